@@ -1,0 +1,35 @@
+# Header-only dependencies, found so that the same code builds natively and for WebAssembly.
+
+# Boost (JSON's parser, unordered_flat_map): header-only. For emscripten we expose only the
+# boost folder through a directory of its own, since adding the whole system include folder
+# breaks emscripten's sysroot.
+find_path(MFSTATE_SYSTEM_BOOST_DIR boost/json.hpp PATHS /usr/include NO_CMAKE_FIND_ROOT_PATH)
+if(NOT MFSTATE_SYSTEM_BOOST_DIR)
+  message(FATAL_ERROR "Boost 1.81 headers not found: install libboost1.81-dev (make bootstrap)")
+endif()
+if(EMSCRIPTEN)
+  set(MFSTATE_BOOST_INCLUDE_DIR ${CMAKE_BINARY_DIR}/boost-include)
+  file(MAKE_DIRECTORY ${MFSTATE_BOOST_INCLUDE_DIR})
+  if(NOT EXISTS ${MFSTATE_BOOST_INCLUDE_DIR}/boost)
+    file(CREATE_LINK ${MFSTATE_SYSTEM_BOOST_DIR}/boost ${MFSTATE_BOOST_INCLUDE_DIR}/boost SYMBOLIC)
+  endif()
+else()
+  set(MFSTATE_BOOST_INCLUDE_DIR ${MFSTATE_SYSTEM_BOOST_DIR})
+endif()
+
+# xxHash: used header-only (XXH_INLINE_ALL) so nothing needs linking, natively or in WebAssembly.
+find_path(MFSTATE_XXHASH_DIR xxhash.h PATHS /usr/include NO_CMAKE_FIND_ROOT_PATH)
+if(NOT MFSTATE_XXHASH_DIR)
+  message(FATAL_ERROR "xxhash.h not found: install libxxhash-dev (make bootstrap)")
+endif()
+set(MFSTATE_XXHASH_INCLUDE_DIR ${CMAKE_BINARY_DIR}/xxhash-include)
+file(MAKE_DIRECTORY ${MFSTATE_XXHASH_INCLUDE_DIR})
+foreach(header xxhash.h xxh3.h)
+  if(EXISTS ${MFSTATE_XXHASH_DIR}/${header} AND NOT EXISTS ${MFSTATE_XXHASH_INCLUDE_DIR}/${header})
+    file(CREATE_LINK ${MFSTATE_XXHASH_DIR}/${header} ${MFSTATE_XXHASH_INCLUDE_DIR}/${header} SYMBOLIC)
+  endif()
+endforeach()
+add_library(mfstate_xxhash INTERFACE)
+target_include_directories(mfstate_xxhash SYSTEM INTERFACE $<BUILD_INTERFACE:${MFSTATE_XXHASH_INCLUDE_DIR}>)
+target_compile_definitions(mfstate_xxhash INTERFACE XXH_INLINE_ALL)
+install(TARGETS mfstate_xxhash EXPORT mfstateTargets)

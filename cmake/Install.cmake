@@ -1,0 +1,21 @@
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+
+install(TARGETS mfstate EXPORT mfstateTargets
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(DIRECTORY include/mfstate DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(EXPORT mfstateTargets NAMESPACE mfstate:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/mfstate)
+
+configure_package_config_file(cmake/mfstateConfig.cmake.in
+  ${CMAKE_CURRENT_BINARY_DIR}/mfstateConfig.cmake
+  INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/mfstate)
+write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/mfstateConfigVersion.cmake
+  COMPATIBILITY SameMinorVersion)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/mfstateConfig.cmake
+  ${CMAKE_CURRENT_BINARY_DIR}/mfstateConfigVersion.cmake
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/mfstate)
+
+configure_file(cmake/mfstate.pc.in ${CMAKE_CURRENT_BINARY_DIR}/mfstate.pc @ONLY)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/mfstate.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

@@ -1,0 +1,256 @@
+// mfstate::Value — an immutable JSON-like value with structural sharing.
+//
+// A Value is a small tagged handle (16 bytes). Scalars live inline; strings, arrays and objects
+// live in reference-counted nodes, so copying a Value is O(1) and never allocates. Nothing can
+// change a node that is shared: the "update" functions (`set`, `set_in`, `erase`, `push_back`)
+// return a new Value that shares every untouched subtree with the old one. Called on an rvalue
+// whose node has a single owner, they update that node in place instead (the transient fast
+// path that makes a reducer's `std::move(state).set("count", n + 1)` nearly free).
+//
+// Threading: reference counts are not atomic. The runtime is single-threaded; a Value may cross
+// to another thread only by hand-over (built on a worker, moved into a posted task, never touched
+// again by the worker) — never by being shared by two threads at once.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "mfstate/error.hpp"
+
+namespace mfstate {
+
+class Value;
+
+namespace detail {
+struct Node;
+struct StringNode;
+struct ArrayNode;
+struct ObjectNode;
+}  // namespace detail
+
+enum class Type : std::uint8_t { null, boolean, integer, number, string, array, object };
+
+/// "null", "boolean", "integer", "number", "string", "array", "object".
+std::string_view to_string(Type type) noexcept;
+
+/// One member of an object: its key and its value.
+struct Member;
+
+/// One step of a path into a Value: an object key or an array index. Converts from string
+/// literals, strings and any integer, so paths read naturally: `{"items", 3, "name"}`.
+struct PathElement : std::variant<std::string, std::size_t> {
+  using Base = std::variant<std::string, std::size_t>;
+  PathElement(std::string key) : Base(std::move(key)) {}
+  PathElement(const char* key) : Base(std::string(key)) {}
+  PathElement(std::string_view key) : Base(std::string(key)) {}
+  template <typename I>
+    requires(std::is_integral_v<I> && !std::is_same_v<I, bool>)
+  PathElement(I index) : Base(static_cast<std::size_t>(index)) {}
+  bool is_index() const noexcept { return index() == 1; }
+  const Base& base() const noexcept { return *this; }
+  friend bool operator==(const PathElement& a, const PathElement& b) { return a.base() == b.base(); }
+};
+
+/// A path into a Value, outermost step first.
+class Path {
+ public:
+  Path() = default;
+  Path(std::initializer_list<PathElement> elements) : elements_(elements) {}
+  explicit Path(std::vector<PathElement> elements) : elements_(std::move(elements)) {}
+
+  /// Parses an RFC 6901 JSON Pointer ("/a/0/b~1c"). Tokens made only of digits (no leading zero)
+  /// are array indices when applied to an array and keys when applied to an object. Allocates.
+  /// Throws Error(invalid_argument) for a pointer that does not start with '/' (except "").
+  static Path from_pointer(std::string_view pointer);
+
+  /// The RFC 6901 spelling of this path ("" for the root). Allocates.
+  std::string to_pointer() const;
+
+  Path child(PathElement element) const;
+  const std::vector<PathElement>& elements() const noexcept { return elements_; }
+  bool empty() const noexcept { return elements_.empty(); }
+  std::size_t size() const noexcept { return elements_.size(); }
+  friend bool operator==(const Path&, const Path&) = default;
+
+ private:
+  std::vector<PathElement> elements_;
+};
+
+/// Limits applied by parse_json. Exceeding one is an Error, never a crash.
+struct ParseOptions {
+  std::size_t max_depth = 512;           ///< deepest nesting of arrays/objects accepted
+  std::size_t max_bytes = 64u << 20;     ///< largest input accepted (64 MiB)
+};
+
+class Value {
+ public:
+  // ---- construction (none of these allocate, except strings, arrays and objects) ----
+  Value() noexcept : type_(Type::null) { u_.i = 0; }
+  Value(std::nullptr_t) noexcept : Value() {}
+  Value(bool b) noexcept : type_(Type::boolean) { u_.b = b; }
+  template <typename I>
+    requires(std::is_integral_v<I> && !std::is_same_v<I, bool> && !std::is_same_v<I, char>)
+  Value(I i) : type_(Type::integer) {
+    if constexpr (std::is_unsigned_v<I> && sizeof(I) >= sizeof(std::int64_t)) {
+      if (i > static_cast<std::uint64_t>(INT64_MAX)) {
+        type_ = Type::number;
+        u_.d = static_cast<double>(i);
+        return;
+      }
+    }
+    u_.i = static_cast<std::int64_t>(i);
+  }
+  /// A double. NaN and infinities can be held but not serialised (to_json throws non_finite).
+  Value(double d) noexcept : type_(Type::number) { u_.d = d; }
+  Value(float f) noexcept : Value(static_cast<double>(f)) {}
+  Value(const char* s);
+  Value(std::string_view s);
+  Value(const std::string& s) : Value(std::string_view(s)) {}
+  Value(std::string&& s);
+
+  /// An array of the given elements: `Value::array({1, "two", nullptr})`. Allocates once.
+  static Value array(std::initializer_list<Value> elements = {});
+  static Value array(std::vector<Value> elements);
+  /// An object, members in the given order: `Value::object({{"id", 1}, {"name", "Ada"}})`.
+  /// A repeated key keeps the last value. Allocates.
+  static Value object(std::initializer_list<std::pair<std::string_view, Value>> members = {});
+  static Value object(std::vector<Member> members);
+
+  Value(const Value& other) noexcept;
+  Value(Value&& other) noexcept : type_(other.type_), u_(other.u_) { other.type_ = Type::null; }
+  Value& operator=(const Value& other) noexcept;
+  Value& operator=(Value&& other) noexcept;
+  ~Value();
+
+  // ---- inspection (O(1), no allocation) ----
+  Type type() const noexcept { return type_; }
+  bool is_null() const noexcept { return type_ == Type::null; }
+  bool is_bool() const noexcept { return type_ == Type::boolean; }
+  bool is_int() const noexcept { return type_ == Type::integer; }
+  bool is_double() const noexcept { return type_ == Type::number; }
+  /// An integer or a double.
+  bool is_number() const noexcept { return type_ == Type::integer || type_ == Type::number; }
+  bool is_string() const noexcept { return type_ == Type::string; }
+  bool is_array() const noexcept { return type_ == Type::array; }
+  bool is_object() const noexcept { return type_ == Type::object; }
+
+  /// Each throws Error(type_error) naming the expected and the actual type.
+  bool as_bool() const;
+  std::int64_t as_int() const;
+  /// A number as double (integers convert).
+  double as_double() const;
+  std::string_view as_string() const;
+  std::span<const Value> as_array() const;
+  std::span<const Member> as_object() const;
+
+  /// Elements of an array, members of an object, bytes of a string; 0 for scalars.
+  std::size_t size() const noexcept;
+
+  // ---- reading (no allocation) ----
+  /// The member `key` of an object, or nullptr when absent. O(n) for small objects, O(1) for
+  /// large ones (they keep an index). Throws type_error when this is not an object.
+  const Value* find(std::string_view key) const;
+  bool contains(std::string_view key) const { return find(key) != nullptr; }
+  /// The member `key`; throws not_found when absent, type_error when not an object.
+  const Value& get(std::string_view key) const;
+  /// Element i of an array; throws out_of_range / type_error.
+  const Value& at(std::size_t i) const;
+  /// The value at `path`, or nullptr when any step is missing or crosses a scalar.
+  const Value* find_in(const Path& path) const noexcept;
+  /// The value at `path`; throws not_found naming the missing step.
+  const Value& get_in(const Path& path) const;
+
+  // ---- updating: return new values sharing what they did not touch ----
+  // The const& overloads copy the nodes on the path (O(path length × node size)). The &&
+  // overloads update in place when the node is not shared (no copy, usually no allocation).
+
+  /// This object with member `key` set to `v` (appended when new). Throws type_error.
+  Value set(std::string_view key, Value v) const&;
+  Value set(std::string_view key, Value v) &&;
+  /// This array with element i replaced (i == size() appends). Throws out_of_range.
+  Value set(std::size_t i, Value v) const&;
+  Value set(std::size_t i, Value v) &&;
+  /// This value with the value at `path` replaced; missing object members along the path are
+  /// created as objects. Throws not_found/out_of_range/type_error when the path crosses a
+  /// scalar or an index past the end.
+  Value set_in(const Path& path, Value v) const&;
+  Value set_in(const Path& path, Value v) &&;
+  /// This object without `key` (unchanged, same node, when absent). Throws type_error.
+  Value erase(std::string_view key) const&;
+  Value erase(std::string_view key) &&;
+  /// This array without element i. Throws out_of_range.
+  Value erase(std::size_t i) const&;
+  Value erase(std::size_t i) &&;
+  /// This array with `v` appended. Throws type_error.
+  Value push_back(Value v) const&;
+  Value push_back(Value v) &&;
+
+  // ---- comparison and hashing ----
+  /// Deep equality. Pointer-equal nodes are equal at once. Object member order is ignored.
+  /// An integer equals a double of the same value (1 == 1.0), as in JSON.
+  friend bool operator==(const Value& a, const Value& b) noexcept;
+  /// True when both share the same node (or are equal scalars): "did it change" in O(1).
+  bool same_node(const Value& other) const noexcept;
+  /// Number of owners of this value's node (1 for scalars). For demos and tests of sharing.
+  std::size_t use_count() const noexcept;
+  /// Stable 64-bit hash consistent with ==: object member order does not change it; an integer
+  /// and an equal double hash alike. The same value hashes alike on every platform and run.
+  /// Cached in the node after the first call: O(size) once, then O(1).
+  std::uint64_t hash() const noexcept;
+
+  // ---- JSON ----
+  /// Compact JSON, members in insertion order. Throws non_finite for NaN/infinity.
+  std::string to_json() const;
+  /// Canonical JSON: keys sorted by UTF-8 bytes, no whitespace, numbers in shortest round-trip
+  /// form (integral doubles within ±2^53 written as integers), so equal values give equal bytes.
+  std::string to_canonical_json() const;
+
+  /// Internal access for the library's own modules.
+  const detail::Node* node() const noexcept {
+    return type_ >= Type::string ? u_.node : nullptr;
+  }
+
+ private:
+  friend struct detail::Node;
+  friend class ValueAccess;
+  explicit Value(Type t, detail::Node* node) noexcept : type_(t) { u_.node = node; }
+  detail::ObjectNode& mutable_object();
+  detail::ArrayNode& mutable_array();
+
+  Type type_;
+  union {
+    bool b;
+    std::int64_t i;
+    double d;
+    detail::Node* node;
+  } u_;
+};
+
+struct Member {
+  std::string key;
+  Value value;
+  friend bool operator==(const Member&, const Member&) = default;
+};
+
+/// Parses JSON text (RFC 8259) straight into a Value. Throws Error(invalid_json) with the byte
+/// offset for malformed text, invalid_utf8 for a string that is not UTF-8, depth_limit for
+/// nesting beyond options.max_depth, size_limit beyond options.max_bytes. Integers beyond int64
+/// become doubles (as JavaScript reads them); a number beyond double's range is invalid_json.
+Value parse_json(std::string_view text, const ParseOptions& options = {});
+
+}  // namespace mfstate
+
+template <>
+struct std::hash<mfstate::Value> {
+  std::size_t operator()(const mfstate::Value& v) const noexcept {
+    return static_cast<std::size_t>(v.hash());
+  }
+};

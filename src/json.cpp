@@ -1,0 +1,321 @@
+// JSON text to Value and back. Boost.JSON's basic_parser tokenises (validating UTF-8 and the
+// grammar, with no recursion of its own); its events build Value nodes directly, with no
+// intermediate boost::json::value tree.
+
+// Boost.JSON is used header-only: this translation unit compiles its definitions once.
+#include <boost/json/src.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+
+#include "mfstate/value.hpp"
+#include "value_node.hpp"
+
+namespace mfstate {
+
+namespace {
+
+using boost::json::error_code;
+
+// Builds Values bottom-up on a stack: scalars are pushed; an array's or object's end pops its
+// elements into one node.
+class ValueBuilder {
+ public:
+  static constexpr std::size_t max_object_size = std::size_t(-1);
+  static constexpr std::size_t max_array_size = std::size_t(-1);
+  static constexpr std::size_t max_key_size = std::size_t(-1);
+  static constexpr std::size_t max_string_size = std::size_t(-1);
+
+  Value result() { return std::move(values_.back()); }
+  bool non_finite = false;
+
+  bool on_document_begin(error_code&) { return true; }
+  bool on_document_end(error_code&) { return true; }
+  bool on_array_begin(error_code&) { return true; }
+  bool on_array_end(std::size_t n, error_code&) {
+    std::vector<Value> items(std::make_move_iterator(values_.end() - static_cast<std::ptrdiff_t>(n)),
+                             std::make_move_iterator(values_.end()));
+    values_.resize(values_.size() - n);
+    values_.push_back(Value::array(std::move(items)));
+    return true;
+  }
+  bool on_object_begin(error_code&) { return true; }
+  bool on_object_end(std::size_t n, error_code&) {
+    std::vector<Member> members;
+    members.reserve(n);
+    auto first_value = values_.end() - static_cast<std::ptrdiff_t>(n);
+    auto first_key = keys_.end() - static_cast<std::ptrdiff_t>(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      members.push_back(Member{std::move(first_key[static_cast<std::ptrdiff_t>(i)]),
+                               std::move(first_value[static_cast<std::ptrdiff_t>(i)])});
+    }
+    values_.resize(values_.size() - n);
+    keys_.resize(keys_.size() - n);
+    values_.push_back(Value::object(std::move(members)));
+    return true;
+  }
+  bool on_string_part(boost::json::string_view s, std::size_t, error_code&) {
+    buffer_.append(s.data(), s.size());
+    return true;
+  }
+  bool on_string(boost::json::string_view s, std::size_t, error_code&) {
+    if (buffer_.empty()) {
+      values_.emplace_back(std::string_view(s.data(), s.size()));
+    } else {
+      buffer_.append(s.data(), s.size());
+      values_.emplace_back(std::move(buffer_));
+      buffer_.clear();
+    }
+    return true;
+  }
+  bool on_key_part(boost::json::string_view s, std::size_t, error_code&) {
+    buffer_.append(s.data(), s.size());
+    return true;
+  }
+  bool on_key(boost::json::string_view s, std::size_t, error_code&) {
+    buffer_.append(s.data(), s.size());
+    keys_.push_back(std::move(buffer_));
+    buffer_.clear();
+    return true;
+  }
+  bool on_number_part(boost::json::string_view, error_code&) { return true; }
+  bool on_int64(std::int64_t i, boost::json::string_view, error_code&) {
+    values_.emplace_back(i);
+    return true;
+  }
+  bool on_uint64(std::uint64_t u, boost::json::string_view, error_code&) {
+    values_.emplace_back(static_cast<double>(u));  // beyond int64: a double, as JavaScript reads it
+    return true;
+  }
+  bool on_double(double d, boost::json::string_view, error_code& ec) {
+    if (!std::isfinite(d)) {
+      non_finite = true;
+      ec = boost::json::error::exponent_overflow;
+      return false;
+    }
+    values_.emplace_back(d);
+    return true;
+  }
+  bool on_bool(bool b, error_code&) {
+    values_.emplace_back(b);
+    return true;
+  }
+  bool on_null(error_code&) {
+    values_.emplace_back(nullptr);
+    return true;
+  }
+  bool on_comment_part(boost::json::string_view, error_code&) { return true; }
+  bool on_comment(boost::json::string_view, error_code&) { return true; }
+
+ private:
+  std::vector<Value> values_;
+  std::vector<std::string> keys_;
+  std::string buffer_;
+};
+
+// Whether the bytes at `pos` start an invalid UTF-8 sequence (to tell a UTF-8 error from
+// another syntax error: Boost reports both as `syntax`).
+bool invalid_utf8_at(std::string_view text, std::size_t pos) {
+  if (pos >= text.size()) return false;
+  auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+  unsigned char c = byte(pos);
+  if (c < 0x80) return false;
+  std::size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
+  if (len == 0 || c > 0xF4 || pos + len > text.size()) return true;
+  for (std::size_t i = 1; i < len; ++i) {
+    if ((byte(pos + i) & 0xC0) != 0x80) return true;
+  }
+  unsigned char c1 = byte(pos + 1);
+  if (c == 0xE0 && c1 < 0xA0) return true;   // overlong
+  if (c == 0xED && c1 >= 0xA0) return true;  // surrogate
+  if (c == 0xF0 && c1 < 0x90) return true;   // overlong
+  if (c == 0xF4 && c1 >= 0x90) return true;  // beyond U+10FFFF
+  return false;
+}
+
+// ---- serialisation ----
+
+void write_string(std::string& out, std::string_view s) {
+  out += '"';
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          static const char* hex = "0123456789abcdef";
+          out += "\\u00";
+          out += hex[c >> 4];
+          out += hex[c & 0xF];
+        } else {
+          out += ch;
+        }
+    }
+  }
+  out += '"';
+}
+
+void write_double(std::string& out, double d, bool canonical) {
+  if (!std::isfinite(d)) {
+    throw Error(ErrorCode::non_finite, "NaN and infinities have no JSON spelling");
+  }
+  // Canonical form writes integral doubles as integers (1.0 -> 1), since 1 and 1.0 are equal.
+  if (canonical && std::trunc(d) == d && std::fabs(d) < 9007199254740992.0) {
+    out += std::to_string(static_cast<std::int64_t>(d));
+    return;
+  }
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof buf, d);  // shortest round-trip form
+  std::string_view text(buf, static_cast<std::size_t>(res.ptr - buf));
+  out += text;
+  // Keep a double a double when read back (to_json): "1" would come back an integer.
+  if (!canonical && text.find_first_of(".eE") == std::string_view::npos) out += ".0";
+}
+
+void write_value(std::string& out, const Value& v, bool canonical) {
+  switch (v.type()) {
+    case Type::null: out += "null"; return;
+    case Type::boolean: out += v.as_bool() ? "true" : "false"; return;
+    case Type::integer: {
+      char buf[24];
+      auto res = std::to_chars(buf, buf + sizeof buf, v.as_int());
+      out.append(buf, res.ptr);
+      return;
+    }
+    case Type::number: write_double(out, v.as_double(), canonical); return;
+    case Type::string: write_string(out, v.as_string()); return;
+    case Type::array: {
+      out += '[';
+      bool first = true;
+      for (const Value& e : v.as_array()) {
+        if (!first) out += ',';
+        first = false;
+        write_value(out, e, canonical);
+      }
+      out += ']';
+      return;
+    }
+    case Type::object: {
+      out += '{';
+      auto members = v.as_object();
+      if (!canonical) {
+        bool first = true;
+        for (const Member& m : members) {
+          if (!first) out += ',';
+          first = false;
+          write_string(out, m.key);
+          out += ':';
+          write_value(out, m.value, canonical);
+        }
+      } else {
+        std::vector<const Member*> sorted;
+        sorted.reserve(members.size());
+        for (const Member& m : members) sorted.push_back(&m);
+        std::sort(sorted.begin(), sorted.end(), [](const Member* a, const Member* b) { return a->key < b->key; });
+        bool first = true;
+        for (const Member* m : sorted) {
+          if (!first) out += ',';
+          first = false;
+          write_string(out, m->key);
+          out += ':';
+          write_value(out, m->value, canonical);
+        }
+      }
+      out += '}';
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+Value parse_json(std::string_view text, const ParseOptions& options) {
+  if (text.size() > options.max_bytes) {
+    throw Error(ErrorCode::size_limit, "the JSON text is " + std::to_string(text.size()) +
+                                           " bytes, more than the limit of " + std::to_string(options.max_bytes));
+  }
+  boost::json::parse_options opts;
+  // Never more than a Value may hold (detail::max_nesting), whatever the caller asks.
+  opts.max_depth = std::min<std::size_t>(options.max_depth, detail::max_nesting);
+  boost::json::basic_parser<ValueBuilder> parser(opts);
+  error_code ec;
+  std::size_t consumed = parser.write_some(false, text.data(), text.size(), ec);
+  if (ec) {
+    if (ec == boost::json::error::too_deep) {
+      throw Error(ErrorCode::depth_limit,
+                  "JSON nests deeper than the limit of " + std::to_string(opts.max_depth) + " at byte " +
+                      std::to_string(consumed),
+                  consumed);
+    }
+    if (parser.handler().non_finite) {
+      throw Error(ErrorCode::invalid_json, "a number at byte " + std::to_string(consumed) +
+                                               " is beyond the range of a double", consumed);
+    }
+    if (invalid_utf8_at(text, consumed)) {
+      throw Error(ErrorCode::invalid_utf8, "invalid UTF-8 at byte " + std::to_string(consumed), consumed);
+    }
+    throw Error(ErrorCode::invalid_json,
+                "malformed JSON at byte " + std::to_string(consumed) + ": " + ec.message(), consumed);
+  }
+  return parser.handler().result();
+}
+
+std::string Value::to_json() const {
+  std::string out;
+  write_value(out, *this, false);
+  return out;
+}
+
+std::string Value::to_canonical_json() const {
+  std::string out;
+  write_value(out, *this, true);
+  return out;
+}
+
+std::string_view to_string(ErrorCode code) noexcept {
+  switch (code) {
+#define MFSTATE_CODE(name) \
+  case ErrorCode::name: return #name;
+    MFSTATE_CODE(invalid_json)
+    MFSTATE_CODE(invalid_utf8)
+    MFSTATE_CODE(depth_limit)
+    MFSTATE_CODE(size_limit)
+    MFSTATE_CODE(type_error)
+    MFSTATE_CODE(out_of_range)
+    MFSTATE_CODE(not_found)
+    MFSTATE_CODE(non_finite)
+    MFSTATE_CODE(invalid_argument)
+    MFSTATE_CODE(invalid_key)
+    MFSTATE_CODE(invalid_url)
+    MFSTATE_CODE(invalid_schema)
+    MFSTATE_CODE(unsupported_schema)
+    MFSTATE_CODE(schema_violation)
+    MFSTATE_CODE(contract_violation)
+    MFSTATE_CODE(unknown_app)
+    MFSTATE_CODE(app_already_mounted)
+    MFSTATE_CODE(app_unmounted)
+    MFSTATE_CODE(not_exported)
+    MFSTATE_CODE(already_exported)
+    MFSTATE_CODE(command_not_accepted)
+    MFSTATE_CODE(no_store)
+    MFSTATE_CODE(reducer_error)
+    MFSTATE_CODE(unknown_topic)
+    MFSTATE_CODE(query_error)
+    MFSTATE_CODE(cancelled)
+    MFSTATE_CODE(not_found_query)
+    MFSTATE_CODE(io_error)
+    MFSTATE_CODE(http_error)
+#undef MFSTATE_CODE
+  }
+  return "unknown";
+}
+
+}  // namespace mfstate
