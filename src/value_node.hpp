@@ -11,11 +11,6 @@
 
 namespace mfstate::detail {
 
-/// Deepest nesting a Value may have. Bounding it at construction bounds every recursion over a
-/// Value (equality, hashing, serialisation), so none of them can overflow the stack — including
-/// the 1 MiB stack of the WebAssembly build.
-inline constexpr std::uint32_t max_nesting = 4096;
-
 struct Node {
   std::uint32_t refs = 1;
   /// 0 for strings; 1 + the deepest child for arrays and objects (an upper bound after erase).
