@@ -48,6 +48,7 @@ std::string describe_types(TypeMask mask) {
       {type_null, "null"},       {type_boolean, "boolean"}, {type_string, "string"},
       {type_array, "array"},     {type_object, "object"},
   };
+  if (mask == all_types) return "any type";
   std::vector<std::string> parts;
   if ((mask & type_number) == type_number) {
     parts.emplace_back("number");
