@@ -121,10 +121,14 @@ void destroy(Type type, Node* node) {
   }
 }
 
+// Nodes at most this deep are freed by plain recursion (bounded: each level is one small frame);
+// deeper ones go through the work list. Most values are shallow, and recursion is cheaper.
+constexpr std::uint32_t recursive_release_depth = 64;
+
 void release(Type type, Node* node) {
   if (--node->refs != 0) return;
-  if (type == Type::string) {
-    delete static_cast<StringNode*>(node);
+  if (type == Type::string || node->depth <= recursive_release_depth) {
+    destroy(type, node);
     return;
   }
   if (releasing) {
@@ -255,6 +259,22 @@ bool numbers_equal(const Value& a, const Value& b) {
   const Value& d = a.is_int() ? b : a;
   std::int64_t as_int;
   return double_as_int(d.as_double(), as_int) && as_int == i.as_int();
+}
+
+// The same value, not just an equal one: same type, and the same node or the same scalar bits.
+bool identical(const Value& a, const Value& b) {
+  if (a.type() != b.type()) return false;
+  if (const Node* n = a.node()) return n == b.node();
+  switch (a.type()) {
+    case Type::null: return true;
+    case Type::boolean: return a.as_bool() == b.as_bool();
+    case Type::integer: return a.as_int() == b.as_int();
+    default: {
+      double x = a.as_double();
+      double y = b.as_double();
+      return std::memcmp(&x, &y, sizeof x) == 0;
+    }
+  }
 }
 
 }  // namespace
@@ -527,11 +547,17 @@ Value Value::set(std::string_view key, Value v) const& { return Value(*this).set
 Value Value::set(std::string_view key, Value v) && {
   if (type_ != Type::object) type_error("object", type_);
   check_depth(child_depth(v) + 1);
-  // Setting an equal-by-identity value changes nothing: keep the node (and its sharing).
-  if (const Value* old = find(key); old && old->same_node(v) && old->type() == v.type()) {
+  auto pos = static_cast<const ObjectNode*>(u_.node)->find(key);
+  if (pos < 0) {
+    mutable_object().append(std::string(key), std::move(v));
     return std::move(*this);
   }
-  mutable_object().put(key, std::move(v));
+  auto at = static_cast<std::size_t>(pos);
+  // Setting the very value already there changes nothing: keep the node (and its sharing).
+  if (identical(static_cast<const ObjectNode*>(u_.node)->members[at].value, v)) return std::move(*this);
+  ObjectNode& node = mutable_object();  // a copy keeps positions, so `at` stays right
+  node.depth = std::max(node.depth, child_depth(v) + 1);
+  node.members[at].value = std::move(v);
   return std::move(*this);
 }
 
@@ -612,7 +638,7 @@ Value Value::set_in(const Path& path, Value v) && {
     }
   }
   // Setting the very value already there changes nothing: keep the node (and its sharing).
-  if (cur && cur->type() == v.type() && cur->same_node(v)) return std::move(*this);
+  if (cur && identical(*cur, v)) return std::move(*this);
 
   // Walk down, making each node on the path unshared (copied when shared, in place when not).
   const std::uint32_t v_depth = child_depth(v);
