@@ -71,7 +71,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   mfstate::Value in_place = std::move(back).set_in(path, marker);
   if (!(in_place == copied) || in_place.hash() != copied.hash()) fail("in-place and copying set_in differ");
   if (!path.empty()) {
-    mfstate::Value erased = in_place;
     const auto& last = steps.back();
     mfstate::Path parent(std::vector<mfstate::PathElement>(steps.begin(), steps.end() - 1));
     const mfstate::Value& container = in_place.get_in(parent);
