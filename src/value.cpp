@@ -267,6 +267,7 @@ bool identical(const Value& a, const Value& b) {
   if (const Node* n = a.node()) return n == b.node();
   switch (a.type()) {
     case Type::null: return true;
+    case Type::string: return a.as_string() == b.as_string();  // inline strings (no node)
     case Type::boolean: return a.as_bool() == b.as_bool();
     case Type::integer: return a.as_int() == b.as_int();
     default: {
@@ -283,9 +284,26 @@ bool identical(const Value& a, const Value& b) {
 
 Value::Value(const char* s) : Value(std::string_view(s)) {}
 
-Value::Value(std::string_view s) : type_(Type::string) { u_.node = new StringNode(std::string(s)); }
+Value::Value(std::string_view s) : type_(Type::string) {
+  if (s.size() <= inline_string_capacity) {
+    // Short strings (keys' values like "a", "John Doe", "profile") need no node at all.
+    u_.i = 0;
+    if (!s.empty()) std::memcpy(u_.s, s.data(), s.size());
+    small_ = static_cast<std::uint8_t>(s.size() + 1);
+    return;
+  }
+  u_.node = new StringNode(std::string(s));
+}
 
-Value::Value(std::string&& s) : type_(Type::string) { u_.node = new StringNode(std::move(s)); }
+Value::Value(std::string&& s) : type_(Type::string) {
+  if (s.size() <= inline_string_capacity) {
+    u_.i = 0;
+    if (!s.empty()) std::memcpy(u_.s, s.data(), s.size());
+    small_ = static_cast<std::uint8_t>(s.size() + 1);
+    return;
+  }
+  u_.node = new StringNode(std::move(s));
+}
 
 Value Value::array(std::initializer_list<Value> elements) {
   return array(std::vector<Value>(elements));
@@ -352,7 +370,8 @@ Value Value::object(std::vector<Member> members) {
 }
 
 Value::Value(const Value& other) noexcept : type_(other.type_), u_(other.u_) {
-  if (type_ >= Type::string) ++u_.node->refs;
+  small_ = other.small_;
+  if (has_node()) ++u_.node->refs;
 }
 
 Value& Value::operator=(const Value& other) noexcept {
@@ -366,17 +385,19 @@ Value& Value::operator=(const Value& other) noexcept {
 Value& Value::operator=(Value&& other) noexcept {
   if (this != &other) {
     Type old_type = type_;
-    Node* old_node = type_ >= Type::string ? u_.node : nullptr;
+    Node* old_node = has_node() ? u_.node : nullptr;
     type_ = other.type_;
+    small_ = other.small_;
     u_ = other.u_;
     other.type_ = Type::null;
+    other.small_ = 0;
     if (old_node) release(old_type, old_node);
   }
   return *this;
 }
 
 Value::~Value() {
-  if (type_ >= Type::string) release(type_, u_.node);
+  if (has_node()) release(type_, u_.node);
 }
 
 // ---- inspection ----
@@ -405,6 +426,7 @@ double Value::as_double() const {
 
 std::string_view Value::as_string() const {
   if (type_ != Type::string) type_error("string", type_);
+  if (small_ != 0) return std::string_view(u_.s, small_ - 1u);
   return static_cast<const StringNode*>(u_.node)->text;
 }
 
@@ -420,7 +442,7 @@ std::span<const Member> Value::as_object() const {
 
 std::size_t Value::size() const noexcept {
   switch (type_) {
-    case Type::string: return static_cast<const StringNode*>(u_.node)->text.size();
+    case Type::string: return small_ != 0 ? small_ - 1u : static_cast<const StringNode*>(u_.node)->text.size();
     case Type::array: return static_cast<const ArrayNode*>(u_.node)->items.size();
     case Type::object: return static_cast<const ObjectNode*>(u_.node)->members.size();
     default: return 0;
@@ -719,6 +741,10 @@ bool operator==(const Value& a, const Value& b) noexcept {
   switch (a.type()) {
     case Type::null: return true;
     case Type::boolean: return a.as_bool() == b.as_bool();
+    case Type::string: {
+      const Node* na = a.node();  // nullptr for inline strings
+      return (na != nullptr && na == b.node()) || a.as_string() == b.as_string();
+    }
     default: break;
   }
   const Node* na = a.node();
@@ -726,7 +752,6 @@ bool operator==(const Value& a, const Value& b) noexcept {
   if (na == nb) return true;
   if (na->hashed && nb->hashed && na->hash != nb->hash) return false;
   switch (a.type()) {
-    case Type::string: return a.as_string() == b.as_string();
     case Type::array: {
       auto x = a.as_array();
       auto y = b.as_array();
@@ -752,13 +777,13 @@ bool operator==(const Value& a, const Value& b) noexcept {
 }
 
 bool Value::same_node(const Value& other) const noexcept {
-  if (type_ >= Type::string || other.type_ >= Type::string) {
-    return type_ == other.type_ && u_.node == other.u_.node;
+  if (has_node() || other.has_node()) {
+    return type_ == other.type_ && u_.node == other.u_.node && other.has_node();
   }
   return *this == other;
 }
 
-std::size_t Value::use_count() const noexcept { return type_ >= Type::string ? u_.node->refs : 1; }
+std::size_t Value::use_count() const noexcept { return has_node() ? u_.node->refs : 1; }
 
 std::uint64_t Value::hash() const noexcept { return cached_hash(*this); }
 
