@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <charconv>
 #include <cstring>
 #include <limits>
 #include <string>
@@ -42,6 +43,7 @@ TEST(ValueToJson, DoublesStayDoublesAndUseShortestRoundTripForm) {
   EXPECT_EQ(Value(5e-324).to_json(), "5e-324");
   EXPECT_EQ(Value(0.1 + 0.2).to_json(), "0.30000000000000004");
   EXPECT_EQ(Value(1e21).to_json(), "1e+21");
+  EXPECT_EQ(Value(1e-7).to_json(), "1e-7");
   EXPECT_TRUE(parse_json(Value(1.0).to_json()).is_double());
   for (double d : {0.1, 1.0 / 3, 123456.789e200, 2.2250738585072014e-308, 4.9406564584124654e-324,
                    1.7976931348623157e308, -7.0e-10, 9007199254740993.0}) {
@@ -270,4 +272,25 @@ TEST(ValueParse, RandomDoublesRoundTripBitForBit) {
     ++checked;
   }
   EXPECT_GT(checked, 19000);
+}
+
+TEST(ValueToJson, DoublesAreSpelledAsJavaScriptSpellsThem) {
+  // ECMAScript Number::toString (as node prints them), plus ".0" on integral doubles in to_json.
+  struct Case {
+    double d;
+    const char* text;
+  };
+  for (Case c : {Case{100000.0, "100000.0"}, Case{1e21, "1e+21"}, Case{1e20, "100000000000000000000.0"},
+                 Case{1.2345678901234568e20, "123456789012345680000.0"}, Case{0.000001, "0.000001"},
+                 Case{1e-7, "1e-7"}, Case{1.25e-7, "1.25e-7"}, Case{0.0001, "0.0001"},
+                 Case{1223873658680047104.0, "1223873658680047000.0"}, Case{9007199254740993.0, "9007199254740992.0"},
+                 Case{1.7976931348623157e308, "1.7976931348623157e+308"}, Case{5e-324, "5e-324"},
+                 Case{2.2250738585072014e-308, "2.2250738585072014e-308"}, Case{123.456, "123.456"},
+                 Case{1e300, "1e+300"}, Case{1.2345678901234568e29, "1.2345678901234568e+29"}, Case{-2.5, "-2.5"},
+                 Case{1.5e15, "1500000000000000.0"}, Case{0.0, "0.0"}, Case{-0.0, "-0.0"}}) {
+    EXPECT_EQ(Value(c.d).to_json(), c.text);
+  }
+  EXPECT_EQ(Value(1.5e15).to_canonical_json(), "1500000000000000");
+  EXPECT_EQ(Value(1e20).to_canonical_json(), "100000000000000000000");
+  EXPECT_EQ(Value(1.25e-7).to_canonical_json(), "1.25e-7");
 }
