@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "demo_contracts.hpp"
 #include "mfstate/key.hpp"
 #include "mfstate/value.hpp"
 
@@ -70,5 +71,8 @@ int main() {
   std::printf("mfstate: state for micro-frontends\n");
   demo_one_request_one_key();
   demo_structural_sharing();
+  std::printf("\n");
+  std::fflush(stdout);  // the contract section (it prints its own heading) writes to std::cout
+  mfstate::demo::demo_contract_check();
   return 0;
 }
