@@ -17,7 +17,7 @@ using mfstate::Value;
 
 const char* yes_no(bool b) { return b ? "yes" : "no"; }
 
-void section(const char* title) { std::printf("\n== %s\n", title); }
+void section(const char* title) { std::printf("\n== %s ==\n", title); }
 
 // Two micro-frontends ask for the same resource, each spelled its own way: one key, one entry.
 void demo_one_request_one_key() {
