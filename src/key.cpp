@@ -147,7 +147,13 @@ void write_js_number(std::string& out, double d) {
   }
 }
 
-void write_js(std::string& out, const Value& v) {
+struct SortEntry {
+  const Member* member;
+  bool is_index;
+  std::uint64_t index;
+};
+
+void write_js(std::string& out, const Value& v, std::vector<SortEntry>& scratch) {
   switch (v.type()) {
     case Type::null: out += "null"; return;
     case Type::boolean: out += v.as_bool() ? "true" : "false"; return;
@@ -158,7 +164,8 @@ void write_js(std::string& out, const Value& v) {
       if (i > 9007199254740992LL || i < -9007199254740992LL) {
         write_js_number(out, static_cast<double>(i));
       } else {
-        out += std::to_string(i);
+        char buf[24];
+        out.append(buf, std::to_chars(buf, buf + sizeof buf, i).ptr);
       }
       return;
     }
@@ -178,38 +185,37 @@ void write_js(std::string& out, const Value& v) {
       for (const Value& e : v.as_array()) {
         if (!first) out += ',';
         first = false;
-        write_js(out, e);
+        write_js(out, e, scratch);
       }
       out += ']';
       return;
     }
     case Type::object: {
-      struct Entry {
-        const Member* member;
-        bool is_index;
-        std::uint64_t index;
-      };
-      std::vector<Entry> entries;
-      entries.reserve(v.size());
+      // The members of every object being written share one scratch stack: an object pushes its
+      // entries, sorts them, writes them (nested objects push above), then pops them. One
+      // allocation per key, and a small frame per level of nesting.
+      std::size_t base = scratch.size();
       for (const Member& m : v.as_object()) {
         std::uint64_t index = 0;
         bool is_index = array_index(m.key, index);
-        entries.push_back({&m, is_index, index});
+        scratch.push_back({&m, is_index, index});
       }
-      std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
-        if (a.is_index != b.is_index) return a.is_index;
-        if (a.is_index) return a.index < b.index;
-        return js_less(a.member->key, b.member->key);
-      });
+      std::sort(scratch.begin() + static_cast<std::ptrdiff_t>(base), scratch.end(),
+                [](const SortEntry& a, const SortEntry& b) {
+                  if (a.is_index != b.is_index) return a.is_index;
+                  if (a.is_index) return a.index < b.index;
+                  return js_less(a.member->key, b.member->key);
+                });
       out += '{';
-      bool first = true;
-      for (const Entry& e : entries) {
-        if (!first) out += ',';
-        first = false;
-        write_js_string(out, e.member->key);
+      std::size_t end = scratch.size();
+      for (std::size_t k = base; k < end; ++k) {
+        if (k != base) out += ',';
+        const Member* m = scratch[k].member;
+        write_js_string(out, m->key);
         out += ':';
-        write_js(out, e.member->value);
+        write_js(out, m->value, scratch);
       }
+      scratch.resize(base);
       out += '}';
       return;
     }
@@ -259,7 +265,9 @@ std::uint64_t hash_key(const Value& key) {
 std::string key_string(const Value& key) {
   check_key(key);
   std::string out;
-  write_js(out, key);
+  out.reserve(64);
+  std::vector<SortEntry> scratch;
+  write_js(out, key, scratch);
   return out;
 }
 
