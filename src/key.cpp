@@ -80,8 +80,12 @@ bool js_less(std::string_view a, std::string_view b) {
 void write_js_string(std::string& out, std::string_view s) {
   static constexpr char hex[] = "0123456789abcdef";
   out += '"';
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
+  std::size_t run = 0;  // start of the pending run of characters written as they are
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -91,15 +95,12 @@ void write_js_string(std::string& out, std::string_view s) {
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
       default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out += hex[c >> 4];
-          out += hex[c & 15];
-        } else {
-          out += ch;
-        }
+        out += "\\u00";
+        out += hex[c >> 4];
+        out += hex[c & 15];
     }
   }
+  out.append(s.data() + run, s.size() - run);
   out += '"';
 }
 
@@ -266,7 +267,10 @@ std::string key_string(const Value& key) {
   check_key(key);
   std::string out;
   out.reserve(64);
-  std::vector<SortEntry> scratch;
+  // Reused across calls (cleared first, so a call that threw leaves nothing behind): key_string
+  // on a hot path then allocates only its result.
+  thread_local std::vector<SortEntry> scratch;
+  scratch.clear();
   write_js(out, key, scratch);
   return out;
 }
