@@ -6,6 +6,8 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -104,6 +106,25 @@ void write_js_string(std::string& out, std::string_view s) {
   out += '"';
 }
 
+// The shortest decimal that reads back as `d` (positive, finite), in scientific notation.
+std::string_view shortest_scientific(double d, char* buf, std::size_t size) {
+#if defined(__cpp_lib_to_chars) && __cpp_lib_to_chars >= 201611L && !defined(MFSTATE_NO_FLOAT_TO_CHARS)
+  auto res = std::to_chars(buf, buf + size, d, std::chars_format::scientific);
+  return {buf, static_cast<std::size_t>(res.ptr - buf)};
+#else
+  // libc++ 14 (the WebAssembly build) has no floating-point to_chars. The fewest significant
+  // digits that round-trip, each count correctly rounded by printf, is the same shortest form
+  // (for that count, the nearest decimal). strtod is exact and the C locale is never changed.
+  int n = 0;
+  for (int precision = 0; precision < 17; ++precision) {
+    n = std::snprintf(buf, size, "%.*e", precision, d);
+    if (std::strtod(buf, nullptr) == d) return {buf, static_cast<std::size_t>(n)};
+  }
+  n = std::snprintf(buf, size, "%.16e", d);
+  return {buf, static_cast<std::size_t>(n)};
+#endif
+}
+
 // Number.prototype.toString(10) of a finite double (ECMAScript Number::toString).
 void write_js_number(std::string& out, double d) {
   if (d == 0) {
@@ -115,8 +136,7 @@ void write_js_number(std::string& out, double d) {
     d = -d;
   }
   char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
-  std::string_view sci(buf, static_cast<std::size_t>(res.ptr - buf));  // "d.ddde+XX"
+  std::string_view sci = shortest_scientific(d, buf, sizeof buf);  // "d.ddde+XX"
   std::size_t e = sci.find('e');
   std::string digits;
   for (char c : sci.substr(0, e)) {
