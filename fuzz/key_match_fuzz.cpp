@@ -2,10 +2,10 @@
 // NUL byte. When both parse to arrays, checks that exact matching agrees with equality, the hash
 // and the canonical text; that every prefix of a key matches it; and that partial matching of
 // keys that are equal holds both ways. Only mfstate::Error may be thrown, and only for non-keys.
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
-#include <cmath>
 #include <cstdlib>
 #include <string_view>
 

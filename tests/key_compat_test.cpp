@@ -26,7 +26,8 @@ TEST(KeyCompat, KeyStringIsByteIdenticalToQueryCoreHashKey) {
 }
 
 TEST(KeyCompat, ArrayIndexNamesComeFirstInNumericOrder) {
-  Value key = Value::array({Value::object({{"b", 1}, {"10", 2}, {"9", 3}, {"010", 4}, {"4294967295", 5}, {"4294967294", 6}})});
+  Value key = Value::array(
+      {Value::object({{"b", 1}, {"10", 2}, {"9", 3}, {"010", 4}, {"4294967295", 5}, {"4294967294", 6}})});
   // "010" and "4294967295" are not array indices in JavaScript: they sort as text.
   EXPECT_EQ(key_string(key), R"([{"9":3,"10":2,"4294967294":6,"010":4,"4294967295":5,"b":1}])");
 }
@@ -67,8 +68,10 @@ TEST(KeyCompat, StringsAreEscapedAsJsonStringifyEscapesThem) {
 }
 
 TEST(KeyCompat, NestedObjectsAreEachSorted) {
-  Value key = parse_json(R"([{"b":{"d":1,"c":{"z":0,"y":[{"q":1,"p":2}]}},"a":{"f":3,"e":4}},{"2":0,"1":0}])");
-  EXPECT_EQ(key_string(key), R"([{"a":{"e":4,"f":3},"b":{"c":{"y":[{"p":2,"q":1}],"z":0},"d":1}},{"1":0,"2":0}])");
+  Value key =
+      parse_json(R"([{"b":{"d":1,"c":{"z":0,"y":[{"q":1,"p":2}]}},"a":{"f":3,"e":4}},{"2":0,"1":0}])");
+  EXPECT_EQ(key_string(key),
+            R"([{"a":{"e":4,"f":3},"b":{"c":{"y":[{"p":2,"q":1}],"z":0},"d":1}},{"1":0,"2":0}])");
 }
 
 TEST(KeyCompat, DeeplyNestedKeysAreHashedWrittenAndMatchedWithoutOverflow) {
@@ -83,5 +86,6 @@ TEST(KeyCompat, DeeplyNestedKeysAreHashedWrittenAndMatchedWithoutOverflow) {
   EXPECT_EQ(hash_key(back), hash_key(key));
   EXPECT_TRUE(matches(key, back, true));
   EXPECT_TRUE(matches(key, back));
-  EXPECT_TRUE(matches(Value::array({"deep", Value::array({"x", Value::object({{"a", Value::array({"x"})}})})}), key));
+  EXPECT_TRUE(
+      matches(Value::array({"deep", Value::array({"x", Value::object({{"a", Value::array({"x"})}})})}), key));
 }
