@@ -159,6 +159,7 @@ class Walker {
       if (!result.may_be_absent) {
         result.absent_note = here + " may be " + describe_types(other) + ", so " + pointer_of(tokens_, i + 1) +
                              " may be absent";
+        if (!n.has_type && (container & type_object)) result.absent_note += " (declare \"type\": \"object\")";
       }
       result.may_be_absent = true;
       if (!reached) result.types = 0;
@@ -327,10 +328,11 @@ std::vector<ExpectationBreak> check(const Schema& schema, const Expectations& ex
     } else if (o.types == 0) {
       out.push_back({e, o.absent_note.empty() ? "the schema never allows a value at " + where
                                               : o.absent_note + "; no value can ever be there"});
+    } else if (o.types == detail::all_types && !o.type_note.empty()) {
+      // Undeclared: even an optional "any" expectation reads something the producer never promised.
+      out.push_back({e, o.type_note + ", so nothing guarantees it is " + e.type});
     } else if (o.types & ~expected) {
-      out.push_back({e, o.types == detail::all_types && !o.type_note.empty()
-                            ? o.type_note + ", so nothing guarantees it is " + e.type
-                            : detail::type_reason(e, o.types, expected)});
+      out.push_back({e, detail::type_reason(e, o.types, expected)});
     }
   }
   return out;

@@ -185,7 +185,21 @@ class Validator {
         if (!out_ && matched.size() > 1) break;
       }
       if (matched.empty()) {
-        ok = fail(path, "matches none of the " + std::to_string(node.one_of.size()) + " oneOf branches");
+        std::string reason = "matches none of the " + std::to_string(node.one_of.size()) + " oneOf branches";
+        if (out_ && explain_branches_) {
+          // Say why each branch failed (its first violation). Nested oneOfs inside a branch are
+          // not explained again, which keeps the cost linear in the number of branches.
+          for (std::size_t i = 0; i < node.one_of.size() && i < 8; ++i) {
+            std::vector<Violation> branch;
+            Validator explain(&branch, memo_);
+            explain.explain_branches_ = false;
+            explain.run(*node.one_of[i], value, path);
+            if (branch.empty()) continue;
+            reason += std::string(i == 0 ? ": " : "; ") + "branch " + std::to_string(i) + ": " +
+                      (branch[0].path.empty() ? std::string("(root)") : branch[0].path) + " " + branch[0].reason;
+          }
+        }
+        ok = fail(path, reason);
       } else if (matched.size() > 1) {
         std::string list;
         for (std::size_t i = 0; i < matched.size(); ++i) {
@@ -206,6 +220,7 @@ class Validator {
 
   std::vector<Violation>* out_;
   Memo& memo_;
+  bool explain_branches_ = true;
 };
 
 }  // namespace

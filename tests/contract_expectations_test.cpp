@@ -145,6 +145,20 @@ TEST(ContractExpectations, AdditionalPropertiesSchemaGuaranteesTypeButNotPresenc
   EXPECT_EQ(check(s, expect(R"({"/count":{"type":"string","required":false}})")).size(), 1u);
 }
 
+TEST(ContractExpectations, UndeclaredPropertyBreaksEvenAnOptionalAnyExpectation) {
+  auto s = schema(R"({"type":"object","properties":{"a":{"type":"string"}}})");
+  EXPECT_EQ(broken_paths(check(s, expect(R"({"/b":{"type":"any","required":false}})"))),
+            (std::vector<std::string>{"/b"}));
+}
+
+TEST(ContractExpectations, ContainerWithoutTypeObjectIsNotGuaranteedAndTheReasonSaysSo) {
+  auto s = schema(R"({"properties":{"a":{"type":"string"}},"required":["a"]})");
+  auto breaks = check(s, expect(R"({"/a":"string"})"));
+  ASSERT_EQ(breaks.size(), 1u);
+  EXPECT_NE(breaks[0].reason.find("declare \"type\": \"object\""), std::string::npos) << breaks[0].reason;
+  EXPECT_TRUE(check(s, expect(R"({"/a":{"type":"string","required":false}})")).empty());
+}
+
 TEST(ContractExpectations, ClosedObjectWithoutThePropertyBreaks) {
   auto s = schema(R"({"type":"object","properties":{"a":{"type":"string"}},"additionalProperties":false})");
   EXPECT_EQ(check(s, expect(R"({"/b":{"type":"string","required":false}})")).size(), 1u);

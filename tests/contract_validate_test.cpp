@@ -182,6 +182,18 @@ TEST(ContractSchema, OneOfRequiresExactlyOneBranch) {
   EXPECT_NE(none[0].reason.find("none"), std::string::npos);
 }
 
+TEST(ContractSchema, OneOfMatchingNoBranchSaysWhyEachFailed) {
+  auto s = schema(R"({"oneOf":[
+    {"type":"object","required":["kind"],"properties":{"kind":{"const":"circle"},"r":{"type":"number"}}},
+    {"type":"object","required":["kind"],"properties":{"kind":{"const":"square"},"side":{"type":"number"}}}]})");
+  EXPECT_TRUE(validate(s, json(R"({"kind":"circle","r":1})")).empty());
+  auto v = validate(s, json(R"({"kind":"triangle"})"));
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].path, "");
+  EXPECT_NE(v[0].reason.find("branch 0: /kind expected the constant \"circle\""), std::string::npos) << v[0].reason;
+  EXPECT_NE(v[0].reason.find("branch 1: /kind expected the constant \"square\""), std::string::npos) << v[0].reason;
+}
+
 TEST(ContractSchema, AnnotationsAreIgnored) {
   auto s = schema(R"({"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"urn:x","title":"t",
     "description":"d","default":1,"examples":[1],"$comment":"c","deprecated":true,"readOnly":true,
