@@ -130,6 +130,10 @@ const SchemaNode& accept_all_node() noexcept {
 
 namespace {
 
+/// Deepest nesting of subschemas compiled. Real schemas stay far below; the bound keeps
+/// compilation and diff recursion within the WebAssembly build's 1 MiB stack.
+constexpr std::size_t max_schema_depth = 128;
+
 bool is_annotation(std::string_view key) {
   static constexpr std::string_view annotations[] = {
       "title",    "description", "$schema", "$comment", "default", "examples",
@@ -186,6 +190,17 @@ class Compiler {
   SchemaNode* compile(const Value& schema, const std::string& location) {
     auto found = by_location_.find(location);
     if (found != by_location_.end()) return found->second;
+    if (depth_ >= max_schema_depth) {
+      throw Error(ErrorCode::depth_limit, "schema nested deeper than " + std::to_string(max_schema_depth) +
+                                              " levels at " + where(location));
+    }
+    ++depth_;  // not restored on throw: a failed compilation is abandoned whole
+    SchemaNode* node = compile_new(schema, location);
+    --depth_;
+    return node;
+  }
+
+  SchemaNode* compile_new(const Value& schema, const std::string& location) {
     arena_.nodes.push_back(std::make_unique<SchemaNode>());
     SchemaNode* node = arena_.nodes.back().get();
     node->location = location;
@@ -394,6 +409,7 @@ class Compiler {
   SchemaArena& arena_;
   std::map<std::string, SchemaNode*> by_location_;
   std::vector<SchemaNode*> pending_refs_;
+  std::size_t depth_ = 0;
 };
 
 }  // namespace

@@ -116,6 +116,10 @@ struct Summary {
   bool narrows = false;
 };
 
+/// Deepest nesting of comparisons (schema levels, plus the summaries they open). Schemas compile
+/// to at most 128 levels; recursive ones can pair up deeper, and the bound keeps the stack small.
+constexpr std::size_t max_diff_depth = 256;
+
 using PairKey = std::pair<const SchemaNode*, const SchemaNode*>;
 
 /// Summaries shared by every Differ of one diff() call. A pair still being summarised counts as
@@ -130,6 +134,21 @@ class Differ {
   std::vector<RawChange> changes;
 
   void node(const SchemaNode* before, const SchemaNode* after, const std::string& path) {
+    if (depth_ >= max_diff_depth) {
+      // Conservative: what lies deeper is not compared, so it counts as breaking for both roles.
+      if (!too_deep_reported_) {
+        too_deep_reported_ = true;
+        add(path, "too_deep", "schemas nested deeper than " + std::to_string(max_diff_depth) +
+                                  " levels are not compared further", true, true);
+      }
+      return;
+    }
+    ++depth_;
+    compare_nodes(before, after, path);
+    --depth_;
+  }
+
+  void compare_nodes(const SchemaNode* before, const SchemaNode* after, const std::string& path) {
     const SchemaNode* b = deref(before ? before : &accept_all_node());
     const SchemaNode* a = deref(after ? after : &accept_all_node());
     if (b == a) return;
@@ -174,6 +193,7 @@ class Differ {
     auto [it, fresh] = memo_.try_emplace(PairKey{b, a});
     if (!fresh) return it->second.value_or(Summary{});
     Differ sub(memo_);
+    sub.depth_ = depth_;
     sub.node(b, a, "");
     Summary result;
     for (const auto& c : sub.changes) {
@@ -414,6 +434,8 @@ class Differ {
   }
 
   SummaryMemo& memo_;
+  std::size_t depth_ = 0;  ///< nested comparisons, including those of enclosing summaries
+  bool too_deep_reported_ = false;
   std::set<PairKey> seen_;
   std::string context_;
 };

@@ -43,9 +43,16 @@ TypeMask checked_mask(const Expectation& e) {
   return mask;
 }
 
+/// Longest expectation path check() walks (each step is a level of recursion).
+constexpr std::size_t max_expectation_depth = 256;
+
 std::vector<std::string> tokens_of(const std::string& pointer) {
   std::vector<std::string> tokens;
   Path path = Path::from_pointer(pointer);  // throws invalid_argument for a malformed pointer
+  if (path.size() > max_expectation_depth) {
+    throw Error(ErrorCode::invalid_argument, "expectation path \"" + pointer.substr(0, 64) + "...\" has more than " +
+                                                 std::to_string(max_expectation_depth) + " steps");
+  }
   for (const auto& e : path.elements()) tokens.push_back(std::get<std::string>(e.base()));
   return tokens;
 }
@@ -230,7 +237,7 @@ Expectations Expectations::from_value(const Value& v) {
   };
   auto check_path = [&](const std::string& path) {
     try {
-      Path::from_pointer(path);
+      (void)detail::tokens_of(path);
     } catch (const Error& e) {
       bad(e.what());
     }

@@ -356,6 +356,26 @@ TEST(ContractDiff, RecursiveOneOfBranchesAreMatched) {
   EXPECT_TRUE(diff(Schema::parse_json(text), Schema::parse_json(text), SchemaRole::consumer).empty());
 }
 
+/// An object schema whose "x" member cycles through `period` definitions.
+std::string cycle_of(int period) {
+  std::string defs;
+  for (int i = 0; i < period; ++i) {
+    if (i) defs += ",";
+    defs += "\"d" + std::to_string(i) + "\":{\"type\":\"object\",\"properties\":{\"x\":{\"$ref\":\"#/$defs/d" +
+            std::to_string((i + 1) % period) + "\"}}}";
+  }
+  return "{\"$defs\":{" + defs + "},\"$ref\":\"#/$defs/d0\"}";
+}
+
+TEST(ContractDiff, ComparisonsNestedBeyondTheBoundAreConservativelyBreaking) {
+  // Cycles of 17 and 19 definitions only meet the same pair again after 323 levels.
+  auto changes = diff(Schema::parse_json(cycle_of(17)), Schema::parse_json(cycle_of(19)), SchemaRole::producer);
+  ASSERT_EQ(changes.size(), 1u) << describe(changes);
+  EXPECT_EQ(changes[0].rule, "too_deep");
+  EXPECT_EQ(changes[0].kind, breaking);
+  EXPECT_TRUE(diff(Schema::parse_json(cycle_of(3)), Schema::parse_json(cycle_of(5)), SchemaRole::consumer).empty());
+}
+
 TEST(ContractDiff, ChangesAreListedNotJustTheFirst) {
   auto changes = diff(Schema::parse_json(R"({"type":"object","properties":{"a":{"type":"string"},"b":{"enum":[1,2]}},
       "required":["a"]})"),

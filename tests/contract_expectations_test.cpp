@@ -90,6 +90,13 @@ TEST(ContractExpectations, RejectsMalformedExpectations) {
   }
 }
 
+TEST(ContractExpectations, PathsLongerThanTheBoundAreRejected) {
+  std::string path;
+  for (int i = 0; i < 300; ++i) path += "/a";
+  EXPECT_THROW(Expectations::from_value(Value::object({{path, "string"}})), Error);
+  EXPECT_THROW(check(Schema(), Expectations({{path, "string", true}})), Error);
+}
+
 TEST(ContractExpectations, NullableTypeBreaksAStringExpectation) {
   auto s = schema(R"({"type":"object","properties":{"name":{"type":["string","null"]}},"required":["name"]})");
   auto breaks = check(s, expect(R"({"/name":"string"})"));

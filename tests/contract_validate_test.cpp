@@ -289,6 +289,43 @@ TEST(ContractSchema, SharedSubschemasAreValidatedOncePerValue) {
   EXPECT_TRUE(check(s, Expectations({{"/a", "integer", false}})).empty());
 }
 
+TEST(ContractSchema, DeepValuesUnderRecursiveSchemasAreValidatedUpToTheDepthBound) {
+  auto s = schema(R"({"oneOf":[{"type":"array","items":{"$ref":"#"}},{"type":"string"}]})");
+  Value deep = Value::array({"leaf"});
+  for (int i = 0; i < 1000; ++i) deep = Value::array({deep});
+  EXPECT_TRUE(validate(s, deep).empty());
+  for (int i = 0; i < 3000; ++i) deep = Value::array({deep});
+  EXPECT_FALSE(validate(s, deep).empty());  // reported, not a stack overflow
+  auto plain = schema(R"({"type":"array","items":{"$ref":"#"}})");
+  auto v = validate(plain, deep);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_NE(v[0].reason.find("nested deeper than 1024"), std::string::npos) << v[0].reason;
+  EXPECT_EQ(v[0].path.size(), 2u * 1024);  // "/0" per level entered
+}
+
+TEST(ContractSchema, SharedNodeAtTwoDepthsIsJudgedAtEach) {
+  // The same array node sits at the depth bound (its verdict there is cut short) and near the
+  // root: the cut-short verdict must not be reused for the shallow one.
+  auto s = schema(R"({"$defs":{"n":{"oneOf":[{"type":"array","items":{"$ref":"#/$defs/n"}},{"type":"integer"}]}},
+    "type":"array","items":{"$ref":"#/$defs/n"}})");
+  Value shared = Value::array({Value::array({1, 2})});
+  for (int k = 1010; k < 1030; ++k) {
+    Value deep = shared;
+    for (int i = 0; i < k; ++i) deep = Value::array({deep});
+    auto v = validate(s, Value::array({deep, shared}));
+    for (const auto& violation : v) EXPECT_NE(violation.path, "/1") << k << ": " << violation.reason;
+  }
+}
+
+TEST(ContractSchema, SchemaNestedTooDeepIsDepthLimit) {
+  std::string ok_text = "true";
+  for (int i = 0; i < 100; ++i) ok_text = R"({"items":)" + ok_text + "}";
+  EXPECT_NO_THROW(schema(ok_text));
+  std::string deep = "true";
+  for (int i = 0; i < 200; ++i) deep = R"({"items":)" + deep + "}";
+  EXPECT_EQ(parse_error(deep), ErrorCode::depth_limit);
+}
+
 TEST(ContractSchema, InvalidJsonTextIsInvalidJson) {
   EXPECT_EQ(parse_error("{"), ErrorCode::invalid_json);
 }
