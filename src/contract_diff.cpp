@@ -418,19 +418,76 @@ class Differ {
     for (std::size_t j = 0; j < a.one_of.size(); ++j) {
       if (!used_a[j]) left_a.push_back(j);
     }
+    // oneOf wants exactly one match, so a branch that changes can also change what *other*
+    // branches accept: values it now shares with another branch fail (narrowing), values it no
+    // longer shares pass (widening). Each such effect is added where the branches may overlap.
     std::size_t paired = std::min(left_b.size(), left_a.size());
     for (std::size_t k = 0; k < paired; ++k) {
+      std::size_t i = left_b[k];
+      std::size_t j = left_a[k];
       std::string saved = context_;
-      context_ += "oneOf branch " + std::to_string(left_b[k]) + " (now " + std::to_string(left_a[k]) + "): ";
-      node(b.one_of[left_b[k]], a.one_of[left_a[k]], path);
+      context_ += "oneOf branch " + std::to_string(i) + " (now " + std::to_string(j) + "): ";
+      node(b.one_of[i], a.one_of[j], path);
+      Summary effect = summary(b.one_of[i], a.one_of[j]);
+      bool shares_after = overlaps_another(a.one_of, j);
+      bool shared_before = overlaps_another(b.one_of, i);
+      if ((effect.widens && shares_after) || (effect.narrows && shared_before)) {
+        add(path, "one_of_overlap_changed",
+            "the changed branch may match values another branch matches, and oneOf needs exactly one",
+            effect.narrows && shared_before, effect.widens && shares_after);
+      }
       context_ = saved;
     }
     for (std::size_t k = paired; k < left_b.size(); ++k) {
-      add(path, "one_of_branch_removed", "oneOf branch " + std::to_string(left_b[k]) + " removed", false, true);
+      bool shared = overlaps_another(b.one_of, left_b[k]);
+      add(path, "one_of_branch_removed",
+          "oneOf branch " + std::to_string(left_b[k]) + " removed" +
+              (shared ? " (values it shared with another branch, invalid before, become valid)" : ""),
+          shared, true);
     }
     for (std::size_t k = paired; k < left_a.size(); ++k) {
-      add(path, "one_of_branch_added", "oneOf branch " + std::to_string(left_a[k]) + " added", true, false);
+      bool shares = overlaps_another(a.one_of, left_a[k]);
+      add(path, "one_of_branch_added",
+          "oneOf branch " + std::to_string(left_a[k]) + " added" +
+              (shares ? " (values it shares with another branch, valid before, become invalid)" : ""),
+          true, shares);
     }
+  }
+
+  static bool overlaps_another(const std::vector<const SchemaNode*>& branches, std::size_t index) {
+    for (std::size_t k = 0; k < branches.size(); ++k) {
+      if (k != index && may_overlap(branches[k], branches[index], 0)) return true;
+    }
+    return false;
+  }
+
+  /// False only when no value can satisfy both schemas: disjoint types, disjoint enum/const
+  /// values, or (for objects) a property both require whose schemas cannot overlap — the
+  /// discriminator of a tagged union. True whenever unsure.
+  static bool may_overlap(const SchemaNode* x, const SchemaNode* y, int depth) {
+    x = deref(x ? x : &accept_all_node());
+    y = deref(y ? y : &accept_all_node());
+    if (x->rejects_all || y->rejects_all) return false;
+    TypeMask common = x->own_types() & y->own_types();
+    if (common == 0) return false;
+    auto vx = allowed_values(*x);
+    auto vy = allowed_values(*y);
+    if (vx && vy) {
+      bool shared = false;
+      for (const auto& v : *vx) shared = shared || contains_value(*vy, v);
+      if (!shared) return false;
+    }
+    if (common == type_object && depth < 8) {
+      for (const auto& name : x->required) {
+        if (!y->is_required(name)) continue;
+        const SchemaNode* px = x->property(name);
+        const SchemaNode* py = y->property(name);
+        if (!px && x->additional) px = x->additional;
+        if (!py && y->additional) py = y->additional;
+        if (px && py && !may_overlap(px, py, depth + 1)) return false;
+      }
+    }
+    return true;
   }
 
   SummaryMemo& memo_;

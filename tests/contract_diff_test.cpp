@@ -305,6 +305,31 @@ TEST(ContractDiff, OneOfBranchRemovedNarrows) {
               {{"", "one_of_branch_removed", compatible, breaking}});
 }
 
+TEST(ContractDiff, OneOfBranchAddedThatOverlapsAnotherAlsoNarrows) {
+  // 5 matched one branch before; now it matches two, and oneOf rejects it.
+  expect_diff(R"({"oneOf":[{"type":"integer"}]})", R"({"oneOf":[{"type":"integer"},{"minimum":0}]})",
+              {{"", "one_of_branch_added", breaking, breaking}});
+}
+
+TEST(ContractDiff, OneOfBranchRemovedThatOverlappedAnotherAlsoWidens) {
+  // 5 matched two branches before (invalid); now it matches one (valid).
+  expect_diff(R"({"oneOf":[{"type":"integer"},{"minimum":0}]})", R"({"oneOf":[{"type":"integer"}]})",
+              {{"", "one_of_branch_removed", breaking, breaking}});
+}
+
+TEST(ContractDiff, TaggedUnionBranchAddedOnlyWidens) {
+  const char* circle = R"({"type":"object","required":["kind"],"properties":{"kind":{"const":"circle"}}})";
+  const char* square = R"({"type":"object","required":["kind"],"properties":{"kind":{"const":"square"}}})";
+  expect_diff(std::string(R"({"oneOf":[)") + circle + "]}", std::string(R"({"oneOf":[)") + circle + "," + square + "]}",
+              {{"", "one_of_branch_added", breaking, compatible}});
+}
+
+TEST(ContractDiff, OneOfBranchWidenedIntoAnotherAlsoNarrows) {
+  expect_diff(R"({"oneOf":[{"type":"integer","minimum":10},{"type":"integer","maximum":0}]})",
+              R"({"oneOf":[{"type":"integer","minimum":-5},{"type":"integer","maximum":0}]})",
+              {{"", "bounds_widened", breaking, compatible}, {"", "one_of_overlap_changed", compatible, breaking}});
+}
+
 TEST(ContractDiff, OneOfBranchChangedRecursesIntoTheBranch) {
   expect_diff(R"({"oneOf":[{"type":"string"},{"type":"object","properties":{"n":{"type":"integer"}}}]})",
               R"({"oneOf":[{"type":"string"},{"type":"object","properties":{"n":{"type":"number"}}}]})",
