@@ -151,7 +151,7 @@ class Walker {
     TypeMask traversable = 0;
     if (container & type_object) {
       traversable |= type_object;
-      result = member(n, token, i, here);
+      result = member(n, token, i);
       reached = true;
     }
     if ((container & type_array) && is_index(token)) {
@@ -174,7 +174,7 @@ class Walker {
     return result;
   }
 
-  Outcome member(const SchemaNode& n, const std::string& token, std::size_t i, const std::string& here) {
+  Outcome member(const SchemaNode& n, const std::string& token, std::size_t i) {
     std::string at = pointer_of(tokens_, i + 1);
     if (const SchemaNode* prop = n.property(token)) {
       Outcome sub = walk(prop, i + 1);
@@ -196,7 +196,6 @@ class Walker {
       sub.absent_note = note + " (only additionalProperties covers it)";
       return sub;
     }
-    (void)here;
     return Outcome{all_types, true, note, note};
   }
 

@@ -51,7 +51,7 @@ std::size_t code_points(std::string_view s) noexcept;
 
 struct SchemaNode {
   std::string location;  ///< JSON Pointer of this schema inside the document, for messages
-  bool rejects_all = false;  ///< the `false` schema (also `{"not": {}}`-like shapes never arise)
+  bool rejects_all = false;  ///< the `false` schema
   bool has_type = false;
   TypeMask types = all_types;  ///< as declared by "type" (all when absent)
   std::vector<std::pair<std::string, const SchemaNode*>> properties;  ///< declaration order
