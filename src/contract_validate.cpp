@@ -2,7 +2,8 @@
 // offending part of the value. oneOf branches are decided by a memoised validity check so that
 // recursive schemas cost polynomial, not exponential, time.
 
-#include <map>
+#include <cstdint>
+#include <unordered_map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -50,7 +51,16 @@ void append_token(std::string& path, std::string_view token) {
 /// stack) whatever the value, including the WebAssembly build's 1 MiB stack.
 constexpr std::size_t max_validation_depth = 1024;
 
-using Memo = std::map<std::pair<const SchemaNode*, const void*>, bool>;
+struct MemoKeyHash {
+  std::size_t operator()(const std::pair<const SchemaNode*, const void*>& k) const noexcept {
+    auto a = reinterpret_cast<std::uintptr_t>(k.first);
+    auto b = reinterpret_cast<std::uintptr_t>(k.second);
+    return static_cast<std::size_t>((a * 0x9E3779B97F4A7C15ull) ^ (b + (a << 6) + (a >> 2)));
+  }
+};
+
+/// Verdicts of oneOf branches per (schema node, value): hashed, as it grows with the value.
+using Memo = std::unordered_map<std::pair<const SchemaNode*, const void*>, bool, MemoKeyHash>;
 
 /// Walks a value and a schema together. With `out` null it stops at the first violation and
 /// only answers "valid?" (the mode oneOf uses); with `out` set it collects every violation.
