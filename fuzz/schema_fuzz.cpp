@@ -31,7 +31,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string_view input(reinterpret_cast<const char*>(data), size);
   std::size_t cut = input.find('\0');
   std::string_view schema_text = input.substr(0, cut);
-  std::string_view value_text = cut == std::string_view::npos ? std::string_view("null") : input.substr(cut + 1);
+  std::string_view value_text =
+      cut == std::string_view::npos ? std::string_view("null") : input.substr(cut + 1);
   std::string_view probe_text;
   if (std::size_t second = value_text.find('\0'); second != std::string_view::npos) {
     probe_text = value_text.substr(second + 1);
@@ -76,7 +77,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         bool before_ok = mfstate::validate(schema, *probe).empty();
         bool after_ok = mfstate::validate(*other, *probe).empty();
         if (!before_ok && after_ok && !mfstate::has_breaking(as_producer)) std::abort();  // missed a widening
-        if (before_ok && !after_ok && !mfstate::has_breaking(as_consumer)) std::abort();  // missed a narrowing
+        if (before_ok && !after_ok && !mfstate::has_breaking(as_consumer))
+          std::abort();  // missed a narrowing
       }
     }
   }

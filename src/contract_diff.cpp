@@ -54,7 +54,8 @@ std::string child(const std::string& path, std::string_view token) {
 
 std::string bound_text(const std::optional<Bound>& b, bool lower) {
   if (!b) return "none";
-  return std::string(lower ? (b->exclusive ? "> " : ">= ") : (b->exclusive ? "< " : "<= ")) + preview(b->limit);
+  return std::string(lower ? (b->exclusive ? "> " : ">= ") : (b->exclusive ? "< " : "<= ")) +
+         preview(b->limit);
 }
 
 /// <0 when bound `x` admits less than `y` (is stricter), >0 when it admits more, 0 when equal.
@@ -138,8 +139,10 @@ class Differ {
       // Conservative: what lies deeper is not compared, so it counts as breaking for both roles.
       if (!too_deep_reported_) {
         too_deep_reported_ = true;
-        add(path, "too_deep", "schemas nested deeper than " + std::to_string(max_diff_depth) +
-                                  " levels are not compared further", true, true);
+        add(path, "too_deep",
+            "schemas nested deeper than " + std::to_string(max_diff_depth) +
+                " levels are not compared further",
+            true, true);
       }
       return;
     }
@@ -214,7 +217,8 @@ class Differ {
     TypeMask added = ta & ~tb;
     TypeMask removed = tb & ~ta;
     if (added && removed) {
-      add(path, "type_changed", "type changed from " + describe_types(tb) + " to " + describe_types(ta), true, true);
+      add(path, "type_changed", "type changed from " + describe_types(tb) + " to " + describe_types(ta), true,
+          true);
     } else if (added) {
       add(path, "type_widened",
           "type widened from " + describe_types(tb) + " to " + describe_types(ta) + " (now also " +
@@ -234,8 +238,8 @@ class Differ {
     if (!vb && !va) return;
     bool uses_const = b.const_value || a.const_value;
     if (!vb) {
-      add(path, uses_const ? "const_added" : "enum_added",
-          "values restricted to [" + list_values(*va) + "]", false, true);
+      add(path, uses_const ? "const_added" : "enum_added", "values restricted to [" + list_values(*va) + "]",
+          false, true);
       return;
     }
     if (!va) {
@@ -254,16 +258,17 @@ class Differ {
     if (added.empty() && removed.empty()) return;
     std::string detail;
     if (!added.empty()) detail += "added [" + list_values(added) + "]";
-    if (!removed.empty()) detail += std::string(detail.empty() ? "" : ", ") + "removed [" + list_values(removed) + "]";
+    if (!removed.empty())
+      detail += std::string(detail.empty() ? "" : ", ") + "removed [" + list_values(removed) + "]";
     std::string rule;
     if (uses_const) {
       rule = "const_changed";
     } else {
-      rule = !removed.empty() && !added.empty() ? "enum_changed" : (removed.empty() ? "enum_widened" : "enum_narrowed");
+      rule = !removed.empty() && !added.empty() ? "enum_changed"
+                                                : (removed.empty() ? "enum_widened" : "enum_narrowed");
     }
-    add(path, rule,
-        (uses_const ? "allowed constant values changed: " : "enum values changed: ") + detail, !added.empty(),
-        !removed.empty());
+    add(path, rule, (uses_const ? "allowed constant values changed: " : "enum values changed: ") + detail,
+        !added.empty(), !removed.empty());
   }
 
   void compare_bounds(const SchemaNode& b, const SchemaNode& a, const std::string& path) {
@@ -284,12 +289,15 @@ class Differ {
   }
 
   void compare_lengths(const SchemaNode& b, const SchemaNode& a, const std::string& path) {
-    auto text = [](const std::optional<std::uint64_t>& n) { return n ? std::to_string(*n) : std::string("none"); };
+    auto text = [](const std::optional<std::uint64_t>& n) {
+      return n ? std::to_string(*n) : std::string("none");
+    };
     std::uint64_t min_b = b.min_length.value_or(0);
     std::uint64_t min_a = a.min_length.value_or(0);
     if (min_b != min_a) {
       add(path, min_a > min_b ? "bounds_narrowed" : "bounds_widened",
-          "minLength changed from " + text(b.min_length) + " to " + text(a.min_length), min_a < min_b, min_a > min_b);
+          "minLength changed from " + text(b.min_length) + " to " + text(a.min_length),
+          min_a<min_b, min_a> min_b);
     }
     if (b.max_length != a.max_length) {
       // An absent maxLength admits every length: it is the loosest.
@@ -327,9 +335,11 @@ class Differ {
         continue;
       }
       if (!rb && ra) {
-        add(at, "optional_made_required", "property \"" + name + "\" was optional and is now required", false, true);
+        add(at, "optional_made_required", "property \"" + name + "\" was optional and is now required", false,
+            true);
       } else if (rb && !ra) {
-        add(at, "required_made_optional", "property \"" + name + "\" was required and is now optional", true, false);
+        add(at, "required_made_optional", "property \"" + name + "\" was required and is now optional", true,
+            false);
       }
     }
     compare_additional(b, a, path);
@@ -392,11 +402,13 @@ class Differ {
   void compare_one_of(const SchemaNode& b, const SchemaNode& a, const std::string& path) {
     if (b.one_of.empty() && a.one_of.empty()) return;
     if (b.one_of.empty()) {
-      add(path, "one_of_added", "oneOf with " + std::to_string(a.one_of.size()) + " branches added", false, true);
+      add(path, "one_of_added", "oneOf with " + std::to_string(a.one_of.size()) + " branches added", false,
+          true);
       return;
     }
     if (a.one_of.empty()) {
-      add(path, "one_of_removed", "oneOf with " + std::to_string(b.one_of.size()) + " branches removed", true, false);
+      add(path, "one_of_removed", "oneOf with " + std::to_string(b.one_of.size()) + " branches removed", true,
+          false);
       return;
     }
     // Pair identical branches first (wherever they moved), then the rest in order; what is left

@@ -3,8 +3,8 @@
 // recursive schemas cost polynomial, not exponential, time.
 
 #include <cstdint>
-#include <unordered_map>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -78,7 +78,8 @@ class Validator {
     if (!out_) {
       // Nodes identify strings, arrays and objects; a scalar is identified by where it lives,
       // which stays put for the whole validation (every value visited is part of the input).
-      const void* identity = value.node() ? static_cast<const void*>(value.node()) : static_cast<const void*>(&value);
+      const void* identity =
+          value.node() ? static_cast<const void*>(value.node()) : static_cast<const void*>(&value);
       auto key = std::make_pair(&node, identity);
       auto it = memo_.find(key);
       if (it != memo_.end()) return it->second;
@@ -107,7 +108,8 @@ class Validator {
   }
 
   [[gnu::noinline]] bool fail_type(const SchemaNode& node, const Value& value, const std::string& path) {
-    return fail(path, "expected " + describe_types(node.types) + ", got " + std::string(to_string(value.type())));
+    return fail(path,
+                "expected " + describe_types(node.types) + ", got " + std::string(to_string(value.type())));
   }
 
   [[gnu::noinline]] bool check_enum(const SchemaNode& node, const Value& value, const std::string& path) {
@@ -310,7 +312,7 @@ class Validator {
   std::vector<Violation>* out_;
   Memo& memo_;
   bool explain_branches_ = true;
-  std::size_t depth_ = 0;  ///< containers entered, bounded by max_validation_depth
+  std::size_t depth_ = 0;   ///< containers entered, bounded by max_validation_depth
   bool truncated_ = false;  ///< the depth bound cut the current answer short
 };
 
@@ -341,7 +343,8 @@ void require_valid(const Schema& schema, const Value& value, std::string_view co
   constexpr std::size_t shown = 10;
   for (std::size_t i = 0; i < violations.size() && i < shown; ++i) {
     if (i) message += "; ";
-    message += (violations[i].path.empty() ? std::string("(root)") : violations[i].path) + ": " + violations[i].reason;
+    message += (violations[i].path.empty() ? std::string("(root)") : violations[i].path) + ": " +
+               violations[i].reason;
   }
   if (violations.size() > shown) message += "; and " + std::to_string(violations.size() - shown) + " more";
   throw Error(ErrorCode::schema_violation, message);

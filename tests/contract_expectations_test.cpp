@@ -98,7 +98,8 @@ TEST(ContractExpectations, PathsLongerThanTheBoundAreRejected) {
 }
 
 TEST(ContractExpectations, NullableTypeBreaksAStringExpectation) {
-  auto s = schema(R"({"type":"object","properties":{"name":{"type":["string","null"]}},"required":["name"]})");
+  auto s =
+      schema(R"({"type":"object","properties":{"name":{"type":["string","null"]}},"required":["name"]})");
   auto breaks = check(s, expect(R"({"/name":"string"})"));
   ASSERT_EQ(breaks.size(), 1u);
   EXPECT_NE(breaks[0].reason.find("null"), std::string::npos);
@@ -189,7 +190,8 @@ TEST(ContractExpectations, OneOfBranchesMustAllGuaranteeThePath) {
 }
 
 TEST(ContractExpectations, RefsAreFollowed) {
-  auto s = schema(R"({"$defs":{"user":{"type":"object","required":["name"],"properties":{"name":{"type":"string"}}}},
+  auto s = schema(
+      R"({"$defs":{"user":{"type":"object","required":["name"],"properties":{"name":{"type":"string"}}}},
     "type":"object","required":["owner"],"properties":{"owner":{"$ref":"#/$defs/user"}}})");
   EXPECT_TRUE(check(s, expect(R"({"/owner/name":"string"})")).empty());
   EXPECT_EQ(check(s, expect(R"({"/owner/name":"integer"})")).size(), 1u);
@@ -201,7 +203,8 @@ TEST(ContractExpectations, RootExpectation) {
 }
 
 TEST(ContractExpectations, CheckValueReportsMissingAndMistypedPaths) {
-  auto consumer = expect(R"({"/name":"string","/age":{"type":"integer","required":false},"/tags/0":"string"})");
+  auto consumer =
+      expect(R"({"/name":"string","/age":{"type":"integer","required":false},"/tags/0":"string"})");
   EXPECT_TRUE(check_value(parse_json(R"({"name":"Ada","tags":["x"]})"), consumer).empty());
   EXPECT_TRUE(check_value(parse_json(R"({"name":"Ada","age":3.0,"tags":["x"]})"), consumer).empty());
   auto breaks = check_value(parse_json(R"({"firstName":"Ada","age":"3","tags":[1]})"), consumer);
@@ -219,7 +222,9 @@ TEST(ContractExpectations, DemoShowsTheNameBreakCaughtByCheck) {
   demo::demo_contract_check(out);
   std::string text = out.str();
   EXPECT_NE(text.find("check(v1):      all expectations hold"), std::string::npos) << text;
-  EXPECT_NE(text.find("BREAKS /name (string): the schema has no property \"name\" at /name"), std::string::npos) << text;
+  EXPECT_NE(text.find("BREAKS /name (string): the schema has no property \"name\" at /name"),
+            std::string::npos)
+      << text;
   EXPECT_NE(text.find("diff(v1, v2) as a producer: breaking"), std::string::npos) << text;
 }
 

@@ -163,7 +163,7 @@ TEST(ContractSchema, BoundsCompareLargeIntegersExactly) {
 
 TEST(ContractSchema, LengthsCountCodePointsNotBytes) {
   auto s = schema(R"({"minLength":2,"maxLength":3})");
-  EXPECT_TRUE(validate(s, json("\"\u00e9\u00e9\"")).empty());       // 4 bytes, 2 code points
+  EXPECT_TRUE(validate(s, json("\"\u00e9\u00e9\"")).empty());                   // 4 bytes, 2 code points
   EXPECT_TRUE(validate(s, Value("\xF0\x9F\x92\xA9\xF0\x9F\x92\xA9")).empty());  // 2 emoji
   EXPECT_EQ(validate(s, json("\"\u00e9\"")).size(), 1u);
   EXPECT_EQ(validate(s, json(R"("abcd")")).size(), 1u);
@@ -190,8 +190,10 @@ TEST(ContractSchema, OneOfMatchingNoBranchSaysWhyEachFailed) {
   auto v = validate(s, json(R"({"kind":"triangle"})"));
   ASSERT_EQ(v.size(), 1u);
   EXPECT_EQ(v[0].path, "");
-  EXPECT_NE(v[0].reason.find("branch 0: /kind expected the constant \"circle\""), std::string::npos) << v[0].reason;
-  EXPECT_NE(v[0].reason.find("branch 1: /kind expected the constant \"square\""), std::string::npos) << v[0].reason;
+  EXPECT_NE(v[0].reason.find("branch 0: /kind expected the constant \"circle\""), std::string::npos)
+      << v[0].reason;
+  EXPECT_NE(v[0].reason.find("branch 1: /kind expected the constant \"square\""), std::string::npos)
+      << v[0].reason;
 }
 
 TEST(ContractSchema, AnnotationsAreIgnored) {
@@ -257,13 +259,28 @@ TEST(ContractSchema, UnsupportedKeywordIsNamedWithItsPath) {
 }
 
 TEST(ContractSchema, MalformedKeywordsAreInvalidSchema) {
-  for (const char* text : {R"(1)", R"("string")", R"({"type":"strin"})", R"({"type":["string","string"]})",
-                           R"({"type":3})", R"({"properties":[]})", R"({"properties":{"a":1}})",
-                           R"({"required":"a"})", R"({"required":["a","a"]})", R"({"required":[1]})",
-                           R"({"enum":{}})", R"({"minimum":"1"})", R"({"maxLength":-1})",
-                           R"({"minLength":1.5})", R"({"oneOf":[]})", R"({"oneOf":{}})", R"({"$ref":1})",
-                           R"({"$ref":"#/$defs/missing"})", R"({"$defs":[]})", R"({"items":1})",
-                           R"({"$ref":"#"})", R"({"$defs":{"a":{"$ref":"#/$defs/b"},"b":{"$ref":"#/$defs/a"}}})",
+  for (const char* text : {R"(1)",
+                           R"("string")",
+                           R"({"type":"strin"})",
+                           R"({"type":["string","string"]})",
+                           R"({"type":3})",
+                           R"({"properties":[]})",
+                           R"({"properties":{"a":1}})",
+                           R"({"required":"a"})",
+                           R"({"required":["a","a"]})",
+                           R"({"required":[1]})",
+                           R"({"enum":{}})",
+                           R"({"minimum":"1"})",
+                           R"({"maxLength":-1})",
+                           R"({"minLength":1.5})",
+                           R"({"oneOf":[]})",
+                           R"({"oneOf":{}})",
+                           R"({"$ref":1})",
+                           R"({"$ref":"#/$defs/missing"})",
+                           R"({"$defs":[]})",
+                           R"({"items":1})",
+                           R"({"$ref":"#"})",
+                           R"({"$defs":{"a":{"$ref":"#/$defs/b"},"b":{"$ref":"#/$defs/a"}}})",
                            R"({"oneOf":[{"$ref":"#"}]})"}) {
     EXPECT_EQ(parse_error(text), ErrorCode::invalid_schema) << text;
   }
@@ -274,8 +291,8 @@ std::string diamond_chain() {
   std::string defs;
   for (int i = 0; i < 60; ++i) {
     std::string next = "#/$defs/d" + std::to_string(i + 1);
-    defs += "\"d" + std::to_string(i) + "\":{\"oneOf\":[{\"$ref\":\"" + next + "\"},{\"type\":\"null\",\"$ref\":\"" +
-            next + "\"}]},";
+    defs += "\"d" + std::to_string(i) + "\":{\"oneOf\":[{\"$ref\":\"" + next +
+            "\"},{\"type\":\"null\",\"$ref\":\"" + next + "\"}]},";
   }
   defs += "\"d60\":{\"type\":[\"object\",\"integer\"],\"properties\":{\"a\":{\"type\":\"integer\"}}}";
   return "{\"$defs\":{" + defs + "},\"$ref\":\"#/$defs/d0\"}";
@@ -306,7 +323,8 @@ TEST(ContractSchema, DeepValuesUnderRecursiveSchemasAreValidatedUpToTheDepthBoun
 TEST(ContractSchema, SharedNodeAtTwoDepthsIsJudgedAtEach) {
   // The same array node sits at the depth bound (its verdict there is cut short) and near the
   // root: the cut-short verdict must not be reused for the shallow one.
-  auto s = schema(R"({"$defs":{"n":{"oneOf":[{"type":"array","items":{"$ref":"#/$defs/n"}},{"type":"integer"}]}},
+  auto s =
+      schema(R"({"$defs":{"n":{"oneOf":[{"type":"array","items":{"$ref":"#/$defs/n"}},{"type":"integer"}]}},
     "type":"array","items":{"$ref":"#/$defs/n"}})");
   Value shared = Value::array({Value::array({1, 2})});
   for (int k = 1010; k < 1030; ++k) {
@@ -326,9 +344,7 @@ TEST(ContractSchema, SchemaNestedTooDeepIsDepthLimit) {
   EXPECT_EQ(parse_error(deep), ErrorCode::depth_limit);
 }
 
-TEST(ContractSchema, InvalidJsonTextIsInvalidJson) {
-  EXPECT_EQ(parse_error("{"), ErrorCode::invalid_json);
-}
+TEST(ContractSchema, InvalidJsonTextIsInvalidJson) { EXPECT_EQ(parse_error("{"), ErrorCode::invalid_json); }
 
 }  // namespace
 }  // namespace mfstate
