@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -209,6 +210,50 @@ void write_int(std::string& out, std::int64_t i) {
   out.append(buf, res.ptr);
 }
 
+#if !(defined(__cpp_lib_to_chars) && __cpp_lib_to_chars >= 201611L)
+// libc++ 14 (the WebAssembly build) has no floating-point to_chars. This writes what
+// std::to_chars(first, last, d) writes: the fewest significant digits that read back as d, in
+// plain or scientific notation, whichever is shorter (plain on a tie), spelled as printf's %f
+// and %e would. Returns the end of the text; `buf` holds at least 64 chars.
+char* shortest_double(char* buf, double d) {
+  char sci[40];
+  int digits = 1;
+  for (; digits < 17; ++digits) {  // 17 significant digits always round-trip
+    std::snprintf(sci, sizeof sci, "%.*e", digits - 1, d);
+    if (std::strtod(sci, nullptr) == d) break;
+  }
+  std::snprintf(sci, sizeof sci, "%.*e", digits - 1, d);
+  // sci is [-]D[.DDD]e(+|-)XX: split it into sign, significant digits and decimal exponent.
+  const char* p = sci;
+  std::string sign;
+  if (*p == '-') sign = *p++;
+  std::string mantissa;
+  for (; *p != 'e'; ++p) {
+    if (*p != '.') mantissa += *p;
+  }
+  const int exponent = std::atoi(p + 1);
+  const int n = static_cast<int>(mantissa.size());
+  std::string plain = sign;
+  if (exponent >= n - 1) {
+    // An integer: %f writes its exact digits (to_chars too), not the shortest digits and zeros.
+    char whole[320];
+    std::snprintf(whole, sizeof whole, "%.0f", d);
+    plain = whole;
+  } else if (exponent >= 0) {
+    plain += mantissa.substr(0, static_cast<std::size_t>(exponent) + 1);
+    plain += '.';
+    plain += mantissa.substr(static_cast<std::size_t>(exponent) + 1);
+  } else {
+    plain += "0.";
+    plain.append(static_cast<std::size_t>(-exponent - 1), '0');
+    plain += mantissa;
+  }
+  const std::size_t sci_len = std::strlen(sci);
+  if (plain.size() <= sci_len) return std::copy(plain.begin(), plain.end(), buf);
+  return std::copy(sci, sci + sci_len, buf);
+}
+#endif
+
 void write_double(std::string& out, double d, bool canonical) {
   if (!std::isfinite(d)) {
     throw Error(ErrorCode::non_finite, "NaN and infinities have no JSON spelling");
@@ -220,8 +265,12 @@ void write_double(std::string& out, double d, bool canonical) {
     return;
   }
   char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof buf, d);  // shortest round-trip form
-  std::string_view text(buf, static_cast<std::size_t>(res.ptr - buf));
+#if defined(__cpp_lib_to_chars) && __cpp_lib_to_chars >= 201611L
+  char* end = std::to_chars(buf, buf + sizeof buf, d).ptr;  // shortest round-trip form
+#else
+  char* end = shortest_double(buf, d);
+#endif
+  std::string_view text(buf, static_cast<std::size_t>(end - buf));
   out += text;
   // Keep a double a double when read back (to_json): "1" would come back an integer.
   if (!canonical && text.find_first_of(".eE") == std::string_view::npos) out += ".0";
