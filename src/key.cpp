@@ -6,6 +6,8 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -114,8 +116,19 @@ void write_js_number(std::string& out, double d) {
     d = -d;
   }
   char buf[64];
+#if defined(__cpp_lib_to_chars) && __cpp_lib_to_chars >= 201611L
   auto res = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
   std::string_view sci(buf, static_cast<std::size_t>(res.ptr - buf));  // "d.ddde+XX"
+#else
+  // libc++ 14 (the WebAssembly build) has no floating-point to_chars: the fewest %e digits that
+  // read back as d are the same shortest scientific form.
+  int len = 0;
+  for (int digits = 1; digits <= 17; ++digits) {
+    len = std::snprintf(buf, sizeof buf, "%.*e", digits - 1, d);
+    if (std::strtod(buf, nullptr) == d) break;
+  }
+  std::string_view sci(buf, static_cast<std::size_t>(len));  // "d.ddde+XX"
+#endif
   std::size_t e = sci.find('e');
   std::string digits;
   for (char c : sci.substr(0, e)) {
