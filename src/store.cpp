@@ -63,6 +63,8 @@ struct StoreCore {
   // Entry point of a dispatch that is not nested in another: opens a batch so that whatever the
   // action (and what it queues) changes is notified once, after all of it.
   void process(Action action, std::size_t index) {
+    // The store may be destroyed by what the action triggers (an app unmounting itself).
+    CoreRef keep(this);
     Batcher& b = *batcher;
     b.begin_batch();
     processing = true;
@@ -172,23 +174,23 @@ struct StoreCore {
     if (changed) mark_changed();
   }
 
+  // A counted reference a queued notification holds: released even when the notification is
+  // dropped unrun (a transaction rolled back).
+  struct CoreRef {
+    StoreCore* c;
+    explicit CoreRef(StoreCore* core) noexcept : c(core) { c->retain(); }
+    CoreRef(const CoreRef& o) noexcept : c(o.c) { c->retain(); }
+    CoreRef& operator=(const CoreRef&) = delete;
+    ~CoreRef() { c->release(); }
+  };
+
   void mark_changed() {
     if (notify_queued) return;
     notify_queued = true;
-    retain();
-    StoreCore* self = this;
-    batcher->notify([self] {
-      Holder h{self};
-      if (self->alive) self->deliver();
+    batcher->notify([ref = CoreRef(this)] {
+      if (ref.c->alive) ref.c->deliver();
     });
   }
-
-  // Releases the reference a queued notification holds, even when the notification is dropped
-  // (a transaction rolled back) or throws.
-  struct Holder {
-    StoreCore* c;
-    ~Holder() { c->release(); }
-  };
 
   void deliver() {
     notify_queued = false;
