@@ -68,7 +68,7 @@ Subscription Inspector::subscribe(std::function<void(const InspectorEvent&)> lis
     throw Error(ErrorCode::invalid_argument, "Inspector::subscribe needs a listener, got an empty one");
   }
   const std::uint64_t id = next_id_++;
-  listeners_.push_back({id, std::move(listener)});
+  listeners_.push_back({id, std::move(listener), true});
   ++live_;
   std::weak_ptr<bool> alive = alive_;
   return Subscription([this, alive, id] {
@@ -80,10 +80,10 @@ Subscription Inspector::subscribe(std::function<void(const InspectorEvent&)> lis
 void Inspector::remove(std::uint64_t id) {
   auto it = std::find_if(listeners_.begin(), listeners_.end(),
                          [id](const Listener& l) { return l.id == id; });
-  if (it == listeners_.end() || !it->fn) return;
+  if (it == listeners_.end() || !it->active) return;
   --live_;
   if (emitting_ > 0) {
-    it->fn = nullptr;
+    it->active = false;
   } else {
     listeners_.erase(it);
   }
@@ -95,7 +95,7 @@ void Inspector::emit(InspectorEvent event) {
   ++emitting_;
   const std::size_t n = listeners_.size();
   for (std::size_t i = 0; i < n; ++i) {
-    if (!listeners_[i].fn) continue;
+    if (!listeners_[i].active) continue;
     try {
       listeners_[i].fn(event);
     } catch (const std::exception& e) {
@@ -105,7 +105,7 @@ void Inspector::emit(InspectorEvent event) {
     }
   }
   if (--emitting_ == 0) {
-    std::erase_if(listeners_, [](const Listener& l) { return !l.fn; });
+    std::erase_if(listeners_, [](const Listener& l) { return !l.active; });
   }
 }
 

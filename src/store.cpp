@@ -28,6 +28,7 @@ struct StoreCore {
   struct Listener {
     std::uint64_t id;
     std::function<void(const Value&)> fn;
+    bool active = true;  // cleared on unsubscribe; the entry goes when no delivery is running
   };
   std::vector<Listener> listeners;
   std::uint64_t next_listener_id = 1;
@@ -200,7 +201,8 @@ struct StoreCore {
     // are skipped (their fn is empty) and compacted afterwards.
     const std::size_t n = listeners.size();
     for (std::size_t i = 0; i < n; ++i) {
-      if (!listeners[i].fn) continue;
+      if (!alive) break;
+      if (!listeners[i].active) continue;
       try {
         listeners[i].fn(state);
       } catch (...) {
@@ -209,6 +211,10 @@ struct StoreCore {
       }
     }
     delivering = false;
+    if (!alive) {
+      listeners.clear();
+      return;
+    }
     compact();
     if (hooks) hooks->after_notify(*this);
     if (queue_head < queue.size() && !processing) {
@@ -231,7 +237,7 @@ struct StoreCore {
 
   void compact() {
     if (dead_listeners == 0 || delivering) return;
-    std::erase_if(listeners, [](const Listener& l) { return !l.fn; });
+    std::erase_if(listeners, [](const Listener& l) { return !l.active; });
     dead_listeners = 0;
   }
 
@@ -239,8 +245,8 @@ struct StoreCore {
     // Ids grow, so the list is sorted by id.
     auto it = std::lower_bound(listeners.begin(), listeners.end(), id,
                                [](const Listener& l, std::uint64_t v) { return l.id < v; });
-    if (it == listeners.end() || it->id != id || !it->fn) return;
-    it->fn = nullptr;
+    if (it == listeners.end() || it->id != id || !it->active) return;
+    it->active = false;
     ++dead_listeners;
     compact();
   }
@@ -382,12 +388,9 @@ Store::~Store() {
   if (!core_) return;
   core_->alive = false;
   core_->hooks = nullptr;
-  // Drop the listeners now: what they captured must not outlive the store's owner.
-  if (core_->delivering) {
-    for (auto& l : core_->listeners) l.fn = nullptr;
-  } else {
-    core_->listeners.clear();
-  }
+  // Drop the listeners now (what they captured must not outlive the store's owner), or, when
+  // one of them is running, as soon as the delivery ends.
+  if (!core_->delivering) core_->listeners.clear();
   core_->middleware.clear();
   core_->release();
   core_ = nullptr;
@@ -402,7 +405,7 @@ Subscription Store::subscribe(std::function<void(const Value&)> listener) {
     throw Error(ErrorCode::invalid_argument, "Store::subscribe needs a listener, got an empty one");
   }
   const std::uint64_t id = core_->next_listener_id++;
-  core_->listeners.push_back({id, std::move(listener)});
+  core_->listeners.push_back({id, std::move(listener), true});
   StoreCore* core = core_;
   core->retain();
   struct Cancel {

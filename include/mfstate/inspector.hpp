@@ -77,6 +77,7 @@ class Inspector {
   struct Listener {
     std::uint64_t id;
     std::function<void(const InspectorEvent&)> fn;
+    bool active;
   };
   void remove(std::uint64_t id);
 
