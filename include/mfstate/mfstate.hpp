@@ -2,6 +2,7 @@
 #pragma once
 
 #include "mfstate/error.hpp"
+#include "mfstate/key.hpp"
 #include "mfstate/runtime.hpp"
 #include "mfstate/value.hpp"
 #include "mfstate/store.hpp"
