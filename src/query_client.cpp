@@ -379,9 +379,8 @@ Value QueryClient::set_query_data(const Value& key, Value data, SetDataOptions o
   return out;
 }
 
-std::optional<Value> QueryClient::set_query_data(
-    const Value& key, const std::function<std::optional<Value>(const std::optional<Value>&)>& updater,
-    SetDataOptions options) {
+std::optional<Value> QueryClient::update_query_data(const Value& key, const QueryUpdater& updater,
+                                                    SetDataOptions options) {
   ClientCore::Op op(*core_);
   Query* q = core_->find(key);
   std::optional<Value> old;
@@ -403,8 +402,7 @@ std::vector<std::pair<Value, Value>> QueryClient::get_queries_data(const QueryFi
 }
 
 std::vector<std::pair<Value, Value>> QueryClient::set_queries_data(
-    const QueryFilters& filters,
-    const std::function<std::optional<Value>(const std::optional<Value>&)>& updater, SetDataOptions options) {
+    const QueryFilters& filters, const QueryUpdater& updater, SetDataOptions options) {
   ClientCore::Op op(*core_);
   std::vector<Query*> qs;
   core_->collect(filters, qs);

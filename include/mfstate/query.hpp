@@ -23,6 +23,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "mfstate/error.hpp"
@@ -300,6 +301,9 @@ struct QueryCacheStats {
 struct MutationOptions;
 struct MutationFilters;
 
+/// set_query_data's functional form: new data from the old (nullopt: leave the entry alone).
+using QueryUpdater = std::function<std::optional<Value>(const std::optional<Value>&)>;
+
 // ---------------------------------------------------------------------------------------------
 
 /// The shared query cache. Move-only; must not outlive its Runtime. Destroying it cancels every
@@ -326,16 +330,19 @@ class QueryClient {
   /// Returns the data now cached. O(key depth + data size).
   Value set_query_data(const Value& key, Value data, SetDataOptions options = {});
   /// As set_query_data with `updater(old data)`; an updater returning nullopt changes nothing.
-  std::optional<Value> set_query_data(
-      const Value& key, const std::function<std::optional<Value>(const std::optional<Value>&)>& updater,
-      SetDataOptions options = {});
+  std::optional<Value> update_query_data(const Value& key, const QueryUpdater& updater,
+                                         SetDataOptions options = {});
+  /// set_query_data with an updater (TanStack's functional form): see update_query_data.
+  template <typename F>
+    requires std::is_invocable_r_v<std::optional<Value>, F, const std::optional<Value>&>
+  std::optional<Value> set_query_data(const Value& key, F&& updater, SetDataOptions options = {}) {
+    return update_query_data(key, QueryUpdater(std::forward<F>(updater)), options);
+  }
   /// The (key, data) of every query the filters match that has data. Allocates.
   std::vector<std::pair<Value, Value>> get_queries_data(const QueryFilters& filters) const;
   /// Applies `updater` to every matched query (see set_query_data). Returns the new (key, data).
-  std::vector<std::pair<Value, Value>> set_queries_data(
-      const QueryFilters& filters,
-      const std::function<std::optional<Value>(const std::optional<Value>&)>& updater,
-      SetDataOptions options = {});
+  std::vector<std::pair<Value, Value>> set_queries_data(const QueryFilters& filters, const QueryUpdater& updater,
+                                                        SetDataOptions options = {});
 
   // ---- fetching ----
 
