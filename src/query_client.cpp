@@ -120,9 +120,10 @@ Query* ClientCore::find(const Value& key) const {
   return n != nullptr ? n->entry : nullptr;
 }
 
-Query* ClientCore::build(const Value& key, const OptionsPtr& opts) {
+Query* ClientCore::build(const Value& key, const OptionsPtr& opts, bool* created) {
   check_key(key);
   TrieNode* n = index.find_or_insert(key);
+  if (created != nullptr) *created = n->entry == nullptr;
   if (n->entry != nullptr) {
     if (opts) set_options(*n->entry, opts);
     return n->entry;
@@ -371,10 +372,10 @@ std::optional<QueryState> QueryClient::get_query_state(const Value& key) const {
 
 Value QueryClient::set_query_data(const Value& key, Value data, SetDataOptions options) {
   ClientCore::Op op(*core_);
-  Query* q = core_->find(key);
-  if (q == nullptr) q = core_->build(key, nullptr);
+  bool created = false;
+  Query* q = core_->build(key, nullptr, &created);
   Value out = core_->set_data(*q, std::move(data), options.updated_at);
-  core_->gc_touch(*q);
+  if (!created) core_->gc_touch(*q);
   if (core_->options.max_bytes != 0) core_->evict_if_needed(q);
   return out;
 }
