@@ -3,5 +3,7 @@
 
 #include "mfstate/error.hpp"
 #include "mfstate/key.hpp"
+#include "mfstate/mutation.hpp"
+#include "mfstate/query.hpp"
 #include "mfstate/runtime.hpp"
 #include "mfstate/value.hpp"
