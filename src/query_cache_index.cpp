@@ -261,3 +261,10 @@ Value CacheIndex::key_of(const TrieNode* node) const {
 }
 
 }  // namespace mfstate::detail
+
+namespace mfstate::detail {
+// The memory budget of an entry (S1: < 200 bytes of cache per small entry) rests on these sizes;
+// a field added to the hot structs must pay for itself.
+static_assert(sizeof(void*) != 8 || sizeof(TrieNode) == 40, "TrieNode grew past 40 bytes");
+static_assert(sizeof(void*) != 8 || sizeof(Query) == 80, "Query grew past 80 bytes");
+}  // namespace mfstate::detail

@@ -28,8 +28,6 @@ ClientCore::ClientCore(Runtime& rt, QueryClientOptions o)
 }
 
 ClientCore::~ClientCore() {
-  if (gc_timer != 0) runtime.scheduler().cancel(gc_timer);
-  gc_timer = 0;
   // Observers outlive nothing: end them (their subscriptions become no-ops).
   for (auto& [raw, o] : observers) {
     o->unmount();
@@ -46,6 +44,9 @@ ClientCore::~ClientCore() {
   for (Query* q : all) free_query(q);
   for (Query* q : graveyard) free_query(q);
   index.clear();
+  // Last: unmounting observers above may have linked entries for gc and scheduled the timer.
+  if (gc_timer != 0) runtime.scheduler().cancel(gc_timer);
+  gc_timer = 0;
 }
 
 // ---- options ----
