@@ -223,7 +223,14 @@ void CacheIndex::prune(TrieNode* n) noexcept {
 
 void CacheIndex::collect_subtree(const TrieNode* n, std::vector<Query*>& out) const {
   if (n->entry != nullptr) out.push_back(n->entry);
-  for_each_child(n, [&](const TrieNode* c) { collect_subtree(c, out); });
+  // Leaves (most nodes of a wide cache) are handled here, without a call per node.
+  for_each_child(n, [&](const TrieNode* c) {
+    if (c->children == 0) {
+      if (c->entry != nullptr) out.push_back(c->entry);
+    } else {
+      collect_subtree(c, out);
+    }
+  });
 }
 
 void CacheIndex::walk(const TrieNode* n, std::span<const Value> filter, std::vector<Query*>& out) const {

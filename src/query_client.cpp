@@ -477,7 +477,8 @@ Future QueryClient::invalidate_queries(const QueryFilters& filters, InvalidateOp
   std::vector<Query*> refetch;
   for (Query* q : qs) {
     if (q->removed()) continue;
-    core_->dispatch(*q, detail::QueryAction{detail::QueryAction::invalidate});
+    // Already invalidated: nothing an observer sees can change.
+    if (!q->invalidated()) core_->dispatch(*q, detail::QueryAction{detail::QueryAction::invalidate});
     if (options.refetch_type != RefetchType::none && type_passes(options.refetch_type, *q)) refetch.push_back(q);
   }
   std::vector<std::shared_ptr<detail::FutureState>> parts;
