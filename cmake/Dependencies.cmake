@@ -32,7 +32,6 @@ endforeach()
 add_library(mfstate_xxhash INTERFACE)
 target_include_directories(mfstate_xxhash SYSTEM INTERFACE $<BUILD_INTERFACE:${MFSTATE_XXHASH_INCLUDE_DIR}>)
 target_compile_definitions(mfstate_xxhash INTERFACE XXH_INLINE_ALL)
-install(TARGETS mfstate_xxhash EXPORT mfstateTargets)
 
 # cpp-httplib (native only): Debian ships it compiled (libcpp-httplib), not header-only. The
 # query module's HttpFetcher (src/native/) and its tests use it.
