@@ -30,6 +30,10 @@ namespace mfstate {
 class Value;
 
 namespace detail {
+/// Deepest nesting a Value may have (arrays/objects). Bounding it at construction bounds every
+/// recursion over a Value (equality, hashing, serialisation), so none can overflow the stack —
+/// including the 1 MiB stack of the WebAssembly build. Going beyond it is Error(depth_limit).
+inline constexpr std::uint32_t max_nesting = 4096;
 struct Node;
 struct StringNode;
 struct ArrayNode;
@@ -86,7 +90,7 @@ class Path {
 
 /// Limits applied by parse_json. Exceeding one is an Error, never a crash.
 struct ParseOptions {
-  std::size_t max_depth = 512;           ///< deepest nesting of arrays/objects accepted
+  std::size_t max_depth = 512;           ///< deepest nesting accepted (capped at detail::max_nesting)
   std::size_t max_bytes = 64u << 20;     ///< largest input accepted (64 MiB)
 };
 
