@@ -1,7 +1,9 @@
 // Everything mfstate offers, in one include.
 #pragma once
 
+#include "mfstate/compat.hpp"
 #include "mfstate/error.hpp"
 #include "mfstate/key.hpp"
+#include "mfstate/manifest.hpp"
 #include "mfstate/runtime.hpp"
 #include "mfstate/value.hpp"
