@@ -32,9 +32,11 @@ bool text_of(const mfstate::Value& key, std::string& out) {
 // Boost 1.81's JSON parser reads some decimal texts one ulp off (it is not correctly rounded:
 // "1.111111111111111e+50" parses to 0x1.3019ea28c6fc6p+166, strtod gives ...c7p+166), so text
 // with doubles does not always parse back to the same Value. That is parse_json's to fix, not
-// the key module's: the round-trip property is checked for keys without doubles.
+// the key module's. key_string also writes integers beyond 2^53 as JavaScript's doubles (so two
+// such keys can share a text). Properties about text are checked for keys without either.
 bool has_double(const mfstate::Value& v) {
   if (v.is_double()) return true;
+  if (v.is_int() && (v.as_int() > (std::int64_t{1} << 53) || v.as_int() < -(std::int64_t{1} << 53))) return true;
   if (v.is_array()) {
     for (const mfstate::Value& e : v.as_array()) {
       if (has_double(e)) return true;
@@ -76,7 +78,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (exact) require(mfstate::hash_key(a) == mfstate::hash_key(b), "equal keys hash alike");
   std::string ta, tb;
   if (text_of(a, ta) && text_of(b, tb)) {
-    require((ta == tb) == exact, "equal canonical texts exactly when keys are equal");
+    if (exact) require(ta == tb, "equal keys have equal texts");
+    if (!has_double(a) && !has_double(b)) require((ta == tb) == exact, "equal texts only for equal keys");
     if (!has_double(a)) require(mfstate::parse_json(ta) == a, "the canonical text parses back");
   }
   bool partial = mfstate::matches(a, b);

@@ -121,10 +121,14 @@ void destroy(Type type, Node* node) {
   }
 }
 
+// Nodes at most this deep are freed by plain recursion (bounded: each level is one small frame);
+// deeper ones go through the work list. Most values are shallow, and recursion is cheaper.
+constexpr std::uint32_t recursive_release_depth = 64;
+
 void release(Type type, Node* node) {
   if (--node->refs != 0) return;
-  if (type == Type::string) {
-    delete static_cast<StringNode*>(node);
+  if (type == Type::string || node->depth <= recursive_release_depth) {
+    destroy(type, node);
     return;
   }
   if (releasing) {
@@ -257,15 +261,49 @@ bool numbers_equal(const Value& a, const Value& b) {
   return double_as_int(d.as_double(), as_int) && as_int == i.as_int();
 }
 
+// The same value, not just an equal one: same type, and the same node or the same scalar bits.
+bool identical(const Value& a, const Value& b) {
+  if (a.type() != b.type()) return false;
+  if (const Node* n = a.node()) return n == b.node();
+  switch (a.type()) {
+    case Type::null: return true;
+    case Type::string: return a.as_string() == b.as_string();  // inline strings (no node)
+    case Type::boolean: return a.as_bool() == b.as_bool();
+    case Type::integer: return a.as_int() == b.as_int();
+    default: {
+      double x = a.as_double();
+      double y = b.as_double();
+      return std::memcmp(&x, &y, sizeof x) == 0;
+    }
+  }
+}
+
 }  // namespace
 
 // ---- construction ----
 
 Value::Value(const char* s) : Value(std::string_view(s)) {}
 
-Value::Value(std::string_view s) : type_(Type::string) { u_.node = new StringNode(std::string(s)); }
+Value::Value(std::string_view s) : type_(Type::string) {
+  if (s.size() <= inline_string_capacity) {
+    // Short strings (keys' values like "a", "John Doe", "profile") need no node at all.
+    u_.i = 0;
+    if (!s.empty()) std::memcpy(u_.s, s.data(), s.size());
+    small_ = static_cast<std::uint8_t>(s.size() + 1);
+    return;
+  }
+  u_.node = new StringNode(std::string(s));
+}
 
-Value::Value(std::string&& s) : type_(Type::string) { u_.node = new StringNode(std::move(s)); }
+Value::Value(std::string&& s) : type_(Type::string) {
+  if (s.size() <= inline_string_capacity) {
+    u_.i = 0;
+    if (!s.empty()) std::memcpy(u_.s, s.data(), s.size());
+    small_ = static_cast<std::uint8_t>(s.size() + 1);
+    return;
+  }
+  u_.node = new StringNode(std::move(s));
+}
 
 Value Value::array(std::initializer_list<Value> elements) {
   return array(std::vector<Value>(elements));
@@ -332,7 +370,8 @@ Value Value::object(std::vector<Member> members) {
 }
 
 Value::Value(const Value& other) noexcept : type_(other.type_), u_(other.u_) {
-  if (type_ >= Type::string) ++u_.node->refs;
+  small_ = other.small_;
+  if (has_node()) ++u_.node->refs;
 }
 
 Value& Value::operator=(const Value& other) noexcept {
@@ -346,17 +385,19 @@ Value& Value::operator=(const Value& other) noexcept {
 Value& Value::operator=(Value&& other) noexcept {
   if (this != &other) {
     Type old_type = type_;
-    Node* old_node = type_ >= Type::string ? u_.node : nullptr;
+    Node* old_node = has_node() ? u_.node : nullptr;
     type_ = other.type_;
+    small_ = other.small_;
     u_ = other.u_;
     other.type_ = Type::null;
+    other.small_ = 0;
     if (old_node) release(old_type, old_node);
   }
   return *this;
 }
 
 Value::~Value() {
-  if (type_ >= Type::string) release(type_, u_.node);
+  if (has_node()) release(type_, u_.node);
 }
 
 // ---- inspection ----
@@ -385,6 +426,7 @@ double Value::as_double() const {
 
 std::string_view Value::as_string() const {
   if (type_ != Type::string) type_error("string", type_);
+  if (small_ != 0) return std::string_view(u_.s, small_ - 1u);
   return static_cast<const StringNode*>(u_.node)->text;
 }
 
@@ -400,7 +442,7 @@ std::span<const Member> Value::as_object() const {
 
 std::size_t Value::size() const noexcept {
   switch (type_) {
-    case Type::string: return static_cast<const StringNode*>(u_.node)->text.size();
+    case Type::string: return small_ != 0 ? small_ - 1u : static_cast<const StringNode*>(u_.node)->text.size();
     case Type::array: return static_cast<const ArrayNode*>(u_.node)->items.size();
     case Type::object: return static_cast<const ObjectNode*>(u_.node)->members.size();
     default: return 0;
@@ -527,11 +569,17 @@ Value Value::set(std::string_view key, Value v) const& { return Value(*this).set
 Value Value::set(std::string_view key, Value v) && {
   if (type_ != Type::object) type_error("object", type_);
   check_depth(child_depth(v) + 1);
-  // Setting an equal-by-identity value changes nothing: keep the node (and its sharing).
-  if (const Value* old = find(key); old && old->same_node(v) && old->type() == v.type()) {
+  auto pos = static_cast<const ObjectNode*>(u_.node)->find(key);
+  if (pos < 0) {
+    mutable_object().append(std::string(key), std::move(v));
     return std::move(*this);
   }
-  mutable_object().put(key, std::move(v));
+  auto at = static_cast<std::size_t>(pos);
+  // Setting the very value already there changes nothing: keep the node (and its sharing).
+  if (identical(static_cast<const ObjectNode*>(u_.node)->members[at].value, v)) return std::move(*this);
+  ObjectNode& node = mutable_object();  // a copy keeps positions, so `at` stays right
+  node.depth = std::max(node.depth, child_depth(v) + 1);
+  node.members[at].value = std::move(v);
   return std::move(*this);
 }
 
@@ -612,7 +660,7 @@ Value Value::set_in(const Path& path, Value v) && {
     }
   }
   // Setting the very value already there changes nothing: keep the node (and its sharing).
-  if (cur && cur->type() == v.type() && cur->same_node(v)) return std::move(*this);
+  if (cur && identical(*cur, v)) return std::move(*this);
 
   // Walk down, making each node on the path unshared (copied when shared, in place when not).
   const std::uint32_t v_depth = child_depth(v);
@@ -693,6 +741,10 @@ bool operator==(const Value& a, const Value& b) noexcept {
   switch (a.type()) {
     case Type::null: return true;
     case Type::boolean: return a.as_bool() == b.as_bool();
+    case Type::string: {
+      const Node* na = a.node();  // nullptr for inline strings
+      return (na != nullptr && na == b.node()) || a.as_string() == b.as_string();
+    }
     default: break;
   }
   const Node* na = a.node();
@@ -700,7 +752,6 @@ bool operator==(const Value& a, const Value& b) noexcept {
   if (na == nb) return true;
   if (na->hashed && nb->hashed && na->hash != nb->hash) return false;
   switch (a.type()) {
-    case Type::string: return a.as_string() == b.as_string();
     case Type::array: {
       auto x = a.as_array();
       auto y = b.as_array();
@@ -726,13 +777,13 @@ bool operator==(const Value& a, const Value& b) noexcept {
 }
 
 bool Value::same_node(const Value& other) const noexcept {
-  if (type_ >= Type::string || other.type_ >= Type::string) {
-    return type_ == other.type_ && u_.node == other.u_.node;
+  if (has_node() || other.has_node()) {
+    return type_ == other.type_ && u_.node == other.u_.node && other.has_node();
   }
   return *this == other;
 }
 
-std::size_t Value::use_count() const noexcept { return type_ >= Type::string ? u_.node->refs : 1; }
+std::size_t Value::use_count() const noexcept { return has_node() ? u_.node->refs : 1; }
 
 std::uint64_t Value::hash() const noexcept { return cached_hash(*this); }
 

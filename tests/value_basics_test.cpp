@@ -228,3 +228,45 @@ TEST(ValuePath, PointerDigitTokensIndexArraysButNotWithLeadingZeros) {
   EXPECT_EQ(v.get_in(Path::from_pointer("/01")).as_string(), "key");
   EXPECT_EQ(v.find_in(Path::from_pointer("/a/99999999999999999999999")), nullptr);
 }
+
+TEST(ValueStrings, StringsOfUpToEightBytesLiveInTheHandle) {
+  Value small("John Doe");  // 8 bytes
+  Value big("John Does");   // 9 bytes
+  EXPECT_EQ(small.node(), nullptr);
+  EXPECT_NE(big.node(), nullptr);
+  EXPECT_EQ(small.as_string(), "John Doe");
+  EXPECT_EQ(big.as_string(), "John Does");
+  EXPECT_EQ(small.size(), 8u);
+  EXPECT_EQ(Value("").size(), 0u);
+  EXPECT_EQ(Value("").as_string(), "");
+  EXPECT_EQ(Value(std::string("a\0b", 3)).as_string(), std::string_view("a\0b", 3));
+  EXPECT_EQ(Value(std::string(8, 'x')).node(), nullptr);
+  EXPECT_NE(Value(std::string(9, 'x')).node(), nullptr);
+  Value copy = small;
+  EXPECT_EQ(copy.as_string(), "John Doe");
+  EXPECT_EQ(copy.use_count(), 1u);
+  EXPECT_TRUE(copy.same_node(small));
+  EXPECT_FALSE(Value("abc").same_node(Value("abd")));
+  Value moved = std::move(copy);
+  EXPECT_EQ(moved.as_string(), "John Doe");
+  EXPECT_TRUE(copy.is_null());  // NOLINT(bugprone-use-after-move): documented moved-from state
+  Value b2 = big;
+  EXPECT_TRUE(b2.same_node(big));
+  EXPECT_EQ(big.use_count(), 2u);
+  EXPECT_FALSE(b2.same_node(Value("John Does")));
+  b2 = small;  // node string replaced by an inline one
+  EXPECT_EQ(big.use_count(), 1u);
+  EXPECT_EQ(b2, small);
+}
+
+TEST(ValueStrings, InlineAndNodeStringsCompareAndHashByContent) {
+  EXPECT_EQ(Value("abc"), Value(std::string("abc")));
+  EXPECT_NE(Value("abc"), Value("abcd"));
+  EXPECT_NE(Value(""), Value(std::string("\0", 1)));
+  EXPECT_EQ(Value("0123456789"), Value(std::string("0123456789")));
+  EXPECT_EQ(Value("abc").hash(), Value(std::string_view("abc")).hash());
+  EXPECT_NE(Value("abc").hash(), Value("abd").hash());
+  Value o = Value::object({{"s", "short"}, {"l", "a much longer string"}});
+  EXPECT_EQ(o.set("s", "short").node(), o.node());  // the same inline string: unchanged
+  EXPECT_NE(o.set("s", "other").node(), o.node());
+}

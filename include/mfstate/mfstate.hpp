@@ -7,3 +7,7 @@
 #include "mfstate/manifest.hpp"
 #include "mfstate/runtime.hpp"
 #include "mfstate/value.hpp"
+#include "mfstate/store.hpp"
+#include "mfstate/bus.hpp"
+#include "mfstate/inspector.hpp"
+#include "mfstate/host.hpp"
