@@ -24,14 +24,14 @@ inline const char* home_manifest = R"({
 
 inline std::string profile_manifest(const char* version, const char* user_properties, const char* required) {
   return std::string(R"({"name": "profile", "version": ")") + version +
-         R"(", "exports": {"user": {"type": "object", "required": )" + required +
-         R"(, "properties": )" + user_properties + "}}}";
+         R"(", "exports": {"user": {"type": "object", "required": )" + required + R"(, "properties": )" +
+         user_properties + "}}}";
 }
 
 inline void print_breaks(std::ostream& out, const std::vector<ContractBreak>& breaks) {
   for (const ContractBreak& b : breaks) {
-    out << "    BREAK  " << b.consumer << ' ' << b.consumer_version << " reads " << b.section << ' ' << b.producer
-        << '/' << b.name << " at " << b.path << ": " << b.reason << '\n';
+    out << "    BREAK  " << b.consumer << ' ' << b.consumer_version << " reads " << b.section << ' '
+        << b.producer << '/' << b.name << " at " << b.path << ": " << b.reason << '\n';
   }
 }
 
@@ -47,13 +47,16 @@ inline std::size_t show_contracts_in_ci(std::ostream& out) {
   const Manifest profile_v1 = parse_manifest_json(detail::profile_manifest(
       "1.0.0", R"({"userId": {"type": "string"}, "name": {"type": "string"}})", R"(["userId", "name"])"));
   const Manifest profile_v1_1 = parse_manifest_json(detail::profile_manifest(
-      "1.1.0", R"({"userId": {"type": "string"}, "name": {"type": "string"}, "avatarUrl": {"type": "string"}})",
+      "1.1.0",
+      R"({"userId": {"type": "string"}, "name": {"type": "string"}, "avatarUrl": {"type": "string"}})",
       R"(["userId", "name"])"));
   const Manifest profile_v2 = parse_manifest_json(detail::profile_manifest(
-      "2.0.0", R"({"userId": {"type": "string"}, "firstName": {"type": "string"}, "lastName": {"type": "string"}})",
+      "2.0.0",
+      R"({"userId": {"type": "string"}, "firstName": {"type": "string"}, "lastName": {"type": "string"}})",
       R"(["userId", "firstName", "lastName"])"));
 
-  const fs::path root = fs::temp_directory_path() / ("mfstate-demo-registry-" + std::to_string(std::random_device{}()));
+  const fs::path root =
+      fs::temp_directory_path() / ("mfstate-demo-registry-" + std::to_string(std::random_device{}()));
   struct Cleanup {
     fs::path p;
     ~Cleanup() {

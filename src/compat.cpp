@@ -43,16 +43,16 @@ void check_topics(const Manifest& publisher, const Manifest& subscriber, std::ve
     if (it == subscriber.subscribes.end()) continue;
     for (SchemaChange& c : diff(it->second, published, SchemaRole::producer)) {
       if (c.kind != ChangeKind::breaking) continue;
-      out.push_back(ContractBreak{
-          .producer = publisher.name,
-          .producer_version = publisher.version,
-          .consumer = subscriber.name,
-          .consumer_version = subscriber.version,
-          .section = "topic",
-          .name = topic,
-          .path = c.path,
-          .reason = "what " + publisher.name + " publishes is wider than what " + subscriber.name +
-                    " subscribes with (" + c.rule + "): " + c.reason});
+      out.push_back(ContractBreak{.producer = publisher.name,
+                                  .producer_version = publisher.version,
+                                  .consumer = subscriber.name,
+                                  .consumer_version = subscriber.version,
+                                  .section = "topic",
+                                  .name = topic,
+                                  .path = c.path,
+                                  .reason = "what " + publisher.name + " publishes is wider than what " +
+                                            subscriber.name + " subscribes with (" + c.rule +
+                                            "): " + c.reason});
     }
   }
 }
@@ -63,15 +63,15 @@ void diff_section(const std::map<std::string, Schema>& before, const std::map<st
   for (const auto& [name, schema] : before) {
     auto it = after.find(name);
     if (it == after.end()) {
-      out.push_back(ManifestChange{
-          section, name,
-          SchemaChange{.kind = removal_breaks ? ChangeKind::breaking : ChangeKind::compatible,
-                       .path = "",
-                       .rule = section == "export" ? "export_removed"
-                               : section == "command" ? "command_removed"
-                                                      : "topic_removed",
-                       .reason = section + " " + quoted(name) + " removed" +
-                                 (removal_breaks ? ": whoever relies on it breaks" : "")}});
+      out.push_back(
+          ManifestChange{section, name,
+                         SchemaChange{.kind = removal_breaks ? ChangeKind::breaking : ChangeKind::compatible,
+                                      .path = "",
+                                      .rule = section == "export"    ? "export_removed"
+                                              : section == "command" ? "command_removed"
+                                                                     : "topic_removed",
+                                      .reason = section + " " + quoted(name) + " removed" +
+                                                (removal_breaks ? ": whoever relies on it breaks" : "")}});
       continue;
     }
     for (SchemaChange& c : diff(schema, it->second, role)) {
@@ -80,14 +80,13 @@ void diff_section(const std::map<std::string, Schema>& before, const std::map<st
   }
   for (const auto& [name, schema] : after) {
     if (before.count(name)) continue;
-    out.push_back(ManifestChange{
-        section, name,
-        SchemaChange{.kind = ChangeKind::compatible,
-                     .path = "",
-                     .rule = section == "export" ? "export_added"
-                             : section == "command" ? "command_added"
-                                                    : "topic_added",
-                     .reason = section + " " + quoted(name) + " added"}});
+    out.push_back(ManifestChange{section, name,
+                                 SchemaChange{.kind = ChangeKind::compatible,
+                                              .path = "",
+                                              .rule = section == "export"    ? "export_added"
+                                                      : section == "command" ? "command_added"
+                                                                             : "topic_added",
+                                              .reason = section + " " + quoted(name) + " added"}});
   }
 }
 

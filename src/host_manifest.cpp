@@ -28,18 +28,20 @@ std::optional<Schema> manifest_export_schema(const Manifest* m, std::string_view
                                              ", which its manifest does not export; add it to \"exports\"");
   }
   if (given && !(given->document() == it->second.document())) {
-    throw Error(ErrorCode::invalid_argument, who(*m) + " exposes " + quoted(export_name) +
-                                                 " with a schema other than its manifest's");
+    throw Error(ErrorCode::invalid_argument,
+                who(*m) + " exposes " + quoted(export_name) + " with a schema other than its manifest's");
   }
   return it->second;
 }
 
-std::optional<Schema> manifest_command_schema(const Manifest* m, std::string_view type, std::optional<Schema> given) {
+std::optional<Schema> manifest_command_schema(const Manifest* m, std::string_view type,
+                                              std::optional<Schema> given) {
   if (m == nullptr) return given;
   auto it = m->commands.find(std::string(type));
   if (it == m->commands.end()) {
-    throw Error(ErrorCode::command_not_accepted, who(*m) + " accepts " + quoted(type) +
-                                                     ", which its manifest does not list; add it to \"commands\"");
+    throw Error(
+        ErrorCode::command_not_accepted,
+        who(*m) + " accepts " + quoted(type) + ", which its manifest does not list; add it to \"commands\"");
   }
   if (given && !(given->document() == it->second.document())) {
     throw Error(ErrorCode::invalid_argument,
@@ -50,15 +52,17 @@ std::optional<Schema> manifest_command_schema(const Manifest* m, std::string_vie
 
 void manifest_refuse_accept_all(const Manifest* m) {
   if (m == nullptr) return;
-  throw Error(ErrorCode::invalid_argument,
-              who(*m) + " cannot accept every command: it accepts what its manifest lists under \"commands\"");
+  throw Error(
+      ErrorCode::invalid_argument,
+      who(*m) + " cannot accept every command: it accepts what its manifest lists under \"commands\"");
 }
 
 void manifest_check_emit(const Manifest* m, std::string_view topic) {
   if (m == nullptr) return;
   if (m->publishes.count(std::string(topic)) == 0) {
-    throw Error(ErrorCode::unknown_topic, who(*m) + " publishes on " + quoted(topic) +
-                                              ", which its manifest does not list under \"topics\".\"publishes\"");
+    throw Error(ErrorCode::unknown_topic,
+                who(*m) + " publishes on " + quoted(topic) +
+                    ", which its manifest does not list under \"topics\".\"publishes\"");
   }
 }
 
@@ -68,19 +72,20 @@ void manifest_check_on(const Manifest* m, std::string_view pattern) {
     return entry.first == pattern || Bus::matches(pattern, entry.first);
   });
   if (!declared) {
-    throw Error(ErrorCode::unknown_topic, who(*m) + " subscribes to " + quoted(pattern) +
-                                              ", which matches no topic its manifest lists under \"topics\".\"subscribes\"");
+    throw Error(ErrorCode::unknown_topic,
+                who(*m) + " subscribes to " + quoted(pattern) +
+                    ", which matches no topic its manifest lists under \"topics\".\"subscribes\"");
   }
 }
 
 Expectations manifest_read_expectations(const Manifest* m, std::string_view app, std::string_view export_name,
                                         Expectations given) {
   if (m == nullptr) return given;
-  auto it = std::find_if(m->reads.begin(), m->reads.end(), [&](const ManifestRead& r) {
-    return r.app == app && r.export_name == export_name;
-  });
+  auto it = std::find_if(m->reads.begin(), m->reads.end(),
+                         [&](const ManifestRead& r) { return r.app == app && r.export_name == export_name; });
   if (it == m->reads.end()) {
-    throw Error(ErrorCode::not_exported, who(*m) + " reads " + std::string(app) + "/" + std::string(export_name) +
+    throw Error(ErrorCode::not_exported, who(*m) + " reads " + std::string(app) + "/" +
+                                             std::string(export_name) +
                                              ", which its manifest does not list under \"reads\"");
   }
   if (given.empty()) return it->expectations;

@@ -17,7 +17,8 @@ std::optional<Schema> manifest_export_schema(const Manifest* m, std::string_view
                                              std::optional<Schema> given);
 /// The payload schema of an accepted command: the manifest's. Throws command_not_accepted for a
 /// type the manifest does not list, invalid_argument for an explicit schema other than its own.
-std::optional<Schema> manifest_command_schema(const Manifest* m, std::string_view type, std::optional<Schema> given);
+std::optional<Schema> manifest_command_schema(const Manifest* m, std::string_view type,
+                                              std::optional<Schema> given);
 /// Throws invalid_argument: accept_all would give up the commands the manifest declares.
 void manifest_refuse_accept_all(const Manifest* m);
 /// Throws unknown_topic unless the manifest publishes `topic`.

@@ -95,9 +95,7 @@ struct SemverParts {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-bool all_digits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), is_digit);
-}
+bool all_digits(std::string_view s) { return !s.empty() && std::all_of(s.begin(), s.end(), is_digit); }
 
 bool is_identifier(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
@@ -162,13 +160,16 @@ bool is_semver(std::string_view version) noexcept {
 
 int compare_semver(std::string_view a, std::string_view b) {
   SemverParts pa, pb;
-  if (!parse_semver(a, pa)) throw Error(ErrorCode::invalid_argument, "\"" + std::string(a) + "\" is not a semantic version");
-  if (!parse_semver(b, pb)) throw Error(ErrorCode::invalid_argument, "\"" + std::string(b) + "\" is not a semantic version");
+  if (!parse_semver(a, pa))
+    throw Error(ErrorCode::invalid_argument, "\"" + std::string(a) + "\" is not a semantic version");
+  if (!parse_semver(b, pb))
+    throw Error(ErrorCode::invalid_argument, "\"" + std::string(b) + "\" is not a semantic version");
   if (int c = compare_numeric(pa.major, pb.major)) return c;
   if (int c = compare_numeric(pa.minor, pb.minor)) return c;
   if (int c = compare_numeric(pa.patch, pb.patch)) return c;
   // A pre-release orders before its release.
-  if (pa.pre.empty() || pb.pre.empty()) return pa.pre.empty() == pb.pre.empty() ? 0 : (pa.pre.empty() ? 1 : -1);
+  if (pa.pre.empty() || pb.pre.empty())
+    return pa.pre.empty() == pb.pre.empty() ? 0 : (pa.pre.empty() ? 1 : -1);
   for (std::size_t i = 0; i < pa.pre.size() && i < pb.pre.size(); ++i) {
     bool na = all_digits(pa.pre[i]), nb = all_digits(pb.pre[i]);
     int c;
@@ -200,9 +201,9 @@ std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 Schema compile_schema(const Value& ref, const SchemaLoader& loader, const std::string& what) {
   if (ref.is_string()) {
     if (!loader) {
-      throw Error(ErrorCode::invalid_argument,
-                  what + ": the schema is a file reference (" + quoted(ref.as_string()) +
-                      ") but no loader was given to read it");
+      throw Error(ErrorCode::invalid_argument, what + ": the schema is a file reference (" +
+                                                   quoted(ref.as_string()) +
+                                                   ") but no loader was given to read it");
     }
     std::string context = what + " (schema file " + std::string(ref.as_string()) + ")";
     Value document;
@@ -326,7 +327,8 @@ Value Manifest::to_value() const {
   }
   if (!reads.empty()) {
     std::vector<Member> list;
-    for (const auto& r : reads) list.push_back(Member{r.app + "/" + r.export_name, r.expectations.to_value()});
+    for (const auto& r : reads)
+      list.push_back(Member{r.app + "/" + r.export_name, r.expectations.to_value()});
     members.push_back(Member{"reads", Value::object(std::move(list))});
   }
   return Value::object(std::move(members));

@@ -81,7 +81,8 @@ TEST(ManifestDiff, ClassifiesExportsAsProducerAndCommandsAsConsumer) {
     "exports": {"user": {"type": "object", "properties": {"n": {"type": "number"}}}, "added": true},
     "commands": {"rename": {"type": "object", "properties": {"n": {"type": "number"}}}}})");
   auto changes = diff_manifests(before, after);
-  auto find = [&](const std::string& section, const std::string& name, const std::string& rule) -> const ManifestChange* {
+  auto find = [&](const std::string& section, const std::string& name,
+                  const std::string& rule) -> const ManifestChange* {
     for (const auto& c : changes) {
       if (c.section == section && c.name == name && c.change.rule == rule) return &c;
     }
@@ -90,8 +91,10 @@ TEST(ManifestDiff, ClassifiesExportsAsProducerAndCommandsAsConsumer) {
   // Widening a number: breaks readers of an export, not handlers of a command.
   bool export_widening_breaks = false, command_widening_breaks = false;
   for (const auto& c : changes) {
-    if (c.section == "export" && c.name == "user" && c.change.path == "/n") export_widening_breaks = c.change.kind == ChangeKind::breaking;
-    if (c.section == "command" && c.name == "rename" && c.change.path == "/n") command_widening_breaks = c.change.kind == ChangeKind::breaking;
+    if (c.section == "export" && c.name == "user" && c.change.path == "/n")
+      export_widening_breaks = c.change.kind == ChangeKind::breaking;
+    if (c.section == "command" && c.name == "rename" && c.change.path == "/n")
+      command_widening_breaks = c.change.kind == ChangeKind::breaking;
   }
   EXPECT_TRUE(export_widening_breaks);
   EXPECT_FALSE(command_widening_breaks);

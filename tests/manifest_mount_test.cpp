@@ -65,7 +65,8 @@ TEST(ManifestMount, OnlyCommandsTheManifestListsCanBeAccepted) {
             ErrorCode::invalid_argument);
   // A handler may be attached; the manifest's schema stays.
   std::string seen;
-  profile.accept("RENAME", {}, [&](const Action& a, std::string_view) { seen = std::string(a.payload.as_string()); });
+  profile.accept("RENAME", {},
+                 [&](const Action& a, std::string_view) { seen = std::string(a.payload.as_string()); });
   App shell = f.host.mount("shell");
   EXPECT_EQ(code_of([&] { shell.send("profile", act("RENAME", "")); }), ErrorCode::schema_violation);
   shell.send("profile", act("RENAME", "Ada"));
@@ -91,9 +92,9 @@ TEST(ManifestMount, WatchesRunWithTheManifestsExpectationsSoTheRenameIsAContract
   Fixture f;
   App h = f.host.mount(home);
   App profile = f.host.mount(profile_v2);
-  profile.create_store(Value::object({{"user", Value::object({{"userId", "u"}, {"firstName", "John"},
-                                                             {"lastName", "Doe"}})}}),
-                       app_reducer);
+  profile.create_store(
+      Value::object({{"user", Value::object({{"userId", "u"}, {"firstName", "John"}, {"lastName", "Doe"}})}}),
+      app_reducer);
   profile.expose("user", user_selector());
   int fed = 0;
   Subscription s = h.watch("profile", "user", [&](const ExportEvent&) { ++fed; });
@@ -125,7 +126,8 @@ TEST(ManifestMount, TopicsAreDeclaredWithTheirSchemaAndHeldToTheManifest) {
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(code_of([&] { profile.emit("profile/renamed", Value::object()); }), ErrorCode::schema_violation);
   EXPECT_EQ(code_of([&] { profile.emit("profile/deleted", Value()); }), ErrorCode::unknown_topic);
-  EXPECT_EQ(code_of([&] { h.on("cart/added", [](std::string_view, const Value&) {}); }), ErrorCode::unknown_topic);
+  EXPECT_EQ(code_of([&] { h.on("cart/added", [](std::string_view, const Value&) {}); }),
+            ErrorCode::unknown_topic);
 }
 
 TEST(ManifestMount, MountingANameTwiceChangesNothing) {

@@ -51,7 +51,8 @@ SchemaLoader files(std::map<std::string, std::string> contents) {
 }  // namespace
 
 TEST(ManifestParse, ReadsEverySectionAndLoadsSchemaFilesThroughTheLoader) {
-  Manifest m = parse_manifest_json(full_manifest, files({{"schemas/user.json", R"({"type": "object", "required": ["id"]})"}}));
+  Manifest m = parse_manifest_json(
+      full_manifest, files({{"schemas/user.json", R"({"type": "object", "required": ["id"]})"}}));
   EXPECT_EQ(m.name, "profile");
   EXPECT_EQ(m.version, "2.1.0-rc.1");
   EXPECT_EQ(m.id(), "profile@2.1.0-rc.1");
@@ -89,9 +90,8 @@ TEST(ManifestParse, AMinimalManifestHasOnlyNameAndVersion) {
 }
 
 TEST(ManifestParse, ShapeErrorsAreSchemaViolationsListingEveryPath) {
-  const std::string msg = message_of([] {
-    parse_manifest_json(R"({"name": 3, "version": "1.0.0", "exprots": {}, "exports": {"u": 4}})");
-  });
+  const std::string msg = message_of(
+      [] { parse_manifest_json(R"({"name": 3, "version": "1.0.0", "exprots": {}, "exports": {"u": 4}})"); });
   EXPECT_NE(msg.find("/name"), std::string::npos) << msg;
   EXPECT_NE(msg.find("exprots"), std::string::npos) << msg;
   EXPECT_NE(msg.find("/exports/u"), std::string::npos) << msg;
@@ -102,7 +102,8 @@ TEST(ManifestParse, ShapeErrorsAreSchemaViolationsListingEveryPath) {
 }
 
 TEST(ManifestParse, NamesVersionsAndReadKeysAreChecked) {
-  EXPECT_EQ(code_of([] { parse_manifest_json(R"({"name": "home", "version": "1.0"})"); }), ErrorCode::schema_violation);
+  EXPECT_EQ(code_of([] { parse_manifest_json(R"({"name": "home", "version": "1.0"})"); }),
+            ErrorCode::schema_violation);
   EXPECT_EQ(code_of([] { parse_manifest_json(R"({"name": "home", "version": "01.0.0"})"); }),
             ErrorCode::schema_violation);
   EXPECT_EQ(code_of([] { parse_manifest_json(R"({"name": "../etc", "version": "1.0.0"})"); }),
@@ -117,7 +118,8 @@ TEST(ManifestParse, NamesVersionsAndReadKeysAreChecked) {
 
 TEST(ManifestParse, BadSchemasAndExpectationsKeepTheirCodeAndNameTheirPlace) {
   const std::string msg = message_of([] {
-    parse_manifest_json(R"({"name": "p", "version": "1.0.0", "exports": {"user": {"type": "object", "if": {}}}})");
+    parse_manifest_json(
+        R"({"name": "p", "version": "1.0.0", "exports": {"user": {"type": "object", "if": {}}}})");
   });
   EXPECT_NE(msg.find("export \"user\""), std::string::npos) << msg;
   EXPECT_NE(msg.find("p@1.0.0"), std::string::npos) << msg;
@@ -138,14 +140,17 @@ TEST(ManifestParse, FileReferencesNeedALoaderAndLoaderErrorsNameTheFile) {
   EXPECT_NE(msg.find("schemas/user.json"), std::string::npos) << msg;
   EXPECT_NE(msg.find("export \"user\""), std::string::npos) << msg;
   EXPECT_EQ(code_of([&] { parse_manifest_json(text, files({})); }), ErrorCode::io_error);
-  EXPECT_EQ(code_of([&] { parse_manifest_json(text, files({{"schemas/user.json", R"({"type": "strin"})"}})); }),
+  EXPECT_EQ(code_of([&] {
+              parse_manifest_json(text, files({{"schemas/user.json", R"({"type": "strin"})"}}));
+            }),
             ErrorCode::invalid_schema);
 }
 
 TEST(ManifestSchema, IsValidatedWithMfstatesOwnValidator) {
   const Schema& s = manifest_schema();
   EXPECT_TRUE(validate(s, parse_json(full_manifest)).empty());
-  EXPECT_FALSE(validate(s, parse_json(R"({"name": "x", "version": "1.0.0", "topics": {"sends": {}}})")).empty());
+  EXPECT_FALSE(
+      validate(s, parse_json(R"({"name": "x", "version": "1.0.0", "topics": {"sends": {}}})")).empty());
   EXPECT_EQ(parse_json(manifest_schema_json()), s.document());
 }
 
@@ -154,16 +159,18 @@ TEST(Semver, RecognisesSemanticVersionsOnly) {
                            "1.0.0-x.7.z.92", "1.0.0+20130313144700", "1.0.0-beta+exp.sha.5114f85"}) {
     EXPECT_TRUE(is_semver(good)) << good;
   }
-  for (const char* bad : {"", "1", "1.2", "1.2.3.4", "01.2.3", "1.02.3", "1.2.3-", "1.2.3-01", "1.2.3+", "v1.2.3",
-                          "1.2.3-a..b", "1.2.3 ", "-1.2.3"}) {
+  for (const char* bad : {"", "1", "1.2", "1.2.3.4", "01.2.3", "1.02.3", "1.2.3-", "1.2.3-01", "1.2.3+",
+                          "v1.2.3", "1.2.3-a..b", "1.2.3 ", "-1.2.3"}) {
     EXPECT_FALSE(is_semver(bad)) << bad;
   }
 }
 
 TEST(Semver, OrdersByPrecedenceAsSemverOrgDefinesIt) {
   // The example chain of semver.org 2.0.0, section 11, plus numeric (not text) comparison.
-  const char* chain[] = {"1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta", "1.0.0-beta.2",
-                         "1.0.0-beta.11", "1.0.0-rc.1", "1.0.0", "1.9.0", "1.10.0", "2.0.0", "10.0.0"};
+  const char* chain[] = {"1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta",
+                         "1.0.0-beta",  "1.0.0-beta.2",  "1.0.0-beta.11",
+                         "1.0.0-rc.1",  "1.0.0",         "1.9.0",
+                         "1.10.0",      "2.0.0",         "10.0.0"};
   for (std::size_t i = 0; i + 1 < std::size(chain); ++i) {
     EXPECT_LT(compare_semver(chain[i], chain[i + 1]), 0) << chain[i] << " < " << chain[i + 1];
     EXPECT_GT(compare_semver(chain[i + 1], chain[i]), 0) << chain[i + 1] << " > " << chain[i];

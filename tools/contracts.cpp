@@ -55,8 +55,8 @@ Value break_value(const ContractBreak& b) {
 
 // "BREAK  home 1.0.0 reads export profile/user at /name: … (profile 2.0.0)"
 void print_break(const ContractBreak& b) {
-  std::cout << "BREAK  " << b.consumer << ' ' << b.consumer_version << " reads " << b.section << ' ' << b.producer
-            << '/' << b.name;
+  std::cout << "BREAK  " << b.consumer << ' ' << b.consumer_version << " reads " << b.section << ' '
+            << b.producer << '/' << b.name;
   if (!b.path.empty()) std::cout << " at " << b.path;
   std::cout << ": " << b.reason << "  [" << b.producer << ' ' << b.producer_version << "]\n";
 }
@@ -69,8 +69,8 @@ std::vector<std::string> unchecked_reads(const Manifest& app, const std::vector<
     bool found = std::any_of(counterparts.begin(), counterparts.end(),
                              [&](const Counterpart& c) { return c.manifest.name == r.app; });
     if (!found && r.app != app.name) {
-      notes.push_back(app.name + " reads " + r.app + "/" + r.export_name + " but " + where + " has no " + r.app +
-                      ": not checked");
+      notes.push_back(app.name + " reads " + r.app + "/" + r.export_name + " but " + where + " has no " +
+                      r.app + ": not checked");
     }
   }
   notes.erase(std::unique(notes.begin(), notes.end()), notes.end());
@@ -114,8 +114,8 @@ int report(const std::string& verb, const Manifest& app, const std::string& targ
     std::cout << verb << ' ' << app.name << ' ' << app.version << ' ' << target << '\n';
     if (counterparts.empty()) std::cout << "  no other app to check against\n";
     for (const Counterpart& c : counterparts) {
-      std::cout << "  against " << c.manifest.name << ' ' << c.manifest.version << " (" << join(c.because, ", ")
-                << ")\n";
+      std::cout << "  against " << c.manifest.name << ' ' << c.manifest.version << " ("
+                << join(c.because, ", ") << ")\n";
     }
     for (const auto& n : notes) std::cout << "note: " << n << '\n';
     for (const auto& b : breaks) print_break(b);
@@ -126,10 +126,12 @@ int report(const std::string& verb, const Manifest& app, const std::string& targ
       std::set<std::string> apps;
       for (const auto& b : breaks) {
         const bool app_is_producer = b.producer == app.name && b.producer_version == app.version;
-        apps.insert(app_is_producer ? b.consumer + ' ' + b.consumer_version : b.producer + ' ' + b.producer_version);
+        apps.insert(app_is_producer ? b.consumer + ' ' + b.consumer_version
+                                    : b.producer + ' ' + b.producer_version);
       }
       std::cout << "FAILED: " << breaks.size() << " break" << (breaks.size() == 1 ? "" : "s") << " between "
-                << app.name << ' ' << app.version << " and " << join({apps.begin(), apps.end()}, ", ") << '\n';
+                << app.name << ' ' << app.version << " and " << join({apps.begin(), apps.end()}, ", ")
+                << '\n';
     }
   }
   return breaks.empty() ? exit_ok : exit_breaks;
@@ -151,9 +153,11 @@ int contracts_diff(const DiffArgs& args, const Common& common) {
   if (old_manifest) {
     Manifest before = load_manifest(args.old_file), after = load_manifest(args.new_file);
     if (before.name != after.name) {
-      std::cerr << "mfstate: warning: comparing manifests of two apps (" << before.name << ", " << after.name << ")\n";
+      std::cerr << "mfstate: warning: comparing manifests of two apps (" << before.name << ", " << after.name
+                << ")\n";
     }
-    for (auto& c : diff_manifests(before, after)) changes.push_back({{c.section, c.name}, std::move(c.change)});
+    for (auto& c : diff_manifests(before, after))
+      changes.push_back({{c.section, c.name}, std::move(c.change)});
     title = before.name + ' ' + before.version + " -> " + after.name + ' ' + after.version;
   } else {
     Schema before = load_schema(args.old_file, old_doc), after = load_schema(args.new_file, new_doc);
@@ -166,7 +170,8 @@ int contracts_diff(const DiffArgs& args, const Common& common) {
   if (common.json) {
     std::vector<Value> list;
     for (const auto& [where, c] : changes) list.push_back(change_value(where.first, where.second, c));
-    print_json(Value::object({{"breaking", Value(breaking > 0)}, {"changes", Value::array(std::move(list))}}));
+    print_json(
+        Value::object({{"breaking", Value(breaking > 0)}, {"changes", Value::array(std::move(list))}}));
   } else {
     std::cout << title << ": " << breaking << " breaking, " << changes.size() - breaking << " compatible\n";
     for (const auto& [where, c] : changes) {
@@ -183,8 +188,9 @@ int contracts_check(const CheckArgs& args, const Common& common) {
   auto registry = open_registry(args.registry);
   auto counterparts = check_counterparts(*registry, app.name);
   auto notes = unchecked_reads(app, counterparts, "registry " + registry->location());
-  return report("checking", app, "against registry " + registry->location() + " (latest and deployed versions)",
-                counterparts, notes, common);
+  return report("checking", app,
+                "against registry " + registry->location() + " (latest and deployed versions)", counterparts,
+                notes, common);
 }
 
 int contracts_publish(const PublishArgs& args, const Common& common) {
@@ -192,7 +198,8 @@ int contracts_publish(const PublishArgs& args, const Common& common) {
   auto registry = open_registry(args.registry, {.create = true});
   const bool stored = registry->publish(app);
   if (common.json) {
-    print_json(Value::object({{"app", Value(app.name)}, {"version", Value(app.version)}, {"published", stored}}));
+    print_json(
+        Value::object({{"app", Value(app.name)}, {"version", Value(app.version)}, {"published", stored}}));
   } else if (stored) {
     std::cout << "published " << app.name << ' ' << app.version << " to " << registry->location() << '\n';
   } else {
@@ -215,7 +222,8 @@ int contracts_can_deploy(const DeployArgs& args, const Common& common) {
   std::vector<Member> extra{{"environment", Value(args.environment)}};
   if (auto it = deployed.find(app->name); it != deployed.end()) {
     extra.push_back({"replaces", Value(it->second)});
-    if (!common.json) std::cout << "currently in " << args.environment << ": " << app->name << ' ' << it->second << '\n';
+    if (!common.json)
+      std::cout << "currently in " << args.environment << ": " << app->name << ' ' << it->second << '\n';
   }
   return report("can-deploy", *app, "to " + args.environment, counterparts, notes, common, std::move(extra));
 }
@@ -224,11 +232,13 @@ int contracts_deploy(const DeployArgs& args, const Common& common) {
   auto registry = open_registry(args.registry);
   registry->deploy(args.app, args.version, args.environment);
   if (common.json) {
-    print_json(Value::object({{"app", Value(args.app)}, {"version", Value(args.version)},
-                              {"environment", Value(args.environment)}, {"deployed", true}}));
+    print_json(Value::object({{"app", Value(args.app)},
+                              {"version", Value(args.version)},
+                              {"environment", Value(args.environment)},
+                              {"deployed", true}}));
   } else {
-    std::cout << "recorded " << args.app << ' ' << args.version << " as deployed in " << args.environment << " ("
-              << registry->location() << ")\n";
+    std::cout << "recorded " << args.app << ' ' << args.version << " as deployed in " << args.environment
+              << " (" << registry->location() << ")\n";
   }
   return exit_ok;
 }

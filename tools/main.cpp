@@ -41,14 +41,16 @@ int main(int argc, char** argv) {
   CLI::App* check_cmd = contracts->add_subcommand(
       "check", "Check a new manifest against its consumers and producers in the registry; exit 1 on a break");
   check_cmd->add_option("MANIFEST", check.manifest, "The app's mfstate.json")->required();
-  check_cmd->add_option("--registry,-r", check.registry, "Folder, .sqlite/.db file or http:// URL")->required();
+  check_cmd->add_option("--registry,-r", check.registry, "Folder, .sqlite/.db file or http:// URL")
+      ->required();
   json_flag(check_cmd);
   check_cmd->callback([&] { run = [&] { return contracts_check(check, common); }; });
 
   PublishArgs publish;
   CLI::App* publish_cmd = contracts->add_subcommand("publish", "Publish a manifest version to the registry");
   publish_cmd->add_option("MANIFEST", publish.manifest, "The app's mfstate.json")->required();
-  publish_cmd->add_option("--registry,-r", publish.registry, "Folder, .sqlite/.db file or http:// URL")->required();
+  publish_cmd->add_option("--registry,-r", publish.registry, "Folder, .sqlite/.db file or http:// URL")
+      ->required();
   json_flag(publish_cmd);
   publish_cmd->callback([&] { run = [&] { return contracts_publish(publish, common); }; });
 
@@ -58,7 +60,8 @@ int main(int argc, char** argv) {
   can_cmd->add_option("APP", can_deploy.app, "The app")->required();
   can_cmd->add_option("VERSION", can_deploy.version, "Its published version")->required();
   can_cmd->add_option("--to", can_deploy.environment, "The environment (production, staging, …)")->required();
-  can_cmd->add_option("--registry,-r", can_deploy.registry, "Folder, .sqlite/.db file or http:// URL")->required();
+  can_cmd->add_option("--registry,-r", can_deploy.registry, "Folder, .sqlite/.db file or http:// URL")
+      ->required();
   json_flag(can_cmd);
   can_cmd->callback([&] { run = [&] { return contracts_can_deploy(can_deploy, common); }; });
 
@@ -67,7 +70,8 @@ int main(int argc, char** argv) {
   deploy_cmd->add_option("APP", deploy.app, "The app")->required();
   deploy_cmd->add_option("VERSION", deploy.version, "Its published version")->required();
   deploy_cmd->add_option("--to", deploy.environment, "The environment")->required();
-  deploy_cmd->add_option("--registry,-r", deploy.registry, "Folder, .sqlite/.db file or http:// URL")->required();
+  deploy_cmd->add_option("--registry,-r", deploy.registry, "Folder, .sqlite/.db file or http:// URL")
+      ->required();
   json_flag(deploy_cmd);
   deploy_cmd->callback([&] { run = [&] { return contracts_deploy(deploy, common); }; });
 
@@ -76,10 +80,12 @@ int main(int argc, char** argv) {
   registry->require_subcommand(1);
 
   ServeArgs serve;
-  CLI::App* serve_cmd = registry->add_subcommand("serve", "Serve a registry over HTTP until SIGINT or SIGTERM");
+  CLI::App* serve_cmd =
+      registry->add_subcommand("serve", "Serve a registry over HTTP until SIGINT or SIGTERM");
   serve_cmd->add_option("--listen", serve.listen, "HOST:PORT to listen on (port 0 picks a free one)")
       ->capture_default_str();
-  serve_cmd->add_option("--registry,-r", serve.registry, "The folder or .sqlite/.db file to serve")->required();
+  serve_cmd->add_option("--registry,-r", serve.registry, "The folder or .sqlite/.db file to serve")
+      ->required();
   json_flag(serve_cmd);
   serve_cmd->callback([&] { run = [&] { return registry_serve(serve, common); }; });
 
@@ -92,7 +98,8 @@ int main(int argc, char** argv) {
   // ---- key ----
   KeyArgs key_args;
   CLI::App* key_cmd = app.add_subcommand("key", "Print the canonical query key of a request and its hash");
-  key_cmd->add_option("URL", key_args.url, "Absolute (https://host/path?q) or origin-relative (/path?q)")->required();
+  key_cmd->add_option("URL", key_args.url, "Absolute (https://host/path?q) or origin-relative (/path?q)")
+      ->required();
   key_cmd->add_option("--method,-X", key_args.method, "HTTP method")->capture_default_str();
   key_cmd->add_option("--param,-p", key_args.params, "A parameter name=value (repeatable)");
   json_flag(key_cmd);
@@ -109,8 +116,8 @@ int main(int argc, char** argv) {
   } catch (const Error& e) {
     std::cerr << "mfstate: error (" << to_string(e.code()) << "): " << e.what() << '\n';
     if (common.json) {
-      print_json(Value::object({{"error", Value::object({{"code", Value(to_string(e.code()))},
-                                                         {"message", Value(e.what())}})}}));
+      print_json(Value::object(
+          {{"error", Value::object({{"code", Value(to_string(e.code()))}, {"message", Value(e.what())}})}}));
     }
     return exit_error;
   } catch (const std::exception& e) {

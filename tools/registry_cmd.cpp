@@ -22,10 +22,12 @@ int registry_serve(const ServeArgs& args, const Common& common) {
   }
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   if (host.empty() || port < 0 || port > 65535) {
-    throw Error(ErrorCode::invalid_argument, "--listen " + args.listen + ": expected HOST:PORT, e.g. 127.0.0.1:8080");
+    throw Error(ErrorCode::invalid_argument,
+                "--listen " + args.listen + ": expected HOST:PORT, e.g. 127.0.0.1:8080");
   }
   if (args.registry.rfind("http://", 0) == 0 || args.registry.rfind("https://", 0) == 0) {
-    throw Error(ErrorCode::invalid_argument, "--registry " + args.registry + ": serve a folder or a .sqlite file");
+    throw Error(ErrorCode::invalid_argument,
+                "--registry " + args.registry + ": serve a folder or a .sqlite file");
   }
   auto registry = open_registry(args.registry, {.create = true});
 
@@ -44,7 +46,8 @@ int registry_serve(const ServeArgs& args, const Common& common) {
   if (common.json) {
     print_json(Value::object({{"url", Value(url)}, {"registry", Value(registry->location())}}));
   } else {
-    std::cout << "serving registry " << registry->location() << " on " << url << " (SIGINT or SIGTERM stops)\n";
+    std::cout << "serving registry " << registry->location() << " on " << url
+              << " (SIGINT or SIGTERM stops)\n";
   }
   std::cout.flush();
   std::thread listener([&] { server.listen(); });

@@ -13,14 +13,14 @@ namespace mfstate {
 
 /// One expectation of a consumer that a producer's manifest does not meet.
 struct ContractBreak {
-  std::string producer;          ///< the app whose export or topic is read ("profile")
+  std::string producer;  ///< the app whose export or topic is read ("profile")
   std::string producer_version;
-  std::string consumer;          ///< the app whose expectation breaks ("home")
+  std::string consumer;  ///< the app whose expectation breaks ("home")
   std::string consumer_version;
-  std::string section;           ///< "export" or "topic"
-  std::string name;              ///< the export name or the topic
-  std::string path;              ///< JSON Pointer into the data ("/name"); "" for the whole value
-  std::string reason;            ///< for people
+  std::string section;  ///< "export" or "topic"
+  std::string name;     ///< the export name or the topic
+  std::string path;     ///< JSON Pointer into the data ("/name"); "" for the whole value
+  std::string reason;   ///< for people
 };
 
 /// Every break between `app` and `other`, both ways: other's reads of app's exports, app's reads

@@ -49,8 +49,8 @@ class Registry {
 };
 
 struct RegistryOptions {
-  bool create = false;      ///< create the folder or the SQLite file when missing (publish, deploy)
-  int timeout_ms = 10000;   ///< HTTP connect/read/write timeout, SQLite busy timeout
+  bool create = false;     ///< create the folder or the SQLite file when missing (publish, deploy)
+  int timeout_ms = 10000;  ///< HTTP connect/read/write timeout, SQLite busy timeout
 };
 
 /// Opens the registry at `location`, picking the backend by its form: "http://…" or "https://…"

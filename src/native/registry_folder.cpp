@@ -29,8 +29,9 @@ class FolderRegistry final : public Registry {
       fs::create_directories(root_, ec);
       if (ec) throw Error(ErrorCode::io_error, "registry " + location() + ": cannot create: " + ec.message());
     } else {
-      throw Error(ErrorCode::io_error, "registry " + location() +
-                                           ": no such folder (publish creates it; check the --registry path)");
+      throw Error(
+          ErrorCode::io_error,
+          "registry " + location() + ": no such folder (publish creates it; check the --registry path)");
     }
   }
 
@@ -49,7 +50,9 @@ class FolderRegistry final : public Registry {
                       "bump the version");
     }
     fs::create_directories(file.parent_path(), ec);
-    if (ec) throw Error(ErrorCode::io_error, "registry " + location() + ": cannot create " + file.parent_path().string() + ": " + ec.message());
+    if (ec)
+      throw Error(ErrorCode::io_error, "registry " + location() + ": cannot create " +
+                                           file.parent_path().string() + ": " + ec.message());
     write_atomically(file, detail::to_pretty_json(document));
     return true;
   }
@@ -78,8 +81,11 @@ class FolderRegistry final : public Registry {
       std::string version = p.stem().string();
       if (is_semver(version)) out.push_back(std::move(version));
     }
-    if (ec) throw Error(ErrorCode::io_error, "registry " + location() + ": cannot list " + folder.string() + ": " + ec.message());
-    std::sort(out.begin(), out.end(), [](const std::string& a, const std::string& b) { return compare_semver(a, b) < 0; });
+    if (ec)
+      throw Error(ErrorCode::io_error,
+                  "registry " + location() + ": cannot list " + folder.string() + ": " + ec.message());
+    std::sort(out.begin(), out.end(),
+              [](const std::string& a, const std::string& b) { return compare_semver(a, b) < 0; });
     return out;
   }
 
@@ -94,12 +100,14 @@ class FolderRegistry final : public Registry {
   void deploy(std::string_view app, std::string_view version, std::string_view environment) override {
     detail::require_app_version(app, version);
     if (!is_environment_name(environment)) {
-      throw Error(ErrorCode::invalid_argument, "\"" + std::string(environment) + "\" is not an environment name");
+      throw Error(ErrorCode::invalid_argument,
+                  "\"" + std::string(environment) + "\" is not an environment name");
     }
     std::error_code ec;
     if (!fs::exists(manifest_file(app, version), ec)) {
       throw Error(ErrorCode::not_found, "registry " + location() + ": " + std::string(app) + "@" +
-                                            std::string(version) + " is not published; publish it before deploying it");
+                                            std::string(version) +
+                                            " is not published; publish it before deploying it");
     }
     Value all = load_deployments();
     const Value* envs = all.find("environments");
@@ -140,7 +148,8 @@ class FolderRegistry final : public Registry {
   fs::path deployments_file() const { return root_ / "deployments.json"; }
 
   Error corrupt(const std::string& what) const {
-    return Error(ErrorCode::io_error, "registry " + location() + ": " + deployments_file().string() + ": " + what);
+    return Error(ErrorCode::io_error,
+                 "registry " + location() + ": " + deployments_file().string() + ": " + what);
   }
 
   Value read(const fs::path& file) const { return read_json_file(file.string()); }
@@ -174,7 +183,8 @@ class FolderRegistry final : public Registry {
     if (ec) {
       std::error_code ignored;
       fs::remove(tmp, ignored);
-      throw Error(ErrorCode::io_error, "registry " + location() + ": cannot write " + file.string() + ": " + ec.message());
+      throw Error(ErrorCode::io_error,
+                  "registry " + location() + ": cannot write " + file.string() + ": " + ec.message());
     }
   }
 

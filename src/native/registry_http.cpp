@@ -22,7 +22,8 @@ class HttpRegistry final : public Registry {
       throw Error(ErrorCode::invalid_argument, "registry " + url_ + ": no host in the URL");
     }
     client_ = std::make_unique<httplib::Client>(origin);
-    if (!client_->is_valid()) throw Error(ErrorCode::invalid_argument, "registry " + url_ + ": not a usable URL");
+    if (!client_->is_valid())
+      throw Error(ErrorCode::invalid_argument, "registry " + url_ + ": not a usable URL");
     const time_t seconds = options.timeout_ms / 1000;
     const time_t micros = (options.timeout_ms % 1000) * 1000;
     client_->set_connection_timeout(seconds, micros);
@@ -59,7 +60,8 @@ class HttpRegistry final : public Registry {
   void deploy(std::string_view app, std::string_view version, std::string_view environment) override {
     detail::require_app_version(app, version);
     if (!is_environment_name(environment)) {
-      throw Error(ErrorCode::invalid_argument, "\"" + std::string(environment) + "\" is not an environment name");
+      throw Error(ErrorCode::invalid_argument,
+                  "\"" + std::string(environment) + "\" is not an environment name");
     }
     request("PUT", "/v1/environments/" + std::string(environment) + "/apps/" + std::string(app),
             Value::object({{"version", Value(version)}}).to_json());
@@ -104,21 +106,22 @@ class HttpRegistry final : public Registry {
   }
 
   // nullopt for a 404 when `not_found_is_empty`; otherwise every failure throws.
-  std::optional<Value> request_optional(const char* method, const std::string& path, const std::string& body = {},
-                                        bool not_found_is_empty = true) const {
+  std::optional<Value> request_optional(const char* method, const std::string& path,
+                                        const std::string& body = {}, bool not_found_is_empty = true) const {
     const std::string full = prefix_ + path;
-    httplib::Result res = std::string_view(method) == "PUT" ? client_->Put(full, body, "application/json")
-                                                            : client_->Get(full);
+    httplib::Result res =
+        std::string_view(method) == "PUT" ? client_->Put(full, body, "application/json") : client_->Get(full);
     if (!res) {
-      throw Error(ErrorCode::io_error, "registry " + url_ + " unreachable (" + std::string(method) + " " + full +
-                                           "): " + httplib::to_string(res.error()));
+      throw Error(ErrorCode::io_error, "registry " + url_ + " unreachable (" + std::string(method) + " " +
+                                           full + "): " + httplib::to_string(res.error()));
     }
     Value answer;
     try {
       answer = res->body.empty() ? Value() : parse_json(res->body);
     } catch (const Error& e) {
       throw Error(ErrorCode::http_error, "registry " + url_ + ": " + method + " " + full + " answered " +
-                                             std::to_string(res->status) + " with malformed JSON: " + e.what());
+                                             std::to_string(res->status) +
+                                             " with malformed JSON: " + e.what());
     }
     if (res->status >= 200 && res->status < 300) return answer;
     const Value* error = answer.is_object() ? answer.find("error") : nullptr;

@@ -47,7 +47,8 @@ void answer(httplib::Response& res, int status, const Value& body) {
 
 void answer_error(httplib::Response& res, ErrorCode code, const std::string& message) {
   answer(res, status_of(code),
-         Value::object({{"error", Value::object({{"code", Value(to_string(code))}, {"message", Value(message)}})}}));
+         Value::object(
+             {{"error", Value::object({{"code", Value(to_string(code))}, {"message", Value(message)}})}}));
 }
 
 Value string_list(const std::vector<std::string>& list) {
@@ -89,7 +90,9 @@ RegistryServer::RegistryServer(Registry& registry) : impl_(std::make_unique<Impl
           guarded([](const httplib::Request& req, httplib::Response& res, Registry& r) {
             const std::string app = req.matches[1].str(), v = req.matches[2].str();
             auto m = r.manifest(app, v);
-            if (!m) throw Error(ErrorCode::not_found, "registry " + r.location() + ": " + app + "@" + v + " is not published");
+            if (!m)
+              throw Error(ErrorCode::not_found,
+                          "registry " + r.location() + ": " + app + "@" + v + " is not published");
             answer(res, 200, m->to_value());
           }));
   svr.Put("/v1/apps/" + name + "/versions/" + version,
@@ -97,7 +100,8 @@ RegistryServer::RegistryServer(Registry& registry) : impl_(std::make_unique<Impl
             const std::string app = req.matches[1].str(), v = req.matches[2].str();
             Manifest m = parse_manifest_json(req.body);
             if (m.name != app || m.version != v) {
-              throw Error(ErrorCode::invalid_argument, "the manifest is " + m.id() + ", the URL says " + app + "@" + v);
+              throw Error(ErrorCode::invalid_argument,
+                          "the manifest is " + m.id() + ", the URL says " + app + "@" + v);
             }
             bool stored = r.publish(m);
             answer(res, stored ? 201 : 200, Value::object({{"published", stored}}));
@@ -105,16 +109,19 @@ RegistryServer::RegistryServer(Registry& registry) : impl_(std::make_unique<Impl
   svr.Get("/v1/environments", guarded([](const httplib::Request&, httplib::Response& res, Registry& r) {
             answer(res, 200, Value::object({{"environments", string_list(r.environments())}}));
           }));
-  svr.Get("/v1/environments/" + name, guarded([](const httplib::Request& req, httplib::Response& res, Registry& r) {
+  svr.Get("/v1/environments/" + name,
+          guarded([](const httplib::Request& req, httplib::Response& res, Registry& r) {
             std::vector<Member> members;
-            for (const auto& [app, v] : r.deployed(req.matches[1].str())) members.push_back(Member{app, Value(v)});
+            for (const auto& [app, v] : r.deployed(req.matches[1].str()))
+              members.push_back(Member{app, Value(v)});
             answer(res, 200, Value::object({{"deployed", Value::object(std::move(members))}}));
           }));
   svr.Put("/v1/environments/" + name + "/apps/" + name,
           guarded([](const httplib::Request& req, httplib::Response& res, Registry& r) {
             Value body = parse_json(req.body);
             const Value* v = body.is_object() ? body.find("version") : nullptr;
-            if (!v || !v->is_string()) throw Error(ErrorCode::invalid_argument, "expected {\"version\": \"...\"}");
+            if (!v || !v->is_string())
+              throw Error(ErrorCode::invalid_argument, "expected {\"version\": \"...\"}");
             r.deploy(req.matches[2].str(), v->as_string(), req.matches[1].str());
             answer(res, 200, Value::object({{"deployed", true}}));
           }));
@@ -136,7 +143,8 @@ int RegistryServer::bind(const std::string& host, int port) {
     return bound;
   }
   if (!svr.bind_to_port(host, port)) {
-    throw Error(ErrorCode::io_error, "registry server: cannot listen on " + host + ":" + std::to_string(port) +
+    throw Error(ErrorCode::io_error, "registry server: cannot listen on " + host + ":" +
+                                         std::to_string(port) +
                                          " (in use, or not an address of this machine)");
   }
   return port;

@@ -25,7 +25,9 @@ class Statement {
   Statement& operator=(const Statement&) = delete;
 
   Statement& bind(int i, std::string_view text) {
-    if (sqlite3_bind_text(stmt_, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT) != SQLITE_OK) fail("bind");
+    if (sqlite3_bind_text(stmt_, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT) !=
+        SQLITE_OK)
+      fail("bind");
     return *this;
   }
   /// True while there is a row.
@@ -37,12 +39,15 @@ class Statement {
   }
   std::string text(int column) const {
     const unsigned char* p = sqlite3_column_text(stmt_, column);
-    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column))) : std::string();
+    return p ? std::string(reinterpret_cast<const char*>(p),
+                           static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)))
+             : std::string();
   }
 
  private:
   [[noreturn]] void fail(const char* what) const {
-    throw Error(ErrorCode::io_error, "registry " + location_ + ": SQLite " + what + " failed: " + sqlite3_errmsg(db_));
+    throw Error(ErrorCode::io_error,
+                "registry " + location_ + ": SQLite " + what + " failed: " + sqlite3_errmsg(db_));
   }
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
@@ -54,7 +59,8 @@ class SqliteRegistry final : public Registry {
   SqliteRegistry(std::string file, const RegistryOptions& options) : file_(std::move(file)) {
     std::error_code ec;
     if (!options.create && !std::filesystem::exists(file_, ec)) {
-      throw Error(ErrorCode::io_error, "registry " + file_ + ": no such file (publish creates it; check the --registry path)");
+      throw Error(ErrorCode::io_error,
+                  "registry " + file_ + ": no such file (publish creates it; check the --registry path)");
     }
     int flags = SQLITE_OPEN_READWRITE | (options.create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_FULLMUTEX;
     if (sqlite3_open_v2(file_.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
@@ -64,14 +70,15 @@ class SqliteRegistry final : public Registry {
     }
     sqlite3_busy_timeout(db_, options.timeout_ms);
     try {
-      exec("CREATE TABLE IF NOT EXISTS manifests ("
-           " app TEXT NOT NULL, version TEXT NOT NULL, document TEXT NOT NULL,"
-           " published_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
-           " PRIMARY KEY (app, version));"
-           "CREATE TABLE IF NOT EXISTS deployments ("
-           " environment TEXT NOT NULL, app TEXT NOT NULL, version TEXT NOT NULL,"
-           " deployed_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
-           " PRIMARY KEY (environment, app));");
+      exec(
+          "CREATE TABLE IF NOT EXISTS manifests ("
+          " app TEXT NOT NULL, version TEXT NOT NULL, document TEXT NOT NULL,"
+          " published_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
+          " PRIMARY KEY (app, version));"
+          "CREATE TABLE IF NOT EXISTS deployments ("
+          " environment TEXT NOT NULL, app TEXT NOT NULL, version TEXT NOT NULL,"
+          " deployed_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
+          " PRIMARY KEY (environment, app));");
     } catch (...) {
       sqlite3_close(db_);
       throw;
@@ -93,7 +100,10 @@ class SqliteRegistry final : public Registry {
                       "bump the version");
     }
     Statement(db_, "INSERT INTO manifests (app, version, document) VALUES (?1, ?2, ?3)", file_)
-        .bind(1, manifest.name).bind(2, manifest.version).bind(3, document.to_json()).step();
+        .bind(1, manifest.name)
+        .bind(2, manifest.version)
+        .bind(3, document.to_json())
+        .step();
     tx.commit();
     return true;
   }
@@ -113,7 +123,8 @@ class SqliteRegistry final : public Registry {
       std::string v = s.text(0);
       if (is_semver(v)) out.push_back(std::move(v));
     }
-    std::sort(out.begin(), out.end(), [](const std::string& a, const std::string& b) { return compare_semver(a, b) < 0; });
+    std::sort(out.begin(), out.end(),
+              [](const std::string& a, const std::string& b) { return compare_semver(a, b) < 0; });
     return out;
   }
 
@@ -126,19 +137,24 @@ class SqliteRegistry final : public Registry {
   void deploy(std::string_view app, std::string_view version, std::string_view environment) override {
     detail::require_app_version(app, version);
     if (!is_environment_name(environment)) {
-      throw Error(ErrorCode::invalid_argument, "\"" + std::string(environment) + "\" is not an environment name");
+      throw Error(ErrorCode::invalid_argument,
+                  "\"" + std::string(environment) + "\" is not an environment name");
     }
     Transaction tx(*this);
     if (!stored(app, version)) {
       throw Error(ErrorCode::not_found, "registry " + location() + ": " + std::string(app) + "@" +
-                                            std::string(version) + " is not published; publish it before deploying it");
+                                            std::string(version) +
+                                            " is not published; publish it before deploying it");
     }
     Statement(db_,
               "INSERT INTO deployments (environment, app, version) VALUES (?1, ?2, ?3)"
               " ON CONFLICT (environment, app) DO UPDATE SET version = excluded.version,"
               " deployed_at = excluded.deployed_at",
               file_)
-        .bind(1, environment).bind(2, app).bind(3, version).step();
+        .bind(1, environment)
+        .bind(2, app)
+        .bind(3, version)
+        .step();
     tx.commit();
   }
 

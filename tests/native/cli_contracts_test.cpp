@@ -11,7 +11,9 @@
 #include "native/cli_process.hpp"
 
 #ifndef MFSTATE_CLI_PATH
-TEST(Cli, NeedsTheToolBuilt) { GTEST_SKIP() << "configure with -DMFSTATE_BUILD_TOOLS=ON to test the mfstate tool"; }
+TEST(Cli, NeedsTheToolBuilt) {
+  GTEST_SKIP() << "configure with -DMFSTATE_BUILD_TOOLS=ON to test the mfstate tool";
+}
 #else
 
 using cli_test::Outcome;
@@ -23,7 +25,8 @@ namespace {
 
 // tests/native/<this file> -> the source tree's examples/contracts.
 const std::string examples =
-    (std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / "examples" / "contracts").string();
+    (std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / "examples" / "contracts")
+        .string();
 const std::string profile_v1 = examples + "/profile/v1/mfstate.json";
 const std::string profile_v1_1 = examples + "/profile/v1.1/mfstate.json";
 const std::string profile_v2 = examples + "/profile/v2/mfstate.json";
@@ -32,7 +35,7 @@ const std::string home_v1 = examples + "/home/mfstate.json";
 Outcome tool(const std::vector<std::string>& args) { return cli_test::run(MFSTATE_CLI_PATH, args); }
 
 // Expects `run` to have exited with `status`, showing its output when it did not.
-#define EXPECT_STATUS(run, expected)                                                     \
+#define EXPECT_STATUS(run, expected) \
   EXPECT_EQ((run).status, expected) << "stdout:\n" << (run).out << "\nstderr:\n" << (run).err
 
 // Home 2.0.0 reads the split name: it needs profile 2.0.0 and breaks against profile 1.0.0.
@@ -99,7 +102,8 @@ TEST_F(CliCheck, ChecksTheNewManifestAgainstTheProducersItReads) {
 TEST_F(CliCheck, ChecksEveryDeployedVersionNotOnlyTheLatest) {
   // profile 2.0.0 is fine for home 2.0.0 (latest) but home 1.0.0 still runs in production.
   cli_test::write_file(dir.path() / "home2" / "mfstate.json", home_v2_manifest);
-  ASSERT_EQ(tool({"contracts", "deploy", "home", "1.0.0", "--to", "production", "--registry", registry}).status, 0);
+  ASSERT_EQ(
+      tool({"contracts", "deploy", "home", "1.0.0", "--to", "production", "--registry", registry}).status, 0);
   ASSERT_EQ(tool({"contracts", "publish", dir / "home2/mfstate.json", "--registry", registry}).status, 0);
   Outcome r = tool({"contracts", "check", profile_v2, "--registry", registry, "--json"});
   EXPECT_STATUS(r, 1);
@@ -110,8 +114,9 @@ TEST_F(CliCheck, ChecksEveryDeployedVersionNotOnlyTheLatest) {
 }
 
 TEST_F(CliCheck, NotesReadsWhoseProducerIsNotInTheRegistry) {
-  cli_test::write_file(dir.path() / "cart" / "mfstate.json",
-                       R"({"name": "cart", "version": "1.0.0", "reads": {"catalog/items": {"/0/id": "integer"}}})");
+  cli_test::write_file(
+      dir.path() / "cart" / "mfstate.json",
+      R"({"name": "cart", "version": "1.0.0", "reads": {"catalog/items": {"/0/id": "integer"}}})");
   Outcome r = tool({"contracts", "check", dir / "cart/mfstate.json", "--registry", registry});
   EXPECT_STATUS(r, 0);
   EXPECT_NE(r.out.find("note: cart reads catalog/items"), std::string::npos) << r.out;
@@ -154,7 +159,8 @@ TEST_P(CliRegistry, CanDeployRefusesTheBreakThatWouldReachProduction) {
 
   Outcome broken = contracts({"can-deploy", "profile", "2.0.0", "--to", "production"});
   EXPECT_STATUS(broken, 1);
-  EXPECT_NE(broken.out.find("BREAK  home 1.0.0 reads export profile/user at /name"), std::string::npos) << broken.out;
+  EXPECT_NE(broken.out.find("BREAK  home 1.0.0 reads export profile/user at /name"), std::string::npos)
+      << broken.out;
   EXPECT_NE(broken.out.find("currently in production: profile 1.0.0"), std::string::npos) << broken.out;
 
   EXPECT_STATUS(contracts({"can-deploy", "profile", "1.1.0", "--to", "production"}), 0);
@@ -210,11 +216,13 @@ TEST_P(CliRegistry, DeployingAnUnpublishedVersionFailsAndListShowsWhatRunsWhere)
   ASSERT_EQ(contracts({"deploy", "profile", "1.0.0", "--to", "staging"}).status, 0);
   Outcome list = tool({"registry", "list", "--registry", registry, "--json"});
   EXPECT_STATUS(list, 0);
-  EXPECT_EQ(parse_json(list.out),
-            parse_json(R"({"apps": {"profile": ["1.0.0"]}, "environments": {"staging": {"profile": "1.0.0"}}})"));
+  EXPECT_EQ(
+      parse_json(list.out),
+      parse_json(R"({"apps": {"profile": ["1.0.0"]}, "environments": {"staging": {"profile": "1.0.0"}}})"));
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, CliRegistry, ::testing::Values(Backend::folder, Backend::sqlite, Backend::http),
+INSTANTIATE_TEST_SUITE_P(Backends, CliRegistry,
+                         ::testing::Values(Backend::folder, Backend::sqlite, Backend::http),
                          [](const auto& info) {
                            switch (info.param) {
                              case Backend::folder: return std::string("folder");
@@ -264,8 +272,10 @@ TEST(CliDiff, AnOptionalFieldAddedIsCompatible) {
 
 TEST(CliDiff, SchemasAreJudgedByRole) {
   TempDir dir;
-  cli_test::write_file(dir.path() / "old.json", R"({"type": "object", "properties": {"n": {"type": "integer"}}})");
-  cli_test::write_file(dir.path() / "new.json", R"({"type": "object", "properties": {"n": {"type": "number"}}})");
+  cli_test::write_file(dir.path() / "old.json",
+                       R"({"type": "object", "properties": {"n": {"type": "integer"}}})");
+  cli_test::write_file(dir.path() / "new.json",
+                       R"({"type": "object", "properties": {"n": {"type": "number"}}})");
   // Widening integer to number: a reader of produced data breaks, a command handler does not.
   EXPECT_STATUS(tool({"contracts", "diff", dir / "old.json", dir / "new.json", "--role", "producer"}), 1);
   EXPECT_STATUS(tool({"contracts", "diff", dir / "old.json", dir / "new.json", "--role", "consumer"}), 0);
@@ -303,8 +313,9 @@ TEST(CliErrors, ManifestNotMatchingItsSchemaIsRefusedWithThePath) {
 
 TEST(CliErrors, MissingSchemaFileIsNamedWithTheManifest) {
   TempDir dir;
-  cli_test::write_file(dir.path() / "mfstate.json",
-                       R"({"name": "profile", "version": "1.0.0", "exports": {"user": "schemas/nope.json"}})");
+  cli_test::write_file(
+      dir.path() / "mfstate.json",
+      R"({"name": "profile", "version": "1.0.0", "exports": {"user": "schemas/nope.json"}})");
   Outcome r = tool({"contracts", "diff", dir / "mfstate.json", dir / "mfstate.json"});
   EXPECT_STATUS(r, 2);
   EXPECT_NE(r.err.find(dir / "mfstate.json"), std::string::npos) << r.err;
@@ -314,7 +325,7 @@ TEST(CliErrors, MissingSchemaFileIsNamedWithTheManifest) {
 
 TEST(CliErrors, UnreachableRegistryIsAnErrorNotAPass) {
   Outcome r = tool({"contracts", "check", profile_v2, "--registry",
-                   "http://127.0.0.1:" + std::to_string(cli_test::free_port())});
+                    "http://127.0.0.1:" + std::to_string(cli_test::free_port())});
   EXPECT_STATUS(r, 2);
   EXPECT_NE(r.err.find("unreachable"), std::string::npos) << r.err;
 }
@@ -336,8 +347,8 @@ TEST(CliErrors, UnknownCommandIsAUsageError) {
 
 TEST(CliKey, TwoSpellingsOfOneRequestPrintTheSameKeyAndHash) {
   Outcome a = tool({"key", "HTTPS://Api.Example.com:443/users/./me?b=2&a=1", "--json"});
-  Outcome b = tool({"key", "https://api.example.com/users/me", "--param", "a=1", "--param", "b=2", "--method", "get",
-                   "--json"});
+  Outcome b = tool({"key", "https://api.example.com/users/me", "--param", "a=1", "--param", "b=2", "--method",
+                    "get", "--json"});
   EXPECT_STATUS(a, 0);
   EXPECT_STATUS(b, 0);
   Value ka = parse_json(a.out), kb = parse_json(b.out);

@@ -67,8 +67,8 @@ struct Outcome {
 };
 
 /// Starts `program args…` with stdout and stderr going to the given files. Returns the pid.
-inline pid_t spawn(const std::string& program, const std::vector<std::string>& args, const std::string& out_file,
-                   const std::string& err_file) {
+inline pid_t spawn(const std::string& program, const std::vector<std::string>& args,
+                   const std::string& out_file, const std::string& err_file) {
   std::vector<std::string> all{program};
   all.insert(all.end(), args.begin(), args.end());
   std::vector<char*> argv;
@@ -133,8 +133,10 @@ inline bool port_open(int port) {
 class Server {
  public:
   Server(const std::string& program, const std::string& registry) : port_(free_port()) {
-    pid_ = spawn(program, {"registry", "serve", "--listen", "127.0.0.1:" + std::to_string(port_), "--registry", registry},
-                 io_ / "out", io_ / "err");
+    pid_ =
+        spawn(program,
+              {"registry", "serve", "--listen", "127.0.0.1:" + std::to_string(port_), "--registry", registry},
+              io_ / "out", io_ / "err");
     // Bounded poll of the port: up to ~20 s for a cold start under sanitizers, usually a few ms.
     for (int attempt = 0; attempt < 2000; ++attempt) {
       if (port_open(port_)) return;

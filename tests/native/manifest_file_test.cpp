@@ -9,7 +9,8 @@ using namespace mfstate;
 
 namespace {
 
-const std::filesystem::path source_root = std::filesystem::path(__FILE__).parent_path().parent_path().parent_path();
+const std::filesystem::path source_root =
+    std::filesystem::path(__FILE__).parent_path().parent_path().parent_path();
 
 std::string error_of(const std::function<void()>& f, ErrorCode expected) {
   try {
@@ -32,9 +33,13 @@ TEST(ManifestFile, TheEmbeddedSchemaIsTheFileInSchemas) {
 TEST(ManifestFile, LoadsTheExampleAppsWithSchemaFilesBesideThem) {
   Manifest v1 = load_manifest((source_root / "examples/contracts/profile/v1/mfstate.json").string());
   EXPECT_EQ(v1.id(), "profile@1.0.0");
-  EXPECT_TRUE(validate(v1.exports.at("user"), parse_json(R"({"userId": "S6nRz7bZ8Cv1dfTm", "name": "John Doe"})")).empty());
+  EXPECT_TRUE(
+      validate(v1.exports.at("user"), parse_json(R"({"userId": "S6nRz7bZ8Cv1dfTm", "name": "John Doe"})"))
+          .empty());
   Manifest v2 = load_manifest((source_root / "examples/contracts/profile/v2/mfstate.json").string());
-  EXPECT_FALSE(validate(v2.exports.at("user"), parse_json(R"({"userId": "S6nRz7bZ8Cv1dfTm", "name": "John Doe"})")).empty());
+  EXPECT_FALSE(
+      validate(v2.exports.at("user"), parse_json(R"({"userId": "S6nRz7bZ8Cv1dfTm", "name": "John Doe"})"))
+          .empty());
   Manifest home = load_manifest((source_root / "examples/contracts/home/mfstate.json").string());
   EXPECT_EQ(home.commands.count("home/refresh"), 1u);
   ASSERT_EQ(home.reads.size(), 1u);

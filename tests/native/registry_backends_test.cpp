@@ -68,7 +68,8 @@ TEST_P(RegistryBackend, StartsEmpty) {
 }
 
 TEST_P(RegistryBackend, KeepsEveryVersionInSemverOrder) {
-  for (const char* v : {"1.10.0", "1.2.0", "1.0.0-rc.1", "1.0.0"}) EXPECT_TRUE(registry->publish(app("cart", v)));
+  for (const char* v : {"1.10.0", "1.2.0", "1.0.0-rc.1", "1.0.0"})
+    EXPECT_TRUE(registry->publish(app("cart", v)));
   EXPECT_TRUE(registry->publish(app("home", "0.1.0")));
   EXPECT_EQ(registry->apps(), (std::vector<std::string>{"cart", "home"}));
   EXPECT_EQ(registry->versions("cart"), (std::vector<std::string>{"1.0.0-rc.1", "1.0.0", "1.2.0", "1.10.0"}));
@@ -88,9 +89,11 @@ TEST_P(RegistryBackend, ReturnsTheManifestWithItsSchemasInline) {
 TEST_P(RegistryBackend, PublishedVersionsAreImmutable) {
   ASSERT_TRUE(registry->publish(app("home", "1.0.0", R"(, "exports": {"a": {"type": "string"}})")));
   EXPECT_FALSE(registry->publish(app("home", "1.0.0", R"(, "exports": {"a": {"type": "string"}})")));
-  EXPECT_EQ(code_of([&] { registry->publish(app("home", "1.0.0", R"(, "exports": {"a": {"type": "integer"}})")); }),
-            ErrorCode::already_published);
-  EXPECT_EQ(registry->manifest("home", "1.0.0")->exports.at("a").document(), parse_json(R"({"type": "string"})"));
+  EXPECT_EQ(
+      code_of([&] { registry->publish(app("home", "1.0.0", R"(, "exports": {"a": {"type": "integer"}})")); }),
+      ErrorCode::already_published);
+  EXPECT_EQ(registry->manifest("home", "1.0.0")->exports.at("a").document(),
+            parse_json(R"({"type": "string"})"));
 }
 
 TEST_P(RegistryBackend, RecordsDeploymentsPerEnvironment) {
@@ -113,7 +116,8 @@ TEST_P(RegistryBackend, RefusesToDeployWhatWasNotPublishedAndChangesNothing) {
   registry->deploy("home", "1.0.0", "production");
   EXPECT_EQ(code_of([&] { registry->deploy("home", "2.0.0", "production"); }), ErrorCode::not_found);
   EXPECT_EQ(code_of([&] { registry->deploy("home", "1.0.0", "prod/../x"); }), ErrorCode::invalid_argument);
-  EXPECT_EQ(code_of([&] { registry->deploy("../home", "1.0.0", "production"); }), ErrorCode::invalid_argument);
+  EXPECT_EQ(code_of([&] { registry->deploy("../home", "1.0.0", "production"); }),
+            ErrorCode::invalid_argument);
   EXPECT_EQ(registry->deployed("production"), (std::map<std::string, std::string>{{"home", "1.0.0"}}));
 }
 
@@ -138,7 +142,9 @@ TEST_P(RegistryBackend, CheckCounterpartsAreTheLatestAndEveryDeployedVersionOfOt
 
 INSTANTIATE_TEST_SUITE_P(All, RegistryBackend, ::testing::Values(Kind::folder, Kind::sqlite, Kind::http),
                          [](const auto& info) {
-                           return info.param == Kind::folder ? "folder" : info.param == Kind::sqlite ? "sqlite" : "http";
+                           return info.param == Kind::folder   ? "folder"
+                                  : info.param == Kind::sqlite ? "sqlite"
+                                                               : "http";
                          });
 
 TEST(RegistryOpen, PicksTheBackendByTheLocationsForm) {
@@ -210,7 +216,8 @@ TEST(RegistryFolder, WritesPlainFilesPeopleCanCommit) {
   r->publish(app("home", "1.0.0", R"(, "reads": {"profile/user": {"/name": "string"}})"));
   r->deploy("home", "1.0.0", "production");
   const auto stored = parse_json(cli_test::read_file(dir.path() / "reg" / "home" / "1.0.0.json"));
-  EXPECT_EQ(stored.get("reads").get("profile/user"), Expectations::from_value(parse_json(R"({"/name": "string"})")).to_value());
+  EXPECT_EQ(stored.get("reads").get("profile/user"),
+            Expectations::from_value(parse_json(R"({"/name": "string"})")).to_value());
   EXPECT_EQ(parse_json(cli_test::read_file(dir.path() / "reg" / "deployments.json")),
             parse_json(R"({"environments": {"production": {"home": "1.0.0"}}})"));
   // No temporary file is left behind.
