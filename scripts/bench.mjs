@@ -256,21 +256,21 @@ function chart(figs, outDir) {
 set terminal svg size 1000,420 dynamic enhanced font "sans,12" background rgb "white"
 set output '${svgPath}'
 set datafile missing 'NaN'
-set multiplot layout 1,2 title "S1: one prefix invalidated in a cache of N entries ['user', i, 'profile']"
+set multiplot layout 1,2 title "S1: invalidating one prefix ['user', r] in a cache of N entries ['user', i, 'profile']" noenhanced
 set logscale xy
 set grid xtics ytics mxtics mytics lc rgb '#dddddd'
 set key top left
 set xlabel 'cache size N (entries)'
-set format x '10^{%L}'
-set format y '10^{%L}'
-set xrange [*:*]
-set ylabel 'time per invalidation (µs)'
-plot '${datPath}' using 1:2 with linespoints lw 2 pt 7 title 'mfstate', \\
-     '' using 1:3 with linespoints lw 2 pt 5 title '${peer}'
-set ylabel 'memory per entry (bytes)'
+set xtics ('1k' 1e3, '10k' 1e4, '100k' 1e5, '1M' 1e6, '10M' 1e7)
 set format y '%g'
-plot '${datPath}' using 1:4 with linespoints lw 2 pt 7 title 'mfstate', \\
-     '' using 1:5 with linespoints lw 2 pt 5 title '${peer}'
+set xrange [${Math.min(...inv.map((f) => f.size)) / 2}:${Math.max(...inv.map((f) => f.size)) * 2}]
+set offsets 0, 0, graph 0.05, graph 0.05
+set ylabel 'time per invalidation (µs)'
+plot '${datPath}' using 1:2 with linespoints lw 2 pt 7 ps 1.2 title 'mfstate' noenhanced, \\
+     '' using 1:3 with linespoints lw 2 pt 5 ps 1.2 title '${peer}' noenhanced
+set ylabel 'memory per entry (bytes)'
+plot '${datPath}' using 1:4 with linespoints lw 2 pt 7 ps 1.2 title 'mfstate' noenhanced, \\
+     '' using 1:5 with linespoints lw 2 pt 5 ps 1.2 title '${peer}' noenhanced
 unset multiplot
 `;
   const r = spawnSync('gnuplot', [], { input: script, encoding: 'utf8' });
