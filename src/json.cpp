@@ -307,6 +307,7 @@ std::string_view to_string(ErrorCode code) noexcept {
     MFSTATE_CODE(command_not_accepted)
     MFSTATE_CODE(no_store)
     MFSTATE_CODE(reducer_error)
+    MFSTATE_CODE(listener_error)
     MFSTATE_CODE(unknown_topic)
     MFSTATE_CODE(query_error)
     MFSTATE_CODE(cancelled)

@@ -38,6 +38,7 @@ enum class ErrorCode {
   command_not_accepted,
   no_store,            ///< an app used as a store before create_store
   reducer_error,       ///< a reducer or middleware threw; the state is unchanged
+  listener_error,      ///< a subscriber, watcher or command handler threw (the others still ran)
   unknown_topic,
   // query
   query_error,         ///< a fetcher failed
