@@ -138,7 +138,6 @@ struct BusCore : std::enable_shared_from_this<BusCore> {
   void remove(const std::shared_ptr<BusListenerRec>& rec) {
     if (!rec->active) return;
     rec->active = false;
-    rec->fn = nullptr;  // release what it captured now
     if (rec->wildcard) {
       std::erase(patterns, rec);
       for (auto& [name, t] : topics) {
@@ -170,12 +169,8 @@ Bus::Bus(BusOptions options) : core_(std::make_shared<BusCore>()) {
   }
 }
 
-Bus::~Bus() {
-  // Queued deliveries hold a weak reference and are skipped once the bus is gone.
-  for (auto& [name, t] : core_->topics) {
-    for (auto& l : t->listeners) l->fn = nullptr;
-  }
-}
+// Queued deliveries hold a weak reference and are skipped once the bus is gone.
+Bus::~Bus() = default;
 
 void Bus::declare(std::string_view topic, TopicOptions options) {
   if (!detail::valid_topic_name(topic)) {

@@ -28,6 +28,7 @@ struct StoreCore {
   struct Listener {
     std::uint64_t id;
     std::function<void(const Value&)> fn;
+    bool active = true;  // cleared on unsubscribe; the entry goes when no delivery is running
   };
   std::vector<Listener> listeners;
   std::uint64_t next_listener_id = 1;
@@ -63,6 +64,8 @@ struct StoreCore {
   // Entry point of a dispatch that is not nested in another: opens a batch so that whatever the
   // action (and what it queues) changes is notified once, after all of it.
   void process(Action action, std::size_t index) {
+    // The store may be destroyed by what the action triggers (an app unmounting itself).
+    CoreRef keep(this);
     Batcher& b = *batcher;
     b.begin_batch();
     processing = true;
@@ -172,23 +175,23 @@ struct StoreCore {
     if (changed) mark_changed();
   }
 
+  // A counted reference a queued notification holds: released even when the notification is
+  // dropped unrun (a transaction rolled back).
+  struct CoreRef {
+    StoreCore* c;
+    explicit CoreRef(StoreCore* core) noexcept : c(core) { c->retain(); }
+    CoreRef(const CoreRef& o) noexcept : c(o.c) { c->retain(); }
+    CoreRef& operator=(const CoreRef&) = delete;
+    ~CoreRef() { c->release(); }
+  };
+
   void mark_changed() {
     if (notify_queued) return;
     notify_queued = true;
-    retain();
-    StoreCore* self = this;
-    batcher->notify([self] {
-      Holder h{self};
-      if (self->alive) self->deliver();
+    batcher->notify([ref = CoreRef(this)] {
+      if (ref.c->alive) ref.c->deliver();
     });
   }
-
-  // Releases the reference a queued notification holds, even when the notification is dropped
-  // (a transaction rolled back) or throws.
-  struct Holder {
-    StoreCore* c;
-    ~Holder() { c->release(); }
-  };
 
   void deliver() {
     notify_queued = false;
@@ -198,7 +201,8 @@ struct StoreCore {
     // are skipped (their fn is empty) and compacted afterwards.
     const std::size_t n = listeners.size();
     for (std::size_t i = 0; i < n; ++i) {
-      if (!listeners[i].fn) continue;
+      if (!alive) break;
+      if (!listeners[i].active) continue;
       try {
         listeners[i].fn(state);
       } catch (...) {
@@ -207,6 +211,10 @@ struct StoreCore {
       }
     }
     delivering = false;
+    if (!alive) {
+      listeners.clear();
+      return;
+    }
     compact();
     if (hooks) hooks->after_notify(*this);
     if (queue_head < queue.size() && !processing) {
@@ -229,7 +237,7 @@ struct StoreCore {
 
   void compact() {
     if (dead_listeners == 0 || delivering) return;
-    std::erase_if(listeners, [](const Listener& l) { return !l.fn; });
+    std::erase_if(listeners, [](const Listener& l) { return !l.active; });
     dead_listeners = 0;
   }
 
@@ -237,8 +245,8 @@ struct StoreCore {
     // Ids grow, so the list is sorted by id.
     auto it = std::lower_bound(listeners.begin(), listeners.end(), id,
                                [](const Listener& l, std::uint64_t v) { return l.id < v; });
-    if (it == listeners.end() || it->id != id || !it->fn) return;
-    it->fn = nullptr;
+    if (it == listeners.end() || it->id != id || !it->active) return;
+    it->active = false;
     ++dead_listeners;
     compact();
   }
@@ -380,12 +388,9 @@ Store::~Store() {
   if (!core_) return;
   core_->alive = false;
   core_->hooks = nullptr;
-  // Drop the listeners now: what they captured must not outlive the store's owner.
-  if (core_->delivering) {
-    for (auto& l : core_->listeners) l.fn = nullptr;
-  } else {
-    core_->listeners.clear();
-  }
+  // Drop the listeners now (what they captured must not outlive the store's owner), or, when
+  // one of them is running, as soon as the delivery ends.
+  if (!core_->delivering) core_->listeners.clear();
   core_->middleware.clear();
   core_->release();
   core_ = nullptr;
@@ -400,7 +405,7 @@ Subscription Store::subscribe(std::function<void(const Value&)> listener) {
     throw Error(ErrorCode::invalid_argument, "Store::subscribe needs a listener, got an empty one");
   }
   const std::uint64_t id = core_->next_listener_id++;
-  core_->listeners.push_back({id, std::move(listener)});
+  core_->listeners.push_back({id, std::move(listener), true});
   StoreCore* core = core_;
   core->retain();
   struct Cancel {
