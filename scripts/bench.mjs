@@ -5,7 +5,7 @@
 // S1 chart (gnuplot) and the raw and summarised JSON lines under the output directory.
 //
 //   node scripts/bench.mjs --bin PATH [--peers PATH] [--rounds N] [--quick] [--json]
-//                          [--workload ID[,ID...]] [--out DIR]
+//                          [--clock wall|cpu] [--workload ID[,ID...]] [--out DIR]
 //
 // scripts/bench.sh builds mfstate-bench and the peer bundle, then calls this (`make bench`).
 // No figure is asserted: the exit status is non-zero only when a harness fails or a check inside
@@ -16,12 +16,13 @@ import os from 'node:os';
 import path from 'node:path';
 
 const usage = `usage: node scripts/bench.mjs --bin PATH [--peers PATH] [--rounds N] [--quick] [--json]
-                                [--workload ID[,ID...]] [--out DIR]
+                                [--clock wall|cpu] [--workload ID[,ID...]] [--out DIR]
   --bin       the mfstate-bench binary
   --peers     the bundled JS peer harness (default bench/js/dist/peers.mjs)
   --rounds    rounds, each running both harnesses once, in alternating order (default 5, 3 with --quick)
   --quick     both harnesses at a tenth of every size
   --json      print one JSON line per workload, impl and size (medians), instead of the table
+  --clock     wall (default): elapsed time; cpu: each process's CPU time, for a loaded machine
   --workload  only these workloads (IDs as in WORKLOADS.md; W3 and S1 select their groups)
   --out       where results.jsonl, rounds.jsonl and s1.svg go (default build/bench)`;
 
@@ -34,7 +35,7 @@ function fail(msg, status = 2) {
 function parseArgs(argv) {
   const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
   const o = { bin: null, peers: path.join(root, 'bench/js/dist/peers.mjs'), rounds: null, quick: false,
-    json: false, workload: null, out: path.join(root, 'build/bench') };
+    json: false, clock: 'wall', workload: null, out: path.join(root, 'build/bench') };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -48,6 +49,7 @@ function parseArgs(argv) {
     else if (name === '--rounds') o.rounds = Number(value());
     else if (name === '--workload') o.workload = value();
     else if (name === '--out') o.out = value();
+    else if (name === '--clock') o.clock = value();
     else if (a === '--quick') o.quick = true;
     else if (a === '--json') o.json = true;
     else if (a === '--help' || a === '-h') { console.log(usage); process.exit(0); }
@@ -56,6 +58,7 @@ function parseArgs(argv) {
   if (!o.bin) fail('--bin is required');
   if (!existsSync(o.bin)) fail(`no mfstate-bench at ${o.bin}`, 1);
   if (!existsSync(o.peers)) fail(`no peer harness at ${o.peers} (run bash bench/js/setup.sh)`, 1);
+  if (o.clock !== 'wall' && o.clock !== 'cpu') fail(`--clock must be wall or cpu, not '${o.clock}'`);
   if (o.rounds === null) o.rounds = o.quick ? 3 : 5;
   if (!Number.isInteger(o.rounds) || o.rounds < 1) fail('--rounds must be a positive integer');
   return o;
@@ -67,6 +70,7 @@ function parseArgs(argv) {
 function harnessArgs(o) {
   const args = ['--json'];
   if (o.quick) args.push('--quick');
+  if (o.clock !== 'wall') args.push('--clock', o.clock);
   if (o.workload) args.push('--workload', o.workload);
   return args;
 }
@@ -327,7 +331,8 @@ function main() {
   } else {
     const header = [
       `mfstate vs the JS peers: median of ${o.rounds} round${o.rounds > 1 ? 's' : ''} (min–max), ` +
-        `${o.quick ? 'quick sizes (a tenth)' : 'full sizes'}; ratio = peer / mfstate, round by round`,
+        `${o.quick ? 'quick sizes (a tenth)' : 'full sizes'}, ${o.clock === 'cpu' ? 'CPU time' : 'wall time'}; ` +
+        'ratio = peer / mfstate, round by round',
       `${machine()}; load average ${loadBefore} before, ${loadAfter} after; ${started.toISOString()}`,
       'S1 rows: n is the cache size; S1-invalidate is per invalidation, S1-get per get, S1-bytes per entry.',
     ].join('\n');

@@ -7,6 +7,7 @@
 #   QUICK=1       every workload at a tenth of its size (what CI runs: under two minutes)
 #   JSON=1        JSON lines (medians) instead of the table
 #   WORKLOAD=IDs  only these workloads, e.g. WORKLOAD=W3,S1
+#   CLOCK=cpu     time with each process's CPU time instead of wall time (a loaded machine)
 #   BUILD=DIR     build root (default build): the binary in DIR/release, results in DIR/bench
 #   JOBS=N        parallel build jobs (default nproc)
 set -euo pipefail
@@ -32,4 +33,5 @@ args=(--bin "$BUILD/release/bench/mfstate-bench" --out "$BUILD/bench")
 [ "${QUICK:-0}" != 0 ] && args+=(--quick)
 [ "${JSON:-0}" != 0 ] && args+=(--json)
 [ -n "${WORKLOAD:-}" ] && args+=(--workload "$WORKLOAD")
+[ -n "${CLOCK:-}" ] && args+=(--clock "$CLOCK")
 exec node scripts/bench.mjs "${args[@]}"

@@ -8,7 +8,6 @@
 // into a sink, so no timed loop is dead code.
 #pragma once
 
-#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -81,10 +80,16 @@ inline void keep(const T& value) {
 /// Everything a workload read, summed; printed with the table so no loop is dead code.
 std::uint64_t& sink();
 
-using SteadyClock = std::chrono::steady_clock;
-inline double ns_between(SteadyClock::time_point a, SteadyClock::time_point b) {
-  return static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(b - a).count());
-}
+/// A reading of the harness clock, in nanoseconds.
+using Instant = std::int64_t;
+/// Which clock times the passes: wall time (CLOCK_MONOTONIC, the default, as WORKLOADS.md) or the
+/// process's CPU time (CLOCK_PROCESS_CPUTIME_ID: time spent waiting for a core on a loaded
+/// machine is left out).
+enum class ClockKind { wall, cpu };
+void use_clock(ClockKind kind);
+/// The harness clock now.
+Instant now();
+inline double ns_between(Instant a, Instant b) { return static_cast<double>(b - a); }
 
 /// Heap accounting for the S1 memory figure (memory.cpp).
 struct HeapReading {

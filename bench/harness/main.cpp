@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <exception>
 #include <set>
 #include <string>
@@ -33,6 +34,18 @@ std::vector<Workload> workloads() {
   return all;
 }
 
+namespace {
+clockid_t g_clock = CLOCK_MONOTONIC;
+}
+
+void use_clock(ClockKind kind) { g_clock = kind == ClockKind::cpu ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC; }
+
+Instant now() {
+  timespec ts{};
+  clock_gettime(g_clock, &ts);
+  return static_cast<Instant>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
 std::uint64_t& sink() {
   static std::uint64_t value = 0;
   return value;
@@ -45,10 +58,11 @@ namespace {
 using mfstate::bench::Figure;
 
 constexpr const char* kUsage =
-    "usage: mfstate-bench [--json] [--quick] [--workload ID[,ID...]]\n"
+    "usage: mfstate-bench [--json] [--quick] [--clock wall|cpu] [--workload ID[,ID...]]\n"
     "  IDs: W1 W1b W2 W3a W3b W3c W4 W5 W6 S1 (S1-invalidate, S1-get select one S1 figure)\n"
     "  --json   one JSON object per line, as in WORKLOADS.md\n"
-    "  --quick  every workload at a tenth of its size (S1 at 1e3, 1e4, 1e5 entries, 20 invalidations)\n";
+    "  --quick  every workload at a tenth of its size (S1 at 1e3, 1e4, 1e5 entries, 20 invalidations)\n"
+    "  --clock  wall (default): elapsed time; cpu: the process's CPU time (for a loaded machine)\n";
 
 // The figure ids, in WORKLOADS.md order: what a selection may name.
 const std::vector<std::string> kIds = {"W1", "W1b", "W2", "W3a", "W3b", "W3c",
@@ -133,6 +147,7 @@ void print_row(const Figure& f, bool first) {
 int main(int argc, char** argv) {
   bool json = false;
   bool quick = false;
+  bool cpu_clock = false;
   std::vector<std::string> names;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -156,6 +171,21 @@ int main(int argc, char** argv) {
         start = comma + 1;
       }
       if (names.empty()) usage_error("--workload needs an ID");
+    } else if (a == "--clock" || a.rfind("--clock=", 0) == 0) {
+      std::string v;
+      if (a == "--clock") {
+        if (i + 1 >= argc) usage_error("--clock needs wall or cpu");
+        v = argv[++i];
+      } else {
+        v = a.substr(std::strlen("--clock="));
+      }
+      if (v == "wall") {
+        cpu_clock = false;
+      } else if (v == "cpu") {
+        cpu_clock = true;
+      } else {
+        usage_error("--clock must be wall or cpu, not '" + v + "'");
+      }
     } else if (a == "--help" || a == "-h") {
       std::printf("%s", kUsage);
       return 0;
@@ -165,6 +195,7 @@ int main(int argc, char** argv) {
   }
 
   const std::set<std::string> picked = select(names);
+  mfstate::bench::use_clock(cpu_clock ? mfstate::bench::ClockKind::cpu : mfstate::bench::ClockKind::wall);
   bool first = true;
   mfstate::bench::Context ctx(
       quick, [&](const std::string& id) { return picked.count(id) > 0; },
@@ -177,7 +208,7 @@ int main(int argc, char** argv) {
         }
       });
 
-  if (!json) std::printf("mfstate-bench, native%s\n", quick ? ", --quick" : "");
+  if (!json) std::printf("mfstate-bench, native%s%s\n", quick ? ", --quick" : "", cpu_clock ? ", CPU time" : "");
   std::set<std::string> covered;
   try {
     for (const auto& w : mfstate::bench::workloads()) {

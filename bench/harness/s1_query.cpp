@@ -70,9 +70,9 @@ S1Result s1_once(std::int64_t entries, std::int64_t invalidations, std::int64_t 
   // Warm-up on keys the measured pass does not touch (offset 1), as the JS harness does.
   const std::int64_t warmed = std::min<std::int64_t>(5, invalidations);
   invalidate_spread(rt, client, entries, warmed, 1);
-  auto t0 = SteadyClock::now();
+  auto t0 = now();
   invalidate_spread(rt, client, entries, invalidations, 0);
-  auto t1 = SteadyClock::now();
+  auto t1 = now();
   result.invalidate_ns = ns_between(t0, t1) / static_cast<double>(invalidations);
 
   const double step = static_cast<double>(entries) / static_cast<double>(invalidations);
@@ -85,9 +85,9 @@ S1Result s1_once(std::int64_t entries, std::int64_t invalidations, std::int64_t 
   check(invalidated == invalidations + warmed, "S1 each invalidation hit exactly its own entry");
 
   sink() += static_cast<std::uint64_t>(get_spread(client, entries, (gets + 9) / 10));
-  t0 = SteadyClock::now();
+  t0 = now();
   const std::int64_t acc = get_spread(client, entries, gets);
-  t1 = SteadyClock::now();
+  t1 = now();
   sink() += static_cast<std::uint64_t>(acc);
   result.get_ns = ns_between(t0, t1) / static_cast<double>(gets);
   client.clear();
