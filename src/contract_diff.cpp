@@ -4,6 +4,8 @@
 // rejects), or both — and only then by role: widening breaks a producer's readers, narrowing
 // breaks a consumer's senders. docs/contracts.md explains every rule.
 
+#include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -107,8 +109,24 @@ std::string list_values(const std::vector<Value>& list) {
   return out;
 }
 
+/// What replacing one schema with another does overall, for the rules that summarise a subtree.
+struct Summary {
+  bool changed = false;
+  bool widens = false;
+  bool narrows = false;
+};
+
+using PairKey = std::pair<const SchemaNode*, const SchemaNode*>;
+
+/// Summaries shared by every Differ of one diff() call. A pair still being summarised counts as
+/// unchanged: recursive schemas then terminate, and two recursive schemas that differ nowhere
+/// else are rightly found equal (the same reasoning as checking a bisimulation).
+using SummaryMemo = std::map<PairKey, std::optional<Summary>>;
+
 class Differ {
  public:
+  explicit Differ(SummaryMemo& memo) : memo_(memo) {}
+
   std::vector<RawChange> changes;
 
   void node(const SchemaNode* before, const SchemaNode* after, const std::string& path) {
@@ -148,17 +166,28 @@ class Differ {
   }
 
  private:
-  /// Whether replacing `before` with `after` widens and/or narrows, over all their differences.
-  static std::pair<bool, bool> direction(const SchemaNode* before, const SchemaNode* after) {
-    Differ sub;
-    sub.node(before, after, "");
-    bool widens = false;
-    bool narrows = false;
+  /// Whether replacing `before` with `after` changes anything, widens and/or narrows.
+  Summary summary(const SchemaNode* before, const SchemaNode* after) {
+    const SchemaNode* b = deref(before ? before : &accept_all_node());
+    const SchemaNode* a = deref(after ? after : &accept_all_node());
+    if (b == a) return {};
+    auto [it, fresh] = memo_.try_emplace(PairKey{b, a});
+    if (!fresh) return it->second.value_or(Summary{});
+    Differ sub(memo_);
+    sub.node(b, a, "");
+    Summary result;
     for (const auto& c : sub.changes) {
-      widens |= c.widens;
-      narrows |= c.narrows;
+      result.changed = true;
+      result.widens |= c.widens;
+      result.narrows |= c.narrows;
     }
-    return {widens, narrows};
+    memo_[PairKey{b, a}] = result;  // re-find: the sub-walk may have grown the map
+    return result;
+  }
+
+  std::pair<bool, bool> direction(const SchemaNode* before, const SchemaNode* after) {
+    auto s = summary(before, after);
+    return {s.widens, s.narrows};
   }
 
   void compare_types(TypeMask tb, TypeMask ta, const std::string& path) {
@@ -358,9 +387,7 @@ class Differ {
       bool matched = false;
       for (std::size_t j = 0; j < a.one_of.size() && !matched; ++j) {
         if (used_a[j]) continue;
-        Differ probe;
-        probe.node(b.one_of[i], a.one_of[j], "");
-        if (probe.changes.empty()) {
+        if (!summary(b.one_of[i], a.one_of[j]).changed) {
           used_a[j] = true;
           matched = true;
         }
@@ -386,7 +413,8 @@ class Differ {
     }
   }
 
-  std::set<std::pair<const SchemaNode*, const SchemaNode*>> seen_;
+  SummaryMemo& memo_;
+  std::set<PairKey> seen_;
   std::string context_;
 };
 
@@ -405,7 +433,8 @@ std::string role_text(const RawChange& c, SchemaRole role, bool breaking) {
 }  // namespace detail
 
 std::vector<SchemaChange> diff(const Schema& before, const Schema& after, SchemaRole role) {
-  detail::Differ differ;
+  detail::SummaryMemo memo;
+  detail::Differ differ(memo);
   differ.node(&before.root(), &after.root(), "");
   std::vector<SchemaChange> out;
   out.reserve(differ.changes.size());

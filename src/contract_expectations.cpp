@@ -1,6 +1,7 @@
 // Consumer expectations: loading them from JSON, checking a schema guarantees them (check) and
 // checking a concrete value meets them (check_value).
 
+#include <map>
 #include <set>
 #include <string>
 #include <utility>
@@ -102,6 +103,18 @@ class Walker {
 
   Outcome walk(const SchemaNode* start, std::size_t i) {
     const SchemaNode* n = deref(start ? start : &accept_all_node());
+    // oneOf and $ref can reach one node along many routes: each (node, depth) is walked once.
+    auto key = std::make_pair(n, i);
+    auto found = memo_.find(key);
+    if (found != memo_.end()) return found->second;
+    Outcome result = walk_uncached(*n, i);
+    memo_.emplace(key, result);
+    return result;
+  }
+
+ private:
+  Outcome walk_uncached(const SchemaNode& node, std::size_t i) {
+    const SchemaNode* n = &node;
     if (n->rejects_all) {
       return Outcome{0, true, "the schema allows no value at " + pointer_of(tokens_, i), ""};
     }
@@ -115,7 +128,6 @@ class Walker {
     return own;
   }
 
- private:
   Outcome step(const SchemaNode& n, std::size_t i) {
     const std::string& token = tokens_[i];
     std::string here = pointer_of(tokens_, i);
@@ -181,6 +193,7 @@ class Walker {
   }
 
   const std::vector<std::string>& tokens_;
+  std::map<std::pair<const SchemaNode*, std::size_t>, Outcome> memo_;
 };
 
 std::string type_reason(const Expectation& e, TypeMask found, TypeMask expected) {

@@ -55,8 +55,11 @@ class Validator {
   Validator(std::vector<Violation>* out, Memo& memo) : out_(out), memo_(memo) {}
 
   bool run(const SchemaNode& node, const Value& value, std::string& path) {
-    if (!out_ && value.node()) {
-      auto key = std::make_pair(&node, static_cast<const void*>(value.node()));
+    if (!out_) {
+      // Nodes identify strings, arrays and objects; a scalar is identified by where it lives,
+      // which stays put for the whole validation (every value visited is part of the input).
+      const void* identity = value.node() ? static_cast<const void*>(value.node()) : static_cast<const void*>(&value);
+      auto key = std::make_pair(&node, identity);
       auto it = memo_.find(key);
       if (it != memo_.end()) return it->second;
       bool ok = check(node, value, path);

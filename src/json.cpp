@@ -8,7 +8,9 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 
 #include "mfstate/value.hpp"
 #include "value_node.hpp"
@@ -19,8 +21,27 @@ namespace {
 
 using boost::json::error_code;
 
-// Builds Values bottom-up on a stack: scalars are pushed; an array's or object's end pops its
-// elements into one node.
+// A JSON number (already validated by the tokeniser) as the nearest double; infinite when it is
+// beyond double's range.
+double read_double(std::string_view text) {
+  double d = 0;
+#if defined(__cpp_lib_to_chars) && __cpp_lib_to_chars >= 201611L
+  auto res = std::from_chars(text.data(), text.data() + text.size(), d);
+  if (res.ec == std::errc::result_out_of_range) {
+    // No value on overflow or underflow: strtod tells infinity from zero (the C locale is never
+    // changed by this library).
+    std::string copy(text);
+    d = std::strtod(copy.c_str(), nullptr);
+  }
+#else
+  // libc++ 14 (the WebAssembly build) has no floating-point from_chars; its strtod is exact
+  // and the runtime never changes the C locale's decimal point.
+  std::string copy(text);
+  d = std::strtod(copy.c_str(), nullptr);
+#endif
+  return d;
+}
+
 class ValueBuilder {
  public:
   static constexpr std::size_t max_object_size = std::size_t(-1);
@@ -80,16 +101,30 @@ class ValueBuilder {
     buffer_.clear();
     return true;
   }
-  bool on_number_part(boost::json::string_view, error_code&) { return true; }
+  bool on_number_part(boost::json::string_view s, error_code&) {
+    number_.append(s.data(), s.size());
+    return true;
+  }
   bool on_int64(std::int64_t i, boost::json::string_view, error_code&) {
+    number_.clear();
     values_.emplace_back(i);
     return true;
   }
   bool on_uint64(std::uint64_t u, boost::json::string_view, error_code&) {
+    number_.clear();
     values_.emplace_back(static_cast<double>(u));  // beyond int64: a double, as JavaScript reads it
     return true;
   }
-  bool on_double(double d, boost::json::string_view, error_code& ec) {
+  bool on_double(double, boost::json::string_view s, error_code& ec) {
+    // Boost 1.81 converts decimals approximately (off by an ulp at times); read the text again
+    // with a correctly rounded conversion so that to_json -> parse_json round-trips exactly.
+    std::string_view text(s.data(), s.size());
+    if (!number_.empty()) {
+      number_.append(s.data(), s.size());
+      text = number_;
+    }
+    double d = read_double(text);
+    number_.clear();
     if (!std::isfinite(d)) {
       non_finite = true;
       ec = boost::json::error::exponent_overflow;
@@ -113,6 +148,7 @@ class ValueBuilder {
   std::vector<Value> values_;
   std::vector<std::string> keys_;
   std::string buffer_;
+  std::string number_;
 };
 
 // Whether the bytes at `pos` start an invalid UTF-8 sequence (to tell a UTF-8 error from
@@ -137,10 +173,17 @@ bool invalid_utf8_at(std::string_view text, std::size_t pos) {
 
 // ---- serialisation ----
 
+// Whether a byte needs escaping in a JSON string.
+constexpr bool needs_escape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
+
 void write_string(std::string& out, std::string_view s) {
   out += '"';
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
+  std::size_t run = 0;  // start of the bytes not yet written: copied in one append per run
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (!needs_escape(c)) continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -149,27 +192,31 @@ void write_string(std::string& out, std::string_view s) {
       case '\n': out += "\\n"; break;
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          static const char* hex = "0123456789abcdef";
-          out += "\\u00";
-          out += hex[c >> 4];
-          out += hex[c & 0xF];
-        } else {
-          out += ch;
-        }
+      default: {
+        static constexpr char hex[] = "0123456789abcdef";
+        char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xF]};
+        out.append(esc, sizeof esc);
+      }
     }
   }
+  out.append(s.data() + run, s.size() - run);
   out += '"';
+}
+
+void write_int(std::string& out, std::int64_t i) {
+  char buf[24];
+  auto res = std::to_chars(buf, buf + sizeof buf, i);
+  out.append(buf, res.ptr);
 }
 
 void write_double(std::string& out, double d, bool canonical) {
   if (!std::isfinite(d)) {
     throw Error(ErrorCode::non_finite, "NaN and infinities have no JSON spelling");
   }
-  // Canonical form writes integral doubles as integers (1.0 -> 1), since 1 and 1.0 are equal.
-  if (canonical && std::trunc(d) == d && std::fabs(d) < 9007199254740992.0) {
-    out += std::to_string(static_cast<std::int64_t>(d));
+  // Canonical form writes an integral double in int64 range as that integer (1.0 -> 1, 2^60 ->
+  // 1152921504606846976), since it equals that integer and equal values must give equal bytes.
+  if (canonical && d >= -9223372036854775808.0 && d < 9223372036854775808.0 && std::trunc(d) == d) {
+    write_int(out, static_cast<std::int64_t>(d));
     return;
   }
   char buf[64];
@@ -184,12 +231,7 @@ void write_value(std::string& out, const Value& v, bool canonical) {
   switch (v.type()) {
     case Type::null: out += "null"; return;
     case Type::boolean: out += v.as_bool() ? "true" : "false"; return;
-    case Type::integer: {
-      char buf[24];
-      auto res = std::to_chars(buf, buf + sizeof buf, v.as_int());
-      out.append(buf, res.ptr);
-      return;
-    }
+    case Type::integer: write_int(out, v.as_int()); return;
     case Type::number: write_double(out, v.as_double(), canonical); return;
     case Type::string: write_string(out, v.as_string()); return;
     case Type::array: {
@@ -264,6 +306,14 @@ Value parse_json(std::string_view text, const ParseOptions& options) {
     }
     throw Error(ErrorCode::invalid_json,
                 "malformed JSON at byte " + std::to_string(consumed) + ": " + ec.message(), consumed);
+  }
+  // write_some stops after one complete value: anything but whitespace after it is an error.
+  for (std::size_t i = consumed; i < text.size(); ++i) {
+    char c = text[i];
+    if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+      throw Error(ErrorCode::invalid_json,
+                  "malformed JSON at byte " + std::to_string(i) + ": unexpected data after the value", i);
+    }
   }
   return parser.handler().result();
 }

@@ -352,6 +352,11 @@ Value key_from_url(std::string_view method, std::string_view url, const Value& p
     target = normalise_origin(url, rest.substr(0, colon), authority);
   }
   target += remove_dot_segments(normalise_path_escapes(url, path));
+  // "/..//x" resolves to "//x", which would read back as the host "x": refuse rather than give
+  // a key whose URL means something else.
+  if (target.size() > 1 && target[0] == '/' && target[1] == '/') {
+    bad_url(url, "the path resolves to \"" + target.substr(0, 40) + "\", which would read as a host");
+  }
 
   // ---- parameters: the query's, then params', sorted by name, repeats kept in order ----
   std::vector<std::pair<std::string, std::string>> pairs;

@@ -6,6 +6,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -35,39 +36,69 @@ std::string_view to_string(Type type) noexcept {
 
 namespace detail {
 
-std::size_t TransparentStringHash::operator()(std::string_view s) const noexcept {
-  return static_cast<std::size_t>(XXH3_64bits(s.data(), s.size()));
+std::uint64_t key_hash(std::string_view key) noexcept { return XXH3_64bits(key.data(), key.size()); }
+
+ObjectNode::ObjectNode(const ObjectNode& other) : Node(), members(other.members) {
+  depth = other.depth;
+  if (other.index) index = std::make_unique<MemberIndex>(*other.index);
+}
+
+void ObjectNode::index_insert(std::uint32_t position) const {
+  std::uint64_t mask = index->mask();
+  std::uint64_t slot = key_hash(members[position].key) & mask;
+  while (index->slots[slot] != 0) slot = (slot + 1) & mask;
+  index->slots[slot] = position + 1;
+}
+
+void ObjectNode::build_index() const {
+  std::size_t capacity = 32;
+  while (capacity < 2 * members.size() + 2) capacity *= 2;
+  if (!index) index = std::make_unique<MemberIndex>();
+  index->slots.assign(capacity, 0);
+  for (std::size_t i = 0; i < members.size(); ++i) index_insert(static_cast<std::uint32_t>(i));
 }
 
 std::ptrdiff_t ObjectNode::find(std::string_view key) const {
-  if (members.size() <= index_threshold) {
-    for (std::size_t i = 0; i < members.size(); ++i) {
-      if (members[i].key == key) return static_cast<std::ptrdiff_t>(i);
-    }
-    return -1;
-  }
   if (!index) {
-    index = std::make_unique<Index>();
-    index->reserve(members.size());
-    for (std::size_t i = 0; i < members.size(); ++i) {
-      index->emplace(members[i].key, static_cast<std::uint32_t>(i));
+    if (members.size() <= index_threshold) {
+      for (std::size_t i = 0; i < members.size(); ++i) {
+        if (members[i].key == key) return static_cast<std::ptrdiff_t>(i);
+      }
+      return -1;
     }
+    build_index();
   }
-  auto it = index->find(key);
-  return it == index->end() ? -1 : static_cast<std::ptrdiff_t>(it->second);
+  std::uint64_t mask = index->mask();
+  for (std::uint64_t slot = key_hash(key) & mask;; slot = (slot + 1) & mask) {
+    std::uint32_t entry = index->slots[slot];
+    if (entry == 0) return -1;
+    if (members[entry - 1].key == key) return static_cast<std::ptrdiff_t>(entry - 1);
+  }
 }
 
-void ObjectNode::put(std::string_view key, Value v) {
+void ObjectNode::append(std::string key, Value v) {
   hashed = false;
   if (const Node* child = v.node()) depth = std::max(depth, child->depth + 1);
   if (depth == 0) depth = 1;
+  members.push_back(Member{std::move(key), std::move(v)});
+  if (index) {
+    if (2 * members.size() + 2 > index->slots.size()) {
+      build_index();
+    } else {
+      index_insert(static_cast<std::uint32_t>(members.size() - 1));
+    }
+  }
+}
+
+void ObjectNode::put(std::string_view key, Value v) {
   auto pos = find(key);
   if (pos >= 0) {
+    hashed = false;
+    if (const Node* child = v.node()) depth = std::max(depth, child->depth + 1);
     members[static_cast<std::size_t>(pos)].value = std::move(v);
     return;
   }
-  members.push_back(Member{std::string(key), std::move(v)});
-  if (index) index->emplace(members.back().key, static_cast<std::uint32_t>(members.size() - 1));
+  append(std::string(key), std::move(v));
 }
 
 }  // namespace detail
@@ -90,10 +121,14 @@ void destroy(Type type, Node* node) {
   }
 }
 
+// Nodes at most this deep are freed by plain recursion (bounded: each level is one small frame);
+// deeper ones go through the work list. Most values are shallow, and recursion is cheaper.
+constexpr std::uint32_t recursive_release_depth = 64;
+
 void release(Type type, Node* node) {
   if (--node->refs != 0) return;
-  if (type == Type::string) {
-    delete static_cast<StringNode*>(node);
+  if (type == Type::string || node->depth <= recursive_release_depth) {
+    destroy(type, node);
     return;
   }
   if (releasing) {
@@ -226,15 +261,49 @@ bool numbers_equal(const Value& a, const Value& b) {
   return double_as_int(d.as_double(), as_int) && as_int == i.as_int();
 }
 
+// The same value, not just an equal one: same type, and the same node or the same scalar bits.
+bool identical(const Value& a, const Value& b) {
+  if (a.type() != b.type()) return false;
+  if (const Node* n = a.node()) return n == b.node();
+  switch (a.type()) {
+    case Type::null: return true;
+    case Type::string: return a.as_string() == b.as_string();  // inline strings (no node)
+    case Type::boolean: return a.as_bool() == b.as_bool();
+    case Type::integer: return a.as_int() == b.as_int();
+    default: {
+      double x = a.as_double();
+      double y = b.as_double();
+      return std::memcmp(&x, &y, sizeof x) == 0;
+    }
+  }
+}
+
 }  // namespace
 
 // ---- construction ----
 
 Value::Value(const char* s) : Value(std::string_view(s)) {}
 
-Value::Value(std::string_view s) : type_(Type::string) { u_.node = new StringNode(std::string(s)); }
+Value::Value(std::string_view s) : type_(Type::string) {
+  if (s.size() <= inline_string_capacity) {
+    // Short strings (keys' values like "a", "John Doe", "profile") need no node at all.
+    u_.i = 0;
+    if (!s.empty()) std::memcpy(u_.s, s.data(), s.size());
+    small_ = static_cast<std::uint8_t>(s.size() + 1);
+    return;
+  }
+  u_.node = new StringNode(std::string(s));
+}
 
-Value::Value(std::string&& s) : type_(Type::string) { u_.node = new StringNode(std::move(s)); }
+Value::Value(std::string&& s) : type_(Type::string) {
+  if (s.size() <= inline_string_capacity) {
+    u_.i = 0;
+    if (!s.empty()) std::memcpy(u_.s, s.data(), s.size());
+    small_ = static_cast<std::uint8_t>(s.size() + 1);
+    return;
+  }
+  u_.node = new StringNode(std::move(s));
+}
 
 Value Value::array(std::initializer_list<Value> elements) {
   return array(std::vector<Value>(elements));
@@ -262,7 +331,6 @@ Value Value::object(std::vector<Member> members) {
   for (const Member& m : members) depth = std::max(depth, child_depth(m.value) + 1);
   check_depth(depth);
   auto* node = new ObjectNode();
-  node->depth = depth;
   Value result(Type::object, node);
   // Duplicate keys keep the last value at the first key's position (as JSON.parse does).
   bool unique = true;
@@ -275,21 +343,35 @@ Value Value::object(std::vector<Member> members) {
         }
       }
     }
-  } else {
-    unique = false;
+    if (unique) {
+      node->members = std::move(members);
+      node->depth = depth;
+      return result;
+    }
   }
-  if (unique) {
-    node->members = std::move(members);
-  } else {
-    node->members.reserve(members.size());
-    for (Member& m : members) node->put(m.key, std::move(m.value));
-    node->depth = depth;
+  // Large (or duplicated) members: build the index while inserting, moving every key.
+  node->members.reserve(members.size());
+  if (members.size() > ObjectNode::index_threshold) {
+    node->index = std::make_unique<detail::MemberIndex>();
+    std::size_t capacity = 32;
+    while (capacity < 2 * members.size() + 2) capacity *= 2;
+    node->index->slots.assign(capacity, 0);
   }
+  for (Member& m : members) {
+    auto pos = node->find(m.key);
+    if (pos >= 0) {
+      node->members[static_cast<std::size_t>(pos)].value = std::move(m.value);
+    } else {
+      node->append(std::move(m.key), std::move(m.value));
+    }
+  }
+  node->depth = depth;
   return result;
 }
 
 Value::Value(const Value& other) noexcept : type_(other.type_), u_(other.u_) {
-  if (type_ >= Type::string) ++u_.node->refs;
+  small_ = other.small_;
+  if (has_node()) ++u_.node->refs;
 }
 
 Value& Value::operator=(const Value& other) noexcept {
@@ -303,17 +385,19 @@ Value& Value::operator=(const Value& other) noexcept {
 Value& Value::operator=(Value&& other) noexcept {
   if (this != &other) {
     Type old_type = type_;
-    Node* old_node = type_ >= Type::string ? u_.node : nullptr;
+    Node* old_node = has_node() ? u_.node : nullptr;
     type_ = other.type_;
+    small_ = other.small_;
     u_ = other.u_;
     other.type_ = Type::null;
+    other.small_ = 0;
     if (old_node) release(old_type, old_node);
   }
   return *this;
 }
 
 Value::~Value() {
-  if (type_ >= Type::string) release(type_, u_.node);
+  if (has_node()) release(type_, u_.node);
 }
 
 // ---- inspection ----
@@ -342,6 +426,7 @@ double Value::as_double() const {
 
 std::string_view Value::as_string() const {
   if (type_ != Type::string) type_error("string", type_);
+  if (small_ != 0) return std::string_view(u_.s, small_ - 1u);
   return static_cast<const StringNode*>(u_.node)->text;
 }
 
@@ -357,7 +442,7 @@ std::span<const Member> Value::as_object() const {
 
 std::size_t Value::size() const noexcept {
   switch (type_) {
-    case Type::string: return static_cast<const StringNode*>(u_.node)->text.size();
+    case Type::string: return small_ != 0 ? small_ - 1u : static_cast<const StringNode*>(u_.node)->text.size();
     case Type::array: return static_cast<const ArrayNode*>(u_.node)->items.size();
     case Type::object: return static_cast<const ObjectNode*>(u_.node)->members.size();
     default: return 0;
@@ -390,23 +475,32 @@ const Value& Value::at(std::size_t i) const {
 
 namespace {
 
+// A JSON Pointer array index: digits only, no leading zero (RFC 6901).
+bool parse_index(std::string_view s, std::size_t& out) {
+  if (s.empty() || s.size() > 18 || (s.size() > 1 && s[0] == '0')) return false;
+  std::size_t n = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    n = n * 10 + static_cast<std::size_t>(c - '0');
+  }
+  out = n;
+  return true;
+}
+
 // One step of a path, or nullptr. Digit-only keys index arrays (JSON Pointer semantics).
 const Value* step(const Value& v, const PathElement& e) {
   if (v.is_object()) {
     if (const auto* key = std::get_if<std::string>(&e)) return v.find(*key);
-    return v.find(std::to_string(std::get<std::size_t>(e)));
+    char buf[24];
+    auto res = std::to_chars(buf, buf + sizeof buf, std::get<std::size_t>(e));
+    return v.find(std::string_view(buf, static_cast<std::size_t>(res.ptr - buf)));
   }
   if (v.is_array()) {
-    std::size_t index;
+    std::size_t index = 0;
     if (const auto* i = std::get_if<std::size_t>(&e)) {
       index = *i;
-    } else {
-      const std::string& s = std::get<std::string>(e);
-      if (s.empty() || s.size() > 18 || (s.size() > 1 && s[0] == '0') ||
-          !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-        return nullptr;
-      }
-      index = std::stoull(s);
+    } else if (!parse_index(std::get<std::string>(e), index)) {
+      return nullptr;
     }
     auto items = v.as_array();
     return index < items.size() ? &items[index] : nullptr;
@@ -447,9 +541,7 @@ const Value& Value::get_in(const Path& path) const {
 detail::ObjectNode& Value::mutable_object() {
   auto* node = static_cast<ObjectNode*>(u_.node);
   if (node->refs != 1) {
-    auto* copy = new ObjectNode();
-    copy->depth = node->depth;
-    copy->members = node->members;  // copies handles only: children stay shared
+    auto* copy = new ObjectNode(*node);  // copies handles only: children stay shared
     release(type_, node);
     u_.node = copy;
     node = copy;
@@ -477,11 +569,17 @@ Value Value::set(std::string_view key, Value v) const& { return Value(*this).set
 Value Value::set(std::string_view key, Value v) && {
   if (type_ != Type::object) type_error("object", type_);
   check_depth(child_depth(v) + 1);
-  // Setting an equal-by-identity value changes nothing: keep the node (and its sharing).
-  if (const Value* old = find(key); old && old->same_node(v) && old->type() == v.type()) {
+  auto pos = static_cast<const ObjectNode*>(u_.node)->find(key);
+  if (pos < 0) {
+    mutable_object().append(std::string(key), std::move(v));
     return std::move(*this);
   }
-  mutable_object().put(key, std::move(v));
+  auto at = static_cast<std::size_t>(pos);
+  // Setting the very value already there changes nothing: keep the node (and its sharing).
+  if (identical(static_cast<const ObjectNode*>(u_.node)->members[at].value, v)) return std::move(*this);
+  ObjectNode& node = mutable_object();  // a copy keeps positions, so `at` stays right
+  node.depth = std::max(node.depth, child_depth(v) + 1);
+  node.members[at].value = std::move(v);
   return std::move(*this);
 }
 
@@ -507,88 +605,100 @@ Value Value::set(std::size_t i, Value v) && {
 
 namespace {
 
-// Replaces the child at path[k] of `target` (owned here, so updated in place when unshared).
-Value set_path(Value target, const std::vector<PathElement>& path, std::size_t k, Value v) {
-  if (k == path.size()) return v;
-  const PathElement& e = path[k];
-  if (target.is_object()) {
-    std::string key = std::holds_alternative<std::string>(e) ? std::get<std::string>(e)
-                                                             : std::to_string(std::get<std::size_t>(e));
-    Value child;
-    if (const Value* existing = target.find(key)) {
-      child = *existing;
-    } else if (k + 1 < path.size()) {
-      child = std::holds_alternative<std::size_t>(path[k + 1]) ? Value::array() : Value::object();
-    }
-    // Drop our reference inside the parent first so the child can be updated in place.
-    if (target.use_count() == 1 && target.contains(key)) target = std::move(target).set(key, Value());
-    return std::move(target).set(key, set_path(std::move(child), path, k + 1, std::move(v)));
-  }
-  if (target.is_array()) {
-    std::size_t index;
+// Resolves one step of set_in on `cur` (an object, an array or absent). Returns the child it
+// leads to (nullptr when it will be created) and throws what set_in would fail with.
+const Value* check_set_step(const Value* cur, const PathElement& e) {
+  if (cur->is_object()) return step(*cur, e);
+  if (cur->is_array()) {
+    std::size_t index = 0;
     if (const auto* i = std::get_if<std::size_t>(&e)) {
       index = *i;
-    } else {
-      const std::string& s = std::get<std::string>(e);
-      if (s.empty() || s.size() > 18 || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-        throw Error(ErrorCode::type_error, "the path step \"" + s + "\" is not an index into an array");
-      }
-      index = std::stoull(s);
+    } else if (!parse_index(std::get<std::string>(e), index)) {
+      throw Error(ErrorCode::type_error,
+                  "the path step " + describe(e) + " is not an index into an array");
     }
-    if (index > target.size()) {
+    if (index > cur->size()) {
       throw Error(ErrorCode::out_of_range, "index " + std::to_string(index) +
-                                               " is past the end of an array of " + std::to_string(target.size()));
+                                               " is past the end of an array of " +
+                                               std::to_string(cur->size()));
     }
-    Value child;
-    if (index < target.size()) {
-      child = target.at(index);
-    } else if (k + 1 < path.size()) {
-      child = std::holds_alternative<std::size_t>(path[k + 1]) ? Value::array() : Value::object();
-    }
-    if (target.use_count() == 1 && index < target.size()) target = std::move(target).set(index, Value());
-    return std::move(target).set(index, set_path(std::move(child), path, k + 1, std::move(v)));
+    return index < cur->size() ? &cur->as_array()[index] : nullptr;
   }
   throw Error(ErrorCode::type_error, "cannot step into " + describe(e) + ": the value there is " +
-                                         std::string(to_string(target.type())));
+                                         std::string(to_string(cur->type())));
+}
+
+// The container set_in creates for a missing step: an array when the next step is an index.
+Value new_container(const PathElement& next) {
+  return next.is_index() ? Value::array() : Value::object();
 }
 
 }  // namespace
 
-Value Value::set_in(const Path& path, Value v) const& { return Value(*this).set_in(path, std::move(v)); }
+Value Value::set_in(const Path& path, Value v) const& {
+  return Value(*this).set_in(path, std::move(v));
+}
 
 Value Value::set_in(const Path& path, Value v) && {
+  const auto& steps = path.elements();
+  const std::size_t n = steps.size();
   // Check the whole path on the untouched value first, so that a failure changes nothing.
-  const Value* cur = this;
-  bool created = false;  // past a missing member: the containers from here on are created
-  for (std::size_t k = 0; k < path.size(); ++k) {
-    const auto& e = path.elements()[k];
-    if (created) {
-      if (const auto* i = std::get_if<std::size_t>(&e); i && *i != 0) {
-        throw Error(ErrorCode::out_of_range, "index " + std::to_string(*i) + " is past the end of a new, empty array");
-      }
-      continue;
-    }
-    if (cur->is_object()) {
-      cur = step(*cur, e);
-    } else if (cur->is_array()) {
-      const auto* s = std::get_if<std::string>(&e);
-      if (s && (s->empty() || s->size() > 18 ||
-                !std::all_of(s->begin(), s->end(), [](char c) { return c >= '0' && c <= '9'; }))) {
-        throw Error(ErrorCode::type_error, "the path step \"" + *s + "\" is not an index into an array");
-      }
-      std::size_t index = s ? std::stoull(*s) : std::get<std::size_t>(e);
-      if (index > cur->size()) {
-        throw Error(ErrorCode::out_of_range, "index " + std::to_string(index) +
-                                                 " is past the end of an array of " + std::to_string(cur->size()));
-      }
-      cur = step(*cur, e);
-    } else {
-      throw Error(ErrorCode::type_error, "cannot step into " + describe(e) + ": the value there is " +
-                                             std::string(to_string(cur->type())));
-    }
-    created = cur == nullptr;
+  if (child_depth(v) + n > max_nesting) {
+    throw Error(ErrorCode::depth_limit, "set_in would nest the value " +
+                                            std::to_string(child_depth(v) + n) +
+                                            " deep, beyond the limit of " +
+                                            std::to_string(max_nesting));
   }
-  return set_path(std::move(*this), path.elements(), 0, std::move(v));
+  const Value* cur = this;
+  for (std::size_t k = 0; k < n; ++k) {
+    if (cur) {
+      cur = check_set_step(cur, steps[k]);
+    } else if (const auto* i = std::get_if<std::size_t>(&steps[k]); i && *i != 0) {
+      // Past a missing member the containers are new: a new array only takes index 0.
+      throw Error(ErrorCode::out_of_range,
+                  "index " + std::to_string(*i) + " is past the end of a new, empty array");
+    }
+  }
+  // Setting the very value already there changes nothing: keep the node (and its sharing).
+  if (cur && identical(*cur, v)) return std::move(*this);
+
+  // Walk down, making each node on the path unshared (copied when shared, in place when not).
+  const std::uint32_t v_depth = child_depth(v);
+  Value* target = this;
+  for (std::size_t k = 0; k < n; ++k) {
+    const PathElement& e = steps[k];
+    const auto below = static_cast<std::uint32_t>(v_depth + (n - k));  // new depth of this node
+    if (target->is_object()) {
+      ObjectNode& node = ValueAccess::mutable_object(*target);
+      std::ptrdiff_t pos;
+      if (const auto* name = std::get_if<std::string>(&e)) {
+        pos = node.find(*name);
+        if (pos < 0) node.append(*name, k + 1 < n ? new_container(steps[k + 1]) : Value());
+      } else {
+        std::string text = std::to_string(std::get<std::size_t>(e));
+        pos = node.find(text);
+        if (pos < 0) node.append(std::move(text), k + 1 < n ? new_container(steps[k + 1]) : Value());
+      }
+      if (pos < 0) pos = static_cast<std::ptrdiff_t>(node.members.size() - 1);
+      node.depth = std::max(node.depth, below);
+      target = &node.members[static_cast<std::size_t>(pos)].value;
+    } else {
+      ArrayNode& node = ValueAccess::mutable_array(*target);
+      std::size_t index = 0;
+      if (const auto* i = std::get_if<std::size_t>(&e)) {
+        index = *i;
+      } else {
+        parse_index(std::get<std::string>(e), index);  // checked above
+      }
+      if (index == node.items.size()) {
+        node.items.push_back(k + 1 < n ? new_container(steps[k + 1]) : Value());
+      }
+      node.depth = std::max(node.depth, below);
+      target = &node.items[index];
+    }
+  }
+  *target = std::move(v);
+  return std::move(*this);
 }
 
 Value Value::erase(std::string_view key) const& { return Value(*this).erase(key); }
@@ -631,6 +741,10 @@ bool operator==(const Value& a, const Value& b) noexcept {
   switch (a.type()) {
     case Type::null: return true;
     case Type::boolean: return a.as_bool() == b.as_bool();
+    case Type::string: {
+      const Node* na = a.node();  // nullptr for inline strings
+      return (na != nullptr && na == b.node()) || a.as_string() == b.as_string();
+    }
     default: break;
   }
   const Node* na = a.node();
@@ -638,7 +752,6 @@ bool operator==(const Value& a, const Value& b) noexcept {
   if (na == nb) return true;
   if (na->hashed && nb->hashed && na->hash != nb->hash) return false;
   switch (a.type()) {
-    case Type::string: return a.as_string() == b.as_string();
     case Type::array: {
       auto x = a.as_array();
       auto y = b.as_array();
@@ -664,13 +777,13 @@ bool operator==(const Value& a, const Value& b) noexcept {
 }
 
 bool Value::same_node(const Value& other) const noexcept {
-  if (type_ >= Type::string || other.type_ >= Type::string) {
-    return type_ == other.type_ && u_.node == other.u_.node;
+  if (has_node() || other.has_node()) {
+    return type_ == other.type_ && u_.node == other.u_.node && other.has_node();
   }
   return *this == other;
 }
 
-std::size_t Value::use_count() const noexcept { return type_ >= Type::string ? u_.node->refs : 1; }
+std::size_t Value::use_count() const noexcept { return has_node() ? u_.node->refs : 1; }
 
 std::uint64_t Value::hash() const noexcept { return cached_hash(*this); }
 

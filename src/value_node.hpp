@@ -1,8 +1,6 @@
 // Internal: the reference-counted nodes behind strings, arrays and objects.
 #pragma once
 
-#include <boost/unordered/unordered_flat_map.hpp>
-
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -12,10 +10,6 @@
 #include "mfstate/value.hpp"
 
 namespace mfstate::detail {
-
-/// Deepest nesting a Value may have. Bounding it at construction bounds every recursion over a
-/// Value (equality, hashing, serialisation), so none of them can overflow the stack.
-inline constexpr std::uint32_t max_nesting = 4096;
 
 struct Node {
   std::uint32_t refs = 1;
@@ -34,30 +28,51 @@ struct ArrayNode : Node {
   std::vector<Value> items;
 };
 
-struct TransparentStringHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept;
-};
-struct TransparentStringEqual {
-  using is_transparent = void;
-  bool operator()(std::string_view a, std::string_view b) const noexcept { return a == b; }
+/// Hash of an object key for the member index (not the Value hash: that one is seeded).
+std::uint64_t key_hash(std::string_view key) noexcept;
+
+/// An open-addressing table of member positions (slot = position + 1, 0 = empty). It stores no
+/// keys — probing compares against the members themselves — so building it allocates once and
+/// copying it with its node is one memcpy.
+struct MemberIndex {
+  std::vector<std::uint32_t> slots;  // size is a power of two, at least twice the members
+  std::uint64_t mask() const noexcept { return slots.size() - 1; }
 };
 
 struct ObjectNode : Node {
   /// Objects larger than this keep a key -> position index; smaller ones are searched linearly,
   /// which is faster for the handful of fields most objects have.
   static constexpr std::size_t index_threshold = 16;
-  using Index = boost::unordered_flat_map<std::string, std::uint32_t, TransparentStringHash,
-                                          TransparentStringEqual>;
 
   std::vector<Member> members;
   /// Built lazily by find() on large objects; dropped when members are erased.
-  mutable std::unique_ptr<Index> index;
+  mutable std::unique_ptr<MemberIndex> index;
+
+  ObjectNode() = default;
+  /// A copy for copy-on-write: member handles (children stay shared) and the index.
+  ObjectNode(const ObjectNode& other);
 
   /// Position of `key`, or -1. Builds the index on first use for large objects.
   std::ptrdiff_t find(std::string_view key) const;
-  /// Sets `key` to `v` in place (this node must not be shared).
+  /// Sets `key` to `v` in place (this node must not be shared). Does not check depth.
   void put(std::string_view key, Value v);
+  /// Appends a member whose key is known to be absent (this node must not be shared).
+  void append(std::string key, Value v);
+
+ private:
+  void build_index() const;
+  void index_insert(std::uint32_t position) const;
 };
 
 }  // namespace mfstate::detail
+
+namespace mfstate {
+
+/// The library's own access to the private mutation hooks of Value (copy-on-write).
+class ValueAccess {
+ public:
+  static detail::ObjectNode& mutable_object(Value& v) { return v.mutable_object(); }
+  static detail::ArrayNode& mutable_array(Value& v) { return v.mutable_array(); }
+};
+
+}  // namespace mfstate

@@ -338,6 +338,24 @@ TEST(ContractDiff, RecursiveSchemasTerminate) {
               {{"/n", "type_widened", breaking, compatible}});
 }
 
+// Found by the fuzzer: summarising an added property whose schema refers back to the root
+// recursed forever (stack overflow).
+TEST(ContractDiff, AddedOrRemovedRecursivePropertyTerminates) {
+  auto recursive = Schema::parse_json(R"({"properties":{"next":{"$ref":"#"}},"exclusiveMaximum":10})");
+  auto added = diff(Schema(), recursive, SchemaRole::consumer);
+  EXPECT_TRUE(has_breaking(added));
+  auto removed = diff(recursive, Schema(), SchemaRole::producer);
+  EXPECT_TRUE(has_breaking(removed));
+  EXPECT_TRUE(diff(recursive, Schema::parse_json(R"({"properties":{"next":{"$ref":"#"}},"exclusiveMaximum":10})"),
+                   SchemaRole::producer)
+                  .empty());
+}
+
+TEST(ContractDiff, RecursiveOneOfBranchesAreMatched) {
+  const char* text = R"({"oneOf":[{"type":"object","properties":{"x":{"$ref":"#"}}},{"type":"string"}]})";
+  EXPECT_TRUE(diff(Schema::parse_json(text), Schema::parse_json(text), SchemaRole::consumer).empty());
+}
+
 TEST(ContractDiff, ChangesAreListedNotJustTheFirst) {
   auto changes = diff(Schema::parse_json(R"({"type":"object","properties":{"a":{"type":"string"},"b":{"enum":[1,2]}},
       "required":["a"]})"),

@@ -2,6 +2,9 @@
 // break among them) and check_value() against concrete values.
 #include <gtest/gtest.h>
 
+#include <sstream>
+
+#include "../examples/demo_contracts.hpp"
 #include "mfstate/contract.hpp"
 
 namespace mfstate {
@@ -188,6 +191,15 @@ TEST(ContractExpectations, UnknownTypeInHandBuiltExpectationsThrows) {
   Expectations e({{"/a", "text", true}});
   EXPECT_THROW(check(Schema(), e), Error);
   EXPECT_THROW(check_value(Value(), e), Error);
+}
+
+TEST(ContractExpectations, DemoShowsTheNameBreakCaughtByCheck) {
+  std::ostringstream out;
+  demo::demo_contract_check(out);
+  std::string text = out.str();
+  EXPECT_NE(text.find("check(v1):      all expectations hold"), std::string::npos) << text;
+  EXPECT_NE(text.find("BREAKS /name (string): the schema has no property \"name\" at /name"), std::string::npos) << text;
+  EXPECT_NE(text.find("diff(v1, v2) as a producer: breaking"), std::string::npos) << text;
 }
 
 }  // namespace

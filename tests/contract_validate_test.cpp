@@ -257,6 +257,26 @@ TEST(ContractSchema, MalformedKeywordsAreInvalidSchema) {
   }
 }
 
+/// 60 definitions, each a oneOf of two references to the next: 2^60 routes to the last one.
+std::string diamond_chain() {
+  std::string defs;
+  for (int i = 0; i < 60; ++i) {
+    std::string next = "#/$defs/d" + std::to_string(i + 1);
+    defs += "\"d" + std::to_string(i) + "\":{\"oneOf\":[{\"$ref\":\"" + next + "\"},{\"type\":\"null\",\"$ref\":\"" +
+            next + "\"}]},";
+  }
+  defs += "\"d60\":{\"type\":[\"object\",\"integer\"],\"properties\":{\"a\":{\"type\":\"integer\"}}}";
+  return "{\"$defs\":{" + defs + "},\"$ref\":\"#/$defs/d0\"}";
+}
+
+TEST(ContractSchema, SharedSubschemasAreValidatedOncePerValue) {
+  auto s = Schema::parse_json(diamond_chain());
+  EXPECT_TRUE(validate(s, json("1")).empty());
+  EXPECT_TRUE(validate(s, json(R"({"a":1})")).empty());
+  EXPECT_FALSE(validate(s, json(R"({"a":"x"})")).empty());
+  EXPECT_TRUE(check(s, Expectations({{"/a", "integer", false}})).empty());
+}
+
 TEST(ContractSchema, InvalidJsonTextIsInvalidJson) {
   EXPECT_EQ(parse_error("{"), ErrorCode::invalid_json);
 }

@@ -126,6 +126,8 @@ TEST(KeyUrl, DotSegmentsFollowRfc3986) {
   EXPECT_EQ(key_from_url("GET", "/../../a").at(1).as_string(), "/a");
   EXPECT_EQ(key_from_url("GET", "/a/..b/.c").at(1).as_string(), "/a/..b/.c");
   EXPECT_EQ(key_from_url("GET", "https://example.com/..").at(1).as_string(), "https://example.com/");
+  // An absolute URL's path may start with "//": the host is already known.
+  EXPECT_EQ(key_from_url("GET", "https://example.com/..//x").at(1).as_string(), "https://example.com//x");
 }
 
 TEST(KeyUrl, PathEscapesAreNormalised) {
@@ -204,6 +206,9 @@ TEST(KeyUrl, BadUrlsAreInvalidUrl) {
       "https://[::g]/",
       "https://[::1]x/",
       "//example.com/users",
+      "/..//example.com/users",  // found by fuzzing: resolves to "//example.com/users"
+      "/a/../..//x",
+      "/.//x",
       "users/me",
       "example.com/users",
       "1http://example.com/",

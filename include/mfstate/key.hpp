@@ -28,10 +28,12 @@ void check_key(const Value& key);
 /// not allocate. Throws Error(invalid_key) when `key` is not an array.
 std::uint64_t hash_key(const Value& key);
 
-/// The canonical JSON of a key (members sorted, no whitespace): the same text as TanStack's
-/// `hashKey` for keys made of strings, finite numbers, booleans, null, arrays and objects. For
-/// display, logs and dehydrated caches. Allocates, O(size). Throws Error(invalid_key) when `key`
-/// is not an array or holds a NaN or an infinity (JSON has no spelling for them).
+/// The canonical text of a key: byte for byte what TanStack's `hashKey` returns (JSON.stringify
+/// with object members sorted: array-index names such as "7" first in numeric order, the others
+/// by UTF-16 code units; numbers as JavaScript writes them, 1e21 -> "1e+21", 1.0 -> "1"). Equal
+/// keys give equal text. For display, logs and dehydrated caches shared with TanStack Query.
+/// Integers beyond ±2^53 are written as the double JavaScript would hold. Allocates, O(size).
+/// Throws Error(invalid_key) when `key` is not an array or holds NaN or an infinity.
 std::string key_string(const Value& key);
 
 /// TanStack's partial match. `exact`: true when `key` equals `filter` (equal canonical forms).

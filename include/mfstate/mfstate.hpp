@@ -2,5 +2,6 @@
 #pragma once
 
 #include "mfstate/error.hpp"
+#include "mfstate/key.hpp"
 #include "mfstate/runtime.hpp"
 #include "mfstate/value.hpp"

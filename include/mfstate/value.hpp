@@ -1,7 +1,7 @@
 // mfstate::Value — an immutable JSON-like value with structural sharing.
 //
-// A Value is a small tagged handle (16 bytes). Scalars live inline; strings, arrays and objects
-// live in reference-counted nodes, so copying a Value is O(1) and never allocates. Nothing can
+// A Value is a small tagged handle (16 bytes). Scalars and strings of up to 8 bytes live inline;
+// longer strings, arrays and objects live in reference-counted nodes, so copying a Value is O(1) and never allocates. Nothing can
 // change a node that is shared: the "update" functions (`set`, `set_in`, `erase`, `push_back`)
 // return a new Value that shares every untouched subtree with the old one. Called on an rvalue
 // whose node has a single owner, they update that node in place instead (the transient fast
@@ -30,6 +30,10 @@ namespace mfstate {
 class Value;
 
 namespace detail {
+/// Deepest nesting a Value may have (arrays/objects). Bounding it at construction bounds every
+/// recursion over a Value (equality, hashing, serialisation), so none can overflow the stack —
+/// including the 1 MiB stack of the WebAssembly build. Going beyond it is Error(depth_limit).
+inline constexpr std::uint32_t max_nesting = 4096;
 struct Node;
 struct StringNode;
 struct ArrayNode;
@@ -86,7 +90,7 @@ class Path {
 
 /// Limits applied by parse_json. Exceeding one is an Error, never a crash.
 struct ParseOptions {
-  std::size_t max_depth = 512;           ///< deepest nesting of arrays/objects accepted
+  std::size_t max_depth = 512;           ///< deepest nesting accepted (capped at detail::max_nesting)
   std::size_t max_bytes = 64u << 20;     ///< largest input accepted (64 MiB)
 };
 
@@ -125,7 +129,10 @@ class Value {
   static Value object(std::vector<Member> members);
 
   Value(const Value& other) noexcept;
-  Value(Value&& other) noexcept : type_(other.type_), u_(other.u_) { other.type_ = Type::null; }
+  Value(Value&& other) noexcept : type_(other.type_), small_(other.small_), u_(other.u_) {
+    other.type_ = Type::null;
+    other.small_ = 0;
+  }
   Value& operator=(const Value& other) noexcept;
   Value& operator=(Value&& other) noexcept;
   ~Value();
@@ -197,9 +204,11 @@ class Value {
   /// Deep equality. Pointer-equal nodes are equal at once. Object member order is ignored.
   /// An integer equals a double of the same value (1 == 1.0), as in JSON.
   friend bool operator==(const Value& a, const Value& b) noexcept;
-  /// True when both share the same node (or are equal scalars): "did it change" in O(1).
+  /// True when both share the same node (or are equal scalars or equal inline strings of at
+  /// most 8 bytes): "did it change" in O(1).
   bool same_node(const Value& other) const noexcept;
-  /// Number of owners of this value's node (1 for scalars). For demos and tests of sharing.
+  /// Number of owners of this value's node (1 for scalars and inline strings). For demos and
+  /// tests of sharing.
   std::size_t use_count() const noexcept;
   /// Stable 64-bit hash consistent with ==: object member order does not change it; an integer
   /// and an equal double hash alike. The same value hashes alike on every platform and run.
@@ -213,10 +222,12 @@ class Value {
   /// form (integral doubles within ±2^53 written as integers), so equal values give equal bytes.
   std::string to_canonical_json() const;
 
-  /// Internal access for the library's own modules.
-  const detail::Node* node() const noexcept {
-    return type_ >= Type::string ? u_.node : nullptr;
-  }
+  /// Internal access for the library's own modules: the node, or nullptr for scalars and inline
+  /// strings.
+  const detail::Node* node() const noexcept { return has_node() ? u_.node : nullptr; }
+
+  /// Strings up to this many bytes are stored in the handle itself: no node, no allocation.
+  static constexpr std::size_t inline_string_capacity = 8;
 
  private:
   friend struct detail::Node;
@@ -224,13 +235,17 @@ class Value {
   explicit Value(Type t, detail::Node* node) noexcept : type_(t) { u_.node = node; }
   detail::ObjectNode& mutable_object();
   detail::ArrayNode& mutable_array();
+  bool has_node() const noexcept { return type_ >= Type::string && small_ == 0; }
 
   Type type_;
+  /// For an inline string: its length + 1 (the bytes are in u_.s); 0 otherwise.
+  std::uint8_t small_ = 0;
   union {
     bool b;
     std::int64_t i;
     double d;
     detail::Node* node;
+    char s[inline_string_capacity];
   } u_;
 };
 

@@ -1,0 +1,130 @@
+// Value equality and hashing: deep equality ignoring member order, integers equal to doubles,
+// and a 64-bit hash consistent with equality and stable across platforms and runs.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "mfstate/value.hpp"
+
+using namespace mfstate;
+
+TEST(ValueEquality, DeepEqualityComparesStructure) {
+  Value a = Value::object({{"x", Value::array({1, "s", nullptr, true})}, {"y", Value::object({{"z", 2.5}})}});
+  Value b = parse_json(R"({"x":[1,"s",null,true],"y":{"z":2.5}})");
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a, b.set_in({"x", 3}, false));
+  EXPECT_NE(a, b.set_in({"y", "z"}, "2.5"));
+  EXPECT_NE(Value::array({1, 2}), Value::array({2, 1}));
+  EXPECT_NE(Value::array({1}), Value::array({1, 1}));
+  EXPECT_NE(Value(), Value(false));
+  EXPECT_NE(Value("1"), Value(1));
+  EXPECT_NE(Value::array(), Value::object());
+  EXPECT_EQ(Value(), Value(nullptr));
+}
+
+TEST(ValueEquality, ObjectMemberOrderIsIgnored) {
+  Value a = Value::object({{"a", 1}, {"b", 2}, {"c", 3}});
+  Value b = Value::object({{"c", 3}, {"a", 1}, {"b", 2}});
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a, Value::object({{"c", 3}, {"a", 1}, {"d", 2}}));
+  EXPECT_NE(a, Value::object({{"a", 1}, {"b", 2}}));
+}
+
+TEST(ValueEquality, IntegersEqualDoublesOfTheSameValue) {
+  EXPECT_EQ(Value(1), Value(1.0));
+  EXPECT_EQ(Value(-0.0), Value(0));
+  EXPECT_NE(Value(1), Value(1.5));
+  EXPECT_EQ(Value(std::int64_t{1} << 60), Value(std::ldexp(1.0, 60)));
+  // 2^53 + 1 has no double: the nearest double (2^53) is a different number.
+  EXPECT_NE(Value((std::int64_t{1} << 53) + 1), Value(std::ldexp(1.0, 53)));
+  // INT64_MAX rounds to 2^63 as a double, which is beyond int64: not equal.
+  EXPECT_NE(Value(INT64_MAX), Value(9223372036854775808.0));
+  EXPECT_EQ(Value(INT64_MIN), Value(-9223372036854775808.0));
+}
+
+TEST(ValueEquality, NanIsUnequalToItselfUnlessTheSameNode) {
+  double nan = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_NE(Value(nan), Value(nan));
+  Value a = Value::array({nan});
+  Value b = a;
+  EXPECT_EQ(a, b);  // the pointer short-circuit: the very same node
+}
+
+TEST(ValueEquality, SameNodeIsIdentityForContainersAndEqualityForScalars) {
+  Value a = Value::array({1});
+  Value b = Value::array({1});
+  EXPECT_EQ(a, b);
+  EXPECT_FALSE(a.same_node(b));
+  EXPECT_TRUE(a.same_node(a));
+  EXPECT_TRUE(Value(3).same_node(Value(3)));
+  EXPECT_FALSE(Value(3).same_node(Value(4)));
+}
+
+TEST(ValueHash, EqualValuesHashAlike) {
+  EXPECT_EQ(Value(1).hash(), Value(1.0).hash());
+  EXPECT_EQ(Value(-0.0).hash(), Value(0).hash());
+  EXPECT_EQ(Value(std::int64_t{1} << 60).hash(), Value(std::ldexp(1.0, 60)).hash());
+  Value a = Value::object({{"a", 1}, {"b", Value::array({1.0, "x"})}});
+  Value b = Value::object({{"b", Value::array({1, "x"})}, {"a", 1.0}});
+  ASSERT_EQ(a, b);
+  EXPECT_EQ(a.hash(), b.hash());
+  EXPECT_EQ(std::hash<Value>()(a), std::hash<Value>()(b));
+}
+
+TEST(ValueHash, DifferentValuesHashApart) {
+  std::vector<Value> values = {
+      Value(),
+      Value(false),
+      Value(true),
+      Value(0),
+      Value(1),
+      Value(1.5),
+      Value(""),
+      Value("0"),
+      Value("a"),
+      Value::array(),
+      Value::object(),
+      Value::array({nullptr}),
+      Value::array({Value::array()}),
+      Value::array({1, 2}),
+      Value::array({2, 1}),
+      Value::object({{"a", 1}}),
+      Value::object({{"a", 2}}),
+      Value::object({{"b", 1}}),
+      Value::object({{"a", 1}, {"b", 2}}),
+      Value::object({{"a", 2}, {"b", 1}}),
+      Value::object({{"", Value::object()}}),
+      Value::array({Value::object({{"a", 1}})}),
+  };
+  std::unordered_set<std::uint64_t> hashes;
+  for (const Value& v : values) hashes.insert(v.hash());
+  EXPECT_EQ(hashes.size(), values.size());
+}
+
+TEST(ValueHash, HashIsCachedAndStaysConsistentAcrossCopies) {
+  Value a = parse_json(R"({"items":[{"id":1},{"id":2}],"n":null})");
+  std::uint64_t h = a.hash();
+  Value b = a;
+  EXPECT_EQ(b.hash(), h);
+  EXPECT_EQ(a.hash(), h);
+  Value c = a.set("n", 0);
+  EXPECT_NE(c.hash(), h);
+  EXPECT_EQ(c.set("n", nullptr).hash(), h);
+}
+
+// Pinned values: the hash is part of the contract (stable across platforms, compilers and
+// runs). The WebAssembly build runs this same test, so a platform difference fails here.
+TEST(ValueHash, HashValuesArePinned) {
+  EXPECT_EQ(Value().hash(), 0x7bffada0a920fdb9ULL);
+  EXPECT_EQ(Value(true).hash(), 0x910a2dec89025cc1ULL);
+  EXPECT_EQ(Value(42).hash(), 0xaa5255ff67bf8bbfULL);
+  EXPECT_EQ(Value(42.0).hash(), 0xaa5255ff67bf8bbfULL);
+  EXPECT_EQ(Value(2.5).hash(), 0x3e6d8620e5c229dcULL);
+  EXPECT_EQ(Value("hello").hash(), 0x44362971e9d41727ULL);
+  EXPECT_EQ(Value::array({1, "a", nullptr}).hash(), 0x889a407ed47c82bcULL);
+  EXPECT_EQ(parse_json(R"({"user":{"id":7,"tags":["a","b"]},"n":-1})").hash(), 0x90513c593b12d7deULL);
+}
