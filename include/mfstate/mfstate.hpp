@@ -5,3 +5,7 @@
 #include "mfstate/key.hpp"
 #include "mfstate/runtime.hpp"
 #include "mfstate/value.hpp"
+#include "mfstate/store.hpp"
+#include "mfstate/bus.hpp"
+#include "mfstate/inspector.hpp"
+#include "mfstate/host.hpp"
