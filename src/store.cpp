@@ -188,13 +188,21 @@ struct StoreCore {
   void mark_changed() {
     if (notify_queued) return;
     notify_queued = true;
-    batcher->notify([ref = CoreRef(this)] {
-      if (ref.c->alive) ref.c->deliver();
+    // The queued job holds a reference, taken here and given back when it runs — or by
+    // discard_queued_notification when a transaction drops it unrun. A raw pointer keeps the
+    // job trivially copyable, so std::function stores it without allocating.
+    retain();
+    StoreCore* self = this;
+    batcher->notify([self] {
+      struct Release {
+        StoreCore* c;
+        ~Release() { c->release(); }
+      } release{self};
+      self->notify_queued = false;
+      if (self->alive) self->deliver();
     });
   }
-
   void deliver() {
-    notify_queued = false;
     ++version;
     delivering = true;
     // Snapshot semantics: listeners added during delivery wait for the next change; removed ones
@@ -268,6 +276,16 @@ void attach_hooks(Store& store, StoreHooks* hooks, void* owner) noexcept {
 void* hooks_owner(const StoreCore& core) noexcept { return core.owner; }
 Value& core_state(StoreCore& core) noexcept { return core.state; }
 bool& core_notify_queued(StoreCore& core) noexcept { return core.notify_queued; }
+void core_restore_notify_queued(StoreCore& core, bool queued) noexcept {
+  if (core.notify_queued && !queued) {
+    // The notification was queued after the snapshot and has been dropped unrun: give back the
+    // reference it held.
+    core.notify_queued = false;
+    core.release();
+  } else {
+    core.notify_queued = queued;
+  }
+}
 bool core_may_throw(const StoreCore& core) noexcept {
   return !core.reducer.nothrow() || !core.middleware.empty();
 }
