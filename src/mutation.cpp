@@ -37,7 +37,7 @@ void apply(MutationOptions& r, const MutationOptions& o) {
 
 std::shared_ptr<FutureState> ClientCore::mutate(const MutationOptions& o, Value variables) {
   if (!o.mutation_key.is_null()) check_key(o.mutation_key);
-  auto m = std::make_shared<MutationImpl>();
+  auto m = std::make_shared<MutationImpl>(*this);
   if (o.mutation_key.is_array()) {
     for (const auto& d : mutation_defaults) {
       if (matches(d.first, o.mutation_key)) apply(m->options, d.second);
@@ -82,25 +82,17 @@ void ClientCore::start_mutation(const std::shared_ptr<MutationImpl>& m) {
   }
   const MutationOptions& o = m->options;
   Retryer::Config cfg{o.retry.value_or(0), o.retry_if, o.retry_delay, o.network_mode.value_or(NetworkMode::online)};
-  Retryer::Attempt attempt = [fn = o.fn, vars = m->variables](const AbortSignal& signal, Completion done) {
-    fn(vars, signal, std::move(done));
-  };
-  std::weak_ptr<MutationImpl> weak = m;
-  Retryer::Hooks hooks;
-  hooks.settled = [this, weak](Outcome&& out) {
-    if (auto mp = weak.lock()) finish_mutation(mp, std::move(out));
-  };
-  hooks.failed = [weak](int count, const Error&) {
-    if (auto mp = weak.lock()) mp->failure_count = count;
-  };
-  hooks.paused = [weak] {
-    if (auto mp = weak.lock()) mp->is_paused = true;
-  };
-  hooks.resumed = [weak] {
-    if (auto mp = weak.lock()) mp->is_paused = false;
-  };
-  m->retryer = std::make_shared<Retryer>(*this, std::move(cfg), std::move(attempt), std::move(hooks));
+  m->retryer = std::make_shared<Retryer>(*this, std::move(cfg), m.get());
   m->retryer->start();
+}
+
+void MutationImpl::retry_attempt(const AbortSignal& signal, Completion done) {
+  options.fn(variables, signal, std::move(done));
+}
+
+void MutationImpl::retry_settled(Outcome&& o) {
+  auto self = shared_from_this();
+  core->finish_mutation(self, std::move(o));
 }
 
 void ClientCore::finish_mutation(const std::shared_ptr<MutationImpl>& m, Outcome&& out) {

@@ -281,50 +281,56 @@ std::shared_ptr<FutureState> ClientCore::fetch(Query& q, const OptionsPtr& opts,
     for (auto& w : inherited) w->settle(o);
     return settled_future(batcher(), std::move(o));
   }
-  auto f = std::make_shared<QueryFetch>();
+  auto f = std::make_shared<QueryFetch>(*this, q);
   f->revert = inherited_revert ? std::move(*inherited_revert) : snapshot(q);
   f->waiters = std::move(inherited);
   auto fut = make_future(batcher());
   f->waiters.push_back(fut);
 
   gc_unlink(q);
-  q.c().fetch = f;
+  QueryCold& cold = q.c();
+  cold.fetch = f;
+  // The key is rebuilt from the trie once per entry and kept while the entry is warm.
+  if (cold.key.is_null()) cold.key = key_of(q);
+  f->key = cold.key;
+  f->options = q.options;
   in_flight.insert(&q);
   dispatch(q, QueryAction{QueryAction::fetch});
 
   const ResolvedOptions& o = *q.options;
-  Retryer::Config cfg{o.retry, o.retry_if, o.retry_delay, o.network_mode};
-  FetchContext ctx{key_of(q), AbortSignal(), o.meta};
-  Retryer::Attempt attempt = [fetcher = o.fetcher, ctx = std::move(ctx)](const AbortSignal& signal,
-                                                                         Completion done) mutable {
-    ctx.signal = signal;
-    fetcher(ctx, std::move(done));
-  };
-  Query* qp = &q;
-  std::weak_ptr<QueryFetch> weak = f;
-  Retryer::Hooks hooks;
-  hooks.settled = [this, qp, weak](Outcome&& out) {
-    if (auto fp = weak.lock()) on_fetch_settled(*qp, fp, std::move(out));
-  };
-  hooks.failed = [this, qp, weak](int count, const Error& err) {
-    auto fp = weak.lock();
-    if (!fp || !qp->cold || qp->cold->fetch != fp) return;
-    QueryAction a{QueryAction::failed};
-    a.failure_count = count;
-    a.error = err;
-    dispatch(*qp, std::move(a));
-  };
-  hooks.paused = [this, qp, weak] {
-    auto fp = weak.lock();
-    if (fp && qp->cold && qp->cold->fetch == fp) dispatch(*qp, QueryAction{QueryAction::pause});
-  };
-  hooks.resumed = [this, qp, weak] {
-    auto fp = weak.lock();
-    if (fp && qp->cold && qp->cold->fetch == fp) dispatch(*qp, QueryAction{QueryAction::resume});
-  };
-  f->retryer = std::make_shared<Retryer>(*this, std::move(cfg), std::move(attempt), std::move(hooks));
+  f->retryer = std::make_shared<Retryer>(*this, Retryer::Config{o.retry, o.retry_if, o.retry_delay, o.network_mode},
+                                         f.get());
   f->retryer->start();
   return fut;
+}
+
+// ---- a fetch as its retryer's owner ----
+
+bool QueryFetch::current() const noexcept { return q->cold && q->cold->fetch.get() == this; }
+
+void QueryFetch::retry_attempt(const AbortSignal& signal, Completion done) {
+  options->fetcher(FetchContext{key, signal, options->meta}, std::move(done));
+}
+
+void QueryFetch::retry_settled(Outcome&& o) {
+  auto self = shared_from_this();
+  core->on_fetch_settled(*q, self, std::move(o));
+}
+
+void QueryFetch::retry_failed(int failure_count, const Error& error) {
+  if (!current()) return;
+  QueryAction a{QueryAction::failed};
+  a.failure_count = failure_count;
+  a.error = error;
+  core->dispatch(*q, std::move(a));
+}
+
+void QueryFetch::retry_paused() {
+  if (current()) core->dispatch(*q, QueryAction{QueryAction::pause});
+}
+
+void QueryFetch::retry_resumed() {
+  if (current()) core->dispatch(*q, QueryAction{QueryAction::resume});
 }
 
 void ClientCore::on_fetch_settled(Query& q, const std::shared_ptr<QueryFetch>& f, Outcome&& o) {

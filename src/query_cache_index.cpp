@@ -223,7 +223,14 @@ void CacheIndex::prune(TrieNode* n) noexcept {
 
 void CacheIndex::collect_subtree(const TrieNode* n, std::vector<Query*>& out) const {
   if (n->entry != nullptr) out.push_back(n->entry);
-  for_each_child(n, [&](const TrieNode* c) { collect_subtree(c, out); });
+  // Leaves (most nodes of a wide cache) are handled here, without a call per node.
+  for_each_child(n, [&](const TrieNode* c) {
+    if (c->children == 0) {
+      if (c->entry != nullptr) out.push_back(c->entry);
+    } else {
+      collect_subtree(c, out);
+    }
+  });
 }
 
 void CacheIndex::walk(const TrieNode* n, std::span<const Value> filter, std::vector<Query*>& out) const {
@@ -260,4 +267,11 @@ Value CacheIndex::key_of(const TrieNode* node) const {
   return Value::array(std::move(elements));
 }
 
+}  // namespace mfstate::detail
+
+namespace mfstate::detail {
+// The memory budget of an entry (S1: < 200 bytes of cache per small entry) rests on these sizes;
+// a field added to the hot structs must pay for itself.
+static_assert(sizeof(void*) != 8 || sizeof(TrieNode) == 40, "TrieNode grew past 40 bytes");
+static_assert(sizeof(void*) != 8 || sizeof(Query) == 80, "Query grew past 80 bytes");
 }  // namespace mfstate::detail

@@ -28,8 +28,6 @@ ClientCore::ClientCore(Runtime& rt, QueryClientOptions o)
 }
 
 ClientCore::~ClientCore() {
-  if (gc_timer != 0) runtime.scheduler().cancel(gc_timer);
-  gc_timer = 0;
   // Observers outlive nothing: end them (their subscriptions become no-ops).
   for (auto& [raw, o] : observers) {
     o->unmount();
@@ -46,6 +44,9 @@ ClientCore::~ClientCore() {
   for (Query* q : all) free_query(q);
   for (Query* q : graveyard) free_query(q);
   index.clear();
+  // Last: unmounting observers above may have linked entries for gc and scheduled the timer.
+  if (gc_timer != 0) runtime.scheduler().cancel(gc_timer);
+  gc_timer = 0;
 }
 
 // ---- options ----
@@ -120,9 +121,10 @@ Query* ClientCore::find(const Value& key) const {
   return n != nullptr ? n->entry : nullptr;
 }
 
-Query* ClientCore::build(const Value& key, const OptionsPtr& opts) {
+Query* ClientCore::build(const Value& key, const OptionsPtr& opts, bool* created) {
   check_key(key);
   TrieNode* n = index.find_or_insert(key);
+  if (created != nullptr) *created = n->entry == nullptr;
   if (n->entry != nullptr) {
     if (opts) set_options(*n->entry, opts);
     return n->entry;
@@ -371,10 +373,10 @@ std::optional<QueryState> QueryClient::get_query_state(const Value& key) const {
 
 Value QueryClient::set_query_data(const Value& key, Value data, SetDataOptions options) {
   ClientCore::Op op(*core_);
-  Query* q = core_->find(key);
-  if (q == nullptr) q = core_->build(key, nullptr);
+  bool created = false;
+  Query* q = core_->build(key, nullptr, &created);
   Value out = core_->set_data(*q, std::move(data), options.updated_at);
-  core_->gc_touch(*q);
+  if (!created) core_->gc_touch(*q);
   if (core_->options.max_bytes != 0) core_->evict_if_needed(q);
   return out;
 }
@@ -470,15 +472,21 @@ Future QueryClient::invalidate_queries(const QueryFilters& filters, InvalidateOp
   ClientCore::Op op(*core_);
   std::vector<Query*> qs;
   core_->collect(filters, qs);
+  // One pass over the matches: invalidate, and note those of refetch_type (the entry's cache line
+  // is loaded once; W3c invalidates 10^5 inactive entries).
+  std::vector<Query*> refetch;
   for (Query* q : qs) {
-    if (!q->removed()) core_->dispatch(*q, detail::QueryAction{detail::QueryAction::invalidate});
+    if (q->removed()) continue;
+    // Already invalidated: nothing an observer sees can change.
+    if (!q->invalidated()) core_->dispatch(*q, detail::QueryAction{detail::QueryAction::invalidate});
+    if (options.refetch_type != RefetchType::none && type_passes(options.refetch_type, *q)) refetch.push_back(q);
   }
   std::vector<std::shared_ptr<detail::FutureState>> parts;
-  if (options.refetch_type != RefetchType::none) {
-    for (Query* q : qs) {
-      if (q->removed() || !type_passes(options.refetch_type, *q) || q->is_disabled()) continue;
-      parts.push_back(core_->fetch(*q, nullptr, options.cancel_refetch));
-    }
+  if (refetch.empty()) return Future(detail::all_of(core_->batcher(), parts));
+  // Every match is invalidated before the first refetch starts (as query-core).
+  for (Query* q : refetch) {
+    if (q->removed() || q->is_disabled()) continue;
+    parts.push_back(core_->fetch(*q, nullptr, options.cancel_refetch));
   }
   return Future(detail::all_of(core_->batcher(), parts));
 }

@@ -10,6 +10,11 @@ void FutureState::settle(Outcome o) {
   if (settled) return;
   settled = true;
   outcome = std::move(o);
+  if (aggregate) {
+    auto agg = std::move(aggregate);
+    aggregate.reset();
+    if (--agg->left == 0) agg->result->settle(Outcome{});
+  }
   auto cbs = std::move(callbacks);
   callbacks.clear();
   for (auto& cb : cbs) {
@@ -32,32 +37,15 @@ std::shared_ptr<FutureState> settled_future(Batcher& b, Outcome o) {
 
 std::shared_ptr<FutureState> all_of(Batcher& b, const std::vector<std::shared_ptr<FutureState>>& parts) {
   auto result = make_future(b);
-  if (parts.empty()) {
-    result->settled = true;
-    return result;
-  }
-  struct Counter {
-    std::size_t left;
-    std::optional<Outcome> first_error;
-  };
-  auto counter = std::make_shared<Counter>(Counter{parts.size(), std::nullopt});
+  auto agg = std::make_shared<Aggregate>();
+  agg->result = result;
+  agg->left = 1;  // held until every part is registered
   for (const auto& p : parts) {
-    auto on_done = [result, counter](const Outcome& o) {
-      if (!o.ok && !counter->first_error) counter->first_error = o;
-      if (--counter->left == 0) {
-        if (counter->first_error) {
-          result->settle(std::move(*counter->first_error));
-        } else {
-          result->settle(Outcome{});
-        }
-      }
-    };
-    if (p->settled) {
-      on_done(p->outcome);
-    } else {
-      p->callbacks.push_back(std::move(on_done));
-    }
+    if (p->settled) continue;
+    ++agg->left;
+    p->aggregate = agg;
   }
+  if (--agg->left == 0) result->settle(Outcome{});
   return result;
 }
 
@@ -82,7 +70,7 @@ bool CompletionState::complete(Outcome o) {
   }
   // Posted: the outcome's Value is handed over to the runtime's thread and never touched here.
   executor->post([self = shared_from_this(), o = std::move(o)]() mutable {
-    if (self->deliver) self->deliver(std::move(o));
+    if (auto r = self->retryer.lock()) r->deliver(self->attempt, std::move(o));
   });
   return true;
 }

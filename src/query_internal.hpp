@@ -81,19 +81,30 @@ class Pool {
 // ---------------------------------------------------------------------------------------------
 // Futures, abort signals, completions
 
+struct Aggregate;
+
 struct FutureState {
   Batcher* batcher = nullptr;
   bool settled = false;
   Outcome outcome;
   std::vector<std::function<void(const Outcome&)>> callbacks;
+  /// The all_of this future is part of (counted down when it settles, without a callback).
+  std::shared_ptr<Aggregate> aggregate;
 
   /// Settles once; callbacks run through the batcher. Later calls are ignored.
   void settle(Outcome o);
 };
 
+/// all_of's countdown: settles `result` (with null) when `left` reaches 0.
+struct Aggregate {
+  std::size_t left = 0;
+  std::shared_ptr<FutureState> result;
+};
+
 std::shared_ptr<FutureState> make_future(Batcher& b);
 std::shared_ptr<FutureState> settled_future(Batcher& b, Outcome o);
-/// Settles when every one of `parts` has settled: with null, or with the first error.
+/// Settles with null when every one of `parts` has settled (errors included, as query-core's
+/// refetchQueries). Each part must belong to no other all_of.
 std::shared_ptr<FutureState> all_of(Batcher& b, const std::vector<std::shared_ptr<FutureState>>& parts);
 
 struct AbortState {
@@ -109,8 +120,9 @@ struct CompletionState : std::enable_shared_from_this<CompletionState> {
   bool in_call = true;          // the runtime thread is still inside the fetcher call
   std::optional<Outcome> early;  // an outcome given before the fetcher returned
   Executor* executor = nullptr;
-  /// Runtime-thread only. Captures nothing whose destruction is unsafe on another thread.
-  std::function<void(Outcome&&)> deliver;
+  /// The retryer and attempt this completes (a weak_ptr: safe to drop on any thread).
+  std::weak_ptr<class Retryer> retryer;
+  std::uint32_t attempt = 0;
   bool complete(Outcome o);
 };
 
@@ -148,23 +160,28 @@ using OptionsPtr = boost::intrusive_ptr<const ResolvedOptions>;
 // ---------------------------------------------------------------------------------------------
 // Retries (retryer.cpp): one fetch or mutation, attempt after attempt.
 
+/// What a retryer works for (a query's fetch or a mutation). The owner owns the retryer.
+class RetryerOwner {
+ public:
+  virtual ~RetryerOwner() = default;
+  /// Starts one attempt.
+  virtual void retry_attempt(const AbortSignal& signal, Completion done) = 0;
+  /// The final outcome (success, last failure, or cancelled).
+  virtual void retry_settled(Outcome&& o) = 0;
+  virtual void retry_failed(int /*failure_count*/, const Error& /*error*/) {}
+  virtual void retry_paused() {}
+  virtual void retry_resumed() {}
+};
+
 class Retryer : public std::enable_shared_from_this<Retryer> {
  public:
-  using Attempt = std::function<void(const AbortSignal&, Completion)>;
   struct Config {
     int retry = 3;
     RetryPredicate retry_if;
     RetryDelay retry_delay;
     NetworkMode network_mode = NetworkMode::online;
   };
-  struct Hooks {
-    std::function<void(Outcome&&)> settled;
-    std::function<void(int failure_count, const Error& error)> failed;
-    std::function<void()> paused;
-    std::function<void()> resumed;
-  };
-
-  Retryer(ClientCore& core, Config config, Attempt attempt, Hooks hooks);
+  Retryer(ClientCore& core, Config config, RetryerOwner* owner);
   ~Retryer();
   /// Runs the first attempt, or pauses when the network mode forbids it now.
   void start();
@@ -178,6 +195,10 @@ class Retryer : public std::enable_shared_from_this<Retryer> {
   bool paused() const noexcept { return paused_; }
   /// Detaches from the client (it is being destroyed): nothing will be delivered any more.
   void orphan() noexcept;
+  /// The owner is going away.
+  void forget_owner() noexcept { owner_ = nullptr; }
+  /// An attempt's outcome arrived through the executor (runtime thread).
+  void deliver(std::uint32_t attempt, Outcome&& o);
 
  private:
   void run();
@@ -188,8 +209,7 @@ class Retryer : public std::enable_shared_from_this<Retryer> {
 
   ClientCore* core_;
   Config config_;
-  Attempt attempt_;
-  Hooks hooks_;
+  RetryerOwner* owner_;
   std::shared_ptr<AbortState> abort_;
   std::uint32_t attempt_no_ = 0;
   int failure_count_ = 0;
@@ -281,7 +301,22 @@ class CacheIndex {
 
 class ObserverImpl;
 
-struct QueryFetch {
+struct QueryFetch final : RetryerOwner, std::enable_shared_from_this<QueryFetch> {
+  QueryFetch(ClientCore& c, Query& query) : core(&c), q(&query) {}
+  ~QueryFetch() override {
+    if (retryer) retryer->forget_owner();
+  }
+  void retry_attempt(const AbortSignal& signal, Completion done) override;
+  void retry_settled(Outcome&& o) override;
+  void retry_failed(int failure_count, const Error& error) override;
+  void retry_paused() override;
+  void retry_resumed() override;
+  bool current() const noexcept;
+
+  ClientCore* core;
+  Query* q;
+  OptionsPtr options;   // the fetcher and meta this fetch runs with
+  Value key;
   std::shared_ptr<Retryer> retryer;
   std::vector<std::shared_ptr<FutureState>> waiters;
   QueryState revert;              // the state before the fetch
@@ -404,7 +439,9 @@ class ObserverImpl : public std::enable_shared_from_this<ObserverImpl> {
   bool enabled_ = true;
   bool mounted_ = false;
   bool notify_pending_ = false;
+  bool dirty_ = false;
   bool has_notified_ = false;
+  std::shared_ptr<ObserverImpl> pending_self_;
   QueryResult current_;
   QueryResult notified_;
   std::uint32_t data_count_at_mount_ = 0;
@@ -420,7 +457,18 @@ class ObserverImpl : public std::enable_shared_from_this<ObserverImpl> {
 // ---------------------------------------------------------------------------------------------
 // Mutations (mutation.cpp)
 
-struct MutationImpl {
+struct MutationImpl final : RetryerOwner, std::enable_shared_from_this<MutationImpl> {
+  explicit MutationImpl(ClientCore& c) : core(&c) {}
+  ~MutationImpl() override {
+    if (retryer) retryer->forget_owner();
+  }
+  void retry_attempt(const AbortSignal& signal, Completion done) override;
+  void retry_settled(Outcome&& o) override;
+  void retry_failed(int count, const Error&) override { failure_count = count; }
+  void retry_paused() override { is_paused = true; }
+  void retry_resumed() override { is_paused = false; }
+
+  ClientCore* core;
   MutationOptions options;  // merged with the matching set_mutation_defaults
   Value variables;
   Value context;
@@ -492,7 +540,7 @@ struct ClientCore {
 
   // entries
   Query* find(const Value& key) const;
-  Query* build(const Value& key, const OptionsPtr& opts);
+  Query* build(const Value& key, const OptionsPtr& opts, bool* created = nullptr);
   void set_options(Query& q, const OptionsPtr& opts);
   void remove(Query& q);
   void free_query(Query* q) noexcept;

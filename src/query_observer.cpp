@@ -56,9 +56,8 @@ void ObserverImpl::mount() {
   if (load || (q.has_data() && should_fetch_on(resolved_->refetch_on_mount))) {
     core_->fetch(q, nullptr, false);
   }
-  compute_result();
+  dirty_ = true;
   schedule_notify();
-  update_timers();
 }
 
 void ObserverImpl::unmount() {
@@ -71,9 +70,10 @@ void ObserverImpl::unmount() {
 
 void ObserverImpl::on_query_update() {
   if (!mounted_ || core_ == nullptr) return;
-  compute_result();
+  // The result is computed once, when the batch flushes: an invalidation, a fetch and its success
+  // within one operation cost one computation.
+  dirty_ = true;
   schedule_notify();
-  update_timers();
 }
 
 void ObserverImpl::compute_result() {
@@ -130,13 +130,23 @@ void ObserverImpl::compute_result() {
 void ObserverImpl::schedule_notify() {
   if (notify_pending_ || core_ == nullptr) return;
   notify_pending_ = true;
-  core_->batcher().notify([self = shared_from_this()] {
-    self->notify_pending_ = false;
-    if (!self->mounted_) return;
-    if (self->has_notified_ && !result_changed(self->notified_, self->current_)) return;
-    self->has_notified_ = true;
-    self->notified_ = self->current_;
-    if (self->listener_) self->listener_(self->notified_);
+  // Keep ourselves alive until the flush; the task itself holds only a raw pointer, which fits
+  // std::function's small buffer (no allocation per notification).
+  pending_self_ = shared_from_this();
+  core_->batcher().notify([this] {
+    std::shared_ptr<ObserverImpl> self = std::move(pending_self_);
+    pending_self_.reset();
+    notify_pending_ = false;
+    if (!mounted_ || core_ == nullptr) return;
+    if (dirty_) {
+      dirty_ = false;
+      compute_result();
+      update_timers();
+    }
+    if (has_notified_ && !result_changed(notified_, current_)) return;
+    has_notified_ = true;
+    notified_ = current_;
+    if (listener_) listener_(notified_);
   });
 }
 

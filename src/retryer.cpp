@@ -11,12 +11,8 @@
 
 namespace mfstate::detail {
 
-Retryer::Retryer(ClientCore& core, Config config, Attempt attempt, Hooks hooks)
-    : core_(&core),
-      config_(std::move(config)),
-      attempt_(std::move(attempt)),
-      hooks_(std::move(hooks)),
-      abort_(std::make_shared<AbortState>()) {}
+Retryer::Retryer(ClientCore& core, Config config, RetryerOwner* owner)
+    : core_(&core), config_(std::move(config)), owner_(owner), abort_(std::make_shared<AbortState>()) {}
 
 Retryer::~Retryer() {
   if (core_ != nullptr && delay_timer_ != 0) core_->runtime.scheduler().cancel(delay_timer_);
@@ -51,16 +47,11 @@ void Retryer::run() {
   const std::uint32_t no = ++attempt_no_;
   auto st = std::make_shared<CompletionState>();
   st->executor = &core_->runtime.executor();
-  std::weak_ptr<Retryer> weak = self;
-  st->deliver = [weak, no](Outcome&& o) {
-    if (auto r = weak.lock()) {
-      if (r->core_ == nullptr) return;
-      ClientCore::Op op(*r->core_);
-      r->on_outcome(no, std::move(o));
-    }
-  };
+  st->retryer = self;
+  st->attempt = no;
   try {
-    attempt_(AbortSignal(abort_), Completion(st));
+    if (owner_ == nullptr) throw Error(ErrorCode::cancelled, "the fetch's owner is gone");
+    owner_->retry_attempt(AbortSignal(abort_), Completion(st));
   } catch (...) {
     st->complete(outcome_of_exception(std::current_exception()));
   }
@@ -72,6 +63,13 @@ void Retryer::run() {
     st->early.reset();
   }
   if (early) on_outcome(no, std::move(*early));
+}
+
+void Retryer::deliver(std::uint32_t no, Outcome&& o) {
+  if (core_ == nullptr) return;
+  auto self = shared_from_this();
+  ClientCore::Op op(*core_);
+  on_outcome(no, std::move(o));
 }
 
 void Retryer::on_outcome(std::uint32_t no, Outcome&& o) {
@@ -103,7 +101,7 @@ void Retryer::on_outcome(std::uint32_t no, Outcome&& o) {
     delay = Millis(std::min<std::int64_t>(std::int64_t{1000} << shift, 30000));
   }
   ++failure_count_;
-  if (hooks_.failed) hooks_.failed(failure_count_, err);
+  if (owner_ != nullptr) owner_->retry_failed(failure_count_, err);
   if (settled_ || core_ == nullptr) return;  // the hook may have cancelled us
   auto last = std::make_shared<Outcome>(std::move(o));
   std::weak_ptr<Retryer> weak = self;
@@ -125,7 +123,7 @@ void Retryer::on_outcome(std::uint32_t no, Outcome&& o) {
 
 void Retryer::pause() {
   paused_ = true;
-  if (hooks_.paused) hooks_.paused();
+  if (owner_ != nullptr) owner_->retry_paused();
   core_->add_paused(shared_from_this());
 }
 
@@ -133,7 +131,7 @@ void Retryer::try_continue() {
   if (!paused_ || settled_ || !can_continue()) return;
   auto self = shared_from_this();
   paused_ = false;
-  if (hooks_.resumed) hooks_.resumed();
+  if (owner_ != nullptr) owner_->retry_resumed();
   run();
 }
 
@@ -152,7 +150,8 @@ void Retryer::finish(Outcome&& o) {
   paused_ = false;
   if (delay_timer_ != 0 && core_ != nullptr) core_->runtime.scheduler().cancel(delay_timer_);
   delay_timer_ = 0;
-  if (hooks_.settled) hooks_.settled(std::move(o));
+  auto self = shared_from_this();
+  if (owner_ != nullptr) owner_->retry_settled(std::move(o));
 }
 
 }  // namespace mfstate::detail

@@ -274,3 +274,54 @@ TEST_F(QueryCacheTest, PredicateAndStaleFiltersNarrowTheMatch) {
 }
 
 }  // namespace
+
+namespace {
+
+// A randomised comparison of the trie walk with key.hpp's matches() over every cached key.
+TEST_F(QueryCacheTest, IndexedFiltersAgreeWithAFullScanOnRandomKeys) {
+  QueryClient qc(rt);
+  std::uint64_t seed = 12345;
+  auto next = [&]() {
+    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<int>((seed >> 33) % 1000);
+  };
+  auto element = [&](int depth) -> Value {
+    switch (next() % 6) {
+      case 0: return Value("a");
+      case 1: return Value("b");
+      case 2: return Value(next() % 3);
+      case 3: return Value::object({{"id", next() % 3}, {"page", next() % 2}});
+      case 4: return Value::object({{"id", next() % 3}});
+      default: return depth > 0 ? Value::array({next() % 2, next() % 2}) : Value(true);
+    }
+  };
+  std::vector<Value> keys;
+  for (int i = 0; i < 300; ++i) {
+    std::vector<Value> k;
+    const int len = 1 + next() % 4;
+    for (int j = 0; j < len; ++j) k.push_back(element(j));
+    keys.push_back(Value::array(std::move(k)));
+    qc.set_query_data(keys.back(), i);
+  }
+  // Distinct keys only (a repeated key is one entry).
+  std::vector<Value> distinct;
+  for (const Value& k : keys) {
+    bool seen = false;
+    for (const Value& d : distinct) seen = seen || d == k;
+    if (!seen) distinct.push_back(k);
+  }
+  EXPECT_EQ(qc.stats().entries, distinct.size());
+  for (int t = 0; t < 200; ++t) {
+    std::vector<Value> f;
+    const int len = next() % 3;
+    for (int j = 0; j < len; ++j) f.push_back(element(j));
+    Value filter = Value::array(std::move(f));
+    for (bool exact : {false, true}) {
+      std::size_t expected = 0;
+      for (const Value& k : distinct) expected += matches(filter, k, exact) ? 1 : 0;
+      ASSERT_EQ(qc.get_queries_data({.key = filter, .exact = exact}).size(), expected) << filter.to_json();
+    }
+  }
+}
+
+}  // namespace

@@ -314,10 +314,14 @@ TEST_F(QueryObserverTest, ClientDestroyedBeforeTheSubscriptionEndsIsSafe) {
   Subscription s;
   {
     QueryClient qc(rt);
-    s = qc.observe({.key = key({"k"})}, nullptr);
+    qc.set_query_data(key({"k"}), 1);
+    s = qc.observe({.key = key({"k"}), .refetch_interval = Millis{100}}, nullptr);
   }
   s.cancel();
   EXPECT_FALSE(s.active());
+  // No timer of the dead client may fire (gc, polling, staleness).
+  advance(10 * 60 * 1000);
+  EXPECT_EQ(rt.scheduler().pending(), 0u);
 }
 
 }  // namespace

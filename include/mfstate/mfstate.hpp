@@ -3,6 +3,8 @@
 
 #include "mfstate/error.hpp"
 #include "mfstate/key.hpp"
+#include "mfstate/mutation.hpp"
+#include "mfstate/query.hpp"
 #include "mfstate/runtime.hpp"
 #include "mfstate/value.hpp"
 #include "mfstate/store.hpp"

@@ -119,15 +119,19 @@ TEST(QueryThreads, CancellingWhileWorkersRunDropsTheirLateResults) {
   std::vector<Future> fs;
   for (int i = 0; i < 50; ++i) fs.push_back(qc.fetch_query({.key = Value::array({"k", i}), .fetcher = pool->fetcher()}));
   qc.cancel_queries({.key = Value::array({"k"})});
+  // A worker may answer while the fetcher is still being called: that fetch completed before the
+  // cancel. Every other one is cancelled, and its late answer must not land.
+  std::vector<bool> completed;
   for (auto& f : fs) {
     ASSERT_TRUE(f.ready());
-    EXPECT_EQ(f.error()->code(), ErrorCode::cancelled);
+    completed.push_back(f.ok());
+    if (!f.ok()) EXPECT_EQ(f.error()->code(), ErrorCode::cancelled);
   }
   pool.reset();  // every job has run: their completions are posted
   rt.run_until_idle();
   for (int i = 0; i < 50; ++i) {
     auto st = qc.get_query_state(Value::array({"k", i}));
-    EXPECT_FALSE(st->data);
+    EXPECT_EQ(st->data.has_value(), completed[static_cast<std::size_t>(i)]);
     EXPECT_EQ(st->fetch_status, FetchStatus::idle);
   }
 }
