@@ -465,7 +465,7 @@ struct HostCore final : StoreHooks, std::enable_shared_from_this<HostCore> {
     throw Error(code, msg);
   }
 
-  void apply_command(AppRecord& target, const Accepted& acc, const AppRecord& from, Action action) {
+  void apply_command(AppRecord& target, const Accepted& acc, const AppRecord& from, Action&& action) {
     if (acc.handler) {
       // A handler may change several things: make it all or nothing.
       CommandHandler handler = acc.handler;  // the handler may re-accept (replace) itself
@@ -756,6 +756,7 @@ std::size_t App::broadcast(Action action) {
     AppRecord* rec;
     AppSlot* slot;
     std::uint64_t seq;
+    const detail::Accepted* acc;
   };
   boost::container::small_vector<Target, 8> targets;
   bool may_throw = false;
@@ -775,7 +776,7 @@ std::size_t App::broadcast(Action action) {
       }
     }
     if (acc->handler || !t->store || detail::core_may_throw(*t->store->core())) may_throw = true;
-    targets.push_back(Target{t, t->slot, t->mount_seq});
+    targets.push_back(Target{t, t->slot, t->mount_seq, acc});
   };
   if (auto it = h.acceptors.find(action.type); it != h.acceptors.end()) {
     for (AppRecord* t : it->second) consider(t);
@@ -797,9 +798,15 @@ std::size_t App::broadcast(Action action) {
     for (std::size_t i = 0; i < n; ++i) {
       const Target& t = targets[i];
       if (t.slot->mounted.get() != t.rec || t.rec->mount_seq != t.seq) continue;  // unmounted
-      const detail::Accepted* acc = h.accepted(*t.rec, action.type);
+      // Only handlers run code that could change what is accepted: look it up again after one.
+      const detail::Accepted* acc = may_throw ? h.accepted(*t.rec, action.type) : t.acc;
       if (acc == nullptr) continue;  // withdrawn meanwhile
-      h.apply_command(*t.rec, *acc, r, i + 1 == n ? std::move(action) : action);
+      if (i + 1 == n) {
+        h.apply_command(*t.rec, *acc, r, std::move(action));
+      } else {
+        Action copy = action;
+        h.apply_command(*t.rec, *acc, r, std::move(copy));
+      }
     }
   };
   if (may_throw) {

@@ -166,7 +166,8 @@ void CacheIndex::remove_child(TrieNode* n, TrieNode* t) noexcept {
 }
 
 Value CacheIndex::intern(const Value& element) {
-  if (!element.is_string()) return element;
+  // Only strings that own a node are worth sharing (short ones live inside the handle).
+  if (!element.is_string() || element.node() == nullptr) return element;
   auto [it, inserted] = strings_.insert(element);
   (void)inserted;
   return *it;
@@ -174,7 +175,7 @@ Value CacheIndex::intern(const Value& element) {
 
 void CacheIndex::release_element(TrieNode* n) noexcept {
   // Forget an interned string once this node was its last user (the set holds the other ref).
-  if (n->element.is_string() && n->element.use_count() == 2) {
+  if (n->element.is_string() && n->element.node() != nullptr && n->element.use_count() == 2) {
     Value e = std::move(n->element);
     strings_.erase(e);
   }

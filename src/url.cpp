@@ -193,10 +193,8 @@ std::string remove_dot_segments(std::string_view in) {
   while (!in.empty()) {
     if (in.substr(0, 3) == "../") {
       in.remove_prefix(3);
-    } else if (in.substr(0, 2) == "./") {
-      in.remove_prefix(2);
-    } else if (in.substr(0, 3) == "/./") {
-      in.remove_prefix(2);
+    } else if (in.substr(0, 2) == "./" || in.substr(0, 3) == "/./") {
+      in.remove_prefix(2);  // "./x" -> "x", "/./x" -> "/x"
     } else if (in == "/.") {
       in = "/";
     } else if (in.substr(0, 4) == "/../") {

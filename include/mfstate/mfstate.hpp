@@ -1,6 +1,7 @@
 // Everything mfstate offers, in one include.
 #pragma once
 
+#include "mfstate/contract.hpp"
 #include "mfstate/error.hpp"
 #include "mfstate/key.hpp"
 #include "mfstate/mutation.hpp"
