@@ -1,8 +1,19 @@
-# The front door. `make demo` runs the demo, `make test` runs every test; each installs what it needs.
+# The front door. Each target installs what it needs first (scripts/bootstrap.sh).
+#   make test    every test: native Release, ASan+UBSan, TSan (threads), WebAssembly, install
+#   make demo    builds and runs the console demo (examples/demo.cpp)
+#   make bench   builds Release and runs the benchmarks
+#   make fuzz    builds the libFuzzer targets with clang and runs each for FUZZ_SECONDS
+# Single stages: make test-release, test-sanitize, test-tsan, test-wasm, test-install.
 JOBS ?= $(shell nproc)
 BUILD ?= build
+FUZZ_SECONDS ?= 60
+export JOBS BUILD FUZZ_SECONDS
 
-.PHONY: all bootstrap build demo test bench fuzz clean
+STAGES := release sanitize tsan wasm install
+
+.PHONY: all bootstrap build demo test $(addprefix test-,$(STAGES)) bench fuzz format clean
+# Each stage already uses every core; running two at once would only thrash.
+.NOTPARALLEL:
 
 all: build
 
@@ -10,14 +21,26 @@ bootstrap:
 	@scripts/bootstrap.sh
 
 build: bootstrap
-	@cmake -S . -B $(BUILD)/release -DCMAKE_BUILD_TYPE=Release >/dev/null
-	@cmake --build $(BUILD)/release -j$(JOBS)
+	@scripts/test.sh --build-only release
 
-demo: build
-	@$(BUILD)/release/examples/mfstate-demo
+test: bootstrap
+	@scripts/test.sh
 
-test: build
-	@cd $(BUILD)/release && ctest --output-on-failure -j$(JOBS)
+$(addprefix test-,$(STAGES)): test-%: bootstrap
+	@scripts/test.sh $*
+
+demo: bootstrap
+	@scripts/demo.sh
+
+bench: bootstrap
+	@scripts/bootstrap.sh --npm
+	@scripts/bench.sh
+
+fuzz: bootstrap
+	@scripts/fuzz.sh
+
+format:
+	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
 
 clean:
 	rm -rf $(BUILD)

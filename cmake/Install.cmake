@@ -1,4 +1,3 @@
-include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
 install(TARGETS mfstate EXPORT mfstateTargets
@@ -17,5 +16,7 @@ install(FILES ${CMAKE_CURRENT_BINARY_DIR}/mfstateConfig.cmake
   ${CMAKE_CURRENT_BINARY_DIR}/mfstateConfigVersion.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/mfstate)
 
+# The .pc file locates the prefix from its own folder, so `cmake --install --prefix` anywhere works.
+file(RELATIVE_PATH MFSTATE_PC_TO_PREFIX /prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig /prefix)
 configure_file(cmake/mfstate.pc.in ${CMAKE_CURRENT_BINARY_DIR}/mfstate.pc @ONLY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/mfstate.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

@@ -1,22 +1,52 @@
 #!/usr/bin/env bash
-# Installs what mfstate needs to build and test, and nothing when all is present (idempotent).
+# Installs what mfstate needs to build and test; does nothing (in well under a second) when all
+# is present. Works as root without sudo, and as a user with sudo, on Debian 12.
+#
+#   scripts/bootstrap.sh          apt packages
+#   scripts/bootstrap.sh --npm    also the npm packages of the JavaScript peer harness (bench/js)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 apt_packages=(
-  build-essential cmake clang libclang-rt-14-dev lld
+  build-essential cmake ninja-build pkg-config git
+  clang libclang-rt-14-dev lld clang-format clang-tidy
   libboost1.81-dev libxxhash-dev libcli11-dev libcpp-httplib-dev libsqlite3-dev
   googletest libgtest-dev libbenchmark-dev
-  gnuplot-nox emscripten nodejs npm
+  gnuplot-nox emscripten
 )
+# A node from elsewhere (e.g. NodeSource, which bundles npm and conflicts with Debian's npm
+# package) is kept; otherwise Debian's.
+command -v node >/dev/null || apt_packages+=(nodejs)
+command -v npm >/dev/null || apt_packages+=(npm)
+
+# One dpkg-query for all: the fast path when everything is installed.
+mapfile -t installed < <(dpkg-query -W -f='${Package} ${Status}\n' "${apt_packages[@]}" 2>/dev/null |
+  awk '$NF == "installed" { print $1 }')
 missing=()
 for p in "${apt_packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  case " ${installed[*]} " in *" $p "*) ;; *) missing+=("$p") ;; esac
 done
+
 if [ ${#missing[@]} -gt 0 ]; then
   echo "bootstrap: installing ${missing[*]}"
-  sudo_cmd=""
-  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-  $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
+  as_root=()
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "bootstrap: run as root or install sudo" >&2; exit 1; }
+    as_root=(sudo)
+  fi
+  "${as_root[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+fi
+
+# npm packages: installed from the lock file when node_modules is missing or older than it.
+if [ "${1:-}" = --npm ]; then
+  for dir in bench/js; do
+    [ -f "$dir/package-lock.json" ] || continue
+    if [ ! -f "$dir/node_modules/.package-lock.json" ] ||
+       [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+      echo "bootstrap: npm ci in $dir"
+      npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
+    fi
+  done
 fi

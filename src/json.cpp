@@ -416,12 +416,14 @@ std::string_view to_string(ErrorCode code) noexcept {
     MFSTATE_CODE(command_not_accepted)
     MFSTATE_CODE(no_store)
     MFSTATE_CODE(reducer_error)
+    MFSTATE_CODE(listener_error)
     MFSTATE_CODE(unknown_topic)
     MFSTATE_CODE(query_error)
     MFSTATE_CODE(cancelled)
     MFSTATE_CODE(not_found_query)
     MFSTATE_CODE(io_error)
     MFSTATE_CODE(http_error)
+    MFSTATE_CODE(already_published)
 #undef MFSTATE_CODE
   }
   return "unknown";

@@ -11,6 +11,7 @@ Millis SystemClock::now() const {
 // ---- Scheduler ----
 
 TimerId Scheduler::schedule_at(Millis when, std::function<void()> fn) {
+  if (!fn) throw Error(ErrorCode::invalid_argument, "Scheduler::schedule_at needs a function to run");
   TimerId id = next_id_++;
   timers_.emplace(Key{when, id}, std::move(fn));
   by_id_.emplace(id, when);
@@ -50,6 +51,7 @@ std::optional<Millis> Scheduler::next_due() const {
 // ---- Executor ----
 
 void Executor::post(std::function<void()> fn) {
+  if (!fn) throw Error(ErrorCode::invalid_argument, "Executor::post needs a function to run");
   {
     std::lock_guard<std::mutex> lock(mutex_);
     queue_.push_back(std::move(fn));
@@ -58,18 +60,19 @@ void Executor::post(std::function<void()> fn) {
 }
 
 std::size_t Executor::run_pending() {
+  // One task at a time off the shared queue (not a swapped-out batch): a task that throws, or
+  // that calls run_pending itself, then leaves the order of the rest intact.
   std::size_t ran = 0;
   for (;;) {
-    std::vector<std::function<void()>> batch;
+    std::function<void()> fn;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      batch.swap(queue_);
+      if (queue_.empty()) return ran;
+      fn = std::move(queue_.front());
+      queue_.pop_front();
     }
-    if (batch.empty()) return ran;
-    for (auto& fn : batch) {
-      fn();
-      ++ran;
-    }
+    fn();
+    ++ran;
   }
 }
 
@@ -86,6 +89,7 @@ bool Executor::has_pending() const {
 // ---- Batcher ----
 
 void Batcher::notify(std::function<void()> fn) {
+  if (!fn) throw Error(ErrorCode::invalid_argument, "Batcher::notify needs a function to run");
   if (depth_ == 0 && !flushing_) {
     // Run it through the queue anyway so that what it notifies in turn is queued behind it.
     queue_.push_back(std::move(fn));
@@ -96,35 +100,42 @@ void Batcher::notify(std::function<void()> fn) {
 }
 
 void Batcher::end_batch() {
+  if (depth_ == 0) throw Error(ErrorCode::invalid_argument, "Batcher::end_batch without begin_batch");
   if (--depth_ == 0 && !flushing_) flush();
+}
+
+void Batcher::discard_since(std::size_t mark) noexcept {
+  // While flushing, what already ran (and the one running) is not pending: never drop it, or
+  // flush's index would point past the queue.
+  if (flushing_ && mark <= running_) mark = running_ + 1;
+  if (mark < queue_.size()) queue_.resize(mark);
 }
 
 void Batcher::flush() {
   flushing_ = true;
-  std::size_t i = 0;
   try {
     // Index, not iterator: notifications may enqueue more while we run.
-    for (; i < queue_.size(); ++i) {
-      auto fn = std::move(queue_[i]);
+    for (running_ = 0; running_ < queue_.size(); ++running_) {
+      auto fn = std::move(queue_[running_]);
       fn();
     }
   } catch (...) {
     // A throwing listener must not swallow the others' notifications forever: drop what ran,
     // keep the rest for the next flush, and let the error reach the caller.
-    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(i + 1));
+    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(running_ + 1));
+    running_ = 0;
     flushing_ = false;
     throw;
   }
   queue_.clear();
+  running_ = 0;
   flushing_ = false;
 }
 
 // ---- Runtime ----
 
 Runtime::Runtime()
-    : owned_clock_(std::make_unique<SystemClock>()),
-      clock_(owned_clock_.get()),
-      scheduler_(*clock_) {}
+    : owned_clock_(std::make_unique<SystemClock>()), clock_(owned_clock_.get()), scheduler_(*clock_) {}
 
 Runtime::Runtime(const Clock& clock) : clock_(&clock), scheduler_(clock) {}
 
@@ -142,8 +153,10 @@ std::size_t Runtime::run_until_idle() {
 
 void Runtime::advance(Millis d) {
   if (manual_ == nullptr) {
-    throw Error(ErrorCode::invalid_argument,
-                "Runtime::advance needs a runtime built on a ManualClock");
+    throw Error(ErrorCode::invalid_argument, "Runtime::advance needs a runtime built on a ManualClock");
+  }
+  if (d < Millis{0}) {
+    throw Error(ErrorCode::invalid_argument, "Runtime::advance cannot move the clock backwards");
   }
   const Millis target = manual_->now() + d;
   run_until_idle();

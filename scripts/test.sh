@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Configures, builds and tests mfstate in every configuration `make test` covers. Each stage has
+# its own build directory under $BUILD and is incremental: a re-run rebuilds only what changed.
+#
+#   scripts/test.sh [stage...]   stages: release sanitize tsan wasm install (default: all, in order)
+#
+# Environment: BUILD (build root, default build), JOBS (parallel jobs, default nproc).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+export CTEST_OUTPUT_ON_FAILURE=1
+
+run_tests=1
+if [ "${1:-}" = --build-only ]; then
+  run_tests=0
+  shift
+fi
+all_stages=(release sanitize tsan wasm install)
+stages=("$@")
+[ ${#stages[@]} -eq 0 ] && stages=("${all_stages[@]}")
+
+# run_ctest DIR [ctest options...]
+run_ctest() {
+  [ $run_tests -eq 1 ] || return 0
+  ctest --test-dir "$1" -j"$JOBS" --no-tests=error "${@:2}"
+}
+
+stage_release() {
+  heading "native Release build (library, tests, tools, examples, benchmarks)"
+  configure_release
+  build "$BUILD/release"
+  run_ctest "$BUILD/release"
+}
+
+stage_sanitize() {
+  heading "AddressSanitizer + UndefinedBehaviorSanitizer build of the tests (-O1)"
+  configure "$BUILD/sanitize" cmake -S . -B "$BUILD/sanitize" "${generator[@]}" \
+    -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" \
+    -DMFSTATE_SANITIZE=address,undefined -DMFSTATE_BUILD_TOOLS=OFF
+  build "$BUILD/sanitize"
+  ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1 \
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    run_ctest "$BUILD/sanitize"
+}
+
+stage_tsan() {
+  heading "ThreadSanitizer build of the native tests that use threads (label threads)"
+  configure "$BUILD/tsan" cmake -S . -B "$BUILD/tsan" "${generator[@]}" \
+    -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" \
+    -DMFSTATE_SANITIZE=thread -DMFSTATE_BUILD_TOOLS=OFF
+  build "$BUILD/tsan" --target mfstate-threads-tests
+  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+    run_ctest "$BUILD/tsan" -L threads
+}
+
+stage_wasm() {
+  heading "WebAssembly build (emscripten), tests run under node"
+  # Debian's emscripten runs its JavaScript tools with the acorn etc. of /usr/share/nodejs.
+  export NODE_PATH=/usr/share/nodejs${NODE_PATH:+:$NODE_PATH}
+  configure "$BUILD/wasm" emcmake cmake -S . -B "$BUILD/wasm" "${generator[@]}" \
+    -DCMAKE_BUILD_TYPE=Release
+  build "$BUILD/wasm"
+  run_ctest "$BUILD/wasm"
+}
+
+# install_and_consume KIND BUILD_DIR: installs BUILD_DIR into a fresh prefix, then builds and runs
+# tests/install as a separate project against it, through CMake and (static) through pkg-config.
+install_and_consume() {
+  local kind=$1 from=$2
+  local prefix=$BUILD/install/$kind/prefix consumer=$BUILD/install/$kind/consumer
+  rm -rf "$prefix"
+  cmake --install "$from" --prefix "$prefix" >"$BUILD/install/$kind/install.log"
+  echo "-- $kind: installed into $prefix"
+  configure "$consumer" cmake -S tests/install -B "$consumer" "${generator[@]}" \
+    -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix"
+  build "$consumer"
+  "$consumer/mfstate-consumer"
+  echo "-- $kind: find_package(mfstate CONFIG REQUIRED) consumer builds and runs"
+  local pcdir flags libdir
+  pcdir=$(dirname "$(find "$prefix" -name mfstate.pc -print -quit)")
+  flags=$(PKG_CONFIG_PATH=$pcdir pkg-config --cflags --libs mfstate)
+  libdir=$(PKG_CONFIG_PATH=$pcdir pkg-config --variable=libdir mfstate)
+  # shellcheck disable=SC2086
+  c++ -O1 -o "$BUILD/install/$kind/pkgconfig-consumer" tests/install/main.cpp $flags \
+    -Wl,-rpath,"$libdir"
+  "$BUILD/install/$kind/pkgconfig-consumer"
+  echo "-- $kind: c++ \$(pkg-config --cflags --libs mfstate) consumer builds and runs"
+}
+
+stage_install() {
+  heading "install test: cmake --install, then find_package and pkg-config consumers"
+  mkdir -p "$BUILD/install/static" "$BUILD/install/shared"
+  [ -f "$BUILD/release/CMakeCache.txt" ] || stage_release
+  build "$BUILD/release" --target mfstate
+  install_and_consume static "$BUILD/release"
+  configure "$BUILD/shared" cmake -S . -B "$BUILD/shared" "${generator[@]}" \
+    -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON \
+    -DMFSTATE_BUILD_TESTS=OFF -DMFSTATE_BUILD_TOOLS=OFF
+  build "$BUILD/shared"
+  install_and_consume shared "$BUILD/shared"
+}
+
+summary=()
+total_start=$SECONDS
+for stage in "${stages[@]}"; do
+  case " ${all_stages[*]} " in *" $stage "*) ;; *) echo "unknown stage: $stage" >&2; exit 2 ;; esac
+  start=$SECONDS
+  # A subshell outside any `if`, so that `set -e` stops the stage at its first failing command.
+  set +e
+  (set -e; "stage_$stage")
+  rc=$?
+  set -e
+  if [ $rc -ne 0 ]; then
+    echo >&2
+    echo "make test: stage '$stage' FAILED after $((SECONDS - start)) s" >&2
+    exit $rc
+  fi
+  summary+=("$(printf '%-10s %5d s' "$stage" $((SECONDS - start)))")
+done
+heading "$([ $run_tests -eq 1 ] && echo "all passed" || echo built)"
+printf '  %s\n' "${summary[@]}"
+printf '  %-10s %5d s\n' total $((SECONDS - total_start))
