@@ -3,9 +3,10 @@
 #
 #   1. mfstate-microbench (Google Benchmark: every bench/*_bench.cpp). BENCH_ARGS passes
 #      options to it, e.g. BENCH_ARGS=--benchmark_filter=parse make bench.
-#   2. The peer comparison, when bench/run.sh exists (the JavaScript peer harness under bench/js/
-#      and whatever compares it with step 1): it is run with the microbench binary's path and the
-#      build directory as arguments. Its npm packages are installed by bootstrap.sh --npm.
+#   2. The peer comparison: bench/run.sh when it exists (the JavaScript peer harness under
+#      bench/js/ and whatever compares it with step 1), run with the Release build directory as
+#      argument; until then scripts/bench_w5.sh (W5: hash_key against query-core's hashKey).
+#      bench/js's npm packages are installed by `bootstrap.sh --npm` (bench/js/setup.sh).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -20,5 +21,8 @@ heading "mfstate-microbench"
 
 if [ -x bench/run.sh ]; then
   heading "peer comparison (bench/run.sh)"
-  bench/run.sh "$microbench" "$BUILD/release"
+  bench/run.sh "$BUILD/release"
+elif [ -x scripts/bench_w5.sh ]; then
+  heading "W5 side by side with query-core's hashKey (scripts/bench_w5.sh)"
+  scripts/bench_w5.sh "$BUILD/release"
 fi
