@@ -485,6 +485,9 @@ struct HostCore final : StoreHooks, std::enable_shared_from_this<HostCore> {
 
 void HostCore::unmount(AppRecord& rec) {
   if (rec.host == nullptr) return;
+  // One batch: watchers hear that the exports are gone after the app is fully released.
+  Batcher& b = batcher();
+  b.begin_batch();
   AppSlot& s = *rec.slot;
   std::shared_ptr<AppRecord> keep = s.mounted;  // keeps rec alive while releasing
   s.mounted.reset();
@@ -513,6 +516,7 @@ void HostCore::unmount(AppRecord& rec) {
   if (inspector.active()) {
     inspector.emit(InspectorEvent{.kind = InspectorEventKind::unmount, .app = rec.name});
   }
+  b.end_batch();
 }
 
 }  // namespace detail
