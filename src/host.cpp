@@ -7,6 +7,12 @@
 
 #include "name_map.hpp"
 
+// GCC 12 warns about members a designated initializer leaves out even when they have default
+// initializers, which is how events and options are meant to be built here.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#endif
+
 namespace mfstate {
 
 namespace detail {
