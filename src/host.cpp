@@ -136,8 +136,14 @@ struct HostCore final : StoreHooks, std::enable_shared_from_this<HostCore> {
   }
 
   bool validating() const noexcept {
+#ifdef NDEBUG
+    constexpr bool library_development = false;
+#else
+    constexpr bool library_development = true;
+#endif
     return options.validation == ValidationMode::always ||
-           (options.validation == ValidationMode::development && options.development);
+           (options.validation == ValidationMode::development &&
+            options.development.value_or(library_development));
   }
 
   Batcher& batcher() { return runtime->batcher(); }
