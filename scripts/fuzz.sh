@@ -32,9 +32,14 @@ for src in "${sources[@]}"; do
   corpus=$dir/corpus/$short
   mkdir -p "$corpus" "$dir/artifacts"
   args=(-max_total_time="$FUZZ_SECONDS" -print_final_stats=1 -artifact_prefix="$dir/artifacts/$short-")
-  [ -f "fuzz/$short.dict" ] && args+=(-dict="fuzz/$short.dict")
+  # Seeds and dictionaries may be named after the target (parse_json_fuzz) or its short name.
+  for dict in "fuzz/$short.dict" "fuzz/$name.dict"; do
+    [ -f "$dict" ] && { args+=(-dict="$dict"); break; }
+  done
   seeds=()
-  [ -d "fuzz/corpus/$short" ] && seeds+=("fuzz/corpus/$short")
+  for seed_dir in "fuzz/corpus/$short" "fuzz/corpus/$name"; do
+    [ -d "$seed_dir" ] && seeds+=("$seed_dir")
+  done
   log=$dir/$short.log
   set +e
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <iostream>
 
+#include "host_manifest.hpp"
 #include "name_map.hpp"
+#include "value_node.hpp"
 
 // GCC 12 warns about members a designated initializer leaves out even when they have default
 // initializers, which is how events and options are meant to be built here.
@@ -74,6 +76,7 @@ struct Accepted {
 
 struct AppRecord {
   HostCore* host = nullptr;  // null once unmounted
+  std::shared_ptr<const Manifest> manifest;  // null unless mounted from a manifest
   AppSlot* slot = nullptr;
   std::string name;
   std::string version;
@@ -624,6 +627,7 @@ void App::expose(std::string_view name, ExportSelector selector, std::optional<S
     throw Error(ErrorCode::invalid_argument,
                 "expose of " + r.name + "/" + std::string(name) + " needs a selector, got an empty one");
   }
+  schema = detail::manifest_export_schema(r.manifest.get(), name, std::move(schema));
   HostCore& h = *r.host;
   ExportSlot& e = HostCore::export_slot(*r.slot, name);
   e.exposed = true;
@@ -659,6 +663,7 @@ void App::unexpose(std::string_view name) {
 
 Value App::read(std::string_view app, std::string_view name) const {
   AppRecord& r = live();
+  detail::manifest_read_expectations(r.manifest.get(), app, name, {});
   HostCore& h = *r.host;
   const AppSlot* s = h.find_slot(app);
   if (s == nullptr || !s->mounted) {
@@ -684,6 +689,7 @@ Subscription App::watch(std::string_view app, std::string_view name, WatchCallba
   if (app.empty() || name.empty()) {
     throw Error(ErrorCode::invalid_argument, "watch needs an app and an export name");
   }
+  expectations = detail::manifest_read_expectations(r.manifest.get(), app, name, std::move(expectations));
   HostCore& h = *r.host;
   ExportSlot& e = HostCore::export_slot(h.slot(app), name);
   auto w = std::make_shared<WatchRec>();
@@ -710,6 +716,7 @@ Subscription App::watch(std::string_view app, std::string_view name, WatchCallba
 void App::accept(std::string_view type, std::optional<Schema> payload_schema, CommandHandler handler) {
   AppRecord& r = live();
   if (type.empty()) throw Error(ErrorCode::invalid_argument, "accept needs a command type");
+  payload_schema = detail::manifest_command_schema(r.manifest.get(), type, std::move(payload_schema));
   auto [it, inserted] =
       r.accepted.insert_or_assign(std::string(type), detail::Accepted{std::move(payload_schema), std::move(handler)});
   (void)it;
@@ -721,6 +728,7 @@ void App::accept(std::string_view type, std::optional<Schema> payload_schema, Co
 
 void App::accept_all() {
   AppRecord& r = live();
+  detail::manifest_refuse_accept_all(r.manifest.get());
   if (r.accept_all) return;
   r.accept_all = true;
   r.host->accept_all_apps.push_back(&r);
@@ -839,6 +847,7 @@ std::size_t App::broadcast(Action action) {
 
 Subscription App::on(std::string_view pattern, BusListener listener) {
   AppRecord& r = live();
+  detail::manifest_check_on(r.manifest.get(), pattern);
   Subscription s = r.host->bus->subscribe(pattern, std::move(listener));
   r.keep(s);
   return s;
@@ -846,6 +855,7 @@ Subscription App::on(std::string_view pattern, BusListener listener) {
 
 void App::emit(std::string_view topic, Value payload) {
   AppRecord& r = live();
+  detail::manifest_check_emit(r.manifest.get(), topic);
   HostCore& h = *r.host;
   struct Publisher {
     HostCore& h;
@@ -900,6 +910,7 @@ App Host::mount(std::string_view name, MountOptions options) {
   rec->slot = &s;
   rec->name = std::string(name);
   rec->version = std::move(options.version);
+  rec->manifest = std::move(options.manifest);
   rec->mount_seq = ++h.mount_seq;
   s.mounted = rec;
   h.mounted.push_back(rec.get());

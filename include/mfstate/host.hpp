@@ -58,8 +58,12 @@ struct HostOptions {
   bool strict_topics = false;
 };
 
+struct Manifest;
+
 struct MountOptions {
   std::string version;  ///< shown in inspection and error messages
+  /// Holds the app to a manifest (see Host::mount(const Manifest&), which sets it).
+  std::shared_ptr<const Manifest> manifest;
 };
 
 enum class ExportEventKind {
@@ -201,6 +205,15 @@ class Host {
   /// Mounts `name` and returns the capability to act as it. Throws app_already_mounted,
   /// invalid_argument for an empty name. Allocates.
   App mount(std::string_view name, MountOptions options = {});
+  /// Mounts the app a manifest (mfstate/manifest.hpp) describes, as its name and version, and
+  /// holds it to the manifest: every command it lists is accepted with its payload schema (into
+  /// the reducer; accept(type, {}, handler) adds a handler), every topic it publishes is declared
+  /// on the bus with its schema, exports take their schema from it, and watches their
+  /// expectations from its "reads". Stepping outside it throws: exposing an export it does not
+  /// list (not_exported), accepting an unlisted command (command_not_accepted), accept_all
+  /// (invalid_argument), emitting or subscribing to an unlisted topic (unknown_topic), reading or
+  /// watching an export not under "reads" (not_exported). Throws what mount(name) throws.
+  App mount(const Manifest& manifest);
   bool is_mounted(std::string_view name) const noexcept;
   /// Names of the mounted apps, in mount order. Allocates.
   std::vector<std::string> apps() const;
