@@ -41,17 +41,16 @@ namespace mfstate {
 /// When values crossing a boundary (exports, commands, topics) are checked against their schema.
 enum class ValidationMode {
   always,       ///< every value, in every build
-  development,  ///< only when HostOptions::development is true (the default in non-NDEBUG builds)
+  development,  ///< only when HostOptions::development is true (default: a non-NDEBUG library)
   off,          ///< never (contract checks of schemas against expectations still run)
 };
 
 struct HostOptions {
   ValidationMode validation = ValidationMode::development;
-#ifdef NDEBUG
-  bool development = false;
-#else
-  bool development = true;  ///< what ValidationMode::development follows
-#endif
+  /// What ValidationMode::development follows. Unset: how the mfstate library was built (true
+  /// without NDEBUG). A plain default here would differ between translation units built with
+  /// and without NDEBUG.
+  std::optional<bool> development;
   /// Receives errors no caller can receive: contract errors, throwing subscribers/watchers/bus
   /// listeners, invalid exported values. Null: written to stderr. (Also an inspector event.)
   ErrorHandler on_error;
