@@ -1,12 +1,10 @@
 #include "mfstate/bus.hpp"
 
-#include <boost/unordered/unordered_flat_map.hpp>
-
 #include <algorithm>
 #include <iostream>
 #include <vector>
 
-#include "value_node.hpp"
+#include "name_map.hpp"
 
 namespace mfstate {
 
@@ -68,9 +66,7 @@ struct BusCore : std::enable_shared_from_this<BusCore> {
   BusOptions options;
   std::unique_ptr<Batcher> own_batcher;
   Batcher* batcher = nullptr;
-  boost::unordered_flat_map<std::string, std::unique_ptr<Topic>, TransparentStringHash,
-                            TransparentStringEqual>
-      topics;
+  NameMap<std::unique_ptr<Topic>> topics;
   std::vector<std::shared_ptr<BusListenerRec>> patterns;  // wildcard subscriptions
   std::uint64_t next_id = 1;
   std::function<void(std::string_view, const Value&)> publish_hook;

@@ -1,19 +1,16 @@
 #include "mfstate/host.hpp"
 
-#include <boost/unordered/unordered_flat_map.hpp>
+#include <boost/container/small_vector.hpp>
 
 #include <algorithm>
 #include <iostream>
 
 #include "host_manifest.hpp"
-#include "value_node.hpp"
+#include "name_map.hpp"
 
 namespace mfstate {
 
 namespace detail {
-
-template <typename T>
-using NameMap = boost::unordered_flat_map<std::string, T, TransparentStringHash, TransparentStringEqual>;
 
 struct ExportSlot;
 
@@ -399,11 +396,11 @@ struct HostCore final : StoreHooks, std::enable_shared_from_this<HostCore> {
   // ---- transactions ----
 
   void rollback(TxFrame& f) {
+    batcher().discard_since(f.mark);
     for (auto it = f.snaps.rbegin(); it != f.snaps.rend(); ++it) {
       core_state(*it->core) = it->state;
-      core_notify_queued(*it->core) = it->notify_queued;
+      core_restore_notify_queued(*it->core, it->notify_queued);
     }
-    batcher().discard_since(f.mark);
   }
 
   template <typename Fn>
@@ -470,7 +467,7 @@ struct HostCore final : StoreHooks, std::enable_shared_from_this<HostCore> {
     throw Error(code, msg);
   }
 
-  void apply_command(AppRecord& target, const Accepted& acc, const AppRecord& from, Action action) {
+  void apply_command(AppRecord& target, const Accepted& acc, const AppRecord& from, Action&& action) {
     if (acc.handler) {
       // A handler may change several things: make it all or nothing.
       CommandHandler handler = acc.handler;  // the handler may re-accept (replace) itself
@@ -760,11 +757,19 @@ void App::send(std::string_view app, Action action) {
 std::size_t App::broadcast(Action action) {
   AppRecord& r = live();
   HostCore& h = *r.host;
-  std::vector<std::pair<std::shared_ptr<AppRecord>, const detail::Accepted*>> targets;
+  // Targets by record, slot and mount number: a record is used only while it is still the one
+  // mounted (a handler may unmount apps). Small and on the stack: no allocation per broadcast.
+  struct Target {
+    AppRecord* rec;
+    AppSlot* slot;
+    std::uint64_t seq;
+    const detail::Accepted* acc;
+  };
+  boost::container::small_vector<Target, 8> targets;
   bool may_throw = false;
   auto consider = [&](AppRecord* t) {
     for (const auto& existing : targets) {
-      if (existing.first.get() == t) return;
+      if (existing.rec == t) return;
     }
     const detail::Accepted* acc = h.accepted(*t, action.type);
     if (acc == nullptr) return;
@@ -778,7 +783,7 @@ std::size_t App::broadcast(Action action) {
       }
     }
     if (acc->handler || !t->store || detail::core_may_throw(*t->store->core())) may_throw = true;
-    targets.emplace_back(t->slot->mounted, acc);
+    targets.push_back(Target{t, t->slot, t->mount_seq, acc});
   };
   if (auto it = h.acceptors.find(action.type); it != h.acceptors.end()) {
     for (AppRecord* t : it->second) consider(t);
@@ -786,20 +791,29 @@ std::size_t App::broadcast(Action action) {
   for (AppRecord* t : h.accept_all_apps) consider(t);
   if (targets.empty()) return 0;
   if (h.inspector.active()) {
-    for (const auto& [t, acc] : targets) {
+    for (const auto& t : targets) {
       h.inspector.emit(InspectorEvent{.kind = InspectorEventKind::command_sent,
                                       .app = r.name,
-                                      .target = t->name,
+                                      .target = t.rec->name,
                                       .name = action.type,
                                       .payload = action.payload});
     }
   }
+  std::shared_ptr<AppRecord> keep_sender = r.slot->mounted;
   auto apply_all = [&] {
     const std::size_t n = targets.size();
     for (std::size_t i = 0; i < n; ++i) {
-      AppRecord& t = *targets[i].first;
-      if (t.host == nullptr) continue;  // unmounted by an earlier target's handler
-      h.apply_command(t, *targets[i].second, r, i + 1 == n ? std::move(action) : action);
+      const Target& t = targets[i];
+      if (t.slot->mounted.get() != t.rec || t.rec->mount_seq != t.seq) continue;  // unmounted
+      // Only handlers run code that could change what is accepted: look it up again after one.
+      const detail::Accepted* acc = may_throw ? h.accepted(*t.rec, action.type) : t.acc;
+      if (acc == nullptr) continue;  // withdrawn meanwhile
+      if (i + 1 == n) {
+        h.apply_command(*t.rec, *acc, r, std::move(action));
+      } else {
+        Action copy = action;
+        h.apply_command(*t.rec, *acc, r, std::move(copy));
+      }
     }
   };
   if (may_throw) {

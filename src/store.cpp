@@ -63,7 +63,7 @@ struct StoreCore {
 
   // Entry point of a dispatch that is not nested in another: opens a batch so that whatever the
   // action (and what it queues) changes is notified once, after all of it.
-  void process(Action action, std::size_t index) {
+  void process(Action&& action, std::size_t index) {
     // The store may be destroyed by what the action triggers (an app unmounting itself).
     CoreRef keep(this);
     Batcher& b = *batcher;
@@ -105,7 +105,7 @@ struct StoreCore {
   }
 
   // One action through the chain from `index`. Leaves the state as it was when anything throws.
-  void run_one(Action action, std::size_t index) {
+  void run_one(Action&& action, std::size_t index) {
     if (index >= middleware.size()) {
       reduce(action);
       return;
@@ -122,7 +122,7 @@ struct StoreCore {
     }
   }
 
-  void run_chain(Action action, std::size_t index) {
+  void run_chain(Action&& action, std::size_t index) {
     if (index >= middleware.size()) {
       reduce(action);
       return;
@@ -154,13 +154,12 @@ struct StoreCore {
   void reduce(const Action& action) {
     if (hooks) hooks->before_reduce(*this);
     bool changed;
-    if (reducer.nothrow() && (state.node() == nullptr || state.use_count() == 1)) {
+    const detail::Node* root = state.node();
+    if (reducer.nothrow() && root != nullptr && state.use_count() == 1) {
       // Nobody else holds the state and the reducer cannot throw: hand it over so the reducer
       // updates it in place. A same-node result may hide an in-place update: count it a change.
-      const bool scalar = state.node() == nullptr;
-      Value old_scalar = scalar ? state : Value();
       state = reducer(std::move(state), action);
-      changed = scalar ? !state.same_node(old_scalar) || state.type() != old_scalar.type() : true;
+      changed = true;
     } else {
       Value next;
       try {
@@ -188,13 +187,21 @@ struct StoreCore {
   void mark_changed() {
     if (notify_queued) return;
     notify_queued = true;
-    batcher->notify([ref = CoreRef(this)] {
-      if (ref.c->alive) ref.c->deliver();
+    // The queued job holds a reference, taken here and given back when it runs — or by
+    // discard_queued_notification when a transaction drops it unrun. A raw pointer keeps the
+    // job trivially copyable, so std::function stores it without allocating.
+    retain();
+    StoreCore* self = this;
+    batcher->notify([self] {
+      struct Release {
+        StoreCore* c;
+        ~Release() { c->release(); }
+      } release{self};
+      self->notify_queued = false;
+      if (self->alive) self->deliver();
     });
   }
-
   void deliver() {
-    notify_queued = false;
     ++version;
     delivering = true;
     // Snapshot semantics: listeners added during delivery wait for the next change; removed ones
@@ -252,7 +259,7 @@ struct StoreCore {
   }
 
   // Dispatch from outside the chain: queued when busy, run now otherwise.
-  void dispatch(Action action, std::size_t index) {
+  void dispatch(Action&& action, std::size_t index) {
     if (busy()) {
       queue.push_back(Pending{std::move(action), index});
       return;
@@ -268,6 +275,16 @@ void attach_hooks(Store& store, StoreHooks* hooks, void* owner) noexcept {
 void* hooks_owner(const StoreCore& core) noexcept { return core.owner; }
 Value& core_state(StoreCore& core) noexcept { return core.state; }
 bool& core_notify_queued(StoreCore& core) noexcept { return core.notify_queued; }
+void core_restore_notify_queued(StoreCore& core, bool queued) noexcept {
+  if (core.notify_queued && !queued) {
+    // The notification was queued after the snapshot and has been dropped unrun: give back the
+    // reference it held.
+    core.notify_queued = false;
+    core.release();
+  } else {
+    core.notify_queued = queued;
+  }
+}
 bool core_may_throw(const StoreCore& core) noexcept {
   return !core.reducer.nothrow() || !core.middleware.empty();
 }
@@ -338,7 +355,8 @@ void Next::operator()(Action action) const {
   if (!core_ || !core_->alive) return;
   if (core_->processing) {
     // Called from inside the chain (the usual, synchronous case): continue it.
-    core_->run_chain(std::move(action), index_);
+    Action a = std::move(action);
+    core_->run_chain(std::move(a), index_);
   } else {
     // Called later by a middleware that held the action: a dispatch of its own from here on.
     core_->dispatch(std::move(action), index_);

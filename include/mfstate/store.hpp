@@ -229,6 +229,9 @@ void* hooks_owner(const StoreCore& core) noexcept;
 Value& core_state(StoreCore& core) noexcept;
 /// Whether a notification is queued, for the Host's transaction snapshots.
 bool& core_notify_queued(StoreCore& core) noexcept;
+/// After a transaction dropped queued notifications (Batcher::discard_since), puts the store's
+/// "notification queued" flag back to `queued` (its value at the snapshot).
+void core_restore_notify_queued(StoreCore& core, bool queued) noexcept;
 /// True when dispatching could throw (a reducer not declared noexcept, or middleware).
 bool core_may_throw(const StoreCore& core) noexcept;
 /// Turns the exception in flight into an Error: an Error passes as is; anything else becomes
