@@ -32,3 +32,20 @@ endforeach()
 add_library(mfstate_xxhash INTERFACE)
 target_include_directories(mfstate_xxhash SYSTEM INTERFACE $<BUILD_INTERFACE:${MFSTATE_XXHASH_INCLUDE_DIR}>)
 target_compile_definitions(mfstate_xxhash INTERFACE XXH_INLINE_ALL)
+
+# cpp-httplib (native only): Debian ships it compiled (libcpp-httplib), not header-only. The
+# query module's HttpFetcher (src/native/) and its tests use it.
+if(NOT EMSCRIPTEN)
+  find_path(MFSTATE_HTTPLIB_INCLUDE_DIR httplib.h PATHS /usr/include)
+  find_library(MFSTATE_HTTPLIB_LIBRARY cpp-httplib)
+  if(NOT MFSTATE_HTTPLIB_INCLUDE_DIR OR NOT MFSTATE_HTTPLIB_LIBRARY)
+    message(FATAL_ERROR "cpp-httplib not found: install libcpp-httplib-dev (make bootstrap)")
+  endif()
+  add_library(mfstate_httplib INTERFACE)
+  target_include_directories(mfstate_httplib SYSTEM INTERFACE $<BUILD_INTERFACE:${MFSTATE_HTTPLIB_INCLUDE_DIR}>)
+  target_link_libraries(mfstate_httplib INTERFACE $<BUILD_INTERFACE:${MFSTATE_HTTPLIB_LIBRARY}>)
+  # Debian compiles the library with TLS and compression on; every user of its header must see
+  # the same definitions, or the classes' layouts differ between the library and us.
+  target_compile_definitions(mfstate_httplib INTERFACE
+    CPPHTTPLIB_OPENSSL_SUPPORT CPPHTTPLIB_ZLIB_SUPPORT CPPHTTPLIB_BROTLI_SUPPORT)
+endif()

@@ -2,9 +2,12 @@
 #pragma once
 
 #include "mfstate/compat.hpp"
+#include "mfstate/contract.hpp"
 #include "mfstate/error.hpp"
 #include "mfstate/key.hpp"
 #include "mfstate/manifest.hpp"
+#include "mfstate/mutation.hpp"
+#include "mfstate/query.hpp"
 #include "mfstate/runtime.hpp"
 #include "mfstate/value.hpp"
 #include "mfstate/store.hpp"

@@ -1,0 +1,180 @@
+// Futures, abort signals and completions: how asynchronous results travel in a single-threaded
+// runtime, and how a fetcher on another thread hands its result back.
+#include "query_internal.hpp"
+
+namespace mfstate {
+
+namespace detail {
+
+void FutureState::settle(Outcome o) {
+  if (settled) return;
+  settled = true;
+  outcome = std::move(o);
+  if (aggregate) {
+    auto agg = std::move(aggregate);
+    aggregate.reset();
+    if (--agg->left == 0) agg->result->settle(Outcome{});
+  }
+  auto cbs = std::move(callbacks);
+  callbacks.clear();
+  for (auto& cb : cbs) {
+    batcher->notify([o = outcome, cb = std::move(cb)] { cb(o); });
+  }
+}
+
+std::shared_ptr<FutureState> make_future(Batcher& b) {
+  auto s = std::make_shared<FutureState>();
+  s->batcher = &b;
+  return s;
+}
+
+std::shared_ptr<FutureState> settled_future(Batcher& b, Outcome o) {
+  auto s = make_future(b);
+  s->settled = true;
+  s->outcome = std::move(o);
+  return s;
+}
+
+std::shared_ptr<FutureState> all_of(Batcher& b, const std::vector<std::shared_ptr<FutureState>>& parts) {
+  auto result = make_future(b);
+  auto agg = std::make_shared<Aggregate>();
+  agg->result = result;
+  agg->left = 1;  // held until every part is registered
+  for (const auto& p : parts) {
+    if (p->settled) continue;
+    ++agg->left;
+    p->aggregate = agg;
+  }
+  if (--agg->left == 0) result->settle(Outcome{});
+  return result;
+}
+
+void AbortState::abort() {
+  std::vector<std::function<void()>> cbs;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (aborted.exchange(true)) return;
+    cbs.swap(callbacks);
+  }
+  for (auto& cb : cbs) cb();
+}
+
+bool CompletionState::complete(Outcome o) {
+  {
+    std::unique_lock<std::mutex> lock(mutex);
+    if (done.exchange(true)) return false;
+    if (in_call) {
+      early = std::move(o);
+      return true;
+    }
+  }
+  // Posted: the outcome's Value is handed over to the runtime's thread and never touched here.
+  executor->post([self = shared_from_this(), o = std::move(o)]() mutable {
+    if (auto r = self->retryer.lock()) r->deliver(self->attempt, std::move(o));
+  });
+  return true;
+}
+
+Error cancelled_error(const std::string& what) { return Error(ErrorCode::cancelled, what); }
+
+Outcome outcome_of_exception(std::exception_ptr e) {
+  Outcome o;
+  o.ok = false;
+  try {
+    std::rethrow_exception(e);
+  } catch (const Error& err) {
+    o.error = err;
+  } catch (const std::exception& ex) {
+    o.error = Error(ErrorCode::query_error, ex.what());
+  } catch (...) {
+    o.error = Error(ErrorCode::query_error, "the function threw a non-standard exception");
+  }
+  return o;
+}
+
+}  // namespace detail
+
+// ---- Future ----
+
+bool Future::ready() const noexcept { return state_ && state_->settled; }
+bool Future::ok() const noexcept { return ready() && state_->outcome.ok; }
+
+const Value& Future::value() const {
+  if (!ready()) throw Error(ErrorCode::invalid_argument, "Future::value() called before the future settled");
+  if (!state_->outcome.ok) throw *state_->outcome.error;
+  return state_->outcome.value;
+}
+
+const Error* Future::error() const noexcept {
+  if (!ready() || state_->outcome.ok || !state_->outcome.error) return nullptr;
+  return &*state_->outcome.error;
+}
+
+const Value& Future::error_detail() const noexcept {
+  static const Value null_value;
+  if (!ready() || state_->outcome.ok) return null_value;
+  return state_->outcome.detail;
+}
+
+const Future& Future::on_settled(std::function<void(const Outcome&)> fn) const {
+  if (!state_) throw Error(ErrorCode::invalid_argument, "Future::on_settled on an empty future");
+  if (state_->settled) {
+    fn(state_->outcome);
+  } else {
+    state_->callbacks.push_back(std::move(fn));
+  }
+  return *this;
+}
+
+const Future& Future::then(std::function<void(const Value&)> on_value,
+                           std::function<void(const Error&)> on_error) const {
+  return on_settled([on_value = std::move(on_value), on_error = std::move(on_error)](const Outcome& o) {
+    if (o.ok) {
+      if (on_value) on_value(o.value);
+    } else if (on_error && o.error) {
+      on_error(*o.error);
+    }
+  });
+}
+
+// ---- AbortSignal ----
+
+bool AbortSignal::aborted() const noexcept { return state_ && state_->aborted.load(std::memory_order_acquire); }
+
+void AbortSignal::on_abort(std::function<void()> fn) const {
+  if (!state_) return;
+  {
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    if (!state_->aborted.load()) {
+      state_->callbacks.push_back(std::move(fn));
+      return;
+    }
+  }
+  fn();
+}
+
+// ---- Completion ----
+
+bool Completion::resolve(Value data) const {
+  if (!state_) return false;
+  Outcome o;
+  o.value = std::move(data);
+  return state_->complete(std::move(o));
+}
+
+bool Completion::reject(Error error, Value detail) const {
+  if (!state_) return false;
+  Outcome o;
+  o.ok = false;
+  o.error = std::move(error);
+  o.detail = std::move(detail);
+  return state_->complete(std::move(o));
+}
+
+bool Completion::done() const noexcept { return state_ && state_->done.load(); }
+
+Fetcher sync_fetcher(std::function<Value(const Value& key)> fn) {
+  return [fn = std::move(fn)](const FetchContext& ctx, Completion done) { done.resolve(fn(ctx.key)); };
+}
+
+}  // namespace mfstate

@@ -1,0 +1,157 @@
+// The retryer: runs one fetch (or mutation) attempt after attempt, as query-core's retryer.ts.
+//
+// After a failure it retries while `retry` allows (3 by default; a predicate may decide), waiting
+// `retry_delay` (min(1000 * 2^n, 30000) ms) on the runtime's scheduler. It pauses instead of
+// running when the network mode forbids it now (offline, or unfocused between retries) and
+// resumes when the host reports focus or connectivity. Cancelling aborts the signal the fetcher
+// holds and settles at once; an attempt completing later is ignored (attempt numbers).
+#include <algorithm>
+
+#include "query_internal.hpp"
+
+namespace mfstate::detail {
+
+Retryer::Retryer(ClientCore& core, Config config, RetryerOwner* owner)
+    : core_(&core), config_(std::move(config)), owner_(owner), abort_(std::make_shared<AbortState>()) {}
+
+Retryer::~Retryer() {
+  if (core_ != nullptr && delay_timer_ != 0) core_->runtime.scheduler().cancel(delay_timer_);
+}
+
+void Retryer::orphan() noexcept {
+  if (core_ != nullptr && delay_timer_ != 0) core_->runtime.scheduler().cancel(delay_timer_);
+  delay_timer_ = 0;
+  core_ = nullptr;
+  settled_ = true;
+  abort_->abort();
+}
+
+bool Retryer::can_continue() const {
+  return core_ != nullptr && core_->focused &&
+         (config_.network_mode == NetworkMode::always || core_->online);
+}
+
+void Retryer::start() {
+  started_ = true;
+  if (core_->can_fetch(config_.network_mode)) {
+    run();
+  } else {
+    pause();
+  }
+}
+
+void Retryer::run() {
+  if (settled_ || core_ == nullptr) return;
+  auto self = shared_from_this();
+  paused_ = false;
+  const std::uint32_t no = ++attempt_no_;
+  auto st = std::make_shared<CompletionState>();
+  st->executor = &core_->runtime.executor();
+  st->retryer = self;
+  st->attempt = no;
+  try {
+    if (owner_ == nullptr) throw Error(ErrorCode::cancelled, "the fetch's owner is gone");
+    owner_->retry_attempt(AbortSignal(abort_), Completion(st));
+  } catch (...) {
+    st->complete(outcome_of_exception(std::current_exception()));
+  }
+  std::optional<Outcome> early;
+  {
+    std::lock_guard<std::mutex> lock(st->mutex);
+    st->in_call = false;
+    early = std::move(st->early);
+    st->early.reset();
+  }
+  if (early) on_outcome(no, std::move(*early));
+}
+
+void Retryer::deliver(std::uint32_t no, Outcome&& o) {
+  if (core_ == nullptr) return;
+  auto self = shared_from_this();
+  ClientCore::Op op(*core_);
+  on_outcome(no, std::move(o));
+}
+
+void Retryer::on_outcome(std::uint32_t no, Outcome&& o) {
+  if (settled_ || no != attempt_no_ || core_ == nullptr) return;
+  auto self = shared_from_this();
+  if (o.ok) {
+    finish(std::move(o));
+    return;
+  }
+  if (!o.error) o.error = Error(ErrorCode::query_error, "the fetch failed");
+  const Error& err = *o.error;
+  bool again = false;
+  if (!retry_cancelled_) {
+    if (config_.retry_if) {
+      again = config_.retry_if(failure_count_, err);
+    } else {
+      again = config_.retry < 0 || failure_count_ < config_.retry;
+    }
+  }
+  if (!again) {
+    finish(std::move(o));
+    return;
+  }
+  Millis delay;
+  if (config_.retry_delay) {
+    delay = config_.retry_delay(failure_count_, err);
+  } else {
+    const int shift = std::min(failure_count_, 15);
+    delay = Millis(std::min<std::int64_t>(std::int64_t{1000} << shift, 30000));
+  }
+  ++failure_count_;
+  if (owner_ != nullptr) owner_->retry_failed(failure_count_, err);
+  if (settled_ || core_ == nullptr) return;  // the hook may have cancelled us
+  auto last = std::make_shared<Outcome>(std::move(o));
+  std::weak_ptr<Retryer> weak = self;
+  delay_timer_ = core_->runtime.scheduler().schedule_after(delay, [weak, last] {
+    auto r = weak.lock();
+    if (!r || r->core_ == nullptr) return;
+    r->delay_timer_ = 0;
+    if (r->settled_) return;
+    ClientCore::Op op(*r->core_);
+    if (r->retry_cancelled_) {
+      r->finish(std::move(*last));
+    } else if (r->can_continue()) {
+      r->run();
+    } else {
+      r->pause();
+    }
+  });
+}
+
+void Retryer::pause() {
+  paused_ = true;
+  if (owner_ != nullptr) owner_->retry_paused();
+  core_->add_paused(shared_from_this());
+}
+
+void Retryer::try_continue() {
+  if (!paused_ || settled_ || !can_continue()) return;
+  auto self = shared_from_this();
+  paused_ = false;
+  if (owner_ != nullptr) owner_->retry_resumed();
+  run();
+}
+
+void Retryer::cancel() {
+  if (settled_) return;
+  auto self = shared_from_this();
+  abort_->abort();
+  Outcome o;
+  o.ok = false;
+  o.error = cancelled_error("the fetch was cancelled");
+  finish(std::move(o));
+}
+
+void Retryer::finish(Outcome&& o) {
+  settled_ = true;
+  paused_ = false;
+  if (delay_timer_ != 0 && core_ != nullptr) core_->runtime.scheduler().cancel(delay_timer_);
+  delay_timer_ = 0;
+  auto self = shared_from_this();
+  if (owner_ != nullptr) owner_->retry_settled(std::move(o));
+}
+
+}  // namespace mfstate::detail

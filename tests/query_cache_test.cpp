@@ -1,0 +1,327 @@
+// The cache itself: reading and writing data, structural sharing, filters over the key index,
+// garbage collection and the size bound.
+#include "query_test_support.hpp"
+
+using namespace mfstate;
+using namespace mfstate::testing;
+
+namespace {
+
+class QueryCacheTest : public QueryTest {};
+
+TEST_F(QueryCacheTest, SetThenGetReturnsTheDataAndAnUnknownKeyReturnsNothing) {
+  QueryClient qc(rt);
+  qc.set_query_data(key({"user", 1}), Value::object({{"name", "Ada"}}));
+  auto d = qc.get_query_data(key({"user", 1}));
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->get("name").as_string(), "Ada");
+  EXPECT_FALSE(qc.get_query_data(key({"user", 2})));
+  EXPECT_FALSE(qc.get_query_data(key({"user"})));
+  auto st = qc.get_query_state(key({"user", 1}));
+  ASSERT_TRUE(st);
+  EXPECT_EQ(st->status, QueryStatus::success);
+  EXPECT_EQ(st->fetch_status, FetchStatus::idle);
+  EXPECT_EQ(st->data_updated_at, clock.now());
+  EXPECT_EQ(st->data_update_count, 1u);
+}
+
+TEST_F(QueryCacheTest, KeysEqualAsValuesNameOneEntryWhateverTheObjectMemberOrder) {
+  QueryClient qc(rt);
+  qc.set_query_data(key({"user", Value::object({{"id", 1}, {"page", 2}})}), 7);
+  auto d = qc.get_query_data(key({"user", Value::object({{"page", 2}, {"id", 1}})}));
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->as_int(), 7);
+  EXPECT_EQ(qc.stats().entries, 1u);
+}
+
+TEST_F(QueryCacheTest, NonArrayKeyIsRejectedAndChangesNothing) {
+  QueryClient qc(rt);
+  try {
+    qc.set_query_data(Value("user"), 1);
+    FAIL() << "expected invalid_key";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::invalid_key);
+  }
+  EXPECT_EQ(qc.stats().entries, 0u);
+  EXPECT_THROW(qc.get_query_data(Value(3)), Error);
+}
+
+TEST_F(QueryCacheTest, SettingAnEqualValueKeepsTheOldNodesAndNotifiesNobody) {
+  QueryClient qc(rt);
+  Value k = key({"user", 1});
+  Value first = parse_json(R"({"name":"Ada","roles":["a","b"]})");
+  qc.set_query_data(k, first);
+  int calls = 0;
+  auto sub = qc.observe({.key = k, .stale_time = never_expires}, [&](const QueryResult&) { ++calls; });
+  EXPECT_EQ(calls, 1);  // the initial result
+  Value same = parse_json(R"({"roles":["a","b"],"name":"Ada"})");
+  Value stored = qc.set_query_data(k, same);
+  EXPECT_TRUE(stored.same_node(first));
+  EXPECT_EQ(calls, 1);
+}
+
+TEST_F(QueryCacheTest, StructuralSharingKeepsUnchangedSubtreesOfNewData) {
+  QueryClient qc(rt);
+  Value k = key({"feed"});
+  qc.set_query_data(k, parse_json(R"({"a":{"x":[1,2,3]},"b":1})"));
+  Value before = *qc.get_query_data(k);
+  Value after = qc.set_query_data(k, parse_json(R"({"a":{"x":[1,2,3]},"b":2})"));
+  EXPECT_FALSE(after.same_node(before));
+  EXPECT_TRUE(after.get("a").same_node(before.get("a")));
+  EXPECT_EQ(after.get("b").as_int(), 2);
+}
+
+TEST_F(QueryCacheTest, UpdaterSeesOldDataAndNulloptChangesNothing) {
+  QueryClient qc(rt);
+  Value k = key({"count"});
+  auto r = qc.set_query_data(k, [](const std::optional<Value>& old) -> std::optional<Value> {
+    EXPECT_FALSE(old);
+    return std::nullopt;
+  });
+  EXPECT_FALSE(r);
+  EXPECT_EQ(qc.stats().entries, 0u);
+  qc.set_query_data(k, 1);
+  qc.set_query_data(k, [](const std::optional<Value>& old) -> std::optional<Value> { return old->as_int() + 1; });
+  EXPECT_EQ(qc.get_query_data(k)->as_int(), 2);
+}
+
+TEST_F(QueryCacheTest, PrefixFilterMatchesItsSubtreeOnly) {
+  QueryClient qc(rt);
+  for (int i = 0; i < 5; ++i) qc.set_query_data(key({"user", i, "profile"}), i);
+  qc.set_query_data(key({"user", 3}), 33);
+  qc.set_query_data(key({"post", 3}), 99);
+  auto got = qc.get_queries_data({.key = key({"user", 3})});
+  ASSERT_EQ(got.size(), 2u);
+  int sum = 0;
+  for (auto& [k, v] : got) {
+    EXPECT_EQ(k.at(0).as_string(), "user");
+    EXPECT_EQ(k.at(1).as_int(), 3);
+    sum += static_cast<int>(v.as_int());
+  }
+  EXPECT_EQ(sum, 36);
+  EXPECT_EQ(qc.get_queries_data({.key = key({"user"})}).size(), 6u);
+  EXPECT_EQ(qc.get_queries_data({}).size(), 7u);
+  EXPECT_EQ(qc.get_queries_data({.key = key({})}).size(), 7u);
+  auto exact = qc.get_queries_data({.key = key({"user", 3}), .exact = true});
+  ASSERT_EQ(exact.size(), 1u);
+  EXPECT_EQ(exact[0].second.as_int(), 33);
+}
+
+TEST_F(QueryCacheTest, ObjectFilterElementsMatchBySubsetAsTanStack) {
+  QueryClient qc(rt);
+  qc.set_query_data(key({"todos", Value::object({{"status", "done"}, {"page", 1}})}), 1);
+  qc.set_query_data(key({"todos", Value::object({{"status", "done"}, {"page", 2}})}), 2);
+  qc.set_query_data(key({"todos", Value::object({{"status", "open"}, {"page", 1}})}), 3);
+  qc.set_query_data(key({"todos", "done"}), 4);
+  auto done = qc.get_queries_data({.key = key({"todos", Value::object({{"status", "done"}})})});
+  EXPECT_EQ(done.size(), 2u);
+  auto all_objects = qc.get_queries_data({.key = key({"todos", Value::object()})});
+  EXPECT_EQ(all_objects.size(), 3u);
+  auto exact_partial =
+      qc.get_queries_data({.key = key({"todos", Value::object({{"status", "done"}})}), .exact = true});
+  EXPECT_TRUE(exact_partial.empty());
+}
+
+TEST_F(QueryCacheTest, IndexedFilterAgreesWithKeyMatchesOnEveryKey) {
+  QueryClient qc(rt);
+  std::vector<Value> keys = {
+      key({"a"}), key({"a", 1}), key({"a", 1, "x"}), key({"a", 2}), key({"b", Value::array({1, 2})}),
+      key({"b", Value::array({1})}), key({"b", Value::object({{"k", Value::array({1, 2})}})}),
+      key({"c", 1.0}), key({"c", "1"}), key({Value(), true})};
+  for (std::size_t i = 0; i < keys.size(); ++i) qc.set_query_data(keys[i], static_cast<int>(i));
+  std::vector<Value> filters = {key({}), key({"a"}), key({"a", 1}), key({"b", Value::array({1})}),
+                                key({"b", Value::object({{"k", Value::array({1})}})}), key({"c", 1}),
+                                key({"c"}), key({Value()}), key({"z"})};
+  for (const Value& f : filters) {
+    for (bool exact : {false, true}) {
+      std::size_t expected = 0;
+      for (const Value& k : keys) expected += matches(f, k, exact) ? 1 : 0;
+      EXPECT_EQ(qc.get_queries_data({.key = f, .exact = exact}).size(), expected)
+          << f.to_json() << (exact ? " exact" : "");
+    }
+  }
+}
+
+TEST_F(QueryCacheTest, RemoveQueriesDropsMatchedEntriesAndPrunesTheIndex) {
+  QueryClient qc(rt);
+  qc.set_query_data(key({"user", 1, "profile"}), 1);
+  qc.set_query_data(key({"user", 2, "profile"}), 2);
+  const auto nodes_before = qc.stats().trie_nodes;
+  qc.remove_queries({.key = key({"user", 1})});
+  EXPECT_FALSE(qc.get_query_data(key({"user", 1, "profile"})));
+  EXPECT_TRUE(qc.get_query_data(key({"user", 2, "profile"})));
+  EXPECT_EQ(qc.stats().entries, 1u);
+  EXPECT_EQ(qc.stats().trie_nodes, nodes_before - 2);
+  qc.clear();
+  EXPECT_EQ(qc.stats().entries, 0u);
+  EXPECT_EQ(qc.stats().trie_nodes, 0u);
+}
+
+TEST_F(QueryCacheTest, UnobservedEntryIsCollectedGcTimeAfterItWasWritten) {
+  QueryClient qc(rt);
+  qc.set_query_data(key({"a"}), 1);
+  advance(5 * 60 * 1000 - 1);
+  EXPECT_TRUE(qc.get_query_data(key({"a"})));
+  advance(1);
+  EXPECT_FALSE(qc.get_query_data(key({"a"})));
+  EXPECT_EQ(qc.stats().entries, 0u);
+}
+
+TEST_F(QueryCacheTest, GcTimeComesFromQueryDefaultsByKeyPrefix) {
+  QueryClient qc(rt);
+  qc.set_query_defaults(key({"short"}), {.gc_time = Millis{1000}});
+  qc.set_query_data(key({"short", 1}), 1);
+  qc.set_query_data(key({"long", 1}), 1);
+  advance(1000);
+  EXPECT_FALSE(qc.get_query_data(key({"short", 1})));
+  EXPECT_TRUE(qc.get_query_data(key({"long", 1})));
+}
+
+TEST_F(QueryCacheTest, ObservedEntryIsNeverCollectedAndIsCollectedAfterTheLastObserverLeaves) {
+  QueryClient qc(rt);
+  Value k = key({"a"});
+  qc.set_query_data(k, 1);
+  auto sub = qc.observe({.key = k, .stale_time = never_expires, .gc_time = Millis{1000}}, nullptr);
+  advance(10'000);
+  EXPECT_TRUE(qc.get_query_data(k));
+  sub.cancel();
+  advance(999);
+  EXPECT_TRUE(qc.get_query_data(k));
+  advance(1);
+  EXPECT_FALSE(qc.get_query_data(k));
+}
+
+TEST_F(QueryCacheTest, InfiniteGcTimeKeepsTheEntry) {
+  QueryClient qc(rt);
+  qc.set_query_defaults(key({}), {.gc_time = never_expires});
+  qc.set_query_data(key({"a"}), 1);
+  advance(365LL * 24 * 3600 * 1000);
+  EXPECT_TRUE(qc.get_query_data(key({"a"})));
+}
+
+TEST_F(QueryCacheTest, SizeBoundEvictsTheLeastRecentlyWrittenUnobservedEntries) {
+  QueryClient qc(rt, {.max_entries = 3});
+  qc.set_query_data(key({"a"}), 1);
+  advance(1);
+  qc.set_query_data(key({"b"}), 2);
+  advance(1);
+  auto sub = qc.observe({.key = key({"c"}), .stale_time = never_expires, .initial_data = Value(3)}, nullptr);
+  advance(1);
+  qc.set_query_data(key({"a"}), 10);  // a is now more recent than b
+  advance(1);
+  qc.set_query_data(key({"d"}), 4);
+  EXPECT_EQ(qc.stats().entries, 3u);
+  EXPECT_FALSE(qc.get_query_data(key({"b"})));
+  EXPECT_TRUE(qc.get_query_data(key({"a"})));
+  advance(1);
+  qc.set_query_data(key({"e"}), 5);
+  EXPECT_FALSE(qc.get_query_data(key({"a"})));
+  EXPECT_TRUE(qc.get_query_data(key({"c"})));  // observed: never evicted
+  EXPECT_TRUE(qc.get_query_data(key({"d"})));
+  EXPECT_TRUE(qc.get_query_data(key({"e"})));
+}
+
+TEST_F(QueryCacheTest, ByteBoundEvictsUntilTheDataFits) {
+  QueryClient qc(rt, {.max_bytes = 2000});
+  std::string big(600, 'x');
+  for (int i = 0; i < 10; ++i) {
+    qc.set_query_data(key({"blob", i}), Value(big));
+    advance(1);
+  }
+  EXPECT_LT(qc.stats().entries, 4u);
+  EXPECT_GE(qc.stats().entries, 1u);
+  EXPECT_TRUE(qc.get_query_data(key({"blob", 9})));
+  EXPECT_FALSE(qc.get_query_data(key({"blob", 0})));
+}
+
+TEST_F(QueryCacheTest, SetQueriesDataUpdatesEveryMatchedEntry) {
+  QueryClient qc(rt);
+  qc.set_query_data(key({"n", 1}), 1);
+  qc.set_query_data(key({"n", 2}), 2);
+  qc.set_query_data(key({"m", 1}), 100);
+  auto out = qc.set_queries_data({.key = key({"n"})},
+                                 [](const std::optional<Value>& v) -> std::optional<Value> { return v->as_int() * 10; });
+  EXPECT_EQ(out.size(), 2u);
+  EXPECT_EQ(qc.get_query_data(key({"n", 2}))->as_int(), 20);
+  EXPECT_EQ(qc.get_query_data(key({"m", 1}))->as_int(), 100);
+}
+
+TEST_F(QueryCacheTest, InvalidateMarksMatchedInactiveEntriesStaleWithoutFetching) {
+  QueryClient qc(rt);
+  for (int i = 0; i < 4; ++i) qc.set_query_data(key({"user", i, "profile"}), i);
+  Future f = qc.invalidate_queries({.key = key({"user", 2})});
+  EXPECT_TRUE(f.ready());
+  EXPECT_TRUE(qc.get_query_state(key({"user", 2, "profile"}))->is_invalidated);
+  EXPECT_FALSE(qc.get_query_state(key({"user", 1, "profile"}))->is_invalidated);
+  EXPECT_EQ(qc.is_fetching(), 0u);
+  // Writing data makes it valid again.
+  qc.set_query_data(key({"user", 2, "profile"}), 5);
+  EXPECT_FALSE(qc.get_query_state(key({"user", 2, "profile"}))->is_invalidated);
+}
+
+TEST_F(QueryCacheTest, PredicateAndStaleFiltersNarrowTheMatch) {
+  QueryClient qc(rt);
+  qc.set_query_data(key({"a", 1}), 1);
+  qc.set_query_data(key({"a", 2}), 2);
+  qc.invalidate_queries({.key = key({"a", 1})});
+  EXPECT_EQ(qc.get_queries_data({.key = key({"a"}), .stale = true}).size(), 1u);
+  EXPECT_EQ(qc.get_queries_data({.key = key({"a"}), .stale = false}).size(), 1u);
+  auto even = qc.get_queries_data({.predicate = [](const Value& k, const QueryState& s) {
+    return k.at(1).as_int() % 2 == 0 && s.status == QueryStatus::success;
+  }});
+  ASSERT_EQ(even.size(), 1u);
+  EXPECT_EQ(even[0].second.as_int(), 2);
+}
+
+}  // namespace
+
+namespace {
+
+// A randomised comparison of the trie walk with key.hpp's matches() over every cached key.
+TEST_F(QueryCacheTest, IndexedFiltersAgreeWithAFullScanOnRandomKeys) {
+  QueryClient qc(rt);
+  std::uint64_t seed = 12345;
+  auto next = [&]() {
+    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<int>((seed >> 33) % 1000);
+  };
+  auto element = [&](int depth) -> Value {
+    switch (next() % 6) {
+      case 0: return Value("a");
+      case 1: return Value("b");
+      case 2: return Value(next() % 3);
+      case 3: return Value::object({{"id", next() % 3}, {"page", next() % 2}});
+      case 4: return Value::object({{"id", next() % 3}});
+      default: return depth > 0 ? Value::array({next() % 2, next() % 2}) : Value(true);
+    }
+  };
+  std::vector<Value> keys;
+  for (int i = 0; i < 300; ++i) {
+    std::vector<Value> k;
+    const int len = 1 + next() % 4;
+    for (int j = 0; j < len; ++j) k.push_back(element(j));
+    keys.push_back(Value::array(std::move(k)));
+    qc.set_query_data(keys.back(), i);
+  }
+  // Distinct keys only (a repeated key is one entry).
+  std::vector<Value> distinct;
+  for (const Value& k : keys) {
+    bool seen = false;
+    for (const Value& d : distinct) seen = seen || d == k;
+    if (!seen) distinct.push_back(k);
+  }
+  EXPECT_EQ(qc.stats().entries, distinct.size());
+  for (int t = 0; t < 200; ++t) {
+    std::vector<Value> f;
+    const int len = next() % 3;
+    for (int j = 0; j < len; ++j) f.push_back(element(j));
+    Value filter = Value::array(std::move(f));
+    for (bool exact : {false, true}) {
+      std::size_t expected = 0;
+      for (const Value& k : distinct) expected += matches(filter, k, exact) ? 1 : 0;
+      ASSERT_EQ(qc.get_queries_data({.key = filter, .exact = exact}).size(), expected) << filter.to_json();
+    }
+  }
+}
+
+}  // namespace

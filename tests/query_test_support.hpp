@@ -1,0 +1,69 @@
+// Shared helpers for the query tests: a runtime on a manual clock and fetchers the test drives.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <memory>
+#include <vector>
+
+#include "mfstate/key.hpp"
+#include "mfstate/mutation.hpp"
+#include "mfstate/query.hpp"
+
+namespace mfstate::testing {
+
+inline Value key(std::initializer_list<Value> elements) { return Value::array(elements); }
+
+/// A fetcher whose calls wait until the test resolves or rejects them, in order.
+struct ManualFetcher {
+  struct Call {
+    Value key;
+    AbortSignal signal;
+    Completion done;
+  };
+  std::shared_ptr<std::deque<Call>> calls = std::make_shared<std::deque<Call>>();
+  std::shared_ptr<int> count = std::make_shared<int>(0);
+
+  Fetcher fetcher() const {
+    auto c = calls;
+    auto n = count;
+    return [c, n](const FetchContext& ctx, Completion done) {
+      ++*n;
+      c->push_back(Call{ctx.key, ctx.signal, std::move(done)});
+    };
+  }
+  std::size_t pending() const { return calls->size(); }
+  void resolve(Value v) {
+    auto call = std::move(calls->front());
+    calls->pop_front();
+    call.done.resolve(std::move(v));
+  }
+  void reject(ErrorCode code = ErrorCode::query_error, const std::string& msg = "boom") {
+    auto call = std::move(calls->front());
+    calls->pop_front();
+    call.done.reject(Error(code, msg));
+  }
+  Call& front() { return calls->front(); }
+};
+
+/// A fetcher answering at once with a counter-tagged value: {"n": call number, "key": key}.
+struct CountingFetcher {
+  std::shared_ptr<int> count = std::make_shared<int>(0);
+  Fetcher fetcher() const {
+    auto n = count;
+    return [n](const FetchContext& ctx, Completion done) {
+      ++*n;
+      done.resolve(Value::object({{"n", *n}, {"key", ctx.key}}));
+    };
+  }
+};
+
+class QueryTest : public ::testing::Test {
+ protected:
+  ManualClock clock{Millis{1'000'000}};
+  Runtime rt{clock};
+  void advance(std::int64_t ms) { rt.advance(Millis{ms}); }
+};
+
+}  // namespace mfstate::testing
