@@ -7,7 +7,6 @@
 
 #include "host_manifest.hpp"
 #include "name_map.hpp"
-#include "value_node.hpp"
 
 // GCC 12 warns about members a designated initializer leaves out even when they have default
 // initializers, which is how events and options are meant to be built here.
