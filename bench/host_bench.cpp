@@ -151,6 +151,41 @@ void BM_W6_publish(benchmark::State& state) {
   state.counters["n"] = static_cast<double>(state.iterations());
 }
 
+// Diagnostics (not workloads): the same loops with subscribers that touch the value without a
+// member lookup, to split the time between mfstate's own path and Value::find in the subscribers.
+void BM_diag_W1_subscribers_without_lookup(benchmark::State& state) {
+  Store store(w1_state(), inc_reducer);
+  std::int64_t seen = 0;
+  std::vector<Subscription> subs;
+  for (int s = 0; s < 10; ++s) {
+    subs.push_back(store.subscribe([&seen](const Value& st) { seen += static_cast<std::int64_t>(st.size()); }));
+  }
+  for (auto _ : state) store.dispatch(Action{"INC", {}, {}});
+  check(seen == 30 * static_cast<std::int64_t>(state.iterations()), "diag W1");
+}
+
+void BM_diag_W6_subscribers_without_lookup(benchmark::State& state) {
+  Bus bus;
+  std::int64_t acc = 0;
+  std::vector<Subscription> subs;
+  for (int s = 0; s < 100; ++s) {
+    subs.push_back(bus.subscribe("t", [&acc](std::string_view, const Value& v) { acc += static_cast<std::int64_t>(v.size()); }));
+  }
+  std::int64_t i = 0;
+  for (auto _ : state) bus.publish("t", Value::object({{"n", i++}}));
+  check(acc == 100 * static_cast<std::int64_t>(state.iterations()), "diag W6");
+}
+
+void BM_diag_find_one_member(benchmark::State& state) {
+  const Value v = Value::object({{"n", 42}});
+  std::int64_t acc = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(&v);
+    acc += v.find("n")->as_int();
+  }
+  benchmark::DoNotOptimize(acc);
+}
+
 }  // namespace
 
 BENCHMARK(BM_W1_dispatch)->Iterations(kW1);
@@ -159,3 +194,6 @@ BENCHMARK(BM_W1b_broadcast)->Iterations(kW1b);
 BENCHMARK(BM_W1b_broadcast_reducer_may_throw)->Iterations(kW1b);
 BENCHMARK(BM_W2_read)->Iterations(kW2);
 BENCHMARK(BM_W6_publish)->Iterations(kW6);
+BENCHMARK(BM_diag_W1_subscribers_without_lookup)->Iterations(kW1);
+BENCHMARK(BM_diag_W6_subscribers_without_lookup)->Iterations(kW6);
+BENCHMARK(BM_diag_find_one_member);

@@ -121,11 +121,19 @@ struct BusCore : std::enable_shared_from_this<BusCore> {
   void deliver(Topic& t, const Value& payload) {
     if (t.options.replay) t.last = payload;
     ++t.delivering;
-    // Snapshot: a listener added during this delivery waits for the next message.
+    // Snapshot: a listener added during this delivery waits for the next message. The vector
+    // may grow meanwhile (a subscription from a listener), so index it afresh each time.
     const std::size_t n = t.listeners.size();
+    const std::string_view name = t.name;
     for (std::size_t i = 0; i < n; ++i) {
       BusListenerRec* rec = t.listeners[i].get();
-      if (rec->active) call(t, *rec, payload);
+      if (!rec->active) continue;
+      try {
+        rec->fn(name, payload);
+      } catch (...) {
+        report(current_error("a subscriber of topic \"" + t.name + "\" (pattern \"" +
+                             rec->pattern + "\") threw"));
+      }
     }
     --t.delivering;
     t.compact();

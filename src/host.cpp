@@ -7,6 +7,12 @@
 
 #include "name_map.hpp"
 
+// GCC 12 warns about members a designated initializer leaves out even when they have default
+// initializers, which is how events and options are meant to be built here.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#endif
+
 namespace mfstate {
 
 namespace detail {
@@ -485,6 +491,9 @@ struct HostCore final : StoreHooks, std::enable_shared_from_this<HostCore> {
 
 void HostCore::unmount(AppRecord& rec) {
   if (rec.host == nullptr) return;
+  // One batch: watchers hear that the exports are gone after the app is fully released.
+  Batcher& b = batcher();
+  b.begin_batch();
   AppSlot& s = *rec.slot;
   std::shared_ptr<AppRecord> keep = s.mounted;  // keeps rec alive while releasing
   s.mounted.reset();
@@ -513,6 +522,7 @@ void HostCore::unmount(AppRecord& rec) {
   if (inspector.active()) {
     inspector.emit(InspectorEvent{.kind = InspectorEventKind::unmount, .app = rec.name});
   }
+  b.end_batch();
 }
 
 }  // namespace detail

@@ -249,3 +249,42 @@ TEST(HostExports, ExportOfAnAppWithoutAStoreSelectsFromNull) {
   shell.expose("theme", [](const Value&) { return Value("dark"); });
   EXPECT_EQ(home.read("platform", "theme").as_string(), "dark");
 }
+
+TEST(HostExports, WatcherCancellingItselfDuringItsCallbackIsSafe) {
+  Fixture f;
+  f.profile.expose("user", user_selector());
+  int calls = 0;
+  Subscription w;
+  // The first call comes from watch() itself, before `w` holds the handle; the second cancels.
+  w = f.home.watch("profile", "user", [&](const ExportEvent&) {
+    ++calls;
+    w.cancel();
+  });
+  f.profile.dispatch(act("RENAME", "X"));
+  f.profile.dispatch(act("RENAME", "Y"));
+  EXPECT_EQ(calls, 2);
+  EXPECT_FALSE(w.active());
+}
+
+TEST(HostExports, ConsumerUnmountEndsItsWatchesButTheProducerKeepsWorking) {
+  Fixture f;
+  f.profile.expose("user", user_selector());
+  int calls = 0;
+  auto w = f.home.watch("profile", "user", [&](const ExportEvent&) { ++calls; });
+  f.home.unmount();
+  f.profile.dispatch(act("RENAME", "X"));
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(f.home.mounted(), false);
+}
+
+TEST(HostExports, UnmountingTheProducerTellsWatchersTheExportIsGone) {
+  Host host;
+  App profile = host.mount("profile");
+  App home = host.mount("home");
+  profile.expose("theme", [](const Value&) { return Value("dark"); });
+  std::vector<ExportEventKind> kinds;
+  auto w = home.watch("profile", "theme", [&](const ExportEvent& e) { kinds.push_back(e.kind); });
+  profile.unmount();
+  EXPECT_EQ(kinds, (std::vector<ExportEventKind>{ExportEventKind::value, ExportEventKind::removed}));
+  EXPECT_EQ(code_of([&] { (void)home.read("profile", "theme"); }), ErrorCode::unknown_app);
+}

@@ -152,3 +152,26 @@ TEST(HostTransaction, NoexceptReducersAreRestoredToo) {
                std::runtime_error);
   EXPECT_EQ(a.state().get("count").as_int(), 0);
 }
+
+TEST(HostTransaction, ReadsInsideSeeTheUncommittedState) {
+  Fixture f;
+  f.b.expose("count", [](const Value& s) { return s.get("count"); });
+  f.host.transaction([&] {
+    f.a.send("b", act("INC"));
+    EXPECT_EQ(f.a.read("b", "count").as_int(), 1);
+  });
+}
+
+TEST(HostTransaction, DispatchFromASubscriberAfterTheTransactionIsNotifiedToo) {
+  Fixture f;
+  std::vector<std::int64_t> seen;
+  auto s = f.a.subscribe([&](const Value& st) {
+    seen.push_back(st.get("count").as_int());
+    if (st.get("count").as_int() == 2) f.a.dispatch(act("INC"));
+  });
+  f.host.transaction([&] {
+    f.a.dispatch(act("INC"));
+    f.a.dispatch(act("INC"));
+  });
+  EXPECT_EQ(seen, (std::vector<std::int64_t>{2, 3}));
+}
