@@ -113,6 +113,8 @@ struct HostCore final : StoreHooks, std::enable_shared_from_this<HostCore> {
   std::unique_ptr<Runtime> runtime;
   Inspector inspector;
   std::unique_ptr<Bus> bus;
+  // After the runtime, so it is destroyed first (its timers and observers live on the runtime).
+  std::unique_ptr<QueryClient> queries;
   NameMap<std::unique_ptr<AppSlot>> slots;
   std::vector<AppRecord*> mounted;  // mount order
   NameMap<std::vector<AppRecord*>> acceptors;
@@ -128,6 +130,7 @@ struct HostCore final : StoreHooks, std::enable_shared_from_this<HostCore> {
                                            .on_error = [this](const Error& e) { report(e); },
                                            .validate = validating(),
                                            .strict = options.strict_topics});
+    queries = std::make_unique<QueryClient>(*runtime, options.queries);
     bus->set_publish_hook([this](std::string_view topic, const Value& payload) {
       if (!inspector.active()) return;
       inspector.emit(InspectorEvent{.kind = InspectorEventKind::bus_message,
@@ -852,6 +855,13 @@ Subscription App::on(std::string_view pattern, BusListener listener) {
   return s;
 }
 
+Subscription App::observe(QueryOptions options, QueryListener listener) {
+  AppRecord& r = live();
+  Subscription s = r.host->queries->observe(std::move(options), std::move(listener));
+  r.keep(s);
+  return s;
+}
+
 void App::emit(std::string_view topic, Value payload) {
   AppRecord& r = live();
   detail::manifest_check_emit(r.manifest.get(), topic);
@@ -944,5 +954,8 @@ void Host::set_error_handler(ErrorHandler handler) { core_->options.on_error = s
 Runtime& Host::runtime() noexcept { return *core_->runtime; }
 Bus& Host::bus() noexcept { return *core_->bus; }
 Inspector& Host::inspector() noexcept { return core_->inspector; }
+QueryClient& Host::queries() noexcept { return *core_->queries; }
+void Host::set_focused(bool focused) { core_->queries->set_focused(focused); }
+void Host::set_online(bool online) { core_->queries->set_online(online); }
 
 }  // namespace mfstate

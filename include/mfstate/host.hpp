@@ -32,6 +32,7 @@
 #include "mfstate/contract.hpp"
 #include "mfstate/error.hpp"
 #include "mfstate/inspector.hpp"
+#include "mfstate/query.hpp"
 #include "mfstate/runtime.hpp"
 #include "mfstate/store.hpp"
 #include "mfstate/value.hpp"
@@ -56,6 +57,8 @@ struct HostOptions {
   ErrorHandler on_error;
   /// Refuse to publish on undeclared topics (Error unknown_topic).
   bool strict_topics = false;
+  /// Defaults and bounds of the host's shared query cache (Host::queries).
+  QueryClientOptions queries;
 };
 
 struct Manifest;
@@ -172,6 +175,12 @@ class App {
   /// Publishes on the host's bus as this app (see Bus::publish).
   void emit(std::string_view topic, Value payload);
 
+  // ---- the shared query cache ----
+  /// Observes a query of the host's one shared cache (QueryClient::observe) as this app. The
+  /// observation ends when the returned Subscription ends or this app unmounts, whichever comes
+  /// first. Throws app_unmounted. Allocates.
+  Subscription observe(QueryOptions options, QueryListener listener);
+
   // ---- lifetime ----
   /// Ties `subscription` to this app: it is cancelled at unmount (other modules, such as the
   /// query cache's observers, use this). Throws app_unmounted (and cancels it) when unmounted.
@@ -236,6 +245,13 @@ class Host {
   Runtime& runtime() noexcept;
   Bus& bus() noexcept;
   Inspector& inspector() noexcept;
+  /// The query cache every app of this host shares: server data lives here once, so one app's
+  /// set_query_data or invalidation reaches every app observing it.
+  QueryClient& queries() noexcept;
+  /// The shell tells the cache when the page gains or loses focus, and when connectivity changes
+  /// (refetch on focus / reconnect, paused fetches resume); there are no global managers.
+  void set_focused(bool focused);
+  void set_online(bool online);
 
  private:
   std::shared_ptr<detail::HostCore> core_;
