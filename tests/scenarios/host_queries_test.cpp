@@ -19,14 +19,14 @@ TEST(HostQueries, AnAppsObserverSeesDataAnotherAppSets) {
   App profile = host.mount("profile");
 
   std::vector<std::string> names;
-  Subscription watch = home.observe(
-      {.key = user_key(), .fetcher = sync_fetcher([](const Value&) {
-         return Value::object({{"name", "John Doe"}});
-       }),
-       .stale_time = Millis{60'000}},
-      [&](const QueryResult& r) {
-        if (r.data) names.emplace_back(r.data->get("name").as_string());
-      });
+  Subscription watch = home.observe({.key = user_key(),
+                                     .fetcher = sync_fetcher([](const Value&) {
+                                       return Value::object({{"name", "John Doe"}});
+                                     }),
+                                     .stale_time = Millis{60'000}},
+                                    [&](const QueryResult& r) {
+                                      if (r.data) names.emplace_back(r.data->get("name").as_string());
+                                    });
   host.runtime().run_until_idle();
   ASSERT_EQ(names, std::vector<std::string>{"John Doe"});
 
@@ -42,8 +42,8 @@ TEST(HostQueries, UnmountingAnAppEndsItsObservers) {
   Host host(clock);
   App home = host.mount("home");
   int calls = 0;
-  Subscription watch = home.observe({.key = Value::array({"todos"}), .enabled = false},
-                                    [&](const QueryResult&) { ++calls; });
+  Subscription watch =
+      home.observe({.key = Value::array({"todos"}), .enabled = false}, [&](const QueryResult&) { ++calls; });
   host.runtime().run_until_idle();
   EXPECT_EQ(host.queries().stats().observers, 1u);
   const int calls_before_unmount = calls;
