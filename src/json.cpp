@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <span>
 #include <string>
 
 #include "mfstate/value.hpp"
@@ -286,13 +287,33 @@ void write_double(std::string& out, double d, bool canonical) {
   if (!canonical && text.find_first_of(".eE") == std::string_view::npos) out += ".0";
 }
 
-void write_value(std::string& out, const Value& v, bool canonical) {
+// Scalars and key sorting live outside write_value, which recurses once per nesting level: its
+// frame stays a few words, so a Value at the nesting cap fits the 1 MiB WebAssembly stack.
+[[gnu::noinline]] void write_scalar(std::string& out, const Value& v, bool canonical) {
   switch (v.type()) {
     case Type::null: out += "null"; return;
     case Type::boolean: out += v.as_bool() ? "true" : "false"; return;
     case Type::integer: write_int(out, v.as_int()); return;
     case Type::number: write_double(out, v.as_double(), canonical); return;
-    case Type::string: write_string(out, v.as_string()); return;
+    default: write_string(out, v.as_string()); return;
+  }
+}
+
+[[gnu::noinline]] std::vector<const Member*> sorted_members(std::span<const Member> members) {
+  std::vector<const Member*> sorted;
+  sorted.reserve(members.size());
+  for (const Member& m : members) sorted.push_back(&m);
+  std::sort(sorted.begin(), sorted.end(), [](const Member* a, const Member* b) { return a->key < b->key; });
+  return sorted;
+}
+
+[[gnu::noinline]] void write_key(std::string& out, std::string_view key) {
+  write_string(out, key);
+  out += ':';
+}
+
+void write_value(std::string& out, const Value& v, bool canonical) {
+  switch (v.type()) {
     case Type::array: {
       out += '[';
       bool first = true;
@@ -306,33 +327,26 @@ void write_value(std::string& out, const Value& v, bool canonical) {
     }
     case Type::object: {
       out += '{';
-      auto members = v.as_object();
+      bool first = true;
       if (!canonical) {
-        bool first = true;
-        for (const Member& m : members) {
+        for (const Member& m : v.as_object()) {
           if (!first) out += ',';
           first = false;
-          write_string(out, m.key);
-          out += ':';
+          write_key(out, m.key);
           write_value(out, m.value, canonical);
         }
       } else {
-        std::vector<const Member*> sorted;
-        sorted.reserve(members.size());
-        for (const Member& m : members) sorted.push_back(&m);
-        std::sort(sorted.begin(), sorted.end(), [](const Member* a, const Member* b) { return a->key < b->key; });
-        bool first = true;
-        for (const Member* m : sorted) {
+        for (const Member* m : sorted_members(v.as_object())) {
           if (!first) out += ',';
           first = false;
-          write_string(out, m->key);
-          out += ':';
+          write_key(out, m->key);
           write_value(out, m->value, canonical);
         }
       }
       out += '}';
       return;
     }
+    default: write_scalar(out, v, canonical); return;
   }
 }
 

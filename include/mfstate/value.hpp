@@ -31,10 +31,10 @@ class Value;
 
 namespace detail {
 /// Deepest nesting a Value may have (arrays/objects). Bounding it at construction bounds every
-/// recursion over a Value (equality, hashing, serialisation), so none can overflow the stack:
-/// at 1024 levels even an unoptimised build stays under ~0.5 MiB, inside the 1 MiB stack of the
-/// WebAssembly build. Going beyond it is Error(depth_limit).
-inline constexpr std::uint32_t max_nesting = 1024;
+/// recursion over a Value (equality, hashing, serialisation), so none can overflow the stack —
+/// including the 1 MiB stack of the WebAssembly build (each recursive frame is kept to a few
+/// dozen bytes). Going beyond it is Error(depth_limit).
+inline constexpr std::uint32_t max_nesting = 4096;
 struct Node;
 struct StringNode;
 struct ArrayNode;
