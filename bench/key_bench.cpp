@@ -57,7 +57,10 @@ void W5_xxh3_of_canonical(benchmark::State& state) {
   benchmark::DoNotOptimize(acc);
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(W5_xxh3_of_canonical)->Name("W5/xxh3_of_canonical")->Iterations(w5_keys)->Unit(benchmark::kNanosecond);
+BENCHMARK(W5_xxh3_of_canonical)
+    ->Name("W5/xxh3_of_canonical")
+    ->Iterations(w5_keys)
+    ->Unit(benchmark::kNanosecond);
 
 void W5_build_only(benchmark::State& state) {
   std::int64_t i = 0;
@@ -92,7 +95,8 @@ void KeyFromUrl_typical(benchmark::State& state) {
   Value params = Value::object({{"page", 2}, {"size", 20}});
   std::uint64_t acc = 0;
   for (auto _ : state) {
-    acc += mfstate::key_from_url("GET", "https://api.example.com/v1/users?sort=name&active=true", params).size();
+    acc +=
+        mfstate::key_from_url("GET", "https://api.example.com/v1/users?sort=name&active=true", params).size();
   }
   benchmark::DoNotOptimize(acc);
 }
@@ -102,8 +106,9 @@ void KeyFromUrl_messy(benchmark::State& state) {
   Value params = Value::object({{"include", Value::array({"roles", "profile"})}, {"page", 2}});
   std::uint64_t acc = 0;
   for (auto _ : state) {
-    acc += mfstate::key_from_url("get", "HTTPS://Api.Example.COM:443/v1/./users/%7Eadmin/../42/?q=caf%c3%a9+au+lait&b=1#top",
-                                 params)
+    acc += mfstate::key_from_url(
+               "get", "HTTPS://Api.Example.COM:443/v1/./users/%7Eadmin/../42/?q=caf%c3%a9+au+lait&b=1#top",
+               params)
                .size();
   }
   benchmark::DoNotOptimize(acc);
@@ -115,7 +120,8 @@ void KeyFromUrl_then_hash(benchmark::State& state) {
   Value params = Value::object({{"page", 2}, {"size", 20}});
   std::uint64_t acc = 0;
   for (auto _ : state) {
-    acc += mfstate::hash_key(mfstate::key_from_url("GET", "https://api.example.com/v1/users?sort=name", params));
+    acc +=
+        mfstate::hash_key(mfstate::key_from_url("GET", "https://api.example.com/v1/users?sort=name", params));
   }
   benchmark::DoNotOptimize(acc);
 }

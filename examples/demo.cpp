@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "demo_contracts.hpp"
 #include "mfstate/key.hpp"
 #include "mfstate/value.hpp"
 
@@ -16,24 +17,27 @@ using mfstate::Value;
 
 const char* yes_no(bool b) { return b ? "yes" : "no"; }
 
-void section(const char* title) { std::printf("\n== %s\n", title); }
+void section(const char* title) { std::printf("\n== %s ==\n", title); }
 
 // Two micro-frontends ask for the same resource, each spelled its own way: one key, one entry.
 void demo_one_request_one_key() {
   section("One request, one key (key_from_url)");
-  const char* profile_url = "HTTPS://API.Example.com:443/v1/users/./42/../me?include=roles&include=avatar&fields=name#top";
+  const char* profile_url =
+      "HTTPS://API.Example.com:443/v1/users/./42/../me?include=roles&include=avatar&fields=name#top";
   Value profile_key = mfstate::key_from_url("get", profile_url);
   Value home_params = Value::object({{"fields", "name"}, {"include", Value::array({"roles", "avatar"})}});
   Value home_key = mfstate::key_from_url("GET", "https://api.example.com/v1/users/me", home_params);
 
   std::printf("  profile app asks: get %s\n", profile_url);
-  std::printf("  home app asks:    GET https://api.example.com/v1/users/me  params %s\n", home_params.to_json().c_str());
+  std::printf("  home app asks:    GET https://api.example.com/v1/users/me  params %s\n",
+              home_params.to_json().c_str());
   std::printf("  profile's key:    %s\n", mfstate::key_string(profile_key).c_str());
   std::printf("  home's key:       %s\n", mfstate::key_string(home_key).c_str());
-  std::printf("  hash_key:         %016" PRIx64 " and %016" PRIx64 " -> one cache entry: %s\n", mfstate::hash_key(profile_key),
-              mfstate::hash_key(home_key), yes_no(profile_key == home_key));
+  std::printf("  hash_key:         %016" PRIx64 " and %016" PRIx64 " -> one cache entry: %s\n",
+              mfstate::hash_key(profile_key), mfstate::hash_key(home_key), yes_no(profile_key == home_key));
   Value filter = Value::array({"GET", "https://api.example.com/v1/users/me"});
-  std::printf("  the filter %s matches it: %s\n", filter.to_json().c_str(), yes_no(mfstate::matches(filter, home_key)));
+  std::printf("  the filter %s matches it: %s\n", filter.to_json().c_str(),
+              yes_no(mfstate::matches(filter, home_key)));
 }
 
 // A W1-like reducer step: only the path to the change is copied; everything else is shared.
@@ -41,12 +45,14 @@ void demo_structural_sharing() {
   section("Structural sharing (Value::set)");
   std::vector<Value> items;
   for (int i = 0; i < 100; ++i) items.push_back(Value::object({{"id", i}, {"v", i}}));
-  Value state = Value::object({{"count", 0},
-                               {"user", Value::object({{"userId", "S6nRz7bZ8Cv1dfTm"}, {"name", "John Doe"}})},
-                               {"items", Value::array(std::move(items))}});
+  Value state =
+      Value::object({{"count", 0},
+                     {"user", Value::object({{"userId", "S6nRz7bZ8Cv1dfTm"}, {"name", "John Doe"}})},
+                     {"items", Value::array(std::move(items))}});
 
   Value next = state.set("count", state.get("count").as_int() + 1);  // the INC action
-  std::printf("  state: {count, user: {userId, name}, items: [100 x {id, v}]}; INC sets count to %" PRId64 "\n",
+  std::printf("  state: {count, user: {userId, name}, items: [100 x {id, v}]}; INC sets count to %" PRId64
+              "\n",
               next.get("count").as_int());
   std::printf("  copied: the root object (%zu members): same node as before? %s\n", next.size(),
               yes_no(next.same_node(state)));
@@ -60,8 +66,9 @@ void demo_structural_sharing() {
   state = Value();
   const void* root = next.node();
   Value after = std::move(next).set("count", 2);
-  std::printf("  sole owner (old state dropped): std::move(next).set(\"count\", 2) updated the root in place? %s\n",
-              yes_no(after.node() == root));
+  std::printf(
+      "  sole owner (old state dropped): std::move(next).set(\"count\", 2) updated the root in place? %s\n",
+      yes_no(after.node() == root));
 }
 
 }  // namespace
@@ -70,5 +77,8 @@ int main() {
   std::printf("mfstate: state for micro-frontends\n");
   demo_one_request_one_key();
   demo_structural_sharing();
+  std::printf("\n");
+  std::fflush(stdout);  // the contract section (it prints its own heading) writes to std::cout
+  mfstate::demo::demo_contract_check();
   return 0;
 }

@@ -30,13 +30,14 @@ inline void demo_contract_check(std::ostream& out = std::cout) {
   out << "profile v2 splits name into firstName/lastName: " << v2.document().to_json() << "\n";
   auto breaks = check(v2, home_reads);
   for (const auto& b : breaks) {
-    out << "check(v2):      BREAKS " << b.expectation.path << " (" << b.expectation.type << "): " << b.reason << "\n";
+    out << "check(v2):      BREAKS " << b.expectation.path << " (" << b.expectation.type << "): " << b.reason
+        << "\n";
   }
   auto changes = diff(v1, v2, SchemaRole::producer);
   out << "diff(v1, v2) as a producer: " << (has_breaking(changes) ? "breaking" : "compatible") << "\n";
   for (const auto& c : changes) {
-    out << "  " << (c.kind == ChangeKind::breaking ? "BREAKING   " : "compatible ") << (c.path.empty() ? "/" : c.path)
-        << "  " << c.rule << ": " << c.reason << "\n";
+    out << "  " << (c.kind == ChangeKind::breaking ? "BREAKING   " : "compatible ")
+        << (c.path.empty() ? "/" : c.path) << "  " << c.rule << ": " << c.reason << "\n";
   }
   // The run-time counterpart: the value v2 produces, checked against home's expectations.
   Value user = parse_json(R"({"userId":"u1","firstName":"Ada","lastName":"Lovelace"})");

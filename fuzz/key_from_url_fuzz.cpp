@@ -72,7 +72,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     key = mfstate::key_from_url(method, url, params);
   } catch (const mfstate::Error& e) {
-    require(e.code() == ErrorCode::invalid_url || e.code() == ErrorCode::invalid_key, "errors are invalid_url or invalid_key");
+    require(e.code() == ErrorCode::invalid_url || e.code() == ErrorCode::invalid_key,
+            "errors are invalid_url or invalid_key");
     return 0;
   }
   check_key_shape(key);

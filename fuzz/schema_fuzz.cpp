@@ -1,7 +1,10 @@
 // libFuzzer target: schema compilation, validation, diff and expectation checks on hostile input.
-// The input is "<schema JSON>\0<value JSON>" (no NUL: the whole input is the schema and the
-// value is `null`). Anything may throw mfstate::Error; nothing may crash, hang or leak, and two
-// compilations of the same document must diff to no change at all.
+// The input is "<schema JSON>\0<value JSON>[\0<probe JSON>]" (no NUL: the whole input is the
+// schema and the value is `null`). The value is validated, read as expectations and compiled as a
+// second schema. Anything may throw mfstate::Error; nothing may crash, hang or leak. Invariants:
+// require_valid agrees with validate; a document compiled twice diffs to no change; and diff is
+// sound against a probe value — when the probe is valid under one schema and not the other, the
+// diff must report the widening (producer: breaking) or narrowing (consumer: breaking) it shows.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -28,7 +31,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string_view input(reinterpret_cast<const char*>(data), size);
   std::size_t cut = input.find('\0');
   std::string_view schema_text = input.substr(0, cut);
-  std::string_view value_text = cut == std::string_view::npos ? std::string_view("null") : input.substr(cut + 1);
+  std::string_view value_text =
+      cut == std::string_view::npos ? std::string_view("null") : input.substr(cut + 1);
+  std::string_view probe_text;
+  if (std::size_t second = value_text.find('\0'); second != std::string_view::npos) {
+    probe_text = value_text.substr(second + 1);
+    value_text = value_text.substr(0, second);
+  }
 
   auto document = parse(schema_text);
   auto value = parse(value_text);
@@ -55,11 +64,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       (void)mfstate::Expectations::from_value(expectations.to_value());
     } catch (const mfstate::Error&) {
     }
+    std::optional<mfstate::Schema> other;
     try {
-      auto other = mfstate::Schema::parse(*value);
-      (void)mfstate::diff(schema, other, mfstate::SchemaRole::producer);
-      (void)mfstate::diff(other, schema, mfstate::SchemaRole::consumer);
+      other = mfstate::Schema::parse(*value);
     } catch (const mfstate::Error&) {
+    }
+    if (other) {
+      auto as_producer = mfstate::diff(schema, *other, mfstate::SchemaRole::producer);
+      auto as_consumer = mfstate::diff(schema, *other, mfstate::SchemaRole::consumer);
+      auto probe = probe_text.empty() ? std::nullopt : parse(probe_text);
+      if (probe) {
+        bool before_ok = mfstate::validate(schema, *probe).empty();
+        bool after_ok = mfstate::validate(*other, *probe).empty();
+        if (!before_ok && after_ok && !mfstate::has_breaking(as_producer)) std::abort();  // missed a widening
+        if (before_ok && !after_ok && !mfstate::has_breaking(as_consumer))
+          std::abort();  // missed a narrowing
+      }
     }
   }
   // A document compiled twice must not differ from itself.

@@ -1,24 +1,48 @@
 #!/usr/bin/env bash
-# `make bench`: builds the Release tree (with -DMFSTATE_BUILD_BENCH=ON) and runs the benchmarks.
+# `make bench`: mfstate side by side with the JavaScript peers (WORKLOADS.md), in one run.
 #
-#   1. mfstate-microbench (Google Benchmark: every bench/*_bench.cpp). BENCH_ARGS passes
-#      options to it, e.g. BENCH_ARGS=--benchmark_filter=parse make bench.
-#   2. The peer comparison, when bench/run.sh exists (the JavaScript peer harness under bench/js/
-#      and whatever compares it with step 1): it is run with the microbench binary's path and the
-#      build directory as arguments. Its npm packages are installed by bootstrap.sh --npm.
+#   1. Builds mfstate-bench (bench/harness/: every workload of WORKLOADS.md on mfstate's public
+#      API) in the Release tree that `make test` shares (-DMFSTATE_BUILD_BENCH=ON), and installs
+#      and bundles the peer harness (bench/js/setup.sh: npm ci from the lock file, then esbuild).
+#   2. scripts/bench.mjs runs mfstate-bench and the peers alternately for ROUNDS rounds and prints
+#      one table: workload, size, mfstate, peer, ratio peer/mfstate (medians, with min–max), and
+#      where each goal of issue 7 stands. It writes $BUILD/bench/{rounds,results}.jsonl and the S1
+#      chart $BUILD/bench/s1.svg (gnuplot). No figure is asserted.
+#   3. With MICRO=1, also the Google Benchmark micro-benchmarks (mfstate-microbench: every
+#      bench/*_bench.cpp); BENCH_ARGS passes options to it, e.g. BENCH_ARGS=--benchmark_filter=W5.
+#
+# Environment:
+#   ROUNDS=N      rounds (default 5; 3 with QUICK=1)
+#   QUICK=1       every workload at a tenth of its size (what CI runs: well under two minutes)
+#   JSON=1        JSON lines (medians per workload, impl and size) instead of the table
+#   WORKLOAD=IDs  only these workloads, e.g. WORKLOAD=W3,S1
+#   CLOCK=cpu     time with each process's CPU time instead of wall time (a loaded machine)
+#   MICRO=1       also run mfstate-microbench
+#   BUILD=DIR     build root (default build): the binaries in DIR/release, results in DIR/bench
+#   JOBS=N        parallel build jobs (default nproc)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-heading "building Release benchmarks"
-configure_release
-build "$BUILD/release" --target mfstate-microbench
-microbench=$BUILD/release/bench/mfstate-microbench
+# Headings go to stderr so that JSON=1 leaves nothing but JSON lines on stdout.
+{
+  heading "building mfstate-bench (Release)"
+  configure_release
+  build "$BUILD/release" --target mfstate-bench
+  [ "${MICRO:-0}" != 0 ] && build "$BUILD/release" --target mfstate-microbench
+  bash bench/js/setup.sh
+  heading "mfstate vs the JS peers (scripts/bench.mjs)"
+} >&2
 
-heading "mfstate-microbench"
-# shellcheck disable=SC2086
-"$microbench" ${BENCH_ARGS:-}
+args=(--bin "$BUILD/release/bench/mfstate-bench" --out "$BUILD/bench")
+[ -n "${ROUNDS:-}" ] && args+=(--rounds "$ROUNDS")
+[ "${QUICK:-0}" != 0 ] && args+=(--quick)
+[ "${JSON:-0}" != 0 ] && args+=(--json)
+[ -n "${WORKLOAD:-}" ] && args+=(--workload "$WORKLOAD")
+[ -n "${CLOCK:-}" ] && args+=(--clock "$CLOCK")
+node scripts/bench.mjs "${args[@]}"
 
-if [ -x bench/run.sh ]; then
-  heading "peer comparison (bench/run.sh)"
-  bench/run.sh "$microbench" "$BUILD/release"
+if [ "${MICRO:-0}" != 0 ]; then
+  heading "mfstate-microbench (Google Benchmark)" >&2
+  # shellcheck disable=SC2086
+  "$BUILD/release/bench/mfstate-microbench" ${BENCH_ARGS:-}
 fi

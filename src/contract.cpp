@@ -45,8 +45,8 @@ TypeMask type_mask_of(const Value& v) noexcept {
 
 std::string describe_types(TypeMask mask) {
   static constexpr std::pair<TypeMask, const char*> names[] = {
-      {type_null, "null"},       {type_boolean, "boolean"}, {type_string, "string"},
-      {type_array, "array"},     {type_object, "object"},
+      {type_null, "null"},   {type_boolean, "boolean"}, {type_string, "string"},
+      {type_array, "array"}, {type_object, "object"},
   };
   if (mask == all_types) return "any type";
   std::vector<std::string> parts;
@@ -130,10 +130,14 @@ const SchemaNode& accept_all_node() noexcept {
 
 namespace {
 
+/// Deepest nesting of subschemas compiled. Real schemas stay far below; the bound keeps
+/// compilation and diff recursion within the WebAssembly build's 1 MiB stack.
+constexpr std::size_t max_schema_depth = 128;
+
 bool is_annotation(std::string_view key) {
   static constexpr std::string_view annotations[] = {
-      "title",    "description", "$schema", "$comment", "default", "examples",
-      "deprecated", "readOnly",  "writeOnly", "format",
+      "title",    "description", "$schema",  "$comment",  "default",
+      "examples", "deprecated",  "readOnly", "writeOnly", "format",
   };
   return std::find(std::begin(annotations), std::end(annotations), key) != std::end(annotations);
 }
@@ -186,6 +190,17 @@ class Compiler {
   SchemaNode* compile(const Value& schema, const std::string& location) {
     auto found = by_location_.find(location);
     if (found != by_location_.end()) return found->second;
+    if (depth_ >= max_schema_depth) {
+      throw Error(ErrorCode::depth_limit, "schema nested deeper than " + std::to_string(max_schema_depth) +
+                                              " levels at " + where(location));
+    }
+    ++depth_;  // not restored on throw: a failed compilation is abandoned whole
+    SchemaNode* node = compile_new(schema, location);
+    --depth_;
+    return node;
+  }
+
+  SchemaNode* compile_new(const Value& schema, const std::string& location) {
     arena_.nodes.push_back(std::make_unique<SchemaNode>());
     SchemaNode* node = arena_.nodes.back().get();
     node->location = location;
@@ -306,7 +321,8 @@ class Compiler {
       if (!name.is_string()) shape(at, "\"type\" takes a type name or an array of type names");
       TypeMask bit = type_mask_from_name(name.as_string());
       if (bit == 0) shape(at, "unknown type \"" + std::string(name.as_string()) + "\"");
-      if ((node.types & bit) == bit) shape(at, "\"type\" lists \"" + std::string(name.as_string()) + "\" twice");
+      if ((node.types & bit) == bit)
+        shape(at, "\"type\" lists \"" + std::string(name.as_string()) + "\" twice");
       node.types |= bit;
     };
     if (value.is_array()) {
@@ -351,15 +367,17 @@ class Compiler {
   const SchemaNode* resolve(const SchemaNode& node) {
     const std::string& ref = node.ref;
     if (ref.empty() || ref[0] != '#') {
-      unsupported("$ref", node.location,
-                  "\"" + ref + "\" is not a local reference; only \"#\" and \"#/...\" pointers are supported");
+      unsupported(
+          "$ref", node.location,
+          "\"" + ref + "\" is not a local reference; only \"#\" and \"#/...\" pointers are supported");
     }
     std::string pointer;
     if (!decode_fragment(std::string_view(ref).substr(1), pointer)) {
       shape(node.location + "/$ref", "malformed percent-encoding in \"" + ref + "\"");
     }
     if (!pointer.empty() && pointer[0] != '/') {
-      unsupported("$ref", node.location, "\"" + ref + "\" names an anchor; only JSON Pointer fragments are supported");
+      unsupported("$ref", node.location,
+                  "\"" + ref + "\" names an anchor; only JSON Pointer fragments are supported");
     }
     Path path;
     try {
@@ -394,6 +412,7 @@ class Compiler {
   SchemaArena& arena_;
   std::map<std::string, SchemaNode*> by_location_;
   std::vector<SchemaNode*> pending_refs_;
+  std::size_t depth_ = 0;
 };
 
 }  // namespace

@@ -54,7 +54,8 @@ std::string child(const std::string& path, std::string_view token) {
 
 std::string bound_text(const std::optional<Bound>& b, bool lower) {
   if (!b) return "none";
-  return std::string(lower ? (b->exclusive ? "> " : ">= ") : (b->exclusive ? "< " : "<= ")) + preview(b->limit);
+  return std::string(lower ? (b->exclusive ? "> " : ">= ") : (b->exclusive ? "< " : "<= ")) +
+         preview(b->limit);
 }
 
 /// <0 when bound `x` admits less than `y` (is stricter), >0 when it admits more, 0 when equal.
@@ -116,6 +117,10 @@ struct Summary {
   bool narrows = false;
 };
 
+/// Deepest nesting of comparisons (schema levels, plus the summaries they open). Schemas compile
+/// to at most 128 levels; recursive ones can pair up deeper, and the bound keeps the stack small.
+constexpr std::size_t max_diff_depth = 256;
+
 using PairKey = std::pair<const SchemaNode*, const SchemaNode*>;
 
 /// Summaries shared by every Differ of one diff() call. A pair still being summarised counts as
@@ -130,6 +135,23 @@ class Differ {
   std::vector<RawChange> changes;
 
   void node(const SchemaNode* before, const SchemaNode* after, const std::string& path) {
+    if (depth_ >= max_diff_depth) {
+      // Conservative: what lies deeper is not compared, so it counts as breaking for both roles.
+      if (!too_deep_reported_) {
+        too_deep_reported_ = true;
+        add(path, "too_deep",
+            "schemas nested deeper than " + std::to_string(max_diff_depth) +
+                " levels are not compared further",
+            true, true);
+      }
+      return;
+    }
+    ++depth_;
+    compare_nodes(before, after, path);
+    --depth_;
+  }
+
+  void compare_nodes(const SchemaNode* before, const SchemaNode* after, const std::string& path) {
     const SchemaNode* b = deref(before ? before : &accept_all_node());
     const SchemaNode* a = deref(after ? after : &accept_all_node());
     if (b == a) return;
@@ -174,6 +196,7 @@ class Differ {
     auto [it, fresh] = memo_.try_emplace(PairKey{b, a});
     if (!fresh) return it->second.value_or(Summary{});
     Differ sub(memo_);
+    sub.depth_ = depth_;
     sub.node(b, a, "");
     Summary result;
     for (const auto& c : sub.changes) {
@@ -194,7 +217,8 @@ class Differ {
     TypeMask added = ta & ~tb;
     TypeMask removed = tb & ~ta;
     if (added && removed) {
-      add(path, "type_changed", "type changed from " + describe_types(tb) + " to " + describe_types(ta), true, true);
+      add(path, "type_changed", "type changed from " + describe_types(tb) + " to " + describe_types(ta), true,
+          true);
     } else if (added) {
       add(path, "type_widened",
           "type widened from " + describe_types(tb) + " to " + describe_types(ta) + " (now also " +
@@ -214,8 +238,8 @@ class Differ {
     if (!vb && !va) return;
     bool uses_const = b.const_value || a.const_value;
     if (!vb) {
-      add(path, uses_const ? "const_added" : "enum_added",
-          "values restricted to [" + list_values(*va) + "]", false, true);
+      add(path, uses_const ? "const_added" : "enum_added", "values restricted to [" + list_values(*va) + "]",
+          false, true);
       return;
     }
     if (!va) {
@@ -234,16 +258,17 @@ class Differ {
     if (added.empty() && removed.empty()) return;
     std::string detail;
     if (!added.empty()) detail += "added [" + list_values(added) + "]";
-    if (!removed.empty()) detail += std::string(detail.empty() ? "" : ", ") + "removed [" + list_values(removed) + "]";
+    if (!removed.empty())
+      detail += std::string(detail.empty() ? "" : ", ") + "removed [" + list_values(removed) + "]";
     std::string rule;
     if (uses_const) {
       rule = "const_changed";
     } else {
-      rule = !removed.empty() && !added.empty() ? "enum_changed" : (removed.empty() ? "enum_widened" : "enum_narrowed");
+      rule = !removed.empty() && !added.empty() ? "enum_changed"
+                                                : (removed.empty() ? "enum_widened" : "enum_narrowed");
     }
-    add(path, rule,
-        (uses_const ? "allowed constant values changed: " : "enum values changed: ") + detail, !added.empty(),
-        !removed.empty());
+    add(path, rule, (uses_const ? "allowed constant values changed: " : "enum values changed: ") + detail,
+        !added.empty(), !removed.empty());
   }
 
   void compare_bounds(const SchemaNode& b, const SchemaNode& a, const std::string& path) {
@@ -264,12 +289,15 @@ class Differ {
   }
 
   void compare_lengths(const SchemaNode& b, const SchemaNode& a, const std::string& path) {
-    auto text = [](const std::optional<std::uint64_t>& n) { return n ? std::to_string(*n) : std::string("none"); };
+    auto text = [](const std::optional<std::uint64_t>& n) {
+      return n ? std::to_string(*n) : std::string("none");
+    };
     std::uint64_t min_b = b.min_length.value_or(0);
     std::uint64_t min_a = a.min_length.value_or(0);
     if (min_b != min_a) {
       add(path, min_a > min_b ? "bounds_narrowed" : "bounds_widened",
-          "minLength changed from " + text(b.min_length) + " to " + text(a.min_length), min_a < min_b, min_a > min_b);
+          "minLength changed from " + text(b.min_length) + " to " + text(a.min_length),
+          min_a<min_b, min_a> min_b);
     }
     if (b.max_length != a.max_length) {
       // An absent maxLength admits every length: it is the loosest.
@@ -307,9 +335,11 @@ class Differ {
         continue;
       }
       if (!rb && ra) {
-        add(at, "optional_made_required", "property \"" + name + "\" was optional and is now required", false, true);
+        add(at, "optional_made_required", "property \"" + name + "\" was optional and is now required", false,
+            true);
       } else if (rb && !ra) {
-        add(at, "required_made_optional", "property \"" + name + "\" was required and is now optional", true, false);
+        add(at, "required_made_optional", "property \"" + name + "\" was required and is now optional", true,
+            false);
       }
     }
     compare_additional(b, a, path);
@@ -372,11 +402,13 @@ class Differ {
   void compare_one_of(const SchemaNode& b, const SchemaNode& a, const std::string& path) {
     if (b.one_of.empty() && a.one_of.empty()) return;
     if (b.one_of.empty()) {
-      add(path, "one_of_added", "oneOf with " + std::to_string(a.one_of.size()) + " branches added", false, true);
+      add(path, "one_of_added", "oneOf with " + std::to_string(a.one_of.size()) + " branches added", false,
+          true);
       return;
     }
     if (a.one_of.empty()) {
-      add(path, "one_of_removed", "oneOf with " + std::to_string(b.one_of.size()) + " branches removed", true, false);
+      add(path, "one_of_removed", "oneOf with " + std::to_string(b.one_of.size()) + " branches removed", true,
+          false);
       return;
     }
     // Pair identical branches first (wherever they moved), then the rest in order; what is left
@@ -398,22 +430,81 @@ class Differ {
     for (std::size_t j = 0; j < a.one_of.size(); ++j) {
       if (!used_a[j]) left_a.push_back(j);
     }
+    // oneOf wants exactly one match, so a branch that changes can also change what *other*
+    // branches accept: values it now shares with another branch fail (narrowing), values it no
+    // longer shares pass (widening). Each such effect is added where the branches may overlap.
     std::size_t paired = std::min(left_b.size(), left_a.size());
     for (std::size_t k = 0; k < paired; ++k) {
+      std::size_t i = left_b[k];
+      std::size_t j = left_a[k];
       std::string saved = context_;
-      context_ += "oneOf branch " + std::to_string(left_b[k]) + " (now " + std::to_string(left_a[k]) + "): ";
-      node(b.one_of[left_b[k]], a.one_of[left_a[k]], path);
+      context_ += "oneOf branch " + std::to_string(i) + " (now " + std::to_string(j) + "): ";
+      node(b.one_of[i], a.one_of[j], path);
+      Summary effect = summary(b.one_of[i], a.one_of[j]);
+      bool shares_after = overlaps_another(a.one_of, j);
+      bool shared_before = overlaps_another(b.one_of, i);
+      if ((effect.widens && shares_after) || (effect.narrows && shared_before)) {
+        add(path, "one_of_overlap_changed",
+            "the changed branch may match values another branch matches, and oneOf needs exactly one",
+            effect.narrows && shared_before, effect.widens && shares_after);
+      }
       context_ = saved;
     }
     for (std::size_t k = paired; k < left_b.size(); ++k) {
-      add(path, "one_of_branch_removed", "oneOf branch " + std::to_string(left_b[k]) + " removed", false, true);
+      bool shared = overlaps_another(b.one_of, left_b[k]);
+      add(path, "one_of_branch_removed",
+          "oneOf branch " + std::to_string(left_b[k]) + " removed" +
+              (shared ? " (values it shared with another branch, invalid before, become valid)" : ""),
+          shared, true);
     }
     for (std::size_t k = paired; k < left_a.size(); ++k) {
-      add(path, "one_of_branch_added", "oneOf branch " + std::to_string(left_a[k]) + " added", true, false);
+      bool shares = overlaps_another(a.one_of, left_a[k]);
+      add(path, "one_of_branch_added",
+          "oneOf branch " + std::to_string(left_a[k]) + " added" +
+              (shares ? " (values it shares with another branch, valid before, become invalid)" : ""),
+          true, shares);
     }
   }
 
+  static bool overlaps_another(const std::vector<const SchemaNode*>& branches, std::size_t index) {
+    for (std::size_t k = 0; k < branches.size(); ++k) {
+      if (k != index && may_overlap(branches[k], branches[index], 0)) return true;
+    }
+    return false;
+  }
+
+  /// False only when no value can satisfy both schemas: disjoint types, disjoint enum/const
+  /// values, or (for objects) a property both require whose schemas cannot overlap — the
+  /// discriminator of a tagged union. True whenever unsure.
+  static bool may_overlap(const SchemaNode* x, const SchemaNode* y, int depth) {
+    x = deref(x ? x : &accept_all_node());
+    y = deref(y ? y : &accept_all_node());
+    if (x->rejects_all || y->rejects_all) return false;
+    TypeMask common = x->own_types() & y->own_types();
+    if (common == 0) return false;
+    auto vx = allowed_values(*x);
+    auto vy = allowed_values(*y);
+    if (vx && vy) {
+      bool shared = false;
+      for (const auto& v : *vx) shared = shared || contains_value(*vy, v);
+      if (!shared) return false;
+    }
+    if (common == type_object && depth < 8) {
+      for (const auto& name : x->required) {
+        if (!y->is_required(name)) continue;
+        const SchemaNode* px = x->property(name);
+        const SchemaNode* py = y->property(name);
+        if (!px && x->additional) px = x->additional;
+        if (!py && y->additional) py = y->additional;
+        if (px && py && !may_overlap(px, py, depth + 1)) return false;
+      }
+    }
+    return true;
+  }
+
   SummaryMemo& memo_;
+  std::size_t depth_ = 0;  ///< nested comparisons, including those of enclosing summaries
+  bool too_deep_reported_ = false;
   std::set<PairKey> seen_;
   std::string context_;
 };

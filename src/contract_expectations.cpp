@@ -22,7 +22,8 @@ TypeMask expected_mask(std::string_view type) {
   std::size_t pos = 0;
   while (pos <= type.size()) {
     std::size_t bar = type.find('|', pos);
-    std::string_view name = type.substr(pos, bar == std::string_view::npos ? std::string_view::npos : bar - pos);
+    std::string_view name =
+        type.substr(pos, bar == std::string_view::npos ? std::string_view::npos : bar - pos);
     TypeMask bit = type_mask_from_name(name);
     if (bit == 0) return 0;
     mask |= bit;
@@ -43,9 +44,17 @@ TypeMask checked_mask(const Expectation& e) {
   return mask;
 }
 
+/// Longest expectation path check() walks (each step is a level of recursion).
+constexpr std::size_t max_expectation_depth = 256;
+
 std::vector<std::string> tokens_of(const std::string& pointer) {
   std::vector<std::string> tokens;
   Path path = Path::from_pointer(pointer);  // throws invalid_argument for a malformed pointer
+  if (path.size() > max_expectation_depth) {
+    throw Error(ErrorCode::invalid_argument, "expectation path \"" + pointer.substr(0, 64) +
+                                                 "...\" has more than " +
+                                                 std::to_string(max_expectation_depth) + " steps");
+  }
   for (const auto& e : path.elements()) tokens.push_back(std::get<std::string>(e.base()));
   return tokens;
 }
@@ -144,7 +153,7 @@ class Walker {
     TypeMask traversable = 0;
     if (container & type_object) {
       traversable |= type_object;
-      result = member(n, token, i, here);
+      result = member(n, token, i);
       reached = true;
     }
     if ((container & type_array) && is_index(token)) {
@@ -157,8 +166,9 @@ class Walker {
     if (other) {
       // The container may be something a path cannot enter: then the path is absent.
       if (!result.may_be_absent) {
-        result.absent_note = here + " may be " + describe_types(other) + ", so " + pointer_of(tokens_, i + 1) +
-                             " may be absent";
+        result.absent_note = here + " may be " + describe_types(other) + ", so " +
+                             pointer_of(tokens_, i + 1) + " may be absent";
+        if (!n.has_type && (container & type_object)) result.absent_note += " (declare \"type\": \"object\")";
       }
       result.may_be_absent = true;
       if (!reached) result.types = 0;
@@ -166,7 +176,7 @@ class Walker {
     return result;
   }
 
-  Outcome member(const SchemaNode& n, const std::string& token, std::size_t i, const std::string& here) {
+  Outcome member(const SchemaNode& n, const std::string& token, std::size_t i) {
     std::string at = pointer_of(tokens_, i + 1);
     if (const SchemaNode* prop = n.property(token)) {
       Outcome sub = walk(prop, i + 1);
@@ -177,8 +187,9 @@ class Walker {
       return sub;
     }
     if (n.additional && deref(n.additional)->rejects_all) {
-      return Outcome{0, true,
-                     "the schema has no property \"" + token + "\" at " + at + " (additionalProperties is false)", ""};
+      return Outcome{
+          0, true,
+          "the schema has no property \"" + token + "\" at " + at + " (additionalProperties is false)", ""};
     }
     std::string note = "the schema has no property \"" + token + "\" at " + at;
     if (n.additional) {
@@ -188,7 +199,6 @@ class Walker {
       sub.absent_note = note + " (only additionalProperties covers it)";
       return sub;
     }
-    (void)here;
     return Outcome{all_types, true, note, note};
   }
 
@@ -229,7 +239,7 @@ Expectations Expectations::from_value(const Value& v) {
   };
   auto check_path = [&](const std::string& path) {
     try {
-      Path::from_pointer(path);
+      (void)detail::tokens_of(path);
     } catch (const Error& e) {
       bad(e.what());
     }
@@ -248,7 +258,8 @@ Expectations Expectations::from_value(const Value& v) {
           e.required = required->as_bool();
         }
         for (const auto& m : spec.as_object()) {
-          if (m.key != "type" && m.key != "required") bad("unknown field \"" + m.key + "\" at \"" + path + "\"");
+          if (m.key != "type" && m.key != "required")
+            bad("unknown field \"" + m.key + "\" at \"" + path + "\"");
         }
       } else {
         e.type = type_text(spec, path);
@@ -310,7 +321,8 @@ Value Expectations::to_value() const {
   }
   std::vector<Value> items;
   for (const auto& e : list_) {
-    items.push_back(Value::object({{"path", e.path}, {"type", type_value(e.type)}, {"required", e.required}}));
+    items.push_back(
+        Value::object({{"path", e.path}, {"type", type_value(e.type)}, {"required", e.required}}));
   }
   return Value::array(std::move(items));
 }
@@ -327,10 +339,11 @@ std::vector<ExpectationBreak> check(const Schema& schema, const Expectations& ex
     } else if (o.types == 0) {
       out.push_back({e, o.absent_note.empty() ? "the schema never allows a value at " + where
                                               : o.absent_note + "; no value can ever be there"});
+    } else if (o.types == detail::all_types && !o.type_note.empty()) {
+      // Undeclared: even an optional "any" expectation reads something the producer never promised.
+      out.push_back({e, o.type_note + ", so nothing guarantees it is " + e.type});
     } else if (o.types & ~expected) {
-      out.push_back({e, o.types == detail::all_types && !o.type_note.empty()
-                            ? o.type_note + ", so nothing guarantees it is " + e.type
-                            : detail::type_reason(e, o.types, expected)});
+      out.push_back({e, detail::type_reason(e, o.types, expected)});
     }
   }
   return out;
@@ -347,7 +360,8 @@ std::vector<ExpectationBreak> check_value(const Value& value, const Expectations
       continue;
     }
     if (!(detail::type_mask_of(*found) & expected)) {
-      out.push_back({e, "expected " + e.type + " at " + where + ", got " + std::string(to_string(found->type()))});
+      out.push_back(
+          {e, "expected " + e.type + " at " + where + ", got " + std::string(to_string(found->type()))});
     }
   }
   return out;

@@ -50,8 +50,8 @@ int compare_numbers(const Value& a, const Value& b) noexcept;
 std::size_t code_points(std::string_view s) noexcept;
 
 struct SchemaNode {
-  std::string location;  ///< JSON Pointer of this schema inside the document, for messages
-  bool rejects_all = false;  ///< the `false` schema (also `{"not": {}}`-like shapes never arise)
+  std::string location;      ///< JSON Pointer of this schema inside the document, for messages
+  bool rejects_all = false;  ///< the `false` schema
   bool has_type = false;
   TypeMask types = all_types;  ///< as declared by "type" (all when absent)
   std::vector<std::pair<std::string, const SchemaNode*>> properties;  ///< declaration order
@@ -67,7 +67,7 @@ struct SchemaNode {
   std::optional<std::uint64_t> min_length;
   std::optional<std::uint64_t> max_length;
   std::vector<const SchemaNode*> one_of;
-  std::string ref;                     ///< the "$ref" text, empty when none
+  std::string ref;  ///< the "$ref" text, empty when none
   const SchemaNode* ref_target = nullptr;
   bool only_ref = false;  ///< "$ref" is its only constraining keyword: the node *is* its target
 

@@ -209,6 +209,66 @@ void write_int(std::string& out, std::int64_t i) {
   out.append(buf, res.ptr);
 }
 
+// Writes the shortest decimal that reads back as `d` (finite), spelled as JavaScript's
+// Number.prototype.toString (ECMAScript Number::toString, also RFC 8785's canonical numbers):
+// plain digits from 1e-6 up to 1e21 ("0.000001", "123456", "1223873658680047000"), otherwise
+// exponential ("1e+21", "1.25e-7", "5e-324"). The digits come from Ryu (the copy inside
+// Boost.JSON): the same code on every platform, so the same bytes everywhere — libc++ 14 (the
+// WebAssembly build) has no floating-point std::to_chars at all.
+std::size_t format_double(double d, char* out) {
+  char sci[32];
+  int n = boost::json::detail::ryu::d2s_buffered_n(d, sci);  // "-1.2345E-7", "0E0"
+  int i = 0;
+  bool negative = sci[0] == '-';
+  if (negative) ++i;
+  char digits[20];
+  int k = 0;  // number of significant digits
+  for (; i < n && sci[i] != 'E'; ++i) {
+    if (sci[i] != '.') digits[k++] = sci[i];
+  }
+  int e = 0;
+  bool e_negative = false;
+  for (++i; i < n; ++i) {
+    if (sci[i] == '-') {
+      e_negative = true;
+    } else {
+      e = e * 10 + (sci[i] - '0');
+    }
+  }
+  const int point = (e_negative ? -e : e) + 1;  // ECMAScript's n: the value is 0.digits x 10^point
+
+  char* p = out;
+  if (negative) *p++ = '-';
+  if (k <= point && point <= 21) {  // an integer: digits, then zeros
+    for (int j = 0; j < k; ++j) *p++ = digits[j];
+    for (int j = k; j < point; ++j) *p++ = '0';
+  } else if (0 < point && point <= 21) {  // a point inside the digits
+    for (int j = 0; j < k; ++j) {
+      if (j == point) *p++ = '.';
+      *p++ = digits[j];
+    }
+  } else if (-6 < point && point <= 0) {  // 0.000ddd
+    *p++ = '0';
+    *p++ = '.';
+    for (int j = point; j < 0; ++j) *p++ = '0';
+    for (int j = 0; j < k; ++j) *p++ = digits[j];
+  } else {  // d.ddde+x
+    *p++ = digits[0];
+    if (k > 1) {
+      *p++ = '.';
+      for (int j = 1; j < k; ++j) *p++ = digits[j];
+    }
+    *p++ = 'e';
+    int x = point - 1;
+    *p++ = x < 0 ? '-' : '+';
+    if (x < 0) x = -x;
+    if (x >= 100) *p++ = static_cast<char>('0' + x / 100);
+    if (x >= 10) *p++ = static_cast<char>('0' + x / 10 % 10);
+    *p++ = static_cast<char>('0' + x % 10);
+  }
+  return static_cast<std::size_t>(p - out);
+}
+
 void write_double(std::string& out, double d, bool canonical) {
   if (!std::isfinite(d)) {
     throw Error(ErrorCode::non_finite, "NaN and infinities have no JSON spelling");
@@ -220,8 +280,7 @@ void write_double(std::string& out, double d, bool canonical) {
     return;
   }
   char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof buf, d);  // shortest round-trip form
-  std::string_view text(buf, static_cast<std::size_t>(res.ptr - buf));
+  std::string_view text(buf, format_double(d, buf));  // shortest round-trip form
   out += text;
   // Keep a double a double when read back (to_json): "1" would come back an integer.
   if (!canonical && text.find_first_of(".eE") == std::string_view::npos) out += ".0";
@@ -357,12 +416,14 @@ std::string_view to_string(ErrorCode code) noexcept {
     MFSTATE_CODE(command_not_accepted)
     MFSTATE_CODE(no_store)
     MFSTATE_CODE(reducer_error)
+    MFSTATE_CODE(listener_error)
     MFSTATE_CODE(unknown_topic)
     MFSTATE_CODE(query_error)
     MFSTATE_CODE(cancelled)
     MFSTATE_CODE(not_found_query)
     MFSTATE_CODE(io_error)
     MFSTATE_CODE(http_error)
+    MFSTATE_CODE(already_published)
 #undef MFSTATE_CODE
   }
   return "unknown";

@@ -6,6 +6,8 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -80,8 +82,12 @@ bool js_less(std::string_view a, std::string_view b) {
 void write_js_string(std::string& out, std::string_view s) {
   static constexpr char hex[] = "0123456789abcdef";
   out += '"';
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
+  std::size_t run = 0;  // start of the pending run of characters written as they are
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -91,16 +97,32 @@ void write_js_string(std::string& out, std::string_view s) {
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
       default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out += hex[c >> 4];
-          out += hex[c & 15];
-        } else {
-          out += ch;
-        }
+        out += "\\u00";
+        out += hex[c >> 4];
+        out += hex[c & 15];
     }
   }
+  out.append(s.data() + run, s.size() - run);
   out += '"';
+}
+
+// The shortest decimal that reads back as `d` (positive, finite), in scientific notation.
+std::string_view shortest_scientific(double d, char* buf, std::size_t size) {
+#if defined(__cpp_lib_to_chars) && __cpp_lib_to_chars >= 201611L && !defined(MFSTATE_NO_FLOAT_TO_CHARS)
+  auto res = std::to_chars(buf, buf + size, d, std::chars_format::scientific);
+  return {buf, static_cast<std::size_t>(res.ptr - buf)};
+#else
+  // libc++ 14 (the WebAssembly build) has no floating-point to_chars. The fewest significant
+  // digits that round-trip, each count correctly rounded by printf, is the same shortest form
+  // (for that count, the nearest decimal). strtod is exact and the C locale is never changed.
+  int n = 0;
+  for (int precision = 0; precision < 17; ++precision) {
+    n = std::snprintf(buf, size, "%.*e", precision, d);
+    if (std::strtod(buf, nullptr) == d) return {buf, static_cast<std::size_t>(n)};
+  }
+  n = std::snprintf(buf, size, "%.16e", d);
+  return {buf, static_cast<std::size_t>(n)};
+#endif
 }
 
 // Number.prototype.toString(10) of a finite double (ECMAScript Number::toString).
@@ -114,8 +136,7 @@ void write_js_number(std::string& out, double d) {
     d = -d;
   }
   char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
-  std::string_view sci(buf, static_cast<std::size_t>(res.ptr - buf));  // "d.ddde+XX"
+  std::string_view sci = shortest_scientific(d, buf, sizeof buf);  // "d.ddde+XX"
   std::size_t e = sci.find('e');
   std::string digits;
   for (char c : sci.substr(0, e)) {
@@ -147,7 +168,13 @@ void write_js_number(std::string& out, double d) {
   }
 }
 
-void write_js(std::string& out, const Value& v) {
+struct SortEntry {
+  const Member* member;
+  bool is_index;
+  std::uint64_t index;
+};
+
+void write_js(std::string& out, const Value& v, std::vector<SortEntry>& scratch) {
   switch (v.type()) {
     case Type::null: out += "null"; return;
     case Type::boolean: out += v.as_bool() ? "true" : "false"; return;
@@ -158,7 +185,8 @@ void write_js(std::string& out, const Value& v) {
       if (i > 9007199254740992LL || i < -9007199254740992LL) {
         write_js_number(out, static_cast<double>(i));
       } else {
-        out += std::to_string(i);
+        char buf[24];
+        out.append(buf, std::to_chars(buf, buf + sizeof buf, i).ptr);
       }
       return;
     }
@@ -178,38 +206,37 @@ void write_js(std::string& out, const Value& v) {
       for (const Value& e : v.as_array()) {
         if (!first) out += ',';
         first = false;
-        write_js(out, e);
+        write_js(out, e, scratch);
       }
       out += ']';
       return;
     }
     case Type::object: {
-      struct Entry {
-        const Member* member;
-        bool is_index;
-        std::uint64_t index;
-      };
-      std::vector<Entry> entries;
-      entries.reserve(v.size());
+      // The members of every object being written share one scratch stack: an object pushes its
+      // entries, sorts them, writes them (nested objects push above), then pops them. One
+      // allocation per key, and a small frame per level of nesting.
+      std::size_t base = scratch.size();
       for (const Member& m : v.as_object()) {
         std::uint64_t index = 0;
         bool is_index = array_index(m.key, index);
-        entries.push_back({&m, is_index, index});
+        scratch.push_back({&m, is_index, index});
       }
-      std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
-        if (a.is_index != b.is_index) return a.is_index;
-        if (a.is_index) return a.index < b.index;
-        return js_less(a.member->key, b.member->key);
-      });
+      std::sort(scratch.begin() + static_cast<std::ptrdiff_t>(base), scratch.end(),
+                [](const SortEntry& a, const SortEntry& b) {
+                  if (a.is_index != b.is_index) return a.is_index;
+                  if (a.is_index) return a.index < b.index;
+                  return js_less(a.member->key, b.member->key);
+                });
       out += '{';
-      bool first = true;
-      for (const Entry& e : entries) {
-        if (!first) out += ',';
-        first = false;
-        write_js_string(out, e.member->key);
+      std::size_t end = scratch.size();
+      for (std::size_t k = base; k < end; ++k) {
+        if (k != base) out += ',';
+        const Member* m = scratch[k].member;
+        write_js_string(out, m->key);
         out += ':';
-        write_js(out, e.member->value);
+        write_js(out, m->value, scratch);
       }
+      scratch.resize(base);
       out += '}';
       return;
     }
@@ -259,7 +286,12 @@ std::uint64_t hash_key(const Value& key) {
 std::string key_string(const Value& key) {
   check_key(key);
   std::string out;
-  write_js(out, key);
+  out.reserve(64);
+  // Reused across calls (cleared first, so a call that threw leaves nothing behind): key_string
+  // on a hot path then allocates only its result.
+  thread_local std::vector<SortEntry> scratch;
+  scratch.clear();
+  write_js(out, key, scratch);
   return out;
 }
 

@@ -61,19 +61,43 @@ bool is_unreserved(unsigned char c) {
 }
 bool is_sub_delim(unsigned char c) {
   switch (c) {
-    case '!': case '$': case '&': case '\'': case '(': case ')':
-    case '*': case '+': case ',': case ';': case '=': return true;
+    case '!':
+    case '$':
+    case '&':
+    case '\'':
+    case '(':
+    case ')':
+    case '*':
+    case '+':
+    case ',':
+    case ';':
+    case '=': return true;
     default: return false;
   }
 }
 // RFC 3986 3.3: what a path segment may hold unescaped (plus '/', the separator).
-bool is_path_char(unsigned char c) { return is_unreserved(c) || is_sub_delim(c) || c == ':' || c == '@' || c == '/'; }
+bool is_path_char(unsigned char c) {
+  return is_unreserved(c) || is_sub_delim(c) || c == ':' || c == '@' || c == '/';
+}
 // RFC 9110 5.6.2: a method is a token.
 bool is_tchar(unsigned char c) {
   if (is_alpha(c) || is_digit(c)) return true;
   switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~': return true;
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '.':
+    case '^':
+    case '_':
+    case '`':
+    case '|':
+    case '~': return true;
     default: return false;
   }
 }
@@ -169,10 +193,8 @@ std::string remove_dot_segments(std::string_view in) {
   while (!in.empty()) {
     if (in.substr(0, 3) == "../") {
       in.remove_prefix(3);
-    } else if (in.substr(0, 2) == "./") {
-      in.remove_prefix(2);
-    } else if (in.substr(0, 3) == "/./") {
-      in.remove_prefix(2);
+    } else if (in.substr(0, 2) == "./" || in.substr(0, 3) == "/./") {
+      in.remove_prefix(2);  // "./x" -> "x", "/./x" -> "/x"
     } else if (in == "/.") {
       in = "/";
     } else if (in.substr(0, 4) == "/../") {
@@ -220,7 +242,8 @@ std::string normalise_origin(std::string_view url, std::string_view scheme, std:
   std::string_view port;
   out += "://";
   if (authority.find('@') != std::string_view::npos) {
-    bad_url(url, "user information (\"user:password@\") is not part of a query key; send credentials in headers");
+    bad_url(url,
+            "user information (\"user:password@\") is not part of a query key; send credentials in headers");
   }
   if (!authority.empty() && authority[0] == '[') {
     auto close = authority.find(']');
@@ -246,7 +269,8 @@ std::string normalise_origin(std::string_view url, std::string_view scheme, std:
     if (host.empty()) bad_url(url, "the host is empty");
     for (char c : host) {
       auto u = static_cast<unsigned char>(c);
-      if (u >= 0x80) bad_url(url, "a host is ASCII; write an international name in its punycode form (xn--...)");
+      if (u >= 0x80)
+        bad_url(url, "a host is ASCII; write an international name in its punycode form (xn--...)");
       if (!is_unreserved(u) && !is_sub_delim(u)) {
         bad_url(url, std::string("the host may not hold '") + c + "'");
       }
@@ -262,7 +286,8 @@ std::string normalise_origin(std::string_view url, std::string_view scheme, std:
       if (number > 65535) bad_url(url, "the port is beyond 65535");
     }
     std::string_view s(out.data(), out.find(':'));
-    bool is_default = (number == 80 && (s == "http" || s == "ws")) || (number == 443 && (s == "https" || s == "wss"));
+    bool is_default =
+        (number == 80 && (s == "http" || s == "ws")) || (number == 443 && (s == "https" || s == "wss"));
     if (!is_default) {
       out += ':';
       out += std::to_string(number);
@@ -278,9 +303,7 @@ void append_param(std::vector<std::pair<std::string, std::string>>& out, const s
     case Type::null: return;  // left out, as axios and ky leave out null parameters
     case Type::boolean: out.emplace_back(name, v.as_bool() ? "true" : "false"); return;
     case Type::integer: out.emplace_back(name, std::to_string(v.as_int())); return;
-    case Type::number:
-      try {
-        out.emplace_back(name, v.to_canonical_json());
+    case Type::number: try { out.emplace_back(name, v.to_canonical_json());
       } catch (const Error&) {
         bad_key("the parameter \"" + name + "\" is NaN or an infinity, which a URL cannot carry");
       }
@@ -305,11 +328,13 @@ Value key_from_url(std::string_view method, std::string_view url, const Value& p
   std::string verb;
   verb.reserve(method.size());
   for (char c : method) {
-    if (!is_tchar(static_cast<unsigned char>(c))) bad_key("the method " + quote(method) + " is not an HTTP token");
+    if (!is_tchar(static_cast<unsigned char>(c)))
+      bad_key("the method " + quote(method) + " is not an HTTP token");
     verb += upper(c);
   }
   if (!params.is_object()) {
-    bad_key("params must be an object of parameters, but got a value of type " + std::string(to_string(params.type())));
+    bad_key("params must be an object of parameters, but got a value of type " +
+            std::string(to_string(params.type())));
   }
 
   // ---- the URL's parts ----
@@ -337,7 +362,8 @@ Value key_from_url(std::string_view method, std::string_view url, const Value& p
     path = rest;
   } else {
     std::size_t colon = rest.find(':');
-    bool scheme_ok = colon != std::string_view::npos && colon > 0 && is_alpha(static_cast<unsigned char>(rest[0]));
+    bool scheme_ok =
+        colon != std::string_view::npos && colon > 0 && is_alpha(static_cast<unsigned char>(rest[0]));
     for (std::size_t i = 0; scheme_ok && i < colon; ++i) {
       auto c = static_cast<unsigned char>(rest[i]);
       scheme_ok = is_alpha(c) || is_digit(c) || c == '+' || c == '-' || c == '.';
@@ -374,7 +400,8 @@ Value key_from_url(std::string_view method, std::string_view url, const Value& p
     if (!valid_utf8(m.key)) bad_key("a parameter name is not UTF-8 text");
     append_param(pairs, m.key, m.value, false);
   }
-  std::stable_sort(pairs.begin(), pairs.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::stable_sort(pairs.begin(), pairs.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
 
   std::vector<Member> members;
   for (std::size_t i = 0; i < pairs.size();) {

@@ -605,11 +605,21 @@ Value Value::set(std::size_t i, Value v) && {
 
 namespace {
 
-// Resolves one step of set_in on `cur` (an object, an array or absent). Returns the child it
-// leads to (nullptr when it will be created) and throws what set_in would fail with.
-const Value* check_set_step(const Value* cur, const PathElement& e) {
-  if (cur->is_object()) return step(*cur, e);
-  if (cur->is_array()) {
+// The position of the member a step names in an object, or -1 (integer steps are keys).
+std::ptrdiff_t member_position(const Value& object, const PathElement& e) {
+  const auto* node = static_cast<const ObjectNode*>(object.node());
+  if (const auto* key = std::get_if<std::string>(&e)) return node->find(*key);
+  char buf[24];
+  auto res = std::to_chars(buf, buf + sizeof buf, std::get<std::size_t>(e));
+  return node->find(std::string_view(buf, static_cast<std::size_t>(res.ptr - buf)));
+}
+
+// Resolves one step of set_in on `cur` (an object or an array): the position of the child it
+// leads to, or -1 when the child will be created (a new member, or index size() appending).
+// Throws what set_in would fail with.
+std::ptrdiff_t check_set_step(const Value& cur, const PathElement& e) {
+  if (cur.is_object()) return member_position(cur, e);
+  if (cur.is_array()) {
     std::size_t index = 0;
     if (const auto* i = std::get_if<std::size_t>(&e)) {
       index = *i;
@@ -617,15 +627,20 @@ const Value* check_set_step(const Value* cur, const PathElement& e) {
       throw Error(ErrorCode::type_error,
                   "the path step " + describe(e) + " is not an index into an array");
     }
-    if (index > cur->size()) {
+    if (index > cur.size()) {
       throw Error(ErrorCode::out_of_range, "index " + std::to_string(index) +
                                                " is past the end of an array of " +
-                                               std::to_string(cur->size()));
+                                               std::to_string(cur.size()));
     }
-    return index < cur->size() ? &cur->as_array()[index] : nullptr;
+    return index < cur.size() ? static_cast<std::ptrdiff_t>(index) : -1;
   }
   throw Error(ErrorCode::type_error, "cannot step into " + describe(e) + ": the value there is " +
-                                         std::string(to_string(cur->type())));
+                                         std::string(to_string(cur.type())));
+}
+
+const Value& child_at(const Value& container, std::ptrdiff_t pos) {
+  auto at = static_cast<std::size_t>(pos);
+  return container.is_object() ? container.as_object()[at].value : container.as_array()[at];
 }
 
 // The container set_in creates for a missing step: an array when the next step is an index.
@@ -649,15 +664,22 @@ Value Value::set_in(const Path& path, Value v) && {
                                             " deep, beyond the limit of " +
                                             std::to_string(max_nesting));
   }
+  // Positions found on the way down are kept (for paths of up to 16 steps) so the writing walk
+  // does not look them up again: copying a node keeps its positions.
+  constexpr std::size_t remembered = 16;
+  std::ptrdiff_t positions[remembered];
   const Value* cur = this;
   for (std::size_t k = 0; k < n; ++k) {
+    std::ptrdiff_t pos = -1;
     if (cur) {
-      cur = check_set_step(cur, steps[k]);
+      pos = check_set_step(*cur, steps[k]);
+      cur = pos < 0 ? nullptr : &child_at(*cur, pos);
     } else if (const auto* i = std::get_if<std::size_t>(&steps[k]); i && *i != 0) {
       // Past a missing member the containers are new: a new array only takes index 0.
       throw Error(ErrorCode::out_of_range,
                   "index " + std::to_string(*i) + " is past the end of a new, empty array");
     }
+    if (k < remembered) positions[k] = pos;
   }
   // Setting the very value already there changes nothing: keep the node (and its sharing).
   if (cur && identical(*cur, v)) return std::move(*this);
@@ -669,17 +691,13 @@ Value Value::set_in(const Path& path, Value v) && {
     const PathElement& e = steps[k];
     const auto below = static_cast<std::uint32_t>(v_depth + (n - k));  // new depth of this node
     if (target->is_object()) {
+      std::ptrdiff_t pos = k < remembered ? positions[k] : member_position(*target, e);
       ObjectNode& node = ValueAccess::mutable_object(*target);
-      std::ptrdiff_t pos;
-      if (const auto* name = std::get_if<std::string>(&e)) {
-        pos = node.find(*name);
-        if (pos < 0) node.append(*name, k + 1 < n ? new_container(steps[k + 1]) : Value());
-      } else {
-        std::string text = std::to_string(std::get<std::size_t>(e));
-        pos = node.find(text);
-        if (pos < 0) node.append(std::move(text), k + 1 < n ? new_container(steps[k + 1]) : Value());
+      if (pos < 0) {
+        std::string key = e.is_index() ? std::to_string(std::get<std::size_t>(e)) : std::get<std::string>(e);
+        node.append(std::move(key), k + 1 < n ? new_container(steps[k + 1]) : Value());
+        pos = static_cast<std::ptrdiff_t>(node.members.size() - 1);
       }
-      if (pos < 0) pos = static_cast<std::ptrdiff_t>(node.members.size() - 1);
       node.depth = std::max(node.depth, below);
       target = &node.members[static_cast<std::size_t>(pos)].value;
     } else {
@@ -778,7 +796,7 @@ bool operator==(const Value& a, const Value& b) noexcept {
 
 bool Value::same_node(const Value& other) const noexcept {
   if (has_node() || other.has_node()) {
-    return type_ == other.type_ && u_.node == other.u_.node && other.has_node();
+    return has_node() && other.has_node() && type_ == other.type_ && u_.node == other.u_.node;
   }
   return *this == other;
 }

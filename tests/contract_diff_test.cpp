@@ -19,7 +19,8 @@ constexpr ChangeKind compatible = ChangeKind::compatible;
 std::string describe(const std::vector<SchemaChange>& changes) {
   std::string out;
   for (const auto& c : changes) {
-    out += "  " + c.path + " " + c.rule + " " + (c.kind == breaking ? "breaking" : "compatible") + ": " + c.reason + "\n";
+    out += "  " + c.path + " " + c.rule + " " + (c.kind == breaking ? "breaking" : "compatible") + ": " +
+           c.reason + "\n";
   }
   return out;
 }
@@ -43,7 +44,8 @@ void expect_diff(std::string_view before, std::string_view after, const std::vec
 
 TEST(ContractDiff, IdenticalSchemasHaveNoChanges) {
   expect_diff(R"({"type":"object","properties":{"a":{"type":"string"}},"required":["a"]})",
-              R"({"required":["a"],"properties":{"a":{"type":"string","title":"renamed"}},"type":"object"})", {});
+              R"({"required":["a"],"properties":{"a":{"type":"string","title":"renamed"}},"type":"object"})",
+              {});
 }
 
 TEST(ContractDiff, ArticleNameSplitBreaksReaders) {
@@ -64,11 +66,13 @@ TEST(ContractDiff, TypeChanged) {
 }
 
 TEST(ContractDiff, TypeWidenedByAddingNullToAUnion) {
-  expect_diff(R"({"type":"string"})", R"({"type":["string","null"]})", {{"", "type_widened", breaking, compatible}});
+  expect_diff(R"({"type":"string"})", R"({"type":["string","null"]})",
+              {{"", "type_widened", breaking, compatible}});
 }
 
 TEST(ContractDiff, TypeNarrowedByRemovingAUnionMember) {
-  expect_diff(R"({"type":["string","null"]})", R"({"type":"string"})", {{"", "type_narrowed", compatible, breaking}});
+  expect_diff(R"({"type":["string","null"]})", R"({"type":"string"})",
+              {{"", "type_narrowed", compatible, breaking}});
 }
 
 TEST(ContractDiff, IntegerToNumberWidens) {
@@ -84,9 +88,10 @@ TEST(ContractDiff, TypeAddedWhereThereWasNoneNarrows) {
 }
 
 TEST(ContractDiff, TypeChangeInsideAPropertyIsReportedAtItsPath) {
-  expect_diff(R"({"type":"object","properties":{"user":{"type":"object","properties":{"age":{"type":"integer"}}}}})",
-              R"({"type":"object","properties":{"user":{"type":"object","properties":{"age":{"type":"string"}}}}})",
-              {{"/user/age", "type_changed", breaking, breaking}});
+  expect_diff(
+      R"({"type":"object","properties":{"user":{"type":"object","properties":{"age":{"type":"integer"}}}}})",
+      R"({"type":"object","properties":{"user":{"type":"object","properties":{"age":{"type":"string"}}}}})",
+      {{"/user/age", "type_changed", breaking, breaking}});
 }
 
 TEST(ContractDiff, PropertyRemovedFromOpenObjectWidens) {
@@ -104,20 +109,23 @@ TEST(ContractDiff, PropertyRemovedFromClosedObjectNarrows) {
 
 TEST(ContractDiff, PropertyRemovedCoveredByAdditionalPropertiesSchemaFollowsThatSchema) {
   // "b" was a string; now only additionalProperties {"type":"string"} covers it: nothing changes.
-  expect_diff(R"({"type":"object","properties":{"b":{"type":"string"}},"additionalProperties":{"type":"string"}})",
-              R"({"type":"object","additionalProperties":{"type":"string"}})",
-              {{"/b", "property_removed", compatible, compatible}});
+  expect_diff(
+      R"({"type":"object","properties":{"b":{"type":"string"}},"additionalProperties":{"type":"string"}})",
+      R"({"type":"object","additionalProperties":{"type":"string"}})",
+      {{"/b", "property_removed", compatible, compatible}});
 }
 
 TEST(ContractDiff, RequiredPropertyRemovedFromOpenObjectBreaksReaders) {
   expect_diff(R"({"type":"object","properties":{"id":{"type":"integer"}},"required":["id"]})",
-              R"({"type":"object","properties":{}})", {{"/id", "required_property_removed", breaking, compatible}});
+              R"({"type":"object","properties":{}})",
+              {{"/id", "required_property_removed", breaking, compatible}});
 }
 
 TEST(ContractDiff, RequiredPropertyRemovedFromClosedObjectBreaksBoth) {
-  expect_diff(R"({"type":"object","properties":{"id":{"type":"integer"}},"required":["id"],"additionalProperties":false})",
-              R"({"type":"object","additionalProperties":false})",
-              {{"/id", "required_property_removed", breaking, breaking}});
+  expect_diff(
+      R"({"type":"object","properties":{"id":{"type":"integer"}},"required":["id"],"additionalProperties":false})",
+      R"({"type":"object","additionalProperties":false})",
+      {{"/id", "required_property_removed", breaking, breaking}});
 }
 
 TEST(ContractDiff, OptionalPropertyAddedToOpenObjectNarrows) {
@@ -145,9 +153,10 @@ TEST(ContractDiff, RequiredPropertyAddedToOpenObjectNarrows) {
 }
 
 TEST(ContractDiff, RequiredPropertyAddedToClosedObjectBreaksBoth) {
-  expect_diff(R"({"type":"object","additionalProperties":false})",
-              R"({"type":"object","properties":{"b":{"type":"string"}},"required":["b"],"additionalProperties":false})",
-              {{"/b", "required_property_added", breaking, breaking}});
+  expect_diff(
+      R"({"type":"object","additionalProperties":false})",
+      R"({"type":"object","properties":{"b":{"type":"string"}},"required":["b"],"additionalProperties":false})",
+      {{"/b", "required_property_added", breaking, breaking}});
 }
 
 TEST(ContractDiff, OptionalMadeRequiredNarrows) {
@@ -168,7 +177,8 @@ TEST(ContractDiff, RequiredUndeclaredPropertyAddedNarrows) {
 }
 
 TEST(ContractDiff, EnumWidened) {
-  expect_diff(R"({"enum":["a","b"]})", R"({"enum":["a","b","c"]})", {{"", "enum_widened", breaking, compatible}});
+  expect_diff(R"({"enum":["a","b"]})", R"({"enum":["a","b","c"]})",
+              {{"", "enum_widened", breaking, compatible}});
 }
 
 TEST(ContractDiff, EnumNarrowed) {
@@ -184,11 +194,13 @@ TEST(ContractDiff, EnumReorderedIsNoChange) {
 }
 
 TEST(ContractDiff, EnumAddedNarrows) {
-  expect_diff(R"({"type":"string"})", R"({"type":"string","enum":["a"]})", {{"", "enum_added", compatible, breaking}});
+  expect_diff(R"({"type":"string"})", R"({"type":"string","enum":["a"]})",
+              {{"", "enum_added", compatible, breaking}});
 }
 
 TEST(ContractDiff, EnumRemovedWidens) {
-  expect_diff(R"({"type":"string","enum":["a"]})", R"({"type":"string"})", {{"", "enum_removed", breaking, compatible}});
+  expect_diff(R"({"type":"string","enum":["a"]})", R"({"type":"string"})",
+              {{"", "enum_removed", breaking, compatible}});
 }
 
 TEST(ContractDiff, ConstChangedBreaksBoth) {
@@ -196,8 +208,10 @@ TEST(ContractDiff, ConstChangedBreaksBoth) {
 }
 
 TEST(ContractDiff, ConstAddedNarrowsAndRemovedWidens) {
-  expect_diff(R"({"type":"string"})", R"({"type":"string","const":"x"})", {{"", "const_added", compatible, breaking}});
-  expect_diff(R"({"type":"string","const":"x"})", R"({"type":"string"})", {{"", "const_removed", breaking, compatible}});
+  expect_diff(R"({"type":"string"})", R"({"type":"string","const":"x"})",
+              {{"", "const_added", compatible, breaking}});
+  expect_diff(R"({"type":"string","const":"x"})", R"({"type":"string"})",
+              {{"", "const_removed", breaking, compatible}});
 }
 
 TEST(ContractDiff, ConstReplacedByEnumContainingItWidens) {
@@ -217,7 +231,8 @@ TEST(ContractDiff, MinimumLoweredOrRemovedWidens) {
 }
 
 TEST(ContractDiff, MaximumAddedNarrowsAndRaisedWidens) {
-  expect_diff(R"({"type":"number"})", R"({"type":"number","maximum":10})", {{"", "bounds_narrowed", compatible, breaking}});
+  expect_diff(R"({"type":"number"})", R"({"type":"number","maximum":10})",
+              {{"", "bounds_narrowed", compatible, breaking}});
   expect_diff(R"({"type":"number","maximum":10})", R"({"type":"number","maximum":10.5})",
               {{"", "bounds_widened", breaking, compatible}});
 }
@@ -234,7 +249,8 @@ TEST(ContractDiff, EquivalentBoundSpellingsAreNoChange) {
 }
 
 TEST(ContractDiff, BothBoundsChangedGiveTwoChanges) {
-  expect_diff(R"({"type":"number","minimum":0,"maximum":10})", R"({"type":"number","minimum":1,"maximum":20})",
+  expect_diff(R"({"type":"number","minimum":0,"maximum":10})",
+              R"({"type":"number","minimum":1,"maximum":20})",
               {{"", "bounds_narrowed", compatible, breaking}, {"", "bounds_widened", breaking, compatible}});
 }
 
@@ -261,7 +277,8 @@ TEST(ContractDiff, AdditionalPropertiesClosedNarrows) {
 }
 
 TEST(ContractDiff, AdditionalPropertiesOpenedWidens) {
-  expect_diff(R"({"type":"object","additionalProperties":false})", R"({"type":"object","additionalProperties":true})",
+  expect_diff(R"({"type":"object","additionalProperties":false})",
+              R"({"type":"object","additionalProperties":true})",
               {{"", "additional_properties_opened", breaking, compatible}});
   expect_diff(R"({"type":"object","additionalProperties":false})",
               R"({"type":"object","additionalProperties":{"type":"string"}})",
@@ -277,9 +294,10 @@ TEST(ContractDiff, AdditionalPropertiesSchemaChangesRecurse) {
 }
 
 TEST(ContractDiff, ItemsChangesRecurseUnderStar) {
-  expect_diff(R"({"type":"object","properties":{"tags":{"type":"array","items":{"type":"string"}}}})",
-              R"({"type":"object","properties":{"tags":{"type":"array","items":{"type":["string","null"]}}}})",
-              {{"/tags/*", "type_widened", breaking, compatible}});
+  expect_diff(
+      R"({"type":"object","properties":{"tags":{"type":"array","items":{"type":"string"}}}})",
+      R"({"type":"object","properties":{"tags":{"type":"array","items":{"type":["string","null"]}}}})",
+      {{"/tags/*", "type_widened", breaking, compatible}});
 }
 
 TEST(ContractDiff, ItemsAddedNarrowsAndRemovedWidens) {
@@ -290,8 +308,10 @@ TEST(ContractDiff, ItemsAddedNarrowsAndRemovedWidens) {
 }
 
 TEST(ContractDiff, ItemsFalseIsSchemaClosed) {
-  expect_diff(R"({"type":"array"})", R"({"type":"array","items":false})", {{"/*", "schema_closed", compatible, breaking}});
-  expect_diff(R"({"type":"array","items":false})", R"({"type":"array"})", {{"/*", "schema_opened", breaking, compatible}});
+  expect_diff(R"({"type":"array"})", R"({"type":"array","items":false})",
+              {{"/*", "schema_closed", compatible, breaking}});
+  expect_diff(R"({"type":"array","items":false})", R"({"type":"array"})",
+              {{"/*", "schema_opened", breaking, compatible}});
 }
 
 TEST(ContractDiff, OneOfBranchAddedWidens) {
@@ -305,6 +325,33 @@ TEST(ContractDiff, OneOfBranchRemovedNarrows) {
               {{"", "one_of_branch_removed", compatible, breaking}});
 }
 
+TEST(ContractDiff, OneOfBranchAddedThatOverlapsAnotherAlsoNarrows) {
+  // 5 matched one branch before; now it matches two, and oneOf rejects it.
+  expect_diff(R"({"oneOf":[{"type":"integer"}]})", R"({"oneOf":[{"type":"integer"},{"minimum":0}]})",
+              {{"", "one_of_branch_added", breaking, breaking}});
+}
+
+TEST(ContractDiff, OneOfBranchRemovedThatOverlappedAnotherAlsoWidens) {
+  // 5 matched two branches before (invalid); now it matches one (valid).
+  expect_diff(R"({"oneOf":[{"type":"integer"},{"minimum":0}]})", R"({"oneOf":[{"type":"integer"}]})",
+              {{"", "one_of_branch_removed", breaking, breaking}});
+}
+
+TEST(ContractDiff, TaggedUnionBranchAddedOnlyWidens) {
+  const char* circle = R"({"type":"object","required":["kind"],"properties":{"kind":{"const":"circle"}}})";
+  const char* square = R"({"type":"object","required":["kind"],"properties":{"kind":{"const":"square"}}})";
+  expect_diff(std::string(R"({"oneOf":[)") + circle + "]}",
+              std::string(R"({"oneOf":[)") + circle + "," + square + "]}",
+              {{"", "one_of_branch_added", breaking, compatible}});
+}
+
+TEST(ContractDiff, OneOfBranchWidenedIntoAnotherAlsoNarrows) {
+  expect_diff(
+      R"({"oneOf":[{"type":"integer","minimum":10},{"type":"integer","maximum":0}]})",
+      R"({"oneOf":[{"type":"integer","minimum":-5},{"type":"integer","maximum":0}]})",
+      {{"", "bounds_widened", breaking, compatible}, {"", "one_of_overlap_changed", compatible, breaking}});
+}
+
 TEST(ContractDiff, OneOfBranchChangedRecursesIntoTheBranch) {
   expect_diff(R"({"oneOf":[{"type":"string"},{"type":"object","properties":{"n":{"type":"integer"}}}]})",
               R"({"oneOf":[{"type":"string"},{"type":"object","properties":{"n":{"type":"number"}}}]})",
@@ -312,8 +359,10 @@ TEST(ContractDiff, OneOfBranchChangedRecursesIntoTheBranch) {
 }
 
 TEST(ContractDiff, OneOfAddedNarrowsAndRemovedWidens) {
-  expect_diff(R"({})", R"({"oneOf":[{"type":"string"},{"type":"integer"}]})", {{"", "one_of_added", compatible, breaking}});
-  expect_diff(R"({"oneOf":[{"type":"string"},{"type":"integer"}]})", R"({})", {{"", "one_of_removed", breaking, compatible}});
+  expect_diff(R"({})", R"({"oneOf":[{"type":"string"},{"type":"integer"}]})",
+              {{"", "one_of_added", compatible, breaking}});
+  expect_diff(R"({"oneOf":[{"type":"string"},{"type":"integer"}]})", R"({})",
+              {{"", "one_of_removed", breaking, compatible}});
 }
 
 TEST(ContractDiff, SchemaMadeFalseNarrowsAndMadeTrueWidens) {
@@ -322,20 +371,23 @@ TEST(ContractDiff, SchemaMadeFalseNarrowsAndMadeTrueWidens) {
 }
 
 TEST(ContractDiff, RefTargetsAreCompared) {
-  expect_diff(R"({"$defs":{"id":{"type":"string"}},"type":"object","properties":{"a":{"$ref":"#/$defs/id"}}})",
-              R"({"$defs":{"id":{"type":"integer"}},"type":"object","properties":{"a":{"$ref":"#/$defs/id"}}})",
-              {{"/a", "type_changed", breaking, breaking}});
+  expect_diff(
+      R"({"$defs":{"id":{"type":"string"}},"type":"object","properties":{"a":{"$ref":"#/$defs/id"}}})",
+      R"({"$defs":{"id":{"type":"integer"}},"type":"object","properties":{"a":{"$ref":"#/$defs/id"}}})",
+      {{"/a", "type_changed", breaking, breaking}});
 }
 
 TEST(ContractDiff, InliningARefIsNoChange) {
-  expect_diff(R"({"$defs":{"id":{"type":"string"}},"type":"object","properties":{"a":{"$ref":"#/$defs/id"}}})",
-              R"({"type":"object","properties":{"a":{"type":"string"}}})", {});
+  expect_diff(
+      R"({"$defs":{"id":{"type":"string"}},"type":"object","properties":{"a":{"$ref":"#/$defs/id"}}})",
+      R"({"type":"object","properties":{"a":{"type":"string"}}})", {});
 }
 
 TEST(ContractDiff, RecursiveSchemasTerminate) {
-  expect_diff(R"({"type":"object","properties":{"kids":{"type":"array","items":{"$ref":"#"}},"n":{"type":"integer"}}})",
-              R"({"type":"object","properties":{"kids":{"type":"array","items":{"$ref":"#"}},"n":{"type":"number"}}})",
-              {{"/n", "type_widened", breaking, compatible}});
+  expect_diff(
+      R"({"type":"object","properties":{"kids":{"type":"array","items":{"$ref":"#"}},"n":{"type":"integer"}}})",
+      R"({"type":"object","properties":{"kids":{"type":"array","items":{"$ref":"#"}},"n":{"type":"number"}}})",
+      {{"/n", "type_widened", breaking, compatible}});
 }
 
 // Found by the fuzzer: summarising an added property whose schema refers back to the root
@@ -346,7 +398,8 @@ TEST(ContractDiff, AddedOrRemovedRecursivePropertyTerminates) {
   EXPECT_TRUE(has_breaking(added));
   auto removed = diff(recursive, Schema(), SchemaRole::producer);
   EXPECT_TRUE(has_breaking(removed));
-  EXPECT_TRUE(diff(recursive, Schema::parse_json(R"({"properties":{"next":{"$ref":"#"}},"exclusiveMaximum":10})"),
+  EXPECT_TRUE(diff(recursive,
+                   Schema::parse_json(R"({"properties":{"next":{"$ref":"#"}},"exclusiveMaximum":10})"),
                    SchemaRole::producer)
                   .empty());
 }
@@ -356,12 +409,36 @@ TEST(ContractDiff, RecursiveOneOfBranchesAreMatched) {
   EXPECT_TRUE(diff(Schema::parse_json(text), Schema::parse_json(text), SchemaRole::consumer).empty());
 }
 
+/// An object schema whose "x" member cycles through `period` definitions.
+std::string cycle_of(int period) {
+  std::string defs;
+  for (int i = 0; i < period; ++i) {
+    if (i) defs += ",";
+    defs += "\"d" + std::to_string(i) +
+            "\":{\"type\":\"object\",\"properties\":{\"x\":{\"$ref\":\"#/$defs/d" +
+            std::to_string((i + 1) % period) + "\"}}}";
+  }
+  return "{\"$defs\":{" + defs + "},\"$ref\":\"#/$defs/d0\"}";
+}
+
+TEST(ContractDiff, ComparisonsNestedBeyondTheBoundAreConservativelyBreaking) {
+  // Cycles of 17 and 19 definitions only meet the same pair again after 323 levels.
+  auto changes =
+      diff(Schema::parse_json(cycle_of(17)), Schema::parse_json(cycle_of(19)), SchemaRole::producer);
+  ASSERT_EQ(changes.size(), 1u) << describe(changes);
+  EXPECT_EQ(changes[0].rule, "too_deep");
+  EXPECT_EQ(changes[0].kind, breaking);
+  EXPECT_TRUE(
+      diff(Schema::parse_json(cycle_of(3)), Schema::parse_json(cycle_of(5)), SchemaRole::consumer).empty());
+}
+
 TEST(ContractDiff, ChangesAreListedNotJustTheFirst) {
-  auto changes = diff(Schema::parse_json(R"({"type":"object","properties":{"a":{"type":"string"},"b":{"enum":[1,2]}},
+  auto changes =
+      diff(Schema::parse_json(R"({"type":"object","properties":{"a":{"type":"string"},"b":{"enum":[1,2]}},
       "required":["a"]})"),
-                      Schema::parse_json(R"({"type":"object","properties":{"a":{"type":"integer"},"b":{"enum":[1]},
+           Schema::parse_json(R"({"type":"object","properties":{"a":{"type":"integer"},"b":{"enum":[1]},
       "c":{"type":"boolean"}},"required":["a","c"]})"),
-                      SchemaRole::consumer);
+           SchemaRole::consumer);
   EXPECT_EQ(describe(changes).empty(), false);
   ASSERT_EQ(changes.size(), 3u) << describe(changes);
   EXPECT_EQ(changes[0].path, "/a");

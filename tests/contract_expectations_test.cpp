@@ -90,8 +90,16 @@ TEST(ContractExpectations, RejectsMalformedExpectations) {
   }
 }
 
+TEST(ContractExpectations, PathsLongerThanTheBoundAreRejected) {
+  std::string path;
+  for (int i = 0; i < 300; ++i) path += "/a";
+  EXPECT_THROW(Expectations::from_value(Value::object({{path, "string"}})), Error);
+  EXPECT_THROW(check(Schema(), Expectations({{path, "string", true}})), Error);
+}
+
 TEST(ContractExpectations, NullableTypeBreaksAStringExpectation) {
-  auto s = schema(R"({"type":"object","properties":{"name":{"type":["string","null"]}},"required":["name"]})");
+  auto s =
+      schema(R"({"type":"object","properties":{"name":{"type":["string","null"]}},"required":["name"]})");
   auto breaks = check(s, expect(R"({"/name":"string"})"));
   ASSERT_EQ(breaks.size(), 1u);
   EXPECT_NE(breaks[0].reason.find("null"), std::string::npos);
@@ -145,6 +153,20 @@ TEST(ContractExpectations, AdditionalPropertiesSchemaGuaranteesTypeButNotPresenc
   EXPECT_EQ(check(s, expect(R"({"/count":{"type":"string","required":false}})")).size(), 1u);
 }
 
+TEST(ContractExpectations, UndeclaredPropertyBreaksEvenAnOptionalAnyExpectation) {
+  auto s = schema(R"({"type":"object","properties":{"a":{"type":"string"}}})");
+  EXPECT_EQ(broken_paths(check(s, expect(R"({"/b":{"type":"any","required":false}})"))),
+            (std::vector<std::string>{"/b"}));
+}
+
+TEST(ContractExpectations, ContainerWithoutTypeObjectIsNotGuaranteedAndTheReasonSaysSo) {
+  auto s = schema(R"({"properties":{"a":{"type":"string"}},"required":["a"]})");
+  auto breaks = check(s, expect(R"({"/a":"string"})"));
+  ASSERT_EQ(breaks.size(), 1u);
+  EXPECT_NE(breaks[0].reason.find("declare \"type\": \"object\""), std::string::npos) << breaks[0].reason;
+  EXPECT_TRUE(check(s, expect(R"({"/a":{"type":"string","required":false}})")).empty());
+}
+
 TEST(ContractExpectations, ClosedObjectWithoutThePropertyBreaks) {
   auto s = schema(R"({"type":"object","properties":{"a":{"type":"string"}},"additionalProperties":false})");
   EXPECT_EQ(check(s, expect(R"({"/b":{"type":"string","required":false}})")).size(), 1u);
@@ -168,7 +190,8 @@ TEST(ContractExpectations, OneOfBranchesMustAllGuaranteeThePath) {
 }
 
 TEST(ContractExpectations, RefsAreFollowed) {
-  auto s = schema(R"({"$defs":{"user":{"type":"object","required":["name"],"properties":{"name":{"type":"string"}}}},
+  auto s = schema(
+      R"({"$defs":{"user":{"type":"object","required":["name"],"properties":{"name":{"type":"string"}}}},
     "type":"object","required":["owner"],"properties":{"owner":{"$ref":"#/$defs/user"}}})");
   EXPECT_TRUE(check(s, expect(R"({"/owner/name":"string"})")).empty());
   EXPECT_EQ(check(s, expect(R"({"/owner/name":"integer"})")).size(), 1u);
@@ -180,7 +203,8 @@ TEST(ContractExpectations, RootExpectation) {
 }
 
 TEST(ContractExpectations, CheckValueReportsMissingAndMistypedPaths) {
-  auto consumer = expect(R"({"/name":"string","/age":{"type":"integer","required":false},"/tags/0":"string"})");
+  auto consumer =
+      expect(R"({"/name":"string","/age":{"type":"integer","required":false},"/tags/0":"string"})");
   EXPECT_TRUE(check_value(parse_json(R"({"name":"Ada","tags":["x"]})"), consumer).empty());
   EXPECT_TRUE(check_value(parse_json(R"({"name":"Ada","age":3.0,"tags":["x"]})"), consumer).empty());
   auto breaks = check_value(parse_json(R"({"firstName":"Ada","age":"3","tags":[1]})"), consumer);
@@ -198,7 +222,9 @@ TEST(ContractExpectations, DemoShowsTheNameBreakCaughtByCheck) {
   demo::demo_contract_check(out);
   std::string text = out.str();
   EXPECT_NE(text.find("check(v1):      all expectations hold"), std::string::npos) << text;
-  EXPECT_NE(text.find("BREAKS /name (string): the schema has no property \"name\" at /name"), std::string::npos) << text;
+  EXPECT_NE(text.find("BREAKS /name (string): the schema has no property \"name\" at /name"),
+            std::string::npos)
+      << text;
   EXPECT_NE(text.find("diff(v1, v2) as a producer: breaking"), std::string::npos) << text;
 }
 

@@ -163,7 +163,7 @@ TEST(ContractSchema, BoundsCompareLargeIntegersExactly) {
 
 TEST(ContractSchema, LengthsCountCodePointsNotBytes) {
   auto s = schema(R"({"minLength":2,"maxLength":3})");
-  EXPECT_TRUE(validate(s, json("\"\u00e9\u00e9\"")).empty());       // 4 bytes, 2 code points
+  EXPECT_TRUE(validate(s, json("\"\u00e9\u00e9\"")).empty());                   // 4 bytes, 2 code points
   EXPECT_TRUE(validate(s, Value("\xF0\x9F\x92\xA9\xF0\x9F\x92\xA9")).empty());  // 2 emoji
   EXPECT_EQ(validate(s, json("\"\u00e9\"")).size(), 1u);
   EXPECT_EQ(validate(s, json(R"("abcd")")).size(), 1u);
@@ -180,6 +180,20 @@ TEST(ContractSchema, OneOfRequiresExactlyOneBranch) {
   auto none = validate(s, json("1.5"));
   ASSERT_EQ(none.size(), 1u);
   EXPECT_NE(none[0].reason.find("none"), std::string::npos);
+}
+
+TEST(ContractSchema, OneOfMatchingNoBranchSaysWhyEachFailed) {
+  auto s = schema(R"({"oneOf":[
+    {"type":"object","required":["kind"],"properties":{"kind":{"const":"circle"},"r":{"type":"number"}}},
+    {"type":"object","required":["kind"],"properties":{"kind":{"const":"square"},"side":{"type":"number"}}}]})");
+  EXPECT_TRUE(validate(s, json(R"({"kind":"circle","r":1})")).empty());
+  auto v = validate(s, json(R"({"kind":"triangle"})"));
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].path, "");
+  EXPECT_NE(v[0].reason.find("branch 0: /kind expected the constant \"circle\""), std::string::npos)
+      << v[0].reason;
+  EXPECT_NE(v[0].reason.find("branch 1: /kind expected the constant \"square\""), std::string::npos)
+      << v[0].reason;
 }
 
 TEST(ContractSchema, AnnotationsAreIgnored) {
@@ -245,13 +259,28 @@ TEST(ContractSchema, UnsupportedKeywordIsNamedWithItsPath) {
 }
 
 TEST(ContractSchema, MalformedKeywordsAreInvalidSchema) {
-  for (const char* text : {R"(1)", R"("string")", R"({"type":"strin"})", R"({"type":["string","string"]})",
-                           R"({"type":3})", R"({"properties":[]})", R"({"properties":{"a":1}})",
-                           R"({"required":"a"})", R"({"required":["a","a"]})", R"({"required":[1]})",
-                           R"({"enum":{}})", R"({"minimum":"1"})", R"({"maxLength":-1})",
-                           R"({"minLength":1.5})", R"({"oneOf":[]})", R"({"oneOf":{}})", R"({"$ref":1})",
-                           R"({"$ref":"#/$defs/missing"})", R"({"$defs":[]})", R"({"items":1})",
-                           R"({"$ref":"#"})", R"({"$defs":{"a":{"$ref":"#/$defs/b"},"b":{"$ref":"#/$defs/a"}}})",
+  for (const char* text : {R"(1)",
+                           R"("string")",
+                           R"({"type":"strin"})",
+                           R"({"type":["string","string"]})",
+                           R"({"type":3})",
+                           R"({"properties":[]})",
+                           R"({"properties":{"a":1}})",
+                           R"({"required":"a"})",
+                           R"({"required":["a","a"]})",
+                           R"({"required":[1]})",
+                           R"({"enum":{}})",
+                           R"({"minimum":"1"})",
+                           R"({"maxLength":-1})",
+                           R"({"minLength":1.5})",
+                           R"({"oneOf":[]})",
+                           R"({"oneOf":{}})",
+                           R"({"$ref":1})",
+                           R"({"$ref":"#/$defs/missing"})",
+                           R"({"$defs":[]})",
+                           R"({"items":1})",
+                           R"({"$ref":"#"})",
+                           R"({"$defs":{"a":{"$ref":"#/$defs/b"},"b":{"$ref":"#/$defs/a"}}})",
                            R"({"oneOf":[{"$ref":"#"}]})"}) {
     EXPECT_EQ(parse_error(text), ErrorCode::invalid_schema) << text;
   }
@@ -262,8 +291,8 @@ std::string diamond_chain() {
   std::string defs;
   for (int i = 0; i < 60; ++i) {
     std::string next = "#/$defs/d" + std::to_string(i + 1);
-    defs += "\"d" + std::to_string(i) + "\":{\"oneOf\":[{\"$ref\":\"" + next + "\"},{\"type\":\"null\",\"$ref\":\"" +
-            next + "\"}]},";
+    defs += "\"d" + std::to_string(i) + "\":{\"oneOf\":[{\"$ref\":\"" + next +
+            "\"},{\"type\":\"null\",\"$ref\":\"" + next + "\"}]},";
   }
   defs += "\"d60\":{\"type\":[\"object\",\"integer\"],\"properties\":{\"a\":{\"type\":\"integer\"}}}";
   return "{\"$defs\":{" + defs + "},\"$ref\":\"#/$defs/d0\"}";
@@ -277,9 +306,29 @@ TEST(ContractSchema, SharedSubschemasAreValidatedOncePerValue) {
   EXPECT_TRUE(check(s, Expectations({{"/a", "integer", false}})).empty());
 }
 
-TEST(ContractSchema, InvalidJsonTextIsInvalidJson) {
-  EXPECT_EQ(parse_error("{"), ErrorCode::invalid_json);
+TEST(ContractSchema, DeepestValuesUnderRecursiveSchemasAreValidated) {
+  // A Value nests at most detail::max_nesting containers; validation recurses once per level.
+  auto s = schema(R"({"oneOf":[{"type":"array","items":{"$ref":"#"}},{"type":"string"}]})");
+  Value deep = "leaf";
+  for (std::uint32_t i = 0; i < detail::max_nesting; ++i) deep = Value::array({deep});
+  EXPECT_TRUE(validate(s, deep).empty());
+  Value bad = 1;
+  for (std::uint32_t i = 0; i < detail::max_nesting; ++i) bad = Value::array({bad});
+  auto v = validate(s, bad);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].path, "");
 }
+
+TEST(ContractSchema, SchemaNestedTooDeepIsDepthLimit) {
+  std::string ok_text = "true";
+  for (int i = 0; i < 100; ++i) ok_text = R"({"items":)" + ok_text + "}";
+  EXPECT_NO_THROW(schema(ok_text));
+  std::string deep = "true";
+  for (int i = 0; i < 200; ++i) deep = R"({"items":)" + deep + "}";
+  EXPECT_EQ(parse_error(deep), ErrorCode::depth_limit);
+}
+
+TEST(ContractSchema, InvalidJsonTextIsInvalidJson) { EXPECT_EQ(parse_error("{"), ErrorCode::invalid_json); }
 
 }  // namespace
 }  // namespace mfstate

@@ -26,7 +26,8 @@ TEST(KeyCompat, KeyStringIsByteIdenticalToQueryCoreHashKey) {
 }
 
 TEST(KeyCompat, ArrayIndexNamesComeFirstInNumericOrder) {
-  Value key = Value::array({Value::object({{"b", 1}, {"10", 2}, {"9", 3}, {"010", 4}, {"4294967295", 5}, {"4294967294", 6}})});
+  Value key = Value::array(
+      {Value::object({{"b", 1}, {"10", 2}, {"9", 3}, {"010", 4}, {"4294967295", 5}, {"4294967294", 6}})});
   // "010" and "4294967295" are not array indices in JavaScript: they sort as text.
   EXPECT_EQ(key_string(key), R"([{"9":3,"10":2,"4294967294":6,"010":4,"4294967295":5,"b":1}])");
 }
@@ -64,4 +65,29 @@ TEST(KeyCompat, EqualKeysOfIntegersAndDoublesHaveOneText) {
 TEST(KeyCompat, StringsAreEscapedAsJsonStringifyEscapesThem) {
   Value key = Value::array({std::string("q\"\\/\b\f\n\r\t\x01\x1f\x7f\xC3\xA9", 14)});
   EXPECT_EQ(key_string(key), "[\"q\\\"\\\\/\\b\\f\\n\\r\\t\\u0001\\u001f\x7f\xC3\xA9\"]");
+}
+
+TEST(KeyCompat, NestedObjectsAreEachSorted) {
+  Value key =
+      parse_json(R"([{"b":{"d":1,"c":{"z":0,"y":[{"q":1,"p":2}]}},"a":{"f":3,"e":4}},{"2":0,"1":0}])");
+  EXPECT_EQ(key_string(key),
+            R"([{"a":{"e":4,"f":3},"b":{"c":{"y":[{"p":2,"q":1}],"z":0},"d":1}},{"1":0,"2":0}])");
+}
+
+TEST(KeyCompat, DeeplyNestedKeysAreHashedWrittenAndMatchedWithoutOverflow) {
+  // As deep as a Value may be: the outer array, then two levels per step, then the innermost [].
+  const std::size_t steps = (detail::max_nesting - 2) / 2;
+  Value inner = Value::array();
+  for (std::size_t i = 0; i < steps; ++i) inner = Value::array({"x", Value::object({{"a", std::move(inner)}})});
+  Value key = Value::array({"deep", inner});
+  std::string text = key_string(key);
+  const ParseOptions deep{.max_depth = detail::max_nesting};
+  EXPECT_EQ(text.size(), steps * std::string(R"(["x",{"a":]})").size() + std::string(R"(["deep",[]])").size());
+  Value back = parse_json(text, deep);
+  EXPECT_EQ(back, key);
+  EXPECT_EQ(hash_key(back), hash_key(key));
+  EXPECT_TRUE(matches(key, back, true));
+  EXPECT_TRUE(matches(key, back));
+  EXPECT_TRUE(
+      matches(Value::array({"deep", Value::array({"x", Value::object({{"a", Value::array({"x"})}})})}), key));
 }

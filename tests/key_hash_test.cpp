@@ -80,7 +80,8 @@ TEST(KeyHash, HashesOfManyKeysAreDistinct) {
 
 TEST(KeyHash, KeyStringIsTanStackHashKeyText) {
   // What query-core's hashKey returns for the W5 key (JSON.stringify, object keys sorted).
-  EXPECT_EQ(key_string(w5_key(0)), R"(["user",{"id":0,"include":["profile","roles"],"page":{"n":1,"size":20}}])");
+  EXPECT_EQ(key_string(w5_key(0)),
+            R"(["user",{"id":0,"include":["profile","roles"],"page":{"n":1,"size":20}}])");
   EXPECT_EQ(key_string(parse_json(R"(["todos",{"done":false,"q":"a\"b"},null,2.5])")),
             R"(["todos",{"done":false,"q":"a\"b"},null,2.5])");
   EXPECT_EQ(key_string(Value::array()), "[]");

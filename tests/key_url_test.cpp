@@ -49,30 +49,50 @@ TEST(KeyUrl, ParamsObjectIsAlwaysPresent) {
 
 TEST(KeyUrl, SpellingsOfOneRequestGiveOneKey) {
   const std::vector<Pair> pairs = {
-      {"case of scheme and host", {"GET", "HTTPS://API.Example.COM/users"}, {"GET", "https://api.example.com/users"}},
+      {"case of scheme and host",
+       {"GET", "HTTPS://API.Example.COM/users"},
+       {"GET", "https://api.example.com/users"}},
       {"case of the method", {"get", "https://example.com/users"}, {"GET", "https://example.com/users"}},
       {"default https port", {"GET", "https://example.com:443/users"}, {"GET", "https://example.com/users"}},
       {"default http port", {"GET", "http://example.com:80/users"}, {"GET", "http://example.com/users"}},
       {"empty port", {"GET", "http://example.com:/users"}, {"GET", "http://example.com/users"}},
-      {"escaped unreserved character", {"GET", "https://example.com/%7Euser/a%2Db"}, {"GET", "https://example.com/~user/a-b"}},
+      {"escaped unreserved character",
+       {"GET", "https://example.com/%7Euser/a%2Db"},
+       {"GET", "https://example.com/~user/a-b"}},
       {"case of escape digits", {"GET", "https://example.com/a%2fb"}, {"GET", "https://example.com/a%2Fb"}},
-      {"dot segments", {"GET", "https://example.com/api/./v1/../users"}, {"GET", "https://example.com/api/users"}},
-      {"escaped dot segments", {"GET", "https://example.com/api/%2E%2e/users"}, {"GET", "https://example.com/users"}},
-      {"parameter order", {"GET", "https://example.com/users?page=2&sort=name"}, {"GET", "https://example.com/users?sort=name&page=2"}},
-      {"query vs params", {"GET", "https://example.com/users?page=2&sort=name"},
+      {"dot segments",
+       {"GET", "https://example.com/api/./v1/../users"},
+       {"GET", "https://example.com/api/users"}},
+      {"escaped dot segments",
+       {"GET", "https://example.com/api/%2E%2e/users"},
+       {"GET", "https://example.com/users"}},
+      {"parameter order",
+       {"GET", "https://example.com/users?page=2&sort=name"},
+       {"GET", "https://example.com/users?sort=name&page=2"}},
+      {"query vs params",
+       {"GET", "https://example.com/users?page=2&sort=name"},
        {"GET", "https://example.com/users", Value::object({{"sort", "name"}, {"page", "2"}})}},
       {"repeated params among others", {"GET", "/users?tag=a&x=1&tag=b"}, {"GET", "/users?x=1&tag=a&tag=b"}},
-      {"repeated params as an array", {"GET", "/users?tag=a&tag=b"},
+      {"repeated params as an array",
+       {"GET", "/users?tag=a&tag=b"},
        {"GET", "/users", Value::object({{"tag", Value::array({"a", "b"})}})}},
-      {"query then params", {"GET", "/users?tag=a&tag=b"}, {"GET", "/users?tag=a", Value::object({{"tag", "b"}})}},
+      {"query then params",
+       {"GET", "/users?tag=a&tag=b"},
+       {"GET", "/users?tag=a", Value::object({{"tag", "b"}})}},
       {"trailing question mark", {"GET", "https://example.com/users?"}, {"GET", "https://example.com/users"}},
-      {"fragment", {"GET", "https://example.com/users?a=1#section"}, {"GET", "https://example.com/users?a=1"}},
-      {"numeric params", {"GET", "/users?page=2&size=20"}, {"GET", "/users", Value::object({{"page", 2}, {"size", 20.0}})}},
+      {"fragment",
+       {"GET", "https://example.com/users?a=1#section"},
+       {"GET", "https://example.com/users?a=1"}},
+      {"numeric params",
+       {"GET", "/users?page=2&size=20"},
+       {"GET", "/users", Value::object({{"page", 2}, {"size", 20.0}})}},
       {"boolean params", {"GET", "/users?active=true"}, {"GET", "/users", Value::object({{"active", true}})}},
       {"double params", {"GET", "/users?min=0.5"}, {"GET", "/users", Value::object({{"min", 0.5}})}},
       {"empty path", {"GET", "https://example.com"}, {"GET", "https://example.com/"}},
       {"plus and %20 in a query", {"GET", "/search?q=a+b"}, {"GET", "/search?q=a%20b"}},
-      {"query escapes vs params text", {"GET", "/search?q=caf%C3%A9%26co"}, {"GET", "/search", Value::object({{"q", "café&co"}})}},
+      {"query escapes vs params text",
+       {"GET", "/search?q=caf%C3%A9%26co"},
+       {"GET", "/search", Value::object({{"q", "café&co"}})}},
       {"raw and escaped UTF-8 in the path", {"GET", "/café"}, {"GET", "/caf%c3%a9"}},
       {"empty query pieces", {"GET", "/users?&a=1&&b=2&"}, {"GET", "/users?a=1&b=2"}},
       {"null params left out", {"GET", "/users"}, {"GET", "/users", Value::object({{"filter", nullptr}})}},
@@ -95,7 +115,9 @@ TEST(KeyUrl, NearMissesGiveDifferentKeys) {
       {"order of a repeated parameter", {"GET", "/users?tag=a&tag=b"}, {"GET", "/users?tag=b&tag=a"}},
       {"trailing slash", {"GET", "https://example.com/users/"}, {"GET", "https://example.com/users"}},
       {"different port", {"GET", "https://example.com:8443/users"}, {"GET", "https://example.com/users"}},
-      {"default port of the other scheme", {"GET", "http://example.com:443/"}, {"GET", "http://example.com/"}},
+      {"default port of the other scheme",
+       {"GET", "http://example.com:443/"},
+       {"GET", "http://example.com/"}},
       {"different value", {"GET", "/users?page=2"}, {"GET", "/users?page=3"}},
       {"different method", {"GET", "/users"}, {"POST", "/users"}},
       {"different scheme", {"GET", "http://example.com/"}, {"GET", "https://example.com/"}},
@@ -161,15 +183,19 @@ TEST(KeyUrl, ParamsAreSortedByName) {
 
 TEST(KeyUrl, ParamValuesAreWrittenAsAUrlWritesThem) {
   Value key = key_from_url("GET", "/u",
-                           Value::object({{"i", -7}, {"d", 2.5}, {"whole", 3.0}, {"t", true}, {"f", false},
+                           Value::object({{"i", -7},
+                                          {"d", 2.5},
+                                          {"whole", 3.0},
+                                          {"t", true},
+                                          {"f", false},
                                           {"list", Value::array({1, "x", nullptr, false})}}));
   EXPECT_EQ(key.at(2).to_json(),
             R"({"d":"2.5","f":"false","i":"-7","list":["1","x","false"],"t":"true","whole":"3"})");
 }
 
 TEST(KeyUrl, NormalisingAKeyAgainGivesTheSameKey) {
-  for (const char* url : {"HTTPS://Example.com:443/a/./b/../%7ec%2f?x=1&y=a+b&x=2#f", "/caf%C3%A9?q=%26&q=%3D",
-                          "http://[::1]:8080/a[b]", "/%25%32%35?%25=%2525"}) {
+  for (const char* url : {"HTTPS://Example.com:443/a/./b/../%7ec%2f?x=1&y=a+b&x=2#f",
+                          "/caf%C3%A9?q=%26&q=%3D", "http://[::1]:8080/a[b]", "/%25%32%35?%25=%2525"}) {
     Value key = key_from_url("get", url, Value::object({{"n", 2}}));
     Value again = key_from_url(key.at(0).as_string(), key.at(1).as_string(), key.at(2));
     EXPECT_EQ(again, key) << url << " -> " << key.to_json() << " -> " << again.to_json();
@@ -188,9 +214,9 @@ TEST(KeyUrl, BadUrlsAreInvalidUrl) {
       "/users%4",
       "/users%zz",
       "/users?q=%g0",
-      "/users?q=%FF",          // decodes to bytes that are not UTF-8
-      "/\xff\xfe",             // raw bytes that are not UTF-8
-      "/\xc0\xaf",             // overlong UTF-8
+      "/users?q=%FF",  // decodes to bytes that are not UTF-8
+      "/\xff\xfe",     // raw bytes that are not UTF-8
+      "/\xc0\xaf",     // overlong UTF-8
       "https://example.com:65536/",
       "https://example.com:-1/",
       "https://example.com:8o/",
@@ -228,7 +254,8 @@ TEST(KeyUrl, BadMethodsAndParamsAreInvalidKey) {
   EXPECT_EQ(code_of({"GET", "/users", Value::array({"a"})}), ErrorCode::invalid_key);
   EXPECT_EQ(code_of({"GET", "/users", Value("a=1")}), ErrorCode::invalid_key);
   EXPECT_EQ(code_of({"GET", "/users", Value()}), ErrorCode::invalid_key);
-  EXPECT_EQ(code_of({"GET", "/users", Value::object({{"f", Value::object({{"a", 1}})}})}), ErrorCode::invalid_key);
+  EXPECT_EQ(code_of({"GET", "/users", Value::object({{"f", Value::object({{"a", 1}})}})}),
+            ErrorCode::invalid_key);
   EXPECT_EQ(code_of({"GET", "/users", Value::object({{"f", Value::array({Value::array({1})})}})}),
             ErrorCode::invalid_key);
   EXPECT_EQ(code_of({"GET", "/users", Value::object({{"f", std::numeric_limits<double>::quiet_NaN()}})}),

@@ -295,3 +295,32 @@ TEST(ValueLifetime, ValuesBuiltAtTheNestingCapSerialiseHashAndCompare) {
   EXPECT_EQ(error_code_of([&] { (void)parse_json(json); }), ErrorCode::depth_limit);
   EXPECT_EQ(parse_json(json, {.max_depth = detail::max_nesting}), a);
 }
+
+TEST(ValueSetIn, LongPathsUpdateExistingAndCreateMissingSteps) {
+  // 20 steps: longer than the positions set_in remembers between its checking and writing walks.
+  std::vector<PathElement> steps;
+  for (int i = 0; i < 20; ++i) {
+    if (i % 2) {
+      steps.emplace_back(0);
+    } else {
+      steps.emplace_back("k" + std::to_string(i));
+    }
+  }
+  Value v = Value::object().set_in(Path(steps), "leaf");
+  EXPECT_EQ(v.get_in(Path(steps)).as_string(), "leaf");
+  Value shared = v;
+  Value w = std::move(v).set_in(Path(steps), 7);
+  EXPECT_EQ(w.get_in(Path(steps)).as_int(), 7);
+  EXPECT_EQ(shared.get_in(Path(steps)).as_string(), "leaf");
+  std::vector<PathElement> sibling = steps;
+  sibling.back() = PathElement(1);
+  Value x = w.set_in(Path(sibling), true);
+  EXPECT_TRUE(x.get_in(Path(sibling)).as_bool());
+  EXPECT_EQ(x.get_in(Path(steps)).as_int(), 7);
+  std::vector<PathElement> new_branch(steps.begin(), steps.begin() + 18);
+  new_branch.emplace_back("fresh");
+  new_branch.emplace_back("leaf");
+  Value y = w.set_in(Path(new_branch), 1);
+  EXPECT_EQ(y.get_in(Path(new_branch)).as_int(), 1);
+  EXPECT_EQ(y.get_in(Path(steps)).as_int(), 7);
+}

@@ -81,9 +81,9 @@ bool has_breaking(const std::vector<SchemaChange>& changes);
 
 /// What a consumer reads from an export: JSON Pointer paths with the JSON type it expects there.
 struct Expectation {
-  std::string path;   ///< "/name"
-  std::string type;   ///< "string", "integer", "number", "boolean", "object", "array", "null", "any",
-                      ///< or a union joined by '|' ("string|null"; an array of names in JSON)
+  std::string path;      ///< "/name"
+  std::string type;      ///< "string", "integer", "number", "boolean", "object", "array", "null", "any",
+                         ///< or a union joined by '|' ("string|null"; an array of names in JSON)
   bool required = true;  ///< false: the consumer copes with the path being absent
 };
 

@@ -38,6 +38,7 @@ enum class ErrorCode {
   command_not_accepted,
   no_store,            ///< an app used as a store before create_store
   reducer_error,       ///< a reducer or middleware threw; the state is unchanged
+  listener_error,      ///< a subscriber, watcher or command handler threw (the others still ran)
   unknown_topic,
   // query
   query_error,         ///< a fetcher failed
@@ -46,6 +47,8 @@ enum class ErrorCode {
   // io
   io_error,
   http_error,
+  // registry
+  already_published,   ///< an app version published again with different content (versions are immutable)
 };
 
 /// The spelling of a code, e.g. "invalid_json". Does not allocate.

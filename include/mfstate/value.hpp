@@ -31,9 +31,10 @@ class Value;
 
 namespace detail {
 /// Deepest nesting a Value may have (arrays/objects). Bounding it at construction bounds every
-/// recursion over a Value (equality, hashing, serialisation), so none can overflow the stack —
-/// including the 1 MiB stack of the WebAssembly build. Going beyond it is Error(depth_limit).
-inline constexpr std::uint32_t max_nesting = 4096;
+/// recursion over a Value (equality, hashing, serialisation), so none can overflow the stack:
+/// at 1024 levels even an unoptimised build stays under ~0.5 MiB, inside the 1 MiB stack of the
+/// WebAssembly build. Going beyond it is Error(depth_limit).
+inline constexpr std::uint32_t max_nesting = 1024;
 struct Node;
 struct StringNode;
 struct ArrayNode;
@@ -58,7 +59,9 @@ struct PathElement : std::variant<std::string, std::size_t> {
   template <typename I>
     requires(std::is_integral_v<I> && !std::is_same_v<I, bool>)
   PathElement(I index) : Base(static_cast<std::size_t>(index)) {}
+  /// True for an array index step, false for an object key step.
   bool is_index() const noexcept { return index() == 1; }
+  /// The underlying variant (for std::visit).
   const Base& base() const noexcept { return *this; }
   friend bool operator==(const PathElement& a, const PathElement& b) { return a.base() == b.base(); }
 };
@@ -78,9 +81,13 @@ class Path {
   /// The RFC 6901 spelling of this path ("" for the root). Allocates.
   std::string to_pointer() const;
 
+  /// This path with one more step at the end. Allocates (copies the path).
   Path child(PathElement element) const;
+  /// The steps, outermost first.
   const std::vector<PathElement>& elements() const noexcept { return elements_; }
+  /// True for the root path.
   bool empty() const noexcept { return elements_.empty(); }
+  /// Number of steps.
   std::size_t size() const noexcept { return elements_.size(); }
   friend bool operator==(const Path&, const Path&) = default;
 
@@ -96,7 +103,7 @@ struct ParseOptions {
 
 class Value {
  public:
-  // ---- construction (none of these allocate, except strings, arrays and objects) ----
+  // ---- construction (none of these allocate, except strings beyond 8 bytes, arrays, objects) ----
   Value() noexcept : type_(Type::null) { u_.i = 0; }
   Value(std::nullptr_t) noexcept : Value() {}
   Value(bool b) noexcept : type_(Type::boolean) { u_.b = b; }
@@ -115,6 +122,8 @@ class Value {
   /// A double. NaN and infinities can be held but not serialised (to_json throws non_finite).
   Value(double d) noexcept : type_(Type::number) { u_.d = d; }
   Value(float f) noexcept : Value(static_cast<double>(f)) {}
+  /// A string (UTF-8 bytes, not checked). Up to 8 bytes: stored inline, no allocation; longer:
+  /// one node (the std::string&& overload moves the buffer in).
   Value(const char* s);
   Value(std::string_view s);
   Value(const std::string& s) : Value(std::string_view(s)) {}
@@ -128,6 +137,7 @@ class Value {
   static Value object(std::initializer_list<std::pair<std::string_view, Value>> members = {});
   static Value object(std::vector<Member> members);
 
+  /// Copies share the node: one non-atomic increment, O(1). Moving leaves `other` null.
   Value(const Value& other) noexcept;
   Value(Value&& other) noexcept : type_(other.type_), small_(other.small_), u_(other.u_) {
     other.type_ = Type::null;
@@ -135,6 +145,8 @@ class Value {
   }
   Value& operator=(const Value& other) noexcept;
   Value& operator=(Value&& other) noexcept;
+  /// Releases the node; the last owner frees it (and whatever only it held) without deep
+  /// recursion.
   ~Value();
 
   // ---- inspection (O(1), no allocation) ----
@@ -165,6 +177,7 @@ class Value {
   /// The member `key` of an object, or nullptr when absent. O(n) for small objects, O(1) for
   /// large ones (they keep an index). Throws type_error when this is not an object.
   const Value* find(std::string_view key) const;
+  /// Whether the object has member `key`; same cost as find. Throws type_error.
   bool contains(std::string_view key) const { return find(key) != nullptr; }
   /// The member `key`; throws not_found when absent, type_error when not an object.
   const Value& get(std::string_view key) const;
@@ -186,8 +199,11 @@ class Value {
   Value set(std::size_t i, Value v) const&;
   Value set(std::size_t i, Value v) &&;
   /// This value with the value at `path` replaced; missing object members along the path are
-  /// created as objects. Throws not_found/out_of_range/type_error when the path crosses a
-  /// scalar or an index past the end.
+  /// created (an array when the next step is an integer index, else an object); index size()
+  /// appends. Throws type_error when the path crosses a scalar, out_of_range for an index past
+  /// the end, depth_limit beyond detail::max_nesting. The whole path is checked before anything
+  /// is written, so a failure leaves this value unchanged (the && overload too). Setting the
+  /// very value already there returns this value, same node.
   Value set_in(const Path& path, Value v) const&;
   Value set_in(const Path& path, Value v) &&;
   /// This object without `key` (unchanged, same node, when absent). Throws type_error.

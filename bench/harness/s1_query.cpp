@@ -1,0 +1,123 @@
+// S1: a cache of N entries ["user", i, "profile"] (set_query_data; inactive, no observers) for
+// N = 10^4, 10^5, 10^6 (a tenth with --quick).
+//   S1-invalidate  invalidate_queries(["user", r]) for 200 values of r spread over the cache, each
+//                  run until settled (as the JS harness awaits each call): ns per invalidation.
+//   S1-get         get_query_data(["user", r, "profile"]) for r = 7919·k mod N: ns per get.
+//   bytes_per_entry  malloc's bytes in use after building the cache minus before, over N
+//                  (measured by mallinfo2, chunk headers included; see memory.cpp).
+// Peer: @tanstack/query-core, which scans every entry per invalidation.
+#include <cstdint>
+
+#include "harness.hpp"
+#include "mfstate/query.hpp"
+#include "mfstate/runtime.hpp"
+#include "mfstate/value.hpp"
+
+namespace mfstate::bench {
+namespace {
+
+Value profile_key(std::int64_t i) { return Value::array({"user", i, "profile"}); }
+
+void fill_profiles(QueryClient& client, std::int64_t k) {
+  for (std::int64_t i = 0; i < k; ++i) {
+    client.set_query_data(profile_key(i), Value::object({{"userId", i}, {"name", "John Doe"}}));
+  }
+}
+
+void invalidate_spread(Runtime& rt, QueryClient& client, std::int64_t entries, std::int64_t count,
+                       std::int64_t offset) {
+  const double step = static_cast<double>(entries) / static_cast<double>(count);
+  for (std::int64_t k = 0; k < count; ++k) {
+    const auto r = static_cast<std::int64_t>(static_cast<double>(k) * step) + offset;
+    const Future f = client.invalidate_queries({.key = Value::array({"user", r})});
+    rt.run_until_idle();
+    keep(f);
+  }
+}
+
+std::int64_t get_spread(const QueryClient& client, std::int64_t entries, std::int64_t gets) {
+  std::int64_t acc = 0;
+  for (std::int64_t k = 0; k < gets; ++k) {
+    const std::int64_t r = (k * 7919) % entries;
+    acc += client.get_query_data(profile_key(r))->get("userId").as_int();
+  }
+  return acc;
+}
+
+struct S1Result {
+  double invalidate_ns;
+  double get_ns;
+  double bytes_per_entry;
+  double allocations_per_entry;
+};
+
+S1Result s1_once(std::int64_t entries, std::int64_t invalidations, std::int64_t gets) {
+  Runtime rt;
+  QueryClient client(rt);
+
+  count_allocations(true);
+  const HeapReading before = read_heap();
+  fill_profiles(client, entries);
+  const HeapReading after = read_heap();
+  count_allocations(false);
+  check(client.stats().entries == static_cast<std::size_t>(entries), "S1 entry count");
+  S1Result result{};
+  result.bytes_per_entry =
+      (static_cast<double>(after.live_bytes) - static_cast<double>(before.live_bytes)) / static_cast<double>(entries);
+  result.allocations_per_entry =
+      static_cast<double>(after.allocations - before.allocations) / static_cast<double>(entries);
+
+  // Warm-up on keys the measured pass does not touch (offset 1), as the JS harness does.
+  const std::int64_t warmed = std::min<std::int64_t>(5, invalidations);
+  invalidate_spread(rt, client, entries, warmed, 1);
+  auto t0 = now();
+  invalidate_spread(rt, client, entries, invalidations, 0);
+  auto t1 = now();
+  result.invalidate_ns = ns_between(t0, t1) / static_cast<double>(invalidations);
+
+  const double step = static_cast<double>(entries) / static_cast<double>(invalidations);
+  for (std::int64_t k = 0; k < invalidations; ++k) {
+    const auto r = static_cast<std::int64_t>(static_cast<double>(k) * step);
+    check(client.get_query_state(profile_key(r))->is_invalidated, "S1 prefix invalidated");
+  }
+  std::int64_t invalidated = 0;
+  for (std::int64_t i = 0; i < entries; ++i) invalidated += client.get_query_state(profile_key(i))->is_invalidated;
+  check(invalidated == invalidations + warmed, "S1 each invalidation hit exactly its own entry");
+
+  sink() += static_cast<std::uint64_t>(get_spread(client, entries, (gets + 9) / 10));
+  t0 = now();
+  const std::int64_t acc = get_spread(client, entries, gets);
+  t1 = now();
+  sink() += static_cast<std::uint64_t>(acc);
+  result.get_ns = ns_between(t0, t1) / static_cast<double>(gets);
+  client.clear();
+  return result;
+}
+
+void run_s1(Context& ctx) {
+  const std::int64_t invalidations = static_cast<std::int64_t>(ctx.size(200));
+  const std::int64_t gets = static_cast<std::int64_t>(ctx.size(100'000));
+  s1_once(1000, 200, 10'000);  // warm-up, as the JS harness (code and allocator paths)
+  for (std::uint64_t full : {10'000ull, 100'000ull, 1'000'000ull}) {
+    const auto entries = static_cast<std::int64_t>(ctx.size(full));
+    const S1Result r = s1_once(entries, invalidations, gets);
+    Figure f{.workload = "S1-invalidate",
+             .n = static_cast<std::uint64_t>(invalidations),
+             .ns_per_op = r.invalidate_ns,
+             .entries = static_cast<std::uint64_t>(entries),
+             .bytes_per_entry = r.bytes_per_entry,
+             .allocations_per_entry = r.allocations_per_entry};
+    if (ctx.wants("S1-invalidate")) ctx.emit(f);
+    f.workload = "S1-get";
+    f.n = static_cast<std::uint64_t>(gets);
+    f.ns_per_op = r.get_ns;
+    if (ctx.wants("S1-get")) ctx.emit(f);
+  }
+}
+
+}  // namespace
+
+MFSTATE_BENCH_WORKLOAD(s1_registered, .id = "S1", .figures = {"S1-invalidate", "S1-get"}, .order = 10,
+                       .run = run_s1);
+
+}  // namespace mfstate::bench

@@ -1,0 +1,57 @@
+// W5: hash the key ["user", {id: i, include: ["profile", "roles"], page: {size: 20, n: 1}}] for
+// n values of i. As in the JS harness, the key is built inside the timed loop, as a caller would
+// write it; the figure is build + hash_key, the 64-bit hash the query cache indexes by (query-core's
+// hashKey builds the JSON string it indexes by).
+#include <cstdint>
+#include <unordered_set>
+
+#include "harness.hpp"
+#include "mfstate/key.hpp"
+#include "mfstate/value.hpp"
+
+namespace mfstate::bench {
+namespace {
+
+Value w5_key(std::int64_t i) {
+  return Value::array({"user", Value::object({{"id", i},
+                                              {"include", Value::array({"profile", "roles"})},
+                                              {"page", Value::object({{"size", 20}, {"n", 1}})}})});
+}
+
+std::uint64_t hash_keys(std::int64_t from, std::int64_t to) {
+  std::uint64_t acc = 0;
+  for (std::int64_t i = from; i < to; ++i) acc += hash_key(w5_key(i));
+  return acc;
+}
+
+void run_w5(Context& ctx) {
+  const auto n = static_cast<std::int64_t>(ctx.size(1'000'000));
+
+  // The hash is the cache's identity: member order must not matter, i must.
+  const Value reordered = Value::array(
+      {"user", Value::object({{"page", Value::object({{"n", 1}, {"size", 20}})},
+                              {"include", Value::array({"profile", "roles"})},
+                              {"id", 0}})});
+  check(hash_key(w5_key(0)) == hash_key(reordered), "W5 hash ignores member order");
+  check(key_string(w5_key(0)) == R"(["user",{"id":0,"include":["profile","roles"],"page":{"n":1,"size":20}}])",
+        "W5 canonical key as query-core's hashKey");
+  {
+    std::unordered_set<std::uint64_t> distinct;
+    for (std::int64_t i = 0; i < 10'000; ++i) distinct.insert(hash_key(w5_key(i)));
+    check(distinct.size() == 10'000, "W5 distinct keys hash apart");
+  }
+
+  sink() += hash_keys(0, n / 10);
+  const auto t0 = now();
+  const std::uint64_t acc = hash_keys(0, n);
+  const auto t1 = now();
+  keep(acc);
+  sink() += acc;
+  ctx.emit({.workload = "W5", .n = static_cast<std::uint64_t>(n), .ns_per_op = ns_between(t0, t1) / n});
+}
+
+}  // namespace
+
+MFSTATE_BENCH_WORKLOAD(w5_registered, .id = "W5", .figures = {"W5"}, .order = 8, .run = run_w5);
+
+}  // namespace mfstate::bench

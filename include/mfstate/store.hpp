@@ -1,0 +1,242 @@
+// mfstate::Store — one app's own state: a reducer, middleware, subscribers, memoised selectors.
+//
+// Semantics (Redux's, made safe by construction):
+// - `dispatch(action)` runs the action through the middleware chain, then the reducer. The new
+//   state replaces the old one; subscribers are told through the Batcher (the one notification
+//   queue), once per outermost operation, after it ends, each seeing the final state.
+// - A dispatch made while the store is busy (from a reducer, a middleware or one of its own
+//   subscribers) is queued and run after the current one, in order — never recursively.
+// - A reducer or middleware that throws leaves the state as it was; the caller receives
+//   Error(reducer_error) with the original exception nested (std::rethrow_if_nested).
+// - A reducer declared `noexcept` receives the state by move when nobody else holds it, so
+//   `std::move(state).set("count", n + 1)` updates the root in place (no copy). The store can
+//   then not tell an ignored action from an in-place update and treats both as a change, as
+//   Redux does (it notifies after every dispatch). Any reducer that may throw gets a shared
+//   copy, so a failure can leave the old state untouched.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "mfstate/error.hpp"
+#include "mfstate/runtime.hpp"
+#include "mfstate/value.hpp"
+
+namespace mfstate {
+
+/// Something that happened or is asked for: a type, a payload and free-form meta data.
+struct Action {
+  std::string type;
+  Value payload;
+  Value meta;
+};
+
+/// Receives the errors no caller can receive (a throwing subscriber, a deferred action).
+using ErrorHandler = std::function<void(const Error&)>;
+
+/// `(state, action) -> new state`. Remembers whether the callable is noexcept (see the header
+/// comment: noexcept reducers update the state in place).
+class Reducer {
+ public:
+  using Fn = std::function<Value(Value, const Action&)>;
+
+  Reducer() = default;
+  /// Wraps any callable `Value(Value, const Action&)`. Allocates when the callable is large.
+  template <typename F>
+    requires(!std::is_same_v<std::decay_t<F>, Reducer> &&
+             std::is_invocable_r_v<Value, std::decay_t<F>&, Value, const Action&>)
+  Reducer(F&& f)  // NOLINT(google-explicit-constructor): a lambda reads best as a reducer
+      : nothrow_(std::is_nothrow_invocable_v<std::decay_t<F>&, Value, const Action&>),
+        fn_(std::forward<F>(f)) {}
+
+  /// True when the callable is noexcept.
+  bool nothrow() const noexcept { return nothrow_; }
+  explicit operator bool() const noexcept { return static_cast<bool>(fn_); }
+  /// Runs the reducer.
+  Value operator()(Value state, const Action& action) const { return fn_(std::move(state), action); }
+
+ private:
+  bool nothrow_ = false;
+  Fn fn_;
+};
+
+namespace detail {
+struct StoreCore;
+class StoreHooks;
+}  // namespace detail
+
+/// What a middleware sees of its store: the state and a dispatch through the whole chain.
+/// Copyable and safe to keep (an async middleware captures it): once the store is gone,
+/// state() is null and dispatch() does nothing.
+class StoreRef {
+ public:
+  StoreRef() = default;
+  explicit StoreRef(detail::StoreCore* core) noexcept;
+  StoreRef(const StoreRef& other) noexcept;
+  StoreRef& operator=(const StoreRef& other) noexcept;
+  ~StoreRef();
+
+  /// The store's current state (null once the store is gone). O(1).
+  const Value& state() const noexcept;
+  /// Dispatches through the whole middleware chain; queued when the store is busy.
+  /// Returns false when the store is gone. Throws what Store::dispatch throws.
+  bool dispatch(Action action) const;
+  /// False once the store has been destroyed.
+  bool alive() const noexcept;
+
+ private:
+  detail::StoreCore* core_ = nullptr;
+};
+
+/// The rest of the middleware chain after the current middleware. Copyable and safe to keep
+/// and call later (an async middleware holds the action and calls next when its work is done).
+class Next {
+ public:
+  Next() = default;
+  Next(detail::StoreCore* core, std::size_t index) noexcept;
+  Next(const Next& other) noexcept;
+  Next& operator=(const Next& other) noexcept;
+  ~Next();
+
+  /// Passes `action` to the next middleware, or to the reducer after the last one. Called later
+  /// (store idle) it starts a dispatch of its own. Does nothing once the store is gone.
+  void operator()(Action action) const;
+
+ private:
+  detail::StoreCore* core_ = nullptr;
+  std::size_t index_ = 0;
+};
+
+/// A middleware may pass the action on (`next(action)`), change it, hold it and pass it later,
+/// drop it (not call next), or dispatch others (`store.dispatch(...)`, queued).
+using Middleware = std::function<void(const StoreRef& store, Action action, const Next& next)>;
+
+/// Options for a Store (designated initialisers: `{.middleware = {logger}}`).
+struct StoreOptions {
+  /// Applied in order: the first sees every action first.
+  std::vector<Middleware> middleware;
+  /// The notification queue; a Host passes its runtime's. Null: the store uses its own.
+  Batcher* batcher = nullptr;
+  /// Errors of subscribers and of queued actions whose caller has returned. Null: a throwing
+  /// subscriber's error is written to stderr; a queued action's error reaches the outermost
+  /// dispatch's caller (after the queue ran).
+  ErrorHandler on_error;
+  /// Names the store in error messages (a Host uses the app's name).
+  std::string name = "store";
+};
+
+/// One app's state. Move-only; single-threaded like the whole runtime.
+class Store {
+ public:
+  /// A store holding `initial`. Throws invalid_argument when the reducer is empty. Allocates.
+  Store(Value initial, Reducer reducer, StoreOptions options = {});
+  Store(Store&& other) noexcept;
+  Store& operator=(Store&& other) noexcept;
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+  ~Store();
+
+  /// The current state. O(1), no allocation.
+  const Value& state() const noexcept;
+  /// Runs `action` through middleware and reducer (queued when busy). On failure throws
+  /// Error(reducer_error) and the state is unchanged. No allocation beyond the reducer's own.
+  void dispatch(Action action);
+  /// Calls `listener(state)` after each change (notify-once per outermost operation). The
+  /// listener may dispatch (queued) or cancel any subscription. Allocates.
+  Subscription subscribe(std::function<void(const Value&)> listener);
+  /// Swaps the reducer (hot reload) and dispatches {type: "mfstate/replace"} so the new one can
+  /// fill in its defaults. Throws invalid_argument for an empty reducer.
+  void replace_reducer(Reducer reducer);
+  /// Incremented by each notification round (not by each action). O(1).
+  std::uint64_t version() const noexcept;
+  std::size_t subscriber_count() const noexcept;
+  /// A copyable reference to this store (what middleware receives).
+  StoreRef ref() const noexcept;
+
+  /// Internal: lets the Host observe this store (transactions, inspection, exports).
+  detail::StoreCore* core() const noexcept { return core_; }
+
+ private:
+  detail::StoreCore* core_;
+};
+
+/// A memoised selector: recomputes only when its input is a different node (pointer comparison
+/// on the immutable state); otherwise returns the cached result. Copy shares nothing.
+class Selector {
+ public:
+  using Fn = std::function<Value(const Value&)>;
+  Selector() = default;
+  explicit Selector(Fn fn) : fn_(std::move(fn)) {}
+  /// The selected value for `input`: O(1) when `input` is the previous input's node.
+  const Value& operator()(const Value& input);
+  /// How many times the function ran (for tests and tuning).
+  std::size_t computations() const noexcept { return computations_; }
+
+ private:
+  Fn fn_;
+  Value last_input_;
+  Value last_output_;
+  bool has_ = false;
+  std::size_t computations_ = 0;
+};
+
+/// Reselect-style: the input selectors run on every call (keep them cheap: field reads); the
+/// combiner runs only when one of their results is a different node than last time.
+class CombinedSelector {
+ public:
+  using Input = std::function<Value(const Value&)>;
+  using Combiner = std::function<Value(const std::vector<Value>&)>;
+  CombinedSelector(std::vector<Input> inputs, Combiner combiner)
+      : inputs_(std::move(inputs)), combiner_(std::move(combiner)) {}
+  /// The combined value for `state`; runs the combiner only when an input changed. Allocates
+  /// the inputs' vector once.
+  const Value& operator()(const Value& state);
+  std::size_t computations() const noexcept { return computations_; }
+
+ private:
+  std::vector<Input> inputs_;
+  Combiner combiner_;
+  std::vector<Value> last_args_;
+  std::vector<Value> args_;
+  Value last_output_;
+  bool has_ = false;
+  std::size_t computations_ = 0;
+};
+
+namespace detail {
+/// How a Host hooks into its apps' stores. Not for users.
+class StoreHooks {
+ public:
+  virtual ~StoreHooks() = default;
+  /// Before a reducer runs (a transaction snapshots the store here).
+  virtual void before_reduce(StoreCore& core) = 0;
+  /// After an action was reduced (inspection).
+  virtual void after_action(StoreCore& core, const Action& action, bool changed) = 0;
+  /// After the subscribers of a change were told (export watchers).
+  virtual void after_notify(StoreCore& core) = 0;
+};
+
+/// Attaches hooks and an owner tag (the Host's app record) to a store.
+void attach_hooks(Store& store, StoreHooks* hooks, void* owner) noexcept;
+/// The owner tag given to attach_hooks.
+void* hooks_owner(const StoreCore& core) noexcept;
+/// The store's state, for the Host's transaction snapshots.
+Value& core_state(StoreCore& core) noexcept;
+/// Whether a notification is queued, for the Host's transaction snapshots.
+bool& core_notify_queued(StoreCore& core) noexcept;
+/// After a transaction dropped queued notifications (Batcher::discard_since), puts the store's
+/// "notification queued" flag back to `queued` (its value at the snapshot).
+void core_restore_notify_queued(StoreCore& core, bool queued) noexcept;
+/// True when dispatching could throw (a reducer not declared noexcept, or middleware).
+bool core_may_throw(const StoreCore& core) noexcept;
+/// Turns the exception in flight into an Error: an Error passes as is; anything else becomes
+/// Error(code, context + ": " + what) with the original nested.
+Error current_exception_as_error(ErrorCode code, const std::string& context);
+}  // namespace detail
+
+}  // namespace mfstate

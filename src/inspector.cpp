@@ -1,0 +1,116 @@
+#include "mfstate/inspector.hpp"
+
+#include <algorithm>
+#include <iostream>
+#include <ostream>
+
+namespace mfstate {
+
+std::string_view to_string(InspectorEventKind kind) noexcept {
+  switch (kind) {
+    case InspectorEventKind::mount: return "mount";
+    case InspectorEventKind::unmount: return "unmount";
+    case InspectorEventKind::action: return "action";
+    case InspectorEventKind::command_sent: return "command_sent";
+    case InspectorEventKind::command_refused: return "command_refused";
+    case InspectorEventKind::export_changed: return "export_changed";
+    case InspectorEventKind::export_removed: return "export_removed";
+    case InspectorEventKind::contract_error: return "contract_error";
+    case InspectorEventKind::bus_message: return "bus_message";
+    case InspectorEventKind::transaction_rolled_back: return "transaction_rolled_back";
+    case InspectorEventKind::error: return "error";
+  }
+  return "unknown";
+}
+
+Value to_value(const InspectorEvent& e) {
+  std::vector<Member> m;
+  m.push_back({"kind", Value(to_string(e.kind))});
+  m.push_back({"time", Value(static_cast<std::int64_t>(e.time.count()))});
+  if (!e.app.empty()) m.push_back({"app", Value(e.app)});
+  if (!e.target.empty()) m.push_back({"target", Value(e.target)});
+  if (!e.name.empty()) m.push_back({"name", Value(e.name)});
+  if (!e.payload.is_null()) m.push_back({"payload", e.payload});
+  if (e.kind == InspectorEventKind::action) m.push_back({"state_changed", Value(e.state_changed)});
+  if (e.has_code) m.push_back({"code", Value(to_string(e.code))});
+  if (!e.detail.empty()) m.push_back({"detail", Value(e.detail)});
+  return Value::object(std::move(m));
+}
+
+std::string format(const InspectorEvent& e) {
+  std::string line = "[" + std::to_string(e.time.count()) + "ms] " + std::string(to_string(e.kind));
+  auto add = [&line](std::string_view s) {
+    if (s.empty()) return;
+    line += ' ';
+    line += s;
+  };
+  add(e.app);
+  if (!e.target.empty()) add("-> " + e.target);
+  add(e.name);
+  if (!e.payload.is_null()) {
+    std::string json;
+    try {
+      json = e.payload.to_json();
+    } catch (const Error&) {
+      json = "<not JSON>";
+    }
+    if (json.size() > 200) json = json.substr(0, 197) + "...";
+    add(json);
+  }
+  if (e.kind == InspectorEventKind::action) add(e.state_changed ? "(state changed)" : "(no change)");
+  if (e.has_code) add("[" + std::string(to_string(e.code)) + "]");
+  add(e.detail);
+  return line;
+}
+
+Subscription Inspector::subscribe(std::function<void(const InspectorEvent&)> listener) {
+  if (!listener) {
+    throw Error(ErrorCode::invalid_argument, "Inspector::subscribe needs a listener, got an empty one");
+  }
+  const std::uint64_t id = next_id_++;
+  listeners_.push_back({id, std::move(listener), true});
+  ++live_;
+  std::weak_ptr<bool> alive = alive_;
+  return Subscription([this, alive, id] {
+    auto a = alive.lock();
+    if (a && *a) remove(id);
+  });
+}
+
+void Inspector::remove(std::uint64_t id) {
+  auto it = std::find_if(listeners_.begin(), listeners_.end(),
+                         [id](const Listener& l) { return l.id == id; });
+  if (it == listeners_.end() || !it->active) return;
+  --live_;
+  if (emitting_ > 0) {
+    it->active = false;
+  } else {
+    listeners_.erase(it);
+  }
+}
+
+void Inspector::emit(InspectorEvent event) {
+  if (live_ == 0) return;
+  if (clock_ != nullptr) event.time = clock_->now();
+  ++emitting_;
+  const std::size_t n = listeners_.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!listeners_[i].active) continue;
+    try {
+      listeners_[i].fn(event);
+    } catch (const std::exception& e) {
+      std::cerr << "mfstate: an inspector listener threw: " << e.what() << '\n';
+    } catch (...) {
+      std::cerr << "mfstate: an inspector listener threw\n";
+    }
+  }
+  if (--emitting_ == 0) {
+    std::erase_if(listeners_, [](const Listener& l) { return !l.active; });
+  }
+}
+
+Subscription log_events(Inspector& inspector, std::ostream& out) {
+  return inspector.subscribe([&out](const InspectorEvent& e) { out << format(e) << '\n'; });
+}
+
+}  // namespace mfstate

@@ -1,0 +1,490 @@
+#include "mfstate/store.hpp"
+
+#include <algorithm>
+#include <exception>
+#include <iostream>
+
+namespace mfstate {
+
+namespace detail {
+
+struct StoreCore {
+  // Intrusive, non-atomic count: the runtime is single-threaded, and notifications, StoreRef,
+  // Next and subscriptions all keep the core alive without paying for atomics.
+  std::uint32_t refs = 1;
+  bool alive = true;
+
+  Value state;
+  Reducer reducer;
+  std::vector<Middleware> middleware;
+  std::unique_ptr<Batcher> own_batcher;
+  Batcher* batcher = nullptr;
+  ErrorHandler on_error;
+  std::string name;
+
+  StoreHooks* hooks = nullptr;
+  void* owner = nullptr;
+
+  struct Listener {
+    std::uint64_t id;
+    std::function<void(const Value&)> fn;
+    bool active = true;  // cleared on unsubscribe; the entry goes when no delivery is running
+  };
+  std::vector<Listener> listeners;
+  std::uint64_t next_listener_id = 1;
+  std::size_t dead_listeners = 0;
+
+  struct Pending {
+    Action action;
+    std::size_t index;
+  };
+  std::vector<Pending> queue;
+  std::size_t queue_head = 0;
+
+  bool processing = false;
+  bool delivering = false;
+  bool notify_queued = false;
+  std::uint64_t version = 0;
+
+  void retain() noexcept { ++refs; }
+  void release() noexcept {
+    if (--refs == 0) delete this;
+  }
+
+  bool busy() const noexcept { return processing || delivering; }
+
+  void report(const Error& e) {
+    if (on_error) {
+      on_error(e);
+    } else {
+      std::cerr << "mfstate: " << to_string(e.code()) << ": " << e.what() << '\n';
+    }
+  }
+
+  // Entry point of a dispatch that is not nested in another: opens a batch so that whatever the
+  // action (and what it queues) changes is notified once, after all of it.
+  void process(Action&& action, std::size_t index) {
+    // The store may be destroyed by what the action triggers (an app unmounting itself).
+    CoreRef keep(this);
+    Batcher& b = *batcher;
+    b.begin_batch();
+    processing = true;
+    std::exception_ptr deferred;
+    try {
+      run_one(std::move(action), index);
+    } catch (...) {
+      processing = false;
+      queue.clear();
+      queue_head = 0;
+      b.end_batch();
+      throw;
+    }
+    if (queue_head < queue.size()) drain(deferred);
+    processing = false;
+    b.end_batch();
+    if (deferred) std::rethrow_exception(deferred);
+  }
+
+  // Runs what was queued while busy. The caller of those dispatches has returned, so their
+  // errors go to the error handler (or, without one, to the outermost caller afterwards).
+  void drain(std::exception_ptr& deferred) {
+    while (queue_head < queue.size()) {
+      Pending p = std::move(queue[queue_head++]);
+      try {
+        run_one(std::move(p.action), p.index);
+      } catch (const Error& e) {
+        if (on_error) {
+          on_error(e);
+        } else if (!deferred) {
+          deferred = std::current_exception();
+        }
+      }
+    }
+    queue.clear();
+    queue_head = 0;
+  }
+
+  // One action through the chain from `index`. Leaves the state as it was when anything throws.
+  void run_one(Action&& action, std::size_t index) {
+    if (index >= middleware.size()) {
+      reduce(action);
+      return;
+    }
+    // With middleware, a failure may come after the reducer ran: keep the old state to restore.
+    Value before = state;
+    const std::size_t queued = queue.size();
+    try {
+      run_chain(std::move(action), index);
+    } catch (...) {
+      state = std::move(before);
+      if (queue.size() > queued) queue.resize(queued);
+      rethrow_as_reducer_error("middleware");
+    }
+  }
+
+  void run_chain(Action&& action, std::size_t index) {
+    if (index >= middleware.size()) {
+      reduce(action);
+      return;
+    }
+    StoreRef ref(this);
+    Next next(this, index + 1);
+    middleware[index](ref, std::move(action), next);
+  }
+
+  [[noreturn]] void rethrow_as_reducer_error(const char* where) {
+    try {
+      throw;
+    } catch (const Error& e) {
+      if (e.code() == ErrorCode::reducer_error) throw;
+      std::throw_with_nested(Error(ErrorCode::reducer_error,
+                                   "the " + std::string(where) + " of " + name +
+                                       " threw; the state is unchanged: " + e.what()));
+    } catch (const std::exception& e) {
+      std::throw_with_nested(Error(ErrorCode::reducer_error,
+                                   "the " + std::string(where) + " of " + name +
+                                       " threw; the state is unchanged: " + e.what()));
+    } catch (...) {
+      std::throw_with_nested(Error(ErrorCode::reducer_error,
+                                   "the " + std::string(where) + " of " + name +
+                                       " threw a non-standard exception; the state is unchanged"));
+    }
+  }
+
+  void reduce(const Action& action) {
+    if (hooks) hooks->before_reduce(*this);
+    bool changed;
+    const detail::Node* root = state.node();
+    if (reducer.nothrow() && root != nullptr && state.use_count() == 1) {
+      // Nobody else holds the state and the reducer cannot throw: hand it over so the reducer
+      // updates it in place. A same-node result may hide an in-place update: count it a change.
+      state = reducer(std::move(state), action);
+      changed = true;
+    } else {
+      Value next;
+      try {
+        next = reducer(state, action);
+      } catch (...) {
+        rethrow_as_reducer_error("reducer");
+      }
+      changed = !next.same_node(state) || next.type() != state.type();
+      if (changed) state = std::move(next);
+    }
+    if (hooks) hooks->after_action(*this, action, changed);
+    if (changed) mark_changed();
+  }
+
+  // A counted reference a queued notification holds: released even when the notification is
+  // dropped unrun (a transaction rolled back).
+  struct CoreRef {
+    StoreCore* c;
+    explicit CoreRef(StoreCore* core) noexcept : c(core) { c->retain(); }
+    CoreRef(const CoreRef& o) noexcept : c(o.c) { c->retain(); }
+    CoreRef& operator=(const CoreRef&) = delete;
+    ~CoreRef() { c->release(); }
+  };
+
+  void mark_changed() {
+    if (notify_queued) return;
+    notify_queued = true;
+    // The queued job holds a reference, taken here and given back when it runs — or by
+    // discard_queued_notification when a transaction drops it unrun. A raw pointer keeps the
+    // job trivially copyable, so std::function stores it without allocating.
+    retain();
+    StoreCore* self = this;
+    batcher->notify([self] {
+      struct Release {
+        StoreCore* c;
+        ~Release() { c->release(); }
+      } release{self};
+      self->notify_queued = false;
+      if (self->alive) self->deliver();
+    });
+  }
+  void deliver() {
+    ++version;
+    delivering = true;
+    // Snapshot semantics: listeners added during delivery wait for the next change; removed ones
+    // are skipped (their fn is empty) and compacted afterwards.
+    const std::size_t n = listeners.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!alive) break;
+      if (!listeners[i].active) continue;
+      try {
+        listeners[i].fn(state);
+      } catch (...) {
+        report(current_exception_as_error(ErrorCode::listener_error,
+                                          "a subscriber of " + name + " threw"));
+      }
+    }
+    delivering = false;
+    if (!alive) {
+      listeners.clear();
+      return;
+    }
+    compact();
+    if (hooks) hooks->after_notify(*this);
+    if (queue_head < queue.size() && !processing) {
+      // Dispatches from subscribers waited for the round to end; run them now.
+      batcher->begin_batch();
+      processing = true;
+      std::exception_ptr deferred;
+      drain(deferred);
+      processing = false;
+      if (deferred) {
+        try {
+          std::rethrow_exception(deferred);
+        } catch (const Error& e) {
+          report(e);
+        }
+      }
+      batcher->end_batch();
+    }
+  }
+
+  void compact() {
+    if (dead_listeners == 0 || delivering) return;
+    std::erase_if(listeners, [](const Listener& l) { return !l.active; });
+    dead_listeners = 0;
+  }
+
+  void unsubscribe(std::uint64_t id) {
+    // Ids grow, so the list is sorted by id.
+    auto it = std::lower_bound(listeners.begin(), listeners.end(), id,
+                               [](const Listener& l, std::uint64_t v) { return l.id < v; });
+    if (it == listeners.end() || it->id != id || !it->active) return;
+    it->active = false;
+    ++dead_listeners;
+    compact();
+  }
+
+  // Dispatch from outside the chain: queued when busy, run now otherwise.
+  void dispatch(Action&& action, std::size_t index) {
+    if (busy()) {
+      queue.push_back(Pending{std::move(action), index});
+      return;
+    }
+    process(std::move(action), index);
+  }
+};
+
+void attach_hooks(Store& store, StoreHooks* hooks, void* owner) noexcept {
+  store.core()->hooks = hooks;
+  store.core()->owner = owner;
+}
+void* hooks_owner(const StoreCore& core) noexcept { return core.owner; }
+Value& core_state(StoreCore& core) noexcept { return core.state; }
+bool& core_notify_queued(StoreCore& core) noexcept { return core.notify_queued; }
+void core_restore_notify_queued(StoreCore& core, bool queued) noexcept {
+  if (core.notify_queued && !queued) {
+    // The notification was queued after the snapshot and has been dropped unrun: give back the
+    // reference it held.
+    core.notify_queued = false;
+    core.release();
+  } else {
+    core.notify_queued = queued;
+  }
+}
+bool core_may_throw(const StoreCore& core) noexcept {
+  return !core.reducer.nothrow() || !core.middleware.empty();
+}
+
+Error current_exception_as_error(ErrorCode code, const std::string& context) {
+  try {
+    throw;
+  } catch (const Error& e) {
+    return e;
+  } catch (const std::exception& e) {
+    return Error(code, context + ": " + e.what());
+  } catch (...) {
+    return Error(code, context + ": a non-standard exception");
+  }
+}
+
+}  // namespace detail
+
+using detail::StoreCore;
+
+// ---- StoreRef ----
+
+StoreRef::StoreRef(StoreCore* core) noexcept : core_(core) {
+  if (core_) core_->retain();
+}
+StoreRef::StoreRef(const StoreRef& other) noexcept : StoreRef(other.core_) {}
+StoreRef& StoreRef::operator=(const StoreRef& other) noexcept {
+  if (other.core_) other.core_->retain();
+  if (core_) core_->release();
+  core_ = other.core_;
+  return *this;
+}
+StoreRef::~StoreRef() {
+  if (core_) core_->release();
+}
+
+const Value& StoreRef::state() const noexcept {
+  static const Value null_value;
+  return core_ && core_->alive ? core_->state : null_value;
+}
+
+bool StoreRef::dispatch(Action action) const {
+  if (!core_ || !core_->alive) return false;
+  core_->dispatch(std::move(action), 0);
+  return true;
+}
+
+bool StoreRef::alive() const noexcept { return core_ && core_->alive; }
+
+// ---- Next ----
+
+Next::Next(StoreCore* core, std::size_t index) noexcept : core_(core), index_(index) {
+  if (core_) core_->retain();
+}
+Next::Next(const Next& other) noexcept : Next(other.core_, other.index_) {}
+Next& Next::operator=(const Next& other) noexcept {
+  if (other.core_) other.core_->retain();
+  if (core_) core_->release();
+  core_ = other.core_;
+  index_ = other.index_;
+  return *this;
+}
+Next::~Next() {
+  if (core_) core_->release();
+}
+
+void Next::operator()(Action action) const {
+  if (!core_ || !core_->alive) return;
+  if (core_->processing) {
+    // Called from inside the chain (the usual, synchronous case): continue it.
+    Action a = std::move(action);
+    core_->run_chain(std::move(a), index_);
+  } else {
+    // Called later by a middleware that held the action: a dispatch of its own from here on.
+    core_->dispatch(std::move(action), index_);
+  }
+}
+
+// ---- Store ----
+
+Store::Store(Value initial, Reducer reducer, StoreOptions options) : core_(new StoreCore) {
+  if (!reducer) {
+    delete core_;
+    throw Error(ErrorCode::invalid_argument,
+                "Store needs a reducer: expected a callable Value(Value, const Action&), got an "
+                "empty one");
+  }
+  core_->state = std::move(initial);
+  core_->reducer = std::move(reducer);
+  core_->middleware = std::move(options.middleware);
+  for (const auto& m : core_->middleware) {
+    if (!m) {
+      delete core_;
+      throw Error(ErrorCode::invalid_argument, "Store middleware must not be empty");
+    }
+  }
+  if (options.batcher != nullptr) {
+    core_->batcher = options.batcher;
+  } else {
+    core_->own_batcher = std::make_unique<Batcher>();
+    core_->batcher = core_->own_batcher.get();
+  }
+  core_->on_error = std::move(options.on_error);
+  core_->name = std::move(options.name);
+}
+
+Store::Store(Store&& other) noexcept : core_(other.core_) { other.core_ = nullptr; }
+
+Store& Store::operator=(Store&& other) noexcept {
+  if (this != &other) {
+    this->~Store();
+    core_ = other.core_;
+    other.core_ = nullptr;
+  }
+  return *this;
+}
+
+Store::~Store() {
+  if (!core_) return;
+  core_->alive = false;
+  core_->hooks = nullptr;
+  // Drop the listeners now (what they captured must not outlive the store's owner), or, when
+  // one of them is running, as soon as the delivery ends.
+  if (!core_->delivering) core_->listeners.clear();
+  core_->middleware.clear();
+  core_->release();
+  core_ = nullptr;
+}
+
+const Value& Store::state() const noexcept { return core_->state; }
+
+void Store::dispatch(Action action) { core_->dispatch(std::move(action), 0); }
+
+Subscription Store::subscribe(std::function<void(const Value&)> listener) {
+  if (!listener) {
+    throw Error(ErrorCode::invalid_argument, "Store::subscribe needs a listener, got an empty one");
+  }
+  const std::uint64_t id = core_->next_listener_id++;
+  core_->listeners.push_back({id, std::move(listener), true});
+  StoreCore* core = core_;
+  core->retain();
+  struct Cancel {
+    StoreCore* core;
+    std::uint64_t id;
+    Cancel(StoreCore* c, std::uint64_t i) : core(c), id(i) {}
+    Cancel(const Cancel& o) : core(o.core), id(o.id) { core->retain(); }
+    Cancel& operator=(const Cancel&) = delete;
+    ~Cancel() { core->release(); }
+    void operator()() const {
+      if (core->alive) core->unsubscribe(id);
+    }
+  };
+  // The temporary Cancel owns the reference taken above; the std::function keeps a copy.
+  return Subscription{std::function<void()>(Cancel(core, id))};
+}
+
+void Store::replace_reducer(Reducer reducer) {
+  if (!reducer) {
+    throw Error(ErrorCode::invalid_argument, "replace_reducer needs a reducer, got an empty one");
+  }
+  core_->reducer = std::move(reducer);
+  dispatch(Action{"mfstate/replace", Value(), Value()});
+}
+
+std::uint64_t Store::version() const noexcept { return core_->version; }
+
+std::size_t Store::subscriber_count() const noexcept {
+  return core_->listeners.size() - core_->dead_listeners;
+}
+
+StoreRef Store::ref() const noexcept { return StoreRef(core_); }
+
+// ---- selectors ----
+
+const Value& Selector::operator()(const Value& input) {
+  if (!has_ || !input.same_node(last_input_) || input.type() != last_input_.type()) {
+    last_output_ = fn_(input);
+    last_input_ = input;
+    has_ = true;
+    ++computations_;
+  }
+  return last_output_;
+}
+
+const Value& CombinedSelector::operator()(const Value& state) {
+  args_.resize(inputs_.size());
+  bool changed = !has_;
+  for (std::size_t i = 0; i < inputs_.size(); ++i) {
+    args_[i] = inputs_[i](state);
+    if (!changed && (!args_[i].same_node(last_args_[i]) || args_[i].type() != last_args_[i].type())) {
+      changed = true;
+    }
+  }
+  if (changed) {
+    last_output_ = combiner_(args_);
+    last_args_ = args_;
+    has_ = true;
+    ++computations_;
+  }
+  return last_output_;
+}
+
+}  // namespace mfstate

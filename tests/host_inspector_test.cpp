@@ -1,0 +1,169 @@
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "host_test_support.hpp"
+
+using namespace mfstate;
+using namespace host_test;
+
+namespace {
+struct Recorder {
+  std::vector<InspectorEvent> events;
+  Subscription sub;
+  explicit Recorder(Host& host)
+      : sub(host.inspector().subscribe([this](const InspectorEvent& e) { events.push_back(e); })) {}
+  std::vector<InspectorEventKind> kinds() const {
+    std::vector<InspectorEventKind> k;
+    for (const auto& e : events) k.push_back(e.kind);
+    return k;
+  }
+  const InspectorEvent* first(InspectorEventKind kind) const {
+    for (const auto& e : events) {
+      if (e.kind == kind) return &e;
+    }
+    return nullptr;
+  }
+};
+}  // namespace
+
+TEST(HostInspector, ReportsMountActionAndUnmountWithTheirFields) {
+  ManualClock clock(Millis{1000});
+  Host host(clock);
+  Recorder rec(host);
+  App home = host.mount("home", {.version = "2.0.0"});
+  home.create_store(user_state(), app_reducer);
+  clock.advance(Millis{5});
+  home.dispatch(act("ADD", 2));
+  home.dispatch(act("UNKNOWN"));
+  home.unmount();
+  ASSERT_EQ(rec.kinds(), (std::vector<InspectorEventKind>{InspectorEventKind::mount, InspectorEventKind::action,
+                                                          InspectorEventKind::action, InspectorEventKind::unmount}));
+  EXPECT_EQ(rec.events[0].app, "home");
+  EXPECT_EQ(rec.events[0].detail, "2.0.0");
+  EXPECT_EQ(rec.events[0].time, Millis{1000});
+  EXPECT_EQ(rec.events[1].name, "ADD");
+  EXPECT_EQ(rec.events[1].payload.as_int(), 2);
+  EXPECT_TRUE(rec.events[1].state_changed);
+  EXPECT_EQ(rec.events[1].time, Millis{1005});
+  EXPECT_FALSE(rec.events[2].state_changed);
+}
+
+TEST(HostInspector, ReportsCommandsSentAndRefusedWithTheReason) {
+  Host host;
+  Recorder rec(host);
+  App home = host.mount("home");
+  App profile = host.mount("profile");
+  home.create_store(user_state(), app_reducer);
+  home.accept("INC");
+  profile.send("home", act("INC"));
+  EXPECT_THROW(profile.send("home", act("DELETE_EVERYTHING")), Error);
+  const InspectorEvent* sent = rec.first(InspectorEventKind::command_sent);
+  ASSERT_NE(sent, nullptr);
+  EXPECT_EQ(sent->app, "profile");
+  EXPECT_EQ(sent->target, "home");
+  EXPECT_EQ(sent->name, "INC");
+  const InspectorEvent* refused = rec.first(InspectorEventKind::command_refused);
+  ASSERT_NE(refused, nullptr);
+  EXPECT_EQ(refused->app, "profile");
+  EXPECT_EQ(refused->target, "home");
+  EXPECT_EQ(refused->code, ErrorCode::command_not_accepted);
+  EXPECT_NE(refused->detail.find("does not accept"), std::string::npos);
+}
+
+TEST(HostInspector, ReportsExportChangesRemovalsAndBusMessages) {
+  Host host;
+  Recorder rec(host);
+  App profile = host.mount("profile");
+  App home = host.mount("home");
+  profile.create_store(user_state(), app_reducer);
+  profile.expose("user", [](const Value& s) { return s.get("user"); });
+  auto w = home.watch("profile", "user", [](const ExportEvent&) {});
+  profile.dispatch(act("RENAME", "Jane"));
+  home.emit("ui/toast", "hello");
+  profile.unexpose("user");
+  std::size_t changed = 0;
+  for (const auto& e : rec.events) {
+    if (e.kind == InspectorEventKind::export_changed) {
+      ++changed;
+      EXPECT_EQ(e.target, "profile");
+      EXPECT_EQ(e.name, "user");
+    }
+  }
+  EXPECT_EQ(changed, 2u);
+  const InspectorEvent* msg = rec.first(InspectorEventKind::bus_message);
+  ASSERT_NE(msg, nullptr);
+  EXPECT_EQ(msg->app, "home");
+  EXPECT_EQ(msg->name, "ui/toast");
+  EXPECT_EQ(msg->payload.as_string(), "hello");
+  EXPECT_NE(rec.first(InspectorEventKind::export_removed), nullptr);
+}
+
+TEST(HostInspector, ReportsContractErrorsNamingBothApps) {
+  Errors errors;
+  Host host({.on_error = errors.handler()});
+  Recorder rec(host);
+  App profile = host.mount("profile");
+  App home = host.mount("home");
+  auto w = home.watch("profile", "user", [](const ExportEvent&) {},
+                      Expectations(std::vector<Expectation>{{.path = "/name", .type = "string"}}));
+  profile.expose("user", [](const Value&) { return Value::object({{"firstName", "J"}}); },
+                 Schema::parse_json(R"({"type":"object","properties":{"firstName":{"type":"string"}},"additionalProperties":false})"));
+  const InspectorEvent* c = rec.first(InspectorEventKind::contract_error);
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->app, "home");
+  EXPECT_EQ(c->target, "profile");
+  EXPECT_EQ(c->name, "user");
+  EXPECT_NE(c->detail.find("/name"), std::string::npos);
+  EXPECT_EQ(errors.count(ErrorCode::contract_violation), 1u);
+}
+
+TEST(HostInspector, ReportsARolledBackTransaction) {
+  Host host;
+  Recorder rec(host);
+  App a = host.mount("a");
+  a.create_store(user_state(), app_reducer);
+  EXPECT_THROW(host.transaction([&] {
+    a.dispatch(act("INC"));
+    throw std::runtime_error("abort");
+  }),
+               std::runtime_error);
+  ASSERT_FALSE(rec.events.empty());
+  EXPECT_EQ(rec.events.back().kind, InspectorEventKind::transaction_rolled_back);
+  EXPECT_EQ(rec.events.back().detail, "abort");
+}
+
+TEST(HostInspector, LoggerPrintsOneLinePerEvent) {
+  ManualClock clock;
+  Host host(clock);
+  std::ostringstream out;
+  auto logger = log_events(host.inspector(), out);
+  App a = host.mount("home", {.version = "1.0"});
+  a.create_store(user_state(), app_reducer);
+  a.dispatch(act("ADD", 3));
+  EXPECT_EQ(out.str(), "[0ms] mount home 1.0\n[0ms] action home ADD 3 (state changed)\n");
+}
+
+TEST(HostInspector, EventConvertsToAValueForDevtools) {
+  InspectorEvent e{.kind = InspectorEventKind::command_refused, .time = Millis{7}, .app = "profile",
+                   .target = "home", .name = "X", .has_code = true, .code = ErrorCode::command_not_accepted,
+                   .detail = "why"};
+  EXPECT_EQ(to_value(e).to_json(),
+            R"({"kind":"command_refused","time":7,"app":"profile","target":"home","name":"X","code":"command_not_accepted","detail":"why"})");
+}
+
+TEST(HostInspector, NoListenersMeansInactiveAndUnsubscribingDuringAnEventIsSafe) {
+  Host host;
+  EXPECT_FALSE(host.inspector().active());
+  int calls = 0;
+  Subscription s;
+  s = host.inspector().subscribe([&](const InspectorEvent&) {
+    ++calls;
+    s.cancel();
+  });
+  EXPECT_TRUE(host.inspector().active());
+  App a = host.mount("a");
+  App b = host.mount("b");
+  EXPECT_EQ(calls, 1);
+  EXPECT_FALSE(host.inspector().active());
+}

@@ -1,0 +1,369 @@
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "mfstate/runtime.hpp"
+#include "mfstate/store.hpp"
+
+using namespace mfstate;
+
+namespace {
+
+Value counter_state(int n = 0) {
+  return Value::object({{"count", n}, {"user", Value::object({{"name", "John Doe"}})}});
+}
+
+// May throw (not noexcept): the store hands it a shared copy.
+Value counter_reducer(Value state, const Action& a) {
+  if (a.type == "INC") return state.set("count", state.get("count").as_int() + 1);
+  if (a.type == "ADD") return state.set("count", state.get("count").as_int() + a.payload.as_int());
+  if (a.type == "BOOM") throw std::runtime_error("boom");
+  if (a.type == "RENAME") return state.set_in({"user", "name"}, a.payload);
+  return state;
+}
+
+Action act(std::string type, Value payload = {}) { return Action{std::move(type), std::move(payload), {}}; }
+
+}  // namespace
+
+TEST(Store, DispatchRunsTheReducerAndNotifiesSubscribersWithTheNewState) {
+  Store store(counter_state(), counter_reducer);
+  std::vector<std::int64_t> seen;
+  auto sub = store.subscribe([&](const Value& s) { seen.push_back(s.get("count").as_int()); });
+  store.dispatch(act("INC"));
+  store.dispatch(act("ADD", 5));
+  EXPECT_EQ(store.state().get("count").as_int(), 6);
+  EXPECT_EQ(seen, (std::vector<std::int64_t>{1, 6}));
+}
+
+TEST(Store, AnIgnoredActionKeepsTheSameStateNodeAndNotifiesNobody) {
+  Store store(counter_state(), counter_reducer);
+  Value before = store.state();
+  int calls = 0;
+  auto sub = store.subscribe([&](const Value&) { ++calls; });
+  store.dispatch(act("UNKNOWN"));
+  EXPECT_TRUE(store.state().same_node(before));
+  EXPECT_EQ(calls, 0);
+}
+
+TEST(Store, NoexceptReducerUpdatesAnUnsharedStateInPlace) {
+  Store store(counter_state(), [](Value s, const Action&) noexcept {
+    const std::int64_t n = s.find("count")->as_int();
+    return std::move(s).set("count", n + 1);
+  });
+  const detail::Node* root = store.state().node();
+  int calls = 0;
+  auto sub = store.subscribe([&](const Value&) { ++calls; });
+  store.dispatch(act("INC"));
+  EXPECT_EQ(store.state().node(), root);  // no copy of the root
+  EXPECT_EQ(store.state().get("count").as_int(), 1);
+  EXPECT_EQ(calls, 1);
+  // A holder of the old state keeps seeing it: the store must copy instead.
+  Value held = store.state();
+  store.dispatch(act("INC"));
+  EXPECT_EQ(held.get("count").as_int(), 1);
+  EXPECT_EQ(store.state().get("count").as_int(), 2);
+  EXPECT_FALSE(store.state().same_node(held));
+}
+
+TEST(Store, ReducerThatThrowsLeavesStateUnchangedAndReachesTheCaller) {
+  Store store(counter_state(3), counter_reducer);
+  Value before = store.state();
+  int calls = 0;
+  auto sub = store.subscribe([&](const Value&) { ++calls; });
+  try {
+    store.dispatch(act("BOOM"));
+    FAIL() << "dispatch should throw";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::reducer_error);
+    EXPECT_NE(std::string(e.what()).find("boom"), std::string::npos);
+    // The original exception is nested.
+    EXPECT_THROW(std::rethrow_if_nested(e), std::runtime_error);
+  }
+  EXPECT_TRUE(store.state().same_node(before));
+  EXPECT_EQ(calls, 0);
+  // The store and its subscribers keep working.
+  store.dispatch(act("INC"));
+  EXPECT_EQ(store.state().get("count").as_int(), 4);
+  EXPECT_EQ(calls, 1);
+}
+
+TEST(Store, ThrowingSubscriberDoesNotStopTheOthersAndGoesToTheErrorHandler) {
+  std::vector<std::string> errors;
+  Store store(counter_state(), counter_reducer,
+              {.on_error = [&](const Error& e) { errors.push_back(e.what()); }, .name = "cart"});
+  int a = 0;
+  int c = 0;
+  auto s1 = store.subscribe([&](const Value&) { ++a; });
+  auto s2 = store.subscribe([&](const Value&) { throw std::runtime_error("listener broke"); });
+  auto s3 = store.subscribe([&](const Value&) { ++c; });
+  store.dispatch(act("INC"));
+  EXPECT_EQ(a, 1);
+  EXPECT_EQ(c, 1);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("listener broke"), std::string::npos);
+  EXPECT_NE(errors[0].find("cart"), std::string::npos);
+}
+
+TEST(Store, SubscriptionEndsWhenItsHandleIsDestroyedAndCancelTwiceIsHarmless) {
+  Store store(counter_state(), counter_reducer);
+  int calls = 0;
+  {
+    auto sub = store.subscribe([&](const Value&) { ++calls; });
+    store.dispatch(act("INC"));
+    sub.cancel();
+    sub.cancel();
+    store.dispatch(act("INC"));
+  }
+  store.dispatch(act("INC"));
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(store.subscriber_count(), 0u);
+}
+
+TEST(Store, UnsubscribingAnotherListenerDuringNotificationSkipsIt) {
+  Store store(counter_state(), counter_reducer);
+  Subscription second;
+  int first_calls = 0;
+  int second_calls = 0;
+  auto first = store.subscribe([&](const Value&) {
+    ++first_calls;
+    second.cancel();
+  });
+  second = store.subscribe([&](const Value&) { ++second_calls; });
+  store.dispatch(act("INC"));
+  EXPECT_EQ(first_calls, 1);
+  EXPECT_EQ(second_calls, 0);
+}
+
+TEST(Store, SubscribingDuringNotificationWaitsForTheNextChange) {
+  Store store(counter_state(), counter_reducer);
+  std::vector<Subscription> late;
+  int late_calls = 0;
+  auto first = store.subscribe([&](const Value&) {
+    if (late.empty()) late.push_back(store.subscribe([&](const Value&) { ++late_calls; }));
+  });
+  store.dispatch(act("INC"));
+  EXPECT_EQ(late_calls, 0);
+  store.dispatch(act("INC"));
+  EXPECT_EQ(late_calls, 1);
+}
+
+TEST(Store, DispatchFromASubscriberIsQueuedUntilTheRoundEndsThenRunsInOrder) {
+  Store store(counter_state(), counter_reducer);
+  std::vector<std::string> log;
+  auto s1 = store.subscribe([&](const Value& s) {
+    const auto n = s.get("count").as_int();
+    log.push_back("a" + std::to_string(n));
+    if (n == 1) {
+      store.dispatch(act("INC"));
+      store.dispatch(act("ADD", 10));
+      log.push_back("a-after-dispatch" + std::to_string(store.state().get("count").as_int()));
+    }
+  });
+  auto s2 = store.subscribe([&](const Value& s) { log.push_back("b" + std::to_string(s.get("count").as_int())); });
+  store.dispatch(act("INC"));
+  // Both listeners saw 1 (the queued dispatches had not run); the two queued actions then ran in
+  // order and were notified once, together.
+  EXPECT_EQ(log, (std::vector<std::string>{"a1", "a-after-dispatch1", "b1", "a12", "b12"}));
+}
+
+TEST(Store, DispatchFromAReducerIsQueuedNotRecursive) {
+  Store* self = nullptr;
+  std::vector<std::string> order;
+  Store store(Value::array(), [&](Value s, const Action& a) {
+    order.push_back("reduce " + a.type);
+    if (a.type == "first") self->dispatch(act("second"));
+    order.push_back("end " + a.type);
+    return s.push_back(Value(a.type));
+  });
+  self = &store;
+  store.dispatch(act("first"));
+  EXPECT_EQ(order, (std::vector<std::string>{"reduce first", "end first", "reduce second", "end second"}));
+  EXPECT_EQ(store.state().to_json(), R"(["first","second"])");
+}
+
+TEST(Store, LoggerMiddlewareSeesEachActionWithStateBeforeAndAfter) {
+  std::vector<std::string> log;
+  Middleware logger = [&](const StoreRef& store, Action a, const Next& next) {
+    log.push_back("before " + a.type + " " + std::to_string(store.state().get("count").as_int()));
+    std::string type = a.type;
+    next(std::move(a));
+    log.push_back("after " + type + " " + std::to_string(store.state().get("count").as_int()));
+  };
+  Store store(counter_state(), counter_reducer, {.middleware = {logger}});
+  store.dispatch(act("INC"));
+  store.dispatch(act("ADD", 2));
+  EXPECT_EQ(log, (std::vector<std::string>{"before INC 0", "after INC 1", "before ADD 1", "after ADD 3"}));
+}
+
+TEST(Store, DroppingMiddlewareKeepsActionsFromTheReducer) {
+  Middleware drop_boom = [](const StoreRef&, Action a, const Next& next) {
+    if (a.type == "ADD") return;  // dropped
+    next(std::move(a));
+  };
+  Store store(counter_state(), counter_reducer, {.middleware = {drop_boom}});
+  int calls = 0;
+  auto sub = store.subscribe([&](const Value&) { ++calls; });
+  store.dispatch(act("ADD", 100));
+  store.dispatch(act("INC"));
+  EXPECT_EQ(store.state().get("count").as_int(), 1);
+  EXPECT_EQ(calls, 1);
+}
+
+TEST(Store, MiddlewareCanRewriteAnAction) {
+  Middleware doubler = [](const StoreRef&, Action a, const Next& next) {
+    if (a.type == "ADD") a.payload = a.payload.as_int() * 2;
+    next(std::move(a));
+  };
+  Store store(counter_state(), counter_reducer, {.middleware = {doubler}});
+  store.dispatch(act("ADD", 4));
+  EXPECT_EQ(store.state().get("count").as_int(), 8);
+}
+
+TEST(Store, ThunkLikeMiddlewareCompletesLaterOnTheScheduler) {
+  ManualClock clock;
+  Runtime runtime(clock);
+  // "fetch/count" starts async work; 100 ms later it dispatches "ADD" with the result, and the
+  // original action is passed on when the work is done.
+  Middleware async = [&](const StoreRef& store, Action a, const Next& next) {
+    if (a.type != "fetch/count") {
+      next(std::move(a));
+      return;
+    }
+    runtime.scheduler().schedule_after(Millis{100}, [store, next, a]() mutable {
+      store.dispatch(Action{"ADD", a.payload, {}});
+      next(Action{"fetched", {}, {}});
+    });
+  };
+  std::vector<std::string> seen;
+  Middleware logger = [&](const StoreRef&, Action a, const Next& next) {
+    seen.push_back(a.type);
+    next(std::move(a));
+  };
+  Store store(counter_state(), counter_reducer,
+              {.middleware = {async, logger}, .batcher = &runtime.batcher()});
+  int notified = 0;
+  auto sub = store.subscribe([&](const Value&) { ++notified; });
+  store.dispatch(act("fetch/count", 7));
+  EXPECT_EQ(store.state().get("count").as_int(), 0);
+  runtime.advance(Millis{99});
+  EXPECT_EQ(store.state().get("count").as_int(), 0);
+  runtime.advance(Millis{1});
+  EXPECT_EQ(store.state().get("count").as_int(), 7);
+  EXPECT_EQ(seen, (std::vector<std::string>{"ADD", "fetched"}));
+  EXPECT_EQ(notified, 1);
+}
+
+TEST(Store, HeldNextOutlivingTheStoreDoesNothing) {
+  Next held;
+  StoreRef ref;
+  {
+    Middleware hold = [&](const StoreRef& s, Action, const Next& next) {
+      held = next;
+      ref = s;
+    };
+    Store store(counter_state(), counter_reducer, {.middleware = {hold}});
+    store.dispatch(act("INC"));
+  }
+  EXPECT_FALSE(ref.alive());
+  EXPECT_TRUE(ref.state().is_null());
+  held(act("INC"));  // must not crash
+  EXPECT_FALSE(ref.dispatch(act("INC")));
+}
+
+TEST(Store, MiddlewareThatThrowsAfterTheReducerRestoresTheState) {
+  Middleware late_throw = [](const StoreRef&, Action a, const Next& next) {
+    next(std::move(a));
+    throw std::runtime_error("after next");
+  };
+  Store store(counter_state(), counter_reducer, {.middleware = {late_throw}});
+  Value before = store.state();
+  EXPECT_THROW(store.dispatch(act("INC")), Error);
+  EXPECT_TRUE(store.state().same_node(before));
+}
+
+TEST(Store, ActionsAMiddlewareDispatchesBeforeFailingAreDropped) {
+  Middleware m = [](const StoreRef& store, Action a, const Next& next) {
+    if (a.type == "BOOM") store.dispatch(act("INC"));
+    next(std::move(a));
+  };
+  Store store(counter_state(), counter_reducer, {.middleware = {m}});
+  EXPECT_THROW(store.dispatch(act("BOOM")), Error);
+  EXPECT_EQ(store.state().get("count").as_int(), 0);
+}
+
+TEST(Store, ErrorOfAQueuedActionGoesToTheErrorHandler) {
+  std::vector<ErrorCode> errors;
+  Store* self = nullptr;
+  Store store(counter_state(), [&](Value s, const Action& a) {
+    if (a.type == "first") self->dispatch(act("BOOM"));
+    return counter_reducer(std::move(s), a);
+  }, {.on_error = [&](const Error& e) { errors.push_back(e.code()); }});
+  self = &store;
+  store.dispatch(act("first"));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0], ErrorCode::reducer_error);
+}
+
+TEST(Store, NotifiesOnceForABatchOfDispatchesWithTheFinalState) {
+  Runtime runtime;
+  Store store(counter_state(), counter_reducer, {.batcher = &runtime.batcher()});
+  std::vector<std::int64_t> seen;
+  auto sub = store.subscribe([&](const Value& s) { seen.push_back(s.get("count").as_int()); });
+  {
+    Batcher::Scope batch(runtime.batcher());
+    store.dispatch(act("INC"));
+    store.dispatch(act("INC"));
+    store.dispatch(act("ADD", 3));
+    EXPECT_TRUE(seen.empty());
+  }
+  EXPECT_EQ(seen, (std::vector<std::int64_t>{5}));
+}
+
+TEST(Store, ReplaceReducerSwapsBehaviourAndDispatchesReplace) {
+  Store store(counter_state(), counter_reducer);
+  std::vector<std::string> types;
+  store.replace_reducer([&](Value s, const Action& a) {
+    types.push_back(a.type);
+    if (a.type == "INC") return s.set("count", s.get("count").as_int() + 100);
+    return s;
+  });
+  store.dispatch(act("INC"));
+  EXPECT_EQ(store.state().get("count").as_int(), 100);
+  EXPECT_EQ(types, (std::vector<std::string>{"mfstate/replace", "INC"}));
+}
+
+TEST(Store, EmptyReducerIsRejected) {
+  try {
+    Store store(Value(), Reducer{});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::invalid_argument);
+  }
+  Store store(Value(), counter_reducer);
+  EXPECT_THROW(store.replace_reducer(Reducer{}), Error);
+}
+
+TEST(Store, MovedStoreKeepsItsSubscriptions) {
+  Store a(counter_state(), counter_reducer);
+  int calls = 0;
+  auto sub = a.subscribe([&](const Value&) { ++calls; });
+  Store b = std::move(a);
+  b.dispatch(act("INC"));
+  EXPECT_EQ(calls, 1);
+  sub.cancel();
+  b.dispatch(act("INC"));
+  EXPECT_EQ(calls, 1);
+}
+
+TEST(Store, SubscriptionOutlivingTheStoreCanStillBeCancelled) {
+  Subscription sub;
+  {
+    Store store(counter_state(), counter_reducer);
+    sub = store.subscribe([](const Value&) {});
+  }
+  sub.cancel();
+  SUCCEED();
+}
