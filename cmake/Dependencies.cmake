@@ -44,4 +44,8 @@ if(NOT EMSCRIPTEN)
   add_library(mfstate_httplib INTERFACE)
   target_include_directories(mfstate_httplib SYSTEM INTERFACE $<BUILD_INTERFACE:${MFSTATE_HTTPLIB_INCLUDE_DIR}>)
   target_link_libraries(mfstate_httplib INTERFACE $<BUILD_INTERFACE:${MFSTATE_HTTPLIB_LIBRARY}>)
+  # Debian compiles the library with TLS and compression on; every user of its header must see
+  # the same definitions, or the classes' layouts differ between the library and us.
+  target_compile_definitions(mfstate_httplib INTERFACE
+    CPPHTTPLIB_OPENSSL_SUPPORT CPPHTTPLIB_ZLIB_SUPPORT CPPHTTPLIB_BROTLI_SUPPORT)
 endif()

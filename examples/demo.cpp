@@ -3,11 +3,14 @@
 // the same way and called from main in the order a reader meets the ideas.
 #include <cinttypes>
 #include <cstdio>
+#include <iostream>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "demo_cli.hpp"
 #include "demo_contracts.hpp"
+#include "demo_queries.hpp"
 #include "mfstate/key.hpp"
 #include "mfstate/value.hpp"
 
@@ -78,7 +81,10 @@ int main() {
   demo_one_request_one_key();
   demo_structural_sharing();
   std::printf("\n");
-  std::fflush(stdout);  // the contract section (it prints its own heading) writes to std::cout
+  mfstate::demo::show_shared_query_cache();
+  std::fflush(stdout);  // the contract sections (they print their own headings) write to std::cout
   mfstate::demo::demo_contract_check();
+  std::cout << '\n';
+  mfstate::demo::show_contracts_in_ci(std::cout);
   return 0;
 }

@@ -3,7 +3,7 @@
 # is present. Works as root without sudo, and as a user with sudo, on Debian 12.
 #
 #   scripts/bootstrap.sh          apt packages
-#   scripts/bootstrap.sh --npm    also the npm packages of the JavaScript peer harness (bench/js)
+#   scripts/bootstrap.sh --npm    also the npm packages of the JavaScript peer harness (bench/js/setup.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,14 +39,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     "${missing[@]}" >/dev/null
 fi
 
-# npm packages: installed from the lock file when node_modules is missing or older than it.
-if [ "${1:-}" = --npm ]; then
-  for dir in bench/js; do
-    [ -f "$dir/package-lock.json" ] || continue
-    if [ ! -f "$dir/node_modules/.package-lock.json" ] ||
-       [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
-      echo "bootstrap: npm ci in $dir"
-      npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
-    fi
-  done
+# npm packages: the JavaScript peer harness installs its own (npm ci from its lock file, only
+# when something changed) and bundles itself.
+if [ "${1:-}" = --npm ] && [ -x bench/js/setup.sh ]; then
+  bench/js/setup.sh
 fi

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make fuzz`: builds every fuzz/<name>_fuzz.cpp as a libFuzzer target (clang, ASan+UBSan) and
 # runs each for FUZZ_SECONDS (default 60), starting from fuzz/corpus/<name>/ when it exists and
-# with fuzz/<name>.dict as dictionary when it exists. New inputs go to $BUILD/fuzz/corpus/<name>/
+# with fuzz/<name>.dict as dictionary when it exists (<name> with or without the _fuzz suffix). New inputs go to $BUILD/fuzz/corpus/<name>/
 # (the checked-in corpus is only read); a crash leaves its input in $BUILD/fuzz/artifacts/ and
 # fails the run. Prints how many executions each target ran.
 set -euo pipefail
@@ -32,9 +32,12 @@ for src in "${sources[@]}"; do
   corpus=$dir/corpus/$short
   mkdir -p "$corpus" "$dir/artifacts"
   args=(-max_total_time="$FUZZ_SECONDS" -print_final_stats=1 -artifact_prefix="$dir/artifacts/$short-")
-  [ -f "fuzz/$short.dict" ] && args+=(-dict="fuzz/$short.dict")
   seeds=()
-  [ -d "fuzz/corpus/$short" ] && seeds+=("fuzz/corpus/$short")
+  # The checked-in corpus and dictionary may be named either way: parse_json or parse_json_fuzz.
+  for n in "$short" "$name"; do
+    [ -f "fuzz/$n.dict" ] && args+=(-dict="fuzz/$n.dict")
+    [ -d "fuzz/corpus/$n" ] && seeds+=("fuzz/corpus/$n")
+  done
   log=$dir/$short.log
   set +e
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

@@ -47,9 +47,10 @@ void append_token(std::string& path, std::string_view token) {
   }
 }
 
-/// Containers deeper than this are reported instead of entered: it bounds the recursion (and the
-/// stack) whatever the value, including the WebAssembly build's 1 MiB stack.
-constexpr std::size_t max_validation_depth = 1024;
+// Validation recurses once per level of the value, and a Value nests at most
+// detail::max_nesting containers: that bounds the stack. The frames of one level were measured
+// at under 512 bytes at -O2, so 1024 levels fit the WebAssembly build's 1 MiB stack.
+static_assert(detail::max_nesting <= 1024, "validation's stack use was sized for 1024 levels");
 
 struct MemoKeyHash {
   std::size_t operator()(const std::pair<const SchemaNode*, const void*>& k) const noexcept {
@@ -67,7 +68,7 @@ using Memo = std::unordered_map<std::pair<const SchemaNode*, const void*>, bool,
 ///
 /// The recursion goes run -> check -> check_object/check_array -> run, one round per level of the
 /// value. Everything that builds a message lives in separate non-inlined functions so that the
-/// frames of that round stay small: a value nested thousands of levels deep must fit the 1 MiB
+/// frames of that round stay small: a value nested max_nesting (1024) levels deep must fit the 1 MiB
 /// stack of the WebAssembly build.
 class Validator {
  public:
@@ -83,13 +84,8 @@ class Validator {
       auto key = std::make_pair(&node, identity);
       auto it = memo_.find(key);
       if (it != memo_.end()) return it->second;
-      // An answer cut short by the depth bound depends on where the value sits (a shared node
-      // can sit at several depths): only answers that were not cut short are remembered.
-      bool outer = truncated_;
-      truncated_ = false;
       bool ok = check(node, value, path);
-      if (!truncated_) memo_[key] = ok;
-      truncated_ = truncated_ || outer;
+      memo_[key] = ok;
       return ok;
     }
     return check(node, value, path);
@@ -170,12 +166,6 @@ class Validator {
     return fail(path, "property \"" + key + "\" is not allowed (additionalProperties is false)");
   }
 
-  [[gnu::noinline]] bool fail_too_deep(const std::string& path) {
-    truncated_ = true;
-    return fail(path, "nested deeper than " + std::to_string(max_validation_depth) +
-                          " levels under a recursive schema; not validated further");
-  }
-
   bool check(const SchemaNode& node, const Value& value, std::string& path) {
     if (node.rejects_all) return fail_false(node, path);
     bool ok = true;
@@ -218,10 +208,6 @@ class Validator {
       }
     }
     if (node.properties.empty() && !node.additional) return ok;
-    if (++depth_ > max_validation_depth) {
-      --depth_;
-      return fail_too_deep(path);
-    }
     for (const auto& member : value.as_object()) {
       const SchemaNode* sub = node.property(member.key);
       if (!sub) sub = node.additional;
@@ -236,15 +222,10 @@ class Validator {
         if (!out_) break;
       }
     }
-    --depth_;
     return ok;
   }
 
   bool check_array(const SchemaNode& node, const Value& value, std::string& path) {
-    if (++depth_ > max_validation_depth) {
-      --depth_;
-      return fail_too_deep(path);
-    }
     bool ok = true;
     auto elements = value.as_array();
     for (std::size_t i = 0; i < elements.size(); ++i) {
@@ -258,31 +239,26 @@ class Validator {
         if (!out_) break;
       }
     }
-    --depth_;
     return ok;
   }
 
   // On the recursion path: kept small. Messages are built by report_one_of.
   bool check_one_of(const SchemaNode& node, const Value& value, std::string& path) {
     Validator probe(nullptr, memo_);
-    probe.depth_ = depth_;
     std::size_t matches = 0;
     for (const SchemaNode* branch : node.one_of) {
       if (probe.run(*branch, value, path) && ++matches > 1) break;
     }
-    truncated_ = truncated_ || probe.truncated_;
     if (matches == 1) return true;
     return out_ ? report_one_of(node, value, path) : false;
   }
 
   [[gnu::noinline]] bool report_one_of(const SchemaNode& node, const Value& value, std::string& path) {
     Validator probe(nullptr, memo_);  // answers come from the memo filled by check_one_of
-    probe.depth_ = depth_;
     std::vector<std::size_t> matched;
     for (std::size_t i = 0; i < node.one_of.size(); ++i) {
       if (probe.run(*node.one_of[i], value, path)) matched.push_back(i);
     }
-    truncated_ = truncated_ || probe.truncated_;
     if (matched.size() > 1) {
       std::string list;
       for (std::size_t i = 0; i < matched.size(); ++i) {
@@ -299,7 +275,6 @@ class Validator {
         std::vector<Violation> branch;
         Validator explain(&branch, memo_);
         explain.explain_branches_ = false;
-        explain.depth_ = depth_;
         explain.run(*node.one_of[i], value, path);
         if (branch.empty()) continue;
         reason += std::string(i == 0 ? ": " : "; ") + "branch " + std::to_string(i) + ": " +
@@ -312,8 +287,6 @@ class Validator {
   std::vector<Violation>* out_;
   Memo& memo_;
   bool explain_branches_ = true;
-  std::size_t depth_ = 0;   ///< containers entered, bounded by max_validation_depth
-  bool truncated_ = false;  ///< the depth bound cut the current answer short
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <iostream>
 
+#include "host_manifest.hpp"
 #include "name_map.hpp"
 
 // GCC 12 warns about members a designated initializer leaves out even when they have default
@@ -74,6 +75,7 @@ struct Accepted {
 
 struct AppRecord {
   HostCore* host = nullptr;  // null once unmounted
+  std::shared_ptr<const Manifest> manifest;  // null unless mounted from a manifest
   AppSlot* slot = nullptr;
   std::string name;
   std::string version;
@@ -111,6 +113,8 @@ struct HostCore final : StoreHooks, std::enable_shared_from_this<HostCore> {
   std::unique_ptr<Runtime> runtime;
   Inspector inspector;
   std::unique_ptr<Bus> bus;
+  // After the runtime, so it is destroyed first (its timers and observers live on the runtime).
+  std::unique_ptr<QueryClient> queries;
   NameMap<std::unique_ptr<AppSlot>> slots;
   std::vector<AppRecord*> mounted;  // mount order
   NameMap<std::vector<AppRecord*>> acceptors;
@@ -126,6 +130,7 @@ struct HostCore final : StoreHooks, std::enable_shared_from_this<HostCore> {
                                            .on_error = [this](const Error& e) { report(e); },
                                            .validate = validating(),
                                            .strict = options.strict_topics});
+    queries = std::make_unique<QueryClient>(*runtime, options.queries);
     bus->set_publish_hook([this](std::string_view topic, const Value& payload) {
       if (!inspector.active()) return;
       inspector.emit(InspectorEvent{.kind = InspectorEventKind::bus_message,
@@ -136,8 +141,14 @@ struct HostCore final : StoreHooks, std::enable_shared_from_this<HostCore> {
   }
 
   bool validating() const noexcept {
+#ifdef NDEBUG
+    constexpr bool library_development = false;
+#else
+    constexpr bool library_development = true;
+#endif
     return options.validation == ValidationMode::always ||
-           (options.validation == ValidationMode::development && options.development);
+           (options.validation == ValidationMode::development &&
+            options.development.value_or(library_development));
   }
 
   Batcher& batcher() { return runtime->batcher(); }
@@ -618,6 +629,7 @@ void App::expose(std::string_view name, ExportSelector selector, std::optional<S
     throw Error(ErrorCode::invalid_argument,
                 "expose of " + r.name + "/" + std::string(name) + " needs a selector, got an empty one");
   }
+  schema = detail::manifest_export_schema(r.manifest.get(), name, std::move(schema));
   HostCore& h = *r.host;
   ExportSlot& e = HostCore::export_slot(*r.slot, name);
   e.exposed = true;
@@ -653,6 +665,7 @@ void App::unexpose(std::string_view name) {
 
 Value App::read(std::string_view app, std::string_view name) const {
   AppRecord& r = live();
+  detail::manifest_read_expectations(r.manifest.get(), app, name, {});
   HostCore& h = *r.host;
   const AppSlot* s = h.find_slot(app);
   if (s == nullptr || !s->mounted) {
@@ -678,6 +691,7 @@ Subscription App::watch(std::string_view app, std::string_view name, WatchCallba
   if (app.empty() || name.empty()) {
     throw Error(ErrorCode::invalid_argument, "watch needs an app and an export name");
   }
+  expectations = detail::manifest_read_expectations(r.manifest.get(), app, name, std::move(expectations));
   HostCore& h = *r.host;
   ExportSlot& e = HostCore::export_slot(h.slot(app), name);
   auto w = std::make_shared<WatchRec>();
@@ -704,6 +718,7 @@ Subscription App::watch(std::string_view app, std::string_view name, WatchCallba
 void App::accept(std::string_view type, std::optional<Schema> payload_schema, CommandHandler handler) {
   AppRecord& r = live();
   if (type.empty()) throw Error(ErrorCode::invalid_argument, "accept needs a command type");
+  payload_schema = detail::manifest_command_schema(r.manifest.get(), type, std::move(payload_schema));
   auto [it, inserted] =
       r.accepted.insert_or_assign(std::string(type), detail::Accepted{std::move(payload_schema), std::move(handler)});
   (void)it;
@@ -715,6 +730,7 @@ void App::accept(std::string_view type, std::optional<Schema> payload_schema, Co
 
 void App::accept_all() {
   AppRecord& r = live();
+  detail::manifest_refuse_accept_all(r.manifest.get());
   if (r.accept_all) return;
   r.accept_all = true;
   r.host->accept_all_apps.push_back(&r);
@@ -833,13 +849,22 @@ std::size_t App::broadcast(Action action) {
 
 Subscription App::on(std::string_view pattern, BusListener listener) {
   AppRecord& r = live();
+  detail::manifest_check_on(r.manifest.get(), pattern);
   Subscription s = r.host->bus->subscribe(pattern, std::move(listener));
+  r.keep(s);
+  return s;
+}
+
+Subscription App::observe(QueryOptions options, QueryListener listener) {
+  AppRecord& r = live();
+  Subscription s = r.host->queries->observe(std::move(options), std::move(listener));
   r.keep(s);
   return s;
 }
 
 void App::emit(std::string_view topic, Value payload) {
   AppRecord& r = live();
+  detail::manifest_check_emit(r.manifest.get(), topic);
   HostCore& h = *r.host;
   struct Publisher {
     HostCore& h;
@@ -894,6 +919,7 @@ App Host::mount(std::string_view name, MountOptions options) {
   rec->slot = &s;
   rec->name = std::string(name);
   rec->version = std::move(options.version);
+  rec->manifest = std::move(options.manifest);
   rec->mount_seq = ++h.mount_seq;
   s.mounted = rec;
   h.mounted.push_back(rec.get());
@@ -928,5 +954,8 @@ void Host::set_error_handler(ErrorHandler handler) { core_->options.on_error = s
 Runtime& Host::runtime() noexcept { return *core_->runtime; }
 Bus& Host::bus() noexcept { return *core_->bus; }
 Inspector& Host::inspector() noexcept { return core_->inspector; }
+QueryClient& Host::queries() noexcept { return *core_->queries; }
+void Host::set_focused(bool focused) { core_->queries->set_focused(focused); }
+void Host::set_online(bool online) { core_->queries->set_online(online); }
 
 }  // namespace mfstate

@@ -423,6 +423,7 @@ std::string_view to_string(ErrorCode code) noexcept {
     MFSTATE_CODE(not_found_query)
     MFSTATE_CODE(io_error)
     MFSTATE_CODE(http_error)
+    MFSTATE_CODE(already_published)
 #undef MFSTATE_CODE
   }
   return "unknown";

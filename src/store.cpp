@@ -79,7 +79,7 @@ struct StoreCore {
       b.end_batch();
       throw;
     }
-    drain(deferred);
+    if (queue_head < queue.size()) drain(deferred);
     processing = false;
     b.end_batch();
     if (deferred) std::rethrow_exception(deferred);

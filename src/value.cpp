@@ -796,7 +796,7 @@ bool operator==(const Value& a, const Value& b) noexcept {
 
 bool Value::same_node(const Value& other) const noexcept {
   if (has_node() || other.has_node()) {
-    return type_ == other.type_ && u_.node == other.u_.node && other.has_node();
+    return has_node() && other.has_node() && type_ == other.type_ && u_.node == other.u_.node;
   }
   return *this == other;
 }

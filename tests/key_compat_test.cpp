@@ -75,12 +75,14 @@ TEST(KeyCompat, NestedObjectsAreEachSorted) {
 }
 
 TEST(KeyCompat, DeeplyNestedKeysAreHashedWrittenAndMatchedWithoutOverflow) {
+  // As deep as a Value may be: the outer array, then two levels per step, then the innermost [].
+  const std::size_t steps = (detail::max_nesting - 2) / 2;
   Value inner = Value::array();
-  for (int i = 0; i < 2000; ++i) inner = Value::array({"x", Value::object({{"a", std::move(inner)}})});
+  for (std::size_t i = 0; i < steps; ++i) inner = Value::array({"x", Value::object({{"a", std::move(inner)}})});
   Value key = Value::array({"deep", inner});
   std::string text = key_string(key);
-  const ParseOptions deep{.max_depth = 4096};
-  EXPECT_EQ(text.size(), 2000 * std::string(R"(["x",{"a":]})").size() + std::string(R"(["deep",[]])").size());
+  const ParseOptions deep{.max_depth = detail::max_nesting};
+  EXPECT_EQ(text.size(), steps * std::string(R"(["x",{"a":]})").size() + std::string(R"(["deep",[]])").size());
   Value back = parse_json(text, deep);
   EXPECT_EQ(back, key);
   EXPECT_EQ(hash_key(back), hash_key(key));

@@ -47,6 +47,8 @@ enum class ErrorCode {
   // io
   io_error,
   http_error,
+  // registry
+  already_published,   ///< an app version published again with different content (versions are immutable)
 };
 
 /// The spelling of a code, e.g. "invalid_json". Does not allocate.

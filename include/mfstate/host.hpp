@@ -32,6 +32,7 @@
 #include "mfstate/contract.hpp"
 #include "mfstate/error.hpp"
 #include "mfstate/inspector.hpp"
+#include "mfstate/query.hpp"
 #include "mfstate/runtime.hpp"
 #include "mfstate/store.hpp"
 #include "mfstate/value.hpp"
@@ -41,26 +42,31 @@ namespace mfstate {
 /// When values crossing a boundary (exports, commands, topics) are checked against their schema.
 enum class ValidationMode {
   always,       ///< every value, in every build
-  development,  ///< only when HostOptions::development is true (the default in non-NDEBUG builds)
+  development,  ///< only when HostOptions::development is true (default: a non-NDEBUG library)
   off,          ///< never (contract checks of schemas against expectations still run)
 };
 
 struct HostOptions {
   ValidationMode validation = ValidationMode::development;
-#ifdef NDEBUG
-  bool development = false;
-#else
-  bool development = true;  ///< what ValidationMode::development follows
-#endif
+  /// What ValidationMode::development follows. Unset: how the mfstate library was built (true
+  /// without NDEBUG). A plain default here would differ between translation units built with
+  /// and without NDEBUG.
+  std::optional<bool> development;
   /// Receives errors no caller can receive: contract errors, throwing subscribers/watchers/bus
   /// listeners, invalid exported values. Null: written to stderr. (Also an inspector event.)
   ErrorHandler on_error;
   /// Refuse to publish on undeclared topics (Error unknown_topic).
   bool strict_topics = false;
+  /// Defaults and bounds of the host's shared query cache (Host::queries).
+  QueryClientOptions queries;
 };
+
+struct Manifest;
 
 struct MountOptions {
   std::string version;  ///< shown in inspection and error messages
+  /// Holds the app to a manifest (see Host::mount(const Manifest&), which sets it).
+  std::shared_ptr<const Manifest> manifest;
 };
 
 enum class ExportEventKind {
@@ -169,6 +175,12 @@ class App {
   /// Publishes on the host's bus as this app (see Bus::publish).
   void emit(std::string_view topic, Value payload);
 
+  // ---- the shared query cache ----
+  /// Observes a query of the host's one shared cache (QueryClient::observe) as this app. The
+  /// observation ends when the returned Subscription ends or this app unmounts, whichever comes
+  /// first. Throws app_unmounted. Allocates.
+  Subscription observe(QueryOptions options, QueryListener listener);
+
   // ---- lifetime ----
   /// Ties `subscription` to this app: it is cancelled at unmount (other modules, such as the
   /// query cache's observers, use this). Throws app_unmounted (and cancels it) when unmounted.
@@ -202,6 +214,15 @@ class Host {
   /// Mounts `name` and returns the capability to act as it. Throws app_already_mounted,
   /// invalid_argument for an empty name. Allocates.
   App mount(std::string_view name, MountOptions options = {});
+  /// Mounts the app a manifest (mfstate/manifest.hpp) describes, as its name and version, and
+  /// holds it to the manifest: every command it lists is accepted with its payload schema (into
+  /// the reducer; accept(type, {}, handler) adds a handler), every topic it publishes is declared
+  /// on the bus with its schema, exports take their schema from it, and watches their
+  /// expectations from its "reads". Stepping outside it throws: exposing an export it does not
+  /// list (not_exported), accepting an unlisted command (command_not_accepted), accept_all
+  /// (invalid_argument), emitting or subscribing to an unlisted topic (unknown_topic), reading or
+  /// watching an export not under "reads" (not_exported). Throws what mount(name) throws.
+  App mount(const Manifest& manifest);
   bool is_mounted(std::string_view name) const noexcept;
   /// Names of the mounted apps, in mount order. Allocates.
   std::vector<std::string> apps() const;
@@ -224,6 +245,13 @@ class Host {
   Runtime& runtime() noexcept;
   Bus& bus() noexcept;
   Inspector& inspector() noexcept;
+  /// The query cache every app of this host shares: server data lives here once, so one app's
+  /// set_query_data or invalidation reaches every app observing it.
+  QueryClient& queries() noexcept;
+  /// The shell tells the cache when the page gains or loses focus, and when connectivity changes
+  /// (refetch on focus / reconnect, paused fetches resume); there are no global managers.
+  void set_focused(bool focused);
+  void set_online(bool online);
 
  private:
   std::shared_ptr<detail::HostCore> core_;

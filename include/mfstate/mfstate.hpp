@@ -1,9 +1,11 @@
 // Everything mfstate offers, in one include.
 #pragma once
 
+#include "mfstate/compat.hpp"
 #include "mfstate/contract.hpp"
 #include "mfstate/error.hpp"
 #include "mfstate/key.hpp"
+#include "mfstate/manifest.hpp"
 #include "mfstate/mutation.hpp"
 #include "mfstate/query.hpp"
 #include "mfstate/runtime.hpp"

@@ -1,0 +1,33 @@
+// How an app mounted from a manifest is held to it (used by src/host.cpp). Each function takes
+// the app's manifest (null for an app mounted by name: then it changes nothing) and throws when
+// the app steps outside what its manifest declares, so the file CI checked is what runs.
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+#include "mfstate/contract.hpp"
+#include "mfstate/manifest.hpp"
+
+namespace mfstate::detail {
+
+/// The schema an export gets: the manifest's. Throws not_exported for an export the manifest does
+/// not declare, invalid_argument for an explicit schema other than the manifest's.
+std::optional<Schema> manifest_export_schema(const Manifest* m, std::string_view export_name,
+                                             std::optional<Schema> given);
+/// The payload schema of an accepted command: the manifest's. Throws command_not_accepted for a
+/// type the manifest does not list, invalid_argument for an explicit schema other than its own.
+std::optional<Schema> manifest_command_schema(const Manifest* m, std::string_view type,
+                                              std::optional<Schema> given);
+/// Throws invalid_argument: accept_all would give up the commands the manifest declares.
+void manifest_refuse_accept_all(const Manifest* m);
+/// Throws unknown_topic unless the manifest publishes `topic`.
+void manifest_check_emit(const Manifest* m, std::string_view topic);
+/// Throws unknown_topic unless `pattern` is, or matches, a topic the manifest subscribes to.
+void manifest_check_on(const Manifest* m, std::string_view pattern);
+/// The expectations a watch of app/export runs with: the manifest's `reads` entry (merged with
+/// any given). Throws not_exported when the manifest does not declare that it reads app/export.
+Expectations manifest_read_expectations(const Manifest* m, std::string_view app, std::string_view export_name,
+                                        Expectations given);
+
+}  // namespace mfstate::detail

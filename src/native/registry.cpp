@@ -1,0 +1,159 @@
+// The registry's backend choice, the counterparts a check runs against, and shared helpers.
+#include "mfstate/registry.hpp"
+
+#include <algorithm>
+
+#include "registry_detail.hpp"
+
+namespace mfstate {
+
+namespace detail {
+
+namespace {
+
+void write_pretty(const Value& v, std::string& out, int depth) {
+  auto newline = [&](int d) {
+    out += '\n';
+    out.append(static_cast<std::size_t>(d) * 2, ' ');
+  };
+  if (v.is_array() && v.size() > 0) {
+    out += '[';
+    bool first = true;
+    for (const Value& e : v.as_array()) {
+      if (!first) out += ',';
+      first = false;
+      newline(depth + 1);
+      write_pretty(e, out, depth + 1);
+    }
+    newline(depth);
+    out += ']';
+  } else if (v.is_object() && v.size() > 0) {
+    out += '{';
+    bool first = true;
+    for (const Member& m : v.as_object()) {
+      if (!first) out += ',';
+      first = false;
+      newline(depth + 1);
+      out += Value(m.key).to_json();
+      out += ": ";
+      write_pretty(m.value, out, depth + 1);
+    }
+    newline(depth);
+    out += '}';
+  } else {
+    out += v.to_json();
+  }
+}
+
+}  // namespace
+
+std::string to_pretty_json(const Value& value) {
+  std::string out;
+  write_pretty(value, out, 0);
+  out += '\n';
+  return out;
+}
+
+std::optional<ErrorCode> error_code_from_string(std::string_view name) {
+  // The codes are a contiguous enum; to_string answers "unknown" past the last one.
+  for (int i = 0; i < 1000; ++i) {
+    auto code = static_cast<ErrorCode>(i);
+    std::string_view spelled = to_string(code);
+    if (spelled == "unknown") break;
+    if (spelled == name) return code;
+  }
+  return std::nullopt;
+}
+
+Manifest stored_manifest(const Value& document, std::string_view location, std::string_view app,
+                         std::string_view version) {
+  try {
+    Manifest m = parse_manifest(document);
+    if (m.name != app || m.version != version) {
+      throw Error(ErrorCode::invalid_argument, "holds " + m.id() + " instead");
+    }
+    return m;
+  } catch (const Error& e) {
+    throw Error(e.code(), "registry " + std::string(location) + ": stored manifest " + std::string(app) +
+                              "@" + std::string(version) + " is corrupt: " + e.what());
+  }
+}
+
+void require_app_version(std::string_view app, std::string_view version) {
+  if (!is_app_name(app)) {
+    throw Error(ErrorCode::invalid_argument, "\"" + std::string(app) + "\" is not an app name");
+  }
+  if (!is_semver(version)) {
+    throw Error(ErrorCode::invalid_argument, "\"" + std::string(version) + "\" is not a semantic version");
+  }
+}
+
+}  // namespace detail
+
+bool is_environment_name(std::string_view name) noexcept { return is_app_name(name); }
+
+std::unique_ptr<Registry> open_registry(std::string_view location, const RegistryOptions& options) {
+  auto ends_with = [&](std::string_view suffix) {
+    return location.size() >= suffix.size() && location.substr(location.size() - suffix.size()) == suffix;
+  };
+  if (location.empty()) throw Error(ErrorCode::invalid_argument, "empty registry location");
+  if (location.rfind("http://", 0) == 0 || location.rfind("https://", 0) == 0) {
+    return open_http_registry(std::string(location), options);
+  }
+  if (ends_with(".sqlite") || ends_with(".db") || ends_with(".sqlite3")) {
+    return open_sqlite_registry(std::string(location), options);
+  }
+  return open_folder_registry(std::string(location), options);
+}
+
+namespace {
+
+void add_counterpart(std::vector<Counterpart>& out, const Registry& registry, const std::string& app,
+                     const std::string& version, std::string because) {
+  for (Counterpart& c : out) {
+    if (c.manifest.name == app && c.manifest.version == version) {
+      c.because.push_back(std::move(because));
+      return;
+    }
+  }
+  std::optional<Manifest> m = registry.manifest(app, version);
+  if (!m) {
+    throw Error(ErrorCode::not_found, "registry " + registry.location() + ": " + app + "@" + version +
+                                          " is recorded as " + because + " but is not published");
+  }
+  out.push_back(Counterpart{std::move(*m), {std::move(because)}});
+}
+
+}  // namespace
+
+std::vector<Counterpart> check_counterparts(const Registry& registry, std::string_view app) {
+  std::vector<Counterpart> out;
+  for (const std::string& other : registry.apps()) {
+    if (other == app) continue;
+    auto versions = registry.versions(other);
+    if (!versions.empty()) add_counterpart(out, registry, other, versions.back(), "latest");
+  }
+  for (const std::string& env : registry.environments()) {
+    for (const auto& [other, version] : registry.deployed(env)) {
+      if (other == app) continue;
+      add_counterpart(out, registry, other, version, "deployed in " + env);
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const Counterpart& a, const Counterpart& b) {
+    if (a.manifest.name != b.manifest.name) return a.manifest.name < b.manifest.name;
+    return compare_semver(a.manifest.version, b.manifest.version) < 0;
+  });
+  return out;
+}
+
+std::vector<Counterpart> deployed_counterparts(const Registry& registry, std::string_view app,
+                                               std::string_view environment) {
+  std::vector<Counterpart> out;
+  for (const auto& [other, version] : registry.deployed(environment)) {
+    if (other == app) continue;
+    add_counterpart(out, registry, other, version, "deployed in " + std::string(environment));
+  }
+  return out;
+}
+
+}  // namespace mfstate

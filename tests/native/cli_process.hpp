@@ -1,0 +1,186 @@
+// Running the `mfstate` program from a test: a finished run with its output, or a background
+// server stopped at the end. Waits are bounded polls, never fixed sleeps.
+#pragma once
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+extern char** environ;
+
+namespace cli_test {
+
+namespace fs = std::filesystem;
+
+/// A fresh, empty folder under the system's temporary folder, removed by the destructor.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "mfstate-cli-XXXXXX").string();
+    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const fs::path& path() const { return path_; }
+  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  fs::path path_;
+};
+
+inline std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+inline void write_file(const fs::path& p, const std::string& text) {
+  if (p.has_parent_path()) fs::create_directories(p.parent_path());
+  std::ofstream(p, std::ios::binary) << text;
+}
+
+struct Outcome {
+  int status = -1;  ///< exit status, or 128 + signal
+  std::string out, err;
+};
+
+/// Starts `program args…` with stdout and stderr going to the given files. Returns the pid.
+inline pid_t spawn(const std::string& program, const std::vector<std::string>& args,
+                   const std::string& out_file, const std::string& err_file) {
+  std::vector<std::string> all{program};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : all) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 2, err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = -1;
+  int rc = posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) throw std::runtime_error("cannot start " + program);
+  return pid;
+}
+
+inline int decode_status(int raw) {
+  if (WIFEXITED(raw)) return WEXITSTATUS(raw);
+  if (WIFSIGNALED(raw)) return 128 + WTERMSIG(raw);
+  return -1;
+}
+
+/// Runs `program args…` to completion and collects its exit status and output.
+inline Outcome run(const std::string& program, const std::vector<std::string>& args) {
+  TempDir io;
+  pid_t pid = spawn(program, args, io / "out", io / "err");
+  int raw = 0;
+  while (waitpid(pid, &raw, 0) < 0 && errno == EINTR) {
+  }
+  return Outcome{decode_status(raw), read_file(io / "out"), read_file(io / "err")};
+}
+
+/// A port on 127.0.0.1 that nothing listened on a moment ago.
+inline int free_port() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof addr;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    close(fd);
+    throw std::runtime_error("no free port");
+  }
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+inline bool port_open(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  close(fd);
+  return ok;
+}
+
+/// `mfstate registry serve` on 127.0.0.1 in the background, stopped (SIGTERM) by the destructor.
+class Server {
+ public:
+  Server(const std::string& program, const std::string& registry) : port_(free_port()) {
+    pid_ =
+        spawn(program,
+              {"registry", "serve", "--listen", "127.0.0.1:" + std::to_string(port_), "--registry", registry},
+              io_ / "out", io_ / "err");
+    // Bounded poll of the port: up to ~20 s for a cold start under sanitizers, usually a few ms.
+    for (int attempt = 0; attempt < 2000; ++attempt) {
+      if (port_open(port_)) return;
+      int raw = 0;
+      if (waitpid(pid_, &raw, WNOHANG) == pid_) {
+        pid_ = -1;
+        throw std::runtime_error("registry serve exited early: " + read_file(io_.path() / "err"));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    stop();
+    throw std::runtime_error("registry serve did not listen on port " + std::to_string(port_));
+  }
+  ~Server() { stop(); }
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  int port() const { return port_; }
+
+  /// Sends SIGTERM and waits (bounded) for the exit; SIGKILL if it does not come. The status.
+  int stop() {
+    if (pid_ < 0) return status_;
+    kill(pid_, SIGTERM);
+    int raw = 0;
+    for (int attempt = 0; attempt < 2000; ++attempt) {
+      if (waitpid(pid_, &raw, WNOHANG) == pid_) {
+        pid_ = -1;
+        return status_ = decode_status(raw);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    kill(pid_, SIGKILL);
+    waitpid(pid_, &raw, 0);
+    pid_ = -1;
+    return status_ = decode_status(raw);
+  }
+  std::string output() const { return read_file(io_.path() / "out"); }
+
+ private:
+  TempDir io_;
+  int port_;
+  pid_t pid_ = -1;
+  int status_ = -1;
+};
+
+}  // namespace cli_test

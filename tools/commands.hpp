@@ -1,0 +1,65 @@
+// The `mfstate` command-line tool: what each command file offers main.cpp.
+#pragma once
+
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "mfstate/value.hpp"
+
+namespace mfstate::cli {
+
+/// Exit statuses: CI scripts tell "the contract breaks" (1) from "the tool could not run" (2).
+constexpr int exit_ok = 0;
+constexpr int exit_breaks = 1;
+constexpr int exit_error = 2;
+
+/// Options every command shares.
+struct Common {
+  bool json = false;  ///< one JSON document on stdout instead of text for people
+};
+
+struct DiffArgs {
+  std::string old_file, new_file, role = "producer";
+};
+struct CheckArgs {
+  std::string manifest, registry;
+};
+struct PublishArgs {
+  std::string manifest, registry;
+};
+struct DeployArgs {
+  std::string app, version, environment, registry;
+};
+struct ServeArgs {
+  std::string listen = "127.0.0.1:8080", registry;
+};
+struct ListArgs {
+  std::string registry;
+};
+struct KeyArgs {
+  std::string url, method = "GET";
+  std::vector<std::string> params;
+};
+
+int contracts_diff(const DiffArgs& args, const Common& common);
+int contracts_check(const CheckArgs& args, const Common& common);
+int contracts_publish(const PublishArgs& args, const Common& common);
+int contracts_can_deploy(const DeployArgs& args, const Common& common);
+int contracts_deploy(const DeployArgs& args, const Common& common);
+int registry_serve(const ServeArgs& args, const Common& common);
+int registry_list(const ListArgs& args, const Common& common);
+int key(const KeyArgs& args, const Common& common);
+
+/// Prints `v` as one line of JSON on stdout.
+inline void print_json(const Value& v) { std::cout << v.to_json() << '\n'; }
+
+/// A list of strings as a Value array.
+inline Value string_array(const std::vector<std::string>& list) {
+  std::vector<Value> out;
+  out.reserve(list.size());
+  for (const auto& s : list) out.emplace_back(s);
+  return Value::array(std::move(out));
+}
+
+}  // namespace mfstate::cli
