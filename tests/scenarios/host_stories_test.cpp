@@ -106,14 +106,17 @@ TEST(Stories, HomeWatchesProfileBeforeProfileMounts) {
   Host host;
   App home = host.mount("home");
   std::vector<std::string> names;
-  auto w = home.watch("profile", "user",
-                      [&](const ExportEvent& e) { names.emplace_back(e.value.get("name").as_string()); });
+  auto w = home.watch("profile", "user", [&](const ExportEvent& e) {
+    names.emplace_back(e.kind == ExportEventKind::value ? e.value.get("name").as_string() : "removed");
+  });
   EXPECT_EQ(code_of_read(home), ErrorCode::unknown_app);
   App profile = host.mount("profile");
   profile.create_store(initial_state(), user_reducer);
   profile.expose("user", [](const Value& s) { return s.get("user"); });
   profile.dispatch(Action{"user/rename", "Jane Roe", {}});
   EXPECT_EQ(names, (std::vector<std::string>{"John Doe", "Jane Roe"}));
+  profile.unmount();
+  EXPECT_EQ(names, (std::vector<std::string>{"John Doe", "Jane Roe", "removed"}));
 }
 
 // (d) A transaction across three apps that throws leaves all three unchanged (and notifies no one).
