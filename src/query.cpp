@@ -231,8 +231,13 @@ void ClientCore::dispatch(Query& q, QueryAction&& a) {
       break;
     }
   }
-  // One notification per observer per batch: observers recompute now and deliver when the
-  // outermost operation ends.
+  if (!cache_listeners.empty()) {
+    static constexpr std::string_view names[] = {"fetch", "success", "error",      "failed",
+                                                 "pause", "continue", "invalidate", "setState"};
+    emit(QueryCacheEvent::Type::updated, q, names[a.kind]);
+  }
+  // One notification per observer per batch: observers mark themselves dirty and recompute when
+  // the outermost operation ends.
   if (q.cold) {
     auto& obs = q.cold->observers;
     for (std::size_t i = 0; i < obs.size(); ++i) obs[i]->on_query_update();

@@ -148,6 +148,7 @@ Query* ClientCore::build(const Value& key, const OptionsPtr& opts, bool* created
     if (options.max_bytes != 0) data_bytes += approx_bytes(q->data);
   }
   gc_link(*q);
+  emit(QueryCacheEvent::Type::added, *q);
   evict_if_needed(q);
   return q;
 }
@@ -166,6 +167,7 @@ void ClientCore::remove(Query& q) {
   gc_unlink(q);
   if (options.max_bytes != 0 && q.has_data()) data_bytes -= std::min(data_bytes, approx_bytes(q.data));
   if (q.observer_count() > 0) q.cold->key = index.key_of(q.node);
+  emit(QueryCacheEvent::Type::removed, q);
   q.node->entry = nullptr;
   index.prune(q.node);
   q.node = nullptr;
@@ -206,6 +208,7 @@ void ClientCore::add_observer(Query& q, ObserverImpl* o) {
   auto& obs = q.c().observers;
   if (std::find(obs.begin(), obs.end(), o) == obs.end()) obs.push_back(o);
   gc_unlink(q);
+  emit(QueryCacheEvent::Type::observer_added, q);
 }
 
 void ClientCore::remove_observer(Query& q, ObserverImpl* o) {
@@ -214,6 +217,7 @@ void ClientCore::remove_observer(Query& q, ObserverImpl* o) {
   auto it = std::find(obs.begin(), obs.end(), o);
   if (it == obs.end()) return;
   obs.erase(it);
+  emit(QueryCacheEvent::Type::observer_removed, q);
   if (!obs.empty()) return;
   if (q.removed()) {
     if (op_depth > 0) {
@@ -315,6 +319,20 @@ void ClientCore::evict_if_needed(Query* keep) {
     }
     if (victim == nullptr) return;
     remove(*victim);
+  }
+}
+
+// ---- cache events ----
+
+void ClientCore::emit(QueryCacheEvent::Type type, const Query& q, std::string_view action) {
+  if (cache_listeners.empty()) return;
+  QueryCacheEvent e{type, key_of(q), action};
+  // A copy of the listener list: subscribing or unsubscribing while notified is safe.
+  for (const auto& l : std::vector(cache_listeners)) {
+    std::weak_ptr<std::function<void(const QueryCacheEvent&)>> weak = l;
+    batcher().notify([weak, e] {
+      if (auto fn = weak.lock()) (*fn)(e);
+    });
   }
 }
 
@@ -615,6 +633,20 @@ void QueryClient::clear() {
   std::vector<Query*> qs;
   core_->index.collect_all(qs);
   for (Query* q : qs) core_->remove(*q);
+}
+
+Subscription QueryClient::subscribe(std::function<void(const QueryCacheEvent&)> listener) {
+  auto l = std::make_shared<std::function<void(const QueryCacheEvent&)>>(std::move(listener));
+  core_->cache_listeners.push_back(l);
+  std::weak_ptr<std::function<void(const QueryCacheEvent&)>> weak = l;
+  ClientCore* core = core_.get();
+  auto alive = std::weak_ptr<void>(core_->alive);
+  return Subscription([core, weak, alive] {
+    if (alive.expired()) return;
+    auto& v = core->cache_listeners;
+    auto fn = weak.lock();
+    v.erase(std::remove(v.begin(), v.end(), fn), v.end());
+  });
 }
 
 QueryCacheStats QueryClient::stats() const noexcept {

@@ -517,6 +517,12 @@ struct ClientCore {
   std::vector<std::shared_ptr<MutationImpl>> mutations;  // pending and queued
   std::map<std::string, std::deque<std::shared_ptr<MutationImpl>>> scopes;
 
+  /// Expires with the core: handles that outlive the client test it.
+  std::shared_ptr<int> alive = std::make_shared<int>(0);
+  // cache event listeners (query-core's QueryCache.subscribe)
+  std::vector<std::shared_ptr<std::function<void(const QueryCacheEvent&)>>> cache_listeners;
+  void emit(QueryCacheEvent::Type type, const Query& q, std::string_view action = {});
+
   Millis now() const { return runtime.now(); }
   Batcher& batcher() { return runtime.batcher(); }
 

@@ -325,3 +325,35 @@ TEST_F(QueryCacheTest, IndexedFiltersAgreeWithAFullScanOnRandomKeys) {
 }
 
 }  // namespace
+
+namespace {
+
+std::string describe(const QueryCacheEvent& e) {
+  static const char* types[] = {"added", "removed", "updated", "observerAdded", "observerRemoved"};
+  std::string s = std::string(types[static_cast<int>(e.type)]) + " " + e.key.to_json();
+  if (!e.action.empty()) s += " " + std::string(e.action);
+  return s;
+}
+
+TEST_F(QueryCacheTest, CacheEventsArriveInTheOrderOfTheTransitions) {
+  QueryClient qc(rt);
+  std::vector<std::string> log;
+  auto events = qc.subscribe([&](const QueryCacheEvent& e) { log.push_back(describe(e)); });
+  ManualFetcher mf;
+  {
+    auto sub = qc.observe({.key = key({"a"}), .fetcher = mf.fetcher()}, nullptr);
+    mf.resolve(1);
+    rt.run_until_idle();
+    qc.invalidate_queries({.key = key({"a"})}, {.refetch_type = RefetchType::none});
+  }
+  qc.remove_queries({});
+  EXPECT_EQ(log, (std::vector<std::string>{
+                     R"(added ["a"])", R"(observerAdded ["a"])", R"(updated ["a"] fetch)",
+                     R"(updated ["a"] success)", R"(updated ["a"] invalidate)", R"(observerRemoved ["a"])",
+                     R"(removed ["a"])"}));
+  events.cancel();
+  qc.set_query_data(key({"b"}), 1);
+  EXPECT_EQ(log.size(), 7u);
+}
+
+}  // namespace

@@ -290,6 +290,16 @@ struct DehydrateOptions {
   std::function<bool(const Value& key, const QueryState& state)> should_dehydrate_query;
 };
 
+/// A change in the cache, as query-core's QueryCache events (for devtools, logs and tests).
+struct QueryCacheEvent {
+  enum class Type : std::uint8_t { added, removed, updated, observer_added, observer_removed };
+  Type type;
+  Value key;
+  /// For `updated`: the transition ("fetch", "success", "error", "failed", "pause", "continue",
+  /// "invalidate", "setState"), as query-core's action types.
+  std::string_view action;
+};
+
 /// Counters for benchmarks and diagnostics.
 struct QueryCacheStats {
   std::size_t entries = 0;
@@ -422,6 +432,9 @@ class QueryClient {
 
   /// Counters (entries, trie nodes, observers, fetches). O(1).
   QueryCacheStats stats() const noexcept;
+  /// Calls `listener` (through the Batcher, in order) for every cache event until the
+  /// Subscription ends. Costs nothing while no one listens; each event allocates its key then.
+  Subscription subscribe(std::function<void(const QueryCacheEvent&)> listener);
   Runtime& runtime() const noexcept;
 
  private:
