@@ -6,12 +6,13 @@
 //
 //   node scripts/bench.mjs --bin PATH [--peers PATH] [--rounds N] [--quick] [--json]
 //                          [--clock wall|cpu] [--workload ID[,ID...]] [--out DIR]
+//   node scripts/bench.mjs --from ROUNDS.jsonl [--json] [--out DIR]   (table and chart of a past run)
 //
 // scripts/bench.sh builds mfstate-bench and the peer bundle, then calls this (`make bench`).
 // No figure is asserted: the exit status is non-zero only when a harness fails or a check inside
 // one fails.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -24,7 +25,8 @@ const usage = `usage: node scripts/bench.mjs --bin PATH [--peers PATH] [--rounds
   --json      print one JSON line per workload, impl and size (medians), instead of the table
   --clock     wall (default): elapsed time; cpu: each process's CPU time, for a loaded machine
   --workload  only these workloads (IDs as in WORKLOADS.md; W3 and S1 select their groups)
-  --out       where results.jsonl, rounds.jsonl and s1.svg go (default build/bench)`;
+  --out       where results.jsonl, rounds.jsonl and s1.svg go (default build/bench)
+  --from      summarise the rounds.jsonl of an earlier run instead of running (no --bin needed)`;
 
 function fail(msg, status = 2) {
   console.error(`bench: ${msg}`);
@@ -35,7 +37,7 @@ function fail(msg, status = 2) {
 function parseArgs(argv) {
   const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
   const o = { bin: null, peers: path.join(root, 'bench/js/dist/peers.mjs'), rounds: null, quick: false,
-    json: false, clock: 'wall', workload: null, out: path.join(root, 'build/bench') };
+    json: false, clock: 'wall', workload: null, from: null, out: path.join(root, 'build/bench') };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -50,14 +52,19 @@ function parseArgs(argv) {
     else if (name === '--workload') o.workload = value();
     else if (name === '--out') o.out = value();
     else if (name === '--clock') o.clock = value();
+    else if (name === '--from') o.from = value();
     else if (a === '--quick') o.quick = true;
     else if (a === '--json') o.json = true;
     else if (a === '--help' || a === '-h') { console.log(usage); process.exit(0); }
     else fail(`unknown argument '${a}'`);
   }
-  if (!o.bin) fail('--bin is required');
-  if (!existsSync(o.bin)) fail(`no mfstate-bench at ${o.bin}`, 1);
-  if (!existsSync(o.peers)) fail(`no peer harness at ${o.peers} (run bash bench/js/setup.sh)`, 1);
+  if (o.from) {
+    if (!existsSync(o.from)) fail(`no rounds file at ${o.from}`, 1);
+  } else {
+    if (!o.bin) fail('--bin is required');
+    if (!existsSync(o.bin)) fail(`no mfstate-bench at ${o.bin}`, 1);
+    if (!existsSync(o.peers)) fail(`no peer harness at ${o.peers} (run bash bench/js/setup.sh)`, 1);
+  }
   if (o.clock !== 'wall' && o.clock !== 'cpu') fail(`--clock must be wall or cpu, not '${o.clock}'`);
   if (o.rounds === null) o.rounds = o.quick ? 3 : 5;
   if (!Number.isInteger(o.rounds) || o.rounds < 1) fail('--rounds must be a positive integer');
@@ -271,10 +278,12 @@ set xrange [${Math.min(...inv.map((f) => f.size)) / 2}:${Math.max(...inv.map((f)
 set offsets 0, 0, graph 0.05, graph 0.05
 set ylabel 'time per invalidation (µs)'
 plot '${datPath}' using 1:2 with linespoints lw 2 pt 7 ps 1.2 title 'mfstate' noenhanced, \\
-     '' using 1:3 with linespoints lw 2 pt 5 ps 1.2 title '${peer}' noenhanced
+     '' using 1:3 with linespoints lw 2 pt 5 ps 1.2 title '${peer}' noenhanced, \\
+     10 with lines lw 1 lc rgb '#999999' title 'goal at 10^6 entries: 10 µs' noenhanced
 set ylabel 'memory per entry (bytes)'
 plot '${datPath}' using 1:4 with linespoints lw 2 pt 7 ps 1.2 title 'mfstate' noenhanced, \\
-     '' using 1:5 with linespoints lw 2 pt 5 ps 1.2 title '${peer}' noenhanced
+     '' using 1:5 with linespoints lw 2 pt 5 ps 1.2 title '${peer}' noenhanced, \\
+     200 with lines lw 1 lc rgb '#999999' title 'goal: 200 bytes' noenhanced
 unset multiplot
 `;
   const r = spawnSync('gnuplot', [], { input: script, encoding: 'utf8' });
@@ -301,7 +310,17 @@ function main() {
   const started = new Date();
   const rounds = [];
   const raw = [];
-  for (let r = 0; r < o.rounds; r++) {
+  if (o.from) {
+    // Re-summarise an earlier run: its lines carry their round number.
+    for (const l of readFileSync(o.from, 'utf8').split('\n').filter((x) => x.trim() !== '')) {
+      const { round, ...line } = JSON.parse(l);
+      while (rounds.length < round) rounds.push({ mfstate: [], peer: [] });
+      rounds[round - 1][line.impl === 'mfstate' ? 'mfstate' : 'peer'].push(line);
+      raw.push({ round, ...line });
+    }
+    o.rounds = rounds.length;
+  }
+  for (let r = 0; !o.from && r < o.rounds; r++) {
     // Alternate which side goes first, so neither always runs on a warmer (or busier) machine.
     const order = r % 2 === 0 ? ['mfstate', 'peer'] : ['peer', 'mfstate'];
     const round = {};
@@ -333,7 +352,8 @@ function main() {
       `mfstate vs the JS peers: median of ${o.rounds} round${o.rounds > 1 ? 's' : ''} (min–max), ` +
         `${o.quick ? 'quick sizes (a tenth)' : 'full sizes'}, ${o.clock === 'cpu' ? 'CPU time' : 'wall time'}; ` +
         'ratio = peer / mfstate, round by round',
-      `${machine()}; load average ${loadBefore} before, ${loadAfter} after; ${started.toISOString()}`,
+      o.from ? `summarised from ${o.from} (sizes and clock as given by --quick and --clock)`
+        : `${machine()}; load average ${loadBefore} before, ${loadAfter} after; ${started.toISOString()}`,
       'S1 rows: n is the cache size; S1-invalidate is per invalidation, S1-get per get, S1-bytes per entry.',
     ].join('\n');
     printTable(tableRows(figs), header);

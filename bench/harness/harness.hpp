@@ -32,8 +32,7 @@ struct Figure {
 /// What a workload is given: its sizes, what was selected, and where figures go.
 class Context {
  public:
-  Context(bool quick, std::function<bool(const std::string&)> wanted,
-          std::function<void(const Figure&)> emit)
+  Context(bool quick, std::function<bool(const std::string&)> wanted, std::function<void(const Figure&)> emit)
       : quick_(quick), wanted_(std::move(wanted)), emit_(std::move(emit)) {}
 
   /// `full` for a full run, a tenth of it with --quick.
@@ -93,9 +92,9 @@ inline double ns_between(Instant a, Instant b) { return static_cast<double>(b - 
 
 /// Heap accounting for the S1 memory figure (memory.cpp).
 struct HeapReading {
-  std::uint64_t live_bytes;   ///< malloc's bytes in use (mallinfo2: uordblks + hblkhd), chunk
-                              ///< headers and size rounding included
-  std::int64_t allocations;   ///< operator new calls minus operator delete calls while counting
+  std::uint64_t live_bytes;  ///< malloc's bytes in use (mallinfo2: uordblks + hblkhd), chunk
+                             ///< headers and size rounding included
+  std::int64_t allocations;  ///< operator new calls minus operator delete calls while counting
 };
 /// Turns operator new/delete counting on or off (off costs one predictable branch per call).
 void count_allocations(bool on);

@@ -38,7 +38,9 @@ namespace {
 clockid_t g_clock = CLOCK_MONOTONIC;
 }
 
-void use_clock(ClockKind kind) { g_clock = kind == ClockKind::cpu ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC; }
+void use_clock(ClockKind kind) {
+  g_clock = kind == ClockKind::cpu ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC;
+}
 
 Instant now() {
   timespec ts{};
@@ -65,7 +67,7 @@ constexpr const char* kUsage =
     "  --clock  wall (default): elapsed time; cpu: the process's CPU time (for a loaded machine)\n";
 
 // The figure ids, in WORKLOADS.md order: what a selection may name.
-const std::vector<std::string> kIds = {"W1", "W1b", "W2", "W3a", "W3b", "W3c",
+const std::vector<std::string> kIds = {"W1", "W1b", "W2", "W3a",           "W3b",   "W3c",
                                        "W4", "W5",  "W6", "S1-invalidate", "S1-get"};
 
 [[noreturn]] void usage_error(const std::string& message) {
@@ -116,10 +118,12 @@ std::string human(double ns) {
 }
 
 void print_json(const Figure& f) {
-  std::string line = "{\"workload\":\"" + f.workload + "\",\"impl\":\"mfstate\",\"n\":" +
-                     std::to_string(f.n) + ",\"ns_per_op\":" + fixed1(f.ns_per_op);
+  std::string line = "{\"workload\":\"" + f.workload +
+                     "\",\"impl\":\"mfstate\",\"n\":" + std::to_string(f.n) +
+                     ",\"ns_per_op\":" + fixed1(f.ns_per_op);
   if (f.entries) {
-    line += ",\"entries\":" + std::to_string(*f.entries) + ",\"bytes_per_entry\":" + fixed1(f.bytes_per_entry);
+    line +=
+        ",\"entries\":" + std::to_string(*f.entries) + ",\"bytes_per_entry\":" + fixed1(f.bytes_per_entry);
   }
   line += "}";
   std::printf("%s\n", line.c_str());
@@ -135,8 +139,8 @@ void print_row(const Figure& f, bool first) {
   std::printf("%-14s%-10s%10llu%14s%12s", f.workload.c_str(), "mfstate", static_cast<unsigned long long>(f.n),
               fixed1(f.ns_per_op).c_str(), human(f.ns_per_op).c_str());
   if (f.entries) {
-    std::printf("%10llu%13s%14s", static_cast<unsigned long long>(*f.entries), fixed1(f.bytes_per_entry).c_str(),
-                fixed1(f.allocations_per_entry).c_str());
+    std::printf("%10llu%13s%14s", static_cast<unsigned long long>(*f.entries),
+                fixed1(f.bytes_per_entry).c_str(), fixed1(f.allocations_per_entry).c_str());
   }
   std::printf("\n");
   std::fflush(stdout);
@@ -208,7 +212,8 @@ int main(int argc, char** argv) {
         }
       });
 
-  if (!json) std::printf("mfstate-bench, native%s%s\n", quick ? ", --quick" : "", cpu_clock ? ", CPU time" : "");
+  if (!json)
+    std::printf("mfstate-bench, native%s%s\n", quick ? ", --quick" : "", cpu_clock ? ", CPU time" : "");
   std::set<std::string> covered;
   try {
     for (const auto& w : mfstate::bench::workloads()) {

@@ -62,8 +62,8 @@ S1Result s1_once(std::int64_t entries, std::int64_t invalidations, std::int64_t 
   count_allocations(false);
   check(client.stats().entries == static_cast<std::size_t>(entries), "S1 entry count");
   S1Result result{};
-  result.bytes_per_entry =
-      (static_cast<double>(after.live_bytes) - static_cast<double>(before.live_bytes)) / static_cast<double>(entries);
+  result.bytes_per_entry = (static_cast<double>(after.live_bytes) - static_cast<double>(before.live_bytes)) /
+                           static_cast<double>(entries);
   result.allocations_per_entry =
       static_cast<double>(after.allocations - before.allocations) / static_cast<double>(entries);
 
@@ -81,7 +81,8 @@ S1Result s1_once(std::int64_t entries, std::int64_t invalidations, std::int64_t 
     check(client.get_query_state(profile_key(r))->is_invalidated, "S1 prefix invalidated");
   }
   std::int64_t invalidated = 0;
-  for (std::int64_t i = 0; i < entries; ++i) invalidated += client.get_query_state(profile_key(i))->is_invalidated;
+  for (std::int64_t i = 0; i < entries; ++i)
+    invalidated += client.get_query_state(profile_key(i))->is_invalidated;
   check(invalidated == invalidations + warmed, "S1 each invalidation hit exactly its own entry");
 
   sink() += static_cast<std::uint64_t>(get_spread(client, entries, (gets + 9) / 10));

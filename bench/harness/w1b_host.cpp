@@ -20,8 +20,8 @@ void run_w1b(Context& ctx) {
   for (const char* name : {"Home", "Profile", "Cart"}) {
     App app = host.mount(name);
     app.create_store(
-        Value::object({{"count", 0},
-                       {"user", Value::object({{"userId", "S6nRz7bZ8Cv1dfTm"}, {"name", "John Doe"}})}}),
+        Value::object(
+            {{"count", 0}, {"user", Value::object({{"userId", "S6nRz7bZ8Cv1dfTm"}, {"name", "John Doe"}})}}),
         [](Value state, const Action& action) {
           if (action.type != "INC") return state;
           const std::int64_t count = state.get("count").as_int();
@@ -35,8 +35,8 @@ void run_w1b(Context& ctx) {
   std::uint64_t seen = 0;
   std::vector<Subscription> subscriptions;
   for (int s = 0; s < 10; ++s) {
-    subscriptions.push_back(
-        home.subscribe([&seen](const Value& state) { seen += static_cast<std::uint64_t>(state.get("count").as_int()); }));
+    subscriptions.push_back(home.subscribe(
+        [&seen](const Value& state) { seen += static_cast<std::uint64_t>(state.get("count").as_int()); }));
   }
   const Action inc{.type = "INC", .payload = {}, .meta = {}};
   std::uint64_t reached = 0;

@@ -23,12 +23,14 @@ void run_w2(Context& ctx) {
   std::vector<Value> items;
   items.reserve(1000);
   for (int i = 0; i < 1000; ++i) {
-    items.push_back(Value::object({{"id", i}, {"name", "item" + std::to_string(i)}, {"tags", Value::array({"a", "b"})}}));
+    items.push_back(
+        Value::object({{"id", i}, {"name", "item" + std::to_string(i)}, {"tags", Value::array({"a", "b"})}}));
   }
   catalog.create_store(Value::object({{"items", Value::array(std::move(items))}}),
                        [](Value state, const Action&) { return state; });
   catalog.expose("state", [](const Value& state) { return state; });
-  checkout.create_store(Value::object({{"lines", Value::array()}}), [](Value state, const Action&) { return state; });
+  checkout.create_store(Value::object({{"lines", Value::array()}}),
+                        [](Value state, const Action&) { return state; });
 
   auto run = [&](std::uint64_t k) {
     std::uint64_t acc = 0;

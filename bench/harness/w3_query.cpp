@@ -86,6 +86,7 @@ void run_w3(Context& ctx) {
 
 }  // namespace
 
-MFSTATE_BENCH_WORKLOAD(w3_registered, .id = "W3", .figures = {"W3a", "W3b", "W3c"}, .order = 4, .run = run_w3);
+MFSTATE_BENCH_WORKLOAD(w3_registered, .id = "W3", .figures = {"W3a", "W3b", "W3c"}, .order = 4,
+                       .run = run_w3);
 
 }  // namespace mfstate::bench

@@ -23,20 +23,22 @@ double w4_once(std::int64_t n) {
   std::vector<Subscription> subscriptions;
   subscriptions.reserve(static_cast<std::size_t>(n));
   for (std::int64_t i = 0; i < n; ++i) {
-    subscriptions.push_back(client.observe(
-        {.key = Value::array({"user", Value::object({{"id", i}})}),
-         .fetcher = sync_fetcher([&version, i](const Value&) { return Value::object({{"id", i}, {"v", version}}); }),
-         .stale_time = never_expires},
-        [&, i](const QueryResult& result) {
-          if (!result.data) return;
-          const Value& d = *result.data;
-          auto& seen = last_seen[static_cast<std::size_t>(i)];
-          if (d.get("v").as_int() == waiting_for && seen != waiting_for) {
-            check(d.get("id").as_int() == i, "W4 data belongs to its observer");
-            seen = waiting_for;
-            --remaining;
-          }
-        }));
+    subscriptions.push_back(client.observe({.key = Value::array({"user", Value::object({{"id", i}})}),
+                                            .fetcher = sync_fetcher([&version, i](const Value&) {
+                                              return Value::object({{"id", i}, {"v", version}});
+                                            }),
+                                            .stale_time = never_expires},
+                                           [&, i](const QueryResult& result) {
+                                             if (!result.data) return;
+                                             const Value& d = *result.data;
+                                             auto& seen = last_seen[static_cast<std::size_t>(i)];
+                                             if (d.get("v").as_int() == waiting_for && seen != waiting_for) {
+                                               check(d.get("id").as_int() == i,
+                                                     "W4 data belongs to its observer");
+                                               seen = waiting_for;
+                                               --remaining;
+                                             }
+                                           }));
   }
   rt.run_until_idle();
   check(remaining == 0, "W4 every observer saw v = 0");

@@ -28,13 +28,14 @@ void run_w5(Context& ctx) {
   const auto n = static_cast<std::int64_t>(ctx.size(1'000'000));
 
   // The hash is the cache's identity: member order must not matter, i must.
-  const Value reordered = Value::array(
-      {"user", Value::object({{"page", Value::object({{"n", 1}, {"size", 20}})},
-                              {"include", Value::array({"profile", "roles"})},
-                              {"id", 0}})});
+  const Value reordered =
+      Value::array({"user", Value::object({{"page", Value::object({{"n", 1}, {"size", 20}})},
+                                           {"include", Value::array({"profile", "roles"})},
+                                           {"id", 0}})});
   check(hash_key(w5_key(0)) == hash_key(reordered), "W5 hash ignores member order");
-  check(key_string(w5_key(0)) == R"(["user",{"id":0,"include":["profile","roles"],"page":{"n":1,"size":20}}])",
-        "W5 canonical key as query-core's hashKey");
+  check(
+      key_string(w5_key(0)) == R"(["user",{"id":0,"include":["profile","roles"],"page":{"n":1,"size":20}}])",
+      "W5 canonical key as query-core's hashKey");
   {
     std::unordered_set<std::uint64_t> distinct;
     for (std::int64_t i = 0; i < 10'000; ++i) distinct.insert(hash_key(w5_key(i)));

@@ -20,7 +20,8 @@ void run_w6(Context& ctx) {
     }));
   }
   auto run = [&](std::uint64_t k) {
-    for (std::uint64_t i = 0; i < k; ++i) bus.publish("ticks", Value::object({{"n", static_cast<std::int64_t>(i)}}));
+    for (std::uint64_t i = 0; i < k; ++i)
+      bus.publish("ticks", Value::object({{"n", static_cast<std::int64_t>(i)}}));
   };
 
   const std::uint64_t warm = (n + 9) / 10;
