@@ -49,8 +49,9 @@ void append_token(std::string& path, std::string_view token) {
 
 // Validation recurses once per level of the value, and a Value nests at most
 // detail::max_nesting containers: that bounds the stack. The frames of one level were measured
-// at under 512 bytes at -O2, so 1024 levels fit the WebAssembly build's 1 MiB stack.
-static_assert(detail::max_nesting <= 1024, "validation's stack use was sized for 1024 levels");
+// at under 512 bytes at -O2, so 4096 levels take at most 2 MiB: within the WebAssembly build's
+// 8 MiB stack (cmake/Emscripten.cmake) and a native main thread's.
+static_assert(detail::max_nesting <= 4096, "validation's stack use was sized for 4096 levels");
 
 struct MemoKeyHash {
   std::size_t operator()(const std::pair<const SchemaNode*, const void*>& k) const noexcept {
@@ -68,7 +69,7 @@ using Memo = std::unordered_map<std::pair<const SchemaNode*, const void*>, bool,
 ///
 /// The recursion goes run -> check -> check_object/check_array -> run, one round per level of the
 /// value. Everything that builds a message lives in separate non-inlined functions so that the
-/// frames of that round stay small: a value nested max_nesting (1024) levels deep must fit the 1 MiB
+/// frames of that round stay small: a value nested max_nesting (4096) levels deep must fit the 8 MiB
 /// stack of the WebAssembly build.
 class Validator {
  public:
