@@ -14,7 +14,7 @@ if [ "${1:-}" = --build-only ]; then
   run_tests=0
   shift
 fi
-all_stages=(release sanitize tsan wasm install)
+all_stages=(release bench sanitize tsan wasm install)
 stages=("$@")
 [ ${#stages[@]} -eq 0 ] && stages=("${all_stages[@]}")
 
@@ -87,6 +87,15 @@ install_and_consume() {
     -Wl,-rpath,"$libdir"
   "$BUILD/install/$kind/pkgconfig-consumer"
   echo "-- $kind: c++ \$(pkg-config --cflags --libs mfstate) consumer builds and runs"
+}
+
+stage_bench() {
+  # The benchmarks run once, at a tenth of their size, so they cannot rot; no figure is asserted
+  # (a run fails only when a harness or one of its own checks on what it computed fails).
+  heading "benchmarks, once: make bench QUICK=1 ROUNDS=1 (mfstate beside the JavaScript peers)"
+  [ $run_tests -eq 1 ] || return 0
+  scripts/bootstrap.sh --npm
+  QUICK=1 ROUNDS=1 scripts/bench.sh
 }
 
 stage_install() {
