@@ -19,9 +19,15 @@ stages=("$@")
 [ ${#stages[@]} -eq 0 ] && stages=("${all_stages[@]}")
 
 # run_ctest DIR [ctest options...]
+# Each run's counts are added to $counts, for the one closing line of the whole run.
 run_ctest() {
   [ $run_tests -eq 1 ] || return 0
-  ctest --test-dir "$1" -j"$JOBS" --no-tests=error "${@:2}"
+  local log="$1/ctest-last.log"
+  ctest --test-dir "$1" -j"$JOBS" --no-tests=error "${@:2}" 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  sed -n 's/^[0-9]*% tests passed, \([0-9]*\) tests\{0,1\} failed out of \([0-9]*\)$/\2 \1/p' "$log" |
+    tail -1 >>"$counts"
+  return "$rc"
 }
 
 stage_release() {
@@ -126,6 +132,9 @@ read_cpu() {
 
 summary=()
 total_start=$SECONDS
+mkdir -p "$BUILD"
+counts="$BUILD/test-counts.txt"
+: >"$counts"
 read_cpu
 total_cpu=$cpu_now
 for stage in "${stages[@]}"; do
@@ -150,3 +159,7 @@ heading "$([ $run_tests -eq 1 ] && echo "all passed" || echo built)"
 printf '  %s\n' "${summary[@]}"
 read_cpu
 printf '  %-10s %5d s wall %6d s cpu\n' total $((SECONDS - total_start)) $((cpu_now - total_cpu))
+if [ $run_tests -eq 1 ]; then
+  # "N passed, N failed" over every ctest run of every stage (each line holds: total failed).
+  awk '{ total += $1; failed += $2 } END { printf "tests: %d passed, %d failed\n", total - failed, failed }' "$counts"
+fi
