@@ -131,7 +131,7 @@ const SchemaNode& accept_all_node() noexcept {
 namespace {
 
 /// Deepest nesting of subschemas compiled. Real schemas stay far below; the bound keeps
-/// compilation and diff recursion within the WebAssembly build's 1 MiB stack.
+/// compilation and diff recursion far within the WebAssembly build's 8 MiB stack.
 constexpr std::size_t max_schema_depth = 128;
 
 bool is_annotation(std::string_view key) {
@@ -142,17 +142,10 @@ bool is_annotation(std::string_view key) {
   return std::find(std::begin(annotations), std::end(annotations), key) != std::end(annotations);
 }
 
-std::string escape_token(std::string_view token) {
-  std::string out;
-  for (char c : token) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
+/// The schema location of `key` under `location` ("/properties" + "a/b" -> "/properties/a~1b").
+std::string child_pointer(const std::string& location, std::string_view key) {
+  std::string out = location;
+  Path::append_pointer_token(out, key);
   return out;
 }
 
@@ -215,7 +208,7 @@ class Compiler {
     }
     bool constraining_besides_ref = false;
     for (const auto& [key, value] : schema.as_object()) {
-      std::string at = location + "/" + escape_token(key);
+      std::string at = child_pointer(location, key);
       if (is_annotation(key)) continue;
       if (key == "$id") {
         // A nested $id would start a new resource with its own base URI for $ref: outside the subset.
@@ -230,7 +223,7 @@ class Compiler {
       }
       if (key == "$defs" || key == "definitions") {
         if (!value.is_object()) shape(at, "\"" + key + "\" takes an object of schemas");
-        for (const auto& def : value.as_object()) compile(def.value, at + "/" + escape_token(def.key));
+        for (const auto& def : value.as_object()) compile(def.value, child_pointer(at, def.key));
         continue;
       }
       constraining_besides_ref = true;
@@ -239,7 +232,7 @@ class Compiler {
       } else if (key == "properties") {
         if (!value.is_object()) shape(at, "\"properties\" takes an object of schemas");
         for (const auto& prop : value.as_object()) {
-          node->properties.emplace_back(prop.key, compile(prop.value, at + "/" + escape_token(prop.key)));
+          node->properties.emplace_back(prop.key, compile(prop.value, child_pointer(at, prop.key)));
         }
       } else if (key == "required") {
         if (!value.is_array()) shape(at, "\"required\" takes an array of property names");

@@ -39,16 +39,8 @@ std::string preview(const Value& v) {
 }
 
 std::string child(const std::string& path, std::string_view token) {
-  std::string out = path + "/";
-  for (char c : token) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
+  std::string out = path;
+  Path::append_pointer_token(out, token);
   return out;
 }
 

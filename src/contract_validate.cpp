@@ -34,18 +34,7 @@ std::string bound_text(const Bound& b, bool lower) {
          preview(b.limit);
 }
 
-void append_token(std::string& path, std::string_view token) {
-  path += '/';
-  for (char c : token) {
-    if (c == '~') {
-      path += "~0";
-    } else if (c == '/') {
-      path += "~1";
-    } else {
-      path += c;
-    }
-  }
-}
+void append_token(std::string& path, std::string_view token) { Path::append_pointer_token(path, token); }
 
 // Validation recurses once per level of the value, and a Value nests at most
 // detail::max_nesting containers: that bounds the stack. The frames of one level were measured

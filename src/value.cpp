@@ -841,21 +841,26 @@ Path Path::from_pointer(std::string_view pointer) {
   return path;
 }
 
+void Path::append_pointer_token(std::string& pointer, std::string_view token) {
+  pointer += '/';
+  for (char c : token) {
+    if (c == '~') {
+      pointer += "~0";
+    } else if (c == '/') {
+      pointer += "~1";
+    } else {
+      pointer += c;
+    }
+  }
+}
+
 std::string Path::to_pointer() const {
   std::string out;
   for (const auto& e : elements_) {
-    out += '/';
     if (const auto* s = std::get_if<std::string>(&e)) {
-      for (char c : *s) {
-        if (c == '~') {
-          out += "~0";
-        } else if (c == '/') {
-          out += "~1";
-        } else {
-          out += c;
-        }
-      }
+      append_pointer_token(out, *s);
     } else {
+      out += '/';
       out += std::to_string(std::get<std::size_t>(e));
     }
   }

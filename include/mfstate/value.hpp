@@ -80,6 +80,9 @@ class Path {
 
   /// The RFC 6901 spelling of this path ("" for the root). Allocates.
   std::string to_pointer() const;
+  /// Appends '/' and `token` escaped as RFC 6901 says ('~' as "~0", '/' as "~1") to `pointer`:
+  /// how every module spells a path step. Allocates only as `pointer` grows.
+  static void append_pointer_token(std::string& pointer, std::string_view token);
 
   /// This path with one more step at the end. Allocates (copies the path).
   Path child(PathElement element) const;
