@@ -13,7 +13,7 @@
 namespace mfstate::demo {
 
 inline void show_shared_query_cache() {
-  std::printf("One shared query cache: Home and Profile see the same user\n");
+  std::printf("== One shared query cache: Home and Profile see the same user ==\n");
   ManualClock clock;
   Host host(clock);
   App home = host.mount("home");
