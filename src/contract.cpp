@@ -103,6 +103,17 @@ int compare_numbers(const Value& a, const Value& b) noexcept {
   return flip ? -r : r;
 }
 
+std::string preview(const Value& v) {
+  std::string text;
+  try {
+    text = v.to_json();
+  } catch (const Error&) {
+    return "a non-finite number";
+  }
+  if (text.size() > 60) text = text.substr(0, 57) + "...";
+  return text;
+}
+
 std::size_t code_points(std::string_view s) noexcept {
   std::size_t n = 0;
   for (unsigned char c : s) {

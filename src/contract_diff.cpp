@@ -27,17 +27,6 @@ struct RawChange {
   bool narrows = false;
 };
 
-std::string preview(const Value& v) {
-  std::string text;
-  try {
-    text = v.to_json();
-  } catch (const Error&) {
-    return "a non-finite number";
-  }
-  if (text.size() > 60) text = text.substr(0, 57) + "...";
-  return text;
-}
-
 std::string child(const std::string& path, std::string_view token) {
   std::string out = path;
   Path::append_pointer_token(out, token);

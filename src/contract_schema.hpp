@@ -49,6 +49,10 @@ int compare_numbers(const Value& a, const Value& b) noexcept;
 /// Unicode code points in a UTF-8 string (Values hold valid UTF-8).
 std::size_t code_points(std::string_view s) noexcept;
 
+/// Short JSON for messages (at most 60 characters), so a reason stays readable even when the
+/// value is huge; "a non-finite number" for what JSON cannot spell. Allocates.
+std::string preview(const Value& v);
+
 struct SchemaNode {
   std::string location;      ///< JSON Pointer of this schema inside the document, for messages
   bool rejects_all = false;  ///< the `false` schema

@@ -16,18 +16,6 @@ namespace mfstate {
 namespace detail {
 namespace {
 
-/// Short JSON for messages: values in a reason stay readable even when the value is huge.
-std::string preview(const Value& v) {
-  std::string text;
-  try {
-    text = v.to_json();
-  } catch (const Error&) {
-    return "a non-finite number";
-  }
-  if (text.size() > 60) text = text.substr(0, 57) + "...";
-  return text;
-}
-
 std::string bound_text(const Bound& b, bool lower) {
   return std::string(lower ? (b.exclusive ? "greater than " : "at least ")
                            : (b.exclusive ? "less than " : "at most ")) +
