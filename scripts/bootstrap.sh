@@ -12,7 +12,7 @@ apt_packages=(
   clang libclang-rt-14-dev lld clang-format clang-tidy
   libboost1.81-dev libxxhash-dev libcli11-dev libcpp-httplib-dev libsqlite3-dev
   googletest libgtest-dev libbenchmark-dev
-  gnuplot-nox emscripten
+  gnuplot-nox emscripten valgrind
 )
 # A node from elsewhere (e.g. NodeSource, which bundles npm and conflicts with Debian's npm
 # package) is kept; otherwise Debian's.
