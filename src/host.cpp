@@ -208,7 +208,7 @@ struct HostCore final : StoreHooks, std::enable_shared_from_this<HostCore> {
     const AppRecord* producer = e.owner->mounted.get();
     static const Value null_state;
     const Value& input = producer && producer->store ? producer->store->state() : null_state;
-    if (e.cached && input.same_node(e.cache_input) && input.type() == e.cache_input.type()) {
+    if (e.cached && input.same_node(e.cache_input)) {
       return e.cache_error.empty();
     }
     e.cache_input = input;
@@ -298,7 +298,7 @@ struct HostCore final : StoreHooks, std::enable_shared_from_this<HostCore> {
 
   void feed(WatchRec& w, ExportSlot& e, const Value& v) {
     if (!w.active || w.blocked) return;
-    if (w.has_last && (w.last.same_node(v) && w.last.type() == v.type())) return;
+    if (w.has_last && w.last.same_node(v)) return;
     if (w.has_last && w.last == v) {
       w.last = v;
       return;
@@ -331,7 +331,7 @@ struct HostCore final : StoreHooks, std::enable_shared_from_this<HostCore> {
         }
       } else {
         const Value& v = e.cache_value;
-        const bool changed = !e.has_published || !(e.published.same_node(v) && e.published.type() == v.type());
+        const bool changed = !e.has_published || !e.published.same_node(v);
         if (changed) {
           const bool really = !e.has_published || !(e.published == v);
           e.published = v;

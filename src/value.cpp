@@ -261,23 +261,6 @@ bool numbers_equal(const Value& a, const Value& b) {
   return double_as_int(d.as_double(), as_int) && as_int == i.as_int();
 }
 
-// The same value, not just an equal one: same type, and the same node or the same scalar bits.
-bool identical(const Value& a, const Value& b) {
-  if (a.type() != b.type()) return false;
-  if (const Node* n = a.node()) return n == b.node();
-  switch (a.type()) {
-    case Type::null: return true;
-    case Type::string: return a.as_string() == b.as_string();  // inline strings (no node)
-    case Type::boolean: return a.as_bool() == b.as_bool();
-    case Type::integer: return a.as_int() == b.as_int();
-    default: {
-      double x = a.as_double();
-      double y = b.as_double();
-      return std::memcmp(&x, &y, sizeof x) == 0;
-    }
-  }
-}
-
 }  // namespace
 
 // ---- construction ----
@@ -576,7 +559,7 @@ Value Value::set(std::string_view key, Value v) && {
   }
   auto at = static_cast<std::size_t>(pos);
   // Setting the very value already there changes nothing: keep the node (and its sharing).
-  if (identical(static_cast<const ObjectNode*>(u_.node)->members[at].value, v)) return std::move(*this);
+  if (static_cast<const ObjectNode*>(u_.node)->members[at].value.same_node(v)) return std::move(*this);
   ObjectNode& node = mutable_object();  // a copy keeps positions, so `at` stays right
   node.depth = std::max(node.depth, child_depth(v) + 1);
   node.members[at].value = std::move(v);
@@ -682,7 +665,7 @@ Value Value::set_in(const Path& path, Value v) && {
     if (k < remembered) positions[k] = pos;
   }
   // Setting the very value already there changes nothing: keep the node (and its sharing).
-  if (cur && identical(*cur, v)) return std::move(*this);
+  if (cur && cur->same_node(v)) return std::move(*this);
 
   // Walk down, making each node on the path unshared (copied when shared, in place when not).
   const std::uint32_t v_depth = child_depth(v);
@@ -795,10 +778,18 @@ bool operator==(const Value& a, const Value& b) noexcept {
 }
 
 bool Value::same_node(const Value& other) const noexcept {
-  if (has_node() || other.has_node()) {
-    return has_node() && other.has_node() && type_ == other.type_ && u_.node == other.u_.node;
+  if (type_ != other.type_ || small_ != other.small_) return false;
+  // Nodes by address; scalars and inline strings by their bits (inline strings are zero-padded
+  // and small_ holds their length, so equal strings have equal bytes).
+  switch (type_) {
+    case Type::null: return true;
+    case Type::boolean: return u_.b == other.u_.b;
+    case Type::integer: return u_.i == other.u_.i;
+    case Type::number: return std::memcmp(&u_.d, &other.u_.d, sizeof u_.d) == 0;
+    default:
+      if (small_ != 0) return std::memcmp(u_.s, other.u_.s, inline_string_capacity) == 0;
+      return u_.node == other.u_.node;
   }
-  return *this == other;
 }
 
 std::size_t Value::use_count() const noexcept { return has_node() ? u_.node->refs : 1; }

@@ -54,7 +54,7 @@ TEST(ValueEquality, NanIsUnequalToItselfUnlessTheSameNode) {
   EXPECT_EQ(a, b);  // the pointer short-circuit: the very same node
 }
 
-TEST(ValueEquality, SameNodeIsIdentityForContainersAndEqualityForScalars) {
+TEST(ValueIdentity, SameNodeIsTheNodeForContainersAndTheBitsForScalars) {
   Value a = Value::array({1});
   Value b = Value::array({1});
   EXPECT_EQ(a, b);
@@ -62,6 +62,31 @@ TEST(ValueEquality, SameNodeIsIdentityForContainersAndEqualityForScalars) {
   EXPECT_TRUE(a.same_node(a));
   EXPECT_TRUE(Value(3).same_node(Value(3)));
   EXPECT_FALSE(Value(3).same_node(Value(4)));
+  EXPECT_TRUE(Value().same_node(Value(nullptr)));
+  EXPECT_TRUE(Value(true).same_node(Value(true)));
+  EXPECT_FALSE(Value(true).same_node(Value(false)));
+  EXPECT_TRUE(Value("inline").same_node(Value("inline")));
+  EXPECT_FALSE(Value("inline").same_node(Value("inlined")));
+}
+
+// Issue 10: same_node(1, 1.0) was true (scalars compared with ==) and six callers patched it with
+// a type check. Identity is one test with one meaning: equal is not enough.
+TEST(ValueIdentity, EqualScalarsOfAnotherTypeOrSpellingAreNotTheSame) {
+  EXPECT_EQ(Value(1), Value(1.0));
+  EXPECT_FALSE(Value(1).same_node(Value(1.0)));
+  EXPECT_FALSE(Value(1.0).same_node(Value(1)));
+  EXPECT_EQ(Value(0.0), Value(-0.0));
+  EXPECT_FALSE(Value(0.0).same_node(Value(-0.0)));
+  EXPECT_FALSE(Value(nullptr).same_node(Value(false)));
+  EXPECT_FALSE(Value(0).same_node(Value(false)));
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_TRUE(Value(nan).same_node(Value(nan)));  // the very same value, though not == itself
+  // Strings: an inline one and a node are never the same; two nodes only when shared.
+  const Value long_a = Value("a string beyond the inline bytes");
+  const Value long_b = Value("a string beyond the inline bytes");
+  EXPECT_EQ(long_a, long_b);
+  EXPECT_FALSE(long_a.same_node(long_b));
+  EXPECT_TRUE(Value(long_a).same_node(long_a));
 }
 
 TEST(ValueHash, EqualValuesHashAlike) {

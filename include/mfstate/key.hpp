@@ -26,7 +26,7 @@ void check_key(const Value& key);
 /// hash alike; different keys collide with probability ~2^-64, so an index confirms with ==.
 /// O(size of the key) the first time, O(1) after (the hash is cached in the key's nodes); does
 /// not allocate. Throws Error(invalid_key) when `key` is not an array.
-std::uint64_t hash_key(const Value& key);
+[[nodiscard]] std::uint64_t hash_key(const Value& key);
 
 /// The canonical text of a key: byte for byte what TanStack's `hashKey` returns (JSON.stringify
 /// with object members sorted: array-index names such as "7" first in numeric order, the others
@@ -34,7 +34,7 @@ std::uint64_t hash_key(const Value& key);
 /// keys give equal text. For display, logs and dehydrated caches shared with TanStack Query.
 /// Integers beyond ±2^53 are written as the double JavaScript would hold. Allocates, O(size).
 /// Throws Error(invalid_key) when `key` is not an array or holds NaN or an infinity.
-std::string key_string(const Value& key);
+[[nodiscard]] std::string key_string(const Value& key);
 
 /// TanStack's partial match. `exact`: true when `key` equals `filter` (equal canonical forms).
 /// Otherwise an array matches when the filter array is a prefix of it, an object when every
@@ -42,7 +42,7 @@ std::string key_string(const Value& key);
 /// recursively at every level (as query-core's partialMatchKey); anything else by ==.
 /// `[]` matches every key. Does not allocate; O(size of the filter). Throws Error(invalid_key)
 /// when `filter` or `key` is not an array.
-bool matches(const Value& filter, const Value& key, bool exact = false);
+[[nodiscard]] bool matches(const Value& filter, const Value& key, bool exact = false);
 
 /// The key of an HTTP request: `[METHOD, "scheme://host[:port]/path", {params}]`.
 /// - method: upper-cased; must be an HTTP token (letters, digits, !#$%&'*+-.^_`|~).
@@ -63,6 +63,6 @@ bool matches(const Value& filter, const Value& key, bool exact = false);
 /// path not starting with "/") and Error(invalid_key) for a bad method or params (not an
 /// object, or holding objects or nested arrays). Idempotent: calling it again with the
 /// method, URL and params of its result gives the same key.
-Value key_from_url(std::string_view method, std::string_view url, const Value& params = Value::object());
+[[nodiscard]] Value key_from_url(std::string_view method, std::string_view url, const Value& params = Value::object());
 
 }  // namespace mfstate

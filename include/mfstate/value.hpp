@@ -85,7 +85,7 @@ class Path {
   static void append_pointer_token(std::string& pointer, std::string_view token);
 
   /// This path with one more step at the end. Allocates (copies the path).
-  Path child(PathElement element) const;
+  [[nodiscard]] Path child(PathElement element) const;
   /// The steps, outermost first.
   const std::vector<PathElement>& elements() const noexcept { return elements_; }
   /// True for the root path.
@@ -179,15 +179,15 @@ class Value {
   // ---- reading (no allocation) ----
   /// The member `key` of an object, or nullptr when absent. O(n) for small objects, O(1) for
   /// large ones (they keep an index). Throws type_error when this is not an object.
-  const Value* find(std::string_view key) const;
+  [[nodiscard]] const Value* find(std::string_view key) const;
   /// Whether the object has member `key`; same cost as find. Throws type_error.
-  bool contains(std::string_view key) const { return find(key) != nullptr; }
+  [[nodiscard]] bool contains(std::string_view key) const { return find(key) != nullptr; }
   /// The member `key`; throws not_found when absent, type_error when not an object.
   const Value& get(std::string_view key) const;
   /// Element i of an array; throws out_of_range / type_error.
   const Value& at(std::size_t i) const;
   /// The value at `path`, or nullptr when any step is missing or crosses a scalar.
-  const Value* find_in(const Path& path) const noexcept;
+  [[nodiscard]] const Value* find_in(const Path& path) const noexcept;
   /// The value at `path`; throws not_found naming the missing step.
   const Value& get_in(const Path& path) const;
 
@@ -195,51 +195,57 @@ class Value {
   // The const& overloads copy the nodes on the path (O(path length × node size)). The &&
   // overloads update in place when the node is not shared (no copy, usually no allocation).
 
+  // Each returns the updated value and leaves this one as it was (the && overloads leave it
+  // moved-from): discarding the result discards the update, so every one is [[nodiscard]].
+
   /// This object with member `key` set to `v` (appended when new). Throws type_error.
-  Value set(std::string_view key, Value v) const&;
-  Value set(std::string_view key, Value v) &&;
+  [[nodiscard]] Value set(std::string_view key, Value v) const&;
+  [[nodiscard]] Value set(std::string_view key, Value v) &&;
   /// This array with element i replaced (i == size() appends). Throws out_of_range.
-  Value set(std::size_t i, Value v) const&;
-  Value set(std::size_t i, Value v) &&;
+  [[nodiscard]] Value set(std::size_t i, Value v) const&;
+  [[nodiscard]] Value set(std::size_t i, Value v) &&;
   /// This value with the value at `path` replaced; missing object members along the path are
   /// created (an array when the next step is an integer index, else an object); index size()
   /// appends. Throws type_error when the path crosses a scalar, out_of_range for an index past
   /// the end, depth_limit beyond detail::max_nesting. The whole path is checked before anything
   /// is written, so a failure leaves this value unchanged (the && overload too). Setting the
   /// very value already there returns this value, same node.
-  Value set_in(const Path& path, Value v) const&;
-  Value set_in(const Path& path, Value v) &&;
+  [[nodiscard]] Value set_in(const Path& path, Value v) const&;
+  [[nodiscard]] Value set_in(const Path& path, Value v) &&;
   /// This object without `key` (unchanged, same node, when absent). Throws type_error.
-  Value erase(std::string_view key) const&;
-  Value erase(std::string_view key) &&;
+  [[nodiscard]] Value erase(std::string_view key) const&;
+  [[nodiscard]] Value erase(std::string_view key) &&;
   /// This array without element i. Throws out_of_range.
-  Value erase(std::size_t i) const&;
-  Value erase(std::size_t i) &&;
+  [[nodiscard]] Value erase(std::size_t i) const&;
+  [[nodiscard]] Value erase(std::size_t i) &&;
   /// This array with `v` appended. Throws type_error.
-  Value push_back(Value v) const&;
-  Value push_back(Value v) &&;
+  [[nodiscard]] Value push_back(Value v) const&;
+  [[nodiscard]] Value push_back(Value v) &&;
 
   // ---- comparison and hashing ----
   /// Deep equality. Pointer-equal nodes are equal at once. Object member order is ignored.
   /// An integer equals a double of the same value (1 == 1.0), as in JSON.
   friend bool operator==(const Value& a, const Value& b) noexcept;
-  /// True when both share the same node (or are equal scalars or equal inline strings of at
-  /// most 8 bytes): "did it change" in O(1).
-  bool same_node(const Value& other) const noexcept;
+  /// Identity, the O(1) test for "did it change": true when `other` is this very value — the
+  /// same node (arrays, objects, strings beyond inline_string_capacity), or the same type and the
+  /// same bits (null, booleans, numbers, inline strings). Stricter than ==: 1 and 1.0 are equal
+  /// but not the same, nor are 0.0 and -0.0; a NaN is the same as itself. Two separately built
+  /// equal arrays are not the same. No allocation.
+  [[nodiscard]] bool same_node(const Value& other) const noexcept;
   /// Number of owners of this value's node (1 for scalars and inline strings). For demos and
   /// tests of sharing.
   std::size_t use_count() const noexcept;
   /// Stable 64-bit hash consistent with ==: object member order does not change it; an integer
   /// and an equal double hash alike. The same value hashes alike on every platform and run.
   /// Cached in the node after the first call: O(size) once, then O(1).
-  std::uint64_t hash() const noexcept;
+  [[nodiscard]] std::uint64_t hash() const noexcept;
 
   // ---- JSON ----
   /// Compact JSON, members in insertion order. Throws non_finite for NaN/infinity.
-  std::string to_json() const;
+  [[nodiscard]] std::string to_json() const;
   /// Canonical JSON: keys sorted by UTF-8 bytes, no whitespace, numbers in shortest round-trip
   /// form (integral doubles within ±2^53 written as integers), so equal values give equal bytes.
-  std::string to_canonical_json() const;
+  [[nodiscard]] std::string to_canonical_json() const;
 
   /// Internal access for the library's own modules: the node, or nullptr for scalars and inline
   /// strings.
