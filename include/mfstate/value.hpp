@@ -1,7 +1,11 @@
 // mfstate::Value — an immutable JSON-like value with structural sharing.
 //
 // A Value is a small tagged handle (16 bytes). Scalars and strings of up to 8 bytes live inline;
-// longer strings, arrays and objects live in reference-counted nodes, so copying a Value is O(1) and never allocates. Nothing can
+// longer strings, arrays and objects live in reference-counted nodes, so copying a Value is O(1)
+// and never allocates. A node is one block: an object's members, an array's elements and a
+// string's bytes sit in the node itself, and blocks come from per-thread free lists, so a small
+// object costs one pooled allocation. The hot reads (copy, member lookup, `as_int`, element
+// access) are inline. Nothing can
 // change a node that is shared: the "update" functions (`set`, `set_in`, `erase`, `push_back`)
 // return a new Value that shares every untouched subtree with the old one. Called on an rvalue
 // whose node has a single owner, they update that node in place instead (the transient fast
@@ -23,6 +27,7 @@
 #include <variant>
 #include <vector>
 
+#include "mfstate/detail/value_layout.hpp"
 #include "mfstate/error.hpp"
 
 namespace mfstate {
@@ -35,10 +40,6 @@ namespace detail {
 /// including the 1 MiB stack of the WebAssembly build (each recursive frame is kept to a few
 /// dozen bytes). Going beyond it is Error(depth_limit).
 inline constexpr std::uint32_t max_nesting = 4096;
-struct Node;
-struct StringNode;
-struct ArrayNode;
-struct ObjectNode;
 }  // namespace detail
 
 enum class Type : std::uint8_t { null, boolean, integer, number, string, array, object };
@@ -100,8 +101,8 @@ class Path {
 
 /// Limits applied by parse_json. Exceeding one is an Error, never a crash.
 struct ParseOptions {
-  std::size_t max_depth = 512;           ///< deepest nesting accepted (capped at detail::max_nesting)
-  std::size_t max_bytes = 64u << 20;     ///< largest input accepted (64 MiB)
+  std::size_t max_depth = 512;        ///< deepest nesting accepted (capped at detail::max_nesting)
+  std::size_t max_bytes = 64u << 20;  ///< largest input accepted (64 MiB)
 };
 
 class Value {
@@ -126,31 +127,38 @@ class Value {
   Value(double d) noexcept : type_(Type::number) { u_.d = d; }
   Value(float f) noexcept : Value(static_cast<double>(f)) {}
   /// A string (UTF-8 bytes, not checked). Up to 8 bytes: stored inline, no allocation; longer:
-  /// one node (the std::string&& overload moves the buffer in).
+  /// one node holding the bytes (pooled when short).
   Value(const char* s);
   Value(std::string_view s);
   Value(const std::string& s) : Value(std::string_view(s)) {}
   Value(std::string&& s);
 
-  /// An array of the given elements: `Value::array({1, "two", nullptr})`. Allocates once.
+  /// An array of the given elements: `Value::array({1, "two", nullptr})`. One node (pooled when
+  /// small).
   static Value array(std::initializer_list<Value> elements = {});
   static Value array(std::vector<Value> elements);
   /// An object, members in the given order: `Value::object({{"id", 1}, {"name", "Ada"}})`.
-  /// A repeated key keeps the last value. Allocates.
+  /// A repeated key keeps the last value. One node (pooled when small); member names beyond
+  /// std::string's short-string buffer allocate.
   static Value object(std::initializer_list<std::pair<std::string_view, Value>> members = {});
   static Value object(std::vector<Member> members);
 
   /// Copies share the node: one non-atomic increment, O(1). Moving leaves `other` null.
-  Value(const Value& other) noexcept;
+  Value(const Value& other) noexcept : type_(other.type_), small_(other.small_), u_(other.u_) {
+    if (has_node()) ++u_.node->refs;
+  }
   Value(Value&& other) noexcept : type_(other.type_), small_(other.small_), u_(other.u_) {
     other.type_ = Type::null;
     other.small_ = 0;
   }
   Value& operator=(const Value& other) noexcept;
+  /// Moves `other` in and releases what this held (O(1); the last owner frees its node).
   Value& operator=(Value&& other) noexcept;
   /// Releases the node; the last owner frees it (and whatever only it held) without deep
   /// recursion.
-  ~Value();
+  ~Value() {
+    if (has_node() && --u_.node->refs == 0) detail::destroy(type_, u_.node);
+  }
 
   // ---- inspection (O(1), no allocation) ----
   Type type() const noexcept { return type_; }
@@ -174,11 +182,15 @@ class Value {
   std::span<const Member> as_object() const;
 
   /// Elements of an array, members of an object, bytes of a string; 0 for scalars.
-  std::size_t size() const noexcept;
+  std::size_t size() const noexcept {
+    if (type_ < Type::string) return 0;
+    return small_ != 0 ? small_ - 1u : u_.node->size;
+  }
 
   // ---- reading (no allocation) ----
-  /// The member `key` of an object, or nullptr when absent. O(n) for small objects, O(1) for
-  /// large ones (they keep an index). Throws type_error when this is not an object.
+  /// The member `key` of an object, or nullptr when absent. For small objects an inline scan
+  /// comparing lengths first; large ones (over 16 members) keep an index: O(1). Throws
+  /// type_error when this is not an object.
   [[nodiscard]] const Value* find(std::string_view key) const;
   /// Whether the object has member `key`; same cost as find. Throws type_error.
   [[nodiscard]] bool contains(std::string_view key) const { return find(key) != nullptr; }
@@ -238,7 +250,10 @@ class Value {
   /// Stable 64-bit hash consistent with ==: object member order does not change it; an integer
   /// and an equal double hash alike. The same value hashes alike on every platform and run.
   /// Cached in the node after the first call: O(size) once, then O(1).
-  [[nodiscard]] std::uint64_t hash() const noexcept;
+  [[nodiscard]] std::uint64_t hash() const noexcept {
+    if (has_node() && u_.node->hash != 0) return u_.node->hash;
+    return compute_hash();
+  }
 
   // ---- JSON ----
   /// Compact JSON, members in insertion order. Throws non_finite for NaN/infinity.
@@ -255,11 +270,12 @@ class Value {
   static constexpr std::size_t inline_string_capacity = 8;
 
  private:
-  friend struct detail::Node;
   friend class ValueAccess;
   explicit Value(Type t, detail::Node* node) noexcept : type_(t) { u_.node = node; }
-  detail::ObjectNode& mutable_object();
-  detail::ArrayNode& mutable_array();
+  std::uint64_t compute_hash() const noexcept;
+  std::int64_t integral_double() const;
+  [[noreturn]] void throw_not_found(std::string_view key) const;
+  [[noreturn]] void throw_out_of_range(std::size_t i) const;
   bool has_node() const noexcept { return type_ >= Type::string && small_ == 0; }
 
   Type type_;
@@ -279,6 +295,97 @@ struct Member {
   Value value;
   friend bool operator==(const Member&, const Member&) = default;
 };
+
+// ---- the inline hot paths ----
+
+inline Value& Value::operator=(Value&& other) noexcept {
+  if (this != &other) {
+    const Type old_type = type_;
+    detail::Node* old = has_node() ? u_.node : nullptr;
+    type_ = other.type_;
+    small_ = other.small_;
+    u_ = other.u_;
+    other.type_ = Type::null;
+    other.small_ = 0;
+    if (old != nullptr && --old->refs == 0) detail::destroy(old_type, old);
+  }
+  return *this;
+}
+
+inline Value& Value::operator=(const Value& other) noexcept {
+  if (this != &other) *this = Value(other);
+  return *this;
+}
+
+inline bool Value::as_bool() const {
+  if (type_ != Type::boolean) [[unlikely]]
+    detail::throw_type_error("boolean", type_);
+  return u_.b;
+}
+
+inline std::int64_t Value::as_int() const {
+  if (type_ == Type::integer) [[likely]]
+    return u_.i;
+  return integral_double();
+}
+
+inline double Value::as_double() const {
+  if (type_ == Type::number) return u_.d;
+  if (type_ != Type::integer) [[unlikely]]
+    detail::throw_type_error("number", type_);
+  return static_cast<double>(u_.i);
+}
+
+inline std::string_view Value::as_string() const {
+  if (type_ != Type::string) [[unlikely]]
+    detail::throw_type_error("string", type_);
+  if (small_ != 0) return std::string_view(u_.s, small_ - 1u);
+  return std::string_view(static_cast<const detail::StringNode*>(u_.node)->chars(), u_.node->size);
+}
+
+inline std::span<const Value> Value::as_array() const {
+  if (type_ != Type::array) [[unlikely]]
+    detail::throw_type_error("array", type_);
+  return {static_cast<const detail::ArrayNode*>(u_.node)->items(), u_.node->size};
+}
+
+inline std::span<const Member> Value::as_object() const {
+  if (type_ != Type::object) [[unlikely]]
+    detail::throw_type_error("object", type_);
+  return {static_cast<const detail::ObjectNode*>(u_.node)->members(), u_.node->size};
+}
+
+inline const Value* Value::find(std::string_view key) const {
+  if (type_ != Type::object) [[unlikely]]
+    detail::throw_type_error("object", type_);
+  const auto* node = static_cast<const detail::ObjectNode*>(u_.node);
+  const Member* members = node->members();
+  if (node->size <= detail::ObjectNode::index_threshold) [[likely]] {
+    for (std::uint32_t i = 0; i < node->size; ++i) {
+      const std::string& k = members[i].key;
+      if (k.size() == key.size() && detail::same_bytes(k.data(), key.data(), key.size()))
+        return &members[i].value;
+    }
+    return nullptr;
+  }
+  const std::ptrdiff_t pos = node->find_indexed(key);
+  return pos < 0 ? nullptr : &members[pos].value;
+}
+
+inline const Value& Value::get(std::string_view key) const {
+  const Value* v = find(key);
+  if (v == nullptr) [[unlikely]]
+    throw_not_found(key);
+  return *v;
+}
+
+inline const Value& Value::at(std::size_t i) const {
+  if (type_ != Type::array) [[unlikely]]
+    detail::throw_type_error("array", type_);
+  if (i >= u_.node->size) [[unlikely]]
+    throw_out_of_range(i);
+  return static_cast<const detail::ArrayNode*>(u_.node)->items()[i];
+}
 
 /// Parses JSON text (RFC 8259) straight into a Value. Throws Error(invalid_json) with the byte
 /// offset for malformed text, invalid_utf8 for a string that is not UTF-8, depth_limit for
