@@ -275,7 +275,18 @@ bool double_as_int(double d, std::int64_t& out) {
 
 std::uint64_t hash_int(std::int64_t i) { return mix(static_cast<std::uint64_t>(i) ^ seed_int); }
 
+// A container whose canonical bytes fit detail::canonical_hash_budget (and whose objects have at
+// most 16 members) hashes as XXH3 of those bytes: one pass, one hash call, where hashing element
+// by element calls XXH3 once per string and member name. A larger one combines its children's
+// hashes (each cached in its node), so rehashing a large value after a small change costs the
+// path to the change, not the whole value. Which rule applies depends only on the value, so
+// equal values still hash alike.
 std::uint64_t hash_of(const Value& v) {
+  if (v.is_array() || v.is_object()) {
+    char buffer[detail::canonical_hash_budget];
+    detail::CanonicalWriter w(buffer, sizeof buffer);
+    if (w.value(v)) return detail::canonical_hash(w.bytes());
+  }
   switch (v.type()) {
     case Type::null: return mix(seed_null);
     case Type::boolean: return mix(seed_bool + (v.as_bool() ? 1 : 0));

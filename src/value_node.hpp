@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -56,6 +57,78 @@ void push_item(ArrayNode& node, Value v);
 void erase_member(ObjectNode& node, std::uint32_t i) noexcept;
 void erase_item(ArrayNode& node, std::uint32_t i) noexcept;
 
+// ---- canonical bytes (value_canonical.cpp) ----
+
+/// A container whose canonical bytes fit this budget (and whose objects have at most 16 members)
+/// hashes as XXH3 of those bytes; a larger one combines its children's hashes (value.cpp).
+inline constexpr std::size_t canonical_hash_budget = 256;
+
+/// Writes the canonical bytes of Values (see value_canonical.cpp for the encoding: equal values
+/// give equal bytes) into a caller's buffer. Without a spill string, writing stops (returns
+/// false) when the buffer is full or an object has more than 16 members; with one, the bytes move
+/// to the spill string and writing goes on.
+class CanonicalWriter {
+ public:
+  CanonicalWriter(char* buffer, std::size_t capacity, std::string* spill = nullptr) noexcept
+      : data_(buffer), capacity_(capacity), spill_(spill) {}
+  CanonicalWriter(const CanonicalWriter&) = delete;
+  CanonicalWriter& operator=(const CanonicalWriter&) = delete;
+
+  /// Appends the bytes of `v`; false when they do not fit (nothing more may be written then).
+  bool value(const Value& v);
+  /// Appends one raw byte.
+  bool put(char c) {
+    if (!room(1)) return false;
+    data_[size_++] = c;
+    return true;
+  }
+  /// The bytes written so far.
+  std::string_view bytes() const noexcept { return {data_, size_}; }
+  std::size_t size() const noexcept { return size_; }
+  /// Whether the bytes so far are what Value::hash hashes: within canonical_hash_budget, and no
+  /// object of more than 16 members.
+  bool hashable() const noexcept { return size_ <= canonical_hash_budget && !wide_; }
+
+ private:
+  bool room(std::size_t more) { return size_ + more <= capacity_ || grow(more); }
+  bool grow(std::size_t more);
+  bool object(const Value& v);
+  // A tag and 8 bytes (an integer, or a double's bits).
+  bool put_int(char tag, std::uint64_t bits) {
+    if (!room(9)) return false;
+    data_[size_] = tag;
+    std::memcpy(data_ + size_ + 1, &bits, 8);
+    size_ += 9;
+    return true;
+  }
+  // A length (LEB128: one byte below 128) and the bytes.
+  bool put_text(const char* s, std::size_t n) {
+    if (!room(n + 10)) return false;
+    if (n < 128) {
+      data_[size_++] = static_cast<char>(n);
+    } else {
+      put_varint(n);
+    }
+    if (n <= 16) {
+      for (std::size_t i = 0; i < n; ++i) data_[size_ + i] = s[i];
+    } else {
+      std::memcpy(data_ + size_, s, n);
+    }
+    size_ += n;
+    return true;
+  }
+  void put_varint(std::uint64_t n) noexcept;
+
+  char* data_;
+  std::size_t size_ = 0;
+  std::size_t capacity_;
+  std::string* spill_;
+  bool wide_ = false;
+};
+
+/// The hash of a small container: XXH3 of its canonical bytes (see Value::hash).
+std::uint64_t canonical_hash(std::string_view bytes) noexcept;
+
 }  // namespace mfstate::detail
 
 namespace mfstate {
@@ -70,6 +143,12 @@ class ValueAccess {
   static detail::ArrayNode& mutable_array(Value& v, std::size_t extra = 0);
   /// Wraps a node made by new_*; the Value owns it.
   static Value adopt(Type type, detail::Node* node) noexcept { return Value(type, node); }
+  /// The hash cached in `v`'s node, or 0 when there is none yet (or `v` has no node).
+  static std::uint64_t cached_hash(const Value& v) noexcept { return v.has_node() ? v.u_.node->hash : 0; }
+  /// Caches `hash` (what Value::hash would compute) in `v`'s node; nothing for a Value without one.
+  static void cache_hash(const Value& v, std::uint64_t hash) noexcept {
+    if (v.has_node()) v.u_.node->hash = hash != 0 ? hash : 1;
+  }
 };
 
 }  // namespace mfstate

@@ -141,6 +141,40 @@ TEST(ValueHash, HashIsCachedAndStaysConsistentAcrossCopies) {
   EXPECT_EQ(c.set("n", nullptr).hash(), h);
 }
 
+// A container past the canonical-bytes budget (100 integers: 902 bytes) and one with 17 members.
+Value wide_array() {
+  std::vector<Value> items;
+  for (int i = 0; i < 100; ++i) items.emplace_back(i);
+  return Value::array(std::move(items));
+}
+Value wide_object() {
+  std::vector<Member> members;
+  for (int i = 0; i < 17; ++i) members.push_back(Member{"k" + std::to_string(i), Value(i)});
+  return Value::object(std::move(members));
+}
+
+// Small containers hash as XXH3 of their canonical bytes, larger ones from their children's
+// hashes: either way equal values hash alike, whatever the member order or the spelling of
+// numbers, and the same value hashes alike built in any way.
+TEST(ValueHash, BothHashRulesAgreeWithEquality) {
+  Value wide = wide_object();
+  std::vector<Member> reversed;
+  for (int i = 16; i >= 0; --i)
+    reversed.push_back(Member{"k" + std::to_string(i), Value(static_cast<double>(i))});
+  EXPECT_EQ(Value::object(std::move(reversed)).hash(), wide.hash());
+  std::vector<Value> doubles;
+  for (int i = 0; i < 100; ++i) doubles.emplace_back(static_cast<double>(i));
+  EXPECT_EQ(Value::array(std::move(doubles)).hash(), wide_array().hash());
+  EXPECT_NE(wide_array().set(99, 100).hash(), wide_array().hash());
+  // A wide value holding small ones: each child by its own rule, cached in its node.
+  Value outer = Value::array({wide_array(), Value::object({{"a", 1}, {"b", 2}})});
+  EXPECT_EQ(outer.hash(), Value::array({wide_array(), Value::object({{"b", 2}, {"a", 1.0}})}).hash());
+  EXPECT_EQ(Value::array({0.0}).hash(), Value::array({-0.0}).hash());
+  EXPECT_NE(Value::array({"1"}).hash(), Value::array({1}).hash());
+  EXPECT_NE(Value::array({Value::array()}).hash(), Value::array({Value::object()}).hash());
+  EXPECT_NE(Value::array({"ab", "c"}).hash(), Value::array({"a", "bc"}).hash());
+}
+
 // Pinned values: the hash is part of the contract (stable across platforms, compilers and
 // runs). The WebAssembly build runs this same test, so a platform difference fails here.
 TEST(ValueHash, HashValuesArePinned) {
@@ -150,6 +184,10 @@ TEST(ValueHash, HashValuesArePinned) {
   EXPECT_EQ(Value(42.0).hash(), 0xaa5255ff67bf8bbfULL);
   EXPECT_EQ(Value(2.5).hash(), 0x3e6d8620e5c229dcULL);
   EXPECT_EQ(Value("hello").hash(), 0x44362971e9d41727ULL);
-  EXPECT_EQ(Value::array({1, "a", nullptr}).hash(), 0x889a407ed47c82bcULL);
-  EXPECT_EQ(parse_json(R"({"user":{"id":7,"tags":["a","b"]},"n":-1})").hash(), 0x90513c593b12d7deULL);
+  EXPECT_EQ(Value::array({1, "a", nullptr}).hash(), 0x86564ed1d83a4d81ULL);
+  EXPECT_EQ(parse_json(R"({"user":{"id":7,"tags":["a","b"]},"n":-1})").hash(), 0x54f7a22b31934228ULL);
+  // Beyond 256 canonical bytes, or with an object of more than 16 members, a container combines
+  // its children's hashes instead: pinned as well.
+  EXPECT_EQ(wide_array().hash(), 0x47fcba4237cb30bbULL);
+  EXPECT_EQ(wide_object().hash(), 0xcd81c14bd8857a16ULL);
 }
