@@ -281,11 +281,21 @@ std::uint64_t hash_int(std::int64_t i) { return mix(static_cast<std::uint64_t>(i
 // hashes (each cached in its node), so rehashing a large value after a small change costs the
 // path to the change, not the whole value. Which rule applies depends only on the value, so
 // equal values still hash alike.
+//
+// The buffer lives in its own frame, apart from the recursion through children's hashes, so a
+// deeply nested value does not stack one buffer per level.
+[[gnu::noinline]] bool hash_of_bytes(const Value& v, std::uint64_t& out) noexcept {
+  char buffer[detail::canonical_hash_budget];
+  detail::CanonicalWriter w(buffer, sizeof buffer);
+  if (!w.value(v)) return false;
+  out = detail::canonical_hash(w.bytes());
+  return true;
+}
+
 std::uint64_t hash_of(const Value& v) {
   if (v.is_array() || v.is_object()) {
-    char buffer[detail::canonical_hash_budget];
-    detail::CanonicalWriter w(buffer, sizeof buffer);
-    if (w.value(v)) return detail::canonical_hash(w.bytes());
+    std::uint64_t h;
+    if (hash_of_bytes(v, h)) return h;
   }
   switch (v.type()) {
     case Type::null: return mix(seed_null);
