@@ -101,12 +101,16 @@ echo "(per figure: $BUILD/bench/profile.jsonl; callgrind dumps, one per pass: $o
 [ $top -eq 1 ] || exit 0
 # Shorten the demangled names (argument lists, paths) so the listing fits a terminal.
 shorten() { sed -E -e 's/\[[^]]*\]$//' -e 's/\(([^()]|\([^()]*\))*\)//g' -e 's/std::__cxx11:://g' -e 's/[?]{3}://' -e 's#[^ ]*/[^ /]*:##' -e 's/ +$//'; }
-# listing FILE [callgrind_annotate options]: the top rows, each with its share of the total.
+# listing FILE [callgrind_annotate options]: the top rows, each with its share of the total. The
+# frames that were on the stack when counting started (main, the workload's runner) hold the
+# whole pass and say nothing: rows equal to the total are left out.
 listing() {
-  callgrind_annotate "${@:2}" "$1" 2>/dev/null | grep -E '^ *[0-9,]+ ' | shorten |
+  callgrind_annotate --threshold=100 "${@:2}" "$1" 2>/dev/null | grep -E '^ *[0-9,]+ ' | shorten |
     awk -v top="$TOP" '
       /PROGRAM TOTALS/ { gsub(",", "", $1); total = $1; printf "%15s instructions in all\n", $1; next }
-      rows < top { n = $1; gsub(",", "", n); $1 = ""; printf "%15s %5.1f%% %s\n", n, 100 * n / total, $0; rows++ }'
+      { n = $1; gsub(",", "", n) }
+      n == total { next }
+      rows < top { $1 = ""; printf "%15s %5.1f%% %s\n", n, 100 * n / total, $0; rows++ }'
 }
 declare -A listed=()
 while read -r figure file; do

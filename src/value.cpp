@@ -38,7 +38,14 @@ std::string_view to_string(Type type) noexcept {
 
 namespace detail {
 
+// Every XXH3 call of the library is in this file: xxHash is used header-only, and each file that
+// calls it carries its own copy of the code (kilobytes in the WebAssembly module).
 std::uint64_t key_hash(std::string_view key) noexcept { return XXH3_64bits(key.data(), key.size()); }
+
+std::uint64_t canonical_hash(std::string_view bytes) noexcept {
+  constexpr std::uint64_t seed = 0xd6e8feb86659fd93ULL;
+  return XXH3_64bits_withSeed(bytes.data(), bytes.size(), seed);
+}
 
 // ---- member index (objects above ObjectNode::index_threshold) ----
 
@@ -215,6 +222,10 @@ void destroy(Type type, Node* node) noexcept {
   release_queue = nullptr;
 }
 
+void release(Type type, Node* node) noexcept {
+  if (--node->refs == 0) destroy(type, node);
+}
+
 void throw_type_error(std::string_view expected, Type actual) {
   throw Error(ErrorCode::type_error,
               "expected " + std::string(expected) + ", but the value is " + std::string(to_string(actual)));
@@ -261,7 +272,9 @@ std::uint64_t mix(std::uint64_t x) {
   return x;
 }
 
-std::uint64_t hash_string(std::string_view s, std::uint64_t seed) {
+// Out of line: XXH3 inlined is a few kilobytes of code, and the WebAssembly module carries each
+// copy.
+[[gnu::noinline]] std::uint64_t hash_string(std::string_view s, std::uint64_t seed) {
   return XXH3_64bits_withSeed(s.data(), s.size(), seed);
 }
 
@@ -367,20 +380,7 @@ ObjectNode* object_for(std::size_t n) {
 
 // ---- construction ----
 
-Value::Value(const char* s) : Value(std::string_view(s)) {}
-
-Value::Value(std::string_view s) : type_(Type::string) {
-  if (s.size() <= inline_string_capacity) {
-    // Short strings (keys' values like "a", "John Doe", "profile") need no node at all.
-    u_.i = 0;
-    if (!s.empty()) std::memcpy(u_.s, s.data(), s.size());
-    small_ = static_cast<std::uint8_t>(s.size() + 1);
-    return;
-  }
-  u_.node = detail::new_string(s);
-}
-
-Value::Value(std::string&& s) : Value(std::string_view(s)) {}
+detail::Node* Value::long_string(std::string_view s) { return detail::new_string(s); }
 
 Value Value::array(std::initializer_list<Value> elements) {
   std::uint32_t depth = 1;
@@ -437,6 +437,10 @@ std::int64_t Value::integral_double() const {
 }
 
 // ---- reading ----
+
+void Value::throw_not(Type expected) const {
+  detail::throw_type_error(to_string(expected), type_);
+}
 
 void Value::throw_not_found(std::string_view key) const {
   throw Error(ErrorCode::not_found, "the object has no member \"" + std::string(key) + "\"");

@@ -19,8 +19,6 @@
 #include <limits>
 #include <vector>
 
-#include <xxhash.h>
-
 #include "value_node.hpp"
 
 namespace mfstate::detail {
@@ -126,19 +124,13 @@ bool CanonicalWriter::object(const Value& v) {
       order[j] = m;
     }
   } else {
-    std::sort(order, order + members.size(),
-              [](const Member* a, const Member* b) { return name_less(a->key, b->key); });
+    std::sort(order, order + members.size(), MemberNameOrder{});
   }
   for (std::size_t i = 0; i < members.size(); ++i) {
     const std::string& name = order[i]->key;
     if (!put_text(name.data(), name.size()) || !value(order[i]->value)) return false;
   }
   return put('}');
-}
-
-std::uint64_t canonical_hash(std::string_view bytes) noexcept {
-  constexpr std::uint64_t seed = 0xd6e8feb86659fd93ULL;
-  return XXH3_64bits_withSeed(bytes.data(), bytes.size(), seed);
 }
 
 }  // namespace mfstate::detail

@@ -126,6 +126,12 @@ class CanonicalWriter {
   bool wide_ = false;
 };
 
+/// Orders member pointers by name (bytes, as std::string's <): canonical JSON and canonical bytes
+/// sort with this one comparator, so the program carries one instantiation of the sort.
+struct MemberNameOrder {
+  bool operator()(const Member* a, const Member* b) const noexcept { return a->key < b->key; }
+};
+
 /// The hash of a small container: XXH3 of its canonical bytes (see Value::hash).
 std::uint64_t canonical_hash(std::string_view bytes) noexcept;
 

@@ -18,6 +18,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <initializer_list>
 #include <span>
 #include <string>
@@ -128,10 +129,19 @@ class Value {
   Value(float f) noexcept : Value(static_cast<double>(f)) {}
   /// A string (UTF-8 bytes, not checked). Up to 8 bytes: stored inline, no allocation; longer:
   /// one node holding the bytes (pooled when short).
-  Value(const char* s);
-  Value(std::string_view s);
+  Value(const char* s) : Value(std::string_view(s)) {}
+  Value(std::string_view s) : type_(Type::string) {
+    if (s.size() <= inline_string_capacity) {
+      // Inline, zero-padded (same_node compares the bytes). A literal's copy folds into stores.
+      u_.i = 0;
+      if (!s.empty()) std::memcpy(u_.s, s.data(), s.size());
+      small_ = static_cast<std::uint8_t>(s.size() + 1);
+    } else {
+      u_.node = long_string(s);
+    }
+  }
   Value(const std::string& s) : Value(std::string_view(s)) {}
-  Value(std::string&& s);
+  Value(std::string&& s) : Value(std::string_view(s)) {}
 
   /// An array of the given elements: `Value::array({1, "two", nullptr})`. One node (pooled when
   /// small).
@@ -157,7 +167,12 @@ class Value {
   /// Releases the node; the last owner frees it (and whatever only it held) without deep
   /// recursion.
   ~Value() {
+#if defined(__EMSCRIPTEN__)
+    // In the WebAssembly module every byte is downloaded: one call per release, not its body.
+    if (has_node()) detail::release(type_, u_.node);
+#else
     if (has_node() && --u_.node->refs == 0) detail::destroy(type_, u_.node);
+#endif
   }
 
   // ---- inspection (O(1), no allocation) ----
@@ -272,6 +287,10 @@ class Value {
  private:
   friend class ValueAccess;
   explicit Value(Type t, detail::Node* node) noexcept : type_(t) { u_.node = node; }
+  static detail::Node* long_string(std::string_view s);
+  /// Throws Error(type_error): expected `expected`, but the value is of another type. (One
+  /// argument, so the inline readers' cold paths stay small.)
+  [[noreturn]] void throw_not(Type expected) const;
   std::uint64_t compute_hash() const noexcept;
   std::int64_t integral_double() const;
   [[noreturn]] void throw_not_found(std::string_view key) const;
@@ -307,7 +326,11 @@ inline Value& Value::operator=(Value&& other) noexcept {
     u_ = other.u_;
     other.type_ = Type::null;
     other.small_ = 0;
+#if defined(__EMSCRIPTEN__)
+    if (old != nullptr) detail::release(old_type, old);
+#else
     if (old != nullptr && --old->refs == 0) detail::destroy(old_type, old);
+#endif
   }
   return *this;
 }
@@ -319,7 +342,7 @@ inline Value& Value::operator=(const Value& other) noexcept {
 
 inline bool Value::as_bool() const {
   if (type_ != Type::boolean) [[unlikely]]
-    detail::throw_type_error("boolean", type_);
+    throw_not(Type::boolean);
   return u_.b;
 }
 
@@ -332,32 +355,32 @@ inline std::int64_t Value::as_int() const {
 inline double Value::as_double() const {
   if (type_ == Type::number) return u_.d;
   if (type_ != Type::integer) [[unlikely]]
-    detail::throw_type_error("number", type_);
+    throw_not(Type::number);
   return static_cast<double>(u_.i);
 }
 
 inline std::string_view Value::as_string() const {
   if (type_ != Type::string) [[unlikely]]
-    detail::throw_type_error("string", type_);
+    throw_not(Type::string);
   if (small_ != 0) return std::string_view(u_.s, small_ - 1u);
   return std::string_view(static_cast<const detail::StringNode*>(u_.node)->chars(), u_.node->size);
 }
 
 inline std::span<const Value> Value::as_array() const {
   if (type_ != Type::array) [[unlikely]]
-    detail::throw_type_error("array", type_);
+    throw_not(Type::array);
   return {static_cast<const detail::ArrayNode*>(u_.node)->items(), u_.node->size};
 }
 
 inline std::span<const Member> Value::as_object() const {
   if (type_ != Type::object) [[unlikely]]
-    detail::throw_type_error("object", type_);
+    throw_not(Type::object);
   return {static_cast<const detail::ObjectNode*>(u_.node)->members(), u_.node->size};
 }
 
 inline const Value* Value::find(std::string_view key) const {
   if (type_ != Type::object) [[unlikely]]
-    detail::throw_type_error("object", type_);
+    throw_not(Type::object);
   const auto* node = static_cast<const detail::ObjectNode*>(u_.node);
   const Member* members = node->members();
   if (node->size <= detail::ObjectNode::index_threshold) [[likely]] {
@@ -383,7 +406,7 @@ inline const Value& Value::get(std::string_view key) const {
 
 inline const Value& Value::at(std::size_t i) const {
   if (type_ != Type::array) [[unlikely]]
-    detail::throw_type_error("array", type_);
+    throw_not(Type::array);
   if (i >= u_.node->size) [[unlikely]]
     throw_out_of_range(i);
   return static_cast<const detail::ArrayNode*>(u_.node)->items()[i];

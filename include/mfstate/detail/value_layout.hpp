@@ -71,6 +71,10 @@ struct ObjectNode : Node {
 /// list, never by deep recursion).
 void destroy(Type type, Node* node) noexcept;
 
+/// Drops one owner of `node`, destroying it when that was the last (the WebAssembly build's
+/// out-of-line Value destructor).
+void release(Type type, Node* node) noexcept;
+
 /// Throws Error(type_error) naming what was expected and what the value is.
 [[noreturn]] void throw_type_error(std::string_view expected, Type actual);
 
