@@ -28,11 +28,11 @@ int main() {
                     .on_error = [](const Error& e) {
                       std::cout << "  !! " << to_string(e.code()) << ": " << e.what() << '\n';
                     }});
-  auto logger = log_events(host.inspector(), std::cout);
+  // The devtools stream is the shell's alone: apps see only their own events.
+  auto logger = host.inspect(event_logger(std::cout));
 
-  // The shell is an app too: it declares the topics apps may use.
-  App platform = host.mount(Host::platform, {.version = "1.0.0"});
-  host.bus().declare("ui/toast", {.schema = Schema::parse_json(R"({"type": "string"})")});
+  // The shell is an app too ("platform", mounted by the host): it declares the shared topics.
+  host.platform().declare("ui/toast", {.schema = Schema::parse_json(R"({"type": "string"})")});
 
   // Home: owns its state; accepts one command; watches Profile's user (before Profile exists).
   App home = host.mount("home", {.version = "1.0.0"});

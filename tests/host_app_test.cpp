@@ -12,7 +12,6 @@ TEST(HostMount, MountReturnsAHandleNamedAfterTheApp) {
   EXPECT_EQ(home.name(), "home");
   EXPECT_EQ(home.version(), "1.2.0");
   EXPECT_TRUE(host.is_mounted("home"));
-  EXPECT_EQ(&home.host(), &host);
 }
 
 TEST(HostMount, MountingANameTwiceIsAnError) {
@@ -67,7 +66,8 @@ TEST(HostMount, UsingAnUnmountedHandleThrowsAppUnmounted) {
 
 TEST(HostMount, AppsListsMountedAppsInMountOrderAndPlatformIsAnApp) {
   Host host;
-  App platform = host.mount(Host::platform);
+  EXPECT_EQ(host.platform().name(), "platform");
+  EXPECT_TRUE(host.platform().mounted());
   App home = host.mount("home");
   App profile = host.mount("profile");
   home.unmount();
@@ -97,7 +97,8 @@ TEST(HostUnmount, ReleasesSubscriptionsWatchesBusSubscriptionsAndAdoptedOnes) {
 
   auto store_sub = home.subscribe([](const Value&) {});
   auto watch = home.watch("profile", "user", [](const ExportEvent&) {});
-  auto bus_sub = home.on("cart/*", [](std::string_view, const Value&) {});
+  int heard = 0;
+  auto bus_sub = home.on("cart/*", [&](std::string_view, const Value&) { ++heard; });
   bool adopted_cancelled = false;
   home.adopt(Subscription([&] { adopted_cancelled = true; }));
   home.accept("home/refresh");
@@ -107,7 +108,8 @@ TEST(HostUnmount, ReleasesSubscriptionsWatchesBusSubscriptionsAndAdoptedOnes) {
   EXPECT_FALSE(watch.active());
   EXPECT_FALSE(bus_sub.active());
   EXPECT_TRUE(adopted_cancelled);
-  EXPECT_EQ(host.bus().subscriber_count("cart/x"), 0u);
+  profile.emit("cart/x", 1);
+  EXPECT_EQ(heard, 0);
   EXPECT_EQ(code_of([&] { profile.send("home", act("home/refresh")); }), ErrorCode::unknown_app);
 }
 
@@ -150,10 +152,10 @@ TEST(HostRuntime, HostOnAManualClockDrivesTimersThroughItsRuntime) {
   Host host(clock);
   App a = host.mount("a");
   a.create_store(user_state(), app_reducer);
-  host.runtime().scheduler().schedule_after(Millis{50}, [&] { a.dispatch(act("INC")); });
-  host.runtime().advance(Millis{49});
+  auto timer = a.schedule_after(Millis{50}, [&] { a.dispatch(act("INC")); });
+  host.advance(Millis{49});
   EXPECT_EQ(a.state().get("count").as_int(), 0);
-  host.runtime().advance(Millis{1});
+  host.advance(Millis{1});
   EXPECT_EQ(a.state().get("count").as_int(), 1);
 }
 

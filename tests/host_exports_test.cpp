@@ -244,7 +244,7 @@ TEST(HostExports, ExposeNeedsANameAndASelector) {
 
 TEST(HostExports, ExportOfAnAppWithoutAStoreSelectsFromNull) {
   Host host;
-  App shell = host.mount(Host::platform);
+  App& shell = host.platform();
   App home = host.mount("home");
   shell.expose("theme", [](const Value&) { return Value("dark"); });
   EXPECT_EQ(home.read("platform", "theme").as_string(), "dark");

@@ -98,7 +98,7 @@ TEST(ManifestMount, WatchesRunWithTheManifestsExpectationsSoTheRenameIsAContract
   profile.expose("user", user_selector());
   int fed = 0;
   Subscription s = h.watch("profile", "user", [&](const ExportEvent&) { ++fed; });
-  f.host.runtime().run_until_idle();
+  f.host.run_until_idle();
   EXPECT_EQ(fed, 0);
   EXPECT_GE(f.errors.count(ErrorCode::contract_violation), 1u);
 }
@@ -122,7 +122,7 @@ TEST(ManifestMount, TopicsAreDeclaredWithTheirSchemaAndHeldToTheManifest) {
   Subscription s = h.on("profile/renamed", [&](std::string_view, const Value& v) { got.push_back(v); });
   Subscription w = h.on("profile/*", [](std::string_view, const Value&) {});
   profile.emit("profile/renamed", Value::object({{"userId", "u"}}));
-  f.host.runtime().run_until_idle();
+  f.host.run_until_idle();
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(code_of([&] { profile.emit("profile/renamed", Value::object()); }), ErrorCode::schema_violation);
   EXPECT_EQ(code_of([&] { profile.emit("profile/deleted", Value()); }), ErrorCode::unknown_topic);

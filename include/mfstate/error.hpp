@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -30,16 +31,17 @@ enum class ErrorCode {
   schema_violation,    ///< a value that does not satisfy its schema
   contract_violation,  ///< a producer's schema breaks a consumer's expectations
   // host
-  unknown_app,
-  app_already_mounted,
+  unknown_app,         ///< an app name no mounted app answers to
+  app_already_mounted, ///< mount or reserve of a name that is mounted
+  name_reserved,       ///< mount or reserve of a name reserved by the shell (Host::reserve, "platform")
   app_unmounted,       ///< an App handle used after its app was unmounted
-  not_exported,
-  already_exported,
+  not_exported,        ///< read, watch or unexpose of an export that does not exist (or a manifest does not list)
   command_not_accepted,
+  forbidden,           ///< an app reaching for what is another's: a topic it does not own, another app's namespace
   no_store,            ///< an app used as a store before create_store
   reducer_error,       ///< a reducer or middleware threw; the state is unchanged
   listener_error,      ///< a subscriber, watcher or command handler threw (the others still ran)
-  unknown_topic,
+  unknown_topic,       ///< a topic not declared where it must be (strict bus, manifest)
   // query
   query_error,         ///< a fetcher failed
   cancelled,           ///< a fetch or mutation was cancelled
@@ -70,5 +72,8 @@ class Error : public std::runtime_error {
   ErrorCode code_;
   std::size_t offset_;
 };
+
+/// Receives the errors no caller can receive (a throwing listener, a queued action's failure).
+using ErrorHandler = std::function<void(const Error&)>;
 
 }  // namespace mfstate

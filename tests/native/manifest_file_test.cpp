@@ -9,8 +9,8 @@ using namespace mfstate;
 
 namespace {
 
-const std::filesystem::path source_root =
-    std::filesystem::path(__FILE__).parent_path().parent_path().parent_path();
+// From the data folder's absolute path: __FILE__ is relative when ccache rewrites paths (BASEDIR).
+const std::filesystem::path source_root = std::filesystem::path(MFSTATE_TEST_DATA_DIR).parent_path().parent_path();
 
 std::string error_of(const std::function<void()>& f, ErrorCode expected) {
   try {
