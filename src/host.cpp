@@ -600,11 +600,11 @@ App Host::mount(const Manifest& manifest, const Reservation* reservation) {
 Reservation Host::reserve(std::string_view name) {
   HostCore& h = *core_;
   if (name.empty()) throw Error(ErrorCode::invalid_argument, "reserve needs a non-empty app name");
-  if (h.find(name) != nullptr) {
-    throw Error(ErrorCode::app_already_mounted, "cannot reserve \"" + std::string(name) + "\": it is mounted");
-  }
   if (name == platform_name || h.is_reserved(name)) {
     throw Error(ErrorCode::name_reserved, "\"" + std::string(name) + "\" is already reserved");
+  }
+  if (h.find(name) != nullptr) {
+    throw Error(ErrorCode::app_already_mounted, "cannot reserve \"" + std::string(name) + "\": it is mounted");
   }
   h.reserved.emplace(std::string(name), true);
   return Reservation(core_, std::string(name));

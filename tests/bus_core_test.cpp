@@ -216,3 +216,85 @@ TEST(Bus, SubscriptionOutlivingTheBusCanBeCancelled) {
   s.cancel();
   SUCCEED();
 }
+
+// ---- declarations belong to their declarer ----
+
+TEST(BusDeclare, OnlyTheDeclarerChangesADeclarationOthersMayOnlyShareItUnchanged) {
+  Bus bus;
+  const Schema object = Schema::parse_json(R"({"type": "object"})");
+  bus.declare("cart/item-added", {.schema = object}, "cart");
+  EXPECT_THROW(bus.declare("cart/item-added", {}, "mallory"), Error);  // would drop the schema
+  try {
+    bus.declare("cart/item-added", {.replay = true}, "mallory");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::forbidden);
+    EXPECT_NE(std::string(e.what()).find("\"cart\""), std::string::npos);
+  }
+  EXPECT_THROW(bus.publish("cart/item-added", 42), Error);  // the schema still holds
+  bus.declare("cart/item-added", {.schema = object}, "checkout");  // equal: shared
+  EXPECT_EQ(bus.declared_by("cart/item-added"), (std::vector<std::string>{"cart", "checkout"}));
+  EXPECT_THROW(bus.declare("cart/item-added", {}, "cart"), Error);  // shared now: nobody changes it alone
+  EXPECT_FALSE(bus.undeclare("cart/item-added", "mallory"));
+  EXPECT_TRUE(bus.undeclare("cart/item-added", "checkout"));
+  bus.declare("cart/item-added", {.schema = object, .replay = true}, "cart");  // sole owner again
+}
+
+TEST(BusDeclare, TheLastOwnerWithdrawingDropsSchemaAndReplayButKeepsSubscribers) {
+  Bus bus;
+  bus.declare("t", {.schema = Schema::parse_json(R"({"type": "integer"})"), .replay = true}, "a");
+  std::vector<Value> got;
+  auto s = bus.subscribe("t", [&](std::string_view, const Value& v) { got.push_back(v); });
+  bus.publish("t", 1);
+  ASSERT_TRUE(bus.last("t").has_value());
+  EXPECT_TRUE(bus.undeclare("t", "a"));
+  EXPECT_TRUE(bus.declared_by("t").empty());
+  EXPECT_FALSE(bus.last("t").has_value());
+  bus.publish("t", "now anything");
+  EXPECT_EQ(got.size(), 2u);
+}
+
+TEST(Bus, ThePublishObserverIsToldTheOriginGivenToPublish) {
+  std::vector<std::string> seen;
+  Bus bus({.on_publish = [&](std::string_view origin, std::string_view topic, const Value&) {
+    seen.push_back(std::string(origin) + ">" + std::string(topic));
+  }});
+  bus.publish("t", 1, "home");
+  bus.publish("u", 2);
+  EXPECT_EQ(seen, (std::vector<std::string>{"home>t", ">u"}));
+}
+
+TEST(Bus, TopicsAreFreedOnceNothingKeepsThem) {
+  Bus bus;
+  {
+    auto s = bus.subscribe("a", [](std::string_view, const Value&) {});
+    EXPECT_EQ(bus.topic_count(), 1u);
+  }
+  EXPECT_EQ(bus.topic_count(), 0u);
+  bus.publish("nobody", 1);
+  EXPECT_EQ(bus.topic_count(), 0u);
+  {
+    auto w = bus.subscribe("x/*", [](std::string_view, const Value&) {});
+    bus.publish("x/1", 1);
+    bus.publish("x/2", 2);
+    EXPECT_EQ(bus.topic_count(), 0u);  // delivered, then forgotten: the pattern stays
+  }
+  bus.declare("kept", {}, "owner");
+  EXPECT_EQ(bus.topic_count(), 1u);
+  bus.undeclare("kept", "owner");
+  EXPECT_EQ(bus.topic_count(), 0u);
+}
+
+TEST(Bus, AMessageWaitingForItsBatchKeepsItsTopicAlive) {
+  Runtime runtime;
+  Bus bus({.batcher = &runtime.batcher()});
+  std::vector<std::int64_t> got;
+  Subscription s = bus.subscribe("t", [&](std::string_view, const Value& v) { got.push_back(v.as_int()); });
+  {
+    Batcher::Scope batch(runtime.batcher());
+    bus.publish("t", 1);
+    s.cancel();  // the topic loses its last subscriber while a delivery waits
+  }
+  EXPECT_TRUE(got.empty());
+  EXPECT_EQ(bus.topic_count(), 0u);
+}

@@ -166,3 +166,52 @@ TEST(HostInspector, UnsubscribingDuringAnEventIsSafe) {
   EXPECT_EQ(calls, 1);
   EXPECT_FALSE(s.active());
 }
+
+TEST(AppInspect, AnAppSeesWhatItDidAndWhatWasSentToItNothingElse) {
+  Host host;
+  App home = host.mount("home");
+  App profile = host.mount("profile");
+  App cart = host.mount("cart");
+  home.create_store(user_state(), app_reducer);
+  cart.create_store(user_state(), app_reducer);
+  home.accept("INC");
+  cart.accept("INC");
+  std::vector<std::string> seen;
+  auto own = home.inspect([&](const InspectorEvent& e) { seen.push_back(format(e)); });
+  profile.send("home", act("INC"));  // sent to home: home's
+  profile.send("cart", act("INC"));  // between others: not home's
+  cart.dispatch(act("ADD", 7));      // cart's own: not home's
+  home.dispatch(act("ADD", 2));      // home's own
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_NE(seen[0].find("command_sent profile -> home INC"), std::string::npos) << seen[0];
+  EXPECT_NE(seen[1].find("action home INC"), std::string::npos) << seen[1];
+  EXPECT_NE(seen[2].find("action home ADD 2"), std::string::npos) << seen[2];
+}
+
+TEST(AppInspect, AThrowingAppInspectListenerIsReportedOnceAndDoesNotLoop) {
+  Errors errors;
+  Host host({.on_error = errors.handler()});
+  App a = host.mount("a");
+  a.create_store(user_state(), app_reducer);
+  int calls = 0;
+  auto own = a.inspect([&](const InspectorEvent&) {
+    ++calls;
+    throw std::runtime_error("listener failed");
+  });
+  a.dispatch(act("INC"));
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(errors.count(ErrorCode::listener_error), 1u);
+}
+
+TEST(AppInspect, ErrorEventsNameTheAppWhoseListenerFailed) {
+  Host host({.on_error = [](const Error&) {}});
+  Recorder rec(host);
+  App a = host.mount("a");
+  a.create_store(user_state(), app_reducer);
+  auto bad = a.subscribe([](const Value&) { throw std::runtime_error("nope"); });
+  a.dispatch(act("INC"));
+  const InspectorEvent* e = rec.first(InspectorEventKind::error);
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(e->app, "a");
+  EXPECT_EQ(e->code, ErrorCode::listener_error);
+}
