@@ -183,11 +183,12 @@ struct Delivery {
     // Snapshot: a listener added during this delivery waits for the next message. The vector may
     // grow meanwhile (a subscription from a listener), so index it afresh each time.
     const std::size_t n = t.listeners.size();
-    for (std::size_t i = 0; i < n && t.core != nullptr; ++i) {
+    const std::string_view name = t.name;
+    for (std::size_t i = 0; i < n; ++i) {
       BusListenerRec* rec = t.listeners[i].get();
       if (!rec->active) continue;
       try {
-        rec->fn(t.name, payload);
+        rec->fn(name, payload);
       } catch (...) {
         if (t.core != nullptr) {
           t.core->report(error_from_exception(

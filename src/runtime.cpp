@@ -112,7 +112,7 @@ Batcher::~Batcher() = default;
 
 void Batcher::notify(std::function<void()> fn) { enqueue(std::move(fn), 0); }
 
-void Batcher::enqueue(std::function<void()> fn, std::uint32_t frame) {
+void Batcher::enqueue(std::function<void()>&& fn, std::uint32_t frame) {
   if (!fn) throw Error(ErrorCode::invalid_argument, "Batcher::notify needs a function to run");
   queue_.push_back(Job{std::move(fn), frame});
   if (depth_ == 0 && !flushing_) {
@@ -229,12 +229,6 @@ void tx_enlist(Batcher& b, Restorable& who, const Value& state, bool notify_queu
   }
   snaps.push_back(TxSnapshot{&who, state, notify_queued});
   who.tx_hold();
-}
-
-void notify_undoable(Batcher& b, std::function<void()> fn) {
-  const TxStack* t = BatcherAccess::tx(b);
-  const std::uint32_t frame = t != nullptr && t->depth > 0 ? t->frames[t->depth - 1].serial : 0;
-  BatcherAccess::enqueue(b, std::move(fn), frame);
 }
 
 void park_until_idle(Batcher& b, std::shared_ptr<void> owner) noexcept {

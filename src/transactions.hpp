@@ -59,9 +59,7 @@ struct BatcherAccess {
   static TxStack* tx(const Batcher& b) noexcept { return b.tx_.get(); }
   static TxStack& tx_or_create(Batcher& b);
   static std::size_t queued(const Batcher& b) noexcept { return b.queue_.size(); }
-  static void enqueue(Batcher& b, std::function<void()> fn, std::uint32_t frame) {
-    b.enqueue(std::move(fn), frame);
-  }
+  static void enqueue(Batcher& b, std::function<void()>&& fn, std::uint32_t frame) { b.enqueue(std::move(fn), frame); }
   static void drop_tagged_since(Batcher& b, std::size_t mark, std::uint32_t serial) noexcept;
   static void park(Batcher& b, std::shared_ptr<void> owner) noexcept { b.parked_ = std::move(owner); }
 };
@@ -85,8 +83,12 @@ void tx_rollback(Batcher& b) noexcept;
 /// `notify_queued` once per frame (later calls for the same `who` change nothing). O(stores
 /// changed in the frame).
 void tx_enlist(Batcher& b, Restorable& who, const Value& state, bool notify_queued);
-/// As Batcher::notify, but a rollback of the transaction open now drops `fn` unrun.
-void notify_undoable(Batcher& b, std::function<void()> fn);
+/// As Batcher::notify, but a rollback of the transaction open now drops `fn` unrun. Inline: every
+/// store change and bus message goes through here.
+inline void notify_undoable(Batcher& b, std::function<void()>&& fn) {
+  const TxStack* t = BatcherAccess::tx(b);
+  BatcherAccess::enqueue(b, std::move(fn), t != nullptr && t->depth > 0 ? t->frames[t->depth - 1].serial : 0);
+}
 /// Keeps `owner` alive until `b` is idle (no batch open, not flushing), then releases it — which
 /// may destroy `b` itself (a Host destroyed inside one of its own callbacks hands its core here).
 /// Released at once when `b` is idle now.

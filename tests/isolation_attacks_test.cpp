@@ -123,7 +123,8 @@ TEST(IsolationAttack2, AReservedNameIsMountedOnlyWithItsReservation) {
   EXPECT_EQ(code_of([&] { (void)w.host.mount("profile", {.reservation = &other}); }), ErrorCode::name_reserved);
   App real = w.host.mount("profile", {.version = "1.0.0", .reservation = &profile});
   EXPECT_TRUE(real.mounted());
-  EXPECT_EQ(code_of([&] { (void)w.host.reserve("profile"); }), ErrorCode::app_already_mounted);
+  EXPECT_EQ(code_of([&] { (void)w.host.reserve("profile"); }), ErrorCode::name_reserved);
+  EXPECT_EQ(code_of([&] { (void)w.host.reserve("alice"); }), ErrorCode::app_already_mounted);
 }
 
 TEST(IsolationAttack2, AnotherHostsReservationDoesNotOpenANameHere) {

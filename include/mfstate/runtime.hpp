@@ -74,9 +74,9 @@ class Scheduler {
   /// timer throws, the error propagates and the timers not yet run stay scheduled.
   std::size_t run_due();
   /// When the earliest pending timer is due, if any. O(1).
-  std::optional<Millis> next_due() const;
+  [[nodiscard]] std::optional<Millis> next_due() const;
   /// How many timers are scheduled. O(1).
-  std::size_t pending() const noexcept { return by_id_.size(); }
+  [[nodiscard]] std::size_t pending() const noexcept { return by_id_.size(); }
   /// The clock the scheduler reads.
   const Clock& clock() const noexcept { return *clock_; }
 
@@ -170,7 +170,7 @@ class Batcher {
     std::function<void()> fn;
     std::uint32_t frame;  // the transaction frame whose rollback drops it; 0: none can
   };
-  void enqueue(std::function<void()> fn, std::uint32_t frame);
+  void enqueue(std::function<void()>&& fn, std::uint32_t frame);
   void close_batch() noexcept;
   void flush() noexcept;
   void release_parked() noexcept;
