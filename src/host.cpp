@@ -44,6 +44,12 @@ std::string_view topic_namespace(std::string_view topic) { return topic.substr(0
 // ---- AppRecord ----
 
 void AppRecord::keep(const Subscription& s) {
+  if (host == nullptr) {
+    // Unmounted while the subscription was being made (from inside a callback it ran): it ends
+    // now, as the unmount would have ended it.
+    s.link().cancel();
+    return;
+  }
   links.push_back(s.link());
   if (links.size() >= 2 * links_at_last_prune + 16) {
     std::erase_if(links, [](const SubscriptionLink& l) { return !l.active(); });
@@ -276,6 +282,7 @@ void App::replace_reducer(Reducer reducer) {
 void App::expose(std::string_view name, ExportSelector selector, std::optional<Schema> schema) {
   AppRecord& r = live();
   HostGuard guard(*r.host);
+  Ref<AppRecord> keep(&r);  // a contract error reaches the shell's inspector listeners meanwhile
   r.host->exports.expose(r, name, std::move(selector), std::move(schema));
 }
 
@@ -296,6 +303,7 @@ Subscription App::watch(std::string_view app, std::string_view name, WatchCallba
   AppRecord& r = live();
   HostCore& h = *r.host;
   HostGuard guard(h);
+  Ref<AppRecord> keep(&r);  // a contract error reaches the shell's inspector listeners meanwhile
   Subscription s;
   {
     Batcher::Scope batch(h.batcher());  // the first delivery runs once we are done with `r`
@@ -356,6 +364,7 @@ Subscription App::on(std::string_view pattern, BusListener listener) {
   detail::manifest_check_on(r.manifest.get(), pattern);
   if (!listener) throw Error(ErrorCode::invalid_argument, "on needs a listener, got an empty one");
   HostGuard guard(h);
+  Ref<AppRecord> keep(&r);
   // Errors of the listener are this app's (an `error` event it can see in its own inspect).
   BusListener attributed = [fn = std::move(listener), weak = h.weak_from_this(), name = r.name](
                                std::string_view topic, const Value& payload) {
@@ -400,6 +409,7 @@ Subscription App::observe(QueryOptions options, QueryListener listener) {
   AppRecord& r = live();
   HostCore& h = *r.host;
   HostGuard guard(h);
+  Ref<AppRecord> keep(&r);  // a synchronous fetcher runs inside observe and may destroy this App
   Subscription s;
   {
     Batcher::Scope batch(h.batcher());  // the first result arrives once we are done with `r`

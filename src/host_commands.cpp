@@ -125,6 +125,7 @@ void Commands::send(AppRecord& from, std::string_view to, Action action) {
 
 std::size_t Commands::broadcast(AppRecord& from, Action action) {
   HostCore& core = *core_;
+  Ref<AppRecord> sender(&from);  // the shell's inspector listeners run meanwhile
   // Counted references on the stack, no allocation per broadcast: a target is used only while
   // it is still mounted (a handler may unmount apps).
   struct Target {
@@ -157,7 +158,6 @@ std::size_t Commands::broadcast(AppRecord& from, Action action) {
                             .payload = action.payload};
     });
   }
-  Ref<AppRecord> sender(&from);
   auto apply_all = [&] {
     const std::size_t n = targets.size();
     for (std::size_t i = 0; i < n; ++i) {

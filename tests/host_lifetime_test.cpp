@@ -95,6 +95,23 @@ TEST(HostLifetime, AppUnmountedInsideTheFirstDeliveryOfItsOwnObserve) {
   EXPECT_EQ(calls, seen);
 }
 
+TEST(HostLifetime, AppDestroyedInsideTheFetcherItsOwnObserveRuns) {
+  Host host;
+  auto home = std::make_unique<App>(host.mount("home"));
+  int listened = 0;
+  Subscription o = home->observe({.key = Value::array({"user"}),
+                                  .fetcher = sync_fetcher([&](const Value&) {
+                                    home.reset();  // the fetcher runs inside observe()
+                                    return Value("John");
+                                  })},
+                                 [&](const QueryResult&) { ++listened; });
+  EXPECT_FALSE(home);
+  EXPECT_FALSE(o.active());  // made for an app that is gone: ended at once
+  EXPECT_EQ(listened, 0);
+  host.run_until_idle();
+  EXPECT_EQ(host.queries().stats().observers, 0u);
+}
+
 TEST(HostLifetime, AppDestroyedInsideTheReplayOfItsOwnBusSubscription) {
   Host host;
   host.platform().declare("ui/theme", {.replay = true});
