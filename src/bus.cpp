@@ -63,9 +63,9 @@ struct Topic : RefCounted {
   std::vector<std::string> owners;  // who declared it; empty: undeclared
   std::optional<Value> last;
   std::vector<std::shared_ptr<BusListenerRec>> listeners;  // exact and wildcard, in order
-  std::size_t direct = 0;   // live listeners subscribed to exactly this topic
-  std::size_t dead = 0;     // inactive entries left in `listeners`
-  std::size_t pending = 0;  // deliveries queued
+  std::size_t direct = 0;                                  // live listeners subscribed to exactly this topic
+  std::size_t dead = 0;                                    // inactive entries left in `listeners`
+  std::size_t pending = 0;                                 // deliveries queued
   int delivering = 0;
   bool in_map = true;
 
@@ -128,8 +128,9 @@ struct BusCore : std::enable_shared_from_this<BusCore> {
     try {
       rec.fn(t.name, payload);
     } catch (...) {
-      report(error_from_exception(ErrorCode::listener_error, "a subscriber of topic \"" + t.name +
-                                                                 "\" (pattern \"" + rec.pattern + "\") threw"));
+      report(error_from_exception(
+          ErrorCode::listener_error,
+          "a subscriber of topic \"" + t.name + "\" (pattern \"" + rec.pattern + "\") threw"));
     }
   }
 
@@ -192,7 +193,8 @@ struct Delivery {
       } catch (...) {
         if (t.core != nullptr) {
           t.core->report(error_from_exception(
-              ErrorCode::listener_error, "a subscriber of topic \"" + t.name + "\" (pattern \"" + rec->pattern + "\") threw"));
+              ErrorCode::listener_error,
+              "a subscriber of topic \"" + t.name + "\" (pattern \"" + rec->pattern + "\") threw"));
         }
       }
     }
@@ -223,8 +225,8 @@ Bus::~Bus() = default;
 void Bus::declare(std::string_view topic, TopicOptions options, std::string_view owner) {
   if (!detail::valid_topic_name(topic)) {
     throw Error(ErrorCode::invalid_argument,
-                "declare: a topic name must be non-empty and have no wildcard segment, got \"" + std::string(topic) +
-                    "\"");
+                "declare: a topic name must be non-empty and have no wildcard segment, got \"" +
+                    std::string(topic) + "\"");
   }
   BusCore& c = *core_;
   Topic* existing = c.find(topic);
@@ -238,7 +240,8 @@ void Bus::declare(std::string_view topic, TopicOptions options, std::string_view
     if (!mine || t.owners.size() > 1) {
       std::string who;
       for (const auto& o : t.owners) who += (who.empty() ? "\"" : ", \"") + o + "\"";
-      throw Error(ErrorCode::forbidden, "declare \"" + std::string(topic) + "\": the topic is declared by " + who +
+      throw Error(ErrorCode::forbidden, "declare \"" + std::string(topic) + "\": the topic is declared by " +
+                                            who +
                                             " with other options, and only its declarer may change them");
     }
   }
@@ -273,12 +276,13 @@ void Bus::publish(std::string_view topic, Value payload, std::string_view origin
   Topic* t = c.find(topic);
   if (t == nullptr && !detail::valid_topic_name(topic)) {
     throw Error(ErrorCode::invalid_argument,
-                "publish: a topic name must be non-empty and have no wildcard segment, got \"" + std::string(topic) +
-                    "\"");
+                "publish: a topic name must be non-empty and have no wildcard segment, got \"" +
+                    std::string(topic) + "\"");
   }
   if (c.options.strict && (t == nullptr || t->owners.empty())) {
     throw Error(ErrorCode::unknown_topic,
-                "publish on \"" + std::string(topic) + "\": the topic was never declared and the bus is strict (declare it first)");
+                "publish on \"" + std::string(topic) +
+                    "\": the topic was never declared and the bus is strict (declare it first)");
   }
   if (t != nullptr && c.options.validate && t->options.schema) {
     require_valid(*t->options.schema, payload, "topic \"" + t->name + "\"");
@@ -305,9 +309,11 @@ Subscription Bus::subscribe(std::string_view pattern, BusListener listener) {
     throw Error(ErrorCode::invalid_argument, "Bus::subscribe needs a topic or pattern, got \"\"");
   }
   const auto dstar = pattern.find("**");
-  if (dstar != std::string_view::npos && (dstar + 2 != pattern.size() || (dstar > 0 && pattern[dstar - 1] != '/'))) {
+  if (dstar != std::string_view::npos &&
+      (dstar + 2 != pattern.size() || (dstar > 0 && pattern[dstar - 1] != '/'))) {
     throw Error(ErrorCode::invalid_argument,
-                "Bus::subscribe: \"**\" may only be the last segment of a pattern, got \"" + std::string(pattern) + "\"");
+                "Bus::subscribe: \"**\" may only be the last segment of a pattern, got \"" +
+                    std::string(pattern) + "\"");
   }
   BusCore& c = *core_;
   auto rec = std::make_shared<BusListenerRec>();

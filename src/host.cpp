@@ -109,7 +109,8 @@ HostCore::HostCore(std::unique_ptr<Runtime> rt, HostOptions options)
   runtime->set_error_handler([this](const Error& e) { errors.report(e); });
 }
 
-Ref<AppRecord> HostCore::mount(std::string_view name, std::string version, std::shared_ptr<const Manifest> manifest) {
+Ref<AppRecord> HostCore::mount(std::string_view name, std::string version,
+                               std::shared_ptr<const Manifest> manifest) {
   Ref<AppRecord> rec(new AppRecord);
   rec->host = this;
   rec->name = std::string(name);
@@ -125,7 +126,9 @@ Ref<AppRecord> HostCore::mount(std::string_view name, std::string version, std::
     rec->host = nullptr;
     throw;
   }
-  inspect([&] { return InspectorEvent{.kind = InspectorEventKind::mount, .app = rec->name, .detail = rec->version}; });
+  inspect([&] {
+    return InspectorEvent{.kind = InspectorEventKind::mount, .app = rec->name, .detail = rec->version};
+  });
   return rec;
 }
 
@@ -241,7 +244,8 @@ void App::create_store(Value initial, Reducer reducer, std::vector<Middleware> m
                                                     .batcher = &h.batcher(),
                                                     .on_error =
                                                         [weak, name = r.name](const Error& e) {
-                                                          if (auto core = weak.lock()) core->errors.report(e, name);
+                                                          if (auto core = weak.lock())
+                                                            core->errors.report(e, name);
                                                         },
                                                     .name = "app \"" + r.name + "\""});
   detail::StoreAccess::observe(*store, &r);
@@ -340,9 +344,10 @@ void App::declare(std::string_view topic, TopicOptions options) {
   HostCore& h = *r.host;
   const bool platform = r.is_platform;
   if (!platform && topic_namespace(topic) != r.name) {
-    throw Error(ErrorCode::forbidden, "app \"" + r.name + "\" declared \"" + std::string(topic) +
-                                          "\": an app declares topics under its own name (\"" + r.name +
-                                          "/...\"); shared topics are the shell's to declare (its platform app)");
+    throw Error(ErrorCode::forbidden,
+                "app \"" + r.name + "\" declared \"" + std::string(topic) +
+                    "\": an app declares topics under its own name (\"" + r.name +
+                    "/...\"); shared topics are the shell's to declare (its platform app)");
   }
   detail::manifest_check_declare(r.manifest.get(), topic, options);
   if (platform) {
@@ -397,8 +402,9 @@ void App::emit(std::string_view topic, Value payload) {
     // Another app's namespace: its own messages, unless the shell declared the topic shared.
     const auto owners = h.bus.declared_by(topic);
     if (std::find(owners.begin(), owners.end(), Host::platform_name) == owners.end()) {
-      throw Error(ErrorCode::forbidden, "app \"" + r.name + "\" published on \"" + std::string(topic) + "\", which is app \"" +
-                                            std::string(ns) + "\"'s to publish on (the shell can declare it shared)");
+      throw Error(ErrorCode::forbidden, "app \"" + r.name + "\" published on \"" + std::string(topic) +
+                                            "\", which is app \"" + std::string(ns) +
+                                            "\"'s to publish on (the shell can declare it shared)");
     }
   }
   HostGuard guard(h);
@@ -450,7 +456,8 @@ Subscription App::schedule_after(Millis delay, std::function<void()> fn) {
       timer->fn();
     } catch (...) {
       core->errors.report(
-          detail::error_from_exception(ErrorCode::listener_error, "a timer of app \"" + name + "\" threw"), name);
+          detail::error_from_exception(ErrorCode::listener_error, "a timer of app \"" + name + "\" threw"),
+          name);
     }
   });
   r.keep(s);
@@ -490,8 +497,8 @@ Subscription App::inspect(InspectorListener listener) {
             tap->fn(e);
           } catch (...) {
             if (auto c = weak.lock()) {
-              c->errors.report_quietly(detail::error_from_exception(ErrorCode::listener_error,
-                                                                    "an inspector listener of app \"" + e.app + "\" threw"));
+              c->errors.report_quietly(detail::error_from_exception(
+                  ErrorCode::listener_error, "an inspector listener of app \"" + e.app + "\" threw"));
             }
           }
         });
@@ -540,7 +547,8 @@ Ref<AppRecord> mount_platform(HostCore& core) {
 }
 }  // namespace
 
-Host::Host(HostOptions options) : core_(std::make_shared<HostCore>(std::make_unique<Runtime>(), std::move(options))) {
+Host::Host(HostOptions options)
+    : core_(std::make_shared<HostCore>(std::make_unique<Runtime>(), std::move(options))) {
   core_->platform = App(mount_platform(*core_).get());
 }
 
@@ -575,16 +583,18 @@ App Host::mount(std::string_view name, MountOptions options) {
   HostCore& h = *core_;
   if (name.empty()) throw Error(ErrorCode::invalid_argument, "mount needs a non-empty app name");
   if (name == platform_name) {
-    throw Error(ErrorCode::name_reserved, "\"platform\" is the shell's own app (Host::platform()); no one else may mount it");
+    throw Error(ErrorCode::name_reserved,
+                "\"platform\" is the shell's own app (Host::platform()); no one else may mount it");
   }
   if (AppRecord* existing = h.find(name)) {
-    throw Error(ErrorCode::app_already_mounted, "app \"" + std::string(name) + "\" is already mounted (version \"" +
-                                                    existing->version + "\"); unmount it first");
+    throw Error(ErrorCode::app_already_mounted, "app \"" + std::string(name) +
+                                                    "\" is already mounted (version \"" + existing->version +
+                                                    "\"); unmount it first");
   }
   if (h.is_reserved(name) && (options.reservation == nullptr || options.reservation->name() != name ||
                               options.reservation->host_.lock() != core_)) {
-    throw Error(ErrorCode::name_reserved,
-                "the name \"" + std::string(name) + "\" is reserved by the shell; mount it with its Reservation");
+    throw Error(ErrorCode::name_reserved, "the name \"" + std::string(name) +
+                                              "\" is reserved by the shell; mount it with its Reservation");
   }
   HostGuard guard(h);
   return App(h.mount(name, std::move(options.version), nullptr).get());
@@ -614,7 +624,8 @@ Reservation Host::reserve(std::string_view name) {
     throw Error(ErrorCode::name_reserved, "\"" + std::string(name) + "\" is already reserved");
   }
   if (h.find(name) != nullptr) {
-    throw Error(ErrorCode::app_already_mounted, "cannot reserve \"" + std::string(name) + "\": it is mounted");
+    throw Error(ErrorCode::app_already_mounted,
+                "cannot reserve \"" + std::string(name) + "\": it is mounted");
   }
   h.reserved.emplace(std::string(name), true);
   return Reservation(core_, std::string(name));
@@ -638,7 +649,9 @@ void Host::transaction(const std::function<void()>& fn) {
 bool Host::in_transaction() const noexcept { return detail::tx_active(core_->batcher()); }
 bool Host::validating() const noexcept { return core_->validate; }
 void Host::set_error_handler(ErrorHandler handler) { core_->errors.set_handler(std::move(handler)); }
-Subscription Host::inspect(InspectorListener listener) { return core_->inspector.subscribe(std::move(listener)); }
+Subscription Host::inspect(InspectorListener listener) {
+  return core_->inspector.subscribe(std::move(listener));
+}
 QueryClient& Host::queries() noexcept { return *core_->queries; }
 
 void Host::set_focused(bool focused) {

@@ -75,8 +75,8 @@ void Commands::check_payload(const AppRecord& from, const AppRecord& target, con
   if (!acc.schema || !core_->validate) return;
   try {
     require_valid(*acc.schema, action.payload,
-                  "app \"" + from.name + "\" " + std::string(verb) + " \"" + action.type + "\" to \"" + target.name +
-                      "\", whose payload schema refuses it");
+                  "app \"" + from.name + "\" " + std::string(verb) + " \"" + action.type + "\" to \"" +
+                      target.name + "\", whose payload schema refuses it");
   } catch (const Error& e) {
     refuse(from, target.name, action, e.code(), e.what());
   }
@@ -92,8 +92,8 @@ void Commands::apply(AppRecord& target, const Accepted& acc, const AppRecord& fr
     return;
   }
   if (!target.store) {
-    throw Error(ErrorCode::no_store,
-                "app \"" + target.name + "\" accepts command \"" + action.type + "\" but has no store (create_store)");
+    throw Error(ErrorCode::no_store, "app \"" + target.name + "\" accepts command \"" + action.type +
+                                         "\" but has no store (create_store)");
   }
   target.store->dispatch(std::move(action));
 }

@@ -34,7 +34,8 @@ class Commands {
  public:
   explicit Commands(HostCore& core) : core_(&core) {}
 
-  void accept(AppRecord& app, std::string_view type, std::optional<Schema> payload_schema, CommandHandler handler);
+  void accept(AppRecord& app, std::string_view type, std::optional<Schema> payload_schema,
+              CommandHandler handler);
   void accept_all(AppRecord& app);
   void send(AppRecord& from, std::string_view to, Action action);
   std::size_t broadcast(AppRecord& from, Action action);
@@ -46,10 +47,10 @@ class Commands {
 
  private:
   static const Accepted* accepted(const AppRecord& target, std::string_view type);
-  [[noreturn]] void refuse(const AppRecord& from, std::string_view target, const Action& action, ErrorCode code,
-                           const std::string& message);
-  void check_payload(const AppRecord& from, const AppRecord& target, const Accepted& acc, const Action& action,
-                     std::string_view verb);
+  [[noreturn]] void refuse(const AppRecord& from, std::string_view target, const Action& action,
+                           ErrorCode code, const std::string& message);
+  void check_payload(const AppRecord& from, const AppRecord& target, const Accepted& acc,
+                     const Action& action, std::string_view verb);
   void apply(AppRecord& target, const Accepted& acc, const AppRecord& from, Action&& action);
 
   HostCore* core_;

@@ -77,7 +77,7 @@ struct HostCore : std::enable_shared_from_this<HostCore> {
   App platform;                         // the shell's own app
 
   // ---- lifetime (see HostGuard) ----
-  int busy = 0;                          // guarded calls in progress
+  int busy = 0;                           // guarded calls in progress
   std::shared_ptr<HostCore> parked_self;  // set when the Host was destroyed during one
   bool closing = false;
 

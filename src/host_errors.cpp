@@ -26,11 +26,13 @@ void HostErrors::report(const Error& error, std::string_view app) noexcept {
 
 void HostErrors::report_quietly(const Error& error) noexcept { report_error(handler_, error); }
 
-void HostErrors::report_contract(std::string_view consumer, std::string_view producer, std::string_view export_name,
-                                 const std::vector<ExpectationBreak>& breaks, bool from_schema) noexcept {
+void HostErrors::report_contract(std::string_view consumer, std::string_view producer,
+                                 std::string_view export_name, const std::vector<ExpectationBreak>& breaks,
+                                 bool from_schema) noexcept {
   try {
     const std::string where = std::string(producer) + "/" + std::string(export_name);
-    std::string msg = "contract broken: app \"" + std::string(consumer) + "\" reads export " + where + ", but " +
+    std::string msg = "contract broken: app \"" + std::string(consumer) + "\" reads export " + where +
+                      ", but " +
                       (from_schema ? "app \"" + std::string(producer) + "\"'s schema for it"
                                    : std::string("its current value")) +
                       " no longer provides it:";
@@ -51,7 +53,8 @@ void HostErrors::report_contract(std::string_view consumer, std::string_view pro
     }
     report_error(handler_, Error(ErrorCode::contract_violation, msg));
   } catch (...) {
-    report_error(handler_, Error(ErrorCode::contract_violation, "a contract is broken (the report could not be built)"));
+    report_error(handler_, Error(ErrorCode::contract_violation,
+                                 "a contract is broken (the report could not be built)"));
   }
 }
 

@@ -65,7 +65,8 @@ ExportSlot& Exports::slot(Producer& p, std::string_view name) {
 // on it, nothing queued for it (a queued sync holds a reference). `held` is how many references
 // the caller holds besides the producer's map; the record outlives the call as long as they do.
 void Exports::collect(ExportSlot& e, std::uint32_t held) {
-  if (e.exposed || e.live_watchers() > 0 || e.delivering > 0 || e.refs > 1 + held || e.owner == nullptr) return;
+  if (e.exposed || e.live_watchers() > 0 || e.delivering > 0 || e.refs > 1 + held || e.owner == nullptr)
+    return;
   Producer& p = *e.owner;
   e.owner = nullptr;
   p.exports.erase(e.name);  // may free e
@@ -118,7 +119,8 @@ void Exports::on_notified(AppRecord& app) {
 
 // ---- exposing and reading ----
 
-void Exports::expose(AppRecord& app, std::string_view name, ExportSelector selector, std::optional<Schema> schema) {
+void Exports::expose(AppRecord& app, std::string_view name, ExportSelector selector,
+                     std::optional<Schema> schema) {
   if (name.empty()) throw Error(ErrorCode::invalid_argument, "expose needs a non-empty export name");
   if (!selector) {
     throw Error(ErrorCode::invalid_argument,
@@ -208,8 +210,8 @@ bool Exports::refresh(ExportSlot& e) {
 
 // ---- watching ----
 
-Subscription Exports::watch(AppRecord& consumer, std::string_view app, std::string_view name, WatchCallback callback,
-                            Expectations expectations) {
+Subscription Exports::watch(AppRecord& consumer, std::string_view app, std::string_view name,
+                            WatchCallback callback, Expectations expectations) {
   if (!callback) throw Error(ErrorCode::invalid_argument, "watch needs a callback, got an empty one");
   if (app.empty() || name.empty()) {
     throw Error(ErrorCode::invalid_argument, "watch needs an app and an export name");
@@ -259,10 +261,11 @@ void Exports::call_watcher(WatchRec& w, const ExportEvent& ev) {
   try {
     w.callback(ev);
   } catch (...) {
-    core_->errors.report(error_from_exception(ErrorCode::listener_error,
-                                              "a watcher of export " + std::string(ev.app) + "/" +
-                                                  std::string(ev.name) + " in app \"" + w.consumer + "\" threw"),
-                         w.consumer);
+    core_->errors.report(
+        error_from_exception(ErrorCode::listener_error, "a watcher of export " + std::string(ev.app) + "/" +
+                                                            std::string(ev.name) + " in app \"" + w.consumer +
+                                                            "\" threw"),
+        w.consumer);
   }
 }
 
@@ -325,7 +328,8 @@ void Exports::sync(ExportSlot& e) {
       e.has_published = false;
       e.published = Value();
       core.inspect([&] {
-        return InspectorEvent{.kind = InspectorEventKind::export_removed, .target = e.owner->name, .name = e.name};
+        return InspectorEvent{
+            .kind = InspectorEventKind::export_removed, .target = e.owner->name, .name = e.name};
       });
     }
     const std::size_t n = e.watchers.size();

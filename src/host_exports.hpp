@@ -32,7 +32,7 @@ struct WatchRec {
   bool active = true;
   bool blocked = false;  // the producer's schema breaks the expectations
   bool has_last = false;
-  Value last;            // what this watcher was last told
+  Value last;  // what this watcher was last told
 };
 
 struct Producer;

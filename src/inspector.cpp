@@ -86,7 +86,8 @@ Subscription InspectorStream::subscribe(InspectorListener listener) {
 }
 
 void InspectorStream::remove(std::uint64_t id) {
-  auto it = std::find_if(listeners_.begin(), listeners_.end(), [id](const Listener& l) { return l.id == id; });
+  auto it =
+      std::find_if(listeners_.begin(), listeners_.end(), [id](const Listener& l) { return l.id == id; });
   if (it == listeners_.end() || !it->active) return;
   --live_;
   if (emitting_ > 0) {
@@ -106,7 +107,8 @@ void InspectorStream::emit(InspectorEvent event) {
     try {
       listeners_[i].fn(event);
     } catch (...) {
-      report_error(on_listener_error_, error_from_exception(ErrorCode::listener_error, "an inspector listener threw"));
+      report_error(on_listener_error_,
+                   error_from_exception(ErrorCode::listener_error, "an inspector listener threw"));
     }
   }
   if (--emitting_ == 0) {

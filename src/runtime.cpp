@@ -143,8 +143,8 @@ void Batcher::flush() noexcept {
       fn();
     } catch (...) {
       // Whoever ended the batch did not run this notification: the error is not theirs.
-      detail::report_error(on_error_, detail::error_from_exception(ErrorCode::listener_error,
-                                                                   "a notification threw"));
+      detail::report_error(on_error_,
+                           detail::error_from_exception(ErrorCode::listener_error, "a notification threw"));
     }
   }
   queue_.clear();
@@ -172,8 +172,9 @@ void BatcherAccess::drop_tagged_since(Batcher& b, std::size_t mark, std::uint32_
   if (b.flushing_ && mark <= b.running_) mark = b.running_ + 1;
   if (mark >= b.queue_.size()) return;
   auto first = b.queue_.begin() + static_cast<std::ptrdiff_t>(mark);
-  b.queue_.erase(std::remove_if(first, b.queue_.end(), [serial](const Batcher::Job& j) { return j.frame >= serial; }),
-                 b.queue_.end());
+  b.queue_.erase(
+      std::remove_if(first, b.queue_.end(), [serial](const Batcher::Job& j) { return j.frame >= serial; }),
+      b.queue_.end());
 }
 
 void tx_begin(Batcher& b) {
@@ -193,7 +194,8 @@ void tx_commit(Batcher& b) noexcept {
     // The enclosing transaction must still be able to put these stores back where it began.
     auto& outer = t.frames[t.depth - 1].snaps;
     for (auto& s : f.snaps) {
-      const bool known = std::any_of(outer.begin(), outer.end(), [&](const TxSnapshot& o) { return o.who == s.who; });
+      const bool known =
+          std::any_of(outer.begin(), outer.end(), [&](const TxSnapshot& o) { return o.who == s.who; });
       if (known) {
         s.who->tx_release();
       } else {
@@ -250,7 +252,10 @@ Runtime::Runtime(const Clock& clock)
     : clock_(&clock), scheduler_(clock), batcher_([this](const Error& e) { report_error(e); }) {}
 
 Runtime::Runtime(ManualClock& clock)
-    : clock_(&clock), manual_(&clock), scheduler_(clock), batcher_([this](const Error& e) { report_error(e); }) {}
+    : clock_(&clock),
+      manual_(&clock),
+      scheduler_(clock),
+      batcher_([this](const Error& e) { report_error(e); }) {}
 
 void Runtime::report_error(const Error& error) noexcept { detail::report_error(on_error_, error); }
 

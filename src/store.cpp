@@ -155,8 +155,9 @@ struct StoreCore final : Restorable {
       if (e.code() == ErrorCode::reducer_error) throw;
     } catch (...) {
     }
-    const Error why = error_from_exception(ErrorCode::reducer_error,
-                                           "the " + std::string(where) + " of " + name + " threw; the state is unchanged");
+    const Error why =
+        error_from_exception(ErrorCode::reducer_error,
+                             "the " + std::string(where) + " of " + name + " threw; the state is unchanged");
     std::throw_with_nested(Error(ErrorCode::reducer_error, why.what()));
   }
 
@@ -276,7 +277,9 @@ struct StoreCore final : Restorable {
   }
 };
 
-void StoreAccess::observe(Store& store, StoreObserver* observer) noexcept { store.core_->observer = observer; }
+void StoreAccess::observe(Store& store, StoreObserver* observer) noexcept {
+  store.core_->observer = observer;
+}
 
 bool StoreAccess::may_throw(const Store& store) noexcept {
   return !store.core_->reducer.nothrow() || !store.core_->middleware.empty();

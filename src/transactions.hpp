@@ -59,7 +59,9 @@ struct BatcherAccess {
   static TxStack* tx(const Batcher& b) noexcept { return b.tx_.get(); }
   static TxStack& tx_or_create(Batcher& b);
   static std::size_t queued(const Batcher& b) noexcept { return b.queue_.size(); }
-  static void enqueue(Batcher& b, std::function<void()>&& fn, std::uint32_t frame) { b.enqueue(std::move(fn), frame); }
+  static void enqueue(Batcher& b, std::function<void()>&& fn, std::uint32_t frame) {
+    b.enqueue(std::move(fn), frame);
+  }
   static void drop_tagged_since(Batcher& b, std::size_t mark, std::uint32_t serial) noexcept;
   static void park(Batcher& b, std::shared_ptr<void> owner) noexcept { b.parked_ = std::move(owner); }
 };

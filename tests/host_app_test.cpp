@@ -36,9 +36,7 @@ TEST(HostMount, UnmountThenMountAgainWorks) {
 
 TEST(HostMount, DestroyingTheHandleUnmounts) {
   Host host;
-  {
-    App a = host.mount("home");
-  }
+  { App a = host.mount("home"); }
   EXPECT_FALSE(host.is_mounted("home"));
   App again = host.mount("home");
   EXPECT_TRUE(again.mounted());

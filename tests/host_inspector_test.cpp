@@ -37,8 +37,9 @@ TEST(HostInspector, ReportsMountActionAndUnmountWithTheirFields) {
   home.dispatch(act("ADD", 2));
   home.dispatch(act("UNKNOWN"));
   home.unmount();
-  ASSERT_EQ(rec.kinds(), (std::vector<InspectorEventKind>{InspectorEventKind::mount, InspectorEventKind::action,
-                                                          InspectorEventKind::action, InspectorEventKind::unmount}));
+  ASSERT_EQ(rec.kinds(),
+            (std::vector<InspectorEventKind>{InspectorEventKind::mount, InspectorEventKind::action,
+                                             InspectorEventKind::action, InspectorEventKind::unmount}));
   EXPECT_EQ(rec.events[0].app, "home");
   EXPECT_EQ(rec.events[0].detail, "2.0.0");
   EXPECT_EQ(rec.events[0].time, Millis{1000});
@@ -105,10 +106,16 @@ TEST(HostInspector, ReportsContractErrorsNamingBothApps) {
   Recorder rec(host);
   App profile = host.mount("profile");
   App home = host.mount("home");
-  auto w = home.watch("profile", "user", [](const ExportEvent&) {},
-                      Expectations(std::vector<Expectation>{{.path = "/name", .type = "string"}}));
-  profile.expose("user", [](const Value&) { return Value::object({{"firstName", "J"}}); },
-                 Schema::parse_json(R"({"type":"object","properties":{"firstName":{"type":"string"}},"additionalProperties":false})"));
+  auto w = home.watch(
+      "profile", "user", [](const ExportEvent&) {},
+      Expectations(std::vector<Expectation>{{.path = "/name", .type = "string"}}));
+  profile.expose(
+      "user",
+      [](const Value&) {
+        return Value::object({{"firstName", "J"}});
+      },
+      Schema::parse_json(
+          R"({"type":"object","properties":{"firstName":{"type":"string"}},"additionalProperties":false})"));
   const InspectorEvent* c = rec.first(InspectorEventKind::contract_error);
   ASSERT_NE(c, nullptr);
   EXPECT_EQ(c->app, "home");
@@ -145,11 +152,17 @@ TEST(HostInspector, LoggerPrintsOneLinePerEvent) {
 }
 
 TEST(HostInspector, EventConvertsToAValueForDevtools) {
-  InspectorEvent e{.kind = InspectorEventKind::command_refused, .time = Millis{7}, .app = "profile",
-                   .target = "home", .name = "X", .has_code = true, .code = ErrorCode::command_not_accepted,
+  InspectorEvent e{.kind = InspectorEventKind::command_refused,
+                   .time = Millis{7},
+                   .app = "profile",
+                   .target = "home",
+                   .name = "X",
+                   .has_code = true,
+                   .code = ErrorCode::command_not_accepted,
                    .detail = "why"};
-  EXPECT_EQ(to_value(e).to_json(),
-            R"({"kind":"command_refused","time":7,"app":"profile","target":"home","name":"X","code":"command_not_accepted","detail":"why"})");
+  EXPECT_EQ(
+      to_value(e).to_json(),
+      R"({"kind":"command_refused","time":7,"app":"profile","target":"home","name":"X","code":"command_not_accepted","detail":"why"})");
 }
 
 TEST(HostInspector, UnsubscribingDuringAnEventIsSafe) {

@@ -66,11 +66,12 @@ TEST(HostLifetime, AppDestroyedInsideTheFirstDeliveryOfItsOwnObserve) {
   auto home = std::make_unique<App>(host.mount("home"));
   host.queries().set_query_data(Value::array({"user"}), Value("John"));
   int calls = 0;
-  Subscription o = home->observe({.key = Value::array({"user"}), .fetcher = answer("John"), .stale_time = never_expires},
-                                 [&](const QueryResult&) {
-                                   ++calls;
-                                   home.reset();
-                                 });
+  Subscription o =
+      home->observe({.key = Value::array({"user"}), .fetcher = answer("John"), .stale_time = never_expires},
+                    [&](const QueryResult&) {
+                      ++calls;
+                      home.reset();
+                    });
   EXPECT_EQ(calls, 1);
   EXPECT_FALSE(o.active());
   host.queries().set_query_data(Value::array({"user"}), Value("Jane"));
@@ -83,10 +84,11 @@ TEST(HostLifetime, AppUnmountedInsideTheFirstDeliveryOfItsOwnObserve) {
   Host host;
   App home = host.mount("home");
   int calls = 0;
-  Subscription o = home.observe({.key = Value::array({"user"}), .fetcher = answer("John")}, [&](const QueryResult&) {
-    ++calls;
-    home.unmount();
-  });
+  Subscription o =
+      home.observe({.key = Value::array({"user"}), .fetcher = answer("John")}, [&](const QueryResult&) {
+        ++calls;
+        home.unmount();
+      });
   EXPECT_GE(calls, 1);
   const int seen = calls;
   EXPECT_FALSE(o.active());
@@ -99,12 +101,12 @@ TEST(HostLifetime, AppDestroyedInsideTheFetcherItsOwnObserveRuns) {
   Host host;
   auto home = std::make_unique<App>(host.mount("home"));
   int listened = 0;
-  Subscription o = home->observe({.key = Value::array({"user"}),
-                                  .fetcher = sync_fetcher([&](const Value&) {
-                                    home.reset();  // the fetcher runs inside observe()
-                                    return Value("John");
-                                  })},
-                                 [&](const QueryResult&) { ++listened; });
+  Subscription o =
+      home->observe({.key = Value::array({"user"}), .fetcher = sync_fetcher([&](const Value&) {
+                                                      home.reset();  // the fetcher runs inside observe()
+                                                      return Value("John");
+                                                    })},
+                    [&](const QueryResult&) { ++listened; });
   EXPECT_FALSE(home);
   EXPECT_FALSE(o.active());  // made for an app that is gone: ended at once
   EXPECT_EQ(listened, 0);

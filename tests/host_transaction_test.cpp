@@ -29,7 +29,8 @@ TEST(HostTransaction, SubscribersAreNotifiedOnceAfterTheEndWithTheFinalState) {
     log.push_back("a" + std::to_string(s.get("count").as_int()) + " c" +
                   std::to_string(f.c.state().get("count").as_int()));
   });
-  auto sb = f.b.subscribe([&](const Value& s) { log.push_back("b" + std::to_string(s.get("count").as_int())); });
+  auto sb =
+      f.b.subscribe([&](const Value& s) { log.push_back("b" + std::to_string(s.get("count").as_int())); });
   f.host.transaction([&] {
     f.a.dispatch(act("INC"));
     f.a.dispatch(act("INC"));

@@ -63,7 +63,8 @@ TEST(IsolationAttack1, AnAppsInspectSeesNoneOfAnotherAppsActionsOrPayloads) {
   }
   // The shell's devtools did see it: the stream exists, it is just not mallory's.
   bool shell_saw = false;
-  for (const auto& e : w.shell_events) shell_saw = shell_saw || (e.kind == InspectorEventKind::action && e.app == "alice");
+  for (const auto& e : w.shell_events)
+    shell_saw = shell_saw || (e.kind == InspectorEventKind::action && e.app == "alice");
   EXPECT_TRUE(shell_saw);
 }
 
@@ -81,7 +82,8 @@ TEST(IsolationAttack1, AnAppSeesItsOwnEventsFromTheNotificationQueueNeverFromIns
   World w;
   std::vector<std::int64_t> count_when_told;
   auto own = w.alice.inspect([&](const InspectorEvent& e) {
-    if (e.kind == InspectorEventKind::action) count_when_told.push_back(w.alice.state().get("count").as_int());
+    if (e.kind == InspectorEventKind::action)
+      count_when_told.push_back(w.alice.state().get("count").as_int());
   });
   w.host.transaction([&] {
     w.alice.dispatch(act("INC"));
@@ -120,7 +122,8 @@ TEST(IsolationAttack2, AReservedNameIsMountedOnlyWithItsReservation) {
   Reservation profile = w.host.reserve("profile");
   EXPECT_EQ(code_of([&] { (void)w.host.mount("profile"); }), ErrorCode::name_reserved);
   Reservation other = w.host.reserve("other");
-  EXPECT_EQ(code_of([&] { (void)w.host.mount("profile", {.reservation = &other}); }), ErrorCode::name_reserved);
+  EXPECT_EQ(code_of([&] { (void)w.host.mount("profile", {.reservation = &other}); }),
+            ErrorCode::name_reserved);
   App real = w.host.mount("profile", {.version = "1.0.0", .reservation = &profile});
   EXPECT_TRUE(real.mounted());
   EXPECT_EQ(code_of([&] { (void)w.host.reserve("profile"); }), ErrorCode::name_reserved);
@@ -132,7 +135,8 @@ TEST(IsolationAttack2, AnotherHostsReservationDoesNotOpenANameHere) {
   Host elsewhere;
   Reservation foreign = elsewhere.reserve("profile");
   Reservation here = w.host.reserve("profile");
-  EXPECT_EQ(code_of([&] { (void)w.host.mount("profile", {.reservation = &foreign}); }), ErrorCode::name_reserved);
+  EXPECT_EQ(code_of([&] { (void)w.host.mount("profile", {.reservation = &foreign}); }),
+            ErrorCode::name_reserved);
 }
 
 // ---- 3. undoing another app's work ----
@@ -223,7 +227,8 @@ TEST(IsolationAttack4, AThrowingListenerOfOneAppNeverReachesAnotherAppsCallNorHo
 
 TEST(IsolationAttack4, AThrowingTimerOfOneAppDoesNotStopAnotherAppsTimers) {
   World w;
-  auto bomb = w.mallory.schedule_after(Millis{5}, [] { throw std::runtime_error("mallory's timer explodes"); });
+  auto bomb =
+      w.mallory.schedule_after(Millis{5}, [] { throw std::runtime_error("mallory's timer explodes"); });
   auto tick = w.alice.schedule_after(Millis{5}, [&] { w.alice.dispatch(act("INC")); });
   EXPECT_NO_THROW(w.host.advance(Millis{5}));
   EXPECT_EQ(w.alice.state().get("count").as_int(), 1);
@@ -255,7 +260,10 @@ TEST(IsolationAttack6, AnotherAppsTopicCannotBeRedeclaredNorPublishedOn) {
   auto s = w.alice.on("alice/item-added", [&](std::string_view, const Value& v) { got.push_back(v); });
   EXPECT_EQ(code_of([&] { w.mallory.declare("alice/item-added"); }), ErrorCode::forbidden);
   EXPECT_EQ(code_of([&] { w.mallory.emit("alice/item-added", 42); }), ErrorCode::forbidden);
-  EXPECT_EQ(code_of([&] { w.mallory.emit("alice/item-added", Value::object({{"id", 1}})); }), ErrorCode::forbidden);
+  EXPECT_EQ(code_of([&] {
+              w.mallory.emit("alice/item-added", Value::object({{"id", 1}}));
+            }),
+            ErrorCode::forbidden);
   w.alice.emit("alice/item-added", Value::object({{"id", 7}}));
   EXPECT_EQ(code_of([&] { w.alice.emit("alice/item-added", 42); }), ErrorCode::schema_violation);
   ASSERT_EQ(got.size(), 1u);
@@ -320,12 +328,14 @@ TEST(IsolationAttack7, AManifestAppCannotStepOutsideItsManifest) {
   m.create_store(user_state(), app_reducer);
   EXPECT_EQ(m.read("alice", "count").as_int(), 0);
   EXPECT_EQ(code_of([&] { (void)m.read("alice", "user"); }), ErrorCode::not_exported);
-  EXPECT_EQ(code_of([&] { (void)m.watch("alice", "user", [](const ExportEvent&) {}); }), ErrorCode::not_exported);
+  EXPECT_EQ(code_of([&] { (void)m.watch("alice", "user", [](const ExportEvent&) {}); }),
+            ErrorCode::not_exported);
   EXPECT_EQ(code_of([&] { m.emit("alice/secret", 1); }), ErrorCode::unknown_topic);
   EXPECT_EQ(code_of([&] { m.emit("mallory/other", 1); }), ErrorCode::unknown_topic);
   EXPECT_EQ(code_of([&] { m.declare("mallory/other"); }), ErrorCode::unknown_topic);
   EXPECT_EQ(code_of([&] { m.declare("mallory/ping"); }), ErrorCode::invalid_argument);  // drops its schema
-  EXPECT_EQ(code_of([&] { (void)m.on("alice/*", [](std::string_view, const Value&) {}); }), ErrorCode::unknown_topic);
+  EXPECT_EQ(code_of([&] { (void)m.on("alice/*", [](std::string_view, const Value&) {}); }),
+            ErrorCode::unknown_topic);
   EXPECT_EQ(code_of([&] { m.accept("DELETE_ALL"); }), ErrorCode::command_not_accepted);
   EXPECT_EQ(code_of([&] { m.accept_all(); }), ErrorCode::invalid_argument);
   EXPECT_EQ(code_of([&] { m.expose("secret", [](const Value& s) { return s; }); }), ErrorCode::not_exported);
@@ -347,13 +357,15 @@ TEST(IsolationAttack7, AManifestWhoseTopicContradictsTheShellsDeclarationIsNotMo
 
 TEST(IsolationAttack8, AnAppsErrorsGoToTheShellsHandlerItCannotReplaceIt) {
   World w;
-  auto bad = w.mallory.on("mallory/x", [](std::string_view, const Value&) { throw std::runtime_error("boom"); });
+  auto bad =
+      w.mallory.on("mallory/x", [](std::string_view, const Value&) { throw std::runtime_error("boom"); });
   w.mallory.emit("mallory/x", 1);
   ASSERT_EQ(w.errors.count(ErrorCode::listener_error), 1u);
   EXPECT_NE(std::string(w.errors.list.back().what()).find("mallory"), std::string::npos);
   // The error event is mallory's: it may see it; alice never does.
   bool attributed = false;
-  for (const auto& e : w.shell_events) attributed = attributed || (e.kind == InspectorEventKind::error && e.app == "mallory");
+  for (const auto& e : w.shell_events)
+    attributed = attributed || (e.kind == InspectorEventKind::error && e.app == "mallory");
   EXPECT_TRUE(attributed);
 }
 
@@ -371,11 +383,13 @@ TEST(IsolationActAs, ACommandAlwaysCarriesItsSendersNameNeverAClaimedOne) {
   World w;
   std::string from;
   w.alice.accept("hello", std::nullopt, [&](const Action&, std::string_view f) { from = std::string(f); });
-  w.mallory.send("alice", Action{"hello", Value::object({{"from", "platform"}}), Value::object({{"source", "platform"}})});
+  w.mallory.send("alice", Action{"hello", Value::object({{"from", "platform"}}),
+                                 Value::object({{"source", "platform"}})});
   EXPECT_EQ(from, "mallory");
   ASSERT_FALSE(w.shell_events.empty());
   bool sent = false;
-  for (const auto& e : w.shell_events) sent = sent || (e.kind == InspectorEventKind::command_sent && e.app == "mallory");
+  for (const auto& e : w.shell_events)
+    sent = sent || (e.kind == InspectorEventKind::command_sent && e.app == "mallory");
   EXPECT_TRUE(sent);
 }
 
@@ -394,7 +408,8 @@ TEST(IsolationActAs, AnotherAppsNamespaceIsItsOwnEvenUndeclared) {
   World w;
   EXPECT_EQ(code_of([&] { w.mallory.emit("alice/logged-out", Value()); }), ErrorCode::forbidden);
   EXPECT_EQ(code_of([&] { w.mallory.emit("platform/shutdown", Value()); }), ErrorCode::forbidden);
-  EXPECT_NE(message_of([&] { w.mallory.emit("alice/logged-out", Value()); }).find("alice"), std::string::npos);
+  EXPECT_NE(message_of([&] { w.mallory.emit("alice/logged-out", Value()); }).find("alice"),
+            std::string::npos);
 }
 
 // ---- the JavaScript peers' failures stay refused ----
@@ -424,7 +439,7 @@ TEST(IsolationPeer, ChangingAReadValueChangesNothingForItsProducer) {
   EXPECT_EQ(w.alice.state().get("user").get("name").as_string(), "John Doe");
   EXPECT_EQ(w.mallory.read("alice", "user").get("name").as_string(), "John Doe");
   EXPECT_EQ(user.get("name").as_string(), "John Doe");  // its own copy did not change either
-  Value state = w.alice.state();  // even the state's owner gets an immutable value
+  Value state = w.alice.state();                        // even the state's owner gets an immutable value
   (void)state.set("count", 99);
   EXPECT_EQ(w.alice.state().get("count").as_int(), 0);
 }

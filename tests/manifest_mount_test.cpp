@@ -111,7 +111,8 @@ TEST(ManifestMount, ReadsOutsideTheManifestAreRefused) {
   profile.expose("user", user_selector());
   EXPECT_EQ(h.read("profile", "user").get("name").as_string(), "John Doe");
   EXPECT_EQ(code_of([&] { (void)h.read("cart", "items"); }), ErrorCode::not_exported);
-  EXPECT_EQ(code_of([&] { (void)h.watch("cart", "items", [](const ExportEvent&) {}); }), ErrorCode::not_exported);
+  EXPECT_EQ(code_of([&] { (void)h.watch("cart", "items", [](const ExportEvent&) {}); }),
+            ErrorCode::not_exported);
 }
 
 TEST(ManifestMount, TopicsAreDeclaredWithTheirSchemaAndHeldToTheManifest) {

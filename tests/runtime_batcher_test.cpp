@@ -113,7 +113,7 @@ TEST(BatcherTransaction, RollbackDropsOnlyTheUndoableNotificationsItQueued) {
   b.notify([&] { ran.push_back(1); });
   detail::tx_begin(b);
   detail::notify_undoable(b, [&] { ran.push_back(2); });  // a store change: undone
-  b.notify([&] { ran.push_back(3); });                     // a query observer: not undone
+  b.notify([&] { ran.push_back(3); });                    // a query observer: not undone
   detail::tx_rollback(b);
   b.notify([&] { ran.push_back(4); });
   b.end_batch();

@@ -44,8 +44,12 @@ void counted_free(void* p) noexcept {
 
 void* operator new(std::size_t n) { return counted_alloc(n, 16); }
 void* operator new[](std::size_t n) { return counted_alloc(n, 16); }
-void* operator new(std::size_t n, std::align_val_t a) { return counted_alloc(n, static_cast<std::size_t>(a)); }
-void* operator new[](std::size_t n, std::align_val_t a) { return counted_alloc(n, static_cast<std::size_t>(a)); }
+void* operator new(std::size_t n, std::align_val_t a) {
+  return counted_alloc(n, static_cast<std::size_t>(a));
+}
+void* operator new[](std::size_t n, std::align_val_t a) {
+  return counted_alloc(n, static_cast<std::size_t>(a));
+}
 void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
   try {
     return counted_alloc(n, 16);
@@ -134,8 +138,9 @@ TEST(SoakHost, WatchingAndUnwatchingDistinctProducersKeepsNothing) {
   Host host;
   App consumer = host.mount("consumer");
   expect_flat("watch/unwatch", [&](int i) {
-    Subscription w = consumer.watch(name("producer", i), "user", [](const ExportEvent&) {},
-                                    Expectations::from_value(parse_json(R"({"/name": "string"})")));
+    Subscription w = consumer.watch(
+        name("producer", i), "user", [](const ExportEvent&) {},
+        Expectations::from_value(parse_json(R"({"/name": "string"})")));
   });
 }
 

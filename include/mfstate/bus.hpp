@@ -45,7 +45,8 @@ using BusListener = std::function<void(std::string_view topic, const Value& payl
 
 /// Told of every accepted publish, before delivery: who published (the `origin` given to publish),
 /// the topic and the payload.
-using PublishObserver = std::function<void(std::string_view origin, std::string_view topic, const Value& payload)>;
+using PublishObserver =
+    std::function<void(std::string_view origin, std::string_view topic, const Value& payload)>;
 
 struct BusOptions {
   /// The notification queue (a Host passes its runtime's). Null: the bus uses its own.

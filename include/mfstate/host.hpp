@@ -99,7 +99,7 @@ struct ExportEvent {
   std::string_view app;   ///< the producer
   std::string_view name;  ///< the export
   ExportEventKind kind;
-  Value value;            ///< the exported value (O(1) copy), null when removed
+  Value value;  ///< the exported value (O(1) copy), null when removed
 };
 
 using WatchCallback = std::function<void(const ExportEvent&)>;

@@ -41,15 +41,15 @@ std::string_view to_string(InspectorEventKind kind) noexcept;
 /// One event. Fields a kind does not use are empty.
 struct InspectorEvent {
   InspectorEventKind kind = InspectorEventKind::error;
-  Millis time{0};          ///< the host runtime's clock
-  std::string app;         ///< the actor: the app that dispatched, sent, published, or consumes
-  std::string target;      ///< the other app: a command's target, an export's producer
-  std::string name;        ///< action/command type, export name or topic
-  Value payload;           ///< action/command payload, exported value or message
+  Millis time{0};              ///< the host runtime's clock
+  std::string app;             ///< the actor: the app that dispatched, sent, published, or consumes
+  std::string target;          ///< the other app: a command's target, an export's producer
+  std::string name;            ///< action/command type, export name or topic
+  Value payload;               ///< action/command payload, exported value or message
   bool state_changed = false;  ///< action: whether the state is a new value
   bool has_code = false;
   ErrorCode code = ErrorCode::invalid_argument;  ///< refused/contract/error events: why
-  std::string detail;      ///< reason, JSON path, version, message
+  std::string detail;                            ///< reason, JSON path, version, message
 };
 
 /// The event as a Value (for devtools and JSON logs):

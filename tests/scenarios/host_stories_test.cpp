@@ -25,8 +25,8 @@ Value user_reducer(Value s, const Action& a) {
 }
 
 Value initial_state() {
-  return Value::object({{"count", 0},
-                        {"user", Value::object({{"userId", "S6nRz7bZ8Cv1dfTm"}, {"name", "John Doe"}})}});
+  return Value::object(
+      {{"count", 0}, {"user", Value::object({{"userId", "S6nRz7bZ8Cv1dfTm"}, {"name", "John Doe"}})}});
 }
 
 Schema user_schema() {
@@ -92,7 +92,8 @@ TEST(Stories, HomeSeesProfilesRenameExactlyOnce) {
   App profile = host.mount("profile");
   App home = host.mount("home");
   profile.create_store(initial_state(), user_reducer);
-  profile.expose("user", [](const Value& s) { return s.get("user"); }, user_schema());
+  profile.expose(
+      "user", [](const Value& s) { return s.get("user"); }, user_schema());
   std::vector<std::string> names;
   auto w = home.watch("profile", "user",
                       [&](const ExportEvent& e) { names.emplace_back(e.value.get("name").as_string()); });
@@ -161,10 +162,12 @@ TEST(Stories, SplittingTheNameIsAContractErrorAndHomeIsNotFedTheBrokenValue) {
   App profile = host.mount("profile", {.version = "1.0.0"});
   App home = host.mount("home");
   profile.create_store(initial_state(), user_reducer);
-  profile.expose("user", [](const Value& s) { return s.get("user"); }, user_schema());
+  profile.expose(
+      "user", [](const Value& s) { return s.get("user"); }, user_schema());
   std::vector<Value> fed;
-  auto w = home.watch("profile", "user", [&](const ExportEvent& e) { fed.push_back(e.value); },
-                      Expectations::from_value(parse_json(R"({"/name": "string"})")));
+  auto w = home.watch(
+      "profile", "user", [&](const ExportEvent& e) { fed.push_back(e.value); },
+      Expectations::from_value(parse_json(R"({"/name": "string"})")));
   ASSERT_EQ(fed.size(), 1u);
   EXPECT_TRUE(errors.empty());
 
@@ -173,7 +176,8 @@ TEST(Stories, SplittingTheNameIsAContractErrorAndHomeIsNotFedTheBrokenValue) {
   profile = host.mount("profile", {.version = "2.0.0"});
   profile.create_store(initial_state(), user_reducer);
   profile.dispatch(Action{"user/split", {}, {}});
-  profile.expose("user", [](const Value& s) { return s.get("user"); }, split_user_schema());
+  profile.expose(
+      "user", [](const Value& s) { return s.get("user"); }, split_user_schema());
 
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0].code(), ErrorCode::contract_violation);
