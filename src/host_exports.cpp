@@ -110,11 +110,11 @@ void Exports::on_notified(AppRecord& app) {
   if (p == nullptr || p->exports.empty()) return;
   const bool inspecting = core_->inspector.active();
   // Take references first: a watcher may change the exports (through commands) while we deliver.
-  boost::container::small_vector<Ref<ExportSlot>, 4> todo;
+  boost::container::small_vector<Ref<ExportSlot>, 4> due;
   for (auto& [name, e] : p->exports) {
-    if (e->exposed && (e->live_watchers() > 0 || inspecting)) todo.push_back(e);
+    if (e->exposed && (e->live_watchers() > 0 || inspecting)) due.push_back(e);
   }
-  for (auto& e : todo) sync(*e);
+  for (auto& e : due) sync(*e);
 }
 
 // ---- exposing and reading ----
