@@ -23,10 +23,7 @@ using mfstate::Value;
 
 namespace {
 
-// tests/native/<this file> -> the source tree's examples/contracts.
-const std::string examples =
-    (std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / "examples" / "contracts")
-        .string();
+const std::string examples = std::string(MFSTATE_SOURCE_DIR) + "/examples/contracts";
 const std::string profile_v1 = examples + "/profile/v1/mfstate.json";
 const std::string profile_v1_1 = examples + "/profile/v1.1/mfstate.json";
 const std::string profile_v2 = examples + "/profile/v2/mfstate.json";
