@@ -84,8 +84,16 @@ int main(int argc, char** argv) {
       registry->add_subcommand("serve", "Serve a registry over HTTP until SIGINT or SIGTERM");
   serve_cmd->add_option("--listen", serve.listen, "HOST:PORT to listen on (port 0 picks a free one)")
       ->capture_default_str();
-  serve_cmd->add_option("--registry,-r", serve.registry, "The folder or .sqlite/.db file to serve")
+  serve_cmd
+      ->add_option("--registry,-r,--db", serve.registry,
+                   "The folder, .sqlite/.db file or postgresql:// database to serve")
       ->required();
+  CLI::Option* tokens_option = serve_cmd->add_option(
+      "--tokens", serve.tokens, "Token file: who may publish and deploy which apps (without it: reads only)");
+  serve_cmd
+      ->add_flag("--open", serve.open,
+                 "Anyone who can connect may publish and deploy anything (a private test instance)")
+      ->excludes(tokens_option);
   json_flag(serve_cmd);
   serve_cmd->callback([&] { run = [&] { return registry_serve(serve, common); }; });
 
@@ -94,6 +102,15 @@ int main(int argc, char** argv) {
   list_cmd->add_option("--registry,-r", list.registry, "Folder, .sqlite/.db file or http:// URL")->required();
   json_flag(list_cmd);
   list_cmd->callback([&] { run = [&] { return registry_list(list, common); }; });
+
+  TokenArgs token;
+  CLI::App* token_cmd = registry->add_subcommand(
+      "token", "Make an access token for a team's CI and the line for the server's --tokens file");
+  token_cmd->add_option("--name", token.name, "What logs and refusals call it (e.g. profile-ci)")->required();
+  token_cmd->add_option("--app", token.apps, "An app it may publish and deploy (repeatable)");
+  token_cmd->add_flag("--admin", token.admin, "It may publish and deploy every app");
+  json_flag(token_cmd);
+  token_cmd->callback([&] { run = [&] { return registry_token(token, common); }; });
 
   // ---- key ----
   KeyArgs key_args;
@@ -114,14 +131,15 @@ int main(int argc, char** argv) {
   try {
     return run ? run() : exit_error;
   } catch (const Error& e) {
-    std::cerr << "mfstate: error (" << to_string(e.code()) << "): " << e.what() << '\n';
+    // The message may carry another team's text or a server's answer: printable() it.
+    std::cerr << "mfstate: error (" << to_string(e.code()) << "): " << printable(e.what()) << '\n';
     if (common.json) {
       print_json(Value::object(
           {{"error", Value::object({{"code", Value(to_string(e.code()))}, {"message", Value(e.what())}})}}));
     }
     return exit_error;
   } catch (const std::exception& e) {
-    std::cerr << "mfstate: error: " << e.what() << '\n';
+    std::cerr << "mfstate: error: " << printable(e.what()) << '\n';
     return exit_error;
   }
 }

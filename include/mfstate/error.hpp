@@ -49,6 +49,8 @@ enum class ErrorCode {
   http_error,
   // registry
   already_published,   ///< an app version published again with different content (versions are immutable)
+  unauthorized,        ///< no valid access token where one is needed (HTTP 401)
+  forbidden,           ///< a valid token without the right to do this (HTTP 403)
 };
 
 /// The spelling of a code, e.g. "invalid_json". Does not allocate.

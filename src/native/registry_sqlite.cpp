@@ -56,7 +56,8 @@ class Statement {
 
 class SqliteRegistry final : public Registry {
  public:
-  SqliteRegistry(std::string file, const RegistryOptions& options) : file_(std::move(file)) {
+  SqliteRegistry(std::string file, const RegistryOptions& options)
+      : file_(std::move(file)) {
     std::error_code ec;
     if (!options.create && !std::filesystem::exists(file_, ec)) {
       throw Error(ErrorCode::io_error,
@@ -94,10 +95,7 @@ class SqliteRegistry final : public Registry {
     Transaction tx(*this);
     if (auto existing = stored(manifest.name, manifest.version)) {
       if (parse_document(*existing, manifest.name, manifest.version) == document) return false;
-      throw Error(ErrorCode::already_published,
-                  "registry " + location() + ": " + manifest.id() +
-                      " is already published with different content; published versions are immutable, "
-                      "bump the version");
+      throw detail::already_published(file_, manifest.name, manifest.version);
     }
     Statement(db_, "INSERT INTO manifests (app, version, document) VALUES (?1, ?2, ?3)", file_)
         .bind(1, manifest.name)
@@ -116,6 +114,7 @@ class SqliteRegistry final : public Registry {
   }
 
   std::vector<std::string> versions(std::string_view app) const override {
+    detail::require_app_name(app);
     std::vector<std::string> out;
     Statement s(db_, "SELECT version FROM manifests WHERE app = ?1", file_);
     s.bind(1, app);
@@ -129,23 +128,17 @@ class SqliteRegistry final : public Registry {
   }
 
   std::optional<Manifest> manifest(std::string_view app, std::string_view version) const override {
+    detail::require_app_version(app, version);
     auto text = stored(app, version);
     if (!text) return std::nullopt;
-    return detail::stored_manifest(parse_document(*text, app, version), location(), app, version);
+    return detail::stored_manifest(parse_document(*text, app, version), file_, app, version);
   }
 
   void deploy(std::string_view app, std::string_view version, std::string_view environment) override {
     detail::require_app_version(app, version);
-    if (!is_environment_name(environment)) {
-      throw Error(ErrorCode::invalid_argument,
-                  "\"" + std::string(environment) + "\" is not an environment name");
-    }
+    detail::require_environment_name(environment);
     Transaction tx(*this);
-    if (!stored(app, version)) {
-      throw Error(ErrorCode::not_found, "registry " + location() + ": " + std::string(app) + "@" +
-                                            std::string(version) +
-                                            " is not published; publish it before deploying it");
-    }
+    if (!stored(app, version)) throw detail::not_published(file_, app, version);
     Statement(db_,
               "INSERT INTO deployments (environment, app, version) VALUES (?1, ?2, ?3)"
               " ON CONFLICT (environment, app) DO UPDATE SET version = excluded.version,"
@@ -159,6 +152,7 @@ class SqliteRegistry final : public Registry {
   }
 
   std::map<std::string, std::string> deployed(std::string_view environment) const override {
+    detail::require_environment_name(environment);
     std::map<std::string, std::string> out;
     Statement s(db_, "SELECT app, version FROM deployments WHERE environment = ?1", file_);
     s.bind(1, environment);
