@@ -89,8 +89,9 @@ Url parse_url(const std::string& url) {
   return u;
 }
 
+// Milliseconds until `deadline`, rounded up (0 only once it has passed), at most a minute.
 int remaining_ms(Clock::time_point deadline) {
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+  const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
   return left <= 0 ? 0 : static_cast<int>(std::min<long long>(left, 60'000));
 }
 

@@ -100,6 +100,18 @@ std::optional<std::string> bearer_token(const HttpHead& head) {
   return value->substr(7);
 }
 
+struct StorageFailure {
+  std::string detail;
+};
+
+ApiAnswer internal_failure(std::uint64_t request, const std::string& detail) {
+  ApiAnswer a = RegistryApi::refusal(500, ErrorCode::io_error,
+                                     "the registry's storage failed (request " + std::to_string(request) +
+                                         "); the server's log has the details");
+  a.failure = printable(detail);
+  return a;
+}
+
 }  // namespace
 
 RegistryApi::RegistryApi(Registry& registry, AccessPolicy access) : registry_(registry), access_(std::move(access)) {}
@@ -162,15 +174,27 @@ std::optional<ApiAnswer> RegistryApi::screen(const HttpHead& head, std::size_t m
 
 ApiAnswer RegistryApi::serve(const HttpHead& head, const std::string& body, std::uint64_t request) {
   const Route route = *route_of(head.target);  // screen() found it
+  // What the registry answers for a request it could serve: not published (404) and already
+  // published (409) are answers; any other failure of the storage (a corrupt file, a database
+  // down) is the server's, a 500 whose detail only the log gets.
+  auto stored = [&](auto&& call) {
+    try {
+      return call();
+    } catch (const Error& e) {
+      if (e.code() == ErrorCode::not_found || e.code() == ErrorCode::already_published) throw;
+      throw StorageFailure{e.what()};
+    }
+  };
   try {
     using K = Route::Kind;
     switch (route.kind) {
-      case K::apps: return json_answer(200, Value::object({{"apps", string_list(registry_.apps())}}));
+      case K::apps: return json_answer(200, Value::object({{"apps", string_list(stored([&] { return registry_.apps(); }))}}));
       case K::versions:
-        return json_answer(200, Value::object({{"versions", string_list(registry_.versions(route.app))}}));
+        return json_answer(
+            200, Value::object({{"versions", string_list(stored([&] { return registry_.versions(route.app); }))}}));
       case K::manifest: {
         if (head.method == "GET") {
-          auto m = registry_.manifest(route.app, route.version);
+          auto m = stored([&] { return registry_.manifest(route.app, route.version); });
           if (!m) throw Error(ErrorCode::not_found, route.app + "@" + route.version + " is not published");
           return json_answer(200, m->to_value());
         }
@@ -181,44 +205,43 @@ ApiAnswer RegistryApi::serve(const HttpHead& head, const std::string& body, std:
           throw Error(ErrorCode::invalid_argument,
                       "the manifest is " + printable(m.id()) + ", the URL says " + route.app + "@" + route.version);
         }
-        const bool stored = registry_.publish(m);
-        return json_answer(stored ? 201 : 200, Value::object({{"published", stored}}));
+        const bool published = stored([&] { return registry_.publish(m); });
+        return json_answer(published ? 201 : 200, Value::object({{"published", published}}));
       }
       case K::environments:
-        return json_answer(200, Value::object({{"environments", string_list(registry_.environments())}}));
+        return json_answer(
+            200, Value::object({{"environments", string_list(stored([&] { return registry_.environments(); }))}}));
       case K::environment: {
         std::vector<Member> members;
-        for (const auto& [app, v] : registry_.deployed(route.environment)) members.push_back(Member{app, Value(v)});
+        for (const auto& [app, v] : stored([&] { return registry_.deployed(route.environment); })) {
+          members.push_back(Member{app, Value(v)});
+        }
         return json_answer(200, Value::object({{"deployed", Value::object(std::move(members))}}));
       }
       case K::deployment: {
         Value document = parse_json(body);
         const Value* v = document.is_object() ? document.find("version") : nullptr;
         if (!v || !v->is_string()) throw Error(ErrorCode::invalid_argument, "expected {\"version\": \"...\"}");
-        registry_.deploy(route.app, v->as_string(), route.environment);
+        require_version(v->as_string());
+        stored([&] {
+          registry_.deploy(route.app, v->as_string(), route.environment);
+          return true;
+        });
         return json_answer(200, Value::object({{"deployed", true}}));
       }
     }
-    throw Error(ErrorCode::io_error, "unhandled route");
+    throw StorageFailure{"unhandled route"};
   } catch (const Error& e) {
-    const int status = status_of(e.code());
-    if (status == 500) {
-      ApiAnswer a = refusal(500, e.code(),
-                            "the registry's storage failed (request " + std::to_string(request) +
-                                "); the server's log has the details");
-      a.failure = printable(e.what());
-      return a;
-    }
+    if (status_of(e.code()) == 500) return internal_failure(request, e.what());
     // Messages the backends build name the registry by its location: a client is not told where
     // the server keeps its files.
     const std::string location = registry_.location();
     std::string message = replace_all(e.what(), "registry " + location, "registry");
-    return refusal(status, e.code(), replace_all(std::move(message), location, "(the registry)"));
+    return refusal(status_of(e.code()), e.code(), replace_all(std::move(message), location, "(the registry)"));
+  } catch (const StorageFailure& failure) {
+    return internal_failure(request, failure.detail);
   } catch (const std::exception& e) {
-    ApiAnswer a = refusal(500, ErrorCode::io_error,
-                          "the registry failed (request " + std::to_string(request) + "); the server's log has the details");
-    a.failure = printable(e.what());
-    return a;
+    return internal_failure(request, e.what());
   }
 }
 

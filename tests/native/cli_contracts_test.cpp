@@ -9,6 +9,7 @@
 #include "mfstate/key.hpp"
 #include "mfstate/value.hpp"
 #include "native/cli_process.hpp"
+#include "native/postgres_cluster.hpp"
 
 #ifndef MFSTATE_CLI_PATH
 TEST(Cli, NeedsTheToolBuilt) {
@@ -121,7 +122,7 @@ TEST_F(CliCheck, NotesReadsWhoseProducerIsNotInTheRegistry) {
 
 // ---- publish / deploy / can-deploy on every backend ----
 
-enum class Backend { folder, sqlite, http };
+enum class Backend { folder, sqlite, postgres, http };
 
 class CliRegistry : public ::testing::TestWithParam<Backend> {
  protected:
@@ -129,6 +130,7 @@ class CliRegistry : public ::testing::TestWithParam<Backend> {
     switch (GetParam()) {
       case Backend::folder: registry = dir / "registry"; break;
       case Backend::sqlite: registry = dir / "registry.sqlite"; break;
+      case Backend::postgres: MFSTATE_FRESH_POSTGRES_URL(registry); break;
       case Backend::http:
         server = std::make_unique<cli_test::Server>(MFSTATE_CLI_PATH, dir / "served.sqlite");
         registry = server->url();
@@ -219,11 +221,12 @@ TEST_P(CliRegistry, DeployingAnUnpublishedVersionFailsAndListShowsWhatRunsWhere)
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, CliRegistry,
-                         ::testing::Values(Backend::folder, Backend::sqlite, Backend::http),
+                         ::testing::Values(Backend::folder, Backend::sqlite, Backend::postgres, Backend::http),
                          [](const auto& info) {
                            switch (info.param) {
                              case Backend::folder: return std::string("folder");
                              case Backend::sqlite: return std::string("sqlite");
+                             case Backend::postgres: return std::string("postgres");
                              default: return std::string("http");
                            }
                          });

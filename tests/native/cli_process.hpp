@@ -108,11 +108,29 @@ inline int wait_for(pid_t pid) {
 }
 
 /// Runs `program args…` to completion (with `env` added) and collects its exit status and output.
+/// With a `limit`, a run still going after it is killed (status 128 + SIGKILL): a hang fails the
+/// test instead of holding it.
 inline Outcome run(const std::string& program, const std::vector<std::string>& args,
-                   const std::vector<std::string>& env = {}) {
+                   const std::vector<std::string>& env = {},
+                   std::chrono::milliseconds limit = std::chrono::milliseconds::zero()) {
   TempDir io;
   pid_t pid = spawn(program, args, io / "out", io / "err", env);
-  const int status = wait_for(pid);
+  int status = -1;
+  if (limit == std::chrono::milliseconds::zero()) {
+    status = wait_for(pid);
+  } else {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    int raw = 0;
+    while (waitpid(pid, &raw, WNOHANG) != pid) {
+      if (std::chrono::steady_clock::now() >= deadline) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &raw, 0);
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    status = decode_status(raw);
+  }
   return Outcome{status, read_file(io / "out"), read_file(io / "err")};
 }
 
