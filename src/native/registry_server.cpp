@@ -90,7 +90,7 @@ struct Connection {
   std::string out;                     // the answer
   std::size_t written = 0;
   std::size_t drained = 0;
-  std::string log_line;                // written once the answer is sent
+  std::string log_line;                // what the log says of this request
 };
 
 }  // namespace
@@ -324,6 +324,8 @@ struct RegistryServer::Impl {
     c.in.shrink_to_fit();
     c.log_line = c.peer + " " + printable(method) + " " + printable(target) + " " + std::to_string(a.status) + " " +
                  c.caller + suffix;
+    // Logged before the first byte goes out: once a client has its answer, the log has the line.
+    log(c.log_line);
     write_answer(c, POLLOUT);
   }
 
@@ -334,12 +336,11 @@ struct RegistryServer::Impl {
       if (n < 0) {
         if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) return;
-        log(c.log_line + " (the client left before the answer was sent)");
+        log(c.log_line + ": the client left before the whole answer was sent");
         return close(c);
       }
       c.written += static_cast<std::size_t>(n);
     }
-    log(c.log_line);
     c.out.clear();
     c.out.shrink_to_fit();
     ::shutdown(c.fd, SHUT_WR);
