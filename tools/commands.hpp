@@ -56,9 +56,9 @@ int contracts_check(const CheckArgs& args, const Common& common);
 int contracts_publish(const PublishArgs& args, const Common& common);
 int contracts_can_deploy(const DeployArgs& args, const Common& common);
 int contracts_deploy(const DeployArgs& args, const Common& common);
-int registry_serve(const ServeArgs& args, const Common& common);
 int registry_list(const ListArgs& args, const Common& common);
-int registry_token(const TokenArgs& args, const Common& common);
+int registry_serve(const ServeArgs& args, const Common& common);  // serve_cmd.cpp, native only
+int registry_token(const TokenArgs& args, const Common& common);  // serve_cmd.cpp, native only
 int key(const KeyArgs& args, const Common& common);
 
 /// Opens the registry a command names, with the access token of MFSTATE_REGISTRY_TOKEN (warning on

@@ -3,12 +3,9 @@
 // finds its consumers' expectations. Four backends behind one interface: a folder of plain JSON
 // files anyone can commit, a single SQLite file, a PostgreSQL database, and an HTTP client for
 // `mfstate registry serve` (the server: mfstate/registry_server.hpp). Guarantees and deployment:
-// docs/contracts-ci.md.
+// docs/contracts-ci.md. Native builds have every backend; a WebAssembly build of the CLI (under
+// node, NODERAWFS) has the folder and, with its own HttpTransport, the HTTP client.
 #pragma once
-
-#ifdef __EMSCRIPTEN__
-#error "mfstate/registry.hpp is native only (files, SQLite, sockets)"
-#endif
 
 #include <chrono>
 #include <cstddef>

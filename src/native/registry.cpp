@@ -138,12 +138,19 @@ std::unique_ptr<Registry> open_registry(std::string_view location, const Registr
   if (location.rfind("http://", 0) == 0 || location.rfind("https://", 0) == 0) {
     return open_http_registry(std::string(location), options);
   }
-  if (location.rfind("postgresql://", 0) == 0 || location.rfind("postgres://", 0) == 0) {
-    return open_postgres_registry(std::string(location), options);
+  const bool postgres = location.rfind("postgresql://", 0) == 0 || location.rfind("postgres://", 0) == 0;
+  const bool sqlite = ends_with(".sqlite") || ends_with(".db") || ends_with(".sqlite3");
+#ifdef __EMSCRIPTEN__
+  // The WebAssembly build of the CLI links neither SQLite nor libpq.
+  if (postgres || sqlite) {
+    throw Error(ErrorCode::invalid_argument, "registry " + std::string(location) +
+                                                 ": this build reads folder and http(s):// registries only; use "
+                                                 "the native mfstate tool for SQLite and PostgreSQL");
   }
-  if (ends_with(".sqlite") || ends_with(".db") || ends_with(".sqlite3")) {
-    return open_sqlite_registry(std::string(location), options);
-  }
+#else
+  if (postgres) return open_postgres_registry(std::string(location), options);
+  if (sqlite) return open_sqlite_registry(std::string(location), options);
+#endif
   return open_folder_registry(std::string(location), options);
 }
 

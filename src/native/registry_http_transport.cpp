@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstring>
 #include <ctime>
+#include <memory>
 
 #include "mfstate/registry.hpp"
 #include "registry_http_message.hpp"
@@ -131,6 +132,20 @@ std::string openssl_error() {
   return text;
 }
 
+// What a Connection owns, released in reverse order also when its constructor throws.
+struct Socket {
+  int fd = -1;
+  ~Socket() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+struct SslContextFree {
+  void operator()(SSL_CTX* c) const { SSL_CTX_free(c); }
+};
+struct SslFree {
+  void operator()(SSL* s) const { SSL_free(s); }
+};
+
 // One connection, plain or TLS, whose every wait ends at `deadline`.
 class Connection {
  public:
@@ -138,11 +153,6 @@ class Connection {
       : deadline_(deadline), timeout_(timeout) {
     connect_socket(url);
     if (url.tls) start_tls(url);
-  }
-  ~Connection() {
-    if (ssl_) SSL_free(ssl_);
-    if (ctx_) SSL_CTX_free(ctx_);
-    if (fd_ >= 0) ::close(fd_);
   }
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -161,7 +171,7 @@ class Connection {
           wait_tls(error, "sending the request");
         }
       } else {
-        const ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+        const ssize_t n = ::send(socket_.fd, data.data(), data.size(), MSG_NOSIGNAL);
         if (n >= 0) {
           data.remove_prefix(static_cast<std::size_t>(n));
         } else if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
@@ -188,7 +198,7 @@ class Connection {
         if (error == SSL_ERROR_ZERO_RETURN || (error == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)) return 0;
         wait_tls(error, "reading the answer");
       } else {
-        const ssize_t n = ::recv(fd_, buffer, size, 0);
+        const ssize_t n = ::recv(socket_.fd, buffer, size, 0);
         if (n >= 0) return static_cast<std::size_t>(n);
         if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
           wait(POLLIN, "reading the answer");
@@ -226,7 +236,7 @@ class Connection {
         }
       }
       if (rc == 0) {
-        fd_ = fd;
+        socket_.fd = fd;
         break;
       }
       last_error = std::strerror(errno);
@@ -234,17 +244,19 @@ class Connection {
       if (Clock::now() >= deadline_) break;
     }
     ::freeaddrinfo(found);
-    if (fd_ < 0) fail("unreachable (connect: " + last_error + ")");
+    if (socket_.fd < 0) fail("unreachable (connect: " + last_error + ")");
   }
 
   void start_tls(const Url& url) {
-    ctx_ = SSL_CTX_new(TLS_client_method());
-    if (!ctx_) fail("TLS: " + openssl_error());
-    SSL_CTX_set_min_proto_version(ctx_, TLS1_2_VERSION);
-    SSL_CTX_set_default_verify_paths(ctx_);  // the system's trust store, or SSL_CERT_FILE / SSL_CERT_DIR
-    SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
-    ssl_ = SSL_new(ctx_);
-    if (!ssl_ || SSL_set_fd(ssl_, fd_) != 1) fail("TLS: " + openssl_error());
+    context_.reset(SSL_CTX_new(TLS_client_method()));
+    SSL_CTX* ctx = context_.get();
+    if (!ctx) fail("TLS: " + openssl_error());
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_default_verify_paths(ctx);  // the system's trust store, or SSL_CERT_FILE / SSL_CERT_DIR
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+    tls_.reset(SSL_new(ctx));
+    ssl_ = tls_.get();
+    if (!ssl_ || SSL_set_fd(ssl_, socket_.fd) != 1) fail("TLS: " + openssl_error());
     in6_addr ip{};
     const bool literal = ::inet_pton(AF_INET, url.host.c_str(), &ip) == 1 || ::inet_pton(AF_INET6, url.host.c_str(), &ip) == 1;
     if (literal) {
@@ -277,7 +289,7 @@ class Connection {
     for (;;) {
       const int left = remaining_ms(deadline_);
       if (left == 0) timed_out(doing);
-      pollfd p{fd_, events, 0};
+      pollfd p{socket_.fd, events, 0};
       const int ready = ::poll(&p, 1, left);
       if (ready > 0) return;
       if (ready == 0) timed_out(doing);
@@ -289,9 +301,10 @@ class Connection {
     fail("no complete answer within " + std::to_string(timeout_.count()) + " ms (timed out " + doing + ")");
   }
 
-  int fd_ = -1;
-  SSL_CTX* ctx_ = nullptr;
-  SSL* ssl_ = nullptr;
+  Socket socket_;
+  std::unique_ptr<SSL_CTX, SslContextFree> context_;
+  std::unique_ptr<SSL, SslFree> tls_;
+  SSL* ssl_ = nullptr;  // tls_.get(): null for plain http://
   Clock::time_point deadline_;
   std::chrono::milliseconds timeout_;
 };
