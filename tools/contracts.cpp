@@ -59,8 +59,8 @@ void print_break(const ContractBreak& b) {
   std::cout << "BREAK  " << printable(b.consumer) << ' ' << printable(b.consumer_version) << " reads "
             << printable(b.section) << ' ' << printable(b.producer) << '/' << printable(b.name);
   if (!b.path.empty()) std::cout << " at " << printable(b.path);
-  std::cout << ": " << printable(b.reason) << "  [" << printable(b.producer) << ' ' << printable(b.producer_version)
-            << "]\n";
+  std::cout << ": " << printable(b.reason) << "  [" << printable(b.producer) << ' '
+            << printable(b.producer_version) << "]\n";
 }
 
 // Reads of `app` whose producer is not among `counterparts`: they could not be checked.
@@ -113,8 +113,8 @@ int report(const std::string& verb, const Manifest& app, const std::string& targ
     out.push_back({"notes", string_array(notes)});
     print_json(Value::object(std::move(out)));
   } else {
-    std::cout << verb << ' ' << printable(app.name) << ' ' << printable(app.version) << ' ' << printable(target)
-              << '\n';
+    std::cout << verb << ' ' << printable(app.name) << ' ' << printable(app.version) << ' '
+              << printable(target) << '\n';
     if (counterparts.empty()) std::cout << "  no other app to check against\n";
     for (const Counterpart& c : counterparts) {
       std::cout << "  against " << printable(c.manifest.name) << ' ' << printable(c.manifest.version) << " ("
@@ -124,8 +124,7 @@ int report(const std::string& verb, const Manifest& app, const std::string& targ
     for (const auto& b : breaks) print_break(b);
     if (breaks.empty()) {
       std::cout << "OK: " << printable(app.name) << ' ' << printable(app.version) << " is compatible with "
-                << counterparts.size()
-                << " app version" << (counterparts.size() == 1 ? "" : "s") << '\n';
+                << counterparts.size() << " app version" << (counterparts.size() == 1 ? "" : "s") << '\n';
     } else {
       std::set<std::string> apps;
       for (const auto& b : breaks) {
@@ -207,10 +206,11 @@ int contracts_publish(const PublishArgs& args, const Common& common) {
     print_json(
         Value::object({{"app", Value(app.name)}, {"version", Value(app.version)}, {"published", stored}}));
   } else if (stored) {
-    std::cout << "published " << app.name << ' ' << app.version << " to " << printable(registry->location()) << '\n';
+    std::cout << "published " << app.name << ' ' << app.version << " to " << printable(registry->location())
+              << '\n';
   } else {
-    std::cout << app.name << ' ' << app.version << " was already published to " << printable(registry->location())
-              << " with the same content; nothing to do\n";
+    std::cout << app.name << ' ' << app.version << " was already published to "
+              << printable(registry->location()) << " with the same content; nothing to do\n";
   }
   return exit_ok;
 }
@@ -244,8 +244,8 @@ int contracts_deploy(const DeployArgs& args, const Common& common) {
                               {"environment", Value(args.environment)},
                               {"deployed", true}}));
   } else {
-    std::cout << "recorded " << args.app << ' ' << args.version << " as deployed in " << args.environment << " ("
-              << printable(registry->location()) << ")\n";
+    std::cout << "recorded " << args.app << ' ' << args.version << " as deployed in " << args.environment
+              << " (" << printable(registry->location()) << ")\n";
   }
   return exit_ok;
 }

@@ -41,7 +41,9 @@ int main(int argc, char** argv) {
   CLI::App* check_cmd = contracts->add_subcommand(
       "check", "Check a new manifest against its consumers and producers in the registry; exit 1 on a break");
   check_cmd->add_option("MANIFEST", check.manifest, "The app's mfstate.json")->required();
-  check_cmd->add_option("--registry,-r", check.registry, "Folder, .sqlite/.db file, postgresql:// or http(s):// URL")
+  check_cmd
+      ->add_option("--registry,-r", check.registry,
+                   "Folder, .sqlite/.db file, postgresql:// or http(s):// URL")
       ->required();
   json_flag(check_cmd);
   check_cmd->callback([&] { run = [&] { return contracts_check(check, common); }; });
@@ -49,7 +51,9 @@ int main(int argc, char** argv) {
   PublishArgs publish;
   CLI::App* publish_cmd = contracts->add_subcommand("publish", "Publish a manifest version to the registry");
   publish_cmd->add_option("MANIFEST", publish.manifest, "The app's mfstate.json")->required();
-  publish_cmd->add_option("--registry,-r", publish.registry, "Folder, .sqlite/.db file, postgresql:// or http(s):// URL")
+  publish_cmd
+      ->add_option("--registry,-r", publish.registry,
+                   "Folder, .sqlite/.db file, postgresql:// or http(s):// URL")
       ->required();
   json_flag(publish_cmd);
   publish_cmd->callback([&] { run = [&] { return contracts_publish(publish, common); }; });
@@ -60,7 +64,9 @@ int main(int argc, char** argv) {
   can_cmd->add_option("APP", can_deploy.app, "The app")->required();
   can_cmd->add_option("VERSION", can_deploy.version, "Its published version")->required();
   can_cmd->add_option("--to", can_deploy.environment, "The environment (production, staging, …)")->required();
-  can_cmd->add_option("--registry,-r", can_deploy.registry, "Folder, .sqlite/.db file, postgresql:// or http(s):// URL")
+  can_cmd
+      ->add_option("--registry,-r", can_deploy.registry,
+                   "Folder, .sqlite/.db file, postgresql:// or http(s):// URL")
       ->required();
   json_flag(can_cmd);
   can_cmd->callback([&] { run = [&] { return contracts_can_deploy(can_deploy, common); }; });
@@ -70,7 +76,9 @@ int main(int argc, char** argv) {
   deploy_cmd->add_option("APP", deploy.app, "The app")->required();
   deploy_cmd->add_option("VERSION", deploy.version, "Its published version")->required();
   deploy_cmd->add_option("--to", deploy.environment, "The environment")->required();
-  deploy_cmd->add_option("--registry,-r", deploy.registry, "Folder, .sqlite/.db file, postgresql:// or http(s):// URL")
+  deploy_cmd
+      ->add_option("--registry,-r", deploy.registry,
+                   "Folder, .sqlite/.db file, postgresql:// or http(s):// URL")
       ->required();
   json_flag(deploy_cmd);
   deploy_cmd->callback([&] { run = [&] { return contracts_deploy(deploy, common); }; });
@@ -102,7 +110,10 @@ int main(int argc, char** argv) {
 
   ListArgs list;
   CLI::App* list_cmd = registry->add_subcommand("list", "Every app, its versions and what is deployed where");
-  list_cmd->add_option("--registry,-r", list.registry, "Folder, .sqlite/.db file, postgresql:// or http(s):// URL")->required();
+  list_cmd
+      ->add_option("--registry,-r", list.registry,
+                   "Folder, .sqlite/.db file, postgresql:// or http(s):// URL")
+      ->required();
   json_flag(list_cmd);
   list_cmd->callback([&] { run = [&] { return registry_list(list, common); }; });
 

@@ -13,7 +13,8 @@ bool is_plain_http_off_machine(const std::string& location) {
   std::string_view rest = std::string_view(location).substr(7);
   rest = rest.substr(0, rest.find_first_of("/?#"));
   if (rest.empty()) return false;
-  std::string_view host = rest.front() == '[' ? rest.substr(1, rest.find(']') - 1) : rest.substr(0, rest.rfind(':'));
+  std::string_view host =
+      rest.front() == '[' ? rest.substr(1, rest.find(']') - 1) : rest.substr(0, rest.rfind(':'));
   return !(host == "127.0.0.1" || host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0);
 }
 
@@ -57,7 +58,8 @@ int registry_list(const ListArgs& args, const Common& common) {
   }
   for (const auto& e : envs) {
     std::cout << "  deployed in " << printable(e) << ':';
-    for (const auto& [a, v] : registry->deployed(e)) std::cout << ' ' << printable(a) << ' ' << printable(v) << ';';
+    for (const auto& [a, v] : registry->deployed(e))
+      std::cout << ' ' << printable(a) << ' ' << printable(v) << ';';
     std::cout << '\n';
   }
   return exit_ok;

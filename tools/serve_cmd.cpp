@@ -27,8 +27,8 @@ std::string describe(const AccessPolicy& access) {
   if (access.open_write) return "anyone may read, publish and deploy (--open)";
   std::string out = access.open_read ? "anyone may read" : "reading needs a token";
   if (access.tokens.empty()) return out + "; nobody may publish or deploy (no --tokens file)";
-  return out + "; " + std::to_string(access.tokens.size()) + " token" + (access.tokens.size() == 1 ? "" : "s") +
-         " may publish and deploy";
+  return out + "; " + std::to_string(access.tokens.size()) + " token" +
+         (access.tokens.size() == 1 ? "" : "s") + " may publish and deploy";
 }
 
 }  // namespace
@@ -49,11 +49,14 @@ int registry_serve(const ServeArgs& args, const Common& common) {
                 "--listen " + args.listen + ": expected HOST:PORT, e.g. 127.0.0.1:8080");
   }
   if (args.registry.rfind("http://", 0) == 0 || args.registry.rfind("https://", 0) == 0) {
-    throw Error(ErrorCode::invalid_argument,
-                "--registry " + args.registry + ": serve a folder, a .sqlite file or a postgresql:// database");
+    throw Error(
+        ErrorCode::invalid_argument,
+        "--registry " + args.registry + ": serve a folder, a .sqlite file or a postgresql:// database");
   }
   RegistryServerOptions options;
-  options.access = args.open ? AccessPolicy::open() : args.tokens.empty() ? AccessPolicy{} : AccessPolicy::load(args.tokens);
+  options.access = args.open             ? AccessPolicy::open()
+                   : args.tokens.empty() ? AccessPolicy{}
+                                         : AccessPolicy::load(args.tokens);
   // One line per request on stderr; printable() already made every piece of client text safe.
   options.log = [](std::string_view line) { std::cerr << utc_now() << ' ' << line << '\n'; };
   auto registry = open_registry(args.registry, {.create = true});

@@ -25,10 +25,10 @@ namespace mfstate {
 /// secret (the secret itself is never stored). A token may publish and deploy the apps it lists;
 /// an admin token may publish and deploy every app; any valid token may read.
 struct AccessToken {
-  std::string name;                     ///< "profile-ci": shown in logs and refusals
+  std::string name;                       ///< "profile-ci": shown in logs and refusals
   std::array<std::uint8_t, 32> sha256{};  ///< SHA-256 of the secret
-  std::vector<std::string> apps;        ///< the apps it may publish and deploy
-  bool admin = false;                   ///< may publish and deploy every app
+  std::vector<std::string> apps;          ///< the apps it may publish and deploy
+  bool admin = false;                     ///< may publish and deploy every app
 };
 
 /// Who may do what on a served registry. The default: anyone may read, nobody may write.
@@ -63,8 +63,8 @@ struct RegistryServerOptions {
   std::chrono::milliseconds request_timeout{10000};
   /// The answer must be taken by the client within this time.
   std::chrono::milliseconds response_timeout{10000};
-  std::size_t max_head_bytes = 16u << 10;   ///< request line and headers
-  std::size_t max_body_bytes = 16u << 20;   ///< a manifest
+  std::size_t max_head_bytes = 16u << 10;  ///< request line and headers
+  std::size_t max_body_bytes = 16u << 20;  ///< a manifest
   /// One line per request (method, path, status, token name: never the token) and per internal
   /// failure (with the detail the client is not shown). Every piece of client or manifest text in
   /// it is printable(). Called on the serving thread. Empty: no log.

@@ -55,13 +55,14 @@ std::string read_regular_file(const std::string& path, std::size_t max_bytes, bo
     }
     throw Error(ErrorCode::io_error, name + ": cannot be read: " + std::strerror(error));
   }
-  struct stat info{};
+  struct stat info {};
   if (::fstat(file.fd, &info) != 0) {
     throw Error(ErrorCode::io_error, name + ": cannot be read: " + std::strerror(errno));
   }
   if (S_ISDIR(info.st_mode)) throw Error(ErrorCode::io_error, name + ": is a folder, not a JSON file");
   if (!S_ISREG(info.st_mode)) {
-    throw Error(ErrorCode::io_error, name + ": is not a regular file (a device, FIFO or socket); refusing to read it");
+    throw Error(ErrorCode::io_error,
+                name + ": is not a regular file (a device, FIFO or socket); refusing to read it");
   }
   std::string text;
   const std::size_t expected = static_cast<std::size_t>(info.st_size);

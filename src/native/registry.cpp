@@ -79,11 +79,27 @@ Manifest stored_manifest(const Value& document, std::string_view shown, std::str
   }
 }
 
+Value parse_stored_document(const std::string& text, std::string_view shown, std::string_view app,
+                            std::string_view version) {
+  try {
+    return parse_json(text);
+  } catch (const Error& e) {
+    throw Error(e.code(), "registry " + std::string(shown) + ": stored manifest " + std::string(app) + "@" +
+                              std::string(version) + " is corrupt: " + e.what());
+  }
+}
+
+void sort_by_semver(std::vector<std::string>& versions) {
+  std::sort(versions.begin(), versions.end(),
+            [](const std::string& a, const std::string& b) { return compare_semver(a, b) < 0; });
+}
+
 void require_app_name(std::string_view app) {
   if (!is_registry_name(app)) {
     throw Error(ErrorCode::invalid_argument,
                 "\"" + printable(app) + "\" " +
-                    (is_app_name(app) ? "is reserved by the registry; choose another app name" : "is not an app name"));
+                    (is_app_name(app) ? "is reserved by the registry; choose another app name"
+                                      : "is not an app name"));
   }
 }
 
@@ -143,9 +159,10 @@ std::unique_ptr<Registry> open_registry(std::string_view location, const Registr
 #ifdef __EMSCRIPTEN__
   // The WebAssembly build of the CLI links neither SQLite nor libpq.
   if (postgres || sqlite) {
-    throw Error(ErrorCode::invalid_argument, "registry " + std::string(location) +
-                                                 ": this build reads folder and http(s):// registries only; use "
-                                                 "the native mfstate tool for SQLite and PostgreSQL");
+    throw Error(ErrorCode::invalid_argument,
+                "registry " + std::string(location) +
+                    ": this build reads folder and http(s):// registries only; use "
+                    "the native mfstate tool for SQLite and PostgreSQL");
   }
 #else
   if (postgres) return open_postgres_registry(std::string(location), options);

@@ -14,9 +14,7 @@ namespace mfstate {
 
 namespace {
 
-Error refused(const std::string& what) {
-  return Error(ErrorCode::invalid_argument, "token file: " + what);
-}
+Error refused(const std::string& what) { return Error(ErrorCode::invalid_argument, "token file: " + what); }
 
 int hex_digit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -36,7 +34,8 @@ std::array<std::uint8_t, 32> digest_from_hex(std::string_view hex, const std::st
   return out;
 }
 
-void only_members(const Value& object, std::initializer_list<std::string_view> allowed, const std::string& where) {
+void only_members(const Value& object, std::initializer_list<std::string_view> allowed,
+                  const std::string& where) {
   for (const Member& m : object.as_object()) {
     if (std::find(allowed.begin(), allowed.end(), m.key) == allowed.end()) {
       throw refused(where + " has an unknown member \"" + printable(m.key) + "\"");
@@ -97,7 +96,8 @@ AccessPolicy AccessPolicy::parse(const Value& document) {
   for (std::size_t i = 0; i < tokens->size(); ++i) {
     AccessToken token = parse_token(tokens->at(i), "tokens[" + std::to_string(i) + "]");
     if (!names.insert(token.name).second) throw refused("two tokens are called \"" + token.name + "\"");
-    if (!digests.insert(token.sha256).second) throw refused("tokens \"" + token.name + "\" and another have one secret");
+    if (!digests.insert(token.sha256).second)
+      throw refused("tokens \"" + token.name + "\" and another have one secret");
     policy.tokens.push_back(std::move(token));
   }
   return policy;
@@ -148,7 +148,8 @@ namespace detail {
 std::array<std::uint8_t, 32> sha256(std::string_view data) {
   std::array<std::uint8_t, 32> digest{};
   unsigned int length = 0;
-  if (EVP_Digest(data.data(), data.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1 || length != 32) {
+  if (EVP_Digest(data.data(), data.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1 ||
+      length != 32) {
     throw Error(ErrorCode::io_error, "SHA-256 is not available");
   }
   return digest;

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "mfstate/error.hpp"
 #include "mfstate/manifest.hpp"
@@ -20,6 +21,11 @@ std::optional<ErrorCode> error_code_from_string(std::string_view name);
 /// Parses a stored manifest document; errors name the registry (as `shown`) and app@version.
 Manifest stored_manifest(const Value& document, std::string_view shown, std::string_view app,
                          std::string_view version);
+/// Parses the JSON text a database holds for app@version; errors say it is corrupt, naming both.
+Value parse_stored_document(const std::string& text, std::string_view shown, std::string_view app,
+                            std::string_view version);
+/// Sorts versions lowest first by semver precedence (each must be a semantic version).
+void sort_by_semver(std::vector<std::string>& versions);
 
 /// The one check of names, used by every backend, the server and the client: each throws
 /// Error(invalid_argument) unless its argument is a registry name (is_registry_name) or a semantic

@@ -27,9 +27,7 @@ namespace {
 class FolderRegistry final : public Registry {
  public:
   FolderRegistry(fs::path root, const RegistryOptions& options)
-      : root_(std::move(root)),
-        location_(root_.string()),
-        lock_timeout_(options.timeout_ms) {
+      : root_(std::move(root)), location_(root_.string()), lock_timeout_(options.timeout_ms) {
     std::error_code ec;
     if (fs::exists(root_, ec)) {
       if (!fs::is_directory(root_, ec)) throw io_error("not a folder");
@@ -93,8 +91,7 @@ class FolderRegistry final : public Registry {
       out.push_back(std::move(version));
     }
     if (ec) throw io_error("cannot list " + std::string(app) + ": " + ec.message());
-    std::sort(out.begin(), out.end(),
-              [](const std::string& a, const std::string& b) { return compare_semver(a, b) < 0; });
+    detail::sort_by_semver(out);
     return out;
   }
 
@@ -115,7 +112,8 @@ class FolderRegistry final : public Registry {
     Value env_map = envs && envs->find(environment) ? *envs->find(environment) : Value::object();
     env_map = std::move(env_map).set(app, Value(version));
     all = std::move(all).set_in({"environments", std::string(environment)}, std::move(env_map));
-    detail::write_file_atomically(root_.string(), "deployments.json", detail::to_pretty_json(all), lock, location_);
+    detail::write_file_atomically(root_.string(), "deployments.json", detail::to_pretty_json(all), lock,
+                                  location_);
   }
 
   std::map<std::string, std::string> deployed(std::string_view environment) const override {
@@ -127,7 +125,8 @@ class FolderRegistry final : public Registry {
     if (!env->is_object()) throw corrupt("environment \"" + std::string(environment) + "\" is not an object");
     for (const Member& m : env->as_object()) {
       if (!is_registry_name(m.key) || !m.value.is_string() || !is_semver(m.value.as_string())) {
-        throw corrupt("environment \"" + std::string(environment) + "\" holds an entry that is not app: version");
+        throw corrupt("environment \"" + std::string(environment) +
+                      "\" holds an entry that is not app: version");
       }
       out.emplace(m.key, std::string(m.value.as_string()));
     }
@@ -166,7 +165,8 @@ class FolderRegistry final : public Registry {
   }
 
   Value load_deployments() const {
-    auto text = detail::read_registry_file((root_ / "deployments.json").string(), location_, "deployments.json");
+    auto text =
+        detail::read_registry_file((root_ / "deployments.json").string(), location_, "deployments.json");
     if (!text) return Value::object({{"environments", Value::object()}});
     Value v = parse(*text, "deployments.json");
     if (!v.is_object() || (v.find("environments") && !v.get("environments").is_object())) {

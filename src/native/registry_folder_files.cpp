@@ -42,7 +42,8 @@ std::string read_small(const std::string& path) {
   char buffer[512];
   std::string out;
   ssize_t n = 0;
-  while ((n = ::read(fd, buffer, sizeof buffer)) > 0 && out.size() < 4096) out.append(buffer, static_cast<std::size_t>(n));
+  while ((n = ::read(fd, buffer, sizeof buffer)) > 0 && out.size() < 4096)
+    out.append(buffer, static_cast<std::size_t>(n));
   ::close(fd);
   return out;
 }
@@ -71,7 +72,7 @@ Holder parse_holder(const std::string& content) {
 // Stale: its holder ran here and is gone, or it is older than folder_lock_stale_after (by the
 // file's modification time, which the holder set when it created it).
 bool is_stale(const std::string& file, const std::string& content) {
-  struct stat info{};
+  struct stat info {};
   if (::lstat(file.c_str(), &info) != 0) return false;  // gone already: just retry
   const Holder holder = parse_holder(content);
   if (!holder.host.empty() && holder.host == host_name() && process_is_gone(holder.pid)) return true;
@@ -109,7 +110,8 @@ FolderLock::FolderLock(std::string root, std::chrono::milliseconds timeout, std:
   for (;;) {
     const int fd = ::open(file_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd >= 0) {
-      const bool written = ::write(fd, content_.data(), content_.size()) == static_cast<ssize_t>(content_.size());
+      const bool written =
+          ::write(fd, content_.data(), content_.size()) == static_cast<ssize_t>(content_.size());
       ::close(fd);
       if (!written) {
         ::unlink(file_.c_str());
@@ -128,8 +130,8 @@ FolderLock::FolderLock(std::string root, std::chrono::milliseconds timeout, std:
     if (std::chrono::steady_clock::now() >= deadline) {
       const Holder h = parse_holder(holder);
       throw io_error(shown_, "locked by another writer (process " + std::to_string(h.pid) + " on " +
-                                 (h.host.empty() ? std::string("an unknown host") : h.host) +
-                                 "); waited " + std::to_string(timeout.count()) +
+                                 (h.host.empty() ? std::string("an unknown host") : h.host) + "); waited " +
+                                 std::to_string(timeout.count()) +
                                  " ms. A lock is broken when its process is gone or after " +
                                  std::to_string(folder_lock_stale_after.count()) + " s");
     }
@@ -144,12 +146,13 @@ FolderLock::~FolderLock() {
 
 void FolderLock::confirm() const {
   if (read_small(file_) != content_) {
-    throw io_error(shown_, "this writer's lock was broken as stale by another writer; nothing was written, retry");
+    throw io_error(shown_,
+                   "this writer's lock was broken as stale by another writer; nothing was written, retry");
   }
 }
 
 EntryKind entry_kind(const std::string& path, std::string_view shown) {
-  struct stat info{};
+  struct stat info {};
   if (::lstat(path.c_str(), &info) != 0) {
     if (errno == ENOENT || errno == ENOTDIR) return EntryKind::missing;
     throw io_error(shown, "cannot inspect an entry: " + std::string(std::strerror(errno)));

@@ -91,7 +91,8 @@ class HttpRegistry final : public Registry {
     if (!list || !list->is_array()) throw malformed("GET " + std::string(member));
     std::vector<std::string> out;
     for (const Value& v : list->as_array()) {
-      const bool ok = v.is_string() && (member == "versions" ? is_semver(v.as_string()) : is_registry_name(v.as_string()));
+      const bool ok = v.is_string() &&
+                      (member == "versions" ? is_semver(v.as_string()) : is_registry_name(v.as_string()));
       if (!ok) throw malformed("GET " + std::string(member));
       out.emplace_back(v.as_string());
     }
@@ -121,7 +122,8 @@ class HttpRegistry final : public Registry {
       answer = res.body.empty() ? Value() : parse_json(res.body);
     } catch (const Error& e) {
       throw Error(ErrorCode::http_error, "registry " + url_ + ": " + what + " answered HTTP " +
-                                             std::to_string(res.status) + " with malformed JSON: " + e.what());
+                                             std::to_string(res.status) +
+                                             " with malformed JSON: " + e.what());
     }
     if (res.status >= 200 && res.status < 300) return answer;
     const Value* error = answer.is_object() ? answer.find("error") : nullptr;
@@ -131,7 +133,8 @@ class HttpRegistry final : public Registry {
       if (res.status == 404 && not_found_is_empty && code == ErrorCode::not_found) return std::nullopt;
       throw Error(code.value_or(ErrorCode::http_error), std::string(error->get("message").as_string()));
     }
-    throw Error(ErrorCode::http_error, "registry " + url_ + ": " + what + " answered HTTP " + std::to_string(res.status));
+    throw Error(ErrorCode::http_error,
+                "registry " + url_ + ": " + what + " answered HTTP " + std::to_string(res.status));
   }
 
   std::string url_;

@@ -31,7 +31,8 @@ std::vector<std::string_view> lines_of(std::string_view head) {
   std::size_t start = 0;
   for (;;) {
     const std::size_t crlf = head.find("\r\n", start);
-    std::string_view line = head.substr(start, crlf == std::string_view::npos ? std::string_view::npos : crlf - start);
+    std::string_view line =
+        head.substr(start, crlf == std::string_view::npos ? std::string_view::npos : crlf - start);
     if (line.find_first_of("\r\n") != std::string_view::npos) malformed("a bare CR or LF in the head");
     lines.push_back(line);
     if (crlf == std::string_view::npos) break;
@@ -54,7 +55,8 @@ void parse_headers(const std::vector<std::string_view>& lines, HttpHead& head) {
   for (std::size_t i = 1; i < lines.size(); ++i) {
     std::string_view line = lines[i];
     if (line.empty()) malformed("an empty line inside the head");
-    if (line.front() == ' ' || line.front() == '\t') malformed("a folded header line (obsolete line folding)");
+    if (line.front() == ' ' || line.front() == '\t')
+      malformed("a folded header line (obsolete line folding)");
     const std::size_t colon = line.find(':');
     if (colon == std::string_view::npos) malformed("a header line without a colon");
     std::string_view name = line.substr(0, colon);
@@ -67,7 +69,8 @@ void parse_headers(const std::vector<std::string_view>& lines, HttpHead& head) {
     head.headers.emplace_back(std::string(name), std::string(value));
   }
   if (head.count("Content-Length") > 1) malformed("more than one Content-Length header");
-  if (const std::string* length = head.find("Content-Length")) head.content_length = parse_content_length(*length);
+  if (const std::string* length = head.find("Content-Length"))
+    head.content_length = parse_content_length(*length);
 }
 
 bool is_http_version(std::string_view v) { return v == "HTTP/1.1" || v == "HTTP/1.0"; }
@@ -93,8 +96,8 @@ const std::string* HttpHead::find(std::string_view name) const {
 }
 
 std::size_t HttpHead::count(std::string_view name) const {
-  return static_cast<std::size_t>(
-      std::count_if(headers.begin(), headers.end(), [&](const auto& h) { return equals_ignoring_case(h.first, name); }));
+  return static_cast<std::size_t>(std::count_if(
+      headers.begin(), headers.end(), [&](const auto& h) { return equals_ignoring_case(h.first, name); }));
 }
 
 std::size_t head_end(std::string_view buffer) {
@@ -111,7 +114,8 @@ HttpHead parse_request_head(std::string_view text) {
   if (second == std::string_view::npos || start.find(' ', second + 1) != std::string_view::npos) {
     malformed("the request line is not METHOD TARGET HTTP/1.1");
   }
-  const std::string_view method = start.substr(0, first), target = start.substr(first + 1, second - first - 1),
+  const std::string_view method = start.substr(0, first),
+                         target = start.substr(first + 1, second - first - 1),
                          version = start.substr(second + 1);
   if (!is_token(method)) malformed("the method is not a token");
   if (target.empty() || target.front() != '/' ||
@@ -177,12 +181,16 @@ bool ChunkedDecoder::feed(std::string& input, std::string& body) {
       if (digits.empty() || digits.size() > 15) malformed("a chunk size that is not a hex number");
       std::size_t size = 0;
       for (char c : digits) {
-        int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        int v = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                       : -1;
         if (v < 0) malformed("a chunk size that is not a hex number");
         size = size * 16 + static_cast<std::size_t>(v);
       }
       if (size > max_bytes_ - body.size()) {
-        throw Error(ErrorCode::size_limit, "the answer is larger than the limit of " + std::to_string(max_bytes_) + " bytes");
+        throw Error(ErrorCode::size_limit,
+                    "the answer is larger than the limit of " + std::to_string(max_bytes_) + " bytes");
       }
       remaining_ = size;
       state_ = size == 0 ? State::trailers : State::data;

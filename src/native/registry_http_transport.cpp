@@ -57,15 +57,18 @@ Url parse_url(const std::string& url) {
   if (const std::size_t hash = u.target.find('#'); hash != std::string::npos) u.target.erase(hash);
   if (u.target.empty() || u.target.front() != '/') u.target.insert(0, "/");
   if (authority.find('@') != std::string_view::npos) {
-    throw Error(ErrorCode::invalid_argument, "credentials in the URL are not accepted: use MFSTATE_REGISTRY_TOKEN");
+    throw Error(ErrorCode::invalid_argument,
+                "credentials in the URL are not accepted: use MFSTATE_REGISTRY_TOKEN");
   }
   std::string_view port;
   if (!authority.empty() && authority.front() == '[') {
     const std::size_t close = authority.find(']');
-    if (close == std::string_view::npos) throw Error(ErrorCode::invalid_argument, "an unclosed [ in the host");
+    if (close == std::string_view::npos)
+      throw Error(ErrorCode::invalid_argument, "an unclosed [ in the host");
     u.host = std::string(authority.substr(1, close - 1));
     if (close + 1 < authority.size()) {
-      if (authority[close + 1] != ':') throw Error(ErrorCode::invalid_argument, "text after the ] of the host");
+      if (authority[close + 1] != ':')
+        throw Error(ErrorCode::invalid_argument, "text after the ] of the host");
       port = authority.substr(close + 2);
     }
   } else {
@@ -75,7 +78,8 @@ Url parse_url(const std::string& url) {
   }
   if (u.host.empty()) throw Error(ErrorCode::invalid_argument, "no host in the URL");
   for (char c : u.target) {
-    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7F) throw Error(ErrorCode::invalid_argument, "a space or control character in the URL");
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7F)
+      throw Error(ErrorCode::invalid_argument, "a space or control character in the URL");
   }
   for (char c : u.host) {
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' || c == '_')) {
@@ -162,7 +166,8 @@ class Connection {
   bool write_all(std::string_view data) {
     while (!data.empty()) {
       if (ssl_) {
-        const int n = SSL_write(ssl_, data.data(), static_cast<int>(std::min<std::size_t>(data.size(), 1 << 20)));
+        const int n =
+            SSL_write(ssl_, data.data(), static_cast<int>(std::min<std::size_t>(data.size(), 1 << 20)));
         if (n > 0) {
           data.remove_prefix(static_cast<std::size_t>(n));
         } else {
@@ -258,7 +263,8 @@ class Connection {
     ssl_ = tls_.get();
     if (!ssl_ || SSL_set_fd(ssl_, socket_.fd) != 1) fail("TLS: " + openssl_error());
     in6_addr ip{};
-    const bool literal = ::inet_pton(AF_INET, url.host.c_str(), &ip) == 1 || ::inet_pton(AF_INET6, url.host.c_str(), &ip) == 1;
+    const bool literal =
+        ::inet_pton(AF_INET, url.host.c_str(), &ip) == 1 || ::inet_pton(AF_INET6, url.host.c_str(), &ip) == 1;
     if (literal) {
       X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_), url.host.c_str());
     } else {
@@ -271,9 +277,9 @@ class Connection {
       const int error = SSL_get_error(ssl_, rc);
       if (error != SSL_ERROR_WANT_READ && error != SSL_ERROR_WANT_WRITE) {
         const long verify = SSL_get_verify_result(ssl_);
-        fail("TLS handshake failed: " +
-             (verify != X509_V_OK ? std::string("certificate not trusted: ") + X509_verify_cert_error_string(verify)
-                                  : openssl_error()));
+        fail("TLS handshake failed: " + (verify != X509_V_OK ? std::string("certificate not trusted: ") +
+                                                                   X509_verify_cert_error_string(verify)
+                                                             : openssl_error()));
       }
       wait_tls(error, "the TLS handshake");
     }
@@ -335,7 +341,8 @@ std::string request_text(const HttpRequest& request, const Url& url) {
 }
 
 [[noreturn]] void too_large(std::size_t limit) {
-  throw Error(ErrorCode::size_limit, "the answer is larger than the limit of " + std::to_string(limit) + " bytes");
+  throw Error(ErrorCode::size_limit,
+              "the answer is larger than the limit of " + std::to_string(limit) + " bytes");
 }
 
 }  // namespace
@@ -349,8 +356,8 @@ HttpResponse http_send(const HttpRequest& request, const HttpLimits& limits) {
   Connection connection(url, deadline, limits.timeout);
   (void)connection.write_all(text);  // when cut short, the server's early answer is read below
 
-  std::string input;          // bytes received and not yet consumed
-  std::size_t received = 0;   // every byte received, head included: what the limit counts
+  std::string input;         // bytes received and not yet consumed
+  std::size_t received = 0;  // every byte received, head included: what the limit counts
   bool at_end = false;
   char buffer[16 * 1024];
   // Reads more into `input`, never past the limit. False at the end of the stream.
@@ -373,7 +380,9 @@ HttpResponse http_send(const HttpRequest& request, const HttpLimits& limits) {
     std::size_t end = detail::head_end(input);
     while (end == std::string::npos) {
       if (input.size() > 64 * 1024) fail("the answer's head is longer than 64 KiB");
-      if (!read_more()) fail(input.empty() ? "the server closed the connection without answering" : "the answer ends inside its head");
+      if (!read_more())
+        fail(input.empty() ? "the server closed the connection without answering"
+                           : "the answer ends inside its head");
       end = detail::head_end(input);
     }
     try {

@@ -20,8 +20,8 @@ namespace mfstate {
 
 namespace {
 
-// "postgresql://user:secret@host/db?password=x&sslmode=require" -> "postgresql://user@host/db?sslmode=require":
-// what messages show.
+// "postgresql://user:secret@host/db?password=x&sslmode=require" ->
+// "postgresql://user@host/db?sslmode=require": what messages show.
 std::string without_password(const std::string& url) {
   const std::size_t question = url.find('?');
   std::string base = url.substr(0, question);
@@ -75,7 +75,8 @@ class PostgresRegistry final : public Registry {
       PQfinish(conn_);
       throw Error(ErrorCode::io_error, "registry " + location_ + ": cannot connect: " + trimmed(message));
     }
-    PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);  // "already exists, skipping"
+    PQsetNoticeProcessor(
+        conn_, [](void*, const char*) {}, nullptr);  // "already exists, skipping"
     try {
       set_timeouts();
       if (options.create) {
@@ -86,13 +87,15 @@ class PostgresRegistry final : public Registry {
           throw failure("cannot create the tables", message);
         }
       } else {
-        Result r = query("SELECT to_regclass('mfstate_manifests') IS NOT NULL AND "
-                         "to_regclass('mfstate_deployments') IS NOT NULL",
-                         {});
+        Result r = query(
+            "SELECT to_regclass('mfstate_manifests') IS NOT NULL AND "
+            "to_regclass('mfstate_deployments') IS NOT NULL",
+            {});
         if (std::string(PQgetvalue(r.get(), 0, 0)) != "t") {
-          throw Error(ErrorCode::io_error, "registry " + location_ +
-                                               ": the database has no mfstate tables (publish or registry serve "
-                                               "creates them; check the --registry URL)");
+          throw Error(ErrorCode::io_error,
+                      "registry " + location_ +
+                          ": the database has no mfstate tables (publish or registry serve "
+                          "creates them; check the --registry URL)");
         }
       }
     } catch (...) {
@@ -113,7 +116,9 @@ class PostgresRegistry final : public Registry {
         {manifest.name, manifest.version, document.to_json()});
     if (PQntuples(inserted.get()) == 1) return true;
     auto existing = stored(manifest.name, manifest.version);
-    if (existing && parse_document(*existing, manifest.name, manifest.version) == document) return false;
+    if (existing &&
+        detail::parse_stored_document(*existing, location_, manifest.name, manifest.version) == document)
+      return false;
     throw detail::already_published(location_, manifest.name, manifest.version);
   }
 
@@ -130,8 +135,7 @@ class PostgresRegistry final : public Registry {
       std::string v = PQgetvalue(r.get(), i, 0);
       if (is_semver(v)) out.push_back(std::move(v));
     }
-    std::sort(out.begin(), out.end(),
-              [](const std::string& a, const std::string& b) { return compare_semver(a, b) < 0; });
+    detail::sort_by_semver(out);
     return out;
   }
 
@@ -139,16 +143,18 @@ class PostgresRegistry final : public Registry {
     detail::require_app_version(app, version);
     auto text = stored(app, version);
     if (!text) return std::nullopt;
-    return detail::stored_manifest(parse_document(*text, app, version), location_, app, version);
+    return detail::stored_manifest(detail::parse_stored_document(*text, location_, app, version), location_,
+                                   app, version);
   }
 
   void deploy(std::string_view app, std::string_view version, std::string_view environment) override {
     detail::require_app_version(app, version);
     detail::require_environment_name(environment);
     try {
-      query("INSERT INTO mfstate_deployments (environment, app, version) VALUES ($1, $2, $3)"
-            " ON CONFLICT (environment, app) DO UPDATE SET version = excluded.version, deployed_at = now()",
-            {std::string(environment), std::string(app), std::string(version)});
+      query(
+          "INSERT INTO mfstate_deployments (environment, app, version) VALUES ($1, $2, $3)"
+          " ON CONFLICT (environment, app) DO UPDATE SET version = excluded.version, deployed_at = now()",
+          {std::string(environment), std::string(app), std::string(version)});
     } catch (const ForeignKeyViolation&) {
       throw detail::not_published(location_, app, version);
     }
@@ -156,9 +162,11 @@ class PostgresRegistry final : public Registry {
 
   std::map<std::string, std::string> deployed(std::string_view environment) const override {
     detail::require_environment_name(environment);
-    Result r = query("SELECT app, version FROM mfstate_deployments WHERE environment = $1", {std::string(environment)});
+    Result r = query("SELECT app, version FROM mfstate_deployments WHERE environment = $1",
+                     {std::string(environment)});
     std::map<std::string, std::string> out;
-    for (int i = 0; i < PQntuples(r.get()); ++i) out.emplace(PQgetvalue(r.get(), i, 0), PQgetvalue(r.get(), i, 1));
+    for (int i = 0; i < PQntuples(r.get()); ++i)
+      out.emplace(PQgetvalue(r.get(), i, 0), PQgetvalue(r.get(), i, 1));
     return out;
   }
 
@@ -175,7 +183,8 @@ class PostgresRegistry final : public Registry {
   void set_timeouts() const {
     const std::string ms = std::to_string(timeout_ms_);
     Result r(PQexec(conn_, ("SET statement_timeout = " + ms + "; SET lock_timeout = " + ms).c_str()));
-    if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) throw failure("cannot set its timeouts", PQresultErrorMessage(r.get()));
+    if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
+      throw failure("cannot set its timeouts", PQresultErrorMessage(r.get()));
   }
 
   static std::string trimmed(std::string s) {
@@ -198,7 +207,8 @@ class PostgresRegistry final : public Registry {
         PQreset(conn_);
         if (PQstatus(conn_) == CONNECTION_OK) set_timeouts();
       }
-      Result r(PQexecParams(conn_, sql, static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0));
+      Result r(PQexecParams(conn_, sql, static_cast<int>(values.size()), nullptr, values.data(), nullptr,
+                            nullptr, 0));
       const ExecStatusType status = PQresultStatus(r.get());
       if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) return r;
       const char* state = PQresultErrorField(r.get(), PG_DIAG_SQLSTATE);
@@ -213,15 +223,6 @@ class PostgresRegistry final : public Registry {
                      {std::string(app), std::string(version)});
     if (PQntuples(r.get()) == 0) return std::nullopt;
     return std::string(PQgetvalue(r.get(), 0, 0), static_cast<std::size_t>(PQgetlength(r.get(), 0, 0)));
-  }
-
-  Value parse_document(const std::string& text, std::string_view app, std::string_view version) const {
-    try {
-      return parse_json(text);
-    } catch (const Error& e) {
-      throw Error(e.code(), "registry " + location_ + ": stored manifest " + std::string(app) + "@" +
-                                std::string(version) + " is corrupt: " + e.what());
-    }
   }
 
   // Sorted here, not by ORDER BY, so the order is bytewise whatever the database's collation.

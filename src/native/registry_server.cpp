@@ -58,9 +58,10 @@ const char* reason_of(int status) {
 }
 
 std::string response_text(const detail::ApiAnswer& a) {
-  std::string text = "HTTP/1.1 " + std::to_string(a.status) + " " + reason_of(a.status) +
-                     "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(a.body.size()) +
-                     "\r\nConnection: close\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n";
+  std::string text =
+      "HTTP/1.1 " + std::to_string(a.status) + " " + reason_of(a.status) +
+      "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(a.body.size()) +
+      "\r\nConnection: close\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n";
   for (const auto& [name, value] : a.headers) text += name + ": " + value + "\r\n";
   text += "\r\n";
   text += a.body;
@@ -83,14 +84,14 @@ struct Connection {
   std::string peer;
   Phase phase = Phase::request;
   Clock::time_point opened, deadline;
-  std::string in;                      // what arrived of the request
+  std::string in;  // what arrived of the request
   std::optional<detail::HttpHead> head;
   std::size_t body_start = 0;
   std::string caller = "-";
-  std::string out;                     // the answer
+  std::string out;  // the answer
   std::size_t written = 0;
   std::size_t drained = 0;
-  std::string log_line;                // what the log says of this request
+  std::string log_line;  // what the log says of this request
 };
 
 }  // namespace
@@ -106,7 +107,8 @@ struct RegistryServer::Impl {
 
   Impl(Registry& registry, RegistryServerOptions o) : api(registry, o.access), options(std::move(o)) {
     if (::pipe2(wake, O_CLOEXEC | O_NONBLOCK) != 0) {
-      throw Error(ErrorCode::io_error, std::string("registry server: cannot create a pipe: ") + std::strerror(errno));
+      throw Error(ErrorCode::io_error,
+                  std::string("registry server: cannot create a pipe: ") + std::strerror(errno));
     }
   }
   ~Impl() {
@@ -197,7 +199,8 @@ struct RegistryServer::Impl {
       if (open >= options.max_connections && !evict_one()) return;
       sockaddr_storage address{};
       socklen_t length = sizeof address;
-      const int fd = ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&address), &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      const int fd =
+          ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&address), &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0) {
         if (errno == EINTR || errno == ECONNABORTED) continue;
         if (errno != EAGAIN && errno != EWOULDBLOCK) {
@@ -221,8 +224,8 @@ struct RegistryServer::Impl {
         log(c.peer + " dropped: the request did not arrive whole within " +
             std::to_string(options.request_timeout.count()) + " ms");
       } else if (c.phase == Connection::Phase::respond) {
-        log(c.peer + " dropped: the answer was not taken within " + std::to_string(options.response_timeout.count()) +
-            " ms");
+        log(c.peer + " dropped: the answer was not taken within " +
+            std::to_string(options.response_timeout.count()) + " ms");
       }
       close(c);
     }
@@ -267,16 +270,18 @@ struct RegistryServer::Impl {
     const std::size_t end = detail::head_end(c.in);
     if (end == std::string::npos) {
       if (c.in.size() > options.max_head_bytes) {
-        answer(c, detail::RegistryApi::refusal(431, ErrorCode::size_limit,
-                                                "the request head is longer than " +
-                                                    std::to_string(options.max_head_bytes) + " bytes"),
+        answer(c,
+               detail::RegistryApi::refusal(
+                   431, ErrorCode::size_limit,
+                   "the request head is longer than " + std::to_string(options.max_head_bytes) + " bytes"),
                "-", "-");
         return false;
       }
       return true;
     }
     if (end > options.max_head_bytes + 4) {
-      answer(c, detail::RegistryApi::refusal(431, ErrorCode::size_limit, "the request head is too long"), "-", "-");
+      answer(c, detail::RegistryApi::refusal(431, ErrorCode::size_limit, "the request head is too long"), "-",
+             "-");
       return false;
     }
     detail::HttpHead head;
@@ -284,8 +289,9 @@ struct RegistryServer::Impl {
       head = detail::parse_request_head(std::string_view(c.in).substr(0, end));
     } catch (const Error& e) {
       const bool coding = std::string_view(e.what()).find("Transfer-Encoding") != std::string_view::npos;
-      answer(c, detail::RegistryApi::refusal(coding ? 501 : 400, ErrorCode::invalid_argument,
-                                              std::string("a malformed request: ") + e.what()),
+      answer(c,
+             detail::RegistryApi::refusal(coding ? 501 : 400, ErrorCode::invalid_argument,
+                                          std::string("a malformed request: ") + e.what()),
              "-", "-");
       return false;
     }
@@ -322,8 +328,8 @@ struct RegistryServer::Impl {
     c.deadline = Clock::now() + options.response_timeout;
     c.in.clear();
     c.in.shrink_to_fit();
-    c.log_line = c.peer + " " + printable(method) + " " + printable(target) + " " + std::to_string(a.status) + " " +
-                 c.caller + suffix;
+    c.log_line = c.peer + " " + printable(method) + " " + printable(target) + " " + std::to_string(a.status) +
+                 " " + c.caller + suffix;
     // Logged before the first byte goes out: once a client has its answer, the log has the line.
     log(c.log_line);
     write_answer(c, POLLOUT);
@@ -378,7 +384,8 @@ int RegistryServer::bind(const std::string& host, int port) {
   addrinfo* found = nullptr;
   const std::string service = std::to_string(port);
   const std::string where = host + ":" + service;
-  if (const int rc = ::getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &found); rc != 0) {
+  if (const int rc = ::getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &found);
+      rc != 0) {
     throw Error(ErrorCode::io_error, "registry server: cannot listen on " + where + ": " + gai_strerror(rc));
   }
   std::string last_error = "no address";
@@ -407,7 +414,8 @@ int RegistryServer::bind(const std::string& host, int port) {
 }
 
 void RegistryServer::listen() {
-  if (impl_->listen_fd < 0) throw Error(ErrorCode::invalid_argument, "registry server: listen() before bind()");
+  if (impl_->listen_fd < 0)
+    throw Error(ErrorCode::invalid_argument, "registry server: listen() before bind()");
   impl_->run();
 }
 

@@ -28,7 +28,8 @@ std::optional<Route> route_of(std::string_view target) {
   std::size_t start = 1;  // past the leading '/'
   for (;;) {
     const std::size_t slash = target.find('/', start);
-    parts.emplace_back(target.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start));
+    parts.emplace_back(
+        target.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start));
     if (parts.back().empty()) return std::nullopt;
     if (slash == std::string_view::npos) break;
     start = slash + 1;
@@ -91,7 +92,8 @@ std::string replace_all(std::string text, const std::string& what, const std::st
 
 // The bearer token of a request: nullopt without an Authorization header.
 std::optional<std::string> bearer_token(const HttpHead& head) {
-  if (head.count("Authorization") > 1) throw Error(ErrorCode::invalid_argument, "more than one Authorization header");
+  if (head.count("Authorization") > 1)
+    throw Error(ErrorCode::invalid_argument, "more than one Authorization header");
   const std::string* value = head.find("Authorization");
   if (!value) return std::nullopt;
   if (value->size() < 7 || !equals_ignoring_case(std::string_view(*value).substr(0, 7), "Bearer ")) {
@@ -114,11 +116,12 @@ ApiAnswer internal_failure(std::uint64_t request, const std::string& detail) {
 
 }  // namespace
 
-RegistryApi::RegistryApi(Registry& registry, AccessPolicy access) : registry_(registry), access_(std::move(access)) {}
+RegistryApi::RegistryApi(Registry& registry, AccessPolicy access)
+    : registry_(registry), access_(std::move(access)) {}
 
 ApiAnswer RegistryApi::refusal(int status, ErrorCode code, const std::string& message) {
-  ApiAnswer a = json_answer(
-      status, Value::object({{"error", Value::object({{"code", Value(to_string(code))}, {"message", Value(message)}})}}));
+  ApiAnswer a = json_answer(status, Value::object({{"error", Value::object({{"code", Value(to_string(code))},
+                                                                            {"message", Value(message)}})}}));
   if (status == 401) a.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"mfstate registry\"");
   return a;
 }
@@ -129,35 +132,43 @@ std::optional<ApiAnswer> RegistryApi::screen(const HttpHead& head, std::size_t m
   const auto route = route_of(head.target);
   if (!route) return refusal(404, ErrorCode::not_found, "no such route: " + printable(head.target));
   if (!route->allows(head.method)) {
-    ApiAnswer a = refusal(405, ErrorCode::invalid_argument, head.method + " is not allowed on " + printable(head.target));
-    a.headers.emplace_back("Allow", route->kind == Route::Kind::manifest || route->kind == Route::Kind::deployment ? "GET, PUT" : "GET");
+    ApiAnswer a = refusal(405, ErrorCode::invalid_argument,
+                          head.method + " is not allowed on " + printable(head.target));
+    a.headers.emplace_back(
+        "Allow",
+        route->kind == Route::Kind::manifest || route->kind == Route::Kind::deployment ? "GET, PUT" : "GET");
     return a;
   }
   try {
     require_names(*route);
     if (head.content_length && *head.content_length > max_body_bytes) {
       throw Error(ErrorCode::size_limit, "the body is " + std::to_string(*head.content_length) +
-                                             " bytes, more than the limit of " + std::to_string(max_body_bytes));
+                                             " bytes, more than the limit of " +
+                                             std::to_string(max_body_bytes));
     }
     if (route->writes(head.method) && !head.content_length) {
       throw Error(ErrorCode::invalid_argument, "a PUT needs a Content-Length");
     }
     const auto secret = bearer_token(head);
     const AccessToken* token = secret ? find_token(access_, *secret) : nullptr;
-    if (secret && !token) throw Error(ErrorCode::unauthorized, "the access token is not valid (unknown or revoked)");
+    if (secret && !token)
+      throw Error(ErrorCode::unauthorized, "the access token is not valid (unknown or revoked)");
     if (token) caller = token->name;
     if (!route->writes(head.method)) {
       if (!token && !access_.open_read) {
-        throw Error(ErrorCode::unauthorized,
-                    "this registry needs an access token to read: set MFSTATE_REGISTRY_TOKEN to your team's token");
+        throw Error(
+            ErrorCode::unauthorized,
+            "this registry needs an access token to read: set MFSTATE_REGISTRY_TOKEN to your team's token");
       }
       return std::nullopt;
     }
     if (access_.open_write) return std::nullopt;
     if (!token) {
-      throw Error(ErrorCode::unauthorized,
-                  "publishing and deploying need an access token: set MFSTATE_REGISTRY_TOKEN to the token of the "
-                  "team that owns " + route->app);
+      throw Error(
+          ErrorCode::unauthorized,
+          "publishing and deploying need an access token: set MFSTATE_REGISTRY_TOKEN to the token of the "
+          "team that owns " +
+              route->app);
     }
     if (token->admin || std::find(token->apps.begin(), token->apps.end(), route->app) != token->apps.end()) {
       return std::nullopt;
@@ -165,8 +176,9 @@ std::optional<ApiAnswer> RegistryApi::screen(const HttpHead& head, std::size_t m
     std::string mine;
     for (const auto& app : token->apps) mine += (mine.empty() ? "" : ", ") + app;
     throw Error(ErrorCode::forbidden, "token \"" + token->name + "\" may publish and deploy " +
-                                          (mine.empty() ? std::string("no app") : mine + " only") + ", not " + route->app +
-                                          ": use the token of the team that owns " + route->app + ", or an admin token");
+                                          (mine.empty() ? std::string("no app") : mine + " only") + ", not " +
+                                          route->app + ": use the token of the team that owns " + route->app +
+                                          ", or an admin token");
   } catch (const Error& e) {
     return refusal(status_of(e.code()), e.code(), e.what());
   }
@@ -188,10 +200,13 @@ ApiAnswer RegistryApi::serve(const HttpHead& head, const std::string& body, std:
   try {
     using K = Route::Kind;
     switch (route.kind) {
-      case K::apps: return json_answer(200, Value::object({{"apps", string_list(stored([&] { return registry_.apps(); }))}}));
+      case K::apps:
+        return json_answer(200,
+                           Value::object({{"apps", string_list(stored([&] { return registry_.apps(); }))}}));
       case K::versions:
         return json_answer(
-            200, Value::object({{"versions", string_list(stored([&] { return registry_.versions(route.app); }))}}));
+            200, Value::object(
+                     {{"versions", string_list(stored([&] { return registry_.versions(route.app); }))}}));
       case K::manifest: {
         if (head.method == "GET") {
           auto m = stored([&] { return registry_.manifest(route.app, route.version); });
@@ -202,15 +217,16 @@ ApiAnswer RegistryApi::serve(const HttpHead& head, const std::string& body, std:
         // make the server read one of its files.
         Manifest m = parse_manifest_json(body);
         if (m.name != route.app || m.version != route.version) {
-          throw Error(ErrorCode::invalid_argument,
-                      "the manifest is " + printable(m.id()) + ", the URL says " + route.app + "@" + route.version);
+          throw Error(ErrorCode::invalid_argument, "the manifest is " + printable(m.id()) +
+                                                       ", the URL says " + route.app + "@" + route.version);
         }
         const bool published = stored([&] { return registry_.publish(m); });
         return json_answer(published ? 201 : 200, Value::object({{"published", published}}));
       }
       case K::environments:
         return json_answer(
-            200, Value::object({{"environments", string_list(stored([&] { return registry_.environments(); }))}}));
+            200,
+            Value::object({{"environments", string_list(stored([&] { return registry_.environments(); }))}}));
       case K::environment: {
         std::vector<Member> members;
         for (const auto& [app, v] : stored([&] { return registry_.deployed(route.environment); })) {
@@ -221,7 +237,8 @@ ApiAnswer RegistryApi::serve(const HttpHead& head, const std::string& body, std:
       case K::deployment: {
         Value document = parse_json(body);
         const Value* v = document.is_object() ? document.find("version") : nullptr;
-        if (!v || !v->is_string()) throw Error(ErrorCode::invalid_argument, "expected {\"version\": \"...\"}");
+        if (!v || !v->is_string())
+          throw Error(ErrorCode::invalid_argument, "expected {\"version\": \"...\"}");
         require_version(v->as_string());
         stored([&] {
           registry_.deploy(route.app, v->as_string(), route.environment);
@@ -237,7 +254,8 @@ ApiAnswer RegistryApi::serve(const HttpHead& head, const std::string& body, std:
     // the server keeps its files.
     const std::string location = registry_.location();
     std::string message = replace_all(e.what(), "registry " + location, "registry");
-    return refusal(status_of(e.code()), e.code(), replace_all(std::move(message), location, "(the registry)"));
+    return refusal(status_of(e.code()), e.code(),
+                   replace_all(std::move(message), location, "(the registry)"));
   } catch (const StorageFailure& failure) {
     return internal_failure(request, failure.detail);
   } catch (const std::exception& e) {

@@ -39,7 +39,8 @@ class RegistryApi {
   /// Judges a request by its head alone (route, method, names, token, declared size), before its
   /// body is read: the refusal to send, or nullopt when the body may be read and served. Sets
   /// `caller` to the name of the token presented ("-" without one) for the log.
-  std::optional<ApiAnswer> screen(const HttpHead& head, std::size_t max_body_bytes, std::string& caller) const;
+  std::optional<ApiAnswer> screen(const HttpHead& head, std::size_t max_body_bytes,
+                                  std::string& caller) const;
   /// Serves a request that passed screen(). `request` numbers it in answers and the log.
   ApiAnswer serve(const HttpHead& head, const std::string& body, std::uint64_t request);
   /// The answer to a request that could not be read (malformed, too large, …).

@@ -56,8 +56,7 @@ class Statement {
 
 class SqliteRegistry final : public Registry {
  public:
-  SqliteRegistry(std::string file, const RegistryOptions& options)
-      : file_(std::move(file)) {
+  SqliteRegistry(std::string file, const RegistryOptions& options) : file_(std::move(file)) {
     std::error_code ec;
     if (!options.create && !std::filesystem::exists(file_, ec)) {
       throw Error(ErrorCode::io_error,
@@ -94,7 +93,8 @@ class SqliteRegistry final : public Registry {
     const Value document = manifest.to_value();
     Transaction tx(*this);
     if (auto existing = stored(manifest.name, manifest.version)) {
-      if (parse_document(*existing, manifest.name, manifest.version) == document) return false;
+      if (detail::parse_stored_document(*existing, file_, manifest.name, manifest.version) == document)
+        return false;
       throw detail::already_published(file_, manifest.name, manifest.version);
     }
     Statement(db_, "INSERT INTO manifests (app, version, document) VALUES (?1, ?2, ?3)", file_)
@@ -122,8 +122,7 @@ class SqliteRegistry final : public Registry {
       std::string v = s.text(0);
       if (is_semver(v)) out.push_back(std::move(v));
     }
-    std::sort(out.begin(), out.end(),
-              [](const std::string& a, const std::string& b) { return compare_semver(a, b) < 0; });
+    detail::sort_by_semver(out);
     return out;
   }
 
@@ -131,7 +130,8 @@ class SqliteRegistry final : public Registry {
     detail::require_app_version(app, version);
     auto text = stored(app, version);
     if (!text) return std::nullopt;
-    return detail::stored_manifest(parse_document(*text, app, version), file_, app, version);
+    return detail::stored_manifest(detail::parse_stored_document(*text, file_, app, version), file_, app,
+                                   version);
   }
 
   void deploy(std::string_view app, std::string_view version, std::string_view environment) override {
@@ -199,15 +199,6 @@ class SqliteRegistry final : public Registry {
     s.bind(1, app).bind(2, version);
     if (!s.step()) return std::nullopt;
     return s.text(0);
-  }
-
-  Value parse_document(const std::string& text, std::string_view app, std::string_view version) const {
-    try {
-      return parse_json(text);
-    } catch (const Error& e) {
-      throw Error(e.code(), "registry " + file_ + ": stored manifest " + std::string(app) + "@" +
-                                std::string(version) + " is corrupt: " + e.what());
-    }
   }
 
   std::string file_;

@@ -221,7 +221,8 @@ TEST_P(CliRegistry, DeployingAnUnpublishedVersionFailsAndListShowsWhatRunsWhere)
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, CliRegistry,
-                         ::testing::Values(Backend::folder, Backend::sqlite, Backend::postgres, Backend::http),
+                         ::testing::Values(Backend::folder, Backend::sqlite, Backend::postgres,
+                                           Backend::http),
                          [](const auto& info) {
                            switch (info.param) {
                              case Backend::folder: return std::string("folder");

@@ -166,8 +166,10 @@ inline bool port_open(int port) {
 /// the destructor. `extra` adds options (--open, --tokens FILE); without any, --open.
 class Server {
  public:
-  Server(const std::string& program, const std::string& registry, std::vector<std::string> extra = {"--open"}) {
-    std::vector<std::string> args{"registry", "serve", "--listen", "127.0.0.1:0", "--registry", registry, "--json"};
+  Server(const std::string& program, const std::string& registry,
+         std::vector<std::string> extra = {"--open"}) {
+    std::vector<std::string> args{"registry",   "serve",  "--listen", "127.0.0.1:0",
+                                  "--registry", registry, "--json"};
     args.insert(args.end(), extra.begin(), extra.end());
     pid_ = spawn(program, args, io_ / "out", io_ / "err");
     // Bounded poll for the {"url": …} line: up to ~20 s for a cold start under sanitizers.

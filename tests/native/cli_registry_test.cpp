@@ -41,7 +41,8 @@ Outcome tool(const std::vector<std::string>& args, const std::vector<std::string
 // Writes a manifest for name@version (with `extra` members) under dir and returns its path.
 std::string manifest_file(const TempDir& dir, const std::string& name, const std::string& version,
                           const std::string& extra = "") {
-  const std::string path = dir / ("m/" + name + "-" + version + "-" + std::to_string(std::hash<std::string>{}(extra)) + ".json");
+  const std::string path =
+      dir / ("m/" + name + "-" + version + "-" + std::to_string(std::hash<std::string>{}(extra)) + ".json");
   cli_test::write_file(path, "{\"name\": \"" + name + "\", \"version\": \"" + version + "\"" + extra + "}");
   return path;
 }
@@ -86,8 +87,10 @@ TEST_P(CliStorm, ConcurrentPublishAndDeployLoseNothing) {
     const std::string app = "app" + std::to_string(j);
     for (int r = 0; r < rounds; ++r) {
       const std::string version = "1.0." + std::to_string(r);
-      work[j].push_back({"contracts", "publish", manifest_file(dir, app, version), "--registry", registry, "--json"});
-      work[j].push_back({"contracts", "deploy", app, version, "--to", "env" + std::to_string(r % 3), "--registry", registry});
+      work[j].push_back(
+          {"contracts", "publish", manifest_file(dir, app, version), "--registry", registry, "--json"});
+      work[j].push_back({"contracts", "deploy", app, version, "--to", "env" + std::to_string(r % 3),
+                         "--registry", registry});
       work[j].push_back({"contracts", "deploy", app, version, "--to", "production", "--registry", registry});
     }
   }
@@ -111,7 +114,8 @@ TEST_P(CliStorm, ConcurrentPublishAndDeployLoseNothing) {
     lost += rounds - static_cast<int>(versions ? versions->size() : 0);
     const Value* live = state.get("environments").get("production").find(app);
     if (!live || live->as_string() != "1.0." + std::to_string(rounds - 1)) ++lost;
-    for (int e = 0; e < 3; ++e) lost += state.get("environments").get("env" + std::to_string(e)).find(app) ? 0 : 1;
+    for (int e = 0; e < 3; ++e)
+      lost += state.get("environments").get("env" + std::to_string(e)).find(app) ? 0 : 1;
   }
   EXPECT_EQ(lost, 0) << list.out;
 }
@@ -125,7 +129,8 @@ TEST_P(CliStorm, RacingPublishesOfOneVersionHaveOneWinner) {
     std::vector<std::vector<std::vector<std::string>>> work(jobs);
     for (int j = 0; j < jobs; ++j) {
       const std::string extra = ", \"description\": \"job " + std::to_string(j) + "\"";
-      work[j].push_back({"contracts", "publish", manifest_file(dir, "race", version, extra), "--registry", registry, "--json"});
+      work[j].push_back({"contracts", "publish", manifest_file(dir, "race", version, extra), "--registry",
+                         registry, "--json"});
     }
     const auto results = in_parallel(work);
     int winners = 0, refused = 0, winner = -1;
@@ -143,7 +148,8 @@ TEST_P(CliStorm, RacingPublishesOfOneVersionHaveOneWinner) {
     ASSERT_EQ(winners, 1) << "round " << r;
     EXPECT_EQ(refused, jobs - 1);
     // What is stored is the winner's: republishing it is a no-op, another's content is refused.
-    const std::string again = manifest_file(dir, "race", version, ", \"description\": \"job " + std::to_string(winner) + "\"");
+    const std::string again =
+        manifest_file(dir, "race", version, ", \"description\": \"job " + std::to_string(winner) + "\"");
     Outcome o = tool({"contracts", "publish", again, "--registry", registry, "--json"});
     EXPECT_STATUS(o, 0);
     EXPECT_FALSE(parse_json(o.out).get("published").as_bool());
@@ -159,14 +165,21 @@ TEST(CliNames, TheRegistrysOwnFileNameIsRefusedEverywhereAndTheRegistryKeepsWork
   TempDir dir;
   const std::string registry = dir / "registry";
   ASSERT_EQ(tool({"contracts", "publish", home_v1, "--registry", registry}).status, 0);
-  Outcome taken = tool({"contracts", "publish", manifest_file(dir, "deployments.json", "1.0.0"), "--registry", registry});
+  Outcome taken =
+      tool({"contracts", "publish", manifest_file(dir, "deployments.json", "1.0.0"), "--registry", registry});
   EXPECT_STATUS(taken, 2);
   EXPECT_NE(taken.err.find("reserved"), std::string::npos) << taken.err;
   EXPECT_FALSE(std::filesystem::is_directory(dir.path() / "registry" / "deployments.json"));
   // Look-alikes are ordinary names and break nothing.
-  ASSERT_EQ(tool({"contracts", "publish", manifest_file(dir, "deployments.json.tmp", "1.0.0"), "--registry", registry}).status, 0);
-  EXPECT_STATUS(tool({"contracts", "deploy", "deployments.json.tmp", "1.0.0", "--to", "production", "--registry", registry}), 0);
-  EXPECT_STATUS(tool({"contracts", "deploy", "home", "1.0.0", "--to", "production", "--registry", registry}), 0);
+  ASSERT_EQ(tool({"contracts", "publish", manifest_file(dir, "deployments.json.tmp", "1.0.0"), "--registry",
+                  registry})
+                .status,
+            0);
+  EXPECT_STATUS(tool({"contracts", "deploy", "deployments.json.tmp", "1.0.0", "--to", "production",
+                      "--registry", registry}),
+                0);
+  EXPECT_STATUS(tool({"contracts", "deploy", "home", "1.0.0", "--to", "production", "--registry", registry}),
+                0);
   EXPECT_STATUS(tool({"registry", "list", "--registry", registry}), 0);
   EXPECT_STATUS(tool({"contracts", "check", profile_v2, "--registry", registry}), 1);
 }
@@ -182,7 +195,8 @@ TEST(CliNames, CanDeployRefusesAnEnvironmentDeployWouldRefuse) {
     EXPECT_STATUS(deploy, 2);
     EXPECT_NE(can.err.find("invalid_argument"), std::string::npos) << can.err;
   }
-  EXPECT_STATUS(tool({"contracts", "can-deploy", "../home", "1.0.0", "--to", "production", "--registry", registry}), 2);
+  EXPECT_STATUS(
+      tool({"contracts", "can-deploy", "../home", "1.0.0", "--to", "production", "--registry", registry}), 2);
 }
 
 // ---- schema references to things that are not files ----
@@ -197,9 +211,11 @@ TEST(CliSchemaFiles, ADeviceOrAFifoIsRefusedAtOnceAndAHugeFileAtTheLimit) {
     std::fclose(f);
   }
   for (const std::string target : {std::string("/dev/zero"), dir / "fifo.json", dir / "huge.json"}) {
-    cli_test::write_file(dir / "m.json", R"({"name": "profile", "version": "3.0.0", "exports": {"user": ")" + target + "\"}}");
-    Outcome r = cli_test::run(MFSTATE_CLI_PATH, {"contracts", "publish", dir / "m.json", "--registry", dir / "reg"}, {},
-                              std::chrono::seconds(20));
+    cli_test::write_file(
+        dir / "m.json", R"({"name": "profile", "version": "3.0.0", "exports": {"user": ")" + target + "\"}}");
+    Outcome r =
+        cli_test::run(MFSTATE_CLI_PATH, {"contracts", "publish", dir / "m.json", "--registry", dir / "reg"},
+                      {}, std::chrono::seconds(20));
     EXPECT_STATUS(r, 2);
     EXPECT_TRUE(r.err.find("not a regular file") != std::string::npos ||
                 r.err.find("larger than the limit") != std::string::npos)
@@ -213,8 +229,10 @@ TEST(CliEscaping, AnotherTeamsControlCharactersNeverReachTheTerminalRaw) {
   TempDir dir;
   const std::string registry = dir / "registry";
   // Home's (hostile) manifest reads a path whose name clears the screen and rewrites the line.
-  cli_test::write_file(dir / "home.json", "{\"name\": \"home\", \"version\": \"1.0.0\", \"description\": \"\\u001b]0;owned\\u0007\","
-                                          " \"reads\": {\"profile/user\": {\"/name\\u001b[2J\\r\\u009bOK\\u202e\": \"string\"}}}");
+  cli_test::write_file(
+      dir / "home.json",
+      "{\"name\": \"home\", \"version\": \"1.0.0\", \"description\": \"\\u001b]0;owned\\u0007\","
+      " \"reads\": {\"profile/user\": {\"/name\\u001b[2J\\r\\u009bOK\\u202e\": \"string\"}}}");
   ASSERT_EQ(tool({"contracts", "publish", dir / "home.json", "--registry", registry}).status, 0);
   ASSERT_EQ(tool({"contracts", "publish", profile_v1, "--registry", registry}).status, 0);
   Outcome check = tool({"contracts", "check", profile_v2, "--registry", registry});
@@ -244,13 +262,17 @@ class CliServedWithTokens : public ::testing::Test {
       tokens[team] = std::string(v.get("token").as_string());
       entries.push_back(v.get("entry"));
     }
-    cli_test::write_file(dir / "tokens.json", Value::object({{"read", Value("open")}, {"tokens", Value::array(entries)}}).to_json());
-    server = std::make_unique<cli_test::Server>(MFSTATE_CLI_PATH, dir / "served", std::vector<std::string>{"--tokens", dir / "tokens.json"});
+    cli_test::write_file(
+        dir / "tokens.json",
+        Value::object({{"read", Value("open")}, {"tokens", Value::array(entries)}}).to_json());
+    server = std::make_unique<cli_test::Server>(MFSTATE_CLI_PATH, dir / "served",
+                                                std::vector<std::string>{"--tokens", dir / "tokens.json"});
   }
   Outcome as(const std::string& team, std::vector<std::string> args) {
     args.push_back("--registry");
     args.push_back(server->url());
-    return tool(args, team.empty() ? std::vector<std::string>{} : std::vector<std::string>{"MFSTATE_REGISTRY_TOKEN=" + tokens[team]});
+    return tool(args, team.empty() ? std::vector<std::string>{}
+                                   : std::vector<std::string>{"MFSTATE_REGISTRY_TOKEN=" + tokens[team]});
   }
   TempDir dir;
   std::map<std::string, std::string> tokens;
@@ -270,7 +292,8 @@ TEST_F(CliServedWithTokens, AnotherTeamCannotPublishOrDeployAnAppThatIsNotItsOwn
   Outcome forged = as("profile", {"contracts", "publish", fake_home});
   EXPECT_STATUS(forged, 2);
   EXPECT_NE(forged.err.find("error (forbidden)"), std::string::npos) << forged.err;
-  EXPECT_NE(forged.err.find("token \"profile-ci\" may publish and deploy profile only, not home"), std::string::npos)
+  EXPECT_NE(forged.err.find("token \"profile-ci\" may publish and deploy profile only, not home"),
+            std::string::npos)
       << forged.err;
   Outcome anonymous = as("", {"contracts", "publish", fake_home});
   EXPECT_STATUS(anonymous, 2);
@@ -295,10 +318,13 @@ TEST_F(CliServedWithTokens, AnotherTeamCannotPublishOrDeployAnAppThatIsNotItsOwn
 TEST(CliServe, ABadTokenFileStopsTheServerFromStartingWithTheReason) {
   TempDir dir;
   cli_test::write_file(dir / "tokens.json", R"({"tokens": [{"name": "x", "sha256": "not-hex"}]})");
-  Outcome r = tool({"registry", "serve", "--listen", "127.0.0.1:0", "--registry", dir / "reg", "--tokens", dir / "tokens.json"});
+  Outcome r = tool({"registry", "serve", "--listen", "127.0.0.1:0", "--registry", dir / "reg", "--tokens",
+                    dir / "tokens.json"});
   EXPECT_STATUS(r, 2);
-  EXPECT_NE(r.err.find("tokens.json: token file: tokens[0].sha256 is not 64 hex digits"), std::string::npos) << r.err;
-  EXPECT_STATUS(tool({"registry", "serve", "--registry", dir / "reg", "--tokens", dir / "tokens.json", "--open"}), 2);
+  EXPECT_NE(r.err.find("tokens.json: token file: tokens[0].sha256 is not 64 hex digits"), std::string::npos)
+      << r.err;
+  EXPECT_STATUS(
+      tool({"registry", "serve", "--registry", dir / "reg", "--tokens", dir / "tokens.json", "--open"}), 2);
 }
 
 TEST(CliServe, WithoutTokensAServerIsReadOnly) {
@@ -325,16 +351,21 @@ TEST(CliPostgres, TwoServersOnOneDatabaseKeepOneWinnerPerVersionAndLoseNoDeploy)
     for (int j = 0; j < jobs; ++j) {
       const std::string url = j % 2 == 0 ? a.url() : b.url();
       const std::string extra = ", \"description\": \"job " + std::to_string(j) + "\"";
-      work[j].push_back({"contracts", "publish", manifest_file(dir, "race", version, extra), "--registry", url, "--json"});
-      work[j].push_back({"contracts", "publish", manifest_file(dir, "app" + std::to_string(j), version), "--registry", url});
-      work[j].push_back({"contracts", "deploy", "app" + std::to_string(j), version, "--to", "production", "--registry", url});
+      work[j].push_back(
+          {"contracts", "publish", manifest_file(dir, "race", version, extra), "--registry", url, "--json"});
+      work[j].push_back({"contracts", "publish", manifest_file(dir, "app" + std::to_string(j), version),
+                         "--registry", url});
+      work[j].push_back({"contracts", "deploy", "app" + std::to_string(j), version, "--to", "production",
+                         "--registry", url});
     }
     const auto results = in_parallel(work);
     int winners = 0;
     for (int j = 0; j < jobs; ++j) {
       const Outcome& publish = results[j][0];
-      if (publish.status == 0 && parse_json(publish.out).get("published").as_bool()) ++winners;
-      else EXPECT_NE(publish.err.find("already_published"), std::string::npos) << publish.out << publish.err;
+      if (publish.status == 0 && parse_json(publish.out).get("published").as_bool())
+        ++winners;
+      else
+        EXPECT_NE(publish.err.find("already_published"), std::string::npos) << publish.out << publish.err;
       EXPECT_STATUS(results[j][1], 0);
       EXPECT_STATUS(results[j][2], 0);
     }

@@ -26,7 +26,8 @@ class PostgresCluster {
 
   /// The URL of a fresh schema of the cluster: nothing published there yet. 64 per binary.
   std::string fresh_url() {
-    if (next_schema_ > 64) throw std::runtime_error("the test cluster has 64 schemas; this binary wants more");
+    if (next_schema_ > 64)
+      throw std::runtime_error("the test cluster has 64 schemas; this binary wants more");
     return base_url_ + "&options=-csearch_path%3Dt_" + std::to_string(next_schema_++);
   }
 
@@ -38,8 +39,8 @@ class PostgresCluster {
   PostgresCluster() {
     Outcome started = run(script(), {"start", dir_.path().string(), std::to_string(getpid())});
     if (started.status != 0) {
-      error_ = "PostgreSQL did not start (scripts/pg-test-cluster.sh, exit " + std::to_string(started.status) +
-               "): " + started.err;
+      error_ = "PostgreSQL did not start (scripts/pg-test-cluster.sh, exit " +
+               std::to_string(started.status) + "): " + started.err;
       return;
     }
     base_url_ = started.out.substr(0, started.out.find('\n'));
@@ -55,9 +56,9 @@ class PostgresCluster {
 }  // namespace cli_test
 
 /// In a test: a fresh PostgreSQL URL into `url`, or a fatal failure saying why there is none.
-#define MFSTATE_FRESH_POSTGRES_URL(url)                                      \
-  do {                                                                       \
-    auto& cluster_ = cli_test::PostgresCluster::get();                       \
-    ASSERT_TRUE(cluster_.ok()) << cluster_.error();                          \
-    url = cluster_.fresh_url();                                              \
+#define MFSTATE_FRESH_POSTGRES_URL(url)                \
+  do {                                                 \
+    auto& cluster_ = cli_test::PostgresCluster::get(); \
+    ASSERT_TRUE(cluster_.ok()) << cluster_.error();    \
+    url = cluster_.fresh_url();                        \
   } while (0)

@@ -43,7 +43,8 @@ class RegistryBackend : public ::testing::TestWithParam<Kind> {
       case Kind::postgres: MFSTATE_FRESH_POSTGRES_URL(location); break;
       case Kind::http: {
         served = open_registry(dir / "served", {.create = true});
-        server = std::make_unique<RegistryServer>(*served, RegistryServerOptions{.access = AccessPolicy::open()});
+        server =
+            std::make_unique<RegistryServer>(*served, RegistryServerOptions{.access = AccessPolicy::open()});
         const int port = server->bind("127.0.0.1", 0);
         listener = std::thread([this] { server->listen(); });
         location = "http://127.0.0.1:" + std::to_string(port);
@@ -156,14 +157,17 @@ TEST_P(RegistryBackend, OneRuleForNamesInEveryCall) {
   ASSERT_TRUE(registry->publish(app("home", "1.0.0")));
   // deployments.json is the folder registry's own file: no backend takes it as a name, so a
   // registry can move between backends.
-  EXPECT_EQ(code_of([&] { registry->publish(app("deployments.json", "1.0.0")); }), ErrorCode::invalid_argument);
-  EXPECT_EQ(code_of([&] { registry->deploy("home", "1.0.0", "deployments.json"); }), ErrorCode::invalid_argument);
+  EXPECT_EQ(code_of([&] { registry->publish(app("deployments.json", "1.0.0")); }),
+            ErrorCode::invalid_argument);
+  EXPECT_EQ(code_of([&] { registry->deploy("home", "1.0.0", "deployments.json"); }),
+            ErrorCode::invalid_argument);
   for (const char* bad : {"../../x", "..", "a/b", "", ".hidden", "deployments.json"}) {
     EXPECT_EQ(code_of([&] { registry->deployed(bad); }), ErrorCode::invalid_argument) << bad;
     EXPECT_EQ(code_of([&] { registry->versions(bad); }), ErrorCode::invalid_argument) << bad;
     EXPECT_EQ(code_of([&] { registry->manifest(bad, "1.0.0"); }), ErrorCode::invalid_argument) << bad;
     EXPECT_EQ(code_of([&] { registry->deploy("home", "1.0.0", bad); }), ErrorCode::invalid_argument) << bad;
-    EXPECT_EQ(code_of([&] { deployed_counterparts(*registry, "home", bad); }), ErrorCode::invalid_argument) << bad;
+    EXPECT_EQ(code_of([&] { deployed_counterparts(*registry, "home", bad); }), ErrorCode::invalid_argument)
+        << bad;
   }
   EXPECT_EQ(code_of([&] { registry->manifest("home", "../1.0.0"); }), ErrorCode::invalid_argument);
   // Names that merely look like the registry's files are ordinary names.
@@ -232,8 +236,10 @@ TEST_P(RegistryBackend, RacingPublishersOfOneVersionHaveExactlyOneWinner) {
             winner = w;
           }
         } catch (const Error& e) {
-          if (e.code() == ErrorCode::already_published) ++refused;
-          else ADD_FAILURE() << e.what();
+          if (e.code() == ErrorCode::already_published)
+            ++refused;
+          else
+            ADD_FAILURE() << e.what();
         }
       });
     }

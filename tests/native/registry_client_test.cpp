@@ -33,7 +33,8 @@ class HostileServer {
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t length = sizeof addr;
-    if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || listen(listen_fd_, 4) != 0 ||
+    if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        listen(listen_fd_, 4) != 0 ||
         getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &length) != 0) {
       throw std::runtime_error("cannot listen");
     }
@@ -97,7 +98,8 @@ Error error_of(const std::function<void()>& f) {
   return Error(ErrorCode::invalid_json, "none");
 }
 
-HttpResponse get(const std::string& url, std::size_t max_bytes = 1u << 20, std::chrono::milliseconds timeout = 5000ms) {
+HttpResponse get(const std::string& url, std::size_t max_bytes = 1u << 20,
+                 std::chrono::milliseconds timeout = 5000ms) {
   return http_send({"GET", url + "/v1/apps", {}, {}}, {max_bytes, timeout});
 }
 
@@ -125,8 +127,9 @@ TEST(RegistryHttpClient, AHugeAnswerIsCutAtTheLimitWhileItArrives) {
 }
 
 TEST(RegistryHttpClient, ADeclaredLengthBeyondTheLimitFailsWithoutReadingTheBody) {
-  HostileServer server(
-      [](int fd, HostileServer& s) { stream_300_mb(fd, s, "HTTP/1.1 200 OK\r\nContent-Length: 314572800\r\n\r\n"); });
+  HostileServer server([](int fd, HostileServer& s) {
+    stream_300_mb(fd, s, "HTTP/1.1 200 OK\r\nContent-Length: 314572800\r\n\r\n");
+  });
   Error e = error_of([&] { get(server.url(), 1u << 20); });
   EXPECT_EQ(e.code(), ErrorCode::size_limit) << e.what();
   EXPECT_NE(std::string(e.what()).find("limit of 1048576 bytes"), std::string::npos) << e.what();
@@ -169,10 +172,13 @@ TEST(RegistryHttpClient, AnAnswerWithTwoContentLengthsIsRefused) {
 
 TEST(RegistryHttpClient, ChunkedAndCloseDelimitedAnswersAreRead) {
   HostileServer chunked([](int fd, HostileServer&) {
-    send_all(fd, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;x=y\r\n{\"app\r\n7\r\ns\": []}\r\n0\r\nX-T: 1\r\n\r\n");
+    send_all(fd,
+             "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;x=y\r\n{\"app\r\n7\r\ns\": "
+             "[]}\r\n0\r\nX-T: 1\r\n\r\n");
   });
   EXPECT_EQ(get(chunked.url()).body, "{\"apps\": []}");
-  HostileServer until_close([](int fd, HostileServer&) { send_all(fd, "HTTP/1.0 200 OK\r\n\r\n{\"apps\": []}"); });
+  HostileServer until_close(
+      [](int fd, HostileServer&) { send_all(fd, "HTTP/1.0 200 OK\r\n\r\n{\"apps\": []}"); });
   HttpResponse r = get(until_close.url());
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, "{\"apps\": []}");
@@ -206,7 +212,9 @@ TEST(RegistryHttpClient, TheTokenTravelsAsABearerHeaderAndCannotInjectHeaders) {
   EXPECT_EQ(seen[0], (std::pair<std::string, std::string>{"Authorization", "Bearer mfs_abc"}));
   EXPECT_EQ(error_of([&] { open_registry("http://registry.invalid", {.token = "a\r\nX-Admin: 1"}); }).code(),
             ErrorCode::invalid_argument);
-  EXPECT_EQ(error_of([&] { http_send({"GET", "http://127.0.0.1:1/", {{"X", "a\r\nB: c"}}, {}}, {}); }).code(),
+  EXPECT_EQ(error_of([&] {
+              http_send({"GET", "http://127.0.0.1:1/", {{"X", "a\r\nB: c"}}, {}}, {});
+            }).code(),
             ErrorCode::invalid_argument);
 }
 
@@ -225,7 +233,8 @@ struct SelfSigned {
     X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
     X509_set_pubkey(cert, key);
     X509_NAME* name = X509_get_subject_name(cert);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("127.0.0.1"), -1, -1, 0);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("127.0.0.1"),
+                               -1, -1, 0);
     X509_set_issuer_name(cert, name);
     X509V3_CTX ctx;
     X509V3_set_ctx_nodb(&ctx);
@@ -275,7 +284,8 @@ TEST(RegistryHttpClient, HttpsVerifiesTheServersCertificate) {
     ADD_FAILURE() << error.what();
   }
   // The right certificate for the wrong name is refused too.
-  Error wrong_name = error_of([&] { open_registry("https://localhost:" + std::to_string(port), {.timeout_ms = 5000})->apps(); });
+  Error wrong_name = error_of(
+      [&] { open_registry("https://localhost:" + std::to_string(port), {.timeout_ms = 5000})->apps(); });
   unsetenv("SSL_CERT_FILE");
   EXPECT_EQ(apps, (std::vector<std::string>{"home"}));
   EXPECT_EQ(wrong_name.code(), ErrorCode::io_error);

@@ -122,7 +122,8 @@ TEST_F(FolderAttack, NoTemporaryOrLockFileIsLeftBehind) {
 }
 
 TEST_F(FolderAttack, ALockLeftByAWriterThatDiedOnThisHostIsBrokenAtOnce) {
-  cli_test::write_file(root / ".lock", std::to_string(dead_pid()) + " " + host_name() + " 0123456789abcdef\n");
+  cli_test::write_file(root / ".lock",
+                       std::to_string(dead_pid()) + " " + host_name() + " 0123456789abcdef\n");
   registry->deploy("home", "1.0.0", "production");
   EXPECT_EQ(registry->deployed("production").size(), 1u);
   EXPECT_FALSE(fs::exists(root / ".lock"));
@@ -138,7 +139,7 @@ TEST_F(FolderAttack, ALockHeldByALiveWriterMakesOthersWaitThenFailNamingIt) {
             std::string::npos)
       << e.what();
   EXPECT_TRUE(registry->deployed("production").empty());  // nothing written
-  EXPECT_TRUE(fs::exists(root / ".lock"));                 // and the live writer's lock kept
+  EXPECT_TRUE(fs::exists(root / ".lock"));                // and the live writer's lock kept
 }
 
 TEST_F(FolderAttack, ALockOlderThanTheStaleAgeIsBrokenWhoeverHeldIt) {

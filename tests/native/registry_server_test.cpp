@@ -29,7 +29,8 @@ AccessToken token_for(const std::string& name, const std::string& secret, std::v
   AccessToken t;
   t.name = name;
   const std::string hex = access_token_hash(secret);
-  for (std::size_t i = 0; i < 32; ++i) t.sha256[i] = static_cast<std::uint8_t>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
+  for (std::size_t i = 0; i < 32; ++i)
+    t.sha256[i] = static_cast<std::uint8_t>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
   t.apps = std::move(apps);
   t.admin = admin;
   return t;
@@ -83,7 +84,8 @@ class RawClient {
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     addr.sin_port = htons(static_cast<uint16_t>(port));
-    if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) throw std::runtime_error("connect failed");
+    if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+      throw std::runtime_error("connect failed");
   }
   ~RawClient() { close(fd_); }
   RawClient(const RawClient&) = delete;
@@ -98,7 +100,8 @@ class RawClient {
     char buffer[4096];
     while (Clock::now() < deadline) {
       pollfd p{fd_, POLLIN, 0};
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
       if (poll(&p, 1, static_cast<int>(std::max<long long>(left, 1))) <= 0) continue;
       const ssize_t n = recv(fd_, buffer, sizeof buffer, 0);
       if (n <= 0) {
@@ -205,9 +208,10 @@ TEST(RegistryServerSlowClients, ARequestThatDoesNotArriveWholeByItsDeadlineIsDro
 TEST(RegistryServerFraming, TwoContentLengthHeadersAreRefusedAndNothingIsStored) {
   Served served({.access = AccessPolicy::open()});
   const std::string body = manifest_text;
-  const std::string r = exchange(served.port(), "PUT /v1/apps/home/versions/1.0.0 HTTP/1.1\r\nHost: x\r\n"
-                                                "Content-Length: 2\r\nContent-Length: " +
-                                                    std::to_string(body.size()) + "\r\n\r\n" + body);
+  const std::string r = exchange(served.port(),
+                                 "PUT /v1/apps/home/versions/1.0.0 HTTP/1.1\r\nHost: x\r\n"
+                                 "Content-Length: 2\r\nContent-Length: " +
+                                     std::to_string(body.size()) + "\r\n\r\n" + body);
   EXPECT_EQ(status_of(r), 400) << r;
   EXPECT_NE(body_of(r).find("more than one Content-Length"), std::string::npos) << r;
   EXPECT_TRUE(served.registry().apps().empty());
@@ -215,8 +219,9 @@ TEST(RegistryServerFraming, TwoContentLengthHeadersAreRefusedAndNothingIsStored)
 
 TEST(RegistryServerFraming, TransferEncodingBareLineFeedsAndFoldedLinesAreRefused) {
   Served served({.access = AccessPolicy::open()});
-  EXPECT_EQ(status_of(exchange(served.port(), "PUT /v1/apps/home/versions/1.0.0 HTTP/1.1\r\nHost: x\r\n"
-                                              "Transfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n0\r\n\r\n")),
+  EXPECT_EQ(status_of(exchange(served.port(),
+                               "PUT /v1/apps/home/versions/1.0.0 HTTP/1.1\r\nHost: x\r\n"
+                               "Transfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n0\r\n\r\n")),
             501);
   EXPECT_EQ(status_of(exchange(served.port(), "GET /v1/apps HTTP/1.1\nHost: x\r\n\r\n")), 400);
   EXPECT_EQ(status_of(exchange(served.port(), "GET /v1/apps HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n")), 400);
@@ -230,7 +235,8 @@ TEST(RegistryServerFraming, TransferEncodingBareLineFeedsAndFoldedLinesAreRefuse
 
 TEST(RegistryServerFraming, OversizedHeadsAndBodiesAreRefusedBeforeTheyAreRead) {
   Served served({.access = AccessPolicy::open(), .max_head_bytes = 1024, .max_body_bytes = 4096});
-  EXPECT_EQ(status_of(exchange(served.port(), "GET /v1/apps HTTP/1.1\r\nX-Big: " + std::string(2000, 'a') + "\r\n\r\n")),
+  EXPECT_EQ(status_of(exchange(served.port(),
+                               "GET /v1/apps HTTP/1.1\r\nX-Big: " + std::string(2000, 'a') + "\r\n\r\n")),
             431);
   // A declared 100 MB body is refused from the head: the server does not wait for it.
   RawClient big(served.port());
@@ -246,8 +252,9 @@ class RegistryServerAccess : public ::testing::Test {
   static RegistryServerOptions with_tokens(bool open_read) {
     RegistryServerOptions o;
     o.access.open_read = open_read;
-    o.access.tokens = {token_for("home-ci", "secret-home", {"home"}), token_for("profile-ci", "secret-profile", {"profile"}),
-                       token_for("release", "secret-admin", {}, true), token_for("dashboard", "secret-read", {})};
+    o.access.tokens = {
+        token_for("home-ci", "secret-home", {"home"}), token_for("profile-ci", "secret-profile", {"profile"}),
+        token_for("release", "secret-admin", {}, true), token_for("dashboard", "secret-read", {})};
     return o;
   }
 };
@@ -260,12 +267,14 @@ TEST_F(RegistryServerAccess, ATeamPublishesAndDeploysOnlyItsOwnApps) {
 
   std::string message;
   EXPECT_EQ(code_of([&] { home->publish(app("profile", "9.0.0")); }, &message), ErrorCode::forbidden);
-  EXPECT_NE(message.find("token \"home-ci\" may publish and deploy home only, not profile"), std::string::npos)
+  EXPECT_NE(message.find("token \"home-ci\" may publish and deploy home only, not profile"),
+            std::string::npos)
       << message;
   auto profile = served.client("secret-profile");
   EXPECT_TRUE(profile->publish(app("profile", "1.0.0")));
   EXPECT_EQ(code_of([&] { profile->deploy("home", "1.0.0", "staging"); }), ErrorCode::forbidden);
-  EXPECT_EQ(code_of([&] { served.client("secret-read")->publish(app("home", "2.0.0")); }), ErrorCode::forbidden);
+  EXPECT_EQ(code_of([&] { served.client("secret-read")->publish(app("home", "2.0.0")); }),
+            ErrorCode::forbidden);
 
   auto admin = served.client("secret-admin");
   EXPECT_TRUE(admin->publish(app("cart", "1.0.0")));
@@ -278,7 +287,8 @@ TEST_F(RegistryServerAccess, ATeamPublishesAndDeploysOnlyItsOwnApps) {
 TEST_F(RegistryServerAccess, WithoutAValidTokenWritesAre401WithAClearMessage) {
   Served served(with_tokens(true));
   std::string message;
-  EXPECT_EQ(code_of([&] { served.client()->publish(app("home", "1.0.0")); }, &message), ErrorCode::unauthorized);
+  EXPECT_EQ(code_of([&] { served.client()->publish(app("home", "1.0.0")); }, &message),
+            ErrorCode::unauthorized);
   EXPECT_NE(message.find("set MFSTATE_REGISTRY_TOKEN"), std::string::npos) << message;
   EXPECT_EQ(code_of([&] { served.client("guessed")->publish(app("home", "1.0.0")); }, &message),
             ErrorCode::unauthorized);
@@ -289,7 +299,8 @@ TEST_F(RegistryServerAccess, WithoutAValidTokenWritesAre401WithAClearMessage) {
   const std::string r = exchange(served.port(), put_manifest("", manifest_text));
   EXPECT_EQ(status_of(r), 401);
   EXPECT_NE(r.find("WWW-Authenticate: Bearer"), std::string::npos) << r;
-  EXPECT_EQ(status_of(exchange(served.port(), put_manifest("Authorization: Basic aG9tZTpzZWNyZXQ=\r\n", manifest_text))),
+  EXPECT_EQ(status_of(exchange(served.port(),
+                               put_manifest("Authorization: Basic aG9tZTpzZWNyZXQ=\r\n", manifest_text))),
             401);
   EXPECT_TRUE(served.registry().apps().empty());
 }
@@ -305,7 +316,8 @@ TEST_F(RegistryServerAccess, WithoutATokenFileNobodyWrites) {
   Served served({});
   EXPECT_TRUE(served.client()->apps().empty());
   EXPECT_EQ(code_of([&] { served.client()->publish(app("home", "1.0.0")); }), ErrorCode::unauthorized);
-  EXPECT_EQ(code_of([&] { served.client("anything")->publish(app("home", "1.0.0")); }), ErrorCode::unauthorized);
+  EXPECT_EQ(code_of([&] { served.client("anything")->publish(app("home", "1.0.0")); }),
+            ErrorCode::unauthorized);
 }
 
 TEST_F(RegistryServerAccess, TheLogNamesTokensButNeverShowsOne) {
@@ -330,13 +342,14 @@ TEST(AccessTokens, TokenFilesAreCheckedStrictly) {
   EXPECT_TRUE(p.tokens[1].admin);
   for (const std::string& bad : std::vector<std::string>{
            R"({"tokens": [{"name": "a", "sha256": "abc"}]})",
-        R"({"tokens": [{"name": "a", "sha256": ")" + hash + R"(", "admin": "true"}]})",
-        R"({"tokens": [{"name": "a", "sha256": ")" + hash + R"(", "app": ["home"]}]})",
-        R"({"tokens": [{"name": "a", "sha256": ")" + hash + R"(", "apps": ["../x"]}]})",
-        R"({"tokens": [{"name": "a", "sha256": ")" + hash + R"("}, {"name": "a", "sha256": ")" +
-            access_token_hash("u") + R"("}]})",
-        R"({"tokens": [{"name": "a", "sha256": ")" + hash + R"("}, {"name": "b", "sha256": ")" + hash + R"("}]})",
-        R"({"read": "everyone", "tokens": []})", R"({"tokns": []})"}) {
+           R"({"tokens": [{"name": "a", "sha256": ")" + hash + R"(", "admin": "true"}]})",
+           R"({"tokens": [{"name": "a", "sha256": ")" + hash + R"(", "app": ["home"]}]})",
+           R"({"tokens": [{"name": "a", "sha256": ")" + hash + R"(", "apps": ["../x"]}]})",
+           R"({"tokens": [{"name": "a", "sha256": ")" + hash + R"("}, {"name": "a", "sha256": ")" +
+               access_token_hash("u") + R"("}]})",
+           R"({"tokens": [{"name": "a", "sha256": ")" + hash + R"("}, {"name": "b", "sha256": ")" + hash +
+               R"("}]})",
+           R"({"read": "everyone", "tokens": []})", R"({"tokns": []})"}) {
     EXPECT_THROW(parse(bad), Error) << bad;
   }
 }
@@ -357,7 +370,11 @@ TEST(RegistryServerAnswers, NoAnswerShowsWhereTheServerKeepsItsFiles) {
   client->publish(app("home", "1.0.0"));
   std::vector<std::string> messages;
   std::string m;
-  (void)code_of([&] { client->publish(parse_manifest_json(R"({"name": "home", "version": "1.0.0", "description": "x"})")); }, &m);
+  (void)code_of(
+      [&] {
+        client->publish(parse_manifest_json(R"({"name": "home", "version": "1.0.0", "description": "x"})"));
+      },
+      &m);
   messages.push_back(m);
   (void)code_of([&] { client->deploy("home", "7.0.0", "production"); }, &m);
   messages.push_back(m);
