@@ -42,6 +42,7 @@ std::string_view to_string(ErrorCode code) noexcept {
     MFSTATE_CODE(io_error)
     MFSTATE_CODE(http_error)
     MFSTATE_CODE(already_published)
+    MFSTATE_CODE(unauthorized)
 #undef MFSTATE_CODE
   }
   return "unknown";

@@ -37,7 +37,8 @@ enum class ErrorCode {
   app_unmounted,        ///< an App handle used after its app was unmounted
   not_exported,  ///< read, watch or unexpose of an export that does not exist (or a manifest does not list)
   command_not_accepted,
-  forbidden,      ///< an app reaching for what is another's: a topic it does not own, another app's namespace
+  forbidden,      ///< reaching for what is another's: a topic or namespace of another app; a registry
+                  ///< token without the right to do this (HTTP 403)
   no_store,       ///< an app used as a store before create_store
   reducer_error,  ///< a reducer or middleware threw; the state is unchanged
   listener_error,  ///< a subscriber, watcher or command handler threw (the others still ran)
@@ -51,6 +52,7 @@ enum class ErrorCode {
   http_error,
   // registry
   already_published,  ///< an app version published again with different content (versions are immutable)
+  unauthorized,       ///< no valid access token where one is needed (HTTP 401)
 };
 
 /// The spelling of a code, e.g. "invalid_json". Does not allocate.

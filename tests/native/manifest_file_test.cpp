@@ -9,8 +9,7 @@ using namespace mfstate;
 
 namespace {
 
-// From the data folder's absolute path: __FILE__ is relative when ccache rewrites paths (BASEDIR).
-const std::filesystem::path source_root = std::filesystem::path(MFSTATE_TEST_DATA_DIR).parent_path().parent_path();
+const std::filesystem::path source_root = MFSTATE_SOURCE_DIR;
 
 std::string error_of(const std::function<void()>& f, ErrorCode expected) {
   try {
