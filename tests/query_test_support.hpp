@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <deque>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -58,6 +59,46 @@ struct CountingFetcher {
     };
   }
 };
+
+/// A fetcher answering after `delay` on the runtime's clock (TanStack's tests: `sleep(n).then(...)`),
+/// with what `fn` returns (or rejecting with what it throws). Counts its calls.
+struct DelayedFetcher {
+  Runtime* rt;
+  Millis delay;
+  std::function<Value(const FetchContext&)> fn;
+  std::shared_ptr<int> count = std::make_shared<int>(0);
+  Fetcher fetcher() const {
+    auto n = count;
+    Runtime* r = rt;
+    Millis d = delay;
+    auto f = fn;
+    return [n, r, d, f](const FetchContext& ctx, Completion done) {
+      ++*n;
+      FetchContext c = ctx;
+      (void)r->scheduler().schedule_after(d, [c, done, f] {
+        try {
+          done.resolve(f(c));
+        } catch (const Error& e) {
+          done.reject(e);
+        }
+      });
+    };
+  }
+};
+
+/// A mutation function answering after `delay` with what `fn` returns (or rejecting).
+inline MutationFn delayed_mutation(Runtime& rt, Millis delay, std::function<Value(const Value&)> fn) {
+  Runtime* r = &rt;
+  return [r, delay, fn](const Value& vars, const AbortSignal&, Completion done) {
+    (void)r->scheduler().schedule_after(delay, [vars, done, fn] {
+      try {
+        done.resolve(fn(vars));
+      } catch (const Error& e) {
+        done.reject(e);
+      }
+    });
+  };
+}
 
 class QueryTest : public ::testing::Test {
  protected:
