@@ -248,6 +248,12 @@ DehydratedState DehydratedState::from_value(const Value& v) {
 
 // ---- dehydrate ----
 
+bool default_should_dehydrate_query(const QueryInfo& query) noexcept {
+  return query.state.status == QueryStatus::success;
+}
+
+bool default_should_dehydrate_mutation(const MutationInfo& mutation) noexcept { return mutation.state.is_paused; }
+
 DehydratedState QueryClient::dehydrate() const { return dehydrate(DehydrateOptions{}); }
 
 DehydratedState QueryClient::dehydrate(const DehydrateOptions& options) const {
@@ -265,14 +271,14 @@ DehydratedState QueryClient::dehydrate(const DehydrateOptions& options) const {
   DehydratedState out;
   for (const auto& m : c.mutations.all) {
     MutationInfo info = detail::info_of(*m);
-    if (keep_mutation ? !keep_mutation(info) : !info.state.is_paused) continue;
+    if (keep_mutation ? !keep_mutation(info) : !default_should_dehydrate_mutation(info)) continue;
     out.mutations.push_back(DehydratedMutation{info.mutation_key, std::move(info.state), info.meta, info.scope});
   }
   std::vector<Query*> qs;
   c.queries.index.collect_all(qs);
   for (Query* q : qs) {
     QueryInfo info = detail::info_of(c, *q);
-    if (keep_query ? !keep_query(info) : info.state.status != QueryStatus::success) continue;
+    if (keep_query ? !keep_query(info) : !default_should_dehydrate_query(info)) continue;
     DehydratedQuery dq;
     dq.key = info.key;
     dq.hash = key_string(info.key);

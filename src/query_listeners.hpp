@@ -36,6 +36,9 @@ class ListenerList {
   }
   bool empty() const noexcept { return slots_.empty(); }
   std::size_t size() const noexcept { return slots_.size(); }
+  /// The first listener (the list must not be empty); a copy of its slot keeps it alive while
+  /// it is told.
+  SlotPtr first() const { return slots_.front(); }
   /// A copy of the list: what to notify now (later changes do not affect this round).
   std::vector<SlotPtr> snapshot() const { return slots_; }
   void clear() noexcept {

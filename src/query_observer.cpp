@@ -407,17 +407,17 @@ QueryResult ObserverImpl::make_result(const Query& q, const QueryOptions& o, boo
 
 bool ObserverImpl::should_notify(const QueryResult& prev, const QueryResult& next) {
   const QueryOptions& o = resolved_->o;
-  std::vector<ResultProp> props;
-  if (const auto* v = o.notify_on_change_props.value_if()) {
-    props = *v;
-  } else if (const auto* fn = o.notify_on_change_props.function_if()) {
-    props = (*fn)();
-  } else {
-    props.assign(std::begin(default_props), std::end(default_props));
+  const auto changed = [&](ResultProp p) { return prop_changed(p, prev, next); };
+  if (!o.notify_on_change_props.has_value()) {
+    return std::any_of(std::begin(default_props), std::end(default_props), changed);
   }
   const bool* throws = o.throw_on_error.value_if();
-  if (o.throw_on_error.function_if() != nullptr || (throws != nullptr && *throws)) props.push_back(ResultProp::error);
-  return std::any_of(props.begin(), props.end(), [&](ResultProp p) { return prop_changed(p, prev, next); });
+  if ((o.throw_on_error.function_if() != nullptr || (throws != nullptr && *throws)) && changed(ResultProp::error)) {
+    return true;
+  }
+  if (const auto* v = o.notify_on_change_props.value_if()) return std::any_of(v->begin(), v->end(), changed);
+  const std::vector<ResultProp> props = (*o.notify_on_change_props.function_if())();
+  return std::any_of(props.begin(), props.end(), changed);
 }
 
 bool ObserverImpl::should_throw_error() {
@@ -467,13 +467,21 @@ void ObserverImpl::flush() {
   first_calls_.clear();
   if (!notify && firsts.empty()) return;
   const QueryResult result = current_;
-  for (const auto& slot : listeners_.snapshot()) {
-    if (!slot->active) continue;
-    if (!slot->fn) continue;
+  const auto tell = [&](const ListenerList<const QueryResult&>::SlotPtr& slot) {
+    if (!slot->active || !slot->fn) return true;
     if (notify || std::find(firsts.begin(), firsts.end(), slot) != firsts.end()) {
       slot->fn(result);
-      if (core_ == nullptr) return;  // a listener ended us (its app unmounted, the client went away)
+      if (core_ == nullptr) return false;  // a listener ended us (its app unmounted, the client went away)
     }
+    return true;
+  };
+  if (listeners_.size() == 1) {
+    // The common case (observe): one listener, no copy of the list.
+    (void)tell(listeners_.first());
+    return;
+  }
+  for (const auto& slot : listeners_.snapshot()) {
+    if (!tell(slot)) return;
   }
 }
 

@@ -44,6 +44,10 @@ void Fetcher::operator()(const FetchContext& context, Completion done) const {
   fn_(context, std::move(done));
 }
 
+std::optional<Value> keep_previous_data(const std::optional<Value>& previous_data, const QueryInfo*) {
+  return previous_data;
+}
+
 Fetcher sync_fetcher(std::function<Value(const Value& key)> fn) {
   return [fn = std::move(fn)](const FetchContext& ctx, Completion done) { done.resolve(fn(ctx.key)); };
 }

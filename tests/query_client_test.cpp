@@ -646,13 +646,7 @@ TEST_F(QueryClientTest, PausedMutationsResumeWhenOnlineAgainInParallel) {
   qc.set_online(false);
   std::vector<std::string> order;
   auto mutation = [&](std::string name, std::int64_t ms) {
-    return [&, name, ms](const Value&, const AbortSignal&, Completion done) {
-      order.push_back(name + "start");
-      (void)rt.scheduler().schedule_after(Millis{ms}, [&, name, done] {
-        order.push_back(name + "end");
-        done.resolve(1);
-      });
-    };
+    return logged_mutation(rt, order, name + "start", name + "end", Millis{ms});
   };
   MutationObserver a(qc, {.fn = mutation("1", 50)});
   MutationObserver b(qc, {.fn = mutation("2", 20)});
@@ -672,13 +666,7 @@ TEST_F(QueryClientTest, PausedMutationsOfOneScopeResumeOneAfterTheOther) {
   qc.set_online(false);
   std::vector<std::string> order;
   auto mutation = [&](std::string name, std::int64_t ms) {
-    return [&, name, ms](const Value&, const AbortSignal&, Completion done) {
-      order.push_back(name + "start");
-      (void)rt.scheduler().schedule_after(Millis{ms}, [&, name, done] {
-        order.push_back(name + "end");
-        done.resolve(1);
-      });
-    };
+    return logged_mutation(rt, order, name + "start", name + "end", Millis{ms});
   };
   MutationObserver a(qc, {.fn = mutation("1", 50), .scope = "scope"});
   MutationObserver b(qc, {.fn = mutation("2", 20), .scope = "scope"});
@@ -717,15 +705,7 @@ TEST_F(QueryClientTest, QueriesRefetchOnReconnectOnlyAfterResumedMutationsSettle
   advance(10);
   EXPECT_EQ(qc.get_query_data(key({"k"})), Value("data1"));
   qc.set_online(false);
-  auto mutation = [&](std::string name) {
-    return [&, name](const Value&, const AbortSignal&, Completion done) {
-      results.push_back(name + "-start");
-      (void)rt.scheduler().schedule_after(50ms, [&, name, done] {
-        results.push_back(name + "-end");
-        done.resolve(1);
-      });
-    };
-  };
+  auto mutation = [&](std::string name) { return logged_mutation(rt, results, name + "-start", name + "-end", 50ms); };
   MutationObserver m1(qc, {.fn = mutation("mutation1")});
   MutationObserver m2(qc, {.fn = mutation("mutation2"), .scope = "scope"});
   MutationObserver m3(qc, {.fn = mutation("mutation3"), .scope = "scope"});

@@ -66,6 +66,11 @@ TEST_F(QueryHydrationTest, ShouldDehydrateQueryFiltersAndTheDefaultIsSuccessOnly
   EXPECT_FALSE(other.query_cache().find({.key = key({"loading"})}));
   EXPECT_FALSE(other.query_cache().find({.key = key({"error"})}));
   EXPECT_TRUE(qc.dehydrate({.should_dehydrate_query = [](const QueryInfo&) { return false; }}).queries.empty());
+  // The default is a function a caller may combine with its own test.
+  auto success_or_loading = [](const QueryInfo& q) {
+    return default_should_dehydrate_query(q) || q.key == key({"loading"});
+  };
+  EXPECT_EQ(qc.dehydrate({.should_dehydrate_query = success_or_loading}).queries.size(), 2u);
   auto only_number = qc.dehydrate({.should_dehydrate_query = [](const QueryInfo& q) { return q.key == key({"success"}); }});
   EXPECT_EQ(only_number.queries.size(), 1u);
 }

@@ -173,15 +173,7 @@ TEST_F(QueryMutationsTest, CallbacksSeeOptionsChangedWhileTheMutationIsPending) 
 TEST_F(QueryMutationsTest, MutationsOfOneScopeRunInSeriesAndTheSecondWaitsPaused) {
   QueryClient qc(rt);
   std::vector<std::string> results;
-  auto step = [&](std::string name) {
-    return [&, name](const Value&, const AbortSignal&, Completion done) {
-      results.push_back("start-" + name);
-      (void)rt.scheduler().schedule_after(10ms, [&, name, done] {
-        results.push_back("finish-" + name);
-        done.resolve(name);
-      });
-    };
-  };
+  auto step = [&](std::string name) { return logged_mutation(rt, results, "start-" + name, "finish-" + name, 10ms); };
   (void)qc.mutate({.fn = step("A"), .mutation_key = key({"a"}), .scope = "scope"}, "vars1");
   auto a = qc.mutation_cache().find({.mutation_key = key({"a"})});
   EXPECT_TRUE(a->state.is_pending());
@@ -197,15 +189,7 @@ TEST_F(QueryMutationsTest, MutationsOfOneScopeRunInSeriesAndTheSecondWaitsPaused
 TEST_F(QueryMutationsTest, MutationsWithoutAScopeRunInParallel) {
   QueryClient qc(rt);
   std::vector<std::string> results;
-  auto step = [&](std::string name) {
-    return [&, name](const Value&, const AbortSignal&, Completion done) {
-      results.push_back("start-" + name);
-      (void)rt.scheduler().schedule_after(10ms, [&, name, done] {
-        results.push_back("finish-" + name);
-        done.resolve(name);
-      });
-    };
-  };
+  auto step = [&](std::string name) { return logged_mutation(rt, results, "start-" + name, "finish-" + name, 10ms); };
   (void)qc.mutate({.fn = step("A")}, "vars1");
   (void)qc.mutate({.fn = step("B")}, "vars2");
   advance(10);

@@ -459,6 +459,23 @@ TEST_F(QueryObserverObjectTest, PlaceholderDataFunctionGetsThePreviousQuerysData
   EXPECT_EQ(previous_keys.back(), key({"k1"}));
 }
 
+TEST_F(QueryObserverObjectTest, KeepPreviousDataShowsThePreviousKeysDataWhileTheNextLoads) {
+  QueryClient qc(rt);
+  ManualFetcher mf;
+  QueryObserver o(qc, {.key = key({"page", 1}), .fetcher = mf.fetcher(), .placeholder_data = keep_previous_data});
+  auto sub = o.subscribe(nullptr);
+  mf.resolve("one");
+  rt.run_until_idle();
+  o.set_options({.key = key({"page", 2}), .fetcher = mf.fetcher(), .placeholder_data = keep_previous_data});
+  QueryResult r = o.get_current_result();
+  EXPECT_EQ(r.data, Value("one"));
+  EXPECT_TRUE(r.is_placeholder_data);
+  mf.resolve("two");
+  rt.run_until_idle();
+  EXPECT_EQ(o.get_current_result().data, Value("two"));
+  EXPECT_FALSE(o.get_current_result().is_placeholder_data);
+}
+
 TEST_F(QueryObserverObjectTest, SetOptionsNotifiesCacheListenersWithObserverOptionsUpdated) {
   QueryClient qc(rt);
   QueryObserver o(qc, {.key = key({"k"}), .enabled = false});

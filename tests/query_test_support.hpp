@@ -6,6 +6,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "mfstate/key.hpp"
@@ -96,6 +97,21 @@ inline MutationFn delayed_mutation(Runtime& rt, Millis delay, std::function<Valu
       } catch (const Error& e) {
         done.reject(e);
       }
+    });
+  };
+}
+
+/// A mutation function that logs `started` when it runs and `finished` when it answers, `delay`
+/// later (TanStack's tests: `results.push('start-A'); await sleep(10); results.push('finish-A')`).
+inline MutationFn logged_mutation(Runtime& rt, std::vector<std::string>& log, std::string started,
+                                  std::string finished, Millis delay) {
+  Runtime* r = &rt;
+  std::vector<std::string>* out = &log;
+  return [r, out, started, finished, delay](const Value&, const AbortSignal&, Completion done) {
+    out->push_back(started);
+    (void)r->scheduler().schedule_after(delay, [out, finished, done] {
+      out->push_back(finished);
+      done.resolve(finished);
     });
   };
 }

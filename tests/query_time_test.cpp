@@ -35,15 +35,7 @@ TEST(QueryTime, EachScopeRunsInParallelAndSeriallyWithin) {
   Runtime rt{clock};
   QueryClient qc(rt);
   std::vector<std::string> results;
-  auto step = [&](std::string name) {
-    return [&, name](const Value&, const AbortSignal&, Completion done) {
-      results.push_back("start-" + name);
-      (void)rt.scheduler().schedule_after(10ms, [&, name, done] {
-        results.push_back("finish-" + name);
-        done.resolve(name);
-      });
-    };
-  };
+  auto step = [&](std::string name) { return logged_mutation(rt, results, "start-" + name, "finish-" + name, 10ms); };
   (void)qc.mutate({.fn = step("A1"), .scope = "1"}, "vars1");
   (void)qc.mutate({.fn = step("B1"), .scope = "1"}, "vars2");
   (void)qc.mutate({.fn = step("A2"), .scope = "2"}, "vars1");

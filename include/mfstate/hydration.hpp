@@ -50,6 +50,11 @@ struct DehydratedState {
   static DehydratedState from_value(const Value& value);
 };
 
+/// query-core's defaultShouldDehydrateQuery: a successful query. O(1).
+bool default_should_dehydrate_query(const QueryInfo& query) noexcept;
+/// query-core's defaultShouldDehydrateMutation: a paused mutation. O(1).
+bool default_should_dehydrate_mutation(const MutationInfo& mutation) noexcept;
+
 struct DehydrateOptions {
   /// Default: status success (query-core's defaultShouldDehydrateQuery).
   std::function<bool(const QueryInfo&)> should_dehydrate_query;

@@ -196,6 +196,10 @@ using PlaceholderDataOption =
 using ThrowOnErrorOption = Option<bool, bool(const Error& error, const QueryInfo& query)>;
 using NotifyOnChangePropsOption = Option<std::vector<ResultProp>, std::vector<ResultProp>()>;
 
+/// placeholder_data that shows the previous query's data while the next one loads (TanStack's
+/// keepPreviousData): `.placeholder_data = keep_previous_data`. Does not allocate.
+std::optional<Value> keep_previous_data(const std::optional<Value>& previous_data, const QueryInfo* previous_query);
+
 /// Options of a query (TanStack's QueryOptions, QueryObserverOptions and the infinite ones in one
 /// struct). Unset fields take the defaults registered by set_query_defaults for a matching key,
 /// then the client's defaults, then TanStack's. Fields marked (observer) matter only to observers;
