@@ -262,10 +262,8 @@ void dispatch(ClientCore& core, Query& q, QueryAction&& a) {
 }
 
 Value set_data(ClientCore& core, Query& q, Value data, std::optional<Millis> at) {
-  std::optional<Value> prev;
-  if (q.has_data()) prev = q.data;
   QueryAction a{QueryAction::success};
-  a.data = replace_data(q.options->o, prev, std::move(data));
+  a.data = replace_data(q.options->o, q.has_data() ? &q.data : nullptr, std::move(data));
   a.at = at.value_or(core.now());
   a.manual = true;
   dispatch(core, q, std::move(a));
@@ -406,12 +404,10 @@ void ClientCore::on_fetch_settled(Query& q, const std::shared_ptr<QueryFetch>& f
     return;
   }
   if (o.ok) {
-    std::optional<Value> prev;
-    if (q.has_data()) prev = q.data;
     try {
       // Structural sharing may be a user function: what it throws fails the fetch.
       QueryAction a{QueryAction::success};
-      a.data = replace_data(q.options->o, prev, std::move(o.value));
+      a.data = replace_data(q.options->o, q.has_data() ? &q.data : nullptr, std::move(o.value));
       a.at = now();
       o = Outcome{};
       dispatch(*this, q, std::move(a));

@@ -354,7 +354,18 @@ bool type_passes(const ClientCore& c, RefetchType t, const Query& q) {
 /// query-core's refetchQueries step for one query: neither disabled nor static; a fetch paused
 /// offline does not hold the Future back.
 void refetch_one(ClientCore& c, Query& q, bool cancel_refetch, std::vector<std::shared_ptr<detail::FutureState>>& parts) {
-  if (q.removed() || detail::is_disabled(c, q) || detail::is_static(c, q)) return;
+  if (q.removed()) return;
+  if (q.observer_count() == 0) {
+    if (detail::is_disabled(c, q)) return;
+  } else {
+    // One pass over the observers: disabled when none is enabled, static when one is static.
+    bool enabled = false;
+    for (const detail::ObserverImpl* o : q.cold->observers) {
+      if (o->stale_time() >= static_stale_time) return;
+      enabled = enabled || o->enabled();
+    }
+    if (!enabled) return;
+  }
   auto f = detail::fetch(c, q, nullptr, cancel_refetch);
   if (q.fetch_status != FetchStatus::paused) parts.push_back(std::move(f));
 }

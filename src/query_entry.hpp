@@ -191,13 +191,21 @@ bool is_disabled(const ClientCore& core, const Query& q);
 /// Has an observer whose stale_time is static.
 bool is_static(const ClientCore& core, const Query& q);
 
-// Options read for one query (functions of the query evaluated here).
-Millis stale_time_of(const ClientCore& core, const QueryOptions& o, const Query& q);
-bool enabled_of(const ClientCore& core, const QueryOptions& o, const Query& q);
+// Options read for one query: a value at once, a function of the query evaluated out of line.
+Millis stale_time_function(const ClientCore& core, const QueryOptions& o, const Query& q);
+bool enabled_function(const ClientCore& core, const QueryOptions& o, const Query& q);
+inline Millis stale_time_of(const ClientCore& core, const QueryOptions& o, const Query& q) {
+  if (const Millis* v = o.stale_time.value_if()) return *v;
+  return stale_time_function(core, o, q);
+}
+inline bool enabled_of(const ClientCore& core, const QueryOptions& o, const Query& q) {
+  if (const bool* v = o.enabled.value_if()) return *v;
+  return enabled_function(core, o, q);
+}
 RefetchOn refetch_on_of(const ClientCore& core, const RefetchOnOption& o, const Query& q);
 Millis refetch_interval_of(const ClientCore& core, const QueryOptions& o, const Query& q);
-/// Structural sharing (or the options' function) of `next` against `prev`.
-Value replace_data(const QueryOptions& o, const std::optional<Value>& prev, Value next);
+/// Structural sharing (or the options' function) of `next` against `prev` (null: no old data).
+Value replace_data(const QueryOptions& o, const Value* prev, Value next);
 /// Shares the nodes of `next` equal to those of `prev` (query-core's replaceEqualDeep).
 Value replace_equal_deep(const Value& prev, Value next);
 /// Approximate heap bytes of a value, for max_bytes.

@@ -76,11 +76,27 @@ constexpr ResultProp default_props[] = {
     ResultProp::is_fetch_next_page_error, ResultProp::is_fetch_previous_page_error,
 };
 
-bool any_changed(const QueryResult& a, const QueryResult& b) {
-  for (int p = 0; p <= static_cast<int>(ResultProp::is_fetch_previous_page_error); ++p) {
-    if (prop_changed(static_cast<ResultProp>(p), a, b)) return true;
+using PropMask = std::uint64_t;
+constexpr int prop_count = static_cast<int>(ResultProp::is_fetch_previous_page_error) + 1;
+static_assert(prop_count <= 64, "a PropMask holds one bit per ResultProp");
+
+constexpr PropMask bit(ResultProp p) { return PropMask{1} << static_cast<int>(p); }
+
+constexpr PropMask mask_of(const ResultProp* first, const ResultProp* last) {
+  PropMask m = 0;
+  for (; first != last; ++first) m |= bit(*first);
+  return m;
+}
+
+constexpr PropMask default_mask = mask_of(std::begin(default_props), std::end(default_props));
+
+/// Which fields differ, each compared once (data by node, then by value).
+PropMask changes(const QueryResult& a, const QueryResult& b) {
+  PropMask m = 0;
+  for (int p = 0; p < prop_count; ++p) {
+    if (prop_changed(static_cast<ResultProp>(p), a, b)) m |= PropMask{1} << p;
   }
-  return false;
+  return m;
 }
 
 }  // namespace
@@ -206,22 +222,6 @@ void ObserverImpl::end() noexcept {
 
 // ---- options ----
 
-bool ObserverImpl::enabled() const {
-  if (core_ == nullptr || query_ == nullptr) {
-    const bool* v = resolved_->o.enabled.value_if();
-    return v == nullptr || *v;
-  }
-  return enabled_of(*core_, resolved_->o, *query_);
-}
-
-Millis ObserverImpl::stale_time() const {
-  if (core_ == nullptr || query_ == nullptr) {
-    const Millis* v = resolved_->o.stale_time.value_if();
-    return v != nullptr ? *v : Millis{0};
-  }
-  return stale_time_of(*core_, resolved_->o, *query_);
-}
-
 bool ObserverImpl::should_fetch_on(RefetchOn on) const {
   if (core_ == nullptr) return false;
   const Query* q = query_ != nullptr ? query_ : core_->find(key_);
@@ -326,7 +326,7 @@ QueryResult ObserverImpl::make_result(const Query& q, const QueryOptions& o, boo
   bool skip_select = false;
   if (q.has_data()) {
     data = q.data;
-    if (use_memo) {
+    if (use_memo && !(last_data_ && last_data_->same_node(q.data) && last_data_->type() == q.data.type())) {
       last_data_ = q.data;
       last_data_key_ = key_;
     }
@@ -348,7 +348,7 @@ QueryResult ObserverImpl::make_result(const Query& q, const QueryOptions& o, boo
       r.status = QueryStatus::success;
       r.is_placeholder_data = true;
       data = skip_select ? std::move(placeholder)
-                         : std::optional<Value>(replace_data(o, use_memo ? current_.data : std::nullopt,
+                         : std::optional<Value>(replace_data(o, use_memo && current_.data ? &*current_.data : nullptr,
                                                              std::move(*placeholder)));
     }
   }
@@ -360,7 +360,7 @@ QueryResult ObserverImpl::make_result(const Query& q, const QueryOptions& o, boo
     } else {
       try {
         Value out = o.select(*data);
-        if (use_memo) out = replace_data(o, current_.data, std::move(out));
+        if (use_memo) out = replace_data(o, current_.data ? &*current_.data : nullptr, std::move(out));
         if (use_memo) {
           memo_in_ = *data;
           memo_out_ = out;
@@ -405,19 +405,19 @@ QueryResult ObserverImpl::make_result(const Query& q, const QueryOptions& o, boo
   return r;
 }
 
-bool ObserverImpl::should_notify(const QueryResult& prev, const QueryResult& next) {
+std::uint64_t ObserverImpl::watched() const {
   const QueryOptions& o = resolved_->o;
-  const auto changed = [&](ResultProp p) { return prop_changed(p, prev, next); };
-  if (!o.notify_on_change_props.has_value()) {
-    return std::any_of(std::begin(default_props), std::end(default_props), changed);
+  if (!o.notify_on_change_props.has_value()) return default_mask;
+  PropMask m = 0;
+  if (const auto* v = o.notify_on_change_props.value_if()) {
+    m = mask_of(v->data(), v->data() + v->size());
+  } else {
+    const std::vector<ResultProp> props = (*o.notify_on_change_props.function_if())();
+    m = mask_of(props.data(), props.data() + props.size());
   }
   const bool* throws = o.throw_on_error.value_if();
-  if ((o.throw_on_error.function_if() != nullptr || (throws != nullptr && *throws)) && changed(ResultProp::error)) {
-    return true;
-  }
-  if (const auto* v = o.notify_on_change_props.value_if()) return std::any_of(v->begin(), v->end(), changed);
-  const std::vector<ResultProp> props = (*o.notify_on_change_props.function_if())();
-  return std::any_of(props.begin(), props.end(), changed);
+  if (o.throw_on_error.function_if() != nullptr || (throws != nullptr && *throws)) m |= bit(ResultProp::error);
+  return m;
 }
 
 bool ObserverImpl::should_throw_error() {
@@ -459,14 +459,15 @@ void ObserverImpl::flush() {
     compute_result();
     update_timers();
   }
-  const bool changed = any_changed(previous_, current_);
-  const bool notify = changed && should_notify(previous_, current_);
-  previous_ = current_;
-  if (changed && query_ != nullptr) core_->emit(QueryCacheEvent::Type::observer_results_updated, *query_);
+  const PropMask changed = changes(previous_, current_);
+  const bool notify = (changed & watched()) != 0;
+  if (changed != 0) previous_ = current_;
+  if (changed != 0 && query_ != nullptr) core_->emit(QueryCacheEvent::Type::observer_results_updated, *query_);
   auto firsts = std::move(first_calls_);
   first_calls_.clear();
   if (!notify && firsts.empty()) return;
-  const QueryResult result = current_;
+  // Listeners get the flushed result (previous_ changes only at a flush, never while they run).
+  const QueryResult& result = previous_;
   const auto tell = [&](const ListenerList<const QueryResult&>::SlotPtr& slot) {
     if (!slot->active || !slot->fn) return true;
     if (notify || std::find(firsts.begin(), firsts.end(), slot) != firsts.end()) {
@@ -519,8 +520,9 @@ void ObserverImpl::update_timers() {
     });
   }
   // Polling (the interval may be a function of the query: recomputed on every update).
-  const Millis interval = enabled_of(core, resolved_->o, *query_) ? refetch_interval_of(core, resolved_->o, *query_)
-                                                                  : Millis{0};
+  const Millis interval = resolved_->o.refetch_interval.has_value() && enabled_of(core, resolved_->o, *query_)
+                              ? refetch_interval_of(core, resolved_->o, *query_)
+                              : Millis{0};
   if (interval == current_interval_ && (interval_timer_ != 0 || interval == Millis{0})) return;
   if (interval_timer_ != 0) sched.cancel(interval_timer_);
   interval_timer_ = 0;

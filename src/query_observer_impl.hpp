@@ -6,6 +6,7 @@
 // what it watches changed.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -56,9 +57,15 @@ class ObserverImpl : public std::enable_shared_from_this<ObserverImpl> {
   // ---- what the cache tells it ----
   /// The query changed: recompute lazily, notify at the flush.
   void on_query_update();
-  /// Options evaluated for the query it is attached to.
-  bool enabled() const;
-  Millis stale_time() const;
+  /// Options evaluated for the query it is attached to (a value without a call).
+  bool enabled() const {
+    if (const bool* v = resolved_->o.enabled.value_if()) return *v;
+    return core_ == nullptr || query_ == nullptr || enabled_function(*core_, resolved_->o, *query_);
+  }
+  Millis stale_time() const {
+    if (const Millis* v = resolved_->o.stale_time.value_if()) return *v;
+    return core_ == nullptr || query_ == nullptr ? Millis{0} : stale_time_function(*core_, resolved_->o, *query_);
+  }
   Query* query() const noexcept { return query_; }
   const OptionsPtr& options() const noexcept { return resolved_; }
   bool mounted() const noexcept { return query_ != nullptr; }
@@ -75,7 +82,8 @@ class ObserverImpl : public std::enable_shared_from_this<ObserverImpl> {
   QueryResult make_result(const Query& q, const QueryOptions& o, bool use_memo);
   void schedule_notify();
   void flush();
-  bool should_notify(const QueryResult& prev, const QueryResult& next);
+  /// The result fields whose change notifies (a bit per ResultProp).
+  std::uint64_t watched() const;
   void update_timers();
   void clear_timers();
   ClientCore& live() const;
@@ -94,7 +102,7 @@ class ObserverImpl : public std::enable_shared_from_this<ObserverImpl> {
   bool has_previous_ = false;
   std::shared_ptr<ObserverImpl> pending_self_;
   QueryResult current_;
-  QueryResult previous_;   // the result of the last flush
+  QueryResult previous_;   // the result of the last flush (what listeners were told)
   // is_fetched_after_mount: the query's update counts when this observer first looked at it
   std::uint32_t data_count_at_attach_ = 0;
   std::uint32_t error_count_at_attach_ = 0;

@@ -187,14 +187,12 @@ MutationOptions ClientCore::mutation_defaults_of(const Value& key) const {
 
 // ---- reading an option for one query ----
 
-Millis stale_time_of(const ClientCore& core, const QueryOptions& o, const Query& q) {
-  if (const Millis* v = o.stale_time.value_if()) return *v;
+Millis stale_time_function(const ClientCore& core, const QueryOptions& o, const Query& q) {
   if (const auto* fn = o.stale_time.function_if()) return (*fn)(info_for(core, q));
   return Millis{0};
 }
 
-bool enabled_of(const ClientCore& core, const QueryOptions& o, const Query& q) {
-  if (const bool* v = o.enabled.value_if()) return *v;
+bool enabled_function(const ClientCore& core, const QueryOptions& o, const Query& q) {
   if (const auto* fn = o.enabled.function_if()) return (*fn)(info_for(core, q));
   return true;
 }
@@ -215,10 +213,12 @@ Millis refetch_interval_of(const ClientCore& core, const QueryOptions& o, const 
   return d < Millis{0} || d >= never_expires ? Millis{0} : d;
 }
 
-Value replace_data(const QueryOptions& o, const std::optional<Value>& prev, Value next) {
-  if (const auto* fn = o.structural_sharing.function_if()) return (*fn)(prev, next);
+Value replace_data(const QueryOptions& o, const Value* prev, Value next) {
+  if (const auto* fn = o.structural_sharing.function_if()) {
+    return (*fn)(prev != nullptr ? std::optional<Value>(*prev) : std::nullopt, next);
+  }
   const bool* share = o.structural_sharing.value_if();
-  if (prev && (share == nullptr || *share)) return replace_equal_deep(*prev, std::move(next));
+  if (prev != nullptr && (share == nullptr || *share)) return replace_equal_deep(*prev, std::move(next));
   return next;
 }
 
