@@ -228,7 +228,9 @@ AppQueryClient& AppQueryClient::operator=(AppQueryClient&& other) noexcept {
   return *this;
 }
 
-AppQueryClient::~AppQueryClient() {
+AppQueryClient::~AppQueryClient() { end(); }
+
+void AppQueryClient::end() noexcept {
   if (scope_ && scope_->app) scope_->end();
 }
 

@@ -275,6 +275,11 @@ class AppQueryClient {
   bool is_focused() const;
   bool is_online() const;
 
+  /// Ends an app's handle now, as destroying it would: its observers end, its pending mutations
+  /// are cancelled, and later calls throw Error(app_unmounted). Unmounting an app does this.
+  /// Does nothing on the shell's QueryClient (it ends when destroyed). Idempotent.
+  void end() noexcept;
+
  protected:
   friend class QueryClient;
   friend class QueryObserver;
