@@ -6,6 +6,7 @@ import type { Driver } from "./driver.js";
 import {
   api,
   begin,
+  writeValues,
   callWith,
   check,
   enter,
@@ -16,6 +17,7 @@ import {
   result,
   stage,
   stageTwinned,
+  writeResult,
   stageValues,
   writeValue,
 } from "./wasm.js";
@@ -101,15 +103,83 @@ function stageAction(a: Action, before?: string): void {
   else stageValues(before, a.type, a.payload, a.meta);
 }
 
-/** Reads (type, payload, meta) into a frozen action; null payload and meta are left out. */
+// The actions an app is dispatching into its own store now (innermost last): the module names one
+// by its token when the reducer receives that very action, which then gets the caller's object.
+const dispatching: Action[] = [];
+// Frozen actions without payload or meta, by type: most commands and broadcasts are these.
+const bareActions = new Map<string, Action>();
+
+/** Reads an action: a token of one being dispatched, or (type, payload, meta) into a frozen action
+ * (null payload and meta are left out). */
 export function readAction(): Action {
-  const type = readValue() as string;
+  const first = readValue();
+  if (typeof first === "number") return dispatching[first - 1];
+  const type = first as string;
   const payload = readValue();
   const meta = readValue();
+  if (payload === null && meta === null) {
+    let a = bareActions.get(type);
+    if (a === undefined) {
+      a = Object.freeze({ type });
+      if (bareActions.size < 4096) bareActions.set(type, a);
+    }
+    return a;
+  }
   const a: { type: string; payload?: unknown; meta?: unknown } = { type };
   if (payload !== null) a.payload = payload;
   if (meta !== null) a.meta = meta;
   return Object.freeze(a);
+}
+
+/**
+ * Listeners told in the order they subscribed, from a snapshot: one added during a notification
+ * hears the next one; one removed is not called. The snapshot array is rebuilt only after changes.
+ */
+class Listeners<L> {
+  readonly set = new Set<L>();
+  #snapshot: L[] | null = null;
+  get size(): number {
+    return this.set.size;
+  }
+  add(l: L): void {
+    this.set.add(l);
+    this.#snapshot = null;
+  }
+  delete(l: L): boolean {
+    this.#snapshot = null;
+    return this.set.delete(l);
+  }
+  has(l: L): boolean {
+    return this.set.has(l);
+  }
+  clear(): void {
+    this.set.clear();
+    this.#snapshot = null;
+  }
+  snapshot(): L[] {
+    return (this.#snapshot ??= Array.from(this.set));
+  }
+}
+
+type TopicGroup = { sub: number; listeners: Listeners<(payload: unknown, topic: string) => void> };
+
+/**
+ * Calls `call(l)` for each listener of a snapshot still subscribed. One that throws does not stop
+ * the others; what they threw is rethrown after (one error, or an AggregateError).
+ */
+function fanOut<L>(set: Listeners<L>, call: (l: L) => void, what: string): void {
+  let errors: unknown[] | undefined;
+  const list = set.snapshot();
+  for (let i = 0; i < list.length; i++) {
+    const l = list[i];
+    if (!set.has(l)) continue;
+    try {
+      call(l);
+    } catch (e) {
+      (errors ??= []).push(e);
+    }
+  }
+  if (errors) throw errors.length === 1 ? errors[0] : new AggregateError(errors, `${errors.length} ${what} threw`);
 }
 
 function plain(value: unknown, what: string): void {
@@ -123,12 +193,16 @@ export class App {
   readonly #version: string;
   #released = false;
   // The store's listeners, fanned out here from one subscription in the module.
-  readonly #listeners = new Set<() => void>();
+  readonly #listeners = new Listeners<() => void>();
   #storeSub = 0;
+  // Bus subscriptions, one in the module per pattern.
+  readonly #topics = new Map<string, TopicGroup>();
   #stateEpoch = 0;
   #state: unknown;
   #store: Store | undefined;
   #client: QueryClient | undefined;
+  // Export reads, valid while the module has not run since (epoch).
+  readonly #reads = new Map<string, { epoch: number; value: unknown }>();
 
   /** Not for users: apps come from Host.mount. */
   constructor(token: symbol, handle: number, host: HostLink, name: string, version: string) {
@@ -171,6 +245,7 @@ export class App {
     this.#released = true;
     this.#host.apps.delete(this);
     this.#listeners.clear();
+    this.#topics.clear();
     if (this.#host.handle === 0) return;
     enter();
     try {
@@ -256,10 +331,12 @@ export class App {
     const h = this.#handle();
     const a = checkAction(action);
     enter();
+    dispatching.push(a);
     try {
-      stageAction(a);
-      check(api.mfs_app_dispatch(h));
+      writeValues(a.type, a.payload, a.meta);
+      check(api.mfs_app_dispatch(h, dispatching.length));
     } finally {
+      dispatching.pop();
       leave();
     }
     return action;
@@ -276,7 +353,12 @@ export class App {
       enter(false);
       try {
         callWith(() => {
-          const id = fn(() => this.#notify());
+          const id = fn(() => {
+            // The state the subscribers are told about: what getState returns until the module runs again.
+            this.#state = readValue();
+            this.#stateEpoch = epoch;
+            this.#notify();
+          });
           check(api.mfs_app_subscribe(h, id));
           this.#storeSub = result() as number;
         });
@@ -293,17 +375,7 @@ export class App {
   }
 
   #notify(): void {
-    if (this.#listeners.size === 0) return;
-    let errors: unknown[] | undefined;
-    for (const l of Array.from(this.#listeners)) {
-      if (!this.#listeners.has(l)) continue;
-      try {
-        l();
-      } catch (e) {
-        (errors ??= []).push(e);
-      }
-    }
-    if (errors) throw errors.length === 1 ? errors[0] : new AggregateError(errors, `${errors.length} listeners of app "${this.#name}" threw`);
+    if (this.#listeners.size !== 0) fanOut(this.#listeners, (l) => l(), `listeners of app "${this.#name}"`);
   }
 
   /** Swaps the reducer (hot reload) and dispatches {type: "mfstate/replace"}. */
@@ -362,14 +434,22 @@ export class App {
    */
   read<T = unknown>(app: string, name: string): DeepReadonly<T> {
     const h = this.#handle();
+    // An export changes only when the module runs: a read with nothing run since is the last one.
+    const memoKey = app + "\u0000" + name;
+    const memo = this.#reads.get(memoKey);
+    if (memo !== undefined && memo.epoch === epoch) return memo.value as DeepReadonly<T>;
+    let value: unknown;
     enter(false);
     try {
       stageValues(app, name);
       check(api.mfs_app_read(h));
-      return result() as DeepReadonly<T>;
+      value = result();
     } finally {
       leave();
     }
+    if (this.#reads.size > 1024) this.#reads.clear();
+    this.#reads.set(memoKey, { epoch, value });
+    return value as DeepReadonly<T>;
   }
 
   /**
@@ -484,23 +564,37 @@ export class App {
   on<T = unknown>(pattern: string, listener: TopicListener<T>): Unsubscribe {
     const h = this.#handle();
     plain(listener, "a topic listener");
-    let sub = 0;
-    enter();
-    try {
-      callWith(() => {
-        const id = fn(() => {
-          const topic = readValue() as string;
-          const payload = readValue();
-          listener(payload as DeepReadonly<T>, topic);
+    // One subscription in the module per pattern; its listeners are told from a snapshot (one
+    // subscribed during a delivery hears the next message; one unsubscribed is not called).
+    let group = this.#topics.get(pattern);
+    if (group === undefined) {
+      const g: TopicGroup = { sub: 0, listeners: new Listeners() };
+      enter();
+      try {
+        callWith(() => {
+          const id = fn(() => {
+            const topic = readValue() as string;
+            const payload = readValue();
+            fanOut(g.listeners, (l) => l(payload, topic), `listeners of "${pattern}" in app "${this.#name}"`);
+          });
+          stageValues(pattern);
+          check(api.mfs_app_on(h, id));
+          g.sub = result() as number;
         });
-        stageValues(pattern);
-        check(api.mfs_app_on(h, id));
-        sub = result() as number;
-      });
-    } finally {
-      leave();
+      } finally {
+        leave();
+      }
+      this.#topics.set(pattern, g);
+      group = g;
     }
-    return unsubscriber(sub);
+    const g = group;
+    const entry = (payload: unknown, topic: string): void => listener(payload as DeepReadonly<T>, topic);
+    g.listeners.add(entry);
+    return () => {
+      if (!g.listeners.delete(entry) || g.listeners.size !== 0) return;
+      if (this.#topics.get(pattern) === g) this.#topics.delete(pattern);
+      unsubscriber(g.sub)();
+    };
   }
 
   /** Publishes `payload` on `topic` as this app (validated against the topic's schema). */
@@ -579,7 +673,7 @@ function reducerFn(app: string, reducer: Reducer): number {
         `the reducer of app "${app}" returned undefined for "${action.type}": return the state unchanged for actions it does not handle`,
       );
     }
-    stageTwinned(next);
+    writeResult(next);
   });
 }
 

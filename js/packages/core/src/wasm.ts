@@ -64,18 +64,45 @@ const decoder = new TextDecoder("utf-8", { fatal: false });
 
 // ---- twins ----
 const twins: unknown[] = [];
-const twinSlot = new WeakMap<object, number>();
 
-function setTwin(slot: number, twin: object): void {
-  const old = twins[slot];
-  if (old !== undefined) twinSlot.delete(old as object);
-  twins[slot] = twin;
-  twinSlot.set(twin, slot);
+// Each twin carries its slot in a class-private field (added to the object by the base-class
+// return trick): invisible to reflection, unforgeable outside this module, and an order of
+// magnitude cheaper than a WeakMap (whose entries would also wait for the collector).
+class Shell {
+  constructor(o: object) {
+    return o;
+  }
+}
+class TwinStamp extends Shell {
+  #slot: number;
+  private constructor(o: object, slot: number) {
+    super(o);
+    this.#slot = slot;
+  }
+  static get(o: object): number {
+    return #slot in o ? (o as TwinStamp).#slot : -1;
+  }
+  static set(o: object, slot: number): void {
+    if (#slot in o) (o as TwinStamp).#slot = slot;
+    else new TwinStamp(o, slot);
+  }
 }
 
-/** True for an object the module handed out (deeply frozen, tied to a node). */
+// A twin is current while twins[its slot] is still it: a released or reused slot makes the old
+// twin a plain frozen object again.
+function setTwin(slot: number, twin: object): void {
+  twins[slot] = twin;
+  TwinStamp.set(twin, slot);
+}
+
+function slotOf(x: object): number {
+  const slot = TwinStamp.get(x);
+  return slot >= 0 && twins[slot] === x ? slot : -1;
+}
+
+/** True for an object the module handed out (deeply frozen, tied to a live node). */
 export function isTwin(value: unknown): boolean {
-  return typeof value === "object" && value !== null && twinSlot.has(value);
+  return typeof value === "object" && value !== null && slotOf(value) >= 0;
 }
 
 // ---- the call protocol ----
@@ -115,8 +142,8 @@ export function leave(): void {
   views();
   if (u32[controlWord + 3] !== 0) dropReleased();
   if (depth === 0) {
-    flushErrorReleases();
-    while (afterOutermost.length > 0) {
+    if (errorReleases.length !== 0) flushErrorReleases();
+    while (afterOutermost.length !== 0) {
       const fn = afterOutermost.shift()!;
       fn();
     }
@@ -132,10 +159,7 @@ function dropReleased(): void {
   const count = u32[controlWord + 3];
   const at = u32[controlWord + 2] >>> 2;
   for (let i = 0; i < count; i++) {
-    const slot = u32[at + i];
-    const twin = twins[slot];
-    if (twin !== undefined) twinSlot.delete(twin as object);
-    twins[slot] = undefined;
+    twins[u32[at + i]] = undefined;
   }
   exports!.mfs_twins_dropped();
 }
@@ -146,6 +170,9 @@ let base = 0; // word index of the buffer's start
 let cap = 0; // its capacity in words
 let pos = 0; // words written
 let newTwins: object[] | null = null;
+// Twinning by adoption: new arrays and objects are frozen in place and become the twins (a
+// reducer's result, which Redux already forbids mutating) instead of being copied.
+let adopt = false;
 
 function bufferAt(): void {
   views();
@@ -208,19 +235,21 @@ function writeBytes(s: string): number {
   return encoder.encodeInto(s, u8.subarray(at, at + n * 3)).written;
 }
 
+// Positions are kept relative to the buffer's start: writing may grow (and move) the buffer.
+
 export function writeString(s: string): void {
   need(1);
-  const head = base + pos++;
+  const head = pos++;
   const len = writeBytes(s);
-  u32[head] = TAG_STRING | (len << 4);
+  u32[base + head] = TAG_STRING | (len << 4);
   pos += (len + 3) >>> 2;
 }
 
 function writeKey(s: string): void {
   need(1);
-  const head = base + pos++;
+  const head = pos++;
   const len = writeBytes(s);
-  u32[head] = len;
+  u32[base + head] = len;
   pos += (len + 3) >>> 2;
 }
 
@@ -267,8 +296,8 @@ function writeAny(x: unknown, level: number, path: Array<string | number> | null
     writeNull();
     return null;
   }
-  const slot = twinSlot.get(x);
-  if (slot !== undefined) {
+  const slot = slotOf(x);
+  if (slot >= 0) {
     need(1);
     u32[base + pos++] = TAG_REF | (slot << 4);
     return x;
@@ -281,7 +310,7 @@ function writeAny(x: unknown, level: number, path: Array<string | number> | null
     const n = x.length;
     need(1);
     u32[base + pos++] = TAG_ARRAY | (n << 4);
-    const copy: unknown[] | null = twinning ? new Array(n) : null;
+    const copy: unknown[] | null = twinning && !adopt ? new Array(n) : null;
     for (let i = 0; i < n; i++) {
       const t = writeAny(x[i], level + 1, path ? (path.push(i), path) : null);
       if (path) path.pop();
@@ -292,16 +321,16 @@ function writeAny(x: unknown, level: number, path: Array<string | number> | null
       newTwins!.push(copy);
       return copy;
     }
+    if (twinning) newTwins!.push(x); // adopted: frozen once the whole value is written
     return x;
   }
   const proto = Object.getPrototypeOf(x);
   if (proto !== Object.prototype && proto !== null) notJson(describe(x), path ?? []);
   const keys = Object.keys(x);
-  const head = base + pos;
   need(1);
-  pos++;
+  const head = pos++;
   let count = 0;
-  const copy: Record<string, unknown> | null = twinning ? {} : null;
+  const copy: Record<string, unknown> | null = twinning && !adopt ? {} : null;
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i];
     const v = (x as Record<string, unknown>)[k];
@@ -312,12 +341,13 @@ function writeAny(x: unknown, level: number, path: Array<string | number> | null
     if (copy) copy[k] = t;
     count++;
   }
-  u32[head] = TAG_OBJECT | (count << 4);
+  u32[base + head] = TAG_OBJECT | (count << 4);
   if (copy) {
     Object.freeze(copy);
     newTwins!.push(copy);
     return copy;
   }
+  if (twinning) newTwins!.push(x); // adopted: frozen once the whole value is written
   return x;
 }
 
@@ -365,6 +395,56 @@ export function stageTwinned(x: unknown): unknown {
   return twin;
 }
 
+// What the last writeResult made twins of, until the module tells their slots (mfs_js_twins).
+let resultTwins: object[] = [];
+
+/**
+ * Writes a callback's result into the buffer for the module to read when the callback returns:
+ * new arrays and objects are frozen in place (adopted) and become twins once the module tells their
+ * slots. For a reducer's result: the state it returns becomes the store's.
+ */
+export function writeResult(x: unknown): void {
+  begin();
+  const list: object[] = [];
+  newTwins = list;
+  adopt = true;
+  try {
+    writeAny(x, 0, null);
+  } catch (e) {
+    if (e instanceof MfstateError && e.code === "invalid_argument") {
+      newTwins = null;
+      adopt = false;
+      retryWithPath(x);
+    }
+    throw e;
+  } finally {
+    newTwins = null;
+    adopt = false;
+  }
+  // Frozen only now: a value that cannot cross leaves what the caller passed as it was.
+  for (let i = 0; i < list.length; i++) Object.freeze(list[i]);
+  resultTwins = list;
+}
+
+/** begin() + writeValue for each (the export reads them from the buffer itself). Errors about
+ * non-JSON values name their path. */
+export function writeValues(a: unknown, b: unknown, c: unknown): void {
+  begin();
+  try {
+    writeAny(a, 0, null);
+    writeAny(b, 0, null);
+    writeAny(c, 0, null);
+  } catch (e) {
+    if (e instanceof MfstateError && e.code === "invalid_argument") {
+      for (const v of [a, b, c]) {
+        pos = 0;
+        writeAny(v, 0, []);
+      }
+    }
+    throw e;
+  }
+}
+
 /** begin() + writeValue for each + stage(n), with paths in errors about non-JSON values. */
 export function stageValues(...values: unknown[]): void {
   begin();
@@ -392,18 +472,46 @@ export function beginRead(): void {
   rpos = 0;
 }
 
+// Short strings (object keys, action types, topics) repeat: a direct-mapped cache of up to 12
+// bytes, keyed by their words, turns their decoding into a few word compares.
+const CACHE_SLOTS = 1024;
+const cacheLen = new Int32Array(CACHE_SLOTS).fill(-1);
+const cacheWords = new Uint32Array(CACHE_SLOTS * 3);
+const cacheText: string[] = new Array(CACHE_SLOTS).fill("");
+
+function decodeShort(at: number, len: number): string {
+  let s = "";
+  for (let i = 0; i < len; i++) {
+    const c = u8[at + i];
+    if (c >= 0x80) return decoder.decode(u8.subarray(at, at + len));
+    s += String.fromCharCode(c);
+  }
+  return s;
+}
+
 function readBytes(len: number): string {
-  const at = (base + rpos) * 4;
+  const w = base + rpos;
+  const at = w * 4;
   rpos += (len + 3) >>> 2;
-  if (len < 24) {
-    let ascii = true;
-    for (let i = 0; i < len; i++) {
-      if (u8[at + i] >= 0x80) {
-        ascii = false;
-        break;
-      }
+  if (len <= 12) {
+    // Bytes past `len` in the last word are not part of the string: mask them off.
+    const words = (len + 3) >>> 2;
+    const tail = len & 3 ? (1 << ((len & 3) * 8)) - 1 : 0xffffffff;
+    const w0 = words > 0 ? (words === 1 ? u32[w] & tail : u32[w]) >>> 0 : 0;
+    const w1 = words > 1 ? (words === 2 ? u32[w + 1] & tail : u32[w + 1]) >>> 0 : 0;
+    const w2 = words > 2 ? (u32[w + 2] & tail) >>> 0 : 0;
+    const slot = (Math.imul(w0 ^ Math.imul(w1, 0x9e3779b1) ^ Math.imul(w2, 0x85ebca6b), 0x27d4eb2d) >>> 22) ^ len;
+    const k = slot & (CACHE_SLOTS - 1);
+    if (cacheLen[k] === len && cacheWords[k * 3] === w0 && cacheWords[k * 3 + 1] === w1 && cacheWords[k * 3 + 2] === w2) {
+      return cacheText[k];
     }
-    if (ascii) return String.fromCharCode.apply(null, u8.subarray(at, at + len) as unknown as number[]);
+    const text = decodeShort(at, len);
+    cacheLen[k] = len;
+    cacheWords[k * 3] = w0;
+    cacheWords[k * 3 + 1] = w1;
+    cacheWords[k * 3 + 2] = w2;
+    cacheText[k] = text;
+    return text;
   }
   return decoder.decode(u8.subarray(at, at + len));
 }
@@ -608,6 +716,12 @@ const imports = {
       if (depth === 0) flushErrorReleases();
     },
     mfs_js_now: (): number => now(),
+    mfs_js_twins(at: number, count: number): void {
+      views();
+      const list = resultTwins;
+      resultTwins = [];
+      for (let i = 0; i < count; i++) setTwin(u32[(at >>> 2) + i], list[i]);
+    },
     emscripten_notify_memory_growth(): void {
       grown = true;
     },
@@ -709,6 +823,11 @@ export function ready(what: string): void {
       `${what} needs the WebAssembly module: await createHost() or await loadMfstate() first`,
     );
   }
+}
+
+/** Bytes of the module's heap in use (diagnostics: the bench's memory per entry). */
+export function heapUsed(): number {
+  return exports ? (exports.mfs_heap_used as () => number)() : 0;
 }
 
 /** Live twin slots (diagnostics, tests of memory). */

@@ -89,11 +89,35 @@ ErrorHandler error_handler(JsFunction fn) {
   };
 }
 
+// The actions JavaScript is dispatching into its own store now (innermost last), with the token
+// that names the object the caller passed: a reducer receiving that very action gets the caller's
+// object back (as Redux passes it) instead of a decoded copy.
+struct Dispatching {
+  Action action;
+  std::uint32_t token;
+};
+
+std::vector<Dispatching>& dispatching() {
+  static std::vector<Dispatching> stack;
+  return stack;
+}
+
+bool same_action(const Action& a, const Action& b) {
+  return a.type == b.type && a.payload.same_node(b.payload) && a.payload.type() == b.payload.type() &&
+         a.meta.same_node(b.meta) && a.meta.type() == b.meta.type();
+}
+
+// Reducer arguments: the state, then the action as its token (an integer) or (type, payload, meta).
 Reducer reducer_of(JsFunction fn) {
   return [fn](Value state, const Action& action) -> Value {
-    return fn.call_for_value([&](Writer& w) {
+    return fn.call_for_result([&](Writer& w) {
       w.value(state);
-      write_action(w, action);
+      const auto& d = dispatching();
+      if (!d.empty() && same_action(d.back().action, action)) {
+        w.integer(d.back().token);
+      } else {
+        write_action(w, action);
+      }
     });
   };
 }
@@ -327,11 +351,22 @@ EMSCRIPTEN_KEEPALIVE int mfs_app_state(std::uint32_t app) {
   });
 }
 
-/// Staged: type, payload, meta.
-EMSCRIPTEN_KEEPALIVE int mfs_app_dispatch(std::uint32_t app) {
+/// In the exchange buffer (not staged: the hot path): type, payload, meta. `token` names the
+/// caller's action object in JavaScript (0: none).
+EMSCRIPTEN_KEEPALIVE int mfs_app_dispatch(std::uint32_t app, std::uint32_t token) {
   return guarded([&] {
-    auto args = staged::take(3);
-    app_of(app).dispatch(action_from(args, 0));
+    Reader r;
+    std::vector<Value> args;
+    args.reserve(3);
+    for (int i = 0; i < 3; ++i) args.push_back(r.value());
+    Action action = action_from(args, 0);
+    App& a = app_of(app);
+    if (token == 0) return a.dispatch(std::move(action));
+    dispatching().push_back(Dispatching{action, token});
+    struct Pop {
+      ~Pop() { dispatching().pop_back(); }
+    } pop;
+    a.dispatch(std::move(action));
   });
 }
 
@@ -340,11 +375,14 @@ EMSCRIPTEN_KEEPALIVE int mfs_app_replace_reducer(std::uint32_t app, std::uint32_
   return guarded([&] { app_of(app).store().replace_reducer(reducer_of(fn)); });
 }
 
-/// `fn` is called (no arguments) after each change of the app's state. Out: subscription handle.
+/// `fn` is called with the new state after each change of the app's state (JavaScript keeps it
+/// as what getState returns until the next call into the module). Out: subscription handle.
 EMSCRIPTEN_KEEPALIVE int mfs_app_subscribe(std::uint32_t app, std::uint32_t fn) {
   JsFunction listener(fn);
   return guarded([&] {
-    Subscription s = app_of(app).subscribe([listener](const Value&) { listener.call([](Writer&) {}); });
+    Subscription s = app_of(app).subscribe([listener](const Value& state) {
+      listener.call([&](Writer& w) { w.value(state); });
+    });
     write_handle(keep(std::move(s)));
   });
 }
