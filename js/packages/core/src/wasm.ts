@@ -426,6 +426,17 @@ export function writeResult(x: unknown): void {
   resultTwins = list;
 }
 
+/** begin() + one value (the export reads it from the buffer itself). */
+export function writeOne(x: unknown): void {
+  begin();
+  try {
+    writeAny(x, 0, null);
+  } catch (e) {
+    if (e instanceof MfstateError && e.code === "invalid_argument") retryWithPath(x);
+    throw e;
+  }
+}
+
 /** begin() + writeValue for each (the export reads them from the buffer itself). Errors about
  * non-JSON values name their path. */
 export function writeValues(a: unknown, b: unknown, c: unknown): void {

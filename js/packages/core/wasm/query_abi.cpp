@@ -449,10 +449,10 @@ EMSCRIPTEN_KEEPALIVE int mfs_client_advance(std::uint32_t client, double ms) {
   });
 }
 
-/// Staged: key. Out: hasData, data.
+/// In the exchange buffer: key. Out: the data, or undefined.
 EMSCRIPTEN_KEEPALIVE int mfs_client_get_query_data(std::uint32_t client) {
   return guarded([&] {
-    Value key = staged::pop();
+    Value key = Reader().value();  // in the exchange buffer, not staged: the hot path
     auto data = client_of(client).get_query_data(key);
     Writer w;
     if (data) {

@@ -7,7 +7,7 @@
 import { MfstateError } from "../errors.js";
 import { Driver } from "../driver.js";
 import type { HostLink } from "../app.js";
-import { api, callWith, fn, ready, readValue, stageValues } from "../wasm.js";
+import { api, callWith, check, enter, fn, leave, ready, readValue, result, stageValues, writeOne } from "../wasm.js";
 import {
   type ClientCore,
   errorOf,
@@ -289,15 +289,15 @@ export class QueryClient {
   /** The cached data of the query whose key equals `queryKey`, or undefined. */
   getQueryData<TData = unknown>(queryKey: QueryKey): DeepReadonly<TData> | undefined {
     checkQueryKey(queryKey);
-    return run(
-      this.#core,
-      (h) => {
-        stageValues(queryKey);
-        return api.mfs_client_get_query_data(h);
-      },
-      () => readValue() as DeepReadonly<TData> | undefined,
-      false,
-    );
+    const h = this.#core.handle();
+    enter(false);
+    try {
+      writeOne(queryKey);
+      check(api.mfs_client_get_query_data(h));
+      return result() as DeepReadonly<TData> | undefined;
+    } finally {
+      leave();
+    }
   }
 
   /**
