@@ -31,6 +31,14 @@ struct WebClient {
   std::unique_ptr<QueryClient> owned;
   // Or the shared client of this host.
   std::uint32_t host = 0;
+  // Keys JavaScript interned for reading (getQueryData), with the data last handed out for each:
+  // an unchanged read is then one call that answers "same as last time".
+  struct Interned {
+    Value key;
+    Value last;
+    bool had = false;
+  };
+  std::vector<Interned> interned;
 
   QueryClient& client() const {
     if (owned) return *owned;
@@ -447,6 +455,105 @@ EMSCRIPTEN_KEEPALIVE int mfs_client_advance(std::uint32_t client, double ms) {
     if (!c.manual) throw Error(ErrorCode::invalid_argument, "advanceTime needs a client created with {clock: 'manual'}");
     c.runtime->advance(millis(ms));
   });
+}
+
+namespace {
+std::uint32_t intern(WebClient& c, const Value& key) {
+  c.interned.push_back(WebClient::Interned{key, Value(), false});
+  return static_cast<std::uint32_t>(c.interned.size() - 1);
+}
+
+WebClient::Interned& interned(WebClient& c, std::uint32_t index) {
+  if (index >= c.interned.size()) throw Error(ErrorCode::invalid_argument, "no interned key " + std::to_string(index));
+  return c.interned[index];
+}
+
+// Sets the data of an interned key; what is now cached becomes what its reads hand out.
+void set_interned(WebClient& c, WebClient::Interned& k, Value data, const Value& updated_at) {
+  SetDataOptions so;
+  if (updated_at.is_number()) so.updated_at = millis(updated_at.as_double());
+  Value cached = c.client().set_query_data(k.key, std::move(data), so);
+  k.had = true;
+  k.last = cached;
+  Writer w;
+  w.value(cached);
+}
+}  // namespace
+
+/// In the exchange buffer: a key. Interns it for this client's reads and writes. Out: its index.
+EMSCRIPTEN_KEEPALIVE int mfs_client_intern_key(std::uint32_t client) {
+  return guarded([&] {
+    Value key = Reader().value();
+    check_key(key);
+    std::uint32_t index = intern(clients().get(client), key);
+    Writer w;
+    w.integer(index);
+  });
+}
+
+/// In the exchange buffer: key, data, updatedAt (or null). Interns the key, then sets its data.
+/// Out: its index, the data now cached.
+EMSCRIPTEN_KEEPALIVE int mfs_client_set_new_key(std::uint32_t client) {
+  return guarded([&] {
+    Reader r;
+    Value key = r.value();
+    Value data = r.value();
+    Value updated_at = r.value();
+    check_key(key);
+    WebClient& c = clients().get(client);
+    // Set first: a refused value leaves no interned key behind.
+    SetDataOptions so;
+    if (updated_at.is_number()) so.updated_at = millis(updated_at.as_double());
+    Value cached = c.client().set_query_data(key, std::move(data), so);
+    std::uint32_t index = intern(c, key);
+    c.interned[index].had = true;
+    c.interned[index].last = cached;
+    Writer w;
+    w.integer(index);
+    w.value(cached);
+  });
+}
+
+/// In the exchange buffer: data, updatedAt (or null). Sets the data of interned key `index`.
+/// Out: the data now cached.
+EMSCRIPTEN_KEEPALIVE int mfs_client_set_interned(std::uint32_t client, std::uint32_t index) {
+  return guarded([&] {
+    Reader r;
+    Value data = r.value();
+    Value updated_at = r.value();
+    WebClient& c = clients().get(client);
+    set_interned(c, interned(c, index), std::move(data), updated_at);
+  });
+}
+
+/// Forgets every interned key of the client (JavaScript's table of them is full).
+EMSCRIPTEN_KEEPALIVE int mfs_client_clear_keys(std::uint32_t client) {
+  return guarded([&] { clients().get(client).interned.clear(); });
+}
+
+/// The data of interned key `index`. Returns 1 when it is the very data (the same node) handed
+/// out by the last call for that key: nothing is written. Otherwise 0, and out: the data, or
+/// undefined. -1: error.
+EMSCRIPTEN_KEEPALIVE int mfs_client_get_interned(std::uint32_t client, std::uint32_t index) {
+  int unchanged = 0;
+  int status = guarded([&] {
+    WebClient& c = clients().get(client);
+    WebClient::Interned& k = interned(c, index);
+    auto data = c.client().get_query_data(k.key);
+    if (data.has_value() == k.had && (!data || (data->same_node(k.last) && data->type() == k.last.type()))) {
+      unchanged = 1;
+      return;
+    }
+    k.had = data.has_value();
+    k.last = data ? *data : Value();
+    Writer w;
+    if (data) {
+      w.value(*data);
+    } else {
+      w.undefined();
+    }
+  });
+  return status < 0 ? status : unchanged;
 }
 
 /// In the exchange buffer: key. Out: the data, or undefined.

@@ -7,9 +7,10 @@
 import { MfstateError } from "../errors.js";
 import { Driver } from "../driver.js";
 import type { HostLink } from "../app.js";
-import { api, callWith, check, enter, fn, leave, ready, readValue, result, stageValues, writeOne } from "../wasm.js";
+import { api, beginRead, callWith, check, enter, fn, leave, ready, readValue, result, stageValues, writeOne, writeValues } from "../wasm.js";
 import {
   type ClientCore,
+  KeyTable,
   errorOf,
   filtersValue,
   mutationRegistry,
@@ -205,7 +206,7 @@ export class QueryClient {
     if (!core) {
       ready("new QueryClient()");
       const handle = run(
-        { handle: () => 0, driver: undefined as never, kind: "standalone", mutations: undefined as never },
+        { handle: () => 0, driver: undefined as never, kind: "standalone", mutations: undefined as never, keys: undefined as never },
         () => {
           stageValues({
             defaultOptions: undefined,
@@ -228,6 +229,7 @@ export class QueryClient {
         driver: new Driver("mfs_client_run", "mfs_client_advance", () => handle, config.clock === "manual"),
         kind: "standalone",
         mutations: mutationRegistry(`client:${handle}`),
+        keys: new KeyTable(),
       };
       void live;
     }
@@ -290,11 +292,25 @@ export class QueryClient {
   getQueryData<TData = unknown>(queryKey: QueryKey): DeepReadonly<TData> | undefined {
     checkQueryKey(queryKey);
     const h = this.#core.handle();
+    // Keys are interned in the module (by setQueryData, or the first read): a read of an unchanged
+    // entry is then one call that answers "the same data as last time".
+    const keys = this.#core.keys;
     enter(false);
     try {
-      writeOne(queryKey);
-      check(api.mfs_client_get_query_data(h));
-      return result() as DeepReadonly<TData> | undefined;
+      let entry = keys.find(queryKey);
+      if (entry === undefined) {
+        if (keys.full()) {
+          check(api.mfs_client_clear_keys(h));
+          keys.clear();
+        }
+        writeOne(queryKey);
+        check(api.mfs_client_intern_key(h));
+        entry = keys.add(queryKey, result() as number);
+      }
+      const status = api.mfs_client_get_interned(h, entry.index);
+      check(status);
+      if (status === 0) entry.data = result();
+      return entry.data as DeepReadonly<TData> | undefined;
     } finally {
       leave();
     }
@@ -313,14 +329,32 @@ export class QueryClient {
     checkQueryKey(queryKey);
     const data = functionalUpdate(updater as never, typeof updater === "function" ? this.getQueryData<TData>(queryKey) : undefined) as unknown;
     if (data === undefined) return undefined;
-    return run(
-      this.#core,
-      (h) => {
-        stageValues(queryKey, data, options.updatedAt ?? null);
-        return api.mfs_client_set_query_data(h);
-      },
-      () => readValue() as DeepReadonly<TData>,
-    );
+    const h = this.#core.handle();
+    const keys = this.#core.keys;
+    const updatedAt = options.updatedAt ?? null;
+    enter();
+    try {
+      const entry = keys.find(queryKey);
+      if (entry !== undefined) {
+        writeValues(data, updatedAt, undefined);
+        check(api.mfs_client_set_interned(h, entry.index));
+        entry.data = result();
+        return entry.data as DeepReadonly<TData>;
+      }
+      if (keys.full()) {
+        check(api.mfs_client_clear_keys(h));
+        keys.clear();
+      }
+      writeValues(queryKey, data, updatedAt);
+      check(api.mfs_client_set_new_key(h));
+      beginRead();
+      const added = keys.add(queryKey, readValue() as number);
+      added.data = readValue();
+      return added.data as DeepReadonly<TData>;
+    } finally {
+      leave();
+      this.#core.driver.kick();
+    }
   }
 
   /** The state of the query whose key equals `queryKey`, or undefined. */
@@ -641,7 +675,7 @@ export function listenToPage(onFocus: (focused: boolean) => void, onOnline: (onl
 /** The shell's client of a host (module-internal). */
 export function shellQueryClient(host: HostLink, defaults: DefaultOptions | undefined): QueryClient {
   const handle = run(
-    { handle: () => host.handle, driver: host.driver, kind: "shell", mutations: undefined as never },
+    { handle: () => host.handle, driver: host.driver, kind: "shell", mutations: undefined as never, keys: undefined as never },
     (h) => api.mfs_host_queries(h),
     () => readValue() as number,
     false,
@@ -654,6 +688,7 @@ export function shellQueryClient(host: HostLink, defaults: DefaultOptions | unde
     driver: host.driver,
     kind: "shell",
     mutations: mutationRegistry(`host:${host.handle}`),
+    keys: new KeyTable(),
   };
   return new QueryClient({ defaultOptions: defaults });
 }
@@ -671,6 +706,7 @@ export function appQueryClient(host: HostLink, appHandle: () => number): QueryCl
     kind: "app",
     appHandle,
     mutations: shellCore.mutations,
+    keys: shellCore.keys,
   };
   return new QueryClient({ defaultOptions: shell.getDefaultOptions() });
 }

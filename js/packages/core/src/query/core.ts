@@ -41,6 +41,130 @@ export interface ClientCore {
   client?: unknown;
   /** Mutations made through any face of this client (shared by the shell's and the apps'). */
   mutations: MutationRegistry;
+  /** Keys interned for reads (shared by every face of the client). */
+  keys: KeyTable;
+}
+
+// ---- interned keys: getQueryData of an unchanged entry is one call ----
+
+/** One key interned in the module, and the data the last read of it handed out. */
+interface KeyEntry {
+  key: unknown;
+  index: number;
+  data: unknown;
+}
+
+/**
+ * A client's interned keys, by a structural hash (object members in any order), each with the
+ * data its last read or write handed out. Bounded: when full it starts again (the module's side
+ * too), so memory follows the keys in use, not the history.
+ */
+export class KeyTable {
+  readonly #map = new Map<number, KeyEntry[]>();
+  #count = 0;
+  static readonly limit = 1 << 17;
+
+  find(key: unknown): KeyEntry | undefined {
+    const bucket = this.#map.get(structuralHash(key, 0x811c9dc5));
+    if (bucket === undefined) return undefined;
+    for (let i = 0; i < bucket.length; i++) if (keyEquals(bucket[i].key, key)) return bucket[i];
+    return undefined;
+  }
+
+  /** Records `key` (a frozen copy: the caller's array may change afterwards) under `index`. */
+  add(key: unknown, index: number): KeyEntry {
+    const hash = structuralHash(key, 0x811c9dc5);
+    const entry: KeyEntry = { key: frozenCopy(key), index, data: undefined };
+    const bucket = this.#map.get(hash);
+    if (bucket === undefined) this.#map.set(hash, [entry]);
+    else bucket.push(entry);
+    this.#count++;
+    return entry;
+  }
+
+  full(): boolean {
+    return this.#count >= KeyTable.limit;
+  }
+
+  clear(): void {
+    this.#map.clear();
+    this.#count = 0;
+  }
+}
+
+function frozenCopy(v: unknown): unknown {
+  if (typeof v !== "object" || v === null) return v;
+  if (Array.isArray(v)) return Object.freeze(v.map(frozenCopy));
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) {
+    const x = (v as Record<string, unknown>)[k];
+    if (x !== undefined) out[k] = frozenCopy(x);
+  }
+  return Object.freeze(out);
+}
+
+function mix(h: number, x: number): number {
+  return Math.imul(h ^ x, 0x01000193);
+}
+
+const hashWords = new Float64Array(1);
+const hashInts = new Int32Array(hashWords.buffer);
+
+/** A hash of a key equal for keys equal as query keys (member order ignored, as hashKey). */
+export function structuralHash(v: unknown, h: number): number {
+  switch (typeof v) {
+    case "string": {
+      h = mix(h, 0x73);
+      for (let i = 0; i < v.length; i++) h = mix(h, v.charCodeAt(i));
+      return mix(h, v.length);
+    }
+    case "number":
+      if ((v | 0) === v) return mix(mix(h, 0x6e), v);
+      hashWords[0] = v;
+      return mix(mix(mix(h, 0x64), hashInts[0]), hashInts[1]);
+    case "boolean":
+      return mix(h, v ? 0x74 : 0x66);
+    case "object": {
+      if (v === null) return mix(h, 0x6c);
+      if (Array.isArray(v)) {
+        h = mix(h, 0x5b);
+        for (let i = 0; i < v.length; i++) h = structuralHash(v[i], h);
+        return mix(h, v.length);
+      }
+      // Members combine by a sum: the order they were written in does not matter.
+      let sum = 0;
+      for (const k in v) {
+        const x = (v as Record<string, unknown>)[k];
+        if (x !== undefined && Object.prototype.hasOwnProperty.call(v, k)) sum = (sum + structuralHash(x, structuralHash(k, 0x7b))) | 0;
+      }
+      return mix(mix(h, 0x7b), sum);
+    }
+    default:
+      return mix(h, 0x75);
+  }
+}
+
+/** Equality of keys as query keys: objects by their defined members in any order. */
+export function keyEquals(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!keyEquals(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  let count = 0;
+  for (const k in a) {
+    const x = (a as Record<string, unknown>)[k];
+    if (x === undefined || !Object.prototype.hasOwnProperty.call(a, k)) continue;
+    count++;
+    if (!keyEquals(x, (b as Record<string, unknown>)[k])) return false;
+  }
+  for (const k in b) {
+    if ((b as Record<string, unknown>)[k] !== undefined && Object.prototype.hasOwnProperty.call(b, k)) count--;
+  }
+  return count === 0;
 }
 
 /** The mutations of one client in the module, as MutationCache lists them. */
