@@ -186,7 +186,42 @@ function plain(value: unknown, what: string): void {
   if (typeof value !== "function") throw new MfstateError("invalid_argument", `${what} must be a function, got ${typeof value}`);
 }
 
+/** One app as the shell's inspector sees it (Host.inspect). */
+export interface AppSnapshot {
+  readonly name: string;
+  readonly version: string;
+  readonly exports: ReadonlyArray<{ readonly name: string; readonly schema: Schema | null; readonly value?: unknown; readonly error?: string }>;
+  /** Command types it accepts ("*": acceptAll). */
+  readonly accepts: readonly string[];
+  readonly counts: {
+    /** Store listeners and bus listeners. */
+    readonly subscriptions: number;
+    readonly watches: number;
+    /** Query observers made as this app. */
+    readonly observers: number;
+    /** Command handlers. */
+    readonly handlers: number;
+  };
+}
+
+/** What the shell's inspector reads of an app (module-internal: Host.inspect). */
+export let describeApp: (app: App, read: (producer: string, name: string) => unknown) => AppSnapshot;
+/**
+ * Tracks the query observers made as an app (module-internal: QueryObserver): counted for the
+ * inspector, and detached when the app unmounts (the module ends them then).
+ */
+export let trackObserver: (app: App | undefined, observer: { detach(): void }, on: boolean) => void;
+
 export class App {
+  static {
+    describeApp = (app, read) => app.#describe(read);
+    trackObserver = (app, observer, on) => {
+      if (!app) return;
+      if (on) app.#queryObservers.add(observer);
+      else app.#queryObservers.delete(observer);
+    };
+  }
+
   readonly #h: number;
   readonly #host: HostLink;
   readonly #name: string;
@@ -201,6 +236,12 @@ export class App {
   #state: unknown;
   #store: Store | undefined;
   #client: QueryClient | undefined;
+  // What the inspector shows: exports with their schemas, accepted commands, live counts.
+  readonly #exposed = new Map<string, Schema | null>();
+  readonly #accepted = new Map<string, boolean>();
+  #acceptsAll = false;
+  #watches = 0;
+  readonly #queryObservers = new Set<{ detach(): void }>();
   // Export reads, valid while the module has not run since (epoch).
   readonly #reads = new Map<string, { epoch: number; value: unknown }>();
 
@@ -211,6 +252,29 @@ export class App {
     this.#host = host;
     this.#name = name;
     this.#version = version;
+  }
+
+  #describe(read: (producer: string, name: string) => unknown): AppSnapshot {
+    let busListeners = 0;
+    for (const g of this.#topics.values()) busListeners += g.listeners.size;
+    const exports = [...this.#exposed].map(([name, schema]) => {
+      try {
+        return Object.freeze({ name, schema, value: read(this.#name, name) });
+      } catch (e) {
+        return Object.freeze({ name, schema, error: e instanceof Error ? e.message : String(e) });
+      }
+    });
+    const accepts = [...this.#accepted.keys()];
+    if (this.#acceptsAll) accepts.push("*");
+    let handlers = 0;
+    for (const h of this.#accepted.values()) if (h) handlers++;
+    return Object.freeze({
+      name: this.#name,
+      version: this.#version,
+      exports: Object.freeze(exports),
+      accepts: Object.freeze(accepts),
+      counts: Object.freeze({ subscriptions: this.#listeners.size + busListeners, watches: this.#watches, observers: this.#queryObservers.size, handlers }),
+    });
   }
 
   /** The app's name. */
@@ -246,6 +310,11 @@ export class App {
     this.#host.apps.delete(this);
     this.#listeners.clear();
     this.#topics.clear();
+    this.#exposed.clear();
+    this.#accepted.clear();
+    this.#watches = 0;
+    for (const o of Array.from(this.#queryObservers)) o.detach();
+    this.#queryObservers.clear();
     if (this.#host.handle === 0) return;
     enter();
     try {
@@ -414,6 +483,7 @@ export class App {
     } finally {
       leave();
     }
+    this.#exposed.set(name, options.schema ?? null);
   }
 
   /** Withdraws an export (its watchers are told it is gone). */
@@ -426,6 +496,7 @@ export class App {
     } finally {
       leave();
     }
+    this.#exposed.delete(name);
   }
 
   /**
@@ -477,7 +548,16 @@ export class App {
     } finally {
       leave();
     }
-    return unsubscriber(sub);
+    this.#watches++;
+    const end = unsubscriber(sub);
+    let ended = false;
+    return () => {
+      if (!ended) {
+        ended = true;
+        this.#watches--;
+      }
+      end();
+    };
   }
 
   // ---- commands ----
@@ -506,6 +586,7 @@ export class App {
     } finally {
       leave();
     }
+    this.#accepted.set(type, handler !== undefined);
   }
 
   /**
@@ -520,6 +601,7 @@ export class App {
     } finally {
       leave();
     }
+    this.#acceptsAll = true;
   }
 
   /**
@@ -617,7 +699,7 @@ export class App {
    */
   get queryClient(): QueryClient {
     this.#handle();
-    this.#client ??= appQueryClient(this.#host, () => this.#handle());
+    this.#client ??= appQueryClient(this.#host, () => this.#handle(), this);
     return this.#client;
   }
 

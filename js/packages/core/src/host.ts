@@ -2,10 +2,11 @@
 // shell hands to the remote), the inspector, the error handler, focus and connectivity, the clock,
 // transactions, and the shared query cache with its shell-wide switches.
 
-import { App, makeApp, type HostLink, unsubscriber } from "./app.js";
+import { App, type AppSnapshot, describeApp, makeApp, type HostLink, unsubscriber } from "./app.js";
 import { Driver } from "./driver.js";
 import { MfstateError } from "./errors.js";
-import { listenToPage, shellQueryClient, type QueryClient, type QueryClientConfig } from "./query/client.js";
+import { coreOf, listenToPage, shellQueryClient, type QueryClient, type QueryClientConfig } from "./query/client.js";
+import type { FetchStatus, QueryKey, QueryStatus } from "./query/types.js";
 import type { InspectorEvent, Manifest, Unsubscribe } from "./types.js";
 import {
   api,
@@ -50,6 +51,21 @@ export interface HostOptions {
    * query cache's refetch on focus / reconnect. Default: true in a browser.
    */
   listenToPage?: boolean;
+}
+
+/** What Host.inspect returns: the page's apps and queries, for devtools. */
+export interface HostSnapshot {
+  readonly apps: readonly AppSnapshot[];
+  readonly queries: ReadonlyArray<{
+    readonly queryHash: string;
+    readonly queryKey: QueryKey;
+    readonly status: QueryStatus;
+    readonly fetchStatus: FetchStatus;
+    readonly dataUpdatedAt: number;
+    /** Observers subscribed through this page's QueryObservers. */
+    readonly observers: number;
+    readonly isStale: boolean;
+  }>;
 }
 
 /** The name the shell's own app is mounted under. */
@@ -282,21 +298,54 @@ export class Host {
    * The inspector (devtools) stream: every app's actions, commands and refusals, exports, bus
    * messages, contract errors. The shell's alone: no app can listen to another's payloads.
    */
-  inspect(listener: (event: InspectorEvent) => void): Unsubscribe {
-    const h = this.#handle();
-    if (typeof listener !== "function") throw new MfstateError("invalid_argument", "an inspector listener must be a function");
-    let sub = 0;
-    enter(false);
-    try {
-      callWith(() => {
-        const id = fn(() => listener(readValue() as InspectorEvent));
-        check(api.mfs_host_inspect(h, id));
-        sub = result() as number;
-      });
-    } finally {
-      leave();
-    }
-    return unsubscriber(sub);
+  get inspector(): { subscribe(listener: (event: InspectorEvent) => void): Unsubscribe } {
+    return this.#inspector;
+  }
+
+  readonly #inspector = Object.freeze({
+    subscribe: (listener: (event: InspectorEvent) => void): Unsubscribe => {
+      const h = this.#handle();
+      if (typeof listener !== "function") throw new MfstateError("invalid_argument", "an inspector listener must be a function");
+      let sub = 0;
+      enter(false);
+      try {
+        callWith(() => {
+          const id = fn(() => listener(readValue() as InspectorEvent));
+          check(api.mfs_host_inspect(h, id));
+          sub = result() as number;
+        });
+      } finally {
+        leave();
+      }
+      return unsubscriber(sub);
+    },
+  });
+
+  /**
+   * A snapshot for devtools: each mounted app (version, exports with schema and current value,
+   * accepted commands, counts of its subscriptions, watches, observers and handlers) and each
+   * query of the shared cache (key, status, observers, staleness).
+   */
+  inspect(): HostSnapshot {
+    this.#handle();
+    const platform = this.#platform;
+    const read = (producer: string, name: string): unknown => platform.read(producer, name);
+    const apps = [...this.#link.apps].map((a) => describeApp(a, read));
+    const cache = this.#queryClient.getQueryCache();
+    const stale = new Set(cache.findAll({ stale: true }).map((q) => q.queryHash));
+    const observers = coreOf(this.#queryClient).observers;
+    const queries = cache.getAll().map((q) =>
+      Object.freeze({
+        queryHash: q.queryHash,
+        queryKey: q.queryKey,
+        status: q.state.status,
+        fetchStatus: q.state.fetchStatus,
+        dataUpdatedAt: q.state.dataUpdatedAt,
+        observers: observers.get(q.queryHash) ?? 0,
+        isStale: stale.has(q.queryHash),
+      }),
+    );
+    return Object.freeze({ apps: Object.freeze(apps), queries: Object.freeze(queries) });
   }
 
   /** The shared query cache with the shell's powers (clear, defaults); apps get app.queryClient. */

@@ -6,7 +6,7 @@
 
 import { MfstateError } from "../errors.js";
 import { Driver } from "../driver.js";
-import type { HostLink } from "../app.js";
+import type { App, HostLink } from "../app.js";
 import { api, beginRead, callWith, check, enter, fn, leave, ready, readValue, result, stageValues, writeOne, writeValues } from "../wasm.js";
 import {
   type ClientCore,
@@ -206,7 +206,7 @@ export class QueryClient {
     if (!core) {
       ready("new QueryClient()");
       const handle = run(
-        { handle: () => 0, driver: undefined as never, kind: "standalone", mutations: undefined as never, keys: undefined as never },
+        { handle: () => 0, driver: undefined as never, kind: "standalone", mutations: undefined as never, keys: undefined as never, observers: undefined as never },
         () => {
           stageValues({
             defaultOptions: undefined,
@@ -230,6 +230,7 @@ export class QueryClient {
         kind: "standalone",
         mutations: mutationRegistry(`client:${handle}`),
         keys: new KeyTable(),
+        observers: new Map(),
       };
       void live;
     }
@@ -675,7 +676,7 @@ export function listenToPage(onFocus: (focused: boolean) => void, onOnline: (onl
 /** The shell's client of a host (module-internal). */
 export function shellQueryClient(host: HostLink, defaults: DefaultOptions | undefined): QueryClient {
   const handle = run(
-    { handle: () => host.handle, driver: host.driver, kind: "shell", mutations: undefined as never, keys: undefined as never },
+    { handle: () => host.handle, driver: host.driver, kind: "shell", mutations: undefined as never, keys: undefined as never, observers: undefined as never },
     (h) => api.mfs_host_queries(h),
     () => readValue() as number,
     false,
@@ -689,12 +690,13 @@ export function shellQueryClient(host: HostLink, defaults: DefaultOptions | unde
     kind: "shell",
     mutations: mutationRegistry(`host:${host.handle}`),
     keys: new KeyTable(),
+    observers: new Map(),
   };
   return new QueryClient({ defaultOptions: defaults });
 }
 
 /** An app's face of its host's shared client (module-internal). */
-export function appQueryClient(host: HostLink, appHandle: () => number): QueryClient {
+export function appQueryClient(host: HostLink, appHandle: () => number, app: App): QueryClient {
   const shell = host.shellClient();
   const shellCore = coreOf(shell);
   constructing = {
@@ -705,8 +707,10 @@ export function appQueryClient(host: HostLink, appHandle: () => number): QueryCl
     driver: host.driver,
     kind: "app",
     appHandle,
+    app,
     mutations: shellCore.mutations,
     keys: shellCore.keys,
+    observers: shellCore.observers,
   };
   return new QueryClient({ defaultOptions: shell.getDefaultOptions() });
 }

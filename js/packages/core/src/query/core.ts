@@ -43,6 +43,10 @@ export interface ClientCore {
   mutations: MutationRegistry;
   /** Keys interned for reads (shared by every face of the client). */
   keys: KeyTable;
+  /** Observers subscribed through any face of this client, by query hash (the inspector's counts). */
+  observers: Map<string, number>;
+  /** For "app": the App (its inspector counts). */
+  app?: import("../app.js").App;
 }
 
 // ---- interned keys: getQueryData of an unchanged entry is one call ----
