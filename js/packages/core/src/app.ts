@@ -138,6 +138,8 @@ export function readAction(): Action {
 class Listeners<L> {
   readonly set = new Set<L>();
   #snapshot: L[] | null = null;
+  /** Bumped by each removal: a delivery checks membership only when one happened during it. */
+  removals = 0;
   get size(): number {
     return this.set.size;
   }
@@ -147,6 +149,7 @@ class Listeners<L> {
   }
   delete(l: L): boolean {
     this.#snapshot = null;
+    this.removals++;
     return this.set.delete(l);
   }
   has(l: L): boolean {
@@ -155,6 +158,7 @@ class Listeners<L> {
   clear(): void {
     this.set.clear();
     this.#snapshot = null;
+    this.removals++;
   }
   snapshot(): L[] {
     return (this.#snapshot ??= Array.from(this.set));
@@ -170,9 +174,10 @@ type TopicGroup = { sub: number; listeners: Listeners<(payload: unknown, topic: 
 function fanOut<L>(set: Listeners<L>, call: (l: L) => void, what: string): void {
   let errors: unknown[] | undefined;
   const list = set.snapshot();
+  const removals = set.removals;
   for (let i = 0; i < list.length; i++) {
     const l = list[i];
-    if (!set.has(l)) continue;
+    if (set.removals !== removals && !set.has(l)) continue;
     try {
       call(l);
     } catch (e) {

@@ -483,11 +483,12 @@ export function beginRead(): void {
   rpos = 0;
 }
 
-// Short strings (object keys, action types, topics) repeat: a direct-mapped cache of up to 12
-// bytes, keyed by their words, turns their decoding into a few word compares.
+// Short strings (object keys, action types, topics) repeat: a direct-mapped cache of strings of up
+// to 24 bytes, keyed by their words, turns their decoding into a few word compares.
 const CACHE_SLOTS = 1024;
+const CACHE_WORDS = 6;
 const cacheLen = new Int32Array(CACHE_SLOTS).fill(-1);
-const cacheWords = new Uint32Array(CACHE_SLOTS * 3);
+const cacheWords = new Uint32Array(CACHE_SLOTS * CACHE_WORDS);
 const cacheText: string[] = new Array(CACHE_SLOTS).fill("");
 
 function decodeShort(at: number, len: number): string {
@@ -503,28 +504,35 @@ function decodeShort(at: number, len: number): string {
 function readBytes(len: number): string {
   const w = base + rpos;
   const at = w * 4;
-  rpos += (len + 3) >>> 2;
-  if (len <= 12) {
-    // Bytes past `len` in the last word are not part of the string: mask them off.
-    const words = (len + 3) >>> 2;
-    const tail = len & 3 ? (1 << ((len & 3) * 8)) - 1 : 0xffffffff;
-    const w0 = words > 0 ? (words === 1 ? u32[w] & tail : u32[w]) >>> 0 : 0;
-    const w1 = words > 1 ? (words === 2 ? u32[w + 1] & tail : u32[w + 1]) >>> 0 : 0;
-    const w2 = words > 2 ? (u32[w + 2] & tail) >>> 0 : 0;
-    const slot = (Math.imul(w0 ^ Math.imul(w1, 0x9e3779b1) ^ Math.imul(w2, 0x85ebca6b), 0x27d4eb2d) >>> 22) ^ len;
-    const k = slot & (CACHE_SLOTS - 1);
-    if (cacheLen[k] === len && cacheWords[k * 3] === w0 && cacheWords[k * 3 + 1] === w1 && cacheWords[k * 3 + 2] === w2) {
-      return cacheText[k];
-    }
-    const text = decodeShort(at, len);
-    cacheLen[k] = len;
-    cacheWords[k * 3] = w0;
-    cacheWords[k * 3 + 1] = w1;
-    cacheWords[k * 3 + 2] = w2;
-    cacheText[k] = text;
-    return text;
+  const words = (len + 3) >>> 2;
+  rpos += words;
+  if (len > CACHE_WORDS * 4) return decoder.decode(u8.subarray(at, at + len));
+  // The bytes past `len` in the last word are not the string's: they are masked off.
+  const last = words - 1;
+  const tail = len & 3 ? (1 << ((len & 3) * 8)) - 1 : -1;
+  let hash = len;
+  for (let i = 0; i < words; i++) {
+    const x = i === last ? u32[w + i] & tail : u32[w + i];
+    hash = Math.imul(hash ^ x, 0x9e3779b1);
   }
-  return decoder.decode(u8.subarray(at, at + len));
+  const k = (hash >>> 22) & (CACHE_SLOTS - 1);
+  const o = k * CACHE_WORDS;
+  if (cacheLen[k] === len) {
+    let same = true;
+    for (let i = 0; i < words; i++) {
+      const x = i === last ? u32[w + i] & tail : u32[w + i];
+      if (cacheWords[o + i] !== x >>> 0) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return cacheText[k];
+  }
+  const text = decodeShort(at, len);
+  cacheLen[k] = len;
+  for (let i = 0; i < words; i++) cacheWords[o + i] = (i === last ? u32[w + i] & tail : u32[w + i]) >>> 0;
+  cacheText[k] = text;
+  return text;
 }
 
 /** The next value: strings, numbers, booleans, null, undefined, or frozen twins. */
