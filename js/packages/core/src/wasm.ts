@@ -357,9 +357,7 @@ export function writeValue(x: unknown): void {
 }
 
 function retryWithPath(x: unknown): never {
-  // The fast path keeps no path; the error is rebuilt on a second pass that does.
-  pos = 0;
-  writeAny(x, 0, []);
+  writeAll([x]);
   throw new MfstateError("internal", "value rejected without a reason");
 }
 
@@ -426,50 +424,36 @@ export function writeResult(x: unknown): void {
   resultTwins = list;
 }
 
-/** begin() + one value (the export reads it from the buffer itself). */
-export function writeOne(x: unknown): void {
+// Writes `values` from the buffer's start. The fast path keeps no path; a value refused as not
+// JSON is written again with one, so the error names where it is.
+function writeAll(values: ArrayLike<unknown>): void {
   begin();
   try {
-    writeAny(x, 0, null);
-  } catch (e) {
-    if (e instanceof MfstateError && e.code === "invalid_argument") retryWithPath(x);
-    throw e;
-  }
-}
-
-/** begin() + writeValue for each (the export reads them from the buffer itself). Errors about
- * non-JSON values name their path. */
-export function writeValues(a: unknown, b: unknown, c: unknown): void {
-  begin();
-  try {
-    writeAny(a, 0, null);
-    writeAny(b, 0, null);
-    writeAny(c, 0, null);
+    for (let i = 0; i < values.length; i++) writeAny(values[i], 0, null);
   } catch (e) {
     if (e instanceof MfstateError && e.code === "invalid_argument") {
-      for (const v of [a, b, c]) {
-        pos = 0;
-        writeAny(v, 0, []);
-      }
-    }
-    throw e;
-  }
-}
-
-/** begin() + writeValue for each + stage(n), with paths in errors about non-JSON values. */
-export function stageValues(...values: unknown[]): void {
-  begin();
-  for (let i = 0; i < values.length; i++) {
-    try {
-      writeAny(values[i], 0, null);
-    } catch (e) {
-      if (e instanceof MfstateError && e.code === "invalid_argument") {
+      for (let i = 0; i < values.length; i++) {
         pos = 0;
         writeAny(values[i], 0, []);
       }
-      throw e;
     }
+    throw e;
   }
+}
+
+/** begin() + one value (the export reads it from the buffer itself). */
+export function writeOne(x: unknown): void {
+  writeAll([x]);
+}
+
+/** begin() + three values (the export reads them from the buffer itself). */
+export function writeValues(a: unknown, b: unknown, c: unknown): void {
+  writeAll([a, b, c]);
+}
+
+/** Writes `values` and stages them for the next export. */
+export function stageValues(...values: unknown[]): void {
+  writeAll(values);
   stage(values.length);
 }
 

@@ -148,13 +148,6 @@ Middleware middleware_of(JsFunction fn) {
   };
 }
 
-std::uint32_t keep(Subscription s) { return subscriptions().add(std::make_unique<Subscription>(std::move(s))); }
-
-void write_handle(std::uint32_t h) {
-  Writer w;
-  w.integer(h);
-}
-
 }  // namespace
 
 // ---- the JavaScript clock ----

@@ -60,13 +60,6 @@ HandleTable<Completion>& completions() {
 
 QueryClient& client_of(std::uint32_t h) { return clients().get(h).client(); }
 
-std::uint32_t keep(Subscription s) { return subscriptions().add(std::make_unique<Subscription>(std::move(s))); }
-
-void write_handle(std::uint32_t h) {
-  Writer w;
-  w.integer(h);
-}
-
 Millis millis(double ms) {
   if (!std::isfinite(ms) || ms >= static_cast<double>(never_expires.count())) return never_expires;
   return Millis(static_cast<std::int64_t>(ms < 0 ? 0 : ms));
@@ -250,7 +243,10 @@ MutationFilters mutation_filters_from(const Value& o) {
   return f;
 }
 
-void write_state(Writer& w, const QueryState& s) {
+// What a state and a result share, in this order: whether there is data, the data (or undefined),
+// status, fetch status, error, the two update times, failure count and reason.
+template <typename S>
+void write_common(Writer& w, const S& s) {
   w.boolean(s.data.has_value());
   if (s.data) {
     w.value(*s.data);
@@ -264,25 +260,20 @@ void write_state(Writer& w, const QueryState& s) {
   w.number(static_cast<double>(s.error_updated_at.count()));
   w.integer(s.failure_count);
   write_optional_error(w, s.failure_reason, Value());
+}
+
+// A query's state: the common fields, then invalidated and the two update counts (readState in
+// src/query/core.ts reads them).
+void write_state(Writer& w, const QueryState& s) {
+  write_common(w, s);
   w.boolean(s.is_invalidated);
   w.integer(s.data_update_count);
   w.integer(s.error_update_count);
 }
 
+// An observer's result: the common fields, then its flags (readRawResult in src/query/core.ts).
 void write_result(Writer& w, const QueryResult& r) {
-  w.boolean(r.data.has_value());
-  if (r.data) {
-    w.value(*r.data);
-  } else {
-    w.undefined();
-  }
-  w.string(to_string(r.status));
-  w.string(to_string(r.fetch_status));
-  write_optional_error(w, r.error, r.error_detail);
-  w.number(static_cast<double>(r.data_updated_at.count()));
-  w.number(static_cast<double>(r.error_updated_at.count()));
-  w.integer(r.failure_count);
-  write_optional_error(w, r.failure_reason, Value());
+  write_common(w, r);
   w.boolean(r.is_stale);
   w.boolean(r.is_placeholder_data);
   w.boolean(r.is_fetched);

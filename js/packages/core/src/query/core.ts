@@ -418,33 +418,52 @@ export function filtersValue(f: QueryFilters | undefined): Record<string, unknow
 
 // ---- states and snapshots coming back ----
 
+/** What a state and a result share (write_common in wasm/query_abi.cpp), in its order. */
+interface Common {
+  hasData: boolean;
+  data: unknown;
+  status: QueryStatus;
+  fetchStatus: FetchStatus;
+  error: Error | null;
+  dataUpdatedAt: number;
+  errorUpdatedAt: number;
+  failureCount: number;
+  failureReason: Error | null;
+}
+
+function readCommon(): Common {
+  return {
+    hasData: readValue() as boolean,
+    data: readValue(),
+    status: readValue() as QueryStatus,
+    fetchStatus: readValue() as FetchStatus,
+    error: readOptionalError(),
+    dataUpdatedAt: readValue() as number,
+    errorUpdatedAt: readValue() as number,
+    failureCount: readValue() as number,
+    failureReason: readOptionalError(),
+  };
+}
+
 /** Reads the state fields the module writes (see write_state in wasm/query_abi.cpp). */
 export function readState(): QueryState {
-  readValue(); // whether there is data: the data itself is undefined when not
-  const data = readValue();
-  const status = readValue() as QueryStatus;
-  const fetchStatus = readValue() as FetchStatus;
-  const error = readOptionalError();
-  const dataUpdatedAt = readValue() as number;
-  const errorUpdatedAt = readValue() as number;
-  const fetchFailureCount = readValue() as number;
-  const fetchFailureReason = readOptionalError();
+  const c = readCommon();
   const isInvalidated = readValue() as boolean;
   const dataUpdateCount = readValue() as number;
   const errorUpdateCount = readValue() as number;
   return Object.freeze({
-    data: data as never,
+    data: c.data as never,
     dataUpdateCount,
-    dataUpdatedAt,
-    error,
+    dataUpdatedAt: c.dataUpdatedAt,
+    error: c.error,
     errorUpdateCount,
-    errorUpdatedAt,
-    fetchFailureCount,
-    fetchFailureReason,
+    errorUpdatedAt: c.errorUpdatedAt,
+    fetchFailureCount: c.failureCount,
+    fetchFailureReason: c.failureReason,
     fetchMeta: null,
     isInvalidated,
-    status,
-    fetchStatus,
+    status: c.status,
+    fetchStatus: c.fetchStatus,
   });
 }
 
@@ -462,16 +481,7 @@ export function snapshot(queryKey: QueryKey, state: QueryState, observers = 0, s
 }
 
 /** The raw result an observer is told (see write_result in wasm/query_abi.cpp). */
-export interface RawResult {
-  hasData: boolean;
-  data: unknown;
-  status: QueryStatus;
-  fetchStatus: FetchStatus;
-  error: Error | null;
-  dataUpdatedAt: number;
-  errorUpdatedAt: number;
-  failureCount: number;
-  failureReason: Error | null;
+export interface RawResult extends Common {
   isStale: boolean;
   isPlaceholderData: boolean;
   isFetched: boolean;
@@ -481,37 +491,15 @@ export interface RawResult {
 }
 
 export function readRawResult(): RawResult {
-  const hasData = readValue() as boolean;
-  const data = readValue();
-  const status = readValue() as QueryStatus;
-  const fetchStatus = readValue() as FetchStatus;
-  const error = readOptionalError();
-  const dataUpdatedAt = readValue() as number;
-  const errorUpdatedAt = readValue() as number;
-  const failureCount = readValue() as number;
-  const failureReason = readOptionalError();
-  const isStale = readValue() as boolean;
-  const isPlaceholderData = readValue() as boolean;
-  const isFetched = readValue() as boolean;
-  const isFetchedAfterMount = readValue() as boolean;
-  const isInvalidated = readValue() as boolean;
-  const isEnabled = readValue() as boolean;
+  const c = readCommon();
   return {
-    hasData,
-    data,
-    status,
-    fetchStatus,
-    error,
-    dataUpdatedAt,
-    errorUpdatedAt,
-    failureCount,
-    failureReason,
-    isStale,
-    isPlaceholderData,
-    isFetched,
-    isFetchedAfterMount,
-    isInvalidated,
-    isEnabled,
+    ...c,
+    isStale: readValue() as boolean,
+    isPlaceholderData: readValue() as boolean,
+    isFetched: readValue() as boolean,
+    isFetchedAfterMount: readValue() as boolean,
+    isInvalidated: readValue() as boolean,
+    isEnabled: readValue() as boolean,
   };
 }
 
