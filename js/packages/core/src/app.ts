@@ -689,7 +689,7 @@ export class App {
     const h = this.#handle();
     enter();
     try {
-      stageValues(topic, payload);
+      writeValues(topic, payload, undefined);
       check(api.mfs_app_emit(h));
     } finally {
       leave();

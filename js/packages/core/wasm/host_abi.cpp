@@ -349,10 +349,11 @@ EMSCRIPTEN_KEEPALIVE int mfs_app_state(std::uint32_t app) {
 EMSCRIPTEN_KEEPALIVE int mfs_app_dispatch(std::uint32_t app, std::uint32_t token) {
   return guarded([&] {
     Reader r;
-    std::vector<Value> args;
-    args.reserve(3);
-    for (int i = 0; i < 3; ++i) args.push_back(r.value());
-    Action action = action_from(args, 0);
+    Value type = r.value();
+    if (!type.is_string()) throw Error(ErrorCode::invalid_argument, "an action's type must be a string");
+    Value payload = r.value();
+    Value meta = r.value();
+    Action action{std::string(type.as_string()), std::move(payload), std::move(meta)};
     App& a = app_of(app);
     if (token == 0) return a.dispatch(std::move(action));
     dispatching().push_back(Dispatching{action, token});
@@ -492,11 +493,13 @@ EMSCRIPTEN_KEEPALIVE int mfs_app_on(std::uint32_t app, std::uint32_t fn) {
   });
 }
 
-/// Staged: topic, payload.
+/// In the exchange buffer (not staged: the hot path): topic, payload.
 EMSCRIPTEN_KEEPALIVE int mfs_app_emit(std::uint32_t app) {
   return guarded([&] {
-    auto args = staged::take(2);
-    app_of(app).emit(string_arg(args[0], "a topic"), std::move(args[1]));
+    Reader r;
+    Value topic = r.value();
+    Value payload = r.value();
+    app_of(app).emit(string_arg(topic, "a topic"), std::move(payload));
   });
 }
 
