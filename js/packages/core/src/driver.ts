@@ -15,6 +15,8 @@ export class Driver {
   #armedAt = Infinity;
   #queued = false;
   #stopped = false;
+  /** Runs before each run of the runtime (what may change there, the caller's caches learn). */
+  beforeRun: () => void = () => {};
 
   constructor(run: string, advance: string, handle: () => number, manual: boolean) {
     this.#run = (h) => api[run](h);
@@ -36,6 +38,7 @@ export class Driver {
 
   /** Manual clock: moves time by `ms`, running every timer due on the way. */
   advance(ms: number): void {
+    this.beforeRun();
     enter();
     try {
       check(this.#advance(this.#handle(), ms));
@@ -56,6 +59,7 @@ export class Driver {
     this.#queued = false;
     if (this.#stopped) return;
     let next: number | null;
+    this.beforeRun();
     enter();
     try {
       check(this.#run(this.#handle()));

@@ -130,7 +130,7 @@ export class Host {
     }
     link.handle = handle;
     this.#link = link;
-    this.#queryClient = shellQueryClient(link, options.queries?.defaultOptions);
+    this.#queryClient = shellQueryClient(link, options.queries?.defaultOptions, Boolean(options.queries?.maxEntries || options.queries?.maxBytes));
     this.#platform = this.mount(PLATFORM);
     const listen = options.listenToPage ?? true;
     if (listen) {
@@ -273,6 +273,7 @@ export class Host {
   /** The page gained or lost focus: stale observed queries refetch on regaining it. */
   setFocused(focused: boolean): void {
     const h = this.#handle();
+    coreOf(this.#queryClient).keys.generation++;
     enter();
     try {
       check(api.mfs_host_set_focused(h, focused ? 1 : 0));
@@ -285,6 +286,7 @@ export class Host {
   /** Connectivity changed: paused fetches and mutations resume when it returns. */
   setOnline(online: boolean): void {
     const h = this.#handle();
+    coreOf(this.#queryClient).keys.generation++;
     enter();
     try {
       check(api.mfs_host_set_online(h, online ? 1 : 0));

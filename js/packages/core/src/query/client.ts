@@ -232,6 +232,9 @@ export class QueryClient {
         keys: new KeyTable(),
         observers: new Map(),
       };
+      core.keys.bounded = Boolean(config.maxEntries || config.maxBytes);
+      const keys = core.keys;
+      core.driver.beforeRun = () => keys.generation++;
       void live;
     }
     core.client = this;
@@ -296,9 +299,11 @@ export class QueryClient {
     // Keys are interned in the module (by setQueryData, or the first read): a read of an unchanged
     // entry is then one call that answers "the same data as last time".
     const keys = this.#core.keys;
+    let entry = keys.find(queryKey);
+    // Nothing that could change it has run since its data was known: no call at all.
+    if (entry !== undefined && entry.gen === keys.generation) return entry.data as DeepReadonly<TData> | undefined;
     enter(false);
     try {
-      let entry = keys.find(queryKey);
       if (entry === undefined) {
         if (keys.full()) {
           check(api.mfs_client_clear_keys(h));
@@ -311,6 +316,7 @@ export class QueryClient {
       const status = api.mfs_client_get_interned(h, entry.index);
       check(status);
       if (status === 0) entry.data = result();
+      entry.gen = keys.generation;
       return entry.data as DeepReadonly<TData> | undefined;
     } finally {
       leave();
@@ -333,6 +339,8 @@ export class QueryClient {
     const h = this.#core.handle();
     const keys = this.#core.keys;
     const updatedAt = options.updatedAt ?? null;
+    // A write changes its own entry only, which it updates (unless the client evicts: then others too).
+    if (keys.bounded) keys.generation++;
     enter();
     try {
       const entry = keys.find(queryKey);
@@ -340,6 +348,7 @@ export class QueryClient {
         writeValues(data, updatedAt, undefined);
         check(api.mfs_client_set_interned(h, entry.index));
         entry.data = result();
+        entry.gen = keys.generation;
         return entry.data as DeepReadonly<TData>;
       }
       if (keys.full()) {
@@ -351,6 +360,7 @@ export class QueryClient {
       beginRead();
       const added = keys.add(queryKey, readValue() as number);
       added.data = readValue();
+      added.gen = keys.generation;
       return added.data as DeepReadonly<TData>;
     } finally {
       leave();
@@ -674,7 +684,7 @@ export function listenToPage(onFocus: (focused: boolean) => void, onOnline: (onl
 }
 
 /** The shell's client of a host (module-internal). */
-export function shellQueryClient(host: HostLink, defaults: DefaultOptions | undefined): QueryClient {
+export function shellQueryClient(host: HostLink, defaults: DefaultOptions | undefined, bounded: boolean): QueryClient {
   const handle = run(
     { handle: () => host.handle, driver: host.driver, kind: "shell", mutations: undefined as never, keys: undefined as never, observers: undefined as never },
     (h) => api.mfs_host_queries(h),
@@ -692,6 +702,9 @@ export function shellQueryClient(host: HostLink, defaults: DefaultOptions | unde
     keys: new KeyTable(),
     observers: new Map(),
   };
+  const keys = constructing.keys;
+  keys.bounded = bounded;
+  host.driver.beforeRun = () => keys.generation++;
   return new QueryClient({ defaultOptions: defaults });
 }
 

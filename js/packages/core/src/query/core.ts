@@ -56,6 +56,8 @@ interface KeyEntry {
   key: unknown;
   index: number;
   data: unknown;
+  /** The table's generation when `data` was known to be current. */
+  gen: number;
 }
 
 /**
@@ -67,6 +69,15 @@ export class KeyTable {
   readonly #map = new Map<number, KeyEntry[]>();
   #count = 0;
   static readonly limit = 1 << 17;
+  /**
+   * Bumped by every operation that may change entries behind JavaScript's back (fetches settling,
+   * timers, invalidation, removal, hydration, observers): while it is unchanged, data an entry
+   * holds is current. setQueryData through the package updates its own entry instead (unless the
+   * client is bounded: a write may evict another entry).
+   */
+  generation = 1;
+  /** The client evicts entries beyond a bound (maxEntries / maxBytes): every write bumps. */
+  bounded = false;
 
   find(key: unknown): KeyEntry | undefined {
     const bucket = this.#map.get(structuralHash(key, 0x811c9dc5));
@@ -78,7 +89,7 @@ export class KeyTable {
   /** Records `key` (a frozen copy: the caller's array may change afterwards) under `index`. */
   add(key: unknown, index: number): KeyEntry {
     const hash = structuralHash(key, 0x811c9dc5);
-    const entry: KeyEntry = { key: frozenCopy(key), index, data: undefined };
+    const entry: KeyEntry = { key: frozenCopy(key), index, data: undefined, gen: 0 };
     const bucket = this.#map.get(hash);
     if (bucket === undefined) this.#map.set(hash, [entry]);
     else bucket.push(entry);
@@ -193,6 +204,7 @@ export function mutationRegistry(key: string): MutationRegistry {
 /** Runs an export on this client: enter, call, check, leave; returns what `read` reads. */
 export function run<T>(core: ClientCore, call: (handle: number) => number, read?: () => T, mutates = true): T {
   const h = core.handle();
+  if (mutates && core.keys) core.keys.generation++;
   enter(mutates);
   try {
     check(call(h));
