@@ -15,8 +15,8 @@ export class Driver {
   #armedAt = Infinity;
   #queued = false;
   #stopped = false;
-  /** Runs before each run of the runtime (what may change there, the caller's caches learn). */
-  beforeRun: () => void = () => {};
+  /** Told when a run of the runtime did something (posted work or timers): caches learn of it. */
+  afterRun: () => void = () => {};
 
   constructor(run: string, advance: string, handle: () => number, manual: boolean) {
     this.#run = (h) => api[run](h);
@@ -38,12 +38,12 @@ export class Driver {
 
   /** Manual clock: moves time by `ms`, running every timer due on the way. */
   advance(ms: number): void {
-    this.beforeRun();
     enter();
     try {
       check(this.#advance(this.#handle(), ms));
     } finally {
       leave();
+      this.afterRun();
     }
     this.kick();
   }
@@ -59,14 +59,16 @@ export class Driver {
     this.#queued = false;
     if (this.#stopped) return;
     let next: number | null;
-    this.beforeRun();
+    let ran = 0;
     enter();
     try {
       check(this.#run(this.#handle()));
       beginRead();
       next = readValue() as number | null;
+      ran = readValue() as number;
     } finally {
       leave();
+      if (ran !== 0) this.afterRun();
     }
     if (next === null || this.#manual) return;
     if (this.#timer !== undefined && next >= this.#armedAt) return;

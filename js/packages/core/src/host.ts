@@ -279,6 +279,7 @@ export class Host {
       check(api.mfs_host_set_focused(h, focused ? 1 : 0));
     } finally {
       leave();
+      coreOf(this.#queryClient).keys.generation++;
     }
     this.#link.driver.kick();
   }
@@ -292,6 +293,7 @@ export class Host {
       check(api.mfs_host_set_online(h, online ? 1 : 0));
     } finally {
       leave();
+      coreOf(this.#queryClient).keys.generation++;
     }
     this.#link.driver.kick();
   }

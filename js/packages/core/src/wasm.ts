@@ -111,6 +111,8 @@ export function isTwin(value: unknown): boolean {
 let depth = 0;
 /** Bumped whenever the module may have changed state: caches of reads compare it. */
 export let epoch = 1;
+/** Bumped by each call from the module into JavaScript (the query key table compares it). */
+export let callbacks = 0;
 const afterOutermost: Array<() => void> = [];
 
 function refresh(): void {
@@ -686,6 +688,7 @@ export function callWith<T>(run: () => T): T {
 function invoke(id: number): number {
   const f = functions[id];
   epoch++;
+  callbacks++;
   depth++;
   views();
   if (u32[controlWord + 3] !== 0) dropReleased();

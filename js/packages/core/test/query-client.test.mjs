@@ -340,3 +340,24 @@ test("a read never serves stale data: every way an entry changes reaches getQuer
   assert.equal(a.getQueryData(gcKey), undefined, "garbage collection");
   host.dispose();
 });
+
+test("a read inside a callback from the module sees what the operation changed before calling it", async () => {
+  const { host } = await testHost();
+  const a = host.mount("a").queryClient;
+  const key = ["inside"];
+  a.setQueryData(key, { v: 1 });
+  assert.deepEqual(a.getQueryData(key), { v: 1 }); // cached now
+  const gate = deferred();
+  const seen = [];
+  const stop = host.mount("c").observe({ queryKey: key, queryFn: () => gate.promise }, (result) => {
+    seen.push([result.data, a.getQueryData(key)]);
+  });
+  assert.deepEqual(a.getQueryData(key), { v: 1 }); // cached again, after the subscription's operation
+  gate.resolve({ v: 2 }); // settles in a later run of the runtime, which notifies the listener
+  await settle();
+  const [data, read] = seen[seen.length - 1];
+  assert.deepEqual(data, { v: 2 });
+  assert.equal(read, data, "the listener's read is the settled data, not the cached { v: 1 }");
+  stop();
+  host.dispose();
+});

@@ -283,12 +283,12 @@ EMSCRIPTEN_KEEPALIVE int mfs_host_advance(std::uint32_t host, double ms) {
   });
 }
 
-/// Runs posted work and due timers. Out: when the next timer is due (the clock's milliseconds),
-/// or null when none is scheduled.
+/// Runs posted work and due timers. Out: when the next timer is due (the clock's milliseconds,
+/// or null when none is scheduled), and how many tasks and timers ran.
 EMSCRIPTEN_KEEPALIVE int mfs_host_run(std::uint32_t host) {
   return guarded([&] {
     Runtime& rt = hosts().get(host).host->runtime();
-    rt.run_until_idle();
+    std::size_t ran = rt.run_until_idle();
     auto due = rt.scheduler().next_due();
     Writer w;
     if (due) {
@@ -296,6 +296,7 @@ EMSCRIPTEN_KEEPALIVE int mfs_host_run(std::uint32_t host) {
     } else {
       w.null();
     }
+    w.integer(static_cast<std::int64_t>(ran));
   });
 }
 

@@ -424,11 +424,12 @@ EMSCRIPTEN_KEEPALIVE int mfs_client_release(std::uint32_t client) {
   return guarded([&] { clients().take(client); });
 }
 
-/// Runs posted work and due timers of the client's runtime. Out: next timer due, or null.
+/// Runs posted work and due timers of the client's runtime. Out: next timer due (or null), and
+/// how many tasks and timers ran.
 EMSCRIPTEN_KEEPALIVE int mfs_client_run(std::uint32_t client) {
   return guarded([&] {
     Runtime& rt = clients().get(client).rt();
-    rt.run_until_idle();
+    std::size_t ran = rt.run_until_idle();
     auto due = rt.scheduler().next_due();
     Writer w;
     if (due) {
@@ -436,6 +437,7 @@ EMSCRIPTEN_KEEPALIVE int mfs_client_run(std::uint32_t client) {
     } else {
       w.null();
     }
+    w.integer(static_cast<std::int64_t>(ran));
   });
 }
 

@@ -7,7 +7,7 @@
 import { MfstateError } from "../errors.js";
 import { Driver } from "../driver.js";
 import type { App, HostLink } from "../app.js";
-import { api, beginRead, callWith, check, enter, fn, leave, ready, readValue, result, stageValues, writeOne, writeValues } from "../wasm.js";
+import { api, beginRead, callbacks, callWith, check, enter, fn, leave, ready, readValue, result, stageValues, writeOne, writeValues } from "../wasm.js";
 import {
   type ClientCore,
   KeyTable,
@@ -234,7 +234,7 @@ export class QueryClient {
       };
       core.keys.bounded = Boolean(config.maxEntries || config.maxBytes);
       const keys = core.keys;
-      core.driver.beforeRun = () => keys.generation++;
+      core.driver.afterRun = () => keys.generation++;
       void live;
     }
     core.client = this;
@@ -301,7 +301,9 @@ export class QueryClient {
     const keys = this.#core.keys;
     let entry = keys.find(queryKey);
     // Nothing that could change it has run since its data was known: no call at all.
-    if (entry !== undefined && entry.gen === keys.generation) return entry.data as DeepReadonly<TData> | undefined;
+    if (entry !== undefined && entry.gen === keys.generation && entry.calls === callbacks) {
+      return entry.data as DeepReadonly<TData> | undefined;
+    }
     enter(false);
     try {
       if (entry === undefined) {
@@ -317,6 +319,7 @@ export class QueryClient {
       check(status);
       if (status === 0) entry.data = result();
       entry.gen = keys.generation;
+      entry.calls = callbacks;
       return entry.data as DeepReadonly<TData> | undefined;
     } finally {
       leave();
@@ -349,6 +352,7 @@ export class QueryClient {
         check(api.mfs_client_set_interned(h, entry.index));
         entry.data = result();
         entry.gen = keys.generation;
+        entry.calls = callbacks;
         return entry.data as DeepReadonly<TData>;
       }
       if (keys.full()) {
@@ -361,6 +365,7 @@ export class QueryClient {
       const added = keys.add(queryKey, readValue() as number);
       added.data = readValue();
       added.gen = keys.generation;
+      added.calls = callbacks;
       return added.data as DeepReadonly<TData>;
     } finally {
       leave();
@@ -704,7 +709,7 @@ export function shellQueryClient(host: HostLink, defaults: DefaultOptions | unde
   };
   const keys = constructing.keys;
   keys.bounded = bounded;
-  host.driver.beforeRun = () => keys.generation++;
+  host.driver.afterRun = () => keys.generation++;
   return new QueryClient({ defaultOptions: defaults });
 }
 

@@ -56,8 +56,9 @@ interface KeyEntry {
   key: unknown;
   index: number;
   data: unknown;
-  /** The table's generation when `data` was known to be current. */
+  /** The table's generation, and the count of callbacks from the module, when `data` was known current. */
   gen: number;
+  calls: number;
 }
 
 /**
@@ -70,10 +71,11 @@ export class KeyTable {
   #count = 0;
   static readonly limit = 1 << 17;
   /**
-   * Bumped by every operation that may change entries behind JavaScript's back (fetches settling,
-   * timers, invalidation, removal, hydration, observers): while it is unchanged, data an entry
-   * holds is current. setQueryData through the package updates its own entry instead (unless the
-   * client is bounded: a write may evict another entry).
+   * Bumped by every operation that may change entries behind JavaScript's back (invalidation,
+   * removal, hydration, observers, a run of the runtime that did something: fetches settling,
+   * timers): while it is unchanged — and the module has called no JavaScript since (a callback
+   * inside such an operation may read) — data an entry holds is current. setQueryData through the
+   * package updates its own entry instead (unless the client is bounded: a write may evict another).
    */
   generation = 1;
   /** The client evicts entries beyond a bound (maxEntries / maxBytes): every write bumps. */
@@ -89,7 +91,7 @@ export class KeyTable {
   /** Records `key` (a frozen copy: the caller's array may change afterwards) under `index`. */
   add(key: unknown, index: number): KeyEntry {
     const hash = structuralHash(key, 0x811c9dc5);
-    const entry: KeyEntry = { key: frozenCopy(key), index, data: undefined, gen: 0 };
+    const entry: KeyEntry = { key: frozenCopy(key), index, data: undefined, gen: 0, calls: -1 };
     const bucket = this.#map.get(hash);
     if (bucket === undefined) this.#map.set(hash, [entry]);
     else bucket.push(entry);
@@ -215,6 +217,8 @@ export function run<T>(core: ClientCore, call: (handle: number) => number, read?
     return undefined as T;
   } finally {
     leave();
+    // Again after: what the operation changed after a callback read it.
+    if (mutates && core.keys) core.keys.generation++;
     if (mutates) core.driver.kick();
   }
 }
