@@ -11,6 +11,7 @@ apt_packages=(
   build-essential cmake ninja-build pkg-config git
   clang libclang-rt-14-dev lld clang-format clang-tidy
   libboost1.81-dev libxxhash-dev libcli11-dev libcpp-httplib-dev libsqlite3-dev
+  libpq-dev libssl-dev postgresql
   googletest libgtest-dev libbenchmark-dev
   gnuplot-nox emscripten
   chromium
