@@ -26,6 +26,7 @@ import type {
   DeepReadonly,
   ExportEvent,
   Expectations,
+  InspectorEvent,
   Middleware,
   MiddlewareAPI,
   Reducer,
@@ -70,6 +71,14 @@ export interface AcceptOptions {
 export interface WatchOptions {
   /** What this app reads from the export; a producer schema that breaks them is a contract error. */
   expectations?: Expectations;
+}
+
+/** Options of App.declare. */
+export interface TopicOptions {
+  /** Payloads published on the topic must satisfy it (checked when the host validates). */
+  schema?: Schema;
+  /** A new subscriber hears the last payload at once. */
+  replay?: boolean;
 }
 
 /** A listener of bus messages. */
@@ -645,6 +654,23 @@ export class App {
   // ---- bus ----
 
   /**
+   * Declares `topic` as this app's (a schema its payloads must satisfy, replay to new subscribers).
+   * An app declares topics in its own namespace ("<name>/..."); the shell's platform app declares
+   * shared ones anywhere. Only the declarer (or the platform) may change it; it is withdrawn at
+   * unmount. Throws forbidden (another app's namespace or declaration), invalid_argument.
+   */
+  declare(topic: string, options: TopicOptions = {}): void {
+    const h = this.#handle();
+    enter();
+    try {
+      stageValues(topic, options.schema ?? null, options.replay === true);
+      check(api.mfs_app_declare(h));
+    } finally {
+      leave();
+    }
+  }
+
+  /**
    * Subscribes to a topic or pattern ("cart/*": one segment, "cart/**": one or more). A listener
    * that throws does not stop the others (its error goes to the shell's error handler).
    */
@@ -653,9 +679,12 @@ export class App {
     plain(listener, "a topic listener");
     // One subscription in the module per pattern; its listeners are told from a snapshot (one
     // subscribed during a delivery hears the next message; one unsubscribed is not called).
+    const entry = (payload: unknown, topic: string): void => listener(payload as DeepReadonly<T>, topic);
     let group = this.#topics.get(pattern);
     if (group === undefined) {
       const g: TopicGroup = { sub: 0, listeners: new Listeners() };
+      // Listening before subscribing: a replayed topic delivers its last payload inside the call.
+      g.listeners.add(entry);
       enter();
       try {
         callWith(() => {
@@ -668,15 +697,18 @@ export class App {
           check(api.mfs_app_on(h, id));
           g.sub = result() as number;
         });
+      } catch (e) {
+        g.listeners.delete(entry);
+        throw e;
       } finally {
         leave();
       }
       this.#topics.set(pattern, g);
       group = g;
+    } else {
+      group.listeners.add(entry);
     }
     const g = group;
-    const entry = (payload: unknown, topic: string): void => listener(payload as DeepReadonly<T>, topic);
-    g.listeners.add(entry);
     return () => {
       if (!g.listeners.delete(entry) || g.listeners.size !== 0) return;
       if (this.#topics.get(pattern) === g) this.#topics.delete(pattern);
@@ -724,6 +756,105 @@ export class App {
     // The short form tells the current result at once (a QueryObserver's listeners hear changes only).
     if (!told) listener(observer.getCurrentResult() as never);
     return unsubscribe;
+  }
+
+  // ---- its own time ----
+
+  /** The runtime clock's time in milliseconds (Date.now(), or the manual clock's). */
+  now(): number {
+    const h = this.#handle();
+    enter(false);
+    try {
+      check(api.mfs_app_now(h));
+      return result() as number;
+    } finally {
+      leave();
+    }
+  }
+
+  /**
+   * Calls `callback` once after `ms` milliseconds. The timer is this app's: only the returned
+   * function cancels it (there is no id another app could guess), and unmounting cancels it. What
+   * the callback throws goes to the shell's error handler.
+   */
+  scheduleAfter(ms: number, callback: () => void): Unsubscribe {
+    const h = this.#handle();
+    if (typeof callback !== "function") throw new MfstateError("invalid_argument", "scheduleAfter takes a function");
+    let sub = 0;
+    enter();
+    try {
+      callWith(() => {
+        const id = fn(() => callback());
+        check(api.mfs_app_schedule_after(h, ms, id));
+        sub = result() as number;
+      });
+    } finally {
+      leave();
+    }
+    this.#host.driver.kick();
+    return unsubscriber(sub);
+  }
+
+  // ---- its own transactions ----
+
+  /**
+   * Runs `body` as one change: subscribers, watchers and bus listeners hear of it once, after the
+   * end. If `body` throws, what this app's calls did inside (its dispatches, the reducers and
+   * handlers its sends ran, the messages they published) is undone and the error propagates as
+   * thrown; nothing else runs inside, so nothing else is undone. Returns what `body` returns. Nests.
+   */
+  transaction<T>(body: () => T): T {
+    const h = this.#handle();
+    if (typeof body !== "function") throw new MfstateError("invalid_argument", "transaction takes a function");
+    let out: T | undefined;
+    let threw = false;
+    let thrown: unknown;
+    enter();
+    try {
+      callWith(() => {
+        const id = fn(() => {
+          try {
+            out = body();
+          } catch (e) {
+            threw = true;
+            thrown = e;
+            throw e;
+          }
+        });
+        const status = api.mfs_app_transaction(h, id);
+        // What the body threw propagates as thrown (the module's error only wraps it).
+        if (status < 0 && !threw) check(status);
+      });
+    } finally {
+      leave();
+    }
+    if (threw) throw thrown;
+    return out as T;
+  }
+
+  // ---- its own events ----
+
+  /**
+   * Calls `listener` with the inspector events this app is the actor or the target of (its
+   * actions, commands it sent or received, its messages, its exports' changes, contract errors of
+   * its watches or exports), after the operation that produced them. Never another app's actions
+   * or payloads (the whole stream is the shell's: host.inspector).
+   */
+  inspect(listener: (event: InspectorEvent) => void): Unsubscribe {
+    const h = this.#handle();
+    if (typeof listener !== "function") throw new MfstateError("invalid_argument", "an inspector listener must be a function");
+    let sub = 0;
+    enter(false);
+    try {
+      callWith(() => {
+        const id = fn(() => listener(readValue() as InspectorEvent));
+        check(api.mfs_app_inspect(h, id));
+        sub = result() as number;
+      });
+    } finally {
+      leave();
+    }
+    return unsubscriber(sub);
   }
 }
 

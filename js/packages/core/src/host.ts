@@ -131,7 +131,7 @@ export class Host {
     link.handle = handle;
     this.#link = link;
     this.#queryClient = shellQueryClient(link, options.queries?.defaultOptions, Boolean(options.queries?.maxEntries || options.queries?.maxBytes));
-    this.#platform = this.mount(PLATFORM);
+    this.#platform = this.#adopt(PLATFORM, "", () => check(api.mfs_host_platform(handle)));
     const listen = options.listenToPage ?? true;
     if (listen) {
       this.#unlisten = listenToPage(
@@ -166,23 +166,25 @@ export class Host {
    */
   mount(app: string | Manifest, options: { version?: string } = {}): App {
     const h = this.#handle();
-    let handle = 0;
-    let name: string;
-    let version: string;
-    enter();
-    try {
-      if (typeof app === "string") {
-        name = app;
-        version = options.version ?? "";
+    if (typeof app === "string") {
+      return this.#adopt(app, options.version ?? "", () => {
         stageValues(app, options.version ?? null);
         check(api.mfs_host_mount(h));
-      } else {
-        if (typeof app !== "object" || app === null) throw new MfstateError("invalid_argument", "mount takes an app name or a manifest object");
-        name = String(app.name);
-        version = String(app.version);
-        stageValues(app);
-        check(api.mfs_host_mount_manifest(h));
-      }
+      });
+    }
+    if (typeof app !== "object" || app === null) throw new MfstateError("invalid_argument", "mount takes an app name or a manifest object");
+    return this.#adopt(String(app.name), String(app.version), () => {
+      stageValues(app);
+      check(api.mfs_host_mount_manifest(h));
+    });
+  }
+
+  /** Makes the App of the handle `call` leaves as the result (a mount, or the platform's). */
+  #adopt(name: string, version: string, call: () => void): App {
+    let handle = 0;
+    enter();
+    try {
+      call();
       handle = result() as number;
     } finally {
       leave();

@@ -5,7 +5,7 @@ import { mfstate, testHost, initialUser, counterReducer, settle } from "./helper
 test("the shell mounts itself as platform; mount returns each app's capability", async () => {
   const { host } = await testHost();
   assert.equal(host.platform.name, "platform");
-  assert.throws(() => host.mount("platform"), (e) => e.code === "app_already_mounted");
+  assert.throws(() => host.mount("platform"), (e) => e.code === "name_reserved");
   const home = host.mount("home", { version: "1.2.0" });
   assert.ok(home instanceof mfstate.App);
   assert.equal(home.name, "home");
@@ -92,7 +92,7 @@ test("the inspector is the shell's: it streams every app's events", async () => 
   assert.equal(events[1].app, "home");
   assert.equal(events[1].name, "INC");
   assert.ok(Object.isFrozen(events[1]));
-  assert.equal(typeof mfstate.App.prototype.inspect, "undefined", "an app has no inspector");
+  assert.equal(typeof mfstate.App.prototype.inspector, "undefined", "an app has no stream of everyone's events");
   host.dispose();
 });
 

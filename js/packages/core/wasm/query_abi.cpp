@@ -44,7 +44,6 @@ struct WebClient {
     if (owned) return *owned;
     return hosts().get(host).host->queries();
   }
-  Runtime& rt() const { return owned ? *runtime : hosts().get(host).host->runtime(); }
 };
 
 HandleTable<WebClient>& clients() {
@@ -428,9 +427,17 @@ EMSCRIPTEN_KEEPALIVE int mfs_client_release(std::uint32_t client) {
 /// how many tasks and timers ran.
 EMSCRIPTEN_KEEPALIVE int mfs_client_run(std::uint32_t client) {
   return guarded([&] {
-    Runtime& rt = clients().get(client).rt();
-    std::size_t ran = rt.run_until_idle();
-    auto due = rt.scheduler().next_due();
+    WebClient& c = clients().get(client);
+    std::size_t ran = 0;
+    std::optional<Millis> due;
+    if (c.owned) {
+      ran = c.runtime->run_until_idle();
+      due = c.runtime->scheduler().next_due();
+    } else {
+      Host& h = *hosts().get(c.host).host;
+      ran = h.run_until_idle();
+      due = h.next_due();
+    }
     Writer w;
     if (due) {
       w.number(static_cast<double>(due->count()));
