@@ -19,6 +19,8 @@
 #   WORKLOAD=IDs  only these workloads, e.g. WORKLOAD=W3,S1
 #   CLOCK=cpu     time with each process's CPU time instead of wall time (a loaded machine)
 #   MICRO=1       also run mfstate-microbench
+#   PROFILE=1     instead of timing, count instructions per operation of mfstate and its floor under
+#                 callgrind (scripts/bench-profile.sh; PROFILE_ARGS=--full or --top); no JS peers
 #   BUILD=DIR     build root (default build): the binaries in DIR/release, results in DIR/bench
 #   JOBS=N        parallel build jobs (default nproc)
 set -euo pipefail
@@ -30,11 +32,20 @@ source "$(dirname "$0")/lib.sh"
   configure_release
   build "$BUILD/release" --target mfstate-bench
   [ "${MICRO:-0}" != 0 ] && build "$BUILD/release" --target mfstate-microbench
-  bash bench/js/setup.sh
-  # @mfstate/core from JavaScript (the mfstate-wasm rows): the wasm module and the packages.
-  scripts/js.sh
-  heading "mfstate vs the JS peers (scripts/bench.mjs)"
+  if [ "${PROFILE:-0}" = 0 ]; then
+    bash bench/js/setup.sh
+    # @mfstate/core from JavaScript (the mfstate-wasm rows): the wasm module and the packages.
+    scripts/js.sh
+    heading "mfstate vs its floor and the JS peers (scripts/bench.mjs)"
+  else
+    heading "instructions per operation: mfstate vs its floor (scripts/bench-profile.sh)"
+  fi
 } >&2
+
+if [ "${PROFILE:-0}" != 0 ]; then
+  # shellcheck disable=SC2086
+  exec scripts/bench-profile.sh ${WORKLOAD:-} ${PROFILE_ARGS:-}
+fi
 
 args=(--bin "$BUILD/release/bench/mfstate-bench" --out "$BUILD/bench" --wasm js/bench/workloads.mjs)
 [ -n "${ROUNDS:-}" ] && args+=(--rounds "$ROUNDS")

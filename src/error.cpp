@@ -38,7 +38,6 @@ std::string_view to_string(ErrorCode code) noexcept {
     MFSTATE_CODE(unknown_topic)
     MFSTATE_CODE(query_error)
     MFSTATE_CODE(cancelled)
-    MFSTATE_CODE(not_found_query)
     MFSTATE_CODE(io_error)
     MFSTATE_CODE(http_error)
     MFSTATE_CODE(already_published)

@@ -148,6 +148,7 @@ void HostCore::unmount(AppRecord& rec) {
   for (auto it = adopted.rbegin(); it != adopted.rend(); ++it) it->cancel();
   auto links = std::move(rec.links);
   for (auto it = links.rbegin(); it != links.rend(); ++it) it->cancel();
+  if (rec.queries) rec.queries->end();  // kept (ended) for references the app still holds
   exports.on_unmount(rec);
   rec.host = nullptr;
   std::unique_ptr<Store> store = std::move(rec.store);
@@ -423,6 +424,12 @@ Subscription App::observe(QueryOptions options, QueryListener listener) {
     r.keep(s);
   }
   return s;
+}
+
+AppQueryClient& App::queries() {
+  AppRecord& r = live();
+  if (!r.queries) r.queries = std::make_unique<AppQueryClient>(r.host->queries->make_app_client());
+  return *r.queries;
 }
 
 Millis App::now() const { return live().host->runtime->now(); }

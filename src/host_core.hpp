@@ -42,6 +42,7 @@ struct AppRecord final : RefCounted, StoreObserver {
   std::size_t links_at_last_prune = 0;
   std::vector<Subscription> adopted;
   std::size_t adopted_at_last_prune = 0;
+  std::unique_ptr<AppQueryClient> queries;  // its handle on the shared cache, made on first use
 
   /// Keeps a link to `s` so unmounting ends it. Amortised O(1); ended ones are dropped now and
   /// then, so a long-lived app does not accumulate them.

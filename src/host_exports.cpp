@@ -176,7 +176,7 @@ bool Exports::refresh(ExportSlot& e) {
   const AppRecord* producer = e.owner != nullptr ? e.owner->app : nullptr;
   static const Value null_state;
   const Value& current = producer != nullptr && producer->store ? producer->store->state() : null_state;
-  if (e.cached && current.same_node(e.cache_input) && current.type() == e.cache_input.type()) {
+  if (e.cached && current.same_node(e.cache_input)) {
     return e.cache_error.empty();
   }
   if (!e.selector) return false;
@@ -271,7 +271,7 @@ void Exports::call_watcher(WatchRec& w, const ExportEvent& ev) {
 
 void Exports::feed(WatchRec& w, ExportSlot& e, const Value& v) {
   if (!w.active || w.blocked) return;
-  if (w.has_last && (w.last.same_node(v) && w.last.type() == v.type())) return;
+  if (w.has_last && w.last.same_node(v)) return;
   if (w.has_last && w.last == v) {
     w.last = v;
     return;
@@ -306,7 +306,7 @@ void Exports::sync(ExportSlot& e) {
       }
     } else {
       const Value v = e.cache_value;  // the watchers may change the state (and the memo) meanwhile
-      const bool changed = !e.has_published || !(e.published.same_node(v) && e.published.type() == v.type());
+      const bool changed = !e.has_published || !e.published.same_node(v);
       if (changed) {
         const bool really = !e.has_published || !(e.published == v);
         e.published = v;

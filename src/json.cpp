@@ -303,7 +303,7 @@ void write_double(std::string& out, double d, bool canonical) {
   std::vector<const Member*> sorted;
   sorted.reserve(members.size());
   for (const Member& m : members) sorted.push_back(&m);
-  std::sort(sorted.begin(), sorted.end(), [](const Member* a, const Member* b) { return a->key < b->key; });
+  std::sort(sorted.data(), sorted.data() + sorted.size(), detail::MemberNameOrder{});
   return sorted;
 }
 

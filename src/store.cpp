@@ -177,7 +177,7 @@ struct StoreCore final : Restorable {
       } catch (...) {
         rethrow_as_reducer_error("reducer");
       }
-      changed = !next.same_node(state) || next.type() != state.type();
+      changed = !next.same_node(state);
       if (changed) state = std::move(next);
     }
     if (observer) observer->on_action(action, changed);
@@ -444,7 +444,7 @@ StoreRef Store::ref() const noexcept { return StoreRef(core_); }
 // ---- selectors ----
 
 const Value& Selector::operator()(const Value& input) {
-  if (!has_ || !input.same_node(last_input_) || input.type() != last_input_.type()) {
+  if (!has_ || !input.same_node(last_input_)) {
     last_output_ = fn_(input);
     last_input_ = input;
     has_ = true;
@@ -458,7 +458,7 @@ const Value& CombinedSelector::operator()(const Value& state) {
   bool changed = !has_;
   for (std::size_t i = 0; i < inputs_.size(); ++i) {
     args_[i] = inputs_[i](state);
-    if (!changed && (!args_[i].same_node(last_args_[i]) || args_[i].type() != last_args_[i].type())) {
+    if (!changed && !args_[i].same_node(last_args_[i])) {
       changed = true;
     }
   }

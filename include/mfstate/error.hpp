@@ -46,7 +46,6 @@ enum class ErrorCode {
   // query
   query_error,      ///< a fetcher failed
   cancelled,        ///< a fetch or mutation was cancelled
-  not_found_query,  ///< no query under that key
   // io
   io_error,
   http_error,

@@ -213,6 +213,13 @@ class [[nodiscard]] App {
   /// first result arrives before this returns. The observation ends when the returned
   /// Subscription ends or this app unmounts, whichever comes first. Allocates.
   Subscription observe(QueryOptions options, QueryListener listener);
+  /// This app's handle on the host's shared query cache: read, write, fetch, invalidate, refetch,
+  /// observe, mutate, cancel or remove under a key prefix (AppQueryClient) — never the shell-wide
+  /// switches (clear, set_online, set_focused, defaults, hydration), which are Host::queries()'s.
+  /// The same handle on every call (made on the first, allocates once). Unmounting ends it: its
+  /// observers end, its pending mutations are cancelled, and calls through it then throw
+  /// app_unmounted.
+  AppQueryClient& queries();
 
   // ---- its own time ----
 

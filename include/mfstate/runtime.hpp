@@ -73,6 +73,10 @@ class Scheduler {
   /// order), including timers that become due while running. Returns how many ran. When a
   /// timer throws, the error propagates and the timers not yet run stay scheduled.
   std::size_t run_due();
+  /// Runs the earliest timer due at the clock's current time, if any; timers it schedules run on
+  /// later calls. Returns whether one ran. With Executor::run_pending between calls this is a JS
+  /// event loop's order: each timer, then the work it posted. O(log n).
+  bool run_one_due();
   /// When the earliest pending timer is due, if any. O(1).
   [[nodiscard]] std::optional<Millis> next_due() const;
   /// How many timers are scheduled. O(1).
@@ -279,8 +283,10 @@ class Runtime {
   /// The runtime's notification batcher (its throwing notifications go to report_error).
   Batcher& batcher() noexcept { return batcher_; }
 
-  /// Runs posted work and due timers until neither has anything left to do now.
-  /// Returns how many tasks and timers ran.
+  /// Runs posted work and due timers until neither has anything left to do now, as a JS event
+  /// loop does: one due timer at a time, each followed by the work posted so far (the work a
+  /// timer posts runs before the next timer due at the same instant). Returns how many tasks and
+  /// timers ran.
   std::size_t run_until_idle();
   /// For tests on a ManualClock: moves the clock forward by `d`, firing every timer due on the
   /// way at its own time, and running posted work after each. Throws invalid_argument when the

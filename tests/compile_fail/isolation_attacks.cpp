@@ -18,7 +18,17 @@ void app_holds_only_its_handle(App& app, Host& host, Store& store, Batcher& batc
 #ifdef MFSTATE_ATTACKS
   (void)app.host();                                             // attack: app-reaches-host
   (void)app.runtime();                                          // attack: app-reaches-runtime
-  (void)app.queries();                                          // attack: app-reaches-query-client
+  QueryClient& shell_client = app.queries();                    // attack: app-reaches-shell-query-client
+  app.queries().clear();                                        // attack: app-clears-query-cache
+  app.queries().set_online(false);                              // attack: app-queries-flip-connectivity
+  app.queries().set_focused(false);                             // attack: app-queries-flip-focus
+  app.queries().set_query_defaults(Value::array(), {});         // attack: app-sets-query-defaults
+  app.queries().set_mutation_defaults(Value::array(), {});      // attack: app-sets-mutation-defaults
+  (void)app.queries().dehydrate();                              // attack: app-dehydrates-every-app
+  app.queries().hydrate(DehydratedState{});                     // attack: app-hydrates-the-cache
+  (void)app.queries().resume_paused_mutations();                // attack: app-resumes-every-mutation
+  (void)app.queries().make_app_client();                        // attack: app-mints-another-app-client
+  (void)app.queries().runtime();                                // attack: app-queries-reach-runtime
   (void)app.store();                                            // attack: app-reaches-a-store-reference
   app.set_online(false);                                        // attack: app-flips-connectivity
   app.set_focused(false);                                       // attack: app-flips-focus
