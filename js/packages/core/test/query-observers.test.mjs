@@ -1,7 +1,7 @@
 // QueryObserver, MutationObserver and InfiniteQueryObserver, as a TanStack user drives them.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mfstate, settle, deferred } from "./helpers.mjs";
+import { mfstate, settle, deferred, testHost } from "./helpers.mjs";
 
 const { QueryClient, QueryObserver, MutationObserver, InfiniteQueryObserver, keepPreviousData, skipToken } = mfstate;
 
@@ -254,4 +254,23 @@ test("infinite queries: next and previous pages, hasNextPage, maxPages, refetch 
   un();
   un2();
   qc.clear();
+});
+
+test("the shell's per-key and client-wide defaults apply to every app's queries, as they are now", async () => {
+  const { host } = await testHost();
+  const app = host.mount("profile");
+  host.queryClient.setQueryDefaults(["GET"], { queryFn: ({ queryKey }) => ({ url: queryKey[1] }), staleTime: 5000 });
+  const seen = [];
+  const stop = app.observe({ queryKey: ["GET", "/api/users/me"] }, (r) => seen.push(r));
+  await settle();
+  const last = seen[seen.length - 1];
+  assert.equal(last.status, "success");
+  assert.deepEqual(last.data, { url: "/api/users/me" });
+  assert.equal(last.isStale, false, "the key's staleTime applies too");
+  assert.equal(app.queryClient.getQueryDefaults(["GET", "/x"]).staleTime, 5000);
+  // Changed later: an app's face reads them at the time of use.
+  host.queryClient.setDefaultOptions({ queries: { retry: false } });
+  assert.equal(app.queryClient.defaultQueryOptions({ queryKey: ["other"] }).retry, false);
+  stop();
+  host.dispose();
 });

@@ -17,7 +17,9 @@ import {
 } from "../wasm.js";
 import { CancelledError, hashKey, skipToken } from "./utils.js";
 import type {
+  DefaultOptions,
   FetchStatus,
+  MutationKey,
   QueryFilters,
   QueryKey,
   QueryObserverOptions,
@@ -47,6 +49,8 @@ export interface ClientCore {
   observers: Map<string, number>;
   /** For "app": the App (its inspector counts). */
   app?: import("../app.js").App;
+  /** For "app": the shell's face, whose defaults (client-wide and per key) every app's queries take. */
+  shell?: { getDefaultOptions(): DefaultOptions; getQueryDefaults(k: QueryKey): object; getMutationDefaults(k: MutationKey): object };
 }
 
 // ---- interned keys: getQueryData of an unchanged entry is one call ----
