@@ -274,3 +274,28 @@ test("the shell's per-key and client-wide defaults apply to every app's queries,
   stop();
   host.dispose();
 });
+
+test("a query with no queryFn anywhere fails with query-core's \"Missing queryFn\", after its retries, never hangs", async () => {
+  const { host } = await testHost();
+  const app = host.mount("home");
+  const now = [];
+  const stopNow = app.observe({ queryKey: ["GET", "/nowhere"], retry: false }, (r) => now.push(r));
+  await settle();
+  const failed = now[now.length - 1];
+  assert.equal(failed.status, "error");
+  assert.equal(failed.fetchStatus, "idle");
+  assert.equal(failed.error.message, `Missing queryFn: '["GET","/nowhere"]'`);
+  stopNow();
+  const seen = [];
+  const stop = app.observe({ queryKey: ["GET", "/retried"] }, (r) => seen.push(r));
+  for (let i = 0; i < 6; i++) {
+    await settle();
+    host.advanceTime(10_000);
+  }
+  await settle();
+  const last = seen[seen.length - 1];
+  assert.equal(last.status, "error");
+  assert.equal(last.failureCount, 4, "three retries, as query-core");
+  stop();
+  host.dispose();
+});

@@ -343,7 +343,8 @@ export function fetcherFn(core: ClientCore, current: () => ((ctx: never) => unkn
     let promise: PromiseLike<unknown>;
     try {
       if (typeof queryFn !== "function") {
-        throw new MfstateError("invalid_argument", `Missing queryFn for ${hashKey(queryKey as QueryKey)}`);
+        // query-core's words: the query fails (after its retries) instead of waiting for ever.
+        throw new MfstateError("invalid_argument", `Missing queryFn: '${hashKey(queryKey as QueryKey)}'`);
       }
       const out = queryFn({
         client: core.client,
