@@ -28,7 +28,9 @@ const usage = `usage: node scripts/bench.mjs --bin PATH [--peers PATH] [--rounds
   --clock     wall (default): elapsed time; cpu: each process's CPU time, for a loaded machine
   --workload  only these workloads (IDs as in WORKLOADS.md; W3 and S1 select their groups)
   --out       where results.jsonl, rounds.jsonl and s1.svg go (default build/bench)
-  --from      summarise the rounds.jsonl of an earlier run instead of running (no --bin needed)`;
+  --from      summarise the rounds.jsonl of an earlier run instead of running (no --bin needed)
+  --wasm      the mfstate-wasm harness (@mfstate/core from JavaScript, js/bench/workloads.mjs), run
+              each round beside the others; its rows show as mfstate-wasm and peer/wasm`;
 
 function fail(msg, status = 2) {
   console.error(`bench: ${msg}`);
@@ -54,6 +56,7 @@ function parseArgs(argv) {
     else if (name === '--workload') o.workload = value();
     else if (name === '--out') o.out = value();
     else if (name === '--clock') o.clock = value();
+    else if (name === '--wasm') o.wasm = value();
     else if (name === '--from') o.from = value();
     else if (a === '--quick') o.quick = true;
     else if (a === '--json') o.json = true;
@@ -66,6 +69,7 @@ function parseArgs(argv) {
     if (!o.bin) fail('--bin is required');
     if (!existsSync(o.bin)) fail(`no mfstate-bench at ${o.bin}`, 1);
     if (!existsSync(o.peers)) fail(`no peer harness at ${o.peers} (run bash bench/js/setup.sh)`, 1);
+    if (o.wasm && !existsSync(o.wasm)) fail(`no mfstate-wasm harness at ${o.wasm} (run scripts/js.sh)`, 1);
   }
   if (o.clock !== 'wall' && o.clock !== 'cpu') fail(`--clock must be wall or cpu, not '${o.clock}'`);
   if (o.rounds === null) o.rounds = o.quick ? 3 : 5;
@@ -130,11 +134,19 @@ function summarise(rounds) {
     if (!figs.has(k)) {
       figs.set(k, { workload: l.workload, size: l.entries ?? l.n, isS1: l.entries !== undefined,
         mf: [], peer: [], floor: [], mfBytes: [], peerBytes: [], floorBytes: [], ratios: [], bytesRatios: [],
-        floorRatios: [], floorBytesRatios: [], peerImpl: null, mfN: null, peerN: null });
+        floorRatios: [], floorBytesRatios: [], peerImpl: null, wasm: [], wasmBytes: [], wasmRatios: [],
+        mfN: null, peerN: null });
     }
     return figs.get(k);
   };
   rounds.forEach((round) => {
+    const wasmByKey = new Map((round.wasm ?? []).map((l) => [figureKey(l), l]));
+    for (const l of round.wasm ?? []) {
+      const f = slot(l);
+      f.wasm.push(l.ns_per_op);
+      f.wasmN = l.n;
+      if (l.bytes_per_entry !== undefined) f.wasmBytes.push(l.bytes_per_entry);
+    }
     const mine = round.mfstate.filter((l) => l.impl !== 'floor');
     const floors = round.mfstate.filter((l) => l.impl === 'floor');
     const mfByKey = new Map(mine.map((l) => [figureKey(l), l]));
@@ -162,6 +174,8 @@ function summarise(rounds) {
       f.peerImpl = l.impl;
       f.peerN = l.n;
       if (l.bytes_per_entry !== undefined) f.peerBytes.push(l.bytes_per_entry);
+      const w = wasmByKey.get(figureKey(l));
+      if (w) f.wasmRatios.push(l.ns_per_op / w.ns_per_op);
       const m = mfByKey.get(figureKey(l));
       if (m) {
         f.ratios.push(l.ns_per_op / m.ns_per_op);
@@ -217,7 +231,8 @@ function tableRows(figs) {
       mf: f.mf.length ? spread(f.mf) : null, peer: f.peer.length ? spread(f.peer) : null,
       floor: f.floor.length ? spread(f.floor) : null,
       ratio: f.ratios.length ? spread(f.ratios) : null,
-      floorRatio: f.floorRatios.length ? spread(f.floorRatios) : null });
+      floorRatio: f.floorRatios.length ? spread(f.floorRatios) : null,
+      wasm: f.wasm.length ? spread(f.wasm) : null, wasmRatio: f.wasmRatios.length ? spread(f.wasmRatios) : null });
   }
   // Bytes per entry: one row per S1 cache size (taken from the S1-invalidate lines).
   for (const f of figs) {
@@ -226,7 +241,8 @@ function tableRows(figs) {
       mf: f.mfBytes.length ? spread(f.mfBytes) : null, peer: f.peerBytes.length ? spread(f.peerBytes) : null,
       floor: f.floorBytes.length ? spread(f.floorBytes) : null,
       ratio: f.bytesRatios.length ? spread(f.bytesRatios) : null,
-      floorRatio: f.floorBytesRatios.length ? spread(f.floorBytesRatios) : null });
+      floorRatio: f.floorBytesRatios.length ? spread(f.floorBytesRatios) : null,
+      wasm: f.wasmBytes.length ? spread(f.wasmBytes) : null, wasmRatio: null });
   }
   return rows;
 }
@@ -243,6 +259,9 @@ function printTable(rows, header) {
     ['peer/mfstate', (r) => (r.ratio ? `${cell(r.ratio, fmtRatio)}×` : '–')],
     ['goal', (r) => goal(r)],
   ];
+  if (rows.some((r) => r.wasm)) {
+    cols.push(['mfstate-wasm', (r) => cell(r.wasm, r.unit)], ['peer/wasm', (r) => (r.wasmRatio ? `${cell(r.wasmRatio, fmtRatio)}×` : '–')]);
+  }
   const cells = rows.map((r) => cols.map(([, f]) => String(f(r))));
   const widths = cols.map(([h], i) => Math.max(h.length, ...cells.map((c) => [...c[i]].length)));
   const line = (vals) => '| ' + vals.map((v, i) => v + ' '.repeat(widths[i] - [...v].length)).join(' | ') + ' |';
@@ -258,7 +277,7 @@ function jsonLines(figs) {
   const round1 = (x) => Math.round(x * 10) / 10;
   for (const f of figs) {
     for (const [impl, ns, bytes, n] of [['mfstate', f.mf, f.mfBytes, f.mfN], ['floor', f.floor, f.floorBytes, f.mfN],
-      [f.peerImpl, f.peer, f.peerBytes, f.peerN]]) {
+      [f.peerImpl, f.peer, f.peerBytes, f.peerN], ['mfstate-wasm', f.wasm, f.wasmBytes, f.wasmN]]) {
       if (!ns.length) continue;
       const o = { workload: f.workload, impl, n, ns_per_op: round1(median(ns)) };
       if (f.isS1) {
@@ -342,8 +361,8 @@ function main() {
     // Re-summarise an earlier run: its lines carry their round number.
     for (const l of readFileSync(o.from, 'utf8').split('\n').filter((x) => x.trim() !== '')) {
       const { round, ...line } = JSON.parse(l);
-      while (rounds.length < round) rounds.push({ mfstate: [], peer: [] });
-      rounds[round - 1][line.impl === 'mfstate' || line.impl === 'floor' ? 'mfstate' : 'peer'].push(line);
+      while (rounds.length < round) rounds.push({ mfstate: [], peer: [], wasm: [] });
+      rounds[round - 1][line.impl === 'mfstate' || line.impl === 'floor' ? 'mfstate' : line.impl === 'mfstate-wasm' ? 'wasm' : 'peer'].push(line);
       raw.push({ round, ...line });
     }
     o.rounds = rounds.length;
@@ -351,6 +370,7 @@ function main() {
   for (let r = 0; !o.from && r < o.rounds; r++) {
     // Alternate which side goes first, so neither always runs on a warmer (or busier) machine.
     const order = r % 2 === 0 ? ['mfstate', 'peer'] : ['peer', 'mfstate'];
+    if (o.wasm) order.splice(r % 3, 0, 'wasm');
     const round = {};
     const took = {};
     for (const side of order) {
@@ -358,14 +378,16 @@ function main() {
       // each round.
       const res = side === 'mfstate'
         ? runHarness('mfstate', o.bin, r % 2 === 1 ? [...args, '--floor-first'] : args)
-        : runHarness('peers', process.execPath, [o.peers, ...args]);
+        : side === 'wasm'
+          ? runHarness('mfstate-wasm', process.execPath, [o.wasm, ...args])
+          : runHarness('peers', process.execPath, [o.peers, ...args]);
       round[side] = res.lines;
       took[side] = res.seconds;
       for (const l of res.lines) raw.push({ round: r + 1, ...l });
     }
     rounds.push(round);
     console.error(`bench: round ${r + 1}/${o.rounds}: mfstate ${took.mfstate.toFixed(1)} s, ` +
-      `peers ${took.peer.toFixed(1)} s (load ${loadavg()})`);
+      `peers ${took.peer.toFixed(1)} s${o.wasm ? `, mfstate-wasm ${took.wasm.toFixed(1)} s` : ''} (load ${loadavg()})`);
   }
   const loadAfter = loadavg();
 

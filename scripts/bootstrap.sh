@@ -14,6 +14,7 @@ apt_packages=(
   libpq-dev libssl-dev postgresql
   googletest libgtest-dev libbenchmark-dev
   gnuplot-nox emscripten valgrind
+  chromium
 )
 # A node from elsewhere (e.g. NodeSource, which bundles npm and conflicts with Debian's npm
 # package) is kept; otherwise Debian's.

@@ -678,6 +678,8 @@ std::size_t Host::run_until_idle() {
   return core_->runtime->run_until_idle();
 }
 
+std::optional<Millis> Host::next_due() const { return core_->runtime->scheduler().next_due(); }
+
 void Host::advance(Millis d) {
   HostGuard guard(*core_);
   core_->runtime->advance(d);

@@ -370,6 +370,9 @@ class Host {
   /// Runs posted work and due timers until neither has anything left to do now (a native loop
   /// calls this; the browser build is driven by the JS event loop). Returns how many ran.
   std::size_t run_until_idle();
+  /// When the earliest timer is due (the clock's time), or nullopt when none is scheduled: a
+  /// host driven by another event loop (the browser build) arms its own timer for it. O(1).
+  [[nodiscard]] std::optional<Millis> next_due() const;
   /// On a ManualClock: moves time forward by `d`, firing every timer due on the way at its own
   /// time (tests). Throws invalid_argument on another clock, or for a negative `d`.
   void advance(Millis d);

@@ -1,0 +1,942 @@
+// App: the capability to act as one mounted app. Its powers (the handle into the module) live in
+// private fields; nothing reachable from an App leads to the shell's powers or to another app's.
+
+import { MfstateError } from "./errors.js";
+import type { Driver } from "./driver.js";
+import {
+  api,
+  begin,
+  writeValues,
+  callWith,
+  check,
+  enter,
+  epoch,
+  fn,
+  leave,
+  readValue,
+  result,
+  stage,
+  stageTwinned,
+  writeResult,
+  stageValues,
+  writeValue,
+} from "./wasm.js";
+import type {
+  Action,
+  DeepReadonly,
+  ExportEvent,
+  Expectations,
+  InspectorEvent,
+  Middleware,
+  MiddlewareAPI,
+  Reducer,
+  Schema,
+  Store,
+  Unsubscribe,
+} from "./types.js";
+import { appQueryClient, type QueryClient } from "./query/client.js";
+import type { QueryObserverOptions, QueryObserverResult } from "./query/types.js";
+import { QueryObserver } from "./query/observer.js";
+
+/** What an App shares with its Host (module-internal; never handed to user code). */
+export interface HostLink {
+  /** The host's handle, or 0 once it is disposed. */
+  handle: number;
+  driver: Driver;
+  apps: Set<App>;
+  /** The shell's face of the host's shared client. */
+  shellClient(): QueryClient;
+}
+
+const CONSTRUCT = Symbol("mfstate.App");
+
+/** Options of App.expose. */
+export interface ExposeOptions {
+  /** Every exported value must satisfy it (checked when the host validates). */
+  schema?: Schema;
+}
+
+/** Options of App.accept. */
+export interface AcceptOptions {
+  /** The payload must satisfy it (checked when the host validates). */
+  schema?: Schema;
+  /**
+   * Runs instead of the reducer: `(action, from)`, where `from` is the sending app's name as the
+   * host knows it from the sender's handle (it can be trusted).
+   */
+  handler?: (action: Action, from: string) => void;
+}
+
+/** Options of App.watch. */
+export interface WatchOptions {
+  /** What this app reads from the export; a producer schema that breaks them is a contract error. */
+  expectations?: Expectations;
+}
+
+/** Options of App.declare. */
+export interface TopicOptions {
+  /** Payloads published on the topic must satisfy it (checked when the host validates). */
+  schema?: Schema;
+  /** A new subscriber hears the last payload at once. */
+  replay?: boolean;
+}
+
+/** A listener of bus messages. */
+export type TopicListener<T = unknown> = (payload: DeepReadonly<T>, topic: string) => void;
+
+const actionKeys = new Set(["type", "payload", "meta"]);
+
+/** Checks an action's shape; returns it. */
+export function checkAction(action: unknown): Action {
+  if (typeof action !== "object" || action === null || Array.isArray(action)) {
+    throw new MfstateError("invalid_argument", `an action must be a plain object with a string "type", got ${typeof action}`);
+  }
+  const a = action as Action;
+  if (typeof a.type !== "string") {
+    throw new MfstateError("invalid_argument", `an action must have a string "type", got ${typeof a.type}`);
+  }
+  for (const k in a) {
+    if (!actionKeys.has(k)) {
+      throw new MfstateError(
+        "invalid_argument",
+        `action "${a.type}" has a field "${k}": mfstate actions are Flux Standard Actions ({type, payload, meta}); put "${k}" under payload`,
+      );
+    }
+  }
+  return a;
+}
+
+/** Writes type, payload and meta and stages them. */
+function stageAction(a: Action, before?: string): void {
+  if (before === undefined) stageValues(a.type, a.payload, a.meta);
+  else stageValues(before, a.type, a.payload, a.meta);
+}
+
+// The actions an app is dispatching into its own store now (innermost last): the module names one
+// by its token when the reducer receives that very action, which then gets the caller's object.
+const dispatching: Action[] = [];
+// Frozen actions without payload or meta, by type: most commands and broadcasts are these.
+const bareActions = new Map<string, Action>();
+
+/** Reads an action: a token of one being dispatched, or (type, payload, meta) into a frozen action
+ * (null payload and meta are left out). */
+export function readAction(): Action {
+  const first = readValue();
+  if (typeof first === "number") return dispatching[first - 1];
+  const type = first as string;
+  const payload = readValue();
+  const meta = readValue();
+  if (payload === null && meta === null) {
+    let a = bareActions.get(type);
+    if (a === undefined) {
+      a = Object.freeze({ type });
+      if (bareActions.size < 4096) bareActions.set(type, a);
+    }
+    return a;
+  }
+  const a: { type: string; payload?: unknown; meta?: unknown } = { type };
+  if (payload !== null) a.payload = payload;
+  if (meta !== null) a.meta = meta;
+  return Object.freeze(a);
+}
+
+/**
+ * Listeners told in the order they subscribed, from a snapshot: one added during a notification
+ * hears the next one; one removed is not called. The snapshot array is rebuilt only after changes.
+ */
+class Listeners<L> {
+  readonly set = new Set<L>();
+  #snapshot: L[] | null = null;
+  /** Bumped by each removal: a delivery checks membership only when one happened during it. */
+  removals = 0;
+  get size(): number {
+    return this.set.size;
+  }
+  add(l: L): void {
+    this.set.add(l);
+    this.#snapshot = null;
+  }
+  delete(l: L): boolean {
+    this.#snapshot = null;
+    this.removals++;
+    return this.set.delete(l);
+  }
+  has(l: L): boolean {
+    return this.set.has(l);
+  }
+  clear(): void {
+    this.set.clear();
+    this.#snapshot = null;
+    this.removals++;
+  }
+  snapshot(): L[] {
+    return (this.#snapshot ??= Array.from(this.set));
+  }
+}
+
+type TopicGroup = { sub: number; listeners: Listeners<(payload: unknown, topic: string) => void> };
+
+/**
+ * Calls `call(l)` for each listener of a snapshot still subscribed. One that throws does not stop
+ * the others; what they threw is rethrown after (one error, or an AggregateError).
+ */
+function fanOut<L>(set: Listeners<L>, call: (l: L) => void, what: string): void {
+  let errors: unknown[] | undefined;
+  const list = set.snapshot();
+  const removals = set.removals;
+  for (let i = 0; i < list.length; i++) {
+    const l = list[i];
+    if (set.removals !== removals && !set.has(l)) continue;
+    try {
+      call(l);
+    } catch (e) {
+      (errors ??= []).push(e);
+    }
+  }
+  if (errors) throw errors.length === 1 ? errors[0] : new AggregateError(errors, `${errors.length} ${what} threw`);
+}
+
+function plain(value: unknown, what: string): void {
+  if (typeof value !== "function") throw new MfstateError("invalid_argument", `${what} must be a function, got ${typeof value}`);
+}
+
+/** One app as the shell's inspector sees it (Host.inspect). */
+export interface AppSnapshot {
+  readonly name: string;
+  readonly version: string;
+  readonly exports: ReadonlyArray<{ readonly name: string; readonly schema: Schema | null; readonly value?: unknown; readonly error?: string }>;
+  /** Command types it accepts ("*": acceptAll). */
+  readonly accepts: readonly string[];
+  readonly counts: {
+    /** Store listeners and bus listeners. */
+    readonly subscriptions: number;
+    readonly watches: number;
+    /** Query observers made as this app. */
+    readonly observers: number;
+    /** Command handlers. */
+    readonly handlers: number;
+  };
+}
+
+/** What the shell's inspector reads of an app (module-internal: Host.inspect). */
+export let describeApp: (app: App, read: (producer: string, name: string) => unknown) => AppSnapshot;
+/**
+ * Tracks the query observers made as an app (module-internal: QueryObserver): counted for the
+ * inspector, and detached when the app unmounts (the module ends them then).
+ */
+export let trackObserver: (app: App | undefined, observer: { detach(): void }, on: boolean) => void;
+
+export class App {
+  static {
+    describeApp = (app, read) => app.#describe(read);
+    trackObserver = (app, observer, on) => {
+      if (!app) return;
+      if (on) app.#queryObservers.add(observer);
+      else app.#queryObservers.delete(observer);
+    };
+  }
+
+  readonly #h: number;
+  readonly #host: HostLink;
+  readonly #name: string;
+  readonly #version: string;
+  #released = false;
+  // The store's listeners, fanned out here from one subscription in the module.
+  readonly #listeners = new Listeners<() => void>();
+  #storeSub = 0;
+  // Bus subscriptions, one in the module per pattern.
+  readonly #topics = new Map<string, TopicGroup>();
+  #stateEpoch = 0;
+  #state: unknown;
+  #store: Store | undefined;
+  #client: QueryClient | undefined;
+  // What the inspector shows: exports with their schemas, accepted commands, live counts.
+  readonly #exposed = new Map<string, Schema | null>();
+  readonly #accepted = new Map<string, boolean>();
+  #acceptsAll = false;
+  #watches = 0;
+  readonly #queryObservers = new Set<{ detach(): void }>();
+  // Export reads, valid while the module has not run since (epoch).
+  readonly #reads = new Map<string, { epoch: number; value: unknown }>();
+
+  /** Not for users: apps come from Host.mount. */
+  constructor(token: symbol, handle: number, host: HostLink, name: string, version: string) {
+    if (token !== CONSTRUCT) throw new MfstateError("refused", "an App comes from host.mount(); it cannot be constructed");
+    this.#h = handle;
+    this.#host = host;
+    this.#name = name;
+    this.#version = version;
+  }
+
+  #describe(read: (producer: string, name: string) => unknown): AppSnapshot {
+    let busListeners = 0;
+    for (const g of this.#topics.values()) busListeners += g.listeners.size;
+    const exports = [...this.#exposed].map(([name, schema]) => {
+      try {
+        return Object.freeze({ name, schema, value: read(this.#name, name) });
+      } catch (e) {
+        return Object.freeze({ name, schema, error: e instanceof Error ? e.message : String(e) });
+      }
+    });
+    const accepts = [...this.#accepted.keys()];
+    if (this.#acceptsAll) accepts.push("*");
+    let handlers = 0;
+    for (const h of this.#accepted.values()) if (h) handlers++;
+    return Object.freeze({
+      name: this.#name,
+      version: this.#version,
+      exports: Object.freeze(exports),
+      accepts: Object.freeze(accepts),
+      counts: Object.freeze({ subscriptions: this.#listeners.size + busListeners, watches: this.#watches, observers: this.#queryObservers.size, handlers }),
+    });
+  }
+
+  /** The app's name. */
+  get name(): string {
+    return this.#name;
+  }
+
+  /** The version it was mounted with ("" when none). */
+  get version(): string {
+    return this.#version;
+  }
+
+  /** False once unmounted (or once its host is disposed). */
+  get mounted(): boolean {
+    if (this.#released || this.#host.handle === 0) return false;
+    enter(false);
+    try {
+      check(api.mfs_app_mounted(this.#h));
+      return result() as boolean;
+    } finally {
+      leave();
+    }
+  }
+
+  /**
+   * Releases everything the app held: its store and subscriptions, its exports (their watchers
+   * are told they are gone), accepted commands, watches, bus subscriptions and queries it
+   * observes. Mounting the name again afterwards works. Harmless when already unmounted.
+   */
+  unmount(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.#host.apps.delete(this);
+    this.#listeners.clear();
+    this.#topics.clear();
+    this.#exposed.clear();
+    this.#accepted.clear();
+    this.#watches = 0;
+    for (const o of Array.from(this.#queryObservers)) o.detach();
+    this.#queryObservers.clear();
+    if (this.#host.handle === 0) return;
+    enter();
+    try {
+      check(api.mfs_app_release(this.#h));
+    } finally {
+      leave();
+    }
+  }
+
+  #handle(): number {
+    if (this.#released || this.#host.handle === 0) {
+      throw new MfstateError("app_unmounted", `app "${this.#name}" is unmounted: its handle can no longer act`);
+    }
+    return this.#h;
+  }
+
+  // ---- own state ----
+
+  /**
+   * Creates the app's store (once). The reducer is Redux's `(state, action) => state`; middleware
+   * are Redux middleware. Returns a Redux-shaped store bound to this app. The initial state is
+   * copied: the object passed is not frozen or kept.
+   */
+  createStore<S>(initial: S, reducer: Reducer<S>, middleware: ReadonlyArray<Middleware<S>> = []): Store<S> {
+    const h = this.#handle();
+    plain(reducer, "a reducer");
+    if (this.#store) throw new MfstateError("invalid_argument", `app "${this.#name}" already has a store`);
+    const name = this.#name;
+    enter();
+    try {
+      callWith(() => {
+        const reducerId = reducerFn(name, reducer as Reducer);
+        stageTwinned(initial);
+        const ids = middleware.map((m) => {
+          plain(m, "a middleware");
+          return middlewareFn(m as Middleware);
+        });
+        begin();
+        for (const id of ids) writeValue(id);
+        stage(ids.length);
+        check(api.mfs_app_create_store(h, reducerId, ids.length));
+      });
+    } finally {
+      leave();
+    }
+    const store: Store<S> = Object.freeze({
+      getState: (): DeepReadonly<S> => this.getState<S>(),
+      dispatch: <A extends Action>(action: A): A => this.dispatch(action),
+      subscribe: (listener: () => void): Unsubscribe => this.subscribe(listener),
+      replaceReducer: (next: Reducer<S>): void => this.replaceReducer(next),
+    });
+    this.#store = store;
+    return store;
+  }
+
+  /** The app's store (throws no_store before createStore). */
+  get store(): Store {
+    if (!this.#store) throw new MfstateError("no_store", `app "${this.#name}" has no store: call createStore first`);
+    return this.#store;
+  }
+
+  /** The app's state: deeply frozen, the same object until it changes. */
+  getState<S = unknown>(): DeepReadonly<S> {
+    if (this.#stateEpoch === epoch) return this.#state as DeepReadonly<S>;
+    const h = this.#handle();
+    enter(false);
+    try {
+      check(api.mfs_app_state(h));
+      this.#state = result();
+    } finally {
+      leave();
+    }
+    this.#stateEpoch = epoch;
+    return this.#state as DeepReadonly<S>;
+  }
+
+  /**
+   * Dispatches to the app's own store (middleware, then the reducer). A dispatch made while the
+   * store is busy is queued, never recursive. A reducer that throws leaves the state unchanged:
+   * MfstateError reducer_error, with what it threw as the cause. Returns the action.
+   */
+  dispatch<A extends Action>(action: A): A {
+    const h = this.#handle();
+    const a = checkAction(action);
+    enter();
+    dispatching.push(a);
+    try {
+      writeValues(a.type, a.payload, a.meta);
+      check(api.mfs_app_dispatch(h, dispatching.length));
+    } finally {
+      dispatching.pop();
+      leave();
+    }
+    return action;
+  }
+
+  /**
+   * Calls `listener` after each change of the app's state (once per outermost operation, after it
+   * ends). Unsubscribing during a notification is safe: an unsubscribed listener is not called.
+   */
+  subscribe(listener: () => void): Unsubscribe {
+    plain(listener, "a listener");
+    const h = this.#handle();
+    if (this.#storeSub === 0) {
+      enter(false);
+      try {
+        callWith(() => {
+          const id = fn(() => {
+            // The state the subscribers are told about: what getState returns until the module runs again.
+            this.#state = readValue();
+            this.#stateEpoch = epoch;
+            this.#notify();
+          });
+          check(api.mfs_app_subscribe(h, id));
+          this.#storeSub = result() as number;
+        });
+      } finally {
+        leave();
+      }
+    }
+    // A function may subscribe twice (Redux allows it): each subscription is its own entry.
+    const entry = (): void => listener();
+    this.#listeners.add(entry);
+    return () => {
+      this.#listeners.delete(entry);
+    };
+  }
+
+  #notify(): void {
+    if (this.#listeners.size !== 0) fanOut(this.#listeners, (l) => l(), `listeners of app "${this.#name}"`);
+  }
+
+  /** Swaps the reducer (hot reload) and dispatches {type: "mfstate/replace"}. */
+  replaceReducer<S>(reducer: Reducer<S>): void {
+    const h = this.#handle();
+    plain(reducer, "a reducer");
+    const name = this.#name;
+    enter();
+    try {
+      callWith(() => check(api.mfs_app_replace_reducer(h, reducerFn(name, reducer as Reducer))));
+    } finally {
+      leave();
+    }
+  }
+
+  // ---- exports ----
+
+  /**
+   * Publishes a named view of this app's state: `selector(state)` (memoised on the state's
+   * identity). Others read it with read/watch; nobody reads the store itself.
+   */
+  expose<S = any, T = unknown>(name: string, selector: (state: DeepReadonly<S>) => T, options: ExposeOptions = {}): void {
+    const h = this.#handle();
+    plain(selector, "an export selector");
+    enter();
+    try {
+      callWith(() => {
+        const id = fn(() => {
+          const state = readValue();
+          const v = selector(state as DeepReadonly<S>);
+          stageValues(v);
+        });
+        stageValues(name, options.schema ?? null);
+        check(api.mfs_app_expose(h, id));
+      });
+    } finally {
+      leave();
+    }
+    this.#exposed.set(name, options.schema ?? null);
+  }
+
+  /** Withdraws an export (its watchers are told it is gone). */
+  unexpose(name: string): void {
+    const h = this.#handle();
+    enter();
+    try {
+      stageValues(name);
+      check(api.mfs_app_unexpose(h));
+    } finally {
+      leave();
+    }
+    this.#exposed.delete(name);
+  }
+
+  /**
+   * The current value of `app`'s export `name`: deeply frozen, the same object while it is
+   * unchanged. Throws unknown_app, not_exported, schema_violation.
+   */
+  read<T = unknown>(app: string, name: string): DeepReadonly<T> {
+    const h = this.#handle();
+    // An export changes only when the module runs: a read with nothing run since is the last one.
+    const memoKey = app + "\u0000" + name;
+    const memo = this.#reads.get(memoKey);
+    if (memo !== undefined && memo.epoch === epoch) return memo.value as DeepReadonly<T>;
+    let value: unknown;
+    enter(false);
+    try {
+      stageValues(app, name);
+      check(api.mfs_app_read(h));
+      value = result();
+    } finally {
+      leave();
+    }
+    if (this.#reads.size > 1024) this.#reads.clear();
+    this.#reads.set(memoKey, { epoch, value });
+    return value as DeepReadonly<T>;
+  }
+
+  /**
+   * Calls `callback` with the export's value now (if it exists), once per change of the value, and
+   * with kind "removed" when it goes. Works before `app` mounts. Ends at unmount at the latest.
+   */
+  watch<T = unknown>(app: string, name: string, callback: (event: ExportEvent<T>) => void, options: WatchOptions = {}): Unsubscribe {
+    const h = this.#handle();
+    plain(callback, "a watch callback");
+    let sub = 0;
+    enter();
+    try {
+      callWith(() => {
+        const id = fn(() => {
+          const producer = readValue() as string;
+          const exportName = readValue() as string;
+          const kind = readValue() as "value" | "removed";
+          const value = readValue();
+          callback(Object.freeze({ app: producer, name: exportName, kind, value: kind === "removed" ? undefined : value }) as ExportEvent<T>);
+        });
+        stageValues(app, name, options.expectations ?? null);
+        check(api.mfs_app_watch(h, id));
+        sub = result() as number;
+      });
+    } finally {
+      leave();
+    }
+    this.#watches++;
+    const end = unsubscriber(sub);
+    let ended = false;
+    return () => {
+      if (!ended) {
+        ended = true;
+        this.#watches--;
+      }
+      end();
+    };
+  }
+
+  // ---- commands ----
+
+  /**
+   * Accepts command `type` from other apps (optionally with a payload schema and a handler;
+   * without a handler the command enters the reducer). Re-accepting replaces.
+   */
+  accept(type: string, options: AcceptOptions = {}): void {
+    const h = this.#handle();
+    const handler = options.handler;
+    if (handler !== undefined) plain(handler, "a command handler");
+    enter();
+    try {
+      callWith(() => {
+        const id = handler
+          ? fn(() => {
+              const action = readAction();
+              const from = readValue() as string;
+              handler(action, from);
+            })
+          : 0;
+        stageValues(type, options.schema ?? null);
+        check(api.mfs_app_accept(h, id));
+      });
+    } finally {
+      leave();
+    }
+    this.#accepted.set(type, handler !== undefined);
+  }
+
+  /**
+   * Accepts every command type into the reducer. A last resort for migrating an app written for a
+   * shared store: it gives up the app's say over what others may ask of it.
+   */
+  acceptAll(): void {
+    const h = this.#handle();
+    enter();
+    try {
+      check(api.mfs_app_accept_all(h));
+    } finally {
+      leave();
+    }
+    this.#acceptsAll = true;
+  }
+
+  /**
+   * Sends `action` to `app` as this app. Throws unknown_app, command_not_accepted, schema_violation
+   * (the target is unchanged), no_store, reducer_error.
+   */
+  send(app: string, action: Action): void {
+    const h = this.#handle();
+    const a = checkAction(action);
+    enter();
+    try {
+      stageAction(a, app);
+      check(api.mfs_app_send(h));
+    } finally {
+      leave();
+    }
+  }
+
+  /**
+   * Sends `action` to every mounted app that accepts its type (this one included), all or nothing.
+   * Returns how many received it.
+   */
+  broadcast(action: Action): number {
+    const h = this.#handle();
+    const a = checkAction(action);
+    enter();
+    try {
+      stageAction(a);
+      check(api.mfs_app_broadcast(h));
+      return result() as number;
+    } finally {
+      leave();
+    }
+  }
+
+  // ---- bus ----
+
+  /**
+   * Declares `topic` as this app's (a schema its payloads must satisfy, replay to new subscribers).
+   * An app declares topics in its own namespace ("<name>/..."); the shell's platform app declares
+   * shared ones anywhere. Only the declarer (or the platform) may change it; it is withdrawn at
+   * unmount. Throws forbidden (another app's namespace or declaration), invalid_argument.
+   */
+  declare(topic: string, options: TopicOptions = {}): void {
+    const h = this.#handle();
+    enter();
+    try {
+      stageValues(topic, options.schema ?? null, options.replay === true);
+      check(api.mfs_app_declare(h));
+    } finally {
+      leave();
+    }
+  }
+
+  /**
+   * Subscribes to a topic or pattern ("cart/*": one segment, "cart/**": one or more). A listener
+   * that throws does not stop the others (its error goes to the shell's error handler).
+   */
+  on<T = unknown>(pattern: string, listener: TopicListener<T>): Unsubscribe {
+    const h = this.#handle();
+    plain(listener, "a topic listener");
+    // One subscription in the module per pattern; its listeners are told from a snapshot (one
+    // subscribed during a delivery hears the next message; one unsubscribed is not called).
+    const entry = (payload: unknown, topic: string): void => listener(payload as DeepReadonly<T>, topic);
+    let group = this.#topics.get(pattern);
+    if (group === undefined) {
+      const g: TopicGroup = { sub: 0, listeners: new Listeners() };
+      // Listening before subscribing: a replayed topic delivers its last payload inside the call.
+      g.listeners.add(entry);
+      enter();
+      try {
+        callWith(() => {
+          const id = fn(() => {
+            const topic = readValue() as string;
+            const payload = readValue();
+            fanOut(g.listeners, (l) => l(payload, topic), `listeners of "${pattern}" in app "${this.#name}"`);
+          });
+          stageValues(pattern);
+          check(api.mfs_app_on(h, id));
+          g.sub = result() as number;
+        });
+      } catch (e) {
+        g.listeners.delete(entry);
+        throw e;
+      } finally {
+        leave();
+      }
+      this.#topics.set(pattern, g);
+      group = g;
+    } else {
+      group.listeners.add(entry);
+    }
+    const g = group;
+    return () => {
+      if (!g.listeners.delete(entry) || g.listeners.size !== 0) return;
+      if (this.#topics.get(pattern) === g) this.#topics.delete(pattern);
+      unsubscriber(g.sub)();
+    };
+  }
+
+  /** Publishes `payload` on `topic` as this app (validated against the topic's schema). */
+  emit(topic: string, payload: unknown): void {
+    const h = this.#handle();
+    enter();
+    try {
+      writeValues(topic, payload, undefined);
+      check(api.mfs_app_emit(h));
+    } finally {
+      leave();
+    }
+  }
+
+  // ---- the shared query cache ----
+
+  /**
+   * This app's face of the shared query cache: every query-core operation on the data, none of the
+   * shell's switches (clear, focus, connectivity). Observers made through it end at unmount.
+   */
+  get queryClient(): QueryClient {
+    this.#handle();
+    this.#client ??= appQueryClient(this.#host, () => this.#handle(), this);
+    return this.#client;
+  }
+
+  /**
+   * The short form of a QueryObserver: observes `options.queryKey` as this app and calls `listener`
+   * with the result now and whenever it changes. Ends at unmount at the latest.
+   */
+  observe<T = unknown>(options: QueryObserverOptions<T>, listener: (result: QueryObserverResult<T>) => void): Unsubscribe {
+    this.#handle();
+    if (typeof listener !== "function") throw new MfstateError("invalid_argument", "an observe listener must be a function");
+    const observer = new QueryObserver(this.queryClient, options as never);
+    let told = false;
+    const unsubscribe = observer.subscribe((r) => {
+      told = true;
+      listener(r as never);
+    });
+    // The short form tells the current result at once (a QueryObserver's listeners hear changes only).
+    if (!told) listener(observer.getCurrentResult() as never);
+    return unsubscribe;
+  }
+
+  // ---- its own time ----
+
+  /** The runtime clock's time in milliseconds (Date.now(), or the manual clock's). */
+  now(): number {
+    const h = this.#handle();
+    enter(false);
+    try {
+      check(api.mfs_app_now(h));
+      return result() as number;
+    } finally {
+      leave();
+    }
+  }
+
+  /**
+   * Calls `callback` once after `ms` milliseconds. The timer is this app's: only the returned
+   * function cancels it (there is no id another app could guess), and unmounting cancels it. What
+   * the callback throws goes to the shell's error handler.
+   */
+  scheduleAfter(ms: number, callback: () => void): Unsubscribe {
+    const h = this.#handle();
+    if (typeof callback !== "function") throw new MfstateError("invalid_argument", "scheduleAfter takes a function");
+    let sub = 0;
+    enter();
+    try {
+      callWith(() => {
+        const id = fn(() => callback());
+        check(api.mfs_app_schedule_after(h, ms, id));
+        sub = result() as number;
+      });
+    } finally {
+      leave();
+    }
+    this.#host.driver.kick();
+    return unsubscriber(sub);
+  }
+
+  // ---- its own transactions ----
+
+  /**
+   * Runs `body` as one change: subscribers, watchers and bus listeners hear of it once, after the
+   * end. If `body` throws, what this app's calls did inside (its dispatches, the reducers and
+   * handlers its sends ran, the messages they published) is undone and the error propagates as
+   * thrown; nothing else runs inside, so nothing else is undone. Returns what `body` returns. Nests.
+   */
+  transaction<T>(body: () => T): T {
+    const h = this.#handle();
+    if (typeof body !== "function") throw new MfstateError("invalid_argument", "transaction takes a function");
+    let out: T | undefined;
+    let threw = false;
+    let thrown: unknown;
+    enter();
+    try {
+      callWith(() => {
+        const id = fn(() => {
+          try {
+            out = body();
+          } catch (e) {
+            threw = true;
+            thrown = e;
+            throw e;
+          }
+        });
+        const status = api.mfs_app_transaction(h, id);
+        // What the body threw propagates as thrown (the module's error only wraps it).
+        if (status < 0 && !threw) check(status);
+      });
+    } finally {
+      leave();
+    }
+    if (threw) throw thrown;
+    return out as T;
+  }
+
+  // ---- its own events ----
+
+  /**
+   * Calls `listener` with the inspector events this app is the actor or the target of (its
+   * actions, commands it sent or received, its messages, its exports' changes, contract errors of
+   * its watches or exports), after the operation that produced them. Never another app's actions
+   * or payloads (the whole stream is the shell's: host.inspector).
+   */
+  inspect(listener: (event: InspectorEvent) => void): Unsubscribe {
+    const h = this.#handle();
+    if (typeof listener !== "function") throw new MfstateError("invalid_argument", "an inspector listener must be a function");
+    let sub = 0;
+    enter(false);
+    try {
+      callWith(() => {
+        const id = fn(() => listener(readValue() as InspectorEvent));
+        check(api.mfs_app_inspect(h, id));
+        sub = result() as number;
+      });
+    } finally {
+      leave();
+    }
+    return unsubscriber(sub);
+  }
+}
+
+/** Makes the App object for a mounted handle (module-internal: Host.mount). */
+export function makeApp(handle: number, host: HostLink, name: string, version: string): App {
+  return new App(CONSTRUCT, handle, host, name, version);
+}
+
+/** An idempotent function ending subscription `sub` in the module. */
+export function unsubscriber(sub: number): Unsubscribe {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    enter();
+    try {
+      check(api.mfs_unsubscribe(sub));
+    } finally {
+      leave();
+    }
+  };
+}
+
+// ---- JavaScript functions the module calls for a store ----
+
+function reducerFn(app: string, reducer: Reducer): number {
+  return fn(() => {
+    const state = readValue();
+    const action = readAction();
+    const next = reducer(state as never, action);
+    if (next === undefined) {
+      throw new MfstateError(
+        "invalid_argument",
+        `the reducer of app "${app}" returned undefined for "${action.type}": return the state unchanged for actions it does not handle`,
+      );
+    }
+    writeResult(next);
+  });
+}
+
+/** A stale handle (the store is gone) makes these calls no-ops, as Redux's would after unmount. */
+function middlewareFn(middleware: Middleware): number {
+  let chain: ((action: Action) => void) | undefined;
+  return fn(() => {
+    const ref = readValue() as number;
+    const next = readValue() as number;
+    const action = readAction();
+    if (!chain) {
+      const api_: MiddlewareAPI = Object.freeze({
+        getState: () => {
+          enter(false);
+          try {
+            check(api.mfs_store_state(ref));
+            return result() as never;
+          } finally {
+            leave();
+          }
+        },
+        dispatch: (a: Action) => {
+          const checked = checkAction(a);
+          enter();
+          try {
+            stageAction(checked);
+            check(api.mfs_store_dispatch(ref));
+          } finally {
+            leave();
+          }
+          return a;
+        },
+      });
+      const nextFn = (a: Action): void => {
+        const checked = checkAction(a);
+        enter();
+        try {
+          stageAction(checked);
+          check(api.mfs_next(next));
+        } finally {
+          leave();
+        }
+      };
+      chain = middleware(api_)(nextFn);
+    }
+    chain(action);
+  });
+}

@@ -1,0 +1,546 @@
+// What the query classes share (module-internal): a client's handle and driver, how options and
+// filters cross into the module, how results and states come back, and the query function
+// trampoline that gives a queryFn its {queryKey, signal, meta} and completes the fetch.
+
+import { MfstateError, type ErrorCode } from "../errors.js";
+import type { Driver } from "../driver.js";
+import {
+  api,
+  beginRead,
+  check,
+  enter,
+  fn,
+  leave,
+  readErrorFields,
+  readValue,
+  stageValues,
+} from "../wasm.js";
+import { CancelledError, hashKey, skipToken } from "./utils.js";
+import type {
+  DefaultOptions,
+  FetchStatus,
+  MutationKey,
+  QueryFilters,
+  QueryKey,
+  QueryObserverOptions,
+  QuerySnapshot,
+  QueryState,
+  QueryStatus,
+  RetryDelayValue,
+  RetryValue,
+} from "./types.js";
+
+/** A client's link to the module. */
+export interface ClientCore {
+  /** The client handle (throws when its host is gone). */
+  handle(): number;
+  driver: Driver;
+  /** "standalone": `new QueryClient()`; "shell": the host's; "app": one app's face of it. */
+  kind: "standalone" | "shell" | "app";
+  /** For "app": the app's handle (observers are made as the app). */
+  appHandle?: () => number;
+  /** What the QueryClient object is (handed to query functions as `client`). */
+  client?: unknown;
+  /** Mutations made through any face of this client (shared by the shell's and the apps'). */
+  mutations: MutationRegistry;
+  /** Keys interned for reads (shared by every face of the client). */
+  keys: KeyTable;
+  /** Observers subscribed through any face of this client, by query hash (the inspector's counts). */
+  observers: Map<string, number>;
+  /** For "app": the App (its inspector counts). */
+  app?: import("../app.js").App;
+  /** For "app": the shell's face, whose defaults (client-wide and per key) every app's queries take. */
+  shell?: { getDefaultOptions(): DefaultOptions; getQueryDefaults(k: QueryKey): object; getMutationDefaults(k: MutationKey): object };
+}
+
+// ---- interned keys: getQueryData of an unchanged entry is one call ----
+
+/** One key interned in the module, and the data the last read of it handed out. */
+interface KeyEntry {
+  key: unknown;
+  index: number;
+  data: unknown;
+  /** The table's generation, and the count of callbacks from the module, when `data` was known current. */
+  gen: number;
+  calls: number;
+}
+
+/**
+ * A client's interned keys, by a structural hash (object members in any order), each with the
+ * data its last read or write handed out. Bounded: when full it starts again (the module's side
+ * too), so memory follows the keys in use, not the history.
+ */
+export class KeyTable {
+  readonly #map = new Map<number, KeyEntry[]>();
+  #count = 0;
+  static readonly limit = 1 << 17;
+  /**
+   * Bumped by every operation that may change entries behind JavaScript's back (invalidation,
+   * removal, hydration, observers, a run of the runtime that did something: fetches settling,
+   * timers): while it is unchanged — and the module has called no JavaScript since (a callback
+   * inside such an operation may read) — data an entry holds is current. setQueryData through the
+   * package updates its own entry instead (unless the client is bounded: a write may evict another).
+   */
+  generation = 1;
+  /** The client evicts entries beyond a bound (maxEntries / maxBytes): every write bumps. */
+  bounded = false;
+
+  find(key: unknown): KeyEntry | undefined {
+    const bucket = this.#map.get(structuralHash(key, 0x811c9dc5));
+    if (bucket === undefined) return undefined;
+    for (let i = 0; i < bucket.length; i++) if (keyEquals(bucket[i].key, key)) return bucket[i];
+    return undefined;
+  }
+
+  /** Records `key` (a frozen copy: the caller's array may change afterwards) under `index`. */
+  add(key: unknown, index: number): KeyEntry {
+    const hash = structuralHash(key, 0x811c9dc5);
+    const entry: KeyEntry = { key: frozenCopy(key), index, data: undefined, gen: 0, calls: -1 };
+    const bucket = this.#map.get(hash);
+    if (bucket === undefined) this.#map.set(hash, [entry]);
+    else bucket.push(entry);
+    this.#count++;
+    return entry;
+  }
+
+  full(): boolean {
+    return this.#count >= KeyTable.limit;
+  }
+
+  clear(): void {
+    this.#map.clear();
+    this.#count = 0;
+  }
+}
+
+function frozenCopy(v: unknown): unknown {
+  if (typeof v !== "object" || v === null) return v;
+  if (Array.isArray(v)) return Object.freeze(v.map(frozenCopy));
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) {
+    const x = (v as Record<string, unknown>)[k];
+    if (x !== undefined) out[k] = frozenCopy(x);
+  }
+  return Object.freeze(out);
+}
+
+function mix(h: number, x: number): number {
+  return Math.imul(h ^ x, 0x01000193);
+}
+
+const hashWords = new Float64Array(1);
+const hashInts = new Int32Array(hashWords.buffer);
+
+/** A hash of a key equal for keys equal as query keys (member order ignored, as hashKey). */
+export function structuralHash(v: unknown, h: number): number {
+  switch (typeof v) {
+    case "string": {
+      h = mix(h, 0x73);
+      for (let i = 0; i < v.length; i++) h = mix(h, v.charCodeAt(i));
+      return mix(h, v.length);
+    }
+    case "number":
+      if ((v | 0) === v) return mix(mix(h, 0x6e), v);
+      hashWords[0] = v;
+      return mix(mix(mix(h, 0x64), hashInts[0]), hashInts[1]);
+    case "boolean":
+      return mix(h, v ? 0x74 : 0x66);
+    case "object": {
+      if (v === null) return mix(h, 0x6c);
+      if (Array.isArray(v)) {
+        h = mix(h, 0x5b);
+        for (let i = 0; i < v.length; i++) h = structuralHash(v[i], h);
+        return mix(h, v.length);
+      }
+      // Members combine by a sum: the order they were written in does not matter.
+      let sum = 0;
+      for (const k in v) {
+        const x = (v as Record<string, unknown>)[k];
+        if (x !== undefined && Object.prototype.hasOwnProperty.call(v, k)) sum = (sum + structuralHash(x, structuralHash(k, 0x7b))) | 0;
+      }
+      return mix(mix(h, 0x7b), sum);
+    }
+    default:
+      return mix(h, 0x75);
+  }
+}
+
+/** Equality of keys as query keys: objects by their defined members in any order. */
+export function keyEquals(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!keyEquals(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  let count = 0;
+  for (const k in a) {
+    const x = (a as Record<string, unknown>)[k];
+    if (x === undefined || !Object.prototype.hasOwnProperty.call(a, k)) continue;
+    count++;
+    if (!keyEquals(x, (b as Record<string, unknown>)[k])) return false;
+  }
+  for (const k in b) {
+    if ((b as Record<string, unknown>)[k] !== undefined && Object.prototype.hasOwnProperty.call(b, k)) count--;
+  }
+  return count === 0;
+}
+
+/** The mutations of one client in the module, as MutationCache lists them. */
+export interface MutationRegistry {
+  list: Array<import("./mutation.js").Mutation>;
+  listeners: Set<(event: { type: string; mutation: unknown }) => void>;
+  nextId: number;
+}
+
+const registries = new Map<string, MutationRegistry>();
+
+/** The registry of mutations for the client in the module named by `key` (one per client). */
+export function mutationRegistry(key: string): MutationRegistry {
+  let r = registries.get(key);
+  if (!r) {
+    r = { list: [], listeners: new Set(), nextId: 1 };
+    registries.set(key, r);
+  }
+  return r;
+}
+
+/** Runs an export on this client: enter, call, check, leave; returns what `read` reads. */
+export function run<T>(core: ClientCore, call: (handle: number) => number, read?: () => T, mutates = true): T {
+  const h = core.handle();
+  if (mutates && core.keys) core.keys.generation++;
+  enter(mutates);
+  try {
+    check(call(h));
+    if (read) {
+      beginRead();
+      return read();
+    }
+    return undefined as T;
+  } finally {
+    leave();
+    // Again after: what the operation changed after a callback read it.
+    if (mutates && core.keys) core.keys.generation++;
+    if (mutates) core.driver.kick();
+  }
+}
+
+// ---- errors a fetch or mutation carried ----
+
+const thrown = new Map<number, unknown>();
+let nextThrown = 1;
+const keepThrown = 4096;
+
+/** Keeps what a query or mutation function threw, so the result can hand back that very object. */
+export function rememberThrown(e: unknown): number {
+  const id = nextThrown++;
+  thrown.set(id, e);
+  if (thrown.size > keepThrown) thrown.delete(thrown.keys().next().value as number);
+  return id;
+}
+
+/** The error a result carries: what the function threw, or a library error. */
+export function errorOf(code: ErrorCode, message: string, detail: unknown): Error {
+  if (detail && typeof detail === "object" && "jsError" in detail) {
+    const e = thrown.get((detail as { jsError: number }).jsError);
+    if (e !== undefined) return e as Error;
+  }
+  if (code === "query_error" && (detail === null || detail === undefined)) {
+    // A failure reason carries no detail: the latest thrown error with its message is the one.
+    let found: unknown;
+    for (const e of thrown.values()) if ((e instanceof Error ? e.message : String(e)) === message) found = e;
+    if (found !== undefined) return found as Error;
+  }
+  if (code === "cancelled") return new CancelledError({ message });
+  const e = new MfstateError(code, message);
+  if (detail !== null && detail !== undefined) (e as { detail?: unknown }).detail = detail;
+  return e;
+}
+
+/** Reads an optional error: null, or (true, code, message, detail). */
+export function readOptionalError(): Error | null {
+  const present = readValue();
+  if (present === null) return null;
+  const { code, message, detail } = readErrorFields();
+  return errorOf(code, message, detail);
+}
+
+// ---- options crossing into the module ----
+
+/** A retry option as the module takes it: `retry` (boolean/number) or `retryFn` (function id). */
+function retryFields(out: Record<string, unknown>, retry: RetryValue<Error> | undefined, delay: RetryDelayValue<Error> | undefined): void {
+  if (typeof retry === "function") {
+    out.retryFn = fn(() => {
+      const failureCount = readValue() as number;
+      const { code, message, detail } = readErrorFields();
+      stageValues(Boolean(retry(failureCount, errorOf(code, message, detail))));
+    });
+  } else if (retry !== undefined) {
+    out.retry = retry;
+  }
+  if (typeof delay === "function") {
+    out.retryDelayFn = fn(() => {
+      const failureCount = readValue() as number;
+      const { code, message, detail } = readErrorFields();
+      stageValues(Number(delay(failureCount, errorOf(code, message, detail))) || 0);
+    });
+  } else if (delay !== undefined) {
+    out.retryDelay = delay;
+  }
+}
+
+function thenable(x: unknown): x is PromiseLike<unknown> {
+  return typeof x === "object" && x !== null && typeof (x as { then?: unknown }).then === "function";
+}
+
+/**
+ * The function the module calls to fetch: it calls the query function the options hold *now*
+ * (`current()`), with {client, queryKey, signal, meta}, and completes the fetch with what it
+ * returns or throws. Returns the id of a function aborting the request (0: done already).
+ */
+export function fetcherFn(core: ClientCore, current: () => ((ctx: never) => unknown) | undefined, extra?: () => Record<string, unknown>): number {
+  return fn(() => {
+    const queryKey = readValue();
+    const meta = readValue();
+    const completion = readValue() as number;
+    const queryFn = current();
+    const controller = new AbortController();
+    let settled = false;
+    const resolve = (data: unknown): void => {
+      if (settled) return;
+      settled = true;
+      enter();
+      try {
+        stageValues(data);
+        check(api.mfs_complete_resolve(completion));
+      } catch (e) {
+        // Data that cannot cross (not JSON) fails the fetch instead.
+        settled = false;
+        reject(e);
+        return;
+      } finally {
+        leave();
+        core.driver.kick();
+      }
+    };
+    const reject = (error: unknown): void => {
+      if (settled) return;
+      settled = true;
+      const message = error instanceof Error ? error.message : String(error);
+      enter();
+      try {
+        stageValues(message, { jsError: rememberThrown(error) });
+        check(api.mfs_complete_reject(completion));
+      } finally {
+        leave();
+        core.driver.kick();
+      }
+    };
+    // As query-core, what the query function returns or throws at once is awaited too: the fetch
+    // completes after the current operation, never inside it (a refetch asked for meanwhile shares it).
+    let promise: PromiseLike<unknown>;
+    try {
+      if (typeof queryFn !== "function") {
+        // query-core's words: the query fails (after its retries) instead of waiting for ever.
+        throw new MfstateError("invalid_argument", `Missing queryFn: '${hashKey(queryKey as QueryKey)}'`);
+      }
+      const out = queryFn({
+        client: core.client,
+        queryKey,
+        signal: controller.signal,
+        meta: meta ?? undefined,
+        ...(extra ? extra() : {}),
+      } as never);
+      promise = thenable(out) ? out : Promise.resolve(out);
+    } catch (e) {
+      promise = Promise.reject(e);
+    }
+    promise.then(
+      (data) =>
+        data === undefined
+          ? reject(new MfstateError("invalid_argument", `Query data cannot be undefined: the queryFn of ${hashKey(queryKey as QueryKey)} resolved with undefined`))
+          : resolve(data),
+      reject,
+    );
+    stageValues(
+      fn(() => {
+        controller.abort(new CancelledError());
+      }),
+    );
+  });
+}
+
+/** Milliseconds for the module: Infinity crosses as a huge number. */
+function ms(v: number | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  return v === Infinity ? Number.MAX_SAFE_INTEGER : v;
+}
+
+/**
+ * The options object the module takes, from query-core's names. Functions become ids (call it
+ * inside callWith). `queryFnOf` gives the query function at fetch time.
+ */
+export function optionsValue(
+  core: ClientCore,
+  o: Partial<QueryObserverOptions<any, any, any, any>>,
+  queryFnOf?: () => ((ctx: never) => unknown) | undefined,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (o.queryKey !== undefined) out.queryKey = o.queryKey;
+  const skip = o.queryFn === skipToken;
+  if (o.queryFn !== undefined || queryFnOf) {
+    out.queryFn = fetcherFn(core, queryFnOf ?? (() => (skip ? undefined : (o.queryFn as never))));
+  }
+  if (o.staleTime !== undefined) out.staleTime = ms(o.staleTime);
+  if (o.gcTime !== undefined) out.gcTime = ms(o.gcTime);
+  retryFields(out, o.retry as RetryValue<Error>, o.retryDelay as RetryDelayValue<Error>);
+  if (o.networkMode !== undefined) out.networkMode = o.networkMode;
+  if (o.initialData !== undefined) {
+    const data = typeof o.initialData === "function" ? (o.initialData as () => unknown)() : o.initialData;
+    if (data !== undefined) out.initialData = data;
+  }
+  if (o.initialDataUpdatedAt !== undefined) {
+    const at = typeof o.initialDataUpdatedAt === "function" ? (o.initialDataUpdatedAt as () => number | undefined)() : o.initialDataUpdatedAt;
+    if (at !== undefined) out.initialDataUpdatedAt = at;
+  }
+  if (typeof o.structuralSharing === "boolean") out.structuralSharing = o.structuralSharing;
+  if (o.meta !== undefined) out.meta = o.meta;
+  if (o.enabled !== undefined || skip) out.enabled = skip ? false : o.enabled;
+  if (typeof o.refetchInterval === "number") out.refetchInterval = o.refetchInterval;
+  if (o.refetchIntervalInBackground !== undefined) out.refetchIntervalInBackground = o.refetchIntervalInBackground;
+  if (o.refetchOnMount !== undefined) out.refetchOnMount = o.refetchOnMount;
+  if (o.refetchOnWindowFocus !== undefined) out.refetchOnWindowFocus = o.refetchOnWindowFocus;
+  if (o.refetchOnReconnect !== undefined) out.refetchOnReconnect = o.refetchOnReconnect;
+  if (o.retryOnMount !== undefined) out.retryOnMount = o.retryOnMount;
+  return out;
+}
+
+/** The filters object the module takes. */
+export function filtersValue(f: QueryFilters | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (!f) return out;
+  if (f.queryKey !== undefined) out.queryKey = f.queryKey;
+  if (f.exact !== undefined) out.exact = f.exact;
+  if (f.type !== undefined) out.type = f.type;
+  if (f.stale !== undefined) out.stale = f.stale;
+  if (f.fetchStatus !== undefined) out.fetchStatus = f.fetchStatus;
+  if (f.predicate) {
+    const predicate = f.predicate;
+    out.predicate = fn(() => {
+      const key = readValue() as QueryKey;
+      const state = readState();
+      stageValues(Boolean(predicate(snapshot(key, state))));
+    });
+  }
+  return out;
+}
+
+// ---- states and snapshots coming back ----
+
+/** What a state and a result share (write_common in wasm/query_abi.cpp), in its order. */
+interface Common {
+  hasData: boolean;
+  data: unknown;
+  status: QueryStatus;
+  fetchStatus: FetchStatus;
+  error: Error | null;
+  dataUpdatedAt: number;
+  errorUpdatedAt: number;
+  failureCount: number;
+  failureReason: Error | null;
+}
+
+function readCommon(): Common {
+  return {
+    hasData: readValue() as boolean,
+    data: readValue(),
+    status: readValue() as QueryStatus,
+    fetchStatus: readValue() as FetchStatus,
+    error: readOptionalError(),
+    dataUpdatedAt: readValue() as number,
+    errorUpdatedAt: readValue() as number,
+    failureCount: readValue() as number,
+    failureReason: readOptionalError(),
+  };
+}
+
+/** Reads the state fields the module writes (see write_state in wasm/query_abi.cpp). */
+export function readState(): QueryState {
+  const c = readCommon();
+  const isInvalidated = readValue() as boolean;
+  const dataUpdateCount = readValue() as number;
+  const errorUpdateCount = readValue() as number;
+  return Object.freeze({
+    data: c.data as never,
+    dataUpdateCount,
+    dataUpdatedAt: c.dataUpdatedAt,
+    error: c.error,
+    errorUpdateCount,
+    errorUpdatedAt: c.errorUpdatedAt,
+    fetchFailureCount: c.failureCount,
+    fetchFailureReason: c.failureReason,
+    fetchMeta: null,
+    isInvalidated,
+    status: c.status,
+    fetchStatus: c.fetchStatus,
+  });
+}
+
+/** A read-only view of a cache entry for filters, predicates and QueryCache.find. */
+export function snapshot(queryKey: QueryKey, state: QueryState, observers = 0, staleTime = 0): QuerySnapshot {
+  return Object.freeze({
+    queryKey,
+    queryHash: hashKey(queryKey),
+    state,
+    isStale: () => state.isInvalidated || state.dataUpdatedAt === 0 || Date.now() - state.dataUpdatedAt >= staleTime,
+    isActive: () => observers > 0,
+    isDisabled: () => observers === 0 && state.dataUpdatedAt === 0,
+    getObserversCount: () => observers,
+  });
+}
+
+/** The raw result an observer is told (see write_result in wasm/query_abi.cpp). */
+export interface RawResult extends Common {
+  isStale: boolean;
+  isPlaceholderData: boolean;
+  isFetched: boolean;
+  isFetchedAfterMount: boolean;
+  isInvalidated: boolean;
+  isEnabled: boolean;
+}
+
+export function readRawResult(): RawResult {
+  const c = readCommon();
+  return {
+    ...c,
+    isStale: readValue() as boolean,
+    isPlaceholderData: readValue() as boolean,
+    isFetched: readValue() as boolean,
+    isFetchedAfterMount: readValue() as boolean,
+    isInvalidated: readValue() as boolean,
+    isEnabled: readValue() as boolean,
+  };
+}
+
+/** A promise settled by the module's future: `settle` is the function id it calls. */
+export function settlement<T>(core: ClientCore): { id: number; promise: Promise<T> } {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  const id = fn(() => {
+    const ok = readValue() as boolean;
+    if (ok) {
+      resolve(readValue() as T);
+    } else {
+      const { code, message, detail } = readErrorFields();
+      reject(errorOf(code, message, detail));
+    }
+  });
+  void core;
+  return { id, promise };
+}
