@@ -1,0 +1,9 @@
+// @mfstate/react: React hooks for mfstate. TanStack React Query's hooks (a component written for
+// @tanstack/react-query changes its import and keeps working) over mfstate's shared query cache,
+// and hooks for an app's own store, other apps' exports, commands and topics.
+export { AppProvider, HostProvider, QueryClientProvider, useApp, useHost, useQueryClient } from './context.js';
+export type { AppProviderProps, HostProviderProps, QueryClientProviderProps } from './context.js';
+export { useInfiniteQuery, useIsFetching, useQuery, useSuspenseInfiniteQuery, useSuspenseQuery } from './queries.js';
+export { useIsMutating, useMutation } from './mutations.js';
+export { useAppState, useDispatch, useExport, useSend, useTopic } from './app.js';
+export type { AppHandle, HostHandle, QueryClientLike } from './types.js';
