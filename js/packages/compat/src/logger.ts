@@ -70,5 +70,6 @@ export class ConsoleLogger extends AbstractLogger {
 export interface LoggerLike {
   LogEvent(source: string, eventName: string, properties: unknown): void;
   LogException(source: string, error: Error, properties: unknown): void;
-  SetNextLogger?(logger: LoggerLike): void;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  SetNextLogger?(logger: any): void;
 }

@@ -4,6 +4,7 @@
 // with one identity per version, so "did it change" is one comparison.
 import { useCallback, useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
 import { useApp } from './context.js';
+import type { Action } from '@mfstate/core';
 import type { AppHandle, Unsubscribe } from './types.js';
 
 const identity = <T>(value: T) => value;
@@ -41,7 +42,7 @@ export function useAppState<S = unknown, T = S>(
 /** The app's dispatch, stable across renders: `dispatch({type, payload})`. */
 export function useDispatch(): AppHandle['dispatch'] {
   const app = useApp();
-  return useCallback((action: unknown) => app.dispatch(action), [app]);
+  return useCallback(<A extends Action>(action: A): A => app.dispatch(action), [app]);
 }
 
 // One producer's export as an external store: watched while a component shows it (which works
@@ -91,9 +92,9 @@ export function useExport<T = unknown>(producer: string, name: string): T | unde
 }
 
 /** A stable function sending a command to app `target`: `send({type, payload})`. */
-export function useSend(target: string): (command: { type: string; payload?: unknown }) => unknown {
+export function useSend(target: string): (command: Action) => void {
   const app = useApp();
-  return useCallback((command: { type: string; payload?: unknown }) => app.send(target, command), [app, target]);
+  return useCallback((command: Action) => app.send(target, command), [app, target]);
 }
 
 /**

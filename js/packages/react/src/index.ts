@@ -4,6 +4,12 @@
 export { AppProvider, HostProvider, QueryClientProvider, useApp, useHost, useQueryClient } from './context.js';
 export type { AppProviderProps, HostProviderProps, QueryClientProviderProps } from './context.js';
 export { useInfiniteQuery, useIsFetching, useQuery, useSuspenseInfiniteQuery, useSuspenseQuery } from './queries.js';
+export type { UseQueryOptions, UseSuspenseQueryResult } from './queries.js';
 export { useIsMutating, useMutation } from './mutations.js';
+export type { UseMutationResult } from './mutations.js';
+export { infiniteQueryOptions, mutationOptions, queryOptions } from './options.js';
 export { useAppState, useDispatch, useExport, useSend, useTopic } from './app.js';
 export type { AppHandle, HostHandle, QueryClientLike } from './types.js';
+// Everything of @mfstate/core too (QueryClient, keepPreviousData, skipToken, createHost, …), as
+// @tanstack/react-query re-exports query-core: one import for a component.
+export * from '@mfstate/core';

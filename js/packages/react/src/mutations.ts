@@ -1,6 +1,9 @@
 // useMutation and useIsMutating: TanStack React Query's, over mfstate's MutationObserver.
 import { useCallback, useEffect, useState, useSyncExternalStore } from 'react';
 import { MutationObserver } from '@mfstate/core';
+import type {
+  DefaultError, MutateOptions, MutationFilters, MutationObserverResult, MutationOptions, QueryClient,
+} from '@mfstate/core';
 import { useQueryClient } from './context.js';
 import type { MutationObserverLike, QueryClientLike } from './types.js';
 
@@ -14,6 +17,14 @@ const ignore = () => {};
  * TanStack's useMutation: {mutate, mutateAsync, data, error, status, isPending, variables, reset, …}.
  * `mutate` never rejects (errors land in `error` and the callbacks); `mutateAsync` does.
  */
+export type UseMutationResult<TData = unknown, TError = DefaultError, TVariables = void, TContext = unknown> =
+  Omit<MutationObserverResult<TData, TError, TVariables, TContext>, 'mutate'> & {
+    mutate: (variables: TVariables, options?: MutateOptions<TData, TError, TVariables, TContext>) => void;
+    mutateAsync: (variables: TVariables, options?: MutateOptions<TData, TError, TVariables, TContext>) => Promise<TData>;
+  };
+export function useMutation<TData = unknown, TError = DefaultError, TVariables = void, TContext = unknown>(
+  options: MutationOptions<TData, TError, TVariables, TContext>, queryClient?: QueryClient,
+): UseMutationResult<TData, TError, TVariables, TContext>;
 export function useMutation(options: Any, queryClient?: QueryClientLike): Any {
   const client = useQueryClient(queryClient);
   const [observer] = useState(
@@ -42,6 +53,7 @@ export function useMutation(options: Any, queryClient?: QueryClientLike): Any {
 }
 
 /** How many mutations matching `filters` are pending now; re-renders only when that number changes. */
+export function useIsMutating(filters?: MutationFilters, queryClient?: QueryClient): number;
 export function useIsMutating(filters?: Any, queryClient?: QueryClientLike): number {
   const client = useQueryClient(queryClient);
   const cache = client.getMutationCache();

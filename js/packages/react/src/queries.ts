@@ -4,6 +4,10 @@
 // subscribed through useSyncExternalStore so a render sees one version of the cache.
 import { useCallback, useEffect, useState, useSyncExternalStore } from 'react';
 import { InfiniteQueryObserver, QueryObserver } from '@mfstate/core';
+import type {
+  DefaultError, InfiniteData, InfiniteQueryObserverOptions, InfiniteQueryObserverResult, QueryClient, QueryFilters,
+  QueryKey, QueryObserverOptions, QueryObserverResult,
+} from '@mfstate/core';
 import { useQueryClient } from './context.js';
 import { ResultTracker } from './track.js';
 import type { QueryClientLike, QueryObserverLike } from './types.js';
@@ -86,12 +90,25 @@ function suspend(observer: QueryObserverLike, client: QueryClientLike, options: 
   );
 }
 
+/** useQuery's options: query-core's QueryObserverOptions, plus `subscribed: false` to not listen. */
+export type UseQueryOptions<TQueryFnData = unknown, TError = DefaultError, TData = TQueryFnData, TQueryKey extends QueryKey = QueryKey> =
+  QueryObserverOptions<TQueryFnData, TError, TData, TQueryKey> & { subscribed?: boolean };
+/** What useSuspenseQuery returns: data is always there. */
+export type UseSuspenseQueryResult<TData = unknown, TError = DefaultError> = QueryObserverResult<TData, TError> & { data: TData };
+
 /** TanStack's useQuery: subscribes to one query; returns {data, error, status, fetchStatus, …}. */
+export function useQuery<TQueryFnData = unknown, TError = DefaultError, TData = TQueryFnData, TQueryKey extends QueryKey = QueryKey>(
+  options: UseQueryOptions<TQueryFnData, TError, TData, TQueryKey>, queryClient?: QueryClient,
+): QueryObserverResult<TData, TError>;
 export function useQuery(options: Any, queryClient?: QueryClientLike): Any {
   return useBaseQuery(options, QueryObserver as unknown as ObserverClass, queryClient);
 }
 
 /** useQuery that suspends until the query has data, and throws its error to an error boundary. */
+export function useSuspenseQuery<TQueryFnData = unknown, TError = DefaultError, TData = TQueryFnData, TQueryKey extends QueryKey = QueryKey>(
+  options: Omit<UseQueryOptions<TQueryFnData, TError, TData, TQueryKey>, 'enabled' | 'placeholderData' | 'throwOnError'>,
+  queryClient?: QueryClient,
+): UseSuspenseQueryResult<TData, TError>;
 export function useSuspenseQuery(options: Any, queryClient?: QueryClientLike): Any {
   return useBaseQuery(
     { ...options, enabled: true, suspense: true, throwOnError: suspenseThrowOnError, placeholderData: undefined },
@@ -101,11 +118,21 @@ export function useSuspenseQuery(options: Any, queryClient?: QueryClientLike): A
 }
 
 /** TanStack's useInfiniteQuery: pages, fetchNextPage, hasNextPage, … */
+export function useInfiniteQuery<TQueryFnData = unknown, TError = DefaultError, TData = InfiniteData<TQueryFnData>,
+  TQueryKey extends QueryKey = QueryKey, TPageParam = unknown>(
+  options: InfiniteQueryObserverOptions<TQueryFnData, TError, TData, TQueryKey, TPageParam> & { subscribed?: boolean },
+  queryClient?: QueryClient,
+): InfiniteQueryObserverResult<TData, TError>;
 export function useInfiniteQuery(options: Any, queryClient?: QueryClientLike): Any {
   return useBaseQuery(options, InfiniteQueryObserver as unknown as ObserverClass, queryClient);
 }
 
 /** useInfiniteQuery that suspends until the first page is there. */
+export function useSuspenseInfiniteQuery<TQueryFnData = unknown, TError = DefaultError, TData = InfiniteData<TQueryFnData>,
+  TQueryKey extends QueryKey = QueryKey, TPageParam = unknown>(
+  options: Omit<InfiniteQueryObserverOptions<TQueryFnData, TError, TData, TQueryKey, TPageParam>, 'enabled' | 'throwOnError'>,
+  queryClient?: QueryClient,
+): InfiniteQueryObserverResult<TData, TError> & { data: TData };
 export function useSuspenseInfiniteQuery(options: Any, queryClient?: QueryClientLike): Any {
   return useBaseQuery(
     { ...options, enabled: true, suspense: true, throwOnError: suspenseThrowOnError },
@@ -115,6 +142,7 @@ export function useSuspenseInfiniteQuery(options: Any, queryClient?: QueryClient
 }
 
 /** How many queries matching `filters` are fetching now; re-renders only when that number changes. */
+export function useIsFetching(filters?: QueryFilters, queryClient?: QueryClient): number;
 export function useIsFetching(filters?: Any, queryClient?: QueryClientLike): number {
   const client = useQueryClient(queryClient);
   const cache = client.getQueryCache();

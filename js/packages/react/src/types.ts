@@ -1,5 +1,5 @@
-// The parts of @mfstate/core's objects the hooks use, as structural types: a QueryClient and its
-// observers follow @tanstack/query-core v5's API, an App handle the mfstate App's.
+// The parts of the query client and observers the hooks call, as structural types (they follow
+// @tanstack/query-core v5's API), and @mfstate/core's Host and App.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
 
@@ -50,18 +50,7 @@ export interface QueryClientLike {
   unmount?(): void;
 }
 
-export interface HostHandle {
-  readonly queryClient: QueryClientLike;
-}
-
-export interface AppHandle {
-  readonly name: string;
-  readonly queryClient: QueryClientLike;
-  getState(): unknown;
-  subscribe(listener: () => void): Unsubscribe;
-  dispatch(action: Any): Any;
-  read(app: string, exportName: string): unknown;
-  watch(app: string, exportName: string, listener: (event: { kind: 'value' | 'removed'; value?: Any }) => void): Unsubscribe;
-  send(app: string, command: Any): Any;
-  on(pattern: string, listener: (payload: Any, topic: string) => void): Unsubscribe;
-}
+/** The shell's capability (@mfstate/core's Host). */
+export type HostHandle = import('@mfstate/core').Host;
+/** One app's capability (@mfstate/core's App). */
+export type AppHandle = import('@mfstate/core').App;
