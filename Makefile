@@ -1,15 +1,16 @@
 # The front door. Each target installs what it needs first (scripts/bootstrap.sh).
-#   make test    every test: native Release, the benchmarks once (QUICK), ASan+UBSan, TSan, WebAssembly, install
+#   make test    every test: native Release, the benchmarks once (QUICK), ASan+UBSan, TSan, WebAssembly,
+#                the JavaScript packages (js/: build, type check, node tests, Chromium), install
 #   make demo    builds and runs the console demo (examples/demo.cpp)
 #   make bench   builds Release and runs the benchmarks
 #   make fuzz    builds the libFuzzer targets with clang and runs each for FUZZ_SECONDS
-# Single stages: make test-release, test-bench, test-sanitize, test-tsan, test-wasm, test-install.
+# Single stages: make test-release, test-bench, test-sanitize, test-tsan, test-wasm, test-js, test-install.
 JOBS ?= $(shell nproc)
 BUILD ?= build
 FUZZ_SECONDS ?= 60
 export JOBS BUILD FUZZ_SECONDS
 
-STAGES := release bench sanitize tsan wasm install
+STAGES := release bench sanitize tsan wasm js install
 
 .PHONY: all bootstrap build demo test $(addprefix test-,$(STAGES)) bench fuzz format clean
 # Each stage already uses every core; running two at once would only thrash.

@@ -2,7 +2,7 @@
 # Configures, builds and tests mfstate in every configuration `make test` covers. Each stage has
 # its own build directory under $BUILD and is incremental: a re-run rebuilds only what changed.
 #
-#   scripts/test.sh [stage...]   stages: release sanitize tsan wasm install (default: all, in order)
+#   scripts/test.sh [stage...]   stages: release bench sanitize tsan wasm js install (default: all, in order)
 #
 # Environment: BUILD (build root, default build), JOBS (parallel jobs, default nproc).
 set -euo pipefail
@@ -14,7 +14,7 @@ if [ "${1:-}" = --build-only ]; then
   run_tests=0
   shift
 fi
-all_stages=(release bench sanitize tsan wasm install)
+all_stages=(release bench sanitize tsan wasm js install)
 stages=("$@")
 [ ${#stages[@]} -eq 0 ] && stages=("${all_stages[@]}")
 
@@ -35,6 +35,27 @@ stage_release() {
   configure_release
   build "$BUILD/release"
   run_ctest "$BUILD/release"
+}
+
+# run_node_tests LOG_NAME [node --test arguments...]
+# Runs node's test runner (spec reporter) and adds its pass/fail counts to $counts, for the one
+# closing line of the whole run. Other JavaScript suites add themselves the same way.
+run_node_tests() {
+  [ $run_tests -eq 1 ] || return 0
+  local log="$BUILD/$1.log"
+  mkdir -p "$BUILD"
+  node --test --test-reporter=spec "${@:2}" 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  local pass fail
+  # The spec reporter's closing lines: "ℹ pass N", "ℹ fail N".
+  pass=$(sed -n 's/^[^a-z]*pass \([0-9]*\)$/\1/p' "$log" | tail -1)
+  fail=$(sed -n 's/^[^a-z]*fail \([0-9]*\)$/\1/p' "$log" | tail -1)
+  if [ -z "$pass" ] || [ -z "$fail" ]; then
+    echo "run_node_tests: no summary in $log" >&2
+    return 1
+  fi
+  echo "$((pass + fail)) $fail" >>"$counts"
+  return "$rc"
 }
 
 stage_sanitize() {
@@ -65,8 +86,7 @@ stage_wasm() {
   heading "WebAssembly build (emscripten), tests run under node"
   # Debian's emscripten runs its JavaScript tools with the acorn etc. of /usr/share/nodejs.
   export NODE_PATH=/usr/share/nodejs${NODE_PATH:+:$NODE_PATH}
-  configure "$BUILD/wasm" emcmake cmake -S . -B "$BUILD/wasm" "${generator[@]}" \
-    -DCMAKE_BUILD_TYPE=Release
+  configure_wasm
   build "$BUILD/wasm"
   run_ctest "$BUILD/wasm"
 }
@@ -93,6 +113,14 @@ install_and_consume() {
     -Wl,-rpath,"$libdir"
   "$BUILD/install/$kind/pkgconfig-consumer"
   echo "-- $kind: c++ \$(pkg-config --cflags --libs mfstate) consumer builds and runs"
+}
+
+stage_js() {
+  heading "JavaScript packages (js/): build, TypeScript type check, node tests, Chromium smoke test"
+  scripts/js.sh
+  npm --prefix js run --silent typecheck
+  echo "-- TypeScript type check passed"
+  run_node_tests js-core js/packages/core/test/
 }
 
 stage_bench() {
