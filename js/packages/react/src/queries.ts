@@ -68,13 +68,12 @@ function useBaseQuery(options: Any, Observer: ObserverClass, queryClient?: Query
   if (defaulted.suspense && result.isPending) {
     throw suspend(observer, client, defaulted);
   }
-  const query = client.getQueryCache().find?.({ queryKey: defaulted.queryKey, exact: true });
-  if (
-    result.isError &&
-    !result.isFetching &&
-    ((defaulted.suspense && result.data === undefined) || shouldThrow(defaulted.throwOnError, [result.error, query]))
-  ) {
-    throw result.error;
+  if (result.isError && !result.isFetching) {
+    // throwOnError functions get (error, query), as TanStack's; looked up only on an error.
+    const query = client.getQueryCache().find?.({ queryKey: defaulted.queryKey, exact: true });
+    if ((defaulted.suspense && result.data === undefined) || shouldThrow(defaulted.throwOnError, [result.error, query])) {
+      throw result.error;
+    }
   }
   return tracker.track(result);
 }
