@@ -31,9 +31,6 @@ function useBaseQuery(options: Any, Observer: ObserverClass, queryClient?: Query
   const client = useQueryClient(queryClient);
   const defaulted = client.defaultQueryOptions(options);
   const subscribed = options.subscribed !== false;
-  // Results computed during render show the fetch the mount is about to start (TanStack's
-  // optimistic results), so the first render already says isFetching.
-  defaulted._optimisticResults = subscribed ? 'optimistic' : undefined;
 
   const [observer] = useState(() => new Observer(client, defaulted));
   const [tracker] = useState(() => new ResultTracker(defaulted.notifyOnChangeProps));
