@@ -52,7 +52,6 @@ function useBaseQuery(options: Any, Observer: ObserverClass, queryClient?: Query
           if (tracker.changed(next)) onStoreChange();
         });
         // The cache may have moved between this component's render and its subscription.
-        observer.updateResult?.();
         if (tracker.changed(observer.getCurrentResult())) onStoreChange();
         return unsubscribe;
       },
