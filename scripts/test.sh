@@ -137,6 +137,12 @@ stage_js() {
   npm --prefix js run --silent typecheck
   echo "-- TypeScript type check passed"
   run_node_tests js-core js/packages/core/test/
+  run_node_tests js-react js/packages/react/test/*.test.mjs
+  run_node_tests js-redux-micro-frontend js/packages/redux-micro-frontend/test/*.test.mjs
+  # The npm tool's tests compare it with the native tool and run the native `registry serve`.
+  configure_release
+  build "$BUILD/release" --target mfstate-cli
+  MFSTATE_NATIVE_TOOL="$BUILD/release/tools/mfstate" run_node_tests js-cli js/packages/cli/test/*.test.mjs
 }
 
 stage_bench() {
