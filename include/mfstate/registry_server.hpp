@@ -3,7 +3,8 @@
 // it (tokens, PostgreSQL, behind a TLS proxy): docs/contracts-ci.md.
 #pragma once
 
-#ifdef __EMSCRIPTEN__
+// The npm tool's node build (js/packages/cli, MFSTATE_NODE_TOOL) declares it and refuses to serve.
+#if defined(__EMSCRIPTEN__) && !defined(MFSTATE_NODE_TOOL)
 #error "mfstate/registry_server.hpp is native only (sockets)"
 #endif
 

@@ -1,28 +1,31 @@
-// The worker behind http-bridge.mjs: one request at a time, with the limits the caller set
-// (connection timeout, idle read timeout, a deadline for the whole exchange, a size bound), then
-// the answer on the port and a wake-up of the waiting thread.
+// The worker behind http-bridge.mjs: one request at a time, within the caller's limits (one
+// deadline for the whole exchange, connecting included; a bound on the answer's size counted as
+// its bytes arrive), then the answer on the port and a wake-up of the waiting thread.
 import http from 'node:http';
 import https from 'node:https';
 import { workerData } from 'node:worker_threads';
-import { HttpError } from './http-bridge.mjs';
+import { Failure } from './http-bridge.mjs';
 
 const { port, flag } = workerData;
 
 function perform(request) {
   return new Promise((resolve) => {
     let settled = false;
-    const timers = [];
+    let req;
+    let timer;
     const finish = (answer) => {
       if (settled) return;
       settled = true;
-      for (const t of timers) clearTimeout(t);
+      clearTimeout(timer);
+      if (req) req.destroy();
       resolve(answer);
     };
+    const fail = (failure, message) => finish({ failure, message });
     let url;
     try {
       url = new URL(request.url);
     } catch {
-      finish({ error: HttpError.Connection });
+      fail(Failure.Unreachable, `not a URL: ${request.url}`);
       return;
     }
     const headers = {};
@@ -32,55 +35,42 @@ function perform(request) {
     if (request.body.length > 0 || request.method === 'PUT' || request.method === 'POST') {
       headers['Content-Length'] = String(request.body.length);
     }
-    const transport = url.protocol === 'https:' ? https : http;
-    let req;
-    const fail = (code) => {
-      finish({ error: code });
-      if (req) req.destroy();
-    };
+    timer = setTimeout(() => fail(Failure.Timeout, 'timed out'), request.timeoutMs);
     try {
-      req = transport.request(url, { method: request.method, headers, agent: false });
-    } catch {
-      finish({ error: HttpError.Connection });
+      req = (url.protocol === 'https:' ? https : http).request(url, { method: request.method, headers, agent: false });
+    } catch (e) {
+      fail(Failure.Unreachable, e.message);
       return;
     }
-    timers.push(setTimeout(() => fail(HttpError.Read), request.totalMs));
     let connected = false;
-    timers.push(setTimeout(() => connected || fail(HttpError.ConnectionTimeout), request.connectMs));
     req.on('socket', (socket) => {
-      const onConnect = () => {
-        connected = true;
-        socket.setTimeout(Math.max(request.readMs, request.writeMs), () => fail(HttpError.Read));
-      };
-      if (socket.connecting) socket.once(url.protocol === 'https:' ? 'secureConnect' : 'connect', onConnect);
-      else onConnect();
+      socket.once(url.protocol === 'https:' ? 'secureConnect' : 'connect', () => { connected = true; });
     });
     req.on('error', (e) => {
-      if (settled) return;
       const code = String(e.code ?? '');
-      if (code.startsWith('ERR_TLS') || code.includes('CERT')) fail(HttpError.SSLConnection);
-      else if (connected) fail(HttpError.Read);
-      else fail(HttpError.Connection);
+      if (code.startsWith('ERR_TLS') || code.includes('CERT') || code.startsWith('ERR_SSL')) fail(Failure.Tls, e.message);
+      else if (code.startsWith('HPE_')) fail(Failure.Malformed, e.message);
+      else if (!connected) fail(Failure.Unreachable, `connect: ${e.message}`);
+      else fail(Failure.Malformed, e.message);
     });
     req.on('response', (res) => {
+      // The head counts against the bound too, as the native transport counts it.
+      let size = res.rawHeaders.reduce((n, s) => n + s.length + 2, 0);
       const declared = Number(res.headers['content-length']);
-      if (Number.isFinite(declared) && declared > request.maxBytes) {
-        fail(HttpError.Canceled);
+      if (size > request.maxBytes || (Number.isFinite(declared) && size + declared > request.maxBytes)) {
+        fail(Failure.TooLarge, '');
         return;
       }
       const chunks = [];
-      let size = 0;
       res.on('data', (chunk) => {
         size += chunk.length;
-        if (size > request.maxBytes) fail(HttpError.Canceled);
+        if (size > request.maxBytes) fail(Failure.TooLarge, '');
         else chunks.push(chunk);
       });
-      res.on('error', () => fail(HttpError.Read));
+      res.on('error', (e) => fail(Failure.Malformed, e.message));
       res.on('end', () => {
         const headerList = [];
-        for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) {
-          headerList.push([res.rawHeaders[i], res.rawHeaders[i + 1]]);
-        }
+        for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) headerList.push([res.rawHeaders[i], res.rawHeaders[i + 1]]);
         finish({ status: res.statusCode, headers: headerList, body: new Uint8Array(Buffer.concat(chunks)) });
       });
     });

@@ -4,16 +4,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { join, relative } from 'node:path';
-import { manifests, native, npmTool, repo, requireNativeTool, run, serveRegistry, tempDir } from './tool.mjs';
+import { adminToken, manifests, native, npmTool, repo, requireNativeTool, run, serveRegistry, tempDir } from './tool.mjs';
 
 // Registries the article's apps are published to: profile 1.0.0, and home 1.0.0 (which reads
 // profile/user's /userId and /name) deployed in production.
-async function publishArticle(registry) {
+async function publishArticle(registry, options) {
   for (const manifest of [manifests.profileV1, manifests.home]) {
-    const r = await npmTool(['contracts', 'publish', manifest, '--registry', registry]);
+    const r = await npmTool(['contracts', 'publish', manifest, '--registry', registry], options);
     assert.equal(r.status, 0, r.err);
   }
-  const r = await npmTool(['contracts', 'deploy', 'home', '1.0.0', '--to', 'production', '--registry', registry]);
+  const r = await npmTool(['contracts', 'deploy', 'home', '1.0.0', '--to', 'production', '--registry', registry], options);
   assert.equal(r.status, 0, r.err);
 }
 
@@ -43,14 +43,18 @@ for (const kind of ['folder', 'http']) {
     let dir;
     let registry;
     let server;
+    // Writes to a served registry need a token (MFSTATE_REGISTRY_TOKEN, sent by the tool).
+    let writer = {};
     before(async () => {
       dir = tempDir();
       registry = join(dir.path, 'registry');
       if (kind === 'http') {
-        server = await serveRegistry(registry);
+        const { token, file } = await adminToken(dir.path);
+        server = await serveRegistry(registry, file);
         registry = server.url;
+        writer = { env: { ...process.env, MFSTATE_REGISTRY_TOKEN: token } };
       }
-      await publishArticle(registry);
+      await publishArticle(registry, writer);
     });
     after(async () => {
       if (server) await server.stop();
@@ -68,18 +72,27 @@ for (const kind of ['folder', 'http']) {
       expectCompatible(await npmTool(['contracts', 'check', manifests.profileV1_1, '--registry', registry]));
     });
     test('publish, can-deploy and deploy of the compatible version', async () => {
-      let r = await npmTool(['contracts', 'publish', manifests.profileV1_1, '--registry', registry, '--json']);
+      let r = await npmTool(['contracts', 'publish', manifests.profileV1_1, '--registry', registry, '--json'], writer);
       assert.equal(r.status, 0, r.err);
       assert.deepEqual(JSON.parse(r.out), { app: 'profile', version: '1.1.0', published: true });
       r = await npmTool(['contracts', 'can-deploy', 'profile', '1.1.0', '--to', 'production', '--registry', registry]);
       assert.equal(r.status, 0, r.out + r.err);
       assert.match(r.out, /against home 1\.0\.0 \(deployed in production\)/);
-      r = await npmTool(['contracts', 'deploy', 'profile', '1.1.0', '--to', 'production', '--registry', registry]);
+      r = await npmTool(['contracts', 'deploy', 'profile', '1.1.0', '--to', 'production', '--registry', registry], writer);
       assert.equal(r.status, 0, r.err);
       r = await npmTool(['registry', 'list', '--registry', registry, '--json']);
       assert.equal(r.status, 0, r.err);
       assert.deepEqual(JSON.parse(r.out).environments, { production: { home: '1.0.0', profile: '1.1.0' } });
     });
+    if (kind === 'http') {
+      test('publishing without a token is refused (exit 2, unauthorized) and changes nothing', async () => {
+        const r = await npmTool(['contracts', 'publish', manifests.profileV2, '--registry', registry]);
+        assert.equal(r.status, 2, r.out);
+        assert.match(r.err, /\(unauthorized\)/);
+        const list = await npmTool(['registry', 'list', '--registry', registry, '--json']);
+        assert.equal(JSON.parse(list.out).apps.profile.includes('2.0.0'), false);
+      });
+    }
     test('publishing other content under a published version exits 2 and changes nothing', async () => {
       const dir2 = tempDir();
       try {
@@ -88,7 +101,7 @@ for (const kind of ['folder', 'http']) {
         cpSync(join(manifests.profileV2, '..'), dir2.path, { recursive: true });
         const file = join(dir2.path, 'mfstate.json');
         writeFileSync(file, readFileSync(file, 'utf8').replace('"2.0.0"', '"1.0.0"'));
-        const r = await npmTool(['contracts', 'publish', file, '--registry', registry]);
+        const r = await npmTool(['contracts', 'publish', file, '--registry', registry], writer);
         assert.equal(r.status, 2, r.out);
         assert.match(r.err, /already_published/);
         expectArticleBreak(await npmTool(['contracts', 'check', manifests.profileV2, '--registry', registry]));

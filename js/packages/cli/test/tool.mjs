@@ -2,7 +2,7 @@
 // one (built by the release stage of make test), each as a process, and `registry serve` as a
 // background server stopped by its pid. Waits are on events, each bounded.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,9 +25,9 @@ export function requireNativeTool() {
 }
 
 /** Runs `command args` to its end: {status, out, err}. */
-export function run(command, args, { cwd = repo, timeoutMs = 60000 } = {}) {
+export function run(command, args, { cwd = repo, timeoutMs = 60000, env = process.env } = {}) {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const out = [];
     const err = [];
     child.stdout.on('data', (c) => out.push(c));
@@ -63,14 +63,27 @@ export function tempDir() {
 }
 
 /**
- * Starts the native `registry serve` on a free port of 127.0.0.1 over `registry`, waiting (at most
- * 20 s) for the line it prints once listening. Returns {url, stop()}.
+ * An admin token for a served registry, minted by the native `registry token`: {token, file}, the
+ * secret for MFSTATE_REGISTRY_TOKEN and the --tokens file holding its hash (written in `dir`).
  */
-export function serveRegistry(registry) {
+export async function adminToken(dir) {
+  const r = await native(['registry', 'token', '--name', 'npm-cli-test', '--admin', '--json']);
+  if (r.status !== 0) throw new Error(`registry token failed: ${r.err}`);
+  const { token, entry } = JSON.parse(r.out);
+  const file = join(dir, 'tokens.json');
+  writeFileSync(file, JSON.stringify({ read: 'open', tokens: [entry] }));
+  return { token, file };
+}
+
+/**
+ * Starts the native `registry serve` on a free port of 127.0.0.1 over `registry` with the token
+ * file `tokens`, waiting (at most 20 s) for the line it prints once listening. Returns {url, stop()}.
+ */
+export function serveRegistry(registry, tokens) {
   requireNativeTool();
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(nativeTool, ['registry', 'serve', '--listen', '127.0.0.1:0', '--json', '--registry', registry],
-      { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(nativeTool, ['registry', 'serve', '--listen', '127.0.0.1:0', '--json', '--registry', registry,
+      '--tokens', tokens], { stdio: ['ignore', 'pipe', 'pipe'] });
     let text = '';
     let errText = '';
     const stop = () => new Promise((done) => {
