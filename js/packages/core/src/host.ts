@@ -337,18 +337,15 @@ export class Host {
     const platform = this.#platform;
     const read = (producer: string, name: string): unknown => platform.read(producer, name);
     const apps = [...this.#link.apps].map((a) => describeApp(a, read));
-    const cache = this.#queryClient.getQueryCache();
-    const stale = new Set(cache.findAll({ stale: true }).map((q) => q.queryHash));
-    const observers = coreOf(this.#queryClient).observers;
-    const queries = cache.getAll().map((q) =>
+    const queries = this.#queryClient.getQueryCache().getAll().map((q) =>
       Object.freeze({
         queryHash: q.queryHash,
         queryKey: q.queryKey,
         status: q.state.status,
         fetchStatus: q.state.fetchStatus,
         dataUpdatedAt: q.state.dataUpdatedAt,
-        observers: observers.get(q.queryHash) ?? 0,
-        isStale: stale.has(q.queryHash),
+        observers: q.getObserversCount(),
+        isStale: q.isStale(),
       }),
     );
     return Object.freeze({ apps: Object.freeze(apps), queries: Object.freeze(queries) });

@@ -361,3 +361,30 @@ test("a read inside a callback from the module sees what the operation changed b
   stop();
   host.dispose();
 });
+
+test("findAll snapshots carry the cache's observer counts and staleness (by the observers' staleTime)", async () => {
+  const { host } = await testHost();
+  const app = host.mount("a");
+  const stopFresh = app.observe({ queryKey: ["fresh"], queryFn: () => 1, staleTime: 60_000 }, () => {});
+  const other = new QueryObserver(app.queryClient, { queryKey: ["fresh"], queryFn: () => 1, staleTime: 60_000 });
+  const stopOther = other.subscribe(() => {});
+  const stopStale = app.observe({ queryKey: ["stale"], queryFn: () => 2 }, () => {});
+  await settle();
+  host.queryClient.setQueryData(["unobserved"], 3);
+  const byHash = new Map(host.queryClient.getQueryCache().findAll().map((q) => [q.queryHash, q]));
+  assert.equal(byHash.get('["fresh"]').getObserversCount(), 2);
+  assert.equal(byHash.get('["fresh"]').isStale(), false, "within its observers' staleTime");
+  assert.equal(byHash.get('["stale"]').getObserversCount(), 1);
+  assert.equal(byHash.get('["stale"]').isStale(), true, "staleTime 0");
+  assert.equal(byHash.get('["unobserved"]').getObserversCount(), 0);
+  assert.equal(byHash.get('["unobserved"]').isStale(), false, "query-core: unobserved with data and not invalidated");
+  host.advanceTime(60_000);
+  assert.equal(host.queryClient.getQueryCache().find({ queryKey: ["fresh"] }).isStale(), true);
+  const snap = host.inspect().queries.find((q) => q.queryHash === '["fresh"]');
+  assert.equal(snap.observers, 2);
+  assert.equal(snap.isStale, true);
+  stopFresh();
+  stopOther();
+  stopStale();
+  host.dispose();
+});

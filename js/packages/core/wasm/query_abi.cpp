@@ -707,18 +707,43 @@ EMSCRIPTEN_KEEPALIVE int mfs_client_is_mutating(std::uint32_t client) {
   });
 }
 
-/// Staged: filters. Out: [count, then per matched query: key, state fields (see write_state)].
+/// Staged: filters. Out: [count, then per matched query: key, state fields (see write_state),
+/// observers, stale (as query-core's Query.isStale: by its observers' stale times)].
 EMSCRIPTEN_KEEPALIVE int mfs_client_find_all(std::uint32_t client) {
   return guarded([&] {
     Value o = staged::pop();
     QueryFilters f = filters_from(o);
-    std::vector<std::pair<Value, QueryState>> found;
-    for (QueryInfo& q : client_of(client).query_cache().find_all(f)) found.emplace_back(std::move(q.key), std::move(q.state));
+    QueryCache cache = client_of(client).query_cache();
+    std::vector<QueryInfo> found = cache.find_all(f);
+    // Which of them are stale: the cache's own judgement, through its stale filter (a second
+    // pass without the caller's predicate, which must not run twice). Same order as the first.
+    std::vector<bool> stale(found.size(), f.stale.value_or(false));
+    if (!f.stale && !found.empty()) {
+      QueryFilters sf;
+      sf.key = f.key;
+      sf.exact = f.exact;
+      sf.type = f.type;
+      sf.fetch_status = f.fetch_status;
+      sf.stale = true;
+      std::size_t at = 0;
+      for (const QueryInfo& s : cache.find_all(sf)) {
+        for (std::size_t i = 0; i < found.size(); ++i) {
+          std::size_t j = (at + i) % found.size();
+          if (found[j].key == s.key) {
+            stale[j] = true;
+            at = j + 1;
+            break;
+          }
+        }
+      }
+    }
     Writer w;
     w.integer(static_cast<std::int64_t>(found.size()));
-    for (const auto& [key, state] : found) {
-      w.value(key);
-      write_state(w, state);
+    for (std::size_t i = 0; i < found.size(); ++i) {
+      w.value(found[i].key);
+      write_state(w, found[i].state);
+      w.integer(static_cast<std::int64_t>(found[i].observers));
+      w.boolean(stale[i]);
     }
   });
 }

@@ -118,7 +118,9 @@ export class QueryCache {
           const out: QuerySnapshot[] = [];
           for (let i = 0; i < n; i++) {
             const key = readValue() as QueryKey;
-            out.push(snapshot(key, readState()));
+            const state = readState();
+            const observers = readValue() as number;
+            out.push(snapshot(key, state, observers, readValue() as boolean));
           }
           return out;
         },

@@ -489,12 +489,17 @@ export function readState(): QueryState {
 }
 
 /** A read-only view of a cache entry for filters, predicates and QueryCache.find. */
-export function snapshot(queryKey: QueryKey, state: QueryState, observers = 0, staleTime = 0): QuerySnapshot {
+/**
+ * A frozen snapshot of one query. `stale`: the cache's judgement (by its observers' stale times);
+ * without it, query-core's rule for a query nobody observes: stale when it has no data or is invalidated.
+ */
+export function snapshot(queryKey: QueryKey, state: QueryState, observers = 0, stale?: boolean): QuerySnapshot {
+  const isStale = stale ?? (state.isInvalidated || state.data === undefined);
   return Object.freeze({
     queryKey,
     queryHash: hashKey(queryKey),
     state,
-    isStale: () => state.isInvalidated || state.dataUpdatedAt === 0 || Date.now() - state.dataUpdatedAt >= staleTime,
+    isStale: () => isStale,
     isActive: () => observers > 0,
     isDisabled: () => observers === 0 && state.dataUpdatedAt === 0,
     getObserversCount: () => observers,
