@@ -1,11 +1,14 @@
 // Builds the demo's apps, each with its own webpack configuration (apps/<name>/webpack.config.mjs),
 // one after the other. `node scripts/build.mjs [name...]` (default: shell home profile).
-// A configuration may export a `prebuild` step (Profile checks its contracts there): when it
-// fails, that app is not built and the run fails.
-import { cp } from 'node:fs/promises';
+// A configuration may export a `prebuild` step (Profile checks its contracts there: when it
+// fails, that app is not built and the run fails) and a `postbuild` step (Home publishes its
+// manifest to the contract registry).
+import { cp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import webpack from 'webpack';
+import { registryDir } from './contracts.mjs';
+import { inlineManifest } from './manifest.mjs';
 import { appSourceDir, appBuildDir } from './paths.mjs';
 
 function run(config) {
@@ -28,16 +31,24 @@ export async function buildApp(name, { variant } = {}) {
   if (mod.prebuild) await mod.prebuild({ variant });
   const config = await mod.default({ variant });
   const stats = await run(config);
-  // What the app ships beside its bundle: its page (the shell) and its mfstate.json manifest.
-  for (const extra of mod.publish ?? []) {
-    await cp(path.join(dir, extra.from), path.join(appBuildDir(variant ?? name), extra.to), { recursive: true });
+  // What the app ships beside its bundle: its page (the shell's public/), and for a remote its
+  // manifest with every schema inline (the shell mounts the app with it).
+  const out = appBuildDir(variant ?? name);
+  for (const extra of mod.publish ?? []) await cp(path.join(dir, extra.from), path.join(out, extra.to), { recursive: true });
+  if (mod.manifest) {
+    const manifest = await inlineManifest(path.join(dir, mod.manifest({ variant })));
+    await writeFile(path.join(out, 'mfstate.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   }
+  if (mod.postbuild) await mod.postbuild({ variant });
   return stats;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const names = process.argv.slice(2);
   try {
+    // A full build starts the demo's contract registry afresh (it is build output here; a team
+    // would keep theirs on a shared server: `mfstate registry serve`).
+    if (!names.length) await rm(registryDir, { recursive: true, force: true });
     for (const spec of names.length ? names : ['shell', 'home', 'profile']) {
       const [name, variant] = spec.split(':');
       const start = Date.now();
