@@ -67,7 +67,8 @@ bool is_semver(std::string_view version) noexcept;
 /// Throws Error(invalid_argument) when either is not a semantic version. No allocation.
 int compare_semver(std::string_view a, std::string_view b);
 
-#ifndef __EMSCRIPTEN__
+// Native builds, and the npm tool's node build (js/packages/cli), which reads files through node.
+#if !defined(__EMSCRIPTEN__) || defined(MFSTATE_NODE_TOOL)
 /// Native builds only. Reads a JSON file. Throws Error(io_error) naming the file when it cannot
 /// be read, Error(invalid_json) naming the file, line and column when it is malformed.
 Value read_json_file(const std::string& file);

@@ -4,7 +4,8 @@
 // commit, a single SQLite file, and an HTTP client for `mfstate registry serve`.
 #pragma once
 
-#ifdef __EMSCRIPTEN__
+// The browser's core has no registry; the npm tool's node build (js/packages/cli) has one.
+#if defined(__EMSCRIPTEN__) && !defined(MFSTATE_NODE_TOOL)
 #error "mfstate/registry.hpp is native only (files, SQLite, sockets)"
 #endif
 
