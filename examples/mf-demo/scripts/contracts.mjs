@@ -6,8 +6,8 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { demoDir, outDir } from './paths.mjs';
 
-/** The contract registry the demo's pipelines share (a folder registry). */
-export const registryDir = path.join(outDir, 'registry');
+/** The contract registry the demo's pipelines share (a folder registry; MFDEMO_REGISTRY overrides). */
+export const registryDir = path.resolve(process.env.MFDEMO_REGISTRY ?? path.join(outDir, 'registry'));
 
 /** Runs `npx mfstate ...args` in the demo's folder; resolves with { status, output }. */
 export function mfstate(args) {
