@@ -13,6 +13,7 @@ apt_packages=(
   libboost1.81-dev libxxhash-dev libcli11-dev libcpp-httplib-dev libsqlite3-dev
   googletest libgtest-dev libbenchmark-dev
   gnuplot-nox emscripten
+  chromium
 )
 # A node from elsewhere (e.g. NodeSource, which bundles npm and conflicts with Debian's npm
 # package) is kept; otherwise Debian's.

@@ -2,7 +2,7 @@
 # Configures, builds and tests mfstate in every configuration `make test` covers. Each stage has
 # its own build directory under $BUILD and is incremental: a re-run rebuilds only what changed.
 #
-#   scripts/test.sh [stage...]   stages: release sanitize tsan wasm install (default: all, in order)
+#   scripts/test.sh [stage...]   stages: release bench sanitize tsan wasm install demo (default: all, in order)
 #
 # Environment: BUILD (build root, default build), JOBS (parallel jobs, default nproc).
 set -euo pipefail
@@ -14,7 +14,7 @@ if [ "${1:-}" = --build-only ]; then
   run_tests=0
   shift
 fi
-all_stages=(release bench sanitize tsan wasm install)
+all_stages=(release bench sanitize tsan wasm install demo)
 stages=("$@")
 [ ${#stages[@]} -eq 0 ] && stages=("${all_stages[@]}")
 
@@ -27,6 +27,17 @@ run_ctest() {
   local rc=${PIPESTATUS[0]}
   sed -n 's/^[0-9]*% tests passed, \([0-9]*\) tests\{0,1\} failed out of \([0-9]*\)$/\2 \1/p' "$log" |
     tail -1 >>"$counts"
+  return "$rc"
+}
+
+# run_node_tests LOG COMMAND...: runs a node:test run (TAP reporter), adding its pass/fail counts
+# to $counts like run_ctest does.
+run_node_tests() {
+  local log=$1
+  shift
+  "$@" --test-reporter=tap 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  awk '/^# pass / { pass = $3 } /^# fail / { fail = $3 } END { if (pass != "") print pass + fail, fail }' "$log" >>"$counts"
   return "$rc"
 }
 
@@ -115,6 +126,15 @@ stage_install() {
     -DMFSTATE_BUILD_TESTS=OFF -DMFSTATE_BUILD_TOOLS=OFF
   build "$BUILD/shared"
   install_and_consume shared "$BUILD/shared"
+}
+
+stage_demo() {
+  heading "the Module Federation demo (examples/mf-demo): its stories in headless Chromium"
+  scripts/mf-demo.sh build
+  [ $run_tests -eq 1 ] || return 0
+  mkdir -p "$BUILD/mf-demo"
+  run_node_tests "$BUILD/mf-demo/test-last.log" \
+    node --test --test-concurrency=1 examples/mf-demo/tests/*.test.mjs examples/mf-demo/tests/stories/*.test.mjs
 }
 
 # CPU seconds (user + system) used so far by finished child processes: with other work on the

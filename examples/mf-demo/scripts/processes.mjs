@@ -76,6 +76,11 @@ export class ProcessHandle {
     return this.#output;
   }
 
+  /** A promise resolved when the process exits (for whatever reason). */
+  get whenExited() {
+    return this.#exited;
+  }
+
   /** Whether the process has exited. */
   get exited() {
     return this.#child.exitCode !== null || this.#child.signalCode !== null;
