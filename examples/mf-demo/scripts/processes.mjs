@@ -16,15 +16,19 @@ export function startProcess(name, command, args, { ready, timeoutMs = 20000, en
   const handle = new ProcessHandle(name, child);
   return new Promise((resolve, reject) => {
     let settled = false;
-    const settle = (fn, value) => {
+    const succeed = (value) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      fn(value);
+      resolve(value);
     };
+    // Settles first, then stops the child: its exit must not be reported as a second failure.
     const fail = async (why) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
       await handle.stop();
-      settle(reject, new Error(`${name}: ${why}\n--- its output ---\n${handle.output()}`));
+      reject(new Error(`${name}: ${why}\n--- its output ---\n${handle.output()}`));
     };
     const timer = setTimeout(() => fail(`not ready after ${timeoutMs} ms`), timeoutMs);
     let pending = { stdout: '', stderr: '' };
@@ -38,12 +42,13 @@ export function startProcess(name, command, args, { ready, timeoutMs = 20000, en
         pending[stream] = lines.pop();
         for (const line of lines) {
           const match = line.match(ready);
-          if (match) settle(resolve, { handle, match });
+          if (match) succeed({ handle, match });
         }
       });
     }
     child.on('error', (error) => fail(`cannot start ${command}: ${error.message}`));
-    child.on('exit', (code, signal) => fail(`exited (${signal ?? `code ${code}`}) before it was ready`));
+    // 'close', not 'exit': by then everything it printed has been read.
+    child.on('close', (code, signal) => fail(`exited (${signal ?? `code ${code}`}) before it was ready`));
   });
 }
 
