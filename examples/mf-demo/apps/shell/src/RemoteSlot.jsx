@@ -4,6 +4,7 @@
 // can act as itself. On unmount, the reverse: the remote's React root, then the app (which
 // releases its store, exports, handlers, subscriptions and query observers).
 import { useEffect, useRef, useState } from 'react';
+import { forgetApp, shareApp } from './console-access.js';
 import { loadRemoteApp } from './remotes.js';
 
 export function RemoteSlot({ name, host, config }) {
@@ -20,6 +21,7 @@ export function RemoteSlot({ name, host, config }) {
         if (cancelled) return;
         app = host.mount(manifest);
         unmountRemote = mount(element.current, { app });
+        shareApp(name, app);
         setState({ phase: 'mounted', version: manifest.version });
       })
       .catch((error) => {
@@ -30,6 +32,7 @@ export function RemoteSlot({ name, host, config }) {
       });
     return () => {
       cancelled = true;
+      forgetApp(name);
       unmountRemote?.();
       app?.unmount();
     };

@@ -3,6 +3,7 @@
 // shared query cache how to fetch, and renders the layout.
 import { createHost } from '@mfstate/core';
 import { createRoot } from 'react-dom/client';
+import { shareApp, shareHost } from './console-access.js';
 import { getJson } from './http.js';
 import { connectPageSignals } from './page-signals.js';
 import { Shell } from './Shell.jsx';
@@ -26,6 +27,8 @@ async function start() {
     action.type === 'route/changed' ? { ...state, route: action.payload } : state,
   );
   shellApp.expose('route', (state) => state.route);
+  shareHost(host);
+  shareApp('shell', shellApp);
   root.render(<Shell host={host} shellApp={shellApp} config={config} />);
 }
 
