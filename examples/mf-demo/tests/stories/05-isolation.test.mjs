@@ -37,7 +37,6 @@ test('code running as Home cannot write Profile, send it what it does not accept
       user.name = 'Mallory';
     });
     // 4. Change the cached server data in place (what query-core lets any holder do).
-    const { keyFromUrl } = window.mfdemo.core ?? {};
     attempt('change cached server data', () => {
       const data = home.queryClient.getQueryData(['GET', '/api/users/me', {}]);
       data.name = 'Mallory';
@@ -50,7 +49,6 @@ test('code running as Home cannot write Profile, send it what it does not accept
         throw new Error(`reachable: ${names.join(', ')}`);
       return names.sort();
     });
-    void keyFromUrl;
     return { outcomes, exported: home.read('profile', 'user') };
   });
 

@@ -34,7 +34,8 @@ export function mount(element, { app }) {
     confirmedName = name;
   };
   exposeOnceLoaded(app.getState());
-  app.subscribe((state) => {
+  app.subscribe(() => {
+    const state = app.getState();
     exposeOnceLoaded(state);
     announceRename(state);
   });
