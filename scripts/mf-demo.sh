@@ -3,7 +3,8 @@
 # npm packages and the three apps, then
 #   scripts/mf-demo.sh serve   `make demo`: serves everything, prints the URL, runs until Ctrl-C
 #   scripts/mf-demo.sh check   `make demo-check`: runs the stories in headless Chromium, writes
-#                              screenshots to $BUILD/mf-demo/screenshots, stops everything
+#                              screenshots to $BUILD/mf-demo/screenshots and the page's figures
+#                              to $BUILD/mf-demo/figures.json, stops everything
 #   scripts/mf-demo.sh build   only builds
 # Every process it starts is stopped by its pid on exit (examples/mf-demo/scripts/processes.mjs).
 set -euo pipefail
@@ -25,6 +26,8 @@ case $mode in
     # The stories, each file with its own servers and one Chromium; spec output for people.
     node --test --test-concurrency=1 --test-reporter=spec "$demo"/tests/stories/*.test.mjs
     echo "screenshots: $BUILD/mf-demo/screenshots"
+    # The page's network and size figures (docs/demo.md quotes them).
+    node "$demo/scripts/figures.mjs"
     ;;
   *) echo "scripts/mf-demo.sh: unknown mode $mode (serve, check, build)" >&2; exit 2 ;;
 esac
