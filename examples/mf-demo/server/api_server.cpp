@@ -77,8 +77,10 @@ void answer_error(httplib::Response& res, const HttpError& e) {
 Value parse_body(const httplib::Request& req, const mfstate::Schema& schema) {
   const std::string type = req.get_header_value("Content-Type");
   if (type.rfind("application/json", 0) != 0)
-    throw HttpError{415, "unsupported_media_type",
-                    "expected a JSON body (Content-Type: application/json), got '" + type + "'", {}};
+    throw HttpError{415,
+                    "unsupported_media_type",
+                    "expected a JSON body (Content-Type: application/json), got '" + type + "'",
+                    {}};
   Value body;
   try {
     body = mfstate::parse_json(req.body);
@@ -147,7 +149,8 @@ struct ApiServer::Impl {
 void ApiServer::Impl::routes() {
   server.Get("/api/users/me", [this](const httplib::Request& req, httplib::Response& res) {
     faults.delay();
-    locked(req, res, [this](const httplib::Request&, httplib::Response& r) { answer(r, 200, user_json(db.me())); });
+    locked(req, res,
+           [this](const httplib::Request&, httplib::Response& r) { answer(r, 200, user_json(db.me())); });
   });
   server.Patch("/api/users/me", [this](const httplib::Request& req, httplib::Response& res) {
     faults.delay();
@@ -157,8 +160,8 @@ void ApiServer::Impl::routes() {
     locked(req, res, [&](const httplib::Request& rq, httplib::Response&) {
       Value body = parse_body(rq, patch_schema);
       if (body.size() == 0)
-        throw HttpError{400, "invalid_argument", "PATCH /api/users/me: nothing to change (give name or avatarUrl)",
-                        {}};
+        throw HttpError{
+            400, "invalid_argument", "PATCH /api/users/me: nothing to change (give name or avatarUrl)", {}};
       if (const Value* name = body.find("name")) {
         if (is_blank(name->as_string()))
           throw HttpError{400, "invalid_argument", "PATCH /api/users/me: /name is blank", {}};
@@ -172,14 +175,17 @@ void ApiServer::Impl::routes() {
     // Outside the lock: a held write must not stop reads (the page refetches while it waits).
     if (int status = faults.before_write()) {
       locked(req, res, [status](const httplib::Request&, httplib::Response&) {
-        throw HttpError{status, "injected_failure",
-                        "the demo server was told to fail this write (PUT /__control/faults); nothing changed",
-                        {}};
+        throw HttpError{
+            status,
+            "injected_failure",
+            "the demo server was told to fail this write (PUT /__control/faults); nothing changed",
+            {}};
       });
       return;
     }
-    locked(req, res,
-           [&](const httplib::Request&, httplib::Response& r) { answer(r, 200, user_json(db.update_me(patch))); });
+    locked(req, res, [&](const httplib::Request&, httplib::Response& r) {
+      answer(r, 200, user_json(db.update_me(patch)));
+    });
   });
 }
 
@@ -191,8 +197,9 @@ void ApiServer::Impl::control_routes() {
                  members.push_back({route, Value(n)});
                  total += n;
                }
-               answer(res, 200,
-                      Value::object({{"requests", Value::object(std::move(members))}, {"total", Value(total)}}));
+               answer(
+                   res, 200,
+                   Value::object({{"requests", Value::object(std::move(members))}, {"total", Value(total)}}));
              }));
   server.Post("/__control/reset", guarded([this](const httplib::Request&, httplib::Response& res) {
                 db.reset();
@@ -253,8 +260,10 @@ ApiServer::ApiServer(UserDb& db, ApiOptions options) : impl_(std::make_unique<Im
     if (res.body.empty()) {
       std::lock_guard<std::mutex> lock(impl->mutex);
       int status = res.status;
-      answer_error(res, HttpError{status, status == 404 ? "not_found" : "http_error",
-                                  "no route " + req.method + " " + req.path, {}});
+      answer_error(res, HttpError{status,
+                                  status == 404 ? "not_found" : "http_error",
+                                  "no route " + req.method + " " + req.path,
+                                  {}});
     }
   });
 }

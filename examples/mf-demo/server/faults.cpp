@@ -28,8 +28,7 @@ int Faults::before_write() {
     const std::uint64_t generation = release_generation_;
     ++held_;
     changed_.notify_all();  // wait_held() watches held_
-    changed_.wait_for(lock, hold_timeout_,
-                      [&] { return shut_down_ || release_generation_ != generation; });
+    changed_.wait_for(lock, hold_timeout_, [&] { return shut_down_ || release_generation_ != generation; });
     --held_;
   }
   if (settings_.fail_writes > 0) {

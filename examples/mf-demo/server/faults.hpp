@@ -12,10 +12,10 @@ namespace mfdemo {
 
 /// What the server is told to do wrong; all off by default.
 struct FaultSettings {
-  int delay_ms = 0;           ///< added before every /api answer (0..10000)
-  int fail_writes = 0;        ///< the next this-many writes fail (each failure uses one up)
-  int fail_status = 500;      ///< the HTTP status those failures answer (400..599)
-  bool hold_writes = false;   ///< writes wait (up to the hold timeout) until release()
+  int delay_ms = 0;          ///< added before every /api answer (0..10000)
+  int fail_writes = 0;       ///< the next this-many writes fail (each failure uses one up)
+  int fail_status = 500;     ///< the HTTP status those failures answer (400..599)
+  bool hold_writes = false;  ///< writes wait (up to the hold timeout) until release()
 };
 
 /// Thread-safe: the server's handler threads and its control routes share one.

@@ -16,12 +16,14 @@ int main(int argc, char** argv) {
   int port = 0;
   mfdemo::ApiOptions options;
   int hold_timeout_ms = 30000;
-  cli.add_option("--db", db_path, "SQLite database file (created with the seed user when missing)")->required();
+  cli.add_option("--db", db_path, "SQLite database file (created with the seed user when missing)")
+      ->required();
   cli.add_option("--host", host, "address to listen on")->capture_default_str();
   cli.add_option("--port", port, "port to listen on (0: a free port)")->capture_default_str();
   cli.add_option("--delay-ms", options.faults.delay_ms, "delay before every /api answer")
       ->check(CLI::Range(0, 10000));
-  cli.add_option("--fail-writes", options.faults.fail_writes, "fail the next N writes")->check(CLI::Range(0, 1000));
+  cli.add_option("--fail-writes", options.faults.fail_writes, "fail the next N writes")
+      ->check(CLI::Range(0, 1000));
   cli.add_option("--fail-status", options.faults.fail_status, "status of an injected failure")
       ->check(CLI::Range(400, 599))
       ->capture_default_str();
@@ -48,7 +50,8 @@ int main(int argc, char** argv) {
       sigwait(&stop_signals, &signal);
       server.stop();
     });
-    std::printf("mfdemo-api: listening on http://%s:%d (database %s)\n", host.c_str(), bound, db_path.c_str());
+    std::printf("mfdemo-api: listening on http://%s:%d (database %s)\n", host.c_str(), bound,
+                db_path.c_str());
     std::fflush(stdout);
     server.listen();
     // listen() returned on its own (not by a signal): wake the waiter so that it can be joined.

@@ -41,8 +41,7 @@ std::string column_text(sqlite3_stmt* st, int index) {
 User seed_user() { return User{me_id, "John Doe", std::nullopt}; }
 
 UserDb::UserDb(const std::string& path) : path_(path) {
-  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
-      SQLITE_OK) {
+  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
     std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
     throw std::runtime_error("user database " + path + ": cannot open: " + message);
@@ -77,7 +76,8 @@ User UserDb::me() {
   Statement st = prepare(db_, path_, "SELECT user_id, name, avatar_url FROM users WHERE user_id = ?1");
   sqlite3_bind_text(st.get(), 1, me_id, -1, SQLITE_STATIC);
   int rc = sqlite3_step(st.get());
-  if (rc == SQLITE_DONE) throw std::runtime_error("user database " + path_ + ": the user " + me_id + " is gone");
+  if (rc == SQLITE_DONE)
+    throw std::runtime_error("user database " + path_ + ": the user " + me_id + " is gone");
   if (rc != SQLITE_ROW) fail(db_, path_, "cannot read the user");
   User user{column_text(st.get(), 0), column_text(st.get(), 1), std::nullopt};
   if (sqlite3_column_type(st.get(), 2) != SQLITE_NULL) user.avatar_url = column_text(st.get(), 2);

@@ -111,8 +111,8 @@ TEST_F(ApiFaults, TheDelayComesBeforeTheAnswer) {
 }
 
 TEST_F(ApiFaults, BadSettingsAreRefusedAndKeepTheOldOnes) {
-  for (const char* body : {R"({"delayMs": -1})", R"({"failStatus": 200})", R"({"hold": true})",
-                           R"({"failWrites": "2"})"}) {
+  for (const char* body :
+       {R"({"delayMs": -1})", R"({"failStatus": 200})", R"({"hold": true})", R"({"failWrites": "2"})"}) {
     SCOPED_TRACE(body);
     auto r = http.Put("/__control/faults", body, "application/json");
     ASSERT_TRUE(r);
@@ -139,7 +139,8 @@ TEST(ApiServerStop, StoppingReleasesAHeldWriteAndReturnsPromptly) {
   std::future<httplib::Result> pending;
   {
     // Held for up to 10 minutes unless stop() wakes it: a hang would show as a test timeout.
-    test_support::RunningServer running(db, {.faults = {.hold_writes = true}, .hold_timeout = std::chrono::minutes(10)});
+    test_support::RunningServer running(
+        db, {.faults = {.hold_writes = true}, .hold_timeout = std::chrono::minutes(10)});
     pending = std::async(std::launch::async, [&running] {
       auto c = running.client();
       return c.Patch("/api/users/me", R"({"name": "Jane Roe"})", "application/json");

@@ -103,7 +103,8 @@ TEST_F(ApiUser, AnUnknownRouteIsAJson404NamingIt) {
   auto r = http.Delete("/api/users/me");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 404);
-  EXPECT_NE(json(r).get("error").get("message").as_string().find("DELETE /api/users/me"), std::string_view::npos);
+  EXPECT_NE(json(r).get("error").get("message").as_string().find("DELETE /api/users/me"),
+            std::string_view::npos);
 }
 
 TEST_F(ApiUser, ResetPutsTheSeedUserBackAndZeroesTheCounts) {

@@ -1,7 +1,7 @@
 // The user record in its SQLite file: seeded once, updated in transactions, kept across reopening.
+#include "user_db.hpp"
 #include "gtest/gtest.h"
 #include "test_support.hpp"
-#include "user_db.hpp"
 
 using namespace mfdemo;
 
