@@ -1,0 +1,327 @@
+// Host: the shell's capability. Mounting apps (each mount returns that app's capability, which the
+// shell hands to the remote), the inspector, the error handler, focus and connectivity, the clock,
+// transactions, and the shared query cache with its shell-wide switches.
+
+import { App, makeApp, type HostLink, unsubscriber } from "./app.js";
+import { Driver } from "./driver.js";
+import { MfstateError } from "./errors.js";
+import { listenToPage, shellQueryClient, type QueryClient, type QueryClientConfig } from "./query/client.js";
+import type { InspectorEvent, Manifest, Unsubscribe } from "./types.js";
+import {
+  api,
+  callWith,
+  check,
+  enter,
+  fn,
+  leave,
+  load,
+  readErrorFields,
+  readValue,
+  result,
+  stageValues,
+  jsError,
+  type WasmSource,
+} from "./wasm.js";
+
+/** createHost's options. */
+export interface HostOptions {
+  /** When values crossing a boundary are checked against their schema. Default "development". */
+  validation?: "always" | "development" | "off";
+  /** What "development" follows (default: false, the package is a release build). */
+  development?: boolean;
+  /**
+   * Receives the errors no caller can receive: contract errors, throwing subscribers, watchers and
+   * bus listeners, invalid exported values. Default: console.error.
+   */
+  onError?: (error: MfstateError) => void;
+  /** Refuse to publish on topics nobody declared. */
+  strictTopics?: boolean;
+  /** The shared query cache's defaults and bounds. */
+  queries?: Pick<QueryClientConfig, "defaultOptions" | "maxEntries" | "maxBytes">;
+  /** "manual": time moves only by host.advanceTime(ms) (tests). Default "system". */
+  clock?: "system" | "manual";
+  /** The manual clock's start (milliseconds). */
+  now?: number;
+  /** Where the WebAssembly module comes from (default: mfstate.wasm beside the package). */
+  wasm?: WasmSource;
+  /**
+   * Follow the page's visibility and connectivity (visibilitychange, online/offline) for the
+   * query cache's refetch on focus / reconnect. Default: true in a browser.
+   */
+  listenToPage?: boolean;
+}
+
+/** The name the shell's own app is mounted under. */
+export const PLATFORM = "platform";
+
+const CONSTRUCT = Symbol("mfstate.Host");
+
+function defaultOnError(e: MfstateError): void {
+  const c = (globalThis as { console?: { error: (...a: unknown[]) => void } }).console;
+  c?.error(`mfstate: ${e.code}: ${e.message}`, e.cause ?? "");
+}
+
+/**
+ * Creates a host (instantiating the WebAssembly module on first use): the shell's capability.
+ * Mount each remote with host.mount(name | manifest) and hand it the App that returns.
+ */
+export async function createHost(options: HostOptions = {}): Promise<Host> {
+  await load(options.wasm);
+  return new Host(CONSTRUCT, options);
+}
+
+export class Host {
+  readonly #link: HostLink;
+  readonly #platform: App;
+  readonly #queryClient: QueryClient;
+  #onError: (error: MfstateError) => void;
+  #unlisten: (() => void) | undefined;
+
+  /** Not for users: hosts come from createHost(). */
+  constructor(token: symbol, options: HostOptions) {
+    if (token !== CONSTRUCT) throw new MfstateError("refused", "a Host comes from await createHost(options)");
+    this.#onError = options.onError ?? defaultOnError;
+    const manual = options.clock === "manual";
+    let handle = 0;
+    const driver = new Driver("mfs_host_run", "mfs_host_advance", () => {
+      if (link.handle === 0) throw new MfstateError("invalid_argument", "this host was disposed");
+      return link.handle;
+    }, manual);
+    const link: HostLink = {
+      handle: 0,
+      driver,
+      apps: new Set(),
+      shellClient: () => this.#queryClient,
+    };
+    enter();
+    try {
+      callWith(() => {
+        const onError = this.#errorFn();
+        stageValues({
+          validation: options.validation,
+          development: options.development,
+          strictTopics: options.strictTopics,
+          manualClock: manual,
+          now: options.now,
+          queries: options.queries ? { maxEntries: options.queries.maxEntries, maxBytes: options.queries.maxBytes } : undefined,
+        });
+        check(api.mfs_host_create(onError));
+        handle = result() as number;
+      });
+    } finally {
+      leave();
+    }
+    link.handle = handle;
+    this.#link = link;
+    this.#queryClient = shellQueryClient(link, options.queries?.defaultOptions);
+    this.#platform = this.mount(PLATFORM);
+    const listen = options.listenToPage ?? true;
+    if (listen) {
+      this.#unlisten = listenToPage(
+        (focused) => this.setFocused(focused),
+        (online) => this.setOnline(online),
+      );
+    }
+  }
+
+  #errorFn(): number {
+    return fn(() => {
+      const { code, message, detail } = readErrorFields();
+      const cause = typeof detail === "number" && detail > 0 ? jsError(detail) : undefined;
+      this.#onError(new MfstateError(code, message, cause === undefined ? undefined : { cause }));
+    });
+  }
+
+  #handle(): number {
+    if (this.#link.handle === 0) throw new MfstateError("invalid_argument", "this host was disposed");
+    return this.#link.handle;
+  }
+
+  /** The shell's own app ("platform"): its store, exports, commands and bus traffic. */
+  get platform(): App {
+    return this.#platform;
+  }
+
+  /**
+   * Mounts an app and returns the capability to act as it: hand it to that remote only. With a
+   * manifest (schemas inline) the app is held to it: the commands it lists are accepted with their
+   * schemas, topics declared, exports and reads checked. Throws app_already_mounted.
+   */
+  mount(app: string | Manifest, options: { version?: string } = {}): App {
+    const h = this.#handle();
+    let handle = 0;
+    let name: string;
+    let version: string;
+    enter();
+    try {
+      if (typeof app === "string") {
+        name = app;
+        version = options.version ?? "";
+        stageValues(app, options.version ?? null);
+        check(api.mfs_host_mount(h));
+      } else {
+        if (typeof app !== "object" || app === null) throw new MfstateError("invalid_argument", "mount takes an app name or a manifest object");
+        name = String(app.name);
+        version = String(app.version);
+        stageValues(app);
+        check(api.mfs_host_mount_manifest(h));
+      }
+      handle = result() as number;
+    } finally {
+      leave();
+    }
+    const a = makeApp(handle, this.#link, name, version);
+    this.#link.apps.add(a);
+    return a;
+  }
+
+  /** Whether an app of that name is mounted. */
+  isMounted(name: string): boolean {
+    const h = this.#handle();
+    enter(false);
+    try {
+      stageValues(name);
+      check(api.mfs_host_is_mounted(h));
+      return result() as boolean;
+    } finally {
+      leave();
+    }
+  }
+
+  /** The mounted apps' names, in mount order. */
+  apps(): readonly string[] {
+    const h = this.#handle();
+    enter(false);
+    try {
+      check(api.mfs_host_apps(h));
+      return result() as readonly string[];
+    } finally {
+      leave();
+    }
+  }
+
+  /**
+   * Runs `fn`: dispatches, sends, broadcasts and publishes inside apply to every app involved, and
+   * subscribers are notified once, after the end, with the final state. If `fn` throws, every app's
+   * state is restored, nobody is notified, and the error propagates (as thrown). Returns what `fn`
+   * returns. Nests.
+   */
+  transaction<T>(body: () => T): T {
+    const h = this.#handle();
+    if (typeof body !== "function") throw new MfstateError("invalid_argument", "transaction takes a function");
+    let out: T | undefined;
+    let threw = false;
+    let thrown: unknown;
+    enter();
+    try {
+      callWith(() => {
+        const id = fn(() => {
+          try {
+            out = body();
+          } catch (e) {
+            threw = true;
+            thrown = e;
+            throw e;
+          }
+        });
+        const status = api.mfs_host_transaction(h, id);
+        // What the body threw propagates as thrown (the module's error only wraps it).
+        if (status < 0 && !threw) check(status);
+      });
+    } finally {
+      leave();
+    }
+    if (threw) throw thrown;
+    return out as T;
+  }
+
+  /** Whether values are validated now (from the validation mode and `development`). */
+  get validating(): boolean {
+    const h = this.#handle();
+    enter(false);
+    try {
+      check(api.mfs_host_validating(h));
+      return result() as boolean;
+    } finally {
+      leave();
+    }
+  }
+
+  /** Replaces the error handler (see HostOptions.onError). */
+  setErrorHandler(handler: (error: MfstateError) => void): void {
+    if (typeof handler !== "function") throw new MfstateError("invalid_argument", "an error handler must be a function");
+    this.#onError = handler;
+  }
+
+  /** The page gained or lost focus: stale observed queries refetch on regaining it. */
+  setFocused(focused: boolean): void {
+    const h = this.#handle();
+    enter();
+    try {
+      check(api.mfs_host_set_focused(h, focused ? 1 : 0));
+    } finally {
+      leave();
+    }
+    this.#link.driver.kick();
+  }
+
+  /** Connectivity changed: paused fetches and mutations resume when it returns. */
+  setOnline(online: boolean): void {
+    const h = this.#handle();
+    enter();
+    try {
+      check(api.mfs_host_set_online(h, online ? 1 : 0));
+    } finally {
+      leave();
+    }
+    this.#link.driver.kick();
+  }
+
+  /**
+   * The inspector (devtools) stream: every app's actions, commands and refusals, exports, bus
+   * messages, contract errors. The shell's alone: no app can listen to another's payloads.
+   */
+  inspect(listener: (event: InspectorEvent) => void): Unsubscribe {
+    const h = this.#handle();
+    if (typeof listener !== "function") throw new MfstateError("invalid_argument", "an inspector listener must be a function");
+    let sub = 0;
+    enter(false);
+    try {
+      callWith(() => {
+        const id = fn(() => listener(readValue() as InspectorEvent));
+        check(api.mfs_host_inspect(h, id));
+        sub = result() as number;
+      });
+    } finally {
+      leave();
+    }
+    return unsubscriber(sub);
+  }
+
+  /** The shared query cache with the shell's powers (clear, defaults); apps get app.queryClient. */
+  get queryClient(): QueryClient {
+    return this.#queryClient;
+  }
+
+  /** Manual clock only (`{clock: "manual"}`): moves time by `ms`, running every timer due on the way. */
+  advanceTime(ms: number): void {
+    this.#handle();
+    this.#link.driver.advance(ms);
+  }
+
+  /** Unmounts every app and frees the host; its apps' handles become inert. */
+  dispose(): void {
+    if (this.#link.handle === 0) return;
+    this.#unlisten?.();
+    this.#link.driver.stop();
+    for (const a of Array.from(this.#link.apps)) a.unmount();
+    const h = this.#link.handle;
+    enter();
+    try {
+      check(api.mfs_host_destroy(h));
+    } finally {
+      this.#link.handle = 0;
+      leave();
+    }
+  }
+}

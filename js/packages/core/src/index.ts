@@ -1,0 +1,58 @@
+// @mfstate/core: the mfstate runtime (C++, compiled to WebAssembly) with its TypeScript face.
+//
+// The shell creates the host and mounts each remote, handing it its App; an app acts only through
+// its App. Queries have @tanstack/query-core v5's names and semantics on one shared cache.
+
+import { registerInstance } from "./singleton.js";
+import { load, type WasmSource } from "./wasm.js";
+
+registerInstance(import.meta.url);
+
+export { VERSION } from "./version.js";
+export { registeredInstance, type InstanceRecord } from "./singleton.js";
+export { MfstateError, isMfstateError, type ErrorCode } from "./errors.js";
+export { createHost, Host, PLATFORM, type HostOptions } from "./host.js";
+export { App, type AcceptOptions, type ExposeOptions, type TopicListener, type WatchOptions } from "./app.js";
+export type {
+  Action,
+  DeepReadonly,
+  ExportEvent,
+  Expectations,
+  InspectorEvent,
+  Json,
+  Manifest,
+  Middleware,
+  MiddlewareAPI,
+  Reducer,
+  Schema,
+  Store,
+  Unsubscribe,
+} from "./types.js";
+export { keyFromUrl, type UrlParams } from "./keys.js";
+export type { WasmSource } from "./wasm.js";
+
+// ---- queries (query-core v5's names) ----
+export { QueryClient, QueryCache, type QueryClientConfig, type QueryCacheConfig } from "./query/client.js";
+export { QueryObserver } from "./query/observer.js";
+export { InfiniteQueryObserver } from "./query/infinite.js";
+export { MutationObserver, MutationCache, Mutation, type MutationCacheConfig } from "./query/mutation.js";
+export { dehydrate, hydrate } from "./query/hydration.js";
+export {
+  hashKey,
+  partialMatchKey,
+  replaceEqualDeep,
+  keepPreviousData,
+  skipToken,
+  CancelledError,
+  isCancelledError,
+  type SkipToken,
+} from "./query/utils.js";
+export type * from "./query/types.js";
+
+/**
+ * Instantiates the WebAssembly module (what createHost does first), for standalone use of
+ * `new QueryClient()` and keyFromUrl. Later calls share the first instantiation.
+ */
+export function loadMfstate(options: { wasm?: WasmSource } = {}): Promise<void> {
+  return load(options.wasm);
+}

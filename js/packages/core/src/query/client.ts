@@ -1,0 +1,678 @@
+// QueryClient and QueryCache with query-core v5's names and semantics, on the C++ cache.
+//
+// Three faces of a client: `new QueryClient()` (standalone: its own cache and clock), the shell's
+// (host.queryClient: the cache every app shares, with the shell-wide switches) and an app's
+// (app.queryClient: the same cache, without those switches; observers end when the app unmounts).
+
+import { MfstateError } from "../errors.js";
+import { Driver } from "../driver.js";
+import type { HostLink } from "../app.js";
+import { api, callWith, fn, ready, readValue, stageValues } from "../wasm.js";
+import {
+  type ClientCore,
+  errorOf,
+  filtersValue,
+  mutationRegistry,
+  optionsValue,
+  readState,
+  run,
+  settlement,
+  snapshot,
+} from "./core.js";
+import { MutationCache, bindMutationCache, runMutation } from "./mutation.js";
+import { fetchInfinite } from "./infinite.js";
+import { checkQueryKey, functionalUpdate, partialMatchKey } from "./utils.js";
+import type {
+  DefaultOptions,
+  FetchStatus,
+  InfiniteData,
+  InfiniteQueryObserverOptions,
+  InvalidateOptions,
+  InvalidateQueryFilters,
+  MutationFilters,
+  MutationKey,
+  MutationOptions,
+  QueryCacheNotifyEvent,
+  QueryFilters,
+  QueryKey,
+  QueryObserverOptions,
+  QueryOptions,
+  QuerySnapshot,
+  QueryState,
+  RefetchOptions,
+  ResetOptions,
+  CancelOptions,
+  SetDataOptions,
+} from "./types.js";
+import type { DeepReadonly, Unsubscribe } from "../types.js";
+
+/** `new QueryClient(config)`: query-core's config, plus mfstate's bounds and clock. */
+export interface QueryClientConfig {
+  defaultOptions?: DefaultOptions;
+  queryCache?: QueryCache;
+  mutationCache?: MutationCache;
+  /** Evict unobserved entries beyond this many (least recently used first). */
+  maxEntries?: number;
+  /** Evict unobserved entries beyond about this many bytes of data. */
+  maxBytes?: number;
+  /** "manual": time moves only by advanceTime(ms) (tests). */
+  clock?: "system" | "manual";
+  /** The manual clock's start (milliseconds). */
+  now?: number;
+}
+
+const cores = new WeakMap<object, ClientCore>();
+let constructing: ClientCore | undefined;
+
+/** The core behind a client (module-internal). */
+export function coreOf(client: unknown): ClientCore {
+  const core = typeof client === "object" && client !== null ? cores.get(client) : undefined;
+  if (!core) throw new MfstateError("invalid_argument", "expected a QueryClient from @mfstate/core");
+  return core;
+}
+
+/** query-core's QueryCache config: callbacks for every query of the client. */
+export interface QueryCacheConfig {
+  onError?: (error: Error, query: QuerySnapshot) => void;
+  onSuccess?: (data: unknown, query: QuerySnapshot) => void;
+  onSettled?: (data: unknown, error: Error | null, query: QuerySnapshot) => void;
+}
+
+const cacheBindings = new WeakMap<QueryCache, { core: ClientCore; client: QueryClient }>();
+
+/** query-core's QueryCache: the entries of a client, found by filters, and its events. */
+export class QueryCache {
+  /** The callbacks it was made with (query-core's `config`). */
+  readonly config: QueryCacheConfig;
+
+  /** A cache for `new QueryClient({queryCache})`; a client's own comes from getQueryCache(). */
+  constructor(config: QueryCacheConfig = {}) {
+    this.config = config;
+  }
+
+  #bound(): { core: ClientCore; client: QueryClient } {
+    const b = cacheBindings.get(this);
+    if (!b) throw new MfstateError("invalid_argument", "this QueryCache is not attached to a QueryClient yet");
+    return b;
+  }
+
+  /** The first entry the filters match (exact by default, as query-core). */
+  find<TData = unknown>(filters: QueryFilters): QuerySnapshot<TData> | undefined {
+    return this.findAll({ exact: true, ...filters })[0] as QuerySnapshot<TData> | undefined;
+  }
+
+  /** Every entry the filters match. Costs what the key filter matches, not what is cached. */
+  findAll(filters: QueryFilters = {}): QuerySnapshot[] {
+    const { core } = this.#bound();
+    return callWith(() => {
+      const f = filtersValue(filters);
+      return run(
+        core,
+        (h) => {
+          stageValues(f);
+          return api.mfs_client_find_all(h);
+        },
+        () => {
+          const n = readValue() as number;
+          const out: QuerySnapshot[] = [];
+          for (let i = 0; i < n; i++) {
+            const key = readValue() as QueryKey;
+            out.push(snapshot(key, readState()));
+          }
+          return out;
+        },
+        false,
+      );
+    });
+  }
+
+  /** Every entry. */
+  getAll(): QuerySnapshot[] {
+    return this.findAll();
+  }
+
+  /** Calls `listener` for each cache event (added, removed, updated, observerAdded, ...). */
+  subscribe(listener: (event: QueryCacheNotifyEvent) => void): Unsubscribe {
+    const { core, client } = this.#bound();
+    if (typeof listener !== "function") throw new MfstateError("invalid_argument", "a cache listener must be a function");
+    let sub = 0;
+    callWith(() => {
+      const id = fn(() => {
+        const type = readValue() as QueryCacheNotifyEvent["type"];
+        const key = readValue() as QueryKey;
+        const action = readValue() as string;
+        const state = type === "removed" ? undefined : client.getQueryState(key);
+        listener(
+          Object.freeze({
+            type,
+            query: snapshot(key, state ?? emptyState()),
+            action: action ? Object.freeze({ type: action }) : undefined,
+          }),
+        );
+      });
+      sub = run(core, (h) => api.mfs_client_subscribe(h, id), () => readValue() as number, false);
+    });
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      run(core, () => api.mfs_unsubscribe(sub), undefined, false);
+    };
+  }
+
+  /** Removes every entry (the shell's, or a standalone client's, power). */
+  clear(): void {
+    this.#bound().client.clear();
+  }
+}
+
+function emptyState(): QueryState {
+  return Object.freeze({
+    data: undefined,
+    dataUpdateCount: 0,
+    dataUpdatedAt: 0,
+    error: null,
+    errorUpdateCount: 0,
+    errorUpdatedAt: 0,
+    fetchFailureCount: 0,
+    fetchFailureReason: null,
+    fetchMeta: null,
+    isInvalidated: false,
+    status: "pending",
+    fetchStatus: "idle" as FetchStatus,
+  });
+}
+
+/** query-core's QueryClient. */
+export class QueryClient {
+  readonly #core: ClientCore;
+  readonly #queryCache: QueryCache;
+  readonly #mutationCache: MutationCache;
+  #defaults: DefaultOptions;
+  readonly #queryDefaults: Array<{ queryKey: QueryKey; defaultOptions: Partial<QueryObserverOptions> }> = [];
+  readonly #mutationDefaults: Array<{ mutationKey: MutationKey; defaultOptions: MutationOptions<any, any, any, any> }> = [];
+  #mounted = 0;
+  #unlisten: (() => void) | undefined;
+
+  /**
+   * A standalone client with its own cache (the module must be loaded: await loadMfstate() or
+   * createHost() first). In a micro-frontend, use the shared one: host.queryClient for the shell,
+   * app.queryClient for an app.
+   */
+  constructor(config: QueryClientConfig = {}) {
+    let core = constructing;
+    constructing = undefined;
+    if (!core) {
+      ready("new QueryClient()");
+      const handle = run(
+        { handle: () => 0, driver: undefined as never, kind: "standalone", mutations: undefined as never },
+        () => {
+          stageValues({
+            defaultOptions: undefined,
+            maxEntries: config.maxEntries,
+            maxBytes: config.maxBytes,
+            manualClock: config.clock === "manual",
+            now: config.now,
+          });
+          return api.mfs_client_create();
+        },
+        () => readValue() as number,
+        false,
+      );
+      let live = true;
+      core = {
+        handle: () => {
+          if (!live) throw new MfstateError("invalid_argument", "this QueryClient was destroyed");
+          return handle;
+        },
+        driver: new Driver("mfs_client_run", "mfs_client_advance", () => handle, config.clock === "manual"),
+        kind: "standalone",
+        mutations: mutationRegistry(`client:${handle}`),
+      };
+      void live;
+    }
+    core.client = this;
+    this.#core = core;
+    cores.set(this, core);
+    this.#defaults = config.defaultOptions ?? {};
+    this.#queryCache = config.queryCache ?? new QueryCache();
+    if (cacheBindings.has(this.#queryCache)) throw new MfstateError("invalid_argument", "this QueryCache belongs to another QueryClient");
+    cacheBindings.set(this.#queryCache, { core, client: this });
+    this.#mutationCache = config.mutationCache ?? new MutationCache();
+    bindMutationCache(this.#mutationCache, core);
+    this.#cacheCallbacks();
+  }
+
+  // query-core's QueryCache callbacks, from the cache's events.
+  #cacheCallbacks(): void {
+    const { onError, onSuccess, onSettled } = this.#queryCache.config;
+    if (!onError && !onSuccess && !onSettled) return;
+    this.#queryCache.subscribe((event) => {
+      if (event.type !== "updated" || !event.action) return;
+      const { state } = event.query;
+      if (event.action.type === "error" && state.error) {
+        onError?.(state.error, event.query);
+        onSettled?.(undefined, state.error, event.query);
+      } else if (event.action.type === "success") {
+        onSuccess?.(state.data, event.query);
+        onSettled?.(state.data, null, event.query);
+      }
+    });
+  }
+
+  // ---- lifecycle ----
+
+  /**
+   * Starts listening to the page's focus and connectivity (standalone clients only: a host's
+   * client hears them from the shell). Counts mounts, as query-core.
+   */
+  mount(): void {
+    this.#mounted++;
+    if (this.#mounted !== 1 || this.#core.kind !== "standalone") return;
+    this.#unlisten = listenToPage(
+      (focused) => this.setFocused(focused),
+      (online) => this.setOnline(online),
+    );
+  }
+
+  unmount(): void {
+    if (this.#mounted === 0) return;
+    this.#mounted--;
+    if (this.#mounted === 0) {
+      this.#unlisten?.();
+      this.#unlisten = undefined;
+    }
+  }
+
+  // ---- data ----
+
+  /** The cached data of the query whose key equals `queryKey`, or undefined. */
+  getQueryData<TData = unknown>(queryKey: QueryKey): DeepReadonly<TData> | undefined {
+    checkQueryKey(queryKey);
+    return run(
+      this.#core,
+      (h) => {
+        stageValues(queryKey);
+        return api.mfs_client_get_query_data(h);
+      },
+      () => readValue() as DeepReadonly<TData> | undefined,
+      false,
+    );
+  }
+
+  /**
+   * Sets the data of `queryKey` as a successful fetch would (structural sharing: equal parts keep
+   * their identity; equal data notifies nobody). An updater function receives the old data; one
+   * returning undefined changes nothing. Returns the data now cached.
+   */
+  setQueryData<TData = unknown>(
+    queryKey: QueryKey,
+    updater: TData | undefined | ((old: DeepReadonly<TData> | undefined) => TData | DeepReadonly<TData> | undefined),
+    options: SetDataOptions = {},
+  ): DeepReadonly<TData> | undefined {
+    checkQueryKey(queryKey);
+    const data = functionalUpdate(updater as never, typeof updater === "function" ? this.getQueryData<TData>(queryKey) : undefined) as unknown;
+    if (data === undefined) return undefined;
+    return run(
+      this.#core,
+      (h) => {
+        stageValues(queryKey, data, options.updatedAt ?? null);
+        return api.mfs_client_set_query_data(h);
+      },
+      () => readValue() as DeepReadonly<TData>,
+    );
+  }
+
+  /** The state of the query whose key equals `queryKey`, or undefined. */
+  getQueryState<TData = unknown, TError = Error>(queryKey: QueryKey): QueryState<TData, TError> | undefined {
+    checkQueryKey(queryKey);
+    return run(
+      this.#core,
+      (h) => {
+        stageValues(queryKey);
+        return api.mfs_client_get_query_state(h);
+      },
+      () => ((readValue() as boolean) ? (readState() as QueryState<TData, TError>) : undefined),
+      false,
+    );
+  }
+
+  /** [key, data] of every matched query. */
+  getQueriesData<TData = unknown>(filters: QueryFilters): Array<[QueryKey, DeepReadonly<TData> | undefined]> {
+    return this.#queryCache.findAll(filters).map((q) => [q.queryKey, q.state.data as DeepReadonly<TData> | undefined]);
+  }
+
+  /** setQueryData on every matched query. Returns [key, data] of each. */
+  setQueriesData<TData = unknown>(
+    filters: QueryFilters,
+    updater: TData | undefined | ((old: DeepReadonly<TData> | undefined) => TData | DeepReadonly<TData> | undefined),
+    options?: SetDataOptions,
+  ): Array<[QueryKey, DeepReadonly<TData> | undefined]> {
+    return this.#queryCache.findAll(filters).map((q) => [q.queryKey, this.setQueryData<TData>(q.queryKey, updater as never, options)]);
+  }
+
+  // ---- fetching ----
+
+  #fetch<T>(kind: number, options: QueryOptions<any, any, any, any>): Promise<T> {
+    const merged = this.defaultQueryOptions(options);
+    checkQueryKey(merged.queryKey);
+    return callWith(() => {
+      const value = optionsValue(this.#core, merged);
+      const { id, promise } = settlement<T>(this.#core);
+      run(this.#core, (h) => {
+        stageValues(value);
+        return api.mfs_client_fetch(h, kind, id);
+      });
+      return promise;
+    });
+  }
+
+  /** Fetches unless the data is fresh (by staleTime), sharing a fetch in flight. Retries default to 0. */
+  fetchQuery<TData = unknown>(options: QueryOptions<any, any, TData, any>): Promise<DeepReadonly<TData>> {
+    return this.#fetch(0, { retry: false, ...options });
+  }
+
+  /** fetchQuery whose promise never rejects. */
+  prefetchQuery(options: QueryOptions<any, any, any, any>): Promise<void> {
+    return this.#fetch<unknown>(1, { retry: false, ...options }).then(() => undefined);
+  }
+
+  /** The cached data when there is some (refetching in the background when stale and asked to), else fetchQuery. */
+  ensureQueryData<TData = unknown>(options: QueryOptions<any, any, TData, any> & { revalidateIfStale?: boolean }): Promise<DeepReadonly<TData>> {
+    const { revalidateIfStale, ...rest } = options;
+    return this.#fetch(revalidateIfStale ? 3 : 2, { retry: false, ...rest });
+  }
+
+  /** fetchQuery for an infinite query: the first page (or every page already there, refetched in order). */
+  fetchInfiniteQuery<TQueryFnData = unknown, TPageParam = unknown>(
+    options: Omit<InfiniteQueryObserverOptions<TQueryFnData, Error, InfiniteData<TQueryFnData, TPageParam>, QueryKey, TPageParam>, "getNextPageParam"> &
+      Partial<Pick<InfiniteQueryObserverOptions<TQueryFnData, Error, InfiniteData<TQueryFnData, TPageParam>, QueryKey, TPageParam>, "getNextPageParam">> & { pages?: number },
+  ): Promise<DeepReadonly<InfiniteData<TQueryFnData, TPageParam>>> {
+    return fetchInfinite(this, options as never) as never;
+  }
+
+  prefetchInfiniteQuery(options: Parameters<QueryClient["fetchInfiniteQuery"]>[0]): Promise<void> {
+    return this.fetchInfiniteQuery(options).then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
+  // ---- by filter ----
+
+  /** Marks matched queries invalidated and refetches the active ones (refetchType). */
+  invalidateQueries(filters: InvalidateQueryFilters = {}, options: InvalidateOptions = {}): Promise<void> {
+    return this.#settled(
+      (id) => (h) => {
+        stageValues(filtersValue(filters), { refetchType: filters.refetchType, cancelRefetch: options.cancelRefetch });
+        return api.mfs_client_invalidate(h, id);
+      },
+      options.throwOnError,
+    );
+  }
+
+  /** Refetches matched queries that are not disabled. */
+  refetchQueries(filters: QueryFilters = {}, options: RefetchOptions = {}): Promise<void> {
+    return this.#settled(
+      (id) => (h) => {
+        stageValues(filtersValue(filters), { cancelRefetch: options.cancelRefetch });
+        return api.mfs_client_refetch(h, id);
+      },
+      options.throwOnError,
+    );
+  }
+
+  /** Resets matched queries to their initial state and refetches the active ones. */
+  resetQueries(filters: QueryFilters = {}, options: ResetOptions = {}): Promise<void> {
+    return this.#settled(
+      (id) => (h) => {
+        stageValues(filtersValue(filters));
+        return api.mfs_client_reset(h, id);
+      },
+      options.throwOnError,
+    );
+  }
+
+  #settled(call: (id: number) => (h: number) => number, throwOnError?: boolean): Promise<void> {
+    return callWith(() => {
+      const { id, promise } = settlement<unknown>(this.#core);
+      run(this.#core, call(id));
+      return promise.then(
+        () => undefined,
+        (e: unknown) => {
+          if (throwOnError) throw e;
+        },
+      );
+    });
+  }
+
+  /** Cancels matched fetches in flight (their signals abort; state reverts by default). */
+  cancelQueries(filters: QueryFilters = {}, options: CancelOptions = {}): Promise<void> {
+    callWith(() =>
+      run(this.#core, (h) => {
+        stageValues(filtersValue(filters), { revert: options.revert, silent: options.silent });
+        return api.mfs_client_cancel(h);
+      }),
+    );
+    return Promise.resolve();
+  }
+
+  /** Removes matched queries from the cache. */
+  removeQueries(filters: QueryFilters = {}): void {
+    callWith(() =>
+      run(this.#core, (h) => {
+        stageValues(filtersValue(filters));
+        return api.mfs_client_remove(h);
+      }),
+    );
+  }
+
+  /** How many matched queries are fetching. */
+  isFetching(filters: QueryFilters = {}): number {
+    return callWith(() =>
+      run(
+        this.#core,
+        (h) => {
+          stageValues({ ...filtersValue(filters), fetchStatus: "fetching" });
+          return api.mfs_client_is_fetching(h);
+        },
+        () => readValue() as number,
+        false,
+      ),
+    );
+  }
+
+  /** How many matched mutations are pending. */
+  isMutating(filters: MutationFilters = {}): number {
+    return this.#mutationCache.findAll({ ...filters, status: "pending" }).length;
+  }
+
+  // ---- defaults ----
+
+  getDefaultOptions(): DefaultOptions {
+    return this.#defaults;
+  }
+
+  /** Replaces the client's defaults (the shell's, or a standalone client's, power). */
+  setDefaultOptions(options: DefaultOptions): void {
+    this.#shellOnly("setDefaultOptions");
+    this.#defaults = options;
+  }
+
+  /** Defaults for queries whose key `queryKey` partially matches (the shell's power on a shared cache). */
+  setQueryDefaults(queryKey: QueryKey, options: Omit<Partial<QueryObserverOptions<any, any, any, any>>, "queryKey">): void {
+    this.#shellOnly("setQueryDefaults");
+    checkQueryKey(queryKey);
+    const i = this.#queryDefaults.findIndex((d) => partialMatchKey(d.queryKey, queryKey) && partialMatchKey(queryKey, d.queryKey));
+    if (i >= 0) this.#queryDefaults[i] = { queryKey, defaultOptions: options };
+    else this.#queryDefaults.push({ queryKey, defaultOptions: options });
+    callWith(() => {
+      const value = optionsValue(this.#core, options);
+      run(this.#core, (h) => {
+        stageValues(queryKey, value);
+        return api.mfs_client_set_query_defaults(h);
+      });
+    });
+  }
+
+  /** The defaults registered for keys that `queryKey` partially matches, merged in order. */
+  getQueryDefaults(queryKey: QueryKey): Omit<Partial<QueryObserverOptions<any, any, any, any>>, "queryKey"> {
+    const out: Record<string, unknown> = {};
+    for (const d of this.#queryDefaults) if (partialMatchKey(queryKey, d.queryKey)) Object.assign(out, d.defaultOptions);
+    return out;
+  }
+
+  /** Defaults for mutations whose mutation key partially matches. */
+  setMutationDefaults(mutationKey: MutationKey, options: MutationOptions<any, any, any, any>): void {
+    this.#shellOnly("setMutationDefaults");
+    const i = this.#mutationDefaults.findIndex((d) => partialMatchKey(d.mutationKey, mutationKey) && partialMatchKey(mutationKey, d.mutationKey));
+    if (i >= 0) this.#mutationDefaults[i] = { mutationKey, defaultOptions: options };
+    else this.#mutationDefaults.push({ mutationKey, defaultOptions: options });
+  }
+
+  getMutationDefaults(mutationKey: MutationKey): MutationOptions<any, any, any, any> {
+    const out: Record<string, unknown> = {};
+    for (const d of this.#mutationDefaults) if (partialMatchKey(mutationKey, d.mutationKey)) Object.assign(out, d.defaultOptions);
+    return out;
+  }
+
+  /** `options` with the client's and the key's defaults under it (query-core's defaultQueryOptions). */
+  defaultQueryOptions<T extends Partial<QueryObserverOptions<any, any, any, any>>>(options: T): T {
+    return { ...this.#defaults.queries, ...(options.queryKey ? this.getQueryDefaults(options.queryKey) : {}), ...options };
+  }
+
+  defaultMutationOptions<T extends MutationOptions<any, any, any, any>>(options: T): T {
+    return { ...this.#defaults.mutations, ...(options.mutationKey ? this.getMutationDefaults(options.mutationKey) : {}), ...options } as T;
+  }
+
+  // ---- caches ----
+
+  getQueryCache(): QueryCache {
+    return this.#queryCache;
+  }
+
+  getMutationCache(): MutationCache {
+    return this.#mutationCache;
+  }
+
+  /** Paused mutations resume by themselves when the connection returns; this resolves when none is pending. */
+  resumePausedMutations(): Promise<unknown> {
+    return Promise.all(this.#mutationCache.getAll().map((m) => m.promise));
+  }
+
+  /** Removes every query and mutation (the shell's, or a standalone client's, power). */
+  clear(): void {
+    this.#shellOnly("clear");
+    run(this.#core, (h) => api.mfs_client_clear(h));
+    this.#mutationCache.clear();
+  }
+
+  // ---- signals (standalone clients: a host's come from the shell) ----
+
+  /** A standalone client's focus (host clients: host.setFocused). */
+  setFocused(focused: boolean): void {
+    run(this.#core, (h) => api.mfs_client_set_focused(h, focused ? 1 : 0));
+  }
+
+  /** A standalone client's connectivity (host clients: host.setOnline). */
+  setOnline(online: boolean): void {
+    run(this.#core, (h) => api.mfs_client_set_online(h, online ? 1 : 0));
+  }
+
+  /** Manual clock only (`{clock: "manual"}`): moves time by `ms`, running every timer due on the way. */
+  advanceTime(ms: number): void {
+    if (this.#core.kind !== "standalone") this.#shellOnly("advanceTime");
+    this.#core.driver.advance(ms);
+  }
+
+  /** Counters: entries, trie nodes, observers, fetches in flight. */
+  stats(): { entries: number; trieNodes: number; observers: number; fetching: number } {
+    return run(
+      this.#core,
+      (h) => api.mfs_client_stats(h),
+      () => ({
+        entries: readValue() as number,
+        trieNodes: readValue() as number,
+        observers: readValue() as number,
+        fetching: readValue() as number,
+      }),
+      false,
+    );
+  }
+
+  /** Runs a mutation (the engine of MutationObserver). */
+  _mutate(options: MutationOptions<any, any, any, any>, variables: unknown): Promise<unknown> {
+    return runMutation(this.#core, this.defaultMutationOptions(options), variables);
+  }
+
+  #shellOnly(what: string): void {
+    if (this.#core.kind === "app") {
+      throw new MfstateError(
+        "refused",
+        `${what} acts on every app's queries: it is the shell's power (host.queryClient), not an app's`,
+      );
+    }
+  }
+}
+
+/** Listens to the page's visibility and connectivity; returns the function that stops. */
+export function listenToPage(onFocus: (focused: boolean) => void, onOnline: (online: boolean) => void): () => void {
+  const g = globalThis as {
+    document?: { visibilityState?: string; addEventListener: (t: string, f: () => void) => void; removeEventListener: (t: string, f: () => void) => void };
+    addEventListener?: (t: string, f: () => void) => void;
+    removeEventListener?: (t: string, f: () => void) => void;
+    navigator?: { onLine?: boolean };
+  };
+  if (!g.document || typeof g.addEventListener !== "function") return () => {};
+  const doc = g.document;
+  const visibility = (): void => onFocus(doc.visibilityState !== "hidden");
+  const online = (): void => onOnline(true);
+  const offline = (): void => onOnline(false);
+  doc.addEventListener("visibilitychange", visibility);
+  g.addEventListener("online", online);
+  g.addEventListener("offline", offline);
+  return () => {
+    doc.removeEventListener("visibilitychange", visibility);
+    g.removeEventListener?.("online", online);
+    g.removeEventListener?.("offline", offline);
+  };
+}
+
+/** The shell's client of a host (module-internal). */
+export function shellQueryClient(host: HostLink, defaults: DefaultOptions | undefined): QueryClient {
+  const handle = run(
+    { handle: () => host.handle, driver: host.driver, kind: "shell", mutations: undefined as never },
+    (h) => api.mfs_host_queries(h),
+    () => readValue() as number,
+    false,
+  );
+  constructing = {
+    handle: () => {
+      if (host.handle === 0) throw new MfstateError("invalid_argument", "the host of this QueryClient was disposed");
+      return handle;
+    },
+    driver: host.driver,
+    kind: "shell",
+    mutations: mutationRegistry(`host:${host.handle}`),
+  };
+  return new QueryClient({ defaultOptions: defaults });
+}
+
+/** An app's face of its host's shared client (module-internal). */
+export function appQueryClient(host: HostLink, appHandle: () => number): QueryClient {
+  const shell = host.shellClient();
+  const shellCore = coreOf(shell);
+  constructing = {
+    handle: () => {
+      appHandle();
+      return shellCore.handle();
+    },
+    driver: host.driver,
+    kind: "app",
+    appHandle,
+    mutations: shellCore.mutations,
+  };
+  return new QueryClient({ defaultOptions: shell.getDefaultOptions() });
+}
+
+export { errorOf };

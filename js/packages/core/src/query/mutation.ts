@@ -1,0 +1,339 @@
+// Mutations with query-core v5's names: MutationObserver, MutationCache and the mutation's
+// lifecycle (onMutate, the function with retries and scopes in the module, onSuccess / onError,
+// onSettled, each awaited in query-core's order).
+
+import { MfstateError } from "../errors.js";
+import { api, callWith, fn, readValue, stageValues } from "../wasm.js";
+import type { DeepReadonly, Unsubscribe } from "../types.js";
+import { type ClientCore, rememberThrown, run, settlement } from "./core.js";
+import { partialMatchKey, hashKey } from "./utils.js";
+import type {
+  MutateOptions,
+  MutationFilters,
+  MutationObserverResult,
+  MutationOptions,
+  MutationSnapshot,
+  MutationState,
+} from "./types.js";
+import { coreOf, type QueryClient } from "./client.js";
+
+/** query-core's MutationCache config: callbacks for every mutation of the client. */
+export interface MutationCacheConfig {
+  onMutate?: (variables: unknown, mutation: MutationSnapshot) => unknown;
+  onSuccess?: (data: unknown, variables: unknown, context: unknown, mutation: MutationSnapshot) => unknown;
+  onError?: (error: Error, variables: unknown, context: unknown, mutation: MutationSnapshot) => unknown;
+  onSettled?: (data: unknown, error: Error | null, variables: unknown, context: unknown, mutation: MutationSnapshot) => unknown;
+}
+
+export type MutationCacheEvent = { type: "added" | "removed" | "updated"; mutation: MutationSnapshot };
+
+function idleState(): MutationState<any, any, any, any> {
+  return Object.freeze({
+    context: undefined,
+    data: undefined,
+    error: null,
+    failureCount: 0,
+    failureReason: null,
+    isPaused: false,
+    status: "idle",
+    variables: undefined,
+    submittedAt: 0,
+  });
+}
+
+/** One mutation: its options and state (what MutationCache lists). */
+export class Mutation implements MutationSnapshot<any, any, any, any> {
+  readonly mutationId: number;
+  readonly options: Readonly<MutationOptions<any, any, any, any>>;
+  state: MutationState<any, any, any, any> = idleState();
+  /** Settles with the mutation (never rejects: for resumePausedMutations). */
+  promise: Promise<unknown> = Promise.resolve();
+  readonly #registry: ClientCore["mutations"];
+
+  constructor(registry: ClientCore["mutations"], options: MutationOptions<any, any, any, any>) {
+    this.#registry = registry;
+    this.mutationId = registry.nextId++;
+    this.options = Object.freeze({ ...options });
+  }
+
+  /** @internal */
+  set(patch: Partial<MutationState<any, any, any, any>>): void {
+    this.state = Object.freeze({ ...this.state, ...patch });
+    for (const l of Array.from(this.#registry.listeners)) l({ type: "updated", mutation: this });
+  }
+}
+
+const cacheCores = new WeakMap<MutationCache, ClientCore>();
+
+/** Ties a MutationCache to a client (module-internal). */
+export function bindMutationCache(cache: MutationCache, core: ClientCore): void {
+  if (cacheCores.has(cache)) throw new MfstateError("invalid_argument", "this MutationCache belongs to another QueryClient");
+  cacheCores.set(cache, core);
+}
+
+function matchMutation(filters: MutationFilters, m: Mutation): boolean {
+  if (filters.status && m.state.status !== filters.status) return false;
+  if (filters.mutationKey) {
+    if (!m.options.mutationKey) return false;
+    if (filters.exact) {
+      if (hashKey(m.options.mutationKey) !== hashKey(filters.mutationKey)) return false;
+    } else if (!partialMatchKey(m.options.mutationKey, filters.mutationKey)) {
+      return false;
+    }
+  }
+  if (filters.predicate && !filters.predicate(m)) return false;
+  return true;
+}
+
+/** query-core's MutationCache: the mutations of a client, found by filters, and their events. */
+export class MutationCache {
+  readonly config: MutationCacheConfig;
+
+  /** A cache for `new QueryClient({mutationCache})`; a client's own comes from getMutationCache(). */
+  constructor(config: MutationCacheConfig = {}) {
+    this.config = config;
+  }
+
+  #core(): ClientCore {
+    const c = cacheCores.get(this);
+    if (!c) throw new MfstateError("invalid_argument", "this MutationCache is not attached to a QueryClient yet");
+    return c;
+  }
+
+  /** Every mutation (those settled are kept until cleared). */
+  getAll(): Mutation[] {
+    return this.#core().mutations.list.slice();
+  }
+
+  find(filters: MutationFilters): Mutation | undefined {
+    return this.#core().mutations.list.find((m) => matchMutation({ exact: true, ...filters }, m));
+  }
+
+  findAll(filters: MutationFilters = {}): Mutation[] {
+    return this.#core().mutations.list.filter((m) => matchMutation(filters, m));
+  }
+
+  subscribe(listener: (event: MutationCacheEvent) => void): Unsubscribe {
+    const set = this.#core().mutations.listeners;
+    const l = listener as (event: { type: string; mutation: unknown }) => void;
+    set.add(l);
+    return () => {
+      set.delete(l);
+    };
+  }
+
+  /** Forgets settled mutations (pending ones run on). */
+  clear(): void {
+    const r = this.#core().mutations;
+    const kept = r.list.filter((m) => m.state.status === "pending");
+    const removed = r.list.filter((m) => m.state.status !== "pending");
+    r.list = kept;
+    for (const m of removed) for (const l of Array.from(r.listeners)) l({ type: "removed", mutation: m });
+  }
+}
+
+function mutationFnId(core: ClientCore, options: MutationOptions<any, any, any, any>): number {
+  const mutationFn = options.mutationFn;
+  return fn(() => {
+    const variables = readValue();
+    const completion = readValue() as number;
+    const controller = new AbortController();
+    const done = (ok: boolean, value: unknown): void => {
+      run(core, () => {
+        if (ok) {
+          stageValues(value === undefined ? null : value);
+          return api.mfs_complete_resolve(completion);
+        }
+        const message = value instanceof Error ? value.message : String(value);
+        stageValues(message, { jsError: rememberThrown(value) });
+        return api.mfs_complete_reject(completion);
+      });
+    };
+    try {
+      if (typeof mutationFn !== "function") throw new MfstateError("invalid_argument", "No mutationFn found");
+      const out = mutationFn(variables as never, { signal: controller.signal, meta: options.meta });
+      if (out && typeof (out as PromiseLike<unknown>).then === "function") {
+        (out as PromiseLike<unknown>).then(
+          (v) => done(true, v),
+          (e) => done(false, e),
+        );
+        stageValues(fn(() => controller.abort()));
+        return;
+      }
+      done(true, out);
+    } catch (e) {
+      done(false, e);
+    }
+    stageValues(0);
+  });
+}
+
+/**
+ * Runs a mutation: onMutate (cache's, then the options'), the function in the module (retries,
+ * scope, network mode), then onSuccess or onError and onSettled (cache's first), each awaited.
+ */
+export async function runMutation(
+  core: ClientCore,
+  options: MutationOptions<any, any, any, any>,
+  variables: unknown,
+  cacheConfig: MutationCacheConfig = {},
+  perCall?: MutateOptions<any, any, any, any>,
+  onState?: (m: Mutation) => void,
+): Promise<unknown> {
+  const registry = core.mutations;
+  const m = new Mutation(registry, options);
+  registry.list.push(m);
+  for (const l of Array.from(registry.listeners)) l({ type: "added", mutation: m });
+  onState?.(m);
+  const frozenVars = variables;
+  let context: unknown;
+  const settle = (async () => {
+    m.set({ status: "pending", variables: frozenVars, submittedAt: Date.now(), failureCount: 0, failureReason: null, error: null, data: undefined });
+    onState?.(m);
+    try {
+      await cacheConfig.onMutate?.(frozenVars, m);
+      context = await options.onMutate?.(frozenVars as never);
+      m.set({ context: context as never });
+      const data = await callWith(() => {
+        const value: Record<string, unknown> = {
+          mutationFn: mutationFnId(core, options),
+          mutationKey: options.mutationKey,
+          scope: options.scope,
+          networkMode: options.networkMode,
+          meta: options.meta,
+        };
+        if (typeof options.retry === "number" || typeof options.retry === "boolean") value.retry = options.retry;
+        if (typeof options.retryDelay === "number") value.retryDelay = options.retryDelay;
+        if (typeof options.retry === "function") {
+          const retry = options.retry;
+          value.retryFn = fn(() => {
+            const count = readValue() as number;
+            readValue();
+            const message = readValue() as string;
+            readValue();
+            stageValues(Boolean(retry(count, new Error(message))));
+          });
+        }
+        const { id, promise } = settlement<unknown>(core);
+        run(core, (h) => {
+          stageValues(value, variables);
+          return api.mfs_client_mutate(h, id);
+        });
+        return promise;
+      });
+      await cacheConfig.onSuccess?.(data, frozenVars, context, m);
+      await options.onSuccess?.(data as never, frozenVars as never, context as never);
+      await cacheConfig.onSettled?.(data, null, frozenVars, context, m);
+      await options.onSettled?.(data as never, null, frozenVars as never, context as never);
+      m.set({ status: "success", data: data as never, failureCount: 0, failureReason: null, isPaused: false });
+      onState?.(m);
+      perCall?.onSuccess?.(data as never, frozenVars as never, context as never);
+      perCall?.onSettled?.(data as never, null, frozenVars as never, context as never);
+      return data;
+    } catch (error) {
+      try {
+        await cacheConfig.onError?.(error as Error, frozenVars, context, m);
+        await options.onError?.(error as never, frozenVars as never, context as never);
+        await cacheConfig.onSettled?.(undefined, error as Error, frozenVars, context, m);
+        await options.onSettled?.(undefined, error as never, frozenVars as never, context as never);
+      } finally {
+        m.set({ status: "error", error: error as never, failureCount: m.state.failureCount + 1, failureReason: error as never, isPaused: false });
+        onState?.(m);
+      }
+      perCall?.onError?.(error as never, frozenVars as never, context as never);
+      perCall?.onSettled?.(undefined, error as never, frozenVars as never, context as never);
+      throw error;
+    }
+  })();
+  m.promise = settle.then(
+    () => undefined,
+    () => undefined,
+  );
+  return settle;
+}
+
+/** query-core's MutationObserver: one mutation at a time, its state as a result. */
+export class MutationObserver<TData = unknown, TError = Error, TVariables = void, TContext = unknown> {
+  readonly #client: QueryClient;
+  readonly #core: ClientCore;
+  #options: MutationOptions<TData, TError, TVariables, TContext>;
+  #current: Mutation | undefined;
+  #result: MutationObserverResult<TData, TError, TVariables, TContext>;
+  readonly #listeners = new Set<(result: MutationObserverResult<TData, TError, TVariables, TContext>) => void>();
+
+  constructor(client: QueryClient, options: MutationOptions<TData, TError, TVariables, TContext>) {
+    this.#client = client;
+    this.#core = coreOf(client);
+    this.#options = client.defaultMutationOptions(options as never) as never;
+    this.#result = this.#build();
+  }
+
+  setOptions(options: MutationOptions<TData, TError, TVariables, TContext>): void {
+    this.#options = this.#client.defaultMutationOptions(options as never) as never;
+  }
+
+  get options(): MutationOptions<TData, TError, TVariables, TContext> {
+    return this.#options;
+  }
+
+  getCurrentResult(): MutationObserverResult<TData, TError, TVariables, TContext> {
+    return this.#result;
+  }
+
+  subscribe(listener: (result: MutationObserverResult<TData, TError, TVariables, TContext>) => void): Unsubscribe {
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+
+  hasListeners(): boolean {
+    return this.#listeners.size > 0;
+  }
+
+  /** Runs the mutation with `variables`; the per-call callbacks run for the latest call only. */
+  mutate(variables: TVariables, options?: MutateOptions<TData, TError, TVariables, TContext>): Promise<DeepReadonly<TData>> {
+    let mine: Mutation | undefined;
+    const perCall: MutateOptions<any, any, any, any> | undefined = options
+      ? {
+          onSuccess: (...a) => (this.#current === mine ? options.onSuccess?.(...(a as [never, never, never])) : undefined),
+          onError: (...a) => (this.#current === mine ? options.onError?.(...(a as [never, never, never])) : undefined),
+          onSettled: (...a) => (this.#current === mine ? options.onSettled?.(...(a as [never, never, never, never])) : undefined),
+        }
+      : undefined;
+    const cacheConfig = this.#client.getMutationCache().config;
+    return runMutation(this.#core, this.#options as never, variables, cacheConfig, perCall, (m) => {
+      mine = m;
+      if (this.#current !== m && m.state.status === "idle") this.#current = m;
+      if (this.#current === m) this.#update();
+    }) as Promise<DeepReadonly<TData>>;
+  }
+
+  /** Back to idle (the mutation in flight, if any, runs on unobserved). */
+  reset(): void {
+    this.#current = undefined;
+    this.#update();
+  }
+
+  #update(): void {
+    this.#result = this.#build();
+    for (const l of Array.from(this.#listeners)) l(this.#result);
+  }
+
+  #build(): MutationObserverResult<TData, TError, TVariables, TContext> {
+    const state = (this.#current?.state ?? idleState()) as MutationState<TData, TError, TVariables, TContext>;
+    return Object.freeze({
+      ...state,
+      isIdle: state.status === "idle",
+      isPending: state.status === "pending",
+      isSuccess: state.status === "success",
+      isError: state.status === "error",
+      mutate: this.#mutateBound,
+      reset: this.#resetBound,
+    });
+  }
+
+  readonly #mutateBound = (variables: TVariables, options?: MutateOptions<TData, TError, TVariables, TContext>): Promise<DeepReadonly<TData>> =>
+    this.mutate(variables, options);
+  readonly #resetBound = (): void => this.reset();
+}

@@ -1,0 +1,331 @@
+// query-core's QueryObserver on the module's observers: the module decides what to fetch and when
+// (staleness, refetch on mount / focus / reconnect, intervals, retries, gc) and says what the entry
+// is; this class shapes it as query-core's result: select (memoised on the data's identity and the
+// function), placeholder data, the derived flags, notifyOnChangeProps, and one frozen object per
+// change (what useSyncExternalStore needs).
+
+import { MfstateError } from "../errors.js";
+import { api, callWith, fn, readValue, stageValues } from "../wasm.js";
+import type { DeepReadonly, Unsubscribe } from "../types.js";
+import { type ClientCore, type RawResult, optionsValue, readRawResult, run } from "./core.js";
+import { coreOf, type QueryClient } from "./client.js";
+import { checkQueryKey, hashKey, replaceEqualDeep, shallowEqualObjects } from "./utils.js";
+import type { QueryKey, QueryObserverOptions, QueryObserverResult, RefetchOptions } from "./types.js";
+
+type Listener<TData, TError> = (result: QueryObserverResult<TData, TError>) => void;
+
+// The options that decide what the module does with the entry: a change of any of them restarts
+// the module's observer (functions are called through trampolines that read the latest options).
+function moduleSignature(o: QueryObserverOptions<any, any, any, any>): string {
+  const retry = typeof o.retry === "function" ? "fn" : o.retry;
+  const retryDelay = typeof o.retryDelay === "function" ? "fn" : o.retryDelay;
+  return JSON.stringify([
+    hashKey(o.queryKey),
+    o.enabled,
+    o.staleTime === Infinity ? "inf" : o.staleTime,
+    o.gcTime === Infinity ? "inf" : o.gcTime,
+    retry,
+    retryDelay,
+    o.networkMode,
+    o.refetchInterval,
+    o.refetchIntervalInBackground,
+    o.refetchOnMount,
+    o.refetchOnWindowFocus,
+    o.refetchOnReconnect,
+    o.retryOnMount,
+    o.structuralSharing,
+    o.meta,
+    typeof o.queryFn === "symbol",
+  ]);
+}
+
+export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQueryFnData, TQueryKey extends QueryKey = QueryKey> {
+  readonly #client: QueryClient;
+  readonly #core: ClientCore;
+  #options: QueryObserverOptions<TQueryFnData, TError, TData, TQueryKey>;
+  #signature = "";
+  readonly #listeners = new Set<Listener<TData, TError>>();
+  #sub = 0;
+  #raw: RawResult | undefined;
+  #result: QueryObserverResult<TData, TError>;
+  // select, memoised on (data, select)
+  #selectIn: unknown;
+  #selectFn: unknown;
+  #selectOut: unknown;
+  #selectError: Error | null = null;
+  // The last data shown, for placeholderData functions (keepPreviousData).
+  #lastData: unknown;
+
+  constructor(client: QueryClient, options: QueryObserverOptions<TQueryFnData, TError, TData, TQueryKey>) {
+    this.#client = client;
+    this.#core = coreOf(client);
+    this.#options = this.#defaulted(options);
+    this.#signature = moduleSignature(this.#options);
+    this.#result = this.#optimistic();
+  }
+
+  #defaulted(options: QueryObserverOptions<TQueryFnData, TError, TData, TQueryKey>): QueryObserverOptions<TQueryFnData, TError, TData, TQueryKey> {
+    if (typeof options !== "object" || options === null) throw new MfstateError("invalid_argument", "QueryObserver options must be an object");
+    const o = this.#client.defaultQueryOptions(options);
+    checkQueryKey(o.queryKey);
+    return o;
+  }
+
+  get options(): QueryObserverOptions<TQueryFnData, TError, TData, TQueryKey> {
+    return this.#options;
+  }
+
+  /**
+   * Calls `listener` whenever the result changes. The first listener starts observing (fetching when
+   * enabled and stale, as query-core's refetchOnMount); the last one leaving stops.
+   */
+  subscribe(listener: Listener<TData, TError>): Unsubscribe {
+    if (typeof listener !== "function") throw new MfstateError("invalid_argument", "a QueryObserver listener must be a function");
+    this.#listeners.add(listener);
+    if (this.#sub === 0) this.#start();
+    return () => {
+      if (!this.#listeners.delete(listener)) return;
+      if (this.#listeners.size === 0) this.#stop();
+    };
+  }
+
+  hasListeners(): boolean {
+    return this.#listeners.size > 0;
+  }
+
+  /** Stops observing and forgets every listener. */
+  destroy(): void {
+    this.#listeners.clear();
+    this.#stop();
+  }
+
+  /**
+   * New options: a change of key or of what decides fetching restarts the observation (fetching if
+   * needed, as query-core's setOptions); new functions (queryFn, select) are used from now on.
+   */
+  setOptions(options: QueryObserverOptions<TQueryFnData, TError, TData, TQueryKey>): void {
+    const prev = this.#options;
+    this.#options = this.#defaulted(options);
+    const signature = moduleSignature(this.#options);
+    const restart = signature !== this.#signature;
+    this.#signature = signature;
+    if (restart && this.#sub !== 0) {
+      const old = this.#sub;
+      this.#sub = 0;
+      this.#raw = undefined;
+      this.#start();
+      run(this.#core, () => api.mfs_unsubscribe(old), undefined, false);
+      return;
+    }
+    if (restart || prev.select !== this.#options.select || prev.placeholderData !== this.#options.placeholderData) {
+      this.#update(this.#raw);
+    }
+  }
+
+  /** The current result (subscribed or not: then from the cache as it stands). */
+  getCurrentResult(): QueryObserverResult<TData, TError> {
+    if (this.#sub === 0) this.#result = this.#optimistic();
+    return this.#result;
+  }
+
+  /** What the result would be with `options`, without subscribing. */
+  getOptimisticResult(options: QueryObserverOptions<TQueryFnData, TError, TData, TQueryKey>): QueryObserverResult<TData, TError> {
+    const saved = this.#options;
+    this.#options = this.#defaulted(options);
+    try {
+      return this.#optimistic();
+    } finally {
+      this.#options = saved;
+    }
+  }
+
+  /** query-core's trackResult: every field is tracked here (notifyOnChangeProps narrows). */
+  trackResult(result: QueryObserverResult<TData, TError>): QueryObserverResult<TData, TError> {
+    return result;
+  }
+
+  /** Refetches this query; resolves with the result after. */
+  refetch(options: RefetchOptions = {}): Promise<QueryObserverResult<TData, TError>> {
+    return this.#client
+      .refetchQueries({ queryKey: this.#options.queryKey, exact: true }, { cancelRefetch: options.cancelRefetch ?? true, throwOnError: options.throwOnError })
+      .then(() => this.getCurrentResult());
+  }
+
+  /** Fetches with `options` (as fetchQuery), then resolves with the optimistic result. */
+  fetchOptimistic(options: QueryObserverOptions<TQueryFnData, TError, TData, TQueryKey>): Promise<QueryObserverResult<TData, TError>> {
+    const o = this.#defaulted(options);
+    return this.#client.fetchQuery(o as never).then(() => this.getOptimisticResult(o));
+  }
+
+  readonly #refetchBound = (options?: RefetchOptions): Promise<QueryObserverResult<TData, TError>> => this.refetch(options);
+
+  // ---- the module's observer ----
+
+  #start(): void {
+    callWith(() => {
+      const value = optionsValue(this.#core, this.#options as never, () => {
+        const q = this.#options.queryFn;
+        return typeof q === "function" ? (q as never) : undefined;
+      });
+      const listener = fn(() => this.#update(readRawResult()));
+      const appHandle = this.#core.appHandle;
+      this.#sub = run(
+        this.#core,
+        (h) => {
+          stageValues(value);
+          return appHandle ? api.mfs_app_observe(appHandle(), listener) : api.mfs_client_observe(h, listener);
+        },
+        () => readValue() as number,
+      );
+    });
+  }
+
+  #stop(): void {
+    if (this.#sub === 0) return;
+    const sub = this.#sub;
+    this.#sub = 0;
+    run(this.#core, () => api.mfs_unsubscribe(sub), undefined, false);
+  }
+
+  // ---- results ----
+
+  #optimistic(): QueryObserverResult<TData, TError> {
+    const state = this.#client.getQueryState(this.#options.queryKey);
+    const enabled = this.#options.enabled !== false && typeof this.#options.queryFn !== "symbol";
+    const raw: RawResult = state
+      ? {
+          hasData: state.data !== undefined,
+          data: state.data,
+          status: state.status,
+          fetchStatus: state.fetchStatus,
+          error: state.error as Error | null,
+          dataUpdatedAt: state.dataUpdatedAt,
+          errorUpdatedAt: state.errorUpdatedAt,
+          failureCount: state.fetchFailureCount,
+          failureReason: state.fetchFailureReason as Error | null,
+          isStale: true,
+          isPlaceholderData: false,
+          isFetched: state.dataUpdateCount + state.errorUpdateCount > 0,
+          isFetchedAfterMount: false,
+          isInvalidated: state.isInvalidated,
+          isEnabled: enabled,
+        }
+      : {
+          hasData: false,
+          data: undefined,
+          status: "pending",
+          fetchStatus: "idle",
+          error: null,
+          dataUpdatedAt: 0,
+          errorUpdatedAt: 0,
+          failureCount: 0,
+          failureReason: null,
+          isStale: true,
+          isPlaceholderData: false,
+          isFetched: false,
+          isFetchedAfterMount: false,
+          isInvalidated: false,
+          isEnabled: enabled,
+        };
+    if (state) {
+      const staleTime = this.#options.staleTime ?? 0;
+      raw.isStale = state.isInvalidated || !raw.hasData || (staleTime !== Infinity && Date.now() - state.dataUpdatedAt >= staleTime);
+    }
+    return this.#shape(raw);
+  }
+
+  #select(data: unknown): unknown {
+    const select = this.#options.select;
+    if (!select) return data;
+    if (data === this.#selectIn && select === this.#selectFn && this.#selectError === null) return this.#selectOut;
+    try {
+      const out = select(data as never);
+      this.#selectOut = this.#selectFn === select || this.#selectIn !== undefined ? replaceEqualDeep(this.#selectOut, out) : out;
+      this.#selectIn = data;
+      this.#selectFn = select;
+      this.#selectError = null;
+    } catch (e) {
+      this.#selectError = e as Error;
+    }
+    return this.#selectOut;
+  }
+
+  #shape(raw: RawResult): QueryObserverResult<TData, TError> {
+    let data: unknown = raw.hasData ? this.#select(raw.data) : undefined;
+    let status = raw.status;
+    let error = raw.error;
+    let isPlaceholderData = false;
+    if (raw.hasData && this.#selectError) {
+      status = "error";
+      error = this.#selectError;
+    }
+    const placeholder = this.#options.placeholderData;
+    if (data === undefined && status === "pending" && placeholder !== undefined) {
+      const p = typeof placeholder === "function" ? (placeholder as (prev: unknown) => unknown)(this.#lastData) : placeholder;
+      if (p !== undefined) {
+        data = p;
+        status = "success";
+        isPlaceholderData = true;
+      }
+    }
+    if (data !== undefined && !isPlaceholderData) this.#lastData = data;
+    const isFetching = raw.fetchStatus === "fetching";
+    const isPending = status === "pending";
+    const isError = status === "error";
+    const next: QueryObserverResult<TData, TError> = {
+      data: data as DeepReadonly<TData> | undefined,
+      dataUpdatedAt: raw.dataUpdatedAt,
+      error: error as TError | null,
+      errorUpdatedAt: raw.errorUpdatedAt,
+      errorUpdateCount: raw.errorUpdatedAt > 0 ? 1 : 0,
+      failureCount: raw.failureCount,
+      failureReason: raw.failureReason as TError | null,
+      status,
+      fetchStatus: raw.fetchStatus,
+      isPending,
+      isSuccess: status === "success",
+      isError,
+      isLoading: isPending && isFetching,
+      isInitialLoading: isPending && isFetching,
+      isFetching,
+      isRefetching: isFetching && !isPending,
+      isPaused: raw.fetchStatus === "paused",
+      isStale: raw.isStale,
+      isPlaceholderData,
+      isFetched: raw.isFetched,
+      isFetchedAfterMount: raw.isFetchedAfterMount,
+      isLoadingError: isError && data === undefined,
+      isRefetchError: isError && data !== undefined,
+      isEnabled: raw.isEnabled,
+      refetch: this.#refetchBound,
+    };
+    const prev = this.#result as QueryObserverResult<TData, TError> | undefined;
+    if (prev && shallowEqualObjects(prev as never, next as never)) return prev;
+    return Object.freeze(next);
+  }
+
+  #update(raw: RawResult | undefined): void {
+    if (raw) this.#raw = raw;
+    const base = this.#raw;
+    if (!base) return;
+    const prev = this.#result;
+    const next = this.#shape(base);
+    if (next === prev) return;
+    this.#result = next;
+    const props = this.#options.notifyOnChangeProps;
+    if (props && props !== "all" && prev) {
+      const keys = typeof props === "function" ? (props as () => ReadonlyArray<string>)() : props;
+      if (!keys.some((k) => (prev as never)[k] !== (next as never)[k])) return;
+    }
+    let errors: unknown[] | undefined;
+    for (const l of Array.from(this.#listeners)) {
+      if (!this.#listeners.has(l)) continue;
+      try {
+        l(next);
+      } catch (e) {
+        (errors ??= []).push(e);
+      }
+    }
+    if (errors) throw errors.length === 1 ? errors[0] : new AggregateError(errors, "QueryObserver listeners threw");
+  }
+}

@@ -1,0 +1,703 @@
+// The bridge to the WebAssembly module: instantiation, the exchange buffer, values in and out,
+// JavaScript functions the module calls, and errors. Nothing here is exported from the package:
+// whoever could reach the module's exports could act as any app.
+//
+// Values cross as 32-bit words (wasm/bridge.hpp describes the format). Arrays and objects the module
+// hands out become deeply frozen "twins" tied to their node by a slot, so an unchanged value keeps
+// its identity, and a twin passed back in (a reducer's `{...state, count: 1}`) crosses as a slot
+// reference: only what is new is converted.
+
+import { MfstateError, type ErrorCode } from "./errors.js";
+
+/** Where the module's bytes come from (createHost's `wasm` option). */
+export type WasmSource =
+  | string
+  | URL
+  | ArrayBuffer
+  | ArrayBufferView
+  | Response
+  | WebAssembly.Module
+  | Promise<Response>;
+
+interface Exports {
+  memory: WebAssembly.Memory;
+  _initialize(): void;
+  mfs_control(): number;
+  mfs_reserve(words: number): number;
+  mfs_stage(count: number, twin: number): number;
+  mfs_unstage(keep: number): void;
+  mfs_staged_count(): number;
+  mfs_twins_dropped(): void;
+  mfs_twins_live(): number;
+  [name: string]: unknown;
+}
+
+/** The module's exports that take handles and return a status (0 or -1). */
+export type Api = { [name: string]: (...args: number[]) => number };
+
+const TAG_NULL = 0;
+const TAG_FALSE = 1;
+const TAG_TRUE = 2;
+const TAG_INT = 3;
+const TAG_DOUBLE = 4;
+const TAG_STRING = 5;
+const TAG_ARRAY = 6;
+const TAG_OBJECT = 7;
+const TAG_REF = 8;
+const TAG_UNDEFINED = 9;
+
+/** Deepest nesting a value crossing into the module may have (deeper is a depth_limit error). */
+export const MAX_DEPTH = 512;
+
+let exports: Exports | undefined;
+export let api: Api = {} as Api;
+let memory: WebAssembly.Memory;
+let u32 = new Uint32Array(0);
+let i32 = new Int32Array(0);
+let u8 = new Uint8Array(0);
+let grown = false;
+let controlWord = 0;
+const f64 = new Float64Array(1);
+const f64Words = new Uint32Array(f64.buffer);
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: false });
+
+// ---- twins ----
+const twins: unknown[] = [];
+const twinSlot = new WeakMap<object, number>();
+
+function setTwin(slot: number, twin: object): void {
+  const old = twins[slot];
+  if (old !== undefined) twinSlot.delete(old as object);
+  twins[slot] = twin;
+  twinSlot.set(twin, slot);
+}
+
+/** True for an object the module handed out (deeply frozen, tied to a node). */
+export function isTwin(value: unknown): boolean {
+  return typeof value === "object" && value !== null && twinSlot.has(value);
+}
+
+// ---- the call protocol ----
+
+/** Nesting of calls into the module (callbacks call back in). */
+let depth = 0;
+/** Bumped whenever the module may have changed state: caches of reads compare it. */
+export let epoch = 1;
+const afterOutermost: Array<() => void> = [];
+
+function refresh(): void {
+  const buf = memory.buffer;
+  u32 = new Uint32Array(buf);
+  i32 = new Int32Array(buf);
+  u8 = new Uint8Array(buf);
+  grown = false;
+}
+
+function views(): void {
+  if (grown || u32.length === 0) refresh();
+}
+
+/** Work to run once the outermost call into the module has returned (timers, releases). */
+export function whenIdle(fn: () => void): void {
+  if (depth === 0) fn();
+  else afterOutermost.push(fn);
+}
+
+/** Enters the module: callers pair it with leave() in a finally. */
+export function enter(mutates = true): void {
+  if (mutates) epoch++;
+  depth++;
+}
+
+export function leave(): void {
+  depth--;
+  views();
+  if (u32[controlWord + 3] !== 0) dropReleased();
+  if (depth === 0) {
+    flushErrorReleases();
+    while (afterOutermost.length > 0) {
+      const fn = afterOutermost.shift()!;
+      fn();
+    }
+  }
+}
+
+/** Throws the error an export reported (status -1). */
+export function check(status: number): void {
+  if (status < 0) throw readError();
+}
+
+function dropReleased(): void {
+  const count = u32[controlWord + 3];
+  const at = u32[controlWord + 2] >>> 2;
+  for (let i = 0; i < count; i++) {
+    const slot = u32[at + i];
+    const twin = twins[slot];
+    if (twin !== undefined) twinSlot.delete(twin as object);
+    twins[slot] = undefined;
+  }
+  exports!.mfs_twins_dropped();
+}
+
+// ---- writing (JavaScript -> module) ----
+
+let base = 0; // word index of the buffer's start
+let cap = 0; // its capacity in words
+let pos = 0; // words written
+let newTwins: object[] | null = null;
+
+function bufferAt(): void {
+  views();
+  base = u32[controlWord] >>> 2;
+  cap = u32[controlWord + 1];
+}
+
+function need(words: number): void {
+  if (pos + words <= cap) return;
+  exports!.mfs_reserve((pos + words) * 2);
+  refresh();
+  bufferAt();
+}
+
+/** Starts writing arguments at the buffer's start. */
+export function begin(): void {
+  bufferAt();
+  pos = 0;
+}
+
+export function writeNull(): void {
+  need(1);
+  u32[base + pos++] = TAG_NULL;
+}
+
+export function writeUndefined(): void {
+  need(1);
+  u32[base + pos++] = TAG_UNDEFINED;
+}
+
+export function writeBool(b: boolean): void {
+  need(1);
+  u32[base + pos++] = b ? TAG_TRUE : TAG_FALSE;
+}
+
+export function writeNumber(n: number): void {
+  need(3);
+  if ((n | 0) === n && !Object.is(n, -0)) {
+    u32[base + pos++] = TAG_INT;
+    i32[base + pos++] = n;
+  } else {
+    f64[0] = n;
+    u32[base + pos++] = TAG_DOUBLE;
+    u32[base + pos++] = f64Words[0];
+    u32[base + pos++] = f64Words[1];
+  }
+}
+
+function writeBytes(s: string): number {
+  const n = s.length;
+  need(1 + ((n * 3 + 3) >>> 2));
+  const at = (base + pos) * 4;
+  let i = 0;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) break;
+    u8[at + i] = c;
+  }
+  if (i === n) return n;
+  return encoder.encodeInto(s, u8.subarray(at, at + n * 3)).written;
+}
+
+export function writeString(s: string): void {
+  need(1);
+  const head = base + pos++;
+  const len = writeBytes(s);
+  u32[head] = TAG_STRING | (len << 4);
+  pos += (len + 3) >>> 2;
+}
+
+function writeKey(s: string): void {
+  need(1);
+  const head = base + pos++;
+  const len = writeBytes(s);
+  u32[head] = len;
+  pos += (len + 3) >>> 2;
+}
+
+function pathOf(path: Array<string | number>): string {
+  return path.length === 0 ? "the root" : "/" + path.map((p) => String(p).replace(/~/g, "~0").replace(/\//g, "~1")).join("/");
+}
+
+function notJson(what: string, path: Array<string | number>): never {
+  throw new MfstateError(
+    "invalid_argument",
+    `mfstate holds JSON data: got ${what} at ${pathOf(path)} (convert it first, e.g. a Date to date.toISOString())`,
+  );
+}
+
+function describe(x: object): string {
+  const ctor = (x as { constructor?: { name?: string } }).constructor;
+  return ctor && ctor.name ? `a ${ctor.name}` : "an object with a custom prototype";
+}
+
+// Writes `x`; returns its twin (arrays and objects when twinning) or the primitive itself.
+function writeAny(x: unknown, level: number, path: Array<string | number> | null): unknown {
+  switch (typeof x) {
+    case "string":
+      writeString(x);
+      return x;
+    case "number":
+      if (!Number.isFinite(x)) notJson(String(x), path ?? []);
+      writeNumber(x);
+      return x;
+    case "boolean":
+      writeBool(x);
+      return x;
+    case "undefined":
+      writeNull();
+      return null;
+    case "object":
+      break;
+    case "bigint":
+      return notJson("a BigInt", path ?? []);
+    default:
+      return notJson(`a ${typeof x}`, path ?? []);
+  }
+  if (x === null) {
+    writeNull();
+    return null;
+  }
+  const slot = twinSlot.get(x);
+  if (slot !== undefined) {
+    need(1);
+    u32[base + pos++] = TAG_REF | (slot << 4);
+    return x;
+  }
+  if (level >= MAX_DEPTH) {
+    throw new MfstateError("depth_limit", `a value nested deeper than ${MAX_DEPTH} levels (or a cycle) at ${pathOf(path ?? [])}`);
+  }
+  const twinning = newTwins !== null;
+  if (Array.isArray(x)) {
+    const n = x.length;
+    need(1);
+    u32[base + pos++] = TAG_ARRAY | (n << 4);
+    const copy: unknown[] | null = twinning ? new Array(n) : null;
+    for (let i = 0; i < n; i++) {
+      const t = writeAny(x[i], level + 1, path ? (path.push(i), path) : null);
+      if (path) path.pop();
+      if (copy) copy[i] = t;
+    }
+    if (copy) {
+      Object.freeze(copy);
+      newTwins!.push(copy);
+      return copy;
+    }
+    return x;
+  }
+  const proto = Object.getPrototypeOf(x);
+  if (proto !== Object.prototype && proto !== null) notJson(describe(x), path ?? []);
+  const keys = Object.keys(x);
+  const head = base + pos;
+  need(1);
+  pos++;
+  let count = 0;
+  const copy: Record<string, unknown> | null = twinning ? {} : null;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    const v = (x as Record<string, unknown>)[k];
+    if (v === undefined) continue; // as JSON: an undefined member is absent
+    writeKey(k);
+    const t = writeAny(v, level + 1, path ? (path.push(k), path) : null);
+    if (path) path.pop();
+    if (copy) copy[k] = t;
+    count++;
+  }
+  u32[head] = TAG_OBJECT | (count << 4);
+  if (copy) {
+    Object.freeze(copy);
+    newTwins!.push(copy);
+    return copy;
+  }
+  return x;
+}
+
+/** Writes a value (no twins are made of what is new: it is not handed back as is). */
+export function writeValue(x: unknown): void {
+  writeAny(x, 0, null);
+}
+
+function retryWithPath(x: unknown): never {
+  // The fast path keeps no path; the error is rebuilt on a second pass that does.
+  pos = 0;
+  writeAny(x, 0, []);
+  throw new MfstateError("internal", "value rejected without a reason");
+}
+
+/** Stages the `count` values written since begin(). */
+export function stage(count: number): void {
+  const status = exports!.mfs_stage(count, 0);
+  if (status < 0) throw readError();
+}
+
+/**
+ * Writes `x` and stages it, making a frozen twin of each new array and object (they are tied to
+ * the nodes the module builds). Returns the twin of `x` (or `x` when it is a primitive or a twin).
+ */
+export function stageTwinned(x: unknown): unknown {
+  begin();
+  const list: object[] = [];
+  newTwins = list;
+  let twin: unknown;
+  try {
+    twin = writeAny(x, 0, null);
+  } catch (e) {
+    newTwins = null;
+    if (e instanceof MfstateError && e.code === "invalid_argument") retryWithPath(x);
+    throw e;
+  }
+  newTwins = null;
+  const status = exports!.mfs_stage(1, 1);
+  if (status < 0) throw readError();
+  views();
+  bufferAt();
+  const n = u32[base];
+  for (let i = 0; i < n; i++) setTwin(u32[base + 1 + i], list[i]);
+  return twin;
+}
+
+/** begin() + writeValue for each + stage(n), with paths in errors about non-JSON values. */
+export function stageValues(...values: unknown[]): void {
+  begin();
+  for (let i = 0; i < values.length; i++) {
+    try {
+      writeAny(values[i], 0, null);
+    } catch (e) {
+      if (e instanceof MfstateError && e.code === "invalid_argument") {
+        pos = 0;
+        writeAny(values[i], 0, []);
+      }
+      throw e;
+    }
+  }
+  stage(values.length);
+}
+
+// ---- reading (module -> JavaScript) ----
+
+let rpos = 0;
+
+/** Starts reading results at the buffer's start. */
+export function beginRead(): void {
+  bufferAt();
+  rpos = 0;
+}
+
+function readBytes(len: number): string {
+  const at = (base + rpos) * 4;
+  rpos += (len + 3) >>> 2;
+  if (len < 24) {
+    let ascii = true;
+    for (let i = 0; i < len; i++) {
+      if (u8[at + i] >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) return String.fromCharCode.apply(null, u8.subarray(at, at + len) as unknown as number[]);
+  }
+  return decoder.decode(u8.subarray(at, at + len));
+}
+
+/** The next value: strings, numbers, booleans, null, undefined, or frozen twins. */
+export function readValue(): unknown {
+  const head = u32[base + rpos++];
+  switch (head & 15) {
+    case TAG_NULL:
+      return null;
+    case TAG_FALSE:
+      return false;
+    case TAG_TRUE:
+      return true;
+    case TAG_INT:
+      return i32[base + rpos++];
+    case TAG_DOUBLE:
+      f64Words[0] = u32[base + rpos++];
+      f64Words[1] = u32[base + rpos++];
+      return f64[0];
+    case TAG_STRING:
+      return readBytes(head >>> 4);
+    case TAG_ARRAY: {
+      const n = head >>> 4;
+      const slot = u32[base + rpos++];
+      const a = new Array(n);
+      for (let i = 0; i < n; i++) a[i] = readValue();
+      Object.freeze(a);
+      setTwin(slot, a);
+      return a;
+    }
+    case TAG_OBJECT: {
+      const n = head >>> 4;
+      const slot = u32[base + rpos++];
+      const o: Record<string, unknown> = {};
+      for (let i = 0; i < n; i++) {
+        const len = u32[base + rpos++];
+        const k = readBytes(len);
+        o[k] = readValue();
+      }
+      Object.freeze(o);
+      setTwin(slot, o);
+      return o;
+    }
+    case TAG_REF:
+      return twins[head >>> 4];
+    case TAG_UNDEFINED:
+      return undefined;
+    default:
+      throw new MfstateError("internal", `mfstate bridge: unknown tag ${head & 15}`);
+  }
+}
+
+export function readString(): string {
+  return readValue() as string;
+}
+
+export function readNumber(): number {
+  return readValue() as number;
+}
+
+export function readBool(): boolean {
+  return readValue() as boolean;
+}
+
+/** The one value an export wrote. */
+export function result(): unknown {
+  beginRead();
+  return readValue();
+}
+
+// ---- errors ----
+
+const jsErrors = new Map<number, unknown>();
+let nextErrorId = 1;
+const errorReleases: number[] = [];
+
+function flushErrorReleases(): void {
+  for (const id of errorReleases) jsErrors.delete(id);
+  errorReleases.length = 0;
+}
+
+/** The JavaScript error `id` names (a thrown callback's), if it is still held. */
+export function jsError(id: number): unknown {
+  return jsErrors.get(id);
+}
+
+/** Keeps a thrown JavaScript value for the module to carry; returns its id. */
+export function keepError(e: unknown): number {
+  const id = nextErrorId++;
+  jsErrors.set(id, e);
+  return id;
+}
+
+function readError(): MfstateError {
+  beginRead();
+  const code = readValue() as ErrorCode;
+  const message = readValue() as string;
+  const id = readValue() as number;
+  const cause = id > 0 ? jsErrors.get(id) : undefined;
+  return new MfstateError(code, message, cause === undefined ? undefined : { cause });
+}
+
+/** Reads the (code, message, detail) an error callback or outcome carries. */
+export function readErrorFields(): { code: ErrorCode; message: string; detail: unknown } {
+  const code = readValue() as ErrorCode;
+  const message = readValue() as string;
+  const detail = readValue();
+  return { code, message, detail };
+}
+
+// ---- JavaScript functions the module calls ----
+
+type Invoker = () => void;
+const functions: Array<Invoker | undefined> = [undefined];
+const claimed: number[] = [0];
+const freeIds: number[] = [];
+let callRegistered: number[] | null = null;
+
+/**
+ * Registers `invoker` (which reads its arguments with readValue, calls user code, and stages a
+ * result when the module expects one); returns its id. An id the next call does not take is dropped
+ * when that call returns (see call()).
+ */
+export function fn(invoker: Invoker): number {
+  const id = freeIds.length > 0 ? freeIds.pop()! : functions.length;
+  functions[id] = invoker;
+  claimed[id] = 0;
+  if (callRegistered) callRegistered.push(id);
+  return id;
+}
+
+function dropFunction(id: number): void {
+  functions[id] = undefined;
+  claimed[id] = 0;
+  freeIds.push(id);
+}
+
+/**
+ * Calls export `name` with `args`, registering the functions `prepare` makes: those the call did not
+ * take are dropped afterwards. Throws the export's error.
+ */
+export function callWith<T>(run: () => T): T {
+  const outer = callRegistered;
+  const mine: number[] = [];
+  callRegistered = mine;
+  try {
+    return run();
+  } finally {
+    callRegistered = outer;
+    for (const id of mine) if (claimed[id] === 0 && functions[id] !== undefined) dropFunction(id);
+  }
+}
+
+function invoke(id: number): number {
+  const f = functions[id];
+  epoch++;
+  depth++;
+  views();
+  if (u32[controlWord + 3] !== 0) dropReleased();
+  bufferAt();
+  rpos = 0;
+  try {
+    if (f === undefined) throw new MfstateError("internal", `mfstate bridge: function ${id} is gone`);
+    f();
+    return 0;
+  } catch (e) {
+    const errId = keepError(e);
+    begin();
+    writeString(e instanceof Error ? e.message : String(e));
+    return errId;
+  } finally {
+    depth--;
+  }
+}
+
+const imports = {
+  env: {
+    mfs_js_invoke: invoke,
+    mfs_js_claim(id: number): void {
+      claimed[id]++;
+    },
+    mfs_js_release(id: number): void {
+      if (--claimed[id] <= 0) dropFunction(id);
+    },
+    mfs_js_release_error(id: number): void {
+      errorReleases.push(id);
+      if (depth === 0) flushErrorReleases();
+    },
+    mfs_js_now: (): number => now(),
+    emscripten_notify_memory_growth(): void {
+      grown = true;
+    },
+  },
+  wasi_snapshot_preview1: {
+    proc_exit(code: number): void {
+      throw new MfstateError("internal", `the mfstate module exited (${code})`);
+    },
+    fd_write(): number {
+      return 52; // ENOSYS: the module reports errors through the host, never to a file
+    },
+    fd_read: (): number => 52,
+    fd_seek: (): number => 52,
+    fd_close: (): number => 52,
+    environ_sizes_get(countPtr: number, sizePtr: number): number {
+      views();
+      u32[countPtr >>> 2] = 0;
+      u32[sizePtr >>> 2] = 0;
+      return 0;
+    },
+    environ_get: (): number => 0,
+  },
+};
+
+let clock: () => number = () => Date.now();
+
+/** The time the module reads (Date.now(), unless a test replaced it). */
+export function now(): number {
+  return clock();
+}
+
+// ---- loading ----
+
+let loading: Promise<void> | undefined;
+
+function isNode(): boolean {
+  const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  return typeof p === "object" && p !== null && typeof p.versions?.node === "string";
+}
+
+async function bytesOf(source: WasmSource | undefined): Promise<BufferSource | WebAssembly.Module | Response> {
+  if (source === undefined) source = new URL("./mfstate.wasm", import.meta.url);
+  if (source instanceof WebAssembly.Module) return source;
+  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return source as BufferSource;
+  if (typeof source === "string") source = new URL(source, import.meta.url);
+  if (source instanceof URL) {
+    if (source.protocol === "file:" && isNode()) {
+      const fsName = "node:fs/promises";
+      const fs = (await import(/* webpackIgnore: true */ /* @vite-ignore */ fsName)) as {
+        readFile(path: URL): Promise<Uint8Array>;
+      };
+      return fs.readFile(source);
+    }
+    return fetch(source);
+  }
+  return source;
+}
+
+async function instantiate(source: WasmSource | undefined): Promise<void> {
+  const bytes = await bytesOf(source);
+  let instance: WebAssembly.Instance;
+  if (bytes instanceof WebAssembly.Module) {
+    instance = await WebAssembly.instantiate(bytes, imports);
+  } else if (typeof Response !== "undefined" && bytes instanceof Response) {
+    if (!bytes.ok) throw new MfstateError("io_error", `could not load mfstate.wasm: HTTP ${bytes.status} from ${bytes.url}`);
+    if (typeof WebAssembly.instantiateStreaming === "function" && bytes.headers.get("content-type") === "application/wasm") {
+      instance = (await WebAssembly.instantiateStreaming(bytes, imports)).instance;
+    } else {
+      instance = (await WebAssembly.instantiate(await bytes.arrayBuffer(), imports)).instance;
+    }
+  } else {
+    instance = (await WebAssembly.instantiate(bytes as BufferSource, imports)).instance;
+  }
+  const ex = instance.exports as unknown as Exports;
+  memory = ex.memory;
+  ex._initialize();
+  exports = ex;
+  api = ex as unknown as Api;
+  refresh();
+  controlWord = ex.mfs_control() >>> 2;
+}
+
+/** Instantiates the module once per page; later calls share the first one. */
+export function load(source?: WasmSource): Promise<void> {
+  if (!loading) {
+    loading = instantiate(source).catch((e: unknown) => {
+      loading = undefined;
+      throw e;
+    });
+  }
+  return loading;
+}
+
+/** Throws unless the module is instantiated (a class used before createHost / loadMfstate). */
+export function ready(what: string): void {
+  if (!exports) {
+    throw new MfstateError(
+      "not_loaded",
+      `${what} needs the WebAssembly module: await createHost() or await loadMfstate() first`,
+    );
+  }
+}
+
+/** Live twin slots (diagnostics, tests of memory). */
+export function liveTwins(): number {
+  return exports ? exports.mfs_twins_live() : 0;
+}

@@ -1,0 +1,516 @@
+// Exports for the shell (Host) and for one app (App): the C ABI behind src/host.ts and src/app.ts.
+//
+// Every export takes its values from the staged stack (mfs_stage), its JavaScript functions as
+// ids, returns 0 or -1 (error in the exchange buffer) and writes its results into the exchange
+// buffer as its last step.
+#include <emscripten/emscripten.h>
+
+#include <memory>
+#include <optional>
+
+#include "bridge.hpp"
+#include "handles.hpp"
+#include "mfstate/host.hpp"
+#include "mfstate/manifest.hpp"
+#include "options.hpp"
+#include "web_host.hpp"
+
+namespace mfweb {
+
+using namespace mfstate;
+
+HandleTable<WebHost>& hosts() {
+  static HandleTable<WebHost> t("host");
+  return t;
+}
+
+HandleTable<Subscription>& subscriptions() {
+  static HandleTable<Subscription> t("subscription");
+  return t;
+}
+
+namespace {
+
+struct WebApp {
+  App app;
+};
+
+HandleTable<WebApp>& apps() {
+  static HandleTable<WebApp> t("app");
+  return t;
+}
+
+HandleTable<StoreRef>& store_refs() {
+  static HandleTable<StoreRef> t("store");
+  return t;
+}
+
+HandleTable<Next>& nexts() {
+  static HandleTable<Next> t("next");
+  return t;
+}
+
+App& app_of(std::uint32_t handle) { return apps().get(handle).app; }
+
+ValidationMode validation_mode(const Value& options) {
+  auto mode = opt::string(options, "validation");
+  if (!mode || *mode == "development") return ValidationMode::development;
+  if (*mode == "always") return ValidationMode::always;
+  if (*mode == "off") return ValidationMode::off;
+  throw Error(ErrorCode::invalid_argument,
+              "option validation must be \"always\", \"development\" or \"off\", got \"" + *mode + "\"");
+}
+
+void write_action(Writer& w, const Action& a) {
+  w.string(a.type);
+  w.value(a.payload);
+  w.value(a.meta);
+}
+
+Action action_from(std::vector<Value>& v, std::size_t at) {
+  if (!v[at].is_string()) throw Error(ErrorCode::invalid_argument, "an action's type must be a string");
+  return Action{std::string(v[at].as_string()), std::move(v[at + 1]), std::move(v[at + 2])};
+}
+
+std::string string_arg(const Value& v, std::string_view what) {
+  if (!v.is_string()) throw Error(ErrorCode::invalid_argument, std::string(what) + " must be a string");
+  return std::string(v.as_string());
+}
+
+std::optional<Schema> schema_arg(const Value& v) {
+  if (v.is_null()) return std::nullopt;
+  return Schema::parse(v);
+}
+
+ErrorHandler error_handler(JsFunction fn) {
+  if (!fn) return {};
+  return [fn](const Error& e) {
+    fn.call([&](Writer& w) { write_error(w, e); });
+  };
+}
+
+Reducer reducer_of(JsFunction fn) {
+  return [fn](Value state, const Action& action) -> Value {
+    return fn.call_for_value([&](Writer& w) {
+      w.value(state);
+      write_action(w, action);
+    });
+  };
+}
+
+// A Redux middleware: JavaScript builds `middleware(api)(next)` once per store, as Redux does, from
+// the two handles it is given the first time (one per store and middleware, so they can be cached).
+struct MiddlewareState {
+  JsFunction fn;
+  std::uint32_t ref = 0;
+  std::uint32_t next = 0;
+  ~MiddlewareState() {
+    store_refs().take(ref);
+    nexts().take(next);
+  }
+};
+
+Middleware middleware_of(JsFunction fn) {
+  auto st = std::make_shared<MiddlewareState>();
+  st->fn = std::move(fn);
+  return [st](const StoreRef& ref, Action action, const Next& next) {
+    if (!st->ref) st->ref = store_refs().add(std::make_unique<StoreRef>(ref));
+    if (!st->next) st->next = nexts().add(std::make_unique<Next>(next));
+    st->fn.call([&](Writer& w) {
+      w.integer(st->ref);
+      w.integer(st->next);
+      write_action(w, action);
+    });
+  };
+}
+
+std::uint32_t keep(Subscription s) { return subscriptions().add(std::make_unique<Subscription>(std::move(s))); }
+
+void write_handle(std::uint32_t h) {
+  Writer w;
+  w.integer(h);
+}
+
+}  // namespace
+
+// ---- the JavaScript clock ----
+Millis JsClock::now() const { return Millis(static_cast<std::int64_t>(mfs_js_now())); }
+
+}  // namespace mfweb
+
+using namespace mfweb;
+using namespace mfstate;
+
+extern "C" {
+
+// ---- Host (the shell) ----
+
+/// Staged: options {validation, development, strictTopics, manualClock, now, queries}.
+/// Out: the host handle.
+EMSCRIPTEN_KEEPALIVE int mfs_host_create(std::uint32_t on_error) {
+  JsFunction handler(on_error);
+  return guarded([&] {
+    Value options = staged::pop();
+    auto web = std::make_unique<WebHost>();
+    HostOptions ho;
+    ho.validation = validation_mode(options);
+    ho.development = opt::boolean(options, "development");
+    ho.strict_topics = opt::boolean(options, "strictTopics").value_or(false);
+    ho.on_error = error_handler(handler);
+    if (const Value* q = opt::field(options, "queries")) ho.queries = client_options_from(*q);
+    if (opt::boolean(options, "manualClock").value_or(false)) {
+      web->manual = std::make_unique<ManualClock>(Millis(static_cast<std::int64_t>(opt::number(options, "now").value_or(0))));
+      web->host = std::make_unique<Host>(*web->manual, std::move(ho));
+    } else {
+      web->host = std::make_unique<Host>(static_cast<const Clock&>(web->clock), std::move(ho));
+    }
+    write_handle(hosts().add(std::move(web)));
+  });
+}
+
+/// Unmounts every app and frees the host. Apps and subscriptions of it become inert.
+EMSCRIPTEN_KEEPALIVE int mfs_host_destroy(std::uint32_t host) {
+  return guarded([&] { hosts().take(host); });
+}
+
+/// Staged: name, version. Out: the app handle.
+EMSCRIPTEN_KEEPALIVE int mfs_host_mount(std::uint32_t host) {
+  return guarded([&] {
+    auto args = staged::take(2);
+    Host& h = *hosts().get(host).host;
+    MountOptions mo;
+    if (!args[1].is_null()) mo.version = string_arg(args[1], "version");
+    App app = h.mount(string_arg(args[0], "an app name"), std::move(mo));
+    write_handle(apps().add(std::make_unique<WebApp>(WebApp{std::move(app)})));
+  });
+}
+
+/// Staged: a manifest document (schemas inline). Out: the app handle.
+EMSCRIPTEN_KEEPALIVE int mfs_host_mount_manifest(std::uint32_t host) {
+  return guarded([&] {
+    Value doc = staged::pop();
+    Host& h = *hosts().get(host).host;
+    App app = h.mount(parse_manifest(doc));
+    write_handle(apps().add(std::make_unique<WebApp>(WebApp{std::move(app)})));
+  });
+}
+
+/// Staged: name. Out: boolean.
+EMSCRIPTEN_KEEPALIVE int mfs_host_is_mounted(std::uint32_t host) {
+  return guarded([&] {
+    Value name = staged::pop();
+    bool mounted = hosts().get(host).host->is_mounted(string_arg(name, "an app name"));
+    Writer w;
+    w.boolean(mounted);
+  });
+}
+
+/// Out: the mounted apps' names, in mount order.
+EMSCRIPTEN_KEEPALIVE int mfs_host_apps(std::uint32_t host) {
+  return guarded([&] {
+    auto names = hosts().get(host).host->apps();
+    std::vector<Value> list(names.begin(), names.end());
+    Writer w;
+    w.value(Value::array(std::move(list)));
+  });
+}
+
+/// Runs JavaScript function `fn` inside Host::transaction.
+EMSCRIPTEN_KEEPALIVE int mfs_host_transaction(std::uint32_t host, std::uint32_t fn) {
+  JsFunction body(fn);
+  return guarded([&] {
+    hosts().get(host).host->transaction([&] { body.call([](Writer&) {}); });
+  });
+}
+
+/// Out: boolean, whether values are validated now.
+EMSCRIPTEN_KEEPALIVE int mfs_host_validating(std::uint32_t host) {
+  return guarded([&] {
+    bool v = hosts().get(host).host->validating();
+    Writer w;
+    w.boolean(v);
+  });
+}
+
+EMSCRIPTEN_KEEPALIVE int mfs_host_set_error_handler(std::uint32_t host, std::uint32_t fn) {
+  JsFunction handler(fn);
+  return guarded([&] { hosts().get(host).host->set_error_handler(error_handler(handler)); });
+}
+
+EMSCRIPTEN_KEEPALIVE int mfs_host_set_focused(std::uint32_t host, int focused) {
+  return guarded([&] { hosts().get(host).host->set_focused(focused != 0); });
+}
+
+EMSCRIPTEN_KEEPALIVE int mfs_host_set_online(std::uint32_t host, int online) {
+  return guarded([&] { hosts().get(host).host->set_online(online != 0); });
+}
+
+/// Subscribes `fn` to the inspector: it receives each event as a value. Out: subscription handle.
+EMSCRIPTEN_KEEPALIVE int mfs_host_inspect(std::uint32_t host, std::uint32_t fn) {
+  JsFunction listener(fn);
+  return guarded([&] {
+    Subscription s = hosts().get(host).host->inspector().subscribe([listener](const InspectorEvent& e) {
+      Value v = to_value(e);
+      listener.call([&](Writer& w) { w.value(v); });
+    });
+    write_handle(keep(std::move(s)));
+  });
+}
+
+/// Manual clock only: moves time by `ms`, running every timer due on the way.
+EMSCRIPTEN_KEEPALIVE int mfs_host_advance(std::uint32_t host, double ms) {
+  return guarded([&] {
+    WebHost& h = hosts().get(host);
+    if (!h.manual) throw Error(ErrorCode::invalid_argument, "advanceTime needs a host created with {clock: 'manual'}");
+    h.host->runtime().advance(Millis(static_cast<std::int64_t>(ms)));
+  });
+}
+
+/// Runs posted work and due timers. Out: when the next timer is due (the clock's milliseconds),
+/// or null when none is scheduled.
+EMSCRIPTEN_KEEPALIVE int mfs_host_run(std::uint32_t host) {
+  return guarded([&] {
+    Runtime& rt = hosts().get(host).host->runtime();
+    rt.run_until_idle();
+    auto due = rt.scheduler().next_due();
+    Writer w;
+    if (due) {
+      w.number(static_cast<double>(due->count()));
+    } else {
+      w.null();
+    }
+  });
+}
+
+/// Out: the handle of the host's shared query client.
+EMSCRIPTEN_KEEPALIVE int mfs_host_queries(std::uint32_t host) {
+  return guarded([&] {
+    hosts().get(host);
+    write_handle(borrow_client(host));
+  });
+}
+
+// ---- App (one app's capability) ----
+
+/// Unmounts the app and frees its handle.
+EMSCRIPTEN_KEEPALIVE int mfs_app_release(std::uint32_t app) {
+  return guarded([&] { apps().take(app); });
+}
+
+/// Out: boolean.
+EMSCRIPTEN_KEEPALIVE int mfs_app_mounted(std::uint32_t app) {
+  return guarded([&] {
+    WebApp* a = apps().find(app);
+    Writer w;
+    w.boolean(a && a->app.mounted());
+  });
+}
+
+/// Staged: initial state (twinned), then one integer per middleware (function ids).
+EMSCRIPTEN_KEEPALIVE int mfs_app_create_store(std::uint32_t app, std::uint32_t reducer, std::uint32_t middleware_count) {
+  JsFunction fn(reducer);
+  return guarded([&] {
+    auto ids = staged::take(middleware_count);
+    std::vector<Middleware> chain;
+    for (const Value& id : ids) chain.push_back(middleware_of(JsFunction(static_cast<std::uint32_t>(id.as_int()))));
+    Value initial = staged::pop();
+    app_of(app).create_store(std::move(initial), reducer_of(fn), std::move(chain));
+  });
+}
+
+/// Out: the app's state.
+EMSCRIPTEN_KEEPALIVE int mfs_app_state(std::uint32_t app) {
+  return guarded([&] {
+    const Value& state = app_of(app).state();
+    Writer w;
+    w.value(state);
+  });
+}
+
+/// Staged: type, payload, meta.
+EMSCRIPTEN_KEEPALIVE int mfs_app_dispatch(std::uint32_t app) {
+  return guarded([&] {
+    auto args = staged::take(3);
+    app_of(app).dispatch(action_from(args, 0));
+  });
+}
+
+EMSCRIPTEN_KEEPALIVE int mfs_app_replace_reducer(std::uint32_t app, std::uint32_t reducer) {
+  JsFunction fn(reducer);
+  return guarded([&] { app_of(app).store().replace_reducer(reducer_of(fn)); });
+}
+
+/// `fn` is called (no arguments) after each change of the app's state. Out: subscription handle.
+EMSCRIPTEN_KEEPALIVE int mfs_app_subscribe(std::uint32_t app, std::uint32_t fn) {
+  JsFunction listener(fn);
+  return guarded([&] {
+    Subscription s = app_of(app).subscribe([listener](const Value&) { listener.call([](Writer&) {}); });
+    write_handle(keep(std::move(s)));
+  });
+}
+
+/// Staged: name, schema (or null). `selector` computes the export from the state.
+EMSCRIPTEN_KEEPALIVE int mfs_app_expose(std::uint32_t app, std::uint32_t selector) {
+  JsFunction fn(selector);
+  return guarded([&] {
+    auto args = staged::take(2);
+    std::string name = string_arg(args[0], "an export name");
+    auto schema = schema_arg(args[1]);
+    ExportSelector sel = [fn](const Value& state) { return fn.call_for_value([&](Writer& w) { w.value(state); }); };
+    app_of(app).expose(name, std::move(sel), std::move(schema));
+  });
+}
+
+/// Staged: name.
+EMSCRIPTEN_KEEPALIVE int mfs_app_unexpose(std::uint32_t app) {
+  return guarded([&] {
+    Value name = staged::pop();
+    app_of(app).unexpose(string_arg(name, "an export name"));
+  });
+}
+
+/// Staged: producer app, export name. Out: the export's value.
+EMSCRIPTEN_KEEPALIVE int mfs_app_read(std::uint32_t app) {
+  return guarded([&] {
+    auto args = staged::take(2);
+    Value v = app_of(app).read(string_arg(args[0], "an app name"), string_arg(args[1], "an export name"));
+    Writer w;
+    w.value(v);
+  });
+}
+
+/// Staged: producer app, export name, expectations (or null). `fn` receives (app, name, kind,
+/// value). Out: subscription handle.
+EMSCRIPTEN_KEEPALIVE int mfs_app_watch(std::uint32_t app, std::uint32_t fn) {
+  JsFunction callback(fn);
+  return guarded([&] {
+    auto args = staged::take(3);
+    Expectations expectations = args[2].is_null() ? Expectations{} : Expectations::from_value(args[2]);
+    Subscription s = app_of(app).watch(
+        string_arg(args[0], "an app name"), string_arg(args[1], "an export name"),
+        [callback](const ExportEvent& e) {
+          callback.call([&](Writer& w) {
+            w.string(e.app);
+            w.string(e.name);
+            w.string(e.kind == ExportEventKind::value ? "value" : "removed");
+            w.value(e.value);
+          });
+        },
+        std::move(expectations));
+    write_handle(keep(std::move(s)));
+  });
+}
+
+/// Staged: command type, payload schema (or null). `handler` (0: none, the reducer receives it)
+/// gets (type, payload, meta, from).
+EMSCRIPTEN_KEEPALIVE int mfs_app_accept(std::uint32_t app, std::uint32_t handler) {
+  JsFunction fn(handler);
+  return guarded([&] {
+    auto args = staged::take(2);
+    std::string type = string_arg(args[0], "a command type");
+    auto schema = schema_arg(args[1]);
+    CommandHandler h;
+    if (fn) {
+      h = [fn](const Action& a, std::string_view from) {
+        fn.call([&](Writer& w) {
+          write_action(w, a);
+          w.string(from);
+        });
+      };
+    }
+    app_of(app).accept(type, std::move(schema), std::move(h));
+  });
+}
+
+EMSCRIPTEN_KEEPALIVE int mfs_app_accept_all(std::uint32_t app) {
+  return guarded([&] { app_of(app).accept_all(); });
+}
+
+/// Staged: target app, type, payload, meta.
+EMSCRIPTEN_KEEPALIVE int mfs_app_send(std::uint32_t app) {
+  return guarded([&] {
+    auto args = staged::take(4);
+    std::string target = string_arg(args[0], "an app name");
+    app_of(app).send(target, action_from(args, 1));
+  });
+}
+
+/// Staged: type, payload, meta. Out: how many apps received it.
+EMSCRIPTEN_KEEPALIVE int mfs_app_broadcast(std::uint32_t app) {
+  return guarded([&] {
+    auto args = staged::take(3);
+    std::size_t n = app_of(app).broadcast(action_from(args, 0));
+    Writer w;
+    w.integer(static_cast<std::int64_t>(n));
+  });
+}
+
+/// Staged: pattern. `fn` receives (topic, payload). Out: subscription handle.
+EMSCRIPTEN_KEEPALIVE int mfs_app_on(std::uint32_t app, std::uint32_t fn) {
+  JsFunction listener(fn);
+  return guarded([&] {
+    Value pattern = staged::pop();
+    Subscription s = app_of(app).on(string_arg(pattern, "a topic pattern"),
+                                    [listener](std::string_view topic, const Value& payload) {
+                                      listener.call([&](Writer& w) {
+                                        w.string(topic);
+                                        w.value(payload);
+                                      });
+                                    });
+    write_handle(keep(std::move(s)));
+  });
+}
+
+/// Staged: topic, payload.
+EMSCRIPTEN_KEEPALIVE int mfs_app_emit(std::uint32_t app) {
+  return guarded([&] {
+    auto args = staged::take(2);
+    app_of(app).emit(string_arg(args[0], "a topic"), std::move(args[1]));
+  });
+}
+
+/// Observes a query of the shared cache as this app (ends at unmount at the latest). Staged:
+/// options. `fn` receives each result. Out: subscription handle.
+EMSCRIPTEN_KEEPALIVE int mfs_app_observe(std::uint32_t app, std::uint32_t fn) {
+  JsFunction listener(fn);
+  return guarded([&] {
+    Value o = staged::pop();
+    Subscription s = app_of(app).observe(query_options_from(o), query_listener_of(listener));
+    write_handle(keep(std::move(s)));
+  });
+}
+
+/// Ends a subscription (harmless twice).
+EMSCRIPTEN_KEEPALIVE int mfs_unsubscribe(std::uint32_t sub) {
+  return guarded([&] { subscriptions().take(sub); });
+}
+
+// ---- what a middleware holds ----
+
+/// Out: the store's state (null once the store is gone).
+EMSCRIPTEN_KEEPALIVE int mfs_store_state(std::uint32_t ref) {
+  return guarded([&] {
+    const StoreRef& r = store_refs().get(ref);
+    Writer w;
+    w.value(r.state());
+  });
+}
+
+/// Staged: type, payload, meta. Dispatches through the whole chain (queued when busy).
+EMSCRIPTEN_KEEPALIVE int mfs_store_dispatch(std::uint32_t ref) {
+  return guarded([&] {
+    auto args = staged::take(3);
+    const StoreRef r = store_refs().get(ref);
+    r.dispatch(action_from(args, 0));
+  });
+}
+
+/// Staged: type, payload, meta. Passes the action to the rest of the chain.
+EMSCRIPTEN_KEEPALIVE int mfs_next(std::uint32_t next) {
+  return guarded([&] {
+    auto args = staged::take(3);
+    const Next n = nexts().get(next);
+    n(action_from(args, 0));
+  });
+}
+}

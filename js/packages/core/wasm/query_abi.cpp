@@ -1,0 +1,797 @@
+// Exports for the query cache: the C ABI behind src/query/*.ts.
+//
+// A client handle names either a standalone client (its own runtime, as `new QueryClient()`) or
+// the shared client of a host. Options arrive as staged plain objects with TanStack's names; the
+// functions in them (queryFn, select, retry, ...) as ids. Futures settle by calling a JavaScript
+// function with the outcome.
+#include <emscripten/emscripten.h>
+
+#include <cmath>
+#include <memory>
+
+#include "bridge.hpp"
+#include "handles.hpp"
+#include "mfstate/key.hpp"
+#include "mfstate/mutation.hpp"
+#include "mfstate/query.hpp"
+#include "options.hpp"
+#include "web_host.hpp"
+
+namespace mfweb {
+
+using namespace mfstate;
+
+namespace {
+
+struct WebClient {
+  // A standalone client: its clocks, runtime and client.
+  JsClock clock;
+  std::unique_ptr<ManualClock> manual;
+  std::unique_ptr<Runtime> runtime;
+  std::unique_ptr<QueryClient> owned;
+  // Or the shared client of this host.
+  std::uint32_t host = 0;
+
+  QueryClient& client() const {
+    if (owned) return *owned;
+    return hosts().get(host).host->queries();
+  }
+  Runtime& rt() const { return owned ? *runtime : hosts().get(host).host->runtime(); }
+};
+
+HandleTable<WebClient>& clients() {
+  static HandleTable<WebClient> t("query client");
+  return t;
+}
+
+// A fetch or mutation in flight, completed from JavaScript.
+HandleTable<Completion>& completions() {
+  static HandleTable<Completion> t("completion");
+  return t;
+}
+
+QueryClient& client_of(std::uint32_t h) { return clients().get(h).client(); }
+
+std::uint32_t keep(Subscription s) { return subscriptions().add(std::make_unique<Subscription>(std::move(s))); }
+
+void write_handle(std::uint32_t h) {
+  Writer w;
+  w.integer(h);
+}
+
+Millis millis(double ms) {
+  if (!std::isfinite(ms) || ms >= static_cast<double>(never_expires.count())) return never_expires;
+  return Millis(static_cast<std::int64_t>(ms < 0 ? 0 : ms));
+}
+
+std::optional<Millis> duration(const Value& o, std::string_view key) {
+  auto d = opt::number(o, key);
+  if (!d) return std::nullopt;
+  return millis(*d);
+}
+
+// refetchOn*: false -> never, true -> if stale, "always" -> always.
+std::optional<RefetchOn> refetch_on(const Value& o, std::string_view key) {
+  const Value* v = opt::field(o, key);
+  if (!v) return std::nullopt;
+  if (v->is_bool()) return v->as_bool() ? RefetchOn::if_stale : RefetchOn::never;
+  if (v->is_string() && v->as_string() == "always") return RefetchOn::always;
+  opt::wrong(key, "true, false or \"always\"");
+}
+
+std::optional<NetworkMode> network_mode(const Value& o) {
+  auto m = opt::string(o, "networkMode");
+  if (!m) return std::nullopt;
+  if (*m == "online") return NetworkMode::online;
+  if (*m == "always") return NetworkMode::always;
+  if (*m == "offlineFirst") return NetworkMode::offline_first;
+  opt::wrong("networkMode", "\"online\", \"always\" or \"offlineFirst\"");
+}
+
+// The JavaScript side of an error a fetcher or mutation function threw: {jsError: id} in the
+// detail lets the package hand back the very object that was thrown.
+void write_error_fields(Writer& w, const Error& e, const Value& detail) {
+  w.string(to_string(e.code()));
+  w.string(e.what());
+  w.value(detail);
+}
+
+void write_optional_error(Writer& w, const std::optional<Error>& e, const Value& detail) {
+  if (!e) return w.null();
+  w.boolean(true);
+  write_error_fields(w, *e, detail);
+}
+
+// A JavaScript function `(failureCount, error) => ...` called with the error's fields.
+void write_retry_args(Writer& w, int failure_count, const Error& e) {
+  w.integer(failure_count);
+  write_error_fields(w, e, Value());
+}
+
+/// The retry options: retry (boolean, number or function id under retryFn), retryDelay (number or
+/// function id under retryDelayFn).
+template <typename Options>
+void retry_options(Options& out, const Value& o) {
+  if (const Value* r = opt::field(o, "retry")) {
+    if (r->is_bool()) {
+      out.retry = r->as_bool() ? -1 : 0;
+    } else if (r->is_number()) {
+      out.retry = static_cast<int>(r->as_double());
+    } else {
+      opt::wrong("retry", "a boolean, a number or a function");
+    }
+  }
+  if (JsFunction fn = opt::function(o, "retryFn")) {
+    out.retry_if = [fn](int failure_count, const Error& e) {
+      Value v = fn.call_for_value([&](Writer& w) { write_retry_args(w, failure_count, e); });
+      return v.is_bool() && v.as_bool();
+    };
+  }
+  if (auto d = opt::number(o, "retryDelay")) {
+    Millis delay = millis(*d);
+    out.retry_delay = [delay](int, const Error&) { return delay; };
+  }
+  if (JsFunction fn = opt::function(o, "retryDelayFn")) {
+    out.retry_delay = [fn](int failure_count, const Error& e) {
+      Value v = fn.call_for_value([&](Writer& w) { write_retry_args(w, failure_count, e); });
+      return millis(v.is_number() ? v.as_double() : 0);
+    };
+  }
+}
+
+/// A fetcher calling JavaScript `fn(key, meta, completion)`; the function returns the id of a
+/// function that aborts the request (0: none), called when the fetch is cancelled.
+Fetcher fetcher_of(JsFunction fn) {
+  return [fn](const FetchContext& ctx, Completion done) {
+    std::uint32_t handle = completions().add(std::make_unique<Completion>(done));
+    Value abort_id;
+    try {
+      abort_id = fn.call_for_value([&](Writer& w) {
+        w.value(ctx.key);
+        w.value(ctx.meta);
+        w.integer(handle);
+      });
+    } catch (...) {
+      completions().take(handle);
+      throw;
+    }
+    if (abort_id.is_int() && abort_id.as_int() != 0) {
+      JsFunction abort(static_cast<std::uint32_t>(abort_id.as_int()));
+      ctx.signal.on_abort([abort] { abort.call([](Writer&) {}); });
+    }
+  };
+}
+
+}  // namespace
+
+QueryOptions query_options_from(const Value& o) {
+  QueryOptions q;
+  if (const Value* key = opt::field(o, "queryKey")) q.key = *key;
+  if (JsFunction fn = opt::function(o, "queryFn")) q.fetcher = fetcher_of(fn);
+  q.stale_time = duration(o, "staleTime");
+  q.gc_time = duration(o, "gcTime");
+  retry_options(q, o);
+  q.network_mode = network_mode(o);
+  if (const Value* v = o.is_object() ? o.find("initialData") : nullptr) q.initial_data = *v;
+  if (auto at = opt::number(o, "initialDataUpdatedAt")) q.initial_data_updated_at = millis(*at);
+  q.structural_sharing = opt::boolean(o, "structuralSharing");
+  if (const Value* m = opt::field(o, "meta")) q.meta = *m;
+  q.enabled = opt::boolean(o, "enabled");
+  if (const Value* ri = opt::field(o, "refetchInterval")) {
+    if (ri->is_number() && ri->as_double() > 0) q.refetch_interval = millis(ri->as_double());
+  }
+  q.refetch_interval_in_background = opt::boolean(o, "refetchIntervalInBackground");
+  q.refetch_on_mount = refetch_on(o, "refetchOnMount");
+  q.refetch_on_window_focus = refetch_on(o, "refetchOnWindowFocus");
+  q.refetch_on_reconnect = refetch_on(o, "refetchOnReconnect");
+  q.retry_on_mount = opt::boolean(o, "retryOnMount");
+  if (const Value* v = o.is_object() ? o.find("placeholderData") : nullptr) q.placeholder_data = *v;
+  if (JsFunction fn = opt::function(o, "select")) {
+    q.select = [fn](const Value& data) { return fn.call_for_value([&](Writer& w) { w.value(data); }); };
+  }
+  return q;
+}
+
+namespace {
+
+void write_state(Writer& w, const QueryState& s);
+
+QueryFilters filters_from(const Value& o) {
+  QueryFilters f;
+  if (const Value* key = opt::field(o, "queryKey")) {
+    check_key(*key);
+    f.key = *key;
+  }
+  f.exact = opt::boolean(o, "exact").value_or(false);
+  if (auto t = opt::string(o, "type")) {
+    if (*t == "all") f.type = QueryType::all;
+    else if (*t == "active") f.type = QueryType::active;
+    else if (*t == "inactive") f.type = QueryType::inactive;
+    else opt::wrong("type", "\"all\", \"active\" or \"inactive\"");
+  }
+  f.stale = opt::boolean(o, "stale");
+  if (auto s = opt::string(o, "fetchStatus")) {
+    if (*s == "fetching") f.fetch_status = FetchStatus::fetching;
+    else if (*s == "paused") f.fetch_status = FetchStatus::paused;
+    else if (*s == "idle") f.fetch_status = FetchStatus::idle;
+    else opt::wrong("fetchStatus", "\"fetching\", \"paused\" or \"idle\"");
+  }
+  if (JsFunction fn = opt::function(o, "predicate")) {
+    f.predicate = [fn](const Value& key, const QueryState& s) {
+      Value v = fn.call_for_value([&](Writer& w) {
+        w.value(key);
+        write_state(w, s);
+      });
+      return v.is_bool() && v.as_bool();
+    };
+  }
+  return f;
+}
+
+MutationFilters mutation_filters_from(const Value& o) {
+  MutationFilters f;
+  if (const Value* key = opt::field(o, "mutationKey")) f.mutation_key = *key;
+  f.exact = opt::boolean(o, "exact").value_or(false);
+  if (auto s = opt::string(o, "status")) {
+    if (*s == "idle") f.status = MutationStatus::idle;
+    else if (*s == "pending") f.status = MutationStatus::pending;
+    else if (*s == "success") f.status = MutationStatus::success;
+    else if (*s == "error") f.status = MutationStatus::error;
+    else opt::wrong("status", "\"idle\", \"pending\", \"success\" or \"error\"");
+  }
+  return f;
+}
+
+void write_state(Writer& w, const QueryState& s) {
+  w.boolean(s.data.has_value());
+  if (s.data) {
+    w.value(*s.data);
+  } else {
+    w.undefined();
+  }
+  w.string(to_string(s.status));
+  w.string(to_string(s.fetch_status));
+  write_optional_error(w, s.error, s.error_detail);
+  w.number(static_cast<double>(s.data_updated_at.count()));
+  w.number(static_cast<double>(s.error_updated_at.count()));
+  w.integer(s.failure_count);
+  write_optional_error(w, s.failure_reason, Value());
+  w.boolean(s.is_invalidated);
+  w.integer(s.data_update_count);
+  w.integer(s.error_update_count);
+}
+
+void write_result(Writer& w, const QueryResult& r) {
+  w.boolean(r.data.has_value());
+  if (r.data) {
+    w.value(*r.data);
+  } else {
+    w.undefined();
+  }
+  w.string(to_string(r.status));
+  w.string(to_string(r.fetch_status));
+  write_optional_error(w, r.error, r.error_detail);
+  w.number(static_cast<double>(r.data_updated_at.count()));
+  w.number(static_cast<double>(r.error_updated_at.count()));
+  w.integer(r.failure_count);
+  write_optional_error(w, r.failure_reason, Value());
+  w.boolean(r.is_stale);
+  w.boolean(r.is_placeholder_data);
+  w.boolean(r.is_fetched);
+  w.boolean(r.is_fetched_after_mount);
+  w.boolean(r.is_invalidated);
+  w.boolean(r.is_enabled);
+}
+
+// Settles a JavaScript promise: `fn(ok, value | code, message, detail)`.
+void settle_with(const Future& future, JsFunction fn) {
+  future.on_settled([fn](const Outcome& o) {
+    fn.call([&](Writer& w) {
+      w.boolean(o.ok);
+      if (o.ok) {
+        w.value(o.value);
+      } else if (o.error) {
+        write_error_fields(w, *o.error, o.detail);
+      } else {
+        write_error_fields(w, Error(ErrorCode::query_error, "failed"), o.detail);
+      }
+    });
+  });
+}
+
+}  // namespace
+
+QueryListener query_listener_of(JsFunction fn) {
+  return [fn](const QueryResult& r) { fn.call([&](Writer& w) { write_result(w, r); }); };
+}
+
+namespace {
+
+MutationOptions mutation_options_from(const Value& o) {
+  MutationOptions m;
+  if (JsFunction fn = opt::function(o, "mutationFn")) {
+    m.fn = [fn](const Value& variables, const AbortSignal& signal, Completion done) {
+      std::uint32_t handle = completions().add(std::make_unique<Completion>(done));
+      Value abort_id;
+      try {
+        abort_id = fn.call_for_value([&](Writer& w) {
+          w.value(variables);
+          w.integer(handle);
+        });
+      } catch (...) {
+        completions().take(handle);
+        throw;
+      }
+      if (abort_id.is_int() && abort_id.as_int() != 0) {
+        JsFunction abort(static_cast<std::uint32_t>(abort_id.as_int()));
+        signal.on_abort([abort] { abort.call([](Writer&) {}); });
+      }
+    };
+  }
+  if (const Value* key = opt::field(o, "mutationKey")) m.mutation_key = *key;
+  if (const Value* scope = opt::field(o, "scope")) {
+    if (const Value* id = scope->is_object() ? scope->find("id") : nullptr) {
+      if (id->is_string()) m.scope = std::string(id->as_string());
+    }
+  }
+  retry_options(m, o);
+  m.network_mode = network_mode(o);
+  if (const Value* meta = opt::field(o, "meta")) m.meta = *meta;
+  if (JsFunction fn = opt::function(o, "onMutate")) {
+    m.on_mutate = [fn](const Value& variables) { return fn.call_for_value([&](Writer& w) { w.value(variables); }); };
+  }
+  if (JsFunction fn = opt::function(o, "onSuccess")) {
+    m.on_success = [fn](const Value& data, const Value& variables, const Value& context) {
+      fn.call([&](Writer& w) {
+        w.value(data);
+        w.value(variables);
+        w.value(context);
+      });
+    };
+  }
+  if (JsFunction fn = opt::function(o, "onError")) {
+    m.on_error = [fn](const Error& e, const Value& variables, const Value& context) {
+      fn.call([&](Writer& w) {
+        write_error_fields(w, e, Value());
+        w.value(variables);
+        w.value(context);
+      });
+    };
+  }
+  if (JsFunction fn = opt::function(o, "onSettled")) {
+    m.on_settled = [fn](const Value& data, const Error* e, const Value& variables, const Value& context) {
+      fn.call([&](Writer& w) {
+        w.value(data);
+        if (e) {
+          w.boolean(true);
+          write_error_fields(w, *e, Value());
+        } else {
+          w.null();
+        }
+        w.value(variables);
+        w.value(context);
+      });
+    };
+  }
+  return m;
+}
+
+}  // namespace
+
+QueryClientOptions client_options_from(const Value& o) {
+  QueryClientOptions c;
+  if (const Value* d = opt::field(o, "defaultOptions")) {
+    if (const Value* q = opt::field(*d, "queries")) c.defaults = query_options_from(*q);
+  }
+  if (auto n = opt::integer(o, "maxEntries")) c.max_entries = static_cast<std::size_t>(*n);
+  if (auto n = opt::integer(o, "maxBytes")) c.max_bytes = static_cast<std::size_t>(*n);
+  if (auto b = opt::boolean(o, "online")) c.online = *b;
+  if (auto b = opt::boolean(o, "focused")) c.focused = *b;
+  return c;
+}
+
+std::uint32_t borrow_client(std::uint32_t host) {
+  auto c = std::make_unique<WebClient>();
+  c->host = host;
+  return clients().add(std::move(c));
+}
+
+}  // namespace mfweb
+
+using namespace mfweb;
+using namespace mfstate;
+
+extern "C" {
+
+/// A standalone client. Staged: options {defaultOptions, maxEntries, maxBytes, online, focused,
+/// manualClock, now}. Out: client handle.
+EMSCRIPTEN_KEEPALIVE int mfs_client_create() {
+  return guarded([&] {
+    Value o = staged::pop();
+    auto c = std::make_unique<WebClient>();
+    if (opt::boolean(o, "manualClock").value_or(false)) {
+      c->manual = std::make_unique<ManualClock>(Millis(static_cast<std::int64_t>(opt::number(o, "now").value_or(0))));
+      c->runtime = std::make_unique<Runtime>(*c->manual);
+    } else {
+      c->runtime = std::make_unique<Runtime>(static_cast<const Clock&>(c->clock));
+    }
+    c->owned = std::make_unique<QueryClient>(*c->runtime, client_options_from(o));
+    write_handle(clients().add(std::move(c)));
+  });
+}
+
+/// Frees a client handle (a standalone client is destroyed: its fetches are cancelled).
+EMSCRIPTEN_KEEPALIVE int mfs_client_release(std::uint32_t client) {
+  return guarded([&] { clients().take(client); });
+}
+
+/// Runs posted work and due timers of the client's runtime. Out: next timer due, or null.
+EMSCRIPTEN_KEEPALIVE int mfs_client_run(std::uint32_t client) {
+  return guarded([&] {
+    Runtime& rt = clients().get(client).rt();
+    rt.run_until_idle();
+    auto due = rt.scheduler().next_due();
+    Writer w;
+    if (due) {
+      w.number(static_cast<double>(due->count()));
+    } else {
+      w.null();
+    }
+  });
+}
+
+/// Manual clock (standalone clients): moves time by `ms`.
+EMSCRIPTEN_KEEPALIVE int mfs_client_advance(std::uint32_t client, double ms) {
+  return guarded([&] {
+    WebClient& c = clients().get(client);
+    if (!c.manual) throw Error(ErrorCode::invalid_argument, "advanceTime needs a client created with {clock: 'manual'}");
+    c.runtime->advance(millis(ms));
+  });
+}
+
+/// Staged: key. Out: hasData, data.
+EMSCRIPTEN_KEEPALIVE int mfs_client_get_query_data(std::uint32_t client) {
+  return guarded([&] {
+    Value key = staged::pop();
+    auto data = client_of(client).get_query_data(key);
+    Writer w;
+    if (data) {
+      w.value(*data);
+    } else {
+      w.undefined();
+    }
+  });
+}
+
+/// Staged: key. Out: false, or true and the state fields (see write_state).
+EMSCRIPTEN_KEEPALIVE int mfs_client_get_query_state(std::uint32_t client) {
+  return guarded([&] {
+    Value key = staged::pop();
+    auto state = client_of(client).get_query_state(key);
+    Writer w;
+    w.boolean(state.has_value());
+    if (state) write_state(w, *state);
+  });
+}
+
+/// Staged: key, data, updatedAt (or null). Out: the data now cached.
+EMSCRIPTEN_KEEPALIVE int mfs_client_set_query_data(std::uint32_t client) {
+  return guarded([&] {
+    auto args = staged::take(3);
+    SetDataOptions so;
+    if (args[2].is_number()) so.updated_at = millis(args[2].as_double());
+    Value cached = client_of(client).set_query_data(args[0], std::move(args[1]), so);
+    Writer w;
+    w.value(cached);
+  });
+}
+
+/// Staged: filters. Out: [[key, data], ...].
+EMSCRIPTEN_KEEPALIVE int mfs_client_get_queries_data(std::uint32_t client) {
+  return guarded([&] {
+    Value filters = staged::pop();
+    auto list = client_of(client).get_queries_data(filters_from(filters));
+    std::vector<Value> out;
+    out.reserve(list.size());
+    for (auto& [k, d] : list) out.push_back(Value::array({k, d}));
+    Writer w;
+    w.value(Value::array(std::move(out)));
+  });
+}
+
+/// Staged: options. `settle` receives the outcome. kind: 0 fetchQuery, 1 prefetchQuery,
+/// 2 ensureQueryData, 3 ensureQueryData revalidating if stale.
+EMSCRIPTEN_KEEPALIVE int mfs_client_fetch(std::uint32_t client, int kind, std::uint32_t settle) {
+  JsFunction fn(settle);
+  return guarded([&] {
+    Value o = staged::pop();
+    QueryOptions q = query_options_from(o);
+    QueryClient& c = client_of(client);
+    Future f = kind == 0   ? c.fetch_query(q)
+               : kind == 1 ? c.prefetch_query(q)
+                           : c.ensure_query_data(q, kind == 3);
+    settle_with(f, fn);
+  });
+}
+
+/// Staged: filters, options {refetchType, cancelRefetch}. `settle` receives the outcome.
+EMSCRIPTEN_KEEPALIVE int mfs_client_invalidate(std::uint32_t client, std::uint32_t settle) {
+  JsFunction fn(settle);
+  return guarded([&] {
+    auto args = staged::take(2);
+    InvalidateOptions io;
+    if (auto t = opt::string(args[1], "refetchType")) {
+      if (*t == "active") io.refetch_type = RefetchType::active;
+      else if (*t == "inactive") io.refetch_type = RefetchType::inactive;
+      else if (*t == "all") io.refetch_type = RefetchType::all;
+      else if (*t == "none") io.refetch_type = RefetchType::none;
+      else opt::wrong("refetchType", "\"active\", \"inactive\", \"all\" or \"none\"");
+    }
+    if (auto b = opt::boolean(args[1], "cancelRefetch")) io.cancel_refetch = *b;
+    Future f = client_of(client).invalidate_queries(filters_from(args[0]), io);
+    if (fn) settle_with(f, fn);
+  });
+}
+
+/// Staged: filters, options {cancelRefetch}. `settle` receives the outcome.
+EMSCRIPTEN_KEEPALIVE int mfs_client_refetch(std::uint32_t client, std::uint32_t settle) {
+  JsFunction fn(settle);
+  return guarded([&] {
+    auto args = staged::take(2);
+    RefetchOptions ro;
+    if (auto b = opt::boolean(args[1], "cancelRefetch")) ro.cancel_refetch = *b;
+    Future f = client_of(client).refetch_queries(filters_from(args[0]), ro);
+    if (fn) settle_with(f, fn);
+  });
+}
+
+/// Staged: filters, options {revert, silent}.
+EMSCRIPTEN_KEEPALIVE int mfs_client_cancel(std::uint32_t client) {
+  return guarded([&] {
+    auto args = staged::take(2);
+    CancelOptions co;
+    if (auto b = opt::boolean(args[1], "revert")) co.revert = *b;
+    if (auto b = opt::boolean(args[1], "silent")) co.silent = *b;
+    client_of(client).cancel_queries(filters_from(args[0]), co);
+  });
+}
+
+/// Staged: filters.
+EMSCRIPTEN_KEEPALIVE int mfs_client_remove(std::uint32_t client) {
+  return guarded([&] {
+    Value filters = staged::pop();
+    client_of(client).remove_queries(filters_from(filters));
+  });
+}
+
+/// Staged: filters. `settle` receives the outcome.
+EMSCRIPTEN_KEEPALIVE int mfs_client_reset(std::uint32_t client, std::uint32_t settle) {
+  JsFunction fn(settle);
+  return guarded([&] {
+    Value filters = staged::pop();
+    Future f = client_of(client).reset_queries(filters_from(filters));
+    if (fn) settle_with(f, fn);
+  });
+}
+
+/// Staged: filters. Out: how many match and are fetching.
+EMSCRIPTEN_KEEPALIVE int mfs_client_is_fetching(std::uint32_t client) {
+  return guarded([&] {
+    Value filters = staged::pop();
+    std::size_t n = client_of(client).is_fetching(filters_from(filters));
+    Writer w;
+    w.integer(static_cast<std::int64_t>(n));
+  });
+}
+
+/// Staged: mutation filters. Out: how many match and are pending.
+EMSCRIPTEN_KEEPALIVE int mfs_client_is_mutating(std::uint32_t client) {
+  return guarded([&] {
+    Value filters = staged::pop();
+    std::size_t n = client_of(client).is_mutating(mutation_filters_from(filters));
+    Writer w;
+    w.integer(static_cast<std::int64_t>(n));
+  });
+}
+
+/// Staged: filters. Out: [count, then per matched query: key, state fields (see write_state)].
+EMSCRIPTEN_KEEPALIVE int mfs_client_find_all(std::uint32_t client) {
+  return guarded([&] {
+    Value o = staged::pop();
+    QueryFilters f = filters_from(o);
+    std::vector<std::pair<Value, QueryState>> found;
+    auto user = std::move(f.predicate);
+    f.predicate = [&](const Value& key, const QueryState& s) {
+      if (user && !user(key, s)) return false;
+      found.emplace_back(key, s);
+      return false;
+    };
+    (void)client_of(client).get_queries_data(f);
+    Writer w;
+    w.integer(static_cast<std::int64_t>(found.size()));
+    for (const auto& [key, state] : found) {
+      w.value(key);
+      write_state(w, state);
+    }
+  });
+}
+
+/// Staged: key, options.
+EMSCRIPTEN_KEEPALIVE int mfs_client_set_query_defaults(std::uint32_t client) {
+  return guarded([&] {
+    auto args = staged::take(2);
+    client_of(client).set_query_defaults(args[0], query_options_from(args[1]));
+  });
+}
+
+/// Staged: mutation key, options.
+EMSCRIPTEN_KEEPALIVE int mfs_client_set_mutation_defaults(std::uint32_t client) {
+  return guarded([&] {
+    auto args = staged::take(2);
+    client_of(client).set_mutation_defaults(args[0], mutation_options_from(args[1]));
+  });
+}
+
+/// Staged: options. `listener` receives each result (see write_result). Out: subscription.
+EMSCRIPTEN_KEEPALIVE int mfs_client_observe(std::uint32_t client, std::uint32_t listener) {
+  JsFunction fn(listener);
+  return guarded([&] {
+    Value o = staged::pop();
+    Subscription s = client_of(client).observe(query_options_from(o), query_listener_of(fn));
+    write_handle(keep(std::move(s)));
+  });
+}
+
+/// Staged: options, variables. `settle` receives the outcome.
+EMSCRIPTEN_KEEPALIVE int mfs_client_mutate(std::uint32_t client, std::uint32_t settle) {
+  JsFunction fn(settle);
+  return guarded([&] {
+    auto args = staged::take(2);
+    Future f = client_of(client).mutate(mutation_options_from(args[0]), std::move(args[1]));
+    settle_with(f, fn);
+  });
+}
+
+/// Standalone clients only (a host's client takes these from the shell).
+EMSCRIPTEN_KEEPALIVE int mfs_client_set_focused(std::uint32_t client, int focused) {
+  return guarded([&] {
+    WebClient& c = clients().get(client);
+    if (!c.owned) throw Error(ErrorCode::invalid_argument, "focus is the shell's: call host.setFocused");
+    c.owned->set_focused(focused != 0);
+  });
+}
+
+EMSCRIPTEN_KEEPALIVE int mfs_client_set_online(std::uint32_t client, int online) {
+  return guarded([&] {
+    WebClient& c = clients().get(client);
+    if (!c.owned) throw Error(ErrorCode::invalid_argument, "connectivity is the shell's: call host.setOnline");
+    c.owned->set_online(online != 0);
+  });
+}
+
+/// Out: focused, online.
+EMSCRIPTEN_KEEPALIVE int mfs_client_signals(std::uint32_t client) {
+  return guarded([&] {
+    QueryClient& c = client_of(client);
+    Writer w;
+    w.boolean(c.is_focused());
+    w.boolean(c.is_online());
+  });
+}
+
+/// `should` (0: query-core's default) receives (key, status) and returns whether to dehydrate.
+/// Out: the dehydrated state.
+EMSCRIPTEN_KEEPALIVE int mfs_client_dehydrate(std::uint32_t client, std::uint32_t should) {
+  JsFunction fn(should);
+  return guarded([&] {
+    DehydrateOptions d;
+    if (fn) {
+      d.should_dehydrate_query = [fn](const Value& key, const QueryState& s) {
+        Value v = fn.call_for_value([&](Writer& w) {
+          w.value(key);
+          write_state(w, s);
+        });
+        return v.is_bool() && v.as_bool();
+      };
+    }
+    Value out = client_of(client).dehydrate(d);
+    Writer w;
+    w.value(out);
+  });
+}
+
+/// Staged: dehydrated state.
+EMSCRIPTEN_KEEPALIVE int mfs_client_hydrate(std::uint32_t client) {
+  return guarded([&] {
+    Value state = staged::pop();
+    client_of(client).hydrate(state);
+  });
+}
+
+/// Removes every query (standalone clients, or the shell's own).
+EMSCRIPTEN_KEEPALIVE int mfs_client_clear(std::uint32_t client) {
+  return guarded([&] { client_of(client).clear(); });
+}
+
+/// Out: entries, trieNodes, observers, fetching.
+EMSCRIPTEN_KEEPALIVE int mfs_client_stats(std::uint32_t client) {
+  return guarded([&] {
+    QueryCacheStats s = client_of(client).stats();
+    Writer w;
+    w.integer(static_cast<std::int64_t>(s.entries));
+    w.integer(static_cast<std::int64_t>(s.trie_nodes));
+    w.integer(static_cast<std::int64_t>(s.observers));
+    w.integer(static_cast<std::int64_t>(s.fetching));
+  });
+}
+
+/// `listener` receives each cache event (type, key, action). Out: subscription.
+EMSCRIPTEN_KEEPALIVE int mfs_client_subscribe(std::uint32_t client, std::uint32_t listener) {
+  JsFunction fn(listener);
+  return guarded([&] {
+    Subscription s = client_of(client).subscribe([fn](const QueryCacheEvent& e) {
+      static constexpr const char* names[] = {"added", "removed", "updated", "observerAdded", "observerRemoved"};
+      fn.call([&](Writer& w) {
+        w.string(names[static_cast<int>(e.type)]);
+        w.value(e.key);
+        w.string(e.action);
+      });
+    });
+    write_handle(keep(std::move(s)));
+  });
+}
+
+/// Completes a fetch or mutation with data. Staged: data. Then run the runtime (mfs_*_run).
+EMSCRIPTEN_KEEPALIVE int mfs_complete_resolve(std::uint32_t completion) {
+  return guarded([&] {
+    Value data = staged::pop();
+    auto c = completions().take(completion);
+    if (c) c->resolve(std::move(data));
+  });
+}
+
+/// Fails a fetch or mutation. Staged: message, detail.
+EMSCRIPTEN_KEEPALIVE int mfs_complete_reject(std::uint32_t completion) {
+  return guarded([&] {
+    auto args = staged::take(2);
+    auto c = completions().take(completion);
+    std::string message = args[0].is_string() ? std::string(args[0].as_string()) : "the query function failed";
+    if (c) c->reject(Error(ErrorCode::query_error, message), std::move(args[1]));
+  });
+}
+
+// ---- keys ----
+
+/// Staged: method, url, params. Out: the key.
+EMSCRIPTEN_KEEPALIVE int mfs_key_from_url() {
+  return guarded([&] {
+    auto args = staged::take(3);
+    if (!args[0].is_string() || !args[1].is_string()) {
+      throw Error(ErrorCode::invalid_argument, "keyFromUrl(method, url, params): method and url must be strings");
+    }
+    Value key = key_from_url(args[0].as_string(), args[1].as_string(), args[2].is_null() ? Value::object() : args[2]);
+    Writer w;
+    w.value(key);
+  });
+}
+
+/// Staged: key. Out: its canonical text (TanStack's hashKey).
+EMSCRIPTEN_KEEPALIVE int mfs_key_string() {
+  return guarded([&] {
+    Value key = staged::pop();
+    std::string s = key_string(key);
+    Writer w;
+    w.string(s);
+  });
+}
+
+/// Staged: filter, key, exact. Out: boolean.
+EMSCRIPTEN_KEEPALIVE int mfs_key_matches() {
+  return guarded([&] {
+    auto args = staged::take(3);
+    bool m = matches(args[0], args[1], args[2].is_bool() && args[2].as_bool());
+    Writer w;
+    w.boolean(m);
+  });
+}
+}

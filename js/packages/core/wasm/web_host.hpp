@@ -1,0 +1,40 @@
+// What the exports of host_abi.cpp and query_abi.cpp share: the host and client tables.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "bridge.hpp"
+#include "handles.hpp"
+#include "mfstate/host.hpp"
+#include "mfstate/query.hpp"
+#include "mfstate/runtime.hpp"
+
+namespace mfweb {
+
+/// Time from JavaScript's Date.now(), so timers agree with the page's event loop.
+class JsClock final : public mfstate::Clock {
+ public:
+  mfstate::Millis now() const override;
+};
+
+/// A Host and the clock it runs on.
+struct WebHost {
+  JsClock clock;
+  std::unique_ptr<mfstate::ManualClock> manual;
+  std::unique_ptr<mfstate::Host> host;
+};
+
+HandleTable<WebHost>& hosts();
+HandleTable<mfstate::Subscription>& subscriptions();
+
+/// QueryClientOptions from {defaultOptions: {queries}, maxEntries, maxBytes, online, focused}.
+mfstate::QueryClientOptions client_options_from(const mfstate::Value& options);
+/// QueryOptions from TanStack's option names (functions as ids, see query_abi.cpp).
+mfstate::QueryOptions query_options_from(const mfstate::Value& options);
+/// A listener handing each result to JavaScript function `fn`.
+mfstate::QueryListener query_listener_of(JsFunction fn);
+/// A client handle for the shared client of host `host` (invalid once the host is gone).
+std::uint32_t borrow_client(std::uint32_t host);
+
+}  // namespace mfweb
