@@ -1,17 +1,19 @@
 # The front door. Each target installs what it needs first (scripts/bootstrap.sh).
-#   make test    every test: native Release, the benchmarks once (QUICK), ASan+UBSan, TSan, WebAssembly, install, the browser demo
+#   make test    every test: native Release, the benchmarks once (QUICK), ASan+UBSan, TSan, WebAssembly,
+#                the JavaScript packages (js/: build, type check, node tests, Chromium), install,
+#                the browser demo (examples/mf-demo: its stories in Chromium)
 #   make demo          builds the Module Federation demo (examples/mf-demo) and serves it until Ctrl-C
 #   make demo-check    the same, headless: runs its stories in Chromium, writes screenshots, exits
 #   make demo-console  builds and runs the console demo (examples/demo.cpp)
 #   make bench   builds Release and runs the benchmarks
 #   make fuzz    builds the libFuzzer targets with clang and runs each for FUZZ_SECONDS
-# Single stages: make test-release, test-bench, test-sanitize, test-tsan, test-wasm, test-install, test-demo.
+# Single stages: make test-release, test-bench, test-sanitize, test-tsan, test-wasm, test-js, test-install, test-demo.
 JOBS ?= $(shell nproc)
 BUILD ?= build
 FUZZ_SECONDS ?= 60
 export JOBS BUILD FUZZ_SECONDS
 
-STAGES := release bench sanitize tsan wasm install demo
+STAGES := release bench sanitize tsan wasm js install demo
 
 .PHONY: all bootstrap build demo demo-check demo-console test $(addprefix test-,$(STAGES)) bench fuzz format clean
 # Each stage already uses every core; running two at once would only thrash.

@@ -34,3 +34,9 @@ configure_release() {
   configure "$BUILD/release" cmake -S . -B "$BUILD/release" "${generator[@]}" \
     -DCMAKE_BUILD_TYPE=Release -DMFSTATE_BUILD_BENCH=ON
 }
+
+# The WebAssembly tree (emscripten): the wasm tests and the @mfstate/core module share it.
+configure_wasm() {
+  configure "$BUILD/wasm" emcmake cmake -S . -B "$BUILD/wasm" "${generator[@]}" \
+    -DCMAKE_BUILD_TYPE=Release
+}

@@ -15,6 +15,9 @@ demo=examples/mf-demo
 configure_release
 log=$BUILD/release/mf-demo-build.log
 build "$BUILD/release" --target mfdemo-api >"$log" 2>&1 || { cat "$log"; exit 1; }
+# The packages the apps take from js/ (@mfstate/core, @mfstate/react, @mfstate/cli), then the
+# demo's own npm packages.
+scripts/js.sh >"$BUILD/mf-demo-js.log" 2>&1 || { cat "$BUILD/mf-demo-js.log"; exit 1; }
 "$demo/setup.sh"
 export BUILD
 node "$demo/scripts/build.mjs"

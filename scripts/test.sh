@@ -2,7 +2,7 @@
 # Configures, builds and tests mfstate in every configuration `make test` covers. Each stage has
 # its own build directory under $BUILD and is incremental: a re-run rebuilds only what changed.
 #
-#   scripts/test.sh [stage...]   stages: release bench sanitize tsan wasm install demo (default: all, in order)
+#   scripts/test.sh [stage...]   stages: release bench sanitize tsan wasm js install demo (default: all, in order)
 #
 # Environment: BUILD (build root, default build), JOBS (parallel jobs, default nproc).
 set -euo pipefail
@@ -14,7 +14,7 @@ if [ "${1:-}" = --build-only ]; then
   run_tests=0
   shift
 fi
-all_stages=(release bench sanitize tsan wasm install demo)
+all_stages=(release bench sanitize tsan wasm js install demo)
 stages=("$@")
 [ ${#stages[@]} -eq 0 ] && stages=("${all_stages[@]}")
 
@@ -30,22 +30,32 @@ run_ctest() {
   return "$rc"
 }
 
-# run_node_tests LOG COMMAND...: runs a node:test run (TAP reporter), adding its pass/fail counts
-# to $counts like run_ctest does.
-run_node_tests() {
-  local log=$1
-  shift
-  "$@" --test-reporter=tap 2>&1 | tee "$log"
-  local rc=${PIPESTATUS[0]}
-  awk '/^# pass / { pass = $3 } /^# fail / { fail = $3 } END { if (pass != "") print pass + fail, fail }' "$log" >>"$counts"
-  return "$rc"
-}
-
 stage_release() {
   heading "native Release build (library, tests, tools, examples, benchmarks)"
   configure_release
   build "$BUILD/release"
   run_ctest "$BUILD/release"
+}
+
+# run_node_tests LOG_NAME [node --test arguments...]
+# Runs node's test runner (spec reporter) and adds its pass/fail counts to $counts, for the one
+# closing line of the whole run. Other JavaScript suites add themselves the same way.
+run_node_tests() {
+  [ $run_tests -eq 1 ] || return 0
+  local log="$BUILD/$1.log"
+  mkdir -p "$BUILD"
+  node --test --test-reporter=spec "${@:2}" 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  local pass fail
+  # The spec reporter's closing lines: "ℹ pass N", "ℹ fail N".
+  pass=$(sed -n 's/^[^a-z]*pass \([0-9]*\)$/\1/p' "$log" | tail -1)
+  fail=$(sed -n 's/^[^a-z]*fail \([0-9]*\)$/\1/p' "$log" | tail -1)
+  if [ -z "$pass" ] || [ -z "$fail" ]; then
+    echo "run_node_tests: no summary in $log" >&2
+    return 1
+  fi
+  echo "$((pass + fail)) $fail" >>"$counts"
+  return "$rc"
 }
 
 stage_sanitize() {
@@ -76,8 +86,7 @@ stage_wasm() {
   heading "WebAssembly build (emscripten), tests run under node"
   # Debian's emscripten runs its JavaScript tools with the acorn etc. of /usr/share/nodejs.
   export NODE_PATH=/usr/share/nodejs${NODE_PATH:+:$NODE_PATH}
-  configure "$BUILD/wasm" emcmake cmake -S . -B "$BUILD/wasm" "${generator[@]}" \
-    -DCMAKE_BUILD_TYPE=Release
+  configure_wasm
   build "$BUILD/wasm"
   run_ctest "$BUILD/wasm"
 }
@@ -106,6 +115,20 @@ install_and_consume() {
   echo "-- $kind: c++ \$(pkg-config --cflags --libs mfstate) consumer builds and runs"
 }
 
+stage_js() {
+  heading "JavaScript packages (js/): build, TypeScript type check, node tests, Chromium smoke test"
+  scripts/js.sh
+  npm --prefix js run --silent typecheck
+  echo "-- TypeScript type check passed"
+  run_node_tests js-core js/packages/core/test/
+  run_node_tests js-react js/packages/react/test/*.test.mjs
+  run_node_tests js-redux-micro-frontend js/packages/redux-micro-frontend/test/*.test.mjs
+  # The npm tool's tests compare it with the native tool and run the native `registry serve`.
+  configure_release
+  build "$BUILD/release" --target mfstate-cli
+  MFSTATE_NATIVE_TOOL="$BUILD/release/tools/mfstate" run_node_tests js-cli js/packages/cli/test/*.test.mjs
+}
+
 stage_bench() {
   # The benchmarks run once, at a tenth of their size, so they cannot rot; no figure is asserted
   # (a run fails only when a harness or one of its own checks on what it computed fails).
@@ -131,10 +154,9 @@ stage_install() {
 stage_demo() {
   heading "the Module Federation demo (examples/mf-demo): its stories in headless Chromium"
   scripts/mf-demo.sh build
-  [ $run_tests -eq 1 ] || return 0
-  mkdir -p "$BUILD/mf-demo"
-  run_node_tests "$BUILD/mf-demo/test-last.log" \
-    node --test --test-concurrency=1 examples/mf-demo/tests/*.test.mjs examples/mf-demo/tests/stories/*.test.mjs
+  # One file at a time: each starts its own servers and Chromium.
+  run_node_tests mf-demo-stories --test-concurrency=1 \
+    examples/mf-demo/tests/*.test.mjs examples/mf-demo/tests/stories/*.test.mjs
 }
 
 # CPU seconds (user + system) used so far by finished child processes: with other work on the

@@ -1,16 +1,13 @@
 #!/usr/bin/env bash
 # Installs the demo's npm packages (npm ci from package-lock.json, only when package.json or the
-# lock file changed since the last install) after building the workspace packages it takes from
-# js/ (file: dependencies). Idempotent; quiet when there is nothing to do.
+# lock file changed since the last install). The packages it takes from js/ (@mfstate/core, react,
+# cli: file: dependencies) are built by scripts/js.sh first (scripts/mf-demo.sh does both).
+# Idempotent; quiet when there is nothing to do.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
-repo=$(cd ../.. && pwd)
 
 command -v node >/dev/null || { echo "mf-demo/setup.sh: node not found" >&2; exit 1; }
 command -v npm >/dev/null || { echo "mf-demo/setup.sh: npm not found" >&2; exit 1; }
-
-# The packages under js/ the demo depends on, built in place (incremental).
-"$repo/js/packages/cli/scripts/build.sh" >/dev/null
 
 stamp=node_modules/.mfstate-install-stamp
 want=$(cat package.json package-lock.json | sha256sum | cut -d' ' -f1)

@@ -529,12 +529,20 @@ export class App {
 
   /**
    * The short form of a QueryObserver: observes `options.queryKey` as this app and calls `listener`
-   * with each result (now, and whenever it changes). Ends at unmount at the latest.
+   * with the result now and whenever it changes. Ends at unmount at the latest.
    */
   observe<T = unknown>(options: QueryObserverOptions<T>, listener: (result: QueryObserverResult<T>) => void): Unsubscribe {
     this.#handle();
+    if (typeof listener !== "function") throw new MfstateError("invalid_argument", "an observe listener must be a function");
     const observer = new QueryObserver(this.queryClient, options as never);
-    return observer.subscribe(listener as never);
+    let told = false;
+    const unsubscribe = observer.subscribe((r) => {
+      told = true;
+      listener(r as never);
+    });
+    // The short form tells the current result at once (a QueryObserver's listeners hear changes only).
+    if (!told) listener(observer.getCurrentResult() as never);
+    return unsubscribe;
   }
 }
 

@@ -20,6 +20,7 @@ import {
   result,
   stageValues,
   jsError,
+  recentJsError,
   type WasmSource,
 } from "./wasm.js";
 
@@ -127,7 +128,7 @@ export class Host {
   #errorFn(): number {
     return fn(() => {
       const { code, message, detail } = readErrorFields();
-      const cause = typeof detail === "number" && detail > 0 ? jsError(detail) : undefined;
+      const cause = typeof detail === "number" && detail > 0 ? jsError(detail) : recentJsError(message);
       this.#onError(new MfstateError(code, message, cause === undefined ? undefined : { cause }));
     });
   }

@@ -491,6 +491,20 @@ export function jsError(id: number): unknown {
   return jsErrors.get(id);
 }
 
+/**
+ * The most recent JavaScript error thrown during the current outermost call whose message ends
+ * `message`: a module error that reports a callback's failure by message (a bus listener's, say)
+ * gets it back as its cause.
+ */
+export function recentJsError(message: string): unknown {
+  let found: unknown;
+  for (const e of jsErrors.values()) {
+    const m = e instanceof Error ? e.message : String(e);
+    if (m !== "" && message.endsWith(m)) found = e;
+  }
+  return found;
+}
+
 /** Keeps a thrown JavaScript value for the module to carry; returns its id. */
 export function keepError(e: unknown): number {
   const id = nextErrorId++;

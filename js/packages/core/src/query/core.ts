@@ -99,6 +99,12 @@ export function errorOf(code: ErrorCode, message: string, detail: unknown): Erro
     const e = thrown.get((detail as { jsError: number }).jsError);
     if (e !== undefined) return e as Error;
   }
+  if (code === "query_error" && (detail === null || detail === undefined)) {
+    // A failure reason carries no detail: the latest thrown error with its message is the one.
+    let found: unknown;
+    for (const e of thrown.values()) if ((e instanceof Error ? e.message : String(e)) === message) found = e;
+    if (found !== undefined) return found as Error;
+  }
   if (code === "cancelled") return new CancelledError({ message });
   const e = new MfstateError(code, message);
   if (detail !== null && detail !== undefined) (e as { detail?: unknown }).detail = detail;
@@ -184,33 +190,25 @@ export function fetcherFn(core: ClientCore, current: () => ((ctx: never) => unkn
         core.driver.kick();
       }
     };
-    let out: unknown;
+    // As query-core, what the query function returns or throws at once is awaited too: the fetch
+    // completes after the current operation, never inside it (a refetch asked for meanwhile shares it).
+    let promise: PromiseLike<unknown>;
     try {
       if (typeof queryFn !== "function") {
         throw new MfstateError("invalid_argument", `Missing queryFn for ${hashKey(queryKey as QueryKey)}`);
       }
-      out = queryFn({
+      const out = queryFn({
         client: core.client,
         queryKey,
         signal: controller.signal,
         meta: meta ?? undefined,
         ...(extra ? extra() : {}),
       } as never);
+      promise = thenable(out) ? out : Promise.resolve(out);
     } catch (e) {
-      reject(e);
-      stageValues(0);
-      return;
+      promise = Promise.reject(e);
     }
-    if (!thenable(out)) {
-      if (out === undefined) {
-        reject(new MfstateError("invalid_argument", `Query data cannot be undefined: the queryFn of ${hashKey(queryKey as QueryKey)} returned undefined`));
-      } else {
-        resolve(out);
-      }
-      stageValues(0);
-      return;
-    }
-    out.then(
+    promise.then(
       (data) =>
         data === undefined
           ? reject(new MfstateError("invalid_argument", `Query data cannot be undefined: the queryFn of ${hashKey(queryKey as QueryKey)} resolved with undefined`))

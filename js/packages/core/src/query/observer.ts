@@ -144,11 +144,22 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
     return result;
   }
 
-  /** Refetches this query; resolves with the result after. */
+  /**
+   * Fetches this query now (even when disabled, as query-core's refetch), sharing a fetch in
+   * flight; resolves with the result after. Rejects only with `throwOnError`.
+   */
   refetch(options: RefetchOptions = {}): Promise<QueryObserverResult<TData, TError>> {
+    const o = this.#options;
+    const queryFn = typeof o.queryFn === "function" ? o.queryFn : undefined;
     return this.#client
-      .refetchQueries({ queryKey: this.#options.queryKey, exact: true }, { cancelRefetch: options.cancelRefetch ?? true, throwOnError: options.throwOnError })
-      .then(() => this.getCurrentResult());
+      .fetchQuery({ ...(o as object), queryKey: o.queryKey, queryFn, staleTime: 0, retry: o.retry ?? 3 } as never)
+      .then(
+        () => this.getCurrentResult(),
+        (e: unknown) => {
+          if (options.throwOnError) throw e;
+          return this.getCurrentResult();
+        },
+      );
   }
 
   /** Fetches with `options` (as fetchQuery), then resolves with the optimistic result. */

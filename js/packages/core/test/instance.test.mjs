@@ -1,0 +1,61 @@
+// One instance per page: a second copy of the package (a remote that bundled its own, or another
+// version) is refused when it loads, with both versions and where each came from.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL, fileURLToPath } from "node:url";
+import { mfstate } from "./helpers.mjs";
+
+const dist = fileURLToPath(new URL("../dist/", import.meta.url));
+
+function copyOfDist(version) {
+  const dir = mkdtempSync(join(tmpdir(), "mfstate-copy-"));
+  cpSync(dist, dir, { recursive: true });
+  if (version) {
+    const file = join(dir, "version.js");
+    writeFileSync(file, readFileSync(file, "utf8").replace(/"[0-9][^"]*"/, JSON.stringify(version)));
+  }
+  return dir;
+}
+
+test("the loaded copy registers itself: its version and where it came from", () => {
+  const record = mfstate.registeredInstance();
+  assert.equal(record.version, mfstate.VERSION);
+  assert.equal(record.source, pathToFileURL(join(dist, "index.js")).href);
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+  assert.equal(mfstate.VERSION, pkg.version, "src/version.ts follows package.json");
+});
+
+test("a second copy of the same version is refused at load, naming both copies", async () => {
+  const dir = copyOfDist();
+  try {
+    await assert.rejects(import(pathToFileURL(join(dir, "index.js")).href), (e) => {
+      assert.equal(e.code, "duplicate_instance");
+      assert.match(e.message, new RegExp(`@mfstate/core ${mfstate.VERSION} \\(loaded from ${pathToFileURL(join(dir, "index.js")).href.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\)`));
+      assert.ok(e.message.includes(mfstate.registeredInstance().source));
+      assert.match(e.message, /singleton: true/);
+      return true;
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("another version is refused at load, naming both versions", async () => {
+  const dir = copyOfDist("9.9.9");
+  try {
+    await assert.rejects(import(pathToFileURL(join(dir, "index.js")).href), (e) => {
+      assert.equal(e.code, "duplicate_instance");
+      assert.match(e.message, /@mfstate\/core 9\.9\.9 .* found @mfstate\/core 0\.1\.0 already loaded/);
+      return true;
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  // The page's instance is untouched.
+  const host = await mfstate.createHost({ listenToPage: false });
+  host.mount("still-works");
+  host.dispose();
+});

@@ -1,0 +1,304 @@
+// QueryClient with query-core's semantics: data, fetching, filters, time on the manual clock.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as tanstack from "@tanstack/query-core";
+import { mfstate, testHost, settle, deferred } from "./helpers.mjs";
+
+const { QueryClient, QueryObserver, hashKey, partialMatchKey, CancelledError, isCancelledError } = mfstate;
+
+async function client(config = {}) {
+  await mfstate.loadMfstate();
+  return new QueryClient({ clock: "manual", now: 1_000_000, ...config });
+}
+
+test("setQueryData / getQueryData: frozen, stable identity, structural sharing, updaters", async () => {
+  const qc = await client();
+  assert.equal(qc.getQueryData(["user", 1]), undefined);
+  const set = qc.setQueryData(["user", 1], { id: 1, roles: ["a", "b"], profile: { city: "Oslo" } });
+  const got = qc.getQueryData(["user", 1]);
+  assert.deepEqual(got, { id: 1, roles: ["a", "b"], profile: { city: "Oslo" } });
+  assert.equal(set, got);
+  assert.ok(Object.isFrozen(got) && Object.isFrozen(got.roles));
+  assert.equal(qc.getQueryData(["user", 1]), got, "an unchanged read is the same object");
+  const next = qc.setQueryData(["user", 1], (old) => ({ ...old, id: 2 }));
+  assert.equal(next.id, 2);
+  assert.equal(next.roles, got.roles, "untouched parts keep their identity");
+  const same = qc.setQueryData(["user", 1], { id: 2, roles: ["a", "b"], profile: { city: "Oslo" } });
+  assert.equal(same, next, "equal data keeps the cached object");
+  assert.equal(qc.setQueryData(["user", 1], () => undefined), undefined);
+  assert.equal(qc.getQueryData(["user", 1]), next);
+  assert.throws(() => qc.getQueryData("user"), (e) => e.code === "invalid_key");
+  // Object member order never matters in a key.
+  qc.setQueryData(["user", { id: 3, page: 1 }], "x");
+  assert.equal(qc.getQueryData(["user", { page: 1, id: 3 }]), "x");
+  const state = qc.getQueryState(["user", 1]);
+  assert.equal(state.status, "success");
+  assert.equal(state.dataUpdatedAt, 1_000_000);
+  qc.clear();
+});
+
+test("fetchQuery shares one request, returns fresh data without fetching, rejects with what was thrown", async () => {
+  const qc = await client();
+  let calls = 0;
+  const d = deferred();
+  const fn = () => {
+    calls++;
+    return d.promise;
+  };
+  const p1 = qc.fetchQuery({ queryKey: ["todos"], queryFn: fn });
+  const p2 = qc.fetchQuery({ queryKey: ["todos"], queryFn: fn });
+  assert.equal(qc.isFetching(), 1);
+  d.resolve([{ id: 1 }]);
+  const [a, b] = await Promise.all([p1, p2]);
+  assert.equal(calls, 1);
+  assert.equal(a, b);
+  assert.deepEqual(a, [{ id: 1 }]);
+  assert.deepEqual(await qc.fetchQuery({ queryKey: ["todos"], queryFn: fn, staleTime: 1000 }), [{ id: 1 }]);
+  assert.equal(calls, 1, "fresh data is not fetched again");
+  class ApiError extends Error {}
+  const boom = new ApiError("404");
+  await assert.rejects(qc.fetchQuery({ queryKey: ["missing"], queryFn: () => Promise.reject(boom) }), (e) => e === boom);
+  assert.equal(qc.getQueryState(["missing"]).status, "error");
+  assert.equal(qc.getQueryState(["missing"]).error, boom);
+  await assert.rejects(qc.fetchQuery({ queryKey: ["undef"], queryFn: () => undefined }), /cannot be undefined/);
+  qc.clear();
+});
+
+test("the query function gets {queryKey, signal, meta}; cancelQueries aborts the signal and reverts", async () => {
+  const qc = await client();
+  qc.setQueryData(["item"], { v: 1 });
+  let ctx;
+  const d = deferred();
+  const p = qc.fetchQuery({
+    queryKey: ["item"],
+    meta: { source: "test" },
+    queryFn: (c) => {
+      ctx = c;
+      c.signal.addEventListener("abort", () => d.reject(c.signal.reason));
+      return d.promise;
+    },
+  });
+  assert.deepEqual(ctx.queryKey, ["item"]);
+  assert.ok(Object.isFrozen(ctx.queryKey));
+  assert.ok(ctx.signal instanceof AbortSignal);
+  assert.deepEqual(ctx.meta, { source: "test" });
+  assert.equal(ctx.signal.aborted, false);
+  await qc.cancelQueries({ queryKey: ["item"] });
+  assert.equal(ctx.signal.aborted, true);
+  // As query-core 5.108: a cancelled fetch that reverts to data settles with that data...
+  assert.deepEqual(await p, { v: 1 });
+  assert.deepEqual(qc.getQueryData(["item"]), { v: 1 });
+  assert.equal(qc.getQueryState(["item"]).status, "success");
+  assert.equal(qc.getQueryState(["item"]).fetchStatus, "idle");
+  // ... and one with nothing to revert to rejects with a CancelledError.
+  const never = qc.fetchQuery({ queryKey: ["fresh"], queryFn: () => new Promise(() => {}) });
+  await qc.cancelQueries({ queryKey: ["fresh"] });
+  await assert.rejects(never, (e) => isCancelledError(e) && e instanceof CancelledError);
+  assert.ok(new CancelledError() instanceof mfstate.MfstateError);
+  qc.clear();
+});
+
+test("invalidateQueries marks matches stale and refetches only the active ones", async () => {
+  const qc = await client();
+  const calls = { a: 0, b: 0 };
+  const observer = new QueryObserver(qc, { queryKey: ["user", "a"], queryFn: () => ({ n: ++calls.a }), staleTime: Infinity });
+  const seen = [];
+  const unsubscribe = observer.subscribe((r) => seen.push(r.data?.n));
+  await settle();
+  qc.setQueryData(["user", "b"], { n: 0 });
+  qc.setQueryData(["other"], { n: 0 });
+  await qc.invalidateQueries({ queryKey: ["user"] });
+  assert.equal(calls.a, 2);
+  assert.equal(qc.getQueryState(["user", "b"]).isInvalidated, true);
+  assert.equal(qc.getQueryState(["other"]).isInvalidated, false);
+  assert.equal(observer.getCurrentResult().data.n, 2);
+  assert.deepEqual([...new Set(seen.filter((x) => x !== undefined))], [1, 2]);
+  assert.equal(qc.getQueryCache().findAll({ queryKey: ["user"], stale: true }).length, 1);
+  unsubscribe();
+  qc.clear();
+});
+
+test("retries back off on the clock; failureCount and failureReason say so", async () => {
+  const qc = await client();
+  let calls = 0;
+  const errors = [new Error("e1"), new Error("e2")];
+  const observer = new QueryObserver(qc, {
+    queryKey: ["flaky"],
+    retry: 2,
+    retryDelay: 1000,
+    queryFn: () => (calls <= 1 ? Promise.reject(errors[calls++]) : Promise.resolve({ ok: ++calls })),
+  });
+  const results = [];
+  const un = observer.subscribe((r) => results.push(r));
+  await settle();
+  assert.equal(calls, 1);
+  assert.equal(observer.getCurrentResult().failureCount, 1);
+  assert.equal(observer.getCurrentResult().failureReason, errors[0]);
+  assert.equal(observer.getCurrentResult().fetchStatus, "fetching");
+  qc.advanceTime(999);
+  await settle();
+  assert.equal(calls, 1);
+  qc.advanceTime(1);
+  await settle();
+  assert.equal(calls, 2);
+  qc.advanceTime(1000);
+  await settle();
+  assert.equal(calls, 3);
+  const last = observer.getCurrentResult();
+  assert.equal(last.status, "success");
+  assert.deepEqual(last.data, { ok: 3 });
+  assert.equal(last.failureCount, 0);
+  un();
+  qc.clear();
+});
+
+test("unobserved entries are collected gcTime after they were last used", async () => {
+  const qc = await client();
+  const observer = new QueryObserver(qc, { queryKey: ["gc"], queryFn: () => 1, gcTime: 5000 });
+  const un = observer.subscribe(() => {});
+  await settle();
+  un();
+  qc.advanceTime(4999);
+  assert.equal(qc.getQueryData(["gc"]), 1);
+  qc.advanceTime(1);
+  assert.equal(qc.getQueryData(["gc"]), undefined);
+  qc.clear();
+});
+
+test("refetchInterval polls on the clock", async () => {
+  const qc = await client();
+  let n = 0;
+  const observer = new QueryObserver(qc, { queryKey: ["poll"], queryFn: () => ++n, refetchInterval: 100 });
+  const un = observer.subscribe(() => {});
+  await settle();
+  assert.equal(n, 1);
+  qc.advanceTime(100);
+  await settle();
+  qc.advanceTime(100);
+  await settle();
+  assert.equal(n, 3);
+  un();
+  qc.advanceTime(1000);
+  assert.equal(n, 3);
+  qc.clear();
+});
+
+test("removeQueries, resetQueries, refetchQueries and isFetching by filter", async () => {
+  const qc = await client();
+  qc.setQueryData(["a", 1], 1);
+  qc.setQueryData(["a", 2], 2);
+  qc.setQueryData(["b"], 3);
+  qc.removeQueries({ queryKey: ["a"] });
+  assert.equal(qc.getQueryData(["a", 1]), undefined);
+  assert.equal(qc.getQueryData(["b"]), 3);
+  let n = 0;
+  const observer = new QueryObserver(qc, { queryKey: ["r"], queryFn: () => ++n, staleTime: Infinity });
+  const un = observer.subscribe(() => {});
+  await settle();
+  await qc.refetchQueries({ queryKey: ["r"] });
+  assert.equal(n, 2);
+  await qc.resetQueries({ queryKey: ["r"] });
+  assert.equal(n, 3);
+  assert.equal(qc.isFetching(), 0);
+  un();
+  qc.clear();
+});
+
+test("hashKey is query-core's, byte for byte; partialMatchKey agrees with query-core's", () => {
+  const keys = [
+    ["user", 1],
+    ["user", { id: 1, include: ["profile", "roles"], page: { size: 20, n: 1 } }],
+    ["user", { b: 1, a: { d: [3, { z: 1, y: 2 }], c: null } }],
+    ["x", 1.5, -0, 1e21, 2 ** 53 + 2, "é", "\u2028", true, null],
+    [{ 10: "a", 2: "b", x: "c" }],
+    [],
+  ];
+  for (const k of keys) assert.equal(hashKey(k), tanstack.hashKey(k), JSON.stringify(k));
+  const pairs = [
+    [["user", 1], ["user"]],
+    [["user", { id: 1, page: 2 }], ["user", { id: 1 }]],
+    [["user", { id: 1 }], ["user", { id: 2 }]],
+    [["user"], ["user", 1]],
+    [["a", [1, 2, 3]], ["a", [1, 2]]],
+    [["a"], []],
+  ];
+  for (const [a, b] of pairs) assert.equal(partialMatchKey(a, b), tanstack.partialMatchKey(a, b), JSON.stringify([a, b]));
+});
+
+test("QueryCache: find, findAll by filters, and its events", async () => {
+  const qc = await client();
+  const events = [];
+  const cache = qc.getQueryCache();
+  const un = cache.subscribe((e) => events.push([e.type, e.query.queryHash, e.action?.type]));
+  qc.setQueryData(["user", 1], { n: 1 });
+  qc.setQueryData(["user", 2], { n: 2 });
+  qc.setQueryData(["post", 1], { n: 3 });
+  assert.equal(cache.find({ queryKey: ["user", 1] }).state.data.n, 1);
+  assert.equal(cache.find({ queryKey: ["user"] }), undefined, "find is exact by default");
+  assert.deepEqual(cache.findAll({ queryKey: ["user"] }).map((q) => q.queryHash).sort(), ['["user",1]', '["user",2]']);
+  assert.equal(cache.findAll({ predicate: (q) => q.state.data.n > 1 }).length, 2);
+  assert.equal(cache.getAll().length, 3);
+  assert.deepEqual(events[0], ["added", '["user",1]', undefined]);
+  assert.ok(events.some((e) => e[0] === "updated" && e[2] === "success"));
+  un();
+  qc.clear();
+});
+
+test("a query-core dehydrated cache hydrates into mfstate, and mfstate's into query-core", async () => {
+  const peer = new tanstack.QueryClient();
+  peer.setQueryData(["user", { id: 1 }], { name: "John" });
+  const fromPeer = JSON.parse(JSON.stringify(tanstack.dehydrate(peer)));
+  const qc = await client();
+  mfstate.hydrate(qc, fromPeer);
+  assert.deepEqual(qc.getQueryData(["user", { id: 1 }]), { name: "John" });
+  qc.setQueryData(["post", 7], { title: "t" });
+  const ours = JSON.parse(JSON.stringify(mfstate.dehydrate(qc)));
+  assert.deepEqual(ours.queries.map((q) => q.queryHash).sort(), ['["post",7]', '["user",{"id":1}]']);
+  const back = new tanstack.QueryClient();
+  tanstack.hydrate(back, ours);
+  assert.deepEqual(back.getQueryData(["post", 7]), { title: "t" });
+  const only = mfstate.dehydrate(qc, { shouldDehydrateQuery: (q) => q.queryKey[0] === "post" });
+  assert.deepEqual(only.queries.map((q) => q.queryHash), ['["post",7]']);
+  assert.throws(() => mfstate.hydrate(qc, { queries: [{ queryKey: "bad" }] }), (e) => e.code === "invalid_argument");
+  peer.clear();
+  back.clear();
+  qc.clear();
+});
+
+test("focus and connectivity come from the shell: regaining focus refetches stale observed queries", async () => {
+  const { host } = await testHost();
+  const app = host.mount("home");
+  let n = 0;
+  const results = [];
+  const stop = app.observe({ queryKey: ["me"], queryFn: () => ++n }, (r) => results.push(r.data));
+  await settle();
+  assert.equal(n, 1);
+  host.setFocused(false);
+  host.setFocused(true);
+  await settle();
+  assert.equal(n, 2);
+  host.setOnline(false);
+  host.setFocused(false);
+  host.setFocused(true);
+  await settle();
+  const paused = app.queryClient.getQueryState(["me"]);
+  assert.equal(paused.fetchStatus, "paused");
+  host.setOnline(true);
+  await settle();
+  assert.equal(n, 3);
+  assert.equal(results.at(-1), 3);
+  stop();
+  host.dispose();
+});
+
+test("a standalone client needs the module; its clock is its own", async () => {
+  await mfstate.loadMfstate();
+  const qc = new QueryClient({ clock: "manual", now: 5 });
+  qc.setQueryData(["t"], 1);
+  assert.equal(qc.getQueryState(["t"]).dataUpdatedAt, 5);
+  qc.advanceTime(10);
+  qc.setQueryData(["t"], 2);
+  assert.equal(qc.getQueryState(["t"]).dataUpdatedAt, 15);
+  assert.equal(qc.stats().entries, 1);
+  qc.clear();
+});

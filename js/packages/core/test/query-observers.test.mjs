@@ -1,0 +1,257 @@
+// QueryObserver, MutationObserver and InfiniteQueryObserver, as a TanStack user drives them.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mfstate, settle, deferred } from "./helpers.mjs";
+
+const { QueryClient, QueryObserver, MutationObserver, InfiniteQueryObserver, keepPreviousData, skipToken } = mfstate;
+
+async function client() {
+  await mfstate.loadMfstate();
+  return new QueryClient({ clock: "manual", now: 1_000_000 });
+}
+
+test("an observer's results: pending, then success; one frozen object per change, the same while unchanged", async () => {
+  const qc = await client();
+  const d = deferred();
+  const observer = new QueryObserver(qc, { queryKey: ["user"], queryFn: () => d.promise });
+  const before = observer.getCurrentResult();
+  assert.equal(before.status, "pending");
+  assert.equal(before.fetchStatus, "idle");
+  const results = [];
+  const un = observer.subscribe((r) => results.push(r));
+  const loading = observer.getCurrentResult();
+  assert.equal(loading.isLoading, true);
+  assert.equal(loading.isFetching, true);
+  assert.equal(loading.isPending, true);
+  assert.equal(observer.getCurrentResult(), loading, "the same object while nothing changed");
+  d.resolve({ name: "John" });
+  await settle();
+  const done = observer.getCurrentResult();
+  assert.ok(Object.isFrozen(done));
+  assert.equal(done.status, "success");
+  assert.equal(done.isSuccess, true);
+  assert.equal(done.isFetching, false);
+  assert.equal(done.isStale, true);
+  assert.deepEqual(done.data, { name: "John" });
+  assert.equal(done.dataUpdatedAt, 1_000_000);
+  assert.equal(results.at(-1), done);
+  assert.equal(typeof done.refetch, "function");
+  un();
+  qc.clear();
+});
+
+test("select is memoised on the data's identity and the function; new inline functions do not refetch", async () => {
+  const qc = await client();
+  let fetches = 0;
+  let selects = 0;
+  const select = (data) => {
+    selects++;
+    return data.items.map((i) => i.id);
+  };
+  const observer = new QueryObserver(qc, {
+    queryKey: ["list"],
+    queryFn: () => {
+      fetches++;
+      return { items: [{ id: 1 }, { id: 2 }] };
+    },
+    select,
+  });
+  const un = observer.subscribe(() => {});
+  await settle();
+  const r1 = observer.getCurrentResult();
+  assert.deepEqual(r1.data, [1, 2]);
+  assert.equal(selects, 1);
+  // React re-renders pass new inline functions: no refetch, no new result.
+  observer.setOptions({ queryKey: ["list"], queryFn: () => ({ items: [] }), select });
+  assert.equal(observer.getCurrentResult(), r1);
+  assert.equal(fetches, 1);
+  assert.equal(selects, 1);
+  // The same data set again: the select output keeps its identity.
+  qc.setQueryData(["list"], { items: [{ id: 1 }, { id: 2 }] });
+  assert.equal(observer.getCurrentResult().data, r1.data);
+  un();
+  qc.clear();
+});
+
+test("placeholderData shows while pending; keepPreviousData keeps the previous key's data", async () => {
+  const qc = await client();
+  const pages = new Map([[1, deferred()], [2, deferred()]]);
+  const observer = new QueryObserver(qc, { queryKey: ["page", 1], queryFn: ({ queryKey }) => pages.get(queryKey[1]).promise, placeholderData: { items: [] } });
+  const un = observer.subscribe(() => {});
+  let r = observer.getCurrentResult();
+  assert.equal(r.isPlaceholderData, true);
+  assert.deepEqual(r.data, { items: [] });
+  assert.equal(r.status, "success");
+  pages.get(1).resolve({ items: ["a"] });
+  await settle();
+  observer.setOptions({ queryKey: ["page", 2], queryFn: ({ queryKey }) => pages.get(queryKey[1]).promise, placeholderData: keepPreviousData });
+  r = observer.getCurrentResult();
+  assert.equal(r.isPlaceholderData, true);
+  assert.deepEqual(r.data, { items: ["a"] });
+  assert.equal(r.isFetching, true);
+  pages.get(2).resolve({ items: ["b"] });
+  await settle();
+  r = observer.getCurrentResult();
+  assert.equal(r.isPlaceholderData, false);
+  assert.deepEqual(r.data, { items: ["b"] });
+  un();
+  qc.clear();
+});
+
+test("enabled: false and skipToken never fetch by themselves; refetch() does", async () => {
+  const qc = await client();
+  let n = 0;
+  const observer = new QueryObserver(qc, { queryKey: ["lazy"], queryFn: () => ++n, enabled: false });
+  const un = observer.subscribe(() => {});
+  await settle();
+  assert.equal(n, 0);
+  assert.equal(observer.getCurrentResult().fetchStatus, "idle");
+  const r = await observer.refetch();
+  assert.equal(n, 1);
+  assert.equal(r.data, 1);
+  const skip = new QueryObserver(qc, { queryKey: ["skip"], queryFn: skipToken });
+  const un2 = skip.subscribe(() => {});
+  await settle();
+  assert.equal(skip.getCurrentResult().status, "pending");
+  assert.equal(skip.getCurrentResult().isEnabled, false);
+  un();
+  un2();
+  qc.clear();
+});
+
+test("notifyOnChangeProps: listeners hear only changes of the props they name", async () => {
+  const qc = await client();
+  const d = deferred();
+  const observer = new QueryObserver(qc, { queryKey: ["n"], queryFn: () => d.promise, notifyOnChangeProps: ["data"] });
+  const heard = [];
+  const un = observer.subscribe((r) => heard.push(r.data));
+  d.resolve(7);
+  await settle();
+  assert.deepEqual(heard, [7], "fetchStatus changes alone were not told");
+  un();
+  qc.clear();
+});
+
+test("a mutation with an optimistic update rolls back on error, and invalidates when settled", async () => {
+  const qc = await client();
+  qc.setQueryData(["user"], { name: "John Doe" });
+  const gate = deferred();
+  const calls = [];
+  const observer = new MutationObserver(qc, {
+    mutationKey: ["rename"],
+    mutationFn: (vars) => {
+      calls.push(["fn", vars.name]);
+      return gate.promise;
+    },
+    onMutate: async (vars) => {
+      await qc.cancelQueries({ queryKey: ["user"] });
+      const previous = qc.getQueryData(["user"]);
+      qc.setQueryData(["user"], { name: vars.name });
+      return { previous };
+    },
+    onError: (error, vars, context) => {
+      calls.push(["onError", error.message]);
+      qc.setQueryData(["user"], context.previous);
+    },
+    onSettled: () => {
+      calls.push(["onSettled"]);
+    },
+  });
+  const states = [];
+  observer.subscribe((r) => states.push(r.status));
+  const p = observer.mutate({ name: "Jane Roe" }, { onError: () => calls.push(["mutate onError"]) });
+  await settle();
+  assert.deepEqual(qc.getQueryData(["user"]), { name: "Jane Roe" }, "the optimistic value shows at once");
+  assert.equal(observer.getCurrentResult().isPending, true);
+  assert.deepEqual(observer.getCurrentResult().variables, { name: "Jane Roe" });
+  assert.equal(qc.isMutating(), 1);
+  assert.equal(qc.getMutationCache().findAll({ mutationKey: ["rename"] }).length, 1);
+  gate.reject(new Error("500"));
+  await assert.rejects(p, /500/);
+  assert.deepEqual(qc.getQueryData(["user"]), { name: "John Doe" }, "rolled back");
+  assert.equal(observer.getCurrentResult().status, "error");
+  assert.equal(observer.getCurrentResult().error.message, "500");
+  assert.deepEqual(calls, [["fn", "Jane Roe"], ["onError", "500"], ["onSettled"], ["mutate onError"]]);
+  assert.deepEqual(states.filter((s, i) => s !== states[i - 1]), ["idle", "pending", "error"]);
+  observer.reset();
+  assert.equal(observer.getCurrentResult().status, "idle");
+  assert.equal(qc.isMutating(), 0);
+  qc.clear();
+});
+
+test("mutations in one scope run one at a time, in order", async () => {
+  const qc = await client();
+  const order = [];
+  const gates = [deferred(), deferred()];
+  const m = (i) =>
+    new MutationObserver(qc, {
+      scope: { id: "user" },
+      mutationFn: () => {
+        order.push(`start ${i}`);
+        return gates[i].promise.then(() => order.push(`end ${i}`));
+      },
+    }).mutate();
+  const p0 = m(0);
+  const p1 = m(1);
+  await settle();
+  assert.deepEqual(order, ["start 0"]);
+  gates[0].resolve();
+  await settle(10);
+  assert.deepEqual(order, ["start 0", "end 0", "start 1"]);
+  gates[1].resolve();
+  await Promise.all([p0, p1]);
+  qc.clear();
+});
+
+test("infinite queries: next and previous pages, hasNextPage, maxPages, refetch of every page in order", async () => {
+  const qc = await client();
+  const fetched = [];
+  const observer = new InfiniteQueryObserver(qc, {
+    queryKey: ["feed"],
+    initialPageParam: 0,
+    queryFn: ({ pageParam }) => {
+      fetched.push(pageParam);
+      return { items: [pageParam * 10, pageParam * 10 + 1], next: pageParam < 3 ? pageParam + 1 : null };
+    },
+    getNextPageParam: (last) => last.next,
+    getPreviousPageParam: (first, all, firstParam) => (firstParam > 0 ? firstParam - 1 : null),
+  });
+  const un = observer.subscribe(() => {});
+  await settle();
+  let r = observer.getCurrentResult();
+  assert.deepEqual(r.data.pageParams, [0]);
+  assert.equal(r.hasNextPage, true);
+  assert.equal(r.hasPreviousPage, false);
+  r = await r.fetchNextPage();
+  r = await observer.fetchNextPage();
+  assert.deepEqual(r.data.pageParams, [0, 1, 2]);
+  assert.deepEqual(r.data.pages[2].items, [20, 21]);
+  fetched.length = 0;
+  await observer.refetch();
+  assert.deepEqual(fetched, [0, 1, 2], "a refetch fetches every page again, in order");
+  r = await observer.fetchNextPage();
+  assert.equal(r.hasNextPage, false);
+  const first = await qc.fetchInfiniteQuery({
+    queryKey: ["feed2"],
+    initialPageParam: 5,
+    queryFn: ({ pageParam }) => ({ p: pageParam }),
+    getNextPageParam: (last) => last.p + 1,
+    pages: 3,
+  });
+  assert.deepEqual(first.pageParams, [5, 6, 7]);
+  const capped = new InfiniteQueryObserver(qc, {
+    queryKey: ["capped"],
+    initialPageParam: 0,
+    maxPages: 2,
+    queryFn: ({ pageParam }) => ({ p: pageParam }),
+    getNextPageParam: (last) => last.p + 1,
+  });
+  const un2 = capped.subscribe(() => {});
+  await settle();
+  await capped.fetchNextPage();
+  const c = await capped.fetchNextPage();
+  assert.deepEqual(c.data.pageParams, [1, 2]);
+  un();
+  un2();
+  qc.clear();
+});

@@ -1,0 +1,203 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { testHost, initialUser, counterReducer } from "./helpers.mjs";
+
+test("dispatch runs the reducer; getState is deeply frozen and keeps its identity until it changes", async () => {
+  const { host } = await testHost();
+  const app = host.mount("home");
+  const store = app.createStore({ ...initialUser(), items: [{ id: 1 }, { id: 2 }] }, counterReducer);
+  const s0 = store.getState();
+  assert.equal(store.getState(), s0);
+  assert.ok(Object.isFrozen(s0) && Object.isFrozen(s0.user) && Object.isFrozen(s0.items) && Object.isFrozen(s0.items[0]));
+  store.dispatch({ type: "INC" });
+  const s1 = store.getState();
+  assert.notEqual(s1, s0);
+  assert.equal(s1.count, 1);
+  assert.equal(s1.user, s0.user, "an untouched subtree keeps its object");
+  assert.equal(s1.items, s0.items);
+  assert.equal(app.getState(), s1);
+  store.dispatch({ type: "UNKNOWN" });
+  assert.equal(store.getState(), s1, "a reducer returning the same state keeps it");
+  host.dispose();
+});
+
+test("nothing the caller passes is frozen or kept", async () => {
+  const { host } = await testHost();
+  const app = host.mount("home");
+  const initial = initialUser();
+  const store = app.createStore(initial, counterReducer);
+  assert.ok(!Object.isFrozen(initial) && !Object.isFrozen(initial.user));
+  initial.user.name = "Mallory";
+  assert.equal(store.getState().user.name, "John Doe");
+  const payload = { nested: { n: 1 } };
+  app.createStore; // the store exists; dispatch a payload and check it stays the caller's
+  store.dispatch({ type: "RENAME", payload: "Jane" });
+  const renamed = store.getState();
+  assert.equal(renamed.user.name, "Jane");
+  assert.ok(!Object.isFrozen(payload));
+  host.dispose();
+});
+
+test("subscribers are told once per dispatch, after it, and may unsubscribe during notification", async () => {
+  const { host } = await testHost();
+  const app = host.mount("home");
+  const store = app.createStore(initialUser(), counterReducer);
+  const seen = [];
+  let unB;
+  const unA = store.subscribe(() => {
+    seen.push(["a", store.getState().count]);
+    unB();
+  });
+  unB = store.subscribe(() => seen.push(["b", store.getState().count]));
+  store.dispatch({ type: "INC" });
+  store.dispatch({ type: "INC" });
+  assert.deepEqual(seen, [["a", 1], ["a", 2]]);
+  unA();
+  unA();
+  store.dispatch({ type: "INC" });
+  assert.equal(seen.length, 2);
+  host.dispose();
+});
+
+test("a dispatch from a subscriber is queued, never recursive", async () => {
+  const { host } = await testHost();
+  const app = host.mount("home");
+  const store = app.createStore(initialUser(), counterReducer);
+  const order = [];
+  store.subscribe(() => {
+    const n = store.getState().count;
+    order.push(n);
+    if (n === 1) {
+      store.dispatch({ type: "INC" });
+      order.push("after inner dispatch");
+    }
+  });
+  store.dispatch({ type: "INC" });
+  assert.deepEqual(order, [1, "after inner dispatch", 2]);
+  host.dispose();
+});
+
+test("a reducer that throws leaves the state unchanged; the error is reducer_error with the thrown cause", async () => {
+  const { host } = await testHost();
+  const app = host.mount("home");
+  const store = app.createStore(initialUser(), counterReducer);
+  store.dispatch({ type: "INC" });
+  const before = store.getState();
+  let notified = 0;
+  store.subscribe(() => notified++);
+  assert.throws(
+    () => store.dispatch({ type: "BOOM" }),
+    (e) => e.code === "reducer_error" && e.cause instanceof TypeError && /boom/.test(e.message),
+  );
+  assert.equal(store.getState(), before);
+  assert.equal(notified, 0);
+  host.dispose();
+});
+
+test("a reducer returning undefined is refused, as Redux refuses it", async () => {
+  const { host } = await testHost();
+  const app = host.mount("home");
+  const store = app.createStore({ n: 0 }, (s, a) => (a.type === "LOSE" ? undefined : s));
+  assert.throws(() => store.dispatch({ type: "LOSE" }), (e) => e.code === "reducer_error" && /returned undefined/.test(e.message));
+  assert.deepEqual(store.getState(), { n: 0 });
+  host.dispose();
+});
+
+test("actions must be Flux Standard Actions; values must be JSON (the error names the path)", async () => {
+  const { host } = await testHost();
+  const app = host.mount("home");
+  const store = app.createStore(initialUser(), counterReducer);
+  assert.throws(() => store.dispatch({ type: "ADD", amount: 1 }), (e) => e.code === "invalid_argument" && /"amount"/.test(e.message));
+  assert.throws(() => store.dispatch("INC"), (e) => e.code === "invalid_argument");
+  assert.throws(() => store.dispatch({ type: 5 }), (e) => e.code === "invalid_argument");
+  assert.throws(
+    () => store.dispatch({ type: "RENAME", payload: { at: { when: new Date(0) } } }),
+    (e) => e.code === "invalid_argument" && /Date at \/at\/when/.test(e.message),
+  );
+  assert.throws(() => store.dispatch({ type: "ADD", payload: NaN }), (e) => e.code === "invalid_argument" && /NaN/.test(e.message));
+  const cyclic = { a: {} };
+  cyclic.a.self = cyclic;
+  assert.throws(() => store.dispatch({ type: "RENAME", payload: cyclic }), (e) => e.code === "depth_limit");
+  assert.equal(store.getState().count, 0, "nothing was dispatched");
+  host.dispose();
+});
+
+test("Redux middleware: api => next => action, built once; it may change, hold or drop actions", async () => {
+  const { host } = await testHost();
+  const app = host.mount("home");
+  const log = [];
+  let built = 0;
+  let held;
+  const logger = (api) => {
+    built++;
+    return (next) => (action) => {
+      log.push(["before", action.type, api.getState().count]);
+      next(action);
+      log.push(["after", action.type, api.getState().count]);
+    };
+  };
+  const doubler = () => (next) => (action) => (action.type === "INC" ? next({ type: "ADD", payload: 2 }) : next(action));
+  const holder = () => (next) => (action) => {
+    if (action.type === "LATER") held = () => next({ type: "INC" });
+    else if (action.type !== "DROP") next(action);
+  };
+  const store = app.createStore(initialUser(), counterReducer, [logger, doubler, holder]);
+  store.dispatch({ type: "INC" });
+  store.dispatch({ type: "DROP" });
+  store.dispatch({ type: "LATER" });
+  assert.equal(store.getState().count, 2);
+  held();
+  assert.equal(store.getState().count, 3);
+  assert.equal(built, 1);
+  assert.deepEqual(log.slice(0, 2), [
+    ["before", "INC", 0],
+    ["after", "INC", 2],
+  ]);
+  host.dispose();
+});
+
+test("replaceReducer swaps the reducer and dispatches mfstate/replace", async () => {
+  const { host } = await testHost();
+  const app = host.mount("home");
+  const store = app.createStore({ n: 1 }, (s) => s);
+  const types = [];
+  store.replaceReducer((s, a) => {
+    types.push(a.type);
+    return a.type === "DOUBLE" ? { n: s.n * 2 } : s;
+  });
+  store.dispatch({ type: "DOUBLE" });
+  assert.deepEqual(types, ["mfstate/replace", "DOUBLE"]);
+  assert.equal(store.getState().n, 2);
+  host.dispose();
+});
+
+test("getState before createStore is no_store; a second store is refused", async () => {
+  const { host } = await testHost();
+  const app = host.mount("home");
+  assert.throws(() => app.getState(), (e) => e.code === "no_store");
+  app.createStore({}, (s) => s);
+  assert.throws(() => app.createStore({}, (s) => s), (e) => e.code === "invalid_argument");
+  host.dispose();
+});
+
+test("a payload with every JSON type and unicode round-trips", async () => {
+  const { host } = await testHost();
+  const app = host.mount("home");
+  const store = app.createStore({ v: null }, (s, a) => ({ v: a.payload }));
+  const value = {
+    s: "héllo wörld ✓ 𝄞 " + "x".repeat(100),
+    i: -123456,
+    big: 2 ** 40,
+    f: 3.25,
+    neg0: 0,
+    t: true,
+    f2: false,
+    n: null,
+    a: [1, [2, [3]], { k: "v" }],
+    "key with / and ~": 1,
+    "": "empty key",
+  };
+  store.dispatch({ type: "SET", payload: value });
+  assert.deepEqual(store.getState().v, value);
+  host.dispose();
+});
