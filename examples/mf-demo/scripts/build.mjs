@@ -1,5 +1,6 @@
 // Builds the demo's apps, each with its own webpack configuration (apps/<name>/webpack.config.mjs),
-// one after the other. `node scripts/build.mjs [name...]` (default: shell home profile).
+// one after the other. `node scripts/build.mjs [name[:variant]...]` (default: shell, home,
+// profile, and the Profile variant the one-instance story loads).
 // A configuration may export a `prebuild` step (Profile checks its contracts there: when it
 // fails, that app is not built and the run fails) and a `postbuild` step (Home publishes its
 // manifest to the contract registry).
@@ -49,7 +50,7 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
     // A full build starts the demo's contract registry afresh (it is build output here; a team
     // would keep theirs on a shared server: `mfstate registry serve`).
     if (!names.length) await rm(registryDir, { recursive: true, force: true });
-    for (const spec of names.length ? names : ['shell', 'home', 'profile']) {
+    for (const spec of names.length ? names : ['shell', 'home', 'profile', 'profile:profile-othercore']) {
       const [name, variant] = spec.split(':');
       const start = Date.now();
       await buildApp(name, { variant });

@@ -1,11 +1,12 @@
 // The webpack 5 + Module Federation 2.0 configuration every app of the demo builds with. Each
 // app calls it from its own webpack.config.mjs and is built on its own (as separate teams
 // build and deploy them); what they agree on is only the share scope below.
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ModuleFederationPlugin } from '@module-federation/enhanced/webpack';
 import { EsbuildPlugin } from 'esbuild-loader';
-import { appBuildDir } from './paths.mjs';
+import { appBuildDir, demoDir } from './paths.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -14,22 +15,26 @@ const require = createRequire(import.meta.url);
  * with two), and above all one @mfstate/core, whose host and query cache exist once per page.
  */
 export function sharedModules() {
-  const version = (name) => require(`${name}/package.json`).version;
-  const one = (name) => ({ singleton: true, requiredVersion: `^${version(name)}` });
+  // Read from the demo's node_modules (not every package exports its package.json).
+  const version = (name) => JSON.parse(readFileSync(path.join(demoDir, 'node_modules', name, 'package.json'), 'utf8')).version;
+  const one = (name, as = name) => ({ singleton: true, requiredVersion: `^${version(as)}` });
   return {
     react: one('react'),
-    'react/jsx-runtime': { singleton: true, requiredVersion: `^${version('react')}` },
+    'react/jsx-runtime': one('react/jsx-runtime', 'react'),
     'react-dom': one('react-dom'),
-    'react-dom/client': { singleton: true, requiredVersion: `^${version('react-dom')}` },
+    'react-dom/client': one('react-dom/client', 'react-dom'),
+    '@mfstate/core': one('@mfstate/core'),
+    '@mfstate/react': one('@mfstate/react'),
   };
 }
 
 /**
  * A webpack configuration for app `name` whose sources are in `dir` (src/index.js the entry).
  * `exposes`: what a remote offers the shell. `variant`: a second build of the same app under
- * another folder name ("profile-v2"). `define`: compile-time constants.
+ * another folder name ("profile-v2"). `define`: compile-time constants. `shared`: the share scope
+ * (default sharedModules()). `plugins`: more webpack plugins.
  */
-export function appConfig({ name, dir, exposes, variant, define = {}, shared = sharedModules(), alias = {} }) {
+export function appConfig({ name, dir, exposes, variant, define = {}, shared = sharedModules(), alias = {}, plugins = [] }) {
   const isRemote = exposes !== undefined;
   return {
     name: variant ?? name,
@@ -78,6 +83,7 @@ export function appConfig({ name, dir, exposes, variant, define = {}, shared = s
       new (require('webpack').DefinePlugin)(
         Object.fromEntries(Object.entries(define).map(([k, v]) => [k, JSON.stringify(v)])),
       ),
+      ...plugins,
     ],
     // esbuild minifies about ten times faster than terser, to within a few per cent of its size.
     // `format` stays unset: esbuild-loader would otherwise wrap each file in an IIFE, hiding the

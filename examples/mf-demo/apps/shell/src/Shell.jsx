@@ -4,14 +4,14 @@ import { Devtools } from './devtools/Devtools.jsx';
 import { RemoteSlot } from './RemoteSlot.jsx';
 import { routes, usePath } from './route.js';
 
-export function Shell({ host, shellApp, config }) {
+export function Shell({ host, config }) {
   const path = usePath();
   const [devtoolsOpen, setDevtoolsOpen] = useState(() => new URLSearchParams(location.search).has('devtools'));
 
   // The shell's own store holds the route; its export lets any remote follow navigation.
   useEffect(() => {
-    shellApp.dispatch({ type: 'route/changed', payload: { path } });
-  }, [shellApp, path]);
+    host.platform.dispatch({ type: 'route/changed', payload: { path } });
+  }, [host, path]);
 
   return (
     <div className={devtoolsOpen ? 'layout with-devtools' : 'layout'}>

@@ -5,7 +5,7 @@ import { createHost } from '@mfstate/core';
 import { createRoot } from 'react-dom/client';
 import { shareApp, shareHost } from './console-access.js';
 import { getJson } from './http.js';
-import { connectPageSignals } from './page-signals.js';
+import { mounted } from './mounted.js';
 import { Shell } from './Shell.jsx';
 import shellManifest from '../mfstate.json';
 
@@ -13,33 +13,38 @@ const root = createRoot(document.getElementById('root'));
 
 async function start() {
   const config = await getJson('/mf-demo.config.json');
-  const host = await createHost();
-  // Every query keyed by keyFromUrl('GET', url) is fetched the same way, so an app only names the
-  // resource: the shell owns transport (and could add auth, retries, tracing here, once).
-  host.queryClient.setQueryDefaults(['GET'], {
-    queryFn: ({ queryKey, signal }) => getJson(urlOfKey(queryKey), { signal }),
-    staleTime: 30_000,
+  // Focus and connectivity are the shell's to report; listenToPage has the host follow the page's
+  // visibilitychange and online/offline events (refetch on focus, pause while offline).
+  // Transport is the shell's too: TanStack's "default query function" fetches every query whose
+  // key keyFromUrl('GET', url) made, so an app only names the resource (auth, retries, tracing
+  // would be added here, once, for every app).
+  const host = await createHost({
+    listenToPage: true,
+    queries: { defaultOptions: { queries: { queryFn: fetchKey, staleTime: 30_000 } } },
   });
-  connectPageSignals(host);
-  // The shell is an app too: it exports the current route for any remote that wants it.
-  const shellApp = host.mount(shellManifest);
-  shellApp.createStore({ route: { path: '/' } }, (state, action) =>
+  // The shell is an app too ("platform"): it exports the current route for any remote.
+  const shell = host.platform;
+  shell.createStore({ route: { path: '/' } }, (state, action) =>
     action.type === 'route/changed' ? { ...state, route: action.payload } : state,
   );
-  shellApp.expose('route', (state) => state.route);
+  shell.expose('route', (state) => state.route, { schema: shellManifest.exports.route });
+  mounted.set(shell.name, shellManifest);
   shareHost(host);
-  shareApp('shell', shellApp);
-  root.render(<Shell host={host} shellApp={shellApp} config={config} />);
+  shareApp('platform', shell);
+  root.render(<Shell host={host} config={config} />);
 }
 
-/** The URL a keyFromUrl key names: [METHOD, url, {params}]. */
-function urlOfKey([, url, params = {}]) {
+/** The default query function: GET the URL a keyFromUrl key names ([METHOD, url, {params}]). */
+function fetchKey({ queryKey, signal }) {
+  const [method, url, params = {}] = queryKey;
+  if (method !== 'GET' || typeof url !== 'string')
+    throw new Error(`no fetcher for the query key ${JSON.stringify(queryKey)}: give the query its own queryFn`);
   const query = new URLSearchParams();
   for (const [name, value] of Object.entries(params)) {
     for (const v of Array.isArray(value) ? value : [value]) query.append(name, v);
   }
   const text = query.toString();
-  return text ? `${url}?${text}` : url;
+  return getJson(text ? `${url}?${text}` : url, { signal });
 }
 
 start().catch((error) => {

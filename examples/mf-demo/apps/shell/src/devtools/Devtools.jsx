@@ -6,17 +6,15 @@ import { useInspector } from './useInspector.js';
 
 const json = (value) => JSON.stringify(value, null, 1);
 
-function Apps({ apps }) {
+function Apps({ apps, cache }) {
   return (
     <table data-testid="devtools-apps">
       <thead>
         <tr>
           <th>app</th>
           <th>version</th>
-          <th>subscriptions</th>
-          <th>watches</th>
-          <th>observers</th>
-          <th>handlers</th>
+          <th>exports</th>
+          <th>accepts</th>
         </tr>
       </thead>
       <tbody>
@@ -24,13 +22,18 @@ function Apps({ apps }) {
           <tr key={app.name} data-app={app.name}>
             <td>{app.name}</td>
             <td>{app.version}</td>
-            <td data-count="subscriptions">{app.counts.subscriptions}</td>
-            <td data-count="watches">{app.counts.watches}</td>
-            <td data-count="observers">{app.counts.observers}</td>
-            <td data-count="handlers">{app.counts.handlers}</td>
+            <td>{app.exports.map((e) => e.name).join(', ')}</td>
+            <td>{app.accepts.join(', ')}</td>
           </tr>
         ))}
       </tbody>
+      <tfoot>
+        <tr>
+          <td colSpan={4} data-testid="devtools-observers">
+            query cache: {cache.entries} entries, {cache.observers} observers, {cache.fetching} fetching
+          </td>
+        </tr>
+      </tfoot>
     </table>
   );
 }
@@ -137,7 +140,7 @@ export function Devtools({ host }) {
         ))}
       </nav>
       <div className="devtools-body">
-        {tab === 'Apps' ? <Apps apps={snapshot.apps} /> : null}
+        {tab === 'Apps' ? <Apps apps={snapshot.apps} cache={snapshot.cache} /> : null}
         {tab === 'Exports' ? <Exports apps={snapshot.apps} /> : null}
         {tab === 'Commands' ? <Commands apps={snapshot.apps} refusals={of('command_refused').slice(-10)} /> : null}
         {tab === 'Queries' ? <Queries queries={snapshot.queries} /> : null}
