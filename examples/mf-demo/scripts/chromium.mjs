@@ -56,7 +56,9 @@ export async function launchChromium({ headless = true } = {}) {
     async close() {
       await browser.close().catch(() => {});
       await handle.stop();
-      await rm(userDataDir, { recursive: true, force: true });
+      // Chromium's helper processes may still be closing files in the profile for a moment after
+      // the browser process has exited: rm retries on ENOTEMPTY/EBUSY.
+      await rm(userDataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     },
   };
 }

@@ -37,9 +37,9 @@ function otherCore() {
   const versionFile = path.join(outDir, 'othercore', 'version.js');
   mkdirSync(path.dirname(versionFile), { recursive: true });
   writeFileSync(versionFile, 'export const VERSION = "0.2.0";\n');
-  const coreDist = `${path.sep}packages${path.sep}core${path.sep}dist${path.sep}`;
+  const coreDist = path.join('packages', 'core', 'dist');
   const replaceVersion = new webpack.NormalModuleReplacementPlugin(/^\.\/version\.js$/, (resource) => {
-    if (resource.context.includes(coreDist)) resource.request = versionFile;
+    if (resource.context.endsWith(coreDist)) resource.request = versionFile;
   });
   return { shared, plugins: [replaceVersion] };
 }
