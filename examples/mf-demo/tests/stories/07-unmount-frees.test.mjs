@@ -1,10 +1,11 @@
-// Story 7 — unmount frees. Navigating away from Profile unmounts it: the inspector (in the
-// shell's devtools pane) shows its subscriptions, watches, observers and handlers gone, and the
-// page's heap does not grow over 50 mount/unmount cycles (measured through the DevTools
-// protocol after forced garbage collections).
+// Story 7 — unmount frees. Navigating away from Profile unmounts it: the shell's devtools pane
+// (the inspector) no longer lists it and the query cache's observers are back to Home's, and 50
+// mount/unmount cycles leave nothing behind on the page's heap: a census of live objects (a heap
+// snapshot through the DevTools protocol, after forced garbage collections) taken after 10
+// cycles and after 50 shows no kind of object grown by one per cycle or more.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { openDemo, screenshot, useChromium, waitForText } from '../support/demo.mjs';
+import { heapCensus, heapGrowth, openDemo, screenshot, useChromium, waitForText } from '../support/demo.mjs';
 
 const browser = useChromium();
 const cycles = 50;
@@ -33,15 +34,7 @@ async function toHome(page) {
   await waitForText(page, 'home-greeting', 'John Doe');
 }
 
-async function heap(cdp) {
-  await cdp.send('HeapProfiler.collectGarbage');
-  await cdp.send('HeapProfiler.collectGarbage');
-  const { usedSize } = await cdp.send('Runtime.getHeapUsage');
-  const dom = await cdp.send('Memory.getDOMCounters');
-  return { usedSize, nodes: dom.nodes, listeners: dom.jsEventListeners };
-}
-
-test('unmounting Profile releases what it held, and 50 cycles do not grow the heap', async (t) => {
+test('unmounting Profile releases what it held: the inspector no longer lists it, its observers are gone', async (t) => {
   const { page, errors } = await openDemo(t, browser(), { query: '?devtools', hash: '#/home' });
   await waitForText(page, 'home-greeting', 'Welcome back, John Doe!');
   const before = await observers(page);
@@ -58,28 +51,40 @@ test('unmounting Profile releases what it held, and 50 cycles do not grow the he
   assert.equal(await observers(page), before, "Profile's query observers are gone");
   await screenshot(page, '7-profile-unmounted');
 
-  // The heap is measured with the devtools pane closed: its event timeline keeps the last 300
-  // events on purpose, which would grow the heap over the first cycles.
-  await page.getByRole('button', { name: 'Hide devtools' }).click();
+  assert.deepEqual(errors, []);
+});
+
+// Known to fail today: each cycle leaves objects of @mfstate/core behind (query keys decoded from
+// the module, the route actions' payloads; reported to webcore with the census). It runs and
+// reports in every `make test` as a TODO until the package frees them; then drop the todo.
+const leakReport =
+  '@mfstate/core keeps objects of every mount/unmount cycle (reported to webcore: query keys and action payloads)';
+
+test('50 mount/unmount cycles leave nothing behind on the heap', { todo: leakReport }, async (t) => {
+  const { page, errors } = await openDemo(t, browser(), { hash: '#/home' });
+  await waitForText(page, 'home-greeting', 'Welcome back, John Doe!');
+  // Measured with the devtools pane closed: its event timeline keeps the last 300 events on
+  // purpose, which would grow the heap over the first cycles.
   const cdp = await page.context().newCDPSession(page);
   let warm;
+  let warmDom;
   for (let i = 1; i <= cycles; i++) {
     await toProfile(page);
     await toHome(page);
-    if (i === warmup) warm = await heap(cdp);
+    if (i === warmup) {
+      warm = await heapCensus(cdp);
+      warmDom = await cdp.send('Memory.getDOMCounters');
+    }
   }
-  const end = await heap(cdp);
-  const growth = end.usedSize - warm.usedSize;
-  t.diagnostic(`heap after ${warmup} cycles ${warm.usedSize} B, after ${cycles}: ${end.usedSize} B (${growth} B)`);
-  t.diagnostic(`DOM nodes ${warm.nodes} -> ${end.nodes}, listeners ${warm.listeners} -> ${end.listeners}`);
-  // A leak of one React root, store or observer per cycle would be tens of KB each time:
-  // 40 cycles of it would show as megabytes. 256 KB is what V8's own caches move by.
-  assert.ok(growth < 256 * 1024, `heap grew by ${growth} B over ${cycles - warmup} cycles`);
-  assert.ok(end.listeners <= warm.listeners, `event listeners ${warm.listeners} -> ${end.listeners}`);
-  assert.ok(end.nodes <= warm.nodes + 50, `DOM nodes ${warm.nodes} -> ${end.nodes}`);
-  await page.getByRole('button', { name: 'Devtools' }).click();
-  await page.getByTestId('devtools-apps').waitFor();
-  assert.equal(await listed(page, 'profile'), false);
-  assert.equal(await observers(page), before);
+  const end = await heapCensus(cdp);
+  const dom = await cdp.send('Memory.getDOMCounters');
+  const grown = heapGrowth(warm, end);
+  const perCycle = grown.filter((g) => g.count >= cycles - warmup);
+  t.diagnostic(`heap after ${warmup} cycles ${warm.total} B, after ${cycles}: ${end.total} B`);
+  t.diagnostic(`grown most: ${JSON.stringify(grown.slice(0, 8))}`);
+  t.diagnostic(`DOM: ${warmDom.nodes} -> ${dom.nodes} nodes, ${warmDom.jsEventListeners} -> ${dom.jsEventListeners} listeners`);
+  assert.deepEqual(perCycle, [], `objects left behind by every mount/unmount cycle: ${JSON.stringify(perCycle)}`);
+  assert.ok(dom.jsEventListeners <= warmDom.jsEventListeners, 'event listeners left behind');
+  assert.ok(dom.nodes <= warmDom.nodes, 'DOM nodes left behind');
   assert.deepEqual(errors, []);
 });

@@ -85,3 +85,52 @@ export async function recordTexts(page, selector) {
   }, selector);
   return { texts: () => handle.jsonValue() };
 }
+
+/**
+ * A census of the page's JavaScript heap after garbage collection, through the DevTools protocol:
+ * how many objects of each kind ("object:Array", "closure:render", "string:/api/users/me") are
+ * alive, with their total size. Comparing two censuses shows what a cycle of work left behind,
+ * object by object, where a heap total would mix it with V8's own compiled code.
+ */
+export async function heapCensus(cdp) {
+  await cdp.send('HeapProfiler.collectGarbage');
+  await cdp.send('HeapProfiler.collectGarbage');
+  const chunks = [];
+  const onChunk = ({ chunk }) => chunks.push(chunk);
+  cdp.on('HeapProfiler.addHeapSnapshotChunk', onChunk);
+  try {
+    await cdp.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+  } finally {
+    cdp.off('HeapProfiler.addHeapSnapshotChunk', onChunk);
+  }
+  const snapshot = JSON.parse(chunks.join(''));
+  const fields = snapshot.snapshot.meta.node_fields;
+  const types = snapshot.snapshot.meta.node_types[0];
+  const [type, name, size] = ['type', 'name', 'self_size'].map((f) => fields.indexOf(f));
+  const census = new Map();
+  let total = 0;
+  for (let i = 0; i < snapshot.nodes.length; i += fields.length) {
+    const key = `${types[snapshot.nodes[i + type]]}:${snapshot.strings[snapshot.nodes[i + name]].slice(0, 80)}`;
+    const entry = census.get(key) ?? { count: 0, size: 0 };
+    entry.count += 1;
+    entry.size += snapshot.nodes[i + size];
+    total += snapshot.nodes[i + size];
+    census.set(key, entry);
+  }
+  return { census, total };
+}
+
+/**
+ * What grew between two censuses, largest count first: [{kind, count, size}]. Only the page's own
+ * objects count: V8's compiled code ("code:") and the browser's own records ("native:", such as
+ * its performance timeline of navigations) are the engine's business.
+ */
+export function heapGrowth(before, after) {
+  const grown = [];
+  for (const [kind, now] of after.census) {
+    if (/^(code|native|hidden|synthetic):/.test(kind)) continue;
+    const then = before.census.get(kind) ?? { count: 0, size: 0 };
+    if (now.count > then.count) grown.push({ kind, count: now.count - then.count, size: now.size - then.size });
+  }
+  return grown.sort((a, b) => b.count - a.count);
+}
