@@ -5,24 +5,8 @@
 # Idempotent; quiet when there is nothing to do.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
-
 command -v node >/dev/null || { echo "mf-demo/setup.sh: node not found" >&2; exit 1; }
-command -v npm >/dev/null || { echo "mf-demo/setup.sh: npm not found" >&2; exit 1; }
-
-stamp=node_modules/.mfstate-install-stamp
-want=$(cat package.json package-lock.json | sha256sum | cut -d' ' -f1)
-have=$(cat "$stamp" 2>/dev/null || true)
-if [[ ! -d node_modules || "$want" != "$have" ]]; then
-  log=$(mktemp)
-  if ! npm ci --no-audit --no-fund --loglevel=error >"$log" 2>&1; then
-    echo "mf-demo/setup.sh: npm ci failed:" >&2
-    cat "$log" >&2
-    rm -f "$log"
-    exit 1
-  fi
-  rm -f "$log"
-  echo "$want" >"$stamp"
-fi
+../../scripts/npm-ci.sh .
 # npm 11 may hold back esbuild's install script: its binary must be there.
 node_modules/.bin/esbuild --version >/dev/null 2>&1 ||
   { echo "mf-demo/setup.sh: esbuild's binary is missing after npm ci" >&2; exit 1; }

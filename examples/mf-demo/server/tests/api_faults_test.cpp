@@ -12,13 +12,8 @@ using mfstate::Value;
 
 namespace {
 
-class ApiFaults : public ::testing::Test {
+class ApiFaults : public test_support::ServerTest {
  protected:
-  test_support::TempDir dir;
-  UserDb db{dir.file("users.sqlite")};
-  test_support::RunningServer running{db};
-  httplib::Client http = running.client();
-
   Value put_faults(const std::string& body) {
     auto r = http.Put("/__control/faults", body, "application/json");
     EXPECT_TRUE(r);

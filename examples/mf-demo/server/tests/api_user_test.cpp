@@ -9,13 +9,8 @@ using mfstate::Value;
 
 namespace {
 
-class ApiUser : public ::testing::Test {
+class ApiUser : public test_support::ServerTest {
  protected:
-  test_support::TempDir dir;
-  UserDb db{dir.file("users.sqlite")};
-  test_support::RunningServer running{db};
-  httplib::Client http = running.client();
-
   Value json(const httplib::Result& r) {
     EXPECT_TRUE(r) << "no answer: " << httplib::to_string(r.error());
     return r ? parse_json(r->body) : Value();

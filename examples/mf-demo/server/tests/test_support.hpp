@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "api_server.hpp"
+#include "gtest/gtest.h"
 
 namespace mfdemo::test_support {
 
@@ -55,6 +56,15 @@ class RunningServer {
 
  private:
   std::thread thread_;
+};
+
+/// A fixture with a fresh database, a server on it, and a client of that server.
+class ServerTest : public ::testing::Test {
+ protected:
+  TempDir dir;
+  UserDb db{dir.file("users.sqlite")};
+  RunningServer running{db};
+  httplib::Client http = running.client();
 };
 
 }  // namespace mfdemo::test_support
