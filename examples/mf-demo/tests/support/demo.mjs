@@ -90,7 +90,8 @@ export async function recordTexts(page, selector) {
  * A census of the page's JavaScript heap after garbage collection, through the DevTools protocol:
  * how many objects of each kind ("object:Array", "closure:render", "string:/api/users/me") are
  * alive, with their total size. Comparing two censuses shows what a cycle of work left behind,
- * object by object, where a heap total would mix it with V8's own compiled code.
+ * object by object, where a heap total would mix it with V8's own compiled code. The snapshot is
+ * kept (`snapshot`) for retainerPaths.
  */
 export async function heapCensus(cdp) {
   await cdp.send('HeapProfiler.collectGarbage');
@@ -104,20 +105,84 @@ export async function heapCensus(cdp) {
     cdp.off('HeapProfiler.addHeapSnapshotChunk', onChunk);
   }
   const snapshot = JSON.parse(chunks.join(''));
-  const fields = snapshot.snapshot.meta.node_fields;
-  const types = snapshot.snapshot.meta.node_types[0];
-  const [type, name, size] = ['type', 'name', 'self_size'].map((f) => fields.indexOf(f));
   const census = new Map();
   let total = 0;
-  for (let i = 0; i < snapshot.nodes.length; i += fields.length) {
-    const key = `${types[snapshot.nodes[i + type]]}:${snapshot.strings[snapshot.nodes[i + name]].slice(0, 80)}`;
-    const entry = census.get(key) ?? { count: 0, size: 0 };
+  for (const node of heapNodes(snapshot)) {
+    const entry = census.get(node.kind) ?? { count: 0, size: 0 };
     entry.count += 1;
-    entry.size += snapshot.nodes[i + size];
-    total += snapshot.nodes[i + size];
-    census.set(key, entry);
+    entry.size += node.size;
+    total += node.size;
+    census.set(node.kind, entry);
   }
-  return { census, total };
+  return { census, total, snapshot };
+}
+
+/** The nodes of a V8 heap snapshot as {index, id, kind, size}; index is the node's field offset. */
+function* heapNodes(snapshot) {
+  const fields = snapshot.snapshot.meta.node_fields;
+  const types = snapshot.snapshot.meta.node_types[0];
+  const [type, name, id, size] = ['type', 'name', 'id', 'self_size'].map((f) => fields.indexOf(f));
+  for (let i = 0; i < snapshot.nodes.length; i += fields.length) {
+    const kind = `${types[snapshot.nodes[i + type]]}:${snapshot.strings[snapshot.nodes[i + name]].slice(0, 80)}`;
+    yield { index: i, id: snapshot.nodes[i + id], kind, size: snapshot.nodes[i + size] };
+  }
+}
+
+/**
+ * Why objects of `kind` that are in `after` but not in `before` (V8 keeps an object's id across
+ * the snapshots of one session) are still alive: for up to `limit` of them, the shortest chain of
+ * strong references from the heap's root, as "Window.foo -> Map.table -> Object.key".
+ */
+export function retainerPaths(before, after, kind, limit = 2) {
+  const snap = after.snapshot;
+  const nodeFields = snap.snapshot.meta.node_fields;
+  const edgeFields = snap.snapshot.meta.edge_fields;
+  const edgeTypes = snap.snapshot.meta.edge_types[0];
+  const width = nodeFields.length;
+  const edgeCountAt = nodeFields.indexOf('edge_count');
+  const nameAt = nodeFields.indexOf('name');
+  const [edgeType, edgeName, edgeTo] = ['type', 'name_or_index', 'to_node'].map((f) => edgeFields.indexOf(f));
+  const nodeCount = snap.nodes.length / width;
+  // Breadth first from the root (node 0) over strong edges: each node's parent and the edge's name.
+  const parent = new Int32Array(nodeCount).fill(-1);
+  const via = new Array(nodeCount);
+  const firstEdge = new Int32Array(nodeCount);
+  for (let n = 0, e = 0; n < nodeCount; n++) {
+    firstEdge[n] = e;
+    e += snap.nodes[n * width + edgeCountAt] * edgeFields.length;
+  }
+  parent[0] = 0;
+  const queue = [0];
+  for (let q = 0; q < queue.length; q++) {
+    const n = queue[q];
+    const end = firstEdge[n] + snap.nodes[n * width + edgeCountAt] * edgeFields.length;
+    for (let e = firstEdge[n]; e < end; e += edgeFields.length) {
+      const type = edgeTypes[snap.edges[e + edgeType]];
+      if (type === 'weak' || type === 'shortcut') continue;
+      const to = snap.edges[e + edgeTo] / width;
+      if (parent[to] !== -1) continue;
+      parent[to] = n;
+      const label = snap.edges[e + edgeName];
+      via[to] = type === 'element' || type === 'hidden' ? `[${label}]` : snap.strings[label];
+      queue.push(to);
+    }
+  }
+  const old = new Set();
+  for (const node of heapNodes(before.snapshot)) if (node.kind === kind) old.add(node.id);
+  const paths = [];
+  for (const node of heapNodes(snap)) {
+    if (node.kind !== kind || old.has(node.id)) continue;
+    let n = node.index / width;
+    if (parent[n] === -1) continue;
+    const steps = [];
+    while (n !== 0 && steps.length < 40) {
+      steps.push(`${snap.strings[snap.nodes[n * width + nameAt]].slice(0, 40)}(${via[n]})`);
+      n = parent[n];
+    }
+    paths.push(steps.reverse().join(' -> '));
+    if (paths.length === limit) break;
+  }
+  return paths;
 }
 
 /**
