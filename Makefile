@@ -6,6 +6,7 @@
 #   make demo-check    the same, headless: runs its stories in Chromium, writes screenshots, exits
 #   make demo-console  builds and runs the console demo (examples/demo.cpp)
 #   make bench   builds Release and runs the benchmarks
+#   make bench-profile  instructions per operation, mfstate beside its floor (callgrind)
 #   make fuzz    builds the libFuzzer targets with clang and runs each for FUZZ_SECONDS
 # Single stages: make test-release, test-bench, test-sanitize, test-tsan, test-wasm, test-js, test-install, test-demo.
 JOBS ?= $(shell nproc)
@@ -15,7 +16,7 @@ export JOBS BUILD FUZZ_SECONDS
 
 STAGES := release bench sanitize tsan wasm js install demo
 
-.PHONY: all bootstrap build demo demo-check demo-console test $(addprefix test-,$(STAGES)) bench fuzz format clean
+.PHONY: all bootstrap build demo demo-check demo-console test $(addprefix test-,$(STAGES)) bench bench-profile fuzz format clean
 # Each stage already uses every core; running two at once would only thrash.
 .NOTPARALLEL:
 
@@ -45,6 +46,10 @@ demo-console: bootstrap
 bench: bootstrap
 	@scripts/bootstrap.sh --npm
 	@scripts/bench.sh
+
+# WORKLOAD=IDs profiles some workloads only; PROFILE_ARGS passes --full or --top.
+bench-profile: bootstrap
+	@PROFILE=1 scripts/bench.sh
 
 fuzz: bootstrap
 	@scripts/fuzz.sh

@@ -33,8 +33,8 @@ add_library(mfstate_xxhash INTERFACE)
 target_include_directories(mfstate_xxhash SYSTEM INTERFACE $<BUILD_INTERFACE:${MFSTATE_XXHASH_INCLUDE_DIR}>)
 target_compile_definitions(mfstate_xxhash INTERFACE XXH_INLINE_ALL)
 
-# cpp-httplib (native only): Debian ships it compiled (libcpp-httplib), not header-only. The
-# query module's HttpFetcher (src/native/) and its tests use it.
+# cpp-httplib (native only): Debian ships it compiled (libcpp-httplib), not header-only.
+# mfstate::http (HttpFetcher, src/native/http_fetcher.cpp) and the tests' HTTP servers use it.
 if(NOT EMSCRIPTEN)
   find_path(MFSTATE_HTTPLIB_INCLUDE_DIR httplib.h PATHS /usr/include)
   find_library(MFSTATE_HTTPLIB_LIBRARY cpp-httplib)
@@ -48,4 +48,28 @@ if(NOT EMSCRIPTEN)
   # the same definitions, or the classes' layouts differ between the library and us.
   target_compile_definitions(mfstate_httplib INTERFACE
     CPPHTTPLIB_OPENSSL_SUPPORT CPPHTTPLIB_ZLIB_SUPPORT CPPHTTPLIB_BROTLI_SUPPORT)
+endif()
+
+# The contract registry's backends (native only, mfstate::registry): SQLite (the single-file
+# backend), libpq (PostgreSQL) and OpenSSL (https:// for the HTTP client, SHA-256 of access tokens).
+if(NOT EMSCRIPTEN)
+  find_path(MFSTATE_SQLITE_INCLUDE_DIR sqlite3.h)
+  find_library(MFSTATE_SQLITE_LIBRARY sqlite3)
+  find_path(MFSTATE_LIBPQ_INCLUDE_DIR libpq-fe.h PATH_SUFFIXES postgresql)
+  find_library(MFSTATE_LIBPQ_LIBRARY pq)
+  find_package(OpenSSL)
+  if(NOT MFSTATE_SQLITE_INCLUDE_DIR OR NOT MFSTATE_SQLITE_LIBRARY)
+    message(FATAL_ERROR "SQLite not found: install libsqlite3-dev (make bootstrap)")
+  endif()
+  if(NOT MFSTATE_LIBPQ_INCLUDE_DIR OR NOT MFSTATE_LIBPQ_LIBRARY)
+    message(FATAL_ERROR "libpq not found: install libpq-dev (make bootstrap)")
+  endif()
+  if(NOT OPENSSL_FOUND)
+    message(FATAL_ERROR "OpenSSL not found: install libssl-dev (make bootstrap)")
+  endif()
+  add_library(mfstate_registry_deps INTERFACE)
+  target_include_directories(mfstate_registry_deps SYSTEM INTERFACE
+    ${MFSTATE_SQLITE_INCLUDE_DIR} ${MFSTATE_LIBPQ_INCLUDE_DIR})
+  target_link_libraries(mfstate_registry_deps INTERFACE
+    ${MFSTATE_SQLITE_LIBRARY} ${MFSTATE_LIBPQ_LIBRARY} OpenSSL::SSL OpenSSL::Crypto)
 endif()

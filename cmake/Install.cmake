@@ -1,6 +1,10 @@
 include(CMakePackageConfigHelpers)
 
-install(TARGETS mfstate EXPORT mfstateTargets
+set(mfstate_installed_targets mfstate)
+if(NOT MFSTATE_WASM)
+  list(APPEND mfstate_installed_targets mfstate_http mfstate_registry)
+endif()
+install(TARGETS ${mfstate_installed_targets} EXPORT mfstateTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
@@ -18,5 +22,12 @@ install(FILES ${CMAKE_CURRENT_BINARY_DIR}/mfstateConfig.cmake
 
 # The .pc file locates the prefix from its own folder, so `cmake --install --prefix` anywhere works.
 file(RELATIVE_PATH MFSTATE_PC_TO_PREFIX /prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig /prefix)
+# One .pc file per library: mfstate (the runtime), mfstate-http, mfstate-registry.
 configure_file(cmake/mfstate.pc.in ${CMAKE_CURRENT_BINARY_DIR}/mfstate.pc @ONLY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/mfstate.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+if(NOT MFSTATE_WASM)
+  foreach(pc mfstate-http mfstate-registry)
+    configure_file(cmake/${pc}.pc.in ${CMAKE_CURRENT_BINARY_DIR}/${pc}.pc @ONLY)
+    install(FILES ${CMAKE_CURRENT_BINARY_DIR}/${pc}.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+  endforeach()
+endif()

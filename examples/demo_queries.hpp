@@ -42,14 +42,14 @@ inline void show_shared_query_cache() {
       home.observe({.key = home_key, .fetcher = fetch_user, .stale_time = Millis{30000}}, shown("home"));
   Subscription profile_view = profile.observe(
       {.key = profile_key, .fetcher = fetch_user, .stale_time = Millis{30000}}, shown("profile"));
-  host.runtime().run_until_idle();
+  host.run_until_idle();
   std::printf("  requests so far: %d (two observers, one entry, one request)\n", requests);
 
   // Profile renames the user on the server, then invalidates by prefix: every observer refetches.
   std::printf("  profile renames the user and invalidates [\"GET\", \"/api/users/me\"]\n");
   server_name = "Jane Roe";
   host.queries().invalidate_queries({.key = Value::array({"GET", "/api/users/me"})});
-  host.runtime().run_until_idle();
+  host.run_until_idle();
   std::printf("  requests so far: %d (one refetch serves both apps)\n\n", requests);
 }
 

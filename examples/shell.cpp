@@ -15,7 +15,8 @@ Value profile_reducer(Value state, const Action& a) {
 }
 
 Value home_reducer(Value state, const Action& a) {
-  if (a.type == "home/show-user") return state.set("greeting", "Hello, " + std::string(a.payload.as_string()));
+  if (a.type == "home/show-user")
+    return state.set("greeting", "Hello, " + std::string(a.payload.as_string()));
   if (a.type == "home/refresh") return state.set("refreshes", state.get("refreshes").as_int() + 1);
   return state;
 }
@@ -24,15 +25,14 @@ Value home_reducer(Value state, const Action& a) {
 
 int main() {
   ManualClock clock;
-  Host host(clock, {.validation = ValidationMode::always,
-                    .on_error = [](const Error& e) {
+  Host host(clock, {.validation = ValidationMode::always, .on_error = [](const Error& e) {
                       std::cout << "  !! " << to_string(e.code()) << ": " << e.what() << '\n';
                     }});
-  auto logger = log_events(host.inspector(), std::cout);
+  // The devtools stream is the shell's alone: apps see only their own events.
+  auto logger = host.inspect(event_logger(std::cout));
 
-  // The shell is an app too: it declares the topics apps may use.
-  App platform = host.mount(Host::platform, {.version = "1.0.0"});
-  host.bus().declare("ui/toast", {.schema = Schema::parse_json(R"({"type": "string"})")});
+  // The shell is an app too ("platform", mounted by the host): it declares the shared topics.
+  host.platform().declare("ui/toast", {.schema = Schema::parse_json(R"({"type": "string"})")});
 
   // Home: owns its state; accepts one command; watches Profile's user (before Profile exists).
   App home = host.mount("home", {.version = "1.0.0"});
@@ -58,8 +58,9 @@ int main() {
   profile.create_store(
       Value::object({{"user", Value::object({{"userId", "S6nRz7bZ8Cv1dfTm"}, {"name", "John Doe"}})}}),
       profile_reducer);
-  profile.expose("user", [](const Value& s) { return s.get("user"); },
-                 Schema::parse_json(R"({"type": "object", "required": ["userId", "name"],
+  profile.expose(
+      "user", [](const Value& s) { return s.get("user"); },
+      Schema::parse_json(R"({"type": "object", "required": ["userId", "name"],
                    "properties": {"userId": {"type": "string"}, "name": {"type": "string"}}})"));
 
   std::cout << "-- Profile renames the user; Home follows through the export\n";
@@ -79,12 +80,14 @@ int main() {
   clock.advance(Millis{10});
   profile.unmount();
   profile = host.mount("profile", {.version = "2.0.0"});
-  profile.create_store(Value::object({{"user", Value::object({{"userId", "S6nRz7bZ8Cv1dfTm"},
-                                                              {"firstName", "Jane"},
-                                                              {"lastName", "Roe"}})}}),
-                       profile_reducer);
-  profile.expose("user", [](const Value& s) { return s.get("user"); },
-                 Schema::parse_json(R"({"type": "object", "required": ["userId", "firstName", "lastName"],
+  profile.create_store(
+      Value::object(
+          {{"user",
+            Value::object({{"userId", "S6nRz7bZ8Cv1dfTm"}, {"firstName", "Jane"}, {"lastName", "Roe"}})}}),
+      profile_reducer);
+  profile.expose(
+      "user", [](const Value& s) { return s.get("user"); },
+      Schema::parse_json(R"({"type": "object", "required": ["userId", "firstName", "lastName"],
                    "additionalProperties": false,
                    "properties": {"userId": {"type": "string"}, "firstName": {"type": "string"},
                                   "lastName": {"type": "string"}}})"));

@@ -4,7 +4,8 @@
 #   1. Builds mfstate-bench (bench/harness/: every workload of WORKLOADS.md on mfstate's public
 #      API) in the Release tree that `make test` shares (-DMFSTATE_BUILD_BENCH=ON), and installs
 #      and bundles the peer harness (bench/js/setup.sh: npm ci from the lock file, then esbuild).
-#   2. scripts/bench.mjs runs mfstate-bench and the peers alternately for ROUNDS rounds and prints
+#   2. scripts/bench.mjs runs mfstate-bench, the peers and mfstate-wasm (@mfstate/core from
+#      JavaScript, js/bench/workloads.mjs, built by scripts/js.sh) alternately for ROUNDS rounds and prints
 #      one table: workload, size, mfstate, peer, ratio peer/mfstate (medians, with min–max), and
 #      where each goal of issue 7 stands. It writes $BUILD/bench/{rounds,results}.jsonl and the S1
 #      chart $BUILD/bench/s1.svg (gnuplot). No figure is asserted.
@@ -18,6 +19,8 @@
 #   WORKLOAD=IDs  only these workloads, e.g. WORKLOAD=W3,S1
 #   CLOCK=cpu     time with each process's CPU time instead of wall time (a loaded machine)
 #   MICRO=1       also run mfstate-microbench
+#   PROFILE=1     instead of timing, count instructions per operation of mfstate and its floor under
+#                 callgrind (scripts/bench-profile.sh; PROFILE_ARGS=--full or --top); no JS peers
 #   BUILD=DIR     build root (default build): the binaries in DIR/release, results in DIR/bench
 #   JOBS=N        parallel build jobs (default nproc)
 set -euo pipefail
@@ -29,17 +32,34 @@ source "$(dirname "$0")/lib.sh"
   configure_release
   build "$BUILD/release" --target mfstate-bench
   [ "${MICRO:-0}" != 0 ] && build "$BUILD/release" --target mfstate-microbench
-  bash bench/js/setup.sh
-  heading "mfstate vs the JS peers (scripts/bench.mjs)"
+  if [ "${PROFILE:-0}" = 0 ]; then
+    bash bench/js/setup.sh
+    # @mfstate/core from JavaScript (the mfstate-wasm rows): the wasm module and the packages.
+    scripts/js.sh
+    heading "mfstate vs its floor and the JS peers (scripts/bench.mjs)"
+  else
+    heading "instructions per operation: mfstate vs its floor (scripts/bench-profile.sh)"
+  fi
 } >&2
 
-args=(--bin "$BUILD/release/bench/mfstate-bench" --out "$BUILD/bench")
+if [ "${PROFILE:-0}" != 0 ]; then
+  # shellcheck disable=SC2086
+  exec scripts/bench-profile.sh ${WORKLOAD:-} ${PROFILE_ARGS:-}
+fi
+
+args=(--bin "$BUILD/release/bench/mfstate-bench" --out "$BUILD/bench" --wasm js/bench/workloads.mjs)
 [ -n "${ROUNDS:-}" ] && args+=(--rounds "$ROUNDS")
 [ "${QUICK:-0}" != 0 ] && args+=(--quick)
 [ "${JSON:-0}" != 0 ] && args+=(--json)
 [ -n "${WORKLOAD:-}" ] && args+=(--workload "$WORKLOAD")
 [ -n "${CLOCK:-}" ] && args+=(--clock "$CLOCK")
 node scripts/bench.mjs "${args[@]}"
+
+# What a page downloads: the module and its JavaScript, raw and gzip, and the start-up time.
+if [ "${JSON:-0}" = 0 ]; then
+  heading "@mfstate/core size report (js/bench/workloads.mjs --size)" >&2
+  node js/bench/workloads.mjs --size
+fi
 
 if [ "${MICRO:-0}" != 0 ]; then
   heading "mfstate-microbench (Google Benchmark)" >&2

@@ -11,8 +11,9 @@ apt_packages=(
   build-essential cmake ninja-build pkg-config git
   clang libclang-rt-14-dev lld clang-format clang-tidy
   libboost1.81-dev libxxhash-dev libcli11-dev libcpp-httplib-dev libsqlite3-dev
+  libpq-dev libssl-dev postgresql
   googletest libgtest-dev libbenchmark-dev
-  gnuplot-nox emscripten
+  gnuplot-nox emscripten valgrind
   chromium
 )
 # A node from elsewhere (e.g. NodeSource, which bundles npm and conflicts with Debian's npm

@@ -103,16 +103,32 @@ install_and_consume() {
     -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix"
   build "$consumer"
   "$consumer/mfstate-consumer"
-  echo "-- $kind: find_package(mfstate CONFIG REQUIRED) consumer builds and runs"
+  "$consumer/mfstate-registry-consumer"
+  echo "-- $kind: find_package(mfstate CONFIG REQUIRED) consumers of mfstate::mfstate and mfstate::registry build and run"
   local pcdir flags libdir
   pcdir=$(dirname "$(find "$prefix" -name mfstate.pc -print -quit)")
   flags=$(PKG_CONFIG_PATH=$pcdir pkg-config --cflags --libs mfstate)
   libdir=$(PKG_CONFIG_PATH=$pcdir pkg-config --variable=libdir mfstate)
+  # The runtime alone links none of the registry's libraries (issue 10), in either form.
+  if grep -Eq 'sqlite|httplib|-lpq|-lssl' <<<"$flags"; then
+    echo "pkg-config --libs mfstate names the registry's libraries: $flags" >&2
+    return 1
+  fi
+  if [ "$kind" = shared ] && ldd "$libdir/libmfstate.so" | grep -Eq 'sqlite|httplib|libpq|libssl'; then
+    echo "libmfstate.so links the registry's libraries:" >&2
+    ldd "$libdir/libmfstate.so" >&2
+    return 1
+  fi
   # shellcheck disable=SC2086
   c++ -O1 -o "$BUILD/install/$kind/pkgconfig-consumer" tests/install/main.cpp $flags \
     -Wl,-rpath,"$libdir"
   "$BUILD/install/$kind/pkgconfig-consumer"
-  echo "-- $kind: c++ \$(pkg-config --cflags --libs mfstate) consumer builds and runs"
+  flags=$(PKG_CONFIG_PATH=$pcdir pkg-config --cflags --libs mfstate-registry)
+  # shellcheck disable=SC2086
+  c++ -O1 -o "$BUILD/install/$kind/pkgconfig-registry-consumer" tests/install/registry_main.cpp $flags \
+    -Wl,-rpath,"$libdir"
+  "$BUILD/install/$kind/pkgconfig-registry-consumer"
+  echo "-- $kind: c++ \$(pkg-config --cflags --libs mfstate / mfstate-registry) consumers build and run"
 }
 
 stage_js() {
@@ -142,7 +158,7 @@ stage_install() {
   heading "install test: cmake --install, then find_package and pkg-config consumers"
   mkdir -p "$BUILD/install/static" "$BUILD/install/shared"
   [ -f "$BUILD/release/CMakeCache.txt" ] || stage_release
-  build "$BUILD/release" --target mfstate
+  build "$BUILD/release" --target mfstate mfstate_http mfstate_registry
   install_and_consume static "$BUILD/release"
   configure "$BUILD/shared" cmake -S . -B "$BUILD/shared" "${generator[@]}" \
     -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON \

@@ -1,10 +1,12 @@
 #include "mfstate/bus.hpp"
 
 #include <algorithm>
-#include <iostream>
 #include <vector>
 
+#include "error_sink.hpp"
 #include "name_map.hpp"
+#include "ref.hpp"
+#include "transactions.hpp"
 
 namespace mfstate {
 
@@ -28,32 +30,44 @@ bool has_wildcard(std::string_view pattern) {
   std::size_t start = 0;
   for (;;) {
     std::size_t end = pattern.find('/', start);
-    std::string_view seg =
-        pattern.substr(start, end == std::string_view::npos ? pattern.npos : end - start);
+    std::string_view seg = pattern.substr(start, end == std::string_view::npos ? pattern.npos : end - start);
     if (seg == "*" || seg == "**") return true;
     if (end == std::string_view::npos) return false;
     start = end + 1;
   }
 }
 
+bool same_options(const TopicOptions& a, const TopicOptions& b) {
+  if (a.replay != b.replay || a.schema.has_value() != b.schema.has_value()) return false;
+  return !a.schema || a.schema->document() == b.schema->document();
+}
+
 }  // namespace
 
 struct BusListenerRec {
-  std::uint64_t id;
   BusListener fn;
   std::string pattern;
   bool wildcard;
   bool active = true;
 };
 
-struct Topic {
+struct BusCore;
+
+// One topic. Counted: the bus's map holds one reference and each queued delivery another, so a
+// topic freed from the map (nobody declares or subscribes to it any more) lives until its last
+// delivery has run or been dropped.
+struct Topic : RefCounted {
+  BusCore* core = nullptr;  // null once the bus is gone
   std::string name;
   TopicOptions options;
-  bool declared = false;
+  std::vector<std::string> owners;  // who declared it; empty: undeclared
   std::optional<Value> last;
-  std::vector<std::shared_ptr<BusListenerRec>> listeners;
+  std::vector<std::shared_ptr<BusListenerRec>> listeners;  // exact and wildcard, in order
+  std::size_t direct = 0;                                  // live listeners subscribed to exactly this topic
+  std::size_t dead = 0;                                    // inactive entries left in `listeners`
+  std::size_t pending = 0;                                 // deliveries queued
   int delivering = 0;
-  std::size_t dead = 0;
+  bool in_map = true;
 
   void compact() {
     if (dead == 0 || delivering > 0) return;
@@ -66,10 +80,15 @@ struct BusCore : std::enable_shared_from_this<BusCore> {
   BusOptions options;
   std::unique_ptr<Batcher> own_batcher;
   Batcher* batcher = nullptr;
-  NameMap<std::unique_ptr<Topic>> topics;
+  NameMap<Ref<Topic>> topics;
   std::vector<std::shared_ptr<BusListenerRec>> patterns;  // wildcard subscriptions
-  std::uint64_t next_id = 1;
-  std::function<void(std::string_view, const Value&)> publish_hook;
+
+  ~BusCore() {
+    for (auto& [name, t] : topics) {
+      t->core = nullptr;
+      t->in_map = false;
+    }
+  }
 
   Topic* find(std::string_view name) const {
     auto it = topics.find(name);
@@ -78,7 +97,8 @@ struct BusCore : std::enable_shared_from_this<BusCore> {
 
   Topic& topic(std::string_view name) {
     if (Topic* t = find(name)) return *t;
-    auto t = std::make_unique<Topic>();
+    Ref<Topic> t(new Topic);
+    t->core = this;
     t->name = std::string(name);
     // A new topic picks up every wildcard subscription that matches it, in subscription order.
     for (const auto& p : patterns) {
@@ -89,40 +109,80 @@ struct BusCore : std::enable_shared_from_this<BusCore> {
     return *raw;
   }
 
-  void report(const Error& e) {
-    if (options.on_error) {
-      options.on_error(e);
-    } else {
-      std::cerr << "mfstate: " << to_string(e.code()) << ": " << e.what() << '\n';
-    }
+  bool any_pattern_matches(std::string_view name) const {
+    return std::any_of(patterns.begin(), patterns.end(),
+                       [&](const auto& p) { return p->active && Bus::matches(p->pattern, name); });
   }
+
+  // Frees `t` once nothing keeps it: no declaration, no subscriber of its own, nothing in flight.
+  // (Wildcard subscriptions do not keep a topic: a new one picks them up again.)
+  void collect(Topic& t) {
+    if (!t.in_map || !t.owners.empty() || t.direct > 0 || t.pending > 0 || t.delivering > 0) return;
+    t.in_map = false;
+    topics.erase(t.name);  // may delete t
+  }
+
+  void report(const Error& e) noexcept { report_error(options.on_error, e); }
 
   void call(Topic& t, BusListenerRec& rec, const Value& payload) {
     try {
       rec.fn(t.name, payload);
     } catch (...) {
-      report(current_error("a subscriber of topic \"" + t.name + "\" (pattern \"" + rec.pattern +
-                           "\") threw"));
+      report(error_from_exception(
+          ErrorCode::listener_error,
+          "a subscriber of topic \"" + t.name + "\" (pattern \"" + rec.pattern + "\") threw"));
     }
   }
 
-  static Error current_error(const std::string& context) {
-    try {
-      throw;
-    } catch (const Error& e) {
-      return Error(e.code(), context + ": " + e.what());
-    } catch (const std::exception& e) {
-      return Error(ErrorCode::listener_error, context + ": " + e.what());
-    } catch (...) {
-      return Error(ErrorCode::listener_error, context + ": a non-standard exception");
+  void remove(const std::shared_ptr<BusListenerRec>& rec) {
+    if (!rec->active) return;
+    rec->active = false;
+    std::vector<Ref<Topic>> touched;
+    if (rec->wildcard) {
+      std::erase(patterns, rec);
+      for (auto& [name, t] : topics) {
+        if (Bus::matches(rec->pattern, name)) {
+          ++t->dead;
+          t->compact();
+          touched.push_back(t);
+        }
+      }
+    } else if (Topic* t = find(rec->pattern)) {
+      ++t->dead;
+      --t->direct;
+      t->compact();
+      touched.emplace_back(t);
     }
+    for (auto& t : touched) collect(*t);
+  }
+};
+
+// A queued delivery: keeps its topic alive, and lets the bus free the topic once it has run or
+// been dropped unrun (a transaction rolled back).
+struct Delivery {
+  Ref<Topic> topic;
+  Value payload;
+
+  Delivery(Topic& t, Value p) : topic(&t), payload(std::move(p)) { ++t.pending; }
+  Delivery(Delivery&& o) noexcept = default;
+  Delivery(const Delivery& o) : topic(o.topic), payload(o.payload) {
+    if (topic) ++topic->pending;
+  }
+  Delivery& operator=(const Delivery&) = delete;
+  ~Delivery() {
+    if (!topic) return;
+    Topic& t = *topic;
+    --t.pending;
+    if (t.core != nullptr) t.core->collect(t);
   }
 
-  void deliver(Topic& t, const Value& payload) {
+  void operator()() {
+    Topic& t = *topic;
+    if (t.core == nullptr) return;
     if (t.options.replay) t.last = payload;
     ++t.delivering;
-    // Snapshot: a listener added during this delivery waits for the next message. The vector
-    // may grow meanwhile (a subscription from a listener), so index it afresh each time.
+    // Snapshot: a listener added during this delivery waits for the next message. The vector may
+    // grow meanwhile (a subscription from a listener), so index it afresh each time.
     const std::size_t n = t.listeners.size();
     const std::string_view name = t.name;
     for (std::size_t i = 0; i < n; ++i) {
@@ -131,29 +191,15 @@ struct BusCore : std::enable_shared_from_this<BusCore> {
       try {
         rec->fn(name, payload);
       } catch (...) {
-        report(current_error("a subscriber of topic \"" + t.name + "\" (pattern \"" +
-                             rec->pattern + "\") threw"));
+        if (t.core != nullptr) {
+          t.core->report(error_from_exception(
+              ErrorCode::listener_error,
+              "a subscriber of topic \"" + t.name + "\" (pattern \"" + rec->pattern + "\") threw"));
+        }
       }
     }
     --t.delivering;
     t.compact();
-  }
-
-  void remove(const std::shared_ptr<BusListenerRec>& rec) {
-    if (!rec->active) return;
-    rec->active = false;
-    if (rec->wildcard) {
-      std::erase(patterns, rec);
-      for (auto& [name, t] : topics) {
-        if (Bus::matches(rec->pattern, name)) {
-          ++t->dead;
-          t->compact();
-        }
-      }
-    } else if (Topic* t = find(rec->pattern)) {
-      ++t->dead;
-      t->compact();
-    }
   }
 };
 
@@ -168,55 +214,91 @@ Bus::Bus(BusOptions options) : core_(std::make_shared<BusCore>()) {
   if (core_->options.batcher) {
     core_->batcher = core_->options.batcher;
   } else {
-    core_->own_batcher = std::make_unique<Batcher>();
+    core_->own_batcher = std::make_unique<Batcher>(core_->options.on_error);
     core_->batcher = core_->own_batcher.get();
   }
 }
 
-// Queued deliveries hold a weak reference and are skipped once the bus is gone.
+// Queued deliveries keep their topic, and are skipped once the bus is gone.
 Bus::~Bus() = default;
 
-void Bus::declare(std::string_view topic, TopicOptions options) {
+void Bus::declare(std::string_view topic, TopicOptions options, std::string_view owner) {
   if (!detail::valid_topic_name(topic)) {
     throw Error(ErrorCode::invalid_argument,
                 "declare: a topic name must be non-empty and have no wildcard segment, got \"" +
                     std::string(topic) + "\"");
   }
-  Topic& t = core_->topic(topic);
+  BusCore& c = *core_;
+  Topic* existing = c.find(topic);
+  if (existing != nullptr && !existing->owners.empty()) {
+    Topic& t = *existing;
+    const bool mine = std::find(t.owners.begin(), t.owners.end(), owner) != t.owners.end();
+    if (detail::same_options(t.options, options)) {
+      if (!mine) t.owners.emplace_back(owner);
+      return;
+    }
+    if (!mine || t.owners.size() > 1) {
+      std::string who;
+      for (const auto& o : t.owners) who += (who.empty() ? "\"" : ", \"") + o + "\"";
+      throw Error(ErrorCode::forbidden, "declare \"" + std::string(topic) + "\": the topic is declared by " +
+                                            who +
+                                            " with other options, and only its declarer may change them");
+    }
+  }
+  Topic& t = c.topic(topic);
   t.options = std::move(options);
-  t.declared = true;
+  if (t.owners.empty()) t.owners.emplace_back(owner);
   if (!t.options.replay) t.last.reset();
 }
 
-void Bus::publish(std::string_view topic, Value payload) {
+bool Bus::undeclare(std::string_view topic, std::string_view owner) {
   BusCore& c = *core_;
   Topic* t = c.find(topic);
-  if (t == nullptr) {
-    if (!detail::valid_topic_name(topic)) {
-      throw Error(ErrorCode::invalid_argument,
-                  "publish: a topic name must be non-empty and have no wildcard segment, got \"" +
-                      std::string(topic) + "\"");
-    }
-    if (c.options.strict) {
-      throw Error(ErrorCode::unknown_topic,
-                  "publish on \"" + std::string(topic) +
-                      "\": the topic was never declared and the bus is strict (declare it first)");
-    }
-    t = &c.topic(topic);
-  } else if (c.options.strict && !t->declared) {
+  if (t == nullptr) return false;
+  auto it = std::find(t->owners.begin(), t->owners.end(), owner);
+  if (it == t->owners.end()) return false;
+  t->owners.erase(it);
+  if (t->owners.empty()) {
+    t->options = TopicOptions{};
+    t->last.reset();
+    c.collect(*t);
+  }
+  return true;
+}
+
+std::vector<std::string> Bus::declared_by(std::string_view topic) const {
+  if (const Topic* t = core_->find(topic)) return t->owners;
+  return {};
+}
+
+void Bus::publish(std::string_view topic, Value payload, std::string_view origin) {
+  BusCore& c = *core_;
+  Topic* t = c.find(topic);
+  if (t == nullptr && !detail::valid_topic_name(topic)) {
+    throw Error(ErrorCode::invalid_argument,
+                "publish: a topic name must be non-empty and have no wildcard segment, got \"" +
+                    std::string(topic) + "\"");
+  }
+  if (c.options.strict && (t == nullptr || t->owners.empty())) {
     throw Error(ErrorCode::unknown_topic,
                 "publish on \"" + std::string(topic) +
                     "\": the topic was never declared and the bus is strict (declare it first)");
   }
-  if (c.options.validate && t->options.schema) {
+  if (t != nullptr && c.options.validate && t->options.schema) {
     require_valid(*t->options.schema, payload, "topic \"" + t->name + "\"");
   }
-  if (c.publish_hook) c.publish_hook(t->name, payload);
-  if (t->listeners.empty() && !t->options.replay) return;
-  std::weak_ptr<BusCore> weak = core_;
-  c.batcher->notify([weak = std::move(weak), t, payload = std::move(payload)] {
-    if (auto core = weak.lock()) core->deliver(*t, payload);
-  });
+  if (c.options.on_publish) c.options.on_publish(origin, topic, payload);
+  if (t == nullptr) {
+    // Nobody subscribed to it by name: a topic is made only when a wildcard subscription waits.
+    if (!c.any_pattern_matches(topic)) return;
+    t = &c.topic(topic);
+  }
+  if (t->listeners.size() == t->dead && !t->options.replay) {
+    c.collect(*t);
+    return;
+  }
+  // Undoable: a message published inside a transaction that rolls back is never delivered.
+  detail::notify_undoable(*c.batcher, detail::Delivery(*t, std::move(payload)));
 }
 
 Subscription Bus::subscribe(std::string_view pattern, BusListener listener) {
@@ -235,33 +317,32 @@ Subscription Bus::subscribe(std::string_view pattern, BusListener listener) {
   }
   BusCore& c = *core_;
   auto rec = std::make_shared<BusListenerRec>();
-  rec->id = c.next_id++;
   rec->fn = std::move(listener);
   rec->pattern = std::string(pattern);
   rec->wildcard = detail::has_wildcard(pattern);
-  std::vector<Topic*> replays;
+  std::vector<detail::Ref<Topic>> replays;
   if (rec->wildcard) {
     c.patterns.push_back(rec);
     for (auto& [name, t] : c.topics) {
       if (matches(pattern, name)) {
         t->listeners.push_back(rec);
-        if (t->options.replay && t->last) replays.push_back(t.get());
+        if (t->options.replay && t->last) replays.push_back(t);
       }
     }
   } else {
     Topic& t = c.topic(pattern);
     t.listeners.push_back(rec);
-    if (t.options.replay && t.last) replays.push_back(&t);
+    ++t.direct;
+    if (t.options.replay && t.last) replays.emplace_back(&t);
   }
-  std::weak_ptr<BusCore> weak = core_;
-  for (Topic* t : replays) {
+  for (auto& t : replays) {
     std::weak_ptr<BusListenerRec> wrec = rec;
-    c.batcher->notify([weak, wrec, t, payload = *t->last] {
-      auto core = weak.lock();
+    c.batcher->notify([t, wrec, payload = *t->last] {
       auto r = wrec.lock();
-      if (core && r && r->active) core->call(*t, *r, payload);
+      if (t->core != nullptr && r && r->active) t->core->call(*t, *r, payload);
     });
   }
+  std::weak_ptr<BusCore> weak = core_;
   return Subscription([weak, rec] {
     if (auto core = weak.lock()) core->remove(rec);
   });
@@ -283,13 +364,14 @@ std::optional<Value> Bus::last(std::string_view topic) const {
   return std::nullopt;
 }
 
+std::size_t Bus::topic_count() const noexcept { return core_->topics.size(); }
+
 bool Bus::matches(std::string_view pattern, std::string_view topic) noexcept {
   std::size_t p = 0;
   std::size_t t = 0;
   for (;;) {
     const std::size_t pe = pattern.find('/', p);
-    const std::string_view pseg =
-        pattern.substr(p, pe == std::string_view::npos ? pattern.npos : pe - p);
+    const std::string_view pseg = pattern.substr(p, pe == std::string_view::npos ? pattern.npos : pe - p);
     if (t > topic.size()) return false;
     if (pseg == "**") return t < topic.size();
     const std::size_t te = topic.find('/', t);
@@ -301,10 +383,6 @@ bool Bus::matches(std::string_view pattern, std::string_view topic) noexcept {
     p = pe + 1;
     t = te + 1;
   }
-}
-
-void Bus::set_publish_hook(std::function<void(std::string_view, const Value&)> hook) {
-  core_->publish_hook = std::move(hook);
 }
 
 }  // namespace mfstate

@@ -507,7 +507,7 @@ std::string role_text(const RawChange& c, SchemaRole role, bool breaking) {
 std::vector<SchemaChange> diff(const Schema& before, const Schema& after, SchemaRole role) {
   detail::SummaryMemo memo;
   detail::Differ differ(memo);
-  differ.node(&before.root(), &after.root(), "");
+  differ.node(&detail::SchemaAccess::root(before), &detail::SchemaAccess::root(after), "");
   std::vector<SchemaChange> out;
   out.reserve(differ.changes.size());
   for (auto& c : differ.changes) {

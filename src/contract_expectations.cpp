@@ -332,7 +332,7 @@ std::vector<ExpectationBreak> check(const Schema& schema, const Expectations& ex
   for (const auto& e : expectations.list()) {
     detail::TypeMask expected = detail::checked_mask(e);
     auto tokens = detail::tokens_of(e.path);
-    detail::Outcome o = detail::Walker(tokens).walk(&schema.root(), 0);
+    detail::Outcome o = detail::Walker(tokens).walk(&detail::SchemaAccess::root(schema), 0);
     std::string where = e.path.empty() ? std::string("the root") : e.path;
     if (e.required && o.may_be_absent) {
       out.push_back({e, o.absent_note.empty() ? where + " may be absent" : o.absent_note});

@@ -116,4 +116,9 @@ const SchemaNode& accept_all_node() noexcept;
 /// recursive schemas stays polynomial. Defined in contract_validate.cpp.
 bool is_valid(const SchemaNode& node, const Value& value);
 
+/// The compiled root of a Schema, for the contract module's own files (validate, diff, check).
+struct SchemaAccess {
+  static const SchemaNode& root(const Schema& schema) noexcept { return *schema.root_; }
+};
+
 }  // namespace mfstate::detail

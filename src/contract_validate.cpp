@@ -281,7 +281,7 @@ std::vector<Violation> validate(const Schema& schema, const Value& value) {
   std::vector<Violation> out;
   detail::Memo memo;
   std::string path;
-  detail::Validator(&out, memo).run(schema.root(), value, path);
+  detail::Validator(&out, memo).run(detail::SchemaAccess::root(schema), value, path);
   return out;
 }
 

@@ -1,12 +1,20 @@
+// Host and App: the two capabilities (host.hpp), mounting and names, and each App function's
+// entry into the concept that does the work (host_exports, host_commands, the bus, the query
+// cache, the runtime's transactions and timers).
+//
+// Every App and Host function that may run user code holds a HostGuard (the Host may be
+// destroyed from inside) and, when it touches the app's record afterwards, a Ref to it (the App
+// may be destroyed from inside). Functions whose callbacks would otherwise run before they are
+// done with the handle open a batch, so those callbacks run last.
 #include "mfstate/host.hpp"
 
-#include <boost/container/small_vector.hpp>
-
 #include <algorithm>
-#include <iostream>
 
+#include "error_sink.hpp"
+#include "host_core.hpp"
 #include "host_manifest.hpp"
-#include "name_map.hpp"
+#include "mfstate/manifest.hpp"
+#include "transactions.hpp"
 
 // GCC 12 warns about members a designated initializer leaves out even when they have default
 // initializers, which is how events and options are meant to be built here.
@@ -18,562 +26,207 @@ namespace mfstate {
 
 namespace detail {
 
-struct ExportSlot;
+namespace {
 
-struct WatchRec {
-  std::string consumer;  // the watching app
-  ExportSlot* slot = nullptr;
-  WatchCallback callback;
-  Expectations expectations;
-  bool active = true;
-  bool blocked = false;  // the producer's schema breaks the expectations
-  bool has_last = false;
-  Value last;            // what this watcher was last told
-};
-
-struct AppSlot;
-
-// An export of one app name: exists while exposed or watched, across mounts.
-struct ExportSlot {
-  AppSlot* owner = nullptr;
-  std::string name;
-  bool exposed = false;
-  ExportSelector selector;
-  std::optional<Schema> schema;
-  // Memo: the selector's value for the state node it last saw.
-  bool cached = false;
-  Value cache_input;
-  Value cache_value;
-  std::string cache_error;  // non-empty: the value broke the schema (or the selector threw)
-  ErrorCode cache_code = ErrorCode::schema_violation;
-  bool error_reported = false;
-  // The value last announced to watchers.
-  bool has_published = false;
-  Value published;
-  std::vector<std::shared_ptr<WatchRec>> watchers;
-  std::size_t dead = 0;
-  int delivering = 0;
-
-  std::size_t live_watchers() const { return watchers.size() - dead; }
-  void compact() {
-    if (dead == 0 || delivering > 0) return;
-    std::erase_if(watchers, [](const auto& w) { return !w->active; });
-    dead = 0;
-  }
-};
-
-struct AppSlot {
-  std::string name;
-  std::shared_ptr<AppRecord> mounted;
-  NameMap<std::unique_ptr<ExportSlot>> exports;
-};
-
-struct Accepted {
-  std::optional<Schema> schema;
-  CommandHandler handler;
-};
-
-struct AppRecord {
-  HostCore* host = nullptr;  // null once unmounted
-  std::shared_ptr<const Manifest> manifest;  // null unless mounted from a manifest
-  AppSlot* slot = nullptr;
-  std::string name;
-  std::string version;
-  std::uint64_t mount_seq = 0;
-  std::unique_ptr<Store> store;
-  NameMap<Accepted> accepted;
-  bool accept_all = false;
-  std::vector<SubscriptionLink> links;  // watches, bus and store subscriptions it made
-  std::vector<Subscription> adopted;
-  std::size_t links_at_last_prune = 0;
-
-  void keep(const Subscription& s) {
-    links.push_back(s.link());
-    // Drop links to ended subscriptions now and then, so a long-lived app does not accumulate them.
-    if (links.size() >= 2 * links_at_last_prune + 16) {
-      std::erase_if(links, [](const SubscriptionLink& l) { return !l.active(); });
-      links_at_last_prune = links.size();
-    }
-  }
-};
-
-struct TxFrame {
-  std::size_t mark;
-  struct Snap {
-    StoreRef ref;
-    StoreCore* core;
-    Value state;
-    bool notify_queued;
-  };
-  std::vector<Snap> snaps;
-};
-
-struct HostCore final : StoreHooks, std::enable_shared_from_this<HostCore> {
-  HostOptions options;
-  std::unique_ptr<Runtime> runtime;
-  Inspector inspector;
-  std::unique_ptr<Bus> bus;
-  // After the runtime, so it is destroyed first (its timers and observers live on the runtime).
-  std::unique_ptr<QueryClient> queries;
-  NameMap<std::unique_ptr<AppSlot>> slots;
-  std::vector<AppRecord*> mounted;  // mount order
-  NameMap<std::vector<AppRecord*>> acceptors;
-  std::vector<AppRecord*> accept_all_apps;
-  std::vector<TxFrame> frames;
-  std::uint64_t mount_seq = 0;
-  Host* owner = nullptr;
-  std::string_view publisher;  // the app publishing right now (for the inspector)
-
-  HostCore(HostOptions opts, std::unique_ptr<Runtime> rt)
-      : options(std::move(opts)), runtime(std::move(rt)), inspector(&runtime->clock()) {
-    bus = std::make_unique<Bus>(BusOptions{.batcher = &runtime->batcher(),
-                                           .on_error = [this](const Error& e) { report(e); },
-                                           .validate = validating(),
-                                           .strict = options.strict_topics});
-    queries = std::make_unique<QueryClient>(*runtime, options.queries);
-    bus->set_publish_hook([this](std::string_view topic, const Value& payload) {
-      if (!inspector.active()) return;
-      inspector.emit(InspectorEvent{.kind = InspectorEventKind::bus_message,
-                                    .app = std::string(publisher),
-                                    .name = std::string(topic),
-                                    .payload = payload});
-    });
-  }
-
-  bool validating() const noexcept {
+bool library_development() {
 #ifdef NDEBUG
-    constexpr bool library_development = false;
+  return false;
 #else
-    constexpr bool library_development = true;
+  return true;
 #endif
-    return options.validation == ValidationMode::always ||
-           (options.validation == ValidationMode::development &&
-            options.development.value_or(library_development));
+}
+
+}  // namespace
+
+/// The first segment of a topic: the app whose namespace it is in ("cart" for "cart/item-added").
+std::string_view topic_namespace(std::string_view topic) { return topic.substr(0, topic.find('/')); }
+
+// ---- AppRecord ----
+
+void AppRecord::keep(const Subscription& s) {
+  if (host == nullptr) {
+    // Unmounted while the subscription was being made (from inside a callback it ran): it ends
+    // now, as the unmount would have ended it.
+    s.link().cancel();
+    return;
   }
-
-  Batcher& batcher() { return runtime->batcher(); }
-
-  void report(const Error& e) {
-    if (inspector.active()) {
-      inspector.emit(InspectorEvent{.kind = InspectorEventKind::error,
-                                    .has_code = true,
-                                    .code = e.code(),
-                                    .detail = e.what()});
-    }
-    if (options.on_error) {
-      try {
-        options.on_error(e);
-      } catch (const std::exception& x) {
-        std::cerr << "mfstate: the host's error handler threw: " << x.what() << '\n';
-      }
-    } else {
-      std::cerr << "mfstate: " << to_string(e.code()) << ": " << e.what() << '\n';
-    }
+  links.push_back(s.link());
+  if (links.size() >= 2 * links_at_last_prune + 16) {
+    std::erase_if(links, [](const SubscriptionLink& l) { return !l.active(); });
+    links_at_last_prune = links.size();
   }
+}
 
-  AppSlot* find_slot(std::string_view name) const {
-    auto it = slots.find(name);
-    return it == slots.end() ? nullptr : it->second.get();
+void AppRecord::adopt(Subscription s) {
+  adopted.push_back(std::move(s));
+  if (adopted.size() >= 2 * adopted_at_last_prune + 16) {
+    std::erase_if(adopted, [](const Subscription& a) { return !a.active(); });
+    adopted_at_last_prune = adopted.size();
   }
+}
 
-  AppSlot& slot(std::string_view name) {
-    if (AppSlot* s = find_slot(name)) return *s;
-    auto s = std::make_unique<AppSlot>();
-    s->name = std::string(name);
-    AppSlot* raw = s.get();
-    slots.emplace(std::string(name), std::move(s));
-    return *raw;
+void AppRecord::on_action(const Action& action, bool changed) {
+  if (host == nullptr) return;
+  host->inspect([&] {
+    return InspectorEvent{.kind = InspectorEventKind::action,
+                          .app = name,
+                          .name = action.type,
+                          .payload = action.payload,
+                          .state_changed = changed};
+  });
+}
+
+void AppRecord::on_notified() {
+  if (host != nullptr) host->exports.on_notified(*this);
+}
+
+// ---- HostCore ----
+
+HostCore::HostCore(std::unique_ptr<Runtime> rt, HostOptions options)
+    : validate(options.validation == ValidationMode::always ||
+               (options.validation == ValidationMode::development &&
+                options.development.value_or(library_development()))),
+      runtime(std::move(rt)),
+      inspector(runtime->clock(), [this](const Error& e) { errors.report_quietly(e); }),
+      errors(inspector, std::move(options.on_error)),
+      bus(BusOptions{.batcher = &runtime->batcher(),
+                     .on_error = [this](const Error& e) { errors.report(e); },
+                     .validate = validate,
+                     .strict = options.strict_topics,
+                     .on_publish =
+                         [this](std::string_view origin, std::string_view topic, const Value& payload) {
+                           inspect([&] {
+                             return InspectorEvent{.kind = InspectorEventKind::bus_message,
+                                                   .app = std::string(origin),
+                                                   .name = std::string(topic),
+                                                   .payload = payload};
+                           });
+                         }}),
+      exports(*this),
+      commands(*this),
+      queries(std::make_unique<QueryClient>(*runtime, std::move(options.queries))) {
+  // The one sink: whatever the runtime cannot hand to a caller is the host's error.
+  runtime->set_error_handler([this](const Error& e) { errors.report(e); });
+}
+
+Ref<AppRecord> HostCore::mount(std::string_view name, std::string version,
+                               std::shared_ptr<const Manifest> manifest) {
+  Ref<AppRecord> rec(new AppRecord);
+  rec->host = this;
+  rec->name = std::string(name);
+  rec->version = std::move(version);
+  rec->manifest = std::move(manifest);
+  mount_order.push_back(rec.get());
+  try {
+    mounted.emplace(rec->name, rec);
+    exports.on_mount(*rec);
+  } catch (...) {
+    mounted.erase(rec->name);
+    mount_order.pop_back();
+    rec->host = nullptr;
+    throw;
   }
-
-  static ExportSlot* find_export(const AppSlot& s, std::string_view name) {
-    auto it = s.exports.find(name);
-    return it == s.exports.end() ? nullptr : it->second.get();
-  }
-
-  static ExportSlot& export_slot(AppSlot& s, std::string_view name) {
-    if (ExportSlot* e = find_export(s, name)) return *e;
-    auto e = std::make_unique<ExportSlot>();
-    e->owner = &s;
-    e->name = std::string(name);
-    ExportSlot* raw = e.get();
-    s.exports.emplace(std::string(name), std::move(e));
-    return *raw;
-  }
-
-  // ---- exports ----
-
-  // Brings the slot's memo up to date with the producer's state. Returns false when the value
-  // is unusable (cache_error says why).
-  bool refresh(ExportSlot& e) {
-    const AppRecord* producer = e.owner->mounted.get();
-    static const Value null_state;
-    const Value& input = producer && producer->store ? producer->store->state() : null_state;
-    if (e.cached && input.same_node(e.cache_input) && input.type() == e.cache_input.type()) {
-      return e.cache_error.empty();
-    }
-    e.cache_input = input;
-    e.cached = true;
-    e.error_reported = false;
-    e.cache_error.clear();
-    try {
-      e.cache_value = e.selector(input);
-    } catch (...) {
-      Error err = current_exception_as_error(
-          ErrorCode::listener_error,
-          "the selector of export " + e.owner->name + "/" + e.name + " threw");
-      e.cache_value = Value();
-      e.cache_error = err.what();
-      e.cache_code = err.code();
-      return false;
-    }
-    if (e.schema && validating()) {
-      auto violations = validate(*e.schema, e.cache_value);
-      if (!violations.empty()) {
-        std::string msg = "export " + e.owner->name + "/" + e.name +
-                          " does not satisfy its own schema:";
-        for (const auto& v : violations) msg += " at \"" + v.path + "\": " + v.reason + ";";
-        e.cache_error = std::move(msg);
-        e.cache_code = ErrorCode::schema_violation;
-        return false;
-      }
-    }
-    return true;
-  }
-
-  void report_contract_break(const WatchRec& w, const ExportSlot& e,
-                             const std::vector<ExpectationBreak>& breaks, bool from_schema) {
-    std::string msg = "contract broken: app \"" + w.consumer + "\" reads export " +
-                      e.owner->name + "/" + e.name + ", but " +
-                      (from_schema ? "app \"" + e.owner->name + "\"'s schema for it"
-                                   : std::string("its current value")) +
-                      " no longer provides it:";
-    std::string paths;
-    for (const auto& b : breaks) {
-      msg += " " + b.expectation.path + " (" + b.expectation.type + "): " + b.reason + ";";
-      if (!paths.empty()) paths += ", ";
-      paths += b.expectation.path;
-    }
-    if (inspector.active()) {
-      inspector.emit(InspectorEvent{.kind = InspectorEventKind::contract_error,
-                                    .app = w.consumer,
-                                    .target = e.owner->name,
-                                    .name = e.name,
-                                    .has_code = true,
-                                    .code = ErrorCode::contract_violation,
-                                    .detail = paths + ": " + msg});
-    }
-    Error err(ErrorCode::contract_violation, msg);
-    if (options.on_error) {
-      try {
-        options.on_error(err);
-      } catch (const std::exception& x) {
-        std::cerr << "mfstate: the host's error handler threw: " << x.what() << '\n';
-      }
-    } else {
-      std::cerr << "mfstate: contract_violation: " << msg << '\n';
-    }
-  }
-
-  // Re-checks one watcher's expectations against the export's schema.
-  void check_contract(WatchRec& w, ExportSlot& e) {
-    if (w.expectations.empty() || !e.exposed || !e.schema) {
-      w.blocked = false;
-      return;
-    }
-    auto breaks = check(*e.schema, w.expectations);
-    w.blocked = !breaks.empty();
-    if (w.blocked) report_contract_break(w, e, breaks, true);
-  }
-
-  void call_watcher(WatchRec& w, const ExportEvent& ev) {
-    try {
-      w.callback(ev);
-    } catch (...) {
-      report(current_exception_as_error(
-          ErrorCode::listener_error, "a watcher of export " + std::string(ev.app) + "/" +
-                                         std::string(ev.name) + " in app \"" + w.consumer +
-                                         "\" threw"));
-    }
-  }
-
-  void feed(WatchRec& w, ExportSlot& e, const Value& v) {
-    if (!w.active || w.blocked) return;
-    if (w.has_last && (w.last.same_node(v) && w.last.type() == v.type())) return;
-    if (w.has_last && w.last == v) {
-      w.last = v;
-      return;
-    }
-    if (!w.expectations.empty() && !e.schema) {
-      auto breaks = check_value(v, w.expectations);
-      if (!breaks.empty()) {
-        report_contract_break(w, e, breaks, false);
-        return;
-      }
-    }
-    w.has_last = true;
-    w.last = v;
-    call_watcher(w, ExportEvent{e.owner->name, e.name, ExportEventKind::value, v});
-  }
-
-  // Tells every watcher of `e` where the export stands now: its value (when changed for that
-  // watcher) or that it is gone. Idempotent, so it may be queued more than once.
-  void sync(ExportSlot& e) {
-    if (e.live_watchers() == 0 && !inspector.active()) {
-      if (!e.exposed) e.has_published = false;
-      return;
-    }
-    ++e.delivering;
-    if (e.exposed) {
-      if (!refresh(e)) {
-        if (!e.error_reported) {
-          e.error_reported = true;
-          report(Error(e.cache_code, e.cache_error));
-        }
-      } else {
-        const Value& v = e.cache_value;
-        const bool changed = !e.has_published || !(e.published.same_node(v) && e.published.type() == v.type());
-        if (changed) {
-          const bool really = !e.has_published || !(e.published == v);
-          e.published = v;
-          e.has_published = true;
-          if (really && inspector.active()) {
-            inspector.emit(InspectorEvent{.kind = InspectorEventKind::export_changed,
-                                          .target = e.owner->name,
-                                          .name = e.name,
-                                          .payload = v});
-          }
-        }
-        const Value value = v;  // the watchers may change the state (and the memo) meanwhile
-        const std::size_t n = e.watchers.size();
-        for (std::size_t i = 0; i < n; ++i) feed(*e.watchers[i], e, value);
-      }
-    } else {
-      if (e.has_published) {
-        e.has_published = false;
-        e.published = Value();
-        if (inspector.active()) {
-          inspector.emit(InspectorEvent{.kind = InspectorEventKind::export_removed,
-                                        .target = e.owner->name,
-                                        .name = e.name});
-        }
-      }
-      const std::size_t n = e.watchers.size();
-      for (std::size_t i = 0; i < n; ++i) {
-        WatchRec& w = *e.watchers[i];
-        if (!w.active || !w.has_last) continue;
-        w.has_last = false;
-        w.last = Value();
-        call_watcher(w, ExportEvent{e.owner->name, e.name, ExportEventKind::removed, Value()});
-      }
-    }
-    --e.delivering;
-    e.compact();
-  }
-
-  void queue_sync(ExportSlot& e) {
-    std::weak_ptr<HostCore> weak = weak_from_this();
-    batcher().notify([weak, &e] {
-      if (auto core = weak.lock()) core->sync(e);
-    });
-  }
-
-  // ---- StoreHooks ----
-
-  void before_reduce(StoreCore& core) override {
-    if (frames.empty()) return;
-    auto& snaps = frames.back().snaps;
-    for (const auto& s : snaps) {
-      if (s.core == &core) return;
-    }
-    snaps.push_back(TxFrame::Snap{StoreRef(&core), &core, core_state(core), core_notify_queued(core)});
-  }
-
-  void after_action(StoreCore& core, const Action& action, bool changed) override {
-    if (!inspector.active()) return;
-    auto* rec = static_cast<AppRecord*>(hooks_owner(core));
-    inspector.emit(InspectorEvent{.kind = InspectorEventKind::action,
-                                  .app = rec ? rec->name : std::string(),
-                                  .name = action.type,
-                                  .payload = action.payload,
-                                  .state_changed = changed});
-  }
-
-  void after_notify(StoreCore& core) override {
-    auto* rec = static_cast<AppRecord*>(hooks_owner(core));
-    if (rec == nullptr || rec->host == nullptr) return;
-    AppSlot& s = *rec->slot;
-    if (s.exports.empty()) return;
-    for (auto& [name, e] : s.exports) {
-      if (e->exposed && (e->live_watchers() > 0 || inspector.active())) sync(*e);
-    }
-  }
-
-  // ---- transactions ----
-
-  void rollback(TxFrame& f) {
-    batcher().discard_since(f.mark);
-    for (auto it = f.snaps.rbegin(); it != f.snaps.rend(); ++it) {
-      core_state(*it->core) = it->state;
-      core_restore_notify_queued(*it->core, it->notify_queued);
-    }
-  }
-
-  template <typename Fn>
-  void run_transaction(const Fn& fn) {
-    Batcher& b = batcher();
-    frames.push_back(TxFrame{b.mark(), {}});
-    b.begin_batch();
-    try {
-      fn();
-    } catch (...) {
-      TxFrame f = std::move(frames.back());
-      frames.pop_back();
-      rollback(f);
-      if (inspector.active()) {
-        InspectorEvent ev{.kind = InspectorEventKind::transaction_rolled_back};
-        try {
-          throw;
-        } catch (const std::exception& x) {
-          ev.detail = x.what();
-        } catch (...) {
-        }
-        inspector.emit(std::move(ev));
-      }
-      b.end_batch();
-      throw;
-    }
-    TxFrame f = std::move(frames.back());
-    frames.pop_back();
-    if (!frames.empty()) {
-      // The enclosing transaction must be able to restore these stores to where it began.
-      auto& outer = frames.back().snaps;
-      for (auto& s : f.snaps) {
-        bool known = false;
-        for (const auto& o : outer) known = known || o.core == s.core;
-        if (!known) outer.push_back(std::move(s));
-      }
-    }
-    b.end_batch();
-  }
-
-  // ---- commands ----
-
-  bool validating_now() const { return validating(); }
-
-  const Accepted* accepted(const AppRecord& target, std::string_view type) const {
-    auto it = target.accepted.find(type);
-    if (it != target.accepted.end()) return &it->second;
-    static const Accepted all{};
-    return target.accept_all ? &all : nullptr;
-  }
-
-  void refuse(const AppRecord& from, std::string_view target, const Action& a, ErrorCode code,
-              const std::string& msg) {
-    if (inspector.active()) {
-      inspector.emit(InspectorEvent{.kind = InspectorEventKind::command_refused,
-                                    .app = from.name,
-                                    .target = std::string(target),
-                                    .name = a.type,
-                                    .payload = a.payload,
-                                    .has_code = true,
-                                    .code = code,
-                                    .detail = msg});
-    }
-    throw Error(code, msg);
-  }
-
-  void apply_command(AppRecord& target, const Accepted& acc, const AppRecord& from, Action&& action) {
-    if (acc.handler) {
-      // A handler may change several things: make it all or nothing.
-      CommandHandler handler = acc.handler;  // the handler may re-accept (replace) itself
-      std::string from_name = from.name;
-      run_transaction([&] { handler(action, from_name); });
-      return;
-    }
-    if (!target.store) {
-      throw Error(ErrorCode::no_store, "app \"" + target.name + "\" accepts command \"" +
-                                           action.type + "\" but has no store (create_store)");
-    }
-    target.store->dispatch(std::move(action));
-  }
-
-  void unmount(AppRecord& rec);
-};
+  inspect([&] {
+    return InspectorEvent{.kind = InspectorEventKind::mount, .app = rec->name, .detail = rec->version};
+  });
+  return rec;
+}
 
 void HostCore::unmount(AppRecord& rec) {
   if (rec.host == nullptr) return;
+  HostGuard guard(*this);
+  Ref<AppRecord> keep(&rec);  // the map's and the handle's references may both go meanwhile
   // One batch: watchers hear that the exports are gone after the app is fully released.
-  Batcher& b = batcher();
-  b.begin_batch();
-  AppSlot& s = *rec.slot;
-  std::shared_ptr<AppRecord> keep = s.mounted;  // keeps rec alive while releasing
-  s.mounted.reset();
-  std::erase(mounted, &rec);
-  for (auto& [type, list] : acceptors) std::erase(list, &rec);
-  std::erase(accept_all_apps, &rec);
+  Batcher::Scope batch(batcher());
+  mounted.erase(rec.name);
+  std::erase(mount_order, &rec);
+  commands.withdraw(rec);
+  for (const auto& topic : rec.declared_topics) bus.undeclare(topic, rec.name);
+  rec.declared_topics.clear();
   // Release what the app holds, newest first.
   auto adopted = std::move(rec.adopted);
   for (auto it = adopted.rbegin(); it != adopted.rend(); ++it) it->cancel();
   auto links = std::move(rec.links);
   for (auto it = links.rbegin(); it != links.rend(); ++it) it->cancel();
-  for (auto& [name, e] : s.exports) {
-    if (!e->exposed) continue;
-    e->exposed = false;
-    e->selector = nullptr;
-    e->schema.reset();
-    e->cached = false;
-    e->cache_input = Value();
-    e->cache_value = Value();
-    queue_sync(*e);
-  }
-  rec.accepted.clear();
+  if (rec.queries) rec.queries->end();  // kept (ended) for references the app still holds
+  exports.on_unmount(rec);
   rec.host = nullptr;
   std::unique_ptr<Store> store = std::move(rec.store);
   store.reset();
-  if (inspector.active()) {
-    inspector.emit(InspectorEvent{.kind = InspectorEventKind::unmount, .app = rec.name});
-  }
-  b.end_batch();
+  inspect([&] { return InspectorEvent{.kind = InspectorEventKind::unmount, .app = rec.name}; });
+}
+
+void HostCore::close() {
+  HostGuard guard(*this);
+  closing = true;
+  // Newest first; the platform, mounted first, goes last.
+  while (!mount_order.empty()) unmount(*mount_order.back());
+  reserved.clear();
+  // Deliver what unmounting queued (watchers told exports are gone) while everything exists.
+  Batcher::Scope flush(batcher());
+}
+
+HostGuard::~HostGuard() {
+  if (--core_->busy > 0 || !core_->parked_self) return;
+  // The Host was destroyed during this call: free its core once the runtime is idle too (now,
+  // unless a notification is still running below us).
+  std::shared_ptr<HostCore> core = std::move(core_->parked_self);
+  Batcher& b = core->batcher();
+  park_until_idle(b, std::move(core));  // may free everything: nothing may follow
 }
 
 }  // namespace detail
 
 using detail::AppRecord;
-using detail::AppSlot;
-using detail::ExportSlot;
 using detail::HostCore;
-using detail::WatchRec;
+using detail::HostGuard;
+using detail::Ref;
+using detail::topic_namespace;
 
 // ---- App ----
 
+App::App(AppRecord* record) noexcept : rec_(record) {
+  if (rec_ != nullptr) ++rec_->refs;
+}
+
+App::App(App&& other) noexcept : rec_(std::exchange(other.rec_, nullptr)) {}
+
 App& App::operator=(App&& other) noexcept {
   if (this != &other) {
-    unmount();
-    rec_ = std::move(other.rec_);
+    App old(std::move(*this));  // unmounted and released when this returns
+    rec_ = std::exchange(other.rec_, nullptr);
   }
   return *this;
 }
 
-App::~App() { unmount(); }
+App::~App() {
+  if (rec_ == nullptr) return;
+  Ref<AppRecord> rec = Ref<AppRecord>::adopt(std::exchange(rec_, nullptr));  // released after the unmount
+  try {
+    if (rec->host != nullptr) rec->host->unmount(*rec);
+  } catch (...) {
+    // Unmounting only releases; an error there (an allocation failing) must not escape a destructor.
+  }
+}
 
 const std::string& App::name() const noexcept {
   static const std::string empty;
-  return rec_ ? rec_->name : empty;
+  return rec_ != nullptr ? rec_->name : empty;
 }
 
 const std::string& App::version() const noexcept {
   static const std::string empty;
-  return rec_ ? rec_->version : empty;
+  return rec_ != nullptr ? rec_->version : empty;
 }
 
-bool App::mounted() const noexcept { return rec_ && rec_->host != nullptr; }
+bool App::mounted() const noexcept { return rec_ != nullptr && rec_->host != nullptr; }
 
 void App::unmount() {
-  if (rec_ && rec_->host) rec_->host->unmount(*rec_);
+  if (rec_ != nullptr && rec_->host != nullptr) rec_->host->unmount(*rec_);
 }
 
 AppRecord& App::live() const {
-  if (!rec_) throw Error(ErrorCode::app_unmounted, "an empty App handle was used");
+  if (rec_ == nullptr) throw Error(ErrorCode::app_unmounted, "an empty App handle was used");
   if (rec_->host == nullptr) {
     throw Error(ErrorCode::app_unmounted,
                 "app \"" + rec_->name + "\" was unmounted; mount it again to get a new handle");
@@ -581,298 +234,288 @@ AppRecord& App::live() const {
   return *rec_;
 }
 
-Host& App::host() const { return *live().host->owner; }
-
-Store& App::create_store(Value initial, Reducer reducer, std::vector<Middleware> middleware) {
+void App::create_store(Value initial, Reducer reducer, std::vector<Middleware> middleware) {
   AppRecord& r = live();
-  if (r.store) {
-    throw Error(ErrorCode::invalid_argument, "app \"" + r.name + "\" already has a store");
-  }
+  if (r.store) throw Error(ErrorCode::invalid_argument, "app \"" + r.name + "\" already has a store");
   HostCore& h = *r.host;
-  auto store = std::make_unique<Store>(
-      std::move(initial), std::move(reducer),
-      StoreOptions{.middleware = std::move(middleware),
-                   .batcher = &h.batcher(),
-                   .on_error = [core = &h](const Error& e) { core->report(e); },
-                   .name = "app \"" + r.name + "\""});
-  detail::attach_hooks(*store, &h, &r);
+  HostGuard guard(h);
+  std::weak_ptr<HostCore> weak = h.weak_from_this();
+  auto store = std::make_unique<Store>(std::move(initial), std::move(reducer),
+                                       StoreOptions{.middleware = std::move(middleware),
+                                                    .batcher = &h.batcher(),
+                                                    .on_error =
+                                                        [weak, name = r.name](const Error& e) {
+                                                          if (auto core = weak.lock())
+                                                            core->errors.report(e, name);
+                                                        },
+                                                    .name = "app \"" + r.name + "\""});
+  detail::StoreAccess::observe(*store, &r);
   r.store = std::move(store);
-  // Exports exposed before the store existed now have a state to select from.
-  for (auto& [name, e] : r.slot->exports) {
-    if (e->exposed) h.queue_sync(*e);
-  }
-  return *r.store;
+  h.exports.on_store_created(r);  // last: may deliver to watchers at once
 }
 
-Store& App::store() const {
-  AppRecord& r = live();
+namespace {
+Store& own_store(AppRecord& r) {
   if (!r.store) {
     throw Error(ErrorCode::no_store, "app \"" + r.name + "\" has no store yet (create_store first)");
   }
   return *r.store;
 }
+}  // namespace
 
-const Value& App::state() const { return store().state(); }
+Value App::state() const { return own_store(live()).state(); }
 
-void App::dispatch(Action action) { store().dispatch(std::move(action)); }
+void App::dispatch(Action action) {
+  AppRecord& r = live();
+  HostGuard guard(*r.host);
+  own_store(r).dispatch(std::move(action));
+}
 
 Subscription App::subscribe(std::function<void(const Value&)> listener) {
-  Subscription s = store().subscribe(std::move(listener));
-  rec_->keep(s);
+  AppRecord& r = live();
+  Subscription s = own_store(r).subscribe(std::move(listener));
+  r.keep(s);
   return s;
+}
+
+void App::replace_reducer(Reducer reducer) {
+  AppRecord& r = live();
+  HostGuard guard(*r.host);
+  own_store(r).replace_reducer(std::move(reducer));
 }
 
 void App::expose(std::string_view name, ExportSelector selector, std::optional<Schema> schema) {
   AppRecord& r = live();
-  if (name.empty()) throw Error(ErrorCode::invalid_argument, "expose needs a non-empty export name");
-  if (!selector) {
-    throw Error(ErrorCode::invalid_argument,
-                "expose of " + r.name + "/" + std::string(name) + " needs a selector, got an empty one");
-  }
-  schema = detail::manifest_export_schema(r.manifest.get(), name, std::move(schema));
-  HostCore& h = *r.host;
-  ExportSlot& e = HostCore::export_slot(*r.slot, name);
-  e.exposed = true;
-  e.selector = std::move(selector);
-  e.schema = std::move(schema);
-  e.cached = false;
-  e.cache_input = Value();
-  e.cache_value = Value();
-  e.cache_error.clear();
-  // Check the new schema against every registered consumer now, in the producer's own run.
-  for (auto& w : e.watchers) {
-    if (w->active) h.check_contract(*w, e);
-  }
-  h.queue_sync(e);
+  HostGuard guard(*r.host);
+  Ref<AppRecord> keep(&r);  // a contract error reaches the shell's inspector listeners meanwhile
+  r.host->exports.expose(r, name, std::move(selector), std::move(schema));
 }
 
 void App::unexpose(std::string_view name) {
   AppRecord& r = live();
-  ExportSlot* e = HostCore::find_export(*r.slot, name);
-  if (e == nullptr || !e->exposed) {
-    throw Error(ErrorCode::not_exported,
-                "app \"" + r.name + "\" has no export \"" + std::string(name) + "\" to withdraw");
-  }
-  e->exposed = false;
-  e->selector = nullptr;
-  e->schema.reset();
-  e->cached = false;
-  e->cache_input = Value();
-  e->cache_value = Value();
-  for (auto& w : e->watchers) w->blocked = false;
-  r.host->queue_sync(*e);
+  HostGuard guard(*r.host);
+  r.host->exports.unexpose(r, name);
 }
 
 Value App::read(std::string_view app, std::string_view name) const {
   AppRecord& r = live();
-  detail::manifest_read_expectations(r.manifest.get(), app, name, {});
-  HostCore& h = *r.host;
-  const AppSlot* s = h.find_slot(app);
-  if (s == nullptr || !s->mounted) {
-    throw Error(ErrorCode::unknown_app, "app \"" + r.name + "\" read " + std::string(app) + "/" +
-                                            std::string(name) + ", but no app \"" +
-                                            std::string(app) + "\" is mounted");
-  }
-  ExportSlot* e = HostCore::find_export(*s, name);
-  if (e == nullptr || !e->exposed) {
-    throw Error(ErrorCode::not_exported, "app \"" + r.name + "\" read " + std::string(app) + "/" +
-                                             std::string(name) + ", but app \"" +
-                                             std::string(app) + "\" exports no \"" +
-                                             std::string(name) + "\"");
-  }
-  if (!h.refresh(*e)) throw Error(e->cache_code, e->cache_error);
-  return e->cache_value;
+  HostGuard guard(*r.host);
+  return r.host->exports.read(r, app, name);
 }
 
 Subscription App::watch(std::string_view app, std::string_view name, WatchCallback callback,
                         Expectations expectations) {
   AppRecord& r = live();
-  if (!callback) throw Error(ErrorCode::invalid_argument, "watch needs a callback, got an empty one");
-  if (app.empty() || name.empty()) {
-    throw Error(ErrorCode::invalid_argument, "watch needs an app and an export name");
-  }
-  expectations = detail::manifest_read_expectations(r.manifest.get(), app, name, std::move(expectations));
   HostCore& h = *r.host;
-  ExportSlot& e = HostCore::export_slot(h.slot(app), name);
-  auto w = std::make_shared<WatchRec>();
-  w->consumer = r.name;
-  w->slot = &e;
-  w->callback = std::move(callback);
-  w->expectations = std::move(expectations);
-  e.watchers.push_back(w);
-  h.check_contract(*w, e);
-  if (e.exposed) h.queue_sync(e);
-  std::weak_ptr<HostCore> weak = h.shared_from_this();
-  Subscription s([weak, w] {
-    if (!w->active) return;
-    w->active = false;
-    if (auto core = weak.lock()) {
-      ++w->slot->dead;
-      w->slot->compact();
+  HostGuard guard(h);
+  Ref<AppRecord> keep(&r);  // a contract error reaches the shell's inspector listeners meanwhile
+  Subscription s;
+  {
+    Batcher::Scope batch(h.batcher());  // the first delivery runs once we are done with `r`
+    s = h.exports.watch(r, app, name, std::move(callback), std::move(expectations));
+  }
+  return s;
+}
+
+void App::accept(std::string_view type, std::optional<Schema> payload_schema, CommandHandler handler) {
+  AppRecord& r = live();
+  r.host->commands.accept(r, type, std::move(payload_schema), std::move(handler));
+}
+
+void App::accept_all() {
+  AppRecord& r = live();
+  r.host->commands.accept_all(r);
+}
+
+void App::send(std::string_view app, Action action) {
+  AppRecord& r = live();
+  HostGuard guard(*r.host);
+  Ref<AppRecord> sender(&r);
+  r.host->commands.send(r, app, std::move(action));
+}
+
+std::size_t App::broadcast(Action action) {
+  AppRecord& r = live();
+  HostGuard guard(*r.host);
+  return r.host->commands.broadcast(r, std::move(action));
+}
+
+void App::declare(std::string_view topic, TopicOptions options) {
+  AppRecord& r = live();
+  HostCore& h = *r.host;
+  const bool platform = r.is_platform;
+  if (!platform && topic_namespace(topic) != r.name) {
+    throw Error(ErrorCode::forbidden,
+                "app \"" + r.name + "\" declared \"" + std::string(topic) +
+                    "\": an app declares topics under its own name (\"" + r.name +
+                    "/...\"); shared topics are the shell's to declare (its platform app)");
+  }
+  detail::manifest_check_declare(r.manifest.get(), topic, options);
+  if (platform) {
+    // The shell may take over any declaration: it becomes the platform's alone.
+    for (const auto& owner : h.bus.declared_by(topic)) {
+      if (owner == r.name) continue;
+      h.bus.undeclare(topic, owner);
+    }
+  }
+  h.bus.declare(topic, std::move(options), r.name);
+  if (std::find(r.declared_topics.begin(), r.declared_topics.end(), topic) == r.declared_topics.end()) {
+    r.declared_topics.emplace_back(topic);
+  }
+}
+
+Subscription App::on(std::string_view pattern, BusListener listener) {
+  AppRecord& r = live();
+  HostCore& h = *r.host;
+  detail::manifest_check_on(r.manifest.get(), pattern);
+  if (!listener) throw Error(ErrorCode::invalid_argument, "on needs a listener, got an empty one");
+  HostGuard guard(h);
+  Ref<AppRecord> keep(&r);
+  // Errors of the listener are this app's (an `error` event it can see in its own inspect).
+  BusListener attributed = [fn = std::move(listener), weak = h.weak_from_this(), name = r.name](
+                               std::string_view topic, const Value& payload) {
+    try {
+      fn(topic, payload);
+    } catch (...) {
+      if (auto core = weak.lock()) {
+        core->errors.report(detail::error_from_exception(ErrorCode::listener_error,
+                                                         "a subscriber of topic \"" + std::string(topic) +
+                                                             "\" in app \"" + name + "\" threw"),
+                            name);
+      }
+    }
+  };
+  Subscription s;
+  {
+    Batcher::Scope batch(h.batcher());  // a replayed message arrives once we are done with `r`
+    s = h.bus.subscribe(pattern, std::move(attributed));
+    r.keep(s);
+  }
+  return s;
+}
+
+void App::emit(std::string_view topic, Value payload) {
+  AppRecord& r = live();
+  HostCore& h = *r.host;
+  detail::manifest_check_emit(r.manifest.get(), topic, payload, h.validate);
+  const std::string_view ns = topic_namespace(topic);
+  if (ns != r.name && (h.find(ns) != nullptr || h.is_reserved(ns) || ns == Host::platform_name)) {
+    // Another app's namespace: its own messages, unless the shell declared the topic shared.
+    const auto owners = h.bus.declared_by(topic);
+    if (std::find(owners.begin(), owners.end(), Host::platform_name) == owners.end()) {
+      throw Error(ErrorCode::forbidden, "app \"" + r.name + "\" published on \"" + std::string(topic) +
+                                            "\", which is app \"" + std::string(ns) +
+                                            "\"'s to publish on (the shell can declare it shared)");
+    }
+  }
+  HostGuard guard(h);
+  h.bus.publish(topic, std::move(payload), r.name);
+}
+
+Subscription App::observe(QueryOptions options, QueryListener listener) {
+  AppRecord& r = live();
+  HostCore& h = *r.host;
+  HostGuard guard(h);
+  Ref<AppRecord> keep(&r);  // a synchronous fetcher runs inside observe and may destroy this App
+  Subscription s;
+  {
+    Batcher::Scope batch(h.batcher());  // the first result arrives once we are done with `r`
+    s = h.queries->observe(std::move(options), std::move(listener));
+    r.keep(s);
+  }
+  return s;
+}
+
+AppQueryClient& App::queries() {
+  AppRecord& r = live();
+  if (!r.queries) r.queries = std::make_unique<AppQueryClient>(r.host->queries->make_app_client());
+  return *r.queries;
+}
+
+Millis App::now() const { return live().host->runtime->now(); }
+
+Subscription App::schedule_after(Millis delay, std::function<void()> fn) {
+  AppRecord& r = live();
+  HostCore& h = *r.host;
+  if (!fn) throw Error(ErrorCode::invalid_argument, "schedule_after needs a function to run");
+  struct Timer {
+    std::function<void()> fn;
+    TimerId id = 0;
+    SubscriptionLink link;  // ended when the timer has run, so the app forgets it
+  };
+  auto timer = std::make_shared<Timer>();
+  timer->fn = std::move(fn);
+  std::weak_ptr<HostCore> weak = h.weak_from_this();
+  Subscription s([weak, timer] {
+    timer->link = SubscriptionLink();  // (breaks the cycle through the link)
+    if (timer->id == 0) return;
+    if (auto core = weak.lock()) core->runtime->scheduler().cancel(timer->id);
+  });
+  timer->link = s.link();
+  timer->id = h.runtime->scheduler().schedule_after(delay, [weak, timer, name = r.name] {
+    timer->id = 0;
+    SubscriptionLink link = std::move(timer->link);
+    link.cancel();
+    auto core = weak.lock();
+    if (!core) return;
+    HostGuard guard(*core);
+    try {
+      timer->fn();
+    } catch (...) {
+      core->errors.report(
+          detail::error_from_exception(ErrorCode::listener_error, "a timer of app \"" + name + "\" threw"),
+          name);
     }
   });
   r.keep(s);
   return s;
 }
 
-void App::accept(std::string_view type, std::optional<Schema> payload_schema, CommandHandler handler) {
+void App::transaction(const std::function<void()>& fn) {
   AppRecord& r = live();
-  if (type.empty()) throw Error(ErrorCode::invalid_argument, "accept needs a command type");
-  payload_schema = detail::manifest_command_schema(r.manifest.get(), type, std::move(payload_schema));
-  auto [it, inserted] =
-      r.accepted.insert_or_assign(std::string(type), detail::Accepted{std::move(payload_schema), std::move(handler)});
-  (void)it;
-  if (inserted) {
-    auto& list = r.host->acceptors[std::string(type)];
-    if (std::find(list.begin(), list.end(), &r) == list.end()) list.push_back(&r);
-  }
+  if (!fn) throw Error(ErrorCode::invalid_argument, "transaction needs a function");
+  HostCore& h = *r.host;
+  HostGuard guard(h);
+  const std::string name = r.name;
+  h.run_transaction(fn, name);
 }
 
-void App::accept_all() {
-  AppRecord& r = live();
-  detail::manifest_refuse_accept_all(r.manifest.get());
-  if (r.accept_all) return;
-  r.accept_all = true;
-  r.host->accept_all_apps.push_back(&r);
-}
-
-void App::send(std::string_view app, Action action) {
+Subscription App::inspect(InspectorListener listener) {
   AppRecord& r = live();
   HostCore& h = *r.host;
-  const AppSlot* s = h.find_slot(app);
-  if (s == nullptr || !s->mounted) {
-    h.refuse(r, app, action, ErrorCode::unknown_app,
-             "app \"" + r.name + "\" sent \"" + action.type + "\" to \"" + std::string(app) +
-                 "\", but no app of that name is mounted");
-  }
-  AppRecord& target = *s->mounted;
-  const detail::Accepted* acc = h.accepted(target, action.type);
-  if (acc == nullptr) {
-    h.refuse(r, app, action, ErrorCode::command_not_accepted,
-             "app \"" + r.name + "\" sent \"" + action.type + "\" to \"" + target.name +
-                 "\", which does not accept it (it must call accept(\"" + action.type + "\"))");
-  }
-  if (acc->schema && h.validating()) {
-    auto violations = validate(*acc->schema, action.payload);
-    if (!violations.empty()) {
-      std::string msg = "app \"" + r.name + "\" sent \"" + action.type + "\" to \"" + target.name +
-                        "\" with a payload its schema refuses:";
-      for (const auto& v : violations) msg += " at \"" + v.path + "\": " + v.reason + ";";
-      h.refuse(r, app, action, ErrorCode::schema_violation, msg);
-    }
-  }
-  if (h.inspector.active()) {
-    h.inspector.emit(InspectorEvent{.kind = InspectorEventKind::command_sent,
-                                    .app = r.name,
-                                    .target = target.name,
-                                    .name = action.type,
-                                    .payload = action.payload});
-  }
-  // Copy what apply_command needs: a handler may unmount either app.
-  std::shared_ptr<AppRecord> keep = s->mounted;
-  h.apply_command(target, *acc, r, std::move(action));
-}
-
-std::size_t App::broadcast(Action action) {
-  AppRecord& r = live();
-  HostCore& h = *r.host;
-  // Targets by record, slot and mount number: a record is used only while it is still the one
-  // mounted (a handler may unmount apps). Small and on the stack: no allocation per broadcast.
-  struct Target {
-    AppRecord* rec;
-    AppSlot* slot;
-    std::uint64_t seq;
-    const detail::Accepted* acc;
+  if (!listener) throw Error(ErrorCode::invalid_argument, "inspect needs a listener, got an empty one");
+  // Delivered through the batcher, after the operation that produced the event: an app's code
+  // never runs in the middle of the host's own work.
+  struct Tap {
+    InspectorListener fn;
+    bool active = true;
   };
-  boost::container::small_vector<Target, 8> targets;
-  bool may_throw = false;
-  auto consider = [&](AppRecord* t) {
-    for (const auto& existing : targets) {
-      if (existing.rec == t) return;
-    }
-    const detail::Accepted* acc = h.accepted(*t, action.type);
-    if (acc == nullptr) return;
-    if (acc->schema && h.validating()) {
-      auto violations = validate(*acc->schema, action.payload);
-      if (!violations.empty()) {
-        std::string msg = "app \"" + r.name + "\" broadcast \"" + action.type +
-                          "\", but app \"" + t->name + "\"'s schema refuses the payload:";
-        for (const auto& v : violations) msg += " at \"" + v.path + "\": " + v.reason + ";";
-        h.refuse(r, t->name, action, ErrorCode::schema_violation, msg);
-      }
-    }
-    if (acc->handler || !t->store || detail::core_may_throw(*t->store->core())) may_throw = true;
-    targets.push_back(Target{t, t->slot, t->mount_seq, acc});
-  };
-  if (auto it = h.acceptors.find(action.type); it != h.acceptors.end()) {
-    for (AppRecord* t : it->second) consider(t);
-  }
-  for (AppRecord* t : h.accept_all_apps) consider(t);
-  if (targets.empty()) return 0;
-  if (h.inspector.active()) {
-    for (const auto& t : targets) {
-      h.inspector.emit(InspectorEvent{.kind = InspectorEventKind::command_sent,
-                                      .app = r.name,
-                                      .target = t.rec->name,
-                                      .name = action.type,
-                                      .payload = action.payload});
-    }
-  }
-  std::shared_ptr<AppRecord> keep_sender = r.slot->mounted;
-  auto apply_all = [&] {
-    const std::size_t n = targets.size();
-    for (std::size_t i = 0; i < n; ++i) {
-      const Target& t = targets[i];
-      if (t.slot->mounted.get() != t.rec || t.rec->mount_seq != t.seq) continue;  // unmounted
-      // Only handlers run code that could change what is accepted: look it up again after one.
-      const detail::Accepted* acc = may_throw ? h.accepted(*t.rec, action.type) : t.acc;
-      if (acc == nullptr) continue;  // withdrawn meanwhile
-      if (i + 1 == n) {
-        h.apply_command(*t.rec, *acc, r, std::move(action));
-      } else {
-        Action copy = action;
-        h.apply_command(*t.rec, *acc, r, std::move(copy));
-      }
-    }
-  };
-  if (may_throw) {
-    h.run_transaction(apply_all);
-  } else {
-    // Nothing can throw: one batch is enough to notify once, after all.
-    Batcher& b = h.batcher();
-    b.begin_batch();
-    apply_all();
-    b.end_batch();
-  }
-  return targets.size();
-}
-
-Subscription App::on(std::string_view pattern, BusListener listener) {
-  AppRecord& r = live();
-  detail::manifest_check_on(r.manifest.get(), pattern);
-  Subscription s = r.host->bus->subscribe(pattern, std::move(listener));
+  auto tap = std::make_shared<Tap>();
+  tap->fn = std::move(listener);
+  std::weak_ptr<HostCore> weak = h.weak_from_this();
+  auto stream = std::make_shared<Subscription>(
+      h.inspector.subscribe([tap, weak, name = r.name](const InspectorEvent& e) {
+        if (e.app != name && e.target != name) return;
+        auto core = weak.lock();
+        if (!core) return;
+        core->batcher().notify([tap, weak, e] {
+          if (!tap->active) return;
+          try {
+            tap->fn(e);
+          } catch (...) {
+            if (auto c = weak.lock()) {
+              c->errors.report_quietly(detail::error_from_exception(
+                  ErrorCode::listener_error, "an inspector listener of app \"" + e.app + "\" threw"));
+            }
+          }
+        });
+      }));
+  Subscription s([tap, stream] {
+    tap->active = false;
+    stream->cancel();
+  });
   r.keep(s);
   return s;
-}
-
-Subscription App::observe(QueryOptions options, QueryListener listener) {
-  AppRecord& r = live();
-  Subscription s = r.host->queries->observe(std::move(options), std::move(listener));
-  r.keep(s);
-  return s;
-}
-
-void App::emit(std::string_view topic, Value payload) {
-  AppRecord& r = live();
-  detail::manifest_check_emit(r.manifest.get(), topic);
-  HostCore& h = *r.host;
-  struct Publisher {
-    HostCore& h;
-    std::string_view before;
-    ~Publisher() { h.publisher = before; }
-  } restore{h, h.publisher};
-  h.publisher = r.name;
-  h.bus->publish(topic, std::move(payload));
 }
 
 void App::adopt(Subscription subscription) {
@@ -880,82 +523,170 @@ void App::adopt(Subscription subscription) {
     subscription.cancel();
     live();  // throws app_unmounted
   }
-  rec_->adopted.push_back(std::move(subscription));
+  rec_->adopt(std::move(subscription));
+}
+
+// ---- Reservation ----
+
+Reservation& Reservation::operator=(Reservation&& other) noexcept {
+  if (this != &other) {
+    release();
+    host_ = std::move(other.host_);
+    name_ = std::move(other.name_);
+  }
+  return *this;
+}
+
+Reservation::~Reservation() { release(); }
+
+void Reservation::release() noexcept {
+  if (auto core = host_.lock()) core->reserved.erase(name_);
+  host_.reset();
 }
 
 // ---- Host ----
 
+namespace {
+Ref<AppRecord> mount_platform(HostCore& core) {
+  Ref<AppRecord> platform = core.mount(Host::platform_name, "", nullptr);
+  platform->is_platform = true;
+  return platform;
+}
+}  // namespace
+
 Host::Host(HostOptions options)
-    : core_(std::make_shared<HostCore>(std::move(options), std::make_unique<Runtime>())) { core_->owner = this; }
+    : core_(std::make_shared<HostCore>(std::make_unique<Runtime>(), std::move(options))) {
+  core_->platform = App(mount_platform(*core_).get());
+}
 
 Host::Host(ManualClock& clock, HostOptions options)
-    : core_(std::make_shared<HostCore>(std::move(options), std::make_unique<Runtime>(clock))) { core_->owner = this; }
+    : core_(std::make_shared<HostCore>(std::make_unique<Runtime>(clock), std::move(options))) {
+  core_->platform = App(mount_platform(*core_).get());
+}
 
 Host::Host(const Clock& clock, HostOptions options)
-    : core_(std::make_shared<HostCore>(std::move(options), std::make_unique<Runtime>(clock))) { core_->owner = this; }
+    : core_(std::make_shared<HostCore>(std::make_unique<Runtime>(clock), std::move(options))) {
+  core_->platform = App(mount_platform(*core_).get());
+}
 
 Host::~Host() {
-  // Unmount newest first; each App handle that outlives us becomes inert.
-  while (!core_->mounted.empty()) core_->unmount(*core_->mounted.back());
-  // Deliver what unmounting queued (watchers told exports are gone) while everything exists.
+  std::shared_ptr<HostCore> core = std::move(core_);
   try {
-    core_->runtime->batcher().begin_batch();
-    core_->runtime->batcher().end_batch();
+    core->close();
   } catch (...) {
+    // Unmounting only releases; an error there must not escape a destructor.
   }
+  if (core->busy > 0) {
+    core->parked_self = std::move(core);  // the guarded call in progress frees it when it returns
+    return;
+  }
+  Batcher& b = core->batcher();
+  detail::park_until_idle(b, std::move(core));
 }
+
+App& Host::platform() noexcept { return core_->platform; }
 
 App Host::mount(std::string_view name, MountOptions options) {
   HostCore& h = *core_;
   if (name.empty()) throw Error(ErrorCode::invalid_argument, "mount needs a non-empty app name");
-  AppSlot& s = h.slot(name);
-  if (s.mounted) {
-    throw Error(ErrorCode::app_already_mounted,
-                "app \"" + std::string(name) + "\" is already mounted (version \"" +
-                    s.mounted->version + "\"); unmount it first");
+  if (name == platform_name) {
+    throw Error(ErrorCode::name_reserved,
+                "\"platform\" is the shell's own app (Host::platform()); no one else may mount it");
   }
-  auto rec = std::make_shared<AppRecord>();
-  rec->host = &h;
-  rec->slot = &s;
-  rec->name = std::string(name);
-  rec->version = std::move(options.version);
-  rec->manifest = std::move(options.manifest);
-  rec->mount_seq = ++h.mount_seq;
-  s.mounted = rec;
-  h.mounted.push_back(rec.get());
-  if (h.inspector.active()) {
-    h.inspector.emit(InspectorEvent{.kind = InspectorEventKind::mount,
-                                    .app = rec->name,
-                                    .detail = rec->version});
+  if (AppRecord* existing = h.find(name)) {
+    throw Error(ErrorCode::app_already_mounted, "app \"" + std::string(name) +
+                                                    "\" is already mounted (version \"" + existing->version +
+                                                    "\"); unmount it first");
   }
-  return App(std::move(rec));
+  if (h.is_reserved(name) && (options.reservation == nullptr || options.reservation->name() != name ||
+                              options.reservation->host_.lock() != core_)) {
+    throw Error(ErrorCode::name_reserved, "the name \"" + std::string(name) +
+                                              "\" is reserved by the shell; mount it with its Reservation");
+  }
+  HostGuard guard(h);
+  return App(h.mount(name, std::move(options.version), nullptr).get());
 }
 
-bool Host::is_mounted(std::string_view name) const noexcept {
-  const AppSlot* s = core_->find_slot(name);
-  return s != nullptr && s->mounted != nullptr;
+App Host::mount(const Manifest& manifest, const Reservation* reservation) {
+  App app = mount(manifest.name, MountOptions{.version = manifest.version, .reservation = reservation});
+  app.rec_->manifest = std::make_shared<const Manifest>(manifest);
+  try {
+    for (const auto& [type, schema] : manifest.commands) app.accept(type, schema);
+    for (const auto& [topic, schema] : manifest.publishes) {
+      // Its own topics are declared as its own; shared ones are the shell's to declare (what it
+      // publishes there is still checked against this manifest's schema).
+      if (topic_namespace(topic) == manifest.name) app.declare(topic, TopicOptions{.schema = schema});
+    }
+  } catch (...) {
+    app.unmount();  // nothing stays mounted half-declared
+    throw;
+  }
+  return app;
 }
+
+Reservation Host::reserve(std::string_view name) {
+  HostCore& h = *core_;
+  if (name.empty()) throw Error(ErrorCode::invalid_argument, "reserve needs a non-empty app name");
+  if (name == platform_name || h.is_reserved(name)) {
+    throw Error(ErrorCode::name_reserved, "\"" + std::string(name) + "\" is already reserved");
+  }
+  if (h.find(name) != nullptr) {
+    throw Error(ErrorCode::app_already_mounted,
+                "cannot reserve \"" + std::string(name) + "\": it is mounted");
+  }
+  h.reserved.emplace(std::string(name), true);
+  return Reservation(core_, std::string(name));
+}
+
+bool Host::is_mounted(std::string_view name) const noexcept { return core_->find(name) != nullptr; }
 
 std::vector<std::string> Host::apps() const {
   std::vector<std::string> out;
-  out.reserve(core_->mounted.size());
-  for (const AppRecord* r : core_->mounted) out.push_back(r->name);
+  out.reserve(core_->mount_order.size());
+  for (const AppRecord* r : core_->mount_order) out.push_back(r->name);
   return out;
 }
 
 void Host::transaction(const std::function<void()>& fn) {
   if (!fn) throw Error(ErrorCode::invalid_argument, "transaction needs a function");
-  core_->run_transaction(fn);
+  HostGuard guard(*core_);
+  core_->run_transaction(fn, std::string());
 }
 
-bool Host::in_transaction() const noexcept { return !core_->frames.empty(); }
-bool Host::validating() const noexcept { return core_->validating(); }
-void Host::set_error_handler(ErrorHandler handler) { core_->options.on_error = std::move(handler); }
-Runtime& Host::runtime() noexcept { return *core_->runtime; }
-Bus& Host::bus() noexcept { return *core_->bus; }
-Inspector& Host::inspector() noexcept { return core_->inspector; }
+bool Host::in_transaction() const noexcept { return detail::tx_active(core_->batcher()); }
+bool Host::validating() const noexcept { return core_->validate; }
+void Host::set_error_handler(ErrorHandler handler) { core_->errors.set_handler(std::move(handler)); }
+Subscription Host::inspect(InspectorListener listener) {
+  return core_->inspector.subscribe(std::move(listener));
+}
 QueryClient& Host::queries() noexcept { return *core_->queries; }
-void Host::set_focused(bool focused) { core_->queries->set_focused(focused); }
-void Host::set_online(bool online) { core_->queries->set_online(online); }
+
+void Host::set_focused(bool focused) {
+  HostGuard guard(*core_);
+  core_->queries->set_focused(focused);
+}
+
+void Host::set_online(bool online) {
+  HostGuard guard(*core_);
+  core_->queries->set_online(online);
+}
+
+Millis Host::now() const { return core_->runtime->now(); }
+
+std::size_t Host::run_until_idle() {
+  HostGuard guard(*core_);
+  return core_->runtime->run_until_idle();
+}
+
+std::optional<Millis> Host::next_due() const { return core_->runtime->scheduler().next_due(); }
+
+void Host::advance(Millis d) {
+  HostGuard guard(*core_);
+  core_->runtime->advance(d);
+}
+
+void Host::post(std::function<void()> fn) { core_->runtime->executor().post(std::move(fn)); }
+
+bool Host::wait_for_work(Millis timeout) { return core_->runtime->executor().wait_for_work(timeout); }
 
 }  // namespace mfstate

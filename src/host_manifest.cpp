@@ -57,12 +57,28 @@ void manifest_refuse_accept_all(const Manifest* m) {
       who(*m) + " cannot accept every command: it accepts what its manifest lists under \"commands\"");
 }
 
-void manifest_check_emit(const Manifest* m, std::string_view topic) {
+void manifest_check_emit(const Manifest* m, std::string_view topic, const Value& payload, bool validate) {
   if (m == nullptr) return;
-  if (m->publishes.count(std::string(topic)) == 0) {
+  auto it = m->publishes.find(std::string(topic));
+  if (it == m->publishes.end()) {
     throw Error(ErrorCode::unknown_topic,
                 who(*m) + " publishes on " + quoted(topic) +
                     ", which its manifest does not list under \"topics\".\"publishes\"");
+  }
+  if (validate) require_valid(it->second, payload, who(*m) + " publishing on " + quoted(topic));
+}
+
+void manifest_check_declare(const Manifest* m, std::string_view topic, const TopicOptions& options) {
+  if (m == nullptr) return;
+  auto it = m->publishes.find(std::string(topic));
+  if (it == m->publishes.end()) {
+    throw Error(ErrorCode::unknown_topic,
+                who(*m) + " declares " + quoted(topic) +
+                    ", which its manifest does not list under \"topics\".\"publishes\"");
+  }
+  if (!options.schema || !(options.schema->document() == it->second.document())) {
+    throw Error(ErrorCode::invalid_argument,
+                who(*m) + " declares " + quoted(topic) + " with a schema other than its manifest's");
   }
 }
 
@@ -95,14 +111,5 @@ Expectations manifest_read_expectations(const Manifest* m, std::string_view app,
 }
 
 }  // namespace detail
-
-App Host::mount(const Manifest& manifest) {
-  // Declare nothing until the mount succeeded (an already-mounted name changes nothing).
-  App app = mount(manifest.name, MountOptions{.version = manifest.version,
-                                              .manifest = std::make_shared<const Manifest>(manifest)});
-  for (const auto& [type, schema] : manifest.commands) app.accept(type, schema);
-  for (const auto& [topic, schema] : manifest.publishes) bus().declare(topic, TopicOptions{.schema = schema});
-  return app;
-}
 
 }  // namespace mfstate

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string_view>
 
+#include "mfstate/bus.hpp"
 #include "mfstate/contract.hpp"
 #include "mfstate/manifest.hpp"
 
@@ -21,8 +22,13 @@ std::optional<Schema> manifest_command_schema(const Manifest* m, std::string_vie
                                               std::optional<Schema> given);
 /// Throws invalid_argument: accept_all would give up the commands the manifest declares.
 void manifest_refuse_accept_all(const Manifest* m);
-/// Throws unknown_topic unless the manifest publishes `topic`.
-void manifest_check_emit(const Manifest* m, std::string_view topic);
+/// Throws unknown_topic unless the manifest publishes `topic`, and (when `validate`)
+/// schema_violation when `payload` breaks the manifest's schema for it — also on a topic the app
+/// does not declare itself (a shared one), so what it publishes is what its CI checked.
+void manifest_check_emit(const Manifest* m, std::string_view topic, const Value& payload, bool validate);
+/// Throws unknown_topic unless the manifest publishes `topic`, invalid_argument when `options`
+/// carry a schema other than the manifest's.
+void manifest_check_declare(const Manifest* m, std::string_view topic, const TopicOptions& options);
 /// Throws unknown_topic unless `pattern` is, or matches, a topic the manifest subscribes to.
 void manifest_check_on(const Manifest* m, std::string_view pattern);
 /// The expectations a watch of app/export runs with: the manifest's `reads` entry (merged with

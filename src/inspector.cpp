@@ -1,8 +1,10 @@
 #include "mfstate/inspector.hpp"
 
 #include <algorithm>
-#include <iostream>
 #include <ostream>
+
+#include "error_sink.hpp"
+#include "inspector_stream.hpp"
 
 namespace mfstate {
 
@@ -63,9 +65,15 @@ std::string format(const InspectorEvent& e) {
   return line;
 }
 
-Subscription Inspector::subscribe(std::function<void(const InspectorEvent&)> listener) {
+InspectorListener event_logger(std::ostream& out) {
+  return [&out](const InspectorEvent& e) { out << format(e) << '\n'; };
+}
+
+namespace detail {
+
+Subscription InspectorStream::subscribe(InspectorListener listener) {
   if (!listener) {
-    throw Error(ErrorCode::invalid_argument, "Inspector::subscribe needs a listener, got an empty one");
+    throw Error(ErrorCode::invalid_argument, "inspect needs a listener, got an empty one");
   }
   const std::uint64_t id = next_id_++;
   listeners_.push_back({id, std::move(listener), true});
@@ -77,9 +85,9 @@ Subscription Inspector::subscribe(std::function<void(const InspectorEvent&)> lis
   });
 }
 
-void Inspector::remove(std::uint64_t id) {
-  auto it = std::find_if(listeners_.begin(), listeners_.end(),
-                         [id](const Listener& l) { return l.id == id; });
+void InspectorStream::remove(std::uint64_t id) {
+  auto it =
+      std::find_if(listeners_.begin(), listeners_.end(), [id](const Listener& l) { return l.id == id; });
   if (it == listeners_.end() || !it->active) return;
   --live_;
   if (emitting_ > 0) {
@@ -89,19 +97,18 @@ void Inspector::remove(std::uint64_t id) {
   }
 }
 
-void Inspector::emit(InspectorEvent event) {
+void InspectorStream::emit(InspectorEvent event) {
   if (live_ == 0) return;
-  if (clock_ != nullptr) event.time = clock_->now();
+  event.time = clock_->now();
   ++emitting_;
   const std::size_t n = listeners_.size();
   for (std::size_t i = 0; i < n; ++i) {
     if (!listeners_[i].active) continue;
     try {
       listeners_[i].fn(event);
-    } catch (const std::exception& e) {
-      std::cerr << "mfstate: an inspector listener threw: " << e.what() << '\n';
     } catch (...) {
-      std::cerr << "mfstate: an inspector listener threw\n";
+      report_error(on_listener_error_,
+                   error_from_exception(ErrorCode::listener_error, "an inspector listener threw"));
     }
   }
   if (--emitting_ == 0) {
@@ -109,8 +116,6 @@ void Inspector::emit(InspectorEvent event) {
   }
 }
 
-Subscription log_events(Inspector& inspector, std::ostream& out) {
-  return inspector.subscribe([&out](const InspectorEvent& e) { out << format(e) << '\n'; });
-}
+}  // namespace detail
 
 }  // namespace mfstate

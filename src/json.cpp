@@ -303,7 +303,7 @@ void write_double(std::string& out, double d, bool canonical) {
   std::vector<const Member*> sorted;
   sorted.reserve(members.size());
   for (const Member& m : members) sorted.push_back(&m);
-  std::sort(sorted.begin(), sorted.end(), [](const Member* a, const Member* b) { return a->key < b->key; });
+  std::sort(sorted.data(), sorted.data() + sorted.size(), detail::MemberNameOrder{});
   return sorted;
 }
 
@@ -401,46 +401,6 @@ std::string Value::to_canonical_json() const {
   std::string out;
   write_value(out, *this, true);
   return out;
-}
-
-std::string_view to_string(ErrorCode code) noexcept {
-  switch (code) {
-#define MFSTATE_CODE(name) \
-  case ErrorCode::name: return #name;
-    MFSTATE_CODE(invalid_json)
-    MFSTATE_CODE(invalid_utf8)
-    MFSTATE_CODE(depth_limit)
-    MFSTATE_CODE(size_limit)
-    MFSTATE_CODE(type_error)
-    MFSTATE_CODE(out_of_range)
-    MFSTATE_CODE(not_found)
-    MFSTATE_CODE(non_finite)
-    MFSTATE_CODE(invalid_argument)
-    MFSTATE_CODE(invalid_key)
-    MFSTATE_CODE(invalid_url)
-    MFSTATE_CODE(invalid_schema)
-    MFSTATE_CODE(unsupported_schema)
-    MFSTATE_CODE(schema_violation)
-    MFSTATE_CODE(contract_violation)
-    MFSTATE_CODE(unknown_app)
-    MFSTATE_CODE(app_already_mounted)
-    MFSTATE_CODE(app_unmounted)
-    MFSTATE_CODE(not_exported)
-    MFSTATE_CODE(already_exported)
-    MFSTATE_CODE(command_not_accepted)
-    MFSTATE_CODE(no_store)
-    MFSTATE_CODE(reducer_error)
-    MFSTATE_CODE(listener_error)
-    MFSTATE_CODE(unknown_topic)
-    MFSTATE_CODE(query_error)
-    MFSTATE_CODE(cancelled)
-    MFSTATE_CODE(not_found_query)
-    MFSTATE_CODE(io_error)
-    MFSTATE_CODE(http_error)
-    MFSTATE_CODE(already_published)
-#undef MFSTATE_CODE
-  }
-  return "unknown";
 }
 
 }  // namespace mfstate

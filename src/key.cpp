@@ -8,9 +8,12 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "value_node.hpp"
 
 namespace mfstate {
 
@@ -276,6 +279,99 @@ void check_key(const Value& key) {
                 "a query key is an array, such as [\"user\", 42], but got a value of type " +
                     std::string(to_string(key.type())));
   }
+}
+
+FlatKey::FlatKey(const Value& key) {
+  check_key(key);
+  const auto items = key.as_array();
+  elements_ = items.size();
+  std::uint32_t* ends = ends_;
+  if (elements_ > inline_ends) {
+    heap_ends_ = std::make_unique<std::uint32_t[]>(elements_);
+    ends = heap_ends_.get();
+  }
+  std::string spill;
+  detail::CanonicalWriter w(inline_, inline_capacity, &spill);
+  w.put('[');
+  for (std::size_t i = 0; i < elements_; ++i) {
+    w.value(items[i]);
+    ends[i] = static_cast<std::uint32_t>(w.size());
+  }
+  w.put(']');
+  size_ = w.size();
+  if (w.bytes().data() != inline_) {
+    heap_ = std::make_unique<char[]>(size_);
+    std::memcpy(heap_.get(), w.bytes().data(), size_);
+    data_ = heap_.get();
+  }
+  // The same hash as key.hash(): XXH3 of these very bytes when they are what Value::hash hashes
+  // (then cached in the key for the next caller), else the Value's own.
+  if (const std::uint64_t cached = ValueAccess::cached_hash(key)) {
+    hash_ = cached;
+  } else if (w.hashable()) {
+    hash_ = detail::canonical_hash(bytes());
+    ValueAccess::cache_hash(key, hash_);
+    hash_ = ValueAccess::cached_hash(key);
+  } else {
+    hash_ = key.hash();
+  }
+}
+
+void FlatKey::copy_from(const FlatKey& other) {
+  size_ = other.size_;
+  elements_ = other.elements_;
+  hash_ = other.hash_;
+  heap_.reset();
+  heap_ends_.reset();
+  if (other.heap_) {
+    heap_ = std::make_unique<char[]>(size_);
+    std::memcpy(heap_.get(), other.heap_.get(), size_);
+    data_ = heap_.get();
+  } else {
+    std::memcpy(inline_, other.inline_, size_);
+    data_ = inline_;
+  }
+  if (other.heap_ends_) {
+    heap_ends_ = std::make_unique<std::uint32_t[]>(elements_);
+    std::memcpy(heap_ends_.get(), other.heap_ends_.get(), elements_ * sizeof(std::uint32_t));
+  } else {
+    std::memcpy(ends_, other.ends_, elements_ * sizeof(std::uint32_t));
+  }
+}
+
+void FlatKey::take(FlatKey& other) noexcept {
+  size_ = other.size_;
+  elements_ = other.elements_;
+  hash_ = other.hash_;
+  heap_ = std::move(other.heap_);
+  heap_ends_ = std::move(other.heap_ends_);
+  if (heap_) {
+    data_ = heap_.get();
+  } else {
+    std::memcpy(inline_, other.inline_, size_);
+    data_ = inline_;
+  }
+  if (!heap_ends_) std::memcpy(ends_, other.ends_, elements_ * sizeof(std::uint32_t));
+}
+
+FlatKey::FlatKey(const FlatKey& other) { copy_from(other); }
+
+FlatKey& FlatKey::operator=(const FlatKey& other) {
+  if (this != &other) copy_from(other);
+  return *this;
+}
+
+FlatKey::FlatKey(FlatKey&& other) noexcept { take(other); }
+
+FlatKey& FlatKey::operator=(FlatKey&& other) noexcept {
+  if (this != &other) take(other);
+  return *this;
+}
+
+std::string_view FlatKey::prefix(std::size_t k) const noexcept {
+  if (k == 0) return {data_, 1};
+  const std::uint32_t* ends = heap_ends_ ? heap_ends_.get() : ends_;
+  return {data_, ends[k - 1]};
 }
 
 std::uint64_t hash_key(const Value& key) {

@@ -1,61 +1,51 @@
-// One cache entry: its state machine (a closed set of transitions applied by one dispatch step,
-// followed by one batched notification of its observers) and its fetch lifecycle (shared
-// in-flight fetch, cancellation with revert, refetch replacing a fetch in flight).
+// One query: its state machine (a closed set of transitions applied by one dispatch step,
+// followed by one batched notification of its observers and cache listeners), what is read from
+// it (stale, active, disabled), and its fetch lifecycle (shared in-flight fetch, cancellation with
+// revert, a refetch replacing a fetch in flight). Free functions of a query.
 #include <algorithm>
 
 #include "mfstate/key.hpp"
 #include "query_internal.hpp"
 
-namespace mfstate {
+namespace mfstate::detail {
 
-std::string_view to_string(QueryStatus s) noexcept {
-  switch (s) {
-    case QueryStatus::pending: return "pending";
-    case QueryStatus::error: return "error";
-    case QueryStatus::success: return "success";
-  }
-  return "pending";
+// ---- readings ----
+
+bool is_stale_by_time(const Query& q, Millis stale_time, Millis now) noexcept {
+  if (!q.has_data()) return true;
+  if (stale_time >= static_stale_time) return false;
+  if (q.invalidated()) return true;
+  return q.data_updated_at + stale_time.count() <= now.count();
 }
 
-std::string_view to_string(FetchStatus s) noexcept {
-  switch (s) {
-    case FetchStatus::fetching: return "fetching";
-    case FetchStatus::paused: return "paused";
-    case FetchStatus::idle: return "idle";
+bool is_stale(const ClientCore& core, const Query& q) {
+  if (q.observer_count() == 0) return !q.has_data() || q.invalidated();
+  // By its observers: a disabled observer never sees its data as stale.
+  for (const ObserverImpl* o : q.cold->observers) {
+    if (o->enabled() && is_stale_by_time(q, o->stale_time(), core.now())) return true;
   }
-  return "idle";
+  return false;
 }
 
-namespace detail {
-
-// ---- state helpers ----
-
-bool Query::is_active() const noexcept {
-  if (!cold) return false;
-  for (const ObserverImpl* o : cold->observers) {
+bool is_active(const ClientCore&, const Query& q) {
+  if (!q.cold) return false;
+  for (const ObserverImpl* o : q.cold->observers) {
     if (o->enabled()) return true;
   }
   return false;
 }
 
-bool Query::is_disabled() const noexcept {
-  if (observer_count() > 0) return !is_active();
-  return data_update_count + error_update_count() == 0;
+bool is_disabled(const ClientCore& core, const Query& q) {
+  if (q.observer_count() > 0) return !is_active(core, q);
+  return q.options->o.fetcher.is_skip() || !q.is_fetched();
 }
 
-bool Query::is_stale_by_time(Millis stale_time, Millis now) const noexcept {
-  if (!has_data() || invalidated()) return true;
-  return data_updated_at + stale_time.count() <= now.count();
-}
-
-bool Query::is_stale(Millis now) const noexcept {
-  if (observer_count() > 0) {
-    for (const ObserverImpl* o : cold->observers) {
-      if (is_stale_by_time(o->stale_time(), now)) return true;
-    }
-    return false;
+bool is_static(const ClientCore&, const Query& q) {
+  if (!q.cold) return false;
+  for (const ObserverImpl* o : q.cold->observers) {
+    if (o->stale_time() >= static_stale_time) return true;
   }
-  return !has_data() || invalidated();
+  return false;
 }
 
 QueryState snapshot(const Query& q) {
@@ -66,6 +56,7 @@ QueryState snapshot(const Query& q) {
   s.data_updated_at = Millis(q.data_updated_at);
   s.is_invalidated = q.invalidated();
   s.data_update_count = q.data_update_count;
+  s.fetch_direction = q.fetch_direction();
   if (q.cold) {
     s.error = q.cold->error;
     s.error_detail = q.cold->error_detail;
@@ -77,8 +68,19 @@ QueryState snapshot(const Query& q) {
   return s;
 }
 
+QueryInfo info_of(const ClientCore& core, const Query& q) {
+  QueryInfo i;
+  i.key = core.key_of(q);
+  i.state = snapshot(q);
+  i.meta = q.options->o.meta;
+  i.observers = q.observer_count();
+  i.gc_time = *q.options->o.gc_time;
+  i.infinite = q.infinite();
+  return i;
+}
+
 Value replace_equal_deep(const Value& prev, Value next) {
-  if (prev.same_node(next)) return prev;
+  if (prev.same_node(next) && prev.type() == next.type()) return prev;
   if (prev.type() != next.type()) {
     // 1 and 1.0 are equal: keep the old spelling, as nothing changed.
     if (prev.is_number() && next.is_number() && prev == next) return prev;
@@ -141,24 +143,38 @@ std::size_t approx_bytes(const Value& v) noexcept {
 
 // ---- the one dispatch step ----
 
-void ClientCore::dispatch(Query& q, QueryAction&& a) {
+namespace {
+
+void set_direction(Query& q, std::optional<FetchDirection> d) {
+  q.flags &= static_cast<std::uint8_t>(~(fetch_forward_flag | fetch_backward_flag));
+  if (d) q.flags |= *d == FetchDirection::forward ? fetch_forward_flag : fetch_backward_flag;
+}
+
+void account_data(ClientCore& core, const Query& q, const Value* next) {
+  if (core.options.max_bytes == 0) return;
+  std::size_t& bytes = core.queries.data_bytes;
+  if (q.has_data()) bytes -= std::min(bytes, approx_bytes(q.data));
+  if (next != nullptr) bytes += approx_bytes(*next);
+}
+
+}  // namespace
+
+void dispatch(ClientCore& core, Query& q, QueryAction&& a) {
   switch (a.kind) {
     case QueryAction::fetch:
       if (q.cold) {
         q.cold->failure_count = 0;
         q.cold->failure_reason.reset();
       }
-      q.fetch_status = can_fetch(q.options->network_mode) ? FetchStatus::fetching : FetchStatus::paused;
+      q.fetch_status = core.can_fetch(*q.options->o.network_mode) ? FetchStatus::fetching : FetchStatus::paused;
+      set_direction(q, a.direction);
       if (!q.has_data()) {
         if (q.cold) q.cold->error.reset();
         q.status = QueryStatus::pending;
       }
       break;
     case QueryAction::success:
-      if (options.max_bytes != 0) {
-        if (q.has_data()) data_bytes -= std::min(data_bytes, approx_bytes(q.data));
-        data_bytes += approx_bytes(a.data);
-      }
+      account_data(core, q, &a.data);
       q.data = std::move(a.data);
       q.flags = static_cast<std::uint8_t>((q.flags | has_data_flag) & ~invalidated_flag);
       ++q.data_update_count;
@@ -181,11 +197,14 @@ void ClientCore::dispatch(Query& q, QueryAction&& a) {
       c.error = a.error;
       c.error_detail = std::move(a.detail);
       ++c.error_update_count;
-      c.error_updated_at = now();
+      c.error_updated_at = core.now();
       ++c.failure_count;
       c.failure_reason = std::move(a.error);
       q.fetch_status = FetchStatus::idle;
       q.status = QueryStatus::error;
+      // A background error marks the data invalidated, so the next focus or mount refetches (no
+      // data is stale anyway).
+      q.flags |= invalidated_flag;
       break;
     }
     case QueryAction::failed: {
@@ -199,10 +218,7 @@ void ClientCore::dispatch(Query& q, QueryAction&& a) {
     case QueryAction::invalidate: q.flags |= invalidated_flag; break;
     case QueryAction::set_state: {
       const QueryState& s = *a.state;
-      if (options.max_bytes != 0) {
-        if (q.has_data()) data_bytes -= std::min(data_bytes, approx_bytes(q.data));
-        if (s.data) data_bytes += approx_bytes(*s.data);
-      }
+      account_data(core, q, s.data ? &*s.data : nullptr);
       q.status = s.status;
       q.fetch_status = s.fetch_status;
       if (s.data) {
@@ -219,6 +235,7 @@ void ClientCore::dispatch(Query& q, QueryAction&& a) {
       } else {
         q.flags &= static_cast<std::uint8_t>(~invalidated_flag);
       }
+      set_direction(q, s.fetch_direction);
       if (q.cold || s.error || s.failure_reason || s.error_update_count != 0) {
         QueryCold& c = q.c();
         c.error = s.error;
@@ -231,33 +248,33 @@ void ClientCore::dispatch(Query& q, QueryAction&& a) {
       break;
     }
   }
-  if (!cache_listeners.empty()) {
-    static constexpr std::string_view names[] = {"fetch", "success", "error",      "failed",
-                                                 "pause", "continue", "invalidate", "setState"};
-    emit(QueryCacheEvent::Type::updated, q, names[a.kind]);
-  }
   // One notification per observer per batch: observers mark themselves dirty and recompute when
   // the outermost operation ends.
   if (q.cold) {
     auto& obs = q.cold->observers;
     for (std::size_t i = 0; i < obs.size(); ++i) obs[i]->on_query_update();
   }
+  if (!core.queries.listeners.empty()) {
+    static constexpr std::string_view names[] = {"fetch", "success", "error",      "failed",
+                                                 "pause", "continue", "invalidate", "setState"};
+    core.emit(QueryCacheEvent::Type::updated, q, names[a.kind]);
+  }
 }
 
-Value ClientCore::set_data(Query& q, Value data, std::optional<Millis> at) {
-  Value next = (q.has_data() && q.options->structural_sharing) ? replace_equal_deep(q.data, std::move(data))
-                                                               : std::move(data);
+Value set_data(ClientCore& core, Query& q, Value data, std::optional<Millis> at) {
   QueryAction a{QueryAction::success};
-  a.data = std::move(next);
-  a.at = at.value_or(now());
+  a.data = replace_data(q.options->o, q.has_data() ? &q.data : nullptr, std::move(data));
+  a.at = at.value_or(core.now());
   a.manual = true;
-  dispatch(q, std::move(a));
+  dispatch(core, q, std::move(a));
   return q.data;
 }
 
 // ---- fetching ----
 
-std::shared_ptr<FutureState> ClientCore::fetch(Query& q, const OptionsPtr& opts, bool cancel_refetch) {
+std::shared_ptr<FutureState> fetch(ClientCore& core, Query& q, const OptionsPtr& opts, bool cancel_refetch,
+                                   std::optional<FetchDirection> direction, const Future* initial,
+                                   std::function<Value(const Value&)> initial_transform) {
   std::vector<std::shared_ptr<FutureState>> inherited;
   std::optional<QueryState> inherited_revert;
   if (q.fetching()) {
@@ -270,51 +287,86 @@ std::shared_ptr<FutureState> ClientCore::fetch(Query& q, const OptionsPtr& opts,
       current->cancel_silent = true;
       current->retryer->cancel();
     } else {
+      // Retries stopped by a leaving observer may go on: someone wants the result again.
+      current->retryer->continue_retry();
       current->retryer->try_continue();
-      auto fut = make_future(batcher());
+      auto fut = make_future(core.batcher());
       current->waiters.push_back(fut);
       return fut;
     }
   }
-  if (opts) set_options(q, opts);
-  if (!q.options->fetcher) {
-    Outcome o;
-    o.ok = false;
-    o.error = Error(ErrorCode::invalid_argument,
-                    "no fetcher for the query " + key_string(key_of(q)) +
-                        ": pass QueryOptions::fetcher or register one with set_query_defaults");
-    for (auto& w : inherited) w->settle(o);
-    return settled_future(batcher(), std::move(o));
+  if (opts) core.set_options(q, opts);
+  // A query built without a fetcher (set_query_data, hydrate) fetches with its first observer's.
+  if (!q.options->o.fetcher && q.cold) {
+    for (const ObserverImpl* o : q.cold->observers) {
+      if (o->options()->o.fetcher) {
+        core.set_options(q, o->options());
+        break;
+      }
+    }
   }
-  auto f = std::make_shared<QueryFetch>(*this, q);
+  auto f = std::make_shared<QueryFetch>(core, q);
   f->revert = inherited_revert ? std::move(*inherited_revert) : snapshot(q);
   f->waiters = std::move(inherited);
-  auto fut = make_future(batcher());
+  f->direction = direction;
+  if (initial != nullptr) {
+    f->initial = *initial;
+    f->initial_transform = std::move(initial_transform);
+  }
+  auto fut = make_future(core.batcher());
   f->waiters.push_back(fut);
 
-  gc_unlink(q);
+  core.gc_unlink(q);
   QueryCold& cold = q.c();
   cold.fetch = f;
   // The key is rebuilt from the trie once per entry and kept while the entry is warm.
-  if (cold.key.is_null()) cold.key = key_of(q);
+  if (cold.key.is_null()) cold.key = core.key_of(q);
   f->key = cold.key;
   f->options = q.options;
-  in_flight.insert(&q);
-  dispatch(q, QueryAction{QueryAction::fetch});
+  core.queries.in_flight.insert(&q);
+  if (q.fetch_status == FetchStatus::idle || q.fetch_direction() != direction) {
+    QueryAction a{QueryAction::fetch};
+    a.direction = direction;
+    dispatch(core, q, std::move(a));
+  }
 
-  const ResolvedOptions& o = *q.options;
-  f->retryer = std::make_shared<Retryer>(*this, Retryer::Config{o.retry, o.retry_if, o.retry_delay, o.network_mode},
-                                         f.get());
+  const QueryOptions& o = q.options->o;
+  f->retryer = std::make_shared<Retryer>(core, Retryer::Config{o.retry, o.retry_delay, *o.network_mode}, f.get());
   f->retryer->start();
   return fut;
 }
 
 // ---- a fetch as its retryer's owner ----
 
-bool QueryFetch::current() const noexcept { return q->cold && q->cold->fetch.get() == this; }
+QueryFetch::~QueryFetch() {
+  if (retryer) retryer->forget_owner();
+}
 
 void QueryFetch::retry_attempt(const AbortSignal& signal, Completion done) {
-  options->fetcher(FetchContext{key, signal, options->meta}, std::move(done));
+  if (initial && (attempts++ == 0 || !options->o.fetcher || options->o.fetcher.is_skip())) {
+    // A hydrated pending query: its result comes from the dehydrating side's fetch.
+    initial->on_settled([done, transform = initial_transform](const Outcome& o) {
+      if (!o.ok) {
+        done.reject(o.error ? *o.error : Error(ErrorCode::query_error, "the dehydrated fetch failed"), o.detail);
+      } else {
+        done.resolve(transform ? transform(o.value) : o.value);
+      }
+    });
+    return;
+  }
+  if (q->infinite()) {
+    std::optional<Value> old;
+    if (q->has_data()) old = q->data;
+    fetch_pages(*core, *this, std::move(old), signal, std::move(done));
+    return;
+  }
+  const Fetcher& fetcher = options->o.fetcher;
+  if (!fetcher || fetcher.is_skip()) {
+    throw Error(ErrorCode::invalid_argument,
+                "Missing fetcher for the query " + key_string(key) +
+                    ": pass QueryOptions::fetcher or register one with set_query_defaults");
+  }
+  fetcher(FetchContext{key, signal, options->o.meta, Value(), FetchDirection::forward}, std::move(done));
 }
 
 void QueryFetch::retry_settled(Outcome&& o) {
@@ -327,15 +379,15 @@ void QueryFetch::retry_failed(int failure_count, const Error& error) {
   QueryAction a{QueryAction::failed};
   a.failure_count = failure_count;
   a.error = error;
-  core->dispatch(*q, std::move(a));
+  dispatch(*core, *q, std::move(a));
 }
 
 void QueryFetch::retry_paused() {
-  if (current()) core->dispatch(*q, QueryAction{QueryAction::pause});
+  if (current()) dispatch(*core, *q, QueryAction{QueryAction::pause});
 }
 
 void QueryFetch::retry_resumed() {
-  if (current()) core->dispatch(*q, QueryAction{QueryAction::resume});
+  if (current()) dispatch(*core, *q, QueryAction{QueryAction::resume});
 }
 
 void ClientCore::on_fetch_settled(Query& q, const std::shared_ptr<QueryFetch>& f, Outcome&& o) {
@@ -344,7 +396,7 @@ void ClientCore::on_fetch_settled(Query& q, const std::shared_ptr<QueryFetch>& f
   const bool current = q.cold && q.cold->fetch == f;
   if (current) {
     q.cold->fetch.reset();
-    in_flight.erase(&q);
+    queries.in_flight.erase(&q);
   }
   const bool cancelled = !o.ok && o.error && o.error->code() == ErrorCode::cancelled;
   if (!current || q.removed()) {
@@ -352,15 +404,32 @@ void ClientCore::on_fetch_settled(Query& q, const std::shared_ptr<QueryFetch>& f
     return;
   }
   if (o.ok) {
-    Value next = (q.has_data() && q.options->structural_sharing) ? replace_equal_deep(q.data, std::move(o.value))
-                                                                 : std::move(o.value);
-    QueryAction a{QueryAction::success};
-    a.data = std::move(next);
-    a.at = now();
-    dispatch(q, std::move(a));
-    Outcome ok;
-    ok.value = q.data;
-    for (auto& w : waiters) w->settle(ok);
+    try {
+      // Structural sharing may be a user function: what it throws fails the fetch.
+      QueryAction a{QueryAction::success};
+      a.data = replace_data(q.options->o, q.has_data() ? &q.data : nullptr, std::move(o.value));
+      a.at = now();
+      o = Outcome{};
+      dispatch(*this, q, std::move(a));
+    } catch (...) {
+      o = outcome_of_exception(std::current_exception());
+    }
+  }
+  if (o.ok) {
+    for (auto& w : waiters) w->settle(ok_outcome(q.data));
+    if (options.query_cache.on_success || options.query_cache.on_settled) {
+      const QueryInfo info = info_of(*this, q);
+      try {
+        if (options.query_cache.on_success) options.query_cache.on_success(q.data, info);
+      } catch (...) {
+        report_current_exception();
+      }
+      try {
+        if (options.query_cache.on_settled) options.query_cache.on_settled(q.data, nullptr, info);
+      } catch (...) {
+        report_current_exception();
+      }
+    }
   } else if (cancelled && f->cancel_silent) {
     for (auto& w : waiters) w->settle(o);
   } else if (cancelled && f->cancel_revert) {
@@ -368,26 +437,38 @@ void ClientCore::on_fetch_settled(Query& q, const std::shared_ptr<QueryFetch>& f
     s.fetch_status = FetchStatus::idle;
     QueryAction a{QueryAction::set_state};
     a.state = &s;
-    dispatch(q, std::move(a));
-    if (q.has_data()) {
-      Outcome ok;
-      ok.value = q.data;
-      for (auto& w : waiters) w->settle(ok);
-    } else {
-      for (auto& w : waiters) w->settle(o);
-    }
+    dispatch(*this, q, std::move(a));
+    // With data to fall back on, the callers get it; without, the cancellation.
+    for (auto& w : waiters) w->settle(q.has_data() ? ok_outcome(q.data) : o);
   } else {
+    if (!o.error) o.error = Error(ErrorCode::query_error, "the fetch failed");
     QueryAction a{QueryAction::fail};
     a.error = o.error;
     a.detail = o.detail;
-    dispatch(q, std::move(a));
+    dispatch(*this, q, std::move(a));
     for (auto& w : waiters) w->settle(o);
+    if (options.query_cache.on_error || options.query_cache.on_settled) {
+      const QueryInfo info = info_of(*this, q);
+      try {
+        if (options.query_cache.on_error) options.query_cache.on_error(*o.error, info);
+      } catch (...) {
+        report_current_exception();
+      }
+      try {
+        if (options.query_cache.on_settled) {
+          options.query_cache.on_settled(q.has_data() ? q.data : Value(), &*o.error, info);
+        }
+      } catch (...) {
+        report_current_exception();
+      }
+    }
   }
+  if (q.removed()) return;
   if (q.observer_count() == 0) gc_link(q);
   if (options.max_bytes != 0) evict_if_needed(&q);
 }
 
-void ClientCore::cancel_fetch(Query& q, CancelOptions opts) {
+void cancel_fetch(ClientCore&, Query& q, CancelOptions opts) {
   if (!q.fetching()) return;
   std::shared_ptr<QueryFetch> f = q.cold->fetch;
   f->cancel_silent = opts.silent;
@@ -395,18 +476,30 @@ void ClientCore::cancel_fetch(Query& q, CancelOptions opts) {
   f->retryer->cancel();
 }
 
-void ClientCore::reset(Query& q) {
-  if (q.fetching()) cancel_fetch(q, CancelOptions{.revert = false, .silent = true});
+void reset(ClientCore& core, Query& q) {
+  if (q.fetching()) cancel_fetch(core, q, CancelOptions{.revert = false, .silent = true});
   QueryState s;
-  if (q.options->initial_data) {
-    s.data = *q.options->initial_data;
+  const QueryOptions& o = q.options->o;
+  std::optional<Value> initial;
+  if (const Value* v = o.initial_data.value_if()) {
+    initial = *v;
+  } else if (const auto* fn = o.initial_data.function_if()) {
+    initial = (*fn)();
+  }
+  if (initial) {
+    s.data = std::move(*initial);
     s.status = QueryStatus::success;
-    s.data_updated_at = q.options->initial_data_updated_at.value_or(now());
+    std::optional<Millis> at;
+    if (const Millis* v = o.initial_data_updated_at.value_if()) {
+      at = *v;
+    } else if (const auto* fn = o.initial_data_updated_at.function_if()) {
+      at = (*fn)();
+    }
+    s.data_updated_at = at.value_or(core.now());
   }
   QueryAction a{QueryAction::set_state};
   a.state = &s;
-  dispatch(q, std::move(a));
+  dispatch(core, q, std::move(a));
 }
 
-}  // namespace detail
-}  // namespace mfstate
+}  // namespace mfstate::detail

@@ -12,7 +12,8 @@
 // ten thousand keys ending in "profile" share one string node.
 #include <algorithm>
 
-#include "query_internal.hpp"
+#include "query_index.hpp"
+#include "query_entry.hpp"
 
 namespace mfstate::detail {
 

@@ -1,6 +1,9 @@
-// QueryClient: the cache (entries in a key trie), options and defaults, filters, garbage
-// collection and the size bound, host signals, and the public operations.
+// The client: its lifetime (operations, the deferred teardown when it is destroyed inside one of
+// its own callbacks, futures settled on destruction, completions from other threads dropped),
+// the scopes that hand out access (the shell's and each app's), host signals, the error sink, and
+// the public operations of AppQueryClient and QueryClient.
 #include <algorithm>
+#include <cstdio>
 
 #include "mfstate/key.hpp"
 #include "query_internal.hpp"
@@ -13,330 +16,137 @@ namespace detail {
 ClientCore::Op::Op(ClientCore& c) : c_(&c), scope_(c.runtime.batcher()) { ++c.op_depth; }
 
 ClientCore::Op::~Op() noexcept(false) {
-  if (--c_->op_depth == 0 && !c_->graveyard.empty()) {
-    auto dead = std::move(c_->graveyard);
-    c_->graveyard.clear();
+  if (--c_->op_depth != 0) return;
+  if (!c_->queries.graveyard.empty()) {
+    auto dead = std::move(c_->queries.graveyard);
+    c_->queries.graveyard.clear();
     for (Query* q : dead) {
       if (q->observer_count() == 0) c_->free_query(q);
     }
+  }
+  // Its QueryClient was destroyed inside this operation (from a fetcher, a callback): the
+  // teardown waited for the operation to end instead of pulling the client from under it.
+  if (c_->doomed) delete c_;
+}
+
+void ClientCore::destroy(std::unique_ptr<ClientCore> c) noexcept {
+  if (!c) return;
+  if (c->op_depth > 0) {
+    c->doomed = true;
+    (void)c.release();
   }
 }
 
 ClientCore::ClientCore(Runtime& rt, QueryClientOptions o)
     : runtime(rt), options(std::move(o)), online(options.online), focused(options.focused) {
-  default_options = resolve(nullptr, Value::array());
+  inbox->executor = &runtime.executor();
+  root = std::make_shared<QueryScope>();
+  root->core = this;
+  defaults.plain = resolve(nullptr, Value::array());
 }
 
 ClientCore::~ClientCore() {
-  // Observers outlive nothing: end them (their subscriptions become no-ops).
-  for (auto& [raw, o] : observers) {
-    o->unmount();
-    o->detach_from_core();
+  // Completions from other threads stop here: nothing is posted to this runtime any more.
+  {
+    std::lock_guard<std::mutex> lock(inbox->mutex);
+    inbox->executor = nullptr;
+  }
+  // Every handle sees a client that is gone (their calls throw, their subscriptions are no-ops).
+  root->core = nullptr;
+  for (QueryScope* s : app_scopes) s->core = nullptr;
+  app_scopes.clear();
+  queries.listeners.clear();
+  mutations.listeners.clear();
+  // Observers end.
+  for (ObserverImpl* o : std::vector<ObserverImpl*>(queries.observers.begin(), queries.observers.end())) o->end();
+  for (MutationObserverImpl* o :
+       std::vector<MutationObserverImpl*>(mutations.observers.begin(), mutations.observers.end())) {
+    o->end();
+  }
+  // Fetches and mutations in flight: drop whatever they deliver later, and settle their futures
+  // with Error(cancelled) once everything is torn down (so a callback finds no half-gone client).
+  std::vector<std::shared_ptr<FutureState>> unsettled;
+  for (Query* q : queries.in_flight) {
+    if (!q->cold || !q->cold->fetch) continue;
+    QueryFetch& f = *q->cold->fetch;
+    if (f.retryer) f.retryer->orphan();
+    for (auto& w : f.waiters) unsettled.push_back(std::move(w));
+    f.waiters.clear();
+  }
+  for (auto& m : mutations.all) {
+    if (m->gc_timer != 0) runtime.scheduler().cancel(m->gc_timer);
+    m->gc_timer = 0;
+    if (m->retryer) m->retryer->orphan();
+    if (m->future) unsettled.push_back(std::move(m->future));
+    m->core = nullptr;
+  }
+  mutations.all.clear();
+  mutations.scopes.clear();
+  std::vector<Query*> all;
+  queries.index.collect_all(all);
+  for (Query* q : all) free_query(q);
+  for (Query* q : queries.graveyard) free_query(q);
+  queries.index.clear();
+  // Last: ending observers above may have linked entries for gc and scheduled the timer.
+  if (queries.gc_timer != 0) runtime.scheduler().cancel(queries.gc_timer);
+  queries.gc_timer = 0;
+  for (auto& f : unsettled) f->settle(error_outcome(cancelled_error("the QueryClient was destroyed")));
+}
+
+// ---- errors no caller can receive ----
+
+void ClientCore::report(const Error& e) noexcept {
+  // The one place callback errors go (to the runtime's error sink once it has one).
+  try {
+    if (options.on_error) {
+      options.on_error(e);
+      return;
+    }
+  } catch (...) {  // an error handler that throws has nowhere left to report to
+  }
+  std::fprintf(stderr, "mfstate: %s: %s\n", std::string(to_string(e.code())).c_str(), e.what());
+}
+
+void ClientCore::report_current_exception() noexcept {
+  Outcome o = outcome_of_exception(std::current_exception());
+  report(*o.error);
+}
+
+// ---- scopes ----
+
+ClientCore& QueryScope::live() const {
+  if (core == nullptr || ended) {
+    throw Error(ErrorCode::app_unmounted,
+                app ? "this app's query client ended (its app unmounted, or the shell's client is gone)"
+                    : "the QueryClient was destroyed");
+  }
+  return *core;
+}
+
+void QueryScope::end() noexcept {
+  if (ended) return;
+  ended = true;
+  if (core == nullptr) return;
+  ClientCore& c = *core;
+  try {
+    ClientCore::Op op(c);
+    for (ObserverImpl* o : std::vector<ObserverImpl*>(observers.begin(), observers.end())) o->end();
+    for (MutationObserverImpl* o :
+         std::vector<MutationObserverImpl*>(mutation_observers.begin(), mutation_observers.end())) {
+      o->end();
+    }
+    for (MutationImpl* m : std::vector<MutationImpl*>(mutations.begin(), mutations.end())) abandon_mutation(c, *m);
+  } catch (...) {
+    c.report_current_exception();
   }
   observers.clear();
-  // Fetches and mutations in flight: drop whatever they deliver later.
-  std::vector<Query*> all;
-  index.collect_all(all);
-  for (Query* q : in_flight) {
-    if (q->cold && q->cold->fetch && q->cold->fetch->retryer) q->cold->fetch->retryer->orphan();
-  }
-  for (auto& m : mutations) orphan_mutation(*m);
-  for (Query* q : all) free_query(q);
-  for (Query* q : graveyard) free_query(q);
-  index.clear();
-  // Last: unmounting observers above may have linked entries for gc and scheduled the timer.
-  if (gc_timer != 0) runtime.scheduler().cancel(gc_timer);
-  gc_timer = 0;
+  mutation_observers.clear();
+  mutations.clear();
+  c.app_scopes.erase(this);
+  core = nullptr;
 }
 
-// ---- options ----
-
-namespace {
-
-void apply(ResolvedOptions& r, const QueryOptions& o) {
-  if (o.fetcher) r.fetcher = o.fetcher;
-  if (o.stale_time) r.stale_time = *o.stale_time;
-  if (o.gc_time) r.gc_time = *o.gc_time;
-  if (o.retry) r.retry = *o.retry;
-  if (o.retry_if) r.retry_if = o.retry_if;
-  if (o.retry_delay) r.retry_delay = o.retry_delay;
-  if (o.network_mode) r.network_mode = *o.network_mode;
-  if (o.initial_data) r.initial_data = o.initial_data;
-  if (o.initial_data_updated_at) r.initial_data_updated_at = o.initial_data_updated_at;
-  if (o.structural_sharing) r.structural_sharing = *o.structural_sharing;
-  if (!o.meta.is_null()) r.meta = o.meta;
-  if (o.enabled) r.enabled = *o.enabled;
-  if (o.refetch_interval) r.refetch_interval = o.refetch_interval;
-  if (o.refetch_interval_in_background) r.refetch_interval_in_background = *o.refetch_interval_in_background;
-  if (o.refetch_on_mount) r.refetch_on_mount = *o.refetch_on_mount;
-  if (o.refetch_on_window_focus) r.refetch_on_window_focus = *o.refetch_on_window_focus;
-  if (o.refetch_on_reconnect) r.refetch_on_reconnect = *o.refetch_on_reconnect;
-  if (o.retry_on_mount) r.retry_on_mount = *o.retry_on_mount;
-  if (o.placeholder_data) r.placeholder_data = o.placeholder_data;
-  if (o.select) r.select = o.select;
-}
-
-bool sets_retry(const QueryOptions& o) { return o.retry.has_value() || static_cast<bool>(o.retry_if); }
-
-}  // namespace
-
-OptionsPtr ClientCore::resolve(const QueryOptions* o, const Value& key, bool no_retry_default) {
-  if (o == nullptr && default_options && !no_retry_default) {
-    bool any = false;
-    for (const auto& d : query_defaults) {
-      if (matches(d.first, key)) {
-        any = true;
-        break;
-      }
-    }
-    if (!any) return default_options;
-  }
-  auto r = boost::intrusive_ptr<ResolvedOptions>(new ResolvedOptions());
-  bool retry_set = sets_retry(options.defaults);
-  apply(*r, options.defaults);
-  for (const auto& d : query_defaults) {
-    if (matches(d.first, key)) {
-      apply(*r, d.second);
-      retry_set = retry_set || sets_retry(d.second);
-    }
-  }
-  if (o != nullptr) {
-    apply(*r, *o);
-    retry_set = retry_set || sets_retry(*o);
-  }
-  if (no_retry_default && !retry_set) r->retry = 0;
-  return r;
-}
-
-// ---- entries ----
-
-Value ClientCore::key_of(const Query& q) const {
-  if (q.node != nullptr) return index.key_of(q.node);
-  return q.cold ? q.cold->key : Value::array();
-}
-
-Query* ClientCore::find(const Value& key) const {
-  check_key(key);
-  TrieNode* n = index.find(key);
-  return n != nullptr ? n->entry : nullptr;
-}
-
-Query* ClientCore::build(const Value& key, const OptionsPtr& opts, bool* created) {
-  check_key(key);
-  TrieNode* n = index.find_or_insert(key);
-  if (created != nullptr) *created = n->entry == nullptr;
-  if (n->entry != nullptr) {
-    if (opts) set_options(*n->entry, opts);
-    return n->entry;
-  }
-  Query* q;
-  try {
-    q = queries.make();
-    q->options = opts ? opts : resolve(nullptr, key);
-  } catch (...) {
-    index.prune(n);
-    throw;
-  }
-  q->node = n;
-  n->entry = q;
-  ++entries;
-  if (q->options->initial_data) {
-    q->data = *q->options->initial_data;
-    q->flags |= has_data_flag;
-    q->status = QueryStatus::success;
-    q->data_updated_at = q->options->initial_data_updated_at.value_or(now()).count();
-    if (options.max_bytes != 0) data_bytes += approx_bytes(q->data);
-  }
-  gc_link(*q);
-  emit(QueryCacheEvent::Type::added, *q);
-  evict_if_needed(q);
-  return q;
-}
-
-void ClientCore::set_options(Query& q, const OptionsPtr& opts) {
-  if (q.options == opts) return;
-  const bool relink = (q.flags & in_gc_list_flag) && q.options->gc_time != opts->gc_time;
-  if (relink) gc_unlink(q);
-  q.options = opts;
-  if (relink) gc_link(q);
-}
-
-void ClientCore::remove(Query& q) {
-  if (q.removed()) return;
-  if (q.fetching()) cancel_fetch(q, CancelOptions{.revert = false, .silent = true});
-  gc_unlink(q);
-  if (options.max_bytes != 0 && q.has_data()) data_bytes -= std::min(data_bytes, approx_bytes(q.data));
-  if (q.observer_count() > 0) q.cold->key = index.key_of(q.node);
-  emit(QueryCacheEvent::Type::removed, q);
-  q.node->entry = nullptr;
-  index.prune(q.node);
-  q.node = nullptr;
-  q.flags |= removed_flag;
-  --entries;
-  if (q.observer_count() == 0) graveyard.push_back(&q);
-}
-
-void ClientCore::free_query(Query* q) noexcept { queries.destroy(q); }
-
-bool ClientCore::matches_rest(const QueryFilters& f, Query& q) const {
-  if (q.removed()) return false;
-  if (f.type == QueryType::active && !q.is_active()) return false;
-  if (f.type == QueryType::inactive && q.is_active()) return false;
-  if (f.stale && q.is_stale(now()) != *f.stale) return false;
-  if (f.fetch_status && q.fetch_status != *f.fetch_status) return false;
-  if (f.predicate && !f.predicate(key_of(q), snapshot(q))) return false;
-  return true;
-}
-
-void ClientCore::collect(const QueryFilters& f, std::vector<Query*>& out) const {
-  if (f.key) {
-    check_key(*f.key);
-    index.collect(*f.key, f.exact, out);
-  } else {
-    index.collect_all(out);
-  }
-  const bool plain = f.type == QueryType::all && !f.stale && !f.fetch_status && !f.predicate;
-  if (plain) return;
-  auto* self = const_cast<ClientCore*>(this);
-  out.erase(std::remove_if(out.begin(), out.end(), [&](Query* q) { return !self->matches_rest(f, *q); }),
-            out.end());
-}
-
-// ---- observers ----
-
-void ClientCore::add_observer(Query& q, ObserverImpl* o) {
-  auto& obs = q.c().observers;
-  if (std::find(obs.begin(), obs.end(), o) == obs.end()) obs.push_back(o);
-  gc_unlink(q);
-  emit(QueryCacheEvent::Type::observer_added, q);
-}
-
-void ClientCore::remove_observer(Query& q, ObserverImpl* o) {
-  if (!q.cold) return;
-  auto& obs = q.cold->observers;
-  auto it = std::find(obs.begin(), obs.end(), o);
-  if (it == obs.end()) return;
-  obs.erase(it);
-  emit(QueryCacheEvent::Type::observer_removed, q);
-  if (!obs.empty()) return;
-  if (q.removed()) {
-    if (op_depth > 0) {
-      graveyard.push_back(&q);
-    } else {
-      free_query(&q);
-    }
-    return;
-  }
-  // The last observer left: the fetch in flight completes but does not retry (query-core's
-  // cancelRetry); the entry becomes collectable.
-  if (q.fetching()) {
-    q.cold->fetch->retryer->cancel_retry();
-  } else {
-    gc_link(q);
-  }
-}
-
-// ---- gc and the size bound ----
-
-void ClientCore::gc_link(Query& q) {
-  if ((q.flags & in_gc_list_flag) || q.removed() || q.observer_count() > 0 || q.fetching()) return;
-  const Millis gc_time = q.options->gc_time;
-  std::size_t i = 0;
-  while (i < gc_lists.size() && gc_lists[i].gc_time != gc_time) ++i;
-  if (i == gc_lists.size()) gc_lists.push_back(GcList{gc_time});
-  GcList& l = gc_lists[i];
-  q.gc_list = static_cast<std::uint8_t>(i);
-  q.gc_prev = l.tail;
-  q.gc_next = nullptr;
-  if (l.tail != nullptr) {
-    l.tail->gc_next = &q;
-  } else {
-    l.head = &q;
-  }
-  l.tail = &q;
-  q.flags |= in_gc_list_flag;
-  q.gc_since = now().count();
-  if (gc_time < never_expires) gc_schedule(Millis(q.gc_since) + gc_time);
-}
-
-void ClientCore::gc_unlink(Query& q) noexcept {
-  if (!(q.flags & in_gc_list_flag)) return;
-  GcList& l = gc_lists[q.gc_list];
-  if (q.gc_prev != nullptr) {
-    q.gc_prev->gc_next = q.gc_next;
-  } else {
-    l.head = q.gc_next;
-  }
-  if (q.gc_next != nullptr) {
-    q.gc_next->gc_prev = q.gc_prev;
-  } else {
-    l.tail = q.gc_prev;
-  }
-  q.gc_prev = q.gc_next = nullptr;
-  q.flags &= static_cast<std::uint8_t>(~in_gc_list_flag);
-}
-
-void ClientCore::gc_touch(Query& q) {
-  if (!(q.flags & in_gc_list_flag)) return;
-  gc_unlink(q);
-  gc_link(q);
-}
-
-void ClientCore::gc_schedule(Millis at) {
-  if (gc_timer != 0 && gc_timer_at <= at) return;
-  if (gc_timer != 0) runtime.scheduler().cancel(gc_timer);
-  gc_timer_at = at;
-  gc_timer = runtime.scheduler().schedule_at(at, [this] {
-    gc_timer = 0;
-    Op op(*this);
-    gc_sweep();
-  });
-}
-
-void ClientCore::gc_sweep() {
-  const std::int64_t t = now().count();
-  std::optional<Millis> next;
-  for (std::size_t i = 0; i < gc_lists.size(); ++i) {
-    if (gc_lists[i].gc_time >= never_expires) continue;
-    const std::int64_t gc = gc_lists[i].gc_time.count();
-    while (gc_lists[i].head != nullptr && gc_lists[i].head->gc_since + gc <= t) remove(*gc_lists[i].head);
-    if (Query* h = gc_lists[i].head) {
-      const Millis at(h->gc_since + gc);
-      if (!next || at < *next) next = at;
-    }
-  }
-  if (next) gc_schedule(*next);
-}
-
-void ClientCore::evict_if_needed(Query* keep) {
-  while ((options.max_entries != 0 && entries > options.max_entries) ||
-         (options.max_bytes != 0 && data_bytes > options.max_bytes)) {
-    Query* victim = nullptr;
-    for (const GcList& l : gc_lists) {
-      Query* h = l.head;
-      if (h == keep) h = h->gc_next;
-      if (h != nullptr && (victim == nullptr || h->gc_since < victim->gc_since)) victim = h;
-    }
-    if (victim == nullptr) return;
-    remove(*victim);
-  }
-}
-
-// ---- cache events ----
-
-void ClientCore::emit(QueryCacheEvent::Type type, const Query& q, std::string_view action) {
-  if (cache_listeners.empty()) return;
-  QueryCacheEvent e{type, key_of(q), action};
-  // A copy of the listener list: subscribing or unsubscribing while notified is safe.
-  for (const auto& l : std::vector(cache_listeners)) {
-    std::weak_ptr<std::function<void(const QueryCacheEvent&)>> weak = l;
-    batcher().notify([weak, e] {
-      if (auto fn = weak.lock()) (*fn)(e);
-    });
-  }
-}
-
-// ---- paused retryers ----
+// ---- host signals ----
 
 void ClientCore::add_paused(const std::shared_ptr<Retryer>& r) { paused.push_back(r); }
 
@@ -361,48 +171,102 @@ void ClientCore::resume_paused() {
   }
 }
 
+void ClientCore::on_focus_or_online(bool focus) {
+  Op op(*this);
+  std::vector<std::shared_ptr<ObserverImpl>> obs;
+  for (ObserverImpl* o : queries.observers) {
+    if (o->mounted()) obs.push_back(o->shared_from_this());
+  }
+  // Per query, the first observer that wants to refetch refetches (query-core's Query.onFocus).
+  boost::unordered_flat_set<Query*> done;
+  for (auto& o : obs) {
+    Query* q = o->query();
+    if (q == nullptr || o->ended() || done.contains(q)) continue;
+    const RefetchOn on =
+        refetch_on_of(*this, focus ? o->refetch_on_window_focus() : o->refetch_on_reconnect(), *q);
+    if (o->should_fetch_on(on)) {
+      done.insert(q);
+      (void)o->refetch(false, false);
+    }
+  }
+  resume_paused();
+}
+
 }  // namespace detail
 
 // =============================================================================================
-// QueryClient
+// AppQueryClient
 
+using detail::AsyncAccess;
 using detail::ClientCore;
 using detail::Query;
 
-QueryClient::QueryClient(Runtime& runtime, QueryClientOptions options)
-    : core_(std::make_unique<ClientCore>(runtime, std::move(options))) {}
-QueryClient::~QueryClient() = default;
-QueryClient::QueryClient(QueryClient&&) noexcept = default;
-QueryClient& QueryClient::operator=(QueryClient&&) noexcept = default;
+namespace {
 
-Runtime& QueryClient::runtime() const noexcept { return core_->runtime; }
+/// An app may not act on every app's queries at once: destructive filters need a key prefix.
+void require_prefix(const detail::QueryScope& scope, const QueryFilters& f, const char* what) {
+  if (!scope.app) return;
+  if (f.key && f.key->is_array() && f.key->size() > 0) return;
+  throw Error(ErrorCode::invalid_argument,
+              std::string(what) +
+                  " through an app's query client needs a non-empty key prefix: an app may not "
+                  "act on every app's queries at once (the shell's QueryClient may)");
+}
 
-std::optional<Value> QueryClient::get_query_data(const Value& key) const {
-  Query* q = core_->find(key);
+Future ready(Batcher& b, Outcome o) { return AsyncAccess::future(detail::settled_future(b, std::move(o))); }
+
+}  // namespace
+
+AppQueryClient::AppQueryClient(std::shared_ptr<detail::QueryScope> scope) noexcept : scope_(std::move(scope)) {}
+AppQueryClient::AppQueryClient(AppQueryClient&&) noexcept = default;
+
+AppQueryClient& AppQueryClient::operator=(AppQueryClient&& other) noexcept {
+  if (this != &other) {
+    if (scope_ && scope_->app) scope_->end();
+    scope_ = std::move(other.scope_);
+  }
+  return *this;
+}
+
+AppQueryClient::~AppQueryClient() { end(); }
+
+void AppQueryClient::end() noexcept {
+  if (scope_ && scope_->app) scope_->end();
+}
+
+ClientCore& AppQueryClient::core() const {
+  if (!scope_) throw Error(ErrorCode::app_unmounted, "this query client was moved from");
+  return scope_->live();
+}
+
+std::optional<Value> AppQueryClient::get_query_data(const Value& key) const {
+  Query* q = core().find(key);
   if (q == nullptr || !q->has_data()) return std::nullopt;
   return q->data;
 }
 
-std::optional<QueryState> QueryClient::get_query_state(const Value& key) const {
-  Query* q = core_->find(key);
+std::optional<QueryState> AppQueryClient::get_query_state(const Value& key) const {
+  Query* q = core().find(key);
   if (q == nullptr) return std::nullopt;
   return detail::snapshot(*q);
 }
 
-Value QueryClient::set_query_data(const Value& key, Value data, SetDataOptions options) {
-  ClientCore::Op op(*core_);
+Value AppQueryClient::set_query_data(const Value& key, Value data, SetDataOptions options) {
+  ClientCore& c = core();
+  ClientCore::Op op(c);
   bool created = false;
-  Query* q = core_->build(key, nullptr, &created);
-  Value out = core_->set_data(*q, std::move(data), options.updated_at);
-  if (!created) core_->gc_touch(*q);
-  if (core_->options.max_bytes != 0) core_->evict_if_needed(q);
+  Query* q = c.build(key, nullptr, &created);
+  Value out = detail::set_data(c, *q, std::move(data), options.updated_at);
+  if (!created) c.gc_touch(*q);
+  if (c.options.max_bytes != 0) c.evict_if_needed(q);
   return out;
 }
 
-std::optional<Value> QueryClient::update_query_data(const Value& key, const QueryUpdater& updater,
-                                                    SetDataOptions options) {
-  ClientCore::Op op(*core_);
-  Query* q = core_->find(key);
+std::optional<Value> AppQueryClient::update_query_data(const Value& key, const QueryUpdater& updater,
+                                                       SetDataOptions options) {
+  ClientCore& c = core();
+  ClientCore::Op op(c);
+  Query* q = c.find(key);
   std::optional<Value> old;
   if (q != nullptr && q->has_data()) old = q->data;
   std::optional<Value> next = updater(old);
@@ -410,22 +274,25 @@ std::optional<Value> QueryClient::update_query_data(const Value& key, const Quer
   return set_query_data(key, std::move(*next), options);
 }
 
-std::vector<std::pair<Value, Value>> QueryClient::get_queries_data(const QueryFilters& filters) const {
+std::vector<std::pair<Value, Value>> AppQueryClient::get_queries_data(const QueryFilters& filters) const {
+  ClientCore& c = core();
   std::vector<Query*> qs;
-  core_->collect(filters, qs);
+  c.collect(filters, qs);
   std::vector<std::pair<Value, Value>> out;
   out.reserve(qs.size());
   for (Query* q : qs) {
-    if (q->has_data()) out.emplace_back(core_->key_of(*q), q->data);
+    if (q->has_data()) out.emplace_back(c.key_of(*q), q->data);
   }
   return out;
 }
 
-std::vector<std::pair<Value, Value>> QueryClient::set_queries_data(
-    const QueryFilters& filters, const QueryUpdater& updater, SetDataOptions options) {
-  ClientCore::Op op(*core_);
+std::vector<std::pair<Value, Value>> AppQueryClient::set_queries_data(const QueryFilters& filters,
+                                                                      const QueryUpdater& updater,
+                                                                      SetDataOptions options) {
+  ClientCore& c = core();
+  ClientCore::Op op(c);
   std::vector<Query*> qs;
-  core_->collect(filters, qs);
+  c.collect(filters, qs);
   std::vector<std::pair<Value, Value>> out;
   for (Query* q : qs) {
     if (q->removed()) continue;
@@ -433,228 +300,407 @@ std::vector<std::pair<Value, Value>> QueryClient::set_queries_data(
     if (q->has_data()) old = q->data;
     std::optional<Value> next = updater(old);
     if (!next) continue;
-    Value v = core_->set_data(*q, std::move(*next), options.updated_at);
-    core_->gc_touch(*q);
-    out.emplace_back(core_->key_of(*q), std::move(v));
+    Value v = detail::set_data(c, *q, std::move(*next), options.updated_at);
+    c.gc_touch(*q);
+    out.emplace_back(c.key_of(*q), std::move(v));
   }
   return out;
 }
 
-Future QueryClient::fetch_query(const QueryOptions& options) {
-  check_key(options.key);
-  ClientCore::Op op(*core_);
-  auto opts = core_->resolve(&options, options.key, /*no_retry_default=*/true);
-  Query* q = core_->build(options.key, opts);
-  if (q->has_data() && !q->is_stale_by_time(opts->stale_time, core_->now())) {
-    Outcome o;
-    o.value = q->data;
-    return Future(detail::settled_future(core_->batcher(), std::move(o)));
-  }
-  return Future(core_->fetch(*q, nullptr, false));
-}
-
-Future QueryClient::prefetch_query(const QueryOptions& options) {
-  Future f = fetch_query(options);
-  auto out = detail::make_future(core_->batcher());
-  f.on_settled([out](const Outcome&) { out->settle(Outcome{}); });
-  return Future(out);
-}
-
-Future QueryClient::ensure_query_data(const QueryOptions& options, bool revalidate_if_stale) {
-  check_key(options.key);
-  ClientCore::Op op(*core_);
-  Query* q = core_->find(options.key);
-  if (q == nullptr || !q->has_data()) return fetch_query(options);
-  auto opts = core_->resolve(&options, options.key, true);
-  if (revalidate_if_stale && q->is_stale_by_time(opts->stale_time, core_->now())) {
-    (void)prefetch_query(options);
-  }
-  Outcome o;
-  o.value = q->data;
-  return Future(detail::settled_future(core_->batcher(), std::move(o)));
-}
-
 namespace {
-bool type_passes(RefetchType t, const Query& q) {
+
+Future fetch_impl(ClientCore& c, const QueryOptions& options, bool infinite) {
+  check_key(options.key);
+  ClientCore::Op op(c);
+  auto opts = c.resolve(&options, options.key, /*no_retry_default=*/true);
+  Query* q = c.build(options.key, opts);
+  if (infinite) q->flags |= detail::infinite_flag;
+  if (!detail::is_stale_by_time(*q, detail::stale_time_of(c, opts->o, *q), c.now())) {
+    return ready(c.batcher(), detail::ok_outcome(q->data));
+  }
+  return AsyncAccess::future(detail::fetch(c, *q, nullptr, false));
+}
+
+Future swallow(ClientCore& c, const Future& f) {
+  auto out = detail::make_future(c.batcher());
+  f.on_settled([out](const Outcome&) { out->settle(Outcome{}); });
+  return AsyncAccess::future(out);
+}
+
+Future ensure_impl(AppQueryClient& self, ClientCore& c, const QueryOptions& options, bool revalidate_if_stale,
+                   bool infinite) {
+  check_key(options.key);
+  ClientCore::Op op(c);
+  auto opts = c.resolve(&options, options.key, true);
+  // Built with the options, so initial data counts as cached data (query-core's ensureQueryData).
+  Query* q = c.build(options.key, opts);
+  if (infinite) q->flags |= detail::infinite_flag;
+  if (!q->has_data()) return infinite ? self.fetch_infinite_query(options) : self.fetch_query(options);
+  const Value cached = q->data;
+  if (revalidate_if_stale && detail::is_stale_by_time(*q, detail::stale_time_of(c, opts->o, *q), c.now())) {
+    (void)(infinite ? self.prefetch_infinite_query(options) : self.prefetch_query(options));
+  }
+  return ready(c.batcher(), detail::ok_outcome(cached));
+}
+
+bool type_passes(const ClientCore& c, RefetchType t, const Query& q) {
   switch (t) {
-    case RefetchType::active: return q.is_active();
-    case RefetchType::inactive: return !q.is_active();
+    case RefetchType::active: return detail::is_active(c, q);
+    case RefetchType::inactive: return !detail::is_active(c, q);
     case RefetchType::all: return true;
     case RefetchType::none: return false;
   }
   return false;
 }
+
+/// query-core's refetchQueries step for one query: neither disabled nor static; a fetch paused
+/// offline does not hold the Future back.
+void refetch_one(ClientCore& c, Query& q, bool cancel_refetch, std::vector<std::shared_ptr<detail::FutureState>>& parts) {
+  if (q.removed()) return;
+  if (q.observer_count() == 0) {
+    if (detail::is_disabled(c, q)) return;
+  } else {
+    // One pass over the observers: disabled when none is enabled, static when one is static.
+    bool enabled = false;
+    for (const detail::ObserverImpl* o : q.cold->observers) {
+      if (o->stale_time() >= static_stale_time) return;
+      enabled = enabled || o->enabled();
+    }
+    if (!enabled) return;
+  }
+  auto f = detail::fetch(c, q, nullptr, cancel_refetch);
+  if (q.fetch_status != FetchStatus::paused) parts.push_back(std::move(f));
+}
+
 }  // namespace
 
-Future QueryClient::invalidate_queries(const QueryFilters& filters, InvalidateOptions options) {
-  ClientCore::Op op(*core_);
+Future AppQueryClient::fetch_query(const QueryOptions& options) { return fetch_impl(core(), options, false); }
+Future AppQueryClient::prefetch_query(const QueryOptions& options) {
+  ClientCore& c = core();
+  return swallow(c, fetch_query(options));
+}
+Future AppQueryClient::ensure_query_data(const QueryOptions& options, bool revalidate_if_stale) {
+  return ensure_impl(*this, core(), options, revalidate_if_stale, false);
+}
+Future AppQueryClient::fetch_infinite_query(const QueryOptions& options) { return fetch_impl(core(), options, true); }
+Future AppQueryClient::prefetch_infinite_query(const QueryOptions& options) {
+  ClientCore& c = core();
+  return swallow(c, fetch_infinite_query(options));
+}
+Future AppQueryClient::ensure_infinite_query_data(const QueryOptions& options, bool revalidate_if_stale) {
+  return ensure_impl(*this, core(), options, revalidate_if_stale, true);
+}
+
+Future AppQueryClient::invalidate_queries(const QueryFilters& filters, InvalidateOptions options) {
+  ClientCore& c = core();
+  ClientCore::Op op(c);
   std::vector<Query*> qs;
-  core_->collect(filters, qs);
+  c.collect(filters, qs);
   // One pass over the matches: invalidate, and note those of refetch_type (the entry's cache line
   // is loaded once; W3c invalidates 10^5 inactive entries).
   std::vector<Query*> refetch;
   for (Query* q : qs) {
     if (q->removed()) continue;
     // Already invalidated: nothing an observer sees can change.
-    if (!q->invalidated()) core_->dispatch(*q, detail::QueryAction{detail::QueryAction::invalidate});
-    if (options.refetch_type != RefetchType::none && type_passes(options.refetch_type, *q)) refetch.push_back(q);
+    if (!q->invalidated()) detail::dispatch(c, *q, detail::QueryAction{detail::QueryAction::invalidate});
+    if (options.refetch_type != RefetchType::none && type_passes(c, options.refetch_type, *q)) refetch.push_back(q);
   }
   std::vector<std::shared_ptr<detail::FutureState>> parts;
-  if (refetch.empty()) return Future(detail::all_of(core_->batcher(), parts));
   // Every match is invalidated before the first refetch starts (as query-core).
-  for (Query* q : refetch) {
-    if (q->removed() || q->is_disabled()) continue;
-    parts.push_back(core_->fetch(*q, nullptr, options.cancel_refetch));
-  }
-  return Future(detail::all_of(core_->batcher(), parts));
+  for (Query* q : refetch) refetch_one(c, *q, options.cancel_refetch, parts);
+  return AsyncAccess::future(detail::all_of(c.batcher(), parts, options.throw_on_error));
 }
 
-Future QueryClient::refetch_queries(const QueryFilters& filters, RefetchOptions options) {
-  ClientCore::Op op(*core_);
+Future AppQueryClient::refetch_queries(const QueryFilters& filters, RefetchOptions options) {
+  ClientCore& c = core();
+  ClientCore::Op op(c);
   std::vector<Query*> qs;
-  core_->collect(filters, qs);
+  c.collect(filters, qs);
+  std::vector<std::shared_ptr<detail::FutureState>> parts;
+  for (Query* q : qs) refetch_one(c, *q, options.cancel_refetch, parts);
+  return AsyncAccess::future(detail::all_of(c.batcher(), parts, options.throw_on_error));
+}
+
+void AppQueryClient::cancel_queries(const QueryFilters& filters, CancelOptions options) {
+  ClientCore& c = core();
+  require_prefix(*scope_, filters, "cancel_queries");
+  ClientCore::Op op(c);
+  std::vector<Query*> qs;
+  c.collect(filters, qs);
+  for (Query* q : qs) {
+    if (!q->removed()) detail::cancel_fetch(c, *q, options);
+  }
+}
+
+void AppQueryClient::remove_queries(const QueryFilters& filters) {
+  ClientCore& c = core();
+  require_prefix(*scope_, filters, "remove_queries");
+  ClientCore::Op op(c);
+  std::vector<Query*> qs;
+  c.collect(filters, qs);
+  for (Query* q : qs) c.remove(*q);
+}
+
+Future AppQueryClient::reset_queries(const QueryFilters& filters, RefetchOptions options) {
+  ClientCore& c = core();
+  require_prefix(*scope_, filters, "reset_queries");
+  ClientCore::Op op(c);
+  std::vector<Query*> qs;
+  c.collect(filters, qs);
+  for (Query* q : qs) {
+    if (!q->removed()) detail::reset(c, *q);
+  }
   std::vector<std::shared_ptr<detail::FutureState>> parts;
   for (Query* q : qs) {
-    if (q->removed() || q->is_disabled()) continue;
-    parts.push_back(core_->fetch(*q, nullptr, options.cancel_refetch));
+    if (!q->removed() && detail::is_active(c, *q)) refetch_one(c, *q, options.cancel_refetch, parts);
   }
-  return Future(detail::all_of(core_->batcher(), parts));
+  return AsyncAccess::future(detail::all_of(c.batcher(), parts, options.throw_on_error));
 }
 
-void QueryClient::cancel_queries(const QueryFilters& filters, CancelOptions options) {
-  ClientCore::Op op(*core_);
-  std::vector<Query*> qs;
-  core_->collect(filters, qs);
-  for (Query* q : qs) {
-    if (!q->removed()) core_->cancel_fetch(*q, options);
-  }
-}
-
-void QueryClient::remove_queries(const QueryFilters& filters) {
-  ClientCore::Op op(*core_);
-  std::vector<Query*> qs;
-  core_->collect(filters, qs);
-  for (Query* q : qs) core_->remove(*q);
-}
-
-Future QueryClient::reset_queries(const QueryFilters& filters) {
-  ClientCore::Op op(*core_);
-  std::vector<Query*> qs;
-  core_->collect(filters, qs);
-  for (Query* q : qs) {
-    if (!q->removed()) core_->reset(*q);
-  }
-  std::vector<std::shared_ptr<detail::FutureState>> parts;
-  for (Query* q : qs) {
-    if (q->removed() || !q->is_active()) continue;
-    parts.push_back(core_->fetch(*q, nullptr, true));
-  }
-  return Future(detail::all_of(core_->batcher(), parts));
-}
-
-std::size_t QueryClient::is_fetching(const QueryFilters& filters) const {
+std::size_t AppQueryClient::is_fetching(const QueryFilters& filters) const {
+  ClientCore& c = core();
   const bool unfiltered = !filters.key && filters.type == QueryType::all && !filters.stale &&
                           !filters.fetch_status && !filters.predicate;
   std::size_t n = 0;
   if (unfiltered) {
-    for (Query* q : core_->in_flight) n += q->fetch_status == FetchStatus::fetching ? 1 : 0;
+    for (Query* q : c.queries.in_flight) n += q->fetch_status == FetchStatus::fetching ? 1 : 0;
     return n;
   }
   std::vector<Query*> qs;
-  core_->collect(filters, qs);
+  c.collect(filters, qs);
   for (Query* q : qs) n += q->fetch_status == FetchStatus::fetching ? 1 : 0;
   return n;
 }
 
-void QueryClient::set_query_defaults(const Value& key, QueryOptions defaults) {
+std::size_t AppQueryClient::is_mutating(const MutationFilters& filters) const {
+  ClientCore& c = core();
+  MutationFilters f = filters;
+  f.status = MutationStatus::pending;
+  std::size_t n = 0;
+  for (const auto& m : c.mutations.all) n += detail::matches(f, *m) ? 1 : 0;
+  return n;
+}
+
+QueryOptions AppQueryClient::get_query_defaults(const Value& key) const {
   check_key(key);
-  for (auto& d : core_->query_defaults) {
+  return core().query_defaults_of(key);
+}
+
+MutationOptions AppQueryClient::get_mutation_defaults(const Value& key) const {
+  check_key(key);
+  return core().mutation_defaults_of(key);
+}
+
+Subscription AppQueryClient::observe(QueryOptions options, QueryListener listener) {
+  ClientCore& c = core();
+  ClientCore::Op op(c);
+  auto impl = std::make_shared<detail::ObserverImpl>(c, scope_, std::move(options), false);
+  impl->init();
+  return impl->subscribe(std::move(listener), true);
+}
+
+Future AppQueryClient::mutate(const MutationOptions& options, Value variables) {
+  ClientCore& c = core();
+  ClientCore::Op op(c);
+  auto m = detail::build_mutation(c, c.resolve(options), scope_->app ? scope_.get() : nullptr);
+  return AsyncAccess::future(detail::execute_mutation(c, m, std::move(variables)));
+}
+
+QueryCache AppQueryClient::query_cache() const { return QueryCache(scope_); }
+MutationCache AppQueryClient::mutation_cache() const { return MutationCache(scope_); }
+bool AppQueryClient::is_focused() const { return core().focused; }
+bool AppQueryClient::is_online() const { return core().online; }
+
+// =============================================================================================
+// QueryCache / MutationCache views
+
+std::optional<QueryInfo> QueryCache::find(const QueryFilters& filters) const {
+  ClientCore& c = scope_->live();
+  QueryFilters f = filters;
+  if (!f.exact) f.exact = true;  // query-core: {exact: true, ...filters}
+  std::vector<Query*> qs;
+  c.collect(f, qs);
+  if (qs.empty()) return std::nullopt;
+  return detail::info_of(c, *qs.front());
+}
+
+std::vector<QueryInfo> QueryCache::find_all(const QueryFilters& filters) const {
+  ClientCore& c = scope_->live();
+  std::vector<Query*> qs;
+  c.collect(filters, qs);
+  std::vector<QueryInfo> out;
+  out.reserve(qs.size());
+  for (Query* q : qs) out.push_back(detail::info_of(c, *q));
+  return out;
+}
+
+Subscription QueryCache::subscribe(std::function<void(const QueryCacheEvent&)> listener) const {
+  ClientCore& c = scope_->live();
+  auto slot = c.queries.listeners.add(std::move(listener));
+  std::weak_ptr<detail::ListenerList<const QueryCacheEvent&>::Slot> weak = slot;
+  return Subscription([scope = scope_, weak] {
+    if (scope->core != nullptr) scope->core->queries.listeners.remove(weak.lock());
+  });
+}
+
+namespace {
+bool visible(const detail::QueryScope& scope, const detail::MutationImpl& m) {
+  return !scope.app || m.owner == &scope;
+}
+}  // namespace
+
+std::optional<MutationInfo> MutationCache::find(const MutationFilters& filters) const {
+  ClientCore& c = scope_->live();
+  MutationFilters f = filters;
+  if (!f.exact) f.exact = true;  // query-core: {exact: true, ...filters}
+  for (const auto& m : c.mutations.all) {
+    if (visible(*scope_, *m) && detail::matches(f, *m)) return detail::info_of(*m);
+  }
+  return std::nullopt;
+}
+
+std::vector<MutationInfo> MutationCache::find_all(const MutationFilters& filters) const {
+  ClientCore& c = scope_->live();
+  std::vector<MutationInfo> out;
+  for (const auto& m : c.mutations.all) {
+    if (visible(*scope_, *m) && detail::matches(filters, *m)) out.push_back(detail::info_of(*m));
+  }
+  return out;
+}
+
+Subscription MutationCache::subscribe(std::function<void(const MutationCacheEvent&)> listener) const {
+  ClientCore& c = scope_->live();
+  auto slot = c.mutations.listeners.add(std::move(listener), scope_->app ? scope_.get() : nullptr);
+  std::weak_ptr<detail::ListenerList<const MutationCacheEvent&>::Slot> weak = slot;
+  return Subscription([scope = scope_, weak] {
+    if (scope->core != nullptr) scope->core->mutations.listeners.remove(weak.lock());
+  });
+}
+
+// =============================================================================================
+// QueryClient
+
+namespace {
+ClientCore& shell(const std::shared_ptr<detail::QueryScope>& scope, const std::unique_ptr<ClientCore>& owned,
+                  const char* what) {
+  if (!scope || scope->app || !owned) {
+    throw Error(ErrorCode::invalid_argument, std::string(what) + " is the shell's: an app's query client cannot");
+  }
+  return *owned;
+}
+}  // namespace
+
+QueryClient::QueryClient(Runtime& runtime, QueryClientOptions options)
+    : QueryClient(std::make_unique<ClientCore>(runtime, std::move(options))) {}
+
+QueryClient::QueryClient(std::unique_ptr<detail::ClientCore> core)
+    : AppQueryClient(core->root), owned_(std::move(core)) {}
+
+QueryClient::~QueryClient() { ClientCore::destroy(std::move(owned_)); }
+
+QueryClient::QueryClient(QueryClient&&) noexcept = default;
+
+QueryClient& QueryClient::operator=(QueryClient&& other) noexcept {
+  if (this != &other) {
+    ClientCore::destroy(std::move(owned_));
+    AppQueryClient::operator=(std::move(other));
+    owned_ = std::move(other.owned_);
+  }
+  return *this;
+}
+
+AppQueryClient QueryClient::make_app_client() {
+  ClientCore& c = shell(scope_, owned_, "make_app_client");
+  auto s = std::make_shared<detail::QueryScope>();
+  s->core = &c;
+  s->app = true;
+  c.app_scopes.insert(s.get());
+  return AppQueryClient(std::move(s));
+}
+
+Runtime& QueryClient::runtime() const noexcept { return owned_->runtime; }
+
+void QueryClient::set_focused(bool focused) {
+  ClientCore& c = shell(scope_, owned_, "set_focused");
+  c.focused = focused;
+  if (!focused) return;
+  ClientCore::Op op(c);
+  // Paused mutations first; the queries refetch once they have settled (query-core awaits
+  // resumePausedMutations before QueryCache.onFocus).
+  Future f = resume_paused_mutations();
+  std::weak_ptr<detail::QueryScope> root = scope_;
+  f.on_settled([root](const Outcome&) {
+    if (auto s = root.lock(); s && s->core != nullptr) s->core->on_focus_or_online(true);
+  });
+}
+
+void QueryClient::set_online(bool online) {
+  ClientCore& c = shell(scope_, owned_, "set_online");
+  c.online = online;
+  if (!online) return;
+  ClientCore::Op op(c);
+  Future f = resume_paused_mutations();
+  std::weak_ptr<detail::QueryScope> root = scope_;
+  f.on_settled([root](const Outcome&) {
+    if (auto s = root.lock(); s && s->core != nullptr) s->core->on_focus_or_online(false);
+  });
+}
+
+Future QueryClient::resume_paused_mutations() {
+  ClientCore& c = shell(scope_, owned_, "resume_paused_mutations");
+  ClientCore::Op op(c);
+  std::vector<std::shared_ptr<detail::FutureState>> parts;
+  if (c.online) {
+    std::vector<std::shared_ptr<detail::MutationImpl>> paused;
+    for (const auto& m : c.mutations.all) {
+      if (m->state.is_paused) paused.push_back(m);
+    }
+    for (const auto& m : paused) parts.push_back(detail::continue_mutation(c, m));
+  }
+  return AsyncAccess::future(detail::all_of(c.batcher(), parts));
+}
+
+void QueryClient::clear() {
+  ClientCore& c = shell(scope_, owned_, "clear");
+  ClientCore::Op op(c);
+  c.clear_queries();
+  // The mutation cache forgets its mutations (those in flight still settle their Futures).
+  auto all = c.mutations.all;
+  for (const auto& m : all) detail::remove_mutation(c, *m);
+}
+
+void QueryClient::set_query_defaults(const Value& key, QueryOptions defaults) {
+  ClientCore& c = shell(scope_, owned_, "set_query_defaults");
+  check_key(key);
+  for (auto& d : c.defaults.queries) {
     if (d.first == key) {
       d.second = std::move(defaults);
       return;
     }
   }
-  core_->query_defaults.emplace_back(key, std::move(defaults));
+  c.defaults.queries.emplace_back(key, std::move(defaults));
 }
 
-Subscription QueryClient::observe(QueryOptions options, QueryListener listener) {
-  check_key(options.key);
-  ClientCore& core = *core_;
-  auto o = std::make_shared<detail::ObserverImpl>(core, std::move(options), std::move(listener));
-  {
-    ClientCore::Op op(core);
-    core.observers.emplace(o.get(), o);
-    try {
-      o->mount();
-    } catch (...) {
-      o->unmount();
-      core.observers.erase(o.get());
-      throw;
+void QueryClient::set_mutation_defaults(const Value& key, MutationOptions defaults) {
+  ClientCore& c = shell(scope_, owned_, "set_mutation_defaults");
+  check_key(key);
+  for (auto& d : c.defaults.mutations) {
+    if (d.first == key) {
+      d.second = std::move(defaults);
+      return;
     }
   }
-  std::weak_ptr<detail::ObserverImpl> weak = o;
-  return Subscription([weak] {
-    auto obs = weak.lock();
-    if (!obs || obs->core() == nullptr) return;
-    ClientCore& c = *obs->core();
-    ClientCore::Op op(c);
-    obs->unmount();
-    c.observers.erase(obs.get());
-  });
-}
-
-void QueryClient::set_focused(bool focused) {
-  core_->focused = focused;
-  if (!focused) return;
-  ClientCore::Op op(*core_);
-  std::vector<std::shared_ptr<detail::ObserverImpl>> obs;
-  obs.reserve(core_->observers.size());
-  for (auto& [raw, o] : core_->observers) obs.push_back(o);
-  for (auto& o : obs) o->on_focus();
-  core_->resume_paused();
-}
-
-void QueryClient::set_online(bool online) {
-  core_->online = online;
-  if (!online) return;
-  ClientCore::Op op(*core_);
-  core_->resume_paused();
-  std::vector<std::shared_ptr<detail::ObserverImpl>> obs;
-  obs.reserve(core_->observers.size());
-  for (auto& [raw, o] : core_->observers) obs.push_back(o);
-  for (auto& o : obs) o->on_reconnect();
-}
-
-bool QueryClient::is_focused() const noexcept { return core_->focused; }
-bool QueryClient::is_online() const noexcept { return core_->online; }
-
-void QueryClient::clear() {
-  ClientCore::Op op(*core_);
-  std::vector<Query*> qs;
-  core_->index.collect_all(qs);
-  for (Query* q : qs) core_->remove(*q);
-}
-
-Subscription QueryClient::subscribe(std::function<void(const QueryCacheEvent&)> listener) {
-  auto l = std::make_shared<std::function<void(const QueryCacheEvent&)>>(std::move(listener));
-  core_->cache_listeners.push_back(l);
-  std::weak_ptr<std::function<void(const QueryCacheEvent&)>> weak = l;
-  ClientCore* core = core_.get();
-  auto alive = std::weak_ptr<void>(core_->alive);
-  return Subscription([core, weak, alive] {
-    if (alive.expired()) return;
-    auto& v = core->cache_listeners;
-    auto fn = weak.lock();
-    v.erase(std::remove(v.begin(), v.end(), fn), v.end());
-  });
+  c.defaults.mutations.emplace_back(key, std::move(defaults));
 }
 
 QueryCacheStats QueryClient::stats() const noexcept {
   QueryCacheStats s;
-  s.entries = core_->entries;
-  s.trie_nodes = core_->index.nodes();
-  s.observers = core_->observers.size();
-  s.fetching = core_->in_flight.size();
+  if (!owned_) return s;
+  s.entries = owned_->queries.entries;
+  s.trie_nodes = owned_->queries.index.nodes();
+  s.observers = owned_->queries.mounted_observers;
+  s.fetching = owned_->queries.in_flight.size();
+  s.mutations = owned_->mutations.all.size();
   return s;
 }
 

@@ -1,6 +1,6 @@
 // Futures, abort signals and completions: how asynchronous results travel in a single-threaded
 // runtime, and how a fetcher on another thread hands its result back.
-#include "query_internal.hpp"
+#include "query_async.hpp"
 
 namespace mfstate {
 
@@ -13,7 +13,8 @@ void FutureState::settle(Outcome o) {
   if (aggregate) {
     auto agg = std::move(aggregate);
     aggregate.reset();
-    if (--agg->left == 0) agg->result->settle(Outcome{});
+    if (agg->keep_error && !outcome.ok && !agg->first_error) agg->first_error = outcome;
+    if (--agg->left == 0) agg->result->settle(agg->first_error ? std::move(*agg->first_error) : Outcome{});
   }
   auto cbs = std::move(callbacks);
   callbacks.clear();
@@ -35,18 +36,37 @@ std::shared_ptr<FutureState> settled_future(Batcher& b, Outcome o) {
   return s;
 }
 
-std::shared_ptr<FutureState> all_of(Batcher& b, const std::vector<std::shared_ptr<FutureState>>& parts) {
+std::shared_ptr<FutureState> all_of(Batcher& b, const std::vector<std::shared_ptr<FutureState>>& parts,
+                                    bool keep_error) {
   auto result = make_future(b);
   auto agg = std::make_shared<Aggregate>();
   agg->result = result;
+  agg->keep_error = keep_error;
   agg->left = 1;  // held until every part is registered
   for (const auto& p : parts) {
-    if (p->settled) continue;
+    if (p->settled) {
+      if (keep_error && !p->outcome.ok && !agg->first_error) agg->first_error = p->outcome;
+      continue;
+    }
     ++agg->left;
     p->aggregate = agg;
   }
-  if (--agg->left == 0) result->settle(Outcome{});
+  if (--agg->left == 0) result->settle(agg->first_error ? std::move(*agg->first_error) : Outcome{});
   return result;
+}
+
+Outcome ok_outcome(Value v) {
+  Outcome o;
+  o.value = std::move(v);
+  return o;
+}
+
+Outcome error_outcome(Error e, Value detail) {
+  Outcome o;
+  o.ok = false;
+  o.error = std::move(e);
+  o.detail = std::move(detail);
+  return o;
 }
 
 void AbortState::abort() {
@@ -68,9 +88,14 @@ bool CompletionState::complete(Outcome o) {
       return true;
     }
   }
-  // Posted: the outcome's Value is handed over to the runtime's thread and never touched here.
-  executor->post([self = shared_from_this(), o = std::move(o)]() mutable {
-    if (auto r = self->retryer.lock()) r->deliver(self->attempt, std::move(o));
+  // Posted under the inbox's lock: the client nulls the executor under it when it goes away, so
+  // a late completion (a worker answering after the host was destroyed) is dropped here instead
+  // of reaching a destroyed executor. The Value is handed over: this thread never touches it
+  // again.
+  std::lock_guard<std::mutex> lock(inbox->mutex);
+  if (inbox->executor == nullptr) return true;
+  inbox->executor->post([self = shared_from_this(), o = std::move(o)]() mutable {
+    if (auto s = self->sink.lock()) s->deliver(self->attempt, std::move(o));
   });
   return true;
 }
@@ -78,18 +103,15 @@ bool CompletionState::complete(Outcome o) {
 Error cancelled_error(const std::string& what) { return Error(ErrorCode::cancelled, what); }
 
 Outcome outcome_of_exception(std::exception_ptr e) {
-  Outcome o;
-  o.ok = false;
   try {
     std::rethrow_exception(e);
   } catch (const Error& err) {
-    o.error = err;
+    return error_outcome(err);
   } catch (const std::exception& ex) {
-    o.error = Error(ErrorCode::query_error, ex.what());
+    return error_outcome(Error(ErrorCode::query_error, ex.what()));
   } catch (...) {
-    o.error = Error(ErrorCode::query_error, "the function threw a non-standard exception");
+    return error_outcome(Error(ErrorCode::query_error, "the function threw a non-standard exception"));
   }
-  return o;
 }
 
 }  // namespace detail
@@ -139,10 +161,15 @@ const Future& Future::then(std::function<void(const Value&)> on_value,
 
 // ---- AbortSignal ----
 
-bool AbortSignal::aborted() const noexcept { return state_ && state_->aborted.load(std::memory_order_acquire); }
+bool AbortSignal::aborted() const noexcept {
+  if (!state_) return false;
+  state_->consumed.store(true, std::memory_order_relaxed);
+  return state_->aborted.load(std::memory_order_acquire);
+}
 
 void AbortSignal::on_abort(std::function<void()> fn) const {
   if (!state_) return;
+  state_->consumed.store(true, std::memory_order_relaxed);
   {
     std::lock_guard<std::mutex> lock(state_->mutex);
     if (!state_->aborted.load()) {
@@ -157,24 +184,14 @@ void AbortSignal::on_abort(std::function<void()> fn) const {
 
 bool Completion::resolve(Value data) const {
   if (!state_) return false;
-  Outcome o;
-  o.value = std::move(data);
-  return state_->complete(std::move(o));
+  return state_->complete(detail::ok_outcome(std::move(data)));
 }
 
 bool Completion::reject(Error error, Value detail) const {
   if (!state_) return false;
-  Outcome o;
-  o.ok = false;
-  o.error = std::move(error);
-  o.detail = std::move(detail);
-  return state_->complete(std::move(o));
+  return state_->complete(detail::error_outcome(std::move(error), std::move(detail)));
 }
 
 bool Completion::done() const noexcept { return state_ && state_->done.load(); }
-
-Fetcher sync_fetcher(std::function<Value(const Value& key)> fn) {
-  return [fn = std::move(fn)](const FetchContext& ctx, Completion done) { done.resolve(fn(ctx.key)); };
-}
 
 }  // namespace mfstate

@@ -1,12 +1,19 @@
-// An observer turns an entry's state into what one subscriber sees (query-core's
-// queryObserver.ts): select (memoised on the data node), placeholder data, the derived flags
-// (stale, fetched after mount), fetch on mount, refetch on focus / reconnect / interval, and a
-// timer that flips `is_stale` when the data ages. Notifications go through the Batcher and are
-// coalesced: within one batch an observer is told once, with its latest result, and only when
-// what it sees changed.
+// An observer turns a query's state into what its subscribers see (query-core's
+// queryObserver.ts): select (memoised on the data node, a throwing select keeps the last good
+// data and reports the error), placeholder data (a value or a function of the previous query),
+// the derived flags (stale, fetched after mount, the infinite ones), fetch on mount, refetch on
+// focus / reconnect / interval, and a timer that flips `is_stale` when the data ages.
+//
+// Results are computed lazily (on read, or when the batch flushes) and notified through the
+// Batcher, coalesced: within one batch a subscriber is told once, with its latest result, and
+// only when a field it watches changed (notify_on_change_props, by default what it sees).
+#include <algorithm>
+
+#include "mfstate/key.hpp"
 #include "query_internal.hpp"
 
-namespace mfstate::detail {
+namespace mfstate {
+namespace detail {
 
 namespace {
 
@@ -16,68 +23,286 @@ bool same_error(const std::optional<Error>& a, const std::optional<Error>& b) {
   return a->code() == b->code() && std::string_view(a->what()) == std::string_view(b->what());
 }
 
-bool result_changed(const QueryResult& a, const QueryResult& b) {
-  if (a.data.has_value() != b.data.has_value()) return true;
-  if (a.data && !a.data->same_node(*b.data) && !(*a.data == *b.data)) return true;
-  return a.status != b.status || a.fetch_status != b.fetch_status || !same_error(a.error, b.error) ||
-         a.is_stale != b.is_stale || a.is_placeholder_data != b.is_placeholder_data ||
-         a.failure_count != b.failure_count || a.is_enabled != b.is_enabled;
+bool same_data(const std::optional<Value>& a, const std::optional<Value>& b) {
+  if (a.has_value() != b.has_value()) return false;
+  if (!a) return true;
+  return (a->same_node(*b) && a->type() == b->type()) || *a == *b;
+}
+
+bool prop_changed(ResultProp p, const QueryResult& a, const QueryResult& b) {
+  switch (p) {
+    case ResultProp::data: return !same_data(a.data, b.data);
+    case ResultProp::error: return !same_error(a.error, b.error);
+    case ResultProp::status: return a.status != b.status;
+    case ResultProp::fetch_status: return a.fetch_status != b.fetch_status;
+    case ResultProp::data_updated_at: return a.data_updated_at != b.data_updated_at;
+    case ResultProp::error_updated_at: return a.error_updated_at != b.error_updated_at;
+    case ResultProp::failure_count: return a.failure_count != b.failure_count;
+    case ResultProp::failure_reason: return !same_error(a.failure_reason, b.failure_reason);
+    case ResultProp::error_update_count: return a.error_update_count != b.error_update_count;
+    case ResultProp::is_stale: return a.is_stale != b.is_stale;
+    case ResultProp::is_placeholder_data: return a.is_placeholder_data != b.is_placeholder_data;
+    case ResultProp::is_fetched: return a.is_fetched != b.is_fetched;
+    case ResultProp::is_fetched_after_mount: return a.is_fetched_after_mount != b.is_fetched_after_mount;
+    case ResultProp::is_invalidated: return a.is_invalidated != b.is_invalidated;
+    case ResultProp::is_enabled: return a.is_enabled != b.is_enabled;
+    case ResultProp::is_pending: return a.is_pending() != b.is_pending();
+    case ResultProp::is_success: return a.is_success() != b.is_success();
+    case ResultProp::is_error: return a.is_error() != b.is_error();
+    case ResultProp::is_loading: return a.is_loading() != b.is_loading();
+    case ResultProp::is_fetching: return a.is_fetching() != b.is_fetching();
+    case ResultProp::is_paused: return a.is_paused() != b.is_paused();
+    case ResultProp::is_refetching: return a.is_refetching() != b.is_refetching();
+    case ResultProp::is_loading_error: return a.is_loading_error() != b.is_loading_error();
+    case ResultProp::is_refetch_error: return a.is_refetch_error() != b.is_refetch_error();
+    case ResultProp::has_next_page: return a.has_next_page != b.has_next_page;
+    case ResultProp::has_previous_page: return a.has_previous_page != b.has_previous_page;
+    case ResultProp::is_fetching_next_page: return a.is_fetching_next_page != b.is_fetching_next_page;
+    case ResultProp::is_fetching_previous_page: return a.is_fetching_previous_page != b.is_fetching_previous_page;
+    case ResultProp::is_fetch_next_page_error: return a.is_fetch_next_page_error != b.is_fetch_next_page_error;
+    case ResultProp::is_fetch_previous_page_error:
+      return a.is_fetch_previous_page_error != b.is_fetch_previous_page_error;
+  }
+  return false;
+}
+
+/// What a subscriber watches unless notify_on_change_props says otherwise: what it sees. Not the
+/// timestamps alone: setting equal data notifies nobody.
+constexpr ResultProp default_props[] = {
+    ResultProp::data,          ResultProp::error,         ResultProp::status,
+    ResultProp::fetch_status,  ResultProp::is_stale,      ResultProp::is_placeholder_data,
+    ResultProp::failure_count, ResultProp::is_enabled,    ResultProp::has_next_page,
+    ResultProp::has_previous_page, ResultProp::is_fetching_next_page, ResultProp::is_fetching_previous_page,
+    ResultProp::is_fetch_next_page_error, ResultProp::is_fetch_previous_page_error,
+};
+
+using PropMask = std::uint64_t;
+constexpr int prop_count = static_cast<int>(ResultProp::is_fetch_previous_page_error) + 1;
+static_assert(prop_count <= 64, "a PropMask holds one bit per ResultProp");
+
+constexpr PropMask bit(ResultProp p) { return PropMask{1} << static_cast<int>(p); }
+
+constexpr PropMask mask_of(const ResultProp* first, const ResultProp* last) {
+  PropMask m = 0;
+  for (; first != last; ++first) m |= bit(*first);
+  return m;
+}
+
+constexpr PropMask default_mask = mask_of(std::begin(default_props), std::end(default_props));
+
+/// Which fields differ, each compared once (data by node, then by value).
+PropMask changes(const QueryResult& a, const QueryResult& b) {
+  PropMask m = 0;
+  for (int p = 0; p < prop_count; ++p) {
+    if (prop_changed(static_cast<ResultProp>(p), a, b)) m |= PropMask{1} << p;
+  }
+  return m;
 }
 
 }  // namespace
 
-ObserverImpl::ObserverImpl(ClientCore& core, QueryOptions options, QueryListener listener)
-    : core_(&core), options_(std::move(options)), listener_(std::move(listener)) {
-  resolved_ = core.resolve(&options_, options_.key);
-  stale_time_ = resolved_->stale_time;
-  enabled_ = resolved_->enabled;
+ObserverImpl::ObserverImpl(ClientCore& core, std::shared_ptr<QueryScope> scope, QueryOptions options, bool infinite)
+    : core_(&core), scope_(std::move(scope)), infinite_(infinite), options_(std::move(options)) {
+  check_key(options_.key);
+  key_ = options_.key;
+  resolved_ = core.resolve(&options_, key_);
+  core.queries.observers.insert(this);
+  if (scope_->app) scope_->observers.insert(this);
 }
 
-ObserverImpl::~ObserverImpl() = default;
+ObserverImpl::~ObserverImpl() {
+  if (core_ == nullptr) return;
+  try {
+    if (query_ != nullptr) unmount();
+  } catch (...) {
+    core_->report_current_exception();
+  }
+  clear_timers();
+  core_->queries.observers.erase(this);
+  if (scope_->app) scope_->observers.erase(this);
+}
+
+ClientCore& ObserverImpl::live() const {
+  if (core_ == nullptr) {
+    throw Error(ErrorCode::app_unmounted, "this query observer ended (its app unmounted or its client is gone)");
+  }
+  return *core_;
+}
+
+void ObserverImpl::init() {
+  ClientCore& core = live();
+  ClientCore::Op op(core);
+  Query* q = core.build(key_, resolved_);
+  if (infinite_) q->flags |= infinite_flag;
+  data_count_at_attach_ = q->data_update_count;
+  error_count_at_attach_ = q->error_update_count();
+  current_ = make_result(*q, resolved_->o, true);
+  previous_ = current_;
+  has_previous_ = true;
+}
+
+// ---- mounting ----
 
 void ObserverImpl::attach(Query* q) {
   query_ = q;
   core_->add_observer(*q, this);
-  data_count_at_mount_ = q->data_update_count;
-  error_count_at_mount_ = q->error_update_count();
-}
-
-bool ObserverImpl::should_fetch_on(RefetchOn on) const {
-  if (!enabled_ || on == RefetchOn::never || query_ == nullptr) return false;
-  return on == RefetchOn::always || query_->is_stale_by_time(stale_time_, core_->now());
+  ++core_->queries.mounted_observers;
 }
 
 void ObserverImpl::mount() {
-  mounted_ = true;
-  attach(core_->build(options_.key, resolved_));
-  Query& q = *query_;
-  const bool load = enabled_ && !q.has_data() &&
-                    !(q.status == QueryStatus::error && !resolved_->retry_on_mount);
-  if (load || (q.has_data() && should_fetch_on(resolved_->refetch_on_mount))) {
-    core_->fetch(q, nullptr, false);
+  ClientCore& core = *core_;
+  bool created = false;
+  Query* q = core.build(key_, resolved_, &created);
+  if (infinite_) q->flags |= infinite_flag;
+  if (created) {
+    data_count_at_attach_ = q->data_update_count;
+    error_count_at_attach_ = q->error_update_count();
+  }
+  attach(q);
+  const QueryOptions& o = resolved_->o;
+  const bool enabled = enabled_of(core, o, *q);
+  const bool load = enabled && !q->has_data() && !(q->status == QueryStatus::error && !o.retry_on_mount.value_or(true));
+  if (load || (q->has_data() && should_fetch_on(refetch_on_of(core, o.refetch_on_mount, *q)))) {
+    execute_fetch(false, std::nullopt);
   }
   dirty_ = true;
   schedule_notify();
 }
 
 void ObserverImpl::unmount() {
-  if (!mounted_) return;
-  mounted_ = false;
   clear_timers();
-  if (query_ != nullptr && core_ != nullptr) core_->remove_observer(*query_, this);
+  Query* q = query_;
   query_ = nullptr;
+  --core_->queries.mounted_observers;
+  core_->remove_observer(*q, this);
 }
 
-void ObserverImpl::on_query_update() {
-  if (!mounted_ || core_ == nullptr) return;
-  // The result is computed once, when the batch flushes: an invalidation, a fetch and its success
-  // within one operation cost one computation.
-  dirty_ = true;
-  schedule_notify();
+Subscription ObserverImpl::subscribe(QueryListener listener, bool notify_now) {
+  ClientCore& core = live();
+  ClientCore::Op op(core);
+  auto slot = listeners_.add(std::move(listener));
+  if (notify_now) {
+    first_calls_.push_back(slot);
+    schedule_notify();
+  }
+  if (query_ == nullptr) mount();
+  std::weak_ptr<ListenerList<const QueryResult&>::Slot> weak_slot = slot;
+  return Subscription([self = shared_from_this(), weak_slot] {
+    auto s = weak_slot.lock();
+    if (!s || !s->active) return;
+    self->listeners_.remove(s);
+    if (self->core_ == nullptr || !self->listeners_.empty() || self->query_ == nullptr) return;
+    ClientCore::Op op(*self->core_);
+    self->unmount();
+  });
+}
+
+void ObserverImpl::destroy() {
+  ClientCore& core = live();
+  ClientCore::Op op(core);
+  listeners_.clear();
+  first_calls_.clear();
+  if (query_ != nullptr) unmount();
+}
+
+void ObserverImpl::end() noexcept {
+  if (core_ == nullptr) return;
+  listeners_.clear();
+  first_calls_.clear();
+  clear_timers();
+  try {
+    if (query_ != nullptr) unmount();
+  } catch (...) {
+    core_->report_current_exception();
+  }
+  core_->queries.observers.erase(this);
+  if (scope_->app) scope_->observers.erase(this);
+  core_ = nullptr;
+}
+
+// ---- options ----
+
+bool ObserverImpl::should_fetch_on(RefetchOn on) const {
+  if (core_ == nullptr) return false;
+  const Query* q = query_ != nullptr ? query_ : core_->find(key_);
+  const QueryOptions& o = resolved_->o;
+  if (q == nullptr) {
+    const bool* e = o.enabled.value_if();
+    return (e == nullptr || *e) && on != RefetchOn::never;
+  }
+  if (!enabled_of(*core_, o, *q)) return false;
+  const Millis st = stale_time_of(*core_, o, *q);
+  if (st >= static_stale_time) return false;
+  return on == RefetchOn::always || (on != RefetchOn::never && is_stale_by_time(*q, st, core_->now()));
+}
+
+void ObserverImpl::set_options(QueryOptions options) {
+  ClientCore& core = live();
+  check_key(options.key);
+  ClientCore::Op op(core);
+  Query* prev_query = query_ != nullptr ? query_ : core.find(key_);
+  const bool prev_enabled = prev_query == nullptr || enabled_of(core, resolved_->o, *prev_query);
+  options_ = std::move(options);
+  resolved_ = core.resolve(&options_, options_.key);
+  // Functions have no identity in C++: new options always run select and placeholder again.
+  memo_valid_ = false;
+  placeholder_memo_.reset();
+  Query* q;
+  bool query_changed = false;
+  if (!(options_.key == key_)) {
+    key_ = options_.key;
+    q = core.build(key_, resolved_);
+    if (infinite_) q->flags |= infinite_flag;
+    query_changed = true;
+    data_count_at_attach_ = q->data_update_count;
+    error_count_at_attach_ = q->error_update_count();
+    if (query_ != nullptr) {
+      Query* old = query_;
+      query_ = nullptr;
+      core.remove_observer(*old, this);
+      query_ = q;
+      core.add_observer(*q, this);
+      clear_timers();
+    }
+  } else {
+    q = query_ != nullptr ? query_ : core.build(key_, resolved_);
+    core.set_options(*q, resolved_);
+  }
+  core.emit(QueryCacheEvent::Type::observer_options_updated, *q);
+  if (query_ != nullptr) {
+    const QueryOptions& o = resolved_->o;
+    if ((query_changed || !prev_enabled) && enabled_of(core, o, *q) &&
+        is_stale_by_time(*q, stale_time_of(core, o, *q), core.now())) {
+      execute_fetch(false, std::nullopt);
+    }
+    dirty_ = true;
+    schedule_notify();
+  } else {
+    current_ = make_result(*q, resolved_->o, true);
+  }
+}
+
+// ---- results ----
+
+QueryResult ObserverImpl::current_result() {
+  if (core_ != nullptr && query_ != nullptr && dirty_) compute_result();
+  return current_;
+}
+
+QueryInfo ObserverImpl::current_query() {
+  ClientCore& core = live();
+  ClientCore::Op op(core);
+  Query* q = query_ != nullptr ? query_ : core.build(key_, resolved_);
+  return info_of(core, *q);
 }
 
 void ObserverImpl::compute_result() {
-  const Query& q = *query_;
+  dirty_ = false;
+  current_ = make_result(*query_, resolved_->o, true);
+}
+
+QueryResult ObserverImpl::make_result(const Query& q, const QueryOptions& o, bool use_memo) {
+  ClientCore& core = *core_;
   QueryResult r;
   r.status = q.status;
   r.fetch_status = q.fetch_status;
@@ -88,43 +313,132 @@ void ObserverImpl::compute_result() {
     r.error_updated_at = q.cold->error_updated_at;
     r.failure_count = q.cold->failure_count;
     r.failure_reason = q.cold->failure_reason;
+    r.error_update_count = q.cold->error_update_count;
   }
   const std::uint32_t errors = q.error_update_count();
-  r.is_fetched = q.data_update_count + errors > 0;
-  r.is_fetched_after_mount = q.data_update_count > data_count_at_mount_ || errors > error_count_at_mount_;
+  r.is_fetched = q.is_fetched();
+  r.is_fetched_after_mount = q.data_update_count > data_count_at_attach_ || errors > error_count_at_attach_;
   r.is_invalidated = q.invalidated();
-  r.is_stale = q.is_stale_by_time(stale_time_, core_->now());
-  r.is_enabled = enabled_;
+  r.is_enabled = enabled_of(core, o, q);
+  r.is_stale = r.is_enabled && is_stale_by_time(q, stale_time_of(core, o, q), core.now());
 
-  auto apply_select = [&](const Value& in) -> std::optional<Value> {
-    if (!resolved_->select) return in;
-    if (memo_valid_ && memo_in_.same_node(in)) return memo_out_;
-    try {
-      Value out = resolved_->select(in);
-      if (memo_valid_) out = replace_equal_deep(memo_out_, std::move(out));
-      memo_in_ = in;
-      memo_out_ = out;
-      memo_valid_ = true;
-      return out;
-    } catch (const Error& e) {
-      r.status = QueryStatus::error;
-      r.error = e;
-    } catch (const std::exception& e) {
-      r.status = QueryStatus::error;
-      r.error = Error(ErrorCode::query_error, std::string("select threw: ") + e.what());
-    }
-    return std::nullopt;
-  };
+  std::optional<Value> data;
+  bool skip_select = false;
   if (q.has_data()) {
-    r.data = apply_select(q.data);
-  } else if (resolved_->placeholder_data && q.status == QueryStatus::pending) {
-    r.data = apply_select(*resolved_->placeholder_data);
-    if (r.data) {
+    data = q.data;
+    if (use_memo && !(last_data_ && last_data_->same_node(q.data) && last_data_->type() == q.data.type())) {
+      last_data_ = q.data;
+      last_data_key_ = key_;
+    }
+  } else if (o.placeholder_data.has_value() && q.status == QueryStatus::pending) {
+    std::optional<Value> placeholder;
+    if (use_memo && placeholder_memo_) {
+      placeholder = placeholder_memo_;
+      skip_select = true;  // the memo holds the selected placeholder
+    } else if (const Value* v = o.placeholder_data.value_if()) {
+      placeholder = *v;
+    } else if (const auto* fn = o.placeholder_data.function_if()) {
+      std::optional<QueryInfo> previous;
+      if (last_data_) {
+        if (const Query* pq = core.find(last_data_key_)) previous = info_of(core, *pq);
+      }
+      placeholder = (*fn)(last_data_, previous ? &*previous : nullptr);
+    }
+    if (placeholder) {
       r.status = QueryStatus::success;
       r.is_placeholder_data = true;
+      data = skip_select ? std::move(placeholder)
+                         : std::optional<Value>(replace_data(o, use_memo && current_.data ? &*current_.data : nullptr,
+                                                             std::move(*placeholder)));
     }
   }
-  current_ = std::move(r);
+  std::optional<Error> select_error = use_memo ? select_error_ : std::nullopt;
+  std::optional<Value> last_selected = use_memo && memo_valid_ ? std::optional<Value>(memo_out_) : std::nullopt;
+  if (o.select && data && !skip_select) {
+    if (use_memo && memo_valid_ && memo_in_.same_node(*data) && memo_in_.type() == data->type()) {
+      data = memo_out_;
+    } else {
+      try {
+        Value out = o.select(*data);
+        if (use_memo) out = replace_data(o, current_.data ? &*current_.data : nullptr, std::move(out));
+        if (use_memo) {
+          memo_in_ = *data;
+          memo_out_ = out;
+          memo_valid_ = true;
+        }
+        data = std::move(out);
+        select_error.reset();
+      } catch (const Error& e) {
+        select_error = e;
+      } catch (const std::exception& e) {
+        select_error = Error(ErrorCode::query_error, std::string("select threw: ") + e.what());
+      } catch (...) {
+        select_error = Error(ErrorCode::query_error, "select threw a non-standard exception");
+      }
+    }
+  } else if (!data) {
+    // A select error belongs to data that is gone (another query, a reset).
+    select_error.reset();
+  }
+  if (use_memo) select_error_ = select_error;
+  if (select_error) {
+    r.error = select_error;
+    data = last_selected;
+    r.error_updated_at = core.now();
+    r.status = QueryStatus::error;
+    r.is_placeholder_data = false;
+  }
+  if (use_memo && r.is_placeholder_data) placeholder_memo_ = data;
+  r.data = std::move(data);
+
+  if (q.infinite()) {
+    const std::optional<FetchDirection> d = q.fetch_direction();
+    if (q.has_data()) {
+      r.has_next_page = has_page(o, q.data, FetchDirection::forward);
+      r.has_previous_page = has_page(o, q.data, FetchDirection::backward);
+    }
+    r.is_fetching_next_page = r.is_fetching() && d == FetchDirection::forward;
+    r.is_fetching_previous_page = r.is_fetching() && d == FetchDirection::backward;
+    r.is_fetch_next_page_error = r.is_error() && d == FetchDirection::forward;
+    r.is_fetch_previous_page_error = r.is_error() && d == FetchDirection::backward;
+  }
+  return r;
+}
+
+std::uint64_t ObserverImpl::watched() const {
+  const QueryOptions& o = resolved_->o;
+  if (!o.notify_on_change_props.has_value()) return default_mask;
+  PropMask m = 0;
+  if (const auto* v = o.notify_on_change_props.value_if()) {
+    m = mask_of(v->data(), v->data() + v->size());
+  } else {
+    const std::vector<ResultProp> props = (*o.notify_on_change_props.function_if())();
+    m = mask_of(props.data(), props.data() + props.size());
+  }
+  const bool* throws = o.throw_on_error.value_if();
+  if (o.throw_on_error.function_if() != nullptr || (throws != nullptr && *throws)) m |= bit(ResultProp::error);
+  return m;
+}
+
+bool ObserverImpl::should_throw_error() {
+  QueryResult r = current_result();
+  if (!r.error || core_ == nullptr) return false;
+  const QueryOptions& o = resolved_->o;
+  if (const bool* v = o.throw_on_error.value_if()) return *v;
+  if (const auto* fn = o.throw_on_error.function_if()) {
+    const Query* q = query_ != nullptr ? query_ : core_->find(key_);
+    if (q == nullptr) return false;
+    return (*fn)(*r.error, info_of(*core_, *q));
+  }
+  return false;
+}
+
+// ---- notification ----
+
+void ObserverImpl::on_query_update() {
+  if (core_ == nullptr || query_ == nullptr) return;
+  dirty_ = true;
+  schedule_notify();
 }
 
 void ObserverImpl::schedule_notify() {
@@ -133,22 +447,46 @@ void ObserverImpl::schedule_notify() {
   // Keep ourselves alive until the flush; the task itself holds only a raw pointer, which fits
   // std::function's small buffer (no allocation per notification).
   pending_self_ = shared_from_this();
-  core_->batcher().notify([this] {
-    std::shared_ptr<ObserverImpl> self = std::move(pending_self_);
-    pending_self_.reset();
-    notify_pending_ = false;
-    if (!mounted_ || core_ == nullptr) return;
-    if (dirty_) {
-      dirty_ = false;
-      compute_result();
-      update_timers();
-    }
-    if (has_notified_ && !result_changed(notified_, current_)) return;
-    has_notified_ = true;
-    notified_ = current_;
-    if (listener_) listener_(notified_);
-  });
+  core_->batcher().notify([this] { flush(); });
 }
+
+void ObserverImpl::flush() {
+  std::shared_ptr<ObserverImpl> self = std::move(pending_self_);
+  pending_self_.reset();
+  notify_pending_ = false;
+  if (core_ == nullptr) return;
+  if (query_ != nullptr && dirty_) {
+    compute_result();
+    update_timers();
+  }
+  const PropMask changed = changes(previous_, current_);
+  const bool notify = (changed & watched()) != 0;
+  if (changed != 0) previous_ = current_;
+  if (changed != 0 && query_ != nullptr) core_->emit(QueryCacheEvent::Type::observer_results_updated, *query_);
+  auto firsts = std::move(first_calls_);
+  first_calls_.clear();
+  if (!notify && firsts.empty()) return;
+  // Listeners get the flushed result (previous_ changes only at a flush, never while they run).
+  const QueryResult& result = previous_;
+  const auto tell = [&](const ListenerList<const QueryResult&>::SlotPtr& slot) {
+    if (!slot->active || !slot->fn) return true;
+    if (notify || std::find(firsts.begin(), firsts.end(), slot) != firsts.end()) {
+      slot->fn(result);
+      if (core_ == nullptr) return false;  // a listener ended us (its app unmounted, the client went away)
+    }
+    return true;
+  };
+  if (listeners_.size() == 1) {
+    // The common case (observe): one listener, no copy of the list.
+    (void)tell(listeners_.first());
+    return;
+  }
+  for (const auto& slot : listeners_.snapshot()) {
+    if (!tell(slot)) return;
+  }
+}
+
+// ---- timers ----
 
 void ObserverImpl::clear_timers() {
   if (core_ == nullptr) return;
@@ -156,17 +494,22 @@ void ObserverImpl::clear_timers() {
   if (interval_timer_ != 0) core_->runtime.scheduler().cancel(interval_timer_);
   stale_timer_ = 0;
   interval_timer_ = 0;
+  current_interval_ = Millis{0};
 }
 
 void ObserverImpl::update_timers() {
-  Scheduler& sched = core_->runtime.scheduler();
+  ClientCore& core = *core_;
+  Scheduler& sched = core.runtime.scheduler();
   // Stale timer: flip is_stale when the data ages past stale_time.
   if (stale_timer_ != 0) {
     sched.cancel(stale_timer_);
     stale_timer_ = 0;
   }
-  if (mounted_ && !current_.is_stale && stale_time_ < never_expires && query_->has_data()) {
-    const Millis at(query_->data_updated_at + stale_time_.count());
+  if (query_ == nullptr) return;
+  const Millis st = stale_time_of(core, resolved_->o, *query_);
+  const Millis at(query_->has_data() && st < never_expires ? query_->data_updated_at + st.count() : 0);
+  // Only a fresh result of an enabled observer turns stale later (a disabled one never does).
+  if (!current_.is_stale && current_.is_enabled && st < never_expires && query_->has_data() && at > core.now()) {
     std::weak_ptr<ObserverImpl> weak = shared_from_this();
     stale_timer_ = sched.schedule_at(at, [weak] {
       auto o = weak.lock();
@@ -176,44 +519,201 @@ void ObserverImpl::update_timers() {
       o->on_query_update();
     });
   }
-  // Polling.
-  if (interval_timer_ == 0 && mounted_ && enabled_ && resolved_->refetch_interval &&
-      resolved_->refetch_interval->count() > 0) {
-    std::weak_ptr<ObserverImpl> weak = shared_from_this();
-    struct Tick {
-      std::weak_ptr<ObserverImpl> weak;
-      void operator()() const {
-        auto o = weak.lock();
-        if (!o || o->core_ == nullptr || !o->mounted_) return;
-        ClientCore& core = *o->core_;
-        o->interval_timer_ = core.runtime.scheduler().schedule_after(*o->resolved_->refetch_interval, Tick{weak});
-        if (core.focused || o->resolved_->refetch_interval_in_background) {
-          ClientCore::Op op(core);
-          o->refetch(false);
-        }
+  // Polling (the interval may be a function of the query: recomputed on every update).
+  const Millis interval = resolved_->o.refetch_interval.has_value() && enabled_of(core, resolved_->o, *query_)
+                              ? refetch_interval_of(core, resolved_->o, *query_)
+                              : Millis{0};
+  if (interval == current_interval_ && (interval_timer_ != 0 || interval == Millis{0})) return;
+  if (interval_timer_ != 0) sched.cancel(interval_timer_);
+  interval_timer_ = 0;
+  current_interval_ = interval;
+  if (interval == Millis{0}) return;
+  struct Tick {
+    std::weak_ptr<ObserverImpl> weak;
+    void operator()() const {
+      auto o = weak.lock();
+      if (!o || o->core_ == nullptr || o->query_ == nullptr) return;
+      ClientCore& core = *o->core_;
+      o->interval_timer_ = core.runtime.scheduler().schedule_after(o->current_interval_, Tick{weak});
+      if (core.focused || o->resolved_->o.refetch_interval_in_background.value_or(false)) {
+        ClientCore::Op op(core);
+        o->execute_fetch(false, std::nullopt);
       }
-    };
-    interval_timer_ = sched.schedule_after(*resolved_->refetch_interval, Tick{weak});
+    }
+  };
+  interval_timer_ = sched.schedule_after(interval, Tick{shared_from_this()});
+}
+
+// ---- fetching ----
+
+void ObserverImpl::reattach_if_removed() {
+  if (query_ == nullptr || !query_->removed()) return;
+  // The query was removed while observed: rebuild it, as query-core's observer does on fetch.
+  Query* old = query_;
+  query_ = nullptr;
+  core_->remove_observer(*old, this);
+  bool created = false;
+  Query* q = core_->build(key_, resolved_, &created);
+  if (infinite_) q->flags |= infinite_flag;
+  query_ = q;
+  core_->add_observer(*q, this);
+}
+
+std::shared_ptr<FutureState> ObserverImpl::execute_fetch(bool cancel_refetch, std::optional<FetchDirection> direction) {
+  ClientCore& core = *core_;
+  reattach_if_removed();
+  Query* q = query_ != nullptr ? query_ : core.build(key_, resolved_);
+  if (infinite_) q->flags |= infinite_flag;
+  return fetch(core, *q, resolved_, cancel_refetch, direction);
+}
+
+std::shared_ptr<FutureState> ObserverImpl::refetch(bool cancel_refetch, bool throw_on_error,
+                                                   std::optional<FetchDirection> direction) {
+  ClientCore& core = live();
+  ClientCore::Op op(core);
+  auto fetched = execute_fetch(cancel_refetch, direction);
+  auto out = make_future(core.batcher());
+  std::weak_ptr<ObserverImpl> weak = shared_from_this();
+  AsyncAccess::future(fetched).on_settled([weak, out, throw_on_error](const Outcome& o) {
+    auto self = weak.lock();
+    if (!self || self->core_ == nullptr) {
+      out->settle(o);
+      return;
+    }
+    // The result after the fetch (an unmounted observer reads its query once more).
+    if (self->query_ != nullptr) {
+      self->compute_result();
+    } else if (const Query* q = self->core_->find(self->key_)) {
+      self->current_ = self->make_result(*q, self->resolved_->o, true);
+    }
+    if (!o.ok && (throw_on_error || self->should_throw_error())) {
+      out->settle(o);
+    } else {
+      out->settle(ok_outcome(self->current_.data.value_or(Value())));
+    }
+  });
+  return out;
+}
+
+std::shared_ptr<FutureState> ObserverImpl::fetch_optimistic(QueryOptions options) {
+  ClientCore& core = live();
+  check_key(options.key);
+  ClientCore::Op op(core);
+  OptionsPtr r = core.resolve(&options, options.key);
+  Query* q = core.build(options.key, r);
+  if (infinite_) q->flags |= infinite_flag;
+  auto out = make_future(core.batcher());
+  std::weak_ptr<ObserverImpl> weak = shared_from_this();
+  const Value key = options.key;
+  // Settles early when the query gets data from elsewhere while this fetch runs.
+  auto slot = core.queries.listeners.add([weak, out, key, r](const QueryCacheEvent& e) {
+    auto self = weak.lock();
+    if (out->settled || !self || self->core_ == nullptr) return;
+    if (e.type != QueryCacheEvent::Type::updated || !(e.key == key)) return;
+    const Query* q = self->core_->find(key);
+    if (q == nullptr || !q->has_data()) return;
+    out->settle(ok_outcome(self->make_result(*q, r->o, false).data.value_or(Value())));
+  });
+  std::shared_ptr<QueryScope> scope = scope_;
+  std::weak_ptr<ListenerList<const QueryCacheEvent&>::Slot> weak_slot = slot;
+  auto fetched = fetch(core, *q, r, false);
+  AsyncAccess::future(fetched).on_settled([weak, out, key, r, scope, weak_slot](const Outcome& o) {
+    if (scope->core != nullptr) scope->core->queries.listeners.remove(weak_slot.lock());
+    if (out->settled) return;
+    auto self = weak.lock();
+    if (!o.ok || !self || self->core_ == nullptr) {
+      out->settle(o);
+      return;
+    }
+    const Query* q = self->core_->find(key);
+    out->settle(q != nullptr ? ok_outcome(self->make_result(*q, r->o, false).data.value_or(Value())) : o);
+  });
+  return out;
+}
+
+}  // namespace detail
+
+// =============================================================================================
+// QueryObserver
+
+using detail::AsyncAccess;
+using detail::ObserverImpl;
+
+QueryObserver::QueryObserver(AppQueryClient& client, QueryOptions options)
+    : impl_(std::make_shared<ObserverImpl>(client.core(), client.scope_, std::move(options), false)) {
+  impl_->init();
+}
+
+QueryObserver::QueryObserver(AppQueryClient& client, QueryOptions options, Infinite)
+    : impl_(std::make_shared<ObserverImpl>(client.core(), client.scope_, std::move(options), true)) {
+  impl_->init();
+}
+
+QueryObserver::QueryObserver(QueryObserver&&) noexcept = default;
+QueryObserver& QueryObserver::operator=(QueryObserver&& other) noexcept {
+  if (this != &other) {
+    if (impl_ && !impl_->ended()) {
+      try {
+        impl_->destroy();
+      } catch (...) {
+      }
+    }
+    impl_ = std::move(other.impl_);
+  }
+  return *this;
+}
+
+QueryObserver::~QueryObserver() {
+  if (!impl_ || impl_->ended()) return;
+  try {
+    impl_->destroy();
+  } catch (...) {
+    if (impl_->core() != nullptr) impl_->core()->report_current_exception();
   }
 }
 
-std::shared_ptr<FutureState> ObserverImpl::refetch(bool cancel_refetch) {
-  if (query_->removed()) {
-    // The entry was removed while observed: rebuild it, as query-core's observer does on fetch.
-    Query* old = query_;
-    core_->remove_observer(*old, this);
-    attach(core_->build(options_.key, resolved_));
-  }
-  auto f = core_->fetch(*query_, resolved_, cancel_refetch);
-  return f;
+void QueryObserver::set_options(QueryOptions options) { impl_->set_options(std::move(options)); }
+QueryResult QueryObserver::get_current_result() const { return impl_->current_result(); }
+QueryInfo QueryObserver::get_current_query() const { return impl_->current_query(); }
+Subscription QueryObserver::subscribe(QueryListener listener) { return impl_->subscribe(std::move(listener), false); }
+bool QueryObserver::has_listeners() const noexcept { return impl_->has_listeners(); }
+
+Future QueryObserver::refetch(RefetchOptions options) {
+  return AsyncAccess::future(impl_->refetch(options.cancel_refetch, options.throw_on_error));
 }
 
-void ObserverImpl::on_focus() {
-  if (mounted_ && should_fetch_on(resolved_->refetch_on_window_focus)) refetch(false);
+Future QueryObserver::fetch_optimistic(QueryOptions options) {
+  return AsyncAccess::future(impl_->fetch_optimistic(std::move(options)));
 }
 
-void ObserverImpl::on_reconnect() {
-  if (mounted_ && should_fetch_on(resolved_->refetch_on_reconnect)) refetch(false);
+bool QueryObserver::should_fetch_on_window_focus() const {
+  const detail::ClientCore* core = impl_->core();
+  if (core == nullptr) return false;
+  const detail::Query* q = impl_->query() != nullptr ? impl_->query() : core->find(impl_->options()->o.key);
+  if (q == nullptr) return impl_->should_fetch_on(RefetchOn::if_stale);
+  return impl_->should_fetch_on(detail::refetch_on_of(*core, impl_->refetch_on_window_focus(), *q));
 }
 
-}  // namespace mfstate::detail
+bool QueryObserver::should_fetch_on_reconnect() const {
+  const detail::ClientCore* core = impl_->core();
+  if (core == nullptr) return false;
+  const detail::Query* q = impl_->query() != nullptr ? impl_->query() : core->find(impl_->options()->o.key);
+  if (q == nullptr) return impl_->should_fetch_on(RefetchOn::if_stale);
+  return impl_->should_fetch_on(detail::refetch_on_of(*core, impl_->refetch_on_reconnect(), *q));
+}
+
+bool QueryObserver::should_throw_error() const { return impl_->should_throw_error(); }
+void QueryObserver::destroy() { impl_->destroy(); }
+
+InfiniteQueryObserver::InfiniteQueryObserver(AppQueryClient& client, QueryOptions options)
+    : QueryObserver(client, std::move(options), Infinite{}) {}
+
+Future InfiniteQueryObserver::fetch_next_page(FetchPageOptions options) {
+  return AsyncAccess::future(impl_->refetch(options.cancel_refetch, options.throw_on_error, FetchDirection::forward));
+}
+
+Future InfiniteQueryObserver::fetch_previous_page(FetchPageOptions options) {
+  return AsyncAccess::future(impl_->refetch(options.cancel_refetch, options.throw_on_error, FetchDirection::backward));
+}
+
+}  // namespace mfstate

@@ -2,9 +2,9 @@
 //
 // After a failure it retries while `retry` allows (3 by default; a predicate may decide), waiting
 // `retry_delay` (min(1000 * 2^n, 30000) ms) on the runtime's scheduler. It pauses instead of
-// running when the network mode forbids it now (offline, or unfocused between retries) and
-// resumes when the host reports focus or connectivity. Cancelling aborts the signal the fetcher
-// holds and settles at once; an attempt completing later is ignored (attempt numbers).
+// running when the network mode (or its owner, a mutation waiting for its scope) forbids it now,
+// and resumes when the host reports focus or connectivity. Cancelling aborts the signal the
+// fetcher holds and settles at once; an attempt completing later is ignored (attempt numbers).
 #include <algorithm>
 
 #include "query_internal.hpp"
@@ -26,14 +26,20 @@ void Retryer::orphan() noexcept {
   abort_->abort();
 }
 
+bool Retryer::signal_consumed() const noexcept { return abort_->consumed.load(std::memory_order_relaxed); }
+
 bool Retryer::can_continue() const {
   return core_ != nullptr && core_->focused &&
-         (config_.network_mode == NetworkMode::always || core_->online);
+         (config_.network_mode == NetworkMode::always || core_->online) &&
+         (owner_ == nullptr || owner_->retry_can_run());
+}
+
+bool Retryer::can_start() const {
+  return core_ != nullptr && core_->can_fetch(config_.network_mode) && (owner_ == nullptr || owner_->retry_can_run());
 }
 
 void Retryer::start() {
-  started_ = true;
-  if (core_->can_fetch(config_.network_mode)) {
+  if (can_start()) {
     run();
   } else {
     pause();
@@ -45,23 +51,10 @@ void Retryer::run() {
   auto self = shared_from_this();
   paused_ = false;
   const std::uint32_t no = ++attempt_no_;
-  auto st = std::make_shared<CompletionState>();
-  st->executor = &core_->runtime.executor();
-  st->retryer = self;
-  st->attempt = no;
-  try {
+  std::optional<Outcome> early = call_with_completion(self, no, core_->inbox, [&](Completion done) {
     if (owner_ == nullptr) throw Error(ErrorCode::cancelled, "the fetch's owner is gone");
-    owner_->retry_attempt(AbortSignal(abort_), Completion(st));
-  } catch (...) {
-    st->complete(outcome_of_exception(std::current_exception()));
-  }
-  std::optional<Outcome> early;
-  {
-    std::lock_guard<std::mutex> lock(st->mutex);
-    st->in_call = false;
-    early = std::move(st->early);
-    st->early.reset();
-  }
+    owner_->retry_attempt(AsyncAccess::signal(abort_), std::move(done));
+  });
   if (early) on_outcome(no, std::move(*early));
 }
 
@@ -83,10 +76,11 @@ void Retryer::on_outcome(std::uint32_t no, Outcome&& o) {
   const Error& err = *o.error;
   bool again = false;
   if (!retry_cancelled_) {
-    if (config_.retry_if) {
-      again = config_.retry_if(failure_count_, err);
+    if (const auto* fn = config_.retry.function_if()) {
+      again = (*fn)(failure_count_, err);
     } else {
-      again = config_.retry < 0 || failure_count_ < config_.retry;
+      const int n = config_.retry.value_if() != nullptr ? *config_.retry.value_if() : 3;
+      again = n < 0 || failure_count_ < n;
     }
   }
   if (!again) {
@@ -94,8 +88,10 @@ void Retryer::on_outcome(std::uint32_t no, Outcome&& o) {
     return;
   }
   Millis delay;
-  if (config_.retry_delay) {
-    delay = config_.retry_delay(failure_count_, err);
+  if (const auto* fn = config_.retry_delay.function_if()) {
+    delay = (*fn)(failure_count_, err);
+  } else if (const Millis* d = config_.retry_delay.value_if()) {
+    delay = *d;
   } else {
     const int shift = std::min(failure_count_, 15);
     delay = Millis(std::min<std::int64_t>(std::int64_t{1000} << shift, 30000));
@@ -124,7 +120,7 @@ void Retryer::on_outcome(std::uint32_t no, Outcome&& o) {
 void Retryer::pause() {
   paused_ = true;
   if (owner_ != nullptr) owner_->retry_paused();
-  core_->add_paused(shared_from_this());
+  if (core_ != nullptr) core_->add_paused(shared_from_this());
 }
 
 void Retryer::try_continue() {
@@ -139,10 +135,7 @@ void Retryer::cancel() {
   if (settled_) return;
   auto self = shared_from_this();
   abort_->abort();
-  Outcome o;
-  o.ok = false;
-  o.error = cancelled_error("the fetch was cancelled");
-  finish(std::move(o));
+  finish(error_outcome(cancelled_error("the fetch was cancelled")));
 }
 
 void Retryer::finish(Outcome&& o) {

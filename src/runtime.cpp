@@ -1,8 +1,23 @@
 #include "mfstate/runtime.hpp"
 
-#include "mfstate/error.hpp"
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+
+#include "error_sink.hpp"
+#include "transactions.hpp"
 
 namespace mfstate {
+
+namespace detail {
+// The Executor's thread-safe queue, kept out of runtime.hpp so that header needs no thread headers.
+struct ExecutorQueue {
+  std::mutex mutex;
+  std::condition_variable ready;
+  std::deque<std::function<void()>> tasks;
+};
+}  // namespace detail
 
 Millis SystemClock::now() const {
   return std::chrono::duration_cast<Millis>(std::chrono::system_clock::now().time_since_epoch());
@@ -43,6 +58,14 @@ std::size_t Scheduler::run_due() {
   return ran;
 }
 
+bool Scheduler::run_one_due() {
+  if (timers_.empty() || timers_.begin()->first.first > clock_->now()) return false;
+  auto node = timers_.extract(timers_.begin());
+  by_id_.erase(node.key().second);
+  node.mapped()();
+  return true;
+}
+
 std::optional<Millis> Scheduler::next_due() const {
   if (timers_.empty()) return std::nullopt;
   return timers_.begin()->first.first;
@@ -50,13 +73,16 @@ std::optional<Millis> Scheduler::next_due() const {
 
 // ---- Executor ----
 
+Executor::Executor() : queue_(std::make_unique<detail::ExecutorQueue>()) {}
+Executor::~Executor() = default;
+
 void Executor::post(std::function<void()> fn) {
   if (!fn) throw Error(ErrorCode::invalid_argument, "Executor::post needs a function to run");
   {
-    std::lock_guard<std::mutex> lock(mutex_);
-    queue_.push_back(std::move(fn));
+    std::lock_guard<std::mutex> lock(queue_->mutex);
+    queue_->tasks.push_back(std::move(fn));
   }
-  ready_.notify_one();
+  queue_->ready.notify_one();
 }
 
 std::size_t Executor::run_pending() {
@@ -66,10 +92,10 @@ std::size_t Executor::run_pending() {
   for (;;) {
     std::function<void()> fn;
     {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (queue_.empty()) return ran;
-      fn = std::move(queue_.front());
-      queue_.pop_front();
+      std::lock_guard<std::mutex> lock(queue_->mutex);
+      if (queue_->tasks.empty()) return ran;
+      fn = std::move(queue_->tasks.front());
+      queue_->tasks.pop_front();
     }
     fn();
     ++ran;
@@ -77,75 +103,178 @@ std::size_t Executor::run_pending() {
 }
 
 bool Executor::wait_for_work(std::chrono::milliseconds timeout) {
-  std::unique_lock<std::mutex> lock(mutex_);
-  return ready_.wait_for(lock, timeout, [this] { return !queue_.empty(); });
+  std::unique_lock<std::mutex> lock(queue_->mutex);
+  return queue_->ready.wait_for(lock, timeout, [this] { return !queue_->tasks.empty(); });
 }
 
 bool Executor::has_pending() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return !queue_.empty();
+  std::lock_guard<std::mutex> lock(queue_->mutex);
+  return !queue_->tasks.empty();
 }
 
 // ---- Batcher ----
 
-void Batcher::notify(std::function<void()> fn) {
+Batcher::Batcher(ErrorHandler on_error) : on_error_(std::move(on_error)) {}
+
+Batcher::~Batcher() = default;
+
+void Batcher::notify(std::function<void()> fn) { enqueue(std::move(fn), 0); }
+
+void Batcher::enqueue(std::function<void()>&& fn, std::uint32_t frame) {
   if (!fn) throw Error(ErrorCode::invalid_argument, "Batcher::notify needs a function to run");
+  queue_.push_back(Job{std::move(fn), frame});
   if (depth_ == 0 && !flushing_) {
     // Run it through the queue anyway so that what it notifies in turn is queued behind it.
-    queue_.push_back(std::move(fn));
     flush();
-    return;
+    release_parked();  // last: may destroy this batcher
   }
-  queue_.push_back(std::move(fn));
 }
 
 void Batcher::end_batch() {
   if (depth_ == 0) throw Error(ErrorCode::invalid_argument, "Batcher::end_batch without begin_batch");
-  if (--depth_ == 0 && !flushing_) flush();
+  close_batch();
 }
 
-void Batcher::discard_since(std::size_t mark) noexcept {
-  // While flushing, what already ran (and the one running) is not pending: never drop it, or
-  // flush's index would point past the queue.
-  if (flushing_ && mark <= running_) mark = running_ + 1;
-  if (mark < queue_.size()) queue_.resize(mark);
+void Batcher::close_batch() noexcept {
+  if (--depth_ == 0 && !flushing_) {
+    flush();
+    release_parked();  // last: may destroy this batcher
+  }
 }
 
-void Batcher::flush() {
+void Batcher::flush() noexcept {
   flushing_ = true;
-  try {
-    // Index, not iterator: notifications may enqueue more while we run.
-    for (running_ = 0; running_ < queue_.size(); ++running_) {
-      auto fn = std::move(queue_[running_]);
+  // Index, not iterator: notifications may enqueue more while we run.
+  for (running_ = 0; running_ < queue_.size(); ++running_) {
+    auto fn = std::move(queue_[running_].fn);
+    try {
       fn();
+    } catch (...) {
+      // Whoever ended the batch did not run this notification: the error is not theirs.
+      detail::report_error(on_error_,
+                           detail::error_from_exception(ErrorCode::listener_error, "a notification threw"));
     }
-  } catch (...) {
-    // A throwing listener must not swallow the others' notifications forever: drop what ran,
-    // keep the rest for the next flush, and let the error reach the caller.
-    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(running_ + 1));
-    running_ = 0;
-    flushing_ = false;
-    throw;
   }
   queue_.clear();
   running_ = 0;
   flushing_ = false;
 }
 
+void Batcher::release_parked() noexcept {
+  if (!parked_ || depth_ != 0 || flushing_) return;
+  std::shared_ptr<void> owner = std::move(parked_);
+  owner.reset();  // may destroy this batcher: nothing may follow
+}
+
+// ---- transactions (transactions.hpp) ----
+
+namespace detail {
+
+TxStack& BatcherAccess::tx_or_create(Batcher& b) {
+  if (!b.tx_) b.tx_ = std::make_unique<TxStack>();
+  return *b.tx_;
+}
+
+void BatcherAccess::drop_tagged_since(Batcher& b, std::size_t mark, std::uint32_t serial) noexcept {
+  // While flushing, what already ran (and the one running) is not pending: never touch it.
+  if (b.flushing_ && mark <= b.running_) mark = b.running_ + 1;
+  if (mark >= b.queue_.size()) return;
+  auto first = b.queue_.begin() + static_cast<std::ptrdiff_t>(mark);
+  b.queue_.erase(
+      std::remove_if(first, b.queue_.end(), [serial](const Batcher::Job& j) { return j.frame >= serial; }),
+      b.queue_.end());
+}
+
+void tx_begin(Batcher& b) {
+  TxStack& t = BatcherAccess::tx_or_create(b);
+  if (t.depth == t.frames.size()) t.frames.emplace_back();
+  TxFrame& f = t.frames[t.depth];
+  f.serial = t.next_serial++;
+  f.mark = BatcherAccess::queued(b);
+  ++t.depth;
+  b.begin_batch();
+}
+
+void tx_commit(Batcher& b) noexcept {
+  TxStack& t = *BatcherAccess::tx(b);
+  TxFrame& f = t.frames[--t.depth];
+  if (t.depth > 0) {
+    // The enclosing transaction must still be able to put these stores back where it began.
+    auto& outer = t.frames[t.depth - 1].snaps;
+    for (auto& s : f.snaps) {
+      const bool known =
+          std::any_of(outer.begin(), outer.end(), [&](const TxSnapshot& o) { return o.who == s.who; });
+      if (known) {
+        s.who->tx_release();
+      } else {
+        outer.push_back(std::move(s));
+      }
+    }
+  } else {
+    for (auto& s : f.snaps) s.who->tx_release();
+    t.next_serial = 1;
+  }
+  f.snaps.clear();
+  b.end_batch();
+}
+
+void tx_rollback(Batcher& b) noexcept {
+  TxStack& t = *BatcherAccess::tx(b);
+  TxFrame& f = t.frames[--t.depth];
+  BatcherAccess::drop_tagged_since(b, f.mark, f.serial);
+  for (auto it = f.snaps.rbegin(); it != f.snaps.rend(); ++it) {
+    it->who->tx_restore(it->state, it->notify_queued);
+    it->who->tx_release();
+  }
+  f.snaps.clear();
+  if (t.depth == 0) t.next_serial = 1;
+  b.end_batch();
+}
+
+void tx_enlist(Batcher& b, Restorable& who, const Value& state, bool notify_queued) {
+  TxStack& t = *BatcherAccess::tx(b);
+  auto& snaps = t.frames[t.depth - 1].snaps;
+  for (const auto& s : snaps) {
+    if (s.who == &who) return;
+  }
+  snaps.push_back(TxSnapshot{&who, state, notify_queued});
+  who.tx_hold();
+}
+
+void park_until_idle(Batcher& b, std::shared_ptr<void> owner) noexcept {
+  if (!b.in_batch()) return;  // idle now: `owner` is released when this returns
+  BatcherAccess::park(b, std::move(owner));
+}
+
+}  // namespace detail
+
 // ---- Runtime ----
 
 Runtime::Runtime()
-    : owned_clock_(std::make_unique<SystemClock>()), clock_(owned_clock_.get()), scheduler_(*clock_) {}
+    : owned_clock_(std::make_unique<SystemClock>()),
+      clock_(owned_clock_.get()),
+      scheduler_(*clock_),
+      batcher_([this](const Error& e) { report_error(e); }) {}
 
-Runtime::Runtime(const Clock& clock) : clock_(&clock), scheduler_(clock) {}
+Runtime::Runtime(const Clock& clock)
+    : clock_(&clock), scheduler_(clock), batcher_([this](const Error& e) { report_error(e); }) {}
 
-Runtime::Runtime(ManualClock& clock) : clock_(&clock), manual_(&clock), scheduler_(clock) {}
+Runtime::Runtime(ManualClock& clock)
+    : clock_(&clock),
+      manual_(&clock),
+      scheduler_(clock),
+      batcher_([this](const Error& e) { report_error(e); }) {}
+
+void Runtime::report_error(const Error& error) noexcept { detail::report_error(on_error_, error); }
 
 std::size_t Runtime::run_until_idle() {
   std::size_t ran = 0;
+  // One timer at a time, posted work after each: a timer's completion (a fetch it resolves) is
+  // handled before the next timer due at the same instant, as promise jobs run between timers in
+  // a browser, so the manual clock and the wasm build order events alike.
   for (;;) {
     std::size_t step = executor_.run_pending();
-    step += scheduler_.run_due();
+    if (scheduler_.run_one_due()) ++step;
     if (step == 0) return ran;
     ran += step;
   }

@@ -2,13 +2,18 @@
 
 #include <algorithm>
 #include <exception>
-#include <iostream>
+
+#include "error_sink.hpp"
+#include "store_internal.hpp"
+#include "transactions.hpp"
 
 namespace mfstate {
 
 namespace detail {
 
-struct StoreCore {
+// A transaction of the runtime restores a store through Restorable (transactions.hpp); the Host
+// follows it through a StoreObserver (store_internal.hpp). Nobody else touches these fields.
+struct StoreCore final : Restorable {
   // Intrusive, non-atomic count: the runtime is single-threaded, and notifications, StoreRef,
   // Next and subscriptions all keep the core alive without paying for atomics.
   std::uint32_t refs = 1;
@@ -22,8 +27,7 @@ struct StoreCore {
   ErrorHandler on_error;
   std::string name;
 
-  StoreHooks* hooks = nullptr;
-  void* owner = nullptr;
+  StoreObserver* observer = nullptr;
 
   struct Listener {
     std::uint64_t id;
@@ -53,11 +57,20 @@ struct StoreCore {
 
   bool busy() const noexcept { return processing || delivering; }
 
-  void report(const Error& e) {
-    if (on_error) {
-      on_error(e);
+  void report(const Error& e) noexcept { report_error(on_error, e); }
+
+  // ---- Restorable: a transaction's snapshot of this store ----
+  void tx_hold() noexcept override { retain(); }
+  void tx_release() noexcept override { release(); }
+  void tx_restore(const Value& before, bool queued_before) noexcept override {
+    state = before;
+    if (notify_queued && !queued_before) {
+      // The notification was queued inside the transaction and has been dropped unrun: give back
+      // the reference it held.
+      notify_queued = false;
+      release();
     } else {
-      std::cerr << "mfstate: " << to_string(e.code()) << ": " << e.what() << '\n';
+      notify_queued = queued_before;
     }
   }
 
@@ -94,7 +107,7 @@ struct StoreCore {
         run_one(std::move(p.action), p.index);
       } catch (const Error& e) {
         if (on_error) {
-          on_error(e);
+          report(e);
         } else if (!deferred) {
           deferred = std::current_exception();
         }
@@ -132,27 +145,24 @@ struct StoreCore {
     middleware[index](ref, std::move(action), next);
   }
 
+  // Called inside a catch block: rethrows the exception in flight as Error(reducer_error) with
+  // the original nested (an error that already is a reducer_error, from a nested dispatch,
+  // passes as is).
   [[noreturn]] void rethrow_as_reducer_error(const char* where) {
     try {
       throw;
     } catch (const Error& e) {
       if (e.code() == ErrorCode::reducer_error) throw;
-      std::throw_with_nested(Error(ErrorCode::reducer_error,
-                                   "the " + std::string(where) + " of " + name +
-                                       " threw; the state is unchanged: " + e.what()));
-    } catch (const std::exception& e) {
-      std::throw_with_nested(Error(ErrorCode::reducer_error,
-                                   "the " + std::string(where) + " of " + name +
-                                       " threw; the state is unchanged: " + e.what()));
     } catch (...) {
-      std::throw_with_nested(Error(ErrorCode::reducer_error,
-                                   "the " + std::string(where) + " of " + name +
-                                       " threw a non-standard exception; the state is unchanged"));
     }
+    const Error why =
+        error_from_exception(ErrorCode::reducer_error,
+                             "the " + std::string(where) + " of " + name + " threw; the state is unchanged");
+    std::throw_with_nested(Error(ErrorCode::reducer_error, why.what()));
   }
 
   void reduce(const Action& action) {
-    if (hooks) hooks->before_reduce(*this);
+    if (tx_active(*batcher)) tx_enlist(*batcher, *this, state, notify_queued);
     bool changed;
     const detail::Node* root = state.node();
     if (reducer.nothrow() && root != nullptr && state.use_count() == 1) {
@@ -167,10 +177,10 @@ struct StoreCore {
       } catch (...) {
         rethrow_as_reducer_error("reducer");
       }
-      changed = !next.same_node(state) || next.type() != state.type();
+      changed = !next.same_node(state);
       if (changed) state = std::move(next);
     }
-    if (hooks) hooks->after_action(*this, action, changed);
+    if (observer) observer->on_action(action, changed);
     if (changed) mark_changed();
   }
 
@@ -188,11 +198,11 @@ struct StoreCore {
     if (notify_queued) return;
     notify_queued = true;
     // The queued job holds a reference, taken here and given back when it runs — or by
-    // discard_queued_notification when a transaction drops it unrun. A raw pointer keeps the
+    // tx_restore when a transaction that rolls back drops it unrun. A raw pointer keeps the
     // job trivially copyable, so std::function stores it without allocating.
     retain();
     StoreCore* self = this;
-    batcher->notify([self] {
+    notify_undoable(*batcher, [self] {
       struct Release {
         StoreCore* c;
         ~Release() { c->release(); }
@@ -213,8 +223,7 @@ struct StoreCore {
       try {
         listeners[i].fn(state);
       } catch (...) {
-        report(current_exception_as_error(ErrorCode::listener_error,
-                                          "a subscriber of " + name + " threw"));
+        report(error_from_exception(ErrorCode::listener_error, "a subscriber of " + name + " threw"));
       }
     }
     delivering = false;
@@ -223,7 +232,7 @@ struct StoreCore {
       return;
     }
     compact();
-    if (hooks) hooks->after_notify(*this);
+    if (observer) observer->on_notified();
     if (queue_head < queue.size() && !processing) {
       // Dispatches from subscribers waited for the round to end; run them now.
       batcher->begin_batch();
@@ -268,37 +277,12 @@ struct StoreCore {
   }
 };
 
-void attach_hooks(Store& store, StoreHooks* hooks, void* owner) noexcept {
-  store.core()->hooks = hooks;
-  store.core()->owner = owner;
-}
-void* hooks_owner(const StoreCore& core) noexcept { return core.owner; }
-Value& core_state(StoreCore& core) noexcept { return core.state; }
-bool& core_notify_queued(StoreCore& core) noexcept { return core.notify_queued; }
-void core_restore_notify_queued(StoreCore& core, bool queued) noexcept {
-  if (core.notify_queued && !queued) {
-    // The notification was queued after the snapshot and has been dropped unrun: give back the
-    // reference it held.
-    core.notify_queued = false;
-    core.release();
-  } else {
-    core.notify_queued = queued;
-  }
-}
-bool core_may_throw(const StoreCore& core) noexcept {
-  return !core.reducer.nothrow() || !core.middleware.empty();
+void StoreAccess::observe(Store& store, StoreObserver* observer) noexcept {
+  store.core_->observer = observer;
 }
 
-Error current_exception_as_error(ErrorCode code, const std::string& context) {
-  try {
-    throw;
-  } catch (const Error& e) {
-    return e;
-  } catch (const std::exception& e) {
-    return Error(code, context + ": " + e.what());
-  } catch (...) {
-    return Error(code, context + ": a non-standard exception");
-  }
+bool StoreAccess::may_throw(const Store& store) noexcept {
+  return !store.core_->reducer.nothrow() || !store.core_->middleware.empty();
 }
 
 }  // namespace detail
@@ -405,7 +389,7 @@ Store& Store::operator=(Store&& other) noexcept {
 Store::~Store() {
   if (!core_) return;
   core_->alive = false;
-  core_->hooks = nullptr;
+  core_->observer = nullptr;
   // Drop the listeners now (what they captured must not outlive the store's owner), or, when
   // one of them is running, as soon as the delivery ends.
   if (!core_->delivering) core_->listeners.clear();
@@ -460,7 +444,7 @@ StoreRef Store::ref() const noexcept { return StoreRef(core_); }
 // ---- selectors ----
 
 const Value& Selector::operator()(const Value& input) {
-  if (!has_ || !input.same_node(last_input_) || input.type() != last_input_.type()) {
+  if (!has_ || !input.same_node(last_input_)) {
     last_output_ = fn_(input);
     last_input_ = input;
     has_ = true;
@@ -474,7 +458,7 @@ const Value& CombinedSelector::operator()(const Value& state) {
   bool changed = !has_;
   for (std::size_t i = 0; i < inputs_.size(); ++i) {
     args_[i] = inputs_[i](state);
-    if (!changed && (!args_[i].same_node(last_args_[i]) || args_[i].type() != last_args_[i].type())) {
+    if (!changed && !args_[i].same_node(last_args_[i])) {
       changed = true;
     }
   }

@@ -10,6 +10,8 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <new>
+#include <utility>
 
 #include "value_node.hpp"
 
@@ -36,99 +38,171 @@ std::string_view to_string(Type type) noexcept {
 
 namespace detail {
 
+// Every XXH3 call of the library is in this file: xxHash is used header-only, and each file that
+// calls it carries its own copy of the code (kilobytes in the WebAssembly module).
 std::uint64_t key_hash(std::string_view key) noexcept { return XXH3_64bits(key.data(), key.size()); }
 
-ObjectNode::ObjectNode(const ObjectNode& other) : Node(), members(other.members) {
-  depth = other.depth;
-  if (other.index) index = std::make_unique<MemberIndex>(*other.index);
+std::uint64_t canonical_hash(std::string_view bytes) noexcept {
+  constexpr std::uint64_t seed = 0xd6e8feb86659fd93ULL;
+  return XXH3_64bits_withSeed(bytes.data(), bytes.size(), seed);
 }
 
-void ObjectNode::index_insert(std::uint32_t position) const {
-  std::uint64_t mask = index->mask();
-  std::uint64_t slot = key_hash(members[position].key) & mask;
-  while (index->slots[slot] != 0) slot = (slot + 1) & mask;
-  index->slots[slot] = position + 1;
-}
-
-void ObjectNode::build_index() const {
-  std::size_t capacity = 32;
-  while (capacity < 2 * members.size() + 2) capacity *= 2;
-  if (!index) index = std::make_unique<MemberIndex>();
-  index->slots.assign(capacity, 0);
-  for (std::size_t i = 0; i < members.size(); ++i) index_insert(static_cast<std::uint32_t>(i));
-}
-
-std::ptrdiff_t ObjectNode::find(std::string_view key) const {
-  if (!index) {
-    if (members.size() <= index_threshold) {
-      for (std::size_t i = 0; i < members.size(); ++i) {
-        if (members[i].key == key) return static_cast<std::ptrdiff_t>(i);
-      }
-      return -1;
-    }
-    build_index();
-  }
-  std::uint64_t mask = index->mask();
-  for (std::uint64_t slot = key_hash(key) & mask;; slot = (slot + 1) & mask) {
-    std::uint32_t entry = index->slots[slot];
-    if (entry == 0) return -1;
-    if (members[entry - 1].key == key) return static_cast<std::ptrdiff_t>(entry - 1);
-  }
-}
-
-void ObjectNode::append(std::string key, Value v) {
-  hashed = false;
-  if (const Node* child = v.node()) depth = std::max(depth, child->depth + 1);
-  if (depth == 0) depth = 1;
-  members.push_back(Member{std::move(key), std::move(v)});
-  if (index) {
-    if (2 * members.size() + 2 > index->slots.size()) {
-      build_index();
-    } else {
-      index_insert(static_cast<std::uint32_t>(members.size() - 1));
-    }
-  }
-}
-
-void ObjectNode::put(std::string_view key, Value v) {
-  auto pos = find(key);
-  if (pos >= 0) {
-    hashed = false;
-    if (const Node* child = v.node()) depth = std::max(depth, child->depth + 1);
-    members[static_cast<std::size_t>(pos)].value = std::move(v);
-    return;
-  }
-  append(std::string(key), std::move(v));
-}
-
-}  // namespace detail
+// ---- member index (objects above ObjectNode::index_threshold) ----
 
 namespace {
 
-// ---- node lifetime ----
+void index_insert(const ObjectNode& node, std::uint32_t position) noexcept {
+  MemberIndex& index = *node.index;
+  const std::uint64_t mask = index.mask();
+  std::uint64_t slot = key_hash(node.members()[position].key) & mask;
+  while (index.slots[slot] != 0) slot = (slot + 1) & mask;
+  index.slots[slot] = position + 1;
+}
 
-// Releasing a node can release its children, and theirs: done recursively, a deep value would
-// overflow the stack. The outermost release frees nodes from a work list instead.
-thread_local bool releasing = false;
-thread_local std::vector<std::pair<Type, Node*>>* release_queue = nullptr;
+void build_index(const ObjectNode& node, std::size_t members) {
+  std::size_t capacity = 32;
+  while (capacity < 2 * members + 2) capacity *= 2;
+  if (node.index == nullptr) node.index = new MemberIndex();
+  node.index->slots.assign(capacity, 0);
+  for (std::uint32_t i = 0; i < node.size; ++i) index_insert(node, i);
+}
 
-void destroy(Type type, Node* node) {
-  switch (type) {
-    case Type::string: delete static_cast<StringNode*>(node); break;
-    case Type::array: delete static_cast<ArrayNode*>(node); break;
-    case Type::object: delete static_cast<ObjectNode*>(node); break;
-    default: break;
+}  // namespace
+
+std::ptrdiff_t ObjectNode::find_indexed(std::string_view key) const {
+  if (index == nullptr) build_index(*this, size);
+  const std::uint64_t mask = index->mask();
+  for (std::uint64_t slot = key_hash(key) & mask;; slot = (slot + 1) & mask) {
+    const std::uint32_t entry = index->slots[slot];
+    if (entry == 0) return -1;
+    if (members()[entry - 1].key == key) return static_cast<std::ptrdiff_t>(entry - 1);
   }
 }
 
+std::ptrdiff_t find_member(const ObjectNode& node, std::string_view key) noexcept {
+  if (node.size <= ObjectNode::index_threshold && node.index == nullptr) {
+    const Member* members = node.members();
+    for (std::uint32_t i = 0; i < node.size; ++i) {
+      const std::string& k = members[i].key;
+      if (k.size() == key.size() && same_bytes(k.data(), key.data(), key.size())) return i;
+    }
+    return -1;
+  }
+  return node.find_indexed(key);
+}
+
+// ---- blocks ----
+
+std::size_t block_bytes(Type type, const Node* node) noexcept {
+  switch (type) {
+    case Type::string: return sizeof(StringNode) + node->size + 1;
+    case Type::array: return sizeof(ArrayNode) + std::size_t{node->capacity} * sizeof(Value);
+    default: return sizeof(ObjectNode) + std::size_t{node->capacity} * sizeof(Member);
+  }
+}
+
+StringNode* new_string(std::string_view s) {
+  if (s.size() >= std::numeric_limits<std::uint32_t>::max()) {
+    throw Error(ErrorCode::size_limit, "a string Value holds at most 4 GiB");
+  }
+  auto* node = new (allocate_block(sizeof(StringNode) + s.size() + 1)) StringNode();
+  node->size = static_cast<std::uint32_t>(s.size());
+  if (!s.empty()) std::memcpy(node->chars(), s.data(), s.size());
+  node->chars()[s.size()] = '\0';
+  return node;
+}
+
+namespace {
+void check_capacity(std::size_t capacity) {
+  if (capacity >= std::numeric_limits<std::uint32_t>::max() / 64) {
+    throw Error(ErrorCode::size_limit, "an array or object Value holds at most 2^26 elements");
+  }
+}
+}  // namespace
+
+ArrayNode* new_array(std::size_t capacity) {
+  check_capacity(capacity);
+  auto* node = new (allocate_block(sizeof(ArrayNode) + capacity * sizeof(Value))) ArrayNode();
+  node->capacity = static_cast<std::uint32_t>(capacity);
+  node->depth = 1;
+  return node;
+}
+
+ObjectNode* new_object(std::size_t capacity) {
+  check_capacity(capacity);
+  auto* node = new (allocate_block(sizeof(ObjectNode) + capacity * sizeof(Member))) ObjectNode();
+  node->capacity = static_cast<std::uint32_t>(capacity);
+  node->depth = 1;
+  return node;
+}
+
+void push_member(ObjectNode& node, std::string key, Value v) {
+  new (node.members() + node.size) Member{std::move(key), std::move(v)};
+  ++node.size;
+  if (node.index != nullptr) {
+    if (2 * std::size_t{node.size} + 2 > node.index->slots.size()) {
+      build_index(node, node.size);
+    } else {
+      index_insert(node, node.size - 1);
+    }
+  }
+}
+
+void push_item(ArrayNode& node, Value v) {
+  new (node.items() + node.size) Value(std::move(v));
+  ++node.size;
+}
+
+void erase_member(ObjectNode& node, std::uint32_t i) noexcept {
+  Member* m = node.members();
+  for (std::uint32_t k = i; k + 1 < node.size; ++k) m[k] = std::move(m[k + 1]);
+  m[node.size - 1].~Member();
+  --node.size;
+  delete node.index;
+  node.index = nullptr;
+}
+
+void erase_item(ArrayNode& node, std::uint32_t i) noexcept {
+  Value* items = node.items();
+  for (std::uint32_t k = i; k + 1 < node.size; ++k) items[k] = std::move(items[k + 1]);
+  items[node.size - 1].~Value();
+  --node.size;
+}
+
+// ---- freeing ----
+
+namespace {
+
 // Nodes at most this deep are freed by plain recursion (bounded: each level is one small frame);
-// deeper ones go through the work list. Most values are shallow, and recursion is cheaper.
+// deeper ones go through a work list, so a value nested thousands deep cannot overflow the stack.
+// Most values are shallow, and recursion is cheaper.
 constexpr std::uint32_t recursive_release_depth = 64;
 
-void release(Type type, Node* node) {
-  if (--node->refs != 0) return;
+thread_local bool releasing = false;
+thread_local std::vector<std::pair<Type, Node*>>* release_queue = nullptr;
+
+// Releases what the node holds (children whose count drops to zero are destroyed in turn) and
+// gives its block back.
+void free_node(Type type, Node* node) noexcept {
+  const std::size_t bytes = block_bytes(type, node);
+  if (type == Type::array) {
+    auto* a = static_cast<ArrayNode*>(node);
+    Value* items = a->items();
+    for (std::uint32_t i = 0; i < a->size; ++i) items[i].~Value();
+  } else if (type == Type::object) {
+    auto* o = static_cast<ObjectNode*>(node);
+    Member* members = o->members();
+    for (std::uint32_t i = 0; i < o->size; ++i) members[i].~Member();
+    delete o->index;
+  }
+  free_block(node, bytes);
+}
+
+}  // namespace
+
+void destroy(Type type, Node* node) noexcept {
   if (type == Type::string || node->depth <= recursive_release_depth) {
-    destroy(type, node);
+    free_node(type, node);
     return;
   }
   if (releasing) {
@@ -138,15 +212,28 @@ void release(Type type, Node* node) {
   std::vector<std::pair<Type, Node*>> queue;
   releasing = true;
   release_queue = &queue;
-  destroy(type, node);
+  free_node(type, node);
   while (!queue.empty()) {
     auto [t, n] = queue.back();
     queue.pop_back();
-    destroy(t, n);
+    free_node(t, n);
   }
   releasing = false;
   release_queue = nullptr;
 }
+
+void release(Type type, Node* node) noexcept {
+  if (--node->refs == 0) destroy(type, node);
+}
+
+void throw_type_error(std::string_view expected, Type actual) {
+  throw Error(ErrorCode::type_error,
+              "expected " + std::string(expected) + ", but the value is " + std::string(to_string(actual)));
+}
+
+}  // namespace detail
+
+namespace {
 
 std::uint32_t child_depth(const Value& v) {
   const Node* n = v.node();
@@ -155,14 +242,9 @@ std::uint32_t child_depth(const Value& v) {
 
 void check_depth(std::uint32_t depth) {
   if (depth > max_nesting) {
-    throw Error(ErrorCode::depth_limit, "a Value may nest at most " + std::to_string(max_nesting) +
-                                            " arrays or objects deep");
+    throw Error(ErrorCode::depth_limit,
+                "a Value may nest at most " + std::to_string(max_nesting) + " arrays or objects deep");
   }
-}
-
-[[noreturn]] void type_error(std::string_view expected, Type actual) {
-  throw Error(ErrorCode::type_error, "expected " + std::string(expected) + ", but the value is " +
-                                         std::string(to_string(actual)));
 }
 
 std::string describe(const PathElement& e) {
@@ -190,7 +272,9 @@ std::uint64_t mix(std::uint64_t x) {
   return x;
 }
 
-std::uint64_t hash_string(std::string_view s, std::uint64_t seed) {
+// Out of line: XXH3 inlined is a few kilobytes of code, and the WebAssembly module carries each
+// copy.
+[[gnu::noinline]] std::uint64_t hash_string(std::string_view s, std::uint64_t seed) {
   return XXH3_64bits_withSeed(s.data(), s.size(), seed);
 }
 
@@ -204,18 +288,28 @@ bool double_as_int(double d, std::int64_t& out) {
 
 std::uint64_t hash_int(std::int64_t i) { return mix(static_cast<std::uint64_t>(i) ^ seed_int); }
 
-std::uint64_t compute_hash(const Value& v);
-
-std::uint64_t node_hash(const Value& v) {
-  const Node* n = v.node();
-  if (n->hashed) return n->hash;
-  std::uint64_t h = compute_hash(v);
-  n->hash = h;
-  n->hashed = true;
-  return h;
+// A container whose canonical bytes fit detail::canonical_hash_budget (and whose objects have at
+// most 16 members) hashes as XXH3 of those bytes: one pass, one hash call, where hashing element
+// by element calls XXH3 once per string and member name. A larger one combines its children's
+// hashes (each cached in its node), so rehashing a large value after a small change costs the
+// path to the change, not the whole value. Which rule applies depends only on the value, so
+// equal values still hash alike.
+//
+// The buffer lives in its own frame, apart from the recursion through children's hashes, so a
+// deeply nested value does not stack one buffer per level.
+[[gnu::noinline]] bool hash_of_bytes(const Value& v, std::uint64_t& out) noexcept {
+  char buffer[detail::canonical_hash_budget];
+  detail::CanonicalWriter w(buffer, sizeof buffer);
+  if (!w.value(v)) return false;
+  out = detail::canonical_hash(w.bytes());
+  return true;
 }
 
-std::uint64_t compute_hash(const Value& v) {
+std::uint64_t hash_of(const Value& v) {
+  if (v.is_array() || v.is_object()) {
+    std::uint64_t h;
+    if (hash_of_bytes(v, h)) return h;
+  }
   switch (v.type()) {
     case Type::null: return mix(seed_null);
     case Type::boolean: return mix(seed_bool + (v.as_bool() ? 1 : 0));
@@ -247,11 +341,6 @@ std::uint64_t compute_hash(const Value& v) {
   return 0;
 }
 
-
-std::uint64_t cached_hash(const Value& v) {
-  return v.node() ? node_hash(v) : compute_hash(v);
-}
-
 bool numbers_equal(const Value& a, const Value& b) {
   if (a.is_int() && b.is_int()) return a.as_int() == b.as_int();
   if (a.is_double() && b.is_double()) return a.as_double() == b.as_double();
@@ -261,216 +350,105 @@ bool numbers_equal(const Value& a, const Value& b) {
   return double_as_int(d.as_double(), as_int) && as_int == i.as_int();
 }
 
-// The same value, not just an equal one: same type, and the same node or the same scalar bits.
-bool identical(const Value& a, const Value& b) {
-  if (a.type() != b.type()) return false;
-  if (const Node* n = a.node()) return n == b.node();
-  switch (a.type()) {
-    case Type::null: return true;
-    case Type::string: return a.as_string() == b.as_string();  // inline strings (no node)
-    case Type::boolean: return a.as_bool() == b.as_bool();
-    case Type::integer: return a.as_int() == b.as_int();
-    default: {
-      double x = a.as_double();
-      double y = b.as_double();
-      return std::memcmp(&x, &y, sizeof x) == 0;
-    }
+// Adds member (key, v) to a node being built, or, when `key` is already there (found through
+// the index above the threshold), replaces its value: a repeated key keeps the last value at the
+// first key's position, as JSON.parse does.
+template <typename Key>
+void build_member(ObjectNode& node, Key&& key, Value v) {
+  const std::ptrdiff_t pos = detail::find_member(node, key);
+  if (pos >= 0) {
+    node.members()[pos].value = std::move(v);
+  } else {
+    detail::push_member(node, std::string(std::forward<Key>(key)), std::move(v));
   }
+}
+
+// A node for `n` members: above the index threshold it gets its index up front, so building
+// costs O(n), not O(n^2).
+ObjectNode* object_for(std::size_t n) {
+  ObjectNode* node = detail::new_object(n);
+  if (n > ObjectNode::index_threshold) {
+    node->index = new detail::MemberIndex();
+    std::size_t capacity = 32;
+    while (capacity < 2 * n + 2) capacity *= 2;
+    node->index->slots.assign(capacity, 0);
+  }
+  return node;
 }
 
 }  // namespace
 
 // ---- construction ----
 
-Value::Value(const char* s) : Value(std::string_view(s)) {}
-
-Value::Value(std::string_view s) : type_(Type::string) {
-  if (s.size() <= inline_string_capacity) {
-    // Short strings (keys' values like "a", "John Doe", "profile") need no node at all.
-    u_.i = 0;
-    if (!s.empty()) std::memcpy(u_.s, s.data(), s.size());
-    small_ = static_cast<std::uint8_t>(s.size() + 1);
-    return;
-  }
-  u_.node = new StringNode(std::string(s));
-}
-
-Value::Value(std::string&& s) : type_(Type::string) {
-  if (s.size() <= inline_string_capacity) {
-    u_.i = 0;
-    if (!s.empty()) std::memcpy(u_.s, s.data(), s.size());
-    small_ = static_cast<std::uint8_t>(s.size() + 1);
-    return;
-  }
-  u_.node = new StringNode(std::move(s));
-}
+detail::Node* Value::long_string(std::string_view s) { return detail::new_string(s); }
 
 Value Value::array(std::initializer_list<Value> elements) {
-  return array(std::vector<Value>(elements));
+  std::uint32_t depth = 1;
+  for (const Value& e : elements) depth = std::max(depth, child_depth(e) + 1);
+  check_depth(depth);
+  ArrayNode* node = detail::new_array(elements.size());
+  Value result(Type::array, node);
+  node->depth = depth;
+  for (const Value& e : elements) detail::push_item(*node, e);
+  return result;
 }
 
 Value Value::array(std::vector<Value> elements) {
   std::uint32_t depth = 1;
   for (const Value& e : elements) depth = std::max(depth, child_depth(e) + 1);
   check_depth(depth);
-  auto* node = new ArrayNode();
+  ArrayNode* node = detail::new_array(elements.size());
+  Value result(Type::array, node);
   node->depth = depth;
-  node->items = std::move(elements);
-  return Value(Type::array, node);
+  for (Value& e : elements) detail::push_item(*node, std::move(e));
+  return result;
 }
 
 Value Value::object(std::initializer_list<std::pair<std::string_view, Value>> members) {
-  std::vector<Member> list;
-  list.reserve(members.size());
-  for (const auto& [k, v] : members) list.push_back(Member{std::string(k), v});
-  return object(std::move(list));
+  std::uint32_t depth = 1;
+  for (const auto& m : members) depth = std::max(depth, child_depth(m.second) + 1);
+  check_depth(depth);
+  ObjectNode* node = object_for(members.size());
+  Value result(Type::object, node);
+  node->depth = depth;
+  for (const auto& [k, v] : members) build_member(*node, k, v);
+  return result;
 }
 
 Value Value::object(std::vector<Member> members) {
   std::uint32_t depth = 1;
   for (const Member& m : members) depth = std::max(depth, child_depth(m.value) + 1);
   check_depth(depth);
-  auto* node = new ObjectNode();
+  ObjectNode* node = object_for(members.size());
   Value result(Type::object, node);
-  // Duplicate keys keep the last value at the first key's position (as JSON.parse does).
-  bool unique = true;
-  if (members.size() <= ObjectNode::index_threshold) {
-    for (std::size_t i = 1; i < members.size() && unique; ++i) {
-      for (std::size_t j = 0; j < i; ++j) {
-        if (members[i].key == members[j].key) {
-          unique = false;
-          break;
-        }
-      }
-    }
-    if (unique) {
-      node->members = std::move(members);
-      node->depth = depth;
-      return result;
-    }
-  }
-  // Large (or duplicated) members: build the index while inserting, moving every key.
-  node->members.reserve(members.size());
-  if (members.size() > ObjectNode::index_threshold) {
-    node->index = std::make_unique<detail::MemberIndex>();
-    std::size_t capacity = 32;
-    while (capacity < 2 * members.size() + 2) capacity *= 2;
-    node->index->slots.assign(capacity, 0);
-  }
-  for (Member& m : members) {
-    auto pos = node->find(m.key);
-    if (pos >= 0) {
-      node->members[static_cast<std::size_t>(pos)].value = std::move(m.value);
-    } else {
-      node->append(std::move(m.key), std::move(m.value));
-    }
-  }
   node->depth = depth;
+  for (Member& m : members) build_member(*node, std::move(m.key), std::move(m.value));
   return result;
-}
-
-Value::Value(const Value& other) noexcept : type_(other.type_), u_(other.u_) {
-  small_ = other.small_;
-  if (has_node()) ++u_.node->refs;
-}
-
-Value& Value::operator=(const Value& other) noexcept {
-  if (this != &other) {
-    Value copy(other);
-    *this = std::move(copy);
-  }
-  return *this;
-}
-
-Value& Value::operator=(Value&& other) noexcept {
-  if (this != &other) {
-    Type old_type = type_;
-    Node* old_node = has_node() ? u_.node : nullptr;
-    type_ = other.type_;
-    small_ = other.small_;
-    u_ = other.u_;
-    other.type_ = Type::null;
-    other.small_ = 0;
-    if (old_node) release(old_type, old_node);
-  }
-  return *this;
-}
-
-Value::~Value() {
-  if (has_node()) release(type_, u_.node);
 }
 
 // ---- inspection ----
 
-bool Value::as_bool() const {
-  if (type_ != Type::boolean) type_error("boolean", type_);
-  return u_.b;
-}
-
-std::int64_t Value::as_int() const {
-  if (type_ == Type::integer) return u_.i;
-  if (type_ == Type::number) {
-    std::int64_t i;
-    if (double_as_int(u_.d, i)) return i;
-    throw Error(ErrorCode::type_error, "expected integer, but the number " +
-                                           std::to_string(u_.d) + " has a fraction or is too large");
-  }
-  type_error("integer", type_);
-}
-
-double Value::as_double() const {
-  if (type_ == Type::number) return u_.d;
-  if (type_ == Type::integer) return static_cast<double>(u_.i);
-  type_error("number", type_);
-}
-
-std::string_view Value::as_string() const {
-  if (type_ != Type::string) type_error("string", type_);
-  if (small_ != 0) return std::string_view(u_.s, small_ - 1u);
-  return static_cast<const StringNode*>(u_.node)->text;
-}
-
-std::span<const Value> Value::as_array() const {
-  if (type_ != Type::array) type_error("array", type_);
-  return static_cast<const ArrayNode*>(u_.node)->items;
-}
-
-std::span<const Member> Value::as_object() const {
-  if (type_ != Type::object) type_error("object", type_);
-  return static_cast<const ObjectNode*>(u_.node)->members;
-}
-
-std::size_t Value::size() const noexcept {
-  switch (type_) {
-    case Type::string: return small_ != 0 ? small_ - 1u : static_cast<const StringNode*>(u_.node)->text.size();
-    case Type::array: return static_cast<const ArrayNode*>(u_.node)->items.size();
-    case Type::object: return static_cast<const ObjectNode*>(u_.node)->members.size();
-    default: return 0;
-  }
+std::int64_t Value::integral_double() const {
+  if (type_ != Type::number) detail::throw_type_error("integer", type_);
+  std::int64_t i;
+  if (double_as_int(u_.d, i)) return i;
+  throw Error(ErrorCode::type_error,
+              "expected integer, but the number " + std::to_string(u_.d) + " has a fraction or is too large");
 }
 
 // ---- reading ----
 
-const Value* Value::find(std::string_view key) const {
-  if (type_ != Type::object) type_error("object", type_);
-  const auto* node = static_cast<const ObjectNode*>(u_.node);
-  auto pos = node->find(key);
-  return pos < 0 ? nullptr : &node->members[static_cast<std::size_t>(pos)].value;
+void Value::throw_not(Type expected) const {
+  detail::throw_type_error(to_string(expected), type_);
 }
 
-const Value& Value::get(std::string_view key) const {
-  const Value* v = find(key);
-  if (!v) throw Error(ErrorCode::not_found, "the object has no member \"" + std::string(key) + "\"");
-  return *v;
+void Value::throw_not_found(std::string_view key) const {
+  throw Error(ErrorCode::not_found, "the object has no member \"" + std::string(key) + "\"");
 }
 
-const Value& Value::at(std::size_t i) const {
-  auto items = as_array();
-  if (i >= items.size()) {
-    throw Error(ErrorCode::out_of_range, "index " + std::to_string(i) + " is past the end of an array of " +
-                                             std::to_string(items.size()));
-  }
-  return items[i];
+void Value::throw_out_of_range(std::size_t i) const {
+  throw Error(ErrorCode::out_of_range,
+              "index " + std::to_string(i) + " is past the end of an array of " + std::to_string(size()));
 }
 
 namespace {
@@ -538,67 +516,119 @@ const Value& Value::get_in(const Path& path) const {
 
 // ---- updating ----
 
-detail::ObjectNode& Value::mutable_object() {
-  auto* node = static_cast<ObjectNode*>(u_.node);
-  if (node->refs != 1) {
-    auto* copy = new ObjectNode(*node);  // copies handles only: children stay shared
-    release(type_, node);
-    u_.node = copy;
-    node = copy;
-  }
-  node->hashed = false;
-  return *node;
+namespace {
+
+// The room a copy of `node` gets. A copy made to change a member in place (a reducer's new root)
+// holds exactly the members; one made to append, or to grow a full node, gets room to go on
+// appending in place, doubling as a vector does, so a run of appends costs O(1) each.
+std::size_t copy_capacity(const Node& node, std::size_t need, std::size_t extra, bool shared) {
+  if (shared && extra == 0) return need;
+  return std::max({need, 2 * std::size_t{node.size}, std::size_t{4}});
 }
 
-detail::ArrayNode& Value::mutable_array() {
-  auto* node = static_cast<ArrayNode*>(u_.node);
-  if (node->refs != 1) {
-    auto* copy = new ArrayNode();
-    copy->depth = node->depth;
-    copy->items = node->items;
-    release(type_, node);
-    u_.node = copy;
-    node = copy;
+}  // namespace
+
+detail::ObjectNode& ValueAccess::mutable_object(Value& v, std::size_t extra) {
+  auto* node = static_cast<ObjectNode*>(v.u_.node);
+  const std::size_t need = std::size_t{node->size} + extra;
+  if (node->refs == 1 && need <= node->capacity) {
+    node->hash = 0;
+    return *node;
   }
-  node->hashed = false;
-  return *node;
+  // Shared: a copy of the member handles (children stay shared). Unshared but full: a bigger
+  // block, members moved over.
+  const bool shared = node->refs != 1;
+  ObjectNode* copy = detail::new_object(copy_capacity(*node, need, extra, shared));
+  Value owner(Type::object, copy);  // frees the copy if a member copy throws
+  copy->depth = node->depth;
+  Member* from = node->members();
+  for (std::uint32_t i = 0; i < node->size; ++i) {
+    if (shared) {
+      new (copy->members() + i) Member(from[i]);
+    } else {
+      new (copy->members() + i) Member(std::move(from[i]));
+    }
+    ++copy->size;
+  }
+  if (shared) {
+    if (node->index != nullptr) copy->index = new detail::MemberIndex(*node->index);
+    --node->refs;  // others still hold it
+  } else {
+    copy->index = std::exchange(node->index, nullptr);
+    detail::destroy(Type::object, node);  // frees the moved-from members and the block
+  }
+  v.u_.node = owner.u_.node;
+  owner.type_ = Type::null;
+  return *copy;
+}
+
+detail::ArrayNode& ValueAccess::mutable_array(Value& v, std::size_t extra) {
+  auto* node = static_cast<ArrayNode*>(v.u_.node);
+  const std::size_t need = std::size_t{node->size} + extra;
+  if (node->refs == 1 && need <= node->capacity) {
+    node->hash = 0;
+    return *node;
+  }
+  const bool shared = node->refs != 1;
+  ArrayNode* copy = detail::new_array(copy_capacity(*node, need, extra, shared));
+  Value owner(Type::array, copy);
+  copy->depth = node->depth;
+  Value* from = node->items();
+  for (std::uint32_t i = 0; i < node->size; ++i) {
+    if (shared) {
+      detail::push_item(*copy, from[i]);
+    } else {
+      detail::push_item(*copy, std::move(from[i]));
+    }
+  }
+  if (shared) {
+    --node->refs;
+  } else {
+    detail::destroy(Type::array, node);
+  }
+  v.u_.node = owner.u_.node;
+  owner.type_ = Type::null;
+  return *copy;
 }
 
 Value Value::set(std::string_view key, Value v) const& { return Value(*this).set(key, std::move(v)); }
 
 Value Value::set(std::string_view key, Value v) && {
-  if (type_ != Type::object) type_error("object", type_);
-  check_depth(child_depth(v) + 1);
-  auto pos = static_cast<const ObjectNode*>(u_.node)->find(key);
+  if (type_ != Type::object) detail::throw_type_error("object", type_);
+  const std::uint32_t depth = child_depth(v) + 1;
+  check_depth(depth);
+  const std::ptrdiff_t pos = detail::find_member(*static_cast<const ObjectNode*>(u_.node), key);
   if (pos < 0) {
-    mutable_object().append(std::string(key), std::move(v));
+    ObjectNode& node = ValueAccess::mutable_object(*this, 1);
+    node.depth = std::max(node.depth, depth);
+    detail::push_member(node, std::string(key), std::move(v));
     return std::move(*this);
   }
-  auto at = static_cast<std::size_t>(pos);
   // Setting the very value already there changes nothing: keep the node (and its sharing).
-  if (identical(static_cast<const ObjectNode*>(u_.node)->members[at].value, v)) return std::move(*this);
-  ObjectNode& node = mutable_object();  // a copy keeps positions, so `at` stays right
-  node.depth = std::max(node.depth, child_depth(v) + 1);
-  node.members[at].value = std::move(v);
+  if (static_cast<const ObjectNode*>(u_.node)->members()[pos].value.same_node(v)) return std::move(*this);
+  ObjectNode& node = ValueAccess::mutable_object(*this);  // a copy keeps positions
+  node.depth = std::max(node.depth, depth);
+  node.members()[pos].value = std::move(v);
   return std::move(*this);
 }
 
 Value Value::set(std::size_t i, Value v) const& { return Value(*this).set(i, std::move(v)); }
 
 Value Value::set(std::size_t i, Value v) && {
-  if (type_ != Type::array) type_error("array", type_);
-  std::size_t n = size();
+  if (type_ != Type::array) detail::throw_type_error("array", type_);
+  const std::size_t n = size();
   if (i > n) {
     throw Error(ErrorCode::out_of_range,
                 "index " + std::to_string(i) + " is past the end of an array of " + std::to_string(n));
   }
-  check_depth(child_depth(v) + 1);
-  auto& node = mutable_array();
-  node.depth = std::max(node.depth, child_depth(v) + 1);
+  const std::uint32_t depth = child_depth(v) + 1;
+  check_depth(depth);
+  ArrayNode& node = ValueAccess::mutable_array(*this, i == n ? 1 : 0);
+  node.depth = std::max(node.depth, depth);
   if (i == n) {
-    node.items.push_back(std::move(v));
+    detail::push_item(node, std::move(v));
   } else {
-    node.items[i] = std::move(v);
+    node.items()[i] = std::move(v);
   }
   return std::move(*this);
 }
@@ -608,10 +638,10 @@ namespace {
 // The position of the member a step names in an object, or -1 (integer steps are keys).
 std::ptrdiff_t member_position(const Value& object, const PathElement& e) {
   const auto* node = static_cast<const ObjectNode*>(object.node());
-  if (const auto* key = std::get_if<std::string>(&e)) return node->find(*key);
+  if (const auto* key = std::get_if<std::string>(&e)) return detail::find_member(*node, *key);
   char buf[24];
   auto res = std::to_chars(buf, buf + sizeof buf, std::get<std::size_t>(e));
-  return node->find(std::string_view(buf, static_cast<std::size_t>(res.ptr - buf)));
+  return detail::find_member(*node, std::string_view(buf, static_cast<std::size_t>(res.ptr - buf)));
 }
 
 // Resolves one step of set_in on `cur` (an object or an array): the position of the child it
@@ -624,13 +654,12 @@ std::ptrdiff_t check_set_step(const Value& cur, const PathElement& e) {
     if (const auto* i = std::get_if<std::size_t>(&e)) {
       index = *i;
     } else if (!parse_index(std::get<std::string>(e), index)) {
-      throw Error(ErrorCode::type_error,
-                  "the path step " + describe(e) + " is not an index into an array");
+      throw Error(ErrorCode::type_error, "the path step " + describe(e) + " is not an index into an array");
     }
     if (index > cur.size()) {
-      throw Error(ErrorCode::out_of_range, "index " + std::to_string(index) +
-                                               " is past the end of an array of " +
-                                               std::to_string(cur.size()));
+      throw Error(
+          ErrorCode::out_of_range,
+          "index " + std::to_string(index) + " is past the end of an array of " + std::to_string(cur.size()));
     }
     return index < cur.size() ? static_cast<std::ptrdiff_t>(index) : -1;
   }
@@ -644,25 +673,19 @@ const Value& child_at(const Value& container, std::ptrdiff_t pos) {
 }
 
 // The container set_in creates for a missing step: an array when the next step is an index.
-Value new_container(const PathElement& next) {
-  return next.is_index() ? Value::array() : Value::object();
-}
+Value new_container(const PathElement& next) { return next.is_index() ? Value::array() : Value::object(); }
 
 }  // namespace
 
-Value Value::set_in(const Path& path, Value v) const& {
-  return Value(*this).set_in(path, std::move(v));
-}
+Value Value::set_in(const Path& path, Value v) const& { return Value(*this).set_in(path, std::move(v)); }
 
 Value Value::set_in(const Path& path, Value v) && {
   const auto& steps = path.elements();
   const std::size_t n = steps.size();
   // Check the whole path on the untouched value first, so that a failure changes nothing.
   if (child_depth(v) + n > max_nesting) {
-    throw Error(ErrorCode::depth_limit, "set_in would nest the value " +
-                                            std::to_string(child_depth(v) + n) +
-                                            " deep, beyond the limit of " +
-                                            std::to_string(max_nesting));
+    throw Error(ErrorCode::depth_limit, "set_in would nest the value " + std::to_string(child_depth(v) + n) +
+                                            " deep, beyond the limit of " + std::to_string(max_nesting));
   }
   // Positions found on the way down are kept (for paths of up to 16 steps) so the writing walk
   // does not look them up again: copying a node keeps its positions.
@@ -682,7 +705,7 @@ Value Value::set_in(const Path& path, Value v) && {
     if (k < remembered) positions[k] = pos;
   }
   // Setting the very value already there changes nothing: keep the node (and its sharing).
-  if (cur && identical(*cur, v)) return std::move(*this);
+  if (cur && cur->same_node(v)) return std::move(*this);
 
   // Walk down, making each node on the path unshared (copied when shared, in place when not).
   const std::uint32_t v_depth = child_depth(v);
@@ -692,27 +715,25 @@ Value Value::set_in(const Path& path, Value v) && {
     const auto below = static_cast<std::uint32_t>(v_depth + (n - k));  // new depth of this node
     if (target->is_object()) {
       std::ptrdiff_t pos = k < remembered ? positions[k] : member_position(*target, e);
-      ObjectNode& node = ValueAccess::mutable_object(*target);
+      ObjectNode& node = ValueAccess::mutable_object(*target, pos < 0 ? 1 : 0);
       if (pos < 0) {
         std::string key = e.is_index() ? std::to_string(std::get<std::size_t>(e)) : std::get<std::string>(e);
-        node.append(std::move(key), k + 1 < n ? new_container(steps[k + 1]) : Value());
-        pos = static_cast<std::ptrdiff_t>(node.members.size() - 1);
+        detail::push_member(node, std::move(key), k + 1 < n ? new_container(steps[k + 1]) : Value());
+        pos = static_cast<std::ptrdiff_t>(node.size - 1);
       }
       node.depth = std::max(node.depth, below);
-      target = &node.members[static_cast<std::size_t>(pos)].value;
+      target = &node.members()[pos].value;
     } else {
-      ArrayNode& node = ValueAccess::mutable_array(*target);
       std::size_t index = 0;
       if (const auto* i = std::get_if<std::size_t>(&e)) {
         index = *i;
       } else {
         parse_index(std::get<std::string>(e), index);  // checked above
       }
-      if (index == node.items.size()) {
-        node.items.push_back(k + 1 < n ? new_container(steps[k + 1]) : Value());
-      }
+      ArrayNode& node = ValueAccess::mutable_array(*target, index == target->size() ? 1 : 0);
+      if (index == node.size) detail::push_item(node, k + 1 < n ? new_container(steps[k + 1]) : Value());
       node.depth = std::max(node.depth, below);
-      target = &node.items[index];
+      target = &node.items()[index];
     }
   }
   *target = std::move(v);
@@ -722,32 +743,29 @@ Value Value::set_in(const Path& path, Value v) && {
 Value Value::erase(std::string_view key) const& { return Value(*this).erase(key); }
 
 Value Value::erase(std::string_view key) && {
-  if (type_ != Type::object) type_error("object", type_);
-  auto pos = static_cast<const ObjectNode*>(u_.node)->find(key);
+  if (type_ != Type::object) detail::throw_type_error("object", type_);
+  const std::ptrdiff_t pos = detail::find_member(*static_cast<const ObjectNode*>(u_.node), key);
   if (pos < 0) return std::move(*this);
-  auto& node = mutable_object();
-  node.members.erase(node.members.begin() + pos);
-  node.index.reset();
+  detail::erase_member(ValueAccess::mutable_object(*this), static_cast<std::uint32_t>(pos));
   return std::move(*this);
 }
 
 Value Value::erase(std::size_t i) const& { return Value(*this).erase(i); }
 
 Value Value::erase(std::size_t i) && {
-  if (type_ != Type::array) type_error("array", type_);
+  if (type_ != Type::array) detail::throw_type_error("array", type_);
   if (i >= size()) {
     throw Error(ErrorCode::out_of_range,
                 "index " + std::to_string(i) + " is past the end of an array of " + std::to_string(size()));
   }
-  auto& node = mutable_array();
-  node.items.erase(node.items.begin() + static_cast<std::ptrdiff_t>(i));
+  detail::erase_item(ValueAccess::mutable_array(*this), static_cast<std::uint32_t>(i));
   return std::move(*this);
 }
 
 Value Value::push_back(Value v) const& { return Value(*this).push_back(std::move(v)); }
 
 Value Value::push_back(Value v) && {
-  if (type_ != Type::array) type_error("array", type_);
+  if (type_ != Type::array) detail::throw_type_error("array", type_);
   return std::move(*this).set(size(), std::move(v));
 }
 
@@ -768,7 +786,7 @@ bool operator==(const Value& a, const Value& b) noexcept {
   const Node* na = a.node();
   const Node* nb = b.node();
   if (na == nb) return true;
-  if (na->hashed && nb->hashed && na->hash != nb->hash) return false;
+  if (na->hash != 0 && nb->hash != 0 && na->hash != nb->hash) return false;
   switch (a.type()) {
     case Type::array: {
       auto x = a.as_array();
@@ -795,15 +813,29 @@ bool operator==(const Value& a, const Value& b) noexcept {
 }
 
 bool Value::same_node(const Value& other) const noexcept {
-  if (has_node() || other.has_node()) {
-    return has_node() && other.has_node() && type_ == other.type_ && u_.node == other.u_.node;
+  if (type_ != other.type_ || small_ != other.small_) return false;
+  // Nodes by address; scalars and inline strings by their bits (inline strings are zero-padded
+  // and small_ holds their length, so equal strings have equal bytes).
+  switch (type_) {
+    case Type::null: return true;
+    case Type::boolean: return u_.b == other.u_.b;
+    case Type::integer: return u_.i == other.u_.i;
+    case Type::number: return std::memcmp(&u_.d, &other.u_.d, sizeof u_.d) == 0;
+    default:
+      if (small_ != 0) return std::memcmp(u_.s, other.u_.s, inline_string_capacity) == 0;
+      return u_.node == other.u_.node;
   }
-  return *this == other;
 }
 
 std::size_t Value::use_count() const noexcept { return has_node() ? u_.node->refs : 1; }
 
-std::uint64_t Value::hash() const noexcept { return cached_hash(*this); }
+std::uint64_t Value::compute_hash() const noexcept {
+  const std::uint64_t h = hash_of(*this);
+  if (!has_node()) return h;
+  // 0 marks "not computed yet": a computed 0 is kept as 1, the same for every copy of the value.
+  u_.node->hash = h != 0 ? h : 1;
+  return u_.node->hash;
+}
 
 // ---- paths ----
 
@@ -817,7 +849,8 @@ Path Path::from_pointer(std::string_view pointer) {
   std::size_t pos = 1;
   for (;;) {
     std::size_t end = pointer.find('/', pos);
-    std::string_view raw = pointer.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
+    std::string_view raw =
+        pointer.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
     std::string token;
     for (std::size_t i = 0; i < raw.size(); ++i) {
       if (raw[i] == '~') {

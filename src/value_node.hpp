@@ -1,8 +1,9 @@
-// Internal: the reference-counted nodes behind strings, arrays and objects.
+// Internal: making, growing and copying the nodes behind Value (their layout is in
+// include/mfstate/detail/value_layout.hpp), and the pool their blocks come from.
 #pragma once
 
 #include <cstdint>
-#include <memory>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,22 +12,18 @@
 
 namespace mfstate::detail {
 
-struct Node {
-  std::uint32_t refs = 1;
-  /// 0 for strings; 1 + the deepest child for arrays and objects (an upper bound after erase).
-  std::uint32_t depth = 0;
-  mutable std::uint64_t hash = 0;
-  mutable bool hashed = false;
-};
+// ---- blocks (node_pool.cpp) ----
 
-struct StringNode : Node {
-  explicit StringNode(std::string s) : text(std::move(s)) {}
-  std::string text;
-};
+/// A block of at least `bytes` for a node: from this thread's free list of its size class when
+/// there is one (blocks up to pool_max_bytes), else from operator new. Throws std::bad_alloc.
+void* allocate_block(std::size_t bytes);
+/// Gives back a block of `bytes` obtained from allocate_block (on any thread: a block may be
+/// freed on another thread than the one that allocated it, after a hand-over).
+void free_block(void* block, std::size_t bytes) noexcept;
+/// Blocks up to this size are pooled; larger ones go straight to operator new/delete.
+inline constexpr std::size_t pool_max_bytes = 256;
 
-struct ArrayNode : Node {
-  std::vector<Value> items;
-};
+// ---- nodes ----
 
 /// Hash of an object key for the member index (not the Value hash: that one is seeded).
 std::uint64_t key_hash(std::string_view key) noexcept;
@@ -39,40 +36,125 @@ struct MemberIndex {
   std::uint64_t mask() const noexcept { return slots.size() - 1; }
 };
 
-struct ObjectNode : Node {
-  /// Objects larger than this keep a key -> position index; smaller ones are searched linearly,
-  /// which is faster for the handful of fields most objects have.
-  static constexpr std::size_t index_threshold = 16;
+/// The bytes of a node's block.
+std::size_t block_bytes(Type type, const Node* node) noexcept;
 
-  std::vector<Member> members;
-  /// Built lazily by find() on large objects; dropped when members are erased.
-  mutable std::unique_ptr<MemberIndex> index;
+/// A string node holding `s`. Throws size_limit beyond 4 GiB.
+StringNode* new_string(std::string_view s);
+/// An empty array node with room for `capacity` elements.
+ArrayNode* new_array(std::size_t capacity);
+/// An empty object node with room for `capacity` members.
+ObjectNode* new_object(std::size_t capacity);
 
-  ObjectNode() = default;
-  /// A copy for copy-on-write: member handles (children stay shared) and the index.
-  ObjectNode(const ObjectNode& other);
+/// Position of `key` in `node`, or -1 (linear below the index threshold, else through the index).
+std::ptrdiff_t find_member(const ObjectNode& node, std::string_view key) noexcept;
 
-  /// Position of `key`, or -1. Builds the index on first use for large objects.
-  std::ptrdiff_t find(std::string_view key) const;
-  /// Sets `key` to `v` in place (this node must not be shared). Does not check depth.
-  void put(std::string_view key, Value v);
-  /// Appends a member whose key is known to be absent (this node must not be shared).
-  void append(std::string key, Value v);
+/// Appends to an unshared node with room for one more (see ValueAccess::mutable_*). The depth is
+/// the caller's to maintain. No allocation beyond a long member name.
+void push_member(ObjectNode& node, std::string key, Value v);
+void push_item(ArrayNode& node, Value v);
+/// Removes member or element `i` of an unshared node, keeping the order of the others.
+void erase_member(ObjectNode& node, std::uint32_t i) noexcept;
+void erase_item(ArrayNode& node, std::uint32_t i) noexcept;
+
+// ---- canonical bytes (value_canonical.cpp) ----
+
+/// A container whose canonical bytes fit this budget (and whose objects have at most 16 members)
+/// hashes as XXH3 of those bytes; a larger one combines its children's hashes (value.cpp).
+inline constexpr std::size_t canonical_hash_budget = 256;
+
+/// Writes the canonical bytes of Values (see value_canonical.cpp for the encoding: equal values
+/// give equal bytes) into a caller's buffer. Without a spill string, writing stops (returns
+/// false) when the buffer is full or an object has more than 16 members; with one, the bytes move
+/// to the spill string and writing goes on.
+class CanonicalWriter {
+ public:
+  CanonicalWriter(char* buffer, std::size_t capacity, std::string* spill = nullptr) noexcept
+      : data_(buffer), capacity_(capacity), spill_(spill) {}
+  CanonicalWriter(const CanonicalWriter&) = delete;
+  CanonicalWriter& operator=(const CanonicalWriter&) = delete;
+
+  /// Appends the bytes of `v`; false when they do not fit (nothing more may be written then).
+  bool value(const Value& v);
+  /// Appends one raw byte.
+  bool put(char c) {
+    if (!room(1)) return false;
+    data_[size_++] = c;
+    return true;
+  }
+  /// The bytes written so far.
+  std::string_view bytes() const noexcept { return {data_, size_}; }
+  std::size_t size() const noexcept { return size_; }
+  /// Whether the bytes so far are what Value::hash hashes: within canonical_hash_budget, and no
+  /// object of more than 16 members.
+  bool hashable() const noexcept { return size_ <= canonical_hash_budget && !wide_; }
 
  private:
-  void build_index() const;
-  void index_insert(std::uint32_t position) const;
+  bool room(std::size_t more) { return size_ + more <= capacity_ || grow(more); }
+  bool grow(std::size_t more);
+  bool object(const Value& v);
+  // A tag and 8 bytes (an integer, or a double's bits).
+  bool put_int(char tag, std::uint64_t bits) {
+    if (!room(9)) return false;
+    data_[size_] = tag;
+    std::memcpy(data_ + size_ + 1, &bits, 8);
+    size_ += 9;
+    return true;
+  }
+  // A length (LEB128: one byte below 128) and the bytes.
+  bool put_text(const char* s, std::size_t n) {
+    if (!room(n + 10)) return false;
+    if (n < 128) {
+      data_[size_++] = static_cast<char>(n);
+    } else {
+      put_varint(n);
+    }
+    if (n <= 16) {
+      for (std::size_t i = 0; i < n; ++i) data_[size_ + i] = s[i];
+    } else {
+      std::memcpy(data_ + size_, s, n);
+    }
+    size_ += n;
+    return true;
+  }
+  void put_varint(std::uint64_t n) noexcept;
+
+  char* data_;
+  std::size_t size_ = 0;
+  std::size_t capacity_;
+  std::string* spill_;
+  bool wide_ = false;
 };
+
+/// Orders member pointers by name (bytes, as std::string's <): canonical JSON and canonical bytes
+/// sort with this one comparator, so the program carries one instantiation of the sort.
+struct MemberNameOrder {
+  bool operator()(const Member* a, const Member* b) const noexcept { return a->key < b->key; }
+};
+
+/// The hash of a small container: XXH3 of its canonical bytes (see Value::hash).
+std::uint64_t canonical_hash(std::string_view bytes) noexcept;
 
 }  // namespace mfstate::detail
 
 namespace mfstate {
 
-/// The library's own access to the private mutation hooks of Value (copy-on-write).
+/// The library's own access to Value's private copy-on-write hooks.
 class ValueAccess {
  public:
-  static detail::ObjectNode& mutable_object(Value& v) { return v.mutable_object(); }
-  static detail::ArrayNode& mutable_array(Value& v) { return v.mutable_array(); }
+  /// Makes `v`'s object node unshared (a copy when shared: member handles are copied, children
+  /// stay shared) with room for `extra` more members, and clears its cached hash.
+  static detail::ObjectNode& mutable_object(Value& v, std::size_t extra = 0);
+  /// The same for an array node.
+  static detail::ArrayNode& mutable_array(Value& v, std::size_t extra = 0);
+  /// Wraps a node made by new_*; the Value owns it.
+  static Value adopt(Type type, detail::Node* node) noexcept { return Value(type, node); }
+  /// The hash cached in `v`'s node, or 0 when there is none yet (or `v` has no node).
+  static std::uint64_t cached_hash(const Value& v) noexcept { return v.has_node() ? v.u_.node->hash : 0; }
+  /// Caches `hash` (what Value::hash would compute) in `v`'s node; nothing for a Value without one.
+  static void cache_hash(const Value& v, std::uint64_t hash) noexcept {
+    if (v.has_node()) v.u_.node->hash = hash != 0 ? hash : 1;
+  }
 };
 
 }  // namespace mfstate

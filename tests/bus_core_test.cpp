@@ -25,7 +25,8 @@ TEST(Bus, PublishReachesEverySubscriberOfTheTopicInSubscriptionOrder) {
   auto b = bus.subscribe("cart/item-added", log.listener("b"));
   auto other = bus.subscribe("cart/cleared", log.listener("other"));
   bus.publish("cart/item-added", Value::object({{"id", 1}}));
-  EXPECT_EQ(log.lines, (std::vector<std::string>{R"(a:cart/item-added={"id":1})", R"(b:cart/item-added={"id":1})"}));
+  EXPECT_EQ(log.lines,
+            (std::vector<std::string>{R"(a:cart/item-added={"id":1})", R"(b:cart/item-added={"id":1})"}));
 }
 
 TEST(Bus, WildcardMatchesOneSegmentAndDoubleStarTheRest) {
@@ -61,8 +62,9 @@ TEST(Bus, WildcardSubscriptionReceivesTopicsCreatedBeforeAndAfterIt) {
 TEST(Bus, DeclaredSchemaRefusesBadPayloadsAndDeliversNothing) {
   Bus bus;
   Log log;
-  bus.declare("cart/item-added", {.schema = Schema::parse_json(
-                                       R"({"type":"object","properties":{"id":{"type":"integer"}},"required":["id"]})")});
+  bus.declare("cart/item-added",
+              {.schema = Schema::parse_json(
+                   R"({"type":"object","properties":{"id":{"type":"integer"}},"required":["id"]})")});
   auto s = bus.subscribe("cart/item-added", log.listener("s"));
   try {
     bus.publish("cart/item-added", Value::object({{"id", "x"}}));
@@ -112,7 +114,8 @@ TEST(Bus, PublishDuringDeliveryIsQueuedBehindPerTopicFifo) {
       order.push_back("1:published");
     }
   });
-  Subscription s2 = bus.subscribe("t", [&](std::string_view, const Value& v) { order.push_back("2:" + v.to_json()); });
+  Subscription s2 =
+      bus.subscribe("t", [&](std::string_view, const Value& v) { order.push_back("2:" + v.to_json()); });
   bus.publish("t", 1);
   EXPECT_EQ(order, (std::vector<std::string>{"1:1", "1:published", "2:1", "1:2", "2:2", "1:3", "2:3"}));
 }
@@ -121,7 +124,8 @@ TEST(Bus, ThrowingSubscriberDoesNotStopTheOthersAndGoesToTheErrorHandler) {
   std::vector<Error> errors;
   Bus bus({.on_error = [&](const Error& e) { errors.push_back(e); }});
   int reached = 0;
-  auto a = bus.subscribe("t", [&](std::string_view, const Value&) { throw std::runtime_error("bad subscriber"); });
+  auto a =
+      bus.subscribe("t", [&](std::string_view, const Value&) { throw std::runtime_error("bad subscriber"); });
   auto b = bus.subscribe("t", [&](std::string_view, const Value&) { ++reached; });
   bus.publish("t", 1);
   bus.publish("t", 2);
@@ -156,7 +160,8 @@ TEST(Bus, SubscribingDuringDeliveryReceivesTheNextMessage) {
   std::vector<std::int64_t> late;
   auto s = bus.subscribe("t", [&](std::string_view, const Value&) {
     if (added.empty()) {
-      added.push_back(bus.subscribe("t", [&](std::string_view, const Value& v) { late.push_back(v.as_int()); }));
+      added.push_back(
+          bus.subscribe("t", [&](std::string_view, const Value& v) { late.push_back(v.as_int()); }));
     }
   });
   bus.publish("t", 1);
@@ -189,8 +194,10 @@ TEST(Bus, BadNamesAndPatternsAreInvalidArguments) {
   EXPECT_EQ(code([&] { bus.publish("", 1); }), ErrorCode::invalid_argument);
   EXPECT_EQ(code([&] { bus.publish("cart/*", 1); }), ErrorCode::invalid_argument);
   EXPECT_EQ(code([&] { bus.declare("a/**"); }), ErrorCode::invalid_argument);
-  EXPECT_EQ(code([&] { (void)bus.subscribe("", [](std::string_view, const Value&) {}); }), ErrorCode::invalid_argument);
-  EXPECT_EQ(code([&] { (void)bus.subscribe("a/**/b", [](std::string_view, const Value&) {}); }), ErrorCode::invalid_argument);
+  EXPECT_EQ(code([&] { (void)bus.subscribe("", [](std::string_view, const Value&) {}); }),
+            ErrorCode::invalid_argument);
+  EXPECT_EQ(code([&] { (void)bus.subscribe("a/**/b", [](std::string_view, const Value&) {}); }),
+            ErrorCode::invalid_argument);
 }
 
 TEST(Bus, DeliveriesWaitForTheEnclosingBatch) {
@@ -215,4 +222,86 @@ TEST(Bus, SubscriptionOutlivingTheBusCanBeCancelled) {
   }
   s.cancel();
   SUCCEED();
+}
+
+// ---- declarations belong to their declarer ----
+
+TEST(BusDeclare, OnlyTheDeclarerChangesADeclarationOthersMayOnlyShareItUnchanged) {
+  Bus bus;
+  const Schema object = Schema::parse_json(R"({"type": "object"})");
+  bus.declare("cart/item-added", {.schema = object}, "cart");
+  EXPECT_THROW(bus.declare("cart/item-added", {}, "mallory"), Error);  // would drop the schema
+  try {
+    bus.declare("cart/item-added", {.replay = true}, "mallory");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::forbidden);
+    EXPECT_NE(std::string(e.what()).find("\"cart\""), std::string::npos);
+  }
+  EXPECT_THROW(bus.publish("cart/item-added", 42), Error);         // the schema still holds
+  bus.declare("cart/item-added", {.schema = object}, "checkout");  // equal: shared
+  EXPECT_EQ(bus.declared_by("cart/item-added"), (std::vector<std::string>{"cart", "checkout"}));
+  EXPECT_THROW(bus.declare("cart/item-added", {}, "cart"), Error);  // shared now: nobody changes it alone
+  EXPECT_FALSE(bus.undeclare("cart/item-added", "mallory"));
+  EXPECT_TRUE(bus.undeclare("cart/item-added", "checkout"));
+  bus.declare("cart/item-added", {.schema = object, .replay = true}, "cart");  // sole owner again
+}
+
+TEST(BusDeclare, TheLastOwnerWithdrawingDropsSchemaAndReplayButKeepsSubscribers) {
+  Bus bus;
+  bus.declare("t", {.schema = Schema::parse_json(R"({"type": "integer"})"), .replay = true}, "a");
+  std::vector<Value> got;
+  auto s = bus.subscribe("t", [&](std::string_view, const Value& v) { got.push_back(v); });
+  bus.publish("t", 1);
+  ASSERT_TRUE(bus.last("t").has_value());
+  EXPECT_TRUE(bus.undeclare("t", "a"));
+  EXPECT_TRUE(bus.declared_by("t").empty());
+  EXPECT_FALSE(bus.last("t").has_value());
+  bus.publish("t", "now anything");
+  EXPECT_EQ(got.size(), 2u);
+}
+
+TEST(Bus, ThePublishObserverIsToldTheOriginGivenToPublish) {
+  std::vector<std::string> seen;
+  Bus bus({.on_publish = [&](std::string_view origin, std::string_view topic, const Value&) {
+    seen.push_back(std::string(origin) + ">" + std::string(topic));
+  }});
+  bus.publish("t", 1, "home");
+  bus.publish("u", 2);
+  EXPECT_EQ(seen, (std::vector<std::string>{"home>t", ">u"}));
+}
+
+TEST(Bus, TopicsAreFreedOnceNothingKeepsThem) {
+  Bus bus;
+  {
+    auto s = bus.subscribe("a", [](std::string_view, const Value&) {});
+    EXPECT_EQ(bus.topic_count(), 1u);
+  }
+  EXPECT_EQ(bus.topic_count(), 0u);
+  bus.publish("nobody", 1);
+  EXPECT_EQ(bus.topic_count(), 0u);
+  {
+    auto w = bus.subscribe("x/*", [](std::string_view, const Value&) {});
+    bus.publish("x/1", 1);
+    bus.publish("x/2", 2);
+    EXPECT_EQ(bus.topic_count(), 0u);  // delivered, then forgotten: the pattern stays
+  }
+  bus.declare("kept", {}, "owner");
+  EXPECT_EQ(bus.topic_count(), 1u);
+  bus.undeclare("kept", "owner");
+  EXPECT_EQ(bus.topic_count(), 0u);
+}
+
+TEST(Bus, AMessageWaitingForItsBatchKeepsItsTopicAlive) {
+  Runtime runtime;
+  Bus bus({.batcher = &runtime.batcher()});
+  std::vector<std::int64_t> got;
+  Subscription s = bus.subscribe("t", [&](std::string_view, const Value& v) { got.push_back(v.as_int()); });
+  {
+    Batcher::Scope batch(runtime.batcher());
+    bus.publish("t", 1);
+    s.cancel();  // the topic loses its last subscriber while a delivery waits
+  }
+  EXPECT_TRUE(got.empty());
+  EXPECT_EQ(bus.topic_count(), 0u);
 }

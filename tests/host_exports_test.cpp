@@ -80,8 +80,8 @@ TEST(HostExports, ReadRunsTheSelectorOnlyWhenTheProducerStateChanged) {
 
 TEST(HostExports, ValueBreakingTheProducersSchemaIsRefusedOnRead) {
   Fixture f;
-  f.profile.expose("count", [](const Value& s) { return s.get("count"); },
-                   Schema::parse_json(R"({"type": "string"})"));
+  f.profile.expose(
+      "count", [](const Value& s) { return s.get("count"); }, Schema::parse_json(R"({"type": "string"})"));
   EXPECT_EQ(code_of([&] { (void)f.home.read("profile", "count"); }), ErrorCode::schema_violation);
 }
 
@@ -90,7 +90,8 @@ TEST(HostExports, ValidationOffLetsTheValueThrough) {
   App p = host.mount("p");
   App c = host.mount("c");
   p.create_store(user_state(), app_reducer);
-  p.expose("count", [](const Value& s) { return s.get("count"); }, Schema::parse_json(R"({"type": "string"})"));
+  p.expose(
+      "count", [](const Value& s) { return s.get("count"); }, Schema::parse_json(R"({"type": "string"})"));
   EXPECT_EQ(c.read("p", "count").as_int(), 0);
 }
 
@@ -128,7 +129,8 @@ TEST(HostExports, WatchingBeforeTheProducerMountsIsToldWhenTheExportAppears) {
   App home = host.mount("home");
   std::vector<std::string> seen;
   auto w = home.watch("profile", "user", [&](const ExportEvent& e) {
-    seen.push_back(e.kind == ExportEventKind::value ? std::string(e.value.get("name").as_string()) : "removed");
+    seen.push_back(e.kind == ExportEventKind::value ? std::string(e.value.get("name").as_string())
+                                                    : "removed");
   });
   EXPECT_TRUE(seen.empty());
   App profile = host.mount("profile");
@@ -142,7 +144,8 @@ TEST(HostExports, WatchersAreToldWhenTheExportGoesAndComesBack) {
   f.profile.expose("user", user_selector());
   std::vector<std::string> seen;
   auto w = f.home.watch("profile", "user", [&](const ExportEvent& e) {
-    seen.push_back(e.kind == ExportEventKind::value ? std::string(e.value.get("name").as_string()) : "removed");
+    seen.push_back(e.kind == ExportEventKind::value ? std::string(e.value.get("name").as_string())
+                                                    : "removed");
     if (e.kind == ExportEventKind::removed) EXPECT_TRUE(e.value.is_null());
   });
   f.profile.unexpose("user");
@@ -170,7 +173,8 @@ TEST(HostExports, ThrowingWatcherGoesToTheErrorHandlerAndOthersStillRun) {
   Fixture f;
   f.profile.expose("user", user_selector());
   int other = 0;
-  auto w1 = f.home.watch("profile", "user", [&](const ExportEvent&) { throw std::runtime_error("watcher broke"); });
+  auto w1 =
+      f.home.watch("profile", "user", [&](const ExportEvent&) { throw std::runtime_error("watcher broke"); });
   auto w2 = f.home.watch("profile", "user", [&](const ExportEvent&) { ++other; });
   f.profile.dispatch(act("RENAME", "X"));
   EXPECT_EQ(other, 2);
@@ -181,8 +185,9 @@ TEST(HostExports, ReExposingWithASchemaThatBreaksExpectationsIsAContractErrorAnd
   Fixture f;
   f.profile.expose("user", user_selector(), user_schema());
   std::vector<Value> fed;
-  auto w = f.home.watch("profile", "user", [&](const ExportEvent& e) { fed.push_back(e.value); },
-                        Expectations(std::vector<Expectation>{{.path = "/name", .type = "string"}}));
+  auto w = f.home.watch(
+      "profile", "user", [&](const ExportEvent& e) { fed.push_back(e.value); },
+      Expectations(std::vector<Expectation>{{.path = "/name", .type = "string"}}));
   ASSERT_EQ(fed.size(), 1u);
   f.profile.dispatch(act("SPLIT_NAME", Value::object({{"firstName", "John"}, {"lastName", "Doe"}})));
   f.profile.expose("user", user_selector(), split_user_schema());
@@ -207,8 +212,9 @@ TEST(HostExports, WatchWithExpectationsAnExistingSchemaBreaksIsReportedAtOnce) {
   Fixture f;
   f.profile.expose("user", user_selector(), user_schema());
   int calls = 0;
-  auto w = f.home.watch("profile", "user", [&](const ExportEvent&) { ++calls; },
-                        Expectations(std::vector<Expectation>{{.path = "/email", .type = "string"}}));
+  auto w = f.home.watch(
+      "profile", "user", [&](const ExportEvent&) { ++calls; },
+      Expectations(std::vector<Expectation>{{.path = "/email", .type = "string"}}));
   EXPECT_EQ(f.errors.count(ErrorCode::contract_violation), 1u);
   EXPECT_EQ(calls, 0);
 }
@@ -217,8 +223,9 @@ TEST(HostExports, WithoutASchemaEachValueIsCheckedAgainstTheExpectations) {
   Fixture f;
   f.profile.expose("user", user_selector());
   std::vector<Value> fed;
-  auto w = f.home.watch("profile", "user", [&](const ExportEvent& e) { fed.push_back(e.value); },
-                        Expectations(std::vector<Expectation>{{.path = "/name", .type = "string"}}));
+  auto w = f.home.watch(
+      "profile", "user", [&](const ExportEvent& e) { fed.push_back(e.value); },
+      Expectations(std::vector<Expectation>{{.path = "/name", .type = "string"}}));
   f.profile.dispatch(act("SPLIT_NAME", Value::object({{"firstName", "J"}, {"lastName", "D"}})));
   EXPECT_EQ(fed.size(), 1u);
   EXPECT_EQ(f.errors.count(ErrorCode::contract_violation), 1u);
@@ -226,8 +233,9 @@ TEST(HostExports, WithoutASchemaEachValueIsCheckedAgainstTheExpectations) {
 
 TEST(HostExports, InvalidValueIsNotFedToWatchersAndIsReportedOnce) {
   Fixture f;
-  f.profile.expose("count", [](const Value& s) { return s.get("count"); },
-                   Schema::parse_json(R"({"type": "integer", "maximum": 1})"));
+  f.profile.expose(
+      "count", [](const Value& s) { return s.get("count"); },
+      Schema::parse_json(R"({"type": "integer", "maximum": 1})"));
   std::vector<std::int64_t> fed;
   auto w = f.home.watch("profile", "count", [&](const ExportEvent& e) { fed.push_back(e.value.as_int()); });
   f.profile.dispatch(act("INC"));
@@ -244,7 +252,7 @@ TEST(HostExports, ExposeNeedsANameAndASelector) {
 
 TEST(HostExports, ExportOfAnAppWithoutAStoreSelectsFromNull) {
   Host host;
-  App shell = host.mount(Host::platform);
+  App& shell = host.platform();
   App home = host.mount("home");
   shell.expose("theme", [](const Value&) { return Value("dark"); });
   EXPECT_EQ(home.read("platform", "theme").as_string(), "dark");

@@ -12,7 +12,7 @@ struct Recorder {
   std::vector<InspectorEvent> events;
   Subscription sub;
   explicit Recorder(Host& host)
-      : sub(host.inspector().subscribe([this](const InspectorEvent& e) { events.push_back(e); })) {}
+      : sub(host.inspect([this](const InspectorEvent& e) { events.push_back(e); })) {}
   std::vector<InspectorEventKind> kinds() const {
     std::vector<InspectorEventKind> k;
     for (const auto& e : events) k.push_back(e.kind);
@@ -37,8 +37,9 @@ TEST(HostInspector, ReportsMountActionAndUnmountWithTheirFields) {
   home.dispatch(act("ADD", 2));
   home.dispatch(act("UNKNOWN"));
   home.unmount();
-  ASSERT_EQ(rec.kinds(), (std::vector<InspectorEventKind>{InspectorEventKind::mount, InspectorEventKind::action,
-                                                          InspectorEventKind::action, InspectorEventKind::unmount}));
+  ASSERT_EQ(rec.kinds(),
+            (std::vector<InspectorEventKind>{InspectorEventKind::mount, InspectorEventKind::action,
+                                             InspectorEventKind::action, InspectorEventKind::unmount}));
   EXPECT_EQ(rec.events[0].app, "home");
   EXPECT_EQ(rec.events[0].detail, "2.0.0");
   EXPECT_EQ(rec.events[0].time, Millis{1000});
@@ -105,10 +106,16 @@ TEST(HostInspector, ReportsContractErrorsNamingBothApps) {
   Recorder rec(host);
   App profile = host.mount("profile");
   App home = host.mount("home");
-  auto w = home.watch("profile", "user", [](const ExportEvent&) {},
-                      Expectations(std::vector<Expectation>{{.path = "/name", .type = "string"}}));
-  profile.expose("user", [](const Value&) { return Value::object({{"firstName", "J"}}); },
-                 Schema::parse_json(R"({"type":"object","properties":{"firstName":{"type":"string"}},"additionalProperties":false})"));
+  auto w = home.watch(
+      "profile", "user", [](const ExportEvent&) {},
+      Expectations(std::vector<Expectation>{{.path = "/name", .type = "string"}}));
+  profile.expose(
+      "user",
+      [](const Value&) {
+        return Value::object({{"firstName", "J"}});
+      },
+      Schema::parse_json(
+          R"({"type":"object","properties":{"firstName":{"type":"string"}},"additionalProperties":false})"));
   const InspectorEvent* c = rec.first(InspectorEventKind::contract_error);
   ASSERT_NE(c, nullptr);
   EXPECT_EQ(c->app, "home");
@@ -137,7 +144,7 @@ TEST(HostInspector, LoggerPrintsOneLinePerEvent) {
   ManualClock clock;
   Host host(clock);
   std::ostringstream out;
-  auto logger = log_events(host.inspector(), out);
+  auto logger = host.inspect(event_logger(out));
   App a = host.mount("home", {.version = "1.0"});
   a.create_store(user_state(), app_reducer);
   a.dispatch(act("ADD", 3));
@@ -145,25 +152,79 @@ TEST(HostInspector, LoggerPrintsOneLinePerEvent) {
 }
 
 TEST(HostInspector, EventConvertsToAValueForDevtools) {
-  InspectorEvent e{.kind = InspectorEventKind::command_refused, .time = Millis{7}, .app = "profile",
-                   .target = "home", .name = "X", .has_code = true, .code = ErrorCode::command_not_accepted,
+  InspectorEvent e{.kind = InspectorEventKind::command_refused,
+                   .time = Millis{7},
+                   .app = "profile",
+                   .target = "home",
+                   .name = "X",
+                   .has_code = true,
+                   .code = ErrorCode::command_not_accepted,
                    .detail = "why"};
-  EXPECT_EQ(to_value(e).to_json(),
-            R"({"kind":"command_refused","time":7,"app":"profile","target":"home","name":"X","code":"command_not_accepted","detail":"why"})");
+  EXPECT_EQ(
+      to_value(e).to_json(),
+      R"({"kind":"command_refused","time":7,"app":"profile","target":"home","name":"X","code":"command_not_accepted","detail":"why"})");
 }
 
-TEST(HostInspector, NoListenersMeansInactiveAndUnsubscribingDuringAnEventIsSafe) {
+TEST(HostInspector, UnsubscribingDuringAnEventIsSafe) {
   Host host;
-  EXPECT_FALSE(host.inspector().active());
   int calls = 0;
   Subscription s;
-  s = host.inspector().subscribe([&](const InspectorEvent&) {
+  s = host.inspect([&](const InspectorEvent&) {
     ++calls;
     s.cancel();
   });
-  EXPECT_TRUE(host.inspector().active());
+  EXPECT_TRUE(s.active());
   App a = host.mount("a");
   App b = host.mount("b");
   EXPECT_EQ(calls, 1);
-  EXPECT_FALSE(host.inspector().active());
+  EXPECT_FALSE(s.active());
+}
+
+TEST(AppInspect, AnAppSeesWhatItDidAndWhatWasSentToItNothingElse) {
+  Host host;
+  App home = host.mount("home");
+  App profile = host.mount("profile");
+  App cart = host.mount("cart");
+  home.create_store(user_state(), app_reducer);
+  cart.create_store(user_state(), app_reducer);
+  home.accept("INC");
+  cart.accept("INC");
+  std::vector<std::string> seen;
+  auto own = home.inspect([&](const InspectorEvent& e) { seen.push_back(format(e)); });
+  profile.send("home", act("INC"));  // sent to home: home's
+  profile.send("cart", act("INC"));  // between others: not home's
+  cart.dispatch(act("ADD", 7));      // cart's own: not home's
+  home.dispatch(act("ADD", 2));      // home's own
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_NE(seen[0].find("command_sent profile -> home INC"), std::string::npos) << seen[0];
+  EXPECT_NE(seen[1].find("action home INC"), std::string::npos) << seen[1];
+  EXPECT_NE(seen[2].find("action home ADD 2"), std::string::npos) << seen[2];
+}
+
+TEST(AppInspect, AThrowingAppInspectListenerIsReportedOnceAndDoesNotLoop) {
+  Errors errors;
+  Host host({.on_error = errors.handler()});
+  App a = host.mount("a");
+  a.create_store(user_state(), app_reducer);
+  int calls = 0;
+  auto own = a.inspect([&](const InspectorEvent&) {
+    ++calls;
+    throw std::runtime_error("listener failed");
+  });
+  a.dispatch(act("INC"));
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(errors.count(ErrorCode::listener_error), 1u);
+}
+
+TEST(AppInspect, ErrorEventsNameTheAppWhoseListenerFailed) {
+  Host host({.on_error = [](const Error&) {}});
+  Recorder rec(host);
+  App a = host.mount("a");
+  a.create_store(user_state(), app_reducer);
+  auto bad = a.subscribe([](const Value&) { throw std::runtime_error("nope"); });
+  a.dispatch(act("INC"));
+  const InspectorEvent* e = rec.first(InspectorEventKind::error);
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(e->app, "a");
+  EXPECT_EQ(e->code, ErrorCode::listener_error);
 }

@@ -29,7 +29,8 @@ TEST(HostTransaction, SubscribersAreNotifiedOnceAfterTheEndWithTheFinalState) {
     log.push_back("a" + std::to_string(s.get("count").as_int()) + " c" +
                   std::to_string(f.c.state().get("count").as_int()));
   });
-  auto sb = f.b.subscribe([&](const Value& s) { log.push_back("b" + std::to_string(s.get("count").as_int())); });
+  auto sb =
+      f.b.subscribe([&](const Value& s) { log.push_back("b" + std::to_string(s.get("count").as_int())); });
   f.host.transaction([&] {
     f.a.dispatch(act("INC"));
     f.a.dispatch(act("INC"));
@@ -174,4 +175,58 @@ TEST(HostTransaction, DispatchFromASubscriberAfterTheTransactionIsNotifiedToo) {
     f.a.dispatch(act("INC"));
   });
   EXPECT_EQ(seen, (std::vector<std::int64_t>{2, 3}));
+}
+
+TEST(AppTransaction, NotifiesOnceAfterTheEndWithTheFinalState) {
+  Fixture f;
+  std::vector<std::int64_t> seen;
+  auto sb = f.b.subscribe([&](const Value& s) { seen.push_back(s.get("count").as_int()); });
+  f.a.transaction([&] {
+    f.a.send("b", act("INC"));
+    f.a.send("b", act("INC"));
+    EXPECT_TRUE(seen.empty());
+  });
+  EXPECT_EQ(seen, (std::vector<std::int64_t>{2}));
+}
+
+TEST(AppTransaction, ThrowingUndoesWhatItsCallsDidAndTellsNobody) {
+  Fixture f;
+  std::vector<InspectorEvent> events;
+  auto devtools = f.host.inspect([&](const InspectorEvent& e) { events.push_back(e); });
+  int heard = 0;
+  auto bus = f.b.on("a/saved", [&](std::string_view, const Value&) { ++heard; });
+  auto sb = f.b.subscribe([&](const Value&) { ++heard; });
+  EXPECT_THROW(f.a.transaction([&] {
+    f.a.dispatch(act("INC"));
+    f.a.send("b", act("INC"));
+    f.a.send("c", act("ADD", 5));
+    f.a.emit("a/saved", 1);
+    throw std::runtime_error("abort");
+  }),
+               std::runtime_error);
+  EXPECT_EQ(f.a.state().get("count").as_int(), 0);
+  EXPECT_EQ(f.b.state().get("count").as_int(), 0);
+  EXPECT_EQ(f.c.state().get("count").as_int(), 0);
+  EXPECT_EQ(heard, 0);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back().kind, InspectorEventKind::transaction_rolled_back);
+  EXPECT_EQ(events.back().app, "a");
+  EXPECT_EQ(events.back().detail, "abort");
+}
+
+TEST(AppTransaction, ACaughtInnerTransactionUndoesOnlyItsOwnPart) {
+  Fixture f;
+  f.a.transaction([&] {
+    f.a.send("b", act("INC"));
+    try {
+      f.a.transaction([&] {
+        f.a.send("c", act("ADD", 3));
+        throw std::runtime_error("inner");
+      });
+    } catch (const std::runtime_error&) {
+    }
+  });
+  EXPECT_EQ(f.b.state().get("count").as_int(), 1);
+  EXPECT_EQ(f.c.state().get("count").as_int(), 0);
+  EXPECT_EQ(code_of([&] { f.a.transaction({}); }), ErrorCode::invalid_argument);
 }

@@ -265,7 +265,7 @@ TEST(KeyUrl, BadMethodsAndParamsAreInvalidKey) {
 
 TEST(KeyUrl, ErrorMessageQuotesTheUrlWithControlCharactersEscaped) {
   try {
-    key_from_url("GET", "/a\nb");
+    (void)key_from_url("GET", "/a\nb");
     FAIL() << "expected invalid_url";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::invalid_url);

@@ -98,7 +98,7 @@ TEST(ManifestMount, WatchesRunWithTheManifestsExpectationsSoTheRenameIsAContract
   profile.expose("user", user_selector());
   int fed = 0;
   Subscription s = h.watch("profile", "user", [&](const ExportEvent&) { ++fed; });
-  f.host.runtime().run_until_idle();
+  f.host.run_until_idle();
   EXPECT_EQ(fed, 0);
   EXPECT_GE(f.errors.count(ErrorCode::contract_violation), 1u);
 }
@@ -111,7 +111,8 @@ TEST(ManifestMount, ReadsOutsideTheManifestAreRefused) {
   profile.expose("user", user_selector());
   EXPECT_EQ(h.read("profile", "user").get("name").as_string(), "John Doe");
   EXPECT_EQ(code_of([&] { (void)h.read("cart", "items"); }), ErrorCode::not_exported);
-  EXPECT_EQ(code_of([&] { h.watch("cart", "items", [](const ExportEvent&) {}); }), ErrorCode::not_exported);
+  EXPECT_EQ(code_of([&] { (void)h.watch("cart", "items", [](const ExportEvent&) {}); }),
+            ErrorCode::not_exported);
 }
 
 TEST(ManifestMount, TopicsAreDeclaredWithTheirSchemaAndHeldToTheManifest) {
@@ -122,18 +123,18 @@ TEST(ManifestMount, TopicsAreDeclaredWithTheirSchemaAndHeldToTheManifest) {
   Subscription s = h.on("profile/renamed", [&](std::string_view, const Value& v) { got.push_back(v); });
   Subscription w = h.on("profile/*", [](std::string_view, const Value&) {});
   profile.emit("profile/renamed", Value::object({{"userId", "u"}}));
-  f.host.runtime().run_until_idle();
+  f.host.run_until_idle();
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(code_of([&] { profile.emit("profile/renamed", Value::object()); }), ErrorCode::schema_violation);
   EXPECT_EQ(code_of([&] { profile.emit("profile/deleted", Value()); }), ErrorCode::unknown_topic);
-  EXPECT_EQ(code_of([&] { h.on("cart/added", [](std::string_view, const Value&) {}); }),
+  EXPECT_EQ(code_of([&] { (void)h.on("cart/added", [](std::string_view, const Value&) {}); }),
             ErrorCode::unknown_topic);
 }
 
 TEST(ManifestMount, MountingANameTwiceChangesNothing) {
   Fixture f;
   App first = f.host.mount("profile");
-  EXPECT_EQ(code_of([&] { f.host.mount(profile_v1); }), ErrorCode::app_already_mounted);
+  EXPECT_EQ(code_of([&] { (void)f.host.mount(profile_v1); }), ErrorCode::app_already_mounted);
   App shell = f.host.mount("shell");
   first.create_store(user_state(), app_reducer);
   EXPECT_EQ(code_of([&] { shell.send("profile", act("RENAME", "x")); }), ErrorCode::command_not_accepted);

@@ -91,57 +91,57 @@ TEST(ManifestParse, AMinimalManifestHasOnlyNameAndVersion) {
 
 TEST(ManifestParse, ShapeErrorsAreSchemaViolationsListingEveryPath) {
   const std::string msg = message_of(
-      [] { parse_manifest_json(R"({"name": 3, "version": "1.0.0", "exprots": {}, "exports": {"u": 4}})"); });
+      [] { (void)parse_manifest_json(R"({"name": 3, "version": "1.0.0", "exprots": {}, "exports": {"u": 4}})"); });
   EXPECT_NE(msg.find("/name"), std::string::npos) << msg;
   EXPECT_NE(msg.find("exprots"), std::string::npos) << msg;
   EXPECT_NE(msg.find("/exports/u"), std::string::npos) << msg;
-  EXPECT_EQ(code_of([] { parse_manifest_json(R"({"name": "home"})"); }), ErrorCode::schema_violation);
-  EXPECT_EQ(code_of([] { parse_manifest_json(R"([1])"); }), ErrorCode::schema_violation);
-  EXPECT_EQ(code_of([] { parse_manifest_json(R"({"name": "a", "version": "1.0.0", "reads": {"b/c": 1}})"); }),
+  EXPECT_EQ(code_of([] { (void)parse_manifest_json(R"({"name": "home"})"); }), ErrorCode::schema_violation);
+  EXPECT_EQ(code_of([] { (void)parse_manifest_json(R"([1])"); }), ErrorCode::schema_violation);
+  EXPECT_EQ(code_of([] { (void)parse_manifest_json(R"({"name": "a", "version": "1.0.0", "reads": {"b/c": 1}})"); }),
             ErrorCode::schema_violation);
 }
 
 TEST(ManifestParse, NamesVersionsAndReadKeysAreChecked) {
-  EXPECT_EQ(code_of([] { parse_manifest_json(R"({"name": "home", "version": "1.0"})"); }),
+  EXPECT_EQ(code_of([] { (void)parse_manifest_json(R"({"name": "home", "version": "1.0"})"); }),
             ErrorCode::schema_violation);
-  EXPECT_EQ(code_of([] { parse_manifest_json(R"({"name": "home", "version": "01.0.0"})"); }),
+  EXPECT_EQ(code_of([] { (void)parse_manifest_json(R"({"name": "home", "version": "01.0.0"})"); }),
             ErrorCode::schema_violation);
-  EXPECT_EQ(code_of([] { parse_manifest_json(R"({"name": "../etc", "version": "1.0.0"})"); }),
+  EXPECT_EQ(code_of([] { (void)parse_manifest_json(R"({"name": "../etc", "version": "1.0.0"})"); }),
             ErrorCode::schema_violation);
-  EXPECT_EQ(code_of([] { parse_manifest_json(R"({"name": "a b", "version": "1.0.0"})"); }),
+  EXPECT_EQ(code_of([] { (void)parse_manifest_json(R"({"name": "a b", "version": "1.0.0"})"); }),
             ErrorCode::schema_violation);
   const std::string msg = message_of([] {
-    parse_manifest_json(R"({"name": "home", "version": "1.0.0", "reads": {"profile": {"/name": "string"}}})");
+    (void)parse_manifest_json(R"({"name": "home", "version": "1.0.0", "reads": {"profile": {"/name": "string"}}})");
   });
   EXPECT_NE(msg.find("\"profile\" is not \"app/export\""), std::string::npos) << msg;
 }
 
 TEST(ManifestParse, BadSchemasAndExpectationsKeepTheirCodeAndNameTheirPlace) {
   const std::string msg = message_of([] {
-    parse_manifest_json(
+    (void)parse_manifest_json(
         R"({"name": "p", "version": "1.0.0", "exports": {"user": {"type": "object", "if": {}}}})");
   });
   EXPECT_NE(msg.find("export \"user\""), std::string::npos) << msg;
   EXPECT_NE(msg.find("p@1.0.0"), std::string::npos) << msg;
   EXPECT_EQ(code_of([] {
-              parse_manifest_json(R"({"name": "p", "version": "1.0.0", "commands": {"c": {"type": 7}}})");
+              (void)parse_manifest_json(R"({"name": "p", "version": "1.0.0", "commands": {"c": {"type": 7}}})");
             }),
             ErrorCode::invalid_schema);
   EXPECT_EQ(code_of([] {
-              parse_manifest_json(R"({"name": "p", "version": "1.0.0", "reads": {"a/b": {"/x": 5}}})");
+              (void)parse_manifest_json(R"({"name": "p", "version": "1.0.0", "reads": {"a/b": {"/x": 5}}})");
             }),
             ErrorCode::invalid_argument);
 }
 
 TEST(ManifestParse, FileReferencesNeedALoaderAndLoaderErrorsNameTheFile) {
   const char* text = R"({"name": "p", "version": "1.0.0", "exports": {"user": "schemas/user.json"}})";
-  EXPECT_EQ(code_of([&] { parse_manifest_json(text); }), ErrorCode::invalid_argument);
-  const std::string msg = message_of([&] { parse_manifest_json(text, files({})); });
+  EXPECT_EQ(code_of([&] { (void)parse_manifest_json(text); }), ErrorCode::invalid_argument);
+  const std::string msg = message_of([&] { (void)parse_manifest_json(text, files({})); });
   EXPECT_NE(msg.find("schemas/user.json"), std::string::npos) << msg;
   EXPECT_NE(msg.find("export \"user\""), std::string::npos) << msg;
-  EXPECT_EQ(code_of([&] { parse_manifest_json(text, files({})); }), ErrorCode::io_error);
+  EXPECT_EQ(code_of([&] { (void)parse_manifest_json(text, files({})); }), ErrorCode::io_error);
   EXPECT_EQ(code_of([&] {
-              parse_manifest_json(text, files({{"schemas/user.json", R"({"type": "strin"})"}}));
+              (void)parse_manifest_json(text, files({{"schemas/user.json", R"({"type": "strin"})"}}));
             }),
             ErrorCode::invalid_schema);
 }
@@ -178,7 +178,7 @@ TEST(Semver, OrdersByPrecedenceAsSemverOrgDefinesIt) {
   EXPECT_EQ(compare_semver("1.0.0+build.1", "1.0.0+build.2"), 0);
   EXPECT_EQ(compare_semver("99999999999999999999.0.0", "99999999999999999999.0.0"), 0);
   EXPECT_LT(compare_semver("9999999999999999999.0.0", "99999999999999999999.0.0"), 0);
-  EXPECT_EQ(code_of([] { compare_semver("1.0", "1.0.0"); }), ErrorCode::invalid_argument);
+  EXPECT_EQ(code_of([] { (void)compare_semver("1.0", "1.0.0"); }), ErrorCode::invalid_argument);
 }
 
 TEST(AppName, AllowsSafeFolderNamesOnly) {

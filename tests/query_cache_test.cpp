@@ -180,8 +180,8 @@ TEST_F(QueryCacheTest, GcTimeComesFromQueryDefaultsByKeyPrefix) {
 TEST_F(QueryCacheTest, ObservedEntryIsNeverCollectedAndIsCollectedAfterTheLastObserverLeaves) {
   QueryClient qc(rt);
   Value k = key({"a"});
+  auto sub = qc.observe({.key = k, .gc_time = Millis{1000}, .enabled = false}, nullptr);
   qc.set_query_data(k, 1);
-  auto sub = qc.observe({.key = k, .stale_time = never_expires, .gc_time = Millis{1000}}, nullptr);
   advance(10'000);
   EXPECT_TRUE(qc.get_query_data(k));
   sub.cancel();
@@ -266,8 +266,8 @@ TEST_F(QueryCacheTest, PredicateAndStaleFiltersNarrowTheMatch) {
   qc.invalidate_queries({.key = key({"a", 1})});
   EXPECT_EQ(qc.get_queries_data({.key = key({"a"}), .stale = true}).size(), 1u);
   EXPECT_EQ(qc.get_queries_data({.key = key({"a"}), .stale = false}).size(), 1u);
-  auto even = qc.get_queries_data({.predicate = [](const Value& k, const QueryState& s) {
-    return k.at(1).as_int() % 2 == 0 && s.status == QueryStatus::success;
+  auto even = qc.get_queries_data({.predicate = [](const QueryInfo& q) {
+    return q.key.at(1).as_int() % 2 == 0 && q.state.status == QueryStatus::success;
   }});
   ASSERT_EQ(even.size(), 1u);
   EXPECT_EQ(even[0].second.as_int(), 2);
@@ -329,7 +329,8 @@ TEST_F(QueryCacheTest, IndexedFiltersAgreeWithAFullScanOnRandomKeys) {
 namespace {
 
 std::string describe(const QueryCacheEvent& e) {
-  static const char* types[] = {"added", "removed", "updated", "observerAdded", "observerRemoved"};
+  static const char* types[] = {"added",           "removed",         "updated", "observerAdded",
+                                "observerRemoved", "observerResultsUpdated", "observerOptionsUpdated"};
   std::string s = std::string(types[static_cast<int>(e.type)]) + " " + e.key.to_json();
   if (!e.action.empty()) s += " " + std::string(e.action);
   return s;
@@ -338,7 +339,7 @@ std::string describe(const QueryCacheEvent& e) {
 TEST_F(QueryCacheTest, CacheEventsArriveInTheOrderOfTheTransitions) {
   QueryClient qc(rt);
   std::vector<std::string> log;
-  auto events = qc.subscribe([&](const QueryCacheEvent& e) { log.push_back(describe(e)); });
+  auto events = qc.query_cache().subscribe([&](const QueryCacheEvent& e) { log.push_back(describe(e)); });
   ManualFetcher mf;
   {
     auto sub = qc.observe({.key = key({"a"}), .fetcher = mf.fetcher()}, nullptr);
@@ -347,13 +348,15 @@ TEST_F(QueryCacheTest, CacheEventsArriveInTheOrderOfTheTransitions) {
     qc.invalidate_queries({.key = key({"a"})}, {.refetch_type = RefetchType::none});
   }
   qc.remove_queries({});
+  // The observer's result is computed once per batch, after the batch's transitions.
   EXPECT_EQ(log, (std::vector<std::string>{
                      R"(added ["a"])", R"(observerAdded ["a"])", R"(updated ["a"] fetch)",
-                     R"(updated ["a"] success)", R"(updated ["a"] invalidate)", R"(observerRemoved ["a"])",
+                     R"(observerResultsUpdated ["a"])", R"(updated ["a"] success)", R"(observerResultsUpdated ["a"])",
+                     R"(updated ["a"] invalidate)", R"(observerResultsUpdated ["a"])", R"(observerRemoved ["a"])",
                      R"(removed ["a"])"}));
   events.cancel();
   qc.set_query_data(key({"b"}), 1);
-  EXPECT_EQ(log.size(), 7u);
+  EXPECT_EQ(log.size(), 10u);
 }
 
 }  // namespace

@@ -131,7 +131,7 @@ TEST_F(QueryFetchTest, RetryPredicateAndDelayFunctionOverrideTheDefaults) {
   ManualFetcher mf;
   Future f = qc.fetch_query({.key = key({"k"}),
                              .fetcher = mf.fetcher(),
-                             .retry_if = [](int n, const Error& e) { return n < 1 && e.code() == ErrorCode::io_error; },
+                             .retry = [](int n, const Error& e) { return n < 1 && e.code() == ErrorCode::io_error; },
                              .retry_delay = [](int, const Error&) { return Millis{10}; }});
   mf.reject(ErrorCode::io_error);
   rt.run_until_idle();
@@ -211,15 +211,18 @@ TEST_F(QueryFetchTest, AFetcherThatThrowsRejectsTheFetch) {
   EXPECT_STREQ(f.error()->what(), "nope");
 }
 
-TEST_F(QueryFetchTest, MissingFetcherRejectsWithoutTouchingTheEntry) {
+TEST_F(QueryFetchTest, MissingFetcherFailsTheFetchAndTheQueryEndsInErrorWithItsData) {
+  // As query-core's "Missing queryFn": the fetch fails like any other, so the state tells.
   QueryClient qc(rt);
   qc.set_query_data(key({"k"}), 1);
   qc.invalidate_queries({});
   Future f = qc.fetch_query({.key = key({"k"})});
   ASSERT_TRUE(f.ready());
   EXPECT_EQ(f.error()->code(), ErrorCode::invalid_argument);
-  EXPECT_EQ(qc.get_query_state(key({"k"}))->status, QueryStatus::success);
-  EXPECT_EQ(qc.get_query_state(key({"k"}))->fetch_status, FetchStatus::idle);
+  auto st = qc.get_query_state(key({"k"}));
+  EXPECT_EQ(st->status, QueryStatus::error);
+  EXPECT_EQ(st->data->as_int(), 1);
+  EXPECT_EQ(st->fetch_status, FetchStatus::idle);
 }
 
 TEST_F(QueryFetchTest, DefaultFetcherFromQueryDefaultsIsUsed) {

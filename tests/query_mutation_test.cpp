@@ -224,7 +224,7 @@ TEST_F(QueryMutationTest, DehydrateThenHydrateCarriesSuccessfulQueries) {
   a.fetch_query({.key = key({"failing"}), .fetcher = mf.fetcher()});
   mf.reject();
   rt.run_until_idle();
-  Value dump = a.dehydrate();
+  Value dump = a.dehydrate().to_value();
   EXPECT_EQ(dump.get("queries").size(), 1u);
   EXPECT_EQ(dump.get("queries").at(0).get("queryHash").as_string(), R"(["user",1])");
   Value round = parse_json(dump.to_json());
@@ -241,7 +241,7 @@ TEST_F(QueryMutationTest, HydrateKeepsNewerLocalDataAndTakesNewerDehydratedData)
   QueryClient server(rt);
   server.set_query_data(key({"a"}), "server-a");
   server.set_query_data(key({"b"}), "server-b");
-  Value dump = server.dehydrate();
+  Value dump = server.dehydrate().to_value();
   QueryClient local(rt);
   advance(10);
   local.set_query_data(key({"a"}), "local-a");  // newer than the dump

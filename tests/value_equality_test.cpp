@@ -54,7 +54,7 @@ TEST(ValueEquality, NanIsUnequalToItselfUnlessTheSameNode) {
   EXPECT_EQ(a, b);  // the pointer short-circuit: the very same node
 }
 
-TEST(ValueEquality, SameNodeIsIdentityForContainersAndEqualityForScalars) {
+TEST(ValueIdentity, SameNodeIsTheNodeForContainersAndTheBitsForScalars) {
   Value a = Value::array({1});
   Value b = Value::array({1});
   EXPECT_EQ(a, b);
@@ -62,6 +62,31 @@ TEST(ValueEquality, SameNodeIsIdentityForContainersAndEqualityForScalars) {
   EXPECT_TRUE(a.same_node(a));
   EXPECT_TRUE(Value(3).same_node(Value(3)));
   EXPECT_FALSE(Value(3).same_node(Value(4)));
+  EXPECT_TRUE(Value().same_node(Value(nullptr)));
+  EXPECT_TRUE(Value(true).same_node(Value(true)));
+  EXPECT_FALSE(Value(true).same_node(Value(false)));
+  EXPECT_TRUE(Value("inline").same_node(Value("inline")));
+  EXPECT_FALSE(Value("inline").same_node(Value("inlined")));
+}
+
+// Issue 10: same_node(1, 1.0) was true (scalars compared with ==) and six callers patched it with
+// a type check. Identity is one test with one meaning: equal is not enough.
+TEST(ValueIdentity, EqualScalarsOfAnotherTypeOrSpellingAreNotTheSame) {
+  EXPECT_EQ(Value(1), Value(1.0));
+  EXPECT_FALSE(Value(1).same_node(Value(1.0)));
+  EXPECT_FALSE(Value(1.0).same_node(Value(1)));
+  EXPECT_EQ(Value(0.0), Value(-0.0));
+  EXPECT_FALSE(Value(0.0).same_node(Value(-0.0)));
+  EXPECT_FALSE(Value(nullptr).same_node(Value(false)));
+  EXPECT_FALSE(Value(0).same_node(Value(false)));
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_TRUE(Value(nan).same_node(Value(nan)));  // the very same value, though not == itself
+  // Strings: an inline one and a node are never the same; two nodes only when shared.
+  const Value long_a = Value("a string beyond the inline bytes");
+  const Value long_b = Value("a string beyond the inline bytes");
+  EXPECT_EQ(long_a, long_b);
+  EXPECT_FALSE(long_a.same_node(long_b));
+  EXPECT_TRUE(Value(long_a).same_node(long_a));
 }
 
 TEST(ValueHash, EqualValuesHashAlike) {
@@ -116,6 +141,40 @@ TEST(ValueHash, HashIsCachedAndStaysConsistentAcrossCopies) {
   EXPECT_EQ(c.set("n", nullptr).hash(), h);
 }
 
+// A container past the canonical-bytes budget (100 integers: 902 bytes) and one with 17 members.
+Value wide_array() {
+  std::vector<Value> items;
+  for (int i = 0; i < 100; ++i) items.emplace_back(i);
+  return Value::array(std::move(items));
+}
+Value wide_object() {
+  std::vector<Member> members;
+  for (int i = 0; i < 17; ++i) members.push_back(Member{"k" + std::to_string(i), Value(i)});
+  return Value::object(std::move(members));
+}
+
+// Small containers hash as XXH3 of their canonical bytes, larger ones from their children's
+// hashes: either way equal values hash alike, whatever the member order or the spelling of
+// numbers, and the same value hashes alike built in any way.
+TEST(ValueHash, BothHashRulesAgreeWithEquality) {
+  Value wide = wide_object();
+  std::vector<Member> reversed;
+  for (int i = 16; i >= 0; --i)
+    reversed.push_back(Member{"k" + std::to_string(i), Value(static_cast<double>(i))});
+  EXPECT_EQ(Value::object(std::move(reversed)).hash(), wide.hash());
+  std::vector<Value> doubles;
+  for (int i = 0; i < 100; ++i) doubles.emplace_back(static_cast<double>(i));
+  EXPECT_EQ(Value::array(std::move(doubles)).hash(), wide_array().hash());
+  EXPECT_NE(wide_array().set(99, 100).hash(), wide_array().hash());
+  // A wide value holding small ones: each child by its own rule, cached in its node.
+  Value outer = Value::array({wide_array(), Value::object({{"a", 1}, {"b", 2}})});
+  EXPECT_EQ(outer.hash(), Value::array({wide_array(), Value::object({{"b", 2}, {"a", 1.0}})}).hash());
+  EXPECT_EQ(Value::array({0.0}).hash(), Value::array({-0.0}).hash());
+  EXPECT_NE(Value::array({"1"}).hash(), Value::array({1}).hash());
+  EXPECT_NE(Value::array({Value::array()}).hash(), Value::array({Value::object()}).hash());
+  EXPECT_NE(Value::array({"ab", "c"}).hash(), Value::array({"a", "bc"}).hash());
+}
+
 // Pinned values: the hash is part of the contract (stable across platforms, compilers and
 // runs). The WebAssembly build runs this same test, so a platform difference fails here.
 TEST(ValueHash, HashValuesArePinned) {
@@ -125,6 +184,10 @@ TEST(ValueHash, HashValuesArePinned) {
   EXPECT_EQ(Value(42.0).hash(), 0xaa5255ff67bf8bbfULL);
   EXPECT_EQ(Value(2.5).hash(), 0x3e6d8620e5c229dcULL);
   EXPECT_EQ(Value("hello").hash(), 0x44362971e9d41727ULL);
-  EXPECT_EQ(Value::array({1, "a", nullptr}).hash(), 0x889a407ed47c82bcULL);
-  EXPECT_EQ(parse_json(R"({"user":{"id":7,"tags":["a","b"]},"n":-1})").hash(), 0x90513c593b12d7deULL);
+  EXPECT_EQ(Value::array({1, "a", nullptr}).hash(), 0x86564ed1d83a4d81ULL);
+  EXPECT_EQ(parse_json(R"({"user":{"id":7,"tags":["a","b"]},"n":-1})").hash(), 0x54f7a22b31934228ULL);
+  // Beyond 256 canonical bytes, or with an object of more than 16 members, a container combines
+  // its children's hashes instead: pinned as well.
+  EXPECT_EQ(wide_array().hash(), 0x47fcba4237cb30bbULL);
+  EXPECT_EQ(wide_object().hash(), 0xcd81c14bd8857a16ULL);
 }

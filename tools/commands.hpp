@@ -2,9 +2,11 @@
 #pragma once
 
 #include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "mfstate/registry.hpp"
 #include "mfstate/value.hpp"
 
 namespace mfstate::cli {
@@ -33,6 +35,13 @@ struct DeployArgs {
 };
 struct ServeArgs {
   std::string listen = "127.0.0.1:8080", registry;
+  std::string tokens;  ///< the token file; empty: reads open, no writes (unless `open`)
+  bool open = false;   ///< anyone who can connect may publish and deploy
+};
+struct TokenArgs {
+  std::string name;
+  std::vector<std::string> apps;
+  bool admin = false;
 };
 struct ListArgs {
   std::string registry;
@@ -47,9 +56,14 @@ int contracts_check(const CheckArgs& args, const Common& common);
 int contracts_publish(const PublishArgs& args, const Common& common);
 int contracts_can_deploy(const DeployArgs& args, const Common& common);
 int contracts_deploy(const DeployArgs& args, const Common& common);
-int registry_serve(const ServeArgs& args, const Common& common);
 int registry_list(const ListArgs& args, const Common& common);
+int registry_serve(const ServeArgs& args, const Common& common);  // serve_cmd.cpp, native only
+int registry_token(const TokenArgs& args, const Common& common);  // serve_cmd.cpp, native only
 int key(const KeyArgs& args, const Common& common);
+
+/// Opens the registry a command names, with the access token of MFSTATE_REGISTRY_TOKEN (warning on
+/// stderr when it would cross a network unencrypted).
+std::unique_ptr<Registry> open_cli_registry(const std::string& location, bool create);
 
 /// Prints `v` as one line of JSON on stdout.
 inline void print_json(const Value& v) { std::cout << v.to_json() << '\n'; }

@@ -53,12 +53,14 @@ Value break_value(const ContractBreak& b) {
                         {"reason", Value(b.reason)}});
 }
 
-// "BREAK  home 1.0.0 reads export profile/user at /name: … (profile 2.0.0)"
+// "BREAK  home 1.0.0 reads export profile/user at /name: … (profile 2.0.0)". Every piece comes
+// from some team's manifest: printable() keeps its control characters off the terminal.
 void print_break(const ContractBreak& b) {
-  std::cout << "BREAK  " << b.consumer << ' ' << b.consumer_version << " reads " << b.section << ' '
-            << b.producer << '/' << b.name;
-  if (!b.path.empty()) std::cout << " at " << b.path;
-  std::cout << ": " << b.reason << "  [" << b.producer << ' ' << b.producer_version << "]\n";
+  std::cout << "BREAK  " << printable(b.consumer) << ' ' << printable(b.consumer_version) << " reads "
+            << printable(b.section) << ' ' << printable(b.producer) << '/' << printable(b.name);
+  if (!b.path.empty()) std::cout << " at " << printable(b.path);
+  std::cout << ": " << printable(b.reason) << "  [" << printable(b.producer) << ' '
+            << printable(b.producer_version) << "]\n";
 }
 
 // Reads of `app` whose producer is not among `counterparts`: they could not be checked.
@@ -111,17 +113,18 @@ int report(const std::string& verb, const Manifest& app, const std::string& targ
     out.push_back({"notes", string_array(notes)});
     print_json(Value::object(std::move(out)));
   } else {
-    std::cout << verb << ' ' << app.name << ' ' << app.version << ' ' << target << '\n';
+    std::cout << verb << ' ' << printable(app.name) << ' ' << printable(app.version) << ' '
+              << printable(target) << '\n';
     if (counterparts.empty()) std::cout << "  no other app to check against\n";
     for (const Counterpart& c : counterparts) {
-      std::cout << "  against " << c.manifest.name << ' ' << c.manifest.version << " ("
-                << join(c.because, ", ") << ")\n";
+      std::cout << "  against " << printable(c.manifest.name) << ' ' << printable(c.manifest.version) << " ("
+                << printable(join(c.because, ", ")) << ")\n";
     }
-    for (const auto& n : notes) std::cout << "note: " << n << '\n';
+    for (const auto& n : notes) std::cout << "note: " << printable(n) << '\n';
     for (const auto& b : breaks) print_break(b);
     if (breaks.empty()) {
-      std::cout << "OK: " << app.name << ' ' << app.version << " is compatible with " << counterparts.size()
-                << " app version" << (counterparts.size() == 1 ? "" : "s") << '\n';
+      std::cout << "OK: " << printable(app.name) << ' ' << printable(app.version) << " is compatible with "
+                << counterparts.size() << " app version" << (counterparts.size() == 1 ? "" : "s") << '\n';
     } else {
       std::set<std::string> apps;
       for (const auto& b : breaks) {
@@ -130,8 +133,8 @@ int report(const std::string& verb, const Manifest& app, const std::string& targ
                                     : b.producer + ' ' + b.producer_version);
       }
       std::cout << "FAILED: " << breaks.size() << " break" << (breaks.size() == 1 ? "" : "s") << " between "
-                << app.name << ' ' << app.version << " and " << join({apps.begin(), apps.end()}, ", ")
-                << '\n';
+                << printable(app.name) << ' ' << printable(app.version) << " and "
+                << printable(join({apps.begin(), apps.end()}, ", ")) << '\n';
     }
   }
   return breaks.empty() ? exit_ok : exit_breaks;
@@ -153,8 +156,8 @@ int contracts_diff(const DiffArgs& args, const Common& common) {
   if (old_manifest) {
     Manifest before = load_manifest(args.old_file), after = load_manifest(args.new_file);
     if (before.name != after.name) {
-      std::cerr << "mfstate: warning: comparing manifests of two apps (" << before.name << ", " << after.name
-                << ")\n";
+      std::cerr << "mfstate: warning: comparing manifests of two apps (" << printable(before.name) << ", "
+                << printable(after.name) << ")\n";
     }
     for (auto& c : diff_manifests(before, after))
       changes.push_back({{c.section, c.name}, std::move(c.change)});
@@ -173,11 +176,13 @@ int contracts_diff(const DiffArgs& args, const Common& common) {
     print_json(
         Value::object({{"breaking", Value(breaking > 0)}, {"changes", Value::array(std::move(list))}}));
   } else {
-    std::cout << title << ": " << breaking << " breaking, " << changes.size() - breaking << " compatible\n";
+    std::cout << printable(title) << ": " << breaking << " breaking, " << changes.size() - breaking
+              << " compatible\n";
     for (const auto& [where, c] : changes) {
       std::cout << (c.kind == ChangeKind::breaking ? "  BREAKING    " : "  compatible  ");
-      if (!where.first.empty()) std::cout << where.first << ' ' << where.second << ' ';
-      std::cout << (c.path.empty() ? "(root)" : c.path) << ": " << c.rule << " - " << c.reason << '\n';
+      if (!where.first.empty()) std::cout << printable(where.first) << ' ' << printable(where.second) << ' ';
+      std::cout << (c.path.empty() ? "(root)" : printable(c.path)) << ": " << printable(c.rule) << " - "
+                << printable(c.reason) << '\n';
     }
   }
   return breaking > 0 ? exit_breaks : exit_ok;
@@ -185,7 +190,7 @@ int contracts_diff(const DiffArgs& args, const Common& common) {
 
 int contracts_check(const CheckArgs& args, const Common& common) {
   const Manifest app = load_manifest(args.manifest);
-  auto registry = open_registry(args.registry);
+  auto registry = open_cli_registry(args.registry, false);
   auto counterparts = check_counterparts(*registry, app.name);
   auto notes = unchecked_reads(app, counterparts, "registry " + registry->location());
   return report("checking", app,
@@ -195,22 +200,23 @@ int contracts_check(const CheckArgs& args, const Common& common) {
 
 int contracts_publish(const PublishArgs& args, const Common& common) {
   const Manifest app = load_manifest(args.manifest);
-  auto registry = open_registry(args.registry, {.create = true});
+  auto registry = open_cli_registry(args.registry, true);
   const bool stored = registry->publish(app);
   if (common.json) {
     print_json(
         Value::object({{"app", Value(app.name)}, {"version", Value(app.version)}, {"published", stored}}));
   } else if (stored) {
-    std::cout << "published " << app.name << ' ' << app.version << " to " << registry->location() << '\n';
+    std::cout << "published " << app.name << ' ' << app.version << " to " << printable(registry->location())
+              << '\n';
   } else {
-    std::cout << app.name << ' ' << app.version << " was already published to " << registry->location()
-              << " with the same content; nothing to do\n";
+    std::cout << app.name << ' ' << app.version << " was already published to "
+              << printable(registry->location()) << " with the same content; nothing to do\n";
   }
   return exit_ok;
 }
 
 int contracts_can_deploy(const DeployArgs& args, const Common& common) {
-  auto registry = open_registry(args.registry);
+  auto registry = open_cli_registry(args.registry, false);
   auto app = registry->manifest(args.app, args.version);
   if (!app) {
     throw Error(ErrorCode::not_found, args.app + " " + args.version + " is not published in registry " +
@@ -223,13 +229,14 @@ int contracts_can_deploy(const DeployArgs& args, const Common& common) {
   if (auto it = deployed.find(app->name); it != deployed.end()) {
     extra.push_back({"replaces", Value(it->second)});
     if (!common.json)
-      std::cout << "currently in " << args.environment << ": " << app->name << ' ' << it->second << '\n';
+      std::cout << "currently in " << printable(args.environment) << ": " << printable(app->name) << ' '
+                << printable(it->second) << '\n';
   }
   return report("can-deploy", *app, "to " + args.environment, counterparts, notes, common, std::move(extra));
 }
 
 int contracts_deploy(const DeployArgs& args, const Common& common) {
-  auto registry = open_registry(args.registry);
+  auto registry = open_cli_registry(args.registry, false);
   registry->deploy(args.app, args.version, args.environment);
   if (common.json) {
     print_json(Value::object({{"app", Value(args.app)},
@@ -238,7 +245,7 @@ int contracts_deploy(const DeployArgs& args, const Common& common) {
                               {"deployed", true}}));
   } else {
     std::cout << "recorded " << args.app << ' ' << args.version << " as deployed in " << args.environment
-              << " (" << registry->location() << ")\n";
+              << " (" << printable(registry->location()) << ")\n";
   }
   return exit_ok;
 }

@@ -41,7 +41,9 @@ int main(int argc, char** argv) {
   CLI::App* check_cmd = contracts->add_subcommand(
       "check", "Check a new manifest against its consumers and producers in the registry; exit 1 on a break");
   check_cmd->add_option("MANIFEST", check.manifest, "The app's mfstate.json")->required();
-  check_cmd->add_option("--registry,-r", check.registry, "Folder, .sqlite/.db file or http:// URL")
+  check_cmd
+      ->add_option("--registry,-r", check.registry,
+                   "Folder, .sqlite/.db file, postgresql:// or http(s):// URL")
       ->required();
   json_flag(check_cmd);
   check_cmd->callback([&] { run = [&] { return contracts_check(check, common); }; });
@@ -49,7 +51,9 @@ int main(int argc, char** argv) {
   PublishArgs publish;
   CLI::App* publish_cmd = contracts->add_subcommand("publish", "Publish a manifest version to the registry");
   publish_cmd->add_option("MANIFEST", publish.manifest, "The app's mfstate.json")->required();
-  publish_cmd->add_option("--registry,-r", publish.registry, "Folder, .sqlite/.db file or http:// URL")
+  publish_cmd
+      ->add_option("--registry,-r", publish.registry,
+                   "Folder, .sqlite/.db file, postgresql:// or http(s):// URL")
       ->required();
   json_flag(publish_cmd);
   publish_cmd->callback([&] { run = [&] { return contracts_publish(publish, common); }; });
@@ -60,7 +64,9 @@ int main(int argc, char** argv) {
   can_cmd->add_option("APP", can_deploy.app, "The app")->required();
   can_cmd->add_option("VERSION", can_deploy.version, "Its published version")->required();
   can_cmd->add_option("--to", can_deploy.environment, "The environment (production, staging, …)")->required();
-  can_cmd->add_option("--registry,-r", can_deploy.registry, "Folder, .sqlite/.db file or http:// URL")
+  can_cmd
+      ->add_option("--registry,-r", can_deploy.registry,
+                   "Folder, .sqlite/.db file, postgresql:// or http(s):// URL")
       ->required();
   json_flag(can_cmd);
   can_cmd->callback([&] { run = [&] { return contracts_can_deploy(can_deploy, common); }; });
@@ -70,7 +76,9 @@ int main(int argc, char** argv) {
   deploy_cmd->add_option("APP", deploy.app, "The app")->required();
   deploy_cmd->add_option("VERSION", deploy.version, "Its published version")->required();
   deploy_cmd->add_option("--to", deploy.environment, "The environment")->required();
-  deploy_cmd->add_option("--registry,-r", deploy.registry, "Folder, .sqlite/.db file or http:// URL")
+  deploy_cmd
+      ->add_option("--registry,-r", deploy.registry,
+                   "Folder, .sqlite/.db file, postgresql:// or http(s):// URL")
       ->required();
   json_flag(deploy_cmd);
   deploy_cmd->callback([&] { run = [&] { return contracts_deploy(deploy, common); }; });
@@ -79,21 +87,46 @@ int main(int argc, char** argv) {
   CLI::App* registry = app.add_subcommand("registry", "Serve or inspect a contract registry");
   registry->require_subcommand(1);
 
+  // The server side (serve and token, in serve_cmd.cpp) is native only.
+#ifndef __EMSCRIPTEN__
   ServeArgs serve;
   CLI::App* serve_cmd =
       registry->add_subcommand("serve", "Serve a registry over HTTP until SIGINT or SIGTERM");
   serve_cmd->add_option("--listen", serve.listen, "HOST:PORT to listen on (port 0 picks a free one)")
       ->capture_default_str();
-  serve_cmd->add_option("--registry,-r", serve.registry, "The folder or .sqlite/.db file to serve")
+  serve_cmd
+      ->add_option("--registry,-r,--db", serve.registry,
+                   "The folder, .sqlite/.db file or postgresql:// database to serve")
       ->required();
+  CLI::Option* tokens_option = serve_cmd->add_option(
+      "--tokens", serve.tokens, "Token file: who may publish and deploy which apps (without it: reads only)");
+  serve_cmd
+      ->add_flag("--open", serve.open,
+                 "Anyone who can connect may publish and deploy anything (a private test instance)")
+      ->excludes(tokens_option);
   json_flag(serve_cmd);
   serve_cmd->callback([&] { run = [&] { return registry_serve(serve, common); }; });
+#endif
 
   ListArgs list;
   CLI::App* list_cmd = registry->add_subcommand("list", "Every app, its versions and what is deployed where");
-  list_cmd->add_option("--registry,-r", list.registry, "Folder, .sqlite/.db file or http:// URL")->required();
+  list_cmd
+      ->add_option("--registry,-r", list.registry,
+                   "Folder, .sqlite/.db file, postgresql:// or http(s):// URL")
+      ->required();
   json_flag(list_cmd);
   list_cmd->callback([&] { run = [&] { return registry_list(list, common); }; });
+
+#ifndef __EMSCRIPTEN__
+  TokenArgs token;
+  CLI::App* token_cmd = registry->add_subcommand(
+      "token", "Make an access token for a team's CI and the line for the server's --tokens file");
+  token_cmd->add_option("--name", token.name, "What logs and refusals call it (e.g. profile-ci)")->required();
+  token_cmd->add_option("--app", token.apps, "An app it may publish and deploy (repeatable)");
+  token_cmd->add_flag("--admin", token.admin, "It may publish and deploy every app");
+  json_flag(token_cmd);
+  token_cmd->callback([&] { run = [&] { return registry_token(token, common); }; });
+#endif
 
   // ---- key ----
   KeyArgs key_args;
@@ -114,14 +147,15 @@ int main(int argc, char** argv) {
   try {
     return run ? run() : exit_error;
   } catch (const Error& e) {
-    std::cerr << "mfstate: error (" << to_string(e.code()) << "): " << e.what() << '\n';
+    // The message may carry another team's text or a server's answer: printable() it.
+    std::cerr << "mfstate: error (" << to_string(e.code()) << "): " << printable(e.what()) << '\n';
     if (common.json) {
       print_json(Value::object(
           {{"error", Value::object({{"code", Value(to_string(e.code()))}, {"message", Value(e.what())}})}}));
     }
     return exit_error;
   } catch (const std::exception& e) {
-    std::cerr << "mfstate: error: " << e.what() << '\n';
+    std::cerr << "mfstate: error: " << printable(e.what()) << '\n';
     return exit_error;
   }
 }

@@ -3,9 +3,15 @@
 // (bench/js/peers.mjs) measures its peers. scripts/bench.mjs runs both, alternating, and reports
 // the ratios.
 //
+// Beside mfstate's loop, every workload has a floor (impl "floor", WORKLOADS.md "The floor"): the
+// least hand-written C++20 doing the same observable work with no library, run in the same
+// process, the two alternating which goes first. mfstate / floor is how close the library is to
+// the limit. The floors' shared pieces are in floor.hpp.
+//
 // Every workload lives in its own file and registers itself with MFSTATE_BENCH_WORKLOAD; it
 // checks what it computed (a failed check aborts the run with status 1) and folds what it read
-// into a sink, so no timed loop is dead code.
+// into a sink, so no timed loop is dead code. Each timed pass is bracketed by pass_begin and
+// pass_end, which under callgrind (scripts/bench-profile.sh) count its instructions.
 #pragma once
 
 #include <cstddef>
@@ -20,8 +26,9 @@ namespace mfstate::bench {
 
 /// One measured figure: one line of `--json` output.
 struct Figure {
-  std::string workload;  ///< "W3a", "S1-invalidate", ...
-  std::uint64_t n = 0;   ///< timed operations
+  std::string workload;          ///< "W3a", "S1-invalidate", ...
+  std::string impl = "mfstate";  ///< "mfstate" or "floor"
+  std::uint64_t n = 0;           ///< timed operations
   double ns_per_op = 0;
   std::optional<std::uint64_t> entries;  ///< S1 only: cache size
   double bytes_per_entry = 0;            ///< S1 only: measured live heap bytes per entry
@@ -52,7 +59,8 @@ struct Workload {
   std::string id;                    ///< what --workload selects ("W3" selects W3a, W3b, W3c)
   std::vector<std::string> figures;  ///< the figure ids it emits
   int order;                         ///< position in WORKLOADS.md
-  void (*run)(Context&);
+  void (*run)(Context&);             ///< mfstate's loop: emits impl "mfstate" figures
+  void (*floor)(Context&);           ///< the floor's loop: emits the same figures, impl "floor"
 };
 
 /// Registers a workload (called from static initialisers, one per workload file).
@@ -81,6 +89,13 @@ std::uint64_t& sink();
 
 /// A reading of the harness clock, in nanoseconds.
 using Instant = std::int64_t;
+/// Starts a timed pass: the clock now. Under callgrind (scripts/bench-profile.sh) it also starts
+/// counting instructions, which the rest of the run does not.
+Instant pass_begin();
+/// Ends the timed pass of `n` operations measured for figure `workload` by `impl` ("mfstate" or
+/// "floor"; `entries` is S1's cache size): the clock now. Under callgrind it stops counting and
+/// dumps the count labelled with the figure, so the profile script can divide it by n.
+Instant pass_end(const char* workload, const char* impl, std::uint64_t n, std::uint64_t entries = 0);
 /// Which clock times the passes: wall time (CLOCK_MONOTONIC, the default, as WORKLOADS.md) or the
 /// process's CPU time (CLOCK_PROCESS_CPUTIME_ID: time spent waiting for a core on a loaded
 /// machine is left out).

@@ -1,7 +1,8 @@
-// mfstate-bench [--json] [--quick] [--workload ID[,ID...]]
+// mfstate-bench [--json] [--quick] [--workload ID[,ID...]] [--impl mfstate|floor|both] [--floor-first]
 //
-// Runs the workloads of WORKLOADS.md natively on mfstate's public API. The CLI and the output
-// match the JS peer harness (bench/js/peers.mjs), so scripts/bench.mjs can read both.
+// Runs the workloads of WORKLOADS.md natively on mfstate's public API, and beside each its floor
+// (the least hand-written C++ doing the same work). The CLI and the output match the JS peer
+// harness (bench/js/peers.mjs), so scripts/bench.mjs can read both.
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -13,6 +14,13 @@
 #include <vector>
 
 #include "harness.hpp"
+
+// Instruction counts per pass under callgrind (scripts/bench-profile.sh). Without valgrind's
+// header the client requests are left out and pass_begin/pass_end only read the clock.
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#define MFSTATE_BENCH_CALLGRIND 1
+#endif
 
 namespace mfstate::bench {
 
@@ -48,6 +56,32 @@ Instant now() {
   return static_cast<Instant>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
+Instant pass_begin() {
+#ifdef MFSTATE_BENCH_CALLGRIND
+  // Outside callgrind these are a few no-op instructions. Counting is off at start
+  // (--collect-atstart=no) and between passes, so each dump holds exactly one pass.
+  CALLGRIND_ZERO_STATS;
+  CALLGRIND_TOGGLE_COLLECT;
+#endif
+  return now();
+}
+
+Instant pass_end(const char* workload, const char* impl, std::uint64_t n, std::uint64_t entries) {
+  const Instant t = now();
+#ifdef MFSTATE_BENCH_CALLGRIND
+  CALLGRIND_TOGGLE_COLLECT;
+  if (RUNNING_ON_VALGRIND) {
+    char label[160];
+    std::snprintf(label, sizeof label, "pass %s %s n=%llu entries=%llu", workload, impl,
+                  static_cast<unsigned long long>(n), static_cast<unsigned long long>(entries));
+    CALLGRIND_DUMP_STATS_AT(label);
+  }
+#else
+  (void)workload, (void)impl, (void)n, (void)entries;
+#endif
+  return t;
+}
+
 std::uint64_t& sink() {
   static std::uint64_t value = 0;
   return value;
@@ -61,10 +95,13 @@ using mfstate::bench::Figure;
 
 constexpr const char* kUsage =
     "usage: mfstate-bench [--json] [--quick] [--clock wall|cpu] [--workload ID[,ID...]]\n"
+    "                     [--impl mfstate|floor|both] [--floor-first]\n"
     "  IDs: W1 W1b W2 W3a W3b W3c W4 W5 W6 S1 (S1-invalidate, S1-get select one S1 figure)\n"
-    "  --json   one JSON object per line, as in WORKLOADS.md\n"
-    "  --quick  every workload at a tenth of its size (S1 at 1e3, 1e4, 1e5 entries, 20 invalidations)\n"
-    "  --clock  wall (default): elapsed time; cpu: the process's CPU time (for a loaded machine)\n";
+    "  --json         one JSON object per line, as in WORKLOADS.md (impl \"mfstate\" or \"floor\")\n"
+    "  --quick        every workload at a tenth of its size (S1 at 1e3, 1e4, 1e5 entries, 20 invalidations)\n"
+    "  --clock        wall (default): elapsed time; cpu: the process's CPU time (for a loaded machine)\n"
+    "  --impl         run mfstate's loops, the floors (hand-written C++), or both (default)\n"
+    "  --floor-first  the floor runs before mfstate in the first workload (they alternate after)\n";
 
 // The figure ids, in WORKLOADS.md order: what a selection may name.
 const std::vector<std::string> kIds = {"W1", "W1b", "W2", "W3a",           "W3b",   "W3c",
@@ -118,9 +155,8 @@ std::string human(double ns) {
 }
 
 void print_json(const Figure& f) {
-  std::string line = "{\"workload\":\"" + f.workload +
-                     "\",\"impl\":\"mfstate\",\"n\":" + std::to_string(f.n) +
-                     ",\"ns_per_op\":" + fixed1(f.ns_per_op);
+  std::string line = "{\"workload\":\"" + f.workload + "\",\"impl\":\"" + f.impl +
+                     "\",\"n\":" + std::to_string(f.n) + ",\"ns_per_op\":" + fixed1(f.ns_per_op);
   if (f.entries) {
     line +=
         ",\"entries\":" + std::to_string(*f.entries) + ",\"bytes_per_entry\":" + fixed1(f.bytes_per_entry);
@@ -136,8 +172,8 @@ void print_row(const Figure& f, bool first) {
                 "bytes/entry", "allocs/entry");
     std::printf("%s\n", std::string(97, '-').c_str());
   }
-  std::printf("%-14s%-10s%10llu%14s%12s", f.workload.c_str(), "mfstate", static_cast<unsigned long long>(f.n),
-              fixed1(f.ns_per_op).c_str(), human(f.ns_per_op).c_str());
+  std::printf("%-14s%-10s%10llu%14s%12s", f.workload.c_str(), f.impl.c_str(),
+              static_cast<unsigned long long>(f.n), fixed1(f.ns_per_op).c_str(), human(f.ns_per_op).c_str());
   if (f.entries) {
     std::printf("%10llu%13s%14s", static_cast<unsigned long long>(*f.entries),
                 fixed1(f.bytes_per_entry).c_str(), fixed1(f.allocations_per_entry).c_str());
@@ -152,6 +188,9 @@ int main(int argc, char** argv) {
   bool json = false;
   bool quick = false;
   bool cpu_clock = false;
+  bool floor_first = false;
+  bool run_mfstate = true;
+  bool run_floor = true;
   std::vector<std::string> names;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -190,6 +229,21 @@ int main(int argc, char** argv) {
       } else {
         usage_error("--clock must be wall or cpu, not '" + v + "'");
       }
+    } else if (a == "--floor-first") {
+      floor_first = true;
+    } else if (a == "--impl" || a.rfind("--impl=", 0) == 0) {
+      std::string v;
+      if (a == "--impl") {
+        if (i + 1 >= argc) usage_error("--impl needs mfstate, floor or both");
+        v = argv[++i];
+      } else {
+        v = a.substr(std::strlen("--impl="));
+      }
+      if (v != "mfstate" && v != "floor" && v != "both") {
+        usage_error("--impl must be mfstate, floor or both, not '" + v + "'");
+      }
+      run_mfstate = v != "floor";
+      run_floor = v != "mfstate";
     } else if (a == "--help" || a == "-h") {
       std::printf("%s", kUsage);
       return 0;
@@ -216,13 +270,23 @@ int main(int argc, char** argv) {
     std::printf("mfstate-bench, native%s%s\n", quick ? ", --quick" : "", cpu_clock ? ", CPU time" : "");
   std::set<std::string> covered;
   try {
+    // mfstate and its floor run in the same process; which goes first alternates from one
+    // workload to the next (and, with --floor-first, from one run to the next), so neither
+    // always runs on the warmer caches or the tidier heap.
+    bool floor_now = floor_first;
     for (const auto& w : mfstate::bench::workloads()) {
       bool selected = false;
       for (const auto& f : w.figures) {
         covered.insert(f);
         if (picked.count(f)) selected = true;
       }
-      if (selected) w.run(ctx);
+      if (!selected) continue;
+      for (int side = 0; side < 2; ++side) {
+        const bool floor_turn = (side == 0) == floor_now;
+        if (floor_turn && run_floor) w.floor(ctx);
+        if (!floor_turn && run_mfstate) w.run(ctx);
+      }
+      floor_now = !floor_now;
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "mfstate-bench: %s\n", e.what());

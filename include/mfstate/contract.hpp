@@ -12,6 +12,7 @@ namespace mfstate {
 
 namespace detail {
 struct SchemaNode;
+struct SchemaAccess;
 }
 
 /// A compiled schema (JSON Schema 2020-12 subset: type — including unions and "null" —,
@@ -34,10 +35,9 @@ class Schema {
 
   /// The document it was compiled from.
   const Value& document() const noexcept;
-  /// The compiled root, for the library's own modules (diff, check). O(1).
-  const detail::SchemaNode& root() const noexcept { return *root_; }
 
  private:
+  friend struct detail::SchemaAccess;  // the compiled root, for validate, diff and check
   std::shared_ptr<const detail::SchemaNode> root_;
   Value document_;
 };

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -12,43 +13,45 @@ namespace mfstate {
 /// Stable error codes. Codes are part of the API: tests and users branch on them, never on text.
 enum class ErrorCode {
   // value
-  invalid_json,        ///< malformed JSON text (offset() says where)
-  invalid_utf8,        ///< a string that is not valid UTF-8
-  depth_limit,         ///< nesting deeper than the configured limit
-  size_limit,          ///< input larger than the configured limit
-  type_error,          ///< a Value of one type used as another
-  out_of_range,        ///< array index past the end
-  not_found,           ///< object member or path that does not exist
-  non_finite,          ///< NaN or infinity where JSON has no spelling for it
-  invalid_argument,    ///< any other argument outside what the function takes
+  invalid_json,      ///< malformed JSON text (offset() says where)
+  invalid_utf8,      ///< a string that is not valid UTF-8
+  depth_limit,       ///< nesting deeper than the configured limit
+  size_limit,        ///< input larger than the configured limit
+  type_error,        ///< a Value of one type used as another
+  out_of_range,      ///< array index past the end
+  not_found,         ///< object member or path that does not exist
+  non_finite,        ///< NaN or infinity where JSON has no spelling for it
+  invalid_argument,  ///< any other argument outside what the function takes
   // key
-  invalid_key,         ///< a query key of the wrong shape (not an array, …)
-  invalid_url,         ///< a URL key_from_url cannot make sense of
+  invalid_key,  ///< a query key of the wrong shape (not an array, …)
+  invalid_url,  ///< a URL key_from_url cannot make sense of
   // contract
   invalid_schema,      ///< a schema that is not a schema (wrong type for a keyword, …)
   unsupported_schema,  ///< a JSON Schema keyword outside the supported subset
   schema_violation,    ///< a value that does not satisfy its schema
   contract_violation,  ///< a producer's schema breaks a consumer's expectations
   // host
-  unknown_app,
-  app_already_mounted,
-  app_unmounted,       ///< an App handle used after its app was unmounted
-  not_exported,
-  already_exported,
+  unknown_app,          ///< an app name no mounted app answers to
+  app_already_mounted,  ///< mount or reserve of a name that is mounted
+  name_reserved,        ///< mount or reserve of a name reserved by the shell (Host::reserve, "platform")
+  app_unmounted,        ///< an App handle used after its app was unmounted
+  not_exported,  ///< read, watch or unexpose of an export that does not exist (or a manifest does not list)
   command_not_accepted,
-  no_store,            ///< an app used as a store before create_store
-  reducer_error,       ///< a reducer or middleware threw; the state is unchanged
-  listener_error,      ///< a subscriber, watcher or command handler threw (the others still ran)
-  unknown_topic,
+  forbidden,      ///< reaching for what is another's: a topic or namespace of another app; a registry
+                  ///< token without the right to do this (HTTP 403)
+  no_store,       ///< an app used as a store before create_store
+  reducer_error,  ///< a reducer or middleware threw; the state is unchanged
+  listener_error,  ///< a subscriber, watcher or command handler threw (the others still ran)
+  unknown_topic,   ///< a topic not declared where it must be (strict bus, manifest)
   // query
-  query_error,         ///< a fetcher failed
-  cancelled,           ///< a fetch or mutation was cancelled
-  not_found_query,     ///< no query under that key
+  query_error,      ///< a fetcher failed
+  cancelled,        ///< a fetch or mutation was cancelled
   // io
   io_error,
   http_error,
   // registry
-  already_published,   ///< an app version published again with different content (versions are immutable)
+  already_published,  ///< an app version published again with different content (versions are immutable)
+  unauthorized,       ///< no valid access token where one is needed (HTTP 401)
 };
 
 /// The spelling of a code, e.g. "invalid_json". Does not allocate.
@@ -70,5 +73,8 @@ class Error : public std::runtime_error {
   ErrorCode code_;
   std::size_t offset_;
 };
+
+/// Receives the errors no caller can receive (a throwing listener, a queued action's failure).
+using ErrorHandler = std::function<void(const Error&)>;
 
 }  // namespace mfstate

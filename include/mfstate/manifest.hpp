@@ -35,9 +35,9 @@ struct Manifest {
 
   /// The manifest as a self-contained document, every schema inline (what a registry stores;
   /// parse_manifest reads it back without a loader). Allocates; O(size of the schemas).
-  Value to_value() const;
+  [[nodiscard]] Value to_value() const;
   /// "name@version". Allocates.
-  std::string id() const { return name + "@" + version; }
+  [[nodiscard]] std::string id() const { return name + "@" + version; }
 };
 
 /// Turns a schema reference (a path as written in the manifest, relative to its folder) into the
@@ -50,31 +50,31 @@ using SchemaLoader = std::function<Value(std::string_view path)>;
 /// naming the export, command or topic) and every expectation (invalid_argument). A schema given
 /// as a string is a file reference resolved by `loader`; without a loader it is invalid_argument.
 /// Allocates; O(size of the manifest and its schemas).
-Manifest parse_manifest(const Value& document, const SchemaLoader& loader = {});
+[[nodiscard]] Manifest parse_manifest(const Value& document, const SchemaLoader& loader = {});
 /// parse_manifest(parse_json(text), loader). Throws invalid_json for malformed text.
-Manifest parse_manifest_json(std::string_view text, const SchemaLoader& loader = {});
+[[nodiscard]] Manifest parse_manifest_json(std::string_view text, const SchemaLoader& loader = {});
 
 /// The manifest format's JSON Schema, as text (identical to schemas/manifest.schema.json).
-std::string_view manifest_schema_json() noexcept;
+[[nodiscard]] std::string_view manifest_schema_json() noexcept;
 /// The same, compiled once on first use. Not thread-safe before the first call returns.
-const Schema& manifest_schema();
+[[nodiscard]] const Schema& manifest_schema();
 
 /// True for an app name the registry accepts: 1-100 of [A-Za-z0-9._-], starting with a letter or digit.
-bool is_app_name(std::string_view name) noexcept;
+[[nodiscard]] bool is_app_name(std::string_view name) noexcept;
 /// True for a semantic version ("1.2.3", "2.0.0-rc.1+build.5"), as semver.org 2.0.0 defines it.
-bool is_semver(std::string_view version) noexcept;
+[[nodiscard]] bool is_semver(std::string_view version) noexcept;
 /// <0, 0 or >0 as a orders before, like or after b by semver precedence (build metadata ignored).
 /// Throws Error(invalid_argument) when either is not a semantic version. No allocation.
-int compare_semver(std::string_view a, std::string_view b);
+[[nodiscard]] int compare_semver(std::string_view a, std::string_view b);
 
 // Native builds, and the npm tool's node build (js/packages/cli), which reads files through node.
 #if !defined(__EMSCRIPTEN__) || defined(MFSTATE_NODE_TOOL)
 /// Native builds only. Reads a JSON file. Throws Error(io_error) naming the file when it cannot
 /// be read, Error(invalid_json) naming the file, line and column when it is malformed.
-Value read_json_file(const std::string& file);
+[[nodiscard]] Value read_json_file(const std::string& file);
 /// Native builds only. Reads and parses a manifest file; schema paths are resolved relative to
 /// its folder. Every error message starts with the file's path (and the schema file's, if any).
-Manifest load_manifest(const std::string& file);
+[[nodiscard]] Manifest load_manifest(const std::string& file);
 #endif
 
 }  // namespace mfstate

@@ -4,20 +4,21 @@
 // Like the browser, the runtime is single-threaded: every mfstate call happens on the runtime's
 // thread. Other threads enter only through Executor::post. Everything time-based reads the
 // runtime's Clock and schedules on its Scheduler, so tests run on a ManualClock with no sleeps.
+//
+// This header stays light (no thread headers: the Executor's lock lives in runtime.cpp), because
+// every other header includes it.
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
-#include <exception>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <vector>
+
+#include "mfstate/error.hpp"
 
 namespace mfstate {
 
@@ -72,10 +73,14 @@ class Scheduler {
   /// order), including timers that become due while running. Returns how many ran. When a
   /// timer throws, the error propagates and the timers not yet run stay scheduled.
   std::size_t run_due();
+  /// Runs the earliest timer due at the clock's current time, if any; timers it schedules run on
+  /// later calls. Returns whether one ran. With Executor::run_pending between calls this is a JS
+  /// event loop's order: each timer, then the work it posted. O(log n).
+  bool run_one_due();
   /// When the earliest pending timer is due, if any. O(1).
-  std::optional<Millis> next_due() const;
+  [[nodiscard]] std::optional<Millis> next_due() const;
   /// How many timers are scheduled. O(1).
-  std::size_t pending() const noexcept { return by_id_.size(); }
+  [[nodiscard]] std::size_t pending() const noexcept { return by_id_.size(); }
   /// The clock the scheduler reads.
   const Clock& clock() const noexcept { return *clock_; }
 
@@ -87,9 +92,21 @@ class Scheduler {
   std::map<TimerId, Millis> by_id_;
 };
 
+namespace detail {
+struct ExecutorQueue;
+struct TxStack;
+struct BatcherAccess;
+}  // namespace detail
+
 /// Work handed to the runtime's thread. `post` may be called from any thread.
 class Executor {
  public:
+  /// An empty queue. Allocates.
+  Executor();
+  ~Executor();
+  Executor(const Executor&) = delete;
+  Executor& operator=(const Executor&) = delete;
+
   /// Queues `fn` to run on the runtime's thread. Thread-safe. Allocates; an empty `fn` is an
   /// invalid_argument Error.
   void post(std::function<void()> fn);
@@ -101,71 +118,74 @@ class Executor {
   /// run_pending). Returns true when tasks are waiting. Thread-safe.
   bool wait_for_work(std::chrono::milliseconds timeout);
   /// Whether tasks are waiting. Thread-safe.
-  bool has_pending() const;
+  [[nodiscard]] bool has_pending() const;
 
  private:
-  mutable std::mutex mutex_;
-  std::condition_variable ready_;
-  std::deque<std::function<void()>> queue_;
+  std::unique_ptr<detail::ExecutorQueue> queue_;
 };
 
 /// The one batching point. Stores, watches, observers and the bus enqueue notifications here;
 /// they run when the outermost batch ends, in the order they were enqueued. Notifications
 /// enqueued while flushing run in the same flush, after those already queued (never recursively).
 ///
-/// When a notification throws, the error reaches the caller of notify / end_batch; the
-/// notifications after it stay queued and run at the next flush.
+/// A notification that throws does not reach whoever happened to end the batch (often another
+/// app's call) and does not hold back the notifications after it: its error goes to the
+/// batcher's error handler and the flush goes on.
+///
+/// Nothing here drops a queued notification: only a transaction that rolls back does, and only
+/// what it queued itself (the runtime's transactions are internal; see Host::transaction).
 class Batcher {
  public:
+  /// A batcher whose throwing notifications are reported to `on_error` (null: stderr).
+  explicit Batcher(ErrorHandler on_error = {});
+  ~Batcher();
+  Batcher(const Batcher&) = delete;
+  Batcher& operator=(const Batcher&) = delete;
+
   /// Runs `fn` now when no batch is open and nothing is flushing; otherwise queues it.
-  /// Allocates; an empty `fn` is an invalid_argument Error.
+  /// Allocates when `fn` does not fit std::function's buffer; an empty `fn` is an
+  /// invalid_argument Error.
   void notify(std::function<void()> fn);
   /// Opens a batch; notifications wait until the matching end_batch of the outermost one.
   void begin_batch() noexcept { ++depth_; }
   /// Closes a batch; the outermost one flushes. Without an open batch: an invalid_argument
   /// Error, and nothing changes.
   void end_batch();
-  /// Drops every queued notification that has not started running (a transaction that rolled
-  /// back). Only meaningful inside a batch.
-  void discard_pending() noexcept { discard_since(0); }
-  /// Where the queue stands now, so a failed operation can drop only what it enqueued. O(1).
-  std::size_t mark() const noexcept { return queue_.size(); }
-  /// Drops the notifications queued since `mark` (never one that already ran or is running).
-  void discard_since(std::size_t mark) noexcept;
-  /// Whether notifications are being held (a batch is open or a flush is running).
-  bool in_batch() const noexcept { return depth_ > 0 || flushing_; }
+  /// Whether notifications are being held (a batch is open or a flush is running). O(1).
+  [[nodiscard]] bool in_batch() const noexcept { return depth_ > 0 || flushing_; }
 
-  /// RAII batch: `{ Batcher::Scope s(b); ... }` notifies once at the end. When the scope is
-  /// left by an exception, the batch still ends, and an error thrown by a notification then is
-  /// dropped (a second exception during unwinding would terminate the program).
+  /// RAII batch: `{ Batcher::Scope s(b); ... }` notifies once at the end, also when the scope is
+  /// left by an exception.
   class Scope {
    public:
     /// Opens a batch on `b`, which must outlive the scope.
-    explicit Scope(Batcher& b) : b_(&b), uncaught_(std::uncaught_exceptions()) { b_->begin_batch(); }
-    ~Scope() noexcept(false) {
-      if (std::uncaught_exceptions() > uncaught_) {
-        try {
-          b_->end_batch();
-        } catch (...) {  // dropped on purpose: see the class comment
-        }
-      } else {
-        b_->end_batch();
-      }
-    }
+    explicit Scope(Batcher& b) noexcept : b_(&b) { b_->begin_batch(); }
+    ~Scope() { b_->close_batch(); }
     Scope(const Scope&) = delete;
     Scope& operator=(const Scope&) = delete;
 
    private:
     Batcher* b_;
-    int uncaught_;
   };
 
  private:
-  void flush();
+  friend struct detail::BatcherAccess;
+  struct Job {
+    std::function<void()> fn;
+    std::uint32_t frame;  // the transaction frame whose rollback drops it; 0: none can
+  };
+  void enqueue(std::function<void()>&& fn, std::uint32_t frame);
+  void close_batch() noexcept;
+  void flush() noexcept;
+  void release_parked() noexcept;
+
   int depth_ = 0;
   bool flushing_ = false;
   std::size_t running_ = 0;  // index of the notification running while flushing_
-  std::vector<std::function<void()>> queue_;
+  std::vector<Job> queue_;
+  ErrorHandler on_error_;
+  std::unique_ptr<detail::TxStack> tx_;  // open transactions (created by the first one)
+  std::shared_ptr<void> parked_;         // released once idle (see detail::park_until_idle)
 };
 
 namespace detail {
@@ -187,16 +207,16 @@ struct SubscriptionState {
 class SubscriptionLink {
  public:
   SubscriptionLink() = default;
-  /// A link to the subscription whose state is `s` (Subscription::link makes these).
-  explicit SubscriptionLink(std::shared_ptr<detail::SubscriptionState> s) : state_(std::move(s)) {}
   /// Ends the subscription if it is still active; harmless otherwise.
   void cancel() {
     if (state_) state_->run_cancel();
   }
   /// Whether the subscription has not been cancelled yet.
-  bool active() const noexcept { return state_ && state_->active; }
+  [[nodiscard]] bool active() const noexcept { return state_ && state_->active; }
 
  private:
+  friend class Subscription;
+  explicit SubscriptionLink(std::shared_ptr<detail::SubscriptionState> s) : state_(std::move(s)) {}
   std::shared_ptr<detail::SubscriptionState> state_;
 };
 
@@ -229,17 +249,18 @@ class [[nodiscard]] Subscription {
     if (state_) state_->run_cancel();
   }
   /// Whether the subscription has not been cancelled yet.
-  bool active() const noexcept { return state_ && state_->active; }
+  [[nodiscard]] bool active() const noexcept { return state_ && state_->active; }
   /// Keeps the subscription alive without this handle: it then ends only by cancel() on a link.
   void detach() noexcept { state_.reset(); }
   /// A non-owning link that can cancel this subscription later. Does not allocate.
-  SubscriptionLink link() const { return SubscriptionLink(state_); }
+  [[nodiscard]] SubscriptionLink link() const { return SubscriptionLink(state_); }
 
  private:
   std::shared_ptr<detail::SubscriptionState> state_;
 };
 
-/// Clock, timers, posted work and the batcher, owned together (a Host owns one).
+/// Clock, timers, posted work, the batcher and the error sink, owned together (a Host owns one
+/// and keeps it to itself: apps never reach it).
 class Runtime {
  public:
   /// A runtime on the system clock.
@@ -254,26 +275,36 @@ class Runtime {
   /// The runtime's clock.
   const Clock& clock() const noexcept { return *clock_; }
   /// The clock's current time.
-  Millis now() const { return clock_->now(); }
+  [[nodiscard]] Millis now() const { return clock_->now(); }
   /// The runtime's timers.
   Scheduler& scheduler() noexcept { return scheduler_; }
   /// The runtime's queue of posted work (the one thread-safe entry point).
   Executor& executor() noexcept { return executor_; }
-  /// The runtime's notification batcher.
+  /// The runtime's notification batcher (its throwing notifications go to report_error).
   Batcher& batcher() noexcept { return batcher_; }
 
-  /// Runs posted work and due timers until neither has anything left to do now.
-  /// Returns how many tasks and timers ran.
+  /// Runs posted work and due timers until neither has anything left to do now, as a JS event
+  /// loop does: one due timer at a time, each followed by the work posted so far (the work a
+  /// timer posts runs before the next timer due at the same instant). Returns how many tasks and
+  /// timers ran.
   std::size_t run_until_idle();
   /// For tests on a ManualClock: moves the clock forward by `d`, firing every timer due on the
   /// way at its own time, and running posted work after each. Throws invalid_argument when the
   /// runtime does not run on a ManualClock or `d` is negative (time never runs backwards).
   void advance(Millis d);
 
+  /// The one error sink: where every error no caller can receive goes (a throwing notification,
+  /// subscriber, watcher or timer of any module on this runtime). Null: stderr.
+  void set_error_handler(ErrorHandler handler) { on_error_ = std::move(handler); }
+  /// Hands `error` to the error handler (stderr without one, or when the handler throws).
+  /// Never throws.
+  void report_error(const Error& error) noexcept;
+
  private:
   std::unique_ptr<Clock> owned_clock_;
   const Clock* clock_;
   ManualClock* manual_ = nullptr;
+  ErrorHandler on_error_;
   Scheduler scheduler_;
   Executor executor_;
   Batcher batcher_;

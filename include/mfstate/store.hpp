@@ -36,9 +36,6 @@ struct Action {
   Value meta;
 };
 
-/// Receives the errors no caller can receive (a throwing subscriber, a deferred action).
-using ErrorHandler = std::function<void(const Error&)>;
-
 /// `(state, action) -> new state`. Remembers whether the callable is noexcept (see the header
 /// comment: noexcept reducers update the state in place).
 class Reducer {
@@ -67,7 +64,7 @@ class Reducer {
 
 namespace detail {
 struct StoreCore;
-class StoreHooks;
+struct StoreAccess;
 }  // namespace detail
 
 /// What a middleware sees of its store: the state and a dispatch through the whole chain.
@@ -141,8 +138,9 @@ class Store {
   Store& operator=(const Store&) = delete;
   ~Store();
 
-  /// The current state. O(1), no allocation.
-  const Value& state() const noexcept;
+  /// The current state. O(1), no allocation. The reference is valid until the next change of
+  /// the store (copy the Value, an O(1) increment, to keep it longer).
+  [[nodiscard]] const Value& state() const noexcept;
   /// Runs `action` through middleware and reducer (queued when busy). On failure throws
   /// Error(reducer_error) and the state is unchanged. No allocation beyond the reducer's own.
   void dispatch(Action action);
@@ -153,15 +151,14 @@ class Store {
   /// fill in its defaults. Throws invalid_argument for an empty reducer.
   void replace_reducer(Reducer reducer);
   /// Incremented by each notification round (not by each action). O(1).
-  std::uint64_t version() const noexcept;
-  std::size_t subscriber_count() const noexcept;
+  [[nodiscard]] std::uint64_t version() const noexcept;
+  /// How many subscriptions are active. O(1).
+  [[nodiscard]] std::size_t subscriber_count() const noexcept;
   /// A copyable reference to this store (what middleware receives).
-  StoreRef ref() const noexcept;
-
-  /// Internal: lets the Host observe this store (transactions, inspection, exports).
-  detail::StoreCore* core() const noexcept { return core_; }
+  [[nodiscard]] StoreRef ref() const noexcept;
 
  private:
+  friend struct detail::StoreAccess;  // the Host's view (src/store_internal.hpp)
   detail::StoreCore* core_;
 };
 
@@ -207,36 +204,5 @@ class CombinedSelector {
   bool has_ = false;
   std::size_t computations_ = 0;
 };
-
-namespace detail {
-/// How a Host hooks into its apps' stores. Not for users.
-class StoreHooks {
- public:
-  virtual ~StoreHooks() = default;
-  /// Before a reducer runs (a transaction snapshots the store here).
-  virtual void before_reduce(StoreCore& core) = 0;
-  /// After an action was reduced (inspection).
-  virtual void after_action(StoreCore& core, const Action& action, bool changed) = 0;
-  /// After the subscribers of a change were told (export watchers).
-  virtual void after_notify(StoreCore& core) = 0;
-};
-
-/// Attaches hooks and an owner tag (the Host's app record) to a store.
-void attach_hooks(Store& store, StoreHooks* hooks, void* owner) noexcept;
-/// The owner tag given to attach_hooks.
-void* hooks_owner(const StoreCore& core) noexcept;
-/// The store's state, for the Host's transaction snapshots.
-Value& core_state(StoreCore& core) noexcept;
-/// Whether a notification is queued, for the Host's transaction snapshots.
-bool& core_notify_queued(StoreCore& core) noexcept;
-/// After a transaction dropped queued notifications (Batcher::discard_since), puts the store's
-/// "notification queued" flag back to `queued` (its value at the snapshot).
-void core_restore_notify_queued(StoreCore& core, bool queued) noexcept;
-/// True when dispatching could throw (a reducer not declared noexcept, or middleware).
-bool core_may_throw(const StoreCore& core) noexcept;
-/// Turns the exception in flight into an Error: an Error passes as is; anything else becomes
-/// Error(code, context + ": " + what) with the original nested.
-Error current_exception_as_error(ErrorCode code, const std::string& context);
-}  // namespace detail
 
 }  // namespace mfstate

@@ -1,7 +1,11 @@
 // mfstate::Value — an immutable JSON-like value with structural sharing.
 //
 // A Value is a small tagged handle (16 bytes). Scalars and strings of up to 8 bytes live inline;
-// longer strings, arrays and objects live in reference-counted nodes, so copying a Value is O(1) and never allocates. Nothing can
+// longer strings, arrays and objects live in reference-counted nodes, so copying a Value is O(1)
+// and never allocates. A node is one block: an object's members, an array's elements and a
+// string's bytes sit in the node itself, and blocks come from per-thread free lists, so a small
+// object costs one pooled allocation. The hot reads (copy, member lookup, `as_int`, element
+// access) are inline. Nothing can
 // change a node that is shared: the "update" functions (`set`, `set_in`, `erase`, `push_back`)
 // return a new Value that shares every untouched subtree with the old one. Called on an rvalue
 // whose node has a single owner, they update that node in place instead (the transient fast
@@ -14,6 +18,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <initializer_list>
 #include <span>
 #include <string>
@@ -23,6 +28,7 @@
 #include <variant>
 #include <vector>
 
+#include "mfstate/detail/value_layout.hpp"
 #include "mfstate/error.hpp"
 
 namespace mfstate {
@@ -35,10 +41,6 @@ namespace detail {
 /// including the 1 MiB stack of the WebAssembly build (each recursive frame is kept to a few
 /// dozen bytes). Going beyond it is Error(depth_limit).
 inline constexpr std::uint32_t max_nesting = 4096;
-struct Node;
-struct StringNode;
-struct ArrayNode;
-struct ObjectNode;
 }  // namespace detail
 
 enum class Type : std::uint8_t { null, boolean, integer, number, string, array, object };
@@ -85,7 +87,7 @@ class Path {
   static void append_pointer_token(std::string& pointer, std::string_view token);
 
   /// This path with one more step at the end. Allocates (copies the path).
-  Path child(PathElement element) const;
+  [[nodiscard]] Path child(PathElement element) const;
   /// The steps, outermost first.
   const std::vector<PathElement>& elements() const noexcept { return elements_; }
   /// True for the root path.
@@ -100,8 +102,8 @@ class Path {
 
 /// Limits applied by parse_json. Exceeding one is an Error, never a crash.
 struct ParseOptions {
-  std::size_t max_depth = 512;           ///< deepest nesting accepted (capped at detail::max_nesting)
-  std::size_t max_bytes = 64u << 20;     ///< largest input accepted (64 MiB)
+  std::size_t max_depth = 512;        ///< deepest nesting accepted (capped at detail::max_nesting)
+  std::size_t max_bytes = 64u << 20;  ///< largest input accepted (64 MiB)
 };
 
 class Value {
@@ -126,31 +128,52 @@ class Value {
   Value(double d) noexcept : type_(Type::number) { u_.d = d; }
   Value(float f) noexcept : Value(static_cast<double>(f)) {}
   /// A string (UTF-8 bytes, not checked). Up to 8 bytes: stored inline, no allocation; longer:
-  /// one node (the std::string&& overload moves the buffer in).
-  Value(const char* s);
-  Value(std::string_view s);
+  /// one node holding the bytes (pooled when short).
+  Value(const char* s) : Value(std::string_view(s)) {}
+  Value(std::string_view s) : type_(Type::string) {
+    if (s.size() <= inline_string_capacity) {
+      // Inline, zero-padded (same_node compares the bytes). A literal's copy folds into stores.
+      u_.i = 0;
+      if (!s.empty()) std::memcpy(u_.s, s.data(), s.size());
+      small_ = static_cast<std::uint8_t>(s.size() + 1);
+    } else {
+      u_.node = long_string(s);
+    }
+  }
   Value(const std::string& s) : Value(std::string_view(s)) {}
-  Value(std::string&& s);
+  Value(std::string&& s) : Value(std::string_view(s)) {}
 
-  /// An array of the given elements: `Value::array({1, "two", nullptr})`. Allocates once.
+  /// An array of the given elements: `Value::array({1, "two", nullptr})`. One node (pooled when
+  /// small).
   static Value array(std::initializer_list<Value> elements = {});
   static Value array(std::vector<Value> elements);
   /// An object, members in the given order: `Value::object({{"id", 1}, {"name", "Ada"}})`.
-  /// A repeated key keeps the last value. Allocates.
+  /// A repeated key keeps the last value. One node (pooled when small); member names beyond
+  /// std::string's short-string buffer allocate.
   static Value object(std::initializer_list<std::pair<std::string_view, Value>> members = {});
   static Value object(std::vector<Member> members);
 
   /// Copies share the node: one non-atomic increment, O(1). Moving leaves `other` null.
-  Value(const Value& other) noexcept;
+  Value(const Value& other) noexcept : type_(other.type_), small_(other.small_), u_(other.u_) {
+    if (has_node()) ++u_.node->refs;
+  }
   Value(Value&& other) noexcept : type_(other.type_), small_(other.small_), u_(other.u_) {
     other.type_ = Type::null;
     other.small_ = 0;
   }
   Value& operator=(const Value& other) noexcept;
+  /// Moves `other` in and releases what this held (O(1); the last owner frees its node).
   Value& operator=(Value&& other) noexcept;
   /// Releases the node; the last owner frees it (and whatever only it held) without deep
   /// recursion.
-  ~Value();
+  ~Value() {
+#if defined(__EMSCRIPTEN__)
+    // In the WebAssembly module every byte is downloaded: one call per release, not its body.
+    if (has_node()) detail::release(type_, u_.node);
+#else
+    if (has_node() && --u_.node->refs == 0) detail::destroy(type_, u_.node);
+#endif
+  }
 
   // ---- inspection (O(1), no allocation) ----
   Type type() const noexcept { return type_; }
@@ -174,20 +197,24 @@ class Value {
   std::span<const Member> as_object() const;
 
   /// Elements of an array, members of an object, bytes of a string; 0 for scalars.
-  std::size_t size() const noexcept;
+  std::size_t size() const noexcept {
+    if (type_ < Type::string) return 0;
+    return small_ != 0 ? small_ - 1u : u_.node->size;
+  }
 
   // ---- reading (no allocation) ----
-  /// The member `key` of an object, or nullptr when absent. O(n) for small objects, O(1) for
-  /// large ones (they keep an index). Throws type_error when this is not an object.
-  const Value* find(std::string_view key) const;
+  /// The member `key` of an object, or nullptr when absent. For small objects an inline scan
+  /// comparing lengths first; large ones (over 16 members) keep an index: O(1). Throws
+  /// type_error when this is not an object.
+  [[nodiscard]] const Value* find(std::string_view key) const;
   /// Whether the object has member `key`; same cost as find. Throws type_error.
-  bool contains(std::string_view key) const { return find(key) != nullptr; }
+  [[nodiscard]] bool contains(std::string_view key) const { return find(key) != nullptr; }
   /// The member `key`; throws not_found when absent, type_error when not an object.
   const Value& get(std::string_view key) const;
   /// Element i of an array; throws out_of_range / type_error.
   const Value& at(std::size_t i) const;
   /// The value at `path`, or nullptr when any step is missing or crosses a scalar.
-  const Value* find_in(const Path& path) const noexcept;
+  [[nodiscard]] const Value* find_in(const Path& path) const noexcept;
   /// The value at `path`; throws not_found naming the missing step.
   const Value& get_in(const Path& path) const;
 
@@ -195,51 +222,60 @@ class Value {
   // The const& overloads copy the nodes on the path (O(path length × node size)). The &&
   // overloads update in place when the node is not shared (no copy, usually no allocation).
 
+  // Each returns the updated value and leaves this one as it was (the && overloads leave it
+  // moved-from): discarding the result discards the update, so every one is [[nodiscard]].
+
   /// This object with member `key` set to `v` (appended when new). Throws type_error.
-  Value set(std::string_view key, Value v) const&;
-  Value set(std::string_view key, Value v) &&;
+  [[nodiscard]] Value set(std::string_view key, Value v) const&;
+  [[nodiscard]] Value set(std::string_view key, Value v) &&;
   /// This array with element i replaced (i == size() appends). Throws out_of_range.
-  Value set(std::size_t i, Value v) const&;
-  Value set(std::size_t i, Value v) &&;
+  [[nodiscard]] Value set(std::size_t i, Value v) const&;
+  [[nodiscard]] Value set(std::size_t i, Value v) &&;
   /// This value with the value at `path` replaced; missing object members along the path are
   /// created (an array when the next step is an integer index, else an object); index size()
   /// appends. Throws type_error when the path crosses a scalar, out_of_range for an index past
   /// the end, depth_limit beyond detail::max_nesting. The whole path is checked before anything
   /// is written, so a failure leaves this value unchanged (the && overload too). Setting the
   /// very value already there returns this value, same node.
-  Value set_in(const Path& path, Value v) const&;
-  Value set_in(const Path& path, Value v) &&;
+  [[nodiscard]] Value set_in(const Path& path, Value v) const&;
+  [[nodiscard]] Value set_in(const Path& path, Value v) &&;
   /// This object without `key` (unchanged, same node, when absent). Throws type_error.
-  Value erase(std::string_view key) const&;
-  Value erase(std::string_view key) &&;
+  [[nodiscard]] Value erase(std::string_view key) const&;
+  [[nodiscard]] Value erase(std::string_view key) &&;
   /// This array without element i. Throws out_of_range.
-  Value erase(std::size_t i) const&;
-  Value erase(std::size_t i) &&;
+  [[nodiscard]] Value erase(std::size_t i) const&;
+  [[nodiscard]] Value erase(std::size_t i) &&;
   /// This array with `v` appended. Throws type_error.
-  Value push_back(Value v) const&;
-  Value push_back(Value v) &&;
+  [[nodiscard]] Value push_back(Value v) const&;
+  [[nodiscard]] Value push_back(Value v) &&;
 
   // ---- comparison and hashing ----
   /// Deep equality. Pointer-equal nodes are equal at once. Object member order is ignored.
   /// An integer equals a double of the same value (1 == 1.0), as in JSON.
   friend bool operator==(const Value& a, const Value& b) noexcept;
-  /// True when both share the same node (or are equal scalars or equal inline strings of at
-  /// most 8 bytes): "did it change" in O(1).
-  bool same_node(const Value& other) const noexcept;
+  /// Identity, the O(1) test for "did it change": true when `other` is this very value — the
+  /// same node (arrays, objects, strings beyond inline_string_capacity), or the same type and the
+  /// same bits (null, booleans, numbers, inline strings). Stricter than ==: 1 and 1.0 are equal
+  /// but not the same, nor are 0.0 and -0.0; a NaN is the same as itself. Two separately built
+  /// equal arrays are not the same. No allocation.
+  [[nodiscard]] bool same_node(const Value& other) const noexcept;
   /// Number of owners of this value's node (1 for scalars and inline strings). For demos and
   /// tests of sharing.
   std::size_t use_count() const noexcept;
   /// Stable 64-bit hash consistent with ==: object member order does not change it; an integer
   /// and an equal double hash alike. The same value hashes alike on every platform and run.
   /// Cached in the node after the first call: O(size) once, then O(1).
-  std::uint64_t hash() const noexcept;
+  [[nodiscard]] std::uint64_t hash() const noexcept {
+    if (has_node() && u_.node->hash != 0) return u_.node->hash;
+    return compute_hash();
+  }
 
   // ---- JSON ----
   /// Compact JSON, members in insertion order. Throws non_finite for NaN/infinity.
-  std::string to_json() const;
+  [[nodiscard]] std::string to_json() const;
   /// Canonical JSON: keys sorted by UTF-8 bytes, no whitespace, numbers in shortest round-trip
   /// form (integral doubles within ±2^53 written as integers), so equal values give equal bytes.
-  std::string to_canonical_json() const;
+  [[nodiscard]] std::string to_canonical_json() const;
 
   /// Internal access for the library's own modules: the node, or nullptr for scalars and inline
   /// strings.
@@ -249,11 +285,16 @@ class Value {
   static constexpr std::size_t inline_string_capacity = 8;
 
  private:
-  friend struct detail::Node;
   friend class ValueAccess;
   explicit Value(Type t, detail::Node* node) noexcept : type_(t) { u_.node = node; }
-  detail::ObjectNode& mutable_object();
-  detail::ArrayNode& mutable_array();
+  static detail::Node* long_string(std::string_view s);
+  /// Throws Error(type_error): expected `expected`, but the value is of another type. (One
+  /// argument, so the inline readers' cold paths stay small.)
+  [[noreturn]] void throw_not(Type expected) const;
+  std::uint64_t compute_hash() const noexcept;
+  std::int64_t integral_double() const;
+  [[noreturn]] void throw_not_found(std::string_view key) const;
+  [[noreturn]] void throw_out_of_range(std::size_t i) const;
   bool has_node() const noexcept { return type_ >= Type::string && small_ == 0; }
 
   Type type_;
@@ -273,6 +314,103 @@ struct Member {
   Value value;
   friend bool operator==(const Member&, const Member&) = default;
 };
+
+// ---- the inline hot paths ----
+
+inline Value& Value::operator=(Value&& other) noexcept {
+  if (this != &other) {
+    const Type old_type = type_;
+    detail::Node* old = has_node() ? u_.node : nullptr;
+    type_ = other.type_;
+    small_ = other.small_;
+    u_ = other.u_;
+    other.type_ = Type::null;
+    other.small_ = 0;
+#if defined(__EMSCRIPTEN__)
+    if (old != nullptr) detail::release(old_type, old);
+#else
+    if (old != nullptr && --old->refs == 0) detail::destroy(old_type, old);
+#endif
+  }
+  return *this;
+}
+
+inline Value& Value::operator=(const Value& other) noexcept {
+  if (this != &other) *this = Value(other);
+  return *this;
+}
+
+inline bool Value::as_bool() const {
+  if (type_ != Type::boolean) [[unlikely]]
+    throw_not(Type::boolean);
+  return u_.b;
+}
+
+inline std::int64_t Value::as_int() const {
+  if (type_ == Type::integer) [[likely]]
+    return u_.i;
+  return integral_double();
+}
+
+inline double Value::as_double() const {
+  if (type_ == Type::number) return u_.d;
+  if (type_ != Type::integer) [[unlikely]]
+    throw_not(Type::number);
+  return static_cast<double>(u_.i);
+}
+
+inline std::string_view Value::as_string() const {
+  if (type_ != Type::string) [[unlikely]]
+    throw_not(Type::string);
+  if (small_ != 0) return std::string_view(u_.s, small_ - 1u);
+  return std::string_view(static_cast<const detail::StringNode*>(u_.node)->chars(), u_.node->size);
+}
+
+inline std::span<const Value> Value::as_array() const {
+  if (type_ != Type::array) [[unlikely]]
+    throw_not(Type::array);
+  return {static_cast<const detail::ArrayNode*>(u_.node)->items(), u_.node->size};
+}
+
+inline std::span<const Member> Value::as_object() const {
+  if (type_ != Type::object) [[unlikely]]
+    throw_not(Type::object);
+  return {static_cast<const detail::ObjectNode*>(u_.node)->members(), u_.node->size};
+}
+
+inline const Value* Value::find(std::string_view key) const {
+  if (type_ != Type::object) [[unlikely]]
+    throw_not(Type::object);
+  const auto* node = static_cast<const detail::ObjectNode*>(u_.node);
+  const Member* members = node->members();
+  if (node->size <= detail::ObjectNode::index_threshold) [[likely]] {
+    // Inlined at every call site: unrolling it sixteen times would only grow the code.
+#pragma GCC unroll 2
+    for (std::uint32_t i = 0; i < node->size; ++i) {
+      const std::string& k = members[i].key;
+      if (k.size() == key.size() && detail::same_bytes(k.data(), key.data(), key.size()))
+        return &members[i].value;
+    }
+    return nullptr;
+  }
+  const std::ptrdiff_t pos = node->find_indexed(key);
+  return pos < 0 ? nullptr : &members[pos].value;
+}
+
+inline const Value& Value::get(std::string_view key) const {
+  const Value* v = find(key);
+  if (v == nullptr) [[unlikely]]
+    throw_not_found(key);
+  return *v;
+}
+
+inline const Value& Value::at(std::size_t i) const {
+  if (type_ != Type::array) [[unlikely]]
+    throw_not(Type::array);
+  if (i >= u_.node->size) [[unlikely]]
+    throw_out_of_range(i);
+  return static_cast<const detail::ArrayNode*>(u_.node)->items()[i];
+}
 
 /// Parses JSON text (RFC 8259) straight into a Value. Throws Error(invalid_json) with the byte
 /// offset for malformed text, invalid_utf8 for a string that is not UTF-8, depth_limit for

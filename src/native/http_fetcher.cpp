@@ -107,6 +107,9 @@ struct HttpFetcher::Impl {
     }
     job.description = job.method + " " + job.origin + job.target;
     job.signal = ctx.signal;
+    // Read here, on the runtime's thread: the request can be cancelled (the cache cancels it when
+    // its last observer leaves instead of letting it finish).
+    (void)job.signal.aborted();
     job.done = std::move(done);
     return job;
   }

@@ -1,9 +1,14 @@
 // Reading manifests and schema files from disk (native only; the WebAssembly core takes a loader).
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "mfstate/manifest.hpp"
+#include "native/file_read.hpp"
 
 namespace mfstate {
 
@@ -23,22 +28,66 @@ std::string line_and_column(std::string_view text, std::size_t offset) {
   return "line " + std::to_string(line) + ", column " + std::to_string(column);
 }
 
+// Closes a descriptor on every path out.
+struct FileDescriptor {
+  int fd;
+  ~FileDescriptor() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
 }  // namespace
 
+namespace detail {
+
+std::string read_regular_file(const std::string& path, std::size_t max_bytes, bool follow_symlinks,
+                              std::string_view shown) {
+  const std::string name(shown);
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, forever.
+  int flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
+  if (!follow_symlinks) flags |= O_NOFOLLOW;
+  FileDescriptor file{::open(path.c_str(), flags)};
+  if (file.fd < 0) {
+    const int error = errno;
+    if (error == ENOENT || error == ENOTDIR) throw Error(ErrorCode::io_error, name + ": no such file");
+    if (error == ELOOP && !follow_symlinks) {
+      throw Error(ErrorCode::io_error, name + ": is a symbolic link; only regular files are read here");
+    }
+    throw Error(ErrorCode::io_error, name + ": cannot be read: " + std::strerror(error));
+  }
+  struct stat info {};
+  if (::fstat(file.fd, &info) != 0) {
+    throw Error(ErrorCode::io_error, name + ": cannot be read: " + std::strerror(errno));
+  }
+  if (S_ISDIR(info.st_mode)) throw Error(ErrorCode::io_error, name + ": is a folder, not a JSON file");
+  if (!S_ISREG(info.st_mode)) {
+    throw Error(ErrorCode::io_error,
+                name + ": is not a regular file (a device, FIFO or socket); refusing to read it");
+  }
+  std::string text;
+  const std::size_t expected = static_cast<std::size_t>(info.st_size);
+  text.reserve(expected < max_bytes ? expected : max_bytes);
+  char buffer[64 * 1024];
+  for (;;) {
+    const ssize_t n = ::read(file.fd, buffer, sizeof buffer);
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw Error(ErrorCode::io_error, name + ": read failed: " + std::strerror(errno));
+    }
+    if (static_cast<std::size_t>(n) > max_bytes - text.size()) {
+      throw Error(ErrorCode::size_limit,
+                  name + ": is larger than the limit of " + std::to_string(max_bytes) + " bytes");
+    }
+    text.append(buffer, static_cast<std::size_t>(n));
+  }
+  return text;
+}
+
+}  // namespace detail
+
 Value read_json_file(const std::string& file) {
-  std::error_code ec;
-  if (!std::filesystem::exists(file, ec)) {
-    throw Error(ErrorCode::io_error, file + ": no such file");
-  }
-  if (std::filesystem::is_directory(file, ec)) {
-    throw Error(ErrorCode::io_error, file + ": is a folder, not a JSON file");
-  }
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw Error(ErrorCode::io_error, file + ": cannot be read");
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) throw Error(ErrorCode::io_error, file + ": read failed");
-  const std::string text = buffer.str();
+  const std::string text = detail::read_regular_file(file, ParseOptions{}.max_bytes, true, file);
   try {
     return parse_json(text);
   } catch (const Error& e) {

@@ -65,7 +65,7 @@ std::optional<ErrorCode> error_code_from_string(std::string_view name) {
   return std::nullopt;
 }
 
-Manifest stored_manifest(const Value& document, std::string_view location, std::string_view app,
+Manifest stored_manifest(const Value& document, std::string_view shown, std::string_view app,
                          std::string_view version) {
   try {
     Manifest m = parse_manifest(document);
@@ -74,23 +74,77 @@ Manifest stored_manifest(const Value& document, std::string_view location, std::
     }
     return m;
   } catch (const Error& e) {
-    throw Error(e.code(), "registry " + std::string(location) + ": stored manifest " + std::string(app) +
-                              "@" + std::string(version) + " is corrupt: " + e.what());
+    throw Error(e.code(), "registry " + std::string(shown) + ": stored manifest " + std::string(app) + "@" +
+                              std::string(version) + " is corrupt: " + e.what());
+  }
+}
+
+Value parse_stored_document(const std::string& text, std::string_view shown, std::string_view app,
+                            std::string_view version) {
+  try {
+    return parse_json(text);
+  } catch (const Error& e) {
+    throw Error(e.code(), "registry " + std::string(shown) + ": stored manifest " + std::string(app) + "@" +
+                              std::string(version) + " is corrupt: " + e.what());
+  }
+}
+
+void sort_by_semver(std::vector<std::string>& versions) {
+  std::sort(versions.begin(), versions.end(),
+            [](const std::string& a, const std::string& b) { return compare_semver(a, b) < 0; });
+}
+
+void require_app_name(std::string_view app) {
+  if (!is_registry_name(app)) {
+    throw Error(ErrorCode::invalid_argument,
+                "\"" + printable(app) + "\" " +
+                    (is_app_name(app) ? "is reserved by the registry; choose another app name"
+                                      : "is not an app name"));
+  }
+}
+
+void require_version(std::string_view version) {
+  if (!is_semver(version)) {
+    throw Error(ErrorCode::invalid_argument, "\"" + printable(version) + "\" is not a semantic version");
+  }
+}
+
+void require_environment_name(std::string_view environment) {
+  if (!is_registry_name(environment)) {
+    throw Error(ErrorCode::invalid_argument,
+                "\"" + printable(environment) + "\" " +
+                    (is_app_name(environment) ? "is reserved by the registry; choose another environment name"
+                                              : "is not an environment name"));
   }
 }
 
 void require_app_version(std::string_view app, std::string_view version) {
-  if (!is_app_name(app)) {
-    throw Error(ErrorCode::invalid_argument, "\"" + std::string(app) + "\" is not an app name");
-  }
-  if (!is_semver(version)) {
-    throw Error(ErrorCode::invalid_argument, "\"" + std::string(version) + "\" is not a semantic version");
-  }
+  require_app_name(app);
+  require_version(version);
+}
+
+Error already_published(std::string_view shown, std::string_view app, std::string_view version) {
+  return Error(ErrorCode::already_published,
+               "registry " + std::string(shown) + ": " + std::string(app) + "@" + std::string(version) +
+                   " is already published with different content; published versions are immutable, "
+                   "bump the version");
+}
+
+Error not_published(std::string_view shown, std::string_view app, std::string_view version) {
+  return Error(ErrorCode::not_found, "registry " + std::string(shown) + ": " + std::string(app) + "@" +
+                                         std::string(version) +
+                                         " is not published; publish it before deploying it");
 }
 
 }  // namespace detail
 
-bool is_environment_name(std::string_view name) noexcept { return is_app_name(name); }
+bool is_registry_name(std::string_view name) noexcept {
+  // The folder registry keeps its deployments beside the app folders; every backend refuses the
+  // name, so that a registry can move between backends.
+  return is_app_name(name) && name != "deployments.json";
+}
+
+bool is_environment_name(std::string_view name) noexcept { return is_registry_name(name); }
 
 std::unique_ptr<Registry> open_registry(std::string_view location, const RegistryOptions& options) {
   auto ends_with = [&](std::string_view suffix) {
@@ -100,9 +154,20 @@ std::unique_ptr<Registry> open_registry(std::string_view location, const Registr
   if (location.rfind("http://", 0) == 0 || location.rfind("https://", 0) == 0) {
     return open_http_registry(std::string(location), options);
   }
-  if (ends_with(".sqlite") || ends_with(".db") || ends_with(".sqlite3")) {
-    return open_sqlite_registry(std::string(location), options);
+  const bool postgres = location.rfind("postgresql://", 0) == 0 || location.rfind("postgres://", 0) == 0;
+  const bool sqlite = ends_with(".sqlite") || ends_with(".db") || ends_with(".sqlite3");
+#ifdef __EMSCRIPTEN__
+  // The WebAssembly build of the CLI links neither SQLite nor libpq.
+  if (postgres || sqlite) {
+    throw Error(ErrorCode::invalid_argument,
+                "registry " + std::string(location) +
+                    ": this build reads folder and http(s):// registries only; use "
+                    "the native mfstate tool for SQLite and PostgreSQL");
   }
+#else
+  if (postgres) return open_postgres_registry(std::string(location), options);
+  if (sqlite) return open_sqlite_registry(std::string(location), options);
+#endif
   return open_folder_registry(std::string(location), options);
 }
 
@@ -148,6 +213,7 @@ std::vector<Counterpart> check_counterparts(const Registry& registry, std::strin
 
 std::vector<Counterpart> deployed_counterparts(const Registry& registry, std::string_view app,
                                                std::string_view environment) {
+  detail::require_environment_name(environment);
   std::vector<Counterpart> out;
   for (const auto& [other, version] : registry.deployed(environment)) {
     if (other == app) continue;

@@ -1,15 +1,22 @@
 // The folder registry: plain JSON files a team can commit or share.
 //   <root>/<app>/<version>.json   one published manifest, schemas inline
 //   <root>/deployments.json       {"environments": {"production": {"home": "1.0.0"}}}
-// Every write goes to a temporary file first and is renamed into place, so a reader never sees
-// half a file and a failed write leaves the registry as it was.
+//   <root>/.lock                  present only while a writer works (registry_folder_files.hpp)
+// Writers take the folder's lock, so check-then-write and read-modify-write cannot interleave
+// across processes; every file lands by one rename, so a reader (who takes no lock) sees the old
+// file or the new one, never half of one. Names pass the registry's one name check, temporary
+// files start with a dot (no name does), and symbolic links inside the folder are refused, so
+// nothing written here lands outside it.
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <system_error>
 
 #include "mfstate/registry.hpp"
 #include "registry_detail.hpp"
+#include "registry_folder_files.hpp"
 
 namespace mfstate {
 
@@ -19,41 +26,35 @@ namespace {
 
 class FolderRegistry final : public Registry {
  public:
-  FolderRegistry(fs::path root, const RegistryOptions& options) : root_(std::move(root)) {
+  FolderRegistry(fs::path root, const RegistryOptions& options)
+      : root_(std::move(root)), location_(root_.string()), lock_timeout_(options.timeout_ms) {
     std::error_code ec;
     if (fs::exists(root_, ec)) {
-      if (!fs::is_directory(root_, ec)) {
-        throw Error(ErrorCode::io_error, "registry " + location() + ": not a folder");
-      }
+      if (!fs::is_directory(root_, ec)) throw io_error("not a folder");
     } else if (options.create) {
       fs::create_directories(root_, ec);
-      if (ec) throw Error(ErrorCode::io_error, "registry " + location() + ": cannot create: " + ec.message());
+      if (ec) throw io_error("cannot create: " + ec.message());
     } else {
-      throw Error(
-          ErrorCode::io_error,
-          "registry " + location() + ": no such folder (publish creates it; check the --registry path)");
+      throw io_error("no such folder (publish creates it; check the --registry path)");
     }
   }
 
-  std::string location() const override { return root_.string(); }
+  std::string location() const override { return location_; }
 
   bool publish(const Manifest& manifest) override {
     detail::require_app_version(manifest.name, manifest.version);
     const Value document = manifest.to_value();
-    const fs::path file = manifest_file(manifest.name, manifest.version);
-    std::error_code ec;
-    if (fs::exists(file, ec)) {
-      if (read(file) == document) return false;
-      throw Error(ErrorCode::already_published,
-                  "registry " + location() + ": " + manifest.id() +
-                      " is already published with different content; published versions are immutable, "
-                      "bump the version");
+    const std::string text = detail::to_pretty_json(document);
+    detail::FolderLock lock(root_.string(), lock_timeout_, location_);
+    if (auto existing = read_manifest_document(manifest.name, manifest.version)) {
+      if (*existing == document) return false;
+      throw detail::already_published(location_, manifest.name, manifest.version);
     }
-    fs::create_directories(file.parent_path(), ec);
-    if (ec)
-      throw Error(ErrorCode::io_error, "registry " + location() + ": cannot create " +
-                                           file.parent_path().string() + ": " + ec.message());
-    write_atomically(file, detail::to_pretty_json(document));
+    const std::string folder = app_folder(manifest.name);
+    if (!app_folder_exists(manifest.name) && ::mkdir(folder.c_str(), 0755) != 0) {
+      throw io_error("cannot create the folder of " + manifest.name + ": " + std::strerror(errno));
+    }
+    detail::write_file_atomically(folder, manifest.version + ".json", text, lock, location_);
     return true;
   }
 
@@ -62,70 +63,71 @@ class FolderRegistry final : public Registry {
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(root_, ec)) {
       const std::string name = entry.path().filename().string();
-      if (entry.is_directory() && is_app_name(name) && !versions(name).empty()) out.push_back(name);
+      // Not a name: the registry's own files, a README, .git, … Names are app folders or nothing.
+      if (!is_registry_name(name)) continue;
+      const detail::EntryKind kind = detail::entry_kind(entry.path().string(), location_);
+      if (kind == detail::EntryKind::file) continue;
+      if (kind != detail::EntryKind::folder) throw not_plain(name);
+      if (!versions(name).empty()) out.push_back(name);
     }
-    if (ec) throw Error(ErrorCode::io_error, "registry " + location() + ": cannot list: " + ec.message());
+    if (ec) throw io_error("cannot list: " + ec.message());
     std::sort(out.begin(), out.end());
     return out;
   }
 
   std::vector<std::string> versions(std::string_view app) const override {
+    detail::require_app_name(app);
     std::vector<std::string> out;
-    if (!is_app_name(app)) return out;
-    const fs::path folder = root_ / std::string(app);
+    if (!app_folder_exists(app)) return out;
     std::error_code ec;
-    if (!fs::is_directory(folder, ec)) return out;
-    for (const auto& entry : fs::directory_iterator(folder, ec)) {
+    for (const auto& entry : fs::directory_iterator(app_folder(app), ec)) {
       const fs::path& p = entry.path();
       if (p.extension() != ".json") continue;
       std::string version = p.stem().string();
-      if (is_semver(version)) out.push_back(std::move(version));
+      if (!is_semver(version)) continue;
+      if (detail::entry_kind(p.string(), location_) != detail::EntryKind::file) {
+        throw not_plain(std::string(app) + "/" + p.filename().string());
+      }
+      out.push_back(std::move(version));
     }
-    if (ec)
-      throw Error(ErrorCode::io_error,
-                  "registry " + location() + ": cannot list " + folder.string() + ": " + ec.message());
-    std::sort(out.begin(), out.end(),
-              [](const std::string& a, const std::string& b) { return compare_semver(a, b) < 0; });
+    if (ec) throw io_error("cannot list " + std::string(app) + ": " + ec.message());
+    detail::sort_by_semver(out);
     return out;
   }
 
   std::optional<Manifest> manifest(std::string_view app, std::string_view version) const override {
-    if (!is_app_name(app) || !is_semver(version)) return std::nullopt;
-    const fs::path file = manifest_file(app, version);
-    std::error_code ec;
-    if (!fs::exists(file, ec)) return std::nullopt;
-    return detail::stored_manifest(read(file), location(), app, version);
+    detail::require_app_version(app, version);
+    auto document = read_manifest_document(app, version);
+    if (!document) return std::nullopt;
+    return detail::stored_manifest(*document, location_, app, version);
   }
 
   void deploy(std::string_view app, std::string_view version, std::string_view environment) override {
     detail::require_app_version(app, version);
-    if (!is_environment_name(environment)) {
-      throw Error(ErrorCode::invalid_argument,
-                  "\"" + std::string(environment) + "\" is not an environment name");
-    }
-    std::error_code ec;
-    if (!fs::exists(manifest_file(app, version), ec)) {
-      throw Error(ErrorCode::not_found, "registry " + location() + ": " + std::string(app) + "@" +
-                                            std::string(version) +
-                                            " is not published; publish it before deploying it");
-    }
+    detail::require_environment_name(environment);
+    detail::FolderLock lock(root_.string(), lock_timeout_, location_);
+    if (!read_manifest_document(app, version)) throw detail::not_published(location_, app, version);
     Value all = load_deployments();
     const Value* envs = all.find("environments");
     Value env_map = envs && envs->find(environment) ? *envs->find(environment) : Value::object();
     env_map = std::move(env_map).set(app, Value(version));
     all = std::move(all).set_in({"environments", std::string(environment)}, std::move(env_map));
-    write_atomically(deployments_file(), detail::to_pretty_json(all));
+    detail::write_file_atomically(root_.string(), "deployments.json", detail::to_pretty_json(all), lock,
+                                  location_);
   }
 
   std::map<std::string, std::string> deployed(std::string_view environment) const override {
+    detail::require_environment_name(environment);
     std::map<std::string, std::string> out;
     const Value all = load_deployments();
-    const Value* envs = all.find("environments");
-    const Value* env = envs ? envs->find(environment) : nullptr;
+    const Value* env = all.get("environments").find(environment);
     if (env == nullptr) return out;
     if (!env->is_object()) throw corrupt("environment \"" + std::string(environment) + "\" is not an object");
     for (const Member& m : env->as_object()) {
-      if (!m.value.is_string()) throw corrupt("the version of " + m.key + " is not a string");
+      if (!is_registry_name(m.key) || !m.value.is_string() || !is_semver(m.value.as_string())) {
+        throw corrupt("environment \"" + std::string(environment) +
+                      "\" holds an entry that is not app: version");
+      }
       out.emplace(m.key, std::string(m.value.as_string()));
     }
     return out;
@@ -134,30 +136,39 @@ class FolderRegistry final : public Registry {
   std::vector<std::string> environments() const override {
     std::vector<std::string> out;
     const Value all = load_deployments();
-    if (const Value* envs = all.find("environments")) {
-      for (const Member& m : envs->as_object()) out.push_back(m.key);
+    for (const Member& m : all.get("environments").as_object()) {
+      if (!is_registry_name(m.key)) throw corrupt("holds an environment whose name is not a name");
+      out.push_back(m.key);
     }
     std::sort(out.begin(), out.end());
     return out;
   }
 
  private:
-  fs::path manifest_file(std::string_view app, std::string_view version) const {
-    return root_ / std::string(app) / (std::string(version) + ".json");
-  }
-  fs::path deployments_file() const { return root_ / "deployments.json"; }
+  std::string app_folder(std::string_view app) const { return (root_ / std::string(app)).string(); }
 
-  Error corrupt(const std::string& what) const {
-    return Error(ErrorCode::io_error,
-                 "registry " + location() + ": " + deployments_file().string() + ": " + what);
+  // True when <root>/<app> is a folder; false when absent; a link or a file there is refused.
+  bool app_folder_exists(std::string_view app) const {
+    switch (detail::entry_kind(app_folder(app), location_)) {
+      case detail::EntryKind::missing: return false;
+      case detail::EntryKind::folder: return true;
+      default: throw not_plain(std::string(app));
+    }
   }
 
-  Value read(const fs::path& file) const { return read_json_file(file.string()); }
+  std::optional<Value> read_manifest_document(std::string_view app, std::string_view version) const {
+    if (!app_folder_exists(app)) return std::nullopt;
+    const std::string relative = std::string(app) + "/" + std::string(version) + ".json";
+    auto text = detail::read_registry_file((root_ / relative).string(), location_, relative);
+    if (!text) return std::nullopt;
+    return parse(*text, relative);
+  }
 
   Value load_deployments() const {
-    std::error_code ec;
-    if (!fs::exists(deployments_file(), ec)) return Value::object({{"environments", Value::object()}});
-    Value v = read(deployments_file());
+    auto text =
+        detail::read_registry_file((root_ / "deployments.json").string(), location_, "deployments.json");
+    if (!text) return Value::object({{"environments", Value::object()}});
+    Value v = parse(*text, "deployments.json");
     if (!v.is_object() || (v.find("environments") && !v.get("environments").is_object())) {
       throw corrupt("expected {\"environments\": {...}}");
     }
@@ -165,30 +176,27 @@ class FolderRegistry final : public Registry {
     return v;
   }
 
-  void write_atomically(const fs::path& file, const std::string& text) const {
-    fs::path tmp = file;
-    tmp += ".tmp";
-    {
-      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-      out << text;
-      out.flush();
-      if (!out) {
-        std::error_code ignored;
-        fs::remove(tmp, ignored);
-        throw Error(ErrorCode::io_error, "registry " + location() + ": cannot write " + tmp.string());
-      }
-    }
-    std::error_code ec;
-    fs::rename(tmp, file, ec);
-    if (ec) {
-      std::error_code ignored;
-      fs::remove(tmp, ignored);
-      throw Error(ErrorCode::io_error,
-                  "registry " + location() + ": cannot write " + file.string() + ": " + ec.message());
+  Value parse(const std::string& text, const std::string& relative) const {
+    try {
+      return parse_json(text);
+    } catch (const Error& e) {
+      throw Error(e.code(), "registry " + location_ + ": " + relative + ": " + e.what(), e.offset());
     }
   }
 
+  Error io_error(const std::string& what) const {
+    return Error(ErrorCode::io_error, "registry " + location_ + ": " + what);
+  }
+  Error corrupt(const std::string& what) const { return io_error("deployments.json: " + what); }
+  Error not_plain(const std::string& relative) const {
+    return io_error(relative +
+                    " is not a plain folder or file (a symbolic link or a device?); a registry holds only "
+                    "folders and regular files");
+  }
+
   fs::path root_;
+  std::string location_;
+  std::chrono::milliseconds lock_timeout_;
 };
 
 }  // namespace

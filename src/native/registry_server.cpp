@@ -1,171 +1,428 @@
-// `mfstate registry serve`: a registry over HTTP, so many pipelines share one. JSON API:
-//   GET /v1/apps                                   {"apps": [...]}
-//   GET /v1/apps/{app}/versions                    {"versions": [...]}   lowest first
-//   GET /v1/apps/{app}/versions/{version}          the manifest, schemas inline (404 if none)
-//   PUT /v1/apps/{app}/versions/{version}          body: the manifest -> {"published": bool}
-//   GET /v1/environments                           {"environments": [...]}
-//   GET /v1/environments/{env}                     {"deployed": {"app": "version", ...}}
-//   PUT /v1/environments/{env}/apps/{app}          body: {"version": "..."} -> {"deployed": true}
-// Failures answer {"error": {"code": "<ErrorCode>", "message": "..."}} with 400, 404, 409 or 500.
-#include <httplib.h>
+// `mfstate registry serve`: moving the bytes of the registry's HTTP API (registry_server_api.hpp).
+//
+// One thread polls every connection with non-blocking sockets; a connection costs a socket and a
+// buffer, never a thread, so clients that send a byte now and then cannot starve the others
+// (the failure of a fixed pool of workers blocked in reads). Each connection lives through:
+//   request   reading the head, then the body; the whole request must arrive by its deadline
+//   respond   writing the answer (Connection: close), by its own deadline
+//   drain     after a half-close, reading what the client still sends, briefly, so that closing
+//             does not reset the connection before the client has read the answer
+// At max_connections, a new connection evicts the oldest one still in `request` or `drain`:
+// a normal request completes in milliseconds, so only the slow are ever evicted.
+// Handlers run on the same thread, one at a time (the registry object is not shared), and
+// heads are read strictly (registry_http_message.hpp): no request is framed two ways.
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
 
 #include <atomic>
-#include <mutex>
-#include <thread>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <list>
 
-#include "mfstate/registry.hpp"
+#include "mfstate/registry_server.hpp"
 #include "registry_detail.hpp"
+#include "registry_server_api.hpp"
 
 namespace mfstate {
 
-struct RegistryServer::Impl {
-  Registry& registry;
-  std::mutex mutex;  // the backends are not thread-safe, and Values are not shared across threads
-  httplib::Server server;
-  // httplib's stop() does nothing before listening starts; these let stop() win that race.
-  std::atomic<bool> stopped{false};
-  std::atomic<bool> listening{false};
-  explicit Impl(Registry& r) : registry(r) {}
-};
-
 namespace {
 
-int status_of(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::not_found: return 404;
-    case ErrorCode::already_published: return 409;
-    case ErrorCode::io_error:
-    case ErrorCode::http_error: return 500;
-    default: return 400;
+using Clock = std::chrono::steady_clock;
+
+constexpr std::chrono::milliseconds drain_time{1000};
+constexpr std::size_t drain_bytes = 256u << 10;
+
+const char* reason_of(int status) {
+  switch (status) {
+    case 100: return "Continue";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 413: return "Content Too Large";
+    case 431: return "Request Header Fields Too Large";
+    case 501: return "Not Implemented";
+    default: return "Internal Server Error";
   }
 }
 
-void answer(httplib::Response& res, int status, const Value& body) {
-  res.status = status;
-  res.set_content(body.to_json(), "application/json");
+std::string response_text(const detail::ApiAnswer& a) {
+  std::string text =
+      "HTTP/1.1 " + std::to_string(a.status) + " " + reason_of(a.status) +
+      "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(a.body.size()) +
+      "\r\nConnection: close\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n";
+  for (const auto& [name, value] : a.headers) text += name + ": " + value + "\r\n";
+  text += "\r\n";
+  text += a.body;
+  return text;
 }
 
-void answer_error(httplib::Response& res, ErrorCode code, const std::string& message) {
-  answer(res, status_of(code),
-         Value::object(
-             {{"error", Value::object({{"code", Value(to_string(code))}, {"message", Value(message)}})}}));
+std::string peer_of(const sockaddr_storage& address) {
+  char text[INET6_ADDRSTRLEN] = "?";
+  if (address.ss_family == AF_INET) {
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in&>(address).sin_addr, text, sizeof text);
+  } else if (address.ss_family == AF_INET6) {
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6&>(address).sin6_addr, text, sizeof text);
+  }
+  return text;
 }
 
-Value string_list(const std::vector<std::string>& list) {
-  std::vector<Value> out;
-  out.reserve(list.size());
-  for (const auto& s : list) out.emplace_back(s);
-  return Value::array(std::move(out));
-}
+struct Connection {
+  enum class Phase { request, respond, drain, closed };
+  int fd = -1;
+  std::string peer;
+  Phase phase = Phase::request;
+  Clock::time_point opened, deadline;
+  std::string in;  // what arrived of the request
+  std::optional<detail::HttpHead> head;
+  std::size_t body_start = 0;
+  std::string caller = "-";
+  std::string out;  // the answer
+  std::size_t written = 0;
+  std::size_t drained = 0;
+  std::string log_line;  // what the log says of this request
+};
 
 }  // namespace
 
-RegistryServer::RegistryServer(Registry& registry) : impl_(std::make_unique<Impl>(registry)) {
-  auto& svr = impl_->server;
-  svr.set_payload_max_length(16u << 20);
-  // Runs a handler under the registry's lock, turning every failure into a JSON error answer.
-  auto guarded = [impl = impl_.get()](auto body) {
-    return [impl, body](const httplib::Request& req, httplib::Response& res) {
-      std::lock_guard<std::mutex> lock(impl->mutex);
-      try {
-        body(req, res, impl->registry);
-      } catch (const Error& e) {
-        answer_error(res, e.code(), e.what());
-      } catch (const std::exception& e) {
-        answer_error(res, ErrorCode::io_error, std::string("registry server: ") + e.what());
-      }
-    };
-  };
-  const std::string name = "([A-Za-z0-9][A-Za-z0-9._-]*)";
-  const std::string version = "([0-9A-Za-z.+-]+)";
+struct RegistryServer::Impl {
+  detail::RegistryApi api;
+  RegistryServerOptions options;
+  int listen_fd = -1;
+  int wake[2] = {-1, -1};  // stop() writes to wake[1]; the loop polls wake[0]
+  std::atomic<bool> stopped{false};
+  std::uint64_t requests = 0;
+  std::list<Connection> connections;
 
-  svr.Get("/v1/apps", guarded([](const httplib::Request&, httplib::Response& res, Registry& r) {
-            answer(res, 200, Value::object({{"apps", string_list(r.apps())}}));
-          }));
-  svr.Get("/v1/apps/" + name + "/versions",
-          guarded([](const httplib::Request& req, httplib::Response& res, Registry& r) {
-            answer(res, 200, Value::object({{"versions", string_list(r.versions(req.matches[1].str()))}}));
-          }));
-  svr.Get("/v1/apps/" + name + "/versions/" + version,
-          guarded([](const httplib::Request& req, httplib::Response& res, Registry& r) {
-            const std::string app = req.matches[1].str(), v = req.matches[2].str();
-            auto m = r.manifest(app, v);
-            if (!m)
-              throw Error(ErrorCode::not_found,
-                          "registry " + r.location() + ": " + app + "@" + v + " is not published");
-            answer(res, 200, m->to_value());
-          }));
-  svr.Put("/v1/apps/" + name + "/versions/" + version,
-          guarded([](const httplib::Request& req, httplib::Response& res, Registry& r) {
-            const std::string app = req.matches[1].str(), v = req.matches[2].str();
-            Manifest m = parse_manifest_json(req.body);
-            if (m.name != app || m.version != v) {
-              throw Error(ErrorCode::invalid_argument,
-                          "the manifest is " + m.id() + ", the URL says " + app + "@" + v);
-            }
-            bool stored = r.publish(m);
-            answer(res, stored ? 201 : 200, Value::object({{"published", stored}}));
-          }));
-  svr.Get("/v1/environments", guarded([](const httplib::Request&, httplib::Response& res, Registry& r) {
-            answer(res, 200, Value::object({{"environments", string_list(r.environments())}}));
-          }));
-  svr.Get("/v1/environments/" + name,
-          guarded([](const httplib::Request& req, httplib::Response& res, Registry& r) {
-            std::vector<Member> members;
-            for (const auto& [app, v] : r.deployed(req.matches[1].str()))
-              members.push_back(Member{app, Value(v)});
-            answer(res, 200, Value::object({{"deployed", Value::object(std::move(members))}}));
-          }));
-  svr.Put("/v1/environments/" + name + "/apps/" + name,
-          guarded([](const httplib::Request& req, httplib::Response& res, Registry& r) {
-            Value body = parse_json(req.body);
-            const Value* v = body.is_object() ? body.find("version") : nullptr;
-            if (!v || !v->is_string())
-              throw Error(ErrorCode::invalid_argument, "expected {\"version\": \"...\"}");
-            r.deploy(req.matches[2].str(), v->as_string(), req.matches[1].str());
-            answer(res, 200, Value::object({{"deployed", true}}));
-          }));
-  svr.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-    if (res.status == 404 && res.body.empty()) {
-      answer_error(res, ErrorCode::invalid_argument, "no route " + req.method + " " + req.path);
-      res.status = 404;
+  Impl(Registry& registry, RegistryServerOptions o) : api(registry, o.access), options(std::move(o)) {
+    if (::pipe2(wake, O_CLOEXEC | O_NONBLOCK) != 0) {
+      throw Error(ErrorCode::io_error,
+                  std::string("registry server: cannot create a pipe: ") + std::strerror(errno));
     }
-  });
-}
+  }
+  ~Impl() {
+    for (Connection& c : connections) close(c);
+    if (listen_fd >= 0) ::close(listen_fd);
+    ::close(wake[0]);
+    ::close(wake[1]);
+  }
+
+  void log(const std::string& line) const {
+    if (options.log) options.log(line);
+  }
+
+  void close(Connection& c) {
+    if (c.fd >= 0) ::close(c.fd);
+    c.fd = -1;
+    c.phase = Connection::Phase::closed;
+  }
+
+  void run() {
+    std::vector<pollfd> polled;
+    while (!stopped.load()) {
+      const auto now = Clock::now();
+      polled.clear();
+      polled.push_back({wake[0], POLLIN, 0});
+      const bool accepting = connections.size() < options.max_connections || has_evictable();
+      polled.push_back({accepting ? listen_fd : -1, POLLIN, 0});
+      auto next_deadline = Clock::time_point::max();
+      for (Connection& c : connections) {
+        const short events = c.phase == Connection::Phase::respond ? POLLOUT : POLLIN;
+        polled.push_back({c.fd, events, 0});
+        next_deadline = std::min(next_deadline, c.deadline);
+      }
+      int timeout = -1;
+      if (next_deadline != Clock::time_point::max()) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(next_deadline - now).count();
+        timeout = static_cast<int>(std::clamp<long long>(left + 1, 0, 60'000));
+      }
+      const int ready = ::poll(polled.data(), polled.size(), timeout);
+      if (ready < 0 && errno != EINTR) {
+        log("registry server: poll failed: " + std::string(std::strerror(errno)));
+        break;
+      }
+      if (polled[0].revents != 0) {
+        char sink[64];
+        while (::read(wake[0], sink, sizeof sink) > 0) {
+        }
+      }
+      if (stopped.load()) break;
+      std::size_t i = 2;
+      for (Connection& c : connections) {
+        const short revents = polled[i++].revents;
+        if (revents != 0) step(c, revents);
+      }
+      if (polled[1].revents != 0) accept_all();
+      expire(Clock::now());
+      connections.remove_if([](const Connection& c) { return c.phase == Connection::Phase::closed; });
+    }
+  }
+
+  bool has_evictable() const {
+    for (const Connection& c : connections) {
+      if (c.phase == Connection::Phase::request || c.phase == Connection::Phase::drain) return true;
+    }
+    return false;
+  }
+
+  // Closes the oldest connection still sending its request (or being drained).
+  bool evict_one() {
+    Connection* oldest = nullptr;
+    for (Connection& c : connections) {
+      if (c.phase != Connection::Phase::request && c.phase != Connection::Phase::drain) continue;
+      if (!oldest || c.opened < oldest->opened) oldest = &c;
+    }
+    if (!oldest) return false;
+    if (oldest->phase == Connection::Phase::request) {
+      log(oldest->peer + " evicted: still sending its request when max_connections (" +
+          std::to_string(options.max_connections) + ") was reached");
+    }
+    close(*oldest);
+    return true;
+  }
+
+  void accept_all() {
+    for (;;) {
+      std::size_t open = 0;
+      for (const Connection& c : connections) open += c.phase != Connection::Phase::closed;
+      if (open >= options.max_connections && !evict_one()) return;
+      sockaddr_storage address{};
+      socklen_t length = sizeof address;
+      const int fd =
+          ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&address), &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd < 0) {
+        if (errno == EINTR || errno == ECONNABORTED) continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK) {
+          log("registry server: accept failed: " + std::string(std::strerror(errno)));
+        }
+        return;
+      }
+      Connection c;
+      c.fd = fd;
+      c.peer = peer_of(address);
+      c.opened = Clock::now();
+      c.deadline = c.opened + options.request_timeout;
+      connections.push_back(std::move(c));
+    }
+  }
+
+  void expire(Clock::time_point now) {
+    for (Connection& c : connections) {
+      if (c.phase == Connection::Phase::closed || now < c.deadline) continue;
+      if (c.phase == Connection::Phase::request && !c.in.empty()) {
+        log(c.peer + " dropped: the request did not arrive whole within " +
+            std::to_string(options.request_timeout.count()) + " ms");
+      } else if (c.phase == Connection::Phase::respond) {
+        log(c.peer + " dropped: the answer was not taken within " +
+            std::to_string(options.response_timeout.count()) + " ms");
+      }
+      close(c);
+    }
+  }
+
+  void step(Connection& c, short revents) {
+    switch (c.phase) {
+      case Connection::Phase::request: return read_request(c, revents);
+      case Connection::Phase::respond: return write_answer(c, revents);
+      case Connection::Phase::drain: return drain(c);
+      case Connection::Phase::closed: return;
+    }
+  }
+
+  void read_request(Connection& c, short revents) {
+    char buffer[16 * 1024];
+    for (;;) {
+      // Never read past what the request needs: the head's limit, then its declared body.
+      std::size_t want = sizeof buffer;
+      if (c.head) {
+        const std::size_t needed = c.body_start + *c.head->content_length;
+        want = c.in.size() >= needed ? 0 : std::min(want, needed - c.in.size());
+      }
+      if (want == 0) break;
+      const ssize_t n = ::recv(c.fd, buffer, want, 0);
+      if (n == 0) return close(c);  // gone before the request was whole
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+        return close(c);
+      }
+      c.in.append(buffer, static_cast<std::size_t>(n));
+      if (!c.head && !take_head(c)) return;
+      if (c.phase != Connection::Phase::request) return;
+    }
+    (void)revents;
+    if (c.head && c.in.size() - c.body_start >= c.head->content_length.value_or(0)) serve(c);
+  }
+
+  // Parses the head once it has arrived; false when the connection moved on (refused).
+  bool take_head(Connection& c) {
+    const std::size_t end = detail::head_end(c.in);
+    if (end == std::string::npos) {
+      if (c.in.size() > options.max_head_bytes) {
+        answer(c,
+               detail::RegistryApi::refusal(
+                   431, ErrorCode::size_limit,
+                   "the request head is longer than " + std::to_string(options.max_head_bytes) + " bytes"),
+               "-", "-");
+        return false;
+      }
+      return true;
+    }
+    if (end > options.max_head_bytes + 4) {
+      answer(c, detail::RegistryApi::refusal(431, ErrorCode::size_limit, "the request head is too long"), "-",
+             "-");
+      return false;
+    }
+    detail::HttpHead head;
+    try {
+      head = detail::parse_request_head(std::string_view(c.in).substr(0, end));
+    } catch (const Error& e) {
+      const bool coding = std::string_view(e.what()).find("Transfer-Encoding") != std::string_view::npos;
+      answer(c,
+             detail::RegistryApi::refusal(coding ? 501 : 400, ErrorCode::invalid_argument,
+                                          std::string("a malformed request: ") + e.what()),
+             "-", "-");
+      return false;
+    }
+    if (auto refused = api.screen(head, options.max_body_bytes, c.caller)) {
+      answer(c, *refused, head.method, head.target);
+      return false;
+    }
+    if (!head.content_length) head.content_length = 0;
+    if (const std::string* expect = head.find("Expect");
+        expect && detail::equals_ignoring_case(*expect, "100-continue") && *head.content_length > 0) {
+      // The client waits for this before sending its body; a best-effort write of 25 bytes.
+      static constexpr char go_on[] = "HTTP/1.1 100 Continue\r\n\r\n";
+      (void)::send(c.fd, go_on, sizeof go_on - 1, MSG_NOSIGNAL);
+    }
+    c.body_start = end;
+    c.head = std::move(head);
+    return true;
+  }
+
+  void serve(Connection& c) {
+    const std::uint64_t request = ++requests;
+    const auto started = Clock::now();
+    detail::ApiAnswer a = api.serve(*c.head, c.in.substr(c.body_start, *c.head->content_length), request);
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+    if (!a.failure.empty()) log("request " + std::to_string(request) + " failed: " + a.failure);
+    answer(c, a, c.head->method, c.head->target, " " + std::to_string(took) + "ms");
+  }
+
+  void answer(Connection& c, const detail::ApiAnswer& a, const std::string& method, const std::string& target,
+              const std::string& suffix = "") {
+    c.out = response_text(a);
+    c.written = 0;
+    c.phase = Connection::Phase::respond;
+    c.deadline = Clock::now() + options.response_timeout;
+    c.in.clear();
+    c.in.shrink_to_fit();
+    c.log_line = c.peer + " " + printable(method) + " " + printable(target) + " " + std::to_string(a.status) +
+                 " " + c.caller + suffix;
+    // Logged before the first byte goes out: once a client has its answer, the log has the line.
+    log(c.log_line);
+    write_answer(c, POLLOUT);
+  }
+
+  void write_answer(Connection& c, short revents) {
+    (void)revents;
+    while (c.written < c.out.size()) {
+      const ssize_t n = ::send(c.fd, c.out.data() + c.written, c.out.size() - c.written, MSG_NOSIGNAL);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+        log(c.log_line + ": the client left before the whole answer was sent");
+        return close(c);
+      }
+      c.written += static_cast<std::size_t>(n);
+    }
+    c.out.clear();
+    c.out.shrink_to_fit();
+    ::shutdown(c.fd, SHUT_WR);
+    c.phase = Connection::Phase::drain;
+    c.deadline = std::min(c.deadline, Clock::now() + drain_time);
+  }
+
+  void drain(Connection& c) {
+    char buffer[16 * 1024];
+    for (;;) {
+      const ssize_t n = ::recv(c.fd, buffer, sizeof buffer, 0);
+      if (n == 0) return close(c);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+        return close(c);
+      }
+      c.drained += static_cast<std::size_t>(n);
+      if (c.drained > drain_bytes) return close(c);
+    }
+  }
+};
+
+RegistryServer::RegistryServer(Registry& registry, RegistryServerOptions options)
+    : impl_(std::make_unique<Impl>(registry, std::move(options))) {}
 
 RegistryServer::~RegistryServer() { stop(); }
 
 int RegistryServer::bind(const std::string& host, int port) {
-  auto& svr = impl_->server;
-  if (port == 0) {
-    int bound = svr.bind_to_any_port(host);
-    if (bound <= 0) throw Error(ErrorCode::io_error, "registry server: cannot listen on " + host);
-    return bound;
+  if (impl_->listen_fd >= 0) throw Error(ErrorCode::invalid_argument, "registry server: already bound");
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  const std::string service = std::to_string(port);
+  const std::string where = host + ":" + service;
+  if (const int rc = ::getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &found);
+      rc != 0) {
+    throw Error(ErrorCode::io_error, "registry server: cannot listen on " + where + ": " + gai_strerror(rc));
   }
-  if (!svr.bind_to_port(host, port)) {
-    throw Error(ErrorCode::io_error, "registry server: cannot listen on " + host + ":" +
-                                         std::to_string(port) +
-                                         " (in use, or not an address of this machine)");
+  std::string last_error = "no address";
+  for (addrinfo* a = found; a != nullptr; a = a->ai_next) {
+    const int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) continue;
+    const int yes = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    if (::bind(fd, a->ai_addr, a->ai_addrlen) == 0 && ::listen(fd, 512) == 0) {
+      impl_->listen_fd = fd;
+      break;
+    }
+    last_error = std::strerror(errno);
+    ::close(fd);
   }
-  return port;
+  ::freeaddrinfo(found);
+  if (impl_->listen_fd < 0) {
+    throw Error(ErrorCode::io_error, "registry server: cannot listen on " + where + " (" + last_error +
+                                         "; in use, or not an address of this machine)");
+  }
+  sockaddr_storage bound{};
+  socklen_t length = sizeof bound;
+  ::getsockname(impl_->listen_fd, reinterpret_cast<sockaddr*>(&bound), &length);
+  return bound.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6&>(bound).sin6_port)
+                                     : ntohs(reinterpret_cast<sockaddr_in&>(bound).sin_port);
 }
 
 void RegistryServer::listen() {
-  impl_->listening = true;
-  if (!impl_->stopped) impl_->server.listen_after_bind();
-  impl_->listening = false;
+  if (impl_->listen_fd < 0)
+    throw Error(ErrorCode::invalid_argument, "registry server: listen() before bind()");
+  impl_->run();
 }
 
 void RegistryServer::stop() {
-  impl_->stopped = true;
-  // listen() either saw `stopped` and returns at once, or is about to run: wait for it to run.
-  while (impl_->listening) {
-    if (impl_->server.is_running()) {
-      impl_->server.stop();
-      break;
-    }
-    std::this_thread::yield();
-  }
+  impl_->stopped.store(true);
+  const char byte = 1;
+  (void)::write(impl_->wake[1], &byte, 1);
 }
 
 }  // namespace mfstate

@@ -93,11 +93,9 @@ class SqliteRegistry final : public Registry {
     const Value document = manifest.to_value();
     Transaction tx(*this);
     if (auto existing = stored(manifest.name, manifest.version)) {
-      if (parse_document(*existing, manifest.name, manifest.version) == document) return false;
-      throw Error(ErrorCode::already_published,
-                  "registry " + location() + ": " + manifest.id() +
-                      " is already published with different content; published versions are immutable, "
-                      "bump the version");
+      if (detail::parse_stored_document(*existing, file_, manifest.name, manifest.version) == document)
+        return false;
+      throw detail::already_published(file_, manifest.name, manifest.version);
     }
     Statement(db_, "INSERT INTO manifests (app, version, document) VALUES (?1, ?2, ?3)", file_)
         .bind(1, manifest.name)
@@ -116,6 +114,7 @@ class SqliteRegistry final : public Registry {
   }
 
   std::vector<std::string> versions(std::string_view app) const override {
+    detail::require_app_name(app);
     std::vector<std::string> out;
     Statement s(db_, "SELECT version FROM manifests WHERE app = ?1", file_);
     s.bind(1, app);
@@ -123,29 +122,23 @@ class SqliteRegistry final : public Registry {
       std::string v = s.text(0);
       if (is_semver(v)) out.push_back(std::move(v));
     }
-    std::sort(out.begin(), out.end(),
-              [](const std::string& a, const std::string& b) { return compare_semver(a, b) < 0; });
+    detail::sort_by_semver(out);
     return out;
   }
 
   std::optional<Manifest> manifest(std::string_view app, std::string_view version) const override {
+    detail::require_app_version(app, version);
     auto text = stored(app, version);
     if (!text) return std::nullopt;
-    return detail::stored_manifest(parse_document(*text, app, version), location(), app, version);
+    return detail::stored_manifest(detail::parse_stored_document(*text, file_, app, version), file_, app,
+                                   version);
   }
 
   void deploy(std::string_view app, std::string_view version, std::string_view environment) override {
     detail::require_app_version(app, version);
-    if (!is_environment_name(environment)) {
-      throw Error(ErrorCode::invalid_argument,
-                  "\"" + std::string(environment) + "\" is not an environment name");
-    }
+    detail::require_environment_name(environment);
     Transaction tx(*this);
-    if (!stored(app, version)) {
-      throw Error(ErrorCode::not_found, "registry " + location() + ": " + std::string(app) + "@" +
-                                            std::string(version) +
-                                            " is not published; publish it before deploying it");
-    }
+    if (!stored(app, version)) throw detail::not_published(file_, app, version);
     Statement(db_,
               "INSERT INTO deployments (environment, app, version) VALUES (?1, ?2, ?3)"
               " ON CONFLICT (environment, app) DO UPDATE SET version = excluded.version,"
@@ -159,6 +152,7 @@ class SqliteRegistry final : public Registry {
   }
 
   std::map<std::string, std::string> deployed(std::string_view environment) const override {
+    detail::require_environment_name(environment);
     std::map<std::string, std::string> out;
     Statement s(db_, "SELECT app, version FROM deployments WHERE environment = ?1", file_);
     s.bind(1, environment);
@@ -205,15 +199,6 @@ class SqliteRegistry final : public Registry {
     s.bind(1, app).bind(2, version);
     if (!s.step()) return std::nullopt;
     return s.text(0);
-  }
-
-  Value parse_document(const std::string& text, std::string_view app, std::string_view version) const {
-    try {
-      return parse_json(text);
-    } catch (const Error& e) {
-      throw Error(e.code(), "registry " + file_ + ": stored manifest " + std::string(app) + "@" +
-                                std::string(version) + " is corrupt: " + e.what());
-    }
   }
 
   std::string file_;

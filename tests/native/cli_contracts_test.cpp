@@ -9,6 +9,7 @@
 #include "mfstate/key.hpp"
 #include "mfstate/value.hpp"
 #include "native/cli_process.hpp"
+#include "native/postgres_cluster.hpp"
 
 #ifndef MFSTATE_CLI_PATH
 TEST(Cli, NeedsTheToolBuilt) {
@@ -23,10 +24,7 @@ using mfstate::Value;
 
 namespace {
 
-// tests/native/<this file> -> the source tree's examples/contracts.
-const std::string examples =
-    (std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / "examples" / "contracts")
-        .string();
+const std::string examples = std::string(MFSTATE_SOURCE_DIR) + "/examples/contracts";
 const std::string profile_v1 = examples + "/profile/v1/mfstate.json";
 const std::string profile_v1_1 = examples + "/profile/v1.1/mfstate.json";
 const std::string profile_v2 = examples + "/profile/v2/mfstate.json";
@@ -124,7 +122,7 @@ TEST_F(CliCheck, NotesReadsWhoseProducerIsNotInTheRegistry) {
 
 // ---- publish / deploy / can-deploy on every backend ----
 
-enum class Backend { folder, sqlite, http };
+enum class Backend { folder, sqlite, postgres, http };
 
 class CliRegistry : public ::testing::TestWithParam<Backend> {
  protected:
@@ -132,6 +130,7 @@ class CliRegistry : public ::testing::TestWithParam<Backend> {
     switch (GetParam()) {
       case Backend::folder: registry = dir / "registry"; break;
       case Backend::sqlite: registry = dir / "registry.sqlite"; break;
+      case Backend::postgres: MFSTATE_FRESH_POSTGRES_URL(registry); break;
       case Backend::http:
         server = std::make_unique<cli_test::Server>(MFSTATE_CLI_PATH, dir / "served.sqlite");
         registry = server->url();
@@ -222,11 +221,13 @@ TEST_P(CliRegistry, DeployingAnUnpublishedVersionFailsAndListShowsWhatRunsWhere)
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, CliRegistry,
-                         ::testing::Values(Backend::folder, Backend::sqlite, Backend::http),
+                         ::testing::Values(Backend::folder, Backend::sqlite, Backend::postgres,
+                                           Backend::http),
                          [](const auto& info) {
                            switch (info.param) {
                              case Backend::folder: return std::string("folder");
                              case Backend::sqlite: return std::string("sqlite");
+                             case Backend::postgres: return std::string("postgres");
                              default: return std::string("http");
                            }
                          });
@@ -238,7 +239,8 @@ TEST(CliServe, StopsCleanlyOnSigtermAndServesWhatWasPublished) {
   // What the server stored is the plain folder registry: another tool can read it directly.
   EXPECT_TRUE(std::filesystem::exists(dir.path() / "registry" / "profile" / "1.0.0.json"));
   EXPECT_EQ(server.stop(), 0);
-  EXPECT_NE(server.output().find("serving registry"), std::string::npos);
+  EXPECT_EQ(parse_json(server.output().substr(0, server.output().find('\n'))).get("registry").as_string(),
+            dir / "registry");
   Outcome gone = tool({"contracts", "check", profile_v2, "--registry", server.url()});
   EXPECT_STATUS(gone, 2);
   EXPECT_NE(gone.err.find("unreachable"), std::string::npos) << gone.err;

@@ -66,20 +66,28 @@ struct Outcome {
   std::string out, err;
 };
 
-/// Starts `program args…` with stdout and stderr going to the given files. Returns the pid.
+/// Starts `program args…` with stdout and stderr going to the given files, with the variables of
+/// `env` ("NAME=value") added to this process's environment. Returns the pid.
 inline pid_t spawn(const std::string& program, const std::vector<std::string>& args,
-                   const std::string& out_file, const std::string& err_file) {
+                   const std::string& out_file, const std::string& err_file,
+                   const std::vector<std::string>& env = {}) {
   std::vector<std::string> all{program};
   all.insert(all.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& a : all) argv.push_back(a.data());
   argv.push_back(nullptr);
+  std::vector<std::string> variables = env;
+  std::vector<char*> envp;
+  for (auto& v : variables) envp.push_back(v.data());
+  for (char** e = environ; *e != nullptr; ++e) envp.push_back(*e);
+  envp.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, 1, out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&actions, 2, err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   pid_t pid = -1;
-  int rc = posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), environ);
+  int rc = posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) throw std::runtime_error("cannot start " + program);
   return pid;
@@ -91,14 +99,39 @@ inline int decode_status(int raw) {
   return -1;
 }
 
-/// Runs `program args…` to completion and collects its exit status and output.
-inline Outcome run(const std::string& program, const std::vector<std::string>& args) {
-  TempDir io;
-  pid_t pid = spawn(program, args, io / "out", io / "err");
+/// Waits for `pid` to end; its exit status (or 128 + signal).
+inline int wait_for(pid_t pid) {
   int raw = 0;
   while (waitpid(pid, &raw, 0) < 0 && errno == EINTR) {
   }
-  return Outcome{decode_status(raw), read_file(io / "out"), read_file(io / "err")};
+  return decode_status(raw);
+}
+
+/// Runs `program args…` to completion (with `env` added) and collects its exit status and output.
+/// With a `limit`, a run still going after it is killed (status 128 + SIGKILL): a hang fails the
+/// test instead of holding it.
+inline Outcome run(const std::string& program, const std::vector<std::string>& args,
+                   const std::vector<std::string>& env = {},
+                   std::chrono::milliseconds limit = std::chrono::milliseconds::zero()) {
+  TempDir io;
+  pid_t pid = spawn(program, args, io / "out", io / "err", env);
+  int status = -1;
+  if (limit == std::chrono::milliseconds::zero()) {
+    status = wait_for(pid);
+  } else {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    int raw = 0;
+    while (waitpid(pid, &raw, WNOHANG) != pid) {
+      if (std::chrono::steady_clock::now() >= deadline) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &raw, 0);
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    status = decode_status(raw);
+  }
+  return Outcome{status, read_file(io / "out"), read_file(io / "err")};
 }
 
 /// A port on 127.0.0.1 that nothing listened on a moment ago.
@@ -129,17 +162,24 @@ inline bool port_open(int port) {
   return ok;
 }
 
-/// `mfstate registry serve` on 127.0.0.1 in the background, stopped (SIGTERM) by the destructor.
+/// `mfstate registry serve` on 127.0.0.1 (a port it picks) in the background, stopped (SIGTERM) by
+/// the destructor. `extra` adds options (--open, --tokens FILE); without any, --open.
 class Server {
  public:
-  Server(const std::string& program, const std::string& registry) : port_(free_port()) {
-    pid_ =
-        spawn(program,
-              {"registry", "serve", "--listen", "127.0.0.1:" + std::to_string(port_), "--registry", registry},
-              io_ / "out", io_ / "err");
-    // Bounded poll of the port: up to ~20 s for a cold start under sanitizers, usually a few ms.
+  Server(const std::string& program, const std::string& registry,
+         std::vector<std::string> extra = {"--open"}) {
+    std::vector<std::string> args{"registry",   "serve",  "--listen", "127.0.0.1:0",
+                                  "--registry", registry, "--json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    pid_ = spawn(program, args, io_ / "out", io_ / "err");
+    // Bounded poll for the {"url": …} line: up to ~20 s for a cold start under sanitizers.
     for (int attempt = 0; attempt < 2000; ++attempt) {
-      if (port_open(port_)) return;
+      const std::string out = read_file(io_.path() / "out");
+      const std::size_t at = out.find("\"url\":\"http://127.0.0.1:");
+      if (at != std::string::npos && out.find('\n') != std::string::npos) {
+        port_ = std::stoi(out.substr(at + 24));
+        if (port_open(port_)) return;
+      }
       int raw = 0;
       if (waitpid(pid_, &raw, WNOHANG) == pid_) {
         pid_ = -1;
@@ -148,7 +188,7 @@ class Server {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     stop();
-    throw std::runtime_error("registry serve did not listen on port " + std::to_string(port_));
+    throw std::runtime_error("registry serve did not start: " + read_file(io_.path() / "err"));
   }
   ~Server() { stop(); }
   Server(const Server&) = delete;
@@ -175,10 +215,12 @@ class Server {
     return status_ = decode_status(raw);
   }
   std::string output() const { return read_file(io_.path() / "out"); }
+  /// What it logged (one line per request) so far.
+  std::string log() const { return read_file(io_.path() / "err"); }
 
  private:
   TempDir io_;
-  int port_;
+  int port_ = -1;
   pid_t pid_ = -1;
   int status_ = -1;
 };

@@ -9,8 +9,7 @@ using namespace mfstate;
 
 namespace {
 
-const std::filesystem::path source_root =
-    std::filesystem::path(__FILE__).parent_path().parent_path().parent_path();
+const std::filesystem::path source_root = MFSTATE_SOURCE_DIR;
 
 std::string error_of(const std::function<void()>& f, ErrorCode expected) {
   try {

@@ -1,11 +1,17 @@
-// The registry's three backends behind one interface: the folder, the SQLite file, and the HTTP
-// client talking to an in-process RegistryServer (which itself serves a folder registry).
+// The registry's four backends behind one interface, held to the same tests: the folder, the
+// SQLite file, a PostgreSQL database (a throw-away cluster), and the HTTP client talking to an
+// in-process RegistryServer (which itself serves a folder registry). Beside what each call does:
+// one rule for names everywhere, and writers racing from several threads, each with its own
+// registry object, losing nothing and publishing one winner per version.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <thread>
 
 #include "mfstate/registry.hpp"
+#include "mfstate/registry_server.hpp"
 #include "native/cli_process.hpp"
+#include "native/postgres_cluster.hpp"
 
 using namespace mfstate;
 using cli_test::TempDir;
@@ -26,23 +32,26 @@ ErrorCode code_of(const std::function<void()>& f) {
   return ErrorCode::invalid_json;
 }
 
-enum class Kind { folder, sqlite, http };
+enum class Kind { folder, sqlite, postgres, http };
 
 class RegistryBackend : public ::testing::TestWithParam<Kind> {
  protected:
   void SetUp() override {
     switch (GetParam()) {
-      case Kind::folder: registry = open_registry(dir / "reg", {.create = true}); break;
-      case Kind::sqlite: registry = open_registry(dir / "reg.sqlite", {.create = true}); break;
+      case Kind::folder: location = dir / "reg"; break;
+      case Kind::sqlite: location = dir / "reg.sqlite"; break;
+      case Kind::postgres: MFSTATE_FRESH_POSTGRES_URL(location); break;
       case Kind::http: {
         served = open_registry(dir / "served", {.create = true});
-        server = std::make_unique<RegistryServer>(*served);
+        server =
+            std::make_unique<RegistryServer>(*served, RegistryServerOptions{.access = AccessPolicy::open()});
         const int port = server->bind("127.0.0.1", 0);
         listener = std::thread([this] { server->listen(); });
-        registry = open_registry("http://127.0.0.1:" + std::to_string(port));
+        location = "http://127.0.0.1:" + std::to_string(port);
         break;
       }
     }
+    registry = open_registry(location, {.create = true});
   }
   void TearDown() override {
     if (server) {
@@ -50,7 +59,11 @@ class RegistryBackend : public ::testing::TestWithParam<Kind> {
       listener.join();
     }
   }
+  // Another client of the same registry, as another process would open it.
+  std::unique_ptr<Registry> another() const { return open_registry(location, {.create = true}); }
+
   TempDir dir;
+  std::string location;
   std::unique_ptr<Registry> served;
   std::unique_ptr<RegistryServer> server;
   std::thread listener;
@@ -140,11 +153,112 @@ TEST_P(RegistryBackend, CheckCounterpartsAreTheLatestAndEveryDeployedVersionOfOt
   EXPECT_TRUE(deployed_counterparts(*registry, "home", "production").empty());
 }
 
-INSTANTIATE_TEST_SUITE_P(All, RegistryBackend, ::testing::Values(Kind::folder, Kind::sqlite, Kind::http),
+TEST_P(RegistryBackend, OneRuleForNamesInEveryCall) {
+  ASSERT_TRUE(registry->publish(app("home", "1.0.0")));
+  // deployments.json is the folder registry's own file: no backend takes it as a name, so a
+  // registry can move between backends.
+  EXPECT_EQ(code_of([&] { registry->publish(app("deployments.json", "1.0.0")); }),
+            ErrorCode::invalid_argument);
+  EXPECT_EQ(code_of([&] { registry->deploy("home", "1.0.0", "deployments.json"); }),
+            ErrorCode::invalid_argument);
+  for (const char* bad : {"../../x", "..", "a/b", "", ".hidden", "deployments.json"}) {
+    EXPECT_EQ(code_of([&] { registry->deployed(bad); }), ErrorCode::invalid_argument) << bad;
+    EXPECT_EQ(code_of([&] { registry->versions(bad); }), ErrorCode::invalid_argument) << bad;
+    EXPECT_EQ(code_of([&] { registry->manifest(bad, "1.0.0"); }), ErrorCode::invalid_argument) << bad;
+    EXPECT_EQ(code_of([&] { registry->deploy("home", "1.0.0", bad); }), ErrorCode::invalid_argument) << bad;
+    EXPECT_EQ(code_of([&] { deployed_counterparts(*registry, "home", bad); }), ErrorCode::invalid_argument)
+        << bad;
+  }
+  EXPECT_EQ(code_of([&] { registry->manifest("home", "../1.0.0"); }), ErrorCode::invalid_argument);
+  // Names that merely look like the registry's files are ordinary names.
+  for (const char* fine : {"deployments.json.tmp", "deployments", "lock", "home.json"}) {
+    EXPECT_TRUE(registry->publish(app(fine, "1.0.0"))) << fine;
+    registry->deploy(fine, "1.0.0", fine);
+    EXPECT_EQ(registry->deployed(fine), (std::map<std::string, std::string>{{fine, "1.0.0"}}));
+  }
+  EXPECT_EQ(registry->apps(),
+            (std::vector<std::string>{"deployments", "deployments.json.tmp", "home", "home.json", "lock"}));
+  registry->deploy("home", "1.0.0", "production");
+  EXPECT_EQ(registry->deployed("production"), (std::map<std::string, std::string>{{"home", "1.0.0"}}));
+}
+
+// Four writers, each with its own registry object (its own connection, file handles or HTTP
+// client), publish and deploy distinct things at once: every one of them is there afterwards.
+TEST_P(RegistryBackend, ConcurrentWritersLoseNothing) {
+  constexpr int writers = 4, rounds = 12;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < writers; ++w) {
+    threads.emplace_back([&, w] {
+      try {
+        auto mine = another();
+        const std::string name = "app" + std::to_string(w);
+        for (int r = 0; r < rounds; ++r) {
+          const std::string version = "1.0." + std::to_string(r);
+          if (!mine->publish(app(name, version))) ++failures;
+          mine->deploy(name, version, "env" + std::to_string(r % 3));
+          mine->deploy(name, version, "production");
+        }
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << e.what();
+        ++failures;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  const auto production = registry->deployed("production");
+  ASSERT_EQ(production.size(), static_cast<std::size_t>(writers)) << "deployments lost";
+  for (int w = 0; w < writers; ++w) {
+    const std::string name = "app" + std::to_string(w);
+    EXPECT_EQ(registry->versions(name).size(), static_cast<std::size_t>(rounds)) << "versions lost";
+    EXPECT_EQ(production.at(name), "1.0." + std::to_string(rounds - 1));
+  }
+  for (int e = 0; e < 3; ++e) EXPECT_EQ(registry->deployed("env" + std::to_string(e)).size(), 4u);
+}
+
+// Writers of different content race for one version, round after round: exactly one is told it
+// published, the others already_published, and what is stored is the winner's.
+TEST_P(RegistryBackend, RacingPublishersOfOneVersionHaveExactlyOneWinner) {
+  constexpr int writers = 4, rounds = 8;
+  std::vector<std::unique_ptr<Registry>> clients;
+  for (int w = 0; w < writers; ++w) clients.push_back(another());
+  for (int r = 0; r < rounds; ++r) {
+    const std::string version = "2.0." + std::to_string(r);
+    std::atomic<int> winners{0}, refused{0}, winner{-1};
+    std::vector<std::thread> threads;
+    for (int w = 0; w < writers; ++w) {
+      threads.emplace_back([&, w] {
+        const std::string extra = R"(, "description": "writer )" + std::to_string(w) + "\"";
+        try {
+          if (clients[static_cast<std::size_t>(w)]->publish(app("race", version, extra.c_str()))) {
+            ++winners;
+            winner = w;
+          }
+        } catch (const Error& e) {
+          if (e.code() == ErrorCode::already_published)
+            ++refused;
+          else
+            ADD_FAILURE() << e.what();
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    ASSERT_EQ(winners.load(), 1) << "round " << r;
+    EXPECT_EQ(refused.load(), writers - 1) << "round " << r;
+    EXPECT_EQ(registry->manifest("race", version)->description, "writer " + std::to_string(winner.load()));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(All, RegistryBackend,
+                         ::testing::Values(Kind::folder, Kind::sqlite, Kind::postgres, Kind::http),
                          [](const auto& info) {
-                           return info.param == Kind::folder   ? "folder"
-                                  : info.param == Kind::sqlite ? "sqlite"
-                                                               : "http";
+                           switch (info.param) {
+                             case Kind::folder: return "folder";
+                             case Kind::sqlite: return "sqlite";
+                             case Kind::postgres: return "postgres";
+                             default: return "http";
+                           }
                          });
 
 TEST(RegistryOpen, PicksTheBackendByTheLocationsForm) {
@@ -186,7 +300,7 @@ TEST(RegistryHttp, AnUnreachableServerIsAnIoErrorNamingTheUrl) {
 TEST(RegistryHttp, ServerErrorsComeBackWithTheirCode) {
   TempDir dir;
   auto served = open_registry(dir / "served", {.create = true});
-  RegistryServer server(*served);
+  RegistryServer server(*served, {.access = AccessPolicy::open()});
   const int port = server.bind("127.0.0.1", 0);
   std::thread listener([&] { server.listen(); });
   auto client = open_registry("http://127.0.0.1:" + std::to_string(port) + "/");

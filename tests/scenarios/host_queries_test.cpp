@@ -27,12 +27,12 @@ TEST(HostQueries, AnAppsObserverSeesDataAnotherAppSets) {
                                     [&](const QueryResult& r) {
                                       if (r.data) names.emplace_back(r.data->get("name").as_string());
                                     });
-  host.runtime().run_until_idle();
+  host.run_until_idle();
   ASSERT_EQ(names, std::vector<std::string>{"John Doe"});
 
   // Profile never heard of Home: it writes the shared cache, and Home's observer is told.
   host.queries().set_query_data(user_key(), Value::object({{"name", "Jane Doe"}}));
-  host.runtime().run_until_idle();
+  host.run_until_idle();
   EXPECT_EQ(names, (std::vector<std::string>{"John Doe", "Jane Doe"}));
   (void)profile;
 }
@@ -44,14 +44,14 @@ TEST(HostQueries, UnmountingAnAppEndsItsObservers) {
   int calls = 0;
   Subscription watch =
       home.observe({.key = Value::array({"todos"}), .enabled = false}, [&](const QueryResult&) { ++calls; });
-  host.runtime().run_until_idle();
+  host.run_until_idle();
   EXPECT_EQ(host.queries().stats().observers, 1u);
   const int calls_before_unmount = calls;
   home.unmount();
   EXPECT_EQ(host.queries().stats().observers, 0u);
   EXPECT_FALSE(watch.active());
   host.queries().set_query_data(Value::array({"todos"}), Value::array({1}));
-  host.runtime().run_until_idle();
+  host.run_until_idle();
   EXPECT_EQ(calls, calls_before_unmount);
 }
 

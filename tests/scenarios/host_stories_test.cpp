@@ -25,8 +25,8 @@ Value user_reducer(Value s, const Action& a) {
 }
 
 Value initial_state() {
-  return Value::object({{"count", 0},
-                        {"user", Value::object({{"userId", "S6nRz7bZ8Cv1dfTm"}, {"name", "John Doe"}})}});
+  return Value::object(
+      {{"count", 0}, {"user", Value::object({{"userId", "S6nRz7bZ8Cv1dfTm"}, {"name", "John Doe"}})}});
 }
 
 Schema user_schema() {
@@ -40,10 +40,10 @@ Schema split_user_schema() {
     "required":["userId","firstName","lastName"],"additionalProperties":false})");
 }
 
-// What the App capability offers a caller: acting as *itself*. Nothing returns another app's
-// Store, and nothing takes an app name as proof of who is acting.
+// What the App capability offers a caller: acting as *itself*. Nothing returns a Store (its own
+// state comes as an immutable Value), and nothing takes an app name as proof of who is acting.
 static_assert(!std::is_copy_constructible_v<App>, "an App handle cannot be duplicated");
-static_assert(std::is_same_v<decltype(std::declval<App&>().store()), Store&>);
+static_assert(std::is_same_v<decltype(std::declval<App&>().state()), Value>);
 static_assert(std::is_same_v<decltype(std::declval<App&>().read("home", "x")), Value>,
               "reading another app gives an immutable value, not its store");
 
@@ -69,8 +69,9 @@ TEST(Stories, ProfileCannotChangeHomesStateWithACommandHomeDoesNotAccept) {
   home.accept("count/inc");
   const Value before = home.state();
 
-  // Profile's handle acts as Profile only: its store() is Profile's own.
-  EXPECT_NE(&profile.store(), &home.store());
+  // Profile's handle acts as Profile only: its dispatch reaches Profile's own store.
+  profile.dispatch(Action{"user/rename", "Mallory", {}});
+  EXPECT_TRUE(home.state().same_node(before));
   try {
     profile.send("home", Action{"user/rename", "Mallory", {}});
     FAIL() << "home does not accept user/rename";
@@ -91,7 +92,8 @@ TEST(Stories, HomeSeesProfilesRenameExactlyOnce) {
   App profile = host.mount("profile");
   App home = host.mount("home");
   profile.create_store(initial_state(), user_reducer);
-  profile.expose("user", [](const Value& s) { return s.get("user"); }, user_schema());
+  profile.expose(
+      "user", [](const Value& s) { return s.get("user"); }, user_schema());
   std::vector<std::string> names;
   auto w = home.watch("profile", "user",
                       [&](const ExportEvent& e) { names.emplace_back(e.value.get("name").as_string()); });
@@ -154,16 +156,18 @@ TEST(Stories, SplittingTheNameIsAContractErrorAndHomeIsNotFedTheBrokenValue) {
   std::vector<Error> errors;
   Host host({.on_error = [&](const Error& e) { errors.push_back(e); }});
   std::vector<InspectorEvent> contract_events;
-  auto ins = host.inspector().subscribe([&](const InspectorEvent& e) {
+  auto ins = host.inspect([&](const InspectorEvent& e) {
     if (e.kind == InspectorEventKind::contract_error) contract_events.push_back(e);
   });
   App profile = host.mount("profile", {.version = "1.0.0"});
   App home = host.mount("home");
   profile.create_store(initial_state(), user_reducer);
-  profile.expose("user", [](const Value& s) { return s.get("user"); }, user_schema());
+  profile.expose(
+      "user", [](const Value& s) { return s.get("user"); }, user_schema());
   std::vector<Value> fed;
-  auto w = home.watch("profile", "user", [&](const ExportEvent& e) { fed.push_back(e.value); },
-                      Expectations::from_value(parse_json(R"({"/name": "string"})")));
+  auto w = home.watch(
+      "profile", "user", [&](const ExportEvent& e) { fed.push_back(e.value); },
+      Expectations::from_value(parse_json(R"({"/name": "string"})")));
   ASSERT_EQ(fed.size(), 1u);
   EXPECT_TRUE(errors.empty());
 
@@ -172,7 +176,8 @@ TEST(Stories, SplittingTheNameIsAContractErrorAndHomeIsNotFedTheBrokenValue) {
   profile = host.mount("profile", {.version = "2.0.0"});
   profile.create_store(initial_state(), user_reducer);
   profile.dispatch(Action{"user/split", {}, {}});
-  profile.expose("user", [](const Value& s) { return s.get("user"); }, split_user_schema());
+  profile.expose(
+      "user", [](const Value& s) { return s.get("user"); }, split_user_schema());
 
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0].code(), ErrorCode::contract_violation);

@@ -6,6 +6,7 @@ import type { Driver } from "./driver.js";
 import {
   api,
   begin,
+  writeValues,
   callWith,
   check,
   enter,
@@ -16,6 +17,7 @@ import {
   result,
   stage,
   stageTwinned,
+  writeResult,
   stageValues,
   writeValue,
 } from "./wasm.js";
@@ -24,6 +26,7 @@ import type {
   DeepReadonly,
   ExportEvent,
   Expectations,
+  InspectorEvent,
   Middleware,
   MiddlewareAPI,
   Reducer,
@@ -70,6 +73,14 @@ export interface WatchOptions {
   expectations?: Expectations;
 }
 
+/** Options of App.declare. */
+export interface TopicOptions {
+  /** Payloads published on the topic must satisfy it (checked when the host validates). */
+  schema?: Schema;
+  /** A new subscriber hears the last payload at once. */
+  replay?: boolean;
+}
+
 /** A listener of bus messages. */
 export type TopicListener<T = unknown> = (payload: DeepReadonly<T>, topic: string) => void;
 
@@ -101,34 +112,152 @@ function stageAction(a: Action, before?: string): void {
   else stageValues(before, a.type, a.payload, a.meta);
 }
 
-/** Reads (type, payload, meta) into a frozen action; null payload and meta are left out. */
+// The actions an app is dispatching into its own store now (innermost last): the module names one
+// by its token when the reducer receives that very action, which then gets the caller's object.
+const dispatching: Action[] = [];
+// Frozen actions without payload or meta, by type: most commands and broadcasts are these.
+const bareActions = new Map<string, Action>();
+
+/** Reads an action: a token of one being dispatched, or (type, payload, meta) into a frozen action
+ * (null payload and meta are left out). */
 export function readAction(): Action {
-  const type = readValue() as string;
+  const first = readValue();
+  if (typeof first === "number") return dispatching[first - 1];
+  const type = first as string;
   const payload = readValue();
   const meta = readValue();
+  if (payload === null && meta === null) {
+    let a = bareActions.get(type);
+    if (a === undefined) {
+      a = Object.freeze({ type });
+      if (bareActions.size < 4096) bareActions.set(type, a);
+    }
+    return a;
+  }
   const a: { type: string; payload?: unknown; meta?: unknown } = { type };
   if (payload !== null) a.payload = payload;
   if (meta !== null) a.meta = meta;
   return Object.freeze(a);
 }
 
+/**
+ * Listeners told in the order they subscribed, from a snapshot: one added during a notification
+ * hears the next one; one removed is not called. The snapshot array is rebuilt only after changes.
+ */
+class Listeners<L> {
+  readonly set = new Set<L>();
+  #snapshot: L[] | null = null;
+  /** Bumped by each removal: a delivery checks membership only when one happened during it. */
+  removals = 0;
+  get size(): number {
+    return this.set.size;
+  }
+  add(l: L): void {
+    this.set.add(l);
+    this.#snapshot = null;
+  }
+  delete(l: L): boolean {
+    this.#snapshot = null;
+    this.removals++;
+    return this.set.delete(l);
+  }
+  has(l: L): boolean {
+    return this.set.has(l);
+  }
+  clear(): void {
+    this.set.clear();
+    this.#snapshot = null;
+    this.removals++;
+  }
+  snapshot(): L[] {
+    return (this.#snapshot ??= Array.from(this.set));
+  }
+}
+
+type TopicGroup = { sub: number; listeners: Listeners<(payload: unknown, topic: string) => void> };
+
+/**
+ * Calls `call(l)` for each listener of a snapshot still subscribed. One that throws does not stop
+ * the others; what they threw is rethrown after (one error, or an AggregateError).
+ */
+function fanOut<L>(set: Listeners<L>, call: (l: L) => void, what: string): void {
+  let errors: unknown[] | undefined;
+  const list = set.snapshot();
+  const removals = set.removals;
+  for (let i = 0; i < list.length; i++) {
+    const l = list[i];
+    if (set.removals !== removals && !set.has(l)) continue;
+    try {
+      call(l);
+    } catch (e) {
+      (errors ??= []).push(e);
+    }
+  }
+  if (errors) throw errors.length === 1 ? errors[0] : new AggregateError(errors, `${errors.length} ${what} threw`);
+}
+
 function plain(value: unknown, what: string): void {
   if (typeof value !== "function") throw new MfstateError("invalid_argument", `${what} must be a function, got ${typeof value}`);
 }
 
+/** One app as the shell's inspector sees it (Host.inspect). */
+export interface AppSnapshot {
+  readonly name: string;
+  readonly version: string;
+  readonly exports: ReadonlyArray<{ readonly name: string; readonly schema: Schema | null; readonly value?: unknown; readonly error?: string }>;
+  /** Command types it accepts ("*": acceptAll). */
+  readonly accepts: readonly string[];
+  readonly counts: {
+    /** Store listeners and bus listeners. */
+    readonly subscriptions: number;
+    readonly watches: number;
+    /** Query observers made as this app. */
+    readonly observers: number;
+    /** Command handlers. */
+    readonly handlers: number;
+  };
+}
+
+/** What the shell's inspector reads of an app (module-internal: Host.inspect). */
+export let describeApp: (app: App, read: (producer: string, name: string) => unknown) => AppSnapshot;
+/**
+ * Tracks the query observers made as an app (module-internal: QueryObserver): counted for the
+ * inspector, and detached when the app unmounts (the module ends them then).
+ */
+export let trackObserver: (app: App | undefined, observer: { detach(): void }, on: boolean) => void;
+
 export class App {
+  static {
+    describeApp = (app, read) => app.#describe(read);
+    trackObserver = (app, observer, on) => {
+      if (!app) return;
+      if (on) app.#queryObservers.add(observer);
+      else app.#queryObservers.delete(observer);
+    };
+  }
+
   readonly #h: number;
   readonly #host: HostLink;
   readonly #name: string;
   readonly #version: string;
   #released = false;
   // The store's listeners, fanned out here from one subscription in the module.
-  readonly #listeners = new Set<() => void>();
+  readonly #listeners = new Listeners<() => void>();
   #storeSub = 0;
+  // Bus subscriptions, one in the module per pattern.
+  readonly #topics = new Map<string, TopicGroup>();
   #stateEpoch = 0;
   #state: unknown;
   #store: Store | undefined;
   #client: QueryClient | undefined;
+  // What the inspector shows: exports with their schemas, accepted commands, live counts.
+  readonly #exposed = new Map<string, Schema | null>();
+  readonly #accepted = new Map<string, boolean>();
+  #acceptsAll = false;
+  #watches = 0;
+  readonly #queryObservers = new Set<{ detach(): void }>();
+  // Export reads, valid while the module has not run since (epoch).
+  readonly #reads = new Map<string, { epoch: number; value: unknown }>();
 
   /** Not for users: apps come from Host.mount. */
   constructor(token: symbol, handle: number, host: HostLink, name: string, version: string) {
@@ -137,6 +266,29 @@ export class App {
     this.#host = host;
     this.#name = name;
     this.#version = version;
+  }
+
+  #describe(read: (producer: string, name: string) => unknown): AppSnapshot {
+    let busListeners = 0;
+    for (const g of this.#topics.values()) busListeners += g.listeners.size;
+    const exports = [...this.#exposed].map(([name, schema]) => {
+      try {
+        return Object.freeze({ name, schema, value: read(this.#name, name) });
+      } catch (e) {
+        return Object.freeze({ name, schema, error: e instanceof Error ? e.message : String(e) });
+      }
+    });
+    const accepts = [...this.#accepted.keys()];
+    if (this.#acceptsAll) accepts.push("*");
+    let handlers = 0;
+    for (const h of this.#accepted.values()) if (h) handlers++;
+    return Object.freeze({
+      name: this.#name,
+      version: this.#version,
+      exports: Object.freeze(exports),
+      accepts: Object.freeze(accepts),
+      counts: Object.freeze({ subscriptions: this.#listeners.size + busListeners, watches: this.#watches, observers: this.#queryObservers.size, handlers }),
+    });
   }
 
   /** The app's name. */
@@ -171,6 +323,12 @@ export class App {
     this.#released = true;
     this.#host.apps.delete(this);
     this.#listeners.clear();
+    this.#topics.clear();
+    this.#exposed.clear();
+    this.#accepted.clear();
+    this.#watches = 0;
+    for (const o of Array.from(this.#queryObservers)) o.detach();
+    this.#queryObservers.clear();
     if (this.#host.handle === 0) return;
     enter();
     try {
@@ -256,10 +414,12 @@ export class App {
     const h = this.#handle();
     const a = checkAction(action);
     enter();
+    dispatching.push(a);
     try {
-      stageAction(a);
-      check(api.mfs_app_dispatch(h));
+      writeValues(a.type, a.payload, a.meta);
+      check(api.mfs_app_dispatch(h, dispatching.length));
     } finally {
+      dispatching.pop();
       leave();
     }
     return action;
@@ -276,7 +436,12 @@ export class App {
       enter(false);
       try {
         callWith(() => {
-          const id = fn(() => this.#notify());
+          const id = fn(() => {
+            // The state the subscribers are told about: what getState returns until the module runs again.
+            this.#state = readValue();
+            this.#stateEpoch = epoch;
+            this.#notify();
+          });
           check(api.mfs_app_subscribe(h, id));
           this.#storeSub = result() as number;
         });
@@ -293,17 +458,7 @@ export class App {
   }
 
   #notify(): void {
-    if (this.#listeners.size === 0) return;
-    let errors: unknown[] | undefined;
-    for (const l of Array.from(this.#listeners)) {
-      if (!this.#listeners.has(l)) continue;
-      try {
-        l();
-      } catch (e) {
-        (errors ??= []).push(e);
-      }
-    }
-    if (errors) throw errors.length === 1 ? errors[0] : new AggregateError(errors, `${errors.length} listeners of app "${this.#name}" threw`);
+    if (this.#listeners.size !== 0) fanOut(this.#listeners, (l) => l(), `listeners of app "${this.#name}"`);
   }
 
   /** Swaps the reducer (hot reload) and dispatches {type: "mfstate/replace"}. */
@@ -342,6 +497,7 @@ export class App {
     } finally {
       leave();
     }
+    this.#exposed.set(name, options.schema ?? null);
   }
 
   /** Withdraws an export (its watchers are told it is gone). */
@@ -354,6 +510,7 @@ export class App {
     } finally {
       leave();
     }
+    this.#exposed.delete(name);
   }
 
   /**
@@ -362,14 +519,22 @@ export class App {
    */
   read<T = unknown>(app: string, name: string): DeepReadonly<T> {
     const h = this.#handle();
+    // An export changes only when the module runs: a read with nothing run since is the last one.
+    const memoKey = app + "\u0000" + name;
+    const memo = this.#reads.get(memoKey);
+    if (memo !== undefined && memo.epoch === epoch) return memo.value as DeepReadonly<T>;
+    let value: unknown;
     enter(false);
     try {
       stageValues(app, name);
       check(api.mfs_app_read(h));
-      return result() as DeepReadonly<T>;
+      value = result();
     } finally {
       leave();
     }
+    if (this.#reads.size > 1024) this.#reads.clear();
+    this.#reads.set(memoKey, { epoch, value });
+    return value as DeepReadonly<T>;
   }
 
   /**
@@ -397,7 +562,16 @@ export class App {
     } finally {
       leave();
     }
-    return unsubscriber(sub);
+    this.#watches++;
+    const end = unsubscriber(sub);
+    let ended = false;
+    return () => {
+      if (!ended) {
+        ended = true;
+        this.#watches--;
+      }
+      end();
+    };
   }
 
   // ---- commands ----
@@ -426,6 +600,7 @@ export class App {
     } finally {
       leave();
     }
+    this.#accepted.set(type, handler !== undefined);
   }
 
   /**
@@ -440,6 +615,7 @@ export class App {
     } finally {
       leave();
     }
+    this.#acceptsAll = true;
   }
 
   /**
@@ -478,29 +654,66 @@ export class App {
   // ---- bus ----
 
   /**
+   * Declares `topic` as this app's (a schema its payloads must satisfy, replay to new subscribers).
+   * An app declares topics in its own namespace ("<name>/..."); the shell's platform app declares
+   * shared ones anywhere. Only the declarer (or the platform) may change it; it is withdrawn at
+   * unmount. Throws forbidden (another app's namespace or declaration), invalid_argument.
+   */
+  declare(topic: string, options: TopicOptions = {}): void {
+    const h = this.#handle();
+    enter();
+    try {
+      stageValues(topic, options.schema ?? null, options.replay === true);
+      check(api.mfs_app_declare(h));
+    } finally {
+      leave();
+    }
+  }
+
+  /**
    * Subscribes to a topic or pattern ("cart/*": one segment, "cart/**": one or more). A listener
    * that throws does not stop the others (its error goes to the shell's error handler).
    */
   on<T = unknown>(pattern: string, listener: TopicListener<T>): Unsubscribe {
     const h = this.#handle();
     plain(listener, "a topic listener");
-    let sub = 0;
-    enter();
-    try {
-      callWith(() => {
-        const id = fn(() => {
-          const topic = readValue() as string;
-          const payload = readValue();
-          listener(payload as DeepReadonly<T>, topic);
+    // One subscription in the module per pattern; its listeners are told from a snapshot (one
+    // subscribed during a delivery hears the next message; one unsubscribed is not called).
+    const entry = (payload: unknown, topic: string): void => listener(payload as DeepReadonly<T>, topic);
+    let group = this.#topics.get(pattern);
+    if (group === undefined) {
+      const g: TopicGroup = { sub: 0, listeners: new Listeners() };
+      // Listening before subscribing: a replayed topic delivers its last payload inside the call.
+      g.listeners.add(entry);
+      enter();
+      try {
+        callWith(() => {
+          const id = fn(() => {
+            const topic = readValue() as string;
+            const payload = readValue();
+            fanOut(g.listeners, (l) => l(payload, topic), `listeners of "${pattern}" in app "${this.#name}"`);
+          });
+          stageValues(pattern);
+          check(api.mfs_app_on(h, id));
+          g.sub = result() as number;
         });
-        stageValues(pattern);
-        check(api.mfs_app_on(h, id));
-        sub = result() as number;
-      });
-    } finally {
-      leave();
+      } catch (e) {
+        g.listeners.delete(entry);
+        throw e;
+      } finally {
+        leave();
+      }
+      this.#topics.set(pattern, g);
+      group = g;
+    } else {
+      group.listeners.add(entry);
     }
-    return unsubscriber(sub);
+    const g = group;
+    return () => {
+      if (!g.listeners.delete(entry) || g.listeners.size !== 0) return;
+      if (this.#topics.get(pattern) === g) this.#topics.delete(pattern);
+      unsubscriber(g.sub)();
+    };
   }
 
   /** Publishes `payload` on `topic` as this app (validated against the topic's schema). */
@@ -508,7 +721,7 @@ export class App {
     const h = this.#handle();
     enter();
     try {
-      stageValues(topic, payload);
+      writeValues(topic, payload, undefined);
       check(api.mfs_app_emit(h));
     } finally {
       leave();
@@ -523,7 +736,7 @@ export class App {
    */
   get queryClient(): QueryClient {
     this.#handle();
-    this.#client ??= appQueryClient(this.#host, () => this.#handle());
+    this.#client ??= appQueryClient(this.#host, () => this.#handle(), this);
     return this.#client;
   }
 
@@ -543,6 +756,105 @@ export class App {
     // The short form tells the current result at once (a QueryObserver's listeners hear changes only).
     if (!told) listener(observer.getCurrentResult() as never);
     return unsubscribe;
+  }
+
+  // ---- its own time ----
+
+  /** The runtime clock's time in milliseconds (Date.now(), or the manual clock's). */
+  now(): number {
+    const h = this.#handle();
+    enter(false);
+    try {
+      check(api.mfs_app_now(h));
+      return result() as number;
+    } finally {
+      leave();
+    }
+  }
+
+  /**
+   * Calls `callback` once after `ms` milliseconds. The timer is this app's: only the returned
+   * function cancels it (there is no id another app could guess), and unmounting cancels it. What
+   * the callback throws goes to the shell's error handler.
+   */
+  scheduleAfter(ms: number, callback: () => void): Unsubscribe {
+    const h = this.#handle();
+    if (typeof callback !== "function") throw new MfstateError("invalid_argument", "scheduleAfter takes a function");
+    let sub = 0;
+    enter();
+    try {
+      callWith(() => {
+        const id = fn(() => callback());
+        check(api.mfs_app_schedule_after(h, ms, id));
+        sub = result() as number;
+      });
+    } finally {
+      leave();
+    }
+    this.#host.driver.kick();
+    return unsubscriber(sub);
+  }
+
+  // ---- its own transactions ----
+
+  /**
+   * Runs `body` as one change: subscribers, watchers and bus listeners hear of it once, after the
+   * end. If `body` throws, what this app's calls did inside (its dispatches, the reducers and
+   * handlers its sends ran, the messages they published) is undone and the error propagates as
+   * thrown; nothing else runs inside, so nothing else is undone. Returns what `body` returns. Nests.
+   */
+  transaction<T>(body: () => T): T {
+    const h = this.#handle();
+    if (typeof body !== "function") throw new MfstateError("invalid_argument", "transaction takes a function");
+    let out: T | undefined;
+    let threw = false;
+    let thrown: unknown;
+    enter();
+    try {
+      callWith(() => {
+        const id = fn(() => {
+          try {
+            out = body();
+          } catch (e) {
+            threw = true;
+            thrown = e;
+            throw e;
+          }
+        });
+        const status = api.mfs_app_transaction(h, id);
+        // What the body threw propagates as thrown (the module's error only wraps it).
+        if (status < 0 && !threw) check(status);
+      });
+    } finally {
+      leave();
+    }
+    if (threw) throw thrown;
+    return out as T;
+  }
+
+  // ---- its own events ----
+
+  /**
+   * Calls `listener` with the inspector events this app is the actor or the target of (its
+   * actions, commands it sent or received, its messages, its exports' changes, contract errors of
+   * its watches or exports), after the operation that produced them. Never another app's actions
+   * or payloads (the whole stream is the shell's: host.inspector).
+   */
+  inspect(listener: (event: InspectorEvent) => void): Unsubscribe {
+    const h = this.#handle();
+    if (typeof listener !== "function") throw new MfstateError("invalid_argument", "an inspector listener must be a function");
+    let sub = 0;
+    enter(false);
+    try {
+      callWith(() => {
+        const id = fn(() => listener(readValue() as InspectorEvent));
+        check(api.mfs_app_inspect(h, id));
+        sub = result() as number;
+      });
+    } finally {
+      leave();
+    }
+    return unsubscriber(sub);
   }
 }
 
@@ -579,7 +891,7 @@ function reducerFn(app: string, reducer: Reducer): number {
         `the reducer of app "${app}" returned undefined for "${action.type}": return the state unchanged for actions it does not handle`,
       );
     }
-    stageTwinned(next);
+    writeResult(next);
   });
 }
 

@@ -15,6 +15,8 @@ export class Driver {
   #armedAt = Infinity;
   #queued = false;
   #stopped = false;
+  /** Told when a run of the runtime did something (posted work or timers): caches learn of it. */
+  afterRun: () => void = () => {};
 
   constructor(run: string, advance: string, handle: () => number, manual: boolean) {
     this.#run = (h) => api[run](h);
@@ -41,6 +43,7 @@ export class Driver {
       check(this.#advance(this.#handle(), ms));
     } finally {
       leave();
+      this.afterRun();
     }
     this.kick();
   }
@@ -56,13 +59,16 @@ export class Driver {
     this.#queued = false;
     if (this.#stopped) return;
     let next: number | null;
+    let ran = 0;
     enter();
     try {
       check(this.#run(this.#handle()));
       beginRead();
       next = readValue() as number | null;
+      ran = readValue() as number;
     } finally {
       leave();
+      if (ran !== 0) this.afterRun();
     }
     if (next === null || this.#manual) return;
     if (this.#timer !== undefined && next >= this.#armedAt) return;

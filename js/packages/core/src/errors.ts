@@ -24,10 +24,12 @@ export type ErrorCode =
   // host
   | "unknown_app"
   | "app_already_mounted"
+  | "name_reserved"
   | "app_unmounted"
   | "not_exported"
   | "already_exported"
   | "command_not_accepted"
+  | "forbidden"
   | "no_store"
   | "reducer_error"
   | "listener_error"

@@ -2,10 +2,11 @@
 // shell hands to the remote), the inspector, the error handler, focus and connectivity, the clock,
 // transactions, and the shared query cache with its shell-wide switches.
 
-import { App, makeApp, type HostLink, unsubscriber } from "./app.js";
+import { App, type AppSnapshot, describeApp, makeApp, type HostLink, unsubscriber } from "./app.js";
 import { Driver } from "./driver.js";
 import { MfstateError } from "./errors.js";
-import { listenToPage, shellQueryClient, type QueryClient, type QueryClientConfig } from "./query/client.js";
+import { coreOf, listenToPage, shellQueryClient, type QueryClient, type QueryClientConfig } from "./query/client.js";
+import type { FetchStatus, QueryKey, QueryStatus } from "./query/types.js";
 import type { InspectorEvent, Manifest, Unsubscribe } from "./types.js";
 import {
   api,
@@ -50,6 +51,21 @@ export interface HostOptions {
    * query cache's refetch on focus / reconnect. Default: true in a browser.
    */
   listenToPage?: boolean;
+}
+
+/** What Host.inspect returns: the page's apps and queries, for devtools. */
+export interface HostSnapshot {
+  readonly apps: readonly AppSnapshot[];
+  readonly queries: ReadonlyArray<{
+    readonly queryHash: string;
+    readonly queryKey: QueryKey;
+    readonly status: QueryStatus;
+    readonly fetchStatus: FetchStatus;
+    readonly dataUpdatedAt: number;
+    /** Observers subscribed through this page's QueryObservers. */
+    readonly observers: number;
+    readonly isStale: boolean;
+  }>;
 }
 
 /** The name the shell's own app is mounted under. */
@@ -114,8 +130,8 @@ export class Host {
     }
     link.handle = handle;
     this.#link = link;
-    this.#queryClient = shellQueryClient(link, options.queries?.defaultOptions);
-    this.#platform = this.mount(PLATFORM);
+    this.#queryClient = shellQueryClient(link, options.queries?.defaultOptions, Boolean(options.queries?.maxEntries || options.queries?.maxBytes));
+    this.#platform = this.#adopt(PLATFORM, "", () => check(api.mfs_host_platform(handle)));
     const listen = options.listenToPage ?? true;
     if (listen) {
       this.#unlisten = listenToPage(
@@ -150,23 +166,25 @@ export class Host {
    */
   mount(app: string | Manifest, options: { version?: string } = {}): App {
     const h = this.#handle();
-    let handle = 0;
-    let name: string;
-    let version: string;
-    enter();
-    try {
-      if (typeof app === "string") {
-        name = app;
-        version = options.version ?? "";
+    if (typeof app === "string") {
+      return this.#adopt(app, options.version ?? "", () => {
         stageValues(app, options.version ?? null);
         check(api.mfs_host_mount(h));
-      } else {
-        if (typeof app !== "object" || app === null) throw new MfstateError("invalid_argument", "mount takes an app name or a manifest object");
-        name = String(app.name);
-        version = String(app.version);
-        stageValues(app);
-        check(api.mfs_host_mount_manifest(h));
-      }
+      });
+    }
+    if (typeof app !== "object" || app === null) throw new MfstateError("invalid_argument", "mount takes an app name or a manifest object");
+    return this.#adopt(String(app.name), String(app.version), () => {
+      stageValues(app);
+      check(api.mfs_host_mount_manifest(h));
+    });
+  }
+
+  /** Makes the App of the handle `call` leaves as the result (a mount, or the platform's). */
+  #adopt(name: string, version: string, call: () => void): App {
+    let handle = 0;
+    enter();
+    try {
+      call();
       handle = result() as number;
     } finally {
       leave();
@@ -257,11 +275,13 @@ export class Host {
   /** The page gained or lost focus: stale observed queries refetch on regaining it. */
   setFocused(focused: boolean): void {
     const h = this.#handle();
+    coreOf(this.#queryClient).keys.generation++;
     enter();
     try {
       check(api.mfs_host_set_focused(h, focused ? 1 : 0));
     } finally {
       leave();
+      coreOf(this.#queryClient).keys.generation++;
     }
     this.#link.driver.kick();
   }
@@ -269,11 +289,13 @@ export class Host {
   /** Connectivity changed: paused fetches and mutations resume when it returns. */
   setOnline(online: boolean): void {
     const h = this.#handle();
+    coreOf(this.#queryClient).keys.generation++;
     enter();
     try {
       check(api.mfs_host_set_online(h, online ? 1 : 0));
     } finally {
       leave();
+      coreOf(this.#queryClient).keys.generation++;
     }
     this.#link.driver.kick();
   }
@@ -282,21 +304,54 @@ export class Host {
    * The inspector (devtools) stream: every app's actions, commands and refusals, exports, bus
    * messages, contract errors. The shell's alone: no app can listen to another's payloads.
    */
-  inspect(listener: (event: InspectorEvent) => void): Unsubscribe {
-    const h = this.#handle();
-    if (typeof listener !== "function") throw new MfstateError("invalid_argument", "an inspector listener must be a function");
-    let sub = 0;
-    enter(false);
-    try {
-      callWith(() => {
-        const id = fn(() => listener(readValue() as InspectorEvent));
-        check(api.mfs_host_inspect(h, id));
-        sub = result() as number;
-      });
-    } finally {
-      leave();
-    }
-    return unsubscriber(sub);
+  get inspector(): { subscribe(listener: (event: InspectorEvent) => void): Unsubscribe } {
+    return this.#inspector;
+  }
+
+  readonly #inspector = Object.freeze({
+    subscribe: (listener: (event: InspectorEvent) => void): Unsubscribe => {
+      const h = this.#handle();
+      if (typeof listener !== "function") throw new MfstateError("invalid_argument", "an inspector listener must be a function");
+      let sub = 0;
+      enter(false);
+      try {
+        callWith(() => {
+          const id = fn(() => listener(readValue() as InspectorEvent));
+          check(api.mfs_host_inspect(h, id));
+          sub = result() as number;
+        });
+      } finally {
+        leave();
+      }
+      return unsubscriber(sub);
+    },
+  });
+
+  /**
+   * A snapshot for devtools: each mounted app (version, exports with schema and current value,
+   * accepted commands, counts of its subscriptions, watches, observers and handlers) and each
+   * query of the shared cache (key, status, observers, staleness).
+   */
+  inspect(): HostSnapshot {
+    this.#handle();
+    const platform = this.#platform;
+    const read = (producer: string, name: string): unknown => platform.read(producer, name);
+    const apps = [...this.#link.apps].map((a) => describeApp(a, read));
+    const cache = this.#queryClient.getQueryCache();
+    const stale = new Set(cache.findAll({ stale: true }).map((q) => q.queryHash));
+    const observers = coreOf(this.#queryClient).observers;
+    const queries = cache.getAll().map((q) =>
+      Object.freeze({
+        queryHash: q.queryHash,
+        queryKey: q.queryKey,
+        status: q.state.status,
+        fetchStatus: q.state.fetchStatus,
+        dataUpdatedAt: q.state.dataUpdatedAt,
+        observers: observers.get(q.queryHash) ?? 0,
+        isStale: stale.has(q.queryHash),
+      }),
+    );
+    return Object.freeze({ apps: Object.freeze(apps), queries: Object.freeze(queries) });
   }
 
   /** The shared query cache with the shell's powers (clear, defaults); apps get app.queryClient. */

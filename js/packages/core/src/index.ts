@@ -11,8 +11,8 @@ registerInstance(import.meta.url);
 export { VERSION } from "./version.js";
 export { registeredInstance, type InstanceRecord } from "./singleton.js";
 export { MfstateError, isMfstateError, type ErrorCode } from "./errors.js";
-export { createHost, Host, PLATFORM, type HostOptions } from "./host.js";
-export { App, type AcceptOptions, type ExposeOptions, type TopicListener, type WatchOptions } from "./app.js";
+export { createHost, Host, PLATFORM, type HostOptions, type HostSnapshot } from "./host.js";
+export { App, type AcceptOptions, type AppSnapshot, type ExposeOptions, type TopicListener, type TopicOptions, type WatchOptions } from "./app.js";
 export type {
   Action,
   DeepReadonly,

@@ -64,18 +64,45 @@ const decoder = new TextDecoder("utf-8", { fatal: false });
 
 // ---- twins ----
 const twins: unknown[] = [];
-const twinSlot = new WeakMap<object, number>();
 
-function setTwin(slot: number, twin: object): void {
-  const old = twins[slot];
-  if (old !== undefined) twinSlot.delete(old as object);
-  twins[slot] = twin;
-  twinSlot.set(twin, slot);
+// Each twin carries its slot in a class-private field (added to the object by the base-class
+// return trick): invisible to reflection, unforgeable outside this module, and an order of
+// magnitude cheaper than a WeakMap (whose entries would also wait for the collector).
+class Shell {
+  constructor(o: object) {
+    return o;
+  }
+}
+class TwinStamp extends Shell {
+  #slot: number;
+  private constructor(o: object, slot: number) {
+    super(o);
+    this.#slot = slot;
+  }
+  static get(o: object): number {
+    return #slot in o ? (o as TwinStamp).#slot : -1;
+  }
+  static set(o: object, slot: number): void {
+    if (#slot in o) (o as TwinStamp).#slot = slot;
+    else new TwinStamp(o, slot);
+  }
 }
 
-/** True for an object the module handed out (deeply frozen, tied to a node). */
+// A twin is current while twins[its slot] is still it: a released or reused slot makes the old
+// twin a plain frozen object again.
+function setTwin(slot: number, twin: object): void {
+  twins[slot] = twin;
+  TwinStamp.set(twin, slot);
+}
+
+function slotOf(x: object): number {
+  const slot = TwinStamp.get(x);
+  return slot >= 0 && twins[slot] === x ? slot : -1;
+}
+
+/** True for an object the module handed out (deeply frozen, tied to a live node). */
 export function isTwin(value: unknown): boolean {
-  return typeof value === "object" && value !== null && twinSlot.has(value);
+  return typeof value === "object" && value !== null && slotOf(value) >= 0;
 }
 
 // ---- the call protocol ----
@@ -84,6 +111,8 @@ export function isTwin(value: unknown): boolean {
 let depth = 0;
 /** Bumped whenever the module may have changed state: caches of reads compare it. */
 export let epoch = 1;
+/** Bumped by each call from the module into JavaScript (the query key table compares it). */
+export let callbacks = 0;
 const afterOutermost: Array<() => void> = [];
 
 function refresh(): void {
@@ -115,8 +144,8 @@ export function leave(): void {
   views();
   if (u32[controlWord + 3] !== 0) dropReleased();
   if (depth === 0) {
-    flushErrorReleases();
-    while (afterOutermost.length > 0) {
+    if (errorReleases.length !== 0) flushErrorReleases();
+    while (afterOutermost.length !== 0) {
       const fn = afterOutermost.shift()!;
       fn();
     }
@@ -132,10 +161,7 @@ function dropReleased(): void {
   const count = u32[controlWord + 3];
   const at = u32[controlWord + 2] >>> 2;
   for (let i = 0; i < count; i++) {
-    const slot = u32[at + i];
-    const twin = twins[slot];
-    if (twin !== undefined) twinSlot.delete(twin as object);
-    twins[slot] = undefined;
+    twins[u32[at + i]] = undefined;
   }
   exports!.mfs_twins_dropped();
 }
@@ -146,6 +172,9 @@ let base = 0; // word index of the buffer's start
 let cap = 0; // its capacity in words
 let pos = 0; // words written
 let newTwins: object[] | null = null;
+// Twinning by adoption: new arrays and objects are frozen in place and become the twins (a
+// reducer's result, which Redux already forbids mutating) instead of being copied.
+let adopt = false;
 
 function bufferAt(): void {
   views();
@@ -208,19 +237,21 @@ function writeBytes(s: string): number {
   return encoder.encodeInto(s, u8.subarray(at, at + n * 3)).written;
 }
 
+// Positions are kept relative to the buffer's start: writing may grow (and move) the buffer.
+
 export function writeString(s: string): void {
   need(1);
-  const head = base + pos++;
+  const head = pos++;
   const len = writeBytes(s);
-  u32[head] = TAG_STRING | (len << 4);
+  u32[base + head] = TAG_STRING | (len << 4);
   pos += (len + 3) >>> 2;
 }
 
 function writeKey(s: string): void {
   need(1);
-  const head = base + pos++;
+  const head = pos++;
   const len = writeBytes(s);
-  u32[head] = len;
+  u32[base + head] = len;
   pos += (len + 3) >>> 2;
 }
 
@@ -267,8 +298,8 @@ function writeAny(x: unknown, level: number, path: Array<string | number> | null
     writeNull();
     return null;
   }
-  const slot = twinSlot.get(x);
-  if (slot !== undefined) {
+  const slot = slotOf(x);
+  if (slot >= 0) {
     need(1);
     u32[base + pos++] = TAG_REF | (slot << 4);
     return x;
@@ -281,7 +312,7 @@ function writeAny(x: unknown, level: number, path: Array<string | number> | null
     const n = x.length;
     need(1);
     u32[base + pos++] = TAG_ARRAY | (n << 4);
-    const copy: unknown[] | null = twinning ? new Array(n) : null;
+    const copy: unknown[] | null = twinning && !adopt ? new Array(n) : null;
     for (let i = 0; i < n; i++) {
       const t = writeAny(x[i], level + 1, path ? (path.push(i), path) : null);
       if (path) path.pop();
@@ -292,16 +323,16 @@ function writeAny(x: unknown, level: number, path: Array<string | number> | null
       newTwins!.push(copy);
       return copy;
     }
+    if (twinning) newTwins!.push(x); // adopted: frozen once the whole value is written
     return x;
   }
   const proto = Object.getPrototypeOf(x);
   if (proto !== Object.prototype && proto !== null) notJson(describe(x), path ?? []);
   const keys = Object.keys(x);
-  const head = base + pos;
   need(1);
-  pos++;
+  const head = pos++;
   let count = 0;
-  const copy: Record<string, unknown> | null = twinning ? {} : null;
+  const copy: Record<string, unknown> | null = twinning && !adopt ? {} : null;
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i];
     const v = (x as Record<string, unknown>)[k];
@@ -312,12 +343,13 @@ function writeAny(x: unknown, level: number, path: Array<string | number> | null
     if (copy) copy[k] = t;
     count++;
   }
-  u32[head] = TAG_OBJECT | (count << 4);
+  u32[base + head] = TAG_OBJECT | (count << 4);
   if (copy) {
     Object.freeze(copy);
     newTwins!.push(copy);
     return copy;
   }
+  if (twinning) newTwins!.push(x); // adopted: frozen once the whole value is written
   return x;
 }
 
@@ -327,9 +359,7 @@ export function writeValue(x: unknown): void {
 }
 
 function retryWithPath(x: unknown): never {
-  // The fast path keeps no path; the error is rebuilt on a second pass that does.
-  pos = 0;
-  writeAny(x, 0, []);
+  writeAll([x]);
   throw new MfstateError("internal", "value rejected without a reason");
 }
 
@@ -365,20 +395,67 @@ export function stageTwinned(x: unknown): unknown {
   return twin;
 }
 
-/** begin() + writeValue for each + stage(n), with paths in errors about non-JSON values. */
-export function stageValues(...values: unknown[]): void {
+// What the last writeResult made twins of, until the module tells their slots (mfs_js_twins).
+let resultTwins: object[] = [];
+
+/**
+ * Writes a callback's result into the buffer for the module to read when the callback returns:
+ * new arrays and objects are frozen in place (adopted) and become twins once the module tells their
+ * slots. For a reducer's result: the state it returns becomes the store's.
+ */
+export function writeResult(x: unknown): void {
   begin();
-  for (let i = 0; i < values.length; i++) {
-    try {
-      writeAny(values[i], 0, null);
-    } catch (e) {
-      if (e instanceof MfstateError && e.code === "invalid_argument") {
+  const list: object[] = [];
+  newTwins = list;
+  adopt = true;
+  try {
+    writeAny(x, 0, null);
+  } catch (e) {
+    if (e instanceof MfstateError && e.code === "invalid_argument") {
+      newTwins = null;
+      adopt = false;
+      retryWithPath(x);
+    }
+    throw e;
+  } finally {
+    newTwins = null;
+    adopt = false;
+  }
+  // Frozen only now: a value that cannot cross leaves what the caller passed as it was.
+  for (let i = 0; i < list.length; i++) Object.freeze(list[i]);
+  resultTwins = list;
+}
+
+// Writes `values` from the buffer's start. The fast path keeps no path; a value refused as not
+// JSON is written again with one, so the error names where it is.
+function writeAll(values: ArrayLike<unknown>): void {
+  begin();
+  try {
+    for (let i = 0; i < values.length; i++) writeAny(values[i], 0, null);
+  } catch (e) {
+    if (e instanceof MfstateError && e.code === "invalid_argument") {
+      for (let i = 0; i < values.length; i++) {
         pos = 0;
         writeAny(values[i], 0, []);
       }
-      throw e;
     }
+    throw e;
   }
+}
+
+/** begin() + one value (the export reads it from the buffer itself). */
+export function writeOne(x: unknown): void {
+  writeAll([x]);
+}
+
+/** begin() + three values (the export reads them from the buffer itself). */
+export function writeValues(a: unknown, b: unknown, c: unknown): void {
+  writeAll([a, b, c]);
+}
+
+/** Writes `values` and stages them for the next export. */
+export function stageValues(...values: unknown[]): void {
+  writeAll(values);
   stage(values.length);
 }
 
@@ -392,20 +469,56 @@ export function beginRead(): void {
   rpos = 0;
 }
 
+// Short strings (object keys, action types, topics) repeat: a direct-mapped cache of strings of up
+// to 24 bytes, keyed by their words, turns their decoding into a few word compares.
+const CACHE_SLOTS = 1024;
+const CACHE_WORDS = 6;
+const cacheLen = new Int32Array(CACHE_SLOTS).fill(-1);
+const cacheWords = new Uint32Array(CACHE_SLOTS * CACHE_WORDS);
+const cacheText: string[] = new Array(CACHE_SLOTS).fill("");
+
+function decodeShort(at: number, len: number): string {
+  let s = "";
+  for (let i = 0; i < len; i++) {
+    const c = u8[at + i];
+    if (c >= 0x80) return decoder.decode(u8.subarray(at, at + len));
+    s += String.fromCharCode(c);
+  }
+  return s;
+}
+
 function readBytes(len: number): string {
-  const at = (base + rpos) * 4;
-  rpos += (len + 3) >>> 2;
-  if (len < 24) {
-    let ascii = true;
-    for (let i = 0; i < len; i++) {
-      if (u8[at + i] >= 0x80) {
-        ascii = false;
+  const w = base + rpos;
+  const at = w * 4;
+  const words = (len + 3) >>> 2;
+  rpos += words;
+  if (len > CACHE_WORDS * 4) return decoder.decode(u8.subarray(at, at + len));
+  // The bytes past `len` in the last word are not the string's: they are masked off.
+  const last = words - 1;
+  const tail = len & 3 ? (1 << ((len & 3) * 8)) - 1 : -1;
+  let hash = len;
+  for (let i = 0; i < words; i++) {
+    const x = i === last ? u32[w + i] & tail : u32[w + i];
+    hash = Math.imul(hash ^ x, 0x9e3779b1);
+  }
+  const k = (hash >>> 22) & (CACHE_SLOTS - 1);
+  const o = k * CACHE_WORDS;
+  if (cacheLen[k] === len) {
+    let same = true;
+    for (let i = 0; i < words; i++) {
+      const x = i === last ? u32[w + i] & tail : u32[w + i];
+      if (cacheWords[o + i] !== x >>> 0) {
+        same = false;
         break;
       }
     }
-    if (ascii) return String.fromCharCode.apply(null, u8.subarray(at, at + len) as unknown as number[]);
+    if (same) return cacheText[k];
   }
-  return decoder.decode(u8.subarray(at, at + len));
+  const text = decodeShort(at, len);
+  cacheLen[k] = len;
+  for (let i = 0; i < words; i++) cacheWords[o + i] = (i === last ? u32[w + i] & tail : u32[w + i]) >>> 0;
+  cacheText[k] = text;
+  return text;
 }
 
 /** The next value: strings, numbers, booleans, null, undefined, or frozen twins. */
@@ -575,6 +688,7 @@ export function callWith<T>(run: () => T): T {
 function invoke(id: number): number {
   const f = functions[id];
   epoch++;
+  callbacks++;
   depth++;
   views();
   if (u32[controlWord + 3] !== 0) dropReleased();
@@ -608,6 +722,12 @@ const imports = {
       if (depth === 0) flushErrorReleases();
     },
     mfs_js_now: (): number => now(),
+    mfs_js_twins(at: number, count: number): void {
+      views();
+      const list = resultTwins;
+      resultTwins = [];
+      for (let i = 0; i < count; i++) setTwin(u32[(at >>> 2) + i], list[i]);
+    },
     emscripten_notify_memory_growth(): void {
       grown = true;
     },
@@ -709,6 +829,11 @@ export function ready(what: string): void {
       `${what} needs the WebAssembly module: await createHost() or await loadMfstate() first`,
     );
   }
+}
+
+/** Bytes of the module's heap in use (diagnostics: the bench's memory per entry). */
+export function heapUsed(): number {
+  return exports ? (exports.mfs_heap_used as () => number)() : 0;
 }
 
 /** Live twin slots (diagnostics, tests of memory). */

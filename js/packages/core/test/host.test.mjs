@@ -1,11 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mfstate, testHost, initialUser, counterReducer } from "./helpers.mjs";
+import { mfstate, testHost, initialUser, counterReducer, settle } from "./helpers.mjs";
 
 test("the shell mounts itself as platform; mount returns each app's capability", async () => {
   const { host } = await testHost();
   assert.equal(host.platform.name, "platform");
-  assert.throws(() => host.mount("platform"), (e) => e.code === "app_already_mounted");
+  assert.throws(() => host.mount("platform"), (e) => e.code === "name_reserved");
   const home = host.mount("home", { version: "1.2.0" });
   assert.ok(home instanceof mfstate.App);
   assert.equal(home.name, "home");
@@ -81,7 +81,7 @@ test("mount(manifest) holds the app to its manifest", async () => {
 test("the inspector is the shell's: it streams every app's events", async () => {
   const { host } = await testHost();
   const events = [];
-  const stop = host.inspect((e) => events.push(e));
+  const stop = host.inspector.subscribe((e) => events.push(e));
   const home = host.mount("home");
   home.createStore(initialUser(), counterReducer);
   home.dispatch({ type: "INC", payload: 1 });
@@ -92,7 +92,44 @@ test("the inspector is the shell's: it streams every app's events", async () => 
   assert.equal(events[1].app, "home");
   assert.equal(events[1].name, "INC");
   assert.ok(Object.isFrozen(events[1]));
-  assert.equal(typeof mfstate.App.prototype.inspect, "undefined", "an app has no inspector");
+  assert.equal(typeof mfstate.App.prototype.inspector, "undefined", "an app has no stream of everyone's events");
+  host.dispose();
+});
+
+test("inspect(): a snapshot of the apps and the shared queries for devtools", async () => {
+  const { host } = await testHost();
+  const profile = host.mount("profile", { version: "2.0.0" });
+  profile.createStore(initialUser(), counterReducer);
+  const schema = { type: "object", required: ["name"], properties: { name: { type: "string" } } };
+  profile.expose("user", (s) => s.user, { schema });
+  profile.accept("INC");
+  profile.accept("PING", { handler: () => {} });
+  profile.subscribe(() => {});
+  profile.on("cart/*", () => {});
+  const home = host.mount("home");
+  home.watch("profile", "user", () => {});
+  const stop = home.observe({ queryKey: ["user"], queryFn: () => ({ name: "x" }) }, () => {});
+  host.queryClient.setQueryData(["other"], 1);
+  await settle();
+  const snap = host.inspect();
+  assert.ok(Object.isFrozen(snap));
+  const p = snap.apps.find((a) => a.name === "profile");
+  assert.equal(p.version, "2.0.0");
+  assert.deepEqual(p.exports, [{ name: "user", schema, value: { userId: "S6nRz7bZ8Cv1dfTm", name: "John Doe" } }]);
+  assert.deepEqual(p.accepts, ["INC", "PING"]);
+  assert.deepEqual(p.counts, { subscriptions: 2, watches: 0, observers: 0, handlers: 1 });
+  const h = snap.apps.find((a) => a.name === "home");
+  assert.deepEqual(h.counts, { subscriptions: 0, watches: 1, observers: 1, handlers: 0 });
+  const q = snap.queries.find((x) => x.queryHash === '["user"]');
+  assert.equal(q.observers, 1);
+  assert.equal(q.status, "success");
+  assert.equal(q.isStale, true);
+  assert.equal(snap.queries.find((x) => x.queryHash === '["other"]').observers, 0);
+  home.unmount();
+  const after = host.inspect();
+  assert.equal(after.apps.find((a) => a.name === "home"), undefined);
+  assert.equal(after.queries.find((x) => x.queryHash === '["user"]').observers, 0, "unmount ended its observers");
+  stop();
   host.dispose();
 });
 

@@ -48,7 +48,9 @@ test("no path from an App leads to the shell or to another app", async () => {
   assert.ok(![...reachable].some((o) => o instanceof mfstate.Host), "no Host reachable from an App");
   assert.equal(Object.keys(mallory).length, 0, "an App has no public fields: its powers are #private");
   assert.equal(typeof mallory.host, "undefined");
-  assert.equal(typeof mallory.inspect, "undefined");
+  assert.equal(typeof mallory.inspector, "undefined");
+  assert.equal(typeof mallory.mount, "undefined");
+  assert.equal(typeof mallory.platform, "undefined");
   assert.equal(typeof mallory.advanceTime, "undefined");
   assert.equal(typeof mallory.setOnline, "undefined");
   // The app's face of the shared cache lacks the shell-wide switches.
@@ -200,5 +202,71 @@ test("an app's queries end when it unmounts; the shell's cache keeps serving the
   assert.equal(host.queryClient.stats().observers, 0);
   profile.queryClient.setQueryData(["feed"], { n: 42 });
   assert.deepEqual(results.filter((x) => x !== undefined), [1]);
+  host.dispose();
+});
+
+test("an app's inspect tells only its own events, never another app's actions or payloads", async () => {
+  const { host, profile, mallory } = await twoApps();
+  const seen = [];
+  const stop = mallory.inspect((e) => seen.push(e));
+  profile.dispatch({ type: "RENAME", payload: "secret name" });
+  mallory.dispatch({ type: "INC" });
+  stop();
+  mallory.dispatch({ type: "INC" });
+  assert.ok(seen.length >= 1);
+  assert.ok(seen.every((e) => e.app === "mallory" || e.target === "mallory"), JSON.stringify(seen));
+  assert.ok(!JSON.stringify(seen).includes("secret name"));
+  assert.deepEqual(seen.filter((e) => e.kind === "action").map((e) => e.name), ["INC"]);
+  host.dispose();
+});
+
+test("an app's transaction undoes only its own work; its timers are cancelled only by it or its unmount", async () => {
+  const { host, profile, mallory } = await twoApps();
+  const before = profile.getState();
+  assert.throws(
+    () =>
+      mallory.transaction(() => {
+        mallory.dispatch({ type: "INC" });
+        throw new RangeError("undo");
+      }),
+    RangeError,
+  );
+  assert.equal(mallory.getState().count, 0, "its own dispatch is undone");
+  assert.equal(profile.getState(), before);
+  assert.equal(mallory.transaction(() => 42), 42);
+  // Timers: each app's own; the handle cancels, unmount cancels.
+  const fired = [];
+  profile.scheduleAfter(100, () => fired.push("profile"));
+  const cancel = mallory.scheduleAfter(100, () => fired.push("mallory-cancelled"));
+  mallory.scheduleAfter(50, () => fired.push("mallory"));
+  cancel();
+  host.advanceTime(60);
+  assert.deepEqual(fired, ["mallory"]);
+  assert.equal(mallory.now(), 1_000_060);
+  mallory.scheduleAfter(10, () => fired.push("after-unmount"));
+  mallory.unmount();
+  host.advanceTime(100);
+  assert.deepEqual(fired, ["mallory", "profile"]);
+  assert.throws(() => profile.scheduleAfter(-1, () => {}), (e) => e.code === "invalid_argument");
+  host.dispose();
+});
+
+test("topics: an app declares in its own namespace only; the platform declares shared ones", async () => {
+  const { host, errors, profile, mallory } = await twoApps();
+  profile.declare("profile/renamed", { schema: { type: "string" } });
+  assert.throws(() => mallory.declare("profile/renamed", {}), (e) => e.code === "forbidden");
+  assert.throws(() => mallory.declare("shared/theme", {}), (e) => e.code === "forbidden");
+  host.platform.declare("shared/theme", { replay: true });
+  const first = [];
+  profile.on("shared/theme", (p) => first.push(p));
+  host.platform.emit("shared/theme", "dark");
+  assert.deepEqual(first, ["dark"]);
+  const got = [];
+  mallory.on("shared/theme", (p) => got.push(p));
+  await settle();
+  assert.deepEqual(got, ["dark"], "replayed to a new subscriber");
+  assert.throws(() => profile.emit("profile/renamed", 5), (e) => e.code === "schema_violation");
+  assert.throws(() => mallory.emit("profile/renamed", "forged"), (e) => e.code === "forbidden");
+  void errors;
   host.dispose();
 });

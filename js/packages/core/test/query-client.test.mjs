@@ -302,3 +302,62 @@ test("a standalone client needs the module; its clock is its own", async () => {
   assert.equal(qc.stats().entries, 1);
   qc.clear();
 });
+
+test("a read never serves stale data: every way an entry changes reaches getQueryData", async () => {
+  const { host } = await testHost({ queries: { maxEntries: 3 } });
+  const a = host.mount("a").queryClient;
+  const b = host.mount("b").queryClient;
+  const key = ["k"];
+  a.setQueryData(key, { v: 1 });
+  assert.deepEqual(a.getQueryData(key), { v: 1 });
+  b.setQueryData(key, { v: 2 }); // another app's face of the same cache
+  assert.deepEqual(a.getQueryData(key), { v: 2 });
+  await b.fetchQuery({ queryKey: key, queryFn: () => ({ v: 3 }) });
+  assert.deepEqual(a.getQueryData(key), { v: 3 }, "a fetch settling");
+  let v = 4;
+  const stop = host.mount("c").observe({ queryKey: key, queryFn: () => ({ v: v++ }) }, () => {});
+  await settle();
+  assert.deepEqual(a.getQueryData(key), { v: 4 }, "an observer's fetch");
+  await b.invalidateQueries({ queryKey: key });
+  assert.deepEqual(a.getQueryData(key), { v: 5 }, "an invalidation's refetch");
+  stop();
+  b.removeQueries({ queryKey: key });
+  assert.equal(a.getQueryData(key), undefined, "removal");
+  a.setQueryData(key, { v: 6 });
+  mfstate.hydrate(host.queryClient, { queries: [{ queryKey: key, queryHash: '["k"]', state: { data: { v: 7 }, dataUpdatedAt: 2_000_000, status: "success" } }] });
+  assert.deepEqual(a.getQueryData(key), { v: 7 }, "hydration");
+  // A bounded cache evicts the least recently used unobserved entries on writes.
+  for (const k of ["x", "y", "z", "w"]) b.setQueryData([k], k);
+  assert.equal(a.getQueryData(key), undefined, "eviction by another write");
+  // gc: an unobserved entry goes gcTime after it was last used.
+  const gcKey = ["gc"];
+  const o = new mfstate.QueryObserver(a, { queryKey: gcKey, queryFn: () => 1, gcTime: 100 });
+  const un = o.subscribe(() => {});
+  await settle();
+  assert.equal(a.getQueryData(gcKey), 1);
+  un();
+  host.advanceTime(100);
+  assert.equal(a.getQueryData(gcKey), undefined, "garbage collection");
+  host.dispose();
+});
+
+test("a read inside a callback from the module sees what the operation changed before calling it", async () => {
+  const { host } = await testHost();
+  const a = host.mount("a").queryClient;
+  const key = ["inside"];
+  a.setQueryData(key, { v: 1 });
+  assert.deepEqual(a.getQueryData(key), { v: 1 }); // cached now
+  const gate = deferred();
+  const seen = [];
+  const stop = host.mount("c").observe({ queryKey: key, queryFn: () => gate.promise }, (result) => {
+    seen.push([result.data, a.getQueryData(key)]);
+  });
+  assert.deepEqual(a.getQueryData(key), { v: 1 }); // cached again, after the subscription's operation
+  gate.resolve({ v: 2 }); // settles in a later run of the runtime, which notifies the listener
+  await settle();
+  const [data, read] = seen[seen.length - 1];
+  assert.deepEqual(data, { v: 2 });
+  assert.equal(read, data, "the listener's read is the settled data, not the cached { v: 1 }");
+  stop();
+  host.dispose();
+});

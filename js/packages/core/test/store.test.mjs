@@ -201,3 +201,22 @@ test("a payload with every JSON type and unicode round-trips", async () => {
   assert.deepEqual(store.getState().v, value);
   host.dispose();
 });
+
+test("values larger than the exchange buffer cross whole, both ways, keeping identity", async () => {
+  const { host } = await testHost();
+  const app = host.mount("catalog");
+  const reader = host.mount("reader");
+  const items = Array.from({ length: 20_000 }, (_, i) => ({ id: i, name: `item ${i} ✓`, tags: ["a", "b"] }));
+  const store = app.createStore({ items }, (s, a) => (a.type === "ADD" ? { items: [...s.items, a.payload] } : s));
+  app.expose("items", (s) => s.items);
+  const read = reader.read("catalog", "items");
+  assert.equal(read.length, 20_000);
+  assert.deepEqual(read[19_999], { id: 19_999, name: "item 19999 ✓", tags: ["a", "b"] });
+  assert.equal(read, store.getState().items);
+  store.dispatch({ type: "ADD", payload: { id: -1, name: "x".repeat(100_000), tags: [] } });
+  const after = reader.read("catalog", "items");
+  assert.equal(after.length, 20_001);
+  assert.equal(after[0], read[0], "elements carried over keep their objects");
+  assert.equal(after[20_000].name.length, 100_000);
+  host.dispose();
+});

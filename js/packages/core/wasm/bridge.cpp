@@ -3,6 +3,8 @@
 #include <boost/unordered/unordered_flat_map.hpp>
 #include <emscripten/emscripten.h>
 
+#include <malloc.h>
+
 #include <cmath>
 #include <cstring>
 
@@ -345,6 +347,15 @@ Value staged::pop() {
   return v;
 }
 
+Value read_result() {
+  Reader r;
+  std::vector<std::uint32_t> slots;
+  Value v = r.value(&slots);
+  mfs_js_twins(static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(slots.data())),
+               static_cast<std::uint32_t>(slots.size()));
+  return v;
+}
+
 // ---- functions and errors ----
 
 void JsFunction::invoke() const {
@@ -467,6 +478,9 @@ EMSCRIPTEN_KEEPALIVE void mfs_twins_dropped() {
   t.released.clear();
   mfweb::control().released_count = 0;
 }
+
+/// Bytes of the module's heap in use (diagnostics: the bench's memory per entry).
+EMSCRIPTEN_KEEPALIVE double mfs_heap_used() { return static_cast<double>(mallinfo().uordblks); }
 
 /// Live twin slots (diagnostics).
 EMSCRIPTEN_KEEPALIVE std::uint32_t mfs_twins_live() { return static_cast<std::uint32_t>(mfweb::twins::live()); }

@@ -40,6 +40,8 @@ void mfs_js_release(std::uint32_t fn);
 void mfs_js_release_error(std::uint32_t id);
 /// Milliseconds since the Unix epoch (Date.now()).
 double mfs_js_now();
+/// The slots of the twins JavaScript made of a callback's result (post-order), at `at`.
+void mfs_js_twins(std::uint32_t at, std::uint32_t count);
 }
 
 namespace mfweb {
@@ -134,6 +136,9 @@ const Value& at(std::uint32_t slot);
 std::size_t live() noexcept;
 }  // namespace twins
 
+/// Reads a callback's result from the exchange buffer and tells JavaScript its twins' slots.
+Value read_result();
+
 /// Values JavaScript staged (mfs_stage) for the next export or for a callback's result.
 namespace staged {
 /// Takes the last `n` staged values, oldest first.
@@ -182,6 +187,13 @@ class JsFunction {
   Value call_for_value(F&& write) const {
     call(std::forward<F>(write));
     return staged::pop();
+  }
+  /// As call, then reads the result the function wrote into the exchange buffer (writeResult):
+  /// its new arrays and objects are twins, whose slots JavaScript is told.
+  template <typename F>
+  Value call_for_result(F&& write) const {
+    call(std::forward<F>(write));
+    return read_result();
   }
 
  private:

@@ -31,8 +31,12 @@ HandleTable<Subscription>& subscriptions() {
 
 namespace {
 
+// An app handle of JavaScript: an App it owns (mounted through the host), or the host's own
+// platform app (owned by the Host; reached through the host's handle, so it is refused once the
+// host is gone).
 struct WebApp {
   App app;
+  std::uint32_t platform_of = 0;
 };
 
 HandleTable<WebApp>& apps() {
@@ -50,7 +54,11 @@ HandleTable<Next>& nexts() {
   return t;
 }
 
-App& app_of(std::uint32_t handle) { return apps().get(handle).app; }
+App& app_of(std::uint32_t handle) {
+  WebApp& w = apps().get(handle);
+  if (w.platform_of != 0) return hosts().get(w.platform_of).host->platform();
+  return w.app;
+}
 
 ValidationMode validation_mode(const Value& options) {
   auto mode = opt::string(options, "validation");
@@ -89,11 +97,35 @@ ErrorHandler error_handler(JsFunction fn) {
   };
 }
 
+// The actions JavaScript is dispatching into its own store now (innermost last), with the token
+// that names the object the caller passed: a reducer receiving that very action gets the caller's
+// object back (as Redux passes it) instead of a decoded copy.
+struct Dispatching {
+  Action action;
+  std::uint32_t token;
+};
+
+std::vector<Dispatching>& dispatching() {
+  static std::vector<Dispatching> stack;
+  return stack;
+}
+
+bool same_action(const Action& a, const Action& b) {
+  return a.type == b.type && a.payload.same_node(b.payload) && a.payload.type() == b.payload.type() &&
+         a.meta.same_node(b.meta) && a.meta.type() == b.meta.type();
+}
+
+// Reducer arguments: the state, then the action as its token (an integer) or (type, payload, meta).
 Reducer reducer_of(JsFunction fn) {
   return [fn](Value state, const Action& action) -> Value {
-    return fn.call_for_value([&](Writer& w) {
+    return fn.call_for_result([&](Writer& w) {
       w.value(state);
-      write_action(w, action);
+      const auto& d = dispatching();
+      if (!d.empty() && same_action(d.back().action, action)) {
+        w.integer(d.back().token);
+      } else {
+        write_action(w, action);
+      }
     });
   };
 }
@@ -122,13 +154,6 @@ Middleware middleware_of(JsFunction fn) {
       write_action(w, action);
     });
   };
-}
-
-std::uint32_t keep(Subscription s) { return subscriptions().add(std::make_unique<Subscription>(std::move(s))); }
-
-void write_handle(std::uint32_t h) {
-  Writer w;
-  w.integer(h);
 }
 
 }  // namespace
@@ -182,6 +207,14 @@ EMSCRIPTEN_KEEPALIVE int mfs_host_mount(std::uint32_t host) {
     if (!args[1].is_null()) mo.version = string_arg(args[1], "version");
     App app = h.mount(string_arg(args[0], "an app name"), std::move(mo));
     write_handle(apps().add(std::make_unique<WebApp>(WebApp{std::move(app)})));
+  });
+}
+
+/// Out: a handle of the host's own app, "platform" (mounted by the host; lives as long as it).
+EMSCRIPTEN_KEEPALIVE int mfs_host_platform(std::uint32_t host) {
+  return guarded([&] {
+    hosts().get(host);
+    write_handle(apps().add(std::make_unique<WebApp>(WebApp{App(), host})));
   });
 }
 
@@ -249,7 +282,7 @@ EMSCRIPTEN_KEEPALIVE int mfs_host_set_online(std::uint32_t host, int online) {
 EMSCRIPTEN_KEEPALIVE int mfs_host_inspect(std::uint32_t host, std::uint32_t fn) {
   JsFunction listener(fn);
   return guarded([&] {
-    Subscription s = hosts().get(host).host->inspector().subscribe([listener](const InspectorEvent& e) {
+    Subscription s = hosts().get(host).host->inspect([listener](const InspectorEvent& e) {
       Value v = to_value(e);
       listener.call([&](Writer& w) { w.value(v); });
     });
@@ -262,23 +295,24 @@ EMSCRIPTEN_KEEPALIVE int mfs_host_advance(std::uint32_t host, double ms) {
   return guarded([&] {
     WebHost& h = hosts().get(host);
     if (!h.manual) throw Error(ErrorCode::invalid_argument, "advanceTime needs a host created with {clock: 'manual'}");
-    h.host->runtime().advance(Millis(static_cast<std::int64_t>(ms)));
+    h.host->advance(Millis(static_cast<std::int64_t>(ms)));
   });
 }
 
-/// Runs posted work and due timers. Out: when the next timer is due (the clock's milliseconds),
-/// or null when none is scheduled.
+/// Runs posted work and due timers. Out: when the next timer is due (the clock's milliseconds,
+/// or null when none is scheduled), and how many tasks and timers ran.
 EMSCRIPTEN_KEEPALIVE int mfs_host_run(std::uint32_t host) {
   return guarded([&] {
-    Runtime& rt = hosts().get(host).host->runtime();
-    rt.run_until_idle();
-    auto due = rt.scheduler().next_due();
+    Host& h = *hosts().get(host).host;
+    std::size_t ran = h.run_until_idle();
+    auto due = h.next_due();
     Writer w;
     if (due) {
       w.number(static_cast<double>(due->count()));
     } else {
       w.null();
     }
+    w.integer(static_cast<std::int64_t>(ran));
   });
 }
 
@@ -294,7 +328,13 @@ EMSCRIPTEN_KEEPALIVE int mfs_host_queries(std::uint32_t host) {
 
 /// Unmounts the app and frees its handle.
 EMSCRIPTEN_KEEPALIVE int mfs_app_release(std::uint32_t app) {
-  return guarded([&] { apps().take(app); });
+  return guarded([&] {
+    std::unique_ptr<WebApp> w = apps().take(app);
+    // The platform's handle unmounts it (as any app's last handle does) while its host lives.
+    if (w && w->platform_of != 0) {
+      if (WebHost* h = hosts().find(w->platform_of)) h->host->platform().unmount();
+    }
+  });
 }
 
 /// Out: boolean.
@@ -327,24 +367,39 @@ EMSCRIPTEN_KEEPALIVE int mfs_app_state(std::uint32_t app) {
   });
 }
 
-/// Staged: type, payload, meta.
-EMSCRIPTEN_KEEPALIVE int mfs_app_dispatch(std::uint32_t app) {
+/// In the exchange buffer (not staged: the hot path): type, payload, meta. `token` names the
+/// caller's action object in JavaScript (0: none).
+EMSCRIPTEN_KEEPALIVE int mfs_app_dispatch(std::uint32_t app, std::uint32_t token) {
   return guarded([&] {
-    auto args = staged::take(3);
-    app_of(app).dispatch(action_from(args, 0));
+    Reader r;
+    Value type = r.value();
+    if (!type.is_string()) throw Error(ErrorCode::invalid_argument, "an action's type must be a string");
+    Value payload = r.value();
+    Value meta = r.value();
+    Action action{std::string(type.as_string()), std::move(payload), std::move(meta)};
+    App& a = app_of(app);
+    if (token == 0) return a.dispatch(std::move(action));
+    dispatching().push_back(Dispatching{action, token});
+    struct Pop {
+      ~Pop() { dispatching().pop_back(); }
+    } pop;
+    a.dispatch(std::move(action));
   });
 }
 
 EMSCRIPTEN_KEEPALIVE int mfs_app_replace_reducer(std::uint32_t app, std::uint32_t reducer) {
   JsFunction fn(reducer);
-  return guarded([&] { app_of(app).store().replace_reducer(reducer_of(fn)); });
+  return guarded([&] { app_of(app).replace_reducer(reducer_of(fn)); });
 }
 
-/// `fn` is called (no arguments) after each change of the app's state. Out: subscription handle.
+/// `fn` is called with the new state after each change of the app's state (JavaScript keeps it
+/// as what getState returns until the next call into the module). Out: subscription handle.
 EMSCRIPTEN_KEEPALIVE int mfs_app_subscribe(std::uint32_t app, std::uint32_t fn) {
   JsFunction listener(fn);
   return guarded([&] {
-    Subscription s = app_of(app).subscribe([listener](const Value&) { listener.call([](Writer&) {}); });
+    Subscription s = app_of(app).subscribe([listener](const Value& state) {
+      listener.call([&](Writer& w) { w.value(state); });
+    });
     write_handle(keep(std::move(s)));
   });
 }
@@ -461,11 +516,68 @@ EMSCRIPTEN_KEEPALIVE int mfs_app_on(std::uint32_t app, std::uint32_t fn) {
   });
 }
 
-/// Staged: topic, payload.
+/// In the exchange buffer (not staged: the hot path): topic, payload.
 EMSCRIPTEN_KEEPALIVE int mfs_app_emit(std::uint32_t app) {
   return guarded([&] {
-    auto args = staged::take(2);
-    app_of(app).emit(string_arg(args[0], "a topic"), std::move(args[1]));
+    Reader r;
+    Value topic = r.value();
+    Value payload = r.value();
+    app_of(app).emit(string_arg(topic, "a topic"), std::move(payload));
+  });
+}
+
+/// Declares a topic as this app's (its own namespace; the platform anywhere). Staged: topic,
+/// schema (or null), replay (boolean).
+EMSCRIPTEN_KEEPALIVE int mfs_app_declare(std::uint32_t app) {
+  return guarded([&] {
+    auto args = staged::take(3);
+    TopicOptions options;
+    options.schema = schema_arg(args[1]);
+    options.replay = args[2].is_bool() && args[2].as_bool();
+    app_of(app).declare(string_arg(args[0], "a topic"), std::move(options));
+  });
+}
+
+/// Runs JavaScript function `fn` inside App::transaction (undoes only what this app's calls did).
+EMSCRIPTEN_KEEPALIVE int mfs_app_transaction(std::uint32_t app, std::uint32_t fn) {
+  JsFunction body(fn);
+  return guarded([&] {
+    app_of(app).transaction([&] { body.call([](Writer&) {}); });
+  });
+}
+
+/// Subscribes `fn` to this app's own inspector events (as actor or target). Out: subscription handle.
+EMSCRIPTEN_KEEPALIVE int mfs_app_inspect(std::uint32_t app, std::uint32_t fn) {
+  JsFunction listener(fn);
+  return guarded([&] {
+    Subscription s = app_of(app).inspect([listener](const InspectorEvent& e) {
+      Value v = to_value(e);
+      listener.call([&](Writer& w) { w.value(v); });
+    });
+    write_handle(keep(std::move(s)));
+  });
+}
+
+/// Calls `fn` once after `ms` milliseconds (this app's timer: only the returned subscription, or
+/// the app's unmount, cancels it). Out: subscription handle.
+EMSCRIPTEN_KEEPALIVE int mfs_app_schedule_after(std::uint32_t app, double ms, std::uint32_t fn) {
+  JsFunction callback(fn);
+  return guarded([&] {
+    if (!(ms >= 0 && ms <= 8.64e15)) {
+      throw Error(ErrorCode::invalid_argument, "a delay must be a number of milliseconds, 0 to 8.64e15");
+    }
+    Subscription s = app_of(app).schedule_after(Millis(static_cast<std::int64_t>(ms)),
+                                                [callback] { callback.call([](Writer&) {}); });
+    write_handle(keep(std::move(s)));
+  });
+}
+
+/// Out: the runtime clock's time (milliseconds).
+EMSCRIPTEN_KEEPALIVE int mfs_app_now(std::uint32_t app) {
+  return guarded([&] {
+    Millis t = app_of(app).now();
+    Writer w;
+    w.number(static_cast<double>(t.count()));
   });
 }
 

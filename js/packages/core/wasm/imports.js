@@ -6,4 +6,5 @@ mergeInto(LibraryManager.library, {
   mfs_js_release: function () {},
   mfs_js_release_error: function () {},
   mfs_js_now: function () {},
+  mfs_js_twins: function () {},
 });

@@ -31,12 +31,19 @@ struct WebClient {
   std::unique_ptr<QueryClient> owned;
   // Or the shared client of this host.
   std::uint32_t host = 0;
+  // Keys JavaScript interned for reading (getQueryData), with the data last handed out for each:
+  // an unchanged read is then one call that answers "same as last time".
+  struct Interned {
+    Value key;
+    Value last;
+    bool had = false;
+  };
+  std::vector<Interned> interned;
 
   QueryClient& client() const {
     if (owned) return *owned;
     return hosts().get(host).host->queries();
   }
-  Runtime& rt() const { return owned ? *runtime : hosts().get(host).host->runtime(); }
 };
 
 HandleTable<WebClient>& clients() {
@@ -51,13 +58,6 @@ HandleTable<Completion>& completions() {
 }
 
 QueryClient& client_of(std::uint32_t h) { return clients().get(h).client(); }
-
-std::uint32_t keep(Subscription s) { return subscriptions().add(std::make_unique<Subscription>(std::move(s))); }
-
-void write_handle(std::uint32_t h) {
-  Writer w;
-  w.integer(h);
-}
 
 Millis millis(double ms) {
   if (!std::isfinite(ms) || ms >= static_cast<double>(never_expires.count())) return never_expires;
@@ -242,7 +242,10 @@ MutationFilters mutation_filters_from(const Value& o) {
   return f;
 }
 
-void write_state(Writer& w, const QueryState& s) {
+// What a state and a result share, in this order: whether there is data, the data (or undefined),
+// status, fetch status, error, the two update times, failure count and reason.
+template <typename S>
+void write_common(Writer& w, const S& s) {
   w.boolean(s.data.has_value());
   if (s.data) {
     w.value(*s.data);
@@ -256,25 +259,20 @@ void write_state(Writer& w, const QueryState& s) {
   w.number(static_cast<double>(s.error_updated_at.count()));
   w.integer(s.failure_count);
   write_optional_error(w, s.failure_reason, Value());
+}
+
+// A query's state: the common fields, then invalidated and the two update counts (readState in
+// src/query/core.ts reads them).
+void write_state(Writer& w, const QueryState& s) {
+  write_common(w, s);
   w.boolean(s.is_invalidated);
   w.integer(s.data_update_count);
   w.integer(s.error_update_count);
 }
 
+// An observer's result: the common fields, then its flags (readRawResult in src/query/core.ts).
 void write_result(Writer& w, const QueryResult& r) {
-  w.boolean(r.data.has_value());
-  if (r.data) {
-    w.value(*r.data);
-  } else {
-    w.undefined();
-  }
-  w.string(to_string(r.status));
-  w.string(to_string(r.fetch_status));
-  write_optional_error(w, r.error, r.error_detail);
-  w.number(static_cast<double>(r.data_updated_at.count()));
-  w.number(static_cast<double>(r.error_updated_at.count()));
-  w.integer(r.failure_count);
-  write_optional_error(w, r.failure_reason, Value());
+  write_common(w, r);
   w.boolean(r.is_stale);
   w.boolean(r.is_placeholder_data);
   w.boolean(r.is_fetched);
@@ -425,18 +423,28 @@ EMSCRIPTEN_KEEPALIVE int mfs_client_release(std::uint32_t client) {
   return guarded([&] { clients().take(client); });
 }
 
-/// Runs posted work and due timers of the client's runtime. Out: next timer due, or null.
+/// Runs posted work and due timers of the client's runtime. Out: next timer due (or null), and
+/// how many tasks and timers ran.
 EMSCRIPTEN_KEEPALIVE int mfs_client_run(std::uint32_t client) {
   return guarded([&] {
-    Runtime& rt = clients().get(client).rt();
-    rt.run_until_idle();
-    auto due = rt.scheduler().next_due();
+    WebClient& c = clients().get(client);
+    std::size_t ran = 0;
+    std::optional<Millis> due;
+    if (c.owned) {
+      ran = c.runtime->run_until_idle();
+      due = c.runtime->scheduler().next_due();
+    } else {
+      Host& h = *hosts().get(c.host).host;
+      ran = h.run_until_idle();
+      due = h.next_due();
+    }
     Writer w;
     if (due) {
       w.number(static_cast<double>(due->count()));
     } else {
       w.null();
     }
+    w.integer(static_cast<std::int64_t>(ran));
   });
 }
 
@@ -449,10 +457,109 @@ EMSCRIPTEN_KEEPALIVE int mfs_client_advance(std::uint32_t client, double ms) {
   });
 }
 
-/// Staged: key. Out: hasData, data.
+namespace {
+std::uint32_t intern(WebClient& c, const Value& key) {
+  c.interned.push_back(WebClient::Interned{key, Value(), false});
+  return static_cast<std::uint32_t>(c.interned.size() - 1);
+}
+
+WebClient::Interned& interned(WebClient& c, std::uint32_t index) {
+  if (index >= c.interned.size()) throw Error(ErrorCode::invalid_argument, "no interned key " + std::to_string(index));
+  return c.interned[index];
+}
+
+// Sets the data of an interned key; what is now cached becomes what its reads hand out.
+void set_interned(WebClient& c, WebClient::Interned& k, Value data, const Value& updated_at) {
+  SetDataOptions so;
+  if (updated_at.is_number()) so.updated_at = millis(updated_at.as_double());
+  Value cached = c.client().set_query_data(k.key, std::move(data), so);
+  k.had = true;
+  k.last = cached;
+  Writer w;
+  w.value(cached);
+}
+}  // namespace
+
+/// In the exchange buffer: a key. Interns it for this client's reads and writes. Out: its index.
+EMSCRIPTEN_KEEPALIVE int mfs_client_intern_key(std::uint32_t client) {
+  return guarded([&] {
+    Value key = Reader().value();
+    check_key(key);
+    std::uint32_t index = intern(clients().get(client), key);
+    Writer w;
+    w.integer(index);
+  });
+}
+
+/// In the exchange buffer: key, data, updatedAt (or null). Interns the key, then sets its data.
+/// Out: its index, the data now cached.
+EMSCRIPTEN_KEEPALIVE int mfs_client_set_new_key(std::uint32_t client) {
+  return guarded([&] {
+    Reader r;
+    Value key = r.value();
+    Value data = r.value();
+    Value updated_at = r.value();
+    check_key(key);
+    WebClient& c = clients().get(client);
+    // Set first: a refused value leaves no interned key behind.
+    SetDataOptions so;
+    if (updated_at.is_number()) so.updated_at = millis(updated_at.as_double());
+    Value cached = c.client().set_query_data(key, std::move(data), so);
+    std::uint32_t index = intern(c, key);
+    c.interned[index].had = true;
+    c.interned[index].last = cached;
+    Writer w;
+    w.integer(index);
+    w.value(cached);
+  });
+}
+
+/// In the exchange buffer: data, updatedAt (or null). Sets the data of interned key `index`.
+/// Out: the data now cached.
+EMSCRIPTEN_KEEPALIVE int mfs_client_set_interned(std::uint32_t client, std::uint32_t index) {
+  return guarded([&] {
+    Reader r;
+    Value data = r.value();
+    Value updated_at = r.value();
+    WebClient& c = clients().get(client);
+    set_interned(c, interned(c, index), std::move(data), updated_at);
+  });
+}
+
+/// Forgets every interned key of the client (JavaScript's table of them is full).
+EMSCRIPTEN_KEEPALIVE int mfs_client_clear_keys(std::uint32_t client) {
+  return guarded([&] { clients().get(client).interned.clear(); });
+}
+
+/// The data of interned key `index`. Returns 1 when it is the very data (the same node) handed
+/// out by the last call for that key: nothing is written. Otherwise 0, and out: the data, or
+/// undefined. -1: error.
+EMSCRIPTEN_KEEPALIVE int mfs_client_get_interned(std::uint32_t client, std::uint32_t index) {
+  int unchanged = 0;
+  int status = guarded([&] {
+    WebClient& c = clients().get(client);
+    WebClient::Interned& k = interned(c, index);
+    auto data = c.client().get_query_data(k.key);
+    if (data.has_value() == k.had && (!data || (data->same_node(k.last) && data->type() == k.last.type()))) {
+      unchanged = 1;
+      return;
+    }
+    k.had = data.has_value();
+    k.last = data ? *data : Value();
+    Writer w;
+    if (data) {
+      w.value(*data);
+    } else {
+      w.undefined();
+    }
+  });
+  return status < 0 ? status : unchanged;
+}
+
+/// In the exchange buffer: key. Out: the data, or undefined.
 EMSCRIPTEN_KEEPALIVE int mfs_client_get_query_data(std::uint32_t client) {
   return guarded([&] {
-    Value key = staged::pop();
+    Value key = Reader().value();  // in the exchange buffer, not staged: the hot path
     auto data = client_of(client).get_query_data(key);
     Writer w;
     if (data) {

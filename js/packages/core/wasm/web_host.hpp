@@ -28,6 +28,17 @@ struct WebHost {
 HandleTable<WebHost>& hosts();
 HandleTable<mfstate::Subscription>& subscriptions();
 
+/// Keeps a subscription for JavaScript (ended by mfs_unsubscribe); returns its handle.
+inline std::uint32_t keep(mfstate::Subscription s) {
+  return subscriptions().add(std::make_unique<mfstate::Subscription>(std::move(s)));
+}
+
+/// Writes a handle as an export's result.
+inline void write_handle(std::uint32_t h) {
+  Writer w;
+  w.integer(h);
+}
+
 /// QueryClientOptions from {defaultOptions: {queries}, maxEntries, maxBytes, online, focused}.
 mfstate::QueryClientOptions client_options_from(const mfstate::Value& options);
 /// QueryOptions from TanStack's option names (functions as ids, see query_abi.cpp).

@@ -6,10 +6,11 @@
 
 import { MfstateError } from "../errors.js";
 import { Driver } from "../driver.js";
-import type { HostLink } from "../app.js";
-import { api, callWith, fn, ready, readValue, stageValues } from "../wasm.js";
+import type { App, HostLink } from "../app.js";
+import { api, beginRead, callbacks, callWith, check, enter, fn, leave, ready, readValue, result, stageValues, writeOne, writeValues } from "../wasm.js";
 import {
   type ClientCore,
+  KeyTable,
   errorOf,
   filtersValue,
   mutationRegistry,
@@ -205,7 +206,7 @@ export class QueryClient {
     if (!core) {
       ready("new QueryClient()");
       const handle = run(
-        { handle: () => 0, driver: undefined as never, kind: "standalone", mutations: undefined as never },
+        { handle: () => 0, driver: undefined as never, kind: "standalone", mutations: undefined as never, keys: undefined as never, observers: undefined as never },
         () => {
           stageValues({
             defaultOptions: undefined,
@@ -228,7 +229,12 @@ export class QueryClient {
         driver: new Driver("mfs_client_run", "mfs_client_advance", () => handle, config.clock === "manual"),
         kind: "standalone",
         mutations: mutationRegistry(`client:${handle}`),
+        keys: new KeyTable(),
+        observers: new Map(),
       };
+      core.keys.bounded = Boolean(config.maxEntries || config.maxBytes);
+      const keys = core.keys;
+      core.driver.afterRun = () => keys.generation++;
       void live;
     }
     core.client = this;
@@ -289,15 +295,35 @@ export class QueryClient {
   /** The cached data of the query whose key equals `queryKey`, or undefined. */
   getQueryData<TData = unknown>(queryKey: QueryKey): DeepReadonly<TData> | undefined {
     checkQueryKey(queryKey);
-    return run(
-      this.#core,
-      (h) => {
-        stageValues(queryKey);
-        return api.mfs_client_get_query_data(h);
-      },
-      () => readValue() as DeepReadonly<TData> | undefined,
-      false,
-    );
+    const h = this.#core.handle();
+    // Keys are interned in the module (by setQueryData, or the first read): a read of an unchanged
+    // entry is then one call that answers "the same data as last time".
+    const keys = this.#core.keys;
+    let entry = keys.find(queryKey);
+    // Nothing that could change it has run since its data was known: no call at all.
+    if (entry !== undefined && entry.gen === keys.generation && entry.calls === callbacks) {
+      return entry.data as DeepReadonly<TData> | undefined;
+    }
+    enter(false);
+    try {
+      if (entry === undefined) {
+        if (keys.full()) {
+          check(api.mfs_client_clear_keys(h));
+          keys.clear();
+        }
+        writeOne(queryKey);
+        check(api.mfs_client_intern_key(h));
+        entry = keys.add(queryKey, result() as number);
+      }
+      const status = api.mfs_client_get_interned(h, entry.index);
+      check(status);
+      if (status === 0) entry.data = result();
+      entry.gen = keys.generation;
+      entry.calls = callbacks;
+      return entry.data as DeepReadonly<TData> | undefined;
+    } finally {
+      leave();
+    }
   }
 
   /**
@@ -313,14 +339,38 @@ export class QueryClient {
     checkQueryKey(queryKey);
     const data = functionalUpdate(updater as never, typeof updater === "function" ? this.getQueryData<TData>(queryKey) : undefined) as unknown;
     if (data === undefined) return undefined;
-    return run(
-      this.#core,
-      (h) => {
-        stageValues(queryKey, data, options.updatedAt ?? null);
-        return api.mfs_client_set_query_data(h);
-      },
-      () => readValue() as DeepReadonly<TData>,
-    );
+    const h = this.#core.handle();
+    const keys = this.#core.keys;
+    const updatedAt = options.updatedAt ?? null;
+    // A write changes its own entry only, which it updates (unless the client evicts: then others too).
+    if (keys.bounded) keys.generation++;
+    enter();
+    try {
+      const entry = keys.find(queryKey);
+      if (entry !== undefined) {
+        writeValues(data, updatedAt, undefined);
+        check(api.mfs_client_set_interned(h, entry.index));
+        entry.data = result();
+        entry.gen = keys.generation;
+        entry.calls = callbacks;
+        return entry.data as DeepReadonly<TData>;
+      }
+      if (keys.full()) {
+        check(api.mfs_client_clear_keys(h));
+        keys.clear();
+      }
+      writeValues(queryKey, data, updatedAt);
+      check(api.mfs_client_set_new_key(h));
+      beginRead();
+      const added = keys.add(queryKey, readValue() as number);
+      added.data = readValue();
+      added.gen = keys.generation;
+      added.calls = callbacks;
+      return added.data as DeepReadonly<TData>;
+    } finally {
+      leave();
+      this.#core.driver.kick();
+    }
   }
 
   /** The state of the query whose key equals `queryKey`, or undefined. */
@@ -639,9 +689,9 @@ export function listenToPage(onFocus: (focused: boolean) => void, onOnline: (onl
 }
 
 /** The shell's client of a host (module-internal). */
-export function shellQueryClient(host: HostLink, defaults: DefaultOptions | undefined): QueryClient {
+export function shellQueryClient(host: HostLink, defaults: DefaultOptions | undefined, bounded: boolean): QueryClient {
   const handle = run(
-    { handle: () => host.handle, driver: host.driver, kind: "shell", mutations: undefined as never },
+    { handle: () => host.handle, driver: host.driver, kind: "shell", mutations: undefined as never, keys: undefined as never, observers: undefined as never },
     (h) => api.mfs_host_queries(h),
     () => readValue() as number,
     false,
@@ -654,12 +704,17 @@ export function shellQueryClient(host: HostLink, defaults: DefaultOptions | unde
     driver: host.driver,
     kind: "shell",
     mutations: mutationRegistry(`host:${host.handle}`),
+    keys: new KeyTable(),
+    observers: new Map(),
   };
+  const keys = constructing.keys;
+  keys.bounded = bounded;
+  host.driver.afterRun = () => keys.generation++;
   return new QueryClient({ defaultOptions: defaults });
 }
 
 /** An app's face of its host's shared client (module-internal). */
-export function appQueryClient(host: HostLink, appHandle: () => number): QueryClient {
+export function appQueryClient(host: HostLink, appHandle: () => number, app: App): QueryClient {
   const shell = host.shellClient();
   const shellCore = coreOf(shell);
   constructing = {
@@ -670,7 +725,10 @@ export function appQueryClient(host: HostLink, appHandle: () => number): QueryCl
     driver: host.driver,
     kind: "app",
     appHandle,
+    app,
     mutations: shellCore.mutations,
+    keys: shellCore.keys,
+    observers: shellCore.observers,
   };
   return new QueryClient({ defaultOptions: shell.getDefaultOptions() });
 }

@@ -41,6 +41,147 @@ export interface ClientCore {
   client?: unknown;
   /** Mutations made through any face of this client (shared by the shell's and the apps'). */
   mutations: MutationRegistry;
+  /** Keys interned for reads (shared by every face of the client). */
+  keys: KeyTable;
+  /** Observers subscribed through any face of this client, by query hash (the inspector's counts). */
+  observers: Map<string, number>;
+  /** For "app": the App (its inspector counts). */
+  app?: import("../app.js").App;
+}
+
+// ---- interned keys: getQueryData of an unchanged entry is one call ----
+
+/** One key interned in the module, and the data the last read of it handed out. */
+interface KeyEntry {
+  key: unknown;
+  index: number;
+  data: unknown;
+  /** The table's generation, and the count of callbacks from the module, when `data` was known current. */
+  gen: number;
+  calls: number;
+}
+
+/**
+ * A client's interned keys, by a structural hash (object members in any order), each with the
+ * data its last read or write handed out. Bounded: when full it starts again (the module's side
+ * too), so memory follows the keys in use, not the history.
+ */
+export class KeyTable {
+  readonly #map = new Map<number, KeyEntry[]>();
+  #count = 0;
+  static readonly limit = 1 << 17;
+  /**
+   * Bumped by every operation that may change entries behind JavaScript's back (invalidation,
+   * removal, hydration, observers, a run of the runtime that did something: fetches settling,
+   * timers): while it is unchanged — and the module has called no JavaScript since (a callback
+   * inside such an operation may read) — data an entry holds is current. setQueryData through the
+   * package updates its own entry instead (unless the client is bounded: a write may evict another).
+   */
+  generation = 1;
+  /** The client evicts entries beyond a bound (maxEntries / maxBytes): every write bumps. */
+  bounded = false;
+
+  find(key: unknown): KeyEntry | undefined {
+    const bucket = this.#map.get(structuralHash(key, 0x811c9dc5));
+    if (bucket === undefined) return undefined;
+    for (let i = 0; i < bucket.length; i++) if (keyEquals(bucket[i].key, key)) return bucket[i];
+    return undefined;
+  }
+
+  /** Records `key` (a frozen copy: the caller's array may change afterwards) under `index`. */
+  add(key: unknown, index: number): KeyEntry {
+    const hash = structuralHash(key, 0x811c9dc5);
+    const entry: KeyEntry = { key: frozenCopy(key), index, data: undefined, gen: 0, calls: -1 };
+    const bucket = this.#map.get(hash);
+    if (bucket === undefined) this.#map.set(hash, [entry]);
+    else bucket.push(entry);
+    this.#count++;
+    return entry;
+  }
+
+  full(): boolean {
+    return this.#count >= KeyTable.limit;
+  }
+
+  clear(): void {
+    this.#map.clear();
+    this.#count = 0;
+  }
+}
+
+function frozenCopy(v: unknown): unknown {
+  if (typeof v !== "object" || v === null) return v;
+  if (Array.isArray(v)) return Object.freeze(v.map(frozenCopy));
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) {
+    const x = (v as Record<string, unknown>)[k];
+    if (x !== undefined) out[k] = frozenCopy(x);
+  }
+  return Object.freeze(out);
+}
+
+function mix(h: number, x: number): number {
+  return Math.imul(h ^ x, 0x01000193);
+}
+
+const hashWords = new Float64Array(1);
+const hashInts = new Int32Array(hashWords.buffer);
+
+/** A hash of a key equal for keys equal as query keys (member order ignored, as hashKey). */
+export function structuralHash(v: unknown, h: number): number {
+  switch (typeof v) {
+    case "string": {
+      h = mix(h, 0x73);
+      for (let i = 0; i < v.length; i++) h = mix(h, v.charCodeAt(i));
+      return mix(h, v.length);
+    }
+    case "number":
+      if ((v | 0) === v) return mix(mix(h, 0x6e), v);
+      hashWords[0] = v;
+      return mix(mix(mix(h, 0x64), hashInts[0]), hashInts[1]);
+    case "boolean":
+      return mix(h, v ? 0x74 : 0x66);
+    case "object": {
+      if (v === null) return mix(h, 0x6c);
+      if (Array.isArray(v)) {
+        h = mix(h, 0x5b);
+        for (let i = 0; i < v.length; i++) h = structuralHash(v[i], h);
+        return mix(h, v.length);
+      }
+      // Members combine by a sum: the order they were written in does not matter.
+      let sum = 0;
+      for (const k in v) {
+        const x = (v as Record<string, unknown>)[k];
+        if (x !== undefined && Object.prototype.hasOwnProperty.call(v, k)) sum = (sum + structuralHash(x, structuralHash(k, 0x7b))) | 0;
+      }
+      return mix(mix(h, 0x7b), sum);
+    }
+    default:
+      return mix(h, 0x75);
+  }
+}
+
+/** Equality of keys as query keys: objects by their defined members in any order. */
+export function keyEquals(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!keyEquals(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  let count = 0;
+  for (const k in a) {
+    const x = (a as Record<string, unknown>)[k];
+    if (x === undefined || !Object.prototype.hasOwnProperty.call(a, k)) continue;
+    count++;
+    if (!keyEquals(x, (b as Record<string, unknown>)[k])) return false;
+  }
+  for (const k in b) {
+    if ((b as Record<string, unknown>)[k] !== undefined && Object.prototype.hasOwnProperty.call(b, k)) count--;
+  }
+  return count === 0;
 }
 
 /** The mutations of one client in the module, as MutationCache lists them. */
@@ -65,6 +206,7 @@ export function mutationRegistry(key: string): MutationRegistry {
 /** Runs an export on this client: enter, call, check, leave; returns what `read` reads. */
 export function run<T>(core: ClientCore, call: (handle: number) => number, read?: () => T, mutates = true): T {
   const h = core.handle();
+  if (mutates && core.keys) core.keys.generation++;
   enter(mutates);
   try {
     check(call(h));
@@ -75,6 +217,8 @@ export function run<T>(core: ClientCore, call: (handle: number) => number, read?
     return undefined as T;
   } finally {
     leave();
+    // Again after: what the operation changed after a callback read it.
+    if (mutates && core.keys) core.keys.generation++;
     if (mutates) core.driver.kick();
   }
 }
@@ -290,33 +434,52 @@ export function filtersValue(f: QueryFilters | undefined): Record<string, unknow
 
 // ---- states and snapshots coming back ----
 
+/** What a state and a result share (write_common in wasm/query_abi.cpp), in its order. */
+interface Common {
+  hasData: boolean;
+  data: unknown;
+  status: QueryStatus;
+  fetchStatus: FetchStatus;
+  error: Error | null;
+  dataUpdatedAt: number;
+  errorUpdatedAt: number;
+  failureCount: number;
+  failureReason: Error | null;
+}
+
+function readCommon(): Common {
+  return {
+    hasData: readValue() as boolean,
+    data: readValue(),
+    status: readValue() as QueryStatus,
+    fetchStatus: readValue() as FetchStatus,
+    error: readOptionalError(),
+    dataUpdatedAt: readValue() as number,
+    errorUpdatedAt: readValue() as number,
+    failureCount: readValue() as number,
+    failureReason: readOptionalError(),
+  };
+}
+
 /** Reads the state fields the module writes (see write_state in wasm/query_abi.cpp). */
 export function readState(): QueryState {
-  readValue(); // whether there is data: the data itself is undefined when not
-  const data = readValue();
-  const status = readValue() as QueryStatus;
-  const fetchStatus = readValue() as FetchStatus;
-  const error = readOptionalError();
-  const dataUpdatedAt = readValue() as number;
-  const errorUpdatedAt = readValue() as number;
-  const fetchFailureCount = readValue() as number;
-  const fetchFailureReason = readOptionalError();
+  const c = readCommon();
   const isInvalidated = readValue() as boolean;
   const dataUpdateCount = readValue() as number;
   const errorUpdateCount = readValue() as number;
   return Object.freeze({
-    data: data as never,
+    data: c.data as never,
     dataUpdateCount,
-    dataUpdatedAt,
-    error,
+    dataUpdatedAt: c.dataUpdatedAt,
+    error: c.error,
     errorUpdateCount,
-    errorUpdatedAt,
-    fetchFailureCount,
-    fetchFailureReason,
+    errorUpdatedAt: c.errorUpdatedAt,
+    fetchFailureCount: c.failureCount,
+    fetchFailureReason: c.failureReason,
     fetchMeta: null,
     isInvalidated,
-    status,
-    fetchStatus,
+    status: c.status,
+    fetchStatus: c.fetchStatus,
   });
 }
 
@@ -334,16 +497,7 @@ export function snapshot(queryKey: QueryKey, state: QueryState, observers = 0, s
 }
 
 /** The raw result an observer is told (see write_result in wasm/query_abi.cpp). */
-export interface RawResult {
-  hasData: boolean;
-  data: unknown;
-  status: QueryStatus;
-  fetchStatus: FetchStatus;
-  error: Error | null;
-  dataUpdatedAt: number;
-  errorUpdatedAt: number;
-  failureCount: number;
-  failureReason: Error | null;
+export interface RawResult extends Common {
   isStale: boolean;
   isPlaceholderData: boolean;
   isFetched: boolean;
@@ -353,37 +507,15 @@ export interface RawResult {
 }
 
 export function readRawResult(): RawResult {
-  const hasData = readValue() as boolean;
-  const data = readValue();
-  const status = readValue() as QueryStatus;
-  const fetchStatus = readValue() as FetchStatus;
-  const error = readOptionalError();
-  const dataUpdatedAt = readValue() as number;
-  const errorUpdatedAt = readValue() as number;
-  const failureCount = readValue() as number;
-  const failureReason = readOptionalError();
-  const isStale = readValue() as boolean;
-  const isPlaceholderData = readValue() as boolean;
-  const isFetched = readValue() as boolean;
-  const isFetchedAfterMount = readValue() as boolean;
-  const isInvalidated = readValue() as boolean;
-  const isEnabled = readValue() as boolean;
+  const c = readCommon();
   return {
-    hasData,
-    data,
-    status,
-    fetchStatus,
-    error,
-    dataUpdatedAt,
-    errorUpdatedAt,
-    failureCount,
-    failureReason,
-    isStale,
-    isPlaceholderData,
-    isFetched,
-    isFetchedAfterMount,
-    isInvalidated,
-    isEnabled,
+    ...c,
+    isStale: readValue() as boolean,
+    isPlaceholderData: readValue() as boolean,
+    isFetched: readValue() as boolean,
+    isFetchedAfterMount: readValue() as boolean,
+    isInvalidated: readValue() as boolean,
+    isEnabled: readValue() as boolean,
   };
 }
 

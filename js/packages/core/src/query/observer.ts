@@ -9,6 +9,7 @@ import { api, callWith, fn, readValue, stageValues } from "../wasm.js";
 import type { DeepReadonly, Unsubscribe } from "../types.js";
 import { type ClientCore, type RawResult, optionsValue, readRawResult, run } from "./core.js";
 import { coreOf, type QueryClient } from "./client.js";
+import { trackObserver } from "../app.js";
 import { checkQueryKey, hashKey, replaceEqualDeep, shallowEqualObjects } from "./utils.js";
 import type { QueryKey, QueryObserverOptions, QueryObserverResult, RefetchOptions } from "./types.js";
 
@@ -55,6 +56,28 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
   #selectError: Error | null = null;
   // The last data shown, for placeholderData functions (keepPreviousData).
   #lastData: unknown;
+  // The query this observer is counted under (the inspector's observer counts).
+  #countedHash = "";
+
+  #uncount(): void {
+    const hash = this.#countedHash;
+    const n = (this.#core.observers.get(hash) ?? 0) - 1;
+    if (n > 0) this.#core.observers.set(hash, n);
+    else this.#core.observers.delete(hash);
+    trackObserver(this.#core.app, this.#tracker, false);
+  }
+
+  // What the app this observer belongs to holds: unmounting ends the observation in the module.
+  readonly #tracker = {
+    detach: (): void => {
+      if (this.#sub === 0) return;
+      this.#sub = 0;
+      const hash = this.#countedHash;
+      const n = (this.#core.observers.get(hash) ?? 0) - 1;
+      if (n > 0) this.#core.observers.set(hash, n);
+      else this.#core.observers.delete(hash);
+    },
+  };
 
   constructor(client: QueryClient, options: QueryObserverOptions<TQueryFnData, TError, TData, TQueryKey>) {
     this.#client = client;
@@ -111,6 +134,7 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
     this.#signature = signature;
     if (restart && this.#sub !== 0) {
       const old = this.#sub;
+      this.#uncount();
       this.#sub = 0;
       this.#raw = undefined;
       this.#start();
@@ -172,7 +196,15 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
 
   // ---- the module's observer ----
 
+  #count(): void {
+    const hash = hashKey(this.#options.queryKey);
+    this.#core.observers.set(hash, (this.#core.observers.get(hash) ?? 0) + 1);
+    trackObserver(this.#core.app, this.#tracker, true);
+  }
+
   #start(): void {
+    this.#count();
+    this.#countedHash = hashKey(this.#options.queryKey);
     callWith(() => {
       const value = optionsValue(this.#core, this.#options as never, () => {
         const q = this.#options.queryFn;
@@ -193,6 +225,7 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
 
   #stop(): void {
     if (this.#sub === 0) return;
+    this.#uncount();
     const sub = this.#sub;
     this.#sub = 0;
     run(this.#core, () => api.mfs_unsubscribe(sub), undefined, false);

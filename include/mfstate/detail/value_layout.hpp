@@ -1,0 +1,92 @@
+// Internal: the layout of the nodes behind mfstate::Value, visible only so that value.hpp can
+// inline its hot paths (copy, release, member lookup, element access). Not for users: nothing
+// here is part of the API, and it may change in any release.
+//
+// A node is one allocation: a 24-byte header, then its payload in the same block — the members
+// of an object, the elements of an array, the bytes of a string. Blocks come from small
+// per-thread free lists (node_pool.cpp), so building and freeing small values rarely reaches
+// malloc.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+namespace mfstate {
+
+class Value;
+struct Member;
+enum class Type : std::uint8_t;
+
+namespace detail {
+
+/// The header every node starts with.
+struct Node {
+  /// Owners; not atomic (a Value crosses threads only by hand-over).
+  std::uint32_t refs = 1;
+  /// 0 for strings; 1 + the deepest child for arrays and objects (an upper bound after erase).
+  std::uint32_t depth = 0;
+  /// The Value hash, cached by the first Value::hash() (0: not computed yet; a computed 0 is
+  /// stored as 1).
+  mutable std::uint64_t hash = 0;
+  /// String bytes, array elements or object members.
+  std::uint32_t size = 0;
+  /// Elements or members the block has room for (arrays and objects).
+  std::uint32_t capacity = 0;
+};
+static_assert(sizeof(Node) == 24);
+
+struct MemberIndex;
+
+/// A string: the header, then its bytes and a terminating NUL.
+struct StringNode : Node {
+  const char* chars() const noexcept { return reinterpret_cast<const char*>(this + 1); }
+  char* chars() noexcept { return reinterpret_cast<char*>(this + 1); }
+};
+
+/// An array: the header, then `capacity` slots of which the first `size` hold elements.
+struct ArrayNode : Node {
+  const Value* items() const noexcept { return reinterpret_cast<const Value*>(this + 1); }
+  Value* items() noexcept { return reinterpret_cast<Value*>(this + 1); }
+};
+
+/// An object: the header, an index for large objects, then `capacity` member slots of which
+/// the first `size` hold members, in insertion order.
+struct ObjectNode : Node {
+  /// Objects larger than this keep a key -> position index; smaller ones are searched linearly,
+  /// which is faster for the handful of fields most objects have.
+  static constexpr std::uint32_t index_threshold = 16;
+
+  /// Built lazily by find_indexed on large objects; dropped when members are erased.
+  mutable MemberIndex* index = nullptr;
+
+  const Member* members() const noexcept { return reinterpret_cast<const Member*>(this + 1); }
+  Member* members() noexcept { return reinterpret_cast<Member*>(this + 1); }
+  /// Position of `key` in an object above index_threshold (builds the index on first use), or -1.
+  std::ptrdiff_t find_indexed(std::string_view key) const;
+};
+
+/// Frees a node whose last owner has gone, and releases what it held (deep values through a work
+/// list, never by deep recursion).
+void destroy(Type type, Node* node) noexcept;
+
+/// Drops one owner of `node`, destroying it when that was the last (the WebAssembly build's
+/// out-of-line Value destructor).
+void release(Type type, Node* node) noexcept;
+
+/// Throws Error(type_error) naming what was expected and what the value is.
+[[noreturn]] void throw_type_error(std::string_view expected, Type actual);
+
+/// Whether two byte ranges of the same length are equal: short ones compared inline (the member
+/// names of most objects), longer ones by memcmp.
+inline bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
+  if (n > 16) return std::memcmp(a, b, n) == 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace detail
+}  // namespace mfstate

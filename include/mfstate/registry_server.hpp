@@ -1,0 +1,97 @@
+// `mfstate registry serve` as a library (native only, CMake target mfstate::registry): a registry
+// served over HTTP to every team's CI, with per-team access tokens. The JSON API and how to deploy
+// it (tokens, PostgreSQL, behind a TLS proxy): docs/contracts-ci.md.
+#pragma once
+
+#ifdef __EMSCRIPTEN__
+#error "mfstate/registry_server.hpp is native only (sockets)"
+#endif
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mfstate/registry.hpp"
+
+namespace mfstate {
+
+/// One access token as the server knows it: a name for logs and messages, and the SHA-256 of the
+/// secret (the secret itself is never stored). A token may publish and deploy the apps it lists;
+/// an admin token may publish and deploy every app; any valid token may read.
+struct AccessToken {
+  std::string name;                       ///< "profile-ci": shown in logs and refusals
+  std::array<std::uint8_t, 32> sha256{};  ///< SHA-256 of the secret
+  std::vector<std::string> apps;          ///< the apps it may publish and deploy
+  bool admin = false;                     ///< may publish and deploy every app
+};
+
+/// Who may do what on a served registry. The default: anyone may read, nobody may write.
+struct AccessPolicy {
+  bool open_read = true;    ///< reads need no token (false: every request needs a valid token)
+  bool open_write = false;  ///< anyone who can connect may publish and deploy anything (tests, laptops)
+  std::vector<AccessToken> tokens;
+
+  /// Anyone may read and write: a private test instance. No allocation.
+  static AccessPolicy open();
+  /// Parses a token file (docs/contracts-ci.md): {"read": "open"|"token", "tokens": [{"name",
+  /// "sha256", "apps"?, "admin"?}]}. Throws Error(schema_violation / invalid_argument) naming
+  /// the member at fault; unknown members are refused (a typo must not grant or drop a right).
+  static AccessPolicy parse(const Value& document);
+  /// Reads and parses a token file. Throws io_error / invalid_json naming the file, as parse.
+  static AccessPolicy load(const std::string& file);
+};
+
+/// A new random access token ("mfs_" and 43 base64url characters: 256 bits from the system's
+/// generator). Throws io_error when no randomness is available. Allocates.
+std::string generate_access_token();
+/// SHA-256 of a token as 64 lowercase hex digits: what a token file stores. Allocates.
+std::string access_token_hash(std::string_view token);
+
+/// Limits and switches of a RegistryServer.
+struct RegistryServerOptions {
+  AccessPolicy access;
+  /// Open connections at most. A new connection beyond it closes the oldest one still sending
+  /// its request, so slow clients cannot keep others out.
+  std::size_t max_connections = 256;
+  /// A request must arrive whole (head and body) within this time of its connection's opening.
+  std::chrono::milliseconds request_timeout{10000};
+  /// The answer must be taken by the client within this time.
+  std::chrono::milliseconds response_timeout{10000};
+  std::size_t max_head_bytes = 16u << 10;  ///< request line and headers
+  std::size_t max_body_bytes = 16u << 20;  ///< a manifest
+  /// One line per request (method, path, status, token name: never the token) and per internal
+  /// failure (with the detail the client is not shown). Every piece of client or manifest text in
+  /// it is printable(). Called on the serving thread. Empty: no log.
+  std::function<void(std::string_view line)> log;
+};
+
+/// Serves a registry over HTTP/1.1 (one request per connection; no TLS: put a TLS proxy in front).
+/// One thread (the caller of listen()) multiplexes every connection with non-blocking sockets and
+/// runs the handlers one at a time, so a slow client costs a socket and a buffer, never a worker.
+class RegistryServer {
+ public:
+  /// Serves `registry`, which must outlive the server. Allocates.
+  explicit RegistryServer(Registry& registry, RegistryServerOptions options = {});
+  ~RegistryServer();
+  RegistryServer(const RegistryServer&) = delete;
+  RegistryServer& operator=(const RegistryServer&) = delete;
+
+  /// Binds host:port (port 0 picks a free one) and returns the port. Throws io_error.
+  int bind(const std::string& host, int port);
+  /// Serves until stop() is called (from another thread or a signal-handling thread). Blocks.
+  void listen();
+  /// Makes listen() return (at once if it has not started). Thread-safe; idempotent.
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mfstate

@@ -1,0 +1,84 @@
+// Error codes' spellings, the exception translator and the last-resort reporter (error_sink.hpp).
+#include <cstdio>
+#include <exception>
+
+#include "error_sink.hpp"
+
+namespace mfstate {
+
+std::string_view to_string(ErrorCode code) noexcept {
+  switch (code) {
+#define MFSTATE_CODE(name) \
+  case ErrorCode::name: return #name;
+    MFSTATE_CODE(invalid_json)
+    MFSTATE_CODE(invalid_utf8)
+    MFSTATE_CODE(depth_limit)
+    MFSTATE_CODE(size_limit)
+    MFSTATE_CODE(type_error)
+    MFSTATE_CODE(out_of_range)
+    MFSTATE_CODE(not_found)
+    MFSTATE_CODE(non_finite)
+    MFSTATE_CODE(invalid_argument)
+    MFSTATE_CODE(invalid_key)
+    MFSTATE_CODE(invalid_url)
+    MFSTATE_CODE(invalid_schema)
+    MFSTATE_CODE(unsupported_schema)
+    MFSTATE_CODE(schema_violation)
+    MFSTATE_CODE(contract_violation)
+    MFSTATE_CODE(unknown_app)
+    MFSTATE_CODE(app_already_mounted)
+    MFSTATE_CODE(name_reserved)
+    MFSTATE_CODE(app_unmounted)
+    MFSTATE_CODE(not_exported)
+    MFSTATE_CODE(command_not_accepted)
+    MFSTATE_CODE(forbidden)
+    MFSTATE_CODE(no_store)
+    MFSTATE_CODE(reducer_error)
+    MFSTATE_CODE(listener_error)
+    MFSTATE_CODE(unknown_topic)
+    MFSTATE_CODE(query_error)
+    MFSTATE_CODE(cancelled)
+    MFSTATE_CODE(io_error)
+    MFSTATE_CODE(http_error)
+    MFSTATE_CODE(already_published)
+    MFSTATE_CODE(unauthorized)
+#undef MFSTATE_CODE
+  }
+  return "unknown";
+}
+
+namespace detail {
+
+Error error_from_exception(ErrorCode fallback, std::string_view context) {
+  std::string prefix(context);
+  if (!prefix.empty()) prefix += ": ";
+  try {
+    throw;
+  } catch (const Error& e) {
+    return Error(e.code(), prefix + e.what(), e.offset());
+  } catch (const std::exception& e) {
+    return Error(fallback, prefix + e.what());
+  } catch (...) {
+    return Error(fallback, prefix + "a non-standard exception");
+  }
+}
+
+void report_error(const ErrorHandler& handler, const Error& error) noexcept {
+  // stdio rather than iostreams: the browser build pays ~80 KB of wasm for <iostream>.
+  if (handler) {
+    try {
+      handler(error);
+      return;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "mfstate: the error handler threw (%s) while handling: ", e.what());
+    } catch (...) {
+      std::fprintf(stderr, "mfstate: the error handler threw while handling: ");
+    }
+  }
+  std::fprintf(stderr, "mfstate: %.*s: %s\n", static_cast<int>(to_string(error.code()).size()),
+               to_string(error.code()).data(), error.what());
+}
+
+}  // namespace detail
+
+}  // namespace mfstate

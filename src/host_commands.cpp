@@ -1,0 +1,188 @@
+// Commands: accept / send / broadcast, each refused with a clear error and no change when the
+// target does not accept the type or its payload schema refuses the payload.
+#include "host_commands.hpp"
+
+#include <boost/container/small_vector.hpp>
+
+#include <algorithm>
+
+#include "host_core.hpp"
+#include "host_manifest.hpp"
+#include "transactions.hpp"
+
+// GCC 12 warns about members a designated initializer leaves out even when they have default
+// initializers, which is how events are meant to be built here.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#endif
+
+namespace mfstate::detail {
+
+void Commands::accept(AppRecord& app, std::string_view type, std::optional<Schema> payload_schema,
+                      CommandHandler handler) {
+  if (type.empty()) throw Error(ErrorCode::invalid_argument, "accept needs a command type");
+  payload_schema = manifest_command_schema(app.manifest.get(), type, std::move(payload_schema));
+  Accepted acc{std::move(payload_schema),
+               handler ? std::make_shared<const CommandHandler>(std::move(handler)) : nullptr};
+  auto [it, inserted] = app.commands.accepted.insert_or_assign(std::string(type), std::move(acc));
+  (void)it;
+  if (inserted) acceptors_[std::string(type)].push_back(&app);
+}
+
+void Commands::accept_all(AppRecord& app) {
+  manifest_refuse_accept_all(app.manifest.get());
+  if (app.commands.all) return;
+  app.commands.all = true;
+  accept_all_.push_back(&app);
+}
+
+void Commands::withdraw(AppRecord& app) {
+  for (const auto& [type, acc] : app.commands.accepted) {
+    auto it = acceptors_.find(type);
+    if (it == acceptors_.end()) continue;
+    std::erase(it->second, &app);
+    if (it->second.empty()) acceptors_.erase(it);
+  }
+  app.commands.accepted.clear();
+  if (app.commands.all) std::erase(accept_all_, &app);
+  app.commands.all = false;
+}
+
+const Accepted* Commands::accepted(const AppRecord& target, std::string_view type) {
+  auto it = target.commands.accepted.find(type);
+  if (it != target.commands.accepted.end()) return &it->second;
+  static const Accepted all{};
+  return target.commands.all ? &all : nullptr;
+}
+
+void Commands::refuse(const AppRecord& from, std::string_view target, const Action& action, ErrorCode code,
+                      const std::string& message) {
+  core_->inspect([&] {
+    return InspectorEvent{.kind = InspectorEventKind::command_refused,
+                          .app = from.name,
+                          .target = std::string(target),
+                          .name = action.type,
+                          .payload = action.payload,
+                          .has_code = true,
+                          .code = code,
+                          .detail = message};
+  });
+  throw Error(code, message);
+}
+
+void Commands::check_payload(const AppRecord& from, const AppRecord& target, const Accepted& acc,
+                             const Action& action, std::string_view verb) {
+  if (!acc.schema || !core_->validate) return;
+  try {
+    require_valid(*acc.schema, action.payload,
+                  "app \"" + from.name + "\" " + std::string(verb) + " \"" + action.type + "\" to \"" +
+                      target.name + "\", whose payload schema refuses it");
+  } catch (const Error& e) {
+    refuse(from, target.name, action, e.code(), e.what());
+  }
+}
+
+void Commands::apply(AppRecord& target, const Accepted& acc, const AppRecord& from, Action&& action) {
+  if (acc.handler) {
+    // A handler may change several things: make it all or nothing. Copies: the handler may
+    // replace itself or unmount either app.
+    std::shared_ptr<const CommandHandler> handler = acc.handler;
+    const std::string from_name = from.name;
+    core_->run_transaction([&] { (*handler)(action, from_name); }, target.name);
+    return;
+  }
+  if (!target.store) {
+    throw Error(ErrorCode::no_store, "app \"" + target.name + "\" accepts command \"" + action.type +
+                                         "\" but has no store (create_store)");
+  }
+  target.store->dispatch(std::move(action));
+}
+
+void Commands::send(AppRecord& from, std::string_view to, Action action) {
+  AppRecord* t = core_->find(to);
+  if (t == nullptr) {
+    refuse(from, to, action, ErrorCode::unknown_app,
+           "app \"" + from.name + "\" sent \"" + action.type + "\" to \"" + std::string(to) +
+               "\", but no app of that name is mounted");
+  }
+  Ref<AppRecord> target(t);  // a handler or reducer may unmount it
+  const Accepted* acc = accepted(*target, action.type);
+  if (acc == nullptr) {
+    refuse(from, to, action, ErrorCode::command_not_accepted,
+           "app \"" + from.name + "\" sent \"" + action.type + "\" to \"" + target->name +
+               "\", which does not accept it (it must call accept(\"" + action.type + "\"))");
+  }
+  check_payload(from, *target, *acc, action, "sent");
+  core_->inspect([&] {
+    return InspectorEvent{.kind = InspectorEventKind::command_sent,
+                          .app = from.name,
+                          .target = target->name,
+                          .name = action.type,
+                          .payload = action.payload};
+  });
+  apply(*target, *acc, from, std::move(action));
+}
+
+std::size_t Commands::broadcast(AppRecord& from, Action action) {
+  HostCore& core = *core_;
+  Ref<AppRecord> sender(&from);  // the shell's inspector listeners run meanwhile
+  // Counted references on the stack, no allocation per broadcast: a target is used only while
+  // it is still mounted (a handler may unmount apps).
+  struct Target {
+    Ref<AppRecord> rec;
+    const Accepted* acc;
+  };
+  boost::container::small_vector<Target, 8> targets;
+  bool may_throw = false;
+  auto consider = [&](AppRecord* t) {
+    for (const auto& existing : targets) {
+      if (existing.rec.get() == t) return;
+    }
+    const Accepted* acc = accepted(*t, action.type);
+    if (acc == nullptr) return;
+    check_payload(from, *t, *acc, action, "broadcast");
+    if (acc->handler || !t->store || StoreAccess::may_throw(*t->store)) may_throw = true;
+    targets.push_back(Target{Ref<AppRecord>(t), acc});
+  };
+  if (auto it = acceptors_.find(action.type); it != acceptors_.end()) {
+    for (AppRecord* t : it->second) consider(t);
+  }
+  for (AppRecord* t : accept_all_) consider(t);
+  if (targets.empty()) return 0;
+  for (const auto& t : targets) {
+    core.inspect([&] {
+      return InspectorEvent{.kind = InspectorEventKind::command_sent,
+                            .app = from.name,
+                            .target = t.rec->name,
+                            .name = action.type,
+                            .payload = action.payload};
+    });
+  }
+  auto apply_all = [&] {
+    const std::size_t n = targets.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      AppRecord& t = *targets[i].rec;
+      if (t.host == nullptr) continue;  // unmounted meanwhile
+      // Only handlers run code that could change what is accepted: look it up again after one.
+      const Accepted* acc = may_throw ? accepted(t, action.type) : targets[i].acc;
+      if (acc == nullptr) continue;  // withdrawn meanwhile
+      if (i + 1 == n) {
+        apply(t, *acc, from, std::move(action));
+      } else {
+        Action copy = action;
+        apply(t, *acc, from, std::move(copy));
+      }
+    }
+  };
+  const std::size_t reached = targets.size();
+  if (may_throw) {
+    core.run_transaction(apply_all, from.name);
+  } else {
+    // Nothing can throw: one batch is enough to notify once, after all.
+    Batcher::Scope batch(core.batcher());
+    apply_all();
+  }
+  return reached;
+}
+
+}  // namespace mfstate::detail

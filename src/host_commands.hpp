@@ -1,0 +1,61 @@
+// Internal: commands — what an app accepts from others, and sending and broadcasting to it.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mfstate/contract.hpp"
+#include "mfstate/host.hpp"
+#include "name_map.hpp"
+
+namespace mfstate::detail {
+
+struct AppRecord;
+struct HostCore;
+
+struct Accepted {
+  std::optional<Schema> schema;
+  // Shared so that a handler re-accepting (replacing) itself while it runs is not destroyed
+  // under its own feet.
+  std::shared_ptr<const CommandHandler> handler;
+};
+
+/// What one app accepts (kept in its record).
+struct CommandTable {
+  NameMap<Accepted> accepted;
+  bool all = false;  // accept_all
+};
+
+class Commands {
+ public:
+  explicit Commands(HostCore& core) : core_(&core) {}
+
+  void accept(AppRecord& app, std::string_view type, std::optional<Schema> payload_schema,
+              CommandHandler handler);
+  void accept_all(AppRecord& app);
+  void send(AppRecord& from, std::string_view to, Action action);
+  std::size_t broadcast(AppRecord& from, Action action);
+  /// `app` is unmounting: it accepts nothing any more.
+  void withdraw(AppRecord& app);
+
+  /// Command types some app accepts now (the soak test's measure). O(1).
+  std::size_t types() const noexcept { return acceptors_.size(); }
+
+ private:
+  static const Accepted* accepted(const AppRecord& target, std::string_view type);
+  [[noreturn]] void refuse(const AppRecord& from, std::string_view target, const Action& action,
+                           ErrorCode code, const std::string& message);
+  void check_payload(const AppRecord& from, const AppRecord& target, const Accepted& acc,
+                     const Action& action, std::string_view verb);
+  void apply(AppRecord& target, const Accepted& acc, const AppRecord& from, Action&& action);
+
+  HostCore* core_;
+  NameMap<std::vector<AppRecord*>> acceptors_;  // by type: who accepts it (for broadcast)
+  std::vector<AppRecord*> accept_all_;
+};
+
+}  // namespace mfstate::detail

@@ -1,0 +1,121 @@
+// Internal: the state behind Future, AbortSignal and Completion (query_future.cpp), and how a
+// completion made on any thread reaches the runtime's thread — or nobody, once the client is gone.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "mfstate/future.hpp"
+#include "mfstate/runtime.hpp"
+
+namespace mfstate::detail {
+
+struct Aggregate;
+
+struct FutureState {
+  Batcher* batcher = nullptr;
+  bool settled = false;
+  Outcome outcome;
+  std::vector<std::function<void(const Outcome&)>> callbacks;
+  /// The all_of this future is part of (counted down when it settles, without a callback).
+  std::shared_ptr<Aggregate> aggregate;
+
+  /// Settles once; callbacks run through the batcher. Later calls are ignored.
+  void settle(Outcome o);
+};
+
+/// all_of's countdown: settles `result` (with null, or the first error when `fail_fast`) when
+/// `left` reaches 0.
+struct Aggregate {
+  std::size_t left = 0;
+  std::shared_ptr<FutureState> result;
+  bool keep_error = false;
+  std::optional<Outcome> first_error;
+};
+
+std::shared_ptr<FutureState> make_future(Batcher& b);
+std::shared_ptr<FutureState> settled_future(Batcher& b, Outcome o);
+/// Settles with null when every one of `parts` has settled (errors included, as query-core's
+/// refetchQueries) — or, with `keep_error`, with the first error if any failed. Each part must
+/// belong to no other all_of.
+std::shared_ptr<FutureState> all_of(Batcher& b, const std::vector<std::shared_ptr<FutureState>>& parts,
+                                    bool keep_error = false);
+Outcome ok_outcome(Value v);
+Outcome error_outcome(Error e, Value detail = {});
+
+struct AbortState {
+  std::atomic<bool> aborted{false};
+  /// The fetcher used the signal (aborted() or on_abort()): it can be cancelled.
+  std::atomic<bool> consumed{false};
+  std::mutex mutex;
+  std::vector<std::function<void()>> callbacks;
+  void abort();
+};
+
+/// Where completions are delivered: a retryer's attempt, an infinite query's page.
+class CompletionSink {
+ public:
+  virtual ~CompletionSink() = default;
+  /// On the runtime's thread, through the executor.
+  virtual void deliver(std::uint32_t attempt, Outcome&& o) = 0;
+};
+
+/// The channel from completions on any thread to the client's runtime. The client nulls
+/// `executor` when it goes away; a completion posts only under the lock, so it never posts to a
+/// client (or runtime) that is gone.
+struct Inbox {
+  std::mutex mutex;
+  Executor* executor = nullptr;
+};
+
+struct CompletionState : std::enable_shared_from_this<CompletionState> {
+  std::mutex mutex;
+  std::atomic<bool> done{false};
+  bool in_call = true;           // the runtime thread is still inside the fetcher call
+  std::optional<Outcome> early;  // an outcome given before the fetcher returned
+  std::shared_ptr<Inbox> inbox;
+  std::weak_ptr<CompletionSink> sink;  // a weak_ptr: safe to drop on any thread
+  std::uint32_t attempt = 0;
+  bool complete(Outcome o);
+};
+
+/// Makes the public handles (their constructors are private).
+struct AsyncAccess {
+  static Future future(std::shared_ptr<FutureState> s) { return Future(std::move(s)); }
+  static const std::shared_ptr<FutureState>& state(const Future& f) noexcept { return f.state_; }
+  static AbortSignal signal(std::shared_ptr<AbortState> s) { return AbortSignal(std::move(s)); }
+  static Completion completion(std::shared_ptr<CompletionState> s) { return Completion(std::move(s)); }
+};
+
+Outcome outcome_of_exception(std::exception_ptr e);
+Error cancelled_error(const std::string& what);
+
+/// Calls `start(completion)` (a fetcher or mutation function) for `attempt` of `sink`: what it
+/// throws completes with the error; an outcome given before it returns is returned (the caller
+/// handles it at once, no round trip through the executor); a later one is posted to `sink`.
+template <typename F>
+std::optional<Outcome> call_with_completion(const std::shared_ptr<CompletionSink>& sink, std::uint32_t attempt,
+                                            const std::shared_ptr<Inbox>& inbox, F&& start) {
+  auto st = std::make_shared<CompletionState>();
+  st->inbox = inbox;
+  st->sink = sink;
+  st->attempt = attempt;
+  try {
+    start(AsyncAccess::completion(st));
+  } catch (...) {
+    st->complete(outcome_of_exception(std::current_exception()));
+  }
+  std::lock_guard<std::mutex> lock(st->mutex);
+  st->in_call = false;
+  std::optional<Outcome> early = std::move(st->early);
+  st->early.reset();
+  return early;
+}
+
+}  // namespace mfstate::detail

@@ -1,0 +1,304 @@
+// The query cache proper (QueryCacheCore): entries built in the key index, their options (a query
+// keeps the longest gc_time it has seen, and takes initial data while it has none), filters,
+// observers joining and leaving, garbage collection and the size bound, and the cache's events.
+#include <algorithm>
+
+#include "mfstate/key.hpp"
+#include "query_internal.hpp"
+
+namespace mfstate::detail {
+
+namespace {
+
+std::optional<Value> initial_data_of(const QueryOptions& o) {
+  if (const Value* v = o.initial_data.value_if()) return *v;
+  if (const auto* fn = o.initial_data.function_if()) return (*fn)();
+  return std::nullopt;
+}
+
+Millis initial_data_updated_at_of(const QueryOptions& o, Millis now) {
+  if (const Millis* v = o.initial_data_updated_at.value_if()) return *v;
+  if (const auto* fn = o.initial_data_updated_at.function_if()) return (*fn)().value_or(now);
+  return now;
+}
+
+}  // namespace
+
+// ---- entries ----
+
+Value ClientCore::key_of(const Query& q) const {
+  if (q.node != nullptr) return queries.index.key_of(q.node);
+  return q.cold ? q.cold->key : Value::array();
+}
+
+Query* ClientCore::find(const Value& key) const {
+  check_key(key);
+  TrieNode* n = queries.index.find(key);
+  return n != nullptr ? n->entry : nullptr;
+}
+
+Query* ClientCore::build(const Value& key, const OptionsPtr& opts, bool* created) {
+  check_key(key);
+  TrieNode* n = queries.index.find_or_insert(key);
+  if (created != nullptr) *created = n->entry == nullptr;
+  if (n->entry != nullptr) {
+    if (opts) set_options(*n->entry, opts);
+    return n->entry;
+  }
+  Query* q;
+  try {
+    q = queries.pool.make();
+    q->options = opts ? opts : resolve(nullptr, key);
+  } catch (...) {
+    queries.index.prune(n);
+    throw;
+  }
+  q->node = n;
+  n->entry = q;
+  ++queries.entries;
+  std::optional<Value> initial;
+  try {
+    initial = initial_data_of(q->options->o);
+  } catch (...) {
+    report_current_exception();
+  }
+  if (initial) {
+    q->data = std::move(*initial);
+    q->flags |= has_data_flag;
+    q->status = QueryStatus::success;
+    q->data_updated_at = initial_data_updated_at_of(q->options->o, now()).count();
+    if (options.max_bytes != 0) queries.data_bytes += approx_bytes(q->data);
+  }
+  gc_link(*q);
+  emit(QueryCacheEvent::Type::added, *q);
+  evict_if_needed(q);
+  return q;
+}
+
+void ClientCore::set_options(Query& q, const OptionsPtr& opts) {
+  if (q.options == opts) return;
+  OptionsPtr next = opts;
+  // A query keeps the longest gc_time it has seen (query-core's Removable.updateGcTime).
+  if (*opts->o.gc_time < *q.options->o.gc_time) {
+    auto raised = boost::intrusive_ptr<ResolvedOptions>(new ResolvedOptions());
+    raised->o = opts->o;
+    raised->o.gc_time = q.options->o.gc_time;
+    next = raised;
+  }
+  const bool relink = (q.flags & in_gc_list_flag) && *q.options->o.gc_time != *next->o.gc_time;
+  if (relink) gc_unlink(q);
+  q.options = next;
+  if (relink) gc_link(q);
+  // Initial data fills a query that has none yet (query-core's setOptions), without counting as
+  // an update: a fetch in flight goes on.
+  if (!q.has_data()) {
+    std::optional<Value> initial = initial_data_of(q.options->o);
+    if (initial) {
+      QueryState s = snapshot(q);
+      s.data = std::move(*initial);
+      s.data_updated_at = initial_data_updated_at_of(q.options->o, now());
+      s.error.reset();
+      s.is_invalidated = false;
+      s.status = QueryStatus::success;
+      QueryAction a{QueryAction::set_state};
+      a.state = &s;
+      dispatch(*this, q, std::move(a));
+    }
+  }
+}
+
+void ClientCore::remove(Query& q) {
+  if (q.removed()) return;
+  if (q.fetching()) cancel_fetch(*this, q, CancelOptions{.revert = false, .silent = true});
+  gc_unlink(q);
+  if (options.max_bytes != 0 && q.has_data()) queries.data_bytes -= std::min(queries.data_bytes, approx_bytes(q.data));
+  if (q.observer_count() > 0) q.cold->key = queries.index.key_of(q.node);
+  emit(QueryCacheEvent::Type::removed, q);
+  q.node->entry = nullptr;
+  queries.index.prune(q.node);
+  q.node = nullptr;
+  q.flags |= removed_flag;
+  --queries.entries;
+  if (q.observer_count() == 0) queries.graveyard.push_back(&q);
+}
+
+void ClientCore::free_query(Query* q) noexcept { queries.pool.destroy(q); }
+
+void ClientCore::clear_queries() {
+  std::vector<Query*> qs;
+  queries.index.collect_all(qs);
+  for (Query* q : qs) remove(*q);
+}
+
+bool ClientCore::matches_rest(const QueryFilters& f, Query& q) const {
+  if (q.removed()) return false;
+  if (f.type == QueryType::active && !is_active(*this, q)) return false;
+  if (f.type == QueryType::inactive && is_active(*this, q)) return false;
+  if (f.stale && is_stale(*this, q) != *f.stale) return false;
+  if (f.fetch_status && q.fetch_status != *f.fetch_status) return false;
+  if (f.predicate && !f.predicate(info_of(*this, q))) return false;
+  return true;
+}
+
+void ClientCore::collect(const QueryFilters& f, std::vector<Query*>& out) const {
+  if (f.key) {
+    check_key(*f.key);
+    queries.index.collect(*f.key, f.exact.value_or(false), out);
+  } else {
+    queries.index.collect_all(out);
+  }
+  const bool plain = f.type == QueryType::all && !f.stale && !f.fetch_status && !f.predicate;
+  if (plain) return;
+  auto* self = const_cast<ClientCore*>(this);
+  out.erase(std::remove_if(out.begin(), out.end(), [&](Query* q) { return !self->matches_rest(f, *q); }),
+            out.end());
+}
+
+// ---- observers ----
+
+void ClientCore::add_observer(Query& q, ObserverImpl* o) {
+  auto& obs = q.c().observers;
+  if (std::find(obs.begin(), obs.end(), o) != obs.end()) return;
+  obs.push_back(o);
+  gc_unlink(q);
+  emit(QueryCacheEvent::Type::observer_added, q);
+}
+
+void ClientCore::remove_observer(Query& q, ObserverImpl* o) {
+  if (!q.cold) return;
+  auto& obs = q.cold->observers;
+  auto it = std::find(obs.begin(), obs.end(), o);
+  if (it == obs.end()) return;
+  obs.erase(it);
+  if (obs.empty()) {
+    if (q.removed()) {
+      emit(QueryCacheEvent::Type::observer_removed, q);
+      if (op_depth > 0) {
+        queries.graveyard.push_back(&q);
+      } else {
+        free_query(&q);
+      }
+      return;
+    }
+    // The last observer left (query-core's removeObserver): a fetch whose signal the fetcher uses
+    // is cancelled, as is an initial fetch still paused; any other fetch completes and is cached
+    // but does not retry. Then the query becomes collectable.
+    if (q.fetching()) {
+      const auto& r = q.cold->fetch->retryer;
+      if (r->signal_consumed() || (q.fetch_status == FetchStatus::paused && q.status == QueryStatus::pending)) {
+        cancel_fetch(*this, q, CancelOptions{.revert = true, .silent = false});
+      } else {
+        r->cancel_retry();
+      }
+    }
+    gc_link(q);
+  }
+  emit(QueryCacheEvent::Type::observer_removed, q);
+}
+
+// ---- gc and the size bound ----
+
+void ClientCore::gc_link(Query& q) {
+  if ((q.flags & in_gc_list_flag) || q.removed() || q.observer_count() > 0 || q.fetching()) return;
+  const Millis gc_time = *q.options->o.gc_time;
+  auto it = queries.gc_lists.find(gc_time.count());
+  if (it == queries.gc_lists.end()) {
+    // A new distinct gc_time: drop the lists emptied meanwhile, so the number of lists follows the
+    // entries, not the history of gc_times ever used.
+    if (queries.gc_lists.size() >= 16) {
+      for (auto l = queries.gc_lists.begin(); l != queries.gc_lists.end();) {
+        l = l->second.head.gc_next == &l->second.head ? queries.gc_lists.erase(l) : std::next(l);
+      }
+    }
+    it = queries.gc_lists.try_emplace(gc_time.count()).first;
+    it->second.gc_time = gc_time;
+    it->second.head.gc_prev = it->second.head.gc_next = &it->second.head;
+  }
+  GcLink& head = it->second.head;
+  q.gc_prev = head.gc_prev;
+  q.gc_next = &head;
+  head.gc_prev->gc_next = &q;
+  head.gc_prev = &q;
+  q.flags |= in_gc_list_flag;
+  q.gc_since = now().count();
+  if (gc_time < never_expires) gc_schedule(Millis(q.gc_since) + gc_time);
+}
+
+void ClientCore::gc_unlink(Query& q) noexcept {
+  if (!(q.flags & in_gc_list_flag)) return;
+  q.gc_prev->gc_next = q.gc_next;
+  q.gc_next->gc_prev = q.gc_prev;
+  q.gc_prev = q.gc_next = nullptr;
+  q.flags &= static_cast<std::uint8_t>(~in_gc_list_flag);
+}
+
+void ClientCore::gc_touch(Query& q) {
+  if (!(q.flags & in_gc_list_flag)) return;
+  gc_unlink(q);
+  gc_link(q);
+}
+
+void ClientCore::gc_schedule(Millis at) {
+  QueryCacheCore& c = queries;
+  if (c.gc_timer != 0 && c.gc_timer_at <= at) return;
+  if (c.gc_timer != 0) runtime.scheduler().cancel(c.gc_timer);
+  c.gc_timer_at = at;
+  c.gc_timer = runtime.scheduler().schedule_at(at, [this] {
+    queries.gc_timer = 0;
+    Op op(*this);
+    gc_sweep();
+  });
+}
+
+void ClientCore::gc_sweep() {
+  const std::int64_t t = now().count();
+  std::optional<Millis> next;
+  for (auto it = queries.gc_lists.begin(); it != queries.gc_lists.end();) {
+    QueryCacheCore::GcList& l = it->second;
+    GcLink* head = &l.head;
+    if (l.gc_time < never_expires) {
+      const std::int64_t gc = l.gc_time.count();
+      while (head->gc_next != head && static_cast<Query*>(head->gc_next)->gc_since + gc <= t) {
+        remove(*static_cast<Query*>(head->gc_next));
+      }
+      if (head->gc_next != head) {
+        const Millis at(static_cast<Query*>(head->gc_next)->gc_since + gc);
+        if (!next || at < *next) next = at;
+      }
+    }
+    it = head->gc_next == head ? queries.gc_lists.erase(it) : std::next(it);
+  }
+  if (next) gc_schedule(*next);
+}
+
+void ClientCore::evict_if_needed(Query* keep) {
+  while ((options.max_entries != 0 && queries.entries > options.max_entries) ||
+         (options.max_bytes != 0 && queries.data_bytes > options.max_bytes)) {
+    Query* victim = nullptr;
+    for (auto& [gc, l] : queries.gc_lists) {
+      GcLink* h = l.head.gc_next;
+      if (h == keep) h = h->gc_next;
+      if (h == &l.head) continue;
+      auto* q = static_cast<Query*>(h);
+      if (victim == nullptr || q->gc_since < victim->gc_since) victim = q;
+    }
+    if (victim == nullptr) return;
+    remove(*victim);
+  }
+}
+
+// ---- cache events ----
+
+void ClientCore::emit(QueryCacheEvent::Type type, const Query& q, std::string_view action) {
+  if (queries.listeners.empty()) return;
+  QueryCacheEvent e{type, key_of(q), action};
+  // A copy of the listener list: subscribing or unsubscribing while notified is safe.
+  for (const auto& slot : queries.listeners.snapshot()) {
+    std::weak_ptr<ListenerList<const QueryCacheEvent&>::Slot> weak = slot;
+    batcher().notify([weak, e] {
+      if (auto s = weak.lock(); s && s->active && s->fn) s->fn(e);
+    });
+  }
+}
+
+}  // namespace mfstate::detail

@@ -1,0 +1,159 @@
+// Internal: the client behind QueryClient and every app's AppQueryClient, in named parts —
+// QueryCacheCore (the entries, their index, gc and the size bound, query_cache.cpp),
+// MutationCacheCore (mutation_impl.hpp), QueryDefaults (query_options.cpp), the network and
+// focus state, and the scopes (the shell's and each app's) that hand out access to it.
+#pragma once
+
+#include <boost/unordered/unordered_flat_map.hpp>
+#include <boost/unordered/unordered_flat_set.hpp>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "mfstate/query.hpp"
+#include "mutation_impl.hpp"
+#include "query_entry.hpp"
+#include "query_index.hpp"
+#include "query_listeners.hpp"
+#include "query_observer_impl.hpp"
+#include "query_pool.hpp"
+
+namespace mfstate::detail {
+
+/// The queries: the key index, the pooled entries, garbage collection, the size bound, events.
+struct QueryCacheCore {
+  CacheIndex index;
+  Pool<Query> pool;
+  std::size_t entries = 0;
+  std::size_t data_bytes = 0;
+  /// gc: one circular list per distinct gc_time (a sentinel each), ordered by gc_since; one timer.
+  struct GcList {
+    Millis gc_time{0};
+    GcLink head;
+  };
+  std::map<std::int64_t, GcList> gc_lists;
+  TimerId gc_timer = 0;
+  Millis gc_timer_at{0};
+  /// Entries that left the index during an operation; freed when the outermost one ends, so
+  /// pointers collected by a filter stay valid while it runs.
+  std::vector<Query*> graveyard;
+  boost::unordered_flat_set<Query*> in_flight;
+  /// Every live observer (mounted or not): ended when the client goes away.
+  boost::unordered_flat_set<ObserverImpl*> observers;
+  std::size_t mounted_observers = 0;
+  ListenerList<const QueryCacheEvent&> listeners;
+};
+
+/// set_query_defaults / set_mutation_defaults, and options resolved against them.
+struct QueryDefaults {
+  std::vector<std::pair<Value, QueryOptions>> queries;
+  std::vector<std::pair<Value, MutationOptions>> mutations;
+  OptionsPtr plain;  // the options of a key no registration matches
+};
+
+/// Who holds access: the shell (root) or one app. An app's scope ends with its AppQueryClient:
+/// its observers end and its pending mutations are cancelled.
+struct QueryScope {
+  ClientCore* core = nullptr;  // null once the client is gone
+  bool app = false;
+  bool ended = false;
+  boost::unordered_flat_set<ObserverImpl*> observers;
+  boost::unordered_flat_set<MutationObserverImpl*> mutation_observers;
+  boost::unordered_flat_set<MutationImpl*> mutations;
+  /// The live client. Throws Error(app_unmounted) once ended or gone.
+  ClientCore& live() const;
+  /// Ends an app's scope (its handle was destroyed).
+  void end() noexcept;
+};
+
+struct ClientCore {
+  ClientCore(Runtime& rt, QueryClientOptions o);
+  ~ClientCore();
+  ClientCore(const ClientCore&) = delete;
+  ClientCore& operator=(const ClientCore&) = delete;
+
+  Runtime& runtime;
+  QueryClientOptions options;
+  bool online;
+  bool focused;
+  std::shared_ptr<Inbox> inbox = std::make_shared<Inbox>();
+  QueryDefaults defaults;
+  QueryCacheCore queries;
+  MutationCacheCore mutations;
+  std::vector<std::weak_ptr<Retryer>> paused;  // paused query retryers
+  std::shared_ptr<QueryScope> root;
+  boost::unordered_flat_set<QueryScope*> app_scopes;
+  int op_depth = 0;
+  bool doomed = false;  // its QueryClient was destroyed inside an operation: freed when it ends
+
+  Millis now() const { return runtime.now(); }
+  Batcher& batcher() { return runtime.batcher(); }
+  bool can_fetch(NetworkMode m) const noexcept { return m != NetworkMode::online || online; }
+
+  /// RAII: one operation's batch. When the outermost one ends, frees the graveyard, and the
+  /// client itself if its QueryClient was destroyed meanwhile.
+  class Op {
+   public:
+    explicit Op(ClientCore& c);
+    ~Op() noexcept(false);
+    Op(const Op&) = delete;
+    Op& operator=(const Op&) = delete;
+
+   private:
+    ClientCore* c_;
+    Batcher::Scope scope_;
+  };
+  /// Destroys `c` now, or when its running operation ends.
+  static void destroy(std::unique_ptr<ClientCore> c) noexcept;
+
+  // ---- options (query_options.cpp) ----
+  /// The options of `key`: TanStack's defaults, then the client's, then every matching
+  /// set_query_defaults registration, then `o`. fetch_query-style calls default retry to 0.
+  OptionsPtr resolve(const QueryOptions* o, const Value& key, bool no_retry_default = false,
+                     const QueryOptions* over_defaults = nullptr);
+  MutationOptions resolve(const MutationOptions& o, const MutationOptions* over_defaults = nullptr) const;
+  QueryOptions query_defaults_of(const Value& key) const;
+  MutationOptions mutation_defaults_of(const Value& key) const;
+
+  // ---- entries (query_cache.cpp) ----
+  Query* find(const Value& key) const;
+  Query* build(const Value& key, const OptionsPtr& opts, bool* created = nullptr);
+  void set_options(Query& q, const OptionsPtr& opts);
+  void remove(Query& q);
+  void free_query(Query* q) noexcept;
+  Value key_of(const Query& q) const;
+  void collect(const QueryFilters& f, std::vector<Query*>& out) const;
+  bool matches_rest(const QueryFilters& f, Query& q) const;
+  void clear_queries();
+  void emit(QueryCacheEvent::Type type, const Query& q, std::string_view action = {});
+
+  // observers
+  void add_observer(Query& q, ObserverImpl* o);
+  void remove_observer(Query& q, ObserverImpl* o);
+
+  // gc and eviction
+  void gc_link(Query& q);
+  void gc_unlink(Query& q) noexcept;
+  void gc_touch(Query& q);
+  void gc_sweep();
+  void gc_schedule(Millis at);
+  void evict_if_needed(Query* keep);
+
+  // fetch results (query.cpp)
+  void on_fetch_settled(Query& q, const std::shared_ptr<QueryFetch>& f, Outcome&& o);
+
+  // host signals (query_client.cpp)
+  void add_paused(const std::shared_ptr<Retryer>& r);
+  void resume_paused();
+  /// query-core's QueryCache.onFocus / onOnline: per query, the first observer that wants to
+  /// refetch refetches, then its paused retries continue.
+  void on_focus_or_online(bool focus);
+
+  /// Errors no caller can receive (a throwing callback): the one place they are reported.
+  void report(const Error& e) noexcept;
+  void report_current_exception() noexcept;
+};
+
+}  // namespace mfstate::detail

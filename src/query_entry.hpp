@@ -1,0 +1,214 @@
+// Internal: one query of the cache — its resolved options, its compact entry, the state it needs
+// only while fetching, failing or observed, and the closed set of transitions applied to it.
+//
+// Memory layout (the S1 workload keeps 10^6 small entries): an entry is a pooled `Query` of
+// 80 bytes plus the trie nodes of the key elements it does not share with other keys (40 bytes
+// each, pooled). Everything an entry needs only while it fetches, fails or is observed lives in a
+// `QueryCold` allocated on demand; options are shared, reference-counted objects (an entry written
+// by set_query_data points at the client's defaults).
+#pragma once
+
+#include <boost/smart_ptr/intrusive_ptr.hpp>
+#include <boost/smart_ptr/intrusive_ref_counter.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "mfstate/query.hpp"
+#include "query_async.hpp"
+#include "query_retryer.hpp"
+
+namespace mfstate::detail {
+
+struct ClientCore;
+struct TrieNode;
+class ObserverImpl;
+
+// ---------------------------------------------------------------------------------------------
+// Options (query_options.cpp)
+
+/// A query's options with every default filled in: TanStack's, then the client's, then the
+/// matching set_query_defaults, then the call's (QueryOptions is both the input and the merged
+/// form, so an option is declared once). Shared and immutable once built.
+struct ResolvedOptions : boost::intrusive_ref_counter<ResolvedOptions, boost::thread_unsafe_counter> {
+  QueryOptions o;
+};
+using OptionsPtr = boost::intrusive_ptr<const ResolvedOptions>;
+
+/// Copies every option set in `from` over `into` (the one merge rule: a set field wins).
+void merge_options(QueryOptions& into, const QueryOptions& from);
+void merge_options(MutationOptions& into, const MutationOptions& from);
+/// TanStack's defaults, every field set.
+const QueryOptions& tanstack_defaults();
+
+// ---------------------------------------------------------------------------------------------
+// One entry
+
+enum QueryFlags : std::uint8_t {
+  has_data_flag = 1,
+  invalidated_flag = 2,
+  removed_flag = 4,
+  in_gc_list_flag = 8,
+  infinite_flag = 16,         // an infinite query (TanStack's queryType 'infinite')
+  fetch_forward_flag = 32,    // fetchMeta: the last fetch was a next page
+  fetch_backward_flag = 64,   // ... a previous page
+};
+
+/// The links of a query in its gc list (a circular list with a sentinel per gc_time, so a query
+/// leaves its list without knowing which one it is in).
+struct GcLink {
+  GcLink* gc_prev = nullptr;
+  GcLink* gc_next = nullptr;
+};
+
+struct QueryFetch;
+
+struct QueryCold {
+  std::optional<Error> error;
+  Value error_detail;
+  Millis error_updated_at{0};
+  std::uint32_t error_update_count = 0;
+  int failure_count = 0;
+  std::optional<Error> failure_reason;
+  std::vector<ObserverImpl*> observers;
+  std::shared_ptr<QueryFetch> fetch;
+  Value key;  // kept once the entry left the index (observers still see it)
+};
+
+struct Query : GcLink {
+  TrieNode* node = nullptr;
+  Value data;
+  std::int64_t data_updated_at = 0;
+  std::int64_t gc_since = 0;
+  OptionsPtr options;
+  std::unique_ptr<QueryCold> cold;
+  std::uint32_t data_update_count = 0;
+  QueryStatus status = QueryStatus::pending;
+  FetchStatus fetch_status = FetchStatus::idle;
+  std::uint8_t flags = 0;
+  std::uint8_t spare = 0;
+
+  bool has_data() const noexcept { return flags & has_data_flag; }
+  bool invalidated() const noexcept { return flags & invalidated_flag; }
+  bool removed() const noexcept { return flags & removed_flag; }
+  bool infinite() const noexcept { return flags & infinite_flag; }
+  QueryCold& c() {
+    if (!cold) cold = std::make_unique<QueryCold>();
+    return *cold;
+  }
+  std::size_t observer_count() const noexcept { return cold ? cold->observers.size() : 0; }
+  bool fetching() const noexcept { return cold && cold->fetch; }
+  std::uint32_t error_update_count() const noexcept { return cold ? cold->error_update_count : 0; }
+  bool is_fetched() const noexcept { return data_update_count + error_update_count() > 0; }
+  std::optional<FetchDirection> fetch_direction() const noexcept {
+    if (flags & fetch_forward_flag) return FetchDirection::forward;
+    if (flags & fetch_backward_flag) return FetchDirection::backward;
+    return std::nullopt;
+  }
+};
+
+/// A fetch of one query (the retryer's owner); shared by every caller waiting for it.
+struct QueryFetch final : RetryerOwner, std::enable_shared_from_this<QueryFetch> {
+  QueryFetch(ClientCore& c, Query& query) : core(&c), q(&query) {}
+  ~QueryFetch() override;
+  void retry_attempt(const AbortSignal& signal, Completion done) override;
+  void retry_settled(Outcome&& o) override;
+  void retry_failed(int failure_count, const Error& error) override;
+  void retry_paused() override;
+  void retry_resumed() override;
+  bool current() const noexcept { return q->cold && q->cold->fetch.get() == this; }
+
+  ClientCore* core;
+  Query* q;
+  OptionsPtr options;   // the fetcher and meta this fetch runs with
+  Value key;
+  std::optional<FetchDirection> direction;  // an infinite query's page fetch
+  std::shared_ptr<Retryer> retryer;
+  std::shared_ptr<CompletionSink> pager;  // an infinite query's current attempt
+  std::optional<Future> initial;          // the first attempt's result, when given (hydrate)
+  std::function<Value(const Value&)> initial_transform;
+  std::uint32_t attempts = 0;
+  std::vector<std::shared_ptr<FutureState>> waiters;
+  QueryState revert;              // the state before the fetch
+  bool cancel_silent = false;     // replaced by a newer fetch: leave the state alone
+  bool cancel_revert = true;
+};
+
+/// The closed set of state transitions of a query (query-core's Action).
+struct QueryAction {
+  enum Kind : std::uint8_t { fetch, success, fail, failed, pause, resume, invalidate, set_state };
+  explicit QueryAction(Kind k) : kind(k) {}
+  Kind kind;
+  Value data;                  // success
+  Millis at{0};                // success: data_updated_at
+  bool manual = false;         // success by set_query_data: fetch status untouched
+  std::optional<Error> error;  // fail, failed
+  Value detail;                // fail
+  int failure_count = 0;       // failed
+  std::optional<FetchDirection> direction;  // fetch
+  const QueryState* state = nullptr;        // set_state
+};
+
+// ---------------------------------------------------------------------------------------------
+// Transitions and readings of one query (query.cpp). Free functions of a query: the cache they
+// live in is passed in, nothing else.
+
+/// Applies `a`, then tells the query's observers and the cache listeners (once per batch).
+void dispatch(ClientCore& core, Query& q, QueryAction&& a);
+/// Data as a successful fetch would set it, without ending a fetch in flight (set_query_data).
+Value set_data(ClientCore& core, Query& q, Value data, std::optional<Millis> at);
+/// Starts a fetch (or joins the one in flight). `opts` replace the query's options when given.
+/// `initial`: the first attempt takes its result (a hydrated pending query's promise).
+std::shared_ptr<FutureState> fetch(ClientCore& core, Query& q, const OptionsPtr& opts, bool cancel_refetch,
+                                   std::optional<FetchDirection> direction = std::nullopt,
+                                   const Future* initial = nullptr,
+                                   std::function<Value(const Value&)> initial_transform = {});
+void cancel_fetch(ClientCore& core, Query& q, CancelOptions opts);
+/// Back to the initial state (initial data, if any), cancelling a fetch in flight.
+void reset(ClientCore& core, Query& q);
+
+/// An infinite query's attempt (query_infinite.cpp): one page in the fetch's direction, or every
+/// page again from the first; completes `done` with {"pages", "pageParams"}.
+void fetch_pages(ClientCore& core, QueryFetch& f, std::optional<Value> old_data, const AbortSignal& signal,
+                 Completion done);
+/// Whether get_next_page_param (forward) or get_previous_page_param (backward) gives a page for
+/// infinite `data`.
+bool has_page(const QueryOptions& o, const Value& data, FetchDirection direction);
+
+QueryState snapshot(const Query& q);
+QueryInfo info_of(const ClientCore& core, const Query& q);
+/// query-core's isStaleByTime: no data, or invalidated (unless static), or older than stale_time.
+bool is_stale_by_time(const Query& q, Millis stale_time, Millis now) noexcept;
+/// query-core's isStale: by its observers when observed (a disabled one is never stale), else
+/// no data or invalidated.
+bool is_stale(const ClientCore& core, const Query& q);
+/// Has an enabled observer.
+bool is_active(const ClientCore& core, const Query& q);
+/// Not to be refetched by filters: observed only by disabled observers, or never fetched.
+bool is_disabled(const ClientCore& core, const Query& q);
+/// Has an observer whose stale_time is static.
+bool is_static(const ClientCore& core, const Query& q);
+
+// Options read for one query: a value at once, a function of the query evaluated out of line.
+Millis stale_time_function(const ClientCore& core, const QueryOptions& o, const Query& q);
+bool enabled_function(const ClientCore& core, const QueryOptions& o, const Query& q);
+inline Millis stale_time_of(const ClientCore& core, const QueryOptions& o, const Query& q) {
+  if (const Millis* v = o.stale_time.value_if()) return *v;
+  return stale_time_function(core, o, q);
+}
+inline bool enabled_of(const ClientCore& core, const QueryOptions& o, const Query& q) {
+  if (const bool* v = o.enabled.value_if()) return *v;
+  return enabled_function(core, o, q);
+}
+RefetchOn refetch_on_of(const ClientCore& core, const RefetchOnOption& o, const Query& q);
+Millis refetch_interval_of(const ClientCore& core, const QueryOptions& o, const Query& q);
+/// Structural sharing (or the options' function) of `next` against `prev` (null: no old data).
+Value replace_data(const QueryOptions& o, const Value* prev, Value next);
+/// Shares the nodes of `next` equal to those of `prev` (query-core's replaceEqualDeep).
+Value replace_equal_deep(const Value& prev, Value next);
+/// Approximate heap bytes of a value, for max_bytes.
+std::size_t approx_bytes(const Value& v) noexcept;
+
+}  // namespace mfstate::detail

@@ -1,0 +1,123 @@
+// Internal: an observer (query_observer.cpp) turns a query's state into what its subscribers see
+// (query-core's queryObserver.ts): select (memoised on the data node), placeholder data, the
+// derived flags, fetch on mount, refetch on focus / reconnect / interval, a timer that flips
+// `is_stale` when the data ages. Results are computed lazily and notified through the Batcher,
+// coalesced: within one batch a subscriber is told once, with the latest result, and only when
+// what it watches changed.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "mfstate/query.hpp"
+#include "query_entry.hpp"
+#include "query_listeners.hpp"
+
+namespace mfstate::detail {
+
+struct QueryScope;
+
+class ObserverImpl : public std::enable_shared_from_this<ObserverImpl> {
+ public:
+  ObserverImpl(ClientCore& core, std::shared_ptr<QueryScope> scope, QueryOptions options, bool infinite);
+  ~ObserverImpl();
+  ObserverImpl(const ObserverImpl&) = delete;
+  ObserverImpl& operator=(const ObserverImpl&) = delete;
+
+  /// Builds the query and computes the first result (after construction; needs shared_from_this).
+  void init();
+
+  // ---- what QueryObserver asks ----
+  void set_options(QueryOptions options);
+  QueryResult current_result();
+  QueryInfo current_query();
+  /// `notify_now`: the listener is called with the current result at the next flush (observe()).
+  Subscription subscribe(QueryListener listener, bool notify_now);
+  bool has_listeners() const noexcept { return !listeners_.empty(); }
+  /// Fetches through this observer; the returned future settles with the data (or the error
+  /// when `throw_on_error`) after the result was updated.
+  std::shared_ptr<FutureState> refetch(bool cancel_refetch, bool throw_on_error,
+                                       std::optional<FetchDirection> direction = std::nullopt);
+  std::shared_ptr<FutureState> fetch_optimistic(QueryOptions options);
+  bool should_fetch_on(RefetchOn on) const;
+  const RefetchOnOption& refetch_on_window_focus() const noexcept { return resolved_->o.refetch_on_window_focus; }
+  const RefetchOnOption& refetch_on_reconnect() const noexcept { return resolved_->o.refetch_on_reconnect; }
+  bool should_throw_error();
+  /// Drops every listener (unmounts).
+  void destroy();
+  /// Ends for good (its app unmounted, or its client is going away): no listener, no query;
+  /// further calls throw.
+  void end() noexcept;
+  bool ended() const noexcept { return core_ == nullptr; }
+  ClientCore* core() const noexcept { return core_; }
+  QueryScope* scope() const noexcept { return scope_.get(); }
+
+  // ---- what the cache tells it ----
+  /// The query changed: recompute lazily, notify at the flush.
+  void on_query_update();
+  /// Options evaluated for the query it is attached to (a value without a call).
+  bool enabled() const {
+    if (const bool* v = resolved_->o.enabled.value_if()) return *v;
+    return core_ == nullptr || query_ == nullptr || enabled_function(*core_, resolved_->o, *query_);
+  }
+  Millis stale_time() const {
+    if (const Millis* v = resolved_->o.stale_time.value_if()) return *v;
+    return core_ == nullptr || query_ == nullptr ? Millis{0} : stale_time_function(*core_, resolved_->o, *query_);
+  }
+  Query* query() const noexcept { return query_; }
+  const OptionsPtr& options() const noexcept { return resolved_; }
+  bool mounted() const noexcept { return query_ != nullptr; }
+  /// The query was removed from the cache while observed: attach to a rebuilt one.
+  void reattach_if_removed();
+
+ private:
+  void mount();
+  void unmount();
+  void attach(Query* q);
+  void switch_to(const Value& key);
+  std::shared_ptr<FutureState> execute_fetch(bool cancel_refetch, std::optional<FetchDirection> direction);
+  void compute_result();
+  QueryResult make_result(const Query& q, const QueryOptions& o, bool use_memo);
+  void schedule_notify();
+  void flush();
+  /// The result fields whose change notifies (a bit per ResultProp).
+  std::uint64_t watched() const;
+  void update_timers();
+  void clear_timers();
+  ClientCore& live() const;
+
+  ClientCore* core_;
+  std::shared_ptr<QueryScope> scope_;
+  bool infinite_;
+  QueryOptions options_;   // as given
+  OptionsPtr resolved_;    // with defaults
+  Value key_;
+  Query* query_ = nullptr;  // while mounted (a query is never held when not observed)
+  ListenerList<const QueryResult&> listeners_;
+  std::vector<std::shared_ptr<typename ListenerList<const QueryResult&>::Slot>> first_calls_;
+  bool dirty_ = false;
+  bool notify_pending_ = false;
+  bool has_previous_ = false;
+  std::shared_ptr<ObserverImpl> pending_self_;
+  QueryResult current_;
+  QueryResult previous_;   // the result of the last flush (what listeners were told)
+  // is_fetched_after_mount: the query's update counts when this observer first looked at it
+  std::uint32_t data_count_at_attach_ = 0;
+  std::uint32_t error_count_at_attach_ = 0;
+  // select memo: input node -> output; a select error keeps the last good output
+  bool memo_valid_ = false;
+  Value memo_in_;
+  Value memo_out_;
+  std::optional<Error> select_error_;
+  // placeholder memo (until the options change) and the last query that had data
+  std::optional<Value> placeholder_memo_;
+  std::optional<Value> last_data_;
+  Value last_data_key_;
+  TimerId stale_timer_ = 0;
+  TimerId interval_timer_ = 0;
+  Millis current_interval_{0};
+};
+
+}  // namespace mfstate::detail

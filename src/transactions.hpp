@@ -1,0 +1,119 @@
+// Internal: the runtime's transactions — batching with rollback. Not reachable from any public
+// header: only the runtime, the Store and the Host drive them.
+//
+// A transaction is a frame on its batcher: a batch (notifications wait for the end) plus what is
+// needed to undo it. Each store that reduces inside the frame records its state once (an O(1)
+// snapshot: values are immutable); notifications the frame queued for what it may undo (store
+// changes, bus messages) are tagged with the frame. Rolling back restores the recorded stores and
+// drops exactly those tagged notifications — never one queued before the frame opened, never one
+// of a mechanism the frame does not undo (the query cache, export syncs, replays).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "mfstate/runtime.hpp"
+#include "mfstate/value.hpp"
+
+namespace mfstate::detail {
+
+/// What a transaction can put back: a Store. The frame holds it (tx_hold) while it keeps its
+/// snapshot, so the store may be destroyed meanwhile without the frame pointing at freed memory.
+class Restorable {
+ public:
+  virtual void tx_hold() noexcept = 0;
+  virtual void tx_release() noexcept = 0;
+  /// Puts back the state and the "notification queued" flag recorded when the frame first saw it
+  /// (the frame's queued notifications have already been dropped).
+  virtual void tx_restore(const Value& state, bool notify_queued) noexcept = 0;
+
+ protected:
+  ~Restorable() = default;
+};
+
+struct TxSnapshot {
+  Restorable* who;
+  Value state;
+  bool notify_queued;
+};
+
+struct TxFrame {
+  std::uint32_t serial = 0;  // tags the notifications queued inside (nested frames: larger)
+  std::size_t mark = 0;      // the batcher's queue length when the frame opened
+  std::vector<TxSnapshot> snaps;
+};
+
+struct TxStack {
+  // frames[0, depth) are open, innermost last; the others keep their capacity for the next ones,
+  // so a transaction in the steady state allocates nothing.
+  std::vector<TxFrame> frames;
+  std::size_t depth = 0;
+  std::uint32_t next_serial = 1;
+};
+
+/// The Batcher's private side, for the functions below.
+struct BatcherAccess {
+  static TxStack* tx(const Batcher& b) noexcept { return b.tx_.get(); }
+  static TxStack& tx_or_create(Batcher& b);
+  static std::size_t queued(const Batcher& b) noexcept { return b.queue_.size(); }
+  static void enqueue(Batcher& b, std::function<void()>&& fn, std::uint32_t frame) {
+    b.enqueue(std::move(fn), frame);
+  }
+  static void drop_tagged_since(Batcher& b, std::size_t mark, std::uint32_t serial) noexcept;
+  static void park(Batcher& b, std::shared_ptr<void> owner) noexcept { b.parked_ = std::move(owner); }
+};
+
+/// True while a transaction is open on `b`. O(1).
+inline bool tx_active(const Batcher& b) noexcept {
+  const TxStack* t = BatcherAccess::tx(b);
+  return t != nullptr && t->depth > 0;
+}
+
+/// Opens a transaction (a frame and a batch) on `b`. Allocates only the first time a frame of
+/// this depth is opened.
+void tx_begin(Batcher& b);
+/// Closes the innermost transaction keeping what it did: its snapshots pass to the enclosing
+/// one (which can still undo them), and the outermost one flushes.
+void tx_commit(Batcher& b) noexcept;
+/// Closes the innermost transaction undoing it: drops the notifications it queued for what it
+/// undoes, restores every store it recorded (newest first), then ends its batch.
+void tx_rollback(Batcher& b) noexcept;
+/// Before `who` changes inside the innermost open transaction: records `state` and
+/// `notify_queued` once per frame (later calls for the same `who` change nothing). O(stores
+/// changed in the frame).
+void tx_enlist(Batcher& b, Restorable& who, const Value& state, bool notify_queued);
+/// As Batcher::notify, but a rollback of the transaction open now drops `fn` unrun. Inline: every
+/// store change and bus message goes through here.
+inline void notify_undoable(Batcher& b, std::function<void()>&& fn) {
+  const TxStack* t = BatcherAccess::tx(b);
+  BatcherAccess::enqueue(b, std::move(fn), t != nullptr && t->depth > 0 ? t->frames[t->depth - 1].serial : 0);
+}
+/// Keeps `owner` alive until `b` is idle (no batch open, not flushing), then releases it — which
+/// may destroy `b` itself (a Host destroyed inside one of its own callbacks hands its core here).
+/// Released at once when `b` is idle now.
+void park_until_idle(Batcher& b, std::shared_ptr<void> owner) noexcept;
+
+/// Runs `fn` in a transaction on `b`: kept when it returns; undone, and the exception rethrown,
+/// when it throws. `on_rollback` (optional) runs after the undo, inside the catch block.
+template <typename Fn, typename OnRollback>
+void run_transaction(Batcher& b, Fn&& fn, OnRollback&& on_rollback) {
+  tx_begin(b);
+  try {
+    fn();
+  } catch (...) {
+    tx_rollback(b);
+    on_rollback();
+    throw;
+  }
+  tx_commit(b);
+}
+
+template <typename Fn>
+void run_transaction(Batcher& b, Fn&& fn) {
+  run_transaction(b, std::forward<Fn>(fn), [] {});
+}
+
+}  // namespace mfstate::detail

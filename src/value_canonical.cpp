@@ -1,0 +1,136 @@
+// The canonical bytes of a Value: one encoding in which equal values (==) have equal bytes.
+//
+//   null 'n'   false 'f'   true 't'
+//   integer, and a double holding an integer in int64 range (so 1 and 1.0, 0.0 and -0.0 agree):
+//            'i' + the 8 bytes of the int64, little-endian
+//   other double: 'd' + the 8 bytes of its bits, little-endian (every NaN written as one NaN)
+//   string 's' + its length (LEB128) + its bytes
+//   array  '[' + each element + ']'
+//   object '{' + each member, sorted by name (bytes): name length (LEB128) + name + value, + '}'
+//
+// Every element delimits itself, so the bytes of an array's first k elements are a prefix of the
+// array's bytes: the property a query key's prefix index uses (FlatKey, key.cpp). A small
+// container's Value::hash is XXH3 of these bytes (value.cpp): one pass and one hash call, where
+// hashing element by element would call XXH3 once per string and member name.
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include "value_node.hpp"
+
+namespace mfstate::detail {
+
+static_assert(std::endian::native == std::endian::little,
+              "canonical bytes copy integers as they are in memory: a little-endian target");
+
+namespace {
+
+// An integral double in int64 range, as the integer (how == compares numbers).
+bool integral(double d, std::int64_t& out) {
+  if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0)) return false;
+  if (std::trunc(d) != d) return false;
+  out = static_cast<std::int64_t>(d);
+  return true;
+}
+
+// Member names in byte order (std::string's), short ones compared inline.
+bool name_less(const std::string& a, const std::string& b) noexcept {
+  const std::size_t n = std::min(a.size(), b.size());
+  if (n <= 16) {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (a[i] != b[i]) return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[i]);
+    }
+    return a.size() < b.size();
+  }
+  return a < b;
+}
+
+}  // namespace
+
+bool CanonicalWriter::grow(std::size_t more) {
+  if (spill_ == nullptr) return false;
+  const std::size_t need = size_ + more;
+  if (data_ != spill_->data()) spill_->assign(data_, size_);
+  spill_->resize(std::max(need, 2 * spill_->size() + 64));
+  data_ = spill_->data();
+  capacity_ = spill_->size();
+  return true;
+}
+
+void CanonicalWriter::put_varint(std::uint64_t n) noexcept {
+  do {
+    auto byte = static_cast<unsigned char>(n & 0x7f);
+    n >>= 7;
+    if (n != 0) byte |= 0x80;
+    data_[size_++] = static_cast<char>(byte);
+  } while (n != 0);
+}
+
+bool CanonicalWriter::value(const Value& v) {
+  switch (v.type()) {
+    case Type::null: return put('n');
+    case Type::boolean: return put(v.as_bool() ? 't' : 'f');
+    case Type::integer: return put_int('i', static_cast<std::uint64_t>(v.as_int()));
+    case Type::number: {
+      const double d = v.as_double();
+      std::int64_t i;
+      if (integral(d, i)) return put_int('i', static_cast<std::uint64_t>(i));
+      const double canonical = std::isnan(d) ? std::numeric_limits<double>::quiet_NaN() : d;
+      std::uint64_t bits;
+      std::memcpy(&bits, &canonical, sizeof bits);
+      return put_int('d', bits);
+    }
+    case Type::string: {
+      const std::string_view s = v.as_string();
+      return put('s') && put_text(s.data(), s.size());
+    }
+    case Type::array: {
+      if (!put('[')) return false;
+      for (const Value& e : v.as_array()) {
+        if (!value(e)) return false;
+      }
+      return put(']');
+    }
+    case Type::object: return object(v);
+  }
+  return false;
+}
+
+// Members in name order: a small object sorts pointers on the stack; a large one (rare in a key,
+// and beyond what a hash writes this way) in a vector.
+bool CanonicalWriter::object(const Value& v) {
+  const auto members = v.as_object();
+  if (!put('{')) return false;
+  constexpr std::size_t on_stack = 16;
+  const Member* small[on_stack];
+  std::vector<const Member*> large;
+  const Member** order = small;
+  if (members.size() > on_stack) {
+    wide_ = true;
+    if (spill_ == nullptr) return false;
+    large.resize(members.size());
+    order = large.data();
+  }
+  for (std::size_t i = 0; i < members.size(); ++i) order[i] = &members[i];
+  if (members.size() <= on_stack) {
+    // Insertion sort: a handful of members, usually already in order.
+    for (std::size_t i = 1; i < members.size(); ++i) {
+      const Member* m = order[i];
+      std::size_t j = i;
+      for (; j > 0 && name_less(m->key, order[j - 1]->key); --j) order[j] = order[j - 1];
+      order[j] = m;
+    }
+  } else {
+    std::sort(order, order + members.size(), MemberNameOrder{});
+  }
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    const std::string& name = order[i]->key;
+    if (!put_text(name.data(), name.size()) || !value(order[i]->value)) return false;
+  }
+  return put('}');
+}
+
+}  // namespace mfstate::detail

@@ -1,0 +1,387 @@
+// The `mfstate` tool run as many CI jobs run it at once, and as a hostile team or file would
+// feed it: concurrent publishers and deployers counting what was lost (nothing), names that
+// would break the store, schema references to devices and FIFOs, another team's control
+// characters, and a served registry with per-team tokens, on one machine or two servers sharing
+// one PostgreSQL database.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <atomic>
+#include <thread>
+
+#include "mfstate/value.hpp"
+#include "native/cli_process.hpp"
+#include "native/postgres_cluster.hpp"
+
+#ifndef MFSTATE_CLI_PATH
+TEST(CliRegistry, NeedsTheToolBuilt) {
+  GTEST_SKIP() << "configure with -DMFSTATE_BUILD_TOOLS=ON to test the mfstate tool";
+}
+#else
+
+using cli_test::Outcome;
+using cli_test::TempDir;
+using mfstate::parse_json;
+using mfstate::Value;
+
+namespace {
+
+const std::string examples = std::string(MFSTATE_SOURCE_DIR) + "/examples/contracts";
+const std::string profile_v1 = examples + "/profile/v1/mfstate.json";
+const std::string profile_v2 = examples + "/profile/v2/mfstate.json";
+const std::string home_v1 = examples + "/home/mfstate.json";
+
+Outcome tool(const std::vector<std::string>& args, const std::vector<std::string>& env = {}) {
+  return cli_test::run(MFSTATE_CLI_PATH, args, env);
+}
+
+#define EXPECT_STATUS(run, expected) \
+  EXPECT_EQ((run).status, expected) << "stdout:\n" << (run).out << "\nstderr:\n" << (run).err
+
+// Writes a manifest for name@version (with `extra` members) under dir and returns its path.
+std::string manifest_file(const TempDir& dir, const std::string& name, const std::string& version,
+                          const std::string& extra = "") {
+  const std::string path =
+      dir / ("m/" + name + "-" + version + "-" + std::to_string(std::hash<std::string>{}(extra)) + ".json");
+  cli_test::write_file(path, "{\"name\": \"" + name + "\", \"version\": \"" + version + "\"" + extra + "}");
+  return path;
+}
+
+// Runs `jobs` at once, each a list of tool invocations run one after the other; the outcomes.
+std::vector<std::vector<Outcome>> in_parallel(const std::vector<std::vector<std::vector<std::string>>>& jobs,
+                                              const std::vector<std::string>& env = {}) {
+  std::vector<std::vector<Outcome>> results(jobs.size());
+  std::vector<std::thread> threads;
+  for (std::size_t j = 0; j < jobs.size(); ++j) {
+    threads.emplace_back([&, j] {
+      for (const auto& args : jobs[j]) results[j].push_back(tool(args, env));
+    });
+  }
+  for (auto& t : threads) t.join();
+  return results;
+}
+
+}  // namespace
+
+// ---- concurrent CI jobs on one registry ----
+
+class CliStorm : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == "postgres") {
+      MFSTATE_FRESH_POSTGRES_URL(registry);
+    } else {
+      registry = GetParam() == "folder" ? dir / "registry" : dir / "registry.sqlite";
+    }
+  }
+  TempDir dir;
+  std::string registry;
+};
+
+// Four CI jobs, each publishing and deploying its own app round after round, into shared
+// environments: every deploy that exited 0 is there at the end.
+TEST_P(CliStorm, ConcurrentPublishAndDeployLoseNothing) {
+  constexpr int jobs = 4, rounds = 12;
+  std::vector<std::vector<std::vector<std::string>>> work(jobs);
+  for (int j = 0; j < jobs; ++j) {
+    const std::string app = "app" + std::to_string(j);
+    for (int r = 0; r < rounds; ++r) {
+      const std::string version = "1.0." + std::to_string(r);
+      work[j].push_back(
+          {"contracts", "publish", manifest_file(dir, app, version), "--registry", registry, "--json"});
+      work[j].push_back({"contracts", "deploy", app, version, "--to", "env" + std::to_string(r % 3),
+                         "--registry", registry});
+      work[j].push_back({"contracts", "deploy", app, version, "--to", "production", "--registry", registry});
+    }
+  }
+  int failed = 0;
+  for (const auto& job : in_parallel(work)) {
+    for (const Outcome& o : job) {
+      if (o.status != 0) {
+        ++failed;
+        ADD_FAILURE() << o.err;
+      }
+    }
+  }
+  EXPECT_EQ(failed, 0);
+  Outcome list = tool({"registry", "list", "--registry", registry, "--json"});
+  ASSERT_EQ(list.status, 0) << list.err;
+  const Value state = parse_json(list.out);
+  int lost = 0;
+  for (int j = 0; j < jobs; ++j) {
+    const std::string app = "app" + std::to_string(j);
+    const Value* versions = state.get("apps").find(app);
+    lost += rounds - static_cast<int>(versions ? versions->size() : 0);
+    const Value* live = state.get("environments").get("production").find(app);
+    if (!live || live->as_string() != "1.0." + std::to_string(rounds - 1)) ++lost;
+    for (int e = 0; e < 3; ++e)
+      lost += state.get("environments").get("env" + std::to_string(e)).find(app) ? 0 : 1;
+  }
+  EXPECT_EQ(lost, 0) << list.out;
+}
+
+// Four jobs publish different content under one version, round after round: one is told it
+// published, the others fail with already_published, and the registry holds the winner's.
+TEST_P(CliStorm, RacingPublishesOfOneVersionHaveOneWinner) {
+  constexpr int jobs = 4, rounds = 6;
+  for (int r = 0; r < rounds; ++r) {
+    const std::string version = "2.0." + std::to_string(r);
+    std::vector<std::vector<std::vector<std::string>>> work(jobs);
+    for (int j = 0; j < jobs; ++j) {
+      const std::string extra = ", \"description\": \"job " + std::to_string(j) + "\"";
+      work[j].push_back({"contracts", "publish", manifest_file(dir, "race", version, extra), "--registry",
+                         registry, "--json"});
+    }
+    const auto results = in_parallel(work);
+    int winners = 0, refused = 0, winner = -1;
+    for (int j = 0; j < jobs; ++j) {
+      const Outcome& o = results[j][0];
+      if (o.status == 0 && parse_json(o.out).get("published").as_bool()) {
+        ++winners;
+        winner = j;
+      } else if (o.status == 2 && o.err.find("already_published") != std::string::npos) {
+        ++refused;
+      } else {
+        ADD_FAILURE() << o.out << o.err;
+      }
+    }
+    ASSERT_EQ(winners, 1) << "round " << r;
+    EXPECT_EQ(refused, jobs - 1);
+    // What is stored is the winner's: republishing it is a no-op, another's content is refused.
+    const std::string again =
+        manifest_file(dir, "race", version, ", \"description\": \"job " + std::to_string(winner) + "\"");
+    Outcome o = tool({"contracts", "publish", again, "--registry", registry, "--json"});
+    EXPECT_STATUS(o, 0);
+    EXPECT_FALSE(parse_json(o.out).get("published").as_bool());
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, CliStorm, ::testing::Values("folder", "sqlite", "postgres"),
+                         [](const auto& info) { return info.param; });
+
+// ---- names ----
+
+TEST(CliNames, TheRegistrysOwnFileNameIsRefusedEverywhereAndTheRegistryKeepsWorking) {
+  TempDir dir;
+  const std::string registry = dir / "registry";
+  ASSERT_EQ(tool({"contracts", "publish", home_v1, "--registry", registry}).status, 0);
+  Outcome taken =
+      tool({"contracts", "publish", manifest_file(dir, "deployments.json", "1.0.0"), "--registry", registry});
+  EXPECT_STATUS(taken, 2);
+  EXPECT_NE(taken.err.find("reserved"), std::string::npos) << taken.err;
+  EXPECT_FALSE(std::filesystem::is_directory(dir.path() / "registry" / "deployments.json"));
+  // Look-alikes are ordinary names and break nothing.
+  ASSERT_EQ(tool({"contracts", "publish", manifest_file(dir, "deployments.json.tmp", "1.0.0"), "--registry",
+                  registry})
+                .status,
+            0);
+  EXPECT_STATUS(tool({"contracts", "deploy", "deployments.json.tmp", "1.0.0", "--to", "production",
+                      "--registry", registry}),
+                0);
+  EXPECT_STATUS(tool({"contracts", "deploy", "home", "1.0.0", "--to", "production", "--registry", registry}),
+                0);
+  EXPECT_STATUS(tool({"registry", "list", "--registry", registry}), 0);
+  EXPECT_STATUS(tool({"contracts", "check", profile_v2, "--registry", registry}), 1);
+}
+
+TEST(CliNames, CanDeployRefusesAnEnvironmentDeployWouldRefuse) {
+  TempDir dir;
+  const std::string registry = dir / "registry";
+  ASSERT_EQ(tool({"contracts", "publish", home_v1, "--registry", registry}).status, 0);
+  for (const char* bad : {"../../x", "a/b", ".x", "deployments.json"}) {
+    Outcome can = tool({"contracts", "can-deploy", "home", "1.0.0", "--to", bad, "--registry", registry});
+    Outcome deploy = tool({"contracts", "deploy", "home", "1.0.0", "--to", bad, "--registry", registry});
+    EXPECT_STATUS(can, 2);
+    EXPECT_STATUS(deploy, 2);
+    EXPECT_NE(can.err.find("invalid_argument"), std::string::npos) << can.err;
+  }
+  EXPECT_STATUS(
+      tool({"contracts", "can-deploy", "../home", "1.0.0", "--to", "production", "--registry", registry}), 2);
+}
+
+// ---- schema references to things that are not files ----
+
+TEST(CliSchemaFiles, ADeviceOrAFifoIsRefusedAtOnceAndAHugeFileAtTheLimit) {
+  TempDir dir;
+  ASSERT_EQ(mkfifo((dir / "fifo.json").c_str(), 0600), 0);
+  {
+    // A sparse file one byte past the 64 MiB limit: refused once the limit is read, not after.
+    std::FILE* f = std::fopen((dir / "huge.json").c_str(), "w");
+    ASSERT_EQ(ftruncate(fileno(f), (64 << 20) + 1), 0);
+    std::fclose(f);
+  }
+  for (const std::string target : {std::string("/dev/zero"), dir / "fifo.json", dir / "huge.json"}) {
+    cli_test::write_file(
+        dir / "m.json", R"({"name": "profile", "version": "3.0.0", "exports": {"user": ")" + target + "\"}}");
+    Outcome r =
+        cli_test::run(MFSTATE_CLI_PATH, {"contracts", "publish", dir / "m.json", "--registry", dir / "reg"},
+                      {}, std::chrono::seconds(20));
+    EXPECT_STATUS(r, 2);
+    EXPECT_TRUE(r.err.find("not a regular file") != std::string::npos ||
+                r.err.find("larger than the limit") != std::string::npos)
+        << target << ": " << r.err;
+  }
+}
+
+// ---- another team's text on our terminal ----
+
+TEST(CliEscaping, AnotherTeamsControlCharactersNeverReachTheTerminalRaw) {
+  TempDir dir;
+  const std::string registry = dir / "registry";
+  // Home's (hostile) manifest reads a path whose name clears the screen and rewrites the line.
+  cli_test::write_file(
+      dir / "home.json",
+      "{\"name\": \"home\", \"version\": \"1.0.0\", \"description\": \"\\u001b]0;owned\\u0007\","
+      " \"reads\": {\"profile/user\": {\"/name\\u001b[2J\\r\\u009bOK\\u202e\": \"string\"}}}");
+  ASSERT_EQ(tool({"contracts", "publish", dir / "home.json", "--registry", registry}).status, 0);
+  ASSERT_EQ(tool({"contracts", "publish", profile_v1, "--registry", registry}).status, 0);
+  Outcome check = tool({"contracts", "check", profile_v2, "--registry", registry});
+  EXPECT_STATUS(check, 1);
+  Outcome diff = tool({"contracts", "diff", dir / "home.json", dir / "home.json"});
+  for (const Outcome* o : {&check, &diff}) {
+    for (const std::string& text : {o->out, o->err}) {
+      EXPECT_EQ(text.find('\x1b'), std::string::npos) << text;
+      EXPECT_EQ(text.find('\r'), std::string::npos) << text;
+      EXPECT_EQ(text.find('\x07'), std::string::npos) << text;
+      EXPECT_EQ(text.find("\xc2\x9b"), std::string::npos) << text;
+      EXPECT_EQ(text.find("\xe2\x80\xae"), std::string::npos) << text;
+    }
+  }
+  EXPECT_NE(check.out.find("\\x1b[2J\\r\\u009bOK\\u202e"), std::string::npos) << check.out;
+}
+
+// ---- a served registry with tokens ----
+
+class CliServedWithTokens : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const char* team : {"home", "profile"}) {
+      Outcome t = tool({"registry", "token", "--name", std::string(team) + "-ci", "--app", team, "--json"});
+      ASSERT_EQ(t.status, 0) << t.err;
+      const Value v = parse_json(t.out);
+      tokens[team] = std::string(v.get("token").as_string());
+      entries.push_back(v.get("entry"));
+    }
+    cli_test::write_file(
+        dir / "tokens.json",
+        Value::object({{"read", Value("open")}, {"tokens", Value::array(entries)}}).to_json());
+    server = std::make_unique<cli_test::Server>(MFSTATE_CLI_PATH, dir / "served",
+                                                std::vector<std::string>{"--tokens", dir / "tokens.json"});
+  }
+  Outcome as(const std::string& team, std::vector<std::string> args) {
+    args.push_back("--registry");
+    args.push_back(server->url());
+    return tool(args, team.empty() ? std::vector<std::string>{}
+                                   : std::vector<std::string>{"MFSTATE_REGISTRY_TOKEN=" + tokens[team]});
+  }
+  TempDir dir;
+  std::map<std::string, std::string> tokens;
+  std::vector<Value> entries;
+  std::unique_ptr<cli_test::Server> server;
+};
+
+TEST_F(CliServedWithTokens, AnotherTeamCannotPublishOrDeployAnAppThatIsNotItsOwn) {
+  ASSERT_EQ(as("home", {"contracts", "publish", home_v1}).status, 0);
+  ASSERT_EQ(as("home", {"contracts", "deploy", "home", "1.0.0", "--to", "production"}).status, 0);
+  ASSERT_EQ(as("profile", {"contracts", "publish", profile_v1}).status, 0);
+  ASSERT_EQ(as("profile", {"contracts", "deploy", "profile", "1.0.0", "--to", "production"}).status, 0);
+
+  // The issue's attack: a home 99.0.0 without its reads, deployed to production, would let
+  // profile's breaking change pass. Neither another team nor an anonymous client can do it.
+  const std::string fake_home = manifest_file(dir, "home", "99.0.0");
+  Outcome forged = as("profile", {"contracts", "publish", fake_home});
+  EXPECT_STATUS(forged, 2);
+  EXPECT_NE(forged.err.find("error (forbidden)"), std::string::npos) << forged.err;
+  EXPECT_NE(forged.err.find("token \"profile-ci\" may publish and deploy profile only, not home"),
+            std::string::npos)
+      << forged.err;
+  Outcome anonymous = as("", {"contracts", "publish", fake_home});
+  EXPECT_STATUS(anonymous, 2);
+  EXPECT_NE(anonymous.err.find("error (unauthorized)"), std::string::npos) << anonymous.err;
+  EXPECT_STATUS(as("profile", {"contracts", "deploy", "home", "1.0.0", "--to", "staging"}), 2);
+  EXPECT_STATUS(as("", {"contracts", "deploy", "profile", "1.0.0", "--to", "staging"}), 2);
+
+  // The break is still caught, by anyone who may read.
+  EXPECT_STATUS(as("", {"contracts", "check", profile_v2}), 1);
+  EXPECT_STATUS(as("profile", {"contracts", "publish", profile_v2}), 0);
+  EXPECT_STATUS(as("profile", {"contracts", "can-deploy", "profile", "2.0.0", "--to", "production"}), 1);
+  Outcome list = as("", {"registry", "list", "--json"});
+  EXPECT_EQ(parse_json(list.out).get("environments"),
+            parse_json(R"({"production": {"home": "1.0.0", "profile": "1.0.0"}})"));
+
+  server->stop();
+  const std::string log = server->log();
+  EXPECT_NE(log.find("403 profile-ci"), std::string::npos) << log;
+  for (const auto& [team, token] : tokens) EXPECT_EQ(log.find(token), std::string::npos) << log;
+}
+
+TEST(CliServe, ABadTokenFileStopsTheServerFromStartingWithTheReason) {
+  TempDir dir;
+  cli_test::write_file(dir / "tokens.json", R"({"tokens": [{"name": "x", "sha256": "not-hex"}]})");
+  Outcome r = tool({"registry", "serve", "--listen", "127.0.0.1:0", "--registry", dir / "reg", "--tokens",
+                    dir / "tokens.json"});
+  EXPECT_STATUS(r, 2);
+  EXPECT_NE(r.err.find("tokens.json: token file: tokens[0].sha256 is not 64 hex digits"), std::string::npos)
+      << r.err;
+  EXPECT_STATUS(
+      tool({"registry", "serve", "--registry", dir / "reg", "--tokens", dir / "tokens.json", "--open"}), 2);
+}
+
+TEST(CliServe, WithoutTokensAServerIsReadOnly) {
+  TempDir dir;
+  ASSERT_EQ(tool({"contracts", "publish", home_v1, "--registry", dir / "reg"}).status, 0);
+  cli_test::Server server(MFSTATE_CLI_PATH, dir / "reg", {});
+  EXPECT_STATUS(tool({"registry", "list", "--registry", server.url()}), 0);
+  Outcome w = tool({"contracts", "publish", profile_v1, "--registry", server.url()});
+  EXPECT_STATUS(w, 2);
+  EXPECT_NE(w.err.find("unauthorized"), std::string::npos) << w.err;
+}
+
+// ---- several servers on one PostgreSQL database ----
+
+TEST(CliPostgres, TwoServersOnOneDatabaseKeepOneWinnerPerVersionAndLoseNoDeploy) {
+  std::string db;
+  MFSTATE_FRESH_POSTGRES_URL(db);
+  TempDir dir;
+  cli_test::Server a(MFSTATE_CLI_PATH, db), b(MFSTATE_CLI_PATH, db);
+  constexpr int jobs = 4, rounds = 5;
+  for (int r = 0; r < rounds; ++r) {
+    const std::string version = "3.0." + std::to_string(r);
+    std::vector<std::vector<std::vector<std::string>>> work(jobs);
+    for (int j = 0; j < jobs; ++j) {
+      const std::string url = j % 2 == 0 ? a.url() : b.url();
+      const std::string extra = ", \"description\": \"job " + std::to_string(j) + "\"";
+      work[j].push_back(
+          {"contracts", "publish", manifest_file(dir, "race", version, extra), "--registry", url, "--json"});
+      work[j].push_back({"contracts", "publish", manifest_file(dir, "app" + std::to_string(j), version),
+                         "--registry", url});
+      work[j].push_back({"contracts", "deploy", "app" + std::to_string(j), version, "--to", "production",
+                         "--registry", url});
+    }
+    const auto results = in_parallel(work);
+    int winners = 0;
+    for (int j = 0; j < jobs; ++j) {
+      const Outcome& publish = results[j][0];
+      if (publish.status == 0 && parse_json(publish.out).get("published").as_bool())
+        ++winners;
+      else
+        EXPECT_NE(publish.err.find("already_published"), std::string::npos) << publish.out << publish.err;
+      EXPECT_STATUS(results[j][1], 0);
+      EXPECT_STATUS(results[j][2], 0);
+    }
+    EXPECT_EQ(winners, 1) << "round " << r;
+  }
+  // Both servers see the same registry, and every deploy is in it.
+  for (const cli_test::Server* s : {&a, &b}) {
+    Outcome list = tool({"registry", "list", "--registry", s->url(), "--json"});
+    ASSERT_EQ(list.status, 0) << list.err;
+    const Value production = parse_json(list.out).get("environments").get("production");
+    EXPECT_EQ(production.size(), static_cast<std::size_t>(jobs)) << list.out;
+    for (int j = 0; j < jobs; ++j) {
+      EXPECT_EQ(production.get("app" + std::to_string(j)).as_string(), "3.0." + std::to_string(rounds - 1));
+    }
+    EXPECT_EQ(parse_json(list.out).get("apps").get("race").size(), static_cast<std::size_t>(rounds));
+  }
+}
+
+#endif

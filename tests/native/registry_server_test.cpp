@@ -1,0 +1,412 @@
+// `registry serve` as a hostile network sees it: slow clients, malformed and smuggling-shaped
+// requests, missing or wrong tokens, and errors that must not show where the server keeps its
+// files. Clients are raw sockets here, so every byte sent is the test's choice.
+#include <gtest/gtest.h>
+#include <poll.h>
+
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+#include "mfstate/registry.hpp"
+#include "mfstate/registry_server.hpp"
+#include "native/cli_process.hpp"
+
+using namespace mfstate;
+using cli_test::TempDir;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+const char* manifest_text = R"({"name": "home", "version": "1.0.0"})";
+
+Manifest app(const std::string& name, const std::string& version) {
+  return parse_manifest_json("{\"name\": \"" + name + "\", \"version\": \"" + version + "\"}");
+}
+
+AccessToken token_for(const std::string& name, const std::string& secret, std::vector<std::string> apps,
+                      bool admin = false) {
+  AccessToken t;
+  t.name = name;
+  const std::string hex = access_token_hash(secret);
+  for (std::size_t i = 0; i < 32; ++i)
+    t.sha256[i] = static_cast<std::uint8_t>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
+  t.apps = std::move(apps);
+  t.admin = admin;
+  return t;
+}
+
+// A RegistryServer on a folder registry, in this process, on a free port.
+class Served {
+ public:
+  explicit Served(RegistryServerOptions options) {
+    registry_ = open_registry(dir_ / "the-servers-secret-folder", {.create = true});
+    options.log = [this](std::string_view line) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      log_ += std::string(line) + "\n";
+    };
+    server_ = std::make_unique<RegistryServer>(*registry_, std::move(options));
+    port_ = server_->bind("127.0.0.1", 0);
+    thread_ = std::thread([this] { server_->listen(); });
+  }
+  ~Served() {
+    server_->stop();
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  int port() const { return port_; }
+  Registry& registry() { return *registry_; }
+  std::string folder() const { return dir_ / "the-servers-secret-folder"; }
+  std::string log() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return log_;
+  }
+  std::unique_ptr<Registry> client(const std::string& token = "") const {
+    return open_registry(url(), {.timeout_ms = 5000, .token = token});
+  }
+
+ private:
+  TempDir dir_;
+  std::unique_ptr<Registry> registry_;
+  std::unique_ptr<RegistryServer> server_;
+  int port_ = 0;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::string log_;
+};
+
+// A raw TCP connection to 127.0.0.1:port.
+class RawClient {
+ public:
+  explicit RawClient(int port) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+      throw std::runtime_error("connect failed");
+  }
+  ~RawClient() { close(fd_); }
+  RawClient(const RawClient&) = delete;
+  RawClient& operator=(const RawClient&) = delete;
+
+  void send_text(std::string_view text) { (void)::send(fd_, text.data(), text.size(), MSG_NOSIGNAL); }
+
+  // Everything the server sends until it closes, waiting at most `limit` in all.
+  std::string read_until_closed(std::chrono::milliseconds limit = std::chrono::milliseconds(5000)) {
+    std::string out;
+    const auto deadline = Clock::now() + limit;
+    char buffer[4096];
+    while (Clock::now() < deadline) {
+      pollfd p{fd_, POLLIN, 0};
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      if (poll(&p, 1, static_cast<int>(std::max<long long>(left, 1))) <= 0) continue;
+      const ssize_t n = recv(fd_, buffer, sizeof buffer, 0);
+      if (n <= 0) {
+        closed_ = true;
+        break;
+      }
+      out.append(buffer, static_cast<std::size_t>(n));
+    }
+    return out;
+  }
+  bool closed() const { return closed_; }
+
+ private:
+  int fd_ = -1;
+  bool closed_ = false;
+};
+
+int status_of(const std::string& response) {
+  return response.size() >= 12 ? std::stoi(response.substr(9, 3)) : 0;
+}
+
+std::string body_of(const std::string& response) {
+  const std::size_t end = response.find("\r\n\r\n");
+  return end == std::string::npos ? std::string() : response.substr(end + 4);
+}
+
+std::string exchange(int port, const std::string& request) {
+  RawClient c(port);
+  c.send_text(request);
+  return c.read_until_closed();
+}
+
+std::string put_manifest(const std::string& extra_headers, const std::string& body) {
+  return "PUT /v1/apps/home/versions/1.0.0 HTTP/1.1\r\nHost: x\r\n" + extra_headers +
+         "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+ErrorCode code_of(const std::function<void()>& f, std::string* message = nullptr) {
+  try {
+    f();
+  } catch (const Error& e) {
+    if (message) *message = e.what();
+    return e.code();
+  }
+  ADD_FAILURE() << "no error thrown";
+  return ErrorCode::invalid_json;
+}
+
+}  // namespace
+
+// ---- slow clients ----
+
+TEST(RegistryServerSlowClients, TenHangingClientsDoNotDelayANormalRequest) {
+  Served served({.access = AccessPolicy::open()});
+  served.registry().publish(app("home", "1.0.0"));
+  std::vector<std::unique_ptr<RawClient>> slow;
+  for (int i = 0; i < 10; ++i) {
+    slow.push_back(std::make_unique<RawClient>(served.port()));
+    slow.back()->send_text("GET /v1/apps HTTP/1.1\r\nHo");  // and then nothing more
+  }
+  auto client = served.client();
+  const auto started = Clock::now();
+  EXPECT_EQ(client->apps(), (std::vector<std::string>{"home"}));
+  EXPECT_LT(Clock::now() - started, std::chrono::seconds(1));
+}
+
+TEST(RegistryServerSlowClients, AtTheConnectionLimitTheOldestSlowClientMakesRoom) {
+  Served served({.access = AccessPolicy::open(), .max_connections = 8});
+  std::vector<std::unique_ptr<RawClient>> slow;
+  for (int i = 0; i < 10; ++i) {
+    slow.push_back(std::make_unique<RawClient>(served.port()));
+    slow.back()->send_text("G");
+  }
+  auto client = served.client();
+  for (int round = 0; round < 5; ++round) {
+    const auto started = Clock::now();
+    EXPECT_TRUE(client->apps().empty());
+    EXPECT_LT(Clock::now() - started, std::chrono::seconds(1));
+  }
+  EXPECT_TRUE(slow.front()->read_until_closed().empty());
+  EXPECT_TRUE(slow.front()->closed());
+  EXPECT_NE(served.log().find("evicted"), std::string::npos) << served.log();
+}
+
+TEST(RegistryServerSlowClients, ARequestThatDoesNotArriveWholeByItsDeadlineIsDropped) {
+  Served served({.access = AccessPolicy::open(), .request_timeout = std::chrono::milliseconds(200)});
+  RawClient dripping(served.port());
+  // Each byte well within any per-read timeout, but the request as a whole never completes.
+  const auto started = Clock::now();
+  dripping.send_text("GET /v1/apps HTTP/1.1\r\n");
+  std::string got;
+  for (int i = 0; i < 100 && !dripping.closed(); ++i) {
+    dripping.send_text("X-Slow: 1\r\n");
+    got += dripping.read_until_closed(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(dripping.closed());
+  EXPECT_TRUE(got.empty()) << got;
+  EXPECT_LT(Clock::now() - started, std::chrono::seconds(4));
+  EXPECT_NE(served.log().find("did not arrive whole within 200 ms"), std::string::npos) << served.log();
+}
+
+// ---- requests framed two ways ----
+
+TEST(RegistryServerFraming, TwoContentLengthHeadersAreRefusedAndNothingIsStored) {
+  Served served({.access = AccessPolicy::open()});
+  const std::string body = manifest_text;
+  const std::string r = exchange(served.port(),
+                                 "PUT /v1/apps/home/versions/1.0.0 HTTP/1.1\r\nHost: x\r\n"
+                                 "Content-Length: 2\r\nContent-Length: " +
+                                     std::to_string(body.size()) + "\r\n\r\n" + body);
+  EXPECT_EQ(status_of(r), 400) << r;
+  EXPECT_NE(body_of(r).find("more than one Content-Length"), std::string::npos) << r;
+  EXPECT_TRUE(served.registry().apps().empty());
+}
+
+TEST(RegistryServerFraming, TransferEncodingBareLineFeedsAndFoldedLinesAreRefused) {
+  Served served({.access = AccessPolicy::open()});
+  EXPECT_EQ(status_of(exchange(served.port(),
+                               "PUT /v1/apps/home/versions/1.0.0 HTTP/1.1\r\nHost: x\r\n"
+                               "Transfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n0\r\n\r\n")),
+            501);
+  EXPECT_EQ(status_of(exchange(served.port(), "GET /v1/apps HTTP/1.1\nHost: x\r\n\r\n")), 400);
+  EXPECT_EQ(status_of(exchange(served.port(), "GET /v1/apps HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n")), 400);
+  EXPECT_EQ(status_of(exchange(served.port(), "GET /v1/apps HTTP/1.1\r\nHost : x\r\n\r\n")), 400);
+  EXPECT_EQ(status_of(exchange(served.port(), "GET /v1/apps HTTP/2\r\n\r\n")), 400);
+  EXPECT_EQ(status_of(exchange(served.port(), "DELETE /v1/apps HTTP/1.1\r\n\r\n")), 405);
+  EXPECT_EQ(status_of(exchange(served.port(), "GET /v1/apps/../../etc HTTP/1.1\r\n\r\n")), 404);
+  EXPECT_EQ(status_of(exchange(served.port(), "GET /v1/apps/..%2f/versions HTTP/1.1\r\n\r\n")), 400);
+  EXPECT_TRUE(served.registry().apps().empty());
+}
+
+TEST(RegistryServerFraming, OversizedHeadsAndBodiesAreRefusedBeforeTheyAreRead) {
+  Served served({.access = AccessPolicy::open(), .max_head_bytes = 1024, .max_body_bytes = 4096});
+  EXPECT_EQ(status_of(exchange(served.port(),
+                               "GET /v1/apps HTTP/1.1\r\nX-Big: " + std::string(2000, 'a') + "\r\n\r\n")),
+            431);
+  // A declared 100 MB body is refused from the head: the server does not wait for it.
+  RawClient big(served.port());
+  big.send_text("PUT /v1/apps/home/versions/1.0.0 HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n");
+  const std::string r = big.read_until_closed();
+  EXPECT_EQ(status_of(r), 413) << r;
+}
+
+// ---- who may do what ----
+
+class RegistryServerAccess : public ::testing::Test {
+ protected:
+  static RegistryServerOptions with_tokens(bool open_read) {
+    RegistryServerOptions o;
+    o.access.open_read = open_read;
+    o.access.tokens = {
+        token_for("home-ci", "secret-home", {"home"}), token_for("profile-ci", "secret-profile", {"profile"}),
+        token_for("release", "secret-admin", {}, true), token_for("dashboard", "secret-read", {})};
+    return o;
+  }
+};
+
+TEST_F(RegistryServerAccess, ATeamPublishesAndDeploysOnlyItsOwnApps) {
+  Served served(with_tokens(true));
+  auto home = served.client("secret-home");
+  EXPECT_TRUE(home->publish(app("home", "1.0.0")));
+  home->deploy("home", "1.0.0", "production");
+
+  std::string message;
+  EXPECT_EQ(code_of([&] { home->publish(app("profile", "9.0.0")); }, &message), ErrorCode::forbidden);
+  EXPECT_NE(message.find("token \"home-ci\" may publish and deploy home only, not profile"),
+            std::string::npos)
+      << message;
+  auto profile = served.client("secret-profile");
+  EXPECT_TRUE(profile->publish(app("profile", "1.0.0")));
+  EXPECT_EQ(code_of([&] { profile->deploy("home", "1.0.0", "staging"); }), ErrorCode::forbidden);
+  EXPECT_EQ(code_of([&] { served.client("secret-read")->publish(app("home", "2.0.0")); }),
+            ErrorCode::forbidden);
+
+  auto admin = served.client("secret-admin");
+  EXPECT_TRUE(admin->publish(app("cart", "1.0.0")));
+  admin->deploy("cart", "1.0.0", "production");
+  EXPECT_EQ(served.registry().deployed("production"),
+            (std::map<std::string, std::string>{{"cart", "1.0.0"}, {"home", "1.0.0"}}));
+  EXPECT_TRUE(served.registry().deployed("staging").empty());
+}
+
+TEST_F(RegistryServerAccess, WithoutAValidTokenWritesAre401WithAClearMessage) {
+  Served served(with_tokens(true));
+  std::string message;
+  EXPECT_EQ(code_of([&] { served.client()->publish(app("home", "1.0.0")); }, &message),
+            ErrorCode::unauthorized);
+  EXPECT_NE(message.find("set MFSTATE_REGISTRY_TOKEN"), std::string::npos) << message;
+  EXPECT_EQ(code_of([&] { served.client("guessed")->publish(app("home", "1.0.0")); }, &message),
+            ErrorCode::unauthorized);
+  EXPECT_NE(message.find("not valid"), std::string::npos) << message;
+  // Reads are open here; a wrong token is still refused rather than quietly ignored.
+  EXPECT_TRUE(served.client()->apps().empty());
+  EXPECT_EQ(code_of([&] { served.client("guessed")->apps(); }), ErrorCode::unauthorized);
+  const std::string r = exchange(served.port(), put_manifest("", manifest_text));
+  EXPECT_EQ(status_of(r), 401);
+  EXPECT_NE(r.find("WWW-Authenticate: Bearer"), std::string::npos) << r;
+  EXPECT_EQ(status_of(exchange(served.port(),
+                               put_manifest("Authorization: Basic aG9tZTpzZWNyZXQ=\r\n", manifest_text))),
+            401);
+  EXPECT_TRUE(served.registry().apps().empty());
+}
+
+TEST_F(RegistryServerAccess, ReadsCanRequireAToken) {
+  Served served(with_tokens(false));
+  EXPECT_EQ(code_of([&] { served.client()->apps(); }), ErrorCode::unauthorized);
+  EXPECT_TRUE(served.client("secret-read")->apps().empty());
+  EXPECT_TRUE(served.client("secret-home")->environments().empty());
+}
+
+TEST_F(RegistryServerAccess, WithoutATokenFileNobodyWrites) {
+  Served served({});
+  EXPECT_TRUE(served.client()->apps().empty());
+  EXPECT_EQ(code_of([&] { served.client()->publish(app("home", "1.0.0")); }), ErrorCode::unauthorized);
+  EXPECT_EQ(code_of([&] { served.client("anything")->publish(app("home", "1.0.0")); }),
+            ErrorCode::unauthorized);
+}
+
+TEST_F(RegistryServerAccess, TheLogNamesTokensButNeverShowsOne) {
+  Served served(with_tokens(true));
+  served.client("secret-home")->publish(app("home", "1.0.0"));
+  (void)code_of([&] { served.client("secret-wrong")->publish(app("home", "1.1.0")); });
+  const std::string log = served.log();
+  EXPECT_NE(log.find("PUT /v1/apps/home/versions/1.0.0 201 home-ci"), std::string::npos) << log;
+  EXPECT_NE(log.find(" 401 -"), std::string::npos) << log;
+  EXPECT_EQ(log.find("secret"), std::string::npos) << log;
+}
+
+TEST(AccessTokens, TokenFilesAreCheckedStrictly) {
+  const std::string hash = access_token_hash("s");
+  auto parse = [](const std::string& text) { return AccessPolicy::parse(parse_json(text)); };
+  AccessPolicy p = parse(R"({"read": "token", "tokens": [{"name": "home-ci", "sha256": ")" + hash +
+                         R"(", "apps": ["home"]}, {"name": "root", "sha256": ")" + access_token_hash("t") +
+                         R"(", "admin": true}]})");
+  EXPECT_FALSE(p.open_read);
+  ASSERT_EQ(p.tokens.size(), 2u);
+  EXPECT_EQ(p.tokens[0].apps, (std::vector<std::string>{"home"}));
+  EXPECT_TRUE(p.tokens[1].admin);
+  for (const std::string& bad : std::vector<std::string>{
+           R"({"tokens": [{"name": "a", "sha256": "abc"}]})",
+           R"({"tokens": [{"name": "a", "sha256": ")" + hash + R"(", "admin": "true"}]})",
+           R"({"tokens": [{"name": "a", "sha256": ")" + hash + R"(", "app": ["home"]}]})",
+           R"({"tokens": [{"name": "a", "sha256": ")" + hash + R"(", "apps": ["../x"]}]})",
+           R"({"tokens": [{"name": "a", "sha256": ")" + hash + R"("}, {"name": "a", "sha256": ")" +
+               access_token_hash("u") + R"("}]})",
+           R"({"tokens": [{"name": "a", "sha256": ")" + hash + R"("}, {"name": "b", "sha256": ")" + hash +
+               R"("}]})",
+           R"({"read": "everyone", "tokens": []})", R"({"tokns": []})"}) {
+    EXPECT_THROW(parse(bad), Error) << bad;
+  }
+}
+
+TEST(AccessTokens, GeneratedTokensAreLongRandomAndHashToWhatTheFileHolds) {
+  const std::string a = generate_access_token(), b = generate_access_token();
+  EXPECT_NE(a, b);
+  EXPECT_EQ(a.size(), 4u + 43u);
+  EXPECT_EQ(a.rfind("mfs_", 0), 0u);
+  EXPECT_EQ(access_token_hash("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+// ---- what answers show ----
+
+TEST(RegistryServerAnswers, NoAnswerShowsWhereTheServerKeepsItsFiles) {
+  Served served({.access = AccessPolicy::open()});
+  auto client = served.client();
+  client->publish(app("home", "1.0.0"));
+  std::vector<std::string> messages;
+  std::string m;
+  (void)code_of(
+      [&] {
+        client->publish(parse_manifest_json(R"({"name": "home", "version": "1.0.0", "description": "x"})"));
+      },
+      &m);
+  messages.push_back(m);
+  (void)code_of([&] { client->deploy("home", "7.0.0", "production"); }, &m);
+  messages.push_back(m);
+  // A stored file broken on the server's disk: a 500 that points to the log, which has the detail.
+  cli_test::write_file(served.folder() + "/home/1.0.0.json", "{\"broken\": ");
+  EXPECT_EQ(code_of([&] { client->manifest("home", "1.0.0"); }, &m), ErrorCode::io_error);
+  messages.push_back(m);
+  EXPECT_NE(m.find("the server's log has the details"), std::string::npos) << m;
+  cli_test::write_file(served.folder() + "/deployments.json", "[1]");
+  (void)code_of([&] { client->environments(); }, &m);
+  messages.push_back(m);
+  for (const auto& message : messages) {
+    EXPECT_EQ(message.find("the-servers-secret-folder"), std::string::npos) << message;
+    EXPECT_EQ(message.find(served.folder()), std::string::npos) << message;
+  }
+  EXPECT_NE(served.log().find("the-servers-secret-folder"), std::string::npos) << served.log();
+}
+
+TEST(RegistryServerAnswers, AManifestSentToTheServerCannotMakeItReadAFile) {
+  Served served({.access = AccessPolicy::open()});
+  const std::string r = exchange(served.port(), put_manifest("", R"({"name": "home", "version": "1.0.0",
+      "exports": {"user": "/etc/passwd"}})"));
+  EXPECT_EQ(status_of(r), 400) << r;
+  EXPECT_EQ(r.find("root:"), std::string::npos) << r;
+  EXPECT_TRUE(served.registry().apps().empty());
+}
+
+TEST(RegistryServerAnswers, ControlCharactersFromClientsReachTheLogEscaped) {
+  Served served({.access = AccessPolicy::open()});
+  (void)exchange(served.port(), "GET /v1/apps/\x1b[2Jevil HTTP/1.1\r\n\r\n");
+  (void)exchange(served.port(), "GET /v1/\xe2\x80\xae/x HTTP/1.1\r\n\r\n");
+  const std::string log = served.log();
+  EXPECT_EQ(log.find('\x1b'), std::string::npos) << log;
+  EXPECT_EQ(log.find("\xe2\x80\xae"), std::string::npos) << log;
+}
