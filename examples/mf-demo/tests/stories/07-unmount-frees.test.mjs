@@ -1,5 +1,6 @@
 // Story 7 — unmount frees. Navigating away from Profile unmounts it: the shell's devtools pane
-// (the inspector) no longer lists it and the query cache's observers are back to Home's, and 50
+// (the inspector, with each app's live counts) no longer lists it, Home's counts are unchanged and
+// the query cache's observers are back to Home's, and 50
 // mount/unmount cycles leave nothing behind on the page's heap: a census of live objects (a heap
 // snapshot through the DevTools protocol, after forced garbage collections) taken after 10
 // cycles and after 50 shows no kind of object grown by one per cycle or more.
@@ -14,6 +15,11 @@ const warmup = 10;
 /** Whether the devtools pane lists `app` among the mounted apps. */
 async function listed(page, app) {
   return (await page.locator(`[data-testid=devtools-apps] tr[data-app="${app}"]`).count()) > 0;
+}
+
+/** The live counts the devtools pane shows for `app` (host.inspect(): subscriptions, watches, observers, handlers). */
+async function counts(page, app) {
+  return JSON.parse(await page.locator(`[data-testid=devtools-apps] tr[data-app="${app}"] [data-counts]`).getAttribute('data-counts'));
 }
 
 /** The query observers the devtools pane counts over the whole cache. */
@@ -40,15 +46,20 @@ test('unmounting Profile releases what it held: the inspector no longer lists it
   const before = await observers(page);
   assert.ok(before >= 1, "Home's useQuery observes the user");
   assert.equal(await listed(page, 'profile'), false);
+  const home = await counts(page, 'home');
+  assert.ok(home.observers >= 1, `Home's own counts include its query observer: ${JSON.stringify(home)}`);
 
   await toProfile(page);
   await page.locator('[data-testid=devtools-apps] tr[data-app="profile"]').waitFor();
   assert.ok((await observers(page)) > before, "Profile's observers are counted while it is mounted");
+  const profile = await counts(page, 'profile');
+  assert.ok(profile.observers >= 1, `the inspector counts Profile's query observers: ${JSON.stringify(profile)}`);
   await screenshot(page, '7-profile-mounted');
 
   await toHome(page);
   await page.locator('[data-testid=devtools-apps] tr[data-app="profile"]').waitFor({ state: 'detached' });
   assert.equal(await observers(page), before, "Profile's query observers are gone");
+  assert.deepEqual(await counts(page, 'home'), home, "Home's counts are what they were");
   await screenshot(page, '7-profile-unmounted');
 
   assert.deepEqual(errors, []);

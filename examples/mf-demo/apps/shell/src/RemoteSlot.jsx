@@ -5,7 +5,6 @@
 // releases its store, exports, handlers, subscriptions and query observers).
 import { useEffect, useRef, useState } from 'react';
 import { forgetApp, shareApp } from './console-access.js';
-import { mounted } from './mounted.js';
 import { loadRemoteApp } from './remotes.js';
 
 export function RemoteSlot({ name, host, config }) {
@@ -21,7 +20,6 @@ export function RemoteSlot({ name, host, config }) {
       .then(({ mount, manifest }) => {
         if (cancelled) return;
         app = host.mount(manifest);
-        mounted.set(name, manifest);
         unmountRemote = mount(element.current, { app });
         shareApp(name, app);
         setState({ phase: 'mounted', version: manifest.version });
@@ -30,7 +28,6 @@ export function RemoteSlot({ name, host, config }) {
         if (cancelled) return;
         app?.unmount();
         app = null;
-        mounted.delete(name);
         setState({ phase: 'failed', error });
       });
     return () => {
@@ -38,7 +35,6 @@ export function RemoteSlot({ name, host, config }) {
       forgetApp(name);
       unmountRemote?.();
       app?.unmount();
-      mounted.delete(name);
     };
   }, [name, host, config]);
 

@@ -5,7 +5,6 @@ import { createHost } from '@mfstate/core';
 import { createRoot } from 'react-dom/client';
 import { shareApp, shareHost } from './console-access.js';
 import { getJson } from './http.js';
-import { mounted } from './mounted.js';
 import { Shell } from './Shell.jsx';
 import shellManifest from '../mfstate.json';
 
@@ -28,7 +27,6 @@ async function start() {
     action.type === 'route/changed' ? { ...state, route: action.payload } : state,
   );
   shell.expose('route', (state) => state.route, { schema: shellManifest.exports.route });
-  mounted.set(shell.name, shellManifest);
   shareHost(host);
   shareApp('platform', shell);
   root.render(<Shell host={host} config={config} />);

@@ -15,6 +15,7 @@ function Apps({ apps, cache }) {
           <th>version</th>
           <th>exports</th>
           <th>accepts</th>
+          <th title="store and bus listeners / watches / query observers / command handlers">live</th>
         </tr>
       </thead>
       <tbody>
@@ -24,12 +25,16 @@ function Apps({ apps, cache }) {
             <td>{app.version}</td>
             <td>{app.exports.map((e) => e.name).join(', ')}</td>
             <td>{app.accepts.join(', ')}</td>
+            <td data-counts={JSON.stringify(app.counts)}>
+              {app.counts.subscriptions} subs, {app.counts.watches} watches, {app.counts.observers} observers,{' '}
+              {app.counts.handlers} handlers
+            </td>
           </tr>
         ))}
       </tbody>
       <tfoot>
         <tr>
-          <td colSpan={4} data-testid="devtools-observers">
+          <td colSpan={5} data-testid="devtools-observers">
             query cache: {cache.entries} entries, {cache.observers} observers, {cache.fetching} fetching
           </td>
         </tr>
@@ -47,7 +52,7 @@ function Exports({ apps }) {
         {e.app}/{e.name}
       </summary>
       <div className="columns">
-        <pre title="value">{json(e.value)}</pre>
+        <pre title="value">{e.error ? `(not readable: ${e.error})` : json(e.value)}</pre>
         <pre title="schema">{json(e.schema)}</pre>
       </div>
     </details>
