@@ -166,7 +166,8 @@ void dispatch(ClientCore& core, Query& q, QueryAction&& a) {
         q.cold->failure_count = 0;
         q.cold->failure_reason.reset();
       }
-      q.fetch_status = core.can_fetch(*q.options->o.network_mode) ? FetchStatus::fetching : FetchStatus::paused;
+      q.fetch_status =
+          core.can_fetch(*q.options->o.network_mode) ? FetchStatus::fetching : FetchStatus::paused;
       set_direction(q, a.direction);
       if (!q.has_data()) {
         if (q.cold) q.cold->error.reset();
@@ -255,7 +256,7 @@ void dispatch(ClientCore& core, Query& q, QueryAction&& a) {
     for (std::size_t i = 0; i < obs.size(); ++i) obs[i]->on_query_update();
   }
   if (!core.queries.listeners.empty()) {
-    static constexpr std::string_view names[] = {"fetch", "success", "error",      "failed",
+    static constexpr std::string_view names[] = {"fetch", "success",  "error",      "failed",
                                                  "pause", "continue", "invalidate", "setState"};
     core.emit(QueryCacheEvent::Type::updated, q, names[a.kind]);
   }
@@ -331,7 +332,8 @@ std::shared_ptr<FutureState> fetch(ClientCore& core, Query& q, const OptionsPtr&
   }
 
   const QueryOptions& o = q.options->o;
-  f->retryer = std::make_shared<Retryer>(core, Retryer::Config{o.retry, o.retry_delay, *o.network_mode}, f.get());
+  f->retryer =
+      std::make_shared<Retryer>(core, Retryer::Config{o.retry, o.retry_delay, *o.network_mode}, f.get());
   f->retryer->start();
   return fut;
 }
@@ -347,7 +349,8 @@ void QueryFetch::retry_attempt(const AbortSignal& signal, Completion done) {
     // A hydrated pending query: its result comes from the dehydrating side's fetch.
     initial->on_settled([done, transform = initial_transform](const Outcome& o) {
       if (!o.ok) {
-        done.reject(o.error ? *o.error : Error(ErrorCode::query_error, "the dehydrated fetch failed"), o.detail);
+        done.reject(o.error ? *o.error : Error(ErrorCode::query_error, "the dehydrated fetch failed"),
+                    o.detail);
       } else {
         done.resolve(transform ? transform(o.value) : o.value);
       }

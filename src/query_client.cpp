@@ -58,7 +58,8 @@ ClientCore::~ClientCore() {
   queries.listeners.clear();
   mutations.listeners.clear();
   // Observers end.
-  for (ObserverImpl* o : std::vector<ObserverImpl*>(queries.observers.begin(), queries.observers.end())) o->end();
+  for (ObserverImpl* o : std::vector<ObserverImpl*>(queries.observers.begin(), queries.observers.end()))
+    o->end();
   for (MutationObserverImpl* o :
        std::vector<MutationObserverImpl*>(mutations.observers.begin(), mutations.observers.end())) {
     o->end();
@@ -135,7 +136,8 @@ void QueryScope::end() noexcept {
          std::vector<MutationObserverImpl*>(mutation_observers.begin(), mutation_observers.end())) {
       o->end();
     }
-    for (MutationImpl* m : std::vector<MutationImpl*>(mutations.begin(), mutations.end())) abandon_mutation(c, *m);
+    for (MutationImpl* m : std::vector<MutationImpl*>(mutations.begin(), mutations.end()))
+      abandon_mutation(c, *m);
   } catch (...) {
     c.report_current_exception();
   }
@@ -217,7 +219,8 @@ Future ready(Batcher& b, Outcome o) { return AsyncAccess::future(detail::settled
 
 }  // namespace
 
-AppQueryClient::AppQueryClient(std::shared_ptr<detail::QueryScope> scope) noexcept : scope_(std::move(scope)) {}
+AppQueryClient::AppQueryClient(std::shared_ptr<detail::QueryScope> scope) noexcept
+    : scope_(std::move(scope)) {}
 AppQueryClient::AppQueryClient(AppQueryClient&&) noexcept = default;
 
 AppQueryClient& AppQueryClient::operator=(AppQueryClient&& other) noexcept {
@@ -355,7 +358,8 @@ bool type_passes(const ClientCore& c, RefetchType t, const Query& q) {
 
 /// query-core's refetchQueries step for one query: neither disabled nor static; a fetch paused
 /// offline does not hold the Future back.
-void refetch_one(ClientCore& c, Query& q, bool cancel_refetch, std::vector<std::shared_ptr<detail::FutureState>>& parts) {
+void refetch_one(ClientCore& c, Query& q, bool cancel_refetch,
+                 std::vector<std::shared_ptr<detail::FutureState>>& parts) {
   if (q.removed()) return;
   if (q.observer_count() == 0) {
     if (detail::is_disabled(c, q)) return;
@@ -382,7 +386,9 @@ Future AppQueryClient::prefetch_query(const QueryOptions& options) {
 Future AppQueryClient::ensure_query_data(const QueryOptions& options, bool revalidate_if_stale) {
   return ensure_impl(*this, core(), options, revalidate_if_stale, false);
 }
-Future AppQueryClient::fetch_infinite_query(const QueryOptions& options) { return fetch_impl(core(), options, true); }
+Future AppQueryClient::fetch_infinite_query(const QueryOptions& options) {
+  return fetch_impl(core(), options, true);
+}
 Future AppQueryClient::prefetch_infinite_query(const QueryOptions& options) {
   ClientCore& c = core();
   return swallow(c, fetch_infinite_query(options));
@@ -403,7 +409,8 @@ Future AppQueryClient::invalidate_queries(const QueryFilters& filters, Invalidat
     if (q->removed()) continue;
     // Already invalidated: nothing an observer sees can change.
     if (!q->invalidated()) detail::dispatch(c, *q, detail::QueryAction{detail::QueryAction::invalidate});
-    if (options.refetch_type != RefetchType::none && type_passes(c, options.refetch_type, *q)) refetch.push_back(q);
+    if (options.refetch_type != RefetchType::none && type_passes(c, options.refetch_type, *q))
+      refetch.push_back(q);
   }
   std::vector<std::shared_ptr<detail::FutureState>> parts;
   // Every match is invalidated before the first refetch starts (as query-core).
@@ -584,7 +591,8 @@ namespace {
 ClientCore& shell(const std::shared_ptr<detail::QueryScope>& scope, const std::unique_ptr<ClientCore>& owned,
                   const char* what) {
   if (!scope || scope->app || !owned) {
-    throw Error(ErrorCode::invalid_argument, std::string(what) + " is the shell's: an app's query client cannot");
+    throw Error(ErrorCode::invalid_argument,
+                std::string(what) + " is the shell's: an app's query client cannot");
   }
   return *owned;
 }

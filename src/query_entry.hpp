@@ -51,9 +51,9 @@ enum QueryFlags : std::uint8_t {
   invalidated_flag = 2,
   removed_flag = 4,
   in_gc_list_flag = 8,
-  infinite_flag = 16,         // an infinite query (TanStack's queryType 'infinite')
-  fetch_forward_flag = 32,    // fetchMeta: the last fetch was a next page
-  fetch_backward_flag = 64,   // ... a previous page
+  infinite_flag = 16,        // an infinite query (TanStack's queryType 'infinite')
+  fetch_forward_flag = 32,   // fetchMeta: the last fetch was a next page
+  fetch_backward_flag = 64,  // ... a previous page
 };
 
 /// The links of a query in its gc list (a circular list with a sentinel per gc_time, so a query
@@ -122,7 +122,7 @@ struct QueryFetch final : RetryerOwner, std::enable_shared_from_this<QueryFetch>
 
   ClientCore* core;
   Query* q;
-  OptionsPtr options;   // the fetcher and meta this fetch runs with
+  OptionsPtr options;  // the fetcher and meta this fetch runs with
   Value key;
   std::optional<FetchDirection> direction;  // an infinite query's page fetch
   std::shared_ptr<Retryer> retryer;
@@ -131,8 +131,8 @@ struct QueryFetch final : RetryerOwner, std::enable_shared_from_this<QueryFetch>
   std::function<Value(const Value&)> initial_transform;
   std::uint32_t attempts = 0;
   std::vector<std::shared_ptr<FutureState>> waiters;
-  QueryState revert;              // the state before the fetch
-  bool cancel_silent = false;     // replaced by a newer fetch: leave the state alone
+  QueryState revert;           // the state before the fetch
+  bool cancel_silent = false;  // replaced by a newer fetch: leave the state alone
   bool cancel_revert = true;
 };
 
@@ -141,12 +141,12 @@ struct QueryAction {
   enum Kind : std::uint8_t { fetch, success, fail, failed, pause, resume, invalidate, set_state };
   explicit QueryAction(Kind k) : kind(k) {}
   Kind kind;
-  Value data;                  // success
-  Millis at{0};                // success: data_updated_at
-  bool manual = false;         // success by set_query_data: fetch status untouched
-  std::optional<Error> error;  // fail, failed
-  Value detail;                // fail
-  int failure_count = 0;       // failed
+  Value data;                               // success
+  Millis at{0};                             // success: data_updated_at
+  bool manual = false;                      // success by set_query_data: fetch status untouched
+  std::optional<Error> error;               // fail, failed
+  Value detail;                             // fail
+  int failure_count = 0;                    // failed
   std::optional<FetchDirection> direction;  // fetch
   const QueryState* state = nullptr;        // set_state
 };

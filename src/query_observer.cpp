@@ -58,8 +58,10 @@ bool prop_changed(ResultProp p, const QueryResult& a, const QueryResult& b) {
     case ResultProp::has_next_page: return a.has_next_page != b.has_next_page;
     case ResultProp::has_previous_page: return a.has_previous_page != b.has_previous_page;
     case ResultProp::is_fetching_next_page: return a.is_fetching_next_page != b.is_fetching_next_page;
-    case ResultProp::is_fetching_previous_page: return a.is_fetching_previous_page != b.is_fetching_previous_page;
-    case ResultProp::is_fetch_next_page_error: return a.is_fetch_next_page_error != b.is_fetch_next_page_error;
+    case ResultProp::is_fetching_previous_page:
+      return a.is_fetching_previous_page != b.is_fetching_previous_page;
+    case ResultProp::is_fetch_next_page_error:
+      return a.is_fetch_next_page_error != b.is_fetch_next_page_error;
     case ResultProp::is_fetch_previous_page_error:
       return a.is_fetch_previous_page_error != b.is_fetch_previous_page_error;
   }
@@ -69,11 +71,20 @@ bool prop_changed(ResultProp p, const QueryResult& a, const QueryResult& b) {
 /// What a subscriber watches unless notify_on_change_props says otherwise: what it sees. Not the
 /// timestamps alone: setting equal data notifies nobody.
 constexpr ResultProp default_props[] = {
-    ResultProp::data,          ResultProp::error,         ResultProp::status,
-    ResultProp::fetch_status,  ResultProp::is_stale,      ResultProp::is_placeholder_data,
-    ResultProp::failure_count, ResultProp::is_enabled,    ResultProp::has_next_page,
-    ResultProp::has_previous_page, ResultProp::is_fetching_next_page, ResultProp::is_fetching_previous_page,
-    ResultProp::is_fetch_next_page_error, ResultProp::is_fetch_previous_page_error,
+    ResultProp::data,
+    ResultProp::error,
+    ResultProp::status,
+    ResultProp::fetch_status,
+    ResultProp::is_stale,
+    ResultProp::is_placeholder_data,
+    ResultProp::failure_count,
+    ResultProp::is_enabled,
+    ResultProp::has_next_page,
+    ResultProp::has_previous_page,
+    ResultProp::is_fetching_next_page,
+    ResultProp::is_fetching_previous_page,
+    ResultProp::is_fetch_next_page_error,
+    ResultProp::is_fetch_previous_page_error,
 };
 
 using PropMask = std::uint64_t;
@@ -101,7 +112,8 @@ PropMask changes(const QueryResult& a, const QueryResult& b) {
 
 }  // namespace
 
-ObserverImpl::ObserverImpl(ClientCore& core, std::shared_ptr<QueryScope> scope, QueryOptions options, bool infinite)
+ObserverImpl::ObserverImpl(ClientCore& core, std::shared_ptr<QueryScope> scope, QueryOptions options,
+                           bool infinite)
     : core_(&core), scope_(std::move(scope)), infinite_(infinite), options_(std::move(options)) {
   check_key(options_.key);
   key_ = options_.key;
@@ -124,7 +136,8 @@ ObserverImpl::~ObserverImpl() {
 
 ClientCore& ObserverImpl::live() const {
   if (core_ == nullptr) {
-    throw Error(ErrorCode::app_unmounted, "this query observer ended (its app unmounted or its client is gone)");
+    throw Error(ErrorCode::app_unmounted,
+                "this query observer ended (its app unmounted or its client is gone)");
   }
   return *core_;
 }
@@ -161,7 +174,8 @@ void ObserverImpl::mount() {
   attach(q);
   const QueryOptions& o = resolved_->o;
   const bool enabled = enabled_of(core, o, *q);
-  const bool load = enabled && !q->has_data() && !(q->status == QueryStatus::error && !o.retry_on_mount.value_or(true));
+  const bool load =
+      enabled && !q->has_data() && !(q->status == QueryStatus::error && !o.retry_on_mount.value_or(true));
   if (load || (q->has_data() && should_fetch_on(refetch_on_of(core, o.refetch_on_mount, *q)))) {
     execute_fetch(false, std::nullopt);
   }
@@ -347,13 +361,15 @@ QueryResult ObserverImpl::make_result(const Query& q, const QueryOptions& o, boo
     if (placeholder) {
       r.status = QueryStatus::success;
       r.is_placeholder_data = true;
-      data = skip_select ? std::move(placeholder)
-                         : std::optional<Value>(replace_data(o, use_memo && current_.data ? &*current_.data : nullptr,
-                                                             std::move(*placeholder)));
+      data = skip_select
+                 ? std::move(placeholder)
+                 : std::optional<Value>(replace_data(o, use_memo && current_.data ? &*current_.data : nullptr,
+                                                     std::move(*placeholder)));
     }
   }
   std::optional<Error> select_error = use_memo ? select_error_ : std::nullopt;
-  std::optional<Value> last_selected = use_memo && memo_valid_ ? std::optional<Value>(memo_out_) : std::nullopt;
+  std::optional<Value> last_selected =
+      use_memo && memo_valid_ ? std::optional<Value>(memo_out_) : std::nullopt;
   if (o.select && data && !skip_select) {
     if (use_memo && memo_valid_ && memo_in_.same_node(*data) && memo_in_.type() == data->type()) {
       data = memo_out_;
@@ -416,7 +432,8 @@ std::uint64_t ObserverImpl::watched() const {
     m = mask_of(props.data(), props.data() + props.size());
   }
   const bool* throws = o.throw_on_error.value_if();
-  if (o.throw_on_error.function_if() != nullptr || (throws != nullptr && *throws)) m |= bit(ResultProp::error);
+  if (o.throw_on_error.function_if() != nullptr || (throws != nullptr && *throws))
+    m |= bit(ResultProp::error);
   return m;
 }
 
@@ -462,7 +479,8 @@ void ObserverImpl::flush() {
   const PropMask changed = changes(previous_, current_);
   const bool notify = (changed & watched()) != 0;
   if (changed != 0) previous_ = current_;
-  if (changed != 0 && query_ != nullptr) core_->emit(QueryCacheEvent::Type::observer_results_updated, *query_);
+  if (changed != 0 && query_ != nullptr)
+    core_->emit(QueryCacheEvent::Type::observer_results_updated, *query_);
   auto firsts = std::move(first_calls_);
   first_calls_.clear();
   if (!notify && firsts.empty()) return;
@@ -509,7 +527,8 @@ void ObserverImpl::update_timers() {
   const Millis st = stale_time_of(core, resolved_->o, *query_);
   const Millis at(query_->has_data() && st < never_expires ? query_->data_updated_at + st.count() : 0);
   // Only a fresh result of an enabled observer turns stale later (a disabled one never does).
-  if (!current_.is_stale && current_.is_enabled && st < never_expires && query_->has_data() && at > core.now()) {
+  if (!current_.is_stale && current_.is_enabled && st < never_expires && query_->has_data() &&
+      at > core.now()) {
     std::weak_ptr<ObserverImpl> weak = shared_from_this();
     stale_timer_ = sched.schedule_at(at, [weak] {
       auto o = weak.lock();
@@ -559,7 +578,8 @@ void ObserverImpl::reattach_if_removed() {
   core_->add_observer(*q, this);
 }
 
-std::shared_ptr<FutureState> ObserverImpl::execute_fetch(bool cancel_refetch, std::optional<FetchDirection> direction) {
+std::shared_ptr<FutureState> ObserverImpl::execute_fetch(bool cancel_refetch,
+                                                         std::optional<FetchDirection> direction) {
   ClientCore& core = *core_;
   reattach_if_removed();
   Query* q = query_ != nullptr ? query_ : core.build(key_, resolved_);
@@ -675,7 +695,9 @@ QueryObserver::~QueryObserver() {
 void QueryObserver::set_options(QueryOptions options) { impl_->set_options(std::move(options)); }
 QueryResult QueryObserver::get_current_result() const { return impl_->current_result(); }
 QueryInfo QueryObserver::get_current_query() const { return impl_->current_query(); }
-Subscription QueryObserver::subscribe(QueryListener listener) { return impl_->subscribe(std::move(listener), false); }
+Subscription QueryObserver::subscribe(QueryListener listener) {
+  return impl_->subscribe(std::move(listener), false);
+}
 bool QueryObserver::has_listeners() const noexcept { return impl_->has_listeners(); }
 
 Future QueryObserver::refetch(RefetchOptions options) {
@@ -709,11 +731,13 @@ InfiniteQueryObserver::InfiniteQueryObserver(AppQueryClient& client, QueryOption
     : QueryObserver(client, std::move(options), Infinite{}) {}
 
 Future InfiniteQueryObserver::fetch_next_page(FetchPageOptions options) {
-  return AsyncAccess::future(impl_->refetch(options.cancel_refetch, options.throw_on_error, FetchDirection::forward));
+  return AsyncAccess::future(
+      impl_->refetch(options.cancel_refetch, options.throw_on_error, FetchDirection::forward));
 }
 
 Future InfiniteQueryObserver::fetch_previous_page(FetchPageOptions options) {
-  return AsyncAccess::future(impl_->refetch(options.cancel_refetch, options.throw_on_error, FetchDirection::backward));
+  return AsyncAccess::future(
+      impl_->refetch(options.cancel_refetch, options.throw_on_error, FetchDirection::backward));
 }
 
 }  // namespace mfstate

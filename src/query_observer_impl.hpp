@@ -42,7 +42,9 @@ class ObserverImpl : public std::enable_shared_from_this<ObserverImpl> {
                                        std::optional<FetchDirection> direction = std::nullopt);
   std::shared_ptr<FutureState> fetch_optimistic(QueryOptions options);
   bool should_fetch_on(RefetchOn on) const;
-  const RefetchOnOption& refetch_on_window_focus() const noexcept { return resolved_->o.refetch_on_window_focus; }
+  const RefetchOnOption& refetch_on_window_focus() const noexcept {
+    return resolved_->o.refetch_on_window_focus;
+  }
   const RefetchOnOption& refetch_on_reconnect() const noexcept { return resolved_->o.refetch_on_reconnect; }
   bool should_throw_error();
   /// Drops every listener (unmounts).
@@ -64,7 +66,8 @@ class ObserverImpl : public std::enable_shared_from_this<ObserverImpl> {
   }
   Millis stale_time() const {
     if (const Millis* v = resolved_->o.stale_time.value_if()) return *v;
-    return core_ == nullptr || query_ == nullptr ? Millis{0} : stale_time_function(*core_, resolved_->o, *query_);
+    return core_ == nullptr || query_ == nullptr ? Millis{0}
+                                                 : stale_time_function(*core_, resolved_->o, *query_);
   }
   Query* query() const noexcept { return query_; }
   const OptionsPtr& options() const noexcept { return resolved_; }
@@ -91,8 +94,8 @@ class ObserverImpl : public std::enable_shared_from_this<ObserverImpl> {
   ClientCore* core_;
   std::shared_ptr<QueryScope> scope_;
   bool infinite_;
-  QueryOptions options_;   // as given
-  OptionsPtr resolved_;    // with defaults
+  QueryOptions options_;  // as given
+  OptionsPtr resolved_;   // with defaults
   Value key_;
   Query* query_ = nullptr;  // while mounted (a query is never held when not observed)
   ListenerList<const QueryResult&> listeners_;
@@ -102,7 +105,7 @@ class ObserverImpl : public std::enable_shared_from_this<ObserverImpl> {
   bool has_previous_ = false;
   std::shared_ptr<ObserverImpl> pending_self_;
   QueryResult current_;
-  QueryResult previous_;   // the result of the last flush (what listeners were told)
+  QueryResult previous_;  // the result of the last flush (what listeners were told)
   // is_fetched_after_mount: the query's update counts when this observer first looked at it
   std::uint32_t data_count_at_attach_ = 0;
   std::uint32_t error_count_at_attach_ = 0;

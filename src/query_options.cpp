@@ -75,8 +75,10 @@ bool is_set(const std::function<S>& f) noexcept {
 template <typename T>
 void merge_fields(T& into, const T& from) {
   [&]<std::size_t... I>(std::index_sequence<I...>) {
-    ((is_set(boost::pfr::get<I>(from)) ? void(boost::pfr::get<I>(into) = boost::pfr::get<I>(from)) : void()), ...);
-  }(std::make_index_sequence<boost::pfr::tuple_size_v<T>>{});
+    ((is_set(boost::pfr::get<I>(from)) ? void(boost::pfr::get<I>(into) = boost::pfr::get<I>(from)) : void()),
+     ...);
+  }
+  (std::make_index_sequence<boost::pfr::tuple_size_v<T>>{});
 }
 
 bool sets_retry(const QueryOptions& o) { return o.retry.has_value(); }

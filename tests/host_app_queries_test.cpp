@@ -21,17 +21,29 @@ namespace {
 using AppQueries = decltype(std::declval<App&>().queries());
 
 template <typename T>
-concept CanClear = requires(T c) { c.clear(); };
+concept CanClear = requires(T c) {
+  c.clear();
+};
 template <typename T>
-concept CanSwitchOnline = requires(T c) { c.set_online(false); };
+concept CanSwitchOnline = requires(T c) {
+  c.set_online(false);
+};
 template <typename T>
-concept CanSwitchFocus = requires(T c) { c.set_focused(false); };
+concept CanSwitchFocus = requires(T c) {
+  c.set_focused(false);
+};
 template <typename T>
-concept CanSetDefaults = requires(T c, QueryOptions o) { c.set_query_defaults(Value::array(), o); };
+concept CanSetDefaults = requires(T c, QueryOptions o) {
+  c.set_query_defaults(Value::array(), o);
+};
 template <typename T>
-concept CanHydrate = requires(T c) { c.hydrate(Value()); };
+concept CanHydrate = requires(T c) {
+  c.hydrate(Value());
+};
 template <typename T>
-concept CanDehydrate = requires(T c) { c.dehydrate(); };
+concept CanDehydrate = requires(T c) {
+  c.dehydrate();
+};
 
 static_assert(std::is_same_v<AppQueries, AppQueryClient&>);
 static_assert(!std::is_convertible_v<AppQueries, QueryClient&>, "an app's handle is not the shell's client");

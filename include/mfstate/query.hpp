@@ -54,11 +54,11 @@ struct QueryScope;
 enum class QueryType : std::uint8_t { all, active, inactive };
 
 struct QueryFilters {
-  std::optional<Value> key;          ///< partial match (prefix; objects by subset) unless exact
-  std::optional<bool> exact;         ///< only the query whose key equals `key` (default false;
-                                     ///< QueryCache::find: true)
-  QueryType type = QueryType::all;   ///< active: has an enabled observer
-  std::optional<bool> stale;         ///< only stale (true) or fresh (false) queries
+  std::optional<Value> key;         ///< partial match (prefix; objects by subset) unless exact
+  std::optional<bool> exact;        ///< only the query whose key equals `key` (default false;
+                                    ///< QueryCache::find: true)
+  QueryType type = QueryType::all;  ///< active: has an enabled observer
+  std::optional<bool> stale;        ///< only stale (true) or fresh (false) queries
   std::optional<FetchStatus> fetch_status;
   std::function<bool(const QueryInfo&)> predicate;
 };
@@ -85,7 +85,12 @@ struct SetDataOptions {
 /// A change in the query cache, as query-core's QueryCache events (for devtools, logs and tests).
 struct QueryCacheEvent {
   enum class Type : std::uint8_t {
-    added, removed, updated, observer_added, observer_removed, observer_results_updated,
+    added,
+    removed,
+    updated,
+    observer_added,
+    observer_removed,
+    observer_results_updated,
     observer_options_updated,
   };
   Type type;
@@ -116,16 +121,16 @@ struct QueryCacheStats {
 /// The shell's configuration of a client: defaults, the memory bound (only unobserved entries are
 /// evicted, least recently used first), cache-level callbacks.
 struct QueryClientOptions {
-  QueryOptions defaults;            ///< client-wide defaults for every query (key ignored)
+  QueryOptions defaults;              ///< client-wide defaults for every query (key ignored)
   MutationOptions mutation_defaults;  ///< client-wide defaults for every mutation
-  std::size_t max_entries = 0;      ///< 0: unbounded
-  std::size_t max_bytes = 0;        ///< approximate bytes of cached data; 0: unbounded
-  bool online = true;               ///< initial connectivity
-  bool focused = true;              ///< initial focus
+  std::size_t max_entries = 0;        ///< 0: unbounded
+  std::size_t max_bytes = 0;          ///< approximate bytes of cached data; 0: unbounded
+  bool online = true;                 ///< initial connectivity
+  bool focused = true;                ///< initial focus
   QueryCacheConfig query_cache;
   MutationCacheConfig mutation_cache;
-  DehydrateOptions dehydrate;       ///< defaults of dehydrate()
-  HydrateOptions hydrate;           ///< defaults of hydrate()
+  DehydrateOptions dehydrate;  ///< defaults of dehydrate()
+  HydrateOptions hydrate;      ///< defaults of hydrate()
   /// Receives errors no caller can receive (a throwing mutation or cache callback). Null: written
   /// to stderr. (Until the runtime's error sink replaces it.)
   std::function<void(const Error&)> on_error;
@@ -197,17 +202,20 @@ class AppQueryClient {
   Value set_query_data(const Value& key, Value data, SetDataOptions options = {});
   /// As set_query_data with `updater(old data)`; an updater returning nullopt changes nothing
   /// (and creates no query).
-  std::optional<Value> update_query_data(const Value& key, const QueryUpdater& updater, SetDataOptions options = {});
+  std::optional<Value> update_query_data(const Value& key, const QueryUpdater& updater,
+                                         SetDataOptions options = {});
   /// set_query_data with an updater (TanStack's functional form): see update_query_data.
   template <typename F>
-    requires std::is_invocable_r_v<std::optional<Value>, F, const std::optional<Value>&>
-  std::optional<Value> set_query_data(const Value& key, F&& updater, SetDataOptions options = {}) {
+    requires std::is_invocable_r_v < std::optional<Value>, F,
+  const std::optional<Value>& >
+      std::optional<Value> set_query_data(const Value& key, F&& updater, SetDataOptions options = {}) {
     return update_query_data(key, QueryUpdater(std::forward<F>(updater)), options);
   }
   /// The (key, data) of every matched query that has data. Allocates.
   std::vector<std::pair<Value, Value>> get_queries_data(const QueryFilters& filters) const;
   /// Applies `updater` to every matched query (see set_query_data). Returns the new (key, data).
-  std::vector<std::pair<Value, Value>> set_queries_data(const QueryFilters& filters, const QueryUpdater& updater,
+  std::vector<std::pair<Value, Value>> set_queries_data(const QueryFilters& filters,
+                                                        const QueryUpdater& updater,
                                                         SetDataOptions options = {});
 
   // ---- fetching ----

@@ -31,6 +31,9 @@ class TestServer {
     });
     port = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
+    // cpp-httplib 0.11's stop() before listen has started is lost (listen then blocks forever in
+    // accept): wait until it runs. No wait_until_ready() in 0.11.
+    while (!server_.is_running()) std::this_thread::yield();
   }
   ~TestServer() {
     server_.stop();

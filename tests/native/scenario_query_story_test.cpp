@@ -34,6 +34,8 @@ class UserServer {
     });
     port = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
+    // cpp-httplib 0.11's stop() before listen has started is lost: wait until it runs.
+    while (!server_.is_running()) std::this_thread::yield();
   }
   ~UserServer() {
     server_.stop();

@@ -18,4 +18,10 @@ try {
     'build it with `npm run build -w @mfstate/cli`\n');
   process.exit(2);
 }
-createTool({ thisProgram: 'mfstate', wasmBinary, mfstateHttp: requestSync });
+createTool({
+  thisProgram: 'mfstate',
+  wasmBinary,
+  mfstateHttp: requestSync,
+  // The process's environment (e.g. MFSTATE_REGISTRY_TOKEN), which emscripten does not pass on.
+  preRun: [(module) => Object.assign(module.ENV, process.env)],
+});

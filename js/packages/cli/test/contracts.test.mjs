@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { join, relative } from 'node:path';
-import { manifests, native, npmTool, repo, requireNativeTool, serveRegistry, tempDir } from './tool.mjs';
+import { manifests, native, npmTool, repo, requireNativeTool, run, serveRegistry, tempDir } from './tool.mjs';
 
 // Registries the article's apps are published to: profile 1.0.0, and home 1.0.0 (which reads
 // profile/user's /userId and /name) deployed in production.
@@ -152,4 +152,14 @@ describe('npx mfstate prints what the native tool prints, byte for byte', () => 
     }
     assert.ok(list.length >= 30);
   });
+});
+
+test('npx runs this tool: the workspace\'s node_modules/.bin/mfstate is bin/mfstate.mjs', async () => {
+  requireNativeTool();
+  // npx resolves a local bin to node_modules/.bin; run that link itself (npx would ask the registry
+  // for a package named "mfstate" if the link were missing).
+  const args = ['key', '/api/users/me', '-p', 'include=roles', '--json'];
+  const [viaBin, theirs] = [await run(join(repo, 'js', 'node_modules', '.bin', 'mfstate'), args), await native(args)];
+  assert.equal(viaBin.status, 0, viaBin.err);
+  assert.equal(viaBin.out, theirs.out);
 });

@@ -772,7 +772,8 @@ async function bytesOf(source: WasmSource | undefined): Promise<BufferSource | W
   if (source === undefined) source = new URL("./mfstate.wasm", import.meta.url);
   if (source instanceof WebAssembly.Module) return source;
   if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return source as BufferSource;
-  if (typeof source === "string") source = new URL(source, import.meta.url);
+  // webpackIgnore: a bundler must not try to resolve a run-time string ("Critical dependency").
+  if (typeof source === "string") source = new URL(/* webpackIgnore: true */ source, import.meta.url);
   if (source instanceof URL) {
     if (source.protocol === "file:" && isNode()) {
       const fsName = "node:fs/promises";

@@ -59,3 +59,15 @@ test("another version is refused at load, naming both versions", async () => {
   host.mount("still-works");
   host.dispose();
 });
+
+test("bundlers see only literal asset URLs: a run-time string is marked webpackIgnore (no 'Critical dependency')", () => {
+  // webpack resolves `new URL(x, import.meta.url)` at build time and warns in every consumer's build
+  // when x is an expression; the one literal is the module's own .wasm, which it emits as an asset.
+  const files = ["wasm.js", "index.js", "singleton.js"].map((f) => readFileSync(join(dist, f), "utf8"));
+  const calls = files.join("\n").match(/new URL\(([^)]*),\s*import\.meta\.url\)/g) ?? [];
+  assert.ok(calls.length >= 2, calls.join("\n"));
+  for (const call of calls) {
+    const first = call.slice("new URL(".length).trim();
+    assert.ok(/^["']/.test(first) || first.startsWith("/* webpackIgnore: true */"), `an expression webpack would warn about: ${call}`);
+  }
+});

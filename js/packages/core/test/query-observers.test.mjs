@@ -1,7 +1,7 @@
 // QueryObserver, MutationObserver and InfiniteQueryObserver, as a TanStack user drives them.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mfstate, settle, deferred } from "./helpers.mjs";
+import { mfstate, settle, deferred, testHost } from "./helpers.mjs";
 
 const { QueryClient, QueryObserver, MutationObserver, InfiniteQueryObserver, keepPreviousData, skipToken } = mfstate;
 
@@ -254,4 +254,48 @@ test("infinite queries: next and previous pages, hasNextPage, maxPages, refetch 
   un();
   un2();
   qc.clear();
+});
+
+test("the shell's per-key and client-wide defaults apply to every app's queries, as they are now", async () => {
+  const { host } = await testHost();
+  const app = host.mount("profile");
+  host.queryClient.setQueryDefaults(["GET"], { queryFn: ({ queryKey }) => ({ url: queryKey[1] }), staleTime: 5000 });
+  const seen = [];
+  const stop = app.observe({ queryKey: ["GET", "/api/users/me"] }, (r) => seen.push(r));
+  await settle();
+  const last = seen[seen.length - 1];
+  assert.equal(last.status, "success");
+  assert.deepEqual(last.data, { url: "/api/users/me" });
+  assert.equal(last.isStale, false, "the key's staleTime applies too");
+  assert.equal(app.queryClient.getQueryDefaults(["GET", "/x"]).staleTime, 5000);
+  // Changed later: an app's face reads them at the time of use.
+  host.queryClient.setDefaultOptions({ queries: { retry: false } });
+  assert.equal(app.queryClient.defaultQueryOptions({ queryKey: ["other"] }).retry, false);
+  stop();
+  host.dispose();
+});
+
+test("a query with no queryFn anywhere fails with query-core's \"Missing queryFn\", after its retries, never hangs", async () => {
+  const { host } = await testHost();
+  const app = host.mount("home");
+  const now = [];
+  const stopNow = app.observe({ queryKey: ["GET", "/nowhere"], retry: false }, (r) => now.push(r));
+  await settle();
+  const failed = now[now.length - 1];
+  assert.equal(failed.status, "error");
+  assert.equal(failed.fetchStatus, "idle");
+  assert.equal(failed.error.message, `Missing queryFn: '["GET","/nowhere"]'`);
+  stopNow();
+  const seen = [];
+  const stop = app.observe({ queryKey: ["GET", "/retried"] }, (r) => seen.push(r));
+  for (let i = 0; i < 6; i++) {
+    await settle();
+    host.advanceTime(10_000);
+  }
+  await settle();
+  const last = seen[seen.length - 1];
+  assert.equal(last.status, "error");
+  assert.equal(last.failureCount, 4, "three retries, as query-core");
+  stop();
+  host.dispose();
 });

@@ -122,7 +122,7 @@ void retry_options(Options& out, const Value& o) {
     }
   }
   if (JsFunction fn = opt::function(o, "retryFn")) {
-    out.retry_if = [fn](int failure_count, const Error& e) {
+    out.retry = [fn](int failure_count, const Error& e) {
       Value v = fn.call_for_value([&](Writer& w) { write_retry_args(w, failure_count, e); });
       return v.is_bool() && v.as_bool();
     };
@@ -164,26 +164,32 @@ Fetcher fetcher_of(JsFunction fn) {
 
 }  // namespace
 
+// An option set only when JavaScript gave it (options now also take functions of the query).
+template <typename O, typename T>
+void set_given(O& option, const std::optional<T>& given) {
+  if (given) option = *given;
+}
+
 QueryOptions query_options_from(const Value& o) {
   QueryOptions q;
   if (const Value* key = opt::field(o, "queryKey")) q.key = *key;
   if (JsFunction fn = opt::function(o, "queryFn")) q.fetcher = fetcher_of(fn);
-  q.stale_time = duration(o, "staleTime");
+  set_given(q.stale_time, duration(o, "staleTime"));
   q.gc_time = duration(o, "gcTime");
   retry_options(q, o);
   q.network_mode = network_mode(o);
   if (const Value* v = o.is_object() ? o.find("initialData") : nullptr) q.initial_data = *v;
   if (auto at = opt::number(o, "initialDataUpdatedAt")) q.initial_data_updated_at = millis(*at);
-  q.structural_sharing = opt::boolean(o, "structuralSharing");
+  set_given(q.structural_sharing, opt::boolean(o, "structuralSharing"));
   if (const Value* m = opt::field(o, "meta")) q.meta = *m;
-  q.enabled = opt::boolean(o, "enabled");
+  set_given(q.enabled, opt::boolean(o, "enabled"));
   if (const Value* ri = opt::field(o, "refetchInterval")) {
     if (ri->is_number() && ri->as_double() > 0) q.refetch_interval = millis(ri->as_double());
   }
   q.refetch_interval_in_background = opt::boolean(o, "refetchIntervalInBackground");
-  q.refetch_on_mount = refetch_on(o, "refetchOnMount");
-  q.refetch_on_window_focus = refetch_on(o, "refetchOnWindowFocus");
-  q.refetch_on_reconnect = refetch_on(o, "refetchOnReconnect");
+  set_given(q.refetch_on_mount, refetch_on(o, "refetchOnMount"));
+  set_given(q.refetch_on_window_focus, refetch_on(o, "refetchOnWindowFocus"));
+  set_given(q.refetch_on_reconnect, refetch_on(o, "refetchOnReconnect"));
   q.retry_on_mount = opt::boolean(o, "retryOnMount");
   if (const Value* v = o.is_object() ? o.find("placeholderData") : nullptr) q.placeholder_data = *v;
   if (JsFunction fn = opt::function(o, "select")) {
@@ -217,10 +223,10 @@ QueryFilters filters_from(const Value& o) {
     else opt::wrong("fetchStatus", "\"fetching\", \"paused\" or \"idle\"");
   }
   if (JsFunction fn = opt::function(o, "predicate")) {
-    f.predicate = [fn](const Value& key, const QueryState& s) {
+    f.predicate = [fn](const QueryInfo& q) {
       Value v = fn.call_for_value([&](Writer& w) {
-        w.value(key);
-        write_state(w, s);
+        w.value(q.key);
+        write_state(w, q.state);
       });
       return v.is_bool() && v.as_bool();
     };
@@ -707,13 +713,7 @@ EMSCRIPTEN_KEEPALIVE int mfs_client_find_all(std::uint32_t client) {
     Value o = staged::pop();
     QueryFilters f = filters_from(o);
     std::vector<std::pair<Value, QueryState>> found;
-    auto user = std::move(f.predicate);
-    f.predicate = [&](const Value& key, const QueryState& s) {
-      if (user && !user(key, s)) return false;
-      found.emplace_back(key, s);
-      return false;
-    };
-    (void)client_of(client).get_queries_data(f);
+    for (QueryInfo& q : client_of(client).query_cache().find_all(f)) found.emplace_back(std::move(q.key), std::move(q.state));
     Writer w;
     w.integer(static_cast<std::int64_t>(found.size()));
     for (const auto& [key, state] : found) {
@@ -793,15 +793,15 @@ EMSCRIPTEN_KEEPALIVE int mfs_client_dehydrate(std::uint32_t client, std::uint32_
   return guarded([&] {
     DehydrateOptions d;
     if (fn) {
-      d.should_dehydrate_query = [fn](const Value& key, const QueryState& s) {
+      d.should_dehydrate_query = [fn](const QueryInfo& q) {
         Value v = fn.call_for_value([&](Writer& w) {
-          w.value(key);
-          write_state(w, s);
+          w.value(q.key);
+          write_state(w, q.state);
         });
         return v.is_bool() && v.as_bool();
       };
     }
-    Value out = client_of(client).dehydrate(d);
+    Value out = client_of(client).dehydrate(d).to_value();
     Writer w;
     w.value(out);
   });
@@ -836,8 +836,9 @@ EMSCRIPTEN_KEEPALIVE int mfs_client_stats(std::uint32_t client) {
 EMSCRIPTEN_KEEPALIVE int mfs_client_subscribe(std::uint32_t client, std::uint32_t listener) {
   JsFunction fn(listener);
   return guarded([&] {
-    Subscription s = client_of(client).subscribe([fn](const QueryCacheEvent& e) {
-      static constexpr const char* names[] = {"added", "removed", "updated", "observerAdded", "observerRemoved"};
+    Subscription s = client_of(client).query_cache().subscribe([fn](const QueryCacheEvent& e) {
+      static constexpr const char* names[] = {"added",           "removed", "updated", "observerAdded", "observerRemoved",
+                                              "observerResultsUpdated", "observerOptionsUpdated"};
       fn.call([&](Writer& w) {
         w.string(names[static_cast<int>(e.type)]);
         w.value(e.key);

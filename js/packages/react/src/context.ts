@@ -28,12 +28,20 @@ export interface AppProviderProps {
   children?: ReactNode;
 }
 
-/** A remote's provider: its App handle (its powers, nobody else's), and the app's query client. */
+/**
+ * A remote's provider: its App handle (its powers, nobody else's), and the app's query client.
+ * Below it the shell's host is out of reach (useHost throws), also when the shell renders the
+ * remote's components inside its own <HostProvider> tree, as Module Federation shells often do.
+ */
 export function AppProvider({ app, children }: AppProviderProps): ReactNode {
   return createElement(
-    AppContext.Provider,
-    { value: app },
-    createElement(QueryClientContext.Provider, { value: app.queryClient }, children),
+    HostContext.Provider,
+    { value: undefined },
+    createElement(
+      AppContext.Provider,
+      { value: app },
+      createElement(QueryClientContext.Provider, { value: app.queryClient }, children),
+    ),
   );
 }
 
@@ -79,6 +87,11 @@ export function useApp(): AppHandle {
 /** The host of the nearest <HostProvider> (the shell's tree only). Throws when there is none. */
 export function useHost(): HostHandle {
   const host = useContext(HostContext);
-  if (!host) throw new Error('No mfstate host here: the shell wraps its tree in <HostProvider host={host}>');
+  if (!host) {
+    throw new Error(
+      'No mfstate host here: the shell wraps its own tree in <HostProvider host={host}>; ' +
+        'components under an <AppProvider> act as their app and cannot reach the shell\'s host',
+    );
+  }
   return host;
 }

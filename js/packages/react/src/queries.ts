@@ -31,9 +31,6 @@ function useBaseQuery(options: Any, Observer: ObserverClass, queryClient?: Query
   const client = useQueryClient(queryClient);
   const defaulted = client.defaultQueryOptions(options);
   const subscribed = options.subscribed !== false;
-  // Results computed during render show the fetch the mount is about to start (TanStack's
-  // optimistic results), so the first render already says isFetching.
-  defaulted._optimisticResults = subscribed ? 'optimistic' : undefined;
 
   const [observer] = useState(() => new Observer(client, defaulted));
   const [tracker] = useState(() => new ResultTracker(defaulted.notifyOnChangeProps));
@@ -55,7 +52,6 @@ function useBaseQuery(options: Any, Observer: ObserverClass, queryClient?: Query
           if (tracker.changed(next)) onStoreChange();
         });
         // The cache may have moved between this component's render and its subscription.
-        observer.updateResult?.();
         if (tracker.changed(observer.getCurrentResult())) onStoreChange();
         return unsubscribe;
       },
@@ -68,13 +64,12 @@ function useBaseQuery(options: Any, Observer: ObserverClass, queryClient?: Query
   if (defaulted.suspense && result.isPending) {
     throw suspend(observer, client, defaulted);
   }
-  const query = client.getQueryCache().find?.({ queryKey: defaulted.queryKey, exact: true });
-  if (
-    result.isError &&
-    !result.isFetching &&
-    ((defaulted.suspense && result.data === undefined) || shouldThrow(defaulted.throwOnError, [result.error, query]))
-  ) {
-    throw result.error;
+  if (result.isError && !result.isFetching) {
+    // throwOnError functions get (error, query), as TanStack's; looked up only on an error.
+    const query = client.getQueryCache().find?.({ queryKey: defaulted.queryKey, exact: true });
+    if ((defaulted.suspense && result.data === undefined) || shouldThrow(defaulted.throwOnError, [result.error, query])) {
+      throw result.error;
+    }
   }
   return tracker.track(result);
 }

@@ -3,19 +3,7 @@
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
 
-export type QueryKey = ReadonlyArray<unknown>;
 export type Unsubscribe = () => void;
-
-export interface QueryResultLike {
-  data: unknown;
-  error: unknown;
-  status: 'pending' | 'error' | 'success';
-  fetchStatus: 'fetching' | 'paused' | 'idle';
-  isPending: boolean;
-  isError: boolean;
-  isFetching: boolean;
-  [key: string]: unknown;
-}
 
 export interface QueryObserverLike {
   getOptimisticResult(options: Any): Any;
@@ -23,7 +11,6 @@ export interface QueryObserverLike {
   subscribe(listener: (result: Any) => void): Unsubscribe;
   setOptions(options: Any): void;
   fetchOptimistic?(options: Any): Promise<Any>;
-  updateResult?(): void;
 }
 
 export interface MutationObserverLike {

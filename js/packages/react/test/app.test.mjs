@@ -6,7 +6,9 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import { StrictMode } from 'react';
 import { renderToString } from 'react-dom/server';
 import { createHost } from '@mfstate/core';
-import { AppProvider, useAppState, useDispatch, useExport, useSend, useTopic } from '@mfstate/react';
+import {
+  AppProvider, HostProvider, useAppState, useDispatch, useExport, useHost, useQueryClient, useSend, useTopic,
+} from '@mfstate/react';
 import { h, mount, settle } from './render.mjs';
 
 let host;
@@ -198,6 +200,31 @@ describe('useSend and useTopic', () => {
 });
 
 describe('providers', () => {
+  test('a remote rendered inside the shell\'s tree cannot reach the host, and gets its app\'s client', async () => {
+    const home = host.mount('home');
+    let shellSees;
+    let remoteClient;
+    let remoteHost;
+    function ShellPart() {
+      shellSees = useHost();
+      return null;
+    }
+    function RemotePart() {
+      remoteClient = useQueryClient();
+      try {
+        remoteHost = useHost();
+      } catch (e) {
+        remoteHost = e;
+      }
+      return null;
+    }
+    await root.render(h(HostProvider, { host }, h(ShellPart), h(AppProvider, { app: home }, h(RemotePart))));
+    assert.equal(shellSees, host);
+    assert.equal(remoteClient, home.queryClient);
+    assert.notEqual(remoteClient, host.queryClient);
+    assert.match(remoteHost.message, /cannot reach the shell's host/);
+  });
+
   test('a hook outside AppProvider says what to wrap the tree in', async () => {
     function Lost() {
       useAppState();

@@ -83,3 +83,130 @@ test('the same component shows the same text with @tanstack/react-query and @mfs
   assert.deepEqual(ours, theirs);
   assert.deepEqual(theirs.slice(0, 3), ['loading', 'John Doe [success/idle] rename:idle', 'Jane Roe [success/idle] rename:pending']);
 });
+
+// A paginated list as TanStack users write it: the page in the key, placeholderData:
+// keepPreviousData while the next page loads, `select`, and a dependent query held by `enabled`.
+function makePages(lib, api) {
+  return function Pages({ page }) {
+    const list = lib.useQuery({
+      queryKey: ['items', { page }],
+      queryFn: () => api.getPage(page),
+      placeholderData: lib.keepPreviousData,
+      select: (data) => data.items.map((i) => i.toUpperCase()),
+    });
+    const first = list.data?.[0];
+    const detail = lib.useQuery({ queryKey: ['item', first], queryFn: () => api.getItem(first), enabled: first !== undefined });
+    return h('p', null, `${(list.data ?? []).join(',')} placeholder:${list.isPlaceholderData} detail:${detail.status}/${detail.fetchStatus}:${detail.data ?? '-'}`);
+  };
+}
+
+async function pagesStory(lib, Provider, props) {
+  const pending = [];
+  const api = {
+    getPage: (page) => { const d = deferred(); pending.push(() => d.resolve({ items: [`a${page}`, `b${page}`] })); return d.promise; },
+    getItem: (id) => { const d = deferred(); pending.push(() => d.resolve(`detail of ${id}`)); return d.promise; },
+  };
+  const Pages = makePages(lib, api);
+  const root = mount();
+  const seen = [];
+  await root.render(h(Provider, props, h(Pages, { page: 1 })));
+  seen.push(root.text());
+  await settle(() => pending.shift()());   // page 1
+  seen.push(root.text());
+  await settle(() => pending.shift()());   // detail of A1
+  seen.push(root.text());
+  await root.render(h(Provider, props, h(Pages, { page: 2 })));
+  seen.push(root.text());                  // page 1 kept as placeholder while page 2 loads
+  await settle(() => pending.shift()());   // page 2
+  seen.push(root.text());
+  await settle(() => pending.shift()());   // detail of A2
+  seen.push(root.text());
+  await root.unmount();
+  return seen;
+}
+
+test('paging with keepPreviousData, select and a dependent query reads the same with both', async () => {
+  tanstackCore.notifyManager.setScheduler(queueMicrotask);
+  const defaultOptions = { queries: { retry: false, gcTime: Infinity } };
+  const theirs = await pagesStory(tanstack, tanstack.QueryClientProvider, { client: new tanstackCore.QueryClient({ defaultOptions }) });
+  const host = await createHost({ clock: 'manual' });
+  host.queryClient.setDefaultOptions(defaultOptions);
+  const app = host.mount('list');
+  const ours = await pagesStory(mfstate, mfstate.AppProvider, { app });
+  host.dispose();
+  assert.deepEqual(ours, theirs);
+  assert.equal(theirs[3], 'A1,B1 placeholder:true detail:success/idle:detail of A1');
+});
+
+// Errors as TanStack users handle them: a failed fetch shown inline, a refetch that succeeds, a
+// mutation that fails and rolls its optimistic update back, and infinite pages.
+function makeErrors(lib, api) {
+  return function Errors() {
+    const qc = lib.useQueryClient();
+    const user = lib.useQuery({ queryKey: ['me'], queryFn: api.getUser });
+    const save = lib.useMutation({
+      mutationFn: api.save,
+      onMutate: (name) => {
+        const previous = qc.getQueryData(['me']);
+        qc.setQueryData(['me'], { name });
+        return { previous };
+      },
+      onError: (_e, _v, context) => qc.setQueryData(['me'], context.previous),
+    });
+    const feed = lib.useInfiniteQuery({
+      queryKey: ['feed'], queryFn: ({ pageParam }) => api.getFeed(pageParam), initialPageParam: 0,
+      getNextPageParam: (last) => last.next ?? undefined,
+    });
+    api.view = { user, save, feed };
+    const pages = feed.data?.pages.map((p) => p.n).join('+') ?? '-';
+    return h('p', null, `${user.status}:${user.data?.name ?? user.error?.message ?? '-'} save:${save.status}:${save.error?.message ?? ''} feed:${pages}:${feed.hasNextPage}`);
+  };
+}
+
+async function errorsStory(lib, Provider, props) {
+  const pending = [];
+  const answer = (fn) => { const d = deferred(); pending.push(() => fn(d)); return d.promise; };
+  let attempts = 0;
+  const api = {
+    getUser: () => answer((d) => (++attempts === 1 ? d.reject(new Error('down')) : d.resolve({ name: 'John Doe' }))),
+    save: () => answer((d) => d.reject(new Error('refused'))),
+    getFeed: (n) => answer((d) => d.resolve({ n, next: n < 2 ? n + 1 : null })),
+  };
+  const Errors = makeErrors(lib, api);
+  const root = mount();
+  const seen = [];
+  await root.render(h(Provider, props, h(Errors)));
+  seen.push(root.text());
+  await settle(() => pending.shift()());            // the user fetch fails
+  seen.push(root.text());
+  await settle(() => pending.shift()());            // feed page 0
+  seen.push(root.text());
+  await settle(() => { api.view.user.refetch(); });
+  await settle(() => pending.shift()());            // the refetch succeeds
+  seen.push(root.text());
+  await settle(() => { api.view.save.mutate('Jane Roe'); });
+  seen.push(root.text());                           // optimistic
+  await settle(() => pending.shift()());            // the save is refused: rolled back
+  seen.push(root.text());
+  await settle(() => { api.view.feed.fetchNextPage(); });
+  await settle(() => pending.shift()());
+  await settle(() => { api.view.feed.fetchNextPage(); });
+  await settle(() => pending.shift()());
+  seen.push(root.text());
+  await root.unmount();
+  return seen;
+}
+
+test('errors, a rolled-back mutation and infinite pages read the same with both', async () => {
+  tanstackCore.notifyManager.setScheduler(queueMicrotask);
+  const defaultOptions = { queries: { retry: false, gcTime: Infinity } };
+  const theirs = await errorsStory(tanstack, tanstack.QueryClientProvider, { client: new tanstackCore.QueryClient({ defaultOptions }) });
+  const host = await createHost({ clock: 'manual' });
+  host.queryClient.setDefaultOptions(defaultOptions);
+  const app = host.mount('errors');
+  const ours = await errorsStory(mfstate, mfstate.AppProvider, { app });
+  host.dispose();
+  assert.deepEqual(ours, theirs);
+  assert.match(theirs[1], /^error:down /);
+  assert.match(theirs.at(-1), /feed:0\+1\+2:false/);
+});

@@ -406,8 +406,8 @@ export class GlobalStore {
   }
 
   /**
-   * Calls `callback(globalState)` after each change of any registered app's state (and when an app
-   * registers), with GetGlobalState()'s object.
+   * Calls `callback(globalState)` after each change of any registered app's state (apps that
+   * register later included), with GetGlobalState()'s object.
    */
   SubscribeToGlobalState(source: string, callback: Listener): () => void {
     this.#self('SubscribeToGlobalState', source, 'subscribe as your own app: SubscribeToGlobalState(yourAppName, callback).');

@@ -291,6 +291,14 @@ describe('subscribing', () => {
     store.dispatch({ type: 'Local' });
     assert.deepEqual(seen, ['Global']);
   });
+  test('SubscribeToGlobalState follows apps that register after it', async () => {
+    const { stores } = await page('App1', 'Late');
+    const seen = [];
+    stores.App1.SubscribeToGlobalState('App1', (global) => seen.push(global.Late?.count));
+    const late = stores.Late.CreateStore('Late', counterReducer);
+    late.dispatch({ type: 'INCREMENT_LOCAL' });
+    assert.deepEqual(seen, [1]);
+  });
   test('SubscribeToPlatformState follows the shell', async () => {
     const host = await createHost();
     const shell = GlobalStore.Get(host.platform);

@@ -540,7 +540,8 @@ export class QueryClient {
   // ---- defaults ----
 
   getDefaultOptions(): DefaultOptions {
-    return this.#defaults;
+    // An app's face reads the shell's defaults as they are now (the shell may change them later).
+    return this.#core.shell ? this.#core.shell.getDefaultOptions() : this.#defaults;
   }
 
   /** Replaces the client's defaults (the shell's, or a standalone client's, power). */
@@ -567,6 +568,7 @@ export class QueryClient {
 
   /** The defaults registered for keys that `queryKey` partially matches, merged in order. */
   getQueryDefaults(queryKey: QueryKey): Omit<Partial<QueryObserverOptions<any, any, any, any>>, "queryKey"> {
+    if (this.#core.shell) return this.#core.shell.getQueryDefaults(queryKey);
     const out: Record<string, unknown> = {};
     for (const d of this.#queryDefaults) if (partialMatchKey(queryKey, d.queryKey)) Object.assign(out, d.defaultOptions);
     return out;
@@ -581,6 +583,7 @@ export class QueryClient {
   }
 
   getMutationDefaults(mutationKey: MutationKey): MutationOptions<any, any, any, any> {
+    if (this.#core.shell) return this.#core.shell.getMutationDefaults(mutationKey);
     const out: Record<string, unknown> = {};
     for (const d of this.#mutationDefaults) if (partialMatchKey(mutationKey, d.mutationKey)) Object.assign(out, d.defaultOptions);
     return out;
@@ -588,11 +591,11 @@ export class QueryClient {
 
   /** `options` with the client's and the key's defaults under it (query-core's defaultQueryOptions). */
   defaultQueryOptions<T extends Partial<QueryObserverOptions<any, any, any, any>>>(options: T): T {
-    return { ...this.#defaults.queries, ...(options.queryKey ? this.getQueryDefaults(options.queryKey) : {}), ...options };
+    return { ...this.getDefaultOptions().queries, ...(options.queryKey ? this.getQueryDefaults(options.queryKey) : {}), ...options };
   }
 
   defaultMutationOptions<T extends MutationOptions<any, any, any, any>>(options: T): T {
-    return { ...this.#defaults.mutations, ...(options.mutationKey ? this.getMutationDefaults(options.mutationKey) : {}), ...options } as T;
+    return { ...this.getDefaultOptions().mutations, ...(options.mutationKey ? this.getMutationDefaults(options.mutationKey) : {}), ...options } as T;
   }
 
   // ---- caches ----
@@ -729,6 +732,7 @@ export function appQueryClient(host: HostLink, appHandle: () => number, app: App
     mutations: shellCore.mutations,
     keys: shellCore.keys,
     observers: shellCore.observers,
+    shell,
   };
   return new QueryClient({ defaultOptions: shell.getDefaultOptions() });
 }

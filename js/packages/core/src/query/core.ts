@@ -17,7 +17,9 @@ import {
 } from "../wasm.js";
 import { CancelledError, hashKey, skipToken } from "./utils.js";
 import type {
+  DefaultOptions,
   FetchStatus,
+  MutationKey,
   QueryFilters,
   QueryKey,
   QueryObserverOptions,
@@ -47,6 +49,8 @@ export interface ClientCore {
   observers: Map<string, number>;
   /** For "app": the App (its inspector counts). */
   app?: import("../app.js").App;
+  /** For "app": the shell's face, whose defaults (client-wide and per key) every app's queries take. */
+  shell?: { getDefaultOptions(): DefaultOptions; getQueryDefaults(k: QueryKey): object; getMutationDefaults(k: MutationKey): object };
 }
 
 // ---- interned keys: getQueryData of an unchanged entry is one call ----
@@ -339,7 +343,8 @@ export function fetcherFn(core: ClientCore, current: () => ((ctx: never) => unkn
     let promise: PromiseLike<unknown>;
     try {
       if (typeof queryFn !== "function") {
-        throw new MfstateError("invalid_argument", `Missing queryFn for ${hashKey(queryKey as QueryKey)}`);
+        // query-core's words: the query fails (after its retries) instead of waiting for ever.
+        throw new MfstateError("invalid_argument", `Missing queryFn: '${hashKey(queryKey as QueryKey)}'`);
       }
       const out = queryFn({
         client: core.client,
