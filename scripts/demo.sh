@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# `make demo`: builds the console demo (examples/demo.cpp) in the Release tree and runs it.
+# `make demo-console`: builds the console demo (examples/demo.cpp) in the Release tree and runs it.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 if [ ! -f examples/demo.cpp ]; then
-  echo "make demo: examples/demo.cpp does not exist yet" >&2
+  echo "make demo-console: examples/demo.cpp does not exist yet" >&2
   exit 1
 fi
 configure_release

@@ -2,7 +2,7 @@
 # Configures, builds and tests mfstate in every configuration `make test` covers. Each stage has
 # its own build directory under $BUILD and is incremental: a re-run rebuilds only what changed.
 #
-#   scripts/test.sh [stage...]   stages: release bench sanitize tsan wasm js install (default: all, in order)
+#   scripts/test.sh [stage...]   stages: release bench sanitize tsan wasm js install demo (default: all, in order)
 #
 # Environment: BUILD (build root, default build), JOBS (parallel jobs, default nproc).
 set -euo pipefail
@@ -14,7 +14,7 @@ if [ "${1:-}" = --build-only ]; then
   run_tests=0
   shift
 fi
-all_stages=(release bench sanitize tsan wasm js install)
+all_stages=(release bench sanitize tsan wasm js install demo)
 stages=("$@")
 [ ${#stages[@]} -eq 0 ] && stages=("${all_stages[@]}")
 
@@ -165,6 +165,14 @@ stage_install() {
     -DMFSTATE_BUILD_TESTS=OFF -DMFSTATE_BUILD_TOOLS=OFF
   build "$BUILD/shared"
   install_and_consume shared "$BUILD/shared"
+}
+
+stage_demo() {
+  heading "the Module Federation demo (examples/mf-demo): its stories in headless Chromium"
+  scripts/mf-demo.sh build
+  # One file at a time: each starts its own servers and Chromium.
+  run_node_tests mf-demo-stories --test-concurrency=1 \
+    examples/mf-demo/tests/*.test.mjs examples/mf-demo/tests/stories/*.test.mjs
 }
 
 # CPU seconds (user + system) used so far by finished child processes: with other work on the

@@ -1,0 +1,94 @@
+// Story 5 — isolation in the page. From the browser console (a Playwright evaluate), code running
+// as Home — holding Home's handle, as Home's own code does — tries to write Profile's state, to
+// send Profile a command it does not accept, and to change values it read. Each attempt is
+// refused, and the page is unchanged.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { openDemo, screenshot, useChromium, waitForText } from '../support/demo.mjs';
+
+const browser = useChromium();
+
+test('code running as Home cannot write Profile, send it what it does not accept, or change what it read', async (t) => {
+  const { page, api, errors } = await openDemo(t, browser(), { query: '?console&devtools' });
+  await waitForText(page, 'home-greeting', 'Welcome back, John Doe!');
+  await waitForText(page, 'home-profile-export', 'Profile says John Doe');
+
+  const outcomes = await page.evaluate(async () => {
+    'use strict';
+    const home = window.mfdemo.apps.home;
+    const outcomes = {};
+    const attempt = (name, fn) => {
+      try {
+        const result = fn();
+        outcomes[name] = { allowed: true, result: result === undefined ? null : result };
+      } catch (error) {
+        outcomes[name] = { allowed: false, code: error.code ?? error.name, message: error.message };
+      }
+    };
+    // 1. Write Profile's state by sending it one of its own reducer's actions: not accepted.
+    attempt('send profile its internal action', () =>
+      home.send('profile', { type: 'rename/succeeded', payload: { userId: 'S6nRz7bZ8Cv1dfTm', name: 'Mallory' } }),
+    );
+    // 2. A command Profile's manifest does not list.
+    attempt('send profile an unlisted command', () => home.send('profile', { type: 'profile/rename', payload: { name: 'Mallory' } }));
+    // 3. Change the value Profile exported, in place.
+    attempt('change the export it read', () => {
+      const user = home.read('profile', 'user');
+      user.name = 'Mallory';
+    });
+    // 4. Change the cached server data in place (what query-core lets any holder do).
+    attempt('change cached server data', () => {
+      const data = home.queryClient.getQueryData(['GET', '/api/users/me', {}]);
+      data.name = 'Mallory';
+    });
+    // 5. Reach the shell's powers or another app through the handle: every property and getter
+    //    one step away must lead neither to a host (something that mounts) nor to another app.
+    attempt('reach the host or another app from the handle', () => {
+      const reached = [];
+      for (let o = home; o && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
+        for (const key of Object.getOwnPropertyNames(o)) {
+          let value;
+          try {
+            value = home[key];
+          } catch {
+            continue; // a getter that refuses (e.g. "store" before createStore) leads nowhere
+          }
+          if (typeof value === 'function') {
+            if (/^(platform|inspect|apps|setFocused|setOnline)$/.test(key)) reached.push(key);
+            continue;
+          }
+          if (value && typeof value === 'object') {
+            // A host is what inspects and has the platform app (a QueryClient's mount() is not one).
+            if (typeof value.inspect === 'function' || 'platform' in value) reached.push(`${key} (a host)`);
+            if (typeof value.dispatch === 'function' && value.name && value.name !== 'home') reached.push(`${key} (${value.name})`);
+          }
+        }
+      }
+      if (reached.length) throw new Error(`reachable from Home's handle: ${reached.join(', ')}`);
+    });
+    return { outcomes, exported: home.read('profile', 'user') };
+  });
+
+  const refused = (name, code) => {
+    const o = outcomes.outcomes[name];
+    assert.equal(o.allowed, false, `${name} was allowed`);
+    if (code) assert.equal(o.code, code, `${name}: ${o.message}`);
+  };
+  refused('send profile its internal action', 'command_not_accepted');
+  refused('send profile an unlisted command', 'command_not_accepted');
+  refused('change the export it read', 'TypeError');
+  refused('change cached server data', 'TypeError');
+  const reach = outcomes.outcomes['reach the host or another app from the handle'];
+  assert.equal(reach.allowed, true, reach.message);
+
+  // The page is unchanged: the export, both apps, the server.
+  assert.deepEqual(outcomes.exported, { userId: 'S6nRz7bZ8Cv1dfTm', name: 'John Doe' });
+  assert.match(await page.getByTestId('home-greeting').textContent(), /John Doe/);
+  assert.match(await page.getByTestId('profile-name').textContent(), /John Doe/);
+  assert.equal(await api.count('PATCH /api/users/me'), 0);
+  // The shell's devtools saw the refusals, with their reasons.
+  await page.getByRole('button', { name: 'Commands' }).click();
+  await waitForText(page, 'devtools-refusals', 'rename/succeeded');
+  await screenshot(page, '5-isolation-refusals');
+  assert.deepEqual(errors, []);
+});
