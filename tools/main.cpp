@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <string>
 
 #include "commands.hpp"
 #include "mfstate/error.hpp"
@@ -87,8 +88,22 @@ int main(int argc, char** argv) {
   CLI::App* registry = app.add_subcommand("registry", "Serve or inspect a contract registry");
   registry->require_subcommand(1);
 
-  // The server side (serve and token, in serve_cmd.cpp) is native only.
-#ifndef __EMSCRIPTEN__
+  // The server side (serve and token, in serve_cmd.cpp) is native only: the WebAssembly build
+  // (npm's `mfstate`) knows the two commands and says where they are, instead of "no such command".
+#ifdef __EMSCRIPTEN__
+  for (const char* name : {"serve", "token"}) {
+    CLI::App* native_only = registry->add_subcommand(name, "Native tool only");
+    native_only->allow_extras();
+    native_only->callback([&run, name] {
+      run = [name]() -> int {
+        throw Error(ErrorCode::invalid_argument,
+                    std::string("`mfstate registry ") + name +
+                        "` needs the native mfstate tool (docs/contracts-ci.md); this build is a client "
+                        "of folder and http(s):// registries");
+      };
+    });
+  }
+#else
   ServeArgs serve;
   CLI::App* serve_cmd =
       registry->add_subcommand("serve", "Serve a registry over HTTP until SIGINT or SIGTERM");

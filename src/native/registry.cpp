@@ -161,8 +161,9 @@ std::unique_ptr<Registry> open_registry(std::string_view location, const Registr
   if (postgres || sqlite) {
     throw Error(ErrorCode::invalid_argument,
                 "registry " + std::string(location) +
-                    ": this build reads folder and http(s):// registries only; use "
-                    "the native mfstate tool for SQLite and PostgreSQL");
+                    ": this build reads folder and http(s):// registries only, not SQLite files or "
+                    "PostgreSQL; serve the registry with the native `mfstate registry serve` and pass "
+                    "its URL");
   }
 #else
   if (postgres) return open_postgres_registry(std::string(location), options);

@@ -83,7 +83,7 @@ describe('registries the npm build refuses', () => {
     try {
       const r = await npmTool(['contracts', 'publish', manifests.home, '--registry', join(dir.path, 'r.sqlite')]);
       assert.equal(r.status, 2);
-      assert.match(r.err, /not SQLite files; serve the file with the native `mfstate registry serve`/);
+      assert.match(r.err, /not SQLite files or PostgreSQL; serve the registry with the native `mfstate registry serve`/);
     } finally {
       dir.remove();
     }
