@@ -123,6 +123,7 @@ void Batcher::notify(std::function<void()> fn) { enqueue(std::move(fn), 0); }
 void Batcher::enqueue(std::function<void()>&& fn, std::uint32_t frame) {
   if (!fn) throw Error(ErrorCode::invalid_argument, "Batcher::notify needs a function to run");
   queue_.push_back(Job{std::move(fn), frame});
+  fn = nullptr;  // libc++ copies a small function on move: the caller's copy must not outlive the job
   if (depth_ == 0 && !flushing_) {
     // Run it through the queue anyway so that what it notifies in turn is queued behind it.
     flush();
@@ -147,6 +148,9 @@ void Batcher::flush() noexcept {
   // Index, not iterator: notifications may enqueue more while we run.
   for (running_ = 0; running_ < queue_.size(); ++running_) {
     auto fn = std::move(queue_[running_].fn);
+    // libc++ (the WebAssembly build) copies a small function on move, leaving the queue's copy
+    // alive: drop it, so what the job captured (an export's reference, say) is held once.
+    queue_[running_].fn = nullptr;
     try {
       fn();
     } catch (...) {

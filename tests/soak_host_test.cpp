@@ -115,19 +115,7 @@ TEST(SoakHost, TheCountingAllocatorSeesWhatIsKept) {
   EXPECT_GT(live_bytes.load() - before, 100 * 1000);
 }
 
-// In the WebAssembly build (libc++, 32-bit) these two still grow: 759 B per name for
-// mount/unmount and 239 B per name for expose/unexpose over 10^5 names (measured 2026-12-03;
-// native builds, sanitizers included, are flat). Not yet explained, so it is reported as an open
-// finding instead of failing every run there; the native stages keep checking the behaviour.
-#if defined(__EMSCRIPTEN__)
-#define MFSTATE_SKIP_IN_WASM_OPEN_FINDING() \
-  GTEST_SKIP() << "open finding in the WebAssembly build: memory grows with distinct names (see above)"
-#else
-#define MFSTATE_SKIP_IN_WASM_OPEN_FINDING() (void)0
-#endif
-
 TEST(SoakHost, MountingAndUnmountingDistinctAppsKeepsNothing) {
-  MFSTATE_SKIP_IN_WASM_OPEN_FINDING();
   ManualClock clock;
   Host host(clock);
   App watcher = host.mount("watcher");
@@ -157,7 +145,6 @@ TEST(SoakHost, WatchingAndUnwatchingDistinctProducersKeepsNothing) {
 }
 
 TEST(SoakHost, ExposingAndWithdrawingDistinctExportsKeepsNothing) {
-  MFSTATE_SKIP_IN_WASM_OPEN_FINDING();
   Host host;
   App producer = host.mount("producer");
   producer.create_store(user_state(), app_reducer);
