@@ -806,30 +806,7 @@ export class App {
   transaction<T>(body: () => T): T {
     const h = this.#handle();
     if (typeof body !== "function") throw new MfstateError("invalid_argument", "transaction takes a function");
-    let out: T | undefined;
-    let threw = false;
-    let thrown: unknown;
-    enter();
-    try {
-      callWith(() => {
-        const id = fn(() => {
-          try {
-            out = body();
-          } catch (e) {
-            threw = true;
-            thrown = e;
-            throw e;
-          }
-        });
-        const status = api.mfs_app_transaction(h, id);
-        // What the body threw propagates as thrown (the module's error only wraps it).
-        if (status < 0 && !threw) check(status);
-      });
-    } finally {
-      leave();
-    }
-    if (threw) throw thrown;
-    return out as T;
+    return runTransaction(body, (id) => api.mfs_app_transaction(h, id));
   }
 
   // ---- its own events ----
@@ -864,6 +841,37 @@ export function makeApp(handle: number, host: HostLink, name: string, version: s
 }
 
 /** An idempotent function ending subscription `sub` in the module. */
+/**
+ * Runs `body` inside the module's transaction call `start(id)` (id: `body` as a module callback):
+ * returns what `body` returned; what `body` threw propagates as thrown, not wrapped by the module.
+ * The host's and an app's `transaction` differ only in `start`.
+ */
+export function runTransaction<T>(body: () => T, start: (id: number) => number): T {
+  let out: T | undefined;
+  let threw = false;
+  let thrown: unknown;
+  enter();
+  try {
+    callWith(() => {
+      const id = fn(() => {
+        try {
+          out = body();
+        } catch (e) {
+          threw = true;
+          thrown = e;
+          throw e;
+        }
+      });
+      const status = start(id);
+      if (status < 0 && !threw) check(status);
+    });
+  } finally {
+    leave();
+  }
+  if (threw) throw thrown;
+  return out as T;
+}
+
 export function unsubscriber(sub: number): Unsubscribe {
   let done = false;
   return () => {

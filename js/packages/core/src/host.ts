@@ -2,7 +2,7 @@
 // shell hands to the remote), the inspector, the error handler, focus and connectivity, the clock,
 // transactions, and the shared query cache with its shell-wide switches.
 
-import { App, type AppSnapshot, describeApp, makeApp, type HostLink, unsubscriber } from "./app.js";
+import { App, type AppSnapshot, describeApp, makeApp, type HostLink, runTransaction, unsubscriber } from "./app.js";
 import { Driver } from "./driver.js";
 import { MfstateError } from "./errors.js";
 import { coreOf, listenToPage, shellQueryClient, type QueryClient, type QueryClientConfig } from "./query/client.js";
@@ -228,30 +228,7 @@ export class Host {
   transaction<T>(body: () => T): T {
     const h = this.#handle();
     if (typeof body !== "function") throw new MfstateError("invalid_argument", "transaction takes a function");
-    let out: T | undefined;
-    let threw = false;
-    let thrown: unknown;
-    enter();
-    try {
-      callWith(() => {
-        const id = fn(() => {
-          try {
-            out = body();
-          } catch (e) {
-            threw = true;
-            thrown = e;
-            throw e;
-          }
-        });
-        const status = api.mfs_host_transaction(h, id);
-        // What the body threw propagates as thrown (the module's error only wraps it).
-        if (status < 0 && !threw) check(status);
-      });
-    } finally {
-      leave();
-    }
-    if (threw) throw thrown;
-    return out as T;
+    return runTransaction(body, (id) => api.mfs_host_transaction(h, id));
   }
 
   /** Whether values are validated now (from the validation mode and `development`). */
