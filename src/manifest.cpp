@@ -69,10 +69,8 @@ constexpr std::string_view manifest_schema_text = R"mfjson(
 
 std::string_view manifest_schema_json() noexcept { return manifest_schema_text; }
 
-const Schema& manifest_schema() {
-  static const Schema schema = Schema::parse_json(manifest_schema_text);
-  return schema;
-}
+// manifest_schema() is in manifest_schema.cpp: the WebAssembly module of @mfstate/core links its
+// own, which leaves the JSON text parser out of the module (js/packages/core/wasm).
 
 // ---- names and semantic versions ----
 

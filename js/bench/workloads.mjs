@@ -7,7 +7,7 @@
 //   node js/bench/workloads.mjs [--json] [--quick] [--clock wall|cpu] [--workload ID[,ID...]]
 //   node js/bench/workloads.mjs --size [--json]
 import { spawnSync } from "node:child_process";
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -400,6 +400,108 @@ function gz(bytes) {
   return gzipSync(bytes, { level: 9 }).length;
 }
 
+// A module's sections, and with a name section (the mfstate-web-names target) each function's body
+// size by name. Reads the binary itself: no tool needed.
+function wasmLayout(bytes) {
+  let at = 8;
+  const u32 = () => {
+    let result = 0, shift = 0, b;
+    do {
+      b = bytes[at++];
+      result += (b & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (b & 0x80);
+    return result;
+  };
+  const name = () => {
+    const n = u32();
+    const text = Buffer.from(bytes.subarray(at, at + n)).toString("utf8");
+    at += n;
+    return text;
+  };
+  const SECTIONS = ["Custom", "Type", "Import", "Function", "Table", "Memory", "Global", "Export", "Start", "Elem", "Code", "Data", "DataCount", "Tag"];
+  const sections = [];
+  const bodies = []; // [function index, size]
+  const names = new Map();
+  let imported = 0;
+  while (at < bytes.length) {
+    const id = bytes[at++];
+    const size = u32();
+    const end = at + size;
+    let label = id === 13 ? "Tag" : SECTIONS[id] ?? `section ${id}`;
+    if (id === 0) {
+      const custom = name();
+      label = `Custom "${custom}"`;
+      if (custom === "name") {
+        while (at < end) {
+          const sub = bytes[at++];
+          const subEnd = u32() + at;
+          if (sub === 1) for (let i = 0, n = u32(); i < n; i++) names.set(u32(), name());
+          at = subEnd;
+        }
+      }
+    } else if (id === 2) {
+      for (let i = 0, n = u32(); i < n; i++) {
+        name();
+        name();
+        const kind = bytes[at++];
+        if (kind === 0) { u32(); imported++; }
+        else if (kind === 1) { at++; const flags = u32(); u32(); if (flags & 1) u32(); }
+        else if (kind === 2) { const flags = u32(); u32(); if (flags & 1) u32(); }
+        else if (kind === 3) at += 2;
+        else if (kind === 4) { at++; u32(); }
+      }
+    } else if (id === 10) {
+      for (let i = 0, n = u32(); i < n; i++) {
+        const body = u32();
+        bodies.push([imported + i, body]);
+        at += body;
+      }
+    }
+    sections.push({ section: label, bytes: size });
+    at = end;
+  }
+  return { sections, functions: bodies.map(([i, size]) => ({ name: names.get(i) ?? `func ${i}`, size })) };
+}
+
+// The areas of the code, first match wins (demangled names of the named module).
+const AREAS = [
+  ["std::function thunks (type-erased callbacks)", /^std::__2::__function::/],
+  ["shared_ptr control blocks", /^std::__2::__shared_ptr_emplace|^std::__2::__shared_ptr_pointer|allocate_shared/],
+  ["Boost.JSON text parser (manifest schema text only)", /boost::json|boost::system|ValueBuilder|^mfstate::parse_json/],
+  ["boost::unordered tables", /boost::unordered/],
+  ["xxHash", /XXH/],
+  ["printf / strtod / long double (libc)", /^(printf_core|fmt_fp|strtod|__divtf3|__multf3|__addtf3|__subtf3|__floatsitf|__extenddftf2|__trunctfdf2|pop_arg|fmt_[a-z]|vsnprintf|snprintf|vfprintf|__vfprintf_internal|__floatscan|decfloat|hexfloat|scanexp|__shlim|__shgetc|__intscan|frexp|__ashlti3|__lshrti3|__letf2|__getf2|__eqtf2|__netf2|__unordtf2|__fixtfsi|__fixunstfsi|__floatunsitf|__multi3|wcrtomb|wctomb|out|pad|getint|sn_write|fiprintf|pop_arg_long_double|scalbnl?|copysignl|fmodl)$/],
+  ["malloc (dlmalloc)", /^(dlmalloc|dlfree|dlrealloc|dispose_chunk|sbrk|try_realloc_chunk|internal_memalign|dlmemalign|dlposix_memalign|dlcalloc|emscripten_builtin_\w+|emscripten_resize_heap)$/],
+  ["module ABI: exports, value codec, handles (js/packages/core/wasm)", /^mfs_|mfweb::/],
+  ["libc (other)", /^[a-z_][A-Za-z0-9_]*$/],
+  ["libc++abi, exceptions", /__cxxabiv1|__cxa_|std::exception|std::bad_|std::logic_error|std::runtime_error|std::out_of_range|std::length_error|std::invalid_argument|_Unwind|demangl|itanium/],
+  ["schemas: compiler, validator", /Compiler::|Validator::|Walker::|SchemaNode|mfstate::Schema|schema/],
+  ["manifests, expectations", /manifest|Manifest|Expectation|compat|Compat|Reservation/],
+  ["JSON writer", /write_value|to_json|json/],
+  ["queries, mutations, the shared cache", /Query|query|Observer|Mutation|mutation|ClientCore|Fetch|fetch|Retry|retry|Dehydrat|hydrate|Infinite|CacheIndex|TrieNode|replace_equal|Outcome|Future|Completion|Abort/],
+  ["keys, URLs", /key_|Key|url|Url/],
+  ["host, apps, exports, commands, transactions, inspector", /Host|App|Exports|Commands|Command|host|Transaction|transaction|Inspector|inspect/],
+  ["bus", /Bus|Topic|topic/],
+  ["stores", /Store|store|Reducer|Batcher/],
+  ["values", /Value|value|Member|Path::|Node\b|node/],
+  ["runtime, clock, errors", /Runtime|Clock|Timer|Scheduler|Executor|Error|error/],
+  ["other mfstate", /mfstate/],
+  ["libc++ (containers, strings, algorithms)", /std::/],
+  ["other", /./],
+];
+
+function codeByArea(functions) {
+  const areas = new Map(AREAS.map(([a]) => [a, { area: a, bytes: 0, functions: 0 }]));
+  for (const f of functions) {
+    const [area] = AREAS.find(([, re]) => re.test(f.name));
+    const row = areas.get(area);
+    row.bytes += f.size;
+    row.functions++;
+  }
+  return [...areas.values()].filter((r) => r.functions > 0).sort((a, b) => b.bytes - a.bytes);
+}
+
 async function sizeReport(json) {
   const wasm = readFileSync(join(dist, "mfstate.wasm"));
   const jsFiles = [];
@@ -427,13 +529,21 @@ async function sizeReport(json) {
     { what: "glue (dist/*.js bundled, minified)", raw: glue.length, gzip: gz(glue) },
   ];
   rows.push({ what: "total", raw: rows[0].raw + rows[1].raw, gzip: rows[0].gzip + rows[1].gzip });
-  // The module's sections, and its functions by concept when it carries a name section.
-  const sections = [];
-  const objdump = spawnSync("wasm-objdump", ["-h", join(dist, "mfstate.wasm")], { encoding: "utf8" });
-  if (objdump.status === 0) {
-    for (const line of objdump.stdout.split("\n")) {
-      const m = line.match(/^\s*(\w+) start=.* \(size=0x([0-9a-f]+)\)/);
-      if (m) sections.push({ section: m[1], bytes: parseInt(m[2], 16) });
+  // The module's sections; its code by area from the same link with names (cmake target
+  // mfstate-web-names; MFSTATE_WASM_NAMES, default beside the module in the wasm build tree).
+  const { sections } = wasmLayout(wasm);
+  const namedPath = process.env.MFSTATE_WASM_NAMES ?? join(here, "../../build/wasm/js/packages/core/wasm/mfstate-names.wasm");
+  let areas = [];
+  let codeBytes = 0;
+  if (existsSync(namedPath)) {
+    const named = wasmLayout(readFileSync(namedPath));
+    const shippedCode = sections.find((x) => x.section === "Code")?.bytes;
+    const namedCode = named.sections.find((x) => x.section === "Code")?.bytes;
+    if (shippedCode === namedCode) {
+      areas = codeByArea(named.functions);
+      codeBytes = named.functions.reduce((n, f) => n + f.size, 0);
+    } else {
+      console.error(`size report: ${namedPath} is not the shipped module's build (code ${namedCode} B, shipped ${shippedCode} B): no breakdown`);
     }
   }
   // Start-up: a fresh node process, module compiled and host created (what a page pays once).
@@ -450,12 +560,19 @@ async function sizeReport(json) {
     for (const r of rows) console.log(JSON.stringify({ size: r.what, raw: r.raw, gzip: r.gzip }));
     console.log(JSON.stringify({ instantiate_ms: round1(instantiateMs * 10) / 10, ...startup }));
     for (const s of sections) console.log(JSON.stringify(s));
+    for (const a of areas) console.log(JSON.stringify(a));
     return;
   }
   console.log("@mfstate/core size (what a page downloads)");
   for (const r of rows) console.log(`  ${r.what.padEnd(40)} ${String(r.raw).padStart(8)} B raw  ${String(r.gzip).padStart(8)} B gzip`);
   console.log(`  instantiation of the compiled module: ${instantiateMs.toFixed(2)} ms; fresh process: import ${startup.importMs?.toFixed(1)} ms, createHost (compile + instantiate) ${startup.createHostMs?.toFixed(1)} ms`);
   if (sections.length) console.log(`  module sections: ${sections.map((s) => `${s.section} ${s.bytes}`).join(", ")}`);
+  if (areas.length) {
+    console.log(`  code by area (function bodies, ${codeBytes} B in all; from ${namedPath}):`);
+    for (const a of areas) console.log(`    ${String(a.bytes).padStart(8)} B ${((100 * a.bytes) / codeBytes).toFixed(1).padStart(5)}%  ${String(a.functions).padStart(5)} fns  ${a.area}`);
+  } else {
+    console.log("  (code by area: build the cmake target mfstate-web-names in the wasm tree)");
+  }
 }
 
 // ---------------------------------------------------------------------------

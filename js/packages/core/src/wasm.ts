@@ -728,6 +728,15 @@ const imports = {
       resultTwins = [];
       for (let i = 0; i < count; i++) setTwin(u32[(at >>> 2) + i], list[i]);
     },
+    // The module's one JSON text (the manifest schema, wasm/manifest_schema.cpp): parsed here, so
+    // the module carries no JSON text parser of its own.
+    mfs_js_parse_json(at: number, length: number): void {
+      views();
+      const value: unknown = JSON.parse(decoder.decode(u8.subarray(at, at + length)));
+      begin();
+      writeValue(value);
+      stage(1);
+    },
     emscripten_notify_memory_growth(): void {
       grown = true;
     },

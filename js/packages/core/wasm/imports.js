@@ -7,4 +7,5 @@ mergeInto(LibraryManager.library, {
   mfs_js_release_error: function () {},
   mfs_js_now: function () {},
   mfs_js_twins: function () {},
+  mfs_js_parse_json: function () {},
 });
