@@ -14,6 +14,7 @@
 #include <string>
 
 #include "mfstate/value.hpp"
+#include "json_number.hpp"
 #include "value_node.hpp"
 
 namespace mfstate {
@@ -210,13 +211,18 @@ void write_int(std::string& out, std::int64_t i) {
   out.append(buf, res.ptr);
 }
 
+}  // namespace
+
+// Declared in json_number.hpp (the query keys spell numbers with it too).
+namespace detail {
+
 // Writes the shortest decimal that reads back as `d` (finite), spelled as JavaScript's
 // Number.prototype.toString (ECMAScript Number::toString, also RFC 8785's canonical numbers):
 // plain digits from 1e-6 up to 1e21 ("0.000001", "123456", "1223873658680047000"), otherwise
 // exponential ("1e+21", "1.25e-7", "5e-324"). The digits come from Ryu (the copy inside
 // Boost.JSON): the same code on every platform, so the same bytes everywhere — libc++ 14 (the
 // WebAssembly build) has no floating-point std::to_chars at all.
-std::size_t format_double(double d, char* out) {
+std::size_t format_double(double d, char* out) noexcept {
   char sci[32];
   int n = boost::json::detail::ryu::d2s_buffered_n(d, sci);  // "-1.2345E-7", "0E0"
   int i = 0;
@@ -270,6 +276,10 @@ std::size_t format_double(double d, char* out) {
   return static_cast<std::size_t>(p - out);
 }
 
+}  // namespace detail
+
+namespace {
+
 void write_double(std::string& out, double d, bool canonical) {
   if (!std::isfinite(d)) {
     throw Error(ErrorCode::non_finite, "NaN and infinities have no JSON spelling");
@@ -281,7 +291,7 @@ void write_double(std::string& out, double d, bool canonical) {
     return;
   }
   char buf[64];
-  std::string_view text(buf, format_double(d, buf));  // shortest round-trip form
+  std::string_view text(buf, detail::format_double(d, buf));  // shortest round-trip form
   out += text;
   // Keep a double a double when read back (to_json): "1" would come back an integer.
   if (!canonical && text.find_first_of(".eE") == std::string_view::npos) out += ".0";

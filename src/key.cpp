@@ -6,13 +6,13 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "json_number.hpp"
 #include "value_node.hpp"
 
 namespace mfstate {
@@ -109,66 +109,14 @@ void write_js_string(std::string& out, std::string_view s) {
   out += '"';
 }
 
-// The shortest decimal that reads back as `d` (positive, finite), in scientific notation.
-std::string_view shortest_scientific(double d, char* buf, std::size_t size) {
-#if defined(__cpp_lib_to_chars) && __cpp_lib_to_chars >= 201611L && !defined(MFSTATE_NO_FLOAT_TO_CHARS)
-  auto res = std::to_chars(buf, buf + size, d, std::chars_format::scientific);
-  return {buf, static_cast<std::size_t>(res.ptr - buf)};
-#else
-  // libc++ 14 (the WebAssembly build) has no floating-point to_chars. The fewest significant
-  // digits that round-trip, each count correctly rounded by printf, is the same shortest form
-  // (for that count, the nearest decimal). strtod is exact and the C locale is never changed.
-  int n = 0;
-  for (int precision = 0; precision < 17; ++precision) {
-    n = std::snprintf(buf, size, "%.*e", precision, d);
-    if (std::strtod(buf, nullptr) == d) return {buf, static_cast<std::size_t>(n)};
-  }
-  n = std::snprintf(buf, size, "%.16e", d);
-  return {buf, static_cast<std::size_t>(n)};
-#endif
-}
-
 // Number.prototype.toString(10) of a finite double (ECMAScript Number::toString).
 void write_js_number(std::string& out, double d) {
   if (d == 0) {
     out += '0';  // -0 too
     return;
   }
-  if (d < 0) {
-    out += '-';
-    d = -d;
-  }
   char buf[64];
-  std::string_view sci = shortest_scientific(d, buf, sizeof buf);  // "d.ddde+XX"
-  std::size_t e = sci.find('e');
-  std::string digits;
-  for (char c : sci.substr(0, e)) {
-    if (c != '.') digits += c;
-  }
-  int exp10 = 0;
-  std::from_chars(sci.data() + e + (sci[e + 1] == '+' ? 2 : 1), sci.data() + sci.size(), exp10);
-  int k = static_cast<int>(digits.size());
-  int n = exp10 + 1;  // the decimal point sits after n digits
-  if (k <= n && n <= 21) {
-    out += digits;
-    out.append(static_cast<std::size_t>(n - k), '0');
-  } else if (0 < n && n <= 21) {
-    out.append(digits, 0, static_cast<std::size_t>(n));
-    out += '.';
-    out.append(digits, static_cast<std::size_t>(n));
-  } else if (-6 < n && n <= 0) {
-    out += "0.";
-    out.append(static_cast<std::size_t>(-n), '0');
-    out += digits;
-  } else {
-    out += digits[0];
-    if (k > 1) {
-      out += '.';
-      out.append(digits, 1);
-    }
-    out += n - 1 >= 0 ? "e+" : "e-";
-    out += std::to_string(n - 1 >= 0 ? n - 1 : 1 - n);
-  }
+  out.append(buf, detail::format_double(d, buf));
 }
 
 struct SortEntry {
