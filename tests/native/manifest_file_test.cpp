@@ -48,22 +48,22 @@ TEST(ManifestFile, LoadsTheExampleAppsWithSchemaFilesBesideThem) {
 TEST(ManifestFile, ErrorsNameTheManifestAndTheSchemaFile) {
   cli_test::TempDir dir;
   const std::string file = dir / "mfstate.json";
-  std::string msg = error_of([&] { load_manifest(file); }, ErrorCode::io_error);
+  std::string msg = error_of([&] { (void)load_manifest(file); }, ErrorCode::io_error);
   EXPECT_NE(msg.find(file + ": no such file"), std::string::npos) << msg;
 
   cli_test::write_file(file, "{\"name\": \"a\",\n \"version\": 1.0.0}");
-  msg = error_of([&] { load_manifest(file); }, ErrorCode::invalid_json);
+  msg = error_of([&] { (void)load_manifest(file); }, ErrorCode::invalid_json);
   EXPECT_NE(msg.find(file + " (line 2, column"), std::string::npos) << msg;
 
   cli_test::write_file(file, R"({"name": "a", "version": "1.0.0", "exports": {"u": "s/u.json"}})");
-  msg = error_of([&] { load_manifest(file); }, ErrorCode::io_error);
+  msg = error_of([&] { (void)load_manifest(file); }, ErrorCode::io_error);
   EXPECT_NE(msg.find(file), std::string::npos) << msg;
   EXPECT_NE(msg.find((dir.path() / "s/u.json").string()), std::string::npos) << msg;
 
   cli_test::write_file(dir.path() / "s" / "u.json", R"({"type": "object", "patternProperties": {}})");
-  msg = error_of([&] { load_manifest(file); }, ErrorCode::unsupported_schema);
+  msg = error_of([&] { (void)load_manifest(file); }, ErrorCode::unsupported_schema);
   EXPECT_NE(msg.find("s/u.json"), std::string::npos) << msg;
 
-  msg = error_of([&] { read_json_file(dir.path().string()); }, ErrorCode::io_error);
+  msg = error_of([&] { (void)read_json_file(dir.path().string()); }, ErrorCode::io_error);
   EXPECT_NE(msg.find("is a folder"), std::string::npos) << msg;
 }

@@ -6,7 +6,7 @@
 // cycles and after 50 shows no kind of object grown by one per cycle or more.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { heapCensus, heapGrowth, openDemo, retainerPaths, screenshot, useChromium, waitForText } from '../support/demo.mjs';
+import { engineGrowth, heapCensus, heapGrowth, openDemo, retainerPaths, screenshot, useChromium, waitForText } from '../support/demo.mjs';
 
 const browser = useChromium();
 const cycles = 50;
@@ -65,15 +65,7 @@ test('unmounting Profile releases what it held: the inspector no longer lists it
   assert.deepEqual(errors, []);
 });
 
-// Known to fail today (measured in Chromium, cycles 10 to 50): per cycle 6.35 Object, 2 Array,
-// 2 each of "GET" and "/api/users/me" (query keys) and 1 "/home" (the route action's payload)
-// stay alive, ~9.7 KB of heap a cycle, all held by @mfstate/core's twin table, which frees only
-// when its live slots reach max(4096, 2 x live). It runs in every `make test` as a TODO (reported,
-// not counted as a failure) until the package frees them at unmount; then drop the todo.
-const leakReport =
-  'known failure: @mfstate/core\'s twin table keeps ~8 objects a cycle (query keys, action payloads; 6.35 Object + 2 Array, ~9.7 KB) until 4096 live slots';
-
-test('50 mount/unmount cycles leave nothing behind on the heap', { todo: leakReport }, async (t) => {
+test('50 mount/unmount cycles leave nothing behind on the heap', async (t) => {
   const { page, errors } = await openDemo(t, browser(), { hash: '#/home' });
   await waitForText(page, 'home-greeting', 'Welcome back, John Doe!');
   // Measured with the devtools pane closed: its event timeline keeps the last 300 events on
@@ -95,6 +87,7 @@ test('50 mount/unmount cycles leave nothing behind on the heap', { todo: leakRep
   const perCycle = grown.filter((g) => g.count >= cycles - warmup);
   t.diagnostic(`heap after ${warmup} cycles ${warm.total} B, after ${cycles}: ${end.total} B`);
   t.diagnostic(`grown most: ${JSON.stringify(grown.slice(0, 8))}`);
+  t.diagnostic(`the engine's own (compiled code, native records; not counted): ${JSON.stringify(engineGrowth(warm, end).slice(0, 6))}`);
   for (const { kind } of perCycle.filter((g) => !g.kind.startsWith('number:')).slice(0, 6)) {
     for (const chain of retainerPaths(warm, end, kind)) t.diagnostic(`${kind} kept by: ${chain}`);
   }

@@ -191,11 +191,24 @@ export function retainerPaths(before, after, kind, limit = 2) {
  * its performance timeline of navigations) are the engine's business.
  */
 export function heapGrowth(before, after) {
+  return kindsGrown(before, after, (kind) => !engineKind.test(kind)).sort((a, b) => b.count - a.count);
+}
+
+/** What grew between two censuses among the engine's own kinds (compiled code, native records), largest size first. */
+export function engineGrowth(before, after) {
+  return kindsGrown(before, after, (kind) => engineKind.test(kind)).sort((a, b) => b.size - a.size);
+}
+
+const engineKind = /^(code|native|hidden|synthetic):/;
+
+function kindsGrown(before, after, counted) {
   const grown = [];
   for (const [kind, now] of after.census) {
-    if (/^(code|native|hidden|synthetic):/.test(kind)) continue;
+    if (!counted(kind)) continue;
     const then = before.census.get(kind) ?? { count: 0, size: 0 };
-    if (now.count > then.count) grown.push({ kind, count: now.count - then.count, size: now.size - then.size });
+    if (now.count > then.count || now.size > then.size) {
+      grown.push({ kind, count: now.count - then.count, size: now.size - then.size });
+    }
   }
-  return grown.sort((a, b) => b.count - a.count);
+  return grown;
 }

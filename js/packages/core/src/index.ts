@@ -3,10 +3,10 @@
 // The shell creates the host and mounts each remote, handing it its App; an app acts only through
 // its App. Queries have @tanstack/query-core v5's names and semantics on one shared cache.
 
-import { registerInstance } from "./singleton.js";
+import { loadedFrom, registerInstance } from "./singleton.js";
 import { load, type WasmSource } from "./wasm.js";
 
-registerInstance(import.meta.url);
+registerInstance(loadedFrom(import.meta.url));
 
 export { VERSION } from "./version.js";
 export { registeredInstance, type InstanceRecord } from "./singleton.js";

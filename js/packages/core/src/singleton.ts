@@ -36,6 +36,17 @@ export function registerInstance(source: string): InstanceRecord {
   return record;
 }
 
+/**
+ * Where this copy runs from, for the duplicate error. A bundler replaces `import.meta.url` with the
+ * module's path on the build machine (webpack: file:///…/dist/index.js), which names neither the
+ * remote nor its origin; in a page the script actually running is on the call stack.
+ */
+export function loadedFrom(moduleUrl: string): string {
+  if (!moduleUrl.startsWith("file:") || typeof document === "undefined") return moduleUrl;
+  const frame = /(https?:\/\/[^\s()]+?)(?::\d+){1,2}\)?\s*$/m.exec(new Error().stack ?? "");
+  return frame ? frame[1] : moduleUrl;
+}
+
 /** The copy registered on this page (this one, once loaded). */
 export function registeredInstance(): InstanceRecord | undefined {
   return (globalThis as Record<symbol, unknown>)[KEY] as InstanceRecord | undefined;

@@ -40,3 +40,19 @@ test("mount/unmount churn of distinct names frees what each app held", async () 
   assert.equal(stats.entries, baseline.entries);
   host.dispose();
 });
+
+test("an unmount releases the twins of what the app held at once, not at the table's next sweep", async () => {
+  const { host } = await testHost();
+  const reader = host.mount("reader");
+  const before = liveTwins();
+  const app = host.mount("profile");
+  const rename = (s, action) => (action.type === "rename" ? { ...s, user: { ...s.user, name: action.payload } } : s);
+  const store = app.createStore({ user: { name: "John", tags: ["a", "b"] }, list: Array.from({ length: 50 }, (_, i) => ({ i })) }, rename);
+  app.expose("user", (s) => s.user);
+  for (let i = 0; i < 20; i++) store.dispatch({ type: "rename", payload: `n${i}` });
+  assert.equal(reader.read("profile", "user").name, "n19");
+  assert.ok(liveTwins() > before + 50, `the app's values are twinned while it is mounted: ${liveTwins()} live, ${before} before`);
+  app.unmount();
+  assert.equal(liveTwins(), before, "nothing the app held keeps a twin once it is unmounted");
+  host.dispose();
+});

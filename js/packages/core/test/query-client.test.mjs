@@ -64,6 +64,26 @@ test("fetchQuery shares one request, returns fresh data without fetching, reject
   qc.clear();
 });
 
+test("the signal is made when the query function reads it: one read only after a cancel is already aborted", async () => {
+  const qc = await client();
+  let ctx;
+  const never = qc.fetchQuery({
+    queryKey: ["late"],
+    queryFn: (c) => {
+      ctx = c;
+      return new Promise(() => {});
+    },
+  });
+  assert.ok(Object.keys(ctx).includes("signal"), "signal is an enumerable field, as query-core's getter");
+  await qc.cancelQueries({ queryKey: ["late"] });
+  await assert.rejects(never, (e) => isCancelledError(e));
+  assert.ok(ctx.signal instanceof AbortSignal);
+  assert.equal(ctx.signal.aborted, true);
+  assert.ok(isCancelledError(ctx.signal.reason));
+  assert.equal(ctx.signal, ctx.signal, "one signal per fetch");
+  qc.clear();
+});
+
 test("the query function gets {queryKey, signal, meta}; cancelQueries aborts the signal and reverts", async () => {
   const qc = await client();
   qc.setQueryData(["item"], { v: 1 });

@@ -1,6 +1,7 @@
 // QueryObserver, MutationObserver and InfiniteQueryObserver, as a TanStack user drives them.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import * as tanstack from "@tanstack/query-core";
 import { mfstate, settle, deferred, testHost } from "./helpers.mjs";
 
 const { QueryClient, QueryObserver, MutationObserver, InfiniteQueryObserver, keepPreviousData, skipToken } = mfstate;
@@ -298,4 +299,49 @@ test("a query with no queryFn anywhere fails with query-core's \"Missing queryFn
   assert.equal(last.failureCount, 4, "three retries, as query-core");
   stop();
   host.dispose();
+});
+
+test("getOptimisticResult says what a subscription would do on mount: fetching on the first render, as query-core", async () => {
+  const qc = await client();
+  const tq = new tanstack.QueryClient();
+  const cases = [
+    { queryKey: ["none"], queryFn: () => 1 },
+    { queryKey: ["none"], queryFn: () => 1, enabled: false },
+    { queryKey: ["has"], queryFn: () => 1, staleTime: Infinity },
+    { queryKey: ["has"], queryFn: () => 1 },
+    { queryKey: ["has"], queryFn: () => 1, refetchOnMount: false },
+    { queryKey: ["has"], queryFn: () => 1, staleTime: Infinity, refetchOnMount: "always" },
+  ];
+  qc.setQueryData(["has"], 1);
+  tq.setQueryData(["has"], 1);
+  for (const o of cases) {
+    const mine = new QueryObserver(qc, o).getOptimisticResult(o);
+    // As useQuery calls it (useBaseQuery sets _optimisticResults).
+    const theirs = new tanstack.QueryObserver(tq, o).getOptimisticResult({ ...tq.defaultQueryOptions(o), _optimisticResults: "optimistic" });
+    assert.equal(mine.fetchStatus, theirs.fetchStatus, JSON.stringify(o));
+    assert.equal(mine.status, theirs.status, JSON.stringify(o));
+    assert.equal(mine.isFetching, theirs.isFetching, JSON.stringify(o));
+    assert.equal(mine.isLoading, theirs.isLoading, JSON.stringify(o));
+  }
+  // Mounted: only moving to another query (or switching enabled) predicts a fetch; a render of the
+  // same options after the fetch settled says idle, as query-core.
+  const mounted = { queryKey: ["has"], queryFn: () => 1 };
+  const mine = new QueryObserver(qc, mounted);
+  const theirs = new tanstack.QueryObserver(tq, tq.defaultQueryOptions(mounted));
+  const stopMine = mine.subscribe(() => {});
+  const stopTheirs = theirs.subscribe(() => {});
+  await settle();
+  for (const o of [mounted, { queryKey: ["other"], queryFn: () => 2 }, { ...mounted, enabled: false }]) {
+    const a = mine.getOptimisticResult(o);
+    const b = theirs.getOptimisticResult({ ...tq.defaultQueryOptions(o), _optimisticResults: "optimistic" });
+    assert.equal(a.fetchStatus, b.fetchStatus, `mounted: ${JSON.stringify(o)}`);
+    assert.equal(a.status, b.status, `mounted: ${JSON.stringify(o)}`);
+  }
+  stopMine();
+  stopTheirs();
+  qc.setOnline(false);
+  assert.equal(new QueryObserver(qc, cases[0]).getOptimisticResult(cases[0]).fetchStatus, "paused");
+  assert.equal(new QueryObserver(qc, { ...cases[0], networkMode: "always" }).getOptimisticResult({ ...cases[0], networkMode: "always" }).fetchStatus, "fetching");
+  qc.clear();
+  tq.clear();
 });

@@ -328,6 +328,8 @@ const Value& twins::at(std::uint32_t slot) {
 
 std::size_t twins::live() noexcept { return table().live; }
 
+void twins::release_unheld() { table().sweep(); }
+
 // ---- staged values ----
 
 std::vector<Value> staged::take(std::size_t n) {

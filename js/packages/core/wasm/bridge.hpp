@@ -134,6 +134,10 @@ std::uint32_t slot_of(const Value& v, bool& fresh);
 const Value& at(std::uint32_t slot);
 /// Live slots (for tests and the bench's memory figures).
 std::size_t live() noexcept;
+/// Releases now every slot whose node only the table still holds (JavaScript drops those twins
+/// when the call returns). For the moments that let go of much at once, an app's unmount: without
+/// it what the app held would stay until the table's next amortised sweep.
+void release_unheld();
 }  // namespace twins
 
 /// Reads a callback's result from the exchange buffer and tells JavaScript its twins' slots.

@@ -195,7 +195,10 @@ EMSCRIPTEN_KEEPALIVE int mfs_host_create(std::uint32_t on_error) {
 
 /// Unmounts every app and frees the host. Apps and subscriptions of it become inert.
 EMSCRIPTEN_KEEPALIVE int mfs_host_destroy(std::uint32_t host) {
-  return guarded([&] { hosts().take(host); });
+  return guarded([&] {
+    hosts().take(host);
+    twins::release_unheld();
+  });
 }
 
 /// Staged: name, version. Out: the app handle.
@@ -334,6 +337,9 @@ EMSCRIPTEN_KEEPALIVE int mfs_app_release(std::uint32_t app) {
     if (w && w->platform_of != 0) {
       if (WebHost* h = hosts().find(w->platform_of)) h->host->platform().unmount();
     }
+    w.reset();
+    // What the app's store, exports and observers held is now held by the twin table alone.
+    twins::release_unheld();
   });
 }
 

@@ -655,6 +655,19 @@ export class QueryClient {
     );
   }
 
+  /** Whether the client's queries may fetch now (module-internal: optimistic results). */
+  _isOnline(): boolean {
+    return run(
+      this.#core,
+      (h) => api.mfs_client_signals(h),
+      () => {
+        readValue();
+        return readValue() as boolean;
+      },
+      false,
+    );
+  }
+
   /** Runs a mutation (the engine of MutationObserver). */
   _mutate(options: MutationOptions<any, any, any, any>, variables: unknown): Promise<unknown> {
     return runMutation(this.#core, this.defaultMutationOptions(options), variables);

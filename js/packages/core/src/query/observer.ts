@@ -156,8 +156,15 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
   getOptimisticResult(options: QueryObserverOptions<TQueryFnData, TError, TData, TQueryKey>): QueryObserverResult<TData, TError> {
     const saved = this.#options;
     this.#options = this.#defaulted(options);
+    // query-core predicts the fetch its subscription would start: on mount when nobody listens
+    // yet; when listened to, only if these options move to another query or switch enabled.
+    let predict: "mount" | "change" | undefined;
+    if (this.#listeners.size === 0) predict = "mount";
+    else if (hashKey(this.#options.queryKey) !== hashKey(saved.queryKey) || (this.#options.enabled !== false) !== (saved.enabled !== false)) {
+      predict = "change";
+    }
     try {
-      return this.#optimistic();
+      return this.#optimistic(predict);
     } finally {
       this.#options = saved;
     }
@@ -233,7 +240,7 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
 
   // ---- results ----
 
-  #optimistic(): QueryObserverResult<TData, TError> {
+  #optimistic(predict?: "mount" | "change"): QueryObserverResult<TData, TError> {
     const state = this.#client.getQueryState(this.#options.queryKey);
     const enabled = this.#options.enabled !== false && typeof this.#options.queryFn !== "symbol";
     const raw: RawResult = state
@@ -271,11 +278,28 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
           isInvalidated: false,
           isEnabled: enabled,
         };
+    const staleTime = this.#options.staleTime ?? 0;
     if (state) {
-      const staleTime = this.#options.staleTime ?? 0;
       raw.isStale = state.isInvalidated || !raw.hasData || (staleTime !== Infinity && Date.now() - state.dataUpdatedAt >= staleTime);
     }
+    // query-core's optimistic result: when the subscription would fetch (on mount, or for a new
+    // query while mounted), the render already says so (fetching, or paused when offline in
+    // networkMode "online").
+    const fetches = predict === "mount" ? this.#fetchesOnMount(raw, state?.status) : predict === "change" && raw.isStale;
+    if (fetches && raw.fetchStatus === "idle" && enabled) {
+      const mode = this.#options.networkMode ?? "online";
+      raw.fetchStatus = mode !== "online" || this.#client._isOnline() ? "fetching" : "paused";
+    }
     return this.#shape(raw);
+  }
+
+  /** query-core's shouldFetchOnMount for the options now (the observer is not subscribed yet). */
+  #fetchesOnMount(raw: RawResult, status: string | undefined): boolean {
+    if (!raw.hasData) return !(status === "error" && this.#options.retryOnMount === false);
+    const on = this.#options.refetchOnMount;
+    if (on === false) return false;
+    if (on === "always") return true;
+    return raw.isStale;
   }
 
   #select(data: unknown): unknown {
