@@ -468,7 +468,7 @@ function wasmLayout(bytes) {
 const AREAS = [
   ["std::function thunks (type-erased callbacks)", /^std::__2::__function::/],
   ["shared_ptr control blocks", /^std::__2::__shared_ptr_emplace|^std::__2::__shared_ptr_pointer|allocate_shared/],
-  ["Boost.JSON text parser (manifest schema text only)", /boost::json|boost::system|ValueBuilder|^mfstate::parse_json/],
+  ["Boost.JSON (its parser, or Ryu's number spelling)", /boost::json|boost::system|ValueBuilder|^mfstate::parse_json/],
   ["boost::unordered tables", /boost::unordered/],
   ["xxHash", /XXH/],
   ["printf / strtod / long double (libc)", /^(printf_core|fmt_fp|strtod|__divtf3|__multf3|__addtf3|__subtf3|__floatsitf|__extenddftf2|__trunctfdf2|pop_arg|fmt_[a-z]|vsnprintf|snprintf|vfprintf|__vfprintf_internal|__floatscan|decfloat|hexfloat|scanexp|__shlim|__shgetc|__intscan|frexp|__ashlti3|__lshrti3|__letf2|__getf2|__eqtf2|__netf2|__unordtf2|__fixtfsi|__fixunstfsi|__floatunsitf|__multi3|wcrtomb|wctomb|out|pad|getint|sn_write|fiprintf|pop_arg_long_double|scalbnl?|copysignl|fmodl)$/],
