@@ -140,7 +140,8 @@ TEST(HostCommands, BroadcastUsesWhatATargetAcceptsWhenItsTurnComes) {
   std::vector<std::string> ran;
   f.home.accept("SWAP", std::nullopt, [&](const Action&, std::string_view) {
     ran.emplace_back("home");
-    f.cart.accept("SWAP", std::nullopt, [&](const Action&, std::string_view) { ran.emplace_back("cart's new"); });
+    f.cart.accept("SWAP", std::nullopt,
+                  [&](const Action&, std::string_view) { ran.emplace_back("cart's new"); });
     for (int i = 0; i < 64; ++i) f.cart.accept("filler/" + std::to_string(i));  // rehashes its table
   });
   f.cart.accept("SWAP");  // its reducer, until home's handler replaces it
