@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The size of the WebAssembly module a browser app gets from mfstate: builds the library in the
 # wasm stage's tree ($BUILD/wasm, emscripten), links bench/size/probe.cpp against it (-O2, wasm
-# exceptions off as in that build, no SINGLE_FILE so the .wasm stands alone) and prints the bytes
-# of the .wasm. Run it before and after a change to the core to see what the change costs.
+# exceptions as that build compiles them, cmake/Emscripten.cmake; no SINGLE_FILE so the .wasm
+# stands alone) and prints the bytes of the .wasm. Run it before and after a change to the core
+# to see what the change costs.
 #
 #   scripts/bench-wasm-size.sh          prints "wasm-size-probe: N bytes (path)"
 set -euo pipefail
@@ -13,6 +14,6 @@ build "$BUILD/wasm" --target mfstate >/dev/null
 out=$BUILD/wasm/size-probe
 mkdir -p "$out"
 
-em++ -std=c++20 -O2 -fexceptions -Iinclude bench/size/probe.cpp \
+em++ -std=c++20 -O2 -fwasm-exceptions -Iinclude bench/size/probe.cpp \
   "$BUILD/wasm/libmfstate.a" -o "$out/probe.js" -sALLOW_MEMORY_GROWTH=1
 echo "wasm-size-probe: $(stat -c %s "$out/probe.wasm") bytes ($out/probe.wasm)"

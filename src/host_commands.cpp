@@ -24,6 +24,7 @@ void Commands::accept(AppRecord& app, std::string_view type, std::optional<Schem
   payload_schema = manifest_command_schema(app.manifest.get(), type, std::move(payload_schema));
   Accepted acc{std::move(payload_schema),
                handler ? std::make_shared<const CommandHandler>(std::move(handler)) : nullptr};
+  ++changes_;
   auto [it, inserted] = app.commands.accepted.insert_or_assign(std::string(type), std::move(acc));
   (void)it;
   if (inserted) acceptors_[std::string(type)].push_back(&app);
@@ -32,11 +33,13 @@ void Commands::accept(AppRecord& app, std::string_view type, std::optional<Schem
 void Commands::accept_all(AppRecord& app) {
   manifest_refuse_accept_all(app.manifest.get());
   if (app.commands.all) return;
+  ++changes_;
   app.commands.all = true;
   accept_all_.push_back(&app);
 }
 
 void Commands::withdraw(AppRecord& app) {
+  ++changes_;
   for (const auto& [type, acc] : app.commands.accepted) {
     auto it = acceptors_.find(type);
     if (it == acceptors_.end()) continue;
@@ -48,7 +51,7 @@ void Commands::withdraw(AppRecord& app) {
   app.commands.all = false;
 }
 
-const Accepted* Commands::accepted(const AppRecord& target, std::string_view type) {
+const Accepted* Commands::accepted(const AppRecord& target, const HashedName& type) {
   auto it = target.commands.accepted.find(type);
   if (it != target.commands.accepted.end()) return &it->second;
   static const Accepted all{};
@@ -106,7 +109,7 @@ void Commands::send(AppRecord& from, std::string_view to, Action action) {
                "\", but no app of that name is mounted");
   }
   Ref<AppRecord> target(t);  // a handler or reducer may unmount it
-  const Accepted* acc = accepted(*target, action.type);
+  const Accepted* acc = accepted(*target, HashedName(action.type));
   if (acc == nullptr) {
     refuse(from, to, action, ErrorCode::command_not_accepted,
            "app \"" + from.name + "\" sent \"" + action.type + "\" to \"" + target->name +
@@ -134,17 +137,21 @@ std::size_t Commands::broadcast(AppRecord& from, Action action) {
   };
   boost::container::small_vector<Target, 8> targets;
   bool may_throw = false;
+  const HashedName type(action.type);  // hashed once for every lookup below
+  // The shell's inspector listeners (below) and the targets' handlers and reducers run code that
+  // may accept or withdraw: once that happened, each acceptance is looked up again before use.
+  const std::uint64_t changes_before = changes_;
   auto consider = [&](AppRecord* t) {
     for (const auto& existing : targets) {
       if (existing.rec.get() == t) return;
     }
-    const Accepted* acc = accepted(*t, action.type);
+    const Accepted* acc = accepted(*t, type);
     if (acc == nullptr) return;
     check_payload(from, *t, *acc, action, "broadcast");
     if (acc->handler || !t->store || StoreAccess::may_throw(*t->store)) may_throw = true;
     targets.push_back(Target{Ref<AppRecord>(t), acc});
   };
-  if (auto it = acceptors_.find(action.type); it != acceptors_.end()) {
+  if (auto it = acceptors_.find(type); it != acceptors_.end()) {
     for (AppRecord* t : it->second) consider(t);
   }
   for (AppRecord* t : accept_all_) consider(t);
@@ -163,8 +170,7 @@ std::size_t Commands::broadcast(AppRecord& from, Action action) {
     for (std::size_t i = 0; i < n; ++i) {
       AppRecord& t = *targets[i].rec;
       if (t.host == nullptr) continue;  // unmounted meanwhile
-      // Only handlers run code that could change what is accepted: look it up again after one.
-      const Accepted* acc = may_throw ? accepted(t, action.type) : targets[i].acc;
+      const Accepted* acc = changes_ != changes_before ? accepted(t, type) : targets[i].acc;
       if (acc == nullptr) continue;  // withdrawn meanwhile
       if (i + 1 == n) {
         apply(t, *acc, from, std::move(action));

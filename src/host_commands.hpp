@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -46,7 +47,7 @@ class Commands {
   std::size_t types() const noexcept { return acceptors_.size(); }
 
  private:
-  static const Accepted* accepted(const AppRecord& target, std::string_view type);
+  static const Accepted* accepted(const AppRecord& target, const HashedName& type);
   [[noreturn]] void refuse(const AppRecord& from, std::string_view target, const Action& action,
                            ErrorCode code, const std::string& message);
   void check_payload(const AppRecord& from, const AppRecord& target, const Accepted& acc,
@@ -56,6 +57,9 @@ class Commands {
   HostCore* core_;
   NameMap<std::vector<AppRecord*>> acceptors_;  // by type: who accepts it (for broadcast)
   std::vector<AppRecord*> accept_all_;
+  /// Bumped by every accept, accept_all and withdraw: a broadcast whose targets run code keeps
+  /// the acceptances it looked up while this has not moved (their addresses stay valid).
+  std::uint64_t changes_ = 0;
 };
 
 }  // namespace mfstate::detail

@@ -771,7 +771,7 @@ Value Value::push_back(Value v) && {
 
 // ---- comparison and hashing ----
 
-bool operator==(const Value& a, const Value& b) noexcept {
+bool detail::values_equal(const Value& a, const Value& b) noexcept {
   if (a.is_number() && b.is_number()) return numbers_equal(a, b);
   if (a.type() != b.type()) return false;
   switch (a.type()) {

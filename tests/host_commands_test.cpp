@@ -132,6 +132,24 @@ TEST(HostCommands, BroadcastRollsBackAllWhenOneReducerThrows) {
   EXPECT_EQ(f.home.state().get("count").as_int(), 0);
 }
 
+TEST(HostCommands, BroadcastUsesWhatATargetAcceptsWhenItsTurnComes) {
+  // A broadcast looks every target's acceptance up once; code it runs (here home's handler) may
+  // replace another target's acceptance and grow its table meanwhile: cart must then be served
+  // by what it accepts when its turn comes (its new handler), never by the stale entry.
+  Fixture f;
+  std::vector<std::string> ran;
+  f.home.accept("SWAP", std::nullopt, [&](const Action&, std::string_view) {
+    ran.emplace_back("home");
+    f.cart.accept("SWAP", std::nullopt,
+                  [&](const Action&, std::string_view) { ran.emplace_back("cart's new"); });
+    for (int i = 0; i < 64; ++i) f.cart.accept("filler/" + std::to_string(i));  // rehashes its table
+  });
+  f.cart.accept("SWAP");  // its reducer, until home's handler replaces it
+  EXPECT_EQ(f.profile.broadcast(act("SWAP")), 2u);
+  EXPECT_EQ(ran, (std::vector<std::string>{"home", "cart's new"}));
+  EXPECT_EQ(f.cart.state().get("count").as_int(), 0);
+}
+
 TEST(HostCommands, BroadcastNotifiesEachSubscriberOnceAfterAllAppsChanged) {
   Fixture f;
   f.home.accept("INC");

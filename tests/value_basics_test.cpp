@@ -174,6 +174,25 @@ TEST(ValueReading, LargeObjectsFindEveryMemberThroughTheirIndex) {
   EXPECT_EQ(o.find(""), nullptr);
 }
 
+TEST(ValueReading, SmallObjectsTellApartNamesDifferingInAnyOneByte) {
+  // The inline lookup compares short names as overlapping words: a name of each length up to
+  // 24, beside names of the same length differing in exactly one byte, must find only itself.
+  for (std::size_t n = 0; n <= 24; ++n) {
+    const std::string name(n, 'a');
+    for (std::size_t at = 0; at < n; ++at) {
+      std::string other = name;
+      other[at] = 'b';
+      Value o = Value::object({{other, 1}, {name, 2}});
+      ASSERT_NE(o.find(name), nullptr) << n << " " << at;
+      EXPECT_EQ(o.find(name)->as_int(), 2) << n << " " << at;
+      EXPECT_EQ(o.find(other)->as_int(), 1) << n << " " << at;
+      Value without = Value::object({{other, 1}});
+      EXPECT_EQ(without.find(name), nullptr) << n << " " << at;
+    }
+    EXPECT_EQ(Value::object({{name, 3}}).find(name)->as_int(), 3) << n;
+  }
+}
+
 TEST(ValueReading, GetInAndFindInFollowPathsAndReportMissingSteps) {
   Value v = Value::object({{"items", Value::array({Value::object({{"name", "a"}}), Value::object({{"name", "b"}})})},
                            {"7", "seven"}});

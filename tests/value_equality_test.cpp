@@ -54,6 +54,31 @@ TEST(ValueEquality, NanIsUnequalToItselfUnlessTheSameNode) {
   EXPECT_EQ(a, b);  // the pointer short-circuit: the very same node
 }
 
+TEST(ValueEquality, ScalarsAndStringsOfEveryLengthCompareByContent) {
+  // == decides integers, inline strings and shared nodes from the handles, the rest deeply:
+  // each pair below crosses one of those paths.
+  EXPECT_EQ(Value(7), Value(7));
+  EXPECT_NE(Value(7), Value(8));
+  EXPECT_EQ(Value(7), Value(7.0));
+  EXPECT_NE(Value(7), Value("7"));
+  EXPECT_NE(Value(0), Value(false));
+  EXPECT_NE(Value(nullptr), Value(0));
+  for (std::size_t n = 0; n <= 12; ++n) {
+    const std::string text(n, 'x');
+    EXPECT_EQ(Value(text), Value(std::string(n, 'x'))) << n;  // separately built: never one node
+    if (n > 0) {
+      std::string other = text;
+      other[n - 1] = 'y';
+      EXPECT_NE(Value(text), Value(other)) << n;
+    }
+    EXPECT_NE(Value(text), Value(text + "x")) << n;
+  }
+  const Value user = Value::object({{"id", 1}});
+  EXPECT_EQ(user, Value(user));
+  EXPECT_EQ(user, Value::object({{"id", 1}}));
+  EXPECT_NE(user, Value::object({{"id", 2}}));
+}
+
 TEST(ValueIdentity, SameNodeIsTheNodeForContainersAndTheBitsForScalars) {
   Value a = Value::array({1});
   Value b = Value::array({1});

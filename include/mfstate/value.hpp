@@ -251,7 +251,8 @@ class Value {
 
   // ---- comparison and hashing ----
   /// Deep equality. Pointer-equal nodes are equal at once. Object member order is ignored.
-  /// An integer equals a double of the same value (1 == 1.0), as in JSON.
+  /// An integer equals a double of the same value (1 == 1.0), as in JSON. Inline: the same node,
+  /// two integers or two inline strings are decided without a call.
   friend bool operator==(const Value& a, const Value& b) noexcept;
   /// Identity, the O(1) test for "did it change": true when `other` is this very value — the
   /// same node (arrays, objects, strings beyond inline_string_capacity), or the same type and the
@@ -316,6 +317,31 @@ struct Member {
 };
 
 // ---- the inline hot paths ----
+
+namespace detail {
+/// Deep equality of two values the inline operator== could not decide. Out of line.
+bool values_equal(const Value& a, const Value& b) noexcept;
+}  // namespace detail
+
+inline bool operator==(const Value& a, const Value& b) noexcept {
+  // Decided by the handles alone: two integers; two inline strings (zero-padded, so equal
+  // strings have equal bytes); the same node. Anything else is compared deeply, out of line.
+  if (a.type_ == b.type_ && a.small_ == b.small_) {
+    if (a.type_ == Type::integer) return a.u_.i == b.u_.i;
+    if (a.type_ >= Type::string) {
+      if (a.small_ != 0) {
+        static_assert(Value::inline_string_capacity == sizeof(std::uint64_t));
+        std::uint64_t x;
+        std::uint64_t y;
+        std::memcpy(&x, a.u_.s, sizeof x);
+        std::memcpy(&y, b.u_.s, sizeof y);
+        return x == y;
+      }
+      if (a.u_.node == b.u_.node) return true;
+    }
+  }
+  return detail::values_equal(a, b);
+}
 
 inline Value& Value::operator=(Value&& other) noexcept {
   if (this != &other) {

@@ -78,14 +78,30 @@ void release(Type type, Node* node) noexcept;
 /// Throws Error(type_error) naming what was expected and what the value is.
 [[noreturn]] void throw_type_error(std::string_view expected, Type actual);
 
-/// Whether two byte ranges of the same length are equal: short ones compared inline (the member
-/// names of most objects), longer ones by memcmp.
+/// Unaligned loads of 4 and 8 bytes (one instruction each on x86 and in WebAssembly).
+inline std::uint32_t load_u32(const char* p) noexcept {
+  std::uint32_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline std::uint64_t load_u64(const char* p) noexcept {
+  std::uint64_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+/// Whether two byte ranges of the same length are equal. Short ones (the member names of most
+/// objects) are compared inline as two overlapping words, the first and the last bytes of the
+/// range, with no loop and no byte outside it; longer ones by memcmp.
 inline bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
-  if (n > 16) return std::memcmp(a, b, n) == 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (a[i] != b[i]) return false;
+  if (n >= 8) {
+    if (n > 16) return std::memcmp(a, b, n) == 0;
+    return ((load_u64(a) ^ load_u64(b)) | (load_u64(a + n - 8) ^ load_u64(b + n - 8))) == 0;
   }
-  return true;
+  if (n >= 4) return ((load_u32(a) ^ load_u32(b)) | (load_u32(a + n - 4) ^ load_u32(b + n - 4))) == 0;
+  if (n == 0) return true;
+  // 1 to 3 bytes: the first, the middle and the last cover them all.
+  return a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1];
 }
 
 }  // namespace detail
