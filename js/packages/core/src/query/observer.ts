@@ -59,23 +59,22 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
   // The query this observer is counted under (the inspector's observer counts).
   #countedHash = "";
 
-  #uncount(): void {
+  /** Stops counting this observer under its query; `untrack`: its app stops tracking it too. */
+  #uncount(untrack = true): void {
     const hash = this.#countedHash;
     const n = (this.#core.observers.get(hash) ?? 0) - 1;
     if (n > 0) this.#core.observers.set(hash, n);
     else this.#core.observers.delete(hash);
-    trackObserver(this.#core.app, this.#tracker, false);
+    if (untrack) trackObserver(this.#core.app, this.#tracker, false);
   }
 
-  // What the app this observer belongs to holds: unmounting ends the observation in the module.
+  // What the app this observer belongs to holds: unmounting ends the observation in the module
+  // (the app forgets its observers itself).
   readonly #tracker = {
     detach: (): void => {
       if (this.#sub === 0) return;
       this.#sub = 0;
-      const hash = this.#countedHash;
-      const n = (this.#core.observers.get(hash) ?? 0) - 1;
-      if (n > 0) this.#core.observers.set(hash, n);
-      else this.#core.observers.delete(hash);
+      this.#uncount(false);
     },
   };
 
@@ -158,10 +157,12 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
     this.#options = this.#defaulted(options);
     // query-core predicts the fetch its subscription would start: on mount when nobody listens
     // yet; when listened to, only if these options move to another query or switch enabled.
+    // (useQuery calls this on every render: a started observer's key is hashed already.)
     let predict: "mount" | "change" | undefined;
     if (this.#listeners.size === 0) predict = "mount";
-    else if (hashKey(this.#options.queryKey) !== hashKey(saved.queryKey) || (this.#options.enabled !== false) !== (saved.enabled !== false)) {
-      predict = "change";
+    else {
+      const savedHash = this.#sub !== 0 ? this.#countedHash : hashKey(saved.queryKey);
+      if (hashKey(this.#options.queryKey) !== savedHash || (this.#options.enabled !== false) !== (saved.enabled !== false)) predict = "change";
     }
     try {
       return this.#optimistic(predict);
@@ -203,15 +204,16 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
 
   // ---- the module's observer ----
 
+  /** Counts this observer under its query (the hash #uncount and getOptimisticResult use). */
   #count(): void {
     const hash = hashKey(this.#options.queryKey);
+    this.#countedHash = hash;
     this.#core.observers.set(hash, (this.#core.observers.get(hash) ?? 0) + 1);
     trackObserver(this.#core.app, this.#tracker, true);
   }
 
   #start(): void {
     this.#count();
-    this.#countedHash = hashKey(this.#options.queryKey);
     callWith(() => {
       const value = optionsValue(this.#core, this.#options as never, () => {
         const q = this.#options.queryFn;
