@@ -58,7 +58,9 @@ node scripts/bench.mjs "${args[@]}"
 # What a page downloads: the module and its JavaScript, raw and gzip, and the start-up time.
 if [ "${JSON:-0}" = 0 ]; then
   heading "@mfstate/core size report (js/bench/workloads.mjs --size)" >&2
-  node js/bench/workloads.mjs --size
+  # The same link with a name section, for the report's code by area (never shipped).
+  build "$BUILD/wasm" --target mfstate-web-names >&2
+  MFSTATE_WASM_NAMES="$BUILD/wasm/js/packages/core/wasm/mfstate-names.wasm" node js/bench/workloads.mjs --size
 fi
 
 if [ "${MICRO:-0}" != 0 ]; then

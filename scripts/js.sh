@@ -11,5 +11,5 @@ source "$(dirname "$0")/lib.sh"
 js/setup.sh
 export NODE_PATH=/usr/share/nodejs${NODE_PATH:+:$NODE_PATH}
 configure_wasm
-build "$BUILD/wasm" --target mfstate-web mfstate-web-names
+build "$BUILD/wasm" --target mfstate-web
 MFSTATE_WASM="$BUILD/wasm/js/packages/core/wasm/mfstate.wasm" npm --prefix js run --silent build
