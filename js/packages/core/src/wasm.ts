@@ -732,10 +732,7 @@ const imports = {
     // the module carries no JSON text parser of its own.
     mfs_js_parse_json(at: number, length: number): void {
       views();
-      const value: unknown = JSON.parse(decoder.decode(u8.subarray(at, at + length)));
-      begin();
-      writeValue(value);
-      stage(1);
+      stageValues(JSON.parse(decoder.decode(u8.subarray(at, at + length))));
     },
     emscripten_notify_memory_growth(): void {
       grown = true;
