@@ -293,7 +293,7 @@ async function runW4(n, emit) {
   emit({ workload: "W4", n, ns_per_op: ns / n });
 }
 
-// W5: hashKey on a nested key (@mfstate/core's hashKey is query-core's algorithm, in JavaScript).
+// W5: hashKey on a nested key (@mfstate/core's hashKey spells query-core's text, in JavaScript).
 
 const W5_FIRST = '["user",{"id":0,"include":["profile","roles"],"page":{"n":1,"size":20}}]';
 

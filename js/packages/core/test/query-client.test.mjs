@@ -245,6 +245,66 @@ test("hashKey is query-core's, byte for byte; partialMatchKey agrees with query-
   for (const [a, b] of pairs) assert.equal(partialMatchKey(a, b), tanstack.partialMatchKey(a, b), JSON.stringify([a, b]));
 });
 
+test("hashKey spells every key as query-core does, on the direct path and off it", () => {
+  // hashKey writes common keys out itself and leaves the rest to query-core's algorithm: each case
+  // here sits on one side of that line, and both must give query-core's text or its error.
+  class Point {
+    constructor() {
+      this.y = 2;
+      this.x = 1;
+    }
+  }
+  const nullProto = Object.assign(Object.create(null), { b: 2, a: 1 });
+  const tagged = { b: 1, a: 2, [Symbol.toStringTag]: "Tagged" };
+  const protoMember = JSON.parse('{"b": 1, "__proto__": {"x": 1}, "a": 2}');
+  const getter = { get b() { return "got"; }, a: 1 };
+  const deep = [];
+  let at = deep;
+  for (let i = 0; i < 40; i++) at = at[at.push([]) - 1];
+  at.push({ b: 1, a: 0 });
+  // One case per key: a key that leaves the direct path anywhere leaves it whole.
+  const cases = [
+    "quote\"and\\back", "tab\tnew\nline", "\u0000\u001f", "\ud83d\ude00", "lone \ud800", "lone \udc00 end",
+    { "é": 1, "e": 2, "E": 3, "": 4, "a b": 5, "\"": 6 },
+    NaN, Infinity, -Infinity, -0, 0.1 + 0.2, 1e-7, 5e-324, Number.MAX_VALUE,
+    undefined, () => 1, Symbol("s"),
+    { a: undefined, c: 1, b: undefined },
+    { b: () => 1, a: 1 }, { b: Symbol("s"), a: 1 },
+    [, 1, , 2], // holes
+    new Date(0), { toJSON: () => "x" }, { toJSON: 1, b: 2, a: 1 }, Object.assign([1, 2], { toJSON: () => "array" }),
+    new Point(), nullProto, tagged, protoMember, getter,
+    { 1: "a", b: "c" }, { "01": "d", b: 1, a: 2 }, { "4294967295": "e", b: 1, a: 2 }, { "-1": "f", b: 1, a: 2 },
+    new String("s"), new Number(1), new Boolean(false),
+    new Map([[1, 2]]), new Set([1]), /re/g, new Uint8Array(2),
+    deep,
+  ];
+  const keys = [...cases.map((c) => ["k", c]), "a plain string", 42, null, { not: "an array" }];
+  for (const k of keys) assert.equal(hashKey(k), tanstack.hashKey(k), String(tanstack.hashKey(k)));
+  assert.equal(hashKey(undefined), tanstack.hashKey(undefined));
+  const cycle = ["c", {}];
+  cycle[1].self = cycle;
+  assert.throws(() => tanstack.hashKey(cycle), TypeError);
+  assert.throws(() => hashKey(cycle), TypeError);
+  assert.throws(() => hashKey([1n]), TypeError);
+  // A thousand keys built at random from everything above.
+  let seed = 7;
+  const rand = (n) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
+  const leaves = ["", "a", "é", "\ud800", "\"", 0, -0, 1.5, -3, 1e21, NaN, true, false, null, undefined];
+  const names = ["a", "b", "B", "é", "", "_", "z1", "1", "__proto__", "toJSON"];
+  const build = (depth) => {
+    const pick = rand(depth > 3 ? 1 : 4);
+    if (pick === 0) return leaves[rand(leaves.length)];
+    if (pick === 1) return Array.from({ length: rand(4) }, () => build(depth + 1));
+    const o = {};
+    for (let i = rand(5); i > 0; i--) Object.defineProperty(o, names[rand(names.length)], { value: build(depth + 1), enumerable: true, configurable: true, writable: true });
+    return o;
+  };
+  for (let i = 0; i < 1000; i++) {
+    const k = [build(0), build(0)];
+    assert.equal(hashKey(k), tanstack.hashKey(k), String(tanstack.hashKey(k)));
+  }
+});
+
 test("QueryCache: find, findAll by filters, and its events", async () => {
   const qc = await client();
   const events = [];
