@@ -184,13 +184,19 @@ function fanOut<L>(set: Listeners<L>, call: (l: L) => void, what: string): void 
   let errors: unknown[] | undefined;
   const list = set.snapshot();
   const removals = set.removals;
-  for (let i = 0; i < list.length; i++) {
-    const l = list[i];
-    if (set.removals !== removals && !set.has(l)) continue;
+  // One try around the loop, not one per listener (V8 pays for each entry into a try, which is a
+  // third of a hundred-listener delivery): a listener that throws resumes the loop after itself.
+  let i = 0;
+  while (i < list.length) {
     try {
-      call(l);
+      for (; i < list.length; i++) {
+        const l = list[i];
+        if (set.removals !== removals && !set.has(l)) continue;
+        call(l);
+      }
     } catch (e) {
       (errors ??= []).push(e);
+      i++;
     }
   }
   if (errors) throw errors.length === 1 ? errors[0] : new AggregateError(errors, `${errors.length} ${what} threw`);

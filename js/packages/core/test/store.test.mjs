@@ -59,6 +59,35 @@ test("subscribers are told once per dispatch, after it, and may unsubscribe duri
   host.dispose();
 });
 
+test("listeners that throw stop neither the others nor the change; the shell hears every error once", async () => {
+  const { host, errors } = await testHost();
+  const home = host.mount("home");
+  const store = home.createStore(initialUser(), counterReducer);
+  const calls = [];
+  store.subscribe(() => { calls.push("a"); throw new Error("a"); });
+  store.subscribe(() => calls.push("b"));
+  store.subscribe(() => { calls.push("c"); throw new Error("c"); });
+  store.subscribe(() => calls.push("d"));
+  store.dispatch({ type: "INC" });
+  assert.deepEqual(calls, ["a", "b", "c", "d"]);
+  assert.equal(store.getState().count, 1);
+  assert.equal(errors.length, 1);
+  assert.equal(errors[0].code, "listener_error");
+  assert.deepEqual(errors[0].cause.errors.map((e) => e.message), ["a", "c"]);
+
+  // The same on the bus, with the last listener throwing alone.
+  const cart = host.mount("cart");
+  const heard = [];
+  home.on("cart/added", (v) => heard.push(["x", v.n]));
+  home.on("cart/added", (v) => heard.push(["y", v.n]));
+  home.on("cart/added", () => { throw new Error("z"); });
+  cart.emit("cart/added", { n: 1 });
+  cart.emit("cart/added", { n: 2 });
+  assert.deepEqual(heard, [["x", 1], ["y", 1], ["x", 2], ["y", 2]]);
+  assert.equal(errors.length, 3);
+  assert.equal(errors[2].cause.message, "z");
+});
+
 test("a dispatch from a subscriber is queued, never recursive", async () => {
   const { host } = await testHost();
   const app = host.mount("home");
