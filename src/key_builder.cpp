@@ -1,0 +1,369 @@
+// KeyBuilder: a query key's canonical bytes (value_canonical.cpp's encoding) written directly,
+// so the result is the FlatKey(Value) of the same key without the Value tree.
+#include "mfstate/key_builder.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "value_node.hpp"
+
+namespace mfstate {
+
+namespace {
+
+// An integral double in int64 range, as the integer: how the canonical form writes it (so 1 and
+// 1.0, 0.0 and -0.0 agree), the same test as value_canonical.cpp's.
+bool integral(double d, std::int64_t& out) {
+  if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0)) return false;
+  if (std::trunc(d) != d) return false;
+  out = static_cast<std::int64_t>(d);
+  return true;
+}
+
+std::uint64_t read_varint(const char*& p) noexcept {
+  std::uint64_t n = 0;
+  for (int shift = 0;; shift += 7) {
+    const auto byte = static_cast<unsigned char>(*p++);
+    n |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
+    if ((byte & 0x80) == 0) return n;
+  }
+}
+
+// Past the canonical bytes of one value (written by this builder, so well formed).
+const char* skip(const char* p) noexcept {
+  switch (*p++) {
+    case 'i':
+    case 'd': return p + 8;
+    case 's': {
+      const std::uint64_t n = read_varint(p);
+      return p + n;
+    }
+    case '[':
+      while (*p != ']') p = skip(p);
+      return p + 1;
+    case '{':
+      while (*p != '}') {
+        const std::uint64_t n = read_varint(p);
+        p = skip(p + n);
+      }
+      return p + 1;
+    default: return p;  // 'n', 't', 'f'
+  }
+}
+
+// The Value of canonical bytes (one value), for a key too large for Value::hash to hash as bytes:
+// there the hash combines its elements' hashes, and only a Value computes that rule.
+Value decode(const char*& p) {
+  switch (*p++) {
+    case 'n': return Value();
+    case 't': return Value(true);
+    case 'f': return Value(false);
+    case 'i': {
+      std::int64_t i;
+      std::memcpy(&i, p, 8);
+      p += 8;
+      return Value(i);
+    }
+    case 'd': {
+      double d;
+      std::memcpy(&d, p, 8);
+      p += 8;
+      return Value(d);
+    }
+    case 's': {
+      const std::size_t n = read_varint(p);
+      const std::string_view s(p, n);
+      p += n;
+      return Value(s);
+    }
+    case '[': {
+      std::vector<Value> items;
+      while (*p != ']') items.push_back(decode(p));
+      ++p;
+      return Value::array(std::move(items));
+    }
+    default: {  // '{'
+      std::vector<Member> members;
+      while (*p != '}') {
+        const std::size_t n = read_varint(p);
+        std::string name(p, n);
+        p += n;
+        members.push_back({std::move(name), decode(p)});
+      }
+      ++p;
+      return Value::object(std::move(members));
+    }
+  }
+}
+
+struct MemberSpan {
+  std::string_view name;
+  std::uint32_t begin;  // offset of the name's length
+  std::uint32_t end;    // past the value
+};
+
+}  // namespace
+
+char* KeyBuilder::reserve(std::size_t more) {
+  if (size_ + more > capacity_) {
+    // Beyond the inline buffer: the bytes move to spill_, which FlatKey copies at finish().
+    if (data_ == key_.inline_) spill_.assign(data_, size_);
+    spill_.resize(std::max(size_ + more, 2 * spill_.size() + 64));
+    data_ = spill_.data();
+    capacity_ = spill_.size();
+  }
+  return data_ + size_;
+}
+
+void KeyBuilder::put_tagged(char tag, std::uint64_t bits) {
+  before_value();
+  char* p = reserve(9);
+  p[0] = tag;
+  std::memcpy(p + 1, &bits, 8);
+  size_ += 9;
+  after_value();
+}
+
+KeyBuilder::Frame& KeyBuilder::top() noexcept {
+  return depth_ <= inline_frames ? frames_[depth_ - 1] : deep_frames_.back();
+}
+
+void KeyBuilder::pop() noexcept {
+  if (depth_ > inline_frames) deep_frames_.pop_back();
+  --depth_;
+}
+
+void KeyBuilder::fail(const char* what) {
+  reset();
+  throw Error(ErrorCode::invalid_key, std::string("KeyBuilder: ") + what);
+}
+
+// A value may start at the top (one more element of the key), in an array, or in an object once
+// member() named it.
+void KeyBuilder::before_value() {
+  if (depth_ == 0) return;
+  Frame& f = top();
+  if (!f.object) return;
+  if (!f.named) fail("a value inside an object needs member(name) first");
+  f.named = false;
+}
+
+// A value that ends at the top is one element of the key: record where, for FlatKey::prefix.
+void KeyBuilder::after_value() {
+  if (depth_ != 0) return;
+  const auto end = static_cast<std::uint32_t>(size_);
+  if (elements_ < FlatKey::inline_ends) {
+    key_.ends_[elements_] = end;
+  } else {
+    more_ends_.push_back(end);
+  }
+  ++elements_;
+}
+
+void KeyBuilder::open(bool object) {
+  before_value();
+  // The outer array is one level of a Value's nesting.
+  if (depth_ + 1 >= detail::max_nesting) {
+    reset();
+    throw Error(ErrorCode::depth_limit, "KeyBuilder: a key nested deeper than a Value may be");
+  }
+  *reserve(1) = object ? '{' : '[';
+  const Frame f{static_cast<std::uint32_t>(size_), object, false};
+  ++size_;
+  if (depth_ < inline_frames) {
+    frames_[depth_] = f;
+  } else {
+    deep_frames_.push_back(f);
+  }
+  ++depth_;
+}
+
+KeyBuilder& KeyBuilder::null() {
+  before_value();
+  *reserve(1) = 'n';
+  ++size_;
+  after_value();
+  return *this;
+}
+
+KeyBuilder& KeyBuilder::boolean(bool b) {
+  before_value();
+  *reserve(1) = b ? 't' : 'f';
+  ++size_;
+  after_value();
+  return *this;
+}
+
+KeyBuilder& KeyBuilder::integer(std::int64_t i) {
+  put_tagged('i', static_cast<std::uint64_t>(i));
+  return *this;
+}
+
+KeyBuilder& KeyBuilder::number(double d) {
+  std::int64_t i;
+  if (integral(d, i)) return integer(i);
+  const double canonical = std::isnan(d) ? std::numeric_limits<double>::quiet_NaN() : d;
+  std::uint64_t bits;
+  std::memcpy(&bits, &canonical, sizeof bits);
+  put_tagged('d', bits);
+  return *this;
+}
+
+namespace {
+// A length (LEB128) and the bytes, at p; returns the end.
+char* put_text(char* p, std::string_view s) noexcept {
+  std::uint64_t n = s.size();
+  do {
+    auto byte = static_cast<unsigned char>(n & 0x7f);
+    n >>= 7;
+    if (n != 0) byte |= 0x80;
+    *p++ = static_cast<char>(byte);
+  } while (n != 0);
+  std::memcpy(p, s.data(), s.size());
+  return p + s.size();
+}
+}  // namespace
+
+KeyBuilder& KeyBuilder::string(std::string_view s) {
+  before_value();
+  char* p = reserve(s.size() + 11);
+  *p = 's';
+  size_ = static_cast<std::size_t>(put_text(p + 1, s) - data_);
+  after_value();
+  return *this;
+}
+
+KeyBuilder& KeyBuilder::begin_array() {
+  open(false);
+  return *this;
+}
+
+KeyBuilder& KeyBuilder::begin_object() {
+  open(true);
+  return *this;
+}
+
+KeyBuilder& KeyBuilder::member(std::string_view name) {
+  if (depth_ == 0 || !top().object) fail("member() outside an object");
+  Frame& f = top();
+  if (f.named) fail("member() twice without a value between");
+  char* p = reserve(name.size() + 10);
+  size_ = static_cast<std::size_t>(put_text(p, name) - data_);
+  f.named = true;
+  return *this;
+}
+
+KeyBuilder& KeyBuilder::end_array() {
+  if (depth_ == 0 || top().object) fail("end_array() without an open array");
+  *reserve(1) = ']';
+  ++size_;
+  pop();
+  after_value();
+  return *this;
+}
+
+KeyBuilder& KeyBuilder::end_object() {
+  if (depth_ == 0 || !top().object) fail("end_object() without an open object");
+  if (top().named) fail("end_object() after member() without its value");
+  sort_members(top().start);
+  *reserve(1) = '}';
+  ++size_;
+  pop();
+  after_value();
+  return *this;
+}
+
+// The canonical form lists an object's members by name (bytewise). Written in order — the usual
+// case — this is one pass checking it; otherwise the members' byte ranges are reordered.
+void KeyBuilder::sort_members(std::uint32_t start) {
+  constexpr std::size_t on_stack = 16;
+  MemberSpan small[on_stack];
+  std::vector<MemberSpan> large;  // beyond 16 members: rare in a key
+  std::size_t count = 0;
+  bool sorted = true;
+  std::string_view previous;
+  const char* p = data_ + start + 1;
+  const char* const end = data_ + size_;
+  while (p != end) {
+    const auto begin = static_cast<std::uint32_t>(p - data_);
+    const std::size_t n = read_varint(p);
+    const std::string_view name(p, n);
+    p = skip(p + n);
+    const MemberSpan m{name, begin, static_cast<std::uint32_t>(p - data_)};
+    // string_view compares bytes as unsigned char: the order of value_canonical.cpp's name_less.
+    if (count > 0 && !(previous < name)) sorted = false;
+    previous = name;
+    if (count == on_stack) large.assign(small, small + on_stack);
+    if (count >= on_stack) {
+      large.push_back(m);
+    } else {
+      small[count] = m;
+    }
+    ++count;
+  }
+  if (count > 16) wide_ = true;  // Value::hash combines such an object's member hashes
+  if (sorted) return;
+  MemberSpan* spans = count > on_stack ? large.data() : small;
+  std::sort(spans, spans + count, [](const MemberSpan& a, const MemberSpan& b) { return a.name < b.name; });
+  for (std::size_t i = 1; i < count; ++i) {
+    if (spans[i - 1].name == spans[i].name) {
+      fail("an object with a member name given twice");
+    }
+  }
+  std::string ordered;
+  ordered.reserve(size_ - start - 1);
+  for (std::size_t i = 0; i < count; ++i)
+    ordered.append(data_ + spans[i].begin, spans[i].end - spans[i].begin);
+  std::memcpy(data_ + start + 1, ordered.data(), ordered.size());
+}
+
+FlatKey KeyBuilder::finish() {
+  if (depth_ != 0) fail("finish() with a container still open");
+  *reserve(1) = ']';
+  ++size_;
+  key_.size_ = size_;
+  key_.elements_ = elements_;
+  if (data_ != key_.inline_) {
+    key_.heap_ = std::make_unique<char[]>(size_);
+    std::memcpy(key_.heap_.get(), data_, size_);
+    key_.data_ = key_.heap_.get();
+  }
+  if (elements_ > FlatKey::inline_ends) {
+    key_.heap_ends_ = std::make_unique<std::uint32_t[]>(elements_);
+    std::memcpy(key_.heap_ends_.get(), key_.ends_, sizeof key_.ends_);
+    std::memcpy(key_.heap_ends_.get() + FlatKey::inline_ends, more_ends_.data(),
+                more_ends_.size() * sizeof(std::uint32_t));
+  }
+  // The hash FlatKey(Value) and hash_key give: XXH3 of these bytes when Value::hash hashes bytes
+  // (0 kept as 1, as a Value's node caches it), else the Value's own element-wise hash.
+  if (size_ <= detail::canonical_hash_budget && !wide_) {
+    const std::uint64_t h = detail::canonical_hash(key_.bytes());
+    key_.hash_ = h != 0 ? h : 1;
+  } else {
+    const char* p = key_.data_;
+    key_.hash_ = decode(p).hash();
+  }
+  FlatKey out(std::move(key_));
+  reset();
+  return out;
+}
+
+void KeyBuilder::reset() noexcept {
+  key_.heap_.reset();
+  key_.heap_ends_.reset();
+  key_.data_ = key_.inline_;
+  key_.inline_[0] = '[';
+  data_ = key_.inline_;
+  size_ = 1;
+  capacity_ = FlatKey::inline_capacity;
+  elements_ = 0;
+  depth_ = 0;
+  wide_ = false;
+  deep_frames_.clear();
+  spill_.clear();
+  more_ends_.clear();
+}
+
+}  // namespace mfstate
