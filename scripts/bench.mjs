@@ -124,7 +124,7 @@ const spread = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.ma
 // A figure is one (workload, size): S1 figures are keyed by their cache size.
 const figureKey = (l) => `${l.workload}|${l.entries ?? l.n}`;
 
-const ORDER = ['W1', 'W1b', 'W2', 'W3a', 'W3b', 'W3c', 'W4', 'W5', 'W6', 'S1-invalidate', 'S1-get', 'S1-bytes'];
+const ORDER = ['W1', 'W1b', 'W2', 'W3a', 'W3b', 'W3c', 'W4', 'W5', 'W5-builder', 'W6', 'S1-invalidate', 'S1-get', 'S1-bytes'];
 
 function summarise(rounds) {
   // rounds: [{ mfstate: [lines], peer: [lines] }]

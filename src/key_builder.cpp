@@ -98,22 +98,37 @@ Value decode(const char*& p) {
   }
 }
 
+// Member names in canonical order: bytes as unsigned char, a prefix first (value_canonical.cpp's
+// name_less); short names compared inline, where a call to memcmp would cost more.
+bool name_less(std::string_view a, std::string_view b) noexcept {
+  const std::size_t n = std::min(a.size(), b.size());
+  if (n <= 16) {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (a[i] != b[i]) return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[i]);
+    }
+    return a.size() < b.size();
+  }
+  return a < b;
+}
+
+// One member's bytes within an object being sorted. Trivial, so an array of them costs nothing
+// until written.
 struct MemberSpan {
-  std::string_view name;
+  const char* name;
+  std::uint32_t length;
   std::uint32_t begin;  // offset of the name's length
   std::uint32_t end;    // past the value
+  std::string_view view() const noexcept { return {name, length}; }
 };
 
 }  // namespace
 
-char* KeyBuilder::reserve(std::size_t more) {
-  if (size_ + more > capacity_) {
-    // Beyond the inline buffer: the bytes move to spill_, which FlatKey copies at finish().
-    if (data_ == key_.inline_) spill_.assign(data_, size_);
-    spill_.resize(std::max(size_ + more, 2 * spill_.size() + 64));
-    data_ = spill_.data();
-    capacity_ = spill_.size();
-  }
+// Beyond the inline buffer: the bytes move to spill_, which FlatKey copies at finish().
+char* KeyBuilder::grow(std::size_t more) {
+  if (data_ == key_.inline_) spill_.assign(data_, size_);
+  spill_.resize(std::max(size_ + more, 2 * spill_.size() + 64));
+  data_ = spill_.data();
+  capacity_ = spill_.size();
   return data_ + size_;
 }
 
@@ -126,16 +141,7 @@ void KeyBuilder::put_tagged(char tag, std::uint64_t bits) {
   after_value();
 }
 
-KeyBuilder::Frame& KeyBuilder::top() noexcept {
-  return depth_ <= inline_frames ? frames_[depth_ - 1] : deep_frames_.back();
-}
-
-void KeyBuilder::pop() noexcept {
-  if (depth_ > inline_frames) deep_frames_.pop_back();
-  --depth_;
-}
-
-void KeyBuilder::fail(const char* what) {
+[[gnu::cold]] void KeyBuilder::fail(const char* what) {
   reset();
   throw Error(ErrorCode::invalid_key, std::string("KeyBuilder: ") + what);
 }
@@ -143,11 +149,9 @@ void KeyBuilder::fail(const char* what) {
 // A value may start at the top (one more element of the key), in an array, or in an object once
 // member() named it.
 void KeyBuilder::before_value() {
-  if (depth_ == 0) return;
-  Frame& f = top();
-  if (!f.object) return;
-  if (!f.named) fail("a value inside an object needs member(name) first");
-  f.named = false;
+  if (depth_ == 0 || !top_.object) return;
+  if (!top_.named) fail("a value inside an object needs member(name) first");
+  top_.named = false;
 }
 
 // A value that ends at the top is one element of the key: record where, for FlatKey::prefix.
@@ -170,14 +174,36 @@ void KeyBuilder::open(bool object) {
     throw Error(ErrorCode::depth_limit, "KeyBuilder: a key nested deeper than a Value may be");
   }
   *reserve(1) = object ? '{' : '[';
-  const Frame f{static_cast<std::uint32_t>(size_), object, false};
-  ++size_;
-  if (depth_ < inline_frames) {
-    frames_[depth_] = f;
-  } else {
-    deep_frames_.push_back(f);
+  if (depth_ > 0) {
+    if (depth_ <= inline_frames) {
+      frames_[depth_ - 1] = top_;
+    } else {
+      deep_frames_.push_back(top_);
+    }
   }
+  top_ = Frame{.start = static_cast<std::uint32_t>(size_),
+               .last_name = 0,
+               .last_length = 0,
+               .members = 0,
+               .object = object,
+               .named = false,
+               .sorted = true};
+  ++size_;
   ++depth_;
+}
+
+// Closes the innermost container: its parent becomes the innermost again.
+void KeyBuilder::close() {
+  --depth_;
+  if (depth_ > 0) {
+    if (depth_ <= inline_frames) {
+      top_ = frames_[depth_ - 1];
+    } else {
+      top_ = deep_frames_.back();
+      deep_frames_.pop_back();
+    }
+  }
+  after_value();
 }
 
 KeyBuilder& KeyBuilder::null() {
@@ -221,7 +247,11 @@ char* put_text(char* p, std::string_view s) noexcept {
     if (n != 0) byte |= 0x80;
     *p++ = static_cast<char>(byte);
   } while (n != 0);
-  std::memcpy(p, s.data(), s.size());
+  if (s.size() <= 16) {
+    for (std::size_t i = 0; i < s.size(); ++i) p[i] = s[i];  // no call to memcpy for a short name
+  } else {
+    std::memcpy(p, s.data(), s.size());
+  }
   return p + s.size();
 }
 }  // namespace
@@ -246,44 +276,50 @@ KeyBuilder& KeyBuilder::begin_object() {
 }
 
 KeyBuilder& KeyBuilder::member(std::string_view name) {
-  if (depth_ == 0 || !top().object) fail("member() outside an object");
-  Frame& f = top();
-  if (f.named) fail("member() twice without a value between");
+  if (depth_ == 0 || !top_.object) fail("member() outside an object");
+  if (top_.named) fail("member() twice without a value between");
+  if (top_.members > 0 && !name_less(std::string_view(data_ + top_.last_name, top_.last_length), name)) {
+    top_.sorted = false;
+  }
   char* p = reserve(name.size() + 10);
   size_ = static_cast<std::size_t>(put_text(p, name) - data_);
-  f.named = true;
+  top_.last_name = static_cast<std::uint32_t>(size_ - name.size());
+  top_.last_length = static_cast<std::uint32_t>(name.size());
+  ++top_.members;
+  top_.named = true;
   return *this;
 }
 
 KeyBuilder& KeyBuilder::end_array() {
-  if (depth_ == 0 || top().object) fail("end_array() without an open array");
+  if (depth_ == 0 || top_.object) fail("end_array() without an open array");
   *reserve(1) = ']';
   ++size_;
-  pop();
-  after_value();
+  close();
   return *this;
 }
 
 KeyBuilder& KeyBuilder::end_object() {
-  if (depth_ == 0 || !top().object) fail("end_object() without an open object");
-  if (top().named) fail("end_object() after member() without its value");
-  sort_members(top().start);
+  if (depth_ == 0 || !top_.object) fail("end_object() without an open object");
+  if (top_.named) fail("end_object() after member() without its value");
+  if (!top_.sorted) sort_members(top_.start);
+  if (top_.members > 16) wide_ = true;  // Value::hash combines such an object's member hashes
   *reserve(1) = '}';
   ++size_;
-  pop();
-  after_value();
+  close();
   return *this;
 }
 
-// The canonical form lists an object's members by name (bytewise). Written in order — the usual
-// case — this is one pass checking it; otherwise the members' byte ranges are reordered.
+// The canonical form lists an object's members by name (bytewise). Members written out of order
+// (member() noticed) are found again in the bytes and their ranges reordered.
 void KeyBuilder::sort_members(std::uint32_t start) {
-  constexpr std::size_t on_stack = 16;
-  MemberSpan small[on_stack];
-  std::vector<MemberSpan> large;  // beyond 16 members: rare in a key
+  MemberSpan few[16];
+  std::vector<MemberSpan> many;  // beyond 16 members: rare in a key
+  MemberSpan* spans = few;
+  if (top_.members > 16) {
+    many.resize(top_.members);
+    spans = many.data();
+  }
   std::size_t count = 0;
-  bool sorted = true;
-  std::string_view previous;
   const char* p = data_ + start + 1;
   const char* const end = data_ + size_;
   while (p != end) {
@@ -291,32 +327,40 @@ void KeyBuilder::sort_members(std::uint32_t start) {
     const std::size_t n = read_varint(p);
     const std::string_view name(p, n);
     p = skip(p + n);
-    const MemberSpan m{name, begin, static_cast<std::uint32_t>(p - data_)};
-    // string_view compares bytes as unsigned char: the order of value_canonical.cpp's name_less.
-    if (count > 0 && !(previous < name)) sorted = false;
-    previous = name;
-    if (count == on_stack) large.assign(small, small + on_stack);
-    if (count >= on_stack) {
-      large.push_back(m);
-    } else {
-      small[count] = m;
-    }
-    ++count;
+    spans[count++] = {name.data(), static_cast<std::uint32_t>(n), begin,
+                      static_cast<std::uint32_t>(p - data_)};
   }
-  if (count > 16) wide_ = true;  // Value::hash combines such an object's member hashes
-  if (sorted) return;
-  MemberSpan* spans = count > on_stack ? large.data() : small;
-  std::sort(spans, spans + count, [](const MemberSpan& a, const MemberSpan& b) { return a.name < b.name; });
+  const auto less = [](const MemberSpan& a, const MemberSpan& b) { return name_less(a.view(), b.view()); };
+  if (count <= 16) {
+    // Insertion sort: a handful of members, mostly in order.
+    for (std::size_t i = 1; i < count; ++i) {
+      const MemberSpan m = spans[i];
+      std::size_t j = i;
+      for (; j > 0 && less(m, spans[j - 1]); --j) spans[j] = spans[j - 1];
+      spans[j] = m;
+    }
+  } else {
+    std::sort(spans, spans + count, less);
+  }
   for (std::size_t i = 1; i < count; ++i) {
-    if (spans[i - 1].name == spans[i].name) {
-      fail("an object with a member name given twice");
-    }
+    if (spans[i - 1].view() == spans[i].view()) fail("an object with a member name given twice");
   }
-  std::string ordered;
-  ordered.reserve(size_ - start - 1);
-  for (std::size_t i = 0; i < count; ++i)
-    ordered.append(data_ + spans[i].begin, spans[i].end - spans[i].begin);
-  std::memcpy(data_ + start + 1, ordered.data(), ordered.size());
+  // The reordered bytes go through a buffer on the stack when they fit one.
+  const std::size_t length = size_ - start - 1;
+  char small[256];
+  std::string large;
+  char* ordered = small;
+  if (length > sizeof small) {
+    large.resize(length);
+    ordered = large.data();
+  }
+  char* out = ordered;
+  for (std::size_t i = 0; i < count; ++i) {
+    const MemberSpan& m = spans[i];
+    std::memcpy(out, data_ + m.begin, m.end - m.begin);
+    out += m.end - m.begin;
+  }
+  std::memcpy(data_ + start + 1, ordered, length);
 }
 
 FlatKey KeyBuilder::finish() {

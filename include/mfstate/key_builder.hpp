@@ -64,20 +64,26 @@ class KeyBuilder {
   void reset() noexcept;
 
  private:
+  // No default member initialisers: a builder's frames are written when opened, not zeroed at
+  // construction (a builder is often made for one key).
   struct Frame {
-    std::uint32_t start;  // offset of the container's opening byte
+    std::uint32_t start;        // offset of the container's opening byte
+    std::uint32_t last_name;    // an object's last member name: offset and length
+    std::uint32_t last_length;  //
+    std::uint32_t members;
     bool object;
-    bool named;  // an object whose next value has its name written
+    bool named;   // an object whose next value has its name written
+    bool sorted;  // an object whose names so far came in canonical order
   };
   static constexpr std::size_t inline_frames = 16;
 
-  char* reserve(std::size_t more);
+  char* reserve(std::size_t more) { return size_ + more <= capacity_ ? data_ + size_ : grow(more); }
+  char* grow(std::size_t more);
   void put_tagged(char tag, std::uint64_t bits);
   void before_value();
   void after_value();
   void open(bool object);
-  Frame& top() noexcept;
-  void pop() noexcept;
+  void close();
   void sort_members(std::uint32_t start);
   [[noreturn]] void fail(const char* what);
 
@@ -86,11 +92,12 @@ class KeyBuilder {
   std::size_t size_ = 1;  // the outer array's '[' (written by FlatKey's empty constructor)
   std::size_t capacity_ = FlatKey::inline_capacity;
   std::size_t elements_ = 0;
-  std::size_t depth_ = 0;  // open containers inside the outer array
-  bool wide_ = false;      // an object of more than 16 members: Value::hash does not hash bytes
-  Frame frames_[inline_frames];
-  std::vector<Frame> deep_frames_;        // beyond inline_frames levels
-  std::string spill_;                     // the bytes, once beyond inline_capacity
+  std::size_t depth_ = 0;           // open containers inside the outer array
+  bool wide_ = false;               // an object of more than 16 members: Value::hash does not hash bytes
+  Frame top_;                       // the innermost open container (when depth_ > 0)
+  Frame frames_[inline_frames];     // the containers around it
+  std::vector<Frame> deep_frames_;  // beyond inline_frames levels
+  std::string spill_;               // the bytes, once beyond inline_capacity
   std::vector<std::uint32_t> more_ends_;  // element ends beyond FlatKey's inline ones
 };
 
