@@ -100,7 +100,7 @@ Value decode(const char*& p) {
 
 // Member names in canonical order: bytes as unsigned char, a prefix first (value_canonical.cpp's
 // name_less); short names compared inline, where a call to memcmp would cost more.
-bool name_less(std::string_view a, std::string_view b) noexcept {
+[[gnu::always_inline]] inline bool name_less(std::string_view a, std::string_view b) noexcept {
   const std::size_t n = std::min(a.size(), b.size());
   if (n <= 16) {
     for (std::size_t i = 0; i < n; ++i) {
@@ -148,14 +148,14 @@ void KeyBuilder::put_tagged(char tag, std::uint64_t bits) {
 
 // A value may start at the top (one more element of the key), in an array, or in an object once
 // member() named it.
-void KeyBuilder::before_value() {
+[[gnu::always_inline]] inline void KeyBuilder::before_value() {
   if (depth_ == 0 || !top_.object) return;
   if (!top_.named) fail("a value inside an object needs member(name) first");
   top_.named = false;
 }
 
 // A value that ends at the top is one element of the key: record where, for FlatKey::prefix.
-void KeyBuilder::after_value() {
+[[gnu::always_inline]] inline void KeyBuilder::after_value() {
   if (depth_ != 0) return;
   const auto end = static_cast<std::uint32_t>(size_);
   if (elements_ < FlatKey::inline_ends) {
@@ -239,14 +239,18 @@ KeyBuilder& KeyBuilder::number(double d) {
 
 namespace {
 // A length (LEB128) and the bytes, at p; returns the end.
-char* put_text(char* p, std::string_view s) noexcept {
+[[gnu::always_inline]] inline char* put_text(char* p, std::string_view s) noexcept {
   std::uint64_t n = s.size();
-  do {
-    auto byte = static_cast<unsigned char>(n & 0x7f);
-    n >>= 7;
-    if (n != 0) byte |= 0x80;
-    *p++ = static_cast<char>(byte);
-  } while (n != 0);
+  if (n < 128) {
+    *p++ = static_cast<char>(n);  // the usual length: one byte
+  } else {
+    do {
+      auto byte = static_cast<unsigned char>(n & 0x7f);
+      n >>= 7;
+      if (n != 0) byte |= 0x80;
+      *p++ = static_cast<char>(byte);
+    } while (n != 0);
+  }
   if (s.size() <= 16) {
     for (std::size_t i = 0; i < s.size(); ++i) p[i] = s[i];  // no call to memcpy for a short name
   } else {
