@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -142,6 +143,58 @@ TEST(KeyBuilder, LargeKeysSpillAndHashAsTheValueDoes) {
   for (int i = 0; i < 20; ++i) members.push_back({"m" + std::to_string(19 - i), Value(i)});
   expect_same(Value::array({"wide", Value::object(std::move(members))}));
   expect_same(Value::array({std::string(300, 's')}));
+}
+
+namespace {
+
+// A random key element: every kind of value, strings and names around the 16-byte inline copy
+// and the 128-byte one-byte length, objects around 16 members, nesting a few levels deep.
+Value random_value(std::mt19937_64& rng, int depth) {
+  const auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<std::uint64_t>(n)); };
+  const auto text = [&] {
+    static const std::size_t lengths[] = {0, 1, 2, 7, 16, 17, 127, 128, 300};
+    std::string s(lengths[pick(9)], 'a');
+    for (char& c : s) c = static_cast<char>("ab\xc3\xa9z0~"[pick(7)]);
+    return s;
+  };
+  switch (depth > 3 ? pick(6) : pick(8)) {
+    case 0: return Value();
+    case 1: return Value(pick(2) == 0);
+    case 2: return Value(static_cast<std::int64_t>(rng()) >> pick(64));
+    case 3: {
+      static const double doubles[] = {0.5, -0.0, 1.0, 1e21, -3.25, 1e-300, 9007199254740993.0, 1e19};
+      return Value(doubles[pick(8)]);
+    }
+    case 4:
+    case 5: return Value(text());
+    case 6: {
+      std::vector<Value> items;
+      for (int i = pick(5); i > 0; --i) items.push_back(random_value(rng, depth + 1));
+      return Value::array(std::move(items));
+    }
+    default: {
+      std::vector<Member> members;
+      const int n = pick(4) == 0 ? 15 + pick(4) : pick(5);
+      for (int i = 0; i < n; ++i) {
+        std::string name = text() + "#" + std::to_string(i);  // distinct names
+        members.push_back({std::move(name), random_value(rng, depth + 1)});
+      }
+      std::shuffle(members.begin(), members.end(), rng);
+      return Value::object(std::move(members));
+    }
+  }
+}
+
+}  // namespace
+
+TEST(KeyBuilder, RandomKeysEqualFlatKeyOfTheirValue) {
+  std::mt19937_64 rng(20261203);
+  for (int round = 0; round < 500; ++round) {
+    std::vector<Value> items;
+    for (int i = static_cast<int>(rng() % 12); i > 0; --i) items.push_back(random_value(rng, 1));
+    SCOPED_TRACE(round);
+    expect_same(Value::array(std::move(items)));
+  }
 }
 
 TEST(KeyBuilder, DeepNesting) {
