@@ -37,7 +37,7 @@ const char* skip(const char* p) noexcept {
     case 'i':
     case 'd': return p + 8;
     case 's': {
-      const std::uint64_t n = read_varint(p);
+      const auto n = static_cast<std::size_t>(read_varint(p));
       return p + n;
     }
     case '[':
@@ -45,7 +45,7 @@ const char* skip(const char* p) noexcept {
       return p + 1;
     case '{':
       while (*p != '}') {
-        const std::uint64_t n = read_varint(p);
+        const auto n = static_cast<std::size_t>(read_varint(p));
         p = skip(p + n);
       }
       return p + 1;
@@ -73,7 +73,7 @@ Value decode(const char*& p) {
       return Value(d);
     }
     case 's': {
-      const std::size_t n = read_varint(p);
+      const auto n = static_cast<std::size_t>(read_varint(p));
       const std::string_view s(p, n);
       p += n;
       return Value(s);
@@ -87,7 +87,7 @@ Value decode(const char*& p) {
     default: {  // '{'
       std::vector<Member> members;
       while (*p != '}') {
-        const std::size_t n = read_varint(p);
+        const auto n = static_cast<std::size_t>(read_varint(p));
         std::string name(p, n);
         p += n;
         members.push_back({std::move(name), decode(p)});
@@ -328,7 +328,7 @@ void KeyBuilder::sort_members(std::uint32_t start) {
   const char* const end = data_ + size_;
   while (p != end) {
     const auto begin = static_cast<std::uint32_t>(p - data_);
-    const std::size_t n = read_varint(p);
+    const auto n = static_cast<std::size_t>(read_varint(p));
     const std::string_view name(p, n);
     p = skip(p + n);
     spans[count++] = {name.data(), static_cast<std::uint32_t>(n), begin,
