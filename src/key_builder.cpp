@@ -251,12 +251,22 @@ namespace {
       *p++ = static_cast<char>(byte);
     } while (n != 0);
   }
-  if (s.size() <= 16) {
-    for (std::size_t i = 0; i < s.size(); ++i) p[i] = s[i];  // no call to memcpy for a short name
+  // A short name or string: two overlapping fixed-size copies, where a call to memcpy or a byte
+  // loop would cost more than the copy.
+  const std::size_t size = s.size();
+  const char* from = s.data();
+  if (size >= 8 && size <= 16) {
+    std::memcpy(p, from, 8);
+    std::memcpy(p + size - 8, from + size - 8, 8);
+  } else if (size >= 4 && size < 8) {
+    std::memcpy(p, from, 4);
+    std::memcpy(p + size - 4, from + size - 4, 4);
+  } else if (size < 4) {
+    for (std::size_t i = 0; i < size; ++i) p[i] = from[i];
   } else {
-    std::memcpy(p, s.data(), s.size());
+    std::memcpy(p, from, size);
   }
-  return p + s.size();
+  return p + size;
 }
 }  // namespace
 
