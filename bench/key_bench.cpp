@@ -8,6 +8,7 @@
 //   W5/key_string        build + key_string (the same canonical text hashKey returns)
 //   W5/xxh3_of_canonical build + XXH3 of key_string (the alternative design, for comparison)
 //   W5/build_only        build alone, to show what the hash adds to it
+//   W5/key_builder       KeyBuilder straight into a FlatKey (no Value tree), then its hash
 //   W5/hash_key_cached   hash_key of one prebuilt key (what a second lookup with the same key costs)
 // scripts/bench_w5.sh runs W5/hash_key and query-core's hashKey in one run and prints the ratio.
 #include <benchmark/benchmark.h>
@@ -16,6 +17,7 @@
 #include <cstdint>
 
 #include "mfstate/key.hpp"
+#include "mfstate/key_builder.hpp"
 
 namespace {
 
@@ -61,6 +63,22 @@ BENCHMARK(W5_xxh3_of_canonical)
     ->Name("W5/xxh3_of_canonical")
     ->Iterations(w5_keys)
     ->Unit(benchmark::kNanosecond);
+
+void W5_key_builder(benchmark::State& state) {
+  std::int64_t i = 0;
+  std::uint64_t acc = 0;
+  for (auto _ : state) {
+    mfstate::KeyBuilder b;
+    b.string("user").begin_object().member("id").integer(i++);
+    b.member("include").begin_array().string("profile").string("roles").end_array();
+    b.member("page").begin_object().member("size").integer(20).member("n").integer(1).end_object();
+    b.end_object();
+    acc += b.finish().hash();
+  }
+  benchmark::DoNotOptimize(acc);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(W5_key_builder)->Name("W5/key_builder")->Iterations(w5_keys)->Unit(benchmark::kNanosecond);
 
 void W5_build_only(benchmark::State& state) {
   std::int64_t i = 0;

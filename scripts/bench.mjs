@@ -88,6 +88,34 @@ function harnessArgs(o) {
   return args;
 }
 
+// Figures only mfstate-bench has, and the workload whose JavaScript figures stand beside them:
+// W5-builder writes W5's keys with KeyBuilder, so its peer is W5's (query-core's hashKey). The
+// JavaScript harnesses are asked for W5 instead (they know no W5-builder), and the peer's W5
+// figure is shown on both rows.
+const JS_PEER_OF = { 'W5-builder': 'W5' };
+
+function jsArgs(args) {
+  const i = args.indexOf('--workload');
+  if (i < 0) return args;
+  const ids = [...new Set(args[i + 1].split(',').map((id) => JS_PEER_OF[id] ?? JS_PEER_OF[id.toUpperCase()] ?? id))];
+  return [...args.slice(0, i), '--workload', ids.join(','), ...args.slice(i + 2)];
+}
+
+// The lines of a JavaScript harness asked through jsArgs: a W5 line a selection did not ask for
+// is dropped; the peers' W5 line is repeated for W5-builder when that was asked for (or all were).
+function jsLines(lines, selection, isPeer) {
+  const asked = selection ? selection.split(',').map((id) => id.toLowerCase()) : null;
+  const out = [];
+  for (const l of lines) {
+    for (const [id, peer] of Object.entries(JS_PEER_OF)) {
+      if (isPeer && l.workload === peer && (!asked || asked.includes(id.toLowerCase()))) out.push({ ...l, workload: id });
+    }
+    const aliasOnly = asked && Object.values(JS_PEER_OF).includes(l.workload) && !asked.includes(l.workload.toLowerCase());
+    if (!aliasOnly) out.push(l);
+  }
+  return out;
+}
+
 // Runs one harness; returns its parsed JSON lines and how long it took.
 function runHarness(label, cmd, args) {
   const t0 = process.hrtime.bigint();
@@ -124,7 +152,7 @@ const spread = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.ma
 // A figure is one (workload, size): S1 figures are keyed by their cache size.
 const figureKey = (l) => `${l.workload}|${l.entries ?? l.n}`;
 
-const ORDER = ['W1', 'W1b', 'W2', 'W3a', 'W3b', 'W3c', 'W4', 'W5', 'W6', 'S1-invalidate', 'S1-get', 'S1-bytes'];
+const ORDER = ['W1', 'W1b', 'W2', 'W3a', 'W3b', 'W3c', 'W4', 'W5', 'W5-builder', 'W6', 'S1-invalidate', 'S1-get', 'S1-bytes'];
 
 function summarise(rounds) {
   // rounds: [{ mfstate: [lines], peer: [lines] }]
@@ -379,8 +407,9 @@ function main() {
       const res = side === 'mfstate'
         ? runHarness('mfstate', o.bin, r % 2 === 1 ? [...args, '--floor-first'] : args)
         : side === 'wasm'
-          ? runHarness('mfstate-wasm', process.execPath, [o.wasm, ...args])
-          : runHarness('peers', process.execPath, [o.peers, ...args]);
+          ? runHarness('mfstate-wasm', process.execPath, [o.wasm, ...jsArgs(args)])
+          : runHarness('peers', process.execPath, [o.peers, ...jsArgs(args)]);
+      if (side !== 'mfstate') res.lines = jsLines(res.lines, o.workload, side === 'peer');
       round[side] = res.lines;
       took[side] = res.seconds;
       for (const l of res.lines) raw.push({ round: r + 1, ...l });

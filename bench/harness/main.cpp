@@ -96,7 +96,7 @@ using mfstate::bench::Figure;
 constexpr const char* kUsage =
     "usage: mfstate-bench [--json] [--quick] [--clock wall|cpu] [--workload ID[,ID...]]\n"
     "                     [--impl mfstate|floor|both] [--floor-first]\n"
-    "  IDs: W1 W1b W2 W3a W3b W3c W4 W5 W6 S1 (S1-invalidate, S1-get select one S1 figure)\n"
+    "  IDs: W1 W1b W2 W3a W3b W3c W4 W5 W5-builder W6 S1 (S1-invalidate, S1-get select one S1 figure)\n"
     "  --json         one JSON object per line, as in WORKLOADS.md (impl \"mfstate\" or \"floor\")\n"
     "  --quick        every workload at a tenth of its size (S1 at 1e3, 1e4, 1e5 entries, 20 invalidations)\n"
     "  --clock        wall (default): elapsed time; cpu: the process's CPU time (for a loaded machine)\n"
@@ -104,8 +104,8 @@ constexpr const char* kUsage =
     "  --floor-first  the floor runs before mfstate in the first workload (they alternate after)\n";
 
 // The figure ids, in WORKLOADS.md order: what a selection may name.
-const std::vector<std::string> kIds = {"W1", "W1b", "W2", "W3a",           "W3b",   "W3c",
-                                       "W4", "W5",  "W6", "S1-invalidate", "S1-get"};
+const std::vector<std::string> kIds = {"W1", "W1b", "W2",         "W3a", "W3b",           "W3c",
+                                       "W4", "W5",  "W5-builder", "W6",  "S1-invalidate", "S1-get"};
 
 [[noreturn]] void usage_error(const std::string& message) {
   std::fprintf(stderr, "mfstate-bench: %s\n%s", message.c_str(), kUsage);

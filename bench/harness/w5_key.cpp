@@ -3,14 +3,18 @@
 // write it; the figure is build + hash_key, the 64-bit hash the query cache indexes by (query-core's
 // hashKey builds the JSON string it indexes by).
 //
-// Floor: the key written as canonical bytes (members in sorted order, by hand) into a buffer on
-// the stack, then XXH3 of the bytes.
+// W5-builder: the same keys written with KeyBuilder straight into a FlatKey (no Value tree), its
+// members in the order the Value row writes them (so end_object sorts "page"), then its hash.
+//
+// Floor (of both figures): the key written as canonical bytes (members in sorted order, by hand)
+// into a buffer on the stack, then XXH3 of the bytes.
 #include <cstdint>
 #include <unordered_set>
 
 #include "floor.hpp"
 #include "harness.hpp"
 #include "mfstate/key.hpp"
+#include "mfstate/key_builder.hpp"
 #include "mfstate/value.hpp"
 
 namespace mfstate::bench {
@@ -55,6 +59,36 @@ void run_w5(Context& ctx) {
   ctx.emit({.workload = "W5", .n = static_cast<std::uint64_t>(n), .ns_per_op = ns_between(t0, t1) / n});
 }
 
+std::uint64_t built_hash(std::int64_t i) {
+  KeyBuilder b;
+  b.string("user").begin_object().member("id").integer(i);
+  b.member("include").begin_array().string("profile").string("roles").end_array();
+  b.member("page").begin_object().member("size").integer(20).member("n").integer(1).end_object();
+  b.end_object();
+  return b.finish().hash();
+}
+
+std::uint64_t built_hash_keys(std::int64_t from, std::int64_t to) {
+  std::uint64_t acc = 0;
+  for (std::int64_t i = from; i < to; ++i) acc += built_hash(i);
+  return acc;
+}
+
+void run_w5_builder(Context& ctx) {
+  const auto n = static_cast<std::int64_t>(ctx.size(1'000'000));
+  for (std::int64_t i : {0, 1, -7, 123456789}) {
+    check(built_hash(i) == hash_key(w5_key(i)), "W5-builder hash equals hash_key of the Value key");
+  }
+  sink() += built_hash_keys(0, n / 10);
+  const auto t0 = pass_begin();
+  const std::uint64_t acc = built_hash_keys(0, n);
+  const auto t1 = pass_end("W5-builder", "mfstate", static_cast<std::uint64_t>(n));
+  keep(acc);
+  sink() += acc;
+  ctx.emit(
+      {.workload = "W5-builder", .n = static_cast<std::uint64_t>(n), .ns_per_op = ns_between(t0, t1) / n});
+}
+
 std::uint64_t floor_hash(std::int64_t i) {
   fl::KeyBytes k;
   k.str("user").object();
@@ -71,7 +105,7 @@ std::uint64_t floor_hash_keys(std::int64_t from, std::int64_t to) {
   return acc;
 }
 
-void run_w5_floor(Context& ctx) {
+void run_floor(Context& ctx, const char* id) {
   const auto n = static_cast<std::int64_t>(ctx.size(1'000'000));
   {
     std::unordered_set<std::uint64_t> distinct;
@@ -81,18 +115,23 @@ void run_w5_floor(Context& ctx) {
   sink() += floor_hash_keys(0, n / 10);
   const auto t0 = pass_begin();
   const std::uint64_t acc = floor_hash_keys(0, n);
-  const auto t1 = pass_end("W5", "floor", static_cast<std::uint64_t>(n));
+  const auto t1 = pass_end(id, "floor", static_cast<std::uint64_t>(n));
   keep(acc);
   sink() += acc;
-  ctx.emit({.workload = "W5",
+  ctx.emit({.workload = id,
             .impl = "floor",
             .n = static_cast<std::uint64_t>(n),
             .ns_per_op = ns_between(t0, t1) / n});
 }
 
+void run_w5_floor(Context& ctx) { run_floor(ctx, "W5"); }
+void run_w5_builder_floor(Context& ctx) { run_floor(ctx, "W5-builder"); }
+
 }  // namespace
 
 MFSTATE_BENCH_WORKLOAD(w5_registered, .id = "W5", .figures = {"W5"}, .order = 8, .run = run_w5,
                        .floor = run_w5_floor);
+MFSTATE_BENCH_WORKLOAD(w5_builder_registered, .id = "W5-builder", .figures = {"W5-builder"}, .order = 9,
+                       .run = run_w5_builder, .floor = run_w5_builder_floor);
 
 }  // namespace mfstate::bench

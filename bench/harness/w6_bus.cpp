@@ -96,7 +96,7 @@ void run_w6_floor(Context& ctx) {
 
 }  // namespace
 
-MFSTATE_BENCH_WORKLOAD(w6_registered, .id = "W6", .figures = {"W6"}, .order = 9, .run = run_w6,
+MFSTATE_BENCH_WORKLOAD(w6_registered, .id = "W6", .figures = {"W6"}, .order = 10, .run = run_w6,
                        .floor = run_w6_floor);
 
 }  // namespace mfstate::bench

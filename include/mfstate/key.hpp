@@ -20,6 +20,8 @@
 
 namespace mfstate {
 
+class KeyBuilder;
+
 /// Throws Error(invalid_key) unless `key` is an array. O(1), no allocation.
 void check_key(const Value& key);
 
@@ -43,7 +45,7 @@ void check_key(const Value& key);
 /// (==) have equal bytes and different keys different bytes; equality is then a hash compare and
 /// a memcmp. The hash is hash_key(key), computed once. The bytes of a key's first k elements are
 /// a prefix of its bytes (prefix()), so "is this key under the prefix filter f" — for a filter of
-/// exact elements — is one memcmp too.
+/// exact elements — is one memcmp too. KeyBuilder (key_builder.hpp) writes one without a Value.
 class FlatKey {
  public:
   /// Bytes stored inline (no allocation): `["user", {"id": 42}]` takes 30, a three-element key
@@ -76,6 +78,10 @@ class FlatKey {
   }
 
  private:
+  friend class KeyBuilder;
+  // The bytes "[" and nothing else yet: where a KeyBuilder starts writing.
+  struct Empty {};
+  explicit FlatKey(Empty) noexcept { inline_[0] = '['; }
   void copy_from(const FlatKey& other);
   void take(FlatKey& other) noexcept;
   static constexpr std::size_t inline_ends = 8;
