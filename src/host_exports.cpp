@@ -152,7 +152,7 @@ void Exports::unexpose(AppRecord& app, std::string_view name) {
 }
 
 Value Exports::read(const AppRecord& reader, std::string_view app, std::string_view name) {
-  manifest_read_expectations(reader.manifest.get(), app, name, {});
+  manifest_check_read(reader.manifest.get(), app, name);
   auto pit = producers_.find(app);
   if (pit == producers_.end() || pit->second->app == nullptr) {
     throw Error(ErrorCode::unknown_app, "app \"" + reader.name + "\" read " + std::string(app) + "/" +

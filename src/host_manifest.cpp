@@ -94,18 +94,29 @@ void manifest_check_on(const Manifest* m, std::string_view pattern) {
   }
 }
 
+namespace {
+// The manifest's `reads` entry for app/export; not_exported when it has none.
+const ManifestRead& declared_read(const Manifest& m, std::string_view app, std::string_view export_name) {
+  auto it = std::find_if(m.reads.begin(), m.reads.end(),
+                         [&](const ManifestRead& r) { return r.app == app && r.export_name == export_name; });
+  if (it == m.reads.end()) {
+    throw Error(ErrorCode::not_exported, who(m) + " reads " + std::string(app) + "/" + std::string(export_name) +
+                                             ", which its manifest does not list under \"reads\"");
+  }
+  return *it;
+}
+}  // namespace
+
+void manifest_check_read(const Manifest* m, std::string_view app, std::string_view export_name) {
+  if (m != nullptr) declared_read(*m, app, export_name);
+}
+
 Expectations manifest_read_expectations(const Manifest* m, std::string_view app, std::string_view export_name,
                                         Expectations given) {
   if (m == nullptr) return given;
-  auto it = std::find_if(m->reads.begin(), m->reads.end(),
-                         [&](const ManifestRead& r) { return r.app == app && r.export_name == export_name; });
-  if (it == m->reads.end()) {
-    throw Error(ErrorCode::not_exported, who(*m) + " reads " + std::string(app) + "/" +
-                                             std::string(export_name) +
-                                             ", which its manifest does not list under \"reads\"");
-  }
-  if (given.empty()) return it->expectations;
-  std::vector<Expectation> merged = it->expectations.list();
+  const ManifestRead& read = declared_read(*m, app, export_name);
+  if (given.empty()) return read.expectations;
+  std::vector<Expectation> merged = read.expectations.list();
   merged.insert(merged.end(), given.list().begin(), given.list().end());
   return Expectations(std::move(merged));
 }

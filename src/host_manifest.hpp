@@ -31,6 +31,9 @@ void manifest_check_emit(const Manifest* m, std::string_view topic, const Value&
 void manifest_check_declare(const Manifest* m, std::string_view topic, const TopicOptions& options);
 /// Throws unknown_topic unless `pattern` is, or matches, a topic the manifest subscribes to.
 void manifest_check_on(const Manifest* m, std::string_view pattern);
+/// Throws not_exported unless the manifest declares that it reads app/export (a read, which
+/// needs no expectations: nothing is copied).
+void manifest_check_read(const Manifest* m, std::string_view app, std::string_view export_name);
 /// The expectations a watch of app/export runs with: the manifest's `reads` entry (merged with
 /// any given). Throws not_exported when the manifest does not declare that it reads app/export.
 Expectations manifest_read_expectations(const Manifest* m, std::string_view app, std::string_view export_name,
