@@ -544,8 +544,9 @@ export function readValue(): unknown {
       const slot = u32[base + rpos++];
       const a = new Array(n);
       for (let i = 0; i < n; i++) a[i] = readValue();
-      Object.freeze(a);
+      // Stamped before it is frozen: V8 adds the stamp to a frozen object 10-20 ns slower.
       setTwin(slot, a);
+      Object.freeze(a);
       return a;
     }
     case TAG_OBJECT: {
@@ -557,8 +558,8 @@ export function readValue(): unknown {
         const k = readBytes(len);
         o[k] = readValue();
       }
-      Object.freeze(o);
       setTwin(slot, o);
+      Object.freeze(o);
       return o;
     }
     case TAG_REF:
