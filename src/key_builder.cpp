@@ -13,15 +13,6 @@ namespace mfstate {
 
 namespace {
 
-// An integral double in int64 range, as the integer: how the canonical form writes it (so 1 and
-// 1.0, 0.0 and -0.0 agree), the same test as value_canonical.cpp's.
-bool integral(double d, std::int64_t& out) {
-  if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0)) return false;
-  if (std::trunc(d) != d) return false;
-  out = static_cast<std::int64_t>(d);
-  return true;
-}
-
 std::uint64_t read_varint(const char*& p) noexcept {
   std::uint64_t n = 0;
   for (int shift = 0;; shift += 7) {
@@ -229,7 +220,7 @@ KeyBuilder& KeyBuilder::integer(std::int64_t i) {
 
 KeyBuilder& KeyBuilder::number(double d) {
   std::int64_t i;
-  if (integral(d, i)) return integer(i);
+  if (detail::integral_double(d, i)) return integer(i);
   const double canonical = std::isnan(d) ? std::numeric_limits<double>::quiet_NaN() : d;
   std::uint64_t bits;
   std::memcpy(&bits, &canonical, sizeof bits);

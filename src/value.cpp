@@ -278,14 +278,6 @@ std::uint64_t mix(std::uint64_t x) {
   return XXH3_64bits_withSeed(s.data(), s.size(), seed);
 }
 
-// An integral double in int64 range hashes as that integer, so 1 and 1.0 (equal) hash alike.
-bool double_as_int(double d, std::int64_t& out) {
-  if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0)) return false;
-  if (std::trunc(d) != d) return false;
-  out = static_cast<std::int64_t>(d);
-  return true;
-}
-
 std::uint64_t hash_int(std::int64_t i) { return mix(static_cast<std::uint64_t>(i) ^ seed_int); }
 
 // A container whose canonical bytes fit detail::canonical_hash_budget (and whose objects have at
@@ -317,7 +309,7 @@ std::uint64_t hash_of(const Value& v) {
     case Type::number: {
       double d = v.as_double();
       std::int64_t i;
-      if (double_as_int(d, i)) return hash_int(i);
+      if (detail::integral_double(d, i)) return hash_int(i);
       std::uint64_t bits;
       std::memcpy(&bits, &d, sizeof bits);
       return mix(bits ^ seed_double);
@@ -347,7 +339,7 @@ bool numbers_equal(const Value& a, const Value& b) {
   const Value& i = a.is_int() ? a : b;
   const Value& d = a.is_int() ? b : a;
   std::int64_t as_int;
-  return double_as_int(d.as_double(), as_int) && as_int == i.as_int();
+  return detail::integral_double(d.as_double(), as_int) && as_int == i.as_int();
 }
 
 // Adds member (key, v) to a node being built, or, when `key` is already there (found through
@@ -431,7 +423,7 @@ Value Value::object(std::vector<Member> members) {
 std::int64_t Value::integral_double() const {
   if (type_ != Type::number) detail::throw_type_error("integer", type_);
   std::int64_t i;
-  if (double_as_int(u_.d, i)) return i;
+  if (detail::integral_double(u_.d, i)) return i;
   throw Error(ErrorCode::type_error,
               "expected integer, but the number " + std::to_string(u_.d) + " has a fraction or is too large");
 }

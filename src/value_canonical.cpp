@@ -28,14 +28,6 @@ static_assert(std::endian::native == std::endian::little,
 
 namespace {
 
-// An integral double in int64 range, as the integer (how == compares numbers).
-bool integral(double d, std::int64_t& out) {
-  if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0)) return false;
-  if (std::trunc(d) != d) return false;
-  out = static_cast<std::int64_t>(d);
-  return true;
-}
-
 // Member names in byte order (std::string's), short ones compared inline.
 bool name_less(const std::string& a, const std::string& b) noexcept {
   const std::size_t n = std::min(a.size(), b.size());
@@ -77,7 +69,7 @@ bool CanonicalWriter::value(const Value& v) {
     case Type::number: {
       const double d = v.as_double();
       std::int64_t i;
-      if (integral(d, i)) return put_int('i', static_cast<std::uint64_t>(i));
+      if (integral_double(d, i)) return put_int('i', static_cast<std::uint64_t>(i));
       const double canonical = std::isnan(d) ? std::numeric_limits<double>::quiet_NaN() : d;
       std::uint64_t bits;
       std::memcpy(&bits, &canonical, sizeof bits);

@@ -2,6 +2,7 @@
 // include/mfstate/detail/value_layout.hpp), and the pool their blocks come from.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -134,6 +135,16 @@ struct MemberNameOrder {
 
 /// The hash of a small container: XXH3 of its canonical bytes (see Value::hash).
 std::uint64_t canonical_hash(std::string_view bytes) noexcept;
+
+/// An integral double in int64 range, as that integer: how ==, the hash and the canonical bytes
+/// treat a number (1 and 1.0, 0.0 and -0.0 are one key). False for the rest (fractions, NaN, ±inf,
+/// beyond int64).
+inline bool integral_double(double d, std::int64_t& out) noexcept {
+  if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0)) return false;
+  if (std::trunc(d) != d) return false;
+  out = static_cast<std::int64_t>(d);
+  return true;
+}
 
 }  // namespace mfstate::detail
 
