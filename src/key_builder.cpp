@@ -89,19 +89,6 @@ Value decode(const char*& p) {
   }
 }
 
-// Member names in canonical order: bytes as unsigned char, a prefix first (value_canonical.cpp's
-// name_less); short names compared inline, where a call to memcmp would cost more.
-[[gnu::always_inline]] inline bool name_less(std::string_view a, std::string_view b) noexcept {
-  const std::size_t n = std::min(a.size(), b.size());
-  if (n <= 16) {
-    for (std::size_t i = 0; i < n; ++i) {
-      if (a[i] != b[i]) return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[i]);
-    }
-    return a.size() < b.size();
-  }
-  return a < b;
-}
-
 // One member's bytes within an object being sorted. Trivial, so an array of them costs nothing
 // until written.
 struct MemberSpan {
@@ -283,7 +270,8 @@ KeyBuilder& KeyBuilder::begin_object() {
 KeyBuilder& KeyBuilder::member(std::string_view name) {
   if (depth_ == 0 || !top_.object) fail("member() outside an object");
   if (top_.named) fail("member() twice without a value between");
-  if (top_.members > 0 && !name_less(std::string_view(data_ + top_.last_name, top_.last_length), name)) {
+  if (top_.members > 0 &&
+      !detail::canonical_name_less(std::string_view(data_ + top_.last_name, top_.last_length), name)) {
     top_.sorted = false;
   }
   char* p = reserve(name.size() + 10);
@@ -335,7 +323,9 @@ void KeyBuilder::sort_members(std::uint32_t start) {
     spans[count++] = {name.data(), static_cast<std::uint32_t>(n), begin,
                       static_cast<std::uint32_t>(p - data_)};
   }
-  const auto less = [](const MemberSpan& a, const MemberSpan& b) { return name_less(a.view(), b.view()); };
+  const auto less = [](const MemberSpan& a, const MemberSpan& b) {
+    return detail::canonical_name_less(a.view(), b.view());
+  };
   if (count <= 16) {
     // Insertion sort: a handful of members, mostly in order.
     for (std::size_t i = 1; i < count; ++i) {

@@ -26,22 +26,6 @@ namespace mfstate::detail {
 static_assert(std::endian::native == std::endian::little,
               "canonical bytes copy integers as they are in memory: a little-endian target");
 
-namespace {
-
-// Member names in byte order (std::string's), short ones compared inline.
-bool name_less(const std::string& a, const std::string& b) noexcept {
-  const std::size_t n = std::min(a.size(), b.size());
-  if (n <= 16) {
-    for (std::size_t i = 0; i < n; ++i) {
-      if (a[i] != b[i]) return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[i]);
-    }
-    return a.size() < b.size();
-  }
-  return a < b;
-}
-
-}  // namespace
-
 bool CanonicalWriter::grow(std::size_t more) {
   if (spill_ == nullptr) return false;
   const std::size_t need = size_ + more;
@@ -112,7 +96,7 @@ bool CanonicalWriter::object(const Value& v) {
     for (std::size_t i = 1; i < members.size(); ++i) {
       const Member* m = order[i];
       std::size_t j = i;
-      for (; j > 0 && name_less(m->key, order[j - 1]->key); --j) order[j] = order[j - 1];
+      for (; j > 0 && canonical_name_less(m->key, order[j - 1]->key); --j) order[j] = order[j - 1];
       order[j] = m;
     }
   } else {

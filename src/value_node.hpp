@@ -136,6 +136,19 @@ struct MemberNameOrder {
 /// The hash of a small container: XXH3 of its canonical bytes (see Value::hash).
 std::uint64_t canonical_hash(std::string_view bytes) noexcept;
 
+/// Member names in canonical order: bytes as unsigned char, a prefix first (std::string's <).
+/// Short names are compared inline, where a call to memcmp would cost more.
+[[gnu::always_inline]] inline bool canonical_name_less(std::string_view a, std::string_view b) noexcept {
+  const std::size_t n = a.size() < b.size() ? a.size() : b.size();
+  if (n <= 16) {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (a[i] != b[i]) return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[i]);
+    }
+    return a.size() < b.size();
+  }
+  return a < b;
+}
+
 /// An integral double in int64 range, as that integer: how ==, the hash and the canonical bytes
 /// treat a number (1 and 1.0, 0.0 and -0.0 are one key). False for the rest (fractions, NaN, ±inf,
 /// beyond int64).
