@@ -165,20 +165,31 @@ Value Exports::read(const AppRecord& reader, std::string_view app, std::string_v
                                              std::string(name) + ", but app \"" + std::string(app) +
                                              "\" exports no \"" + std::string(name) + "\"");
   }
+  // The usual read: the memo is current, nothing runs, so the record needs no reference.
+  if (memo_current(*e)) {
+    if (!e->cache_error.empty()) throw Error(e->cache_code, e->cache_error);
+    return e->cache_value;
+  }
   Ref<ExportSlot> keep(e);  // the selector may unexpose or unmount its app
   if (!refresh(*e)) throw Error(e->cache_code, e->cache_error);
   return e->cache_value;
 }
 
+// The producer's state an export selects from (null when it has no store, or is gone).
+const Value& Exports::input_of(const ExportSlot& e) {
+  const AppRecord* producer = e.owner != nullptr ? e.owner->app : nullptr;
+  static const Value null_state;
+  return producer != nullptr && producer->store ? producer->store->state() : null_state;
+}
+
+// Whether the memo was computed from the producer's state as it is now.
+bool Exports::memo_current(const ExportSlot& e) { return e.cached && input_of(e).same_node(e.cache_input); }
+
 // Brings the memo up to date with the producer's state. Returns false when the value is unusable
 // (cache_error says why).
 bool Exports::refresh(ExportSlot& e) {
-  const AppRecord* producer = e.owner != nullptr ? e.owner->app : nullptr;
-  static const Value null_state;
-  const Value& current = producer != nullptr && producer->store ? producer->store->state() : null_state;
-  if (e.cached && current.same_node(e.cache_input)) {
-    return e.cache_error.empty();
-  }
+  if (memo_current(e)) return e.cache_error.empty();
+  const Value& current = input_of(e);
   if (!e.selector) return false;
   const Value input = current;  // the selector may change the state
   e.cache_input = input;

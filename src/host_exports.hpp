@@ -104,6 +104,8 @@ class Exports {
   void collect(Producer& p);
 
   bool refresh(ExportSlot& e);
+  static const Value& input_of(const ExportSlot& e);
+  static bool memo_current(const ExportSlot& e);
   void check_contract(WatchRec& w, ExportSlot& e);
   void call_watcher(WatchRec& w, const ExportEvent& ev);
   void feed(WatchRec& w, ExportSlot& e, const Value& v);

@@ -804,21 +804,6 @@ bool detail::values_equal(const Value& a, const Value& b) noexcept {
   }
 }
 
-bool Value::same_node(const Value& other) const noexcept {
-  if (type_ != other.type_ || small_ != other.small_) return false;
-  // Nodes by address; scalars and inline strings by their bits (inline strings are zero-padded
-  // and small_ holds their length, so equal strings have equal bytes).
-  switch (type_) {
-    case Type::null: return true;
-    case Type::boolean: return u_.b == other.u_.b;
-    case Type::integer: return u_.i == other.u_.i;
-    case Type::number: return std::memcmp(&u_.d, &other.u_.d, sizeof u_.d) == 0;
-    default:
-      if (small_ != 0) return std::memcmp(u_.s, other.u_.s, inline_string_capacity) == 0;
-      return u_.node == other.u_.node;
-  }
-}
-
 std::size_t Value::use_count() const noexcept { return has_node() ? u_.node->refs : 1; }
 
 std::uint64_t Value::compute_hash() const noexcept {

@@ -323,6 +323,22 @@ namespace detail {
 bool values_equal(const Value& a, const Value& b) noexcept;
 }  // namespace detail
 
+// Inline: every memo ("has the state changed since?") asks it on its hot path.
+inline bool Value::same_node(const Value& other) const noexcept {
+  if (type_ != other.type_ || small_ != other.small_) return false;
+  // Nodes by address; scalars and inline strings by their bits (inline strings are zero-padded
+  // and small_ holds their length, so equal strings have equal bytes).
+  switch (type_) {
+    case Type::null: return true;
+    case Type::boolean: return u_.b == other.u_.b;
+    case Type::integer: return u_.i == other.u_.i;
+    case Type::number: return std::memcmp(&u_.d, &other.u_.d, sizeof u_.d) == 0;
+    default:
+      if (small_ != 0) return std::memcmp(u_.s, other.u_.s, inline_string_capacity) == 0;
+      return u_.node == other.u_.node;
+  }
+}
+
 inline bool operator==(const Value& a, const Value& b) noexcept {
   // Decided by the handles alone: two integers; two inline strings (zero-padded, so equal
   // strings have equal bytes); the same node. Anything else is compared deeply, out of line.
