@@ -332,9 +332,8 @@ std::shared_ptr<FutureState> fetch(ClientCore& core, Query& q, const OptionsPtr&
   }
 
   const QueryOptions& o = q.options->o;
-  f->retryer =
-      std::allocate_shared<Retryer>(BlockAllocator<Retryer>(), core,
-                                    Retryer::Config{o.retry, o.retry_delay, *o.network_mode}, f.get());
+  f->retryer = std::allocate_shared<Retryer>(
+      BlockAllocator<Retryer>(), core, Retryer::Config{o.retry, o.retry_delay, *o.network_mode}, f.get());
   f->retryer->start();
   return fut;
 }

@@ -11,8 +11,8 @@
 #include <optional>
 #include <vector>
 
-#include "mfstate/future.hpp"
 #include "block_pool.hpp"
+#include "mfstate/future.hpp"
 #include "mfstate/runtime.hpp"
 
 namespace mfstate::detail {
