@@ -10,9 +10,10 @@
 //
 // Under AddressSanitizer the lists are bypassed, so a use after free is still caught.
 #include <cstddef>
+#include <cstdint>
 #include <new>
 
-#include "value_node.hpp"
+#include "block_pool.hpp"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define MFSTATE_NO_NODE_POOL 1

@@ -276,7 +276,7 @@ Value set_data(ClientCore& core, Query& q, Value data, std::optional<Millis> at)
 std::shared_ptr<FutureState> fetch(ClientCore& core, Query& q, const OptionsPtr& opts, bool cancel_refetch,
                                    std::optional<FetchDirection> direction, const Future* initial,
                                    std::function<Value(const Value&)> initial_transform) {
-  std::vector<std::shared_ptr<FutureState>> inherited;
+  FetchWaiters inherited;
   std::optional<QueryState> inherited_revert;
   if (q.fetching()) {
     std::shared_ptr<QueryFetch> current = q.cold->fetch;
@@ -306,7 +306,7 @@ std::shared_ptr<FutureState> fetch(ClientCore& core, Query& q, const OptionsPtr&
       }
     }
   }
-  auto f = std::make_shared<QueryFetch>(core, q);
+  auto f = std::allocate_shared<QueryFetch>(BlockAllocator<QueryFetch>(), core, q);
   f->revert = inherited_revert ? std::move(*inherited_revert) : snapshot(q);
   f->waiters = std::move(inherited);
   f->direction = direction;
@@ -332,8 +332,8 @@ std::shared_ptr<FutureState> fetch(ClientCore& core, Query& q, const OptionsPtr&
   }
 
   const QueryOptions& o = q.options->o;
-  f->retryer =
-      std::make_shared<Retryer>(core, Retryer::Config{o.retry, o.retry_delay, *o.network_mode}, f.get());
+  f->retryer = std::allocate_shared<Retryer>(
+      BlockAllocator<Retryer>(), core, Retryer::Config{o.retry, o.retry_delay, *o.network_mode}, f.get());
   f->retryer->start();
   return fut;
 }

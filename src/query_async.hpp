@@ -11,6 +11,7 @@
 #include <optional>
 #include <vector>
 
+#include "block_pool.hpp"
 #include "mfstate/future.hpp"
 #include "mfstate/runtime.hpp"
 
@@ -102,7 +103,7 @@ Error cancelled_error(const std::string& what);
 template <typename F>
 std::optional<Outcome> call_with_completion(const std::shared_ptr<CompletionSink>& sink, std::uint32_t attempt,
                                             const std::shared_ptr<Inbox>& inbox, F&& start) {
-  auto st = std::make_shared<CompletionState>();
+  auto st = std::allocate_shared<CompletionState>(BlockAllocator<CompletionState>());
   st->inbox = inbox;
   st->sink = sink;
   st->attempt = attempt;

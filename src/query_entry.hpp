@@ -8,6 +8,7 @@
 // by set_query_data points at the client's defaults).
 #pragma once
 
+#include <boost/container/small_vector.hpp>
 #include <boost/smart_ptr/intrusive_ptr.hpp>
 #include <boost/smart_ptr/intrusive_ref_counter.hpp>
 
@@ -109,7 +110,11 @@ struct Query : GcLink {
   }
 };
 
-/// A fetch of one query (the retryer's owner); shared by every caller waiting for it.
+/// The callers waiting for a fetch: almost always one, so it is held inline (no allocation).
+using FetchWaiters = boost::container::small_vector<std::shared_ptr<FutureState>, 1>;
+
+/// A fetch of one query (the retryer's owner); shared by every caller waiting for it. Made by
+/// std::allocate_shared with BlockAllocator (block_pool.hpp): one pooled block, no malloc.
 struct QueryFetch final : RetryerOwner, std::enable_shared_from_this<QueryFetch> {
   QueryFetch(ClientCore& c, Query& query) : core(&c), q(&query) {}
   ~QueryFetch() override;
@@ -130,7 +135,7 @@ struct QueryFetch final : RetryerOwner, std::enable_shared_from_this<QueryFetch>
   std::optional<Future> initial;          // the first attempt's result, when given (hydrate)
   std::function<Value(const Value&)> initial_transform;
   std::uint32_t attempts = 0;
-  std::vector<std::shared_ptr<FutureState>> waiters;
+  FetchWaiters waiters;
   QueryState revert;           // the state before the fetch
   bool cancel_silent = false;  // replaced by a newer fetch: leave the state alone
   bool cancel_revert = true;

@@ -24,7 +24,7 @@ void FutureState::settle(Outcome o) {
 }
 
 std::shared_ptr<FutureState> make_future(Batcher& b) {
-  auto s = std::make_shared<FutureState>();
+  auto s = std::allocate_shared<FutureState>(BlockAllocator<FutureState>());
   s->batcher = &b;
   return s;
 }

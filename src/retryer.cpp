@@ -12,7 +12,10 @@
 namespace mfstate::detail {
 
 Retryer::Retryer(ClientCore& core, Config config, RetryerOwner* owner)
-    : core_(&core), config_(std::move(config)), owner_(owner), abort_(std::make_shared<AbortState>()) {}
+    : core_(&core),
+      config_(std::move(config)),
+      owner_(owner),
+      abort_(std::allocate_shared<AbortState>(BlockAllocator<AbortState>())) {}
 
 Retryer::~Retryer() {
   if (core_ != nullptr && delay_timer_ != 0) core_->runtime.scheduler().cancel(delay_timer_);

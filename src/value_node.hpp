@@ -9,20 +9,10 @@
 #include <string_view>
 #include <vector>
 
+#include "block_pool.hpp"
 #include "mfstate/value.hpp"
 
 namespace mfstate::detail {
-
-// ---- blocks (node_pool.cpp) ----
-
-/// A block of at least `bytes` for a node: from this thread's free list of its size class when
-/// there is one (blocks up to pool_max_bytes), else from operator new. Throws std::bad_alloc.
-void* allocate_block(std::size_t bytes);
-/// Gives back a block of `bytes` obtained from allocate_block (on any thread: a block may be
-/// freed on another thread than the one that allocated it, after a hand-over).
-void free_block(void* block, std::size_t bytes) noexcept;
-/// Blocks up to this size are pooled; larger ones go straight to operator new/delete.
-inline constexpr std::size_t pool_max_bytes = 256;
 
 // ---- nodes ----
 
