@@ -3,9 +3,7 @@
 #include "mfstate/key_builder.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <cstring>
-#include <limits>
 
 #include "value_node.hpp"
 
@@ -206,53 +204,17 @@ KeyBuilder& KeyBuilder::integer(std::int64_t i) {
 }
 
 KeyBuilder& KeyBuilder::number(double d) {
-  std::int64_t i;
-  if (detail::integral_double(d, i)) return integer(i);
-  const double canonical = std::isnan(d) ? std::numeric_limits<double>::quiet_NaN() : d;
   std::uint64_t bits;
-  std::memcpy(&bits, &canonical, sizeof bits);
-  put_tagged('d', bits);
+  const char tag = detail::canonical_number(d, bits);
+  put_tagged(tag, bits);
   return *this;
 }
-
-namespace {
-// A length (LEB128) and the bytes, at p; returns the end.
-[[gnu::always_inline]] inline char* put_text(char* p, std::string_view s) noexcept {
-  std::uint64_t n = s.size();
-  if (n < 128) {
-    *p++ = static_cast<char>(n);  // the usual length: one byte
-  } else {
-    do {
-      auto byte = static_cast<unsigned char>(n & 0x7f);
-      n >>= 7;
-      if (n != 0) byte |= 0x80;
-      *p++ = static_cast<char>(byte);
-    } while (n != 0);
-  }
-  // A short name or string: two overlapping fixed-size copies, where a call to memcpy or a byte
-  // loop would cost more than the copy.
-  const std::size_t size = s.size();
-  const char* from = s.data();
-  if (size >= 8 && size <= 16) {
-    std::memcpy(p, from, 8);
-    std::memcpy(p + size - 8, from + size - 8, 8);
-  } else if (size >= 4 && size < 8) {
-    std::memcpy(p, from, 4);
-    std::memcpy(p + size - 4, from + size - 4, 4);
-  } else if (size < 4) {
-    for (std::size_t i = 0; i < size; ++i) p[i] = from[i];
-  } else {
-    std::memcpy(p, from, size);
-  }
-  return p + size;
-}
-}  // namespace
 
 KeyBuilder& KeyBuilder::string(std::string_view s) {
   before_value();
   char* p = reserve(s.size() + 11);
   *p = 's';
-  size_ = static_cast<std::size_t>(put_text(p + 1, s) - data_);
+  size_ = static_cast<std::size_t>(detail::put_canonical_text(p + 1, s) - data_);
   after_value();
   return *this;
 }
@@ -275,7 +237,7 @@ KeyBuilder& KeyBuilder::member(std::string_view name) {
     top_.sorted = false;
   }
   char* p = reserve(name.size() + 10);
-  size_ = static_cast<std::size_t>(put_text(p, name) - data_);
+  size_ = static_cast<std::size_t>(detail::put_canonical_text(p, name) - data_);
   top_.last_name = static_cast<std::uint32_t>(size_ - name.size());
   top_.last_length = static_cast<std::uint32_t>(name.size());
   ++top_.members;

@@ -14,9 +14,7 @@
 // hashing element by element would call XXH3 once per string and member name.
 #include <algorithm>
 #include <bit>
-#include <cmath>
 #include <cstring>
-#include <limits>
 #include <vector>
 
 #include "value_node.hpp"
@@ -36,33 +34,17 @@ bool CanonicalWriter::grow(std::size_t more) {
   return true;
 }
 
-void CanonicalWriter::put_varint(std::uint64_t n) noexcept {
-  do {
-    auto byte = static_cast<unsigned char>(n & 0x7f);
-    n >>= 7;
-    if (n != 0) byte |= 0x80;
-    data_[size_++] = static_cast<char>(byte);
-  } while (n != 0);
-}
-
 bool CanonicalWriter::value(const Value& v) {
   switch (v.type()) {
     case Type::null: return put('n');
     case Type::boolean: return put(v.as_bool() ? 't' : 'f');
     case Type::integer: return put_int('i', static_cast<std::uint64_t>(v.as_int()));
     case Type::number: {
-      const double d = v.as_double();
-      std::int64_t i;
-      if (integral_double(d, i)) return put_int('i', static_cast<std::uint64_t>(i));
-      const double canonical = std::isnan(d) ? std::numeric_limits<double>::quiet_NaN() : d;
       std::uint64_t bits;
-      std::memcpy(&bits, &canonical, sizeof bits);
-      return put_int('d', bits);
+      const char tag = canonical_number(v.as_double(), bits);
+      return put_int(tag, bits);
     }
-    case Type::string: {
-      const std::string_view s = v.as_string();
-      return put('s') && put_text(s.data(), s.size());
-    }
+    case Type::string: return put('s') && put_text(v.as_string());
     case Type::array: {
       if (!put('[')) return false;
       for (const Value& e : v.as_array()) {
@@ -104,7 +86,7 @@ bool CanonicalWriter::object(const Value& v) {
   }
   for (std::size_t i = 0; i < members.size(); ++i) {
     const std::string& name = order[i]->key;
-    if (!put_text(name.data(), name.size()) || !value(order[i]->value)) return false;
+    if (!put_text(name) || !value(order[i]->value)) return false;
   }
   return put('}');
 }

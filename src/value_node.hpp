@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -54,6 +55,60 @@ void erase_item(ArrayNode& node, std::uint32_t i) noexcept;
 /// hashes as XXH3 of those bytes; a larger one combines its children's hashes (value.cpp).
 inline constexpr std::size_t canonical_hash_budget = 256;
 
+/// An integral double in int64 range, as that integer: how ==, the hash and the canonical bytes
+/// treat a number (1 and 1.0, 0.0 and -0.0 are one key). False for the rest (fractions, NaN, ±inf,
+/// beyond int64).
+inline bool integral_double(double d, std::int64_t& out) noexcept {
+  if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0)) return false;
+  if (std::trunc(d) != d) return false;
+  out = static_cast<std::int64_t>(d);
+  return true;
+}
+
+/// A number's canonical tag and 8 bytes: 'i' and the integer for an integral double, else 'd' and
+/// the double's bits (every NaN as one NaN). The one spelling CanonicalWriter and KeyBuilder share.
+inline char canonical_number(double d, std::uint64_t& bits) noexcept {
+  std::int64_t i;
+  if (integral_double(d, i)) {
+    bits = static_cast<std::uint64_t>(i);
+    return 'i';
+  }
+  const double canonical = std::isnan(d) ? std::numeric_limits<double>::quiet_NaN() : d;
+  std::memcpy(&bits, &canonical, sizeof bits);
+  return 'd';
+}
+
+/// Writes a name or string's canonical bytes at `p` (its length in LEB128, one byte below 128, then
+/// the bytes; room for s.size() + 10 bytes) and returns the end. Short texts are copied as two
+/// overlapping fixed-size words, where a call to memcpy or a byte loop costs more than the copy.
+[[gnu::always_inline]] inline char* put_canonical_text(char* p, std::string_view s) noexcept {
+  std::uint64_t n = s.size();
+  if (n < 128) {
+    *p++ = static_cast<char>(n);
+  } else {
+    do {
+      auto byte = static_cast<unsigned char>(n & 0x7f);
+      n >>= 7;
+      if (n != 0) byte |= 0x80;
+      *p++ = static_cast<char>(byte);
+    } while (n != 0);
+  }
+  const std::size_t size = s.size();
+  const char* from = s.data();
+  if (size >= 8 && size <= 16) {
+    std::memcpy(p, from, 8);
+    std::memcpy(p + size - 8, from + size - 8, 8);
+  } else if (size >= 4 && size < 8) {
+    std::memcpy(p, from, 4);
+    std::memcpy(p + size - 4, from + size - 4, 4);
+  } else if (size < 4) {
+    for (std::size_t i = 0; i < size; ++i) p[i] = from[i];
+  } else {
+    std::memcpy(p, from, size);
+  }
+  return p + size;
+}
+
 /// Writes the canonical bytes of Values (see value_canonical.cpp for the encoding: equal values
 /// give equal bytes) into a caller's buffer. Without a spill string, writing stops (returns
 /// false) when the buffer is full or an object has more than 16 members; with one, the bytes move
@@ -92,23 +147,12 @@ class CanonicalWriter {
     size_ += 9;
     return true;
   }
-  // A length (LEB128: one byte below 128) and the bytes.
-  bool put_text(const char* s, std::size_t n) {
-    if (!room(n + 10)) return false;
-    if (n < 128) {
-      data_[size_++] = static_cast<char>(n);
-    } else {
-      put_varint(n);
-    }
-    if (n <= 16) {
-      for (std::size_t i = 0; i < n; ++i) data_[size_ + i] = s[i];
-    } else {
-      std::memcpy(data_ + size_, s, n);
-    }
-    size_ += n;
+  // A length (LEB128) and the bytes.
+  bool put_text(std::string_view s) {
+    if (!room(s.size() + 10)) return false;
+    size_ = static_cast<std::size_t>(put_canonical_text(data_ + size_, s) - data_);
     return true;
   }
-  void put_varint(std::uint64_t n) noexcept;
 
   char* data_;
   std::size_t size_ = 0;
@@ -137,16 +181,6 @@ std::uint64_t canonical_hash(std::string_view bytes) noexcept;
     return a.size() < b.size();
   }
   return a < b;
-}
-
-/// An integral double in int64 range, as that integer: how ==, the hash and the canonical bytes
-/// treat a number (1 and 1.0, 0.0 and -0.0 are one key). False for the rest (fractions, NaN, ±inf,
-/// beyond int64).
-inline bool integral_double(double d, std::int64_t& out) noexcept {
-  if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0)) return false;
-  if (std::trunc(d) != d) return false;
-  out = static_cast<std::int64_t>(d);
-  return true;
 }
 
 }  // namespace mfstate::detail
