@@ -26,10 +26,24 @@ Value w5_key(std::int64_t i) {
                                               {"page", Value::object({{"size", 20}, {"n", 1}})}})});
 }
 
-std::uint64_t hash_keys(std::int64_t from, std::int64_t to) {
-  std::uint64_t acc = 0;
-  for (std::int64_t i = from; i < to; ++i) acc += hash_key(w5_key(i));
-  return acc;
+// The timed pass of each row: `hash(i)` summed over i in [0, n) after a warm-up of a tenth.
+template <typename Hash>
+void time_hashes(Context& ctx, const char* id, const char* impl, std::int64_t n, Hash hash) {
+  const auto sum = [&hash](std::int64_t from, std::int64_t to) {
+    std::uint64_t acc = 0;
+    for (std::int64_t i = from; i < to; ++i) acc += hash(i);
+    return acc;
+  };
+  sink() += sum(0, n / 10);
+  const auto t0 = pass_begin();
+  const std::uint64_t acc = sum(0, n);
+  const auto t1 = pass_end(id, impl, static_cast<std::uint64_t>(n));
+  keep(acc);
+  sink() += acc;
+  ctx.emit({.workload = id,
+            .impl = impl,
+            .n = static_cast<std::uint64_t>(n),
+            .ns_per_op = ns_between(t0, t1) / n});
 }
 
 void run_w5(Context& ctx) {
@@ -50,13 +64,7 @@ void run_w5(Context& ctx) {
     check(distinct.size() == 10'000, "W5 distinct keys hash apart");
   }
 
-  sink() += hash_keys(0, n / 10);
-  const auto t0 = pass_begin();
-  const std::uint64_t acc = hash_keys(0, n);
-  const auto t1 = pass_end("W5", "mfstate", static_cast<std::uint64_t>(n));
-  keep(acc);
-  sink() += acc;
-  ctx.emit({.workload = "W5", .n = static_cast<std::uint64_t>(n), .ns_per_op = ns_between(t0, t1) / n});
+  time_hashes(ctx, "W5", "mfstate", n, [](std::int64_t i) { return hash_key(w5_key(i)); });
 }
 
 std::uint64_t built_hash(std::int64_t i) {
@@ -68,25 +76,12 @@ std::uint64_t built_hash(std::int64_t i) {
   return b.finish().hash();
 }
 
-std::uint64_t built_hash_keys(std::int64_t from, std::int64_t to) {
-  std::uint64_t acc = 0;
-  for (std::int64_t i = from; i < to; ++i) acc += built_hash(i);
-  return acc;
-}
-
 void run_w5_builder(Context& ctx) {
   const auto n = static_cast<std::int64_t>(ctx.size(1'000'000));
   for (std::int64_t i : {0, 1, -7, 123456789}) {
     check(built_hash(i) == hash_key(w5_key(i)), "W5-builder hash equals hash_key of the Value key");
   }
-  sink() += built_hash_keys(0, n / 10);
-  const auto t0 = pass_begin();
-  const std::uint64_t acc = built_hash_keys(0, n);
-  const auto t1 = pass_end("W5-builder", "mfstate", static_cast<std::uint64_t>(n));
-  keep(acc);
-  sink() += acc;
-  ctx.emit(
-      {.workload = "W5-builder", .n = static_cast<std::uint64_t>(n), .ns_per_op = ns_between(t0, t1) / n});
+  time_hashes(ctx, "W5-builder", "mfstate", n, [](std::int64_t i) { return built_hash(i); });
 }
 
 std::uint64_t floor_hash(std::int64_t i) {
@@ -99,12 +94,6 @@ std::uint64_t floor_hash(std::int64_t i) {
   return k.hash();
 }
 
-std::uint64_t floor_hash_keys(std::int64_t from, std::int64_t to) {
-  std::uint64_t acc = 0;
-  for (std::int64_t i = from; i < to; ++i) acc += floor_hash(i);
-  return acc;
-}
-
 void run_floor(Context& ctx, const char* id) {
   const auto n = static_cast<std::int64_t>(ctx.size(1'000'000));
   {
@@ -112,16 +101,7 @@ void run_floor(Context& ctx, const char* id) {
     for (std::int64_t i = 0; i < 10'000; ++i) distinct.insert(floor_hash(i));
     check(distinct.size() == 10'000, "W5 floor distinct keys hash apart");
   }
-  sink() += floor_hash_keys(0, n / 10);
-  const auto t0 = pass_begin();
-  const std::uint64_t acc = floor_hash_keys(0, n);
-  const auto t1 = pass_end(id, "floor", static_cast<std::uint64_t>(n));
-  keep(acc);
-  sink() += acc;
-  ctx.emit({.workload = id,
-            .impl = "floor",
-            .n = static_cast<std::uint64_t>(n),
-            .ns_per_op = ns_between(t0, t1) / n});
+  time_hashes(ctx, id, "floor", n, [](std::int64_t i) { return floor_hash(i); });
 }
 
 void run_w5_floor(Context& ctx) { run_floor(ctx, "W5"); }
