@@ -91,27 +91,28 @@ function harnessArgs(o) {
 // Figures only mfstate-bench has, and the workload whose JavaScript figures stand beside them:
 // W5-builder writes W5's keys with KeyBuilder, so its peer is W5's (query-core's hashKey). The
 // JavaScript harnesses are asked for W5 instead (they know no W5-builder), and the peer's W5
-// figure is shown on both rows.
-const JS_PEER_OF = { 'W5-builder': 'W5' };
+// figure is shown on both rows. Ids match case-insensitively, as the harnesses match them.
+const JS_PEER_OF = [['W5-builder', 'W5']];
+const peerOf = (id) => JS_PEER_OF.find(([figure]) => figure.toLowerCase() === id.toLowerCase())?.[1];
 
 function jsArgs(args) {
   const i = args.indexOf('--workload');
   if (i < 0) return args;
-  const ids = [...new Set(args[i + 1].split(',').map((id) => JS_PEER_OF[id] ?? JS_PEER_OF[id.toUpperCase()] ?? id))];
-  return [...args.slice(0, i), '--workload', ids.join(','), ...args.slice(i + 2)];
+  const ids = new Set(args[i + 1].split(',').map((id) => peerOf(id) ?? id));
+  return [...args.slice(0, i), '--workload', [...ids].join(','), ...args.slice(i + 2)];
 }
 
-// The lines of a JavaScript harness asked through jsArgs: a W5 line a selection did not ask for
-// is dropped; the peers' W5 line is repeated for W5-builder when that was asked for (or all were).
+// The lines of a JavaScript harness asked through jsArgs: a peer-of line (W5) the selection did
+// not ask for itself is dropped; the peers' one is repeated for each figure asked that it stands for.
 function jsLines(lines, selection, isPeer) {
-  const asked = selection ? selection.split(',').map((id) => id.toLowerCase()) : null;
+  const asked = selection ? new Set(selection.split(',').map((id) => id.toLowerCase())) : null;
+  const wants = (id) => !asked || asked.has(id.toLowerCase());
   const out = [];
   for (const l of lines) {
-    for (const [id, peer] of Object.entries(JS_PEER_OF)) {
-      if (isPeer && l.workload === peer && (!asked || asked.includes(id.toLowerCase()))) out.push({ ...l, workload: id });
+    for (const [id, peer] of JS_PEER_OF) {
+      if (isPeer && l.workload === peer && wants(id)) out.push({ ...l, workload: id });
     }
-    const aliasOnly = asked && Object.values(JS_PEER_OF).includes(l.workload) && !asked.includes(l.workload.toLowerCase());
-    if (!aliasOnly) out.push(l);
+    if (!JS_PEER_OF.some(([, peer]) => peer === l.workload) || wants(l.workload)) out.push(l);
   }
   return out;
 }
