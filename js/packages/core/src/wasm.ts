@@ -56,6 +56,8 @@ let u32 = new Uint32Array(0);
 let i32 = new Int32Array(0);
 let u8 = new Uint8Array(0);
 let grown = false;
+/** How many times the module's memory has grown (diagnostics: growth must stay geometric). */
+let growths = 0;
 let controlWord = 0;
 const f64 = new Float64Array(1);
 const f64Words = new Uint32Array(f64.buffer);
@@ -737,6 +739,7 @@ const imports = {
     },
     emscripten_notify_memory_growth(): void {
       grown = true;
+      growths++;
     },
   },
   wasi_snapshot_preview1: {
@@ -842,6 +845,11 @@ export function ready(what: string): void {
 /** Bytes of the module's heap in use (diagnostics: the bench's memory per entry). */
 export function heapUsed(): number {
   return exports ? (exports.mfs_heap_used as () => number)() : 0;
+}
+
+/** The module's memory: its size in bytes and how many times it has grown (diagnostics, tests). */
+export function memoryGrowth(): { bytes: number; growths: number } {
+  return { bytes: memory ? memory.buffer.byteLength : 0, growths };
 }
 
 /** Live twin slots (diagnostics, tests of memory). */
