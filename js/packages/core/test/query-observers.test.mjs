@@ -345,3 +345,23 @@ test("getOptimisticResult says what a subscription would do on mount: fetching o
   qc.clear();
   tq.clear();
 });
+
+test("staleTime and gcTime Infinity never expire, however far the clock moves, as query-core", async () => {
+  // The JavaScript face sends Infinity as Number.MAX_SAFE_INTEGER (JSON has no Infinity); the module
+  // must take it as "never", not as a time 285,000 years away that a timer per observer waits for.
+  const qc = await client();
+  const observer = new QueryObserver(qc, { queryKey: ["forever"], queryFn: () => ({ n: 1 }), staleTime: Infinity });
+  const stop = observer.subscribe(() => {});
+  await settle();
+  assert.equal(observer.getCurrentResult().isStale, false);
+  qc.setQueryDefaults(["kept"], { gcTime: Infinity });
+  qc.setQueryData(["kept"], { n: 2 });
+  // Past Number.MAX_SAFE_INTEGER milliseconds from now.
+  qc.advanceTime(1e16);
+  await settle();
+  assert.equal(observer.getCurrentResult().isStale, false, "staleTime: Infinity turned stale");
+  assert.equal(observer.getCurrentResult().data.n, 1);
+  assert.deepEqual(qc.getQueryData(["kept"]), { n: 2 }, "gcTime: Infinity collected an unobserved entry");
+  stop();
+  qc.clear();
+});

@@ -59,8 +59,13 @@ HandleTable<Completion>& completions() {
 
 QueryClient& client_of(std::uint32_t h) { return clients().get(h).client(); }
 
+// How the JavaScript face spells Infinity (src/query/core.ts, ms()): values cross as JSON numbers,
+// which have no Infinity, so it sends Number.MAX_SAFE_INTEGER. Taken as never_expires here: as a
+// finite time it would arm a stale timer per observer, and a gc timer per cache, for nothing.
+constexpr double js_infinity = 9007199254740991.0;
+
 Millis millis(double ms) {
-  if (!std::isfinite(ms) || ms >= static_cast<double>(never_expires.count())) return never_expires;
+  if (!std::isfinite(ms) || ms >= js_infinity) return never_expires;
   return Millis(static_cast<std::int64_t>(ms < 0 ? 0 : ms));
 }
 

@@ -386,7 +386,7 @@ export function fetcherFn(core: ClientCore, current: () => ((ctx: never) => unkn
   });
 }
 
-/** Milliseconds for the module: Infinity crosses as a huge number. */
+/** Milliseconds for the module: Infinity crosses as Number.MAX_SAFE_INTEGER, which it takes as "never" (wasm/query_abi.cpp, millis). */
 function ms(v: number | undefined): number | undefined {
   if (v === undefined) return undefined;
   return v === Infinity ? Number.MAX_SAFE_INTEGER : v;
