@@ -96,7 +96,8 @@ export function checkAction(action: unknown): Action {
     throw new MfstateError("invalid_argument", `an action must have a string "type", got ${typeof a.type}`);
   }
   for (const k in a) {
-    if (!actionKeys.has(k)) {
+    // Own members only: something a page made enumerable on Object.prototype is not the action's.
+    if (!actionKeys.has(k) && Object.hasOwn(a, k)) {
       throw new MfstateError(
         "invalid_argument",
         `action "${a.type}" has a field "${k}": mfstate actions are Flux Standard Actions ({type, payload, meta}); put "${k}" under payload`,

@@ -231,6 +231,33 @@ test("a payload with every JSON type and unicode round-trips", async () => {
   host.dispose();
 });
 
+test("only a value's own members cross: an enumerable member a page adds to Object.prototype does not", async () => {
+  const { host } = await testHost();
+  const app = host.mount("home");
+  const store = app.createStore({ v: null }, (s, a) => ({ ...s, v: a.payload }));
+  // Members listed in an order that is not insertion order (integer-like names first), a
+  // __proto__ member made by JSON.parse, and a null-prototype object.
+  const bare = Object.create(null);
+  bare.b = 2;
+  bare.a = 1;
+  const value = { z: 1, 10: "ten", 2: "two", nested: JSON.parse('{"__proto__": {"x": 1}, "y": [3]}'), bare };
+  Object.defineProperty(Object.prototype, "injected", { value: "from the page", enumerable: true, configurable: true });
+  try {
+    store.dispatch({ type: "SET", payload: value });
+    host.queryClient.setQueryData(["polluted"], { own: 1 });
+  } finally {
+    delete Object.prototype.injected;
+  }
+  const v = store.getState().v;
+  assert.deepEqual(Object.keys(v), ["2", "10", "z", "nested", "bare"]);
+  assert.deepEqual(Object.keys(v.nested), ["__proto__", "y"]);
+  assert.deepEqual(Object.getOwnPropertyDescriptor(v.nested, "__proto__").value, { x: 1 });
+  assert.deepEqual(Object.keys(v.bare), ["b", "a"]);
+  assert.equal(Object.hasOwn(store.getState(), "injected"), false);
+  assert.deepEqual(Object.keys(host.queryClient.getQueryData(["polluted"])), ["own"]);
+  host.dispose();
+});
+
 test("values larger than the exchange buffer cross whole, both ways, keeping identity", async () => {
   const { host } = await testHost();
   const app = host.mount("catalog");
