@@ -365,3 +365,82 @@ test("staleTime and gcTime Infinity never expire, however far the clock moves, a
   stop();
   qc.clear();
 });
+
+test("options that are functions of the query (staleTime, enabled, refetchInterval, refetchOn*) and staleTime 'static', as query-core", async () => {
+  const qc = await client();
+  const tq = new tanstack.QueryClient();
+  // staleTime as a function of the query: fresh while the data says so; called with the query's
+  // key and state, and the function the options hold now is the one called.
+  const seen = [];
+  const staleTime = (query) => {
+    seen.push(query.queryKey[0]);
+    return query.state.data?.fresh ? Infinity : 0;
+  };
+  const pairs = [];
+  for (const c of [qc, tq]) {
+    c.setQueryData(["doc"], { fresh: true });
+    const o = new (c === qc ? QueryObserver : tanstack.QueryObserver)(c, { queryKey: ["doc"], queryFn: () => ({ fresh: true }), staleTime });
+    const stop = o.subscribe(() => {});
+    const fresh = o.getCurrentResult().isStale;
+    c.setQueryData(["doc"], { fresh: false });
+    await settle();
+    pairs.push([fresh, o.getCurrentResult().isStale]);
+    stop();
+  }
+  assert.deepEqual(pairs[0], [false, true]);
+  assert.deepEqual(pairs[0], pairs[1], "the same staleness as query-core");
+  assert.ok(seen.includes("doc"));
+
+  // staleTime "static": never stale, and invalidation does not refetch it.
+  let calls = 0;
+  const st = new QueryObserver(qc, { queryKey: ["static"], queryFn: () => ++calls, staleTime: "static" });
+  const stopStatic = st.subscribe(() => {});
+  await settle();
+  await qc.invalidateQueries({ queryKey: ["static"] });
+  await settle();
+  assert.equal(calls, 1, "an invalidated static query is not refetched");
+  assert.equal(st.getCurrentResult().isStale, false);
+  stopStatic();
+
+  // enabled as a function of the query, resolved again by setOptions (query-core compares the
+  // resolved values): turning true starts the fetch.
+  let allowed = false;
+  let fetched = 0;
+  const options = { queryKey: ["gated"], queryFn: () => ++fetched, enabled: () => allowed };
+  const gated = new QueryObserver(qc, options);
+  const stopGated = gated.subscribe(() => {});
+  await settle();
+  assert.equal(fetched, 0);
+  assert.equal(gated.getCurrentResult().fetchStatus, "idle");
+  allowed = true;
+  gated.setOptions({ ...options, enabled: () => allowed });
+  await settle();
+  assert.equal(fetched, 1, "enabled turning true fetched");
+  assert.equal(gated.getCurrentResult().data, 1);
+  stopGated();
+
+  // refetchInterval as a function of the query: polls while it gives a number, stops at false.
+  let polled = 0;
+  const poll = new QueryObserver(qc, { queryKey: ["poll"], queryFn: () => ++polled, refetchInterval: (query) => (query.state.data < 3 ? 1000 : false) });
+  const stopPoll = poll.subscribe(() => {});
+  await settle();
+  for (let i = 0; i < 5; i++) {
+    qc.advanceTime(1000);
+    await settle();
+  }
+  assert.equal(polled, 3, "polled until the function said false");
+  stopPoll();
+
+  // refetchOnMount as a function of the query.
+  let mounted = 0;
+  qc.setQueryData(["mount"], 1);
+  const m = new QueryObserver(qc, { queryKey: ["mount"], queryFn: () => ++mounted, refetchOnMount: (query) => (query.state.data === 1 ? "always" : false) });
+  const stopMount = m.subscribe(() => {});
+  await settle();
+  assert.equal(mounted, 1, "refetchOnMount 'always' from a function refetched fresh data");
+  stopMount();
+
+  // A value of the wrong kind is a clear error, not ignored.
+  assert.throws(() => new QueryObserver(qc, { queryKey: ["bad"], queryFn: () => 1, staleTime: "soon" }).subscribe(() => {}), /staleTime must be a number, "static" or a function/);
+  qc.clear();
+});

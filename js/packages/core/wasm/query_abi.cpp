@@ -76,12 +76,30 @@ std::optional<Millis> duration(const Value& o, std::string_view key) {
 }
 
 // refetchOn*: false -> never, true -> if stale, "always" -> always.
+RefetchOn refetch_on_value(const Value& v, std::string_view key) {
+  if (v.is_bool()) return v.as_bool() ? RefetchOn::if_stale : RefetchOn::never;
+  if (v.is_string() && v.as_string() == "always") return RefetchOn::always;
+  opt::wrong(key, "true, false or \"always\"");
+}
+
 std::optional<RefetchOn> refetch_on(const Value& o, std::string_view key) {
   const Value* v = opt::field(o, key);
   if (!v) return std::nullopt;
-  if (v->is_bool()) return v->as_bool() ? RefetchOn::if_stale : RefetchOn::never;
-  if (v->is_string() && v->as_string() == "always") return RefetchOn::always;
-  opt::wrong(key, "true, false or \"always\"");
+  return refetch_on_value(*v, key);
+}
+
+// staleTime: milliseconds, or "static" (never stale, and invalidation does not refetch it).
+Millis stale_time_value(const Value& v) {
+  if (v.is_number()) return millis(v.as_double());
+  if (v.is_string() && v.as_string() == "static") return static_stale_time;
+  opt::wrong("staleTime", "a number, \"static\" or a function of the query");
+}
+
+// refetchInterval: milliseconds; false or 0 is no polling.
+Millis refetch_interval_value(const Value& v) {
+  if (v.is_number()) return v.as_double() > 0 ? millis(v.as_double()) : Millis{0};
+  if (v.is_bool() && !v.as_bool()) return Millis{0};
+  opt::wrong("refetchInterval", "a number, false or a function of the query");
 }
 
 std::optional<NetworkMode> network_mode(const Value& o) {
@@ -167,6 +185,9 @@ Fetcher fetcher_of(JsFunction fn) {
   };
 }
 
+// Calls a JavaScript option that is a function of the query (defined beside the state writer).
+Value call_with_query(const JsFunction& fn, const QueryInfo& q);
+
 }  // namespace
 
 // An option set only when JavaScript gave it (options now also take functions of the query).
@@ -179,7 +200,10 @@ QueryOptions query_options_from(const Value& o) {
   QueryOptions q;
   if (const Value* key = opt::field(o, "queryKey")) q.key = *key;
   if (JsFunction fn = opt::function(o, "queryFn")) q.fetcher = fetcher_of(fn);
-  set_given(q.stale_time, duration(o, "staleTime"));
+  if (const Value* st = opt::field(o, "staleTime")) q.stale_time = stale_time_value(*st);
+  if (JsFunction fn = opt::function(o, "staleTimeFn")) {
+    q.stale_time = [fn](const QueryInfo& query) { return stale_time_value(call_with_query(fn, query)); };
+  }
   q.gc_time = duration(o, "gcTime");
   retry_options(q, o);
   q.network_mode = network_mode(o);
@@ -188,13 +212,31 @@ QueryOptions query_options_from(const Value& o) {
   set_given(q.structural_sharing, opt::boolean(o, "structuralSharing"));
   if (const Value* m = opt::field(o, "meta")) q.meta = *m;
   set_given(q.enabled, opt::boolean(o, "enabled"));
+  if (JsFunction fn = opt::function(o, "enabledFn")) {
+    q.enabled = [fn](const QueryInfo& query) {
+      const Value v = call_with_query(fn, query);
+      return v.is_bool() && v.as_bool();
+    };
+  }
   if (const Value* ri = opt::field(o, "refetchInterval")) {
-    if (ri->is_number() && ri->as_double() > 0) q.refetch_interval = millis(ri->as_double());
+    const Millis every = refetch_interval_value(*ri);
+    if (every > Millis{0}) q.refetch_interval = every;
+  }
+  if (JsFunction fn = opt::function(o, "refetchIntervalFn")) {
+    q.refetch_interval = [fn](const QueryInfo& query) { return refetch_interval_value(call_with_query(fn, query)); };
   }
   q.refetch_interval_in_background = opt::boolean(o, "refetchIntervalInBackground");
   set_given(q.refetch_on_mount, refetch_on(o, "refetchOnMount"));
   set_given(q.refetch_on_window_focus, refetch_on(o, "refetchOnWindowFocus"));
   set_given(q.refetch_on_reconnect, refetch_on(o, "refetchOnReconnect"));
+  const auto refetch_on_fn = [&](RefetchOnOption& option, std::string_view key) {
+    if (JsFunction fn = opt::function(o, std::string(key) + "Fn")) {
+      option = [fn, key](const QueryInfo& query) { return refetch_on_value(call_with_query(fn, query), key); };
+    }
+  };
+  refetch_on_fn(q.refetch_on_mount, "refetchOnMount");
+  refetch_on_fn(q.refetch_on_window_focus, "refetchOnWindowFocus");
+  refetch_on_fn(q.refetch_on_reconnect, "refetchOnReconnect");
   q.retry_on_mount = opt::boolean(o, "retryOnMount");
   if (const Value* v = o.is_object() ? o.find("placeholderData") : nullptr) q.placeholder_data = *v;
   if (JsFunction fn = opt::function(o, "select")) {
@@ -279,6 +321,17 @@ void write_state(Writer& w, const QueryState& s) {
   w.boolean(s.is_invalidated);
   w.integer(s.data_update_count);
   w.integer(s.error_update_count);
+}
+
+// TanStack's options that are functions of the query (`staleTime: (query) => ...`): JavaScript
+// function `fn` called with the query's key, state and observer count (a QuerySnapshot in
+// src/query/core.ts, which answers with a value the option's own reader takes).
+Value call_with_query(const JsFunction& fn, const QueryInfo& q) {
+  return fn.call_for_value([&](Writer& w) {
+    w.value(q.key);
+    write_state(w, q.state);
+    w.integer(static_cast<std::int64_t>(q.observers));
+  });
 }
 
 // An observer's result: the common fields, then its flags (readRawResult in src/query/core.ts).

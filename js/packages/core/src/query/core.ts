@@ -392,14 +392,77 @@ function ms(v: number | undefined): number | undefined {
   return v === Infinity ? Number.MAX_SAFE_INTEGER : v;
 }
 
+type FunctionOption = "staleTime" | "enabled" | "refetchInterval" | "refetchOnMount" | "refetchOnWindowFocus" | "refetchOnReconnect";
+
+// What each option that may be a function of the query crosses as, from what the function (or the
+// option itself) gives, with query-core's reading of odd values: a staleTime that is not a number
+// or "static" is 0; only false disables; refetchInterval is a positive number or no polling; a
+// refetchOn* other than false or "always" refetches when stale.
+const crossing: Record<FunctionOption, (v: unknown) => unknown> = {
+  staleTime: (v) => (typeof v === "number" ? ms(v) : v === "static" ? v : 0),
+  enabled: (v) => v !== false,
+  refetchInterval: (v) => (typeof v === "number" && v > 0 ? ms(v) : false),
+  refetchOnMount: refetchOnCrossing,
+  refetchOnWindowFocus: refetchOnCrossing,
+  refetchOnReconnect: refetchOnCrossing,
+};
+
+function refetchOnCrossing(v: unknown): unknown {
+  return v === "always" ? v : v !== false;
+}
+
+/**
+ * Puts option `name` into `out`: a value as it crosses, or a function of the query as the id of a
+ * trampoline under `<name>Fn`. The module calls it with the query's key, state and observer count;
+ * it calls the function the options hold *now* (`latest`: a new inline function each render is the
+ * one called). What the function throws is reported after the call (as an uncaught error) and
+ * the option's default is used: a throw cannot cross back into the module's bookkeeping.
+ */
+function queryOption(
+  out: Record<string, unknown>,
+  o: Partial<QueryObserverOptions<any, any, any, any>>,
+  latest: (() => Partial<QueryObserverOptions<any, any, any, any>>) | undefined,
+  name: FunctionOption,
+): void {
+  const given = o[name] as unknown;
+  if (given === undefined) return;
+  const cross = crossing[name];
+  if (typeof given !== "function") {
+    // A value is checked by the module (a wrong one is a clear error there), except Infinity,
+    // which JSON cannot carry.
+    out[name] = typeof given === "number" ? ms(given) : given;
+    return;
+  }
+  out[`${name}Fn`] = fn(() => {
+    const queryKey = readValue() as QueryKey;
+    const state = readState();
+    const observers = readValue() as number;
+    const current = (latest ? latest()[name] : given) as unknown;
+    let value: unknown = current;
+    if (typeof current === "function") {
+      try {
+        value = current(snapshot(queryKey, state, observers));
+      } catch (e) {
+        value = undefined;
+        queueMicrotask(() => {
+          throw e;
+        });
+      }
+    }
+    stageValues(cross(value));
+  });
+}
+
 /**
  * The options object the module takes, from query-core's names. Functions become ids (call it
- * inside callWith). `queryFnOf` gives the query function at fetch time.
+ * inside callWith). `queryFnOf` gives the query function at fetch time; `latest`, the options an
+ * observer holds now (its option functions are called from there).
  */
 export function optionsValue(
   core: ClientCore,
   o: Partial<QueryObserverOptions<any, any, any, any>>,
   queryFnOf?: () => ((ctx: never) => unknown) | undefined,
+  latest?: () => Partial<QueryObserverOptions<any, any, any, any>>,
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (o.queryKey !== undefined) out.queryKey = o.queryKey;
@@ -407,7 +470,7 @@ export function optionsValue(
   if (o.queryFn !== undefined || queryFnOf) {
     out.queryFn = fetcherFn(core, queryFnOf ?? (() => (skip ? undefined : (o.queryFn as never))));
   }
-  if (o.staleTime !== undefined) out.staleTime = ms(o.staleTime);
+  queryOption(out, o, latest, "staleTime");
   if (o.gcTime !== undefined) out.gcTime = ms(o.gcTime);
   retryFields(out, o.retry as RetryValue<Error>, o.retryDelay as RetryDelayValue<Error>);
   if (o.networkMode !== undefined) out.networkMode = o.networkMode;
@@ -421,12 +484,13 @@ export function optionsValue(
   }
   if (typeof o.structuralSharing === "boolean") out.structuralSharing = o.structuralSharing;
   if (o.meta !== undefined) out.meta = o.meta;
-  if (o.enabled !== undefined || skip) out.enabled = skip ? false : o.enabled;
-  if (typeof o.refetchInterval === "number") out.refetchInterval = o.refetchInterval;
+  if (skip) out.enabled = false;
+  else queryOption(out, o, latest, "enabled");
+  queryOption(out, o, latest, "refetchInterval");
   if (o.refetchIntervalInBackground !== undefined) out.refetchIntervalInBackground = o.refetchIntervalInBackground;
-  if (o.refetchOnMount !== undefined) out.refetchOnMount = o.refetchOnMount;
-  if (o.refetchOnWindowFocus !== undefined) out.refetchOnWindowFocus = o.refetchOnWindowFocus;
-  if (o.refetchOnReconnect !== undefined) out.refetchOnReconnect = o.refetchOnReconnect;
+  queryOption(out, o, latest, "refetchOnMount");
+  queryOption(out, o, latest, "refetchOnWindowFocus");
+  queryOption(out, o, latest, "refetchOnReconnect");
   if (o.retryOnMount !== undefined) out.retryOnMount = o.retryOnMount;
   return out;
 }
@@ -500,6 +564,31 @@ export function readState(): QueryState {
     status: c.status,
     fetchStatus: c.fetchStatus,
   });
+}
+
+// The state of a query the cache does not hold yet (an option function of the query sees it).
+const pendingState: QueryState = Object.freeze({
+  data: undefined,
+  dataUpdateCount: 0,
+  dataUpdatedAt: 0,
+  error: null,
+  errorUpdateCount: 0,
+  errorUpdatedAt: 0,
+  fetchFailureCount: 0,
+  fetchFailureReason: null,
+  fetchMeta: null,
+  isInvalidated: false,
+  status: "pending",
+  fetchStatus: "idle",
+});
+
+/**
+ * An option that may be a function of the query (staleTime, enabled, refetchOn*), resolved
+ * against the query of `queryKey` as the cache holds it now (query-core's resolveStaleTime and
+ * resolveEnabled); `state` undefined: the cache has no entry yet.
+ */
+export function resolveQueryOption(value: unknown, queryKey: QueryKey, state: QueryState | undefined, observers = 0): unknown {
+  return typeof value === "function" ? value(snapshot(queryKey, state ?? pendingState, observers)) : value;
 }
 
 /** A read-only view of a cache entry for filters, predicates and QueryCache.find. */

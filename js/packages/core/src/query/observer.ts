@@ -7,32 +7,35 @@
 import { MfstateError } from "../errors.js";
 import { api, callWith, fn, readValue, stageValues } from "../wasm.js";
 import type { DeepReadonly, Unsubscribe } from "../types.js";
-import { type ClientCore, type RawResult, optionsValue, readRawResult, run } from "./core.js";
+import { type ClientCore, type RawResult, optionsValue, readRawResult, resolveQueryOption, run } from "./core.js";
 import { coreOf, type QueryClient } from "./client.js";
 import { trackObserver } from "../app.js";
 import { checkQueryKey, hashKey, replaceEqualDeep, shallowEqualObjects } from "./utils.js";
-import type { QueryKey, QueryObserverOptions, QueryObserverResult, RefetchOptions } from "./types.js";
+import type { QueryKey, QueryObserverOptions, QueryObserverResult, QueryState, RefetchOptions } from "./types.js";
 
 type Listener<TData, TError> = (result: QueryObserverResult<TData, TError>) => void;
 
 // The options that decide what the module does with the entry: a change of any of them restarts
-// the module's observer (functions are called through trampolines that read the latest options).
-function moduleSignature(o: QueryObserverOptions<any, any, any, any>): string {
-  const retry = typeof o.retry === "function" ? "fn" : o.retry;
-  const retryDelay = typeof o.retryDelay === "function" ? "fn" : o.retryDelay;
+// the module's observer. Functions are called through trampolines that read the latest options, so
+// a new function does not restart it; but an option that is a function of the query (enabled,
+// staleTime, refetchInterval, refetchOn*) counts by what it gives for the query now, as query-core's
+// setOptions compares resolved values: enabled turning true starts the fetch it would.
+function moduleSignature(o: QueryObserverOptions<any, any, any, any>, state: () => QueryState | undefined): string {
+  const f = (v: unknown): unknown => (typeof v === "function" ? "fn" : v === Infinity ? "inf" : v);
+  const ofQuery = (v: unknown): unknown => (typeof v === "function" ? ["fn", f(resolveQueryOption(v, o.queryKey, state()))] : f(v));
   return JSON.stringify([
     hashKey(o.queryKey),
-    o.enabled,
-    o.staleTime === Infinity ? "inf" : o.staleTime,
-    o.gcTime === Infinity ? "inf" : o.gcTime,
-    retry,
-    retryDelay,
+    ofQuery(o.enabled),
+    ofQuery(o.staleTime),
+    f(o.gcTime),
+    f(o.retry),
+    f(o.retryDelay),
     o.networkMode,
-    o.refetchInterval,
+    ofQuery(o.refetchInterval),
     o.refetchIntervalInBackground,
-    o.refetchOnMount,
-    o.refetchOnWindowFocus,
-    o.refetchOnReconnect,
+    ofQuery(o.refetchOnMount),
+    ofQuery(o.refetchOnWindowFocus),
+    ofQuery(o.refetchOnReconnect),
     o.retryOnMount,
     o.structuralSharing,
     o.meta,
@@ -82,7 +85,7 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
     this.#client = client;
     this.#core = coreOf(client);
     this.#options = this.#defaulted(options);
-    this.#signature = moduleSignature(this.#options);
+    this.#signature = moduleSignature(this.#options, this.#queryState);
     this.#result = this.#optimistic();
   }
 
@@ -128,7 +131,7 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
   setOptions(options: QueryObserverOptions<TQueryFnData, TError, TData, TQueryKey>): void {
     const prev = this.#options;
     this.#options = this.#defaulted(options);
-    const signature = moduleSignature(this.#options);
+    const signature = moduleSignature(this.#options, this.#queryState);
     const restart = signature !== this.#signature;
     this.#signature = signature;
     if (restart && this.#sub !== 0) {
@@ -162,7 +165,7 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
     if (this.#listeners.size === 0) predict = "mount";
     else {
       const savedHash = this.#sub !== 0 ? this.#countedHash : hashKey(saved.queryKey);
-      if (hashKey(this.#options.queryKey) !== savedHash || (this.#options.enabled !== false) !== (saved.enabled !== false)) predict = "change";
+      if (hashKey(this.#options.queryKey) !== savedHash || this.#enabled(this.#options) !== this.#enabled(saved)) predict = "change";
     }
     try {
       return this.#optimistic(predict);
@@ -215,10 +218,15 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
   #start(): void {
     this.#count();
     callWith(() => {
-      const value = optionsValue(this.#core, this.#options as never, () => {
-        const q = this.#options.queryFn;
-        return typeof q === "function" ? (q as never) : undefined;
-      });
+      const value = optionsValue(
+        this.#core,
+        this.#options as never,
+        () => {
+          const q = this.#options.queryFn;
+          return typeof q === "function" ? (q as never) : undefined;
+        },
+        () => this.#options as never,
+      );
       const listener = fn(() => this.#update(readRawResult()));
       const appHandle = this.#core.appHandle;
       this.#sub = run(
@@ -242,9 +250,19 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
 
   // ---- results ----
 
+  /** The state of this observer's query as the cache holds it now (undefined: no entry yet). */
+  readonly #queryState = (): QueryState | undefined => this.#client.getQueryState(this.#options.queryKey) as QueryState | undefined;
+
+  /** Whether `options` enable the query as the cache holds it now (enabled may be a function of it). */
+  #enabled(options: QueryObserverOptions<any, any, any, any>): boolean {
+    if (options.enabled === undefined) return true;
+    const state = typeof options.enabled === "function" ? this.#client.getQueryState(options.queryKey) : undefined;
+    return resolveQueryOption(options.enabled, options.queryKey, state as QueryState | undefined) !== false;
+  }
+
   #optimistic(predict?: "mount" | "change"): QueryObserverResult<TData, TError> {
     const state = this.#client.getQueryState(this.#options.queryKey);
-    const enabled = this.#options.enabled !== false && typeof this.#options.queryFn !== "symbol";
+    const enabled = this.#enabled(this.#options) && typeof this.#options.queryFn !== "symbol";
     const raw: RawResult = state
       ? {
           hasData: state.data !== undefined,
@@ -280,9 +298,11 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
           isInvalidated: false,
           isEnabled: enabled,
         };
-    const staleTime = this.#options.staleTime ?? 0;
     if (state) {
-      raw.isStale = state.isInvalidated || !raw.hasData || (staleTime !== Infinity && Date.now() - state.dataUpdatedAt >= staleTime);
+      const staleTime = resolveQueryOption(this.#options.staleTime ?? 0, this.#options.queryKey, state as QueryState);
+      const never = staleTime === Infinity || staleTime === "static";
+      const ms = typeof staleTime === "number" ? staleTime : 0;
+      raw.isStale = (state.isInvalidated && staleTime !== "static") || !raw.hasData || (!never && Date.now() - state.dataUpdatedAt >= ms);
     }
     // query-core's optimistic result: when the subscription would fetch (on mount, or for a new
     // query while mounted), the render already says so (fetching, or paused when offline in
@@ -298,7 +318,8 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
   /** query-core's shouldFetchOnMount for the options now (the observer is not subscribed yet). */
   #fetchesOnMount(raw: RawResult, status: string | undefined): boolean {
     if (!raw.hasData) return !(status === "error" && this.#options.retryOnMount === false);
-    const on = this.#options.refetchOnMount;
+    const state = this.#client.getQueryState(this.#options.queryKey);
+    const on = resolveQueryOption(this.#options.refetchOnMount, this.#options.queryKey, state as QueryState | undefined);
     if (on === false) return false;
     if (on === "always") return true;
     return raw.isStale;

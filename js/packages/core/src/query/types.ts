@@ -30,14 +30,18 @@ export type QueryFunction<T = unknown, TQueryKey extends QueryKey = QueryKey, TP
 ) => T | Promise<T>;
 
 export type RetryValue<TError> = boolean | number | ((failureCount: number, error: TError) => boolean);
+/** query-core's options that may be functions of the query they apply to. */
+export type QueryOption<T, TData = unknown, TError = DefaultError> = T | ((query: QuerySnapshot<TData, TError>) => T);
+/** Milliseconds (Infinity: never stale), or "static": never stale, and invalidation does not refetch. */
+export type StaleTime = number | "static";
 export type RetryDelayValue<TError> = number | ((failureCount: number, error: TError) => number);
 
 /** Options of a query (query-core's QueryOptions). */
 export interface QueryOptions<TQueryFnData = unknown, TError = DefaultError, TData = TQueryFnData, TQueryKey extends QueryKey = QueryKey> {
   queryKey: TQueryKey;
   queryFn?: QueryFunction<TQueryFnData, TQueryKey> | SkipToken;
-  /** Milliseconds; Infinity: never stale. */
-  staleTime?: number;
+  /** Milliseconds (Infinity: never stale), "static", or a function of the query giving either. */
+  staleTime?: QueryOption<StaleTime, TQueryFnData, TError>;
   /** Milliseconds an unobserved entry is kept; Infinity: forever. */
   gcTime?: number;
   retry?: RetryValue<TError>;
@@ -55,12 +59,12 @@ export interface QueryOptions<TQueryFnData = unknown, TError = DefaultError, TDa
 /** Options of an observer (query-core's QueryObserverOptions). */
 export interface QueryObserverOptions<TQueryFnData = unknown, TError = DefaultError, TData = TQueryFnData, TQueryKey extends QueryKey = QueryKey>
   extends QueryOptions<TQueryFnData, TError, TData, TQueryKey> {
-  enabled?: boolean;
-  refetchInterval?: number | false;
+  enabled?: QueryOption<boolean, TQueryFnData, TError>;
+  refetchInterval?: QueryOption<number | false, TQueryFnData, TError>;
   refetchIntervalInBackground?: boolean;
-  refetchOnMount?: boolean | "always";
-  refetchOnWindowFocus?: boolean | "always";
-  refetchOnReconnect?: boolean | "always";
+  refetchOnMount?: QueryOption<boolean | "always", TQueryFnData, TError>;
+  refetchOnWindowFocus?: QueryOption<boolean | "always", TQueryFnData, TError>;
+  refetchOnReconnect?: QueryOption<boolean | "always", TQueryFnData, TError>;
   retryOnMount?: boolean;
   /** Shown while pending (not cached); a function receives the previous key's data. */
   placeholderData?: TData | ((previousData: DeepReadonly<TData> | undefined) => TData | undefined);
