@@ -36,7 +36,8 @@ export { QueryClient, QueryCache, type QueryClientConfig, type QueryCacheConfig 
 export { QueryObserver } from "./query/observer.js";
 export { InfiniteQueryObserver } from "./query/infinite.js";
 export { MutationObserver, MutationCache, Mutation, type MutationCacheConfig } from "./query/mutation.js";
-export { dehydrate, hydrate } from "./query/hydration.js";
+export { dehydrate, hydrate, defaultShouldDehydrateQuery, defaultShouldDehydrateMutation } from "./query/hydration.js";
+export { matchQuery, matchMutation, type MatchableQuery, type MatchableMutation } from "./query/match.js";
 export {
   hashKey,
   partialMatchKey,
@@ -45,6 +46,9 @@ export {
   skipToken,
   CancelledError,
   isCancelledError,
+  isServer,
+  noop,
+  shouldThrowError,
   type SkipToken,
 } from "./query/utils.js";
 export type * from "./query/types.js";

@@ -468,3 +468,63 @@ test("findAll snapshots carry the cache's observer counts and staleness (by the 
   stopStale();
   host.dispose();
 });
+
+test("query-core's helpers that user code imports: matchQuery, matchMutation, shouldThrowError, the dehydrate defaults, noop, isServer", async () => {
+  const qc = await client();
+  const tq = new tanstack.QueryClient();
+  // The same cache on both sides: two observed, one invalidated, one pending.
+  for (const c of [qc, tq]) {
+    c.setQueryData(["todos", { page: 1 }], [1]);
+    c.setQueryData(["todos", { page: 2 }], [2]);
+    c.setQueryData(["user", 7], { id: 7 });
+  }
+  await qc.invalidateQueries({ queryKey: ["user"], refetchType: "none" });
+  await tq.invalidateQueries({ queryKey: ["user"], refetchType: "none" });
+  const watch = (c, Observer) => new Observer(c, { queryKey: ["todos", { page: 1 }], queryFn: () => [1], staleTime: Infinity }).subscribe(() => {});
+  const stops = [watch(qc, QueryObserver), watch(tq, tanstack.QueryObserver)];
+  await settle();
+  const filters = [
+    {},
+    { queryKey: ["todos"] },
+    { queryKey: ["todos", { page: 1 }], exact: true },
+    { queryKey: ["todos"], exact: true },
+    { type: "active" },
+    { type: "inactive" },
+    { stale: true },
+    { stale: false },
+    { fetchStatus: "idle" },
+    { queryKey: ["user"], predicate: (q) => q.state.data?.id === 7 },
+  ];
+  for (const f of filters) {
+    const mine = qc.getQueryCache().getAll().filter((q) => mfstate.matchQuery(f, q)).map((q) => q.queryHash).sort();
+    const theirs = tq.getQueryCache().getAll().filter((q) => tanstack.matchQuery(f, q)).map((q) => q.queryHash).sort();
+    assert.deepEqual(mine, theirs, JSON.stringify(f));
+  }
+  for (const stop of stops) stop();
+
+  // Mutations: by key (prefix or exact), status and predicate.
+  const mutations = [
+    { options: { mutationKey: ["todos", "add"] }, state: { status: "success", isPaused: false } },
+    { options: { mutationKey: ["todos"] }, state: { status: "pending", isPaused: true } },
+    { options: {}, state: { status: "idle", isPaused: false } },
+  ];
+  const mutationFilters = [{}, { mutationKey: ["todos"] }, { mutationKey: ["todos"], exact: true }, { status: "pending" }, { predicate: (m) => m.state.isPaused }];
+  for (const f of mutationFilters) {
+    assert.deepEqual(
+      mutations.map((m) => mfstate.matchMutation(f, m)),
+      mutations.map((m) => tanstack.matchMutation(f, m)),
+      JSON.stringify(f),
+    );
+    assert.deepEqual(mutations.map(mfstate.defaultShouldDehydrateMutation), mutations.map(tanstack.defaultShouldDehydrateMutation));
+  }
+  const snapshots = qc.getQueryCache().getAll();
+  assert.deepEqual(snapshots.map(mfstate.defaultShouldDehydrateQuery), snapshots.map(tanstack.defaultShouldDehydrateQuery));
+
+  for (const [throwOnError, params] of [[true, []], [false, []], [undefined, []], [(e) => e.message === "x", [new Error("x")]], [() => false, [new Error("y")]]]) {
+    assert.equal(mfstate.shouldThrowError(throwOnError, params), tanstack.shouldThrowError(throwOnError, params));
+  }
+  assert.equal(mfstate.noop(), undefined);
+  assert.equal(mfstate.isServer, tanstack.isServer);
+  qc.clear();
+  tq.clear();
+});

@@ -6,6 +6,16 @@ import { coreOf, type QueryClient } from "./client.js";
 import { readState, run, snapshot } from "./core.js";
 import type { DehydratedState, DehydrateOptions, HydrateOptions, QueryKey } from "./types.js";
 
+/** query-core's default for dehydrate's shouldDehydrateQuery: the successful queries. */
+export function defaultShouldDehydrateQuery(query: { readonly state: { readonly status: string } }): boolean {
+  return query.state.status === "success";
+}
+
+/** query-core's default for dehydrate's shouldDehydrateMutation: the paused mutations. */
+export function defaultShouldDehydrateMutation(mutation: { readonly state: { readonly isPaused: boolean } }): boolean {
+  return mutation.state.isPaused;
+}
+
 /**
  * The client's queries as data: by default the successful ones (as query-core);
  * `shouldDehydrateQuery` decides otherwise.

@@ -6,7 +6,7 @@ import { MfstateError } from "../errors.js";
 import { api, callWith, fn, readValue, stageValues } from "../wasm.js";
 import type { DeepReadonly, Unsubscribe } from "../types.js";
 import { type ClientCore, rememberThrown, run, settlement } from "./core.js";
-import { partialMatchKey, hashKey } from "./utils.js";
+import { matchMutation } from "./match.js";
 import type {
   MutateOptions,
   MutationFilters,
@@ -69,20 +69,6 @@ const cacheCores = new WeakMap<MutationCache, ClientCore>();
 export function bindMutationCache(cache: MutationCache, core: ClientCore): void {
   if (cacheCores.has(cache)) throw new MfstateError("invalid_argument", "this MutationCache belongs to another QueryClient");
   cacheCores.set(cache, core);
-}
-
-function matchMutation(filters: MutationFilters, m: Mutation): boolean {
-  if (filters.status && m.state.status !== filters.status) return false;
-  if (filters.mutationKey) {
-    if (!m.options.mutationKey) return false;
-    if (filters.exact) {
-      if (hashKey(m.options.mutationKey) !== hashKey(filters.mutationKey)) return false;
-    } else if (!partialMatchKey(m.options.mutationKey, filters.mutationKey)) {
-      return false;
-    }
-  }
-  if (filters.predicate && !filters.predicate(m)) return false;
-  return true;
 }
 
 /** query-core's MutationCache: the mutations of a client, found by filters, and their events. */

@@ -174,6 +174,18 @@ export function replaceEqualDeep(a: any, b: any): any {
   return aSize === bSize && equalItems === aSize ? a : copy;
 }
 
+/** query-core's isServer: no window (a server render), or Deno. */
+export const isServer: boolean = typeof window === "undefined" || "Deno" in globalThis;
+
+/** query-core's noop. */
+export function noop(): void {}
+
+/** query-core's shouldThrowError: `throwOnError` as a boolean, or called with `params`. */
+export function shouldThrowError<T extends (...args: any[]) => boolean>(throwOnError: boolean | T | undefined, params: Parameters<T>): boolean {
+  if (typeof throwOnError === "function") return throwOnError(...params);
+  return !!throwOnError;
+}
+
 /** For `placeholderData`: keeps the previous data while the next key loads (query-core's). */
 export function keepPreviousData<T>(previousData: T | undefined): T | undefined {
   return previousData;
