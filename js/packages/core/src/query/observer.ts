@@ -16,26 +16,28 @@ import type { QueryKey, QueryObserverOptions, QueryObserverResult, QueryState, R
 type Listener<TData, TError> = (result: QueryObserverResult<TData, TError>) => void;
 
 // The options that decide what the module does with the entry: a change of any of them restarts
-// the module's observer. Functions are called through trampolines that read the latest options, so
-// a new function does not restart it; but an option that is a function of the query (enabled,
-// staleTime, refetchInterval, refetchOn*) counts by what it gives for the query now, as query-core's
-// setOptions compares resolved values: enabled turning true starts the fetch it would.
+// the module's observer (a restart is a new mount: it fetches when the query is stale). Functions
+// are called through trampolines that read the latest options, so a new function does not restart
+// it. An enabled that is a function of the query counts by what it gives for the query now, as
+// query-core's setOptions compares it: turning true fetches a stale query. (What a staleTime or
+// refetchInterval function gives is read by the module whenever it recomputes; query-core does not
+// fetch when only those move.)
 function moduleSignature(o: QueryObserverOptions<any, any, any, any>, state: () => QueryState | undefined): string {
   const f = (v: unknown): unknown => (typeof v === "function" ? "fn" : v === Infinity ? "inf" : v);
-  const ofQuery = (v: unknown): unknown => (typeof v === "function" ? ["fn", f(resolveQueryOption(v, o.queryKey, state()))] : f(v));
+  const enabled = typeof o.enabled === "function" ? ["fn", resolveQueryOption(o.enabled, o.queryKey, state()) !== false] : o.enabled;
   return JSON.stringify([
     hashKey(o.queryKey),
-    ofQuery(o.enabled),
-    ofQuery(o.staleTime),
+    enabled,
+    f(o.staleTime),
     f(o.gcTime),
     f(o.retry),
     f(o.retryDelay),
     o.networkMode,
-    ofQuery(o.refetchInterval),
+    f(o.refetchInterval),
     o.refetchIntervalInBackground,
-    ofQuery(o.refetchOnMount),
-    ofQuery(o.refetchOnWindowFocus),
-    ofQuery(o.refetchOnReconnect),
+    f(o.refetchOnMount),
+    f(o.refetchOnWindowFocus),
+    f(o.refetchOnReconnect),
     o.retryOnMount,
     o.structuralSharing,
     o.meta,
@@ -318,8 +320,8 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
   /** query-core's shouldFetchOnMount for the options now (the observer is not subscribed yet). */
   #fetchesOnMount(raw: RawResult, status: string | undefined): boolean {
     if (!raw.hasData) return !(status === "error" && this.#options.retryOnMount === false);
-    const state = this.#client.getQueryState(this.#options.queryKey);
-    const on = resolveQueryOption(this.#options.refetchOnMount, this.#options.queryKey, state as QueryState | undefined);
+    let on: unknown = this.#options.refetchOnMount;
+    if (typeof on === "function") on = resolveQueryOption(on, this.#options.queryKey, this.#queryState());
     if (on === false) return false;
     if (on === "always") return true;
     return raw.isStale;
