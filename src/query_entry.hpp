@@ -2,8 +2,8 @@
 // only while fetching, failing or observed, and the closed set of transitions applied to it.
 //
 // Memory layout (the S1 workload keeps 10^6 small entries): an entry is a pooled `Query` of
-// 80 bytes plus the trie nodes of the key elements it does not share with other keys (40 bytes
-// each, pooled). Everything an entry needs only while it fetches, fails or is observed lives in a
+// 104 bytes that is also the trie node of its key's last element, plus the nodes of the other
+// elements it does not share with other keys (32 bytes each, pooled). Everything an entry needs only while it fetches, fails or is observed lives in a
 // `QueryCold` allocated on demand; options are shared, reference-counted objects (an entry written
 // by set_query_data points at the client's defaults).
 #pragma once
@@ -19,12 +19,12 @@
 
 #include "mfstate/query.hpp"
 #include "query_async.hpp"
+#include "query_index.hpp"
 #include "query_retryer.hpp"
 
 namespace mfstate::detail {
 
 struct ClientCore;
-struct TrieNode;
 class ObserverImpl;
 
 // ---------------------------------------------------------------------------------------------
@@ -78,8 +78,11 @@ struct QueryCold {
   Value key;  // kept once the entry left the index (observers still see it)
 };
 
-struct Query : GcLink {
-  TrieNode* node = nullptr;
+/// One entry. Its trie node is a private base: only the index (a friend) links and reads it, so
+/// an entry and the leaf of its key are one pooled block.
+struct Query : GcLink, private TrieNode {
+  friend class CacheIndex;
+
   Value data;
   std::int64_t data_updated_at = 0;
   std::int64_t gc_since = 0;
@@ -91,6 +94,8 @@ struct Query : GcLink {
   std::uint8_t flags = 0;
   std::uint8_t spare = 0;
 
+  /// In the key index (from build until remove); the index rebuilds its key from its path.
+  bool in_index() const noexcept { return is_entry(); }
   bool has_data() const noexcept { return flags & has_data_flag; }
   bool invalidated() const noexcept { return flags & invalidated_flag; }
   bool removed() const noexcept { return flags & removed_flag; }
