@@ -38,8 +38,10 @@ constexpr std::size_t chunk_slack = 8;
 #else
 constexpr std::size_t chunk_slack = 0;
 #endif
+// No branch for the smallest blocks: below granule - chunk_slack + 1 bytes (none of the library's
+// blocks is that small) the class wraps past the last one and the block goes to operator new.
 constexpr std::size_t class_of(std::size_t bytes) noexcept {
-  return bytes <= granule + chunk_slack ? 0 : (bytes - chunk_slack + granule - 1) / granule - 1;
+  return (bytes + granule - 1 - chunk_slack) / granule - 1;
 }
 constexpr std::size_t class_bytes(std::size_t c) noexcept { return (c + 1) * granule + chunk_slack; }
 constexpr std::size_t classes = class_of(pool_max_bytes) + 1;

@@ -38,8 +38,8 @@ Query* ClientCore::find(const Value& key) const {
 
 Query* ClientCore::build(const Value& key, const OptionsPtr& opts, bool* created) {
   check_key(key);
-  TrieNode* n = queries.index.find_or_insert(key);
-  Query* existing = CacheIndex::entry_of(n);
+  const CacheIndex::Position at = queries.index.find_or_insert_position(key);
+  Query* existing = CacheIndex::entry_of(at.node);
   if (created != nullptr) *created = existing == nullptr;
   if (existing != nullptr) {
     if (opts) set_options(*existing, opts);
@@ -49,12 +49,17 @@ Query* ClientCore::build(const Value& key, const OptionsPtr& opts, bool* created
   try {
     q = queries.pool.make();
     q->options = opts ? opts : resolve(nullptr, key);
+    // A new key is linked as a new leaf; one that longer keys pass through takes over the node.
+    if (at.node == nullptr) {
+      queries.index.link(at.parent, key.as_array().back(), *q);
+    } else {
+      queries.index.attach(at.node, *q);
+    }
   } catch (...) {
     if (q != nullptr) queries.pool.destroy(q);
-    queries.index.prune(n);
+    queries.index.prune(at.node != nullptr ? at.node : at.parent);
     throw;
   }
-  queries.index.attach(n, *q);
   ++queries.entries;
   std::optional<Value> initial;
   try {

@@ -198,10 +198,6 @@ void CacheIndex::release_element(TrieNode* n) noexcept {
   }
 }
 
-Query* CacheIndex::entry_of(TrieNode* node) noexcept {
-  return node != nullptr && node->is_entry() ? static_cast<Query*>(node) : nullptr;
-}
-
 TrieNode* CacheIndex::find(const Value& key) const noexcept {
   const TrieNode* n = root_;
   for (const Value& e : key.as_array()) {
@@ -211,9 +207,11 @@ TrieNode* CacheIndex::find(const Value& key) const noexcept {
   return const_cast<TrieNode*>(n);
 }
 
-TrieNode* CacheIndex::find_or_insert(const Value& key) {
+CacheIndex::Position CacheIndex::find_or_insert_position(const Value& key) {
+  std::span<const Value> elements = key.as_array();
+  if (elements.empty()) return {nullptr, root_};
   TrieNode* n = root_;
-  for (const Value& e : key.as_array()) {
+  for (const Value& e : elements.first(elements.size() - 1)) {
     TrieNode* c = child(n, e);
     if (c == nullptr) {
       c = pool_.make(intern(e), n);
@@ -229,7 +227,22 @@ TrieNode* CacheIndex::find_or_insert(const Value& key) {
     }
     n = c;
   }
-  return n;
+  return {n, child(n, elements.back())};
+}
+
+void CacheIndex::link(TrieNode* parent, const Value& element, Query& q) {
+  TrieNode& e = q;
+  e.element = intern(element);
+  e.up = reinterpret_cast<std::uintptr_t>(parent) | TrieNode::entry_bit;
+  try {
+    add_child(parent, &e);
+  } catch (...) {
+    release_element(&e);
+    e.element = Value();
+    e.up = 0;
+    throw;
+  }
+  ++nodes_;
 }
 
 void CacheIndex::prune(TrieNode* n) noexcept {

@@ -79,8 +79,9 @@ struct QueryCold {
 };
 
 /// One entry. Its trie node is a private base: only the index (a friend) links and reads it, so
-/// an entry and the leaf of its key are one pooled block.
-struct Query : GcLink, private TrieNode {
+/// an entry and the leaf of its key are one pooled block. The node comes first, so reading the
+/// entry off a node (every exact get) is no pointer adjustment.
+struct Query : private TrieNode, GcLink {
   friend class CacheIndex;
 
   Value data;
@@ -114,6 +115,12 @@ struct Query : GcLink, private TrieNode {
     return std::nullopt;
   }
 };
+
+// The index reads an entry off its node here, where Query is complete (inline: every exact get
+// goes through it).
+inline Query* CacheIndex::entry_of(TrieNode* node) noexcept {
+  return node != nullptr && node->is_entry() ? static_cast<Query*>(node) : nullptr;
+}
 
 /// The callers waiting for a fetch: almost always one, so it is held inline (no allocation).
 using FetchWaiters = boost::container::small_vector<std::shared_ptr<FutureState>, 1>;

@@ -70,14 +70,26 @@ class CacheIndex {
 
   /// The node of exactly `key`, or nullptr. No allocation; one hash probe per element.
   TrieNode* find(const Value& key) const noexcept;
-  /// The entry at `node`, or nullptr when the position holds none.
+  /// The entry at `node`, or nullptr when `node` is null or holds no entry. Inline in
+  /// query_entry.hpp, where Query is complete.
   static Query* entry_of(TrieNode* node) noexcept;
-  /// The node of `key`, creating the missing nodes. Strings are interned. Throws bad_alloc,
-  /// leaving the trie as it was.
-  TrieNode* find_or_insert(const Value& key);
-  /// Makes `q` (outside the trie) the entry at `node` (a position holding none): `q` takes the
-  /// node's place, its children and element, and the standalone node is freed. No allocation;
-  /// O(children of node) to point them at their new parent.
+
+  /// Where `key` goes: the node of its last element's parent (nullptr for the empty key) and
+  /// the node at the key itself, or nullptr when there is none yet.
+  struct Position {
+    TrieNode* parent;
+    TrieNode* node;
+  };
+  /// The position of `key`, creating the missing nodes above it (strings interned). Throws
+  /// bad_alloc, leaving the trie as it was.
+  Position find_or_insert_position(const Value& key);
+  /// Makes `q` (outside the trie) the new leaf `element` below `parent`, a position that had no
+  /// node. Throws bad_alloc, leaving the trie and `q` as they were (prune(parent) then drops the
+  /// nodes find_or_insert_position made).
+  void link(TrieNode* parent, const Value& element, Query& q);
+  /// Makes `q` (outside the trie) the entry at `node` (a standalone node: a position holding no
+  /// entry): `q` takes the node's place, its children and element, and the node is freed. No
+  /// allocation; O(children of node) to point them at their new parent.
   void attach(TrieNode* node, Query& q) noexcept;
   /// Takes entry `q` out of the trie. Its children, if any, move to a standalone node (the one
   /// reserve_node() kept; O(children)); positions left with neither an entry nor children go.

@@ -97,7 +97,7 @@ std::ptrdiff_t ObjectNode::find_indexed(std::string_view key) const {
 }
 
 std::ptrdiff_t find_member(const ObjectNode& node, std::string_view key) noexcept {
-  if (node.size <= ObjectNode::index_threshold && index_of(node) == nullptr) {
+  if (!has_index_slot(node) || (node.size <= ObjectNode::index_threshold && index_slot(node) == nullptr)) {
     const Member* members = node.members();
     for (std::uint32_t i = 0; i < node.size; ++i) {
       const std::string& k = members[i].key;
