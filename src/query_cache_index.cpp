@@ -4,11 +4,13 @@
 // the last node itself (Query derives from TrieNode): an entry and its leaf are one block. A
 // position without an entry is a standalone pooled node; when an entry comes to such a position
 // (or leaves one that still has children) the node and the entry trade places, the children
-// re-pointed at their new parent. A filter ["user", 42] walks two levels and collects the subtree below, so it
-// costs what it matches rather than what is cached (query-core scans every entry). An object (or
-// array) element in a filter matches by subset (prefix), so at that level the walk checks every
-// child against it: the cost is the children of that level, still not the whole cache. Exact
-// lookups probe one hash set per level, keyed by the element's cached hash and confirmed by ==.
+// re-pointed at their new parent.
+//
+// A filter ["user", 42] walks two levels and collects the subtree below, so it costs what it
+// matches rather than what is cached (query-core scans every entry). An object (or array) element
+// in a filter matches by subset (prefix), so at that level the walk checks every child against
+// it: the cost is the children of that level, still not the whole cache. Exact lookups probe one
+// hash set per level, keyed by the element's cached hash and confirmed by ==.
 //
 // Children: none, one (stored inline in the node's word), up to 8 (a vector searched linearly), or
 // more (a flat hash set of node pointers hashed by their element). String elements are interned so
@@ -374,5 +376,6 @@ namespace mfstate::detail {
 // The memory budget of an entry (S1: < 200 bytes of cache per small entry) rests on these sizes;
 // a field added to the hot structs must pay for itself.
 static_assert(sizeof(void*) != 8 || sizeof(TrieNode) == 32, "TrieNode grew past 32 bytes");
-static_assert(sizeof(void*) != 8 || sizeof(Query) == 104, "Query (its trie node included) grew past 104 bytes");
+static_assert(sizeof(void*) != 8 || sizeof(Query) == 104,
+              "Query (its trie node included) grew past 104 bytes");
 }  // namespace mfstate::detail

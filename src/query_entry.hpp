@@ -3,9 +3,10 @@
 //
 // Memory layout (the S1 workload keeps 10^6 small entries): an entry is a pooled `Query` of
 // 104 bytes that is also the trie node of its key's last element, plus the nodes of the other
-// elements it does not share with other keys (32 bytes each, pooled). Everything an entry needs only while it fetches, fails or is observed lives in a
-// `QueryCold` allocated on demand; options are shared, reference-counted objects (an entry written
-// by set_query_data points at the client's defaults).
+// elements it does not share with other keys (32 bytes each, pooled). Everything an entry needs
+// only while it fetches, fails or is observed lives in a `QueryCold` allocated on demand; options
+// are shared, reference-counted objects (an entry written by set_query_data points at the
+// client's defaults).
 #pragma once
 
 #include <boost/container/small_vector.hpp>

@@ -127,8 +127,8 @@ class CacheIndex {
   void destroy_subtree(TrieNode* n) noexcept;
   void replace(TrieNode* old_node, TrieNode* new_node) noexcept;
 
-  TrieNode root_node_;              // the root while the empty key has no entry
-  TrieNode* root_ = &root_node_;    // else that entry
+  TrieNode root_node_;            // the root while the empty key has no entry
+  TrieNode* root_ = &root_node_;  // else that entry
   Pool<TrieNode> pool_;
   TrieNode* spare_ = nullptr;  // reserve_node()'s node, for the next detach
   std::size_t nodes_ = 0;

@@ -58,7 +58,9 @@ bool has_index_slot(const ObjectNode& node) noexcept { return node.capacity > Ob
 MemberIndex*& index_slot(const ObjectNode& node) noexcept {
   return *reinterpret_cast<MemberIndex**>(const_cast<Member*>(node.members() + node.capacity));
 }
-MemberIndex* index_of(const ObjectNode& node) noexcept { return has_index_slot(node) ? index_slot(node) : nullptr; }
+MemberIndex* index_of(const ObjectNode& node) noexcept {
+  return has_index_slot(node) ? index_slot(node) : nullptr;
+}
 std::size_t object_bytes(std::size_t capacity) noexcept {
   return sizeof(ObjectNode) + capacity * sizeof(Member) +
          (capacity > ObjectNode::index_threshold ? sizeof(MemberIndex*) : 0);

@@ -132,7 +132,8 @@ TEST_F(QueryCacheIndexTest, RemovingAChainOfEntriesInOneCallPrunesTheWholePath) 
   });
   qc.remove_queries({.key = key({"a"})});
   std::sort(removed.begin(), removed.end());
-  EXPECT_EQ(removed, (std::vector<std::string>{R"(["a",1,"x",true])", R"(["a",1,"x"])", R"(["a",1])", R"(["a"])"}));
+  EXPECT_EQ(removed,
+            (std::vector<std::string>{R"(["a",1,"x",true])", R"(["a",1,"x"])", R"(["a",1])", R"(["a"])"}));
   EXPECT_EQ(qc.stats().entries, 1u);
   EXPECT_EQ(qc.stats().trie_nodes, 1u);
 }
@@ -165,7 +166,8 @@ TEST_F(QueryCacheIndexTest, ObservedEntryRemovedFromAnInteriorPositionKeepsItsKe
   qc.set_query_data(key({"a", 1}), 2);
   std::vector<std::string> events;
   auto ev = qc.query_cache().subscribe([&](const QueryCacheEvent& e) {
-    events.push_back(std::string(e.type == QueryCacheEvent::Type::removed ? "removed " : "other ") + e.key.to_json());
+    events.push_back(std::string(e.type == QueryCacheEvent::Type::removed ? "removed " : "other ") +
+                     e.key.to_json());
   });
   qc.remove_queries({.key = key({"a"}), .exact = true});
   EXPECT_EQ(events.front(), R"(removed ["a"])");
@@ -211,8 +213,8 @@ TEST_F(QueryCacheIndexTest, HydrateRebuildsEntriesOfBothKindsWithTheirKeys) {
   QueryClient to(rt);
   to.set_query_data(key({"a", 1, "y"}), 9);
   to.hydrate(from.dehydrate(), {});
-  EXPECT_EQ(keys_of(to, {}), (std::vector<std::string>{R"(["a",1,"x"])", R"(["a",1,"y"])", R"(["a",1])",
-                                                        R"(["a"])", "[]"}));
+  EXPECT_EQ(keys_of(to, {}),
+            (std::vector<std::string>{R"(["a",1,"x"])", R"(["a",1,"y"])", R"(["a",1])", R"(["a"])", "[]"}));
   EXPECT_EQ(to.get_query_data(key({"a", 1}))->as_int(), 2);
   EXPECT_EQ(to.get_query_data(key({}))->as_int(), 0);
 }
