@@ -28,12 +28,26 @@ namespace mfstate::detail {
 namespace {
 
 constexpr std::size_t granule = 16;
-constexpr std::size_t classes = pool_max_bytes / granule;
+// A class's blocks are as large as malloc's chunk can hold. 64-bit glibc hands out chunks of 16k
+// bytes of which 16k - 8 are usable (an 8-byte header), so a class of 16k bytes would take a chunk
+// of 16k + 16 and leave 8 bytes unused: classes of 16k + 8 bytes cost the same chunks, and a block
+// of 16k + 1 ... 16k + 8 bytes (the S1 data object's 120) takes one chunk size less. Elsewhere
+// (emscripten's dlmalloc: 4-byte headers, 8-byte alignment) the plain 16k classes fit best.
+#if defined(__GLIBC__) && UINTPTR_MAX > 0xffffffffu
+constexpr std::size_t chunk_slack = 8;
+#else
+constexpr std::size_t chunk_slack = 0;
+#endif
+// No branch for the smallest blocks: below granule - chunk_slack + 1 bytes (none of the library's
+// blocks is that small) the class wraps past the last one and the block goes to operator new.
+constexpr std::size_t class_of(std::size_t bytes) noexcept {
+  return (bytes + granule - 1 - chunk_slack) / granule - 1;
+}
+constexpr std::size_t class_bytes(std::size_t c) noexcept { return (c + 1) * granule + chunk_slack; }
+constexpr std::size_t classes = class_of(pool_max_bytes) + 1;
+static_assert(class_bytes(class_of(pool_max_bytes)) >= pool_max_bytes);
 /// Blocks kept per class: at most 256 × (16 + 32 + ... + 256) bytes ≈ 540 KB per thread.
 constexpr std::uint32_t max_cached = 256;
-
-constexpr std::size_t class_of(std::size_t bytes) noexcept { return (bytes + granule - 1) / granule - 1; }
-constexpr std::size_t class_bytes(std::size_t c) noexcept { return (c + 1) * granule; }
 
 struct FreeBlock {
   FreeBlock* next;

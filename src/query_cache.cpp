@@ -27,34 +27,39 @@ Millis initial_data_updated_at_of(const QueryOptions& o, Millis now) {
 // ---- entries ----
 
 Value ClientCore::key_of(const Query& q) const {
-  if (q.node != nullptr) return queries.index.key_of(q.node);
+  if (q.in_index()) return queries.index.key_of(q);
   return q.cold ? q.cold->key : Value::array();
 }
 
 Query* ClientCore::find(const Value& key) const {
   check_key(key);
-  TrieNode* n = queries.index.find(key);
-  return n != nullptr ? n->entry : nullptr;
+  return CacheIndex::entry_of(queries.index.find(key));
 }
 
 Query* ClientCore::build(const Value& key, const OptionsPtr& opts, bool* created) {
   check_key(key);
-  TrieNode* n = queries.index.find_or_insert(key);
-  if (created != nullptr) *created = n->entry == nullptr;
-  if (n->entry != nullptr) {
-    if (opts) set_options(*n->entry, opts);
-    return n->entry;
+  const CacheIndex::Position at = queries.index.find_or_insert_position(key);
+  Query* existing = CacheIndex::entry_of(at.node);
+  if (created != nullptr) *created = existing == nullptr;
+  if (existing != nullptr) {
+    if (opts) set_options(*existing, opts);
+    return existing;
   }
-  Query* q;
+  Query* q = nullptr;
   try {
     q = queries.pool.make();
     q->options = opts ? opts : resolve(nullptr, key);
+    // A new key is linked as a new leaf; one that longer keys pass through takes over the node.
+    if (at.node == nullptr) {
+      queries.index.link(at.parent, key.as_array().back(), *q);
+    } else {
+      queries.index.attach(at.node, *q);
+    }
   } catch (...) {
-    queries.index.prune(n);
+    if (q != nullptr) queries.pool.destroy(q);
+    queries.index.prune(at.node != nullptr ? at.node : at.parent);
     throw;
   }
-  q->node = n;
-  n->entry = q;
   ++queries.entries;
   std::optional<Value> initial;
   try {
@@ -109,14 +114,13 @@ void ClientCore::set_options(Query& q, const OptionsPtr& opts) {
 
 void ClientCore::remove(Query& q) {
   if (q.removed()) return;
+  queries.index.reserve_node();  // first, so nothing below can fail halfway
   if (q.fetching()) cancel_fetch(*this, q, CancelOptions{.revert = false, .silent = true});
   gc_unlink(q);
   if (options.max_bytes != 0 && q.has_data()) queries.data_bytes -= std::min(queries.data_bytes, approx_bytes(q.data));
-  if (q.observer_count() > 0) q.cold->key = queries.index.key_of(q.node);
+  if (q.observer_count() > 0) q.cold->key = queries.index.key_of(q);
   emit(QueryCacheEvent::Type::removed, q);
-  q.node->entry = nullptr;
-  queries.index.prune(q.node);
-  q.node = nullptr;
+  queries.index.detach(q);
   q.flags |= removed_flag;
   --queries.entries;
   if (q.observer_count() == 0) queries.graveyard.push_back(&q);

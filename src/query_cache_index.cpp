@@ -1,11 +1,16 @@
 // The query cache's index: a trie over key elements.
 //
-// A key ["user", 42, "profile"] is the path root -> "user" -> 42 -> "profile"; the entry hangs
-// off the last node. A filter ["user", 42] walks two levels and collects the subtree below, so it
-// costs what it matches rather than what is cached (query-core scans every entry). An object (or
-// array) element in a filter matches by subset (prefix), so at that level the walk checks every
-// child against it: the cost is the children of that level, still not the whole cache. Exact
-// lookups probe one hash set per level, keyed by the element's cached hash and confirmed by ==.
+// A key ["user", 42, "profile"] is the path root -> "user" -> 42 -> "profile", and its entry is
+// the last node itself (Query derives from TrieNode): an entry and its leaf are one block. A
+// position without an entry is a standalone pooled node; when an entry comes to such a position
+// (or leaves one that still has children) the node and the entry trade places, the children
+// re-pointed at their new parent.
+//
+// A filter ["user", 42] walks two levels and collects the subtree below, so it costs what it
+// matches rather than what is cached (query-core scans every entry). An object (or array) element
+// in a filter matches by subset (prefix), so at that level the walk checks every child against
+// it: the cost is the children of that level, still not the whole cache. Exact lookups probe one
+// hash set per level, keyed by the element's cached hash and confirmed by ==.
 //
 // Children: none, one (stored inline in the node's word), up to 8 (a vector searched linearly), or
 // more (a flat hash set of node pointers hashed by their element). String elements are interned so
@@ -47,12 +52,18 @@ bool partial_match(const Value& a, const Value& b) noexcept {
 
 CacheIndex::CacheIndex() = default;
 
-CacheIndex::~CacheIndex() { clear(); }
+CacheIndex::~CacheIndex() {
+  clear();
+  if (spare_ != nullptr) pool_.destroy(spare_);
+}
 
 void CacheIndex::clear() noexcept {
-  destroy_subtree(&root_);
-  root_.children = 0;
-  root_.entry = nullptr;
+  destroy_subtree(root_);
+  if (root_ != &root_node_) {  // the empty key's entry
+    root_->up = 0;
+    root_ = &root_node_;
+  }
+  root_->children = 0;
   nodes_ = 0;
   strings_.clear();
 }
@@ -69,7 +80,14 @@ void CacheIndex::destroy_subtree(TrieNode* n) noexcept {
     for_each_child(t, [&](TrieNode* c) { stack.push_back(c); });
     if (t->children & 1u) delete as_set(t->children);
     t->children = 0;
-    pool_.destroy(t);
+    if (t->is_entry()) {
+      // The entry is its owner's to free; it only leaves the trie (its element too, as the
+      // interned strings go below).
+      t->up = 0;
+      t->element = Value();
+    } else {
+      pool_.destroy(t);
+    }
   }
 }
 
@@ -183,7 +201,7 @@ void CacheIndex::release_element(TrieNode* n) noexcept {
 }
 
 TrieNode* CacheIndex::find(const Value& key) const noexcept {
-  const TrieNode* n = &root_;
+  const TrieNode* n = root_;
   for (const Value& e : key.as_array()) {
     n = child(n, e);
     if (n == nullptr) return nullptr;
@@ -191,9 +209,11 @@ TrieNode* CacheIndex::find(const Value& key) const noexcept {
   return const_cast<TrieNode*>(n);
 }
 
-TrieNode* CacheIndex::find_or_insert(const Value& key) {
-  TrieNode* n = &root_;
-  for (const Value& e : key.as_array()) {
+CacheIndex::Position CacheIndex::find_or_insert_position(const Value& key) {
+  std::span<const Value> elements = key.as_array();
+  if (elements.empty()) return {nullptr, root_};
+  TrieNode* n = root_;
+  for (const Value& e : elements.first(elements.size() - 1)) {
     TrieNode* c = child(n, e);
     if (c == nullptr) {
       c = pool_.make(intern(e), n);
@@ -209,12 +229,27 @@ TrieNode* CacheIndex::find_or_insert(const Value& key) {
     }
     n = c;
   }
-  return n;
+  return {n, child(n, elements.back())};
+}
+
+void CacheIndex::link(TrieNode* parent, const Value& element, Query& q) {
+  TrieNode& e = q;
+  e.element = intern(element);
+  e.up = reinterpret_cast<std::uintptr_t>(parent) | TrieNode::entry_bit;
+  try {
+    add_child(parent, &e);
+  } catch (...) {
+    release_element(&e);
+    e.element = Value();
+    e.up = 0;
+    throw;
+  }
+  ++nodes_;
 }
 
 void CacheIndex::prune(TrieNode* n) noexcept {
-  while (n != &root_ && n->entry == nullptr && n->children == 0) {
-    TrieNode* p = n->parent;
+  while (n != root_ && !n->is_entry() && n->children == 0) {
+    TrieNode* p = n->parent();
     remove_child(p, n);
     release_element(n);
     pool_.destroy(n);
@@ -224,11 +259,11 @@ void CacheIndex::prune(TrieNode* n) noexcept {
 }
 
 void CacheIndex::collect_subtree(const TrieNode* n, std::vector<Query*>& out) const {
-  if (n->entry != nullptr) out.push_back(n->entry);
+  if (Query* q = entry_of(const_cast<TrieNode*>(n))) out.push_back(q);
   // Leaves (most nodes of a wide cache) are handled here, without a call per node.
-  for_each_child(n, [&](const TrieNode* c) {
+  for_each_child(n, [&](TrieNode* c) {
     if (c->children == 0) {
-      if (c->entry != nullptr) out.push_back(c->entry);
+      if (Query* q = entry_of(c)) out.push_back(q);
     } else {
       collect_subtree(c, out);
     }
@@ -253,20 +288,86 @@ void CacheIndex::walk(const TrieNode* n, std::span<const Value> filter, std::vec
 
 void CacheIndex::collect(const Value& filter, bool exact, std::vector<Query*>& out) const {
   if (exact) {
-    if (TrieNode* n = find(filter); n != nullptr && n->entry != nullptr) out.push_back(n->entry);
+    if (Query* q = entry_of(find(filter))) out.push_back(q);
     return;
   }
-  walk(&root_, filter.as_array(), out);
+  walk(root_, filter.as_array(), out);
 }
 
-void CacheIndex::collect_all(std::vector<Query*>& out) const { collect_subtree(&root_, out); }
+void CacheIndex::collect_all(std::vector<Query*>& out) const { collect_subtree(root_, out); }
 
 Value CacheIndex::key_of(const TrieNode* node) const {
   std::size_t depth = 0;
-  for (const TrieNode* n = node; n != &root_ && n != nullptr; n = n->parent) ++depth;
+  for (const TrieNode* n = node; n != root_ && n != nullptr; n = n->parent()) ++depth;
   std::vector<Value> elements(depth);
-  for (const TrieNode* n = node; n != &root_ && n != nullptr; n = n->parent) elements[--depth] = n->element;
+  for (const TrieNode* n = node; n != root_ && n != nullptr; n = n->parent()) elements[--depth] = n->element;
   return Value::array(std::move(elements));
+}
+
+Value CacheIndex::key_of(const Query& q) const { return key_of(static_cast<const TrieNode*>(&q)); }
+
+void CacheIndex::replace(TrieNode* old_node, TrieNode* new_node) noexcept {
+  // new_node (its `up` set by the caller) takes old_node's place among the parent's children, its
+  // element and its children, and becomes their parent. The slot is found while old_node still
+  // holds its element (the big set compares stored nodes by element).
+  if (old_node == root_) {
+    root_ = new_node;
+  } else if (std::uintptr_t& c = new_node->parent()->children; is_single(c)) {
+    c = reinterpret_cast<std::uintptr_t>(new_node);
+  } else {
+    ChildSet* s = as_set(c);
+    if (s->is_big) {
+      // Rewritten in place: erasing and inserting again could rehash (and allocate). The stored
+      // pointer is hashed by its element, which the new node takes unchanged, so the set stays
+      // valid.
+      auto it = s->big.find(old_node);
+      const_cast<TrieNode*&>(*it) = new_node;
+    } else {
+      *std::find(s->small.begin(), s->small.end(), old_node) = new_node;
+    }
+  }
+  new_node->element = std::move(old_node->element);
+  new_node->children = old_node->children;
+  old_node->children = 0;
+  for_each_child(new_node, [&](TrieNode* t) {
+    t->up = reinterpret_cast<std::uintptr_t>(new_node) | (t->up & TrieNode::entry_bit);
+  });
+}
+
+void CacheIndex::attach(TrieNode* node, Query& q) noexcept {
+  TrieNode& e = q;
+  e.up = node->up | TrieNode::entry_bit;
+  replace(node, &e);
+  if (node != &root_node_) pool_.destroy(node);
+}
+
+void CacheIndex::reserve_node() {
+  if (spare_ == nullptr) spare_ = pool_.make();
+}
+
+void CacheIndex::detach(Query& q) noexcept {
+  TrieNode& e = q;
+  TrieNode* parent = e.parent();
+  if (&e == root_) {  // the empty key's entry: the member node is the root again
+    replace(&e, &root_node_);
+    e.up = 0;
+    return;
+  }
+  if (e.children == 0) {
+    remove_child(parent, &e);
+    release_element(&e);
+    e.element = Value();
+    e.up = 0;
+    --nodes_;
+    prune(parent);
+    return;
+  }
+  // Longer keys remain below: a standalone node keeps the position.
+  TrieNode* n = spare_;
+  spare_ = nullptr;
+  n->up = e.up & ~TrieNode::entry_bit;
+  replace(&e, n);
+  e.up = 0;
 }
 
 }  // namespace mfstate::detail
@@ -274,6 +375,7 @@ Value CacheIndex::key_of(const TrieNode* node) const {
 namespace mfstate::detail {
 // The memory budget of an entry (S1: < 200 bytes of cache per small entry) rests on these sizes;
 // a field added to the hot structs must pay for itself.
-static_assert(sizeof(void*) != 8 || sizeof(TrieNode) == 40, "TrieNode grew past 40 bytes");
-static_assert(sizeof(void*) != 8 || sizeof(Query) == 80, "Query grew past 80 bytes");
+static_assert(sizeof(void*) != 8 || sizeof(TrieNode) == 32, "TrieNode grew past 32 bytes");
+static_assert(sizeof(void*) != 8 || sizeof(Query) == 104,
+              "Query (its trie node included) grew past 104 bytes");
 }  // namespace mfstate::detail

@@ -85,9 +85,9 @@ ClientCore::~ClientCore() {
   mutations.scopes.clear();
   std::vector<Query*> all;
   queries.index.collect_all(all);
+  queries.index.clear();  // unlinks the entries before they are freed
   for (Query* q : all) free_query(q);
   for (Query* q : queries.graveyard) free_query(q);
-  queries.index.clear();
   // Last: ending observers above may have linked entries for gc and scheduled the timer.
   if (queries.gc_timer != 0) runtime.scheduler().cancel(queries.gc_timer);
   queries.gc_timer = 0;

@@ -2,10 +2,11 @@
 // only while fetching, failing or observed, and the closed set of transitions applied to it.
 //
 // Memory layout (the S1 workload keeps 10^6 small entries): an entry is a pooled `Query` of
-// 80 bytes plus the trie nodes of the key elements it does not share with other keys (40 bytes
-// each, pooled). Everything an entry needs only while it fetches, fails or is observed lives in a
-// `QueryCold` allocated on demand; options are shared, reference-counted objects (an entry written
-// by set_query_data points at the client's defaults).
+// 104 bytes that is also the trie node of its key's last element, plus the nodes of the other
+// elements it does not share with other keys (32 bytes each, pooled). Everything an entry needs
+// only while it fetches, fails or is observed lives in a `QueryCold` allocated on demand; options
+// are shared, reference-counted objects (an entry written by set_query_data points at the
+// client's defaults).
 #pragma once
 
 #include <boost/container/small_vector.hpp>
@@ -19,12 +20,12 @@
 
 #include "mfstate/query.hpp"
 #include "query_async.hpp"
+#include "query_index.hpp"
 #include "query_retryer.hpp"
 
 namespace mfstate::detail {
 
 struct ClientCore;
-struct TrieNode;
 class ObserverImpl;
 
 // ---------------------------------------------------------------------------------------------
@@ -78,8 +79,12 @@ struct QueryCold {
   Value key;  // kept once the entry left the index (observers still see it)
 };
 
-struct Query : GcLink {
-  TrieNode* node = nullptr;
+/// One entry. Its trie node is a private base: only the index (a friend) links and reads it, so
+/// an entry and the leaf of its key are one pooled block. The node comes first, so reading the
+/// entry off a node (every exact get) is no pointer adjustment.
+struct Query : private TrieNode, GcLink {
+  friend class CacheIndex;
+
   Value data;
   std::int64_t data_updated_at = 0;
   std::int64_t gc_since = 0;
@@ -91,6 +96,8 @@ struct Query : GcLink {
   std::uint8_t flags = 0;
   std::uint8_t spare = 0;
 
+  /// In the key index (from build until remove); the index rebuilds its key from its path.
+  bool in_index() const noexcept { return is_entry(); }
   bool has_data() const noexcept { return flags & has_data_flag; }
   bool invalidated() const noexcept { return flags & invalidated_flag; }
   bool removed() const noexcept { return flags & removed_flag; }
@@ -109,6 +116,12 @@ struct Query : GcLink {
     return std::nullopt;
   }
 };
+
+// The index reads an entry off its node here, where Query is complete (inline: every exact get
+// goes through it).
+inline Query* CacheIndex::entry_of(TrieNode* node) noexcept {
+  return node != nullptr && node->is_entry() ? static_cast<Query*>(node) : nullptr;
+}
 
 /// The callers waiting for a fetch: almost always one, so it is held inline (no allocation).
 using FetchWaiters = boost::container::small_vector<std::shared_ptr<FutureState>, 1>;

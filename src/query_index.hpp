@@ -17,11 +17,24 @@ namespace mfstate::detail {
 
 struct Query;
 
-struct TrieNode {
-  explicit TrieNode(Value e, TrieNode* p) : element(std::move(e)), parent(p) {}
-  Value element;               // this level's key element
-  TrieNode* parent;            // nullptr for the root
-  Query* entry = nullptr;      // the query whose key ends here, if any
+/// One position of the trie: a key element, its parent and its children. A key that has an entry
+/// ends at the entry itself: `Query` derives from TrieNode, so the leaf of a cached key is no
+/// separate block beside its entry (S1: one node and one pointer each way fewer per entry). A
+/// position that holds no entry (a prefix, or a key whose entry left while longer keys remain) is
+/// a standalone pooled TrieNode. `up` keeps the parent and, in its low bit, whether this node is
+/// an entry (a Query) — aligned pointers leave that bit free.
+struct alignas(8) TrieNode {
+  TrieNode() = default;
+  TrieNode(Value e, TrieNode* p) : element(std::move(e)), up(reinterpret_cast<std::uintptr_t>(p)) {}
+  TrieNode(const TrieNode&) = delete;
+  TrieNode& operator=(const TrieNode&) = delete;
+
+  TrieNode* parent() const noexcept { return reinterpret_cast<TrieNode*>(up & ~entry_bit); }
+  bool is_entry() const noexcept { return (up & entry_bit) != 0; }
+
+  static constexpr std::uintptr_t entry_bit = 1;
+  Value element;                // this level's key element
+  std::uintptr_t up = 0;        // the parent (0 for the root and for a node outside the trie) | entry_bit
   std::uintptr_t children = 0;  // 0: none; low bit 0: the only child; low bit 1: a ChildSet*
 };
 
@@ -37,7 +50,7 @@ struct NodeEq {
   bool operator()(const Value& a, const TrieNode* b) const noexcept { return a == b->element; }
 };
 
-struct ChildSet {
+struct alignas(8) ChildSet {
   static constexpr std::size_t small_limit = 8;
   std::vector<TrieNode*> small;  // while few children: searched linearly
   boost::unordered_flat_set<TrieNode*, NodeHash, NodeEq> big;  // once many: by element hash
@@ -57,8 +70,34 @@ class CacheIndex {
 
   /// The node of exactly `key`, or nullptr. No allocation; one hash probe per element.
   TrieNode* find(const Value& key) const noexcept;
-  /// The node of `key`, creating the missing nodes. Strings are interned.
-  TrieNode* find_or_insert(const Value& key);
+  /// The entry at `node`, or nullptr when `node` is null or holds no entry. Inline in
+  /// query_entry.hpp, where Query is complete.
+  static Query* entry_of(TrieNode* node) noexcept;
+
+  /// Where `key` goes: the node of its last element's parent (nullptr for the empty key) and
+  /// the node at the key itself, or nullptr when there is none yet.
+  struct Position {
+    TrieNode* parent;
+    TrieNode* node;
+  };
+  /// The position of `key`, creating the missing nodes above it (strings interned). Throws
+  /// bad_alloc, leaving the trie as it was.
+  Position find_or_insert_position(const Value& key);
+  /// Makes `q` (outside the trie) the new leaf `element` below `parent`, a position that had no
+  /// node. Throws bad_alloc, leaving the trie and `q` as they were (prune(parent) then drops the
+  /// nodes find_or_insert_position made).
+  void link(TrieNode* parent, const Value& element, Query& q);
+  /// Makes `q` (outside the trie) the entry at `node` (a standalone node: a position holding no
+  /// entry): `q` takes the node's place, its children and element, and the node is freed. No
+  /// allocation; O(children of node) to point them at their new parent.
+  void attach(TrieNode* node, Query& q) noexcept;
+  /// Takes entry `q` out of the trie. Its children, if any, move to a standalone node (the one
+  /// reserve_node() kept; O(children)); positions left with neither an entry nor children go.
+  /// The caller has called reserve_node() since the last detach. No allocation.
+  void detach(Query& q) noexcept;
+  /// Keeps one free node for the next detach, so taking an entry out cannot fail halfway.
+  /// Allocates at most one pooled slab; throws bad_alloc.
+  void reserve_node();
   /// Drops `node` and its ancestors while they hold neither an entry nor children.
   void prune(TrieNode* node) noexcept;
   /// Calls fn(Query*) for every entry whose key the filter matches (partial unless exact).
@@ -67,7 +106,12 @@ class CacheIndex {
   void collect_all(std::vector<Query*>& out) const;
   /// The key of a node (rebuilt from the path). Allocates.
   Value key_of(const TrieNode* node) const;
+  /// The key of an entry in the trie. Allocates.
+  Value key_of(const Query& q) const;
+  /// Positions in the trie (entries included), for stats.
   std::size_t nodes() const noexcept { return nodes_; }
+  /// Empties the trie: frees the standalone nodes and unlinks every entry (the entries
+  /// themselves are their owner's to free, after this).
   void clear() noexcept;
 
  private:
@@ -81,9 +125,12 @@ class CacheIndex {
   Value intern(const Value& element);
   void release_element(TrieNode* n) noexcept;
   void destroy_subtree(TrieNode* n) noexcept;
+  void replace(TrieNode* old_node, TrieNode* new_node) noexcept;
 
-  TrieNode root_{Value(), nullptr};
+  TrieNode root_node_;            // the root while the empty key has no entry
+  TrieNode* root_ = &root_node_;  // else that entry
   Pool<TrieNode> pool_;
+  TrieNode* spare_ = nullptr;  // reserve_node()'s node, for the next detach
   std::size_t nodes_ = 0;
   boost::unordered_flat_set<Value, std::hash<Value>> strings_;  // interned string elements
 };

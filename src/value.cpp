@@ -51,8 +51,24 @@ std::uint64_t canonical_hash(std::string_view bytes) noexcept {
 
 namespace {
 
+// Only a block with room for more than index_threshold members can ever hold that many, so only
+// such a block has a slot for the index pointer, after its member slots: small objects (most of
+// them; S1's data) carry no pointer they would never use.
+bool has_index_slot(const ObjectNode& node) noexcept { return node.capacity > ObjectNode::index_threshold; }
+MemberIndex*& index_slot(const ObjectNode& node) noexcept {
+  return *reinterpret_cast<MemberIndex**>(const_cast<Member*>(node.members() + node.capacity));
+}
+MemberIndex* index_of(const ObjectNode& node) noexcept {
+  return has_index_slot(node) ? index_slot(node) : nullptr;
+}
+std::size_t object_bytes(std::size_t capacity) noexcept {
+  return sizeof(ObjectNode) + capacity * sizeof(Member) +
+         (capacity > ObjectNode::index_threshold ? sizeof(MemberIndex*) : 0);
+}
+static_assert(alignof(Member) >= alignof(MemberIndex*), "the index slot follows the members unpadded");
+
 void index_insert(const ObjectNode& node, std::uint32_t position) noexcept {
-  MemberIndex& index = *node.index;
+  MemberIndex& index = *index_slot(node);
   const std::uint64_t mask = index.mask();
   std::uint64_t slot = key_hash(node.members()[position].key) & mask;
   while (index.slots[slot] != 0) slot = (slot + 1) & mask;
@@ -62,25 +78,28 @@ void index_insert(const ObjectNode& node, std::uint32_t position) noexcept {
 void build_index(const ObjectNode& node, std::size_t members) {
   std::size_t capacity = 32;
   while (capacity < 2 * members + 2) capacity *= 2;
-  if (node.index == nullptr) node.index = new MemberIndex();
-  node.index->slots.assign(capacity, 0);
+  MemberIndex*& index = index_slot(node);
+  if (index == nullptr) index = new MemberIndex();
+  index->slots.assign(capacity, 0);
   for (std::uint32_t i = 0; i < node.size; ++i) index_insert(node, i);
 }
 
 }  // namespace
 
 std::ptrdiff_t ObjectNode::find_indexed(std::string_view key) const {
-  if (index == nullptr) build_index(*this, size);
-  const std::uint64_t mask = index->mask();
+  // Only called above index_threshold members, so the block has the index slot.
+  if (index_slot(*this) == nullptr) build_index(*this, size);
+  const MemberIndex& index = *index_slot(*this);
+  const std::uint64_t mask = index.mask();
   for (std::uint64_t slot = key_hash(key) & mask;; slot = (slot + 1) & mask) {
-    const std::uint32_t entry = index->slots[slot];
+    const std::uint32_t entry = index.slots[slot];
     if (entry == 0) return -1;
     if (members()[entry - 1].key == key) return static_cast<std::ptrdiff_t>(entry - 1);
   }
 }
 
 std::ptrdiff_t find_member(const ObjectNode& node, std::string_view key) noexcept {
-  if (node.size <= ObjectNode::index_threshold && node.index == nullptr) {
+  if (!has_index_slot(node) || (node.size <= ObjectNode::index_threshold && index_slot(node) == nullptr)) {
     const Member* members = node.members();
     for (std::uint32_t i = 0; i < node.size; ++i) {
       const std::string& k = members[i].key;
@@ -97,7 +116,7 @@ std::size_t block_bytes(Type type, const Node* node) noexcept {
   switch (type) {
     case Type::string: return sizeof(StringNode) + node->size + 1;
     case Type::array: return sizeof(ArrayNode) + std::size_t{node->capacity} * sizeof(Value);
-    default: return sizeof(ObjectNode) + std::size_t{node->capacity} * sizeof(Member);
+    default: return object_bytes(node->capacity);
   }
 }
 
@@ -130,17 +149,18 @@ ArrayNode* new_array(std::size_t capacity) {
 
 ObjectNode* new_object(std::size_t capacity) {
   check_capacity(capacity);
-  auto* node = new (allocate_block(sizeof(ObjectNode) + capacity * sizeof(Member))) ObjectNode();
+  auto* node = new (allocate_block(object_bytes(capacity))) ObjectNode();
   node->capacity = static_cast<std::uint32_t>(capacity);
   node->depth = 1;
+  if (has_index_slot(*node)) index_slot(*node) = nullptr;
   return node;
 }
 
 void push_member(ObjectNode& node, std::string key, Value v) {
   new (node.members() + node.size) Member{std::move(key), std::move(v)};
   ++node.size;
-  if (node.index != nullptr) {
-    if (2 * std::size_t{node.size} + 2 > node.index->slots.size()) {
+  if (const MemberIndex* index = index_of(node)) {
+    if (2 * std::size_t{node.size} + 2 > index->slots.size()) {
       build_index(node, node.size);
     } else {
       index_insert(node, node.size - 1);
@@ -158,8 +178,10 @@ void erase_member(ObjectNode& node, std::uint32_t i) noexcept {
   for (std::uint32_t k = i; k + 1 < node.size; ++k) m[k] = std::move(m[k + 1]);
   m[node.size - 1].~Member();
   --node.size;
-  delete node.index;
-  node.index = nullptr;
+  if (has_index_slot(node)) {
+    delete index_slot(node);
+    index_slot(node) = nullptr;
+  }
 }
 
 void erase_item(ArrayNode& node, std::uint32_t i) noexcept {
@@ -193,7 +215,7 @@ void free_node(Type type, Node* node) noexcept {
     auto* o = static_cast<ObjectNode*>(node);
     Member* members = o->members();
     for (std::uint32_t i = 0; i < o->size; ++i) members[i].~Member();
-    delete o->index;
+    delete index_of(*o);
   }
   free_block(node, bytes);
 }
@@ -360,10 +382,11 @@ void build_member(ObjectNode& node, Key&& key, Value v) {
 ObjectNode* object_for(std::size_t n) {
   ObjectNode* node = detail::new_object(n);
   if (n > ObjectNode::index_threshold) {
-    node->index = new detail::MemberIndex();
+    detail::MemberIndex*& index = detail::index_slot(*node);
+    index = new detail::MemberIndex();
     std::size_t capacity = 32;
     while (capacity < 2 * n + 2) capacity *= 2;
-    node->index->slots.assign(capacity, 0);
+    index->slots.assign(capacity, 0);
   }
   return node;
 }
@@ -543,10 +566,17 @@ detail::ObjectNode& ValueAccess::mutable_object(Value& v, std::size_t extra) {
     ++copy->size;
   }
   if (shared) {
-    if (node->index != nullptr) copy->index = new detail::MemberIndex(*node->index);
+    // An object with an index holds more than index_threshold members, so its copy has room for
+    // them and the index slot too.
+    if (const detail::MemberIndex* index = detail::index_of(*node)) {
+      detail::index_slot(*copy) = new detail::MemberIndex(*index);
+    }
     --node->refs;  // others still hold it
   } else {
-    copy->index = std::exchange(node->index, nullptr);
+    if (detail::MemberIndex* index = detail::index_of(*node)) {
+      detail::index_slot(*copy) = index;
+      detail::index_slot(*node) = nullptr;
+    }
     detail::destroy(Type::object, node);  // frees the moved-from members and the block
   }
   v.u_.node = owner.u_.node;

@@ -51,15 +51,13 @@ struct ArrayNode : Node {
   Value* items() noexcept { return reinterpret_cast<Value*>(this + 1); }
 };
 
-/// An object: the header, an index for large objects, then `capacity` member slots of which
-/// the first `size` hold members, in insertion order.
+/// An object: the header, then `capacity` member slots of which the first `size` hold members,
+/// in insertion order, then (only when `capacity` > index_threshold) a pointer to the index of a
+/// large object, built lazily by find_indexed and dropped when members are erased (value.cpp).
 struct ObjectNode : Node {
   /// Objects larger than this keep a key -> position index; smaller ones are searched linearly,
   /// which is faster for the handful of fields most objects have.
   static constexpr std::uint32_t index_threshold = 16;
-
-  /// Built lazily by find_indexed on large objects; dropped when members are erased.
-  mutable MemberIndex* index = nullptr;
 
   const Member* members() const noexcept { return reinterpret_cast<const Member*>(this + 1); }
   Member* members() noexcept { return reinterpret_cast<Member*>(this + 1); }
