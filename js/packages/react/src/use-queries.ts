@@ -1,13 +1,13 @@
-// useQueries: TanStack React Query's hook for a list of queries whose length or keys change between
-// renders, with `combine` to read them as one value. Over @mfstate/core's QueriesObserver, as
+// useQueries and useSuspenseQueries: TanStack React Query's hooks for a list of queries whose length
+// or keys change between renders, with `combine` to read them as one value. Over @mfstate/core's QueriesObserver, as
 // TanStack's over query-core's: one observer per component (created once, also under Strict Mode's
 // double render), the render reads the optimistic results, the effect hands the observer the
 // queries the render used.
 import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
-import { QueriesObserver, shouldThrowError } from '@mfstate/core';
+import { QueriesObserver, QueryObserver, shouldThrowError } from '@mfstate/core';
 import type { DefaultError, QueryClient, QueryKey, QueryObserverResult } from '@mfstate/core';
 import { useQueryClient } from './context.js';
-import type { UseQueryOptions } from './queries.js';
+import { suspenseThrowOnError, type UseQueryOptions } from './queries.js';
 import type { QueryClientLike } from './types.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -28,6 +28,27 @@ function throws(result: QueryObserverResult<Any, Any>, options: Any, client: Que
   return (options.suspense === true && result.data === undefined) || shouldThrowError(options.throwOnError, [result.error, query]);
 }
 
+// TanStack's ensureSuspenseTimers: a suspending query's data stays fresh at least a second, so the
+// subscription after the suspended render does not refetch what the suspension just fetched.
+function keepSuspendedFresh(options: Any): void {
+  if (options.suspense !== true) return;
+  const clamp = (v: unknown) => (v === 'static' ? v : Math.max((v as number | undefined) ?? 1000, 1000));
+  const staleTime = options.staleTime;
+  options.staleTime = typeof staleTime === 'function' ? (...args: unknown[]) => clamp(staleTime(...args)) : clamp(staleTime);
+  if (typeof options.gcTime === 'number') options.gcTime = Math.max(options.gcTime, 1000);
+}
+
+// TanStack's ensurePreventErrorBoundaryRetry: a query that throws its error (suspense, throwOnError)
+// is not refetched on mount, or the boundary would never see the error. (No QueryErrorResetBoundary
+// here: a boundary's reset plus queryClient.resetQueries starts over.)
+function keepErrorForBoundary(options: Any, client: QueryClientLike): void {
+  const query = client.getQueryCache().find?.({ queryKey: options.queryKey, exact: true });
+  const throwOnError = query?.state?.status === 'error' && typeof options.throwOnError === 'function'
+    ? shouldThrowError(options.throwOnError, [query.state.error, query])
+    : options.throwOnError;
+  if (options.suspense === true || throwOnError) options.retryOnMount = false;
+}
+
 /**
  * TanStack's useQueries: subscribes to every query in `queries` (observers kept by query hash when
  * the list changes) and returns their results in order, or what `combine` makes of them
@@ -42,8 +63,17 @@ export function useQueries(options: Any, queryClient?: QueryClientLike): Any {
   }
   const { queries, ...observerOptions } = options;
   const client = useQueryClient(queryClient);
-  const defaultedQueries = useMemo(() => queries.map((query: Any) => client.defaultQueryOptions(query)), [queries, client]);
+  // Once per list (a staleTime function is wrapped once, not once per render).
+  const defaultedQueries = useMemo(
+    () => queries.map((query: Any) => {
+      const defaulted = client.defaultQueryOptions(query);
+      keepSuspendedFresh(defaulted);
+      return defaulted;
+    }),
+    [queries, client],
+  );
   const subscribed = observerOptions.subscribed !== false;
+  for (const query of defaultedQueries) keepErrorForBoundary(query, client);
 
   const [observer] = useState(() => new QueriesObserver(client as QueryClient, defaultedQueries, observerOptions));
   const [results, combine, track] = observer.getOptimisticResult(defaultedQueries, observerOptions.combine);
@@ -61,8 +91,38 @@ export function useQueries(options: Any, queryClient?: QueryClientLike): Any {
     observer.setQueries(defaultedQueries, observerOptions);
   }, [defaultedQueries, observerOptions, observer]);
 
+  // As TanStack: while a suspending query has no result yet, suspend on the fetches of every
+  // query that would (each through its own observer, settled either way).
+  const suspends = (result: QueryObserverResult<Any, Any>, index: number) => defaultedQueries[index]?.suspense === true && result.isPending;
+  if (results.some(suspends)) {
+    throw Promise.all(
+      results.flatMap((result, index) => {
+        if (!suspends(result, index)) return [];
+        const query = defaultedQueries[index];
+        return [new QueryObserver(client as QueryClient, query).fetchOptimistic(query).then(() => undefined, () => undefined)];
+      }),
+    );
+  }
   // As TanStack: the first query whose error should be thrown, in the order given.
   const thrown = results.find((result, index) => throws(result, defaultedQueries[index], client));
   if (thrown?.error) throw thrown.error;
   return combine(track());
+}
+
+/** useQueries whose queries all suspend until they have data, and throw their errors to an error boundary. */
+export function useSuspenseQueries<TCombinedResult = QueryObserverResult[]>(
+  options: UseQueriesOptions<TCombinedResult>, queryClient?: QueryClient,
+): TCombinedResult;
+export function useSuspenseQueries(options: Any, queryClient?: QueryClientLike): Any {
+  if (typeof options !== 'object' || options === null || !Array.isArray(options.queries)) {
+    throw new Error('useSuspenseQueries takes one options object with a queries array: useSuspenseQueries({ queries: [{ queryKey, queryFn }, ...] })');
+  }
+  const queries = options.queries.map((query: Any) => ({
+    ...query,
+    suspense: true,
+    throwOnError: suspenseThrowOnError,
+    enabled: true,
+    placeholderData: undefined,
+  }));
+  return useQueries({ ...options, queries }, queryClient as QueryClient);
 }

@@ -184,3 +184,49 @@ test('useQueries under Strict Mode leaves no observer after unmount, as TanStack
   assert.deepEqual(ours, theirs);
   assert.deepEqual(theirs, [['v1,v2', [1, 1]], [0, 0]]);
 });
+
+test('useSuspenseQueries suspends until every query has data, then reads the same as TanStack; errors go to the boundary', async () => {
+  const { Suspense } = await import('react');
+  class Boundary extends Component {
+    constructor(props) { super(props); this.state = { error: null }; }
+    static getDerivedStateFromError(error) { return { error }; }
+    render() { return this.state.error ? h('p', null, `caught: ${this.state.error.message}`) : this.props.children; }
+  }
+  async function story(lib, Provider, props) {
+    const api = fakeApi();
+    let renders = 0;
+    function Both({ ids }) {
+      renders++;
+      const titles = lib.useSuspenseQueries({
+        queries: ids.map((id) => ({ queryKey: ['todo', id], queryFn: () => (id === 'bad' ? Promise.reject(new Error('refused')) : api.get(id)) })),
+        combine: (results) => results.map((r) => r.data.title).join(', '),
+      });
+      return h('p', null, titles);
+    }
+    const root = mount();
+    const seen = [];
+    const show = (ids) => root.render(h(Provider, props, h(Boundary, null, h(Suspense, { fallback: h('p', null, 'loading') }, h(Both, { ids })))));
+    await show([1, 2]);
+    seen.push(root.text());
+    await settle(() => api.answer(1));
+    seen.push(root.text());                  // still suspended: 2 has no data
+    await settle(() => api.answer(2));
+    seen.push(root.text());
+    const quiet = console.error;
+    console.error = () => {};
+    try {
+      await show([1, 'bad']);
+      await settle();
+      await settle();
+    } finally {
+      console.error = quiet;
+    }
+    seen.push(root.text());
+    seen.push(renders > 0);
+    await root.unmount();
+    return seen;
+  }
+  const { ours, theirs } = await both(story);
+  assert.deepEqual(ours, theirs);
+  assert.deepEqual(theirs, ['loading', 'loading', 'todo 1 v1, todo 2 v1', 'caught: refused', true]);
+});
