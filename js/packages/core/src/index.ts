@@ -34,6 +34,7 @@ export type { WasmSource } from "./wasm.js";
 // ---- queries (query-core v5's names) ----
 export { QueryClient, QueryCache, type QueryClientConfig, type QueryCacheConfig } from "./query/client.js";
 export { QueryObserver } from "./query/observer.js";
+export { QueriesObserver, type QueriesObserverOptions } from "./query/queries.js";
 export { InfiniteQueryObserver } from "./query/infinite.js";
 export { MutationObserver, MutationCache, Mutation, type MutationCacheConfig } from "./query/mutation.js";
 export { dehydrate, hydrate, defaultShouldDehydrateQuery, defaultShouldDehydrateMutation } from "./query/hydration.js";

@@ -5,6 +5,8 @@ export { AppProvider, HostProvider, QueryClientProvider, useApp, useHost, useQue
 export type { AppProviderProps, HostProviderProps, QueryClientProviderProps } from './context.js';
 export { useInfiniteQuery, useIsFetching, useQuery, useSuspenseInfiniteQuery, useSuspenseQuery } from './queries.js';
 export type { UseQueryOptions, UseSuspenseQueryResult } from './queries.js';
+export { useQueries, useSuspenseQueries } from './use-queries.js';
+export type { UseQueriesOptions } from './use-queries.js';
 export { useIsMutating, useMutation } from './mutations.js';
 export type { UseMutationResult } from './mutations.js';
 export { infiniteQueryOptions, mutationOptions, queryOptions } from './options.js';

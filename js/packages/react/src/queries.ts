@@ -22,7 +22,7 @@ function shouldThrow(throwOnError: unknown, args: unknown[]): boolean {
 }
 
 // A suspended query throws to Suspense only while it has no data; with data, errors show inline.
-const suspenseThrowOnError = (_error: unknown, query: Any) => query?.state?.data === undefined;
+export const suspenseThrowOnError = (_error: unknown, query: Any) => query?.state?.data === undefined;
 
 function useBaseQuery(options: Any, Observer: ObserverClass, queryClient?: QueryClientLike): Any {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
