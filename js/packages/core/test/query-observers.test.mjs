@@ -322,6 +322,7 @@ test("getOptimisticResult says what a subscription would do on mount: fetching o
     assert.equal(mine.status, theirs.status, JSON.stringify(o));
     assert.equal(mine.isFetching, theirs.isFetching, JSON.stringify(o));
     assert.equal(mine.isLoading, theirs.isLoading, JSON.stringify(o));
+    assert.equal(mine.isStale, theirs.isStale, `isStale: ${JSON.stringify(o)}`);
   }
   // Mounted: only moving to another query (or switching enabled) predicts a fetch; a render of the
   // same options after the fetch settled says idle, as query-core.

@@ -306,6 +306,8 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
       const ms = typeof staleTime === "number" ? staleTime : 0;
       raw.isStale = (state.isInvalidated && staleTime !== "static") || !raw.hasData || (!never && Date.now() - state.dataUpdatedAt >= ms);
     }
+    // query-core's isStale: a disabled observer's query is never stale to it.
+    if (!enabled) raw.isStale = false;
     // query-core's optimistic result: when the subscription would fetch (on mount, or for a new
     // query while mounted), the render already says so (fetching, or paused when offline in
     // networkMode "online").
