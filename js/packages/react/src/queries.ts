@@ -8,6 +8,7 @@ import type {
   DefaultError, InfiniteData, InfiniteQueryObserverOptions, InfiniteQueryObserverResult, QueryClient, QueryFilters,
   QueryKey, QueryObserverOptions, QueryObserverResult,
 } from '@mfstate/core';
+import { keepErrorForBoundary, keepSuspendedFresh, throwsToBoundary } from './boundaries.js';
 import { useQueryClient } from './context.js';
 import { ResultTracker } from './track.js';
 import type { QueryClientLike, QueryObserverLike } from './types.js';
@@ -15,11 +16,6 @@ import type { QueryClientLike, QueryObserverLike } from './types.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
 type ObserverClass = new (client: QueryClientLike, options: Any) => QueryObserverLike;
-
-/** TanStack's `throwOnError`: a boolean, or a function of (error, query). */
-function shouldThrow(throwOnError: unknown, args: unknown[]): boolean {
-  return typeof throwOnError === 'function' ? Boolean(throwOnError(...args)) : Boolean(throwOnError);
-}
 
 // A suspended query throws to Suspense only while it has no data; with data, errors show inline.
 export const suspenseThrowOnError = (_error: unknown, query: Any) => query?.state?.data === undefined;
@@ -30,6 +26,8 @@ function useBaseQuery(options: Any, Observer: ObserverClass, queryClient?: Query
   }
   const client = useQueryClient(queryClient);
   const defaulted = client.defaultQueryOptions(options);
+  keepSuspendedFresh(defaulted);
+  keepErrorForBoundary(defaulted, client);
   const subscribed = options.subscribed !== false;
 
   const [observer] = useState(() => new Observer(client, defaulted));
@@ -64,13 +62,7 @@ function useBaseQuery(options: Any, Observer: ObserverClass, queryClient?: Query
   if (defaulted.suspense && result.isPending) {
     throw suspend(observer, client, defaulted);
   }
-  if (result.isError && !result.isFetching) {
-    // throwOnError functions get (error, query), as TanStack's; looked up only on an error.
-    const query = client.getQueryCache().find?.({ queryKey: defaulted.queryKey, exact: true });
-    if ((defaulted.suspense && result.data === undefined) || shouldThrow(defaulted.throwOnError, [result.error, query])) {
-      throw result.error;
-    }
-  }
+  if (throwsToBoundary(result, defaulted, client)) throw result.error;
   return tracker.track(result);
 }
 

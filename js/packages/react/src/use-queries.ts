@@ -4,9 +4,10 @@
 // double render), the render reads the optimistic results, the effect hands the observer the
 // queries the render used.
 import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
-import { QueriesObserver, QueryObserver, shouldThrowError } from '@mfstate/core';
+import { QueriesObserver, QueryObserver } from '@mfstate/core';
 import type { DefaultError, QueryClient, QueryKey, QueryObserverResult } from '@mfstate/core';
 import { useQueryClient } from './context.js';
+import { keepErrorForBoundary, keepSuspendedFresh, throwsToBoundary } from './boundaries.js';
 import { suspenseThrowOnError, type UseQueryOptions } from './queries.js';
 import type { QueryClientLike } from './types.js';
 
@@ -18,35 +19,6 @@ export interface UseQueriesOptions<TCombinedResult = QueryObserverResult[]> {
   queries: ReadonlyArray<UseQueryOptions<Any, Any, Any, QueryKey>>;
   combine?: (results: QueryObserverResult<Any, DefaultError>[]) => TCombinedResult;
   subscribed?: boolean;
-}
-
-/** TanStack's getHasError for one query: an error shown by throwing (throwOnError), not while refetching. */
-function throws(result: QueryObserverResult<Any, Any>, options: Any, client: QueryClientLike): boolean {
-  if (!result.isError || result.isFetching) return false;
-  const query = client.getQueryCache().find?.({ queryKey: options.queryKey, exact: true });
-  if (!query) return false;
-  return (options.suspense === true && result.data === undefined) || shouldThrowError(options.throwOnError, [result.error, query]);
-}
-
-// TanStack's ensureSuspenseTimers: a suspending query's data stays fresh at least a second, so the
-// subscription after the suspended render does not refetch what the suspension just fetched.
-function keepSuspendedFresh(options: Any): void {
-  if (options.suspense !== true) return;
-  const clamp = (v: unknown) => (v === 'static' ? v : Math.max((v as number | undefined) ?? 1000, 1000));
-  const staleTime = options.staleTime;
-  options.staleTime = typeof staleTime === 'function' ? (...args: unknown[]) => clamp(staleTime(...args)) : clamp(staleTime);
-  if (typeof options.gcTime === 'number') options.gcTime = Math.max(options.gcTime, 1000);
-}
-
-// TanStack's ensurePreventErrorBoundaryRetry: a query that throws its error (suspense, throwOnError)
-// is not refetched on mount, or the boundary would never see the error. (No QueryErrorResetBoundary
-// here: a boundary's reset plus queryClient.resetQueries starts over.)
-function keepErrorForBoundary(options: Any, client: QueryClientLike): void {
-  const query = client.getQueryCache().find?.({ queryKey: options.queryKey, exact: true });
-  const throwOnError = query?.state?.status === 'error' && typeof options.throwOnError === 'function'
-    ? shouldThrowError(options.throwOnError, [query.state.error, query])
-    : options.throwOnError;
-  if (options.suspense === true || throwOnError) options.retryOnMount = false;
 }
 
 /**
@@ -104,7 +76,7 @@ export function useQueries(options: Any, queryClient?: QueryClientLike): Any {
     );
   }
   // As TanStack: the first query whose error should be thrown, in the order given.
-  const thrown = results.find((result, index) => throws(result, defaultedQueries[index], client));
+  const thrown = results.find((result, index) => throwsToBoundary(result, defaultedQueries[index], client));
   if (thrown?.error) throw thrown.error;
   return combine(track());
 }

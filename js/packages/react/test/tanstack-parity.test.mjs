@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tanstackCore from '@tanstack/query-core';
 import * as tanstack from '@tanstack/react-query';
+import { Component, Suspense } from 'react';
 import { createHost } from '@mfstate/core';
 import * as mfstate from '@mfstate/react';
 import { deferred, h, mount, settle } from './render.mjs';
@@ -209,4 +210,59 @@ test('errors, a rolled-back mutation and infinite pages read the same with both'
   assert.deepEqual(ours, theirs);
   assert.match(theirs[1], /^error:down /);
   assert.match(theirs.at(-1), /feed:0\+1\+2:false/);
+});
+
+// A query already in error when a component mounts: useSuspenseQuery and useQuery with throwOnError
+// send the error to the boundary, mounted again too, without fetching again (TanStack's
+// ensurePreventErrorBoundaryRetry); before, useSuspenseQuery rendered with data undefined.
+test('a query in error reaches the error boundary on every mount, without a refetch, as with TanStack', async () => {
+  class Boundary extends Component {
+    constructor(props) { super(props); this.state = { error: null }; }
+    static getDerivedStateFromError(error) { return { error }; }
+    render() { return this.state.error ? h('p', null, `caught: ${this.state.error.message}`) : this.props.children; }
+  }
+  async function story(lib, Provider, props) {
+    let calls = 0;
+    const queryFn = () => Promise.reject(new Error(`refused ${++calls}`));
+    function Suspended() {
+      const { data } = lib.useSuspenseQuery({ queryKey: ['refused', 'suspense'], queryFn });
+      return h('p', null, `data: ${data}`);
+    }
+    function Thrown() {
+      return h('p', null, lib.useQuery({ queryKey: ['refused', 'thrown'], queryFn, throwOnError: true }).status);
+    }
+    const seen = [];
+    const quiet = console.error;
+    console.error = () => {};
+    try {
+      for (const Card of [Suspended, Thrown]) {
+        for (let mountNo = 1; mountNo <= 2; mountNo++) {
+          const root = mount();
+          await root.render(h(Provider, props, h(Boundary, null, h(Suspense, { fallback: h('p', null, 'loading') }, h(Card)))));
+          await settle();
+          await settle();
+          seen.push(`${Card.name} mount ${mountNo}: ${root.text()} (${calls} calls)`);
+          await root.unmount();
+        }
+      }
+    } finally {
+      console.error = quiet;
+    }
+    return seen;
+  }
+  tanstackCore.notifyManager.setScheduler(queueMicrotask);
+  const defaultOptions = { queries: { retry: false, gcTime: Infinity } };
+  const theirs = await story(tanstack, tanstack.QueryClientProvider, { client: new tanstackCore.QueryClient({ defaultOptions }) });
+  const host = await createHost({ clock: 'manual' });
+  host.queryClient.setDefaultOptions(defaultOptions);
+  const app = host.mount('errors');
+  const ours = await story(mfstate, mfstate.AppProvider, { app });
+  host.dispose();
+  assert.deepEqual(ours, theirs);
+  assert.deepEqual(theirs, [
+    'Suspended mount 1: caught: refused 1 (1 calls)',
+    'Suspended mount 2: caught: refused 1 (1 calls)',
+    'Thrown mount 1: caught: refused 2 (2 calls)',
+    'Thrown mount 2: caught: refused 2 (2 calls)',
+  ]);
 });
