@@ -15,6 +15,7 @@ import {
   filtersValue,
   mutationRegistry,
   optionsValue,
+  pendingState,
   readState,
   run,
   settlement,
@@ -25,7 +26,6 @@ import { fetchInfinite } from "./infinite.js";
 import { checkQueryKey, functionalUpdate, partialMatchKey } from "./utils.js";
 import type {
   DefaultOptions,
-  FetchStatus,
   InfiniteData,
   InfiniteQueryObserverOptions,
   InvalidateOptions,
@@ -148,7 +148,7 @@ export class QueryCache {
         listener(
           Object.freeze({
             type,
-            query: snapshot(key, state ?? emptyState()),
+            query: snapshot(key, state ?? pendingState),
             action: action ? Object.freeze({ type: action }) : undefined,
           }),
         );
@@ -167,23 +167,6 @@ export class QueryCache {
   clear(): void {
     this.#bound().client.clear();
   }
-}
-
-function emptyState(): QueryState {
-  return Object.freeze({
-    data: undefined,
-    dataUpdateCount: 0,
-    dataUpdatedAt: 0,
-    error: null,
-    errorUpdateCount: 0,
-    errorUpdatedAt: 0,
-    fetchFailureCount: 0,
-    fetchFailureReason: null,
-    fetchMeta: null,
-    isInvalidated: false,
-    status: "pending",
-    fetchStatus: "idle" as FetchStatus,
-  });
 }
 
 /** query-core's QueryClient. */

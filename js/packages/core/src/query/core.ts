@@ -566,8 +566,8 @@ export function readState(): QueryState {
   });
 }
 
-// The state of a query the cache does not hold yet (an option function of the query sees it).
-const pendingState: QueryState = Object.freeze({
+/** The state of a query the cache does not hold yet (what an option function or a cache event sees). */
+export const pendingState: QueryState = Object.freeze({
   data: undefined,
   dataUpdateCount: 0,
   dataUpdatedAt: 0,

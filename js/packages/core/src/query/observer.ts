@@ -10,7 +10,7 @@ import type { DeepReadonly, Unsubscribe } from "../types.js";
 import { type ClientCore, type RawResult, optionsValue, readRawResult, resolveQueryOption, run } from "./core.js";
 import { coreOf, type QueryClient } from "./client.js";
 import { trackObserver } from "../app.js";
-import { checkQueryKey, hashKey, replaceEqualDeep, shallowEqualObjects } from "./utils.js";
+import { checkQueryKey, hashKey, replaceEqualDeep, shallowEqualObjects, tellListeners } from "./utils.js";
 import type { QueryKey, QueryObserverOptions, QueryObserverResult, QueryState, RefetchOptions } from "./types.js";
 
 type Listener<TData, TError> = (result: QueryObserverResult<TData, TError>) => void;
@@ -412,15 +412,6 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
       const keys = typeof props === "function" ? (props as () => ReadonlyArray<string>)() : props;
       if (!keys.some((k) => (prev as never)[k] !== (next as never)[k])) return;
     }
-    let errors: unknown[] | undefined;
-    for (const l of Array.from(this.#listeners)) {
-      if (!this.#listeners.has(l)) continue;
-      try {
-        l(next);
-      } catch (e) {
-        (errors ??= []).push(e);
-      }
-    }
-    if (errors) throw errors.length === 1 ? errors[0] : new AggregateError(errors, "QueryObserver listeners threw");
+    tellListeners(this.#listeners, next, "QueryObserver");
   }
 }

@@ -8,7 +8,7 @@ import { MfstateError } from "../errors.js";
 import type { Unsubscribe } from "../types.js";
 import type { QueryClient } from "./client.js";
 import { QueryObserver } from "./observer.js";
-import { hashKey, replaceEqualDeep, shallowEqualObjects } from "./utils.js";
+import { hashKey, replaceEqualDeep, shallowEqualObjects, tellListeners } from "./utils.js";
 import type { QueryObserverOptions, QueryObserverResult } from "./types.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -233,16 +233,6 @@ export class QueriesObserver<TCombinedResult = AnyResult[]> {
     const skip = this.#skipsCombine();
     const previous = this.#combined;
     if (!skip && this.#combineResult(this.#result, this.#options?.combine) === previous) return;
-    const result = this.#result;
-    let errors: unknown[] | undefined;
-    for (const l of Array.from(this.#listeners)) {
-      if (!this.#listeners.has(l)) continue;
-      try {
-        l(result);
-      } catch (e) {
-        (errors ??= []).push(e);
-      }
-    }
-    if (errors) throw errors.length === 1 ? errors[0] : new AggregateError(errors, "QueriesObserver listeners threw");
+    tellListeners(this.#listeners, this.#result, "QueriesObserver");
   }
 }

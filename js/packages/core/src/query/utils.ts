@@ -174,6 +174,24 @@ export function replaceEqualDeep(a: any, b: any): any {
   return aSize === bSize && equalItems === aSize ? a : copy;
 }
 
+/**
+ * Calls each of `listeners` with `value`, from a snapshot (one removed meanwhile is skipped). One
+ * that throws does not stop the others; what they threw is rethrown after: one error, or an
+ * AggregateError naming `who`.
+ */
+export function tellListeners<T>(listeners: Set<(value: T) => void>, value: T, who: string): void {
+  let errors: unknown[] | undefined;
+  for (const l of Array.from(listeners)) {
+    if (!listeners.has(l)) continue;
+    try {
+      l(value);
+    } catch (e) {
+      (errors ??= []).push(e);
+    }
+  }
+  if (errors) throw errors.length === 1 ? errors[0] : new AggregateError(errors, `${who} listeners threw`);
+}
+
 /** query-core's isServer: no window (a server render), or Deno. */
 export const isServer: boolean = typeof window === "undefined" || "Deno" in globalThis;
 
