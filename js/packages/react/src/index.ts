@@ -3,12 +3,12 @@
 // and hooks for an app's own store, other apps' exports, commands and topics.
 export { AppProvider, HostProvider, QueryClientProvider, useApp, useHost, useQueryClient } from './context.js';
 export type { AppProviderProps, HostProviderProps, QueryClientProviderProps } from './context.js';
-export { useInfiniteQuery, useIsFetching, useQuery, useSuspenseInfiniteQuery, useSuspenseQuery } from './queries.js';
+export { useInfiniteQuery, useIsFetching, usePrefetchInfiniteQuery, usePrefetchQuery, useQuery, useSuspenseInfiniteQuery, useSuspenseQuery } from './queries.js';
 export type { UseQueryOptions, UseSuspenseQueryResult } from './queries.js';
 export { useQueries, useSuspenseQueries } from './use-queries.js';
 export type { UseQueriesOptions } from './use-queries.js';
-export { useIsMutating, useMutation } from './mutations.js';
-export type { UseMutationResult } from './mutations.js';
+export { useIsMutating, useMutation, useMutationState } from './mutations.js';
+export type { MutationStateOptions, UseMutationResult } from './mutations.js';
 export { infiniteQueryOptions, mutationOptions, queryOptions } from './options.js';
 export { useAppState, useDispatch, useExport, useSend, useTopic } from './app.js';
 export type { AppHandle, HostHandle, QueryClientLike } from './types.js';

@@ -1,8 +1,9 @@
-// useMutation and useIsMutating: TanStack React Query's, over mfstate's MutationObserver.
+// useMutation, useIsMutating and useMutationState: TanStack React Query's, over mfstate's
+// MutationObserver and MutationCache.
 import { useCallback, useEffect, useState, useSyncExternalStore } from 'react';
-import { MutationObserver } from '@mfstate/core';
+import { MutationObserver, replaceEqualDeep } from '@mfstate/core';
 import type {
-  DefaultError, MutateOptions, MutationFilters, MutationObserverResult, MutationOptions, QueryClient,
+  DefaultError, MutateOptions, Mutation, MutationFilters, MutationObserverResult, MutationOptions, MutationState, QueryClient,
 } from '@mfstate/core';
 import { useQueryClient } from './context.js';
 import type { MutationObserverLike, QueryClientLike } from './types.js';
@@ -61,5 +62,39 @@ export function useIsMutating(filters?: Any, queryClient?: QueryClientLike): num
     useCallback((onStoreChange: () => void) => cache.subscribe(() => onStoreChange()), [cache]),
     () => client.isMutating(filters),
     () => client.isMutating(filters),
+  );
+}
+
+/** useMutationState's options: which mutations (`filters`), and what of each (`select`; default its state). */
+export interface MutationStateOptions<TResult = MutationState> {
+  filters?: MutationFilters;
+  select?: (mutation: Mutation) => TResult;
+}
+
+/**
+ * TanStack's useMutationState: what `select` reads of every mutation matching `filters` (their
+ * states by default), in the cache's order, across components (another component's useMutation
+ * included). The array is structurally shared: the same object while its content is the same, so
+ * a component re-renders only when what it reads changed.
+ */
+export function useMutationState<TResult = MutationState>(options?: MutationStateOptions<TResult>, queryClient?: QueryClient): TResult[];
+export function useMutationState(options: Any = {}, queryClient?: QueryClientLike): Any[] {
+  const cache = useQueryClient(queryClient).getMutationCache();
+  const [memo] = useState(() => ({ inputs: [] as unknown[], snapshot: undefined as Any[] | undefined }));
+  // Recomputed when the matching mutations or their states changed (states are replaced, never
+  // changed in place), as TanStack's snapshot factory.
+  const snapshot = (): Any[] => {
+    const mutations = cache.findAll?.(options.filters) ?? [];
+    const inputs = mutations.flatMap((m: Any) => [m, m.state]);
+    if (memo.snapshot === undefined || inputs.length !== memo.inputs.length || inputs.some((x: unknown, i: number) => !Object.is(x, memo.inputs[i]))) {
+      memo.inputs = inputs;
+      memo.snapshot = replaceEqualDeep(memo.snapshot, mutations.map((m: Any) => (options.select ? options.select(m) : m.state)));
+    }
+    return memo.snapshot as Any[];
+  };
+  return useSyncExternalStore(
+    useCallback((onStoreChange: () => void) => cache.subscribe(() => onStoreChange()), [cache]),
+    snapshot,
+    snapshot,
   );
 }

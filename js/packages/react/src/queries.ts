@@ -139,3 +139,20 @@ export function useIsFetching(filters?: Any, queryClient?: QueryClientLike): num
     () => client.isFetching(filters),
   );
 }
+
+/**
+ * TanStack's usePrefetchQuery / usePrefetchInfiniteQuery: during render, starts fetching a query
+ * the cache does not hold yet (a child that suspends on it later finds it on its way), and
+ * renders nothing of it. Failures are left to whoever reads the query.
+ */
+export function usePrefetchQuery(options: QueryObserverOptions<Any, Any, Any, Any>, queryClient?: QueryClient): void;
+export function usePrefetchQuery(options: Any, queryClient?: QueryClientLike): void {
+  const client = useQueryClient(queryClient);
+  if (!client.getQueryState?.(options.queryKey)) client.prefetchQuery?.(options).catch(() => {});
+}
+
+export function usePrefetchInfiniteQuery(options: InfiniteQueryObserverOptions<Any, Any, Any, Any, Any>, queryClient?: QueryClient): void;
+export function usePrefetchInfiniteQuery(options: Any, queryClient?: QueryClientLike): void {
+  const client = useQueryClient(queryClient);
+  if (!client.getQueryState?.(options.queryKey)) client.prefetchInfiniteQuery?.(options).catch(() => {});
+}

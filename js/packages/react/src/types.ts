@@ -24,6 +24,7 @@ export interface MutationObserverLike {
 export interface CacheLike {
   subscribe(listener: (event: Any) => void): Unsubscribe;
   find?(filters: Any): Any;
+  findAll?(filters?: Any): Any[];
 }
 
 export interface QueryClientLike {
@@ -33,6 +34,9 @@ export interface QueryClientLike {
   isFetching(filters?: Any): number;
   isMutating(filters?: Any): number;
   ensureQueryData?(options: Any): Promise<Any>;
+  getQueryState?(queryKey: Any): Any;
+  prefetchQuery?(options: Any): Promise<void>;
+  prefetchInfiniteQuery?(options: Any): Promise<void>;
   mount?(): void;
   unmount?(): void;
 }
