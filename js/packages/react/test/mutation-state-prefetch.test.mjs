@@ -2,26 +2,10 @@
 // with @mfstate/react show the same text and make the same requests.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import * as tanstackCore from '@tanstack/query-core';
-import * as tanstack from '@tanstack/react-query';
-import { createHost } from '@mfstate/core';
-import * as mfstate from '@mfstate/react';
+import { both } from './both.mjs';
 import { deferred, h, mount, settle } from './render.mjs';
 
 const defaultOptions = { queries: { retry: false, gcTime: Infinity }, mutations: { retry: false } };
-
-/** Runs `story(lib, Provider, props, client)` with TanStack's and with this package's, returns both. */
-async function both(story) {
-  tanstackCore.notifyManager.setScheduler(queueMicrotask);
-  const theirClient = new tanstackCore.QueryClient({ defaultOptions });
-  const theirs = await story(tanstack, tanstack.QueryClientProvider, { client: theirClient }, theirClient);
-  const host = await createHost({ clock: 'manual' });
-  host.queryClient.setDefaultOptions(defaultOptions);
-  const app = host.mount('todos');
-  const ours = await story(mfstate, mfstate.AppProvider, { app }, app.queryClient);
-  host.dispose();
-  return { ours, theirs };
-}
 
 test('useMutationState shows another component\'s pending and settled mutations, as TanStack', async () => {
   async function story(lib, Provider, props) {
@@ -56,7 +40,7 @@ test('useMutationState shows another component\'s pending and settled mutations,
     await root.unmount();
     return seen;
   }
-  const { ours, theirs } = await both(story);
+  const { ours, theirs } = await both(story, defaultOptions);
   assert.deepEqual(ours, theirs);
   assert.deepEqual(theirs.slice(0, 5), [
     'pending: -; all: ',
@@ -93,7 +77,7 @@ test('usePrefetchQuery starts a fetch during render once, and the reader later f
     await root.unmount();
     return seen;
   }
-  const { ours, theirs } = await both(story);
+  const { ours, theirs } = await both(story, defaultOptions);
   assert.deepEqual(ours, theirs);
   assert.deepEqual(theirs, ['closed requests=1', 'success:the details requests=1', 'success']);
 });

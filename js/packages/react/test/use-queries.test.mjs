@@ -4,27 +4,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Component, StrictMode } from 'react';
-import * as tanstackCore from '@tanstack/query-core';
-import * as tanstack from '@tanstack/react-query';
-import { createHost } from '@mfstate/core';
-import * as mfstate from '@mfstate/react';
+import { both } from './both.mjs';
 import { deferred, h, mount, settle } from './render.mjs';
-
-const defaultOptions = { queries: { retry: false, gcTime: Infinity } };
-
-/** Runs `story(lib, Provider, props, client)` with TanStack's and with this package's, returns both. */
-async function both(story) {
-  // TanStack notifies through setTimeout(0) by default; a microtask keeps this run timer-free.
-  tanstackCore.notifyManager.setScheduler(queueMicrotask);
-  const theirClient = new tanstackCore.QueryClient({ defaultOptions });
-  const theirs = await story(tanstack, tanstack.QueryClientProvider, { client: theirClient }, theirClient);
-  const host = await createHost({ clock: 'manual' });
-  host.queryClient.setDefaultOptions(defaultOptions);
-  const app = host.mount('todos');
-  const ours = await story(mfstate, mfstate.AppProvider, { app }, app.queryClient);
-  host.dispose();
-  return { ours, theirs };
-}
 
 /** A server that answers each request when the test says so, by id. */
 function fakeApi() {
