@@ -381,13 +381,8 @@ void build_member(ObjectNode& node, Key&& key, Value v) {
 // costs O(n), not O(n^2).
 ObjectNode* object_for(std::size_t n) {
   ObjectNode* node = detail::new_object(n);
-  if (n > ObjectNode::index_threshold) {
-    detail::MemberIndex*& index = detail::index_slot(*node);
-    index = new detail::MemberIndex();
-    std::size_t capacity = 32;
-    while (capacity < 2 * n + 2) capacity *= 2;
-    index->slots.assign(capacity, 0);
-  }
+  // The empty node's index, sized for the n members to come.
+  if (n > ObjectNode::index_threshold) detail::build_index(*node, n);
   return node;
 }
 

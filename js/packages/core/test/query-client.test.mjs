@@ -515,8 +515,8 @@ test("query-core's helpers that user code imports: matchQuery, matchMutation, sh
       mutations.map((m) => tanstack.matchMutation(f, m)),
       JSON.stringify(f),
     );
-    assert.deepEqual(mutations.map(mfstate.defaultShouldDehydrateMutation), mutations.map(tanstack.defaultShouldDehydrateMutation));
   }
+  assert.deepEqual(mutations.map(mfstate.defaultShouldDehydrateMutation), mutations.map(tanstack.defaultShouldDehydrateMutation));
   const snapshots = qc.getQueryCache().getAll();
   assert.deepEqual(snapshots.map(mfstate.defaultShouldDehydrateQuery), snapshots.map(tanstack.defaultShouldDehydrateQuery));
 

@@ -437,17 +437,14 @@ function queryOption(
     const queryKey = readValue() as QueryKey;
     const state = readState();
     const observers = readValue() as number;
-    const current = (latest ? latest()[name] : given) as unknown;
-    let value: unknown = current;
-    if (typeof current === "function") {
-      try {
-        value = current(snapshot(queryKey, state, observers));
-      } catch (e) {
-        value = undefined;
-        queueMicrotask(() => {
-          throw e;
-        });
-      }
+    let value: unknown;
+    try {
+      value = resolveQueryOption(latest ? latest()[name] : given, queryKey, state, observers);
+    } catch (e) {
+      value = undefined;
+      queueMicrotask(() => {
+        throw e;
+      });
     }
     stageValues(cross(value));
   });
