@@ -175,13 +175,20 @@ class Listeners<L> {
   }
 }
 
-type TopicGroup = { sub: number; listeners: Listeners<(payload: unknown, topic: string) => void> };
+type TopicGroup = {
+  sub: number;
+  listeners: Listeners<(payload: unknown, topic: string) => void>;
+  /** Names the group in an AggregateError of its listeners. */
+  what: string;
+};
 
 /**
- * Calls `call(l)` for each listener of a snapshot still subscribed. One that throws does not stop
- * the others; what they threw is rethrown after (one error, or an AggregateError).
+ * Calls `l(a, b)` for each listener of a snapshot still subscribed. One that throws does not stop
+ * the others; what they threw is rethrown after (one error, or an AggregateError naming `what`).
+ * The arguments are passed, not captured in a closure, and `what` is a string made once per
+ * group: a delivery allocates nothing.
  */
-function fanOut<L>(set: Listeners<L>, call: (l: L) => void, what: string): void {
+function fanOut<A, B>(set: Listeners<(a: A, b: B) => void>, a: A, b: B, what: string): void {
   let errors: unknown[] | undefined;
   const list = set.snapshot();
   const removals = set.removals;
@@ -193,7 +200,7 @@ function fanOut<L>(set: Listeners<L>, call: (l: L) => void, what: string): void 
       for (; i < list.length; i++) {
         const l = list[i];
         if (set.removals !== removals && !set.has(l)) continue;
-        call(l);
+        l(a, b);
       }
     } catch (e) {
       (errors ??= []).push(e);
@@ -249,7 +256,9 @@ export class App {
   readonly #version: string;
   #released = false;
   // The store's listeners, fanned out here from one subscription in the module.
-  readonly #listeners = new Listeners<() => void>();
+  readonly #listeners = new Listeners<(a: undefined, b: undefined) => void>();
+  /** Names the store's listeners in an AggregateError. */
+  readonly #listenersWhat: string;
   #storeSub = 0;
   // Bus subscriptions, one in the module per pattern.
   readonly #topics = new Map<string, TopicGroup>();
@@ -273,6 +282,7 @@ export class App {
     this.#host = host;
     this.#name = name;
     this.#version = version;
+    this.#listenersWhat = `listeners of app "${name}"`;
   }
 
   #describe(read: (producer: string, name: string) => unknown): AppSnapshot {
@@ -465,7 +475,7 @@ export class App {
   }
 
   #notify(): void {
-    if (this.#listeners.size !== 0) fanOut(this.#listeners, (l) => l(), `listeners of app "${this.#name}"`);
+    if (this.#listeners.size !== 0) fanOut(this.#listeners, undefined, undefined, this.#listenersWhat);
   }
 
   /** Swaps the reducer (hot reload) and dispatches {type: "mfstate/replace"}. */
@@ -686,10 +696,14 @@ export class App {
     plain(listener, "a topic listener");
     // One subscription in the module per pattern; its listeners are told from a snapshot (one
     // subscribed during a delivery hears the next message; one unsubscribed is not called).
-    const entry = (payload: unknown, topic: string): void => listener(payload as DeepReadonly<T>, topic);
     let group = this.#topics.get(pattern);
+    // The listener itself is the group's entry (a wrapper costs each delivery a call per
+    // listener: 100 listeners 3.2 -> 2.8 us); a function subscribed again to the same pattern is
+    // wrapped, so each subscription stays its own entry, as Redux and RxJS keep them.
+    const own = listener as (payload: unknown, topic: string) => void;
+    const entry = group?.listeners.has(own) ? (payload: unknown, topic: string): void => own(payload, topic) : own;
     if (group === undefined) {
-      const g: TopicGroup = { sub: 0, listeners: new Listeners() };
+      const g: TopicGroup = { sub: 0, listeners: new Listeners(), what: `listeners of "${pattern}" in app "${this.#name}"` };
       // Listening before subscribing: a replayed topic delivers its last payload inside the call.
       g.listeners.add(entry);
       enter();
@@ -698,7 +712,7 @@ export class App {
           const id = fn(() => {
             const topic = readValue() as string;
             const payload = readValue();
-            fanOut(g.listeners, (l) => l(payload, topic), `listeners of "${pattern}" in app "${this.#name}"`);
+            fanOut(g.listeners, payload, topic, g.what);
           });
           stageValues(pattern);
           check(api.mfs_app_on(h, id));
@@ -716,7 +730,11 @@ export class App {
       group.listeners.add(entry);
     }
     const g = group;
+    let subscribed = true;
     return () => {
+      // Once only: the entry may be the listener itself, which a later subscription may use again.
+      if (!subscribed) return;
+      subscribed = false;
       if (!g.listeners.delete(entry) || g.listeners.size !== 0) return;
       if (this.#topics.get(pattern) === g) this.#topics.delete(pattern);
       unsubscriber(g.sub)();

@@ -440,24 +440,44 @@ function writeAll(values: ArrayLike<unknown>): void {
   try {
     for (let i = 0; i < values.length; i++) writeAny(values[i], 0, null);
   } catch (e) {
-    if (e instanceof MfstateError && e.code === "invalid_argument") {
-      for (let i = 0; i < values.length; i++) {
-        pos = 0;
-        writeAny(values[i], 0, []);
-      }
-    }
-    throw e;
+    rethrowWithPath(e, values);
   }
 }
 
+// The error of a write that failed, named by where the offending value is when it is not JSON.
+function rethrowWithPath(e: unknown, values: ArrayLike<unknown>): never {
+  if (e instanceof MfstateError && e.code === "invalid_argument") {
+    for (let i = 0; i < values.length; i++) {
+      pos = 0;
+      writeAny(values[i], 0, []);
+    }
+  }
+  throw e;
+}
+
+// writeOne and writeValues are the hot paths (a dispatch, an emit, a query write): they write
+// their arguments without gathering them into an array first.
+
 /** begin() + one value (the export reads it from the buffer itself). */
 export function writeOne(x: unknown): void {
-  writeAll([x]);
+  begin();
+  try {
+    writeAny(x, 0, null);
+  } catch (e) {
+    rethrowWithPath(e, [x]);
+  }
 }
 
 /** begin() + three values (the export reads them from the buffer itself). */
 export function writeValues(a: unknown, b: unknown, c: unknown): void {
-  writeAll([a, b, c]);
+  begin();
+  try {
+    writeAny(a, 0, null);
+    writeAny(b, 0, null);
+    writeAny(c, 0, null);
+  } catch (e) {
+    rethrowWithPath(e, [a, b, c]);
+  }
 }
 
 /** Writes `values` and stages them for the next export. */

@@ -121,6 +121,32 @@ test("the bus: patterns, frozen payloads, subscribers added during delivery get 
   host.dispose();
 });
 
+test("the bus: one function subscribed twice is told twice; each unsubscribe ends its own subscription, once", async () => {
+  const { host } = await testHost();
+  const a = host.mount("a");
+  const b = host.mount("b");
+  const got = [];
+  const listener = (p) => got.push(p.n);
+  b.on("a/t", () => {}); // keeps the pattern's group alive throughout
+  const first = b.on("a/t", listener);
+  const second = b.on("a/t", listener);
+  a.emit("a/t", { n: 1 });
+  first();
+  a.emit("a/t", { n: 2 });
+  second();
+  a.emit("a/t", { n: 3 });
+  // Subscribed again after both ended: the old unsubscribes, called again, leave it alone.
+  const third = b.on("a/t", listener);
+  first();
+  second();
+  a.emit("a/t", { n: 4 });
+  third();
+  third();
+  a.emit("a/t", { n: 5 });
+  assert.deepEqual(got, [1, 1, 2, 4]);
+  host.dispose();
+});
+
 test("a transaction notifies once, after the end; one that throws restores every app and notifies nobody", async () => {
   const { host } = await testHost();
   const home = host.mount("home");
