@@ -59,6 +59,32 @@ test("subscribers are told once per dispatch, after it, and may unsubscribe duri
   host.dispose();
 });
 
+test("one function subscribed twice is told twice, with no arguments; each unsubscribe ends its own subscription, once", async () => {
+  const { host } = await testHost();
+  const app = host.mount("home");
+  const store = app.createStore(initialUser(), counterReducer);
+  const seen = [];
+  const listener = (...args) => seen.push([store.getState().count, args.length]);
+  store.subscribe(() => {}); // another subscriber throughout
+  const first = store.subscribe(listener);
+  const second = store.subscribe(listener);
+  store.dispatch({ type: "INC" });
+  first();
+  store.dispatch({ type: "INC" });
+  second();
+  store.dispatch({ type: "INC" });
+  // Subscribed again after both ended: the old unsubscribes, called again, leave it alone.
+  const third = store.subscribe(listener);
+  first();
+  second();
+  store.dispatch({ type: "INC" });
+  third();
+  third();
+  store.dispatch({ type: "INC" });
+  assert.deepEqual(seen, [[1, 0], [1, 0], [2, 0], [4, 0]]);
+  host.dispose();
+});
+
 test("listeners that throw stop neither the others nor the change; the shell hears every error once", async () => {
   const { host, errors } = await testHost();
   const home = host.mount("home");
