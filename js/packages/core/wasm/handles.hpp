@@ -20,13 +20,20 @@ class HandleTable {
  public:
   explicit HandleTable(const char* what) : what_(what) {}
 
-  /// Stores `item`; returns its handle (never 0). Allocates when the table grows.
+  /// Stores `item`; returns its handle (never 0). Allocates when the table grows. Throws
+  /// size_limit when every index is taken: past them a new index would spill into the generation
+  /// bits and decode as another entry's handle (whoever held it could end someone else's entry).
   std::uint32_t add(std::unique_ptr<T> item) {
     std::uint32_t index;
     if (!free_.empty()) {
       index = free_.back();
       free_.pop_back();
     } else {
+      if (entries_.size() >= max_entries) {
+        throw mfstate::Error(mfstate::ErrorCode::size_limit,
+                             std::string("too many live ") + what_ + " handles (" + std::to_string(max_entries) +
+                                 "): end some first");
+      }
       index = static_cast<std::uint32_t>(entries_.size());
       entries_.push_back(Entry{});
     }
@@ -67,6 +74,8 @@ class HandleTable {
  private:
   static constexpr std::uint32_t index_bits = 20;
   static constexpr std::uint32_t index_mask = (1u << index_bits) - 1;
+  /// Indices run 1..index_mask in a handle (0 is never a handle).
+  static constexpr std::size_t max_entries = index_mask;
   // 11 bits of generation keep handles positive as JavaScript's int32.
   static constexpr std::uint32_t generation_max = (1u << (32 - index_bits - 1)) - 1;
   struct Entry {
