@@ -203,6 +203,15 @@ function fanOut<L>(set: Listeners<L>, call: (l: L) => void, what: string): void 
   if (errors) throw errors.length === 1 ? errors[0] : new AggregateError(errors, `${errors.length} ${what} threw`);
 }
 
+/**
+ * An option's own value (undefined when absent). Options are read as own members only: an app that
+ * defines `handler` or `schema` on Object.prototype would otherwise supply them to every other
+ * app's `accept({})` or `expose(name, fn)` (stealing its commands, refusing its exports).
+ */
+function own<O extends object, K extends keyof O>(options: O, key: K): O[K] | undefined {
+  return typeof options === "object" && options !== null && Object.hasOwn(options, key) ? options[key] : undefined;
+}
+
 function plain(value: unknown, what: string): void {
   if (typeof value !== "function") throw new MfstateError("invalid_argument", `${what} must be a function, got ${typeof value}`);
 }
@@ -364,15 +373,17 @@ export class App {
     plain(reducer, "a reducer");
     if (this.#store) throw new MfstateError("invalid_argument", `app "${this.#name}" already has a store`);
     const name = this.#name;
+    // Checked (and copied) before anything is staged: a middleware refused after the initial state
+    // was staged left that state on the module's stage stack for good (a hostile app grew the heap
+    // without bound by retrying createStore with a bad middleware; test/attacks.test.mjs).
+    const mws = Array.from(middleware);
+    for (const m of mws) plain(m, "a middleware");
     enter();
     try {
       callWith(() => {
         const reducerId = reducerFn(name, reducer as Reducer);
         stageTwinned(initial);
-        const ids = middleware.map((m) => {
-          plain(m, "a middleware");
-          return middlewareFn(m as Middleware);
-        });
+        const ids = mws.map((m) => middlewareFn(m as Middleware));
         begin();
         for (const id of ids) writeValue(id);
         stage(ids.length);
@@ -490,6 +501,7 @@ export class App {
   expose<S = any, T = unknown>(name: string, selector: (state: DeepReadonly<S>) => T, options: ExposeOptions = {}): void {
     const h = this.#handle();
     plain(selector, "an export selector");
+    const schema = own(options, "schema") ?? null;
     enter();
     try {
       callWith(() => {
@@ -498,13 +510,13 @@ export class App {
           const v = selector(state as DeepReadonly<S>);
           stageValues(v);
         });
-        stageValues(name, options.schema ?? null);
+        stageValues(name, schema);
         check(api.mfs_app_expose(h, id));
       });
     } finally {
       leave();
     }
-    this.#exposed.set(name, options.schema ?? null);
+    this.#exposed.set(name, schema);
   }
 
   /** Withdraws an export (its watchers are told it is gone). */
@@ -562,7 +574,7 @@ export class App {
           const value = readValue();
           callback(Object.freeze({ app: producer, name: exportName, kind, value: kind === "removed" ? undefined : value }) as ExportEvent<T>);
         });
-        stageValues(app, name, options.expectations ?? null);
+        stageValues(app, name, own(options, "expectations") ?? null);
         check(api.mfs_app_watch(h, id));
         sub = result() as number;
       });
@@ -589,7 +601,7 @@ export class App {
    */
   accept(type: string, options: AcceptOptions = {}): void {
     const h = this.#handle();
-    const handler = options.handler;
+    const handler = own(options, "handler");
     if (handler !== undefined) plain(handler, "a command handler");
     enter();
     try {
@@ -601,7 +613,7 @@ export class App {
               handler(action, from);
             })
           : 0;
-        stageValues(type, options.schema ?? null);
+        stageValues(type, own(options, "schema") ?? null);
         check(api.mfs_app_accept(h, id));
       });
     } finally {
@@ -670,7 +682,7 @@ export class App {
     const h = this.#handle();
     enter();
     try {
-      stageValues(topic, options.schema ?? null, options.replay === true);
+      stageValues(topic, own(options, "schema") ?? null, own(options, "replay") === true);
       check(api.mfs_app_declare(h));
     } finally {
       leave();

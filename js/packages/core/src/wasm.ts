@@ -135,8 +135,23 @@ export function whenIdle(fn: () => void): void {
   else afterOutermost.push(fn);
 }
 
+// Values being written into the exchange buffer now. Writing a value runs user code (getters, Proxy
+// traps); a call into the module from there would write its own arguments or results over the
+// half-written value and move `pos`, desynchronising the words the module then decodes. A hostile
+// app used that to make its own string bytes decode as a tag_ref to another app's private state
+// (test/attacks.test.mjs, "re-entering the module from a getter"): such calls are refused.
+let writing = 0;
+
+function refuseWhileWriting(): void {
+  throw new MfstateError(
+    "refused",
+    "mfstate is reading a value being passed to it (a getter or Proxy ran): it cannot be called from there",
+  );
+}
+
 /** Enters the module: callers pair it with leave() in a finally. */
 export function enter(mutates = true): void {
+  if (writing !== 0) refuseWhileWriting();
   if (mutates) epoch++;
   depth++;
 }
@@ -146,6 +161,10 @@ export function leave(): void {
   views();
   if (u32[controlWord + 3] !== 0) dropReleased();
   if (depth === 0) {
+    // Nothing may stay staged once the outermost call has returned: values staged for an export
+    // that then was not called (or failed before taking them) would stay on the module's stack,
+    // never freed, and a later export taking more than its caller staged would read them.
+    if (exports!.mfs_staged_count() !== 0) exports!.mfs_unstage(0);
     if (errorReleases.length !== 0) flushErrorReleases();
     while (afterOutermost.length !== 0) {
       const fn = afterOutermost.shift()!;
@@ -193,6 +212,7 @@ function need(words: number): void {
 
 /** Starts writing arguments at the buffer's start. */
 export function begin(): void {
+  if (writing !== 0) refuseWhileWriting();
   bufferAt();
   pos = 0;
 }
@@ -362,7 +382,12 @@ function writeAny(x: unknown, level: number, path: Array<string | number> | null
 
 /** Writes a value (no twins are made of what is new: it is not handed back as is). */
 export function writeValue(x: unknown): void {
-  writeAny(x, 0, null);
+  writing++;
+  try {
+    writeAny(x, 0, null);
+  } finally {
+    writing--;
+  }
 }
 
 function retryWithPath(x: unknown): never {
@@ -385,13 +410,16 @@ export function stageTwinned(x: unknown): unknown {
   const list: object[] = [];
   newTwins = list;
   let twin: unknown;
+  writing++;
   try {
     twin = writeAny(x, 0, null);
   } catch (e) {
+    writing--;
     newTwins = null;
     if (e instanceof MfstateError && e.code === "invalid_argument") retryWithPath(x);
     throw e;
   }
+  writing--;
   newTwins = null;
   const status = exports!.mfs_stage(1, 1);
   if (status < 0) throw readError();
@@ -415,18 +443,22 @@ export function writeResult(x: unknown): void {
   const list: object[] = [];
   newTwins = list;
   adopt = true;
+  let failed: unknown;
+  let threw = false;
+  writing++;
   try {
     writeAny(x, 0, null);
   } catch (e) {
-    if (e instanceof MfstateError && e.code === "invalid_argument") {
-      newTwins = null;
-      adopt = false;
-      retryWithPath(x);
-    }
-    throw e;
+    threw = true;
+    failed = e;
   } finally {
+    writing--;
     newTwins = null;
     adopt = false;
+  }
+  if (threw) {
+    if (failed instanceof MfstateError && failed.code === "invalid_argument") retryWithPath(x);
+    throw failed;
   }
   // Frozen only now: a value that cannot cross leaves what the caller passed as it was.
   for (let i = 0; i < list.length; i++) Object.freeze(list[i]);
@@ -437,6 +469,7 @@ export function writeResult(x: unknown): void {
 // JSON is written again with one, so the error names where it is.
 function writeAll(values: ArrayLike<unknown>): void {
   begin();
+  writing++;
   try {
     for (let i = 0; i < values.length; i++) writeAny(values[i], 0, null);
   } catch (e) {
@@ -447,6 +480,8 @@ function writeAll(values: ArrayLike<unknown>): void {
       }
     }
     throw e;
+  } finally {
+    writing--;
   }
 }
 
@@ -472,6 +507,7 @@ let rpos = 0;
 
 /** Starts reading results at the buffer's start. */
 export function beginRead(): void {
+  if (writing !== 0) refuseWhileWriting();
   bufferAt();
   rpos = 0;
 }
