@@ -86,6 +86,23 @@ export type TopicListener<T = unknown> = (payload: DeepReadonly<T>, topic: strin
 
 const actionKeys = new Set(["type", "payload", "meta"]);
 
+// Which app's code threw an object a reducer or command handler threw. What the target's code threw
+// is the target's (it may hold its private state): a sender gets the error's code and message but
+// the cause only when its own code threw it (test/attacks.test.mjs, "errors a target threw").
+const thrownBy = new WeakMap<object, string>();
+
+function noteThrown(e: unknown, app: string): void {
+  if (typeof e === "object" && e !== null && !thrownBy.has(e)) thrownBy.set(e, app);
+}
+
+/** `e` as the sender `app` may see it: without a cause another app's code threw. */
+function asSeenBy(e: unknown, app: string): unknown {
+  if (!(e instanceof MfstateError) || e.cause === undefined) return e;
+  const cause = e.cause;
+  if (typeof cause !== "object" || cause === null || thrownBy.get(cause) === app) return e;
+  return new MfstateError(e.code, e.message);
+}
+
 /** Checks an action's shape; returns it. */
 export function checkAction(action: unknown): Action {
   if (typeof action !== "object" || action === null || Array.isArray(action)) {
@@ -610,7 +627,12 @@ export class App {
           ? fn(() => {
               const action = readAction();
               const from = readValue() as string;
-              handler(action, from);
+              try {
+                handler(action, from);
+              } catch (e) {
+                noteThrown(e, this.#name);
+                throw e;
+              }
             })
           : 0;
         stageValues(type, own(options, "schema") ?? null);
@@ -648,6 +670,8 @@ export class App {
     try {
       stageAction(a, app);
       check(api.mfs_app_send(h));
+    } catch (e) {
+      throw asSeenBy(e, this.#name);
     } finally {
       leave();
     }
@@ -665,6 +689,8 @@ export class App {
       stageAction(a);
       check(api.mfs_app_broadcast(h));
       return result() as number;
+    } catch (e) {
+      throw asSeenBy(e, this.#name);
     } finally {
       leave();
     }
@@ -911,7 +937,13 @@ function reducerFn(app: string, reducer: Reducer): number {
   return fn(() => {
     const state = readValue();
     const action = readAction();
-    const next = reducer(state as never, action);
+    let next: unknown;
+    try {
+      next = reducer(state as never, action);
+    } catch (e) {
+      noteThrown(e, app);
+      throw e;
+    }
     if (next === undefined) {
       throw new MfstateError(
         "invalid_argument",

@@ -261,18 +261,31 @@ function writeBytes(s: string): number {
 
 // Positions are kept relative to the buffer's start: writing may grow (and move) the buffer.
 
+// A header word keeps a length or count in its upper 28 bits: a longer one would wrap, and the
+// module would decode the rest of the value (a string's bytes, an array's later elements) as
+// further values: words the writer chose, such as a tag_ref to another app's state. Refused first.
+const MAX_LENGTH = 0x0fffffff;
+
+function tooLong(what: string, n: number): never {
+  throw new MfstateError("invalid_argument", `mfstate cannot carry ${what} of ${n} (at most ${MAX_LENGTH})`);
+}
+
 export function writeString(s: string): void {
+  if (s.length > MAX_LENGTH) tooLong("a string of length", s.length);
   need(1);
   const head = pos++;
   const len = writeBytes(s);
+  if (len > MAX_LENGTH) tooLong("a string of UTF-8 bytes", len);
   u32[base + head] = TAG_STRING | (len << 4);
   pos += (len + 3) >>> 2;
 }
 
 function writeKey(s: string): void {
+  if (s.length > MAX_LENGTH) tooLong("a key of length", s.length);
   need(1);
   const head = pos++;
   const len = writeBytes(s);
+  if (len > MAX_LENGTH) tooLong("a key of UTF-8 bytes", len);
   u32[base + head] = len;
   pos += (len + 3) >>> 2;
 }
@@ -334,6 +347,7 @@ function writeAny(x: unknown, level: number, path: Array<string | number> | null
   const twinning = newTwins !== null;
   if (Array.isArray(x)) {
     const n = x.length;
+    if (!(n >= 0 && n <= MAX_LENGTH && Number.isInteger(n))) tooLong("an array of length", n);
     need(1);
     u32[base + pos++] = TAG_ARRAY | (n << 4);
     const copy: unknown[] | null = twinning && !adopt ? new Array(n) : null;
@@ -370,6 +384,7 @@ function writeAny(x: unknown, level: number, path: Array<string | number> | null
     if (copy) copy[k] = t;
     count++;
   }
+  if (count > MAX_LENGTH) tooLong("an object with members", count);
   u32[base + head] = TAG_OBJECT | (count << 4);
   if (copy) {
     Object.freeze(copy);

@@ -188,3 +188,67 @@ test("options defined on Object.prototype by one app are not another app's optio
   assert.deepEqual(late, [], "the topic was not declared with replay");
   host.dispose();
 });
+
+test("errors a target threw reach the sender without the target's thrown object (it may hold private state)", async () => {
+  const { host, profile, mallory } = await twoApps();
+  const privateThing = { token: "t0p" };
+  const fail = (what) => {
+    const e = new Error(what);
+    e.priv = privateThing;
+    throw e;
+  };
+  profile.replaceReducer((s, a) => (a.type === "profile/boom" ? fail("boom") : s));
+  profile.accept("profile/boom");
+  profile.accept("profile/h", { handler: () => fail("handler") });
+  for (const call of [
+    () => mallory.send("profile", { type: "profile/boom" }),
+    () => mallory.broadcast({ type: "profile/boom" }),
+    () => mallory.send("profile", { type: "profile/h" }),
+  ]) {
+    assert.throws(call, (e) => {
+      assert.ok(e.code === "reducer_error" || e.code === "js_error", e.code);
+      assert.match(e.message, /boom|handler/, "the message still says what went wrong");
+      assert.equal(e.cause, undefined, "the target's error object stays the target's");
+      return true;
+    });
+  }
+  // What the sender's own code threw is still its cause.
+  const mine = new RangeError("mine");
+  mallory.createStore({}, (s, a) => {
+    if (a.type === "mallory/boom") throw mine;
+    return s;
+  });
+  mallory.accept("mallory/boom");
+  assert.throws(() => mallory.broadcast({ type: "mallory/boom" }), (e) => e.cause === mine);
+  host.dispose();
+});
+
+test("an array too long for a header word is refused before any element is read (no wrapped count, no desync)", async () => {
+  const { host, profile, mallory } = await twoApps();
+  mallory.createStore({ v: null }, (s, a) => ({ v: a.payload ?? null }));
+  // 2^28 + 1 elements: (n << 4) would wrap to a count of 1 and the module would decode element 1
+  // onward as the next values. A Proxy says so without 2^28 elements existing.
+  const marker = new Error("an element was read");
+  const huge = new Proxy([], {
+    get(target, k) {
+      if (k === "length") return 2 ** 28 + 1;
+      if (typeof k === "string" && /^\d+$/.test(k)) throw marker;
+      return Reflect.get(target, k);
+    },
+  });
+  for (const call of [
+    () => mallory.dispatch({ type: "SET", payload: huge }),
+    () => mallory.emit("mallory/x", [huge]),
+    () => mallory.queryClient.setQueryData(["huge"], { huge }),
+  ]) {
+    assert.throws(call, (e) => e !== marker && e.code === "invalid_argument" && /at most/.test(e.message));
+  }
+  const sparse = [];
+  sparse.length = 2 ** 32 - 1;
+  const t0 = Date.now();
+  assert.throws(() => mallory.dispatch({ type: "SET", payload: sparse }), (e) => e.code === "invalid_argument");
+  assert.ok(Date.now() - t0 < 1000, "refused at once, not after four billion holes");
+  assert.equal(mallory.getState().v, null);
+  assert.equal(profile.getState().count, 0);
+  host.dispose();
+});
