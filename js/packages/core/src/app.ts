@@ -9,6 +9,7 @@ import {
   writeValues,
   callWith,
   check,
+  whenIdle,
   enter,
   epoch,
   fn,
@@ -192,7 +193,7 @@ class Listeners<L> {
   }
 }
 
-type TopicGroup = { sub: number; listeners: Listeners<(payload: unknown, topic: string) => void> };
+type TopicGroup = { sub: number; end: Unsubscribe | undefined; listeners: Listeners<(payload: unknown, topic: string) => void> };
 
 /**
  * Calls `call(l)` for each listener of a snapshot still subscribed. One that throws does not stop
@@ -259,6 +260,15 @@ export let describeApp: (app: App, read: (producer: string, name: string) => unk
  */
 export let trackObserver: (app: App | undefined, observer: { detach(): void }, on: boolean) => void;
 
+/**
+ * Most module subscriptions (watches, inspectors, timers, bus patterns) one app may hold at once.
+ * The module's handle table has 2^20 indices; past them a new handle's index spilled into its
+ * generation bits and decoded as an older handle, so a hostile app holding a million
+ * subscriptions could end other apps' subscriptions with its own unsubscribers
+ * (test/attacks.test.mjs, "a million subscriptions").
+ */
+export const MAX_SUBSCRIPTIONS = 1 << 16;
+
 export class App {
   static {
     describeApp = (app, read) => app.#describe(read);
@@ -289,6 +299,10 @@ export class App {
   #acceptsAll = false;
   #watches = 0;
   readonly #queryObservers = new Set<{ detach(): void }>();
+  // The enders of the module subscriptions this app holds: ended at unmount (the module's handle
+  // table keeps an entry until it is ended by its handle, even once the app is gone) and counted
+  // against MAX_SUBSCRIPTIONS.
+  readonly #subs = new Set<() => void>();
   // Export reads, valid while the module has not run since (epoch).
   readonly #reads = new Map<string, { epoch: number; value: unknown }>();
 
@@ -362,13 +376,41 @@ export class App {
     this.#watches = 0;
     for (const o of Array.from(this.#queryObservers)) o.detach();
     this.#queryObservers.clear();
-    if (this.#host.handle === 0) return;
-    enter();
+    const subs = Array.from(this.#subs);
+    this.#subs.clear();
     try {
-      check(api.mfs_app_release(this.#h));
+      if (this.#host.handle === 0) return;
+      enter();
+      try {
+        check(api.mfs_app_release(this.#h));
+      } finally {
+        leave();
+      }
     } finally {
-      leave();
+      // The release ended them in the module; ending them by handle frees their table entries.
+      for (const end of subs) end();
     }
+  }
+
+  /** Throws size_limit when the app holds MAX_SUBSCRIPTIONS module subscriptions already. */
+  #room(): void {
+    if (this.#subs.size >= MAX_SUBSCRIPTIONS) {
+      throw new MfstateError(
+        "size_limit",
+        `app "${this.#name}" holds ${this.#subs.size} subscriptions (watches, inspectors, timers, topic patterns): end some first`,
+      );
+    }
+  }
+
+  /** Tracks module subscription `sub` as this app's; returns its (idempotent) ender. */
+  #own(sub: number): Unsubscribe {
+    const end = unsubscriber(sub);
+    const ender = (): void => {
+      this.#subs.delete(ender);
+      end();
+    };
+    this.#subs.add(ender);
+    return ender;
   }
 
   #handle(): number {
@@ -479,6 +521,7 @@ export class App {
           });
           check(api.mfs_app_subscribe(h, id));
           this.#storeSub = result() as number;
+          this.#own(this.#storeSub);
         });
       } finally {
         leave();
@@ -580,6 +623,7 @@ export class App {
   watch<T = unknown>(app: string, name: string, callback: (event: ExportEvent<T>) => void, options: WatchOptions = {}): Unsubscribe {
     const h = this.#handle();
     plain(callback, "a watch callback");
+    this.#room();
     let sub = 0;
     enter();
     try {
@@ -599,7 +643,7 @@ export class App {
       leave();
     }
     this.#watches++;
-    const end = unsubscriber(sub);
+    const end = this.#own(sub);
     let ended = false;
     return () => {
       if (!ended) {
@@ -727,7 +771,8 @@ export class App {
     const entry = (payload: unknown, topic: string): void => listener(payload as DeepReadonly<T>, topic);
     let group = this.#topics.get(pattern);
     if (group === undefined) {
-      const g: TopicGroup = { sub: 0, listeners: new Listeners() };
+      this.#room();
+      const g: TopicGroup = { sub: 0, end: undefined, listeners: new Listeners() };
       // Listening before subscribing: a replayed topic delivers its last payload inside the call.
       g.listeners.add(entry);
       enter();
@@ -741,6 +786,7 @@ export class App {
           stageValues(pattern);
           check(api.mfs_app_on(h, id));
           g.sub = result() as number;
+          g.end = this.#own(g.sub);
         });
       } catch (e) {
         g.listeners.delete(entry);
@@ -757,7 +803,7 @@ export class App {
     return () => {
       if (!g.listeners.delete(entry) || g.listeners.size !== 0) return;
       if (this.#topics.get(pattern) === g) this.#topics.delete(pattern);
-      unsubscriber(g.sub)();
+      (g.end ?? unsubscriber(g.sub))();
     };
   }
 
@@ -825,19 +871,27 @@ export class App {
   scheduleAfter(ms: number, callback: () => void): Unsubscribe {
     const h = this.#handle();
     if (typeof callback !== "function") throw new MfstateError("invalid_argument", "scheduleAfter takes a function");
+    this.#room();
     let sub = 0;
+    let end: Unsubscribe | undefined;
     enter();
     try {
       callWith(() => {
-        const id = fn(() => callback());
+        const id = fn(() => {
+          // A timer that fired is ended by its handle too: its entry in the module's handle table
+          // (and this callback) were otherwise kept for good, one per timer that ever fired.
+          whenIdle(() => end?.());
+          callback();
+        });
         check(api.mfs_app_schedule_after(h, ms, id));
         sub = result() as number;
       });
     } finally {
       leave();
     }
+    end = this.#own(sub);
     this.#host.driver.kick();
-    return unsubscriber(sub);
+    return end;
   }
 
   // ---- its own transactions ----
@@ -865,6 +919,7 @@ export class App {
   inspect(listener: (event: InspectorEvent) => void): Unsubscribe {
     const h = this.#handle();
     if (typeof listener !== "function") throw new MfstateError("invalid_argument", "an inspector listener must be a function");
+    this.#room();
     let sub = 0;
     enter(false);
     try {
@@ -876,7 +931,7 @@ export class App {
     } finally {
       leave();
     }
-    return unsubscriber(sub);
+    return this.#own(sub);
   }
 }
 

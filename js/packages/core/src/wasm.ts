@@ -116,6 +116,7 @@ export let epoch = 1;
 /** Bumped by each call from the module into JavaScript (the query key table compares it). */
 export let callbacks = 0;
 const afterOutermost: Array<() => void> = [];
+let draining = false;
 
 function refresh(): void {
   const buf = memory.buffer;
@@ -166,9 +167,19 @@ export function leave(): void {
     // never freed, and a later export taking more than its caller staged would read them.
     if (exports!.mfs_staged_count() !== 0) exports!.mfs_unstage(0);
     if (errorReleases.length !== 0) flushErrorReleases();
-    while (afterOutermost.length !== 0) {
-      const fn = afterOutermost.shift()!;
-      fn();
+    // Drained by the outermost leave only: work that calls the module leaves again at depth 0, and
+    // draining there too recursed once per queued item (20,000 timers firing in one advance
+    // overflowed the stack).
+    if (!draining) {
+      draining = true;
+      try {
+        while (afterOutermost.length !== 0) {
+          const fn = afterOutermost.shift()!;
+          fn();
+        }
+      } finally {
+        draining = false;
+      }
     }
   }
 }

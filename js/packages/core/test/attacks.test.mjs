@@ -252,3 +252,73 @@ test("an array too long for a header word is refused before any element is read 
   assert.equal(profile.getState().count, 0);
   host.dispose();
 });
+
+test("a million subscriptions cannot overflow the module's handles into another app's (capped per app)", async () => {
+  const { host, profile } = await testHost({ inspector: false }).then(async ({ host }) => {
+    const profile = host.mount("profile");
+    profile.createStore({ n: 0 }, (s) => ({ n: s.n + 1 }));
+    return { host, profile };
+  });
+  const heard = [];
+  profile.subscribe(() => heard.push("subscribe"));
+  profile.on("news/x", (p) => heard.push("news:" + p));
+  profile.scheduleAfter(100, () => heard.push("timer"));
+  const mallory = host.mount("mallory");
+  // Handles are (generation << 20) | (index + 1): index 2^20 + j spilled into the generation bits
+  // and decoded as index j - 1 of generation 1, profile's early subscriptions.
+  const ends = [];
+  let refused;
+  for (let i = 0; i < (1 << 20) + 64; i++) {
+    try {
+      ends.push(mallory.inspect(() => {}));
+    } catch (e) {
+      refused = e;
+      break;
+    }
+  }
+  assert.equal(refused?.code, "size_limit");
+  assert.ok(ends.length < 1 << 20);
+  for (const end of ends.slice(-64)) end();
+  profile.dispatch({ type: "x" });
+  host.mount("other").emit("news/x", 1);
+  host.advanceTime(200);
+  assert.deepEqual(heard.sort(), ["news:1", "subscribe", "timer"]);
+  // Ending some makes room again.
+  for (const end of ends) end();
+  mallory.inspect(() => {})();
+  host.dispose();
+});
+
+test("fired timers and an unmounted app's subscriptions do not stay in the module for good", async () => {
+  const { host } = await testHost({ inspector: false });
+  const m = host.mount("m");
+  const residue = [];
+  for (let round = 0; round < 3; round++) {
+    const before = api.mfs_heap_used();
+    for (let i = 0; i < 10_000; i++) m.scheduleAfter(1, () => {});
+    host.advanceTime(2);
+    residue.push(api.mfs_heap_used() - before);
+  }
+  assert.ok(residue[1] < 64 * 1024 && residue[2] < 64 * 1024, `fired timers left ${residue} bytes`);
+  // An app that never ends its subscriptions, unmounted and mounted again by the shell.
+  residue.length = 0;
+  let k = 0;
+  for (let round = 0; round < 3; round++) {
+    const before = api.mfs_heap_used();
+    const app = host.mount("cycled");
+    app.createStore({ n: 0 }, (s) => s);
+    app.subscribe(() => {});
+    for (let i = 0; i < 2000; i++) {
+      app.on(`cycled/t${k}`, () => {});
+      app.watch("nobody", `x${k}`, () => {});
+      app.scheduleAfter(1e9, () => {});
+      app.inspect(() => {});
+      k++;
+    }
+    app.unmount();
+    host.advanceTime(1);
+    residue.push(api.mfs_heap_used() - before);
+  }
+  assert.ok(residue[1] < 64 * 1024 && residue[2] < 64 * 1024, `unmounted apps left ${residue} bytes`);
+  host.dispose();
+});
