@@ -259,6 +259,8 @@ export let describeApp: (app: App, read: (producer: string, name: string) => unk
  * inspector, and detached when the app unmounts (the module ends them then).
  */
 export let trackObserver: (app: App | undefined, observer: { detach(): void }, on: boolean) => void;
+/** Throws size_limit when `app` holds MAX_SUBSCRIPTIONS subscriptions and observers (QueryObserver). */
+export let observerRoom: (app: App | undefined) => void;
 
 /**
  * Most module subscriptions (watches, inspectors, timers, bus patterns) one app may hold at once.
@@ -276,6 +278,9 @@ export class App {
       if (!app) return;
       if (on) app.#queryObservers.add(observer);
       else app.#queryObservers.delete(observer);
+    };
+    observerRoom = (app) => {
+      if (app) app.#room();
     };
   }
 
@@ -394,10 +399,11 @@ export class App {
 
   /** Throws size_limit when the app holds MAX_SUBSCRIPTIONS module subscriptions already. */
   #room(): void {
-    if (this.#subs.size >= MAX_SUBSCRIPTIONS) {
+    const held = this.#subs.size + this.#queryObservers.size;
+    if (held >= MAX_SUBSCRIPTIONS) {
       throw new MfstateError(
         "size_limit",
-        `app "${this.#name}" holds ${this.#subs.size} subscriptions (watches, inspectors, timers, topic patterns): end some first`,
+        `app "${this.#name}" holds ${held} subscriptions (watches, inspectors, timers, topic patterns, query observers): end some first`,
       );
     }
   }

@@ -3,7 +3,7 @@
 // and leave the other apps ("profile") and the runtime as they were.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { testHost } from "./helpers.mjs";
+import { mfstate, testHost } from "./helpers.mjs";
 import { api } from "../dist/wasm.js";
 
 async function twoApps() {
@@ -278,6 +278,10 @@ test("a million subscriptions cannot overflow the module's handles into another 
   }
   assert.equal(refused?.code, "size_limit");
   assert.ok(ends.length < 1 << 20);
+  // Query observers take module handles alike: they count too.
+  const observer = new mfstate.QueryObserver(mallory.queryClient, { queryKey: ["q"], enabled: false });
+  assert.throws(() => observer.subscribe(() => {}), (e) => e.code === "size_limit");
+  assert.equal(observer.hasListeners(), false);
   for (const end of ends.slice(-64)) end();
   profile.dispatch({ type: "x" });
   host.mount("other").emit("news/x", 1);
