@@ -3,7 +3,7 @@
 // and leave the other apps ("profile") and the runtime as they were.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mfstate, testHost } from "./helpers.mjs";
+import { mfstate, testHost, settle, deferred } from "./helpers.mjs";
 import { api } from "../dist/wasm.js";
 
 async function twoApps() {
@@ -324,5 +324,43 @@ test("fired timers and an unmounted app's subscriptions do not stay in the modul
     residue.push(api.mfs_heap_used() - before);
   }
   assert.ok(residue[1] < 64 * 1024 && residue[2] < 64 * 1024, `unmounted apps left ${residue} bytes`);
+  host.dispose();
+});
+
+test("another app's mutations are not in an app's MutationCache: no variables, no functions, no forged results", async () => {
+  const { host, profile, mallory } = await twoApps();
+  const d = deferred();
+  let calledWith;
+  const observer = new mfstate.MutationObserver(profile.queryClient, {
+    mutationKey: ["login"],
+    mutationFn: (v) => {
+      calledWith = v;
+      return d.promise;
+    },
+  });
+  const done = observer.mutate({ user: "john", password: "hunter2" });
+  await settle();
+  const cache = mallory.queryClient.getMutationCache();
+  assert.deepEqual(cache.getAll(), []);
+  assert.equal(cache.find({ mutationKey: ["login"] }), undefined);
+  assert.deepEqual(cache.findAll(), []);
+  const events = [];
+  const stop = cache.subscribe((e) => events.push(e.type));
+  cache.clear();
+  // The shell sees it; even so, its state cannot be written from outside.
+  const [m] = host.queryClient.getMutationCache().getAll();
+  assert.deepEqual(m.state.variables, { user: "john", password: "hunter2" });
+  assert.equal(typeof m.set, "undefined");
+  assert.throws(() => {
+    "use strict";
+    m.state = { status: "success", data: "forged" };
+  }, TypeError);
+  d.resolve({ token: "abc" });
+  assert.deepEqual(await done, { token: "abc" });
+  assert.deepEqual(observer.getCurrentResult().data, { token: "abc" });
+  assert.deepEqual(calledWith, { user: "john", password: "hunter2" });
+  assert.deepEqual(events, [], "mallory hears nothing of profile's mutation");
+  assert.equal(profile.queryClient.getMutationCache().getAll().length, 1, "mallory's clear left profile's mutation");
+  stop();
   host.dispose();
 });
