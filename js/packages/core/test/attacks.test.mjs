@@ -364,3 +364,29 @@ test("another app's mutations are not in an app's MutationCache: no variables, n
   stop();
   host.dispose();
 });
+
+test("query options and client caches defined on Object.prototype do not reach another app's observers or faces", async () => {
+  const { host, profile } = await twoApps();
+  profile.queryClient.setQueryData(["balance"], { amount: 10 });
+  const planted = new mfstate.MutationCache();
+  const polluted = {
+    select: { get: () => () => ({ amount: 1e9 }), configurable: true },
+    placeholderData: { get: () => ({ amount: -1 }), configurable: true },
+    mutationCache: { get: () => planted, configurable: true },
+    queryCache: { get: () => new mfstate.QueryCache(), configurable: true },
+  };
+  Object.defineProperties(Object.prototype, polluted);
+  const seen = [];
+  let late;
+  try {
+    profile.observe({ queryKey: ["balance"], enabled: false }, (r) => seen.push(r.data));
+    profile.observe({ queryKey: ["empty"], enabled: false }, (r) => seen.push(r.data));
+    late = host.mount("late");
+    late.queryClient;
+  } finally {
+    for (const k of Object.keys(polluted)) delete Object.prototype[k];
+  }
+  assert.deepEqual(seen, [{ amount: 10 }, undefined]);
+  assert.notEqual(late.queryClient.getMutationCache(), planted);
+  host.dispose();
+});
