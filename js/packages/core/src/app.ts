@@ -9,6 +9,7 @@ import {
   writeValues,
   callWith,
   check,
+  whenIdle,
   enter,
   epoch,
   fn,
@@ -85,6 +86,23 @@ export interface TopicOptions {
 export type TopicListener<T = unknown> = (payload: DeepReadonly<T>, topic: string) => void;
 
 const actionKeys = new Set(["type", "payload", "meta"]);
+
+// Which app's code threw an object a reducer or command handler threw. What the target's code threw
+// is the target's (it may hold its private state): a sender gets the error's code and message but
+// the cause only when its own code threw it (test/attacks.test.mjs, "errors a target threw").
+const thrownBy = new WeakMap<object, string>();
+
+function noteThrown(e: unknown, app: string): void {
+  if (typeof e === "object" && e !== null && !thrownBy.has(e)) thrownBy.set(e, app);
+}
+
+/** `e` as the sender `app` may see it: without a cause another app's code threw. */
+function asSeenBy(e: unknown, app: string): unknown {
+  if (!(e instanceof MfstateError) || e.cause === undefined) return e;
+  const cause = e.cause;
+  if (typeof cause !== "object" || cause === null || thrownBy.get(cause) === app) return e;
+  return new MfstateError(e.code, e.message);
+}
 
 /** Checks an action's shape; returns it. */
 export function checkAction(action: unknown): Action {
@@ -177,6 +195,8 @@ class Listeners<L> {
 
 type TopicGroup = {
   sub: number;
+  /** Ends the group's module subscription (counted as the app's). */
+  end: Unsubscribe | undefined;
   listeners: Listeners<(payload: unknown, topic: string) => void>;
   /** Names the group in an AggregateError of its listeners. */
   what: string;
@@ -254,6 +274,15 @@ function once(unsubscribe: () => void): () => void {
   };
 }
 
+/**
+ * An option's own value (undefined when absent). Options are read as own members only: an app that
+ * defines `handler` or `schema` on Object.prototype would otherwise supply them to every other
+ * app's `accept({})` or `expose(name, fn)` (stealing its commands, refusing its exports).
+ */
+function own<O extends object, K extends keyof O>(options: O, key: K): O[K] | undefined {
+  return typeof options === "object" && options !== null && Object.hasOwn(options, key) ? options[key] : undefined;
+}
+
 function plain(value: unknown, what: string): void {
   if (typeof value !== "function") throw new MfstateError("invalid_argument", `${what} must be a function, got ${typeof value}`);
 }
@@ -283,6 +312,17 @@ export let describeApp: (app: App, read: (producer: string, name: string) => unk
  * inspector, and detached when the app unmounts (the module ends them then).
  */
 export let trackObserver: (app: App | undefined, observer: { detach(): void }, on: boolean) => void;
+/** Throws size_limit when `app` holds MAX_SUBSCRIPTIONS subscriptions and observers (QueryObserver). */
+export let observerRoom: (app: App | undefined) => void;
+
+/**
+ * Most module subscriptions (watches, inspectors, timers, bus patterns) one app may hold at once.
+ * The module's handle table has 2^20 indices; past them a new handle's index spilled into its
+ * generation bits and decoded as an older handle, so a hostile app holding a million
+ * subscriptions could end other apps' subscriptions with its own unsubscribers
+ * (test/attacks.test.mjs, "a million subscriptions").
+ */
+export const MAX_SUBSCRIPTIONS = 1 << 16;
 
 export class App {
   static {
@@ -291,6 +331,9 @@ export class App {
       if (!app) return;
       if (on) app.#queryObservers.add(observer);
       else app.#queryObservers.delete(observer);
+    };
+    observerRoom = (app) => {
+      if (app) app.#room();
     };
   }
 
@@ -316,6 +359,10 @@ export class App {
   #acceptsAll = false;
   #watches = 0;
   readonly #queryObservers = new Set<{ detach(): void }>();
+  // The enders of the module subscriptions this app holds: ended at unmount (the module's handle
+  // table keeps an entry until it is ended by its handle, even once the app is gone) and counted
+  // against MAX_SUBSCRIPTIONS.
+  readonly #subs = new Set<() => void>();
   // Export reads, valid while the module has not run since (epoch).
   readonly #reads = new Map<string, { epoch: number; value: unknown }>();
 
@@ -390,13 +437,42 @@ export class App {
     this.#watches = 0;
     for (const o of Array.from(this.#queryObservers)) o.detach();
     this.#queryObservers.clear();
-    if (this.#host.handle === 0) return;
-    enter();
+    const subs = Array.from(this.#subs);
+    this.#subs.clear();
     try {
-      check(api.mfs_app_release(this.#h));
+      if (this.#host.handle === 0) return;
+      enter();
+      try {
+        check(api.mfs_app_release(this.#h));
+      } finally {
+        leave();
+      }
     } finally {
-      leave();
+      // The release ended them in the module; ending them by handle frees their table entries.
+      for (const end of subs) end();
     }
+  }
+
+  /** Throws size_limit when the app holds MAX_SUBSCRIPTIONS module subscriptions already. */
+  #room(): void {
+    const held = this.#subs.size + this.#queryObservers.size;
+    if (held >= MAX_SUBSCRIPTIONS) {
+      throw new MfstateError(
+        "size_limit",
+        `app "${this.#name}" holds ${held} subscriptions (watches, inspectors, timers, topic patterns, query observers): end some first`,
+      );
+    }
+  }
+
+  /** Tracks module subscription `sub` as this app's; returns its (idempotent) ender. */
+  #own(sub: number): Unsubscribe {
+    const end = unsubscriber(sub);
+    const ender = (): void => {
+      this.#subs.delete(ender);
+      end();
+    };
+    this.#subs.add(ender);
+    return ender;
   }
 
   #handle(): number {
@@ -418,15 +494,17 @@ export class App {
     plain(reducer, "a reducer");
     if (this.#store) throw new MfstateError("invalid_argument", `app "${this.#name}" already has a store`);
     const name = this.#name;
+    // Checked (and copied) before anything is staged: a middleware refused after the initial state
+    // was staged left that state on the module's stage stack for good (a hostile app grew the heap
+    // without bound by retrying createStore with a bad middleware; test/attacks.test.mjs).
+    const mws = Array.from(middleware);
+    for (const m of mws) plain(m, "a middleware");
     enter();
     try {
       callWith(() => {
         const reducerId = reducerFn(name, reducer as Reducer);
         stageTwinned(initial);
-        const ids = middleware.map((m) => {
-          plain(m, "a middleware");
-          return middlewareFn(m as Middleware);
-        });
+        const ids = mws.map((m) => middlewareFn(m as Middleware));
         begin();
         for (const id of ids) writeValue(id);
         stage(ids.length);
@@ -505,6 +583,7 @@ export class App {
           });
           check(api.mfs_app_subscribe(h, id));
           this.#storeSub = result() as number;
+          this.#own(this.#storeSub);
         });
       } finally {
         leave();
@@ -544,6 +623,7 @@ export class App {
   expose<S = any, T = unknown>(name: string, selector: (state: DeepReadonly<S>) => T, options: ExposeOptions = {}): void {
     const h = this.#handle();
     plain(selector, "an export selector");
+    const schema = own(options, "schema") ?? null;
     enter();
     try {
       callWith(() => {
@@ -552,13 +632,13 @@ export class App {
           const v = selector(state as DeepReadonly<S>);
           stageValues(v);
         });
-        stageValues(name, options.schema ?? null);
+        stageValues(name, schema);
         check(api.mfs_app_expose(h, id));
       });
     } finally {
       leave();
     }
-    this.#exposed.set(name, options.schema ?? null);
+    this.#exposed.set(name, schema);
   }
 
   /** Withdraws an export (its watchers are told it is gone). */
@@ -605,6 +685,7 @@ export class App {
   watch<T = unknown>(app: string, name: string, callback: (event: ExportEvent<T>) => void, options: WatchOptions = {}): Unsubscribe {
     const h = this.#handle();
     plain(callback, "a watch callback");
+    this.#room();
     let sub = 0;
     enter();
     try {
@@ -616,7 +697,7 @@ export class App {
           const value = readValue();
           callback(Object.freeze({ app: producer, name: exportName, kind, value: kind === "removed" ? undefined : value }) as ExportEvent<T>);
         });
-        stageValues(app, name, options.expectations ?? null);
+        stageValues(app, name, own(options, "expectations") ?? null);
         check(api.mfs_app_watch(h, id));
         sub = result() as number;
       });
@@ -624,7 +705,7 @@ export class App {
       leave();
     }
     this.#watches++;
-    const end = unsubscriber(sub);
+    const end = this.#own(sub);
     let ended = false;
     return () => {
       if (!ended) {
@@ -643,7 +724,7 @@ export class App {
    */
   accept(type: string, options: AcceptOptions = {}): void {
     const h = this.#handle();
-    const handler = options.handler;
+    const handler = own(options, "handler");
     if (handler !== undefined) plain(handler, "a command handler");
     enter();
     try {
@@ -652,10 +733,15 @@ export class App {
           ? fn(() => {
               const action = readAction();
               const from = readValue() as string;
-              handler(action, from);
+              try {
+                handler(action, from);
+              } catch (e) {
+                noteThrown(e, this.#name);
+                throw e;
+              }
             })
           : 0;
-        stageValues(type, options.schema ?? null);
+        stageValues(type, own(options, "schema") ?? null);
         check(api.mfs_app_accept(h, id));
       });
     } finally {
@@ -690,6 +776,8 @@ export class App {
     try {
       stageAction(a, app);
       check(api.mfs_app_send(h));
+    } catch (e) {
+      throw asSeenBy(e, this.#name);
     } finally {
       leave();
     }
@@ -707,6 +795,8 @@ export class App {
       stageAction(a);
       check(api.mfs_app_broadcast(h));
       return result() as number;
+    } catch (e) {
+      throw asSeenBy(e, this.#name);
     } finally {
       leave();
     }
@@ -724,7 +814,7 @@ export class App {
     const h = this.#handle();
     enter();
     try {
-      stageValues(topic, options.schema ?? null, options.replay === true);
+      stageValues(topic, own(options, "schema") ?? null, own(options, "replay") === true);
       check(api.mfs_app_declare(h));
     } finally {
       leave();
@@ -743,7 +833,8 @@ export class App {
     let group = this.#topics.get(pattern);
     const entry = entryFor(group?.listeners, listener as (payload: unknown, topic: string) => void);
     if (group === undefined) {
-      const g: TopicGroup = { sub: 0, listeners: new Listeners(), what: `listeners of "${pattern}" in app "${this.#name}"` };
+      this.#room();
+      const g: TopicGroup = { sub: 0, end: undefined, listeners: new Listeners(), what: `listeners of "${pattern}" in app "${this.#name}"` };
       // Listening before subscribing: a replayed topic delivers its last payload inside the call.
       g.listeners.add(entry);
       enter();
@@ -757,6 +848,7 @@ export class App {
           stageValues(pattern);
           check(api.mfs_app_on(h, id));
           g.sub = result() as number;
+          g.end = this.#own(g.sub);
         });
       } catch (e) {
         g.listeners.delete(entry);
@@ -773,7 +865,7 @@ export class App {
     return once(() => {
       if (!g.listeners.delete(entry) || g.listeners.size !== 0) return;
       if (this.#topics.get(pattern) === g) this.#topics.delete(pattern);
-      unsubscriber(g.sub)();
+      (g.end ?? unsubscriber(g.sub))();
     });
   }
 
@@ -841,19 +933,27 @@ export class App {
   scheduleAfter(ms: number, callback: () => void): Unsubscribe {
     const h = this.#handle();
     if (typeof callback !== "function") throw new MfstateError("invalid_argument", "scheduleAfter takes a function");
+    this.#room();
     let sub = 0;
+    let end: Unsubscribe | undefined;
     enter();
     try {
       callWith(() => {
-        const id = fn(() => callback());
+        const id = fn(() => {
+          // A timer that fired is ended by its handle too: its entry in the module's handle table
+          // (and this callback) were otherwise kept for good, one per timer that ever fired.
+          whenIdle(() => end?.());
+          callback();
+        });
         check(api.mfs_app_schedule_after(h, ms, id));
         sub = result() as number;
       });
     } finally {
       leave();
     }
+    end = this.#own(sub);
     this.#host.driver.kick();
-    return unsubscriber(sub);
+    return end;
   }
 
   // ---- its own transactions ----
@@ -881,6 +981,7 @@ export class App {
   inspect(listener: (event: InspectorEvent) => void): Unsubscribe {
     const h = this.#handle();
     if (typeof listener !== "function") throw new MfstateError("invalid_argument", "an inspector listener must be a function");
+    this.#room();
     let sub = 0;
     enter(false);
     try {
@@ -892,7 +993,7 @@ export class App {
     } finally {
       leave();
     }
-    return unsubscriber(sub);
+    return this.#own(sub);
   }
 }
 
@@ -953,7 +1054,13 @@ function reducerFn(app: string, reducer: Reducer): number {
   return fn(() => {
     const state = readValue();
     const action = readAction();
-    const next = reducer(state as never, action);
+    let next: unknown;
+    try {
+      next = reducer(state as never, action);
+    } catch (e) {
+      noteThrown(e, app);
+      throw e;
+    }
     if (next === undefined) {
       throw new MfstateError(
         "invalid_argument",

@@ -116,6 +116,7 @@ export let epoch = 1;
 /** Bumped by each call from the module into JavaScript (the query key table compares it). */
 export let callbacks = 0;
 const afterOutermost: Array<() => void> = [];
+let draining = false;
 
 function refresh(): void {
   const buf = memory.buffer;
@@ -135,8 +136,23 @@ export function whenIdle(fn: () => void): void {
   else afterOutermost.push(fn);
 }
 
+// Values being written into the exchange buffer now. Writing a value runs user code (getters, Proxy
+// traps); a call into the module from there would write its own arguments or results over the
+// half-written value and move `pos`, desynchronising the words the module then decodes. A hostile
+// app used that to make its own string bytes decode as a tag_ref to another app's private state
+// (test/attacks.test.mjs, "re-entering the module from a getter"): such calls are refused.
+let writing = 0;
+
+function refuseWhileWriting(): void {
+  throw new MfstateError(
+    "refused",
+    "mfstate is reading a value being passed to it (a getter or Proxy ran): it cannot be called from there",
+  );
+}
+
 /** Enters the module: callers pair it with leave() in a finally. */
 export function enter(mutates = true): void {
+  if (writing !== 0) refuseWhileWriting();
   if (mutates) epoch++;
   depth++;
 }
@@ -146,10 +162,24 @@ export function leave(): void {
   views();
   if (u32[controlWord + 3] !== 0) dropReleased();
   if (depth === 0) {
+    // Nothing may stay staged once the outermost call has returned: values staged for an export
+    // that then was not called (or failed before taking them) would stay on the module's stack,
+    // never freed, and a later export taking more than its caller staged would read them.
+    if (exports!.mfs_staged_count() !== 0) exports!.mfs_unstage(0);
     if (errorReleases.length !== 0) flushErrorReleases();
-    while (afterOutermost.length !== 0) {
-      const fn = afterOutermost.shift()!;
-      fn();
+    // Drained by the outermost leave only: work that calls the module leaves again at depth 0, and
+    // draining there too recursed once per queued item (20,000 timers firing in one advance
+    // overflowed the stack).
+    if (!draining) {
+      draining = true;
+      try {
+        while (afterOutermost.length !== 0) {
+          const fn = afterOutermost.shift()!;
+          fn();
+        }
+      } finally {
+        draining = false;
+      }
     }
   }
 }
@@ -193,6 +223,7 @@ function need(words: number): void {
 
 /** Starts writing arguments at the buffer's start. */
 export function begin(): void {
+  if (writing !== 0) refuseWhileWriting();
   bufferAt();
   pos = 0;
 }
@@ -241,18 +272,31 @@ function writeBytes(s: string): number {
 
 // Positions are kept relative to the buffer's start: writing may grow (and move) the buffer.
 
+// A header word keeps a length or count in its upper 28 bits: a longer one would wrap, and the
+// module would decode the rest of the value (a string's bytes, an array's later elements) as
+// further values: words the writer chose, such as a tag_ref to another app's state. Refused first.
+const MAX_LENGTH = 0x0fffffff;
+
+function tooLong(what: string, n: number): never {
+  throw new MfstateError("invalid_argument", `mfstate cannot carry ${what} of ${n} (at most ${MAX_LENGTH})`);
+}
+
 export function writeString(s: string): void {
+  if (s.length > MAX_LENGTH) tooLong("a string of length", s.length);
   need(1);
   const head = pos++;
   const len = writeBytes(s);
+  if (len > MAX_LENGTH) tooLong("a string of UTF-8 bytes", len);
   u32[base + head] = TAG_STRING | (len << 4);
   pos += (len + 3) >>> 2;
 }
 
 function writeKey(s: string): void {
+  if (s.length > MAX_LENGTH) tooLong("a key of length", s.length);
   need(1);
   const head = pos++;
   const len = writeBytes(s);
+  if (len > MAX_LENGTH) tooLong("a key of UTF-8 bytes", len);
   u32[base + head] = len;
   pos += (len + 3) >>> 2;
 }
@@ -314,6 +358,7 @@ function writeAny(x: unknown, level: number, path: Array<string | number> | null
   const twinning = newTwins !== null;
   if (Array.isArray(x)) {
     const n = x.length;
+    if (!(n >= 0 && n <= MAX_LENGTH && Number.isInteger(n))) tooLong("an array of length", n);
     need(1);
     u32[base + pos++] = TAG_ARRAY | (n << 4);
     const copy: unknown[] | null = twinning && !adopt ? new Array(n) : null;
@@ -350,6 +395,7 @@ function writeAny(x: unknown, level: number, path: Array<string | number> | null
     if (copy) copy[k] = t;
     count++;
   }
+  if (count > MAX_LENGTH) tooLong("an object with members", count);
   u32[base + head] = TAG_OBJECT | (count << 4);
   if (copy) {
     Object.freeze(copy);
@@ -362,7 +408,12 @@ function writeAny(x: unknown, level: number, path: Array<string | number> | null
 
 /** Writes a value (no twins are made of what is new: it is not handed back as is). */
 export function writeValue(x: unknown): void {
-  writeAny(x, 0, null);
+  writing++;
+  try {
+    writeAny(x, 0, null);
+  } finally {
+    writing--;
+  }
 }
 
 function retryWithPath(x: unknown): never {
@@ -385,13 +436,16 @@ export function stageTwinned(x: unknown): unknown {
   const list: object[] = [];
   newTwins = list;
   let twin: unknown;
+  writing++;
   try {
     twin = writeAny(x, 0, null);
   } catch (e) {
+    writing--;
     newTwins = null;
     if (e instanceof MfstateError && e.code === "invalid_argument") retryWithPath(x);
     throw e;
   }
+  writing--;
   newTwins = null;
   const status = exports!.mfs_stage(1, 1);
   if (status < 0) throw readError();
@@ -415,18 +469,22 @@ export function writeResult(x: unknown): void {
   const list: object[] = [];
   newTwins = list;
   adopt = true;
+  let failed: unknown;
+  let threw = false;
+  writing++;
   try {
     writeAny(x, 0, null);
   } catch (e) {
-    if (e instanceof MfstateError && e.code === "invalid_argument") {
-      newTwins = null;
-      adopt = false;
-      retryWithPath(x);
-    }
-    throw e;
+    threw = true;
+    failed = e;
   } finally {
+    writing--;
     newTwins = null;
     adopt = false;
+  }
+  if (threw) {
+    if (failed instanceof MfstateError && failed.code === "invalid_argument") retryWithPath(x);
+    throw failed;
   }
   // Frozen only now: a value that cannot cross leaves what the caller passed as it was.
   for (let i = 0; i < list.length; i++) Object.freeze(list[i]);
@@ -437,14 +495,18 @@ export function writeResult(x: unknown): void {
 // JSON is written again with one, so the error names where it is.
 function writeAll(values: ArrayLike<unknown>): void {
   begin();
+  writing++;
   try {
     for (let i = 0; i < values.length; i++) writeAny(values[i], 0, null);
   } catch (e) {
     rethrowWithPath(e, values);
+  } finally {
+    writing--;
   }
 }
 
 // The error of a write that failed, named by where the offending value is when it is not JSON.
+// Called while `writing` still counts the write: the second pass runs the same getters.
 function rethrowWithPath(e: unknown, values: ArrayLike<unknown>): never {
   if (e instanceof MfstateError && e.code === "invalid_argument") {
     for (let i = 0; i < values.length; i++) {
@@ -461,22 +523,28 @@ function rethrowWithPath(e: unknown, values: ArrayLike<unknown>): never {
 /** begin() + one value (the export reads it from the buffer itself). */
 export function writeOne(x: unknown): void {
   begin();
+  writing++;
   try {
     writeAny(x, 0, null);
   } catch (e) {
     rethrowWithPath(e, [x]);
+  } finally {
+    writing--;
   }
 }
 
 /** begin() + three values (the export reads them from the buffer itself). */
 export function writeValues(a: unknown, b: unknown, c: unknown): void {
   begin();
+  writing++;
   try {
     writeAny(a, 0, null);
     writeAny(b, 0, null);
     writeAny(c, 0, null);
   } catch (e) {
     rethrowWithPath(e, [a, b, c]);
+  } finally {
+    writing--;
   }
 }
 
@@ -492,6 +560,7 @@ let rpos = 0;
 
 /** Starts reading results at the buffer's start. */
 export function beginRead(): void {
+  if (writing !== 0) refuseWhileWriting();
   bufferAt();
   rpos = 0;
 }

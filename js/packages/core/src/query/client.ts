@@ -225,11 +225,16 @@ export class QueryClient {
     core.client = this;
     this.#core = core;
     cores.set(this, core);
-    this.#defaults = config.defaultOptions ?? {};
-    this.#queryCache = config.queryCache ?? new QueryCache();
+    // Own members only, and caches only for a standalone client: a queryCache or mutationCache an app
+    // defined on Object.prototype became the cache of every face made after (an app's view of
+    // another app's mutations, bypassing MutationCache's filter).
+    const own = <K extends keyof QueryClientConfig>(k: K): QueryClientConfig[K] | undefined =>
+      Object.hasOwn(config, k) ? config[k] : undefined;
+    this.#defaults = own("defaultOptions") ?? {};
+    this.#queryCache = (core.kind === "standalone" ? own("queryCache") : undefined) ?? new QueryCache();
     if (cacheBindings.has(this.#queryCache)) throw new MfstateError("invalid_argument", "this QueryCache belongs to another QueryClient");
     cacheBindings.set(this.#queryCache, { core, client: this });
-    this.#mutationCache = config.mutationCache ?? new MutationCache();
+    this.#mutationCache = (core.kind === "standalone" ? own("mutationCache") : undefined) ?? new MutationCache();
     bindMutationCache(this.#mutationCache, core);
     this.#cacheCallbacks();
   }
@@ -575,12 +580,16 @@ export class QueryClient {
   }
 
   /** `options` with the client's and the key's defaults under it (query-core's defaultQueryOptions). */
+  // The merged options have no prototype: an option left out reads undefined, not what an app
+  // defined on Object.prototype (a `select` there rewrote every other app's observer results).
   defaultQueryOptions<T extends Partial<QueryObserverOptions<any, any, any, any>>>(options: T): T {
-    return { ...this.getDefaultOptions().queries, ...(options.queryKey ? this.getQueryDefaults(options.queryKey) : {}), ...options };
+    const key = Object.hasOwn(options, "queryKey") ? options.queryKey : undefined;
+    return Object.assign(Object.create(null), this.getDefaultOptions().queries, key ? this.getQueryDefaults(key) : {}, options) as T;
   }
 
   defaultMutationOptions<T extends MutationOptions<any, any, any, any>>(options: T): T {
-    return { ...this.getDefaultOptions().mutations, ...(options.mutationKey ? this.getMutationDefaults(options.mutationKey) : {}), ...options } as T;
+    const key = Object.hasOwn(options, "mutationKey") ? options.mutationKey : undefined;
+    return Object.assign(Object.create(null), this.getDefaultOptions().mutations, key ? this.getMutationDefaults(key) : {}, options) as T;
   }
 
   // ---- caches ----

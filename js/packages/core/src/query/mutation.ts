@@ -41,26 +41,61 @@ function idleState(): MutationState<any, any, any, any> {
   });
 }
 
-/** One mutation: its options and state (what MutationCache lists). */
+// Module-internal: a mutation's state changes, its settling promise, the app that made it.
+let setMutation: (m: Mutation, patch: Partial<MutationState<any, any, any, any>>) => void;
+let setPromise: (m: Mutation, p: Promise<unknown>) => void;
+let ownerOf: (m: Mutation) => object | undefined;
+
+/**
+ * One mutation: its options and state (what MutationCache lists). Its state and promise change only
+ * from here: they were public fields (and `set` a public method), so an app holding another's
+ * mutation (through the shared cache) could forge its result for that app's MutationObserver.
+ */
 export class Mutation implements MutationSnapshot<any, any, any, any> {
+  static {
+    setMutation = (m, patch) => m.#set(patch);
+    setPromise = (m, p) => {
+      m.#promise = p;
+    };
+    ownerOf = (m) => m.#owner;
+  }
+
   readonly mutationId: number;
   readonly options: Readonly<MutationOptions<any, any, any, any>>;
-  state: MutationState<any, any, any, any> = idleState();
-  /** Settles with the mutation (never rejects: for resumePausedMutations). */
-  promise: Promise<unknown> = Promise.resolve();
+  #state: MutationState<any, any, any, any> = idleState();
+  #promise: Promise<unknown> = Promise.resolve();
   readonly #registry: ClientCore["mutations"];
+  readonly #owner: object | undefined;
 
-  constructor(registry: ClientCore["mutations"], options: MutationOptions<any, any, any, any>) {
+  constructor(registry: ClientCore["mutations"], options: MutationOptions<any, any, any, any>, owner?: object) {
     this.#registry = registry;
+    this.#owner = owner;
     this.mutationId = registry.nextId++;
     this.options = Object.freeze({ ...options });
   }
 
-  /** @internal */
-  set(patch: Partial<MutationState<any, any, any, any>>): void {
-    this.state = Object.freeze({ ...this.state, ...patch });
+  get state(): MutationState<any, any, any, any> {
+    return this.#state;
+  }
+
+  /** Settles with the mutation (never rejects: for resumePausedMutations). */
+  get promise(): Promise<unknown> {
+    return this.#promise;
+  }
+
+  #set(patch: Partial<MutationState<any, any, any, any>>): void {
+    this.#state = Object.freeze({ ...this.#state, ...patch });
     for (const l of Array.from(this.#registry.listeners)) l({ type: "updated", mutation: this });
   }
+}
+
+/**
+ * Whether a face of the client sees mutation `m`: the shell and standalone clients see every one;
+ * an app only those it made (another app's hold its variables and its functions: mutationFn,
+ * onSuccess, ... which would run with that app's closures).
+ */
+function visible(core: ClientCore, m: Mutation): boolean {
+  return core.kind !== "app" || ownerOf(m) === core.app;
 }
 
 const cacheCores = new WeakMap<MutationCache, ClientCore>();
@@ -88,20 +123,29 @@ export class MutationCache {
 
   /** Every mutation (those settled are kept until cleared). */
   getAll(): Mutation[] {
-    return this.#core().mutations.list.slice();
+    const core = this.#core();
+    return core.mutations.list.filter((m) => visible(core, m));
   }
 
   find(filters: MutationFilters): Mutation | undefined {
-    return this.#core().mutations.list.find((m) => matchMutation({ exact: true, ...filters }, m));
+    const core = this.#core();
+    return core.mutations.list.find((m) => visible(core, m) && matchMutation({ exact: true, ...filters }, m));
   }
 
   findAll(filters: MutationFilters = {}): Mutation[] {
-    return this.#core().mutations.list.filter((m) => matchMutation(filters, m));
+    const core = this.#core();
+    return core.mutations.list.filter((m) => visible(core, m) && matchMutation(filters, m));
   }
 
   subscribe(listener: (event: MutationCacheEvent) => void): Unsubscribe {
-    const set = this.#core().mutations.listeners;
-    const l = listener as (event: { type: string; mutation: unknown }) => void;
+    const core = this.#core();
+    const set = core.mutations.listeners;
+    const l =
+      core.kind === "app"
+        ? (event: { type: string; mutation: unknown }): void => {
+            if (visible(core, event.mutation as Mutation)) (listener as (e: unknown) => void)(event);
+          }
+        : (listener as (event: { type: string; mutation: unknown }) => void);
     set.add(l);
     return () => {
       set.delete(l);
@@ -110,9 +154,11 @@ export class MutationCache {
 
   /** Forgets settled mutations (pending ones run on). */
   clear(): void {
-    const r = this.#core().mutations;
-    const kept = r.list.filter((m) => m.state.status === "pending");
-    const removed = r.list.filter((m) => m.state.status !== "pending");
+    const core = this.#core();
+    const r = core.mutations;
+    // An app forgets only its own settled mutations.
+    const kept = r.list.filter((m) => m.state.status === "pending" || !visible(core, m));
+    const removed = r.list.filter((m) => m.state.status !== "pending" && visible(core, m));
     r.list = kept;
     for (const m of removed) for (const l of Array.from(r.listeners)) l({ type: "removed", mutation: m });
   }
@@ -167,19 +213,19 @@ export async function runMutation(
   onState?: (m: Mutation) => void,
 ): Promise<unknown> {
   const registry = core.mutations;
-  const m = new Mutation(registry, options);
+  const m = new Mutation(registry, options, core.kind === "app" ? core.app : undefined);
   registry.list.push(m);
   for (const l of Array.from(registry.listeners)) l({ type: "added", mutation: m });
   onState?.(m);
   const frozenVars = variables;
   let context: unknown;
   const settle = (async () => {
-    m.set({ status: "pending", variables: frozenVars, submittedAt: Date.now(), failureCount: 0, failureReason: null, error: null, data: undefined });
+    setMutation(m, { status: "pending", variables: frozenVars, submittedAt: Date.now(), failureCount: 0, failureReason: null, error: null, data: undefined });
     onState?.(m);
     try {
       await cacheConfig.onMutate?.(frozenVars, m);
       context = await options.onMutate?.(frozenVars as never);
-      m.set({ context: context as never });
+      setMutation(m, { context: context as never });
       const data = await callWith(() => {
         const value: Record<string, unknown> = {
           mutationFn: mutationFnId(core, options),
@@ -211,7 +257,7 @@ export async function runMutation(
       await options.onSuccess?.(data as never, frozenVars as never, context as never);
       await cacheConfig.onSettled?.(data, null, frozenVars, context, m);
       await options.onSettled?.(data as never, null, frozenVars as never, context as never);
-      m.set({ status: "success", data: data as never, failureCount: 0, failureReason: null, isPaused: false });
+      setMutation(m, { status: "success", data: data as never, failureCount: 0, failureReason: null, isPaused: false });
       onState?.(m);
       perCall?.onSuccess?.(data as never, frozenVars as never, context as never);
       perCall?.onSettled?.(data as never, null, frozenVars as never, context as never);
@@ -223,7 +269,7 @@ export async function runMutation(
         await cacheConfig.onSettled?.(undefined, error as Error, frozenVars, context, m);
         await options.onSettled?.(undefined, error as never, frozenVars as never, context as never);
       } finally {
-        m.set({ status: "error", error: error as never, failureCount: m.state.failureCount + 1, failureReason: error as never, isPaused: false });
+        setMutation(m, { status: "error", error: error as never, failureCount: m.state.failureCount + 1, failureReason: error as never, isPaused: false });
         onState?.(m);
       }
       perCall?.onError?.(error as never, frozenVars as never, context as never);
@@ -231,9 +277,12 @@ export async function runMutation(
       throw error;
     }
   })();
-  m.promise = settle.then(
-    () => undefined,
-    () => undefined,
+  setPromise(
+    m,
+    settle.then(
+      () => undefined,
+      () => undefined,
+    ),
   );
   return settle;
 }

@@ -9,7 +9,7 @@ import { api, callWith, fn, readValue, stageValues } from "../wasm.js";
 import type { DeepReadonly, Unsubscribe } from "../types.js";
 import { type ClientCore, type RawResult, optionsValue, readRawResult, resolveQueryOption, run } from "./core.js";
 import { coreOf, type QueryClient } from "./client.js";
-import { trackObserver } from "../app.js";
+import { observerRoom, trackObserver } from "../app.js";
 import { checkQueryKey, hashKey, replaceEqualDeep, shallowEqualObjects, tellListeners } from "./utils.js";
 import type { QueryKey, QueryObserverOptions, QueryObserverResult, QueryState, RefetchOptions } from "./types.js";
 
@@ -109,7 +109,14 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
   subscribe(listener: Listener<TData, TError>): Unsubscribe {
     if (typeof listener !== "function") throw new MfstateError("invalid_argument", "a QueryObserver listener must be a function");
     this.#listeners.add(listener);
-    if (this.#sub === 0) this.#start();
+    if (this.#sub === 0) {
+      try {
+        this.#start();
+      } catch (e) {
+        this.#listeners.delete(listener);
+        throw e;
+      }
+    }
     return () => {
       if (!this.#listeners.delete(listener)) return;
       if (this.#listeners.size === 0) this.#stop();
@@ -218,6 +225,8 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
   }
 
   #start(): void {
+    // An app's observers count against its subscriptions (they take module handles alike).
+    observerRoom(this.#core.app);
     this.#count();
     callWith(() => {
       const value = optionsValue(
