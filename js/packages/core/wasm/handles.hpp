@@ -15,6 +15,12 @@
 
 namespace mfweb {
 
+/// Out of line and shared by every table: the message is built once in the module, not per type.
+[[noreturn, gnu::noinline]] inline void throw_full(const char* what) {
+  throw mfstate::Error(mfstate::ErrorCode::size_limit,
+                       std::string("too many live ") + what + " handles (1048575): end some first");
+}
+
 template <typename T>
 class HandleTable {
  public:
@@ -29,11 +35,7 @@ class HandleTable {
       index = free_.back();
       free_.pop_back();
     } else {
-      if (entries_.size() >= max_entries) {
-        throw mfstate::Error(mfstate::ErrorCode::size_limit,
-                             std::string("too many live ") + what_ + " handles (" + std::to_string(max_entries) +
-                                 "): end some first");
-      }
+      if (entries_.size() >= max_entries) throw_full(what_);
       index = static_cast<std::uint32_t>(entries_.size());
       entries_.push_back(Entry{});
     }
@@ -76,6 +78,7 @@ class HandleTable {
   static constexpr std::uint32_t index_mask = (1u << index_bits) - 1;
   /// Indices run 1..index_mask in a handle (0 is never a handle).
   static constexpr std::size_t max_entries = index_mask;
+  static_assert(max_entries == 1048575, "throw_full's message names the capacity");
   // 11 bits of generation keep handles positive as JavaScript's int32.
   static constexpr std::uint32_t generation_max = (1u << (32 - index_bits - 1)) - 1;
   struct Entry {
