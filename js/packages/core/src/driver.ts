@@ -6,6 +6,11 @@ import { api, check, enter, leave, readValue, beginRead, whenIdle, now } from ".
 
 type Timer = ReturnType<typeof setTimeout>;
 
+// The longest delay setTimeout keeps: browsers and node fire a longer one after 1 ms instead (node
+// warns), so a timer 30 days out (a gcTime, a refetchInterval) woke the runtime ~800 times a second
+// for nothing. A longer wait is armed as this much; on waking, nothing is due and it is armed again.
+const MAX_TIMEOUT = 2 ** 31 - 1;
+
 export class Driver {
   readonly #run: (handle: number) => number;
   readonly #advance: (handle: number, ms: number) => number;
@@ -80,7 +85,7 @@ export class Driver {
       this.#timer = undefined;
       this.#armedAt = Infinity;
       this.kick();
-    }, Math.max(0, next - now()));
+    }, Math.min(MAX_TIMEOUT, Math.max(0, next - now())));
     this.#timer = timer;
   }
 }

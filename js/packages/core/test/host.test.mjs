@@ -167,3 +167,25 @@ test("createHost twice shares one WebAssembly instance; hosts are independent", 
   assert.equal(a2.getState().n, 2);
   h2.dispose();
 });
+
+test("a timer weeks away is armed within setTimeout's range, not fired every millisecond", async () => {
+  // setTimeout fires a delay beyond 2^31 - 1 ms (24.8 days) after 1 ms: the driver re-armed it at
+  // once, waking ~800 times a second until the timer was due. Read off the delays it asks for.
+  const real = globalThis.setTimeout;
+  const delays = [];
+  globalThis.setTimeout = (fn, ms, ...args) => {
+    delays.push(ms);
+    return real(fn, ms, ...args);
+  };
+  const host = await mfstate.createHost({ listenToPage: false });
+  try {
+    host.queryClient.setQueryDefaults(["archive"], { gcTime: 30 * 24 * 3600 * 1000 });
+    host.mount("home").queryClient.setQueryData(["archive"], { v: 1 });
+  } finally {
+    globalThis.setTimeout = real;
+    // Disposed before asserting: an overflowing timer would otherwise keep the process waking.
+    host.dispose();
+  }
+  assert.ok(delays.length >= 1, "the driver armed a timer for the query's garbage collection");
+  for (const ms of delays) assert.ok(ms >= 0 && ms <= 2 ** 31 - 1, `a delay of ${ms} ms overflows setTimeout`);
+});
