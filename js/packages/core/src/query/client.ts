@@ -289,7 +289,8 @@ export class QueryClient {
     // Keys are interned in the module (by setQueryData, or the first read): a read of an unchanged
     // entry is then one call that answers "the same data as last time".
     const keys = this.#core.keys;
-    let entry = keys.find(queryKey);
+    const hash = KeyTable.hash(queryKey);
+    let entry = keys.find(queryKey, hash);
     // Nothing that could change it has run since its data was known: no call at all.
     if (entry !== undefined && entry.gen === keys.generation && entry.calls === callbacks) {
       return entry.data as DeepReadonly<TData> | undefined;
@@ -303,7 +304,7 @@ export class QueryClient {
         }
         writeOne(queryKey);
         check(api.mfs_client_intern_key(h));
-        entry = keys.add(queryKey, result() as number);
+        entry = keys.add(queryKey, result() as number, hash);
       }
       const status = api.mfs_client_get_interned(h, entry.index);
       check(status);
@@ -336,7 +337,8 @@ export class QueryClient {
     if (keys.bounded) keys.generation++;
     enter();
     try {
-      const entry = keys.find(queryKey);
+      const hash = KeyTable.hash(queryKey);
+      const entry = keys.find(queryKey, hash);
       if (entry !== undefined) {
         writeValues(data, updatedAt, undefined);
         check(api.mfs_client_set_interned(h, entry.index));
@@ -352,7 +354,7 @@ export class QueryClient {
       writeValues(queryKey, data, updatedAt);
       check(api.mfs_client_set_new_key(h));
       beginRead();
-      const added = keys.add(queryKey, readValue() as number);
+      const added = keys.add(queryKey, readValue() as number, hash);
       added.data = readValue();
       added.gen = keys.generation;
       added.calls = callbacks;

@@ -85,16 +85,20 @@ export class KeyTable {
   /** The client evicts entries beyond a bound (maxEntries / maxBytes): every write bumps. */
   bounded = false;
 
-  find(key: unknown): KeyEntry | undefined {
-    const bucket = this.#map.get(structuralHash(key, 0x811c9dc5));
+  /** The bucket `key` belongs in: a caller that finds and then adds computes it once. */
+  static hash(key: unknown): number {
+    return structuralHash(key, 0x811c9dc5);
+  }
+
+  find(key: unknown, hash: number = KeyTable.hash(key)): KeyEntry | undefined {
+    const bucket = this.#map.get(hash);
     if (bucket === undefined) return undefined;
     for (let i = 0; i < bucket.length; i++) if (keyEquals(bucket[i].key, key)) return bucket[i];
     return undefined;
   }
 
   /** Records `key` (a frozen copy: the caller's array may change afterwards) under `index`. */
-  add(key: unknown, index: number): KeyEntry {
-    const hash = structuralHash(key, 0x811c9dc5);
+  add(key: unknown, index: number, hash: number = KeyTable.hash(key)): KeyEntry {
     const entry: KeyEntry = { key: frozenCopy(key), index, data: undefined, gen: 0, calls: -1 };
     const bucket = this.#map.get(hash);
     if (bucket === undefined) this.#map.set(hash, [entry]);
