@@ -7,6 +7,7 @@ import {
   api,
   begin,
   writeValues,
+  writePair,
   callWith,
   check,
   whenIdle,
@@ -874,7 +875,7 @@ export class App {
     const h = this.#handle();
     enter();
     try {
-      writeValues(topic, payload, undefined);
+      writePair(topic, payload);
       check(api.mfs_app_emit(h));
     } finally {
       leave();

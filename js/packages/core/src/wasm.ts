@@ -221,6 +221,14 @@ function need(words: number): void {
   bufferAt();
 }
 
+/**
+ * Tells the module where the arguments just written end (Control.written): an export that decodes
+ * them straight from the buffer refuses to act unless its reading ends exactly there.
+ */
+function sealArgs(): void {
+  u32[controlWord + 4] = pos;
+}
+
 /** Starts writing arguments at the buffer's start. */
 export function begin(): void {
   if (writing !== 0) refuseWhileWriting();
@@ -423,6 +431,7 @@ function retryWithPath(x: unknown): never {
 
 /** Stages the `count` values written since begin(). */
 export function stage(count: number): void {
+  sealArgs();
   const status = exports!.mfs_stage(count, 0);
   if (status < 0) throw readError();
 }
@@ -447,6 +456,7 @@ export function stageTwinned(x: unknown): unknown {
   }
   writing--;
   newTwins = null;
+  sealArgs();
   const status = exports!.mfs_stage(1, 1);
   if (status < 0) throw readError();
   views();
@@ -489,6 +499,7 @@ export function writeResult(x: unknown): void {
   // Frozen only now: a value that cannot cross leaves what the caller passed as it was.
   for (let i = 0; i < list.length; i++) Object.freeze(list[i]);
   resultTwins = list;
+  sealArgs();
 }
 
 // Writes `values` from the buffer's start. The fast path keeps no path; a value refused as not
@@ -503,6 +514,7 @@ function writeAll(values: ArrayLike<unknown>): void {
   } finally {
     writing--;
   }
+  sealArgs();
 }
 
 // The error of a write that failed, named by where the offending value is when it is not JSON.
@@ -517,7 +529,7 @@ function rethrowWithPath(e: unknown, values: ArrayLike<unknown>): never {
   throw e;
 }
 
-// writeOne and writeValues are the hot paths (a dispatch, an emit, a query write): they write
+// writeOne, writePair and writeValues are the hot paths (a dispatch, an emit, a query write): they write
 // their arguments without gathering them into an array first.
 
 /** begin() + one value (the export reads it from the buffer itself). */
@@ -531,6 +543,22 @@ export function writeOne(x: unknown): void {
   } finally {
     writing--;
   }
+  sealArgs();
+}
+
+/** begin() + two values (the export reads them from the buffer itself). */
+export function writePair(a: unknown, b: unknown): void {
+  begin();
+  writing++;
+  try {
+    writeAny(a, 0, null);
+    writeAny(b, 0, null);
+  } catch (e) {
+    rethrowWithPath(e, [a, b]);
+  } finally {
+    writing--;
+  }
+  sealArgs();
 }
 
 /** begin() + three values (the export reads them from the buffer itself). */
@@ -546,6 +574,7 @@ export function writeValues(a: unknown, b: unknown, c: unknown): void {
   } finally {
     writing--;
   }
+  sealArgs();
 }
 
 /** Writes `values` and stages them for the next export. */
@@ -799,6 +828,7 @@ function invoke(id: number): number {
     const errId = keepError(e);
     begin();
     writeString(e instanceof Error ? e.message : String(e));
+    sealArgs();
     return errId;
   } finally {
     depth--;

@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mfstate, testHost, settle, deferred } from "./helpers.mjs";
-import { api } from "../dist/wasm.js";
+import { api, begin, stage, writeValue } from "../dist/wasm.js";
 
 async function twoApps() {
   const { host, errors } = await testHost();
@@ -388,5 +388,27 @@ test("query options and client caches defined on Object.prototype do not reach a
   }
   assert.deepEqual(seen, [{ amount: 10 }, undefined]);
   assert.notEqual(late.queryClient.getMutationCache(), planted);
+  host.dispose();
+});
+
+test("arguments that do not end where they were written are refused before anything acts on them", async () => {
+  // Defence in depth behind the refusals above: should a write ever leave words the export does
+  // not expect (a wrapped length, an interleaved write), the module fails closed. Simulated here by
+  // staging one value out of two written: the module reads one and finds words left over.
+  const { host } = await testHost();
+  host.mount("home");
+  const staged = api.mfs_staged_count();
+  begin();
+  writeValue("first");
+  writeValue({ forged: true });
+  assert.throws(() => stage(1), (e) => e instanceof mfstate.MfstateError && /did not end where JavaScript wrote them/.test(e.message));
+  assert.equal(api.mfs_staged_count(), staged, "nothing was staged");
+  // The same words, staged as the two values they are, are taken.
+  begin();
+  writeValue("first");
+  writeValue({ forged: true });
+  stage(2);
+  assert.equal(api.mfs_staged_count(), staged + 2);
+  api.mfs_unstage(staged);
   host.dispose();
 });

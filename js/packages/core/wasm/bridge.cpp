@@ -215,6 +215,10 @@ bool Reader::next_is_null() const { return pos_ < buffer_words().size() && buffe
 
 Value Reader::value(std::vector<std::uint32_t>* new_slots) { return value_at(new_slots, 0); }
 
+void Reader::expect_end() const {
+  if (pos_ != control().written) bad_wire("the arguments did not end where JavaScript wrote them");
+}
+
 Value Reader::value_at(std::vector<std::uint32_t>* new_slots, std::uint32_t depth) {
   std::uint32_t head = word();
   std::uint32_t arg = head >> 4;
@@ -353,6 +357,7 @@ Value read_result() {
   Reader r;
   std::vector<std::uint32_t> slots;
   Value v = r.value(&slots);
+  r.expect_end();
   mfs_js_twins(static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(slots.data())),
                static_cast<std::uint32_t>(slots.size()));
   return v;
@@ -365,6 +370,7 @@ void JsFunction::invoke() const {
   if (err != 0) {
     Reader r;
     std::string message = r.string("error message");
+    r.expect_end();
     throw JsError(static_cast<std::uint32_t>(err), std::move(message));
   }
 }
@@ -453,6 +459,7 @@ EMSCRIPTEN_KEEPALIVE int mfs_stage(std::uint32_t count, int twin) {
     std::vector<mfstate::Value> values;
     values.reserve(count);
     for (std::uint32_t i = 0; i < count; ++i) values.push_back(r.value(twin ? &slots : nullptr));
+    r.expect_end();
     auto& s = mfweb::stage_stack();
     for (auto& v : values) s.push_back(std::move(v));
     if (twin) {

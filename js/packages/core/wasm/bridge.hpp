@@ -1,10 +1,11 @@
 // The JavaScript <-> WebAssembly bridge: how values, callbacks and errors cross.
 //
-// Values cross as a stream of 32-bit words in one exchange buffer (see wire.md beside this file):
-// JavaScript writes a call's arguments there and calls an export, which decodes them before doing
+// Values cross as a stream of 32-bit words in one exchange buffer (the Tag enum below is the
+// format): JavaScript writes a call's arguments there, records where they end (Control.written),
+// and calls an export, which decodes them, checks that it stopped exactly there, and only then does
 // anything that could call back into JavaScript; an export writes its results there as its last
 // step. A callback into JavaScript gets its arguments the same way, and hands its result back by
-// staging it (mfs_stage) before it returns.
+// writing it (writeResult) or staging it (mfs_stage) before it returns.
 //
 // Identity: every array or object handed to JavaScript becomes a deeply frozen object ("twin") tied
 // to its node through a slot of the twin table. A node handed out again is sent as a reference to
@@ -69,6 +70,7 @@ struct Control {
   std::uint32_t buffer_words;   // its capacity in words
   std::uint32_t released;       // address of the slots released by the last sweep
   std::uint32_t released_count; // how many; JavaScript drops their twins, then mfs_twins_dropped()
+  std::uint32_t written;        // words JavaScript wrote for the call it is making (Reader::expect_end)
 };
 
 Control& control() noexcept;
@@ -119,6 +121,11 @@ class Reader {
   bool next_is_undefined();
   bool next_is_null() const;
   std::size_t position() const noexcept { return pos_; }
+  /// Throws unless the values read end exactly where JavaScript's writing of them ended. Every
+  /// export that decodes its arguments straight from the buffer calls it before acting: a write
+  /// that went wrong (a length that wrapped, a write interleaved with another) fails closed
+  /// instead of acting on words that were never meant as values.
+  void expect_end() const;
 
  private:
   std::uint32_t word();

@@ -382,6 +382,7 @@ EMSCRIPTEN_KEEPALIVE int mfs_app_dispatch(std::uint32_t app, std::uint32_t token
     if (!type.is_string()) throw Error(ErrorCode::invalid_argument, "an action's type must be a string");
     Value payload = r.value();
     Value meta = r.value();
+    r.expect_end();
     Action action{std::string(type.as_string()), std::move(payload), std::move(meta)};
     App& a = app_of(app);
     if (token == 0) return a.dispatch(std::move(action));
@@ -528,6 +529,7 @@ EMSCRIPTEN_KEEPALIVE int mfs_app_emit(std::uint32_t app) {
     Reader r;
     Value topic = r.value();
     Value payload = r.value();
+    r.expect_end();
     app_of(app).emit(string_arg(topic, "a topic"), std::move(payload));
   });
 }

@@ -563,6 +563,7 @@ EMSCRIPTEN_KEEPALIVE int mfs_client_set_new_key(std::uint32_t client) {
     Value key = r.value();
     Value data = r.value();
     Value updated_at = r.value();
+    r.expect_end();
     check_key(key);
     WebClient& c = clients().get(client);
     // Set first: a refused value leaves no interned key behind.
@@ -585,6 +586,7 @@ EMSCRIPTEN_KEEPALIVE int mfs_client_set_interned(std::uint32_t client, std::uint
     Reader r;
     Value data = r.value();
     Value updated_at = r.value();
+    r.expect_end();
     WebClient& c = clients().get(client);
     set_interned(c, interned(c, index), std::move(data), updated_at);
   });

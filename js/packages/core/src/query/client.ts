@@ -7,7 +7,7 @@
 import { MfstateError } from "../errors.js";
 import { Driver } from "../driver.js";
 import type { App, HostLink } from "../app.js";
-import { api, beginRead, callbacks, callWith, check, enter, fn, leave, ready, readValue, result, stageValues, writeOne, writeValues } from "../wasm.js";
+import { api, beginRead, callbacks, callWith, check, enter, fn, leave, ready, readValue, result, stageValues, writeOne, writePair, writeValues } from "../wasm.js";
 import {
   type ClientCore,
   KeyTable,
@@ -340,7 +340,7 @@ export class QueryClient {
       const hash = KeyTable.hash(queryKey);
       const entry = keys.find(queryKey, hash);
       if (entry !== undefined) {
-        writeValues(data, updatedAt, undefined);
+        writePair(data, updatedAt);
         check(api.mfs_client_set_interned(h, entry.index));
         entry.data = result();
         entry.gen = keys.generation;
