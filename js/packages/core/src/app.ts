@@ -793,7 +793,7 @@ export class App {
     const a = checkAction(action);
     enter();
     try {
-      stageAction(a);
+      writeValues(a.type, a.payload, a.meta);
       check(api.mfs_app_broadcast(h));
       return result() as number;
     } catch (e) {

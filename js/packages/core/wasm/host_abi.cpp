@@ -497,10 +497,15 @@ EMSCRIPTEN_KEEPALIVE int mfs_app_send(std::uint32_t app) {
   });
 }
 
-/// Staged: type, payload, meta. Out: how many apps received it.
+/// In the exchange buffer (not staged: a broadcast is a hot path, as a dispatch is): type, payload,
+/// meta. Out: how many apps received it.
 EMSCRIPTEN_KEEPALIVE int mfs_app_broadcast(std::uint32_t app) {
   return guarded([&] {
-    auto args = staged::take(3);
+    Reader r;
+    std::vector<Value> args;
+    args.reserve(3);
+    for (int i = 0; i < 3; ++i) args.push_back(r.value());
+    r.expect_end();
     std::size_t n = app_of(app).broadcast(action_from(args, 0));
     Writer w;
     w.integer(static_cast<std::int64_t>(n));
