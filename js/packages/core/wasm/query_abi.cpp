@@ -463,6 +463,30 @@ std::uint32_t borrow_client(std::uint32_t host) {
 using namespace mfweb;
 using namespace mfstate;
 
+// The interned keys' helpers, outside the exports' C linkage (they return C++ types).
+namespace {
+std::uint32_t intern(WebClient& c, const Value& key) {
+  c.interned.push_back(WebClient::Interned{key, Value(), false});
+  return static_cast<std::uint32_t>(c.interned.size() - 1);
+}
+
+WebClient::Interned& interned(WebClient& c, std::uint32_t index) {
+  if (index >= c.interned.size()) throw Error(ErrorCode::invalid_argument, "no interned key " + std::to_string(index));
+  return c.interned[index];
+}
+
+// Sets the data of an interned key; what is now cached becomes what its reads hand out.
+void set_interned(WebClient& c, WebClient::Interned& k, Value data, const Value& updated_at) {
+  SetDataOptions so;
+  if (updated_at.is_number()) so.updated_at = millis(updated_at.as_double());
+  Value cached = c.client().set_query_data(k.key, std::move(data), so);
+  k.had = true;
+  k.last = cached;
+  Writer w;
+  w.value(cached);
+}
+}  // namespace
+
 extern "C" {
 
 /// A standalone client. Staged: options {defaultOptions, maxEntries, maxBytes, online, focused,
@@ -521,33 +545,12 @@ EMSCRIPTEN_KEEPALIVE int mfs_client_advance(std::uint32_t client, double ms) {
   });
 }
 
-namespace {
-std::uint32_t intern(WebClient& c, const Value& key) {
-  c.interned.push_back(WebClient::Interned{key, Value(), false});
-  return static_cast<std::uint32_t>(c.interned.size() - 1);
-}
-
-WebClient::Interned& interned(WebClient& c, std::uint32_t index) {
-  if (index >= c.interned.size()) throw Error(ErrorCode::invalid_argument, "no interned key " + std::to_string(index));
-  return c.interned[index];
-}
-
-// Sets the data of an interned key; what is now cached becomes what its reads hand out.
-void set_interned(WebClient& c, WebClient::Interned& k, Value data, const Value& updated_at) {
-  SetDataOptions so;
-  if (updated_at.is_number()) so.updated_at = millis(updated_at.as_double());
-  Value cached = c.client().set_query_data(k.key, std::move(data), so);
-  k.had = true;
-  k.last = cached;
-  Writer w;
-  w.value(cached);
-}
-}  // namespace
-
 /// In the exchange buffer: a key. Interns it for this client's reads and writes. Out: its index.
 EMSCRIPTEN_KEEPALIVE int mfs_client_intern_key(std::uint32_t client) {
   return guarded([&] {
-    Value key = Reader().value();
+    Reader r;
+    Value key = r.value();
+    r.expect_end();
     check_key(key);
     std::uint32_t index = intern(clients().get(client), key);
     Writer w;
@@ -620,20 +623,6 @@ EMSCRIPTEN_KEEPALIVE int mfs_client_get_interned(std::uint32_t client, std::uint
     }
   });
   return status < 0 ? status : unchanged;
-}
-
-/// In the exchange buffer: key. Out: the data, or undefined.
-EMSCRIPTEN_KEEPALIVE int mfs_client_get_query_data(std::uint32_t client) {
-  return guarded([&] {
-    Value key = Reader().value();  // in the exchange buffer, not staged: the hot path
-    auto data = client_of(client).get_query_data(key);
-    Writer w;
-    if (data) {
-      w.value(*data);
-    } else {
-      w.undefined();
-    }
-  });
 }
 
 /// Staged: key. Out: false, or true and the state fields (see write_state).
