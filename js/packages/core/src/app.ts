@@ -317,7 +317,8 @@ export let trackObserver: (app: App | undefined, observer: { detach(): void }, o
 export let observerRoom: (app: App | undefined) => void;
 
 /**
- * Most module subscriptions (watches, inspectors, timers, bus patterns) one app may hold at once.
+ * Most module subscriptions (watches, inspectors, timers, topic patterns, the store's subscription,
+ * query observers) one app may hold at once.
  * The module's handle table has 2^20 indices; past them a new handle's index spilled into its
  * generation bits and decoded as an older handle, so a hostile app holding a million
  * subscriptions could end other apps' subscriptions with its own unsubscribers

@@ -117,6 +117,8 @@ export let epoch = 1;
 export let callbacks = 0;
 const afterOutermost: Array<() => void> = [];
 let draining = false;
+/** Something was staged (mfs_stage) since the outermost leave last checked for leftovers. */
+let stagedSince = false;
 
 function refresh(): void {
   const buf = memory.buffer;
@@ -164,8 +166,12 @@ export function leave(): void {
   if (depth === 0) {
     // Nothing may stay staged once the outermost call has returned: values staged for an export
     // that then was not called (or failed before taking them) would stay on the module's stack,
-    // never freed, and a later export taking more than its caller staged would read them.
-    if (exports!.mfs_staged_count() !== 0) exports!.mfs_unstage(0);
+    // never freed, and a later export taking more than its caller staged would read them. Asked
+    // only after something was staged: a dispatch or an emit stages nothing.
+    if (stagedSince) {
+      stagedSince = false;
+      if (exports!.mfs_staged_count() !== 0) exports!.mfs_unstage(0);
+    }
     if (errorReleases.length !== 0) flushErrorReleases();
     // Drained by the outermost leave only: work that calls the module leaves again at depth 0, and
     // draining there too recursed once per queued item (20,000 timers firing in one advance
@@ -432,6 +438,7 @@ function retryWithPath(x: unknown): never {
 /** Stages the `count` values written since begin(). */
 export function stage(count: number): void {
   sealArgs();
+  stagedSince = true;
   const status = exports!.mfs_stage(count, 0);
   if (status < 0) throw readError();
 }
@@ -457,6 +464,7 @@ export function stageTwinned(x: unknown): unknown {
   writing--;
   newTwins = null;
   sealArgs();
+  stagedSince = true;
   const status = exports!.mfs_stage(1, 1);
   if (status < 0) throw readError();
   views();
@@ -529,52 +537,38 @@ function rethrowWithPath(e: unknown, values: ArrayLike<unknown>): never {
   throw e;
 }
 
-// writeOne, writePair and writeValues are the hot paths (a dispatch, an emit, a query write): they write
-// their arguments without gathering them into an array first.
+// writeOne, writePair and writeValues are the hot paths (a dispatch, an emit, a query write): they
+// write their arguments without gathering them into an array first.
 
-/** begin() + one value (the export reads it from the buffer itself). */
-export function writeOne(x: unknown): void {
+// Writes the first `n` of a, b, c from the buffer's start.
+function writeArgs(n: number, a: unknown, b: unknown, c: unknown): void {
   begin();
   writing++;
   try {
-    writeAny(x, 0, null);
+    if (n > 0) writeAny(a, 0, null);
+    if (n > 1) writeAny(b, 0, null);
+    if (n > 2) writeAny(c, 0, null);
   } catch (e) {
-    rethrowWithPath(e, [x]);
+    rethrowWithPath(e, [a, b, c].slice(0, n));
   } finally {
     writing--;
   }
   sealArgs();
+}
+
+/** begin() + one value (the export reads it from the buffer itself). */
+export function writeOne(x: unknown): void {
+  writeArgs(1, x, undefined, undefined);
 }
 
 /** begin() + two values (the export reads them from the buffer itself). */
 export function writePair(a: unknown, b: unknown): void {
-  begin();
-  writing++;
-  try {
-    writeAny(a, 0, null);
-    writeAny(b, 0, null);
-  } catch (e) {
-    rethrowWithPath(e, [a, b]);
-  } finally {
-    writing--;
-  }
-  sealArgs();
+  writeArgs(2, a, b, undefined);
 }
 
 /** begin() + three values (the export reads them from the buffer itself). */
 export function writeValues(a: unknown, b: unknown, c: unknown): void {
-  begin();
-  writing++;
-  try {
-    writeAny(a, 0, null);
-    writeAny(b, 0, null);
-    writeAny(c, 0, null);
-  } catch (e) {
-    rethrowWithPath(e, [a, b, c]);
-  } finally {
-    writing--;
-  }
-  sealArgs();
+  writeArgs(3, a, b, c);
 }
 
 /** Writes `values` and stages them for the next export. */
