@@ -21,6 +21,7 @@ import {
   stageTwinned,
   writeResult,
   stageValues,
+  unsubscriber,
   writeValue,
 } from "./wasm.js";
 import type {
@@ -1034,20 +1035,6 @@ export function runTransaction<T>(body: () => T, start: (id: number) => number):
   }
   if (threw) throw thrown;
   return out as T;
-}
-
-export function unsubscriber(sub: number): Unsubscribe {
-  let done = false;
-  return () => {
-    if (done) return;
-    done = true;
-    enter();
-    try {
-      check(api.mfs_unsubscribe(sub));
-    } finally {
-      leave();
-    }
-  };
 }
 
 // ---- JavaScript functions the module calls for a store ----

@@ -2,7 +2,7 @@
 // shell hands to the remote), the inspector, the error handler, focus and connectivity, the clock,
 // transactions, and the shared query cache with its shell-wide switches.
 
-import { App, type AppSnapshot, describeApp, makeApp, type HostLink, runTransaction, unsubscriber } from "./app.js";
+import { App, type AppSnapshot, describeApp, makeApp, type HostLink, runTransaction } from "./app.js";
 import { Driver } from "./driver.js";
 import { MfstateError } from "./errors.js";
 import { coreOf, listenToPage, shellQueryClient, type QueryClient, type QueryClientConfig } from "./query/client.js";
@@ -22,6 +22,7 @@ import {
   stageValues,
   jsError,
   recentJsError,
+  unsubscriber,
   type WasmSource,
 } from "./wasm.js";
 
@@ -345,6 +346,8 @@ export class Host {
     this.#unlisten?.();
     this.#link.driver.stop();
     for (const a of Array.from(this.#link.apps)) a.unmount();
+    // The mutations' gc timers: their subscriptions would outlive the runtime in the module's table.
+    coreOf(this.#queryClient).mutations.dispose();
     const h = this.#link.handle;
     enter();
     try {

@@ -190,6 +190,21 @@ export function leave(): void {
   }
 }
 
+/** Ends module subscription `sub` (a handle an export returned) once, whenever it is first called. */
+export function unsubscriber(sub: number): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    enter();
+    try {
+      check(api.mfs_unsubscribe(sub));
+    } finally {
+      leave();
+    }
+  };
+}
+
 /** Throws the error an export reported (status -1). */
 export function check(status: number): void {
   if (status < 0) throw readError();

@@ -59,6 +59,16 @@ HandleTable<Completion>& completions() {
 
 QueryClient& client_of(std::uint32_t h) { return clients().get(h).client(); }
 
+// The runtime behind client handle `h`, or nullptr once the client (or its host) is gone: a timer's
+// subscription may be ended after its client, and must then find nothing to cancel, not throw.
+Runtime* runtime_of(std::uint32_t h) noexcept {
+  WebClient* c = clients().find(h);
+  if (!c) return nullptr;
+  if (c->owned) return &c->owned->runtime();
+  WebHost* host = hosts().find(c->host);
+  return host ? &host->host->queries().runtime() : nullptr;
+}
+
 // How the JavaScript face spells Infinity (src/query/core.ts, ms()): values cross as JSON numbers,
 // which have no Infinity, so it sends Number.MAX_SAFE_INTEGER. Taken as never_expires here: as a
 // finite time it would arm a stale timer per observer, and a gc timer per cache, for nothing.
@@ -830,6 +840,24 @@ EMSCRIPTEN_KEEPALIVE int mfs_client_mutate(std::uint32_t client, std::uint32_t s
     auto args = staged::take(2);
     Future f = client_of(client).mutate(mutation_options_from(args[0]), std::move(args[1]));
     settle_with(f, fn);
+  });
+}
+
+/// Calls `fn` once after `ms` milliseconds on the client's runtime clock (the JavaScript face's own
+/// timers: a settled mutation leaving the cache after its gcTime), so a manual clock moves them as
+/// it moves the module's. Out: subscription handle; ending it cancels the timer.
+EMSCRIPTEN_KEEPALIVE int mfs_client_schedule_after(std::uint32_t client, double ms, std::uint32_t fn) {
+  JsFunction callback(fn);
+  return guarded([&] {
+    if (!(ms >= 0 && ms <= 8.64e15)) {
+      throw Error(ErrorCode::invalid_argument, "a delay must be a number of milliseconds, 0 to 8.64e15");
+    }
+    Runtime& runtime = client_of(client).runtime();
+    TimerId id = runtime.scheduler().schedule_after(Millis(static_cast<std::int64_t>(ms)),
+                                                    [callback] { callback.call([](Writer&) {}); });
+    write_handle(keep(Subscription([client, id] {
+      if (Runtime* r = runtime_of(client)) r->scheduler().cancel(id);
+    })));
   });
 }
 

@@ -206,14 +206,16 @@ export class QueryClient {
         false,
       );
       let live = true;
+      const clientHandle = (): number => {
+        if (!live) throw new MfstateError("invalid_argument", "this QueryClient was destroyed");
+        return handle;
+      };
+      const driver = new Driver("mfs_client_run", "mfs_client_advance", () => handle, config.clock === "manual");
       core = {
-        handle: () => {
-          if (!live) throw new MfstateError("invalid_argument", "this QueryClient was destroyed");
-          return handle;
-        },
-        driver: new Driver("mfs_client_run", "mfs_client_advance", () => handle, config.clock === "manual"),
+        handle: clientHandle,
+        driver,
         kind: "standalone",
-        mutations: mutationRegistry(`client:${handle}`),
+        mutations: mutationRegistry(clientHandle, driver),
         keys: new KeyTable(),
         observers: new Map(),
       };
@@ -708,14 +710,15 @@ export function shellQueryClient(host: HostLink, defaults: DefaultOptions | unde
     () => readValue() as number,
     false,
   );
+  const shellHandle = (): number => {
+    if (host.handle === 0) throw new MfstateError("invalid_argument", "the host of this QueryClient was disposed");
+    return handle;
+  };
   constructing = {
-    handle: () => {
-      if (host.handle === 0) throw new MfstateError("invalid_argument", "the host of this QueryClient was disposed");
-      return handle;
-    },
+    handle: shellHandle,
     driver: host.driver,
     kind: "shell",
-    mutations: mutationRegistry(`host:${host.handle}`),
+    mutations: mutationRegistry(shellHandle, host.driver),
     keys: new KeyTable(),
     observers: new Map(),
   };

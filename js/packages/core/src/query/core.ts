@@ -7,6 +7,7 @@ import type { Driver } from "../driver.js";
 import {
   api,
   beginRead,
+  callWith,
   check,
   enter,
   fn,
@@ -14,6 +15,8 @@ import {
   readErrorFields,
   readValue,
   stageValues,
+  unsubscriber,
+  whenIdle,
 } from "../wasm.js";
 import { CancelledError, hashKey, skipToken } from "./utils.js";
 import type {
@@ -192,23 +195,69 @@ export function keyEquals(a: unknown, b: unknown): boolean {
   return count === 0;
 }
 
-/** The mutations of one client in the module, as MutationCache lists them. */
+/**
+ * The mutations of one client, as MutationCache lists them: one registry per client, shared by the
+ * shell's face and every app's. A settled mutation nobody observes leaves it after its gcTime.
+ */
 export interface MutationRegistry {
   list: Array<import("./mutation.js").Mutation>;
   listeners: Set<(event: { type: string; mutation: unknown }) => void>;
   nextId: number;
+  /**
+   * Calls `callback` once after `ms` milliseconds on the client's clock (a manual clock moves it);
+   * the returned function cancels it. Does nothing once the client is gone.
+   */
+  after(ms: number, callback: () => void): () => void;
+  /** Cancels every timer still pending (the host is being disposed). */
+  dispose(): void;
 }
 
-const registries = new Map<string, MutationRegistry>();
-
-/** The registry of mutations for the client in the module named by `key` (one per client). */
-export function mutationRegistry(key: string): MutationRegistry {
-  let r = registries.get(key);
-  if (!r) {
-    r = { list: [], listeners: new Set(), nextId: 1 };
-    registries.set(key, r);
-  }
-  return r;
+/**
+ * A registry for the client behind `handle`: the shell's client or a standalone one, never an app's
+ * face (an app's unmount must not stop the clock of the mutations it left in the shared cache).
+ * Made with its client and dropped with it: a map of registries by client handle kept every
+ * client's mutations for good.
+ */
+export function mutationRegistry(handle: () => number, driver: Driver): MutationRegistry {
+  const pending = new Set<() => void>();
+  let disposed = false;
+  return {
+    list: [],
+    listeners: new Set(),
+    nextId: 1,
+    after(ms, callback) {
+      if (disposed) return () => {};
+      let end: (() => void) | undefined;
+      let sub = 0;
+      enter();
+      try {
+        callWith(() => {
+          const id = fn(() => {
+            // A timer that fired still has its subscription in the module's handle table: ended here.
+            whenIdle(() => end?.());
+            callback();
+          });
+          check(api.mfs_client_schedule_after(handle(), ms, id));
+          beginRead();
+          sub = readValue() as number;
+        });
+      } finally {
+        leave();
+      }
+      const ends = unsubscriber(sub);
+      end = () => {
+        pending.delete(end!);
+        ends();
+      };
+      pending.add(end);
+      driver.kick();
+      return end;
+    },
+    dispose() {
+      disposed = true;
+      for (const end of Array.from(pending)) end();
+    },
+  };
 }
 
 /** Runs an export on this client: enter, call, check, leave; returns what `read` reads. */

@@ -41,10 +41,18 @@ function idleState(): MutationState<any, any, any, any> {
   });
 }
 
-// Module-internal: a mutation's state changes, its settling promise, the app that made it.
+// Module-internal: a mutation's state changes, its settling promise, the app that made it, its
+// observers (a MutationObserver holding it keeps it in the cache), its gc timer.
 let setMutation: (m: Mutation, patch: Partial<MutationState<any, any, any, any>>) => void;
 let setPromise: (m: Mutation, p: Promise<unknown>) => void;
 let ownerOf: (m: Mutation) => object | undefined;
+let observeMutation: (m: Mutation, delta: 1 | -1) => void;
+let cancelGc: (m: Mutation) => void;
+
+/** How long a settled, unobserved mutation stays in the cache when its options name no gcTime (query-core's). */
+const DEFAULT_GC_TIME = 5 * 60 * 1000;
+/** Delays from here on are "never" (the module's timers take at most 8.64e15 ms). */
+const NEVER = 8.64e15;
 
 /**
  * One mutation: its options and state (what MutationCache lists). Its state and promise change only
@@ -58,6 +66,19 @@ export class Mutation implements MutationSnapshot<any, any, any, any> {
       m.#promise = p;
     };
     ownerOf = (m) => m.#owner;
+    observeMutation = (m, delta) => {
+      m.#observers += delta;
+      if (delta > 0) {
+        m.#gc?.();
+        m.#gc = undefined;
+      } else if (m.#observers === 0) {
+        m.#scheduleGc();
+      }
+    };
+    cancelGc = (m) => {
+      m.#gc?.();
+      m.#gc = undefined;
+    };
   }
 
   readonly mutationId: number;
@@ -66,6 +87,9 @@ export class Mutation implements MutationSnapshot<any, any, any, any> {
   #promise: Promise<unknown> = Promise.resolve();
   readonly #registry: ClientCore["mutations"];
   readonly #owner: object | undefined;
+  #observers = 0;
+  /** Cancels the pending removal, if one is scheduled. */
+  #gc: (() => void) | undefined;
 
   constructor(registry: ClientCore["mutations"], options: MutationOptions<any, any, any, any>, owner?: object) {
     this.#registry = registry;
@@ -86,6 +110,27 @@ export class Mutation implements MutationSnapshot<any, any, any, any> {
   #set(patch: Partial<MutationState<any, any, any, any>>): void {
     this.#state = Object.freeze({ ...this.#state, ...patch });
     for (const l of Array.from(this.#registry.listeners)) l({ type: "updated", mutation: this });
+    if (patch.status === "success" || patch.status === "error") this.#scheduleGc();
+  }
+
+  // query-core's garbage collection: a settled mutation no MutationObserver holds leaves the cache
+  // gcTime after it settled or its last observer left, whichever is later (every mutation was kept
+  // until MutationCache.clear(): a page's memory grew with every mutate it ever ran).
+  #scheduleGc(): void {
+    this.#gc?.();
+    this.#gc = undefined;
+    const status = this.#state.status;
+    if (this.#observers !== 0 || status === "pending" || status === "idle") return;
+    const gcTime = this.options.gcTime ?? DEFAULT_GC_TIME;
+    if (!(gcTime < NEVER)) return; // Infinity (or not a number): kept until cleared
+    this.#gc = this.#registry.after(Math.max(0, gcTime), () => {
+      this.#gc = undefined;
+      const list = this.#registry.list;
+      const at = list.indexOf(this);
+      if (at < 0) return;
+      list.splice(at, 1);
+      for (const l of Array.from(this.#registry.listeners)) l({ type: "removed", mutation: this });
+    });
   }
 }
 
@@ -121,7 +166,7 @@ export class MutationCache {
     return c;
   }
 
-  /** Every mutation (those settled are kept until cleared). */
+  /** Every mutation (a settled one stays for its gcTime unless an observer holds it, or until cleared). */
   getAll(): Mutation[] {
     const core = this.#core();
     return core.mutations.list.filter((m) => visible(core, m));
@@ -160,7 +205,10 @@ export class MutationCache {
     const kept = r.list.filter((m) => m.state.status === "pending" || !visible(core, m));
     const removed = r.list.filter((m) => m.state.status !== "pending" && visible(core, m));
     r.list = kept;
-    for (const m of removed) for (const l of Array.from(r.listeners)) l({ type: "removed", mutation: m });
+    for (const m of removed) {
+      cancelGc(m);
+      for (const l of Array.from(r.listeners)) l({ type: "removed", mutation: m });
+    }
   }
 }
 
@@ -293,6 +341,8 @@ export class MutationObserver<TData = unknown, TError = Error, TVariables = void
   readonly #core: ClientCore;
   #options: MutationOptions<TData, TError, TVariables, TContext>;
   #current: Mutation | undefined;
+  /** The mutation this observer keeps in the cache (query-core's addObserver): its current one while it has listeners or mutates. */
+  #observing: Mutation | undefined;
   #result: MutationObserverResult<TData, TError, TVariables, TContext>;
   readonly #listeners = new Set<(result: MutationObserverResult<TData, TError, TVariables, TContext>) => void>();
 
@@ -318,7 +368,8 @@ export class MutationObserver<TData = unknown, TError = Error, TVariables = void
   subscribe(listener: (result: MutationObserverResult<TData, TError, TVariables, TContext>) => void): Unsubscribe {
     this.#listeners.add(listener);
     return () => {
-      this.#listeners.delete(listener);
+      // As query-core: an observer left without listeners lets its mutation go.
+      if (this.#listeners.delete(listener) && this.#listeners.size === 0) this.#observe(undefined);
     };
   }
 
@@ -339,7 +390,10 @@ export class MutationObserver<TData = unknown, TError = Error, TVariables = void
     const cacheConfig = this.#client.getMutationCache().config;
     return runMutation(this.#core, this.#options as never, variables, cacheConfig, perCall, (m) => {
       mine = m;
-      if (this.#current !== m && m.state.status === "idle") this.#current = m;
+      if (this.#current !== m && m.state.status === "idle") {
+        this.#current = m;
+        this.#observe(m);
+      }
       if (this.#current === m) this.#update();
     }) as Promise<DeepReadonly<TData>>;
   }
@@ -347,7 +401,15 @@ export class MutationObserver<TData = unknown, TError = Error, TVariables = void
   /** Back to idle (the mutation in flight, if any, runs on unobserved). */
   reset(): void {
     this.#current = undefined;
+    this.#observe(undefined);
     this.#update();
+  }
+
+  #observe(m: Mutation | undefined): void {
+    if (this.#observing === m) return;
+    if (this.#observing) observeMutation(this.#observing, -1);
+    this.#observing = m;
+    if (m) observeMutation(m, 1);
   }
 
   #update(): void {
