@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { testHost, initialUser, counterReducer, settle } from "./helpers.mjs";
-import { liveTwins } from "../dist/wasm.js";
+import { heapUsed, liveTwins } from "../dist/wasm.js";
 
 test("a million-dispatch history does not accumulate twins", async () => {
   const { host } = await testHost();
@@ -55,4 +55,43 @@ test("an unmount releases the twins of what the app held at once, not at the tab
   app.unmount();
   assert.equal(liveTwins(), before, "nothing the app held keeps a twin once it is unmounted");
   host.dispose();
+});
+
+test("standalone QueryClients nothing references any more are freed in the module", async () => {
+  const v8 = await import("node:v8");
+  const vm = await import("node:vm");
+  v8.setFlagsFromString("--expose-gc");
+  const gc = vm.runInNewContext("gc");
+  const { QueryClient, loadMfstate } = (await import("./helpers.mjs")).mfstate;
+  await loadMfstate();
+  const data = { list: Array.from({ length: 200 }, (_, i) => ({ id: i, name: `user ${i}` })) };
+  // A client per request, as a server renders: each is dropped after use.
+  const serve = (n) => {
+    for (let i = 0; i < n; i++) {
+      const qc = new QueryClient({ clock: "manual" });
+      qc.setQueryData(["users"], data);
+      assert.equal(qc.getQueryData(["users"]).list.length, 200);
+    }
+  };
+  const collect = async () => {
+    for (let i = 0; i < 4; i++) {
+      gc();
+      // Finalizers run as tasks of their own: let them, then the releases queued after them.
+      await new Promise((r) => setImmediate(r));
+    }
+  };
+  // The first round grows the module's tables to their peak (kept for reuse); later rounds reuse them.
+  serve(300);
+  await collect();
+  const before = heapUsed();
+  serve(300);
+  await collect();
+  const grown = heapUsed() - before;
+  // One client holding the data is about 26 KB in the module: 300 kept would be 7.9 MB.
+  assert.ok(grown < 300 * 1024, `the module's heap grew by ${grown} bytes over 300 dropped clients`);
+  // A client still referenced keeps working.
+  const kept = new QueryClient({ clock: "manual" });
+  kept.setQueryData(["users"], data);
+  await collect();
+  assert.equal(kept.getQueryData(["users"]).list.length, 200);
 });

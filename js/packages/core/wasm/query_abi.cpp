@@ -516,9 +516,14 @@ EMSCRIPTEN_KEEPALIVE int mfs_client_create() {
   });
 }
 
-/// Frees a client handle (a standalone client is destroyed: its fetches are cancelled).
-EMSCRIPTEN_KEEPALIVE int mfs_client_release(std::uint32_t client) {
-  return guarded([&] { clients().take(client); });
+/// Frees a client handle (a standalone client is destroyed: its fetches are cancelled). With
+/// `sweep`, what it held goes at once (the twin table's sweep, O(live slots): JavaScript releases a
+/// batch of clients and sweeps after the last), not at the table's next amortised sweep.
+EMSCRIPTEN_KEEPALIVE int mfs_client_release(std::uint32_t client, int sweep) {
+  return guarded([&] {
+    clients().take(client);
+    if (sweep != 0) twins::release_unheld();
+  });
 }
 
 /// Runs posted work and due timers of the client's runtime. Out: next timer due (or null), and

@@ -7,7 +7,7 @@
 import { MfstateError } from "../errors.js";
 import { Driver } from "../driver.js";
 import type { App, HostLink } from "../app.js";
-import { api, beginRead, callbacks, callWith, check, enter, fn, leave, ready, readValue, result, stageValues, writeOne, writePair, writeValues } from "../wasm.js";
+import { api, beginRead, callbacks, callWith, check, enter, fn, leave, ready, readValue, result, stageValues, whenIdle, writeOne, writePair, writeValues } from "../wasm.js";
 import {
   type ClientCore,
   KeyTable,
@@ -64,6 +64,30 @@ export interface QueryClientConfig {
 
 const cores = new WeakMap<object, ClientCore>();
 let constructing: ClientCore | undefined;
+
+// A standalone client nothing references any more is destroyed in the module: query-core has no
+// destroy, and a page or a server that made a client per request (the SSR pattern) kept every one,
+// its cache and its runtime, for good. While the module holds a function of the client (an
+// observer, a fetch in flight, a cached query's function, a cache subscription) that function's
+// closure holds the client, so it is collected only once the module no longer needs it.
+let toRelease: number[] = [];
+const abandoned = new FinalizationRegistry<{ handle: number; driver: Driver }>(({ handle, driver }) => {
+  driver.stop();
+  // Collected clients come in batches (one collection finds many): released together, with one
+  // sweep of the twin table after the last rather than one per client.
+  if (toRelease.push(handle) === 1) queueMicrotask(() => whenIdle(releaseAbandoned));
+});
+
+function releaseAbandoned(): void {
+  const handles = toRelease;
+  toRelease = [];
+  enter();
+  try {
+    for (let i = 0; i < handles.length; i++) api.mfs_client_release(handles[i], i === handles.length - 1 ? 1 : 0);
+  } finally {
+    leave();
+  }
+}
 
 /** The core behind a client (module-internal). */
 export function coreOf(client: unknown): ClientCore {
@@ -227,6 +251,7 @@ export class QueryClient {
     core.client = this;
     this.#core = core;
     cores.set(this, core);
+    if (core.kind === "standalone") abandoned.register(this, { handle: core.handle(), driver: core.driver });
     // Own members only, and caches only for a standalone client: a queryCache or mutationCache an app
     // defined on Object.prototype became the cache of every face made after (an app's view of
     // another app's mutations, bypassing MutationCache's filter).
