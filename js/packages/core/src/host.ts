@@ -110,6 +110,8 @@ export class Host {
       driver,
       apps: new Set(),
       shellClient: () => this.#queryClient,
+      inspectors: 0,
+      report: (error) => this.#onError(error),
     };
     enter();
     try {
@@ -301,7 +303,18 @@ export class Host {
       } finally {
         leave();
       }
-      return unsubscriber(sub);
+      // While it lives, dispatches go through the module, which makes the events (App.dispatch).
+      const link = this.#link;
+      link.inspectors++;
+      const end = unsubscriber(sub);
+      let ended = false;
+      return () => {
+        if (!ended) {
+          ended = true;
+          link.inspectors--;
+        }
+        end();
+      };
     },
   });
 

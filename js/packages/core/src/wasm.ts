@@ -152,11 +152,30 @@ function refuseWhileWriting(): void {
   );
 }
 
+// Set while some store holds a state its dispatches made in JavaScript alone (App's fast path):
+// it writes those states into the module, so whatever enters next sees them.
+let beforeEntering: (() => void) | null = null;
+
+/** Runs `sync` once, before the next call into the module (see beforeEntering). */
+export function syncBeforeEntering(sync: () => void): void {
+  beforeEntering = sync;
+}
+
 /** Enters the module: callers pair it with leave() in a finally. */
 export function enter(mutates = true): void {
   if (writing !== 0) refuseWhileWriting();
+  if (beforeEntering !== null) {
+    const sync = beforeEntering;
+    beforeEntering = null;
+    sync();
+  }
   if (mutates) epoch++;
   depth++;
+}
+
+/** No call into the module is under way (nor a value being written into it). */
+export function idle(): boolean {
+  return depth === 0 && writing === 0;
 }
 
 export function leave(): void {
@@ -433,6 +452,87 @@ function writeAny(x: unknown, level: number, path: Array<string | number> | null
   }
   if (twinning) newTwins!.push(x); // adopted: frozen once the whole value is written
   return x;
+}
+
+// ---- a store's state checked without the module (App's fast path) ----
+
+// Values a reducer returned that the fast path checked and froze: JSON as the module holds it.
+// Not twins: the module has no node for them until the store's state is next written into it.
+// Branded like twins (a private field: a WeakSet's add cost a third of a fast dispatch).
+class CheckedStamp extends Shell {
+  #checked = true;
+  private constructor(o: object) {
+    super(o);
+  }
+  static has(o: object): boolean {
+    return #checked in o;
+  }
+  static mark(o: object): void {
+    if (!(#checked in o)) new CheckedStamp(o);
+  }
+}
+
+/**
+ * Whether `x` can be a store's state as writeResult would take it (plain objects and arrays,
+ * finite numbers, strings, booleans, null; undefined members, left out), deeply frozen now if so.
+ * Twins and values checked before are not walked again, so a reducer's `{...state, count}` costs
+ * its new object only. False when in doubt (too deep, a long string): the module's path then runs
+ * the action and says exactly what is wrong.
+ */
+export function adoptState(x: unknown): boolean {
+  if (x === undefined) return false;
+  const found: object[] = [];
+  // Read as a write reads it: a getter or Proxy trap calling mfstate meanwhile is refused (and
+  // the module's path then reports that); whatever it throws means "in doubt".
+  let ok = false;
+  writing++;
+  try {
+    ok = checkState(x, 0, found);
+  } catch {
+    ok = false;
+  } finally {
+    writing--;
+  }
+  if (!ok) return false;
+  // Frozen only once the whole value passed: a value refused is left as the reducer returned it.
+  // Branded before it is frozen (V8 adds the field to a frozen object more slowly).
+  for (let i = 0; i < found.length; i++) {
+    CheckedStamp.mark(found[i]);
+    Object.freeze(found[i]);
+  }
+  return true;
+}
+
+function checkState(x: unknown, level: number, found: object[]): boolean {
+  switch (typeof x) {
+    case "string":
+      return x.length <= MAX_LENGTH / 3; // its UTF-8 bytes fit a header word
+    case "number":
+      return Number.isFinite(x);
+    case "boolean":
+    case "undefined":
+      return true;
+    case "object":
+      break;
+    default:
+      return false;
+  }
+  if (x === null || CheckedStamp.has(x) || slotOf(x) >= 0) return true;
+  if (level >= MAX_DEPTH) return false;
+  if (Array.isArray(x)) {
+    const n = x.length;
+    if (n > MAX_LENGTH) return false;
+    for (let i = 0; i < n; i++) if (!checkState(x[i], level + 1, found)) return false;
+  } else {
+    const proto = Object.getPrototypeOf(x);
+    if (proto !== Object.prototype && proto !== null) return false;
+    for (const k in x) {
+      if (!hasOwnProperty.call(x, k)) continue;
+      if (k.length > MAX_LENGTH / 3 || !checkState((x as Record<string, unknown>)[k], level + 1, found)) return false;
+    }
+  }
+  found.push(x);
+  return true;
 }
 
 /** Writes a value (no twins are made of what is new: it is not handed back as is). */

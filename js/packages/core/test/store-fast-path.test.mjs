@@ -1,0 +1,289 @@
+// A dispatch nothing but the app's own reducer and subscribers can see runs in JavaScript alone
+// (App's fast path); its state reaches the module before anything else enters it. These tests run
+// the same sequences on a store that takes the fast path and on one that cannot (an inspector
+// listening sends every dispatch through the module), and require the same observable result.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { testHost, initialUser, counterReducer } from "./helpers.mjs";
+
+/** Two hosts, one app each: the first's dispatches take the fast path, the second's the module's. */
+async function pair(reducer = counterReducer, initial = initialUser()) {
+  const made = [];
+  for (const throughModule of [false, true]) {
+    const { host, errors } = await testHost();
+    if (throughModule) host.inspector.subscribe(() => {});
+    const app = host.mount("home");
+    const store = app.createStore(structuredClone(initial), reducer);
+    made.push({ host, errors, app, store });
+  }
+  return made;
+}
+
+function both(apps, fn) {
+  return apps.map((x) => fn(x));
+}
+
+function errorShape(e) {
+  return e === undefined ? undefined : { code: e.code, message: e.message, cause: e.cause?.message ?? e.cause?.code };
+}
+
+test("the same states, notifications and identities with and without the module in the path", async () => {
+  const runs = both(await pair(), ({ store, host }) => {
+    const seen = [];
+    const states = new Set();
+    store.subscribe(() => {
+      const s = store.getState();
+      states.add(s);
+      seen.push(s.count);
+    });
+    const user = store.getState().user;
+    for (let i = 0; i < 5; i++) store.dispatch({ type: "INC" });
+    store.dispatch({ type: "ADD", payload: 10 });
+    store.dispatch({ type: "NOTHING" }); // unchanged: nobody told
+    const s = store.getState();
+    const out = { seen, count: s.count, frozen: Object.isFrozen(s), sameUser: s.user === user, distinct: states.size, stable: store.getState() === s };
+    host.dispose();
+    return out;
+  });
+  assert.deepEqual(runs[0], runs[1]);
+  assert.deepEqual(runs[0].seen, [1, 2, 3, 4, 5, 15]);
+  assert.equal(runs[0].frozen, true);
+  assert.equal(runs[0].sameUser, true, "what the reducer did not touch keeps its identity");
+});
+
+test("the state the reducer returned is the state handed out, frozen, and stays that object once the module has it", async () => {
+  const { host } = await testHost();
+  const app = host.mount("home");
+  let made;
+  const store = app.createStore({ n: 0, list: [] }, (s, a) => (a.type === "SET" ? (made = { n: a.payload, list: [a.payload] }) : s));
+  store.dispatch({ type: "SET", payload: 7 });
+  assert.equal(store.getState(), made);
+  assert.ok(Object.isFrozen(made) && Object.isFrozen(made.list));
+  // Something else enters the module (the state is written there first): still the same object.
+  host.mount("other");
+  assert.equal(store.getState(), made);
+  assert.equal(host.inspect().apps.find((a) => a.name === "home").name, "home");
+  assert.equal(store.getState(), made);
+  host.dispose();
+});
+
+test("dispatches from a subscriber or from the reducer are queued, never recursive, as in the module", async () => {
+  const runs = both(await pair(), ({ store, host, errors }) => {
+    const order = [];
+    store.subscribe(() => {
+      const n = store.getState().count;
+      order.push(n);
+      if (n === 1) {
+        store.dispatch({ type: "INC" });
+        order.push(`after inner dispatch: ${store.getState().count}`);
+      }
+    });
+    store.dispatch({ type: "INC" });
+    const out = { order, count: store.getState().count, errors: errors.map(errorShape) };
+    host.dispose();
+    return out;
+  });
+  assert.deepEqual(runs[0], runs[1]);
+  assert.deepEqual(runs[0].order, [1, "after inner dispatch: 1", 2]);
+});
+
+test("a reducer that dispatches: the dispatch waits for it, then runs before the subscribers hear", async () => {
+  const reducer = (s, a) => {
+    if (a.type === "FIRST") {
+      self.store.dispatch({ type: "SECOND" });
+      return { ...s, log: [...s.log, "first"] };
+    }
+    if (a.type === "SECOND") return { ...s, log: [...s.log, "second"] };
+    return s;
+  };
+  const self = {};
+  const runs = [];
+  for (const x of await pair(reducer, { log: [] })) {
+    self.store = x.store;
+    const heard = [];
+    x.store.subscribe(() => heard.push([...x.store.getState().log]));
+    let thrown;
+    try {
+      x.store.dispatch({ type: "FIRST" });
+    } catch (e) {
+      thrown = errorShape(e);
+    }
+    runs.push({ heard, log: x.store.getState().log, thrown, errors: x.errors.map(errorShape) });
+    x.host.dispose();
+  }
+  assert.deepEqual(runs[0], runs[1]);
+  assert.deepEqual(runs[0], { heard: [["first", "second"]], log: ["first", "second"], thrown: undefined, errors: [] });
+});
+
+test("the fast path is taken: the module runs nothing for a dispatch no one else can see", async () => {
+  const wasm = await import("../dist/wasm.js");
+  const [fast, slow] = await pair();
+  fast.store.subscribe(() => {});
+  slow.store.subscribe(() => {});
+  let before = wasm.callbacks;
+  fast.store.dispatch({ type: "INC" });
+  assert.equal(wasm.callbacks - before, 0);
+  before = wasm.callbacks;
+  slow.store.dispatch({ type: "INC" });
+  assert.ok(wasm.callbacks - before >= 2, "the reducer, the subscription, the inspector's events");
+  fast.host.dispose();
+  slow.host.dispose();
+});
+
+test("what a reducer throws or returns wrongly is reported as through the module, and the state is unchanged", async () => {
+  const bad = {
+    THROW: () => {
+      throw new TypeError("boom");
+    },
+    UNDEFINED: () => undefined,
+    DATE: (s) => ({ ...s, when: new Date(0) }),
+    NAN: (s) => ({ ...s, count: NaN }),
+    FUNCTION: (s) => ({ ...s, f: () => 1 }),
+    DEEP: (s) => {
+      let v = {};
+      for (let i = 0; i < 600; i++) v = { v };
+      return { ...s, v };
+    },
+    CYCLE: (s) => {
+      const o = { ...s };
+      o.self = o;
+      return o;
+    },
+  };
+  const reducer = (s, a) => (bad[a.type] ? bad[a.type](s) : counterReducer(s, a));
+  const runs = both(await pair(reducer), ({ store, host, errors }) => {
+    const heard = [];
+    store.subscribe(() => heard.push(store.getState().count));
+    const thrown = {};
+    for (const type of Object.keys(bad)) {
+      const before = store.getState();
+      try {
+        store.dispatch({ type });
+      } catch (e) {
+        thrown[type] = errorShape(e);
+      }
+      assert.equal(store.getState(), before, `${type} left the state as it was`);
+    }
+    store.dispatch({ type: "INC" });
+    const out = { thrown, heard, count: store.getState().count, errors: errors.map(errorShape) };
+    host.dispose();
+    return out;
+  });
+  assert.deepEqual(runs[0], runs[1]);
+  assert.equal(Object.keys(runs[0].thrown).length, Object.keys(bad).length, "every bad action threw");
+  assert.deepEqual(runs[0].heard, [1]);
+});
+
+test("subscribers that throw: the others run, the shell hears one listener_error, as through the module", async () => {
+  const runs = both(await pair(), ({ store, host, errors }) => {
+    const calls = [];
+    store.subscribe(() => {
+      calls.push("a");
+      throw new Error("a");
+    });
+    store.subscribe(() => calls.push("b"));
+    store.dispatch({ type: "INC" });
+    store.subscribe(() => {
+      throw new Error("c");
+    });
+    store.dispatch({ type: "INC" });
+    const out = { calls, errors: errors.map((e) => ({ ...errorShape(e), causes: e.cause?.errors?.map((x) => x.message) })) };
+    host.dispose();
+    return out;
+  });
+  assert.deepEqual(runs[0], runs[1]);
+  assert.equal(runs[0].errors.length, 2);
+  assert.equal(runs[0].errors[0].code, "listener_error");
+});
+
+test("another app sees the fast path's state wherever it looks: a command, an export exposed afterwards, a transaction", async () => {
+  const { host } = await testHost();
+  const home = host.mount("home");
+  const profile = host.mount("profile");
+  const store = home.createStore(initialUser(), counterReducer);
+  home.accept("ADD");
+  for (let i = 0; i < 3; i++) store.dispatch({ type: "INC" });
+  // A command from another app reduces the state the fast path made.
+  profile.send("home", { type: "ADD", payload: 10 });
+  assert.equal(store.getState().count, 13);
+  store.dispatch({ type: "INC" });
+  home.expose("count", (s) => s.count);
+  assert.equal(profile.read("home", "count"), 14);
+  // With an export, dispatches go through the module: a watcher hears each.
+  const watched = [];
+  profile.watch("home", "count", (e) => watched.push(e.value));
+  store.dispatch({ type: "INC" });
+  assert.equal(watched.at(-1), 15);
+  home.unexpose("count");
+  store.dispatch({ type: "INC" });
+  // A transaction that throws undoes what it did, and keeps what the fast path did before it.
+  assert.throws(() =>
+    home.transaction(() => {
+      store.dispatch({ type: "INC" });
+      throw new Error("undo");
+    }),
+  );
+  assert.equal(store.getState().count, 16);
+  host.dispose();
+});
+
+test("while an inspector listens, dispatches go through the module and each is an event", async () => {
+  const { host } = await testHost();
+  const home = host.mount("home");
+  const store = home.createStore(initialUser(), counterReducer);
+  store.dispatch({ type: "INC" });
+  const events = [];
+  const stop = host.inspector.subscribe((e) => events.push(e));
+  store.dispatch({ type: "INC" });
+  store.dispatch({ type: "ADD", payload: 2 });
+  const actions = events.filter((e) => e.kind === "action").map((e) => e.name);
+  assert.deepEqual(actions, ["INC", "ADD"], "no sync action shows: the state was written before the inspector subscribed");
+  stop();
+  const own = [];
+  const stopOwn = home.inspect((e) => own.push(e));
+  store.dispatch({ type: "INC" });
+  assert.deepEqual(own.filter((e) => e.kind === "action").map((e) => e.name), ["INC"]);
+  stopOwn();
+  store.dispatch({ type: "INC" });
+  assert.equal(store.getState().count, 6);
+  host.dispose();
+});
+
+test("an app unmounted by its own subscriber stops; its state is not written anywhere afterwards", async () => {
+  const { host, errors } = await testHost();
+  const home = host.mount("home");
+  const store = home.createStore(initialUser(), counterReducer);
+  store.subscribe(() => {
+    if (store.getState().count === 2) home.unmount();
+  });
+  store.dispatch({ type: "INC" });
+  store.dispatch({ type: "INC" });
+  assert.equal(home.mounted, false);
+  assert.throws(() => store.dispatch({ type: "INC" }), (e) => e.code === "app_unmounted");
+  const again = host.mount("home");
+  assert.throws(() => again.getState(), (e) => e.code === "no_store");
+  assert.deepEqual(errors, []);
+  host.dispose();
+});
+
+test("a getter in the reducer's result that calls mfstate is refused, as through the module", async () => {
+  const { host } = await testHost();
+  const other = host.mount("other");
+  const app = host.mount("mallory");
+  const store = app.createStore({ n: 0 }, (s, a) =>
+    a.type === "SET"
+      ? {
+          get n() {
+            other.mounted;
+            return 1;
+          },
+        }
+      : s,
+  );
+  const before = store.getState();
+  assert.throws(() => store.dispatch({ type: "SET" }), (e) => e.code === "reducer_error" && e.cause?.code === "refused");
+  assert.equal(store.getState(), before);
+  other.mount; // the host works on
+  assert.equal(other.mounted, true);
+  host.dispose();
+});
