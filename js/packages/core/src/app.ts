@@ -6,6 +6,7 @@ import type { Driver } from "./driver.js";
 import {
   adoptState,
   api,
+  isJson,
   begin,
   idle,
   syncBeforeEntering,
@@ -160,7 +161,7 @@ const bareActions = new Map<string, Action>();
 const unsynced = new Set<App>();
 let syncApp: (app: App) => void;
 /** The state being written into the module, returned by that app's reducer function. */
-let syncing: { state: unknown } | null = null;
+let syncing: { app: App; state: unknown } | null = null;
 const SYNC_ACTION: Action = Object.freeze({ type: "mfstate/sync" });
 
 function syncAll(): void {
@@ -554,7 +555,7 @@ export class App {
     enter();
     try {
       callWith(() => {
-        const reducerId = reducerFn(name, reducer as Reducer);
+        const reducerId = reducerFn(name, reducer as Reducer, this);
         stageTwinned(initial);
         const ids = mws.map((m) => middlewareFn(m as Middleware));
         begin();
@@ -611,7 +612,7 @@ export class App {
       this.#queued.push(a);
       return action;
     }
-    if (this.#fastAllowed() && this.#reduceFast(a)) {
+    if (this.#fastAllowed() && isJson(a.payload) && isJson(a.meta) && this.#reduceFast(a)) {
       if (this.#queued.length !== 0) this.#drainQueued();
       if (this.#changed) this.#tellFast();
       return action;
@@ -682,7 +683,7 @@ export class App {
   #drainQueued(): void {
     while (this.#queued.length !== 0 && !this.#released) {
       const a = this.#queued.shift()!;
-      if (this.#fastAllowed() && this.#reduceFast(a)) continue;
+      if (this.#fastAllowed() && isJson(a.payload) && isJson(a.meta) && this.#reduceFast(a)) continue;
       try {
         this.#dispatchInModule(this.#handle(), a);
       } catch (e) {
@@ -724,7 +725,7 @@ export class App {
     if (!this.#unsynced) return;
     this.#unsynced = false;
     if (this.#released || this.#host.handle === 0) return;
-    syncing = { state: this.#state };
+    syncing = { app: this, state: this.#state };
     this.#syncing = true;
     enter();
     dispatching.push(SYNC_ACTION);
@@ -789,7 +790,7 @@ export class App {
     const name = this.#name;
     enter();
     try {
-      callWith(() => check(api.mfs_app_replace_reducer(h, reducerFn(name, reducer as Reducer))));
+      callWith(() => check(api.mfs_app_replace_reducer(h, reducerFn(name, reducer as Reducer, this))));
     } finally {
       leave();
     }
@@ -1221,9 +1222,9 @@ export function runTransaction<T>(body: () => T, start: (id: number) => number):
 
 // ---- JavaScript functions the module calls for a store ----
 
-function reducerFn(app: string, reducer: Reducer): number {
+function reducerFn(app: string, reducer: Reducer, owner: App): number {
   return fn(() => {
-    if (syncing !== null) {
+    if (syncing !== null && syncing.app === owner) {
       // Writing the fast path's state into the module (App.#sync): that state is the result.
       writeResult(syncing.state);
       return;

@@ -503,6 +503,24 @@ export function adoptState(x: unknown): boolean {
   return true;
 }
 
+/**
+ * Whether `x` would cross into the module as it is (an action's payload or meta on the fast path,
+ * which the module's path would have written and refused): nothing is frozen. False when in doubt.
+ */
+export function isJson(x: unknown): boolean {
+  if (typeof x !== "object" || x === null) return x === undefined || checkState(x, 0, []);
+  let ok = false;
+  writing++;
+  try {
+    ok = checkState(x, 0, []);
+  } catch {
+    ok = false;
+  } finally {
+    writing--;
+  }
+  return ok;
+}
+
 function checkState(x: unknown, level: number, found: object[]): boolean {
   switch (typeof x) {
     case "string":

@@ -287,3 +287,26 @@ test("a getter in the reducer's result that calls mfstate is refused, as through
   assert.equal(other.mounted, true);
   host.dispose();
 });
+
+test("an action whose payload or meta cannot cross is refused as through the module, even if the reducer ignores it", async () => {
+  const runs = both(await pair((s) => s), ({ store, host }) => {
+    const thrown = [];
+    for (const action of [
+      { type: "X", payload: new Date(0) },
+      { type: "X", payload: { f: () => 1 } },
+      { type: "X", meta: { n: NaN } },
+      { type: "X", payload: [1, 2n] },
+    ]) {
+      try {
+        store.dispatch(action);
+        thrown.push(null);
+      } catch (e) {
+        thrown.push(errorShape(e));
+      }
+    }
+    host.dispose();
+    return thrown;
+  });
+  assert.deepEqual(runs[0], runs[1]);
+  assert.ok(runs[0].every((e) => e?.code === "invalid_argument"), JSON.stringify(runs[0]));
+});
