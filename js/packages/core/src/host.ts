@@ -111,7 +111,15 @@ export class Host {
       apps: new Set(),
       shellClient: () => this.#queryClient,
       inspectors: 0,
-      report: (error) => this.#onError(error),
+      // As the module's error sink: a handler that throws is not let through (it would throw into
+      // whichever call happened to make the report, another app's included).
+      report: (error) => {
+        try {
+          this.#onError(error);
+        } catch {
+          // The module's sink writes such a throw to stderr, which the browser build does not have.
+        }
+      },
     };
     enter();
     try {
