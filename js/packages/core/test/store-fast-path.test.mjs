@@ -283,7 +283,6 @@ test("a getter in the reducer's result that calls mfstate is refused, as through
   const before = store.getState();
   assert.throws(() => store.dispatch({ type: "SET" }), (e) => e.code === "reducer_error" && e.cause?.code === "refused");
   assert.equal(store.getState(), before);
-  other.mount; // the host works on
   assert.equal(other.mounted, true);
   host.dispose();
 });
@@ -309,4 +308,38 @@ test("an action whose payload or meta cannot cross is refused as through the mod
   });
   assert.deepEqual(runs[0], runs[1]);
   assert.ok(runs[0].every((e) => e?.code === "invalid_argument"), JSON.stringify(runs[0]));
+});
+
+test("an app whose state fails to reach the module cannot make another app's call throw or lose its state", async () => {
+  // A shell whose error handler rethrows, and an attacker whose state reads differently the second time.
+  const { host } = await testHost({
+    onError: (e) => {
+      throw e;
+    },
+  });
+  const attacker = host.mount("attacker");
+  const victim = host.mount("victim");
+  const vstore = victim.createStore({ n: 0 }, (s, a) => (a.type === "inc" ? { n: s.n + 1 } : s));
+  let reads = 0;
+  const astore = attacker.createStore({}, (s, a) =>
+    a.type === "arm"
+      ? {
+          get x() {
+            return reads++ === 0 ? 1 : 2n;
+          },
+        }
+      : s,
+  );
+  vstore.getState();
+  astore.getState();
+  astore.dispatch({ type: "arm" });
+  vstore.dispatch({ type: "inc" });
+  vstore.dispatch({ type: "inc" });
+  // The next call into the module writes both states: the attacker's fails, the victim's call goes on.
+  assert.equal(typeof victim.now(), "number");
+  assert.deepEqual(vstore.getState(), { n: 2 });
+  vstore.dispatch({ type: "inc" });
+  victim.now();
+  assert.deepEqual(vstore.getState(), { n: 3 });
+  host.dispose();
 });
