@@ -6,6 +6,9 @@ import type { Driver } from "./driver.js";
 import {
   adoptState,
   api,
+  append,
+  ownList,
+  takeFirst,
   isJson,
   begin,
   idle,
@@ -143,7 +146,19 @@ function stageAction(a: Action, before?: string): void {
 
 // The actions an app is dispatching into its own store now (innermost last): the module names one
 // by its token when the reducer receives that very action, which then gets the caller's object.
-const dispatching: Action[] = [];
+const dispatching: Array<Action | undefined> = ownList();
+/** How many of `dispatching` are in use (a stack kept by index: no length changes, see ownList). */
+let dispatchDepth = 0;
+
+/** Pushes `a` on the dispatching stack; returns its token (its 1-based position). */
+function beginDispatch(a: Action): number {
+  dispatching[dispatchDepth++] = a;
+  return dispatchDepth;
+}
+
+function endDispatch(): void {
+  dispatching[--dispatchDepth] = undefined;
+}
 // Frozen actions without payload or meta, by type: most commands and broadcasts are these.
 const bareActions = new Map<string, Action>();
 
@@ -164,15 +179,87 @@ let syncApp: (app: App) => void;
 let syncing: { app: App; state: unknown } | null = null;
 const SYNC_ACTION: Action = Object.freeze({ type: "mfstate/sync" });
 
+// Writes every pending state. A write that fails for want of stack (the call entering the module
+// was made at the edge of the stack: a hostile app can do that on purpose) leaves that state
+// pending and fails the entering call, so nothing runs on the module's older state; any other
+// failure is the state's own (see #sync).
 function syncAll(): void {
-  for (const app of Array.from(unsynced)) syncApp(app);
+  let lowStack: unknown;
+  for (const app of Array.from(unsynced)) {
+    try {
+      syncApp(app);
+    } catch (e) {
+      lowStack ??= e;
+    }
+  }
+  if (lowStack !== undefined) {
+    syncBeforeEntering(syncAll);
+    throw lowStack;
+  }
+}
+
+// One batch of fast-path work, as the module's Batcher keeps one per outermost operation: the
+// subscribers of every store a fast dispatch changed inside it (from a reducer or a subscriber of
+// another store) are told once it ends, in the order the stores changed.
+let fastBatch = 0;
+// A queue kept by two indices: taking from an ownList's front is slow, and shrinking any array's
+// length costs more than the rest of a fast dispatch.
+const toTell: Array<App | undefined> = ownList();
+let tellHead = 0;
+let tellEnd = 0;
+let tellApp: (app: App) => void;
+
+function waitsToTell(app: App): boolean {
+  for (let i = tellHead; i < tellEnd; i++) if (toTell[i] === app) return true;
+  return false;
+}
+
+function willTell(app: App): void {
+  if (!waitsToTell(app)) toTell[tellEnd++] = app;
+}
+
+function tellBatch(): void {
+  fastBatch++;
+  try {
+    while (tellHead < tellEnd) {
+      const app = toTell[tellHead]!;
+      toTell[tellHead++] = undefined;
+      tellApp(app);
+    }
+  } finally {
+    // What a throw left is told with the next batch.
+    if (tellHead === tellEnd) tellHead = tellEnd = 0;
+    fastBatch--;
+  }
+}
+
+function isStackOverflow(e: unknown): boolean {
+  for (let x = e, i = 0; x !== undefined && x !== null && i < 8; x = (x as { cause?: unknown }).cause, i++) {
+    if (x instanceof RangeError) return true;
+  }
+  return false;
+}
+
+// Whether this call has room left on the stack: a RangeError raised by a getter or Proxy trap of an
+// app's own state is that state's failure, not a lack of stack, and must not keep it pending (it
+// would fail every app's calls).
+function stackHasRoom(depth = 2000): boolean {
+  try {
+    return descend(depth) === depth;
+  } catch {
+    return false;
+  }
+}
+
+function descend(n: number): number {
+  return n === 0 ? 0 : 1 + descend(n - 1);
 }
 
 /** Reads an action: a token of one being dispatched, or (type, payload, meta) into a frozen action
  * (null payload and meta are left out). */
 export function readAction(): Action {
   const first = readValue();
-  if (typeof first === "number") return dispatching[first - 1];
+  if (typeof first === "number") return dispatching[first - 1]!;
   const type = first as string;
   const payload = readValue();
   const meta = readValue();
@@ -368,6 +455,7 @@ export class App {
       if (app) app.#room();
     };
     syncApp = (app) => app.#sync();
+    tellApp = (app) => app.#tellFast();
   }
 
   readonly #h: number;
@@ -392,11 +480,14 @@ export class App {
   #reducer: Reducer | undefined;
   #middleware = false;
   #unsynced = false;
-  #busy = false;
-  readonly #queued: Action[] = [];
+  /** The fast path is running the reducer. */
+  #reducing = false;
+  readonly #queued: Array<Action | (() => void)> = ownList();
   #changed = false;
   /** The state is being written into the module: its subscription tells nobody. */
   #syncing = false;
+  /** The fast path is telling the subscribers. */
+  #telling = false;
   #client: QueryClient | undefined;
   // What the inspector shows: exports with their schemas, accepted commands, live counts.
   readonly #exposed = new Map<string, Schema | null>();
@@ -517,12 +608,12 @@ export class App {
     const end = unsubscriber(sub);
     let ended = false;
     const ender = (): void => {
+      end(); // first: when it is refused, nothing here has changed
       this.#subs.delete(ender);
       if (!ended) {
         ended = true;
         onEnd?.();
       }
-      end();
     };
     this.#subs.add(ender);
     return ender;
@@ -586,7 +677,8 @@ export class App {
 
   /** The app's state: deeply frozen, the same object until it changes. */
   getState<S = unknown>(): DeepReadonly<S> {
-    if (this.#stateEpoch === epoch) return this.#state as DeepReadonly<S>;
+    // Unsynced: the fast path's state is the store's until it is written into the module.
+    if (this.#stateEpoch === epoch || this.#unsynced) return this.#state as DeepReadonly<S>;
     const h = this.#handle();
     enter(false);
     try {
@@ -607,28 +699,46 @@ export class App {
   dispatch<A extends Action>(action: A): A {
     const h = this.#handle();
     const a = checkAction(action);
-    if (this.#busy) {
+    if (this.#reducing || this.#telling) {
       // From the reducer or a subscriber of a fast-path dispatch: runs once it is done.
-      this.#queued.push(a);
+      append(this.#queued, a);
+      // A call into the module before then (from a subscriber) runs it first, in order.
+      if (this.#telling) this.#pending();
       return action;
     }
-    if (this.#fastAllowed() && isJson(a.payload) && isJson(a.meta) && this.#reduceFast(a)) {
-      if (this.#queued.length !== 0) this.#drainQueued();
-      if (this.#changed) this.#tellFast();
-      return action;
+    if (this.#fastAllowed() && isJson(a.payload) && isJson(a.meta)) {
+      fastBatch++;
+      let done: boolean;
+      try {
+        done = this.#reduceFast(a);
+        if (done && this.#queued.length !== 0) this.#drainQueued();
+      } finally {
+        fastBatch--;
+      }
+      if (done) {
+        if (this.#changed) willTell(this);
+        if (fastBatch === 0 && tellHead < tellEnd) tellBatch();
+        return action;
+      }
     }
     this.#dispatchInModule(h, a);
     return action;
   }
 
+  /** Marks this app as having something for the module before its next call (see #sync). */
+  #pending(): void {
+    unsynced.add(this);
+    syncBeforeEntering(syncAll);
+  }
+
   #dispatchInModule(h: number, a: Action): void {
     enter();
-    dispatching.push(a);
+    const token = beginDispatch(a);
     try {
       writeValues(a.type, a.payload, a.meta);
-      check(api.mfs_app_dispatch(h, dispatching.length));
+      check(api.mfs_app_dispatch(h, token));
     } finally {
-      dispatching.pop();
+      endDispatch();
       leave();
     }
   }
@@ -653,15 +763,28 @@ export class App {
   #reduceFast(a: Action): boolean {
     const prev = this.getState();
     const queued = this.#queued.length;
+    const before = epoch;
     let next: unknown;
-    this.#busy = true;
+    this.#reducing = true;
     try {
       next = this.#reducer!(prev as never, a);
     } catch {
       this.#queued.length = queued; // the run that reports will queue them again
       return false;
     } finally {
-      this.#busy = false;
+      this.#reducing = false;
+    }
+    // The reducer called into the module, which may have changed this store meanwhile (a command
+    // to itself, replaceReducer): its result would undo that, so the module's path runs the
+    // action instead. A call that left the store as it was (a send to another app) changes nothing.
+    // Unmounted by its own reducer (or its host disposed): the action ends there, as in the module.
+    if (this.#released || this.#host.handle === 0) {
+      this.#queued.length = 0;
+      return true;
+    }
+    if (epoch !== before && this.getState() !== prev) {
+      this.#queued.length = queued;
+      return false;
     }
     if (next === prev) return true; // the same state: as the module, no change and nobody told
     if (!adoptState(next)) {
@@ -671,21 +794,19 @@ export class App {
     this.#state = next;
     this.#stateEpoch = epoch;
     this.#changed = true;
-    if (!this.#unsynced) {
-      this.#unsynced = true;
-      unsynced.add(this);
-      syncBeforeEntering(syncAll);
-    }
+    this.#unsynced = true;
+    this.#pending(); // every time: cheap, and nothing can leave it disarmed unseen
     return true;
   }
 
   /** Runs the dispatches queued meanwhile, fast when it still may, else through the module. */
   #drainQueued(): void {
     while (this.#queued.length !== 0 && !this.#released) {
-      const a = this.#queued.shift()!;
-      if (this.#fastAllowed() && isJson(a.payload) && isJson(a.meta) && this.#reduceFast(a)) continue;
+      const a = takeFirst(this.#queued)!;
+      if (typeof a !== "function" && this.#fastAllowed() && isJson(a.payload) && isJson(a.meta) && this.#reduceFast(a)) continue;
       try {
-        this.#dispatchInModule(this.#handle(), a);
+        if (typeof a === "function") a();
+        else this.#dispatchInModule(this.#handle(), a);
       } catch (e) {
         // Its dispatcher has returned: the shell hears it, as the module reports a queued one.
         if (e instanceof MfstateError) this.#host.report(e);
@@ -704,14 +825,14 @@ export class App {
     while (this.#changed && !this.#released) {
       this.#changed = false;
       if (this.#listeners.size !== 0) {
-        this.#busy = true;
+        this.#telling = true;
         try {
           notifyStore(this.#listeners, this.#listenersWhat);
         } catch (e) {
           const why = e instanceof Error ? e.message : String(e);
           this.#host.report(new MfstateError("listener_error", `a subscriber of app "${this.#name}" threw: ${why}`, { cause: e }));
         } finally {
-          this.#busy = false;
+          this.#telling = false;
         }
       }
       if (this.#queued.length !== 0) this.#drainQueued();
@@ -719,29 +840,65 @@ export class App {
     this.#changed = false;
   }
 
-  /** Writes the state the fast path made into the module (see syncBeforeEntering). */
+  // A subscriber's dispatches wait for the round to end; a call into the module a subscriber makes
+  // meanwhile (a message whose listener sends this app a command) comes after them, as the module
+  // orders them: they go through the module first.
+  #runQueuedFirst(): void {
+    if (!this.#telling || this.#queued.length === 0 || this.#released) return;
+    const items = ownList<Action | (() => void)>();
+    while (this.#queued.length !== 0) append(items, takeFirst(this.#queued)!);
+    for (let i = 0; i < items.length; i++) {
+      const a = items[i];
+      try {
+        if (typeof a === "function") a();
+        else this.#dispatchInModule(this.#handle(), a);
+      } catch (e) {
+        if (e instanceof MfstateError) this.#host.report(e);
+      }
+    }
+  }
+
+  /**
+   * Writes the state the fast path made into the module (see syncBeforeEntering). Throws only when
+   * the write failed for want of stack: the state stays pending. Any other failure can only come
+   * from the state itself (a getter or Proxy trap of the app's own that answers differently the
+   * second time, or throws): the module keeps the state it had, and the shell hears why.
+   */
   #sync(): void {
-    unsynced.delete(this);
-    if (!this.#unsynced) return;
-    this.#unsynced = false;
-    if (this.#released || this.#host.handle === 0) return;
-    syncing = { app: this, state: this.#state };
-    this.#syncing = true;
-    enter();
-    dispatching.push(SYNC_ACTION);
+    if (!this.#unsynced || this.#released || this.#host.handle === 0) {
+      unsynced.delete(this);
+      this.#unsynced = false;
+      this.#runQueuedFirst();
+      return;
+    }
+    let failed: unknown;
+    let threw = false;
     try {
-      writeValues(SYNC_ACTION.type, undefined, undefined);
-      check(api.mfs_app_dispatch(this.#h, dispatching.length));
+      syncing = { app: this, state: this.#state };
+      this.#syncing = true;
+      enter();
+      const token = beginDispatch(SYNC_ACTION);
+      try {
+        writeValues(SYNC_ACTION.type, undefined, undefined);
+        check(api.mfs_app_dispatch(this.#h, token));
+      } finally {
+        endDispatch();
+        leave();
+      }
     } catch (e) {
-      // Only a state whose getters behave differently on a second read can fail here (the fast
-      // path checked it once). The call that was entering is someone else's: it goes on, the
-      // module keeps the state it had, and the shell hears why.
-      this.#host.report(e instanceof MfstateError ? e : new MfstateError("reducer_error", String(e), { cause: e }));
+      threw = true;
+      failed = e;
     } finally {
-      dispatching.pop();
       this.#syncing = false;
       syncing = null;
-      leave();
+    }
+    if (threw && isStackOverflow(failed) && !stackHasRoom()) throw failed;
+    unsynced.delete(this);
+    this.#unsynced = false;
+    this.#runQueuedFirst();
+    if (threw) {
+      this.#stateEpoch = 0; // the module's state is the store's again
+      this.#host.report(failed instanceof MfstateError ? failed : new MfstateError("reducer_error", "the state of app \"" + this.#name + "\" could not be written into mfstate", { cause: failed }));
     }
   }
 
@@ -761,7 +918,16 @@ export class App {
             this.#state = readValue();
             this.#stateEpoch = epoch;
             // A fast-path state written into the module: its subscribers were told when it was made.
-            if (!this.#syncing) this.#notify();
+            if (this.#syncing) return;
+            // The module changed the store inside a batch of fast-path work (a command a subscriber
+            // or a reducer caused, a replaceReducer run after the reducer): the subscribers hear of it
+            // with the batch, once, after it — never inside a round.
+            if (fastBatch !== 0 || this.#telling) {
+              this.#changed = true;
+              if (!this.#telling) willTell(this);
+              return;
+            }
+            this.#notify();
           });
           check(api.mfs_app_subscribe(h, id));
           this.#storeSub = result() as number;
@@ -787,10 +953,19 @@ export class App {
   replaceReducer<S>(reducer: Reducer<S>): void {
     const h = this.#handle();
     plain(reducer, "a reducer");
+    if (this.#reducing) {
+      // From the reducer itself: the module would swap it once the action is reduced.
+      append(this.#queued, () => this.replaceReducer(reducer));
+      return;
+    }
     const name = this.#name;
     enter();
     try {
       callWith(() => check(api.mfs_app_replace_reducer(h, reducerFn(name, reducer as Reducer, this))));
+    } catch (e) {
+      // The module may hold the new reducer or the old one now: only its path knows which.
+      this.#reducer = undefined;
+      throw e;
     } finally {
       leave();
     }

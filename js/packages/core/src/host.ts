@@ -317,11 +317,11 @@ export class Host {
       const end = unsubscriber(sub);
       let ended = false;
       return () => {
+        end(); // first: when it is refused, the inspector still listens and is still counted
         if (!ended) {
           ended = true;
           link.inspectors--;
         }
-        end();
       };
     },
   });

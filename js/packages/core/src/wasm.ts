@@ -64,8 +64,61 @@ const f64Words = new Uint32Array(f64.buffer);
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: false });
 
+// ---- the package's own lists ----
+
+// Lists of the package's bookkeeping hold other apps' values and capabilities (every value handed
+// out, actions being dispatched, App objects waiting to tell their subscribers). Writing an index
+// an array does not have yet walks its prototypes, where any app can plant a setter on the page's
+// one Array.prototype or Object.prototype (a setter on "0" received the first twin made). These
+// lists have no prototype, and are changed by index only (append, takeFirst), never by methods a
+// page could replace.
+const arrayShift = Array.prototype.shift;
+
+/** A list with no prototype (for the package's bookkeeping: see above). */
+export function ownList<T>(): T[] {
+  const a: T[] = [];
+  Object.setPrototypeOf(a, null);
+  return a;
+}
+
+/** Appends `x` to an ownList. */
+export function append<T>(a: T[], x: T): void {
+  a[a.length] = x;
+}
+
+/** Removes and returns the first element of an ownList. */
+export function takeFirst<T>(a: T[]): T | undefined {
+  return arrayShift.call(a) as T | undefined;
+}
+
+/** Removes and returns the last element of an ownList. */
+export function takeLast<T>(a: T[]): T | undefined {
+  const n = a.length;
+  if (n === 0) return undefined;
+  const x = a[n - 1];
+  a.length = n - 1;
+  return x;
+}
+
+/**
+ * A reusable ownList with a count of its own, for the hot paths' short lists (the values a write
+ * adopts, the parts a check finds): no allocation, no length changes (each costs more than what
+ * it holds). clear() drops the references, so the list keeps no value alive.
+ */
+class Scratch<T> {
+  readonly items: T[] = ownList();
+  count = 0;
+  add(x: T): void {
+    this.items[this.count++] = x;
+  }
+  clear(): void {
+    for (let i = 0; i < this.count; i++) this.items[i] = undefined as T;
+    this.count = 0;
+  }
+}
+
 // ---- twins ----
-const twins: unknown[] = [];
+const twins: unknown[] = ownList();
 
 // Each twin carries its slot in a class-private field (added to the object by the base-class
 // return trick): invisible to reflection, unforgeable outside this module, and an order of
@@ -167,7 +220,7 @@ export function enter(mutates = true): void {
   if (beforeEntering !== null) {
     const sync = beforeEntering;
     beforeEntering = null;
-    sync();
+    sync(); // re-arms itself when it fails and leaves something pending
   }
   if (mutates) epoch++;
   depth++;
@@ -214,8 +267,8 @@ export function unsubscriber(sub: number): () => void {
   let done = false;
   return () => {
     if (done) return;
+    enter(); // may refuse (called from a getter while a value is written): then it can be called again
     done = true;
-    enter();
     try {
       check(api.mfs_unsubscribe(sub));
     } finally {
@@ -243,7 +296,7 @@ function dropReleased(): void {
 let base = 0; // word index of the buffer's start
 let cap = 0; // its capacity in words
 let pos = 0; // words written
-let newTwins: object[] | null = null;
+let newTwins: Scratch<object> | null = null;
 // Twinning by adoption: new arrays and objects are frozen in place and become the twins (a
 // reducer's result, which Redux already forbids mutating) instead of being copied.
 let adopt = false;
@@ -367,6 +420,23 @@ function describe(x: object): string {
 
 const hasOwnProperty = Object.prototype.hasOwnProperty;
 
+/**
+ * Gives plain object `o` its own member `k`. An assignment would reach a setter (or a read-only
+ * member) any app can define on the page's one Object.prototype: it read values other apps
+ * exchanged (a command's session token) and kept them from arriving. Only names Object.prototype
+ * has take the slower definition.
+ */
+export function setOwn(o: object, k: string, v: unknown): void {
+  if (k in Object.prototype) Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
+  else (o as Record<string, unknown>)[k] = v;
+}
+
+/** setOwn for element `i` of an array made with `new Array(n)` (its holes reach the prototypes). */
+export function setOwnIndex(a: unknown[], i: number, v: unknown): void {
+  if (i in Array.prototype) Object.defineProperty(a, i, { value: v, writable: true, enumerable: true, configurable: true });
+  else a[i] = v;
+}
+
 // Writes `x`; returns its twin (arrays and objects when twinning) or the primitive itself.
 function writeAny(x: unknown, level: number, path: Array<string | number> | null): unknown {
   switch (typeof x) {
@@ -413,14 +483,14 @@ function writeAny(x: unknown, level: number, path: Array<string | number> | null
     for (let i = 0; i < n; i++) {
       const t = writeAny(x[i], level + 1, path ? (path.push(i), path) : null);
       if (path) path.pop();
-      if (copy) copy[i] = t;
+      if (copy) setOwnIndex(copy, i, t);
     }
     if (copy) {
       Object.freeze(copy);
-      newTwins!.push(copy);
+      newTwins!.add(copy);
       return copy;
     }
-    if (twinning) newTwins!.push(x); // adopted: frozen once the whole value is written
+    if (twinning) newTwins!.add(x); // adopted: frozen once the whole value is written
     return x;
   }
   const proto = Object.getPrototypeOf(x);
@@ -440,17 +510,17 @@ function writeAny(x: unknown, level: number, path: Array<string | number> | null
     writeKey(k);
     const t = writeAny(v, level + 1, path ? (path.push(k), path) : null);
     if (path) path.pop();
-    if (copy) copy[k] = t;
+    if (copy) setOwn(copy, k, t);
     count++;
   }
   if (count > MAX_LENGTH) tooLong("an object with members", count);
   u32[base + head] = TAG_OBJECT | (count << 4);
   if (copy) {
     Object.freeze(copy);
-    newTwins!.push(copy);
+    newTwins!.add(copy);
     return copy;
   }
-  if (twinning) newTwins!.push(x); // adopted: frozen once the whole value is written
+  if (twinning) newTwins!.add(x); // adopted: frozen once the whole value is written
   return x;
 }
 
@@ -480,9 +550,12 @@ class CheckedStamp extends Shell {
  * the action and says exactly what is wrong.
  */
 export function adoptState(x: unknown): boolean {
-  if (x === undefined) return false;
-  if (typeof x === "object" && x !== null && adoptShallow(x)) return true;
-  const found: object[] = [];
+  // A root that is not an object: the module may hand back another value (-0 as 0, a lone
+  // surrogate replaced), which only its path reports to the subscribers.
+  if (typeof x !== "object" || x === null) return false;
+  if (adoptShallow(x)) return true;
+  const found = foundScratch;
+  found.clear();
   // Read as a write reads it: a getter or Proxy trap calling mfstate meanwhile is refused (and
   // the module's path then reports that); whatever it throws means "in doubt".
   let ok = false;
@@ -494,13 +567,21 @@ export function adoptState(x: unknown): boolean {
   } finally {
     writing--;
   }
-  if (!ok) return false;
-  // Frozen only once the whole value passed: a value refused is left as the reducer returned it.
-  // Branded before it is frozen (V8 adds the field to a frozen object more slowly).
-  for (let i = 0; i < found.length; i++) {
-    CheckedStamp.mark(found[i]);
-    Object.freeze(found[i]);
+  if (!ok) {
+    found.clear();
+    return false;
   }
+  // Frozen only once the whole value passed: a value refused is left as the reducer returned it.
+  // Branded only once every part is frozen: a Proxy trap that throws on freezing leaves nothing
+  // branded that is not frozen.
+  try {
+    for (let i = 0; i < found.count; i++) Object.freeze(found.items[i]);
+  } catch {
+    found.clear();
+    return false;
+  }
+  for (let i = 0; i < found.count; i++) CheckedStamp.mark(found.items[i]);
+  found.clear();
   return true;
 }
 
@@ -517,11 +598,14 @@ function adoptShallow(x: object): boolean {
   } finally {
     writing--;
   }
-  if (ok) {
-    CheckedStamp.mark(x);
+  if (!ok) return false;
+  try {
     Object.freeze(x);
+  } catch {
+    return false;
   }
-  return ok;
+  CheckedStamp.mark(x);
+  return true;
 }
 
 function shallowState(x: object): boolean {
@@ -555,20 +639,25 @@ function shallowState(x: object): boolean {
  * which the module's path would have written and refused): nothing is frozen. False when in doubt.
  */
 export function isJson(x: unknown): boolean {
-  if (typeof x !== "object" || x === null) return x === undefined || checkState(x, 0, []);
+  if (typeof x !== "object" || x === null) return x === undefined || checkState(x, 0, jsonScratch);
   let ok = false;
   writing++;
   try {
-    ok = checkState(x, 0, []);
+    ok = checkState(x, 0, jsonScratch);
   } catch {
     ok = false;
   } finally {
     writing--;
+    jsonScratch.clear();
   }
   return ok;
 }
 
-function checkState(x: unknown, level: number, found: object[]): boolean {
+// The parts adoptState finds new, and a list isJson's check fills and forgets.
+const foundScratch = new Scratch<object>();
+const jsonScratch = new Scratch<object>();
+
+function checkState(x: unknown, level: number, found: Scratch<object>): boolean {
   switch (typeof x) {
     case "string":
       return x.length <= MAX_LENGTH / 3; // its UTF-8 bytes fit a header word
@@ -596,7 +685,7 @@ function checkState(x: unknown, level: number, found: object[]): boolean {
       if (k.length > MAX_LENGTH / 3 || !checkState((x as Record<string, unknown>)[k], level + 1, found)) return false;
     }
   }
-  found.push(x);
+  found.add(x);
   return true;
 }
 
@@ -629,7 +718,8 @@ export function stage(count: number): void {
  */
 export function stageTwinned(x: unknown): unknown {
   begin();
-  const list: object[] = [];
+  const list = stagedScratch;
+  list.clear();
   newTwins = list;
   let twin: unknown;
   writing++;
@@ -650,12 +740,15 @@ export function stageTwinned(x: unknown): unknown {
   views();
   bufferAt();
   const n = u32[base];
-  for (let i = 0; i < n; i++) setTwin(u32[base + 1 + i], list[i]);
+  for (let i = 0; i < n; i++) setTwin(u32[base + 1 + i], list.items[i]);
+  list.clear();
   return twin;
 }
 
-// What the last writeResult made twins of, until the module tells their slots (mfs_js_twins).
-let resultTwins: object[] = [];
+// What stageTwinned made twins of; what the last writeResult made twins of, until the module tells
+// their slots (mfs_js_twins).
+const stagedScratch = new Scratch<object>();
+const resultTwins = new Scratch<object>();
 
 /**
  * Writes a callback's result into the buffer for the module to read when the callback returns:
@@ -664,7 +757,8 @@ let resultTwins: object[] = [];
  */
 export function writeResult(x: unknown): void {
   begin();
-  const list: object[] = [];
+  const list = resultTwins;
+  list.clear();
   newTwins = list;
   adopt = true;
   let failed: unknown;
@@ -681,12 +775,12 @@ export function writeResult(x: unknown): void {
     adopt = false;
   }
   if (threw) {
+    list.clear();
     if (failed instanceof MfstateError && failed.code === "invalid_argument") retryWithPath(x);
     throw failed;
   }
   // Frozen only now: a value that cannot cross leaves what the caller passed as it was.
-  for (let i = 0; i < list.length; i++) Object.freeze(list[i]);
-  resultTwins = list;
+  for (let i = 0; i < list.count; i++) Object.freeze(list.items[i]);
   sealArgs();
 }
 
@@ -842,7 +936,7 @@ export function readValue(): unknown {
       const n = head >>> 4;
       const slot = u32[base + rpos++];
       const a = new Array(n);
-      for (let i = 0; i < n; i++) a[i] = readValue();
+      for (let i = 0; i < n; i++) setOwnIndex(a, i, readValue());
       // Stamped before it is frozen: V8 adds the stamp to a frozen object 10-20 ns slower.
       setTwin(slot, a);
       Object.freeze(a);
@@ -855,7 +949,7 @@ export function readValue(): unknown {
       for (let i = 0; i < n; i++) {
         const len = u32[base + rpos++];
         const k = readBytes(len);
-        o[k] = readValue();
+        setOwn(o, k, readValue());
       }
       setTwin(slot, o);
       Object.freeze(o);
@@ -945,10 +1039,15 @@ export function readErrorFields(): { code: ErrorCode; message: string; detail: u
 // ---- JavaScript functions the module calls ----
 
 type Invoker = () => void;
-const functions: Array<Invoker | undefined> = [undefined];
-const claimed: number[] = [0];
-const freeIds: number[] = [];
-let callRegistered: number[] | null = null;
+const functions: Array<Invoker | undefined> = ownList();
+append(functions, undefined);
+const claimed: number[] = ownList();
+append(claimed, 0);
+const freeIds: number[] = ownList();
+let callRegistered: Scratch<number> | null = null;
+// One list per nesting level of callWith, reused (see Scratch).
+const callLists: Array<Scratch<number>> = ownList();
+let callLevel = 0;
 
 /**
  * Registers `invoker` (which reads its arguments with readValue, calls user code, and stages a
@@ -956,17 +1055,17 @@ let callRegistered: number[] | null = null;
  * when that call returns (see call()).
  */
 export function fn(invoker: Invoker): number {
-  const id = freeIds.length > 0 ? freeIds.pop()! : functions.length;
+  const id = freeIds.length > 0 ? takeLast(freeIds)! : functions.length;
   functions[id] = invoker;
   claimed[id] = 0;
-  if (callRegistered) callRegistered.push(id);
+  if (callRegistered) callRegistered.add(id);
   return id;
 }
 
 function dropFunction(id: number): void {
   functions[id] = undefined;
   claimed[id] = 0;
-  freeIds.push(id);
+  append(freeIds, id);
 }
 
 /**
@@ -975,13 +1074,29 @@ function dropFunction(id: number): void {
  */
 export function callWith<T>(run: () => T): T {
   const outer = callRegistered;
-  const mine: number[] = [];
+  if (callLevel === callLists.length) callLists[callLevel] = new Scratch<number>();
+  const mine = callLists[callLevel++];
+  mine.clear();
   callRegistered = mine;
   try {
     return run();
   } finally {
     callRegistered = outer;
-    for (const id of mine) if (claimed[id] === 0 && functions[id] !== undefined) dropFunction(id);
+    callLevel--;
+    for (let i = 0; i < mine.count; i++) {
+      const id = mine.items[i];
+      if (claimed[id] === 0 && functions[id] !== undefined) dropFunction(id);
+    }
+    mine.clear();
+  }
+}
+
+/** What a thrown value says, whatever it is: a throw while converting it must not escape here. */
+function messageOf(e: unknown): string {
+  try {
+    return String(e instanceof Error ? e.message : e);
+  } catch {
+    return "a thrown value that cannot be converted to a string";
   }
 }
 
@@ -1001,7 +1116,7 @@ function invoke(id: number): number {
   } catch (e) {
     const errId = keepError(e);
     begin();
-    writeString(e instanceof Error ? e.message : String(e));
+    writeString(messageOf(e));
     sealArgs();
     return errId;
   } finally {
@@ -1026,8 +1141,8 @@ const imports = {
     mfs_js_twins(at: number, count: number): void {
       views();
       const list = resultTwins;
-      resultTwins = [];
-      for (let i = 0; i < count; i++) setTwin(u32[(at >>> 2) + i], list[i]);
+      for (let i = 0; i < count; i++) setTwin(u32[(at >>> 2) + i], list.items[i]);
+      list.clear();
     },
     // The module's one JSON text (the manifest schema, wasm/manifest_schema.cpp): parsed here, so
     // the module carries no JSON text parser of its own.

@@ -412,3 +412,49 @@ test("arguments that do not end where they were written are refused before anyth
   api.mfs_unstage(staged);
   host.dispose();
 });
+
+test("a setter or read-only member planted on Object.prototype or Array.prototype neither reads nor drops values other apps exchange", async () => {
+  const { host, profile } = await twoApps();
+  // A Set, not an array: the planted index setter would catch the sink's own writes.
+  const stolen = new Set();
+  const planted = {
+    token: { set: (v) => stolen.add(v), configurable: true },
+    secret: { value: "planted", writable: false, configurable: true },
+  };
+  Object.defineProperties(Object.prototype, planted);
+  Object.defineProperty(Array.prototype, "0", { set: (v) => stolen.add(v), configurable: true });
+  let got;
+  try {
+    profile.accept("profile/login", { handler: (a) => (got = a) });
+    host.platform.send("profile", { type: "profile/login", payload: { token: "s3cr3t", secret: "mine", list: ["first", "second"] } });
+  } finally {
+    delete Object.prototype.token;
+    delete Object.prototype.secret;
+    delete Array.prototype[0];
+  }
+  assert.equal(stolen.size, 0);
+  assert.equal(got.payload.token, "s3cr3t");
+  assert.equal(got.payload.secret, "mine");
+  assert.deepEqual([...got.payload.list], ["first", "second"]);
+  assert.ok(Object.hasOwn(got.payload, "token") && Object.hasOwn(got.payload.list, 0));
+  host.dispose();
+});
+
+test("a reducer throwing a value whose conversion to a string throws breaks nothing", async () => {
+  const { host } = await twoApps();
+  host.inspector.subscribe(() => {}); // the module's path
+  const app = host.mount("evil");
+  const evil = {
+    toString() {
+      throw evil;
+    },
+  };
+  const store = app.createStore({ n: 0 }, (s, a) => {
+    if (a.type === "EVIL") throw evil;
+    return a.type === "INC" ? { n: s.n + 1 } : s;
+  });
+  assert.throws(() => store.dispatch({ type: "EVIL" }), (e) => e.code === "reducer_error");
+  store.dispatch({ type: "INC" });
+  assert.deepEqual(store.getState(), { n: 1 });
+  host.dispose();
+});

@@ -164,3 +164,23 @@ test("disposing a host with mutations waiting for their gcTime ends their timers
   assert.equal(next.queryClient.getMutationCache().getAll().length, 0);
   next.dispose();
 });
+
+test("however many mutations an app runs, at most MAX_GC_TIMERS settled ones wait for their gcTime; the longest waiting leave first", async () => {
+  const { MAX_GC_TIMERS } = await import("../dist/query/core.js");
+  const qc = await client();
+  const removed = removals(qc);
+  const observer = new MutationObserver(qc, { mutationFn: async (v) => v, gcTime: 60_000 });
+  const n = MAX_GC_TIMERS + 10;
+  for (let i = 0; i < n; i++) {
+    await observer.mutate(i);
+    observer.reset();
+  }
+  await settle();
+  assert.equal(qc.getMutationCache().getAll().length, MAX_GC_TIMERS);
+  assert.deepEqual(
+    removed.map((m) => m.state.data),
+    Array.from({ length: 10 }, (_, i) => i),
+  );
+  qc.advanceTime(60_000);
+  assert.equal(qc.getMutationCache().getAll().length, 0);
+});

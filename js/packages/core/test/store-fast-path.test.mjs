@@ -343,3 +343,211 @@ test("an app whose state fails to reach the module cannot make another app's cal
   assert.deepEqual(vstore.getState(), { n: 3 });
   host.dispose();
 });
+
+// ---- found by an attacker's review of the fast path (each failed before its fix) ----
+
+/** Runs `scenario` on a host whose dispatches take the fast path and on one where they cannot. */
+async function bothWays(scenario) {
+  const out = [];
+  for (const throughModule of [false, true]) {
+    const { host, errors } = await testHost();
+    if (throughModule) host.inspector.subscribe(() => {});
+    out.push(await scenario({ host, errors }));
+    host.dispose();
+  }
+  assert.deepEqual(out[0], out[1]);
+  return out[0];
+}
+
+test("a call at the edge of the stack cannot make another app's fast-path state be lost", async () => {
+  const { host, errors } = await testHost();
+  const attacker = host.mount("attacker");
+  const victim = host.mount("victim");
+  const store = victim.createStore({ n: 0 }, (s, a) => (a.type === "inc" ? { n: s.n + 1 } : s));
+  const told = [];
+  store.subscribe(() => told.push(store.getState().n));
+  store.dispatch({ type: "inc" });
+  // The attacker recurses to the stack's limit, then calls in one frame higher each time until it
+  // gets through: the victim's pending state is written at whatever depth that happens.
+  let through = false;
+  const edge = () => {
+    try {
+      edge();
+    } catch {
+      if (through) return;
+      try {
+        attacker.now();
+        through = true;
+      } catch {
+        // no room here either: one frame up
+      }
+    }
+  };
+  edge();
+  host.platform.now();
+  assert.deepEqual(store.getState(), { n: 1 });
+  for (let i = 0; i < 3; i++) store.dispatch({ type: "inc" });
+  host.platform.now();
+  assert.deepEqual(store.getState(), { n: 4 });
+  assert.deepEqual(told, [1, 2, 3, 4]);
+  assert.deepEqual(errors, []);
+  host.dispose();
+});
+
+test("replaceReducer from inside the reducer takes effect after the action, as in the module", async () => {
+  const r2 = (s, a) => (a.type === "mfstate/replace" ? { ...s, replaced: true } : a.type === "INC" ? { ...s, count: s.count + 100 } : s);
+  const out = await bothWays(({ host, errors }) => {
+    const app = host.mount("home");
+    let done = false;
+    const store = app.createStore({ count: 0 }, (s, a) => {
+      if (a.type === "INC" && !done) {
+        done = true;
+        app.replaceReducer(r2);
+      }
+      return a.type === "INC" ? { ...s, count: s.count + 1 } : s;
+    });
+    const told = [];
+    store.subscribe(() => told.push(JSON.stringify(store.getState())));
+    store.dispatch({ type: "INC" });
+    host.mount("other");
+    store.dispatch({ type: "INC" });
+    return { state: store.getState(), told, errors: errors.map((e) => e.code) };
+  });
+  assert.deepEqual(out.state, { count: 101, replaced: true });
+});
+
+test("a replaceReducer that fails leaves the app on the module's path, whatever reducer the module kept", async () => {
+  await bothWays(({ host }) => {
+    const app = host.mount("home");
+    const store = app.createStore({ n: 0 }, (s, a) => (a.type === "INC" ? { n: s.n + 1 } : s));
+    let threw;
+    try {
+      app.replaceReducer((s, a) => {
+        if (a.type === "mfstate/replace") throw new Error("not now");
+        return a.type === "INC" ? { n: s.n + 100 } : s;
+      });
+    } catch (e) {
+      threw = e.code;
+    }
+    store.dispatch({ type: "INC" });
+    return { threw, n: store.getState().n };
+  });
+});
+
+test("subscribers of a store changed from another store's reducer or subscriber hear of it after, not inside", async () => {
+  const fromSubscriber = await bothWays(({ host }) => {
+    const a = host.mount("a");
+    const b = host.mount("b");
+    const sa = a.createStore({ n: 0 }, (s, x) => (x.type === "INC" ? { n: s.n + 1 } : s));
+    const sb = b.createStore({ n: 0 }, (s, x) => (x.type === "INC" ? { n: s.n + 1 } : s));
+    const log = [];
+    sb.subscribe(() => log.push("b told"));
+    sa.subscribe(() => {
+      log.push("a listener start");
+      sb.dispatch({ type: "INC" });
+      log.push("a listener end");
+    });
+    sa.dispatch({ type: "INC" });
+    return log;
+  });
+  assert.deepEqual(fromSubscriber, ["a listener start", "a listener end", "b told"]);
+  const fromReducer = await bothWays(({ host }) => {
+    const a = host.mount("a");
+    const b = host.mount("b");
+    const log = [];
+    const sb = b.createStore({ n: 0 }, (s, x) => (x.type === "INC" ? { n: s.n + 1 } : s));
+    const sa = a.createStore({ n: 0 }, (s, x) => {
+      if (x.type !== "INC") return s;
+      log.push("a reducer start");
+      sb.dispatch({ type: "INC" });
+      log.push("a reducer end");
+      return { n: s.n + 1 };
+    });
+    sb.subscribe(() => log.push("b told"));
+    sa.subscribe(() => log.push("a told"));
+    sa.dispatch({ type: "INC" });
+    return log;
+  });
+  assert.deepEqual(fromReducer, ["a reducer start", "a reducer end", "b told", "a told"]);
+});
+
+test("a subscriber's queued dispatch comes before a command another app sends meanwhile, as in the module", async () => {
+  const out = await bothWays(({ host }) => {
+    const victim = host.mount("victim");
+    const attacker = host.mount("attacker");
+    victim.accept("SET");
+    victim.declare("victim/changed");
+    const store = victim.createStore({ v: "init", step: 0 }, (s, a) =>
+      a.type === "SET" ? { ...s, v: a.payload } : a.type === "GO" ? { ...s, step: 1 } : s,
+    );
+    const told = [];
+    store.subscribe(() => {
+      told.push(store.getState().v);
+      if (store.getState().step === 1 && store.getState().v === "init") {
+        store.dispatch({ type: "SET", payload: "mine" });
+        victim.emit("victim/changed", 1);
+      }
+    });
+    let sent = false;
+    attacker.on("victim/changed", () => {
+      if (!sent) {
+        sent = true;
+        attacker.send("victim", { type: "SET", payload: "attacker" });
+      }
+    });
+    store.dispatch({ type: "GO" });
+    return { final: store.getState().v, told };
+  });
+  assert.equal(out.final, "attacker");
+});
+
+test("an app unmounted or a host disposed by the reducer: the dispatch returns, as in the module", async () => {
+  for (const how of ["unmount", "dispose"]) {
+    await bothWays(({ host }) => {
+      const app = host.mount("home");
+      const store = app.createStore({ n: 0 }, (s, a) => {
+        if (a.type === "BYE") {
+          if (how === "unmount") app.unmount();
+          else host.dispose();
+        }
+        return { n: s.n + 1 };
+      });
+      let threw = null;
+      try {
+        store.dispatch({ type: "BYE" });
+      } catch (e) {
+        threw = e.code;
+      }
+      return { threw, mounted: app.mounted };
+    });
+  }
+});
+
+test("a root state that is not an object goes through the module, which may hand back another value", async () => {
+  const out = await bothWays(({ host }) => {
+    const store = host.mount("home").createStore(1, (s, a) => (a.type === "NEG0" ? -0 : a.type === "LONE" ? "\uD800" : s));
+    const seen = [];
+    store.subscribe(() => seen.push(store.getState()));
+    store.dispatch({ type: "NEG0" });
+    store.dispatch({ type: "LONE" });
+    return { seen: seen.map((v) => (Object.is(v, -0) ? "-0" : v)), last: store.getState() };
+  });
+  assert.deepEqual(out.seen, [0, "\uFFFD"]);
+});
+
+test("a Proxy whose freezing fails is never taken for checked state", async () => {
+  await bothWays(({ host }) => {
+    const store = host.mount("home").createStore({ n: 0 }, (s, a) =>
+      a.type === "PROXY" ? new Proxy({ n: 1 }, { preventExtensions: () => false }) : s,
+    );
+    const codes = [];
+    for (let i = 0; i < 2; i++) {
+      try {
+        store.dispatch({ type: "PROXY" });
+      } catch (e) {
+        codes.push(e.code);
+      }
+    }
+    return { codes, state: store.getState(), frozen: Object.isFrozen(store.getState()) };
+  });
+});

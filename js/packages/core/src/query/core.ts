@@ -14,6 +14,7 @@ import {
   leave,
   readErrorFields,
   readValue,
+  setOwn,
   stageValues,
   unsubscriber,
   whenIdle,
@@ -126,7 +127,7 @@ function frozenCopy(v: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(v)) {
     const x = (v as Record<string, unknown>)[k];
-    if (x !== undefined) out[k] = frozenCopy(x);
+    if (x !== undefined) setOwn(out, k, frozenCopy(x));
   }
   return Object.freeze(out);
 }
@@ -212,6 +213,9 @@ export interface MutationRegistry {
   dispose(): void;
 }
 
+/** Settled mutations waiting for their gcTime, at most, per client (beyond, the longest waiting leaves). */
+export const MAX_GC_TIMERS = 4096;
+
 /**
  * A registry for the client behind `handle`: the shell's client or a standalone one, never an app's
  * face (an app's unmount must not stop the clock of the mutations it left in the shared cache).
@@ -219,7 +223,8 @@ export interface MutationRegistry {
  * client's mutations for good.
  */
 export function mutationRegistry(handle: () => number, driver: Driver): MutationRegistry {
-  const pending = new Set<() => void>();
+  // Each waiting timer: how to cancel it, and what it runs.
+  const pending = new Map<() => void, () => void>();
   let disposed = false;
   return {
     list: [],
@@ -227,6 +232,13 @@ export function mutationRegistry(handle: () => number, driver: Driver): Mutation
     nextId: 1,
     after(ms, callback) {
       if (disposed) return () => {};
+      if (pending.size >= MAX_GC_TIMERS) {
+        // The longest waiting goes now: whatever an app runs, the mutations kept and the module's
+        // timers (one handle each, in a table every app shares) stay bounded.
+        const [cancel, run] = pending.entries().next().value as [() => void, () => void];
+        cancel();
+        run();
+      }
       let end: (() => void) | undefined;
       let sub = 0;
       enter();
@@ -249,13 +261,13 @@ export function mutationRegistry(handle: () => number, driver: Driver): Mutation
         pending.delete(end!);
         ends();
       };
-      pending.add(end);
+      pending.set(end, callback);
       driver.kick();
       return end;
     },
     dispose() {
       disposed = true;
-      for (const end of Array.from(pending)) end();
+      for (const end of Array.from(pending.keys())) end();
     },
   };
 }

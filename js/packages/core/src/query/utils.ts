@@ -2,6 +2,7 @@
 // on values the caller holds; nothing crosses into the module).
 
 import { MfstateError } from "../errors.js";
+import { setOwn, setOwnIndex } from "../wasm.js";
 import type { QueryKey } from "./types.js";
 
 function isPlainObject(o: unknown): o is Record<string, unknown> {
@@ -32,7 +33,9 @@ function sortedJson(queryKey: unknown): string {
       ? Object.keys(val)
           .sort()
           .reduce<Record<string, unknown>>((result, key) => {
-            result[key] = val[key];
+            // query-core assigns: a "__proto__" member sets the prototype and is not written. The same
+            // here, without an assignment a setter on Object.prototype could intercept.
+            if (key !== "__proto__") setOwn(result, key, val[key]);
             return result;
           }, {})
       : val,
@@ -159,16 +162,19 @@ export function replaceEqualDeep(a: any, b: any): any {
     const aItem = aAny[key];
     const bItem = bAny[key];
     if (aItem === bItem) {
-      copy[key] = aItem;
+      if (array) setOwnIndex(copy, key as number, aItem);
+      else setOwn(copy, key as string, aItem);
       if (array ? i < aSize : Object.prototype.hasOwnProperty.call(a, key)) equalItems++;
       continue;
     }
     if (aItem === null || bItem === null || typeof aItem !== "object" || typeof bItem !== "object") {
-      copy[key] = bItem;
+      if (array) setOwnIndex(copy, key as number, bItem);
+      else setOwn(copy, key as string, bItem);
       continue;
     }
     const v = replaceEqualDeep(aItem, bItem);
-    copy[key] = v;
+    if (array) setOwnIndex(copy, key as number, v);
+    else setOwn(copy, key as string, v);
     if (v === aItem) equalItems++;
   }
   return aSize === bSize && equalItems === aSize ? a : copy;
