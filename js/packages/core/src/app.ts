@@ -233,9 +233,15 @@ function tellBatch(): void {
   }
 }
 
+// Whether `e`, or what it wraps, is a RangeError. Read inside a try: a state's own thrown value may
+// be a Proxy or carry a getter, and whatever it does here means "no".
 function isStackOverflow(e: unknown): boolean {
-  for (let x = e, i = 0; x !== undefined && x !== null && i < 8; x = (x as { cause?: unknown }).cause, i++) {
-    if (x instanceof RangeError) return true;
+  try {
+    for (let x = e, i = 0; x !== undefined && x !== null && i < 8; x = (x as { cause?: unknown }).cause, i++) {
+      if (x instanceof RangeError) return true;
+    }
+  } catch {
+    // not ours to say
   }
   return false;
 }
