@@ -933,6 +933,9 @@ export class App {
               if (!this.#telling) willTell(this);
               return;
             }
+            // Told now: a fast-path change still marked (a fast attempt that stepped aside for the
+            // module's path) is told by this same notification, not once more later.
+            this.#changed = false;
             this.#notify();
           });
           check(api.mfs_app_subscribe(h, id));
