@@ -6,6 +6,8 @@ import type { Driver } from "./driver.js";
 import {
   adoptState,
   api,
+  fastReducer,
+  takeSteppedAside,
   append,
   ownList,
   takeFirst,
@@ -649,11 +651,12 @@ export class App {
     // without bound by retrying createStore with a bad middleware; test/attacks.test.mjs).
     const mws = Array.from(middleware);
     for (const m of mws) plain(m, "a middleware");
+    let twin: unknown;
     enter();
     try {
       callWith(() => {
         const reducerId = reducerFn(name, reducer as Reducer, this);
-        stageTwinned(initial);
+        twin = stageTwinned(initial);
         const ids = mws.map((m) => middlewareFn(m as Middleware));
         begin();
         for (const id of ids) writeValue(id);
@@ -665,6 +668,12 @@ export class App {
     }
     this.#reducer = reducer as Reducer;
     this.#middleware = mws.length !== 0;
+    // The state is the initial value's twin until something changes it: known without asking (a
+    // fast dispatch from another store's reducer must not have to call in for it).
+    if (typeof twin === "object" && twin !== null) {
+      this.#state = twin;
+      this.#stateEpoch = epoch;
+    }
     const store: Store<S> = Object.freeze({
       getState: (): DeepReadonly<S> => this.getState<S>(),
       dispatch: <A extends Action>(action: A): A => this.dispatch(action),
@@ -769,26 +778,22 @@ export class App {
   #reduceFast(a: Action): boolean {
     const prev = this.getState();
     const queued = this.#queued.length;
-    const before = epoch;
     let next: unknown;
+    takeSteppedAside();
     this.#reducing = true;
+    fastReducer(1);
     try {
       next = this.#reducer!(prev as never, a);
     } catch {
       this.#queued.length = queued; // the run that reports will queue them again
       return false;
     } finally {
+      fastReducer(-1);
       this.#reducing = false;
     }
-    // The reducer called into the module, which may have changed this store meanwhile (a command
-    // to itself, replaceReducer): its result would undo that, so the module's path runs the
-    // action instead. A call that left the store as it was (a send to another app) changes nothing.
-    // Unmounted by its own reducer (or its host disposed): the action ends there, as in the module.
-    if (this.#released || this.#host.handle === 0) {
-      this.#queued.length = 0;
-      return true;
-    }
-    if (epoch !== before && this.getState() !== prev) {
+    // It called into the module and was refused (see fastReducer), even if it caught that: the
+    // module's path runs the action, and that call, once, in the module's order.
+    if (takeSteppedAside()) {
       this.#queued.length = queued;
       return false;
     }

@@ -214,9 +214,32 @@ export function syncBeforeEntering(sync: () => void): void {
   beforeEntering = sync;
 }
 
+// While a reducer runs on a store's fast path (App.dispatch), a call into the module makes it step
+// aside: the call is refused before it does anything, and the action runs again through the
+// module, where that call (a command to its own store, a send, an unmount) happens once and is
+// ordered as the module orders it.
+let fastReducers = 0;
+let steppedAside = false;
+
+/** A fast-path reducer starts (+1) or ends (-1). */
+export function fastReducer(delta: 1 | -1): void {
+  fastReducers += delta;
+}
+
+/** Whether a call into the module was refused since the last time this was asked. */
+export function takeSteppedAside(): boolean {
+  const was = steppedAside;
+  steppedAside = false;
+  return was;
+}
+
 /** Enters the module: callers pair it with leave() in a finally. */
 export function enter(mutates = true): void {
   if (writing !== 0) refuseWhileWriting();
+  if (fastReducers !== 0) {
+    steppedAside = true;
+    throw new MfstateError("refused", "a reducer called mfstate on the fast path: the action runs again through the module");
+  }
   if (beforeEntering !== null) {
     const sync = beforeEntering;
     beforeEntering = null;
