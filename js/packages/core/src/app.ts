@@ -805,8 +805,11 @@ export class App {
     this.#state = next;
     this.#stateEpoch = epoch;
     this.#changed = true;
-    this.#unsynced = true;
-    this.#pending(); // every time: cheap, and nothing can leave it disarmed unseen
+    if (!this.#unsynced) {
+      this.#unsynced = true;
+      unsynced.add(this);
+    }
+    syncBeforeEntering(syncAll); // every time: an assignment, and nothing can leave it disarmed unseen
     return true;
   }
 
