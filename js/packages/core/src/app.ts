@@ -12,6 +12,8 @@ import {
   ownList,
   takeFirst,
   isJson,
+  messageOf,
+  scheduleTimer,
   begin,
   idle,
   syncBeforeEntering,
@@ -19,7 +21,6 @@ import {
   writePair,
   callWith,
   check,
-  whenIdle,
   enter,
   epoch,
   fn,
@@ -492,8 +493,6 @@ export class App {
   #reducing = false;
   readonly #queued: Array<Action | (() => void)> = ownList();
   #changed = false;
-  /** The state is being written into the module: its subscription tells nobody. */
-  #syncing = false;
   /** The fast path is telling the subscribers. */
   #telling = false;
   #client: QueryClient | undefined;
@@ -819,8 +818,7 @@ export class App {
       const a = takeFirst(this.#queued)!;
       if (typeof a !== "function" && this.#fastAllowed() && isJson(a.payload) && isJson(a.meta) && this.#reduceFast(a)) continue;
       try {
-        if (typeof a === "function") a();
-        else this.#dispatchInModule(this.#handle(), a);
+        this.#runQueued(a);
       } catch (e) {
         // Its dispatcher has returned: the shell hears it, as the module reports a queued one.
         if (e instanceof MfstateError) this.#host.report(e);
@@ -843,8 +841,7 @@ export class App {
         try {
           notifyStore(this.#listeners, this.#listenersWhat);
         } catch (e) {
-          const why = e instanceof Error ? e.message : String(e);
-          this.#host.report(new MfstateError("listener_error", `a subscriber of app "${this.#name}" threw: ${why}`, { cause: e }));
+          this.#host.report(new MfstateError("listener_error", `a subscriber of app "${this.#name}" threw: ${messageOf(e)}`, { cause: e }));
         } finally {
           this.#telling = false;
         }
@@ -852,6 +849,12 @@ export class App {
       if (this.#queued.length !== 0) this.#drainQueued();
     }
     this.#changed = false;
+  }
+
+  /** Runs a queued dispatch (or replaceReducer) through the module. */
+  #runQueued(a: Action | (() => void)): void {
+    if (typeof a === "function") a();
+    else this.#dispatchInModule(this.#handle(), a);
   }
 
   // A subscriber's dispatches wait for the round to end; a call into the module a subscriber makes
@@ -862,10 +865,8 @@ export class App {
     const items = ownList<Action | (() => void)>();
     while (this.#queued.length !== 0) append(items, takeFirst(this.#queued)!);
     for (let i = 0; i < items.length; i++) {
-      const a = items[i];
       try {
-        if (typeof a === "function") a();
-        else this.#dispatchInModule(this.#handle(), a);
+        this.#runQueued(items[i]);
       } catch (e) {
         if (e instanceof MfstateError) this.#host.report(e);
       }
@@ -889,7 +890,6 @@ export class App {
     let threw = false;
     try {
       syncing = { app: this, state: this.#state };
-      this.#syncing = true;
       enter();
       const token = beginDispatch(SYNC_ACTION);
       try {
@@ -903,7 +903,6 @@ export class App {
       threw = true;
       failed = e;
     } finally {
-      this.#syncing = false;
       syncing = null;
     }
     if (threw && isStackOverflow(failed) && !stackHasRoom()) throw failed;
@@ -932,7 +931,7 @@ export class App {
             this.#state = readValue();
             this.#stateEpoch = epoch;
             // A fast-path state written into the module: its subscribers were told when it was made.
-            if (this.#syncing) return;
+            if (syncing !== null && syncing.app === this) return;
             // The module changed the store inside a batch of fast-path work (a command a subscriber
             // or a reducer caused, a replaceReducer run after the reducer): the subscribers hear of it
             // with the batch, once, after it — never inside a round.
@@ -971,7 +970,8 @@ export class App {
     const h = this.#handle();
     plain(reducer, "a reducer");
     if (this.#reducing) {
-      // From the reducer itself: the module would swap it once the action is reduced.
+      // From the reducer itself: the module would swap it once the action is reduced (queued
+      // here, the reducer runs once; refused as other calls are, it would run twice).
       append(this.#queued, () => this.replaceReducer(reducer));
       return;
     }
@@ -1309,24 +1309,8 @@ export class App {
     const h = this.#handle();
     if (typeof callback !== "function") throw new MfstateError("invalid_argument", "scheduleAfter takes a function");
     this.#room();
-    let sub = 0;
     let end: Unsubscribe | undefined;
-    enter();
-    try {
-      callWith(() => {
-        const id = fn(() => {
-          // A timer that fired is ended by its handle too: its entry in the module's handle table
-          // (and this callback) were otherwise kept for good, one per timer that ever fired.
-          whenIdle(() => end?.());
-          callback();
-        });
-        check(api.mfs_app_schedule_after(h, ms, id));
-        sub = result() as number;
-      });
-    } finally {
-      leave();
-    }
-    end = this.#own(sub);
+    end = this.#own(scheduleTimer((id) => api.mfs_app_schedule_after(h, ms, id), callback, () => end));
     this.#host.driver.kick();
     return end;
   }

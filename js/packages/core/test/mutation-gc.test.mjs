@@ -20,6 +20,14 @@ async function settledMutation(qc, options = {}) {
   return observer;
 }
 
+/** Moves time to 1 ms before `ms` (the cache still holds its one mutation), then to `ms` (gone). */
+function leavesAt(qc, ms) {
+  qc.advanceTime(ms - 1);
+  assert.equal(qc.getMutationCache().getAll().length, 1, "still there before its gcTime");
+  qc.advanceTime(1);
+  assert.equal(qc.getMutationCache().getAll().length, 0);
+}
+
 function removals(qc) {
   const seen = [];
   qc.getMutationCache().subscribe((e) => {
@@ -34,10 +42,7 @@ test("a settled, unobserved mutation leaves the cache after its gcTime, with a r
   await settledMutation(qc, { gcTime: 1000 });
   const [m] = qc.getMutationCache().getAll();
   assert.equal(m.state.status, "success");
-  qc.advanceTime(999);
-  assert.equal(qc.getMutationCache().getAll().length, 1, "still there before its gcTime");
-  qc.advanceTime(1);
-  assert.equal(qc.getMutationCache().getAll().length, 0);
+  leavesAt(qc, 1000);
   assert.deepEqual(removed, [m]);
 });
 
@@ -67,10 +72,7 @@ test("an observer with listeners holds its mutation; its gcTime counts from when
   assert.equal(qc.getMutationCache().getAll().length, 1, "held while observed");
   assert.equal(observer.getCurrentResult().data, "a");
   unsubscribe();
-  qc.advanceTime(99);
-  assert.equal(qc.getMutationCache().getAll().length, 1);
-  qc.advanceTime(1);
-  assert.equal(qc.getMutationCache().getAll().length, 0);
+  leavesAt(qc, 100);
 });
 
 test("a new mutate lets the observer's previous mutation go; the current one stays", async () => {
@@ -100,10 +102,7 @@ test("a pending mutation is never collected, and its gcTime starts when it settl
   finish("ok");
   await done;
   await settle();
-  qc.advanceTime(49);
-  assert.equal(qc.getMutationCache().getAll().length, 1);
-  qc.advanceTime(1);
-  assert.equal(qc.getMutationCache().getAll().length, 0);
+  leavesAt(qc, 50);
 });
 
 test("a failed mutation is collected like a successful one", async () => {

@@ -7,17 +7,16 @@ import type { Driver } from "../driver.js";
 import {
   api,
   beginRead,
-  callWith,
   check,
   enter,
   fn,
   leave,
   readErrorFields,
   readValue,
+  scheduleTimer,
   setOwn,
   stageValues,
   unsubscriber,
-  whenIdle,
 } from "../wasm.js";
 import { CancelledError, hashKey, skipToken } from "./utils.js";
 import type {
@@ -240,22 +239,7 @@ export function mutationRegistry(handle: () => number, driver: Driver): Mutation
         run();
       }
       let end: (() => void) | undefined;
-      let sub = 0;
-      enter();
-      try {
-        callWith(() => {
-          const id = fn(() => {
-            // A timer that fired still has its subscription in the module's handle table: ended here.
-            whenIdle(() => end?.());
-            callback();
-          });
-          check(api.mfs_client_schedule_after(handle(), ms, id));
-          beginRead();
-          sub = readValue() as number;
-        });
-      } finally {
-        leave();
-      }
+      const sub = scheduleTimer((id) => api.mfs_client_schedule_after(handle(), ms, id), callback, () => end);
       const ends = unsubscriber(sub);
       end = () => {
         pending.delete(end!);
