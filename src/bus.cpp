@@ -359,6 +359,14 @@ std::size_t Bus::subscriber_count(std::string_view topic) const {
   return n;
 }
 
+bool Bus::passes_through(std::string_view topic) const noexcept {
+  const BusCore& c = *core_;
+  const Topic* t = c.find(topic);
+  if (t == nullptr) return !c.options.strict && detail::valid_topic_name(topic);
+  if (c.options.strict && t->owners.empty()) return false;
+  return !t->options.replay && !(c.options.validate && t->options.schema);
+}
+
 std::optional<Value> Bus::last(std::string_view topic) const {
   if (const Topic* t = core_->find(topic)) return t->last;
   return std::nullopt;

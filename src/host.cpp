@@ -394,22 +394,39 @@ Subscription App::on(std::string_view pattern, BusListener listener) {
   return s;
 }
 
+namespace {
+
+// Whether `r` may publish on `topic`: its own namespace, or one no mounted or reserved app holds,
+// or a topic the shell declared shared. Allocates when the topic is in another app's namespace.
+bool may_publish_on(const AppRecord& r, std::string_view topic) {
+  const HostCore& h = *r.host;
+  const std::string_view ns = topic_namespace(topic);
+  if (ns == r.name || (h.find(ns) == nullptr && !h.is_reserved(ns) && ns != Host::platform_name)) return true;
+  // Another app's namespace: its own messages, unless the shell declared the topic shared.
+  const auto owners = h.bus.declared_by(topic);
+  return std::find(owners.begin(), owners.end(), Host::platform_name) != owners.end();
+}
+
+}  // namespace
+
 void App::emit(std::string_view topic, Value payload) {
   AppRecord& r = live();
   HostCore& h = *r.host;
   detail::manifest_check_emit(r.manifest.get(), topic, payload, h.validate);
-  const std::string_view ns = topic_namespace(topic);
-  if (ns != r.name && (h.find(ns) != nullptr || h.is_reserved(ns) || ns == Host::platform_name)) {
-    // Another app's namespace: its own messages, unless the shell declared the topic shared.
-    const auto owners = h.bus.declared_by(topic);
-    if (std::find(owners.begin(), owners.end(), Host::platform_name) == owners.end()) {
-      throw Error(ErrorCode::forbidden, "app \"" + r.name + "\" published on \"" + std::string(topic) +
-                                            "\", which is app \"" + std::string(ns) +
-                                            "\"'s to publish on (the shell can declare it shared)");
-    }
+  if (!may_publish_on(r, topic)) {
+    throw Error(ErrorCode::forbidden, "app \"" + r.name + "\" published on \"" + std::string(topic) +
+                                          "\", which is app \"" + std::string(topic_namespace(topic)) +
+                                          "\"'s to publish on (the shell can declare it shared)");
   }
   HostGuard guard(h);
   h.bus.publish(topic, std::move(payload), r.name);
+}
+
+bool App::emit_is_plain(std::string_view topic) const {
+  const AppRecord& r = live();
+  const HostCore& h = *r.host;
+  return detail::manifest_checks_nothing_on_emit(r.manifest.get(), topic, h.validate) &&
+         !h.inspector.active() && h.bus.passes_through(topic) && may_publish_on(r, topic);
 }
 
 Subscription App::observe(QueryOptions options, QueryListener listener) {
@@ -651,6 +668,13 @@ void Host::transaction(const std::function<void()>& fn) {
   if (!fn) throw Error(ErrorCode::invalid_argument, "transaction needs a function");
   HostGuard guard(*core_);
   core_->run_transaction(fn, std::string());
+}
+
+void Host::batch(const std::function<void()>& fn) {
+  if (!fn) throw Error(ErrorCode::invalid_argument, "batch needs a function");
+  HostGuard guard(*core_);
+  Batcher::Scope scope(core_->batcher());
+  fn();
 }
 
 bool Host::in_transaction() const noexcept { return detail::tx_active(core_->batcher()); }

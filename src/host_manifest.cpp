@@ -68,6 +68,10 @@ void manifest_check_emit(const Manifest* m, std::string_view topic, const Value&
   if (validate) require_valid(it->second, payload, who(*m) + " publishing on " + quoted(topic));
 }
 
+bool manifest_checks_nothing_on_emit(const Manifest* m, std::string_view topic, bool validate) {
+  return m == nullptr || (!validate && m->publishes.find(std::string(topic)) != m->publishes.end());
+}
+
 void manifest_check_declare(const Manifest* m, std::string_view topic, const TopicOptions& options) {
   if (m == nullptr) return;
   auto it = m->publishes.find(std::string(topic));

@@ -26,6 +26,9 @@ void manifest_refuse_accept_all(const Manifest* m);
 /// schema_violation when `payload` breaks the manifest's schema for it — also on a topic the app
 /// does not declare itself (a shared one), so what it publishes is what its CI checked.
 void manifest_check_emit(const Manifest* m, std::string_view topic, const Value& payload, bool validate);
+/// Whether manifest_check_emit passes every payload on `topic`: no manifest, or one that publishes
+/// the topic when nothing is validated.
+bool manifest_checks_nothing_on_emit(const Manifest* m, std::string_view topic, bool validate);
 /// Throws unknown_topic unless the manifest publishes `topic`, invalid_argument when `options`
 /// carry a schema other than the manifest's.
 void manifest_check_declare(const Manifest* m, std::string_view topic, const TopicOptions& options);

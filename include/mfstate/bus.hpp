@@ -96,6 +96,11 @@ class Bus {
   Subscription subscribe(std::string_view pattern, BusListener listener);
   /// Subscribers currently reached by a publish on `topic` (patterns included).
   [[nodiscard]] std::size_t subscriber_count(std::string_view topic) const;
+  /// Whether a publish on `topic` would reach its subscribers exactly as given: a valid name, no
+  /// schema to check (or a bus that does not validate), no replay value to keep, and declared if
+  /// the bus is strict. (The browser build delivers such messages to its JavaScript subscribers
+  /// without the payload crossing into the module.) O(1) for a known topic.
+  [[nodiscard]] bool passes_through(std::string_view topic) const noexcept;
   /// The payload a replay topic would hand a new subscriber, if any.
   [[nodiscard]] std::optional<Value> last(std::string_view topic) const;
   /// How many topics the bus keeps now (declared, subscribed to, or with deliveries in flight).

@@ -206,6 +206,13 @@ class [[nodiscard]] App {
   /// reserved app's namespace ("cart/..." while "cart" is mounted) is that app's to publish on,
   /// unless the platform declared it shared: forbidden otherwise. Throws what Bus::publish throws.
   void emit(std::string_view topic, Value payload);
+  /// Whether emit(topic, payload) would do nothing but hand any JSON payload to the topic's
+  /// subscribers: this app may publish on it, no schema checks it (the topic's or the manifest's,
+  /// or the host does not validate), no replay value is kept, a strict bus knows it and no
+  /// inspector watches. False when emit would refuse or do more. The browser build then delivers
+  /// to its JavaScript subscribers without the payload crossing into the module. Allocates when
+  /// the topic is in another app's namespace.
+  [[nodiscard]] bool emit_is_plain(std::string_view topic) const;
 
   // ---- the shared query cache ----
 
@@ -344,6 +351,10 @@ class Host {
   /// accepting, timers and the query cache are not undone.
   void transaction(const std::function<void()>& fn);
   [[nodiscard]] bool in_transaction() const noexcept;
+  /// Runs `fn` as one batch: every notification it causes (subscribers, watchers, bus deliveries,
+  /// query listeners) waits until it returns, as if `fn` were itself a notification being
+  /// delivered. Nothing is undone when it throws. Safe to destroy the Host inside.
+  void batch(const std::function<void()>& fn);
   /// Whether values are validated (from the validation mode and `development`).
   [[nodiscard]] bool validating() const noexcept;
   /// Replaces the error handler (see HostOptions::on_error).

@@ -16,6 +16,9 @@ import {
   scheduleTimer,
   begin,
   idle,
+  idleOutsideReducers,
+  IN_DOUBT,
+  plainCopy,
   syncBeforeEntering,
   writeValues,
   writePair,
@@ -48,6 +51,7 @@ import type {
   Unsubscribe,
 } from "./types.js";
 import { appQueryClient, type QueryClient } from "./query/client.js";
+import { asModuleHoldsIt, hasSurrogate, type BusMirror } from "./bus_mirror.js";
 import type { QueryObserverOptions, QueryObserverResult } from "./query/types.js";
 import { QueryObserver } from "./query/observer.js";
 
@@ -63,6 +67,8 @@ export interface HostLink {
   inspectors: number;
   /** Hands an error to the shell's error handler (what the module's error sink does). */
   report(error: MfstateError): void;
+  /** Every app's topic groups, for plain messages delivered without the module (App.emit). */
+  bus: BusMirror<TopicGroup>;
 }
 
 const CONSTRUCT = Symbol("mfstate.App");
@@ -320,7 +326,13 @@ class Listeners<L> {
   }
 }
 
-type TopicGroup = {
+export type TopicGroup = {
+  /** The pattern as the module holds it (a lone surrogate as U+FFFD). */
+  readonly pattern: string;
+  /** Its subscription stands (the mirror's; see BusMirror). */
+  live: boolean;
+  /** The app whose listeners these are. */
+  readonly app: string;
   sub: number;
   /** Ends the group's module subscription (counted as the app's). */
   end: Unsubscribe | undefined;
@@ -359,6 +371,59 @@ function notifyStore(set: Listeners<() => void>, what: string): void {
   }
   if (errors) throw errors.length === 1 ? errors[0] : new AggregateError(errors, `${errors.length} ${what} threw`);
 }
+
+// ---- plain messages (App.emit), delivered without the module ----
+
+// An app choosing a fresh topic per message must not grow memory.
+const MAX_PLAIN_TOPICS = 512;
+
+// The delivery under way: one at a time, since a message emitted during it is not plain (the
+// module is running) and queues behind it in the module, as any message published during a
+// delivery does.
+const noReceivers: readonly TopicGroup[] = Object.freeze([]);
+let plainTo: readonly TopicGroup[] = noReceivers;
+let plainTopic = "";
+let plainPayload: unknown = null;
+let plainLink: HostLink | null = null;
+
+/**
+ * Delivers a plain message to `receivers` inside one batch of the module, as the module delivers a
+ * message: what their listeners cause (a dispatch, a command, another message) is told after
+ * every receiver has heard this one, and what they throw goes to the shell as listener_error.
+ */
+function deliverPlain(link: HostLink, receivers: readonly TopicGroup[], topic: string, payload: unknown): void {
+  plainTo = receivers;
+  plainTopic = topic;
+  plainPayload = payload;
+  plainLink = link;
+  enter();
+  try {
+    check(api.mfs_host_batch(link.handle, PLAIN_DELIVERY));
+  } finally {
+    plainTo = noReceivers;
+    plainPayload = null;
+    plainLink = null;
+    leave();
+  }
+}
+
+// Made once, for good: the module calls it without holding it (mfs_host_batch).
+const PLAIN_DELIVERY = fn(() => {
+  const to = plainTo;
+  const topic = plainTopic;
+  const payload = plainPayload;
+  const link = plainLink!;
+  plainTo = noReceivers;
+  for (let i = 0; i < to.length; i++) {
+    const g = to[i];
+    if (!g.live) continue; // unsubscribed meanwhile, as the module skips an ended subscription
+    try {
+      deliver(g.listeners, payload, topic, g.what);
+    } catch (e) {
+      link.report(new MfstateError("listener_error", `a subscriber of topic "${topic}" in app "${g.app}" threw: ${messageOf(e)}`, { cause: e }));
+    }
+  }
+});
 
 /** Delivers a message to a topic group's listeners. */
 function deliver(set: Listeners<(payload: unknown, topic: string) => void>, payload: unknown, topic: string, what: string): void {
@@ -479,6 +544,8 @@ export class App {
   #storeSub = 0;
   // Bus subscriptions, one in the module per pattern.
   readonly #topics = new Map<string, TopicGroup>();
+  // Whether this app's emits on a topic are plain, as the module said at a count of declarations.
+  readonly #plain = new Map<string, { declarations: number; plain: boolean }>();
   #stateEpoch = 0;
   #state: unknown;
   #store: Store | undefined;
@@ -577,7 +644,11 @@ export class App {
     this.#unsynced = false;
     this.#queued.length = 0;
     this.#listeners.clear();
+    const bus = this.#host.bus;
+    for (const g of this.#topics.values()) bus.remove(g);
     this.#topics.clear();
+    // Its declarations are withdrawn and its namespace is free: what the module said of emits changes.
+    bus.declarations++;
     this.#exposed.clear();
     this.#accepted.clear();
     this.#watches = 0;
@@ -1192,6 +1263,7 @@ export class App {
       stageValues(topic, own(options, "schema") ?? null, own(options, "replay") === true);
       check(api.mfs_app_declare(h));
     } finally {
+      this.#host.bus.declarations++; // a schema, a replay or a shared topic makes emits on it not plain
       leave();
     }
   }
@@ -1209,9 +1281,21 @@ export class App {
     const entry = entryFor(group?.listeners, listener as (payload: unknown, topic: string) => void);
     if (group === undefined) {
       this.#room();
-      const g: TopicGroup = { sub: 0, end: undefined, listeners: new Listeners(), what: `listeners of "${pattern}" in app "${this.#name}"` };
+      const g: TopicGroup = {
+        pattern: asModuleHoldsIt(String(pattern)),
+        live: false,
+        app: this.#name,
+        sub: 0,
+        end: undefined,
+        listeners: new Listeners(),
+        what: `listeners of "${pattern}" in app "${this.#name}"`,
+      };
       // Listening before subscribing: a replayed topic delivers its last payload inside the call.
       g.listeners.add(entry);
+      // Mirrored before the module subscribes: a subscription made from inside the call (by a
+      // replayed message's listener) comes after this one there too.
+      const bus = this.#host.bus;
+      bus.add(g);
       enter();
       try {
         callWith(() => {
@@ -1227,6 +1311,7 @@ export class App {
         });
       } catch (e) {
         g.listeners.delete(entry);
+        bus.remove(g);
         throw e;
       } finally {
         leave();
@@ -1240,6 +1325,7 @@ export class App {
     return once(() => {
       if (!g.listeners.delete(entry) || g.listeners.size !== 0) return;
       if (this.#topics.get(pattern) === g) this.#topics.delete(pattern);
+      this.#host.bus.remove(g);
       (g.end ?? unsubscriber(g.sub))();
     });
   }
@@ -1247,6 +1333,18 @@ export class App {
   /** Publishes `payload` on `topic` as this app (validated against the topic's schema). */
   emit(topic: string, payload: unknown): void {
     const h = this.#handle();
+    // A plain message (only its subscribers can observe it, see App::emit_is_plain) goes to them
+    // without crossing into the module: the receivers are the mirror's, the payload a frozen copy.
+    if (typeof topic === "string" && this.#host.inspectors === 0 && idleOutsideReducers()) {
+      const receivers = this.#plainReceivers(topic);
+      if (receivers !== null) {
+        const copy = plainCopy(payload);
+        if (copy !== IN_DOUBT) {
+          if (receivers.length !== 0) deliverPlain(this.#host, receivers, topic, copy);
+          return;
+        }
+      }
+    }
     enter();
     try {
       writePair(topic, payload);
@@ -1254,6 +1352,38 @@ export class App {
     } finally {
       leave();
     }
+  }
+
+  /**
+   * The groups a plain message on `topic` reaches, or null when an emit on it is not plain: the
+   * module's answer, kept until a mount, an unmount or a declaration may change it.
+   */
+  #plainReceivers(topic: string): readonly TopicGroup[] | null {
+    const bus = this.#host.bus;
+    let plan = this.#plain.get(topic);
+    if (plan === undefined || plan.declarations !== bus.declarations) {
+      const declarations = bus.declarations;
+      // A topic with a surrogate reaches the module changed (a lone one as U+FFFD): its path.
+      let plain = !hasSurrogate(topic);
+      if (plain) {
+        enter(false);
+        try {
+          stageValues(topic);
+          check(api.mfs_app_emit_is_plain(this.#h));
+          plain = result() === 1;
+        } catch {
+          return null; // the module's path says why
+        } finally {
+          leave();
+        }
+      }
+      // What ran meanwhile (work queued for the outermost leave) may have changed the answer.
+      if (bus.declarations !== declarations || this.#released || !idleOutsideReducers() || this.#host.inspectors !== 0) return null;
+      if (this.#plain.size >= MAX_PLAIN_TOPICS) this.#plain.clear();
+      plan = { declarations, plain };
+      this.#plain.set(topic, plan);
+    }
+    return plan.plain ? bus.reaching(topic) : null;
   }
 
   // ---- the shared query cache ----

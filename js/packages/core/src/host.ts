@@ -3,6 +3,7 @@
 // transactions, and the shared query cache with its shell-wide switches.
 
 import { App, type AppSnapshot, describeApp, makeApp, type HostLink, runTransaction } from "./app.js";
+import { BusMirror } from "./bus_mirror.js";
 import { Driver } from "./driver.js";
 import { MfstateError } from "./errors.js";
 import { coreOf, listenToPage, shellQueryClient, type QueryClient, type QueryClientConfig } from "./query/client.js";
@@ -111,6 +112,7 @@ export class Host {
       apps: new Set(),
       shellClient: () => this.#queryClient,
       inspectors: 0,
+      bus: new BusMirror(),
       // As the module's error sink: a handler that throws is not let through (it would throw into
       // whichever call happened to make the report, another app's included).
       report: (error) => {
@@ -198,6 +200,8 @@ export class Host {
       call();
       handle = result() as number;
     } finally {
+      // A mounted name (and a manifest's declarations) changes what the module says of emits.
+      this.#link.bus.declarations++;
       leave();
     }
     const a = makeApp(handle, this.#link, name, version);

@@ -254,6 +254,11 @@ export function idle(): boolean {
   return depth === 0 && writing === 0;
 }
 
+/** idle(), and no reducer runs on a store's fast path (which a call into the module makes step aside). */
+export function idleOutsideReducers(): boolean {
+  return depth === 0 && writing === 0 && fastReducers === 0;
+}
+
 export function leave(): void {
   depth--;
   views();
@@ -735,6 +740,96 @@ function checkState(x: unknown, level: number, found: Scratch<object>): boolean 
   }
   found.add(x);
   return true;
+}
+
+// ---- a message's payload copied without the module (App.emit's plain path) ----
+
+/** plainCopy's answer when only the module's path can say what `x` becomes (or why it is refused). */
+export const IN_DOUBT: unique symbol = Symbol("mfstate.inDoubt");
+
+/**
+ * `x` as the module would hand it to a message's subscribers: a deeply frozen copy of what is new,
+ * with what the module handed out (twins) or already checked kept as they are; undefined members
+ * left out, undefined as null. Getters and Proxy traps run once, as a write runs them (a call into
+ * mfstate from one is refused; what one throws is thrown). IN_DOUBT for anything the module would
+ * refuse or change (a non-finite number, -0, a string with a surrogate, a class instance, nesting
+ * too deep): its path then runs them again, and says what is wrong.
+ */
+export function plainCopy(x: unknown): unknown {
+  writing++;
+  try {
+    return copyPlain(x, 0);
+  } finally {
+    writing--;
+  }
+}
+
+// Strings holding a surrogate: the module's UTF-8 turns a lone one into U+FFFD. A loop for short
+// strings (most keys and values): a regular expression's call costs more than the scan.
+const surrogate = /[\uD800-\uDFFF]/;
+
+function holdsSurrogate(s: string): boolean {
+  const n = s.length;
+  if (n > 32) return surrogate.test(s);
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdfff) return true;
+  }
+  return false;
+}
+
+/** A number the module hands back as it is: finite, and not -0. */
+function plainNumber(n: number): boolean {
+  return n - n === 0 && (n !== 0 || 1 / n > 0);
+}
+
+function copyPlain(x: unknown, level: number): unknown {
+  switch (typeof x) {
+    case "string":
+      return x.length > MAX_LENGTH / 3 || holdsSurrogate(x) ? IN_DOUBT : x;
+    case "number":
+      return plainNumber(x) ? x : IN_DOUBT;
+    case "boolean":
+      return x;
+    case "undefined":
+      return null;
+    case "object":
+      break;
+    default:
+      return IN_DOUBT;
+  }
+  if (x === null || CheckedStamp.has(x) || slotOf(x) >= 0) return x;
+  if (level >= MAX_DEPTH) return IN_DOUBT;
+  if (Array.isArray(x)) {
+    const n = x.length;
+    if (n > MAX_LENGTH) return IN_DOUBT;
+    const copy: unknown[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const v = copyPlain(x[i], level + 1);
+      if (v === IN_DOUBT) return IN_DOUBT;
+      setOwnIndex(copy, i, v);
+    }
+    return Object.freeze(copy);
+  }
+  const proto = Object.getPrototypeOf(x);
+  if (proto !== Object.prototype && proto !== null) return IN_DOUBT;
+  const copy: Record<string, unknown> = {};
+  for (const k in x) {
+    if (!hasOwnProperty.call(x, k)) continue;
+    const member = (x as Record<string, unknown>)[k];
+    if (member === undefined) continue;
+    if (k.length > MAX_LENGTH / 3 || holdsSurrogate(k)) return IN_DOUBT;
+    // A number member, the most common, without the call (a third of a one-member copy).
+    if (typeof member === "number") {
+      if (!plainNumber(member)) return IN_DOUBT;
+      setOwn(copy, k, member);
+      continue;
+    }
+    const v = copyPlain(member, level + 1);
+    if (v === IN_DOUBT) return IN_DOUBT;
+    setOwn(copy, k, v);
+  }
+  return Object.freeze(copy);
 }
 
 /** Writes a value (no twins are made of what is new: it is not handed back as is). */

@@ -365,8 +365,13 @@ Value read_result() {
 
 // ---- functions and errors ----
 
-void JsFunction::invoke() const {
-  int err = mfs_js_invoke(ref_->id);
+void JsFunction::call_unheld(std::uint32_t id) {
+  Writer w;  // no arguments
+  invoke(id);
+}
+
+void JsFunction::invoke(std::uint32_t id) {
+  int err = mfs_js_invoke(id);
   if (err != 0) {
     Reader r;
     std::string message = r.string("error message");

@@ -539,6 +539,22 @@ EMSCRIPTEN_KEEPALIVE int mfs_app_emit(std::uint32_t app) {
   });
 }
 
+/// Whether the app's emit on the staged topic would only hand the payload to the subscribers
+/// (App::emit_is_plain). Out: 1 or 0.
+EMSCRIPTEN_KEEPALIVE int mfs_app_emit_is_plain(std::uint32_t app) {
+  return guarded([&] {
+    Value topic = staged::pop();
+    Writer w;
+    w.integer(app_of(app).emit_is_plain(string_arg(topic, "a topic")) ? 1 : 0);
+  });
+}
+
+/// Runs JavaScript function `fn` (held by JavaScript for the call) as one batch of the host
+/// (Host::batch): JavaScript delivers a plain message to its subscribers there.
+EMSCRIPTEN_KEEPALIVE int mfs_host_batch(std::uint32_t host, std::uint32_t fn) {
+  return guarded([&] { hosts().get(host).host->batch([fn] { JsFunction::call_unheld(fn); }); });
+}
+
 /// Declares a topic as this app's (its own namespace; the platform anywhere). Staged: topic,
 /// schema (or null), replay (boolean).
 EMSCRIPTEN_KEEPALIVE int mfs_app_declare(std::uint32_t app) {

@@ -1,0 +1,87 @@
+// The host's bus subscriptions as JavaScript sees them, so a plain message (App.emit: nothing but
+// its subscribers can observe it) is delivered without the payload crossing into the module and
+// back, twice per message (W6: 0.6x RxJS through the module).
+//
+// Each app keeps one module subscription per pattern (a topic group, App.on); the module delivers
+// a message to the subscriptions whose pattern matches its topic, in the order they were made
+// (a topic's list is every matching subscription, oldest first: bus.cpp). This mirror keeps the
+// same groups in the same order, so it names the same receivers in the same order.
+
+/** A group as the mirror needs it: its pattern, and whether its subscription still stands. */
+export interface MirroredGroup {
+  readonly pattern: string;
+  live: boolean;
+}
+
+// A page's topics are few; an app choosing a fresh topic per message must not grow memory.
+const MAX_CACHED_TOPICS = 512;
+
+export class BusMirror<G extends MirroredGroup> {
+  /** Live groups of every app of the host, in subscription order. */
+  #groups: G[] = [];
+  /** The groups each topic reaches, until the groups change (arrays never changed in place). */
+  readonly #reaching = new Map<string, readonly G[]>();
+  /**
+   * Bumped whenever what makes an emit plain (App.emitIsPlain in the module) may change: a mount,
+   * an unmount, a declaration. Callers cache the module's answer against it.
+   */
+  declarations = 0;
+
+  add(g: G): void {
+    g.live = true;
+    this.#groups = [...this.#groups, g];
+    this.#reaching.clear();
+  }
+
+  remove(g: G): void {
+    if (!g.live) return;
+    g.live = false;
+    this.#groups = this.#groups.filter((x) => x !== g);
+    this.#reaching.clear();
+  }
+
+  /** The groups a message on `topic` reaches now, in delivery order (a snapshot: never changed). */
+  reaching(topic: string): readonly G[] {
+    let list = this.#reaching.get(topic);
+    if (list === undefined) {
+      list = this.#groups.filter((g) => matches(g.pattern, topic));
+      if (this.#reaching.size >= MAX_CACHED_TOPICS) this.#reaching.clear();
+      this.#reaching.set(topic, list);
+    }
+    return list;
+  }
+}
+
+const surrogate = /[\uD800-\uDFFF]/;
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Whether `s` holds a surrogate (which the module's UTF-8 may change). */
+export function hasSurrogate(s: string): boolean {
+  return surrogate.test(s);
+}
+
+/** `s` as the module holds it: a lone surrogate as U+FFFD (what TextEncoder writes). */
+export function asModuleHoldsIt(s: string): string {
+  return surrogate.test(s) ? s.replace(loneSurrogate, "\uFFFD") : s;
+}
+
+/**
+ * Whether subscription pattern `pattern` matches `topic`, as the module's Bus::matches: segments
+ * split at '/', `*` matches exactly one segment, a last `**` one or more.
+ */
+export function matches(pattern: string, topic: string): boolean {
+  let p = 0;
+  let t = 0;
+  for (;;) {
+    const pe = pattern.indexOf("/", p);
+    const pseg = pe < 0 ? pattern.slice(p) : pattern.slice(p, pe);
+    if (t > topic.length) return false;
+    if (pseg === "**") return t < topic.length;
+    const te = topic.indexOf("/", t);
+    const tseg = te < 0 ? topic.slice(t) : topic.slice(t, te);
+    if (pseg !== "*" && pseg !== tseg) return false;
+    if (pe < 0 || te < 0) return pe < 0 && te < 0;
+    p = pe + 1;
+    t = te + 1;
+  }
+}

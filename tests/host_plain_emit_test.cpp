@@ -1,0 +1,132 @@
+// What the browser build needs to deliver a bus message without the payload crossing into the
+// module: Bus::passes_through and App::emit_is_plain say when a publish would only reach its
+// subscribers, and Host::batch holds notifications around the delivery as a delivery would.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "host_test_support.hpp"
+#include "mfstate/bus.hpp"
+#include "mfstate/manifest.hpp"
+
+using namespace mfstate;
+using namespace host_test;
+
+TEST(BusPassesThrough, AValidTopicWithNoSchemaOrReplay) {
+  Bus bus;
+  EXPECT_TRUE(bus.passes_through("cart/item-added"));
+  EXPECT_FALSE(bus.passes_through(""));
+  EXPECT_FALSE(bus.passes_through("cart/*"));
+  bus.declare("cart/plain");
+  EXPECT_TRUE(bus.passes_through("cart/plain"));
+  bus.declare("cart/checked", {.schema = Schema::parse_json(R"({"type":"integer"})")});
+  EXPECT_FALSE(bus.passes_through("cart/checked"));
+  bus.declare("cart/replayed", {.replay = true});
+  EXPECT_FALSE(bus.passes_through("cart/replayed"));
+  EXPECT_TRUE(bus.undeclare("cart/checked", ""));
+  EXPECT_TRUE(bus.passes_through("cart/checked"));
+}
+
+TEST(BusPassesThrough, ASchemaOnABusThatDoesNotValidateAndAStrictBus) {
+  Bus lax(BusOptions{.validate = false});
+  lax.declare("t", {.schema = Schema::parse_json(R"({"type":"integer"})")});
+  EXPECT_TRUE(lax.passes_through("t"));
+  Bus strict(BusOptions{.strict = true});
+  EXPECT_FALSE(strict.passes_through("t"));
+  auto sub = strict.subscribe("t", [](std::string_view, const Value&) {});
+  EXPECT_FALSE(strict.passes_through("t")) << "subscribed to, still undeclared";
+  strict.declare("t");
+  EXPECT_TRUE(strict.passes_through("t"));
+}
+
+TEST(AppEmitIsPlain, FollowsNamespacesSharingAndInspectors) {
+  Host host{HostOptions{.validation = ValidationMode::always}};
+  App cart = host.mount("cart");
+  EXPECT_TRUE(cart.emit_is_plain("cart/item-added"));
+  EXPECT_TRUE(cart.emit_is_plain("nobody/holds-this"));
+  EXPECT_FALSE(cart.emit_is_plain("platform/x"));
+  App profile = host.mount("profile");
+  EXPECT_FALSE(cart.emit_is_plain("profile/updated")) << "another app's namespace";
+  host.platform().declare("profile/shared");
+  EXPECT_TRUE(cart.emit_is_plain("profile/shared"));
+  profile.declare("profile/checked", {.schema = Schema::parse_json(R"({"type":"object"})")});
+  EXPECT_FALSE(profile.emit_is_plain("profile/checked"));
+  {
+    auto watching = host.inspect([](const InspectorEvent&) {});
+    EXPECT_FALSE(cart.emit_is_plain("cart/item-added")) << "an inspector sees every message";
+  }
+  EXPECT_TRUE(cart.emit_is_plain("cart/item-added"));
+  profile.unmount();
+  EXPECT_TRUE(cart.emit_is_plain("profile/updated"));
+  EXPECT_TRUE(cart.emit_is_plain("profile/checked")) << "withdrawn with its declarer";
+}
+
+TEST(AppEmitIsPlain, AManifestChecksWhatItPublishesWhenTheHostValidates) {
+  const Manifest manifest = parse_manifest_json(R"({
+    "name": "cart", "version": "1.0.0",
+    "topics": {"publishes": {"shared/added": {"type": "object"}}}
+  })");
+  Host checking{HostOptions{.validation = ValidationMode::always}};
+  App a = checking.mount(manifest);
+  EXPECT_FALSE(a.emit_is_plain("shared/added"));
+  EXPECT_FALSE(a.emit_is_plain("shared/unlisted"));
+  Host lax{HostOptions{.validation = ValidationMode::off}};
+  App b = lax.mount(manifest);
+  EXPECT_TRUE(b.emit_is_plain("shared/added"));
+  EXPECT_FALSE(b.emit_is_plain("shared/unlisted")) << "emit refuses a topic the manifest does not list";
+}
+
+TEST(AppEmitIsPlain, AnUnmountedAppThrows) {
+  Host host;
+  App a = host.mount("a");
+  a.unmount();
+  EXPECT_EQ(code_of([&] { (void)a.emit_is_plain("a/x"); }), ErrorCode::app_unmounted);
+}
+
+TEST(HostBatch, NotificationsWaitUntilTheFunctionReturns) {
+  Host host;
+  App a = host.mount("a");
+  a.create_store(user_state(), app_reducer);
+  std::vector<std::string> order;
+  auto sub = a.subscribe([&](const Value& s) { order.push_back("store " + std::to_string(s.get("count").as_int())); });
+  auto heard = a.on("a/x", [&](std::string_view, const Value& v) { order.push_back("message " + v.to_json()); });
+  host.batch([&] {
+    a.dispatch(act("INC"));
+    a.emit("a/x", 1);
+    a.dispatch(act("INC"));
+    order.push_back("end of batch");
+  });
+  EXPECT_EQ(order, (std::vector<std::string>{"end of batch", "store 2", "message 1"}));
+}
+
+TEST(HostBatch, AThrowUndoesNothingAndStillNotifies) {
+  Host host;
+  App a = host.mount("a");
+  a.create_store(user_state(), app_reducer);
+  int told = 0;
+  auto sub = a.subscribe([&](const Value&) { ++told; });
+  EXPECT_THROW(host.batch([&] {
+                 a.dispatch(act("INC"));
+                 throw std::runtime_error("fails after the dispatch");
+               }),
+               std::runtime_error);
+  EXPECT_EQ(a.state().get("count").as_int(), 1);
+  EXPECT_EQ(told, 1);
+  EXPECT_EQ(code_of([&] { host.batch({}); }), ErrorCode::invalid_argument);
+}
+
+TEST(HostBatch, DestroyingTheHostInsideIsSafe) {
+  auto host = std::make_unique<Host>();
+  App a = host->mount("a");
+  int told = 0;
+  a.create_store(user_state(), app_reducer);
+  auto sub = a.subscribe([&](const Value&) { ++told; });
+  Host& h = *host;
+  h.batch([&] {
+    a.dispatch(act("INC"));
+    host.reset();
+  });
+  EXPECT_FALSE(a.mounted());
+  EXPECT_EQ(told, 0) << "unmounted with its host before the batch ended: its subscriber is not told";
+}
