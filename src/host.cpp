@@ -670,11 +670,16 @@ void Host::transaction(const std::function<void()>& fn) {
   core_->run_transaction(fn, std::string());
 }
 
-void Host::batch(const std::function<void()>& fn) {
-  if (!fn) throw Error(ErrorCode::invalid_argument, "batch needs a function");
-  HostGuard guard(*core_);
-  Batcher::Scope scope(core_->batcher());
-  fn();
+Subscription Host::hold_notifications() {
+  // The guard first, the batch inside it: ending the hold delivers, then lets a Host destroyed
+  // meanwhile go.
+  struct Hold {
+    HostGuard guard;
+    Batcher::Scope batch;
+    explicit Hold(HostCore& core) : guard(core), batch(core.batcher()) {}
+  };
+  auto hold = std::make_shared<std::unique_ptr<Hold>>(std::make_unique<Hold>(*core_));
+  return Subscription([hold] { hold->reset(); });
 }
 
 bool Host::in_transaction() const noexcept { return detail::tx_active(core_->batcher()); }

@@ -1,6 +1,7 @@
 // What the browser build needs to deliver a bus message without the payload crossing into the
 // module: Bus::passes_through and App::emit_is_plain say when a publish would only reach its
-// subscribers, and Host::batch holds notifications around the delivery as a delivery would.
+// subscribers, and Host::hold_notifications holds what the subscribers cause until the delivery
+// ends, as a delivery would.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -84,49 +85,51 @@ TEST(AppEmitIsPlain, AnUnmountedAppThrows) {
   EXPECT_EQ(code_of([&] { (void)a.emit_is_plain("a/x"); }), ErrorCode::app_unmounted);
 }
 
-TEST(HostBatch, NotificationsWaitUntilTheFunctionReturns) {
+TEST(HostHold, NotificationsWaitUntilTheHoldEnds) {
   Host host;
   App a = host.mount("a");
   a.create_store(user_state(), app_reducer);
   std::vector<std::string> order;
   auto sub = a.subscribe([&](const Value& s) { order.push_back("store " + std::to_string(s.get("count").as_int())); });
   auto heard = a.on("a/x", [&](std::string_view, const Value& v) { order.push_back("message " + v.to_json()); });
-  host.batch([&] {
-    a.dispatch(act("INC"));
-    a.emit("a/x", 1);
-    a.dispatch(act("INC"));
-    order.push_back("end of batch");
-  });
-  EXPECT_EQ(order, (std::vector<std::string>{"end of batch", "store 2", "message 1"}));
+  Subscription hold = host.hold_notifications();
+  a.dispatch(act("INC"));
+  a.emit("a/x", 1);
+  a.dispatch(act("INC"));
+  order.push_back("held");
+  Subscription inner = host.hold_notifications();
+  inner.cancel();
+  order.push_back("an inner hold ended");
+  hold.cancel();
+  EXPECT_EQ(order, (std::vector<std::string>{"held", "an inner hold ended", "store 2", "message 1"}));
+  hold.cancel();  // harmless twice
+  a.dispatch(act("INC"));
+  EXPECT_EQ(order.back(), "store 3");
 }
 
-TEST(HostBatch, AThrowUndoesNothingAndStillNotifies) {
+TEST(HostHold, DroppingTheHandleEndsTheHold) {
   Host host;
   App a = host.mount("a");
-  a.create_store(user_state(), app_reducer);
-  int told = 0;
-  auto sub = a.subscribe([&](const Value&) { ++told; });
-  EXPECT_THROW(host.batch([&] {
-                 a.dispatch(act("INC"));
-                 throw std::runtime_error("fails after the dispatch");
-               }),
-               std::runtime_error);
-  EXPECT_EQ(a.state().get("count").as_int(), 1);
-  EXPECT_EQ(told, 1);
-  EXPECT_EQ(code_of([&] { host.batch({}); }), ErrorCode::invalid_argument);
+  int heard = 0;
+  auto sub = a.on("a/x", [&](std::string_view, const Value&) { ++heard; });
+  {
+    Subscription hold = host.hold_notifications();
+    a.emit("a/x", 1);
+    EXPECT_EQ(heard, 0);
+  }
+  EXPECT_EQ(heard, 1);
 }
 
-TEST(HostBatch, DestroyingTheHostInsideIsSafe) {
+TEST(HostHold, DestroyingTheHostWhileHeldIsSafe) {
   auto host = std::make_unique<Host>();
   App a = host->mount("a");
   int told = 0;
   a.create_store(user_state(), app_reducer);
   auto sub = a.subscribe([&](const Value&) { ++told; });
-  Host& h = *host;
-  h.batch([&] {
-    a.dispatch(act("INC"));
-    host.reset();
-  });
+  Subscription hold = host->hold_notifications();
+  a.dispatch(act("INC"));
+  host.reset();
   EXPECT_FALSE(a.mounted());
-  EXPECT_EQ(told, 0) << "unmounted with its host before the batch ended: its subscriber is not told";
+  hold.cancel();
+  EXPECT_EQ(told, 0) << "unmounted with its host before the hold ended: its subscriber is not told";
 }

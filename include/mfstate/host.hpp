@@ -351,10 +351,12 @@ class Host {
   /// accepting, timers and the query cache are not undone.
   void transaction(const std::function<void()>& fn);
   [[nodiscard]] bool in_transaction() const noexcept;
-  /// Runs `fn` as one batch: every notification it causes (subscribers, watchers, bus deliveries,
-  /// query listeners) waits until it returns, as if `fn` were itself a notification being
-  /// delivered. Nothing is undone when it throws. Safe to destroy the Host inside.
-  void batch(const std::function<void()>& fn);
+  /// Holds every notification (subscribers, watchers, bus deliveries, query listeners) until the
+  /// returned Subscription ends, then delivers them in order: work done meanwhile is told as if it
+  /// ran inside a notification being delivered. Nothing is undone. Destroying the Host meanwhile
+  /// is safe (it is freed when the hold ends). The browser build holds them while it delivers a
+  /// message to its JavaScript subscribers itself.
+  [[nodiscard]] Subscription hold_notifications();
   /// Whether values are validated (from the validation mode and `development`).
   [[nodiscard]] bool validating() const noexcept;
   /// Replaces the error handler (see HostOptions::on_error).

@@ -17,6 +17,7 @@ import {
   begin,
   idle,
   idleOutsideReducers,
+  holdOnEntry,
   IN_DOUBT,
   plainCopy,
   syncBeforeEntering,
@@ -377,53 +378,29 @@ function notifyStore(set: Listeners<() => void>, what: string): void {
 // An app choosing a fresh topic per message must not grow memory.
 const MAX_PLAIN_TOPICS = 512;
 
-// The delivery under way: one at a time, since a message emitted during it is not plain (the
-// module is running) and queues behind it in the module, as any message published during a
-// delivery does.
-const noReceivers: readonly TopicGroup[] = Object.freeze([]);
-let plainTo: readonly TopicGroup[] = noReceivers;
-let plainTopic = "";
-let plainPayload: unknown = null;
-let plainLink: HostLink | null = null;
-
 /**
- * Delivers a plain message to `receivers` inside one batch of the module, as the module delivers a
- * message: what their listeners cause (a dispatch, a command, another message) is told after
- * every receiver has heard this one, and what they throw goes to the shell as listener_error.
+ * Delivers a plain message to `receivers` as the module delivers a message: what their listeners
+ * cause in the module (a dispatch, a command, another message) is told after every receiver has
+ * heard this one (holdOnEntry), and what they throw goes to the shell as listener_error. It counts
+ * as a call into the module (enter): nothing else is plain, nor a store's dispatch fast, meanwhile.
  */
 function deliverPlain(link: HostLink, receivers: readonly TopicGroup[], topic: string, payload: unknown): void {
-  plainTo = receivers;
-  plainTopic = topic;
-  plainPayload = payload;
-  plainLink = link;
   enter();
   try {
-    check(api.mfs_host_batch(link.handle, PLAIN_DELIVERY));
+    holdOnEntry(link.handle);
+    for (let i = 0; i < receivers.length; i++) {
+      const g = receivers[i];
+      if (!g.live) continue; // unsubscribed meanwhile, as the module skips an ended subscription
+      try {
+        deliver(g.listeners, payload, topic, g.what);
+      } catch (e) {
+        link.report(new MfstateError("listener_error", `a subscriber of topic "${topic}" in app "${g.app}" threw: ${messageOf(e)}`, { cause: e }));
+      }
+    }
   } finally {
-    plainTo = noReceivers;
-    plainPayload = null;
-    plainLink = null;
     leave();
   }
 }
-
-// Made once, for good: the module calls it without holding it (mfs_host_batch).
-const PLAIN_DELIVERY = fn(() => {
-  const to = plainTo;
-  const topic = plainTopic;
-  const payload = plainPayload;
-  const link = plainLink!;
-  plainTo = noReceivers;
-  for (let i = 0; i < to.length; i++) {
-    const g = to[i];
-    if (!g.live) continue; // unsubscribed meanwhile, as the module skips an ended subscription
-    try {
-      deliver(g.listeners, payload, topic, g.what);
-    } catch (e) {
-      link.report(new MfstateError("listener_error", `a subscriber of topic "${topic}" in app "${g.app}" threw: ${messageOf(e)}`, { cause: e }));
-    }
-  }
-});
 
 /** Delivers a message to a topic group's listeners. */
 function deliver(set: Listeners<(payload: unknown, topic: string) => void>, payload: unknown, topic: string, what: string): void {

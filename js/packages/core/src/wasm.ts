@@ -223,7 +223,35 @@ let steppedAside = false;
 
 /** A fast-path reducer starts (+1) or ends (-1). */
 export function fastReducer(delta: 1 | -1): void {
+  if (delta === 1) watchTurn();
   fastReducers += delta;
+}
+
+// A finally that could not make its call (at the edge of the stack, where a hostile app can call
+// on purpose) would leave a count raised for good: with `depth` raised every later call would
+// believe itself nested (timers wait for an outermost leave that never comes, a plain delivery's
+// hold keeps every app's notifications), with `fastReducers` raised every call would be refused.
+// Between two turns of the event loop nothing of ours can be running, so a microtask queued by
+// the first such count raised in a turn puts right whatever is still raised then.
+let turnWatched = false;
+
+function watchTurn(): void {
+  if (turnWatched) return;
+  turnWatched = true;
+  queueMicrotask(endOfTurn);
+}
+
+function endOfTurn(): void {
+  turnWatched = false;
+  if (depth === 0 && fastReducers === 0 && holdFor === 0 && heldHost === 0) return;
+  depth = 0;
+  fastReducers = 0;
+  holdFor = 0;
+  try {
+    endHold();
+  } finally {
+    leftOutermost();
+  }
 }
 
 /** Whether a call into the module was refused since the last time this was asked. */
@@ -233,6 +261,39 @@ export function takeSteppedAside(): boolean {
   return was;
 }
 
+// A plain message delivered in JavaScript (App.emit): the module runs none of it, but what its
+// listeners do in the module must be told after the delivery, as when the module delivers. So the
+// first call a listener makes into the module first has the module hold the host's notifications
+// (Host::hold_notifications), and the delivery's leave ends the hold. A delivery whose listeners
+// stay in JavaScript never calls the module. The hold is made and ended by a call with nothing to
+// read back (at the edge of the stack, reading a handle could fail after the module held), and
+// one that could not be ended (no stack left) is ended by the next call into the module: a hold
+// left in place would keep every app's notifications for good.
+let holdFor = 0; // the host whose notifications the next entry holds
+let heldHost = 0; // the host whose notifications are held, until their end has run
+let endingHold = false;
+
+/**
+ * The delivery of a plain message on host `host` starts, as the outermost call (between enter and
+ * leave): see holdFor. Its leave tells what the hold kept.
+ */
+export function holdOnEntry(host: number): void {
+  holdFor = host;
+}
+
+function endHold(): void {
+  holdFor = 0;
+  if (heldHost === 0 || endingHold) return;
+  endingHold = true;
+  try {
+    const status = api.mfs_host_hold(heldHost, 0);
+    heldHost = 0; // ended (every hold of the host): its notifications told, what they threw went to the shell
+    if (status < 0) throw readError();
+  } finally {
+    endingHold = false;
+  }
+}
+
 /** Enters the module: callers pair it with leave() in a finally. */
 export function enter(mutates = true): void {
   if (writing !== 0) refuseWhileWriting();
@@ -240,10 +301,22 @@ export function enter(mutates = true): void {
     steppedAside = true;
     throw new MfstateError("refused", "a reducer called mfstate on the fast path: the action runs again through the module");
   }
+  if (depth === 0) {
+    watchTurn();
+    if (heldHost !== 0 || holdFor !== 0) endHold(); // left by a leave that could not end it
+  }
   if (beforeEntering !== null) {
     const sync = beforeEntering;
     beforeEntering = null;
     sync(); // re-arms itself when it fails and leaves something pending
+  }
+  if (holdFor !== 0) {
+    const host = holdFor;
+    const status = api.mfs_host_hold(host, 1);
+    // No call between the export's return and these: one failing for want of stack would lose the hold.
+    holdFor = 0;
+    heldHost = status < 0 ? 0 : host;
+    if (status < 0) throw readError();
   }
   if (mutates) epoch++;
   depth++;
@@ -259,33 +332,51 @@ export function idleOutsideReducers(): boolean {
   return depth === 0 && writing === 0 && fastReducers === 0;
 }
 
+/**
+ * Leaves the module. Small on purpose: it is called from a finally, where at the edge of the stack
+ * a call can fail to start; the smaller its frame, the rarer that is (what it leaves raised is put
+ * right at the turn's end: watchTurn).
+ */
 export function leave(): void {
   depth--;
+  afterLeaving();
+}
+
+function afterLeaving(): void {
   views();
   if (u32[controlWord + 3] !== 0) dropReleased();
   if (depth === 0) {
-    // Nothing may stay staged once the outermost call has returned: values staged for an export
-    // that then was not called (or failed before taking them) would stay on the module's stack,
-    // never freed, and a later export taking more than its caller staged would read them. Asked
-    // only after something was staged: a dispatch or an emit stages nothing.
-    if (stagedSince) {
-      stagedSince = false;
-      if (exports!.mfs_staged_count() !== 0) exports!.mfs_unstage(0);
+    try {
+      // A plain message's delivery was the outermost call: what its listeners caused is told now.
+      if (holdFor !== 0 || heldHost !== 0) endHold();
+    } finally {
+      leftOutermost();
     }
-    if (errorReleases.length !== 0) flushErrorReleases();
-    // Drained by the outermost leave only: work that calls the module leaves again at depth 0, and
-    // draining there too recursed once per queued item (20,000 timers firing in one advance
-    // overflowed the stack).
-    if (!draining) {
-      draining = true;
-      try {
-        while (afterOutermost.length !== 0) {
-          const fn = afterOutermost.shift()!;
-          fn();
-        }
-      } finally {
-        draining = false;
+  }
+}
+
+function leftOutermost(): void {
+  // Nothing may stay staged once the outermost call has returned: values staged for an export
+  // that then was not called (or failed before taking them) would stay on the module's stack,
+  // never freed, and a later export taking more than its caller staged would read them. Asked
+  // only after something was staged: a dispatch or an emit stages nothing.
+  if (stagedSince) {
+    stagedSince = false;
+    if (exports!.mfs_staged_count() !== 0) exports!.mfs_unstage(0);
+  }
+  if (errorReleases.length !== 0) flushErrorReleases();
+  // Drained by the outermost leave only: work that calls the module leaves again at depth 0, and
+  // draining there too recursed once per queued item (20,000 timers firing in one advance
+  // overflowed the stack).
+  if (!draining) {
+    draining = true;
+    try {
+      while (afterOutermost.length !== 0) {
+        const fn = afterOutermost.shift()!;
+        fn();
       }
+    } finally {
+      draining = false;
     }
   }
 }

@@ -365,13 +365,8 @@ Value read_result() {
 
 // ---- functions and errors ----
 
-void JsFunction::call_unheld(std::uint32_t id) {
-  Writer w;  // no arguments
-  invoke(id);
-}
-
-void JsFunction::invoke(std::uint32_t id) {
-  int err = mfs_js_invoke(id);
+void JsFunction::invoke() const {
+  int err = mfs_js_invoke(ref_->id);
   if (err != 0) {
     Reader r;
     std::string message = r.string("error message");

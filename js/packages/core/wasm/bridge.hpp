@@ -206,10 +206,6 @@ class JsFunction {
     call(std::forward<F>(write));
     return read_result();
   }
-  /// Calls JavaScript function `id` with no arguments, without holding it: JavaScript keeps it
-  /// registered for as long as the call lasts (a function the package made once, for good).
-  /// Throws JsError when it threw.
-  static void call_unheld(std::uint32_t id);
 
  private:
   struct Ref {
@@ -219,8 +215,7 @@ class JsFunction {
     Ref& operator=(const Ref&) = delete;
     ~Ref() { mfs_js_release(id); }
   };
-  void invoke() const { invoke(ref_->id); }
-  static void invoke(std::uint32_t id);
+  void invoke() const;
   std::shared_ptr<Ref> ref_;
 };
 

@@ -549,10 +549,27 @@ EMSCRIPTEN_KEEPALIVE int mfs_app_emit_is_plain(std::uint32_t app) {
   });
 }
 
-/// Runs JavaScript function `fn` (held by JavaScript for the call) as one batch of the host
-/// (Host::batch): JavaScript delivers a plain message to its subscribers there.
-EMSCRIPTEN_KEEPALIVE int mfs_host_batch(std::uint32_t host, std::uint32_t fn) {
-  return guarded([&] { hosts().get(host).host->batch([fn] { JsFunction::call_unheld(fn); }); });
+/// `hold` 1: holds the host's notifications (Host::hold_notifications) while JavaScript delivers a
+/// plain message; 0: ends every hold of the host, delivering what waited (nothing to do once the
+/// host is gone). Nothing to read back: a hold is never made without JavaScript knowing it.
+EMSCRIPTEN_KEEPALIVE int mfs_host_hold(std::uint32_t host, int hold) {
+  return guarded([&] {
+    WebHost* web = hosts().find(host);
+    if (hold != 0) {
+      if (web == nullptr) throw Error(ErrorCode::invalid_argument, "hold: no such host");
+      web->holds.push_back(web->host->hold_notifications());
+      return;
+    }
+    if (web == nullptr) return;
+    std::vector<Subscription> ending = std::move(web->holds);
+    web->holds.clear();
+    // The latest first, as scopes close; the last one ended delivers. `web` may be gone after.
+    while (!ending.empty()) {
+      Subscription s = std::move(ending.back());
+      ending.pop_back();
+      s.cancel();
+    }
+  });
 }
 
 /// Declares a topic as this app's (its own namespace; the platform anywhere). Staged: topic,

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "bridge.hpp"
 #include "handles.hpp"
@@ -22,6 +23,10 @@ class JsClock final : public mfstate::Clock {
 struct WebHost {
   JsClock clock;
   std::unique_ptr<mfstate::ManualClock> manual;
+  /// Notifications held while JavaScript delivers a plain message (mfs_host_hold). Declared before
+  /// the host, so destroyed after it: a host disposed during a delivery unmounts its apps first,
+  /// as one disposed inside a notification does.
+  std::vector<mfstate::Subscription> holds;
   std::unique_ptr<mfstate::Host> host;
 };
 
