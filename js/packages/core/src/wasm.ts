@@ -294,8 +294,48 @@ function endHold(): void {
   }
 }
 
+// ---- a module whose frames were abandoned ----
+
+// A call into the module that runs out of stack inside it (or traps) ends with its C++ frames
+// abandoned: WebAssembly cannot catch a stack overflow, so no destructor runs, and what those frames
+// were changing (a host's notification batch, a store's dispatch, the allocator's lists) stays
+// half-changed. An app can do that on purpose: recurse until the stack is nearly full, then call
+// mfstate. Carrying on would silently lose every app's notifications of that host, or worse; so the
+// module is not used again: every later call throws, naming the first failure.
+let abandonedBy: { error: unknown } | null = null;
+
+function guardExports(ex: Exports): Exports {
+  const guarded: Exports = Object.create(null);
+  for (const name of Object.keys(ex)) {
+    const f = ex[name];
+    guarded[name] = typeof f === "function" ? guardExport(f as (a?: number, b?: number, c?: number) => number) : f;
+  }
+  return guarded;
+}
+
+// Three parameters: the most any export takes (those it does not take are ignored).
+function guardExport(f: (a?: number, b?: number, c?: number) => number): (a?: number, b?: number, c?: number) => number {
+  return (a, b, c) => {
+    try {
+      return f(a, b, c);
+    } catch (e) {
+      abandonedBy ??= { error: e };
+      throw e;
+    }
+  };
+}
+
+function refuseAbandoned(error: unknown): never {
+  throw new MfstateError(
+    "internal",
+    `mfstate's module stopped: a call ran out of stack inside it (or trapped), which leaves its state unknown, so it is not used again (reload the page). The first failure: ${messageOf(error)}`,
+    { cause: error },
+  );
+}
+
 /** Enters the module: callers pair it with leave() in a finally. */
 export function enter(mutates = true): void {
+  if (abandonedBy !== null) refuseAbandoned(abandonedBy.error);
   if (writing !== 0) refuseWhileWriting();
   if (fastReducers !== 0) {
     steppedAside = true;
@@ -1459,7 +1499,7 @@ async function instantiate(source: WasmSource | undefined): Promise<void> {
   } else {
     instance = (await WebAssembly.instantiate(bytes as BufferSource, imports)).instance;
   }
-  const ex = instance.exports as unknown as Exports;
+  const ex = guardExports(instance.exports as unknown as Exports);
   memory = ex.memory;
   ex._initialize();
   exports = ex;

@@ -416,8 +416,8 @@ test("plain messages emitted at the edge of the stack leave nothing raised once 
   let heardByAttacker = 0;
   attacker.on("attacker/x", () => heardByAttacker++);
   attacker.emit("attacker/x", 0); // the module's answer for the topic is known: the emits below stay in JavaScript
-  // (A call the module itself runs out of stack in leaves the module's own state half-changed:
-  // see docs/web.md, "What is not defended". This test keeps to what the plain path adds.)
+  // (A call that runs out of stack inside the module stops it: test/abandoned-module.test.mjs.
+  // This test keeps to what the plain path adds.)
   // From the stack's limit up, one frame higher each time, sixty times over: some emits fail
   // before their delivery, some in it, some in their last call.
   let through = 0;
