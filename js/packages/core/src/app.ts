@@ -1259,7 +1259,7 @@ export class App {
     if (group === undefined) {
       this.#room();
       const g: TopicGroup = {
-        pattern: asModuleHoldsIt(String(pattern)),
+        pattern: typeof pattern === "string" ? asModuleHoldsIt(pattern) : "", // the module refuses a non-string
         live: false,
         app: this.#name,
         sub: 0,

@@ -7,6 +7,8 @@
 // (a topic's list is every matching subscription, oldest first: bus.cpp). This mirror keeps the
 // same groups in the same order, so it names the same receivers in the same order.
 
+import { append, ownList } from "./wasm.js";
+
 /** A group as the mirror needs it: its pattern, and whether its subscription still stands. */
 export interface MirroredGroup {
   readonly pattern: string;
@@ -17,8 +19,11 @@ export interface MirroredGroup {
 const MAX_CACHED_TOPICS = 512;
 
 export class BusMirror<G extends MirroredGroup> {
-  /** Live groups of every app of the host, in subscription order. */
-  #groups: G[] = [];
+  /**
+   * Live groups of every app of the host, in subscription order. Lists without a prototype, changed
+   * by index only (wasm.ts, ownList): they hold other apps' listeners.
+   */
+  readonly #groups: G[] = ownList();
   /** The groups each topic reaches, until the groups change (arrays never changed in place). */
   readonly #reaching = new Map<string, readonly G[]>();
   /**
@@ -29,14 +34,20 @@ export class BusMirror<G extends MirroredGroup> {
 
   add(g: G): void {
     g.live = true;
-    this.#groups = [...this.#groups, g];
+    append(this.#groups, g);
     this.#reaching.clear();
   }
 
   remove(g: G): void {
     if (!g.live) return;
     g.live = false;
-    this.#groups = this.#groups.filter((x) => x !== g);
+    const groups = this.#groups;
+    let at = groups.length - 1;
+    while (at >= 0 && groups[at] !== g) at--;
+    if (at >= 0) {
+      for (let i = at + 1; i < groups.length; i++) groups[i - 1] = groups[i];
+      groups.length--;
+    }
     this.#reaching.clear();
   }
 
@@ -44,7 +55,10 @@ export class BusMirror<G extends MirroredGroup> {
   reaching(topic: string): readonly G[] {
     let list = this.#reaching.get(topic);
     if (list === undefined) {
-      list = this.#groups.filter((g) => matches(g.pattern, topic));
+      const found = ownList<G>();
+      const groups = this.#groups;
+      for (let i = 0; i < groups.length; i++) if (matches(groups[i].pattern, topic)) append(found, groups[i]);
+      list = found;
       if (this.#reaching.size >= MAX_CACHED_TOPICS) this.#reaching.clear();
       this.#reaching.set(topic, list);
     }

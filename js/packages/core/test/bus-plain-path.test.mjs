@@ -451,3 +451,27 @@ test("plain messages emitted at the edge of the stack leave nothing raised once 
   assert.deepEqual(errors, []);
   host.dispose();
 });
+
+test("setters planted on Array.prototype or Object.prototype catch neither another app's listeners nor its messages", async () => {
+  const { host } = await testHost();
+  const cart = host.mount("cart");
+  const stolen = new Set();
+  const steal = { set: (v) => stolen.add(v), configurable: true };
+  for (let i = 0; i < 4; i++) Object.defineProperty(Array.prototype, String(i), steal);
+  Object.defineProperty(Object.prototype, "token", steal);
+  const got = new Set(); // not an array: the planted setters would catch the test's own writes
+  try {
+    const home = host.mount("home");
+    home.on("cart/**", (p) => got.add(p));
+    home.on("cart/login", (p) => got.add(p));
+    host.mount("profile").on("cart/*", (p) => got.add(p));
+    cart.emit("cart/login", { token: "s3cr3t", list: ["a", "b"] });
+  } finally {
+    for (let i = 0; i < 4; i++) delete Array.prototype[i];
+    delete Object.prototype.token;
+  }
+  assert.equal(stolen.size, 0);
+  assert.equal(got.size, 1, "one frozen copy, for every receiver");
+  assert.ok([...got].every((p) => Object.hasOwn(p, "token") && p.token === "s3cr3t" && Object.hasOwn(p.list, 0)));
+  host.dispose();
+});
