@@ -66,6 +66,37 @@ interface KeyEntry {
   /** The table's generation, and the count of callbacks from the module, when `data` was known current. */
   gen: number;
   calls: number;
+  /** The next entry whose key has the same hash. */
+  next: KeyEntry | undefined;
+  // A key of at most four primitives (most are: ["user", 42, "profile"]) is also held in the entry
+  // itself, compared there without reaching the key array and its elements: with 10^5 keys each
+  // of those reads was a cache miss, and a read of cached data took 1.4 us instead of ~0.2.
+  /** How many parts `p0`..`p3` hold, or -1: compare `key` (keyEquals). */
+  n: number;
+  p0: unknown;
+  p1: unknown;
+  p2: unknown;
+  p3: unknown;
+}
+
+const FLAT_PARTS = 4;
+
+/** Whether `key` (an array: query keys are) equals the flat key `e` holds: parts by ===, as keyEquals. */
+function flatEquals(e: KeyEntry, key: unknown): boolean {
+  const a = key as unknown[];
+  const n = e.n;
+  if (a.length !== n) return false;
+  if (n === 0) return true;
+  if (a[0] !== e.p0) return false;
+  if (n === 1) return true;
+  if (a[1] !== e.p1) return false;
+  if (n === 2) return true;
+  if (a[2] !== e.p2) return false;
+  return n === 3 || a[3] === e.p3;
+}
+
+function primitive(v: unknown): boolean {
+  return v === null || (typeof v !== "object" && typeof v !== "function");
 }
 
 /**
@@ -74,7 +105,8 @@ interface KeyEntry {
  * too), so memory follows the keys in use, not the history.
  */
 export class KeyTable {
-  readonly #map = new Map<number, KeyEntry[]>();
+  /** The first entry of each hash (the others follow by `next`). */
+  readonly #map = new Map<number, KeyEntry>();
   #count = 0;
   static readonly limit = 1 << 17;
   /**
@@ -93,19 +125,39 @@ export class KeyTable {
     return structuralHash(key, 0x811c9dc5);
   }
 
+  /** The entry of `key` (an array), if interned. */
   find(key: unknown, hash: number = KeyTable.hash(key)): KeyEntry | undefined {
-    const bucket = this.#map.get(hash);
-    if (bucket === undefined) return undefined;
-    for (let i = 0; i < bucket.length; i++) if (keyEquals(bucket[i].key, key)) return bucket[i];
+    for (let e = this.#map.get(hash); e !== undefined; e = e.next) {
+      if (e.n >= 0 ? flatEquals(e, key) : keyEquals(e.key, key)) return e;
+    }
     return undefined;
   }
 
   /** Records `key` (a frozen copy: the caller's array may change afterwards) under `index`. */
   add(key: unknown, index: number, hash: number = KeyTable.hash(key)): KeyEntry {
-    const entry: KeyEntry = { key: frozenCopy(key), index, data: undefined, gen: 0, calls: -1 };
-    const bucket = this.#map.get(hash);
-    if (bucket === undefined) this.#map.set(hash, [entry]);
-    else bucket.push(entry);
+    const copy = frozenCopy(key);
+    const entry: KeyEntry = {
+      key: copy,
+      index,
+      data: undefined,
+      gen: 0,
+      calls: -1,
+      next: this.#map.get(hash),
+      n: -1,
+      p0: undefined,
+      p1: undefined,
+      p2: undefined,
+      p3: undefined,
+    };
+    const parts = copy as unknown[];
+    if (Array.isArray(parts) && parts.length <= FLAT_PARTS && parts.every(primitive)) {
+      entry.n = parts.length;
+      entry.p0 = parts[0];
+      entry.p1 = parts[1];
+      entry.p2 = parts[2];
+      entry.p3 = parts[3];
+    }
+    this.#map.set(hash, entry);
     this.#count++;
     return entry;
   }
