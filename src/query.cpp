@@ -79,6 +79,10 @@ QueryInfo info_of(const ClientCore& core, const Query& q) {
   return i;
 }
 
+// The result is prev itself when every child came out as prev's, next itself when every child
+// came out as next's, and only otherwise a new container. The children are therefore not
+// collected until the first one that is neither (a refetch whose data changed in one field
+// returns next without building a copy of it: W4 refetches 10^4 {id, v} objects).
 Value replace_equal_deep(const Value& prev, Value next) {
   if (prev.same_node(next) && prev.type() == next.type()) return prev;
   if (prev.type() != next.type()) {
@@ -89,36 +93,63 @@ Value replace_equal_deep(const Value& prev, Value next) {
   if (next.is_array()) {
     auto pa = prev.as_array();
     auto na = next.as_array();
-    std::vector<Value> items;
-    items.reserve(na.size());
-    bool all_prev = pa.size() == na.size();
-    bool all_next = true;
+    std::vector<Value> items;  // filled from the first child that is neither prev's nor next's
+    bool collecting = false;
+    bool prefix_prev = true;  // every child so far is prev's (at the same index)
+    bool prefix_next = true;  // every child so far is next's
     for (std::size_t i = 0; i < na.size(); ++i) {
       Value v = i < pa.size() ? replace_equal_deep(pa[i], na[i]) : na[i];
-      if (i >= pa.size() || !v.same_node(pa[i])) all_prev = false;
-      if (!v.same_node(na[i])) all_next = false;
-      items.push_back(std::move(v));
+      const bool is_prev = i < pa.size() && v.same_node(pa[i]);
+      const bool is_next = v.same_node(na[i]);
+      if (!collecting && !(prefix_prev && is_prev) && !(prefix_next && is_next)) {
+        // The children before i are identical to next's (or else prev's): copy that prefix.
+        items.reserve(na.size());
+        const std::span<const Value> from = prefix_next ? na : pa;
+        items.assign(from.begin(), from.begin() + static_cast<std::ptrdiff_t>(i));
+        collecting = true;
+      }
+      prefix_prev = prefix_prev && is_prev;
+      prefix_next = prefix_next && is_next;
+      if (collecting) items.push_back(std::move(v));
     }
-    if (all_prev) return prev;
-    if (all_next) return next;
+    if (prefix_prev && pa.size() == na.size()) return prev;
+    if (prefix_next) return next;
+    // Every child is prev's but prev is longer: next's length of prev's children.
+    if (!collecting) items.assign(pa.begin(), pa.begin() + static_cast<std::ptrdiff_t>(na.size()));
     return Value::array(std::move(items));
   }
   if (next.is_object()) {
     auto pm = prev.as_object();
     auto nm = next.as_object();
-    std::vector<Member> members;
-    members.reserve(nm.size());
-    bool all_prev = pm.size() == nm.size();
-    bool all_next = true;
-    for (const Member& m : nm) {
+    std::vector<Member> members;  // filled from the first member that is neither prev's nor next's
+    bool collecting = false;
+    bool prefix_prev = true;  // every member so far is prev's (under the same name)
+    bool prefix_next = true;  // every member so far is next's
+    for (std::size_t i = 0; i < nm.size(); ++i) {
+      const Member& m = nm[i];
       const Value* old = prev.find(m.key);
       Value v = old != nullptr ? replace_equal_deep(*old, m.value) : m.value;
-      if (old == nullptr || !v.same_node(*old)) all_prev = false;
-      if (!v.same_node(m.value)) all_next = false;
-      members.push_back(Member{m.key, std::move(v)});
+      const bool is_prev = old != nullptr && v.same_node(*old);
+      const bool is_next = v.same_node(m.value);
+      if (!collecting && !(prefix_prev && is_prev) && !(prefix_next && is_next)) {
+        // The members before i are identical to next's (or else to prev's of the same name).
+        members.reserve(nm.size());
+        for (std::size_t j = 0; j < i; ++j) {
+          members.push_back(Member{nm[j].key, prefix_next ? nm[j].value : *prev.find(nm[j].key)});
+        }
+        collecting = true;
+      }
+      prefix_prev = prefix_prev && is_prev;
+      prefix_next = prefix_next && is_next;
+      if (collecting) members.push_back(Member{m.key, std::move(v)});
     }
-    if (all_prev) return prev;
-    if (all_next) return next;
+    if (prefix_prev && pm.size() == nm.size()) return prev;
+    if (prefix_next) return next;
+    if (!collecting) {
+      // Every member is prev's but prev has more: next's members, with prev's values.
+      members.reserve(nm.size());
+      for (const Member& m : nm) members.push_back(Member{m.key, *prev.find(m.key)});
+    }
     return Value::object(std::move(members));
   }
   return prev == next ? prev : next;
