@@ -304,9 +304,9 @@ Value set_data(ClientCore& core, Query& q, Value data, std::optional<Millis> at)
 
 // ---- fetching ----
 
-std::shared_ptr<FutureState> fetch(ClientCore& core, Query& q, const OptionsPtr& opts, bool cancel_refetch,
-                                   std::optional<FetchDirection> direction, const Future* initial,
-                                   std::function<Value(const Value&)> initial_transform) {
+void fetch_for(ClientCore& core, Query& q, FetchWaiter waiter, const OptionsPtr& opts, bool cancel_refetch,
+               std::optional<FetchDirection> direction, const Future* initial,
+               std::function<Value(const Value&)> initial_transform) {
   FetchWaiters inherited;
   std::optional<QueryState> inherited_revert;
   if (q.fetching()) {
@@ -322,9 +322,8 @@ std::shared_ptr<FutureState> fetch(ClientCore& core, Query& q, const OptionsPtr&
       // Retries stopped by a leaving observer may go on: someone wants the result again.
       current->retryer->continue_retry();
       current->retryer->try_continue();
-      auto fut = make_future(core.batcher());
-      current->waiters.push_back(fut);
-      return fut;
+      current->waiters.push_back(std::move(waiter));
+      return;
     }
   }
   if (opts) core.set_options(q, opts);
@@ -345,8 +344,7 @@ std::shared_ptr<FutureState> fetch(ClientCore& core, Query& q, const OptionsPtr&
     f->initial = *initial;
     f->initial_transform = std::move(initial_transform);
   }
-  auto fut = make_future(core.batcher());
-  f->waiters.push_back(fut);
+  f->waiters.push_back(std::move(waiter));
 
   core.gc_unlink(q);
   QueryCold& cold = q.c();
@@ -366,7 +364,35 @@ std::shared_ptr<FutureState> fetch(ClientCore& core, Query& q, const OptionsPtr&
   f->retryer = std::allocate_shared<Retryer>(
       BlockAllocator<Retryer>(), core, Retryer::Config{o.retry, o.retry_delay, *o.network_mode}, f.get());
   f->retryer->start();
+}
+
+std::shared_ptr<FutureState> fetch(ClientCore& core, Query& q, const OptionsPtr& opts, bool cancel_refetch,
+                                   std::optional<FetchDirection> direction, const Future* initial,
+                                   std::function<Value(const Value&)> initial_transform) {
+  auto fut = make_future(core.batcher());
+  fetch_for(core, q, FetchWaiter{fut, nullptr}, opts, cancel_refetch, direction, initial,
+            std::move(initial_transform));
   return fut;
+}
+
+void fetch_part(ClientCore& core, Query& q, bool cancel_refetch, const std::shared_ptr<Aggregate>& agg) {
+  const std::uint32_t ordinal = agg->parts++;
+  ++agg->left;  // before the fetch starts: a fetcher may answer at once
+  fetch_for(core, q, FetchWaiter{nullptr, agg, ordinal}, nullptr, cancel_refetch);
+  if (q.fetch_status != FetchStatus::paused) return;
+  // Paused offline: still among the fetch's waiters (then it leaves them), or settled already.
+  bool still_waiting = false;
+  if (q.fetching()) {
+    FetchWaiters& ws = q.cold->fetch->waiters;
+    for (auto it = ws.begin(); it != ws.end(); ++it) {
+      if (!it->future && it->part == agg && it->ordinal == ordinal) {
+        ws.erase(it);
+        still_waiting = true;
+        break;
+      }
+    }
+  }
+  agg->drop(ordinal, still_waiting);
 }
 
 // ---- a fetch as its retryer's owner ----
@@ -434,7 +460,7 @@ void ClientCore::on_fetch_settled(Query& q, const std::shared_ptr<QueryFetch>& f
   }
   const bool cancelled = !o.ok && o.error && o.error->code() == ErrorCode::cancelled;
   if (!current || q.removed()) {
-    for (auto& w : waiters) w->settle(o);
+    for (auto& w : waiters) w.settle(o);
     return;
   }
   if (o.ok) {
@@ -450,7 +476,7 @@ void ClientCore::on_fetch_settled(Query& q, const std::shared_ptr<QueryFetch>& f
     }
   }
   if (o.ok) {
-    for (auto& w : waiters) w->settle(ok_outcome(q.data));
+    for (auto& w : waiters) w.settle(ok_outcome(q.data));
     if (options.query_cache.on_success || options.query_cache.on_settled) {
       const QueryInfo info = info_of(*this, q);
       try {
@@ -465,7 +491,7 @@ void ClientCore::on_fetch_settled(Query& q, const std::shared_ptr<QueryFetch>& f
       }
     }
   } else if (cancelled && f->cancel_silent) {
-    for (auto& w : waiters) w->settle(o);
+    for (auto& w : waiters) w.settle(o);
   } else if (cancelled && f->cancel_revert) {
     QueryState s = f->revert;
     s.fetch_status = FetchStatus::idle;
@@ -473,14 +499,14 @@ void ClientCore::on_fetch_settled(Query& q, const std::shared_ptr<QueryFetch>& f
     a.state = &s;
     dispatch(*this, q, std::move(a));
     // With data to fall back on, the callers get it; without, the cancellation.
-    for (auto& w : waiters) w->settle(q.has_data() ? ok_outcome(q.data) : o);
+    for (auto& w : waiters) w.settle(q.has_data() ? ok_outcome(q.data) : o);
   } else {
     if (!o.error) o.error = Error(ErrorCode::query_error, "the fetch failed");
     QueryAction a{QueryAction::fail};
     a.error = o.error;
     a.detail = o.detail;
     dispatch(*this, q, std::move(a));
-    for (auto& w : waiters) w->settle(o);
+    for (auto& w : waiters) w.settle(o);
     if (options.query_cache.on_error || options.query_cache.on_settled) {
       const QueryInfo info = info_of(*this, q);
       try {

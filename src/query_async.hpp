@@ -31,14 +31,33 @@ struct FutureState {
   void settle(Outcome o);
 };
 
-/// all_of's countdown: settles `result` (with null, or the first error when `fail_fast`) when
-/// `left` reaches 0.
+/// all_of's countdown: settles `result` (with null, or with `keep_error` the first error) when
+/// `left` reaches 0. Its parts are futures (all_of), or the fetches of a refetch by filters, which
+/// count it down directly (a FetchWaiter: no future per refetched query).
+///
+/// While it is open (parts still being added) `left` holds one extra count, so it cannot settle,
+/// and the errors of parts that settle meanwhile wait in `early_errors`: close() takes the first
+/// in the parts' order, as all_of does for parts that settled before it was called.
 struct Aggregate {
-  std::size_t left = 0;
+  std::size_t left = 1;
   std::shared_ptr<FutureState> result;
   bool keep_error = false;
+  bool open = true;
+  std::uint32_t parts = 0;  // ordinals handed out (the order errors are taken in while open)
   std::optional<Outcome> first_error;
+  std::vector<std::pair<std::uint32_t, Outcome>> early_errors;
+
+  /// Part `ordinal` settled with `o`.
+  void count_down(std::uint32_t ordinal, const Outcome& o);
+  /// Part `ordinal` is not waited for after all (a fetch paused offline): its count, taken when it
+  /// was added, is given back; if it already settled, its error no longer counts.
+  void drop(std::uint32_t ordinal, bool still_waiting);
+  /// No more parts: settles now when every part already has.
+  void close();
 };
+
+/// An open countdown and its result future (settled by the last part, or by close()).
+std::shared_ptr<Aggregate> make_aggregate(Batcher& b, bool keep_error);
 
 std::shared_ptr<FutureState> make_future(Batcher& b);
 std::shared_ptr<FutureState> settled_future(Batcher& b, Outcome o);

@@ -123,8 +123,32 @@ inline Query* CacheIndex::entry_of(TrieNode* node) noexcept {
   return node != nullptr && node->is_entry() ? static_cast<Query*>(node) : nullptr;
 }
 
+/// One caller waiting for a fetch: a future of its own, or one part of a refetch by filters
+/// (invalidate_queries, refetch_queries, reset_queries), which counts down that call's Aggregate
+/// directly instead of settling a future per refetched query.
+struct FetchWaiter {
+  std::shared_ptr<FutureState> future;
+  std::shared_ptr<Aggregate> part;  // when `future` is null
+  std::uint32_t ordinal = 0;        // the part's place in its Aggregate
+
+  void settle(Outcome&& o) const {
+    if (future) {
+      future->settle(std::move(o));
+    } else {
+      part->count_down(ordinal, o);
+    }
+  }
+  void settle(const Outcome& o) const {
+    if (future) {
+      future->settle(o);
+    } else {
+      part->count_down(ordinal, o);
+    }
+  }
+};
+
 /// The callers waiting for a fetch: almost always one, so it is held inline (no allocation).
-using FetchWaiters = boost::container::small_vector<std::shared_ptr<FutureState>, 1>;
+using FetchWaiters = boost::container::small_vector<FetchWaiter, 1>;
 
 /// A fetch of one query (the retryer's owner); shared by every caller waiting for it. Made by
 /// std::allocate_shared with BlockAllocator (block_pool.hpp): one pooled block, no malloc.
@@ -177,12 +201,19 @@ struct QueryAction {
 void dispatch(ClientCore& core, Query& q, QueryAction&& a);
 /// Data as a successful fetch would set it, without ending a fetch in flight (set_query_data).
 Value set_data(ClientCore& core, Query& q, Value data, std::optional<Millis> at);
-/// Starts a fetch (or joins the one in flight). `opts` replace the query's options when given.
-/// `initial`: the first attempt takes its result (a hydrated pending query's promise).
+/// Starts a fetch (or joins the one in flight) for `waiter`. `opts` replace the query's options
+/// when given. `initial`: the first attempt takes its result (a hydrated pending query's promise).
+void fetch_for(ClientCore& core, Query& q, FetchWaiter waiter, const OptionsPtr& opts, bool cancel_refetch,
+               std::optional<FetchDirection> direction = std::nullopt, const Future* initial = nullptr,
+               std::function<Value(const Value&)> initial_transform = {});
+/// fetch_for with a new future, returned.
 std::shared_ptr<FutureState> fetch(ClientCore& core, Query& q, const OptionsPtr& opts, bool cancel_refetch,
                                    std::optional<FetchDirection> direction = std::nullopt,
                                    const Future* initial = nullptr,
                                    std::function<Value(const Value&)> initial_transform = {});
+/// fetch_for as part `ordinal` of `agg`, which was counted up for it. A fetch paused offline does
+/// not hold `agg` back: the part is dropped from it (query-core's refetchQueries).
+void fetch_part(ClientCore& core, Query& q, bool cancel_refetch, const std::shared_ptr<Aggregate>& agg);
 void cancel_fetch(ClientCore& core, Query& q, CancelOptions opts);
 /// Back to the initial state (initial data, if any), cancelling a fetch in flight.
 void reset(ClientCore& core, Query& q);
