@@ -338,7 +338,8 @@ void fetch_for(ClientCore& core, Query& q, FetchWaiter waiter, const OptionsPtr&
   }
   auto f = std::allocate_shared<QueryFetch>(BlockAllocator<QueryFetch>(), core, q);
   f->revert = inherited_revert ? std::move(*inherited_revert) : snapshot(q);
-  f->waiters = std::move(inherited);
+  // Assigning an empty small_vector is not free: only a replaced fetch passes waiters on.
+  if (!inherited.empty()) f->waiters = std::move(inherited);
   f->direction = direction;
   if (initial != nullptr) {
     f->initial = *initial;
