@@ -68,6 +68,38 @@ QueryState snapshot(const Query& q) {
   return s;
 }
 
+RevertState revert_state(const Query& q) {
+  RevertState r;
+  const QueryCold* c = q.cold.get();
+  if (c != nullptr && (c->error || !c->error_detail.is_null() || c->error_updated_at != Millis{0} ||
+                       c->failure_count != 0 || c->failure_reason || c->error_update_count != 0)) {
+    r.full = std::make_unique<QueryState>(snapshot(q));
+    return r;
+  }
+  // Every error field is at its default: what snapshot(q) holds besides is the entry's own.
+  if (q.has_data()) r.data = q.data;
+  r.data_updated_at = q.data_updated_at;
+  r.data_update_count = q.data_update_count;
+  r.status = q.status;
+  r.fetch_status = q.fetch_status;
+  r.flags = q.flags;
+  return r;
+}
+
+QueryState state_of(const RevertState& r) {
+  if (r.full) return *r.full;
+  QueryState s;
+  s.status = r.status;
+  s.fetch_status = r.fetch_status;
+  if (r.flags & has_data_flag) s.data = r.data;
+  s.data_updated_at = Millis(r.data_updated_at);
+  s.is_invalidated = (r.flags & invalidated_flag) != 0;
+  s.data_update_count = r.data_update_count;
+  if (r.flags & fetch_forward_flag) s.fetch_direction = FetchDirection::forward;
+  if (r.flags & fetch_backward_flag) s.fetch_direction = FetchDirection::backward;
+  return s;
+}
+
 QueryInfo info_of(const ClientCore& core, const Query& q) {
   QueryInfo i;
   i.key = core.key_of(q);
@@ -308,14 +340,15 @@ void fetch_for(ClientCore& core, Query& q, FetchWaiter waiter, const OptionsPtr&
                std::optional<FetchDirection> direction, const Future* initial,
                std::function<Value(const Value&)> initial_transform) {
   FetchWaiters inherited;
-  std::optional<QueryState> inherited_revert;
+  std::optional<RevertState> inherited_revert;
   if (q.fetching()) {
     std::shared_ptr<QueryFetch> current = q.cold->fetch;
     if (q.has_data() && cancel_refetch) {
       // A refetch replaces the fetch in flight; its waiters get the new fetch's result.
       inherited = std::move(current->waiters);
       current->waiters.clear();
-      inherited_revert = current->revert;
+      // Moved: a fetch cancelled silently never reverts.
+      inherited_revert = std::move(current->revert);
       current->cancel_silent = true;
       current->retryer->cancel();
     } else {
@@ -337,13 +370,12 @@ void fetch_for(ClientCore& core, Query& q, FetchWaiter waiter, const OptionsPtr&
     }
   }
   auto f = std::allocate_shared<QueryFetch>(BlockAllocator<QueryFetch>(), core, q);
-  f->revert = inherited_revert ? std::move(*inherited_revert) : snapshot(q);
+  f->revert = inherited_revert ? std::move(*inherited_revert) : revert_state(q);
   // Assigning an empty small_vector is not free: only a replaced fetch passes waiters on.
   if (!inherited.empty()) f->waiters = std::move(inherited);
   f->direction = direction;
   if (initial != nullptr) {
-    f->initial = *initial;
-    f->initial_transform = std::move(initial_transform);
+    f->initial = std::make_unique<FetchInitial>(FetchInitial{*initial, std::move(initial_transform)});
   }
   f->waiters.push_back(std::move(waiter));
 
@@ -405,7 +437,7 @@ QueryFetch::~QueryFetch() {
 void QueryFetch::retry_attempt(const AbortSignal& signal, Completion done) {
   if (initial && (attempts++ == 0 || !options->o.fetcher || options->o.fetcher.is_skip())) {
     // A hydrated pending query: its result comes from the dehydrating side's fetch.
-    initial->on_settled([done, transform = initial_transform](const Outcome& o) {
+    initial->future.on_settled([done, transform = initial->transform](const Outcome& o) {
       if (!o.ok) {
         done.reject(o.error ? *o.error : Error(ErrorCode::query_error, "the dehydrated fetch failed"),
                     o.detail);
@@ -494,7 +526,7 @@ void ClientCore::on_fetch_settled(Query& q, const std::shared_ptr<QueryFetch>& f
   } else if (cancelled && f->cancel_silent) {
     for (auto& w : waiters) w.settle(o);
   } else if (cancelled && f->cancel_revert) {
-    QueryState s = f->revert;
+    QueryState s = state_of(f->revert);
     s.fetch_status = FetchStatus::idle;
     QueryAction a{QueryAction::set_state};
     a.state = &s;

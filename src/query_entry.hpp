@@ -150,8 +150,28 @@ struct FetchWaiter {
 /// The callers waiting for a fetch: almost always one, so it is held inline (no allocation).
 using FetchWaiters = boost::container::small_vector<FetchWaiter, 1>;
 
+/// The state a fetch reverts to when it is cancelled (query-core's revertState). Kept compact: the
+/// entry's own fields, and a whole QueryState only when the entry had error fields set. Most
+/// fetches start without, and the QueryFetch holding this then fits a pooled block.
+struct RevertState {
+  Value data;  // when flags has has_data_flag
+  std::int64_t data_updated_at = 0;
+  std::uint32_t data_update_count = 0;
+  QueryStatus status = QueryStatus::pending;
+  FetchStatus fetch_status = FetchStatus::idle;
+  std::uint8_t flags = 0;            // the entry's flags (data, invalidated, direction)
+  std::unique_ptr<QueryState> full;  // the whole state instead, when it had error fields set
+};
+
+/// A hydrated pending query's first attempt: the dehydrating side's fetch, and how to read its data.
+struct FetchInitial {
+  Future future;
+  std::function<Value(const Value&)> transform;
+};
+
 /// A fetch of one query (the retryer's owner); shared by every caller waiting for it. Made by
-/// std::allocate_shared with BlockAllocator (block_pool.hpp): one pooled block, no malloc.
+/// std::allocate_shared with BlockAllocator (block_pool.hpp): one pooled block, no malloc (what
+/// only some fetches need is held apart, so that the block stays within pool_max_bytes).
 struct QueryFetch final : RetryerOwner, std::enable_shared_from_this<QueryFetch> {
   QueryFetch(ClientCore& c, Query& query) : core(&c), q(&query) {}
   ~QueryFetch() override;
@@ -169,11 +189,10 @@ struct QueryFetch final : RetryerOwner, std::enable_shared_from_this<QueryFetch>
   std::optional<FetchDirection> direction;  // an infinite query's page fetch
   std::shared_ptr<Retryer> retryer;
   std::shared_ptr<CompletionSink> pager;  // an infinite query's current attempt
-  std::optional<Future> initial;          // the first attempt's result, when given (hydrate)
-  std::function<Value(const Value&)> initial_transform;
+  std::unique_ptr<FetchInitial> initial;  // the first attempt's result, when given (hydrate)
   std::uint32_t attempts = 0;
   FetchWaiters waiters;
-  QueryState revert;           // the state before the fetch
+  RevertState revert;          // the state before the fetch
   bool cancel_silent = false;  // replaced by a newer fetch: leave the state alone
   bool cancel_revert = true;
 };
@@ -227,6 +246,9 @@ void fetch_pages(ClientCore& core, QueryFetch& f, std::optional<Value> old_data,
 bool has_page(const QueryOptions& o, const Value& data, FetchDirection direction);
 
 QueryState snapshot(const Query& q);
+/// snapshot(q) as a fetch keeps it, and back.
+RevertState revert_state(const Query& q);
+QueryState state_of(const RevertState& r);
 QueryInfo info_of(const ClientCore& core, const Query& q);
 /// query-core's isStaleByTime: no data, or invalidated (unless static), or older than stale_time.
 bool is_stale_by_time(const Query& q, Millis stale_time, Millis now) noexcept;
