@@ -94,10 +94,16 @@ struct Inbox {
   Executor* executor = nullptr;
 };
 
+/// One attempt's completion. Lock-free, as every fetch goes through it and most answer at once:
+/// the completer writes the outcome to `early`, then moves `phase` from calling to answered. If
+/// that succeeds, the runtime's thread is still inside the fetcher call and takes `early` when the
+/// call returns (its exchange to returned sees answered, call_with_completion); if the call had
+/// returned already, the completer takes the outcome back and posts it. `early` changes hands
+/// only through those two atomic operations (release/acquire), so no lock is needed.
 struct CompletionState : std::enable_shared_from_this<CompletionState> {
-  std::mutex mutex;
+  enum Phase : std::uint8_t { calling, answered, returned };
   std::atomic<bool> done{false};
-  bool in_call = true;           // the runtime thread is still inside the fetcher call
+  std::atomic<std::uint8_t> phase{calling};
   std::optional<Outcome> early;  // an outcome given before the fetcher returned
   std::shared_ptr<Inbox> inbox;
   std::weak_ptr<CompletionSink> sink;  // a weak_ptr: safe to drop on any thread
@@ -131,8 +137,9 @@ std::optional<Outcome> call_with_completion(const std::shared_ptr<CompletionSink
   } catch (...) {
     st->complete(outcome_of_exception(std::current_exception()));
   }
-  std::lock_guard<std::mutex> lock(st->mutex);
-  st->in_call = false;
+  if (st->phase.exchange(CompletionState::returned, std::memory_order_acq_rel) != CompletionState::answered) {
+    return std::nullopt;  // no outcome yet: a later one is posted to `sink`
+  }
   std::optional<Outcome> early = std::move(st->early);
   st->early.reset();
   return early;

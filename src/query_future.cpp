@@ -118,14 +118,14 @@ void AbortState::abort() {
 }
 
 bool CompletionState::complete(Outcome o) {
-  {
-    std::unique_lock<std::mutex> lock(mutex);
-    if (done.exchange(true)) return false;
-    if (in_call) {
-      early = std::move(o);
-      return true;
-    }
-  }
+  if (done.exchange(true, std::memory_order_acq_rel)) return false;
+  // Only this thread touches `early` until the exchange below hands it to the runtime's thread.
+  early = std::move(o);
+  std::uint8_t expected = calling;
+  if (phase.compare_exchange_strong(expected, answered, std::memory_order_acq_rel)) return true;
+  // The fetcher call has returned: the runtime's thread never reads `early` now; post it.
+  o = std::move(*early);
+  early.reset();
   // Posted under the inbox's lock: the client nulls the executor under it when it goes away, so
   // a late completion (a worker answering after the host was destroyed) is dropped here instead
   // of reaching a destroyed executor. The Value is handed over: this thread never touches it
