@@ -386,7 +386,7 @@ void fetch_for(ClientCore& core, Query& q, FetchWaiter waiter, const OptionsPtr&
   if (cold.key.is_null()) cold.key = core.key_of(q);
   f->key = cold.key;
   f->options = q.options;
-  core.queries.in_flight.insert(&q);
+  core.queries.in_flight_add(q);
   if (q.fetch_status == FetchStatus::idle || q.fetch_direction() != direction) {
     QueryAction a{QueryAction::fetch};
     a.direction = direction;
@@ -489,7 +489,7 @@ void ClientCore::on_fetch_settled(Query& q, const std::shared_ptr<QueryFetch>& f
   const bool current = q.cold && q.cold->fetch == f;
   if (current) {
     q.cold->fetch.reset();
-    queries.in_flight.erase(&q);
+    queries.in_flight_remove(q);
   }
   const bool cancelled = !o.ok && o.error && o.error->code() == ErrorCode::cancelled;
   if (!current || q.removed()) {

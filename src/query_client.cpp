@@ -67,13 +67,13 @@ ClientCore::~ClientCore() {
   // Fetches and mutations in flight: drop whatever they deliver later, and settle their futures
   // with Error(cancelled) once everything is torn down (so a callback finds no half-gone client).
   std::vector<FetchWaiter> unsettled;
-  for (Query* q : queries.in_flight) {
-    if (!q->cold || !q->cold->fetch) continue;
-    QueryFetch& f = *q->cold->fetch;
+  queries.for_each_in_flight([&](Query& q) {
+    if (!q.cold || !q.cold->fetch) return;
+    QueryFetch& f = *q.cold->fetch;
     if (f.retryer) f.retryer->orphan();
     for (auto& w : f.waiters) unsettled.push_back(std::move(w));
     f.waiters.clear();
-  }
+  });
   for (auto& m : mutations.all) {
     if (m->gc_timer != 0) runtime.scheduler().cancel(m->gc_timer);
     m->gc_timer = 0;
@@ -475,7 +475,7 @@ std::size_t AppQueryClient::is_fetching(const QueryFilters& filters) const {
                           !filters.fetch_status && !filters.predicate;
   std::size_t n = 0;
   if (unfiltered) {
-    for (Query* q : c.queries.in_flight) n += q->fetch_status == FetchStatus::fetching ? 1 : 0;
+    c.queries.for_each_in_flight([&](const Query& q) { n += q.fetch_status == FetchStatus::fetching ? 1 : 0; });
     return n;
   }
   std::vector<Query*> qs;
@@ -712,7 +712,7 @@ QueryCacheStats QueryClient::stats() const noexcept {
   s.entries = owned_->queries.entries;
   s.trie_nodes = owned_->queries.index.nodes();
   s.observers = owned_->queries.mounted_observers;
-  s.fetching = owned_->queries.in_flight.size();
+  s.fetching = owned_->queries.in_flight_count;
   s.mutations = owned_->mutations.all.size();
   return s;
 }
