@@ -111,6 +111,17 @@ QueryInfo info_of(const ClientCore& core, const Query& q) {
   return i;
 }
 
+namespace {
+
+/// replace_equal_deep of a child pair, with no call unless both are containers of one type: any
+/// other pair is prev when equal (1 and 1.0 included), else next.
+Value share_child(const Value& prev, const Value& next) {
+  if ((next.is_array() || next.is_object()) && prev.type() == next.type()) return replace_equal_deep(prev, next);
+  return prev == next ? prev : next;
+}
+
+}  // namespace
+
 // The result is prev itself when every child came out as prev's, next itself when every child
 // came out as next's, and only otherwise a new container. The children are therefore not
 // collected until the first one that is neither (a refetch whose data changed in one field
@@ -130,7 +141,7 @@ Value replace_equal_deep(const Value& prev, Value next) {
     bool prefix_prev = true;  // every child so far is prev's (at the same index)
     bool prefix_next = true;  // every child so far is next's
     for (std::size_t i = 0; i < na.size(); ++i) {
-      Value v = i < pa.size() ? replace_equal_deep(pa[i], na[i]) : na[i];
+      Value v = i < pa.size() ? share_child(pa[i], na[i]) : na[i];
       const bool is_prev = i < pa.size() && v.same_node(pa[i]);
       const bool is_next = v.same_node(na[i]);
       if (!collecting && !(prefix_prev && is_prev) && !(prefix_next && is_next)) {
@@ -160,7 +171,7 @@ Value replace_equal_deep(const Value& prev, Value next) {
     for (std::size_t i = 0; i < nm.size(); ++i) {
       const Member& m = nm[i];
       const Value* old = prev.find(m.key);
-      Value v = old != nullptr ? replace_equal_deep(*old, m.value) : m.value;
+      Value v = old != nullptr ? share_child(*old, m.value) : m.value;
       const bool is_prev = old != nullptr && v.same_node(*old);
       const bool is_next = v.same_node(m.value);
       if (!collecting && !(prefix_prev && is_prev) && !(prefix_next && is_next)) {
@@ -484,7 +495,9 @@ void QueryFetch::retry_resumed() {
 }
 
 void ClientCore::on_fetch_settled(Query& q, const std::shared_ptr<QueryFetch>& f, Outcome&& o) {
-  auto waiters = std::move(f->waiters);
+  // Taken one by one: moving a small_vector whole goes through its generic assign.
+  FetchWaiters waiters;
+  for (FetchWaiter& w : f->waiters) waiters.push_back(std::move(w));
   f->waiters.clear();
   const bool current = q.cold && q.cold->fetch == f;
   if (current) {
