@@ -231,6 +231,22 @@ void account_data(ClientCore& core, const Query& q, const Value* next) {
   if (next != nullptr) bytes += approx_bytes(*next);
 }
 
+/// The telling part of dispatch, after an action of `kind` was applied (inline in both callers:
+/// dispatch runs for every transition).
+[[gnu::always_inline]] inline void notify_updated(ClientCore& core, Query& q, QueryAction::Kind kind) {
+  // One notification per observer per batch: observers mark themselves dirty and recompute when
+  // the outermost operation ends.
+  if (q.cold) {
+    auto& obs = q.cold->observers;
+    for (std::size_t i = 0; i < obs.size(); ++i) obs[i]->on_query_update();
+  }
+  if (!core.queries.listeners.empty()) {
+    static constexpr std::string_view names[] = {"fetch", "success",  "error",      "failed",
+                                                 "pause", "continue", "invalidate", "setState"};
+    core.emit(QueryCacheEvent::Type::updated, q, names[kind]);
+  }
+}
+
 }  // namespace
 
 void dispatch(ClientCore& core, Query& q, QueryAction&& a) {
@@ -323,17 +339,12 @@ void dispatch(ClientCore& core, Query& q, QueryAction&& a) {
       break;
     }
   }
-  // One notification per observer per batch: observers mark themselves dirty and recompute when
-  // the outermost operation ends.
-  if (q.cold) {
-    auto& obs = q.cold->observers;
-    for (std::size_t i = 0; i < obs.size(); ++i) obs[i]->on_query_update();
-  }
-  if (!core.queries.listeners.empty()) {
-    static constexpr std::string_view names[] = {"fetch", "success",  "error",      "failed",
-                                                 "pause", "continue", "invalidate", "setState"};
-    core.emit(QueryCacheEvent::Type::updated, q, names[a.kind]);
-  }
+  notify_updated(core, q, a.kind);
+}
+
+void invalidate(ClientCore& core, Query& q) {
+  q.flags |= invalidated_flag;
+  notify_updated(core, q, QueryAction::invalidate);
 }
 
 Value set_data(ClientCore& core, Query& q, Value data, std::optional<Millis> at) {

@@ -413,7 +413,7 @@ Future AppQueryClient::invalidate_queries(const QueryFilters& filters, Invalidat
   for (Query* q : qs) {
     if (q->removed()) continue;
     // Already invalidated: nothing an observer sees can change.
-    if (!q->invalidated()) detail::dispatch(c, *q, detail::QueryAction{detail::QueryAction::invalidate});
+    if (!q->invalidated()) detail::invalidate(c, *q);
     if (options.refetch_type != RefetchType::none && type_passes(c, options.refetch_type, *q))
       refetch.push_back(q);
   }

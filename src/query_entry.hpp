@@ -218,6 +218,9 @@ struct QueryAction {
 
 /// Applies `a`, then tells the query's observers and the cache listeners (once per batch).
 void dispatch(ClientCore& core, Query& q, QueryAction&& a);
+/// dispatch of QueryAction::invalidate, without building the action (W3c invalidates 10^5
+/// entries in one call).
+void invalidate(ClientCore& core, Query& q);
 /// Data as a successful fetch would set it, without ending a fetch in flight (set_query_data).
 Value set_data(ClientCore& core, Query& q, Value data, std::optional<Millis> at);
 /// Starts a fetch (or joins the one in flight) for `waiter`. `opts` replace the query's options
