@@ -68,6 +68,38 @@ QueryState snapshot(const Query& q) {
   return s;
 }
 
+RevertState revert_state(const Query& q) {
+  RevertState r;
+  const QueryCold* c = q.cold.get();
+  if (c != nullptr && (c->error || !c->error_detail.is_null() || c->error_updated_at != Millis{0} ||
+                       c->failure_count != 0 || c->failure_reason || c->error_update_count != 0)) {
+    r.full = std::make_unique<QueryState>(snapshot(q));
+    return r;
+  }
+  // Every error field is at its default: what snapshot(q) holds besides is the entry's own.
+  if (q.has_data()) r.data = q.data;
+  r.data_updated_at = q.data_updated_at;
+  r.data_update_count = q.data_update_count;
+  r.status = q.status;
+  r.fetch_status = q.fetch_status;
+  r.flags = q.flags;
+  return r;
+}
+
+QueryState state_of(const RevertState& r) {
+  if (r.full) return *r.full;
+  QueryState s;
+  s.status = r.status;
+  s.fetch_status = r.fetch_status;
+  if (r.flags & has_data_flag) s.data = r.data;
+  s.data_updated_at = Millis(r.data_updated_at);
+  s.is_invalidated = (r.flags & invalidated_flag) != 0;
+  s.data_update_count = r.data_update_count;
+  if (r.flags & fetch_forward_flag) s.fetch_direction = FetchDirection::forward;
+  if (r.flags & fetch_backward_flag) s.fetch_direction = FetchDirection::backward;
+  return s;
+}
+
 QueryInfo info_of(const ClientCore& core, const Query& q) {
   QueryInfo i;
   i.key = core.key_of(q);
@@ -79,6 +111,21 @@ QueryInfo info_of(const ClientCore& core, const Query& q) {
   return i;
 }
 
+namespace {
+
+/// replace_equal_deep of a child pair, with no call unless both are containers of one type: any
+/// other pair is prev when equal (1 and 1.0 included), else next.
+Value share_child(const Value& prev, const Value& next) {
+  if ((next.is_array() || next.is_object()) && prev.type() == next.type()) return replace_equal_deep(prev, next);
+  return prev == next ? prev : next;
+}
+
+}  // namespace
+
+// The result is prev itself when every child came out as prev's, next itself when every child
+// came out as next's, and only otherwise a new container. The children are therefore not
+// collected until the first one that is neither (a refetch whose data changed in one field
+// returns next without building a copy of it: W4 refetches 10^4 {id, v} objects).
 Value replace_equal_deep(const Value& prev, Value next) {
   if (prev.same_node(next) && prev.type() == next.type()) return prev;
   if (prev.type() != next.type()) {
@@ -89,36 +136,63 @@ Value replace_equal_deep(const Value& prev, Value next) {
   if (next.is_array()) {
     auto pa = prev.as_array();
     auto na = next.as_array();
-    std::vector<Value> items;
-    items.reserve(na.size());
-    bool all_prev = pa.size() == na.size();
-    bool all_next = true;
+    std::vector<Value> items;  // filled from the first child that is neither prev's nor next's
+    bool collecting = false;
+    bool prefix_prev = true;  // every child so far is prev's (at the same index)
+    bool prefix_next = true;  // every child so far is next's
     for (std::size_t i = 0; i < na.size(); ++i) {
-      Value v = i < pa.size() ? replace_equal_deep(pa[i], na[i]) : na[i];
-      if (i >= pa.size() || !v.same_node(pa[i])) all_prev = false;
-      if (!v.same_node(na[i])) all_next = false;
-      items.push_back(std::move(v));
+      Value v = i < pa.size() ? share_child(pa[i], na[i]) : na[i];
+      const bool is_prev = i < pa.size() && v.same_node(pa[i]);
+      const bool is_next = v.same_node(na[i]);
+      if (!collecting && !(prefix_prev && is_prev) && !(prefix_next && is_next)) {
+        // The children before i are identical to next's (or else prev's): copy that prefix.
+        items.reserve(na.size());
+        const std::span<const Value> from = prefix_next ? na : pa;
+        items.assign(from.begin(), from.begin() + static_cast<std::ptrdiff_t>(i));
+        collecting = true;
+      }
+      prefix_prev = prefix_prev && is_prev;
+      prefix_next = prefix_next && is_next;
+      if (collecting) items.push_back(std::move(v));
     }
-    if (all_prev) return prev;
-    if (all_next) return next;
+    if (prefix_prev && pa.size() == na.size()) return prev;
+    if (prefix_next) return next;
+    // Every child is prev's but prev is longer: next's length of prev's children.
+    if (!collecting) items.assign(pa.begin(), pa.begin() + static_cast<std::ptrdiff_t>(na.size()));
     return Value::array(std::move(items));
   }
   if (next.is_object()) {
     auto pm = prev.as_object();
     auto nm = next.as_object();
-    std::vector<Member> members;
-    members.reserve(nm.size());
-    bool all_prev = pm.size() == nm.size();
-    bool all_next = true;
-    for (const Member& m : nm) {
+    std::vector<Member> members;  // filled from the first member that is neither prev's nor next's
+    bool collecting = false;
+    bool prefix_prev = true;  // every member so far is prev's (under the same name)
+    bool prefix_next = true;  // every member so far is next's
+    for (std::size_t i = 0; i < nm.size(); ++i) {
+      const Member& m = nm[i];
       const Value* old = prev.find(m.key);
-      Value v = old != nullptr ? replace_equal_deep(*old, m.value) : m.value;
-      if (old == nullptr || !v.same_node(*old)) all_prev = false;
-      if (!v.same_node(m.value)) all_next = false;
-      members.push_back(Member{m.key, std::move(v)});
+      Value v = old != nullptr ? share_child(*old, m.value) : m.value;
+      const bool is_prev = old != nullptr && v.same_node(*old);
+      const bool is_next = v.same_node(m.value);
+      if (!collecting && !(prefix_prev && is_prev) && !(prefix_next && is_next)) {
+        // The members before i are identical to next's (or else to prev's of the same name).
+        members.reserve(nm.size());
+        for (std::size_t j = 0; j < i; ++j) {
+          members.push_back(Member{nm[j].key, prefix_next ? nm[j].value : *prev.find(nm[j].key)});
+        }
+        collecting = true;
+      }
+      prefix_prev = prefix_prev && is_prev;
+      prefix_next = prefix_next && is_next;
+      if (collecting) members.push_back(Member{m.key, std::move(v)});
     }
-    if (all_prev) return prev;
-    if (all_next) return next;
+    if (prefix_prev && pm.size() == nm.size()) return prev;
+    if (prefix_next) return next;
+    if (!collecting) {
+      // Every member is prev's but prev has more: next's members, with prev's values.
+      members.reserve(nm.size());
+      for (const Member& m : nm) members.push_back(Member{m.key, *prev.find(m.key)});
+    }
     return Value::object(std::move(members));
   }
   return prev == next ? prev : next;
@@ -155,6 +229,22 @@ void account_data(ClientCore& core, const Query& q, const Value* next) {
   std::size_t& bytes = core.queries.data_bytes;
   if (q.has_data()) bytes -= std::min(bytes, approx_bytes(q.data));
   if (next != nullptr) bytes += approx_bytes(*next);
+}
+
+/// The telling part of dispatch, after an action of `kind` was applied (inline in both callers:
+/// dispatch runs for every transition).
+[[gnu::always_inline]] inline void notify_updated(ClientCore& core, Query& q, QueryAction::Kind kind) {
+  // One notification per observer per batch: observers mark themselves dirty and recompute when
+  // the outermost operation ends.
+  if (q.cold) {
+    auto& obs = q.cold->observers;
+    for (std::size_t i = 0; i < obs.size(); ++i) obs[i]->on_query_update();
+  }
+  if (!core.queries.listeners.empty()) {
+    static constexpr std::string_view names[] = {"fetch", "success",  "error",      "failed",
+                                                 "pause", "continue", "invalidate", "setState"};
+    core.emit(QueryCacheEvent::Type::updated, q, names[kind]);
+  }
 }
 
 }  // namespace
@@ -249,17 +339,12 @@ void dispatch(ClientCore& core, Query& q, QueryAction&& a) {
       break;
     }
   }
-  // One notification per observer per batch: observers mark themselves dirty and recompute when
-  // the outermost operation ends.
-  if (q.cold) {
-    auto& obs = q.cold->observers;
-    for (std::size_t i = 0; i < obs.size(); ++i) obs[i]->on_query_update();
-  }
-  if (!core.queries.listeners.empty()) {
-    static constexpr std::string_view names[] = {"fetch", "success",  "error",      "failed",
-                                                 "pause", "continue", "invalidate", "setState"};
-    core.emit(QueryCacheEvent::Type::updated, q, names[a.kind]);
-  }
+  notify_updated(core, q, a.kind);
+}
+
+void invalidate(ClientCore& core, Query& q) {
+  q.flags |= invalidated_flag;
+  notify_updated(core, q, QueryAction::invalidate);
 }
 
 Value set_data(ClientCore& core, Query& q, Value data, std::optional<Millis> at) {
@@ -273,27 +358,27 @@ Value set_data(ClientCore& core, Query& q, Value data, std::optional<Millis> at)
 
 // ---- fetching ----
 
-std::shared_ptr<FutureState> fetch(ClientCore& core, Query& q, const OptionsPtr& opts, bool cancel_refetch,
-                                   std::optional<FetchDirection> direction, const Future* initial,
-                                   std::function<Value(const Value&)> initial_transform) {
+void fetch_for(ClientCore& core, Query& q, FetchWaiter waiter, const OptionsPtr& opts, bool cancel_refetch,
+               std::optional<FetchDirection> direction, const Future* initial,
+               std::function<Value(const Value&)> initial_transform) {
   FetchWaiters inherited;
-  std::optional<QueryState> inherited_revert;
+  std::optional<RevertState> inherited_revert;
   if (q.fetching()) {
     std::shared_ptr<QueryFetch> current = q.cold->fetch;
     if (q.has_data() && cancel_refetch) {
       // A refetch replaces the fetch in flight; its waiters get the new fetch's result.
       inherited = std::move(current->waiters);
       current->waiters.clear();
-      inherited_revert = current->revert;
+      // Moved: a fetch cancelled silently never reverts.
+      inherited_revert = std::move(current->revert);
       current->cancel_silent = true;
       current->retryer->cancel();
     } else {
       // Retries stopped by a leaving observer may go on: someone wants the result again.
       current->retryer->continue_retry();
       current->retryer->try_continue();
-      auto fut = make_future(core.batcher());
-      current->waiters.push_back(fut);
-      return fut;
+      current->waiters.push_back(std::move(waiter));
+      return;
     }
   }
   if (opts) core.set_options(q, opts);
@@ -307,15 +392,14 @@ std::shared_ptr<FutureState> fetch(ClientCore& core, Query& q, const OptionsPtr&
     }
   }
   auto f = std::allocate_shared<QueryFetch>(BlockAllocator<QueryFetch>(), core, q);
-  f->revert = inherited_revert ? std::move(*inherited_revert) : snapshot(q);
-  f->waiters = std::move(inherited);
+  f->revert = inherited_revert ? std::move(*inherited_revert) : revert_state(q);
+  // Assigning an empty small_vector is not free: only a replaced fetch passes waiters on.
+  if (!inherited.empty()) f->waiters = std::move(inherited);
   f->direction = direction;
   if (initial != nullptr) {
-    f->initial = *initial;
-    f->initial_transform = std::move(initial_transform);
+    f->initial = std::make_unique<FetchInitial>(FetchInitial{*initial, std::move(initial_transform)});
   }
-  auto fut = make_future(core.batcher());
-  f->waiters.push_back(fut);
+  f->waiters.push_back(std::move(waiter));
 
   core.gc_unlink(q);
   QueryCold& cold = q.c();
@@ -324,7 +408,7 @@ std::shared_ptr<FutureState> fetch(ClientCore& core, Query& q, const OptionsPtr&
   if (cold.key.is_null()) cold.key = core.key_of(q);
   f->key = cold.key;
   f->options = q.options;
-  core.queries.in_flight.insert(&q);
+  core.queries.in_flight_add(q);
   if (q.fetch_status == FetchStatus::idle || q.fetch_direction() != direction) {
     QueryAction a{QueryAction::fetch};
     a.direction = direction;
@@ -335,7 +419,35 @@ std::shared_ptr<FutureState> fetch(ClientCore& core, Query& q, const OptionsPtr&
   f->retryer = std::allocate_shared<Retryer>(
       BlockAllocator<Retryer>(), core, Retryer::Config{o.retry, o.retry_delay, *o.network_mode}, f.get());
   f->retryer->start();
+}
+
+std::shared_ptr<FutureState> fetch(ClientCore& core, Query& q, const OptionsPtr& opts, bool cancel_refetch,
+                                   std::optional<FetchDirection> direction, const Future* initial,
+                                   std::function<Value(const Value&)> initial_transform) {
+  auto fut = make_future(core.batcher());
+  fetch_for(core, q, FetchWaiter{fut, nullptr}, opts, cancel_refetch, direction, initial,
+            std::move(initial_transform));
   return fut;
+}
+
+void fetch_part(ClientCore& core, Query& q, bool cancel_refetch, const std::shared_ptr<Aggregate>& agg) {
+  const std::uint32_t ordinal = agg->parts++;
+  ++agg->left;  // before the fetch starts: a fetcher may answer at once
+  fetch_for(core, q, FetchWaiter{nullptr, agg, ordinal}, nullptr, cancel_refetch);
+  if (q.fetch_status != FetchStatus::paused) return;
+  // Paused offline: still among the fetch's waiters (then it leaves them), or settled already.
+  bool still_waiting = false;
+  if (q.fetching()) {
+    FetchWaiters& ws = q.cold->fetch->waiters;
+    for (auto it = ws.begin(); it != ws.end(); ++it) {
+      if (!it->future && it->part == agg && it->ordinal == ordinal) {
+        ws.erase(it);
+        still_waiting = true;
+        break;
+      }
+    }
+  }
+  agg->drop(ordinal, still_waiting);
 }
 
 // ---- a fetch as its retryer's owner ----
@@ -347,7 +459,7 @@ QueryFetch::~QueryFetch() {
 void QueryFetch::retry_attempt(const AbortSignal& signal, Completion done) {
   if (initial && (attempts++ == 0 || !options->o.fetcher || options->o.fetcher.is_skip())) {
     // A hydrated pending query: its result comes from the dehydrating side's fetch.
-    initial->on_settled([done, transform = initial_transform](const Outcome& o) {
+    initial->future.on_settled([done, transform = initial->transform](const Outcome& o) {
       if (!o.ok) {
         done.reject(o.error ? *o.error : Error(ErrorCode::query_error, "the dehydrated fetch failed"),
                     o.detail);
@@ -394,16 +506,18 @@ void QueryFetch::retry_resumed() {
 }
 
 void ClientCore::on_fetch_settled(Query& q, const std::shared_ptr<QueryFetch>& f, Outcome&& o) {
-  auto waiters = std::move(f->waiters);
+  // Taken one by one: moving a small_vector whole goes through its generic assign.
+  FetchWaiters waiters;
+  for (FetchWaiter& w : f->waiters) waiters.push_back(std::move(w));
   f->waiters.clear();
   const bool current = q.cold && q.cold->fetch == f;
   if (current) {
     q.cold->fetch.reset();
-    queries.in_flight.erase(&q);
+    queries.in_flight_remove(q);
   }
   const bool cancelled = !o.ok && o.error && o.error->code() == ErrorCode::cancelled;
   if (!current || q.removed()) {
-    for (auto& w : waiters) w->settle(o);
+    for (auto& w : waiters) w.settle(o);
     return;
   }
   if (o.ok) {
@@ -419,7 +533,7 @@ void ClientCore::on_fetch_settled(Query& q, const std::shared_ptr<QueryFetch>& f
     }
   }
   if (o.ok) {
-    for (auto& w : waiters) w->settle(ok_outcome(q.data));
+    for (auto& w : waiters) w.settle(ok_outcome(q.data));
     if (options.query_cache.on_success || options.query_cache.on_settled) {
       const QueryInfo info = info_of(*this, q);
       try {
@@ -434,22 +548,22 @@ void ClientCore::on_fetch_settled(Query& q, const std::shared_ptr<QueryFetch>& f
       }
     }
   } else if (cancelled && f->cancel_silent) {
-    for (auto& w : waiters) w->settle(o);
+    for (auto& w : waiters) w.settle(o);
   } else if (cancelled && f->cancel_revert) {
-    QueryState s = f->revert;
+    QueryState s = state_of(f->revert);
     s.fetch_status = FetchStatus::idle;
     QueryAction a{QueryAction::set_state};
     a.state = &s;
     dispatch(*this, q, std::move(a));
     // With data to fall back on, the callers get it; without, the cancellation.
-    for (auto& w : waiters) w->settle(q.has_data() ? ok_outcome(q.data) : o);
+    for (auto& w : waiters) w.settle(q.has_data() ? ok_outcome(q.data) : o);
   } else {
     if (!o.error) o.error = Error(ErrorCode::query_error, "the fetch failed");
     QueryAction a{QueryAction::fail};
     a.error = o.error;
     a.detail = o.detail;
     dispatch(*this, q, std::move(a));
-    for (auto& w : waiters) w->settle(o);
+    for (auto& w : waiters) w.settle(o);
     if (options.query_cache.on_error || options.query_cache.on_settled) {
       const QueryInfo info = info_of(*this, q);
       try {

@@ -31,14 +31,33 @@ struct FutureState {
   void settle(Outcome o);
 };
 
-/// all_of's countdown: settles `result` (with null, or the first error when `fail_fast`) when
-/// `left` reaches 0.
+/// all_of's countdown: settles `result` (with null, or with `keep_error` the first error) when
+/// `left` reaches 0. Its parts are futures (all_of), or the fetches of a refetch by filters, which
+/// count it down directly (a FetchWaiter: no future per refetched query).
+///
+/// While it is open (parts still being added) `left` holds one extra count, so it cannot settle,
+/// and the errors of parts that settle meanwhile wait in `early_errors`: close() takes the first
+/// in the parts' order, as all_of does for parts that settled before it was called.
 struct Aggregate {
-  std::size_t left = 0;
+  std::size_t left = 1;
   std::shared_ptr<FutureState> result;
   bool keep_error = false;
+  bool open = true;
+  std::uint32_t parts = 0;  // ordinals handed out (the order errors are taken in while open)
   std::optional<Outcome> first_error;
+  std::vector<std::pair<std::uint32_t, Outcome>> early_errors;
+
+  /// Part `ordinal` settled with `o`.
+  void count_down(std::uint32_t ordinal, const Outcome& o);
+  /// Part `ordinal` is not waited for after all (a fetch paused offline): its count, taken when it
+  /// was added, is given back; if it already settled, its error no longer counts.
+  void drop(std::uint32_t ordinal, bool still_waiting);
+  /// No more parts: settles now when every part already has.
+  void close();
 };
+
+/// An open countdown and its result future (settled by the last part, or by close()).
+std::shared_ptr<Aggregate> make_aggregate(Batcher& b, bool keep_error);
 
 std::shared_ptr<FutureState> make_future(Batcher& b);
 std::shared_ptr<FutureState> settled_future(Batcher& b, Outcome o);
@@ -75,10 +94,16 @@ struct Inbox {
   Executor* executor = nullptr;
 };
 
+/// One attempt's completion. Lock-free, as every fetch goes through it and most answer at once:
+/// the completer writes the outcome to `early`, then moves `phase` from calling to answered. If
+/// that succeeds, the runtime's thread is still inside the fetcher call and takes `early` when the
+/// call returns (its exchange to returned sees answered, call_with_completion); if the call had
+/// returned already, the completer takes the outcome back and posts it. `early` changes hands
+/// only through those two atomic operations (release/acquire), so no lock is needed.
 struct CompletionState : std::enable_shared_from_this<CompletionState> {
-  std::mutex mutex;
+  enum Phase : std::uint8_t { calling, answered, returned };
   std::atomic<bool> done{false};
-  bool in_call = true;           // the runtime thread is still inside the fetcher call
+  std::atomic<std::uint8_t> phase{calling};
   std::optional<Outcome> early;  // an outcome given before the fetcher returned
   std::shared_ptr<Inbox> inbox;
   std::weak_ptr<CompletionSink> sink;  // a weak_ptr: safe to drop on any thread
@@ -112,8 +137,9 @@ std::optional<Outcome> call_with_completion(const std::shared_ptr<CompletionSink
   } catch (...) {
     st->complete(outcome_of_exception(std::current_exception()));
   }
-  std::lock_guard<std::mutex> lock(st->mutex);
-  st->in_call = false;
+  if (st->phase.exchange(CompletionState::returned, std::memory_order_acq_rel) != CompletionState::answered) {
+    return std::nullopt;  // no outcome yet: a later one is posted to `sink`
+  }
   std::optional<Outcome> early = std::move(st->early);
   st->early.reset();
   return early;

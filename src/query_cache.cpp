@@ -126,7 +126,11 @@ void ClientCore::remove(Query& q) {
   if (q.observer_count() == 0) queries.graveyard.push_back(&q);
 }
 
-void ClientCore::free_query(Query* q) noexcept { queries.pool.destroy(q); }
+void ClientCore::free_query(Query* q) noexcept {
+  // Linked but in no gc list: in the in-flight list (the client is going away with it fetching).
+  if (q->gc_prev != nullptr && !(q->flags & in_gc_list_flag)) queries.in_flight_remove(*q);
+  queries.pool.destroy(q);
+}
 
 void ClientCore::clear_queries() {
   std::vector<Query*> qs;

@@ -66,19 +66,19 @@ ClientCore::~ClientCore() {
   }
   // Fetches and mutations in flight: drop whatever they deliver later, and settle their futures
   // with Error(cancelled) once everything is torn down (so a callback finds no half-gone client).
-  std::vector<std::shared_ptr<FutureState>> unsettled;
-  for (Query* q : queries.in_flight) {
-    if (!q->cold || !q->cold->fetch) continue;
-    QueryFetch& f = *q->cold->fetch;
+  std::vector<FetchWaiter> unsettled;
+  queries.for_each_in_flight([&](Query& q) {
+    if (!q.cold || !q.cold->fetch) return;
+    QueryFetch& f = *q.cold->fetch;
     if (f.retryer) f.retryer->orphan();
     for (auto& w : f.waiters) unsettled.push_back(std::move(w));
     f.waiters.clear();
-  }
+  });
   for (auto& m : mutations.all) {
     if (m->gc_timer != 0) runtime.scheduler().cancel(m->gc_timer);
     m->gc_timer = 0;
     if (m->retryer) m->retryer->orphan();
-    if (m->future) unsettled.push_back(std::move(m->future));
+    if (m->future) unsettled.push_back(FetchWaiter{std::move(m->future), nullptr});
     m->core = nullptr;
   }
   mutations.all.clear();
@@ -91,7 +91,7 @@ ClientCore::~ClientCore() {
   // Last: ending observers above may have linked entries for gc and scheduled the timer.
   if (queries.gc_timer != 0) runtime.scheduler().cancel(queries.gc_timer);
   queries.gc_timer = 0;
-  for (auto& f : unsettled) f->settle(error_outcome(cancelled_error("the QueryClient was destroyed")));
+  for (auto& w : unsettled) w.settle(error_outcome(cancelled_error("the QueryClient was destroyed")));
 }
 
 // ---- errors no caller can receive ----
@@ -357,9 +357,8 @@ bool type_passes(const ClientCore& c, RefetchType t, const Query& q) {
 }
 
 /// query-core's refetchQueries step for one query: neither disabled nor static; a fetch paused
-/// offline does not hold the Future back.
-void refetch_one(ClientCore& c, Query& q, bool cancel_refetch,
-                 std::vector<std::shared_ptr<detail::FutureState>>& parts) {
+/// offline does not hold the Future back (fetch_part).
+void refetch_one(ClientCore& c, Query& q, bool cancel_refetch, const std::shared_ptr<detail::Aggregate>& agg) {
   if (q.removed()) return;
   if (q.observer_count() == 0) {
     if (detail::is_disabled(c, q)) return;
@@ -372,8 +371,14 @@ void refetch_one(ClientCore& c, Query& q, bool cancel_refetch,
     }
     if (!enabled) return;
   }
-  auto f = detail::fetch(c, q, nullptr, cancel_refetch);
-  if (q.fetch_status != FetchStatus::paused) parts.push_back(std::move(f));
+  detail::fetch_part(c, q, cancel_refetch, agg);
+}
+
+/// The Future of a refetch by filters, once every refetch was started.
+Future close_refetch(const std::shared_ptr<detail::Aggregate>& agg) {
+  std::shared_ptr<detail::FutureState> result = agg->result;
+  agg->close();
+  return AsyncAccess::future(std::move(result));
 }
 
 }  // namespace
@@ -408,14 +413,14 @@ Future AppQueryClient::invalidate_queries(const QueryFilters& filters, Invalidat
   for (Query* q : qs) {
     if (q->removed()) continue;
     // Already invalidated: nothing an observer sees can change.
-    if (!q->invalidated()) detail::dispatch(c, *q, detail::QueryAction{detail::QueryAction::invalidate});
+    if (!q->invalidated()) detail::invalidate(c, *q);
     if (options.refetch_type != RefetchType::none && type_passes(c, options.refetch_type, *q))
       refetch.push_back(q);
   }
-  std::vector<std::shared_ptr<detail::FutureState>> parts;
+  auto agg = detail::make_aggregate(c.batcher(), options.throw_on_error);
   // Every match is invalidated before the first refetch starts (as query-core).
-  for (Query* q : refetch) refetch_one(c, *q, options.cancel_refetch, parts);
-  return AsyncAccess::future(detail::all_of(c.batcher(), parts, options.throw_on_error));
+  for (Query* q : refetch) refetch_one(c, *q, options.cancel_refetch, agg);
+  return close_refetch(agg);
 }
 
 Future AppQueryClient::refetch_queries(const QueryFilters& filters, RefetchOptions options) {
@@ -423,9 +428,9 @@ Future AppQueryClient::refetch_queries(const QueryFilters& filters, RefetchOptio
   ClientCore::Op op(c);
   std::vector<Query*> qs;
   c.collect(filters, qs);
-  std::vector<std::shared_ptr<detail::FutureState>> parts;
-  for (Query* q : qs) refetch_one(c, *q, options.cancel_refetch, parts);
-  return AsyncAccess::future(detail::all_of(c.batcher(), parts, options.throw_on_error));
+  auto agg = detail::make_aggregate(c.batcher(), options.throw_on_error);
+  for (Query* q : qs) refetch_one(c, *q, options.cancel_refetch, agg);
+  return close_refetch(agg);
 }
 
 void AppQueryClient::cancel_queries(const QueryFilters& filters, CancelOptions options) {
@@ -457,11 +462,11 @@ Future AppQueryClient::reset_queries(const QueryFilters& filters, RefetchOptions
   for (Query* q : qs) {
     if (!q->removed()) detail::reset(c, *q);
   }
-  std::vector<std::shared_ptr<detail::FutureState>> parts;
+  auto agg = detail::make_aggregate(c.batcher(), options.throw_on_error);
   for (Query* q : qs) {
-    if (!q->removed() && detail::is_active(c, *q)) refetch_one(c, *q, options.cancel_refetch, parts);
+    if (!q->removed() && detail::is_active(c, *q)) refetch_one(c, *q, options.cancel_refetch, agg);
   }
-  return AsyncAccess::future(detail::all_of(c.batcher(), parts, options.throw_on_error));
+  return close_refetch(agg);
 }
 
 std::size_t AppQueryClient::is_fetching(const QueryFilters& filters) const {
@@ -470,7 +475,7 @@ std::size_t AppQueryClient::is_fetching(const QueryFilters& filters) const {
                           !filters.fetch_status && !filters.predicate;
   std::size_t n = 0;
   if (unfiltered) {
-    for (Query* q : c.queries.in_flight) n += q->fetch_status == FetchStatus::fetching ? 1 : 0;
+    c.queries.for_each_in_flight([&](const Query& q) { n += q.fetch_status == FetchStatus::fetching ? 1 : 0; });
     return n;
   }
   std::vector<Query*> qs;
@@ -707,7 +712,7 @@ QueryCacheStats QueryClient::stats() const noexcept {
   s.entries = owned_->queries.entries;
   s.trie_nodes = owned_->queries.index.nodes();
   s.observers = owned_->queries.mounted_observers;
-  s.fetching = owned_->queries.in_flight.size();
+  s.fetching = owned_->queries.in_flight_count;
   s.mutations = owned_->mutations.all.size();
   return s;
 }

@@ -39,7 +39,29 @@ struct QueryCacheCore {
   /// Entries that left the index during an operation; freed when the outermost one ends, so
   /// pointers collected by a filter stay valid while it runs.
   std::vector<Query*> graveyard;
-  boost::unordered_flat_set<Query*> in_flight;
+  /// The entries with a fetch in flight, in a circular list through their gc links: those are free
+  /// while an entry fetches (gc_link skips a fetching entry, fetch_for unlinks it first), and
+  /// joining or leaving the list is a few stores where a hash set hashed and probed each time.
+  GcLink in_flight{&in_flight, &in_flight};
+  std::size_t in_flight_count = 0;
+  void in_flight_add(Query& q) noexcept {
+    q.gc_prev = in_flight.gc_prev;
+    q.gc_next = &in_flight;
+    in_flight.gc_prev->gc_next = &q;
+    in_flight.gc_prev = &q;
+    ++in_flight_count;
+  }
+  void in_flight_remove(Query& q) noexcept {
+    q.gc_prev->gc_next = q.gc_next;
+    q.gc_next->gc_prev = q.gc_prev;
+    q.gc_prev = q.gc_next = nullptr;
+    --in_flight_count;
+  }
+  /// Calls fn(Query&) for each entry in flight; fn must not start or end a fetch.
+  template <typename F>
+  void for_each_in_flight(F&& fn) {
+    for (GcLink* l = in_flight.gc_next; l != &in_flight; l = l->gc_next) fn(*static_cast<Query*>(l));
+  }
   /// Every live observer (mounted or not): ended when the client goes away.
   boost::unordered_flat_set<ObserverImpl*> observers;
   std::size_t mounted_observers = 0;

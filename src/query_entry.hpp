@@ -123,11 +123,55 @@ inline Query* CacheIndex::entry_of(TrieNode* node) noexcept {
   return node != nullptr && node->is_entry() ? static_cast<Query*>(node) : nullptr;
 }
 
+/// One caller waiting for a fetch: a future of its own, or one part of a refetch by filters
+/// (invalidate_queries, refetch_queries, reset_queries), which counts down that call's Aggregate
+/// directly instead of settling a future per refetched query.
+struct FetchWaiter {
+  std::shared_ptr<FutureState> future;
+  std::shared_ptr<Aggregate> part;  // when `future` is null
+  std::uint32_t ordinal = 0;        // the part's place in its Aggregate
+
+  void settle(Outcome&& o) const {
+    if (future) {
+      future->settle(std::move(o));
+    } else {
+      part->count_down(ordinal, o);
+    }
+  }
+  void settle(const Outcome& o) const {
+    if (future) {
+      future->settle(o);
+    } else {
+      part->count_down(ordinal, o);
+    }
+  }
+};
+
 /// The callers waiting for a fetch: almost always one, so it is held inline (no allocation).
-using FetchWaiters = boost::container::small_vector<std::shared_ptr<FutureState>, 1>;
+using FetchWaiters = boost::container::small_vector<FetchWaiter, 1>;
+
+/// The state a fetch reverts to when it is cancelled (query-core's revertState). Kept compact: the
+/// entry's own fields, and a whole QueryState only when the entry had error fields set. Most
+/// fetches start without, and the QueryFetch holding this then fits a pooled block.
+struct RevertState {
+  Value data;  // when flags has has_data_flag
+  std::int64_t data_updated_at = 0;
+  std::uint32_t data_update_count = 0;
+  QueryStatus status = QueryStatus::pending;
+  FetchStatus fetch_status = FetchStatus::idle;
+  std::uint8_t flags = 0;            // the entry's flags (data, invalidated, direction)
+  std::unique_ptr<QueryState> full;  // the whole state instead, when it had error fields set
+};
+
+/// A hydrated pending query's first attempt: the dehydrating side's fetch, and how to read its data.
+struct FetchInitial {
+  Future future;
+  std::function<Value(const Value&)> transform;
+};
 
 /// A fetch of one query (the retryer's owner); shared by every caller waiting for it. Made by
-/// std::allocate_shared with BlockAllocator (block_pool.hpp): one pooled block, no malloc.
+/// std::allocate_shared with BlockAllocator (block_pool.hpp): one pooled block, no malloc (what
+/// only some fetches need is held apart, so that the block stays within pool_max_bytes).
 struct QueryFetch final : RetryerOwner, std::enable_shared_from_this<QueryFetch> {
   QueryFetch(ClientCore& c, Query& query) : core(&c), q(&query) {}
   ~QueryFetch() override;
@@ -145,11 +189,10 @@ struct QueryFetch final : RetryerOwner, std::enable_shared_from_this<QueryFetch>
   std::optional<FetchDirection> direction;  // an infinite query's page fetch
   std::shared_ptr<Retryer> retryer;
   std::shared_ptr<CompletionSink> pager;  // an infinite query's current attempt
-  std::optional<Future> initial;          // the first attempt's result, when given (hydrate)
-  std::function<Value(const Value&)> initial_transform;
+  std::unique_ptr<FetchInitial> initial;  // the first attempt's result, when given (hydrate)
   std::uint32_t attempts = 0;
   FetchWaiters waiters;
-  QueryState revert;           // the state before the fetch
+  RevertState revert;          // the state before the fetch
   bool cancel_silent = false;  // replaced by a newer fetch: leave the state alone
   bool cancel_revert = true;
 };
@@ -175,14 +218,24 @@ struct QueryAction {
 
 /// Applies `a`, then tells the query's observers and the cache listeners (once per batch).
 void dispatch(ClientCore& core, Query& q, QueryAction&& a);
+/// dispatch of QueryAction::invalidate, without building the action (W3c invalidates 10^5
+/// entries in one call).
+void invalidate(ClientCore& core, Query& q);
 /// Data as a successful fetch would set it, without ending a fetch in flight (set_query_data).
 Value set_data(ClientCore& core, Query& q, Value data, std::optional<Millis> at);
-/// Starts a fetch (or joins the one in flight). `opts` replace the query's options when given.
-/// `initial`: the first attempt takes its result (a hydrated pending query's promise).
+/// Starts a fetch (or joins the one in flight) for `waiter`. `opts` replace the query's options
+/// when given. `initial`: the first attempt takes its result (a hydrated pending query's promise).
+void fetch_for(ClientCore& core, Query& q, FetchWaiter waiter, const OptionsPtr& opts, bool cancel_refetch,
+               std::optional<FetchDirection> direction = std::nullopt, const Future* initial = nullptr,
+               std::function<Value(const Value&)> initial_transform = {});
+/// fetch_for with a new future, returned.
 std::shared_ptr<FutureState> fetch(ClientCore& core, Query& q, const OptionsPtr& opts, bool cancel_refetch,
                                    std::optional<FetchDirection> direction = std::nullopt,
                                    const Future* initial = nullptr,
                                    std::function<Value(const Value&)> initial_transform = {});
+/// fetch_for as part `ordinal` of `agg`, which was counted up for it. A fetch paused offline does
+/// not hold `agg` back: the part is dropped from it (query-core's refetchQueries).
+void fetch_part(ClientCore& core, Query& q, bool cancel_refetch, const std::shared_ptr<Aggregate>& agg);
 void cancel_fetch(ClientCore& core, Query& q, CancelOptions opts);
 /// Back to the initial state (initial data, if any), cancelling a fetch in flight.
 void reset(ClientCore& core, Query& q);
@@ -196,6 +249,9 @@ void fetch_pages(ClientCore& core, QueryFetch& f, std::optional<Value> old_data,
 bool has_page(const QueryOptions& o, const Value& data, FetchDirection direction);
 
 QueryState snapshot(const Query& q);
+/// snapshot(q) as a fetch keeps it, and back.
+RevertState revert_state(const Query& q);
+QueryState state_of(const RevertState& r);
 QueryInfo info_of(const ClientCore& core, const Query& q);
 /// query-core's isStaleByTime: no data, or invalidated (unless static), or older than stale_time.
 bool is_stale_by_time(const Query& q, Millis stale_time, Millis now) noexcept;

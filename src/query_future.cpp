@@ -1,5 +1,7 @@
 // Futures, abort signals and completions: how asynchronous results travel in a single-threaded
 // runtime, and how a fetcher on another thread hands its result back.
+#include <algorithm>
+
 #include "query_async.hpp"
 
 namespace mfstate {
@@ -13,14 +15,50 @@ void FutureState::settle(Outcome o) {
   if (aggregate) {
     auto agg = std::move(aggregate);
     aggregate.reset();
-    if (agg->keep_error && !outcome.ok && !agg->first_error) agg->first_error = outcome;
-    if (--agg->left == 0) agg->result->settle(agg->first_error ? std::move(*agg->first_error) : Outcome{});
+    agg->count_down(0, outcome);
   }
   auto cbs = std::move(callbacks);
   callbacks.clear();
   for (auto& cb : cbs) {
     batcher->notify([o = outcome, cb = std::move(cb)] { cb(o); });
   }
+}
+
+void Aggregate::count_down(std::uint32_t ordinal, const Outcome& o) {
+  if (keep_error && !o.ok) {
+    if (open) {
+      early_errors.emplace_back(ordinal, o);
+    } else if (!first_error) {
+      first_error = o;
+    }
+  }
+  if (--left == 0) result->settle(first_error ? std::move(*first_error) : Outcome{});
+}
+
+void Aggregate::drop(std::uint32_t ordinal, bool still_waiting) {
+  if (still_waiting) {
+    --left;  // never the last count: it is open
+    return;
+  }
+  std::erase_if(early_errors, [ordinal](const auto& e) { return e.first == ordinal; });
+}
+
+void Aggregate::close() {
+  open = false;
+  if (!early_errors.empty() && !first_error) {
+    auto first = std::min_element(early_errors.begin(), early_errors.end(),
+                                  [](const auto& a, const auto& b) { return a.first < b.first; });
+    first_error = std::move(first->second);
+  }
+  early_errors.clear();
+  if (--left == 0) result->settle(first_error ? std::move(*first_error) : Outcome{});
+}
+
+std::shared_ptr<Aggregate> make_aggregate(Batcher& b, bool keep_error) {
+  auto agg = std::make_shared<Aggregate>();
+  agg->result = make_future(b);
+  agg->keep_error = keep_error;
+  return agg;
 }
 
 std::shared_ptr<FutureState> make_future(Batcher& b) {
@@ -38,11 +76,10 @@ std::shared_ptr<FutureState> settled_future(Batcher& b, Outcome o) {
 
 std::shared_ptr<FutureState> all_of(Batcher& b, const std::vector<std::shared_ptr<FutureState>>& parts,
                                     bool keep_error) {
-  auto result = make_future(b);
-  auto agg = std::make_shared<Aggregate>();
-  agg->result = result;
-  agg->keep_error = keep_error;
-  agg->left = 1;  // held until every part is registered
+  auto agg = make_aggregate(b, keep_error);
+  // No part can settle while they are registered: the errors of those already settled are taken
+  // here, in order, and the others count down as they settle.
+  agg->open = false;
   for (const auto& p : parts) {
     if (p->settled) {
       if (keep_error && !p->outcome.ok && !agg->first_error) agg->first_error = p->outcome;
@@ -51,7 +88,8 @@ std::shared_ptr<FutureState> all_of(Batcher& b, const std::vector<std::shared_pt
     ++agg->left;
     p->aggregate = agg;
   }
-  if (--agg->left == 0) result->settle(agg->first_error ? std::move(*agg->first_error) : Outcome{});
+  std::shared_ptr<FutureState> result = agg->result;
+  agg->close();
   return result;
 }
 
@@ -80,14 +118,14 @@ void AbortState::abort() {
 }
 
 bool CompletionState::complete(Outcome o) {
-  {
-    std::unique_lock<std::mutex> lock(mutex);
-    if (done.exchange(true)) return false;
-    if (in_call) {
-      early = std::move(o);
-      return true;
-    }
-  }
+  if (done.exchange(true, std::memory_order_acq_rel)) return false;
+  // Only this thread touches `early` until the exchange below hands it to the runtime's thread.
+  early = std::move(o);
+  std::uint8_t expected = calling;
+  if (phase.compare_exchange_strong(expected, answered, std::memory_order_acq_rel)) return true;
+  // The fetcher call has returned: the runtime's thread never reads `early` now; post it.
+  o = std::move(*early);
+  early.reset();
   // Posted under the inbox's lock: the client nulls the executor under it when it goes away, so
   // a late completion (a worker answering after the host was destroyed) is dropped here instead
   // of reaching a destroyed executor. The Value is handed over: this thread never touches it

@@ -71,6 +71,50 @@ TEST_F(QueryCacheTest, StructuralSharingKeepsUnchangedSubtreesOfNewData) {
   EXPECT_EQ(after.get("b").as_int(), 2);
 }
 
+TEST_F(QueryCacheTest, StructuralSharingGivesTheNewDataItselfOrAMixOnlyWhereNeeded) {
+  QueryClient qc(rt);
+  Value k = key({"feed"});
+  const auto write = [&](const char* json) {
+    Value next = parse_json(json);
+    return std::pair{next, qc.set_query_data(k, next)};
+  };
+  // Only a scalar changed: every child comes out as the new data's, so the new data is kept whole.
+  (void)write(R"({"id":1,"v":0})");
+  auto [next, stored] = write(R"({"id":1,"v":1})");
+  EXPECT_TRUE(stored.same_node(next));
+  // Old and new subtrees mixed, in the new data's member order.
+  auto [first, first_stored] = write(R"({"a":[1],"b":{"y":1},"c":3})");
+  auto [mixed, mixed_stored] = write(R"({"b":{"y":2},"a":[1],"c":3})");
+  EXPECT_FALSE(mixed_stored.same_node(mixed));
+  EXPECT_FALSE(mixed_stored.same_node(first_stored));
+  EXPECT_EQ(mixed_stored.as_object()[0].key, "b");
+  EXPECT_TRUE(mixed_stored.get("a").same_node(first_stored.get("a")));
+  EXPECT_TRUE(mixed_stored.get("b").same_node(mixed.get("b")));
+  EXPECT_EQ(mixed_stored, mixed);
+  // An equal number in another spelling keeps the old one.
+  auto [one, one_stored] = write(R"({"n":1})");
+  auto [one_again, one_again_stored] = write(R"({"n":1.0})");
+  EXPECT_TRUE(one_again_stored.same_node(one_stored));
+  // A shorter array of old elements: a new array of them.
+  auto [long_list, long_stored] = write(R"([[1],[2],[3]])");
+  auto [short_list, short_stored] = write(R"([[1],[2]])");
+  EXPECT_EQ(short_stored.size(), 2u);
+  EXPECT_FALSE(short_stored.same_node(short_list));
+  EXPECT_TRUE(short_stored.at(0).same_node(long_stored.at(0)));
+  EXPECT_TRUE(short_stored.at(1).same_node(long_stored.at(1)));
+  // A longer one: the old elements, then the new.
+  auto [longer_list, longer_stored] = write(R"([[1],[2],[4]])");
+  EXPECT_TRUE(longer_stored.at(0).same_node(short_stored.at(0)));
+  EXPECT_TRUE(longer_stored.at(2).same_node(longer_list.at(2)));
+  EXPECT_EQ(longer_stored, longer_list);
+  // An object with fewer members, all equal to old ones: the old values under the new names.
+  auto [wide, wide_stored] = write(R"({"a":[1],"b":[2]})");
+  auto [narrow, narrow_stored] = write(R"({"b":[2]})");
+  EXPECT_FALSE(narrow_stored.same_node(narrow));
+  EXPECT_EQ(narrow_stored.size(), 1u);
+  EXPECT_TRUE(narrow_stored.get("b").same_node(wide_stored.get("b")));
+}
+
 TEST_F(QueryCacheTest, UpdaterSeesOldDataAndNulloptChangesNothing) {
   QueryClient qc(rt);
   Value k = key({"count"});

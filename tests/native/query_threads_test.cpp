@@ -136,4 +136,40 @@ TEST(QueryThreads, CancellingWhileWorkersRunDropsTheirLateResults) {
   }
 }
 
+TEST(QueryThreads, AnAnswerRacingTheFetcherCallLandsExactlyOnce) {
+  // A worker answers at the moment the fetcher call returns: sometimes inside the call (handled
+  // when it returns), sometimes just after (posted). Either way the fetch settles once, with it.
+  ManualClock clock{Millis{0}};
+  Runtime rt{clock};
+  QueryClient qc(rt);
+  const int n = 300;
+  std::vector<std::thread> workers;
+  std::vector<Future> fs;
+  std::atomic<int> fetches{0};
+  for (int i = 0; i < n; ++i) {
+    Fetcher racing = [&workers, &fetches, i](const FetchContext&, Completion done) {
+      ++fetches;
+      std::atomic<bool> go{false};
+      workers.emplace_back([done, i] { done.resolve(Value(i)); });
+      // Return after a short, varying spin: the answer lands on either side of the return.
+      for (int spin = 0; spin < (i % 7) * 200; ++spin) go.store(true, std::memory_order_relaxed);
+    };
+    fs.push_back(qc.fetch_query({.key = Value::array({"race", i}), .fetcher = racing}));
+  }
+  for (auto& t : workers) t.join();
+  ASSERT_TRUE(drive(rt, [&] {
+    for (const auto& f : fs) {
+      if (!f.ready()) return false;
+    }
+    return true;
+  }));
+  EXPECT_EQ(fetches.load(), n);
+  for (int i = 0; i < n; ++i) {
+    ASSERT_TRUE(fs[static_cast<std::size_t>(i)].ok());
+    EXPECT_EQ(fs[static_cast<std::size_t>(i)].value().as_int(), i);
+    EXPECT_EQ(qc.get_query_data(Value::array({"race", i}))->as_int(), i);
+  }
+  EXPECT_EQ(qc.is_fetching(), 0u);
+}
+
 }  // namespace
