@@ -528,3 +528,37 @@ test("query-core's helpers that user code imports: matchQuery, matchMutation, sh
   qc.clear();
   tq.clear();
 });
+
+test("getQueryData after invalidating or refetching: what the cache holds, as the fetch goes", async () => {
+  const qc = await client();
+  qc.setQueryData(["sync"], { v: 0 });
+  qc.setQueryData(["async"], { v: 0 });
+  qc.setQueryData(["idle"], { v: 0 });
+  const readSync = qc.getQueryData(["sync"]);
+  qc.getQueryData(["async"]);
+  const idle = qc.getQueryData(["idle"]);
+  let n = 0;
+  const pending = deferred();
+  const a = new QueryObserver(qc, { queryKey: ["sync"], queryFn: () => ({ v: ++n }), staleTime: Infinity });
+  const b = new QueryObserver(qc, { queryKey: ["async"], queryFn: () => pending.promise, staleTime: Infinity });
+  const offA = a.subscribe(() => {});
+  const offB = b.subscribe(() => {});
+  await settle();
+  assert.deepEqual(qc.getQueryData(["sync"]), qc.getQueryState(["sync"]).data);
+  const invalidated = qc.invalidateQueries();
+  // A query function answering at once may have settled inside the call: the read says what the
+  // cache says, whichever it is.
+  assert.deepEqual(qc.getQueryData(["sync"]), qc.getQueryState(["sync"]).data);
+  assert.deepEqual(qc.getQueryData(["async"]), { v: 0 }, "in flight: the data it had");
+  assert.equal(qc.getQueryData(["idle"]), idle, "no observer: marked stale, data unchanged, same object");
+  pending.resolve({ v: 42 });
+  await invalidated;
+  assert.deepEqual(qc.getQueryData(["async"]), { v: 42 });
+  assert.notDeepEqual(qc.getQueryData(["sync"]), readSync);
+  assert.deepEqual(qc.getQueryData(["sync"]), qc.getQueryState(["sync"]).data);
+  await qc.refetchQueries({ queryKey: ["sync"] });
+  assert.deepEqual(qc.getQueryData(["sync"]), qc.getQueryState(["sync"]).data);
+  assert.equal(qc.getQueryData(["sync"]).v, n);
+  offA();
+  offB();
+});

@@ -477,6 +477,7 @@ export class QueryClient {
         return api.mfs_client_invalidate(h, id);
       },
       options.throwOnError,
+      true, // marks and refetches: data changes only when a fetch settles
     );
   }
 
@@ -488,6 +489,7 @@ export class QueryClient {
         return api.mfs_client_refetch(h, id);
       },
       options.throwOnError,
+      true,
     );
   }
 
@@ -502,10 +504,10 @@ export class QueryClient {
     );
   }
 
-  #settled(call: (id: number) => (h: number) => number, throwOnError?: boolean): Promise<void> {
+  #settled(call: (id: number) => (h: number) => number, throwOnError?: boolean, keepsData = false): Promise<void> {
     return callWith(() => {
       const { id, promise } = settlement<unknown>(this.#core);
-      run(this.#core, call(id));
+      run(this.#core, call(id), undefined, true, keepsData);
       return promise.then(
         () => undefined,
         (e: unknown) => {

@@ -308,10 +308,16 @@ export function mutationRegistry(handle: () => number, driver: Driver): Mutation
   };
 }
 
-/** Runs an export on this client: enter, call, check, leave; returns what `read` reads. */
-export function run<T>(core: ClientCore, call: (handle: number) => number, read?: () => T, mutates = true): T {
+/**
+ * Runs an export on this client: enter, call, check, leave; returns what `read` reads. `keepsData`:
+ * the operation changes no query's data by itself (invalidating, refetching: new data arrives with
+ * a fetch settling, a call into JavaScript, which each interned key's `calls` stamp already counts),
+ * so the data interned keys hold stays current.
+ */
+export function run<T>(core: ClientCore, call: (handle: number) => number, read?: () => T, mutates = true, keepsData = false): T {
   const h = core.handle();
-  if (mutates && core.keys) core.keys.generation++;
+  const bumps = mutates && !keepsData && core.keys !== undefined;
+  if (bumps) core.keys.generation++;
   enter(mutates);
   try {
     check(call(h));
@@ -323,7 +329,7 @@ export function run<T>(core: ClientCore, call: (handle: number) => number, read?
   } finally {
     leave();
     // Again after: what the operation changed after a callback read it.
-    if (mutates && core.keys) core.keys.generation++;
+    if (bumps) core.keys.generation++;
     if (mutates) core.driver.kick();
   }
 }
