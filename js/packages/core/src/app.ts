@@ -17,7 +17,8 @@ import {
   begin,
   idle,
   idleOutsideReducers,
-  holdOnEntry,
+  enterPlain,
+  leavePlain,
   IN_DOUBT,
   plainCopy,
   syncBeforeEntering,
@@ -377,17 +378,17 @@ function notifyStore(set: Listeners<() => void>, what: string): void {
 
 // An app choosing a fresh topic per message must not grow memory.
 const MAX_PLAIN_TOPICS = 512;
+const noReceivers: readonly TopicGroup[] = ownList();
 
 /**
  * Delivers a plain message to `receivers` as the module delivers a message: what their listeners
  * cause in the module (a dispatch, a command, another message) is told after every receiver has
- * heard this one (holdOnEntry), and what they throw goes to the shell as listener_error. It counts
- * as a call into the module (enter): nothing else is plain, nor a store's dispatch fast, meanwhile.
+ * heard this one (enterPlain), and what they throw goes to the shell as listener_error. It counts
+ * as a call into the module: nothing else is plain, nor a store's dispatch fast, meanwhile.
  */
 function deliverPlain(link: HostLink, receivers: readonly TopicGroup[], topic: string, payload: unknown): void {
-  enter();
+  const mark = enterPlain(link.handle);
   try {
-    holdOnEntry(link.handle);
     for (let i = 0; i < receivers.length; i++) {
       const g = receivers[i];
       if (!g.live) continue; // unsubscribed meanwhile, as the module skips an ended subscription
@@ -398,7 +399,7 @@ function deliverPlain(link: HostLink, receivers: readonly TopicGroup[], topic: s
       }
     }
   } finally {
-    leave();
+    leavePlain(mark);
   }
 }
 
@@ -521,8 +522,9 @@ export class App {
   #storeSub = 0;
   // Bus subscriptions, one in the module per pattern.
   readonly #topics = new Map<string, TopicGroup>();
-  // Whether this app's emits on a topic are plain, as the module said at a count of declarations.
-  readonly #plain = new Map<string, { declarations: number; plain: boolean }>();
+  // For each topic: whether this app's emits on it are plain, as the module said at a count of
+  // declarations (receivers null when not), and the groups they reach at a version of the mirror.
+  readonly #plain = new Map<string, { declarations: number; version: number; receivers: readonly TopicGroup[] | null }>();
   #stateEpoch = 0;
   #state: unknown;
   #store: Store | undefined;
@@ -1338,6 +1340,8 @@ export class App {
   #plainReceivers(topic: string): readonly TopicGroup[] | null {
     const bus = this.#host.bus;
     let plan = this.#plain.get(topic);
+    // The common case in one lookup: the answer and the receivers both current.
+    if (plan !== undefined && plan.declarations === bus.declarations && plan.version === bus.version) return plan.receivers;
     if (plan === undefined || plan.declarations !== bus.declarations) {
       const declarations = bus.declarations;
       // A topic with a surrogate reaches the module changed (a lone one as U+FFFD): its path.
@@ -1357,10 +1361,15 @@ export class App {
       // What ran meanwhile (work queued for the outermost leave) may have changed the answer.
       if (bus.declarations !== declarations || this.#released || !idleOutsideReducers() || this.#host.inspectors !== 0) return null;
       if (this.#plain.size >= MAX_PLAIN_TOPICS) this.#plain.clear();
-      plan = { declarations, plain };
+      plan = { declarations, version: -1, receivers: plain ? noReceivers : null };
       this.#plain.set(topic, plan);
     }
-    return plan.plain ? bus.reaching(topic) : null;
+    if (plan.receivers === null) return null; // not plain
+    if (plan.version !== bus.version) {
+      plan.receivers = bus.reaching(topic);
+      plan.version = bus.version;
+    }
+    return plan.receivers;
   }
 
   // ---- the shared query cache ----

@@ -26,6 +26,8 @@ export class BusMirror<G extends MirroredGroup> {
   readonly #groups: G[] = ownList();
   /** The groups each topic reaches, until the groups change (arrays never changed in place). */
   readonly #reaching = new Map<string, readonly G[]>();
+  /** Bumped whenever the groups change: receivers a caller kept are current while it is unchanged. */
+  version = 0;
   /**
    * Bumped whenever what makes an emit plain (App.emitIsPlain in the module) may change: a mount,
    * an unmount, a declaration. Callers cache the module's answer against it.
@@ -36,6 +38,7 @@ export class BusMirror<G extends MirroredGroup> {
     g.live = true;
     append(this.#groups, g);
     this.#reaching.clear();
+    this.version++;
   }
 
   remove(g: G): void {
@@ -49,6 +52,7 @@ export class BusMirror<G extends MirroredGroup> {
       groups.length--;
     }
     this.#reaching.clear();
+    this.version++;
   }
 
   /** The groups a message on `topic` reaches now, in delivery order (a snapshot: never changed). */

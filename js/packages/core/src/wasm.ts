@@ -273,12 +273,35 @@ let holdFor = 0; // the host whose notifications the next entry holds
 let heldHost = 0; // the host whose notifications are held, until their end has run
 let endingHold = false;
 
+// Entries into the module so far: a plain delivery none of whose listeners entered it has nothing
+// to do when it ends.
+let entries = 0;
+
 /**
- * The delivery of a plain message on host `host` starts, as the outermost call (between enter and
- * leave): see holdFor. Its leave tells what the hold kept.
+ * A plain message's delivery on host `host` starts, as the outermost call: it counts as a call
+ * under way (nothing else is plain, no store's dispatch fast, meanwhile), and the first call a
+ * listener makes into the module holds the host's notifications (holdFor). Returns what
+ * leavePlain needs. Unlike enter, it writes no pending store state: a listener's own call does.
  */
-export function holdOnEntry(host: number): void {
+export function enterPlain(host: number): number {
+  if (abandonedBy !== null) refuseAbandoned(abandonedBy.error);
+  if (depth === 0) {
+    watchTurn();
+    if (heldHost !== 0 || holdFor !== 0) endHold(); // left by a leave that could not end it
+  }
+  depth++;
   holdFor = host;
+  return entries;
+}
+
+/** The delivery ends: when a listener entered the module, what the hold kept is told. */
+export function leavePlain(mark: number): void {
+  depth--;
+  if (entries === mark && afterOutermost.length === 0) {
+    holdFor = 0;
+    return;
+  }
+  afterLeaving();
 }
 
 function endHold(): void {
@@ -359,6 +382,7 @@ export function enter(mutates = true): void {
     if (status < 0) throw readError();
   }
   if (mutates) epoch++;
+  entries++;
   depth++;
 }
 
