@@ -17,6 +17,7 @@ import {
   begin,
   idle,
   idleOutsideReducers,
+  refuseUnlessCallable,
   enterPlain,
   leavePlain,
   IN_DOUBT,
@@ -333,7 +334,8 @@ export type TopicGroup = {
   readonly pattern: string;
   /** Its subscription stands (the mirror's; see BusMirror). */
   live: boolean;
-  /** The app whose listeners these are. */
+  /** The app whose listeners these are, and its name. */
+  readonly owner: App;
   readonly app: string;
   sub: number;
   /** Ends the group's module subscription (counted as the app's). */
@@ -617,6 +619,10 @@ export class App {
    */
   unmount(): void {
     if (this.#released) return;
+    // Refused now, before anything changes, where the module's release would be refused (from a
+    // getter of a value being written, from a fast path's reducer): else the app would be gone here
+    // and mounted there, and the shell's own unmount a no-op.
+    if (this.#host.handle !== 0) refuseUnlessCallable();
     this.#released = true;
     this.#host.apps.delete(this);
     unsynced.delete(this);
@@ -624,7 +630,7 @@ export class App {
     this.#queued.length = 0;
     this.#listeners.clear();
     const bus = this.#host.bus;
-    for (const g of this.#topics.values()) bus.remove(g);
+    bus.removeOwnedBy(this);
     this.#topics.clear();
     // Its declarations are withdrawn and its namespace is free: what the module said of emits changes.
     bus.declarations++;
@@ -635,17 +641,34 @@ export class App {
     this.#queryObservers.clear();
     const subs = Array.from(this.#subs);
     this.#subs.clear();
+    let releasing = this.#host.handle !== 0;
     try {
-      if (this.#host.handle === 0) return;
+      if (!releasing) return;
       enter();
       try {
         check(api.mfs_app_release(this.#h));
       } finally {
+        releasing = false; // the module ran the release (whatever it said)
         leave();
       }
     } finally {
       // The release ended them in the module; ending them by handle frees their table entries.
       for (const end of subs) end();
+      // The call could not start (no stack left): the module still has the app. Released in a
+      // microtask, with the stack this turn's caller had used up given back.
+      if (releasing) queueMicrotask(() => this.#releaseInModule());
+    }
+  }
+
+  #releaseInModule(): void {
+    if (this.#host.handle === 0) return;
+    enter();
+    try {
+      check(api.mfs_app_release(this.#h));
+    } catch (e) {
+      if (e instanceof MfstateError) this.#host.report(e);
+    } finally {
+      leave();
     }
   }
 
@@ -1263,6 +1286,7 @@ export class App {
       const g: TopicGroup = {
         pattern: typeof pattern === "string" ? asModuleHoldsIt(pattern) : "", // the module refuses a non-string
         live: false,
+        owner: this,
         app: this.#name,
         sub: 0,
         end: undefined,
@@ -1271,12 +1295,14 @@ export class App {
       };
       // Listening before subscribing: a replayed topic delivers its last payload inside the call.
       g.listeners.add(entry);
-      // Mirrored before the module subscribes: a subscription made from inside the call (by a
-      // replayed message's listener) comes after this one there too.
       const bus = this.#host.bus;
-      bus.add(g);
+      // Entered first: a call refused there (from a getter of a value being written, from a fast
+      // path's reducer) must leave nothing in the mirror, where plain messages would reach it.
       enter();
       try {
+        // Mirrored before the module subscribes: a subscription made from inside the call (by a
+        // replayed message's listener) comes after this one there too.
+        bus.add(g);
         callWith(() => {
           const id = fn(() => {
             const topic = readValue() as string;
@@ -1288,6 +1314,9 @@ export class App {
           g.sub = result() as number;
           g.end = this.#own(g.sub);
         });
+        // Here, not after leave: a leave that fails at the edge of the stack must not leave a group
+        // the mirror delivers to that the app does not know of (unmount ends what it knows).
+        this.#topics.set(pattern, g);
       } catch (e) {
         g.listeners.delete(entry);
         bus.remove(g);
@@ -1295,7 +1324,6 @@ export class App {
       } finally {
         leave();
       }
-      this.#topics.set(pattern, g);
       group = g;
     } else {
       group.listeners.add(entry);

@@ -9,10 +9,11 @@
 
 import { append, ownList } from "./wasm.js";
 
-/** A group as the mirror needs it: its pattern, and whether its subscription still stands. */
+/** A group as the mirror needs it: its pattern, whether its subscription still stands, whose it is. */
 export interface MirroredGroup {
   readonly pattern: string;
   live: boolean;
+  readonly owner: object;
 }
 
 // A page's topics are few; an app choosing a fresh topic per message must not grow memory.
@@ -51,6 +52,21 @@ export class BusMirror<G extends MirroredGroup> {
       for (let i = at + 1; i < groups.length; i++) groups[i - 1] = groups[i];
       groups.length--;
     }
+    this.#reaching.clear();
+    this.version++;
+  }
+
+  /** Removes every group `owner` made (an app unmounting), whether or not it still knows of them. */
+  removeOwnedBy(owner: object): void {
+    const groups = this.#groups;
+    let kept = 0;
+    for (let i = 0; i < groups.length; i++) {
+      const g = groups[i];
+      if (g.owner === owner) g.live = false;
+      else groups[kept++] = g;
+    }
+    if (kept === groups.length) return;
+    groups.length = kept;
     this.#reaching.clear();
     this.version++;
   }

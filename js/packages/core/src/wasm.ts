@@ -356,14 +356,19 @@ function refuseAbandoned(error: unknown): never {
   );
 }
 
-/** Enters the module: callers pair it with leave() in a finally. */
-export function enter(mutates = true): void {
+/** Throws what enter would refuse a call with now, entering nothing. */
+export function refuseUnlessCallable(): void {
   if (abandonedBy !== null) refuseAbandoned(abandonedBy.error);
   if (writing !== 0) refuseWhileWriting();
   if (fastReducers !== 0) {
     steppedAside = true;
     throw new MfstateError("refused", "a reducer called mfstate on the fast path: the action runs again through the module");
   }
+}
+
+/** Enters the module: callers pair it with leave() in a finally. */
+export function enter(mutates = true): void {
+  refuseUnlessCallable();
   if (depth === 0) {
     watchTurn();
     if (heldHost !== 0 || holdFor !== 0) endHold(); // left by a leave that could not end it

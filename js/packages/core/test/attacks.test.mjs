@@ -458,3 +458,34 @@ test("a reducer throwing a value whose conversion to a string throws breaks noth
   assert.deepEqual(store.getState(), { n: 1 });
   host.dispose();
 });
+
+test("an app cannot unmount itself halfway (from a getter of a value being read) and so outlive the shell's unmount", async () => {
+  const { host, errors } = await testHost();
+  const victim = host.mount("victim");
+  const evil = host.mount("evil");
+  const heard = [];
+  evil.on("victim/**", (p, t) => heard.push(t));
+  let refused;
+  evil.emit("evil/x", {
+    get a() {
+      try {
+        evil.unmount();
+      } catch (e) {
+        refused = e.code;
+      }
+      return 1;
+    },
+  });
+  assert.equal(refused, "refused");
+  assert.equal(evil.mounted, true, "refused before anything changed");
+  assert.equal(host.isMounted("evil"), true);
+  evil.unmount(); // the shell's
+  assert.equal(host.isMounted("evil"), false);
+  victim.declare("victim/order", { schema: { type: "object" } }); // the module's path
+  victim.emit("victim/order", { card: "4111" });
+  victim.emit("victim/plain", { token: "t" }); // the plain path
+  assert.deepEqual(heard, []);
+  assert.equal(host.mount("evil").name, "evil", "its name is free again");
+  assert.deepEqual(errors, []);
+  host.dispose();
+});

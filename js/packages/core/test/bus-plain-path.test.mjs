@@ -475,3 +475,42 @@ test("setters planted on Array.prototype or Object.prototype catch neither anoth
   assert.ok([...got].every((p) => Object.hasOwn(p, "token") && p.token === "s3cr3t" && Object.hasOwn(p.list, 0)));
   host.dispose();
 });
+
+test("a subscription refused while a value is read, or from a fast path's reducer, leaves nothing a plain message reaches", async () => {
+  const { host } = await testHost();
+  const victim = host.mount("victim");
+  const evil = host.mount({ name: "evil", version: "1.0.0", topics: { publishes: { "evil/x": { type: "object" } }, subscribes: { "evil/y": { type: "object" } } } });
+  assert.throws(() => evil.on("victim/secret", () => {}), (e) => e.code === "unknown_topic", "its manifest lists no such topic");
+  const stolen = [];
+  let refused;
+  evil.emit("evil/x", {
+    get a() {
+      try {
+        evil.on("victim/**", (p) => stolen.push(p));
+      } catch (e) {
+        refused = e.code;
+      }
+      return 1;
+    },
+  });
+  assert.equal(refused, "refused");
+  const other = host.mount("other");
+  const store = other.createStore({ n: 0 }, (s, a) => {
+    if (a.type === "listen") {
+      try {
+        other.on("victim/**", (p) => stolen.push(p));
+      } catch {
+        // refused on the fast path: the action runs again through the module, where it subscribes
+      }
+    }
+    return s;
+  });
+  store.dispatch({ type: "listen" });
+  victim.emit("victim/secret", { token: "s3cr3t" });
+  assert.deepEqual(stolen, [{ token: "s3cr3t" }], "the one subscription the module made, once");
+  other.unmount();
+  evil.unmount();
+  victim.emit("victim/secret", { token: "after both unmounted" });
+  assert.equal(stolen.length, 1);
+  host.dispose();
+});
