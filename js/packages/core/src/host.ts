@@ -17,6 +17,7 @@ import {
   fn,
   leave,
   load,
+  onModuleStop,
   readErrorFields,
   readValue,
   result,
@@ -95,6 +96,8 @@ export class Host {
   readonly #queryClient: QueryClient;
   #onError: (error: MfstateError) => void;
   #unlisten: (() => void) | undefined;
+  /** Ends this host's hearing of a stop of the module (see onModuleStop). */
+  readonly #unhearStop: () => void;
 
   /** Not for users: hosts come from createHost(). */
   constructor(token: symbol, options: HostOptions) {
@@ -143,6 +146,8 @@ export class Host {
     }
     link.handle = handle;
     this.#link = link;
+    // The module stopping (a call ran out of stack inside it) is this host's error too.
+    this.#unhearStop = onModuleStop((e) => link.report(e));
     this.#queryClient = shellQueryClient(link, options.queries?.defaultOptions, Boolean(options.queries?.maxEntries || options.queries?.maxBytes));
     this.#platform = this.#adopt(PLATFORM, "", () => check(api.mfs_host_platform(handle)));
     const listen = options.listenToPage ?? true;
@@ -369,6 +374,7 @@ export class Host {
   dispose(): void {
     if (this.#link.handle === 0) return;
     this.#unlisten?.();
+    this.#unhearStop();
     this.#link.driver.stop();
     for (const a of Array.from(this.#link.apps)) a.unmount();
     // The mutations' gc timers: their subscriptions would outlive the runtime in the module's table.

@@ -326,6 +326,30 @@ function endHold(): void {
 // mfstate. Carrying on would silently lose every app's notifications of that host, or worse; so the
 // module is not used again: every later call throws, naming the first failure.
 let abandonedBy: { error: unknown } | null = null;
+// Told once when the module stops (each host's error handler): an app that only listens would
+// otherwise just stop hearing.
+const stopListeners = new Set<(error: MfstateError) => void>();
+
+/** Calls `listener` once if the module stops (see abandonedBy); returns its remover. */
+export function onModuleStop(listener: (error: MfstateError) => void): () => void {
+  stopListeners.add(listener);
+  return () => stopListeners.delete(listener);
+}
+
+function stopped(error: unknown): void {
+  if (abandonedBy !== null) return;
+  abandonedBy = { error };
+  // In a microtask: not on the stack that just ran out, and not inside whatever call failed.
+  queueMicrotask(() => {
+    for (const listener of Array.from(stopListeners)) {
+      try {
+        listener(stoppedError(error));
+      } catch {
+        // a handler's own failure is its own
+      }
+    }
+  });
+}
 
 function guardExports(ex: Exports): Exports {
   const guarded: Exports = Object.create(null);
@@ -342,18 +366,22 @@ function guardExport(f: (a?: number, b?: number, c?: number) => number): (a?: nu
     try {
       return f(a, b, c);
     } catch (e) {
-      abandonedBy ??= { error: e };
+      stopped(e);
       throw e;
     }
   };
 }
 
-function refuseAbandoned(error: unknown): never {
-  throw new MfstateError(
+function stoppedError(error: unknown): MfstateError {
+  return new MfstateError(
     "internal",
     `mfstate's module stopped: a call ran out of stack inside it (or trapped), which leaves its state unknown, so it is not used again (reload the page). The first failure: ${messageOf(error)}`,
     { cause: error },
   );
+}
+
+function refuseAbandoned(error: unknown): never {
+  throw stoppedError(error);
 }
 
 /** Throws what enter would refuse a call with now, entering nothing. */

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { testHost } from "./helpers.mjs";
 
 test("a call that runs out of stack inside the module stops it for every app, loudly, never silently", async () => {
-  const { host } = await testHost();
+  const { host, errors } = await testHost();
   const attacker = host.mount("attacker");
   const victim = host.mount("victim");
   // Messages on a topic with a schema, and a store with middleware: both go through the module.
@@ -47,4 +47,8 @@ test("a call that runs out of stack inside the module stops it for every app, lo
   assert.equal(refused?.code, "internal");
   assert.match(refused.message, /mfstate's module stopped: a call ran out of stack inside it/);
   assert.throws(() => host.mount("another"), (e) => e.code === "internal");
+  // The shell hears it once, even if no app calls in again.
+  const stops = errors.filter((e) => e.code === "internal" && /module stopped/.test(e.message));
+  assert.equal(stops.length, 1);
+  assert.ok(stops[0].cause !== undefined, "the first failure, as its cause");
 });
