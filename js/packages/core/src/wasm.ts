@@ -355,6 +355,7 @@ function guardExports(ex: Exports): Exports {
   const guarded: Exports = Object.create(null);
   for (const name of Object.keys(ex)) {
     const f = ex[name];
+    if (typeof f === "function" && f.length > 3) throw new MfstateError("internal", `mfstate bridge: export ${name} takes ${f.length} parameters; the guard passes 3`);
     guarded[name] = typeof f === "function" ? guardExport(f as (a?: number, b?: number, c?: number) => number) : f;
   }
   return guarded;
