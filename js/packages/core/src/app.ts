@@ -529,6 +529,9 @@ export class App {
   readonly #plain = new Map<string, { declarations: number; version: number; receivers: readonly TopicGroup[] | null }>();
   #stateEpoch = 0;
   #state: unknown;
+  // The last state the fast path wrote into the module, and the copy the module made of it.
+  #syncedState: unknown;
+  #syncedTwin: unknown;
   #store: Store | undefined;
   // The fast path (see syncBeforeEntering above): the reducer as the module has it, whether the
   // store has middleware, whether #state is newer than the module's, dispatches made while the
@@ -770,12 +773,17 @@ export class App {
     enter(false);
     try {
       check(api.mfs_app_state(h));
-      this.#state = result();
+      this.#state = this.#ownState(result());
     } finally {
       leave();
     }
     this.#stateEpoch = epoch;
     return this.#state as DeepReadonly<S>;
+  }
+
+  /** The module's state as this app hands it out: the state it synced, for the copy the module holds of it. */
+  #ownState(twin: unknown): unknown {
+    return twin === this.#syncedTwin && twin !== undefined ? this.#syncedState : twin;
   }
 
   /**
@@ -968,6 +976,11 @@ export class App {
       try {
         writeValues(SYNC_ACTION.type, undefined, undefined);
         check(api.mfs_app_dispatch(this.#h, token));
+        // The module holds a copy (writeResult): what it hands out from now is that copy, which
+        // getState maps back to the state this app already has, so its identity does not change.
+        check(api.mfs_app_state(this.#h));
+        this.#syncedTwin = result();
+        this.#syncedState = syncing.state;
       } finally {
         endDispatch();
         leave();
@@ -1000,11 +1013,12 @@ export class App {
       try {
         callWith(() => {
           const id = fn(() => {
-            // The state the subscribers are told about: what getState returns until the module runs again.
-            this.#state = readValue();
-            this.#stateEpoch = epoch;
-            // A fast-path state written into the module: its subscribers were told when it was made.
+            // A fast-path state written into the module: its subscribers were told when it was made,
+            // and getState keeps handing out that state (see #sync).
             if (syncing !== null && syncing.app === this) return;
+            // The state the subscribers are told about: what getState returns until the module runs again.
+            this.#state = this.#ownState(readValue());
+            this.#stateEpoch = epoch;
             // The module changed the store inside a batch of fast-path work (a command a subscriber
             // or a reducer caused, a replaceReducer run after the reducer): the subscribers hear of it
             // with the batch, once, after it — never inside a round.

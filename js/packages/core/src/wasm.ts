@@ -539,9 +539,6 @@ let base = 0; // word index of the buffer's start
 let cap = 0; // its capacity in words
 let pos = 0; // words written
 let newTwins: Scratch<object> | null = null;
-// Twinning by adoption: new arrays and objects are frozen in place and become the twins (a
-// reducer's result, which Redux already forbids mutating) instead of being copied.
-let adopt = false;
 
 function bufferAt(): void {
   views();
@@ -721,7 +718,7 @@ function writeAny(x: unknown, level: number, path: Array<string | number> | null
     if (!(n >= 0 && n <= MAX_LENGTH && Number.isInteger(n))) tooLong("an array of length", n);
     need(1);
     u32[base + pos++] = TAG_ARRAY | (n << 4);
-    const copy: unknown[] | null = twinning && !adopt ? new Array(n) : null;
+    const copy: unknown[] | null = twinning ? new Array(n) : null;
     for (let i = 0; i < n; i++) {
       const t = writeAny(x[i], level + 1, path ? (path.push(i), path) : null);
       if (path) path.pop();
@@ -732,7 +729,6 @@ function writeAny(x: unknown, level: number, path: Array<string | number> | null
       newTwins!.add(copy);
       return copy;
     }
-    if (twinning) newTwins!.add(x); // adopted: frozen once the whole value is written
     return x;
   }
   const proto = Object.getPrototypeOf(x);
@@ -740,7 +736,7 @@ function writeAny(x: unknown, level: number, path: Array<string | number> | null
   need(1);
   const head = pos++;
   let count = 0;
-  const copy: Record<string, unknown> | null = twinning && !adopt ? {} : null;
+  const copy: Record<string, unknown> | null = twinning ? {} : null;
   // for-in, not Object.keys: V8 walks a plain object's keys from its enum cache and loads each
   // member by field index, where Object.keys makes an array and each load is a keyed lookup
   // (writing a nested five-member value: 645 -> 475 ns). The own-property check keeps it exact
@@ -762,7 +758,6 @@ function writeAny(x: unknown, level: number, path: Array<string | number> | null
     newTwins!.add(copy);
     return copy;
   }
-  if (twinning) newTwins!.add(x); // adopted: frozen once the whole value is written
   return x;
 }
 
@@ -988,9 +983,10 @@ function copyPlain(x: unknown, level: number): unknown {
       return IN_DOUBT;
   }
   if (x === null) return x;
-  // What the module handed out or a check adopted is frozen: a caller's new object is not, and
-  // skips the brand checks (their call sites, shared with every other value's, are megamorphic).
-  if (Object.isFrozen(x) && (CheckedStamp.has(x) || slotOf(x) >= 0)) return x;
+  // What the module handed out is frozen: a caller's new object is not, and skips the brand check
+  // (its call site, shared with every other value's, is megamorphic). A store's state the fast path
+  // checked is copied like anything else: it is the reducer's own object (see writeResult).
+  if (Object.isFrozen(x) && slotOf(x) >= 0) return x;
   if (level >= MAX_DEPTH) return IN_DOUBT;
   if (Array.isArray(x)) {
     const n = x.length;
@@ -1090,16 +1086,18 @@ const stagedScratch = new Scratch<object>();
 const resultTwins = new Scratch<object>();
 
 /**
- * Writes a callback's result into the buffer for the module to read when the callback returns:
- * new arrays and objects are frozen in place (adopted) and become twins once the module tells their
- * slots. For a reducer's result: the state it returns becomes the store's.
+ * Writes a callback's result into the buffer for the module to read when the callback returns: new
+ * arrays and objects are copied, frozen, and the copies become twins once the module tells their
+ * slots. For a reducer's result: a copy of the state it returns becomes the store's. Never the
+ * reducer's own objects (not even those the fast path checked): a twin is handed to other apps (an
+ * export, a message), and an app's own object, frozen, keeps a getter a getter and a Proxy free to
+ * answer. Only what the package made crosses to others by identity.
  */
 export function writeResult(x: unknown): void {
   begin();
   const list = resultTwins;
   list.clear();
   newTwins = list;
-  adopt = true;
   let failed: unknown;
   let threw = false;
   writing++;
@@ -1111,15 +1109,12 @@ export function writeResult(x: unknown): void {
   } finally {
     writing--;
     newTwins = null;
-    adopt = false;
   }
   if (threw) {
     list.clear();
     if (failed instanceof MfstateError && failed.code === "invalid_argument") retryWithPath(x);
     throw failed;
   }
-  // Frozen only now: a value that cannot cross leaves what the caller passed as it was.
-  for (let i = 0; i < list.count; i++) Object.freeze(list.items[i]);
   sealArgs();
 }
 

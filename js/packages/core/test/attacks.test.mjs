@@ -489,3 +489,35 @@ test("an app cannot unmount itself halfway (from a getter of a value being read)
   assert.deepEqual(errors, []);
   host.dispose();
 });
+
+test("a state with a getter or a Proxy reaches other apps as plain data: their reads run no code of the app that made it", async () => {
+  for (const throughModule of [false, true]) {
+    const { host } = await testHost();
+    if (throughModule) host.inspector.subscribe(() => {});
+    const evil = host.mount("evil");
+    const victim = host.mount("victim");
+    let price = 10;
+    let reads = 0;
+    const store = evil.createStore({}, (s, a) =>
+      a.type === "offer"
+        ? { offer: { get price() { reads++; return price; } }, p: new Proxy({}, { get: (t, k) => (k === "approved" ? true : undefined) }) }
+        : s,
+    );
+    store.dispatch({ type: "offer" });
+    const state = store.getState();
+    const got = [];
+    victim.on("evil/offer", (m) => got.push(m));
+    evil.emit("evil/offer", state);
+    evil.expose("offer", (s) => s);
+    const exported = victim.read("evil", "offer");
+    const readsSoFar = reads;
+    price = 1_000_000; // changed afterwards, without a dispatch
+    for (const v of [got[0], exported]) {
+      const d = Object.getOwnPropertyDescriptor(v.offer, "price");
+      assert.ok("value" in d && d.value === 10, `a data member in another app's hands (${throughModule ? "module" : "fast"} path)`);
+      assert.equal(v.p.approved, undefined, "no Proxy answers for members it does not have");
+    }
+    assert.equal(reads, readsSoFar, "another app's reads ran no getter");
+    host.dispose();
+  }
+});
