@@ -101,8 +101,8 @@ export function takeLast<T>(a: T[]): T | undefined {
 }
 
 /**
- * A reusable ownList with a count of its own, for the hot paths' short lists (the values a write
- * adopts, the parts a check finds): no allocation, no length changes (each costs more than what
+ * A reusable ownList with a count of its own, for the hot paths' short lists (the twins a write
+ * makes, the parts a check finds): no allocation, no length changes (each costs more than what
  * it holds). clear() drops the references, so the list keeps no value alive.
  */
 class Scratch<T> {
@@ -763,9 +763,10 @@ function writeAny(x: unknown, level: number, path: Array<string | number> | null
 
 // ---- a store's state checked without the module (App's fast path) ----
 
-// Values a reducer returned that the fast path checked and froze: JSON as the module holds it.
-// Not twins: the module has no node for them until the store's state is next written into it.
-// Branded like twins (a private field: a WeakSet's add cost a third of a fast dispatch).
+// Values a reducer returned that the fast path checked and froze: JSON as the module holds it,
+// kept for the app itself. Never twins: when the store's state is next written into the module, the
+// module holds a copy of them (writeResult), and that copy is what other apps get. Branded like
+// twins (a private field: a WeakSet's add cost a third of a fast dispatch).
 class CheckedStamp extends Shell {
   #checked = true;
   private constructor(o: object) {
