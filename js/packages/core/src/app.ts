@@ -17,6 +17,7 @@ import {
   begin,
   idle,
   idleOutsideReducers,
+  holdsSurrogate,
   refuseUnlessCallable,
   enterPlain,
   leavePlain,
@@ -54,7 +55,7 @@ import type {
   Unsubscribe,
 } from "./types.js";
 import { appQueryClient, type QueryClient } from "./query/client.js";
-import { asModuleHoldsIt, hasSurrogate, type BusMirror } from "./bus_mirror.js";
+import { asModuleHoldsIt, type BusMirror } from "./bus_mirror.js";
 import type { QueryObserverOptions, QueryObserverResult } from "./query/types.js";
 import { QueryObserver } from "./query/observer.js";
 
@@ -647,30 +648,32 @@ export class App {
     let releasing = this.#host.handle !== 0;
     try {
       if (!releasing) return;
-      enter();
-      try {
-        check(api.mfs_app_release(this.#h));
-      } finally {
-        releasing = false; // the module ran the release (whatever it said)
-        leave();
-      }
+      this.#releaseInModule(() => (releasing = false)); // ran (whatever the module said)
     } finally {
       // The release ended them in the module; ending them by handle frees their table entries.
       for (const end of subs) end();
       // The call could not start (no stack left): the module still has the app. Released in a
       // microtask, with the stack this turn's caller had used up given back.
-      if (releasing) queueMicrotask(() => this.#releaseInModule());
+      if (releasing) {
+        queueMicrotask(() => {
+          if (this.#host.handle === 0) return;
+          try {
+            this.#releaseInModule();
+          } catch (e) {
+            if (e instanceof MfstateError) this.#host.report(e);
+          }
+        });
+      }
     }
   }
 
-  #releaseInModule(): void {
-    if (this.#host.handle === 0) return;
+  /** Ends the app in the module; `ran` is told once the call has run, whatever it said. */
+  #releaseInModule(ran?: () => void): void {
     enter();
     try {
       check(api.mfs_app_release(this.#h));
-    } catch (e) {
-      if (e instanceof MfstateError) this.#host.report(e);
     } finally {
+      ran?.();
       leave();
     }
   }
@@ -1387,7 +1390,7 @@ export class App {
     if (plan === undefined || plan.declarations !== bus.declarations) {
       const declarations = bus.declarations;
       // A topic with a surrogate reaches the module changed (a lone one as U+FFFD): its path.
-      let plain = !hasSurrogate(topic);
+      let plain = !holdsSurrogate(topic);
       if (plain) {
         enter(false);
         try {

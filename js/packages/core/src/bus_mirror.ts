@@ -7,7 +7,7 @@
 // (a topic's list is every matching subscription, oldest first: bus.cpp). This mirror keeps the
 // same groups in the same order, so it names the same receivers in the same order.
 
-import { append, ownList } from "./wasm.js";
+import { append, holdsSurrogate, ownList } from "./wasm.js";
 
 /** A group as the mirror needs it: its pattern, whether its subscription still stands, whose it is. */
 export interface MirroredGroup {
@@ -16,21 +16,16 @@ export interface MirroredGroup {
   readonly owner: object;
 }
 
-// A page's topics are few; an app choosing a fresh topic per message must not grow memory.
-const MAX_CACHED_TOPICS = 512;
-
 export class BusMirror<G extends MirroredGroup> {
   /**
    * Live groups of every app of the host, in subscription order. Lists without a prototype, changed
    * by index only (wasm.ts, ownList): they hold other apps' listeners.
    */
   readonly #groups: G[] = ownList();
-  /** The groups each topic reaches, until the groups change (arrays never changed in place). */
-  readonly #reaching = new Map<string, readonly G[]>();
   /** Bumped whenever the groups change: receivers a caller kept are current while it is unchanged. */
   version = 0;
   /**
-   * Bumped whenever what makes an emit plain (App.emitIsPlain in the module) may change: a mount,
+   * Bumped whenever what makes an emit plain (App::emit_is_plain in the module) may change: a mount,
    * an unmount, a declaration. Callers cache the module's answer against it.
    */
   declarations = 0;
@@ -38,7 +33,6 @@ export class BusMirror<G extends MirroredGroup> {
   add(g: G): void {
     g.live = true;
     append(this.#groups, g);
-    this.#reaching.clear();
     this.version++;
   }
 
@@ -52,7 +46,6 @@ export class BusMirror<G extends MirroredGroup> {
       for (let i = at + 1; i < groups.length; i++) groups[i - 1] = groups[i];
       groups.length--;
     }
-    this.#reaching.clear();
     this.version++;
   }
 
@@ -67,36 +60,26 @@ export class BusMirror<G extends MirroredGroup> {
     }
     if (kept === groups.length) return;
     groups.length = kept;
-    this.#reaching.clear();
     this.version++;
   }
 
-  /** The groups a message on `topic` reaches now, in delivery order (a snapshot: never changed). */
+  /**
+   * The groups a message on `topic` reaches now, in delivery order: a new list (a snapshot), which
+   * a caller may keep while `version` is unchanged (App keeps one per topic it emits on).
+   */
   reaching(topic: string): readonly G[] {
-    let list = this.#reaching.get(topic);
-    if (list === undefined) {
-      const found = ownList<G>();
-      const groups = this.#groups;
-      for (let i = 0; i < groups.length; i++) if (matches(groups[i].pattern, topic)) append(found, groups[i]);
-      list = found;
-      if (this.#reaching.size >= MAX_CACHED_TOPICS) this.#reaching.clear();
-      this.#reaching.set(topic, list);
-    }
-    return list;
+    const found = ownList<G>();
+    const groups = this.#groups;
+    for (let i = 0; i < groups.length; i++) if (matches(groups[i].pattern, topic)) append(found, groups[i]);
+    return found;
   }
 }
 
-const surrogate = /[\uD800-\uDFFF]/;
 const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-
-/** Whether `s` holds a surrogate (which the module's UTF-8 may change). */
-export function hasSurrogate(s: string): boolean {
-  return surrogate.test(s);
-}
 
 /** `s` as the module holds it: a lone surrogate as U+FFFD (what TextEncoder writes). */
 export function asModuleHoldsIt(s: string): string {
-  return surrogate.test(s) ? s.replace(loneSurrogate, "\uFFFD") : s;
+  return holdsSurrogate(s) ? s.replace(loneSurrogate, "\uFFFD") : s;
 }
 
 /**

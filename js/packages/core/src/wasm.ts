@@ -285,13 +285,16 @@ let entries = 0;
  */
 export function enterPlain(host: number): number {
   if (abandonedBy !== null) refuseAbandoned(abandonedBy.error);
-  if (depth === 0) {
-    watchTurn();
-    if (heldHost !== 0 || holdFor !== 0) endHold(); // left by a leave that could not end it
-  }
+  if (depth === 0) enteringOutermost();
   depth++;
   holdFor = host;
   return entries;
+}
+
+// An outermost call starts: the turn's check is queued, and a hold a leave could not end is ended.
+function enteringOutermost(): void {
+  watchTurn();
+  if (heldHost !== 0 || holdFor !== 0) endHold();
 }
 
 /** The delivery ends: when a listener entered the module, what the hold kept is told. */
@@ -398,10 +401,7 @@ export function refuseUnlessCallable(): void {
 /** Enters the module: callers pair it with leave() in a finally. */
 export function enter(mutates = true): void {
   refuseUnlessCallable();
-  if (depth === 0) {
-    watchTurn();
-    if (heldHost !== 0 || holdFor !== 0) endHold(); // left by a leave that could not end it
-  }
+  if (depth === 0) enteringOutermost();
   if (beforeEntering !== null) {
     const sync = beforeEntering;
     beforeEntering = null;
@@ -953,7 +953,8 @@ export function plainCopy(x: unknown): unknown {
 // strings (most keys and values): a regular expression's call costs more than the scan.
 const surrogate = /[\uD800-\uDFFF]/;
 
-function holdsSurrogate(s: string): boolean {
+/** Whether `s` holds a surrogate (the module's UTF-8 turns a lone one into U+FFFD). */
+export function holdsSurrogate(s: string): boolean {
   const n = s.length;
   if (n > 32) return surrogate.test(s);
   for (let i = 0; i < n; i++) {

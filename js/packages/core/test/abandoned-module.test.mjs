@@ -4,7 +4,7 @@
 // are lost silently. Alone in its file: the module it stops is this process's.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { testHost } from "./helpers.mjs";
+import { fromTheStackEdge, testHost } from "./helpers.mjs";
 
 test("a call that runs out of stack inside the module stops it for every app, loudly, never silently", async () => {
   const { host, errors } = await testHost();
@@ -15,22 +15,7 @@ test("a call that runs out of stack inside the module stops it for every app, lo
   const own = attacker.createStore({ n: 0 }, (s, a) => (a.type === "inc" ? { n: s.n + 1 } : s), [() => (next) => (a) => next(a)]);
   attacker.on("attacker/x", () => own.dispatch({ type: "inc" }));
   // From the stack's limit up, one frame higher each time, until 200 calls got through.
-  let through = 0;
-  const edge = () => {
-    try {
-      edge();
-    } catch {
-      if (through >= 200) return;
-      attacker.emit("attacker/x", 1);
-      through++;
-      throw new Error("once more, one frame up");
-    }
-  };
-  try {
-    edge();
-  } catch {
-    // the last frame's "once more"
-  }
+  fromTheStackEdge(() => attacker.emit("attacker/x", 1), 200);
   await Promise.resolve();
   const heard = [];
   let refused;

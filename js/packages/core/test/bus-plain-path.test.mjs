@@ -5,7 +5,7 @@
 // observable result: who hears what, in which order, what their listeners cause, and the errors.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { testHost, counterReducer, initialUser } from "./helpers.mjs";
+import { fromTheStackEdge, testHost, counterReducer, initialUser } from "./helpers.mjs";
 import { isTwin, idle } from "../dist/wasm.js";
 
 /** Runs `scenario(host, errors)` on a host taking the plain path and on one that cannot; returns both results. */
@@ -420,22 +420,7 @@ test("plain messages emitted at the edge of the stack leave nothing raised once 
   // This test keeps to what the plain path adds.)
   // From the stack's limit up, one frame higher each time, sixty times over: some emits fail
   // before their delivery, some in it, some in their last call.
-  let through = 0;
-  const edge = () => {
-    try {
-      edge();
-    } catch {
-      if (through >= 60) return;
-      attacker.emit("attacker/x", 1); // a RangeError from here: one frame up
-      through++;
-      throw new Error("once more, one frame up");
-    }
-  };
-  try {
-    edge();
-  } catch {
-    // the last frame's "once more"
-  }
+  const through = fromTheStackEdge(() => attacker.emit("attacker/x", 1), 60);
   assert.equal(through, 60);
   await Promise.resolve(); // the turn ends: whatever a failed finally left raised is put right
   assert.ok(idle(), "no call into the module is believed under way");

@@ -49,3 +49,28 @@ export function deferred() {
   });
   return { promise, resolve, reject };
 }
+
+/**
+ * Calls `call` from the stack's limit up, one frame higher each time a call fails (a RangeError
+ * wherever the stack runs out: before the call, inside it, or in its last `finally`), until `times`
+ * calls got through. What a hostile app can do on purpose. Returns how many got through.
+ */
+export function fromTheStackEdge(call, times) {
+  let through = 0;
+  const edge = () => {
+    try {
+      edge();
+    } catch {
+      if (through >= times) return;
+      call(); // its failure: one frame up
+      through++;
+      throw new Error("once more, one frame up");
+    }
+  };
+  try {
+    edge();
+  } catch {
+    // the last frame's "once more"
+  }
+  return through;
+}

@@ -3,7 +3,7 @@
 // file (a process of its own): how deep each call's frames are depends on what V8 compiled before.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { testHost } from "./helpers.mjs";
+import { fromTheStackEdge, testHost } from "./helpers.mjs";
 import { idle } from "../dist/wasm.js";
 
 test("a finally that fails at the edge of the stack cannot leave the package believing a call is under way", async () => {
@@ -13,22 +13,7 @@ test("a finally that fails at the edge of the stack cannot leave the package bel
   // a delivery one frame higher each time: some deliveries fail in their last call, leave().
   const own = attacker.createStore({ n: 0 }, (s, a) => (a.type === "inc" ? { n: s.n + 1 } : s), [() => (next) => (a) => next(a)]);
   attacker.on("attacker/x", () => own.dispatch({ type: "inc" }));
-  let through = 0;
-  const edge = () => {
-    try {
-      edge();
-    } catch {
-      if (through >= 60) return;
-      attacker.emit("attacker/x", 1);
-      through++;
-      throw new Error("once more, one frame up");
-    }
-  };
-  try {
-    edge();
-  } catch {
-    // the last frame's "once more"
-  }
+  fromTheStackEdge(() => attacker.emit("attacker/x", 1), 60);
   await Promise.resolve();
   // Else every later call would believe itself nested: no store's fast path, no plain message, and
   // timers waiting for an outermost call that never ends.
