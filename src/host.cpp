@@ -709,6 +709,8 @@ std::size_t Host::run_until_idle() {
 
 std::optional<Millis> Host::next_due() const { return core_->runtime->scheduler().next_due(); }
 
+std::uint64_t Host::activity() const { return core_->runtime->activity(); }
+
 void Host::advance(Millis d) {
   HostGuard guard(*core_);
   core_->runtime->advance(d);

@@ -1,6 +1,7 @@
 #include "mfstate/runtime.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -16,6 +17,8 @@ struct ExecutorQueue {
   std::mutex mutex;
   std::condition_variable ready;
   std::deque<std::function<void()>> tasks;
+  // Written under `mutex`; read without it by posted() (a count, not a guard of the deque).
+  std::atomic<std::uint64_t> posted{0};
 };
 }  // namespace detail
 
@@ -81,6 +84,7 @@ void Executor::post(std::function<void()> fn) {
   {
     std::lock_guard<std::mutex> lock(queue_->mutex);
     queue_->tasks.push_back(std::move(fn));
+    queue_->posted.fetch_add(1, std::memory_order_relaxed);
   }
   queue_->ready.notify_one();
 }
@@ -111,6 +115,8 @@ bool Executor::has_pending() const {
   std::lock_guard<std::mutex> lock(queue_->mutex);
   return !queue_->tasks.empty();
 }
+
+std::uint64_t Executor::posted() const { return queue_->posted.load(std::memory_order_relaxed); }
 
 // ---- Batcher ----
 

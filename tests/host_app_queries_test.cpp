@@ -62,6 +62,28 @@ class HostAppQueries : public ::testing::Test {
   void SetUp() override { host.queries().set_query_defaults(key({"GET"}), {.fetcher = api.fetcher()}); }
 };
 
+// The browser build runs the host only when Host::activity moved since its last run: a timer
+// scheduled (the first unobserved entry's gcTime) and a fetch's answer must move it; a read, and
+// a write whose garbage collection an earlier timer already covers, need not.
+TEST_F(HostAppQueries, ActivityMovesWhenTimersAreScheduledOrAnswersArrive) {
+  App home = host.mount("home");
+  auto idle = host.activity();
+  home.queries().set_query_data(key({"GET", "/other"}), Value(1));
+  EXPECT_NE(host.activity(), idle) << "the first unobserved entry's garbage collection is a timer";
+  idle = host.activity();
+  home.queries().set_query_data(key({"GET", "/third"}), Value(2));
+  EXPECT_EQ(host.activity(), idle) << "one timer, due first, collects both";
+  auto sub = home.queries().observe({.key = key({"GET", "/user"})}, [](const QueryResult&) {});
+  host.run_until_idle();
+  idle = host.activity();
+  api.resolve(Value::object({{"name", "John"}}));
+  EXPECT_NE(host.activity(), idle) << "the answer's continuation waits in the host's queue";
+  EXPECT_GT(host.run_until_idle(), 0u);
+  idle = host.activity();
+  EXPECT_EQ(home.queries().get_query_data(key({"GET", "/user"})), Value::object({{"name", "John"}}));
+  EXPECT_EQ(host.activity(), idle);
+}
+
 TEST_F(HostAppQueries, AnAppUsesTheSharedCacheWithTheShellsDefaults) {
   App home = host.mount("home");
   App profile = host.mount("profile");

@@ -254,5 +254,29 @@ TEST(Runtime, RunUntilIdleCountsPostedWorkAndDueTimers) {
   EXPECT_EQ(rt.run_until_idle(), 0u);
 }
 
+// The browser build's driver skips run_until_idle while activity() is what its last run left: a
+// post or a timer must change it, and nothing else may (a run that posts nothing, a cancel).
+TEST(Runtime, ActivityChangesWithEveryPostAndScheduleOnly) {
+  ManualClock clock;
+  Runtime rt(clock);
+  const auto start = rt.activity();
+  rt.executor().post([] {});
+  const auto posted = rt.activity();
+  EXPECT_NE(posted, start);
+  TimerId id = rt.scheduler().schedule_after(10ms, [] {});
+  const auto scheduled = rt.activity();
+  EXPECT_NE(scheduled, posted);
+  rt.run_until_idle();
+  EXPECT_EQ(rt.activity(), scheduled) << "running posted work that posts nothing is no new activity";
+  EXPECT_TRUE(rt.scheduler().cancel(id));
+  EXPECT_EQ(rt.activity(), scheduled) << "a cancel leaves nothing new to run";
+  // Work that posts while it runs: the count after the run includes it.
+  rt.executor().post([&] { rt.executor().post([] {}); });
+  rt.run_until_idle();
+  EXPECT_EQ(rt.activity(), scheduled + 2);
+  EXPECT_EQ(rt.executor().posted(), 3u);
+  EXPECT_EQ(rt.scheduler().scheduled(), 1u);
+}
+
 }  // namespace
 }  // namespace mfstate

@@ -386,6 +386,9 @@ class Host {
   /// When the earliest timer is due (the clock's time), or nullopt when none is scheduled: a
   /// host driven by another event loop (the browser build) arms its own timer for it. O(1).
   [[nodiscard]] std::optional<Millis> next_due() const;
+  /// How many tasks were ever posted and timers ever scheduled (Runtime::activity): a host driven
+  /// by another event loop skips run_until_idle while it is unchanged since the last run. O(1).
+  [[nodiscard]] std::uint64_t activity() const;
   /// On a ManualClock: moves time forward by `d`, firing every timer due on the way at its own
   /// time (tests). Throws invalid_argument on another clock, or for a negative `d`.
   void advance(Millis d);

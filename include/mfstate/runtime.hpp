@@ -81,6 +81,8 @@ class Scheduler {
   [[nodiscard]] std::optional<Millis> next_due() const;
   /// How many timers are scheduled. O(1).
   [[nodiscard]] std::size_t pending() const noexcept { return by_id_.size(); }
+  /// How many timers were ever scheduled (Runtime::activity counts them). O(1).
+  [[nodiscard]] std::uint64_t scheduled() const noexcept { return next_id_ - 1; }
   /// The clock the scheduler reads.
   const Clock& clock() const noexcept { return *clock_; }
 
@@ -119,6 +121,8 @@ class Executor {
   bool wait_for_work(std::chrono::milliseconds timeout);
   /// Whether tasks are waiting. Thread-safe.
   [[nodiscard]] bool has_pending() const;
+  /// How many tasks were ever posted (Runtime::activity counts them). Thread-safe.
+  [[nodiscard]] std::uint64_t posted() const;
 
  private:
   std::unique_ptr<detail::ExecutorQueue> queue_;
@@ -292,6 +296,12 @@ class Runtime {
   /// way at its own time, and running posted work after each. Throws invalid_argument when the
   /// runtime does not run on a ManualClock or `d` is negative (time never runs backwards).
   void advance(Millis d);
+  /// How many tasks were ever posted and timers ever scheduled. A runtime driven by another event
+  /// loop (the browser build) compares it with its value after the last run_until_idle: unchanged,
+  /// nothing new can run before the earliest timer that run reported (next_due), so the loop need
+  /// not call run_until_idle again until then. Cancelling a timer does not change it (the loop
+  /// then wakes for nothing, harmlessly). Thread-safe. O(1).
+  [[nodiscard]] std::uint64_t activity() const { return scheduler_.scheduled() + executor_.posted(); }
 
   /// The one error sink: where every error no caller can receive goes (a throwing notification,
   /// subscriber, watcher or timer of any module on this runtime). Null: stderr.

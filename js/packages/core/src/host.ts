@@ -105,7 +105,7 @@ export class Host {
     this.#onError = options.onError ?? defaultOnError;
     const manual = options.clock === "manual";
     let handle = 0;
-    const driver = new Driver("mfs_host_run", "mfs_host_advance", () => {
+    const driver = new Driver("mfs_host", () => {
       if (link.handle === 0) throw new MfstateError("invalid_argument", "this host was disposed");
       return link.handle;
     }, manual);

@@ -303,20 +303,22 @@ EMSCRIPTEN_KEEPALIVE int mfs_host_advance(std::uint32_t host, double ms) {
 }
 
 /// Runs posted work and due timers. Out: when the next timer is due (the clock's milliseconds,
-/// or null when none is scheduled), and how many tasks and timers ran.
+/// or null when none is scheduled), how many tasks and timers ran, and the host's activity then
+/// (as mfs_host_activity returns it).
 EMSCRIPTEN_KEEPALIVE int mfs_host_run(std::uint32_t host) {
   return guarded([&] {
     Host& h = *hosts().get(host).host;
     std::size_t ran = h.run_until_idle();
-    auto due = h.next_due();
-    Writer w;
-    if (due) {
-      w.number(static_cast<double>(due->count()));
-    } else {
-      w.null();
-    }
-    w.integer(static_cast<std::int64_t>(ran));
+    write_run_result(h.next_due(), ran, h.activity());
   });
+}
+
+/// The host's activity (Host::activity) in 30 bits, or -1 for a handle that is no host: while it
+/// is what the last run reported, there is nothing new to run. No exchange buffer, no throw: the
+/// driver asks after every call that may have posted work.
+EMSCRIPTEN_KEEPALIVE int mfs_host_activity(std::uint32_t host) {
+  WebHost* web = hosts().find(host);
+  return web == nullptr ? -1 : activity_word(web->host->activity());
 }
 
 /// Out: the handle of the host's shared query client.

@@ -526,29 +526,30 @@ EMSCRIPTEN_KEEPALIVE int mfs_client_release(std::uint32_t client, int sweep) {
   });
 }
 
-/// Runs posted work and due timers of the client's runtime. Out: next timer due (or null), and
-/// how many tasks and timers ran.
+/// Runs posted work and due timers of the client's runtime. Out: as mfs_host_run (next timer due
+/// or null, how many ran, the activity then).
 EMSCRIPTEN_KEEPALIVE int mfs_client_run(std::uint32_t client) {
   return guarded([&] {
     WebClient& c = clients().get(client);
-    std::size_t ran = 0;
-    std::optional<Millis> due;
     if (c.owned) {
-      ran = c.runtime->run_until_idle();
-      due = c.runtime->scheduler().next_due();
+      std::size_t ran = c.runtime->run_until_idle();
+      write_run_result(c.runtime->scheduler().next_due(), ran, c.runtime->activity());
     } else {
       Host& h = *hosts().get(c.host).host;
-      ran = h.run_until_idle();
-      due = h.next_due();
+      std::size_t ran = h.run_until_idle();
+      write_run_result(h.next_due(), ran, h.activity());
     }
-    Writer w;
-    if (due) {
-      w.number(static_cast<double>(due->count()));
-    } else {
-      w.null();
-    }
-    w.integer(static_cast<std::int64_t>(ran));
   });
+}
+
+/// The client's runtime's activity in 30 bits (as mfs_host_activity), or -1 for a handle that is
+/// no client or whose host is gone.
+EMSCRIPTEN_KEEPALIVE int mfs_client_activity(std::uint32_t client) {
+  WebClient* c = clients().find(client);
+  if (c == nullptr) return -1;
+  if (c->owned) return activity_word(c->runtime->activity());
+  WebHost* web = hosts().find(c->host);
+  return web == nullptr ? -1 : activity_word(web->host->activity());
 }
 
 /// Manual clock (standalone clients): moves time by `ms`.

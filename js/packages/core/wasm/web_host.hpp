@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "bridge.hpp"
@@ -42,6 +43,23 @@ inline std::uint32_t keep(mfstate::Subscription s) {
 inline void write_handle(std::uint32_t h) {
   Writer w;
   w.integer(h);
+}
+
+/// A runtime's activity (Runtime::activity) as the exports hand it to JavaScript: its low 30 bits,
+/// a small integer that only the driver's comparison with its last value reads.
+inline int activity_word(std::uint64_t activity) { return static_cast<int>(activity & 0x3fffffffu); }
+
+/// What mfs_host_run and mfs_client_run write: when the next timer is due (the clock's
+/// milliseconds, or null), how many tasks and timers ran, and the activity after the run.
+inline void write_run_result(std::optional<mfstate::Millis> due, std::size_t ran, std::uint64_t activity) {
+  Writer w;
+  if (due) {
+    w.number(static_cast<double>(due->count()));
+  } else {
+    w.null();
+  }
+  w.integer(static_cast<std::int64_t>(ran));
+  w.integer(activity_word(activity));
 }
 
 /// QueryClientOptions from {defaultOptions: {queries}, maxEntries, maxBytes, online, focused}.

@@ -234,7 +234,7 @@ export class QueryClient {
         if (!live) throw new MfstateError("invalid_argument", "this QueryClient was destroyed");
         return handle;
       };
-      const driver = new Driver("mfs_client_run", "mfs_client_advance", () => handle, config.clock === "manual");
+      const driver = new Driver("mfs_client", () => handle, config.clock === "manual");
       core = {
         handle: clientHandle,
         driver,
