@@ -30,6 +30,8 @@ export class Driver {
   /** The runtime's activity when the last run ended (-1: before the first run). */
   #seen = -1;
   #stopped = false;
+  // Made once: a kick follows every mutating query call, most of which then run nothing.
+  readonly #runNowBound = (): void => this.#runNow();
   /** Told when a run of the runtime did something (posted work or timers): caches learn of it. */
   afterRun: () => void = () => {};
 
@@ -57,7 +59,7 @@ export class Driver {
     if (force) this.#forced = true;
     if (this.#queued || this.#stopped) return;
     this.#queued = true;
-    whenIdle(() => this.#runNow());
+    whenIdle(this.#runNowBound);
   }
 
   /** Manual clock: moves time by `ms`, running every timer due on the way. */

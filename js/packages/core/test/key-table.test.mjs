@@ -2,7 +2,7 @@
 // is compared inside its entry; any other by keyEquals. Both must answer as query keys compare.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { KeyTable } from "../dist/query/core.js";
+import { KeyTable, keyEquals } from "../dist/query/core.js";
 
 test("keys sharing a hash are told apart, flat or not", () => {
   const t = new KeyTable();
@@ -42,12 +42,110 @@ test("parts compare as keyEquals compares them: by ===, and a prefix is not the 
   assert.equal(t.find(["z", "0"], 2), undefined);
 });
 
-test("what the table holds is a frozen copy: changing the caller's key changes nothing", () => {
+test("the table keeps nothing of the caller's key: changing it afterwards changes nothing", () => {
   const t = new KeyTable();
-  const k = ["user", 1];
-  const e = t.add(k, 1);
-  k[1] = 2;
+  const flat = ["user", 1];
+  const shaped = ["user", { id: 1 }];
+  const tree = ["user", { id: 1, tags: ["a"] }];
+  t.add(flat, 1);
+  t.add(shaped, 2);
+  const e = t.add(tree, 3);
+  flat[1] = 2;
+  shaped[1].id = 2;
+  tree[1].tags.push("b");
   assert.equal(t.find(["user", 1])?.index, 1);
   assert.equal(t.find(["user", 2]), undefined);
-  assert.ok(Object.isFrozen(e.key));
+  assert.equal(t.find(["user", { id: 1 }])?.index, 2);
+  assert.equal(t.find(["user", { id: 2 }]), undefined);
+  assert.equal(t.find(["user", { id: 1, tags: ["a"] }])?.index, 3);
+  assert.ok(Object.isFrozen(e.key) && e.key !== tree, "a key kept whole is a frozen copy");
+});
+
+test("a key of primitives and flat objects is held as its leaves: members in any order, exactly", () => {
+  const t = new KeyTable();
+  const same = 5;
+  t.add(["user", { id: 1, tab: "a" }], 1, same);
+  t.add(["user", { id: 1 }, "x"], 2, same);
+  t.add([{}], 3, same);
+  assert.equal(t.find(["user", { tab: "a", id: 1 }], same)?.index, 1, "member order does not matter");
+  assert.equal(t.find(["user", { tab: "a", id: 1, none: undefined }], same)?.index, 1, "undefined members are absent");
+  assert.equal(t.find(["user", { id: 1 }, "x"], same)?.index, 2);
+  assert.equal(t.find([{}], same)?.index, 3);
+  const misses = [
+    ["user", { id: 1 }],
+    ["user", { id: 1, tab: "b" }],
+    ["user", { id: 1, tab: "a", more: 0 }],
+    ["user", { id: 1, tab: "a" }, "x"],
+    ["user", { id: "1", tab: "a" }],
+    ["user", { ID: 1, tab: "a" }],
+    ["user", [1, "a"]],
+    ["user", null],
+    ["user", "a"],
+    [{ x: 1 }],
+    [[]],
+    [null],
+    ["user", Object.assign(Object.create({ tab: "a" }), { id: 1 })], // tab inherited, not its own
+  ];
+  for (const k of misses) assert.equal(t.find(k, same), undefined, JSON.stringify(k));
+});
+
+test("each part is read once: a getter cannot make the leaves disagree with the shape", () => {
+  const t = new KeyTable();
+  let reads = 0;
+  const tricky = {
+    get id() {
+      reads++;
+      return reads === 1 ? 1 : { nested: true };
+    },
+  };
+  Object.defineProperty(tricky, "id", { enumerable: true });
+  t.add(["user", tricky], 4, 0);
+  assert.equal(reads, 1);
+  assert.equal(t.find(["user", { id: 1 }], 0)?.index, 4);
+});
+
+test("past the bound on shapes, keys of new shapes are kept whole and still found", () => {
+  const t = new KeyTable();
+  for (let i = 0; i < KeyTable.shapeLimit + 10; i++) t.add(["s", { [`m${i}`]: i }], i);
+  for (let i = 0; i < KeyTable.shapeLimit + 10; i++) assert.equal(t.find(["s", { [`m${i}`]: i }])?.index, i);
+  const e = t.add(["s", { fresh: 1 }], 9999);
+  assert.notEqual(e.n, -2, "no new shape past the bound");
+  assert.equal(t.find(["s", { fresh: 1 }])?.index, 9999);
+});
+
+test("find agrees with keyEquals on random keys of every form", () => {
+  // A seeded generator: flat keys, shaped keys, keys kept whole, all under few hashes so chains mix.
+  let seed = 12345;
+  const rand = (n) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return (seed >>> 8) % n;
+  };
+  const prim = () => [0, 1, -0, "a", "b", "", null, true, false, undefined, 2.5][rand(11)];
+  const obj = (depth) => {
+    const o = {};
+    const n = rand(4);
+    for (let i = 0; i < n; i++) o[["id", "tab", "p", "q"][rand(4)]] = depth > 0 && rand(5) === 0 ? part(depth - 1) : prim();
+    return o;
+  };
+  const part = (depth) => (rand(3) === 0 ? obj(depth) : rand(6) === 0 && depth > 0 ? [part(depth - 1)] : prim());
+  const key = () => Array.from({ length: rand(6) }, () => part(1));
+  const t = new KeyTable();
+  const kept = [];
+  const kinds = new Set();
+  for (let i = 0; i < 400; i++) {
+    const k = key();
+    const h = rand(4);
+    if (kept.some(([other, oh]) => oh === h && keyEquals(other, k))) continue;
+    const e = t.add(k, kept.length, h);
+    kinds.add(e.n >= 0 ? "flat" : e.n === -2 ? "shaped" : "whole");
+    kept.push([structuredClone(k), h]);
+  }
+  assert.deepEqual([...kinds].sort(), ["flat", "shaped", "whole"], "every form is exercised");
+  for (let i = 0; i < 4000; i++) {
+    const probe = key();
+    const h = rand(4);
+    const want = kept.findIndex(([other, oh]) => oh === h && keyEquals(other, probe));
+    assert.equal(t.find(probe, h)?.index ?? -1, want, JSON.stringify(probe));
+  }
+  for (const [k, h] of kept) assert.ok(t.find(structuredClone(k), h) !== undefined, JSON.stringify(k));
 });

@@ -60,6 +60,10 @@ export interface ClientCore {
 
 /** One key interned in the module, and the data the last read of it handed out. */
 interface KeyEntry {
+  /**
+   * What the entry compares a key with, beside its leaves: nothing (a flat key), its Shape, or a
+   * frozen copy of the key (any other key, compared by keyEquals). Never the caller's objects.
+   */
   key: unknown;
   index: number;
   data: unknown;
@@ -68,10 +72,11 @@ interface KeyEntry {
   calls: number;
   /** The next entry whose key has the same hash. */
   next: KeyEntry | undefined;
-  // A key of at most four primitives (most are: ["user", 42, "profile"]) is also held in the entry
-  // itself, compared there without reaching the key array and its elements: with 10^5 keys each
-  // of those reads was a cache miss, and a read of cached data took 1.4 us instead of ~0.2.
-  /** How many parts `p0`..`p3` hold, or -1: compare `key` (keyEquals). */
+  // Most keys have at most four primitive leaves: ["user", 42, "profile"], ["user", {id: 42}]. The
+  // entry holds those leaves itself and compares a key with them, without a copy of the key: with
+  // 10^5 keys each read of the copy's array and elements was a cache miss (a read of cached data
+  // took 1.4 us instead of ~0.2), and each copy was ~100 bytes more to allocate and collect.
+  /** FLAT..: a flat key of `n` parts; SHAPED: leaves laid out by the Shape in `key`; TREE: keyEquals. */
   n: number;
   p0: unknown;
   p1: unknown;
@@ -79,7 +84,32 @@ interface KeyEntry {
   p3: unknown;
 }
 
-const FLAT_PARTS = 4;
+const MAX_LEAVES = 4;
+/** `n` of an entry whose `key` is a Shape. */
+const SHAPED = -2;
+/** `n` of an entry whose `key` is a frozen copy. */
+const TREE = -1;
+
+/**
+ * The structure of a key with its primitive leaves taken out: per element, null (a primitive) or
+ * the member names of a plain object whose members are primitives, sorted (member order does not
+ * matter to query keys). One Shape serves every key of that structure: ["user", {id: _}].
+ */
+interface Shape {
+  readonly objects: ReadonlyArray<ReadonlyArray<string> | null>;
+}
+
+/** A key's leaves, in the order its Shape lays them out. */
+function leafAt(e: KeyEntry, i: number): unknown {
+  return i === 0 ? e.p0 : i === 1 ? e.p1 : i === 2 ? e.p2 : e.p3;
+}
+
+function setLeaf(e: KeyEntry, i: number, v: unknown): void {
+  if (i === 0) e.p0 = v;
+  else if (i === 1) e.p1 = v;
+  else if (i === 2) e.p2 = v;
+  else e.p3 = v;
+}
 
 /** Whether `key` (an array: query keys are) equals the flat key `e` holds: parts by ===, as keyEquals. */
 function flatEquals(e: KeyEntry, key: unknown): boolean {
@@ -93,6 +123,42 @@ function flatEquals(e: KeyEntry, key: unknown): boolean {
   if (n === 2) return true;
   if (a[2] !== e.p2) return false;
   return n === 3 || a[3] === e.p3;
+}
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/** How many own members of `o` are defined (keyEquals and the hash skip undefined ones). */
+function definedMembers(o: object): number {
+  let count = 0;
+  for (const k in o) {
+    if ((o as Record<string, unknown>)[k] !== undefined && hasOwn.call(o, k)) count++;
+  }
+  return count;
+}
+
+/** Whether `key` equals the shaped key `e` holds, exactly as keyEquals would compare them. */
+function shapedEquals(e: KeyEntry, key: unknown): boolean {
+  const a = key as unknown[];
+  const objects = (e.key as Shape).objects;
+  if (a.length !== objects.length) return false;
+  let leaf = 0;
+  for (let i = 0; i < objects.length; i++) {
+    const names = objects[i];
+    const x = a[i];
+    if (names === null) {
+      // A leaf is a primitive: an object is never === to it.
+      if (x !== leafAt(e, leaf++)) return false;
+      continue;
+    }
+    if (typeof x !== "object" || x === null || Array.isArray(x)) return false;
+    for (let j = 0; j < names.length; j++) {
+      const name = names[j];
+      // An object's leaf is never undefined: a missing member fails here; an inherited one by hasOwn.
+      if ((x as Record<string, unknown>)[name] !== leafAt(e, leaf++) || !hasOwn.call(x, name)) return false;
+    }
+    if (definedMembers(x) !== names.length) return false;
+  }
+  return true;
 }
 
 function primitive(v: unknown): boolean {
@@ -109,6 +175,9 @@ export class KeyTable {
   readonly #map = new Map<number, KeyEntry>();
   #count = 0;
   static readonly limit = 1 << 17;
+  /** Shapes by their signature. Bounded: past the bound, keys of a new shape are kept as copies. */
+  readonly #shapes = new Map<string, Shape>();
+  static readonly shapeLimit = 256;
   /**
    * Bumped by every operation that may change entries behind JavaScript's back (invalidation,
    * removal, hydration, observers, a run of the runtime that did something: fetches settling,
@@ -120,46 +189,109 @@ export class KeyTable {
   /** The client evicts entries beyond a bound (maxEntries / maxBytes): every write bumps. */
   bounded = false;
 
-  /** The bucket `key` belongs in: a caller that finds and then adds computes it once. */
+  /**
+   * The bucket `key` belongs in: a caller that finds and then adds computes it once. 30 bits: a
+   * small integer, which V8 keeps unboxed (a 32-bit hash was a heap number to allocate half the time).
+   */
   static hash(key: unknown): number {
-    return structuralHash(key, 0x811c9dc5);
+    return structuralHash(key, 0x811c9dc5) & 0x3fffffff;
   }
 
   /** The entry of `key` (an array), if interned. */
   find(key: unknown, hash: number = KeyTable.hash(key)): KeyEntry | undefined {
     for (let e = this.#map.get(hash); e !== undefined; e = e.next) {
-      if (e.n >= 0 ? flatEquals(e, key) : keyEquals(e.key, key)) return e;
+      const n = e.n;
+      if (n >= 0 ? flatEquals(e, key) : n === SHAPED ? shapedEquals(e, key) : keyEquals(e.key, key)) return e;
     }
     return undefined;
   }
 
-  /** Records `key` (a frozen copy: the caller's array may change afterwards) under `index`. */
+  /** Records `key` under `index`, keeping its leaves (or a frozen copy: the caller's may change). */
   add(key: unknown, index: number, hash: number = KeyTable.hash(key)): KeyEntry {
-    const copy = frozenCopy(key);
     const entry: KeyEntry = {
-      key: copy,
+      key: undefined,
       index,
       data: undefined,
       gen: 0,
       calls: -1,
       next: this.#map.get(hash),
-      n: -1,
+      n: TREE,
       p0: undefined,
       p1: undefined,
       p2: undefined,
       p3: undefined,
     };
-    const parts = copy as unknown[];
-    if (Array.isArray(parts) && parts.length <= FLAT_PARTS && parts.every(primitive)) {
-      entry.n = parts.length;
-      entry.p0 = parts[0];
-      entry.p1 = parts[1];
-      entry.p2 = parts[2];
-      entry.p3 = parts[3];
+    const parts = key as unknown[];
+    if (!Array.isArray(parts) || !this.#keepLeaves(entry, parts)) {
+      entry.n = TREE;
+      entry.key = frozenCopy(key);
     }
     this.#map.set(hash, entry);
     this.#count++;
     return entry;
+  }
+
+  /** Lays `parts`' leaves into `entry` (flat, or by a Shape); false when the key has no such form. */
+  #keepLeaves(entry: KeyEntry, parts: unknown[]): boolean {
+    const length = parts.length;
+    let flat = length <= MAX_LEAVES;
+    for (let i = 0; flat && i < length; i++) flat = primitive(parts[i]);
+    if (flat) {
+      entry.n = length;
+      entry.p0 = parts[0];
+      entry.p1 = parts[1];
+      entry.p2 = parts[2];
+      entry.p3 = parts[3];
+      return true;
+    }
+    if (length > MAX_LEAVES) return false;
+    // Each part read once: a getter answering differently on a second read cannot make the leaves
+    // disagree with the shape.
+    const objects: Array<string[] | null> = [];
+    const leaves: unknown[] = [];
+    let signature = "";
+    for (let i = 0; i < length; i++) {
+      const x = parts[i];
+      if (primitive(x)) {
+        if (leaves.length >= MAX_LEAVES) return false;
+        objects.push(null);
+        leaves.push(x);
+        signature += "p;";
+        continue;
+      }
+      if (typeof x !== "object" || Array.isArray(x)) return false;
+      // Its members, sorted by name as they are read (insertion: at most four).
+      const names: string[] = [];
+      const first = leaves.length;
+      for (const k in x) {
+        if (!hasOwn.call(x, k)) continue;
+        const v = (x as Record<string, unknown>)[k];
+        if (v === undefined) continue;
+        if (!primitive(v) || leaves.length >= MAX_LEAVES) return false;
+        let at = names.length;
+        names.push(k);
+        leaves.push(v);
+        for (; at > 0 && names[at - 1] > k; at--) {
+          names[at] = names[at - 1];
+          leaves[first + at] = leaves[first + at - 1];
+        }
+        names[at] = k;
+        leaves[first + at] = v;
+      }
+      objects.push(names);
+      signature += `o${names.length};`;
+      for (const k of names) signature += `${k.length}:${k}`;
+    }
+    let shape = this.#shapes.get(signature);
+    if (shape === undefined) {
+      if (this.#shapes.size >= KeyTable.shapeLimit) return false;
+      shape = { objects: Object.freeze(objects.map((names) => (names === null ? null : Object.freeze(names)))) };
+      this.#shapes.set(signature, shape);
+    }
+    entry.key = shape;
+    entry.n = SHAPED;
+    for (let i = 0; i < leaves.length; i++) setLeaf(entry, i, leaves[i]);
+    return true;
   }
 
   full(): boolean {
