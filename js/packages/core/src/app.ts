@@ -17,6 +17,7 @@ import {
   begin,
   idle,
   idleOutsideReducers,
+  asModuleHoldsIt,
   holdsSurrogate,
   refuseUnlessCallable,
   enterPlain,
@@ -55,7 +56,7 @@ import type {
   Unsubscribe,
 } from "./types.js";
 import { appQueryClient, type QueryClient } from "./query/client.js";
-import { asModuleHoldsIt, type BusMirror } from "./bus_mirror.js";
+import type { BusMirror } from "./bus_mirror.js";
 import type { QueryObserverOptions, QueryObserverResult } from "./query/types.js";
 import { QueryObserver } from "./query/observer.js";
 

@@ -7,7 +7,7 @@
 // (a topic's list is every matching subscription, oldest first: bus.cpp). This mirror keeps the
 // same groups in the same order, so it names the same receivers in the same order.
 
-import { append, holdsSurrogate, ownList } from "./wasm.js";
+import { append, ownList } from "./wasm.js";
 
 /** A group as the mirror needs it: its pattern, whether its subscription still stands, whose it is. */
 export interface MirroredGroup {
@@ -75,12 +75,6 @@ export class BusMirror<G extends MirroredGroup> {
   }
 }
 
-const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-
-/** `s` as the module holds it: a lone surrogate as U+FFFD (what TextEncoder writes). */
-export function asModuleHoldsIt(s: string): string {
-  return holdsSurrogate(s) ? s.replace(loneSurrogate, "\uFFFD") : s;
-}
 
 /**
  * Whether subscription pattern `pattern` matches `topic`, as the module's Bus::matches: segments

@@ -676,12 +676,13 @@ export function setOwnIndex(a: unknown[], i: number, v: unknown): void {
   else a[i] = v;
 }
 
-// Writes `x`; returns its twin (arrays and objects when twinning) or the primitive itself.
+// Writes `x`; returns its twin (arrays and objects when twinning) or the primitive itself. A twin
+// is what the module holds: its strings and member names with a lone surrogate as U+FFFD.
 function writeAny(x: unknown, level: number, path: Array<string | number> | null): unknown {
   switch (typeof x) {
     case "string":
       writeString(x);
-      return x;
+      return newTwins === null ? x : asModuleHoldsIt(x);
     case "number":
       if (!Number.isFinite(x)) notJson(String(x), path ?? []);
       writeNumber(x);
@@ -748,7 +749,7 @@ function writeAny(x: unknown, level: number, path: Array<string | number> | null
     writeKey(k);
     const t = writeAny(v, level + 1, path ? (path.push(k), path) : null);
     if (path) path.pop();
-    if (copy) setOwn(copy, k, t);
+    if (copy) setOwn(copy, asModuleHoldsIt(k), t);
     count++;
   }
   if (count > MAX_LENGTH) tooLong("an object with members", count);
@@ -962,6 +963,13 @@ export function holdsSurrogate(s: string): boolean {
     if (c >= 0xd800 && c <= 0xdfff) return true;
   }
   return false;
+}
+
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** `s` as the module holds it: a lone surrogate as U+FFFD (what TextEncoder writes). */
+export function asModuleHoldsIt(s: string): string {
+  return holdsSurrogate(s) ? s.replace(loneSurrogate, "\uFFFD") : s;
 }
 
 /** A number the module hands back as it is: finite, and not -0. */
@@ -1179,6 +1187,54 @@ export function writePair(a: unknown, b: unknown): void {
 /** begin() + three values (the export reads them from the buffer itself). */
 export function writeValues(a: unknown, b: unknown, c: unknown): void {
   writeArgs(3, a, b, c);
+}
+
+// What writeTwinningSecond made twins of, by the depth of the call into the module that wrote
+// them: a callback inside that call (a structuralSharing function, a cache listener) may write its
+// own before the export answers.
+const secondTwins: Array<Scratch<object>> = ownList();
+
+/**
+ * begin() + three values, making a frozen twin of each new array and object of the second, as
+ * stageTwinned does; returns the second's twin. The export tells the twins' slots (takeTwins ties
+ * them, whatever it kept) and whether it kept that very value: then what JavaScript wrote is what
+ * it reads back, without the module writing it out again.
+ */
+export function writeTwinningSecond(a: unknown, b: unknown, c: unknown): unknown {
+  const list = (secondTwins[depth] ??= new Scratch<object>());
+  list.clear();
+  begin();
+  let twin: unknown;
+  writing++;
+  try {
+    writeAny(a, 0, null);
+    newTwins = list;
+    try {
+      twin = writeAny(b, 0, null);
+    } finally {
+      newTwins = null;
+    }
+    writeAny(c, 0, null);
+  } catch (e) {
+    list.clear();
+    rethrowWithPath(e, [a, b, c]);
+  } finally {
+    writing--;
+  }
+  sealArgs();
+  return twin;
+}
+
+/**
+ * Reads what an export that kept writeTwinningSecond's value answers, [n, slot...], and ties each
+ * twin (in the order they were made) to its slot.
+ */
+export function takeTwins(): void {
+  const list = secondTwins[depth];
+  const n = readValue() as number;
+  if (list === undefined || n !== list.count) throw new MfstateError("internal", `mfstate bridge: ${n} twin slots for ${list?.count ?? 0} twins`);
+  for (let i = 0; i < n; i++) setTwin(readValue() as number, list.items[i]);
+  list.clear();
 }
 
 /** Writes `values` and stages them for the next export. */

@@ -37,6 +37,39 @@ test("setQueryData / getQueryData: frozen, stable identity, structural sharing, 
   qc.clear();
 });
 
+test("a new entry's data is the package's copy, made as it is written: read once, frozen, as the module holds it", async () => {
+  const qc = await client();
+  let reads = 0;
+  const data = {
+    get n() {
+      reads++;
+      return reads;
+    },
+    nested: { list: [1, { deep: true }] },
+    ["k\uD800"]: "lone \uDC00 surrogates",
+  };
+  const set = qc.setQueryData(["fresh"], data);
+  assert.equal(reads, 1, "each member is read once");
+  assert.notEqual(set, data);
+  assert.deepEqual(set, { n: 1, nested: { list: [1, { deep: true }] }, ["k\uFFFD"]: "lone \uFFFD surrogates" }, "strings as the module holds them");
+  assert.ok(Object.isFrozen(set) && Object.isFrozen(set.nested) && Object.isFrozen(set.nested.list) && Object.isFrozen(set.nested.list[1]));
+  data.nested.list.push(2);
+  assert.equal(qc.getQueryData(["fresh"]), set, "the same object, unchanged by the caller's edits");
+  assert.deepEqual(set.nested.list, [1, { deep: true }]);
+  // Every container written is tied to the module's node: an update sharing them keeps them.
+  const next = qc.setQueryData(["fresh"], (old) => ({ ...old, n: 2 }));
+  assert.equal(next.nested, set.nested);
+  assert.equal(next.nested.list[1], set.nested.list[1]);
+  // The same copy reaches another app of a host through the shared cache.
+  const { host } = await testHost();
+  const a = host.mount("a");
+  const b = host.mount("b");
+  const mine = a.queryClient.setQueryData(["shared"], { v: [1] });
+  assert.equal(b.queryClient.getQueryData(["shared"]), mine);
+  host.dispose();
+  qc.clear();
+});
+
 test("fetchQuery shares one request, returns fresh data without fetching, rejects with what was thrown", async () => {
   const qc = await client();
   let calls = 0;
