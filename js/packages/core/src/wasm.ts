@@ -1189,54 +1189,6 @@ export function writeValues(a: unknown, b: unknown, c: unknown): void {
   writeArgs(3, a, b, c);
 }
 
-// What writeTwinningSecond made twins of, by the depth of the call into the module that wrote
-// them: a callback inside that call (a structuralSharing function, a cache listener) may write its
-// own before the export answers.
-const secondTwins: Array<Scratch<object>> = ownList();
-
-/**
- * begin() + three values, making a frozen twin of each new array and object of the second, as
- * stageTwinned does; returns the second's twin. The export tells the twins' slots (takeTwins ties
- * them, whatever it kept) and whether it kept that very value: then what JavaScript wrote is what
- * it reads back, without the module writing it out again.
- */
-export function writeTwinningSecond(a: unknown, b: unknown, c: unknown): unknown {
-  const list = (secondTwins[depth] ??= new Scratch<object>());
-  list.clear();
-  begin();
-  let twin: unknown;
-  writing++;
-  try {
-    writeAny(a, 0, null);
-    newTwins = list;
-    try {
-      twin = writeAny(b, 0, null);
-    } finally {
-      newTwins = null;
-    }
-    writeAny(c, 0, null);
-  } catch (e) {
-    list.clear();
-    rethrowWithPath(e, [a, b, c]);
-  } finally {
-    writing--;
-  }
-  sealArgs();
-  return twin;
-}
-
-/**
- * Reads what an export that kept writeTwinningSecond's value answers, [n, slot...], and ties each
- * twin (in the order they were made) to its slot.
- */
-export function takeTwins(): void {
-  const list = secondTwins[depth];
-  const n = readValue() as number;
-  if (list === undefined || n !== list.count) throw new MfstateError("internal", `mfstate bridge: ${n} twin slots for ${list?.count ?? 0} twins`);
-  for (let i = 0; i < n; i++) setTwin(readValue() as number, list.items[i]);
-  list.clear();
-}
-
 /** Writes `values` and stages them for the next export. */
 export function stageValues(...values: unknown[]): void {
   writeAll(values);

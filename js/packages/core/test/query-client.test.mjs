@@ -37,7 +37,7 @@ test("setQueryData / getQueryData: frozen, stable identity, structural sharing, 
   qc.clear();
 });
 
-test("a new entry's data is the package's copy, made as it is written: read once, frozen, as the module holds it", async () => {
+test("a new entry's data: read once, a frozen copy as the module holds it, unchanged by the caller's edits", async () => {
   const qc = await client();
   let reads = 0;
   const data = {

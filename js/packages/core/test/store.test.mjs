@@ -257,6 +257,18 @@ test("a payload with every JSON type and unicode round-trips", async () => {
   host.dispose();
 });
 
+test("an initial state holds its strings as the module does: a lone surrogate as U+FFFD, for its app and the others", async () => {
+  const { host } = await testHost();
+  const app = host.mount("home");
+  const other = host.mount("other");
+  const store = app.createStore({ ["k\uD800"]: "v\uDC00", pair: "\uD834\uDD1E" }, (s) => s);
+  app.expose("all", (s) => s);
+  const want = { ["k\uFFFD"]: "v\uFFFD", pair: "\uD834\uDD1E" };
+  assert.deepEqual(store.getState(), want, "the app's own state");
+  assert.deepEqual(other.read("home", "all"), want, "what another app reads of it");
+  host.dispose();
+});
+
 test("only a value's own members cross: an enumerable member a page adds to Object.prototype does not", async () => {
   const { host } = await testHost();
   const app = host.mount("home");

@@ -574,18 +574,13 @@ EMSCRIPTEN_KEEPALIVE int mfs_client_intern_key(std::uint32_t client) {
   });
 }
 
-/// In the exchange buffer: key, data, updatedAt (or null); JavaScript made twins of data's new
-/// arrays and objects (as for mfs_stage). Interns the key, then sets its data. Out: its index, the
-/// twins' slots ([n, slot...], which JavaScript ties its twins to whatever is cached: a node with a
-/// slot is written as a reference to its twin from then on), then 1 when the data now cached is the
-/// data written (a new entry's usually is: no old data to share with), or 0 and the data now cached
-/// (a structuralSharing function returned another value).
+/// In the exchange buffer: key, data, updatedAt (or null). Interns the key, then sets its data.
+/// Out: its index, the data now cached.
 EMSCRIPTEN_KEEPALIVE int mfs_client_set_new_key(std::uint32_t client) {
   return guarded([&] {
     Reader r;
-    std::vector<std::uint32_t> slots;
     Value key = r.value();
-    Value data = r.value(&slots);
+    Value data = r.value();
     Value updated_at = r.value();
     r.expect_end();
     check_key(key);
@@ -593,21 +588,13 @@ EMSCRIPTEN_KEEPALIVE int mfs_client_set_new_key(std::uint32_t client) {
     // Set first: a refused value leaves no interned key behind.
     SetDataOptions so;
     if (updated_at.is_number()) so.updated_at = millis(updated_at.as_double());
-    const Value written = data;
     Value cached = c.client().set_query_data(key, std::move(data), so);
     std::uint32_t index = intern(c, key);
     c.interned[index].had = true;
     c.interned[index].last = cached;
     Writer w;
     w.integer(index);
-    w.integer(static_cast<std::int64_t>(slots.size()));
-    for (std::uint32_t slot : slots) w.integer(slot);
-    if (cached.same_node(written) && cached.type() == written.type()) {
-      w.integer(1);
-    } else {
-      w.integer(0);
-      w.value(cached);
-    }
+    w.value(cached);
   });
 }
 

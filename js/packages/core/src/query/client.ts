@@ -7,7 +7,7 @@
 import { MfstateError } from "../errors.js";
 import { Driver } from "../driver.js";
 import type { App, HostLink } from "../app.js";
-import { api, beginRead, callbacks, callWith, check, enter, fn, leave, ready, readValue, result, stageValues, takeTwins, whenIdle, writeOne, writePair, writeTwinningSecond } from "../wasm.js";
+import { api, beginRead, callbacks, callWith, check, enter, fn, leave, ready, readValue, result, stageValues, whenIdle, writeOne, writePair, writeValues } from "../wasm.js";
 import {
   type ClientCore,
   KeyTable,
@@ -378,13 +378,11 @@ export class QueryClient {
         check(api.mfs_client_clear_keys(h));
         keys.clear();
       }
-      // The data cached is then usually the data written: its twin is made as it is written.
-      const twin = writeTwinningSecond(queryKey, data, updatedAt);
+      writeValues(queryKey, data, updatedAt);
       check(api.mfs_client_set_new_key(h));
       beginRead();
       const added = keys.add(queryKey, readValue() as number, hash);
-      takeTwins();
-      added.data = readValue() === 1 ? twin : readValue();
+      added.data = readValue();
       added.gen = keys.generation;
       added.calls = callbacks;
       return added.data as DeepReadonly<TData>;
