@@ -80,7 +80,7 @@ interface KeyEntry {
   // entry holds those leaves itself and compares a key with them, without a copy of the key: with
   // 10^5 keys each read of the copy's array and elements was a cache miss (a read of cached data
   // took 1.4 us instead of ~0.2), and each copy was ~100 bytes more to allocate and collect.
-  /** FLAT..: a flat key of `n` parts; SHAPED: leaves laid out by the Shape in `key`; TREE: keyEquals. */
+  /** 0 to 4: a flat key of `n` parts in p0..p3; SHAPED: leaves laid out by the Shape in `key`; TREE: `key` is a copy. */
   n: number;
   p0: unknown;
   p1: unknown;
