@@ -48,7 +48,7 @@ Query* ClientCore::build(const Value& key, const OptionsPtr& opts, bool* created
   Query* q = nullptr;
   try {
     q = queries.pool.make();
-    q->options = opts ? opts : resolve(nullptr, key);
+    q->set_options(opts ? opts : resolve(nullptr, key));
     // A new key is linked as a new leaf; one that longer keys pass through takes over the node.
     if (at.node == nullptr) {
       queries.index.link(at.parent, key.as_array().back(), *q);
@@ -63,7 +63,7 @@ Query* ClientCore::build(const Value& key, const OptionsPtr& opts, bool* created
   ++queries.entries;
   std::optional<Value> initial;
   try {
-    initial = initial_data_of(q->options->o);
+    initial = initial_data_of(q->options()->o);
   } catch (...) {
     report_current_exception();
   }
@@ -71,7 +71,7 @@ Query* ClientCore::build(const Value& key, const OptionsPtr& opts, bool* created
     q->data = std::move(*initial);
     q->flags |= has_data_flag;
     q->status = QueryStatus::success;
-    q->data_updated_at = initial_data_updated_at_of(q->options->o, now()).count();
+    q->data_updated_at = initial_data_updated_at_of(q->options()->o, now()).count();
     if (options.max_bytes != 0) queries.data_bytes += approx_bytes(q->data);
   }
   gc_link(*q);
@@ -81,27 +81,27 @@ Query* ClientCore::build(const Value& key, const OptionsPtr& opts, bool* created
 }
 
 void ClientCore::set_options(Query& q, const OptionsPtr& opts) {
-  if (q.options == opts) return;
+  if (q.options() == opts.get()) return;
   OptionsPtr next = opts;
   // A query keeps the longest gc_time it has seen (query-core's Removable.updateGcTime).
-  if (*opts->o.gc_time < *q.options->o.gc_time) {
+  if (*opts->o.gc_time < *q.options()->o.gc_time) {
     auto raised = boost::intrusive_ptr<ResolvedOptions>(new ResolvedOptions());
     raised->o = opts->o;
-    raised->o.gc_time = q.options->o.gc_time;
+    raised->o.gc_time = q.options()->o.gc_time;
     next = raised;
   }
-  const bool relink = (q.flags & in_gc_list_flag) && *q.options->o.gc_time != *next->o.gc_time;
+  const bool relink = (q.flags & in_gc_list_flag) && *q.options()->o.gc_time != *next->o.gc_time;
   if (relink) gc_unlink(q);
-  q.options = next;
+  q.set_options(next);
   if (relink) gc_link(q);
   // Initial data fills a query that has none yet (query-core's setOptions), without counting as
   // an update: a fetch in flight goes on.
   if (!q.has_data()) {
-    std::optional<Value> initial = initial_data_of(q.options->o);
+    std::optional<Value> initial = initial_data_of(q.options()->o);
     if (initial) {
       QueryState s = snapshot(q);
       s.data = std::move(*initial);
-      s.data_updated_at = initial_data_updated_at_of(q.options->o, now());
+      s.data_updated_at = initial_data_updated_at_of(q.options()->o, now());
       s.error.reset();
       s.is_invalidated = false;
       s.status = QueryStatus::success;
@@ -208,7 +208,7 @@ void ClientCore::remove_observer(Query& q, ObserverImpl* o) {
 
 void ClientCore::gc_link(Query& q) {
   if ((q.flags & in_gc_list_flag) || q.removed() || q.observer_count() > 0 || q.fetching()) return;
-  const Millis gc_time = *q.options->o.gc_time;
+  const Millis gc_time = *q.options()->o.gc_time;
   auto it = queries.gc_lists.find(gc_time.count());
   if (it == queries.gc_lists.end()) {
     // A new distinct gc_time: drop the lists emptied meanwhile, so the number of lists follows the
