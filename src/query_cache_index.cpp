@@ -376,6 +376,6 @@ namespace mfstate::detail {
 // The memory budget of an entry (S1: < 200 bytes of cache per small entry) rests on these sizes;
 // a field added to the hot structs must pay for itself.
 static_assert(sizeof(void*) != 8 || sizeof(TrieNode) == 32, "TrieNode grew past 32 bytes");
-static_assert(sizeof(void*) != 8 || sizeof(Query) == 96,
-              "Query (its trie node included) grew past 96 bytes");
+static_assert(sizeof(void*) != 8 || sizeof(Query) == 88,
+              "Query (its trie node included) grew past 88 bytes");
 }  // namespace mfstate::detail

@@ -2,7 +2,7 @@
 // only while fetching, failing or observed, and the closed set of transitions applied to it.
 //
 // Memory layout (the S1 workload keeps 10^6 small entries): an entry is a pooled `Query` of
-// 96 bytes that is also the trie node of its key's last element, plus the nodes of the other
+// 88 bytes that is also the trie node of its key's last element, plus the nodes of the other
 // elements it does not share with other keys (32 bytes each, pooled). Everything an entry needs
 // only while it fetches, fails or is observed lives in a `QueryCold` allocated on demand; options
 // are shared, reference-counted objects (an entry written by set_query_data points at the
@@ -59,7 +59,8 @@ enum QueryFlags : std::uint8_t {
 };
 
 /// The links of a query in its gc list (a circular list with a sentinel per gc_time, so a query
-/// leaves its list without knowing which one it is in).
+/// leaves its list without knowing which one it is in; when it joined is told by the list's
+/// marks, query_gc_list.hpp).
 struct GcLink {
   GcLink* gc_prev = nullptr;
   GcLink* gc_next = nullptr;
@@ -140,7 +141,6 @@ struct Query : private TrieNode, GcLink {
 
   Value data;
   std::int64_t data_updated_at = 0;
-  std::int64_t gc_since = 0;
   ColdWord cold;  // its options, and what it needs only while fetching, failing or observed
   std::uint32_t data_update_count = 0;
   QueryStatus status = QueryStatus::pending;
@@ -208,7 +208,6 @@ using FetchWaiters = boost::container::small_vector<FetchWaiter, 1>;
 struct RevertState {
   Value data;  // when flags has has_data_flag
   std::int64_t data_updated_at = 0;
-  std::int64_t gc_since = 0;
   std::uint32_t data_update_count = 0;
   QueryStatus status = QueryStatus::pending;
   FetchStatus fetch_status = FetchStatus::idle;
