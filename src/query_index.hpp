@@ -40,7 +40,9 @@ struct alignas(8) TrieNode {
   bool is_entry() const noexcept { return (up & entry_bit) != 0; }
   /// A two-level leaf: its parent() is the grandparent, skipped() the element between.
   bool is_skip() const noexcept { return (up & skip_bit) != 0; }
-  std::int64_t skipped() const noexcept { return static_cast<std::int64_t>(children); }
+  std::int64_t skipped() const noexcept {
+    return static_cast<std::int64_t>(static_cast<std::intptr_t>(children));  // signed in a 32-bit word too
+  }
   /// Whether the element this node is keyed by in its parent's children is `v`.
   bool keyed_by(const Value& v) const noexcept { return is_skip() ? Value(skipped()) == v : element == v; }
   /// The hash of that element.
@@ -100,8 +102,10 @@ class CacheIndex {
     TrieNode* parent;
     TrieNode* node;
   };
-  /// The position of `key`, creating the missing nodes above it (strings interned). Throws
-  /// bad_alloc, leaving the trie as it was.
+  /// The position of `key`, creating the missing nodes above it (strings interned) and splitting
+  /// a two-level leaf whose skipped position the key reaches (for the leaf's own key: {its
+  /// grandparent, the leaf}). Throws bad_alloc, leaving the trie's keys as they were (a leaf split
+  /// before the failure stays split).
   Position find_or_insert_position(const Value& key);
   /// Makes `q` (outside the trie) the new leaf `element` below `parent`, a position that had no
   /// node. Throws bad_alloc, leaving the trie and `q` as they were (prune(parent) then drops the

@@ -88,7 +88,7 @@ TEST(QueryCacheSkipLeaf, AnIntegerNoOtherKeySharesTakesNoNode) {
 }
 
 TEST(QueryCacheSkipLeaf, OnlyAnIntegerAtAPositionOfItsOwnIsSkipped) {
-  Query a, b, c, d, e, f, g;
+  Query a, b, c, d, e, f, g, h;
   CacheIndex index;
   add(index, key({"s", "id", "x"}), a);  // a string: a node
   add(index, key({"d", 1.5, "x"}), b);   // a fraction: a node
@@ -96,6 +96,12 @@ TEST(QueryCacheSkipLeaf, OnlyAnIntegerAtAPositionOfItsOwnIsSkipped) {
   add(index, key({"m", std::numeric_limits<std::int64_t>::min(), "x"}), d);
   add(index, key({"n", -3}), e);  // the integer is the last element: the entry itself
   add(index, key({"n", -3, "x"}), f);  // below an entry: no skipping
+  add(index, key({"neg", -7, "x"}), h);  // a negative integer, in a word of either width
+  ASSERT_TRUE(index.find(key({"neg", -7, "x"}))->is_skip());
+  EXPECT_EQ(index.find(key({"neg", -7, "x"}))->skipped(), -7);
+  EXPECT_EQ(index.key_of(h), key({"neg", -7, "x"}));
+  EXPECT_EQ(collected(index, key({"neg", -7})), std::vector<Query*>{&h});
+  EXPECT_EQ(collected(index, key({"neg", 7})), std::vector<Query*>{});
   EXPECT_FALSE(index.find(key({"s", "id", "x"}))->is_skip());
   EXPECT_FALSE(index.find(key({"d", 1.5, "x"}))->is_skip());
   EXPECT_TRUE(index.find(key({7, "x"}))->is_skip());
@@ -116,7 +122,7 @@ TEST(QueryCacheSkipLeaf, OnlyAnIntegerAtAPositionOfItsOwnIsSkipped) {
   take_out(index, g);
   EXPECT_EQ(index.key_of(c), key({7, "x"}));
   EXPECT_EQ(collected(index, key({7})), std::vector<Query*>{&c});
-  for (Query* q : {&a, &b, &c, &d, &e, &f}) take_out(index, *q);
+  for (Query* q : {&a, &b, &c, &d, &e, &f, &h}) take_out(index, *q);
   EXPECT_EQ(index.nodes(), 0u);
 }
 
