@@ -218,7 +218,8 @@ class Compiler {
                                                  " is " + std::string(to_string(schema.type())));
     }
     bool constraining_besides_ref = false;
-    for (const auto& [key, value] : schema.as_object()) {
+    for (const auto& [name, value] : schema.as_object()) {
+      const std::string key(name);
       std::string at = child_pointer(location, key);
       if (is_annotation(key)) continue;
       if (key == "$id") {

@@ -246,7 +246,8 @@ Expectations Expectations::from_value(const Value& v) {
   };
   std::vector<Expectation> list;
   if (v.is_object()) {
-    for (const auto& [path, spec] : v.as_object()) {
+    for (const auto& [name, spec] : v.as_object()) {
+      const std::string path(name);
       check_path(path);
       Expectation e{path, "", true};
       if (spec.is_object()) {
@@ -259,7 +260,7 @@ Expectations Expectations::from_value(const Value& v) {
         }
         for (const auto& m : spec.as_object()) {
           if (m.key != "type" && m.key != "required")
-            bad("unknown field \"" + m.key + "\" at \"" + path + "\"");
+            bad("unknown field \"" + m.key.str() + "\" at \"" + path + "\"");
         }
       } else {
         e.type = type_text(spec, path);
@@ -282,7 +283,7 @@ Expectations Expectations::from_value(const Value& v) {
       }
       for (const auto& m : item.as_object()) {
         if (m.key != "path" && m.key != "type" && m.key != "required") {
-          bad("unknown field \"" + m.key + "\" at \"" + e.path + "\"");
+          bad("unknown field \"" + m.key.str() + "\" at \"" + e.path + "\"");
         }
       }
       list.push_back(std::move(e));

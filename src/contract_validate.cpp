@@ -140,8 +140,8 @@ class Validator {
     return fail(path, "missing required property \"" + name + "\"");
   }
 
-  [[gnu::noinline]] bool fail_additional(const std::string& key, const std::string& path) {
-    return fail(path, "property \"" + key + "\" is not allowed (additionalProperties is false)");
+  [[gnu::noinline]] bool fail_additional(std::string_view key, const std::string& path) {
+    return fail(path, "property \"" + std::string(key) + "\" is not allowed (additionalProperties is false)");
   }
 
   bool check(const SchemaNode& node, const Value& value, std::string& path) {

@@ -280,14 +280,15 @@ Manifest parse_manifest(const Value& document, const SchemaLoader& loader) {
   }
   if (const Value* reads = document.find("reads")) {
     for (const Member& r : reads->as_object()) {
-      std::size_t slash = r.key.find('/');
-      if (slash == std::string::npos || slash == 0 || slash + 1 == r.key.size()) {
+      const std::string_view name = r.key;
+      std::size_t slash = name.find('/');
+      if (slash == std::string::npos || slash == 0 || slash + 1 == name.size()) {
         throw Error(ErrorCode::schema_violation,
                     who + ": /reads: " + quoted(r.key) + " is not \"app/export\"");
       }
       ManifestRead read;
-      read.app = r.key.substr(0, slash);
-      read.export_name = r.key.substr(slash + 1);
+      read.app = name.substr(0, slash);
+      read.export_name = name.substr(slash + 1);
       if (!is_app_name(read.app)) {
         throw Error(ErrorCode::schema_violation,
                     who + ": /reads: " + quoted(read.app) + " is not an app name");

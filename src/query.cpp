@@ -27,17 +27,25 @@ bool is_stale(const ClientCore& core, const Query& q) {
   return false;
 }
 
-bool is_active(const ClientCore&, const Query& q) {
-  if (!q.cold) return false;
-  for (const ObserverImpl* o : q.cold->observers) {
+namespace {
+// Out of line, so that is_active's common answer (no cold part: no observer) takes no stack frame
+// (W3c asks it of every invalidated entry).
+[[gnu::noinline]] bool any_enabled(const QueryCold& c) {
+  for (const ObserverImpl* o : c.observers) {
     if (o->enabled()) return true;
   }
   return false;
 }
+}  // namespace
+
+bool is_active(const ClientCore&, const Query& q) {
+  const QueryCold* c = q.cold.get();
+  return c != nullptr && any_enabled(*c);
+}
 
 bool is_disabled(const ClientCore& core, const Query& q) {
   if (q.observer_count() > 0) return !is_active(core, q);
-  return q.options->o.fetcher.is_skip() || !q.is_fetched();
+  return q.options()->o.fetcher.is_skip() || !q.is_fetched();
 }
 
 bool is_static(const ClientCore&, const Query& q) {
@@ -104,9 +112,9 @@ QueryInfo info_of(const ClientCore& core, const Query& q) {
   QueryInfo i;
   i.key = core.key_of(q);
   i.state = snapshot(q);
-  i.meta = q.options->o.meta;
+  i.meta = q.options()->o.meta;
   i.observers = q.observer_count();
-  i.gc_time = *q.options->o.gc_time;
+  i.gc_time = *q.options()->o.gc_time;
   i.infinite = q.infinite();
   return i;
 }
@@ -257,7 +265,7 @@ void dispatch(ClientCore& core, Query& q, QueryAction&& a) {
         q.cold->failure_reason.reset();
       }
       q.fetch_status =
-          core.can_fetch(*q.options->o.network_mode) ? FetchStatus::fetching : FetchStatus::paused;
+          core.can_fetch(*q.options()->o.network_mode) ? FetchStatus::fetching : FetchStatus::paused;
       set_direction(q, a.direction);
       if (!q.has_data()) {
         if (q.cold) q.cold->error.reset();
@@ -349,7 +357,7 @@ void invalidate(ClientCore& core, Query& q) {
 
 Value set_data(ClientCore& core, Query& q, Value data, std::optional<Millis> at) {
   QueryAction a{QueryAction::success};
-  a.data = replace_data(q.options->o, q.has_data() ? &q.data : nullptr, std::move(data));
+  a.data = replace_data(q.options()->o, q.has_data() ? &q.data : nullptr, std::move(data));
   a.at = at.value_or(core.now());
   a.manual = true;
   dispatch(core, q, std::move(a));
@@ -383,7 +391,7 @@ void fetch_for(ClientCore& core, Query& q, FetchWaiter waiter, const OptionsPtr&
   }
   if (opts) core.set_options(q, opts);
   // A query built without a fetcher (set_query_data, hydrate) fetches with its first observer's.
-  if (!q.options->o.fetcher && q.cold) {
+  if (!q.options()->o.fetcher && q.cold) {
     for (const ObserverImpl* o : q.cold->observers) {
       if (o->options()->o.fetcher) {
         core.set_options(q, o->options());
@@ -407,7 +415,7 @@ void fetch_for(ClientCore& core, Query& q, FetchWaiter waiter, const OptionsPtr&
   // The key is rebuilt from the trie once per entry and kept while the entry is warm.
   if (cold.key.is_null()) cold.key = core.key_of(q);
   f->key = cold.key;
-  f->options = q.options;
+  f->options = OptionsPtr(q.options());
   core.queries.in_flight_add(q);
   if (q.fetch_status == FetchStatus::idle || q.fetch_direction() != direction) {
     QueryAction a{QueryAction::fetch};
@@ -415,7 +423,7 @@ void fetch_for(ClientCore& core, Query& q, FetchWaiter waiter, const OptionsPtr&
     dispatch(core, q, std::move(a));
   }
 
-  const QueryOptions& o = q.options->o;
+  const QueryOptions& o = q.options()->o;
   f->retryer = std::allocate_shared<Retryer>(
       BlockAllocator<Retryer>(), core, Retryer::Config{o.retry, o.retry_delay, *o.network_mode}, f.get());
   f->retryer->start();
@@ -524,7 +532,7 @@ void ClientCore::on_fetch_settled(Query& q, const std::shared_ptr<QueryFetch>& f
     try {
       // Structural sharing may be a user function: what it throws fails the fetch.
       QueryAction a{QueryAction::success};
-      a.data = replace_data(q.options->o, q.has_data() ? &q.data : nullptr, std::move(o.value));
+      a.data = replace_data(q.options()->o, q.has_data() ? &q.data : nullptr, std::move(o.value));
       a.at = now();
       o = Outcome{};
       dispatch(*this, q, std::move(a));
@@ -596,7 +604,7 @@ void cancel_fetch(ClientCore&, Query& q, CancelOptions opts) {
 void reset(ClientCore& core, Query& q) {
   if (q.fetching()) cancel_fetch(core, q, CancelOptions{.revert = false, .silent = true});
   QueryState s;
-  const QueryOptions& o = q.options->o;
+  const QueryOptions& o = q.options()->o;
   std::optional<Value> initial;
   if (const Value* v = o.initial_data.value_if()) {
     initial = *v;

@@ -48,7 +48,7 @@ Query* ClientCore::build(const Value& key, const OptionsPtr& opts, bool* created
   Query* q = nullptr;
   try {
     q = queries.pool.make();
-    q->options = opts ? opts : resolve(nullptr, key);
+    q->set_options(opts ? opts : resolve(nullptr, key));
     // A new key is linked as a new leaf; one that longer keys pass through takes over the node.
     if (at.node == nullptr) {
       queries.index.link(at.parent, key.as_array().back(), *q);
@@ -63,7 +63,7 @@ Query* ClientCore::build(const Value& key, const OptionsPtr& opts, bool* created
   ++queries.entries;
   std::optional<Value> initial;
   try {
-    initial = initial_data_of(q->options->o);
+    initial = initial_data_of(q->options()->o);
   } catch (...) {
     report_current_exception();
   }
@@ -71,7 +71,7 @@ Query* ClientCore::build(const Value& key, const OptionsPtr& opts, bool* created
     q->data = std::move(*initial);
     q->flags |= has_data_flag;
     q->status = QueryStatus::success;
-    q->data_updated_at = initial_data_updated_at_of(q->options->o, now()).count();
+    q->data_updated_at = initial_data_updated_at_of(q->options()->o, now()).count();
     if (options.max_bytes != 0) queries.data_bytes += approx_bytes(q->data);
   }
   gc_link(*q);
@@ -81,27 +81,27 @@ Query* ClientCore::build(const Value& key, const OptionsPtr& opts, bool* created
 }
 
 void ClientCore::set_options(Query& q, const OptionsPtr& opts) {
-  if (q.options == opts) return;
+  if (q.options() == opts.get()) return;
   OptionsPtr next = opts;
   // A query keeps the longest gc_time it has seen (query-core's Removable.updateGcTime).
-  if (*opts->o.gc_time < *q.options->o.gc_time) {
+  if (*opts->o.gc_time < *q.options()->o.gc_time) {
     auto raised = boost::intrusive_ptr<ResolvedOptions>(new ResolvedOptions());
     raised->o = opts->o;
-    raised->o.gc_time = q.options->o.gc_time;
+    raised->o.gc_time = q.options()->o.gc_time;
     next = raised;
   }
-  const bool relink = (q.flags & in_gc_list_flag) && *q.options->o.gc_time != *next->o.gc_time;
+  const bool relink = (q.flags & in_gc_list_flag) && *q.options()->o.gc_time != *next->o.gc_time;
   if (relink) gc_unlink(q);
-  q.options = next;
+  q.set_options(next);
   if (relink) gc_link(q);
   // Initial data fills a query that has none yet (query-core's setOptions), without counting as
   // an update: a fetch in flight goes on.
   if (!q.has_data()) {
-    std::optional<Value> initial = initial_data_of(q.options->o);
+    std::optional<Value> initial = initial_data_of(q.options()->o);
     if (initial) {
       QueryState s = snapshot(q);
       s.data = std::move(*initial);
-      s.data_updated_at = initial_data_updated_at_of(q.options->o, now());
+      s.data_updated_at = initial_data_updated_at_of(q.options()->o, now());
       s.error.reset();
       s.is_invalidated = false;
       s.status = QueryStatus::success;
@@ -208,36 +208,69 @@ void ClientCore::remove_observer(Query& q, ObserverImpl* o) {
 
 void ClientCore::gc_link(Query& q) {
   if ((q.flags & in_gc_list_flag) || q.removed() || q.observer_count() > 0 || q.fetching()) return;
-  const Millis gc_time = *q.options->o.gc_time;
+  const Millis gc_time = *q.options()->o.gc_time;
   auto it = queries.gc_lists.find(gc_time.count());
   if (it == queries.gc_lists.end()) {
     // A new distinct gc_time: drop the lists emptied meanwhile, so the number of lists follows the
-    // entries, not the history of gc_times ever used.
+    // entries, not the history of gc_times ever used. (An emptied list may keep its last mark.)
     if (queries.gc_lists.size() >= 16) {
       for (auto l = queries.gc_lists.begin(); l != queries.gc_lists.end();) {
-        l = l->second.head.gc_next == &l->second.head ? queries.gc_lists.erase(l) : std::next(l);
+        GcLink* head = &l->second.head;
+        GcLink* first = head->gc_next;
+        if (first != head && is_mark(first) && first->gc_next == head) {
+          gc_free_mark(as_mark(first));
+          l->second.last_mark = nullptr;
+          first = head;
+        }
+        l = first == head ? queries.gc_lists.erase(l) : std::next(l);
       }
     }
     it = queries.gc_lists.try_emplace(gc_time.count()).first;
     it->second.gc_time = gc_time;
     it->second.head.gc_prev = it->second.head.gc_next = &it->second.head;
   }
-  GcLink& head = it->second.head;
+  QueryCacheCore::GcList& l = it->second;
+  GcLink& head = l.head;
+  const std::int64_t t = now().count();
+  if (l.last_mark == nullptr || l.last_mark->since != t) {
+    if (l.last_mark != nullptr && l.last_mark->gc_next == &head) {
+      l.last_mark->since = t;  // the last mark has no entry after it: it moves on in time
+    } else {
+      GcMark* m = queries.gc_marks.make();  // bad_alloc here leaves the list as it was
+      m->since = t;
+      link_mark(m, head.gc_prev);
+      m->gc_next = &head;
+      head.gc_prev->gc_next = m;
+      head.gc_prev = m;
+      l.last_mark = m;
+    }
+  }
   q.gc_prev = head.gc_prev;
   q.gc_next = &head;
   head.gc_prev->gc_next = &q;
   head.gc_prev = &q;
   q.flags |= in_gc_list_flag;
-  q.gc_since = now().count();
-  if (gc_time < never_expires) gc_schedule(Millis(q.gc_since) + gc_time);
+  if (gc_time < never_expires) gc_schedule(Millis(t) + gc_time);
+}
+
+void ClientCore::gc_free_mark(GcMark* m) noexcept {
+  GcLink* p = prev_of(m);
+  p->gc_next = m->gc_next;
+  set_prev(m->gc_next, p);
+  queries.gc_marks.destroy(m);
 }
 
 void ClientCore::gc_unlink(Query& q) noexcept {
   if (!(q.flags & in_gc_list_flag)) return;
-  q.gc_prev->gc_next = q.gc_next;
-  q.gc_next->gc_prev = q.gc_prev;
+  GcLink* p = q.gc_prev;  // an entry's own gc_prev carries no mark bit
+  GcLink* n = q.gc_next;
+  p->gc_next = n;
+  set_prev(n, p);
   q.gc_prev = q.gc_next = nullptr;
   q.flags &= static_cast<std::uint8_t>(~in_gc_list_flag);
+  // A mark left with no entry before the next mark is freed; the last mark of its list stays (its
+  // list points at it), to be reused by the next entry or swept when its time is up.
+  if (is_mark(p) && is_mark(n)) gc_free_mark(as_mark(p));
 }
 
 void ClientCore::gc_touch(Query& q) {
@@ -266,12 +299,22 @@ void ClientCore::gc_sweep() {
     GcLink* head = &l.head;
     if (l.gc_time < never_expires) {
       const std::int64_t gc = l.gc_time.count();
-      while (head->gc_next != head && static_cast<Query*>(head->gc_next)->gc_since + gc <= t) {
-        remove(*static_cast<Query*>(head->gc_next));
-      }
-      if (head->gc_next != head) {
-        const Millis at(static_cast<Query*>(head->gc_next)->gc_since + gc);
-        if (!next || at < *next) next = at;
+      // The list starts with its oldest mark: its entries go while its time is up; it goes with
+      // its last entry (freed by gc_unlink, or here when it was the list's last mark).
+      while (head->gc_next != head) {
+        GcMark* m = as_mark(head->gc_next);
+        if (m->since + gc > t) {
+          const Millis at(m->since + gc);
+          if (!next || at < *next) next = at;
+          break;
+        }
+        GcLink* first = m->gc_next;
+        if (first == head || is_mark(first)) {
+          if (l.last_mark == m) l.last_mark = nullptr;
+          gc_free_mark(m);
+          continue;
+        }
+        remove(*static_cast<Query*>(first));
       }
     }
     it = head->gc_next == head ? queries.gc_lists.erase(it) : std::next(it);
@@ -282,13 +325,22 @@ void ClientCore::gc_sweep() {
 void ClientCore::evict_if_needed(Query* keep) {
   while ((options.max_entries != 0 && queries.entries > options.max_entries) ||
          (options.max_bytes != 0 && queries.data_bytes > options.max_bytes)) {
+    // The oldest collectable entry: the first of some list (besides `keep`), by its mark's time.
     Query* victim = nullptr;
+    std::int64_t victim_since = 0;
     for (auto& [gc, l] : queries.gc_lists) {
-      GcLink* h = l.head.gc_next;
-      if (h == keep) h = h->gc_next;
-      if (h == &l.head) continue;
-      auto* q = static_cast<Query*>(h);
-      if (victim == nullptr || q->gc_since < victim->gc_since) victim = q;
+      std::int64_t since = 0;
+      for (GcLink* h = l.head.gc_next; h != &l.head; h = h->gc_next) {
+        if (is_mark(h)) {
+          since = as_mark(h)->since;
+        } else if (h != keep) {
+          if (victim == nullptr || since < victim_since) {
+            victim = static_cast<Query*>(h);
+            victim_since = since;
+          }
+          break;
+        }
+      }
     }
     if (victim == nullptr) return;
     remove(*victim);

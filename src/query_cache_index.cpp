@@ -15,6 +15,13 @@
 // Children: none, one (stored inline in the node's word), up to 8 (a vector searched linearly), or
 // more (a flat hash set of node pointers hashed by their element). String elements are interned so
 // ten thousand keys ending in "profile" share one string node.
+//
+// A key whose next-to-last element is an integer that no other key shares (["user", 42,
+// "profile"] alone below ["user", 42]) ends in a two-level leaf: the entry hangs below ["user"],
+// keyed there by 42, which it holds in its children word (a leaf has none), so the position of 42
+// takes no node (S1: a 32-byte node and its pointer fewer per entry). Every walk reads such a leaf
+// as the two positions it stands for; a key that reaches its skipped position (["user", 42] or
+// ["user", 42, "posts"]) splits it first into a node and a plain entry.
 #include <algorithm>
 
 #include "query_index.hpp"
@@ -72,13 +79,13 @@ void CacheIndex::destroy_subtree(TrieNode* n) noexcept {
   // Iterative: keys are short, but a cache may be wide.
   std::vector<TrieNode*> stack;
   for_each_child(n, [&](TrieNode* c) { stack.push_back(c); });
-  if (n->children & 1u) delete as_set(n->children);
+  if (n->kids() & 1u) delete as_set(n->children);
   n->children = 0;
   while (!stack.empty()) {
     TrieNode* t = stack.back();
     stack.pop_back();
     for_each_child(t, [&](TrieNode* c) { stack.push_back(c); });
-    if (t->children & 1u) delete as_set(t->children);
+    if (t->kids() & 1u) delete as_set(t->children);
     t->children = 0;
     if (t->is_entry()) {
       // The entry is its owner's to free; it only leaves the trie (its element too, as the
@@ -93,7 +100,7 @@ void CacheIndex::destroy_subtree(TrieNode* n) noexcept {
 
 template <typename F>
 void CacheIndex::for_each_child(const TrieNode* n, F&& f) const {
-  const std::uintptr_t c = n->children;
+  const std::uintptr_t c = n->kids();
   if (c == 0) return;
   if (is_single(c)) {
     f(as_single(c));
@@ -108,11 +115,12 @@ void CacheIndex::for_each_child(const TrieNode* n, F&& f) const {
 }
 
 TrieNode* CacheIndex::child(const TrieNode* n, const Value& element) const noexcept {
+  // `n` is never a two-level leaf: every walk reads those as their two positions before this.
   const std::uintptr_t c = n->children;
   if (c == 0) return nullptr;
   if (is_single(c)) {
     TrieNode* t = as_single(c);
-    return t->element == element ? t : nullptr;
+    return t->keyed_by(element) ? t : nullptr;
   }
   ChildSet* s = as_set(c);
   if (s->is_big) {
@@ -120,7 +128,7 @@ TrieNode* CacheIndex::child(const TrieNode* n, const Value& element) const noexc
     return it == s->big.end() ? nullptr : *it;
   }
   for (TrieNode* t : s->small) {
-    if (t->element == element) return t;
+    if (t->keyed_by(element)) return t;
   }
   return nullptr;
 }
@@ -202,9 +210,15 @@ void CacheIndex::release_element(TrieNode* n) noexcept {
 
 TrieNode* CacheIndex::find(const Value& key) const noexcept {
   const TrieNode* n = root_;
-  for (const Value& e : key.as_array()) {
-    n = child(n, e);
+  const std::span<const Value> elements = key.as_array();
+  for (const Value* e = elements.data(), *end = e + elements.size(); e != end; ++e) {
+    n = child(n, *e);
     if (n == nullptr) return nullptr;
+    if (n->is_skip()) [[unlikely]] {
+      // Two levels at once: the key is the leaf's own, or one that has no node (its skipped
+      // position, or below the leaf).
+      return end - e == 2 && n->element == e[1] ? const_cast<TrieNode*>(n) : nullptr;
+    }
   }
   return const_cast<TrieNode*>(n);
 }
@@ -213,8 +227,14 @@ CacheIndex::Position CacheIndex::find_or_insert_position(const Value& key) {
   std::span<const Value> elements = key.as_array();
   if (elements.empty()) return {nullptr, root_};
   TrieNode* n = root_;
-  for (const Value& e : elements.first(elements.size() - 1)) {
+  const std::size_t last = elements.size() - 1;
+  for (std::size_t i = 0; i < last; ++i) {
+    const Value& e = elements[i];
     TrieNode* c = child(n, e);
+    if (c != nullptr && c->is_skip()) {
+      if (i + 1 == last && c->element == elements[last]) return {n, c};  // the leaf's own key
+      c = split(n, c);  // another key passes through its skipped position
+    }
     if (c == nullptr) {
       c = pool_.make(intern(e), n);
       try {
@@ -229,12 +249,58 @@ CacheIndex::Position CacheIndex::find_or_insert_position(const Value& key) {
     }
     n = c;
   }
-  return {n, child(n, elements.back())};
+  TrieNode* c = child(n, elements[last]);
+  if (c != nullptr && c->is_skip()) c = split(n, c);  // the key ends at the skipped position
+  return {n, c};
+}
+
+bool CacheIndex::can_skip(const TrieNode* parent) const noexcept {
+  if (parent == root_ || parent->is_entry() || parent->children != 0 || !parent->element.is_int()) return false;
+  const std::int64_t i = parent->element.as_int();
+  // The children word holds it: all of int64 on 64-bit targets, int32 in WebAssembly.
+  return i >= INTPTR_MIN && i <= INTPTR_MAX && parent->parent() != nullptr;
+}
+
+TrieNode* CacheIndex::split(TrieNode* parent, TrieNode* c) {
+  TrieNode* mid = pool_.make(Value(c->skipped()), parent);  // bad_alloc here changes nothing
+  repoint(parent, c, mid);  // keyed by the same integer: the same slot
+  c->up = reinterpret_cast<std::uintptr_t>(mid) | TrieNode::entry_bit;
+  c->children = 0;
+  mid->children = reinterpret_cast<std::uintptr_t>(c);
+  return mid;  // the positions are as many as before (a two-level leaf counts two)
+}
+
+void CacheIndex::repoint(TrieNode* parent, TrieNode* old_child, TrieNode* new_child) noexcept {
+  std::uintptr_t& c = parent->children;
+  if (is_single(c)) {
+    c = reinterpret_cast<std::uintptr_t>(new_child);
+    return;
+  }
+  ChildSet* s = as_set(c);
+  if (s->is_big) {
+    // Rewritten in place: erasing and inserting again could rehash (and allocate). The stored
+    // pointer is hashed by the element it is keyed by, which the new child has too, so the set
+    // stays valid. Found while old_child still has that element.
+    auto it = s->big.find(old_child);
+    const_cast<TrieNode*&>(*it) = new_child;
+  } else {
+    *std::find(s->small.begin(), s->small.end(), old_child) = new_child;
+  }
 }
 
 void CacheIndex::link(TrieNode* parent, const Value& element, Query& q) {
   TrieNode& e = q;
   e.element = intern(element);
+  if (can_skip(parent)) {
+    // `parent` was made for this key alone: the entry takes its slot as a two-level leaf.
+    TrieNode* grand = parent->parent();
+    e.children = static_cast<std::uintptr_t>(static_cast<std::intptr_t>(parent->element.as_int()));
+    e.up = reinterpret_cast<std::uintptr_t>(grand) | TrieNode::entry_bit | TrieNode::skip_bit;
+    repoint(grand, parent, &e);
+    pool_.destroy(parent);
+    ++nodes_;  // the skipped position stays counted, now held by the entry
+    return;
+  }
   e.up = reinterpret_cast<std::uintptr_t>(parent) | TrieNode::entry_bit;
   try {
     add_child(parent, &e);
@@ -262,7 +328,7 @@ void CacheIndex::collect_subtree(const TrieNode* n, std::vector<Query*>& out) co
   if (Query* q = entry_of(const_cast<TrieNode*>(n))) out.push_back(q);
   // Leaves (most nodes of a wide cache) are handled here, without a call per node.
   for_each_child(n, [&](TrieNode* c) {
-    if (c->children == 0) {
+    if (c->children == 0 || c->is_skip()) {  // a leaf
       if (Query* q = entry_of(c)) out.push_back(q);
     } else {
       collect_subtree(c, out);
@@ -277,13 +343,30 @@ void CacheIndex::walk(const TrieNode* n, std::span<const Value> filter, std::vec
   }
   const Value& f = filter.front();
   if (f.is_array() || f.is_object()) {
-    // Partial match by subset/prefix: check this level's children, descend into the matches.
+    // Partial match by subset/prefix: check this level's children, descend into the matches. (A
+    // two-level leaf is keyed by an integer, which no array or object matches.)
     for_each_child(n, [&](const TrieNode* c) {
-      if (partial_match(c->element, f)) walk(c, filter.subspan(1), out);
+      if (!c->is_skip() && partial_match(c->element, f)) walk(c, filter.subspan(1), out);
     });
     return;
   }
-  if (const TrieNode* c = child(n, f)) walk(c, filter.subspan(1), out);
+  if (const TrieNode* c = child(n, f)) {
+    if (c->is_skip()) {
+      walk_skip(c, filter.subspan(1), out);
+    } else {
+      walk(c, filter.subspan(1), out);
+    }
+  }
+}
+
+void CacheIndex::walk_skip(const TrieNode* n, std::span<const Value> filter, std::vector<Query*>& out) const {
+  // Below the skipped position there is the leaf alone.
+  if (filter.size() > 1) return;
+  if (!filter.empty()) {
+    const Value& f = filter.front();
+    if (!((f.is_array() || f.is_object()) ? partial_match(n->element, f) : n->element == f)) return;
+  }
+  out.push_back(entry_of(const_cast<TrieNode*>(n)));
 }
 
 void CacheIndex::collect(const Value& filter, bool exact, std::vector<Query*>& out) const {
@@ -298,9 +381,12 @@ void CacheIndex::collect_all(std::vector<Query*>& out) const { collect_subtree(r
 
 Value CacheIndex::key_of(const TrieNode* node) const {
   std::size_t depth = 0;
-  for (const TrieNode* n = node; n != root_ && n != nullptr; n = n->parent()) ++depth;
+  for (const TrieNode* n = node; n != root_ && n != nullptr; n = n->parent()) depth += n->is_skip() ? 2 : 1;
   std::vector<Value> elements(depth);
-  for (const TrieNode* n = node; n != root_ && n != nullptr; n = n->parent()) elements[--depth] = n->element;
+  for (const TrieNode* n = node; n != root_ && n != nullptr; n = n->parent()) {
+    elements[--depth] = n->element;
+    if (n->is_skip()) elements[--depth] = Value(n->skipped());
+  }
   return Value::array(std::move(elements));
 }
 
@@ -312,25 +398,14 @@ void CacheIndex::replace(TrieNode* old_node, TrieNode* new_node) noexcept {
   // holds its element (the big set compares stored nodes by element).
   if (old_node == root_) {
     root_ = new_node;
-  } else if (std::uintptr_t& c = new_node->parent()->children; is_single(c)) {
-    c = reinterpret_cast<std::uintptr_t>(new_node);
   } else {
-    ChildSet* s = as_set(c);
-    if (s->is_big) {
-      // Rewritten in place: erasing and inserting again could rehash (and allocate). The stored
-      // pointer is hashed by its element, which the new node takes unchanged, so the set stays
-      // valid.
-      auto it = s->big.find(old_node);
-      const_cast<TrieNode*&>(*it) = new_node;
-    } else {
-      *std::find(s->small.begin(), s->small.end(), old_node) = new_node;
-    }
+    repoint(new_node->parent(), old_node, new_node);
   }
   new_node->element = std::move(old_node->element);
   new_node->children = old_node->children;
   old_node->children = 0;
   for_each_child(new_node, [&](TrieNode* t) {
-    t->up = reinterpret_cast<std::uintptr_t>(new_node) | (t->up & TrieNode::entry_bit);
+    t->up = reinterpret_cast<std::uintptr_t>(new_node) | (t->up & (TrieNode::entry_bit | TrieNode::skip_bit));
   });
 }
 
@@ -348,6 +423,16 @@ void CacheIndex::reserve_node() {
 void CacheIndex::detach(Query& q) noexcept {
   TrieNode& e = q;
   TrieNode* parent = e.parent();
+  if (e.is_skip()) {  // a two-level leaf: both its positions go
+    remove_child(parent, &e);
+    release_element(&e);
+    e.element = Value();
+    e.up = 0;
+    e.children = 0;
+    nodes_ -= 2;
+    prune(parent);
+    return;
+  }
   if (&e == root_) {  // the empty key's entry: the member node is the root again
     replace(&e, &root_node_);
     e.up = 0;
@@ -376,6 +461,6 @@ namespace mfstate::detail {
 // The memory budget of an entry (S1: < 200 bytes of cache per small entry) rests on these sizes;
 // a field added to the hot structs must pay for itself.
 static_assert(sizeof(void*) != 8 || sizeof(TrieNode) == 32, "TrieNode grew past 32 bytes");
-static_assert(sizeof(void*) != 8 || sizeof(Query) == 104,
-              "Query (its trie node included) grew past 104 bytes");
+static_assert(sizeof(void*) != 8 || sizeof(Query) == 88,
+              "Query (its trie node included) grew past 88 bytes");
 }  // namespace mfstate::detail

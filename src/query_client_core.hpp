@@ -15,6 +15,7 @@
 #include "mfstate/query.hpp"
 #include "mutation_impl.hpp"
 #include "query_entry.hpp"
+#include "query_gc_list.hpp"
 #include "query_index.hpp"
 #include "query_listeners.hpp"
 #include "query_observer_impl.hpp"
@@ -28,12 +29,15 @@ struct QueryCacheCore {
   Pool<Query> pool;
   std::size_t entries = 0;
   std::size_t data_bytes = 0;
-  /// gc: one circular list per distinct gc_time (a sentinel each), ordered by gc_since; one timer.
+  /// gc: one circular list per distinct gc_time (a sentinel each), oldest first, with time marks
+  /// (query_gc_list.hpp); one timer.
   struct GcList {
     Millis gc_time{0};
     GcLink head;
+    GcMark* last_mark = nullptr;  // the list's last mark (null when it has none)
   };
   std::map<std::int64_t, GcList> gc_lists;
+  Pool<GcMark> gc_marks;
   TimerId gc_timer = 0;
   Millis gc_timer_at{0};
   /// Entries that left the index during an operation; freed when the outermost one ends, so
@@ -160,6 +164,8 @@ struct ClientCore {
   void gc_unlink(Query& q) noexcept;
   void gc_touch(Query& q);
   void gc_sweep();
+  /// Unlinks mark `m` (from a list it is not the only mark of, or one that goes) and frees it.
+  void gc_free_mark(GcMark* m) noexcept;
   void gc_schedule(Millis at);
   void evict_if_needed(Query* keep);
 

@@ -2,11 +2,11 @@
 // only while fetching, failing or observed, and the closed set of transitions applied to it.
 //
 // Memory layout (the S1 workload keeps 10^6 small entries): an entry is a pooled `Query` of
-// 104 bytes that is also the trie node of its key's last element, plus the nodes of the other
+// 88 bytes that is also the trie node of its key's last element, plus the nodes of the other
 // elements it does not share with other keys (32 bytes each, pooled). Everything an entry needs
 // only while it fetches, fails or is observed lives in a `QueryCold` allocated on demand; options
 // are shared, reference-counted objects (an entry written by set_query_data points at the
-// client's defaults).
+// client's defaults), held in the same word as the cold part until there is one (ColdWord).
 #pragma once
 
 #include <boost/container/small_vector.hpp>
@@ -59,7 +59,8 @@ enum QueryFlags : std::uint8_t {
 };
 
 /// The links of a query in its gc list (a circular list with a sentinel per gc_time, so a query
-/// leaves its list without knowing which one it is in).
+/// leaves its list without knowing which one it is in; when it joined is told by the list's
+/// marks, query_gc_list.hpp).
 struct GcLink {
   GcLink* gc_prev = nullptr;
   GcLink* gc_next = nullptr;
@@ -68,6 +69,7 @@ struct GcLink {
 struct QueryFetch;
 
 struct QueryCold {
+  OptionsPtr options;  // the entry's options, once it has a cold part (see ColdWord)
   std::optional<Error> error;
   Value error_detail;
   Millis error_updated_at{0};
@@ -79,6 +81,58 @@ struct QueryCold {
   Value key;  // kept once the entry left the index (observers still see it)
 };
 
+/// An entry's options and its cold part in one word (S1: 8 bytes less per entry). Most entries
+/// never fetch, fail or are observed, so they have no cold part and the word holds their options
+/// (a reference held); the first need of a cold part allocates it, the options move into it and
+/// the word points at it (low bit set: both are aligned). A cold part is kept until the entry goes.
+/// Reads `cold` as the pointer it replaced (`q.cold->fetch`, `if (q.cold)`).
+class ColdWord {
+ public:
+  ColdWord() = default;
+  ColdWord(const ColdWord&) = delete;
+  ColdWord& operator=(const ColdWord&) = delete;
+  ~ColdWord() {
+    if (QueryCold* c = get()) {
+      delete c;
+    } else if (p_ != nullptr) {
+      intrusive_ptr_release(static_cast<const ResolvedOptions*>(p_));
+    }
+  }
+
+  QueryCold* get() const noexcept {
+    return tagged() ? reinterpret_cast<QueryCold*>(static_cast<char*>(p_) - cold_bit) : nullptr;
+  }
+  QueryCold* operator->() const noexcept { return get(); }
+  explicit operator bool() const noexcept { return tagged(); }
+
+  const ResolvedOptions* options() const noexcept {
+    if (QueryCold* c = get()) return c->options.get();
+    return static_cast<const ResolvedOptions*>(p_);
+  }
+  void set_options(OptionsPtr o) noexcept {
+    if (QueryCold* c = get()) {
+      c->options = std::move(o);
+      return;
+    }
+    if (p_ != nullptr) intrusive_ptr_release(static_cast<const ResolvedOptions*>(p_));
+    p_ = const_cast<ResolvedOptions*>(o.detach());
+  }
+  /// The cold part, made when there is none. Throws bad_alloc, leaving the word as it was.
+  QueryCold& make() {
+    if (QueryCold* c = get()) return *c;
+    auto c = std::make_unique<QueryCold>();
+    c->options = OptionsPtr(static_cast<const ResolvedOptions*>(p_), false);  // takes the word's reference
+    p_ = reinterpret_cast<char*>(c.release()) + cold_bit;
+    return *get();
+  }
+
+ private:
+  static constexpr std::uintptr_t cold_bit = 1;
+  static_assert(alignof(QueryCold) > cold_bit && alignof(ResolvedOptions) > cold_bit);
+  bool tagged() const noexcept { return (reinterpret_cast<std::uintptr_t>(p_) & cold_bit) != 0; }
+  void* p_ = nullptr;  // a ResolvedOptions (a reference held), or a QueryCold + cold_bit
+};
+
 /// One entry. Its trie node is a private base: only the index (a friend) links and reads it, so
 /// an entry and the leaf of its key are one pooled block. The node comes first, so reading the
 /// entry off a node (every exact get) is no pointer adjustment.
@@ -87,9 +141,7 @@ struct Query : private TrieNode, GcLink {
 
   Value data;
   std::int64_t data_updated_at = 0;
-  std::int64_t gc_since = 0;
-  OptionsPtr options;
-  std::unique_ptr<QueryCold> cold;
+  ColdWord cold;  // its options, and what it needs only while fetching, failing or observed
   std::uint32_t data_update_count = 0;
   QueryStatus status = QueryStatus::pending;
   FetchStatus fetch_status = FetchStatus::idle;
@@ -102,10 +154,10 @@ struct Query : private TrieNode, GcLink {
   bool invalidated() const noexcept { return flags & invalidated_flag; }
   bool removed() const noexcept { return flags & removed_flag; }
   bool infinite() const noexcept { return flags & infinite_flag; }
-  QueryCold& c() {
-    if (!cold) cold = std::make_unique<QueryCold>();
-    return *cold;
-  }
+  QueryCold& c() { return cold.make(); }
+  /// Its resolved options (every entry has them from build on).
+  const ResolvedOptions* options() const noexcept { return cold.options(); }
+  void set_options(OptionsPtr o) noexcept { cold.set_options(std::move(o)); }
   std::size_t observer_count() const noexcept { return cold ? cold->observers.size() : 0; }
   bool fetching() const noexcept { return cold && cold->fetch; }
   std::uint32_t error_update_count() const noexcept { return cold ? cold->error_update_count : 0; }

@@ -21,33 +21,55 @@ struct Query;
 /// ends at the entry itself: `Query` derives from TrieNode, so the leaf of a cached key is no
 /// separate block beside its entry (S1: one node and one pointer each way fewer per entry). A
 /// position that holds no entry (a prefix, or a key whose entry left while longer keys remain) is
-/// a standalone pooled TrieNode. `up` keeps the parent and, in its low bit, whether this node is
-/// an entry (a Query) — aligned pointers leave that bit free.
+/// a standalone pooled TrieNode. `up` keeps the parent and, in its low bits, whether this node is
+/// an entry (a Query) and whether it is a two-level leaf (below) — aligned pointers leave them free.
+///
+/// A two-level leaf (skip_bit): an entry whose key's next-to-last element is an integer at a
+/// position holding nothing else (["user", 42, "profile"] alone below ["user", 42]) hangs directly
+/// below the grandparent, keyed there by that integer, which its `children` word holds (a leaf has
+/// no children). The position of the integer has no node of its own (S1: 32 bytes and a pointer
+/// fewer per entry). It is split into a node and a plain entry as soon as another key reaches that
+/// position.
 struct alignas(8) TrieNode {
   TrieNode() = default;
   TrieNode(Value e, TrieNode* p) : element(std::move(e)), up(reinterpret_cast<std::uintptr_t>(p)) {}
   TrieNode(const TrieNode&) = delete;
   TrieNode& operator=(const TrieNode&) = delete;
 
-  TrieNode* parent() const noexcept { return reinterpret_cast<TrieNode*>(up & ~entry_bit); }
+  TrieNode* parent() const noexcept { return reinterpret_cast<TrieNode*>(up & ~(entry_bit | skip_bit)); }
   bool is_entry() const noexcept { return (up & entry_bit) != 0; }
+  /// A two-level leaf: its parent() is the grandparent, skipped() the element between.
+  bool is_skip() const noexcept { return (up & skip_bit) != 0; }
+  std::int64_t skipped() const noexcept {
+    return static_cast<std::int64_t>(static_cast<std::intptr_t>(children));  // signed in a 32-bit word too
+  }
+  /// Whether the element this node is keyed by in its parent's children is `v`.
+  bool keyed_by(const Value& v) const noexcept { return is_skip() ? Value(skipped()) == v : element == v; }
+  /// The hash of that element.
+  std::uint64_t key_hash() const noexcept { return is_skip() ? Value(skipped()).hash() : element.hash(); }
+  /// The children word; none for a two-level leaf (its word holds the skipped element).
+  std::uintptr_t kids() const noexcept { return is_skip() ? 0 : children; }
 
   static constexpr std::uintptr_t entry_bit = 1;
+  static constexpr std::uintptr_t skip_bit = 2;
   Value element;                // this level's key element
-  std::uintptr_t up = 0;        // the parent (0 for the root and for a node outside the trie) | entry_bit
-  std::uintptr_t children = 0;  // 0: none; low bit 0: the only child; low bit 1: a ChildSet*
+  std::uintptr_t up = 0;        // the parent (0 for the root and for a node outside the trie) | bits
+  std::uintptr_t children = 0;  // 0: none; low bit 0: the only child; low bit 1: a ChildSet*;
+                                // a two-level leaf: its skipped integer
 };
 
 struct NodeHash {
   using is_transparent = void;
-  std::size_t operator()(const TrieNode* n) const noexcept { return n->element.hash(); }
+  std::size_t operator()(const TrieNode* n) const noexcept { return n->key_hash(); }
   std::size_t operator()(const Value& v) const noexcept { return v.hash(); }
 };
 struct NodeEq {
   using is_transparent = void;
-  bool operator()(const TrieNode* a, const TrieNode* b) const noexcept { return a->element == b->element; }
-  bool operator()(const TrieNode* a, const Value& b) const noexcept { return a->element == b; }
-  bool operator()(const Value& a, const TrieNode* b) const noexcept { return a == b->element; }
+  bool operator()(const TrieNode* a, const TrieNode* b) const noexcept {
+    return b->is_skip() ? a->keyed_by(Value(b->skipped())) : a->keyed_by(b->element);
+  }
+  bool operator()(const TrieNode* a, const Value& b) const noexcept { return a->keyed_by(b); }
+  bool operator()(const Value& a, const TrieNode* b) const noexcept { return b->keyed_by(a); }
 };
 
 struct alignas(8) ChildSet {
@@ -80,8 +102,10 @@ class CacheIndex {
     TrieNode* parent;
     TrieNode* node;
   };
-  /// The position of `key`, creating the missing nodes above it (strings interned). Throws
-  /// bad_alloc, leaving the trie as it was.
+  /// The position of `key`, creating the missing nodes above it (strings interned) and splitting
+  /// a two-level leaf whose skipped position the key reaches (for the leaf's own key: {its
+  /// grandparent, the leaf}). Throws bad_alloc, leaving the trie's keys as they were (a leaf split
+  /// before the failure stays split).
   Position find_or_insert_position(const Value& key);
   /// Makes `q` (outside the trie) the new leaf `element` below `parent`, a position that had no
   /// node. Throws bad_alloc, leaving the trie and `q` as they were (prune(parent) then drops the
@@ -122,6 +146,15 @@ class CacheIndex {
   void for_each_child(const TrieNode* n, F&& f) const;
   void collect_subtree(const TrieNode* n, std::vector<Query*>& out) const;
   void walk(const TrieNode* n, std::span<const Value> filter, std::vector<Query*>& out) const;
+  /// walk below the skipped position of two-level leaf `n` (`filter` starts after that element).
+  void walk_skip(const TrieNode* n, std::span<const Value> filter, std::vector<Query*>& out) const;
+  /// Whether `parent` (a node find_or_insert_position just made) may become `q`'s skipped element.
+  bool can_skip(const TrieNode* parent) const noexcept;
+  /// Gives two-level leaf `c` (below `parent`) a node at its skipped position; returns that node.
+  /// Throws bad_alloc, leaving the trie as it was.
+  TrieNode* split(TrieNode* parent, TrieNode* c);
+  /// Points the slot of child `old_child` in `parent`'s children at `new_child` (keyed alike).
+  void repoint(TrieNode* parent, TrieNode* old_child, TrieNode* new_child) noexcept;
   Value intern(const Value& element);
   void release_element(TrieNode* n) noexcept;
   void destroy_subtree(TrieNode* n) noexcept;

@@ -398,7 +398,7 @@ Value key_from_url(std::string_view method, std::string_view url, const Value& p
   }
   for (const Member& m : params.as_object()) {
     if (!valid_utf8(m.key)) bad_key("a parameter name is not UTF-8 text");
-    append_param(pairs, m.key, m.value, false);
+    append_param(pairs, std::string(m.key), m.value, false);
   }
   std::stable_sort(pairs.begin(), pairs.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });

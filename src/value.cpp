@@ -23,6 +23,22 @@ using detail::Node;
 using detail::ObjectNode;
 using detail::StringNode;
 
+void MemberName::init_heap(std::string_view s) {
+  if (s.size() >= std::numeric_limits<std::uint32_t>::max()) {
+    throw Error(ErrorCode::size_limit, "a member name holds at most 4 GiB");
+  }
+  auto* p = static_cast<char*>(::operator new(s.size() + 1));
+  std::memcpy(p, s.data(), s.size());
+  p[s.size()] = '\0';
+  const auto n = static_cast<std::uint32_t>(s.size());
+  std::memset(b_, 0, sizeof b_);
+  std::memcpy(b_, &p, sizeof p);
+  std::memcpy(b_ + 8, &n, sizeof n);
+  b_[inline_capacity] = static_cast<char>(heap_tag);
+}
+
+void MemberName::release_heap() noexcept { ::operator delete(const_cast<char*>(heap_chars())); }
+
 std::string_view to_string(Type type) noexcept {
   switch (type) {
     case Type::null: return "null";
@@ -102,8 +118,7 @@ std::ptrdiff_t find_member(const ObjectNode& node, std::string_view key) noexcep
   if (!has_index_slot(node) || (node.size <= ObjectNode::index_threshold && index_slot(node) == nullptr)) {
     const Member* members = node.members();
     for (std::uint32_t i = 0; i < node.size; ++i) {
-      const std::string& k = members[i].key;
-      if (k.size() == key.size() && same_bytes(k.data(), key.data(), key.size())) return i;
+      if (members[i].key.equals(key)) return i;
     }
     return -1;
   }
@@ -156,7 +171,7 @@ ObjectNode* new_object(std::size_t capacity) {
   return node;
 }
 
-void push_member(ObjectNode& node, std::string key, Value v) {
+void push_member(ObjectNode& node, MemberName key, Value v) {
   new (node.members() + node.size) Member{std::move(key), std::move(v)};
   ++node.size;
   if (const MemberIndex* index = index_of(node)) {
@@ -373,7 +388,7 @@ void build_member(ObjectNode& node, Key&& key, Value v) {
   if (pos >= 0) {
     node.members()[pos].value = std::move(v);
   } else {
-    detail::push_member(node, std::string(std::forward<Key>(key)), std::move(v));
+    detail::push_member(node, MemberName(std::forward<Key>(key)), std::move(v));
   }
 }
 
@@ -618,7 +633,7 @@ Value Value::set(std::string_view key, Value v) && {
   if (pos < 0) {
     ObjectNode& node = ValueAccess::mutable_object(*this, 1);
     node.depth = std::max(node.depth, depth);
-    detail::push_member(node, std::string(key), std::move(v));
+    detail::push_member(node, MemberName(key), std::move(v));
     return std::move(*this);
   }
   // Setting the very value already there changes nothing: keep the node (and its sharing).
@@ -734,7 +749,8 @@ Value Value::set_in(const Path& path, Value v) && {
       std::ptrdiff_t pos = k < remembered ? positions[k] : member_position(*target, e);
       ObjectNode& node = ValueAccess::mutable_object(*target, pos < 0 ? 1 : 0);
       if (pos < 0) {
-        std::string key = e.is_index() ? std::to_string(std::get<std::size_t>(e)) : std::get<std::string>(e);
+        MemberName key = e.is_index() ? MemberName(std::to_string(std::get<std::size_t>(e)))
+                                      : MemberName(std::get<std::string>(e));
         detail::push_member(node, std::move(key), k + 1 < n ? new_container(steps[k + 1]) : Value());
         pos = static_cast<std::ptrdiff_t>(node.size - 1);
       }

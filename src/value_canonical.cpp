@@ -85,7 +85,7 @@ bool CanonicalWriter::object(const Value& v) {
     std::sort(order, order + members.size(), MemberNameOrder{});
   }
   for (std::size_t i = 0; i < members.size(); ++i) {
-    const std::string& name = order[i]->key;
+    const std::string_view name = order[i]->key;
     if (!put_text(name) || !value(order[i]->value)) return false;
   }
   return put('}');

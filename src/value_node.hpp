@@ -43,7 +43,7 @@ std::ptrdiff_t find_member(const ObjectNode& node, std::string_view key) noexcep
 
 /// Appends to an unshared node with room for one more (see ValueAccess::mutable_*). The depth is
 /// the caller's to maintain. No allocation beyond a long member name.
-void push_member(ObjectNode& node, std::string key, Value v);
+void push_member(ObjectNode& node, MemberName key, Value v);
 void push_item(ArrayNode& node, Value v);
 /// Removes member or element `i` of an unshared node, keeping the order of the others.
 void erase_member(ObjectNode& node, std::uint32_t i) noexcept;

@@ -30,6 +30,7 @@
 
 #include "mfstate/detail/value_layout.hpp"
 #include "mfstate/error.hpp"
+#include "mfstate/member_name.hpp"
 
 namespace mfstate {
 
@@ -149,7 +150,7 @@ class Value {
   static Value array(std::vector<Value> elements);
   /// An object, members in the given order: `Value::object({{"id", 1}, {"name", "Ada"}})`.
   /// A repeated key keeps the last value. One node (pooled when small); member names beyond
-  /// std::string's short-string buffer allocate.
+  /// MemberName::inline_capacity (15 bytes) allocate.
   static Value object(std::initializer_list<std::pair<std::string_view, Value>> members = {});
   static Value object(std::vector<Member> members);
 
@@ -311,7 +312,7 @@ class Value {
 };
 
 struct Member {
-  std::string key;
+  MemberName key;
   Value value;
   friend bool operator==(const Member&, const Member&) = default;
 };
@@ -429,9 +430,7 @@ inline const Value* Value::find(std::string_view key) const {
     // Inlined at every call site: unrolling it sixteen times would only grow the code.
 #pragma GCC unroll 2
     for (std::uint32_t i = 0; i < node->size; ++i) {
-      const std::string& k = members[i].key;
-      if (k.size() == key.size() && detail::same_bytes(k.data(), key.data(), key.size()))
-        return &members[i].value;
+      if (members[i].key.equals(key)) return &members[i].value;
     }
     return nullptr;
   }

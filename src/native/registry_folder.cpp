@@ -138,7 +138,7 @@ class FolderRegistry final : public Registry {
     const Value all = load_deployments();
     for (const Member& m : all.get("environments").as_object()) {
       if (!is_registry_name(m.key)) throw corrupt("holds an environment whose name is not a name");
-      out.push_back(m.key);
+      out.emplace_back(m.key);
     }
     std::sort(out.begin(), out.end());
     return out;

@@ -13,6 +13,7 @@ namespace mfweb {
 using mfstate::Error;
 using mfstate::ErrorCode;
 using mfstate::Member;
+using mfstate::MemberName;
 using mfstate::Type;
 
 namespace {
@@ -267,8 +268,7 @@ Value Reader::value_at(std::vector<std::uint32_t>* new_slots, std::uint32_t dept
         if (pos_ + words > buffer_words().size()) bad_wire("key past the end");
         auto* bytes = reinterpret_cast<const char*>(buffer_words().data() + pos_);
         pos_ += words;
-        std::string key(bytes, len);
-        members.push_back(Member{std::move(key), value_at(new_slots, depth + 1)});
+        members.push_back(Member{MemberName(std::string_view(bytes, len)), value_at(new_slots, depth + 1)});
       }
       Value v = Value::object(std::move(members));
       if (new_slots) {

@@ -1,0 +1,157 @@
+// mfstate::MemberName — the name of an object member, in 16 bytes.
+//
+// Why not std::string: an object's members sit in its node, one after another, and a member's
+// name was a 32-byte std::string even for "id". Most names are short, so a name of up to 15 bytes
+// is held in the 16 bytes themselves (zero-padded, NUL-terminated, its length in the last byte) and
+// a longer one owns a heap copy, as std::string does beyond its short buffer. A member is then 32
+// bytes instead of 48: the S1 entry's data {userId, name} is a 96-byte block instead of 128, and
+// copying an object's members copies 16 bytes per short name, with no branch into std::string.
+//
+// It reads as a std::string_view (implicitly), compares with strings, string views and literals,
+// and converts to std::string explicitly (`std::string(name)` or `name.str()`): a conversion that
+// may allocate is written where it happens.
+#pragma once
+
+#include <compare>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "mfstate/detail/value_layout.hpp"
+
+namespace mfstate {
+
+class MemberName {
+ public:
+  /// Names up to this many bytes are held inline: no allocation.
+  static constexpr std::size_t inline_capacity = 15;
+
+  MemberName() noexcept { set_empty(); }
+  MemberName(std::string_view s) {  // NOLINT(google-explicit-constructor): a name is written as text
+    if (s.size() <= inline_capacity) {
+      set_empty();
+      std::memcpy(b_, s.data(), s.size());
+      b_[inline_capacity] = static_cast<char>(inline_capacity - s.size());
+    } else {
+      init_heap(s);
+    }
+  }
+  MemberName(const char* s) : MemberName(std::string_view(s)) {}          // NOLINT(google-explicit-constructor)
+  MemberName(const std::string& s) : MemberName(std::string_view(s)) {}   // NOLINT(google-explicit-constructor)
+  MemberName(const MemberName& o) {
+    if (o.on_heap()) {
+      init_heap(o.view());
+    } else {
+      std::memcpy(b_, o.b_, sizeof b_);
+    }
+  }
+  MemberName(MemberName&& o) noexcept {
+    std::memcpy(b_, o.b_, sizeof b_);
+    o.set_empty();
+  }
+  MemberName& operator=(const MemberName& o) {
+    if (this != &o) *this = MemberName(o);
+    return *this;
+  }
+  MemberName& operator=(MemberName&& o) noexcept {
+    if (this != &o) {
+      release();
+      std::memcpy(b_, o.b_, sizeof b_);
+      o.set_empty();
+    }
+    return *this;
+  }
+  ~MemberName() { release(); }
+
+  std::size_t size() const noexcept { return on_heap() ? heap_size() : inline_capacity - tag(); }
+  std::size_t length() const noexcept { return size(); }
+  bool empty() const noexcept { return size() == 0; }
+  /// The bytes, NUL-terminated.
+  const char* data() const noexcept { return on_heap() ? heap_chars() : b_; }
+  const char* c_str() const noexcept { return data(); }
+  std::string_view view() const noexcept {
+    if (on_heap()) return {heap_chars(), heap_size()};
+    return {b_, inline_capacity - tag()};
+  }
+  operator std::string_view() const noexcept { return view(); }  // NOLINT(google-explicit-constructor)
+  explicit operator std::string() const { return std::string(view()); }
+  std::string str() const { return std::string(view()); }
+  const char* begin() const noexcept { return data(); }
+  const char* end() const noexcept { return data() + size(); }
+  char operator[](std::size_t i) const noexcept { return data()[i]; }
+
+  /// Whether this name is `s`: for an inline name, one length compare and the bytes compared as
+  /// words (the hot test of every member lookup).
+  bool equals(std::string_view s) const noexcept {
+    const std::size_t t = tag();
+    if (t <= inline_capacity) return inline_capacity - t == s.size() && detail::same_bytes(b_, s.data(), s.size());
+    return heap_size() == s.size() && std::memcmp(heap_chars(), s.data(), s.size()) == 0;
+  }
+
+  friend bool operator==(const MemberName& a, const MemberName& b) noexcept {
+    // Two inline names are equal exactly when their 16 bytes are (zero-padded, length in the last).
+    if (!a.on_heap() && !b.on_heap()) return std::memcmp(a.b_, b.b_, sizeof a.b_) == 0;
+    return a.view() == b.view();
+  }
+  friend bool operator==(const MemberName& a, std::string_view b) noexcept { return a.equals(b); }
+  friend bool operator==(const MemberName& a, const std::string& b) noexcept { return a.equals(b); }
+  friend bool operator==(const MemberName& a, const char* b) noexcept { return a.equals(b); }
+  /// Bytes as unsigned char, a prefix first (as std::string's <=>).
+  friend std::strong_ordering operator<=>(const MemberName& a, const MemberName& b) noexcept {
+    return order(a.view(), b.view());
+  }
+  friend std::strong_ordering operator<=>(const MemberName& a, std::string_view b) noexcept {
+    return order(a.view(), b);
+  }
+  friend std::strong_ordering operator<=>(const MemberName& a, const std::string& b) noexcept {
+    return order(a.view(), b);
+  }
+  friend std::strong_ordering operator<=>(const MemberName& a, const char* b) noexcept {
+    return order(a.view(), b);
+  }
+
+ private:
+  // string_view's compare, as an ordering (the WebAssembly build's library has no <=> for it).
+  static std::strong_ordering order(std::string_view a, std::string_view b) noexcept {
+    return a.compare(b) <=> 0;
+  }
+  // Byte 15: inline_capacity - size for an inline name (0..15, so a 15-byte name's terminator is
+  // that byte), heap_tag for a heap one: bytes 0..7 then hold its pointer, 8..11 its size.
+  static constexpr unsigned char heap_tag = 0xff;
+  unsigned char tag() const noexcept { return static_cast<unsigned char>(b_[inline_capacity]); }
+  bool on_heap() const noexcept { return tag() == heap_tag; }
+  const char* heap_chars() const noexcept {
+    const char* p;
+    std::memcpy(&p, b_, sizeof p);
+    return p;
+  }
+  std::size_t heap_size() const noexcept {
+    std::uint32_t n;
+    std::memcpy(&n, b_ + 8, sizeof n);
+    return n;
+  }
+  void set_empty() noexcept {
+    std::memset(b_, 0, sizeof b_);
+    b_[inline_capacity] = static_cast<char>(inline_capacity);
+  }
+  void init_heap(std::string_view s);  // value.cpp: throws Error(size_limit) beyond 4 GiB
+  void release() noexcept {
+    if (on_heap()) release_heap();
+  }
+  void release_heap() noexcept;
+
+  alignas(8) char b_[16];
+};
+
+static_assert(sizeof(MemberName) == 16);
+
+}  // namespace mfstate
+
+template <>
+struct std::hash<mfstate::MemberName> {
+  std::size_t operator()(const mfstate::MemberName& n) const noexcept {
+    return std::hash<std::string_view>{}(n.view());
+  }
+};
