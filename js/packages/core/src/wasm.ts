@@ -615,9 +615,9 @@ function writeBytes(s: string): number {
 // A header word keeps a length or count in its upper 28 bits: a longer one would wrap, and the
 // module would decode the rest of the value (a string's bytes, an array's later elements) as
 // further values: words the writer chose, such as a tag_ref to another app's state. Refused first.
-const MAX_LENGTH = 0x0fffffff;
+export const MAX_LENGTH = 0x0fffffff;
 
-function tooLong(what: string, n: number): never {
+export function tooLong(what: string, n: number): never {
   throw new MfstateError("invalid_argument", `mfstate cannot carry ${what} of ${n} (at most ${MAX_LENGTH})`);
 }
 

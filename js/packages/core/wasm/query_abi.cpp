@@ -485,13 +485,20 @@ WebClient::Interned& interned(WebClient& c, std::uint32_t index) {
   return c.interned[index];
 }
 
-// Sets the data of an interned key; what is now cached becomes what its reads hand out.
-void set_interned(WebClient& c, WebClient::Interned& k, Value data, const Value& updated_at) {
+// Sets the data of interned key `index`; what is now cached becomes what its reads hand out.
+// Listeners run inside set_query_data and may intern keys (the list grows and moves) or clear them:
+// no reference into the list is held across it (one was, and a listener interning keys during
+// another app's write made the module write through a dangling reference and stop), and the entry
+// is looked up again after, if it is still that key's.
+void set_interned(WebClient& c, std::uint32_t index, Value data, const Value& updated_at) {
   SetDataOptions so;
   if (updated_at.is_number()) so.updated_at = millis(updated_at.as_double());
-  Value cached = c.client().set_query_data(k.key, std::move(data), so);
-  k.had = true;
-  k.last = cached;
+  const Value key = interned(c, index).key;
+  Value cached = c.client().set_query_data(key, std::move(data), so);
+  if (index < c.interned.size() && c.interned[index].key.same_node(key)) {
+    c.interned[index].had = true;
+    c.interned[index].last = cached;
+  }
   Writer w;
   w.value(cached);
 }
@@ -606,8 +613,7 @@ EMSCRIPTEN_KEEPALIVE int mfs_client_set_interned(std::uint32_t client, std::uint
     Value data = r.value();
     Value updated_at = r.value();
     r.expect_end();
-    WebClient& c = clients().get(client);
-    set_interned(c, interned(c, index), std::move(data), updated_at);
+    set_interned(clients().get(client), index, std::move(data), updated_at);
   });
 }
 

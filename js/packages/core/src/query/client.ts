@@ -11,6 +11,7 @@ import { api, beginRead, callbacks, callWith, check, enter, fn, leave, ready, re
 import {
   type ClientCore,
   KeyTable,
+  keySnapshot,
   errorOf,
   filtersValue,
   mutationRegistry,
@@ -194,6 +195,15 @@ export class QueryCache {
 }
 
 /** query-core's QueryClient. */
+/**
+ * The `calls` stamp for an entry whose data a write just returned: current, unless the module
+ * called JavaScript during the write (a listener may have written the key again: then the next
+ * read asks the module).
+ */
+function stampAfter(before: number): number {
+  return callbacks === before ? callbacks : -1;
+}
+
 export class QueryClient {
   readonly #core: ClientCore;
   readonly #queryCache: QueryCache;
@@ -324,15 +334,7 @@ export class QueryClient {
     }
     enter(false);
     try {
-      if (entry === undefined) {
-        if (keys.full()) {
-          check(api.mfs_client_clear_keys(h));
-          keys.clear();
-        }
-        writeOne(queryKey);
-        check(api.mfs_client_intern_key(h));
-        entry = keys.add(queryKey, result() as number, hash);
-      }
+      if (entry === undefined) entry = this.#intern(h, keys, keySnapshot(queryKey));
       const status = api.mfs_client_get_interned(h, entry.index);
       check(status);
       if (status === 0) entry.data = result();
@@ -364,32 +366,60 @@ export class QueryClient {
     if (keys.bounded) keys.generation++;
     enter();
     try {
-      const hash = KeyTable.hash(queryKey);
-      const entry = keys.find(queryKey, hash);
+      let entry = keys.find(queryKey, KeyTable.hash(queryKey));
+      // A key not found as written: from here on its snapshot (see #intern), which may be another
+      // spelling of a key the table knows.
+      const key = entry === undefined ? keySnapshot(queryKey) : queryKey;
+      const hash = entry === undefined ? KeyTable.hash(key) : 0;
+      if (entry === undefined) entry = keys.find(key, hash);
+      const before = callbacks;
       if (entry !== undefined) {
         writePair(data, updatedAt);
         check(api.mfs_client_set_interned(h, entry.index));
         entry.data = result();
         entry.gen = keys.generation;
-        entry.calls = callbacks;
+        entry.calls = stampAfter(before);
         return entry.data as DeepReadonly<TData>;
       }
       if (keys.full()) {
         check(api.mfs_client_clear_keys(h));
         keys.clear();
       }
-      writeValues(queryKey, data, updatedAt);
+      writeValues(key, data, updatedAt);
       check(api.mfs_client_set_new_key(h));
+      // The whole answer is read before the table records the key (no code of the caller's runs
+      // in between: the snapshot is the package's own).
       beginRead();
-      const added = keys.add(queryKey, readValue() as number, hash);
-      added.data = readValue();
+      const index = readValue() as number;
+      const cached = readValue();
+      const added = keys.add(key, index, hash);
+      added.data = cached;
       added.gen = keys.generation;
-      added.calls = callbacks;
+      added.calls = stampAfter(before);
       return added.data as DeepReadonly<TData>;
     } finally {
       leave();
       this.#core.driver.kick();
     }
+  }
+
+  /**
+   * Interns `key` (a keySnapshot: each part read once, in the module's spelling) in the module and
+   * the key table, unless the table knows it already (another spelling of a key found). The table's
+   * entry of a key is then the module's: a getter or Proxy answering each read differently cannot
+   * tie one key's entry to another key's index.
+   */
+  #intern(h: number, keys: KeyTable, key: unknown): NonNullable<ReturnType<KeyTable["find"]>> {
+    const hash = KeyTable.hash(key);
+    const known = keys.find(key, hash);
+    if (known !== undefined) return known;
+    if (keys.full()) {
+      check(api.mfs_client_clear_keys(h));
+      keys.clear();
+    }
+    writeOne(key);
+    check(api.mfs_client_intern_key(h));
+    return keys.add(key, result() as number, hash);
   }
 
   /** The state of the query whose key equals `queryKey`, or undefined. */

@@ -15,7 +15,11 @@ import {
   readValue,
   scheduleTimer,
   append,
+  asModuleHoldsIt,
+  MAX_DEPTH,
+  MAX_LENGTH,
   ownList,
+  tooLong,
   setOwn,
   stageValues,
   unsubscriber,
@@ -138,7 +142,8 @@ const isArray = Array.isArray;
 function definedMembers(o: object): number {
   let count = 0;
   for (const k in o) {
-    if ((o as Record<string, unknown>)[k] !== undefined && hasOwn.call(o, k)) count++;
+    // Own first: an enumerable getter an app planted on Object.prototype is never run.
+    if (hasOwn.call(o, k) && (o as Record<string, unknown>)[k] !== undefined) count++;
   }
   return count;
 }
@@ -161,7 +166,7 @@ function shapedEquals(e: KeyEntry, key: unknown): boolean {
     for (let j = 0; j < names.length; j++) {
       const name = names[j];
       // An object's leaf is never undefined: a missing member fails here; an inherited one by hasOwn.
-      if ((x as Record<string, unknown>)[name] !== leafAt(e, leaf++) || !hasOwn.call(x, name)) return false;
+      if (!hasOwn.call(x, name) || (x as Record<string, unknown>)[name] !== leafAt(e, leaf++)) return false;
     }
     if (definedMembers(x) !== names.length) return false;
   }
@@ -191,6 +196,8 @@ export class KeyTable {
    */
   readonly #shapes = ownList<Shape>();
   static readonly shapeLimit = 256;
+  /** The longest signature a Shape is made for (its member names, spelled out). */
+  static readonly shapeChars = 256;
   /**
    * Bumped by every operation that may change entries behind JavaScript's back (invalidation,
    * removal, hydration, observers, a run of the runtime that did something: fetches settling,
@@ -207,7 +214,12 @@ export class KeyTable {
    * small integer, which V8 keeps unboxed (a 32-bit hash was a heap number to allocate half the time).
    */
   static hash(key: unknown): number {
-    return structuralHash(key, 0x811c9dc5) & 0x3fffffff;
+    // Seeded per page and finished by an avalanche: an app cannot compute keys that share another
+    // app's bucket (a chain of 10^4 such keys made each of that app's reads ~1000x slower).
+    let h = structuralHash(key, hashSeed);
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    return (h ^ (h >>> 16)) & 0x3fffffff;
   }
 
   /** The entry of `key` (an array), if interned. */
@@ -277,17 +289,33 @@ export class KeyTable {
   /** Lays `parts`' leaves into `entry` (flat, or by a Shape); false when the key has no such form. */
   #keepLeaves(entry: KeyEntry, parts: unknown[]): boolean {
     const length = parts.length;
-    let flat = length <= MAX_LEAVES;
-    for (let i = 0; flat && i < length; i++) flat = primitive(parts[i]);
-    if (flat) {
-      entry.n = length;
-      entry.p0 = parts[0];
-      entry.p1 = parts[1];
-      entry.p2 = parts[2];
-      entry.p3 = parts[3];
-      return true;
+    if (length <= MAX_LEAVES) {
+      // Each part read once: a getter answering a primitive to the check and an object to the
+      // store would leave the caller's object in the entry.
+      const p0 = length > 0 ? parts[0] : undefined;
+      const p1 = length > 1 ? parts[1] : undefined;
+      const p2 = length > 2 ? parts[2] : undefined;
+      const p3 = length > 3 ? parts[3] : undefined;
+      if (primitive(p0) && primitive(p1) && primitive(p2) && primitive(p3)) {
+        entry.n = length;
+        entry.p0 = p0;
+        entry.p1 = p1;
+        entry.p2 = p2;
+        entry.p3 = p3;
+        return true;
+      }
+      const read = ownList<unknown>();
+      if (length > 0) read[0] = p0;
+      if (length > 1) read[1] = p1;
+      if (length > 2) read[2] = p2;
+      if (length > 3) read[3] = p3;
+      return this.#keepShaped(entry, read);
     }
-    if (length > MAX_LEAVES) return false;
+    return false;
+  }
+
+  #keepShaped(entry: KeyEntry, parts: unknown[]): boolean {
+    const length = parts.length;
     // Each part is read once (a getter answering differently on a second read cannot make the
     // leaves disagree with the shape). The lists have no prototype and change by index only, as
     // the package's other bookkeeping: the key table serves every app, and an app's setter or
@@ -330,7 +358,9 @@ export class KeyTable {
     let shape: Shape | undefined;
     for (let i = 0; shape === undefined && i < shapes.length; i++) if (shapes[i].signature === signature) shape = shapes[i];
     if (shape === undefined) {
-      if (shapes.length >= KeyTable.shapeLimit) return false;
+      // Shapes stay for good (the table's restart keeps them): a key whose member names are long
+      // is kept whole instead, or 256 shapes of an app's megabyte names stayed after its unmount.
+      if (shapes.length >= KeyTable.shapeLimit || signature.length > KeyTable.shapeChars) return false;
       shape = Object.freeze({ objects: Object.freeze(objects), signature });
       append(shapes, shape);
     }
@@ -368,6 +398,42 @@ function frozenCopy(v: unknown): unknown {
   return Object.freeze(out);
 }
 
+const seeds = new Int32Array(2);
+globalThis.crypto?.getRandomValues?.(seeds);
+const hashSeed = seeds[0] ^ 0x811c9dc5;
+const memberSeed = seeds[1] ^ 0x7b;
+
+/**
+ * A plain copy of query key `key` (an array), each part read once: what the table, the hash and
+ * the module then all see, so a getter or Proxy answering each read differently cannot make the
+ * table's entry of one key hold the module's index of another. Spelled as the module holds it
+ * (undefined as null, a lone surrogate as U+FFFD): two spellings of one key are one entry, or a
+ * write through one left the other's data stale. Not frozen: it is the package's alone (the table
+ * keeps a frozen copy of a key it keeps whole). Bounded in depth and length as writes are.
+ */
+export function keySnapshot(key: unknown, level = 0): unknown {
+  if (typeof key === "string") return asModuleHoldsIt(key);
+  if (key === undefined && level > 0) return null;
+  if (typeof key !== "object" || key === null) return key;
+  if (level >= MAX_DEPTH) throw new MfstateError("depth_limit", `a query key nested deeper than ${MAX_DEPTH} levels (or a cycle)`);
+  if (isArray(key)) {
+    const n = key.length;
+    if (!(n >= 0 && n <= MAX_LENGTH && Number.isInteger(n))) tooLong("an array of length", n);
+    const a = ownList<unknown>();
+    for (let i = 0; i < n; i++) a[i] = keySnapshot(key[i], level + 1);
+    return a;
+  }
+  const proto = Object.getPrototypeOf(key);
+  if (proto !== Object.prototype && proto !== null) return key; // the write refuses it, naming it
+  const out: Record<string, unknown> = {};
+  for (const k in key) {
+    if (!hasOwn.call(key, k)) continue;
+    const x = (key as Record<string, unknown>)[k];
+    if (x !== undefined) setOwn(out, asModuleHoldsIt(k), keySnapshot(x, level + 1));
+  }
+  return out;
+}
+
 function mix(h: number, x: number): number {
   return Math.imul(h ^ x, 0x01000193);
 }
@@ -399,8 +465,9 @@ export function structuralHash(v: unknown, h: number): number {
       // Members combine by a sum: the order they were written in does not matter.
       let sum = 0;
       for (const k in v) {
+        if (!hasOwn.call(v, k)) continue;
         const x = (v as Record<string, unknown>)[k];
-        if (x !== undefined && Object.prototype.hasOwnProperty.call(v, k)) sum = (sum + structuralHash(x, structuralHash(k, 0x7b))) | 0;
+        if (x !== undefined) sum = (sum + structuralHash(x, structuralHash(k, memberSeed))) | 0;
       }
       return mix(mix(h, 0x7b), sum);
     }
@@ -421,13 +488,14 @@ export function keyEquals(a: unknown, b: unknown): boolean {
   if (Array.isArray(b)) return false;
   let count = 0;
   for (const k in a) {
+    if (!hasOwn.call(a, k)) continue;
     const x = (a as Record<string, unknown>)[k];
-    if (x === undefined || !Object.prototype.hasOwnProperty.call(a, k)) continue;
+    if (x === undefined) continue;
     count++;
-    if (!keyEquals(x, (b as Record<string, unknown>)[k])) return false;
+    if (!hasOwn.call(b, k) || !keyEquals(x, (b as Record<string, unknown>)[k])) return false;
   }
   for (const k in b) {
-    if ((b as Record<string, unknown>)[k] !== undefined && Object.prototype.hasOwnProperty.call(b, k)) count--;
+    if (hasOwn.call(b, k) && (b as Record<string, unknown>)[k] !== undefined) count--;
   }
   return count === 0;
 }
