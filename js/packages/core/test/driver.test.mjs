@@ -4,18 +4,7 @@
 // Real clocks (a manual clock arms no setTimeout), each wait bounded.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mfstate } from "./helpers.mjs";
-
-/** Resolves with what `start(resolve)` hands it, or rejects after `ms` (a bound, not a sleep). */
-function within(ms, what, start) {
-  return new Promise((resolve, reject) => {
-    const bound = setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms`)), ms);
-    start((v) => {
-      clearTimeout(bound);
-      resolve(v);
-    });
-  });
-}
+import { mfstate, within } from "./helpers.mjs";
 
 test("a timer the driver armed runs when due, though nothing was posted after the run that armed it", async () => {
   const host = await mfstate.createHost({ listenToPage: false });

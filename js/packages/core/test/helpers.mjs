@@ -74,3 +74,14 @@ export function fromTheStackEdge(call, times) {
   }
   return through;
 }
+
+/** Resolves with what `start(resolve)` hands it, or rejects after `ms` (a bound, not a sleep). */
+export function within(ms, what, start) {
+  return new Promise((resolve, reject) => {
+    const bound = setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms`)), ms);
+    start((v) => {
+      clearTimeout(bound);
+      resolve(v);
+    });
+  });
+}

@@ -4,12 +4,13 @@
 //     unchanged since its last run (driver.ts);
 //   - the query client's KeyTable keeps keys as flat leaves, as a Shape plus leaves, or as a frozen
 //     copy, in buckets by the hash's low bits (query/core.ts);
-//   - setQueryData on a new key makes frozen twins while writing the data and ties them to the
-//     slots mfs_client_set_new_key answers (writeTwinningSecond / takeTwins, wasm.ts).
-// Every test asserts the SAFE behaviour: a failing test is a hole (see the review's report).
+//   - setQueryData on a new key, as reviewed, made frozen twins while writing the data and tied
+//     them to the slots mfs_client_set_new_key answered (9647752); since d91aa96 the module writes
+//     the data back again, and these tests hold either way: the data reads back whole, at once.
+// Every test asserts the SAFE behaviour: a failing test is a hole (027697f mended those found).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mfstate, testHost, settle, fromTheStackEdge } from "./helpers.mjs";
+import { mfstate, testHost, settle, fromTheStackEdge, within } from "./helpers.mjs";
 import { KeyTable, keyEquals, structuralHash } from "../dist/query/core.js";
 import { idle } from "../dist/wasm.js";
 
@@ -33,17 +34,19 @@ function caller() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// setQueryData on a new key: twins made while writing, tied after the export answers
+// setQueryData on a new key: what the export answers, and what runs before it is read
 // ---------------------------------------------------------------------------------------------
 
 test("a key getter that re-enters the module while setQueryData reads the export's answer cannot tie mallory's twins to another app's slots", async () => {
   const { host, profile, pq, mq } = await twoApps();
   profile.createStore({ count: 0, secret: { token: "t0p-secret" } }, (s) => s);
   pq.setQueryData(["profile", "me"], { name: "alice", roles: ["user"] });
-  // Between mfs_client_set_new_key's answer and takeTwins, keys.add reads the key again (a getter
-  // runs, nothing refuses a call from it). Two reads from there leave the exchange buffer and the
-  // read position where mallory wants them: her string's bytes are then read as [n, slot...] and
-  // her twins are tied to slots 0..K (another app's state, another key's data among them).
+  // As reviewed (9647752): between mfs_client_set_new_key's answer and takeTwins, keys.add read
+  // the key again (a getter ran, nothing refused a call from it). Two reads from there left the
+  // exchange buffer and the read position where mallory wanted them: her string's bytes were read
+  // as [n, slot...] and her twins tied to slots 0..K (another app's state, another key's data).
+  // Now the key is read once, into a snapshot, before anything is written, and the answer is read
+  // whole before the table records it.
   const K = 60;
   const W = 16;
   const pad = "x".repeat(4 * (W - 1));
@@ -615,16 +618,6 @@ test("the table's bound: past KeyTable.limit it starts again; other apps' reads 
 // ---------------------------------------------------------------------------------------------
 // The driver's skip (real clocks: a manual clock arms no setTimeout)
 // ---------------------------------------------------------------------------------------------
-
-function within(ms, what, start) {
-  return new Promise((resolve, reject) => {
-    const bound = setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms`)), ms);
-    start((v) => {
-      clearTimeout(bound);
-      resolve(v);
-    });
-  });
-}
 
 test("an app's calls that leave the activity unchanged, or cancel timers, never stop another app's timer", async () => {
   const host = await mfstate.createHost({ listenToPage: false });
