@@ -204,6 +204,13 @@ function stampAfter(before: number): number {
   return callbacks === before ? callbacks : -1;
 }
 
+/** Before a key is interned: a full table starts again, in the module too (KeyTable.limit). */
+function makeRoom(h: number, keys: KeyTable): void {
+  if (!keys.full()) return;
+  check(api.mfs_client_clear_keys(h));
+  keys.clear();
+}
+
 export class QueryClient {
   readonly #core: ClientCore;
   readonly #queryCache: QueryCache;
@@ -367,11 +374,15 @@ export class QueryClient {
     enter();
     try {
       let entry = keys.find(queryKey, KeyTable.hash(queryKey));
-      // A key not found as written: from here on its snapshot (see #intern), which may be another
-      // spelling of a key the table knows.
-      const key = entry === undefined ? keySnapshot(queryKey) : queryKey;
-      const hash = entry === undefined ? KeyTable.hash(key) : 0;
-      if (entry === undefined) entry = keys.find(key, hash);
+      let key: unknown = queryKey;
+      let hash = 0;
+      if (entry === undefined) {
+        // A key not found as written: from here on its snapshot (see #intern), which may be
+        // another spelling of a key the table knows.
+        key = keySnapshot(queryKey);
+        hash = KeyTable.hash(key);
+        entry = keys.find(key, hash);
+      }
       const before = callbacks;
       if (entry !== undefined) {
         writePair(data, updatedAt);
@@ -381,10 +392,7 @@ export class QueryClient {
         entry.calls = stampAfter(before);
         return entry.data as DeepReadonly<TData>;
       }
-      if (keys.full()) {
-        check(api.mfs_client_clear_keys(h));
-        keys.clear();
-      }
+      makeRoom(h, keys);
       writeValues(key, data, updatedAt);
       check(api.mfs_client_set_new_key(h));
       // The whole answer is read before the table records the key (no code of the caller's runs
@@ -413,10 +421,7 @@ export class QueryClient {
     const hash = KeyTable.hash(key);
     const known = keys.find(key, hash);
     if (known !== undefined) return known;
-    if (keys.full()) {
-      check(api.mfs_client_clear_keys(h));
-      keys.clear();
-    }
+    makeRoom(h, keys);
     writeOne(key);
     check(api.mfs_client_intern_key(h));
     return keys.add(key, result() as number, hash);
