@@ -340,6 +340,18 @@ std::size_t App::broadcast(Action action) {
   return r.host->commands.broadcast(r, std::move(action));
 }
 
+std::optional<std::vector<std::string>> App::plain_broadcast_targets(std::string_view type) const {
+  const AppRecord& r = live();
+  const HostCore& h = *r.host;
+  if (h.inspector.active()) return std::nullopt;
+  std::vector<const detail::AppRecord*> targets;
+  if (!h.commands.plain_targets(detail::HashedName(type), targets)) return std::nullopt;
+  std::vector<std::string> names;
+  names.reserve(targets.size());
+  for (const detail::AppRecord* t : targets) names.push_back(t->name);
+  return names;
+}
+
 void App::declare(std::string_view topic, TopicOptions options) {
   AppRecord& r = live();
   HostCore& h = *r.host;

@@ -191,4 +191,27 @@ std::size_t Commands::broadcast(AppRecord& from, Action action) {
   return reached;
 }
 
+bool Commands::plain_targets(const HashedName& type, std::vector<const AppRecord*>& out) const {
+  out.clear();
+  // The same apps in the same order as broadcast's `consider`: acceptors of the type, then those
+  // accepting everything, each once.
+  auto plain = [&](const AppRecord* t) {
+    if (std::find(out.begin(), out.end(), t) != out.end()) return true;
+    const Accepted* acc = accepted(*t, type);
+    if (acc == nullptr) return true;
+    if (acc->handler || !t->store || (acc->schema && core_->validate)) return false;
+    out.push_back(t);
+    return true;
+  };
+  if (auto it = acceptors_.find(type); it != acceptors_.end()) {
+    for (const AppRecord* t : it->second) {
+      if (!plain(t)) return false;
+    }
+  }
+  for (const AppRecord* t : accept_all_) {
+    if (!plain(t)) return false;
+  }
+  return true;
+}
+
 }  // namespace mfstate::detail

@@ -40,6 +40,9 @@ class Commands {
   void accept_all(AppRecord& app);
   void send(AppRecord& from, std::string_view to, Action action);
   std::size_t broadcast(AppRecord& from, Action action);
+  /// The apps a broadcast of `type` reaches, in its order, into `out`, when it would only run each
+  /// one's reducer (App::plain_broadcast_targets); false when it would do more or refuse.
+  bool plain_targets(const HashedName& type, std::vector<const AppRecord*>& out) const;
   /// `app` is unmounting: it accepts nothing any more.
   void withdraw(AppRecord& app);
 

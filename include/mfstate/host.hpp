@@ -191,6 +191,13 @@ class [[nodiscard]] App {
   /// failing reducer rolls all back. Subscribers are notified once, after all. Returns how many
   /// apps received it.
   std::size_t broadcast(Action action);
+  /// The names of the apps broadcast(action) of this `type` would reach, in the order it reaches
+  /// them, when it would do nothing but run each one's reducer with the action: each accepts
+  /// `type` without a handler, has a store, and checks no payload schema (it has none, or the
+  /// host does not validate), and no inspector watches. nullopt when a broadcast would do more or
+  /// refuse. The browser build then runs the JavaScript reducers without the action crossing into
+  /// the module. Reducers with middleware are the caller's to rule out (the store's own knowledge).
+  [[nodiscard]] std::optional<std::vector<std::string>> plain_broadcast_targets(std::string_view type) const;
 
   // ---- the bus ----
 

@@ -74,6 +74,12 @@ export interface HostLink {
   report(error: MfstateError): void;
   /** Every app's topic groups, for plain messages delivered without the module (App.emit). */
   bus: BusMirror<TopicGroup>;
+  /**
+   * Bumped whenever what makes a broadcast plain (App::plain_broadcast_targets in the module) may
+   * change: a mount, an unmount, an acceptance, a store made. Apps cache the module's answer
+   * against it.
+   */
+  commands: number;
 }
 
 const CONSTRUCT = Symbol("mfstate.App");
@@ -218,7 +224,7 @@ function syncAll(): void {
 let fastBatch = 0;
 // A queue kept by two indices: taking from an ownList's front is slow, and shrinking any array's
 // length costs more than the rest of a fast dispatch.
-const toTell: Array<App | undefined> = ownList();
+const toTell: Array<App | PlainDelivery | undefined> = ownList();
 let tellHead = 0;
 let tellEnd = 0;
 let tellApp: (app: App) => void;
@@ -236,9 +242,10 @@ function tellBatch(): void {
   fastBatch++;
   try {
     while (tellHead < tellEnd) {
-      const app = toTell[tellHead]!;
+      const next = toTell[tellHead]!;
       toTell[tellHead++] = undefined;
-      tellApp(app);
+      if (next instanceof PlainDelivery) deliverPlain(next.link, next.receivers, next.topic, next.payload);
+      else tellApp(next);
     }
   } finally {
     // What a throw left is told with the next batch.
@@ -283,6 +290,11 @@ export function readAction(): Action {
   const type = first as string;
   const payload = readValue();
   const meta = readValue();
+  return frozenAction(type, payload, meta);
+}
+
+/** A frozen action of these parts, as the module hands one to a reducer (null parts left out). */
+function frozenAction(type: string, payload: unknown, meta: unknown): Action {
   if (payload === null && meta === null) {
     let a = bareActions.get(type);
     if (a === undefined) {
@@ -296,6 +308,31 @@ export function readAction(): Action {
   if (meta !== null) a.meta = meta;
   return Object.freeze(a);
 }
+
+/**
+ * The action a broadcast's receivers would get from the module: a frozen copy, its payload and
+ * meta deeply frozen copies (plainCopy; undefined as null, left out). IN_DOUBT for anything the
+ * module would refuse or change: its path runs it and says why.
+ */
+function receivedCopy(type: string, payload: unknown, meta: unknown): Action | typeof IN_DOUBT {
+  if (holdsSurrogate(type)) return IN_DOUBT;
+  const p = payload === undefined || payload === null ? null : plainCopy(payload);
+  if (p === IN_DOUBT) return IN_DOUBT;
+  const m = meta === undefined || meta === null ? null : plainCopy(meta);
+  if (m === IN_DOUBT) return IN_DOUBT;
+  return frozenAction(type, p, m);
+}
+
+// What a fast-path reducer made (App.#nextState) when it is not a new state.
+const REFUSED = Symbol("refused");
+const UNCHANGED = Symbol("unchanged");
+// The states a fast broadcast's reducers made, one per target, until all of them have run.
+const broadcastStates: unknown[] = ownList();
+// A fast broadcast's reducers are running: no store's dispatch is fast meanwhile. One of them
+// dispatching to a receiver that has run (a shell's reducer holds every app) would change a state
+// the broadcast then replaces; through the module, such a dispatch steps aside and the broadcast
+// runs there, in order.
+let broadcasting = false;
 
 /**
  * Listeners told in the order they subscribed, from a snapshot: one added during a notification
@@ -405,6 +442,20 @@ function deliverPlain(link: HostLink, receivers: readonly TopicGroup[], topic: s
   } finally {
     leavePlain(mark);
   }
+}
+
+/**
+ * A plain message emitted by a subscriber while a batch of fast-path work is told: delivered in
+ * the batch's order, after that subscriber's round, as the module's batch delivers a message
+ * published during a notification.
+ */
+class PlainDelivery {
+  constructor(
+    readonly link: HostLink,
+    readonly receivers: readonly TopicGroup[],
+    readonly topic: string,
+    readonly payload: unknown,
+  ) {}
 }
 
 /** Delivers a message to a topic group's listeners. */
@@ -553,6 +604,9 @@ export class App {
   readonly #exposed = new Map<string, Schema | null>();
   readonly #accepted = new Map<string, boolean>();
   #acceptsAll = false;
+  // For each command type: the apps this app's plain broadcast of it reaches, as the module said
+  // at a count of the host's command changes (targets null when it is not plain).
+  readonly #broadcasts = new Map<string, { commands: number; targets: readonly App[] | null }>();
   #watches = 0;
   readonly #queryObservers = new Set<{ detach(): void }>();
   // The enders of the module subscriptions this app holds: ended at unmount (the module's handle
@@ -639,6 +693,7 @@ export class App {
     this.#topics.clear();
     // Its declarations are withdrawn and its namespace is free: what the module said of emits changes.
     bus.declarations++;
+    this.#host.commands++; // and its acceptances are withdrawn
     this.#exposed.clear();
     this.#accepted.clear();
     this.#watches = 0;
@@ -743,6 +798,7 @@ export class App {
         check(api.mfs_app_create_store(h, reducerId, ids.length));
       });
     } finally {
+      this.#host.commands++; // a broadcast to an app without a store is refused
       leave();
     }
     this.#reducer = reducer as Reducer;
@@ -845,6 +901,7 @@ export class App {
   #fastAllowed(): boolean {
     return (
       this.#reducer !== undefined &&
+      !broadcasting &&
       !this.#middleware &&
       this.#exposed.size === 0 &&
       this.#host.inspectors === 0 &&
@@ -860,6 +917,19 @@ export class App {
    * is pure, as Redux requires, so running it again is safe).
    */
   #reduceFast(a: Action): boolean {
+    const next = this.#nextState(a);
+    if (next === REFUSED) return false;
+    if (next !== UNCHANGED) this.#adopt(next);
+    return true;
+  }
+
+  /**
+   * What the reducer makes of the state and `a`, checked and frozen (adoptState), without making
+   * it the state: UNCHANGED when it returned the state itself, REFUSED when it threw, called into
+   * the module or returned what cannot be state (what it queued is dropped: the module's path
+   * runs the action again, and that queues it again).
+   */
+  #nextState(a: Action): unknown {
     const prev = this.getState();
     const queued = this.#queued.length;
     let next: unknown;
@@ -870,7 +940,7 @@ export class App {
       next = this.#reducer!(prev as never, a);
     } catch {
       this.#queued.length = queued; // the run that reports will queue them again
-      return false;
+      return REFUSED;
     } finally {
       fastReducer(-1);
       this.#reducing = false;
@@ -879,13 +949,18 @@ export class App {
     // module's path runs the action, and that call, once, in the module's order.
     if (takeSteppedAside()) {
       this.#queued.length = queued;
-      return false;
+      return REFUSED;
     }
-    if (next === prev) return true; // the same state: as the module, no change and nobody told
+    if (next === prev) return UNCHANGED; // as the module: no change and nobody told
     if (!adoptState(next)) {
       this.#queued.length = queued;
-      return false;
+      return REFUSED;
     }
+    return next;
+  }
+
+  /** Makes `next` (from #nextState) the state, to be written into the module before it next runs. */
+  #adopt(next: unknown): void {
     this.#state = next;
     this.#stateEpoch = epoch;
     this.#changed = true;
@@ -894,7 +969,6 @@ export class App {
       unsynced.add(this);
     }
     syncBeforeEntering(syncAll); // every time: an assignment, and nothing can leave it disarmed unseen
-    return true;
   }
 
   /** Runs the dispatches queued meanwhile, fast when it still may, else through the module. */
@@ -919,7 +993,7 @@ export class App {
    * to the shell as one listener_error.
    */
   #tellFast(): void {
-    while (this.#changed && !this.#released) {
+    if (this.#changed && !this.#released) {
       this.#changed = false;
       if (this.#listeners.size !== 0) {
         this.#telling = true;
@@ -933,7 +1007,10 @@ export class App {
       }
       if (this.#queued.length !== 0) this.#drainQueued();
     }
-    this.#changed = false;
+    // Changed again by what its subscribers dispatched: told again after the other stores of the
+    // batch, as the module's batch takes a store changed during its round.
+    if (this.#changed && !this.#released) willTell(this);
+    else this.#changed = false;
   }
 
   /** Runs a queued dispatch (or replaceReducer) through the module. */
@@ -1211,6 +1288,7 @@ export class App {
         check(api.mfs_app_accept(h, id));
       });
     } finally {
+      this.#host.commands++; // who a broadcast reaches, and how, may have changed
       leave();
     }
     this.#accepted.set(type, handler !== undefined);
@@ -1226,6 +1304,7 @@ export class App {
     try {
       check(api.mfs_app_accept_all(h));
     } finally {
+      this.#host.commands++;
       leave();
     }
     this.#acceptsAll = true;
@@ -1256,6 +1335,8 @@ export class App {
   broadcast(action: Action): number {
     const h = this.#handle();
     const a = checkAction(action);
+    const reached = this.#broadcastFast(a.type, a.payload, a.meta);
+    if (reached >= 0) return reached;
     enter();
     try {
       writeValues(a.type, a.payload, a.meta);
@@ -1266,6 +1347,102 @@ export class App {
     } finally {
       leave();
     }
+  }
+
+  /**
+   * Runs a broadcast in JavaScript when nothing but its receivers' reducers and subscribers can
+   * observe it, as the module runs it: each receiver's reducer gets a frozen copy of the action,
+   * in the module's order, all or nothing; then each changed store's subscribers are told once,
+   * in that order. A broadcast is plain when the module says so (#broadcastTargets) and every
+   * receiver's store is on its fast path (#fastAllowed) and idle. Returns how many apps it
+   * reached, or -1 for the module's path (which, when a reducer failed here, runs them all again
+   * and reports why: reducers are pure).
+   */
+  #broadcastFast(type: unknown, payload: unknown, meta: unknown): number {
+    if (typeof type !== "string" || fastBatch !== 0 || this.#host.inspectors !== 0 || !idleOutsideReducers()) return -1;
+    const targets = this.#broadcastTargets(type);
+    if (targets === null) return -1;
+    for (let i = 0; i < targets.length; i++) {
+      const t = targets[i];
+      if (!t.#fastAllowed() || t.#reducing || t.#telling || t.#queued.length !== 0) return -1;
+    }
+    if (targets.length === 0) return 0;
+    const action = receivedCopy(type, payload, meta);
+    if (action === IN_DOUBT) return -1;
+    const states = broadcastStates;
+    let ran = 0;
+    broadcasting = true;
+    try {
+      for (; ran < targets.length; ran++) {
+        const t = targets[ran];
+        const next = t.#nextState(action);
+        // A reducer's own dispatch would run after the broadcast: the module's path orders it.
+        if (next === REFUSED || t.#queued.length !== 0) break;
+        states[ran] = next;
+      }
+    } finally {
+      broadcasting = false;
+    }
+    if (ran !== targets.length) {
+      for (let i = 0; i < targets.length; i++) {
+        targets[i].#queued.length = 0;
+        states[i] = undefined;
+      }
+      return -1;
+    }
+    for (let i = 0; i < targets.length; i++) {
+      const t = targets[i];
+      const next = states[i];
+      states[i] = undefined;
+      if (next !== UNCHANGED) t.#adopt(next);
+      if (t.#changed) willTell(t);
+    }
+    if (tellHead < tellEnd) tellBatch();
+    return targets.length;
+  }
+
+  /**
+   * The apps a plain broadcast of `type` reaches in the module's order, or null when it is not
+   * plain (App::plain_broadcast_targets): the module's answer, kept until a mount, an unmount, an
+   * acceptance or a store may change it.
+   */
+  #broadcastTargets(type: string): readonly App[] | null {
+    const link = this.#host;
+    const known = this.#broadcasts.get(type);
+    if (known !== undefined && known.commands === link.commands) return known.targets;
+    if (holdsSurrogate(type)) return null; // the module would hold another type: its path
+    const commands = link.commands;
+    let targets: App[] | null = null;
+    enter(false);
+    try {
+      stageValues(type);
+      check(api.mfs_app_broadcast_targets(this.#h));
+      const n = result() as number;
+      if (n >= 0) {
+        targets = ownList();
+        for (let i = 0; i < n; i++) {
+          const app = App.#mountedApp(link, readValue() as string);
+          // Unmounted here while its release waits (App.unmount): the module's path, not kept.
+          if (app === undefined) return null;
+          append(targets, app);
+        }
+      }
+    } catch {
+      return null; // the module's path says why
+    } finally {
+      leave();
+    }
+    // What ran meanwhile (work queued for the outermost leave) may have changed the answer.
+    if (link.commands !== commands || this.#released || !idleOutsideReducers() || link.inspectors !== 0) return null;
+    if (this.#broadcasts.size >= MAX_PLAIN_TOPICS) this.#broadcasts.clear();
+    this.#broadcasts.set(type, { commands, targets });
+    return targets;
+  }
+
+  /** The app of `name` mounted on `link` that JavaScript still holds (undefined if none). */
+  static #mountedApp(link: HostLink, name: string): App | undefined {
+    for (const app of link.apps) if (app.#name === name && !app.#released) return app;
+    return undefined;
   }
 
   // ---- bus ----
@@ -1365,7 +1542,9 @@ export class App {
       if (receivers !== null) {
         const copy = plainCopy(payload);
         if (copy !== IN_DOUBT) {
-          if (receivers.length !== 0) deliverPlain(this.#host, receivers, topic, copy);
+          if (receivers.length === 0) return;
+          if (fastBatch === 0) deliverPlain(this.#host, receivers, topic, copy);
+          else toTell[tellEnd++] = new PlainDelivery(this.#host, receivers, topic, copy);
           return;
         }
       }

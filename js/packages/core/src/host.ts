@@ -116,6 +116,7 @@ export class Host {
       shellClient: () => this.#queryClient,
       inspectors: 0,
       bus: new BusMirror(),
+      commands: 0,
       // As the module's error sink: a handler that throws is not let through (it would throw into
       // whichever call happened to make the report, another app's included).
       report: (error) => {
@@ -205,8 +206,10 @@ export class Host {
       call();
       handle = result() as number;
     } finally {
-      // A mounted name (and a manifest's declarations) changes what the module says of emits.
+      // A mounted name (and a manifest's declarations) changes what the module says of emits and
+      // broadcasts.
       this.#link.bus.declarations++;
+      this.#link.commands++;
       leave();
     }
     const a = makeApp(handle, this.#link, name, version);

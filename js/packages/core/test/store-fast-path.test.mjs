@@ -573,3 +573,31 @@ test("a reducer that calls mfstate (here a command to its own store) runs throug
   });
   assert.equal(out.state.n, 3);
 });
+
+test("a subscriber's plain message, command and own dispatch come after its round, in the module's order", async () => {
+  const order = await bothWays(({ host }) => {
+    const order = [];
+    const mk = (name) => {
+      const app = host.mount(name);
+      app.createStore({ count: 0 }, (s, a) => (a.type === "INC" ? { count: s.count + 1 } : a.type === "ADD" ? { count: s.count + a.payload } : s));
+      return app;
+    };
+    const [home, cart, profile] = [mk("home"), mk("cart"), mk("profile")];
+    cart.accept("ADD");
+    profile.on("home/said", (p) => order.push(`profile heard ${p}`));
+    home.subscribe(() => {
+      const n = home.getState().count;
+      order.push(`home told ${n}`);
+      if (n === 1) {
+        home.emit("home/said", n);
+        home.dispatch({ type: "ADD", payload: 10 });
+        home.send("cart", { type: "ADD", payload: 100 });
+        order.push("home's subscriber done");
+      }
+    });
+    cart.subscribe(() => order.push(`cart told ${cart.getState().count}`));
+    home.dispatch({ type: "INC" });
+    return order;
+  });
+  assert.deepEqual(order, ["home told 1", "home's subscriber done", "profile heard 1", "cart told 100", "home told 11"]);
+});

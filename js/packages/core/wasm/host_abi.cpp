@@ -551,6 +551,23 @@ EMSCRIPTEN_KEEPALIVE int mfs_app_emit_is_plain(std::uint32_t app) {
   });
 }
 
+/// The apps the app's broadcast of the staged type reaches when it would only run their reducers
+/// (App::plain_broadcast_targets). Out: their count, then their names; -1 when it is not plain.
+EMSCRIPTEN_KEEPALIVE int mfs_app_broadcast_targets(std::uint32_t app) {
+  return guarded([&] {
+    Value type = staged::pop();
+    const std::optional<std::vector<std::string>> targets =
+        app_of(app).plain_broadcast_targets(string_arg(type, "a command type"));
+    Writer w;
+    if (!targets) {
+      w.integer(-1);
+      return;
+    }
+    w.integer(static_cast<std::int64_t>(targets->size()));
+    for (const std::string& name : *targets) w.string(name);
+  });
+}
+
 /// `hold` 1: holds the host's notifications (Host::hold_notifications) while JavaScript delivers a
 /// plain message; 0: ends every hold of the host, delivering what waited (nothing to do once the
 /// host is gone). Nothing to read back: a hold is never made without JavaScript knowing it.
