@@ -105,8 +105,6 @@ const TREE = -1;
  */
 interface Shape {
   readonly objects: ReadonlyArray<ReadonlyArray<string> | null>;
-  /** The structure spelled out (length-prefixed names): how a key finds its Shape. */
-  readonly signature: string;
 }
 
 /** A key's leaves, in the order its Shape lays them out. */
@@ -191,12 +189,12 @@ export class KeyTable {
   #count = 0;
   static readonly limit = 1 << 17;
   /**
-   * The shapes met, searched by signature (apps use a handful; a list, not a Map, for the reason
-   * #keepLeaves gives). Bounded: past the bound, keys of a new shape are kept whole.
+   * The shapes met, searched by structure (apps use a handful; a list, not a Map, for the reason
+   * #keepShaped gives). Bounded: past the bound, keys of a new shape are kept whole.
    */
   readonly #shapes = ownList<Shape>();
   static readonly shapeLimit = 256;
-  /** The longest signature a Shape is made for (its member names, spelled out). */
+  /** The most characters of member names, in all, a Shape is made for. */
   static readonly shapeChars = 256;
   /**
    * Bumped by every operation that may change entries behind JavaScript's back (invalidation,
@@ -304,70 +302,115 @@ export class KeyTable {
         entry.p3 = p3;
         return true;
       }
-      const read = ownList<unknown>();
-      if (length > 0) read[0] = p0;
-      if (length > 1) read[1] = p1;
-      if (length > 2) read[2] = p2;
-      if (length > 3) read[3] = p3;
-      return this.#keepShaped(entry, read);
+      // A literal: its four elements are its own, so writing them walks no prototype (see below).
+      return this.#keepShaped(entry, length, [p0, p1, p2, p3]);
     }
     return false;
   }
 
-  #keepShaped(entry: KeyEntry, parts: unknown[]): boolean {
-    const length = parts.length;
-    // Each part is read once (a getter answering differently on a second read cannot make the
-    // leaves disagree with the shape). The lists have no prototype and change by index only, as
-    // the package's other bookkeeping: the key table serves every app, and an app's setter or
-    // method on Array.prototype must not see or hold a shape (docs/web.md, "the page has one
-    // Object.prototype").
-    const objects = ownList<ReadonlyArray<string> | null>();
-    const leaves = ownList<unknown>();
-    let signature = "";
+  /**
+   * Lays the leaves of `parts` (its first `length`) by their Shape: found among the shapes met by
+   * comparing structures, made only for a structure not met before. Nothing is allocated for a
+   * key of a known shape but three small literals: the lists below are made with their four
+   * elements in place, so an index written is an own element and never reaches a setter an app
+   * planted on Array.prototype (the key table serves every app; docs/web.md, "the page has one
+   * Object.prototype"). A new Shape's lists have no prototype at all (ownList).
+   */
+  #keepShaped(entry: KeyEntry, length: number, parts: unknown[]): boolean {
+    // Per part: -1 (a primitive) or how many member names its object has; the leaves in the Shape's
+    // order (an object's sorted by name), and beside each leaf of an object its member name. At
+    // most four leaves.
+    const counts = [0, 0, 0, 0];
+    const names: string[] = ["", "", "", ""];
+    const leaves: unknown[] = [undefined, undefined, undefined, undefined];
+    let leafCount = 0;
     for (let i = 0; i < length; i++) {
+      // Each part is read once (a getter answering differently on a second read cannot make the
+      // leaves disagree with the shape).
       const x = parts[i];
       if (primitive(x)) {
-        if (leaves.length >= MAX_LEAVES) return false;
-        append(objects, null);
-        append(leaves, x);
-        signature += "p;";
+        if (leafCount >= MAX_LEAVES) return false;
+        counts[i] = -1;
+        leaves[leafCount++] = x;
         continue;
       }
       if (typeof x !== "object" || isArray(x)) return false;
       // Its members, sorted by name as they are read (insertion: at most four).
-      const names = ownList<string>();
-      const first = leaves.length;
+      const first = leafCount;
       for (const k in x) {
         if (!hasOwn.call(x, k)) continue;
         const v = (x as Record<string, unknown>)[k];
         if (v === undefined) continue;
-        if (!primitive(v) || leaves.length >= MAX_LEAVES) return false;
-        let at = names.length;
-        for (; at > 0 && names[at - 1] > k; at--) {
+        if (!primitive(v) || leafCount >= MAX_LEAVES) return false;
+        let at = leafCount;
+        for (; at > first && names[at - 1] > k; at--) {
           names[at] = names[at - 1];
-          leaves[first + at] = leaves[first + at - 1];
+          leaves[at] = leaves[at - 1];
         }
         names[at] = k;
-        leaves[first + at] = v;
+        leaves[at] = v;
+        leafCount++;
       }
-      append(objects, Object.freeze(names));
-      signature += `o${names.length};`;
-      for (let j = 0; j < names.length; j++) signature += `${names[j].length}:${names[j]}`;
+      counts[i] = leafCount - first;
     }
-    const shapes = this.#shapes;
-    let shape: Shape | undefined;
-    for (let i = 0; shape === undefined && i < shapes.length; i++) if (shapes[i].signature === signature) shape = shapes[i];
-    if (shape === undefined) {
-      // Shapes stay for good (the table's restart keeps them): a key whose member names are long
-      // is kept whole instead, or 256 shapes of an app's megabyte names stayed after its unmount.
-      if (shapes.length >= KeyTable.shapeLimit || signature.length > KeyTable.shapeChars) return false;
-      shape = Object.freeze({ objects: Object.freeze(objects), signature });
-      append(shapes, shape);
-    }
+    const shape = this.#shapeOf(length, counts, names) ?? this.#newShape(length, counts, names);
+    if (shape === undefined) return false;
     entry.key = shape;
     entry.n = SHAPED;
-    for (let i = 0; i < leaves.length; i++) setLeaf(entry, i, leaves[i]);
+    for (let i = 0; i < leafCount; i++) setLeaf(entry, i, leaves[i]);
     return true;
+  }
+
+  /** The Shape met before of this structure (see #keepShaped), if any. */
+  #shapeOf(length: number, counts: number[], names: string[]): Shape | undefined {
+    const shapes = this.#shapes;
+    search: for (let s = 0; s < shapes.length; s++) {
+      const objects = shapes[s].objects;
+      if (objects.length !== length) continue;
+      let leaf = 0;
+      for (let i = 0; i < length; i++) {
+        const members = objects[i];
+        const count = counts[i];
+        if (members === null) {
+          if (count !== -1) continue search;
+          leaf++;
+          continue;
+        }
+        if (members.length !== count) continue search;
+        for (let j = 0; j < count; j++) if (members[j] !== names[leaf++]) continue search;
+      }
+      return shapes[s];
+    }
+    return undefined;
+  }
+
+  /**
+   * A Shape for a structure not met before, kept for good (the table's restart keeps them); none
+   * past the bound, or for member names longer in all than a signature may be: such a key is kept
+   * whole instead (else 256 shapes of an app's megabyte names stayed after its unmount).
+   */
+  #newShape(length: number, counts: number[], names: string[]): Shape | undefined {
+    const shapes = this.#shapes;
+    if (shapes.length >= KeyTable.shapeLimit) return undefined;
+    let chars = 0;
+    for (let i = 0; i < MAX_LEAVES; i++) chars += names[i].length;
+    if (chars > KeyTable.shapeChars) return undefined;
+    const objects = ownList<ReadonlyArray<string> | null>();
+    let leaf = 0;
+    for (let i = 0; i < length; i++) {
+      const count = counts[i];
+      if (count === -1) {
+        append(objects, null);
+        leaf++;
+        continue;
+      }
+      const members = ownList<string>();
+      for (let j = 0; j < count; j++) append(members, names[leaf++]);
+      append(objects, Object.freeze(members));
+    }
+    const shape: Shape = Object.freeze({ objects: Object.freeze(objects) });
+    append(shapes, shape);
+    return shape;
   }
 
   full(): boolean {
