@@ -255,7 +255,8 @@ CacheIndex::Position CacheIndex::find_or_insert_position(const Value& key) {
 }
 
 bool CacheIndex::can_skip(const TrieNode* parent) const noexcept {
-  if (parent == root_ || parent->is_entry() || parent->children != 0 || parent->element_type != Type::integer) return false;
+  if (parent == root_ || parent->is_entry() || parent->children != 0 || parent->element_type != Type::integer)
+    return false;
   const std::int64_t i = parent->element().get().as_int();
   // The children word holds it: all of int64 on 64-bit targets, int32 in WebAssembly.
   return i >= INTPTR_MIN && i <= INTPTR_MAX && parent->parent() != nullptr;
@@ -364,7 +365,8 @@ void CacheIndex::walk_skip(const TrieNode* n, std::span<const Value> filter, std
   if (filter.size() > 1) return;
   if (!filter.empty()) {
     const Value& f = filter.front();
-    if (!((f.is_array() || f.is_object()) ? partial_match(n->element().get(), f) : n->element().get() == f)) return;
+    if (!((f.is_array() || f.is_object()) ? partial_match(n->element().get(), f) : n->element().get() == f))
+      return;
   }
   out.push_back(entry_of(const_cast<TrieNode*>(n)));
 }
@@ -461,6 +463,5 @@ namespace mfstate::detail {
 // The memory budget of an entry (S1: < 200 bytes of cache per small entry) rests on these sizes;
 // a field added to the hot structs must pay for itself.
 static_assert(sizeof(void*) != 8 || sizeof(TrieNode) == 32, "TrieNode grew past 32 bytes");
-static_assert(sizeof(void*) != 8 || sizeof(Query) == 80,
-              "Query (its trie node included) grew past 80 bytes");
+static_assert(sizeof(void*) != 8 || sizeof(Query) == 80, "Query (its trie node included) grew past 80 bytes");
 }  // namespace mfstate::detail

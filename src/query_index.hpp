@@ -71,7 +71,9 @@ struct alignas(8) TrieNode {
     return is_skip() ? Value(skipped()) == v : element().get() == v;
   }
   /// The hash of that element.
-  std::uint64_t key_hash() const noexcept { return is_skip() ? Value(skipped()).hash() : element().get().hash(); }
+  std::uint64_t key_hash() const noexcept {
+    return is_skip() ? Value(skipped()).hash() : element().get().hash();
+  }
   /// The children word; none for a two-level leaf (its word holds the skipped element).
   std::uintptr_t kids() const noexcept { return is_skip() ? 0 : children; }
 
@@ -89,8 +91,8 @@ struct alignas(8) TrieNode {
   // What a Query keeps in the six bytes (query_entry.hpp re-exports them; a standalone node
   // leaves them as they are). Here rather than in Query because a derived class cannot reach
   // into its base's tail padding portably.
-  std::uint8_t flags = 0;                           // QueryFlags
-  QueryStatus status : 4 = QueryStatus::pending;    // three values each: four bits hold them
+  std::uint8_t flags = 0;                         // QueryFlags
+  QueryStatus status : 4 = QueryStatus::pending;  // three values each: four bits hold them
   FetchStatus fetch_status : 4 = FetchStatus::idle;
   std::uint32_t data_update_count = 0;
 };
