@@ -91,7 +91,7 @@ void CacheIndex::destroy_subtree(TrieNode* n) noexcept {
       // The entry is its owner's to free; it only leaves the trie (its element too, as the
       // interned strings go below).
       t->up = 0;
-      t->element = Value();
+      (void)t->take_element();
     } else {
       pool_.destroy(t);
     }
@@ -202,9 +202,9 @@ Value CacheIndex::intern(const Value& element) {
 
 void CacheIndex::release_element(TrieNode* n) noexcept {
   // Forget an interned string once this node was its last user (the set holds the other ref).
-  if (n->element.is_string() && n->element.node() != nullptr && n->element.use_count() == 2) {
-    Value e = std::move(n->element);
-    strings_.erase(e);
+  if (n->element_type == Type::string && n->element().get().node() != nullptr &&
+      n->element().get().use_count() == 2) {
+    strings_.erase(n->take_element());
   }
 }
 
@@ -217,7 +217,7 @@ TrieNode* CacheIndex::find(const Value& key) const noexcept {
     if (n->is_skip()) [[unlikely]] {
       // Two levels at once: the key is the leaf's own, or one that has no node (its skipped
       // position, or below the leaf).
-      return end - e == 2 && n->element == e[1] ? const_cast<TrieNode*>(n) : nullptr;
+      return end - e == 2 && n->element().get() == e[1] ? const_cast<TrieNode*>(n) : nullptr;
     }
   }
   return const_cast<TrieNode*>(n);
@@ -232,7 +232,7 @@ CacheIndex::Position CacheIndex::find_or_insert_position(const Value& key) {
     const Value& e = elements[i];
     TrieNode* c = child(n, e);
     if (c != nullptr && c->is_skip()) {
-      if (i + 1 == last && c->element == elements[last]) return {n, c};  // the leaf's own key
+      if (i + 1 == last && c->element().get() == elements[last]) return {n, c};  // the leaf's own key
       c = split(n, c);  // another key passes through its skipped position
     }
     if (c == nullptr) {
@@ -255,8 +255,9 @@ CacheIndex::Position CacheIndex::find_or_insert_position(const Value& key) {
 }
 
 bool CacheIndex::can_skip(const TrieNode* parent) const noexcept {
-  if (parent == root_ || parent->is_entry() || parent->children != 0 || !parent->element.is_int()) return false;
-  const std::int64_t i = parent->element.as_int();
+  if (parent == root_ || parent->is_entry() || parent->children != 0 || parent->element_type != Type::integer)
+    return false;
+  const std::int64_t i = parent->element().get().as_int();
   // The children word holds it: all of int64 on 64-bit targets, int32 in WebAssembly.
   return i >= INTPTR_MIN && i <= INTPTR_MAX && parent->parent() != nullptr;
 }
@@ -290,11 +291,11 @@ void CacheIndex::repoint(TrieNode* parent, TrieNode* old_child, TrieNode* new_ch
 
 void CacheIndex::link(TrieNode* parent, const Value& element, Query& q) {
   TrieNode& e = q;
-  e.element = intern(element);
+  e.set_element(intern(element));
   if (can_skip(parent)) {
     // `parent` was made for this key alone: the entry takes its slot as a two-level leaf.
     TrieNode* grand = parent->parent();
-    e.children = static_cast<std::uintptr_t>(static_cast<std::intptr_t>(parent->element.as_int()));
+    e.children = static_cast<std::uintptr_t>(static_cast<std::intptr_t>(parent->element().get().as_int()));
     e.up = reinterpret_cast<std::uintptr_t>(grand) | TrieNode::entry_bit | TrieNode::skip_bit;
     repoint(grand, parent, &e);
     pool_.destroy(parent);
@@ -306,7 +307,7 @@ void CacheIndex::link(TrieNode* parent, const Value& element, Query& q) {
     add_child(parent, &e);
   } catch (...) {
     release_element(&e);
-    e.element = Value();
+    (void)e.take_element();
     e.up = 0;
     throw;
   }
@@ -346,7 +347,7 @@ void CacheIndex::walk(const TrieNode* n, std::span<const Value> filter, std::vec
     // Partial match by subset/prefix: check this level's children, descend into the matches. (A
     // two-level leaf is keyed by an integer, which no array or object matches.)
     for_each_child(n, [&](const TrieNode* c) {
-      if (!c->is_skip() && partial_match(c->element, f)) walk(c, filter.subspan(1), out);
+      if (!c->is_skip() && partial_match(c->element().get(), f)) walk(c, filter.subspan(1), out);
     });
     return;
   }
@@ -364,7 +365,8 @@ void CacheIndex::walk_skip(const TrieNode* n, std::span<const Value> filter, std
   if (filter.size() > 1) return;
   if (!filter.empty()) {
     const Value& f = filter.front();
-    if (!((f.is_array() || f.is_object()) ? partial_match(n->element, f) : n->element == f)) return;
+    if (!((f.is_array() || f.is_object()) ? partial_match(n->element().get(), f) : n->element().get() == f))
+      return;
   }
   out.push_back(entry_of(const_cast<TrieNode*>(n)));
 }
@@ -384,7 +386,7 @@ Value CacheIndex::key_of(const TrieNode* node) const {
   for (const TrieNode* n = node; n != root_ && n != nullptr; n = n->parent()) depth += n->is_skip() ? 2 : 1;
   std::vector<Value> elements(depth);
   for (const TrieNode* n = node; n != root_ && n != nullptr; n = n->parent()) {
-    elements[--depth] = n->element;
+    elements[--depth] = n->element().get();
     if (n->is_skip()) elements[--depth] = Value(n->skipped());
   }
   return Value::array(std::move(elements));
@@ -401,7 +403,7 @@ void CacheIndex::replace(TrieNode* old_node, TrieNode* new_node) noexcept {
   } else {
     repoint(new_node->parent(), old_node, new_node);
   }
-  new_node->element = std::move(old_node->element);
+  new_node->set_element(old_node->take_element());
   new_node->children = old_node->children;
   old_node->children = 0;
   for_each_child(new_node, [&](TrieNode* t) {
@@ -426,7 +428,7 @@ void CacheIndex::detach(Query& q) noexcept {
   if (e.is_skip()) {  // a two-level leaf: both its positions go
     remove_child(parent, &e);
     release_element(&e);
-    e.element = Value();
+    (void)e.take_element();
     e.up = 0;
     e.children = 0;
     nodes_ -= 2;
@@ -441,7 +443,7 @@ void CacheIndex::detach(Query& q) noexcept {
   if (e.children == 0) {
     remove_child(parent, &e);
     release_element(&e);
-    e.element = Value();
+    (void)e.take_element();
     e.up = 0;
     --nodes_;
     prune(parent);
@@ -461,6 +463,5 @@ namespace mfstate::detail {
 // The memory budget of an entry (S1: < 200 bytes of cache per small entry) rests on these sizes;
 // a field added to the hot structs must pay for itself.
 static_assert(sizeof(void*) != 8 || sizeof(TrieNode) == 32, "TrieNode grew past 32 bytes");
-static_assert(sizeof(void*) != 8 || sizeof(Query) == 88,
-              "Query (its trie node included) grew past 88 bytes");
+static_assert(sizeof(void*) != 8 || sizeof(Query) == 80, "Query (its trie node included) grew past 80 bytes");
 }  // namespace mfstate::detail

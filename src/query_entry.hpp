@@ -2,7 +2,7 @@
 // only while fetching, failing or observed, and the closed set of transitions applied to it.
 //
 // Memory layout (the S1 workload keeps 10^6 small entries): an entry is a pooled `Query` of
-// 88 bytes that is also the trie node of its key's last element, plus the nodes of the other
+// 80 bytes that is also the trie node of its key's last element, plus the nodes of the other
 // elements it does not share with other keys (32 bytes each, pooled). Everything an entry needs
 // only while it fetches, fails or is observed lives in a `QueryCold` allocated on demand; options
 // are shared, reference-counted objects (an entry written by set_query_data points at the
@@ -139,14 +139,15 @@ class ColdWord {
 struct Query : private TrieNode, GcLink {
   friend class CacheIndex;
 
+  // In the node's six spare bytes (query_index.hpp: where a Value would pad the key element):
+  // flags (QueryFlags), status, fetch_status (four bits each), data_update_count.
+  using TrieNode::data_update_count;
+  using TrieNode::fetch_status;
+  using TrieNode::flags;
+  using TrieNode::status;
   Value data;
   std::int64_t data_updated_at = 0;
   ColdWord cold;  // its options, and what it needs only while fetching, failing or observed
-  std::uint32_t data_update_count = 0;
-  QueryStatus status = QueryStatus::pending;
-  FetchStatus fetch_status = FetchStatus::idle;
-  std::uint8_t flags = 0;
-  std::uint8_t spare = 0;
 
   /// In the key index (from build until remove); the index rebuilds its key from its path.
   bool in_index() const noexcept { return is_entry(); }

@@ -9,8 +9,10 @@
 #include <span>
 #include <vector>
 
+#include "mfstate/query_options.hpp"
 #include "mfstate/value.hpp"
 #include "query_pool.hpp"
+#include "value_node.hpp"
 
 namespace mfstate::detail {
 
@@ -32,9 +34,10 @@ struct Query;
 /// position.
 struct alignas(8) TrieNode {
   TrieNode() = default;
-  TrieNode(Value e, TrieNode* p) : element(std::move(e)), up(reinterpret_cast<std::uintptr_t>(p)) {}
+  TrieNode(Value e, TrieNode* p) : up(reinterpret_cast<std::uintptr_t>(p)) { set_element(std::move(e)); }
   TrieNode(const TrieNode&) = delete;
   TrieNode& operator=(const TrieNode&) = delete;
+  ~TrieNode() { (void)take_element(); }
 
   TrieNode* parent() const noexcept { return reinterpret_cast<TrieNode*>(up & ~(entry_bit | skip_bit)); }
   bool is_entry() const noexcept { return (up & entry_bit) != 0; }
@@ -43,19 +46,55 @@ struct alignas(8) TrieNode {
   std::int64_t skipped() const noexcept {
     return static_cast<std::int64_t>(static_cast<std::intptr_t>(children));  // signed in a 32-bit word too
   }
+  /// This level's key element, read in place (the node keeps the reference).
+  BorrowedValue element() const noexcept {
+    return BorrowedValue(ValueAccess::Parts{element_bits, element_type, element_small});
+  }
+  /// Gives the node `e` as its element, releasing the one it held.
+  void set_element(Value e) noexcept {
+    (void)take_element();
+    const ValueAccess::Parts p = ValueAccess::take_parts(e);
+    element_bits = p.bits;
+    element_type = p.type;
+    element_small = p.small;
+  }
+  /// Takes the element out, leaving null.
+  Value take_element() noexcept {
+    Value e = ValueAccess::from_parts(ValueAccess::Parts{element_bits, element_type, element_small});
+    element_bits = 0;
+    element_type = Type::null;
+    element_small = 0;
+    return e;
+  }
   /// Whether the element this node is keyed by in its parent's children is `v`.
-  bool keyed_by(const Value& v) const noexcept { return is_skip() ? Value(skipped()) == v : element == v; }
+  bool keyed_by(const Value& v) const noexcept {
+    return is_skip() ? Value(skipped()) == v : element().get() == v;
+  }
   /// The hash of that element.
-  std::uint64_t key_hash() const noexcept { return is_skip() ? Value(skipped()).hash() : element.hash(); }
+  std::uint64_t key_hash() const noexcept {
+    return is_skip() ? Value(skipped()).hash() : element().get().hash();
+  }
   /// The children word; none for a two-level leaf (its word holds the skipped element).
   std::uintptr_t kids() const noexcept { return is_skip() ? 0 : children; }
 
   static constexpr std::uintptr_t entry_bit = 1;
   static constexpr std::uintptr_t skip_bit = 2;
-  Value element;                // this level's key element
-  std::uintptr_t up = 0;        // the parent (0 for the root and for a node outside the trie) | bits
-  std::uintptr_t children = 0;  // 0: none; low bit 0: the only child; low bit 1: a ChildSet*;
-                                // a two-level leaf: its skipped integer
+  // The key element is kept as a Value's parts (ValueAccess::Parts), not as a Value: a Value pads
+  // its type and length to 8 bytes, and those six bytes hold the entry's small fields below
+  // instead (S1: `Query` 88 -> 80 bytes). The element owns what its Value would (a reference).
+  std::uint64_t element_bits = 0;  // the payload word
+  std::uintptr_t up = 0;           // the parent (0 for the root and for a node outside the trie) | bits
+  std::uintptr_t children = 0;     // 0: none; low bit 0: the only child; low bit 1: a ChildSet*;
+                                   // a two-level leaf: its skipped integer
+  Type element_type = Type::null;
+  std::uint8_t element_small = 0;
+  // What a Query keeps in the six bytes (query_entry.hpp re-exports them; a standalone node
+  // leaves them as they are). Here rather than in Query because a derived class cannot reach
+  // into its base's tail padding portably.
+  std::uint8_t flags = 0;                         // QueryFlags
+  QueryStatus status : 4 = QueryStatus::pending;  // three values each: four bits hold them
+  FetchStatus fetch_status : 4 = FetchStatus::idle;
+  std::uint32_t data_update_count = 0;
 };
 
 struct NodeHash {
@@ -66,7 +105,7 @@ struct NodeHash {
 struct NodeEq {
   using is_transparent = void;
   bool operator()(const TrieNode* a, const TrieNode* b) const noexcept {
-    return b->is_skip() ? a->keyed_by(Value(b->skipped())) : a->keyed_by(b->element);
+    return b->is_skip() ? a->keyed_by(Value(b->skipped())) : a->keyed_by(b->element().get());
   }
   bool operator()(const TrieNode* a, const Value& b) const noexcept { return a->keyed_by(b); }
   bool operator()(const Value& a, const TrieNode* b) const noexcept { return b->keyed_by(a); }

@@ -203,6 +203,50 @@ class ValueAccess {
   static void cache_hash(const Value& v, std::uint64_t hash) noexcept {
     if (v.has_node()) v.u_.node->hash = hash != 0 ? hash : 1;
   }
+
+  /// A handle taken apart: the payload word, the type, the inline-string length. A Value pads
+  /// these 10 bytes to 16; a holder that keeps them apart can use the other six (the query
+  /// cache's trie node lends them to its entry: query_index.hpp).
+  struct Parts {
+    std::uint64_t bits = 0;
+    Type type = Type::null;
+    std::uint8_t small = 0;
+  };
+  /// Takes `v` apart: the parts own what `v` owned (a node's reference) and `v` is left null.
+  static Parts take_parts(Value& v) noexcept {
+    Parts p;
+    std::memcpy(&p.bits, &v.u_, sizeof p.bits);
+    p.type = v.type_;
+    p.small = v.small_;
+    v.type_ = Type::null;
+    v.small_ = 0;
+    return p;
+  }
+  /// A Value made of `p`, owning what they owned (no reference taken).
+  static Value from_parts(const Parts& p) noexcept {
+    Value v;
+    v.type_ = p.type;
+    v.small_ = p.small;
+    std::memcpy(&v.u_, &p.bits, sizeof p.bits);
+    return v;
+  }
+  static_assert(sizeof(Value::u_) == sizeof(std::uint64_t), "the payload word is 8 bytes on every target");
+};
+
+/// A Value over parts someone else owns (ValueAccess::Parts): read like any Value, never released
+/// (its owner keeps the reference). Only for reading while the owner holds still.
+class BorrowedValue {
+ public:
+  explicit BorrowedValue(const ValueAccess::Parts& p) noexcept : v_(ValueAccess::from_parts(p)) {}
+  BorrowedValue(const BorrowedValue&) = delete;
+  BorrowedValue& operator=(const BorrowedValue&) = delete;
+  ~BorrowedValue() {}  // NOLINT(modernize-use-equals-default): v_ is deliberately not destroyed
+  const Value& get() const noexcept { return v_; }
+
+ private:
+  union {
+    Value v_;
+  };
 };
 
 }  // namespace mfstate

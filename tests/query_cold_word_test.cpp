@@ -61,7 +61,7 @@ TEST(ColdWord, HoldsTheOptionsUntilTheColdPartThenMovesThemIntoIt) {
 
 TEST(ColdWord, AnEntryIsTheSizeTheMemoryBudgetCountsOn) {
   EXPECT_EQ(sizeof(detail::ColdWord), sizeof(void*));
-  if constexpr (sizeof(void*) == 8) EXPECT_EQ(sizeof(detail::Query), 88u);
+  if constexpr (sizeof(void*) == 8) EXPECT_EQ(sizeof(detail::Query), 80u);
 }
 
 class QueryColdWordTest : public QueryTest {};
