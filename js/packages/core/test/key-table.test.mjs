@@ -149,3 +149,24 @@ test("find agrees with keyEquals on random keys of every form", () => {
   }
   for (const [k, h] of kept) assert.ok(t.find(structuredClone(k), h) !== undefined, JSON.stringify(k));
 });
+
+test("the members a hash counted serve only a find of that very key: another key with more members is not found", () => {
+  const t = new KeyTable();
+  const hash = KeyTable.hash(["user", { id: 1 }]);
+  t.add(["user", { id: 1 }], 1, hash);
+  const key = ["user", { id: 1 }];
+  assert.equal(t.find(key, KeyTable.hash(key))?.index, 1);
+  // Forced into the entry's bucket under the entry's hash, with the count of another key hashed last.
+  const wider = ["user", { id: 1, role: "admin" }];
+  KeyTable.hash(["user", { id: 1 }]);
+  assert.equal(t.find(wider, hash), undefined, "counted now, not taken from the key hashed last");
+  KeyTable.hash(wider);
+  assert.equal(t.find(wider, hash), undefined, "its own count: two members");
+  assert.equal(t.find(["user", { id: 1, role: undefined }], hash)?.index, 1, "an undefined member is not one");
+  // Nested objects counted inside a part do not stand for the part's own count.
+  const nested = ["user", { id: 1 }];
+  const deep = [{ a: { b: 1, c: 2 } }];
+  t.add(deep, 2);
+  assert.equal(t.find(nested, KeyTable.hash(nested))?.index, 1);
+  assert.equal(t.find([{ a: { b: 1, c: 2 } }])?.index, 2);
+});

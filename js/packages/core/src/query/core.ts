@@ -166,7 +166,9 @@ function shapedEquals(e: KeyEntry, key: unknown): boolean {
       // An object's leaf is never undefined: a missing member fails here; an inherited one by hasOwn.
       if (!hasOwn.call(x, name) || (x as Record<string, unknown>)[name] !== leafAt(e, leaf++)) return false;
     }
-    if (definedMembers(x) !== names.length) return false;
+    // Counted by the hashing of this very key just before (KeyTable.hash), or counted now.
+    const counted = key === hashedKey ? hashedCounts[i] : -1;
+    if ((counted >= 0 ? counted : definedMembers(x)) !== names.length) return false;
   }
   return true;
 }
@@ -214,7 +216,23 @@ export class KeyTable {
   static hash(key: unknown): number {
     // Seeded per page and finished by an avalanche: an app cannot compute keys that share another
     // app's bucket (a chain of 10^4 such keys made each of that app's reads ~1000x slower).
-    let h = structuralHash(key, hashSeed);
+    let h: number;
+    if (isArray(key) && key.length <= MAX_LEAVES) {
+      // structuralHash's array, part by part, keeping what each part's hashing counted of its
+      // members: a find that follows need not count them again (shapedEquals).
+      const n = key.length;
+      h = mix(hashSeed, 0x5b);
+      for (let i = 0; i < n; i++) {
+        memberCount = -1;
+        h = structuralHash(key[i], h);
+        hashedCounts[i] = memberCount;
+      }
+      h = mix(h, n);
+      hashedKey = key;
+    } else {
+      h = structuralHash(key, hashSeed);
+      hashedKey = undefined;
+    }
     h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
     h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
     return (h ^ (h >>> 16)) & 0x3fffffff;
@@ -485,6 +503,14 @@ const hashWords = new Float64Array(1);
 const hashInts = new Int32Array(hashWords.buffer);
 
 /** A hash of a key equal for keys equal as query keys (member order ignored, as hashKey). */
+// What KeyTable.hash counted of the last key it hashed (an array of at most four parts): per part,
+// the defined members of the plain object it is, or -1. A key read again may answer differently
+// (a getter): what a find then takes for equal is still a key the caller could have asked for.
+let hashedKey: unknown;
+const hashedCounts = new Int32Array(MAX_LEAVES);
+// The defined members of the object structuralHash hashed last (-1: no object since reset).
+let memberCount = -1;
+
 export function structuralHash(v: unknown, h: number): number {
   switch (typeof v) {
     case "string": {
@@ -507,11 +533,16 @@ export function structuralHash(v: unknown, h: number): number {
       }
       // Members combine by a sum: the order they were written in does not matter.
       let sum = 0;
+      let count = 0;
       for (const k in v) {
         if (!hasOwn.call(v, k)) continue;
         const x = (v as Record<string, unknown>)[k];
-        if (x !== undefined) sum = (sum + structuralHash(x, structuralHash(k, memberSeed))) | 0;
+        if (x !== undefined) {
+          sum = (sum + structuralHash(x, structuralHash(k, memberSeed))) | 0;
+          count++;
+        }
       }
+      memberCount = count;
       return mix(mix(h, 0x7b), sum);
     }
     default:
