@@ -118,7 +118,6 @@ export interface TopicOptions {
 /** A listener of bus messages. */
 export type TopicListener<T = unknown> = (payload: DeepReadonly<T>, topic: string) => void;
 
-const actionKeys = new Set(["type", "payload", "meta"]);
 
 // Which app's code threw an object a reducer or command handler threw. What the target's code threw
 // is the target's (it may hold its private state): a sender gets the error's code and message but
@@ -148,7 +147,7 @@ export function checkAction(action: unknown): Action {
   }
   for (const k in a) {
     // Own members only: something a page made enumerable on Object.prototype is not the action's.
-    if (!actionKeys.has(k) && Object.hasOwn(a, k)) {
+    if (k !== "type" && k !== "payload" && k !== "meta" && Object.hasOwn(a, k)) {
       throw new MfstateError(
         "invalid_argument",
         `action "${a.type}" has a field "${k}": mfstate actions are Flux Standard Actions ({type, payload, meta}); put "${k}" under payload`,
