@@ -404,8 +404,8 @@ export class KeyTable {
 
   /**
    * A Shape for a structure not met before, kept for good (the table's restart keeps them); none
-   * past the bound, or for member names longer in all than a signature may be: such a key is kept
-   * whole instead (else 256 shapes of an app's megabyte names stayed after its unmount).
+   * past the bound, or for member names of more than shapeChars characters in all: such a key is
+   * kept whole instead (else 256 shapes of an app's megabyte names stayed after its unmount).
    */
   #newShape(length: number, counts: number[], names: string[]): Shape | undefined {
     const shapes = this.#shapes;
@@ -502,7 +502,6 @@ function mix(h: number, x: number): number {
 const hashWords = new Float64Array(1);
 const hashInts = new Int32Array(hashWords.buffer);
 
-/** A hash of a key equal for keys equal as query keys (member order ignored, as hashKey). */
 // What KeyTable.hash counted of the last key it hashed (an array of at most four parts): per part,
 // the defined members of the plain object it is, or -1. A key read again may answer differently
 // (a getter): what a find then takes for equal is still a key the caller could have asked for.
@@ -511,6 +510,7 @@ const hashedCounts = new Int32Array(MAX_LEAVES);
 // The defined members of the object structuralHash hashed last (-1: no object since reset).
 let memberCount = -1;
 
+/** A hash of a key equal for keys equal as query keys (member order ignored, as hashKey). */
 export function structuralHash(v: unknown, h: number): number {
   switch (typeof v) {
     case "string": {
