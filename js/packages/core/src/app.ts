@@ -7,6 +7,7 @@ import {
   adoptState,
   api,
   fastReducer,
+  atTurnEnd,
   takeSteppedAside,
   append,
   ownList,
@@ -253,6 +254,21 @@ function tellBatch(): void {
   }
 }
 
+// A call made at the edge of the stack (a hostile sender can make one on purpose) can run a fast
+// broadcast's reducers, every receiver's state changed, and then find no stack to tell their
+// subscribers: left for "the next batch", they heard of it only when some store next changed on
+// the fast path, maybe never (test/review-broadcast.test.mjs). The turn that ran a fast reducer
+// ends by telling what is left.
+atTurnEnd(() => {
+  while (fastBatch === 0 && tellHead < tellEnd) {
+    try {
+      tellBatch();
+    } catch {
+      // Nobody called this to hand it to; each failure has taken its item.
+    }
+  }
+});
+
 // Whether `e`, or what it wraps, is a RangeError. Read inside a try: a state's own thrown value may
 // be a Proxy or carry a getter, and whatever it does here means "no".
 function isStackOverflow(e: unknown): boolean {
@@ -302,9 +318,10 @@ function frozenAction(type: string, payload: unknown, meta: unknown): Action {
     }
     return a;
   }
-  const a: { type: string; payload?: unknown; meta?: unknown } = { type };
-  if (payload !== null) a.payload = payload;
-  if (meta !== null) a.meta = meta;
+  // Literals, not assignments: a "payload" or "meta" setter an app planted on Object.prototype
+  // would be handed every action's payload (another app's commands and broadcasts) and the receiver
+  // an action without it.
+  const a = payload === null ? { type, meta } : meta === null ? { type, payload } : { type, payload, meta };
   return Object.freeze(a);
 }
 
@@ -1374,7 +1391,9 @@ export class App {
     try {
       for (; ran < targets.length; ran++) {
         const t = targets[ran];
-        const next = t.#nextState(action);
+        // Each receiver its own action object, as the module hands each one (the payload and meta
+        // are one frozen copy on both paths): one receiver's action is not another's.
+        const next = t.#nextState(ran === 0 ? action : frozenAction(type, action.payload ?? null, action.meta ?? null));
         // A reducer's own dispatch would run after the broadcast: the module's path orders it.
         if (next === REFUSED || t.#queued.length !== 0) break;
         states[ran] = next;
@@ -1389,13 +1408,32 @@ export class App {
       }
       return -1;
     }
+    // The commit, in two loops. A call can fail anywhere for want of stack (a hostile sender calls
+    // from the edge of it on purpose; a function V8 compiles or deoptimizes there needs more than
+    // it did a moment ago): between two receivers' commits, that left one receiver changed and
+    // another not, or one changed and never told. So first what calls, while nothing has changed
+    // (a failure leaves stores queued to be told that have nothing to tell, and listed as newer
+    // than the module that are not: both harmless); then the states, by assignments alone.
+    for (let i = 0; i < targets.length; i++) {
+      const t = targets[i];
+      if (states[i] === UNCHANGED && !t.#changed) continue;
+      willTell(t);
+      if (states[i] !== UNCHANGED) unsynced.add(t);
+    }
+    syncBeforeEntering(syncAll);
     for (let i = 0; i < targets.length; i++) {
       const t = targets[i];
       const next = states[i];
       states[i] = undefined;
-      if (next !== UNCHANGED) t.#adopt(next);
-      if (t.#changed) willTell(t);
+      if (next === UNCHANGED) continue;
+      // #adopt's work, written out (no call): the subscribers are queued above, the state is
+      // written into the module before it next runs (syncAll).
+      t.#state = next;
+      t.#stateEpoch = epoch;
+      t.#changed = true;
+      t.#unsynced = true;
     }
+    // What this cannot tell now (no stack left) is told at the end of the turn (atTurnEnd).
     if (tellHead < tellEnd) tellBatch();
     return targets.length;
   }

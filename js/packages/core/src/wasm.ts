@@ -243,15 +243,28 @@ function watchTurn(): void {
 
 function endOfTurn(): void {
   turnWatched = false;
-  if (depth === 0 && fastReducers === 0 && holdFor === 0 && heldHost === 0) return;
-  depth = 0;
-  fastReducers = 0;
-  holdFor = 0;
   try {
-    endHold();
+    if (depth === 0 && fastReducers === 0 && holdFor === 0 && heldHost === 0) return;
+    depth = 0;
+    fastReducers = 0;
+    holdFor = 0;
+    try {
+      endHold();
+    } finally {
+      leftOutermost();
+    }
   } finally {
-    leftOutermost();
+    turnEnd?.();
   }
+}
+
+// Run at the end of a watched turn, once the counts are right (App: what a fast batch cut short at
+// the edge of the stack had still to tell).
+let turnEnd: (() => void) | null = null;
+
+/** Runs `fn` at the end of every turn in which the package ran a fast reducer or entered the module. */
+export function atTurnEnd(fn: () => void): void {
+  turnEnd = fn;
 }
 
 /** Whether a call into the module was refused since the last time this was asked. */
