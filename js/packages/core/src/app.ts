@@ -228,6 +228,10 @@ const toTell: Array<App | PlainDelivery | undefined> = ownList();
 let tellHead = 0;
 let tellEnd = 0;
 let tellApp: (app: App) => void;
+// Subscribers' failures whose report itself failed (no stack left): app, then what was thrown;
+// reported at the end of the turn (atTurnEnd), so that none goes unheard.
+const lateReports: unknown[] = ownList();
+let reportLate: (app: App, thrown: unknown) => void;
 
 function waitsToTell(app: App): boolean {
   for (let i = tellHead; i < tellEnd; i++) if (toTell[i] === app) return true;
@@ -240,15 +244,23 @@ function willTell(app: App): void {
 
 function tellBatch(): void {
   fastBatch++;
+  let inFlight: App | PlainDelivery | undefined;
   try {
     while (tellHead < tellEnd) {
       const next = toTell[tellHead]!;
       toTell[tellHead++] = undefined;
-      if (next instanceof PlainDelivery) deliverPlain(next.link, next.receivers, next.topic, next.payload);
+      inFlight = next;
+      if (next instanceof PlainDelivery) deliverPlain(next.link, next.receivers, next.topic, next.payload, next);
       else tellApp(next);
+      inFlight = undefined;
     }
   } finally {
-    // What a throw left is told with the next batch.
+    // The item whose call threw goes back first: at the edge of the stack (where a hostile sender
+    // calls on purpose) its call may not even have started, and dropped, that store was never
+    // told of its change, that message never delivered. Again, neither is told twice: a store is
+    // told once per change (#changed), a message resumes at the group it stopped at. What a throw
+    // left is told with the next batch, or at the end of the turn (atTurnEnd).
+    if (inFlight !== undefined) toTell[--tellHead] = inFlight;
     if (tellHead === tellEnd) tellHead = tellEnd = 0;
     fastBatch--;
   }
@@ -260,11 +272,25 @@ function tellBatch(): void {
 // the fast path, maybe never (test/review-broadcast.test.mjs). The turn that ran a fast reducer
 // ends by telling what is left.
 atTurnEnd(() => {
+  if (lateReports.length !== 0) {
+    const late = Array.from(lateReports);
+    lateReports.length = 0;
+    for (let i = 0; i < late.length; i += 2) {
+      try {
+        reportLate(late[i] as App, late[i + 1]);
+      } catch {
+        // the host's own handler: not let through (HostLink.report)
+      }
+    }
+  }
   while (fastBatch === 0 && tellHead < tellEnd) {
     try {
       tellBatch();
     } catch {
-      // Nobody called this to hand it to; each failure has taken its item.
+      // Nobody called this to hand it to. Here the stack is the turn's own: the item that threw
+      // (put back first) failed for a reason of its own, and is dropped.
+      if (tellHead < tellEnd) toTell[tellHead++] = undefined;
+      if (tellHead === tellEnd) tellHead = tellEnd = 0;
     }
   }
 });
@@ -410,11 +436,15 @@ export type TopicGroup = {
 // entry into a try: about an eighth of a hundred-listener delivery): a listener that throws
 // resumes the loop after itself.
 
+// Set by notifyStore once it is about to call the subscribers (see App.#tellFast).
+let listenersCalled = false;
+
 /** Tells a store's subscribers, as Redux calls them: with no arguments. */
 function notifyStore(set: Listeners<() => void>, what: string): void {
   let errors: unknown[] | undefined;
   const list = set.snapshot();
   const removals = set.removals;
+  listenersCalled = true;
   let i = 0;
   while (i < list.length) {
     try {
@@ -443,17 +473,20 @@ const noReceivers: readonly TopicGroup[] = ownList();
  * heard this one (enterPlain), and what they throw goes to the shell as listener_error. It counts
  * as a call into the module: nothing else is plain, nor a store's dispatch fast, meanwhile.
  */
-function deliverPlain(link: HostLink, receivers: readonly TopicGroup[], topic: string, payload: unknown): void {
+function deliverPlain(link: HostLink, receivers: readonly TopicGroup[], topic: string, payload: unknown, progress?: PlainDelivery): void {
   const mark = enterPlain(link.handle);
   try {
-    for (let i = 0; i < receivers.length; i++) {
+    for (let i = progress === undefined ? 0 : progress.next; i < receivers.length; i++) {
       const g = receivers[i];
-      if (!g.live) continue; // unsubscribed meanwhile, as the module skips an ended subscription
-      try {
-        deliver(g.listeners, payload, topic, g.what);
-      } catch (e) {
-        link.report(new MfstateError("listener_error", `a subscriber of topic "${topic}" in app "${g.app}" threw: ${messageOf(e)}`, { cause: e }));
+      if (g.live) {
+        // (not live: unsubscribed meanwhile, as the module skips an ended subscription)
+        try {
+          deliver(g.listeners, payload, topic, g.what);
+        } catch (e) {
+          link.report(new MfstateError("listener_error", `a subscriber of topic "${topic}" in app "${g.app}" threw: ${messageOf(e)}`, { cause: e }));
+        }
       }
+      if (progress !== undefined) progress.next = i + 1;
     }
   } finally {
     leavePlain(mark);
@@ -466,6 +499,8 @@ function deliverPlain(link: HostLink, receivers: readonly TopicGroup[], topic: s
  * published during a notification.
  */
 class PlainDelivery {
+  /** The receivers delivered to so far (a delivery cut short resumes there: see tellBatch). */
+  next = 0;
   constructor(
     readonly link: HostLink,
     readonly receivers: readonly TopicGroup[],
@@ -579,6 +614,7 @@ export class App {
     };
     syncApp = (app) => app.#sync();
     tellApp = (app) => app.#tellFast();
+    reportLate = (app, thrown) => app.#reportListenerError(thrown);
   }
 
   readonly #h: number;
@@ -843,6 +879,10 @@ export class App {
 
   /** The app's state: deeply frozen, the same object until it changes. */
   getState<S = unknown>(): DeepReadonly<S> {
+    // Another app's state read by a fast broadcast's reducer (a shell's reducer holds every app):
+    // the receivers that have run are not committed yet, where the module's path reads their new
+    // states. The broadcast steps aside and runs through the module (refuseUnlessCallable).
+    if (broadcasting && !this.#reducing) refuseUnlessCallable();
     // Unsynced: the fast path's state is the store's until it is written into the module.
     if (this.#stateEpoch === epoch || this.#unsynced) return this.#state as DeepReadonly<S>;
     const h = this.#handle();
@@ -1010,23 +1050,45 @@ export class App {
    */
   #tellFast(): void {
     if (this.#changed && !this.#released) {
+      // Read before clearing: `size` is a call, which can fail at the edge of the stack.
+      const subscribed = this.#listeners.size !== 0;
       this.#changed = false;
-      if (this.#listeners.size !== 0) {
+      if (subscribed) {
         this.#telling = true;
+        listenersCalled = false;
         try {
           notifyStore(this.#listeners, this.#listenersWhat);
         } catch (e) {
-          this.#host.report(new MfstateError("listener_error", `a subscriber of app "${this.#name}" threw: ${messageOf(e)}`, { cause: e }));
+          // notifyStore failed before calling a subscriber (no stack left, at the edge where a
+          // hostile sender calls on purpose): still changed, and told again (tellBatch puts it
+          // back). A report failing there once they were called tells nobody twice.
+          if (!listenersCalled) {
+            this.#changed = true;
+            throw e;
+          }
+          try {
+            this.#reportListenerError(e);
+          } catch {
+            // No stack to report it here: at the end of the turn (assignments only).
+            lateReports[lateReports.length] = this;
+            lateReports[lateReports.length] = e;
+          }
         } finally {
           this.#telling = false;
         }
       }
-      if (this.#queued.length !== 0) this.#drainQueued();
     }
+    // Outside the test above: a telling cut short after its subscribers ran is taken up again with
+    // this store no longer changed, and what they dispatched still to run.
+    if (this.#queued.length !== 0 && !this.#released) this.#drainQueued();
     // Changed again by what its subscribers dispatched: told again after the other stores of the
     // batch, as the module's batch takes a store changed during its round.
     if (this.#changed && !this.#released) willTell(this);
     else this.#changed = false;
+  }
+
+  #reportListenerError(e: unknown): void {
+    this.#host.report(new MfstateError("listener_error", `a subscriber of app "${this.#name}" threw: ${messageOf(e)}`, { cause: e }));
   }
 
   /** Runs a queued dispatch (or replaceReducer) through the module. */

@@ -237,8 +237,10 @@ let turnWatched = false;
 
 function watchTurn(): void {
   if (turnWatched) return;
-  turnWatched = true;
+  // Queued first, then noted: a queueMicrotask that fails at the edge of the stack, once noted
+  // as queued, left no turn watched for good (nothing put right, nothing told at a turn's end).
   queueMicrotask(endOfTurn);
+  turnWatched = true;
 }
 
 function endOfTurn(): void {

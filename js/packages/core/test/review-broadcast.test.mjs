@@ -460,7 +460,7 @@ test("a sender at the edge of the stack cannot change receivers' states and leav
   // of that change until some later fast batch, maybe never: silenced apps whose views are stale.
   // Tried with 1-4 receivers and 0-2 frames of padding (where the stack runs out moves with them).
   // Holds: the receivers agree (all or none changed), and by the end of the turn each receiver's
-  // subscriber has been told its last state; nothing is reported.
+  // subscriber has been told its last state, or the shell has heard that it failed.
   const padded = (k, f) => (k === 0 ? f() : padded(k - 1, f));
   let hits = 0;
   for (let n = 1; n <= 4; n++) {
@@ -500,8 +500,13 @@ test("a sender at the edge of the stack cannot change receivers' states and leav
       await new Promise((resolve) => setTimeout(resolve, 1));
       const counts = victims.map((v) => v.getState().count);
       assert.equal(new Set(counts).size, 1);
-      assert.deepEqual(told.map((t) => t.at(-1)), counts, `${n} receivers, padding ${pad}: told of the last state`);
-      assert.deepEqual(errors, []);
+      // Told of the last state, or (a subscriber called with no stack left to run, which threw)
+      // the shell told so: never silently stale.
+      victims.forEach((v, i) => {
+        const heard = told[i].at(-1) === counts[i] || errors.some((e) => e.code === "listener_error" && e.message.includes(`app "${v.name}"`));
+        assert.ok(heard, `${n} receivers, padding ${pad}: ${v.name} told of its last state (${told[i].at(-1)} of ${counts[i]})`);
+      });
+      assert.ok(errors.every((e) => e.code === "listener_error"), errors.map((e) => e.message).join("; "));
       host.dispose();
     }
   }
@@ -679,4 +684,51 @@ test("each receiver of a broadcast gets an action object of its own, as through 
     const same = (i, j) => [got[i] === got[j], got[i].payload === got[j].payload, got[i].meta === got[j].meta];
     return { n: got.length, payload: [same(0, 1), same(1, 2)], meta: same(3, 4), bare: got[6] === got[7], frozen: got.every((a) => Object.isFrozen(a)) };
   });
+});
+
+test("a receiver's reducer reading another receiver's state sees what the module's path shows it", async () => {
+  // Attack (parity): a shell's reducer, a receiver after another, reads that receiver's state. On
+  // the fast path the states are committed only once every reducer has run, so it read the state
+  // from before the broadcast; through the module it reads the new one. Holds: the same on both
+  // paths (the fast path steps aside), and the broadcast still reaches both once.
+  const { result } = await bothPaths(({ host }) => {
+    const [b] = counters(host, ["b"]);
+    const shell = host.mount("shell");
+    shell.createStore({ seen: [] }, (s, a) => (a.type === "INC" ? { seen: [...s.seen, b.getState().count] } : s));
+    shell.accept("INC");
+    const sender = host.mount("sender");
+    const reached = [sender.broadcast({ type: "INC" }), sender.broadcast({ type: "INC" })];
+    return { reached, seen: shell.getState().seen, b: b.getState().count };
+  });
+  assert.deepEqual(result, { reached: [2, 2], seen: [1, 2], b: 2 });
+});
+
+test("across hosts: what a subscriber of a fast batch causes in another host comes in the module's order", { todo: "fast batches are one queue for every host (store fast path and PlainDelivery): not fixed in this review" }, async () => {
+  // Parity, not a leak: a subscriber of one host's fast batch emits and dispatches into another
+  // host. Through the module that host has no batch under way and tells at once; the fast path
+  // queues both behind the first host's batch.
+  const runs = [];
+  for (const throughModule of [false, true]) {
+    const { host } = await testHost();
+    const { host: other } = await testHost();
+    if (throughModule) host.inspector.subscribe(() => {});
+    const log = [];
+    const [a, c] = counters(host, ["a", "c"]);
+    const b = other.mount("b");
+    b.on("b/x", () => log.push("b heard"));
+    const [bs] = counters(other, ["bs"]);
+    bs.subscribe(() => log.push("bs told"));
+    a.subscribe(() => {
+      log.push("a told");
+      b.emit("b/x", 1);
+      bs.store.dispatch({ type: "INC" });
+      log.push("a done");
+    });
+    c.subscribe(() => log.push("c told"));
+    host.mount("sender").broadcast({ type: "INC" });
+    runs.push(log);
+    host.dispose();
+    other.dispose();
+  }
+  assert.deepEqual(runs[0], runs[1]);
 });
