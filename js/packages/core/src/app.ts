@@ -334,13 +334,20 @@ export function readAction(): Action {
   return frozenAction(type, payload, meta);
 }
 
+// Whether the action frozenAction last made without payload and meta is its type's cached one (the
+// same object for every receiver; else, the cache full, one each).
+let bareShared = false;
+
 /** A frozen action of these parts, as the module hands one to a reducer (null parts left out). */
 function frozenAction(type: string, payload: unknown, meta: unknown): Action {
   if (payload === null && meta === null) {
     let a = bareActions.get(type);
     if (a === undefined) {
       a = Object.freeze({ type });
-      if (bareActions.size < 4096) bareActions.set(type, a);
+      bareShared = bareActions.size < 4096;
+      if (bareShared) bareActions.set(type, a);
+    } else {
+      bareShared = true;
     }
     return a;
   }
@@ -375,6 +382,8 @@ const broadcastStates: unknown[] = ownList();
 // the broadcast then replaces; through the module, such a dispatch steps aside and the broadcast
 // runs there, in order.
 let broadcasting = false;
+// One of those reducers is running (App.#nextState): what getState refuses meanwhile.
+let reducingInBroadcast = false;
 
 /**
  * Listeners told in the order they subscribed, from a snapshot: one added during a notification
@@ -882,7 +891,7 @@ export class App {
     // Another app's state read by a fast broadcast's reducer (a shell's reducer holds every app):
     // the receivers that have run are not committed yet, where the module's path reads their new
     // states. The broadcast steps aside and runs through the module (refuseUnlessCallable).
-    if (broadcasting && !this.#reducing) refuseUnlessCallable();
+    if (reducingInBroadcast && !this.#reducing) refuseUnlessCallable();
     // Unsynced: the fast path's state is the store's until it is written into the module.
     if (this.#stateEpoch === epoch || this.#unsynced) return this.#state as DeepReadonly<S>;
     const h = this.#handle();
@@ -991,6 +1000,7 @@ export class App {
     let next: unknown;
     takeSteppedAside();
     this.#reducing = true;
+    reducingInBroadcast = broadcasting;
     fastReducer(1);
     try {
       next = this.#reducer!(prev as never, a);
@@ -998,8 +1008,12 @@ export class App {
       this.#queued.length = queued; // the run that reports will queue them again
       return REFUSED;
     } finally {
-      fastReducer(-1);
+      // Assignments before the call: a call failing here (at the edge of the stack, where a
+      // hostile sender calls on purpose) left the store reducing for good, every later dispatch
+      // of its own queued and never run. A count left raised is put right at the turn's end.
       this.#reducing = false;
+      reducingInBroadcast = false;
+      fastReducer(-1);
     }
     // It called into the module and was refused (see fastReducer), even if it caught that: the
     // module's path runs the action, and that call, once, in the module's order.
@@ -1448,6 +1462,9 @@ export class App {
     const action = receivedCopy(type, payload, meta);
     if (action === IN_DOUBT) return -1;
     const states = broadcastStates;
+    // Without payload and meta: the one cached action of its type, on both paths (frozenAction),
+    // unless the cache was full when the type was first met (then one each, as through the module).
+    const bare = action.payload === undefined && action.meta === undefined && bareShared;
     let ran = 0;
     broadcasting = true;
     try {
@@ -1455,7 +1472,7 @@ export class App {
         const t = targets[ran];
         // Each receiver its own action object, as the module hands each one (the payload and meta
         // are one frozen copy on both paths): one receiver's action is not another's.
-        const next = t.#nextState(ran === 0 ? action : frozenAction(type, action.payload ?? null, action.meta ?? null));
+        const next = t.#nextState(ran === 0 || bare ? action : frozenAction(type, action.payload ?? null, action.meta ?? null));
         // A reducer's own dispatch would run after the broadcast: the module's path orders it.
         if (next === REFUSED || t.#queued.length !== 0) break;
         states[ran] = next;
@@ -1480,7 +1497,7 @@ export class App {
       const t = targets[i];
       if (states[i] === UNCHANGED && !t.#changed) continue;
       willTell(t);
-      if (states[i] !== UNCHANGED) unsynced.add(t);
+      if (states[i] !== UNCHANGED && !t.#unsynced) unsynced.add(t);
     }
     syncBeforeEntering(syncAll);
     for (let i = 0; i < targets.length; i++) {

@@ -507,6 +507,12 @@ test("a sender at the edge of the stack cannot change receivers' states and leav
         assert.ok(heard, `${n} receivers, padding ${pad}: ${v.name} told of its last state (${told[i].at(-1)} of ${counts[i]})`);
       });
       assert.ok(errors.every((e) => e.code === "listener_error"), errors.map((e) => e.message).join("; "));
+      // And each receiver's store still works (none left reducing or telling for good).
+      for (let i = 0; i < n; i++) {
+        victims[i].store.dispatch({ type: "INC" });
+        assert.equal(victims[i].getState().count, counts[i] + 1);
+        assert.equal(told[i].at(-1), counts[i] + 1);
+      }
       host.dispose();
     }
   }
