@@ -7,6 +7,7 @@ import {
   adoptState,
   api,
   fastReducer,
+  atTurnEnd,
   takeSteppedAside,
   append,
   ownList,
@@ -227,6 +228,10 @@ const toTell: Array<App | PlainDelivery | undefined> = ownList();
 let tellHead = 0;
 let tellEnd = 0;
 let tellApp: (app: App) => void;
+// Subscribers' failures whose report itself failed (no stack left): app, then what was thrown;
+// reported at the end of the turn (atTurnEnd), so that none goes unheard.
+const lateReports: unknown[] = ownList();
+let reportLate: (app: App, thrown: unknown) => void;
 
 function waitsToTell(app: App): boolean {
   for (let i = tellHead; i < tellEnd; i++) if (toTell[i] === app) return true;
@@ -239,19 +244,56 @@ function willTell(app: App): void {
 
 function tellBatch(): void {
   fastBatch++;
+  let inFlight: App | PlainDelivery | undefined;
   try {
     while (tellHead < tellEnd) {
       const next = toTell[tellHead]!;
       toTell[tellHead++] = undefined;
-      if (next instanceof PlainDelivery) deliverPlain(next.link, next.receivers, next.topic, next.payload);
+      inFlight = next;
+      if (next instanceof PlainDelivery) deliverPlain(next.link, next.receivers, next.topic, next.payload, next);
       else tellApp(next);
+      inFlight = undefined;
     }
   } finally {
-    // What a throw left is told with the next batch.
+    // The item whose call threw goes back first: at the edge of the stack (where a hostile sender
+    // calls on purpose) its call may not even have started, and dropped, that store was never
+    // told of its change, that message never delivered. Again, neither is told twice: a store is
+    // told once per change (#changed), a message resumes at the group it stopped at. What a throw
+    // left is told with the next batch, or at the end of the turn (atTurnEnd).
+    if (inFlight !== undefined) toTell[--tellHead] = inFlight;
     if (tellHead === tellEnd) tellHead = tellEnd = 0;
     fastBatch--;
   }
 }
+
+// A call made at the edge of the stack (a hostile sender can make one on purpose) can run a fast
+// broadcast's reducers, every receiver's state changed, and then find no stack to tell their
+// subscribers: left for "the next batch", they heard of it only when some store next changed on
+// the fast path, maybe never (test/review-broadcast.test.mjs). The turn that ran a fast reducer
+// ends by telling what is left.
+atTurnEnd(() => {
+  if (lateReports.length !== 0) {
+    const late = Array.from(lateReports);
+    lateReports.length = 0;
+    for (let i = 0; i < late.length; i += 2) {
+      try {
+        reportLate(late[i] as App, late[i + 1]);
+      } catch {
+        // the host's own handler: not let through (HostLink.report)
+      }
+    }
+  }
+  while (fastBatch === 0 && tellHead < tellEnd) {
+    try {
+      tellBatch();
+    } catch {
+      // Nobody called this to hand it to. Here the stack is the turn's own: the item that threw
+      // (put back first) failed for a reason of its own, and is dropped.
+      if (tellHead < tellEnd) toTell[tellHead++] = undefined;
+      if (tellHead === tellEnd) tellHead = tellEnd = 0;
+    }
+  }
+});
 
 // Whether `e`, or what it wraps, is a RangeError. Read inside a try: a state's own thrown value may
 // be a Proxy or carry a getter, and whatever it does here means "no".
@@ -292,19 +334,27 @@ export function readAction(): Action {
   return frozenAction(type, payload, meta);
 }
 
+// Whether the action frozenAction last made without payload and meta is its type's cached one (the
+// same object for every receiver; else, the cache full, one each).
+let bareShared = false;
+
 /** A frozen action of these parts, as the module hands one to a reducer (null parts left out). */
 function frozenAction(type: string, payload: unknown, meta: unknown): Action {
   if (payload === null && meta === null) {
     let a = bareActions.get(type);
     if (a === undefined) {
       a = Object.freeze({ type });
-      if (bareActions.size < 4096) bareActions.set(type, a);
+      bareShared = bareActions.size < 4096;
+      if (bareShared) bareActions.set(type, a);
+    } else {
+      bareShared = true;
     }
     return a;
   }
-  const a: { type: string; payload?: unknown; meta?: unknown } = { type };
-  if (payload !== null) a.payload = payload;
-  if (meta !== null) a.meta = meta;
+  // Literals, not assignments: a "payload" or "meta" setter an app planted on Object.prototype
+  // would be handed every action's payload (another app's commands and broadcasts) and the receiver
+  // an action without it.
+  const a = payload === null ? { type, meta } : meta === null ? { type, payload } : { type, payload, meta };
   return Object.freeze(a);
 }
 
@@ -332,6 +382,8 @@ const broadcastStates: unknown[] = ownList();
 // the broadcast then replaces; through the module, such a dispatch steps aside and the broadcast
 // runs there, in order.
 let broadcasting = false;
+// One of those reducers is running (App.#nextState): what getState refuses meanwhile.
+let reducingInBroadcast = false;
 
 /**
  * Listeners told in the order they subscribed, from a snapshot: one added during a notification
@@ -393,11 +445,15 @@ export type TopicGroup = {
 // entry into a try: about an eighth of a hundred-listener delivery): a listener that throws
 // resumes the loop after itself.
 
+// Set by notifyStore once it is about to call the subscribers (see App.#tellFast).
+let listenersCalled = false;
+
 /** Tells a store's subscribers, as Redux calls them: with no arguments. */
 function notifyStore(set: Listeners<() => void>, what: string): void {
   let errors: unknown[] | undefined;
   const list = set.snapshot();
   const removals = set.removals;
+  listenersCalled = true;
   let i = 0;
   while (i < list.length) {
     try {
@@ -426,17 +482,20 @@ const noReceivers: readonly TopicGroup[] = ownList();
  * heard this one (enterPlain), and what they throw goes to the shell as listener_error. It counts
  * as a call into the module: nothing else is plain, nor a store's dispatch fast, meanwhile.
  */
-function deliverPlain(link: HostLink, receivers: readonly TopicGroup[], topic: string, payload: unknown): void {
+function deliverPlain(link: HostLink, receivers: readonly TopicGroup[], topic: string, payload: unknown, progress?: PlainDelivery): void {
   const mark = enterPlain(link.handle);
   try {
-    for (let i = 0; i < receivers.length; i++) {
+    for (let i = progress === undefined ? 0 : progress.next; i < receivers.length; i++) {
       const g = receivers[i];
-      if (!g.live) continue; // unsubscribed meanwhile, as the module skips an ended subscription
-      try {
-        deliver(g.listeners, payload, topic, g.what);
-      } catch (e) {
-        link.report(new MfstateError("listener_error", `a subscriber of topic "${topic}" in app "${g.app}" threw: ${messageOf(e)}`, { cause: e }));
+      if (g.live) {
+        // (not live: unsubscribed meanwhile, as the module skips an ended subscription)
+        try {
+          deliver(g.listeners, payload, topic, g.what);
+        } catch (e) {
+          link.report(new MfstateError("listener_error", `a subscriber of topic "${topic}" in app "${g.app}" threw: ${messageOf(e)}`, { cause: e }));
+        }
       }
+      if (progress !== undefined) progress.next = i + 1;
     }
   } finally {
     leavePlain(mark);
@@ -449,6 +508,8 @@ function deliverPlain(link: HostLink, receivers: readonly TopicGroup[], topic: s
  * published during a notification.
  */
 class PlainDelivery {
+  /** The receivers delivered to so far (a delivery cut short resumes there: see tellBatch). */
+  next = 0;
   constructor(
     readonly link: HostLink,
     readonly receivers: readonly TopicGroup[],
@@ -562,6 +623,7 @@ export class App {
     };
     syncApp = (app) => app.#sync();
     tellApp = (app) => app.#tellFast();
+    reportLate = (app, thrown) => app.#reportListenerError(thrown);
   }
 
   readonly #h: number;
@@ -826,6 +888,10 @@ export class App {
 
   /** The app's state: deeply frozen, the same object until it changes. */
   getState<S = unknown>(): DeepReadonly<S> {
+    // Another app's state read by a fast broadcast's reducer (a shell's reducer holds every app):
+    // the receivers that have run are not committed yet, where the module's path reads their new
+    // states. The broadcast steps aside and runs through the module (refuseUnlessCallable).
+    if (reducingInBroadcast && !this.#reducing) refuseUnlessCallable();
     // Unsynced: the fast path's state is the store's until it is written into the module.
     if (this.#stateEpoch === epoch || this.#unsynced) return this.#state as DeepReadonly<S>;
     const h = this.#handle();
@@ -934,6 +1000,7 @@ export class App {
     let next: unknown;
     takeSteppedAside();
     this.#reducing = true;
+    reducingInBroadcast = broadcasting;
     fastReducer(1);
     try {
       next = this.#reducer!(prev as never, a);
@@ -941,8 +1008,12 @@ export class App {
       this.#queued.length = queued; // the run that reports will queue them again
       return REFUSED;
     } finally {
-      fastReducer(-1);
+      // Assignments before the call: a call failing here (at the edge of the stack, where a
+      // hostile sender calls on purpose) left the store reducing for good, every later dispatch
+      // of its own queued and never run. A count left raised is put right at the turn's end.
       this.#reducing = false;
+      reducingInBroadcast = false;
+      fastReducer(-1);
     }
     // It called into the module and was refused (see fastReducer), even if it caught that: the
     // module's path runs the action, and that call, once, in the module's order.
@@ -993,23 +1064,45 @@ export class App {
    */
   #tellFast(): void {
     if (this.#changed && !this.#released) {
+      // Read before clearing: `size` is a call, which can fail at the edge of the stack.
+      const subscribed = this.#listeners.size !== 0;
       this.#changed = false;
-      if (this.#listeners.size !== 0) {
+      if (subscribed) {
         this.#telling = true;
+        listenersCalled = false;
         try {
           notifyStore(this.#listeners, this.#listenersWhat);
         } catch (e) {
-          this.#host.report(new MfstateError("listener_error", `a subscriber of app "${this.#name}" threw: ${messageOf(e)}`, { cause: e }));
+          // notifyStore failed before calling a subscriber (no stack left, at the edge where a
+          // hostile sender calls on purpose): still changed, and told again (tellBatch puts it
+          // back). A report failing there once they were called tells nobody twice.
+          if (!listenersCalled) {
+            this.#changed = true;
+            throw e;
+          }
+          try {
+            this.#reportListenerError(e);
+          } catch {
+            // No stack to report it here: at the end of the turn (assignments only).
+            lateReports[lateReports.length] = this;
+            lateReports[lateReports.length] = e;
+          }
         } finally {
           this.#telling = false;
         }
       }
-      if (this.#queued.length !== 0) this.#drainQueued();
     }
+    // Outside the test above: a telling cut short after its subscribers ran is taken up again with
+    // this store no longer changed, and what they dispatched still to run.
+    if (this.#queued.length !== 0 && !this.#released) this.#drainQueued();
     // Changed again by what its subscribers dispatched: told again after the other stores of the
     // batch, as the module's batch takes a store changed during its round.
     if (this.#changed && !this.#released) willTell(this);
     else this.#changed = false;
+  }
+
+  #reportListenerError(e: unknown): void {
+    this.#host.report(new MfstateError("listener_error", `a subscriber of app "${this.#name}" threw: ${messageOf(e)}`, { cause: e }));
   }
 
   /** Runs a queued dispatch (or replaceReducer) through the module. */
@@ -1369,12 +1462,17 @@ export class App {
     const action = receivedCopy(type, payload, meta);
     if (action === IN_DOUBT) return -1;
     const states = broadcastStates;
+    // Without payload and meta: the one cached action of its type, on both paths (frozenAction),
+    // unless the cache was full when the type was first met (then one each, as through the module).
+    const bare = action.payload === undefined && action.meta === undefined && bareShared;
     let ran = 0;
     broadcasting = true;
     try {
       for (; ran < targets.length; ran++) {
         const t = targets[ran];
-        const next = t.#nextState(action);
+        // Each receiver its own action object, as the module hands each one (the payload and meta
+        // are one frozen copy on both paths): one receiver's action is not another's.
+        const next = t.#nextState(ran === 0 || bare ? action : frozenAction(type, action.payload ?? null, action.meta ?? null));
         // A reducer's own dispatch would run after the broadcast: the module's path orders it.
         if (next === REFUSED || t.#queued.length !== 0) break;
         states[ran] = next;
@@ -1389,13 +1487,32 @@ export class App {
       }
       return -1;
     }
+    // The commit, in two loops. A call can fail anywhere for want of stack (a hostile sender calls
+    // from the edge of it on purpose; a function V8 compiles or deoptimizes there needs more than
+    // it did a moment ago): between two receivers' commits, that left one receiver changed and
+    // another not, or one changed and never told. So first what calls, while nothing has changed
+    // (a failure leaves stores queued to be told that have nothing to tell, and listed as newer
+    // than the module that are not: both harmless); then the states, by assignments alone.
+    for (let i = 0; i < targets.length; i++) {
+      const t = targets[i];
+      if (states[i] === UNCHANGED && !t.#changed) continue;
+      willTell(t);
+      if (states[i] !== UNCHANGED && !t.#unsynced) unsynced.add(t);
+    }
+    syncBeforeEntering(syncAll);
     for (let i = 0; i < targets.length; i++) {
       const t = targets[i];
       const next = states[i];
       states[i] = undefined;
-      if (next !== UNCHANGED) t.#adopt(next);
-      if (t.#changed) willTell(t);
+      if (next === UNCHANGED) continue;
+      // #adopt's work, written out (no call): the subscribers are queued above, the state is
+      // written into the module before it next runs (syncAll).
+      t.#state = next;
+      t.#stateEpoch = epoch;
+      t.#changed = true;
+      t.#unsynced = true;
     }
+    // What this cannot tell now (no stack left) is told at the end of the turn (atTurnEnd).
     if (tellHead < tellEnd) tellBatch();
     return targets.length;
   }

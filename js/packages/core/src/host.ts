@@ -192,8 +192,13 @@ export class Host {
       });
     }
     if (typeof app !== "object" || app === null) throw new MfstateError("invalid_argument", "mount takes an app name or a manifest object");
-    return this.#adopt(String(app.name), String(app.version), () => {
-      stageValues(app);
+    // Its members read once, into a copy the module is given: a `name` getter answering one name
+    // to the App and another to the module made an App whose name is another app's, which the
+    // package maps the module's names back to (a broadcast's targets: the victim's broadcasts ran
+    // the impostor's reducer; a thrown error's owner).
+    const manifest: Manifest = { ...app };
+    return this.#adopt(String(manifest.name), String(manifest.version), () => {
+      stageValues(manifest);
       check(api.mfs_host_mount_manifest(h));
     });
   }

@@ -237,21 +237,36 @@ let turnWatched = false;
 
 function watchTurn(): void {
   if (turnWatched) return;
-  turnWatched = true;
+  // Queued first, then noted: a queueMicrotask that fails at the edge of the stack, once noted
+  // as queued, left no turn watched for good (nothing put right, nothing told at a turn's end).
   queueMicrotask(endOfTurn);
+  turnWatched = true;
 }
 
 function endOfTurn(): void {
   turnWatched = false;
-  if (depth === 0 && fastReducers === 0 && holdFor === 0 && heldHost === 0) return;
-  depth = 0;
-  fastReducers = 0;
-  holdFor = 0;
   try {
-    endHold();
+    if (depth === 0 && fastReducers === 0 && holdFor === 0 && heldHost === 0) return;
+    depth = 0;
+    fastReducers = 0;
+    holdFor = 0;
+    try {
+      endHold();
+    } finally {
+      leftOutermost();
+    }
   } finally {
-    leftOutermost();
+    turnEnd?.();
   }
+}
+
+// Run at the end of a watched turn, once the counts are right (App: what a fast batch cut short at
+// the edge of the stack had still to tell).
+let turnEnd: (() => void) | null = null;
+
+/** Runs `fn` at the end of every turn in which the package ran a fast reducer or entered the module. */
+export function atTurnEnd(fn: () => void): void {
+  turnEnd = fn;
 }
 
 /** Whether a call into the module was refused since the last time this was asked. */

@@ -241,12 +241,19 @@ export class KeyTable {
   /** The entry of `key` (an array), if interned. */
   find(key: unknown, hash: number = KeyTable.hash(key)): KeyEntry | undefined {
     const buckets = this.#buckets;
+    let found: KeyEntry | undefined;
     for (let e = buckets[hash & (buckets.length - 1)]; e !== undefined; e = e.next) {
       if (e.hash !== hash) continue;
       const n = e.n;
-      if (n >= 0 ? flatEquals(e, key) : n === SHAPED ? shapedEquals(e, key) : keyEquals(e.key, key)) return e;
+      if (n >= 0 ? flatEquals(e, key) : n === SHAPED ? shapedEquals(e, key) : keyEquals(e.key, key)) {
+        found = e;
+        break;
+      }
     }
-    return undefined;
+    // The counts were for this find. The key is the caller's: kept here, it (and whatever it
+    // holds) stayed alive until some app's next read, after its app's unmount included.
+    hashedKey = undefined;
+    return found;
   }
 
   /** Records `key` under `index`, keeping its leaves (or a frozen copy: the caller's may change). */

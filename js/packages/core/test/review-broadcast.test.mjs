@@ -1,0 +1,740 @@
+// Review of the broadcast fast path (App.broadcast in JavaScript) and the key table's shapes and
+// member counts, with one app assumed hostile: what it can reach through the public API it uses to
+// read, forge, silence or undo another app. Each test names the attack it tries and what holds.
+// Where a scenario is observable on both paths, it runs once with broadcasts on the fast path and
+// once with an inspector listening (every broadcast through the module), and the results must agree.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import v8 from "node:v8";
+import vm from "node:vm";
+import { testHost, initialUser, counterReducer, mfstate } from "./helpers.mjs";
+
+function errorShape(e) {
+  return e === undefined ? undefined : { code: e.code, message: e.message, cause: e.cause?.message ?? e.cause?.code };
+}
+
+/** Runs `scenario({host, errors})` on the fast path, then through the module; requires the same result. */
+async function bothPaths(scenario, options = {}) {
+  const runs = [];
+  for (const throughModule of [false, true]) {
+    const { host, errors } = await testHost(options);
+    if (throughModule) host.inspector.subscribe(() => {});
+    const result = scenario({ host, errors, throughModule });
+    runs.push({ result, errors: errors.map(errorShape) });
+    host.dispose();
+  }
+  assert.deepEqual(runs[0], runs[1]);
+  return runs[0];
+}
+
+/** Mounts `names`, each with a counter store accepting `types`. */
+function counters(host, names, types = ["INC"], reducer = counterReducer) {
+  return names.map((name) => {
+    const app = host.mount(name);
+    app.createStore(initialUser(), reducer);
+    for (const t of types) app.accept(t);
+    return app;
+  });
+}
+
+function attempt(fn) {
+  try {
+    return { returned: fn() };
+  } catch (e) {
+    return { threw: errorShape(e) };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Who a broadcast reaches
+// ---------------------------------------------------------------------------------------------
+
+test("a manifest whose name answers differently on each read cannot take another app's place in a broadcast", async () => {
+  // Attack: the remote hands the shell a manifest whose `name` getter says "victim" to the package
+  // and "mallory" to the module. The App then carries the name "victim" while the module knows it as
+  // "mallory"; the fast path, mapping the module's answer ("victim") back to an App by name, ran
+  // mallory's reducer instead of the victim's (the victim silenced, mallory fed what was not its).
+  // Holds: the App's name is the one the module mounted, and a broadcast reaches the app the module
+  // names, on both paths.
+  const { result } = await bothPaths(({ host }) => {
+    let reads = 0;
+    const manifest = {
+      get name() {
+        return reads++ === 0 ? "victim" : "mallory";
+      },
+      version: "1.0.0",
+    };
+    const mallory = host.mount(manifest);
+    mallory.createStore(initialUser(), counterReducer);
+    const named = host.apps().includes(mallory.name);
+    const victim = attempt(() => {
+      const v = host.mount("victim");
+      v.createStore(initialUser(), counterReducer);
+      v.accept("INC");
+      return v;
+    });
+    const sender = host.mount("sender");
+    const reached = sender.broadcast({ type: "INC" });
+    const victimCount = victim.returned ? victim.returned.getState().count : undefined;
+    return { named, reached, mallory: mallory.getState().count, victim: victimCount, mountThrew: victim.threw?.code };
+  });
+  assert.equal(result.named, true, "the App's name is the module's");
+  // Whichever app the module calls "victim" is the one that receives it; mallory under another name never does.
+  if (result.mountThrew === undefined) {
+    assert.equal(result.victim, 1);
+    assert.equal(result.mallory, 0);
+  }
+});
+
+test("a cached target list survives no unmount, remount of the same name or late acceptance", async () => {
+  // Attack: fill the sender's per-type cache, then change who accepts behind it: unmount a
+  // receiver and mount another app under its name (accepting or not), accept late. Holds: each broadcast reaches exactly the apps that accept
+  // then, on this host; an unmounted App hears nothing; the same on both paths.
+  const { result } = await bothPaths(({ host }) => {
+    const sender = host.mount("sender");
+    const [a, b] = counters(host, ["a", "b"]);
+    const log = [];
+    const oldB = b;
+    oldB.subscribe(() => log.push("old b told"));
+    const reached = [sender.broadcast({ type: "INC" })];
+    oldB.unmount();
+    reached.push(sender.broadcast({ type: "INC" }));
+    const [newB] = counters(host, ["b"], []); // same name, does not accept
+    newB.subscribe(() => log.push("new b told"));
+    reached.push(sender.broadcast({ type: "INC" }));
+    newB.accept("INC");
+    reached.push(sender.broadcast({ type: "INC" }));
+    return { reached, a: a.getState().count, newB: newB.getState().count, log };
+  });
+  assert.deepEqual(result, { reached: [2, 1, 1, 2], a: 4, newB: 1, log: ["old b told", "new b told"] });
+});
+
+test("a second host's apps of the same names are never a first host's broadcast targets", async () => {
+  // Attack: mount apps named like the receivers in another host (or make the cache on one host and
+  // broadcast after a mount on the other). Holds: only this host's receivers change.
+  const { host } = await testHost();
+  const { host: host2 } = await testHost();
+  const sender = host.mount("sender");
+  const [a] = counters(host, ["a"]);
+  sender.broadcast({ type: "INC" });
+  const [a2, b2] = counters(host2, ["a", "b"]);
+  sender.broadcast({ type: "INC" });
+  const sender2 = host2.mount("sender");
+  sender2.broadcast({ type: "INC" });
+  assert.deepEqual([a.getState().count, a2.getState().count, b2.getState().count], [2, 1, 1]);
+  host.dispose();
+  host2.dispose();
+});
+
+test("a broadcast reaches no app that does not accept the type, and skips none that does", async () => {
+  // Attack: a non-acceptor with a reducer handling the type; the sender itself not accepting; an
+  // acceptor with a handler (the module's path); apps accepting everything. Holds: the same apps,
+  // in the same order, change on both paths.
+  const { result } = await bothPaths(({ host }) => {
+    const order = [];
+    const reducer = (name) => (s, a) => {
+      if (a.type === "INC") order.push(name);
+      return counterReducer(s, a);
+    };
+    const mk = (name) => {
+      const app = host.mount(name);
+      app.createStore(initialUser(), reducer(name));
+      return app;
+    };
+    const sender = mk("sender");
+    const deaf = mk("deaf");
+    const all = mk("all");
+    all.acceptAll();
+    const one = mk("one");
+    one.accept("INC");
+    const reached = [sender.broadcast({ type: "INC" }), sender.broadcast({ type: "OTHER" })];
+    const handled = [];
+    const h = mk("handled");
+    h.accept("INC", { handler: (a, from) => handled.push(`${a.type} from ${from}`) });
+    reached.push(sender.broadcast({ type: "INC" }));
+    return { reached, order, handled, counts: [sender, deaf, all, one, h].map((x) => x.getState().count) };
+  });
+  assert.deepEqual(result.reached, [2, 1, 3]);
+  assert.deepEqual(result.counts, [0, 0, 2, 2, 0]);
+});
+
+// ---------------------------------------------------------------------------------------------
+// All or nothing
+// ---------------------------------------------------------------------------------------------
+
+test("a receiver's reducer cannot commit some receivers and not others", async () => {
+  // Attack: the last receiver's reducer throws only on its first run (impure: the fast path gives
+  // up and the module's path runs it again, so here the paths may differ in whether it succeeds,
+  // never in all-or-nothing), calls mfstate and swallows the refusal, returns what cannot be state,
+  // or returns a Proxy whose trap throws on freezing. Holds: after each broadcast every receiver
+  // changed or none did; the pure cases (X2-X4) agree with the module's path.
+  const runs = [];
+  for (const throughModule of [false, true]) {
+    const { host, errors } = await testHost();
+    if (throughModule) host.inspector.subscribe(() => {});
+    const counting = (s, a) => (a.type.startsWith("X") ? { ...s, count: s.count + 1 } : s);
+    const [first, second] = counters(host, ["first", "second"], ["X1", "X2", "X3", "X4"], counting);
+    const sender = host.mount("sender");
+    const evil = host.mount("evil");
+    let runsOfX1 = 0;
+    evil.createStore({ count: 0 }, (s, a) => {
+      switch (a.type) {
+        case "X1":
+          if (runsOfX1++ === 0) throw new Error("first run only");
+          return { count: s.count + 1 };
+        case "X2":
+          try {
+            evil.emit("evil/x", 1);
+          } catch {
+            // swallowed
+          }
+          return { count: s.count + 1 };
+        case "X3":
+          return { count: s.count + 1, bad: () => 1 };
+        case "X4":
+          return new Proxy(
+            { count: s.count + 1 },
+            {
+              preventExtensions() {
+                throw new Error("no freezing");
+              },
+            },
+          );
+        default:
+          return s;
+      }
+    });
+    for (const t of ["X1", "X2", "X3", "X4"]) evil.accept(t);
+    const outcomes = [];
+    for (const t of ["X1", "X2", "X3", "X4"]) {
+      const before = [first, second, evil].map((x) => x.getState().count);
+      const r = attempt(() => sender.broadcast({ type: t }));
+      const after = [first, second, evil].map((x) => x.getState().count);
+      const changed = after.map((c, i) => c !== before[i]);
+      assert.ok(changed.every((c) => c === changed[0]), `${t} (${throughModule ? "module" : "fast"}): all or nothing, ${before} -> ${after}`);
+      outcomes.push({ t, r, changed: changed[0] });
+    }
+    runs.push({ outcomes: outcomes.slice(1), errors: errors.map(errorShape) });
+    host.dispose();
+  }
+  assert.deepEqual(runs[0], runs[1]);
+});
+
+test("a payload whose getters or Proxy traps answer each read differently gives every receiver the same action", async () => {
+  // Attack: a payload Proxy answering a different value on each read, so that receivers would see
+  // different payloads (or the module's retry another one). Holds: every receiver of a broadcast
+  // gets the same payload, and the states agree with the module's path.
+  const { result } = await bothPaths(({ host }) => {
+    const reducer = (s, a) => (a.type === "SET" ? { ...s, v: a.payload.v, w: a.payload.w ?? null } : s);
+    const [a, b, c] = counters(host, ["a", "b", "c"], ["SET"], reducer);
+    const sender = host.mount("sender");
+    let reads = 0;
+    const payload = new Proxy(
+      { v: 0 },
+      {
+        get(t, k) {
+          return k === "v" ? ++reads : t[k];
+        },
+      },
+    );
+    sender.broadcast({ type: "SET", payload });
+    let n = 0;
+    sender.broadcast({
+      type: "SET",
+      payload: {
+        get v() {
+          return ++n;
+        },
+        w: 1,
+      },
+    });
+    return [a, b, c].map((x) => [x.getState().v, x.getState().w]);
+  });
+  const states = result;
+  assert.deepEqual(states[0], states[1]);
+  assert.deepEqual(states[1], states[2]);
+});
+
+// ---------------------------------------------------------------------------------------------
+// References and errors
+// ---------------------------------------------------------------------------------------------
+
+test("what a receiver keeps of its action or of another's state cannot change another receiver or the sender", async () => {
+  // Attack: a hostile receiver keeps the action (and its payload, which an honest receiver stores
+  // in its state) and tries to change them afterwards; the sender changes its own payload object
+  // after the broadcast. Holds: everything handed out is frozen, the honest receiver's state is
+  // what the action said, and the sender's object stays its own (unfrozen), on both paths.
+  const { result } = await bothPaths(({ host }) => {
+    const honest = host.mount("honest");
+    honest.createStore({ kept: null }, (s, a) => (a.type === "KEEP" ? { kept: a.payload } : s));
+    honest.accept("KEEP");
+    const evil = host.mount("evil");
+    let got;
+    evil.createStore({ n: 0 }, (s, a) => {
+      if (a.type === "KEEP") got = a;
+      return a.type === "KEEP" ? { n: s.n + 1 } : s;
+    });
+    evil.accept("KEEP");
+    const sender = host.mount("sender");
+    const payload = { list: [1, 2], inner: { secret: "s" } };
+    sender.broadcast({ type: "KEEP", payload });
+    const tries = [
+      () => got.payload.list.push(3),
+      () => (got.payload.inner.secret = "forged"),
+      () => (got.payload.extra = 1),
+      () => Object.defineProperty(got.payload.inner, "secret", { value: "forged" }),
+      () => (honest.getState().kept.inner.secret = "forged"),
+    ].map((f) => attempt(f).threw?.code ?? (attempt(f).threw === undefined ? "changed" : "threw"));
+    payload.list.push(99);
+    payload.inner.secret = "sender's";
+    return {
+      frozen: Object.isFrozen(got) && Object.isFrozen(got.payload) && Object.isFrozen(got.payload.inner),
+      tries,
+      honest: honest.getState(),
+      senderUnfrozen: !Object.isFrozen(payload),
+    };
+  });
+  assert.equal(result.frozen, true);
+  assert.ok(!result.tries.includes("changed"));
+  assert.deepEqual(result.honest, { kept: { list: [1, 2], inner: { secret: "s" } } });
+  assert.equal(result.senderUnfrozen, true);
+});
+
+test("the sender never sees the cause a receiver's reducer threw", async () => {
+  // Attack: the sender broadcasts what makes a receiver's reducer throw an error holding that
+  // receiver's secret, hoping the fast path (which gives up and runs it through the module) hands
+  // it the receiver's error as a cause. Holds: reducer_error without the receiver's cause, the same
+  // on both paths; the shell is told nothing else.
+  const { result } = await bothPaths(({ host }) => {
+    const victim = host.mount("victim");
+    const secret = { token: "victim's secret" };
+    victim.createStore({ n: 0 }, (s, a) => {
+      if (a.type === "POKE") throw Object.assign(new Error("no"), { secret });
+      return s;
+    });
+    victim.accept("POKE");
+    const [other] = counters(host, ["other"], ["POKE"]);
+    const sender = host.mount("sender");
+    let seen;
+    try {
+      sender.broadcast({ type: "POKE" });
+    } catch (e) {
+      seen = e;
+    }
+    return { code: seen?.code, cause: seen?.cause === undefined ? "none" : "leaked", other: other.getState().count, victim: victim.getState().n };
+  });
+  assert.equal(result.code, "reducer_error");
+  assert.equal(result.cause, "none");
+});
+
+test("setters planted on Object.prototype and Array.prototype neither read nor drop a broadcast's action", async () => {
+  // Attack: setters named "type", "payload", "meta", "0", "1", and the fast path's bookkeeping
+  // names, on Object.prototype and Array.prototype, hoping an action built by assignment hands its
+  // payload to the setter (reading a broadcast the planter does not accept) and the receiver gets
+  // an action without it. Holds: no setter runs while mfstate builds an action, and every receiver
+  // gets the payload and meta, on both paths, for a broadcast and a send.
+  const names = ["type", "payload", "meta", "0", "1", "2", "commands", "targets", "link", "receivers", "topic", "next"];
+  const { result } = await bothPaths(({ host }) => {
+    const stolen = new Set();
+    let on = false;
+    const undo = [];
+    // A list without a prototype: the planted index setters would catch the sink's own writes.
+    const got = Object.setPrototypeOf([], null);
+    const reducer = (s, a) => {
+      if (a.type === "SECRET") got[got.length] = `${Object.hasOwn(a, "payload") && a.payload?.token} ${Object.hasOwn(a, "meta") && a.meta?.m}`;
+      return a.type === "SECRET" ? { ...s, count: s.count + 1 } : s;
+    };
+    const [a, b] = counters(host, ["a", "b"], ["SECRET"], reducer);
+    const sender = host.mount("sender");
+    sender.broadcast({ type: "SECRET", payload: { token: "t0" }, meta: { m: 0 } }); // the cache made before
+    for (const target of [Object.prototype, Array.prototype]) {
+      for (const name of names) {
+        if (Object.getOwnPropertyDescriptor(target, name)) continue;
+        Object.defineProperty(target, name, {
+          configurable: true,
+          get() {
+            return undefined;
+          },
+          set(v) {
+            if (on) stolen.add(name);
+            Object.defineProperty(this, name, { value: v, writable: true, enumerable: true, configurable: true });
+          },
+        });
+        undo.push([target, name]);
+      }
+    }
+    try {
+      on = true;
+      sender.broadcast({ type: "SECRET", payload: { token: "t1" }, meta: { m: 1 } });
+      host.platform.send("a", { type: "SECRET", payload: { token: "t2" }, meta: { m: 2 } });
+    } finally {
+      on = false;
+      for (const [target, name] of undo) delete target[name];
+    }
+    return { stolen: [...stolen], got: Array.from(got), counts: [a.getState().count, b.getState().count] };
+  });
+  assert.deepEqual(result.stolen, []);
+  assert.deepEqual(result.got, ["t0 0", "t0 0", "t1 1", "t1 1", "t2 2"]);
+});
+
+// ---------------------------------------------------------------------------------------------
+// The batch: subscribers, messages, reentrancy
+// ---------------------------------------------------------------------------------------------
+
+test("a message emitted by a subscriber during a fast batch reaches no listener unsubscribed or unmounted meanwhile, and each other exactly once", async () => {
+  // Attack: a receiver's subscriber emits a plain message during the batch (queued as a
+  // PlainDelivery); a later subscriber of the batch unsubscribes one listener and the shell's
+  // subscriber unmounts another listener's app before the message is delivered. Holds: the
+  // unsubscribed and the unmounted never hear it, the others hear it once, on both paths.
+  const { result } = await bothPaths(({ host }) => {
+    const heard = [];
+    const [a, b, c] = counters(host, ["a", "b", "c"]);
+    const l1 = host.mount("l1");
+    const l2 = host.mount("l2");
+    const l3 = host.mount("l3");
+    const off1 = l1.on("a/changed", (p) => heard.push(`l1 ${p}`));
+    l2.on("a/changed", (p) => heard.push(`l2 ${p}`));
+    l3.on("a/changed", (p) => heard.push(`l3 ${p}`));
+    a.subscribe(() => {
+      heard.push(`a told ${a.getState().count}`);
+      a.emit("a/changed", a.getState().count);
+    });
+    b.subscribe(() => {
+      heard.push("b told");
+      off1();
+    });
+    c.subscribe(() => {
+      heard.push("c told");
+      if (l2.mounted) l2.unmount();
+    });
+    const sender = host.mount("sender");
+    sender.broadcast({ type: "INC" });
+    sender.broadcast({ type: "INC" });
+    return heard;
+  });
+  const heard = result;
+  assert.ok(!heard.some((h) => h.startsWith("l1") || h.startsWith("l2")), heard.join(", "));
+  assert.equal(heard.filter((h) => h === "l3 1").length, 1);
+  assert.equal(heard.filter((h) => h === "l3 2").length, 1);
+});
+
+test("subscribers that broadcast again, unmount a receiver or dispose the host mid-batch: each store told once per change, nothing after the end", async () => {
+  // Attack: reentrancy from a fast batch's subscribers: one broadcasts again (nested), the shell
+  // unmounts a receiver whose turn has not come, then disposes the host. Holds: the same order on
+  // both paths, the unmounted receiver's subscribers are not told, nothing is told after dispose,
+  // and the sender's call returns normally.
+  const { result } = await bothPaths(({ host }) => {
+    const log = [];
+    const [a, b, c] = counters(host, ["a", "b", "c"], ["INC", "AGAIN"], (s, x) => (x.type === "AGAIN" ? { ...s, count: s.count + 10 } : counterReducer(s, x)));
+    let nested = false;
+    a.subscribe(() => {
+      log.push(`a ${a.getState().count}`);
+      if (!nested) {
+        nested = true;
+        log.push(`nested reached ${a.broadcast({ type: "AGAIN" })}`);
+      }
+    });
+    b.subscribe(() => {
+      log.push(`b ${b.getState().count}`);
+      if (c.mounted) c.unmount();
+    });
+    c.subscribe(() => log.push(`c ${c.getState().count}`));
+    const sender = host.mount("sender");
+    log.push(`reached ${sender.broadcast({ type: "INC" })}`);
+    const [d] = counters(host, ["d"]);
+    d.subscribe(() => {
+      log.push("d told, disposing");
+      host.dispose();
+    });
+    a.subscribe(() => log.push("a second listener"));
+    log.push(attempt(() => sender.broadcast({ type: "INC" })));
+    return log;
+  });
+  assert.ok(!result.some((l) => typeof l === "string" && l.startsWith("c ")), JSON.stringify(result));
+});
+
+test("a sender at the edge of the stack cannot change receivers' states and leave their subscribers untold", async (t) => {
+  // Attack: the sender recurses until the stack is nearly full and broadcasts from one frame higher
+  // each time, stopping at the first call that changed the receivers' states but threw (there was
+  // stack for the reducers, not for telling the subscribers). Their subscribers were then not told
+  // of that change until some later fast batch, maybe never: silenced apps whose views are stale.
+  // Tried with 1-4 receivers and 0-2 frames of padding (where the stack runs out moves with them).
+  // Holds: the receivers agree (all or none changed), and by the end of the turn each receiver's
+  // subscriber has been told its last state, or the shell has heard that it failed.
+  const padded = (k, f) => (k === 0 ? f() : padded(k - 1, f));
+  let hits = 0;
+  for (let n = 1; n <= 4; n++) {
+    for (let pad = 0; pad < 3; pad++) {
+      const { host, errors } = await testHost();
+      const sender = host.mount("sender");
+      const victims = counters(host, Array.from({ length: n }, (_, i) => `v${i}`));
+      const told = victims.map(() => []);
+      victims.forEach((v, i) => v.subscribe(() => told[i].push(v.getState().count)));
+      sender.broadcast({ type: "INC" }); // the targets known: the attempts below stay in JavaScript
+      let done = false;
+      const edge = () => {
+        try {
+          edge();
+        } catch {
+          if (done) return;
+          const before = victims[0].getState().count;
+          try {
+            padded(pad, () => sender.broadcast({ type: "INC" }));
+          } catch {
+            // As little as can be here, at the edge: a check that itself ran out of stack would
+            // miss the call it looks for.
+            if (victims[0].getState().count !== before) {
+              done = true;
+              return;
+            }
+          }
+          throw new Error("once more, one frame up");
+        }
+      };
+      try {
+        edge();
+      } catch {
+        // the last frame's "once more"
+      }
+      if (done) hits++;
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      const counts = victims.map((v) => v.getState().count);
+      assert.equal(new Set(counts).size, 1);
+      // Told of the last state, or (a subscriber called with no stack left to run, which threw)
+      // the shell told so: never silently stale.
+      victims.forEach((v, i) => {
+        const heard = told[i].at(-1) === counts[i] || errors.some((e) => e.code === "listener_error" && e.message.includes(`app "${v.name}"`));
+        assert.ok(heard, `${n} receivers, padding ${pad}: ${v.name} told of its last state (${told[i].at(-1)} of ${counts[i]})`);
+      });
+      assert.ok(errors.every((e) => e.code === "listener_error"), errors.map((e) => e.message).join("; "));
+      // And each receiver's store still works (none left reducing or telling for good).
+      for (let i = 0; i < n; i++) {
+        victims[i].store.dispatch({ type: "INC" });
+        assert.equal(victims[i].getState().count, counts[i] + 1);
+        assert.equal(told[i].at(-1), counts[i] + 1);
+      }
+      host.dispose();
+    }
+  }
+  // How many configurations reached a call that changed the states and threw (most, on the machine
+  // this was written on; where the stack runs out depends on what V8 compiled).
+  t.diagnostic(`${hits} of 12 configurations changed the states in a call that threw`);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Memory
+// ---------------------------------------------------------------------------------------------
+
+test("a fresh type per broadcast grows no memory without bound (the per-sender cache is capped)", async () => {
+  // Attack: broadcast 40,000 distinct types (each asked of the module, each cached) with and
+  // without a payload. Holds: the heap after is within a few MB of the heap after the first 4,000.
+  v8.setFlagsFromString("--expose-gc");
+  const gc = vm.runInNewContext("gc");
+  const { host } = await testHost();
+  const sender = host.mount("sender");
+  const [all] = counters(host, ["all"], []);
+  all.acceptAll();
+  const burst = (from, to) => {
+    for (let i = from; i < to; i++) sender.broadcast(i % 2 ? { type: `t${i}` } : { type: `t${i}`, payload: { i } });
+  };
+  burst(0, 4000);
+  for (let i = 0; i < 3; i++) gc();
+  const before = process.memoryUsage().heapUsed;
+  burst(4000, 40000);
+  for (let i = 0; i < 3; i++) gc();
+  const grown = process.memoryUsage().heapUsed - before;
+  assert.ok(grown < 4 * 1024 * 1024, `heap grew ${grown} bytes`);
+  host.dispose();
+});
+
+// ---------------------------------------------------------------------------------------------
+// The key table
+// ---------------------------------------------------------------------------------------------
+
+test("a key's getters answering differently between hashing and finding reach only an entry of a key the caller could have named", async () => {
+  // Attack: a key whose object part gains or loses a member between KeyTable.hash (which counts its
+  // members for the find) and the find's comparison, or whose part's getter re-enters the table
+  // with the same key object, hoping a find takes another key's entry for it (reading or writing
+  // data under a key of another shape). Holds: whatever entry it reaches is of a key equal to one
+  // reading of it, and the victim's entries keep their data.
+  const { host } = await testHost();
+  const victim = host.mount("victim").queryClient;
+  const evil = host.mount("evil").queryClient;
+  victim.setQueryData(["k", { id: 1 }], "victim id");
+  victim.setQueryData(["k", { id: 1, tab: "a" }], "victim id+tab");
+  // Gains a member once hashed: the count the hash made says 1, the object now has 2.
+  const part = { id: 1 };
+  let reads = 0;
+  Object.defineProperty(part, "tab", {
+    enumerable: true,
+    get() {
+      return reads++ < 1 ? undefined : "a";
+    },
+  });
+  const seen = evil.getQueryData(["k", part]);
+  assert.ok(seen === "victim id" || seen === "victim id+tab" || seen === undefined);
+  // Re-entering with the same key object from a getter.
+  const key = ["k", {}];
+  let inner = 0;
+  Object.defineProperty(key[1], "id", {
+    enumerable: true,
+    get() {
+      if (inner++ === 0) evil.getQueryData(key);
+      return 1;
+    },
+  });
+  const seen2 = evil.getQueryData(key);
+  assert.ok(seen2 === "victim id" || seen2 === undefined);
+  assert.equal(victim.getQueryData(["k", { id: 1 }]), "victim id");
+  assert.equal(victim.getQueryData(["k", { id: 1, tab: "a" }]), "victim id+tab");
+  assert.equal(victim.getQueryData(["k", { tab: "a", id: 1 }]), "victim id+tab");
+  host.dispose();
+});
+
+test("the key table keeps none of the caller's key objects once a read has returned", async () => {
+  // Attack (or accident): an app reads with a key holding a large object of its own; the table's
+  // bookkeeping of the last hashed key (KeyTable.hash's member counts) would keep that key alive
+  // until another app's next read. Holds: the caller's key object is collectable after the call.
+  v8.setFlagsFromString("--expose-gc");
+  const gc = vm.runInNewContext("gc");
+  const { host } = await testHost();
+  const app = host.mount("app").queryClient;
+  app.setQueryData(["big", { id: 7 }], "data"); // known: the read below finds it without interning
+  let ref;
+  (() => {
+    const key = ["big", { id: 7 }];
+    ref = new WeakRef(key);
+    assert.equal(app.getQueryData(key), "data");
+  })();
+  for (let i = 0; i < 5; i++) {
+    await new Promise((r) => setTimeout(r, 0));
+    gc();
+  }
+  assert.equal(ref.deref(), undefined, "the key was collected");
+  host.dispose();
+});
+
+test("a key of a known shape laid out with setters on Array.prototype indices sees none, and finds only its own entry", async () => {
+  // Attack: setters on Array.prototype "0".."4" and on Object.prototype member names, then keys of
+  // shapes met before and new ones, several objects per key. Holds: no setter sees a leaf or a
+  // name, and each key reads the data written under it.
+  const { host } = await testHost();
+  const a = host.mount("a").queryClient;
+  const b = host.mount("b").queryClient;
+  const keys = [
+    ["s", { id: 1 }],
+    ["s", { id: 2 }],
+    [{ x: 1 }, { y: 2 }],
+    [{ x: 1, y: 2 }],
+    [{ y: 2 }, { x: 1 }],
+    ["s", { id: 1 }, "t", 4],
+    [{ a: 1, b: 2, c: 3, d: 4 }],
+  ];
+  keys.forEach((k, i) => a.setQueryData(k, `d${i}`));
+  const stolen = new Set();
+  let on = false;
+  const undo = [];
+  for (const [target, names] of [
+    [Array.prototype, ["0", "1", "2", "3", "4"]],
+    [Object.prototype, ["id", "x", "y", "objects"]],
+  ]) {
+    for (const name of names) {
+      Object.defineProperty(target, name, {
+        configurable: true,
+        get() {
+          return undefined;
+        },
+        set(v) {
+          if (on) stolen.add(name);
+          Object.defineProperty(this, name, { value: v, writable: true, enumerable: true, configurable: true });
+        },
+      });
+      undo.push([target, name]);
+    }
+  }
+  const got = Object.setPrototypeOf([], null); // the planted setters would catch its writes
+  try {
+    on = true;
+    for (const k of keys) got[got.length] = b.getQueryData(JSON.parse(JSON.stringify(k)));
+    got[got.length] = b.getQueryData(["s", { id: 3 }]);
+    b.setQueryData(["s", { id: 3 }], "new");
+    got[got.length] = a.getQueryData(["s", { id: 3 }]);
+  } finally {
+    on = false;
+    for (const [target, name] of undo) delete target[name];
+  }
+  assert.deepEqual([...stolen], []);
+  assert.deepEqual(Array.from(got), ["d0", "d1", "d2", "d3", "d4", "d5", "d6", undefined, "new"]);
+  host.dispose();
+});
+
+test("each receiver of a broadcast gets an action object of its own, as through the module", async () => {
+  // Attack: a receiver compares (or keys a WeakMap by) the action it got with the one another
+  // receiver got: the fast path handed every receiver the same object, the module one each.
+  // Holds: the same identities on both paths (a bare action is one cached object on both; a
+  // payload is the same frozen copy on both).
+  await bothPaths(({ host }) => {
+    const got = [];
+    for (const name of ["a", "b", "c"]) {
+      const app = host.mount(name);
+      app.createStore({}, (s, a) => {
+        if (a.type === "P") got.push(a);
+        return s;
+      });
+      app.accept("P");
+    }
+    const sender = host.mount("sender");
+    sender.broadcast({ type: "P", payload: { x: { y: 1 } }, meta: { m: 1 } });
+    sender.broadcast({ type: "P", meta: { m: 2 } });
+    sender.broadcast({ type: "P" });
+    const same = (i, j) => [got[i] === got[j], got[i].payload === got[j].payload, got[i].meta === got[j].meta];
+    return { n: got.length, payload: [same(0, 1), same(1, 2)], meta: same(3, 4), bare: got[6] === got[7], frozen: got.every((a) => Object.isFrozen(a)) };
+  });
+});
+
+test("a receiver's reducer reading another receiver's state sees what the module's path shows it", async () => {
+  // Attack (parity): a shell's reducer, a receiver after another, reads that receiver's state. On
+  // the fast path the states are committed only once every reducer has run, so it read the state
+  // from before the broadcast; through the module it reads the new one. Holds: the same on both
+  // paths (the fast path steps aside), and the broadcast still reaches both once.
+  const { result } = await bothPaths(({ host }) => {
+    const [b] = counters(host, ["b"]);
+    const shell = host.mount("shell");
+    shell.createStore({ seen: [] }, (s, a) => (a.type === "INC" ? { seen: [...s.seen, b.getState().count] } : s));
+    shell.accept("INC");
+    const sender = host.mount("sender");
+    const reached = [sender.broadcast({ type: "INC" }), sender.broadcast({ type: "INC" })];
+    return { reached, seen: shell.getState().seen, b: b.getState().count };
+  });
+  assert.deepEqual(result, { reached: [2, 2], seen: [1, 2], b: 2 });
+});
+
+test("across hosts: what a subscriber of a fast batch causes in another host comes in the module's order", { todo: "fast batches are one queue for every host (store fast path and PlainDelivery): not fixed in this review" }, async () => {
+  // Parity, not a leak: a subscriber of one host's fast batch emits and dispatches into another
+  // host. Through the module that host has no batch under way and tells at once; the fast path
+  // queues both behind the first host's batch.
+  const runs = [];
+  for (const throughModule of [false, true]) {
+    const { host } = await testHost();
+    const { host: other } = await testHost();
+    if (throughModule) host.inspector.subscribe(() => {});
+    const log = [];
+    const [a, c] = counters(host, ["a", "c"]);
+    const b = other.mount("b");
+    b.on("b/x", () => log.push("b heard"));
+    const [bs] = counters(other, ["bs"]);
+    bs.subscribe(() => log.push("bs told"));
+    a.subscribe(() => {
+      log.push("a told");
+      b.emit("b/x", 1);
+      bs.store.dispatch({ type: "INC" });
+      log.push("a done");
+    });
+    c.subscribe(() => log.push("c told"));
+    host.mount("sender").broadcast({ type: "INC" });
+    runs.push(log);
+    host.dispose();
+    other.dispose();
+  }
+  assert.deepEqual(runs[0], runs[1]);
+});
