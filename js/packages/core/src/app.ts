@@ -382,8 +382,11 @@ const broadcastStates: unknown[] = ownList();
 // the broadcast then replaces; through the module, such a dispatch steps aside and the broadcast
 // runs there, in order.
 let broadcasting = false;
-// One of those reducers is running (App.#nextState): what getState refuses meanwhile.
-let reducingInBroadcast = false;
+// What the receivers that have run held before: their new states are theirs while the others'
+// reducers run (a shell's reducer holds every app and reads, through the module's path, the
+// receivers' new states), put back if the broadcast goes through the module after all.
+const broadcastSaved: unknown[] = ownList();
+const broadcastSavedEpochs: number[] = ownList();
 
 /**
  * Listeners told in the order they subscribed, from a snapshot: one added during a notification
@@ -888,18 +891,8 @@ export class App {
 
   /** The app's state: deeply frozen, the same object until it changes. */
   getState<S = unknown>(): DeepReadonly<S> {
-    // Unsynced: the fast path's state is the store's until it is written into the module. Small,
-    // so that V8 inlines it into subscribers (ten of them read it on every W1 dispatch).
-    if ((this.#stateEpoch === epoch || this.#unsynced) && !reducingInBroadcast) return this.#state as DeepReadonly<S>;
-    return this.#stateNow() as DeepReadonly<S>;
-  }
-
-  #stateNow(): unknown {
-    // Another app's state read by a fast broadcast's reducer (a shell's reducer holds every app):
-    // the receivers that have run are not committed yet, where the module's path reads their new
-    // states. The broadcast steps aside and runs through the module (refuseUnlessCallable).
-    if (reducingInBroadcast && !this.#reducing) refuseUnlessCallable();
-    if (this.#stateEpoch === epoch || this.#unsynced) return this.#state;
+    // Unsynced: the fast path's state is the store's until it is written into the module.
+    if (this.#stateEpoch === epoch || this.#unsynced) return this.#state as DeepReadonly<S>;
     const h = this.#handle();
     enter(false);
     try {
@@ -909,7 +902,7 @@ export class App {
       leave();
     }
     this.#stateEpoch = epoch;
-    return this.#state;
+    return this.#state as DeepReadonly<S>;
   }
 
   /** The module's state as this app hands it out: the state it synced, for the copy the module holds of it. */
@@ -1006,7 +999,6 @@ export class App {
     let next: unknown;
     takeSteppedAside();
     this.#reducing = true;
-    reducingInBroadcast = broadcasting;
     fastReducer(1);
     try {
       next = this.#reducer!(prev as never, a);
@@ -1018,7 +1010,6 @@ export class App {
       // hostile sender calls on purpose) left the store reducing for good, every later dispatch
       // of its own queued and never run. A count left raised is put right at the turn's end.
       this.#reducing = false;
-      reducingInBroadcast = false;
       fastReducer(-1);
     }
     // It called into the module and was refused (see fastReducer), even if it caught that: the
@@ -1471,6 +1462,8 @@ export class App {
     // Without payload and meta: the one cached action of its type, on both paths (frozenAction),
     // unless the cache was full when the type was first met (then one each, as through the module).
     const bare = action.payload === undefined && action.meta === undefined && bareShared;
+    const saved = broadcastSaved;
+    const savedEpochs = broadcastSavedEpochs;
     let ran = 0;
     broadcasting = true;
     try {
@@ -1482,9 +1475,26 @@ export class App {
         // A reducer's own dispatch would run after the broadcast: the module's path orders it.
         if (next === REFUSED || t.#queued.length !== 0) break;
         states[ran] = next;
+        // Seen as the receiver's state by the reducers still to run, as in the module's transaction.
+        saved[ran] = t.#state;
+        savedEpochs[ran] = t.#stateEpoch;
+        if (next !== UNCHANGED) {
+          t.#state = next;
+          t.#stateEpoch = epoch;
+        }
       }
     } finally {
       broadcasting = false;
+      // Assignments alone (a call can fail at the edge of the stack): the receivers that have run
+      // hold what they held, whatever ended the loop.
+      // Put back inline, not by a call: one could fail here (see the commit below).
+      if (ran !== targets.length) {
+        for (let i = 0; i < ran; i++) {
+          targets[i].#state = saved[i];
+          targets[i].#stateEpoch = savedEpochs[i];
+          saved[i] = undefined;
+        }
+      }
     }
     if (ran !== targets.length) {
       for (let i = 0; i < targets.length; i++) {
@@ -1493,28 +1503,39 @@ export class App {
       }
       return -1;
     }
-    // The commit, in two loops. A call can fail anywhere for want of stack (a hostile sender calls
+    // The commit, in two steps. A call can fail anywhere for want of stack (a hostile sender calls
     // from the edge of it on purpose; a function V8 compiles or deoptimizes there needs more than
     // it did a moment ago): between two receivers' commits, that left one receiver changed and
-    // another not, or one changed and never told. So first what calls, while nothing has changed
-    // (a failure leaves stores queued to be told that have nothing to tell, and listed as newer
-    // than the module that are not: both harmless); then the states, by assignments alone.
-    for (let i = 0; i < targets.length; i++) {
-      const t = targets[i];
-      if (states[i] === UNCHANGED && !t.#changed) continue;
-      willTell(t);
-      if (states[i] !== UNCHANGED && !t.#unsynced) unsynced.add(t);
+    // another not, or one changed and never told. So first what calls, the states put back if any
+    // of it fails (a failure leaves stores queued to be told that have nothing to tell, and listed
+    // as newer than the module that are not: both harmless); then the rest, by assignments alone.
+    let queued = false;
+    try {
+      for (let i = 0; i < targets.length; i++) {
+        const t = targets[i];
+        if (states[i] === UNCHANGED && !t.#changed) continue;
+        willTell(t);
+        if (states[i] !== UNCHANGED && !t.#unsynced) unsynced.add(t);
+      }
+      syncBeforeEntering(syncAll);
+      queued = true;
+    } finally {
+      for (let i = 0; i < targets.length; i++) {
+        if (!queued) {
+          targets[i].#state = saved[i];
+          targets[i].#stateEpoch = savedEpochs[i];
+        }
+        saved[i] = undefined;
+      }
     }
-    syncBeforeEntering(syncAll);
     for (let i = 0; i < targets.length; i++) {
       const t = targets[i];
       const next = states[i];
       states[i] = undefined;
       if (next === UNCHANGED) continue;
-      // #adopt's work, written out (no call): the subscribers are queued above, the state is
-      // written into the module before it next runs (syncAll).
-      t.#state = next;
-      t.#stateEpoch = epoch;
+      // #adopt's work, written out (no call): the state is the receiver's since its reducer ran,
+      // the subscribers are queued above, the state is written into the module before it next
+      // runs (syncAll).
       t.#changed = true;
       t.#unsynced = true;
     }
