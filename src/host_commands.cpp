@@ -85,7 +85,8 @@ void Commands::check_payload(const AppRecord& from, const AppRecord& target, con
   }
 }
 
-void Commands::apply(AppRecord& target, const Accepted& acc, const AppRecord& from, Action&& action) {
+void Commands::apply(AppRecord& target, const Accepted& acc, const AppRecord& from, Action& action,
+                     bool take) {
   if (acc.handler) {
     // A handler may change several things: make it all or nothing. Copies: the handler may
     // replace itself or unmount either app.
@@ -98,7 +99,7 @@ void Commands::apply(AppRecord& target, const Accepted& acc, const AppRecord& fr
     throw Error(ErrorCode::no_store, "app \"" + target.name + "\" accepts command \"" + action.type +
                                          "\" but has no store (create_store)");
   }
-  target.store->dispatch(std::move(action));
+  StoreAccess::dispatch(*target.store, action, take);
 }
 
 void Commands::send(AppRecord& from, std::string_view to, Action action) {
@@ -123,10 +124,10 @@ void Commands::send(AppRecord& from, std::string_view to, Action action) {
                           .name = action.type,
                           .payload = action.payload};
   });
-  apply(*target, *acc, from, std::move(action));
+  apply(*target, *acc, from, action, true);
 }
 
-std::size_t Commands::broadcast(AppRecord& from, Action action) {
+std::size_t Commands::broadcast(AppRecord& from, Action&& action) {
   HostCore& core = *core_;
   Ref<AppRecord> sender(&from);  // the shell's inspector listeners run meanwhile
   // Counted references on the stack, no allocation per broadcast: a target is used only while
@@ -147,7 +148,7 @@ std::size_t Commands::broadcast(AppRecord& from, Action action) {
     }
     const Accepted* acc = accepted(*t, type);
     if (acc == nullptr) return;
-    check_payload(from, *t, *acc, action, "broadcast");
+    if (acc->schema && core.validate) check_payload(from, *t, *acc, action, "broadcast");
     if (acc->handler || !t->store || StoreAccess::may_throw(*t->store)) may_throw = true;
     targets.push_back(Target{Ref<AppRecord>(t), acc});
   };
@@ -172,12 +173,7 @@ std::size_t Commands::broadcast(AppRecord& from, Action action) {
       if (t.host == nullptr) continue;  // unmounted meanwhile
       const Accepted* acc = changes_ != changes_before ? accepted(t, type) : targets[i].acc;
       if (acc == nullptr) continue;  // withdrawn meanwhile
-      if (i + 1 == n) {
-        apply(t, *acc, from, std::move(action));
-      } else {
-        Action copy = action;
-        apply(t, *acc, from, std::move(copy));
-      }
+      apply(t, *acc, from, action, i + 1 == n);
     }
   };
   const std::size_t reached = targets.size();

@@ -39,7 +39,7 @@ class Commands {
               CommandHandler handler);
   void accept_all(AppRecord& app);
   void send(AppRecord& from, std::string_view to, Action action);
-  std::size_t broadcast(AppRecord& from, Action action);
+  std::size_t broadcast(AppRecord& from, Action&& action);
   /// The apps a broadcast of `type` reaches, in its order, into `out`, when it would only run each
   /// one's reducer (App::plain_broadcast_targets); false when it would do more or refuse.
   bool plain_targets(const HashedName& type, std::vector<const AppRecord*>& out) const;
@@ -55,7 +55,9 @@ class Commands {
                            ErrorCode code, const std::string& message);
   void check_payload(const AppRecord& from, const AppRecord& target, const Accepted& acc,
                      const Action& action, std::string_view verb);
-  void apply(AppRecord& target, const Accepted& acc, const AppRecord& from, Action&& action);
+  // `action` stays the caller's unless `take`: a broadcast hands each target the same one, and
+  // a store reduces it from the reference when it can (StoreAccess::dispatch).
+  void apply(AppRecord& target, const Accepted& acc, const AppRecord& from, Action& action, bool take);
 
   HostCore* core_;
   NameMap<std::vector<AppRecord*>> acceptors_;  // by type: who accepts it (for broadcast)

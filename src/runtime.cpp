@@ -241,16 +241,6 @@ void tx_rollback(Batcher& b) noexcept {
   b.end_batch();
 }
 
-void tx_enlist(Batcher& b, Restorable& who, const Value& state, bool notify_queued) {
-  TxStack& t = *BatcherAccess::tx(b);
-  auto& snaps = t.frames[t.depth - 1].snaps;
-  for (const auto& s : snaps) {
-    if (s.who == &who) return;
-  }
-  snaps.push_back(TxSnapshot{&who, state, notify_queued});
-  who.tx_hold();
-}
-
 void park_until_idle(Batcher& b, std::shared_ptr<void> owner) noexcept {
   if (!b.in_batch()) return;  // idle now: `owner` is released when this returns
   BatcherAccess::park(b, std::move(owner));

@@ -77,6 +77,12 @@ struct StoreCore final : Restorable {
   // Entry point of a dispatch that is not nested in another: opens a batch so that whatever the
   // action (and what it queues) changes is notified once, after all of it.
   void process(Action&& action, std::size_t index) {
+    run_batched([&] { run_one(std::move(action), index); });
+  }
+
+  // `run` reduces the action (through the chain from its index), then what it queued runs.
+  template <typename Run>
+  void run_batched(Run&& run) {
     // The store may be destroyed by what the action triggers (an app unmounting itself).
     CoreRef keep(this);
     Batcher& b = *batcher;
@@ -84,7 +90,7 @@ struct StoreCore final : Restorable {
     processing = true;
     std::exception_ptr deferred;
     try {
-      run_one(std::move(action), index);
+      run();
     } catch (...) {
       processing = false;
       queue.clear();
@@ -275,10 +281,24 @@ struct StoreCore final : Restorable {
     }
     process(std::move(action), index);
   }
+
+  // As dispatch, for an action the caller keeps: reduced from the reference when nothing needs
+  // to own it (no middleware, not busy); otherwise moved (`take`) or copied.
+  void dispatch_borrowed(Action& action, bool take) {
+    if (!middleware.empty() || busy()) {
+      dispatch(take ? std::move(action) : Action(action), 0);
+      return;
+    }
+    run_batched([&] { reduce(action); });
+  }
 };
 
 void StoreAccess::observe(Store& store, StoreObserver* observer) noexcept {
   store.core_->observer = observer;
+}
+
+void StoreAccess::dispatch(Store& store, Action& action, bool take) {
+  store.core_->dispatch_borrowed(action, take);
 }
 
 bool StoreAccess::may_throw(const Store& store) noexcept {

@@ -83,8 +83,18 @@ void tx_commit(Batcher& b) noexcept;
 void tx_rollback(Batcher& b) noexcept;
 /// Before `who` changes inside the innermost open transaction: records `state` and
 /// `notify_queued` once per frame (later calls for the same `who` change nothing). O(stores
-/// changed in the frame).
-void tx_enlist(Batcher& b, Restorable& who, const Value& state, bool notify_queued);
+/// changed in the frame). Inline: every reduce inside a transaction comes here, and a caller that
+/// knows the final type of `who` calls tx_hold directly.
+template <typename Who>
+inline void tx_enlist(Batcher& b, Who& who, const Value& state, bool notify_queued) {
+  TxStack& t = *BatcherAccess::tx(b);
+  auto& snaps = t.frames[t.depth - 1].snaps;
+  for (const auto& s : snaps) {
+    if (s.who == &who) return;
+  }
+  snaps.push_back(TxSnapshot{&who, state, notify_queued});
+  who.tx_hold();
+}
 /// As Batcher::notify, but a rollback of the transaction open now drops `fn` unrun. Inline: every
 /// store change and bus message goes through here.
 inline void notify_undoable(Batcher& b, std::function<void()>&& fn) {
