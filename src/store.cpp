@@ -204,18 +204,18 @@ struct StoreCore final : Restorable {
     if (notify_queued) return;
     notify_queued = true;
     // The queued job holds a reference, taken here and given back when it runs — or by
-    // tx_restore when a transaction that rolls back drops it unrun. A raw pointer keeps the
-    // job trivially copyable, so std::function stores it without allocating.
+    // tx_restore when a transaction that rolls back drops it unrun. A plain job: a function
+    // and this core, nothing to build or destroy.
     retain();
-    StoreCore* self = this;
-    notify_undoable(*batcher, [self] {
-      struct Release {
-        StoreCore* c;
-        ~Release() { c->release(); }
-      } release{self};
-      self->notify_queued = false;
-      if (self->alive) self->deliver();
-    });
+    notify_undoable(*batcher, &StoreCore::run_notification, this);
+  }
+  static void run_notification(void* core) {
+    struct Release {
+      StoreCore* c;
+      ~Release() { c->release(); }
+    } release{static_cast<StoreCore*>(core)};
+    release.c->notify_queued = false;
+    if (release.c->alive) release.c->deliver();
   }
   void deliver() {
     ++version;
