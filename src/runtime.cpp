@@ -138,7 +138,10 @@ void Batcher::enqueue(std::function<void()>&& fn, std::uint32_t frame) {
 }
 
 void Batcher::enqueue_plain(void (*plain)(void*), void* arg, std::uint32_t frame) {
-  queue_.push_back(Job{{}, plain, arg, frame});
+  Job& job = queue_.emplace_back();  // in place: no std::function to move in
+  job.plain = plain;
+  job.arg = arg;
+  job.frame = frame;
   if (depth_ == 0 && !flushing_) {
     flush();
     release_parked();  // last: may destroy this batcher
