@@ -25,9 +25,11 @@ struct Accepted {
   std::shared_ptr<const CommandHandler> handler;
 };
 
-/// What one app accepts (kept in its record).
+/// What one app accepts (kept in its record). Each acceptance in a block of its own, which a
+/// re-accept updates in place: the host's acceptor lists point at it, so a broadcast reads a
+/// target's acceptance without looking it up.
 struct CommandTable {
-  NameMap<Accepted> accepted;
+  NameMap<std::unique_ptr<Accepted>> accepted;
   bool all = false;  // accept_all
 };
 
@@ -60,7 +62,11 @@ class Commands {
   void apply(AppRecord& target, const Accepted& acc, const AppRecord& from, Action& action, bool take);
 
   HostCore* core_;
-  NameMap<std::vector<AppRecord*>> acceptors_;  // by type: who accepts it (for broadcast)
+  struct Acceptor {
+    AppRecord* app;
+    const Accepted* acc;  // app.commands.accepted's block for the type
+  };
+  NameMap<std::vector<Acceptor>> acceptors_;  // by type: who accepts it (for broadcast)
   std::vector<AppRecord*> accept_all_;
   /// Bumped by every accept, accept_all and withdraw: a broadcast whose targets run code keeps
   /// the acceptances it looked up while this has not moved (their addresses stay valid).
