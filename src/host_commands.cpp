@@ -25,9 +25,14 @@ void Commands::accept(AppRecord& app, std::string_view type, std::optional<Schem
   Accepted acc{std::move(payload_schema),
                handler ? std::make_shared<const CommandHandler>(std::move(handler)) : nullptr};
   ++changes_;
-  auto [it, inserted] = app.commands.accepted.insert_or_assign(std::string(type), std::move(acc));
-  (void)it;
-  if (inserted) acceptors_[std::string(type)].push_back(&app);
+  if (auto it = app.commands.accepted.find(type); it != app.commands.accepted.end()) {
+    *it->second = std::move(acc);  // the same block: the acceptor list's pointer stays valid
+    return;
+  }
+  auto block = std::make_unique<Accepted>(std::move(acc));
+  const Accepted* ptr = block.get();
+  app.commands.accepted.emplace(std::string(type), std::move(block));
+  acceptors_[std::string(type)].push_back(Acceptor{&app, ptr});
 }
 
 void Commands::accept_all(AppRecord& app) {
@@ -43,7 +48,7 @@ void Commands::withdraw(AppRecord& app) {
   for (const auto& [type, acc] : app.commands.accepted) {
     auto it = acceptors_.find(type);
     if (it == acceptors_.end()) continue;
-    std::erase(it->second, &app);
+    std::erase_if(it->second, [&](const Acceptor& a) { return a.app == &app; });
     if (it->second.empty()) acceptors_.erase(it);
   }
   app.commands.accepted.clear();
@@ -53,7 +58,7 @@ void Commands::withdraw(AppRecord& app) {
 
 const Accepted* Commands::accepted(const AppRecord& target, const HashedName& type) {
   auto it = target.commands.accepted.find(type);
-  if (it != target.commands.accepted.end()) return &it->second;
+  if (it != target.commands.accepted.end()) return it->second.get();
   static const Accepted all{};
   return target.commands.all ? &all : nullptr;
 }
@@ -85,7 +90,8 @@ void Commands::check_payload(const AppRecord& from, const AppRecord& target, con
   }
 }
 
-void Commands::apply(AppRecord& target, const Accepted& acc, const AppRecord& from, Action&& action) {
+void Commands::apply(AppRecord& target, const Accepted& acc, const AppRecord& from, Action& action,
+                     bool take) {
   if (acc.handler) {
     // A handler may change several things: make it all or nothing. Copies: the handler may
     // replace itself or unmount either app.
@@ -98,7 +104,7 @@ void Commands::apply(AppRecord& target, const Accepted& acc, const AppRecord& fr
     throw Error(ErrorCode::no_store, "app \"" + target.name + "\" accepts command \"" + action.type +
                                          "\" but has no store (create_store)");
   }
-  target.store->dispatch(std::move(action));
+  StoreAccess::dispatch(*target.store, action, take);
 }
 
 void Commands::send(AppRecord& from, std::string_view to, Action action) {
@@ -123,10 +129,10 @@ void Commands::send(AppRecord& from, std::string_view to, Action action) {
                           .name = action.type,
                           .payload = action.payload};
   });
-  apply(*target, *acc, from, std::move(action));
+  apply(*target, *acc, from, action, true);
 }
 
-std::size_t Commands::broadcast(AppRecord& from, Action action) {
+std::size_t Commands::broadcast(AppRecord& from, Action&& action) {
   HostCore& core = *core_;
   Ref<AppRecord> sender(&from);  // the shell's inspector listeners run meanwhile
   // Counted references on the stack, no allocation per broadcast: a target is used only while
@@ -141,20 +147,21 @@ std::size_t Commands::broadcast(AppRecord& from, Action action) {
   // The shell's inspector listeners (below) and the targets' handlers and reducers run code that
   // may accept or withdraw: once that happened, each acceptance is looked up again before use.
   const std::uint64_t changes_before = changes_;
-  auto consider = [&](AppRecord* t) {
+  // `acc`: the app's acceptance of the type when known (an acceptor's), else looked up.
+  auto consider = [&](AppRecord* t, const Accepted* acc) {
     for (const auto& existing : targets) {
       if (existing.rec.get() == t) return;
     }
-    const Accepted* acc = accepted(*t, type);
+    if (acc == nullptr) acc = accepted(*t, type);
     if (acc == nullptr) return;
-    check_payload(from, *t, *acc, action, "broadcast");
+    if (acc->schema && core.validate) check_payload(from, *t, *acc, action, "broadcast");
     if (acc->handler || !t->store || StoreAccess::may_throw(*t->store)) may_throw = true;
     targets.push_back(Target{Ref<AppRecord>(t), acc});
   };
   if (auto it = acceptors_.find(type); it != acceptors_.end()) {
-    for (AppRecord* t : it->second) consider(t);
+    for (const Acceptor& a : it->second) consider(a.app, a.acc);
   }
-  for (AppRecord* t : accept_all_) consider(t);
+  for (AppRecord* t : accept_all_) consider(t, nullptr);
   if (targets.empty()) return 0;
   for (const auto& t : targets) {
     core.inspect([&] {
@@ -172,12 +179,7 @@ std::size_t Commands::broadcast(AppRecord& from, Action action) {
       if (t.host == nullptr) continue;  // unmounted meanwhile
       const Accepted* acc = changes_ != changes_before ? accepted(t, type) : targets[i].acc;
       if (acc == nullptr) continue;  // withdrawn meanwhile
-      if (i + 1 == n) {
-        apply(t, *acc, from, std::move(action));
-      } else {
-        Action copy = action;
-        apply(t, *acc, from, std::move(copy));
-      }
+      apply(t, *acc, from, action, i + 1 == n);
     }
   };
   const std::size_t reached = targets.size();
@@ -204,8 +206,8 @@ bool Commands::plain_targets(const HashedName& type, std::vector<const AppRecord
     return true;
   };
   if (auto it = acceptors_.find(type); it != acceptors_.end()) {
-    for (const AppRecord* t : it->second) {
-      if (!plain(t)) return false;
+    for (const Acceptor& a : it->second) {
+      if (!plain(a.app)) return false;
     }
   }
   for (const AppRecord* t : accept_all_) {

@@ -25,9 +25,11 @@ struct Accepted {
   std::shared_ptr<const CommandHandler> handler;
 };
 
-/// What one app accepts (kept in its record).
+/// What one app accepts (kept in its record). Each acceptance in a block of its own, which a
+/// re-accept updates in place: the host's acceptor lists point at it, so a broadcast reads a
+/// target's acceptance without looking it up.
 struct CommandTable {
-  NameMap<Accepted> accepted;
+  NameMap<std::unique_ptr<Accepted>> accepted;
   bool all = false;  // accept_all
 };
 
@@ -39,7 +41,7 @@ class Commands {
               CommandHandler handler);
   void accept_all(AppRecord& app);
   void send(AppRecord& from, std::string_view to, Action action);
-  std::size_t broadcast(AppRecord& from, Action action);
+  std::size_t broadcast(AppRecord& from, Action&& action);
   /// The apps a broadcast of `type` reaches, in its order, into `out`, when it would only run each
   /// one's reducer (App::plain_broadcast_targets); false when it would do more or refuse.
   bool plain_targets(const HashedName& type, std::vector<const AppRecord*>& out) const;
@@ -55,10 +57,16 @@ class Commands {
                            ErrorCode code, const std::string& message);
   void check_payload(const AppRecord& from, const AppRecord& target, const Accepted& acc,
                      const Action& action, std::string_view verb);
-  void apply(AppRecord& target, const Accepted& acc, const AppRecord& from, Action&& action);
+  // `action` stays the caller's unless `take`: a broadcast hands each target the same one, and
+  // a store reduces it from the reference when it can (StoreAccess::dispatch).
+  void apply(AppRecord& target, const Accepted& acc, const AppRecord& from, Action& action, bool take);
 
   HostCore* core_;
-  NameMap<std::vector<AppRecord*>> acceptors_;  // by type: who accepts it (for broadcast)
+  struct Acceptor {
+    AppRecord* app;
+    const Accepted* acc;  // app.commands.accepted's block for the type
+  };
+  NameMap<std::vector<Acceptor>> acceptors_;  // by type: who accepts it (for broadcast)
   std::vector<AppRecord*> accept_all_;
   /// Bumped by every accept, accept_all and withdraw: a broadcast whose targets run code keeps
   /// the acceptances it looked up while this has not moved (their addresses stay valid).

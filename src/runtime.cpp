@@ -128,10 +128,21 @@ void Batcher::notify(std::function<void()> fn) { enqueue(std::move(fn), 0); }
 
 void Batcher::enqueue(std::function<void()>&& fn, std::uint32_t frame) {
   if (!fn) throw Error(ErrorCode::invalid_argument, "Batcher::notify needs a function to run");
-  queue_.push_back(Job{std::move(fn), frame});
+  queue_.push_back(Job{std::move(fn), nullptr, nullptr, frame});
   fn = nullptr;  // libc++ copies a small function on move: the caller's copy must not outlive the job
   if (depth_ == 0 && !flushing_) {
     // Run it through the queue anyway so that what it notifies in turn is queued behind it.
+    flush();
+    release_parked();  // last: may destroy this batcher
+  }
+}
+
+void Batcher::enqueue_plain(void (*plain)(void*), void* arg, std::uint32_t frame) {
+  Job& job = queue_.emplace_back();  // in place: no std::function to move in
+  job.plain = plain;
+  job.arg = arg;
+  job.frame = frame;
+  if (depth_ == 0 && !flushing_) {
     flush();
     release_parked();  // last: may destroy this batcher
   }
@@ -153,11 +164,17 @@ void Batcher::flush() noexcept {
   flushing_ = true;
   // Index, not iterator: notifications may enqueue more while we run.
   for (running_ = 0; running_ < queue_.size(); ++running_) {
-    auto fn = std::move(queue_[running_].fn);
-    // libc++ (the WebAssembly build) copies a small function on move, leaving the queue's copy
-    // alive: drop it, so what the job captured (an export's reference, say) is held once.
-    queue_[running_].fn = nullptr;
+    Job& job = queue_[running_];  // not used after the job runs: it may enqueue (reallocate)
     try {
+      if (job.plain != nullptr) {
+        // No std::function to move out and destroy: what the job holds is the callee's to give back.
+        job.plain(job.arg);
+        continue;
+      }
+      auto fn = std::move(job.fn);
+      // libc++ (the WebAssembly build) copies a small function on move, leaving the queue's copy
+      // alive: drop it, so what the job captured (an export's reference, say) is held once.
+      job.fn = nullptr;
       fn();
     } catch (...) {
       // Whoever ended the batch did not run this notification: the error is not theirs.
@@ -239,16 +256,6 @@ void tx_rollback(Batcher& b) noexcept {
   f.snaps.clear();
   if (t.depth == 0) t.next_serial = 1;
   b.end_batch();
-}
-
-void tx_enlist(Batcher& b, Restorable& who, const Value& state, bool notify_queued) {
-  TxStack& t = *BatcherAccess::tx(b);
-  auto& snaps = t.frames[t.depth - 1].snaps;
-  for (const auto& s : snaps) {
-    if (s.who == &who) return;
-  }
-  snaps.push_back(TxSnapshot{&who, state, notify_queued});
-  who.tx_hold();
 }
 
 void park_until_idle(Batcher& b, std::shared_ptr<void> owner) noexcept {

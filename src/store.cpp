@@ -77,6 +77,12 @@ struct StoreCore final : Restorable {
   // Entry point of a dispatch that is not nested in another: opens a batch so that whatever the
   // action (and what it queues) changes is notified once, after all of it.
   void process(Action&& action, std::size_t index) {
+    run_batched([&] { run_one(std::move(action), index); });
+  }
+
+  // `run` reduces the action (through the chain from its index), then what it queued runs.
+  template <typename Run>
+  void run_batched(Run&& run) {
     // The store may be destroyed by what the action triggers (an app unmounting itself).
     CoreRef keep(this);
     Batcher& b = *batcher;
@@ -84,7 +90,7 @@ struct StoreCore final : Restorable {
     processing = true;
     std::exception_ptr deferred;
     try {
-      run_one(std::move(action), index);
+      run();
     } catch (...) {
       processing = false;
       queue.clear();
@@ -198,18 +204,18 @@ struct StoreCore final : Restorable {
     if (notify_queued) return;
     notify_queued = true;
     // The queued job holds a reference, taken here and given back when it runs — or by
-    // tx_restore when a transaction that rolls back drops it unrun. A raw pointer keeps the
-    // job trivially copyable, so std::function stores it without allocating.
+    // tx_restore when a transaction that rolls back drops it unrun. A plain job: a function
+    // and this core, nothing to build or destroy.
     retain();
-    StoreCore* self = this;
-    notify_undoable(*batcher, [self] {
-      struct Release {
-        StoreCore* c;
-        ~Release() { c->release(); }
-      } release{self};
-      self->notify_queued = false;
-      if (self->alive) self->deliver();
-    });
+    notify_undoable(*batcher, &StoreCore::run_notification, this);
+  }
+  static void run_notification(void* core) {
+    struct Release {
+      StoreCore* c;
+      ~Release() { c->release(); }
+    } release{static_cast<StoreCore*>(core)};
+    release.c->notify_queued = false;
+    if (release.c->alive) release.c->deliver();
   }
   void deliver() {
     ++version;
@@ -275,10 +281,24 @@ struct StoreCore final : Restorable {
     }
     process(std::move(action), index);
   }
+
+  // As dispatch, for an action the caller keeps: reduced from the reference when nothing needs
+  // to own it (no middleware, not busy); otherwise moved (`take`) or copied.
+  void dispatch_borrowed(Action& action, bool take) {
+    if (!middleware.empty() || busy()) {
+      dispatch(take ? std::move(action) : Action(action), 0);
+      return;
+    }
+    run_batched([&] { reduce(action); });
+  }
 };
 
 void StoreAccess::observe(Store& store, StoreObserver* observer) noexcept {
   store.core_->observer = observer;
+}
+
+void StoreAccess::dispatch(Store& store, Action& action, bool take) {
+  store.core_->dispatch_borrowed(action, take);
 }
 
 bool StoreAccess::may_throw(const Store& store) noexcept {

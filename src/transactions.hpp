@@ -62,6 +62,9 @@ struct BatcherAccess {
   static void enqueue(Batcher& b, std::function<void()>&& fn, std::uint32_t frame) {
     b.enqueue(std::move(fn), frame);
   }
+  static void enqueue_plain(Batcher& b, void (*plain)(void*), void* arg, std::uint32_t frame) {
+    b.enqueue_plain(plain, arg, frame);
+  }
   static void drop_tagged_since(Batcher& b, std::size_t mark, std::uint32_t serial) noexcept;
   static void park(Batcher& b, std::shared_ptr<void> owner) noexcept { b.parked_ = std::move(owner); }
 };
@@ -83,13 +86,31 @@ void tx_commit(Batcher& b) noexcept;
 void tx_rollback(Batcher& b) noexcept;
 /// Before `who` changes inside the innermost open transaction: records `state` and
 /// `notify_queued` once per frame (later calls for the same `who` change nothing). O(stores
-/// changed in the frame).
-void tx_enlist(Batcher& b, Restorable& who, const Value& state, bool notify_queued);
+/// changed in the frame). Inline: every reduce inside a transaction comes here, and a caller that
+/// knows the final type of `who` calls tx_hold directly.
+template <typename Who>
+inline void tx_enlist(Batcher& b, Who& who, const Value& state, bool notify_queued) {
+  TxStack& t = *BatcherAccess::tx(b);
+  auto& snaps = t.frames[t.depth - 1].snaps;
+  for (const auto& s : snaps) {
+    if (s.who == &who) return;
+  }
+  snaps.push_back(TxSnapshot{&who, state, notify_queued});
+  who.tx_hold();
+}
 /// As Batcher::notify, but a rollback of the transaction open now drops `fn` unrun. Inline: every
 /// store change and bus message goes through here.
 inline void notify_undoable(Batcher& b, std::function<void()>&& fn) {
   const TxStack* t = BatcherAccess::tx(b);
   BatcherAccess::enqueue(b, std::move(fn), t != nullptr && t->depth > 0 ? t->frames[t->depth - 1].serial : 0);
+}
+/// As notify_undoable, for the runtime's own notifications: `plain(arg)` runs (or is dropped) as
+/// a std::function would, without one to build, move and destroy. Whatever `arg` holds for the
+/// job is the job's to give back when it runs, and its owner's when a rollback drops it.
+inline void notify_undoable(Batcher& b, void (*plain)(void*), void* arg) {
+  const TxStack* t = BatcherAccess::tx(b);
+  BatcherAccess::enqueue_plain(b, plain, arg,
+                               t != nullptr && t->depth > 0 ? t->frames[t->depth - 1].serial : 0);
 }
 /// Keeps `owner` alive until `b` is idle (no batch open, not flushing), then releases it — which
 /// may destroy `b` itself (a Host destroyed inside one of its own callbacks hands its core here).

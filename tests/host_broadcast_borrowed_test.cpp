@@ -1,0 +1,148 @@
+// A broadcast hands every target the same action: a store without middleware that is not busy
+// reduces it from the broadcast's own copy (no copy per target); one with middleware, or busy (it
+// queues the action), gets a copy of its own. Either way each target sees the action as sent, and
+// the broadcast stays all or nothing.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "host_test_support.hpp"
+
+using namespace mfstate;
+using namespace host_test;
+
+namespace {
+
+struct Seen {
+  std::string app;
+  std::string type;
+  Value payload;
+  Value meta;
+};
+
+// A reducer recording what it was given; declared noexcept or not (the broadcast runs in a plain
+// batch or in a transaction).
+template <bool Nothrow>
+Reducer recording(std::vector<Seen>& seen, std::string app) {
+  return [&seen, app](Value s, const Action& a) noexcept(Nothrow) {
+    seen.push_back({app, a.type, a.payload, a.meta});
+    return a.type == "INC" ? s.set("count", s.get("count").as_int() + 1) : s;
+  };
+}
+
+template <bool Nothrow>
+void every_target_sees_the_action_as_sent() {
+  Host host;
+  std::vector<Seen> seen;
+  std::vector<App> apps;
+  for (const char* name : {"home", "profile", "cart"}) {
+    App a = host.mount(name);
+    a.create_store(user_state(), recording<Nothrow>(seen, name));
+    a.accept("INC");
+    apps.push_back(std::move(a));
+  }
+  const Value payload = Value::object({{"by", 1}});
+  const Value meta = Value::object({{"trace", "t-1"}});
+  EXPECT_EQ(apps[1].broadcast(Action{"INC", payload, meta}), 3U);
+  ASSERT_EQ(seen.size(), 3U);
+  const char* order[] = {"home", "profile", "cart"};
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(seen[i].app, order[i]);
+    EXPECT_EQ(seen[i].type, "INC");
+    EXPECT_EQ(seen[i].payload, payload);
+    EXPECT_EQ(seen[i].meta, meta);
+  }
+  for (const App& a : apps) EXPECT_EQ(a.state().get("count").as_int(), 1);
+}
+
+}  // namespace
+
+TEST(HostBroadcastBorrowed, EveryTargetSeesTheActionAsSentInABatch) {
+  every_target_sees_the_action_as_sent<true>();
+}
+
+TEST(HostBroadcastBorrowed, EveryTargetSeesTheActionAsSentInATransaction) {
+  every_target_sees_the_action_as_sent<false>();
+}
+
+TEST(HostBroadcastBorrowed, MiddlewareGetsACopyOfItsOwn) {
+  Host host;
+  std::vector<Seen> seen;
+  App home = host.mount("home");
+  App profile = host.mount("profile");
+  App cart = host.mount("cart");
+  // Home's middleware rewrites the action it was given: the targets after it must not see that.
+  home.create_store(user_state(), recording<false>(seen, "home"),
+                    {[](const StoreRef&, Action a, const Next& next) {
+                      a.type = "INC";
+                      a.payload = Value(41);
+                      next(std::move(a));
+                    }});
+  cart.create_store(user_state(), recording<true>(seen, "cart"));
+  profile.create_store(user_state(), recording<false>(seen, "profile"));
+  for (App* a : {&home, &cart, &profile}) a->accept("INC");
+  EXPECT_EQ(profile.broadcast(act("INC", 7)), 3U);
+  ASSERT_EQ(seen.size(), 3U);
+  EXPECT_EQ(seen[0].app, "home");
+  EXPECT_EQ(seen[0].payload, Value(41));
+  EXPECT_EQ(seen[1].app, "cart");
+  EXPECT_EQ(seen[1].payload, Value(7));
+  EXPECT_EQ(seen[2].app, "profile");
+  EXPECT_EQ(seen[2].payload, Value(7));
+}
+
+TEST(HostBroadcastBorrowed, ABusyTargetQueuesACopyThatOutlivesTheBroadcast) {
+  Host host;
+  std::vector<Seen> seen;
+  App home = host.mount("home");
+  App profile = host.mount("profile");
+  home.create_store(user_state(), recording<true>(seen, "home"));
+  profile.create_store(user_state(), recording<true>(seen, "profile"));
+  home.accept("PING");
+  profile.accept("PING");
+  // While home delivers a change (busy), one of its subscribers broadcasts: home queues the
+  // action and runs it after the delivery, once the broadcast and its action are gone.
+  bool sent = false;
+  auto sub = home.subscribe([&](const Value&) {
+    if (sent) return;
+    sent = true;
+    EXPECT_EQ(profile.broadcast(Action{"PING", Value(std::string(64, 'p')), {}}), 2U);
+  });
+  home.dispatch(act("INC"));
+  ASSERT_EQ(seen.size(), 3U);
+  EXPECT_EQ(seen[0].app, "home");
+  EXPECT_EQ(seen[0].type, "INC");
+  EXPECT_EQ(seen[1].app, "profile");  // reduced at once
+  EXPECT_EQ(seen[1].type, "PING");
+  EXPECT_EQ(seen[2].app, "home");  // queued while busy, run after the broadcast returned
+  EXPECT_EQ(seen[2].type, "PING");
+  EXPECT_EQ(seen[2].payload, Value(std::string(64, 'p')));
+}
+
+TEST(HostBroadcastBorrowed, AThrowingLastTargetRollsBackTheOthers) {
+  Host host;
+  std::vector<Seen> seen;
+  App home = host.mount("home");
+  App profile = host.mount("profile");
+  App cart = host.mount("cart");
+  home.create_store(user_state(), recording<false>(seen, "home"));
+  profile.create_store(user_state(), recording<false>(seen, "profile"));
+  cart.create_store(user_state(), [](Value s, const Action& a) {
+    if (a.type == "INC") throw std::runtime_error("cart refuses");
+    return s;
+  });
+  for (App* a : {&home, &profile, &cart}) a->accept("INC");
+  int notified = 0;
+  auto sub = home.subscribe([&](const Value&) { ++notified; });
+  EXPECT_EQ(code_of([&] { profile.broadcast(act("INC")); }), ErrorCode::reducer_error);
+  EXPECT_EQ(seen.size(), 2U);  // home and profile reduced, then cart threw
+  EXPECT_EQ(home.state().get("count").as_int(), 0);
+  EXPECT_EQ(profile.state().get("count").as_int(), 0);
+  EXPECT_EQ(notified, 0);
+  // And the next broadcast reaches them all again from the same starting point.
+  cart.unmount();
+  EXPECT_EQ(profile.broadcast(act("INC")), 2U);
+  EXPECT_EQ(home.state().get("count").as_int(), 1);
+  EXPECT_EQ(notified, 1);
+}
