@@ -1485,9 +1485,9 @@ export class App {
       }
     } finally {
       broadcasting = false;
-      // Assignments alone (a call can fail at the edge of the stack): the receivers that have run
-      // hold what they held, whatever ended the loop.
-      // Put back inline, not by a call: one could fail here (see the commit below).
+      // Whatever ended the loop, the receivers that have run hold what they held again: put back
+      // by assignments written out here, not by a call, which could fail at the edge of the stack
+      // (see the commit below).
       if (ran !== targets.length) {
         for (let i = 0; i < ran; i++) {
           targets[i].#state = saved[i];
