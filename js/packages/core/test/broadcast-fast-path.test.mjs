@@ -6,47 +6,12 @@
 // in which order, the states, who is told, what reducers and subscribers cause, and the errors.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { testHost, initialUser, counterReducer } from "./helpers.mjs";
-
-function errorShape(e) {
-  return e === undefined ? undefined : { code: e.code, message: e.message, cause: e.cause?.message ?? e.cause?.code };
-}
-
-/** Runs `scenario({host, errors})` with broadcasts on their fast path, then through the module; requires the same result. */
-async function bothPaths(scenario, options = {}) {
-  const runs = [];
-  for (const throughModule of [false, true]) {
-    const { host, errors } = await testHost(options);
-    if (throughModule) host.inspector.subscribe(() => {});
-    const result = scenario({ host, errors });
-    runs.push({ result, errors: errors.map(errorShape) });
-    host.dispose();
-  }
-  assert.deepEqual(runs[0], runs[1]);
-  return runs[0];
-}
-
-/** Mounts `names`, each with a counter store accepting "INC", "ADD", "BOOM". */
-function counters(host, names, reducer = counterReducer) {
-  return names.map((name) => {
-    const app = host.mount(name);
-    app.createStore(initialUser(), reducer);
-    return app;
-  });
-}
-
-function attempt(fn) {
-  try {
-    return { returned: fn() };
-  } catch (e) {
-    return { threw: errorShape(e) };
-  }
-}
+import { attempt, counterApps, counterReducer, initialUser, sameOnBothPaths, testHost } from "./helpers.mjs";
 
 test("the receivers in the module's order, the sender included, each store's subscribers told once after all", async () => {
-  const { result } = await bothPaths(({ host }) => {
+  const { result } = await sameOnBothPaths(({ host }) => {
     const order = [];
-    const [cart, home, profile, other] = counters(host, ["cart", "home", "profile", "other"]);
+    const [cart, home, profile, other] = counterApps(host, ["cart", "home", "profile", "other"]);
     home.accept("INC");
     cart.accept("INC");
     profile.acceptAll(); // after the acceptors of the type
@@ -74,7 +39,7 @@ test("the fast path is taken: the module runs nothing for a broadcast no one els
   for (const throughModule of [false, true]) {
     const { host } = await testHost();
     if (throughModule) host.inspector.subscribe(() => {});
-    const apps = counters(host, ["home", "profile"]);
+    const apps = counterApps(host, ["home", "profile"]);
     for (const a of apps) {
       a.accept("INC");
       a.subscribe(() => {});
@@ -90,8 +55,8 @@ test("the fast path is taken: the module runs nothing for a broadcast no one els
 });
 
 test("each receiver gets a frozen copy of the action: the sender's object stays its own and unfrozen", async () => {
-  const { result } = await bothPaths(({ host }) => {
-    const [home, cart] = counters(host, ["home", "cart"], (s, a) => (a.type === "KEEP" ? { ...s, kept: a.payload, meta: a.meta ?? null } : s));
+  const { result } = await sameOnBothPaths(({ host }) => {
+    const [home, cart] = counterApps(host, ["home", "cart"], [], (s, a) => (a.type === "KEEP" ? { ...s, kept: a.payload, meta: a.meta ?? null } : s));
     home.accept("KEEP");
     cart.accept("KEEP");
     const seen = [];
@@ -137,9 +102,9 @@ test("all or nothing: a reducer that throws or returns what cannot be state leav
     NAN: (s) => ({ ...s, count: NaN }),
     DATE: (s) => ({ ...s, when: new Date(0) }),
   };
-  const { result } = await bothPaths(({ host }) => {
+  const { result } = await sameOnBothPaths(({ host }) => {
     const told = [];
-    const [home, cart, profile] = counters(host, ["home", "cart", "profile"], (s, a) => {
+    const [home, cart, profile] = counterApps(host, ["home", "cart", "profile"], [], (s, a) => {
       if (a.type === "INC") return { ...s, count: s.count + 1 };
       return s;
     });
@@ -171,8 +136,8 @@ test("payloads the module refuses or changes: the same error or the same value o
     big: 10n,
     nested: { a: [1, { b: undefined, c: "x" }] },
   };
-  const { result } = await bothPaths(({ host }) => {
-    const [home] = counters(host, ["home"], (s, a) => (a.type === "SET" ? { ...s, got: a.payload ?? "(none)" } : s));
+  const { result } = await sameOnBothPaths(({ host }) => {
+    const [home] = counterApps(host, ["home"], [], (s, a) => (a.type === "SET" ? { ...s, got: a.payload ?? "(none)" } : s));
     home.accept("SET");
     home.accept("T\uDC00"); // a type the module spells with U+FFFD
     const out = {};
@@ -188,8 +153,8 @@ test("payloads the module refuses or changes: the same error or the same value o
 });
 
 test("a payload's getters run once, and one calling mfstate is refused, as when it is written into the module", async () => {
-  const { result } = await bothPaths(({ host }) => {
-    const [home, cart] = counters(host, ["home", "cart"], (s, a) => (a.type === "SET" ? { ...s, got: a.payload } : s));
+  const { result } = await sameOnBothPaths(({ host }) => {
+    const [home, cart] = counterApps(host, ["home", "cart"], [], (s, a) => (a.type === "SET" ? { ...s, got: a.payload } : s));
     home.accept("SET");
     let reads = 0;
     const counted = {
@@ -214,9 +179,9 @@ test("a payload's getters run once, and one calling mfstate is refused, as when 
 });
 
 test("a receiver's subscriber that dispatches: its dispatch runs after its round, and every store is told once, as in the module", async () => {
-  const { result } = await bothPaths(({ host }) => {
+  const { result } = await sameOnBothPaths(({ host }) => {
     const order = [];
-    const [home, cart, profile] = counters(host, ["home", "cart", "profile"]);
+    const [home, cart, profile] = counterApps(host, ["home", "cart", "profile"]);
     for (const app of [home, cart, profile]) app.accept("INC");
     home.subscribe(() => {
       const n = home.getState().count;
@@ -237,9 +202,9 @@ test("a receiver's subscriber that dispatches: its dispatch runs after its round
 });
 
 test("what a receiver's subscriber causes (a dispatch, a broadcast, a message, a command) comes in the module's order", async () => {
-  const { result } = await bothPaths(({ host }) => {
+  const { result } = await sameOnBothPaths(({ host }) => {
     const order = [];
-    const [home, cart, profile] = counters(host, ["home", "cart", "profile"]);
+    const [home, cart, profile] = counterApps(host, ["home", "cart", "profile"]);
     for (const app of [home, cart, profile]) app.accept("INC");
     cart.accept("ADD");
     profile.accept("ADD");
@@ -265,8 +230,8 @@ test("what a receiver's subscriber causes (a dispatch, a broadcast, a message, a
 });
 
 test("a reducer's own dispatch waits for the broadcast, and a reducer calling mfstate runs it all through the module once", async () => {
-  const { result } = await bothPaths(({ host }) => {
-    const [home, cart] = counters(host, ["home", "cart"]);
+  const { result } = await sameOnBothPaths(({ host }) => {
+    const [home, cart] = counterApps(host, ["home", "cart"]);
     const log = [];
     home.accept("GO");
     cart.accept("GO");
@@ -290,8 +255,8 @@ test("a reducer's own dispatch waits for the broadcast, and a reducer calling mf
 });
 
 test("a receiver's reducer that dispatches into a receiver that has run (a shell holding both) loses neither update", async () => {
-  const { result } = await bothPaths(({ host }) => {
-    const [home, cart] = counters(host, ["home", "cart"]);
+  const { result } = await sameOnBothPaths(({ host }) => {
+    const [home, cart] = counterApps(host, ["home", "cart"]);
     home.accept("INC");
     cart.accept("INC");
     // Decided from the state (a reducer run again decides the same).
@@ -309,9 +274,9 @@ test("a receiver's reducer that dispatches into a receiver that has run (a shell
 });
 
 test("what changes who a broadcast reaches is honoured at once: acceptances, handlers, schemas, stores, unmounts", async () => {
-  const { result } = await bothPaths(({ host }) => {
+  const { result } = await sameOnBothPaths(({ host }) => {
     const out = [];
-    const [home, cart] = counters(host, ["home", "cart"]);
+    const [home, cart] = counterApps(host, ["home", "cart"]);
     const late = host.mount("late");
     home.accept("INC");
     out.push(attempt(() => cart.broadcast({ type: "INC" })));
@@ -340,11 +305,11 @@ test("what changes who a broadcast reaches is honoured at once: acceptances, han
 });
 
 test("a receiver with middleware or exports, a broadcast inside a transaction: through the module, with the same result", async () => {
-  const { result } = await bothPaths(({ host }) => {
+  const { result } = await sameOnBothPaths(({ host }) => {
     const log = [];
     const home = host.mount("home");
     home.createStore(initialUser(), counterReducer, [() => (next) => (a) => (log.push(`middleware ${a.type}`), next(a))]);
-    const [cart, profile] = counters(host, ["cart", "profile"]);
+    const [cart, profile] = counterApps(host, ["cart", "profile"]);
     cart.expose("count", (s) => s.count);
     for (const app of [home, cart, profile]) app.accept("INC");
     profile.broadcast({ type: "INC" });

@@ -1,5 +1,7 @@
 // Shared by the tests: a host on a manual clock that validates every value and collects the errors
-// its handler receives, and the W1-style counter app of the C++ tests.
+// its handler receives, the W1-style counter app of the C++ tests, and the parity tests' runner
+// (the same scenario on the fast paths and through the module).
+import assert from "node:assert/strict";
 import * as mfstate from "../dist/index.js";
 
 export { mfstate };
@@ -83,5 +85,47 @@ export function within(ms, what, start) {
       clearTimeout(bound);
       resolve(v);
     });
+  });
+}
+
+/** An error as the parity tests compare it: its code, its message, and its cause's message or code. */
+export function errorShape(e) {
+  return e === undefined ? undefined : { code: e.code, message: e.message, cause: e.cause?.message ?? e.cause?.code };
+}
+
+/** What `fn` returned ({returned}) or threw ({threw: errorShape}). */
+export function attempt(fn) {
+  try {
+    return { returned: fn() };
+  } catch (e) {
+    return { threw: errorShape(e) };
+  }
+}
+
+/**
+ * Runs `scenario({host, errors, throughModule})` on a host whose stores and broadcasts take their
+ * fast paths, then on one where an inspector listening sends everything through the module; requires
+ * the same result and the same errors on both, and returns the first run's `{result, errors}`.
+ */
+export async function sameOnBothPaths(scenario, options = {}) {
+  const runs = [];
+  for (const throughModule of [false, true]) {
+    const { host, errors } = await testHost(options);
+    if (throughModule) host.inspector.subscribe(() => {});
+    const result = scenario({ host, errors, throughModule });
+    runs.push({ result, errors: errors.map(errorShape) });
+    host.dispose();
+  }
+  assert.deepEqual(runs[0], runs[1]);
+  return runs[0];
+}
+
+/** Mounts `names`, each with a store of initialUser() and `reducer`, accepting `types` in order. */
+export function counterApps(host, names, types = [], reducer = counterReducer) {
+  return names.map((name) => {
+    const app = host.mount(name);
+    app.createStore(initialUser(), reducer);
+    for (const t of types) app.accept(t);
+    return app;
   });
 }

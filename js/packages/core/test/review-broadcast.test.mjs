@@ -7,43 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import v8 from "node:v8";
 import vm from "node:vm";
-import { testHost, initialUser, counterReducer, mfstate } from "./helpers.mjs";
-
-function errorShape(e) {
-  return e === undefined ? undefined : { code: e.code, message: e.message, cause: e.cause?.message ?? e.cause?.code };
-}
-
-/** Runs `scenario({host, errors})` on the fast path, then through the module; requires the same result. */
-async function bothPaths(scenario, options = {}) {
-  const runs = [];
-  for (const throughModule of [false, true]) {
-    const { host, errors } = await testHost(options);
-    if (throughModule) host.inspector.subscribe(() => {});
-    const result = scenario({ host, errors, throughModule });
-    runs.push({ result, errors: errors.map(errorShape) });
-    host.dispose();
-  }
-  assert.deepEqual(runs[0], runs[1]);
-  return runs[0];
-}
-
-/** Mounts `names`, each with a counter store accepting `types`. */
-function counters(host, names, types = ["INC"], reducer = counterReducer) {
-  return names.map((name) => {
-    const app = host.mount(name);
-    app.createStore(initialUser(), reducer);
-    for (const t of types) app.accept(t);
-    return app;
-  });
-}
-
-function attempt(fn) {
-  try {
-    return { returned: fn() };
-  } catch (e) {
-    return { threw: errorShape(e) };
-  }
-}
+import { attempt, counterApps, counterReducer, errorShape, initialUser, mfstate, sameOnBothPaths, testHost } from "./helpers.mjs";
 
 // ---------------------------------------------------------------------------------------------
 // Who a broadcast reaches
@@ -56,7 +20,7 @@ test("a manifest whose name answers differently on each read cannot take another
   // mallory's reducer instead of the victim's (the victim silenced, mallory fed what was not its).
   // Holds: the App's name is the one the module mounted, and a broadcast reaches the app the module
   // names, on both paths.
-  const { result } = await bothPaths(({ host }) => {
+  const { result } = await sameOnBothPaths(({ host }) => {
     let reads = 0;
     const manifest = {
       get name() {
@@ -90,16 +54,16 @@ test("a cached target list survives no unmount, remount of the same name or late
   // Attack: fill the sender's per-type cache, then change who accepts behind it: unmount a
   // receiver and mount another app under its name (accepting or not), accept late. Holds: each broadcast reaches exactly the apps that accept
   // then, on this host; an unmounted App hears nothing; the same on both paths.
-  const { result } = await bothPaths(({ host }) => {
+  const { result } = await sameOnBothPaths(({ host }) => {
     const sender = host.mount("sender");
-    const [a, b] = counters(host, ["a", "b"]);
+    const [a, b] = counterApps(host, ["a", "b"], ["INC"]);
     const log = [];
     const oldB = b;
     oldB.subscribe(() => log.push("old b told"));
     const reached = [sender.broadcast({ type: "INC" })];
     oldB.unmount();
     reached.push(sender.broadcast({ type: "INC" }));
-    const [newB] = counters(host, ["b"], []); // same name, does not accept
+    const [newB] = counterApps(host, ["b"], []); // same name, does not accept
     newB.subscribe(() => log.push("new b told"));
     reached.push(sender.broadcast({ type: "INC" }));
     newB.accept("INC");
@@ -115,9 +79,9 @@ test("a second host's apps of the same names are never a first host's broadcast 
   const { host } = await testHost();
   const { host: host2 } = await testHost();
   const sender = host.mount("sender");
-  const [a] = counters(host, ["a"]);
+  const [a] = counterApps(host, ["a"], ["INC"]);
   sender.broadcast({ type: "INC" });
-  const [a2, b2] = counters(host2, ["a", "b"]);
+  const [a2, b2] = counterApps(host2, ["a", "b"], ["INC"]);
   sender.broadcast({ type: "INC" });
   const sender2 = host2.mount("sender");
   sender2.broadcast({ type: "INC" });
@@ -130,7 +94,7 @@ test("a broadcast reaches no app that does not accept the type, and skips none t
   // Attack: a non-acceptor with a reducer handling the type; the sender itself not accepting; an
   // acceptor with a handler (the module's path); apps accepting everything. Holds: the same apps,
   // in the same order, change on both paths.
-  const { result } = await bothPaths(({ host }) => {
+  const { result } = await sameOnBothPaths(({ host }) => {
     const order = [];
     const reducer = (name) => (s, a) => {
       if (a.type === "INC") order.push(name);
@@ -173,7 +137,7 @@ test("a receiver's reducer cannot commit some receivers and not others", async (
     const { host, errors } = await testHost();
     if (throughModule) host.inspector.subscribe(() => {});
     const counting = (s, a) => (a.type.startsWith("X") ? { ...s, count: s.count + 1 } : s);
-    const [first, second] = counters(host, ["first", "second"], ["X1", "X2", "X3", "X4"], counting);
+    const [first, second] = counterApps(host, ["first", "second"], ["X1", "X2", "X3", "X4"], counting);
     const sender = host.mount("sender");
     const evil = host.mount("evil");
     let runsOfX1 = 0;
@@ -224,9 +188,9 @@ test("a payload whose getters or Proxy traps answer each read differently gives 
   // Attack: a payload Proxy answering a different value on each read, so that receivers would see
   // different payloads (or the module's retry another one). Holds: every receiver of a broadcast
   // gets the same payload, and the states agree with the module's path.
-  const { result } = await bothPaths(({ host }) => {
+  const { result } = await sameOnBothPaths(({ host }) => {
     const reducer = (s, a) => (a.type === "SET" ? { ...s, v: a.payload.v, w: a.payload.w ?? null } : s);
-    const [a, b, c] = counters(host, ["a", "b", "c"], ["SET"], reducer);
+    const [a, b, c] = counterApps(host, ["a", "b", "c"], ["SET"], reducer);
     const sender = host.mount("sender");
     let reads = 0;
     const payload = new Proxy(
@@ -264,7 +228,7 @@ test("what a receiver keeps of its action or of another's state cannot change an
   // in its state) and tries to change them afterwards; the sender changes its own payload object
   // after the broadcast. Holds: everything handed out is frozen, the honest receiver's state is
   // what the action said, and the sender's object stays its own (unfrozen), on both paths.
-  const { result } = await bothPaths(({ host }) => {
+  const { result } = await sameOnBothPaths(({ host }) => {
     const honest = host.mount("honest");
     honest.createStore({ kept: null }, (s, a) => (a.type === "KEEP" ? { kept: a.payload } : s));
     honest.accept("KEEP");
@@ -305,7 +269,7 @@ test("the sender never sees the cause a receiver's reducer threw", async () => {
   // receiver's secret, hoping the fast path (which gives up and runs it through the module) hands
   // it the receiver's error as a cause. Holds: reducer_error without the receiver's cause, the same
   // on both paths; the shell is told nothing else.
-  const { result } = await bothPaths(({ host }) => {
+  const { result } = await sameOnBothPaths(({ host }) => {
     const victim = host.mount("victim");
     const secret = { token: "victim's secret" };
     victim.createStore({ n: 0 }, (s, a) => {
@@ -313,7 +277,7 @@ test("the sender never sees the cause a receiver's reducer threw", async () => {
       return s;
     });
     victim.accept("POKE");
-    const [other] = counters(host, ["other"], ["POKE"]);
+    const [other] = counterApps(host, ["other"], ["POKE"]);
     const sender = host.mount("sender");
     let seen;
     try {
@@ -334,7 +298,7 @@ test("setters planted on Object.prototype and Array.prototype neither read nor d
   // an action without it. Holds: no setter runs while mfstate builds an action, and every receiver
   // gets the payload and meta, on both paths, for a broadcast and a send.
   const names = ["type", "payload", "meta", "0", "1", "2", "commands", "targets", "link", "receivers", "topic", "next"];
-  const { result } = await bothPaths(({ host }) => {
+  const { result } = await sameOnBothPaths(({ host }) => {
     const stolen = new Set();
     let on = false;
     const undo = [];
@@ -344,7 +308,7 @@ test("setters planted on Object.prototype and Array.prototype neither read nor d
       if (a.type === "SECRET") got[got.length] = `${Object.hasOwn(a, "payload") && a.payload?.token} ${Object.hasOwn(a, "meta") && a.meta?.m}`;
       return a.type === "SECRET" ? { ...s, count: s.count + 1 } : s;
     };
-    const [a, b] = counters(host, ["a", "b"], ["SECRET"], reducer);
+    const [a, b] = counterApps(host, ["a", "b"], ["SECRET"], reducer);
     const sender = host.mount("sender");
     sender.broadcast({ type: "SECRET", payload: { token: "t0" }, meta: { m: 0 } }); // the cache made before
     for (const target of [Object.prototype, Array.prototype]) {
@@ -386,9 +350,9 @@ test("a message emitted by a subscriber during a fast batch reaches no listener 
   // PlainDelivery); a later subscriber of the batch unsubscribes one listener and the shell's
   // subscriber unmounts another listener's app before the message is delivered. Holds: the
   // unsubscribed and the unmounted never hear it, the others hear it once, on both paths.
-  const { result } = await bothPaths(({ host }) => {
+  const { result } = await sameOnBothPaths(({ host }) => {
     const heard = [];
-    const [a, b, c] = counters(host, ["a", "b", "c"]);
+    const [a, b, c] = counterApps(host, ["a", "b", "c"], ["INC"]);
     const l1 = host.mount("l1");
     const l2 = host.mount("l2");
     const l3 = host.mount("l3");
@@ -423,9 +387,9 @@ test("subscribers that broadcast again, unmount a receiver or dispose the host m
   // unmounts a receiver whose turn has not come, then disposes the host. Holds: the same order on
   // both paths, the unmounted receiver's subscribers are not told, nothing is told after dispose,
   // and the sender's call returns normally.
-  const { result } = await bothPaths(({ host }) => {
+  const { result } = await sameOnBothPaths(({ host }) => {
     const log = [];
-    const [a, b, c] = counters(host, ["a", "b", "c"], ["INC", "AGAIN"], (s, x) => (x.type === "AGAIN" ? { ...s, count: s.count + 10 } : counterReducer(s, x)));
+    const [a, b, c] = counterApps(host, ["a", "b", "c"], ["INC", "AGAIN"], (s, x) => (x.type === "AGAIN" ? { ...s, count: s.count + 10 } : counterReducer(s, x)));
     let nested = false;
     a.subscribe(() => {
       log.push(`a ${a.getState().count}`);
@@ -441,7 +405,7 @@ test("subscribers that broadcast again, unmount a receiver or dispose the host m
     c.subscribe(() => log.push(`c ${c.getState().count}`));
     const sender = host.mount("sender");
     log.push(`reached ${sender.broadcast({ type: "INC" })}`);
-    const [d] = counters(host, ["d"]);
+    const [d] = counterApps(host, ["d"], ["INC"]);
     d.subscribe(() => {
       log.push("d told, disposing");
       host.dispose();
@@ -467,7 +431,7 @@ test("a sender at the edge of the stack cannot change receivers' states and leav
     for (let pad = 0; pad < 3; pad++) {
       const { host, errors } = await testHost();
       const sender = host.mount("sender");
-      const victims = counters(host, Array.from({ length: n }, (_, i) => `v${i}`));
+      const victims = counterApps(host, Array.from({ length: n }, (_, i) => `v${i}`), ["INC"]);
       const told = victims.map(() => []);
       victims.forEach((v, i) => v.subscribe(() => told[i].push(v.getState().count)));
       sender.broadcast({ type: "INC" }); // the targets known: the attempts below stay in JavaScript
@@ -532,7 +496,7 @@ test("a fresh type per broadcast grows no memory without bound (the per-sender c
   const gc = vm.runInNewContext("gc");
   const { host } = await testHost();
   const sender = host.mount("sender");
-  const [all] = counters(host, ["all"], []);
+  const [all] = counterApps(host, ["all"], []);
   all.acceptAll();
   const burst = (from, to) => {
     for (let i = from; i < to; i++) sender.broadcast(i % 2 ? { type: `t${i}` } : { type: `t${i}`, payload: { i } });
@@ -673,7 +637,7 @@ test("each receiver of a broadcast gets an action object of its own, as through 
   // receiver got: the fast path handed every receiver the same object, the module one each.
   // Holds: the same identities on both paths (a bare action is one cached object on both; a
   // payload is the same frozen copy on both).
-  await bothPaths(({ host }) => {
+  await sameOnBothPaths(({ host }) => {
     const got = [];
     for (const name of ["a", "b", "c"]) {
       const app = host.mount(name);
@@ -697,8 +661,8 @@ test("a receiver's reducer reading another receiver's state sees what the module
   // the fast path the states are committed only once every reducer has run, so it read the state
   // from before the broadcast; through the module it reads the new one. Holds: the same on both
   // paths (the fast path steps aside), and the broadcast still reaches both once.
-  const { result } = await bothPaths(({ host }) => {
-    const [b] = counters(host, ["b"]);
+  const { result } = await sameOnBothPaths(({ host }) => {
+    const [b] = counterApps(host, ["b"], ["INC"]);
     const shell = host.mount("shell");
     shell.createStore({ seen: [] }, (s, a) => (a.type === "INC" ? { seen: [...s.seen, b.getState().count] } : s));
     shell.accept("INC");
@@ -719,10 +683,10 @@ test("across hosts: what a subscriber of a fast batch causes in another host com
     const { host: other } = await testHost();
     if (throughModule) host.inspector.subscribe(() => {});
     const log = [];
-    const [a, c] = counters(host, ["a", "c"]);
+    const [a, c] = counterApps(host, ["a", "c"], ["INC"]);
     const b = other.mount("b");
     b.on("b/x", () => log.push("b heard"));
-    const [bs] = counters(other, ["bs"]);
+    const [bs] = counterApps(other, ["bs"], ["INC"]);
     bs.subscribe(() => log.push("bs told"));
     a.subscribe(() => {
       log.push("a told");

@@ -4,7 +4,7 @@
 // listening sends every dispatch through the module), and require the same observable result.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { testHost, initialUser, counterReducer } from "./helpers.mjs";
+import { errorShape, testHost, initialUser, counterReducer } from "./helpers.mjs";
 
 /** Two hosts, one app each: the first's dispatches take the fast path, the second's the module's. */
 async function pair(reducer = counterReducer, initial = initialUser()) {
@@ -21,10 +21,6 @@ async function pair(reducer = counterReducer, initial = initialUser()) {
 
 function both(apps, fn) {
   return apps.map((x) => fn(x));
-}
-
-function errorShape(e) {
-  return e === undefined ? undefined : { code: e.code, message: e.message, cause: e.cause?.message ?? e.cause?.code };
 }
 
 test("the same states, notifications and identities with and without the module in the path", async () => {
