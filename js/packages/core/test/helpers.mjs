@@ -129,3 +129,32 @@ export function counterApps(host, names, types = [], reducer = counterReducer) {
     return app;
   });
 }
+
+/**
+ * Plants on each prototype of `plantings` ([prototype, names] pairs) an accessor for each name, as a
+ * hostile app on the page can: a read answers undefined; a write is noted in `stolen` while
+ * `watching()` says so, then stored on the object written to (the page keeps working). Names a
+ * prototype already has are left alone. Returns what takes the accessors away again.
+ */
+export function plantSetters(plantings, stolen, watching) {
+  const undo = [];
+  for (const [target, names] of plantings) {
+    for (const name of names) {
+      if (Object.getOwnPropertyDescriptor(target, name)) continue;
+      Object.defineProperty(target, name, {
+        configurable: true,
+        get() {
+          return undefined;
+        },
+        set(v) {
+          if (watching()) stolen.add(name);
+          Object.defineProperty(this, name, { value: v, writable: true, enumerable: true, configurable: true });
+        },
+      });
+      undo.push([target, name]);
+    }
+  }
+  return () => {
+    for (const [target, name] of undo) delete target[name];
+  };
+}

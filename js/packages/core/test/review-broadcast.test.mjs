@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import v8 from "node:v8";
 import vm from "node:vm";
-import { attempt, counterApps, counterReducer, errorShape, initialUser, mfstate, sameOnBothPaths, testHost } from "./helpers.mjs";
+import { attempt, counterApps, counterReducer, errorShape, initialUser, mfstate, plantSetters, sameOnBothPaths, testHost } from "./helpers.mjs";
 
 // ---------------------------------------------------------------------------------------------
 // Who a broadcast reaches
@@ -301,7 +301,6 @@ test("setters planted on Object.prototype and Array.prototype neither read nor d
   const { result } = await sameOnBothPaths(({ host }) => {
     const stolen = new Set();
     let on = false;
-    const undo = [];
     // A list without a prototype: the planted index setters would catch the sink's own writes.
     const got = Object.setPrototypeOf([], null);
     const reducer = (s, a) => {
@@ -311,29 +310,14 @@ test("setters planted on Object.prototype and Array.prototype neither read nor d
     const [a, b] = counterApps(host, ["a", "b"], ["SECRET"], reducer);
     const sender = host.mount("sender");
     sender.broadcast({ type: "SECRET", payload: { token: "t0" }, meta: { m: 0 } }); // the cache made before
-    for (const target of [Object.prototype, Array.prototype]) {
-      for (const name of names) {
-        if (Object.getOwnPropertyDescriptor(target, name)) continue;
-        Object.defineProperty(target, name, {
-          configurable: true,
-          get() {
-            return undefined;
-          },
-          set(v) {
-            if (on) stolen.add(name);
-            Object.defineProperty(this, name, { value: v, writable: true, enumerable: true, configurable: true });
-          },
-        });
-        undo.push([target, name]);
-      }
-    }
+    const unplant = plantSetters([[Object.prototype, names], [Array.prototype, names]], stolen, () => on);
     try {
       on = true;
       sender.broadcast({ type: "SECRET", payload: { token: "t1" }, meta: { m: 1 } });
       host.platform.send("a", { type: "SECRET", payload: { token: "t2" }, meta: { m: 2 } });
     } finally {
       on = false;
-      for (const [target, name] of undo) delete target[name];
+      unplant();
     }
     return { stolen: [...stolen], got: Array.from(got), counts: [a.getState().count, b.getState().count] };
   });
@@ -597,25 +581,14 @@ test("a key of a known shape laid out with setters on Array.prototype indices se
   keys.forEach((k, i) => a.setQueryData(k, `d${i}`));
   const stolen = new Set();
   let on = false;
-  const undo = [];
-  for (const [target, names] of [
-    [Array.prototype, ["0", "1", "2", "3", "4"]],
-    [Object.prototype, ["id", "x", "y", "objects"]],
-  ]) {
-    for (const name of names) {
-      Object.defineProperty(target, name, {
-        configurable: true,
-        get() {
-          return undefined;
-        },
-        set(v) {
-          if (on) stolen.add(name);
-          Object.defineProperty(this, name, { value: v, writable: true, enumerable: true, configurable: true });
-        },
-      });
-      undo.push([target, name]);
-    }
-  }
+  const unplant = plantSetters(
+    [
+      [Array.prototype, ["0", "1", "2", "3", "4"]],
+      [Object.prototype, ["id", "x", "y", "objects"]],
+    ],
+    stolen,
+    () => on,
+  );
   const got = Object.setPrototypeOf([], null); // the planted setters would catch its writes
   try {
     on = true;
@@ -625,7 +598,7 @@ test("a key of a known shape laid out with setters on Array.prototype indices se
     got[got.length] = a.getQueryData(["s", { id: 3 }]);
   } finally {
     on = false;
-    for (const [target, name] of undo) delete target[name];
+    unplant();
   }
   assert.deepEqual([...stolen], []);
   assert.deepEqual(Array.from(got), ["d0", "d1", "d2", "d3", "d4", "d5", "d6", undefined, "new"]);

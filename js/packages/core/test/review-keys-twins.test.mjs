@@ -10,7 +10,7 @@
 // Every test asserts the SAFE behaviour: a failing test is a hole (027697f mended those found).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mfstate, testHost, settle, fromTheStackEdge, within } from "./helpers.mjs";
+import { fromTheStackEdge, mfstate, plantSetters, settle, testHost, within } from "./helpers.mjs";
 import { KeyTable, keyEquals, structuralHash } from "../dist/query/core.js";
 import { idle } from "../dist/wasm.js";
 
@@ -270,7 +270,6 @@ test("setters planted on Object.prototype and Array.prototype see none of the ke
   // store what they are given (the page keeps working) and note it while mfstate runs.
   const stolen = new Set();
   let on = false;
-  const undo = [];
   const keys = [
     ["flat", 1, "x"],
     ["shaped", { id: 7, tab: "a" }],
@@ -279,22 +278,7 @@ test("setters planted on Object.prototype and Array.prototype see none of the ke
   ];
   const datas = [{ a: 1, b: [1, 2] }, [{ id: 1 }, { tab: "t" }], { p0: "x", next: [0], hash: 1 }, ["0", { 0: 1, 1: 2 }]];
   const got = new Map();
-  for (const target of [Object.prototype, Array.prototype]) {
-    for (const name of names) {
-      if (Object.getOwnPropertyDescriptor(target, name)) continue;
-      Object.defineProperty(target, name, {
-        configurable: true,
-        get() {
-          return undefined;
-        },
-        set(v) {
-          if (on) stolen.add(name);
-          Object.defineProperty(this, name, { value: v, writable: true, enumerable: true, configurable: true });
-        },
-      });
-      undo.push([target, name]);
-    }
-  }
+  const unplant = plantSetters([[Object.prototype, names], [Array.prototype, names]], stolen, () => on);
   try {
     on = true;
     for (let i = 0; i < keys.length; i++) pq.setQueryData(keys[i], datas[i]);
@@ -304,7 +288,7 @@ test("setters planted on Object.prototype and Array.prototype see none of the ke
     for (let i = 0; i < keys.length; i++) got.set(`s${i}`, pq.getQueryState(keys[i]).data);
   } finally {
     on = false;
-    for (const [target, name] of undo) delete target[name];
+    unplant();
   }
   assert.deepEqual([...stolen], []);
   keys.forEach((k, i) => {
