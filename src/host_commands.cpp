@@ -4,7 +4,6 @@
 
 #include <boost/container/small_vector.hpp>
 
-#include <algorithm>
 
 #include "host_core.hpp"
 #include "host_manifest.hpp"
@@ -56,11 +55,30 @@ void Commands::withdraw(AppRecord& app) {
   app.commands.all = false;
 }
 
+namespace {
+const Accepted accepts_all{};  // an accept_all app's acceptance of a type it did not accept itself
+}  // namespace
+
 const Accepted* Commands::accepted(const AppRecord& target, const HashedName& type) {
   auto it = target.commands.accepted.find(type);
   if (it != target.commands.accepted.end()) return it->second.get();
-  static const Accepted all{};
-  return target.commands.all ? &all : nullptr;
+  return target.commands.all ? &accepts_all : nullptr;
+}
+
+template <class Visit>
+bool Commands::for_each_receiver(const HashedName& type, Visit&& visit) const {
+  // The type's acceptors in the order they accepted, then the apps accepting everything. An app
+  // is in each list at most once; one in both accepted the type itself and was visited already.
+  if (auto it = acceptors_.find(type); it != acceptors_.end()) {
+    for (const Acceptor& a : it->second) {
+      if (!visit(a.app, *a.acc)) return false;
+    }
+  }
+  for (AppRecord* t : accept_all_) {
+    if (t->commands.accepted.find(type) != t->commands.accepted.end()) continue;
+    if (!visit(t, accepts_all)) return false;
+  }
+  return true;
 }
 
 void Commands::refuse(const AppRecord& from, std::string_view target, const Action& action, ErrorCode code,
@@ -147,21 +165,12 @@ std::size_t Commands::broadcast(AppRecord& from, Action&& action) {
   // The shell's inspector listeners (below) and the targets' handlers and reducers run code that
   // may accept or withdraw: once that happened, each acceptance is looked up again before use.
   const std::uint64_t changes_before = changes_;
-  // `acc`: the app's acceptance of the type when known (an acceptor's), else looked up.
-  auto consider = [&](AppRecord* t, const Accepted* acc) {
-    for (const auto& existing : targets) {
-      if (existing.rec.get() == t) return;
-    }
-    if (acc == nullptr) acc = accepted(*t, type);
-    if (acc == nullptr) return;
-    if (acc->schema && core.validate) check_payload(from, *t, *acc, action, "broadcast");
-    if (acc->handler || !t->store || StoreAccess::may_throw(*t->store)) may_throw = true;
-    targets.push_back(Target{Ref<AppRecord>(t), acc});
-  };
-  if (auto it = acceptors_.find(type); it != acceptors_.end()) {
-    for (const Acceptor& a : it->second) consider(a.app, a.acc);
-  }
-  for (AppRecord* t : accept_all_) consider(t, nullptr);
+  for_each_receiver(type, [&](AppRecord* t, const Accepted& acc) {
+    if (acc.schema && core.validate) check_payload(from, *t, acc, action, "broadcast");
+    if (acc.handler || !t->store || StoreAccess::may_throw(*t->store)) may_throw = true;
+    targets.push_back(Target{Ref<AppRecord>(t), &acc});
+    return true;
+  });
   if (targets.empty()) return 0;
   for (const auto& t : targets) {
     core.inspect([&] {
@@ -195,25 +204,11 @@ std::size_t Commands::broadcast(AppRecord& from, Action&& action) {
 
 bool Commands::plain_targets(const HashedName& type, std::vector<const AppRecord*>& out) const {
   out.clear();
-  // The same apps in the same order as broadcast's `consider`: acceptors of the type, then those
-  // accepting everything, each once.
-  auto plain = [&](const AppRecord* t) {
-    if (std::find(out.begin(), out.end(), t) != out.end()) return true;
-    const Accepted* acc = accepted(*t, type);
-    if (acc == nullptr) return true;
-    if (acc->handler || !t->store || (acc->schema && core_->validate)) return false;
+  return for_each_receiver(type, [&](const AppRecord* t, const Accepted& acc) {
+    if (acc.handler || !t->store || (acc.schema && core_->validate)) return false;
     out.push_back(t);
     return true;
-  };
-  if (auto it = acceptors_.find(type); it != acceptors_.end()) {
-    for (const Acceptor& a : it->second) {
-      if (!plain(a.app)) return false;
-    }
-  }
-  for (const AppRecord* t : accept_all_) {
-    if (!plain(t)) return false;
-  }
-  return true;
+  });
 }
 
 }  // namespace mfstate::detail

@@ -53,6 +53,10 @@ class Commands {
 
  private:
   static const Accepted* accepted(const AppRecord& target, const HashedName& type);
+  /// Calls `visit(app, acceptance)` for each app a broadcast of `type` reaches, once each, in
+  /// broadcast's order; stops at the first call returning false (and returns false).
+  template <class Visit>
+  bool for_each_receiver(const HashedName& type, Visit&& visit) const;
   [[noreturn]] void refuse(const AppRecord& from, std::string_view target, const Action& action,
                            ErrorCode code, const std::string& message);
   void check_payload(const AppRecord& from, const AppRecord& target, const Accepted& acc,

@@ -334,20 +334,13 @@ export function readAction(): Action {
   return frozenAction(type, payload, meta);
 }
 
-// Whether the action frozenAction last made without payload and meta is its type's cached one (the
-// same object for every receiver; else, the cache full, one each).
-let bareShared = false;
-
 /** A frozen action of these parts, as the module hands one to a reducer (null parts left out). */
 function frozenAction(type: string, payload: unknown, meta: unknown): Action {
   if (payload === null && meta === null) {
     let a = bareActions.get(type);
     if (a === undefined) {
       a = Object.freeze({ type });
-      bareShared = bareActions.size < 4096;
-      if (bareShared) bareActions.set(type, a);
-    } else {
-      bareShared = true;
+      if (bareActions.size < 4096) bareActions.set(type, a);
     }
     return a;
   }
@@ -1461,7 +1454,7 @@ export class App {
     const states = broadcastStates;
     // Without payload and meta: the one cached action of its type, on both paths (frozenAction),
     // unless the cache was full when the type was first met (then one each, as through the module).
-    const bare = action.payload === undefined && action.meta === undefined && bareShared;
+    const bare = bareActions.get(type) === action;
     const saved = broadcastSaved;
     const savedEpochs = broadcastSavedEpochs;
     let ran = 0;
