@@ -487,6 +487,11 @@ export function keySnapshot(key: unknown, level = 0): unknown {
   if (isArray(key)) {
     const n = key.length;
     if (!(n >= 0 && n <= MAX_LENGTH && Number.isInteger(n))) tooLong("an array of length", n);
+    // Most keys have two or three parts: an array literal makes its elements own (no index written
+    // later can reach a setter planted on Array.prototype), without ownList's prototype change
+    // (35-60 ns, 2% of a write of a new key).
+    if (n === 2) return [keySnapshot(key[0], level + 1), keySnapshot(key[1], level + 1)];
+    if (n === 3) return [keySnapshot(key[0], level + 1), keySnapshot(key[1], level + 1), keySnapshot(key[2], level + 1)];
     const a = ownList<unknown>();
     for (let i = 0; i < n; i++) a[i] = keySnapshot(key[i], level + 1);
     return a;
