@@ -418,7 +418,9 @@ Value Value::array(std::initializer_list<Value> elements) {
   return result;
 }
 
-Value Value::array(std::vector<Value> elements) {
+Value Value::array(std::vector<Value> elements) { return array_moved_from(elements); }
+
+Value Value::array_moved_from(std::span<Value> elements) {
   std::uint32_t depth = 1;
   for (const Value& e : elements) depth = std::max(depth, child_depth(e) + 1);
   check_depth(depth);
@@ -440,7 +442,9 @@ Value Value::object(std::initializer_list<std::pair<std::string_view, Value>> me
   return result;
 }
 
-Value Value::object(std::vector<Member> members) {
+Value Value::object(std::vector<Member> members) { return object_moved_from(members); }
+
+Value Value::object_moved_from(std::span<Member> members) {
   std::uint32_t depth = 1;
   for (const Member& m : members) depth = std::max(depth, child_depth(m.value) + 1);
   check_depth(depth);

@@ -4,7 +4,9 @@
 
 #include <cstdint>
 #include <limits>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "mfstate/value.hpp"
 
@@ -86,6 +88,43 @@ TEST(ValueConstruction, LargeObjectWithDuplicateKeysKeepsLastValueAtFirstPositio
   EXPECT_EQ(o.get("k5").as_int(), 500);
   EXPECT_EQ(o.get("k39").as_int(), 3900);
   EXPECT_EQ(o.as_object()[39].key, "k39");
+}
+
+TEST(ValueConstruction, MovedFromABufferTheCallerKeepsAsFromAVector) {
+  // A decoder's scratch stack: the parent's members first, the value's own after them.
+  std::vector<Member> stack;
+  stack.push_back({"parent", 0});
+  Value shared = Value::array({1, 2});
+  stack.push_back({"a", 1});
+  stack.push_back({"list", shared});
+  stack.push_back({"a", 3});
+  Value o = Value::object_moved_from(std::span<Member>(stack).subspan(1));
+  EXPECT_EQ(o, Value::object({{"a", 3}, {"list", Value::array({1, 2})}}));
+  EXPECT_EQ(o.as_object()[0].key, "a");
+  EXPECT_TRUE(o.get("list").same_node(shared)) << "members are moved, not copied";
+  EXPECT_EQ(stack[0].value.as_int(), 0) << "what is outside the span is left alone";
+  EXPECT_TRUE(stack[2].value.is_null()) << "moved-from";
+  EXPECT_EQ(shared.use_count(), 2u);
+
+  std::vector<Value> elements{Value("x"), shared, Value::object({{"deep", Value::array({})}})};
+  Value a = Value::array_moved_from(elements);
+  EXPECT_EQ(a, Value::array({"x", Value::array({1, 2}), Value::object({{"deep", Value::array({})}})}));
+  EXPECT_TRUE(a.at(1).same_node(shared));
+  EXPECT_TRUE(elements[1].is_null());
+  EXPECT_EQ(Value::array_moved_from({}), Value::array());
+  EXPECT_EQ(Value::object_moved_from({}), Value::object());
+}
+
+TEST(ValueConstruction, MovedFromABufferRefusesTooDeepALikeFromAVector) {
+  // Nested as deep as a Value may be: one more level is refused.
+  Value deep = Value::array();
+  for (std::uint32_t i = 1; i < detail::max_nesting; ++i) deep = Value::array({deep});
+  std::vector<Value> one{deep};
+  std::vector<Member> member{{"d", deep}};
+  EXPECT_EQ(error_code_of([&] { (void)Value::array(one); }), ErrorCode::depth_limit);
+  EXPECT_EQ(error_code_of([&] { (void)Value::array_moved_from(one); }), ErrorCode::depth_limit);
+  EXPECT_EQ(error_code_of([&] { (void)Value::object_moved_from(member); }), ErrorCode::depth_limit);
+  EXPECT_TRUE(one[0].same_node(deep)) << "a refused build moves nothing out";
 }
 
 TEST(ValueConstruction, CopyIsSharedAndMoveLeavesNull) {

@@ -153,6 +153,11 @@ class Value {
   /// MemberName::inline_capacity (15 bytes) allocate.
   static Value object(std::initializer_list<std::pair<std::string_view, Value>> members = {});
   static Value object(std::vector<Member> members);
+  /// As array() and object(), moving the elements or members out of a buffer the caller keeps and
+  /// reuses (a decoder's scratch stack): no vector is allocated per value. What is left in the
+  /// span is moved-from.
+  static Value array_moved_from(std::span<Value> elements);
+  static Value object_moved_from(std::span<Member> members);
 
   /// Copies share the node: one non-atomic increment, O(1). Moving leaves `other` null.
   Value(const Value& other) noexcept : type_(other.type_), small_(other.small_), u_(other.u_) {
