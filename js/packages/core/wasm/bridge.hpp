@@ -147,6 +147,10 @@ std::size_t live() noexcept;
 void release_unheld();
 }  // namespace twins
 
+/// Tells JavaScript the slots a Reader gave the nodes of a value it wrote with twins (a
+/// callback's result, writeKeyAndTwinnedData's data), in the order it made them.
+void tell_twins(const std::vector<std::uint32_t>& slots);
+
 /// Reads a callback's result from the exchange buffer and tells JavaScript its twins' slots.
 Value read_result();
 

@@ -587,9 +587,13 @@ EMSCRIPTEN_KEEPALIVE int mfs_client_set_new_key(std::uint32_t client) {
   return guarded([&] {
     Reader r;
     Value key = r.value();
-    Value data = r.value();
+    // JavaScript made frozen twins of the data's new arrays and objects as it wrote them
+    // (writeKeyAndTwinnedData): the cached data written back below refers to them.
+    std::vector<std::uint32_t> slots;
+    Value data = r.value(&slots);
     Value updated_at = r.value();
     r.expect_end();
+    tell_twins(slots);
     check_key(key);
     WebClient& c = clients().get(client);
     // Set first: a refused value leaves no interned key behind.

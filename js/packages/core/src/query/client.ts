@@ -7,7 +7,7 @@
 import { MfstateError } from "../errors.js";
 import { Driver } from "../driver.js";
 import type { App, HostLink } from "../app.js";
-import { api, beginRead, callbacks, callWith, check, enter, fn, leave, ready, readValue, result, stageValues, whenIdle, writeOne, writePair, writeValues } from "../wasm.js";
+import { api, beginRead, callbacks, callWith, check, enter, fn, leave, ready, readValue, result, stageValues, whenIdle, writeKeyAndTwinnedData, writeOne, writePair } from "../wasm.js";
 import {
   type ClientCore,
   KeyTable,
@@ -393,7 +393,7 @@ export class QueryClient {
         return entry.data as DeepReadonly<TData>;
       }
       makeRoom(h, keys);
-      writeValues(key, data, updatedAt);
+      writeKeyAndTwinnedData(key, data, updatedAt);
       check(api.mfs_client_set_new_key(h));
       // The whole answer is read before the table records the key (no code of the caller's runs
       // in between: the snapshot is the package's own).
