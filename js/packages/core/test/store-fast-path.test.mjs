@@ -5,6 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { errorShape, testHost, initialUser, counterReducer } from "./helpers.mjs";
+import { isTwin } from "../dist/wasm.js";
 
 /** Two hosts, one app each: the first's dispatches take the fast path, the second's the module's. */
 async function pair(reducer = counterReducer, initial = initialUser()) {
@@ -596,4 +597,89 @@ test("a subscriber's plain message, command and own dispatch come after its roun
     return order;
   });
   assert.deepEqual(order, ["home told 1", "home's subscriber done", "profile heard 1", "cart told 100", "home told 11"]);
+});
+
+function deeplyFrozen(x) {
+  if (typeof x !== "object" || x === null) return true;
+  return Object.isFrozen(x) && Object.values(x).every(deeplyFrozen);
+}
+
+test("a new state's parts, whatever the package knows of them: twins, parts checked before, a twin no longer current, an earlier state", async () => {
+  const returned = [];
+  let stale;
+  const out = await bothWays(({ host }) => {
+    const app = host.mount("home");
+    let initialUserPart, keptList, earlier;
+    const store = app.createStore({ n: 0, user: { name: "a" }, list: [1, 2] }, (s, a) => {
+      let next = s;
+      if (a.type === "INC") next = { ...s, n: s.n + 1 };
+      else if (a.type === "NEW_LIST") next = { ...s, list: [3, { deep: [4] }] };
+      else if (a.type === "DROP_USER") next = { n: s.n, list: s.list };
+      else if (a.type === "OLD_USER") next = { ...s, user: initialUserPart };
+      else if (a.type === "EARLIER") next = earlier;
+      returned.push(next);
+      return next;
+    });
+    const seen = [];
+    store.subscribe(() => seen.push(store.getState()));
+    initialUserPart = store.getState().user; // a twin: the module handed it out
+    store.dispatch({ type: "INC" }); // a new root whose parts are twins
+    store.dispatch({ type: "NEW_LIST" }); // a new part, walked
+    keptList = store.getState().list;
+    store.dispatch({ type: "INC" }); // a part made by an earlier dispatch, kept
+    earlier = store.getState();
+    store.dispatch({ type: "DROP_USER" });
+    // Enters the module (the state is written there), and an unmount sweeps the nodes nothing holds
+    // but their twins: the user part's is one.
+    host.mount("other").unmount();
+    const staleBefore = !isTwin(initialUserPart);
+    store.dispatch({ type: "OLD_USER" }); // a twin no longer current, walked
+    store.dispatch({ type: "INC" });
+    store.dispatch({ type: "EARLIER" }); // a state made before, as it is
+    store.dispatch({ type: "INC" });
+    host.mount("third"); // and everything written into the module
+    stale ??= staleBefore;
+    const s = store.getState();
+    return {
+      values: seen.map((x) => structuredClone(x)),
+      frozen: seen.every(deeplyFrozen),
+      listKept: s.list === keptList && seen[2].list === keptList,
+      state: structuredClone(s),
+    };
+  });
+  assert.equal(stale, true, "the scenario reached a twin no longer current");
+  assert.equal(out.frozen, true);
+  assert.equal(out.listKept, true);
+  assert.deepEqual(out.state, { n: 3, list: [3, { deep: [4] }], user: { name: "a" } });
+  assert.equal(out.values.length, 8);
+});
+
+test("on the fast path each state handed out is the object the reducer returned, whatever the package knew of its parts", async () => {
+  const { host } = await testHost();
+  const app = host.mount("home");
+  let initialUserPart, earlier, returned;
+  const store = app.createStore({ n: 0, user: { name: "a" }, list: [1] }, (s, a) => {
+    if (a.type === "INC") returned = { ...s, n: s.n + 1 };
+    else if (a.type === "DROP_USER") returned = { n: s.n, list: s.list };
+    else if (a.type === "OLD_USER") returned = { ...s, user: initialUserPart };
+    else if (a.type === "EARLIER") returned = earlier;
+    else return s;
+    return returned;
+  });
+  const initial = store.getState();
+  initialUserPart = initial.user;
+  for (const type of ["INC", "DROP_USER"]) {
+    store.dispatch({ type });
+    assert.equal(store.getState(), returned);
+  }
+  earlier = store.getState();
+  host.mount("other").unmount(); // the user part's node swept (see above)
+  assert.equal(isTwin(initialUserPart), false, "no longer current");
+  for (const type of ["OLD_USER", "INC", "EARLIER", "INC"]) {
+    store.dispatch({ type });
+    assert.equal(store.getState(), returned, type);
+    assert.ok(deeplyFrozen(returned), type);
+    if (type === "OLD_USER") assert.equal(store.getState().user, initialUserPart, "the part once a twin, kept as it is");
+  }
+  host.dispose();
 });
