@@ -154,10 +154,11 @@ class TwinStamp extends Shell {
     const slot = (o as TwinStamp).#slot;
     return slot === CHECKED || twins[slot] === o;
   }
+  /** Stamps `o` checked, unless it is a current twin (which stays one) or checked already. */
   static checked(o: object): void {
     if (!(#slot in o)) new TwinStamp(o, CHECKED);
-    // A twin no longer current (checkState walked it): only what the package makes becomes a
-    // twin, never an object it handed out, so it cannot become current again.
+    // A twin no longer current (checkState walked it, or shallowState passed it): only what the
+    // package makes becomes a twin, never an object it handed out, so it cannot become current again.
     else {
       const slot = (o as TwinStamp).#slot;
       if (slot !== CHECKED && twins[slot] !== o) (o as TwinStamp).#slot = CHECKED;
@@ -867,27 +868,25 @@ function adoptShallow(x: object): boolean {
 }
 
 function shallowState(x: object): boolean {
-  // Stamped (a twin, current or not, or checked): the general walk says what it is.
-  if (Object.getPrototypeOf(x) !== Object.prototype || TwinStamp.get(x) !== -1) return false;
+  // A root already stamped (an earlier state, a twin) is not asked about first: one that passes is
+  // stamped by markChecked as the general walk would leave it (a current twin stays a twin, one no
+  // longer current becomes checked, a checked one is left as it is), and asking cost a lookup that
+  // misses on every new root (with the typeof tests below, W1: 262 -> 255 ns a dispatch).
+  if (Object.getPrototypeOf(x) !== Object.prototype) return false;
   for (const k in x) {
     if (!hasOwnProperty.call(x, k)) continue;
     if (k.length > MAX_LENGTH / 3) return false;
     const v = (x as Record<string, unknown>)[k];
-    switch (typeof v) {
-      case "number":
-        if (!Number.isFinite(v)) return false;
-        break;
-      case "string":
-        if (v.length > MAX_LENGTH / 3) return false;
-        break;
-      case "boolean":
-      case "undefined":
-        break;
-      case "object":
-        if (v !== null && !TwinStamp.known(v)) return false;
-        break;
-      default:
-        return false;
+    // Comparisons of typeof with a literal, not a switch on it: V8 compiles those to a test of the
+    // value's type, a switch to a call of its Typeof builtin for each member.
+    if (typeof v === "number") {
+      if (!Number.isFinite(v)) return false;
+    } else if (typeof v === "object") {
+      if (v !== null && !TwinStamp.known(v)) return false;
+    } else if (typeof v === "string") {
+      if (v.length > MAX_LENGTH / 3) return false;
+    } else if (typeof v !== "boolean" && typeof v !== "undefined") {
+      return false;
     }
   }
   return true;
