@@ -928,8 +928,15 @@ export class App {
         fastBatch--;
       }
       if (done) {
-        if (this.#changed) willTell(this);
-        if (fastBatch === 0 && tellHead < tellEnd) tellBatch();
+        if (this.#changed && fastBatch === 0 && tellHead === tellEnd) {
+          // Queued first, by assignment (willTell's work when nothing waits): a call failing at the
+          // edge of the stack leaves it to be told at the end of the turn, never untold.
+          toTell[tellEnd++] = this;
+          this.#tellFirst();
+        } else {
+          if (this.#changed) willTell(this);
+          if (fastBatch === 0 && tellHead < tellEnd) tellBatch();
+        }
         return action;
       }
     }
@@ -1089,6 +1096,27 @@ export class App {
     // batch, as the module's batch takes a store changed during its round.
     if (this.#changed && !this.#released) willTell(this);
     else this.#changed = false;
+  }
+
+  /**
+   * tellBatch() for a batch whose first item is this store (dispatch queued it, nothing else was
+   * waiting), calling it directly rather than through the loop's checks and tellApp (W1: about
+   * 10 ns of 275). It is taken and put back as tellBatch takes and puts back an item.
+   */
+  #tellFirst(): void {
+    fastBatch++;
+    let inFlight = true;
+    try {
+      toTell[tellHead++] = undefined;
+      this.#tellFast();
+      inFlight = false;
+    } finally {
+      if (inFlight) toTell[--tellHead] = this;
+      if (tellHead === tellEnd) tellHead = tellEnd = 0;
+      fastBatch--;
+    }
+    // What its subscribers changed meanwhile: told in the same batch, after it, as tellBatch goes on.
+    if (tellHead < tellEnd) tellBatch();
   }
 
   #reportListenerError(e: unknown): void {
