@@ -694,3 +694,40 @@ test("a listener that interns keys while another app's write of an existing key 
   assert.deepEqual(errors, []);
   host.dispose();
 });
+
+/**
+ * Pairs of 4-character strings whose hash, were it started from a fixed state (no seed), would be
+ * equal: a meet in the middle over the invertible mixing (structuralHash's string hash).
+ */
+function unseededStringCollisions() {
+  const P = 0x01000193;
+  let inv = 1;
+  for (let k = 0; k < 5; k++) inv = Math.imul(inv, 2 - Math.imul(P, inv));
+  const mix = (h, x) => Math.imul(h ^ x, P);
+  const unmix = (h, x) => Math.imul(h, inv) ^ x;
+  const target = 0x2a2a2a2a;
+  const forward = new Map();
+  let rnd = 42;
+  const char = () => ((rnd = (Math.imul(rnd, 1103515245) + 12345) >>> 0) >>> 8) % 0xd7ff + 1; // no surrogates
+  for (let i = 0; i < 1 << 18; i++) {
+    const c1 = char(), c2 = char();
+    forward.set(mix(mix(0x73, c1), c2) | 0, String.fromCharCode(c1, c2));
+  }
+  const pairs = [];
+  for (let i = 0; i < 1 << 18 && pairs.length < 4; i++) {
+    const c3 = char(), c4 = char();
+    const need = unmix(unmix(unmix(target, 4), c4), c3) | 0;
+    const head = forward.get(need);
+    if (head !== undefined) pairs.push(head + String.fromCharCode(c3, c4));
+  }
+  return pairs;
+}
+
+test("strings made to collide without the page's seed do not share a hash (leaves and member names)", () => {
+  const same = unseededStringCollisions();
+  assert.ok(same.length >= 2, `found ${same.length} colliding strings`);
+  const leaves = new Set(same.map((s) => KeyTable.hash(["k", s])));
+  const names = new Set(same.map((s) => KeyTable.hash(["k", { [s]: 1 }])));
+  assert.equal(leaves.size, same.length);
+  assert.equal(names.size, same.length);
+});

@@ -466,10 +466,12 @@ function frozenCopy(v: unknown): unknown {
   return Object.freeze(out);
 }
 
-const seeds = new Int32Array(2);
+const seeds = new Int32Array(3);
 globalThis.crypto?.getRandomValues?.(seeds);
 const hashSeed = seeds[0] ^ 0x811c9dc5;
 const memberSeed = seeds[1] ^ 0x7b;
+// Seeded too: strings whose hashes collide whatever the seed would share a bucket on any page.
+const stringSeed = seeds[2] ^ 0x73;
 
 /**
  * A plain copy of query key `key` (an array), each part read once: what the table, the hash and
@@ -522,14 +524,41 @@ const hashedCounts = new Int32Array(MAX_LEAVES);
 // The defined members of the object structuralHash hashed last (-1: no object since reset).
 let memberCount = -1;
 
+// A string's own hash, kept for the last string leaf and the last member name met: keys mostly
+// repeat the same ones ("user", "id"), compared by === (a string literal is one string: a pointer
+// compare). A read of ["user", {id}] at 10^5 keys: ~8 ns of ~200.
+let leafString = "";
+let leafHash = stringHash("");
+let nameString = "";
+let nameHash = stringHash("");
+
+function stringHash(s: string): number {
+  let h = stringSeed;
+  for (let i = 0; i < s.length; i++) h = mix(h, s.charCodeAt(i));
+  return mix(h, s.length);
+}
+
+function leafStringHash(s: string): number {
+  if (s !== leafString) {
+    leafHash = stringHash(s);
+    leafString = s;
+  }
+  return leafHash;
+}
+
+function memberNameHash(s: string): number {
+  if (s !== nameString) {
+    nameHash = stringHash(s);
+    nameString = s;
+  }
+  return nameHash;
+}
+
 /** A hash of a key equal for keys equal as query keys (member order ignored, as hashKey). */
 export function structuralHash(v: unknown, h: number): number {
   switch (typeof v) {
-    case "string": {
-      h = mix(h, 0x73);
-      for (let i = 0; i < v.length; i++) h = mix(h, v.charCodeAt(i));
-      return mix(h, v.length);
-    }
+    case "string":
+      return mix(h, leafStringHash(v));
     case "number":
       if ((v | 0) === v) return mix(mix(h, 0x6e), v);
       hashWords[0] = v;
@@ -550,7 +579,7 @@ export function structuralHash(v: unknown, h: number): number {
         if (!hasOwn.call(v, k)) continue;
         const x = (v as Record<string, unknown>)[k];
         if (x !== undefined) {
-          sum = (sum + structuralHash(x, structuralHash(k, memberSeed))) | 0;
+          sum = (sum + structuralHash(x, mix(memberSeed, memberNameHash(k)))) | 0;
           count++;
         }
       }
