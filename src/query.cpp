@@ -6,6 +6,7 @@
 
 #include "mfstate/key.hpp"
 #include "query_internal.hpp"
+#include "query_sync_fetch.hpp"
 
 namespace mfstate::detail {
 
@@ -462,6 +463,22 @@ void fetch_part(ClientCore& core, Query& q, bool cancel_refetch, const std::shar
 
 QueryFetch::~QueryFetch() {
   if (retryer) retryer->forget_owner();
+}
+
+bool QueryFetch::retry_attempt_now(Outcome& out) {
+  if (initial || q->infinite()) return false;
+  const SyncFetch* sync = FetcherAccess::sync_fetch(options->o.fetcher);
+  if (sync == nullptr) return false;
+  // What the call may drop (a cancel from inside it, a change of options) is held until it returns;
+  // this fetch is not touched after it.
+  const OptionsPtr held = options;
+  const Value k = key;
+  try {
+    out.value = sync->fn(k);
+  } catch (...) {
+    out = outcome_of_exception(std::current_exception());
+  }
+  return true;
 }
 
 void QueryFetch::retry_attempt(const AbortSignal& signal, Completion done) {

@@ -228,6 +228,7 @@ struct FetchInitial {
 struct QueryFetch final : RetryerOwner, std::enable_shared_from_this<QueryFetch> {
   QueryFetch(ClientCore& c, Query& query) : core(&c), q(&query) {}
   ~QueryFetch() override;
+  bool retry_attempt_now(Outcome& out) override;
   void retry_attempt(const AbortSignal& signal, Completion done) override;
   void retry_settled(Outcome&& o) override;
   void retry_failed(int failure_count, const Error& error) override;

@@ -12,6 +12,7 @@
 
 #include "mfstate/key.hpp"
 #include "query_internal.hpp"
+#include "transactions.hpp"
 
 namespace mfstate {
 namespace detail {
@@ -465,10 +466,11 @@ void ObserverImpl::on_query_update() {
 void ObserverImpl::schedule_notify() {
   if (notify_pending_ || core_ == nullptr) return;
   notify_pending_ = true;
-  // Keep ourselves alive until the flush; the task itself holds only a raw pointer, which fits
-  // std::function's small buffer (no allocation per notification).
+  // Keep ourselves alive until the flush; the job itself is a plain function and this observer
+  // (no std::function to build, move into the queue, move out and destroy: W4 notifies 10^4).
   pending_self_ = shared_from_this();
-  core_->batcher().notify([this] { flush(); });
+  BatcherAccess::enqueue_plain(
+      core_->batcher(), [](void* self) { static_cast<ObserverImpl*>(self)->flush(); }, this, 0);
 }
 
 void ObserverImpl::flush() {

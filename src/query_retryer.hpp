@@ -16,6 +16,9 @@ struct ClientCore;
 class RetryerOwner {
  public:
   virtual ~RetryerOwner() = default;
+  /// Runs one attempt on the spot when it can answer without a completion (a sync_fetcher):
+  /// true, with its outcome in `out`. False: the attempt is retry_attempt's.
+  virtual bool retry_attempt_now(Outcome& /*out*/) { return false; }
   /// Starts one attempt.
   virtual void retry_attempt(const AbortSignal& signal, Completion done) = 0;
   /// The final outcome (success, last failure, or cancelled).
@@ -69,7 +72,7 @@ class Retryer final : public CompletionSink, public std::enable_shared_from_this
   ClientCore* core_;
   Config config_;
   RetryerOwner* owner_;
-  std::shared_ptr<AbortState> abort_;
+  std::shared_ptr<AbortState> abort_;  // made by the first attempt that hands out a signal
   std::uint32_t attempt_no_ = 0;
   int failure_count_ = 0;
   TimerId delay_timer_ = 0;
