@@ -179,10 +179,23 @@ Value replace_equal_deep(const Value& prev, Value next) {
     bool prefix_next = true;  // every member so far is next's
     for (std::size_t i = 0; i < nm.size(); ++i) {
       const Member& m = nm[i];
-      const Value* old = prev.find(m.key);
-      Value v = old != nullptr ? share_child(*old, m.value) : m.value;
-      const bool is_prev = old != nullptr && v.same_node(*old);
-      const bool is_next = v.same_node(m.value);
+      // A refetch returns its members in the order it did before: prev's member at the same
+      // position is looked at before searching prev by name.
+      const Value* old = i < pm.size() && pm[i].key == m.key ? &pm[i].value : prev.find(m.key);
+      // The shared child: a scalar pair is decided without a call and without a copy (W4's
+      // {id, v}); containers of one type recurse.
+      Value shared;
+      const Value* v = &m.value;
+      if (old != nullptr) {
+        if ((m.value.is_array() || m.value.is_object()) && old->type() == m.value.type()) {
+          shared = replace_equal_deep(*old, m.value);
+          v = &shared;
+        } else if (*old == m.value) {
+          v = old;
+        }
+      }
+      const bool is_prev = old != nullptr && v->same_node(*old);
+      const bool is_next = v->same_node(m.value);
       if (!collecting && !(prefix_prev && is_prev) && !(prefix_next && is_next)) {
         // The members before i are identical to next's (or else to prev's of the same name).
         members.reserve(nm.size());
@@ -193,7 +206,7 @@ Value replace_equal_deep(const Value& prev, Value next) {
       }
       prefix_prev = prefix_prev && is_prev;
       prefix_next = prefix_next && is_next;
-      if (collecting) members.push_back(Member{m.key, std::move(v)});
+      if (collecting) members.push_back(Member{m.key, *v});
     }
     if (prefix_prev && pm.size() == nm.size()) return prev;
     if (prefix_next) return next;
