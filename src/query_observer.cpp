@@ -119,18 +119,18 @@ constexpr PropMask derived_mask = mask_of(std::begin(derived_props), std::end(de
 constexpr PropMask derived_inputs_mask = mask_of(std::begin(derived_inputs), std::end(derived_inputs));
 
 /// Which fields among `among` differ, each compared once (data by node, then by value). Unrolled
-/// over the props at compile time (`among` is a constant at each call), so each comparison is its
-/// own few instructions instead of a pass through prop_changed's switch.
-template <std::size_t... P>
-PropMask changes_among(PropMask among, const QueryResult& a, const QueryResult& b, std::index_sequence<P...>) {
+/// over the props at compile time, so each comparison is its own few instructions instead of a pass
+/// through prop_changed's switch.
+template <PropMask among, std::size_t... P>
+PropMask changes_among(const QueryResult& a, const QueryResult& b, std::index_sequence<P...>) {
   return (((among >> P) & 1 ? PropMask{prop_changed(static_cast<ResultProp>(P), a, b)} << P : PropMask{0}) | ...);
 }
 
 /// Which fields differ (a flush of every observer asks it).
 PropMask changes(const QueryResult& a, const QueryResult& b) {
-  PropMask m = changes_among(~derived_mask, a, b, std::make_index_sequence<prop_count>{});
+  PropMask m = changes_among<~derived_mask>(a, b, std::make_index_sequence<prop_count>{});
   if ((m & derived_inputs_mask) != 0 || a.data.has_value() != b.data.has_value()) {
-    m |= changes_among(derived_mask, a, b, std::make_index_sequence<prop_count>{});
+    m |= changes_among<derived_mask>(a, b, std::make_index_sequence<prop_count>{});
   }
   return m;
 }
