@@ -86,13 +86,12 @@ QueryState snapshot(const Query& q) {
   return s;
 }
 
-RevertState revert_state(const Query& q) {
-  RevertState r;
+void revert_state(const Query& q, RevertState& r) {
   const QueryCold* c = q.cold.get();
   if (c != nullptr && (c->error || !c->error_detail.is_null() || c->error_updated_at != Millis{0} ||
                        c->failure_count != 0 || c->failure_reason || c->error_update_count != 0)) {
     r.full = std::make_unique<QueryState>(snapshot(q));
-    return r;
+    return;
   }
   // Every error field is at its default: what snapshot(q) holds besides is the entry's own.
   if (q.has_data()) r.data = q.data;
@@ -101,7 +100,6 @@ RevertState revert_state(const Query& q) {
   r.status = q.status;
   r.fetch_status = q.fetch_status;
   r.flags = q.flags;
-  return r;
 }
 
 QueryState state_of(const RevertState& r) {
@@ -280,40 +278,60 @@ void account_data(ClientCore& core, const Query& q, const Value* next) {
 
 }  // namespace
 
+namespace {
+
+// The two transitions every fetch makes, applied by dispatch and by dispatch_fetch and
+// dispatch_success (which take no QueryAction: a fetch made one per transition).
+
+[[gnu::always_inline]] inline void apply_fetch(ClientCore& core, Query& q, std::optional<FetchDirection> direction) {
+  if (q.cold) {
+    q.cold->failure_count = 0;
+    q.cold->failure_reason.reset();
+  }
+  q.fetch_status = core.can_fetch(*q.options()->o.network_mode) ? FetchStatus::fetching : FetchStatus::paused;
+  set_direction(q, direction);
+  if (!q.has_data()) {
+    if (q.cold) q.cold->error.reset();
+    q.status = QueryStatus::pending;
+  }
+}
+
+[[gnu::always_inline]] inline void apply_success(ClientCore& core, Query& q, Value&& data, Millis at, bool manual) {
+  account_data(core, q, &data);
+  q.data = std::move(data);
+  q.flags = static_cast<std::uint8_t>((q.flags | has_data_flag) & ~invalidated_flag);
+  ++q.data_update_count;
+  q.data_updated_at = at.count();
+  q.status = QueryStatus::success;
+  if (q.cold) {
+    q.cold->error.reset();
+    if (!q.cold->error_detail.is_null()) q.cold->error_detail = Value();
+  }
+  if (!manual) {
+    q.fetch_status = FetchStatus::idle;
+    if (q.cold) {
+      q.cold->failure_count = 0;
+      q.cold->failure_reason.reset();
+    }
+  }
+}
+
+}  // namespace
+
+void dispatch_fetch(ClientCore& core, Query& q, std::optional<FetchDirection> direction) {
+  apply_fetch(core, q, direction);
+  notify_updated(core, q, QueryAction::fetch);
+}
+
+void dispatch_success(ClientCore& core, Query& q, Value data, Millis at, bool manual) {
+  apply_success(core, q, std::move(data), at, manual);
+  notify_updated(core, q, QueryAction::success);
+}
+
 void dispatch(ClientCore& core, Query& q, QueryAction&& a) {
   switch (a.kind) {
-    case QueryAction::fetch:
-      if (q.cold) {
-        q.cold->failure_count = 0;
-        q.cold->failure_reason.reset();
-      }
-      q.fetch_status =
-          core.can_fetch(*q.options()->o.network_mode) ? FetchStatus::fetching : FetchStatus::paused;
-      set_direction(q, a.direction);
-      if (!q.has_data()) {
-        if (q.cold) q.cold->error.reset();
-        q.status = QueryStatus::pending;
-      }
-      break;
-    case QueryAction::success:
-      account_data(core, q, &a.data);
-      q.data = std::move(a.data);
-      q.flags = static_cast<std::uint8_t>((q.flags | has_data_flag) & ~invalidated_flag);
-      ++q.data_update_count;
-      q.data_updated_at = a.at.count();
-      q.status = QueryStatus::success;
-      if (q.cold) {
-        q.cold->error.reset();
-        q.cold->error_detail = Value();
-      }
-      if (!a.manual) {
-        q.fetch_status = FetchStatus::idle;
-        if (q.cold) {
-          q.cold->failure_count = 0;
-          q.cold->failure_reason.reset();
-        }
-      }
-      break;
+    case QueryAction::fetch: apply_fetch(core, q, a.direction); break;
+    case QueryAction::success: apply_success(core, q, std::move(a.data), a.at, a.manual); break;
     case QueryAction::fail: {
       QueryCold& c = q.c();
       c.error = a.error;
@@ -379,11 +397,8 @@ void invalidate(ClientCore& core, Query& q) {
 }
 
 Value set_data(ClientCore& core, Query& q, Value data, std::optional<Millis> at) {
-  QueryAction a{QueryAction::success};
-  a.data = replace_data(q.options()->o, q.has_data() ? &q.data : nullptr, std::move(data));
-  a.at = at.value_or(core.now());
-  a.manual = true;
-  dispatch(core, q, std::move(a));
+  Value shared = replace_data(q.options()->o, q.has_data() ? &q.data : nullptr, std::move(data));
+  dispatch_success(core, q, std::move(shared), at.value_or(core.now()), true);
   return q.data;
 }
 
@@ -423,7 +438,11 @@ void fetch_for(ClientCore& core, Query& q, FetchWaiter waiter, const OptionsPtr&
     }
   }
   auto f = std::allocate_shared<QueryFetch>(BlockAllocator<QueryFetch>(), core, q);
-  f->revert = inherited_revert ? std::move(*inherited_revert) : revert_state(q);
+  if (inherited_revert) {
+    f->revert = std::move(*inherited_revert);
+  } else {
+    revert_state(q, f->revert);
+  }
   // Assigning an empty small_vector is not free: only a replaced fetch passes waiters on.
   if (!inherited.empty()) f->waiters = std::move(inherited);
   f->direction = direction;
@@ -441,14 +460,12 @@ void fetch_for(ClientCore& core, Query& q, FetchWaiter waiter, const OptionsPtr&
   f->options = OptionsPtr(q.options());
   core.queries.in_flight_add(q);
   if (q.fetch_status == FetchStatus::idle || q.fetch_direction() != direction) {
-    QueryAction a{QueryAction::fetch};
-    a.direction = direction;
-    dispatch(core, q, std::move(a));
+    dispatch_fetch(core, q, direction);
   }
 
   const QueryOptions& o = q.options()->o;
-  f->retryer = std::allocate_shared<Retryer>(
-      BlockAllocator<Retryer>(), core, Retryer::Config{o.retry, o.retry_delay, *o.network_mode}, f.get());
+  f->retryer =
+      std::allocate_shared<Retryer>(BlockAllocator<Retryer>(), core, o.retry, o.retry_delay, *o.network_mode, f.get());
   f->retryer->start();
 }
 
@@ -570,17 +587,14 @@ void ClientCore::on_fetch_settled(Query& q, const std::shared_ptr<QueryFetch>& f
   if (o.ok) {
     try {
       // Structural sharing may be a user function: what it throws fails the fetch.
-      QueryAction a{QueryAction::success};
-      a.data = replace_data(q.options()->o, q.has_data() ? &q.data : nullptr, std::move(o.value));
-      a.at = now();
-      o = Outcome{};
-      dispatch(*this, q, std::move(a));
+      Value shared = replace_data(q.options()->o, q.has_data() ? &q.data : nullptr, std::move(o.value));
+      dispatch_success(*this, q, std::move(shared), now(), false);
     } catch (...) {
       o = outcome_of_exception(std::current_exception());
     }
   }
   if (o.ok) {
-    for (auto& w : waiters) w.settle(ok_outcome(q.data));
+    for (auto& w : waiters) w.settle_ok(q.data);
     if (options.query_cache.on_success || options.query_cache.on_settled) {
       const QueryInfo info = info_of(*this, q);
       try {

@@ -198,6 +198,14 @@ struct FetchWaiter {
       part->count_down(ordinal, o);
     }
   }
+  /// settle(ok_outcome(v)), without an Outcome for a part (only its count moves).
+  void settle_ok(const Value& v) const {
+    if (future) {
+      future->settle(ok_outcome(v));
+    } else {
+      part->count_down_ok();
+    }
+  }
 };
 
 /// The callers waiting for a fetch: almost always one, so it is held inline (no allocation).
@@ -272,6 +280,10 @@ struct QueryAction {
 
 /// Applies `a`, then tells the query's observers and the cache listeners (once per batch).
 void dispatch(ClientCore& core, Query& q, QueryAction&& a);
+/// dispatch of QueryAction::fetch and ::success, without building the action (every fetch makes
+/// both).
+void dispatch_fetch(ClientCore& core, Query& q, std::optional<FetchDirection> direction);
+void dispatch_success(ClientCore& core, Query& q, Value data, Millis at, bool manual);
 /// dispatch of QueryAction::invalidate, without building the action (W3c invalidates 10^5
 /// entries in one call).
 void invalidate(ClientCore& core, Query& q);
@@ -304,7 +316,8 @@ bool has_page(const QueryOptions& o, const Value& data, FetchDirection direction
 
 QueryState snapshot(const Query& q);
 /// snapshot(q) as a fetch keeps it, and back.
-RevertState revert_state(const Query& q);
+/// Writes it into `r` (a new fetch's, default-constructed: no RevertState built beside it and moved).
+void revert_state(const Query& q, RevertState& r);
 QueryState state_of(const RevertState& r);
 QueryInfo info_of(const ClientCore& core, const Query& q);
 /// query-core's isStaleByTime: no data, or invalidated (unless static), or older than stale_time.

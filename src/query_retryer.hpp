@@ -37,7 +37,9 @@ class Retryer final : public CompletionSink, public std::enable_shared_from_this
     RetryDelayOption retry_delay;
     NetworkMode network_mode = NetworkMode::online;
   };
-  Retryer(ClientCore& core, Config config, RetryerOwner* owner);
+  /// `retry` and `retry_delay` are copied (the options they come from may change meanwhile).
+  Retryer(ClientCore& core, const Retry& retry, const RetryDelayOption& retry_delay, NetworkMode network_mode,
+          RetryerOwner* owner);
   ~Retryer() override;
   /// Runs the first attempt, or pauses when the network mode (or the owner) forbids it now.
   void start();

@@ -11,8 +11,9 @@
 
 namespace mfstate::detail {
 
-Retryer::Retryer(ClientCore& core, Config config, RetryerOwner* owner)
-    : core_(&core), config_(std::move(config)), owner_(owner) {}
+Retryer::Retryer(ClientCore& core, const Retry& retry, const RetryDelayOption& retry_delay, NetworkMode network_mode,
+                 RetryerOwner* owner)
+    : core_(&core), config_{retry, retry_delay, network_mode}, owner_(owner) {}
 
 Retryer::~Retryer() {
   if (core_ != nullptr && delay_timer_ != 0) core_->runtime.scheduler().cancel(delay_timer_);
