@@ -283,7 +283,8 @@ namespace {
 // The two transitions every fetch makes, applied by dispatch and by dispatch_fetch and
 // dispatch_success (which take no QueryAction: a fetch made one per transition).
 
-[[gnu::always_inline]] inline void apply_fetch(ClientCore& core, Query& q, std::optional<FetchDirection> direction) {
+[[gnu::always_inline]] inline void apply_fetch(ClientCore& core, Query& q,
+                                               std::optional<FetchDirection> direction) {
   if (q.cold) {
     q.cold->failure_count = 0;
     q.cold->failure_reason.reset();
@@ -296,7 +297,8 @@ namespace {
   }
 }
 
-[[gnu::always_inline]] inline void apply_success(ClientCore& core, Query& q, Value&& data, Millis at, bool manual) {
+[[gnu::always_inline]] inline void apply_success(ClientCore& core, Query& q, Value&& data, Millis at,
+                                                 bool manual) {
   account_data(core, q, &data);
   q.data = std::move(data);
   q.flags = static_cast<std::uint8_t>((q.flags | has_data_flag) & ~invalidated_flag);
@@ -464,8 +466,8 @@ void fetch_for(ClientCore& core, Query& q, FetchWaiter waiter, const OptionsPtr&
   }
 
   const QueryOptions& o = q.options()->o;
-  f->retryer =
-      std::allocate_shared<Retryer>(BlockAllocator<Retryer>(), core, o.retry, o.retry_delay, *o.network_mode, f.get());
+  f->retryer = std::allocate_shared<Retryer>(BlockAllocator<Retryer>(), core, o.retry, o.retry_delay,
+                                             *o.network_mode, f.get());
   f->retryer->start();
 }
 

@@ -106,13 +106,16 @@ constexpr PropMask default_mask = mask_of(std::begin(default_props), std::end(de
 /// The props read off other fields (is_pending from status, is_loading_error from status and
 /// data...): they can differ only when one of those does.
 constexpr ResultProp derived_props[] = {
-    ResultProp::is_pending,    ResultProp::is_success, ResultProp::is_error,
-    ResultProp::is_loading,    ResultProp::is_fetching, ResultProp::is_paused,
+    ResultProp::is_pending,    ResultProp::is_success,       ResultProp::is_error,
+    ResultProp::is_loading,    ResultProp::is_fetching,      ResultProp::is_paused,
     ResultProp::is_refetching, ResultProp::is_loading_error, ResultProp::is_refetch_error,
 };
 constexpr ResultProp derived_inputs[] = {
-    ResultProp::status, ResultProp::fetch_status, ResultProp::is_fetching_next_page,
-    ResultProp::is_fetching_previous_page, ResultProp::is_fetch_next_page_error,
+    ResultProp::status,
+    ResultProp::fetch_status,
+    ResultProp::is_fetching_next_page,
+    ResultProp::is_fetching_previous_page,
+    ResultProp::is_fetch_next_page_error,
     ResultProp::is_fetch_previous_page_error,
 };
 constexpr PropMask derived_mask = mask_of(std::begin(derived_props), std::end(derived_props));
@@ -123,7 +126,8 @@ constexpr PropMask derived_inputs_mask = mask_of(std::begin(derived_inputs), std
 /// through prop_changed's switch.
 template <PropMask among, std::size_t... P>
 PropMask changes_among(const QueryResult& a, const QueryResult& b, std::index_sequence<P...>) {
-  return (((among >> P) & 1 ? PropMask{prop_changed(static_cast<ResultProp>(P), a, b)} << P : PropMask{0}) | ...);
+  return (((among >> P) & 1 ? PropMask{prop_changed(static_cast<ResultProp>(P), a, b)} << P : PropMask{0}) |
+          ...);
 }
 
 /// Which fields differ (a flush of every observer asks it).

@@ -11,8 +11,8 @@
 
 namespace mfstate::detail {
 
-Retryer::Retryer(ClientCore& core, const Retry& retry, const RetryDelayOption& retry_delay, NetworkMode network_mode,
-                 RetryerOwner* owner)
+Retryer::Retryer(ClientCore& core, const Retry& retry, const RetryDelayOption& retry_delay,
+                 NetworkMode network_mode, RetryerOwner* owner)
     : core_(&core), config_{retry, retry_delay, network_mode}, owner_(owner) {}
 
 Retryer::~Retryer() {

@@ -17,9 +17,9 @@ TEST_F(QuerySyncFetchTest, ItsFunctionGetsTheKeyAndItsAnswerIsTheData) {
   QueryClient qc(rt);
   std::vector<Value> keys;
   Future f = qc.fetch_query({.key = key({"user", 7}), .fetcher = sync_fetcher([&](const Value& k) {
-                               keys.push_back(k);
-                               return Value::object({{"id", 7}});
-                             })});
+                                                        keys.push_back(k);
+                                                        return Value::object({{"id", 7}});
+                                                      })});
   ASSERT_TRUE(f.ready());  // answered before fetch_query returned
   EXPECT_EQ(f.value().get("id").as_int(), 7);
   ASSERT_EQ(keys.size(), 1u);
@@ -63,8 +63,8 @@ TEST_F(QuerySyncFetchTest, WhatItThrowsIsRetriedThenIsTheError) {
 TEST_F(QuerySyncFetchTest, AnyOtherExceptionIsAQueryErrorWithItsMessage) {
   QueryClient qc(rt);
   Future f = qc.fetch_query({.key = key({"k"}), .fetcher = sync_fetcher([](const Value&) -> Value {
-                               throw std::runtime_error("disk full");
-                             })});
+                                                  throw std::runtime_error("disk full");
+                                                })});
   ASSERT_TRUE(f.ready());
   ASSERT_NE(f.error(), nullptr);
   EXPECT_EQ(f.error()->code(), ErrorCode::query_error);
@@ -94,9 +94,9 @@ TEST_F(QuerySyncFetchTest, ARetryThatAnswersGivesTheData) {
 TEST_F(QuerySyncFetchTest, CancelledFromInsideTheCallItsAnswerIsDropped) {
   QueryClient qc(rt);
   Future f = qc.fetch_query({.key = key({"k"}), .fetcher = sync_fetcher([&](const Value&) {
-                               qc.cancel_queries({.key = key({"k"})});
-                               return Value("late");
-                             })});
+                                                  qc.cancel_queries({.key = key({"k"})});
+                                                  return Value("late");
+                                                })});
   ASSERT_TRUE(f.ready());
   ASSERT_NE(f.error(), nullptr);
   EXPECT_EQ(f.error()->code(), ErrorCode::cancelled);
@@ -110,7 +110,8 @@ TEST_F(QuerySyncFetchTest, CancelledFromInsideTheCallItsAnswerIsDropped) {
 TEST_F(QuerySyncFetchTest, ARefetchFromInsideTheCallReplacesIt) {
   QueryClient qc(rt);
   int calls = 0;
-  QueryOptions o{.key = key({"k"}), .fetcher = sync_fetcher([&](const Value&) {
+  QueryOptions o{.key = key({"k"}),
+                 .fetcher = sync_fetcher([&](const Value&) {
                    ++calls;
                    // The second call starts while the first one runs, replacing it (it has data).
                    if (calls == 2) (void)qc.refetch_queries({.key = key({"k"})});
@@ -133,9 +134,9 @@ TEST_F(QuerySyncFetchTest, OfflineItPausesAndRunsWhenOnlineAgain) {
   QueryClient qc(rt, {.online = false});
   int calls = 0;
   Future f = qc.fetch_query({.key = key({"k"}), .fetcher = sync_fetcher([&](const Value&) {
-                               ++calls;
-                               return Value("back");
-                             })});
+                                                  ++calls;
+                                                  return Value("back");
+                                                })});
   EXPECT_EQ(calls, 0);
   EXPECT_EQ(qc.get_query_state(key({"k"}))->fetch_status, FetchStatus::paused);
   qc.set_online(true);
