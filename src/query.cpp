@@ -298,9 +298,10 @@ namespace {
 }
 
 [[gnu::always_inline]] inline void apply_success(ClientCore& core, Query& q, Value&& data, Millis at,
-                                                 bool manual) {
+                                                 bool manual, const Node* shared_against) {
   account_data(core, q, &data);
   q.data = std::move(data);
+  if (q.cold) q.cold->shared_against = shared_against;
   q.flags = static_cast<std::uint8_t>((q.flags | has_data_flag) & ~invalidated_flag);
   ++q.data_update_count;
   q.data_updated_at = at.count();
@@ -325,15 +326,16 @@ void dispatch_fetch(ClientCore& core, Query& q, std::optional<FetchDirection> di
   notify_updated(core, q, QueryAction::fetch);
 }
 
-void dispatch_success(ClientCore& core, Query& q, Value data, Millis at, bool manual) {
-  apply_success(core, q, std::move(data), at, manual);
+void dispatch_success(ClientCore& core, Query& q, Value data, Millis at, bool manual,
+                      const Node* shared_against) {
+  apply_success(core, q, std::move(data), at, manual, shared_against);
   notify_updated(core, q, QueryAction::success);
 }
 
 void dispatch(ClientCore& core, Query& q, QueryAction&& a) {
   switch (a.kind) {
     case QueryAction::fetch: apply_fetch(core, q, a.direction); break;
-    case QueryAction::success: apply_success(core, q, std::move(a.data), a.at, a.manual); break;
+    case QueryAction::success: apply_success(core, q, std::move(a.data), a.at, a.manual, nullptr); break;
     case QueryAction::fail: {
       QueryCold& c = q.c();
       c.error = a.error;
@@ -363,6 +365,7 @@ void dispatch(ClientCore& core, Query& q, QueryAction&& a) {
       account_data(core, q, s.data ? &*s.data : nullptr);
       q.status = s.status;
       q.fetch_status = s.fetch_status;
+      if (q.cold) q.cold->shared_against = nullptr;
       if (s.data) {
         q.data = *s.data;
         q.flags |= has_data_flag;
@@ -399,8 +402,11 @@ void invalidate(ClientCore& core, Query& q) {
 }
 
 Value set_data(ClientCore& core, Query& q, Value data, std::optional<Millis> at) {
-  Value shared = replace_data(q.options()->o, q.has_data() ? &q.data : nullptr, std::move(data));
-  dispatch_success(core, q, std::move(shared), at.value_or(core.now()), true);
+  const QueryOptions& o = q.options()->o;
+  const Value* prev = q.has_data() ? &q.data : nullptr;
+  const Node* against = sharing_base(o, prev);
+  Value shared = replace_data(o, prev, std::move(data));
+  dispatch_success(core, q, std::move(shared), at.value_or(core.now()), true, against);
   return q.data;
 }
 
@@ -589,8 +595,11 @@ void ClientCore::on_fetch_settled(Query& q, const std::shared_ptr<QueryFetch>& f
   if (o.ok) {
     try {
       // Structural sharing may be a user function: what it throws fails the fetch.
-      Value shared = replace_data(q.options()->o, q.has_data() ? &q.data : nullptr, std::move(o.value));
-      dispatch_success(*this, q, std::move(shared), now(), false);
+      const QueryOptions& opts = q.options()->o;
+      const Value* prev = q.has_data() ? &q.data : nullptr;
+      const Node* against = sharing_base(opts, prev);
+      Value shared = replace_data(opts, prev, std::move(o.value));
+      dispatch_success(*this, q, std::move(shared), now(), false, against);
     } catch (...) {
       o = outcome_of_exception(std::current_exception());
     }

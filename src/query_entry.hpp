@@ -79,6 +79,11 @@ struct QueryCold {
   std::vector<ObserverImpl*> observers;
   std::shared_ptr<QueryFetch> fetch;
   Value key;  // kept once the entry left the index (observers still see it)
+  /// The node the data was structurally shared against when the default sharing made it (the
+  /// previous data's), else null. replace_equal_deep returns its `prev` whenever the two are
+  /// deep-equal, so data of another node than this one is never deep-equal to it: an observer
+  /// that last saw this node knows the data changed without comparing them (W4's observers).
+  const Node* shared_against = nullptr;
 };
 
 /// An entry's options and its cold part in one word (S1: 8 bytes less per entry). Most entries
@@ -283,7 +288,9 @@ void dispatch(ClientCore& core, Query& q, QueryAction&& a);
 /// dispatch of QueryAction::fetch and ::success, without building the action (every fetch makes
 /// both).
 void dispatch_fetch(ClientCore& core, Query& q, std::optional<FetchDirection> direction);
-void dispatch_success(ClientCore& core, Query& q, Value data, Millis at, bool manual);
+/// `shared_against`: what the data was shared against (sharing_base), recorded in the cold part.
+void dispatch_success(ClientCore& core, Query& q, Value data, Millis at, bool manual,
+                      const Node* shared_against);
 /// dispatch of QueryAction::invalidate, without building the action (W3c invalidates 10^5
 /// entries in one call).
 void invalidate(ClientCore& core, Query& q);
@@ -349,6 +356,14 @@ RefetchOn refetch_on_of(const ClientCore& core, const RefetchOnOption& o, const 
 Millis refetch_interval_of(const ClientCore& core, const QueryOptions& o, const Query& q);
 /// Structural sharing (or the options' function) of `next` against `prev` (null: no old data).
 Value replace_data(const QueryOptions& o, const Value* prev, Value next);
+/// The node replace_data(o, prev, ...) shares against when it is the default sharing
+/// (replace_equal_deep), else null (no old data, sharing off, a function of the options).
+/// Inline: every fetch and set_query_data asks it.
+inline const Node* sharing_base(const QueryOptions& o, const Value* prev) noexcept {
+  if (prev == nullptr || o.structural_sharing.function_if() != nullptr) return nullptr;
+  const bool* share = o.structural_sharing.value_if();
+  return share == nullptr || *share ? prev->node() : nullptr;
+}
 /// Shares the nodes of `next` equal to those of `prev` (query-core's replaceEqualDeep).
 Value replace_equal_deep(const Value& prev, Value next);
 /// Approximate heap bytes of a value, for max_bytes.

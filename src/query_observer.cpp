@@ -130,9 +130,12 @@ PropMask changes_among(const QueryResult& a, const QueryResult& b, std::index_se
           ...);
 }
 
-/// Which fields differ (a flush of every observer asks it).
-PropMask changes(const QueryResult& a, const QueryResult& b) {
-  PropMask m = changes_among<~derived_mask>(a, b, std::make_index_sequence<prop_count>{});
+/// Which fields differ (a flush of every observer asks it). `data_differs`: the data is known to
+/// differ (ObserverImpl::data_known_changed), so it is not compared.
+PropMask changes(const QueryResult& a, const QueryResult& b, bool data_differs) {
+  constexpr PropMask data_bit = bit(ResultProp::data);
+  PropMask m = changes_among<~derived_mask & ~data_bit>(a, b, std::make_index_sequence<prop_count>{});
+  if (data_differs || !same_data(a.data, b.data)) m |= data_bit;
   if ((m & derived_inputs_mask) != 0 || a.data.has_value() != b.data.has_value()) {
     m |= changes_among<derived_mask>(a, b, std::make_index_sequence<prop_count>{});
   }
@@ -506,6 +509,15 @@ QueryResult ObserverImpl::make_result(const Query& q, const QueryOptions& o, boo
   return r;
 }
 
+bool ObserverImpl::data_known_changed() const {
+  // The data shown is the query's, made by structural sharing against the node last told:
+  // another node than that one is never deep-equal to it (QueryCold::shared_against).
+  if (query_ == nullptr || !query_->cold || !query_->has_data() || !previous_.data || !current_.data) return false;
+  const Node* base = query_->cold->shared_against;
+  return base != nullptr && previous_.data->node() == base && current_.data->same_node(query_->data) &&
+         current_.data->node() != base;
+}
+
 std::uint64_t ObserverImpl::watched() const {
   const QueryOptions& o = resolved_->o;
   if (!o.notify_on_change_props.has_value()) return default_mask;
@@ -562,7 +574,7 @@ void ObserverImpl::flush() {
     compute_result();
     update_timers();
   }
-  const PropMask changed = changes(previous_, current_);
+  const PropMask changed = changes(previous_, current_, data_known_changed());
   const bool notify = (changed & watched()) != 0;
   if (changed != 0) previous_ = current_;
   if (changed != 0 && query_ != nullptr)

@@ -223,5 +223,6 @@ Value replace_data(const QueryOptions& o, const Value* prev, Value next) {
   return next;
 }
 
+
 }  // namespace detail
 }  // namespace mfstate
