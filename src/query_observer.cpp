@@ -512,7 +512,8 @@ QueryResult ObserverImpl::make_result(const Query& q, const QueryOptions& o, boo
 bool ObserverImpl::data_known_changed() const {
   // The data shown is the query's, made by structural sharing against the node last told:
   // another node than that one is never deep-equal to it (QueryCold::shared_against).
-  if (query_ == nullptr || !query_->cold || !query_->has_data() || !previous_.data || !current_.data) return false;
+  if (query_ == nullptr || !query_->cold || !query_->has_data() || !previous_.data || !current_.data)
+    return false;
   const Node* base = query_->cold->shared_against;
   return base != nullptr && previous_.data->node() == base && current_.data->same_node(query_->data) &&
          current_.data->node() != base;

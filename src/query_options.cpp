@@ -223,6 +223,5 @@ Value replace_data(const QueryOptions& o, const Value* prev, Value next) {
   return next;
 }
 
-
 }  // namespace detail
 }  // namespace mfstate

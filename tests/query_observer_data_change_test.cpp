@@ -105,7 +105,7 @@ TEST_F(QueryObserverDataChangeTest, AResetToEqualInitialDataNotifiesNobody) {
   const std::size_t told = seen.data.size();
   {
     Batcher::Scope batch(rt.batcher());
-    qc.set_query_data(key({"u"}), user(1));  // shared against the node the observer saw
+    qc.set_query_data(key({"u"}), user(1));       // shared against the node the observer saw
     (void)qc.reset_queries({.key = key({"u"})});  // a new node of equal initial data
   }
   rt.run_until_idle();
