@@ -6,6 +6,7 @@
 
 #include "mfstate/key.hpp"
 #include "query_internal.hpp"
+#include "query_sync_fetch.hpp"
 
 namespace mfstate::detail {
 
@@ -16,6 +17,15 @@ bool is_stale_by_time(const Query& q, Millis stale_time, Millis now) noexcept {
   if (stale_time >= static_stale_time) return false;
   if (q.invalidated()) return true;
   return q.data_updated_at + stale_time.count() <= now.count();
+}
+
+bool is_stale_now(const ClientCore& core, const Query& q, Millis stale_time) {
+  // Data that never expires is stale only when invalidated (query-core's Infinity): asking the
+  // clock could not change the answer (it would have to be 2^61 ms past the update).
+  if (!q.has_data() || stale_time >= never_expires || q.invalidated()) {
+    return !q.has_data() || (stale_time < static_stale_time && q.invalidated());
+  }
+  return is_stale_by_time(q, stale_time, core.now());
 }
 
 bool is_stale(const ClientCore& core, const Query& q) {
@@ -76,13 +86,12 @@ QueryState snapshot(const Query& q) {
   return s;
 }
 
-RevertState revert_state(const Query& q) {
-  RevertState r;
+void revert_state(const Query& q, RevertState& r) {
   const QueryCold* c = q.cold.get();
   if (c != nullptr && (c->error || !c->error_detail.is_null() || c->error_updated_at != Millis{0} ||
                        c->failure_count != 0 || c->failure_reason || c->error_update_count != 0)) {
     r.full = std::make_unique<QueryState>(snapshot(q));
-    return r;
+    return;
   }
   // Every error field is at its default: what snapshot(q) holds besides is the entry's own.
   if (q.has_data()) r.data = q.data;
@@ -91,7 +100,6 @@ RevertState revert_state(const Query& q) {
   r.status = q.status;
   r.fetch_status = q.fetch_status;
   r.flags = q.flags;
-  return r;
 }
 
 QueryState state_of(const RevertState& r) {
@@ -178,10 +186,23 @@ Value replace_equal_deep(const Value& prev, Value next) {
     bool prefix_next = true;  // every member so far is next's
     for (std::size_t i = 0; i < nm.size(); ++i) {
       const Member& m = nm[i];
-      const Value* old = prev.find(m.key);
-      Value v = old != nullptr ? share_child(*old, m.value) : m.value;
-      const bool is_prev = old != nullptr && v.same_node(*old);
-      const bool is_next = v.same_node(m.value);
+      // A refetch returns its members in the order it did before: prev's member at the same
+      // position is looked at before searching prev by name.
+      const Value* old = i < pm.size() && pm[i].key == m.key ? &pm[i].value : prev.find(m.key);
+      // The shared child: a scalar pair is decided without a call and without a copy (W4's
+      // {id, v}); containers of one type recurse.
+      Value shared;
+      const Value* v = &m.value;
+      if (old != nullptr) {
+        if ((m.value.is_array() || m.value.is_object()) && old->type() == m.value.type()) {
+          shared = replace_equal_deep(*old, m.value);
+          v = &shared;
+        } else if (*old == m.value) {
+          v = old;
+        }
+      }
+      const bool is_prev = old != nullptr && v->same_node(*old);
+      const bool is_next = v->same_node(m.value);
       if (!collecting && !(prefix_prev && is_prev) && !(prefix_next && is_next)) {
         // The members before i are identical to next's (or else to prev's of the same name).
         members.reserve(nm.size());
@@ -192,7 +213,7 @@ Value replace_equal_deep(const Value& prev, Value next) {
       }
       prefix_prev = prefix_prev && is_prev;
       prefix_next = prefix_next && is_next;
-      if (collecting) members.push_back(Member{m.key, std::move(v)});
+      if (collecting) members.push_back(Member{m.key, *v});
     }
     if (prefix_prev && pm.size() == nm.size()) return prev;
     if (prefix_next) return next;
@@ -257,40 +278,64 @@ void account_data(ClientCore& core, const Query& q, const Value* next) {
 
 }  // namespace
 
+namespace {
+
+// The two transitions every fetch makes, applied by dispatch and by dispatch_fetch and
+// dispatch_success (which take no QueryAction: a fetch made one per transition).
+
+[[gnu::always_inline]] inline void apply_fetch(ClientCore& core, Query& q,
+                                               std::optional<FetchDirection> direction) {
+  if (q.cold) {
+    q.cold->failure_count = 0;
+    q.cold->failure_reason.reset();
+  }
+  q.fetch_status = core.can_fetch(*q.options()->o.network_mode) ? FetchStatus::fetching : FetchStatus::paused;
+  set_direction(q, direction);
+  if (!q.has_data()) {
+    if (q.cold) q.cold->error.reset();
+    q.status = QueryStatus::pending;
+  }
+}
+
+[[gnu::always_inline]] inline void apply_success(ClientCore& core, Query& q, Value&& data, Millis at,
+                                                 bool manual, const Node* shared_against) {
+  account_data(core, q, &data);
+  q.data = std::move(data);
+  if (q.cold) q.cold->shared_against = shared_against;
+  q.flags = static_cast<std::uint8_t>((q.flags | has_data_flag) & ~invalidated_flag);
+  ++q.data_update_count;
+  q.data_updated_at = at.count();
+  q.status = QueryStatus::success;
+  if (q.cold) {
+    q.cold->error.reset();
+    if (!q.cold->error_detail.is_null()) q.cold->error_detail = Value();
+  }
+  if (!manual) {
+    q.fetch_status = FetchStatus::idle;
+    if (q.cold) {
+      q.cold->failure_count = 0;
+      q.cold->failure_reason.reset();
+    }
+  }
+}
+
+}  // namespace
+
+void dispatch_fetch(ClientCore& core, Query& q, std::optional<FetchDirection> direction) {
+  apply_fetch(core, q, direction);
+  notify_updated(core, q, QueryAction::fetch);
+}
+
+void dispatch_success(ClientCore& core, Query& q, Value data, Millis at, bool manual,
+                      const Node* shared_against) {
+  apply_success(core, q, std::move(data), at, manual, shared_against);
+  notify_updated(core, q, QueryAction::success);
+}
+
 void dispatch(ClientCore& core, Query& q, QueryAction&& a) {
   switch (a.kind) {
-    case QueryAction::fetch:
-      if (q.cold) {
-        q.cold->failure_count = 0;
-        q.cold->failure_reason.reset();
-      }
-      q.fetch_status =
-          core.can_fetch(*q.options()->o.network_mode) ? FetchStatus::fetching : FetchStatus::paused;
-      set_direction(q, a.direction);
-      if (!q.has_data()) {
-        if (q.cold) q.cold->error.reset();
-        q.status = QueryStatus::pending;
-      }
-      break;
-    case QueryAction::success:
-      account_data(core, q, &a.data);
-      q.data = std::move(a.data);
-      q.flags = static_cast<std::uint8_t>((q.flags | has_data_flag) & ~invalidated_flag);
-      ++q.data_update_count;
-      q.data_updated_at = a.at.count();
-      q.status = QueryStatus::success;
-      if (q.cold) {
-        q.cold->error.reset();
-        q.cold->error_detail = Value();
-      }
-      if (!a.manual) {
-        q.fetch_status = FetchStatus::idle;
-        if (q.cold) {
-          q.cold->failure_count = 0;
-          q.cold->failure_reason.reset();
-        }
-      }
-      break;
+    case QueryAction::fetch: apply_fetch(core, q, a.direction); break;
+    case QueryAction::success: apply_success(core, q, std::move(a.data), a.at, a.manual, nullptr); break;
     case QueryAction::fail: {
       QueryCold& c = q.c();
       c.error = a.error;
@@ -320,6 +365,7 @@ void dispatch(ClientCore& core, Query& q, QueryAction&& a) {
       account_data(core, q, s.data ? &*s.data : nullptr);
       q.status = s.status;
       q.fetch_status = s.fetch_status;
+      if (q.cold) q.cold->shared_against = nullptr;
       if (s.data) {
         q.data = *s.data;
         q.flags |= has_data_flag;
@@ -356,11 +402,11 @@ void invalidate(ClientCore& core, Query& q) {
 }
 
 Value set_data(ClientCore& core, Query& q, Value data, std::optional<Millis> at) {
-  QueryAction a{QueryAction::success};
-  a.data = replace_data(q.options()->o, q.has_data() ? &q.data : nullptr, std::move(data));
-  a.at = at.value_or(core.now());
-  a.manual = true;
-  dispatch(core, q, std::move(a));
+  const QueryOptions& o = q.options()->o;
+  const Value* prev = q.has_data() ? &q.data : nullptr;
+  const Node* against = sharing_base(o, prev);
+  Value shared = replace_data(o, prev, std::move(data));
+  dispatch_success(core, q, std::move(shared), at.value_or(core.now()), true, against);
   return q.data;
 }
 
@@ -400,7 +446,11 @@ void fetch_for(ClientCore& core, Query& q, FetchWaiter waiter, const OptionsPtr&
     }
   }
   auto f = std::allocate_shared<QueryFetch>(BlockAllocator<QueryFetch>(), core, q);
-  f->revert = inherited_revert ? std::move(*inherited_revert) : revert_state(q);
+  if (inherited_revert) {
+    f->revert = std::move(*inherited_revert);
+  } else {
+    revert_state(q, f->revert);
+  }
   // Assigning an empty small_vector is not free: only a replaced fetch passes waiters on.
   if (!inherited.empty()) f->waiters = std::move(inherited);
   f->direction = direction;
@@ -418,14 +468,12 @@ void fetch_for(ClientCore& core, Query& q, FetchWaiter waiter, const OptionsPtr&
   f->options = OptionsPtr(q.options());
   core.queries.in_flight_add(q);
   if (q.fetch_status == FetchStatus::idle || q.fetch_direction() != direction) {
-    QueryAction a{QueryAction::fetch};
-    a.direction = direction;
-    dispatch(core, q, std::move(a));
+    dispatch_fetch(core, q, direction);
   }
 
   const QueryOptions& o = q.options()->o;
-  f->retryer = std::allocate_shared<Retryer>(
-      BlockAllocator<Retryer>(), core, Retryer::Config{o.retry, o.retry_delay, *o.network_mode}, f.get());
+  f->retryer = std::allocate_shared<Retryer>(BlockAllocator<Retryer>(), core, o.retry, o.retry_delay,
+                                             *o.network_mode, f.get());
   f->retryer->start();
 }
 
@@ -462,6 +510,22 @@ void fetch_part(ClientCore& core, Query& q, bool cancel_refetch, const std::shar
 
 QueryFetch::~QueryFetch() {
   if (retryer) retryer->forget_owner();
+}
+
+bool QueryFetch::retry_attempt_now(Outcome& out) {
+  if (initial || q->infinite()) return false;
+  const SyncFetch* sync = FetcherAccess::sync_fetch(options->o.fetcher);
+  if (sync == nullptr) return false;
+  // What the call may drop (a cancel from inside it, a change of options) is held until it returns;
+  // this fetch is not touched after it.
+  const OptionsPtr held = options;
+  const Value k = key;
+  try {
+    out.value = sync->fn(k);
+  } catch (...) {
+    out = outcome_of_exception(std::current_exception());
+  }
+  return true;
 }
 
 void QueryFetch::retry_attempt(const AbortSignal& signal, Completion done) {
@@ -531,17 +595,17 @@ void ClientCore::on_fetch_settled(Query& q, const std::shared_ptr<QueryFetch>& f
   if (o.ok) {
     try {
       // Structural sharing may be a user function: what it throws fails the fetch.
-      QueryAction a{QueryAction::success};
-      a.data = replace_data(q.options()->o, q.has_data() ? &q.data : nullptr, std::move(o.value));
-      a.at = now();
-      o = Outcome{};
-      dispatch(*this, q, std::move(a));
+      const QueryOptions& opts = q.options()->o;
+      const Value* prev = q.has_data() ? &q.data : nullptr;
+      const Node* against = sharing_base(opts, prev);
+      Value shared = replace_data(opts, prev, std::move(o.value));
+      dispatch_success(*this, q, std::move(shared), now(), false, against);
     } catch (...) {
       o = outcome_of_exception(std::current_exception());
     }
   }
   if (o.ok) {
-    for (auto& w : waiters) w.settle(ok_outcome(q.data));
+    for (auto& w : waiters) w.settle_ok(q.data);
     if (options.query_cache.on_success || options.query_cache.on_settled) {
       const QueryInfo info = info_of(*this, q);
       try {

@@ -49,11 +49,17 @@ struct Aggregate {
 
   /// Part `ordinal` settled with `o`.
   void count_down(std::uint32_t ordinal, const Outcome& o);
+  /// A part settled with a value (its ordinal matters only for errors).
+  void count_down_ok() {
+    if (--left == 0) settle_result();
+  }
   /// Part `ordinal` is not waited for after all (a fetch paused offline): its count, taken when it
   /// was added, is given back; if it already settled, its error no longer counts.
   void drop(std::uint32_t ordinal, bool still_waiting);
   /// No more parts: settles now when every part already has.
   void close();
+  /// `result` with null, or with the first error kept.
+  void settle_result() { result->settle(first_error ? std::move(*first_error) : Outcome{}); }
 };
 
 /// An open countdown and its result future (settled by the last part, or by close()).

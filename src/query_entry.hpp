@@ -79,6 +79,11 @@ struct QueryCold {
   std::vector<ObserverImpl*> observers;
   std::shared_ptr<QueryFetch> fetch;
   Value key;  // kept once the entry left the index (observers still see it)
+  /// The node the data was structurally shared against when the default sharing made it (the
+  /// previous data's), else null. replace_equal_deep returns its `prev` whenever the two are
+  /// deep-equal, so data of another node than this one is never deep-equal to it: an observer
+  /// that last saw this node knows the data changed without comparing them (W4's observers).
+  const Node* shared_against = nullptr;
 };
 
 /// An entry's options and its cold part in one word (S1: 8 bytes less per entry). Most entries
@@ -198,6 +203,14 @@ struct FetchWaiter {
       part->count_down(ordinal, o);
     }
   }
+  /// settle(ok_outcome(v)), without an Outcome for a part (only its count moves).
+  void settle_ok(const Value& v) const {
+    if (future) {
+      future->settle(ok_outcome(v));
+    } else {
+      part->count_down_ok();
+    }
+  }
 };
 
 /// The callers waiting for a fetch: almost always one, so it is held inline (no allocation).
@@ -228,6 +241,7 @@ struct FetchInitial {
 struct QueryFetch final : RetryerOwner, std::enable_shared_from_this<QueryFetch> {
   QueryFetch(ClientCore& c, Query& query) : core(&c), q(&query) {}
   ~QueryFetch() override;
+  bool retry_attempt_now(Outcome& out) override;
   void retry_attempt(const AbortSignal& signal, Completion done) override;
   void retry_settled(Outcome&& o) override;
   void retry_failed(int failure_count, const Error& error) override;
@@ -271,6 +285,12 @@ struct QueryAction {
 
 /// Applies `a`, then tells the query's observers and the cache listeners (once per batch).
 void dispatch(ClientCore& core, Query& q, QueryAction&& a);
+/// dispatch of QueryAction::fetch and ::success, without building the action (every fetch makes
+/// both).
+void dispatch_fetch(ClientCore& core, Query& q, std::optional<FetchDirection> direction);
+/// `shared_against`: what the data was shared against (sharing_base), recorded in the cold part.
+void dispatch_success(ClientCore& core, Query& q, Value data, Millis at, bool manual,
+                      const Node* shared_against);
 /// dispatch of QueryAction::invalidate, without building the action (W3c invalidates 10^5
 /// entries in one call).
 void invalidate(ClientCore& core, Query& q);
@@ -303,11 +323,14 @@ bool has_page(const QueryOptions& o, const Value& data, FetchDirection direction
 
 QueryState snapshot(const Query& q);
 /// snapshot(q) as a fetch keeps it, and back.
-RevertState revert_state(const Query& q);
+/// Writes it into `r` (a new fetch's, default-constructed: no RevertState built beside it and moved).
+void revert_state(const Query& q, RevertState& r);
 QueryState state_of(const RevertState& r);
 QueryInfo info_of(const ClientCore& core, const Query& q);
 /// query-core's isStaleByTime: no data, or invalidated (unless static), or older than stale_time.
 bool is_stale_by_time(const Query& q, Millis stale_time, Millis now) noexcept;
+/// is_stale_by_time at the client's now, reading the clock only when the answer depends on it.
+bool is_stale_now(const ClientCore& core, const Query& q, Millis stale_time);
 /// query-core's isStale: by its observers when observed (a disabled one is never stale), else
 /// no data or invalidated.
 bool is_stale(const ClientCore& core, const Query& q);
@@ -333,6 +356,14 @@ RefetchOn refetch_on_of(const ClientCore& core, const RefetchOnOption& o, const 
 Millis refetch_interval_of(const ClientCore& core, const QueryOptions& o, const Query& q);
 /// Structural sharing (or the options' function) of `next` against `prev` (null: no old data).
 Value replace_data(const QueryOptions& o, const Value* prev, Value next);
+/// The node replace_data(o, prev, ...) shares against when it is the default sharing
+/// (replace_equal_deep), else null (no old data, sharing off, a function of the options).
+/// Inline: every fetch and set_query_data asks it.
+inline const Node* sharing_base(const QueryOptions& o, const Value* prev) noexcept {
+  if (prev == nullptr || o.structural_sharing.function_if() != nullptr) return nullptr;
+  const bool* share = o.structural_sharing.value_if();
+  return share == nullptr || *share ? prev->node() : nullptr;
+}
 /// Shares the nodes of `next` equal to those of `prev` (query-core's replaceEqualDeep).
 Value replace_equal_deep(const Value& prev, Value next);
 /// Approximate heap bytes of a value, for max_bytes.

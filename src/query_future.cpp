@@ -32,7 +32,7 @@ void Aggregate::count_down(std::uint32_t ordinal, const Outcome& o) {
       first_error = o;
     }
   }
-  if (--left == 0) result->settle(first_error ? std::move(*first_error) : Outcome{});
+  if (--left == 0) settle_result();
 }
 
 void Aggregate::drop(std::uint32_t ordinal, bool still_waiting) {
@@ -51,7 +51,7 @@ void Aggregate::close() {
     first_error = std::move(first->second);
   }
   early_errors.clear();
-  if (--left == 0) result->settle(first_error ? std::move(*first_error) : Outcome{});
+  if (--left == 0) settle_result();
 }
 
 std::shared_ptr<Aggregate> make_aggregate(Batcher& b, bool keep_error) {

@@ -12,6 +12,7 @@
 
 #include "mfstate/key.hpp"
 #include "query_internal.hpp"
+#include "transactions.hpp"
 
 namespace mfstate {
 namespace detail {
@@ -102,16 +103,43 @@ constexpr PropMask mask_of(const ResultProp* first, const ResultProp* last) {
 
 constexpr PropMask default_mask = mask_of(std::begin(default_props), std::end(default_props));
 
-/// Which fields differ, each compared once (data by node, then by value). Unrolled over the
-/// props at compile time, so each comparison is its own few instructions instead of a pass
-/// through prop_changed's switch (a flush of every observer compares all of them).
-template <std::size_t... P>
-PropMask changes_of(const QueryResult& a, const QueryResult& b, std::index_sequence<P...>) {
-  return ((PropMask{prop_changed(static_cast<ResultProp>(P), a, b)} << P) | ...);
+/// The props read off other fields (is_pending from status, is_loading_error from status and
+/// data...): they can differ only when one of those does.
+constexpr ResultProp derived_props[] = {
+    ResultProp::is_pending,    ResultProp::is_success,       ResultProp::is_error,
+    ResultProp::is_loading,    ResultProp::is_fetching,      ResultProp::is_paused,
+    ResultProp::is_refetching, ResultProp::is_loading_error, ResultProp::is_refetch_error,
+};
+constexpr ResultProp derived_inputs[] = {
+    ResultProp::status,
+    ResultProp::fetch_status,
+    ResultProp::is_fetching_next_page,
+    ResultProp::is_fetching_previous_page,
+    ResultProp::is_fetch_next_page_error,
+    ResultProp::is_fetch_previous_page_error,
+};
+constexpr PropMask derived_mask = mask_of(std::begin(derived_props), std::end(derived_props));
+constexpr PropMask derived_inputs_mask = mask_of(std::begin(derived_inputs), std::end(derived_inputs));
+
+/// Which fields among `among` differ, each compared once (data by node, then by value). Unrolled
+/// over the props at compile time, so each comparison is its own few instructions instead of a pass
+/// through prop_changed's switch.
+template <PropMask among, std::size_t... P>
+PropMask changes_among(const QueryResult& a, const QueryResult& b, std::index_sequence<P...>) {
+  return (((among >> P) & 1 ? PropMask{prop_changed(static_cast<ResultProp>(P), a, b)} << P : PropMask{0}) |
+          ...);
 }
 
-PropMask changes(const QueryResult& a, const QueryResult& b) {
-  return changes_of(a, b, std::make_index_sequence<prop_count>{});
+/// Which fields differ (a flush of every observer asks it). `data_differs`: the data is known to
+/// differ (ObserverImpl::data_known_changed), so it is not compared.
+PropMask changes(const QueryResult& a, const QueryResult& b, bool data_differs) {
+  constexpr PropMask data_bit = bit(ResultProp::data);
+  PropMask m = changes_among<~derived_mask & ~data_bit>(a, b, std::make_index_sequence<prop_count>{});
+  if (data_differs || !same_data(a.data, b.data)) m |= data_bit;
+  if ((m & derived_inputs_mask) != 0 || a.data.has_value() != b.data.has_value()) {
+    m |= changes_among<derived_mask>(a, b, std::make_index_sequence<prop_count>{});
+  }
+  return m;
 }
 
 }  // namespace
@@ -316,7 +344,63 @@ QueryInfo ObserverImpl::current_query() {
 
 void ObserverImpl::compute_result() {
   dirty_ = false;
-  current_ = make_result(*query_, resolved_->o, true);
+  const Query& q = *query_;
+  const QueryOptions& o = resolved_->o;
+  // The common result (data or none, no select, no placeholder shown, not infinite) is written
+  // over current_ field by field instead of being built beside it and moved over it (every flush
+  // of every observer; W4 flushes 10^4).
+  if (o.select || select_error_ || q.infinite() || (!q.has_data() && o.placeholder_data.has_value())) {
+    current_ = make_result(q, o, true);
+    return;
+  }
+  // What may call the user's functions comes first: if it throws, current_ is left as it was.
+  const bool enabled = enabled_of(*core_, o, q);
+  const bool stale = enabled && is_stale_now(*core_, q, stale_time_of(*core_, o, q));
+  QueryResult& r = current_;
+  r.status = q.status;
+  r.fetch_status = q.fetch_status;
+  r.data_updated_at = Millis(q.data_updated_at);
+  if (const QueryCold* c = q.cold.get()) {
+    r.error = c->error;
+    r.error_detail = c->error_detail;
+    r.error_updated_at = c->error_updated_at;
+    r.failure_count = c->failure_count;
+    r.failure_reason = c->failure_reason;
+    r.error_update_count = c->error_update_count;
+  } else {
+    r.error.reset();
+    r.error_detail = Value();
+    r.error_updated_at = Millis{0};
+    r.failure_count = 0;
+    r.failure_reason.reset();
+    r.error_update_count = 0;
+  }
+  r.is_fetched = q.is_fetched();
+  r.is_fetched_after_mount =
+      q.data_update_count > data_count_at_attach_ || q.error_update_count() > error_count_at_attach_;
+  r.is_invalidated = q.invalidated();
+  r.is_enabled = enabled;
+  r.is_stale = stale;
+  r.is_placeholder_data = false;
+  if (q.has_data()) {
+    if (!(last_data_ && last_data_->same_node(q.data) && last_data_->type() == q.data.type())) {
+      last_data_ = q.data;
+      last_data_key_ = key_;
+    }
+    if (r.data) {
+      *r.data = q.data;
+    } else {
+      r.data = q.data;
+    }
+  } else {
+    r.data.reset();
+  }
+  r.has_next_page = false;
+  r.has_previous_page = false;
+  r.is_fetching_next_page = false;
+  r.is_fetching_previous_page = false;
+  r.is_fetch_next_page_error = false;
+  r.is_fetch_previous_page_error = false;
 }
 
 QueryResult ObserverImpl::make_result(const Query& q, const QueryOptions& o, bool use_memo) {
@@ -338,7 +422,7 @@ QueryResult ObserverImpl::make_result(const Query& q, const QueryOptions& o, boo
   r.is_fetched_after_mount = q.data_update_count > data_count_at_attach_ || errors > error_count_at_attach_;
   r.is_invalidated = q.invalidated();
   r.is_enabled = enabled_of(core, o, q);
-  r.is_stale = r.is_enabled && is_stale_by_time(q, stale_time_of(core, o, q), core.now());
+  r.is_stale = r.is_enabled && is_stale_now(core, q, stale_time_of(core, o, q));
 
   std::optional<Value> data;
   bool skip_select = false;
@@ -425,6 +509,16 @@ QueryResult ObserverImpl::make_result(const Query& q, const QueryOptions& o, boo
   return r;
 }
 
+bool ObserverImpl::data_known_changed() const {
+  // The data shown is the query's, made by structural sharing against the node last told:
+  // another node than that one is never deep-equal to it (QueryCold::shared_against).
+  if (query_ == nullptr || !query_->cold || !query_->has_data() || !previous_.data || !current_.data)
+    return false;
+  const Node* base = query_->cold->shared_against;
+  return base != nullptr && previous_.data->node() == base && current_.data->same_node(query_->data) &&
+         current_.data->node() != base;
+}
+
 std::uint64_t ObserverImpl::watched() const {
   const QueryOptions& o = resolved_->o;
   if (!o.notify_on_change_props.has_value()) return default_mask;
@@ -465,10 +559,11 @@ void ObserverImpl::on_query_update() {
 void ObserverImpl::schedule_notify() {
   if (notify_pending_ || core_ == nullptr) return;
   notify_pending_ = true;
-  // Keep ourselves alive until the flush; the task itself holds only a raw pointer, which fits
-  // std::function's small buffer (no allocation per notification).
+  // Keep ourselves alive until the flush; the job itself is a plain function and this observer
+  // (no std::function to build, move into the queue, move out and destroy: W4 notifies 10^4).
   pending_self_ = shared_from_this();
-  core_->batcher().notify([this] { flush(); });
+  BatcherAccess::enqueue_plain(
+      core_->batcher(), [](void* self) { static_cast<ObserverImpl*>(self)->flush(); }, this, 0);
 }
 
 void ObserverImpl::flush() {
@@ -480,14 +575,14 @@ void ObserverImpl::flush() {
     compute_result();
     update_timers();
   }
-  const PropMask changed = changes(previous_, current_);
+  const PropMask changed = changes(previous_, current_, data_known_changed());
   const bool notify = (changed & watched()) != 0;
   if (changed != 0) previous_ = current_;
   if (changed != 0 && query_ != nullptr)
     core_->emit(QueryCacheEvent::Type::observer_results_updated, *query_);
+  if (!notify && first_calls_.empty()) return;
   auto firsts = std::move(first_calls_);
   first_calls_.clear();
-  if (!notify && firsts.empty()) return;
   // Listeners get the flushed result (previous_ changes only at a flush, never while they run).
   const QueryResult& result = previous_;
   const auto tell = [&](const ListenerList<const QueryResult&>::SlotPtr& slot) {

@@ -87,6 +87,8 @@ class ObserverImpl : public std::enable_shared_from_this<ObserverImpl> {
   void flush();
   /// The result fields whose change notifies (a bit per ResultProp).
   std::uint64_t watched() const;
+  /// Whether current_'s data is known to differ from previous_'s without comparing them.
+  bool data_known_changed() const;
   void update_timers();
   void clear_timers();
   ClientCore& live() const;

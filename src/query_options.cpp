@@ -8,6 +8,7 @@
 
 #include "mfstate/key.hpp"
 #include "query_internal.hpp"
+#include "query_sync_fetch.hpp"
 
 namespace mfstate {
 
@@ -48,9 +49,7 @@ std::optional<Value> keep_previous_data(const std::optional<Value>& previous_dat
   return previous_data;
 }
 
-Fetcher sync_fetcher(std::function<Value(const Value& key)> fn) {
-  return [fn = std::move(fn)](const FetchContext& ctx, Completion done) { done.resolve(fn(ctx.key)); };
-}
+Fetcher sync_fetcher(std::function<Value(const Value& key)> fn) { return detail::SyncFetch{std::move(fn)}; }
 
 namespace detail {
 

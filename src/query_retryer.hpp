@@ -16,6 +16,9 @@ struct ClientCore;
 class RetryerOwner {
  public:
   virtual ~RetryerOwner() = default;
+  /// Runs one attempt on the spot when it can answer without a completion (a sync_fetcher):
+  /// true, with its outcome in `out`. False: the attempt is retry_attempt's.
+  virtual bool retry_attempt_now(Outcome& /*out*/) { return false; }
   /// Starts one attempt.
   virtual void retry_attempt(const AbortSignal& signal, Completion done) = 0;
   /// The final outcome (success, last failure, or cancelled).
@@ -34,7 +37,9 @@ class Retryer final : public CompletionSink, public std::enable_shared_from_this
     RetryDelayOption retry_delay;
     NetworkMode network_mode = NetworkMode::online;
   };
-  Retryer(ClientCore& core, Config config, RetryerOwner* owner);
+  /// `retry` and `retry_delay` are copied (the options they come from may change meanwhile).
+  Retryer(ClientCore& core, const Retry& retry, const RetryDelayOption& retry_delay, NetworkMode network_mode,
+          RetryerOwner* owner);
   ~Retryer() override;
   /// Runs the first attempt, or pauses when the network mode (or the owner) forbids it now.
   void start();
@@ -69,7 +74,7 @@ class Retryer final : public CompletionSink, public std::enable_shared_from_this
   ClientCore* core_;
   Config config_;
   RetryerOwner* owner_;
-  std::shared_ptr<AbortState> abort_;
+  std::shared_ptr<AbortState> abort_;  // made by the first attempt that hands out a signal
   std::uint32_t attempt_no_ = 0;
   int failure_count_ = 0;
   TimerId delay_timer_ = 0;

@@ -11,11 +11,9 @@
 
 namespace mfstate::detail {
 
-Retryer::Retryer(ClientCore& core, Config config, RetryerOwner* owner)
-    : core_(&core),
-      config_(std::move(config)),
-      owner_(owner),
-      abort_(std::allocate_shared<AbortState>(BlockAllocator<AbortState>())) {}
+Retryer::Retryer(ClientCore& core, const Retry& retry, const RetryDelayOption& retry_delay,
+                 NetworkMode network_mode, RetryerOwner* owner)
+    : core_(&core), config_{retry, retry_delay, network_mode}, owner_(owner) {}
 
 Retryer::~Retryer() {
   if (core_ != nullptr && delay_timer_ != 0) core_->runtime.scheduler().cancel(delay_timer_);
@@ -26,10 +24,12 @@ void Retryer::orphan() noexcept {
   delay_timer_ = 0;
   core_ = nullptr;
   settled_ = true;
-  abort_->abort();
+  if (abort_) abort_->abort();
 }
 
-bool Retryer::signal_consumed() const noexcept { return abort_->consumed.load(std::memory_order_relaxed); }
+bool Retryer::signal_consumed() const noexcept {
+  return abort_ && abort_->consumed.load(std::memory_order_relaxed);
+}
 
 bool Retryer::can_continue() const {
   return core_ != nullptr && core_->focused &&
@@ -54,6 +54,13 @@ void Retryer::run() {
   auto self = shared_from_this();
   paused_ = false;
   const std::uint32_t no = ++attempt_no_;
+  Outcome now;
+  if (owner_ != nullptr && owner_->retry_attempt_now(now)) {
+    on_outcome(no, std::move(now));
+    return;
+  }
+  // A signal nobody was handed cannot be observed: it is made for the first attempt that needs one.
+  if (!abort_) abort_ = std::allocate_shared<AbortState>(BlockAllocator<AbortState>());
   std::optional<Outcome> early = call_with_completion(self, no, core_->inbox, [&](Completion done) {
     if (owner_ == nullptr) throw Error(ErrorCode::cancelled, "the fetch's owner is gone");
     owner_->retry_attempt(AsyncAccess::signal(abort_), std::move(done));
@@ -68,9 +75,10 @@ void Retryer::deliver(std::uint32_t no, Outcome&& o) {
   on_outcome(no, std::move(o));
 }
 
+// on_outcome and finish take no reference of their own: every caller (run, deliver, cancel, the
+// delay timer) holds one for the whole call, so the owner may drop the retryer meanwhile.
 void Retryer::on_outcome(std::uint32_t no, Outcome&& o) {
   if (settled_ || no != attempt_no_ || core_ == nullptr) return;
-  auto self = shared_from_this();
   if (o.ok) {
     finish(std::move(o));
     return;
@@ -103,7 +111,7 @@ void Retryer::on_outcome(std::uint32_t no, Outcome&& o) {
   if (owner_ != nullptr) owner_->retry_failed(failure_count_, err);
   if (settled_ || core_ == nullptr) return;  // the hook may have cancelled us
   auto last = std::make_shared<Outcome>(std::move(o));
-  std::weak_ptr<Retryer> weak = self;
+  std::weak_ptr<Retryer> weak = weak_from_this();
   delay_timer_ = core_->runtime.scheduler().schedule_after(delay, [weak, last] {
     auto r = weak.lock();
     if (!r || r->core_ == nullptr) return;
@@ -137,7 +145,7 @@ void Retryer::try_continue() {
 void Retryer::cancel() {
   if (settled_) return;
   auto self = shared_from_this();
-  abort_->abort();
+  if (abort_) abort_->abort();
   finish(error_outcome(cancelled_error("the fetch was cancelled")));
 }
 
@@ -146,7 +154,6 @@ void Retryer::finish(Outcome&& o) {
   paused_ = false;
   if (delay_timer_ != 0 && core_ != nullptr) core_->runtime.scheduler().cancel(delay_timer_);
   delay_timer_ = 0;
-  auto self = shared_from_this();
   if (owner_ != nullptr) owner_->retry_settled(std::move(o));
 }
 

@@ -139,6 +139,10 @@ struct FetchContext {
 struct SkipToken {};
 inline constexpr SkipToken skip_token{};
 
+namespace detail {
+struct FetcherAccess;
+}
+
 /// A fetcher: starts the request for `context.key` and completes `done` later, possibly on another
 /// thread. Throwing from the call rejects the fetch with the thrown error. Empty (no function)
 /// means "the defaults' fetcher"; skip_token means "do not fetch".
@@ -159,6 +163,7 @@ class Fetcher {
   void operator()(const FetchContext& context, Completion done) const;
 
  private:
+  friend struct detail::FetcherAccess;
   Function fn_;
   bool skip_ = false;
 };
