@@ -719,6 +719,11 @@ std::size_t Host::run_until_idle() {
   return core_->runtime->run_until_idle();
 }
 
+std::size_t Host::run_posted() {
+  HostGuard guard(*core_);
+  return core_->runtime->executor().run_pending();
+}
+
 std::optional<Millis> Host::next_due() const { return core_->runtime->scheduler().next_due(); }
 
 std::uint64_t Host::activity() const { return core_->runtime->activity(); }

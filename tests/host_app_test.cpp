@@ -157,6 +157,28 @@ TEST(HostRuntime, HostOnAManualClockDrivesTimersThroughItsRuntime) {
   EXPECT_EQ(a.state().get("count").as_int(), 1);
 }
 
+// What the browser build runs after each call into the host: posted work only, so a timer fires
+// from the page's event loop (the driver's setTimeout), never inside the page's call.
+TEST(HostRuntime, RunPostedRunsPostedWorkButNoTimerEvenOneDue) {
+  ManualClock clock(Millis{100});
+  Host host(clock);
+  App a = host.mount("a");
+  host.run_until_idle();
+  int fired = 0;
+  int posted = 0;
+  auto timer = a.schedule_after(Millis{0}, [&] { ++fired; });
+  host.post([&] {
+    ++posted;
+    host.post([&] { ++posted; });  // work posted by posted work runs too
+  });
+  EXPECT_EQ(host.run_posted(), 2u);
+  EXPECT_EQ(posted, 2);
+  EXPECT_EQ(fired, 0);
+  EXPECT_EQ(host.next_due(), Millis{100});  // due, left for the run_until_idle the timer wakes
+  EXPECT_EQ(host.run_until_idle(), 1u);
+  EXPECT_EQ(fired, 1);
+}
+
 TEST(HostValidation, ModeDecidesWhetherValuesAreValidated) {
   EXPECT_TRUE(Host({.validation = ValidationMode::always, .development = false}).validating());
   EXPECT_FALSE(Host({.validation = ValidationMode::off, .development = true}).validating());

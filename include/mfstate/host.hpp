@@ -390,6 +390,12 @@ class Host {
   /// Runs posted work and due timers until neither has anything left to do now (a native loop
   /// calls this; the browser build is driven by the JS event loop). Returns how many ran.
   std::size_t run_until_idle();
+  /// Runs posted work until none is left, and no timer, even one already due: what a JavaScript
+  /// event loop runs when a call returns (its promise jobs) before any timer's macrotask. The
+  /// browser build runs this after each call into the host, and due timers only from its own
+  /// setTimeout, so a timer never fires inside a call (JavaScript's run-to-completion). Returns
+  /// how many tasks ran.
+  std::size_t run_posted();
   /// When the earliest timer is due (the clock's time), or nullopt when none is scheduled: a
   /// host driven by another event loop (the browser build) arms its own timer for it. O(1).
   [[nodiscard]] std::optional<Millis> next_due() const;

@@ -1,6 +1,12 @@
 // Runs a runtime's timers on the JavaScript event loop: after each call into the module that may
-// have scheduled a timer or posted work, the driver runs what is due and arms one setTimeout for
-// the earliest timer left. A runtime on a manual clock arms nothing: its owner calls advanceTime.
+// have scheduled a timer or posted work, the driver runs the posted work and arms one setTimeout
+// for the earliest timer. A runtime on a manual clock arms nothing: its owner calls advanceTime.
+//
+// Timers run only when that setTimeout fires (or time is advanced), never in the run after a call,
+// even one already due: as query-core's setTimeouts, a timer never fires inside the page's
+// synchronous code. On a busy page the clock can pass an entry's gcTime between a write and the
+// run after it; running due timers there removed the entry in the middle of the page's code (a
+// second setQueryData then made it anew: query-core keeps the one entry and removes it later).
 //
 // Most such calls post nothing and schedule nothing due before the timer already armed (a write to
 // the cache schedules its entry's gcTime, minutes out): the runtime's activity count (posts and
@@ -17,7 +23,8 @@ type Timer = ReturnType<typeof setTimeout>;
 const MAX_TIMEOUT = 2 ** 31 - 1;
 
 export class Driver {
-  readonly #run: (handle: number) => number;
+  /** Runs posted work, and due timers too when `timers` is 1. */
+  readonly #run: (handle: number, timers: number) => number;
   readonly #advance: (handle: number, ms: number) => number;
   readonly #activity: (handle: number) => number;
   readonly #handle: () => number;
@@ -40,7 +47,7 @@ export class Driver {
     const run = `${kind}_run`;
     const advance = `${kind}_advance`;
     const activity = `${kind}_activity`;
-    this.#run = (h) => api[run](h);
+    this.#run = (h, timers) => api[run](h, timers);
     this.#advance = (h, ms) => api[advance](h, ms);
     this.#activity = (h) => api[activity](h);
     this.#handle = handle;
@@ -93,7 +100,8 @@ export class Driver {
     let ran = 0;
     enter();
     try {
-      check(this.#run(this.#handle()));
+      // Timers only when the armed timer fired or time was advanced: never inside a call's turn.
+      check(this.#run(this.#handle(), forced ? 1 : 0));
       beginRead();
       next = readValue() as number | null;
       ran = readValue() as number;

@@ -1,7 +1,8 @@
 // The driver runs a runtime on the page's event loop. It skips a run while the runtime's activity
 // (posts and timers scheduled, ever) is what its last run left; these tests pin what must still run:
 // a timer it armed, once due, though nothing was posted since; work a later answer posts.
-// Real clocks (a manual clock arms no setTimeout), each wait bounded.
+// Real clocks (a manual clock arms no setTimeout), each wait bounded; or node's mocked Date and
+// setTimeout, where the test decides when time passes and when the driver's setTimeout fires.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mfstate, within } from "./helpers.mjs";
@@ -60,5 +61,90 @@ test("an answer arriving after the last run reaches the observer", async () => {
     assert.deepEqual(await seen, { name: "John" });
   } finally {
     host.dispose();
+  }
+});
+
+// A timer fires from the event loop only (the driver's setTimeout), never in the run after a call
+// into the module, though due by then: as query-core's setTimeouts, never inside the page's
+// synchronous code. The flake of the real-clock test above: a loaded machine descheduled the test
+// for over 5 ms inside its first write; the run after the write collected the entry there, and the
+// second write made it anew, so after "removed" the cache held { v: 2 } (query-core: one entry,
+// both writes, removed later).
+test("a gcTime that passes during a write collects the entry from the event loop, not inside the page's next write", async (t) => {
+  await mfstate.loadMfstate();
+  t.mock.timers.enable({ apis: ["Date", "setTimeout"], now: 1_000_000 });
+  const client = new mfstate.QueryClient();
+  try {
+    const events = [];
+    let descheduled = false;
+    client.getQueryCache().subscribe((event) => {
+      events.push(event.type);
+      // The page loses the processor for 6 ms inside its first write, after the entry was made.
+      if (event.type === "added" && !descheduled) {
+        descheduled = true;
+        t.mock.timers.tick(6);
+      }
+    });
+    client.setQueryDefaults(["short"], { gcTime: 5 });
+    client.setQueryData(["short"], { v: 1 });
+    client.setQueryData(["short"], { v: 2 });
+    assert.deepEqual(events, ["added", "updated", "updated"], "both writes went to the one entry");
+    assert.deepEqual(client.getQueryData(["short"]), { v: 2 });
+    // The entry's gcTime from the second write (query-core's: from the first, already past).
+    t.mock.timers.tick(5);
+    assert.deepEqual(events, ["added", "updated", "updated", "removed"]);
+    assert.equal(client.getQueryData(["short"]), undefined);
+  } finally {
+    client.clear();
+  }
+});
+
+test("an entry with gcTime 0 keeps its data until the event loop's turn, as query-core's setTimeout(0)", async (t) => {
+  await mfstate.loadMfstate();
+  t.mock.timers.enable({ apis: ["Date", "setTimeout"], now: 1_000_000 });
+  const client = new mfstate.QueryClient();
+  try {
+    const events = [];
+    client.getQueryCache().subscribe((event) => events.push(event.type));
+    client.setQueryDefaults(["zero"], { gcTime: 0 });
+    client.setQueryData(["zero"], 1);
+    assert.equal(client.getQueryData(["zero"]), 1);
+    assert.deepEqual(events, ["added", "updated"]);
+    t.mock.timers.tick(0);
+    assert.deepEqual(events, ["added", "updated", "removed"]);
+    assert.equal(client.getQueryData(["zero"]), undefined);
+  } finally {
+    client.clear();
+  }
+});
+
+test("a host's timer due at once fires from the event loop, not inside the app's next call", async (t) => {
+  const host = await mfstate.createHost({ listenToPage: false });
+  try {
+    t.mock.timers.enable({ apis: ["Date", "setTimeout"], now: 1_000_000 });
+    const app = host.mount("home");
+    let fired = 0;
+    app.scheduleAfter(0, () => fired++);
+    app.queryClient.setQueryData(["k"], 1);
+    assert.equal(fired, 0);
+    t.mock.timers.tick(0);
+    assert.equal(fired, 1);
+  } finally {
+    host.dispose();
+  }
+});
+
+test("on a manual clock, a timer due at once waits for advanceTime", async () => {
+  await mfstate.loadMfstate();
+  const client = new mfstate.QueryClient({ clock: "manual", now: 1_000_000 });
+  try {
+    client.setQueryDefaults(["zero"], { gcTime: 0 });
+    client.setQueryData(["zero"], 1);
+    client.setQueryData(["other"], 2); // another call: its run still leaves the due timer alone
+    assert.equal(client.getQueryData(["zero"]), 1);
+    client.advanceTime(0);
+    assert.equal(client.getQueryData(["zero"]), undefined);
+  } finally {
+    client.clear();
   }
 });

@@ -302,13 +302,15 @@ EMSCRIPTEN_KEEPALIVE int mfs_host_advance(std::uint32_t host, double ms) {
   });
 }
 
-/// Runs posted work and due timers. Out: when the next timer is due (the clock's milliseconds,
-/// or null when none is scheduled), how many tasks and timers ran, and the host's activity then
-/// (as mfs_host_activity returns it).
-EMSCRIPTEN_KEEPALIVE int mfs_host_run(std::uint32_t host) {
+/// Runs posted work, and with `timers` due timers too (the driver's own setTimeout fired): after
+/// a call into the host, posted work only (Host::run_posted), so a timer that became due while
+/// the page was busy fires from the event loop, never inside the page's call. Out: when the next
+/// timer is due (the clock's milliseconds, or null when none is scheduled), how many tasks and
+/// timers ran, and the host's activity then (as mfs_host_activity returns it).
+EMSCRIPTEN_KEEPALIVE int mfs_host_run(std::uint32_t host, int timers) {
   return guarded([&] {
     Host& h = *hosts().get(host).host;
-    std::size_t ran = h.run_until_idle();
+    std::size_t ran = timers != 0 ? h.run_until_idle() : h.run_posted();
     write_run_result(h.next_due(), ran, h.activity());
   });
 }

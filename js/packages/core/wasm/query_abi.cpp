@@ -533,17 +533,17 @@ EMSCRIPTEN_KEEPALIVE int mfs_client_release(std::uint32_t client, int sweep) {
   });
 }
 
-/// Runs posted work and due timers of the client's runtime. Out: as mfs_host_run (next timer due
-/// or null, how many ran, the activity then).
-EMSCRIPTEN_KEEPALIVE int mfs_client_run(std::uint32_t client) {
+/// Runs posted work of the client's runtime, and with `timers` its due timers too: as mfs_host_run.
+/// Out: as mfs_host_run (next timer due or null, how many ran, the activity then).
+EMSCRIPTEN_KEEPALIVE int mfs_client_run(std::uint32_t client, int timers) {
   return guarded([&] {
     WebClient& c = clients().get(client);
     if (c.owned) {
-      std::size_t ran = c.runtime->run_until_idle();
+      std::size_t ran = timers != 0 ? c.runtime->run_until_idle() : c.runtime->executor().run_pending();
       write_run_result(c.runtime->scheduler().next_due(), ran, c.runtime->activity());
     } else {
       Host& h = *hosts().get(c.host).host;
-      std::size_t ran = h.run_until_idle();
+      std::size_t ran = timers != 0 ? h.run_until_idle() : h.run_posted();
       write_run_result(h.next_due(), ran, h.activity());
     }
   });
