@@ -158,3 +158,40 @@ export function plantSetters(plantings, stolen, watching) {
     for (const [target, name] of undo) delete target[name];
   };
 }
+
+/**
+ * Recurses until the stack is nearly full, then calls `call` (behind `pad` frames) from one frame
+ * higher each time, until a call that threw had changed what `read` returns (there was stack for
+ * the change, not for what follows it: telling subscribers). What a hostile app does to leave a
+ * change untold. Returns whether such a call was found (where the stack runs out moves with V8's
+ * compilation, so not every configuration finds one).
+ */
+export function changeAtTheStackEdge(pad, call, read) {
+  const padded = (k) => (k === 0 ? call() : padded(k - 1));
+  let done = false;
+  const edge = () => {
+    try {
+      edge();
+    } catch {
+      if (done) return;
+      const before = read();
+      try {
+        padded(pad);
+      } catch {
+        // As little as can be here, at the edge: a check that itself ran out of stack would miss
+        // the call it looks for.
+        if (read() !== before) {
+          done = true;
+          return;
+        }
+      }
+      throw new Error("once more, one frame up");
+    }
+  };
+  try {
+    edge();
+  } catch {
+    // the last frame's "once more"
+  }
+  return done;
+}

@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import v8 from "node:v8";
 import vm from "node:vm";
-import { attempt, counterApps, counterReducer, errorShape, initialUser, mfstate, plantSetters, sameOnBothPaths, testHost } from "./helpers.mjs";
+import { attempt, changeAtTheStackEdge, counterApps, counterReducer, errorShape, initialUser, mfstate, plantSetters, sameOnBothPaths, testHost } from "./helpers.mjs";
 
 // ---------------------------------------------------------------------------------------------
 // Who a broadcast reaches
@@ -409,7 +409,6 @@ test("a sender at the edge of the stack cannot change receivers' states and leav
   // Tried with 1-4 receivers and 0-2 frames of padding (where the stack runs out moves with them).
   // Holds: the receivers agree (all or none changed), and by the end of the turn each receiver's
   // subscriber has been told its last state, or the shell has heard that it failed.
-  const padded = (k, f) => (k === 0 ? f() : padded(k - 1, f));
   let hits = 0;
   for (let n = 1; n <= 4; n++) {
     for (let pad = 0; pad < 3; pad++) {
@@ -419,32 +418,7 @@ test("a sender at the edge of the stack cannot change receivers' states and leav
       const told = victims.map(() => []);
       victims.forEach((v, i) => v.subscribe(() => told[i].push(v.getState().count)));
       sender.broadcast({ type: "INC" }); // the targets known: the attempts below stay in JavaScript
-      let done = false;
-      const edge = () => {
-        try {
-          edge();
-        } catch {
-          if (done) return;
-          const before = victims[0].getState().count;
-          try {
-            padded(pad, () => sender.broadcast({ type: "INC" }));
-          } catch {
-            // As little as can be here, at the edge: a check that itself ran out of stack would
-            // miss the call it looks for.
-            if (victims[0].getState().count !== before) {
-              done = true;
-              return;
-            }
-          }
-          throw new Error("once more, one frame up");
-        }
-      };
-      try {
-        edge();
-      } catch {
-        // the last frame's "once more"
-      }
-      if (done) hits++;
+      if (changeAtTheStackEdge(pad, () => sender.broadcast({ type: "INC" }), () => victims[0].getState().count)) hits++;
       await new Promise((resolve) => setTimeout(resolve, 1));
       const counts = victims.map((v) => v.getState().count);
       assert.equal(new Set(counts).size, 1);
