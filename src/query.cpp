@@ -278,13 +278,7 @@ void account_data(ClientCore& core, const Query& q, const Value* next) {
 
 }  // namespace
 
-namespace {
-
-// The two transitions every fetch makes, applied by dispatch and by dispatch_fetch and
-// dispatch_success (which take no QueryAction: a fetch made one per transition).
-
-[[gnu::always_inline]] inline void apply_fetch(ClientCore& core, Query& q,
-                                               std::optional<FetchDirection> direction) {
+void dispatch_fetch(ClientCore& core, Query& q, std::optional<FetchDirection> direction) {
   if (q.cold) {
     q.cold->failure_count = 0;
     q.cold->failure_reason.reset();
@@ -295,10 +289,11 @@ namespace {
     if (q.cold) q.cold->error.reset();
     q.status = QueryStatus::pending;
   }
+  notify_updated(core, q, QueryAction::fetch);
 }
 
-[[gnu::always_inline]] inline void apply_success(ClientCore& core, Query& q, Value&& data, Millis at,
-                                                 bool manual, const Node* shared_against) {
+void dispatch_success(ClientCore& core, Query& q, Value data, Millis at, bool manual,
+                      const Node* shared_against) {
   account_data(core, q, &data);
   q.data = std::move(data);
   if (q.cold) q.cold->shared_against = shared_against;
@@ -317,25 +312,15 @@ namespace {
       q.cold->failure_reason.reset();
     }
   }
-}
-
-}  // namespace
-
-void dispatch_fetch(ClientCore& core, Query& q, std::optional<FetchDirection> direction) {
-  apply_fetch(core, q, direction);
-  notify_updated(core, q, QueryAction::fetch);
-}
-
-void dispatch_success(ClientCore& core, Query& q, Value data, Millis at, bool manual,
-                      const Node* shared_against) {
-  apply_success(core, q, std::move(data), at, manual, shared_against);
   notify_updated(core, q, QueryAction::success);
 }
 
 void dispatch(ClientCore& core, Query& q, QueryAction&& a) {
   switch (a.kind) {
-    case QueryAction::fetch: apply_fetch(core, q, a.direction); break;
-    case QueryAction::success: apply_success(core, q, std::move(a.data), a.at, a.manual, nullptr); break;
+    // Not built as actions (they carry nothing): every fetch makes both through dispatch_fetch
+    // and dispatch_success.
+    case QueryAction::fetch:
+    case QueryAction::success: break;
     case QueryAction::fail: {
       QueryCold& c = q.c();
       c.error = a.error;
@@ -401,12 +386,15 @@ void invalidate(ClientCore& core, Query& q) {
   notify_updated(core, q, QueryAction::invalidate);
 }
 
+void store_data(ClientCore& core, Query& q, Value next, std::optional<Millis> at, bool manual) {
+  const Node* against = nullptr;
+  Value shared = replace_data(q.options()->o, q.has_data() ? &q.data : nullptr, std::move(next), &against);
+  // The time after the sharing, which may be a function of the options that takes time.
+  dispatch_success(core, q, std::move(shared), at.value_or(core.now()), manual, against);
+}
+
 Value set_data(ClientCore& core, Query& q, Value data, std::optional<Millis> at) {
-  const QueryOptions& o = q.options()->o;
-  const Value* prev = q.has_data() ? &q.data : nullptr;
-  const Node* against = sharing_base(o, prev);
-  Value shared = replace_data(o, prev, std::move(data));
-  dispatch_success(core, q, std::move(shared), at.value_or(core.now()), true, against);
+  store_data(core, q, std::move(data), at, true);
   return q.data;
 }
 
@@ -595,11 +583,7 @@ void ClientCore::on_fetch_settled(Query& q, const std::shared_ptr<QueryFetch>& f
   if (o.ok) {
     try {
       // Structural sharing may be a user function: what it throws fails the fetch.
-      const QueryOptions& opts = q.options()->o;
-      const Value* prev = q.has_data() ? &q.data : nullptr;
-      const Node* against = sharing_base(opts, prev);
-      Value shared = replace_data(opts, prev, std::move(o.value));
-      dispatch_success(*this, q, std::move(shared), now(), false, against);
+      store_data(*this, q, std::move(o.value), std::nullopt, false);
     } catch (...) {
       o = outcome_of_exception(std::current_exception());
     }

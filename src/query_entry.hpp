@@ -268,15 +268,13 @@ struct QueryFetch final : RetryerOwner, std::enable_shared_from_this<QueryFetch>
 struct QueryAction {
   enum Kind : std::uint8_t { fetch, success, fail, failed, pause, resume, invalidate, set_state };
   explicit QueryAction(Kind k) : kind(k) {}
+  // fetch and success name the transitions dispatch_fetch and dispatch_success make (the cache
+  // event's action); they are never built as actions.
   Kind kind;
-  Value data;                               // success
-  Millis at{0};                             // success: data_updated_at
-  bool manual = false;                      // success by set_query_data: fetch status untouched
-  std::optional<Error> error;               // fail, failed
-  Value detail;                             // fail
-  int failure_count = 0;                    // failed
-  std::optional<FetchDirection> direction;  // fetch
-  const QueryState* state = nullptr;        // set_state
+  std::optional<Error> error;         // fail, failed
+  Value detail;                       // fail
+  int failure_count = 0;              // failed
+  const QueryState* state = nullptr;  // set_state
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -285,10 +283,9 @@ struct QueryAction {
 
 /// Applies `a`, then tells the query's observers and the cache listeners (once per batch).
 void dispatch(ClientCore& core, Query& q, QueryAction&& a);
-/// dispatch of QueryAction::fetch and ::success, without building the action (every fetch makes
-/// both).
+/// The fetch and success transitions every fetch makes (QueryAction's fetch and success kinds).
 void dispatch_fetch(ClientCore& core, Query& q, std::optional<FetchDirection> direction);
-/// `shared_against`: what the data was shared against (sharing_base), recorded in the cold part.
+/// `shared_against`: what the data was shared against (replace_data), recorded in the cold part.
 void dispatch_success(ClientCore& core, Query& q, Value data, Millis at, bool manual,
                       const Node* shared_against);
 /// dispatch of QueryAction::invalidate, without building the action (W3c invalidates 10^5
@@ -355,15 +352,13 @@ inline bool enabled_of(const ClientCore& core, const QueryOptions& o, const Quer
 RefetchOn refetch_on_of(const ClientCore& core, const RefetchOnOption& o, const Query& q);
 Millis refetch_interval_of(const ClientCore& core, const QueryOptions& o, const Query& q);
 /// Structural sharing (or the options' function) of `next` against `prev` (null: no old data).
-Value replace_data(const QueryOptions& o, const Value* prev, Value next);
-/// The node replace_data(o, prev, ...) shares against when it is the default sharing
-/// (replace_equal_deep), else null (no old data, sharing off, a function of the options).
-/// Inline: every fetch and set_query_data asks it.
-inline const Node* sharing_base(const QueryOptions& o, const Value* prev) noexcept {
-  if (prev == nullptr || o.structural_sharing.function_if() != nullptr) return nullptr;
-  const bool* share = o.structural_sharing.value_if();
-  return share == nullptr || *share ? prev->node() : nullptr;
-}
+/// `shared_against`, when given: the node the default sharing (replace_equal_deep) shared against,
+/// else null (no old data, sharing off, a function of the options).
+Value replace_data(const QueryOptions& o, const Value* prev, Value next, const Node** shared_against = nullptr);
+/// Data a fetch or set_query_data brings: shared against the query's data as its options say,
+/// then dispatch_success at `at` (default: the time after the sharing). What a structural-sharing
+/// function throws leaves the query unchanged.
+void store_data(ClientCore& core, Query& q, Value next, std::optional<Millis> at, bool manual);
 /// Shares the nodes of `next` equal to those of `prev` (query-core's replaceEqualDeep).
 Value replace_equal_deep(const Value& prev, Value next);
 /// Approximate heap bytes of a value, for max_bytes.

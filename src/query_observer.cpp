@@ -121,7 +121,7 @@ constexpr ResultProp derived_inputs[] = {
 constexpr PropMask derived_mask = mask_of(std::begin(derived_props), std::end(derived_props));
 constexpr PropMask derived_inputs_mask = mask_of(std::begin(derived_inputs), std::end(derived_inputs));
 
-/// Which fields among `among` differ, each compared once (data by node, then by value). Unrolled
+/// Which fields among `among` differ, each compared once (data is compared by the caller). Unrolled
 /// over the props at compile time, so each comparison is its own few instructions instead of a pass
 /// through prop_changed's switch.
 template <PropMask among, std::size_t... P>

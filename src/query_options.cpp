@@ -214,12 +214,16 @@ Millis refetch_interval_of(const ClientCore& core, const QueryOptions& o, const 
   return d < Millis{0} || d >= never_expires ? Millis{0} : d;
 }
 
-Value replace_data(const QueryOptions& o, const Value* prev, Value next) {
+Value replace_data(const QueryOptions& o, const Value* prev, Value next, const Node** shared_against) {
+  if (shared_against != nullptr) *shared_against = nullptr;
   if (const auto* fn = o.structural_sharing.function_if()) {
     return (*fn)(prev != nullptr ? std::optional<Value>(*prev) : std::nullopt, next);
   }
   const bool* share = o.structural_sharing.value_if();
-  if (prev != nullptr && (share == nullptr || *share)) return replace_equal_deep(*prev, std::move(next));
+  if (prev != nullptr && (share == nullptr || *share)) {
+    if (shared_against != nullptr) *shared_against = prev->node();
+    return replace_equal_deep(*prev, std::move(next));
+  }
   return next;
 }
 
