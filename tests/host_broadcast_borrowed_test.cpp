@@ -19,6 +19,7 @@ struct Seen {
   std::string type;
   Value payload;
   Value meta;
+  const Action* at = nullptr;  // the action object the reducer was handed
 };
 
 // A reducer recording what it was given; declared noexcept or not (the broadcast runs in a plain
@@ -26,7 +27,7 @@ struct Seen {
 template <bool Nothrow>
 Reducer recording(std::vector<Seen>& seen, std::string app) {
   return [&seen, app](Value s, const Action& a) noexcept(Nothrow) {
-    seen.push_back({app, a.type, a.payload, a.meta});
+    seen.push_back({app, a.type, a.payload, a.meta, &a});
     return a.type == "INC" ? s.set("count", s.get("count").as_int() + 1) : s;
   };
 }
@@ -53,6 +54,10 @@ void every_target_sees_the_action_as_sent() {
     EXPECT_EQ(seen[i].payload, payload);
     EXPECT_EQ(seen[i].meta, meta);
   }
+  // The point of borrowing: no target is handed a copy of its own (these stores have no
+  // middleware and none is busy).
+  EXPECT_EQ(seen[0].at, seen[1].at);
+  EXPECT_EQ(seen[1].at, seen[2].at);
   for (const App& a : apps) EXPECT_EQ(a.state().get("count").as_int(), 1);
 }
 

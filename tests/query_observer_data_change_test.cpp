@@ -103,6 +103,7 @@ TEST_F(QueryObserverDataChangeTest, AResetToEqualInitialDataNotifiesNobody) {
   auto sub = qc.observe(o, seen.listener());
   rt.run_until_idle();
   const std::size_t told = seen.data.size();
+  ASSERT_EQ(told, 1u) << "the initial data, told once";
   {
     Batcher::Scope batch(rt.batcher());
     qc.set_query_data(key({"u"}), user(1));       // shared against the node the observer saw

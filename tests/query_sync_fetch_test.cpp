@@ -4,6 +4,7 @@
 // fetcher taken from the defaults.
 #include <stdexcept>
 
+#include "query_sync_fetch.hpp"
 #include "query_test_support.hpp"
 
 using namespace mfstate;
@@ -12,6 +13,14 @@ using namespace mfstate::testing;
 namespace {
 
 class QuerySyncFetchTest : public QueryTest {};
+
+TEST_F(QuerySyncFetchTest, AFetchRecognisesItAndNoOtherFetcher) {
+  // The tests below hold whichever way the fetch calls it; this one fails if the fetch's direct
+  // call (FetcherAccess::sync_fetch) stops recognising what sync_fetcher makes.
+  EXPECT_NE(detail::FetcherAccess::sync_fetch(sync_fetcher([](const Value&) { return Value(1); })), nullptr);
+  const Fetcher other = [](const FetchContext&, Completion done) { done.resolve(Value(1)); };
+  EXPECT_EQ(detail::FetcherAccess::sync_fetch(other), nullptr);
+}
 
 TEST_F(QuerySyncFetchTest, ItsFunctionGetsTheKeyAndItsAnswerIsTheData) {
   QueryClient qc(rt);
