@@ -1480,9 +1480,6 @@ export class App {
     const action = receivedCopy(type, payload, meta);
     if (action === IN_DOUBT) return -1;
     const states = broadcastStates;
-    // Without payload and meta: the one cached action of its type, on both paths (frozenAction),
-    // unless the cache was full when the type was first met (then one each, as through the module).
-    const bare = bareActions.get(type) === action;
     const saved = broadcastSaved;
     const savedEpochs = broadcastSavedEpochs;
     let ran = 0;
@@ -1491,8 +1488,9 @@ export class App {
       for (; ran < targets.length; ran++) {
         const t = targets[ran];
         // Each receiver its own action object, as the module hands each one (the payload and meta
-        // are one frozen copy on both paths): one receiver's action is not another's.
-        const next = t.#nextState(ran === 0 || bare ? action : frozenAction(type, action.payload ?? null, action.meta ?? null));
+        // are one frozen copy on both paths): one receiver's action is not another's. Without
+        // payload and meta, frozenAction gives the one cached action of its type, on both paths.
+        const next = t.#nextState(ran === 0 ? action : frozenAction(type, action.payload ?? null, action.meta ?? null));
         // A reducer's own dispatch would run after the broadcast: the module's path orders it.
         if (next === REFUSED || t.#queued.length !== 0) break;
         states[ran] = next;

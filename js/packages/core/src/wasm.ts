@@ -123,7 +123,7 @@ const twins: unknown[] = ownList();
 // Each twin carries its slot in a class-private field (added to the object by the base-class
 // return trick): invisible to reflection, unforgeable outside this module, and an order of
 // magnitude cheaper than a WeakMap (whose entries would also wait for the collector). The same
-// field marks a value the fast path checked (CHECKED, see markChecked): one lookup tells a twin,
+// field marks a value the fast path checked (CHECKED, see TwinStamp.checked): one lookup tells a twin,
 // a checked value and neither apart. Looking up a field an object lacks costs about three times a
 // found one (10 ns against 3.5), and with a field per kind a store's state member was asked twice
 // (W1, a three-member state: 321 -> 285 ns a dispatch with the one field).
@@ -205,7 +205,7 @@ class TwinStamp extends Shell {
   }
   /** A current twin or a checked value: deeply frozen JSON, not to be walked again. */
   static known(o: object): boolean {
-    if (!(#slot in o)) return checkedSealed.has(o);
+    if (!(#slot in o)) return fieldsNeedExtensible && checkedSealed.has(o);
     const slot = (o as TwinStamp).#slot;
     return slot === CHECKED || twins[slot] === o;
   }
@@ -886,9 +886,6 @@ function writeAny(x: unknown, level: number, path: Array<string | number> | null
 // module holds a copy of them (writeResult), and that copy is what other apps get. Branded in the
 // twins' field (TwinStamp; a WeakSet's add cost a third of a fast dispatch), after freezing (where the
 // engine follows the proposal, TwinStamp.checkedExtensible before freezing instead).
-function markChecked(o: object): void {
-  TwinStamp.checked(o);
-}
 
 /**
  * Whether `x` can be a store's state as writeResult would take it (plain objects and arrays,
@@ -921,7 +918,7 @@ export function adoptState(x: unknown): boolean {
     found.clear();
     return false;
   }
-  if (!first) for (let i = 0; i < found.count; i++) markChecked(found.items[i]);
+  if (!first) for (let i = 0; i < found.count; i++) TwinStamp.checked(found.items[i]);
   found.clear();
   return true;
 }
@@ -948,7 +945,7 @@ function adoptShallow(x: object): boolean {
   } catch {
     return false;
   }
-  markChecked(x);
+  TwinStamp.checked(x);
   return true;
 }
 
@@ -967,7 +964,7 @@ function brandThenFreeze(x: object): boolean {
 
 function shallowState(x: object): boolean {
   // A root already stamped (an earlier state, a twin) is not asked about first: one that passes is
-  // stamped by markChecked as the general walk would leave it (a current twin stays a twin, one no
+  // stamped by TwinStamp.checked as the general walk would leave it (a current twin stays a twin, one no
   // longer current becomes checked, a checked one is left as it is), and asking cost a lookup that
   // misses on every new root (with the typeof tests below, W1: 273 -> 260 ns a dispatch).
   if (Object.getPrototypeOf(x) !== Object.prototype) return false;
@@ -1602,7 +1599,6 @@ export function messageOf(e: unknown): string {
 
 function invoke(id: number): number {
   const f = functions[id];
-  clockRead = false;
   epoch++;
   callbacks++;
   depth++;
@@ -1686,7 +1682,7 @@ const imports = {
 // The time the module read during the call into it under way: one call happens at one instant. A
 // write of a new key read the clock twice (its updatedAt, its place in the collection lists), and
 // each read leaves the module (~60 ns, 2% of the write). Read again after every entry into the
-// module and around every callback out of it: a callback that takes long is seen to.
+// module and after every callback out of it returns: a callback that takes long is seen to.
 let clockRead = false;
 let clockTime = 0;
 

@@ -538,7 +538,12 @@ function stringHash(s: string): number {
   return mix(h, s.length);
 }
 
+// Only short strings are kept: a long one gains nothing (=== compares its characters) and would
+// stay alive here, an app's, after its unmount.
+const memoChars = 64;
+
 function leafStringHash(s: string): number {
+  if (s.length > memoChars) return stringHash(s);
   if (s !== leafString) {
     leafHash = stringHash(s);
     leafString = s;
@@ -547,6 +552,7 @@ function leafStringHash(s: string): number {
 }
 
 function memberNameHash(s: string): number {
+  if (s.length > memoChars) return stringHash(s);
   if (s !== nameString) {
     nameHash = stringHash(s);
     nameString = s;
