@@ -24,12 +24,13 @@ test("each call into the module reads the page's time anew", async (t) => {
   host.dispose();
 });
 
-test("a callback that takes time inside one call is seen to take it", async (t) => {
+test("a query function that takes time: its error is stamped at the time it ended", async (t) => {
   mock.timers.enable({ apis: ["Date"], now: 1_000_000 });
   t.after(() => mock.timers.reset());
   const { host, client } = await pageClockHost();
-  // Inside fetchQuery the module builds the entry (reading the clock), calls the query function,
-  // which takes 5 s and throws, and stamps the error: the stamp shows the 5 s.
+  // fetchQuery builds the entry (reading the clock) and calls the query function, which takes 5 s
+  // and throws; the error is stamped when the fetch completes (a later call into the module, which
+  // reads the clock anew): the stamp shows the 5 s.
   const failed = client.fetchQuery({
     queryKey: ["slow", 1],
     retry: false,

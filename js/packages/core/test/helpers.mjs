@@ -195,3 +195,16 @@ export function changeAtTheStackEdge(pad, call, read) {
   }
   return done;
 }
+
+/** Asserts `v` and everything in it frozen, naming the first part that is not. */
+export function assertDeepFrozen(v, path = "value") {
+  if (typeof v !== "object" || v === null) return;
+  assert.ok(Object.isFrozen(v), `${path} is frozen`);
+  for (const [k, x] of Object.entries(v)) assertDeepFrozen(x, `${path}.${k}`);
+}
+
+/** Whether `x` and everything in it is frozen. */
+export function deeplyFrozen(x) {
+  if (typeof x !== "object" || x === null) return true;
+  return Object.isFrozen(x) && Object.values(x).every(deeplyFrozen);
+}

@@ -19,7 +19,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import v8 from "node:v8";
-import { errorShape, sameOnBothPaths, testHost } from "./helpers.mjs";
+import { assertDeepFrozen, errorShape, sameOnBothPaths, testHost } from "./helpers.mjs";
 import { assumeFieldsNeedExtensible, isTwin } from "../dist/wasm.js";
 
 let sameMap = null;
@@ -38,11 +38,6 @@ function assertSameMaps(x, ref, path = "value") {
   for (const k of Object.keys(x)) assertSameMaps(x[k], ref[k], `${path}.${k}`);
 }
 
-function assertDeepFrozen(v, path = "value") {
-  if (typeof v !== "object" || v === null) return;
-  assert.ok(Object.isFrozen(v), `${path} is frozen`);
-  for (const [k, x] of Object.entries(v)) assertDeepFrozen(x, `${path}.${k}`);
-}
 
 function deepFreeze(v) {
   if (typeof v === "object" && v !== null) {

@@ -441,6 +441,8 @@ test("a sender at the edge of the stack cannot change receivers' states and leav
   // How many configurations reached a call that changed the states and threw (most, on the machine
   // this was written on; where the stack runs out depends on what V8 compiled).
   t.diagnostic(`${hits} of 12 configurations changed the states in a call that threw`);
+  // Reported as skipped, not passed, when V8's compilation let no configuration reach the edge.
+  if (hits === 0) t.skip("no configuration changed the states in a call that threw");
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@
 // listening sends every dispatch through the module), and require the same observable result.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { changeAtTheStackEdge, errorShape, testHost, initialUser, counterReducer, settle } from "./helpers.mjs";
+import { changeAtTheStackEdge, counterReducer, deeplyFrozen, errorShape, fromTheStackEdge, initialUser, settle, testHost } from "./helpers.mjs";
 import { isTwin } from "../dist/wasm.js";
 
 /** Two hosts, one app each: the first's dispatches take the fast path, the second's the module's. */
@@ -366,21 +366,7 @@ test("a call at the edge of the stack cannot make another app's fast-path state 
   store.dispatch({ type: "inc" });
   // The attacker recurses to the stack's limit, then calls in one frame higher each time until it
   // gets through: the victim's pending state is written at whatever depth that happens.
-  let through = false;
-  const edge = () => {
-    try {
-      edge();
-    } catch {
-      if (through) return;
-      try {
-        attacker.now();
-        through = true;
-      } catch {
-        // no room here either: one frame up
-      }
-    }
-  };
-  edge();
+  assert.equal(fromTheStackEdge(() => attacker.now(), 1), 1, "the attacker's call got through at the edge");
   host.platform.now();
   assert.deepEqual(store.getState(), { n: 1 });
   for (let i = 0; i < 3; i++) store.dispatch({ type: "inc" });
@@ -599,10 +585,6 @@ test("a subscriber's plain message, command and own dispatch come after its roun
   assert.deepEqual(order, ["home told 1", "home's subscriber done", "profile heard 1", "cart told 100", "home told 11"]);
 });
 
-function deeplyFrozen(x) {
-  if (typeof x !== "object" || x === null) return true;
-  return Object.isFrozen(x) && Object.values(x).every(deeplyFrozen);
-}
 
 test("a new state's parts, whatever the package knows of them: twins, parts checked before, a twin no longer current, an earlier state", async () => {
   const returned = [];
@@ -720,6 +702,8 @@ test("a dispatch at the edge of the stack cannot change the state and leave its 
   // How many reached such a call depends on what V8 compiled (0 to 10 of 12 on the machine this was
   // written on: run it a few times when changing the fast path's telling).
   t.diagnostic(`${hits} of 12 configurations changed the state in a call that threw`);
+  // Reported as skipped, not passed, when V8's compilation let no configuration reach the edge.
+  if (hits === 0) t.skip("no configuration changed the state in a call that threw");
 });
 
 test("an earlier state returned again is the state as it is, whatever its getters answer by now", async () => {
