@@ -12,27 +12,21 @@ namespace mfstate::detail {
 
 // ---- readings ----
 
-bool is_stale_by_time(const Query& q, Millis stale_time, Millis now) noexcept {
+bool is_stale_now(const ClientCore& core, const Query& q, Millis stale_time) {
   if (!q.has_data()) return true;
   if (stale_time >= static_stale_time) return false;
   if (q.invalidated()) return true;
-  return q.data_updated_at + stale_time.count() <= now.count();
-}
-
-bool is_stale_now(const ClientCore& core, const Query& q, Millis stale_time) {
   // Data that never expires is stale only when invalidated (query-core's Infinity): asking the
-  // clock could not change the answer (it would have to be 2^61 ms past the update).
-  if (!q.has_data() || stale_time >= never_expires || q.invalidated()) {
-    return !q.has_data() || (stale_time < static_stale_time && q.invalidated());
-  }
-  return is_stale_by_time(q, stale_time, core.now());
+  // clock (an import call in the browser) could not change the answer.
+  if (stale_time >= never_expires) return false;
+  return q.data_updated_at + stale_time.count() <= core.now().count();
 }
 
 bool is_stale(const ClientCore& core, const Query& q) {
   if (q.observer_count() == 0) return !q.has_data() || q.invalidated();
   // By its observers: a disabled observer never sees its data as stale.
   for (const ObserverImpl* o : q.cold->observers) {
-    if (o->enabled() && is_stale_by_time(q, o->stale_time(), core.now())) return true;
+    if (o->enabled() && is_stale_now(core, q, o->stale_time())) return true;
   }
   return false;
 }

@@ -318,7 +318,7 @@ Future fetch_impl(ClientCore& c, const QueryOptions& options, bool infinite) {
   auto opts = c.resolve(&options, options.key, /*no_retry_default=*/true);
   Query* q = c.build(options.key, opts);
   if (infinite) q->flags |= detail::infinite_flag;
-  if (!detail::is_stale_by_time(*q, detail::stale_time_of(c, opts->o, *q), c.now())) {
+  if (!detail::is_stale_now(c, *q, detail::stale_time_of(c, opts->o, *q))) {
     return ready(c.batcher(), detail::ok_outcome(q->data));
   }
   return AsyncAccess::future(detail::fetch(c, *q, nullptr, false));
@@ -340,7 +340,7 @@ Future ensure_impl(AppQueryClient& self, ClientCore& c, const QueryOptions& opti
   if (infinite) q->flags |= detail::infinite_flag;
   if (!q->has_data()) return infinite ? self.fetch_infinite_query(options) : self.fetch_query(options);
   const Value cached = q->data;
-  if (revalidate_if_stale && detail::is_stale_by_time(*q, detail::stale_time_of(c, opts->o, *q), c.now())) {
+  if (revalidate_if_stale && detail::is_stale_now(c, *q, detail::stale_time_of(c, opts->o, *q))) {
     (void)(infinite ? self.prefetch_infinite_query(options) : self.prefetch_query(options));
   }
   return ready(c.batcher(), detail::ok_outcome(cached));

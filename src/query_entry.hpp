@@ -324,9 +324,8 @@ QueryState snapshot(const Query& q);
 void revert_state(const Query& q, RevertState& r);
 QueryState state_of(const RevertState& r);
 QueryInfo info_of(const ClientCore& core, const Query& q);
-/// query-core's isStaleByTime: no data, or invalidated (unless static), or older than stale_time.
-bool is_stale_by_time(const Query& q, Millis stale_time, Millis now) noexcept;
-/// is_stale_by_time at the client's now, reading the clock only when the answer depends on it.
+/// query-core's isStaleByTime at the client's now: no data, or invalidated (unless static), or
+/// older than stale_time. Reads the clock only when the answer depends on it.
 bool is_stale_now(const ClientCore& core, const Query& q, Millis stale_time);
 /// query-core's isStale: by its observers when observed (a disabled one is never stale), else
 /// no data or invalidated.

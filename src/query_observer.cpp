@@ -279,7 +279,7 @@ bool ObserverImpl::should_fetch_on(RefetchOn on) const {
   if (!enabled_of(*core_, o, *q)) return false;
   const Millis st = stale_time_of(*core_, o, *q);
   if (st >= static_stale_time) return false;
-  return on == RefetchOn::always || (on != RefetchOn::never && is_stale_by_time(*q, st, core_->now()));
+  return on == RefetchOn::always || (on != RefetchOn::never && is_stale_now(*core_, *q, st));
 }
 
 void ObserverImpl::set_options(QueryOptions options) {
@@ -318,7 +318,7 @@ void ObserverImpl::set_options(QueryOptions options) {
   if (query_ != nullptr) {
     const QueryOptions& o = resolved_->o;
     if ((query_changed || !prev_enabled) && enabled_of(core, o, *q) &&
-        is_stale_by_time(*q, stale_time_of(core, o, *q), core.now())) {
+        is_stale_now(core, *q, stale_time_of(core, o, *q))) {
       execute_fetch(false, std::nullopt);
     }
     dirty_ = true;
@@ -342,21 +342,7 @@ QueryInfo ObserverImpl::current_query() {
   return info_of(core, *q);
 }
 
-void ObserverImpl::compute_result() {
-  dirty_ = false;
-  const Query& q = *query_;
-  const QueryOptions& o = resolved_->o;
-  // The common result (data or none, no select, no placeholder shown, not infinite) is written
-  // over current_ field by field instead of being built beside it and moved over it (every flush
-  // of every observer; W4 flushes 10^4).
-  if (o.select || select_error_ || q.infinite() || (!q.has_data() && o.placeholder_data.has_value())) {
-    current_ = make_result(q, o, true);
-    return;
-  }
-  // What may call the user's functions comes first: if it throws, current_ is left as it was.
-  const bool enabled = enabled_of(*core_, o, q);
-  const bool stale = enabled && is_stale_now(*core_, q, stale_time_of(*core_, o, q));
-  QueryResult& r = current_;
+void ObserverImpl::fill_from_query(QueryResult& r, const Query& q, bool enabled, bool stale) const {
   r.status = q.status;
   r.fetch_status = q.fetch_status;
   r.data_updated_at = Millis(q.data_updated_at);
@@ -381,6 +367,24 @@ void ObserverImpl::compute_result() {
   r.is_invalidated = q.invalidated();
   r.is_enabled = enabled;
   r.is_stale = stale;
+}
+
+void ObserverImpl::compute_result() {
+  dirty_ = false;
+  const Query& q = *query_;
+  const QueryOptions& o = resolved_->o;
+  // The common result (data or none, no select, no placeholder shown, not infinite) is written
+  // over current_ field by field instead of being built beside it and moved over it (every flush
+  // of every observer; W4 flushes 10^4).
+  if (o.select || select_error_ || q.infinite() || (!q.has_data() && o.placeholder_data.has_value())) {
+    current_ = make_result(q, o, true);
+    return;
+  }
+  // What may call the user's functions comes first: if it throws, current_ is left as it was.
+  const bool enabled = enabled_of(*core_, o, q);
+  const bool stale = enabled && is_stale_now(*core_, q, stale_time_of(*core_, o, q));
+  QueryResult& r = current_;
+  fill_from_query(r, q, enabled, stale);
   r.is_placeholder_data = false;
   if (q.has_data()) {
     if (!(last_data_ && last_data_->same_node(q.data) && last_data_->type() == q.data.type())) {
@@ -405,24 +409,10 @@ void ObserverImpl::compute_result() {
 
 QueryResult ObserverImpl::make_result(const Query& q, const QueryOptions& o, bool use_memo) {
   ClientCore& core = *core_;
+  const bool enabled = enabled_of(core, o, q);
+  const bool stale = enabled && is_stale_now(core, q, stale_time_of(core, o, q));
   QueryResult r;
-  r.status = q.status;
-  r.fetch_status = q.fetch_status;
-  r.data_updated_at = Millis(q.data_updated_at);
-  if (q.cold) {
-    r.error = q.cold->error;
-    r.error_detail = q.cold->error_detail;
-    r.error_updated_at = q.cold->error_updated_at;
-    r.failure_count = q.cold->failure_count;
-    r.failure_reason = q.cold->failure_reason;
-    r.error_update_count = q.cold->error_update_count;
-  }
-  const std::uint32_t errors = q.error_update_count();
-  r.is_fetched = q.is_fetched();
-  r.is_fetched_after_mount = q.data_update_count > data_count_at_attach_ || errors > error_count_at_attach_;
-  r.is_invalidated = q.invalidated();
-  r.is_enabled = enabled_of(core, o, q);
-  r.is_stale = r.is_enabled && is_stale_now(core, q, stale_time_of(core, o, q));
+  fill_from_query(r, q, enabled, stale);
 
   std::optional<Value> data;
   bool skip_select = false;

@@ -83,6 +83,9 @@ class ObserverImpl : public std::enable_shared_from_this<ObserverImpl> {
   std::shared_ptr<FutureState> execute_fetch(bool cancel_refetch, std::optional<FetchDirection> direction);
   void compute_result();
   QueryResult make_result(const Query& q, const QueryOptions& o, bool use_memo);
+  /// The result's fields read from the query alone, the same for every result shape (compute_result
+  /// writes them over current_, make_result into a new result).
+  void fill_from_query(QueryResult& r, const Query& q, bool enabled, bool stale) const;
   void schedule_notify();
   void flush();
   /// The result fields whose change notifies (a bit per ResultProp).
