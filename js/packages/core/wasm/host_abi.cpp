@@ -308,11 +308,7 @@ EMSCRIPTEN_KEEPALIVE int mfs_host_advance(std::uint32_t host, double ms) {
 /// timer is due (the clock's milliseconds, or null when none is scheduled), how many tasks and
 /// timers ran, and the host's activity then (as mfs_host_activity returns it).
 EMSCRIPTEN_KEEPALIVE int mfs_host_run(std::uint32_t host, int timers) {
-  return guarded([&] {
-    Host& h = *hosts().get(host).host;
-    std::size_t ran = timers != 0 ? h.run_until_idle() : h.run_posted();
-    write_run_result(h.next_due(), ran, h.activity());
-  });
+  return guarded([&] { run_host(*hosts().get(host).host, timers); });
 }
 
 /// The host's activity (Host::activity) in 30 bits, or -1 for a handle that is no host: while it

@@ -542,9 +542,7 @@ EMSCRIPTEN_KEEPALIVE int mfs_client_run(std::uint32_t client, int timers) {
       std::size_t ran = timers != 0 ? c.runtime->run_until_idle() : c.runtime->executor().run_pending();
       write_run_result(c.runtime->scheduler().next_due(), ran, c.runtime->activity());
     } else {
-      Host& h = *hosts().get(c.host).host;
-      std::size_t ran = timers != 0 ? h.run_until_idle() : h.run_posted();
-      write_run_result(h.next_due(), ran, h.activity());
+      run_host(*hosts().get(c.host).host, timers);
     }
   });
 }

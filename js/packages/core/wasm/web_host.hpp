@@ -62,6 +62,13 @@ inline void write_run_result(std::optional<mfstate::Millis> due, std::size_t ran
   w.integer(activity_word(activity));
 }
 
+/// Runs `host`'s posted work, and with `timers` its due timers too, and writes what
+/// write_run_result writes: mfs_host_run's body, and mfs_client_run's for a host's shared client.
+inline void run_host(mfstate::Host& host, int timers) {
+  std::size_t ran = timers != 0 ? host.run_until_idle() : host.run_posted();
+  write_run_result(host.next_due(), ran, host.activity());
+}
+
 /// QueryClientOptions from {defaultOptions: {queries}, maxEntries, maxBytes, online, focused}.
 mfstate::QueryClientOptions client_options_from(const mfstate::Value& options);
 /// QueryOptions from TanStack's option names (functions as ids, see query_abi.cpp).
