@@ -51,9 +51,15 @@ HandleTable<WebClient>& clients() {
   return t;
 }
 
-// A fetch or mutation in flight, completed from JavaScript.
-HandleTable<Completion>& completions() {
-  static HandleTable<Completion> t("completion");
+// A fetch or mutation in flight, completed from JavaScript: how it completes, and a fetch's abort
+// signal, which JavaScript watches once the query function reads it (mfs_complete_watch_abort).
+struct InFlight {
+  Completion done;
+  AbortSignal signal;
+};
+
+HandleTable<InFlight>& completions() {
+  static HandleTable<InFlight> t("completion");
   return t;
 }
 
@@ -176,10 +182,12 @@ void retry_options(Options& out, const Value& o) {
 /// function that aborts the request (0: none), called when the fetch is cancelled.
 Fetcher fetcher_of(JsFunction fn) {
   return [fn](const FetchContext& ctx, Completion done) {
-    std::uint32_t handle = completions().add(std::make_unique<Completion>(done));
-    Value abort_id;
+    // Nothing watches the signal yet: a fetch whose query function never reads it is one whose
+    // signal is unused (query-core's abortSignalConsumed), which losing its last observer does not
+    // cancel; and most fetches register no JavaScript function with the module.
+    std::uint32_t handle = completions().add(std::make_unique<InFlight>(InFlight{std::move(done), ctx.signal}));
     try {
-      abort_id = fn.call_for_value([&](Writer& w) {
+      fn.call([&](Writer& w) {
         w.value(ctx.key);
         w.value(ctx.meta);
         w.integer(handle);
@@ -187,10 +195,6 @@ Fetcher fetcher_of(JsFunction fn) {
     } catch (...) {
       completions().take(handle);
       throw;
-    }
-    if (abort_id.is_int() && abort_id.as_int() != 0) {
-      JsFunction abort(static_cast<std::uint32_t>(abort_id.as_int()));
-      ctx.signal.on_abort([abort] { abort.call([](Writer&) {}); });
     }
   };
 }
@@ -383,7 +387,7 @@ MutationOptions mutation_options_from(const Value& o) {
   MutationOptions m;
   if (JsFunction fn = opt::function(o, "mutationFn")) {
     m.fn = [fn](const Value& variables, const AbortSignal& signal, Completion done) {
-      std::uint32_t handle = completions().add(std::make_unique<Completion>(done));
+      std::uint32_t handle = completions().add(std::make_unique<InFlight>(InFlight{done, AbortSignal()}));
       Value abort_id;
       try {
         abort_id = fn.call_for_value([&](Writer& w) {
@@ -970,7 +974,7 @@ EMSCRIPTEN_KEEPALIVE int mfs_complete_resolve(std::uint32_t completion) {
   return guarded([&] {
     Value data = staged::pop();
     auto c = completions().take(completion);
-    if (c) c->resolve(std::move(data));
+    if (c) c->done.resolve(std::move(data));
   });
 }
 
@@ -980,7 +984,17 @@ EMSCRIPTEN_KEEPALIVE int mfs_complete_reject(std::uint32_t completion) {
     auto args = staged::take(2);
     auto c = completions().take(completion);
     std::string message = args[0].is_string() ? std::string(args[0].as_string()) : "the query function failed";
-    if (c) c->reject(Error(ErrorCode::query_error, message), std::move(args[1]));
+    if (c) c->done.reject(Error(ErrorCode::query_error, message), std::move(args[1]));
+  });
+}
+
+/// The query function of fetch `completion` read its AbortSignal: JavaScript function `abort` is
+/// called when the fetch is aborted (at once if it already was), and the fetch now counts as one
+/// whose signal is used (query-core's abortSignalConsumed: losing its last observer cancels it).
+EMSCRIPTEN_KEEPALIVE int mfs_complete_watch_abort(std::uint32_t completion, std::uint32_t abort_fn) {
+  return guarded([&] {
+    JsFunction abort(abort_fn);
+    completions().get(completion).signal.on_abort([abort] { abort.call([](Writer&) {}); });
   });
 }
 

@@ -1,0 +1,136 @@
+// A fetch's AbortSignal as query-core hands it out: made when the query function reads it, and
+// only a fetch whose signal was read counts as one that uses it (query-core's abortSignalConsumed).
+// When the last observer leaves during a fetch, query-core cancels (and reverts) a fetch that uses
+// its signal, and lets any other complete and be cached without retrying. Each test runs one
+// sequence against @mfstate/core and against @tanstack/query-core and asserts the same steps.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as tanstack from "@tanstack/query-core";
+import { mfstate, deferred, settle } from "./helpers.mjs";
+
+async function sides() {
+  await mfstate.loadMfstate();
+  tanstack.notifyManager.setScheduler(queueMicrotask);
+  return [
+    { name: "mfstate", client: new mfstate.QueryClient({ clock: "manual", now: 1_000_000 }), QueryObserver: mfstate.QueryObserver },
+    { name: "query-core", client: new tanstack.QueryClient(), QueryObserver: tanstack.QueryObserver },
+  ];
+}
+
+/** Runs `sequence` on both sides and asserts they recorded the same steps; returns ours. */
+async function same(sequence) {
+  const recorded = [];
+  for (const side of await sides()) {
+    const steps = [];
+    await sequence(side, (label, value) => steps.push([label, value]));
+    recorded.push(steps);
+    side.client.clear();
+  }
+  const [mine, theirs] = recorded;
+  for (let i = 0; i < Math.max(mine.length, theirs.length); i++) {
+    assert.deepEqual(mine[i], theirs[i], `step ${i} (${mine[i]?.[0] ?? theirs[i]?.[0]}): @mfstate/core, then query-core`);
+  }
+  return mine;
+}
+
+const state = (client, key) => {
+  const s = client.getQueryState(key);
+  return { data: s?.data, status: s?.status, fetchStatus: s?.fetchStatus };
+};
+
+test("the last observer leaving a fetch that never read its signal: the fetch completes and is cached", async () => {
+  const steps = await same(async ({ client, QueryObserver }, record) => {
+    const d = deferred();
+    let calls = 0;
+    const observer = new QueryObserver(client, {
+      queryKey: ["profile"],
+      queryFn: () => {
+        calls++;
+        return d.promise;
+      },
+    });
+    const stop = observer.subscribe(() => {});
+    await settle();
+    record("fetching", state(client, ["profile"]));
+    stop();
+    await settle();
+    record("after the last observer left", state(client, ["profile"]));
+    d.resolve({ name: "Ada" });
+    await settle(10);
+    record("after the fetch resolved", state(client, ["profile"]));
+    record("query function calls", calls);
+  });
+  assert.deepEqual(steps.at(-2)[1], { data: { name: "Ada" }, status: "success", fetchStatus: "idle" });
+});
+
+test("the last observer leaving a fetch that read its signal: the signal aborts and the query reverts", async () => {
+  const steps = await same(async ({ client, QueryObserver }, record) => {
+    client.setQueryData(["profile"], { name: "cached" });
+    const d = deferred();
+    let signal;
+    const observer = new QueryObserver(client, {
+      queryKey: ["profile"],
+      queryFn: (ctx) => {
+        signal = ctx.signal;
+        return d.promise;
+      },
+    });
+    const stop = observer.subscribe(() => {});
+    await settle();
+    record("fetching", state(client, ["profile"]));
+    record("aborted before", signal.aborted);
+    stop();
+    await settle();
+    record("aborted after the last observer left", signal.aborted);
+    record("state", state(client, ["profile"]));
+    d.resolve({ name: "late" });
+    await settle(10);
+    record("a result after the abort is dropped", state(client, ["profile"]));
+  });
+  assert.equal(steps.find(([l]) => l === "aborted after the last observer left")[1], true);
+  assert.deepEqual(steps.at(-1)[1], { data: { name: "cached" }, status: "success", fetchStatus: "idle" });
+});
+
+test("a signal first read after an await still hears the cancel, and counts as used from then on", async () => {
+  await same(async ({ client }, record) => {
+    const gate = deferred();
+    const d = deferred();
+    let ctx;
+    const p = client.fetchQuery({
+      queryKey: ["slow"],
+      queryFn: async (c) => {
+        ctx = c;
+        await gate.promise;
+        c.signal.addEventListener("abort", () => d.reject(c.signal.reason));
+        return d.promise;
+      },
+    });
+    gate.resolve();
+    await settle();
+    record("read, not aborted", ctx.signal.aborted);
+    await client.cancelQueries({ queryKey: ["slow"] });
+    record("aborted by the cancel", ctx.signal.aborted);
+    const outcome = await p.then(
+      () => "resolved",
+      (e) => (e instanceof (client instanceof tanstack.QueryClient ? tanstack.CancelledError : mfstate.CancelledError) ? "cancelled" : String(e)),
+    );
+    record("the fetch", outcome);
+  });
+});
+
+test("a signal read after its fetch settled: not aborted, nothing thrown, and a later cancel leaves it", async () => {
+  await same(async ({ client }, record) => {
+    let ctx;
+    await client.fetchQuery({
+      queryKey: ["done"],
+      queryFn: (c) => {
+        ctx = c;
+        return 1;
+      },
+    });
+    record("aborted", ctx.signal.aborted);
+    await client.cancelQueries({ queryKey: ["done"] });
+    record("still not aborted", ctx.signal.aborted);
+    record("data", client.getQueryData(["done"]));
+  });
+});
