@@ -22,6 +22,7 @@ import {
   ownList,
   tooLong,
   setOwn,
+  Shell,
   stageValues,
   unsubscriber,
 } from "../wasm.js";
@@ -843,14 +844,7 @@ export function fetcherFn(core: ClientCore, current: () => ((ctx: never) => unkn
         // query-core's words: the query fails (after its retries) instead of waiting for ever.
         throw new MfstateError("invalid_argument", `Missing queryFn: '${hashKey(queryKey as QueryKey)}'`);
       }
-      const context = {
-        client: core.client,
-        queryKey,
-        get signal() {
-          return signal();
-        },
-        meta: meta ?? undefined,
-      };
+      const context = FetchSignal.context(core.client, queryKey, meta ?? undefined, signal);
       const out = queryFn((extra ? Object.assign(context, extra()) : context) as never);
       promise = thenable(out) ? out : Promise.resolve(out);
     } catch (e) {
@@ -865,6 +859,37 @@ export function fetcherFn(core: ClientCore, current: () => ((ctx: never) => unkn
     );
   });
 }
+
+// The context a query function receives, as query-core's: client, queryKey, an own enumerable
+// `signal` getter, meta. The getter is one function for every context, finding its fetch in a
+// class-private field added to the plain object: an object literal's own `get signal()` made a
+// getter per fetch (~600 ns, a fifth of a fetch's JavaScript) and left the context in dictionary
+// mode for the query function's reads.
+class FetchSignal extends Shell {
+  readonly #signal: () => AbortSignal;
+  private constructor(context: object, signal: () => AbortSignal) {
+    super(context);
+    this.#signal = signal;
+  }
+  static context(client: unknown, queryKey: unknown, meta: unknown, signal: () => AbortSignal): Record<string, unknown> {
+    const context: Record<string, unknown> = { client, queryKey };
+    Object.defineProperty(context, "signal", signalProperty);
+    context.meta = meta;
+    new FetchSignal(context, signal);
+    return context;
+  }
+  /** The signal of the fetch `context` belongs to (a TypeError for any other object, as a native getter's). */
+  static read(context: object): AbortSignal {
+    return (context as FetchSignal).#signal();
+  }
+}
+
+const signalProperty: PropertyDescriptor = {
+  enumerable: true,
+  get(this: object): AbortSignal {
+    return FetchSignal.read(this);
+  },
+};
 
 /** Has the module call `abort` when fetch `completion` is aborted (at once if it was already). */
 function watchAbort(completion: number, abort: () => void): void {
