@@ -102,6 +102,38 @@ test("what listeners cause (a dispatch, a message, a command, cache data) comes 
   assert.ok(result.indexOf("emit returned") > result.indexOf("home hears its own 1"), "all delivered before emit returns");
 });
 
+test("a store told in a batch is told once, though a plain message's listener then calls into mfstate", async () => {
+  // A store changed on the fast path and told in its batch; a subscriber's plain message, delivered
+  // after that round, has a listener that calls into mfstate (here only to read the clock). That
+  // call first writes the store's new state into the module; made under the delivery's hold, the
+  // write's notification came after the hold, heard as the module's change, and the subscribers
+  // were told the same change again (the second dispatch below: its message's topic was known, so
+  // no call had written the state before the delivery). Holds: each change told once, as through
+  // the module, whatever the listener calls.
+  const { result } = assertSame(
+    await bothPaths((host) => {
+      const log = [];
+      const home = host.mount("home");
+      const cart = host.mount("cart");
+      const store = home.createStore(initialUser(), counterReducer);
+      cart.on("home/changed", (p) => {
+        log.push(`cart hears ${p}`);
+        cart.now();
+      });
+      store.subscribe(() => {
+        const { count, user } = store.getState();
+        log.push(`home told ${count} ${user.name}`);
+        home.emit("home/changed", count);
+      });
+      store.dispatch({ type: "INC" });
+      store.dispatch({ type: "INC" });
+      store.dispatch({ type: "RENAME", payload: "Jane" });
+      return log;
+    }),
+  );
+  assert.deepEqual(result, ["home told 1 John Doe", "cart hears 1", "home told 2 John Doe", "cart hears 2", "home told 2 Jane", "cart hears 2"]);
+});
+
 test("a listener that throws: the others still hear it, and the shell hears the same error", async () => {
   const { result, errors } = assertSame(
     await bothPaths((host) => {
