@@ -134,6 +134,41 @@ test("a store told in a batch is told once, though a plain message's listener th
   assert.deepEqual(result, ["home told 1 John Doe", "cart hears 1", "home told 2 John Doe", "cart hears 2", "home told 2 Jane", "cart hears 2"]);
 });
 
+test("a message a plain message's listener publishes through the module, in a fast batch, comes after the batch's stores changed before it", { todo: "the hold's end delivers it at once; the module's batch delivers it after what it queued before (found while making the fast batch per host; single-host, not fixed there)" }, async () => {
+  // A subscriber of a fast batch emits a plain message (delivered with the batch, after its round)
+  // and dispatches into another store (told with the batch, after the message). The message's
+  // listener publishes a message of its own, which goes through the module (a delivery is a call
+  // under way) and is held until the delivery ends. Through the module all three are one batch:
+  // the second store is told before that message. On the fast path the hold's end delivers it at
+  // once, before the second store, which still waits in the JavaScript batch.
+  const { result } = assertSame(
+    await bothPaths((host) => {
+      const log = [];
+      const [a, a2] = ["a", "a2"].map((name) => {
+        const app = host.mount(name);
+        app.createStore(initialUser(), counterReducer);
+        return app;
+      });
+      const la = host.mount("la");
+      const lb = host.mount("lb");
+      lb.on("la/echo", (p) => log.push(`lb heard ${p}`));
+      la.on("a/changed", (p) => {
+        log.push(`la heard ${p}`);
+        la.emit("la/echo", p);
+      });
+      a2.subscribe(() => log.push(`a2 told ${a2.getState().count}`));
+      a.subscribe(() => {
+        log.push(`a told ${a.getState().count}`);
+        a.emit("a/changed", a.getState().count);
+        a2.store.dispatch({ type: "INC" });
+      });
+      a.store.dispatch({ type: "INC" });
+      return log;
+    }),
+  );
+  assert.deepEqual(result, ["a told 1", "la heard 1", "a2 told 1", "lb heard 1"]);
+});
+
 test("a listener that throws: the others still hear it, and the shell hears the same error", async () => {
   const { result, errors } = assertSame(
     await bothPaths((host) => {
