@@ -81,6 +81,8 @@ export interface HostLink {
    * against it.
    */
   commands: number;
+  /** The host's batch of fast-path work, shared by its apps (see FastBatch). */
+  readonly batch: FastBatch;
 }
 
 const CONSTRUCT = Symbol("mfstate.App");
@@ -166,6 +168,7 @@ function stageAction(a: Action, before?: string): void {
 
 // The actions an app is dispatching into its own store now (innermost last): the module names one
 // by its token when the reducer receives that very action, which then gets the caller's object.
+// Page-wide: a token is a position on this stack of nested calls, and calls nest across hosts.
 const dispatching: Array<Action | undefined> = ownList();
 /** How many of `dispatching` are in use (a stack kept by index: no length changes, see ownList). */
 let dispatchDepth = 0;
@@ -192,7 +195,8 @@ const bareActions = new Map<string, Action>();
 // dispatch had gone through the module. The write is a dispatch the module runs with a reducer
 // that returns that state (its subscribers are not told again).
 
-/** Apps whose state is newer than the module's. */
+/** Apps whose state is newer than the module's. Page-wide, as the write is: it is made before any
+ * call enters the module, whichever host that call is for (enter does not know). */
 const unsynced = new Set<App>();
 let syncApp: (app: App) => void;
 /** The state being written into the module, returned by that app's reducer function. */
@@ -218,37 +222,66 @@ function syncAll(): void {
   }
 }
 
-// One batch of fast-path work, as the module's Batcher keeps one per outermost operation: the
-// subscribers of every store a fast dispatch changed inside it (from a reducer or a subscriber of
-// another store) are told once it ends, in the order the stores changed.
-let fastBatch = 0;
-// A queue kept by two indices: taking from an ownList's front is slow, and shrinking any array's
-// length costs more than the rest of a fast dispatch.
-const toTell: Array<App | PlainDelivery | undefined> = ownList();
-let tellHead = 0;
-let tellEnd = 0;
+// One host's batch of fast-path work, as the module's Batcher keeps one per host and per outermost
+// operation: the subscribers of every store a fast dispatch changed inside it (from a reducer or a
+// subscriber of another store) are told once it ends, in the order the stores changed. Per host,
+// as the module's: a subscriber of one host's batch that dispatches or emits into another host
+// finds no batch under way there, and that host tells at once, inside the subscriber, as the
+// module's Batcher of that host does (test/review-broadcast.test.mjs, "across hosts"). A page-wide
+// batch queued that host's work behind the first one's. Each host's apps share their host's batch
+// (HostLink.batch); what it queues is only that host's: its stores, its plain messages.
+export class FastBatch {
+  /** Fast-path work under way in this host (a dispatch reducing, a batch telling); 0 when none. */
+  depth = 0;
+  // A queue kept by two indices: taking from an ownList's front is slow, and shrinking any array's
+  // length costs more than the rest of a fast dispatch.
+  readonly toTell: Array<App | PlainDelivery | undefined> = ownList();
+  head = 0;
+  end = 0;
+}
+
+// The batches of the live hosts, for the end of the turn (atTurnEnd): what a throw at the edge of
+// the stack left in any of them is told there. A host's batch is listed once the host exists
+// (watchBatch) and taken off when it is disposed (unwatchBatch): its apps are released then, and
+// nothing of theirs is told after the end.
+const batches = new Set<FastBatch>();
+
+/** Lists a live host's batch for the end of the turn (module-internal: Host). */
+export function watchBatch(batch: FastBatch): void {
+  batches.add(batch);
+}
+
+/** Takes a disposed host's batch off that list (module-internal: Host.dispose). */
+export function unwatchBatch(batch: FastBatch): void {
+  batches.delete(batch);
+}
+
 let tellApp: (app: App) => void;
 // Subscribers' failures whose report itself failed (no stack left): app, then what was thrown;
-// reported at the end of the turn (atTurnEnd), so that none goes unheard.
+// reported at the end of the turn (atTurnEnd), so that none goes unheard. Page-wide: each report
+// names its app, which reports to its own host; nothing orders one host's reports against another's.
 const lateReports: unknown[] = ownList();
 let reportLate: (app: App, thrown: unknown) => void;
 
-function waitsToTell(app: App): boolean {
-  for (let i = tellHead; i < tellEnd; i++) if (toTell[i] === app) return true;
+function waitsToTell(batch: FastBatch, app: App): boolean {
+  const toTell = batch.toTell;
+  for (let i = batch.head; i < batch.end; i++) if (toTell[i] === app) return true;
   return false;
 }
 
-function willTell(app: App): void {
-  if (!waitsToTell(app)) toTell[tellEnd++] = app;
+/** Queues `app` (once) to be told with `batch`, its host's. */
+function willTell(batch: FastBatch, app: App): void {
+  if (!waitsToTell(batch, app)) batch.toTell[batch.end++] = app;
 }
 
-function tellBatch(): void {
-  fastBatch++;
+function tellBatch(batch: FastBatch): void {
+  const toTell = batch.toTell;
+  batch.depth++;
   let inFlight: App | PlainDelivery | undefined;
   try {
-    while (tellHead < tellEnd) {
-      const next = toTell[tellHead]!;
-      toTell[tellHead++] = undefined;
+    while (batch.head < batch.end) {
+      const next = toTell[batch.head]!;
+      toTell[batch.head++] = undefined;
       inFlight = next;
       if (next instanceof PlainDelivery) deliverPlain(next.link, next.receivers, next.topic, next.payload, next);
       else tellApp(next);
@@ -259,10 +292,10 @@ function tellBatch(): void {
     // calls on purpose) its call may not even have started, and dropped, that store was never
     // told of its change, that message never delivered. Again, neither is told twice: a store is
     // told once per change (#changed), a message resumes at the group it stopped at. What a throw
-    // left is told with the next batch, or at the end of the turn (atTurnEnd).
-    if (inFlight !== undefined) toTell[--tellHead] = inFlight;
-    if (tellHead === tellEnd) tellHead = tellEnd = 0;
-    fastBatch--;
+    // left is told with the host's next batch, or at the end of the turn (atTurnEnd).
+    if (inFlight !== undefined) toTell[--batch.head] = inFlight;
+    if (batch.head === batch.end) batch.head = batch.end = 0;
+    batch.depth--;
   }
 }
 
@@ -270,7 +303,9 @@ function tellBatch(): void {
 // broadcast's reducers, every receiver's state changed, and then find no stack to tell their
 // subscribers: left for "the next batch", they heard of it only when some store next changed on
 // the fast path, maybe never (test/review-broadcast.test.mjs). The turn that ran a fast reducer
-// ends by telling what is left.
+// ends by telling what is left, in every host's batch. Again while one had something left: what
+// one host's leftovers cause in another host is told there at once (that host has no batch under
+// way), but a throw there leaves it in that host's batch, which may have been looked at already.
 atTurnEnd(() => {
   if (lateReports.length !== 0) {
     const late = Array.from(lateReports);
@@ -283,17 +318,30 @@ atTurnEnd(() => {
       }
     }
   }
-  while (fastBatch === 0 && tellHead < tellEnd) {
-    try {
-      tellBatch();
-    } catch {
-      // Nobody called this to hand it to. Here the stack is the turn's own: the item that threw
-      // (put back first) failed for a reason of its own, and is dropped.
-      if (tellHead < tellEnd) toTell[tellHead++] = undefined;
-      if (tellHead === tellEnd) tellHead = tellEnd = 0;
+  for (let again = true; again; ) {
+    again = false;
+    for (const batch of batches) {
+      if (batch.depth === 0 && batch.head < batch.end) {
+        again = true;
+        tellLeft(batch);
+      }
     }
   }
 });
+
+/** Tells what a batch has left, at the end of the turn (nothing is under way then). */
+function tellLeft(batch: FastBatch): void {
+  while (batch.depth === 0 && batch.head < batch.end) {
+    try {
+      tellBatch(batch);
+    } catch {
+      // Nobody called this to hand it to. Here the stack is the turn's own: the item that threw
+      // (put back first) failed for a reason of its own, and is dropped.
+      if (batch.head < batch.end) batch.toTell[batch.head++] = undefined;
+      if (batch.head === batch.end) batch.head = batch.end = 0;
+    }
+  }
+}
 
 // Whether `e`, or what it wraps, is a RangeError. Read inside a try: a state's own thrown value may
 // be a Proxy or carry a getter, and whatever it does here means "no".
@@ -373,7 +421,10 @@ const broadcastStates: unknown[] = ownList();
 // A fast broadcast's reducers are running: no store's dispatch is fast meanwhile. One of them
 // dispatching to a receiver that has run (a shell's reducer holds every app) would change a state
 // the broadcast then replaces; through the module, such a dispatch steps aside and the broadcast
-// runs there, in order.
+// runs there, in order. Page-wide, not per host: a reducer's dispatch into another host's store
+// must step the broadcast aside too, else it ran here and again when the broadcast runs through
+// the module. (Its scratch lists below serve the one broadcast whose reducers run: no other is
+// fast meanwhile.)
 let broadcasting = false;
 // What the receivers that have run held before: their new states are theirs while the others'
 // reducers run (a shell's reducer holds every app and reads, through the module's path, the
@@ -441,7 +492,10 @@ export type TopicGroup = {
 // entry into a try: about an eighth of a hundred-listener delivery): a listener that throws
 // resumes the loop after itself.
 
-// Set by notifyStore once it is about to call the subscribers (see App.#tellFast).
+// Set by notifyStore once it is about to call the subscribers (see App.#tellFast). Page-wide, and
+// #tellFast of one host can run inside a subscriber of another's (each host has its batch): so
+// the inner one leaves it set whichever way it ends, as the outer one, whose subscriber that is,
+// has it.
 let listenersCalled = false;
 
 /** Tells a store's subscribers, as Redux calls them: with no arguments. */
@@ -499,9 +553,9 @@ function deliverPlain(link: HostLink, receivers: readonly TopicGroup[], topic: s
 }
 
 /**
- * A plain message emitted by a subscriber while a batch of fast-path work is told: delivered in
- * the batch's order, after that subscriber's round, as the module's batch delivers a message
- * published during a notification.
+ * A plain message emitted by a subscriber while its host's batch of fast-path work is told:
+ * delivered in the batch's order, after that subscriber's round, as the module's batch delivers a
+ * message published during a notification.
  */
 class PlainDelivery {
   /** The receivers delivered to so far (a delivery cut short resumes there: see tellBatch). */
@@ -624,6 +678,8 @@ export class App {
 
   readonly #h: number;
   readonly #host: HostLink;
+  /** The host's batch of fast-path work (#host.batch, read on every fast dispatch). */
+  readonly #batch: FastBatch;
   readonly #name: string;
   readonly #version: string;
   #released = false;
@@ -678,6 +734,7 @@ export class App {
     if (token !== CONSTRUCT) throw new MfstateError("refused", "an App comes from host.mount(); it cannot be constructed");
     this.#h = handle;
     this.#host = host;
+    this.#batch = host.batch;
     this.#name = name;
     this.#version = version;
     this.#listenersWhat = `listeners of app "${name}"`;
@@ -919,23 +976,24 @@ export class App {
       return action;
     }
     if (this.#fastAllowed() && isJson(a.payload) && isJson(a.meta)) {
-      fastBatch++;
+      const batch = this.#batch;
+      batch.depth++;
       let done: boolean;
       try {
         done = this.#reduceFast(a);
         if (done && this.#queued.length !== 0) this.#drainQueued();
       } finally {
-        fastBatch--;
+        batch.depth--;
       }
       if (done) {
-        if (this.#changed && fastBatch === 0 && tellHead === tellEnd) {
+        if (this.#changed && batch.depth === 0 && batch.head === batch.end) {
           // Queued first, by assignment (willTell's work when nothing waits): a call failing at the
           // edge of the stack leaves it to be told at the end of the turn, never untold.
-          toTell[tellEnd++] = this;
+          batch.toTell[batch.end++] = this;
           this.#tellFirst();
         } else {
-          if (this.#changed) willTell(this);
-          if (fastBatch === 0 && tellHead < tellEnd) tellBatch();
+          if (this.#changed) willTell(batch, this);
+          if (batch.depth === 0 && batch.head < batch.end) tellBatch(batch);
         }
         return action;
       }
@@ -969,7 +1027,16 @@ export class App {
       !this.#middleware &&
       this.#exposed.size === 0 &&
       this.#host.inspectors === 0 &&
-      idle() &&
+      // A fast reducer running while this host has no batch under way is another host's (a host's
+      // fast reducers run inside its batch, or in a broadcast, which makes nothing fast; or it is
+      // a count a failure at the edge of the stack left raised, which refuses every call into the
+      // module until the turn ends, and now this dispatch with them). Fast here, this store's
+      // subscribers would be told at once, inside that reducer, where their calls into the module
+      // are refused and make that reducer step aside: its action runs again through the module,
+      // and this dispatch with it, twice in all. Through the module instead, this dispatch is
+      // refused before it does anything, and runs once, in the module's order (test/review-
+      // broadcast.test.mjs, "a fast reducer dispatching into another host's store").
+      (this.#batch.depth !== 0 ? idle() : idleOutsideReducers()) &&
       !this.#released &&
       this.#host.handle !== 0
     );
@@ -1075,6 +1142,7 @@ export class App {
           // back). A report failing there once they were called tells nobody twice.
           if (!listenersCalled) {
             this.#changed = true;
+            listenersCalled = true; // for a #tellFast this one ran inside (see listenersCalled)
             throw e;
           }
           try {
@@ -1094,7 +1162,7 @@ export class App {
     if (this.#queued.length !== 0 && !this.#released) this.#drainQueued();
     // Changed again by what its subscribers dispatched: told again after the other stores of the
     // batch, as the module's batch takes a store changed during its round.
-    if (this.#changed && !this.#released) willTell(this);
+    if (this.#changed && !this.#released) willTell(this.#batch, this);
     else this.#changed = false;
   }
 
@@ -1104,19 +1172,20 @@ export class App {
    * 10 ns of 275). It is taken and put back as tellBatch takes and puts back an item.
    */
   #tellFirst(): void {
-    fastBatch++;
+    const batch = this.#batch;
+    batch.depth++;
     let inFlight = true;
     try {
-      toTell[tellHead++] = undefined;
+      batch.toTell[batch.head++] = undefined;
       this.#tellFast();
       inFlight = false;
     } finally {
-      if (inFlight) toTell[--tellHead] = this;
-      if (tellHead === tellEnd) tellHead = tellEnd = 0;
-      fastBatch--;
+      if (inFlight) batch.toTell[--batch.head] = this;
+      if (batch.head === batch.end) batch.head = batch.end = 0;
+      batch.depth--;
     }
     // What its subscribers changed meanwhile: told in the same batch, after it, as tellBatch goes on.
-    if (tellHead < tellEnd) tellBatch();
+    if (batch.head < batch.end) tellBatch(batch);
   }
 
   #reportListenerError(e: unknown): void {
@@ -1210,12 +1279,13 @@ export class App {
             // The state the subscribers are told about: what getState returns until the module runs again.
             this.#state = this.#ownState(readValue());
             this.#stateEpoch = epoch;
-            // The module changed the store inside a batch of fast-path work (a command a subscriber
-            // or a reducer caused, a replaceReducer run after the reducer): the subscribers hear of it
-            // with the batch, once, after it — never inside a round.
-            if (fastBatch !== 0 || this.#telling) {
+            // The module changed the store inside its host's batch of fast-path work (a command a
+            // subscriber or a reducer caused, a replaceReducer run after the reducer): the
+            // subscribers hear of it with the batch, once, after it — never inside a round. Another
+            // host's batch is no reason to wait: the module's Batcher of this host has none under way.
+            if (this.#batch.depth !== 0 || this.#telling) {
               this.#changed = true;
-              if (!this.#telling) willTell(this);
+              if (!this.#telling) willTell(this.#batch, this);
               return;
             }
             // Told now: a fast-path change still marked (a fast attempt that stepped aside for the
@@ -1469,7 +1539,7 @@ export class App {
    * and reports why: reducers are pure).
    */
   #broadcastFast(type: unknown, payload: unknown, meta: unknown): number {
-    if (typeof type !== "string" || fastBatch !== 0 || this.#host.inspectors !== 0 || !idleOutsideReducers()) return -1;
+    if (typeof type !== "string" || this.#batch.depth !== 0 || this.#host.inspectors !== 0 || !idleOutsideReducers()) return -1;
     const targets = this.#broadcastTargets(type);
     if (targets === null) return -1;
     for (let i = 0; i < targets.length; i++) {
@@ -1533,7 +1603,7 @@ export class App {
       for (let i = 0; i < targets.length; i++) {
         const t = targets[i];
         if (states[i] === UNCHANGED && !t.#changed) continue;
-        willTell(t);
+        willTell(t.#batch, t);
         if (states[i] !== UNCHANGED && !t.#unsynced) unsynced.add(t);
       }
       syncBeforeEntering(syncAll);
@@ -1558,8 +1628,10 @@ export class App {
       t.#changed = true;
       t.#unsynced = true;
     }
-    // What this cannot tell now (no stack left) is told at the end of the turn (atTurnEnd).
-    if (tellHead < tellEnd) tellBatch();
+    // What this cannot tell now (no stack left) is told at the end of the turn (atTurnEnd). The
+    // receivers are this host's apps: their batch is this app's.
+    const batch = this.#batch;
+    if (batch.head < batch.end) tellBatch(batch);
     return targets.length;
   }
 
@@ -1705,8 +1777,10 @@ export class App {
         const copy = plainCopy(payload);
         if (copy !== IN_DOUBT) {
           if (receivers.length === 0) return;
-          if (fastBatch === 0) deliverPlain(this.#host, receivers, topic, copy);
-          else toTell[tellEnd++] = new PlainDelivery(this.#host, receivers, topic, copy);
+          // The receivers are this host's: delivered now unless this host's batch is under way.
+          const batch = this.#batch;
+          if (batch.depth === 0) deliverPlain(this.#host, receivers, topic, copy);
+          else batch.toTell[batch.end++] = new PlainDelivery(this.#host, receivers, topic, copy);
           return;
         }
       }

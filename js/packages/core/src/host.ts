@@ -2,7 +2,7 @@
 // shell hands to the remote), the inspector, the error handler, focus and connectivity, the clock,
 // transactions, and the shared query cache with its shell-wide switches.
 
-import { App, type AppSnapshot, describeApp, makeApp, type HostLink, runTransaction } from "./app.js";
+import { App, type AppSnapshot, describeApp, FastBatch, makeApp, type HostLink, runTransaction, unwatchBatch, watchBatch } from "./app.js";
 import { BusMirror } from "./bus_mirror.js";
 import { Driver } from "./driver.js";
 import { MfstateError } from "./errors.js";
@@ -117,6 +117,7 @@ export class Host {
       inspectors: 0,
       bus: new BusMirror(),
       commands: 0,
+      batch: new FastBatch(),
       // As the module's error sink: a handler that throws is not let through (it would throw into
       // whichever call happened to make the report, another app's included).
       report: (error) => {
@@ -147,6 +148,7 @@ export class Host {
     }
     link.handle = handle;
     this.#link = link;
+    watchBatch(link.batch); // once the host exists: a host that failed to start is not kept
     // The module stopping (a call ran out of stack inside it) is this host's error too.
     this.#unhearStop = onModuleStop((e) => link.report(e));
     this.#queryClient = shellQueryClient(link, options.queries?.defaultOptions, Boolean(options.queries?.maxEntries || options.queries?.maxBytes));
@@ -394,6 +396,8 @@ export class Host {
     } finally {
       this.#link.handle = 0;
       leave();
+      // After leave, which must run: its apps are released, nothing of theirs is told after the end.
+      unwatchBatch(this.#link.batch);
     }
   }
 }

@@ -315,7 +315,8 @@ export function syncBeforeEntering(sync: () => void): void {
 // While a reducer runs on a store's fast path (App.dispatch), a call into the module makes it step
 // aside: the call is refused before it does anything, and the action runs again through the
 // module, where that call (a command to its own store, a send, an unmount) happens once and is
-// ordered as the module orders it.
+// ordered as the module orders it. Page-wide: a call into another host's part of the module
+// would run twice as well (App.#fastAllowed keeps another host's dispatch off its fast path then).
 let fastReducers = 0;
 let steppedAside = false;
 
@@ -381,7 +382,10 @@ export function takeSteppedAside(): boolean {
 // stay in JavaScript never calls the module. The hold is made and ended by a call with nothing to
 // read back (at the edge of the stack, reading a handle could fail after the module held), and
 // one that could not be ended (no stack left) is ended by the next call into the module: a hold
-// left in place would keep every app's notifications for good.
+// left in place would keep every app's notifications for good. Page-wide, though each host has its
+// batch of fast-path work (App's FastBatch): a plain delivery is always the outermost call (it
+// starts only when no call is under way, and counts as one), so one hold at most is pending, and
+// it names the one host whose notifications it keeps; another host's are not held, as in the module.
 let holdFor = 0; // the host whose notifications the next entry holds
 let heldHost = 0; // the host whose notifications are held, until their end has run
 let endingHold = false;
@@ -519,7 +523,17 @@ export function enter(mutates = true): void {
   if (beforeEntering !== null) {
     const sync = beforeEntering;
     beforeEntering = null;
-    sync(); // re-arms itself when it fails and leaves something pending
+    // Written before a plain delivery's hold is taken, not under it (the write is no listener's
+    // call): held, the write's notification came once the hold ended, after the write had stopped
+    // ignoring it, so a store changed on the fast path and told already in its batch was told that
+    // change again (test/bus-plain-path.test.mjs, "told once"). Put back by assignment.
+    const hold = holdFor;
+    holdFor = 0;
+    try {
+      sync(); // re-arms itself when it fails and leaves something pending
+    } finally {
+      holdFor = hold;
+    }
   }
   if (holdFor !== 0) {
     const host = holdFor;

@@ -102,6 +102,73 @@ test("what listeners cause (a dispatch, a message, a command, cache data) comes 
   assert.ok(result.indexOf("emit returned") > result.indexOf("home hears its own 1"), "all delivered before emit returns");
 });
 
+test("a store told in a batch is told once, though a plain message's listener then calls into mfstate", async () => {
+  // A store changed on the fast path and told in its batch; a subscriber's plain message, delivered
+  // after that round, has a listener that calls into mfstate (here only to read the clock). That
+  // call first writes the store's new state into the module; made under the delivery's hold, the
+  // write's notification came after the hold, heard as the module's change, and the subscribers
+  // were told the same change again (the second dispatch below: its message's topic was known, so
+  // no call had written the state before the delivery). Holds: each change told once, as through
+  // the module, whatever the listener calls.
+  const { result } = assertSame(
+    await bothPaths((host) => {
+      const log = [];
+      const home = host.mount("home");
+      const cart = host.mount("cart");
+      const store = home.createStore(initialUser(), counterReducer);
+      cart.on("home/changed", (p) => {
+        log.push(`cart hears ${p}`);
+        cart.now();
+      });
+      store.subscribe(() => {
+        const { count, user } = store.getState();
+        log.push(`home told ${count} ${user.name}`);
+        home.emit("home/changed", count);
+      });
+      store.dispatch({ type: "INC" });
+      store.dispatch({ type: "INC" });
+      store.dispatch({ type: "RENAME", payload: "Jane" });
+      return log;
+    }),
+  );
+  assert.deepEqual(result, ["home told 1 John Doe", "cart hears 1", "home told 2 John Doe", "cart hears 2", "home told 2 Jane", "cart hears 2"]);
+});
+
+test("a message a plain message's listener publishes through the module, in a fast batch, comes after the batch's stores changed before it", { todo: "the hold's end delivers it at once; the module's batch delivers it after what it queued before (found while making the fast batch per host; single-host, not fixed there)" }, async () => {
+  // A subscriber of a fast batch emits a plain message (delivered with the batch, after its round)
+  // and dispatches into another store (told with the batch, after the message). The message's
+  // listener publishes a message of its own, which goes through the module (a delivery is a call
+  // under way) and is held until the delivery ends. Through the module all three are one batch:
+  // the second store is told before that message. On the fast path the hold's end delivers it at
+  // once, before the second store, which still waits in the JavaScript batch.
+  const { result } = assertSame(
+    await bothPaths((host) => {
+      const log = [];
+      const [a, a2] = ["a", "a2"].map((name) => {
+        const app = host.mount(name);
+        app.createStore(initialUser(), counterReducer);
+        return app;
+      });
+      const la = host.mount("la");
+      const lb = host.mount("lb");
+      lb.on("la/echo", (p) => log.push(`lb heard ${p}`));
+      la.on("a/changed", (p) => {
+        log.push(`la heard ${p}`);
+        la.emit("la/echo", p);
+      });
+      a2.subscribe(() => log.push(`a2 told ${a2.getState().count}`));
+      a.subscribe(() => {
+        log.push(`a told ${a.getState().count}`);
+        a.emit("a/changed", a.getState().count);
+        a2.store.dispatch({ type: "INC" });
+      });
+      a.store.dispatch({ type: "INC" });
+      return log;
+    }),
+  );
+  assert.deepEqual(result, ["a told 1", "la heard 1", "a2 told 1", "lb heard 1"]);
+});
+
 test("a listener that throws: the others still hear it, and the shell hears the same error", async () => {
   const { result, errors } = assertSame(
     await bothPaths((host) => {

@@ -622,10 +622,37 @@ test("a receiver's reducer reading another receiver's state sees what the module
   assert.deepEqual(result, { reached: [2, 2], seen: [1, 2], b: 2 });
 });
 
-test("across hosts: what a subscriber of a fast batch causes in another host comes in the module's order", { todo: "fast batches are one queue for every host (store fast path and PlainDelivery): not fixed in this review" }, async () => {
+// ---------------------------------------------------------------------------------------------
+// Across hosts: each host its own batch, as each has its own Batcher in the module
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Runs `scenario({host, other})` on two hosts whose stores, broadcasts and messages take their fast
+ * paths, then on two where an inspector listening on each sends everything through the module;
+ * requires the same result and the same errors (each host's) on both, and returns the first run's.
+ */
+async function sameAcrossHosts(scenario) {
+  const runs = [];
+  for (const throughModule of [false, true]) {
+    const one = await testHost();
+    const two = await testHost();
+    if (throughModule) {
+      one.host.inspector.subscribe(() => {});
+      two.host.inspector.subscribe(() => {});
+    }
+    const result = scenario({ host: one.host, other: two.host });
+    runs.push({ result, errors: [one.errors.map(errorShape), two.errors.map(errorShape)] });
+    one.host.dispose();
+    two.host.dispose();
+  }
+  assert.deepEqual(runs[0], runs[1]);
+  return runs[0];
+}
+
+test("across hosts: what a subscriber of a fast batch causes in another host comes in the module's order", async () => {
   // Parity, not a leak: a subscriber of one host's fast batch emits and dispatches into another
-  // host. Through the module that host has no batch under way and tells at once; the fast path
-  // queues both behind the first host's batch.
+  // host. Through the module that host has no batch under way and tells at once; a fast path whose
+  // batch was one for every host queued both behind the first host's batch.
   const runs = [];
   for (const throughModule of [false, true]) {
     const { host } = await testHost();
@@ -650,4 +677,233 @@ test("across hosts: what a subscriber of a fast batch causes in another host com
     other.dispose();
   }
   assert.deepEqual(runs[0], runs[1]);
+});
+
+test("across hosts: a fast dispatch's subscriber dispatching and emitting into another host is told there at once, its own host's store after its round", async () => {
+  // Parity: a store's own dispatch (no broadcast) on the fast path; its subscriber dispatches into
+  // a store of its own host (told after its round, with the batch) and into another host's store,
+  // then emits on a topic of the other host. Holds: the other host tells and delivers at once,
+  // inside the subscriber, as its Batcher in the module does; the order the same on both paths.
+  const { result } = await sameAcrossHosts(({ host, other }) => {
+    const log = [];
+    const [a, a2] = counterApps(host, ["a", "a2"]);
+    const [bs] = counterApps(other, ["bs"]);
+    const b = other.mount("b");
+    b.on("b/x", (p) => log.push(`b heard ${p}`));
+    bs.subscribe(() => log.push(`bs told ${bs.getState().count}`));
+    a2.subscribe(() => log.push(`a2 told ${a2.getState().count}`));
+    a.subscribe(() => {
+      log.push(`a told ${a.getState().count}`);
+      a2.store.dispatch({ type: "INC" });
+      bs.store.dispatch({ type: "INC" });
+      b.emit("b/x", a.getState().count);
+      log.push("a done");
+    });
+    a.store.dispatch({ type: "INC" });
+    a.store.dispatch({ type: "INC" });
+    return log;
+  });
+  assert.deepEqual(result, ["a told 1", "bs told 1", "b heard 1", "a done", "a2 told 1", "a told 2", "bs told 2", "b heard 2", "a done", "a2 told 2"]);
+});
+
+test("across hosts: a fast batch's subscriber broadcasting in another host has that host's receivers told at once", async () => {
+  // Parity: a subscriber of one host's fast broadcast broadcasts in another host, whose receivers
+  // are on the fast path. Through the module that host has no batch under way: its broadcast runs
+  // and tells at once. Holds: the same order on both paths, each receiver told once per change.
+  const { result } = await sameAcrossHosts(({ host, other }) => {
+    const log = [];
+    const [a, c] = counterApps(host, ["a", "c"], ["INC"]);
+    const receivers = counterApps(other, ["r1", "r2"], ["PING"], (s, x) => (x.type === "PING" ? { ...s, count: s.count + 1 } : s));
+    for (const r of receivers) r.subscribe(() => log.push(`${r.name} told ${r.getState().count}`));
+    const otherSender = other.mount("other-sender");
+    a.subscribe(() => {
+      log.push("a told");
+      log.push(`reached ${otherSender.broadcast({ type: "PING" })}`);
+    });
+    c.subscribe(() => log.push("c told"));
+    const sender = host.mount("sender");
+    sender.broadcast({ type: "INC" });
+    sender.broadcast({ type: "INC" });
+    return log;
+  });
+  assert.deepEqual(result, ["a told", "r1 told 1", "r2 told 1", "reached 2", "c told", "a told", "r1 told 2", "r2 told 2", "reached 2", "c told"]);
+});
+
+test("across hosts: a plain message of one host's batch whose listener acts in another host has that host tell at once", async () => {
+  // Parity: a subscriber of a fast batch emits a plain message on its own host (delivered with the
+  // batch, after its round); that message's listener dispatches into a store of the other host and
+  // emits there. Through the module the first host's notifications are held while the message is
+  // delivered, the other host's are not. Holds: the other host tells and delivers at once, inside
+  // the listener, and the first host's store changed in the same round comes after the message.
+  const { result } = await sameAcrossHosts(({ host, other }) => {
+    const log = [];
+    const [a, a2] = counterApps(host, ["a", "a2"]);
+    const la = host.mount("la");
+    const [bs] = counterApps(other, ["bs"]);
+    const b = other.mount("b");
+    bs.subscribe(() => log.push(`bs told ${bs.getState().count}`));
+    b.on("b/x", (p) => log.push(`b heard ${p}`));
+    la.on("a/changed", (p) => {
+      log.push(`la heard ${p}`);
+      bs.store.dispatch({ type: "INC" });
+      b.emit("b/x", p);
+      log.push("la done");
+    });
+    a2.subscribe(() => log.push(`a2 told ${a2.getState().count}`));
+    a.subscribe(() => {
+      log.push(`a told ${a.getState().count}`);
+      a.emit("a/changed", a.getState().count);
+      a2.store.dispatch({ type: "ADD", payload: 10 });
+      log.push("a done");
+    });
+    a.store.dispatch({ type: "INC" });
+    // Again: the topic now known, nothing writes the first host's new states into the module before
+    // the listener's dispatch does, under the delivery's hold (see bus-plain-path.test.mjs, "told once").
+    a.store.dispatch({ type: "INC" });
+    return log;
+  });
+  assert.deepEqual(result, [
+    "a told 1", "a done", "la heard 1", "bs told 1", "b heard 1", "la done", "a2 told 10",
+    "a told 2", "a done", "la heard 2", "bs told 2", "b heard 2", "la done", "a2 told 20",
+  ]);
+});
+
+test("across hosts: a fast reducer dispatching into another host's store changes it once, told in the module's order", async () => {
+  // Attack (an impure reducer, which Redux forbids and a hostile app writes anyway): a fast-path
+  // reducer of one host dispatches into a store of another host (on its fast path too: its state
+  // known without asking the module), whose subscriber calls mfstate. Told at once inside that
+  // reducer (the other host has no batch under way), the subscriber's call would be refused and
+  // the reducer's action run again through the module: the other store changed twice. Holds: it
+  // changes once per action, its subscriber's call works, and the order is the module's on both
+  // paths.
+  const { result } = await sameAcrossHosts(({ host, other }) => {
+    const log = [];
+    const [bs] = counterApps(other, ["bs"]);
+    const b = other.mount("b");
+    b.on("b/x", (p) => log.push(`b heard ${p}`));
+    bs.subscribe(() => {
+      log.push(`bs told ${bs.getState().count}`);
+      b.emit("b/x", bs.getState().count);
+    });
+    const a = host.mount("a");
+    a.createStore({ count: 0 }, (s, x) => {
+      if (x.type !== "INC") return s;
+      // (not logged: a fast reducer that steps aside runs again through the module)
+      bs.store.dispatch({ type: "INC" });
+      return { count: s.count + 1 };
+    });
+    a.subscribe(() => log.push(`a told ${a.getState().count}`));
+    for (let i = 0; i < 2; i++) {
+      bs.store.dispatch({ type: "ADD", payload: 100 }); // newer than the module: no need to ask it
+      a.store.dispatch({ type: "INC" });
+    }
+    return { log, a: a.getState().count, bs: bs.getState().count };
+  });
+  assert.deepEqual(result.log, ["bs told 100", "b heard 100", "bs told 101", "b heard 101", "a told 1", "bs told 201", "b heard 201", "bs told 202", "b heard 202", "a told 2"]);
+  assert.deepEqual([result.a, result.bs], [2, 202]);
+});
+
+/**
+ * Recurses until the stack is nearly full, then calls `call` (behind `pad` frames) from one frame
+ * higher each time, whatever it throws (what a hostile app can do on purpose), until `untold()`
+ * says a call left a change untold (there was stack for the change, not for telling its
+ * subscribers): that is left for the end of the turn, nothing after it called here. Gives up
+ * `levels` frames up. Returns whether such a call was found.
+ */
+function untoldAtTheStackEdge(pad, levels, call, untold) {
+  const padded = (k) => (k === 0 ? call() : padded(k - 1));
+  let left = levels;
+  let found = false;
+  const edge = () => {
+    try {
+      edge();
+    } catch {
+      if (found || left-- <= 0) return;
+      try {
+        padded(pad);
+      } catch {
+        // no stack for the call, or a report that threw
+      }
+      if (untold()) {
+        found = true;
+        return;
+      }
+      throw new Error("once more, one frame up");
+    }
+  };
+  try {
+    edge();
+  } catch {
+    // the last frame's "once more"
+  }
+  return found;
+}
+
+test("across hosts: what a subscriber causes in another host at the edge of the stack is told there by the end of the turn", async (t) => {
+  // Attack: from the edge of the stack, one frame higher each time, a fast dispatch whose subscriber
+  // dispatches or broadcasts into another host (told there at once, in that host's own batch),
+  // until a call changed the other host's store and found no stack left to tell its subscribers:
+  // that is left in the other host's batch while this host's has nothing left, so the end of the
+  // turn must look in every host's. Tried with flat and nested states, 1 and 3 receivers, 0-2
+  // frames of padding (where the stack runs out moves with them). Holds: by the end of the turn
+  // each store's subscriber has been told its last state, or its host's shell has heard that it
+  // failed; every store still works.
+  let hits = 0;
+  let configurations = 0;
+  for (const inner of ["dispatch", "broadcast"]) {
+    for (const flat of [true, false]) {
+      for (const [n, pad] of [[1, 0], [1, 1], [1, 2], [3, 0], [3, 1], [3, 2]]) {
+        configurations++;
+        const one = await testHost();
+        const two = await testHost();
+        const [a] = counterApps(one.host, ["a"]);
+        const flatReducer = (s, x) => (x.type === "INC" ? { count: s.count + 1 } : s);
+        const receivers = Array.from({ length: n }, (_, i) => {
+          const r = two.host.mount(`r${i}`);
+          if (flat) r.createStore({ count: 0 }, flatReducer);
+          else r.createStore(initialUser(), counterReducer);
+          r.accept("INC");
+          return r;
+        });
+        const v = receivers[n - 1];
+        const otherSender = two.host.mount("other-sender");
+        const told = new Map([a, ...receivers].map((app) => [app, []]));
+        let lastToldV = 0;
+        for (const r of receivers) {
+          r.subscribe(() => {
+            const count = r.getState().count;
+            if (r === v) lastToldV = count;
+            told.get(r).push(count);
+          });
+        }
+        a.subscribe(() => {
+          told.get(a).push(a.getState().count);
+          if (inner === "dispatch") v.store.dispatch({ type: "INC" });
+          else otherSender.broadcast({ type: "INC" });
+        });
+        a.store.dispatch({ type: "INC" }); // warm: the attempts below take the same paths
+        if (untoldAtTheStackEdge(pad, 400, () => a.store.dispatch({ type: "INC" }), () => v.getState().count !== lastToldV)) hits++;
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        const what = `${inner}, ${flat ? "flat" : "nested"}, ${n} receivers, padding ${pad}`;
+        const errors = [...one.errors, ...two.errors];
+        for (const [app, list] of told) {
+          const heard = (list.at(-1) ?? 0) === app.getState().count || errors.some((e) => e.code === "listener_error" && e.message.includes(`app "${app.name}"`));
+          assert.ok(heard, `${what}: ${app.name} told of its last state (${list.at(-1)} of ${app.getState().count})`);
+        }
+        assert.ok(errors.every((e) => e.code === "listener_error"), errors.map((e) => e.message).join("; "));
+        // Every store still works (none left reducing or telling for good, no batch left under way).
+        const before = [...told.keys()].map((app) => app.getState().count);
+        a.store.dispatch({ type: "INC" });
+        const after = [...told.keys()].map((app) => app.getState().count);
+        const changed = (app) => app === a || app === v || inner === "broadcast";
+        assert.deepEqual(after, [...told.keys()].map((app, i) => before[i] + (changed(app) ? 1 : 0)), what);
+        for (const [app, list] of told) if (changed(app)) assert.equal(list.at(-1), app.getState().count, `${what}: ${app.name} told`);
+        one.host.dispose();
+        two.host.dispose();
+      }
+    }
+  }
+  t.diagnostic(`${hits} of ${configurations} configurations left the other host's store changed and untold`);
+  // Reported as skipped, not passed, when V8's compilation let no call stop in between.
+  if (hits === 0) t.skip("no call left the other host's store changed and untold");
 });
