@@ -134,3 +134,35 @@ test("a signal read after its fetch settled: not aborted, nothing thrown, and a 
     record("data", client.getQueryData(["done"]));
   });
 });
+
+test("members an app planted on Object.prototype neither fail a fetch nor reach its context's signal", async () => {
+  await mfstate.loadMfstate();
+  const client = new mfstate.QueryClient({ clock: "manual", now: 1_000_000 });
+  const seen = [];
+  Object.defineProperties(Object.prototype, {
+    value: { value: "planted", configurable: true, writable: true },
+    set: { value: (v) => seen.push(v), configurable: true, writable: true },
+    configurable: { value: true, configurable: true, writable: true },
+  });
+  try {
+    let ctx;
+    const data = await client.fetchQuery({
+      queryKey: ["planted"],
+      queryFn: (c) => {
+        ctx = c;
+        return { ok: true };
+      },
+    });
+    assert.deepEqual(data, { ok: true });
+    assert.ok(ctx.signal instanceof AbortSignal);
+    const own = Object.getOwnPropertyDescriptor(ctx, "signal");
+    assert.equal(own.set, undefined, "no setter taken from the prototype");
+    assert.equal(own.configurable, false);
+    assert.deepEqual(seen, []);
+  } finally {
+    delete Object.prototype.value;
+    delete Object.prototype.set;
+    delete Object.prototype.configurable;
+    client.clear();
+  }
+});

@@ -178,8 +178,9 @@ void retry_options(Options& out, const Value& o) {
   }
 }
 
-/// A fetcher calling JavaScript `fn(key, meta, completion)`; the function returns the id of a
-/// function that aborts the request (0: none), called when the fetch is cancelled.
+/// A fetcher calling JavaScript `fn(key, meta, completion)`, which completes the fetch later
+/// (mfs_complete_resolve / mfs_complete_reject) and asks to hear of its abort only if the query
+/// function reads its signal (mfs_complete_watch_abort).
 Fetcher fetcher_of(JsFunction fn) {
   return [fn](const FetchContext& ctx, Completion done) {
     // Nothing watches the signal yet: a fetch whose query function never reads it is one whose

@@ -884,12 +884,17 @@ class FetchSignal extends Shell {
   }
 }
 
-const signalProperty: PropertyDescriptor = {
-  enumerable: true,
-  get(this: object): AbortSignal {
-    return FetchSignal.read(this);
+// With no prototype: defineProperty reads a descriptor's fields through its prototype chain, and a
+// `value` or `set` an app planted on Object.prototype would fail every fetch or hijack the setter.
+const signalProperty: PropertyDescriptor = Object.setPrototypeOf(
+  {
+    enumerable: true,
+    get(this: object): AbortSignal {
+      return FetchSignal.read(this);
+    },
   },
-};
+  null,
+);
 
 /** Has the module call `abort` when fetch `completion` is aborted (at once if it was already). */
 function watchAbort(completion: number, abort: () => void): void {
