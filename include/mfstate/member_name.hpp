@@ -84,10 +84,13 @@ class MemberName {
 
   /// Whether this name is `s`: for an inline name, one length compare and the bytes compared as
   /// words (the hot test of every member lookup).
+  /// A name of up to 15 bytes is held inline exactly when it is that long, so its length test is
+  /// one compare of the tag (folded to a constant for a literal).
   bool equals(std::string_view s) const noexcept {
-    const std::size_t t = tag();
-    if (t <= inline_capacity) return inline_capacity - t == s.size() && detail::same_bytes(b_, s.data(), s.size());
-    return heap_size() == s.size() && std::memcmp(heap_chars(), s.data(), s.size()) == 0;
+    if (s.size() <= inline_capacity) {
+      return tag() == inline_capacity - s.size() && detail::same_bytes(b_, s.data(), s.size());
+    }
+    return on_heap() && heap_size() == s.size() && std::memcmp(heap_chars(), s.data(), s.size()) == 0;
   }
 
   friend bool operator==(const MemberName& a, const MemberName& b) noexcept {
