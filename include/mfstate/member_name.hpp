@@ -82,10 +82,9 @@ class MemberName {
   const char* end() const noexcept { return data() + size(); }
   char operator[](std::size_t i) const noexcept { return data()[i]; }
 
-  /// Whether this name is `s`: for an inline name, one length compare and the bytes compared as
-  /// words (the hot test of every member lookup).
-  /// A name of up to 15 bytes is held inline exactly when it is that long, so its length test is
-  /// one compare of the tag (folded to a constant for a literal).
+  /// Whether this name is `s` (the hot test of every member lookup): for `s` of up to 15 bytes,
+  /// one compare of the tag (a name is held inline exactly when it is that short, so the tag says
+  /// its length; the compare folds to a constant for a literal), then the bytes compared as words.
   bool equals(std::string_view s) const noexcept {
     if (s.size() <= inline_capacity) {
       return tag() == inline_capacity - s.size() && detail::same_bytes(b_, s.data(), s.size());
