@@ -177,17 +177,22 @@ struct StoreCore final : Restorable {
       state = reducer(std::move(state), action);
       changed = true;
     } else {
-      Value next;
-      try {
-        next = reducer(state, action);
-      } catch (...) {
-        rethrow_as_reducer_error("reducer");
-      }
+      Value next = reduce_shared(action);
       changed = !next.same_node(state);
       if (changed) state = std::move(next);
     }
     if (observer) observer->on_action(action, changed);
     if (changed) mark_changed();
+  }
+
+  // The reducer's result for a state it shares with the store (so a throw leaves the state as
+  // it was). The result is built in place: no empty Value to assign it to.
+  Value reduce_shared(const Action& action) {
+    try {
+      return reducer(state, action);
+    } catch (...) {
+      rethrow_as_reducer_error("reducer");
+    }
   }
 
   // A counted reference a queued notification holds: released even when the notification is
@@ -222,9 +227,10 @@ struct StoreCore final : Restorable {
     delivering = true;
     // Snapshot semantics: listeners added during delivery wait for the next change; removed ones
     // are skipped (their fn is empty) and compacted afterwards.
+    // A store destroyed meanwhile (by one of its listeners) clears every `active` flag, so this
+    // one test per listener also stops the round.
     const std::size_t n = listeners.size();
     for (std::size_t i = 0; i < n; ++i) {
-      if (!alive) break;
       if (!listeners[i].active) continue;
       try {
         listeners[i].fn(state);
@@ -280,6 +286,16 @@ struct StoreCore final : Restorable {
       return;
     }
     process(std::move(action), index);
+  }
+
+  // As dispatch, for an action the caller keeps (Store::dispatch of an lvalue): reduced from the
+  // reference when nothing needs to own it (no middleware, not busy); otherwise copied.
+  void dispatch_ref(const Action& action) {
+    if (!middleware.empty() || busy()) {
+      dispatch(Action(action), 0);
+      return;
+    }
+    run_batched([&] { reduce(action); });
   }
 
   // As dispatch, for an action the caller keeps: reduced from the reference when nothing needs
@@ -411,8 +427,13 @@ Store::~Store() {
   core_->alive = false;
   core_->observer = nullptr;
   // Drop the listeners now (what they captured must not outlive the store's owner), or, when
-  // one of them is running, as soon as the delivery ends.
-  if (!core_->delivering) core_->listeners.clear();
+  // one of them is running, as soon as the delivery ends; meanwhile none of them is called again
+  // (deliver tests only `active`).
+  if (core_->delivering) {
+    for (auto& l : core_->listeners) l.active = false;
+  } else {
+    core_->listeners.clear();
+  }
   core_->middleware.clear();
   core_->release();
   core_ = nullptr;
@@ -420,7 +441,9 @@ Store::~Store() {
 
 const Value& Store::state() const noexcept { return core_->state; }
 
-void Store::dispatch(Action action) { core_->dispatch(std::move(action), 0); }
+void Store::dispatch(const Action& action) { core_->dispatch_ref(action); }
+
+void Store::dispatch(Action&& action) { core_->dispatch(std::move(action), 0); }
 
 Subscription Store::subscribe(std::function<void(const Value&)> listener) {
   if (!listener) {

@@ -114,8 +114,12 @@ std::ptrdiff_t ObjectNode::find_indexed(std::string_view key) const {
   }
 }
 
-std::ptrdiff_t find_member(const ObjectNode& node, std::string_view key) noexcept {
-  if (!has_index_slot(node) || (node.size <= ObjectNode::index_threshold && index_slot(node) == nullptr)) {
+namespace {
+// find_member's body, inlined into the update paths of this file (a reducer's `set` looks its key
+// up on every update).
+inline std::ptrdiff_t find_member_inline(const ObjectNode& node, std::string_view key) noexcept {
+  if (!has_index_slot(node) || (node.size <= ObjectNode::index_threshold && index_slot(node) == nullptr))
+      [[likely]] {
     const Member* members = node.members();
     for (std::uint32_t i = 0; i < node.size; ++i) {
       if (members[i].key.equals(key)) return i;
@@ -123,6 +127,11 @@ std::ptrdiff_t find_member(const ObjectNode& node, std::string_view key) noexcep
     return -1;
   }
   return node.find_indexed(key);
+}
+}  // namespace
+
+std::ptrdiff_t find_member(const ObjectNode& node, std::string_view key) noexcept {
+  return find_member_inline(node, key);
 }
 
 // ---- blocks ----
@@ -218,19 +227,29 @@ constexpr std::uint32_t recursive_release_depth = 64;
 thread_local bool releasing = false;
 thread_local std::vector<std::pair<Type, Node*>>* release_queue = nullptr;
 
+// An object's members released and its block given back: the common case of free_node (a
+// reducer's old root, a key, a payload), inlined into destroy so that it takes no further call.
+[[gnu::always_inline]] inline void free_object(ObjectNode* o) noexcept {
+  Member* members = o->members();
+  const std::uint32_t n = o->size;
+  for (std::uint32_t i = 0; i < n; ++i) members[i].~Member();
+  const std::uint32_t capacity = o->capacity;
+  if (capacity > ObjectNode::index_threshold) delete index_slot(*o);
+  free_block(o, object_bytes(capacity));
+}
+
 // Releases what the node holds (children whose count drops to zero are destroyed in turn) and
 // gives its block back.
 void free_node(Type type, Node* node) noexcept {
+  if (type == Type::object) {
+    free_object(static_cast<ObjectNode*>(node));
+    return;
+  }
   const std::size_t bytes = block_bytes(type, node);
   if (type == Type::array) {
     auto* a = static_cast<ArrayNode*>(node);
     Value* items = a->items();
     for (std::uint32_t i = 0; i < a->size; ++i) items[i].~Value();
-  } else if (type == Type::object) {
-    auto* o = static_cast<ObjectNode*>(node);
-    Member* members = o->members();
-    for (std::uint32_t i = 0; i < o->size; ++i) members[i].~Member();
-    delete index_of(*o);
   }
   free_block(node, bytes);
 }
@@ -238,6 +257,10 @@ void free_node(Type type, Node* node) noexcept {
 }  // namespace
 
 void destroy(Type type, Node* node) noexcept {
+  if (type == Type::object && node->depth <= recursive_release_depth) [[likely]] {
+    free_object(static_cast<ObjectNode*>(node));
+    return;
+  }
   if (type == Type::string || node->depth <= recursive_release_depth) {
     free_node(type, node);
     return;
@@ -277,11 +300,15 @@ std::uint32_t child_depth(const Value& v) {
   return n ? n->depth : 0;
 }
 
-void check_depth(std::uint32_t depth) {
-  if (depth > max_nesting) {
-    throw Error(ErrorCode::depth_limit,
-                "a Value may nest at most " + std::to_string(max_nesting) + " arrays or objects deep");
-  }
+[[noreturn, gnu::noinline]] void throw_depth_limit() {
+  throw Error(ErrorCode::depth_limit,
+              "a Value may nest at most " + std::to_string(max_nesting) + " arrays or objects deep");
+}
+
+// Inline: every update asks it; only the throw is out of line.
+inline void check_depth(std::uint32_t depth) {
+  if (depth > max_nesting) [[unlikely]]
+    throw_depth_limit();
 }
 
 std::string describe(const PathElement& e) {
@@ -475,6 +502,19 @@ void Value::throw_not_found(std::string_view key) const {
   throw Error(ErrorCode::not_found, "the object has no member \"" + std::string(key) + "\"");
 }
 
+const Value* Value::find_slow(std::string_view key) const {
+  if (type_ != Type::object) throw_not(Type::object);
+  const auto* node = static_cast<const ObjectNode*>(u_.node);
+  const std::ptrdiff_t pos = detail::find_member(*node, key);
+  return pos < 0 ? nullptr : &node->members()[pos].value;
+}
+
+const Value& Value::get_slow(std::string_view key) const {
+  const Value* v = find_slow(key);
+  if (v == nullptr) throw_not_found(key);
+  return *v;
+}
+
 void Value::throw_out_of_range(std::size_t i) const {
   throw Error(ErrorCode::out_of_range,
               "index " + std::to_string(i) + " is past the end of an array of " + std::to_string(size()));
@@ -559,27 +599,27 @@ std::size_t copy_capacity(const Node& node, std::size_t need, std::size_t extra,
 
 detail::ObjectNode& ValueAccess::mutable_object(Value& v, std::size_t extra) {
   auto* node = static_cast<ObjectNode*>(v.u_.node);
-  const std::size_t need = std::size_t{node->size} + extra;
+  const std::uint32_t n = node->size;
+  const std::size_t need = std::size_t{n} + extra;
   if (node->refs == 1 && need <= node->capacity) {
     node->hash = 0;
     return *node;
   }
   // Shared: a copy of the member handles (children stay shared). Unshared but full: a bigger
-  // block, members moved over.
+  // block, members moved over. Two loops, not one with a test per member: the shared copy is a
+  // reducer's new root on every update.
   const bool shared = node->refs != 1;
   ObjectNode* copy = detail::new_object(copy_capacity(*node, need, extra, shared));
-  Value owner(Type::object, copy);  // frees the copy if a member copy throws
+  Value owner(Type::object, copy);  // frees the copy (and the members copied so far) if a name's copy throws
   copy->depth = node->depth;
   Member* from = node->members();
-  for (std::uint32_t i = 0; i < node->size; ++i) {
-    if (shared) {
-      new (copy->members() + i) Member(from[i]);
-    } else {
-      new (copy->members() + i) Member(std::move(from[i]));
-    }
-    ++copy->size;
-  }
+  Member* to = copy->members();
   if (shared) {
+    for (std::uint32_t i = 0; i < n; ++i) {
+      copy->size = i;  // only a long name's copy can throw, before its member exists
+      new (to + i) Member(from[i]);
+    }
+    copy->size = n;
     // An object with an index holds more than index_threshold members, so its copy has room for
     // them and the index slot too.
     if (const detail::MemberIndex* index = detail::index_of(*node)) {
@@ -587,6 +627,8 @@ detail::ObjectNode& ValueAccess::mutable_object(Value& v, std::size_t extra) {
     }
     --node->refs;  // others still hold it
   } else {
+    for (std::uint32_t i = 0; i < n; ++i) new (to + i) Member(std::move(from[i]));
+    copy->size = n;
     if (detail::MemberIndex* index = detail::index_of(*node)) {
       detail::index_slot(*copy) = index;
       detail::index_slot(*node) = nullptr;
@@ -633,7 +675,7 @@ Value Value::set(std::string_view key, Value v) && {
   if (type_ != Type::object) detail::throw_type_error("object", type_);
   const std::uint32_t depth = child_depth(v) + 1;
   check_depth(depth);
-  const std::ptrdiff_t pos = detail::find_member(*static_cast<const ObjectNode*>(u_.node), key);
+  const std::ptrdiff_t pos = detail::find_member_inline(*static_cast<const ObjectNode*>(u_.node), key);
   if (pos < 0) {
     ObjectNode& node = ValueAccess::mutable_object(*this, 1);
     node.depth = std::max(node.depth, depth);

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -366,4 +367,42 @@ TEST(Store, SubscriptionOutlivingTheStoreCanStillBeCancelled) {
   }
   sub.cancel();
   SUCCEED();
+}
+
+TEST(Store, DestroyedByItsOwnSubscriberCallsNoLaterSubscriber) {
+  auto store = std::make_unique<Store>(counter_state(), counter_reducer);
+  std::vector<std::string> calls;
+  auto first = store->subscribe([&](const Value&) { calls.push_back("first"); });
+  auto destroyer = store->subscribe([&](const Value&) {
+    calls.push_back("destroyer");
+    store.reset();
+  });
+  auto later = store->subscribe([&](const Value&) { calls.push_back("later"); });
+  store->dispatch(act("INC"));
+  EXPECT_EQ(store, nullptr);
+  EXPECT_EQ(calls, (std::vector<std::string>{"first", "destroyer"}));
+}
+
+TEST(Store, AKeptActionIsReducedAsItWasWhenDispatched) {
+  // dispatch of an lvalue reduces from the caller's reference when the store is idle; one
+  // dispatched while the store is busy waits in the queue, so it must be a copy: the caller may
+  // change or drop its action before the queue runs.
+  Store store(counter_state(), counter_reducer);
+  Action add = act("ADD", 5);
+  store.dispatch(add);
+  EXPECT_EQ(store.state().get("count").as_int(), 5);
+  EXPECT_EQ(add.type, "ADD");  // the caller's action is untouched
+  EXPECT_EQ(add.payload.as_int(), 5);
+  bool queued = false;
+  auto sub = store.subscribe([&](const Value&) {
+    if (queued) return;
+    queued = true;
+    store.dispatch(add);  // busy delivering: queued, as a copy
+    EXPECT_EQ(add.type, "ADD");  // not moved from
+    EXPECT_EQ(add.payload.as_int(), 5);
+    add.payload = Value(1000);
+    add.type = "BOOM";
+  });
+  store.dispatch(act("INC"));  // 6, then the queued ADD 5
+  EXPECT_EQ(store.state().get("count").as_int(), 11);
 }

@@ -213,6 +213,28 @@ TEST(ValueReading, LargeObjectsFindEveryMemberThroughTheirIndex) {
   EXPECT_EQ(o.find(""), nullptr);
 }
 
+TEST(ValueReading, GetReadsLargeObjectsThroughTheirIndexAndReportsWhatItCannotRead) {
+  // get and find scan small objects inline; a large object, a missing member and a value that
+  // is not an object take the out-of-line path, which must answer as the inline one would.
+  std::vector<Member> members;
+  for (int i = 0; i < 40; ++i) members.push_back({"field" + std::to_string(i), i * 10});
+  const Value large = Value::object(std::move(members));
+  for (int i = 0; i < 40; ++i) EXPECT_EQ(large.get("field" + std::to_string(i)).as_int(), i * 10) << i;
+  EXPECT_EQ(error_code_of([&] { (void)large.get("field40"); }), ErrorCode::not_found);
+  EXPECT_EQ(error_code_of([&] { (void)Value::object({{"a", 1}}).get("b"); }), ErrorCode::not_found);
+  EXPECT_EQ(error_code_of([&] { (void)Value::object().get(""); }), ErrorCode::not_found);
+  for (const Value& v : {Value(), Value(1), Value("text"), Value::array({1})}) {
+    EXPECT_EQ(error_code_of([&] { (void)v.get("a"); }), ErrorCode::type_error);
+    EXPECT_EQ(error_code_of([&] { (void)v.find("a"); }), ErrorCode::type_error);
+  }
+  try {
+    (void)large.get("missing");
+    ADD_FAILURE() << "expected not_found";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("\"missing\""), std::string::npos) << e.what();
+  }
+}
+
 TEST(ValueReading, SmallObjectsTellApartNamesDifferingInAnyOneByte) {
   // The inline lookup compares short names as overlapping words: a name of each length up to
   // 24, beside names of the same length differing in exactly one byte, must find only itself.

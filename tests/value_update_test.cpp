@@ -68,6 +68,40 @@ TEST(ValueSet, RvalueSetOnSharedNodeCopiesAndLeavesTheOtherOwnerAlone) {
   EXPECT_TRUE(keep.get("items").same_node(t.get("items")));
 }
 
+TEST(ValueSet, ASharedRootsCopyTakesOneReferenceToEachChildAndGivesItBack) {
+  // A reducer's new root: `std::move(state).set(existing, ...)` while the store still holds the
+  // state. The copy keeps every name (a long one copied, not shared), shares every other child
+  // (one more owner each), and dropping either root gives its references back.
+  const std::string long_name(40, 'n');
+  Value user = Value::object({{"userId", "S6nRz7bZ8Cv1dfTm"}});
+  Value items = Value::array({1, 2, 3});
+  Value held = Value::object({{"count", 0}, {"user", user}, {long_name, items}, {"tag", "a long string value"}});
+  const Value tag = held.get("tag");
+  EXPECT_EQ(user.use_count(), 2u);
+  EXPECT_EQ(tag.use_count(), 2u);
+  Value next = Value(held).set("count", 1);
+  EXPECT_NE(next.node(), held.node());
+  EXPECT_EQ(held.use_count(), 1u);
+  EXPECT_EQ(user.use_count(), 3u);
+  EXPECT_EQ(items.use_count(), 3u);
+  EXPECT_EQ(tag.use_count(), 3u);
+  ASSERT_EQ(next.size(), 4u);
+  EXPECT_EQ(next.as_object()[0].key, "count");
+  EXPECT_EQ(next.as_object()[2].key, long_name);
+  EXPECT_NE(next.as_object()[2].key.data(), held.as_object()[2].key.data());
+  EXPECT_EQ(next.get("count").as_int(), 1);
+  EXPECT_TRUE(next.get(long_name).same_node(items));
+  EXPECT_EQ(held.get("count").as_int(), 0);
+  held = Value();  // the old root freed: its children lose one owner each
+  EXPECT_EQ(user.use_count(), 2u);
+  EXPECT_EQ(items.use_count(), 2u);
+  EXPECT_EQ(tag.use_count(), 2u);
+  next = Value();
+  EXPECT_EQ(user.use_count(), 1u);
+  EXPECT_EQ(items.use_count(), 1u);
+  EXPECT_EQ(tag.use_count(), 1u);
+}
+
 TEST(ValueSet, SettingTheSameNodeKeepsTheObjectNode) {
   Value s = w1_state();
   Value t = s.set("user", s.get("user"));

@@ -82,12 +82,14 @@ class MemberName {
   const char* end() const noexcept { return data() + size(); }
   char operator[](std::size_t i) const noexcept { return data()[i]; }
 
-  /// Whether this name is `s`: for an inline name, one length compare and the bytes compared as
-  /// words (the hot test of every member lookup).
+  /// Whether this name is `s` (the hot test of every member lookup): for `s` of up to 15 bytes,
+  /// one compare of the tag (a name is held inline exactly when it is that short, so the tag says
+  /// its length; the compare folds to a constant for a literal), then the bytes compared as words.
   bool equals(std::string_view s) const noexcept {
-    const std::size_t t = tag();
-    if (t <= inline_capacity) return inline_capacity - t == s.size() && detail::same_bytes(b_, s.data(), s.size());
-    return heap_size() == s.size() && std::memcmp(heap_chars(), s.data(), s.size()) == 0;
+    if (s.size() <= inline_capacity) {
+      return tag() == inline_capacity - s.size() && detail::same_bytes(b_, s.data(), s.size());
+    }
+    return on_heap() && heap_size() == s.size() && std::memcmp(heap_chars(), s.data(), s.size()) == 0;
   }
 
   friend bool operator==(const MemberName& a, const MemberName& b) noexcept {

@@ -143,7 +143,10 @@ class Store {
   [[nodiscard]] const Value& state() const noexcept;
   /// Runs `action` through middleware and reducer (queued when busy). On failure throws
   /// Error(reducer_error) and the state is unchanged. No allocation beyond the reducer's own.
-  void dispatch(Action action);
+  /// An action the caller keeps (an lvalue) is reduced from the reference when the store has no
+  /// middleware and is idle; otherwise (queued, or handed to middleware) the store copies it.
+  void dispatch(const Action& action);
+  void dispatch(Action&& action);
   /// Calls `listener(state)` after each change (notify-once per outermost operation). The
   /// listener may dispatch (queued) or cancel any subscription. Allocates.
   Subscription subscribe(std::function<void(const Value&)> listener);

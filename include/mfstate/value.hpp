@@ -301,6 +301,9 @@ class Value {
   std::uint64_t compute_hash() const noexcept;
   std::int64_t integral_double() const;
   [[noreturn]] void throw_not_found(std::string_view key) const;
+  /// find and get past their inline scan: a large object's index lookup, or the errors.
+  const Value* find_slow(std::string_view key) const;
+  const Value& get_slow(std::string_view key) const;
   [[noreturn]] void throw_out_of_range(std::size_t i) const;
   bool has_node() const noexcept { return type_ >= Type::string && small_ == 0; }
 
@@ -426,28 +429,37 @@ inline std::span<const Member> Value::as_object() const {
   return {static_cast<const detail::ObjectNode*>(u_.node)->members(), u_.node->size};
 }
 
+// find and get scan a small object inline and leave everything else to one out-of-line call made
+// last (a large object's index, a type error, a missing member): nothing is live after a call on
+// the hot path, so a caller such as a subscriber's `state.get("count").as_int()` saves no
+// registers for it.
 inline const Value* Value::find(std::string_view key) const {
-  if (type_ != Type::object) [[unlikely]]
-    throw_not(Type::object);
-  const auto* node = static_cast<const detail::ObjectNode*>(u_.node);
-  const Member* members = node->members();
-  if (node->size <= detail::ObjectNode::index_threshold) [[likely]] {
-    // Inlined at every call site: unrolling it sixteen times would only grow the code.
-#pragma GCC unroll 2
-    for (std::uint32_t i = 0; i < node->size; ++i) {
-      if (members[i].key.equals(key)) return &members[i].value;
+  if (type_ == Type::object) [[likely]] {
+    const auto* node = static_cast<const detail::ObjectNode*>(u_.node);
+    if (node->size <= detail::ObjectNode::index_threshold) [[likely]] {
+      const Member* m = node->members();
+      const Member* const end = m + node->size;
+      for (; m != end; ++m) {
+        if (m->key.equals(key)) return &m->value;
+      }
+      return nullptr;
     }
-    return nullptr;
   }
-  const std::ptrdiff_t pos = node->find_indexed(key);
-  return pos < 0 ? nullptr : &members[pos].value;
+  return find_slow(key);
 }
 
 inline const Value& Value::get(std::string_view key) const {
-  const Value* v = find(key);
-  if (v == nullptr) [[unlikely]]
-    throw_not_found(key);
-  return *v;
+  if (type_ == Type::object) [[likely]] {
+    const auto* node = static_cast<const detail::ObjectNode*>(u_.node);
+    if (node->size <= detail::ObjectNode::index_threshold) [[likely]] {
+      const Member* m = node->members();
+      const Member* const end = m + node->size;
+      for (; m != end; ++m) {
+        if (m->key.equals(key)) return m->value;
+      }
+    }
+  }
+  return get_slow(key);
 }
 
 inline const Value& Value::at(std::size_t i) const {
