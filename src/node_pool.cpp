@@ -101,19 +101,45 @@ void* allocate_block(std::size_t bytes) {
   return ::operator new(bytes);
 }
 
-void free_block(void* block, [[maybe_unused]] std::size_t bytes) noexcept {
+namespace {
+
+[[maybe_unused]] void push_block(std::size_t c, void* block) noexcept {
+  auto* b = static_cast<FreeBlock*>(block);
+  b->next = lists.head[c];
+  lists.head[c] = b;
+  ++lists.count[c];
+}
+
+// free_block() but for a list with room on a thread whose lists are set up: the thread's first
+// block (the drain set up, then cached), a full list, a large block, a thread that is ending.
+[[gnu::noinline]] void free_block_slowly(void* block, [[maybe_unused]] std::size_t bytes) noexcept {
 #ifndef MFSTATE_NO_NODE_POOL
   const std::size_t c = class_of(bytes);
-  if (c < classes && lists.count[c] < max_cached && lists.state != ListState::closed) {
-    if (lists.state == ListState::fresh) set_up_drain();
-    auto* b = static_cast<FreeBlock*>(block);
-    b->next = lists.head[c];
-    lists.head[c] = b;
-    ++lists.count[c];
+  if (c < classes && lists.count[c] < max_cached && lists.state == ListState::fresh) {
+    set_up_drain();
+    push_block(c, block);
     return;
   }
 #endif
   ::operator delete(block);
+}
+
+}  // namespace
+
+void free_block(void* block, [[maybe_unused]] std::size_t bytes) noexcept {
+#ifndef MFSTATE_NO_NODE_POOL
+  // The usual case, without a call (so without saving registers for one).
+  const std::size_t c = class_of(bytes);
+  FreeLists& l = lists;
+  if (c < classes && l.count[c] < max_cached && l.state == ListState::draining_set_up) [[likely]] {
+    auto* b = static_cast<FreeBlock*>(block);
+    b->next = l.head[c];
+    l.head[c] = b;
+    ++l.count[c];
+    return;
+  }
+#endif
+  free_block_slowly(block, bytes);
 }
 
 }  // namespace mfstate::detail

@@ -108,7 +108,17 @@ class CanonicalWriter {
  private:
   bool room(std::size_t more) { return size_ + more <= capacity_ || grow(more); }
   bool grow(std::size_t more);
+  bool array(const Value& v);
   bool object(const Value& v);
+  bool element(const Value& v);
+  bool scalar(const Value& v);
+  // A string: its tag, length and bytes, with one check of the room.
+  bool put_string(std::string_view s) {
+    if (!room(s.size() + 11)) return false;
+    data_[size_] = 's';
+    size_ = static_cast<std::size_t>(put_canonical_text(data_ + size_ + 1, s) - data_);
+    return true;
+  }
   // A tag and 8 bytes (an integer, or a double's bits).
   bool put_int(char tag, std::uint64_t bits) {
     if (!room(9)) return false;
