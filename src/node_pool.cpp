@@ -110,8 +110,9 @@ namespace {
   ++lists.count[c];
 }
 
-// free_block() but for a list with room on a thread whose lists are set up: the thread's first
-// block (the drain set up, then cached), a full list, a large block, a thread that is ending.
+// free_block() in the cases other than the usual one (a list with room, on a thread whose lists
+// are set up): the thread's first block (the drain set up, then cached), a full list, a large
+// block, a thread that is ending.
 [[gnu::noinline]] void free_block_slowly(void* block, [[maybe_unused]] std::size_t bytes) noexcept {
 #ifndef MFSTATE_NO_NODE_POOL
   const std::size_t c = class_of(bytes);
