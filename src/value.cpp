@@ -136,13 +136,15 @@ std::ptrdiff_t find_member(const ObjectNode& node, std::string_view key) noexcep
 
 // ---- blocks ----
 
-std::size_t block_bytes(Type type, const Node* node) noexcept {
+namespace {
+[[gnu::always_inline]] inline std::size_t bytes_of(Type type, const Node* node) noexcept {
   switch (type) {
     case Type::string: return sizeof(StringNode) + node->size + 1;
     case Type::array: return sizeof(ArrayNode) + std::size_t{node->capacity} * sizeof(Value);
     default: return object_bytes(node->capacity);
   }
 }
+}  // namespace
 
 StringNode* new_string(std::string_view s) {
   if (s.size() >= std::numeric_limits<std::uint32_t>::max()) {
@@ -240,12 +242,12 @@ thread_local std::vector<std::pair<Type, Node*>>* release_queue = nullptr;
 
 // Releases what the node holds (children whose count drops to zero are destroyed in turn) and
 // gives its block back.
-void free_node(Type type, Node* node) noexcept {
+[[gnu::noinline]] void free_node(Type type, Node* node) noexcept {
   if (type == Type::object) {
     free_object(static_cast<ObjectNode*>(node));
     return;
   }
-  const std::size_t bytes = block_bytes(type, node);
+  const std::size_t bytes = bytes_of(type, node);
   if (type == Type::array) {
     auto* a = static_cast<ArrayNode*>(node);
     Value* items = a->items();
@@ -256,15 +258,10 @@ void free_node(Type type, Node* node) noexcept {
 
 }  // namespace
 
-void destroy(Type type, Node* node) noexcept {
-  if (type == Type::object && node->depth <= recursive_release_depth) [[likely]] {
-    free_object(static_cast<ObjectNode*>(node));
-    return;
-  }
-  if (type == Type::string || node->depth <= recursive_release_depth) {
-    free_node(type, node);
-    return;
-  }
+namespace {
+
+// A node deeper than recursive_release_depth: its descendants go through the work list.
+[[gnu::noinline]] void destroy_deep(Type type, Node* node) noexcept {
   if (releasing) {
     release_queue->emplace_back(type, node);
     return;
@@ -280,6 +277,23 @@ void destroy(Type type, Node* node) noexcept {
   }
   releasing = false;
   release_queue = nullptr;
+}
+
+}  // namespace
+
+// Out of line everywhere (so a link-time optimiser does not copy it into every release). An
+// object's free is inlined here (a reducer's old root, a key, a payload: no further call); other
+// shallow nodes take one call to free_node.
+[[gnu::noinline]] void destroy(Type type, Node* node) noexcept {
+  if (type == Type::object && node->depth <= recursive_release_depth) [[likely]] {
+    free_object(static_cast<ObjectNode*>(node));
+    return;
+  }
+  if (type == Type::string || node->depth <= recursive_release_depth) {
+    free_node(type, node);
+    return;
+  }
+  destroy_deep(type, node);
 }
 
 void release(Type type, Node* node) noexcept {
@@ -300,7 +314,7 @@ std::uint32_t child_depth(const Value& v) {
   return n ? n->depth : 0;
 }
 
-[[noreturn, gnu::noinline]] void throw_depth_limit() {
+[[noreturn, gnu::cold, gnu::noinline]] void throw_depth_limit() {
   throw Error(ErrorCode::depth_limit,
               "a Value may nest at most " + std::to_string(max_nesting) + " arrays or objects deep");
 }
@@ -419,6 +433,21 @@ void build_member(ObjectNode& node, Key&& key, Value v) {
   }
 }
 
+// build_member for a node of at most ObjectNode::index_threshold members (so without an index):
+// the name is compared with the members so far as names (two words each for short ones), and
+// the member placed without a call.
+void build_small_member(ObjectNode& node, MemberName key, const Value& v) {
+  Member* members = node.members();
+  for (std::uint32_t i = 0; i < node.size; ++i) {
+    if (members[i].key == key) {
+      members[i].value = v;
+      return;
+    }
+  }
+  new (members + node.size) Member{std::move(key), v};
+  ++node.size;
+}
+
 // A node for `n` members: above the index threshold it gets its index up front, so building
 // costs O(n), not O(n^2).
 ObjectNode* object_for(std::size_t n) {
@@ -441,7 +470,10 @@ Value Value::array(std::initializer_list<Value> elements) {
   ArrayNode* node = detail::new_array(elements.size());
   Value result(Type::array, node);
   node->depth = depth;
-  for (const Value& e : elements) detail::push_item(*node, e);
+  // Copies cannot throw (a reference taken at most), so the size is set once, after them.
+  Value* items = node->items();
+  for (const Value& e : elements) new (items++) Value(e);
+  node->size = static_cast<std::uint32_t>(elements.size());
   return result;
 }
 
@@ -465,7 +497,11 @@ Value Value::object(std::initializer_list<std::pair<std::string_view, Value>> me
   ObjectNode* node = object_for(members.size());
   Value result(Type::object, node);
   node->depth = depth;
-  for (const auto& [k, v] : members) build_member(*node, k, v);
+  if (members.size() > ObjectNode::index_threshold) {
+    for (const auto& [k, v] : members) build_member(*node, k, v);
+  } else {
+    for (const auto& [k, v] : members) build_small_member(*node, MemberName(k), v);
+  }
   return result;
 }
 

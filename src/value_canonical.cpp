@@ -36,6 +36,20 @@ bool CanonicalWriter::grow(std::size_t more) {
 
 bool CanonicalWriter::value(const Value& v) {
   switch (v.type()) {
+    case Type::array: return array(v);
+    case Type::object: return object(v);
+    default: return scalar(v);
+  }
+}
+
+// Children that are not containers are written in the container's own loop, without the call.
+inline bool CanonicalWriter::element(const Value& v) {
+  if (v.is_array() || v.is_object()) return value(v);
+  return scalar(v);
+}
+
+inline bool CanonicalWriter::scalar(const Value& v) {
+  switch (v.type()) {
     case Type::null: return put('n');
     case Type::boolean: return put(v.as_bool() ? 't' : 'f');
     case Type::integer: return put_int('i', static_cast<std::uint64_t>(v.as_int()));
@@ -44,49 +58,58 @@ bool CanonicalWriter::value(const Value& v) {
       const char tag = canonical_number(v.as_double(), bits);
       return put_int(tag, bits);
     }
-    case Type::string: return put('s') && put_text(v.as_string());
-    case Type::array: {
-      if (!put('[')) return false;
-      for (const Value& e : v.as_array()) {
-        if (!value(e)) return false;
-      }
-      return put(']');
-    }
-    case Type::object: return object(v);
+    case Type::string: return put_string(v.as_string());
+    default: return false;
   }
-  return false;
 }
 
-// Members in name order: a small object sorts pointers on the stack; a large one (rare in a key,
-// and beyond what a hash writes this way) in a vector.
+bool CanonicalWriter::array(const Value& v) {
+  if (!put('[')) return false;
+  for (const Value& e : v.as_array()) {
+    if (!element(e)) return false;
+  }
+  return put(']');
+}
+
+// Members in name order. Most objects already list them so (written by hand in that order, or
+// parsed from canonical text): one compare per member tells, and they are written as they are.
+// Others: a small object sorts pointers on the stack; a large one (rare in a key, and beyond what
+// a hash writes this way) in a vector.
 bool CanonicalWriter::object(const Value& v) {
   const auto members = v.as_object();
   if (!put('{')) return false;
   constexpr std::size_t on_stack = 16;
+  const std::size_t n = members.size();
+  std::size_t in_order = 1;
+  if (n <= on_stack) {
+    while (in_order < n && members[in_order - 1].key < members[in_order].key) ++in_order;
+  }
   const Member* small[on_stack];
   std::vector<const Member*> large;
   const Member** order = small;
-  if (members.size() > on_stack) {
-    wide_ = true;
-    if (spill_ == nullptr) return false;
-    large.resize(members.size());
-    order = large.data();
-  }
-  for (std::size_t i = 0; i < members.size(); ++i) order[i] = &members[i];
-  if (members.size() <= on_stack) {
-    // Insertion sort: a handful of members, usually already in order.
-    for (std::size_t i = 1; i < members.size(); ++i) {
-      const Member* m = order[i];
-      std::size_t j = i;
-      for (; j > 0 && canonical_name_less(m->key, order[j - 1]->key); --j) order[j] = order[j - 1];
-      order[j] = m;
+  if (in_order < n) {
+    if (n > on_stack) {
+      wide_ = true;
+      if (spill_ == nullptr) return false;
+      large.resize(n);
+      order = large.data();
     }
-  } else {
-    std::sort(order, order + members.size(), MemberNameOrder{});
+    for (std::size_t i = 0; i < n; ++i) order[i] = &members[i];
+    if (n <= on_stack) {
+      // Insertion sort: a handful of members, usually nearly in order.
+      for (std::size_t i = 1; i < n; ++i) {
+        const Member* m = order[i];
+        std::size_t j = i;
+        for (; j > 0 && m->key < order[j - 1]->key; --j) order[j] = order[j - 1];
+        order[j] = m;
+      }
+    } else {
+      std::sort(order, order + n, MemberNameOrder{});
+    }
   }
-  for (std::size_t i = 0; i < members.size(); ++i) {
-    const std::string_view name = order[i]->key;
-    if (!put_text(name) || !value(order[i]->value)) return false;
+  for (std::size_t i = 0; i < n; ++i) {
+    const Member& m = in_order >= n ? members[i] : *order[i];
+    if (!put_text(m.key) || !element(m.value)) return false;
   }
   return put('}');
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "block_pool.hpp"
+#include "mfstate/detail/canonical_text.hpp"
 #include "mfstate/value.hpp"
 
 namespace mfstate::detail {
@@ -27,9 +28,6 @@ struct MemberIndex {
   std::vector<std::uint32_t> slots;  // size is a power of two, at least twice the members
   std::uint64_t mask() const noexcept { return slots.size() - 1; }
 };
-
-/// The bytes of a node's block.
-std::size_t block_bytes(Type type, const Node* node) noexcept;
 
 /// A string node holding `s`. Throws size_limit beyond 4 GiB.
 StringNode* new_string(std::string_view s);
@@ -78,37 +76,6 @@ inline char canonical_number(double d, std::uint64_t& bits) noexcept {
   return 'd';
 }
 
-/// Writes a name or string's canonical bytes at `p` (its length in LEB128, one byte below 128, then
-/// the bytes; room for s.size() + 10 bytes) and returns the end. Short texts are copied as two
-/// overlapping fixed-size words, where a call to memcpy or a byte loop costs more than the copy.
-[[gnu::always_inline]] inline char* put_canonical_text(char* p, std::string_view s) noexcept {
-  std::uint64_t n = s.size();
-  if (n < 128) {
-    *p++ = static_cast<char>(n);
-  } else {
-    do {
-      auto byte = static_cast<unsigned char>(n & 0x7f);
-      n >>= 7;
-      if (n != 0) byte |= 0x80;
-      *p++ = static_cast<char>(byte);
-    } while (n != 0);
-  }
-  const std::size_t size = s.size();
-  const char* from = s.data();
-  if (size >= 8 && size <= 16) {
-    std::memcpy(p, from, 8);
-    std::memcpy(p + size - 8, from + size - 8, 8);
-  } else if (size >= 4 && size < 8) {
-    std::memcpy(p, from, 4);
-    std::memcpy(p + size - 4, from + size - 4, 4);
-  } else if (size < 4) {
-    for (std::size_t i = 0; i < size; ++i) p[i] = from[i];
-  } else {
-    std::memcpy(p, from, size);
-  }
-  return p + size;
-}
-
 /// Writes the canonical bytes of Values (see value_canonical.cpp for the encoding: equal values
 /// give equal bytes) into a caller's buffer. Without a spill string, writing stops (returns
 /// false) when the buffer is full or an object has more than 16 members; with one, the bytes move
@@ -138,7 +105,17 @@ class CanonicalWriter {
  private:
   bool room(std::size_t more) { return size_ + more <= capacity_ || grow(more); }
   bool grow(std::size_t more);
+  bool array(const Value& v);
   bool object(const Value& v);
+  bool element(const Value& v);
+  bool scalar(const Value& v);
+  // A string: its tag, length and bytes, with one check of the room.
+  bool put_string(std::string_view s) {
+    if (!room(s.size() + 11)) return false;
+    data_[size_] = 's';
+    size_ = static_cast<std::size_t>(put_canonical_text(data_ + size_ + 1, s) - data_);
+    return true;
+  }
   // A tag and 8 bytes (an integer, or a double's bits).
   bool put_int(char tag, std::uint64_t bits) {
     if (!room(9)) return false;
@@ -167,8 +144,6 @@ struct MemberNameOrder {
   bool operator()(const Member* a, const Member* b) const noexcept { return a->key < b->key; }
 };
 
-/// The hash of a small container: XXH3 of its canonical bytes (see Value::hash).
-std::uint64_t canonical_hash(std::string_view bytes) noexcept;
 
 /// Member names in canonical order: bytes as unsigned char, a prefix first (std::string's <).
 /// Short names are compared inline, where a call to memcmp would cost more.

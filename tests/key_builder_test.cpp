@@ -245,3 +245,235 @@ TEST(KeyBuilder, DeeperThanAValueMayBeIsDepthLimit) {
   }
   EXPECT_EQ(b.finish(), FlatKey(Value::array()));
 }
+
+namespace {
+
+// The error text of `f`, which must throw Error(code).
+template <typename F>
+std::string error_of(F&& f, ErrorCode code = ErrorCode::invalid_key) {
+  try {
+    f();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), code) << e.what();
+    return e.what();
+  }
+  ADD_FAILURE() << "expected an Error";
+  return {};
+}
+
+// Texts of every length around the inline copies (0-3, 4-7, 8-16, longer) and the one-byte length
+// (127, 128), with bytes above 0x7f and NUL.
+std::vector<std::string> texts_of_every_length() {
+  std::vector<std::string> out;
+  for (std::size_t n : {0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 127, 128, 129, 300}) {
+    std::string s(n, 'a');
+    for (std::size_t i = 0; i < n; ++i) s[i] = "a\xff\0~\x80z"[(i * 7 + n) % 6];
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST(KeyBuilder, StringsAndNamesOfEveryLengthEqualTheValue) {
+  for (const std::string& s : texts_of_every_length()) {
+    SCOPED_TRACE(s.size());
+    expect_same(Value::array({s}));
+    expect_same(Value::array({Value::object({{s, s}})}));
+    expect_same(Value::array({"user", Value::object({{s, 1}, {"id", Value::array({s, s})}})}));
+  }
+}
+
+TEST(KeyBuilder, NamesThatTieOnTheirFirstEightBytesAreOrderedByTheWholeName) {
+  // Equal first 8 bytes (the word member() compares first): the rest, the length, or a NUL where
+  // the shorter name's padding is also zero decide.
+  std::vector<std::string> names = {"abcdefgh",       "abcdefghi",  "abcdefgh\x01", std::string("abcdefg\0", 8),
+                                    "abcdefg",        "a",          std::string("a\0", 2),
+                                    "abcdefgh\xff\xff", "\xff",      ""};
+  std::vector<Member> members;
+  for (std::size_t i = 0; i < names.size(); ++i) members.push_back({names[i], Value(static_cast<std::int64_t>(i))});
+  const Value key = Value::array({Value::object(std::move(members))});
+  expect_same(key);
+  const FlatKey want(key);
+  std::mt19937_64 rng(7);
+  std::vector<std::size_t> order(names.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  for (int round = 0; round < 300; ++round) {
+    std::shuffle(order.begin(), order.end(), rng);
+    KeyBuilder b;
+    b.begin_object();
+    for (std::size_t i : order) b.member(names[i]).integer(static_cast<std::int64_t>(i));
+    b.end_object();
+    ASSERT_EQ(b.finish(), want) << round;
+  }
+}
+
+TEST(KeyBuilder, TheOnlyMemberOutOfOrderMayDifferBeyondItsFirstEightBytes) {
+  // Each pair shares its first 8 bytes (or is shorter and equal up to the shorter's length);
+  // written the wrong way round, alone or between members in order, it is still put in order.
+  const std::vector<std::pair<std::string, std::string>> pairs = {
+      {"abcdefgh", "abcdefghi"},      {"abcdefgha", "abcdefghz"},  {"abcdefgh\x01", "abcdefgh\xff"},
+      {"a", std::string("a\0", 2)},   {"abc", "abcd"},             {"abcdefg", "abcdefgh"},
+      {std::string(40, 'p'), std::string(40, 'p') + "q"},          {std::string(130, 'r') + "a", std::string(130, 'r') + "b"}};
+  for (const auto& [low, high] : pairs) {
+    SCOPED_TRACE(high);
+    KeyBuilder b;
+    b.begin_object().member(high).integer(2).member(low).integer(1).end_object();
+    EXPECT_EQ(b.finish(), FlatKey(Value::array({Value::object({{low, 1}, {high, 2}})})));
+    b.begin_object().member("0").null().member(high).integer(2).member(low).integer(1).member("~").null();
+    b.end_object();
+    EXPECT_EQ(b.finish(),
+              FlatKey(Value::array({Value::object({{"0", nullptr}, {low, 1}, {high, 2}, {"~", nullptr}})})));
+  }
+}
+
+TEST(KeyBuilder, TwoMembersOutOfOrderAnywhereInTheBuffer) {
+  // The inline swap of two short members moves 32 bytes at a time: near the end of the inline
+  // buffer, across it and beyond it (spilled), and with members too long for it.
+  for (std::size_t before = 180; before < 280; ++before) {
+    for (const std::string& value : {std::string("v"), std::string(20, 'w')}) {
+      SCOPED_TRACE(before);
+      const std::string head(before, 'h');
+      KeyBuilder b;
+      b.string(head).begin_object().member("b").integer(1).member("a").string(value).end_object().string("t");
+      EXPECT_EQ(b.finish(), FlatKey(Value::array({head, Value::object({{"a", value}, {"b", 1}}), "t"})));
+    }
+  }
+}
+
+TEST(KeyBuilder, MembersInOrderAreWrittenAsGivenAndOutOfOrderOnesSorted) {
+  // W5's `page` written as {size, n}, and as {n, size}; and an object out of order inside one in
+  // order inside one out of order.
+  KeyBuilder b;
+  b.begin_object().member("size").integer(20).member("n").integer(1).end_object();
+  const FlatKey reversed = b.finish();
+  b.begin_object().member("n").integer(1).member("size").integer(20).end_object();
+  EXPECT_EQ(reversed, b.finish());
+  EXPECT_EQ(reversed, FlatKey(Value::array({Value::object({{"n", 1}, {"size", 20}})})));
+
+  b.begin_object().member("z").begin_object().member("a").begin_object();
+  b.member("y").integer(1).member("x").integer(2).end_object();
+  b.member("b").integer(3).end_object().member("c").null().end_object();
+  const Value inner = Value::object({{"x", 2}, {"y", 1}});
+  EXPECT_EQ(b.finish(), FlatKey(Value::array({Value::object(
+                            {{"c", nullptr}, {"z", Value::object({{"a", inner}, {"b", 3}})}})})));
+}
+
+TEST(KeyBuilder, ANameGivenTwiceIsRefusedWhereverItIsAndNothingIsLeft) {
+  KeyBuilder b;
+  const auto twice = [](const std::string& what) {
+    EXPECT_NE(what.find("member name given twice"), std::string::npos) << what;
+  };
+  // Right after itself (member() sees it), short and beyond 8 bytes and 128 bytes.
+  for (const std::string& name : texts_of_every_length()) {
+    SCOPED_TRACE(name.size());
+    twice(error_of([&] { b.string("x").begin_object().member(name).integer(1).member(name); }));
+    EXPECT_EQ(b.finish(), FlatKey(Value::array()));
+  }
+  // Apart, in an object out of order (end_object() sees it), at the top and nested.
+  twice(error_of([&] { b.begin_object().member("b").null().member("a").null().member("b").null().end_object(); }));
+  twice(error_of([&] {
+    b.string("user").begin_object().member("q").begin_object();
+    b.member("long name 1").null().member("long name 0").null().member("long name 1").null().end_object();
+  }));
+  // A name given twice in an object that is otherwise in order.
+  twice(error_of([&] { b.begin_object().member("a").null().member("b").null().member("a").null().end_object(); }));
+  EXPECT_EQ(b.finish(), FlatKey(Value::array()));
+  b.string("after");
+  EXPECT_EQ(b.finish(), FlatKey(Value::array({"after"})));
+}
+
+TEST(KeyBuilder, MisuseSaysWhatWasWrong) {
+  KeyBuilder b;
+  EXPECT_NE(error_of([&] { b.begin_object().string("x"); }).find("needs member(name) first"), std::string::npos);
+  EXPECT_NE(error_of([&] { b.begin_object().begin_array(); }).find("needs member(name) first"), std::string::npos);
+  EXPECT_NE(error_of([&] { b.member("a"); }).find("member() outside an object"), std::string::npos);
+  EXPECT_NE(error_of([&] { b.begin_array().member(std::string(200, 'a')); }).find("outside an object"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { b.begin_object().member("a").member("b"); }).find("member() twice"), std::string::npos);
+  EXPECT_NE(error_of([&] { b.end_array(); }).find("end_array() without an open array"), std::string::npos);
+  EXPECT_NE(error_of([&] { b.begin_object().end_array(); }).find("without an open array"), std::string::npos);
+  EXPECT_NE(error_of([&] { b.begin_array().end_object(); }).find("end_object() without an open object"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { b.begin_object().member("a").end_object(); }).find("without its value"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { (void)b.begin_array().finish(); }).find("container still open"), std::string::npos);
+  EXPECT_EQ(b.finish(), FlatKey(Value::array()));
+}
+
+TEST(KeyBuilder, NumbersOnEveryPathEqualTheValue) {
+  const double inf = std::numeric_limits<double>::infinity();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const std::vector<double> doubles = {0.0,   -0.0,    1.0,  -1.0,     0.5,   -0.5,     1e300, -1e300, 5e-324,
+                                       0x1p62, 0x1p63, -0x1p63, -0x1p64, 0x1p53 + 2, 4503599627370495.5, inf, -inf, nan};
+  for (double d : doubles) {
+    SCOPED_TRACE(d);
+    KeyBuilder b;
+    b.number(d).begin_object().member("d").number(d).end_object();
+    const FlatKey got = b.finish();
+    const Value key = Value::array({d, Value::object({{"d", d}})});
+    EXPECT_EQ(got, FlatKey(key));
+    EXPECT_EQ(got.hash(), hash_key(key));
+  }
+  // -0 is the integer 0; every NaN is one NaN (a key holding one has a hash but no text, as a
+  // Value key: docs/keys.md); -2^63 is an integer, 2^63 is not.
+  KeyBuilder b;
+  EXPECT_EQ(b.number(-0.0).finish(), FlatKey(Value::array({0})));
+  EXPECT_EQ(b.number(-nan).finish(), b.number(nan).finish());
+  EXPECT_EQ(b.number(-0x1p63).finish(), FlatKey(Value::array({INT64_MIN})));
+  EXPECT_NE(b.number(0x1p63).finish().bytes()[1], 'i');
+}
+
+TEST(KeyBuilder, KeysBeyondTheInlineArraysEqualTheValue) {
+  // More than 16 open containers, more than 32 members open at once, more than 8 elements, more
+  // than 256 bytes; members out of order at every level.
+  Value v = Value::array({"leaf"});
+  for (int level = 0; level < 40; ++level) {
+    std::vector<Member> members;
+    for (int m = 0; m < 3; ++m) members.push_back({"m" + std::to_string(2 - m), Value(m)});
+    members.push_back({"inner", v});
+    v = Value::object(std::move(members));
+  }
+  std::vector<Value> items;
+  for (int i = 0; i < 12; ++i) items.push_back(i == 5 ? v : Value(std::string(static_cast<std::size_t>(i) * 9, 'k')));
+  expect_same(Value::array(std::move(items)));
+}
+
+TEST(KeyBuilder, OneBuilderForKeysLargeAndSmall) {
+  KeyBuilder b;
+  for (int round = 0; round < 3; ++round) {
+    const Value big = Value::array({std::string(400, 'b'), Value::object({{"z", 1}, {"a", std::string(300, 'a')}})});
+    b.string(std::string(400, 'b')).begin_object().member("z").integer(1).member("a").string(std::string(300, 'a'));
+    b.end_object();
+    EXPECT_EQ(b.finish(), FlatKey(big));
+    b.string("user").begin_object().member("id").integer(round).end_object();
+    EXPECT_EQ(b.finish(), FlatKey(Value::array({"user", Value::object({{"id", round}})})));
+    // A failure after spilling leaves the builder empty and usable.
+    EXPECT_EQ(error_of([&] { b.string(std::string(500, 'x')).begin_object().integer(1); }).find("KeyBuilder"), 0u);
+    EXPECT_EQ(b.finish(), FlatKey(Value::array()));
+  }
+}
+
+TEST(KeyBuilder, NestingUpToWhatAValueMayHold) {
+  // The outer array is one level: detail::max_nesting - 1 containers inside it, and not one more.
+  const std::uint32_t inside = detail::max_nesting - 1;
+  KeyBuilder b;
+  for (std::uint32_t i = 0; i < inside; ++i) {
+    if (i % 2 == 0) {
+      b.begin_array();
+    } else {
+      b.begin_object().member("k");
+    }
+  }
+  EXPECT_EQ(error_of([&] { b.begin_array(); }, ErrorCode::depth_limit).find("KeyBuilder"), 0u);
+  EXPECT_EQ(b.finish(), FlatKey(Value::array()));
+
+  for (std::uint32_t i = 0; i < inside; ++i) b.begin_array();
+  for (std::uint32_t i = 0; i < inside; ++i) b.end_array();
+  const FlatKey deep = b.finish();
+  Value v = Value::array();
+  for (std::uint32_t i = 1; i < inside; ++i) v = Value::array({v});
+  const Value key = Value::array({v});
+  EXPECT_EQ(deep.bytes(), FlatKey(key).bytes());
+  EXPECT_EQ(deep.hash(), hash_key(key));
+}

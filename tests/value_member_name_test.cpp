@@ -95,6 +95,40 @@ TEST(MemberName, OrdersAsStdStringDoes) {
   EXPECT_LT(MemberName("ab"), std::string_view("abc"));
 }
 
+TEST(MemberName, EveryPairComparesAsItsBytes) {
+  // Two inline names compare as two big-endian words (bytes 0-7; bytes 8-14 and the length):
+  // names equal but for zero padding (a NUL byte), differing in byte 0, 7, 8 or 14, at every
+  // length up to 15, high bytes, and heap names beside them.
+  std::vector<std::string> strings = {"", std::string(1, '\0'), std::string(2, '\0'), "a", std::string("a\0", 2),
+                                      "\xff", "\x80", "abcdefg", std::string("abcdefg\0", 8), "abcdefgh",
+                                      "abcdefgi", "abcdefgh\x01", "abcdefghijklmn", "abcdefghijklmo",
+                                      std::string("abcdefghijklmn\0", 15), "abcdefghijklmno", "abcdefghijklmnop",
+                                      "abcdefghijklmno\0"};
+  for (std::size_t n = 0; n <= 16; ++n) strings.push_back(std::string(n, 'z'));
+  for (const std::string& a : strings) {
+    for (const std::string& b : strings) {
+      const int want = std::string_view(a).compare(b);
+      const std::strong_ordering got = MemberName(a) <=> MemberName(b);
+      EXPECT_EQ(got < 0, want < 0) << a.size() << " " << b.size();
+      EXPECT_EQ(got == 0, want == 0) << a.size() << " " << b.size();
+    }
+  }
+}
+
+TEST(MemberName, ANameGivenTwiceToAnObjectKeepsTheLastValueAtTheFirstPlace) {
+  // Objects of up to 16 members compare names without the index; above, through it.
+  const Value small = Value::object({{"b", 1}, {"a", 2}, {"b", 3}, {"exactly15bytes!", 4}, {"exactly15bytes!", 5}});
+  ASSERT_EQ(small.size(), 3u);
+  EXPECT_EQ(small.as_object()[0].key, "b");
+  EXPECT_EQ(small.get("b").as_int(), 3);
+  EXPECT_EQ(small.get("exactly15bytes!").as_int(), 5);
+  EXPECT_EQ(small.to_json(), R"({"b":3,"a":2,"exactly15bytes!":5})");
+  const std::string long_name(20, 'q');
+  const Value heap = Value::object({{long_name, 1}, {"x", 2}, {long_name, 3}});
+  ASSERT_EQ(heap.size(), 2u);
+  EXPECT_EQ(heap.get(long_name).as_int(), 3);
+}
+
 TEST(MemberName, HashesAsItsBytes) {
   std::unordered_set<MemberName> set;
   for (const std::string& s : names_around_the_limit()) set.insert(MemberName(s));

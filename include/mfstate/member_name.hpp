@@ -12,6 +12,7 @@
 // may allocate is written where it happens.
 #pragma once
 
+#include <bit>
 #include <compare>
 #include <cstddef>
 #include <cstdint>
@@ -19,6 +20,7 @@
 #include <string>
 #include <string_view>
 
+#include "mfstate/detail/canonical_text.hpp"
 #include "mfstate/detail/value_layout.hpp"
 
 namespace mfstate {
@@ -32,7 +34,11 @@ class MemberName {
   MemberName(std::string_view s) {  // NOLINT(google-explicit-constructor): a name is written as text
     if (s.size() <= inline_capacity) {
       set_empty();
-      std::memcpy(b_, s.data(), s.size());
+#if defined(__wasm__)
+      std::memcpy(b_, s.data(), s.size());  // the module carries every inline copy: a call is smaller
+#else
+      detail::copy_text(b_, s.data(), s.size());  // a few fixed-size moves, not a call
+#endif
       b_[inline_capacity] = static_cast<char>(inline_capacity - s.size());
     } else {
       init_heap(s);
@@ -100,8 +106,12 @@ class MemberName {
   friend bool operator==(const MemberName& a, std::string_view b) noexcept { return a.equals(b); }
   friend bool operator==(const MemberName& a, const std::string& b) noexcept { return a.equals(b); }
   friend bool operator==(const MemberName& a, const char* b) noexcept { return a.equals(b); }
-  /// Bytes as unsigned char, a prefix first (as std::string's <=>).
+  /// Bytes as unsigned char, a prefix first (as std::string's <=>). Two inline names compare as
+  /// two big-endian words each (canonical bytes sort object members by this, once per member).
   friend std::strong_ordering operator<=>(const MemberName& a, const MemberName& b) noexcept {
+    if (!a.on_heap() && !b.on_heap()) return a.inline_order_high() != b.inline_order_high()
+                                                 ? a.inline_order_high() <=> b.inline_order_high()
+                                                 : a.inline_order_low() <=> b.inline_order_low();
     return order(a.view(), b.view());
   }
   friend std::strong_ordering operator<=>(const MemberName& a, std::string_view b) noexcept {
@@ -123,6 +133,17 @@ class MemberName {
   // that byte), heap_tag for a heap one: bytes 0..7 then hold its pointer, 8..11 its size.
   static constexpr unsigned char heap_tag = 0xff;
   unsigned char tag() const noexcept { return static_cast<unsigned char>(b_[inline_capacity]); }
+  // An inline name's 16 bytes as two big-endian words, in the order of the names: bytes 0-7,
+  // then bytes 8-14 and the tag inverted, so that of two names equal but for zero padding the
+  // shorter (the larger tag) comes first. The bytes are zero-padded, so the words are the names'.
+  std::uint64_t inline_order_high() const noexcept { return big_endian_word(b_); }
+  std::uint64_t inline_order_low() const noexcept { return big_endian_word(b_ + 8) ^ 0xff; }
+  static std::uint64_t big_endian_word(const char* p) noexcept {
+    std::uint64_t w;
+    std::memcpy(&w, p, sizeof w);
+    if constexpr (std::endian::native == std::endian::little) w = __builtin_bswap64(w);
+    return w;
+  }
   bool on_heap() const noexcept { return tag() == heap_tag; }
   const char* heap_chars() const noexcept {
     const char* p;
