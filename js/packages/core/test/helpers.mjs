@@ -3,6 +3,7 @@
 // (the same scenario on the fast paths and through the module).
 import assert from "node:assert/strict";
 import * as mfstate from "../dist/index.js";
+import * as tanstack from "@tanstack/query-core";
 
 export { mfstate };
 
@@ -207,4 +208,33 @@ export function assertDeepFrozen(v, path = "value") {
 export function deeplyFrozen(x) {
   if (typeof x !== "object" || x === null) return true;
   return Object.isFrozen(x) && Object.values(x).every(deeplyFrozen);
+}
+
+/**
+ * @mfstate/core and @tanstack/query-core side by side, each with a new client and its observer
+ * classes (query-core's notifications in microtasks, where by default they wait for a timer).
+ */
+export async function bothLibraries() {
+  await mfstate.loadMfstate();
+  tanstack.notifyManager.setScheduler(queueMicrotask);
+  return [
+    { name: "mfstate", client: new mfstate.QueryClient({ clock: "manual", now: 1_000_000 }), QueryObserver: mfstate.QueryObserver, QueriesObserver: mfstate.QueriesObserver },
+    { name: "query-core", client: new tanstack.QueryClient(), QueryObserver: tanstack.QueryObserver, QueriesObserver: tanstack.QueriesObserver },
+  ];
+}
+
+/** Runs `sequence(side, record)` on both libraries and asserts they recorded the same steps; returns @mfstate/core's. */
+export async function sameOnBothLibraries(sequence) {
+  const recorded = [];
+  for (const side of await bothLibraries()) {
+    const steps = [];
+    await sequence(side, (label, value) => steps.push([label, value]));
+    recorded.push(steps);
+    side.client.clear();
+  }
+  const [mine, theirs] = recorded;
+  for (let i = 0; i < Math.max(mine.length, theirs.length); i++) {
+    assert.deepEqual(mine[i], theirs[i], `step ${i} (${mine[i]?.[0] ?? theirs[i]?.[0]}): @mfstate/core, then query-core`);
+  }
+  return mine;
 }

@@ -2,8 +2,7 @@
 // step by step (results per query, array identity, observers kept by hash, combine, teardown).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as tanstack from "@tanstack/query-core";
-import { mfstate, settle, deferred } from "./helpers.mjs";
+import { mfstate, settle, deferred, sameOnBothLibraries } from "./helpers.mjs";
 
 // What a component reads of a result; timestamps differ (a manual clock here, Date.now() there).
 const pick = (r) => ({
@@ -18,36 +17,10 @@ const pick = (r) => ({
 });
 const view = (results) => results.map(pick);
 
-/** Both libraries, each with its client and QueriesObserver; query-core notifies in microtasks. */
-async function sides() {
-  await mfstate.loadMfstate();
-  tanstack.notifyManager.setScheduler(queueMicrotask);
-  return [
-    { name: "mfstate", client: new mfstate.QueryClient({ clock: "manual", now: 1_000_000 }), QueriesObserver: mfstate.QueriesObserver },
-    { name: "query-core", client: new tanstack.QueryClient(), QueriesObserver: tanstack.QueriesObserver },
-  ];
-}
-
 const observerCount = (client, key) => client.getQueryCache().find({ queryKey: key, exact: true })?.getObserversCount() ?? 0;
 
-/** Runs `sequence` on both sides and asserts they recorded the same steps. */
-async function same(sequence) {
-  const recorded = [];
-  for (const side of await sides()) {
-    const steps = [];
-    await sequence(side, (label, value) => steps.push([label, value]));
-    recorded.push(steps);
-    side.client.clear();
-  }
-  const [mine, theirs] = recorded;
-  for (let i = 0; i < Math.max(mine.length, theirs.length); i++) {
-    assert.deepEqual(mine[i], theirs[i], `step ${i} (${mine[i]?.[0] ?? theirs[i]?.[0]}): @mfstate/core, then query-core`);
-  }
-  return mine;
-}
-
 test("results per query in order; the same array while nothing changes; the last unsubscribe ends every observer", async () => {
-  const steps = await same(async ({ client, QueriesObserver }, record) => {
+  const steps = await sameOnBothLibraries(async ({ client, QueriesObserver }, record) => {
     client.setQueryData(["a"], 1);
     const b = deferred();
     // New option objects and inline functions on each call, as a component's render makes them.
@@ -81,7 +54,7 @@ test("results per query in order; the same array while nothing changes; the last
 });
 
 test("setQueries keeps observers by query hash, destroys the removed ones, subscribes the new ones, reorders", async () => {
-  await same(async ({ client, QueriesObserver }, record) => {
+  await sameOnBothLibraries(async ({ client, QueriesObserver }, record) => {
     for (const k of ["a", "b", "c", "d"]) client.setQueryData([k], k.toUpperCase());
     const q = (k) => ({ queryKey: [k], queryFn: () => k, staleTime: Infinity });
     const observer = new QueriesObserver(client, [q("a"), q("b"), q("c")]);
@@ -115,7 +88,7 @@ test("setQueries keeps observers by query hash, destroys the removed ones, subsc
 });
 
 test("combine: structurally shared, called only when results, hashes or the function change; listeners hear only a new combined value", async () => {
-  const steps = await same(async ({ client, QueriesObserver }, record) => {
+  const steps = await sameOnBothLibraries(async ({ client, QueriesObserver }, record) => {
     client.setQueryData(["y"], "Y");
     let calls = 0;
     const combine = (results) => {
@@ -176,7 +149,7 @@ test("combine: structurally shared, called only when results, hashes or the func
 });
 
 test("getOptimisticResult predicts the fetches a subscription would start; getQueries gives each query's snapshot", async () => {
-  await same(async ({ client, QueriesObserver }, record) => {
+  await sameOnBothLibraries(async ({ client, QueriesObserver }, record) => {
     client.setQueryData(["fresh"], 1);
     const queries = [
       { queryKey: ["fresh"], queryFn: () => 1, staleTime: Infinity },
@@ -199,7 +172,7 @@ test("getOptimisticResult predicts the fetches a subscription would start; getQu
 });
 
 test("a QueriesObserver can be subscribed again after its last listener left (Strict Mode's remount)", async () => {
-  await same(async ({ client, QueriesObserver }, record) => {
+  await sameOnBothLibraries(async ({ client, QueriesObserver }, record) => {
     client.setQueryData(["k"], 1);
     const observer = new QueriesObserver(client, [{ queryKey: ["k"], queryFn: () => 1, staleTime: Infinity }]);
     observer.subscribe(() => {})();

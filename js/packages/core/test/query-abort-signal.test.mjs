@@ -6,32 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tanstack from "@tanstack/query-core";
-import { mfstate, deferred, settle } from "./helpers.mjs";
-
-async function sides() {
-  await mfstate.loadMfstate();
-  tanstack.notifyManager.setScheduler(queueMicrotask);
-  return [
-    { name: "mfstate", client: new mfstate.QueryClient({ clock: "manual", now: 1_000_000 }), QueryObserver: mfstate.QueryObserver },
-    { name: "query-core", client: new tanstack.QueryClient(), QueryObserver: tanstack.QueryObserver },
-  ];
-}
-
-/** Runs `sequence` on both sides and asserts they recorded the same steps; returns ours. */
-async function same(sequence) {
-  const recorded = [];
-  for (const side of await sides()) {
-    const steps = [];
-    await sequence(side, (label, value) => steps.push([label, value]));
-    recorded.push(steps);
-    side.client.clear();
-  }
-  const [mine, theirs] = recorded;
-  for (let i = 0; i < Math.max(mine.length, theirs.length); i++) {
-    assert.deepEqual(mine[i], theirs[i], `step ${i} (${mine[i]?.[0] ?? theirs[i]?.[0]}): @mfstate/core, then query-core`);
-  }
-  return mine;
-}
+import { mfstate, deferred, settle, sameOnBothLibraries } from "./helpers.mjs";
 
 const state = (client, key) => {
   const s = client.getQueryState(key);
@@ -39,7 +14,7 @@ const state = (client, key) => {
 };
 
 test("the last observer leaving a fetch that never read its signal: the fetch completes and is cached", async () => {
-  const steps = await same(async ({ client, QueryObserver }, record) => {
+  const steps = await sameOnBothLibraries(async ({ client, QueryObserver }, record) => {
     const d = deferred();
     let calls = 0;
     const observer = new QueryObserver(client, {
@@ -64,7 +39,7 @@ test("the last observer leaving a fetch that never read its signal: the fetch co
 });
 
 test("the last observer leaving a fetch that read its signal: the signal aborts and the query reverts", async () => {
-  const steps = await same(async ({ client, QueryObserver }, record) => {
+  const steps = await sameOnBothLibraries(async ({ client, QueryObserver }, record) => {
     client.setQueryData(["profile"], { name: "cached" });
     const d = deferred();
     let signal;
@@ -92,7 +67,7 @@ test("the last observer leaving a fetch that read its signal: the signal aborts 
 });
 
 test("a signal first read after an await still hears the cancel, and counts as used from then on", async () => {
-  await same(async ({ client }, record) => {
+  await sameOnBothLibraries(async ({ client }, record) => {
     const gate = deferred();
     const d = deferred();
     let ctx;
@@ -119,7 +94,7 @@ test("a signal first read after an await still hears the cancel, and counts as u
 });
 
 test("a signal read after its fetch settled: not aborted, nothing thrown, and a later cancel leaves it", async () => {
-  await same(async ({ client }, record) => {
+  await sameOnBothLibraries(async ({ client }, record) => {
     let ctx;
     await client.fetchQuery({
       queryKey: ["done"],
