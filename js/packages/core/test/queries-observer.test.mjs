@@ -2,7 +2,7 @@
 // step by step (results per query, array identity, observers kept by hash, combine, teardown).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mfstate, settle, deferred, sameOnBothLibraries } from "./helpers.mjs";
+import { settle, deferred, sameOnBothLibraries } from "./helpers.mjs";
 
 // What a component reads of a result; timestamps differ (a manual clock here, Date.now() there).
 const pick = (r) => ({
