@@ -246,10 +246,6 @@ namespace {
 }
 
 // The canonical form lists an object's members by name (bytewise). Called when member() saw a
-// name before the one written ahead of it: the innermost object's member ranges (each from its
-// slot's begin to the next one's) are ordered by name, checked for a name given twice and
-// copied back in that order, through a buffer on the stack.
-// The canonical form lists an object's members by name (bytewise). Called when member() saw a
 // name before the one written ahead of it (and the object is not two short members, which
 // sort_members() swaps inline): the innermost object's member ranges (each from its slot's begin
 // to the next one's) are ordered by name, checked for a name given twice and copied back in that

@@ -35,8 +35,12 @@ struct StoreCore final : Restorable {
     bool active = true;  // cleared on unsubscribe; the entry goes when no delivery is running
   };
   std::vector<Listener> listeners;
+  // Subscribed during a delivery: kept here until it ends, then appended to `listeners`. Appended
+  // at once, the vector could grow and move the std::function running the delivery's current
+  // subscriber, which then read its captures from freed memory after subscribe returned.
+  std::vector<Listener> added;
   std::uint64_t next_listener_id = 1;
-  std::size_t dead_listeners = 0;
+  std::size_t dead_listeners = 0;  // inactive entries in `listeners` and `added`
 
   struct Pending {
     Action action;
@@ -241,8 +245,12 @@ struct StoreCore final : Restorable {
     delivering = false;
     if (!alive) {
       listeners.clear();
+      added.clear();
       return;
     }
+    // Their ids are larger than any before them: `listeners` stays sorted by id.
+    for (Listener& l : added) listeners.push_back(std::move(l));
+    added.clear();
     compact();
     if (observer) observer->on_notified();
     if (queue_head < queue.size() && !processing) {
@@ -270,13 +278,18 @@ struct StoreCore final : Restorable {
   }
 
   void unsubscribe(std::uint64_t id) {
-    // Ids grow, so the list is sorted by id.
-    auto it = std::lower_bound(listeners.begin(), listeners.end(), id,
+    // Ids grow, so both lists are sorted by id.
+    std::vector<Listener>& in = !added.empty() && id >= added.front().id ? added : listeners;
+    auto it = std::lower_bound(in.begin(), in.end(), id,
                                [](const Listener& l, std::uint64_t v) { return l.id < v; });
-    if (it == listeners.end() || it->id != id || !it->active) return;
+    if (it == in.end() || it->id != id || !it->active) return;
     it->active = false;
     ++dead_listeners;
     compact();
+  }
+
+  void add_listener(std::function<void(const Value&)> fn, std::uint64_t id) {
+    (delivering ? added : listeners).push_back({id, std::move(fn), true});
   }
 
   // Dispatch from outside the chain: queued when busy, run now otherwise.
@@ -288,21 +301,12 @@ struct StoreCore final : Restorable {
     process(std::move(action), index);
   }
 
-  // As dispatch, for an action the caller keeps (Store::dispatch of an lvalue): reduced from the
-  // reference when nothing needs to own it (no middleware, not busy); otherwise copied.
-  void dispatch_ref(const Action& action) {
+  // As dispatch, for an action the caller keeps (Store::dispatch of an lvalue, a broadcast's
+  // targets): reduced from the reference when nothing needs to own it (no middleware, not busy);
+  // otherwise moved from `take_from` (the caller's own copy, when it may be taken) or copied.
+  void dispatch_borrowed(const Action& action, Action* take_from) {
     if (!middleware.empty() || busy()) {
-      dispatch(Action(action), 0);
-      return;
-    }
-    run_batched([&] { reduce(action); });
-  }
-
-  // As dispatch, for an action the caller keeps: reduced from the reference when nothing needs
-  // to own it (no middleware, not busy); otherwise moved (`take`) or copied.
-  void dispatch_borrowed(Action& action, bool take) {
-    if (!middleware.empty() || busy()) {
-      dispatch(take ? std::move(action) : Action(action), 0);
+      dispatch(take_from != nullptr ? std::move(*take_from) : Action(action), 0);
       return;
     }
     run_batched([&] { reduce(action); });
@@ -314,7 +318,7 @@ void StoreAccess::observe(Store& store, StoreObserver* observer) noexcept {
 }
 
 void StoreAccess::dispatch(Store& store, Action& action, bool take) {
-  store.core_->dispatch_borrowed(action, take);
+  store.core_->dispatch_borrowed(action, take ? &action : nullptr);
 }
 
 bool StoreAccess::may_throw(const Store& store) noexcept {
@@ -431,6 +435,7 @@ Store::~Store() {
   // (deliver tests only `active`).
   if (core_->delivering) {
     for (auto& l : core_->listeners) l.active = false;
+    core_->added.clear();  // none of them runs: not in the round being delivered
   } else {
     core_->listeners.clear();
   }
@@ -441,7 +446,7 @@ Store::~Store() {
 
 const Value& Store::state() const noexcept { return core_->state; }
 
-void Store::dispatch(const Action& action) { core_->dispatch_ref(action); }
+void Store::dispatch(const Action& action) { core_->dispatch_borrowed(action, nullptr); }
 
 void Store::dispatch(Action&& action) { core_->dispatch(std::move(action), 0); }
 
@@ -450,7 +455,7 @@ Subscription Store::subscribe(std::function<void(const Value&)> listener) {
     throw Error(ErrorCode::invalid_argument, "Store::subscribe needs a listener, got an empty one");
   }
   const std::uint64_t id = core_->next_listener_id++;
-  core_->listeners.push_back({id, std::move(listener), true});
+  core_->add_listener(std::move(listener), id);
   StoreCore* core = core_;
   core->retain();
   struct Cancel {
@@ -479,7 +484,7 @@ void Store::replace_reducer(Reducer reducer) {
 std::uint64_t Store::version() const noexcept { return core_->version; }
 
 std::size_t Store::subscriber_count() const noexcept {
-  return core_->listeners.size() - core_->dead_listeners;
+  return core_->listeners.size() + core_->added.size() - core_->dead_listeners;
 }
 
 StoreRef Store::ref() const noexcept { return StoreRef(core_); }

@@ -230,7 +230,7 @@ thread_local bool releasing = false;
 thread_local std::vector<std::pair<Type, Node*>>* release_queue = nullptr;
 
 // An object's members released and its block given back: the common case of free_node (a
-// reducer's old root, a key, a payload), inlined into destroy so that it takes no further call.
+// reducer's old root, a key, a payload), inlined into destroy so that it takes no call to free_node.
 [[gnu::always_inline]] inline void free_object(ObjectNode* o) noexcept {
   Member* members = o->members();
   const std::uint32_t n = o->size;

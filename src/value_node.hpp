@@ -144,7 +144,6 @@ struct MemberNameOrder {
   bool operator()(const Member* a, const Member* b) const noexcept { return a->key < b->key; }
 };
 
-
 /// Member names in canonical order: bytes as unsigned char, a prefix first (std::string's <).
 /// Short names are compared inline, where a call to memcmp would cost more.
 [[gnu::always_inline]] inline bool canonical_name_less(std::string_view a, std::string_view b) noexcept {

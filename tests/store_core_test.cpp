@@ -151,6 +151,44 @@ TEST(Store, SubscribingDuringNotificationWaitsForTheNextChange) {
   EXPECT_EQ(late_calls, 1);
 }
 
+// A subscriber whose closure lives inside its std::function (one pointer captured) subscribes
+// while the list is full: appended at once, the list grew and moved that std::function, and the
+// closure read its capture from freed memory once subscribe returned (AddressSanitizer: a
+// heap-use-after-free). Then the new subscriber hears the next change, not this one, and one
+// unsubscribed before the round ended never hears anything.
+TEST(Store, SubscribingDuringNotificationLeavesTheRunningSubscriberInPlace) {
+  Store store(counter_state(), counter_reducer);
+  struct Seen {
+    int calls = 0;
+    std::vector<Subscription> late;
+    int late_calls = 0;
+    int dropped_calls = 0;
+    Store* store = nullptr;
+  } seen;
+  seen.store = &store;
+  Seen* p = &seen;
+  auto first = store.subscribe([p](const Value&) {
+    if (p->late.empty()) {
+      p->late.push_back(p->store->subscribe([p](const Value&) { ++p->late_calls; }));
+      Subscription dropped = p->store->subscribe([p](const Value&) { ++p->dropped_calls; });
+      dropped.cancel();
+    }
+    ++p->calls;  // the capture, read after subscribe returned
+  });
+  // Three more: four listeners fill a vector grown 1, 2, 4, so the next append must reallocate.
+  std::vector<Subscription> others;
+  for (int i = 0; i < 3; ++i) others.push_back(store.subscribe([](const Value&) {}));
+  EXPECT_EQ(store.subscriber_count(), 4U);
+  store.dispatch(act("INC"));
+  EXPECT_EQ(seen.calls, 1);
+  EXPECT_EQ(seen.late_calls, 0);
+  EXPECT_EQ(store.subscriber_count(), 5U);
+  store.dispatch(act("INC"));
+  EXPECT_EQ(seen.calls, 2);
+  EXPECT_EQ(seen.late_calls, 1);
+  EXPECT_EQ(seen.dropped_calls, 0);
+}
+
 TEST(Store, DispatchFromASubscriberIsQueuedUntilTheRoundEndsThenRunsInOrder) {
   Store store(counter_state(), counter_reducer);
   std::vector<std::string> log;

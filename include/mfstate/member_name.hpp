@@ -138,12 +138,7 @@ class MemberName {
   // shorter (the larger tag) comes first. The bytes are zero-padded, so the words are the names'.
   std::uint64_t inline_order_high() const noexcept { return big_endian_word(b_); }
   std::uint64_t inline_order_low() const noexcept { return big_endian_word(b_ + 8) ^ 0xff; }
-  static std::uint64_t big_endian_word(const char* p) noexcept {
-    std::uint64_t w;
-    std::memcpy(&w, p, sizeof w);
-    if constexpr (std::endian::native == std::endian::little) w = __builtin_bswap64(w);
-    return w;
-  }
+  static std::uint64_t big_endian_word(const char* p) noexcept { return detail::load_be64(p); }
   bool on_heap() const noexcept { return tag() == heap_tag; }
   const char* heap_chars() const noexcept {
     const char* p;

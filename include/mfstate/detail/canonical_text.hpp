@@ -11,8 +11,19 @@
 
 namespace mfstate::detail {
 
-static_assert(std::endian::native == std::endian::little,
-              "name_prefix reads words as they are in memory: a little-endian target");
+/// The 8 (or 4) bytes at `p` as a big-endian number: bytes in order compare as the numbers do.
+[[gnu::always_inline]] inline std::uint64_t load_be64(const char* p) noexcept {
+  std::uint64_t w;
+  std::memcpy(&w, p, sizeof w);
+  if constexpr (std::endian::native == std::endian::little) w = __builtin_bswap64(w);
+  return w;
+}
+[[gnu::always_inline]] inline std::uint32_t load_be32(const char* p) noexcept {
+  std::uint32_t w;
+  std::memcpy(&w, p, sizeof w);
+  if constexpr (std::endian::native == std::endian::little) w = __builtin_bswap32(w);
+  return w;
+}
 
 /// The hash of a small container: XXH3 of its canonical bytes (see Value::hash; value.cpp).
 std::uint64_t canonical_hash(std::string_view bytes) noexcept;
@@ -66,19 +77,11 @@ std::uint64_t canonical_hash(std::string_view bytes) noexcept;
   const auto byte = [from](std::size_t i) {
     return static_cast<std::uint64_t>(static_cast<unsigned char>(from[i]));
   };
-  if (n >= 8) {
-    std::uint64_t w;
-    std::memcpy(&w, from, 8);
-    return __builtin_bswap64(w);
-  }
+  if (n >= 8) return load_be64(from);
   if (n >= 4) {
-    std::uint32_t head;
-    std::uint32_t tail;
-    std::memcpy(&head, from, 4);
-    std::memcpy(&tail, from + n - 4, 4);
     // The two words overlap where n < 8; the bytes they share are the same bytes.
-    return (static_cast<std::uint64_t>(__builtin_bswap32(head)) << 32) |
-           (static_cast<std::uint64_t>(__builtin_bswap32(tail)) << (8 * (8 - n)));
+    return (static_cast<std::uint64_t>(load_be32(from)) << 32) |
+           (static_cast<std::uint64_t>(load_be32(from + n - 4)) << (8 * (8 - n)));
   }
   if (n == 0) return 0;
   return (byte(0) << 56) | (byte(n / 2) << (56 - 8 * (n / 2))) | (byte(n - 1) << (56 - 8 * (n - 1)));

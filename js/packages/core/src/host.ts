@@ -148,7 +148,6 @@ export class Host {
     }
     link.handle = handle;
     this.#link = link;
-    watchBatch(link.batch); // once the host exists: a host that failed to start is not kept
     // The module stopping (a call ran out of stack inside it) is this host's error too.
     this.#unhearStop = onModuleStop((e) => link.report(e));
     this.#queryClient = shellQueryClient(link, options.queries?.defaultOptions, Boolean(options.queries?.maxEntries || options.queries?.maxBytes));
@@ -160,6 +159,8 @@ export class Host {
         (online) => this.setOnline(online),
       );
     }
+    // Last: a host that failed to start is not kept in the page-wide list of batches.
+    watchBatch(link.batch);
   }
 
   #errorFn(): number {

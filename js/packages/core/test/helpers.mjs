@@ -218,8 +218,8 @@ export async function bothLibraries() {
   await mfstate.loadMfstate();
   tanstack.notifyManager.setScheduler(queueMicrotask);
   return [
-    { name: "mfstate", client: new mfstate.QueryClient({ clock: "manual", now: 1_000_000 }), QueryObserver: mfstate.QueryObserver, QueriesObserver: mfstate.QueriesObserver },
-    { name: "query-core", client: new tanstack.QueryClient(), QueryObserver: tanstack.QueryObserver, QueriesObserver: tanstack.QueriesObserver },
+    { name: "mfstate", client: new mfstate.QueryClient({ clock: "manual", now: 1_000_000 }), QueryObserver: mfstate.QueryObserver, QueriesObserver: mfstate.QueriesObserver, InfiniteQueryObserver: mfstate.InfiniteQueryObserver },
+    { name: "query-core", client: new tanstack.QueryClient(), QueryObserver: tanstack.QueryObserver, QueriesObserver: tanstack.QueriesObserver, InfiniteQueryObserver: tanstack.InfiniteQueryObserver },
   ];
 }
 

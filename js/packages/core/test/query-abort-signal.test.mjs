@@ -118,6 +118,9 @@ test("members an app planted on Object.prototype neither fail a fetch nor reach 
     value: { value: "planted", configurable: true, writable: true },
     set: { value: (v) => seen.push(v), configurable: true, writable: true },
     configurable: { value: true, configurable: true, writable: true },
+    // A setter for `meta` (it would be handed every context) and a read-only `client`.
+    meta: { get: () => "forged", set: (v) => seen.push(v), configurable: true },
+    client: { value: "planted", writable: false, configurable: true },
   });
   try {
     let ctx;
@@ -134,10 +137,48 @@ test("members an app planted on Object.prototype neither fail a fetch nor reach 
     assert.equal(own.set, undefined, "no setter taken from the prototype");
     assert.equal(own.configurable, false);
     assert.deepEqual(seen, []);
+    assert.ok(Object.hasOwn(ctx, "meta") && Object.hasOwn(ctx, "client"), "meta and client are the context's own");
+    assert.equal(ctx.meta, undefined);
   } finally {
+    delete Object.prototype.meta;
+    delete Object.prototype.client;
     delete Object.prototype.value;
     delete Object.prototype.set;
     delete Object.prototype.configurable;
     client.clear();
   }
+});
+
+test("an infinite query's page function that never reads its signal: the last observer leaving lets the fetch complete and be cached", async () => {
+  const steps = await sameOnBothLibraries(async ({ client, InfiniteQueryObserver }, record) => {
+    const d = deferred();
+    const observer = new InfiniteQueryObserver(client, {
+      queryKey: ["feed"],
+      queryFn: ({ pageParam }) => d.promise.then((items) => ({ items, pageParam })),
+      initialPageParam: 0,
+      getNextPageParam: () => undefined,
+    });
+    const stop = observer.subscribe(() => {});
+    await settle();
+    stop();
+    await settle();
+    d.resolve(["a"]);
+    await settle(20);
+    const s = client.getQueryState(["feed"]);
+    record("after the fetch resolved", { data: s?.data, status: s?.status, fetchStatus: s?.fetchStatus });
+  });
+  assert.deepEqual(steps.at(-1)[1].data, { pages: [{ items: ["a"], pageParam: 0 }], pageParams: [0] });
+});
+
+test("a context's signal read through an object made from it (Object.create) is the fetch's", async () => {
+  await mfstate.loadMfstate();
+  const client = new mfstate.QueryClient({ clock: "manual", now: 1_000_000 });
+  let ctx;
+  const never = client.fetchQuery({ queryKey: ["derived"], queryFn: (c) => ((ctx = c), new Promise(() => {})) });
+  const derived = Object.create(ctx);
+  assert.equal(derived.signal, ctx.signal);
+  await client.cancelQueries({ queryKey: ["derived"] });
+  await never.catch(() => {});
+  assert.equal(ctx.signal.aborted, true);
+  client.clear();
 });

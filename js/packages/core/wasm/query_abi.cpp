@@ -388,7 +388,9 @@ MutationOptions mutation_options_from(const Value& o) {
   MutationOptions m;
   if (JsFunction fn = opt::function(o, "mutationFn")) {
     m.fn = [fn](const Value& variables, const AbortSignal& signal, Completion done) {
-      std::uint32_t handle = completions().add(std::make_unique<InFlight>(InFlight{done, AbortSignal()}));
+      // A mutation's abort reaches JavaScript through the function it returns below: its signal is
+      // never watched (mfs_complete_watch_abort on it registers with a signal that never aborts).
+      std::uint32_t handle = completions().add(std::make_unique<InFlight>(InFlight{std::move(done), AbortSignal()}));
       Value abort_id;
       try {
         abort_id = fn.call_for_value([&](Writer& w) {

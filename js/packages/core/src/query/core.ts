@@ -781,9 +781,10 @@ function thenable(x: unknown): x is PromiseLike<unknown> {
 /**
  * The function the module calls to fetch: it calls the query function the options hold *now*
  * (`current()`), with {client, queryKey, signal, meta}, and completes the fetch with what it
- * returns or throws. Returns the id of a function aborting the request (0: done already).
+ * returns or throws (mfs_complete_resolve / mfs_complete_reject); an abort reaches it only once the
+ * query function has read `signal` (watchAbort). Returns the function's id.
  */
-export function fetcherFn(core: ClientCore, current: () => ((ctx: never) => unknown) | undefined, extra?: () => Record<string, unknown>): number {
+export function fetcherFn(core: ClientCore, current: () => ((ctx: never) => unknown) | undefined): number {
   return fn(() => {
     const queryKey = readValue();
     const meta = readValue();
@@ -801,8 +802,23 @@ export function fetcherFn(core: ClientCore, current: () => ((ctx: never) => unkn
       if (controller === undefined) {
         const made = new AbortController();
         controller = made;
-        // Settled, the fetch is over: nothing aborts it any more.
-        if (!settled) watchAbort(completion, () => made.abort(new CancelledError()));
+        // Settled, the fetch is over: nothing aborts it any more. The getter never throws (as
+        // query-core's): a watch the module refuses now (a read from inside a fast reducer, at the
+        // edge of the stack) is asked again once the current task's code has run.
+        if (!settled) {
+          const abort = (): void => made.abort(new CancelledError());
+          try {
+            watchAbort(completion, abort);
+          } catch {
+            queueMicrotask(() => {
+              try {
+                if (!settled) watchAbort(completion, abort);
+              } catch {
+                // refused twice: this fetch's request is not aborted by a cancel
+              }
+            });
+          }
+        }
       }
       return controller.signal;
     };
@@ -844,8 +860,7 @@ export function fetcherFn(core: ClientCore, current: () => ((ctx: never) => unkn
         // query-core's words: the query fails (after its retries) instead of waiting for ever.
         throw new MfstateError("invalid_argument", `Missing queryFn: '${hashKey(queryKey as QueryKey)}'`);
       }
-      const context = FetchSignal.context(core.client, queryKey, meta ?? undefined, signal);
-      const out = queryFn((extra ? Object.assign(context, extra()) : context) as never);
+      const out = queryFn(FetchSignal.context({ client: core.client, queryKey, meta: meta ?? undefined }, signal) as never);
       promise = thenable(out) ? out : Promise.resolve(out);
     } catch (e) {
       promise = Promise.reject(e);
@@ -860,27 +875,37 @@ export function fetcherFn(core: ClientCore, current: () => ((ctx: never) => unkn
   });
 }
 
-// The context a query function receives, as query-core's: client, queryKey, an own enumerable
-// `signal` getter, meta. The getter is one function for every context, finding its fetch in a
-// class-private field added to the plain object: an object literal's own `get signal()` made a
-// getter per fetch (~600 ns, a fifth of a fetch's JavaScript) and left the context in dictionary
-// mode for the query function's reads.
-class FetchSignal extends Shell {
+// The context a query function receives, as query-core's: client, queryKey, meta (own data
+// members, made by a literal: an assignment would run a setter an app planted on Object.prototype),
+// then an own enumerable `signal` getter. The getter is one function for every context, finding
+// its fetch in a class-private field added to the plain object: an object literal's own
+// `get signal()` made a getter per fetch (~600 ns, a fifth of a fetch's JavaScript) and left the
+// context in dictionary mode for the query function's reads.
+export class FetchSignal extends Shell {
   readonly #signal: () => AbortSignal;
   private constructor(context: object, signal: () => AbortSignal) {
     super(context);
     this.#signal = signal;
   }
-  static context(client: unknown, queryKey: unknown, meta: unknown, signal: () => AbortSignal): Record<string, unknown> {
-    const context: Record<string, unknown> = { client, queryKey };
-    Object.defineProperty(context, "signal", signalProperty);
-    context.meta = meta;
-    new FetchSignal(context, signal);
-    return context;
+  /** Gives `members` (an object literal the caller made) the `signal` getter of fetch `signal`. */
+  static context<T extends object>(members: T, signal: () => AbortSignal): T {
+    Object.defineProperty(members, "signal", signalProperty);
+    new FetchSignal(members, signal);
+    return members;
   }
-  /** The signal of the fetch `context` belongs to (a TypeError for any other object, as a native getter's). */
+  /** `members` with the signal getter of `context`'s fetch, not reading it (an infinite query's page context). */
+  static derive<T extends object>(context: object, members: T): T {
+    return FetchSignal.context(members, FetchSignal.#of(context).#signal);
+  }
+  /** The signal of the fetch `context` belongs to: its own, or its prototype chain's (Object.create(ctx)). */
   static read(context: object): AbortSignal {
-    return (context as FetchSignal).#signal();
+    return FetchSignal.#of(context).#signal();
+  }
+  static #of(context: object): FetchSignal {
+    for (let o: object | null = context; o !== null; o = Object.getPrototypeOf(o)) {
+      if (#signal in o) return o as FetchSignal;
+    }
+    throw new TypeError("signal: not a query function's context");
   }
 }
 

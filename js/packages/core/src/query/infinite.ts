@@ -6,6 +6,7 @@ import { MfstateError } from "../errors.js";
 import type { Unsubscribe } from "../types.js";
 import type { QueryClient } from "./client.js";
 import { QueryObserver } from "./observer.js";
+import { FetchSignal } from "./core.js";
 import { hashKey } from "./utils.js";
 import type {
   InfiniteData,
@@ -48,7 +49,10 @@ function pagesFn(client: QueryClient, options: () => PageOptions) {
     const old = client.getQueryData<InfiniteData<unknown>>(key) as InfiniteData<unknown> | undefined;
     const fetchPage = async (data: InfiniteData<unknown>, param: unknown, previous: boolean): Promise<InfiniteData<unknown>> => {
       if (param === undefined || param === null) return data;
-      const page = await o.queryFn({ ...ctx, pageParam: param, direction: previous ? "backward" : "forward" } as never);
+      // Not a spread: it would read `signal`, and a fetch whose signal was read is cancelled when its
+      // last observer leaves (query-core counts only the page function's own read).
+      const pageContext = FetchSignal.derive(ctx, { client: ctx.client, queryKey: ctx.queryKey, pageParam: param, direction: previous ? "backward" : "forward", meta: ctx.meta });
+      const page = await o.queryFn(pageContext as never);
       const max = o.maxPages ?? Infinity;
       const pages = previous ? [page, ...data.pages] : [...data.pages, page];
       const params = previous ? [param, ...data.pageParams] : [...data.pageParams, param];
