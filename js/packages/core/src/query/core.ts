@@ -137,6 +137,9 @@ function flatEquals(e: KeyEntry, key: unknown): boolean {
 
 const hasOwn = Object.prototype.hasOwnProperty;
 const isArray = Array.isArray;
+// Taken when the package loads, as wasm.ts's: an app that later replaces them cannot reach the table.
+const arrayFill = Array.prototype.fill;
+const ArrayConstructor = Array;
 
 /** How many own members of `o` are defined (keyEquals and the hash skip undefined ones). */
 function definedMembers(o: object): number {
@@ -174,6 +177,16 @@ function shapedEquals(e: KeyEntry, key: unknown): boolean {
   }
   return true;
 }
+
+/** A list of four `x`s with no prototype: its elements are own, so writing them reaches no setter. */
+function fourOwn<T>(x: T): T[] {
+  const a = ownList<T>();
+  for (let i = 0; i < MAX_LEAVES; i++) append(a, x);
+  return a;
+}
+
+/** KeyTable's work lists while it lays out a key's leaves (#keepShaped): one set for the page. */
+const shapeScratch = { counts: fourOwn(0), names: fourOwn(""), leaves: fourOwn<unknown>(undefined) };
 
 function primitive(v: unknown): boolean {
   return v === null || (typeof v !== "object" && typeof v !== "function");
@@ -304,11 +317,17 @@ export class KeyTable {
     this.#buckets = buckets;
   }
 
-  /** Buckets holding undefined (no holes), in a list with no prototype: see #keepLeaves. */
+  /**
+   * `n` buckets holding undefined (no holes), in a list with no prototype: see #keepShaped. Made at
+   * its length, given no prototype, then filled: a prototype-free list grown one element at a time
+   * took the runtime's slow store per element (~100 ns each: 2% of a write of a new key, in the
+   * doublings), where the fill is a few ns an element and reads are as fast. The prototype goes
+   * first: filling a hole looks up the chain, and would run a setter planted on Array.prototype.
+   */
   static #emptyBuckets(n: number): Array<KeyEntry | undefined> {
-    const buckets = ownList<KeyEntry | undefined>();
-    for (let i = 0; i < n; i++) buckets[i] = undefined;
-    return buckets;
+    const buckets = new ArrayConstructor<KeyEntry | undefined>(n);
+    Object.setPrototypeOf(buckets, null);
+    return arrayFill.call(buckets, undefined) as Array<KeyEntry | undefined>;
   }
 
   /** Lays `parts`' leaves into `entry` (flat, or by a Shape); false when the key has no such form. */
@@ -329,32 +348,31 @@ export class KeyTable {
         entry.p3 = p3;
         return true;
       }
-      // A literal: its four elements are its own, so writing them walks no prototype (see below).
-      return this.#keepShaped(entry, length, [p0, p1, p2, p3]);
+      return this.#keepShaped(entry, length, p0, p1, p2, p3);
     }
     return false;
   }
 
   /**
-   * Lays the leaves of `parts` (its first `length`) by their Shape: found among the shapes met by
-   * comparing structures, made only for a structure not met before. Nothing is allocated for a
-   * key of a known shape but three small literals: the lists below are made with their four
+   * Lays the leaves of the key whose `length` parts are p0..p3 by their Shape: found among the
+   * shapes met by comparing structures, made only for a structure not met before. Nothing is
+   * allocated for a key of a known shape: the work lists are the table's (`shapeScratch`), their four
    * elements in place, so an index written is an own element and never reaches a setter an app
    * planted on Array.prototype (the key table serves every app; docs/web.md, "the page has one
-   * Object.prototype"). A new Shape's lists have no prototype at all (ownList).
+   * Object.prototype"). A new Shape's lists have no prototype at all (ownList). The parts are
+   * snapshots (keySnapshot: plain data members, no getter), so no code of an app's runs in here
+   * and the shared lists cannot be reentered.
    */
-  #keepShaped(entry: KeyEntry, length: number, parts: unknown[]): boolean {
+  #keepShaped(entry: KeyEntry, length: number, p0: unknown, p1: unknown, p2: unknown, p3: unknown): boolean {
     // Per part: -1 (a primitive) or how many member names its object has; the leaves in the Shape's
     // order (an object's sorted by name), and beside each leaf of an object its member name. At
     // most four leaves.
-    const counts = [0, 0, 0, 0];
-    const names: string[] = ["", "", "", ""];
-    const leaves: unknown[] = [undefined, undefined, undefined, undefined];
+    const { counts, names, leaves } = shapeScratch;
     let leafCount = 0;
     for (let i = 0; i < length; i++) {
       // Each part is read once (a getter answering differently on a second read cannot make the
       // leaves disagree with the shape).
-      const x = parts[i];
+      const x = i === 0 ? p0 : i === 1 ? p1 : i === 2 ? p2 : p3;
       if (primitive(x)) {
         if (leafCount >= MAX_LEAVES) return false;
         counts[i] = -1;
@@ -380,11 +398,17 @@ export class KeyTable {
       }
       counts[i] = leafCount - first;
     }
+    // Names past the leaves are left from an earlier key: #newShape counts only those in use.
+    for (let i = leafCount; i < MAX_LEAVES; i++) names[i] = "";
     const shape = this.#shapeOf(length, counts, names) ?? this.#newShape(length, counts, names);
     if (shape === undefined) return false;
     entry.key = shape;
     entry.n = SHAPED;
-    for (let i = 0; i < leafCount; i++) setLeaf(entry, i, leaves[i]);
+    for (let i = 0; i < leafCount; i++) {
+      setLeaf(entry, i, leaves[i]);
+      // Not kept alive by the table's work list until the next key.
+      leaves[i] = undefined;
+    }
     return true;
   }
 
