@@ -145,7 +145,9 @@ struct ClientCore {
 
   // ---- entries (query_cache.cpp) ----
   Query* find(const Value& key) const;
-  Query* build(const Value& key, const OptionsPtr& opts, bool* created = nullptr);
+  /// The entry of `key`, made when there is none (`*created` says which). A new entry is put on
+  /// its gc list at a clock reading, given in `*linked_at`.
+  Query* build(const Value& key, const OptionsPtr& opts, bool* created = nullptr, Millis* linked_at = nullptr);
   void set_options(Query& q, const OptionsPtr& opts);
   void remove(Query& q);
   void free_query(Query* q) noexcept;
@@ -161,13 +163,20 @@ struct ClientCore {
 
   // gc and eviction
   void gc_link(Query& q);
+  /// gc_link of an entry known to be collectable and on no list, as of `at`.
+  void gc_append(Query& q, Millis at);
   void gc_unlink(Query& q) noexcept;
   void gc_touch(Query& q);
   void gc_sweep();
   /// Unlinks mark `m` (from a list it is not the only mark of, or one that goes) and frees it.
   void gc_free_mark(GcMark* m) noexcept;
   void gc_schedule(Millis at);
-  void evict_if_needed(Query* keep);
+  /// Removes the oldest collectable entries (never `keep`) while the cache is over max_entries or
+  /// max_bytes. Inline: most clients set neither, and every new entry asks.
+  void evict_if_needed(Query* keep) {
+    if (options.max_entries != 0 || options.max_bytes != 0) evict_over_bounds(keep);
+  }
+  void evict_over_bounds(Query* keep);
 
   // fetch results (query.cpp)
   void on_fetch_settled(Query& q, const std::shared_ptr<QueryFetch>& f, Outcome&& o);
