@@ -222,27 +222,10 @@ void ClientCore::gc_link(Query& q) {
 
 void ClientCore::gc_append(Query& q, Millis at) {
   const Millis gc_time = *q.options()->o.gc_time;
-  auto it = queries.gc_lists.find(gc_time.count());
-  if (it == queries.gc_lists.end()) {
-    // A new distinct gc_time: drop the lists emptied meanwhile, so the number of lists follows the
-    // entries, not the history of gc_times ever used. (An emptied list may keep its last mark.)
-    if (queries.gc_lists.size() >= 16) {
-      for (auto l = queries.gc_lists.begin(); l != queries.gc_lists.end();) {
-        GcLink* head = &l->second.head;
-        GcLink* first = head->gc_next;
-        if (first != head && is_mark(first) && first->gc_next == head) {
-          gc_free_mark(as_mark(first));
-          l->second.last_mark = nullptr;
-          first = head;
-        }
-        l = first == head ? queries.gc_lists.erase(l) : std::next(l);
-      }
-    }
-    it = queries.gc_lists.try_emplace(gc_time.count()).first;
-    it->second.gc_time = gc_time;
-    it->second.head.gc_prev = it->second.head.gc_next = &it->second.head;
-  }
-  QueryCacheCore::GcList& l = it->second;
+  QueryCacheCore::GcList* list = queries.recent_gc_list;
+  if (list == nullptr || list->gc_time != gc_time) list = &gc_list_of(gc_time);
+  queries.recent_gc_list = list;
+  QueryCacheCore::GcList& l = *list;
   GcLink& head = l.head;
   const std::int64_t t = at.count();
   if (l.last_mark == nullptr || l.last_mark->since != t) {
@@ -268,6 +251,34 @@ void ClientCore::gc_append(Query& q, Millis at) {
       (queries.gc_timer == 0 || queries.gc_timer_at > Millis(t) + gc_time)) {
     gc_schedule(Millis(t) + gc_time);
   }
+}
+
+QueryCacheCore::GcList& ClientCore::gc_list_of(Millis gc_time) {
+  auto it = queries.gc_lists.find(gc_time.count());
+  if (it != queries.gc_lists.end()) return it->second;
+  // A new distinct gc_time: drop the lists emptied meanwhile, so the number of lists follows the
+  // entries, not the history of gc_times ever used. (An emptied list may keep its last mark.)
+  if (queries.gc_lists.size() >= 16) {
+    for (auto l = queries.gc_lists.begin(); l != queries.gc_lists.end();) {
+      GcLink* head = &l->second.head;
+      GcLink* first = head->gc_next;
+      if (first != head && is_mark(first) && first->gc_next == head) {
+        gc_free_mark(as_mark(first));
+        l->second.last_mark = nullptr;
+        first = head;
+      }
+      if (first == head) {
+        queries.recent_gc_list = nullptr;  // it may be this one (gc_append sets it again after)
+        l = queries.gc_lists.erase(l);
+      } else {
+        l = std::next(l);
+      }
+    }
+  }
+  it = queries.gc_lists.try_emplace(gc_time.count()).first;
+  it->second.gc_time = gc_time;
+  it->second.head.gc_prev = it->second.head.gc_next = &it->second.head;
+  return it->second;
 }
 
 void ClientCore::gc_free_mark(GcMark* m) noexcept {
@@ -334,7 +345,12 @@ void ClientCore::gc_sweep() {
         remove(*static_cast<Query*>(first));
       }
     }
-    it = head->gc_next == head ? queries.gc_lists.erase(it) : std::next(it);
+    if (head->gc_next == head) {
+      queries.recent_gc_list = nullptr;  // it may be this one
+      it = queries.gc_lists.erase(it);
+    } else {
+      it = std::next(it);
+    }
   }
   if (next) gc_schedule(*next);
 }
@@ -366,8 +382,7 @@ void ClientCore::evict_over_bounds(Query* keep) {
 
 // ---- cache events ----
 
-void ClientCore::emit(QueryCacheEvent::Type type, const Query& q, std::string_view action) {
-  if (queries.listeners.empty()) return;
+void ClientCore::emit_to_listeners(QueryCacheEvent::Type type, const Query& q, std::string_view action) {
   QueryCacheEvent e{type, key_of(q), action};
   // A copy of the listener list: subscribing or unsubscribing while notified is safe.
   for (const auto& slot : queries.listeners.snapshot()) {

@@ -115,13 +115,10 @@ void ClientCore::report_current_exception() noexcept {
 
 // ---- scopes ----
 
-ClientCore& QueryScope::live() const {
-  if (core == nullptr || ended) {
-    throw Error(ErrorCode::app_unmounted,
-                app ? "this app's query client ended (its app unmounted, or the shell's client is gone)"
-                    : "the QueryClient was destroyed");
-  }
-  return *core;
+void QueryScope::throw_ended() const {
+  throw Error(ErrorCode::app_unmounted,
+              app ? "this app's query client ended (its app unmounted, or the shell's client is gone)"
+                  : "the QueryClient was destroyed");
 }
 
 void QueryScope::end() noexcept {
