@@ -108,8 +108,8 @@ void Commands::check_payload(const AppRecord& from, const AppRecord& target, con
   }
 }
 
-void Commands::apply(AppRecord& target, const Accepted& acc, const AppRecord& from, Action& action,
-                     bool take) {
+void Commands::apply(AppRecord& target, const Accepted& acc, const AppRecord& from, const Action& action,
+                     Action* take_from) {
   if (acc.handler) {
     // A handler may change several things: make it all or nothing. Copies: the handler may
     // replace itself or unmount either app.
@@ -122,7 +122,7 @@ void Commands::apply(AppRecord& target, const Accepted& acc, const AppRecord& fr
     throw Error(ErrorCode::no_store, "app \"" + target.name + "\" accepts command \"" + action.type +
                                          "\" but has no store (create_store)");
   }
-  StoreAccess::dispatch(*target.store, action, take);
+  StoreAccess::dispatch(*target.store, action, take_from);
 }
 
 void Commands::send(AppRecord& from, std::string_view to, Action action) {
@@ -147,10 +147,10 @@ void Commands::send(AppRecord& from, std::string_view to, Action action) {
                           .name = action.type,
                           .payload = action.payload};
   });
-  apply(*target, *acc, from, action, true);
+  apply(*target, *acc, from, action, &action);
 }
 
-std::size_t Commands::broadcast(AppRecord& from, Action&& action) {
+std::size_t Commands::broadcast(AppRecord& from, const Action& action, Action* own) {
   HostCore& core = *core_;
   Ref<AppRecord> sender(&from);  // the shell's inspector listeners run meanwhile
   // Counted references on the stack, no allocation per broadcast: a target is used only while
@@ -188,7 +188,7 @@ std::size_t Commands::broadcast(AppRecord& from, Action&& action) {
       if (t.host == nullptr) continue;  // unmounted meanwhile
       const Accepted* acc = changes_ != changes_before ? accepted(t, type) : targets[i].acc;
       if (acc == nullptr) continue;  // withdrawn meanwhile
-      apply(t, *acc, from, action, i + 1 == n);
+      apply(t, *acc, from, action, i + 1 == n ? own : nullptr);
     }
   };
   const std::size_t reached = targets.size();

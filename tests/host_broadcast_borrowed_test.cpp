@@ -151,3 +151,56 @@ TEST(HostBroadcastBorrowed, AThrowingLastTargetRollsBackTheOthers) {
   EXPECT_EQ(home.state().get("count").as_int(), 1);
   EXPECT_EQ(notified, 1);
 }
+
+// broadcast(const Action&): an action the caller keeps is reduced from the caller's own object
+// by every target that can, and is never moved from — not even by the last target, which may take
+// an rvalue's — whatever the targets do with their copies (middleware, a busy store's queue).
+TEST(HostBroadcastBorrowed, AKeptActionIsReducedFromTheCallersObjectAndLeftAsItWas) {
+  Host host;
+  std::vector<Seen> seen;
+  std::vector<App> apps;
+  for (const char* name : {"home", "profile", "cart"}) {
+    App a = host.mount(name);
+    a.create_store(user_state(), recording<false>(seen, name));
+    a.accept("INC");
+    apps.push_back(std::move(a));
+  }
+  const Action kept{"INC", Value(std::string(64, 'k')), Value::object({{"trace", "t-2"}})};
+  EXPECT_EQ(apps[1].broadcast(kept), 3U);
+  EXPECT_EQ(apps[1].broadcast(kept), 3U);
+  ASSERT_EQ(seen.size(), 6U);
+  for (const Seen& s : seen) EXPECT_EQ(s.at, &kept);
+  EXPECT_EQ(kept.type, "INC");
+  EXPECT_EQ(kept.payload, Value(std::string(64, 'k')));
+  EXPECT_EQ(kept.meta, Value::object({{"trace", "t-2"}}));
+  for (const App& a : apps) EXPECT_EQ(a.state().get("count").as_int(), 2);
+}
+
+TEST(HostBroadcastBorrowed, AKeptActionQueuedByTheLastTargetIsCopiedNotTaken) {
+  Host host;
+  std::vector<Seen> seen;
+  App profile = host.mount("profile");
+  App home = host.mount("home");
+  home.create_store(user_state(), recording<true>(seen, "home"));
+  profile.create_store(user_state(), recording<true>(seen, "profile"));
+  profile.accept("PING");
+  home.accept("PING");  // accepted last: the last target, busy when the broadcast comes
+  const Action kept{"PING", Value(std::string(64, 'p')), {}};
+  bool sent = false;
+  auto sub = home.subscribe([&](const Value&) {
+    if (sent) return;
+    sent = true;
+    EXPECT_EQ(profile.broadcast(kept), 2U);
+    // home is delivering: it queued a copy, and the caller's action is intact.
+    EXPECT_EQ(kept.type, "PING");
+    EXPECT_EQ(kept.payload, Value(std::string(64, 'p')));
+  });
+  home.dispatch(act("INC"));
+  ASSERT_EQ(seen.size(), 3U);
+  EXPECT_EQ(seen[1].app, "profile");
+  EXPECT_EQ(seen[1].at, &kept);
+  EXPECT_EQ(seen[2].app, "home");  // the queued copy, run after the broadcast returned
+  EXPECT_NE(seen[2].at, &kept);
+  EXPECT_EQ(seen[2].payload, Value(std::string(64, 'p')));
+  EXPECT_EQ(kept.payload, Value(std::string(64, 'p')));
+}
