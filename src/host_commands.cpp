@@ -156,6 +156,7 @@ std::size_t Commands::broadcast(AppRecord& from, const Action& action, Action* o
   // Counted references on the stack, no allocation per broadcast: a target is used only while
   // it is still mounted (a handler may unmount apps).
   struct Target {
+    Target(AppRecord* app, const Accepted* a) noexcept : rec(app), acc(a) {}
     Ref<AppRecord> rec;
     const Accepted* acc;
   };
@@ -167,8 +168,9 @@ std::size_t Commands::broadcast(AppRecord& from, const Action& action, Action* o
   const std::uint64_t changes_before = changes_;
   for_each_receiver(type, [&](AppRecord* t, const Accepted& acc) {
     if (acc.schema && core.validate) check_payload(from, *t, acc, action, "broadcast");
-    if (acc.handler || !t->store || StoreAccess::may_throw(*t->store)) may_throw = true;
-    targets.push_back(Target{Ref<AppRecord>(t), &acc});
+    // One target that may throw makes it a transaction: the others need not be asked.
+    if (!may_throw && (acc.handler || !t->store || StoreAccess::may_throw(*t->store))) may_throw = true;
+    targets.emplace_back(t, &acc);  // in place: no Ref moved, none released empty
     return true;
   });
   if (targets.empty()) return 0;
