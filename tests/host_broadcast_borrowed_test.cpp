@@ -32,10 +32,9 @@ Reducer recording(std::vector<Seen>& seen, std::string app) {
   };
 }
 
+// Home, profile and cart, each a store with a recording reducer accepting INC.
 template <bool Nothrow>
-void every_target_sees_the_action_as_sent() {
-  Host host;
-  std::vector<Seen> seen;
+std::vector<App> three_recording_apps(Host& host, std::vector<Seen>& seen) {
   std::vector<App> apps;
   for (const char* name : {"home", "profile", "cart"}) {
     App a = host.mount(name);
@@ -43,6 +42,29 @@ void every_target_sees_the_action_as_sent() {
     a.accept("INC");
     apps.push_back(std::move(a));
   }
+  return apps;
+}
+
+// Home and profile, each a store recording what it reduces, both accepting PING; the one that
+// accepted last is a broadcast's last target.
+struct HomeAndProfile {
+  App home;
+  App profile;
+};
+HomeAndProfile home_and_profile(Host& host, std::vector<Seen>& seen, bool home_accepts_last) {
+  HomeAndProfile apps{host.mount("home"), host.mount("profile")};
+  apps.home.create_store(user_state(), recording<true>(seen, "home"));
+  apps.profile.create_store(user_state(), recording<true>(seen, "profile"));
+  (home_accepts_last ? apps.profile : apps.home).accept("PING");
+  (home_accepts_last ? apps.home : apps.profile).accept("PING");
+  return apps;
+}
+
+template <bool Nothrow>
+void every_target_sees_the_action_as_sent() {
+  Host host;
+  std::vector<Seen> seen;
+  std::vector<App> apps = three_recording_apps<Nothrow>(host, seen);
   const Value payload = Value::object({{"by", 1}});
   const Value meta = Value::object({{"trace", "t-1"}});
   EXPECT_EQ(apps[1].broadcast(Action{"INC", payload, meta}), 3U);
@@ -100,12 +122,7 @@ TEST(HostBroadcastBorrowed, MiddlewareGetsACopyOfItsOwn) {
 TEST(HostBroadcastBorrowed, ABusyTargetQueuesACopyThatOutlivesTheBroadcast) {
   Host host;
   std::vector<Seen> seen;
-  App home = host.mount("home");
-  App profile = host.mount("profile");
-  home.create_store(user_state(), recording<true>(seen, "home"));
-  profile.create_store(user_state(), recording<true>(seen, "profile"));
-  home.accept("PING");
-  profile.accept("PING");
+  auto [home, profile] = home_and_profile(host, seen, false);
   // While home delivers a change (busy), one of its subscribers broadcasts: home queues the
   // action and runs it after the delivery, once the broadcast and its action are gone.
   bool sent = false;
@@ -158,13 +175,7 @@ TEST(HostBroadcastBorrowed, AThrowingLastTargetRollsBackTheOthers) {
 TEST(HostBroadcastBorrowed, AKeptActionIsReducedFromTheCallersObjectAndLeftAsItWas) {
   Host host;
   std::vector<Seen> seen;
-  std::vector<App> apps;
-  for (const char* name : {"home", "profile", "cart"}) {
-    App a = host.mount(name);
-    a.create_store(user_state(), recording<false>(seen, name));
-    a.accept("INC");
-    apps.push_back(std::move(a));
-  }
+  std::vector<App> apps = three_recording_apps<false>(host, seen);
   const Action kept{"INC", Value(std::string(64, 'k')), Value::object({{"trace", "t-2"}})};
   EXPECT_EQ(apps[1].broadcast(kept), 3U);
   EXPECT_EQ(apps[1].broadcast(kept), 3U);
@@ -179,12 +190,7 @@ TEST(HostBroadcastBorrowed, AKeptActionIsReducedFromTheCallersObjectAndLeftAsItW
 TEST(HostBroadcastBorrowed, AKeptActionQueuedByTheLastTargetIsCopiedNotTaken) {
   Host host;
   std::vector<Seen> seen;
-  App profile = host.mount("profile");
-  App home = host.mount("home");
-  home.create_store(user_state(), recording<true>(seen, "home"));
-  profile.create_store(user_state(), recording<true>(seen, "profile"));
-  profile.accept("PING");
-  home.accept("PING");  // accepted last: the last target, busy when the broadcast comes
+  auto [home, profile] = home_and_profile(host, seen, true);  // home: the last target, busy when the broadcast comes
   const Action kept{"PING", Value(std::string(64, 'p')), {}};
   bool sent = false;
   auto sub = home.subscribe([&](const Value&) {
