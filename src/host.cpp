@@ -334,10 +334,16 @@ void App::send(std::string_view app, Action action) {
   r.host->commands.send(r, app, std::move(action));
 }
 
-std::size_t App::broadcast(Action action) {
+std::size_t App::broadcast(const Action& action) {
   AppRecord& r = live();
   HostGuard guard(*r.host);
-  return r.host->commands.broadcast(r, std::move(action));
+  return r.host->commands.broadcast(r, action, nullptr);
+}
+
+std::size_t App::broadcast(Action&& action) {
+  AppRecord& r = live();
+  HostGuard guard(*r.host);
+  return r.host->commands.broadcast(r, action, &action);
 }
 
 std::optional<std::vector<std::string>> App::plain_broadcast_targets(std::string_view type) const {

@@ -108,8 +108,8 @@ void Commands::check_payload(const AppRecord& from, const AppRecord& target, con
   }
 }
 
-void Commands::apply(AppRecord& target, const Accepted& acc, const AppRecord& from, Action& action,
-                     bool take) {
+void Commands::apply(AppRecord& target, const Accepted& acc, const AppRecord& from, const Action& action,
+                     Action* take_from) {
   if (acc.handler) {
     // A handler may change several things: make it all or nothing. Copies: the handler may
     // replace itself or unmount either app.
@@ -122,7 +122,7 @@ void Commands::apply(AppRecord& target, const Accepted& acc, const AppRecord& fr
     throw Error(ErrorCode::no_store, "app \"" + target.name + "\" accepts command \"" + action.type +
                                          "\" but has no store (create_store)");
   }
-  StoreAccess::dispatch(*target.store, action, take);
+  StoreAccess::dispatch(*target.store, action, take_from);
 }
 
 void Commands::send(AppRecord& from, std::string_view to, Action action) {
@@ -147,15 +147,16 @@ void Commands::send(AppRecord& from, std::string_view to, Action action) {
                           .name = action.type,
                           .payload = action.payload};
   });
-  apply(*target, *acc, from, action, true);
+  apply(*target, *acc, from, action, &action);
 }
 
-std::size_t Commands::broadcast(AppRecord& from, Action&& action) {
+std::size_t Commands::broadcast(AppRecord& from, const Action& action, Action* own) {
   HostCore& core = *core_;
   Ref<AppRecord> sender(&from);  // the shell's inspector listeners run meanwhile
   // Counted references on the stack, no allocation per broadcast: a target is used only while
   // it is still mounted (a handler may unmount apps).
   struct Target {
+    Target(AppRecord* app, const Accepted* a) noexcept : rec(app), acc(a) {}
     Ref<AppRecord> rec;
     const Accepted* acc;
   };
@@ -167,8 +168,9 @@ std::size_t Commands::broadcast(AppRecord& from, Action&& action) {
   const std::uint64_t changes_before = changes_;
   for_each_receiver(type, [&](AppRecord* t, const Accepted& acc) {
     if (acc.schema && core.validate) check_payload(from, *t, acc, action, "broadcast");
-    if (acc.handler || !t->store || StoreAccess::may_throw(*t->store)) may_throw = true;
-    targets.push_back(Target{Ref<AppRecord>(t), &acc});
+    // One target that may throw makes it a transaction: the others need not be asked.
+    if (!may_throw && (acc.handler || !t->store || StoreAccess::may_throw(*t->store))) may_throw = true;
+    targets.emplace_back(t, &acc);  // in place: no Ref moved, none released empty
     return true;
   });
   if (targets.empty()) return 0;
@@ -188,7 +190,7 @@ std::size_t Commands::broadcast(AppRecord& from, Action&& action) {
       if (t.host == nullptr) continue;  // unmounted meanwhile
       const Accepted* acc = changes_ != changes_before ? accepted(t, type) : targets[i].acc;
       if (acc == nullptr) continue;  // withdrawn meanwhile
-      apply(t, *acc, from, action, i + 1 == n);
+      apply(t, *acc, from, action, i + 1 == n ? own : nullptr);
     }
   };
   const std::size_t reached = targets.size();

@@ -41,7 +41,9 @@ class Commands {
               CommandHandler handler);
   void accept_all(AppRecord& app);
   void send(AppRecord& from, std::string_view to, Action action);
-  std::size_t broadcast(AppRecord& from, Action&& action);
+  /// Sends `action` to every app accepting its type. `own`: the caller's copy of it, which the
+  /// last target may take (null when the caller keeps the action: App::broadcast of an lvalue).
+  std::size_t broadcast(AppRecord& from, const Action& action, Action* own);
   /// The apps a broadcast of `type` reaches, in its order, into `out`, when it would only run each
   /// one's reducer (App::plain_broadcast_targets); false when it would do more or refuse.
   bool plain_targets(const HashedName& type, std::vector<const AppRecord*>& out) const;
@@ -61,9 +63,11 @@ class Commands {
                            ErrorCode code, const std::string& message);
   void check_payload(const AppRecord& from, const AppRecord& target, const Accepted& acc,
                      const Action& action, std::string_view verb);
-  // `action` stays the caller's unless `take`: a broadcast hands each target the same one, and
-  // a store reduces it from the reference when it can (StoreAccess::dispatch).
-  void apply(AppRecord& target, const Accepted& acc, const AppRecord& from, Action& action, bool take);
+  // `action` stays the caller's; a target may take `take_from` (null: nobody may): a broadcast
+  // hands each target the same one, and a store reduces it from the reference when it can
+  // (StoreAccess::dispatch).
+  void apply(AppRecord& target, const Accepted& acc, const AppRecord& from, const Action& action,
+             Action* take_from);
 
   HostCore* core_;
   struct Acceptor {

@@ -286,7 +286,7 @@ void dispatch_fetch(ClientCore& core, Query& q, std::optional<FetchDirection> di
   notify_updated(core, q, QueryAction::fetch);
 }
 
-void dispatch_success(ClientCore& core, Query& q, Value data, Millis at, bool manual,
+void dispatch_success(ClientCore& core, Query& q, Value&& data, Millis at, bool manual,
                       const Node* shared_against) {
   account_data(core, q, &data);
   q.data = std::move(data);
@@ -380,14 +380,20 @@ void invalidate(ClientCore& core, Query& q) {
   notify_updated(core, q, QueryAction::invalidate);
 }
 
-void store_data(ClientCore& core, Query& q, Value next, std::optional<Millis> at, bool manual) {
+void store_data(ClientCore& core, Query& q, Value&& next, std::optional<Millis> at, bool manual) {
+  if (!q.has_data() && !q.options()->o.structural_sharing.function_if()) {
+    // Nothing to share against and no function to run (a new entry's first data): what
+    // replace_data would return is `next` itself.
+    dispatch_success(core, q, std::move(next), at ? *at : core.now(), manual, nullptr);
+    return;
+  }
   const Node* against = nullptr;
   Value shared = replace_data(q.options()->o, q.has_data() ? &q.data : nullptr, std::move(next), &against);
   // The time after the sharing, which may be a function of the options that takes time.
   dispatch_success(core, q, std::move(shared), at.value_or(core.now()), manual, against);
 }
 
-Value set_data(ClientCore& core, Query& q, Value data, std::optional<Millis> at) {
+Value set_data(ClientCore& core, Query& q, Value&& data, std::optional<Millis> at) {
   store_data(core, q, std::move(data), at, true);
   return q.data;
 }

@@ -36,7 +36,7 @@ Query* ClientCore::find(const Value& key) const {
   return CacheIndex::entry_of(queries.index.find(key));
 }
 
-Query* ClientCore::build(const Value& key, const OptionsPtr& opts, bool* created) {
+Query* ClientCore::build(const Value& key, const OptionsPtr& opts, bool* created, Millis* linked_at) {
   check_key(key);
   const CacheIndex::Position at = queries.index.find_or_insert_position(key);
   Query* existing = CacheIndex::entry_of(at.node);
@@ -48,7 +48,13 @@ Query* ClientCore::build(const Value& key, const OptionsPtr& opts, bool* created
   Query* q = nullptr;
   try {
     q = queries.pool.make();
-    q->set_options(opts ? opts : resolve(nullptr, key));
+    if (opts) {
+      q->set_options(opts);
+    } else if (defaults.queries.empty() && defaults.plain) {
+      q->set_options(defaults.plain);  // resolve's answer when no registration can match, without the call
+    } else {
+      q->set_options(resolve(nullptr, key));
+    }
     // A new key is linked as a new leaf; one that longer keys pass through takes over the node.
     if (at.node == nullptr) {
       queries.index.link(at.parent, key.as_array().back(), *q);
@@ -74,7 +80,10 @@ Query* ClientCore::build(const Value& key, const OptionsPtr& opts, bool* created
     q->data_updated_at = initial_data_updated_at_of(q->options()->o, now()).count();
     if (options.max_bytes != 0) queries.data_bytes += approx_bytes(q->data);
   }
-  gc_link(*q);
+  // A new entry is always collectable (no observer, no fetch): gc_link's tests are known.
+  const Millis t = now();
+  gc_append(*q, t);
+  if (linked_at != nullptr) *linked_at = t;
   emit(QueryCacheEvent::Type::added, *q);
   evict_if_needed(q);
   return q;
@@ -208,30 +217,17 @@ void ClientCore::remove_observer(Query& q, ObserverImpl* o) {
 
 void ClientCore::gc_link(Query& q) {
   if ((q.flags & in_gc_list_flag) || q.removed() || q.observer_count() > 0 || q.fetching()) return;
+  gc_append(q, now());
+}
+
+void ClientCore::gc_append(Query& q, Millis at) {
   const Millis gc_time = *q.options()->o.gc_time;
-  auto it = queries.gc_lists.find(gc_time.count());
-  if (it == queries.gc_lists.end()) {
-    // A new distinct gc_time: drop the lists emptied meanwhile, so the number of lists follows the
-    // entries, not the history of gc_times ever used. (An emptied list may keep its last mark.)
-    if (queries.gc_lists.size() >= 16) {
-      for (auto l = queries.gc_lists.begin(); l != queries.gc_lists.end();) {
-        GcLink* head = &l->second.head;
-        GcLink* first = head->gc_next;
-        if (first != head && is_mark(first) && first->gc_next == head) {
-          gc_free_mark(as_mark(first));
-          l->second.last_mark = nullptr;
-          first = head;
-        }
-        l = first == head ? queries.gc_lists.erase(l) : std::next(l);
-      }
-    }
-    it = queries.gc_lists.try_emplace(gc_time.count()).first;
-    it->second.gc_time = gc_time;
-    it->second.head.gc_prev = it->second.head.gc_next = &it->second.head;
-  }
-  QueryCacheCore::GcList& l = it->second;
+  QueryCacheCore::GcList* list = queries.recent_gc_list;
+  if (list == nullptr || list->gc_time != gc_time) list = &gc_list_of(gc_time);
+  queries.recent_gc_list = list;
+  QueryCacheCore::GcList& l = *list;
   GcLink& head = l.head;
-  const std::int64_t t = now().count();
+  const std::int64_t t = at.count();
   if (l.last_mark == nullptr || l.last_mark->since != t) {
     if (l.last_mark != nullptr && l.last_mark->gc_next == &head) {
       l.last_mark->since = t;  // the last mark has no entry after it: it moves on in time
@@ -250,7 +246,39 @@ void ClientCore::gc_link(Query& q) {
   head.gc_prev->gc_next = &q;
   head.gc_prev = &q;
   q.flags |= in_gc_list_flag;
-  if (gc_time < never_expires) gc_schedule(Millis(t) + gc_time);
+  // The timer is usually set already, for an earlier time: no call then (every new entry comes here).
+  if (gc_time < never_expires &&
+      (queries.gc_timer == 0 || queries.gc_timer_at > Millis(t) + gc_time)) {
+    gc_schedule(Millis(t) + gc_time);
+  }
+}
+
+QueryCacheCore::GcList& ClientCore::gc_list_of(Millis gc_time) {
+  auto it = queries.gc_lists.find(gc_time.count());
+  if (it != queries.gc_lists.end()) return it->second;
+  // A new distinct gc_time: drop the lists emptied meanwhile, so the number of lists follows the
+  // entries, not the history of gc_times ever used. (An emptied list may keep its last mark.)
+  if (queries.gc_lists.size() >= 16) {
+    for (auto l = queries.gc_lists.begin(); l != queries.gc_lists.end();) {
+      GcLink* head = &l->second.head;
+      GcLink* first = head->gc_next;
+      if (first != head && is_mark(first) && first->gc_next == head) {
+        gc_free_mark(as_mark(first));
+        l->second.last_mark = nullptr;
+        first = head;
+      }
+      if (first == head) {
+        queries.recent_gc_list = nullptr;  // it may be this one (gc_append sets it again after)
+        l = queries.gc_lists.erase(l);
+      } else {
+        l = std::next(l);
+      }
+    }
+  }
+  it = queries.gc_lists.try_emplace(gc_time.count()).first;
+  it->second.gc_time = gc_time;
+  it->second.head.gc_prev = it->second.head.gc_next = &it->second.head;
+  return it->second;
 }
 
 void ClientCore::gc_free_mark(GcMark* m) noexcept {
@@ -317,12 +345,17 @@ void ClientCore::gc_sweep() {
         remove(*static_cast<Query*>(first));
       }
     }
-    it = head->gc_next == head ? queries.gc_lists.erase(it) : std::next(it);
+    if (head->gc_next == head) {
+      queries.recent_gc_list = nullptr;  // it may be this one
+      it = queries.gc_lists.erase(it);
+    } else {
+      it = std::next(it);
+    }
   }
   if (next) gc_schedule(*next);
 }
 
-void ClientCore::evict_if_needed(Query* keep) {
+void ClientCore::evict_over_bounds(Query* keep) {
   while ((options.max_entries != 0 && queries.entries > options.max_entries) ||
          (options.max_bytes != 0 && queries.data_bytes > options.max_bytes)) {
     // The oldest collectable entry: the first of some list (besides `keep`), by its mark's time.
@@ -349,8 +382,7 @@ void ClientCore::evict_if_needed(Query* keep) {
 
 // ---- cache events ----
 
-void ClientCore::emit(QueryCacheEvent::Type type, const Query& q, std::string_view action) {
-  if (queries.listeners.empty()) return;
+void ClientCore::emit_to_listeners(QueryCacheEvent::Type type, const Query& q, std::string_view action) {
   QueryCacheEvent e{type, key_of(q), action};
   // A copy of the listener list: subscribing or unsubscribing while notified is safe.
   for (const auto& slot : queries.listeners.snapshot()) {

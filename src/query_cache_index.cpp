@@ -192,9 +192,14 @@ void CacheIndex::remove_child(TrieNode* n, TrieNode* t) noexcept {
   }
 }
 
-Value CacheIndex::intern(const Value& element) {
-  // Only strings that own a node are worth sharing (short ones live inside the handle).
-  if (!element.is_string() || element.node() == nullptr) return element;
+inline Value CacheIndex::intern(const Value& element) {
+  // Only strings that own a node are worth sharing (short ones live inside the handle). Inline:
+  // every new entry's last element comes through here, and most are no such string.
+  if (!element.is_string() || element.node() == nullptr) [[likely]] return element;
+  return intern_string(element);
+}
+
+Value CacheIndex::intern_string(const Value& element) {
   auto [it, inserted] = strings_.insert(element);
   (void)inserted;
   return *it;

@@ -37,6 +37,9 @@ struct QueryCacheCore {
     GcMark* last_mark = nullptr;  // the list's last mark (null when it has none)
   };
   std::map<std::int64_t, GcList> gc_lists;
+  /// The list the last entry joined (most entries share one gc_time: no map lookup for them).
+  /// Null whenever a list is erased, so it never outlives the list.
+  GcList* recent_gc_list = nullptr;
   Pool<GcMark> gc_marks;
   TimerId gc_timer = 0;
   Millis gc_timer_at{0};
@@ -88,8 +91,13 @@ struct QueryScope {
   boost::unordered_flat_set<ObserverImpl*> observers;
   boost::unordered_flat_set<MutationObserverImpl*> mutation_observers;
   boost::unordered_flat_set<MutationImpl*> mutations;
-  /// The live client. Throws Error(app_unmounted) once ended or gone.
-  ClientCore& live() const;
+  /// The live client. Throws Error(app_unmounted) once ended or gone. Inline: every call of a
+  /// client's handle asks.
+  ClientCore& live() const {
+    if (core == nullptr || ended) [[unlikely]] throw_ended();
+    return *core;
+  }
+  [[noreturn]] void throw_ended() const;
   /// Ends an app's scope (its handle was destroyed).
   void end() noexcept;
 };
@@ -145,7 +153,9 @@ struct ClientCore {
 
   // ---- entries (query_cache.cpp) ----
   Query* find(const Value& key) const;
-  Query* build(const Value& key, const OptionsPtr& opts, bool* created = nullptr);
+  /// The entry of `key`, made when there is none (`*created` says which). A new entry is put on
+  /// its gc list at a clock reading, given in `*linked_at`.
+  Query* build(const Value& key, const OptionsPtr& opts, bool* created = nullptr, Millis* linked_at = nullptr);
   void set_options(Query& q, const OptionsPtr& opts);
   void remove(Query& q);
   void free_query(Query* q) noexcept;
@@ -153,7 +163,11 @@ struct ClientCore {
   void collect(const QueryFilters& f, std::vector<Query*>& out) const;
   bool matches_rest(const QueryFilters& f, Query& q) const;
   void clear_queries();
-  void emit(QueryCacheEvent::Type type, const Query& q, std::string_view action = {});
+  /// Tells the cache's listeners (none: nothing to build; inline, as every new entry tells).
+  void emit(QueryCacheEvent::Type type, const Query& q, std::string_view action = {}) {
+    if (!queries.listeners.empty()) emit_to_listeners(type, q, action);
+  }
+  void emit_to_listeners(QueryCacheEvent::Type type, const Query& q, std::string_view action);
 
   // observers
   void add_observer(Query& q, ObserverImpl* o);
@@ -161,13 +175,23 @@ struct ClientCore {
 
   // gc and eviction
   void gc_link(Query& q);
+  /// gc_link of an entry known to be collectable and on no list, as of `at`.
+  void gc_append(Query& q, Millis at);
+  /// The gc list of `gc_time`, made when there is none (dropping emptied lists first when there
+  /// are many). Throws bad_alloc, leaving the lists' entries as they were.
+  QueryCacheCore::GcList& gc_list_of(Millis gc_time);
   void gc_unlink(Query& q) noexcept;
   void gc_touch(Query& q);
   void gc_sweep();
   /// Unlinks mark `m` (from a list it is not the only mark of, or one that goes) and frees it.
   void gc_free_mark(GcMark* m) noexcept;
   void gc_schedule(Millis at);
-  void evict_if_needed(Query* keep);
+  /// Removes the oldest collectable entries (never `keep`) while the cache is over max_entries or
+  /// max_bytes. Inline: most clients set neither, and every new entry asks.
+  void evict_if_needed(Query* keep) {
+    if (options.max_entries != 0 || options.max_bytes != 0) evict_over_bounds(keep);
+  }
+  void evict_over_bounds(Query* keep);
 
   // fetch results (query.cpp)
   void on_fetch_settled(Query& q, const std::shared_ptr<QueryFetch>& f, Outcome&& o);

@@ -286,13 +286,13 @@ void dispatch(ClientCore& core, Query& q, QueryAction&& a);
 /// The fetch and success transitions every fetch makes (QueryAction's fetch and success kinds).
 void dispatch_fetch(ClientCore& core, Query& q, std::optional<FetchDirection> direction);
 /// `shared_against`: what the data was shared against (replace_data), recorded in the cold part.
-void dispatch_success(ClientCore& core, Query& q, Value data, Millis at, bool manual,
+void dispatch_success(ClientCore& core, Query& q, Value&& data, Millis at, bool manual,
                       const Node* shared_against);
 /// dispatch of QueryAction::invalidate, without building the action (W3c invalidates 10^5
 /// entries in one call).
 void invalidate(ClientCore& core, Query& q);
 /// Data as a successful fetch would set it, without ending a fetch in flight (set_query_data).
-Value set_data(ClientCore& core, Query& q, Value data, std::optional<Millis> at);
+Value set_data(ClientCore& core, Query& q, Value&& data, std::optional<Millis> at);
 /// Starts a fetch (or joins the one in flight) for `waiter`. `opts` replace the query's options
 /// when given. `initial`: the first attempt takes its result (a hydrated pending query's promise).
 void fetch_for(ClientCore& core, Query& q, FetchWaiter waiter, const OptionsPtr& opts, bool cancel_refetch,
@@ -357,7 +357,7 @@ Value replace_data(const QueryOptions& o, const Value* prev, Value next, const N
 /// Data a fetch or set_query_data brings: shared against the query's data as its options say,
 /// then dispatch_success at `at` (default: the time after the sharing). What a structural-sharing
 /// function throws leaves the query unchanged.
-void store_data(ClientCore& core, Query& q, Value next, std::optional<Millis> at, bool manual);
+void store_data(ClientCore& core, Query& q, Value&& next, std::optional<Millis> at, bool manual);
 /// Shares the nodes of `next` equal to those of `prev` (query-core's replaceEqualDeep).
 Value replace_equal_deep(const Value& prev, Value next);
 /// Approximate heap bytes of a value, for max_bytes.

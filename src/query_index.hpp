@@ -195,6 +195,7 @@ class CacheIndex {
   /// Points the slot of child `old_child` in `parent`'s children at `new_child` (keyed alike).
   void repoint(TrieNode* parent, TrieNode* old_child, TrieNode* new_child) noexcept;
   Value intern(const Value& element);
+  Value intern_string(const Value& element);
   void release_element(TrieNode* n) noexcept;
   void destroy_subtree(TrieNode* n) noexcept;
   void replace(TrieNode* old_node, TrieNode* new_node) noexcept;

@@ -233,11 +233,14 @@ struct StoreCore final : Restorable {
     // are skipped (their fn is empty) and compacted afterwards.
     // A store destroyed meanwhile (by one of its listeners) clears every `active` flag, so this
     // one test per listener also stops the round.
-    const std::size_t n = listeners.size();
-    for (std::size_t i = 0; i < n; ++i) {
-      if (!listeners[i].active) continue;
+    // The vector does not move while `delivering`: a subscribe waits in `added`, an unsubscribe
+    // only clears a flag (compact waits), the store's destruction only clears the flags, and no
+    // other delivery of this store can start (its batcher does not flush inside a flush). So the
+    // loop walks a pointer, where an index reloaded the vector's data after every call.
+    for (Listener *l = listeners.data(), *const end = l + listeners.size(); l != end; ++l) {
+      if (!l->active) continue;
       try {
-        listeners[i].fn(state);
+        l->fn(state);
       } catch (...) {
         report(error_from_exception(ErrorCode::listener_error, "a subscriber of " + name + " threw"));
       }
@@ -317,8 +320,8 @@ void StoreAccess::observe(Store& store, StoreObserver* observer) noexcept {
   store.core_->observer = observer;
 }
 
-void StoreAccess::dispatch(Store& store, Action& action, bool take) {
-  store.core_->dispatch_borrowed(action, take ? &action : nullptr);
+void StoreAccess::dispatch(Store& store, const Action& action, Action* take_from) {
+  store.core_->dispatch_borrowed(action, take_from);
 }
 
 bool StoreAccess::may_throw(const Store& store) noexcept {

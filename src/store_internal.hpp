@@ -22,9 +22,10 @@ struct StoreAccess {
   /// Tells `observer` (null: nobody) what happens in `store` from now on.
   static void observe(Store& store, StoreObserver* observer) noexcept;
   /// Store::dispatch(action) without giving the action up: `store` reduces it from the reference
-  /// when nothing needs to own it, and otherwise moves it (`take`) or copies it. A broadcast hands
-  /// every target the same action this way.
-  static void dispatch(Store& store, Action& action, bool take);
+  /// when nothing needs to own it, and otherwise moves it out of `take_from` (the caller's own
+  /// copy, when it may be taken; null: none) or copies it. A broadcast hands every target the same
+  /// action this way.
+  static void dispatch(Store& store, const Action& action, Action* take_from);
   /// True when dispatching could throw (a reducer not declared noexcept, or middleware).
   static bool may_throw(const Store& store) noexcept;
 };

@@ -32,10 +32,9 @@ Reducer recording(std::vector<Seen>& seen, std::string app) {
   };
 }
 
+// Home, profile and cart, each a store with a recording reducer accepting INC.
 template <bool Nothrow>
-void every_target_sees_the_action_as_sent() {
-  Host host;
-  std::vector<Seen> seen;
+std::vector<App> three_recording_apps(Host& host, std::vector<Seen>& seen) {
   std::vector<App> apps;
   for (const char* name : {"home", "profile", "cart"}) {
     App a = host.mount(name);
@@ -43,6 +42,29 @@ void every_target_sees_the_action_as_sent() {
     a.accept("INC");
     apps.push_back(std::move(a));
   }
+  return apps;
+}
+
+// Home and profile, each a store recording what it reduces, both accepting PING; the one that
+// accepted last is a broadcast's last target.
+struct HomeAndProfile {
+  App home;
+  App profile;
+};
+HomeAndProfile home_and_profile(Host& host, std::vector<Seen>& seen, bool home_accepts_last) {
+  HomeAndProfile apps{host.mount("home"), host.mount("profile")};
+  apps.home.create_store(user_state(), recording<true>(seen, "home"));
+  apps.profile.create_store(user_state(), recording<true>(seen, "profile"));
+  (home_accepts_last ? apps.profile : apps.home).accept("PING");
+  (home_accepts_last ? apps.home : apps.profile).accept("PING");
+  return apps;
+}
+
+template <bool Nothrow>
+void every_target_sees_the_action_as_sent() {
+  Host host;
+  std::vector<Seen> seen;
+  std::vector<App> apps = three_recording_apps<Nothrow>(host, seen);
   const Value payload = Value::object({{"by", 1}});
   const Value meta = Value::object({{"trace", "t-1"}});
   EXPECT_EQ(apps[1].broadcast(Action{"INC", payload, meta}), 3U);
@@ -100,12 +122,7 @@ TEST(HostBroadcastBorrowed, MiddlewareGetsACopyOfItsOwn) {
 TEST(HostBroadcastBorrowed, ABusyTargetQueuesACopyThatOutlivesTheBroadcast) {
   Host host;
   std::vector<Seen> seen;
-  App home = host.mount("home");
-  App profile = host.mount("profile");
-  home.create_store(user_state(), recording<true>(seen, "home"));
-  profile.create_store(user_state(), recording<true>(seen, "profile"));
-  home.accept("PING");
-  profile.accept("PING");
+  auto [home, profile] = home_and_profile(host, seen, false);
   // While home delivers a change (busy), one of its subscribers broadcasts: home queues the
   // action and runs it after the delivery, once the broadcast and its action are gone.
   bool sent = false;
@@ -150,4 +167,46 @@ TEST(HostBroadcastBorrowed, AThrowingLastTargetRollsBackTheOthers) {
   EXPECT_EQ(profile.broadcast(act("INC")), 2U);
   EXPECT_EQ(home.state().get("count").as_int(), 1);
   EXPECT_EQ(notified, 1);
+}
+
+// broadcast(const Action&): an action the caller keeps is reduced from the caller's own object
+// by every target that can, and is never moved from — not even by the last target, which may take
+// an rvalue's — whatever the targets do with their copies (middleware, a busy store's queue).
+TEST(HostBroadcastBorrowed, AKeptActionIsReducedFromTheCallersObjectAndLeftAsItWas) {
+  Host host;
+  std::vector<Seen> seen;
+  std::vector<App> apps = three_recording_apps<false>(host, seen);
+  const Action kept{"INC", Value(std::string(64, 'k')), Value::object({{"trace", "t-2"}})};
+  EXPECT_EQ(apps[1].broadcast(kept), 3U);
+  EXPECT_EQ(apps[1].broadcast(kept), 3U);
+  ASSERT_EQ(seen.size(), 6U);
+  for (const Seen& s : seen) EXPECT_EQ(s.at, &kept);
+  EXPECT_EQ(kept.type, "INC");
+  EXPECT_EQ(kept.payload, Value(std::string(64, 'k')));
+  EXPECT_EQ(kept.meta, Value::object({{"trace", "t-2"}}));
+  for (const App& a : apps) EXPECT_EQ(a.state().get("count").as_int(), 2);
+}
+
+TEST(HostBroadcastBorrowed, AKeptActionQueuedByTheLastTargetIsCopiedNotTaken) {
+  Host host;
+  std::vector<Seen> seen;
+  auto [home, profile] = home_and_profile(host, seen, true);  // home: the last target, busy when the broadcast comes
+  const Action kept{"PING", Value(std::string(64, 'p')), {}};
+  bool sent = false;
+  auto sub = home.subscribe([&](const Value&) {
+    if (sent) return;
+    sent = true;
+    EXPECT_EQ(profile.broadcast(kept), 2U);
+    // home is delivering: it queued a copy, and the caller's action is intact.
+    EXPECT_EQ(kept.type, "PING");
+    EXPECT_EQ(kept.payload, Value(std::string(64, 'p')));
+  });
+  home.dispatch(act("INC"));
+  ASSERT_EQ(seen.size(), 3U);
+  EXPECT_EQ(seen[1].app, "profile");
+  EXPECT_EQ(seen[1].at, &kept);
+  EXPECT_EQ(seen[2].app, "home");  // the queued copy, run after the broadcast returned
+  EXPECT_NE(seen[2].at, &kept);
+  EXPECT_EQ(seen[2].payload, Value(std::string(64, 'p')));
+  EXPECT_EQ(kept.payload, Value(std::string(64, 'p')));
 }

@@ -152,4 +152,38 @@ TEST_F(QueryGcMarksTest, ListsEmptiedButForTheirLastMarkAreDroppedWithIt) {
   EXPECT_TRUE(core.queries.gc_lists.empty());  // swept: the entry, its mark and its list
 }
 
+// gc_append remembers the list the last entry joined; a list erased (swept, or dropped when a new
+// gc_time finds many lists) must not be that memory any more. (Without the reset on a sweep's
+// erase, valgrind and ASan report the next entry reading and writing the freed list.)
+TEST_F(QueryGcMarksTest, AnEntryAfterItsListWasSweptJoinsANewList) {
+  QueryClient qc(rt, {.defaults = {.gc_time = Millis{100}}});
+  qc.set_query_data(key({"a"}), 1);
+  advance(100);  // swept: the entry and its list
+  EXPECT_EQ(qc.stats().entries, 0u);
+  qc.set_query_data(key({"b"}), 2);
+  advance(99);
+  EXPECT_TRUE(qc.get_query_data(key({"b"})));
+  advance(1);
+  EXPECT_FALSE(qc.get_query_data(key({"b"})));
+  EXPECT_EQ(qc.stats().entries, 0u);
+}
+
+TEST_F(QueryGcMarksTest, AnEntryAfterItsListWasDroppedForANewGcTimeJoinsANewList) {
+  QueryClient qc(rt);
+  // 16 lists, each emptied by a removal (not swept: it stays until a new gc_time drops it).
+  for (int i = 1; i <= 16; ++i) {
+    qc.set_query_defaults(key({"g", i}), {.gc_time = Millis{1000 * i}});
+    qc.set_query_data(key({"g", i}), i);
+  }
+  qc.remove_queries({.key = key({"g"})});
+  qc.set_query_defaults(key({"h"}), {.gc_time = Millis{50}});
+  qc.set_query_data(key({"h"}), 0);  // a 17th gc_time: the 16 emptied lists are dropped
+  qc.set_query_data(key({"g", 16}), 16);  // the gc_time of the last list dropped
+  advance(15999);
+  EXPECT_TRUE(qc.get_query_data(key({"g", 16})));
+  advance(1);
+  EXPECT_FALSE(qc.get_query_data(key({"g", 16})));
+  EXPECT_EQ(qc.stats().entries, 0u);
+}
+
 }  // namespace

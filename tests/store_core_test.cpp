@@ -189,6 +189,43 @@ TEST(Store, SubscribingDuringNotificationLeavesTheRunningSubscriberInPlace) {
   EXPECT_EQ(seen.dropped_calls, 0);
 }
 
+// The delivery walks its listeners through a pointer into the list: nothing a subscriber does
+// may move that list. One subscriber cancels itself and a later one, subscribes eight more (the
+// list would have to grow several times), cancels one of those, and dispatches (queued); the
+// round goes on with the later subscribers in order, skips the cancelled one, and the next round
+// reaches the added ones after the old ones.
+TEST(Store, ASubscriberChangingTheListDuringItsRoundMovesNoneOfIt) {
+  Store store(counter_state(), counter_reducer);
+  std::vector<std::string> log;
+  std::vector<Subscription> subs(4);
+  std::vector<Subscription> added;
+  bool done = false;
+  subs[0] = store.subscribe([&](const Value& s) { log.push_back("a" + std::to_string(s.get("count").as_int())); });
+  subs[1] = store.subscribe([&](const Value& s) {
+    log.push_back("b" + std::to_string(s.get("count").as_int()));
+    if (done) return;
+    done = true;
+    subs[1].cancel();
+    subs[3].cancel();
+    for (int i = 0; i < 8; ++i) {
+      added.push_back(store.subscribe([&log, i](const Value& v) {
+        log.push_back("n" + std::to_string(i) + "-" + std::to_string(v.get("count").as_int()));
+      }));
+    }
+    added[5].cancel();
+    store.dispatch(act("ADD", 10));
+    log.push_back("b-end");  // this closure's captures, read after all of that
+  });
+  subs[2] = store.subscribe([&](const Value& s) { log.push_back("c" + std::to_string(s.get("count").as_int())); });
+  subs[3] = store.subscribe([&](const Value&) { log.push_back("d"); });
+  store.dispatch(act("INC"));
+  const std::vector<std::string> expected = {"a1", "b1", "b-end", "c1",  // d cancelled during the round
+                                             "a11", "c11", "n0-11", "n1-11", "n2-11", "n3-11", "n4-11",
+                                             "n6-11", "n7-11"};
+  EXPECT_EQ(log, expected);
+  EXPECT_EQ(store.subscriber_count(), 9U);
+}
+
 TEST(Store, DispatchFromASubscriberIsQueuedUntilTheRoundEndsThenRunsInOrder) {
   Store store(counter_state(), counter_reducer);
   std::vector<std::string> log;

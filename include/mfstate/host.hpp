@@ -189,8 +189,10 @@ class [[nodiscard]] App {
   /// Sends `action` to every mounted app that accepts its type (this one included), all or
   /// nothing: a payload one of them refuses throws schema_violation before any is changed, and a
   /// failing reducer rolls all back. Subscribers are notified once, after all. Returns how many
-  /// apps received it.
-  std::size_t broadcast(Action action);
+  /// apps received it. An action the caller keeps (an lvalue) is reduced from the reference by
+  /// each target that can (a store without middleware, idle), as Store::dispatch does: no copy.
+  std::size_t broadcast(const Action& action);
+  std::size_t broadcast(Action&& action);
   /// The names of the apps broadcast(action) of this `type` would reach, in the order it reaches
   /// them, when it would do nothing but run each one's reducer with the action: each accepts
   /// `type` without a handler, has a store, and checks no payload schema (it has none, or the
