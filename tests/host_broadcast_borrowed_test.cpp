@@ -122,7 +122,11 @@ TEST(HostBroadcastBorrowed, MiddlewareGetsACopyOfItsOwn) {
 TEST(HostBroadcastBorrowed, ABusyTargetQueuesACopyThatOutlivesTheBroadcast) {
   Host host;
   std::vector<Seen> seen;
-  auto [home, profile] = home_and_profile(host, seen, false);
+  // References, not a structured binding: the subscriber below captures profile, and emscripten's
+  // clang 14 cannot capture a structured binding in a lambda.
+  HomeAndProfile apps = home_and_profile(host, seen, false);
+  App& home = apps.home;
+  App& profile = apps.profile;
   // While home delivers a change (busy), one of its subscribers broadcasts: home queues the
   // action and runs it after the delivery, once the broadcast and its action are gone.
   bool sent = false;
@@ -190,7 +194,9 @@ TEST(HostBroadcastBorrowed, AKeptActionIsReducedFromTheCallersObjectAndLeftAsItW
 TEST(HostBroadcastBorrowed, AKeptActionQueuedByTheLastTargetIsCopiedNotTaken) {
   Host host;
   std::vector<Seen> seen;
-  auto [home, profile] = home_and_profile(host, seen, true);  // home: the last target, busy when the broadcast comes
+  HomeAndProfile apps = home_and_profile(host, seen, true);  // home: the last target, busy when the broadcast comes
+  App& home = apps.home;  // references: the subscriber captures profile (see above)
+  App& profile = apps.profile;
   const Action kept{"PING", Value(std::string(64, 'p')), {}};
   bool sent = false;
   auto sub = home.subscribe([&](const Value&) {
