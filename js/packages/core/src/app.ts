@@ -21,6 +21,10 @@ import {
   asModuleHoldsIt,
   holdsSurrogate,
   refuseUnlessCallable,
+  endKeptHold,
+  endingKeptHold,
+  pendingStatesOn,
+  holdKept,
   enterPlain,
   leavePlain,
   IN_DOUBT,
@@ -202,6 +206,8 @@ let syncApp: (app: App) => void;
 /** The state being written into the module, returned by that app's reducer function. */
 let syncing: { app: App; state: unknown } | null = null;
 const SYNC_ACTION: Action = Object.freeze({ type: "mfstate/sync" });
+/** No state (App.#toldState): a subscriber was told without the store's state being known. */
+const NOT_KNOWN: unique symbol = Symbol("not known");
 
 // Writes every pending state. A write that fails for want of stack (the call entering the module
 // was made at the edge of the stack: a hostile app can do that on purpose) leaves that state
@@ -235,7 +241,7 @@ export class FastBatch {
   depth = 0;
   // A queue kept by two indices: taking from an ownList's front is slow, and shrinking any array's
   // length costs more than the rest of a fast dispatch.
-  readonly toTell: Array<App | PlainDelivery | undefined> = ownList();
+  readonly toTell: Array<App | PlainDelivery | KeptHoldEnd | undefined> = ownList();
   head = 0;
   end = 0;
 }
@@ -277,13 +283,14 @@ function willTell(batch: FastBatch, app: App): void {
 function tellBatch(batch: FastBatch): void {
   const toTell = batch.toTell;
   batch.depth++;
-  let inFlight: App | PlainDelivery | undefined;
+  let inFlight: App | PlainDelivery | KeptHoldEnd | undefined;
   try {
     while (batch.head < batch.end) {
       const next = toTell[batch.head]!;
       toTell[batch.head++] = undefined;
       inFlight = next;
       if (next instanceof PlainDelivery) deliverPlain(next.link, next.receivers, next.topic, next.payload, next);
+      else if (typeof next === "number") endKeptHold(next);
       else tellApp(next);
       inFlight = undefined;
     }
@@ -548,9 +555,19 @@ function deliverPlain(link: HostLink, receivers: readonly TopicGroup[], topic: s
       if (progress !== undefined) progress.next = i + 1;
     }
   } finally {
-    leavePlain(mark);
+    // An item of the batch (progress): what its listeners did in the module is told where the
+    // module's batch would tell it, after what this batch queued so far (a store queued behind
+    // this message, told after its round), before what is queued from now on.
+    const kept = leavePlain(mark, progress !== undefined);
+    if (kept !== 0) link.batch.toTell[link.batch.end++] = kept;
   }
 }
+
+/**
+ * In a batch's queue, where the hold a plain delivery kept on the host of that handle ends
+ * (leavePlain, endKeptHold): a number, so queueing it allocates nothing.
+ */
+type KeptHoldEnd = number;
 
 /**
  * A plain message emitted by a subscriber while its host's batch of fast-path work is told:
@@ -671,6 +688,10 @@ export class App {
     observerRoom = (app) => {
       if (app) app.#room();
     };
+    pendingStatesOn((host) => {
+      for (const app of unsynced) if (app.#host.handle === host) return true;
+      return false;
+    });
     syncApp = (app) => app.#sync();
     tellApp = (app) => app.#tellFast();
     reportLate = (app, thrown) => app.#reportListenerError(thrown);
@@ -694,6 +715,11 @@ export class App {
   // declarations (receivers null when not), and the groups they reach at a version of the mirror.
   readonly #plain = new Map<string, { declarations: number; version: number; receivers: readonly TopicGroup[] | null }>();
   #stateEpoch = 0;
+  /**
+   * The state the subscribers were last told while a hold was kept (see leavePlain in wasm.ts), or
+   * NOT_KNOWN: its end tells them of the changes made under it, but not of one they heard already.
+   */
+  #toldState: unknown = NOT_KNOWN;
   #state: unknown;
   // The last state the fast path wrote into the module, and the copy the module made of it.
   #syncedState: unknown;
@@ -1134,8 +1160,12 @@ export class App {
       if (subscribed) {
         this.#telling = true;
         listenersCalled = false;
+        // The state told, for the end of a kept hold (see #toldState): known when read since the
+        // module last changed, or after the subscribers read it.
+        this.#toldState = holdKept && (this.#stateEpoch === epoch || this.#unsynced) ? this.#state : NOT_KNOWN;
         try {
           notifyStore(this.#listeners, this.#listenersWhat);
+          if (holdKept && this.#toldState === NOT_KNOWN && this.#stateEpoch === epoch) this.#toldState = this.#state;
         } catch (e) {
           // notifyStore failed before calling a subscriber (no stack left, at the edge where a
           // hostile sender calls on purpose): still changed, and told again (tellBatch puts it
@@ -1279,6 +1309,11 @@ export class App {
             // The state the subscribers are told about: what getState returns until the module runs again.
             this.#state = this.#ownState(readValue());
             this.#stateEpoch = epoch;
+            // A change a plain delivery's listener made under a hold its batch kept (see
+            // leavePlain), heard when the batch reached the point that delivery ended at: a store
+            // the batch told after the change was told this state already, as the module's batch
+            // tells a store once for the changes made before its turn.
+            if (endingKeptHold && this.#state === this.#toldState) return;
             // The module changed the store inside its host's batch of fast-path work (a command a
             // subscriber or a reducer caused, a replaceReducer run after the reducer): the
             // subscribers hear of it with the batch, once, after it — never inside a round. Another

@@ -355,7 +355,11 @@ function endOfTurn(): void {
       leftOutermost();
     }
   } finally {
-    turnEnd?.();
+    try {
+      turnEnd?.();
+    } finally {
+      if (keptHolds.size !== 0) endKeptHolds();
+    }
   }
 }
 
@@ -389,6 +393,17 @@ export function takeSteppedAside(): boolean {
 let holdFor = 0; // the host whose notifications the next entry holds
 let heldHost = 0; // the host whose notifications are held, until their end has run
 let endingHold = false;
+// Hosts whose hold a delivery made from their batch of fast-path work kept past its end (see
+// leavePlain): ended when that batch reaches the point the delivery ended at (endKeptHold). A set:
+// a subscriber of one host's batch can start another host's batch, whose delivery keeps its own.
+const keptHolds = new Set<number>();
+/** Whether some hold is kept (keptHolds is not empty): read by App on every fast telling. */
+export let holdKept = false;
+/**
+ * While a kept hold ends: what the module held is told now, after the batch told what it queued
+ * before, and a store told meanwhile may have been told this very change (App.#toldState).
+ */
+export let endingKeptHold = false;
 
 // Entries into the module so far: a plain delivery none of whose listeners entered it has nothing
 // to do when it ends.
@@ -414,14 +429,29 @@ function enteringOutermost(): void {
   if (heldHost !== 0 || holdFor !== 0) endHold();
 }
 
-/** The delivery ends: when a listener entered the module, what the hold kept is told. */
-export function leavePlain(mark: number): void {
+/**
+ * The delivery ends: when a listener entered the module, what the hold kept is told, unless
+ * `inBatch` (the delivery is an item of its host's batch of fast-path work, see App's FastBatch):
+ * then the hold is kept, and the host returned, for the batch to end it (endKeptHold) once it has
+ * told what it queued before; 0 when nothing was held, or the host's hold is kept already.
+ */
+export function leavePlain(mark: number, inBatch: boolean): number {
   depth--;
   if (entries === mark && afterOutermost.length === 0) {
     holdFor = 0;
-    return;
+    return 0;
+  }
+  let kept = 0;
+  // What the listeners published through the module: through the module, the batch delivering
+  // this message would queue it behind the stores and messages queued before it (the batch's
+  // stores are told after a round, never inside it); ended here, the hold told it before them.
+  if (inBatch && heldHost !== 0 && depth === 0) {
+    if (!keptHolds.has(heldHost)) keptHolds.add((kept = heldHost));
+    holdKept = true;
+    heldHost = 0;
   }
   afterLeaving();
+  return kept;
 }
 
 function endHold(): void {
@@ -429,12 +459,55 @@ function endHold(): void {
   if (heldHost === 0 || endingHold) return;
   endingHold = true;
   try {
+    // A kept hold of the host ends too: the module ends every hold of the host.
+    const wasKept = keptHolds.delete(heldHost);
+    holdKept = keptHolds.size !== 0;
+    endingKeptHold = wasKept;
     const status = api.mfs_host_hold(heldHost, 0);
     heldHost = 0; // ended (every hold of the host): its notifications told, what they threw went to the shell
     if (status < 0) throw readError();
   } finally {
     endingHold = false;
+    endingKeptHold = false;
   }
+}
+
+/**
+ * Ends the hold a delivery kept on `host` for its batch (leavePlain): what it held is told now.
+ * Made while no call into the module is under way (a batch tells only then; a state about to be
+ * written ends it from a listener of a plain delivery at most). Nothing to do when it ended
+ * already (the host's next delivery outside a batch, a state written, the end of the turn).
+ */
+export function endKeptHold(host: number): void {
+  if (!keptHolds.delete(host)) return;
+  holdKept = keptHolds.size !== 0;
+  const outer = endingKeptHold;
+  endingKeptHold = true;
+  try {
+    const status = api.mfs_host_hold(host, 0);
+    if (status < 0) throw readError();
+  } finally {
+    endingKeptHold = outer;
+    afterLeaving();
+  }
+}
+
+// Ends the kept holds of the hosts `which` names (every one by default): before a fast-path
+// state is written into the module, those of the hosts the states are of (the write's
+// notification, held, would come after the write stopped ignoring it, and the store that was told
+// in its batch would be told again: "told once" in test/bus-plain-path.test.mjs); and at the end
+// of the turn (a batch cut short at the edge of the stack may never reach the point).
+function endKeptHolds(which?: (host: number) => boolean): void {
+  for (const host of Array.from(keptHolds)) if (which === undefined || which(host)) endKeptHold(host);
+}
+
+// Whether a state waiting to be written into the module is one of host `host`'s (App: its apps
+// whose fast-path state is newer than the module's).
+let pendingOn: (host: number) => boolean = () => true;
+
+/** Says which hosts have a state waiting to be written (see syncBeforeEntering). */
+export function pendingStatesOn(which: (host: number) => boolean): void {
+  pendingOn = which;
 }
 
 // ---- a module whose frames were abandoned ----
@@ -520,6 +593,7 @@ export function refuseUnlessCallable(): void {
 export function enter(mutates = true): void {
   refuseUnlessCallable();
   if (depth === 0) enteringOutermost();
+  if (beforeEntering !== null && keptHolds.size !== 0) endKeptHolds(pendingOn);
   if (beforeEntering !== null) {
     const sync = beforeEntering;
     beforeEntering = null;

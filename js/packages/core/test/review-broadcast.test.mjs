@@ -768,6 +768,48 @@ test("across hosts: a plain message of one host's batch whose listener acts in a
   ]);
 });
 
+test("across hosts: messages plain messages' listeners publish through the module wait each in its own host's batch", async () => {
+  // A plain message of the first host's batch has a listener publishing through the module (held,
+  // and kept until the batch reaches the delivery's end, after the store queued behind it). That
+  // store's subscriber dispatches into the other host, whose batch runs at once, inside it, with a
+  // plain message of its own whose listener publishes too: that host's hold is kept as well, and
+  // ends in its batch, after its own store, before the first host's ends. Through the module each
+  // host's Batcher holds what was published in it until what it queued before is told.
+  const { result } = await sameAcrossHosts(({ host, other }) => {
+    const log = [];
+    const hear = (app, topic, echo) =>
+      app.on(topic, (p) => {
+        log.push(`${app.name} heard ${p}`);
+        if (echo) app.emit(echo, p);
+      });
+    const [a, a2] = counterApps(host, ["a", "a2"]);
+    const [b, b2] = counterApps(other, ["b", "b2"]);
+    hear(host.mount("la"), "a/changed", "la/echo");
+    hear(host.mount("lb"), "la/echo");
+    hear(other.mount("ma"), "b/changed", "ma/echo");
+    hear(other.mount("mb"), "ma/echo");
+    // Told, `store` emits its plain message, then changes `next` (queued behind the message).
+    const emitThenChange = (store, next) =>
+      store.subscribe(() => {
+        const n = store.getState().count;
+        log.push(`${store.name} told ${n}`);
+        store.emit(`${store.name}/changed`, n);
+        next.store.dispatch({ type: "INC" });
+      });
+    emitThenChange(a, a2);
+    emitThenChange(b, b2);
+    b2.subscribe(() => log.push(`b2 told ${b2.getState().count}`));
+    a2.subscribe(() => {
+      log.push(`a2 told ${a2.getState().count}`);
+      b.store.dispatch({ type: "INC" });
+      log.push("a2 done");
+    });
+    a.store.dispatch({ type: "INC" });
+    return log;
+  });
+  assert.deepEqual(result, ["a told 1", "la heard 1", "a2 told 1", "b told 1", "ma heard 1", "b2 told 1", "mb heard 1", "a2 done", "lb heard 1"]);
+});
+
 test("across hosts: a fast reducer dispatching into another host's store changes it once, told in the module's order", async () => {
   // Attack (an impure reducer, which Redux forbids and a hostile app writes anyway): a fast-path
   // reducer of one host dispatches into a store of another host (on its fast path too: its state
