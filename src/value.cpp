@@ -375,11 +375,24 @@ std::uint64_t hash_int(std::int64_t i) { return mix(static_cast<std::uint64_t>(i
   return true;
 }
 
-std::uint64_t hash_of(const Value& v) {
-  if (v.is_array() || v.is_object()) {
-    std::uint64_t h;
-    if (hash_of_bytes(v, h)) return h;
+// A container whose bytes do not fit: its children's hashes combined. Out of line: its frame (the
+// loops over children) is not paid by a scalar's hash nor a small container's.
+[[gnu::noinline]] std::uint64_t combined_hash(const Value& v) {
+  std::uint64_t h;
+  if (v.is_array()) {
+    h = seed_array ^ v.size();
+    for (const Value& e : v.as_array()) h = mix(h + e.hash());
+    return h;
   }
+  // Sum of per-member hashes: commutative, so member order does not matter.
+  std::uint64_t sum = 0;
+  for (const Member& m : v.as_object()) {
+    sum += mix(hash_string(m.key, seed_object) ^ (v.size() + 0x9e37) ^ (m.value.hash() * 0x9e3779b97f4a7c15ULL));
+  }
+  return mix(sum ^ seed_object ^ v.size());
+}
+
+std::uint64_t hash_of(const Value& v) {
   switch (v.type()) {
     case Type::null: return mix(seed_null);
     case Type::boolean: return mix(seed_bool + (v.as_bool() ? 1 : 0));
@@ -393,19 +406,10 @@ std::uint64_t hash_of(const Value& v) {
       return mix(bits ^ seed_double);
     }
     case Type::string: return hash_string(v.as_string(), seed_string);
-    case Type::array: {
-      std::uint64_t h = seed_array ^ v.size();
-      for (const Value& e : v.as_array()) h = mix(h + e.hash());
-      return h;
-    }
+    case Type::array:
     case Type::object: {
-      // Sum of per-member hashes: commutative, so member order does not matter.
-      std::uint64_t sum = 0;
-      for (const Member& m : v.as_object()) {
-        sum += mix(hash_string(m.key, seed_object) ^ (v.size() + 0x9e37) ^
-                   (m.value.hash() * 0x9e3779b97f4a7c15ULL));
-      }
-      return mix(sum ^ seed_object ^ v.size());
+      std::uint64_t h;
+      return hash_of_bytes(v, h) ? h : combined_hash(v);
     }
   }
   return 0;

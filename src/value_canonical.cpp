@@ -72,44 +72,61 @@ bool CanonicalWriter::array(const Value& v) {
 }
 
 // Members in name order. Most objects already list them so (written by hand in that order, or
-// parsed from canonical text): one compare per member tells, and they are written as they are.
-// Others: a small object sorts pointers on the stack; a large one (rare in a key, and beyond what
-// a hash writes this way) in a vector.
+// parsed from canonical text): one compare per member tells, and they are written here as they
+// are, each name that is held inline (15 bytes at most) copied as its whole 16-byte buffer (what
+// follows overwrites the padding). Others are sorted first, out of line (sorted_object), so that
+// their frame (the pointers, a vector) is not paid by the common object: {id: 7} takes about 96
+// instructions, where it took 135.
+//
+// Each step checks the room as sorted_object's does, or checks more and, when that fails, takes
+// sorted_object's step: so the bytes, and where writing stops in a buffer without a spill (which
+// decides whether Value::hash hashes the bytes), are exactly what they were.
+// Objects of up to this many members sort on the stack; a larger one is always sorted in a vector
+// (and its bytes are not what Value::hash hashes).
+constexpr std::size_t members_on_stack = 16;
+
 bool CanonicalWriter::object(const Value& v) {
   const auto members = v.as_object();
-  if (!put('{')) return false;
-  constexpr std::size_t on_stack = 16;
   const std::size_t n = members.size();
-  std::size_t in_order = 1;
-  if (n <= on_stack) {
-    while (in_order < n && members[in_order - 1].key < members[in_order].key) ++in_order;
+  if (n > members_on_stack) return sorted_object(members);
+  for (std::size_t i = 1; i < n; ++i) {
+    if (!(members[i - 1].key < members[i].key)) return sorted_object(members);
   }
-  const Member* small[on_stack];
+  if (!put('{')) return false;
+  for (const Member& m : members) {
+    if (!put_name(m.key) || !element(m.value)) return false;
+  }
+  return put('}');
+}
+
+// Objects of more than 16 members (rare in a key, and beyond what a hash writes this way) sort
+// pointers in a vector, smaller ones out of order on the stack.
+[[gnu::noinline]] bool CanonicalWriter::sorted_object(std::span<const Member> members) {
+  if (!put('{')) return false;
+  const std::size_t n = members.size();
+  const Member* small[members_on_stack];
   std::vector<const Member*> large;
   const Member** order = small;
-  if (in_order < n) {
-    if (n > on_stack) {
-      wide_ = true;
-      if (spill_ == nullptr) return false;
-      large.resize(n);
-      order = large.data();
+  if (n > members_on_stack) {
+    wide_ = true;
+    if (spill_ == nullptr) return false;
+    large.resize(n);
+    order = large.data();
+  }
+  for (std::size_t i = 0; i < n; ++i) order[i] = &members[i];
+  if (n <= members_on_stack) {
+    // Insertion sort: a handful of members, usually nearly in order.
+    for (std::size_t i = 1; i < n; ++i) {
+      const Member* m = order[i];
+      std::size_t j = i;
+      for (; j > 0 && m->key < order[j - 1]->key; --j) order[j] = order[j - 1];
+      order[j] = m;
     }
-    for (std::size_t i = 0; i < n; ++i) order[i] = &members[i];
-    if (n <= on_stack) {
-      // Insertion sort: a handful of members, usually nearly in order.
-      for (std::size_t i = 1; i < n; ++i) {
-        const Member* m = order[i];
-        std::size_t j = i;
-        for (; j > 0 && m->key < order[j - 1]->key; --j) order[j] = order[j - 1];
-        order[j] = m;
-      }
-    } else {
-      std::sort(order, order + n, MemberNameOrder{});
-    }
+  } else {
+    std::sort(order, order + n, MemberNameOrder{});
   }
   for (std::size_t i = 0; i < n; ++i) {
-    const Member& m = in_order >= n ? members[i] : *order[i];
-    if (!put_text(m.key) || !element(m.value)) return false;
+    if (!put_text(order[i]->key) || !element(order[i]->value)) return false;
   }
   return put('}');
 }

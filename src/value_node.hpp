@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -107,6 +108,7 @@ class CanonicalWriter {
   bool grow(std::size_t more);
   bool array(const Value& v);
   bool object(const Value& v);
+  bool sorted_object(std::span<const Member> members);
   bool element(const Value& v);
   bool scalar(const Value& v);
   // A string: its tag, length and bytes, with one check of the room.
@@ -128,6 +130,21 @@ class CanonicalWriter {
   bool put_text(std::string_view s) {
     if (!room(s.size() + 10)) return false;
     size_ = static_cast<std::size_t>(put_canonical_text(data_ + size_, s) - data_);
+    return true;
+  }
+
+  // A member name: put_text's bytes. A name held inline is copied as its whole 16-byte buffer
+  // when there is room for that and for what put_text reserves (then put_text could not have
+  // failed); else put_text writes it.
+  bool put_name(const MemberName& name) {
+    constexpr std::size_t inline_room = MemberName::inline_capacity + 10;  // put_text's, at most
+    static_assert(inline_room >= 1 + sizeof(MemberName), "room for the length byte and the buffer");
+    const std::size_t length = name.size();
+    if (length > MemberName::inline_capacity || size_ + inline_room > capacity_) return put_text(name);
+    char* p = data_ + size_;
+    *p = static_cast<char>(length);
+    std::memcpy(p + 1, name.data(), sizeof(MemberName));
+    size_ += 1 + length;
     return true;
   }
 
