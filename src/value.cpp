@@ -368,9 +368,10 @@ std::uint64_t hash_int(std::int64_t i) { return mix(static_cast<std::uint64_t>(i
 // The buffer lives in its own frame, apart from the recursion through children's hashes, so a
 // deeply nested value does not stack one buffer per level.
 [[gnu::noinline]] bool hash_of_bytes(const Value& v, std::uint64_t& out) noexcept {
-  char buffer[detail::canonical_hash_budget];
+  char buffer[detail::canonical_hash_budget + detail::canonical_hash_slack];
   detail::CanonicalWriter w(buffer, sizeof buffer);
-  if (!w.value(v)) return false;
+  // The budget is on the bytes written, as FlatKey's and KeyBuilder's (see canonical_hash_slack).
+  if (!w.value(v) || !w.hashable()) return false;
   out = detail::canonical_hash(w.bytes());
   return true;
 }

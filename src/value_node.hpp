@@ -53,6 +53,13 @@ void erase_item(ArrayNode& node, std::uint32_t i) noexcept;
 /// A container whose canonical bytes fit this budget (and whose objects have at most 16 members)
 /// hashes as XXH3 of those bytes; a larger one combines its children's hashes (value.cpp).
 inline constexpr std::size_t canonical_hash_budget = 256;
+/// Room past the budget in Value::hash's buffer: the writer's steps check for more room than they
+/// then write (a string reserves its length plus 11, and writes its length plus 2 at least: 9 more),
+/// so with a buffer of just the budget a value whose bytes end within it could still run out, and
+/// Value::hash combined its children's hashes where FlatKey and KeyBuilder, which write every byte,
+/// hashed the bytes. With this slack a value whose bytes end within the budget is always written
+/// whole, and the budget is checked on the bytes written (CanonicalWriter::hashable): one rule.
+inline constexpr std::size_t canonical_hash_slack = 16;
 
 /// An integral double in int64 range, as that integer: how ==, the hash and the canonical bytes
 /// treat a number (1 and 1.0, 0.0 and -0.0 are one key). False for the rest (fractions, NaN, ±inf,

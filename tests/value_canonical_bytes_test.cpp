@@ -15,6 +15,7 @@
 
 #include "mfstate/detail/canonical_text.hpp"
 #include "mfstate/key.hpp"
+#include "mfstate/key_builder.hpp"
 #include "mfstate/value.hpp"
 
 using namespace mfstate;
@@ -63,6 +64,30 @@ void expect_both_orders_hash_to(const std::vector<Member>& in_order, const std::
   std::vector<Member> reversed(in_order.rbegin(), in_order.rend());
   EXPECT_EQ(object_of(in_order).hash(), bytes_hash(bytes)) << "members in name order";
   EXPECT_EQ(object_of(reversed).hash(), bytes_hash(bytes)) << "members out of order (sorted)";
+}
+
+// Value::hash, FlatKey and KeyBuilder hash a key's bytes under one rule: when those bytes end within
+// the 256-byte budget. Value::hash's writer checks for more room than it then writes (a string
+// its length plus 11), so a key whose bytes just fit once ran out of room there and was hashed from
+// its parts, where FlatKey hashed the bytes and left that hash in the key's node: the same Value
+// then hashed unlike an equal one built afresh (strings of 245 to 254 bytes here).
+TEST(CanonicalBytes, ValueHashFlatKeyAndKeyBuilderAgreeAtTheBudget) {
+  for (std::size_t length = 230; length <= 270; ++length) {
+    const std::string text(length, 'x');
+    for (const bool in_object : {false, true}) {
+      const auto make = [&] { return in_object ? Value::array({Value::object({{"k", text}})}) : Value::array({text}); };
+      const Value fresh = make();
+      const Value seen_by_flat_key = make();
+      const FlatKey flat(seen_by_flat_key);
+      KeyBuilder b;
+      if (in_object) b.begin_object().member("k").string(text).end_object();
+      else b.string(text);
+      const FlatKey built = b.finish();
+      EXPECT_EQ(flat.hash(), hash_key(fresh)) << "length " << length << " in object " << in_object;
+      EXPECT_EQ(built.hash(), hash_key(fresh)) << "length " << length << " in object " << in_object;
+      EXPECT_EQ(seen_by_flat_key.hash(), fresh.hash()) << "length " << length << " in object " << in_object;
+    }
+  }
 }
 
 }  // namespace
