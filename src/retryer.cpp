@@ -60,7 +60,13 @@ void Retryer::run() {
     return;
   }
   // A signal nobody was handed cannot be observed: it is made for the first attempt that needs one.
-  if (!abort_) abort_ = std::allocate_shared<AbortState>(BlockAllocator<AbortState>());
+  // Each attempt starts with it unused, as query-core's fetchFn: whether the last observer leaving
+  // cancels the fetch depends on the attempt under way, not on one that read it before.
+  if (!abort_) {
+    abort_ = std::allocate_shared<AbortState>(BlockAllocator<AbortState>());
+  } else {
+    abort_->consumed.store(false, std::memory_order_relaxed);
+  }
   std::optional<Outcome> early = call_with_completion(self, no, core_->inbox, [&](Completion done) {
     if (owner_ == nullptr) throw Error(ErrorCode::cancelled, "the fetch's owner is gone");
     owner_->retry_attempt(AsyncAccess::signal(abort_), std::move(done));

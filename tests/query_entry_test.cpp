@@ -172,6 +172,31 @@ TEST_F(QueryEntryTest, AFetchThatUsesItsSignalIsCancelledWhenTheLastObserverLeav
   EXPECT_EQ(r->fetch_status, FetchStatus::idle);
 }
 
+// query-core marks the signal unused at each attempt (fetchFn): an attempt that does not read it,
+// after one that did, is left to complete when the last observer leaves, not cancelled.
+TEST_F(QueryEntryTest, AnAttemptThatIgnoresItsSignalAfterOneThatReadItCompletesAfterTheLastObserverLeaves) {
+  QueryClient qc(rt);
+  int attempts = 0;
+  Fetcher fetcher = [&](const FetchContext& ctx, Completion done) {
+    if (++attempts == 1) {
+      (void)ctx.signal.aborted();
+      throw Error(ErrorCode::query_error, "first attempt fails");
+    }
+    (void)rt.scheduler().schedule_after(100ms, [done] { done.resolve("data"); });
+  };
+  (void)qc.prefetch_query({.key = key({"k"}), .fetcher = fetcher, .retry = 1, .retry_delay = Millis{1}});
+  advance(10);
+  ASSERT_EQ(attempts, 2);
+  {
+    QueryObserver o(qc, {.key = key({"k"}), .enabled = false});
+    auto sub = o.subscribe(nullptr);
+  }
+  advance(100);
+  auto s = qc.get_query_state(key({"k"}));
+  EXPECT_EQ(s->data, Value("data"));
+  EXPECT_EQ(s->status, QueryStatus::success);
+}
+
 TEST_F(QueryEntryTest, TheFetcherIsToldTheKeyMetaAndAnUnabortedSignal) {
   QueryClient qc(rt);
   std::optional<FetchContext> seen;

@@ -182,3 +182,44 @@ test("a context's signal read through an object made from it (Object.create) is 
   assert.equal(ctx.signal.aborted, true);
   client.clear();
 });
+
+test("an attempt that does not read its signal, after one that did: the last observer leaving lets it complete", async () => {
+  // query-core marks the signal unused at each attempt (fetchFn): what the leaving observer decides
+  // depends on the attempt under way.
+  const steps = await sameOnBothLibraries(async ({ client, QueryObserver }, record) => {
+    const second = deferred();
+    let calls = 0;
+    const observer = new QueryObserver(client, {
+      queryKey: ["retried"],
+      retry: 1,
+      retryDelay: 0,
+      queryFn: (ctx) => {
+        calls++;
+        if (calls === 1) {
+          record("first attempt's signal aborted", ctx.signal.aborted);
+          throw new Error("first attempt fails");
+        }
+        return second.promise;
+      },
+    });
+    const stop = observer.subscribe(() => {});
+    // The retry waits for a timer (retryDelay 0 is still a timeout, on both): @mfstate/core's
+    // client here runs on a manual clock, query-core's on the event loop's; wait for the second
+    // attempt itself, within a bound.
+    for (let i = 0; i < 200 && calls < 2; i++) {
+      await settle();
+      if (client.advanceTime) client.advanceTime(0);
+      else await new Promise((r) => setTimeout(r, 1));
+    }
+    await settle();
+    record("attempts before the observer leaves", calls);
+    stop();
+    await settle();
+    record("after the last observer left", state(client, ["retried"]));
+    second.resolve({ done: true });
+    await settle(10);
+    record("after the second attempt resolved", state(client, ["retried"]));
+  });
+  assert.equal(steps.find(([l]) => l === "attempts before the observer leaves")[1], 2);
+  assert.deepEqual(steps.at(-1)[1], { data: { done: true }, status: "success", fetchStatus: "idle" });
+});
