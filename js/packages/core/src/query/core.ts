@@ -370,8 +370,7 @@ export class KeyTable {
     const { counts, names, leaves } = shapeScratch;
     let leafCount = 0;
     for (let i = 0; i < length; i++) {
-      // Each part is read once (a getter answering differently on a second read cannot make the
-      // leaves disagree with the shape).
+      // The parts as #keepLeaves read them, once each: never read again from the key.
       const x = i === 0 ? p0 : i === 1 ? p1 : i === 2 ? p2 : p3;
       if (primitive(x)) {
         if (leafCount >= MAX_LEAVES) return false;
