@@ -930,11 +930,15 @@ EMSCRIPTEN_KEEPALIVE int mfs_client_dehydrate(std::uint32_t client, std::uint32_
   });
 }
 
-/// Staged: dehydrated state.
+/// Staged: dehydrated state, the options of the queries it creates (hydrate's
+/// defaultOptions.queries, over their key's defaults). The options are read before the state is
+/// touched: bad options change nothing.
 EMSCRIPTEN_KEEPALIVE int mfs_client_hydrate(std::uint32_t client) {
   return guarded([&] {
-    Value state = staged::pop();
-    client_of(client).hydrate(state);
+    auto args = staged::take(2);
+    HydrateOptions options;
+    options.queries = query_options_from(args[1]);
+    client_of(client).hydrate(args[0], options);
   });
 }
 

@@ -732,12 +732,14 @@ export class QueryClient {
   }
 
   #shellOnly(what: string): void {
-    if (this.#core.kind === "app") {
-      throw new MfstateError(
-        "refused",
-        `${what} acts on every app's queries: it is the shell's power (host.queryClient), not an app's`,
-      );
-    }
+    refuseForApps(this.#core, what);
+  }
+}
+
+/** Refuses `what` on an app's face of the client: it acts on every app's queries. */
+export function refuseForApps(core: ClientCore, what: string): void {
+  if (core.kind === "app") {
+    throw new MfstateError("refused", `${what} acts on every app's queries: it is the shell's power (host.queryClient), not an app's`);
   }
 }
 

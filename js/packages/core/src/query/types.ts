@@ -234,6 +234,10 @@ export interface MutationObserverResult<TData = unknown, TError = DefaultError, 
 export interface DefaultOptions<TError = DefaultError> {
   queries?: Omit<QueryObserverOptions<unknown, TError>, "queryKey">;
   mutations?: MutationOptions<unknown, TError, unknown, unknown>;
+  /** Defaults of hydrate()'s `defaultOptions` (query-core's `defaultOptions.hydrate`). */
+  hydrate?: NonNullable<HydrateOptions["defaultOptions"]>;
+  /** Defaults of dehydrate()'s options. */
+  dehydrate?: DehydrateOptions;
 }
 
 /** Infinite queries: pages and the params that fetched them. */
@@ -270,16 +274,41 @@ export interface QueryCacheNotifyEvent {
   readonly action?: { readonly type: string };
 }
 
+/** dehydrate's options (query-core's); each falls back to the client's `defaultOptions.dehydrate`. */
 export interface DehydrateOptions {
+  /** Which queries: by default the successful ones. */
   shouldDehydrateQuery?: (query: QuerySnapshot) => boolean;
+  /** Which mutations: by default the paused ones (this package pauses none: see docs/web.md). */
+  shouldDehydrateMutation?: (mutation: MutationSnapshot) => boolean;
+  /** A query's data on the way out (e.g. to a transport format). */
+  serializeData?: (data: unknown) => unknown;
+  /**
+   * query-core redacts the error of a pending query's dehydrated promise; this package dehydrates
+   * no promise (the state is JSON), so it is accepted and never called.
+   */
+  shouldRedactErrors?: (error: unknown) => boolean;
 }
 
+/** hydrate's options (query-core's); each falls back to the client's `defaultOptions.hydrate`. */
 export interface HydrateOptions {
-  defaultOptions?: { queries?: Omit<QueryOptions, "queryKey"> };
+  defaultOptions?: {
+    /** Options of the queries hydrate creates (gcTime, retry, queryFn...), over their key's defaults. */
+    queries?: Omit<QueryOptions, "queryKey">;
+    /** A query's data on the way in, reversing serializeData (the result must be JSON, as all data here). */
+    deserializeData?: (data: unknown) => unknown;
+  };
+}
+
+/** A dehydrated mutation (query-core's shape). */
+export interface DehydratedMutation {
+  readonly mutationKey?: MutationKey;
+  readonly state: MutationState<unknown, unknown, unknown, unknown>;
+  readonly meta?: MutationMeta;
+  readonly scope?: { readonly id: string };
 }
 
 /** What dehydrate returns (query-core's DehydratedState). */
 export interface DehydratedState {
-  readonly mutations: ReadonlyArray<unknown>;
+  readonly mutations: ReadonlyArray<DehydratedMutation>;
   readonly queries: ReadonlyArray<{ readonly queryKey: QueryKey; readonly queryHash: string; readonly state: unknown }>;
 }
