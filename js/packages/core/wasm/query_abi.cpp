@@ -854,13 +854,35 @@ EMSCRIPTEN_KEEPALIVE int mfs_client_observe(std::uint32_t client, std::uint32_t 
   });
 }
 
-/// Staged: options, variables. `settle` receives the outcome.
-EMSCRIPTEN_KEEPALIVE int mfs_client_mutate(std::uint32_t client, std::uint32_t settle) {
+/// Staged: options, variables. `settle` receives the outcome; `progress` each change of the
+/// pending mutation's failure count or pause (query-core's MutationObserver shows a failed attempt
+/// before its retry, and a mutation waiting for the network): (failureCount, failureReason as
+/// write_optional_error, isPaused). The outcome itself is `settle`'s. Out: a subscription that
+/// ends the watch, which JavaScript ends once `settle` was called (ending it from inside the
+/// mutation's own settling would free the observer its future is still telling).
+EMSCRIPTEN_KEEPALIVE int mfs_client_mutate(std::uint32_t client, std::uint32_t settle, std::uint32_t progress) {
   JsFunction fn(settle);
+  JsFunction on_progress(progress);
   return guarded([&] {
     auto args = staged::take(2);
-    Future f = client_of(client).mutate(mutation_options_from(args[0]), std::move(args[1]));
+    auto observer = std::make_shared<MutationObserver>(client_of(client), mutation_options_from(args[0]));
+    struct Told {
+      int failure_count = 0;
+      bool is_paused = false;
+    };
+    Subscription watch = observer->subscribe([on_progress, told = Told{}](const MutationState& s) mutable {
+      if (!s.is_pending() || (s.failure_count == told.failure_count && s.is_paused == told.is_paused)) return;
+      told = Told{s.failure_count, s.is_paused};
+      on_progress.call([&](Writer& w) {
+        w.integer(s.failure_count);
+        write_optional_error(w, s.failure_reason, Value());
+        w.boolean(s.is_paused);
+      });
+    });
+    Future f = observer->mutate(std::move(args[1]));
     settle_with(f, fn);
+    // Ending it stops the listener, then lets the observer go (the mutation runs on unobserved).
+    write_handle(keep(Subscription([observer, watch = std::make_shared<Subscription>(std::move(watch))] { watch->cancel(); })));
   });
 }
 

@@ -5,7 +5,7 @@
 import { MfstateError } from "../errors.js";
 import { api, callWith, fn, readValue, stageValues } from "../wasm.js";
 import type { DeepReadonly, Unsubscribe } from "../types.js";
-import { type ClientCore, rememberThrown, run, settlement } from "./core.js";
+import { type ClientCore, readOptionalError, rememberThrown, retryFields, run, settlement } from "./core.js";
 import { matchMutation } from "./match.js";
 import type {
   MutateOptions,
@@ -14,6 +14,8 @@ import type {
   MutationOptions,
   MutationSnapshot,
   MutationState,
+  RetryDelayValue,
+  RetryValue,
 } from "./types.js";
 import { coreOf, type QueryClient } from "./client.js";
 
@@ -282,23 +284,31 @@ export async function runMutation(
           networkMode: options.networkMode,
           meta: options.meta,
         };
-        if (typeof options.retry === "number" || typeof options.retry === "boolean") value.retry = options.retry;
-        if (typeof options.retryDelay === "number") value.retryDelay = options.retryDelay;
-        if (typeof options.retry === "function") {
-          const retry = options.retry;
-          value.retryFn = fn(() => {
-            const count = readValue() as number;
-            readValue();
-            const message = readValue() as string;
-            readValue();
-            stageValues(Boolean(retry(count, new Error(message))));
-          });
-        }
+        // Functions get what the mutation function threw, as query-core's (a `retry` reading the
+        // error's status got a new Error with its message only, and a `retryDelay` function was
+        // dropped).
+        retryFields(value, options.retry as RetryValue<Error>, options.retryDelay as RetryDelayValue<Error>);
         const { id, promise } = settlement<unknown>(core);
-        run(core, (h) => {
-          stageValues(value, variables);
-          return api.mfs_client_mutate(h, id);
+        // A failed attempt before its retry, and a wait for the network, show in the state while
+        // the mutation is pending, as query-core's "failed" / "pause" / "continue".
+        const progress = fn(() => {
+          const failureCount = readValue() as number;
+          const failureReason = readOptionalError();
+          const isPaused = readValue() as boolean;
+          if (m.state.status !== "pending") return;
+          setMutation(m, { failureCount, failureReason: failureReason as never, isPaused });
+          onState?.(m);
         });
+        const watch = run(
+          core,
+          (h) => {
+            stageValues(value, variables);
+            return api.mfs_client_mutate(h, id, progress);
+          },
+          () => readValue() as number,
+        );
+        const endWatch = (): void => run(core, () => api.mfs_unsubscribe(watch), undefined, false);
+        promise.then(endWatch, endWatch);
         return promise;
       });
       await cacheConfig.onSuccess?.(data, frozenVars, context, m);
@@ -391,8 +401,11 @@ export class MutationObserver<TData = unknown, TError = Error, TVariables = void
     return runMutation(this.#core, this.#options as never, variables, cacheConfig, perCall, (m) => {
       mine = m;
       if (this.#current !== m && m.state.status === "idle") {
+        // Adopted while idle, told from "pending" on (which follows in the same call): query-core's
+        // observer hears nothing of a new mutation before it dispatches "pending".
         this.#current = m;
         this.#observe(m);
+        return;
       }
       if (this.#current === m) this.#update();
     }) as Promise<DeepReadonly<TData>>;
