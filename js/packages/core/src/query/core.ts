@@ -775,7 +775,6 @@ export function readOptionalError(): Error | null {
 
 // ---- options crossing into the module ----
 
-/** A retry option as the module takes it: `retry` (boolean/number) or `retryFn` (function id). */
 /** retry / retryDelay as the module takes them: numbers as they are, functions by id (called with the error the function threw). */
 export function retryFields(out: Record<string, unknown>, retry: RetryValue<Error> | undefined, delay: RetryDelayValue<Error> | undefined): void {
   if (typeof retry === "function") {
