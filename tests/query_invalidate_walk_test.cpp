@@ -5,6 +5,8 @@
 // function, maybe) only once every match is invalidated, as query-core's invalidateQueries (each
 // invalidated, then refetchQueries).
 #include <algorithm>
+#include <functional>
+#include <optional>
 #include <vector>
 
 #include "query_test_support.hpp"
@@ -95,29 +97,41 @@ TEST_F(QueryInvalidateWalkTest, CacheListenersHearOfEachNewlyInvalidatedEntryInM
   EXPECT_EQ(told, expected);
 }
 
+// Two observed entries under ["pair"], with data that stays fresh, subscribed and settled.
+// `on_ask_a` runs whenever whether a is active is asked (a's `enabled` function).
+struct ObservedPair {
+  const Value a = key({"pair", "a"});
+  const Value b = key({"pair", "b"});
+  CountingFetcher fa, fb;
+  std::optional<QueryObserver> oa, ob;
+  Subscription sa, sb;
+  ObservedPair(QueryClient& qc, Runtime& rt, std::function<void()> on_ask_a) {
+    qc.set_query_data(a, 1);
+    qc.set_query_data(b, 2);
+    oa.emplace(qc, QueryOptions{.key = a, .fetcher = fa.fetcher(), .stale_time = never_expires,
+                                .enabled = [on_ask_a](const QueryInfo&) {
+                                  on_ask_a();
+                                  return true;
+                                }});
+    ob.emplace(qc, QueryOptions{.key = b, .fetcher = fb.fetcher(), .stale_time = never_expires});
+    sa = oa->subscribe(nullptr);
+    sb = ob->subscribe(nullptr);
+    rt.run_until_idle();
+  }
+};
+
 // query-core invalidates every match, then refetches the active ones: an `enabled` function sees
 // the other matches invalidated already, with or without a cache listener (the two ways through).
 TEST_F(QueryInvalidateWalkTest, WhetherAMatchIsActiveIsAskedAfterEveryMatchIsInvalidated) {
   for (const bool listened : {false, true}) {
     SCOPED_TRACE(listened);
     QueryClient qc(rt);
-    const Value a = key({"pair", "a"});
-    const Value b = key({"pair", "b"});
-    qc.set_query_data(a, 1);
-    qc.set_query_data(b, 2);
     bool recording = false;
     std::vector<bool> b_invalidated_when_asked;
-    CountingFetcher cf;
-    QueryObserver oa(qc, {.key = a, .fetcher = cf.fetcher(), .stale_time = never_expires,
-                          .enabled = [&](const QueryInfo&) {
-                            if (recording) b_invalidated_when_asked.push_back(qc.get_query_state(b)->is_invalidated);
-                            return true;
-                          }});
-    QueryObserver ob(qc, {.key = b, .fetcher = cf.fetcher(), .stale_time = never_expires});
-    auto sa = oa.subscribe(nullptr);
-    auto sb = ob.subscribe(nullptr);
-    rt.run_until_idle();
-    ASSERT_EQ(*cf.count, 0);
+    ObservedPair pair(qc, rt, [&] {
+      if (recording) b_invalidated_when_asked.push_back(qc.get_query_state(key({"pair", "b"}))->is_invalidated);
+    });
+    ASSERT_EQ(*pair.fa.count + *pair.fb.count, 0);
     Subscription events;
     if (listened) events = qc.query_cache().subscribe([](const QueryCacheEvent&) {});
     recording = true;
@@ -127,8 +141,28 @@ TEST_F(QueryInvalidateWalkTest, WhetherAMatchIsActiveIsAskedAfterEveryMatchIsInv
     // The first ask decides a's refetch (later ones come after b's refetch made it valid again).
     ASSERT_FALSE(b_invalidated_when_asked.empty());
     EXPECT_TRUE(b_invalidated_when_asked.front());
-    EXPECT_EQ(*cf.count, 2);  // both refetched
+    EXPECT_EQ(*pair.fa.count, 1);  // both refetched
+    EXPECT_EQ(*pair.fb.count, 1);
   }
+}
+
+// An `enabled` function asked about one match removes another: the removed one is not refetched,
+// and nothing reads it after it is gone (the sanitizer build checks the reads).
+TEST_F(QueryInvalidateWalkTest, AMatchRemovedWhileAnotherIsAskedIsNotRefetched) {
+  QueryClient qc(rt);
+  bool armed = false;
+  ObservedPair pair(qc, rt, [&] {
+    if (!armed) return;
+    armed = false;
+    qc.remove_queries({.key = key({"pair", "b"}), .exact = true});
+  });
+  armed = true;
+  Future done = qc.invalidate_queries({.key = key({"pair"})});
+  rt.run_until_idle();
+  EXPECT_TRUE(done.ready() && done.ok());
+  EXPECT_FALSE(armed);
+  EXPECT_EQ(*pair.fa.count, 1);
+  EXPECT_EQ(*pair.fb.count, 0);
 }
 
 }  // namespace
