@@ -144,7 +144,7 @@ void ClientCore::free_query(Query* q) noexcept {
 
 void ClientCore::clear_queries() {
   std::vector<Query*> qs;
-  queries.index.collect_all(qs);
+  collect(QueryFilters{}, qs);
   for (Query* q : qs) remove(*q);
 }
 

@@ -309,10 +309,6 @@ void CacheIndex::prune(TrieNode* n) noexcept {
   }
 }
 
-void CacheIndex::collect_all(std::vector<Query*>& out) const {
-  for_each_entry([&](Query* q) { out.push_back(q); });
-}
-
 Value CacheIndex::key_of(const TrieNode* node) const {
   std::size_t depth = 0;
   for (const TrieNode* n = node; n != root_ && n != nullptr; n = n->parent()) depth += n->is_skip() ? 2 : 1;

@@ -85,7 +85,7 @@ ClientCore::~ClientCore() {
   mutations.all.clear();
   mutations.scopes.clear();
   std::vector<Query*> all;
-  queries.index.collect_all(all);
+  collect(QueryFilters{}, all);
   queries.index.clear();  // unlinks the entries before they are freed
   for (Query* q : all) free_query(q);
   for (Query* q : queries.graveyard) free_query(q);

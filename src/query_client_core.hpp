@@ -161,6 +161,7 @@ struct ClientCore {
   void remove(Query& q);
   void free_query(Query* q) noexcept;
   Value key_of(const Query& q) const;
+  /// Appends the entries `f` matches, in the walk's order (QueryFilters{}: every entry).
   void collect(const QueryFilters& f, std::vector<Query*>& out) const;
   /// Calls visit(Query*) for each entry `f`'s key matches (every entry when it has none), in
   /// collect()'s order, as the index's walk reaches it; the other filters are not applied.

@@ -171,8 +171,6 @@ class CacheIndex {
   /// Likewise for every entry.
   template <typename Visit>
   void for_each_entry(Visit&& visit) const;
-  /// Appends every entry to `out` (for_each_entry's order).
-  void collect_all(std::vector<Query*>& out) const;
   /// The key of a node (rebuilt from the path). Allocates.
   Value key_of(const TrieNode* node) const;
   /// The key of an entry in the trie. Allocates.

@@ -1,7 +1,7 @@
 // Internal: the key index's walk by filter (CacheIndex::for_each_match), as templates, so a caller
 // that acts on each match as it is reached (invalidate_queries over 10^5 entries, W3c) neither
-// calls a function per entry nor gathers the matches in a vector first. collect() is this walk
-// with a visitor that gathers.
+// calls a function per entry nor gathers the matches in a vector first. ClientCore::collect is
+// this walk with a visitor that gathers.
 #pragma once
 
 #include <span>
