@@ -375,10 +375,7 @@ void dispatch(ClientCore& core, Query& q, QueryAction&& a) {
   notify_updated(core, q, a.kind);
 }
 
-void invalidate(ClientCore& core, Query& q) {
-  q.flags |= invalidated_flag;
-  notify_updated(core, q, QueryAction::invalidate);
-}
+void notify_invalidated(ClientCore& core, Query& q) { notify_updated(core, q, QueryAction::invalidate); }
 
 void store_data(ClientCore& core, Query& q, Value&& next, std::optional<Millis> at, bool manual) {
   if (!q.has_data() && !q.options()->o.structural_sharing.function_if()) {

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "mfstate/key.hpp"
+#include "query_index_walk.hpp"
 #include "query_internal.hpp"
 
 namespace mfstate::detail {
@@ -143,7 +144,7 @@ void ClientCore::free_query(Query* q) noexcept {
 
 void ClientCore::clear_queries() {
   std::vector<Query*> qs;
-  queries.index.collect_all(qs);
+  collect(QueryFilters{}, qs);
   for (Query* q : qs) remove(*q);
 }
 
@@ -158,14 +159,8 @@ bool ClientCore::matches_rest(const QueryFilters& f, Query& q) const {
 }
 
 void ClientCore::collect(const QueryFilters& f, std::vector<Query*>& out) const {
-  if (f.key) {
-    check_key(*f.key);
-    queries.index.collect(*f.key, f.exact.value_or(false), out);
-  } else {
-    queries.index.collect_all(out);
-  }
-  const bool plain = f.type == QueryType::all && !f.stale && !f.fetch_status && !f.predicate;
-  if (plain) return;
+  for_each_key_match(f, [&](Query* q) { out.push_back(q); });
+  if (by_key_alone(f)) return;
   auto* self = const_cast<ClientCore*>(this);
   out.erase(std::remove_if(out.begin(), out.end(), [&](Query* q) { return !self->matches_rest(f, *q); }),
             out.end());

@@ -24,16 +24,11 @@
 // ["user", 42, "posts"]) splits it first into a node and a plain entry.
 #include <algorithm>
 
-#include "query_index.hpp"
 #include "query_entry.hpp"
+#include "query_index.hpp"
+#include "query_index_walk.hpp"
 
 namespace mfstate::detail {
-
-namespace {
-inline bool is_single(std::uintptr_t c) { return c != 0 && (c & 1u) == 0; }
-inline TrieNode* as_single(std::uintptr_t c) { return reinterpret_cast<TrieNode*>(c); }
-inline ChildSet* as_set(std::uintptr_t c) { return reinterpret_cast<ChildSet*>(c & ~std::uintptr_t{1}); }
-}  // namespace
 
 bool partial_match(const Value& a, const Value& b) noexcept {
   if (b.is_array()) {
@@ -95,22 +90,6 @@ void CacheIndex::destroy_subtree(TrieNode* n) noexcept {
     } else {
       pool_.destroy(t);
     }
-  }
-}
-
-template <typename F>
-void CacheIndex::for_each_child(const TrieNode* n, F&& f) const {
-  const std::uintptr_t c = n->kids();
-  if (c == 0) return;
-  if (is_single(c)) {
-    f(as_single(c));
-    return;
-  }
-  ChildSet* s = as_set(c);
-  if (s->is_big) {
-    for (TrieNode* t : s->big) f(t);
-  } else {
-    for (TrieNode* t : s->small) f(t);
   }
 }
 
@@ -329,62 +308,6 @@ void CacheIndex::prune(TrieNode* n) noexcept {
     n = p;
   }
 }
-
-void CacheIndex::collect_subtree(const TrieNode* n, std::vector<Query*>& out) const {
-  if (Query* q = entry_of(const_cast<TrieNode*>(n))) out.push_back(q);
-  // Leaves (most nodes of a wide cache) are handled here, without a call per node.
-  for_each_child(n, [&](TrieNode* c) {
-    if (c->children == 0 || c->is_skip()) {  // a leaf
-      if (Query* q = entry_of(c)) out.push_back(q);
-    } else {
-      collect_subtree(c, out);
-    }
-  });
-}
-
-void CacheIndex::walk(const TrieNode* n, std::span<const Value> filter, std::vector<Query*>& out) const {
-  if (filter.empty()) {
-    collect_subtree(n, out);
-    return;
-  }
-  const Value& f = filter.front();
-  if (f.is_array() || f.is_object()) {
-    // Partial match by subset/prefix: check this level's children, descend into the matches. (A
-    // two-level leaf is keyed by an integer, which no array or object matches.)
-    for_each_child(n, [&](const TrieNode* c) {
-      if (!c->is_skip() && partial_match(c->element().get(), f)) walk(c, filter.subspan(1), out);
-    });
-    return;
-  }
-  if (const TrieNode* c = child(n, f)) {
-    if (c->is_skip()) {
-      walk_skip(c, filter.subspan(1), out);
-    } else {
-      walk(c, filter.subspan(1), out);
-    }
-  }
-}
-
-void CacheIndex::walk_skip(const TrieNode* n, std::span<const Value> filter, std::vector<Query*>& out) const {
-  // Below the skipped position there is the leaf alone.
-  if (filter.size() > 1) return;
-  if (!filter.empty()) {
-    const Value& f = filter.front();
-    if (!((f.is_array() || f.is_object()) ? partial_match(n->element().get(), f) : n->element().get() == f))
-      return;
-  }
-  out.push_back(entry_of(const_cast<TrieNode*>(n)));
-}
-
-void CacheIndex::collect(const Value& filter, bool exact, std::vector<Query*>& out) const {
-  if (exact) {
-    if (Query* q = entry_of(find(filter))) out.push_back(q);
-    return;
-  }
-  walk(root_, filter.as_array(), out);
-}
-
-void CacheIndex::collect_all(std::vector<Query*>& out) const { collect_subtree(root_, out); }
 
 Value CacheIndex::key_of(const TrieNode* node) const {
   std::size_t depth = 0;

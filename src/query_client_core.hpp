@@ -12,6 +12,7 @@
 #include <memory>
 #include <vector>
 
+#include "mfstate/key.hpp"
 #include "mfstate/query.hpp"
 #include "mutation_impl.hpp"
 #include "query_entry.hpp"
@@ -160,7 +161,25 @@ struct ClientCore {
   void remove(Query& q);
   void free_query(Query* q) noexcept;
   Value key_of(const Query& q) const;
+  /// Appends the entries `f` matches, in the walk's order (QueryFilters{}: every entry).
   void collect(const QueryFilters& f, std::vector<Query*>& out) const;
+  /// Calls visit(Query*) for each entry `f`'s key matches (every entry when it has none), in
+  /// collect()'s order, as the index's walk reaches it; the other filters are not applied.
+  /// `visit` must leave the index as it is. Needs query_index_walk.hpp where it is used.
+  template <typename Visit>
+  void for_each_key_match(const QueryFilters& f, Visit&& visit) const {
+    if (!f.key) {
+      queries.index.for_each_entry(visit);
+      return;
+    }
+    check_key(*f.key);
+    queries.index.for_each_match(*f.key, f.exact.value_or(false), visit);
+  }
+  /// Whether `f` selects by key alone (or selects every entry): no type, stale, fetch status or
+  /// predicate, so matching runs no code of the user's and collect() keeps the index's matches.
+  static bool by_key_alone(const QueryFilters& f) noexcept {
+    return f.type == QueryType::all && !f.stale && !f.fetch_status && !f.predicate;
+  }
   bool matches_rest(const QueryFilters& f, Query& q) const;
   void clear_queries();
   /// Tells the cache's listeners (none: nothing to build; inline, as every new entry tells).

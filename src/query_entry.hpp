@@ -288,9 +288,15 @@ void dispatch_fetch(ClientCore& core, Query& q, std::optional<FetchDirection> di
 /// `shared_against`: what the data was shared against (replace_data), recorded in the cold part.
 void dispatch_success(ClientCore& core, Query& q, Value&& data, Millis at, bool manual,
                       const Node* shared_against);
+/// Tells `q`'s observers and the cache's listeners that `q` was invalidated.
+void notify_invalidated(ClientCore& core, Query& q);
 /// dispatch of QueryAction::invalidate, without building the action (W3c invalidates 10^5
-/// entries in one call).
-void invalidate(ClientCore& core, Query& q);
+/// entries in one call). `cache_listened`: the cache has listeners. Inline, and no call for an
+/// entry nobody hears of (no observer, no listener), most of a wide invalidation.
+inline void invalidate(ClientCore& core, Query& q, bool cache_listened) {
+  q.flags |= invalidated_flag;
+  if (q.cold || cache_listened) notify_invalidated(core, q);
+}
 /// Data as a successful fetch would set it, without ending a fetch in flight (set_query_data).
 Value set_data(ClientCore& core, Query& q, Value&& data, std::optional<Millis> at);
 /// Starts a fetch (or joins the one in flight) for `waiter`. `opts` replace the query's options

@@ -275,7 +275,7 @@ DehydratedState QueryClient::dehydrate(const DehydrateOptions& options) const {
     out.mutations.push_back(DehydratedMutation{info.mutation_key, std::move(info.state), info.meta, info.scope});
   }
   std::vector<Query*> qs;
-  c.queries.index.collect_all(qs);
+  c.collect(QueryFilters{}, qs);
   for (Query* q : qs) {
     QueryInfo info = detail::info_of(c, *q);
     if (keep_query ? !keep_query(info) : !default_should_dehydrate_query(info)) continue;

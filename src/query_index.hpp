@@ -163,10 +163,14 @@ class CacheIndex {
   void reserve_node();
   /// Drops `node` and its ancestors while they hold neither an entry nor children.
   void prune(TrieNode* node) noexcept;
-  /// Calls fn(Query*) for every entry whose key the filter matches (partial unless exact).
-  void collect(const Value& filter, bool exact, std::vector<Query*>& out) const;
-  /// Every entry.
-  void collect_all(std::vector<Query*>& out) const;
+  /// Calls visit(Query*) for every entry whose key the filter matches (partial unless exact), as
+  /// the walk reaches it. `visit` must leave the trie as it is (no entry added, removed or
+  /// moved). Defined in query_index_walk.hpp.
+  template <typename Visit>
+  void for_each_match(const Value& filter, bool exact, Visit&& visit) const;
+  /// Likewise for every entry.
+  template <typename Visit>
+  void for_each_entry(Visit&& visit) const;
   /// The key of a node (rebuilt from the path). Allocates.
   Value key_of(const TrieNode* node) const;
   /// The key of an entry in the trie. Allocates.
@@ -183,10 +187,13 @@ class CacheIndex {
   void remove_child(TrieNode* n, TrieNode* c) noexcept;
   template <typename F>
   void for_each_child(const TrieNode* n, F&& f) const;
-  void collect_subtree(const TrieNode* n, std::vector<Query*>& out) const;
-  void walk(const TrieNode* n, std::span<const Value> filter, std::vector<Query*>& out) const;
+  template <typename Visit>
+  void visit_subtree(const TrieNode* n, Visit& visit) const;
+  template <typename Visit>
+  void walk(const TrieNode* n, std::span<const Value> filter, Visit& visit) const;
   /// walk below the skipped position of two-level leaf `n` (`filter` starts after that element).
-  void walk_skip(const TrieNode* n, std::span<const Value> filter, std::vector<Query*>& out) const;
+  template <typename Visit>
+  void walk_skip(const TrieNode* n, std::span<const Value> filter, Visit& visit) const;
   /// Whether `parent` (a node find_or_insert_position just made) may become `q`'s skipped element.
   bool can_skip(const TrieNode* parent) const noexcept;
   /// Gives two-level leaf `c` (below `parent`) a node at its skipped position; returns that node.

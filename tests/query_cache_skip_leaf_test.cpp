@@ -11,6 +11,7 @@
 
 #include "query_entry.hpp"
 #include "query_index.hpp"
+#include "query_index_walk.hpp"
 
 using namespace mfstate;
 using namespace mfstate::testing;
@@ -23,7 +24,7 @@ using detail::TrieNode;
 
 std::vector<Query*> collected(const CacheIndex& index, const Value& filter, bool exact = false) {
   std::vector<Query*> out;
-  index.collect(filter, exact, out);
+  index.for_each_match(filter, exact, [&](Query* q) { out.push_back(q); });
   std::sort(out.begin(), out.end());
   return out;
 }
