@@ -183,8 +183,9 @@ std::shared_ptr<FutureState> execute_mutation(ClientCore& core, const std::share
   auto future = make_future(core.batcher());
   m->future = future;
   const MutationOptions& o = m->options;
-  m->retryer = std::allocate_shared<Retryer>(BlockAllocator<Retryer>(), core, o.retry, o.retry_delay,
-                                             o.network_mode.value_or(NetworkMode::online), m.get());
+  m->retryer = std::allocate_shared<DelegatingRetryer>(BlockAllocator<DelegatingRetryer>(), core, o.retry,
+                                                       o.retry_delay, o.network_mode.value_or(NetworkMode::online),
+                                                       m.get());
   const bool restored = m->state.status == MutationStatus::pending;
   if (restored) {
     // A restored (hydrated) mutation continues where it was: no on_mutate again.

@@ -49,7 +49,7 @@ struct MutationImpl final : RetryerOwner, std::enable_shared_from_this<MutationI
   MutationOptions options;  // merged with the client's and the key's defaults
   MutationState state;
   std::vector<MutationObserverImpl*> observers;
-  std::shared_ptr<Retryer> retryer;
+  std::shared_ptr<DelegatingRetryer> retryer;  // the running execute's
   std::shared_ptr<FutureState> future;  // of the running execute
   QueryScope* owner = nullptr;          // the app whose handle started it (null: the shell's)
   TimerId gc_timer = 0;

@@ -411,11 +411,11 @@ void fetch_for(ClientCore& core, Query& q, FetchWaiter waiter, const OptionsPtr&
       // Moved: a fetch cancelled silently never reverts.
       inherited_revert = std::move(current->revert);
       current->cancel_silent = true;
-      current->retryer->cancel();
+      current->cancel();
     } else {
       // Retries stopped by a leaving observer may go on: someone wants the result again.
-      current->retryer->continue_retry();
-      current->retryer->try_continue();
+      current->continue_retry();
+      current->try_continue();
       current->waiters.push_back(std::move(waiter));
       return;
     }
@@ -430,7 +430,7 @@ void fetch_for(ClientCore& core, Query& q, FetchWaiter waiter, const OptionsPtr&
       }
     }
   }
-  auto f = std::allocate_shared<QueryFetch>(BlockAllocator<QueryFetch>(), core, q);
+  auto f = std::allocate_shared<QueryFetch>(BlockAllocator<QueryFetch>(), core, q, *q.options()->o.network_mode);
   if (inherited_revert) {
     f->revert = std::move(*inherited_revert);
   } else {
@@ -455,11 +455,7 @@ void fetch_for(ClientCore& core, Query& q, FetchWaiter waiter, const OptionsPtr&
   if (q.fetch_status == FetchStatus::idle || q.fetch_direction() != direction) {
     dispatch_fetch(core, q, direction);
   }
-
-  const QueryOptions& o = q.options()->o;
-  f->retryer = std::allocate_shared<Retryer>(BlockAllocator<Retryer>(), core, o.retry, o.retry_delay,
-                                             *o.network_mode, f.get());
-  f->retryer->start();
+  f->start();
 }
 
 std::shared_ptr<FutureState> fetch(ClientCore& core, Query& q, const OptionsPtr& opts, bool cancel_refetch,
@@ -491,11 +487,11 @@ void fetch_part(ClientCore& core, Query& q, bool cancel_refetch, const std::shar
   agg->drop(ordinal, still_waiting);
 }
 
-// ---- a fetch as its retryer's owner ----
+// ---- a fetch as its own retryer ----
 
-QueryFetch::~QueryFetch() {
-  if (retryer) retryer->forget_owner();
-}
+// std::allocate_shared adds a control block (libstdc++: a vtable pointer and two counts) to the
+// fetch: past pool_max_bytes, every refetch would go to malloc.
+static_assert(sizeof(QueryFetch) + 2 * sizeof(void*) <= pool_max_bytes, "a QueryFetch fits a pooled block");
 
 bool QueryFetch::retry_attempt_now(Outcome& out) {
   if (initial || q->infinite()) return false;
@@ -514,7 +510,7 @@ bool QueryFetch::retry_attempt_now(Outcome& out) {
 }
 
 void QueryFetch::retry_attempt(const AbortSignal& signal, Completion done) {
-  if (initial && (attempts++ == 0 || !options->o.fetcher || options->o.fetcher.is_skip())) {
+  if (initial && (initial->attempts++ == 0 || !options->o.fetcher || options->o.fetcher.is_skip())) {
     // A hydrated pending query: its result comes from the dehydrating side's fetch.
     initial->future.on_settled([done, transform = initial->transform](const Outcome& o) {
       if (!o.ok) {
@@ -542,7 +538,7 @@ void QueryFetch::retry_attempt(const AbortSignal& signal, Completion done) {
 }
 
 void QueryFetch::retry_settled(Outcome&& o) {
-  auto self = shared_from_this();
+  auto self = std::static_pointer_cast<QueryFetch>(shared_from_this());
   core->on_fetch_settled(*q, self, std::move(o));
 }
 
@@ -643,7 +639,7 @@ void cancel_fetch(ClientCore&, Query& q, CancelOptions opts) {
   std::shared_ptr<QueryFetch> f = q.cold->fetch;
   f->cancel_silent = opts.silent;
   f->cancel_revert = opts.revert;
-  f->retryer->cancel();
+  f->cancel();
 }
 
 void reset(ClientCore& core, Query& q) {

@@ -196,11 +196,11 @@ void ClientCore::remove_observer(Query& q, ObserverImpl* o) {
     // is cancelled, as is an initial fetch still paused; any other fetch completes and is cached
     // but does not retry. Then the query becomes collectable.
     if (q.fetching()) {
-      const auto& r = q.cold->fetch->retryer;
-      if (r->signal_consumed() || (q.fetch_status == FetchStatus::paused && q.status == QueryStatus::pending)) {
+      QueryFetch& f = *q.cold->fetch;
+      if (f.signal_consumed() || (q.fetch_status == FetchStatus::paused && q.status == QueryStatus::pending)) {
         cancel_fetch(*this, q, CancelOptions{.revert = true, .silent = false});
       } else {
-        r->cancel_retry();
+        f.cancel_retry();
       }
     }
     gc_link(q);

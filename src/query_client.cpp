@@ -71,7 +71,7 @@ ClientCore::~ClientCore() {
   queries.for_each_in_flight([&](Query& q) {
     if (!q.cold || !q.cold->fetch) return;
     QueryFetch& f = *q.cold->fetch;
-    if (f.retryer) f.retryer->orphan();
+    f.orphan();
     for (auto& w : f.waiters) unsettled.push_back(std::move(w));
     f.waiters.clear();
   });

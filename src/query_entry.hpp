@@ -233,35 +233,40 @@ struct RevertState {
 struct FetchInitial {
   Future future;
   std::function<Value(const Value&)> transform;
+  std::uint32_t attempts = 0;  // the fetch's attempts so far (the first one takes `future`)
 };
 
-/// A fetch of one query (the retryer's owner); shared by every caller waiting for it. Made by
+/// A fetch of one query, its own retryer; shared by every caller waiting for it. Made by
 /// std::allocate_shared with BlockAllocator (block_pool.hpp): one pooled block, no malloc (what
 /// only some fetches need is held apart, so that the block stays within pool_max_bytes).
-struct QueryFetch final : RetryerOwner, std::enable_shared_from_this<QueryFetch> {
-  QueryFetch(ClientCore& c, Query& query) : core(&c), q(&query) {}
-  ~QueryFetch() override;
+struct QueryFetch final : Retryer {
+  QueryFetch(ClientCore& c, Query& query, NetworkMode network_mode)
+      : Retryer(c, network_mode), core(&c), q(&query) {}
+  bool current() const noexcept { return q->cold && q->cold->fetch.get() == this; }
+
+  // First, the small fields fill the retryer's tail padding: the block is then 240 bytes, with its
+  // control block's 16 within pool_max_bytes.
+  std::optional<FetchDirection> direction;  // an infinite query's page fetch
+  bool cancel_silent = false;               // replaced by a newer fetch: leave the state alone
+  bool cancel_revert = true;
+  ClientCore* core;
+  Query* q;
+  OptionsPtr options;  // the fetcher, meta and retry options this fetch runs with
+  Value key;
+  std::shared_ptr<CompletionSink> pager;  // an infinite query's current attempt
+  std::unique_ptr<FetchInitial> initial;  // the first attempt's result, when given (hydrate)
+  FetchWaiters waiters;
+  RevertState revert;  // the state before the fetch
+
+ private:
   bool retry_attempt_now(Outcome& out) override;
   void retry_attempt(const AbortSignal& signal, Completion done) override;
   void retry_settled(Outcome&& o) override;
   void retry_failed(int failure_count, const Error& error) override;
   void retry_paused() override;
   void retry_resumed() override;
-  bool current() const noexcept { return q->cold && q->cold->fetch.get() == this; }
-
-  ClientCore* core;
-  Query* q;
-  OptionsPtr options;  // the fetcher and meta this fetch runs with
-  Value key;
-  std::optional<FetchDirection> direction;  // an infinite query's page fetch
-  std::shared_ptr<Retryer> retryer;
-  std::shared_ptr<CompletionSink> pager;  // an infinite query's current attempt
-  std::unique_ptr<FetchInitial> initial;  // the first attempt's result, when given (hydrate)
-  std::uint32_t attempts = 0;
-  FetchWaiters waiters;
-  RevertState revert;          // the state before the fetch
-  bool cancel_silent = false;  // replaced by a newer fetch: leave the state alone
-  bool cancel_revert = true;
+  const Retry& retry_option() const override { return options->o.retry; }
+  const RetryDelayOption& retry_delay_option() const override { return options->o.retry_delay; }
 };
 
 /// The closed set of state transitions of a query (query-core's Action).

@@ -11,10 +11,6 @@
 
 namespace mfstate::detail {
 
-Retryer::Retryer(ClientCore& core, const Retry& retry, const RetryDelayOption& retry_delay,
-                 NetworkMode network_mode, RetryerOwner* owner)
-    : core_(&core), config_{retry, retry_delay, network_mode}, owner_(owner) {}
-
 Retryer::~Retryer() {
   if (core_ != nullptr && delay_timer_ != 0) core_->runtime.scheduler().cancel(delay_timer_);
 }
@@ -32,13 +28,12 @@ bool Retryer::signal_consumed() const noexcept {
 }
 
 bool Retryer::can_continue() const {
-  return core_ != nullptr && core_->focused &&
-         (config_.network_mode == NetworkMode::always || core_->online) &&
-         (owner_ == nullptr || owner_->retry_can_run());
+  return core_ != nullptr && core_->focused && (network_mode_ == NetworkMode::always || core_->online) &&
+         retry_can_run();
 }
 
 bool Retryer::can_start() const {
-  return core_ != nullptr && core_->can_fetch(config_.network_mode) && (owner_ == nullptr || owner_->retry_can_run());
+  return core_ != nullptr && core_->can_fetch(network_mode_) && retry_can_run();
 }
 
 void Retryer::start() {
@@ -55,7 +50,7 @@ void Retryer::run() {
   paused_ = false;
   const std::uint32_t no = ++attempt_no_;
   Outcome now;
-  if (owner_ != nullptr && owner_->retry_attempt_now(now)) {
+  if (retry_attempt_now(now)) {
     on_outcome(no, std::move(now));
     return;
   }
@@ -67,10 +62,8 @@ void Retryer::run() {
   } else {
     abort_->consumed.store(false, std::memory_order_relaxed);
   }
-  std::optional<Outcome> early = call_with_completion(self, no, core_->inbox, [&](Completion done) {
-    if (owner_ == nullptr) throw Error(ErrorCode::cancelled, "the fetch's owner is gone");
-    owner_->retry_attempt(AsyncAccess::signal(abort_), std::move(done));
-  });
+  std::optional<Outcome> early = call_with_completion(
+      self, no, core_->inbox, [&](Completion done) { retry_attempt(AsyncAccess::signal(abort_), std::move(done)); });
   if (early) on_outcome(no, std::move(*early));
 }
 
@@ -93,10 +86,11 @@ void Retryer::on_outcome(std::uint32_t no, Outcome&& o) {
   const Error& err = *o.error;
   bool again = false;
   if (!retry_cancelled_) {
-    if (const auto* fn = config_.retry.function_if()) {
+    const Retry& retry = retry_option();
+    if (const auto* fn = retry.function_if()) {
       again = (*fn)(failure_count_, err);
     } else {
-      const int n = config_.retry.value_if() != nullptr ? *config_.retry.value_if() : 3;
+      const int n = retry.value_if() != nullptr ? *retry.value_if() : 3;
       again = n < 0 || failure_count_ < n;
     }
   }
@@ -105,16 +99,17 @@ void Retryer::on_outcome(std::uint32_t no, Outcome&& o) {
     return;
   }
   Millis delay;
-  if (const auto* fn = config_.retry_delay.function_if()) {
+  const RetryDelayOption& retry_delay = retry_delay_option();
+  if (const auto* fn = retry_delay.function_if()) {
     delay = (*fn)(failure_count_, err);
-  } else if (const Millis* d = config_.retry_delay.value_if()) {
+  } else if (const Millis* d = retry_delay.value_if()) {
     delay = *d;
   } else {
     const int shift = std::min(failure_count_, 15);
     delay = Millis(std::min<std::int64_t>(std::int64_t{1000} << shift, 30000));
   }
   ++failure_count_;
-  if (owner_ != nullptr) owner_->retry_failed(failure_count_, err);
+  retry_failed(failure_count_, err);
   if (settled_ || core_ == nullptr) return;  // the hook may have cancelled us
   auto last = std::make_shared<Outcome>(std::move(o));
   std::weak_ptr<Retryer> weak = weak_from_this();
@@ -136,7 +131,7 @@ void Retryer::on_outcome(std::uint32_t no, Outcome&& o) {
 
 void Retryer::pause() {
   paused_ = true;
-  if (owner_ != nullptr) owner_->retry_paused();
+  retry_paused();
   if (core_ != nullptr) core_->add_paused(shared_from_this());
 }
 
@@ -144,7 +139,7 @@ void Retryer::try_continue() {
   if (!paused_ || settled_ || !can_continue()) return;
   auto self = shared_from_this();
   paused_ = false;
-  if (owner_ != nullptr) owner_->retry_resumed();
+  retry_resumed();
   run();
 }
 
@@ -160,7 +155,32 @@ void Retryer::finish(Outcome&& o) {
   paused_ = false;
   if (delay_timer_ != 0 && core_ != nullptr) core_->runtime.scheduler().cancel(delay_timer_);
   delay_timer_ = 0;
+  retry_settled(std::move(o));
+}
+
+// ---- a retryer working for a separate owner ----
+
+void DelegatingRetryer::retry_attempt(const AbortSignal& signal, Completion done) {
+  if (owner_ == nullptr) throw Error(ErrorCode::cancelled, "the fetch's owner is gone");
+  owner_->retry_attempt(signal, std::move(done));
+}
+
+void DelegatingRetryer::retry_settled(Outcome&& o) {
   if (owner_ != nullptr) owner_->retry_settled(std::move(o));
 }
+
+void DelegatingRetryer::retry_failed(int failure_count, const Error& error) {
+  if (owner_ != nullptr) owner_->retry_failed(failure_count, error);
+}
+
+void DelegatingRetryer::retry_paused() {
+  if (owner_ != nullptr) owner_->retry_paused();
+}
+
+void DelegatingRetryer::retry_resumed() {
+  if (owner_ != nullptr) owner_->retry_resumed();
+}
+
+bool DelegatingRetryer::retry_can_run() const { return owner_ == nullptr || owner_->retry_can_run(); }
 
 }  // namespace mfstate::detail

@@ -143,6 +143,27 @@ TEST_F(QueryFetchTest, RetryPredicateAndDelayFunctionOverrideTheDefaults) {
   EXPECT_EQ(*mf.count, 2);
 }
 
+// query-core's retryer takes `retry` and `retryDelay` from the options its fetch started with; the
+// fetch reads them off the options it holds, not off the query's, which another observer's
+// options may replace meanwhile.
+TEST_F(QueryFetchTest, AFetchRetriesAsTheOptionsItStartedWithSayWhenTheQuerysOptionsChange) {
+  QueryClient qc(rt);
+  ManualFetcher mf;
+  Future f = qc.fetch_query(
+      {.key = key({"k"}), .fetcher = mf.fetcher(), .retry = 1, .retry_delay = Millis{10}});
+  QueryObserver other(qc, {.key = key({"k"}), .fetcher = mf.fetcher(), .retry = 0, .retry_delay = Millis{500}});
+  mf.reject();
+  rt.run_until_idle();
+  EXPECT_FALSE(f.ready());
+  EXPECT_EQ(qc.get_query_state(key({"k"}))->failure_count, 1);
+  advance(10);
+  ASSERT_EQ(mf.pending(), 1u);
+  mf.resolve(Value(1));
+  rt.run_until_idle();
+  ASSERT_TRUE(f.ready());
+  EXPECT_EQ(f.value(), Value(1));
+}
+
 TEST_F(QueryFetchTest, CancelAbortsTheSignalAndRevertsToThePreviousState) {
   QueryClient qc(rt);
   ManualFetcher mf;

@@ -475,6 +475,23 @@ TEST_F(QueryMutationsTest, ChangedMetaAppliesToThePendingMutationOnly) {
   EXPECT_EQ(all[1].meta, Value::object({{"a", 3}}));
 }
 
+// The retry options are the mutation's when it started (query-core's retryer copies them): set_options
+// while it is pending changes its callbacks and meta, not how it retries.
+TEST_F(QueryMutationsTest, APendingMutationRetriesAsItsOptionsSaidWhenItStarted) {
+  QueryClient qc(rt);
+  auto fn = delayed_mutation(rt, 20ms, [](const Value&) -> Value { throw Error(ErrorCode::query_error, "err"); });
+  MutationObserver m(qc, {.fn = fn, .retry = 1, .retry_delay = Millis{10}});
+  auto sub = m.subscribe(nullptr);
+  Future f = m.mutate("input");
+  m.set_options({.fn = fn, .retry = 0, .retry_delay = Millis{500}});
+  advance(20);
+  EXPECT_FALSE(f.ready());
+  EXPECT_EQ(qc.mutation_cache().find({})->state.failure_count, 1);
+  advance(30);
+  ASSERT_TRUE(f.ready());
+  EXPECT_EQ(qc.mutation_cache().find({})->state.failure_count, 2);
+}
+
 TEST_F(QueryMutationsTest, MutationCacheEventsFollowTheTransitions) {
   QueryClient qc(rt);
   std::vector<std::string> log;
