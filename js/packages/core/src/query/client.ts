@@ -251,7 +251,7 @@ export class QueryClient {
         if (!live) throw new MfstateError("invalid_argument", "this QueryClient was destroyed");
         return handle;
       };
-      const driver = new Driver("mfs_client", () => handle, config.clock === "manual");
+      const driver = new Driver("mfs_client", () => handle, config.clock === "manual", config.now ?? 0);
       core = {
         handle: clientHandle,
         driver,

@@ -7,13 +7,43 @@
 import { MfstateError } from "../errors.js";
 import { api, callWith, fn, readValue, stageValues } from "../wasm.js";
 import type { DeepReadonly, Unsubscribe } from "../types.js";
-import { type ClientCore, type RawResult, optionsValue, readRawResult, resolveQueryOption, run } from "./core.js";
+import { type ClientCore, type RawResult, optionsValue, pendingState, readRawResult, resolveQueryOption, run } from "./core.js";
 import { coreOf, type QueryClient } from "./client.js";
 import { observerRoom, trackObserver } from "../app.js";
 import { checkQueryKey, hashKey, replaceEqualDeep, shallowEqualObjects, tellListeners } from "./utils.js";
 import type { QueryKey, QueryObserverOptions, QueryObserverResult, QueryState, RefetchOptions } from "./types.js";
 
 type Listener<TData, TError> = (result: QueryObserverResult<TData, TError>) => void;
+
+/** What an observer's initialData gave for a key, as query-core's built query holds it. */
+interface InitialMemo {
+  hash: string;
+  source: unknown;
+  data: unknown;
+  updatedAt: number;
+}
+
+// Nesting beyond this is refused by the module (docs/web.md: Values).
+const MAX_DEPTH = 512;
+const NOT_JSON = Symbol("not JSON");
+
+/** A deeply frozen copy of JSON data, or NOT_JSON (the module refuses it, with its path, at subscribe). */
+function frozenJsonCopy(v: unknown, depth = 0): unknown {
+  if (typeof v !== "object" || v === null) {
+    return typeof v === "function" || typeof v === "symbol" || typeof v === "bigint" || (typeof v === "number" && !Number.isFinite(v)) ? NOT_JSON : v;
+  }
+  if (depth >= MAX_DEPTH) return NOT_JSON;
+  const array = Array.isArray(v);
+  if (!array && Object.getPrototypeOf(v) !== Object.prototype && Object.getPrototypeOf(v) !== null) return NOT_JSON;
+  const out: Record<string, unknown> | unknown[] = array ? [] : {};
+  for (const [k, x] of Object.entries(v)) {
+    if (x === undefined && !array) continue;
+    const c = frozenJsonCopy(x, depth + 1);
+    if (c === NOT_JSON) return NOT_JSON;
+    (out as Record<string, unknown>)[k] = c;
+  }
+  return Object.freeze(out);
+}
 
 // The options that decide what the module does with the entry: a change of any of them restarts
 // the module's observer (a restart is a new mount: it fetches when the query is stale). Functions
@@ -63,6 +93,9 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
   #lastData: unknown;
   // The query this observer is counted under (the inspector's observer counts).
   #countedHash = "";
+  // The initial data shown before the cache had an entry for the key (query-core builds the entry,
+  // with initialData, when the observer is made): the same data, called once, goes to the module.
+  #initialMemo: InitialMemo | undefined;
 
   /** Stops counting this observer under its query; `untrack`: its app stops tracking it too. */
   #uncount(untrack = true): void {
@@ -231,7 +264,7 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
     callWith(() => {
       const value = optionsValue(
         this.#core,
-        this.#options as never,
+        this.#withInitialShown() as never,
         () => {
           const q = this.#options.queryFn;
           return typeof q === "function" ? (q as never) : undefined;
@@ -249,6 +282,42 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
         () => readValue() as number,
       );
     });
+  }
+
+  /**
+   * The options, with the initial data this observer already showed (and its time) in place of
+   * initialData / initialDataUpdatedAt: the entry the module makes holds what was rendered, and the
+   * function is not called again (query-core calls it once, when it builds the query).
+   */
+  #withInitialShown(): QueryObserverOptions<TQueryFnData, TError, TData, TQueryKey> {
+    const m = this.#initialMemo;
+    const o = this.#options;
+    if (m === undefined || m.data === undefined || m.source !== o.initialData || m.hash !== hashKey(o.queryKey)) return o;
+    return Object.assign(Object.create(null), o, { initialData: m.data, initialDataUpdatedAt: m.updatedAt });
+  }
+
+  /**
+   * query-core's state of a query not yet in the cache (getDefaultState): its initialData, if any,
+   * as success data updated at initialDataUpdatedAt (or now). Memoised per key and initialData.
+   */
+  #initialState(): QueryState | undefined {
+    const o = this.#options;
+    const source = o.initialData;
+    if (source === undefined) return undefined;
+    const hash = hashKey(o.queryKey);
+    let m = this.#initialMemo;
+    if (m === undefined || m.hash !== hash || m.source !== source) {
+      const given = typeof source === "function" ? (source as () => unknown)() : source;
+      const data = frozenJsonCopy(given);
+      let updatedAt = 0;
+      if (data !== undefined && data !== NOT_JSON) {
+        const at = typeof o.initialDataUpdatedAt === "function" ? (o.initialDataUpdatedAt as () => number | undefined)() : o.initialDataUpdatedAt;
+        updatedAt = at ?? this.#core.driver.now();
+      }
+      m = this.#initialMemo = { hash, source, data: data === NOT_JSON ? undefined : data, updatedAt };
+    }
+    if (m.data === undefined) return undefined;
+    return { ...pendingState, data: m.data, dataUpdatedAt: m.updatedAt, status: "success" } as QueryState;
   }
 
   #stop(): void {
@@ -272,7 +341,7 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
   }
 
   #optimistic(predict?: "mount" | "change"): QueryObserverResult<TData, TError> {
-    const state = this.#client.getQueryState(this.#options.queryKey);
+    const state = this.#client.getQueryState(this.#options.queryKey) ?? this.#initialState();
     const enabled = this.#enabled(this.#options) && typeof this.#options.queryFn !== "symbol";
     const raw: RawResult = state
       ? {
@@ -313,7 +382,7 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
       const staleTime = resolveQueryOption(this.#options.staleTime ?? 0, this.#options.queryKey, state as QueryState);
       const never = staleTime === Infinity || staleTime === "static";
       const ms = typeof staleTime === "number" ? staleTime : 0;
-      raw.isStale = (state.isInvalidated && staleTime !== "static") || !raw.hasData || (!never && Date.now() - state.dataUpdatedAt >= ms);
+      raw.isStale = (state.isInvalidated && staleTime !== "static") || !raw.hasData || (!never && this.#core.driver.now() - state.dataUpdatedAt >= ms);
     }
     // query-core's isStale: a disabled observer's query is never stale to it.
     if (!enabled) raw.isStale = false;
@@ -409,6 +478,12 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
   }
 
   #update(raw: RawResult | undefined): void {
+    // The module's first result for an entry made from the initial data shown: the same data, kept
+    // as the object already rendered (no notification for a copy of it).
+    const m = this.#initialMemo;
+    if (raw && this.#raw === undefined && m !== undefined && m.data !== undefined && raw.hasData && raw.data !== m.data && replaceEqualDeep(m.data, raw.data) === m.data) {
+      raw = { ...raw, data: m.data };
+    }
     if (raw) this.#raw = raw;
     const base = this.#raw;
     if (!base) return;
