@@ -89,8 +89,14 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
   #selectFn: unknown;
   #selectOut: unknown;
   #selectError: Error | null = null;
-  // The last data shown, for placeholderData functions (keepPreviousData).
+  // The last query this observer showed with data (query-core's lastQueryWithDefinedData), and that
+  // data: what a placeholderData function gets (keepPreviousData).
+  #lastKeyWithData: QueryKey | undefined;
   #lastData: unknown;
+  // The placeholderData option that gave the placeholder the current result shows.
+  #placeholderShown: unknown;
+  // getOptimisticResult is shaping a result for other options: nothing of it is remembered.
+  #predicting = false;
   // The query this observer is counted under (the inspector's observer counts).
   #countedHash = "";
   // The initial data shown before the cache had an entry for the key (query-core builds the entry,
@@ -209,9 +215,11 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
       const savedHash = this.#sub !== 0 ? this.#countedHash : hashKey(saved.queryKey);
       if (hashKey(this.#options.queryKey) !== savedHash || this.#enabled(this.#options) !== this.#enabled(saved)) predict = "change";
     }
+    this.#predicting = true;
     try {
       return this.#optimistic(predict);
     } finally {
+      this.#predicting = false;
       this.#options = saved;
     }
   }
@@ -424,24 +432,42 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
   }
 
   #shape(raw: RawResult): QueryObserverResult<TData, TError> {
-    let data: unknown = raw.hasData ? this.#select(raw.data) : undefined;
+    const prev = this.#result as QueryObserverResult<TData, TError> | undefined;
+    let data: unknown = raw.hasData ? raw.data : undefined;
     let status = raw.status;
     let error = raw.error;
+    let errorUpdatedAt = raw.errorUpdatedAt;
     let isPlaceholderData = false;
-    if (raw.hasData && this.#selectError) {
-      status = "error";
-      error = this.#selectError;
-    }
+    // query-core's createResult: placeholder data stands for the query's data, through select; the
+    // same placeholderData option as the placeholder shown keeps what is shown (no call, no select).
+    let skipSelect = false;
     const placeholder = this.#options.placeholderData;
     if (data === undefined && status === "pending" && placeholder !== undefined) {
-      const p = typeof placeholder === "function" ? (placeholder as (prev: unknown) => unknown)(this.#lastData) : placeholder;
+      let p: unknown;
+      if (prev?.isPlaceholderData && placeholder === this.#placeholderShown) {
+        p = prev.data;
+        skipSelect = true;
+      } else if (typeof placeholder === "function") {
+        const last = this.#lastKeyWithData === undefined ? undefined : this.#client.getQueryCache().find({ queryKey: this.#lastKeyWithData, exact: true });
+        p = (placeholder as (previousData: unknown, previousQuery: unknown) => unknown)(last ? last.state.data : this.#lastData, last);
+      } else {
+        p = placeholder;
+      }
       if (p !== undefined) {
         data = p;
         status = "success";
         isPlaceholderData = true;
       }
     }
-    if (data !== undefined && !isPlaceholderData) this.#lastData = data;
+    if (data !== undefined && !skipSelect) data = this.#select(data);
+    else if (data === undefined) this.#selectError = null;
+    if (this.#selectError) {
+      status = "error";
+      error = this.#selectError;
+      // As query-core: the time select first failed with this error.
+      errorUpdatedAt = prev?.error === error ? prev.errorUpdatedAt : this.#core.driver.now();
+      isPlaceholderData = false;
+    }
     const isFetching = raw.fetchStatus === "fetching";
     const isPending = status === "pending";
     const isError = status === "error";
@@ -449,7 +475,7 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
       data: data as DeepReadonly<TData> | undefined,
       dataUpdatedAt: raw.dataUpdatedAt,
       error: error as TError | null,
-      errorUpdatedAt: raw.errorUpdatedAt,
+      errorUpdatedAt,
       errorUpdateCount: raw.errorUpdatedAt > 0 ? 1 : 0,
       failureCount: raw.failureCount,
       failureReason: raw.failureReason as TError | null,
@@ -472,7 +498,13 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
       isEnabled: raw.isEnabled,
       refetch: this.#refetchBound,
     };
-    const prev = this.#result as QueryObserverResult<TData, TError> | undefined;
+    if (!this.#predicting) {
+      if (raw.hasData) {
+        this.#lastKeyWithData = this.#options.queryKey;
+        this.#lastData = raw.data;
+      }
+      this.#placeholderShown = isPlaceholderData ? placeholder : undefined;
+    }
     if (prev && shallowEqualObjects(prev as never, next as never)) return prev;
     return Object.freeze(next);
   }
