@@ -220,6 +220,9 @@ export class QueryClient {
   readonly #mutationDefaults: Array<{ mutationKey: MutationKey; defaultOptions: MutationOptions<any, any, any, any> }> = [];
   #mounted = 0;
   #unlisten: (() => void) | undefined;
+  // setQueryData calls under way: the "success" they dispatch is not a fetch's (query-core's manual
+  // success), so the QueryCache's onSuccess / onSettled are not called for it.
+  #manualWrites = 0;
 
   /**
    * A standalone client with its own cache (the module must be loaded: await loadMfstate() or
@@ -288,7 +291,7 @@ export class QueryClient {
     const { onError, onSuccess, onSettled } = this.#queryCache.config;
     if (!onError && !onSuccess && !onSettled) return;
     this.#queryCache.subscribe((event) => {
-      if (event.type !== "updated" || !event.action) return;
+      if (event.type !== "updated" || !event.action || this.#manualWrites !== 0) return;
       const { state } = event.query;
       if (event.action.type === "error" && state.error) {
         onError?.(state.error, event.query);
@@ -372,6 +375,7 @@ export class QueryClient {
     // A write changes its own entry only, which it updates (unless the client evicts: then others too).
     if (keys.bounded) keys.generation++;
     enter();
+    this.#manualWrites++;
     try {
       let entry = keys.find(queryKey, KeyTable.hash(queryKey));
       let key: unknown = queryKey;
@@ -406,6 +410,7 @@ export class QueryClient {
       added.calls = stampAfter(before);
       return added.data as DeepReadonly<TData>;
     } finally {
+      this.#manualWrites--;
       leave();
       this.#core.driver.kick();
     }
