@@ -24,7 +24,7 @@ import {
 } from "./core.js";
 import { MutationCache, bindMutationCache, runMutation } from "./mutation.js";
 import { fetchInfinite } from "./infinite.js";
-import { checkQueryKey, functionalUpdate, partialMatchKey } from "./utils.js";
+import { checkQueryKey, functionalUpdate, hashKey, partialMatchKey, skipToken } from "./utils.js";
 import type {
   DefaultOptions,
   InfiniteData,
@@ -653,9 +653,19 @@ export class QueryClient {
   /** `options` with the client's and the key's defaults under it (query-core's defaultQueryOptions). */
   // The merged options have no prototype: an option left out reads undefined, not what an app
   // defined on Object.prototype (a `select` there rewrote every other app's observer results).
+  // As query-core's, marked `_defaulted`, with the key's `queryHash` (always the key's own: this
+  // package has no custom hash, so one carried over from other options must not name another key),
+  // `refetchOnReconnect` (not with networkMode "always") and `throwOnError` (with suspense) filled
+  // in, and a skipToken query disabled.
   defaultQueryOptions<T extends Partial<QueryObserverOptions<any, any, any, any>>>(options: T): T {
     const key = Object.hasOwn(options, "queryKey") ? options.queryKey : undefined;
-    return Object.assign(Object.create(null), this.getDefaultOptions().queries, key ? this.getQueryDefaults(key) : {}, options) as T;
+    const o = Object.assign(Object.create(null), this.getDefaultOptions().queries, key ? this.getQueryDefaults(key) : {}, options);
+    o._defaulted = true;
+    if (Array.isArray(key)) o.queryHash = hashKey(key);
+    if (o.refetchOnReconnect === undefined) o.refetchOnReconnect = o.networkMode !== "always";
+    if (o.throwOnError === undefined) o.throwOnError = Boolean(o.suspense);
+    if (o.queryFn === skipToken) o.enabled = false;
+    return o as T;
   }
 
   defaultMutationOptions<T extends MutationOptions<any, any, any, any>>(options: T): T {

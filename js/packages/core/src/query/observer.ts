@@ -56,7 +56,7 @@ function moduleSignature(o: QueryObserverOptions<any, any, any, any>, state: () 
   const f = (v: unknown): unknown => (typeof v === "function" ? "fn" : v === Infinity ? "inf" : v);
   const enabled = typeof o.enabled === "function" ? ["fn", resolveQueryOption(o.enabled, o.queryKey, state()) !== false] : o.enabled;
   return JSON.stringify([
-    hashKey(o.queryKey),
+    (o as { queryHash?: string }).queryHash ?? hashKey(o.queryKey),
     enabled,
     f(o.staleTime),
     f(o.gcTime),
