@@ -97,6 +97,10 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
   #placeholderShown: unknown;
   // getOptimisticResult is shaping a result for other options: nothing of it is remembered.
   #predicting = false;
+  // The last result getOptimisticResult gave (what a render showed). query-core makes it the
+  // current result: the module's next result, when equal, is that object and notifies nobody (the
+  // fetch a subscription starts was rendered already).
+  #predicted: QueryObserverResult<TData, TError> | undefined;
   // The query this observer is counted under (the inspector's observer counts).
   #countedHash = "";
   // The initial data shown before the cache had an entry for the key (query-core builds the entry,
@@ -217,7 +221,9 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
     }
     this.#predicting = true;
     try {
-      return this.#optimistic(predict);
+      const result = this.#optimistic(predict);
+      this.#predicted = result;
+      return result;
     } finally {
       this.#predicting = false;
       this.#options = saved;
@@ -521,7 +527,13 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
     if (!base) return;
     const prev = this.#result;
     const next = this.#shape(base);
+    const predicted = this.#predicted;
+    this.#predicted = undefined;
     if (next === prev) return;
+    if (predicted !== undefined && shallowEqualObjects(predicted as never, next as never)) {
+      this.#result = predicted;
+      return;
+    }
     this.#result = next;
     const props = this.#options.notifyOnChangeProps;
     if (props && props !== "all" && prev) {
