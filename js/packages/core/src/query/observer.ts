@@ -95,6 +95,9 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
   #lastData: unknown;
   // The placeholderData option that gave the placeholder the current result shows.
   #placeholderShown: unknown;
+  // The error the last module result showed (its object and time), and the query's count then.
+  #errorSeen: { error: unknown; at: number } | undefined;
+  #errorCount = 0;
   // getOptimisticResult is shaping a result for other options: nothing of it is remembered.
   #predicting = false;
   // The last result getOptimisticResult gave (what a render showed). query-core makes it the
@@ -408,7 +411,7 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
       const mode = this.#options.networkMode ?? "online";
       raw.fetchStatus = mode !== "online" || this.#client._isOnline() ? "fetching" : "paused";
     }
-    return this.#shape(raw);
+    return this.#shape(raw, state?.errorUpdateCount ?? 0);
   }
 
   /** query-core's shouldFetchOnMount for the options now (the observer is not subscribed yet). */
@@ -437,7 +440,8 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
     return this.#selectOut;
   }
 
-  #shape(raw: RawResult): QueryObserverResult<TData, TError> {
+  /** `errorUpdateCount`: the query's (the module's results do not carry it; see #errorCountOf). */
+  #shape(raw: RawResult, errorUpdateCount: number): QueryObserverResult<TData, TError> {
     const prev = this.#result as QueryObserverResult<TData, TError> | undefined;
     let data: unknown = raw.hasData ? raw.data : undefined;
     let status = raw.status;
@@ -482,7 +486,7 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
       dataUpdatedAt: raw.dataUpdatedAt,
       error: error as TError | null,
       errorUpdatedAt,
-      errorUpdateCount: raw.errorUpdatedAt > 0 ? 1 : 0,
+      errorUpdateCount,
       failureCount: raw.failureCount,
       failureReason: raw.failureReason as TError | null,
       status,
@@ -515,6 +519,22 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
     return Object.freeze(next);
   }
 
+  /**
+   * The query's errorUpdateCount for a module result: asked of the cache only when the error or its
+   * time moved (a new error), so a result without a new error costs no call.
+   */
+  #errorCountOf(raw: RawResult): number {
+    if (raw.errorUpdatedAt === 0) {
+      this.#errorSeen = undefined;
+      return (this.#errorCount = 0);
+    }
+    if (this.#errorSeen === undefined || this.#errorSeen.error !== raw.error || this.#errorSeen.at !== raw.errorUpdatedAt) {
+      this.#errorSeen = { error: raw.error, at: raw.errorUpdatedAt };
+      this.#errorCount = this.#client.getQueryState(this.#options.queryKey)?.errorUpdateCount ?? 1;
+    }
+    return this.#errorCount;
+  }
+
   #update(raw: RawResult | undefined): void {
     // The module's first result for an entry made from the initial data shown: the same data, kept
     // as the object already rendered (no notification for a copy of it).
@@ -526,7 +546,7 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
     const base = this.#raw;
     if (!base) return;
     const prev = this.#result;
-    const next = this.#shape(base);
+    const next = this.#shape(base, this.#errorCountOf(base));
     const predicted = this.#predicted;
     this.#predicted = undefined;
     if (next === prev) return;
