@@ -18,6 +18,7 @@ import {
   optionsValue,
   pendingState,
   readState,
+  reconnectFilledIn,
   run,
   settlement,
   snapshot,
@@ -662,7 +663,10 @@ export class QueryClient {
     const o = Object.assign(Object.create(null), this.getDefaultOptions().queries, key ? this.getQueryDefaults(key) : {}, options);
     o._defaulted = true;
     if (Array.isArray(key)) o.queryHash = hashKey(key);
-    if (o.refetchOnReconnect === undefined) o.refetchOnReconnect = o.networkMode !== "always";
+    if (o.refetchOnReconnect === undefined) {
+      o.refetchOnReconnect = o.networkMode !== "always";
+      reconnectFilledIn.add(o);
+    }
     if (o.throwOnError === undefined) o.throwOnError = Boolean(o.suspense);
     if (o.queryFn === skipToken) o.enabled = false;
     return o as T;
