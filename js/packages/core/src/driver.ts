@@ -37,13 +37,18 @@ export class Driver {
   /** The runtime's activity when the last run ended (-1: before the first run). */
   #seen = -1;
   #stopped = false;
+  /** A manual clock's time: its start plus every advance (the module's ManualClock keeps the same). */
+  #manualNow: number;
   // Made once: a kick follows every mutating query call, most of which then run nothing.
   readonly #runNowBound = (): void => this.#runNow();
   /** Told when a run of the runtime did something (posted work or timers): caches learn of it. */
   afterRun: () => void = () => {};
 
-  /** `kind`: "mfs_host" or "mfs_client", whose _run, _advance and _activity exports drive it. */
-  constructor(kind: "mfs_host" | "mfs_client", handle: () => number, manual: boolean) {
+  /**
+   * `kind`: "mfs_host" or "mfs_client", whose _run, _advance and _activity exports drive it.
+   * `start`: a manual clock's time at creation (the module's starts there too).
+   */
+  constructor(kind: "mfs_host" | "mfs_client", handle: () => number, manual: boolean, start = 0) {
     const run = `${kind}_run`;
     const advance = `${kind}_advance`;
     const activity = `${kind}_activity`;
@@ -52,6 +57,15 @@ export class Driver {
     this.#activity = (h) => api[activity](h);
     this.#handle = handle;
     this.#manual = manual;
+    this.#manualNow = Math.trunc(start);
+  }
+
+  /**
+   * The runtime clock's time: Date.now(), or the manual clock's. What the package decides without
+   * asking the module (an unsubscribed observer's staleness) is judged on the module's clock.
+   */
+  now(): number {
+    return this.#manual ? this.#manualNow : now();
   }
 
   get manual(): boolean {
@@ -74,6 +88,7 @@ export class Driver {
     enter();
     try {
       check(this.#advance(this.#handle(), ms));
+      this.#manualNow += Math.trunc(ms); // as the module takes it (whole milliseconds)
     } finally {
       leave();
       this.afterRun();

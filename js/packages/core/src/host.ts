@@ -108,7 +108,7 @@ export class Host {
     const driver = new Driver("mfs_host", () => {
       if (link.handle === 0) throw new MfstateError("invalid_argument", "this host was disposed");
       return link.handle;
-    }, manual);
+    }, manual, options.now ?? 0);
     const link: HostLink = {
       handle: 0,
       driver,

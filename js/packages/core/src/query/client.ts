@@ -18,13 +18,14 @@ import {
   optionsValue,
   pendingState,
   readState,
+  reconnectFilledIn,
   run,
   settlement,
   snapshot,
 } from "./core.js";
 import { MutationCache, bindMutationCache, runMutation } from "./mutation.js";
 import { fetchInfinite } from "./infinite.js";
-import { checkQueryKey, functionalUpdate, partialMatchKey } from "./utils.js";
+import { checkQueryKey, functionalUpdate, hashKey, partialMatchKey, skipToken } from "./utils.js";
 import type {
   DefaultOptions,
   InfiniteData,
@@ -220,6 +221,9 @@ export class QueryClient {
   readonly #mutationDefaults: Array<{ mutationKey: MutationKey; defaultOptions: MutationOptions<any, any, any, any> }> = [];
   #mounted = 0;
   #unlisten: (() => void) | undefined;
+  // setQueryData calls under way: the "success" they dispatch is not a fetch's (query-core's manual
+  // success), so the QueryCache's onSuccess / onSettled are not called for it.
+  #manualWrites = 0;
 
   /**
    * A standalone client with its own cache (the module must be loaded: await loadMfstate() or
@@ -251,7 +255,7 @@ export class QueryClient {
         if (!live) throw new MfstateError("invalid_argument", "this QueryClient was destroyed");
         return handle;
       };
-      const driver = new Driver("mfs_client", () => handle, config.clock === "manual");
+      const driver = new Driver("mfs_client", () => handle, config.clock === "manual", config.now ?? 0);
       core = {
         handle: clientHandle,
         driver,
@@ -288,7 +292,7 @@ export class QueryClient {
     const { onError, onSuccess, onSettled } = this.#queryCache.config;
     if (!onError && !onSuccess && !onSettled) return;
     this.#queryCache.subscribe((event) => {
-      if (event.type !== "updated" || !event.action) return;
+      if (event.type !== "updated" || !event.action || this.#manualWrites !== 0) return;
       const { state } = event.query;
       if (event.action.type === "error" && state.error) {
         onError?.(state.error, event.query);
@@ -372,6 +376,7 @@ export class QueryClient {
     // A write changes its own entry only, which it updates (unless the client evicts: then others too).
     if (keys.bounded) keys.generation++;
     enter();
+    this.#manualWrites++;
     try {
       let entry = keys.find(queryKey, KeyTable.hash(queryKey));
       let key: unknown = queryKey;
@@ -406,6 +411,7 @@ export class QueryClient {
       added.calls = stampAfter(before);
       return added.data as DeepReadonly<TData>;
     } finally {
+      this.#manualWrites--;
       leave();
       this.#core.driver.kick();
     }
@@ -648,9 +654,22 @@ export class QueryClient {
   /** `options` with the client's and the key's defaults under it (query-core's defaultQueryOptions). */
   // The merged options have no prototype: an option left out reads undefined, not what an app
   // defined on Object.prototype (a `select` there rewrote every other app's observer results).
+  // As query-core's, marked `_defaulted`, with the key's `queryHash` (always the key's own: this
+  // package has no custom hash, so one carried over from other options must not name another key),
+  // `refetchOnReconnect` (not with networkMode "always") and `throwOnError` (with suspense) filled
+  // in, and a skipToken query disabled.
   defaultQueryOptions<T extends Partial<QueryObserverOptions<any, any, any, any>>>(options: T): T {
     const key = Object.hasOwn(options, "queryKey") ? options.queryKey : undefined;
-    return Object.assign(Object.create(null), this.getDefaultOptions().queries, key ? this.getQueryDefaults(key) : {}, options) as T;
+    const o = Object.assign(Object.create(null), this.getDefaultOptions().queries, key ? this.getQueryDefaults(key) : {}, options);
+    o._defaulted = true;
+    if (Array.isArray(key)) o.queryHash = hashKey(key);
+    if (o.refetchOnReconnect === undefined) {
+      o.refetchOnReconnect = o.networkMode !== "always";
+      reconnectFilledIn.add(o);
+    }
+    if (o.throwOnError === undefined) o.throwOnError = Boolean(o.suspense);
+    if (o.queryFn === skipToken) o.enabled = false;
+    return o as T;
   }
 
   defaultMutationOptions<T extends MutationOptions<any, any, any, any>>(options: T): T {

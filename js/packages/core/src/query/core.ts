@@ -1025,6 +1025,9 @@ function queryOption(
  * inside callWith). `queryFnOf` gives the query function at fetch time; `latest`, the options an
  * observer holds now (its option functions are called from there).
  */
+/** Options whose refetchOnReconnect defaultQueryOptions filled in with the default (see optionsValue). */
+export const reconnectFilledIn = new WeakSet<object>();
+
 export function optionsValue(
   core: ClientCore,
   o: Partial<QueryObserverOptions<any, any, any, any>>,
@@ -1057,7 +1060,9 @@ export function optionsValue(
   if (o.refetchIntervalInBackground !== undefined) out.refetchIntervalInBackground = o.refetchIntervalInBackground;
   queryOption(out, o, latest, "refetchOnMount");
   queryOption(out, o, latest, "refetchOnWindowFocus");
-  queryOption(out, o, latest, "refetchOnReconnect");
+  // One defaultQueryOptions filled in (query-core's default, nothing set for the key anywhere) is
+  // the module's own default: not sent.
+  if (!reconnectFilledIn.has(o)) queryOption(out, o, latest, "refetchOnReconnect");
   if (o.retryOnMount !== undefined) out.retryOnMount = o.retryOnMount;
   return out;
 }

@@ -10,6 +10,7 @@ import { matchMutation } from "./match.js";
 import type {
   MutateOptions,
   MutationFilters,
+  MutationFunctionContext,
   MutationObserverResult,
   MutationOptions,
   MutationSnapshot,
@@ -18,16 +19,43 @@ import type {
   RetryValue,
 } from "./types.js";
 import { coreOf, type QueryClient } from "./client.js";
+import { hashKey, shallowEqualObjects } from "./utils.js";
 
 /** query-core's MutationCache config: callbacks for every mutation of the client. */
 export interface MutationCacheConfig {
-  onMutate?: (variables: unknown, mutation: MutationSnapshot) => unknown;
-  onSuccess?: (data: unknown, variables: unknown, context: unknown, mutation: MutationSnapshot) => unknown;
-  onError?: (error: Error, variables: unknown, context: unknown, mutation: MutationSnapshot) => unknown;
-  onSettled?: (data: unknown, error: Error | null, variables: unknown, context: unknown, mutation: MutationSnapshot) => unknown;
+  onMutate?: (variables: unknown, mutation: MutationSnapshot, context: MutationFunctionContext) => unknown;
+  onSuccess?: (data: unknown, variables: unknown, onMutateResult: unknown, mutation: MutationSnapshot, context: MutationFunctionContext) => unknown;
+  onError?: (error: Error, variables: unknown, onMutateResult: unknown, mutation: MutationSnapshot, context: MutationFunctionContext) => unknown;
+  onSettled?: (data: unknown, error: Error | null, variables: unknown, onMutateResult: unknown, mutation: MutationSnapshot, context: MutationFunctionContext) => unknown;
 }
 
-export type MutationCacheEvent = { type: "added" | "removed" | "updated"; mutation: MutationSnapshot };
+/** What an "updated" event says changed (query-core's mutation action types). */
+export type MutationActionType = "pending" | "success" | "error" | "failed" | "pause" | "continue";
+
+/** query-core's MutationCacheNotifyEvent. */
+export type MutationCacheEvent =
+  | { type: "added" | "removed"; mutation: MutationSnapshot }
+  | { type: "updated"; mutation: MutationSnapshot; action: { type: MutationActionType } }
+  | { type: "observerAdded" | "observerRemoved"; mutation: MutationSnapshot; observer: MutationObserver<any, any, any, any> }
+  | { type: "observerOptionsUpdated"; mutation: MutationSnapshot | undefined; observer: MutationObserver<any, any, any, any> };
+
+type RegistryEvent = { type: string; mutation?: unknown; observer?: unknown; action?: unknown };
+
+/** Tells the mutation listeners of a registry (each face's filter is in its subscribe). */
+function emit(registry: ClientCore["mutations"], event: RegistryEvent): void {
+  for (const l of Array.from(registry.listeners)) l(event as never);
+}
+
+/** The app whose face made a MutationObserver (undefined: the shell's or a standalone client's). */
+const observerOwners = new WeakMap<object, object | undefined>();
+
+/**
+ * A callback's throw, as query-core reports it: an unhandled rejection, while the mutation goes on
+ * (a throwing onError no longer replaced the mutation's error, nor skipped the callbacks after it).
+ */
+function reportThrown(e: unknown): void {
+  void Promise.reject(e);
+}
 
 function idleState(): MutationState<any, any, any, any> {
   return Object.freeze({
@@ -45,7 +73,7 @@ function idleState(): MutationState<any, any, any, any> {
 
 // Module-internal: a mutation's state changes, its settling promise, the app that made it, its
 // observers (a MutationObserver holding it keeps it in the cache), its gc timer.
-let setMutation: (m: Mutation, patch: Partial<MutationState<any, any, any, any>>) => void;
+let setMutation: (m: Mutation, patch: Partial<MutationState<any, any, any, any>>, action: MutationActionType) => void;
 let setPromise: (m: Mutation, p: Promise<unknown>) => void;
 let ownerOf: (m: Mutation) => object | undefined;
 let observeMutation: (m: Mutation, delta: 1 | -1) => void;
@@ -63,7 +91,7 @@ const NEVER = 8.64e15;
  */
 export class Mutation implements MutationSnapshot<any, any, any, any> {
   static {
-    setMutation = (m, patch) => m.#set(patch);
+    setMutation = (m, patch, action) => m.#set(patch, action);
     setPromise = (m, p) => {
       m.#promise = p;
     };
@@ -109,9 +137,9 @@ export class Mutation implements MutationSnapshot<any, any, any, any> {
     return this.#promise;
   }
 
-  #set(patch: Partial<MutationState<any, any, any, any>>): void {
+  #set(patch: Partial<MutationState<any, any, any, any>>, action: MutationActionType): void {
     this.#state = Object.freeze({ ...this.#state, ...patch });
-    for (const l of Array.from(this.#registry.listeners)) l({ type: "updated", mutation: this });
+    emit(this.#registry, { type: "updated", mutation: this, action: Object.freeze({ type: action }) });
     if (patch.status === "success" || patch.status === "error") this.#scheduleGc();
   }
 
@@ -131,7 +159,7 @@ export class Mutation implements MutationSnapshot<any, any, any, any> {
       const at = list.indexOf(this);
       if (at < 0) return;
       list.splice(at, 1);
-      for (const l of Array.from(this.#registry.listeners)) l({ type: "removed", mutation: this });
+      emit(this.#registry, { type: "removed", mutation: this });
     });
   }
 }
@@ -187,12 +215,15 @@ export class MutationCache {
   subscribe(listener: (event: MutationCacheEvent) => void): Unsubscribe {
     const core = this.#core();
     const set = core.mutations.listeners;
+    // An app hears of its own mutations and observers only (another app's observer would let it
+    // run that app's mutationFn).
     const l =
       core.kind === "app"
-        ? (event: { type: string; mutation: unknown }): void => {
-            if (visible(core, event.mutation as Mutation)) (listener as (e: unknown) => void)(event);
+        ? (event: RegistryEvent): void => {
+            const mine = event.observer !== undefined ? observerOwners.get(event.observer as object) === core.app : visible(core, event.mutation as Mutation);
+            if (mine) (listener as (e: unknown) => void)(event);
           }
-        : (listener as (event: { type: string; mutation: unknown }) => void);
+        : (listener as (event: RegistryEvent) => void);
     set.add(l);
     return () => {
       set.delete(l);
@@ -209,12 +240,12 @@ export class MutationCache {
     r.list = kept;
     for (const m of removed) {
       cancelGc(m);
-      for (const l of Array.from(r.listeners)) l({ type: "removed", mutation: m });
+      emit(r, { type: "removed", mutation: m });
     }
   }
 }
 
-function mutationFnId(core: ClientCore, options: MutationOptions<any, any, any, any>): number {
+function mutationFnId(core: ClientCore, options: MutationOptions<any, any, any, any>, context: MutationFunctionContext): number {
   const mutationFn = options.mutationFn;
   return fn(() => {
     const variables = readValue();
@@ -257,7 +288,7 @@ function mutationFnId(core: ClientCore, options: MutationOptions<any, any, any, 
     const done = (ok: boolean, value: unknown): void => (ok ? resolve(value) : reject(value));
     try {
       if (typeof mutationFn !== "function") throw new MfstateError("invalid_argument", "No mutationFn found");
-      const out = mutationFn(variables as never, { signal: controller.signal, meta: options.meta });
+      const out = mutationFn(variables as never, Object.freeze({ ...context, signal: controller.signal }));
       if (out && typeof (out as PromiseLike<unknown>).then === "function") {
         (out as PromiseLike<unknown>).then(
           (v) => done(true, v),
@@ -276,33 +307,39 @@ function mutationFnId(core: ClientCore, options: MutationOptions<any, any, any, 
 
 /**
  * Runs a mutation: onMutate (cache's, then the options'), the function in the module (retries,
- * scope, network mode), then onSuccess or onError and onSettled (cache's first), each awaited.
+ * scope, network mode), then onSuccess or onError and onSettled (cache's first), each awaited, as
+ * query-core's Mutation.execute. `onState` hears each state change: the observer's listeners, and
+ * before them, on success or error, `outcome` (the per-call callbacks of MutationObserver.mutate).
  */
 export async function runMutation(
   core: ClientCore,
   options: MutationOptions<any, any, any, any>,
   variables: unknown,
   cacheConfig: MutationCacheConfig = {},
-  perCall?: MutateOptions<any, any, any, any>,
-  onState?: (m: Mutation) => void,
+  onState?: (m: Mutation, outcome?: { data?: unknown; error?: unknown }) => void,
 ): Promise<unknown> {
   const registry = core.mutations;
   const m = new Mutation(registry, options, core.kind === "app" ? core.app : undefined);
   registry.list.push(m);
-  for (const l of Array.from(registry.listeners)) l({ type: "added", mutation: m });
+  emit(registry, { type: "added", mutation: m });
   onState?.(m);
   const frozenVars = variables;
-  let context: unknown;
+  // What the function and every callback get last (query-core's mutationFnContext).
+  const fnContext: MutationFunctionContext = Object.freeze({ client: core.client, meta: options.meta, mutationKey: options.mutationKey });
   const settle = (async () => {
-    setMutation(m, { status: "pending", variables: frozenVars, submittedAt: Date.now(), failureCount: 0, failureReason: null, error: null, data: undefined });
+    setMutation(m, { status: "pending", variables: frozenVars, submittedAt: Date.now(), failureCount: 0, failureReason: null, error: null, data: undefined }, "pending");
     onState?.(m);
     try {
-      await cacheConfig.onMutate?.(frozenVars, m);
-      context = await options.onMutate?.(frozenVars as never);
-      setMutation(m, { context: context as never });
+      await cacheConfig.onMutate?.(frozenVars, m, fnContext);
+      const context = await options.onMutate?.(frozenVars as never, fnContext);
+      // As query-core: a context onMutate gave is a second "pending", heard by the observer.
+      if (context !== m.state.context) {
+        setMutation(m, { context: context as never }, "pending");
+        onState?.(m);
+      }
       const data = await callWith(() => {
         const value: Record<string, unknown> = {
-          mutationFn: mutationFnId(core, options),
+          mutationFn: mutationFnId(core, options, fnContext),
           mutationKey: options.mutationKey,
           scope: options.scope,
           networkMode: options.networkMode,
@@ -320,7 +357,8 @@ export async function runMutation(
           const failureReason = readOptionalError();
           const isPaused = readValue() as boolean;
           if (m.state.status !== "pending") return;
-          setMutation(m, { failureCount, failureReason: failureReason as never, isPaused });
+          const action = failureCount !== m.state.failureCount ? "failed" : isPaused ? "pause" : "continue";
+          setMutation(m, { failureCount, failureReason: failureReason as never, isPaused }, action);
           onState?.(m);
         });
         const watch = run(
@@ -337,27 +375,33 @@ export async function runMutation(
         promise.then(endWatch, endWatch);
         return promise;
       });
-      await cacheConfig.onSuccess?.(data, frozenVars, context, m);
-      await options.onSuccess?.(data as never, frozenVars as never, context as never);
-      await cacheConfig.onSettled?.(data, null, frozenVars, context, m);
-      await options.onSettled?.(data as never, null, frozenVars as never, context as never);
-      setMutation(m, { status: "success", data: data as never, failureCount: 0, failureReason: null, isPaused: false });
-      onState?.(m);
-      perCall?.onSuccess?.(data as never, frozenVars as never, context as never);
-      perCall?.onSettled?.(data as never, null, frozenVars as never, context as never);
+      const ctx = m.state.context;
+      await cacheConfig.onSuccess?.(data, frozenVars, ctx, m, fnContext);
+      await options.onSuccess?.(data as never, frozenVars as never, ctx as never, fnContext);
+      await cacheConfig.onSettled?.(data, null, frozenVars, ctx, m, fnContext);
+      await options.onSettled?.(data as never, null, frozenVars as never, ctx as never, fnContext);
+      setMutation(m, { status: "success", data: data as never, failureCount: 0, failureReason: null, isPaused: false }, "success");
+      onState?.(m, { data });
       return data;
     } catch (error) {
-      try {
-        await cacheConfig.onError?.(error as Error, frozenVars, context, m);
-        await options.onError?.(error as never, frozenVars as never, context as never);
-        await cacheConfig.onSettled?.(undefined, error as Error, frozenVars, context, m);
-        await options.onSettled?.(undefined, error as never, frozenVars as never, context as never);
-      } finally {
-        setMutation(m, { status: "error", error: error as never, failureCount: m.state.failureCount + 1, failureReason: error as never, isPaused: false });
-        onState?.(m);
+      const ctx = m.state.context;
+      // Each callback on its own, as query-core: one that throws is reported, the others still
+      // run, and the mutation fails with its own error.
+      const calls = [
+        () => cacheConfig.onError?.(error as Error, frozenVars, ctx, m, fnContext),
+        () => options.onError?.(error as never, frozenVars as never, ctx as never, fnContext),
+        () => cacheConfig.onSettled?.(undefined, error as Error, frozenVars, ctx, m, fnContext),
+        () => options.onSettled?.(undefined, error as never, frozenVars as never, ctx as never, fnContext),
+      ];
+      for (const call of calls) {
+        try {
+          await call();
+        } catch (e) {
+          reportThrown(e);
+        }
       }
-      perCall?.onError?.(error as never, frozenVars as never, context as never);
-      perCall?.onSettled?.(undefined, error as never, frozenVars as never, context as never);
+      setMutation(m, { status: "error", error: error as never, failureCount: m.state.failureCount + 1, failureReason: error as never, isPaused: false }, "error");
+      onState?.(m, { error });
       throw error;
     }
   })();
@@ -375,7 +419,7 @@ export async function runMutation(
 export class MutationObserver<TData = unknown, TError = Error, TVariables = void, TContext = unknown> {
   readonly #client: QueryClient;
   readonly #core: ClientCore;
-  #options: MutationOptions<TData, TError, TVariables, TContext>;
+  #options!: MutationOptions<TData, TError, TVariables, TContext>;
   #current: Mutation | undefined;
   /** The mutation this observer keeps in the cache (query-core's addObserver): its current one while it has listeners or mutates. */
   #observing: Mutation | undefined;
@@ -385,12 +429,22 @@ export class MutationObserver<TData = unknown, TError = Error, TVariables = void
   constructor(client: QueryClient, options: MutationOptions<TData, TError, TVariables, TContext>) {
     this.#client = client;
     this.#core = coreOf(client);
-    this.#options = client.defaultMutationOptions(options as never) as never;
+    observerOwners.set(this, this.#core.kind === "app" ? this.#core.app : undefined);
     this.#result = this.#build();
+    this.setOptions(options);
   }
 
+  /**
+   * New options for the next mutate (as query-core: "observerOptionsUpdated" when they differ; a
+   * new mutationKey resets the observer).
+   */
   setOptions(options: MutationOptions<TData, TError, TVariables, TContext>): void {
+    const prev = this.#options as MutationOptions<TData, TError, TVariables, TContext> | undefined;
     this.#options = this.#client.defaultMutationOptions(options as never) as never;
+    if (!shallowEqualObjects(this.#options as never, prev as never)) {
+      emit(this.#core.mutations, { type: "observerOptionsUpdated", mutation: this.#current, observer: this });
+    }
+    if (prev?.mutationKey && this.#options.mutationKey && hashKey(prev.mutationKey) !== hashKey(this.#options.mutationKey)) this.reset();
   }
 
   get options(): MutationOptions<TData, TError, TVariables, TContext> {
@@ -413,19 +467,14 @@ export class MutationObserver<TData = unknown, TError = Error, TVariables = void
     return this.#listeners.size > 0;
   }
 
-  /** Runs the mutation with `variables`; the per-call callbacks run for the latest call only. */
+  /**
+   * Runs the mutation with `variables`. The per-call callbacks run for the latest call only, and
+   * only while the observer has listeners (query-core's), before the listeners hear the outcome.
+   */
   mutate(variables: TVariables, options?: MutateOptions<TData, TError, TVariables, TContext>): Promise<DeepReadonly<TData>> {
-    let mine: Mutation | undefined;
-    const perCall: MutateOptions<any, any, any, any> | undefined = options
-      ? {
-          onSuccess: (...a) => (this.#current === mine ? options.onSuccess?.(...(a as [never, never, never])) : undefined),
-          onError: (...a) => (this.#current === mine ? options.onError?.(...(a as [never, never, never])) : undefined),
-          onSettled: (...a) => (this.#current === mine ? options.onSettled?.(...(a as [never, never, never, never])) : undefined),
-        }
-      : undefined;
     const cacheConfig = this.#client.getMutationCache().config;
-    return runMutation(this.#core, this.#options as never, variables, cacheConfig, perCall, (m) => {
-      mine = m;
+    const mutationOptions = this.#options;
+    return runMutation(this.#core, mutationOptions as never, variables, cacheConfig, (m, outcome) => {
       if (this.#current !== m && m.state.status === "idle") {
         // Adopted while idle, told from "pending" on (which follows in the same call): query-core's
         // observer hears nothing of a new mutation before it dispatches "pending".
@@ -433,7 +482,25 @@ export class MutationObserver<TData = unknown, TError = Error, TVariables = void
         this.#observe(m);
         return;
       }
-      if (this.#current === m) this.#update();
+      if (this.#current !== m) return;
+      this.#result = this.#build();
+      if (outcome && options && this.hasListeners()) {
+        const { variables: v, context } = m.state;
+        const fnContext: MutationFunctionContext = Object.freeze({ client: this.#client, meta: mutationOptions.meta, mutationKey: mutationOptions.mutationKey });
+        const ok = !("error" in outcome);
+        const calls = ok
+          ? [() => options.onSuccess?.(outcome.data as never, v as never, context as never, fnContext), () => options.onSettled?.(outcome.data as never, null, v as never, context as never, fnContext)]
+          : [() => options.onError?.(outcome.error as never, v as never, context as never, fnContext), () => options.onSettled?.(undefined, outcome.error as never, v as never, context as never, fnContext)];
+        for (const call of calls) {
+          try {
+            call();
+          } catch (e) {
+            reportThrown(e);
+          }
+        }
+      }
+      // A per-call callback may have mutated again: the listeners hear the observer's result now.
+      this.#tell();
     }) as Promise<DeepReadonly<TData>>;
   }
 
@@ -446,13 +513,20 @@ export class MutationObserver<TData = unknown, TError = Error, TVariables = void
 
   #observe(m: Mutation | undefined): void {
     if (this.#observing === m) return;
-    if (this.#observing) observeMutation(this.#observing, -1);
+    const was = this.#observing;
+    if (was) observeMutation(was, -1);
     this.#observing = m;
     if (m) observeMutation(m, 1);
+    if (was) emit(this.#core.mutations, { type: "observerRemoved", mutation: was, observer: this });
+    if (m) emit(this.#core.mutations, { type: "observerAdded", mutation: m, observer: this });
   }
 
   #update(): void {
     this.#result = this.#build();
+    this.#tell();
+  }
+
+  #tell(): void {
     for (const l of Array.from(this.#listeners)) l(this.#result);
   }
 

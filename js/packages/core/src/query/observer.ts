@@ -7,13 +7,43 @@
 import { MfstateError } from "../errors.js";
 import { api, callWith, fn, readValue, stageValues } from "../wasm.js";
 import type { DeepReadonly, Unsubscribe } from "../types.js";
-import { type ClientCore, type RawResult, optionsValue, readRawResult, resolveQueryOption, run } from "./core.js";
+import { type ClientCore, type RawResult, optionsValue, pendingState, readRawResult, resolveQueryOption, run } from "./core.js";
 import { coreOf, type QueryClient } from "./client.js";
 import { observerRoom, trackObserver } from "../app.js";
 import { checkQueryKey, hashKey, replaceEqualDeep, shallowEqualObjects, tellListeners } from "./utils.js";
 import type { QueryKey, QueryObserverOptions, QueryObserverResult, QueryState, RefetchOptions } from "./types.js";
 
 type Listener<TData, TError> = (result: QueryObserverResult<TData, TError>) => void;
+
+/** What an observer's initialData gave for a key, as query-core's built query holds it. */
+interface InitialMemo {
+  hash: string;
+  source: unknown;
+  data: unknown;
+  updatedAt: number;
+}
+
+// Nesting beyond this is refused by the module (docs/web.md: Values).
+const MAX_DEPTH = 512;
+const NOT_JSON = Symbol("not JSON");
+
+/** A deeply frozen copy of JSON data, or NOT_JSON (the module refuses it, with its path, at subscribe). */
+function frozenJsonCopy(v: unknown, depth = 0): unknown {
+  if (typeof v !== "object" || v === null) {
+    return typeof v === "function" || typeof v === "symbol" || typeof v === "bigint" || (typeof v === "number" && !Number.isFinite(v)) ? NOT_JSON : v;
+  }
+  if (depth >= MAX_DEPTH) return NOT_JSON;
+  const array = Array.isArray(v);
+  if (!array && Object.getPrototypeOf(v) !== Object.prototype && Object.getPrototypeOf(v) !== null) return NOT_JSON;
+  const out: Record<string, unknown> | unknown[] = array ? [] : {};
+  for (const [k, x] of Object.entries(v)) {
+    if (x === undefined && !array) continue;
+    const c = frozenJsonCopy(x, depth + 1);
+    if (c === NOT_JSON) return NOT_JSON;
+    (out as Record<string, unknown>)[k] = c;
+  }
+  return Object.freeze(out);
+}
 
 // The options that decide what the module does with the entry: a change of any of them restarts
 // the module's observer (a restart is a new mount: it fetches when the query is stale). Functions
@@ -26,7 +56,7 @@ function moduleSignature(o: QueryObserverOptions<any, any, any, any>, state: () 
   const f = (v: unknown): unknown => (typeof v === "function" ? "fn" : v === Infinity ? "inf" : v);
   const enabled = typeof o.enabled === "function" ? ["fn", resolveQueryOption(o.enabled, o.queryKey, state()) !== false] : o.enabled;
   return JSON.stringify([
-    hashKey(o.queryKey),
+    (o as { queryHash?: string }).queryHash ?? hashKey(o.queryKey),
     enabled,
     f(o.staleTime),
     f(o.gcTime),
@@ -59,10 +89,26 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
   #selectFn: unknown;
   #selectOut: unknown;
   #selectError: Error | null = null;
-  // The last data shown, for placeholderData functions (keepPreviousData).
+  // The last query this observer showed with data (query-core's lastQueryWithDefinedData), and that
+  // data: what a placeholderData function gets (keepPreviousData).
+  #lastKeyWithData: QueryKey | undefined;
   #lastData: unknown;
+  // The placeholderData option that gave the placeholder the current result shows.
+  #placeholderShown: unknown;
+  // The error the last module result showed (its object and time), and the query's count then.
+  #errorSeen: { error: unknown; at: number } | undefined;
+  #errorCount = 0;
+  // getOptimisticResult is shaping a result for other options: nothing of it is remembered.
+  #predicting = false;
+  // The last result getOptimisticResult gave (what a render showed). query-core makes it the
+  // current result: the module's next result, when equal, is that object and notifies nobody (the
+  // fetch a subscription starts was rendered already).
+  #predicted: QueryObserverResult<TData, TError> | undefined;
   // The query this observer is counted under (the inspector's observer counts).
   #countedHash = "";
+  // The initial data shown before the cache had an entry for the key (query-core builds the entry,
+  // with initialData, when the observer is made): the same data, called once, goes to the module.
+  #initialMemo: InitialMemo | undefined;
 
   /** Stops counting this observer under its query; `untrack`: its app stops tracking it too. */
   #uncount(untrack = true): void {
@@ -176,9 +222,13 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
       const savedHash = this.#sub !== 0 ? this.#countedHash : hashKey(saved.queryKey);
       if (hashKey(this.#options.queryKey) !== savedHash || this.#enabled(this.#options) !== this.#enabled(saved)) predict = "change";
     }
+    this.#predicting = true;
     try {
-      return this.#optimistic(predict);
+      const result = this.#optimistic(predict);
+      this.#predicted = result;
+      return result;
     } finally {
+      this.#predicting = false;
       this.#options = saved;
     }
   }
@@ -231,7 +281,7 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
     callWith(() => {
       const value = optionsValue(
         this.#core,
-        this.#options as never,
+        this.#withInitialShown() as never,
         () => {
           const q = this.#options.queryFn;
           return typeof q === "function" ? (q as never) : undefined;
@@ -249,6 +299,42 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
         () => readValue() as number,
       );
     });
+  }
+
+  /**
+   * The options, with the initial data this observer already showed (and its time) in place of
+   * initialData / initialDataUpdatedAt: the entry the module makes holds what was rendered, and the
+   * function is not called again (query-core calls it once, when it builds the query).
+   */
+  #withInitialShown(): QueryObserverOptions<TQueryFnData, TError, TData, TQueryKey> {
+    const m = this.#initialMemo;
+    const o = this.#options;
+    if (m === undefined || m.data === undefined || m.source !== o.initialData || m.hash !== hashKey(o.queryKey)) return o;
+    return Object.assign(Object.create(null), o, { initialData: m.data, initialDataUpdatedAt: m.updatedAt });
+  }
+
+  /**
+   * query-core's state of a query not yet in the cache (getDefaultState): its initialData, if any,
+   * as success data updated at initialDataUpdatedAt (or now). Memoised per key and initialData.
+   */
+  #initialState(): QueryState | undefined {
+    const o = this.#options;
+    const source = o.initialData;
+    if (source === undefined) return undefined;
+    const hash = hashKey(o.queryKey);
+    let m = this.#initialMemo;
+    if (m === undefined || m.hash !== hash || m.source !== source) {
+      const given = typeof source === "function" ? (source as () => unknown)() : source;
+      const data = frozenJsonCopy(given);
+      let updatedAt = 0;
+      if (data !== undefined && data !== NOT_JSON) {
+        const at = typeof o.initialDataUpdatedAt === "function" ? (o.initialDataUpdatedAt as () => number | undefined)() : o.initialDataUpdatedAt;
+        updatedAt = at ?? this.#core.driver.now();
+      }
+      m = this.#initialMemo = { hash, source, data: data === NOT_JSON ? undefined : data, updatedAt };
+    }
+    if (m.data === undefined) return undefined;
+    return { ...pendingState, data: m.data, dataUpdatedAt: m.updatedAt, status: "success" } as QueryState;
   }
 
   #stop(): void {
@@ -272,7 +358,7 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
   }
 
   #optimistic(predict?: "mount" | "change"): QueryObserverResult<TData, TError> {
-    const state = this.#client.getQueryState(this.#options.queryKey);
+    const state = this.#client.getQueryState(this.#options.queryKey) ?? this.#initialState();
     const enabled = this.#enabled(this.#options) && typeof this.#options.queryFn !== "symbol";
     const raw: RawResult = state
       ? {
@@ -313,7 +399,7 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
       const staleTime = resolveQueryOption(this.#options.staleTime ?? 0, this.#options.queryKey, state as QueryState);
       const never = staleTime === Infinity || staleTime === "static";
       const ms = typeof staleTime === "number" ? staleTime : 0;
-      raw.isStale = (state.isInvalidated && staleTime !== "static") || !raw.hasData || (!never && Date.now() - state.dataUpdatedAt >= ms);
+      raw.isStale = (state.isInvalidated && staleTime !== "static") || !raw.hasData || (!never && this.#core.driver.now() - state.dataUpdatedAt >= ms);
     }
     // query-core's isStale: a disabled observer's query is never stale to it.
     if (!enabled) raw.isStale = false;
@@ -325,7 +411,7 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
       const mode = this.#options.networkMode ?? "online";
       raw.fetchStatus = mode !== "online" || this.#client._isOnline() ? "fetching" : "paused";
     }
-    return this.#shape(raw);
+    return this.#shape(raw, state?.errorUpdateCount ?? 0);
   }
 
   /** query-core's shouldFetchOnMount for the options now (the observer is not subscribed yet). */
@@ -354,25 +440,44 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
     return this.#selectOut;
   }
 
-  #shape(raw: RawResult): QueryObserverResult<TData, TError> {
-    let data: unknown = raw.hasData ? this.#select(raw.data) : undefined;
+  /** `errorUpdateCount`: the query's (the module's results do not carry it; see #errorCountOf). */
+  #shape(raw: RawResult, errorUpdateCount: number): QueryObserverResult<TData, TError> {
+    const prev = this.#result as QueryObserverResult<TData, TError> | undefined;
+    let data: unknown = raw.hasData ? raw.data : undefined;
     let status = raw.status;
     let error = raw.error;
+    let errorUpdatedAt = raw.errorUpdatedAt;
     let isPlaceholderData = false;
-    if (raw.hasData && this.#selectError) {
-      status = "error";
-      error = this.#selectError;
-    }
+    // query-core's createResult: placeholder data stands for the query's data, through select; the
+    // same placeholderData option as the placeholder shown keeps what is shown (no call, no select).
+    let skipSelect = false;
     const placeholder = this.#options.placeholderData;
     if (data === undefined && status === "pending" && placeholder !== undefined) {
-      const p = typeof placeholder === "function" ? (placeholder as (prev: unknown) => unknown)(this.#lastData) : placeholder;
+      let p: unknown;
+      if (prev?.isPlaceholderData && placeholder === this.#placeholderShown) {
+        p = prev.data;
+        skipSelect = true;
+      } else if (typeof placeholder === "function") {
+        const last = this.#lastKeyWithData === undefined ? undefined : this.#client.getQueryCache().find({ queryKey: this.#lastKeyWithData, exact: true });
+        p = (placeholder as (previousData: unknown, previousQuery: unknown) => unknown)(last ? last.state.data : this.#lastData, last);
+      } else {
+        p = placeholder;
+      }
       if (p !== undefined) {
         data = p;
         status = "success";
         isPlaceholderData = true;
       }
     }
-    if (data !== undefined && !isPlaceholderData) this.#lastData = data;
+    if (data !== undefined && !skipSelect) data = this.#select(data);
+    else if (data === undefined) this.#selectError = null;
+    if (this.#selectError) {
+      status = "error";
+      error = this.#selectError;
+      // As query-core: the time select first failed with this error.
+      errorUpdatedAt = prev?.error === error ? prev.errorUpdatedAt : this.#core.driver.now();
+      isPlaceholderData = false;
+    }
     const isFetching = raw.fetchStatus === "fetching";
     const isPending = status === "pending";
     const isError = status === "error";
@@ -380,8 +485,8 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
       data: data as DeepReadonly<TData> | undefined,
       dataUpdatedAt: raw.dataUpdatedAt,
       error: error as TError | null,
-      errorUpdatedAt: raw.errorUpdatedAt,
-      errorUpdateCount: raw.errorUpdatedAt > 0 ? 1 : 0,
+      errorUpdatedAt,
+      errorUpdateCount,
       failureCount: raw.failureCount,
       failureReason: raw.failureReason as TError | null,
       status,
@@ -403,18 +508,52 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
       isEnabled: raw.isEnabled,
       refetch: this.#refetchBound,
     };
-    const prev = this.#result as QueryObserverResult<TData, TError> | undefined;
+    if (!this.#predicting) {
+      if (raw.hasData) {
+        this.#lastKeyWithData = this.#options.queryKey;
+        this.#lastData = raw.data;
+      }
+      this.#placeholderShown = isPlaceholderData ? placeholder : undefined;
+    }
     if (prev && shallowEqualObjects(prev as never, next as never)) return prev;
     return Object.freeze(next);
   }
 
+  /**
+   * The query's errorUpdateCount for a module result: asked of the cache only when the error or its
+   * time moved (a new error), so a result without a new error costs no call.
+   */
+  #errorCountOf(raw: RawResult): number {
+    if (raw.errorUpdatedAt === 0) {
+      this.#errorSeen = undefined;
+      return (this.#errorCount = 0);
+    }
+    if (this.#errorSeen === undefined || this.#errorSeen.error !== raw.error || this.#errorSeen.at !== raw.errorUpdatedAt) {
+      this.#errorSeen = { error: raw.error, at: raw.errorUpdatedAt };
+      this.#errorCount = this.#client.getQueryState(this.#options.queryKey)?.errorUpdateCount ?? 1;
+    }
+    return this.#errorCount;
+  }
+
   #update(raw: RawResult | undefined): void {
+    // The module's first result for an entry made from the initial data shown: the same data, kept
+    // as the object already rendered (no notification for a copy of it).
+    const m = this.#initialMemo;
+    if (raw && this.#raw === undefined && m !== undefined && m.data !== undefined && raw.hasData && raw.data !== m.data && replaceEqualDeep(m.data, raw.data) === m.data) {
+      raw = { ...raw, data: m.data };
+    }
     if (raw) this.#raw = raw;
     const base = this.#raw;
     if (!base) return;
     const prev = this.#result;
-    const next = this.#shape(base);
+    const next = this.#shape(base, this.#errorCountOf(base));
+    const predicted = this.#predicted;
+    this.#predicted = undefined;
     if (next === prev) return;
+    if (predicted !== undefined && shallowEqualObjects(predicted as never, next as never)) {
+      this.#result = predicted;
+      return;
+    }
     this.#result = next;
     const props = this.#options.notifyOnChangeProps;
     if (props && props !== "all" && prev) {

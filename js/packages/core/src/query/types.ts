@@ -172,18 +172,29 @@ export interface QuerySnapshot<TData = unknown, TError = DefaultError> {
   getObserversCount(): number;
 }
 
+/**
+ * What a mutation's function and callbacks get last (query-core's MutationFunctionContext): the
+ * client that runs it, its meta and key; the mutation function gets its AbortSignal too.
+ */
+export interface MutationFunctionContext {
+  readonly client: unknown;
+  readonly meta: MutationMeta | undefined;
+  readonly mutationKey: MutationKey | undefined;
+}
+
 /** Options of a mutation (query-core's MutationOptions). */
 export interface MutationOptions<TData = unknown, TError = DefaultError, TVariables = void, TContext = unknown> {
-  mutationFn?: (variables: DeepReadonly<TVariables>, context: { signal: AbortSignal; meta: MutationMeta | undefined }) => TData | Promise<TData>;
+  mutationFn?: (variables: DeepReadonly<TVariables>, context: MutationFunctionContext & { readonly signal: AbortSignal }) => TData | Promise<TData>;
   mutationKey?: MutationKey;
-  onMutate?: (variables: DeepReadonly<TVariables>) => TContext | Promise<TContext> | undefined;
-  onSuccess?: (data: DeepReadonly<TData>, variables: DeepReadonly<TVariables>, context: DeepReadonly<TContext> | undefined) => unknown;
-  onError?: (error: TError, variables: DeepReadonly<TVariables>, context: DeepReadonly<TContext> | undefined) => unknown;
+  onMutate?: (variables: DeepReadonly<TVariables>, context: MutationFunctionContext) => TContext | Promise<TContext> | undefined;
+  onSuccess?: (data: DeepReadonly<TData>, variables: DeepReadonly<TVariables>, onMutateResult: DeepReadonly<TContext> | undefined, context: MutationFunctionContext) => unknown;
+  onError?: (error: TError, variables: DeepReadonly<TVariables>, onMutateResult: DeepReadonly<TContext> | undefined, context: MutationFunctionContext) => unknown;
   onSettled?: (
     data: DeepReadonly<TData> | undefined,
     error: TError | null,
     variables: DeepReadonly<TVariables>,
-    context: DeepReadonly<TContext> | undefined,
+    onMutateResult: DeepReadonly<TContext> | undefined,
+    context: MutationFunctionContext,
   ) => unknown;
   retry?: RetryValue<TError>;
   retryDelay?: RetryDelayValue<TError>;
