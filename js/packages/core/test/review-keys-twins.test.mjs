@@ -495,10 +495,17 @@ test("hash collisions cannot make another app's reads orders of magnitude slower
   const { host, pq, mq } = await twoApps();
   pq.setQueryData(["profile", "me"], "alice");
   const read = () => pq.getQueryData(["profile", "me"]);
+  // The best of five batches: a collision chain slows every read of every batch (20,000 entries
+  // to compare), where a pause of the process (a collector, a loaded machine) slows one batch; a
+  // single batch of 200 reads failed once under load.
   const perRead = (n) => {
-    const t = process.hrtime.bigint();
-    for (let i = 0; i < n; i++) read();
-    return Number(process.hrtime.bigint() - t) / n;
+    let best = Infinity;
+    for (let batch = 0; batch < 5; batch++) {
+      const t = process.hrtime.bigint();
+      for (let i = 0; i < n; i++) read();
+      best = Math.min(best, Number(process.hrtime.bigint() - t) / n);
+    }
+    return best;
   };
   perRead(5000);
   const before = perRead(5000);
