@@ -53,7 +53,8 @@ bool is_disabled(const ClientCore& core, const Query& q) {
 }
 
 bool is_static(const ClientCore&, const Query& q) {
-  if (!q.cold) return false;
+  // Without data nothing is static yet (query-core's isStatic): a reset query refetches.
+  if (!q.cold || !q.has_data()) return false;
   for (const ObserverImpl* o : q.cold->observers) {
     if (o->stale_time() >= static_stale_time) return true;
   }

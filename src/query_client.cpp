@@ -367,10 +367,12 @@ void refetch_one(ClientCore& c, Query& q, bool cancel_refetch, const std::shared
   if (q.observer_count() == 0) {
     if (detail::is_disabled(c, q)) return;
   } else {
-    // One pass over the observers: disabled when none is enabled, static when one is static.
+    // One pass over the observers: disabled when none is enabled, static when one is static
+    // (and the query has data: without, as after reset_queries, it is not static yet).
     bool enabled = false;
+    const bool has_data = q.has_data();
     for (const detail::ObserverImpl* o : q.cold->observers) {
-      if (o->stale_time() >= static_stale_time) return;
+      if (has_data && o->stale_time() >= static_stale_time) return;
       enabled = enabled || o->enabled();
     }
     if (!enabled) return;

@@ -302,6 +302,22 @@ TEST_F(QueryClientTest, RefetchAndInvalidateLeaveStaticQueriesAlone) {
   EXPECT_EQ(*cf.count, 1);
 }
 
+TEST_F(QueryClientTest, AStaticQueryWithoutDataIsNotStaticYetResetRefetchesIt) {
+  QueryClient qc(rt);
+  CountingFetcher cf;
+  auto sub = qc.observe({.key = key({"k"}), .fetcher = cf.fetcher(), .stale_time = static_stale_time}, nullptr);
+  rt.run_until_idle();
+  EXPECT_EQ(*cf.count, 1);
+  // Reset drops the data: without data the query is not static (query-core's isStatic), so the
+  // refetch of the active queries reaches it; with data again, it is left alone.
+  (void)qc.reset_queries({.key = key({"k"})});
+  rt.run_until_idle();
+  EXPECT_EQ(*cf.count, 2);
+  (void)qc.refetch_queries({.key = key({"k"})});
+  rt.run_until_idle();
+  EXPECT_EQ(*cf.count, 2);
+}
+
 TEST_F(QueryClientTest, AStaticObserverDoesNotRefetchOnMountEvenWhenAskedAlways) {
   QueryClient qc(rt);
   CountingFetcher cf;

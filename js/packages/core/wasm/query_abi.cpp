@@ -509,6 +509,15 @@ void set_interned(WebClient& c, std::uint32_t index, Value data, const Value& up
   Writer w;
   w.value(cached);
 }
+
+/// refetchQueries' and resetQueries' options: {cancelRefetch, throwOnError}.
+RefetchOptions refetch_options_from(const Value& o) {
+  RefetchOptions ro;
+  if (auto b = opt::boolean(o, "cancelRefetch")) ro.cancel_refetch = *b;
+  if (auto b = opt::boolean(o, "throwOnError")) ro.throw_on_error = *b;
+  return ro;
+}
+
 }  // namespace
 
 extern "C" {
@@ -707,7 +716,7 @@ EMSCRIPTEN_KEEPALIVE int mfs_client_fetch(std::uint32_t client, int kind, std::u
   });
 }
 
-/// Staged: filters, options {refetchType, cancelRefetch}. `settle` receives the outcome.
+/// Staged: filters, options {refetchType, cancelRefetch, throwOnError}. `settle` receives the outcome.
 EMSCRIPTEN_KEEPALIVE int mfs_client_invalidate(std::uint32_t client, std::uint32_t settle) {
   JsFunction fn(settle);
   return guarded([&] {
@@ -721,19 +730,18 @@ EMSCRIPTEN_KEEPALIVE int mfs_client_invalidate(std::uint32_t client, std::uint32
       else opt::wrong("refetchType", "\"active\", \"inactive\", \"all\" or \"none\"");
     }
     if (auto b = opt::boolean(args[1], "cancelRefetch")) io.cancel_refetch = *b;
+    if (auto b = opt::boolean(args[1], "throwOnError")) io.throw_on_error = *b;
     Future f = client_of(client).invalidate_queries(filters_from(args[0]), io);
     if (fn) settle_with(f, fn);
   });
 }
 
-/// Staged: filters, options {cancelRefetch}. `settle` receives the outcome.
+/// Staged: filters, options {cancelRefetch, throwOnError}. `settle` receives the outcome.
 EMSCRIPTEN_KEEPALIVE int mfs_client_refetch(std::uint32_t client, std::uint32_t settle) {
   JsFunction fn(settle);
   return guarded([&] {
     auto args = staged::take(2);
-    RefetchOptions ro;
-    if (auto b = opt::boolean(args[1], "cancelRefetch")) ro.cancel_refetch = *b;
-    Future f = client_of(client).refetch_queries(filters_from(args[0]), ro);
+    Future f = client_of(client).refetch_queries(filters_from(args[0]), refetch_options_from(args[1]));
     if (fn) settle_with(f, fn);
   });
 }
@@ -757,12 +765,12 @@ EMSCRIPTEN_KEEPALIVE int mfs_client_remove(std::uint32_t client) {
   });
 }
 
-/// Staged: filters. `settle` receives the outcome.
+/// Staged: filters, options {cancelRefetch, throwOnError}. `settle` receives the outcome.
 EMSCRIPTEN_KEEPALIVE int mfs_client_reset(std::uint32_t client, std::uint32_t settle) {
   JsFunction fn(settle);
   return guarded([&] {
-    Value filters = staged::pop();
-    Future f = client_of(client).reset_queries(filters_from(filters));
+    auto args = staged::take(2);
+    Future f = client_of(client).reset_queries(filters_from(args[0]), refetch_options_from(args[1]));
     if (fn) settle_with(f, fn);
   });
 }

@@ -514,7 +514,7 @@ export class QueryClient {
   invalidateQueries(filters: InvalidateQueryFilters = {}, options: InvalidateOptions = {}): Promise<void> {
     return this.#settled(
       (id) => (h) => {
-        stageValues(filtersValue(filters), { refetchType: filters.refetchType, cancelRefetch: options.cancelRefetch });
+        stageValues(filtersValue(filters), { refetchType: filters.refetchType, cancelRefetch: options.cancelRefetch, throwOnError: options.throwOnError });
         return api.mfs_client_invalidate(h, id);
       },
       options.throwOnError,
@@ -526,7 +526,7 @@ export class QueryClient {
   refetchQueries(filters: QueryFilters = {}, options: RefetchOptions = {}): Promise<void> {
     return this.#settled(
       (id) => (h) => {
-        stageValues(filtersValue(filters), { cancelRefetch: options.cancelRefetch });
+        stageValues(filtersValue(filters), { cancelRefetch: options.cancelRefetch, throwOnError: options.throwOnError });
         return api.mfs_client_refetch(h, id);
       },
       options.throwOnError,
@@ -538,7 +538,7 @@ export class QueryClient {
   resetQueries(filters: QueryFilters = {}, options: ResetOptions = {}): Promise<void> {
     return this.#settled(
       (id) => (h) => {
-        stageValues(filtersValue(filters));
+        stageValues(filtersValue(filters), { cancelRefetch: options.cancelRefetch, throwOnError: options.throwOnError });
         return api.mfs_client_reset(h, id);
       },
       options.throwOnError,
