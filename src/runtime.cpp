@@ -138,18 +138,21 @@ void Batcher::enqueue(std::function<void()>&& fn, std::uint32_t frame) {
 }
 
 namespace {
-// A job appended to a full queue (the vector grows), out of line: a store's change notification
-// appends to a queue that kept its capacity from the last flush, and without the growth inlined
-// that append saves no registers.
+// Room for one more job in a full queue, out of line: a store's change notification appends to a
+// queue that kept its capacity from the last flush, and with the growth inlined that append saved
+// registers for it on every call.
 template <typename Job>
-[[gnu::noinline]] Job& append_growing(std::vector<Job>& queue) {
-  return queue.emplace_back();
+[[gnu::noinline]] void make_room(std::vector<Job>& queue) {
+  queue.reserve(std::max<std::size_t>(8, 2 * queue.capacity()));
 }
 }  // namespace
 
 void Batcher::enqueue_plain(void (*plain)(void*), void* arg, std::uint32_t frame) {
-  // In place: no std::function to move in.
-  Job& job = queue_.size() != queue_.capacity() ? queue_.emplace_back() : append_growing(queue_);
+  if (queue_.size() == queue_.capacity()) [[unlikely]] {
+    make_room(queue_);
+    if (queue_.size() == queue_.capacity()) __builtin_unreachable();  // lets emplace_back drop its growth
+  }
+  Job& job = queue_.emplace_back();  // in place: no std::function to move in
   job.plain = plain;
   job.arg = arg;
   job.frame = frame;
