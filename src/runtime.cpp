@@ -137,7 +137,21 @@ void Batcher::enqueue(std::function<void()>&& fn, std::uint32_t frame) {
   }
 }
 
+namespace {
+// Room for one more job in a full queue, out of line: a store's change notification appends to a
+// queue that kept its capacity from the last flush, and with the growth inlined that append saved
+// registers for it on every call.
+template <typename Job>
+[[gnu::noinline]] void make_room(std::vector<Job>& queue) {
+  queue.reserve(std::max<std::size_t>(8, 2 * queue.capacity()));
+}
+}  // namespace
+
 void Batcher::enqueue_plain(void (*plain)(void*), void* arg, std::uint32_t frame) {
+  if (queue_.size() == queue_.capacity()) [[unlikely]] {
+    make_room(queue_);
+    if (queue_.size() == queue_.capacity()) __builtin_unreachable();  // lets emplace_back drop its growth
+  }
   Job& job = queue_.emplace_back();  // in place: no std::function to move in
   job.plain = plain;
   job.arg = arg;

@@ -398,6 +398,34 @@ TEST(Store, NotifiesOnceForABatchOfDispatchesWithTheFinalState) {
   EXPECT_EQ(seen, (std::vector<std::int64_t>{5}));
 }
 
+TEST(Store, ManyStoresChangedInOneBatchAreNotifiedOnceEachInTheOrderTheyChanged) {
+  // Each store's change is one job on the shared batcher's queue; forty of them grow the queue
+  // several times inside the batch (a fresh batcher's queue is empty), and every job must survive
+  // the growth and run once, in order, when the batch ends.
+  Runtime runtime;
+  std::vector<std::unique_ptr<Store>> stores;
+  std::vector<int> order;
+  std::vector<Subscription> subs;
+  for (int i = 0; i < 40; ++i) {
+    stores.push_back(std::make_unique<Store>(counter_state(i), counter_reducer,
+                                             StoreOptions{.batcher = &runtime.batcher()}));
+    subs.push_back(stores.back()->subscribe([&order, i](const Value& s) {
+      EXPECT_EQ(s.get("count").as_int(), i + 2);  // both dispatches, delivered once
+      order.push_back(i);
+    }));
+  }
+  {
+    Batcher::Scope batch(runtime.batcher());
+    for (int i = 39; i >= 0; --i) stores[static_cast<std::size_t>(i)]->dispatch(act("INC"));
+    for (auto& store : stores) store->dispatch(act("INC"));  // changed again: still one job each
+    EXPECT_TRUE(order.empty());
+  }
+  std::vector<int> expected;
+  for (int i = 39; i >= 0; --i) expected.push_back(i);
+  ASSERT_EQ(order.size(), 40u);
+  EXPECT_EQ(order, expected);
+}
+
 TEST(Store, ReplaceReducerSwapsBehaviourAndDispatchesReplace) {
   Store store(counter_state(), counter_reducer);
   std::vector<std::string> types;

@@ -235,6 +235,26 @@ TEST(ValueReading, GetReadsLargeObjectsThroughTheirIndexAndReportsWhatItCannotRe
   }
 }
 
+TEST(ValueReading, FindAndGetAnswerAtTheInlineScansBounds) {
+  // find and get scan objects of 1 to 16 members inline; an empty object and a larger one go out
+  // of line. Each size at and around those bounds must find every member and miss the rest.
+  for (std::size_t n : {0u, 1u, 2u, 15u, 16u, 17u, 18u}) {
+    std::vector<Member> members;
+    for (std::size_t i = 0; i < n; ++i) members.push_back({"m" + std::to_string(i), static_cast<std::int64_t>(i)});
+    const Value o = Value::object(std::move(members));
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::string name = "m" + std::to_string(i);
+      ASSERT_NE(o.find(name), nullptr) << n << " " << i;
+      EXPECT_EQ(o.find(name)->as_int(), static_cast<std::int64_t>(i)) << n << " " << i;
+      EXPECT_EQ(o.get(name).as_int(), static_cast<std::int64_t>(i)) << n << " " << i;
+    }
+    EXPECT_EQ(o.find("m" + std::to_string(n)), nullptr) << n;
+    EXPECT_EQ(o.find(""), nullptr) << n;
+    EXPECT_FALSE(o.contains("x")) << n;
+    EXPECT_EQ(error_code_of([&] { (void)o.get("m" + std::to_string(n)); }), ErrorCode::not_found) << n;
+  }
+}
+
 TEST(ValueReading, SmallObjectsTellApartNamesDifferingInAnyOneByte) {
   // The inline lookup compares short names as overlapping words: a name of each length up to
   // 24, beside names of the same length differing in exactly one byte, must find only itself.

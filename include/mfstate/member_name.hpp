@@ -125,6 +125,7 @@ class MemberName {
   }
 
  private:
+  friend class ValueAccess;  // an object's copy tells inline names (copied as bytes) from heap ones
   // string_view's compare, as an ordering (the WebAssembly build's library has no <=> for it).
   static std::strong_ordering order(std::string_view a, std::string_view b) noexcept {
     return a.compare(b) <=> 0;

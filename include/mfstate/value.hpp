@@ -301,9 +301,13 @@ class Value {
   std::uint64_t compute_hash() const noexcept;
   std::int64_t integral_double() const;
   [[noreturn]] void throw_not_found(std::string_view key) const;
-  /// find and get past their inline scan: a large object's index lookup, or the errors.
+  /// find and get past their inline scan: an empty or large object (its index), or the errors.
   const Value* find_slow(std::string_view key) const;
   const Value& get_slow(std::string_view key) const;
+  /// The object node find and get scan inline (1 to index_threshold members), or nullptr.
+  const detail::ObjectNode* scannable_object() const noexcept;
+  /// The inline scan itself: `key`'s value among the members of `node`, or nullptr.
+  static const Value* scan_members(const detail::ObjectNode& node, std::string_view key) noexcept;
   [[noreturn]] void throw_out_of_range(std::size_t i) const;
   bool has_node() const noexcept { return type_ >= Type::string && small_ == 0; }
 
@@ -430,34 +434,40 @@ inline std::span<const Member> Value::as_object() const {
 }
 
 // find and get scan a small object inline and leave everything else to one out-of-line call made
-// last (a large object's index, a type error, a missing member): nothing is live after a call on
+// last (a large or empty object, a type error, a missing member): nothing is live after a call on
 // the hot path, so a caller such as a subscriber's `state.get("count").as_int()` saves no
-// registers for it.
+// registers for it. One scan serves both; get's miss calls get_slow, which scans again (a miss is
+// an error, so its cost does not matter).
+inline const detail::ObjectNode* Value::scannable_object() const noexcept {
+  if (type_ != Type::object) [[unlikely]]
+    return nullptr;
+  const auto* node = static_cast<const detail::ObjectNode*>(u_.node);
+  // One unsigned compare leaves out both an empty object (so the scan below needs no test before
+  // its first member) and one large enough to have an index.
+  if (node->size - 1u >= detail::ObjectNode::index_threshold) [[unlikely]]
+    return nullptr;
+  return node;
+}
+
+inline const Value* Value::scan_members(const detail::ObjectNode& node, std::string_view key) noexcept {
+  const Member* m = node.members();
+  const Member* const end = m + node.size;
+  do {
+    if (m->key.equals(key)) return &m->value;
+  } while (++m != end);
+  return nullptr;
+}
+
 inline const Value* Value::find(std::string_view key) const {
-  if (type_ == Type::object) [[likely]] {
-    const auto* node = static_cast<const detail::ObjectNode*>(u_.node);
-    if (node->size <= detail::ObjectNode::index_threshold) [[likely]] {
-      const Member* m = node->members();
-      const Member* const end = m + node->size;
-      for (; m != end; ++m) {
-        if (m->key.equals(key)) return &m->value;
-      }
-      return nullptr;
-    }
-  }
+  if (const detail::ObjectNode* node = scannable_object()) [[likely]]
+    return scan_members(*node, key);
   return find_slow(key);
 }
 
 inline const Value& Value::get(std::string_view key) const {
-  if (type_ == Type::object) [[likely]] {
-    const auto* node = static_cast<const detail::ObjectNode*>(u_.node);
-    if (node->size <= detail::ObjectNode::index_threshold) [[likely]] {
-      const Member* m = node->members();
-      const Member* const end = m + node->size;
-      for (; m != end; ++m) {
-        if (m->key.equals(key)) return m->value;
-      }
-    }
+  if (const detail::ObjectNode* node = scannable_object()) [[likely]] {
+    if (const Value* v = scan_members(*node, key)) [[likely]]
+      return *v;
   }
   return get_slow(key);
 }
