@@ -801,6 +801,60 @@ function thenable(x: unknown): x is PromiseLike<unknown> {
   return typeof x === "object" && x !== null && typeof (x as { then?: unknown }).then === "function";
 }
 
+/** The two ends of a module completion a JavaScript function answers (answerTo). */
+export interface Answer {
+  resolve(data: unknown): void;
+  reject(error: unknown): void;
+  /** Whether an answer was given (only the first counts). */
+  readonly settled: boolean;
+}
+
+/**
+ * Answers `completion` (a query or mutation function's fetch or run) straight to the module, not
+ * through the client's handle: an app's handle throws once the app unmounted, while the fetch or
+ * mutation (the shared client's) must still settle, and such a throw from a promise callback is
+ * an unhandled rejection. Data that cannot cross (not JSON) rejects instead; `undefinedAsNull`
+ * sends undefined as null (a mutation's result may be undefined, a query's data may not).
+ */
+export function answerTo(core: ClientCore, completion: number, undefinedAsNull = false): Answer {
+  let settled = false;
+  const reject = (error: unknown): void => {
+    if (settled) return;
+    settled = true;
+    const message = error instanceof Error ? error.message : String(error);
+    enter();
+    try {
+      stageValues(message, { jsError: rememberThrown(error) });
+      check(api.mfs_complete_reject(completion));
+    } finally {
+      leave();
+      core.driver.kick();
+    }
+  };
+  const resolve = (data: unknown): void => {
+    if (settled) return;
+    settled = true;
+    enter();
+    try {
+      stageValues(undefinedAsNull && data === undefined ? null : data);
+      check(api.mfs_complete_resolve(completion));
+    } catch (e) {
+      settled = false;
+      reject(e);
+    } finally {
+      leave();
+      core.driver.kick();
+    }
+  };
+  return {
+    resolve,
+    reject,
+    get settled() {
+      return settled;
+    },
+  };
+}
+
 /**
  * The function the module calls to fetch: it calls the query function the options hold *now*
  * (`current()`), with {client, queryKey, signal, meta}, and completes the fetch with what it
@@ -813,7 +867,6 @@ export function fetcherFn(core: ClientCore, current: () => ((ctx: never) => unkn
     const meta = readValue();
     const completion = readValue() as number;
     const queryFn = current();
-    let settled = false;
     // The AbortSignal is made when the query function first reads it, and only then does the
     // module watch the fetch's abort for it (an abort before the read leaves the signal aborted when
     // it is read). So a fetch whose signal is never read is one that losing its last observer does
@@ -828,14 +881,14 @@ export function fetcherFn(core: ClientCore, current: () => ((ctx: never) => unkn
         // Settled, the fetch is over: nothing aborts it any more. The getter never throws (as
         // query-core's): a watch the module refuses now (a read from inside a fast reducer, at the
         // edge of the stack) is asked again once the current task's code has run.
-        if (!settled) {
+        if (!answer.settled) {
           const abort = (): void => made.abort(new CancelledError());
           try {
             watchAbort(completion, abort);
           } catch {
             queueMicrotask(() => {
               try {
-                if (!settled) watchAbort(completion, abort);
+                if (!answer.settled) watchAbort(completion, abort);
               } catch {
                 // refused twice: this fetch's request is not aborted by a cancel
               }
@@ -845,36 +898,8 @@ export function fetcherFn(core: ClientCore, current: () => ((ctx: never) => unkn
       }
       return controller.signal;
     };
-    const resolve = (data: unknown): void => {
-      if (settled) return;
-      settled = true;
-      enter();
-      try {
-        stageValues(data);
-        check(api.mfs_complete_resolve(completion));
-      } catch (e) {
-        // Data that cannot cross (not JSON) fails the fetch instead.
-        settled = false;
-        reject(e);
-        return;
-      } finally {
-        leave();
-        core.driver.kick();
-      }
-    };
-    const reject = (error: unknown): void => {
-      if (settled) return;
-      settled = true;
-      const message = error instanceof Error ? error.message : String(error);
-      enter();
-      try {
-        stageValues(message, { jsError: rememberThrown(error) });
-        check(api.mfs_complete_reject(completion));
-      } finally {
-        leave();
-        core.driver.kick();
-      }
-    };
+    const answer = answerTo(core, completion);
+    const { resolve, reject } = answer;
     // As query-core, what the query function returns or throws at once is awaited too: the fetch
     // completes after the current operation, never inside it (a refetch asked for meanwhile shares it).
     let promise: PromiseLike<unknown>;

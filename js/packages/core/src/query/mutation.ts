@@ -3,9 +3,9 @@
 // onSettled, each awaited in query-core's order).
 
 import { MfstateError } from "../errors.js";
-import { api, callWith, check, enter, fn, leave, readValue, stageValues } from "../wasm.js";
+import { api, callWith, fn, readValue, stageValues } from "../wasm.js";
 import type { DeepReadonly, Unsubscribe } from "../types.js";
-import { type ClientCore, readOptionalError, rememberThrown, retryFields, run, settlement } from "./core.js";
+import { answerTo, type ClientCore, readOptionalError, retryFields, run, settlement } from "./core.js";
 import { matchMutation } from "./match.js";
 import type {
   MutateOptions,
@@ -251,40 +251,8 @@ function mutationFnId(core: ClientCore, options: MutationOptions<any, any, any, 
     const variables = readValue();
     const completion = readValue() as number;
     const controller = new AbortController();
-    // Straight to the completion, as a query function's answer (core.ts fetcherFn), not through
-    // the client's handle: an app's handle throws once the app unmounted, and the mutation (the
-    // shared client's) must still settle; that throw, from the promise callback below, was an
-    // unhandled rejection.
-    let settled = false;
-    const reject = (error: unknown): void => {
-      if (settled) return;
-      settled = true;
-      const message = error instanceof Error ? error.message : String(error);
-      enter();
-      try {
-        stageValues(message, { jsError: rememberThrown(error) });
-        check(api.mfs_complete_reject(completion));
-      } finally {
-        leave();
-        core.driver.kick();
-      }
-    };
-    const resolve = (data: unknown): void => {
-      if (settled) return;
-      settled = true;
-      enter();
-      try {
-        stageValues(data === undefined ? null : data);
-        check(api.mfs_complete_resolve(completion));
-      } catch (e) {
-        // Data that cannot cross (not JSON) fails the mutation instead.
-        settled = false;
-        reject(e);
-      } finally {
-        leave();
-        core.driver.kick();
-      }
-    };
+    // Straight to the completion (answerTo): the mutation settles after its app unmounted too.
+    const { resolve, reject } = answerTo(core, completion, true);
     const done = (ok: boolean, value: unknown): void => (ok ? resolve(value) : reject(value));
     try {
       if (typeof mutationFn !== "function") throw new MfstateError("invalid_argument", "No mutationFn found");
