@@ -20,43 +20,36 @@ async function unhandledDuring(body) {
   return seen;
 }
 
-function gate() {
+/**
+ * Starts a mutation of app "home" whose function answers only when told, runs `between(host, app)`
+ * while it is pending, then answers it; returns the unhandled rejections seen and the outcome.
+ */
+async function answerLate(between) {
+  const host = await mfstate.createHost({ clock: "manual" });
+  const app = host.mount("home");
   let open;
-  const promise = new Promise((resolve) => (open = resolve));
-  return { promise, open };
+  const answer = new Promise((resolve) => (open = resolve));
+  let outcome;
+  const seen = await unhandledDuring(async () => {
+    const observer = new mfstate.MutationObserver(app.queryClient, { mutationFn: () => answer });
+    const done = observer.mutate(1).then((v) => (outcome = ["resolved", v]), (e) => (outcome = ["rejected", e.code]));
+    await settle();
+    between(host, app);
+    open({ saved: true });
+    await done;
+  });
+  return { host, seen, outcome };
 }
 
 test("an answer after its app unmounted settles the mutation (the shared client's)", async () => {
-  const host = await mfstate.createHost({ clock: "manual" });
-  const app = host.mount("home");
-  const answer = gate();
-  let outcome;
-  const seen = await unhandledDuring(async () => {
-    const observer = new mfstate.MutationObserver(app.queryClient, { mutationFn: () => answer.promise });
-    const done = observer.mutate(1).then((v) => (outcome = ["resolved", v]), (e) => (outcome = ["rejected", e.code]));
-    await settle();
-    app.unmount();
-    answer.open({ saved: true });
-    await done;
-  });
+  const { host, seen, outcome } = await answerLate((_host, app) => app.unmount());
   assert.deepEqual(seen, []);
   assert.deepEqual(outcome, ["resolved", { saved: true }]);
   host.dispose();
 });
 
 test("an answer after the host was disposed: the mutation was cancelled, the answer goes nowhere", async () => {
-  const host = await mfstate.createHost({ clock: "manual" });
-  const app = host.mount("home");
-  const answer = gate();
-  let outcome;
-  const seen = await unhandledDuring(async () => {
-    const observer = new mfstate.MutationObserver(app.queryClient, { mutationFn: () => answer.promise });
-    const done = observer.mutate(1).then((v) => (outcome = ["resolved", v]), (e) => (outcome = ["rejected", e.code]));
-    await settle();
-    host.dispose();
-    answer.open({ saved: true });
-    await done;
-  });
+  const { seen, outcome } = await answerLate((host) => host.dispose());
   assert.deepEqual(seen, []);
   assert.deepEqual(outcome, ["rejected", "cancelled"]);
 });
