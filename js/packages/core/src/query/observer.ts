@@ -5,7 +5,7 @@
 // change (what useSyncExternalStore needs).
 
 import { MfstateError } from "../errors.js";
-import { api, callWith, fn, readValue, stageValues } from "../wasm.js";
+import { api, callWith, fn, IN_DOUBT, plainCopy, readValue, stageValues } from "../wasm.js";
 import type { DeepReadonly, Unsubscribe } from "../types.js";
 import { type ClientCore, type RawResult, optionsValue, pendingState, readRawResult, resolveQueryOption, run } from "./core.js";
 import { coreOf, type QueryClient } from "./client.js";
@@ -21,28 +21,6 @@ interface InitialMemo {
   source: unknown;
   data: unknown;
   updatedAt: number;
-}
-
-// Nesting beyond this is refused by the module (docs/web.md: Values).
-const MAX_DEPTH = 512;
-const NOT_JSON = Symbol("not JSON");
-
-/** A deeply frozen copy of JSON data, or NOT_JSON (the module refuses it, with its path, at subscribe). */
-function frozenJsonCopy(v: unknown, depth = 0): unknown {
-  if (typeof v !== "object" || v === null) {
-    return typeof v === "function" || typeof v === "symbol" || typeof v === "bigint" || (typeof v === "number" && !Number.isFinite(v)) ? NOT_JSON : v;
-  }
-  if (depth >= MAX_DEPTH) return NOT_JSON;
-  const array = Array.isArray(v);
-  if (!array && Object.getPrototypeOf(v) !== Object.prototype && Object.getPrototypeOf(v) !== null) return NOT_JSON;
-  const out: Record<string, unknown> | unknown[] = array ? [] : {};
-  for (const [k, x] of Object.entries(v)) {
-    if (x === undefined && !array) continue;
-    const c = frozenJsonCopy(x, depth + 1);
-    if (c === NOT_JSON) return NOT_JSON;
-    (out as Record<string, unknown>)[k] = c;
-  }
-  return Object.freeze(out);
 }
 
 // The options that decide what the module does with the entry: a change of any of them restarts
@@ -325,13 +303,15 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
     let m = this.#initialMemo;
     if (m === undefined || m.hash !== hash || m.source !== source) {
       const given = typeof source === "function" ? (source as () => unknown)() : source;
-      const data = frozenJsonCopy(given);
+      // As the module would hold it (plainCopy); what it would refuse shows nothing here, and the
+      // module says why at subscribe.
+      const data = given === undefined ? undefined : plainCopy(given);
       let updatedAt = 0;
-      if (data !== undefined && data !== NOT_JSON) {
+      if (data !== undefined && data !== IN_DOUBT) {
         const at = typeof o.initialDataUpdatedAt === "function" ? (o.initialDataUpdatedAt as () => number | undefined)() : o.initialDataUpdatedAt;
         updatedAt = at ?? this.#core.driver.now();
       }
-      m = this.#initialMemo = { hash, source, data: data === NOT_JSON ? undefined : data, updatedAt };
+      m = this.#initialMemo = { hash, source, data: data === IN_DOUBT ? undefined : data, updatedAt };
     }
     if (m.data === undefined) return undefined;
     return { ...pendingState, data: m.data, dataUpdatedAt: m.updatedAt, status: "success" } as QueryState;
