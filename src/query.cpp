@@ -131,6 +131,26 @@ Value share_child(const Value& prev, const Value& next) {
   return prev == next ? prev : next;
 }
 
+/// The usual refetch of a record (W4's {id, v}): the same names in the same order, no container
+/// member, each member either the same as before or unequal to it. Then the result is prev when
+/// every member is the same and next otherwise, decided in one pass that builds nothing; nullopt
+/// for any other pair (the general walk: a member equal in another spelling, 1 against 1.0, is
+/// kept as prev's in a new object).
+std::optional<bool> same_flat_object(std::span<const Member> pm, std::span<const Member> nm) {
+  if (pm.size() != nm.size()) return std::nullopt;
+  bool all_same = true;
+  for (std::size_t i = 0; i < nm.size(); ++i) {
+    const Value& a = pm[i].value;
+    const Value& b = nm[i].value;
+    if (a.is_array() || a.is_object() || b.is_array() || b.is_object() || !(pm[i].key == nm[i].key))
+      return std::nullopt;
+    if (a.same_node(b)) continue;
+    if (a == b) return std::nullopt;
+    all_same = false;
+  }
+  return all_same;
+}
+
 }  // namespace
 
 // The result is prev itself when every child came out as prev's, next itself when every child
@@ -175,6 +195,7 @@ Value replace_equal_deep(const Value& prev, Value next) {
   if (next.is_object()) {
     auto pm = prev.as_object();
     auto nm = next.as_object();
+    if (const std::optional<bool> same = same_flat_object(pm, nm)) return *same ? prev : next;
     std::vector<Member> members;  // filled from the first member that is neither prev's nor next's
     bool collecting = false;
     bool prefix_prev = true;  // every member so far is prev's (under the same name)

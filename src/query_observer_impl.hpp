@@ -81,11 +81,17 @@ class ObserverImpl : public std::enable_shared_from_this<ObserverImpl> {
   void attach(Query* q);
   void switch_to(const Value& key);
   std::shared_ptr<FutureState> execute_fetch(bool cancel_refetch, std::optional<FetchDirection> direction);
-  void compute_result();
+  /// Brings current_ up to date with the query. The usual result is written over current_ field by
+  /// field: then the bits (a bit per ResultProp) of the fields the writes changed, data's when it
+  /// is another node; none when the result was built whole (select, placeholder, infinite).
+  std::optional<std::uint64_t> compute_result();
   QueryResult make_result(const Query& q, const QueryOptions& o, bool use_memo);
   /// The result's fields read from the query alone, the same for every result shape (compute_result
-  /// writes them over current_, make_result into a new result).
-  void fill_from_query(QueryResult& r, const Query& q, bool enabled, bool stale) const;
+  /// writes them over current_, make_result into a new result): the bits of those that changed.
+  std::uint64_t fill_from_query(QueryResult& r, const Query& q, bool enabled, bool stale) const;
+  /// What differs from previous_ after compute_result wrote `written` over a current_ in step with
+  /// it (the result of changes(previous_, current_), without comparing the fields not written).
+  std::uint64_t changes_written(std::uint64_t written) const;
   void schedule_notify();
   void flush();
   /// The result fields whose change notifies (a bit per ResultProp).
@@ -108,6 +114,9 @@ class ObserverImpl : public std::enable_shared_from_this<ObserverImpl> {
   bool dirty_ = false;
   bool notify_pending_ = false;
   bool has_previous_ = false;
+  // current_ shows what previous_ shows (every prop equal; data equal, perhaps another node):
+  // true after each flush, false once anything but a flush recomputed current_.
+  bool result_in_step_ = true;
   std::shared_ptr<ObserverImpl> pending_self_;
   QueryResult current_;
   QueryResult previous_;  // the result of the last flush (what listeners were told)

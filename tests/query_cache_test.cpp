@@ -115,6 +115,33 @@ TEST_F(QueryCacheTest, StructuralSharingGivesTheNewDataItselfOrAMixOnlyWhereNeed
   EXPECT_TRUE(narrow_stored.get("b").same_node(wide_stored.get("b")));
 }
 
+TEST_F(QueryCacheTest, AFlatRecordWrittenAgainIsDecidedMemberByMember) {
+  // A record of scalars under the same names (a refetch's usual answer) is decided in one pass:
+  // the old node when every member is the same, the new one when some member is unequal, and the
+  // general walk when a member is equal in another form (a long string in another node, 1.0).
+  QueryClient qc(rt);
+  Value k = key({"user"});
+  const std::string long_name = "a name longer than eight bytes";
+  Value first = qc.set_query_data(k, Value::object({{"id", 1}, {"name", long_name}, {"ok", true}}));
+  Value same = qc.set_query_data(k, Value::object({{"id", 1}, {"name", long_name}, {"ok", true}}));
+  EXPECT_TRUE(same.same_node(first));
+  Value next = Value::object({{"id", 1}, {"name", long_name}, {"ok", false}});
+  Value changed = qc.set_query_data(k, next);
+  // Only `ok` is unequal, but the long name is equal in another node: the old one is kept, so the
+  // result is a new record of old and new members, neither the old node nor the written one.
+  EXPECT_FALSE(changed.same_node(same));
+  EXPECT_FALSE(changed.same_node(next));
+  EXPECT_TRUE(changed.get("name").same_node(same.get("name")));
+  EXPECT_EQ(changed.get("ok").as_bool(), false);
+  // Written from the stored members themselves, one of them changed: the new node itself.
+  Value renamed = Value::object({{"id", 2}, {"name", changed.get("name")}, {"ok", false}});
+  EXPECT_TRUE(qc.set_query_data(k, renamed).same_node(renamed));
+  // The same members in another order: the general walk finds each by name, all equal: the old
+  // node.
+  Value reordered = Value::object({{"ok", false}, {"id", 2}, {"name", changed.get("name")}});
+  EXPECT_TRUE(qc.set_query_data(k, reordered).same_node(renamed));
+}
+
 TEST_F(QueryCacheTest, UpdaterSeesOldDataAndNulloptChangesNothing) {
   QueryClient qc(rt);
   Value k = key({"count"});

@@ -114,4 +114,38 @@ TEST_F(QueryObserverDataChangeTest, AResetToEqualInitialDataNotifiesNobody) {
   EXPECT_EQ(qc.get_query_data(key({"u"}))->get("v").as_int(), 0);
 }
 
+TEST_F(QueryObserverDataChangeTest, AResultReadBeforeTheFlushIsStillToldAtIt) {
+  // A flush learns what changed from its own writes over the result only when nothing wrote a
+  // newer result since the last flush; a read in between (get_current_result) computes one, and
+  // the flush must then compare with what was told.
+  QueryClient qc(rt);
+  qc.set_query_data(key({"u"}), user(0));
+  QueryObserver observer(qc, {.key = key({"u"}), .stale_time = never_expires});
+  Seen seen;
+  auto sub = observer.subscribe(seen.listener());
+  rt.run_until_idle();
+  ASSERT_TRUE(seen.data.empty());
+  {
+    // Read, then nothing else: the flush has nothing left to compute.
+    Batcher::Scope batch(rt.batcher());
+    qc.set_query_data(key({"u"}), user(1));
+    EXPECT_EQ(observer.get_current_result().data->get("v").as_int(), 1);
+  }
+  rt.run_until_idle();
+  ASSERT_EQ(seen.data.size(), 1u);
+  EXPECT_EQ(seen.data[0].get("v").as_int(), 1);
+  {
+    // Read, then a change of a field nobody watches: the flush computes again, and its writes
+    // alone (is_invalidated) do not show the data told is older.
+    Batcher::Scope batch(rt.batcher());
+    qc.set_query_data(key({"u"}), user(2));
+    EXPECT_EQ(observer.get_current_result().data->get("v").as_int(), 2);
+    (void)qc.invalidate_queries({.key = key({"u"})}, {.refetch_type = RefetchType::none});
+  }
+  rt.run_until_idle();
+  ASSERT_EQ(seen.data.size(), 2u);
+  EXPECT_EQ(seen.data[1].get("v").as_int(), 2);
+  EXPECT_TRUE(observer.get_current_result().is_invalidated);
+}
+
 }  // namespace
