@@ -144,18 +144,6 @@ PropMask changes(const QueryResult& a, const QueryResult& b, bool data_differs) 
 
 }  // namespace
 
-std::uint64_t ObserverImpl::changes_written(std::uint64_t written) const {
-  constexpr PropMask data_bit = bit(ResultProp::data);
-  PropMask m = written & ~derived_mask & ~data_bit;
-  // Another node may still hold equal data (a refetch answering the same): compared as changes().
-  if ((written & data_bit) != 0 && (data_known_changed() || !same_data(previous_.data, current_.data)))
-    m |= data_bit;
-  if ((m & derived_inputs_mask) != 0 || previous_.data.has_value() != current_.data.has_value()) {
-    m |= changes_among<derived_mask>(previous_, current_, std::make_index_sequence<prop_count>{});
-  }
-  return m;
-}
-
 ObserverImpl::ObserverImpl(ClientCore& core, std::shared_ptr<QueryScope> scope, QueryOptions options,
                            bool infinite)
     : core_(&core), scope_(std::move(scope)), infinite_(infinite), options_(std::move(options)) {
@@ -548,7 +536,7 @@ QueryResult ObserverImpl::make_result(const Query& q, const QueryOptions& o, boo
   return r;
 }
 
-bool ObserverImpl::data_known_changed() const {
+[[gnu::always_inline]] inline bool ObserverImpl::data_known_changed() const {
   // The data shown is the query's, made by structural sharing against the node last told:
   // another node than that one is never deep-equal to it (QueryCold::shared_against).
   if (query_ == nullptr || !query_->cold || !query_->has_data() || !previous_.data || !current_.data)
@@ -556,6 +544,18 @@ bool ObserverImpl::data_known_changed() const {
   const Node* base = query_->cold->shared_against;
   return base != nullptr && previous_.data->node() == base && same_handle(*current_.data, query_->data) &&
          current_.data->node() != base;
+}
+
+std::uint64_t ObserverImpl::changes_written(std::uint64_t written) const {
+  constexpr PropMask data_bit = bit(ResultProp::data);
+  PropMask m = written & ~derived_mask & ~data_bit;
+  // Another node may still hold equal data (a refetch answering the same): compared as changes().
+  if ((written & data_bit) != 0 && (data_known_changed() || !same_data(previous_.data, current_.data)))
+    m |= data_bit;
+  if ((m & derived_inputs_mask) != 0 || previous_.data.has_value() != current_.data.has_value()) {
+    m |= changes_among<derived_mask>(previous_, current_, std::make_index_sequence<prop_count>{});
+  }
+  return m;
 }
 
 std::uint64_t ObserverImpl::watched() const {
