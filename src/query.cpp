@@ -134,8 +134,8 @@ Value share_child(const Value& prev, const Value& next) {
 /// The usual refetch of a record (W4's {id, v}): the same names in the same order, no container
 /// member, each member either the same as before or unequal to it. Then the result is prev when
 /// every member is the same and next otherwise, decided in one pass that builds nothing; nullopt
-/// for any other pair (the general walk: a member equal in another spelling, 1 against 1.0, is
-/// kept as prev's in a new object).
+/// for any other pair (the general walk: a member equal in another spelling, 1 against 1.0 or a
+/// long string in another node, keeps prev's, so the result is prev or a mix of both).
 std::optional<bool> same_flat_object(std::span<const Member> pm, std::span<const Member> nm) {
   if (pm.size() != nm.size()) return std::nullopt;
   bool all_same = true;
