@@ -183,7 +183,6 @@ void ObserverImpl::init() {
   error_count_at_attach_ = q->error_update_count();
   current_ = make_result(*q, resolved_->o, true);
   previous_ = current_;
-  has_previous_ = true;
 }
 
 // ---- mounting ----

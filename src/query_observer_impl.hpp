@@ -113,7 +113,6 @@ class ObserverImpl : public std::enable_shared_from_this<ObserverImpl> {
   std::vector<std::shared_ptr<typename ListenerList<const QueryResult&>::Slot>> first_calls_;
   bool dirty_ = false;
   bool notify_pending_ = false;
-  bool has_previous_ = false;
   // current_ shows what previous_ shows (every prop equal; data equal, perhaps another node):
   // true after each flush, false once anything but a flush recomputed current_.
   bool result_in_step_ = true;
