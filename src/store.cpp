@@ -6,6 +6,7 @@
 #include "error_sink.hpp"
 #include "store_internal.hpp"
 #include "transactions.hpp"
+#include "value_lend.hpp"
 
 namespace mfstate {
 
@@ -175,11 +176,15 @@ struct StoreCore final : Restorable {
     if (tx_active(*batcher)) tx_enlist(*batcher, *this, state, notify_queued);
     bool changed;
     const detail::Node* root = state.node();
-    if (reducer.nothrow() && root != nullptr && state.use_count() == 1) {
+    // Nobody else holds the state: the reducer may have it (noexcept) or borrow it (lent).
+    const bool unshared = root != nullptr && root->refs == 1;
+    if (reducer.nothrow() && unshared) {
       // Nobody else holds the state and the reducer cannot throw: hand it over so the reducer
       // updates it in place. A same-node result may hide an in-place update: count it a change.
       state = reducer(std::move(state), action);
       changed = true;
+    } else if (unshared && state.is_object()) {
+      changed = reduce_lent(action);
     } else {
       Value next = reduce_shared(action);
       changed = !next.same_node(state);
@@ -187,6 +192,26 @@ struct StoreCore final : Restorable {
     }
     if (observer) observer->on_action(action, changed);
     if (changed) mark_changed();
+  }
+
+  // A reducer that may throw, on an object state nobody else holds: the state is lent to it
+  // (value_lend.hpp), so its `std::move(state).set(...)` of an existing member updates the root
+  // in place where it used to copy it, and a throw puts the replaced members back. Returns
+  // whether the state changed (a same-node result may hide an in-place update). Meanwhile a read
+  // of this store's state from inside the reducer may see the members it has set so far.
+  bool reduce_lent(const Action& action) {
+    detail::LentRoot lent(state);
+    Value next;
+    try {
+      next = reducer(state, action);
+    } catch (...) {
+      lent.restore();
+      rethrow_as_reducer_error("reducer");
+    }
+    lent.finish();
+    const bool changed = lent.replaced_any() || !next.same_node(state);
+    state = std::move(next);
+    return changed;
   }
 
   // The reducer's result for a state it shares with the store (so a throw leaves the state as

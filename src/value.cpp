@@ -13,6 +13,7 @@
 #include <new>
 #include <utility>
 
+#include "value_lend.hpp"
 #include "value_node.hpp"
 
 namespace mfstate {
@@ -733,7 +734,13 @@ Value Value::set(std::string_view key, Value v) && {
     return std::move(*this);
   }
   // Setting the very value already there changes nothing: keep the node (and its sharing).
-  if (static_cast<const ObjectNode*>(u_.node)->members()[pos].value.same_node(v)) return std::move(*this);
+  auto* const self = static_cast<ObjectNode*>(u_.node);
+  if (self->members()[pos].value.same_node(v)) return std::move(*this);
+  // A shared root may be a store's state lent to a reducer that may throw (value_lend.hpp): then
+  // the member is replaced in place and a throw puts it back.
+  if (self->refs == detail::LentRoot::lent_by_one) [[unlikely]] {
+    if (detail::LentRoot::replace_member(*self, static_cast<std::uint32_t>(pos), v, depth)) return std::move(*this);
+  }
   ObjectNode& node = ValueAccess::mutable_object(*this);  // a copy keeps positions
   node.depth = std::max(node.depth, depth);
   node.members()[pos].value = std::move(v);
@@ -941,7 +948,10 @@ bool detail::values_equal(const Value& a, const Value& b) noexcept {
   }
 }
 
-std::size_t Value::use_count() const noexcept { return has_node() ? u_.node->refs : 1; }
+std::size_t Value::use_count() const noexcept {
+  // A store's state lent to its reducer carries a bias on its count (value_lend.hpp): not an owner.
+  return has_node() ? u_.node->refs % detail::LentRoot::lent_bias : 1;
+}
 
 std::uint64_t Value::compute_hash() const noexcept {
   const std::uint64_t h = hash_of(*this);

@@ -11,8 +11,11 @@
 // - A reducer declared `noexcept` receives the state by move when nobody else holds it, so
 //   `std::move(state).set("count", n + 1)` updates the root in place (no copy). The store can
 //   then not tell an ignored action from an in-place update and treats both as a change, as
-//   Redux does (it notifies after every dispatch). Any reducer that may throw gets a shared
-//   copy, so a failure can leave the old state untouched.
+//   Redux does (it notifies after every dispatch). A reducer that may throw gets a handle the
+//   store shares; when nobody else holds the state (an object), `std::move(state).set(key, v)`
+//   of a member it already has still updates the root in place, and the store puts the replaced
+//   members back if the reducer then throws (same node, same content). Any other update of that
+//   shared handle copies, so a failure leaves the old state untouched.
 #pragma once
 
 #include <cstddef>
