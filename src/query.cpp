@@ -531,9 +531,7 @@ void QueryFetch::retry_attempt(const AbortSignal& signal, Completion done) {
   }
   const Fetcher& fetcher = options->o.fetcher;
   if (!fetcher || fetcher.is_skip()) {
-    throw Error(ErrorCode::invalid_argument,
-                "Missing fetcher for the query " + key_string(key) +
-                    ": pass QueryOptions::fetcher or register one with set_query_defaults");
+    throw missing_fetcher_error(key);
   }
   fetcher(FetchContext{key, signal, options->o.meta, Value(), FetchDirection::forward}, std::move(done));
 }

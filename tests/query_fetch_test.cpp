@@ -126,6 +126,29 @@ TEST_F(QueryFetchTest, RetryDelayIsCappedAtThirtySeconds) {
   EXPECT_EQ(delays, (std::vector<std::int64_t>{1000, 2000, 4000, 8000, 16000, 30000, 30000}));
 }
 
+// Completion::fail: an answer no retry can mend (the web package's query function resolving
+// undefined, which query-core checks after its retryer) fails the fetch at once, whatever `retry`.
+TEST_F(QueryFetchTest, AFailedCompletionIsNotRetried) {
+  QueryClient qc(rt);
+  auto calls = std::make_shared<int>(0);
+  Future f = qc.fetch_query({.key = key({"k"}),
+                             .fetcher = [calls](const FetchContext&, Completion done) {
+                               ++*calls;
+                               done.fail(Error(ErrorCode::query_error, "not data"), Value("why"));
+                             },
+                             .retry = 3,
+                             .retry_delay = Millis{10}});
+  rt.run_until_idle();
+  advance(1000);
+  ASSERT_TRUE(f.ready());
+  EXPECT_EQ(std::string(f.error()->what()), "not data");
+  EXPECT_EQ(f.error_detail(), Value("why"));
+  EXPECT_EQ(*calls, 1);
+  auto st = qc.get_query_state(key({"k"}));
+  EXPECT_EQ(st->status, QueryStatus::error);
+  EXPECT_EQ(st->failure_count, 1);
+}
+
 TEST_F(QueryFetchTest, RetryPredicateAndDelayFunctionOverrideTheDefaults) {
   QueryClient qc(rt);
   ManualFetcher mf;
