@@ -398,6 +398,8 @@ Value set_data(ClientCore& core, Query& q, Value&& data, std::optional<Millis> a
 
 // ---- fetching ----
 
+static Value cancel_detail(CancelOptions opts);
+
 void fetch_for(ClientCore& core, Query& q, FetchWaiter waiter, const OptionsPtr& opts, bool cancel_refetch,
                std::optional<FetchDirection> direction, const Future* initial,
                std::function<Value(const Value&)> initial_transform) {
@@ -412,7 +414,8 @@ void fetch_for(ClientCore& core, Query& q, FetchWaiter waiter, const OptionsPtr&
       // Moved: a fetch cancelled silently never reverts.
       inherited_revert = std::move(current->revert);
       current->cancel_silent = true;
-      current->cancel();
+      current->cancel_revert = false;
+      current->cancel(cancel_detail(CancelOptions{.revert = false, .silent = true}));
     } else {
       // Retries stopped by a leaving observer may go on: someone wants the result again.
       current->continue_retry();
@@ -595,16 +598,19 @@ void ClientCore::on_fetch_settled(Query& q, const std::shared_ptr<QueryFetch>& f
         report_current_exception();
       }
     }
-  } else if (cancelled && f->cancel_silent) {
-    for (auto& w : waiters) w.settle(o);
-  } else if (cancelled && f->cancel_revert) {
-    QueryState s = state_of(f->revert);
-    s.fetch_status = FetchStatus::idle;
-    QueryAction a{QueryAction::set_state};
-    a.state = &s;
-    dispatch(*this, q, std::move(a));
-    // With data to fall back on, the callers get it; without, the cancellation.
-    for (auto& w : waiters) w.settle(q.has_data() ? ok_outcome(q.data) : o);
+  } else if (cancelled && (f->cancel_silent || f->cancel_revert)) {
+    // As query-core's onCancel: a revert restores the state from before the fetch, silent or not
+    // (cancel_queries({.silent = true}) keeps revert's default). Silent, the callers get the
+    // cancellation; otherwise, with data to fall back on, the data.
+    if (f->cancel_revert) {
+      QueryState s = state_of(f->revert);
+      s.fetch_status = FetchStatus::idle;
+      QueryAction a{QueryAction::set_state};
+      a.state = &s;
+      dispatch(*this, q, std::move(a));
+    }
+    const bool to_data = !f->cancel_silent && q.has_data();
+    for (auto& w : waiters) w.settle(to_data ? ok_outcome(q.data) : o);
   } else {
     if (!o.error) o.error = Error(ErrorCode::query_error, "the fetch failed");
     QueryAction a{QueryAction::fail};
@@ -633,12 +639,18 @@ void ClientCore::on_fetch_settled(Query& q, const std::shared_ptr<QueryFetch>& f
   if (options.max_bytes != 0) evict_if_needed(&q);
 }
 
+// The cancellation's error carries how it was asked for, {"revert", "silent"} (query-core's
+// CancelledError has both): a caller whose fetch was cancelled can tell a revert from a failure.
+static Value cancel_detail(CancelOptions opts) {
+  return Value::object({{"revert", opts.revert}, {"silent", opts.silent}});
+}
+
 void cancel_fetch(ClientCore&, Query& q, CancelOptions opts) {
   if (!q.fetching()) return;
   std::shared_ptr<QueryFetch> f = q.cold->fetch;
   f->cancel_silent = opts.silent;
   f->cancel_revert = opts.revert;
-  f->cancel();
+  f->cancel(cancel_detail(opts));
 }
 
 void reset(ClientCore& core, Query& q) {

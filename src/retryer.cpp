@@ -143,11 +143,11 @@ void Retryer::try_continue() {
   run();
 }
 
-void Retryer::cancel() {
+void Retryer::cancel(Value detail) {
   if (settled_) return;
   auto self = shared_from_this();
   if (abort_) abort_->abort();
-  finish(error_outcome(cancelled_error("the fetch was cancelled")));
+  finish(error_outcome(cancelled_error("the fetch was cancelled"), std::move(detail)));
 }
 
 void Retryer::finish(Outcome&& o) {

@@ -759,7 +759,16 @@ export function errorOf(code: ErrorCode, message: string, detail: unknown): Erro
     for (const e of thrown.values()) if ((e instanceof Error ? e.message : String(e)) === message) found = e;
     if (found !== undefined) return found as Error;
   }
-  if (code === "cancelled") return new CancelledError({ message });
+  if (code === "cancelled") {
+    // A cancellation asked for with options carries them (the module's {revert, silent}); it then
+    // is query-core's CancelledError(options), its message included. Others (a client destroyed,
+    // an app unmounted) keep the module's words.
+    const asked = detail as { revert?: unknown; silent?: unknown } | null;
+    if (asked && typeof asked === "object" && typeof asked.revert === "boolean") {
+      return new CancelledError({ revert: asked.revert, silent: asked.silent === true || undefined });
+    }
+    return new CancelledError({ message });
+  }
   const e = new MfstateError(code, message);
   if (detail !== null && detail !== undefined) (e as { detail?: unknown }).detail = detail;
   return e;
