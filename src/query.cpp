@@ -656,23 +656,12 @@ void cancel_fetch(ClientCore&, Query& q, CancelOptions opts) {
 void reset(ClientCore& core, Query& q) {
   if (q.fetching()) cancel_fetch(core, q, CancelOptions{.revert = false, .silent = true});
   QueryState s;
-  const QueryOptions& o = q.options()->o;
-  std::optional<Value> initial;
-  if (const Value* v = o.initial_data.value_if()) {
-    initial = *v;
-  } else if (const auto* fn = o.initial_data.function_if()) {
-    initial = (*fn)();
-  }
-  if (initial) {
-    s.data = std::move(*initial);
+  // The initial data the entry took (query-core's #initialState), not the current options': an
+  // observer's initialData given after the entry had data, or a function called again, differs.
+  if (const InitialState* initial = q.cold ? q.cold->initial.get() : nullptr) {
+    s.data = initial->data;
     s.status = QueryStatus::success;
-    std::optional<Millis> at;
-    if (const Millis* v = o.initial_data_updated_at.value_if()) {
-      at = *v;
-    } else if (const auto* fn = o.initial_data_updated_at.function_if()) {
-      at = (*fn)();
-    }
-    s.data_updated_at = at.value_or(core.now());
+    s.data_updated_at = initial->updated_at;
   }
   QueryAction a{QueryAction::set_state};
   a.state = &s;

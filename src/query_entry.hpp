@@ -68,8 +68,17 @@ struct GcLink {
 
 struct QueryFetch;
 
+/// The state reset_queries restores: the initial data as the entry took it, when it was built or
+/// when options brought it while the entry had no data (query-core's #initialState; a later
+/// observer's initial data, or its function called again, is not what a reset restores).
+struct InitialState {
+  Value data;
+  Millis updated_at{0};
+};
+
 struct QueryCold {
   OptionsPtr options;  // the entry's options, once it has a cold part (see ColdWord)
+  std::unique_ptr<const InitialState> initial;  // only for an entry that took initial data
   std::optional<Error> error;
   Value error_detail;
   Millis error_updated_at{0};
