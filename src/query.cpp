@@ -310,6 +310,37 @@ void dispatch_success(ClientCore& core, Query& q, Value&& data, Millis at, bool 
   notify_updated(core, q, QueryAction::success);
 }
 
+void apply_state(ClientCore& core, Query& q, const QueryState& s) {
+  account_data(core, q, s.data ? &*s.data : nullptr);
+  q.status = s.status;
+  q.fetch_status = s.fetch_status;
+  if (q.cold) q.cold->shared_against = nullptr;
+  if (s.data) {
+    q.data = *s.data;
+    q.flags |= has_data_flag;
+  } else {
+    q.data = Value();
+    q.flags &= static_cast<std::uint8_t>(~has_data_flag);
+  }
+  q.data_updated_at = s.data_updated_at.count();
+  q.data_update_count = s.data_update_count;
+  if (s.is_invalidated) {
+    q.flags |= invalidated_flag;
+  } else {
+    q.flags &= static_cast<std::uint8_t>(~invalidated_flag);
+  }
+  set_direction(q, s.fetch_direction);
+  if (q.cold || s.error || s.failure_reason || s.error_update_count != 0) {
+    QueryCold& c = q.c();
+    c.error = s.error;
+    c.error_detail = s.error_detail;
+    c.error_updated_at = s.error_updated_at;
+    c.error_update_count = s.error_update_count;
+    c.failure_count = s.failure_count;
+    c.failure_reason = s.failure_reason;
+  }
+}
+
 void dispatch(ClientCore& core, Query& q, QueryAction&& a) {
   switch (a.kind) {
     // Not built as actions (they carry nothing): every fetch makes both through dispatch_fetch
@@ -340,38 +371,7 @@ void dispatch(ClientCore& core, Query& q, QueryAction&& a) {
     case QueryAction::pause: q.fetch_status = FetchStatus::paused; break;
     case QueryAction::resume: q.fetch_status = FetchStatus::fetching; break;
     case QueryAction::invalidate: q.flags |= invalidated_flag; break;
-    case QueryAction::set_state: {
-      const QueryState& s = *a.state;
-      account_data(core, q, s.data ? &*s.data : nullptr);
-      q.status = s.status;
-      q.fetch_status = s.fetch_status;
-      if (q.cold) q.cold->shared_against = nullptr;
-      if (s.data) {
-        q.data = *s.data;
-        q.flags |= has_data_flag;
-      } else {
-        q.data = Value();
-        q.flags &= static_cast<std::uint8_t>(~has_data_flag);
-      }
-      q.data_updated_at = s.data_updated_at.count();
-      q.data_update_count = s.data_update_count;
-      if (s.is_invalidated) {
-        q.flags |= invalidated_flag;
-      } else {
-        q.flags &= static_cast<std::uint8_t>(~invalidated_flag);
-      }
-      set_direction(q, s.fetch_direction);
-      if (q.cold || s.error || s.failure_reason || s.error_update_count != 0) {
-        QueryCold& c = q.c();
-        c.error = s.error;
-        c.error_detail = s.error_detail;
-        c.error_updated_at = s.error_updated_at;
-        c.error_update_count = s.error_update_count;
-        c.failure_count = s.failure_count;
-        c.failure_reason = s.failure_reason;
-      }
-      break;
-    }
+    case QueryAction::set_state: apply_state(core, q, *a.state); break;
   }
   notify_updated(core, q, a.kind);
 }

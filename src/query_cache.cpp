@@ -37,7 +37,8 @@ Query* ClientCore::find(const Value& key) const {
   return CacheIndex::entry_of(queries.index.find(key));
 }
 
-Query* ClientCore::build(const Value& key, const OptionsPtr& opts, bool* created, Millis* linked_at) {
+Query* ClientCore::build(const Value& key, const OptionsPtr& opts, bool* created, Millis* linked_at,
+                         const QueryState* state) {
   check_key(key);
   const CacheIndex::Position at = queries.index.find_or_insert_position(key);
   Query* existing = CacheIndex::entry_of(at.node);
@@ -77,6 +78,11 @@ Query* ClientCore::build(const Value& key, const OptionsPtr& opts, bool* created
   if (initial) {
     const Millis at = initial_data_updated_at_of(q->options()->o, now());
     q->c().initial = std::make_unique<const InitialState>(InitialState{*initial, at});
+  }
+  if (state != nullptr) {
+    apply_state(*this, *q, *state);
+  } else if (initial) {
+    const Millis at = q->c().initial->updated_at;
     q->data = std::move(*initial);
     q->flags |= has_data_flag;
     q->status = QueryStatus::success;

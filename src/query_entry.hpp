@@ -297,6 +297,9 @@ struct QueryAction {
 
 /// Applies `a`, then tells the query's observers and the cache listeners (once per batch).
 void dispatch(ClientCore& core, Query& q, QueryAction&& a);
+/// Writes state `s` into the entry, telling no one (dispatch's set_state, and a new entry built
+/// with a state: query-core's build(client, options, state) tells only `added`).
+void apply_state(ClientCore& core, Query& q, const QueryState& s);
 /// The fetch and success transitions every fetch makes (QueryAction's fetch and success kinds).
 void dispatch_fetch(ClientCore& core, Query& q, std::optional<FetchDirection> direction);
 /// `shared_against`: what the data was shared against (replace_data), recorded in the cold part.
