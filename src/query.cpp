@@ -331,6 +331,37 @@ void dispatch_success(ClientCore& core, Query& q, Value&& data, Millis at, bool 
   notify_updated(core, q, QueryAction::success);
 }
 
+void apply_state(ClientCore& core, Query& q, const QueryState& s) {
+  account_data(core, q, s.data ? &*s.data : nullptr);
+  q.status = s.status;
+  q.fetch_status = s.fetch_status;
+  if (q.cold) q.cold->shared_against = nullptr;
+  if (s.data) {
+    q.data = *s.data;
+    q.flags |= has_data_flag;
+  } else {
+    q.data = Value();
+    q.flags &= static_cast<std::uint8_t>(~has_data_flag);
+  }
+  q.data_updated_at = s.data_updated_at.count();
+  q.data_update_count = s.data_update_count;
+  if (s.is_invalidated) {
+    q.flags |= invalidated_flag;
+  } else {
+    q.flags &= static_cast<std::uint8_t>(~invalidated_flag);
+  }
+  set_direction(q, s.fetch_direction);
+  if (q.cold || s.error || s.failure_reason || s.error_update_count != 0) {
+    QueryCold& c = q.c();
+    c.error = s.error;
+    c.error_detail = s.error_detail;
+    c.error_updated_at = s.error_updated_at;
+    c.error_update_count = s.error_update_count;
+    c.failure_count = s.failure_count;
+    c.failure_reason = s.failure_reason;
+  }
+}
+
 void dispatch(ClientCore& core, Query& q, QueryAction&& a) {
   switch (a.kind) {
     // Not built as actions (they carry nothing): every fetch makes both through dispatch_fetch
@@ -361,38 +392,7 @@ void dispatch(ClientCore& core, Query& q, QueryAction&& a) {
     case QueryAction::pause: q.fetch_status = FetchStatus::paused; break;
     case QueryAction::resume: q.fetch_status = FetchStatus::fetching; break;
     case QueryAction::invalidate: q.flags |= invalidated_flag; break;
-    case QueryAction::set_state: {
-      const QueryState& s = *a.state;
-      account_data(core, q, s.data ? &*s.data : nullptr);
-      q.status = s.status;
-      q.fetch_status = s.fetch_status;
-      if (q.cold) q.cold->shared_against = nullptr;
-      if (s.data) {
-        q.data = *s.data;
-        q.flags |= has_data_flag;
-      } else {
-        q.data = Value();
-        q.flags &= static_cast<std::uint8_t>(~has_data_flag);
-      }
-      q.data_updated_at = s.data_updated_at.count();
-      q.data_update_count = s.data_update_count;
-      if (s.is_invalidated) {
-        q.flags |= invalidated_flag;
-      } else {
-        q.flags &= static_cast<std::uint8_t>(~invalidated_flag);
-      }
-      set_direction(q, s.fetch_direction);
-      if (q.cold || s.error || s.failure_reason || s.error_update_count != 0) {
-        QueryCold& c = q.c();
-        c.error = s.error;
-        c.error_detail = s.error_detail;
-        c.error_updated_at = s.error_updated_at;
-        c.error_update_count = s.error_update_count;
-        c.failure_count = s.failure_count;
-        c.failure_reason = s.failure_reason;
-      }
-      break;
-    }
+    case QueryAction::set_state: apply_state(core, q, *a.state); break;
   }
   notify_updated(core, q, a.kind);
 }
@@ -419,6 +419,8 @@ Value set_data(ClientCore& core, Query& q, Value&& data, std::optional<Millis> a
 
 // ---- fetching ----
 
+static Value cancel_detail(CancelOptions opts);
+
 void fetch_for(ClientCore& core, Query& q, FetchWaiter waiter, const OptionsPtr& opts, bool cancel_refetch,
                std::optional<FetchDirection> direction, const Future* initial,
                std::function<Value(const Value&)> initial_transform) {
@@ -433,7 +435,8 @@ void fetch_for(ClientCore& core, Query& q, FetchWaiter waiter, const OptionsPtr&
       // Moved: a fetch cancelled silently never reverts.
       inherited_revert = std::move(current->revert);
       current->cancel_silent = true;
-      current->cancel();
+      current->cancel_revert = false;
+      current->cancel(cancel_detail(CancelOptions{.revert = false, .silent = true}));
     } else {
       // Retries stopped by a leaving observer may go on: someone wants the result again.
       current->continue_retry();
@@ -552,9 +555,7 @@ void QueryFetch::retry_attempt(const AbortSignal& signal, Completion done) {
   }
   const Fetcher& fetcher = options->o.fetcher;
   if (!fetcher || fetcher.is_skip()) {
-    throw Error(ErrorCode::invalid_argument,
-                "Missing fetcher for the query " + key_string(key) +
-                    ": pass QueryOptions::fetcher or register one with set_query_defaults");
+    throw missing_fetcher_error(key);
   }
   fetcher(FetchContext{key, signal, options->o.meta, Value(), FetchDirection::forward}, std::move(done));
 }
@@ -618,16 +619,19 @@ void ClientCore::on_fetch_settled(Query& q, const std::shared_ptr<QueryFetch>& f
         report_current_exception();
       }
     }
-  } else if (cancelled && f->cancel_silent) {
-    for (auto& w : waiters) w.settle(o);
-  } else if (cancelled && f->cancel_revert) {
-    QueryState s = state_of(f->revert);
-    s.fetch_status = FetchStatus::idle;
-    QueryAction a{QueryAction::set_state};
-    a.state = &s;
-    dispatch(*this, q, std::move(a));
-    // With data to fall back on, the callers get it; without, the cancellation.
-    for (auto& w : waiters) w.settle(q.has_data() ? ok_outcome(q.data) : o);
+  } else if (cancelled && (f->cancel_silent || f->cancel_revert)) {
+    // As query-core's onCancel: a revert restores the state from before the fetch, silent or not
+    // (cancel_queries({.silent = true}) keeps revert's default). Silent, the callers get the
+    // cancellation; otherwise, with data to fall back on, the data.
+    if (f->cancel_revert) {
+      QueryState s = state_of(f->revert);
+      s.fetch_status = FetchStatus::idle;
+      QueryAction a{QueryAction::set_state};
+      a.state = &s;
+      dispatch(*this, q, std::move(a));
+    }
+    const bool to_data = !f->cancel_silent && q.has_data();
+    for (auto& w : waiters) w.settle(to_data ? ok_outcome(q.data) : o);
   } else {
     if (!o.error) o.error = Error(ErrorCode::query_error, "the fetch failed");
     QueryAction a{QueryAction::fail};
@@ -656,34 +660,29 @@ void ClientCore::on_fetch_settled(Query& q, const std::shared_ptr<QueryFetch>& f
   if (options.max_bytes != 0) evict_if_needed(&q);
 }
 
+// The cancellation's error carries how it was asked for, {"revert", "silent"} (query-core's
+// CancelledError has both): a caller whose fetch was cancelled can tell a revert from a failure.
+static Value cancel_detail(CancelOptions opts) {
+  return Value::object({{"revert", opts.revert}, {"silent", opts.silent}});
+}
+
 void cancel_fetch(ClientCore&, Query& q, CancelOptions opts) {
   if (!q.fetching()) return;
   std::shared_ptr<QueryFetch> f = q.cold->fetch;
   f->cancel_silent = opts.silent;
   f->cancel_revert = opts.revert;
-  f->cancel();
+  f->cancel(cancel_detail(opts));
 }
 
 void reset(ClientCore& core, Query& q) {
   if (q.fetching()) cancel_fetch(core, q, CancelOptions{.revert = false, .silent = true});
   QueryState s;
-  const QueryOptions& o = q.options()->o;
-  std::optional<Value> initial;
-  if (const Value* v = o.initial_data.value_if()) {
-    initial = *v;
-  } else if (const auto* fn = o.initial_data.function_if()) {
-    initial = (*fn)();
-  }
-  if (initial) {
-    s.data = std::move(*initial);
+  // The initial data the entry took (query-core's #initialState), not the current options': an
+  // observer's initialData given after the entry had data, or a function called again, differs.
+  if (const InitialState* initial = q.cold ? q.cold->initial.get() : nullptr) {
+    s.data = initial->data;
     s.status = QueryStatus::success;
-    std::optional<Millis> at;
-    if (const Millis* v = o.initial_data_updated_at.value_if()) {
-      at = *v;
-    } else if (const auto* fn = o.initial_data_updated_at.function_if()) {
-      at = (*fn)();
-    }
-    s.data_updated_at = at.value_or(core.now());
+    s.data_updated_at = initial->updated_at;
   }
   QueryAction a{QueryAction::set_state};
   a.state = &s;

@@ -127,6 +127,9 @@ struct AsyncAccess {
 
 Outcome outcome_of_exception(std::exception_ptr e);
 Error cancelled_error(const std::string& what);
+/// A fetch of a query that has no fetcher: query-core's words for it ("Missing queryFn: '<hash>'",
+/// QueryOptions::fetcher being its queryFn), so that code written against either reads the same.
+Error missing_fetcher_error(const Value& key);
 
 /// Calls `start(completion)` (a fetcher or mutation function) for `attempt` of `sink`: what it
 /// throws completes with the error; an outcome given before it returns is returned (the caller

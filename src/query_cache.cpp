@@ -37,7 +37,8 @@ Query* ClientCore::find(const Value& key) const {
   return CacheIndex::entry_of(queries.index.find(key));
 }
 
-Query* ClientCore::build(const Value& key, const OptionsPtr& opts, bool* created, Millis* linked_at) {
+Query* ClientCore::build(const Value& key, const OptionsPtr& opts, bool* created, Millis* linked_at,
+                         const QueryState* state) {
   check_key(key);
   const CacheIndex::Position at = queries.index.find_or_insert_position(key);
   Query* existing = CacheIndex::entry_of(at.node);
@@ -75,10 +76,17 @@ Query* ClientCore::build(const Value& key, const OptionsPtr& opts, bool* created
     report_current_exception();
   }
   if (initial) {
+    const Millis at = initial_data_updated_at_of(q->options()->o, now());
+    q->c().initial = std::make_unique<const InitialState>(InitialState{*initial, at});
+  }
+  if (state != nullptr) {
+    apply_state(*this, *q, *state);
+  } else if (initial) {
+    const Millis at = q->c().initial->updated_at;
     q->data = std::move(*initial);
     q->flags |= has_data_flag;
     q->status = QueryStatus::success;
-    q->data_updated_at = initial_data_updated_at_of(q->options()->o, now()).count();
+    q->data_updated_at = at.count();
     if (options.max_bytes != 0) queries.data_bytes += approx_bytes(q->data);
   }
   // A new entry is always collectable (no observer, no fetch): gc_link's tests are known.
@@ -110,8 +118,9 @@ void ClientCore::set_options(Query& q, const OptionsPtr& opts) {
     std::optional<Value> initial = initial_data_of(q.options()->o);
     if (initial) {
       QueryState s = snapshot(q);
-      s.data = std::move(*initial);
       s.data_updated_at = initial_data_updated_at_of(q.options()->o, now());
+      q.c().initial = std::make_unique<const InitialState>(InitialState{*initial, s.data_updated_at});
+      s.data = std::move(*initial);
       s.error.reset();
       s.is_invalidated = false;
       s.status = QueryStatus::success;

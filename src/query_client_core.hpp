@@ -156,7 +156,9 @@ struct ClientCore {
   Query* find(const Value& key) const;
   /// The entry of `key`, made when there is none (`*created` says which). A new entry is put on
   /// its gc list at a clock reading, given in `*linked_at`.
-  Query* build(const Value& key, const OptionsPtr& opts, bool* created = nullptr, Millis* linked_at = nullptr);
+  /// `state`: a new entry's state (hydrate), written before `added` is told, in place of initial data.
+  Query* build(const Value& key, const OptionsPtr& opts, bool* created = nullptr, Millis* linked_at = nullptr,
+               const QueryState* state = nullptr);
   void set_options(Query& q, const OptionsPtr& opts);
   void remove(Query& q);
   void free_query(Query* q) noexcept;

@@ -68,8 +68,17 @@ struct GcLink {
 
 struct QueryFetch;
 
+/// The state reset_queries restores: the initial data as the entry took it, when it was built or
+/// when options brought it while the entry had no data (query-core's #initialState; a later
+/// observer's initial data, or its function called again, is not what a reset restores).
+struct InitialState {
+  Value data;
+  Millis updated_at{0};
+};
+
 struct QueryCold {
   OptionsPtr options;  // the entry's options, once it has a cold part (see ColdWord)
+  std::unique_ptr<const InitialState> initial;  // only for an entry that took initial data
   std::optional<Error> error;
   Value error_detail;
   Millis error_updated_at{0};
@@ -288,6 +297,9 @@ struct QueryAction {
 
 /// Applies `a`, then tells the query's observers and the cache listeners (once per batch).
 void dispatch(ClientCore& core, Query& q, QueryAction&& a);
+/// Writes state `s` into the entry, telling no one (dispatch's set_state, and a new entry built
+/// with a state: query-core's build(client, options, state) tells only `added`).
+void apply_state(ClientCore& core, Query& q, const QueryState& s);
 /// The fetch and success transitions every fetch makes (QueryAction's fetch and success kinds).
 void dispatch_fetch(ClientCore& core, Query& q, std::optional<FetchDirection> direction);
 /// `shared_against`: what the data was shared against (replace_data), recorded in the cold part.

@@ -2,6 +2,7 @@
 // runtime, and how a fetcher on another thread hands its result back.
 #include <algorithm>
 
+#include "mfstate/key.hpp"
 #include "query_async.hpp"
 
 namespace mfstate {
@@ -140,6 +141,10 @@ bool CompletionState::complete(Outcome o) {
 
 Error cancelled_error(const std::string& what) { return Error(ErrorCode::cancelled, what); }
 
+Error missing_fetcher_error(const Value& key) {
+  return Error(ErrorCode::invalid_argument, "Missing queryFn: '" + key_string(key) + "'");
+}
+
 Outcome outcome_of_exception(std::exception_ptr e) {
   try {
     std::rethrow_exception(e);
@@ -228,6 +233,13 @@ bool Completion::resolve(Value data) const {
 bool Completion::reject(Error error, Value detail) const {
   if (!state_) return false;
   return state_->complete(detail::error_outcome(std::move(error), std::move(detail)));
+}
+
+bool Completion::fail(Error error, Value detail) const {
+  if (!state_) return false;
+  Outcome o = detail::error_outcome(std::move(error), std::move(detail));
+  o.final = true;
+  return state_->complete(std::move(o));
 }
 
 bool Completion::done() const noexcept { return state_ && state_->done.load(); }

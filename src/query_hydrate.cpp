@@ -369,8 +369,6 @@ void QueryClient::hydrate(const DehydratedState& state, const HydrateOptions& op
     } else {
       QueryOptions qo;
       qo.meta = dq.meta;
-      q = c.build(dq.key, c.resolve(&qo, dq.key, false, &query_defaults));
-      if (dq.infinite) q->flags |= detail::infinite_flag;
       QueryState s = dq.state;
       s.data = data;
       s.fetch_status = FetchStatus::idle;
@@ -378,9 +376,9 @@ void QueryClient::hydrate(const DehydratedState& state, const HydrateOptions& op
         s.status = QueryStatus::success;
         s.data_updated_at = dq.dehydrated_at;
       }
-      detail::QueryAction a{detail::QueryAction::set_state};
-      a.state = &s;
-      detail::dispatch(c, *q, std::move(a));
+      // Built with its state, as query-core's: the cache tells `added` and no `updated`.
+      q = c.build(dq.key, c.resolve(&qo, dq.key, false, &query_defaults), nullptr, nullptr, &s);
+      if (dq.infinite) q->flags |= detail::infinite_flag;
     }
     if (dq.promise && !sync && !existing_pending && !existing_fetching &&
         (dq.dehydrated_at.count() == 0 || dq.dehydrated_at.count() > q->data_updated_at)) {

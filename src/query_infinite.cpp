@@ -130,7 +130,7 @@ class Pager final : public CompletionSink, public std::enable_shared_from_this<P
     auto self = shared_from_this();
     std::optional<Outcome> early = call_with_completion(self, no, core_->inbox, [&](Completion page) {
       if (!fetcher || fetcher.is_skip()) {
-        throw Error(ErrorCode::invalid_argument, "Missing fetcher for the infinite query " + key_string(key_));
+        throw missing_fetcher_error(key_);
       }
       fetcher(FetchContext{key_, signal_, options_->o.meta, std::move(param),
                            previous_ ? FetchDirection::backward : FetchDirection::forward},

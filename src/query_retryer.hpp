@@ -39,8 +39,8 @@ class Retryer : public CompletionSink, public std::enable_shared_from_this<Retry
   void start();
   /// Whether start() would run at once.
   bool can_start() const;
-  /// Aborts the signal and settles with Error(cancelled). No-op once settled.
-  void cancel();
+  /// Aborts the signal and settles with Error(cancelled) and `detail`. No-op once settled.
+  void cancel(Value detail = {});
   /// Resumes when paused and allowed to continue now.
   void try_continue();
   /// No further retries after the attempt in flight (its last observer left).

@@ -85,7 +85,7 @@ void Retryer::on_outcome(std::uint32_t no, Outcome&& o) {
   if (!o.error) o.error = Error(ErrorCode::query_error, "the fetch failed");
   const Error& err = *o.error;
   bool again = false;
-  if (!retry_cancelled_) {
+  if (!retry_cancelled_ && !o.final) {
     const Retry& retry = retry_option();
     if (const auto* fn = retry.function_if()) {
       again = (*fn)(failure_count_, err);
@@ -143,11 +143,11 @@ void Retryer::try_continue() {
   run();
 }
 
-void Retryer::cancel() {
+void Retryer::cancel(Value detail) {
   if (settled_) return;
   auto self = shared_from_this();
   if (abort_) abort_->abort();
-  finish(error_outcome(cancelled_error("the fetch was cancelled")));
+  finish(error_outcome(cancelled_error("the fetch was cancelled"), std::move(detail)));
 }
 
 void Retryer::finish(Outcome&& o) {

@@ -468,6 +468,42 @@ TEST_F(QueryClientTest, CancellingAnInitialFetchRejectsWithCancelledAndRevertsTo
   EXPECT_FALSE(s->error);
 }
 
+// query-core's onCancel reverts whenever `revert` is set, silent or not: the state is the one from
+// before the fetch (idle), and the caller, told nothing else, gets the cancellation.
+TEST_F(QueryClientTest, ASilentCancelStillRevertsWhenRevertIsSet) {
+  QueryClient qc(rt);
+  qc.set_query_data(key({"k"}), "data");
+  Future pending = qc.fetch_query({.key = key({"k"}), .fetcher = value_after(1000, "data2")});
+  advance(10);
+  qc.cancel_queries({}, {.silent = true});
+  ASSERT_TRUE(pending.ready());
+  EXPECT_EQ(pending.error()->code(), ErrorCode::cancelled);
+  auto s = qc.get_query_state(key({"k"}));
+  EXPECT_EQ(s->data, Value("data"));
+  EXPECT_EQ(s->status, QueryStatus::success);
+  EXPECT_EQ(s->fetch_status, FetchStatus::idle);
+  EXPECT_FALSE(s->error);
+}
+
+// query-core's CancelledError carries the options it was cancelled with; so does the module's
+// error, as its detail: {"revert", "silent"}.
+TEST_F(QueryClientTest, TheCancellationErrorCarriesTheOptionsItWasAskedWith) {
+  QueryClient qc(rt);
+  const auto cancelled = [&](CancelOptions options) {
+    Future f = qc.fetch_query({.key = key({"k"}), .fetcher = value_after(50, 25)});
+    advance(10);
+    qc.cancel_queries({.key = key({"k"})}, options);
+    EXPECT_TRUE(f.ready());
+    EXPECT_EQ(f.error()->code(), ErrorCode::cancelled);
+    return f.error_detail();
+  };
+  EXPECT_EQ(cancelled({}), Value::object({{"revert", true}, {"silent", false}}));
+  EXPECT_EQ(cancelled({.silent = true}), Value::object({{"revert", true}, {"silent", true}}));
+  EXPECT_EQ(cancelled({.revert = false}), Value::object({{"revert", false}, {"silent", false}}));
+  // Not reverted: the query keeps the error, with the same detail.
+  EXPECT_EQ(qc.get_query_state(key({"k"}))->error_detail, Value::object({{"revert", false}, {"silent", false}}));
+}
+
 // ---- refetch_queries ----
 
 TEST_F(QueryClientTest, RefetchSkipsQueriesWhoseObserversAreAllDisabled) {

@@ -126,6 +126,29 @@ TEST_F(QueryFetchTest, RetryDelayIsCappedAtThirtySeconds) {
   EXPECT_EQ(delays, (std::vector<std::int64_t>{1000, 2000, 4000, 8000, 16000, 30000, 30000}));
 }
 
+// Completion::fail: an answer no retry can mend (the web package's query function resolving
+// undefined, which query-core checks after its retryer) fails the fetch at once, whatever `retry`.
+TEST_F(QueryFetchTest, AFailedCompletionIsNotRetried) {
+  QueryClient qc(rt);
+  auto calls = std::make_shared<int>(0);
+  Future f = qc.fetch_query({.key = key({"k"}),
+                             .fetcher = [calls](const FetchContext&, Completion done) {
+                               ++*calls;
+                               done.fail(Error(ErrorCode::query_error, "not data"), Value("why"));
+                             },
+                             .retry = 3,
+                             .retry_delay = Millis{10}});
+  rt.run_until_idle();
+  advance(1000);
+  ASSERT_TRUE(f.ready());
+  EXPECT_EQ(std::string(f.error()->what()), "not data");
+  EXPECT_EQ(f.error_detail(), Value("why"));
+  EXPECT_EQ(*calls, 1);
+  auto st = qc.get_query_state(key({"k"}));
+  EXPECT_EQ(st->status, QueryStatus::error);
+  EXPECT_EQ(st->failure_count, 1);
+}
+
 TEST_F(QueryFetchTest, RetryPredicateAndDelayFunctionOverrideTheDefaults) {
   QueryClient qc(rt);
   ManualFetcher mf;
@@ -383,6 +406,31 @@ TEST_F(QueryFetchTest, ResetRestoresInitialDataAndDropsTheError) {
   EXPECT_EQ(st->status, QueryStatus::success);
   EXPECT_EQ(st->data->as_string(), "init");
   EXPECT_FALSE(st->error);
+}
+
+// query-core's reset restores the query's #initialState: the initial data it took when built
+// (its function is not called again, its time is the one it had), not the options it holds now.
+TEST_F(QueryFetchTest, ResetRestoresTheInitialDataTheEntryTookNotTheCurrentOptions) {
+  QueryClient qc(rt);
+  auto calls = std::make_shared<int>(0);
+  (void)qc.prefetch_query({.key = key({"k"}),
+                           .fetcher = sync_fetcher([](const Value&) { return Value("fetched"); }),
+                           .stale_time = never_expires,
+                           .initial_data = [calls]() -> std::optional<Value> { return Value(++*calls); }});
+  const Millis built_at = clock.now();
+  advance(500);
+  // Options with other initial data, and a query built from set_query_data with none.
+  QueryObserver later(qc, {.key = key({"k"}), .stale_time = never_expires, .initial_data = Value("later")});
+  qc.set_query_data(key({"plain"}), "set");
+  QueryObserver plain(qc, {.key = key({"plain"}), .stale_time = never_expires, .initial_data = Value("ignored")});
+  qc.reset_queries({.key = key({"k"})});
+  qc.reset_queries({.key = key({"plain"})});
+  rt.run_until_idle();
+  auto st = qc.get_query_state(key({"k"}));
+  EXPECT_EQ(st->data, Value(1));
+  EXPECT_EQ(st->data_updated_at, built_at);
+  EXPECT_EQ(*calls, 1);
+  EXPECT_FALSE(qc.get_query_state(key({"plain"}))->data);
 }
 
 TEST_F(QueryFetchTest, DestroyingTheClientWithFetchesInFlightDropsTheirLateAnswers) {

@@ -2,6 +2,8 @@
 // dehydrated by default and by option, default options on the hydrating side, newer data wins,
 // fetch status and meta written as they are, paused mutations that resume, pending queries settled
 // by their dehydrated fetch, error redaction, infinite queries.
+#include <algorithm>
+
 #include "query_test_support.hpp"
 
 namespace mfstate::testing {
@@ -28,6 +30,27 @@ TEST_F(QueryHydrationTest, ADehydratedQueryKeepsItsKeyStateAndTime) {
   EXPECT_EQ(s.queries[0].state.data, Value("data"));
   EXPECT_EQ(s.queries[0].dehydrated_at, rt.now());
   EXPECT_FALSE(s.queries[0].promise);
+}
+
+// query-core builds a hydrated query with its state: the cache tells `added`, with the data
+// already there, and no `updated`; an existing query is told `updated` (setState).
+TEST_F(QueryHydrationTest, AHydratedNewQueryIsAddedWithItsStateAndNotUpdated) {
+  QueryClient other(rt);
+  other.set_query_data(key({"old"}), "older");
+  advance(10);
+  QueryClient qc(rt);
+  qc.set_query_data(key({"k"}), "data");
+  qc.set_query_data(key({"old"}), "old");
+  DehydratedState s = qc.dehydrate();
+  std::vector<std::string> events;
+  auto sub = other.query_cache().subscribe([&](const QueryCacheEvent& e) {
+    const auto st = other.get_query_state(e.key);
+    events.push_back(std::string(e.type == QueryCacheEvent::Type::added ? "added " : "updated ") +
+                     key_string(e.key) + (st && st->data ? " " + std::string(st->data->as_string()) : ""));
+  });
+  other.hydrate(s);
+  std::sort(events.begin(), events.end());
+  EXPECT_EQ(events, (std::vector<std::string>{R"(added ["k"] data)", R"(updated ["old"] old)"}));
 }
 
 TEST_F(QueryHydrationTest, SerializableValuesRoundTripAndAreFreshOnTheOtherSide) {

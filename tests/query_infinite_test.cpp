@@ -41,7 +41,7 @@ TEST_F(QueryInfiniteTest, WithoutAFetcherTheObserverEndsInError) {
   auto sub = o.subscribe(nullptr);
   advance(0);
   EXPECT_TRUE(o.get_current_result().is_error());
-  EXPECT_NE(std::string(o.get_current_result().error->what()).find("Missing fetcher"), std::string::npos);
+  EXPECT_EQ(std::string(o.get_current_result().error->what()), "Missing queryFn: '[\"k\"]'");
 }
 
 TEST_F(QueryInfiniteTest, MaxPagesLimitsThePagesKeptInEitherDirection) {

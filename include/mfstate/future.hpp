@@ -28,6 +28,7 @@ struct Outcome {
   Value value;
   std::optional<Error> error;
   Value detail;
+  bool final = false;  ///< an error no retry can mend (Completion::fail): the retryer gives up at once
 };
 
 /// The result of an asynchronous operation: a shared handle that settles once, with a value or an
@@ -93,6 +94,9 @@ class Completion {
   bool resolve(Value data) const;
   /// Completes with an error (and optional detail such as an HTTP status). Thread-safe.
   bool reject(Error error, Value detail = {}) const;
+  /// As reject, but never retried: the fetch or mutation fails with it at once, whatever its
+  /// `retry` says (an answer that is not data, which another attempt would not change). Thread-safe.
+  bool fail(Error error, Value detail = {}) const;
   /// True once resolve or reject was called. Thread-safe.
   bool done() const noexcept;
 

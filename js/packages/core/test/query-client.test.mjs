@@ -93,7 +93,7 @@ test("fetchQuery shares one request, returns fresh data without fetching, reject
   await assert.rejects(qc.fetchQuery({ queryKey: ["missing"], queryFn: () => Promise.reject(boom) }), (e) => e === boom);
   assert.equal(qc.getQueryState(["missing"]).status, "error");
   assert.equal(qc.getQueryState(["missing"]).error, boom);
-  await assert.rejects(qc.fetchQuery({ queryKey: ["undef"], queryFn: () => undefined }), /cannot be undefined/);
+  await assert.rejects(qc.fetchQuery({ queryKey: ["undef"], queryFn: () => undefined }), /^Error: \["undef"\] data is undefined$/);
   qc.clear();
 });
 

@@ -71,3 +71,23 @@ test("resetQueries restores the initial data the observer's query was made with 
     un();
   });
 });
+
+test("resetQueries restores the initial data the query was built with, not what later options give", async () => {
+  const steps = await sameOnBothLibraries(async ({ client }, record) => {
+    const queryFn = async () => "fetched";
+    const state = (key) => {
+      const s = client.getQueryState(key);
+      return { status: s.status, data: s.data, dataUpdatedAt: s.data === undefined ? undefined : s.dataUpdatedAt };
+    };
+    await client.prefetchQuery({ queryKey: ["doc"], queryFn, staleTime: Infinity, initialData: "first", initialDataUpdatedAt: 1234 });
+    await client.fetchQuery({ queryKey: ["doc"], queryFn, staleTime: 0, initialData: "second", initialDataUpdatedAt: 5678 });
+    record("fetched", client.getQueryData(["doc"]));
+    // Built by setQueryData, without initial data: later options' initial data is not its own.
+    client.setQueryData(["plain"], "set");
+    await client.fetchQuery({ queryKey: ["plain"], queryFn, staleTime: 0, initialData: "ignored" });
+    void client.resetQueries({ queryKey: ["doc"] });
+    void client.resetQueries({ queryKey: ["plain"] });
+    record("after reset", [state(["doc"]), state(["plain"])]);
+  });
+  assert.deepEqual(steps.at(-1)[1], [{ status: "success", data: "first", dataUpdatedAt: 1234 }, { status: "pending", data: undefined, dataUpdatedAt: undefined }]);
+});

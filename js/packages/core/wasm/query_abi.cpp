@@ -1015,13 +1015,20 @@ EMSCRIPTEN_KEEPALIVE int mfs_complete_resolve(std::uint32_t completion) {
   });
 }
 
-/// Fails a fetch or mutation. Staged: message, detail.
+/// Fails a fetch or mutation. Staged: message, detail, final (true: not retried, Completion::fail:
+/// a query function's answer that is not data, as query-core checks it after its retryer).
 EMSCRIPTEN_KEEPALIVE int mfs_complete_reject(std::uint32_t completion) {
   return guarded([&] {
-    auto args = staged::take(2);
+    auto args = staged::take(3);
     auto c = completions().take(completion);
+    if (!c) return;
     std::string message = args[0].is_string() ? std::string(args[0].as_string()) : "the query function failed";
-    if (c) c->done.reject(Error(ErrorCode::query_error, message), std::move(args[1]));
+    Error e(ErrorCode::query_error, std::move(message));
+    if (args[2].is_bool() && args[2].as_bool()) {
+      c->done.fail(std::move(e), std::move(args[1]));
+    } else {
+      c->done.reject(std::move(e), std::move(args[1]));
+    }
   });
 }
 

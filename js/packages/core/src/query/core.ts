@@ -26,7 +26,7 @@ import {
   stageValues,
   unsubscriber,
 } from "../wasm.js";
-import { CancelledError, hashKey, skipToken } from "./utils.js";
+import { CancelledError, hashKey, missingQueryFn, skipToken } from "./utils.js";
 import type {
   DefaultOptions,
   FetchStatus,
@@ -759,7 +759,16 @@ export function errorOf(code: ErrorCode, message: string, detail: unknown): Erro
     for (const e of thrown.values()) if ((e instanceof Error ? e.message : String(e)) === message) found = e;
     if (found !== undefined) return found as Error;
   }
-  if (code === "cancelled") return new CancelledError({ message });
+  if (code === "cancelled") {
+    // A cancellation asked for with options carries them (the module's {revert, silent}); it then
+    // is query-core's CancelledError(options), its message included. Others (a client destroyed,
+    // an app unmounted) keep the module's words.
+    const asked = detail as { revert?: unknown; silent?: unknown } | null;
+    if (asked && typeof asked === "object" && typeof asked.revert === "boolean") {
+      return new CancelledError({ revert: asked.revert, silent: asked.silent === true || undefined });
+    }
+    return new CancelledError({ message });
+  }
   const e = new MfstateError(code, message);
   if (detail !== null && detail !== undefined) (e as { detail?: unknown }).detail = detail;
   return e;
@@ -804,7 +813,8 @@ function thenable(x: unknown): x is PromiseLike<unknown> {
 /** The two ends of a module completion a JavaScript function answers (answerTo). */
 export interface Answer {
   resolve(data: unknown): void;
-  reject(error: unknown): void;
+  /** `final`: not retried (an answer that is not data; query-core checks it after its retryer). */
+  reject(error: unknown, final?: boolean): void;
   /** Whether an answer was given (only the first counts). */
   readonly settled: boolean;
 }
@@ -818,13 +828,13 @@ export interface Answer {
  */
 export function answerTo(core: ClientCore, completion: number, undefinedAsNull = false): Answer {
   let settled = false;
-  const reject = (error: unknown): void => {
+  const reject = (error: unknown, final = false): void => {
     if (settled) return;
     settled = true;
     const message = error instanceof Error ? error.message : String(error);
     enter();
     try {
-      stageValues(message, { jsError: rememberThrown(error) });
+      stageValues(message, { jsError: rememberThrown(error) }, final);
       check(api.mfs_complete_reject(completion));
     } finally {
       leave();
@@ -906,7 +916,7 @@ export function fetcherFn(core: ClientCore, current: () => ((ctx: never) => unkn
     try {
       if (typeof queryFn !== "function") {
         // query-core's words: the query fails (after its retries) instead of waiting for ever.
-        throw new MfstateError("invalid_argument", `Missing queryFn: '${hashKey(queryKey as QueryKey)}'`);
+        throw missingQueryFn(queryKey as QueryKey);
       }
       const out = queryFn(FetchSignal.context({ client: core.client, queryKey, meta: meta ?? undefined }, signal) as never);
       promise = thenable(out) ? out : Promise.resolve(out);
@@ -914,11 +924,9 @@ export function fetcherFn(core: ClientCore, current: () => ((ctx: never) => unkn
       promise = Promise.reject(e);
     }
     promise.then(
-      (data) =>
-        data === undefined
-          ? reject(new MfstateError("invalid_argument", `Query data cannot be undefined: the queryFn of ${hashKey(queryKey as QueryKey)} resolved with undefined`))
-          : resolve(data),
-      reject,
+      // query-core's error, raised after its retryer: another attempt is not made.
+      (data) => (data === undefined ? reject(new Error(`${hashKey(queryKey as QueryKey)} data is undefined`), true) : resolve(data)),
+      (e) => reject(e),
     );
   });
 }

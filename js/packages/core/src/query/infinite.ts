@@ -2,12 +2,11 @@
 // is {pages, pageParams}; its query function fetches the first page, the next or previous one, or
 // every page again in order on a refetch. The module caches and schedules the entry like any other.
 
-import { MfstateError } from "../errors.js";
 import type { Unsubscribe } from "../types.js";
 import type { QueryClient } from "./client.js";
 import { QueryObserver } from "./observer.js";
 import { FetchSignal } from "./core.js";
-import { hashKey } from "./utils.js";
+import { hashKey, missingQueryFn } from "./utils.js";
 import type {
   InfiniteData,
   InfiniteQueryObserverOptions,
@@ -52,6 +51,8 @@ function pagesFn(client: QueryClient, options: () => PageOptions) {
       // Not a spread: it would read `signal`, and a fetch whose signal was read is cancelled when its
       // last observer leaves (query-core counts only the page function's own read).
       const pageContext = FetchSignal.derive(ctx, { client: ctx.client, queryKey: ctx.queryKey, pageParam: param, direction: previous ? "backward" : "forward", meta: ctx.meta });
+      // As query-core's: no page function (or skipToken) fails the fetch, after its retries.
+      if (typeof o.queryFn !== "function") throw missingQueryFn(key);
       const page = await o.queryFn(pageContext as never);
       const max = o.maxPages ?? Infinity;
       const pages = previous ? [page, ...data.pages] : [...data.pages, page];
@@ -79,7 +80,6 @@ function pagesFn(client: QueryClient, options: () => PageOptions) {
 
 /** client.fetchInfiniteQuery. */
 export function fetchInfinite(client: QueryClient, options: InfiniteQueryObserverOptions<unknown, Error, unknown, QueryKey, unknown> & { pages?: number }): Promise<unknown> {
-  if (typeof options.queryFn !== "function") throw new MfstateError("invalid_argument", "fetchInfiniteQuery needs a queryFn");
   const o = options;
   return client.fetchQuery({ ...o, queryFn: pagesFn(client, () => o) } as never);
 }

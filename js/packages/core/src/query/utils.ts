@@ -219,6 +219,11 @@ export function keepPreviousData<T>(previousData: T | undefined): T | undefined 
 export const skipToken: unique symbol = Symbol("mfstate.skipToken") as never;
 export type SkipToken = typeof skipToken;
 
+/** query-core's error for a fetch of a query with no query function (or `skipToken`'s). */
+export function missingQueryFn(queryKey: QueryKey): MfstateError {
+  return new MfstateError("invalid_argument", `Missing queryFn: '${hashKey(queryKey)}'`);
+}
+
 /** A fetch that was cancelled (query-core's CancelledError). */
 export class CancelledError extends MfstateError {
   readonly revert?: boolean;

@@ -1,0 +1,43 @@
+// The error a cancelled fetch rejects with, as query-core's: a CancelledError whose `revert` and
+// `silent` are the options the cancellation was asked with (cancelQueries defaults revert to
+// true), with query-core's message; kept as the query's error when it was not reverted. Each
+// sequence runs on both libraries.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { settle, sameOnBothLibraries } from "./helpers.mjs";
+
+const shape = (e) => [e.constructor.name, e.message, e.revert, e.silent];
+
+/** Starts a fetch that never answers, cancels it with `options`, and records what it rejected with. */
+async function cancelled(client, record, label, options, setUp = () => {}) {
+  const key = [label];
+  setUp(key);
+  const fetched = client.fetchQuery({ queryKey: key, queryFn: () => new Promise(() => {}) }).then((data) => ({ data }), (e) => e);
+  await settle();
+  await client.cancelQueries({ queryKey: key }, options);
+  const outcome = await fetched;
+  const s = client.getQueryState(key);
+  record(label, { outcome: "data" in outcome ? outcome : shape(outcome), status: s.status, fetchStatus: s.fetchStatus, error: s.error && shape(s.error) });
+}
+
+test("cancelQueries: the CancelledError carries revert and silent as asked", async () => {
+  const steps = await sameOnBothLibraries(async ({ client }, record) => {
+    await cancelled(client, record, "default", undefined);
+    await cancelled(client, record, "silent", { silent: true });
+    await cancelled(client, record, "not reverted", { revert: false });
+    await cancelled(client, record, "reverted to data", {}, (key) => client.setQueryData(key, "kept"));
+  });
+  assert.deepEqual(steps[0][1].outcome, ["CancelledError", "CancelledError", true, undefined]);
+  assert.deepEqual(steps[2][1].error, ["CancelledError", "CancelledError", false, undefined]);
+  assert.deepEqual(steps[3][1].outcome, { data: "kept" });
+});
+
+test("a fetch cancelled by removeQueries rejects with a silent CancelledError", async () => {
+  await sameOnBothLibraries(async ({ client }, record) => {
+    const fetched = client.fetchQuery({ queryKey: ["gone"], queryFn: () => new Promise(() => {}) }).catch((e) => e);
+    await settle();
+    client.removeQueries({ queryKey: ["gone"] });
+    const e = await fetched;
+    record("rejected with", [e.constructor.name, e.message, e.silent]);
+  });
+});

@@ -1,0 +1,96 @@
+// How a fetch fails when the query function cannot give data, as query-core's: a query with no
+// `queryFn` fails with "Missing queryFn: '<hash>'" (after its retries, as any failure), and a
+// query function resolving `undefined` fails with "<hash> data is undefined" at once, not retried
+// (query-core checks the data after its retryer). Each sequence runs on both libraries.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { settle, sameOnBothLibraries } from "./helpers.mjs";
+
+/** Lets `ms` pass: the manual clock here, real timers in query-core. */
+async function pass({ name, client }, ms) {
+  if (name === "mfstate") client.advanceTime(ms);
+  await settle();
+  await new Promise((resolve) => setTimeout(resolve, name === "mfstate" ? 0 : ms + 5));
+  await settle();
+}
+
+const failure = (client, key) => {
+  const s = client.getQueryState(key);
+  return { status: s.status, fetchStatus: s.fetchStatus, error: s.error?.message, failures: s.fetchFailureCount, reason: s.fetchFailureReason?.message };
+};
+
+/** Runs `body` with console.error silenced (query-core logs the undefined data in development). */
+async function quietly(body) {
+  const log = console.error;
+  console.error = () => {};
+  try {
+    return await body();
+  } finally {
+    console.error = log;
+  }
+}
+
+test("a query function resolving undefined fails with query-core's error at once, whatever retry says", async () => {
+  const steps = await sameOnBothLibraries((side, record) =>
+    quietly(async () => {
+      const { client } = side;
+      let calls = 0;
+      const fetched = client
+        .fetchQuery({ queryKey: ["user", { id: 1 }], retry: 2, retryDelay: 1, queryFn: async () => (calls++, undefined) })
+        .catch((e) => e);
+      for (let i = 0; i < 4; i++) await pass(side, 5);
+      const error = await fetched;
+      record("rejected with", [error instanceof Error, error.message]);
+      record("the cached error is it", client.getQueryState(["user", { id: 1 }]).error === error);
+      record("state", failure(client, ["user", { id: 1 }]));
+      record("query function calls", calls);
+    }),
+  );
+  assert.deepEqual(steps[0][1], [true, '["user",{"id":1}] data is undefined']);
+  assert.equal(steps.at(-1)[1], 1);
+});
+
+test("an observer whose query function resolves undefined shows that error", async () => {
+  await sameOnBothLibraries((side, record) =>
+    quietly(async () => {
+      const { client, QueryObserver } = side;
+      const observer = new QueryObserver(client, { queryKey: ["list"], queryFn: () => undefined });
+      const stop = observer.subscribe(() => {});
+      for (let i = 0; i < 2; i++) await pass(side, 5);
+      const r = observer.getCurrentResult();
+      record("result", [r.status, r.error?.message, r.failureCount]);
+      stop();
+    }),
+  );
+});
+
+test("a query with no queryFn fails with \"Missing queryFn: '<hash>'\" after its retries", async () => {
+  const steps = await sameOnBothLibraries(async (side, record) => {
+    const { client } = side;
+    const key = ["todos", { page: 2, done: false }];
+    const fetched = client.fetchQuery({ queryKey: key, retry: 1, retryDelay: 10 }).catch((e) => e);
+    await pass(side, 0);
+    record("after the first attempt", failure(client, key));
+    await pass(side, 10);
+    await pass(side, 0);
+    const error = await fetched;
+    record("rejected with", error.message);
+    record("state", failure(client, key));
+  });
+  assert.equal(steps[1][1], `Missing queryFn: '["todos",{"done":false,"page":2}]'`);
+});
+
+test("an observer with no queryFn, plain or infinite, shows query-core's Missing queryFn error", async () => {
+  await sameOnBothLibraries(async (side, record) => {
+    const { client, QueryObserver, InfiniteQueryObserver } = side;
+    const plain = new QueryObserver(client, { queryKey: ["plain"], retry: false });
+    const infinite = new InfiniteQueryObserver(client, { queryKey: ["pages"], retry: false, initialPageParam: 0, getNextPageParam: () => undefined });
+    const stops = [plain.subscribe(() => {}), infinite.subscribe(() => {})];
+    for (let i = 0; i < 2; i++) await pass(side, 5);
+    for (const [name, o] of [["plain", plain], ["infinite", infinite]]) {
+      const r = o.getCurrentResult();
+      record(name, [r.status, r.error?.message]);
+    }
+    for (const stop of stops) stop();
+  });
+});
