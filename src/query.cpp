@@ -419,8 +419,6 @@ Value set_data(ClientCore& core, Query& q, Value&& data, std::optional<Millis> a
 
 // ---- fetching ----
 
-static Value cancel_detail(CancelOptions opts);
-
 void fetch_for(ClientCore& core, Query& q, FetchWaiter waiter, const OptionsPtr& opts, bool cancel_refetch,
                std::optional<FetchDirection> direction, const Future* initial,
                std::function<Value(const Value&)> initial_transform) {
@@ -434,9 +432,7 @@ void fetch_for(ClientCore& core, Query& q, FetchWaiter waiter, const OptionsPtr&
       current->waiters.clear();
       // Moved: a fetch cancelled silently never reverts.
       inherited_revert = std::move(current->revert);
-      current->cancel_silent = true;
-      current->cancel_revert = false;
-      current->cancel(cancel_detail(CancelOptions{.revert = false, .silent = true}));
+      cancel_fetch(core, q, CancelOptions{.revert = false, .silent = true});
     } else {
       // Retries stopped by a leaving observer may go on: someone wants the result again.
       current->continue_retry();
@@ -662,9 +658,11 @@ void ClientCore::on_fetch_settled(Query& q, const std::shared_ptr<QueryFetch>& f
 
 // The cancellation's error carries how it was asked for, {"revert", "silent"} (query-core's
 // CancelledError has both): a caller whose fetch was cancelled can tell a revert from a failure.
-static Value cancel_detail(CancelOptions opts) {
+namespace {
+Value cancel_detail(CancelOptions opts) {
   return Value::object({{"revert", opts.revert}, {"silent", opts.silent}});
 }
+}  // namespace
 
 void cancel_fetch(ClientCore&, Query& q, CancelOptions opts) {
   if (!q.fetching()) return;
