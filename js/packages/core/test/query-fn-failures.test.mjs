@@ -19,12 +19,13 @@ const failure = (client, key) => {
   return { status: s.status, fetchStatus: s.fetchStatus, error: s.error?.message, failures: s.fetchFailureCount, reason: s.fetchFailureReason?.message };
 };
 
-/** Runs `body` with console.error silenced (query-core logs the undefined data in development). */
+/** Runs `body(logged)` with console.error collected in `logged` instead of printed (query-core logs the undefined data in development). */
 async function quietly(body) {
   const log = console.error;
-  console.error = () => {};
+  const logged = [];
+  console.error = (...args) => logged.push(args.map(String).join(" "));
   try {
-    return await body();
+    return await body(logged);
   } finally {
     console.error = log;
   }
@@ -48,6 +49,25 @@ test("a query function resolving undefined fails with query-core's error at once
   );
   assert.deepEqual(steps[0][1], [true, '["user",{"id":1}] data is undefined']);
   assert.equal(steps.at(-1)[1], 1);
+});
+
+test("a query function resolving undefined is logged with console.error, as query-core's development build does, once a fetch", async () => {
+  const steps = await sameOnBothLibraries((side, record) =>
+    quietly(async (logged) => {
+      const { client, QueryObserver } = side;
+      await client.fetchQuery({ queryKey: ["user", { id: 2 }], queryFn: () => undefined }).catch(() => {});
+      record("fetchQuery logged", logged.splice(0));
+      const observer = new QueryObserver(client, { queryKey: ["list"], queryFn: async () => undefined });
+      const stop = observer.subscribe(() => {});
+      for (let i = 0; i < 2; i++) await pass(side, 5);
+      record("an observer's fetch logged", logged.splice(0));
+      stop();
+    }),
+  );
+  assert.deepEqual(steps[0][1], [
+    'Query data cannot be undefined. Please make sure to return a value other than undefined from your query function. Affected query key: ["user",{"id":2}]',
+  ]);
+  assert.equal(steps[1][1].length, 1);
 });
 
 test("an observer whose query function resolves undefined shows that error", async () => {

@@ -925,10 +925,21 @@ export function fetcherFn(core: ClientCore, current: () => ((ctx: never) => unkn
     }
     promise.then(
       // query-core's error, raised after its retryer: another attempt is not made.
-      (data) => (data === undefined ? reject(new Error(`${hashKey(queryKey as QueryKey)} data is undefined`), true) : resolve(data)),
+      (data) => (data === undefined ? undefinedData(queryKey as QueryKey, reject) : resolve(data)),
       (e) => reject(e),
     );
   });
+}
+
+/**
+ * A query function resolved `undefined`: query-core's log and error (raised after its retryer:
+ * another attempt is not made). query-core logs in development builds only; this package has one
+ * build, and the log names a bug in the app, so it always logs.
+ */
+function undefinedData(queryKey: QueryKey, reject: Answer["reject"]): void {
+  const hash = hashKey(queryKey);
+  console.error(`Query data cannot be undefined. Please make sure to return a value other than undefined from your query function. Affected query key: ${hash}`);
+  reject(new Error(`${hash} data is undefined`), true);
 }
 
 // The context a query function receives, as query-core's: client, queryKey, meta (own data
