@@ -432,7 +432,7 @@ void fetch_for(ClientCore& core, Query& q, FetchWaiter waiter, const OptionsPtr&
       current->waiters.clear();
       // Moved: a fetch cancelled silently never reverts.
       inherited_revert = std::move(current->revert);
-      cancel_fetch(core, q, CancelOptions{.revert = false, .silent = true});
+      cancel_fetch_silently(core, q);
     } else {
       // Retries stopped by a leaving observer may go on: someone wants the result again.
       current->continue_retry();
@@ -551,7 +551,8 @@ void QueryFetch::retry_attempt(const AbortSignal& signal, Completion done) {
   }
   const Fetcher& fetcher = options->o.fetcher;
   if (!fetcher || fetcher.is_skip()) {
-    throw missing_fetcher_error(key);
+    done.reject(missing_fetcher_error(key), missing_fetcher_detail());
+    return;
   }
   fetcher(FetchContext{key, signal, options->o.meta, Value(), FetchDirection::forward}, std::move(done));
 }
@@ -657,23 +658,30 @@ void ClientCore::on_fetch_settled(Query& q, const std::shared_ptr<QueryFetch>& f
 }
 
 // The cancellation's error carries how it was asked for, {"revert", "silent"} (query-core's
-// CancelledError has both): a caller whose fetch was cancelled can tell a revert from a failure.
+// CancelledError has both), and its failure_serial: a caller whose fetch was cancelled can tell a
+// revert from a failure. The cache's own cancels (a refetch replacing a fetch, a removal, a reset)
+// are {"silent": true} with no "revert", as query-core's `cancel({silent: true})`.
 namespace {
-Value cancel_detail(CancelOptions opts) {
-  return Value::object({{"revert", opts.revert}, {"silent", opts.silent}});
-}
-}  // namespace
-
-void cancel_fetch(ClientCore&, Query& q, CancelOptions opts) {
+void cancel_with(Query& q, CancelOptions opts, Value detail) {
   if (!q.fetching()) return;
   std::shared_ptr<QueryFetch> f = q.cold->fetch;
   f->cancel_silent = opts.silent;
   f->cancel_revert = opts.revert;
-  f->cancel(cancel_detail(opts));
+  f->cancel(std::move(detail));
+}
+}  // namespace
+
+void cancel_fetch(ClientCore&, Query& q, CancelOptions opts) {
+  cancel_with(q, opts, Value::object({{"revert", opts.revert}, {"silent", opts.silent}, {"serial", failure_serial()}}));
+}
+
+void cancel_fetch_silently(ClientCore&, Query& q) {
+  cancel_with(q, CancelOptions{.revert = false, .silent = true},
+              Value::object({{"silent", true}, {"serial", failure_serial()}}));
 }
 
 void reset(ClientCore& core, Query& q) {
-  if (q.fetching()) cancel_fetch(core, q, CancelOptions{.revert = false, .silent = true});
+  cancel_fetch_silently(core, q);
   QueryState s;
   // The initial data the entry took (query-core's #initialState), not the current options': an
   // observer's initialData given after the entry had data, or a function called again, differs.

@@ -130,6 +130,14 @@ Error cancelled_error(const std::string& what);
 /// A fetch of a query that has no fetcher: query-core's words for it ("Missing queryFn: '<hash>'",
 /// QueryOptions::fetcher being its queryFn), so that code written against either reads the same.
 Error missing_fetcher_error(const Value& key);
+/// The detail of the missing-fetcher error: {"missingQueryFn": true, "serial"} (query-core's is a
+/// plain Error, not a library error; the package makes that one, see failure_serial).
+Value missing_fetcher_detail();
+/// A number no other failure the module made has (in this process): the detail of an error the
+/// module makes for a fetch carries it as "serial", so that the package hands out one error object
+/// per failure, as query-core's `state.error` is the very object the fetch rejected with, and a
+/// new object for a new failure.
+double failure_serial();
 
 /// Calls `start(completion)` (a fetcher or mutation function) for `attempt` of `sink`: what it
 /// throws completes with the error; an outcome given before it returns is returned (the caller

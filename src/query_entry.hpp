@@ -330,6 +330,9 @@ std::shared_ptr<FutureState> fetch(ClientCore& core, Query& q, const OptionsPtr&
 /// not hold `agg` back: the part is dropped from it (query-core's refetchQueries).
 void fetch_part(ClientCore& core, Query& q, bool cancel_refetch, const std::shared_ptr<Aggregate>& agg);
 void cancel_fetch(ClientCore& core, Query& q, CancelOptions opts);
+/// The cache's own cancel (a refetch replacing the fetch, a removal, a reset): silent, and its
+/// detail has no "revert" (query-core's `cancel({silent: true})`).
+void cancel_fetch_silently(ClientCore& core, Query& q);
 /// Back to the initial state (initial data, if any), cancelling a fetch in flight.
 void reset(ClientCore& core, Query& q);
 

@@ -1,6 +1,8 @@
 // Futures, abort signals and completions: how asynchronous results travel in a single-threaded
 // runtime, and how a fetcher on another thread hands its result back.
 #include <algorithm>
+#include <atomic>
+#include <cstdint>
 
 #include "mfstate/key.hpp"
 #include "query_async.hpp"
@@ -143,6 +145,14 @@ Error cancelled_error(const std::string& what) { return Error(ErrorCode::cancell
 
 Error missing_fetcher_error(const Value& key) {
   return Error(ErrorCode::invalid_argument, "Missing queryFn: '" + key_string(key) + "'");
+}
+
+Value missing_fetcher_detail() { return Value::object({{"missingQueryFn", true}, {"serial", failure_serial()}}); }
+
+double failure_serial() {
+  // Atomic: clients on different threads share it. A double counts exactly to 2^53.
+  static std::atomic<std::uint64_t> last{0};
+  return static_cast<double>(last.fetch_add(1, std::memory_order_relaxed) + 1);
 }
 
 Outcome outcome_of_exception(std::exception_ptr e) {

@@ -130,7 +130,8 @@ class Pager final : public CompletionSink, public std::enable_shared_from_this<P
     auto self = shared_from_this();
     std::optional<Outcome> early = call_with_completion(self, no, core_->inbox, [&](Completion page) {
       if (!fetcher || fetcher.is_skip()) {
-        throw missing_fetcher_error(key_);
+        page.reject(missing_fetcher_error(key_), missing_fetcher_detail());
+        return;
       }
       fetcher(FetchContext{key_, signal_, options_->o.meta, std::move(param),
                            previous_ ? FetchDirection::backward : FetchDirection::forward},

@@ -41,3 +41,25 @@ test("a fetch cancelled by removeQueries rejects with a silent CancelledError", 
     record("rejected with", [e.constructor.name, e.message, e.silent]);
   });
 });
+
+test("the cache's own cancels carry what query-core's pass: removal and reset {silent: true} (revert undefined), a last observer leaving {revert: true}", async () => {
+  await sameOnBothLibraries(async ({ client, QueryObserver }, record) => {
+    const options = (e) => [e.constructor.name, "revert" in e, e.revert, e.silent];
+    const hanging = () => new Promise(() => {});
+    const removed = client.fetchQuery({ queryKey: ["removed"], queryFn: hanging }).catch((e) => e);
+    const reset = client.fetchQuery({ queryKey: ["reset"], queryFn: hanging }).catch((e) => e);
+    await settle();
+    client.removeQueries({ queryKey: ["removed"] });
+    void client.resetQueries({ queryKey: ["reset"] });
+    record("removeQueries", options(await removed));
+    record("resetQueries", options(await reset));
+
+    // The fetch's function read its signal: the last observer leaving cancels it.
+    const observer = new QueryObserver(client, { queryKey: ["left"], queryFn: ({ signal }) => (signal, hanging()) });
+    const stop = observer.subscribe(() => {});
+    await settle();
+    const shared = client.fetchQuery({ queryKey: ["left"], queryFn: hanging }).catch((e) => e);
+    stop();
+    record("last observer left", options(await shared));
+  });
+});

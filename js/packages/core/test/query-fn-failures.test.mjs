@@ -114,3 +114,19 @@ test("an observer with no queryFn, plain or infinite, shows query-core's Missing
     for (const stop of stops) stop();
   });
 });
+
+test("the missing-queryFn error is a plain Error, as query-core's: what name, toString and prototype checks see", async () => {
+  const steps = await sameOnBothLibraries(async (side, record) => {
+    const { client, InfiniteQueryObserver } = side;
+    const plain = await client.fetchQuery({ queryKey: ["no fn"], retry: false }).catch((e) => e);
+    const infinite = new InfiniteQueryObserver(client, { queryKey: ["no fn pages"], retry: false, initialPageParam: 0, getNextPageParam: () => undefined });
+    const stop = infinite.subscribe(() => {});
+    await pass(side, 0);
+    await pass(side, 0);
+    for (const [name, e] of [["plain", plain], ["infinite", infinite.getCurrentResult().error]]) {
+      record(name, [e instanceof Error, Object.getPrototypeOf(e) === Error.prototype, e.name, e.constructor.name, String(e), Object.keys(e)]);
+    }
+    stop();
+  });
+  assert.deepEqual(steps[0][1], [true, true, "Error", "Error", `Error: Missing queryFn: '["no fn"]'`, []]);
+});

@@ -747,11 +747,35 @@ export function rememberThrown(e: unknown): number {
   return id;
 }
 
+// The errors the module makes for a fetch (a cancellation, a missing queryFn), by the failure's
+// serial (their detail's): one object per failure, the one the fetch rejected with and its state
+// holds, as query-core's. Bounded as `thrown` is: past it, an old failure's error is made anew.
+const made = new Map<number, Error>();
+
+function madeError(code: ErrorCode, message: string, detail: { serial: number; revert?: unknown; silent?: unknown; missingQueryFn?: unknown }): Error {
+  let e = made.get(detail.serial);
+  if (e !== undefined) return e;
+  e =
+    detail.missingQueryFn === true
+      ? new Error(message) // query-core's words and type: a plain Error (missingQueryFn in utils)
+      : code === "cancelled"
+        ? // query-core's CancelledError(options): `revert` undefined for the cache's own cancels
+          new CancelledError({ revert: typeof detail.revert === "boolean" ? detail.revert : undefined, silent: detail.silent === true || undefined })
+        : new MfstateError(code, message);
+  made.set(detail.serial, e);
+  if (made.size > keepThrown) made.delete(made.keys().next().value as number);
+  return e;
+}
+
 /** The error a result carries: what the function threw, or a library error. */
 export function errorOf(code: ErrorCode, message: string, detail: unknown): Error {
-  if (detail && typeof detail === "object" && "jsError" in detail) {
-    const e = thrown.get((detail as { jsError: number }).jsError);
-    if (e !== undefined) return e as Error;
+  if (detail && typeof detail === "object") {
+    if ("jsError" in detail) {
+      const e = thrown.get((detail as { jsError: number }).jsError);
+      if (e !== undefined) return e as Error;
+    } else if (typeof (detail as { serial?: unknown }).serial === "number") {
+      return madeError(code, message, detail as { serial: number });
+    }
   }
   if (code === "query_error" && (detail === null || detail === undefined)) {
     // A failure reason carries no detail: the latest thrown error with its message is the one.
@@ -759,16 +783,8 @@ export function errorOf(code: ErrorCode, message: string, detail: unknown): Erro
     for (const e of thrown.values()) if ((e instanceof Error ? e.message : String(e)) === message) found = e;
     if (found !== undefined) return found as Error;
   }
-  if (code === "cancelled") {
-    // A cancellation asked for with options carries them (the module's {revert, silent}); it then
-    // is query-core's CancelledError(options), its message included. Others (a client destroyed,
-    // an app unmounted) keep the module's words.
-    const asked = detail as { revert?: unknown; silent?: unknown } | null;
-    if (asked && typeof asked === "object" && typeof asked.revert === "boolean") {
-      return new CancelledError({ revert: asked.revert, silent: asked.silent === true || undefined });
-    }
-    return new CancelledError({ message });
-  }
+  // Others (a client destroyed, an app unmounted) keep the module's words.
+  if (code === "cancelled") return new CancelledError({ message });
   const e = new MfstateError(code, message);
   if (detail !== null && detail !== undefined) (e as { detail?: unknown }).detail = detail;
   return e;

@@ -219,9 +219,13 @@ export function keepPreviousData<T>(previousData: T | undefined): T | undefined 
 export const skipToken: unique symbol = Symbol("mfstate.skipToken") as never;
 export type SkipToken = typeof skipToken;
 
-/** query-core's error for a fetch of a query with no query function (or `skipToken`'s). */
-export function missingQueryFn(queryKey: QueryKey): MfstateError {
-  return new MfstateError("invalid_argument", `Missing queryFn: '${hashKey(queryKey)}'`);
+/**
+ * query-core's error for a fetch of a query with no query function (or `skipToken`'s): a plain
+ * `Error`, as query-core's, so code that shows or compares its `name` or `String(error)` (an error
+ * boundary, a log) sees what it saw there. It fails the query as what a query function threw.
+ */
+export function missingQueryFn(queryKey: QueryKey): Error {
+  return new Error(`Missing queryFn: '${hashKey(queryKey)}'`);
 }
 
 /** A fetch that was cancelled (query-core's CancelledError). */
