@@ -2,10 +2,11 @@
 // it, getQueryState, every observer's result and the cache's events hand that very object (React
 // code compares it; an error boundary rethrows it), and a new failure gives a new one. For what
 // the query function threw, for a cancellation that is kept (`revert: false`), and for the
-// missing-queryFn error. Each sequence runs on both libraries.
+// missing-queryFn error. Each sequence runs on both libraries; then, this package's alone: the
+// error is frozen, so no app can change what another sees.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { settle, sameOnBothLibraries } from "./helpers.mjs";
+import { mfstate, settle, sameOnBothLibraries, testHost } from "./helpers.mjs";
 
 /** Fails the query of `key` once by `fail(client, key)`; records which reads are the rejection's object. */
 async function oneFailure({ client, QueryObserver }, record, label, key, options, fail) {
@@ -54,3 +55,39 @@ for (const [label, fail] of Object.entries(sequences)) {
     assert.ok(steps[0][1][1].every(([, same]) => same));
   });
 }
+
+test("a cached error is frozen: one app cannot change what another app sees of it", async () => {
+  const { host } = await testHost();
+  const [mallory, profile] = ["mallory", "profile"].map((name) => host.mount(name));
+  const key = ["shared"];
+  const failures = [
+    () => profile.queryClient.fetchQuery({ queryKey: key, retry: false, queryFn: () => Promise.reject(new Error("down")) }),
+    async () => {
+      const fetched = profile.queryClient.fetchQuery({ queryKey: key, queryFn: () => new Promise(() => {}) });
+      await settle();
+      await profile.queryClient.cancelQueries({ queryKey: key }, { revert: false });
+      return fetched;
+    },
+    () => profile.queryClient.fetchQuery({ queryKey: ["missing"], retry: false }),
+  ];
+  for (const fail of failures) {
+    const seen = await fail().catch((e) => e);
+    const k = seen.message.startsWith("Missing") ? ["missing"] : key;
+    const e = mallory.queryClient.getQueryState(k).error;
+    assert.equal(e, seen);
+    assert.ok(Object.isFrozen(e));
+    assert.throws(() => {
+      "use strict";
+      e.message = "all is well";
+    }, TypeError);
+    assert.throws(() => Object.defineProperty(e, "retry", { value: true }), TypeError);
+    assert.equal(profile.queryClient.getQueryState(k).error.message, seen.message);
+    assert.equal(profile.queryClient.getQueryState(k).error.retry, undefined);
+  }
+  // A mutation's error too: the shell's MutationCache is handed the app's.
+  const mutation = new mfstate.MutationObserver(profile.queryClient, { mutationFn: () => Promise.reject(new Error("refused")), retry: false });
+  const seen = await mutation.mutate(1).catch((e) => e);
+  assert.equal(host.queryClient.getMutationCache().getAll()[0].state.error, seen);
+  assert.ok(Object.isFrozen(seen));
+  host.dispose();
+});

@@ -735,6 +735,20 @@ export function run<T>(core: ClientCore, call: (handle: number) => number, read?
 
 // ---- errors a fetch or mutation carried ----
 
+// Errors are shared as data is: every observer, of every app, is handed the same object (as
+// query-core's `state.error`), so each is frozen when it enters the cache, lest one app change what
+// another sees. Frozen in place, not copied: `instanceof`, a class's private fields and identity
+// with what the function threw must hold. Shallow: what an error holds (a response, a request) is
+// not walked, and freezing those could break the code that made them.
+function frozenError<E>(e: E): E {
+  try {
+    Object.freeze(e);
+  } catch {
+    // a Proxy refusing: it is its thrower's object, whose handler decides what any reader sees
+  }
+  return e;
+}
+
 const thrown = new Map<number, unknown>();
 let nextThrown = 1;
 const keepThrown = 4096;
@@ -742,7 +756,7 @@ const keepThrown = 4096;
 /** Keeps what a query or mutation function threw, so the result can hand back that very object. */
 export function rememberThrown(e: unknown): number {
   const id = nextThrown++;
-  thrown.set(id, e);
+  thrown.set(id, frozenError(e));
   if (thrown.size > keepThrown) thrown.delete(thrown.keys().next().value as number);
   return id;
 }
@@ -755,13 +769,14 @@ const made = new Map<number, Error>();
 function madeError(code: ErrorCode, message: string, detail: { serial: number; revert?: unknown; silent?: unknown; missingQueryFn?: unknown }): Error {
   let e = made.get(detail.serial);
   if (e !== undefined) return e;
-  e =
+  e = frozenError(
     detail.missingQueryFn === true
       ? new Error(message) // query-core's words and type: a plain Error (missingQueryFn in utils)
       : code === "cancelled"
         ? // query-core's CancelledError(options): `revert` undefined for the cache's own cancels
           new CancelledError({ revert: typeof detail.revert === "boolean" ? detail.revert : undefined, silent: detail.silent === true || undefined })
-        : new MfstateError(code, message);
+        : new MfstateError(code, message),
+  );
   made.set(detail.serial, e);
   if (made.size > keepThrown) made.delete(made.keys().next().value as number);
   return e;
@@ -848,9 +863,11 @@ export function answerTo(core: ClientCore, completion: number, undefinedAsNull =
     if (settled) return;
     settled = true;
     const message = error instanceof Error ? error.message : String(error);
+    // Before entering the module: freezing a Proxy runs its handler, the thrower's code.
+    const jsError = rememberThrown(error);
     enter();
     try {
-      stageValues(message, { jsError: rememberThrown(error) }, final);
+      stageValues(message, { jsError }, final);
       check(api.mfs_complete_reject(completion));
     } finally {
       leave();
