@@ -134,7 +134,7 @@ void ClientCore::set_options(Query& q, const OptionsPtr& opts) {
 void ClientCore::remove(Query& q) {
   if (q.removed()) return;
   queries.index.reserve_node();  // first, so nothing below can fail halfway
-  cancel_fetch_silently(*this, q);
+  if (q.fetching()) cancel_fetch_silently(*this, q);  // checked here: removal is on the gc path
   gc_unlink(q);
   if (options.max_bytes != 0 && q.has_data()) queries.data_bytes -= std::min(queries.data_bytes, approx_bytes(q.data));
   if (q.observer_count() > 0) q.cold->key = queries.index.key_of(q);
