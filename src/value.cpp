@@ -241,6 +241,14 @@ thread_local std::vector<std::pair<Type, Node*>>* release_queue = nullptr;
   free_block(o, object_bytes(capacity));
 }
 
+// The same for an array (a key's elements, a list in a payload), also inlined into destroy.
+[[gnu::always_inline]] inline void free_array(ArrayNode* a) noexcept {
+  Value* items = a->items();
+  const std::uint32_t n = a->size;
+  for (std::uint32_t i = 0; i < n; ++i) items[i].~Value();
+  free_block(a, bytes_of(Type::array, a));
+}
+
 // Releases what the node holds (children whose count drops to zero are destroyed in turn) and
 // gives its block back.
 [[gnu::noinline]] void free_node(Type type, Node* node) noexcept {
@@ -248,13 +256,11 @@ thread_local std::vector<std::pair<Type, Node*>>* release_queue = nullptr;
     free_object(static_cast<ObjectNode*>(node));
     return;
   }
-  const std::size_t bytes = bytes_of(type, node);
   if (type == Type::array) {
-    auto* a = static_cast<ArrayNode*>(node);
-    Value* items = a->items();
-    for (std::uint32_t i = 0; i < a->size; ++i) items[i].~Value();
+    free_array(static_cast<ArrayNode*>(node));
+    return;
   }
-  free_block(node, bytes);
+  free_block(node, bytes_of(type, node));
 }
 
 }  // namespace
@@ -282,16 +288,18 @@ namespace {
 
 }  // namespace
 
-// Out of line everywhere (so a link-time optimiser does not copy it into every release). An
-// object's free is inlined here (a reducer's old root, a key, a payload: no further call); other
-// shallow nodes take one call to free_node.
+// Out of line everywhere (so a link-time optimiser does not copy it into every release). The free
+// of a shallow object or array is inlined here (a reducer's old root, a key and its elements, a
+// payload: no further call); a string (depth 0) takes one call to free_node.
 [[gnu::noinline]] void destroy(Type type, Node* node) noexcept {
-  if (type == Type::object && node->depth <= recursive_release_depth) [[likely]] {
-    free_object(static_cast<ObjectNode*>(node));
-    return;
-  }
-  if (type == Type::string || node->depth <= recursive_release_depth) {
-    free_node(type, node);
+  if (node->depth <= recursive_release_depth) [[likely]] {
+    if (type == Type::object) {
+      free_object(static_cast<ObjectNode*>(node));
+    } else if (type == Type::array) {
+      free_array(static_cast<ArrayNode*>(node));
+    } else {
+      free_node(type, node);
+    }
     return;
   }
   destroy_deep(type, node);
@@ -440,17 +448,19 @@ void build_member(ObjectNode& node, Key&& key, Value v) {
 }
 
 // build_member for a node of at most ObjectNode::index_threshold members (so without an index):
-// the name is compared with the members so far as names (two words each for short ones), and
-// the member placed without a call.
-void build_small_member(ObjectNode& node, MemberName key, const Value& v) {
+// the member is made in its slot, its name built there (no temporary name moved in and reset),
+// then compared with the members before it as names (two words each for short ones). A repeated
+// name, rare, gives its value to the first member and the slot is cleared again.
+void build_small_member(ObjectNode& node, std::string_view key, const Value& v) {
   Member* members = node.members();
-  for (std::uint32_t i = 0; i < node.size; ++i) {
-    if (members[i].key == key) {
-      members[i].value = v;
+  Member* slot = new (members + node.size) Member{MemberName(key), v};
+  for (Member* m = members; m != slot; ++m) {
+    if (m->key == slot->key) [[unlikely]] {
+      m->value = std::move(slot->value);
+      slot->~Member();
       return;
     }
   }
-  new (members + node.size) Member{std::move(key), v};
   ++node.size;
 }
 
@@ -506,7 +516,7 @@ Value Value::object(std::initializer_list<std::pair<std::string_view, Value>> me
   if (members.size() > ObjectNode::index_threshold) {
     for (const auto& [k, v] : members) build_member(*node, k, v);
   } else {
-    for (const auto& [k, v] : members) build_small_member(*node, MemberName(k), v);
+    for (const auto& [k, v] : members) build_small_member(*node, k, v);
   }
   return result;
 }

@@ -77,6 +77,24 @@ TEST(ValueConstruction, ObjectWithDuplicateKeysKeepsLastValueAtFirstPosition) {
   EXPECT_EQ(o.as_object()[1].key, "b");
 }
 
+// A member is made in its slot before its name is compared with the earlier ones: a repeated name
+// hands its value to the first member and the slot lets go of what it held (its value's reference
+// here; its name's heap copy, a leak under the sanitizers otherwise).
+TEST(ValueConstruction, ObjectWithADuplicateKeyHoldsOnlyTheLastValue) {
+  const Value first = Value::array({1});
+  const Value last = Value::array({2});
+  const std::string name(20, 'a');  // beyond MemberName's inline 15 bytes: a heap copy
+  {
+    const Value o = Value::object({{name, first}, {"b", 0}, {name, last}});
+    ASSERT_EQ(o.size(), 2u);
+    EXPECT_EQ(o.as_object()[0].key, name);
+    EXPECT_TRUE(o.get(name).same_node(last));
+    EXPECT_EQ(first.use_count(), 1u);
+    EXPECT_EQ(last.use_count(), 2u);
+  }
+  EXPECT_EQ(last.use_count(), 1u);
+}
+
 TEST(ValueConstruction, LargeObjectWithDuplicateKeysKeepsLastValueAtFirstPosition) {
   std::vector<Member> members;
   for (int i = 0; i < 40; ++i) members.push_back({"k" + std::to_string(i), i});
