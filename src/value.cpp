@@ -164,17 +164,17 @@ void check_capacity(std::size_t capacity) {
     throw Error(ErrorCode::size_limit, "an array or object Value holds at most 2^26 elements");
   }
 }
-}  // namespace
 
-ArrayNode* new_array(std::size_t capacity) {
+// new_array and new_object, inlined into Value::array and Value::object (a key's nodes: no call
+// between the builder and the block pool).
+[[gnu::always_inline]] inline ArrayNode* make_array(std::size_t capacity) {
   check_capacity(capacity);
   auto* node = new (allocate_block(sizeof(ArrayNode) + capacity * sizeof(Value))) ArrayNode();
   node->capacity = static_cast<std::uint32_t>(capacity);
   node->depth = 1;
   return node;
 }
-
-ObjectNode* new_object(std::size_t capacity) {
+[[gnu::always_inline]] inline ObjectNode* make_object(std::size_t capacity) {
   check_capacity(capacity);
   auto* node = new (allocate_block(object_bytes(capacity))) ObjectNode();
   node->capacity = static_cast<std::uint32_t>(capacity);
@@ -182,6 +182,11 @@ ObjectNode* new_object(std::size_t capacity) {
   if (has_index_slot(*node)) index_slot(*node) = nullptr;
   return node;
 }
+}  // namespace
+
+ArrayNode* new_array(std::size_t capacity) { return make_array(capacity); }
+
+ObjectNode* new_object(std::size_t capacity) { return make_object(capacity); }
 
 void push_member(ObjectNode& node, MemberName key, Value v) {
   new (node.members() + node.size) Member{std::move(key), std::move(v)};
@@ -467,7 +472,7 @@ void build_small_member(ObjectNode& node, std::string_view key, const Value& v) 
 // A node for `n` members: above the index threshold it gets its index up front, so building
 // costs O(n), not O(n^2).
 ObjectNode* object_for(std::size_t n) {
-  ObjectNode* node = detail::new_object(n);
+  ObjectNode* node = detail::make_object(n);
   // The empty node's index, sized for the n members to come.
   if (n > ObjectNode::index_threshold) detail::build_index(*node, n);
   return node;
@@ -483,7 +488,7 @@ Value Value::array(std::initializer_list<Value> elements) {
   std::uint32_t depth = 1;
   for (const Value& e : elements) depth = std::max(depth, child_depth(e) + 1);
   check_depth(depth);
-  ArrayNode* node = detail::new_array(elements.size());
+  ArrayNode* node = detail::make_array(elements.size());
   Value result(Type::array, node);
   node->depth = depth;
   // Copies cannot throw (a reference taken at most), so the size is set once, after them.

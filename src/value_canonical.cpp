@@ -42,9 +42,11 @@ bool CanonicalWriter::value(const Value& v) {
   }
 }
 
-// Children that are not containers are written in the container's own loop, without the call.
+// Children that are not containers are written in the container's own loop, without the call;
+// containers go straight to array or object, not through value's dispatch.
 inline bool CanonicalWriter::element(const Value& v) {
-  if (v.is_array() || v.is_object()) return value(v);
+  if (v.is_array()) return array(v);
+  if (v.is_object()) return object(v);
   return scalar(v);
 }
 
