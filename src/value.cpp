@@ -484,17 +484,22 @@ ObjectNode* object_for(std::size_t n) {
 
 detail::Node* Value::long_string(std::string_view s) { return detail::new_string(s); }
 
+// The initializer-list builders take each child's depth as they copy it (one pass, one test of
+// whether it has a node) and check the depth after: a value too deep is freed with the node that
+// `result` owns before anything else sees it.
 Value Value::array(std::initializer_list<Value> elements) {
-  std::uint32_t depth = 1;
-  for (const Value& e : elements) depth = std::max(depth, child_depth(e) + 1);
-  check_depth(depth);
   ArrayNode* node = detail::make_array(elements.size());
   Value result(Type::array, node);
-  node->depth = depth;
   // Copies cannot throw (a reference taken at most), so the size is set once, after them.
+  std::uint32_t depth = 1;
   Value* items = node->items();
-  for (const Value& e : elements) new (items++) Value(e);
+  for (const Value& e : elements) {
+    depth = std::max(depth, child_depth(e) + 1);
+    new (items++) Value(e);
+  }
   node->size = static_cast<std::uint32_t>(elements.size());
+  node->depth = depth;
+  check_depth(depth);
   return result;
 }
 
@@ -512,17 +517,22 @@ Value Value::array_moved_from(std::span<Value> elements) {
 }
 
 Value Value::object(std::initializer_list<std::pair<std::string_view, Value>> members) {
-  std::uint32_t depth = 1;
-  for (const auto& m : members) depth = std::max(depth, child_depth(m.second) + 1);
-  check_depth(depth);
   ObjectNode* node = object_for(members.size());
   Value result(Type::object, node);
-  node->depth = depth;
+  std::uint32_t depth = 1;
   if (members.size() > ObjectNode::index_threshold) {
-    for (const auto& [k, v] : members) build_member(*node, k, v);
+    for (const auto& [k, v] : members) {
+      depth = std::max(depth, child_depth(v) + 1);
+      build_member(*node, k, v);
+    }
   } else {
-    for (const auto& [k, v] : members) build_small_member(*node, k, v);
+    for (const auto& [k, v] : members) {
+      depth = std::max(depth, child_depth(v) + 1);
+      build_small_member(*node, k, v);
+    }
   }
+  node->depth = depth;
+  check_depth(depth);
   return result;
 }
 

@@ -145,6 +145,26 @@ TEST(ValueConstruction, MovedFromABufferRefusesTooDeepALikeFromAVector) {
   EXPECT_TRUE(one[0].same_node(deep)) << "a refused build moves nothing out";
 }
 
+// The initializer-list builders check the depth after copying the elements: what they refuse they
+// free, node and references, before returning the error.
+TEST(ValueConstruction, FromAListRefusesTooDeepAndLetsGoOfTheElements) {
+  Value deep = Value::array();
+  for (std::uint32_t i = 1; i < detail::max_nesting; ++i) deep = Value::array({deep});
+  EXPECT_EQ(deep.use_count(), 1u);
+  EXPECT_EQ(error_code_of([&] { (void)Value::array({1, deep}); }), ErrorCode::depth_limit);
+  EXPECT_EQ(deep.use_count(), 1u);
+  EXPECT_EQ(error_code_of([&] { (void)Value::object({{"a", 1}, {"d", deep}}); }), ErrorCode::depth_limit);
+  EXPECT_EQ(deep.use_count(), 1u);
+  EXPECT_EQ(error_code_of([&] {
+              (void)Value::object({{"m0", 0}, {"m1", 1}, {"m2", 2}, {"m3", 3}, {"m4", 4}, {"m5", 5}, {"m6", 6},
+                                   {"m7", 7}, {"m8", 8}, {"m9", 9}, {"ma", 10}, {"mb", 11}, {"mc", 12}, {"md", 13},
+                                   {"me", 14}, {"mf", 15}, {"mg", 16}, {"d", deep}});
+            }),
+            ErrorCode::depth_limit)
+      << "above 16 members (the indexed path)";
+  EXPECT_EQ(deep.use_count(), 1u);
+}
+
 TEST(ValueConstruction, CopyIsSharedAndMoveLeavesNull) {
   Value a = Value::array({1, 2, 3});
   Value b = a;
