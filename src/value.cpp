@@ -164,17 +164,17 @@ void check_capacity(std::size_t capacity) {
     throw Error(ErrorCode::size_limit, "an array or object Value holds at most 2^26 elements");
   }
 }
-}  // namespace
 
-ArrayNode* new_array(std::size_t capacity) {
+// new_array and new_object, inlined into Value::array and Value::object (a key's nodes: no call
+// between the builder and the block pool).
+[[gnu::always_inline]] inline ArrayNode* make_array(std::size_t capacity) {
   check_capacity(capacity);
   auto* node = new (allocate_block(sizeof(ArrayNode) + capacity * sizeof(Value))) ArrayNode();
   node->capacity = static_cast<std::uint32_t>(capacity);
   node->depth = 1;
   return node;
 }
-
-ObjectNode* new_object(std::size_t capacity) {
+[[gnu::always_inline]] inline ObjectNode* make_object(std::size_t capacity) {
   check_capacity(capacity);
   auto* node = new (allocate_block(object_bytes(capacity))) ObjectNode();
   node->capacity = static_cast<std::uint32_t>(capacity);
@@ -182,6 +182,11 @@ ObjectNode* new_object(std::size_t capacity) {
   if (has_index_slot(*node)) index_slot(*node) = nullptr;
   return node;
 }
+}  // namespace
+
+ArrayNode* new_array(std::size_t capacity) { return make_array(capacity); }
+
+ObjectNode* new_object(std::size_t capacity) { return make_object(capacity); }
 
 void push_member(ObjectNode& node, MemberName key, Value v) {
   new (node.members() + node.size) Member{std::move(key), std::move(v)};
@@ -241,6 +246,14 @@ thread_local std::vector<std::pair<Type, Node*>>* release_queue = nullptr;
   free_block(o, object_bytes(capacity));
 }
 
+// The same for an array (a key's elements, a list in a payload), also inlined into destroy.
+[[gnu::always_inline]] inline void free_array(ArrayNode* a) noexcept {
+  Value* items = a->items();
+  const std::uint32_t n = a->size;
+  for (std::uint32_t i = 0; i < n; ++i) items[i].~Value();
+  free_block(a, bytes_of(Type::array, a));
+}
+
 // Releases what the node holds (children whose count drops to zero are destroyed in turn) and
 // gives its block back.
 [[gnu::noinline]] void free_node(Type type, Node* node) noexcept {
@@ -248,13 +261,11 @@ thread_local std::vector<std::pair<Type, Node*>>* release_queue = nullptr;
     free_object(static_cast<ObjectNode*>(node));
     return;
   }
-  const std::size_t bytes = bytes_of(type, node);
   if (type == Type::array) {
-    auto* a = static_cast<ArrayNode*>(node);
-    Value* items = a->items();
-    for (std::uint32_t i = 0; i < a->size; ++i) items[i].~Value();
+    free_array(static_cast<ArrayNode*>(node));
+    return;
   }
-  free_block(node, bytes);
+  free_block(node, bytes_of(type, node));
 }
 
 }  // namespace
@@ -282,16 +293,18 @@ namespace {
 
 }  // namespace
 
-// Out of line everywhere (so a link-time optimiser does not copy it into every release). An
-// object's free is inlined here (a reducer's old root, a key, a payload: no further call); other
-// shallow nodes take one call to free_node.
+// Out of line everywhere (so a link-time optimiser does not copy it into every release). The free
+// of a shallow object or array is inlined here (a reducer's old root, a key and its elements, a
+// payload: no further call); a string (depth 0) takes one call to free_node.
 [[gnu::noinline]] void destroy(Type type, Node* node) noexcept {
-  if (type == Type::object && node->depth <= recursive_release_depth) [[likely]] {
-    free_object(static_cast<ObjectNode*>(node));
-    return;
-  }
-  if (type == Type::string || node->depth <= recursive_release_depth) {
-    free_node(type, node);
+  if (node->depth <= recursive_release_depth) [[likely]] {
+    if (type == Type::object) {
+      free_object(static_cast<ObjectNode*>(node));
+    } else if (type == Type::array) {
+      free_array(static_cast<ArrayNode*>(node));
+    } else {
+      free_node(type, node);
+    }
     return;
   }
   destroy_deep(type, node);
@@ -440,24 +453,26 @@ void build_member(ObjectNode& node, Key&& key, Value v) {
 }
 
 // build_member for a node of at most ObjectNode::index_threshold members (so without an index):
-// the name is compared with the members so far as names (two words each for short ones), and
-// the member placed without a call.
-void build_small_member(ObjectNode& node, MemberName key, const Value& v) {
+// the member is made in its slot, its name built there (no temporary name moved in and reset),
+// then compared with the members before it as names (two words each for short ones). A repeated
+// name, rare, gives its value to the first member and the slot is cleared again.
+void build_small_member(ObjectNode& node, std::string_view key, const Value& v) {
   Member* members = node.members();
-  for (std::uint32_t i = 0; i < node.size; ++i) {
-    if (members[i].key == key) {
-      members[i].value = v;
+  Member* slot = new (members + node.size) Member{MemberName(key), v};
+  for (Member* m = members; m != slot; ++m) {
+    if (m->key == slot->key) [[unlikely]] {
+      m->value = std::move(slot->value);
+      slot->~Member();
       return;
     }
   }
-  new (members + node.size) Member{std::move(key), v};
   ++node.size;
 }
 
 // A node for `n` members: above the index threshold it gets its index up front, so building
 // costs O(n), not O(n^2).
 ObjectNode* object_for(std::size_t n) {
-  ObjectNode* node = detail::new_object(n);
+  ObjectNode* node = detail::make_object(n);
   // The empty node's index, sized for the n members to come.
   if (n > ObjectNode::index_threshold) detail::build_index(*node, n);
   return node;
@@ -469,17 +484,22 @@ ObjectNode* object_for(std::size_t n) {
 
 detail::Node* Value::long_string(std::string_view s) { return detail::new_string(s); }
 
+// The initializer-list builders take each child's depth as they copy it (one pass, one test of
+// whether it has a node) and check the depth after: a value too deep is freed with the node that
+// `result` owns before anything else sees it.
 Value Value::array(std::initializer_list<Value> elements) {
-  std::uint32_t depth = 1;
-  for (const Value& e : elements) depth = std::max(depth, child_depth(e) + 1);
-  check_depth(depth);
-  ArrayNode* node = detail::new_array(elements.size());
+  ArrayNode* node = detail::make_array(elements.size());
   Value result(Type::array, node);
-  node->depth = depth;
   // Copies cannot throw (a reference taken at most), so the size is set once, after them.
+  std::uint32_t depth = 1;
   Value* items = node->items();
-  for (const Value& e : elements) new (items++) Value(e);
+  for (const Value& e : elements) {
+    depth = std::max(depth, child_depth(e) + 1);
+    new (items++) Value(e);
+  }
   node->size = static_cast<std::uint32_t>(elements.size());
+  node->depth = depth;
+  check_depth(depth);
   return result;
 }
 
@@ -497,17 +517,22 @@ Value Value::array_moved_from(std::span<Value> elements) {
 }
 
 Value Value::object(std::initializer_list<std::pair<std::string_view, Value>> members) {
-  std::uint32_t depth = 1;
-  for (const auto& m : members) depth = std::max(depth, child_depth(m.second) + 1);
-  check_depth(depth);
   ObjectNode* node = object_for(members.size());
   Value result(Type::object, node);
-  node->depth = depth;
+  std::uint32_t depth = 1;
   if (members.size() > ObjectNode::index_threshold) {
-    for (const auto& [k, v] : members) build_member(*node, k, v);
+    for (const auto& [k, v] : members) {
+      depth = std::max(depth, child_depth(v) + 1);
+      build_member(*node, k, v);
+    }
   } else {
-    for (const auto& [k, v] : members) build_small_member(*node, MemberName(k), v);
+    for (const auto& [k, v] : members) {
+      depth = std::max(depth, child_depth(v) + 1);
+      build_small_member(*node, k, v);
+    }
   }
+  node->depth = depth;
+  check_depth(depth);
   return result;
 }
 

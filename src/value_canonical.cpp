@@ -42,9 +42,11 @@ bool CanonicalWriter::value(const Value& v) {
   }
 }
 
-// Children that are not containers are written in the container's own loop, without the call.
+// Children that are not containers are written in the container's own loop, without the call;
+// containers go straight to array or object, not through value's dispatch.
 inline bool CanonicalWriter::element(const Value& v) {
-  if (v.is_array() || v.is_object()) return value(v);
+  if (v.is_array()) return array(v);
+  if (v.is_object()) return object(v);
   return scalar(v);
 }
 
@@ -58,7 +60,12 @@ inline bool CanonicalWriter::scalar(const Value& v) {
       const char tag = canonical_number(v.as_double(), bits);
       return put_int(tag, bits);
     }
-    case Type::string: return put_string(v.as_string());
+    case Type::string: {
+      std::uint64_t word;
+      std::size_t size;
+      if (ValueAccess::inline_string(v, word, size)) return put_inline_string(word, size);
+      return put_string(v.as_string());
+    }
     default: return false;
   }
 }
@@ -88,7 +95,7 @@ constexpr std::size_t members_on_stack = 16;
 bool CanonicalWriter::object(const Value& v) {
   const auto members = v.as_object();
   const std::size_t n = members.size();
-  if (n > members_on_stack) return sorted_object(members);
+  if (n > members_on_stack) return wide_object(members);
   for (std::size_t i = 1; i < n; ++i) {
     if (!(members[i - 1].key < members[i].key)) return sorted_object(members);
   }
@@ -99,34 +106,39 @@ bool CanonicalWriter::object(const Value& v) {
   return put('}');
 }
 
-// Objects of more than 16 members (rare in a key, and beyond what a hash writes this way) sort
-// pointers in a vector, smaller ones out of order on the stack.
+// An object of up to 16 members out of name order (W5's `page`, written {size, n}): its members'
+// positions, a byte each, insertion-sorted on the stack, then written as object() writes them,
+// names through put_name. Out of line, so that its frame is not paid by an object in order.
 [[gnu::noinline]] bool CanonicalWriter::sorted_object(std::span<const Member> members) {
-  if (!put('{')) return false;
   const std::size_t n = members.size();
-  const Member* small[members_on_stack];
-  std::vector<const Member*> large;
-  const Member** order = small;
-  if (n > members_on_stack) {
-    wide_ = true;
-    if (spill_ == nullptr) return false;
-    large.resize(n);
-    order = large.data();
-  }
-  for (std::size_t i = 0; i < n; ++i) order[i] = &members[i];
-  if (n <= members_on_stack) {
+  if (n > members_on_stack) return wide_object(members);
+  if (!put('{')) return false;
+  std::uint8_t order[members_on_stack];
+  for (std::size_t i = 0; i < n; ++i) {
     // Insertion sort: a handful of members, usually nearly in order.
-    for (std::size_t i = 1; i < n; ++i) {
-      const Member* m = order[i];
-      std::size_t j = i;
-      for (; j > 0 && m->key < order[j - 1]->key; --j) order[j] = order[j - 1];
-      order[j] = m;
-    }
-  } else {
-    std::sort(order, order + n, MemberNameOrder{});
+    const MemberName& key = members[i].key;
+    std::size_t j = i;
+    for (; j > 0 && key < members[order[j - 1]].key; --j) order[j] = order[j - 1];
+    order[j] = static_cast<std::uint8_t>(i);
   }
   for (std::size_t i = 0; i < n; ++i) {
-    if (!put_text(order[i]->key) || !element(order[i]->value)) return false;
+    const Member& m = members[order[i]];
+    if (!put_name(m.key) || !element(m.value)) return false;
+  }
+  return put('}');
+}
+
+// Objects of more than 16 members (rare in a key, and beyond what a hash writes this way) sort
+// pointers in a vector; only a writer with a spill string writes them.
+[[gnu::noinline]] bool CanonicalWriter::wide_object(std::span<const Member> members) {
+  if (!put('{')) return false;
+  wide_ = true;
+  if (spill_ == nullptr) return false;
+  std::vector<const Member*> order(members.size());
+  for (std::size_t i = 0; i < members.size(); ++i) order[i] = &members[i];
+  std::sort(order.begin(), order.end(), MemberNameOrder{});
+  for (const Member* m : order) {
+    if (!put_text(m->key) || !element(m->value)) return false;
   }
   return put('}');
 }

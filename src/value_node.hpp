@@ -116,8 +116,21 @@ class CanonicalWriter {
   bool array(const Value& v);
   bool object(const Value& v);
   bool sorted_object(std::span<const Member> members);
+  bool wide_object(std::span<const Member> members);
   bool element(const Value& v);
   bool scalar(const Value& v);
+  // A string held in the handle: its tag, length and its 8 zero-padded bytes as one word, with
+  // put_string's check of the room (which covers the word: 2 + 8 <= size + 11); what follows
+  // overwrites the padding.
+  bool put_inline_string(std::uint64_t word, std::size_t size) {
+    if (!room(size + 11)) return false;
+    char* p = data_ + size_;
+    p[0] = 's';
+    p[1] = static_cast<char>(size);
+    std::memcpy(p + 2, &word, sizeof word);
+    size_ += 2 + size;
+    return true;
+  }
   // A string: its tag, length and bytes, with one check of the room.
   bool put_string(std::string_view s) {
     if (!room(s.size() + 11)) return false;
@@ -200,6 +213,16 @@ class ValueAccess {
   /// Caches `hash` (what Value::hash would compute) in `v`'s node; nothing for a Value without one.
   static void cache_hash(const Value& v, std::uint64_t hash) noexcept {
     if (v.has_node()) v.u_.node->hash = hash != 0 ? hash : 1;
+  }
+
+  /// Whether `v` is a string held in the handle (Value::inline_string_capacity bytes at most);
+  /// then its bytes, zero-padded, as one word, and its length.
+  static bool inline_string(const Value& v, std::uint64_t& word, std::size_t& size) noexcept {
+    if (v.type_ != Type::string || v.small_ == 0) return false;
+    static_assert(sizeof(v.u_.s) == sizeof word);
+    std::memcpy(&word, v.u_.s, sizeof word);
+    size = v.small_ - 1u;
+    return true;
   }
 
   /// A handle taken apart: the payload word, the type, the inline-string length. A Value pads

@@ -77,6 +77,24 @@ TEST(ValueConstruction, ObjectWithDuplicateKeysKeepsLastValueAtFirstPosition) {
   EXPECT_EQ(o.as_object()[1].key, "b");
 }
 
+// A member is made in its slot before its name is compared with the earlier ones: a repeated name
+// hands its value to the first member and the slot lets go of what it held (its value's reference
+// here; its name's heap copy, a leak under the sanitizers otherwise).
+TEST(ValueConstruction, ObjectWithADuplicateKeyHoldsOnlyTheLastValue) {
+  const Value first = Value::array({1});
+  const Value last = Value::array({2});
+  const std::string name(20, 'a');  // beyond MemberName's inline 15 bytes: a heap copy
+  {
+    const Value o = Value::object({{name, first}, {"b", 0}, {name, last}});
+    ASSERT_EQ(o.size(), 2u);
+    EXPECT_EQ(o.as_object()[0].key, name);
+    EXPECT_TRUE(o.get(name).same_node(last));
+    EXPECT_EQ(first.use_count(), 1u);
+    EXPECT_EQ(last.use_count(), 2u);
+  }
+  EXPECT_EQ(last.use_count(), 1u);
+}
+
 TEST(ValueConstruction, LargeObjectWithDuplicateKeysKeepsLastValueAtFirstPosition) {
   std::vector<Member> members;
   for (int i = 0; i < 40; ++i) members.push_back({"k" + std::to_string(i), i});
@@ -125,6 +143,26 @@ TEST(ValueConstruction, MovedFromABufferRefusesTooDeepALikeFromAVector) {
   EXPECT_EQ(error_code_of([&] { (void)Value::array_moved_from(one); }), ErrorCode::depth_limit);
   EXPECT_EQ(error_code_of([&] { (void)Value::object_moved_from(member); }), ErrorCode::depth_limit);
   EXPECT_TRUE(one[0].same_node(deep)) << "a refused build moves nothing out";
+}
+
+// The initializer-list builders check the depth after copying the elements: what they refuse they
+// free, node and references, before returning the error.
+TEST(ValueConstruction, FromAListRefusesTooDeepAndLetsGoOfTheElements) {
+  Value deep = Value::array();
+  for (std::uint32_t i = 1; i < detail::max_nesting; ++i) deep = Value::array({deep});
+  EXPECT_EQ(deep.use_count(), 1u);
+  EXPECT_EQ(error_code_of([&] { (void)Value::array({1, deep}); }), ErrorCode::depth_limit);
+  EXPECT_EQ(deep.use_count(), 1u);
+  EXPECT_EQ(error_code_of([&] { (void)Value::object({{"a", 1}, {"d", deep}}); }), ErrorCode::depth_limit);
+  EXPECT_EQ(deep.use_count(), 1u);
+  EXPECT_EQ(error_code_of([&] {
+              (void)Value::object({{"m0", 0}, {"m1", 1}, {"m2", 2}, {"m3", 3}, {"m4", 4}, {"m5", 5}, {"m6", 6},
+                                   {"m7", 7}, {"m8", 8}, {"m9", 9}, {"ma", 10}, {"mb", 11}, {"mc", 12}, {"md", 13},
+                                   {"me", 14}, {"mf", 15}, {"mg", 16}, {"d", deep}});
+            }),
+            ErrorCode::depth_limit)
+      << "above 16 members (the indexed path)";
+  EXPECT_EQ(deep.use_count(), 1u);
 }
 
 TEST(ValueConstruction, CopyIsSharedAndMoveLeavesNull) {

@@ -198,3 +198,44 @@ TEST(CanonicalBytes, AtTheEdgeOfTheHashBufferBothOrdersAgree) {
     }
   }
 }
+
+// Strings of up to 8 bytes are held in the handle and written as one zero-padded word, the next
+// value's bytes overwriting the padding; longer ones are copied from their node. Every length
+// around the edge, a NUL inside, as an array's elements and as an object's members in both orders.
+TEST(CanonicalBytes, StringsHeldInTheHandleAndInANodeWriteTheSameBytes) {
+  for (std::size_t length = 0; length <= 10; ++length) {
+    std::string s(length, static_cast<char>('a' + length));
+    if (length >= 3) s[1] = '\0';
+    const Value array = Value::array({s, 7, s, s});
+    EXPECT_EQ(array.hash(), bytes_hash("[" + string_bytes(s) + int_bytes(7) + string_bytes(s) + string_bytes(s) + "]"))
+        << "length " << length;
+    expect_both_orders_hash_to({{"a", s}, {"b", 7}, {"c", s}},
+                               object_bytes({{"a", string_bytes(s)}, {"b", int_bytes(7)}, {"c", string_bytes(s)}}));
+  }
+}
+
+// Up to 16 members out of name order are sorted on the stack by position; 17 and more are sorted in
+// a vector and hash from their parts. Both orders agree on each side of that line.
+TEST(CanonicalBytes, UpToSixteenMembersOutOfOrderAreSortedAsWritten) {
+  for (std::size_t n = 2; n <= 17; ++n) {
+    std::vector<Member> in_order;
+    std::vector<std::pair<std::string, std::string>> bytes;
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::string name = "m" + std::string(1, static_cast<char>('a' + i));
+      in_order.push_back({name, static_cast<std::int64_t>(i)});
+      bytes.emplace_back(name, int_bytes(static_cast<std::int64_t>(i)));
+    }
+    // Reversed, and the two halves swapped: a different insertion-sort path each.
+    std::vector<Member> halves(in_order.begin() + static_cast<std::ptrdiff_t>(n / 2), in_order.end());
+    halves.insert(halves.end(), in_order.begin(), in_order.begin() + static_cast<std::ptrdiff_t>(n / 2));
+    const Value swapped = object_of(halves);
+    if (n <= 16) {
+      expect_both_orders_hash_to(in_order, object_bytes(bytes));
+      EXPECT_EQ(swapped.hash(), bytes_hash(object_bytes(bytes))) << n << " members";
+    } else {
+      EXPECT_NE(object_of(in_order).hash(), bytes_hash(object_bytes(bytes)));
+      EXPECT_EQ(swapped.hash(), object_of(in_order).hash());
+    }
+    EXPECT_EQ(key_string(Value::array({swapped})), key_string(Value::array({object_of(in_order)}))) << n;
+  }
+}
