@@ -22,6 +22,7 @@ import {
   run,
   settlement,
   snapshot,
+  STALE,
 } from "./core.js";
 import { MutationCache, bindMutationCache, runMutation } from "./mutation.js";
 import { fetchInfinite } from "./infinite.js";
@@ -337,10 +338,10 @@ export class QueryClient {
     // Keys are interned in the module (by setQueryData, or the first read): a read of an unchanged
     // entry is then one call that answers "the same data as last time".
     const keys = this.#core.keys;
-    const hash = KeyTable.hash(queryKey);
-    let entry = keys.find(queryKey, hash);
     // Nothing that could change it has run since its data was known: no call at all.
-    if (entry >= 0 && keys.current(entry, callbacks)) return keys.data(entry) as DeepReadonly<TData> | undefined;
+    const cached = keys.cached(queryKey, KeyTable.hash(queryKey), callbacks);
+    if (cached !== STALE) return cached as DeepReadonly<TData> | undefined;
+    let entry = keys.found;
     enter(false);
     try {
       if (entry < 0) entry = this.#intern(h, keys, keySnapshot(queryKey));
