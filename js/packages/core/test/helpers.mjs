@@ -238,3 +238,15 @@ export async function sameOnBothLibraries(sequence) {
   }
   return mine;
 }
+
+/**
+ * A KeyTable (dist/query/core.js) whose find and add answer what the entry holds (KeyTable.entry)
+ * instead of its id: undefined for a key not found.
+ */
+export function entryTable(table) {
+  return {
+    table,
+    find: (key, hash) => table.entry(table.find(key, hash)),
+    add: (key, index, hash) => table.entry(table.add(key, index, hash)),
+  };
+}

@@ -3,9 +3,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { KeyTable, keyEquals } from "../dist/query/core.js";
+import { entryTable } from "./helpers.mjs";
 
 test("keys sharing a hash are told apart, flat or not", () => {
-  const t = new KeyTable();
+  const t = entryTable(new KeyTable());
   const same = 7; // every key under one hash: the chain decides
   const keys = [
     [],
@@ -31,7 +32,7 @@ test("keys sharing a hash are told apart, flat or not", () => {
 });
 
 test("parts compare as keyEquals compares them: by ===, and a prefix is not the key", () => {
-  const t = new KeyTable();
+  const t = entryTable(new KeyTable());
   t.add(["a"], 3, 3);
   assert.equal(t.find(["a", "b"], 3), undefined);
   assert.equal(t.find([], 3), undefined);
@@ -43,7 +44,7 @@ test("parts compare as keyEquals compares them: by ===, and a prefix is not the 
 });
 
 test("the table keeps nothing of the caller's key: changing it afterwards changes nothing", () => {
-  const t = new KeyTable();
+  const t = entryTable(new KeyTable());
   const flat = ["user", 1];
   const shaped = ["user", { id: 1 }];
   const tree = ["user", { id: 1, tags: ["a"] }];
@@ -62,7 +63,7 @@ test("the table keeps nothing of the caller's key: changing it afterwards change
 });
 
 test("a key of primitives and flat objects is held as its leaves: members in any order, exactly", () => {
-  const t = new KeyTable();
+  const t = entryTable(new KeyTable());
   const same = 5;
   t.add(["user", { id: 1, tab: "a" }], 1, same);
   t.add(["user", { id: 1 }, "x"], 2, same);
@@ -90,7 +91,7 @@ test("a key of primitives and flat objects is held as its leaves: members in any
 });
 
 test("each part is read once: a getter cannot make the leaves disagree with the shape", () => {
-  const t = new KeyTable();
+  const t = entryTable(new KeyTable());
   let reads = 0;
   const tricky = {
     get id() {
@@ -105,7 +106,7 @@ test("each part is read once: a getter cannot make the leaves disagree with the 
 });
 
 test("past the bound on shapes, keys of new shapes are kept whole and still found", () => {
-  const t = new KeyTable();
+  const t = entryTable(new KeyTable());
   for (let i = 0; i < KeyTable.shapeLimit + 10; i++) t.add(["s", { [`m${i}`]: i }], i);
   for (let i = 0; i < KeyTable.shapeLimit + 10; i++) assert.equal(t.find(["s", { [`m${i}`]: i }])?.index, i);
   const e = t.add(["s", { fresh: 1 }], 9999);
@@ -129,7 +130,7 @@ test("find agrees with keyEquals on random keys of every form", () => {
   };
   const part = (depth) => (rand(3) === 0 ? obj(depth) : rand(6) === 0 && depth > 0 ? [part(depth - 1)] : prim());
   const key = () => Array.from({ length: rand(6) }, () => part(1));
-  const t = new KeyTable();
+  const t = entryTable(new KeyTable());
   const kept = [];
   const kinds = new Set();
   for (let i = 0; i < 400; i++) {
@@ -151,7 +152,7 @@ test("find agrees with keyEquals on random keys of every form", () => {
 });
 
 test("the members a hash counted serve only a find of that very key: another key with more members is not found", () => {
-  const t = new KeyTable();
+  const t = entryTable(new KeyTable());
   const hash = KeyTable.hash(["user", { id: 1 }]);
   t.add(["user", { id: 1 }], 1, hash);
   const key = ["user", { id: 1 }];
@@ -169,4 +170,29 @@ test("the members a hash counted serve only a find of that very key: another key
   t.add(deep, 2);
   assert.equal(t.find(nested, KeyTable.hash(nested))?.index, 1);
   assert.equal(t.find([{ a: { b: 1, c: 2 } }])?.index, 2);
+});
+
+test("entries stay found, with their data, as the table grows past its first room and its chunks", () => {
+  const t = new KeyTable();
+  const n = 3 * 4096 + 7; // the first chunk doubles from 64 records to 4096, then two more chunks
+  const ids = [];
+  for (let i = 0; i < n; i++) {
+    const key = i % 2 ? ["user", { id: i }] : ["todo", i];
+    const id = t.add(key, i);
+    t.keep(id, { i }, 0);
+    ids.push(id);
+  }
+  for (let i = 0; i < n; i++) {
+    const id = t.find(i % 2 ? ["user", { id: i }] : ["todo", i]);
+    assert.equal(id, ids[i]);
+    assert.equal(t.index(id), i);
+    assert.deepEqual(t.data(id), { i });
+    assert.ok(t.current(id, 0) && !t.current(id, 1));
+  }
+  t.clear();
+  assert.equal(t.find(["todo", 0]), -1);
+  assert.equal(t.data(ids[0]), undefined, "an id of before the table started again holds nothing");
+  const again = t.add(["todo", 0], 5);
+  t.keep(ids[0], "stale", 0);
+  assert.equal(t.data(again), undefined, "nor reaches the entry now in its record");
 });

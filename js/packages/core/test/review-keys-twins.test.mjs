@@ -10,7 +10,7 @@
 // Every test asserts the SAFE behaviour: a failing test is a hole (027697f mended those found).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { fromTheStackEdge, mfstate, plantSetters, settle, testHost, within } from "./helpers.mjs";
+import { entryTable, fromTheStackEdge, mfstate, plantSetters, settle, testHost, within } from "./helpers.mjs";
 import { KeyTable, keyEquals, structuralHash } from "../dist/query/core.js";
 import { idle } from "../dist/wasm.js";
 
@@ -393,7 +393,7 @@ test("the same through setQueryData and a shaped key: the table and the module a
 });
 
 test("a flat key's part is read once: a getter answering a primitive, then an object, leaves no object in the table", () => {
-  const t = new KeyTable();
+  const t = entryTable(new KeyTable());
   const mine = { mallory: true };
   let reads = 0;
   const key = ["k", undefined];
@@ -553,7 +553,7 @@ test("the shapes an app makes with long member names do not stay in memory once 
 });
 
 test("shapes are made by the table, not taken from the caller: a Shape's lists are frozen and outside the caller's reach", () => {
-  const t = new KeyTable();
+  const t = entryTable(new KeyTable());
   const names = { id: 1, tab: "x" };
   const e = t.add(["u", names], 1, 3);
   assert.equal(e.n, -2);
@@ -586,6 +586,24 @@ test("a listener that interns keys past the table's bound while another app's wr
   assert.deepEqual(pq.getQueryData(["profile", "me"]), { v: 59, s: "x".repeat(64) });
   assert.deepEqual(pq.getQueryState(["profile", "me"]).data, { v: 59, s: "x".repeat(64) });
   assert.deepEqual(pq.getQueryData(["profile", "new"]), { v: 2 });
+  assert.deepEqual(errors, []);
+  host.dispose();
+});
+
+test("an entry found before the table started again is never written after: a write whose listener interns past the bound leaves the keys interned since as they are", async () => {
+  const { host, errors, pq, mq } = await twoApps();
+  pq.setQueryData(["profile", "me"], { v: 0 });
+  let armed = true;
+  mq.getQueryCache().subscribe((event) => {
+    if (!armed || event.type !== "updated" || event.query.queryKey[0] !== "profile") return;
+    armed = false;
+    // The table starts again under the write; the keys interned since take the first records.
+    for (let i = 0; i < KeyTable.limit + 10; i++) mq.getQueryData(["grow", i]);
+  });
+  assert.deepEqual(pq.setQueryData(["profile", "me"], { v: 1 }), { v: 1 });
+  // Each key interned after the table started again still reads as never written.
+  for (let i = KeyTable.limit - 10; i < KeyTable.limit + 10; i++) assert.equal(mq.getQueryData(["grow", i]), undefined, `["grow", ${i}]`);
+  assert.deepEqual(mq.getQueryData(["profile", "me"]), { v: 1 });
   assert.deepEqual(errors, []);
   host.dispose();
 });

@@ -22,6 +22,7 @@ import {
   run,
   settlement,
   snapshot,
+  STALE,
 } from "./core.js";
 import { MutationCache, bindMutationCache, runMutation } from "./mutation.js";
 import { fetchInfinite } from "./infinite.js";
@@ -337,21 +338,18 @@ export class QueryClient {
     // Keys are interned in the module (by setQueryData, or the first read): a read of an unchanged
     // entry is then one call that answers "the same data as last time".
     const keys = this.#core.keys;
-    const hash = KeyTable.hash(queryKey);
-    let entry = keys.find(queryKey, hash);
     // Nothing that could change it has run since its data was known: no call at all.
-    if (entry !== undefined && entry.gen === keys.generation && entry.calls === callbacks) {
-      return entry.data as DeepReadonly<TData> | undefined;
-    }
+    const cached = keys.cached(queryKey, KeyTable.hash(queryKey), callbacks);
+    if (cached !== STALE) return cached as DeepReadonly<TData> | undefined;
+    let entry = keys.found;
     enter(false);
     try {
-      if (entry === undefined) entry = this.#intern(h, keys, keySnapshot(queryKey));
-      const status = api.mfs_client_get_interned(h, entry.index);
+      if (entry < 0) entry = this.#intern(h, keys, keySnapshot(queryKey));
+      const status = api.mfs_client_get_interned(h, keys.index(entry));
       check(status);
-      if (status === 0) entry.data = result();
-      entry.gen = keys.generation;
-      entry.calls = callbacks;
-      return entry.data as DeepReadonly<TData> | undefined;
+      const data = status === 0 ? result() : keys.data(entry);
+      keys.keep(entry, data, callbacks);
+      return data as DeepReadonly<TData> | undefined;
     } finally {
       leave();
     }
@@ -381,7 +379,7 @@ export class QueryClient {
       let entry = keys.find(queryKey, KeyTable.hash(queryKey));
       let key: unknown = queryKey;
       let hash = 0;
-      if (entry === undefined) {
+      if (entry < 0) {
         // A key not found as written: from here on its snapshot (see #intern), which may be
         // another spelling of a key the table knows.
         key = keySnapshot(queryKey);
@@ -389,13 +387,12 @@ export class QueryClient {
         entry = keys.find(key, hash);
       }
       const before = callbacks;
-      if (entry !== undefined) {
+      if (entry >= 0) {
         writePair(data, updatedAt);
-        check(api.mfs_client_set_interned(h, entry.index));
-        entry.data = result();
-        entry.gen = keys.generation;
-        entry.calls = stampAfter(before);
-        return entry.data as DeepReadonly<TData>;
+        check(api.mfs_client_set_interned(h, keys.index(entry)));
+        const cached = result();
+        keys.keep(entry, cached, stampAfter(before));
+        return cached as DeepReadonly<TData>;
       }
       makeRoom(h, keys);
       writeKeyAndTwinnedData(key, data, updatedAt);
@@ -406,10 +403,8 @@ export class QueryClient {
       const index = readValue() as number;
       const cached = readValue();
       const added = keys.add(key, index, hash);
-      added.data = cached;
-      added.gen = keys.generation;
-      added.calls = stampAfter(before);
-      return added.data as DeepReadonly<TData>;
+      keys.keep(added, cached, stampAfter(before));
+      return cached as DeepReadonly<TData>;
     } finally {
       this.#manualWrites--;
       leave();
@@ -423,10 +418,10 @@ export class QueryClient {
    * entry of a key is then the module's: a getter or Proxy answering each read differently cannot
    * tie one key's entry to another key's index.
    */
-  #intern(h: number, keys: KeyTable, key: unknown): NonNullable<ReturnType<KeyTable["find"]>> {
+  #intern(h: number, keys: KeyTable, key: unknown): number {
     const hash = KeyTable.hash(key);
     const known = keys.find(key, hash);
-    if (known !== undefined) return known;
+    if (known >= 0) return known;
     makeRoom(h, keys);
     writeOne(key);
     check(api.mfs_client_intern_key(h));

@@ -66,33 +66,53 @@ export interface ClientCore {
 
 // ---- interned keys: getQueryData of an unchanged entry is one call ----
 
-/** One key interned in the module, and the data the last read of it handed out. */
-interface KeyEntry {
-  /**
-   * What the entry compares a key with, beside its leaves: nothing (a flat key), its Shape, or a
-   * frozen copy of the key (any other key, compared by keyEquals). Never the caller's objects.
-   */
+// The table's entries are records in flat lists (chunks), in the order keys were interned, not
+// one object each: a read of cached data is memory-bound at 10^5 keys (the entry and the data are
+// cache misses), and records laid out in order make reads that follow the write order (a list
+// read in the order it was fetched) walk memory forward; the data each record holds, promoted
+// by the collector in the list's order, follows. The bench's W3b (10^5 keys read in the order
+// they were written, A/B in alternating processes): 366 -> 238 ns; in a random order no slower.
+// Where each field of an entry is in its record (R a record); the fields a read compares first.
+/** Its hash (KeyTable.hash): compared before the key, and where the entry goes when the table grows. */
+const HASH = 0;
+/** The next entry in the same bucket (its record's place), or -1. */
+const NEXT = 1;
+/** 0 to 4: a flat key of `n` parts in P0..P3; SHAPED: leaves laid out by the Shape in KEY; TREE: KEY is a copy. */
+const N = 2;
+/**
+ * What the entry compares a key with, beside its leaves: nothing (a flat key), its Shape, or a
+ * frozen copy of the key (any other key, compared by keyEquals). Never the caller's objects.
+ */
+const KEY = 3;
+// Most keys have at most four primitive leaves: ["user", 42, "profile"], ["user", {id: 42}]. The
+// entry holds those leaves itself and compares a key with them, without a copy of the key: with
+// 10^5 keys each read of the copy's array and elements was a cache miss (a read of cached data
+// took 1.4 us instead of ~0.2), and each copy was ~100 bytes more to allocate and collect.
+const P0 = 4;
+/** The table's generation, and the count of callbacks from the module, when DATA was known current. */
+const GEN = 8;
+const CALLS = 9;
+/** The data the last read or write of the key handed out. */
+const DATA = 10;
+/** The key's index in the module. */
+const INDEX = 11;
+const R = 12;
+
+/** What KeyTable.entry answers: one entry's fields (tests read them). */
+export interface KeyEntryView {
   key: unknown;
   index: number;
-  /** Its hash (KeyTable.hash): compared before the key, and where the entry goes when the table grows. */
   hash: number;
-  data: unknown;
-  /** The table's generation, and the count of callbacks from the module, when `data` was known current. */
-  gen: number;
-  calls: number;
-  /** The next entry in the same bucket. */
-  next: KeyEntry | undefined;
-  // Most keys have at most four primitive leaves: ["user", 42, "profile"], ["user", {id: 42}]. The
-  // entry holds those leaves itself and compares a key with them, without a copy of the key: with
-  // 10^5 keys each read of the copy's array and elements was a cache miss (a read of cached data
-  // took 1.4 us instead of ~0.2), and each copy was ~100 bytes more to allocate and collect.
-  /** 0 to 4: a flat key of `n` parts in p0..p3; SHAPED: leaves laid out by the Shape in `key`; TREE: `key` is a copy. */
   n: number;
   p0: unknown;
   p1: unknown;
   p2: unknown;
   p3: unknown;
+  data: unknown;
 }
+
+/** What KeyTable.cached answers for a key whose data is not known current: no data is this object. */
+export const STALE: unknown = Object.freeze(ownList());
 
 const MAX_LEAVES = 4;
 /** `n` of an entry whose `key` is a Shape. */
@@ -109,36 +129,18 @@ interface Shape {
   readonly objects: ReadonlyArray<ReadonlyArray<string> | null>;
 }
 
-/** A key's leaves, in the order its Shape lays them out. */
-function leafAt(e: KeyEntry, i: number): unknown {
-  return i === 0 ? e.p0 : i === 1 ? e.p1 : i === 2 ? e.p2 : e.p3;
-}
-
-function setLeaf(e: KeyEntry, i: number, v: unknown): void {
-  if (i === 0) e.p0 = v;
-  else if (i === 1) e.p1 = v;
-  else if (i === 2) e.p2 = v;
-  else e.p3 = v;
-}
-
-/** Whether `key` (an array: query keys are) equals the flat key `e` holds: parts by ===, as keyEquals. */
-function flatEquals(e: KeyEntry, key: unknown): boolean {
+/** Whether `key` (an array: query keys are) equals the flat key of the record at `at`: parts by ===, as keyEquals. */
+function flatEquals(rec: unknown[], at: number, key: unknown): boolean {
   const a = key as unknown[];
-  const n = e.n;
+  const n = rec[at + N] as number;
   if (a.length !== n) return false;
-  if (n === 0) return true;
-  if (a[0] !== e.p0) return false;
-  if (n === 1) return true;
-  if (a[1] !== e.p1) return false;
-  if (n === 2) return true;
-  if (a[2] !== e.p2) return false;
-  return n === 3 || a[3] === e.p3;
+  for (let i = 0; i < n; i++) if (a[i] !== rec[at + P0 + i]) return false;
+  return true;
 }
 
 const hasOwn = Object.prototype.hasOwnProperty;
 const isArray = Array.isArray;
-// Taken when the package loads, as wasm.ts's: an app that later replaces them cannot reach the table.
-const arrayFill = Array.prototype.fill;
+// Taken when the package loads, as wasm.ts's: an app that later replaces it cannot reach the table.
 const ArrayConstructor = Array;
 
 /** How many own members of `o` are defined (keyEquals and the hash skip undefined ones). */
@@ -151,25 +153,25 @@ function definedMembers(o: object): number {
   return count;
 }
 
-/** Whether `key` equals the shaped key `e` holds, exactly as keyEquals would compare them. */
-function shapedEquals(e: KeyEntry, key: unknown): boolean {
+/** Whether `key` equals the shaped key of the record at `at`, exactly as keyEquals would compare them. */
+function shapedEquals(rec: unknown[], at: number, key: unknown): boolean {
   const a = key as unknown[];
-  const objects = (e.key as Shape).objects;
+  const objects = (rec[at + KEY] as Shape).objects;
   if (a.length !== objects.length) return false;
-  let leaf = 0;
+  let leaf = at + P0;
   for (let i = 0; i < objects.length; i++) {
     const names = objects[i];
     const x = a[i];
     if (names === null) {
       // A leaf is a primitive: an object is never === to it.
-      if (x !== leafAt(e, leaf++)) return false;
+      if (x !== rec[leaf++]) return false;
       continue;
     }
     if (typeof x !== "object" || x === null || isArray(x)) return false;
     for (let j = 0; j < names.length; j++) {
       const name = names[j];
       // An object's leaf is never undefined: a missing member fails here; an inherited one by hasOwn.
-      if (!hasOwn.call(x, name) || (x as Record<string, unknown>)[name] !== leafAt(e, leaf++)) return false;
+      if (!hasOwn.call(x, name) || (x as Record<string, unknown>)[name] !== rec[leaf++]) return false;
     }
     // Counted by the hashing of this very key just before (KeyTable.hash), or counted now.
     const counted = key === hashedKey ? hashedCounts[i] : -1;
@@ -193,17 +195,57 @@ function primitive(v: unknown): boolean {
 }
 
 /**
+ * Room for `n` elements in a list with no prototype: holes, which the table fills in order and
+ * never reads before. A hole written looks up no chain (there is none), so it reaches no setter
+ * planted on Array.prototype; the prototype goes before any element is written. In place, not
+ * grown one element at a time: a prototype-free list grown so took the runtime's slow store per
+ * element (~100 ns each).
+ */
+function ownRoom<T>(n: number): T[] {
+  const list = new ArrayConstructor<T>(n);
+  Object.setPrototypeOf(list, null);
+  return list;
+}
+
+/**
+ * The records come in chunks of 2^CHUNK_BITS records: a table that grows adds a chunk and copies
+ * nothing (one list of every record, doubled as the table grew, was ~12 MB of fresh memory to make
+ * for 10^5 keys). Large enough for the runtime's large-object space (~200 KB), whose objects are
+ * never moved: the data a chunk holds is then promoted in the chunk's order (chunks of 2^10, moved
+ * by the collector, kept ~40% of the gain of records in order in the bench's first read). The
+ * first chunk starts at FIRST_ROOM records and doubles up to the full size: a client of a few
+ * keys holds a few kilobytes.
+ */
+const CHUNK_BITS = 12;
+const CHUNK_MASK = (1 << CHUNK_BITS) - 1;
+const FIRST_ROOM = 64;
+
+/** A list twice as long as `list` (an ownRoom), holding its elements first. */
+function doubled<T>(list: T[]): T[] {
+  const twice = ownRoom<T>(list.length * 2);
+  for (let i = 0; i < list.length; i++) twice[i] = list[i];
+  return twice;
+}
+
+/**
  * A client's interned keys, by a structural hash (object members in any order), each with the
  * data its last read or write handed out. Bounded: when full it starts again (the module's side
- * too), so memory follows the keys in use, not the history.
+ * too), so memory follows the keys in use, not the history. An entry is known by its id (the
+ * order it was added in: its record's place in the list).
  */
 export class KeyTable {
-  // Buckets by the hash's low bits, chained by `next`: a power of two at least the count, grown by
-  // doubling. An array, not a Map keyed by the hash: one load instead of the Map's hashing and probe
-  // (a read of cached data ~10% faster at 10^5 keys), and 8-16 bytes an entry instead of ~37.
+  // Buckets by the hash's low bits, each its first entry's record's place (-1: none), chained by NEXT: a
+  // power of two at least the count, grown by doubling. Typed: one load, 4 bytes a bucket.
   static readonly #initialBuckets = 256;
-  #buckets: Array<KeyEntry | undefined> = KeyTable.#emptyBuckets(KeyTable.#initialBuckets);
+  #buckets = new Int32Array(KeyTable.#initialBuckets).fill(-1);
+  /** The entries' records, R elements each, in id order (see R), by chunks of 2^CHUNK_BITS. */
+  #chunks = ownList<unknown[]>();
   #count = 0;
+  /**
+   * The id of the first record: ids go on from one start of the table to the next, so an id of
+   * before is known as such (#slot). Past 2^30 they are no longer small integers, still exact.
+   */
+  #firstId = 0;
   static readonly limit = 1 << 17;
   /**
    * The shapes met, searched by structure (apps use a handful; a list, not a Map, for the reason
@@ -253,17 +295,49 @@ export class KeyTable {
     return (h ^ (h >>> 16)) & 0x3fffffff;
   }
 
-  /** The entry of `key` (an array), if interned. */
-  find(key: unknown, hash: number = KeyTable.hash(key)): KeyEntry | undefined {
+  /** The id of the entry of `key` (an array), or -1 when it is not interned. */
+  find(key: unknown, hash: number = KeyTable.hash(key)): number {
+    const slot = this.#seek(key, hash);
+    return slot < 0 ? -1 : this.#firstId + slot;
+  }
+
+  /**
+   * A read's one pass: the data of `key`'s entry when it is current (see current), else STALE and
+   * `found` holds the entry's id (-1: not interned). Finding, checking and reading apart each
+   * located the record again (~10 ns of ~75 a read of cached data at 10^3 keys).
+   */
+  cached(key: unknown, hash: number, calls: number): unknown {
+    const slot = this.#seek(key, hash);
+    if (slot >= 0) {
+      const rec = this.#chunks[slot >> CHUNK_BITS];
+      const at = (slot & CHUNK_MASK) * R;
+      if (rec[at + GEN] === this.generation && rec[at + CALLS] === calls) return rec[at + DATA];
+      this.found = this.#firstId + slot;
+    } else {
+      this.found = -1;
+    }
+    return STALE;
+  }
+
+  /** The entry the last `cached` that answered STALE found (-1: none). */
+  found = -1;
+
+  /** The place of `key`'s record (see #slot), or -1. */
+  #seek(key: unknown, hash: number): number {
     const buckets = this.#buckets;
-    let found: KeyEntry | undefined;
-    for (let e = buckets[hash & (buckets.length - 1)]; e !== undefined; e = e.next) {
-      if (e.hash !== hash) continue;
-      const n = e.n;
-      if (n >= 0 ? flatEquals(e, key) : n === SHAPED ? shapedEquals(e, key) : keyEquals(e.key, key)) {
-        found = e;
-        break;
+    const chunks = this.#chunks;
+    let found = -1;
+    for (let slot = buckets[hash & (buckets.length - 1)]; slot >= 0; ) {
+      const rec = chunks[slot >> CHUNK_BITS];
+      const at = (slot & CHUNK_MASK) * R;
+      if (rec[at + HASH] === hash) {
+        const n = rec[at + N] as number;
+        if (n >= 0 ? flatEquals(rec, at, key) : n === SHAPED ? shapedEquals(rec, at, key) : keyEquals(rec[at + KEY], key)) {
+          found = slot;
+          break;
+        }
       }
+      slot = rec[at + NEXT] as number;
     }
     // The counts were for this find. The key is the caller's: kept here, it (and whatever it
     // holds) stayed alive until some app's next read, after its app's unmount included.
@@ -271,67 +345,104 @@ export class KeyTable {
     return found;
   }
 
-  /** Records `key` under `index`, keeping its leaves (or a frozen copy: the caller's may change). */
-  add(key: unknown, index: number, hash: number = KeyTable.hash(key)): KeyEntry {
-    if (this.#count >= this.#buckets.length) this.#grow();
-    const buckets = this.#buckets;
-    const at = hash & (buckets.length - 1);
-    const entry: KeyEntry = {
-      key: undefined,
-      index,
-      hash,
-      data: undefined,
-      gen: 0,
-      calls: -1,
-      next: buckets[at],
-      n: TREE,
-      p0: undefined,
-      p1: undefined,
-      p2: undefined,
-      p3: undefined,
-    };
-    const parts = key as unknown[];
-    if (!isArray(parts) || !this.#keepLeaves(entry, parts)) {
-      entry.n = TREE;
-      entry.key = frozenCopy(key);
-    }
-    buckets[at] = entry;
-    this.#count++;
-    return entry;
+  /**
+   * Entry `id`'s place among the records, or -1 when the table started again since `id` was handed
+   * out: a caller holds an id across a call into the module, whose listeners may intern keys past
+   * the bound; a record written through an id of before would be another key's.
+   */
+  #slot(id: number): number {
+    const slot = id - this.#firstId;
+    return slot >= 0 && slot < this.#count ? slot : -1;
   }
 
-  /** Twice the buckets, each entry moved by its hash (a chain's order within a bucket is free). */
+  /** Whether the data entry `id` holds is current: nothing that could change it has run since. */
+  current(id: number, calls: number): boolean {
+    const slot = this.#slot(id);
+    if (slot < 0) return false;
+    const rec = this.#chunks[slot >> CHUNK_BITS];
+    const at = (slot & CHUNK_MASK) * R;
+    return rec[at + GEN] === this.generation && rec[at + CALLS] === calls;
+  }
+
+  /** The data entry `id` holds (see current); undefined once the table started again. */
+  data(id: number): unknown {
+    const slot = this.#slot(id);
+    return slot < 0 ? undefined : this.#chunks[slot >> CHUNK_BITS][(slot & CHUNK_MASK) * R + DATA];
+  }
+
+  /** Entry `id`'s key's index in the module (the id is one find or add just answered). */
+  index(id: number): number {
+    const slot = this.#slot(id);
+    return this.#chunks[slot >> CHUNK_BITS][(slot & CHUNK_MASK) * R + INDEX] as number;
+  }
+
+  /** Records `data` as entry `id`'s, current as of now and of `calls` callbacks (-1: never current). */
+  keep(id: number, data: unknown, calls: number): void {
+    const slot = this.#slot(id);
+    if (slot < 0) return;
+    const rec = this.#chunks[slot >> CHUNK_BITS];
+    const at = (slot & CHUNK_MASK) * R;
+    rec[at + DATA] = data;
+    rec[at + GEN] = this.generation;
+    rec[at + CALLS] = calls;
+  }
+
+  /** What entry `id` holds (tests read it). */
+  entry(id: number): KeyEntryView | undefined {
+    const slot = this.#slot(id);
+    if (slot < 0) return undefined;
+    const rec = this.#chunks[slot >> CHUNK_BITS];
+    const at = (slot & CHUNK_MASK) * R;
+    return { key: rec[at + KEY], index: rec[at + INDEX] as number, hash: rec[at + HASH] as number, n: rec[at + N] as number, p0: rec[at + P0], p1: rec[at + P0 + 1], p2: rec[at + P0 + 2], p3: rec[at + P0 + 3], data: rec[at + DATA] };
+  }
+
+  /** Records `key` under `index`, keeping its leaves (or a frozen copy: the caller's may change); its id. */
+  add(key: unknown, index: number, hash: number = KeyTable.hash(key)): number {
+    if (this.#count >= this.#buckets.length) this.#grow();
+    const slot = this.#count;
+    const chunks = this.#chunks;
+    const chunk = slot >> CHUNK_BITS;
+    if (chunk === chunks.length) append(chunks, ownRoom<unknown>((chunk === 0 ? FIRST_ROOM : CHUNK_MASK + 1) * R));
+    else if (slot * R === chunks[chunk].length) chunks[chunk] = doubled(chunks[chunk]);
+    const rec = chunks[chunk];
+    const at = (slot & CHUNK_MASK) * R;
+    const buckets = this.#buckets;
+    const bucket = hash & (buckets.length - 1);
+    rec[at + HASH] = hash;
+    rec[at + NEXT] = buckets[bucket];
+    rec[at + KEY] = undefined;
+    for (let i = 0; i < MAX_LEAVES; i++) rec[at + P0 + i] = undefined;
+    rec[at + GEN] = 0;
+    rec[at + CALLS] = -1;
+    rec[at + DATA] = undefined;
+    rec[at + INDEX] = index;
+    const parts = key as unknown[];
+    if (!isArray(parts) || !this.#keepLeaves(rec, at, parts)) {
+      rec[at + N] = TREE;
+      rec[at + KEY] = frozenCopy(key);
+    }
+    buckets[bucket] = slot;
+    this.#count++;
+    return this.#firstId + slot;
+  }
+
+  /** Twice the buckets, each entry chained again by its hash (a chain's order within a bucket is free). */
   #grow(): void {
-    const old = this.#buckets;
-    const buckets = KeyTable.#emptyBuckets(old.length * 2);
+    const buckets = new Int32Array(this.#buckets.length * 2).fill(-1);
     const mask = buckets.length - 1;
-    for (let i = 0; i < old.length; i++) {
-      for (let e = old[i]; e !== undefined; ) {
-        const next = e.next;
-        const at = e.hash & mask;
-        e.next = buckets[at];
-        buckets[at] = e;
-        e = next;
-      }
+    const chunks = this.#chunks;
+    for (let slot = 0; slot < this.#count; slot++) {
+      const rec = chunks[slot >> CHUNK_BITS];
+      const at = (slot & CHUNK_MASK) * R;
+      const bucket = (rec[at + HASH] as number) & mask;
+      rec[at + NEXT] = buckets[bucket];
+      buckets[bucket] = slot;
     }
     this.#buckets = buckets;
   }
 
-  /**
-   * `n` buckets holding undefined (no holes), in a list with no prototype: see #keepShaped. Made at
-   * its length, given no prototype, then filled: a prototype-free list grown one element at a time
-   * took the runtime's slow store per element (~100 ns each: 2% of a write of a new key, in the
-   * doublings), where the fill is a few ns an element and reads are as fast. The prototype goes
-   * first: filling a hole looks up the chain, and would run a setter planted on Array.prototype.
-   */
-  static #emptyBuckets(n: number): Array<KeyEntry | undefined> {
-    const buckets = new ArrayConstructor<KeyEntry | undefined>(n);
-    Object.setPrototypeOf(buckets, null);
-    return arrayFill.call(buckets, undefined) as Array<KeyEntry | undefined>;
-  }
-
-  /** Lays `parts`' leaves into `entry` (flat, or by a Shape); false when the key has no such form. */
-  #keepLeaves(entry: KeyEntry, parts: unknown[]): boolean {
+  /** Lays `parts`' leaves into the record at `at` (flat, or by a Shape); false when the key has no such form. */
+  #keepLeaves(rec: unknown[], at: number, parts: unknown[]): boolean {
     const length = parts.length;
     if (length <= MAX_LEAVES) {
       // Each part read once: a getter answering a primitive to the check and an object to the
@@ -341,14 +452,14 @@ export class KeyTable {
       const p2 = length > 2 ? parts[2] : undefined;
       const p3 = length > 3 ? parts[3] : undefined;
       if (primitive(p0) && primitive(p1) && primitive(p2) && primitive(p3)) {
-        entry.n = length;
-        entry.p0 = p0;
-        entry.p1 = p1;
-        entry.p2 = p2;
-        entry.p3 = p3;
+        rec[at + N] = length;
+        rec[at + P0] = p0;
+        rec[at + P0 + 1] = p1;
+        rec[at + P0 + 2] = p2;
+        rec[at + P0 + 3] = p3;
         return true;
       }
-      return this.#keepShaped(entry, length, p0, p1, p2, p3);
+      return this.#keepShaped(rec, at, length, p0, p1, p2, p3);
     }
     return false;
   }
@@ -363,7 +474,7 @@ export class KeyTable {
    * snapshots (keySnapshot: plain data members, no getter), so no code of an app's runs in here
    * and the shared lists cannot be reentered.
    */
-  #keepShaped(entry: KeyEntry, length: number, p0: unknown, p1: unknown, p2: unknown, p3: unknown): boolean {
+  #keepShaped(rec: unknown[], at: number, length: number, p0: unknown, p1: unknown, p2: unknown, p3: unknown): boolean {
     // Per part: -1 (a primitive) or how many member names its object has; the leaves in the Shape's
     // order (an object's sorted by name), and beside each leaf of an object its member name. At
     // most four leaves.
@@ -401,10 +512,10 @@ export class KeyTable {
     for (let i = leafCount; i < MAX_LEAVES; i++) names[i] = "";
     const shape = this.#shapeOf(length, counts, names) ?? this.#newShape(length, counts, names);
     if (shape === undefined) return false;
-    entry.key = shape;
-    entry.n = SHAPED;
+    rec[at + KEY] = shape;
+    rec[at + N] = SHAPED;
     for (let i = 0; i < leafCount; i++) {
-      setLeaf(entry, i, leaves[i]);
+      rec[at + P0 + i] = leaves[i];
       // Not kept alive by the table's work list until the next key.
       leaves[i] = undefined;
     }
@@ -468,7 +579,9 @@ export class KeyTable {
   }
 
   clear(): void {
-    this.#buckets = KeyTable.#emptyBuckets(KeyTable.#initialBuckets);
+    this.#buckets = new Int32Array(KeyTable.#initialBuckets).fill(-1);
+    this.#chunks = ownList<unknown[]>();
+    this.#firstId += this.#count;
     this.#count = 0;
   }
 }
