@@ -1570,7 +1570,10 @@ export function result(): unknown {
 
 // ---- errors ----
 
-const jsErrors = new Map<number, unknown>();
+// Each thrown value is kept with its message, read once when it was thrown (messageOf): a later
+// search by message (recentJsError) runs none of the thrower's code again (a getter, a Proxy's
+// trap), which could throw, or answer differently, in the middle of another app's call.
+const jsErrors = new Map<number, { value: unknown; message: string }>();
 let nextErrorId = 1;
 const errorReleases: number[] = [];
 
@@ -1581,7 +1584,7 @@ function flushErrorReleases(): void {
 
 /** The JavaScript error `id` names (a thrown callback's), if it is still held. */
 export function jsError(id: number): unknown {
-  return jsErrors.get(id);
+  return jsErrors.get(id)?.value;
 }
 
 /**
@@ -1591,17 +1594,16 @@ export function jsError(id: number): unknown {
  */
 export function recentJsError(message: string): unknown {
   let found: unknown;
-  for (const e of jsErrors.values()) {
-    const m = e instanceof Error ? e.message : String(e);
-    if (m !== "" && message.endsWith(m)) found = e;
+  for (const kept of jsErrors.values()) {
+    if (kept.message !== "" && message.endsWith(kept.message)) found = kept.value;
   }
   return found;
 }
 
-/** Keeps a thrown JavaScript value for the module to carry; returns its id. */
-export function keepError(e: unknown): number {
+/** Keeps a thrown JavaScript value and its message (messageOf's) for the module to carry; returns its id. */
+export function keepError(e: unknown, message: string): number {
   const id = nextErrorId++;
-  jsErrors.set(id, e);
+  jsErrors.set(id, { value: e, message });
   return id;
 }
 
@@ -1610,7 +1612,7 @@ function readError(): MfstateError {
   const code = readValue() as ErrorCode;
   const message = readValue() as string;
   const id = readValue() as number;
-  const cause = id > 0 ? jsErrors.get(id) : undefined;
+  const cause = id > 0 ? jsErrors.get(id)?.value : undefined;
   return new MfstateError(code, message, cause === undefined ? undefined : { cause });
 }
 
@@ -1700,9 +1702,10 @@ function invoke(id: number): number {
     f();
     return 0;
   } catch (e) {
-    const errId = keepError(e);
+    const message = messageOf(e);
+    const errId = keepError(e, message);
     begin();
-    writeString(messageOf(e));
+    writeString(message);
     sealArgs();
     return errId;
   } finally {

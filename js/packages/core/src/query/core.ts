@@ -19,6 +19,7 @@ import {
   asModuleHoldsIt,
   MAX_DEPTH,
   MAX_LENGTH,
+  messageOf,
   ownList,
   tooLong,
   setOwn,
@@ -862,14 +863,16 @@ function frozenError<E>(e: E): E {
   return e;
 }
 
-const thrown = new Map<number, unknown>();
+// Kept with the message read when it was thrown (messageOf): finding one again by message runs
+// none of the thrower's code (a getter, a Proxy's trap) while another app's result is made.
+const thrown = new Map<number, { value: unknown; message: string }>();
 let nextThrown = 1;
 const keepThrown = 4096;
 
 /** Keeps what a query or mutation function threw, so the result can hand back that very object. */
-export function rememberThrown(e: unknown): number {
+export function rememberThrown(e: unknown, message: string): number {
   const id = nextThrown++;
-  thrown.set(id, frozenError(e));
+  thrown.set(id, { value: frozenError(e), message });
   if (thrown.size > keepThrown) thrown.delete(thrown.keys().next().value as number);
   return id;
 }
@@ -899,8 +902,8 @@ function madeError(code: ErrorCode, message: string, detail: { serial: number; r
 export function errorOf(code: ErrorCode, message: string, detail: unknown): Error {
   if (detail && typeof detail === "object") {
     if ("jsError" in detail) {
-      const e = thrown.get((detail as { jsError: number }).jsError);
-      if (e !== undefined) return e as Error;
+      const kept = thrown.get((detail as { jsError: number }).jsError);
+      if (kept !== undefined) return kept.value as Error;
     } else if (typeof (detail as { serial?: unknown }).serial === "number") {
       return madeError(code, message, detail as { serial: number });
     }
@@ -908,7 +911,7 @@ export function errorOf(code: ErrorCode, message: string, detail: unknown): Erro
   if (code === "query_error" && (detail === null || detail === undefined)) {
     // A failure reason carries no detail: the latest thrown error with its message is the one.
     let found: unknown;
-    for (const e of thrown.values()) if ((e instanceof Error ? e.message : String(e)) === message) found = e;
+    for (const kept of thrown.values()) if (kept.message === message) found = kept.value;
     if (found !== undefined) return found as Error;
   }
   // Others (a client destroyed, an app unmounted) keep the module's words.
@@ -975,9 +978,10 @@ export function answerTo(core: ClientCore, completion: number, undefinedAsNull =
   const reject = (error: unknown, final = false): void => {
     if (settled) return;
     settled = true;
-    const message = error instanceof Error ? error.message : String(error);
+    // Read once, here, whatever was thrown (a revoked Proxy, a throwing getter): the fetch settles.
+    const message = messageOf(error);
     // Before entering the module: freezing a Proxy runs its handler, the thrower's code.
-    const jsError = rememberThrown(error);
+    const jsError = rememberThrown(error, message);
     enter();
     try {
       stageValues(message, { jsError }, final);
