@@ -63,3 +63,24 @@ test("the cache's own cancels carry what query-core's pass: removal and reset {s
     record("last observer left", options(await shared));
   });
 });
+
+test("the aborted signal's reason is the platform's AbortError, as query-core's (a fetch given the signal rejects with it)", async () => {
+  await sameOnBothLibraries(async ({ client }, record) => {
+    let signal;
+    const fetched = client
+      .fetchQuery({
+        queryKey: ["aborted"],
+        queryFn: ({ signal: s }) => {
+          signal = s;
+          // What fetch(url, { signal }) does: reject with the signal's reason when it aborts.
+          return new Promise((_, reject) => s.addEventListener("abort", () => reject(s.reason)));
+        },
+      })
+      .catch((e) => e);
+    await settle();
+    await client.cancelQueries({ queryKey: ["aborted"] });
+    const e = await fetched;
+    record("the fetch rejects with", [e.constructor.name, e.revert]);
+    record("the reason", [signal.aborted, signal.reason?.name, signal.reason instanceof DOMException, signal.reason?.constructor?.name]);
+  });
+});

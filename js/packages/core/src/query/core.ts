@@ -1042,7 +1042,9 @@ export function fetcherFn(core: ClientCore, current: () => ((ctx: never) => unkn
         // query-core's): a watch the module refuses now (a read from inside a fast reducer, at the
         // edge of the stack) is asked again once the current task's code has run.
         if (!answer.settled) {
-          const abort = (): void => made.abort(new CancelledError());
+          // No reason given, as query-core: the signal's reason is the platform's AbortError, what
+          // fetch(url, {signal}) rejects with and code checking `e.name === "AbortError"` expects.
+          const abort = (): void => made.abort();
           try {
             watchAbort(completion, abort);
           } catch {
