@@ -196,3 +196,42 @@ test("entries stay found, with their data, as the table grows past its first roo
   t.keep(ids[0], "stale", 0);
   assert.equal(t.data(again), undefined, "nor reaches the entry now in its record");
 });
+
+test("a key's hash does not depend on the strings hashed before it (the string hashes kept for reuse)", () => {
+  // Equal strings made at run time: === by their characters, not one string with the literal.
+  const fresh = (s) => [...s].join("");
+  // Three strings: whatever leaves were kept before, none is kept after.
+  const flush = () => KeyTable.hash([fresh("flush-a"), fresh("flush-b"), fresh("flush-c")]);
+  const keys = [
+    ["user", 1, "profile"],
+    ["profile", 1, "user"],
+    ["user", "user"],
+    ["a", "bb", "a", "ccc"],
+    ["user", { id: "profile" }],
+    ["x".repeat(65), "user", "x".repeat(65)], // too long to be kept
+    ["", "user"],
+  ];
+  const reference = keys.map((k) => {
+    flush();
+    return KeyTable.hash(k);
+  });
+  assert.equal(new Set(reference).size, keys.length, "the keys' hashes differ");
+  let seed = 777;
+  const rand = (n) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return (seed >>> 8) % n;
+  };
+  for (let i = 0; i < 3000; i++) {
+    const at = rand(keys.length);
+    if (rand(8) === 0) flush();
+    const key = rand(2) ? keys[at] : keys[at].map((p) => (typeof p === "string" ? fresh(p) : p));
+    assert.equal(KeyTable.hash(key), reference[at], `${JSON.stringify(key)} after step ${i}`);
+  }
+  // And the table finds each key whatever was read before it.
+  const t = new KeyTable();
+  keys.forEach((k, i) => t.add(k, i));
+  for (let i = 0; i < 500; i++) {
+    const at = rand(keys.length);
+    assert.equal(t.index(t.find(keys[at])), at, JSON.stringify(keys[at]));
+  }
+});
