@@ -22,11 +22,29 @@ namespace detail {
 
 namespace {
 
+/// The mutations of `m`'s scope line, in order; null when unscoped or out of line.
+std::vector<MutationImpl*>* line_of(ClientCore& core, const MutationImpl& m) {
+  if (!m.scope_line) return nullptr;
+  auto it = core.mutations.scopes.find(*m.scope_line);
+  return it == core.mutations.scopes.end() ? nullptr : &it->second;
+}
+
+/// Takes `m` out of its scope line (removed from the cache, or its app ended).
+void leave_line(ClientCore& core, MutationImpl& m) {
+  if (!m.scope_line) return;
+  auto it = core.mutations.scopes.find(*m.scope_line);
+  if (it != core.mutations.scopes.end()) {
+    auto& v = it->second;
+    v.erase(std::remove(v.begin(), v.end(), &m), v.end());
+    if (v.empty()) core.mutations.scopes.erase(it);
+  }
+  m.scope_line.reset();
+}
+
 void run_next(ClientCore& core, MutationImpl& m) {
-  if (!m.options.scope) return;
-  auto it = core.mutations.scopes.find(*m.options.scope);
-  if (it == core.mutations.scopes.end()) return;
-  for (MutationImpl* other : it->second) {
+  std::vector<MutationImpl*>* line = line_of(core, m);
+  if (line == nullptr) return;
+  for (MutationImpl* other : *line) {
     if (other != &m && other->state.is_paused) {
       (void)continue_mutation(core, other->shared_from_this());
       return;
@@ -120,11 +138,10 @@ void MutationImpl::retry_paused() { dispatch(*core, *this, MutationAction{Mutati
 void MutationImpl::retry_resumed() { dispatch(*core, *this, MutationAction{MutationAction::resume}); }
 
 bool MutationImpl::retry_can_run() const {
-  if (!options.scope) return true;
-  auto it = core->mutations.scopes.find(*options.scope);
-  if (it == core->mutations.scopes.end()) return true;
+  const std::vector<MutationImpl*>* line = line_of(*core, *this);
+  if (line == nullptr) return true;
   // The first pending mutation of the scope runs; the others wait for it.
-  for (const MutationImpl* m : it->second) {
+  for (const MutationImpl* m : *line) {
     if (m->state.status == MutationStatus::pending) return m == this;
   }
   return true;
@@ -237,6 +254,8 @@ void abandon_mutation(ClientCore& core, MutationImpl& m) {
   m.options.on_settled = nullptr;
   if (m.owner != nullptr) m.owner->mutations.erase(&m);
   m.owner = nullptr;
+  // Its app's line ends with the app (a later app may be built at the same address).
+  leave_line(core, m);
   if (m.state.status == MutationStatus::pending) {
     if (m.retryer) {
       m.retryer->cancel();
@@ -257,7 +276,10 @@ std::shared_ptr<MutationImpl> build_mutation(ClientCore& core, const MutationOpt
   if (state != nullptr) m->state = *state;
   m->owner = owner;
   core.mutations.all.push_back(m);
-  if (m->options.scope) core.mutations.scopes[*m->options.scope].push_back(m.get());
+  if (m->options.scope) {
+    m->scope_line = ScopeLine{owner, *m->options.scope};
+    core.mutations.scopes[*m->scope_line].push_back(m.get());
+  }
   if (owner != nullptr) owner->mutations.insert(m.get());
   emit(core, MutationCacheEvent::Type::added, *m);
   schedule_mutation_gc(core, *m);
@@ -272,14 +294,7 @@ void remove_mutation(ClientCore& core, MutationImpl& m) {
     m.in_cache = false;
     auto& all = core.mutations.all;
     all.erase(std::remove_if(all.begin(), all.end(), [&](const auto& p) { return p.get() == &m; }), all.end());
-    if (m.options.scope) {
-      auto it = core.mutations.scopes.find(*m.options.scope);
-      if (it != core.mutations.scopes.end()) {
-        auto& v = it->second;
-        v.erase(std::remove(v.begin(), v.end(), &m), v.end());
-        if (v.empty()) core.mutations.scopes.erase(it);
-      }
-    }
+    leave_line(core, m);
     if (m.owner != nullptr) m.owner->mutations.erase(&m);
   }
   emit(core, MutationCacheEvent::Type::removed, m);

@@ -8,7 +8,9 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mfstate/query.hpp"
@@ -19,6 +21,11 @@ namespace mfstate::detail {
 
 struct ClientCore;
 struct QueryScope;
+
+/// Where a scoped mutation waits its turn: its scope's id within the app that started it (the
+/// owner: null for the shell's). An ended app's mutations leave their lines when it ends, so an
+/// owner's address is never met again by a later app's scope.
+using ScopeLine = std::pair<const QueryScope*, std::string>;
 class MutationObserverImpl;
 
 /// The closed set of a mutation's transitions (query-core's mutation Action).
@@ -52,6 +59,8 @@ struct MutationImpl final : RetryerOwner, std::enable_shared_from_this<MutationI
   std::shared_ptr<DelegatingRetryer> retryer;  // the running execute's
   std::shared_ptr<FutureState> future;  // of the running execute
   QueryScope* owner = nullptr;          // the app whose handle started it (null: the shell's)
+  /// Its line in MutationCacheCore::scopes (unscoped, or out of line once it left: empty).
+  std::optional<ScopeLine> scope_line;
   TimerId gc_timer = 0;
   bool in_cache = true;
 };
@@ -59,7 +68,10 @@ struct MutationImpl final : RetryerOwner, std::enable_shared_from_this<MutationI
 /// The mutation cache proper: every mutation (oldest first), the scopes, the listeners.
 struct MutationCacheCore {
   std::vector<std::shared_ptr<MutationImpl>> all;
-  std::map<std::string, std::vector<MutationImpl*>> scopes;
+  /// Each scope's mutations in the order they were built: a scope is its id within the app that
+  /// started them (the shell's: a null owner), so no app can hold back another's mutations by
+  /// naming its scope.
+  std::map<ScopeLine, std::vector<MutationImpl*>> scopes;
   std::uint64_t next_id = 0;
   ListenerList<const MutationCacheEvent&> listeners;
   /// Every live mutation observer: ended when the client goes away.

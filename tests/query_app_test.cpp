@@ -1,7 +1,7 @@
 // What an app may do on the shared cache, and what stays the shell's (issue 10, item 8): an app's
 // AppQueryClient has no way to switch connectivity or focus, clear the cache, set defaults,
 // dehydrate or hydrate — those do not compile — and its destructive filters need a key prefix.
-// It sees only its own mutations.
+// It sees only its own mutations, and its mutation scopes are its own.
 #include "query_test_support.hpp"
 
 namespace mfstate::testing {
@@ -113,6 +113,52 @@ TEST_F(QueryAppTest, AnAppSeesOnlyItsOwnMutationsButCountsEveryPendingOne) {
 TEST_F(QueryAppTest, AnAppReadsButCannotChangeTheShellsDefaults) {
   shell.set_query_defaults(key({"GET"}), {.stale_time = 30'000ms});
   EXPECT_EQ(*home.get_query_defaults(key({"GET", "/api/me"})).stale_time.value_if(), 30'000ms);
+}
+
+TEST_F(QueryAppTest, AnAppsMutationScopesAreItsOwnAnotherAppCannotHoldThemBack) {
+  // A hostile app starts a mutation that never answers, in the scope another app uses: its own
+  // mutations of that scope wait for it, the other apps' and the shell's do not (query-core's
+  // scope, within each app).
+  std::vector<Completion> held;
+  auto never = [&](const Value&, const AbortSignal&, Completion done) { held.push_back(std::move(done)); };
+  int calls = 0;
+  auto counted = [&](const Value& v, const AbortSignal&, Completion done) {
+    ++calls;
+    done.resolve(v);
+  };
+  (void)home.mutate({.fn = never, .scope = std::string("save")}, 1);
+  (void)home.mutate({.fn = counted, .scope = std::string("save")}, 2);
+  EXPECT_EQ(calls, 0);  // home's second waits for home's first
+  (void)profile.mutate({.fn = counted, .scope = std::string("save")}, 3);
+  EXPECT_EQ(calls, 1);
+  (void)shell.mutate({.fn = counted, .scope = std::string("save")}, 4);
+  EXPECT_EQ(calls, 2);
+  ASSERT_EQ(profile.mutation_cache().find_all().size(), 1u);
+  EXPECT_EQ(profile.mutation_cache().find_all()[0].scope, std::optional<std::string>("save"));
+  ASSERT_EQ(held.size(), 1u);
+  held[0].resolve(0);
+  rt.run_until_idle();
+  EXPECT_EQ(calls, 3);  // home's second ran once its first settled
+}
+
+TEST_F(QueryAppTest, AnEndedAppsScopedMutationsLeaveTheirScope) {
+  std::vector<Completion> held;
+  auto never = [&](const Value&, const AbortSignal&, Completion done) { held.push_back(std::move(done)); };
+  {
+    AppQueryClient gone = shell.make_app_client();
+    (void)gone.mutate({.fn = never, .scope = std::string("save")}, 1);
+    (void)gone.mutate({.fn = never, .scope = std::string("save")}, 2);
+  }
+  int calls = 0;
+  AppQueryClient next = shell.make_app_client();  // may take the ended app's place in memory
+  (void)next.mutate({.fn = [&](const Value& v, const AbortSignal&, Completion done) {
+                       ++calls;
+                       done.resolve(v);
+                     },
+                     .scope = std::string("save")},
+                    3);
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(shell.mutation_cache().find_all({.status = MutationStatus::pending}).size(), 0u);
 }
 
 }  // namespace

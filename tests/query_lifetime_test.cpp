@@ -179,35 +179,37 @@ TEST_F(QueryLifetimeTest, AnAppsHandleEndsItsObserversAndCancelsItsPendingMutati
   EXPECT_EQ(shell.stats().observers, 1u);
 }
 
-TEST_F(QueryLifetimeTest, AnAppsQueuedScopedMutationIsDroppedAndTheNextOneRuns) {
+TEST_F(QueryLifetimeTest, AnAppsQueuedScopedMutationIsDroppedWithItsApp) {
   QueryClient shell(rt);
   auto app = std::make_unique<AppQueryClient>(shell.make_app_client());
   std::vector<std::string> order;
   Completion first_done;
-  (void)shell.mutate({.fn = [&](const Value&, const AbortSignal&, Completion done) {
-                        order.push_back("shell 1");
-                        first_done = done;
-                      },
-                      .scope = "s"},
-                     1);
+  (void)app->mutate({.fn = [&](const Value&, const AbortSignal&, Completion done) {
+                       order.push_back("app 1");
+                       first_done = done;
+                     },
+                     .scope = "s"},
+                    1);
   Future queued = app->mutate({.fn = [&](const Value&, const AbortSignal&, Completion done) {
-                                 order.push_back("app");
-                                 done.resolve(1);
+                                 order.push_back("app 2");
+                                 done.resolve(2);
                                },
                                .scope = "s"},
                               2);
-  Future last = shell.mutate({.fn = [&](const Value&, const AbortSignal&, Completion done) {
-                                order.push_back("shell 2");
-                                done.resolve(3);
-                              },
-                              .scope = "s"},
-                             3);
+  // The shell's scope "s" is its own, not the app's: it runs at once.
+  Future shells = shell.mutate({.fn = [&](const Value&, const AbortSignal&, Completion done) {
+                                  order.push_back("shell");
+                                  done.resolve(3);
+                                },
+                                .scope = "s"},
+                               3);
   app.reset();
+  ASSERT_TRUE(queued.error());
   EXPECT_EQ(queued.error()->code(), ErrorCode::cancelled);
-  first_done.resolve(1);
+  first_done.resolve(1);  // answered after its app ended: nothing queued behind it runs
   rt.run_until_idle();
-  EXPECT_EQ(order, (std::vector<std::string>{"shell 1", "shell 2"}));
-  EXPECT_EQ(last.value(), Value(3));
+  EXPECT_EQ(order, (std::vector<std::string>{"app 1", "shell"}));
+  EXPECT_EQ(shells.value(), Value(3));
 }
 
 TEST_F(QueryLifetimeTest, DestroyingTheClientWhileAnAppHandleLivesEndsTheHandle) {

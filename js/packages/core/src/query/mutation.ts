@@ -273,6 +273,24 @@ function mutationFnId(core: ClientCore, options: MutationOptions<any, any, any, 
   });
 }
 
+// The module's mutation scopes are its client's, and every app's mutations run on the shell's
+// client there; an app's scopes are its own, as the C++ AppQueryClient's: the id the module sees
+// is tagged with the app that started the mutation (a number per App, never reused), so an app
+// naming another's scope neither waits for it nor makes it wait (a hostile app's mutation that
+// never answers would hold back every app's of that scope). The tag ends at its NUL: no id an
+// app chooses can reach into another's tag.
+const appTags = new WeakMap<object, number>();
+let nextAppTag = 1;
+
+function moduleScope(core: ClientCore, scope: unknown): unknown {
+  if (core.kind !== "app" || core.app === undefined || scope === null || typeof scope !== "object") return scope;
+  const id = (scope as { id?: unknown }).id;
+  if (typeof id !== "string") return scope;
+  let tag = appTags.get(core.app);
+  if (tag === undefined) appTags.set(core.app, (tag = nextAppTag++));
+  return { id: `\u0000app${tag}\u0000${id}` };
+}
+
 /**
  * Runs a mutation: onMutate (cache's, then the options'), the function in the module (retries,
  * scope, network mode), then onSuccess or onError and onSettled (cache's first), each awaited, as
@@ -309,7 +327,7 @@ export async function runMutation(
         const value: Record<string, unknown> = {
           mutationFn: mutationFnId(core, options, fnContext),
           mutationKey: options.mutationKey,
-          scope: options.scope,
+          scope: moduleScope(core, options.scope),
           networkMode: options.networkMode,
           meta: options.meta,
         };
