@@ -566,18 +566,28 @@ test("shapes are made by the table, not taken from the caller: a Shape's lists a
   assert.equal(t.find(["u", { id: 2 }], 3), undefined);
 });
 
-test("a listener that interns keys past the table's bound while another app's write is under way corrupts nothing", async () => {
-  const { host, errors, pq, mq } = await twoApps();
+/**
+ * Two apps; the second's cache listener, at the first's next write to ["profile", ...] (once per
+ * `arm()`), interns keys past the table's bound: the module's list of interned keys is cleared,
+ * and the table starts again, under the write. Writes {v: 0} then {v: 1} to ["profile", "me"].
+ */
+async function internPastTheBoundUnderAWrite() {
+  const apps = await twoApps();
+  const { pq, mq } = apps;
   pq.setQueryData(["profile", "me"], { v: 0 });
   let armed = true;
   mq.getQueryCache().subscribe((event) => {
     if (!armed || event.type !== "updated" || event.query.queryKey[0] !== "profile") return;
     armed = false;
-    // The module's list of interned keys grows (and is cleared at the bound) under the write.
     for (let i = 0; i < KeyTable.limit + 10; i++) mq.getQueryData(["grow", i]);
   });
   assert.deepEqual(pq.setQueryData(["profile", "me"], { v: 1 }), { v: 1 });
-  armed = true;
+  return { ...apps, arm: () => (armed = true) };
+}
+
+test("a listener that interns keys past the table's bound while another app's write is under way corrupts nothing", async () => {
+  const { host, errors, pq, arm } = await internPastTheBoundUnderAWrite();
+  arm();
   assert.deepEqual(pq.setQueryData(["profile", "new"], { v: 2 }), { v: 2 });
   pq.invalidateQueries({ queryKey: ["nothing"] }); // cached reads are asked again
   assert.deepEqual(pq.getQueryData(["profile", "new"]), { v: 2 });
@@ -591,16 +601,7 @@ test("a listener that interns keys past the table's bound while another app's wr
 });
 
 test("an entry found before the table started again is never written after: a write whose listener interns past the bound leaves the keys interned since as they are", async () => {
-  const { host, errors, pq, mq } = await twoApps();
-  pq.setQueryData(["profile", "me"], { v: 0 });
-  let armed = true;
-  mq.getQueryCache().subscribe((event) => {
-    if (!armed || event.type !== "updated" || event.query.queryKey[0] !== "profile") return;
-    armed = false;
-    // The table starts again under the write; the keys interned since take the first records.
-    for (let i = 0; i < KeyTable.limit + 10; i++) mq.getQueryData(["grow", i]);
-  });
-  assert.deepEqual(pq.setQueryData(["profile", "me"], { v: 1 }), { v: 1 });
+  const { host, errors, pq, mq } = await internPastTheBoundUnderAWrite();
   // Each key interned after the table started again still reads as never written.
   for (let i = KeyTable.limit - 10; i < KeyTable.limit + 10; i++) assert.equal(mq.getQueryData(["grow", i]), undefined, `["grow", ${i}]`);
   assert.deepEqual(mq.getQueryData(["profile", "me"]), { v: 1 });
