@@ -112,16 +112,59 @@ test("offline, a mutation is pending and paused until the network returns", asyn
     side.qc.clear();
   }
   assert.equal(out[0].whileOffline, 0);
-  // The first "pending" (before onMutate) is not yet paused here: the module decides the pause
-  // when it takes the mutation, after onMutate (docs/web.md). From there on, the two agree.
-  assert.deepEqual(out[0].states[0], ["pending", 0, null, false]);
-  assert.deepEqual(out[1].states[0], ["pending", 0, null, true]);
-  assert.deepEqual({ ...out[0], states: out[0].states.slice(1) }, { ...out[1], states: out[1].states.slice(1) });
-  assert.deepEqual(out[0].states.slice(1), [
+  assert.deepEqual(out[0], out[1]);
+  // Paused from its first "pending" (before onMutate), as query-core's; then its retryer's pause.
+  assert.deepEqual(out[0].states, [
+    ["pending", 0, null, true],
     ["pending", 0, null, true],
     ["pending", 0, null, false],
     ["success", 0, null, false],
   ]);
+});
+
+test("a mutation whose scope is busy is paused from its first pending; one freed while onMutate runs continues", async () => {
+  const out = [];
+  for (const side of await both()) {
+    const scope = { id: "todos" };
+    let release;
+    /** A mutation of the scope that holds it until release() is called. */
+    const holder = () => {
+      const held = new Promise((resolve) => (release = resolve));
+      return new side.lib.MutationObserver(side.qc, { scope, mutationFn: () => held });
+    };
+    let freeInOnMutate = false;
+    const results = [];
+    const b = new side.lib.MutationObserver(side.qc, {
+      scope,
+      mutationFn: async (v) => v,
+      onMutate: async () => {
+        if (!freeInOnMutate) return;
+        release("held"); // the scope frees while this onMutate runs
+        await settle();
+      },
+    });
+    b.subscribe((r) => results.push([r.status, r.isPaused]));
+    // The scope busy from before and after onMutate: paused, then its retryer's pause, then on.
+    const doneA = holder().mutate(1);
+    await pass(side);
+    const doneB = b.mutate(2);
+    await pass(side);
+    release("held");
+    for (let i = 0; i < 2; i++) await pass(side);
+    const busy = { settled: [await doneA, await doneB], states: results.splice(0) };
+    // Busy at the first pending, free once onMutate ended: paused, then continued.
+    const doneC = holder().mutate(3);
+    await pass(side);
+    freeInOnMutate = true;
+    const doneB2 = b.mutate(4);
+    for (let i = 0; i < 4; i++) await pass(side);
+    out.push({ busy, freed: { settled: [await doneC, await doneB2], states: results.splice(0) } });
+    side.qc.clear();
+  }
+  assert.deepEqual(out[0], out[1]);
+  assert.deepEqual(out[0].busy.states[0], ["pending", true]);
+  assert.deepEqual(out[0].freed.states[0], ["pending", true]);
+  assert.deepEqual(out[0].freed.states.at(-1), ["success", false]);
 });
 
 test("a second mutate is heard from pending on: no idle result in between", async () => {

@@ -10,6 +10,7 @@ import type { App, HostLink } from "../app.js";
 import { api, beginRead, callbacks, callWith, check, enter, fn, leave, ready, readValue, result, stageValues, whenIdle, writeKeyAndTwinnedData, writeOne, writePair } from "../wasm.js";
 import {
   type ClientCore,
+  clientOnline,
   KeyTable,
   keySnapshot,
   errorOf,
@@ -729,15 +730,7 @@ export class QueryClient {
 
   /** Whether the client's queries may fetch now (module-internal: optimistic results). */
   _isOnline(): boolean {
-    return run(
-      this.#core,
-      (h) => api.mfs_client_signals(h),
-      () => {
-        readValue();
-        return readValue() as boolean;
-      },
-      false,
-    );
+    return clientOnline(this.#core);
   }
 
   /** Runs a mutation (the engine of MutationObserver). */

@@ -837,6 +837,19 @@ export function mutationRegistry(handle: () => number, driver: Driver): Mutation
   };
 }
 
+/** Whether the client's queries and mutations may use the network now (the module's online state). */
+export function clientOnline(core: ClientCore): boolean {
+  return run(
+    core,
+    (h) => api.mfs_client_signals(h),
+    () => {
+      readValue();
+      return readValue() as boolean;
+    },
+    false,
+  );
+}
+
 /**
  * Runs an export on this client: enter, call, check, leave; returns what `read` reads. `keepsData`:
  * the operation changes no query's data by itself (invalidating, refetching: new data arrives with

@@ -5,7 +5,7 @@
 import { MfstateError } from "../errors.js";
 import { api, callWith, fn, readValue, stageValues } from "../wasm.js";
 import type { DeepReadonly, Unsubscribe } from "../types.js";
-import { answerTo, type ClientCore, readOptionalError, retryFields, run, settlement } from "./core.js";
+import { answerTo, clientOnline, type ClientCore, readOptionalError, retryFields, run, settlement } from "./core.js";
 import { matchMutation } from "./match.js";
 import type {
   MutateOptions,
@@ -292,6 +292,23 @@ function moduleScope(core: ClientCore, scope: unknown): unknown {
 }
 
 /**
+ * Whether `m` could start now (query-core's retryer.canStart): the network, unless its mode does
+ * not wait for it, and its scope, which no earlier mutation of its app holds (the first pending
+ * one of a scope runs; see moduleScope: an app's scopes are its own).
+ */
+function canStartNow(core: ClientCore, m: Mutation): boolean {
+  if ((m.options.networkMode ?? "online") === "online" && !clientOnline(core)) return false;
+  const id = (m.options.scope as { id?: unknown } | undefined)?.id;
+  if (typeof id !== "string") return true;
+  const owner = ownerOf(m);
+  for (const other of core.mutations.list) {
+    if (other === m) return true;
+    if (other.state.status === "pending" && ownerOf(other) === owner && (other.options.scope as { id?: unknown } | undefined)?.id === id) return false;
+  }
+  return true;
+}
+
+/**
  * Runs a mutation: onMutate (cache's, then the options'), the function in the module (retries,
  * scope, network mode), then onSuccess or onError and onSettled (cache's first), each awaited, as
  * query-core's Mutation.execute. `onState` hears each state change: the observer's listeners, and
@@ -313,7 +330,10 @@ export async function runMutation(
   // What the function and every callback get last (query-core's mutationFnContext).
   const fnContext: MutationFunctionContext = Object.freeze({ client: core.client, meta: options.meta, mutationKey: options.mutationKey });
   const settle = (async () => {
-    setMutation(m, { status: "pending", variables: frozenVars, submittedAt: Date.now(), failureCount: 0, failureReason: null, error: null, data: undefined }, "pending");
+    // Paused from its first "pending" when it could not start now (query-core's retryer.canStart):
+    // the module decides it again when it takes the mutation, after onMutate.
+    const isPaused = !canStartNow(core, m);
+    setMutation(m, { status: "pending", variables: frozenVars, submittedAt: Date.now(), failureCount: 0, failureReason: null, error: null, data: undefined, isPaused }, "pending");
     onState?.(m);
     try {
       await cacheConfig.onMutate?.(frozenVars, m, fnContext);
@@ -321,6 +341,11 @@ export async function runMutation(
       // As query-core: a context onMutate gave is a second "pending", heard by the observer.
       if (context !== m.state.context) {
         setMutation(m, { context: context as never }, "pending");
+        onState?.(m);
+      }
+      // As query-core: one that became able to start while onMutate ran continues.
+      if (m.state.isPaused && canStartNow(core, m)) {
+        setMutation(m, { isPaused: false }, "continue");
         onState?.(m);
       }
       const data = await callWith(() => {
