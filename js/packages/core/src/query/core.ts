@@ -898,11 +898,16 @@ const thrown = new Map<number, { value: unknown; message: string }>();
 let nextThrown = 1;
 const keepThrown = 4096;
 
+/** Sets `id` in `kept`, forgetting the oldest past keepThrown: memory follows the latest failures, not the history. */
+function keepLatest<V>(kept: Map<number, V>, id: number, value: V): void {
+  kept.set(id, value);
+  if (kept.size > keepThrown) kept.delete(kept.keys().next().value as number);
+}
+
 /** Keeps what a query or mutation function threw, so the result can hand back that very object. */
 export function rememberThrown(e: unknown, message: string): number {
   const id = nextThrown++;
-  thrown.set(id, { value: frozenError(e), message });
-  if (thrown.size > keepThrown) thrown.delete(thrown.keys().next().value as number);
+  keepLatest(thrown, id, { value: frozenError(e), message });
   return id;
 }
 
@@ -922,8 +927,7 @@ function madeError(code: ErrorCode, message: string, detail: { serial: number; r
           new CancelledError({ revert: typeof detail.revert === "boolean" ? detail.revert : undefined, silent: detail.silent === true || undefined })
         : new MfstateError(code, message),
   );
-  made.set(detail.serial, e);
-  if (made.size > keepThrown) made.delete(made.keys().next().value as number);
+  keepLatest(made, detail.serial, e);
   return e;
 }
 

@@ -282,10 +282,15 @@ function mutationFnId(core: ClientCore, options: MutationOptions<any, any, any, 
 const appTags = new WeakMap<object, number>();
 let nextAppTag = 1;
 
+/** A scope's id when it names one (query-core's `scope: {id}`), else undefined. */
+function scopeId(scope: unknown): string | undefined {
+  const id = scope !== null && typeof scope === "object" ? (scope as { id?: unknown }).id : undefined;
+  return typeof id === "string" ? id : undefined;
+}
+
 function moduleScope(core: ClientCore, scope: unknown): unknown {
-  if (core.kind !== "app" || core.app === undefined || scope === null || typeof scope !== "object") return scope;
-  const id = (scope as { id?: unknown }).id;
-  if (typeof id !== "string") return scope;
+  const id = scopeId(scope);
+  if (core.kind !== "app" || core.app === undefined || id === undefined) return scope;
   let tag = appTags.get(core.app);
   if (tag === undefined) appTags.set(core.app, (tag = nextAppTag++));
   return { id: `\u0000app${tag}\u0000${id}` };
@@ -298,12 +303,12 @@ function moduleScope(core: ClientCore, scope: unknown): unknown {
  */
 function canStartNow(core: ClientCore, m: Mutation): boolean {
   if ((m.options.networkMode ?? "online") === "online" && !clientOnline(core)) return false;
-  const id = (m.options.scope as { id?: unknown } | undefined)?.id;
-  if (typeof id !== "string") return true;
+  const id = scopeId(m.options.scope);
+  if (id === undefined) return true;
   const owner = ownerOf(m);
   for (const other of core.mutations.list) {
     if (other === m) return true;
-    if (other.state.status === "pending" && ownerOf(other) === owner && (other.options.scope as { id?: unknown } | undefined)?.id === id) return false;
+    if (other.state.status === "pending" && ownerOf(other) === owner && scopeId(other.options.scope) === id) return false;
   }
   return true;
 }
