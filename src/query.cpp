@@ -327,6 +327,12 @@ void dispatch_success(ClientCore& core, Query& q, Value&& data, Millis at, bool 
       q.cold->failure_count = 0;
       q.cold->failure_reason.reset();
     }
+  } else if (q.fetching()) {
+    // As query-core: data set during a fetch is what cancelling it reverts to, not the state from
+    // before it (a streamed query's chunks, an optimistic update made while a refetch runs).
+    RevertState& revert = q.cold->fetch->revert;
+    revert = RevertState{};
+    revert_state(q, revert);
   }
   notify_updated(core, q, QueryAction::success);
 }
@@ -680,8 +686,9 @@ void cancel_fetch_silently(ClientCore&, Query& q) {
               Value::object({{"silent", true}, {"serial", failure_serial()}}));
 }
 
-void reset(ClientCore& core, Query& q) {
-  cancel_fetch_silently(core, q);
+namespace {
+/// Writes the entry's initial state, with `fetch_status`, and tells its observers.
+void set_initial_state(ClientCore& core, Query& q, FetchStatus fetch_status) {
   QueryState s;
   // The initial data the entry took (query-core's #initialState), not the current options': an
   // observer's initialData given after the entry had data, or a function called again, differs.
@@ -690,9 +697,18 @@ void reset(ClientCore& core, Query& q) {
     s.status = QueryStatus::success;
     s.data_updated_at = initial->updated_at;
   }
+  s.fetch_status = fetch_status;
   QueryAction a{QueryAction::set_state};
   a.state = &s;
   dispatch(core, q, std::move(a));
 }
+}  // namespace
+
+void reset(ClientCore& core, Query& q) {
+  cancel_fetch_silently(core, q);
+  set_initial_state(core, q, FetchStatus::idle);
+}
+
+void reset_keeping_fetch(ClientCore& core, Query& q) { set_initial_state(core, q, q.fetch_status); }
 
 }  // namespace mfstate::detail

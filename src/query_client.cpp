@@ -493,6 +493,15 @@ Future AppQueryClient::reset_queries(const QueryFilters& filters, RefetchOptions
   return close_refetch(agg);
 }
 
+bool AppQueryClient::reset_query_state(const Value& key) {
+  ClientCore& c = core();
+  ClientCore::Op op(c);
+  Query* q = c.find(key);
+  if (q == nullptr) return false;
+  detail::reset_keeping_fetch(c, *q);
+  return true;
+}
+
 std::size_t AppQueryClient::is_fetching(const QueryFilters& filters) const {
   ClientCore& c = core();
   const bool unfiltered = !filters.key && ClientCore::by_key_alone(filters);
@@ -737,6 +746,7 @@ QueryCacheStats QueryClient::stats() const noexcept {
   s.observers = owned_->queries.mounted_observers;
   s.fetching = owned_->queries.in_flight_count;
   s.mutations = owned_->mutations.all.size();
+  s.mutation_scopes = owned_->mutations.scopes.size();
   return s;
 }
 

@@ -335,6 +335,8 @@ void cancel_fetch(ClientCore& core, Query& q, CancelOptions opts);
 void cancel_fetch_silently(ClientCore& core, Query& q);
 /// Back to the initial state (initial data, if any), cancelling a fetch in flight.
 void reset(ClientCore& core, Query& q);
+/// Back to the initial state, a fetch in flight going on (its fetch status kept).
+void reset_keeping_fetch(ClientCore& core, Query& q);
 
 /// An infinite query's attempt (query_infinite.cpp): one page in the fetch's direction, or every
 /// page again from the first; completes `done` with {"pages", "pageParams"}.

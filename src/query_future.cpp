@@ -223,6 +223,11 @@ bool AbortSignal::aborted() const noexcept {
 void AbortSignal::on_abort(std::function<void()> fn) const {
   if (!state_) return;
   state_->consumed.store(true, std::memory_order_relaxed);
+  on_abort_without_use(std::move(fn));
+}
+
+void AbortSignal::on_abort_without_use(std::function<void()> fn) const {
+  if (!state_) return;
   {
     std::lock_guard<std::mutex> lock(state_->mutex);
     if (!state_->aborted.load()) {

@@ -148,7 +148,11 @@ TEST_F(QueryAppTest, AnEndedAppsScopedMutationsLeaveTheirScope) {
     AppQueryClient gone = shell.make_app_client();
     (void)gone.mutate({.fn = never, .scope = std::string("save")}, 1);
     (void)gone.mutate({.fn = never, .scope = std::string("save")}, 2);
+    EXPECT_EQ(shell.stats().mutation_scopes, 1u);
   }
+  // Gone with the app, not at the mutations' garbage collection minutes later: until then the
+  // lines of every ended app would pile up, keyed by an address a later app may be built at.
+  EXPECT_EQ(shell.stats().mutation_scopes, 0u);
   int calls = 0;
   AppQueryClient next = shell.make_app_client();  // may take the ended app's place in memory
   (void)next.mutate({.fn = [&](const Value& v, const AbortSignal&, Completion done) {

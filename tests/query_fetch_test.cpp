@@ -210,6 +210,23 @@ TEST_F(QueryFetchTest, CancelAbortsTheSignalAndRevertsToThePreviousState) {
   EXPECT_EQ(qc.get_query_data(key({"k"}))->as_string(), "old");
 }
 
+// query-core's success action with `manual`: data set while a fetch runs becomes what cancelling
+// the fetch reverts to (an optimistic update during a refetch is not undone by the cancel).
+TEST_F(QueryFetchTest, DataSetDuringAFetchIsWhatCancellingItRevertsTo) {
+  QueryClient qc(rt);
+  ManualFetcher mf;
+  Future f = qc.fetch_query({.key = key({"k"}), .fetcher = mf.fetcher()});
+  qc.set_query_data(key({"k"}), "set meanwhile");
+  EXPECT_EQ(qc.get_query_state(key({"k"}))->fetch_status, FetchStatus::fetching);
+  qc.cancel_queries({.key = key({"k"})});
+  auto st = qc.get_query_state(key({"k"}));
+  EXPECT_EQ(st->status, QueryStatus::success);
+  EXPECT_EQ(st->fetch_status, FetchStatus::idle);
+  EXPECT_EQ(st->data, Value("set meanwhile"));
+  EXPECT_EQ(st->data_update_count, 1);
+  EXPECT_EQ(f.value(), Value("set meanwhile"));
+}
+
 TEST_F(QueryFetchTest, CancelWithoutDataRejectsWithCancelled) {
   QueryClient qc(rt);
   ManualFetcher mf;
@@ -441,6 +458,63 @@ TEST_F(QueryFetchTest, DestroyingTheClientWithFetchesInFlightDropsTheirLateAnswe
   }
   mf.resolve(1);
   EXPECT_NO_THROW(rt.run_until_idle());
+}
+
+
+// A streamed query's refetch in "reset" mode (TanStack's streamedQuery): the data goes, the fetch
+// goes on, chunks written meanwhile are the query's data, and the fetch's answer completes it.
+TEST_F(QueryFetchTest, ResetQueryStateKeepsTheFetchInFlight) {
+  QueryClient qc(rt);
+  ManualFetcher mf;
+  qc.set_query_data(key({"s"}), Value::array({1, 2}));
+  QueryObserver o(qc, {.key = key({"s"}), .fetcher = mf.fetcher()});
+  auto sub = o.subscribe([](const QueryResult&) {});
+  ASSERT_EQ(mf.pending(), 1u);
+  EXPECT_TRUE(qc.reset_query_state(key({"s"})));
+  auto st = qc.get_query_state(key({"s"}));
+  EXPECT_FALSE(st->data);
+  EXPECT_EQ(st->status, QueryStatus::pending);
+  EXPECT_EQ(st->fetch_status, FetchStatus::fetching);
+  EXPECT_EQ(st->data_update_count, 0);
+  EXPECT_FALSE(mf.front().signal.aborted());
+  EXPECT_EQ(o.get_current_result().status, QueryStatus::pending);
+  qc.set_query_data(key({"s"}), Value::array({3}));
+  EXPECT_EQ(qc.get_query_state(key({"s"}))->fetch_status, FetchStatus::fetching);
+  mf.resolve(Value::array({3, 4}));
+  rt.run_until_idle();
+  st = qc.get_query_state(key({"s"}));
+  EXPECT_EQ(st->data, Value::array({3, 4}));
+  EXPECT_EQ(st->status, QueryStatus::success);
+  EXPECT_EQ(st->fetch_status, FetchStatus::idle);
+  EXPECT_FALSE(qc.reset_query_state(key({"none"})));
+  EXPECT_FALSE(qc.get_query_state(key({"none"})));
+}
+
+// Watching the abort without using the signal: a cancel still reaches the watcher, and losing the
+// last observer does not cancel the fetch (it completes and is cached), as for a fetcher that
+// never looked at its signal.
+TEST_F(QueryFetchTest, AnAbortWatchedWithoutUseLeavesTheFetchUncancellableByLeavingObservers) {
+  QueryClient qc(rt);
+  ManualFetcher mf;
+  int told = 0;
+  {
+    QueryObserver o(qc, {.key = key({"a"}), .fetcher = mf.fetcher()});
+    auto sub = o.subscribe([](const QueryResult&) {});
+    ASSERT_EQ(mf.pending(), 1u);
+    mf.front().signal.on_abort_without_use([&] { ++told; });
+  }
+  EXPECT_EQ(told, 0);
+  mf.resolve("kept");
+  rt.run_until_idle();
+  EXPECT_EQ(qc.get_query_data(key({"a"})), Value("kept"));
+
+  (void)qc.fetch_query({.key = key({"b"}), .fetcher = mf.fetcher()});
+  mf.front().signal.on_abort_without_use([&] { ++told; });
+  qc.cancel_queries({.key = key({"b"})});
+  EXPECT_EQ(told, 1);
+  int late = 0;
+  mf.front().signal.on_abort_without_use([&] { ++late; });  // already aborted: at once
+  EXPECT_EQ(late, 1);
 }
 
 }  // namespace

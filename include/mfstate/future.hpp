@@ -74,6 +74,10 @@ class AbortSignal {
   /// Calls `fn` once on abort (now, on this thread, when already aborted); otherwise on the
   /// thread that aborts (the runtime's). Thread-safe. Allocates.
   void on_abort(std::function<void()> fn) const;
+  /// As on_abort, without counting as a use: code around a fetcher that must stop once the fetch
+  /// is cancelled, but must not make a fetcher that never used its signal cancellable (TanStack's
+  /// streamedQuery stops writing chunks after a cancel either way). Thread-safe. Allocates.
+  void on_abort_without_use(std::function<void()> fn) const;
 
  private:
   friend struct detail::AsyncAccess;

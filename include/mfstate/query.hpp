@@ -116,6 +116,7 @@ struct QueryCacheStats {
   std::size_t observers = 0;
   std::size_t fetching = 0;
   std::size_t mutations = 0;
+  std::size_t mutation_scopes = 0;  ///< scope lines with a mutation in them (each app's are its own)
 };
 
 /// The shell's configuration of a client: defaults, the memory bound (only unobserved entries are
@@ -252,6 +253,11 @@ class AppQueryClient {
   void remove_queries(const QueryFilters& filters);
   /// Resets matched queries to their initial state and refetches the active ones.
   Future reset_queries(const QueryFilters& filters, RefetchOptions options = {});
+  /// Puts the query at `key` back to its initial state (its initial data, or none and pending)
+  /// without cancelling its fetch in flight, which goes on and completes it: a streamed query's
+  /// refetch that starts again from nothing (TanStack's streamedQuery, refetchMode "reset").
+  /// Returns false (and does nothing) when no query has that key.
+  bool reset_query_state(const Value& key);
   /// How many matched queries are fetching now.
   std::size_t is_fetching(const QueryFilters& filters = {}) const;
   /// How many matched mutations (of every app) are pending now.

@@ -39,6 +39,7 @@ export { InfiniteQueryObserver } from "./query/infinite.js";
 export { MutationObserver, MutationCache, Mutation, type MutationCacheConfig } from "./query/mutation.js";
 export { dehydrate, hydrate, defaultShouldDehydrateQuery, defaultShouldDehydrateMutation } from "./query/hydration.js";
 export { matchQuery, matchMutation, type MatchableQuery, type MatchableMutation } from "./query/match.js";
+export { streamedQuery as experimental_streamedQuery, type StreamedQueryParams } from "./query/streamed.js";
 export {
   hashKey,
   partialMatchKey,

@@ -676,6 +676,17 @@ EMSCRIPTEN_KEEPALIVE int mfs_client_get_query_state(std::uint32_t client) {
   });
 }
 
+/// Staged: key. The query back to its initial state, its fetch in flight going on (a streamed
+/// query's refetch in "reset" mode). Out: whether a query has that key.
+EMSCRIPTEN_KEEPALIVE int mfs_client_reset_query_state(std::uint32_t client) {
+  return guarded([&] {
+    Value key = staged::pop();
+    const bool found = client_of(client).reset_query_state(key);
+    Writer w;
+    w.boolean(found);
+  });
+}
+
 /// Staged: key, data, updatedAt (or null). Out: the data now cached.
 EMSCRIPTEN_KEEPALIVE int mfs_client_set_query_data(std::uint32_t client) {
   return guarded([&] {
@@ -1032,13 +1043,21 @@ EMSCRIPTEN_KEEPALIVE int mfs_complete_reject(std::uint32_t completion) {
   });
 }
 
-/// The query function of fetch `completion` read its AbortSignal: JavaScript function `abort` is
-/// called when the fetch is aborted (at once if it already was), and the fetch now counts as one
-/// whose signal is used (query-core's abortSignalConsumed: losing its last observer cancels it).
-EMSCRIPTEN_KEEPALIVE int mfs_complete_watch_abort(std::uint32_t completion, std::uint32_t abort_fn) {
+/// JavaScript function `abort` is called when fetch `completion` is aborted (at once if it already
+/// was). `use` nonzero: its query function read its AbortSignal, and the fetch now counts as one
+/// whose signal is used (query-core's abortSignalConsumed: losing its last observer cancels it);
+/// zero: the package's own code watches (a streamed query stops writing chunks), which changes
+/// nothing for the fetch (query-core's fetchSignal).
+EMSCRIPTEN_KEEPALIVE int mfs_complete_watch_abort(std::uint32_t completion, std::uint32_t abort_fn, std::uint32_t use) {
   return guarded([&] {
     JsFunction abort(abort_fn);
-    completions().get(completion).signal.on_abort([abort] { abort.call([](Writer&) {}); });
+    const AbortSignal& signal = completions().get(completion).signal;
+    auto call = [abort] { abort.call([](Writer&) {}); };
+    if (use != 0) {
+      signal.on_abort(std::move(call));
+    } else {
+      signal.on_abort_without_use(std::move(call));
+    }
   });
 }
 

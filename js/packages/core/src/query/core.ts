@@ -1067,31 +1067,36 @@ export function fetcherFn(core: ClientCore, current: () => ((ctx: never) => unkn
     // make no AbortController (one of the costliest objects node makes) and register no function
     // with the module (W4: one per fetch, held until it settled, was a quarter of the time).
     let controller: AbortController | undefined;
-    const signal = (): AbortSignal => {
-      if (controller === undefined) {
-        const made = new AbortController();
-        controller = made;
-        // Settled, the fetch is over: nothing aborts it any more. The getter never throws (as
-        // query-core's): a watch the module refuses now (a read from inside a fast reducer, at the
-        // edge of the stack) is asked again once the current task's code has run.
-        if (!answer.settled) {
-          // No reason given, as query-core: the signal's reason is the platform's AbortError, what
-          // fetch(url, {signal}) rejects with and code checking `e.name === "AbortError"` expects.
-          const abort = (): void => made.abort();
-          try {
-            watchAbort(completion, abort);
-          } catch {
-            queueMicrotask(() => {
-              try {
-                if (!answer.settled) watchAbort(completion, abort);
-              } catch {
-                // refused twice: this fetch's request is not aborted by a cancel
-              }
-            });
-          }
+    // How far the module watches this fetch's abort for the signal: not yet, for the package's own
+    // code only (a streamed query's stop, which leaves the fetch as it is), or because the query
+    // function read it (the fetch then counts as one that uses its signal).
+    let watched: 0 | 1 | 2 = 0;
+    const signal = (use: boolean): AbortSignal => {
+      if (controller === undefined) controller = new AbortController();
+      const made = controller;
+      const level = use ? 2 : 1;
+      // Settled, the fetch is over: nothing aborts it any more. The getter never throws (as
+      // query-core's): a watch the module refuses now (a read from inside a fast reducer, at the
+      // edge of the stack) is asked again once the current task's code has run.
+      if (watched < level && !answer.settled) {
+        watched = level;
+        // No reason given, as query-core: the signal's reason is the platform's AbortError, what
+        // fetch(url, {signal}) rejects with and code checking `e.name === "AbortError"` expects.
+        // (Watched twice, without use then with, it aborts once: abort() again does nothing.)
+        const abort = (): void => made.abort();
+        try {
+          watchAbort(completion, abort, use);
+        } catch {
+          queueMicrotask(() => {
+            try {
+              if (!answer.settled) watchAbort(completion, abort, use);
+            } catch {
+              // refused twice: this fetch's request is not aborted by a cancel
+            }
+          });
         }
       }
-      return controller.signal;
+      return made.signal;
     };
     const answer = answerTo(core, completion);
     const { resolve, reject } = answer;
@@ -1134,13 +1139,13 @@ function undefinedData(queryKey: QueryKey, reject: Answer["reject"]): void {
 // `get signal()` made a getter per fetch (~600 ns, a fifth of a fetch's JavaScript) and left the
 // context in dictionary mode for the query function's reads.
 export class FetchSignal extends Shell {
-  readonly #signal: () => AbortSignal;
-  private constructor(context: object, signal: () => AbortSignal) {
+  readonly #signal: (use: boolean) => AbortSignal;
+  private constructor(context: object, signal: (use: boolean) => AbortSignal) {
     super(context);
     this.#signal = signal;
   }
   /** Gives `members` (an object literal the caller made) the `signal` getter of fetch `signal`. */
-  static context<T extends object>(members: T, signal: () => AbortSignal): T {
+  static context<T extends object>(members: T, signal: (use: boolean) => AbortSignal): T {
     Object.defineProperty(members, "signal", signalProperty);
     new FetchSignal(members, signal);
     return members;
@@ -1151,13 +1156,28 @@ export class FetchSignal extends Shell {
   }
   /** The signal of the fetch `context` belongs to: its own, or its prototype chain's (Object.create(ctx)). */
   static read(context: object): AbortSignal {
-    return FetchSignal.#of(context).#signal();
+    return FetchSignal.#of(context).#signal(true);
+  }
+  /**
+   * The same signal, without counting as the query function's use of it (query-core's
+   * fetchSignal): the package's own code stops on a cancel, and losing the last observer still
+   * leaves a fetch whose function never read its signal to complete. Undefined for a context this
+   * package did not make.
+   */
+  static peek(context: object): AbortSignal | undefined {
+    const found = FetchSignal.#find(context);
+    return found === undefined ? undefined : found.#signal(false);
   }
   static #of(context: object): FetchSignal {
+    const found = FetchSignal.#find(context);
+    if (found === undefined) throw new TypeError("signal: not a query function's context");
+    return found;
+  }
+  static #find(context: object): FetchSignal | undefined {
     for (let o: object | null = context; o !== null; o = Object.getPrototypeOf(o)) {
       if (#signal in o) return o as FetchSignal;
     }
-    throw new TypeError("signal: not a query function's context");
+    return undefined;
   }
 }
 
@@ -1173,12 +1193,15 @@ const signalProperty: PropertyDescriptor = Object.setPrototypeOf(
   null,
 );
 
-/** Has the module call `abort` when fetch `completion` is aborted (at once if it was already). */
-function watchAbort(completion: number, abort: () => void): void {
+/**
+ * Has the module call `abort` when fetch `completion` is aborted (at once if it was already);
+ * `use`: the query function read its signal (the fetch becomes one that uses it).
+ */
+function watchAbort(completion: number, abort: () => void, use: boolean): void {
   callWith(() => {
     enter(false);
     try {
-      check(api.mfs_complete_watch_abort(completion, fn(abort)));
+      check(api.mfs_complete_watch_abort(completion, fn(abort), use ? 1 : 0));
     } finally {
       leave();
     }
