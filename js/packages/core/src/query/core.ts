@@ -74,30 +74,31 @@ export interface ClientCore {
 // by the collector in the list's order, follows. The bench's W3b (10^5 keys read in the order
 // they were written, A/B in alternating processes): 366 -> 238 ns; in a random order no slower.
 // Where each field of an entry is in its record (R a record); the fields a read compares first.
-/** Its hash (KeyTable.hash): compared before the key, and where the entry goes when the table grows. */
-const HASH = 0;
-/** The next entry in the same bucket (its record's place), or -1. */
-const NEXT = 1;
+// An entry's hash and the next entry of its bucket are not in the record but in KeyTable's links,
+// two numbers a record: walking a bucket's chain then touches the record of the key found only.
 /** 0 to 4: a flat key of `n` parts in P0..P3; SHAPED: leaves laid out by the Shape in KEY; TREE: KEY is a copy. */
-const N = 2;
+const N = 0;
 /**
  * What the entry compares a key with, beside its leaves: nothing (a flat key), its Shape, or a
  * frozen copy of the key (any other key, compared by keyEquals). Never the caller's objects.
  */
-const KEY = 3;
+const KEY = 1;
 // Most keys have at most four primitive leaves: ["user", 42, "profile"], ["user", {id: 42}]. The
 // entry holds those leaves itself and compares a key with them, without a copy of the key: with
 // 10^5 keys each read of the copy's array and elements was a cache miss (a read of cached data
 // took 1.4 us instead of ~0.2), and each copy was ~100 bytes more to allocate and collect.
-const P0 = 4;
+const P0 = 2;
 /** The table's generation, and the count of callbacks from the module, when DATA was known current. */
-const GEN = 8;
-const CALLS = 9;
+const GEN = 6;
+const CALLS = 7;
 /** The data the last read or write of the key handed out. */
-const DATA = 10;
+const DATA = 8;
 /** The key's index in the module. */
-const INDEX = 11;
-const R = 12;
+const INDEX = 9;
+const R = 10;
+/** Where an entry's hash (KeyTable.hash), and the next entry of its bucket (-1: none), are in the links. */
+const LINK_HASH = 0;
+const LINK_NEXT = 1;
 
 /** What KeyTable.entry answers: one entry's fields (tests read them). */
 export interface KeyEntryView {
@@ -220,7 +221,8 @@ function ownRoom<T>(n: number): T[] {
 /**
  * The records come in chunks of 2^CHUNK_BITS records: a table that grows adds a chunk and copies
  * nothing (one list of every record, doubled as the table grew, was ~12 MB of fresh memory to make
- * for 10^5 keys). Large enough for the runtime's large-object space (~200 KB), whose objects are
+ * for 10^5 keys). Large enough for the runtime's large-object space, which starts at 128 KB (a
+ * chunk is ~160 KB with V8's compressed pointers, as in Chrome, ~320 KB in node), whose objects are
  * never moved: the data a chunk holds is then promoted in the chunk's order (chunks of 2^10, moved
  * by the collector, kept ~40% of the gain of records in order in the bench's first read). The
  * first chunk starts at FIRST_ROOM records and doubles up to the full size: a client of a few
@@ -244,10 +246,20 @@ function doubled<T>(list: T[]): T[] {
  * order it was added in: its record's place in the list).
  */
 export class KeyTable {
-  // Buckets by the hash's low bits, each its first entry's record's place (-1: none), chained by NEXT: a
+  // Buckets by the hash's low bits, each its first entry's record's place (-1: none), chained by #links: a
   // power of two at least the count, grown by doubling. Typed: one load, 4 bytes a bucket.
   static readonly #initialBuckets = 256;
   #buckets = new Int32Array(KeyTable.#initialBuckets).fill(-1);
+  /**
+   * Per record (by its place), its hash and the next record of its bucket: a chain is walked here,
+   * where its hashes are compared, and no other key's record is read. With the two in the records
+   * each step of a chain was a record of another key, somewhere in ~10 MB at 10^5 keys: a cache
+   * miss (~200 ns on this machine) for about a third of the reads (the count is a half to all of
+   * the buckets, 0.76 at 10^5 keys: chains are short but not single). As many as the buckets (the
+   * count never passes them), grown with them: 8 bytes a record, where a record is 40 (compressed
+   * pointers) to 80 bytes.
+   */
+  #links = new Int32Array(KeyTable.#initialBuckets * 2);
   /** The entries' records, R elements each, in id order (see R), by chunks of 2^CHUNK_BITS. */
   #chunks = ownList<unknown[]>();
   #count = 0;
@@ -335,19 +347,17 @@ export class KeyTable {
   /** The place of `key`'s record (see #slot), or -1. */
   #seek(key: unknown, hash: number): number {
     const buckets = this.#buckets;
-    const chunks = this.#chunks;
+    const links = this.#links;
     let found = -1;
-    for (let slot = buckets[hash & (buckets.length - 1)]; slot >= 0; ) {
-      const rec = chunks[slot >> CHUNK_BITS];
+    for (let slot = buckets[hash & (buckets.length - 1)]; slot >= 0; slot = links[2 * slot + LINK_NEXT]) {
+      if (links[2 * slot + LINK_HASH] !== hash) continue;
+      const rec = this.#chunks[slot >> CHUNK_BITS];
       const at = (slot & CHUNK_MASK) * R;
-      if (rec[at + HASH] === hash) {
-        const n = rec[at + N] as number;
-        if (n >= 0 ? flatEquals(rec, at, key, n) : n === SHAPED ? shapedEquals(rec, at, key) : keyEquals(rec[at + KEY], key)) {
-          found = slot;
-          break;
-        }
+      const n = rec[at + N] as number;
+      if (n >= 0 ? flatEquals(rec, at, key, n) : n === SHAPED ? shapedEquals(rec, at, key) : keyEquals(rec[at + KEY], key)) {
+        found = slot;
+        break;
       }
-      slot = rec[at + NEXT] as number;
     }
     // The counts were for this find. The key is the caller's: kept here, it (and whatever it
     // holds) stayed alive until some app's next read, after its app's unmount included.
@@ -403,7 +413,7 @@ export class KeyTable {
     if (slot < 0) return undefined;
     const rec = this.#chunks[slot >> CHUNK_BITS];
     const at = (slot & CHUNK_MASK) * R;
-    return { key: rec[at + KEY], index: rec[at + INDEX] as number, hash: rec[at + HASH] as number, n: rec[at + N] as number, p0: rec[at + P0], p1: rec[at + P0 + 1], p2: rec[at + P0 + 2], p3: rec[at + P0 + 3], data: rec[at + DATA] };
+    return { key: rec[at + KEY], index: rec[at + INDEX] as number, hash: this.#links[2 * slot + LINK_HASH], n: rec[at + N] as number, p0: rec[at + P0], p1: rec[at + P0 + 1], p2: rec[at + P0 + 2], p3: rec[at + P0 + 3], data: rec[at + DATA] };
   }
 
   /** Records `key` under `index`, keeping its leaves (or a frozen copy: the caller's may change); its id. */
@@ -418,8 +428,9 @@ export class KeyTable {
     const at = (slot & CHUNK_MASK) * R;
     const buckets = this.#buckets;
     const bucket = hash & (buckets.length - 1);
-    rec[at + HASH] = hash;
-    rec[at + NEXT] = buckets[bucket];
+    const links = this.#links;
+    links[2 * slot + LINK_HASH] = hash;
+    links[2 * slot + LINK_NEXT] = buckets[bucket];
     rec[at + KEY] = undefined;
     for (let i = 0; i < MAX_LEAVES; i++) rec[at + P0 + i] = undefined;
     rec[at + GEN] = 0;
@@ -440,15 +451,15 @@ export class KeyTable {
   #grow(): void {
     const buckets = new Int32Array(this.#buckets.length * 2).fill(-1);
     const mask = buckets.length - 1;
-    const chunks = this.#chunks;
+    const links = new Int32Array(buckets.length * 2);
+    links.set(this.#links);
     for (let slot = 0; slot < this.#count; slot++) {
-      const rec = chunks[slot >> CHUNK_BITS];
-      const at = (slot & CHUNK_MASK) * R;
-      const bucket = (rec[at + HASH] as number) & mask;
-      rec[at + NEXT] = buckets[bucket];
+      const bucket = links[2 * slot + LINK_HASH] & mask;
+      links[2 * slot + LINK_NEXT] = buckets[bucket];
       buckets[bucket] = slot;
     }
     this.#buckets = buckets;
+    this.#links = links;
   }
 
   /** Lays `parts`' leaves into the record at `at` (flat, or by a Shape); false when the key has no such form. */
@@ -590,6 +601,7 @@ export class KeyTable {
 
   clear(): void {
     this.#buckets = new Int32Array(KeyTable.#initialBuckets).fill(-1);
+    this.#links = new Int32Array(KeyTable.#initialBuckets * 2);
     this.#chunks = ownList<unknown[]>();
     this.#firstId += this.#count;
     this.#count = 0;
