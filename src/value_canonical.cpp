@@ -93,23 +93,32 @@ char* CanonicalWriter::array(char* p, const Value& v) {
 // (and its bytes are not what Value::hash hashes).
 constexpr std::size_t members_on_stack = 16;
 
+//
+// Two members out of order (W5's `page`, written {size, n}) are written here too, the second
+// first: member i is members[i ^ 1] then (names in an object are distinct, so "not before" is
+// "after"), and the sort's frame is not paid for them either.
 char* CanonicalWriter::object(char* p, const Value& v) {
   const auto members = v.as_object();
   const std::size_t n = members.size();
   if (n > members_on_stack) return wide_object(p, members);
+  std::size_t swap = 0;
   for (std::size_t i = 1; i < n; ++i) {
-    if (!(members[i - 1].key < members[i].key)) return sorted_object(p, members);
+    if (!(members[i - 1].key < members[i].key)) {
+      if (n != 2) return sorted_object(p, members);
+      swap = 1;
+    }
   }
   if (!(p = put(p, '{'))) return nullptr;
-  for (const Member& m : members) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const Member& m = members[i ^ swap];
     if (!(p = put_name(p, m.key)) || !(p = element(p, m.value))) return nullptr;
   }
   return put(p, '}');
 }
 
-// An object of up to 16 members out of name order (W5's `page`, written {size, n}): its members'
-// positions, a byte each, insertion-sorted on the stack, then written as object() writes them,
-// names through put_name. Out of line, so that its frame is not paid by an object in order.
+// An object of 3 to 16 members out of name order: its members' positions, a byte each,
+// insertion-sorted on the stack, then written as object() writes them, names through put_name.
+// Out of line, so that its frame is not paid by an object in order.
 [[gnu::noinline]] char* CanonicalWriter::sorted_object(char* p, std::span<const Member> members) {
   const std::size_t n = members.size();
   if (n > members_on_stack) return wide_object(p, members);
