@@ -565,8 +565,8 @@ Value Value::object(std::initializer_list<std::pair<std::string_view, Value>> me
       build_member(*node, k, v);
     }
   } else {
-    // Copies cannot throw (a reference taken at most; a name beyond 15 bytes may throw, and then
-    // `size` counts what is there to free), so the names are compared once they are all placed.
+    // Each member is placed and counted (a name beyond 15 bytes allocates and may throw: `size`
+    // then counts what there is to free); the names are compared once all are placed.
     Member* slot = node->members();
     for (const auto& [k, v] : members) {
       depth = std::max(depth, child_depth(v) + 1);
