@@ -3,65 +3,28 @@
 // Building and dropping small values (a key, a payload, a reducer's new root) is the hot path of
 // most workloads, and glibc's own per-thread cache holds only seven blocks per size, so a burst of
 // frees falls through to its slower paths. Each thread keeps up to `max_cached` freed blocks per
-// 16-byte size class (up to 256 bytes) and hands them out again first: a pop or a push, no lock.
-// A block may be freed on another thread than the one that allocated it (a Value built by a
-// fetcher on a worker and handed over): it simply joins the freeing thread's list. What a thread
-// caches is bounded and given back when the thread ends, so nothing grows with history.
+// 16-byte size class (up to 256 bytes) and hands them out again first: a pop or a push, no lock
+// (inline in block_pool.hpp). A block may be freed on another thread than the one that allocated
+// it (a Value built by a fetcher on a worker and handed over): it simply joins the freeing
+// thread's list. What a thread caches is bounded and given back when the thread ends, so nothing
+// grows with history.
 //
-// Under AddressSanitizer the lists are bypassed, so a use after free is still caught.
+// Under AddressSanitizer the lists are bypassed (MFSTATE_NO_NODE_POOL), so a use after free is
+// still caught.
 #include <cstddef>
 #include <cstdint>
 #include <new>
 
 #include "block_pool.hpp"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define MFSTATE_NO_NODE_POOL 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define MFSTATE_NO_NODE_POOL 1
-#endif
-#endif
-
 namespace mfstate::detail {
 
+namespace pool {
+
+#ifndef MFSTATE_NO_NODE_POOL
+constinit thread_local FreeLists lists{};
+
 namespace {
-
-constexpr std::size_t granule = 16;
-// A class's blocks are as large as malloc's chunk can hold. 64-bit glibc hands out chunks of 16k
-// bytes of which 16k - 8 are usable (an 8-byte header), so a class of 16k bytes would take a chunk
-// of 16k + 16 and leave 8 bytes unused: classes of 16k + 8 bytes cost the same chunks, and a block
-// of 16k + 1 ... 16k + 8 bytes (the S1 data object's 120) takes one chunk size less. Elsewhere
-// (emscripten's dlmalloc: 4-byte headers, 8-byte alignment) the plain 16k classes fit best.
-#if defined(__GLIBC__) && UINTPTR_MAX > 0xffffffffu
-constexpr std::size_t chunk_slack = 8;
-#else
-constexpr std::size_t chunk_slack = 0;
-#endif
-// No branch for the smallest blocks: below granule - chunk_slack + 1 bytes (none of the library's
-// blocks is that small) the class wraps past the last one and the block goes to operator new.
-constexpr std::size_t class_of(std::size_t bytes) noexcept {
-  return (bytes + granule - 1 - chunk_slack) / granule - 1;
-}
-constexpr std::size_t class_bytes(std::size_t c) noexcept { return (c + 1) * granule + chunk_slack; }
-constexpr std::size_t classes = class_of(pool_max_bytes) + 1;
-static_assert(class_bytes(class_of(pool_max_bytes)) >= pool_max_bytes);
-/// Blocks kept per class: at most 256 × (16 + 32 + ... + 256) bytes ≈ 540 KB per thread.
-constexpr std::uint32_t max_cached = 256;
-
-struct FreeBlock {
-  FreeBlock* next;
-};
-
-// Trivially destructible, so reaching it costs no TLS guard. `Drain` empties the lists when the
-// thread ends; it is set up the first time this thread caches a block.
-enum class ListState : std::uint8_t { fresh, draining_set_up, closed };
-struct FreeLists {
-  FreeBlock* head[classes];
-  std::uint32_t count[classes];
-  ListState state;
-};
-thread_local FreeLists lists;
 
 struct Drain {
   ~Drain() {
@@ -77,8 +40,7 @@ struct Drain {
   }
 };
 
-// Unused when MFSTATE_NO_NODE_POOL is set (the sanitizer builds, which want every block on the heap).
-[[gnu::noinline, maybe_unused]] void set_up_drain() {
+[[gnu::noinline]] void set_up_drain() {
   static thread_local Drain drain;
   (void)drain;
   lists.state = ListState::draining_set_up;
@@ -86,27 +48,12 @@ struct Drain {
 
 }  // namespace
 
-void* allocate_block(std::size_t bytes) {
-#ifndef MFSTATE_NO_NODE_POOL
-  const std::size_t c = class_of(bytes);
-  if (c < classes) {
-    if (FreeBlock* b = lists.head[c]) {
-      lists.head[c] = b->next;
-      --lists.count[c];
-      return b;
-    }
-    return ::operator new(class_bytes(c));
-  }
-#endif
-  return ::operator new(bytes);
+void* allocate_fresh(std::size_t bytes, std::size_t c) {
+  return ::operator new(c < classes ? class_bytes(c) : bytes);
 }
 
-#ifndef MFSTATE_NO_NODE_POOL
-namespace {
-// Everything but the hot push: a thread's first cached block (sets up the drain, then caches it),
-// a full list, a block too large for a class, a thread whose lists are closed. Out of line, so the
-// push in free_block saves no registers and makes no call.
-[[gnu::noinline]] void free_block_slow(void* block, std::size_t c) noexcept {
+// Out of line, so the push in free_block_inline saves no registers and makes no call.
+void free_slow(void* block, std::size_t c) noexcept {
   if (c < classes && lists.count[c] < max_cached && lists.state == ListState::fresh) {
     set_up_drain();
     auto* b = static_cast<FreeBlock*>(block);
@@ -117,24 +64,19 @@ namespace {
   }
   ::operator delete(block);
 }
-}  // namespace
+#else
+void* allocate_fresh(std::size_t bytes, std::size_t) { return ::operator new(bytes); }
+void free_slow(void* block, std::size_t) noexcept { ::operator delete(block); }
 #endif
 
-void free_block(void* block, [[maybe_unused]] std::size_t bytes) noexcept {
+}  // namespace pool
+
 #ifndef MFSTATE_NO_NODE_POOL
-  const std::size_t c = class_of(bytes);
-  // One test of the state covers both the fresh thread (drain not set up) and the closed one.
-  if (c < classes && lists.count[c] < max_cached && lists.state == ListState::draining_set_up) [[likely]] {
-    auto* b = static_cast<FreeBlock*>(block);
-    b->next = lists.head[c];
-    lists.head[c] = b;
-    ++lists.count[c];
-    return;
-  }
-  free_block_slow(block, c);
+void* allocate_block(std::size_t bytes) { return allocate_block_inline(bytes); }
+void free_block(void* block, std::size_t bytes) noexcept { free_block_inline(block, bytes); }
 #else
-  ::operator delete(block);
+void* allocate_block(std::size_t bytes) { return ::operator new(bytes); }
+void free_block(void* block, std::size_t) noexcept { ::operator delete(block); }
 #endif
-}
 
 }  // namespace mfstate::detail

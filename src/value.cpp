@@ -138,6 +138,18 @@ std::ptrdiff_t find_member(const ObjectNode& node, std::string_view key) noexcep
 // ---- blocks ----
 
 namespace {
+// A node's block, from the pool: its pop and push inline natively (a key is four nodes made and
+// freed per lookup); in the WebAssembly module, where every inlined copy is downloaded, a call.
+#if defined(__EMSCRIPTEN__)
+inline void* node_block(std::size_t bytes) { return allocate_block(bytes); }
+inline void free_node_block(void* block, std::size_t bytes) noexcept { free_block(block, bytes); }
+#else
+[[gnu::always_inline]] inline void* node_block(std::size_t bytes) { return allocate_block_inline(bytes); }
+[[gnu::always_inline]] inline void free_node_block(void* block, std::size_t bytes) noexcept {
+  free_block_inline(block, bytes);
+}
+#endif
+
 [[gnu::always_inline]] inline std::size_t bytes_of(Type type, const Node* node) noexcept {
   switch (type) {
     case Type::string: return sizeof(StringNode) + node->size + 1;
@@ -159,24 +171,27 @@ StringNode* new_string(std::string_view s) {
 }
 
 namespace {
-void check_capacity(std::size_t capacity) {
-  if (capacity >= std::numeric_limits<std::uint32_t>::max() / 64) {
-    throw Error(ErrorCode::size_limit, "an array or object Value holds at most 2^26 elements");
-  }
+[[noreturn, gnu::cold, gnu::noinline]] void throw_capacity_limit() {
+  throw Error(ErrorCode::size_limit, "an array or object Value holds at most 2^26 elements");
+}
+// Inline: every node made asks it (a key makes four); only the throw is out of line.
+[[gnu::always_inline]] inline void check_capacity(std::size_t capacity) {
+  if (capacity >= std::numeric_limits<std::uint32_t>::max() / 64) [[unlikely]]
+    throw_capacity_limit();
 }
 
 // new_array and new_object, inlined into Value::array and Value::object (a key's nodes: no call
 // between the builder and the block pool).
 [[gnu::always_inline]] inline ArrayNode* make_array(std::size_t capacity) {
   check_capacity(capacity);
-  auto* node = new (allocate_block(sizeof(ArrayNode) + capacity * sizeof(Value))) ArrayNode();
+  auto* node = new (node_block(sizeof(ArrayNode) + capacity * sizeof(Value))) ArrayNode();
   node->capacity = static_cast<std::uint32_t>(capacity);
   node->depth = 1;
   return node;
 }
 [[gnu::always_inline]] inline ObjectNode* make_object(std::size_t capacity) {
   check_capacity(capacity);
-  auto* node = new (allocate_block(object_bytes(capacity))) ObjectNode();
+  auto* node = new (node_block(object_bytes(capacity))) ObjectNode();
   node->capacity = static_cast<std::uint32_t>(capacity);
   node->depth = 1;
   if (has_index_slot(*node)) index_slot(*node) = nullptr;
@@ -243,7 +258,7 @@ thread_local std::vector<std::pair<Type, Node*>>* release_queue = nullptr;
   for (std::uint32_t i = 0; i < n; ++i) members[i].~Member();
   const std::uint32_t capacity = o->capacity;
   if (capacity > ObjectNode::index_threshold) delete index_slot(*o);
-  free_block(o, object_bytes(capacity));
+  free_node_block(o, object_bytes(capacity));
 }
 
 // The same for an array (a key's elements, a list in a payload), also inlined into destroy.
@@ -251,7 +266,7 @@ thread_local std::vector<std::pair<Type, Node*>>* release_queue = nullptr;
   Value* items = a->items();
   const std::uint32_t n = a->size;
   for (std::uint32_t i = 0; i < n; ++i) items[i].~Value();
-  free_block(a, bytes_of(Type::array, a));
+  free_node_block(a, bytes_of(Type::array, a));
 }
 
 // Releases what the node holds (children whose count drops to zero are destroyed in turn) and
@@ -452,26 +467,50 @@ void build_member(ObjectNode& node, Key&& key, Value v) {
   }
 }
 
-// build_member for a node of at most ObjectNode::index_threshold members (so without an index):
-// the member is made in its slot, its name built there (no temporary name moved in and reset),
-// then compared with the members before it as names (two words each for short ones). A repeated
-// name, rare, gives its value to the first member and the slot is cleared again.
-void build_small_member(ObjectNode& node, std::string_view key, const Value& v) {
+// A small node's members made from a list (Value::object): each is made in its slot, its name
+// built there, and the names are compared after, all at once (two words a pair for short ones),
+// in a loop of its own that keeps the placement loop free of it. A repeated name, rare, is
+// merged out of line (merge_repeated_names).
+[[gnu::noinline]] void merge_repeated_names(ObjectNode& node, std::uint32_t from) noexcept {
+  // As build_member: a repeated name gives its value to the first member of that name, and the
+  // members after it move down, in order.
   Member* members = node.members();
-  Member* slot = new (members + node.size) Member{MemberName(key), v};
-  for (Member* m = members; m != slot; ++m) {
-    if (m->key == slot->key) [[unlikely]] {
-      m->value = std::move(slot->value);
-      slot->~Member();
-      return;
+  std::uint32_t kept = from;
+  for (std::uint32_t i = from; i < node.size; ++i) {
+    Member* first = nullptr;
+    for (std::uint32_t j = 0; j < kept && first == nullptr; ++j) {
+      if (members[j].key == members[i].key) first = &members[j];
+    }
+    if (first != nullptr) {
+      first->value = std::move(members[i].value);
+      members[i].~Member();
+    } else {
+      if (kept != i) {
+        new (members + kept) Member(std::move(members[i]));
+        members[i].~Member();
+      }
+      ++kept;
     }
   }
-  ++node.size;
+  node.size = kept;
+}
+
+// The first member whose name an earlier member has, or the size when none has.
+[[gnu::always_inline]] inline std::uint32_t first_repeated_name(const ObjectNode& node) noexcept {
+  const Member* members = node.members();
+  const std::uint32_t n = node.size;
+  for (std::uint32_t i = 1; i < n; ++i) {
+    for (std::uint32_t j = 0; j < i; ++j) {
+      if (members[j].key == members[i].key) [[unlikely]]
+        return i;
+    }
+  }
+  return n;
 }
 
 // A node for `n` members: above the index threshold it gets its index up front, so building
 // costs O(n), not O(n^2).
-ObjectNode* object_for(std::size_t n) {
+[[gnu::always_inline]] inline ObjectNode* object_for(std::size_t n) {
   ObjectNode* node = detail::make_object(n);
   // The empty node's index, sized for the n members to come.
   if (n > ObjectNode::index_threshold) detail::build_index(*node, n);
@@ -526,10 +565,16 @@ Value Value::object(std::initializer_list<std::pair<std::string_view, Value>> me
       build_member(*node, k, v);
     }
   } else {
+    // Each member is placed and counted (a name beyond 15 bytes allocates and may throw: `size`
+    // then counts what there is to free); the names are compared once all are placed.
+    Member* slot = node->members();
     for (const auto& [k, v] : members) {
       depth = std::max(depth, child_depth(v) + 1);
-      build_small_member(*node, k, v);
+      new (slot++) Member{MemberName(k), v};
+      ++node->size;
     }
+    if (const std::uint32_t repeat = first_repeated_name(*node); repeat != node->size) [[unlikely]]
+      merge_repeated_names(*node, repeat);
   }
   node->depth = depth;
   check_depth(depth);

@@ -24,58 +24,59 @@ namespace mfstate::detail {
 static_assert(std::endian::native == std::endian::little,
               "canonical bytes copy integers as they are in memory: a little-endian target");
 
-bool CanonicalWriter::grow(std::size_t more) {
-  if (spill_ == nullptr) return false;
-  const std::size_t need = size_ + more;
-  if (data_ != spill_->data()) spill_->assign(data_, size_);
+char* CanonicalWriter::grow(char* p, std::size_t more) {
+  if (spill_ == nullptr) return nullptr;
+  const auto size = static_cast<std::size_t>(p - data_);
+  const std::size_t need = size + more;
+  if (data_ != spill_->data()) spill_->assign(data_, size);
   spill_->resize(std::max(need, 2 * spill_->size() + 64));
   data_ = spill_->data();
-  capacity_ = spill_->size();
-  return true;
+  end_ = data_ + spill_->size();
+  return data_ + size;
 }
 
-bool CanonicalWriter::value(const Value& v) {
+char* CanonicalWriter::value(char* p, const Value& v) {
   switch (v.type()) {
-    case Type::array: return array(v);
-    case Type::object: return object(v);
-    default: return scalar(v);
+    case Type::array: return array(p, v);
+    case Type::object: return object(p, v);
+    default: return scalar(p, v);
   }
 }
 
 // Children that are not containers are written in the container's own loop, without the call;
 // containers go straight to array or object, not through value's dispatch.
-inline bool CanonicalWriter::element(const Value& v) {
-  if (v.is_array()) return array(v);
-  if (v.is_object()) return object(v);
-  return scalar(v);
+inline char* CanonicalWriter::element(char* p, const Value& v) {
+  if (v.is_array()) return array(p, v);
+  if (v.is_object()) return object(p, v);
+  return scalar(p, v);
 }
 
-inline bool CanonicalWriter::scalar(const Value& v) {
+inline char* CanonicalWriter::scalar(char* p, const Value& v) {
   switch (v.type()) {
-    case Type::null: return put('n');
-    case Type::boolean: return put(v.as_bool() ? 't' : 'f');
-    case Type::integer: return put_int('i', static_cast<std::uint64_t>(v.as_int()));
+    case Type::null: return put(p, 'n');
+    case Type::boolean: return put(p, v.as_bool() ? 't' : 'f');
+    case Type::integer: return put_int(p, 'i', static_cast<std::uint64_t>(v.as_int()));
     case Type::number: {
       std::uint64_t bits;
       const char tag = canonical_number(v.as_double(), bits);
-      return put_int(tag, bits);
+      return put_int(p, tag, bits);
     }
     case Type::string: {
       std::uint64_t word;
       std::size_t size;
-      if (ValueAccess::inline_string(v, word, size)) return put_inline_string(word, size);
-      return put_string(v.as_string());
+      if (ValueAccess::inline_string(v, word, size)) return put_inline_string(p, word, size);
+      return put_string(p, v.as_string());
     }
-    default: return false;
+    default: return nullptr;
   }
 }
 
-bool CanonicalWriter::array(const Value& v) {
-  if (!put('[')) return false;
+char* CanonicalWriter::array(char* p, const Value& v) {
+  if (!(p = put(p, '['))) return nullptr;
   for (const Value& e : v.as_array()) {
-    if (!element(e)) return false;
+    if (!(p = element(p, e))) return nullptr;
   }
-  return put(']');
+  return put(p, ']');
 }
 
 // Members in name order. Most objects already list them so (written by hand in that order, or
@@ -92,27 +93,36 @@ bool CanonicalWriter::array(const Value& v) {
 // (and its bytes are not what Value::hash hashes).
 constexpr std::size_t members_on_stack = 16;
 
-bool CanonicalWriter::object(const Value& v) {
+//
+// Two members out of order (W5's `page`, written {size, n}) are written here too, the second
+// first: member i is members[i ^ 1] then (names in an object are distinct, so "not before" is
+// "after"), and the sort's frame is not paid for them either.
+char* CanonicalWriter::object(char* p, const Value& v) {
   const auto members = v.as_object();
   const std::size_t n = members.size();
-  if (n > members_on_stack) return wide_object(members);
+  if (n > members_on_stack) return wide_object(p, members);
+  std::size_t swap = 0;
   for (std::size_t i = 1; i < n; ++i) {
-    if (!(members[i - 1].key < members[i].key)) return sorted_object(members);
+    if (!(members[i - 1].key < members[i].key)) {
+      if (n != 2) return sorted_object(p, members);
+      swap = 1;
+    }
   }
-  if (!put('{')) return false;
-  for (const Member& m : members) {
-    if (!put_name(m.key) || !element(m.value)) return false;
+  if (!(p = put(p, '{'))) return nullptr;
+  for (std::size_t i = 0; i < n; ++i) {
+    const Member& m = members[i ^ swap];
+    if (!(p = put_name(p, m.key)) || !(p = element(p, m.value))) return nullptr;
   }
-  return put('}');
+  return put(p, '}');
 }
 
-// An object of up to 16 members out of name order (W5's `page`, written {size, n}): its members'
-// positions, a byte each, insertion-sorted on the stack, then written as object() writes them,
-// names through put_name. Out of line, so that its frame is not paid by an object in order.
-[[gnu::noinline]] bool CanonicalWriter::sorted_object(std::span<const Member> members) {
+// An object of 3 to 16 members out of name order: its members' positions, a byte each,
+// insertion-sorted on the stack, then written as object() writes them, names through put_name.
+// Out of line, so that its frame is not paid by an object in order.
+[[gnu::noinline]] char* CanonicalWriter::sorted_object(char* p, std::span<const Member> members) {
   const std::size_t n = members.size();
-  if (n > members_on_stack) return wide_object(members);
-  if (!put('{')) return false;
+  if (n > members_on_stack) return wide_object(p, members);
+  if (!(p = put(p, '{'))) return nullptr;
   std::uint8_t order[members_on_stack];
   for (std::size_t i = 0; i < n; ++i) {
     // Insertion sort: a handful of members, usually nearly in order.
@@ -123,24 +133,24 @@ bool CanonicalWriter::object(const Value& v) {
   }
   for (std::size_t i = 0; i < n; ++i) {
     const Member& m = members[order[i]];
-    if (!put_name(m.key) || !element(m.value)) return false;
+    if (!(p = put_name(p, m.key)) || !(p = element(p, m.value))) return nullptr;
   }
-  return put('}');
+  return put(p, '}');
 }
 
 // Objects of more than 16 members (rare in a key, and beyond what a hash writes this way) sort
 // pointers in a vector; only a writer with a spill string writes them.
-[[gnu::noinline]] bool CanonicalWriter::wide_object(std::span<const Member> members) {
-  if (!put('{')) return false;
+[[gnu::noinline]] char* CanonicalWriter::wide_object(char* p, std::span<const Member> members) {
+  if (!(p = put(p, '{'))) return nullptr;
   wide_ = true;
-  if (spill_ == nullptr) return false;
+  if (spill_ == nullptr) return nullptr;
   std::vector<const Member*> order(members.size());
   for (std::size_t i = 0; i < members.size(); ++i) order[i] = &members[i];
   std::sort(order.begin(), order.end(), MemberNameOrder{});
   for (const Member* m : order) {
-    if (!put_text(m->key) || !element(m->value)) return false;
+    if (!(p = put_text(p, m->key)) || !(p = element(p, m->value))) return nullptr;
   }
-  return put('}');
+  return put(p, '}');
 }
 
 }  // namespace mfstate::detail

@@ -91,18 +91,14 @@ inline char canonical_number(double d, std::uint64_t& bits) noexcept {
 class CanonicalWriter {
  public:
   CanonicalWriter(char* buffer, std::size_t capacity, std::string* spill = nullptr) noexcept
-      : data_(buffer), capacity_(capacity), spill_(spill) {}
+      : data_(buffer), end_(buffer + capacity), spill_(spill) {}
   CanonicalWriter(const CanonicalWriter&) = delete;
   CanonicalWriter& operator=(const CanonicalWriter&) = delete;
 
   /// Appends the bytes of `v`; false when they do not fit (nothing more may be written then).
-  bool value(const Value& v);
+  bool value(const Value& v) { return finish(value(data_ + size_, v)); }
   /// Appends one raw byte.
-  bool put(char c) {
-    if (!room(1)) return false;
-    data_[size_++] = c;
-    return true;
-  }
+  bool put(char c) { return finish(put(data_ + size_, c)); }
   /// The bytes written so far.
   std::string_view bytes() const noexcept { return {data_, size_}; }
   std::size_t size() const noexcept { return size_; }
@@ -111,66 +107,83 @@ class CanonicalWriter {
   bool hashable() const noexcept { return size_ <= canonical_hash_budget && !wide_; }
 
  private:
-  bool room(std::size_t more) { return size_ + more <= capacity_ || grow(more); }
-  bool grow(std::size_t more);
-  bool array(const Value& v);
-  bool object(const Value& v);
-  bool sorted_object(std::span<const Member> members);
-  bool wide_object(std::span<const Member> members);
-  bool element(const Value& v);
-  bool scalar(const Value& v);
+  // Each step takes the position to write at and returns the position after what it wrote, or
+  // nullptr when it stopped: the position stays in a register through a container's loop, where
+  // a size kept in the writer was stored and reloaded around every byte (a char store may alias
+  // the writer's own fields). The public calls store it back once.
+  bool finish(char* p) noexcept {
+    if (p == nullptr) return false;
+    size_ = static_cast<std::size_t>(p - data_);
+    return true;
+  }
+  // `p` when `more` bytes fit after it, else the same position in the spill string after it grew
+  // (nullptr without one): the room check of every step.
+  char* room(char* p, std::size_t more) {
+    return static_cast<std::size_t>(end_ - p) >= more ? p : grow(p, more);
+  }
+  char* grow(char* p, std::size_t more);
+  char* value(char* p, const Value& v);
+  char* array(char* p, const Value& v);
+  char* object(char* p, const Value& v);
+  char* sorted_object(char* p, std::span<const Member> members);
+  char* wide_object(char* p, std::span<const Member> members);
+  char* element(char* p, const Value& v);
+  char* scalar(char* p, const Value& v);
+  char* put(char* p, char c) {
+    p = room(p, 1);
+    if (p != nullptr) *p++ = c;
+    return p;
+  }
   // A string held in the handle: its tag, length and its 8 zero-padded bytes as one word, with
   // put_string's check of the room (which covers the word: 2 + 8 <= size + 11); what follows
   // overwrites the padding.
-  bool put_inline_string(std::uint64_t word, std::size_t size) {
-    if (!room(size + 11)) return false;
-    char* p = data_ + size_;
+  char* put_inline_string(char* p, std::uint64_t word, std::size_t size) {
+    p = room(p, size + 11);
+    if (p == nullptr) return nullptr;
     p[0] = 's';
     p[1] = static_cast<char>(size);
     std::memcpy(p + 2, &word, sizeof word);
-    size_ += 2 + size;
-    return true;
+    return p + 2 + size;
   }
   // A string: its tag, length and bytes, with one check of the room.
-  bool put_string(std::string_view s) {
-    if (!room(s.size() + 11)) return false;
-    data_[size_] = 's';
-    size_ = static_cast<std::size_t>(put_canonical_text(data_ + size_ + 1, s) - data_);
-    return true;
+  char* put_string(char* p, std::string_view s) {
+    p = room(p, s.size() + 11);
+    if (p == nullptr) return nullptr;
+    *p = 's';
+    return put_canonical_text(p + 1, s);
   }
   // A tag and 8 bytes (an integer, or a double's bits).
-  bool put_int(char tag, std::uint64_t bits) {
-    if (!room(9)) return false;
-    data_[size_] = tag;
-    std::memcpy(data_ + size_ + 1, &bits, 8);
-    size_ += 9;
-    return true;
+  char* put_int(char* p, char tag, std::uint64_t bits) {
+    p = room(p, 9);
+    if (p == nullptr) return nullptr;
+    *p = tag;
+    std::memcpy(p + 1, &bits, 8);
+    return p + 9;
   }
   // A length (LEB128) and the bytes.
-  bool put_text(std::string_view s) {
-    if (!room(s.size() + 10)) return false;
-    size_ = static_cast<std::size_t>(put_canonical_text(data_ + size_, s) - data_);
-    return true;
+  char* put_text(char* p, std::string_view s) {
+    p = room(p, s.size() + 10);
+    return p == nullptr ? nullptr : put_canonical_text(p, s);
   }
 
   // A member name: put_text's bytes. A name held inline is copied as its whole 16-byte buffer
   // when there is room for that and for what put_text reserves (then put_text could not have
   // failed); else put_text writes it.
-  bool put_name(const MemberName& name) {
+  char* put_name(char* p, const MemberName& name) {
     constexpr std::size_t inline_room = MemberName::inline_capacity + 10;  // put_text's, at most
     static_assert(inline_room >= 1 + sizeof(MemberName), "room for the length byte and the buffer");
     const std::size_t length = name.size();
-    if (length > MemberName::inline_capacity || size_ + inline_room > capacity_) return put_text(name);
-    char* p = data_ + size_;
+    if (length > MemberName::inline_capacity || static_cast<std::size_t>(end_ - p) < inline_room) {
+      return put_text(p, name);
+    }
     *p = static_cast<char>(length);
     std::memcpy(p + 1, name.data(), sizeof(MemberName));
-    size_ += 1 + length;
-    return true;
+    return p + 1 + length;
   }
 
   char* data_;
   std::size_t size_ = 0;
-  std::size_t capacity_;
+  char* end_;
   std::string* spill_;
   bool wide_ = false;
 };

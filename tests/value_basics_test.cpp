@@ -77,9 +77,9 @@ TEST(ValueConstruction, ObjectWithDuplicateKeysKeepsLastValueAtFirstPosition) {
   EXPECT_EQ(o.as_object()[1].key, "b");
 }
 
-// A member is made in its slot before its name is compared with the earlier ones: a repeated name
-// hands its value to the first member and the slot lets go of what it held (its value's reference
-// here; its name's heap copy, a leak under the sanitizers otherwise).
+// The members are made in their slots before their names are compared: a repeated name hands its
+// value to the first member and the slot lets go of what it held (its value's reference here; its
+// name's heap copy, a leak under the sanitizers otherwise).
 TEST(ValueConstruction, ObjectWithADuplicateKeyHoldsOnlyTheLastValue) {
   const Value first = Value::array({1});
   const Value last = Value::array({2});
@@ -93,6 +93,16 @@ TEST(ValueConstruction, ObjectWithADuplicateKeyHoldsOnlyTheLastValue) {
     EXPECT_EQ(last.use_count(), 2u);
   }
   EXPECT_EQ(last.use_count(), 1u);
+}
+
+// Several names repeated, each more than once, in a small object: each keeps its last value at
+// its first place, and the members after a repeat move down in their order.
+TEST(ValueConstruction, ObjectWithSeveralRepeatedNamesKeepsEachFirstPlaceAndTheOrder) {
+  const Value o = Value::object(
+      {{"a", 1}, {"b", 2}, {"a", 3}, {"c", 4}, {"b", 5}, {"a", 6}, {"d", 7}, {"c", Value::array({8})}});
+  EXPECT_EQ(o.to_json(), R"({"a":6,"b":5,"c":[8],"d":7})");
+  EXPECT_EQ(o.get("d").as_int(), 7);
+  EXPECT_EQ(o, Value::object({{"a", 6}, {"b", 5}, {"c", Value::array({8})}, {"d", 7}}));
 }
 
 TEST(ValueConstruction, LargeObjectWithDuplicateKeysKeepsLastValueAtFirstPosition) {

@@ -239,3 +239,34 @@ TEST(CanonicalBytes, UpToSixteenMembersOutOfOrderAreSortedAsWritten) {
     EXPECT_EQ(key_string(Value::array({swapped})), key_string(Value::array({object_of(in_order)}))) << n;
   }
 }
+
+// FlatKey writes into its 96 inline bytes and moves to a heap string when they run out; the writer
+// then goes on at the same place in the new buffer, in whatever container it was (an array, an
+// object in order, one being sorted, two members written the second first, more than 16 members). A string before the object
+// moves the point where the bytes outgrow the inline buffer across every step of the object.
+TEST(CanonicalBytes, BytesThatOutgrowTheInlineBufferGoOnWhereTheyStopped) {
+  std::vector<Member> wide;
+  std::vector<std::pair<std::string, std::string>> wide_bytes;
+  for (int i = 0; i < 17; ++i) {
+    const std::string name = "w" + std::string(1, static_cast<char>('a' + i));
+    wide.push_back({name, i});
+    wide_bytes.emplace_back(name, int_bytes(i));
+  }
+  const Value wide_object = Value::object(std::vector<Member>(wide.rbegin(), wide.rend()));
+  for (std::size_t fill = 0; fill <= 330; ++fill) {
+    const std::string pad(fill, 'p');
+    const Value key = Value::array(
+        {pad, Value::object({{"a", 1},
+                             {"b", Value::array({"xy", 2, nullptr})},
+                             {"c", Value::object({{"size", 20}, {"n", std::string(12, 'n')}, {"m", true}})},
+                             {"d", wide_object},
+                             {"e", Value::object({{"z", 5}, {"y", "yy"}})}})});
+    const std::string sorted = object_bytes({{"m", "t"}, {"n", string_bytes(std::string(12, 'n'))}, {"size", int_bytes(20)}});
+    const std::string object = object_bytes({{"a", int_bytes(1)},
+                                             {"b", "[" + string_bytes("xy") + int_bytes(2) + "n]"},
+                                             {"c", sorted},
+                                             {"d", object_bytes(wide_bytes)},
+                                             {"e", object_bytes({{"y", string_bytes("yy")}, {"z", int_bytes(5)}})}});
+    EXPECT_EQ(FlatKey(key).bytes(), "[" + string_bytes(pad) + object + "]") << "fill " << fill;
+  }
+}
