@@ -73,6 +73,7 @@ void fail(ClientCore& core, const std::shared_ptr<MutationImpl>& m, Outcome&& ou
   if (o.on_settled) guarded([&] { o.on_settled(Value(), &err, variables, context); });
   MutationAction a{MutationAction::fail};
   a.error = err;
+  a.detail = out.detail;
   dispatch(core, *m, std::move(a));
   m->retryer.reset();
   if (m->observers.empty()) schedule_mutation_gc(core, *m);
@@ -127,10 +128,11 @@ void MutationImpl::retry_settled(Outcome&& o) {
   }
 }
 
-void MutationImpl::retry_failed(int count, const Error& error) {
+void MutationImpl::retry_failed(int count, const Error& error, const Value& detail) {
   MutationAction a{MutationAction::failed};
   a.failure_count = count;
   a.error = error;
+  a.detail = detail;
   dispatch(*core, *this, std::move(a));
 }
 
@@ -155,6 +157,7 @@ void dispatch(ClientCore& core, MutationImpl& m, MutationAction&& a) {
     case MutationAction::failed:
       s.failure_count = a.failure_count;
       s.failure_reason = a.error;
+      s.failure_reason_detail = std::move(a.detail);
       break;
     case MutationAction::pause: s.is_paused = true; break;
     case MutationAction::resume: s.is_paused = false; break;
@@ -163,6 +166,7 @@ void dispatch(ClientCore& core, MutationImpl& m, MutationAction&& a) {
       s.data.reset();
       s.failure_count = 0;
       s.failure_reason.reset();
+      s.failure_reason_detail = Value();
       s.error.reset();
       s.is_paused = a.is_paused;
       s.status = MutationStatus::pending;
@@ -173,6 +177,7 @@ void dispatch(ClientCore& core, MutationImpl& m, MutationAction&& a) {
       s.data = a.data;
       s.failure_count = 0;
       s.failure_reason.reset();
+      s.failure_reason_detail = Value();
       s.error.reset();
       s.status = MutationStatus::success;
       s.is_paused = false;
@@ -182,6 +187,7 @@ void dispatch(ClientCore& core, MutationImpl& m, MutationAction&& a) {
       s.error = a.error;
       ++s.failure_count;
       s.failure_reason = a.error;
+      s.failure_reason_detail = std::move(a.detail);
       s.is_paused = false;
       s.status = MutationStatus::error;
       break;

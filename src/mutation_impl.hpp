@@ -38,6 +38,7 @@ struct MutationAction {
   bool is_paused = false;      // pending
   Value data;                  // success
   std::optional<Error> error;  // fail, failed
+  Value detail;                // fail, failed
   int failure_count = 0;       // failed
 };
 
@@ -46,7 +47,7 @@ struct MutationImpl final : RetryerOwner, std::enable_shared_from_this<MutationI
   ~MutationImpl() override;
   void retry_attempt(const AbortSignal& signal, Completion done) override;
   void retry_settled(Outcome&& o) override;
-  void retry_failed(int count, const Error& error) override;
+  void retry_failed(int count, const Error& error, const Value& detail) override;
   void retry_paused() override;
   void retry_resumed() override;
   bool retry_can_run() const override;

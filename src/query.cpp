@@ -76,6 +76,7 @@ QueryState snapshot(const Query& q) {
     s.error_updated_at = q.cold->error_updated_at;
     s.failure_count = q.cold->failure_count;
     s.failure_reason = q.cold->failure_reason;
+    s.failure_reason_detail = q.cold->failure_reason_detail;
     s.error_update_count = q.cold->error_update_count;
   }
   return s;
@@ -298,6 +299,7 @@ void dispatch_fetch(ClientCore& core, Query& q, std::optional<FetchDirection> di
   if (q.cold) {
     q.cold->failure_count = 0;
     q.cold->failure_reason.reset();
+    if (!q.cold->failure_reason_detail.is_null()) q.cold->failure_reason_detail = Value();
   }
   q.fetch_status = core.can_fetch(*q.options()->o.network_mode) ? FetchStatus::fetching : FetchStatus::paused;
   set_direction(q, direction);
@@ -326,6 +328,7 @@ void dispatch_success(ClientCore& core, Query& q, Value&& data, Millis at, bool 
     if (q.cold) {
       q.cold->failure_count = 0;
       q.cold->failure_reason.reset();
+      if (!q.cold->failure_reason_detail.is_null()) q.cold->failure_reason_detail = Value();
     }
   } else if (q.fetching()) {
     // As query-core: data set during a fetch is what cancelling it reverts to, not the state from
@@ -365,6 +368,7 @@ void apply_state(ClientCore& core, Query& q, const QueryState& s) {
     c.error_update_count = s.error_update_count;
     c.failure_count = s.failure_count;
     c.failure_reason = s.failure_reason;
+    c.failure_reason_detail = s.failure_reason_detail;
   }
 }
 
@@ -377,11 +381,12 @@ void dispatch(ClientCore& core, Query& q, QueryAction&& a) {
     case QueryAction::fail: {
       QueryCold& c = q.c();
       c.error = a.error;
-      c.error_detail = std::move(a.detail);
+      c.error_detail = a.detail;
       ++c.error_update_count;
       c.error_updated_at = core.now();
       ++c.failure_count;
       c.failure_reason = std::move(a.error);
+      c.failure_reason_detail = std::move(a.detail);
       q.fetch_status = FetchStatus::idle;
       q.status = QueryStatus::error;
       // A background error marks the data invalidated, so the next focus or mount refetches (no
@@ -393,6 +398,7 @@ void dispatch(ClientCore& core, Query& q, QueryAction&& a) {
       QueryCold& c = q.c();
       c.failure_count = a.failure_count;
       c.failure_reason = std::move(a.error);
+      c.failure_reason_detail = std::move(a.detail);
       break;
     }
     case QueryAction::pause: q.fetch_status = FetchStatus::paused; break;
@@ -568,11 +574,12 @@ void QueryFetch::retry_settled(Outcome&& o) {
   core->on_fetch_settled(*q, self, std::move(o));
 }
 
-void QueryFetch::retry_failed(int failure_count, const Error& error) {
+void QueryFetch::retry_failed(int failure_count, const Error& error, const Value& detail) {
   if (!current()) return;
   QueryAction a{QueryAction::failed};
   a.failure_count = failure_count;
   a.error = error;
+  a.detail = detail;
   dispatch(*core, *q, std::move(a));
 }
 

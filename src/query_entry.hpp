@@ -85,6 +85,7 @@ struct QueryCold {
   std::uint32_t error_update_count = 0;
   int failure_count = 0;
   std::optional<Error> failure_reason;
+  Value failure_reason_detail;
   std::vector<ObserverImpl*> observers;
   std::shared_ptr<QueryFetch> fetch;
   Value key;  // kept once the entry left the index (observers still see it)
@@ -271,7 +272,7 @@ struct QueryFetch final : Retryer {
   bool retry_attempt_now(Outcome& out) override;
   void retry_attempt(const AbortSignal& signal, Completion done) override;
   void retry_settled(Outcome&& o) override;
-  void retry_failed(int failure_count, const Error& error) override;
+  void retry_failed(int failure_count, const Error& error, const Value& detail) override;
   void retry_paused() override;
   void retry_resumed() override;
   const Retry& retry_option() const override { return options->o.retry; }
@@ -286,7 +287,7 @@ struct QueryAction {
   // event's action); they are never built as actions.
   Kind kind;
   std::optional<Error> error;         // fail, failed
-  Value detail;                       // fail
+  Value detail;                       // fail, failed
   int failure_count = 0;              // failed
   const QueryState* state = nullptr;  // set_state
 };

@@ -380,6 +380,9 @@ std::uint64_t ObserverImpl::fill_from_query(QueryResult& r, const Query& q, bool
     write_prop(r.error_updated_at, c->error_updated_at, ResultProp::error_updated_at, m);
     write_prop(r.failure_count, c->failure_count, ResultProp::failure_count, m);
     write_error(r.failure_reason, c->failure_reason, ResultProp::failure_reason, m);
+    if (!same_handle(r.failure_reason_detail, c->failure_reason_detail)) {
+      r.failure_reason_detail = c->failure_reason_detail;
+    }
     write_prop(r.error_update_count, c->error_update_count, ResultProp::error_update_count, m);
   } else {
     write_error(r.error, std::nullopt, ResultProp::error, m);
@@ -387,6 +390,7 @@ std::uint64_t ObserverImpl::fill_from_query(QueryResult& r, const Query& q, bool
     write_prop(r.error_updated_at, Millis{0}, ResultProp::error_updated_at, m);
     write_prop(r.failure_count, 0, ResultProp::failure_count, m);
     write_error(r.failure_reason, std::nullopt, ResultProp::failure_reason, m);
+    if (!r.failure_reason_detail.is_null()) r.failure_reason_detail = Value();
     write_prop(r.error_update_count, std::uint32_t{0}, ResultProp::error_update_count, m);
   }
   write_prop(r.is_fetched, q.is_fetched(), ResultProp::is_fetched, m);

@@ -20,7 +20,7 @@ class RetryerOwner {
   virtual void retry_attempt(const AbortSignal& signal, Completion done) = 0;
   /// The final outcome (success, last failure, or cancelled).
   virtual void retry_settled(Outcome&& o) = 0;
-  virtual void retry_failed(int /*failure_count*/, const Error& /*error*/) {}
+  virtual void retry_failed(int /*failure_count*/, const Error& /*error*/, const Value& /*detail*/) {}
   virtual void retry_paused() {}
   virtual void retry_resumed() {}
   /// Whether it may run now besides the network (a mutation waits for its scope).
@@ -64,7 +64,7 @@ class Retryer : public CompletionSink, public std::enable_shared_from_this<Retry
   virtual void retry_attempt(const AbortSignal& signal, Completion done) = 0;
   /// The final outcome (success, last failure, or cancelled).
   virtual void retry_settled(Outcome&& o) = 0;
-  virtual void retry_failed(int /*failure_count*/, const Error& /*error*/) {}
+  virtual void retry_failed(int /*failure_count*/, const Error& /*error*/, const Value& /*detail*/) {}
   virtual void retry_paused() {}
   virtual void retry_resumed() {}
   /// Whether it may run now besides the network (a mutation waits for its scope).
@@ -104,7 +104,7 @@ class DelegatingRetryer final : public Retryer {
  private:
   void retry_attempt(const AbortSignal& signal, Completion done) override;
   void retry_settled(Outcome&& o) override;
-  void retry_failed(int failure_count, const Error& error) override;
+  void retry_failed(int failure_count, const Error& error, const Value& detail) override;
   void retry_paused() override;
   void retry_resumed() override;
   bool retry_can_run() const override;

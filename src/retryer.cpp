@@ -88,7 +88,7 @@ void Retryer::on_outcome(std::uint32_t no, Outcome&& o) {
   if (!retry_cancelled_ && !o.final) {
     const Retry& retry = retry_option();
     if (const auto* fn = retry.function_if()) {
-      again = (*fn)(failure_count_, err);
+      again = (*fn)(failure_count_, err, o.detail);
     } else {
       const int n = retry.value_if() != nullptr ? *retry.value_if() : 3;
       again = n < 0 || failure_count_ < n;
@@ -101,7 +101,7 @@ void Retryer::on_outcome(std::uint32_t no, Outcome&& o) {
   Millis delay;
   const RetryDelayOption& retry_delay = retry_delay_option();
   if (const auto* fn = retry_delay.function_if()) {
-    delay = (*fn)(failure_count_, err);
+    delay = (*fn)(failure_count_, err, o.detail);
   } else if (const Millis* d = retry_delay.value_if()) {
     delay = *d;
   } else {
@@ -109,7 +109,7 @@ void Retryer::on_outcome(std::uint32_t no, Outcome&& o) {
     delay = Millis(std::min<std::int64_t>(std::int64_t{1000} << shift, 30000));
   }
   ++failure_count_;
-  retry_failed(failure_count_, err);
+  retry_failed(failure_count_, err, o.detail);
   if (settled_ || core_ == nullptr) return;  // the hook may have cancelled us
   auto last = std::make_shared<Outcome>(std::move(o));
   std::weak_ptr<Retryer> weak = weak_from_this();
@@ -169,8 +169,8 @@ void DelegatingRetryer::retry_settled(Outcome&& o) {
   if (owner_ != nullptr) owner_->retry_settled(std::move(o));
 }
 
-void DelegatingRetryer::retry_failed(int failure_count, const Error& error) {
-  if (owner_ != nullptr) owner_->retry_failed(failure_count, error);
+void DelegatingRetryer::retry_failed(int failure_count, const Error& error, const Value& detail) {
+  if (owner_ != nullptr) owner_->retry_failed(failure_count, error, detail);
 }
 
 void DelegatingRetryer::retry_paused() {

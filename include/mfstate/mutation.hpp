@@ -43,6 +43,7 @@ struct MutationState {
   std::optional<Error> error;
   int failure_count = 0;
   std::optional<Error> failure_reason;
+  Value failure_reason_detail;          ///< what the function's Completion::reject gave beside it
   bool is_paused = false;               ///< waiting for the network or for its scope
   MutationStatus status = MutationStatus::idle;
   Value variables;

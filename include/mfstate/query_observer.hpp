@@ -36,6 +36,7 @@ struct QueryResult {
   Millis error_updated_at{0};
   int failure_count = 0;
   std::optional<Error> failure_reason;
+  Value failure_reason_detail;  ///< the failure reason's detail, as error_detail is the error's
   std::uint32_t error_update_count = 0;
   bool is_stale = true;
   bool is_placeholder_data = false;

@@ -56,6 +56,7 @@ struct QueryState {
   Millis error_updated_at{0};
   int failure_count = 0;               ///< failures of the current (or last) fetch
   std::optional<Error> failure_reason;
+  Value failure_reason_detail;         ///< the failure reason's detail, as error_detail is the error's
   bool is_invalidated = false;
   std::uint32_t data_update_count = 0;
   std::uint32_t error_update_count = 0;
@@ -113,14 +114,31 @@ class Option<T, R(Args...)> {
   std::variant<std::monostate, T, Function> v_;
 };
 
+/// An option decided after each failure (retry, retry_delay): a value, or a function of the
+/// failure count, the error and its detail (what the fetcher gave Completion::reject beside the
+/// error: a binding's handle on the very value its function threw). A function of the count and
+/// the error alone (TanStack's `(failureCount, error)`) is taken too.
+template <typename T, typename R>
+class FailureOption : public Option<T, R(int failure_count, const Error& error, const Value& detail)> {
+ public:
+  using Base = Option<T, R(int failure_count, const Error& error, const Value& detail)>;
+  using Base::Base;
+  template <typename F>
+    requires(std::is_invocable_r_v<R, F&, int, const Error&> &&
+             !std::is_invocable_v<F&, int, const Error&, const Value&>)
+  FailureOption(F fn)
+      : Base([fn = std::move(fn)](int failure_count, const Error& error, const Value&) mutable -> R {
+          return fn(failure_count, error);
+        }) {}
+};
+
 /// `retry`: a number of retries (-1 or true: forever, false: none) or a predicate deciding after
 /// each failure (TanStack's `boolean | number | (failureCount, error) => boolean`).
-class Retry : public Option<int, bool(int failure_count, const Error& error)> {
+class Retry : public FailureOption<int, bool> {
  public:
-  using Base = Option<int, bool(int failure_count, const Error& error)>;
-  using Base::Base;
+  using FailureOption::FailureOption;
   /// true: retry forever; false: never.
-  Retry(bool forever) : Base(forever ? -1 : 0) {}
+  Retry(bool forever) : FailureOption(forever ? -1 : 0) {}
 };
 
 /// Fetchers.
@@ -189,7 +207,7 @@ using StaleTimeOption = Option<Millis, Millis(const QueryInfo& query)>;
 using EnabledOption = Option<bool, bool(const QueryInfo& query)>;
 using RefetchIntervalOption = Option<Millis, Millis(const QueryInfo& query)>;
 using RefetchOnOption = Option<RefetchOn, RefetchOn(const QueryInfo& query)>;
-using RetryDelayOption = Option<Millis, Millis(int failure_count, const Error& error)>;
+using RetryDelayOption = FailureOption<Millis, Millis>;
 /// TanStack's `initialData: T | () => T | undefined`.
 using InitialDataOption = Option<Value, std::optional<Value>()>;
 using InitialDataUpdatedAtOption = Option<Millis, std::optional<Millis>()>;

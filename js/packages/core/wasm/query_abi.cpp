@@ -141,10 +141,11 @@ void write_optional_error(Writer& w, const std::optional<Error>& e, const Value&
   write_error_fields(w, *e, detail);
 }
 
-// A JavaScript function `(failureCount, error) => ...` called with the error's fields.
-void write_retry_args(Writer& w, int failure_count, const Error& e) {
+// A JavaScript function `(failureCount, error) => ...` called with the error's fields (its detail
+// names what the function threw).
+void write_retry_args(Writer& w, int failure_count, const Error& e, const Value& detail) {
   w.integer(failure_count);
-  write_error_fields(w, e, Value());
+  write_error_fields(w, e, detail);
 }
 
 /// The retry options: retry (boolean, number or function id under retryFn), retryDelay (number or
@@ -161,18 +162,18 @@ void retry_options(Options& out, const Value& o) {
     }
   }
   if (JsFunction fn = opt::function(o, "retryFn")) {
-    out.retry = [fn](int failure_count, const Error& e) {
-      Value v = fn.call_for_value([&](Writer& w) { write_retry_args(w, failure_count, e); });
+    out.retry = [fn](int failure_count, const Error& e, const Value& detail) {
+      Value v = fn.call_for_value([&](Writer& w) { write_retry_args(w, failure_count, e, detail); });
       return v.is_bool() && v.as_bool();
     };
   }
   if (auto d = opt::number(o, "retryDelay")) {
     Millis delay = millis(*d);
-    out.retry_delay = [delay](int, const Error&) { return delay; };
+    out.retry_delay = [delay](int, const Error&, const Value&) { return delay; };
   }
   if (JsFunction fn = opt::function(o, "retryDelayFn")) {
-    out.retry_delay = [fn](int failure_count, const Error& e) {
-      Value v = fn.call_for_value([&](Writer& w) { write_retry_args(w, failure_count, e); });
+    out.retry_delay = [fn](int failure_count, const Error& e, const Value& detail) {
+      Value v = fn.call_for_value([&](Writer& w) { write_retry_args(w, failure_count, e, detail); });
       return millis(v.is_number() ? v.as_double() : 0);
     };
   }
@@ -326,7 +327,7 @@ void write_common(Writer& w, const S& s) {
   w.number(static_cast<double>(s.data_updated_at.count()));
   w.number(static_cast<double>(s.error_updated_at.count()));
   w.integer(s.failure_count);
-  write_optional_error(w, s.failure_reason, Value());
+  write_optional_error(w, s.failure_reason, s.failure_reason_detail);
 }
 
 // A query's state: the common fields, then invalidated and the two update counts (readState in
@@ -894,7 +895,7 @@ EMSCRIPTEN_KEEPALIVE int mfs_client_mutate(std::uint32_t client, std::uint32_t s
       told = Told{s.failure_count, s.is_paused};
       on_progress.call([&](Writer& w) {
         w.integer(s.failure_count);
-        write_optional_error(w, s.failure_reason, Value());
+        write_optional_error(w, s.failure_reason, s.failure_reason_detail);
         w.boolean(s.is_paused);
       });
     });

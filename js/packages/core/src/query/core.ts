@@ -904,9 +904,9 @@ function frozenError<E>(e: E): E {
   return e;
 }
 
-// Kept with the message read when it was thrown (messageOf): finding one again by message runs
-// none of the thrower's code (a getter, a Proxy's trap) while another app's result is made.
-const thrown = new Map<number, { value: unknown; message: string }>();
+// By the id the module carries in the failure's detail ({jsError: id}), never by message: another
+// app could throw a value with the same message, and be handed to this one's observers.
+const thrown = new Map<number, unknown>();
 let nextThrown = 1;
 const keepThrown = 4096;
 
@@ -917,9 +917,9 @@ function keepLatest<V>(kept: Map<number, V>, id: number, value: V): void {
 }
 
 /** Keeps what a query or mutation function threw, so the result can hand back that very object. */
-export function rememberThrown(e: unknown, message: string): number {
+export function rememberThrown(e: unknown): number {
   const id = nextThrown++;
-  keepLatest(thrown, id, { value: frozenError(e), message });
+  keepLatest(thrown, id, frozenError(e));
   return id;
 }
 
@@ -943,23 +943,22 @@ function madeError(code: ErrorCode, message: string, detail: { serial: number; r
   return e;
 }
 
-/** The error a result carries: what the function threw, or a library error. */
+/**
+ * The error a result carries (its error or failure reason, a retry function's argument), found by
+ * its detail: what the function threw, or a library error.
+ */
 export function errorOf(code: ErrorCode, message: string, detail: unknown): Error {
   if (detail && typeof detail === "object") {
     if ("jsError" in detail) {
-      const kept = thrown.get((detail as { jsError: number }).jsError);
-      if (kept !== undefined) return kept.value as Error;
+      // has, not get: what was thrown may be undefined itself
+      const id = (detail as { jsError: number }).jsError;
+      if (thrown.has(id)) return thrown.get(id) as Error;
     } else if (typeof (detail as { serial?: unknown }).serial === "number") {
       return madeError(code, message, detail as { serial: number });
     }
   }
-  if (code === "query_error" && (detail === null || detail === undefined)) {
-    // A failure reason carries no detail: the latest thrown error with its message is the one.
-    let found: unknown;
-    for (const kept of thrown.values()) if (kept.message === message) found = kept.value;
-    if (found !== undefined) return found as Error;
-  }
-  // Others (a client destroyed, an app unmounted) keep the module's words.
+  // Others (a client destroyed, an app unmounted, a hydrated error, a value thrown past the kept
+  // ones) keep the module's words.
   if (code === "cancelled") return new CancelledError({ message });
   const e = new MfstateError(code, message);
   if (detail !== null && detail !== undefined) (e as { detail?: unknown }).detail = detail;
@@ -1026,7 +1025,7 @@ export function answerTo(core: ClientCore, completion: number, undefinedAsNull =
     // Read once, here, whatever was thrown (a revoked Proxy, a throwing getter): the fetch settles.
     const message = messageOf(error);
     // Before entering the module: freezing a Proxy runs its handler, the thrower's code.
-    const jsError = rememberThrown(error, message);
+    const jsError = rememberThrown(error);
     enter();
     try {
       stageValues(message, { jsError }, final);
