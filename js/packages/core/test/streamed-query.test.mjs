@@ -198,3 +198,27 @@ test("the last observer leaving: a stream that read its signal is aborted and wr
   });
   assert.equal(steps.find(([label]) => label === "aborted")[1], true);
 });
+
+test("called with a caller's own context: its signal is passed on, and its abort stops the writing", async () => {
+  const steps = await sameOnBothLibraries(async (side, record) => {
+    const { client } = side;
+    const f = feed();
+    const controller = new AbortController();
+    const queryFn = streamedQueryOf(side)({
+      streamFn: (ctx) => {
+        record("the caller's signal", ctx.signal === controller.signal);
+        return f.stream();
+      },
+    });
+    const done = queryFn({ client, queryKey: ["own"], signal: controller.signal, meta: undefined });
+    f.push(1);
+    await settle(10);
+    record("one chunk", client.getQueryData(["own"]));
+    controller.abort();
+    f.push(2);
+    f.end();
+    record("returned", await done);
+    record("after the abort", client.getQueryData(["own"]));
+  });
+  assert.deepEqual(steps.at(-1)[1], [1]);
+});

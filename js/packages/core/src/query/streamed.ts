@@ -34,6 +34,21 @@ function resetKeepingFetch(client: QueryClient, queryKey: QueryKey): void {
   }, () => readValue());
 }
 
+/** `members` with a `signal` getter reading `context`'s, calling `onAbort` once it aborts (after a first read). */
+function withOwnSignal<T extends object>(members: T, context: { readonly signal: AbortSignal }, onAbort: () => void): T {
+  let read: AbortSignal | undefined;
+  const get = (): AbortSignal => {
+    if (read === undefined) {
+      read = context.signal;
+      if (read.aborted) onAbort();
+      else read.addEventListener("abort", onAbort, { once: true });
+    }
+    return read;
+  };
+  // Prototype-free: defineProperty reads a descriptor's fields through its chain (see signalProperty).
+  return Object.defineProperty(members, "signal", Object.setPrototypeOf({ enumerable: true, get }, null) as PropertyDescriptor);
+}
+
 /**
  * A query function streaming its data (query-core's `experimental_streamedQuery`): the query is
  * pending until the first chunk, then successful with the chunks so far, and fetching until the
@@ -45,7 +60,7 @@ export function streamedQuery<TChunk = unknown, TData = Array<TChunk>, TQueryKey
 ): QueryFunction<TData, TQueryKey> {
   const { streamFn, refetchMode = "reset" } = params;
   const reducer = params.reducer ?? ((items: TData, chunk: TChunk) => [...(items as unknown as TChunk[]), chunk] as TData);
-  const initialValue = (params.reducer ? params.initialValue : []) as TData;
+  const initialValue = (params.initialValue === undefined ? [] : params.initialValue) as TData;
   return async (context) => {
     // The fetch's own signal, read without counting as a use of it (query-core's fetchSignal).
     const signal = FetchSignal.peek(context);
@@ -57,14 +72,12 @@ export function streamedQuery<TChunk = unknown, TData = Array<TChunk>, TQueryKey
     if (isRefetch && refetchMode === "reset") resetKeepingFetch(client, queryKey);
 
     // What streamFn gets: reading its `signal` is the use query-core's consume-aware signal counts.
-    const streamContext = FetchSignal.derive(context, {
-      client: context.client,
-      meta: context.meta,
-      queryKey,
-      pageParam: context.pageParam,
-      direction: context.direction,
-    }) as QueryFunctionContext<TQueryKey>;
-    const inactive = (): boolean => signal?.aborted === true;
+    // A context this package did not make (a caller's own call) passes its own signal on, and its
+    // abort, once read, stops the writing too.
+    let cancelled = false;
+    const members = { client: context.client, meta: context.meta, queryKey, pageParam: context.pageParam, direction: context.direction };
+    const streamContext = (signal === undefined ? withOwnSignal(members, context, () => (cancelled = true)) : FetchSignal.derive(context, members)) as QueryFunctionContext<TQueryKey>;
+    const inactive = (): boolean => cancelled || signal?.aborted === true;
     const stream = await streamFn(streamContext);
     const replacing = isRefetch && refetchMode === "replace";
     let result = initialValue;
