@@ -168,8 +168,7 @@ void retry_options(Options& out, const Value& o) {
     };
   }
   if (auto d = opt::number(o, "retryDelay")) {
-    Millis delay = millis(*d);
-    out.retry_delay = [delay](int, const Error&, const Value&) { return delay; };
+    out.retry_delay = millis(*d);
   }
   if (JsFunction fn = opt::function(o, "retryDelayFn")) {
     out.retry_delay = [fn](int failure_count, const Error& e, const Value& detail) {
