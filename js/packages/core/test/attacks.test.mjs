@@ -440,6 +440,27 @@ test("a setter or read-only member planted on Object.prototype or Array.prototyp
   host.dispose();
 });
 
+test("a `get` planted on Object.prototype or a setter on Array.prototype[0] neither breaks the key table's growth nor is handed its lists", async () => {
+  // The table defines an element on each new list of records before its prototype goes (one map
+  // for every list): a descriptor with Object.prototype would take the planted `get` as an
+  // accessor and throw; a write instead of a definition would run the setter with the list.
+  const { host } = await testHost();
+  const home = host.mount("home").queryClient;
+  const stolen = new Set();
+  Object.defineProperty(Object.prototype, "get", { value: () => "planted", writable: true, configurable: true });
+  Object.defineProperty(Array.prototype, "0", { set: (v) => stolen.add(v), configurable: true });
+  const n = 4096 + 100; // the first list of records doubles up to 4,096 records, then a second is made
+  try {
+    for (let i = 0; i < n; i++) home.setQueryData(["user", { id: i }], { i });
+  } finally {
+    delete Object.prototype.get;
+    delete Array.prototype[0];
+  }
+  assert.equal(stolen.size, 0);
+  for (let i = 0; i < n; i += 97) assert.equal(home.getQueryData(["user", { id: i }]).i, i);
+  host.dispose();
+});
+
 test("a reducer throwing a value whose conversion to a string throws breaks nothing", async () => {
   const { host } = await twoApps();
   host.inspector.subscribe(() => {}); // the module's path

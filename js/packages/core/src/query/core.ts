@@ -205,16 +205,34 @@ function primitive(v: unknown): boolean {
   return v === null || (typeof v !== "object" && typeof v !== "function");
 }
 
+// Taken when the package loads, as ArrayConstructor: an app that later replaces them is handed no list.
+const defineProperty = Object.defineProperty;
+const setPrototypeOf = Object.setPrototypeOf;
+/** An own element's descriptor, without a prototype: a `get` planted on Object.prototype is not read into it. */
+const OWN_UNDEFINED: PropertyDescriptor = Object.freeze({ __proto__: null, value: undefined, writable: true, enumerable: true, configurable: true } as PropertyDescriptor);
+
 /**
  * Room for `n` elements in a list with no prototype: holes, which the table fills in order and
  * never reads before. A hole written looks up no chain (there is none), so it reaches no setter
  * planted on Array.prototype; the prototype goes before any element is written. In place, not
  * grown one element at a time: a prototype-free list grown so took the runtime's slow store per
  * element (~100 ns each).
+ *
+ * Every such list has one hidden class (V8's map), however the runtime made it: `new Array(n)`
+ * makes a list of small integers or, once its allocation site has seen such lists take objects, a
+ * list of anything; without their prototype the two are different maps, and stay so once both hold
+ * objects. Which one a chunk got depended on whether `add` ran optimised when it was made, so in
+ * some processes one table's chunks had two maps (the first nine one, the rest the other) and the
+ * reads (`#seek`, `cached`, `getQueryData`) were deoptimised ("wrong map") inside the bench's W3b
+ * pass, which was bimodal between processes: ~130 or ~400 ns a read. An element defined while the
+ * list still has Array.prototype (a definition, not a write: no setter is looked up) takes either
+ * kind to the page's one map of holey lists of anything, and the prototype change from that map
+ * gives one map. `n` is at least 1 (an empty list would be a packed one, another map).
  */
 function ownRoom<T>(n: number): T[] {
   const list = new ArrayConstructor<T>(n);
-  Object.setPrototypeOf(list, null);
+  defineProperty(list, 0, OWN_UNDEFINED);
+  setPrototypeOf(list, null);
   return list;
 }
 
