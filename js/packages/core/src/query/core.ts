@@ -975,14 +975,29 @@ export function readOptionalError(): Error | null {
 
 // ---- options crossing into the module ----
 
-/** retry / retryDelay as the module takes them: numbers as they are, functions by id (called with the error the function threw). */
-export function retryFields(out: Record<string, unknown>, retry: RetryValue<Error> | undefined, delay: RetryDelayValue<Error> | undefined): void {
+/**
+ * retry / retryDelay as the module takes them: numbers as query-core reads them, functions by id
+ * (called with the error the function threw). A function that throws, or gives what cannot cross,
+ * must not leave the fetch half-answered in the module (it waited for ever, fetching, as
+ * query-core's retryer does): its throw is reported as an uncaught error after the call and the
+ * fetch goes on as if it said no retry / the default delay.
+ */
+export function retryFields(core: ClientCore, out: Record<string, unknown>, retry: RetryValue<Error> | undefined, delay: RetryDelayValue<Error> | undefined): void {
   if (typeof retry === "function") {
     out.retryFn = fn(() => {
       const failureCount = readValue() as number;
       const { code, message, detail } = readErrorFields();
-      stageValues(Boolean(retry(failureCount, errorOf(code, message, detail))));
+      let again = false;
+      try {
+        // An unmounted app's function is not called: its fetch is not retried.
+        if (unmountedError(core) === undefined) again = Boolean(retry(failureCount, errorOf(code, message, detail)));
+      } catch (e) {
+        reportUncaught(e);
+      }
+      stageValues(again);
     });
+  } else if (typeof retry === "number") {
+    out.retry = retryCount(retry);
   } else if (retry !== undefined) {
     out.retry = retry;
   }
@@ -990,11 +1005,47 @@ export function retryFields(out: Record<string, unknown>, retry: RetryValue<Erro
     out.retryDelayFn = fn(() => {
       const failureCount = readValue() as number;
       const { code, message, detail } = readErrorFields();
-      stageValues(Number(delay(failureCount, errorOf(code, message, detail))) || 0);
+      let wait = 0;
+      try {
+        if (unmountedError(core) === undefined) wait = retryWait(Number(delay(failureCount, errorOf(code, message, detail))));
+      } catch (e) {
+        reportUncaught(e);
+        wait = defaultRetryDelay(failureCount);
+      }
+      stageValues(wait);
     });
+  } else if (typeof delay === "number") {
+    out.retryDelay = retryWait(delay);
   } else if (delay !== undefined) {
     out.retryDelay = delay;
   }
+}
+
+/**
+ * A number of retries as the module takes it, read as query-core's `failureCount < retry`: none
+ * for zero, a negative number or NaN (the module's -1 means for ever), for ever past what an int
+ * holds (Infinity), and a fraction rounded up.
+ */
+function retryCount(n: number): number | boolean {
+  if (!(n > 0)) return 0;
+  return n >= 0x7fffffff ? true : Math.ceil(n);
+}
+
+/** A retry delay as the module takes it: NaN and negatives are no wait (as a timer reads them), Infinity never (ms). */
+function retryWait(v: number): number {
+  return v > 0 ? ms(v)! : 0;
+}
+
+/** query-core's default retry delay (and the module's): 1 s doubling per failure, at most 30 s. */
+function defaultRetryDelay(failureCount: number): number {
+  return Math.min(1000 * 2 ** failureCount, 30_000);
+}
+
+/** Reports `e`, thrown by an app's option function, as an uncaught error after the current call: the throw cannot unwind through the module's bookkeeping. */
+function reportUncaught(e: unknown): void {
+  queueMicrotask(() => {
+    throw e;
+  });
 }
 
 function thenable(x: unknown): x is PromiseLike<unknown> {
@@ -1114,10 +1165,18 @@ export function fetcherFn(core: ClientCore, current: () => ((ctx: never) => unkn
     // As query-core, what the query function returns or throws at once is awaited too: the fetch
     // completes after the current operation, never inside it (a refetch asked for meanwhile shares it).
     let promise: PromiseLike<unknown>;
+    let final = false;
     try {
       if (typeof queryFn !== "function") {
         // query-core's words: the query fails (after its retries) instead of waiting for ever.
         throw missingQueryFn(queryKey as QueryKey);
+      }
+      // The module keeps a query's function for refetches (any app's refetchQueries) and retries:
+      // an unmounted app's own function is not called (the shell's default one is the shell's).
+      const gone = unmountedError(core);
+      if (gone !== undefined && queryFn !== shellQueryFn(core, queryKey as QueryKey)) {
+        final = true;
+        throw gone;
       }
       const out = queryFn(FetchSignal.context({ client: core.client, queryKey, meta: meta ?? undefined }, signal) as never);
       promise = thenable(out) ? out : Promise.resolve(out);
@@ -1127,9 +1186,32 @@ export function fetcherFn(core: ClientCore, current: () => ((ctx: never) => unkn
     promise.then(
       // query-core's error, raised after its retryer: another attempt is not made.
       (data) => (data === undefined ? undefinedData(queryKey as QueryKey, reject) : resolve(data)),
-      (e) => reject(e),
+      (e) => reject(e, final),
     );
   });
+}
+
+/**
+ * The error an app's face `core` throws once its app unmounted (or its host is gone); undefined
+ * while it is mounted, and for the shell's and a standalone client. Pure JavaScript: no call into
+ * the module.
+ */
+function unmountedError(core: ClientCore): unknown {
+  if (core.appHandle === undefined) return undefined;
+  try {
+    core.appHandle();
+    return undefined;
+  } catch (e) {
+    return e;
+  }
+}
+
+/** The query function the shell's defaults give `queryKey` (per key, else client-wide), which every app's options take in. */
+function shellQueryFn(core: ClientCore, queryKey: QueryKey): unknown {
+  const shell = core.shell;
+  if (shell === undefined) return undefined;
+  const perKey = (shell.getQueryDefaults(queryKey) as { queryFn?: unknown }).queryFn;
+  return perKey !== undefined ? perKey : shell.getDefaultOptions().queries?.queryFn;
 }
 
 /**
@@ -1275,9 +1357,7 @@ function queryOption(
       value = resolveQueryOption(latest ? latest()[name] : given, queryKey, state, observers);
     } catch (e) {
       value = undefined;
-      queueMicrotask(() => {
-        throw e;
-      });
+      reportUncaught(e);
     }
     stageValues(cross(value));
   });
@@ -1305,7 +1385,7 @@ export function optionsValue(
   }
   queryOption(out, o, latest, "staleTime");
   if (o.gcTime !== undefined) out.gcTime = ms(o.gcTime);
-  retryFields(out, o.retry as RetryValue<Error>, o.retryDelay as RetryDelayValue<Error>);
+  retryFields(core, out, o.retry as RetryValue<Error>, o.retryDelay as RetryDelayValue<Error>);
   if (o.networkMode !== undefined) out.networkMode = o.networkMode;
   if (o.initialData !== undefined) {
     const data = typeof o.initialData === "function" ? (o.initialData as () => unknown)() : o.initialData;
