@@ -982,15 +982,14 @@ export function readOptionalError(): Error | null {
  * query-core's retryer does): its throw is reported as an uncaught error after the call and the
  * fetch goes on as if it said no retry / the default delay.
  */
-export function retryFields(core: ClientCore, out: Record<string, unknown>, retry: RetryValue<Error> | undefined, delay: RetryDelayValue<Error> | undefined): void {
+export function retryFields(out: Record<string, unknown>, retry: RetryValue<Error> | undefined, delay: RetryDelayValue<Error> | undefined): void {
   if (typeof retry === "function") {
     out.retryFn = fn(() => {
       const failureCount = readValue() as number;
       const { code, message, detail } = readErrorFields();
       let again = false;
       try {
-        // An unmounted app's function is not called: its fetch is not retried.
-        if (unmountedError(core) === undefined) again = Boolean(retry(failureCount, errorOf(code, message, detail)));
+        again = Boolean(retry(failureCount, errorOf(code, message, detail)));
       } catch (e) {
         reportUncaught(e);
       }
@@ -1007,7 +1006,7 @@ export function retryFields(core: ClientCore, out: Record<string, unknown>, retr
       const { code, message, detail } = readErrorFields();
       let wait = 0;
       try {
-        if (unmountedError(core) === undefined) wait = retryWait(Number(delay(failureCount, errorOf(code, message, detail))));
+        wait = retryWait(Number(delay(failureCount, errorOf(code, message, detail))));
       } catch (e) {
         reportUncaught(e);
         wait = defaultRetryDelay(failureCount);
@@ -1165,18 +1164,10 @@ export function fetcherFn(core: ClientCore, current: () => ((ctx: never) => unkn
     // As query-core, what the query function returns or throws at once is awaited too: the fetch
     // completes after the current operation, never inside it (a refetch asked for meanwhile shares it).
     let promise: PromiseLike<unknown>;
-    let final = false;
     try {
       if (typeof queryFn !== "function") {
         // query-core's words: the query fails (after its retries) instead of waiting for ever.
         throw missingQueryFn(queryKey as QueryKey);
-      }
-      // The module keeps a query's function for refetches (any app's refetchQueries) and retries:
-      // an unmounted app's own function is not called (the shell's default one is the shell's).
-      const gone = unmountedError(core);
-      if (gone !== undefined && queryFn !== shellQueryFn(core, queryKey as QueryKey)) {
-        final = true;
-        throw gone;
       }
       const out = queryFn(FetchSignal.context({ client: core.client, queryKey, meta: meta ?? undefined }, signal) as never);
       promise = thenable(out) ? out : Promise.resolve(out);
@@ -1186,32 +1177,9 @@ export function fetcherFn(core: ClientCore, current: () => ((ctx: never) => unkn
     promise.then(
       // query-core's error, raised after its retryer: another attempt is not made.
       (data) => (data === undefined ? undefinedData(queryKey as QueryKey, reject) : resolve(data)),
-      (e) => reject(e, final),
+      (e) => reject(e),
     );
   });
-}
-
-/**
- * The error an app's face `core` throws once its app unmounted (or its host is gone); undefined
- * while it is mounted, and for the shell's and a standalone client. Pure JavaScript: no call into
- * the module.
- */
-function unmountedError(core: ClientCore): unknown {
-  if (core.appHandle === undefined) return undefined;
-  try {
-    core.appHandle();
-    return undefined;
-  } catch (e) {
-    return e;
-  }
-}
-
-/** The query function the shell's defaults give `queryKey` (per key, else client-wide), which every app's options take in. */
-function shellQueryFn(core: ClientCore, queryKey: QueryKey): unknown {
-  const shell = core.shell;
-  if (shell === undefined) return undefined;
-  const perKey = (shell.getQueryDefaults(queryKey) as { queryFn?: unknown }).queryFn;
-  return perKey !== undefined ? perKey : shell.getDefaultOptions().queries?.queryFn;
 }
 
 /**
@@ -1385,7 +1353,7 @@ export function optionsValue(
   }
   queryOption(out, o, latest, "staleTime");
   if (o.gcTime !== undefined) out.gcTime = ms(o.gcTime);
-  retryFields(core, out, o.retry as RetryValue<Error>, o.retryDelay as RetryDelayValue<Error>);
+  retryFields(out, o.retry as RetryValue<Error>, o.retryDelay as RetryDelayValue<Error>);
   if (o.networkMode !== undefined) out.networkMode = o.networkMode;
   if (o.initialData !== undefined) {
     const data = typeof o.initialData === "function" ? (o.initialData as () => unknown)() : o.initialData;

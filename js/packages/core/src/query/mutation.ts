@@ -364,7 +364,7 @@ export async function runMutation(
         // Functions get what the mutation function threw, as query-core's (a `retry` reading the
         // error's status got a new Error with its message only, and a `retryDelay` function was
         // dropped).
-        retryFields(core, value, options.retry as RetryValue<Error>, options.retryDelay as RetryDelayValue<Error>);
+        retryFields(value, options.retry as RetryValue<Error>, options.retryDelay as RetryDelayValue<Error>);
         const { id, promise } = settlement<unknown>(core);
         // A failed attempt before its retry, and a wait for the network, show in the state while
         // the mutation is pending, as query-core's "failed" / "pause" / "continue".
