@@ -88,7 +88,15 @@ void Retryer::on_outcome(std::uint32_t no, Outcome&& o) {
   if (!retry_cancelled_ && !o.final) {
     const Retry& retry = retry_option();
     if (const auto* fn = retry.function_if()) {
-      again = (*fn)(failure_count_, err, o.detail);
+      // What a retry function throws has no caller to reach (this runs where the attempt's
+      // outcome is delivered): escaping, it left the attempt answered and nothing settled, the
+      // fetch fetching for good. A throwing predicate is no retry.
+      try {
+        again = (*fn)(failure_count_, err, o.detail);
+      } catch (...) {
+        if (core_ != nullptr) core_->report_current_exception();
+        again = false;
+      }
     } else {
       const int n = retry.value_if() != nullptr ? *retry.value_if() : 3;
       again = n < 0 || failure_count_ < n;
@@ -98,15 +106,17 @@ void Retryer::on_outcome(std::uint32_t no, Outcome&& o) {
     finish(std::move(o));
     return;
   }
-  Millis delay;
+  const int shift = std::min(failure_count_, 15);
+  Millis delay = Millis(std::min<std::int64_t>(std::int64_t{1000} << shift, 30000));  // the default
   const RetryDelayOption& retry_delay = retry_delay_option();
   if (const auto* fn = retry_delay.function_if()) {
-    delay = (*fn)(failure_count_, err, o.detail);
+    try {
+      delay = (*fn)(failure_count_, err, o.detail);
+    } catch (...) {  // as a throwing retry: reported, and the default delay
+      if (core_ != nullptr) core_->report_current_exception();
+    }
   } else if (const Millis* d = retry_delay.value_if()) {
     delay = *d;
-  } else {
-    const int shift = std::min(failure_count_, 15);
-    delay = Millis(std::min<std::int64_t>(std::int64_t{1000} << shift, 30000));
   }
   ++failure_count_;
   retry_failed(failure_count_, err, o.detail);

@@ -250,3 +250,28 @@ export function entryTable(table) {
     add: (key, index, hash) => table.entry(table.add(key, index, hash)),
   };
 }
+
+/** A stream the test feeds: `push` a chunk, `end` it; `stream()` is the AsyncIterable (one reader at a time). */
+export function feed() {
+  const queue = [];
+  let ended = false;
+  let wake;
+  return {
+    push(chunk) {
+      queue.push(chunk);
+      wake?.();
+    },
+    end() {
+      ended = true;
+      wake?.();
+    },
+    async *stream() {
+      for (;;) {
+        while (queue.length > 0) yield queue.shift();
+        if (ended) return;
+        await new Promise((resolve) => (wake = resolve));
+        wake = undefined;
+      }
+    },
+  };
+}

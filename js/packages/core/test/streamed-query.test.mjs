@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tanstack from "@tanstack/query-core";
-import { mfstate, settle, sameOnBothLibraries } from "./helpers.mjs";
+import { mfstate, settle, sameOnBothLibraries, feed } from "./helpers.mjs";
 
 const streamedQueryOf = (side) => (side.name === "mfstate" ? mfstate.experimental_streamedQuery : tanstack.experimental_streamedQuery);
 
@@ -12,31 +12,6 @@ const state = (client, key) => {
   const s = client.getQueryState(key);
   return { data: s?.data, status: s?.status, fetchStatus: s?.fetchStatus, dataUpdateCount: s?.dataUpdateCount };
 };
-
-/** A stream the test feeds: `push` a chunk, `end` it; `stream()` is the AsyncIterable. */
-function feed() {
-  const queue = [];
-  let ended = false;
-  let wake;
-  return {
-    push(chunk) {
-      queue.push(chunk);
-      wake?.();
-    },
-    end() {
-      ended = true;
-      wake?.();
-    },
-    async *stream() {
-      for (;;) {
-        while (queue.length > 0) yield queue.shift();
-        if (ended) return;
-        await new Promise((resolve) => (wake = resolve));
-        wake = undefined;
-      }
-    },
-  };
-}
 
 test("a first fetch: pending until the first chunk, then the chunks so far, fetching until the stream ends", async () => {
   const steps = await sameOnBothLibraries(async (side, record) => {

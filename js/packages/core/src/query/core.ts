@@ -993,14 +993,28 @@ export function readOptionalError(): Error | null {
 
 // ---- options crossing into the module ----
 
-/** retry / retryDelay as the module takes them: numbers as they are, functions by id (called with the error the function threw). */
+/**
+ * retry / retryDelay as the module takes them: numbers as query-core reads them, functions by id
+ * (called with the error the function threw). A function that throws, or gives what cannot cross,
+ * must not leave the fetch half-answered in the module (it waited for ever, fetching, as
+ * query-core's retryer does): its throw is reported as an uncaught error after the call and the
+ * fetch goes on as if it said no retry / the default delay.
+ */
 export function retryFields(out: Record<string, unknown>, retry: RetryValue<Error> | undefined, delay: RetryDelayValue<Error> | undefined): void {
   if (typeof retry === "function") {
     out.retryFn = fn(() => {
       const failureCount = readValue() as number;
       const { code, message, detail } = readErrorFields();
-      stageValues(Boolean(retry(failureCount, errorOf(code, message, detail))));
+      let again = false;
+      try {
+        again = Boolean(retry(failureCount, errorOf(code, message, detail)));
+      } catch (e) {
+        reportUncaught(e);
+      }
+      stageValues(again);
     });
+  } else if (typeof retry === "number") {
+    out.retry = retryCount(retry);
   } else if (retry !== undefined) {
     out.retry = retry;
   }
@@ -1008,11 +1022,47 @@ export function retryFields(out: Record<string, unknown>, retry: RetryValue<Erro
     out.retryDelayFn = fn(() => {
       const failureCount = readValue() as number;
       const { code, message, detail } = readErrorFields();
-      stageValues(Number(delay(failureCount, errorOf(code, message, detail))) || 0);
+      let wait = 0;
+      try {
+        wait = retryWait(Number(delay(failureCount, errorOf(code, message, detail))));
+      } catch (e) {
+        reportUncaught(e);
+        wait = defaultRetryDelay(failureCount);
+      }
+      stageValues(wait);
     });
+  } else if (typeof delay === "number") {
+    out.retryDelay = retryWait(delay);
   } else if (delay !== undefined) {
     out.retryDelay = delay;
   }
+}
+
+/**
+ * A number of retries as the module takes it, read as query-core's `failureCount < retry`: none
+ * for zero, a negative number or NaN (the module's -1 means for ever), for ever past what an int
+ * holds (Infinity), and a fraction rounded up.
+ */
+function retryCount(n: number): number | boolean {
+  if (!(n > 0)) return 0;
+  return n >= 0x7fffffff ? true : Math.ceil(n);
+}
+
+/** A retry delay as the module takes it: NaN and negatives are no wait (as a timer reads them), Infinity never (ms). */
+function retryWait(v: number): number {
+  return v > 0 ? ms(v)! : 0;
+}
+
+/** query-core's default retry delay (and the module's): 1 s doubling per failure, at most 30 s. */
+function defaultRetryDelay(failureCount: number): number {
+  return Math.min(1000 * 2 ** failureCount, 30_000);
+}
+
+/** Reports `e`, thrown by an app's option function, as an uncaught error after the current call: the throw cannot unwind through the module's bookkeeping. */
+function reportUncaught(e: unknown): void {
+  queueMicrotask(() => {
+    throw e;
+  });
 }
 
 function thenable(x: unknown): x is PromiseLike<unknown> {
@@ -1293,9 +1343,7 @@ function queryOption(
       value = resolveQueryOption(latest ? latest()[name] : given, queryKey, state, observers);
     } catch (e) {
       value = undefined;
-      queueMicrotask(() => {
-        throw e;
-      });
+      reportUncaught(e);
     }
     stageValues(cross(value));
   });

@@ -69,7 +69,10 @@ export function streamedQuery<TChunk = unknown, TData = Array<TChunk>, TQueryKey
     const { queryKey } = context;
     const query = client.getQueryCache().find({ queryKey, exact: true });
     const isRefetch = query !== undefined && query.state.dataUpdateCount + query.state.errorUpdateCount > 0;
-    if (isRefetch && refetchMode === "reset") resetKeepingFetch(client, queryKey);
+    // Only a query with a fetch under way: this function is an app's to call with a context of its
+    // own, and a reset of a query nothing fetches would leave any app's query pending, its data
+    // gone, with no fetch to answer it (resetQueries refetches an observed one).
+    if (isRefetch && refetchMode === "reset" && query.state.fetchStatus === "fetching") resetKeepingFetch(client, queryKey);
 
     // What streamFn gets: reading its `signal` is the use query-core's consume-aware signal counts.
     // A context this package did not make (a caller's own call) passes its own signal on, and its
