@@ -49,17 +49,17 @@ std::string_view to_string(ErrorCode code) noexcept {
 
 namespace detail {
 
-Error error_from_exception(ErrorCode fallback, std::string_view context) {
+NestedError error_from_exception(ErrorCode fallback, std::string_view context) {
   std::string prefix(context);
   if (!prefix.empty()) prefix += ": ";
   try {
     throw;
   } catch (const Error& e) {
-    return Error(e.code(), prefix + e.what(), e.offset());
+    return NestedError(e.code(), prefix + e.what(), e.offset());
   } catch (const std::exception& e) {
-    return Error(fallback, prefix + e.what());
+    return NestedError(fallback, prefix + e.what());
   } catch (...) {
-    return Error(fallback, prefix + "a non-standard exception");
+    return NestedError(fallback, prefix + "a non-standard exception");
   }
 }
 

@@ -3,16 +3,27 @@
 // writes its own copy.
 #pragma once
 
+#include <exception>
 #include <string_view>
 
 #include "mfstate/error.hpp"
 
 namespace mfstate::detail {
 
-/// The exception in flight (call only inside a catch block) as an Error: an Error keeps its code
-/// and gets `context` in front of its message; any other exception becomes
+/// An Error that keeps the exception it was made from (std::nested_exception, as
+/// std::throw_with_nested makes): a handler finds what a callback threw through it
+/// (std::rethrow_if_nested) — the web build hands the shell that very JavaScript value — never by
+/// its message, which another callback could have thrown too. Made only inside a catch block.
+class NestedError : public Error, public std::nested_exception {
+ public:
+  using Error::Error;
+  explicit NestedError(const Error& e) : Error(e) {}
+};
+
+/// The exception in flight (call only inside a catch block) as an Error nesting it: an Error keeps
+/// its code and gets `context` in front of its message; any other exception becomes
 /// Error(fallback, context + ": " + what()). Allocates.
-Error error_from_exception(ErrorCode fallback, std::string_view context);
+NestedError error_from_exception(ErrorCode fallback, std::string_view context);
 
 /// Hands `error` to `handler`, or writes it to stderr when there is none. A handler that throws is
 /// written to stderr too: reporting never throws.

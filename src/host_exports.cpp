@@ -32,6 +32,7 @@ void ExportSlot::withdraw() {
   cache_input = Value();
   cache_value = Value();
   cache_error.clear();
+  cache_thrown = nullptr;
 }
 
 // ---- records ----
@@ -196,6 +197,7 @@ bool Exports::refresh(ExportSlot& e) {
   e.cached = true;
   e.error_reported = false;
   e.cache_error.clear();
+  e.cache_thrown = nullptr;
   const std::string where = "export " + e.owner->name + "/" + e.name;
   const std::shared_ptr<const ExportSelector> selector = e.selector;  // alive while it runs
   try {
@@ -205,6 +207,7 @@ bool Exports::refresh(ExportSlot& e) {
     e.cache_value = Value();
     e.cache_error = err.what();
     e.cache_code = err.code();
+    e.cache_thrown = std::current_exception();
     return false;
   }
   if (e.schema && core_->validate) {
@@ -299,6 +302,22 @@ void Exports::feed(WatchRec& w, ExportSlot& e, const Value& v) {
   call_watcher(w, ExportEvent{e.owner->name, e.name, ExportEventKind::value, v});
 }
 
+namespace {
+// The export's unusable value, to the sink: nesting what the selector threw (the shell is told
+// that very value), or alone when its value broke the schema (nothing was thrown).
+void report_cached_error(HostErrors& errors, const ExportSlot& e) {
+  if (!e.cache_thrown) {
+    errors.report(Error(e.cache_code, e.cache_error), e.owner->name);
+    return;
+  }
+  try {
+    std::rethrow_exception(e.cache_thrown);
+  } catch (...) {
+    errors.report(NestedError(e.cache_code, e.cache_error), e.owner->name);
+  }
+}
+}  // namespace
+
 // Tells every watcher of `e` where the export stands now: its value (when changed for that
 // watcher) or that it is gone. Idempotent, so it may be queued more than once.
 void Exports::sync(ExportSlot& e) {
@@ -313,7 +332,7 @@ void Exports::sync(ExportSlot& e) {
     if (!refresh(e)) {
       if (!e.error_reported && e.exposed) {
         e.error_reported = true;
-        core.errors.report(Error(e.cache_code, e.cache_error), e.owner->name);
+        report_cached_error(core.errors, e);
       }
     } else {
       const Value v = e.cache_value;  // the watchers may change the state (and the memo) meanwhile

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
@@ -52,6 +53,9 @@ struct ExportSlot : RefCounted {
   Value cache_value;
   std::string cache_error;  // non-empty: the value broke the schema (or the selector threw)
   ErrorCode cache_code = ErrorCode::schema_violation;
+  // What the selector threw, for the error sink only (it hands the shell that very value, a
+  // reader of another app never gets it): held until the memo is recomputed.
+  std::exception_ptr cache_thrown;
   bool error_reported = false;
   // The value last announced to watchers.
   bool has_published = false;

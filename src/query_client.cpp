@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "error_sink.hpp"
 #include "mfstate/key.hpp"
 #include "query_index_walk.hpp"
 #include "query_internal.hpp"
@@ -111,7 +112,8 @@ void ClientCore::report(const Error& e) noexcept {
 
 void ClientCore::report_current_exception() noexcept {
   Outcome o = outcome_of_exception(std::current_exception());
-  report(*o.error);
+  // Nesting what was thrown: the handler finds the callback's own value by it, not by message.
+  report(detail::NestedError(*o.error));
 }
 
 // ---- scopes ----

@@ -23,7 +23,6 @@ import {
   result,
   stageValues,
   jsError,
-  recentJsError,
   unsubscriber,
   type WasmSource,
 } from "./wasm.js";
@@ -166,7 +165,8 @@ export class Host {
   #errorFn(): number {
     return fn(() => {
       const { code, message, detail } = readErrorFields();
-      const cause = typeof detail === "number" && detail > 0 ? jsError(detail) : recentJsError(message);
+      // By the id of what was thrown, never by message: a module error with none has no cause.
+      const cause = typeof detail === "number" && detail > 0 ? jsError(detail) : undefined;
       this.#onError(new MfstateError(code, message, cause === undefined ? undefined : { cause }));
     });
   }

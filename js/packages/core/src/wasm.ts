@@ -1570,10 +1570,10 @@ export function result(): unknown {
 
 // ---- errors ----
 
-// Each thrown value is kept with its message, read once when it was thrown (messageOf): a later
-// search by message (recentJsError) runs none of the thrower's code again (a getter, a Proxy's
-// trap), which could throw, or answer differently, in the middle of another app's call.
-const jsErrors = new Map<number, { value: unknown; message: string }>();
+// Each thrown value is kept by an id the module carries (JsError, nested in the errors it makes of
+// it) and hands back with the error: a caller's or the error sink's cause is found by that id, never
+// by its message, which another app's callback could have thrown too.
+const jsErrors = new Map<number, unknown>();
 let nextErrorId = 1;
 const errorReleases: number[] = [];
 
@@ -1584,26 +1584,13 @@ function flushErrorReleases(): void {
 
 /** The JavaScript error `id` names (a thrown callback's), if it is still held. */
 export function jsError(id: number): unknown {
-  return jsErrors.get(id)?.value;
+  return jsErrors.get(id);
 }
 
-/**
- * The most recent JavaScript error thrown during the current outermost call whose message ends
- * `message`: a module error that reports a callback's failure by message (a bus listener's, say)
- * gets it back as its cause.
- */
-export function recentJsError(message: string): unknown {
-  let found: unknown;
-  for (const kept of jsErrors.values()) {
-    if (kept.message !== "" && message.endsWith(kept.message)) found = kept.value;
-  }
-  return found;
-}
-
-/** Keeps a thrown JavaScript value and its message (messageOf's) for the module to carry; returns its id. */
-export function keepError(e: unknown, message: string): number {
+/** Keeps a thrown JavaScript value for the module to carry; returns its id. */
+function keepError(e: unknown): number {
   const id = nextErrorId++;
-  jsErrors.set(id, { value: e, message });
+  jsErrors.set(id, e);
   return id;
 }
 
@@ -1612,7 +1599,7 @@ function readError(): MfstateError {
   const code = readValue() as ErrorCode;
   const message = readValue() as string;
   const id = readValue() as number;
-  const cause = id > 0 ? jsErrors.get(id)?.value : undefined;
+  const cause = id > 0 ? jsErrors.get(id) : undefined;
   return new MfstateError(code, message, cause === undefined ? undefined : { cause });
 }
 
@@ -1703,7 +1690,7 @@ function invoke(id: number): number {
     return 0;
   } catch (e) {
     const message = messageOf(e);
-    const errId = keepError(e, message);
+    const errId = keepError(e);
     begin();
     writeString(message);
     sealArgs();
