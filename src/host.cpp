@@ -82,6 +82,16 @@ void AppRecord::on_notified() {
 
 // ---- HostCore ----
 
+namespace {
+// The shared client's callback errors (an app's mutation callback that throws, a cache callback)
+// are the host's like any other callback's: its sink, unless the shell gave the client a handler
+// of its own (without one they went to stderr, out of the shell's sight).
+QueryClientOptions reporting_to_sink(QueryClientOptions o, HostErrors& errors) {
+  if (!o.on_error) o.on_error = [&errors](const Error& e) { errors.report(e); };
+  return o;
+}
+}  // namespace
+
 HostCore::HostCore(std::unique_ptr<Runtime> rt, HostOptions options)
     : validate(options.validation == ValidationMode::always ||
                (options.validation == ValidationMode::development &&
@@ -104,7 +114,7 @@ HostCore::HostCore(std::unique_ptr<Runtime> rt, HostOptions options)
                          }}),
       exports(*this),
       commands(*this),
-      queries(std::make_unique<QueryClient>(*runtime, std::move(options.queries))) {
+      queries(std::make_unique<QueryClient>(*runtime, reporting_to_sink(std::move(options.queries), errors))) {
   // The one sink: whatever the runtime cannot hand to a caller is the host's error.
   runtime->set_error_handler([this](const Error& e) { errors.report(e); });
 }

@@ -122,3 +122,35 @@ TEST(HostErrorSink, ACallbackOfTheQueryClientNestsWhatItThrew) {
   ASSERT_EQ(told.list.size(), 1u);
   EXPECT_EQ(told.list[0].second, 7);
 }
+
+// A host's client has no handler of its own unless the shell gives one: an app's mutation callback
+// that throws is the host's error, told to its sink (it went to stderr, out of the shell's sight).
+TEST(HostErrorSink, AnAppsThrowingQueryCallbackIsToldToTheHostsSink) {
+  Fixture f;
+  (void)f.a.queries().mutate({.fn = [](const Value&, const AbortSignal&, Completion done) {
+                                (void)done.reject(Error(ErrorCode::query_error, "no"));
+                              },
+                              .on_error = [](const Error&, const Value&, const Value&) { throw Thrown(8); }},
+                             Value());
+  f.host.run_until_idle();
+  ASSERT_EQ(f.told.list.size(), 1u);
+  EXPECT_EQ(f.told.list[0].second, 8);
+}
+
+// A handler the shell gives the client keeps its errors.
+TEST(HostErrorSink, AClientHandlerTheShellGaveKeepsTheQueryCallbacksErrors) {
+  Told sink;
+  Told client;
+  ManualClock clock;
+  Host host{clock, HostOptions{.on_error = sink.handler(), .queries = {.on_error = client.handler()}}};
+  App a = host.mount("a");
+  (void)a.queries().mutate({.fn = [](const Value&, const AbortSignal&, Completion done) {
+                              (void)done.reject(Error(ErrorCode::query_error, "no"));
+                            },
+                            .on_error = [](const Error&, const Value&, const Value&) { throw Thrown(9); }},
+                           Value());
+  host.run_until_idle();
+  EXPECT_TRUE(sink.list.empty());
+  ASSERT_EQ(client.list.size(), 1u);
+  EXPECT_EQ(client.list[0].second, 9);
+}

@@ -132,8 +132,9 @@ struct QueryClientOptions {
   MutationCacheConfig mutation_cache;
   DehydrateOptions dehydrate;  ///< defaults of dehydrate()
   HydrateOptions hydrate;      ///< defaults of hydrate()
-  /// Receives errors no caller can receive (a throwing mutation or cache callback). Null: written
-  /// to stderr. (Until the runtime's error sink replaces it.)
+  /// Receives errors no caller can receive (a throwing mutation or cache callback). Null: a host's
+  /// client reports them to the host's error sink (HostOptions::on_error); a client of its own
+  /// writes them to stderr.
   std::function<void(const Error&)> on_error;
 };
 
