@@ -167,6 +167,27 @@ TEST_F(QueryAppEndTest, ARetryFunctionThatEndsItsOwnAppRunsNothingMoreOfIt) {
   EXPECT_EQ(f.error()->code(), ErrorCode::cancelled);
 }
 
+TEST_F(QueryAppEndTest, ARetryFunctionThatEndsItsOwnAppWhileAnotherObservesHandsTheFetchOver) {
+  // The retry function runs while its options are replaced (and, but for the retryer's copy of it,
+  // freed): ASan's build checks that nothing of them is read after.
+  Future f = profile.fetch_query({.key = key({"h"}), .fetcher = profiles.fetcher(), .retry = [&](int, const Error&) {
+                                    profile.end();
+                                    return ++retry_calls > 0;  // reads its capture after its app ended
+                                  }});
+  auto sub = home.observe({.key = key({"h"}), .fetcher = homes.fetcher(), .retry_delay = Millis{5}, .enabled = false},
+                          [](const QueryResult&) {});
+  rt.run_until_idle();
+  profiles.reject();
+  rt.run_until_idle();
+  advance(5);
+  ASSERT_EQ(homes.pending(), 1u) << "home's delay, home's function";
+  homes.resolve(Value("home's"));
+  rt.run_until_idle();
+  EXPECT_EQ(f.value(), Value("home's"));
+  EXPECT_EQ(*profiles.count, 1);
+  EXPECT_EQ(retry_calls, 1);
+}
+
 TEST_F(QueryAppEndTest, TheNextPagesOfAnInfiniteAttemptUnderWayAreTheRemainingObserversFunctions) {
   const PageParamFunction next = [](const Value&, const Value&, const Value& param, const Value&) {
     return std::optional<Value>(Value(param.as_int() + 1));
