@@ -561,12 +561,14 @@ void QueryFetch::retry_attempt(const AbortSignal& signal, Completion done) {
     fetch_pages(*core, *this, std::move(old), signal, std::move(done));
     return;
   }
-  const Fetcher& fetcher = options->o.fetcher;
+  // Held while the fetcher runs: its app may end inside it, and this fetch's options be replaced.
+  const OptionsPtr held = options;
+  const Fetcher& fetcher = held->o.fetcher;
   if (!fetcher || fetcher.is_skip()) {
     done.reject(missing_fetcher_error(key), missing_fetcher_detail());
     return;
   }
-  fetcher(FetchContext{key, signal, options->o.meta, Value(), FetchDirection::forward}, std::move(done));
+  fetcher(FetchContext{key, signal, held->o.meta, Value(), FetchDirection::forward}, std::move(done));
 }
 
 void QueryFetch::retry_settled(Outcome&& o) {

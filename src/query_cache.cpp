@@ -103,7 +103,7 @@ void ClientCore::set_options(Query& q, const OptionsPtr& opts) {
   OptionsPtr next = opts;
   // A query keeps the longest gc_time it has seen (query-core's Removable.updateGcTime).
   if (*opts->o.gc_time < *q.options()->o.gc_time) {
-    auto raised = boost::intrusive_ptr<ResolvedOptions>(new ResolvedOptions());
+    auto raised = boost::intrusive_ptr<ResolvedOptions>(new ResolvedOptions(opts->owner));
     raised->o = opts->o;
     raised->o.gc_time = q.options()->o.gc_time;
     next = raised;

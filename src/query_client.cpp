@@ -127,7 +127,10 @@ void QueryScope::throw_ended() const {
 void QueryScope::end() noexcept {
   if (ended) return;
   ended = true;
-  if (core == nullptr) return;
+  if (core == nullptr) {
+    end_owned_options(nullptr, owned_options);
+    return;
+  }
   ClientCore& c = *core;
   try {
     ClientCore::Op op(c);
@@ -138,6 +141,8 @@ void QueryScope::end() noexcept {
     }
     for (MutationImpl* m : std::vector<MutationImpl*>(mutations.begin(), mutations.end()))
       abandon_mutation(c, *m);
+    // After its observers ended: the queries they left take a remaining observer's options.
+    end_owned_options(&c, owned_options);
   } catch (...) {
     c.report_current_exception();
   }
@@ -215,6 +220,12 @@ void require_prefix(const detail::QueryScope& scope, const QueryFilters& f, cons
                   "act on every app's queries at once (the shell's QueryClient may)");
 }
 
+/// The scope of a handle that was not moved from (whether it is live is asked by the caller).
+detail::QueryScope& scope_of(const std::shared_ptr<detail::QueryScope>& scope) {
+  if (!scope) throw Error(ErrorCode::app_unmounted, "this query client was moved from");
+  return *scope;
+}
+
 Future ready(Batcher& b, Outcome o) { return AsyncAccess::future(detail::settled_future(b, std::move(o))); }
 
 }  // namespace
@@ -237,10 +248,7 @@ void AppQueryClient::end() noexcept {
   if (scope_ && scope_->app) scope_->end();
 }
 
-ClientCore& AppQueryClient::core() const {
-  if (!scope_) throw Error(ErrorCode::app_unmounted, "this query client was moved from");
-  return scope_->live();
-}
+ClientCore& AppQueryClient::core() const { return scope_of(scope_).live(); }
 
 std::optional<Value> AppQueryClient::get_query_data(const Value& key) const {
   Query* q = core().find(key);
@@ -318,10 +326,11 @@ std::vector<std::pair<Value, Value>> AppQueryClient::set_queries_data(const Quer
 
 namespace {
 
-Future fetch_impl(ClientCore& c, const QueryOptions& options, bool infinite) {
+Future fetch_impl(detail::QueryScope& scope, const QueryOptions& options, bool infinite) {
+  ClientCore& c = scope.live();
   check_key(options.key);
   ClientCore::Op op(c);
-  auto opts = c.resolve(&options, options.key, /*no_retry_default=*/true);
+  auto opts = c.resolve(&options, options.key, /*no_retry_default=*/true, nullptr, scope.options_owner());
   Query* q = c.build(options.key, opts);
   if (infinite) q->flags |= detail::infinite_flag;
   if (!detail::is_stale_now(c, *q, detail::stale_time_of(c, opts->o, *q))) {
@@ -336,11 +345,12 @@ Future swallow(ClientCore& c, const Future& f) {
   return AsyncAccess::future(out);
 }
 
-Future ensure_impl(AppQueryClient& self, ClientCore& c, const QueryOptions& options, bool revalidate_if_stale,
-                   bool infinite) {
+Future ensure_impl(AppQueryClient& self, detail::QueryScope& scope, const QueryOptions& options,
+                   bool revalidate_if_stale, bool infinite) {
+  ClientCore& c = scope.live();
   check_key(options.key);
   ClientCore::Op op(c);
-  auto opts = c.resolve(&options, options.key, true);
+  auto opts = c.resolve(&options, options.key, true, nullptr, scope.options_owner());
   // Built with the options, so initial data counts as cached data (query-core's ensureQueryData).
   Query* q = c.build(options.key, opts);
   if (infinite) q->flags |= detail::infinite_flag;
@@ -391,23 +401,25 @@ Future close_refetch(const std::shared_ptr<detail::Aggregate>& agg) {
 
 }  // namespace
 
-Future AppQueryClient::fetch_query(const QueryOptions& options) { return fetch_impl(core(), options, false); }
+Future AppQueryClient::fetch_query(const QueryOptions& options) {
+  return fetch_impl(scope_of(scope_), options, false);
+}
 Future AppQueryClient::prefetch_query(const QueryOptions& options) {
   ClientCore& c = core();
   return swallow(c, fetch_query(options));
 }
 Future AppQueryClient::ensure_query_data(const QueryOptions& options, bool revalidate_if_stale) {
-  return ensure_impl(*this, core(), options, revalidate_if_stale, false);
+  return ensure_impl(*this, scope_of(scope_), options, revalidate_if_stale, false);
 }
 Future AppQueryClient::fetch_infinite_query(const QueryOptions& options) {
-  return fetch_impl(core(), options, true);
+  return fetch_impl(scope_of(scope_), options, true);
 }
 Future AppQueryClient::prefetch_infinite_query(const QueryOptions& options) {
   ClientCore& c = core();
   return swallow(c, fetch_infinite_query(options));
 }
 Future AppQueryClient::ensure_infinite_query_data(const QueryOptions& options, bool revalidate_if_stale) {
-  return ensure_impl(*this, core(), options, revalidate_if_stale, true);
+  return ensure_impl(*this, scope_of(scope_), options, revalidate_if_stale, true);
 }
 
 Future AppQueryClient::invalidate_queries(const QueryFilters& filters, InvalidateOptions options) {

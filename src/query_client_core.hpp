@@ -92,6 +92,9 @@ struct QueryScope {
   boost::unordered_flat_set<ObserverImpl*> observers;
   boost::unordered_flat_set<MutationObserverImpl*> mutation_observers;
   boost::unordered_flat_set<MutationImpl*> mutations;
+  /// An app's options with functions in them (the shell's are never listed: it ends with the client).
+  OwnedOptions owned_options;
+  OwnedOptions* options_owner() noexcept { return app ? &owned_options : nullptr; }
   /// The live client. Throws Error(app_unmounted) once ended or gone. Inline: every call of a
   /// client's handle asks.
   ClientCore& live() const {
@@ -101,7 +104,16 @@ struct QueryScope {
   [[noreturn]] void throw_ended() const;
   /// Ends an app's scope (its handle was destroyed).
   void end() noexcept;
+  /// Its options, if any are left (end() unlisted them), no longer name it.
+  ~QueryScope();
 };
+
+/// An app ended (query_owner.cpp): no query or fetch of `c` runs the functions of the options in
+/// `owned` any more. A query's options become a remaining observer's, else the shell's defaults
+/// for its key; a fetch under way goes on with an observer's options that have a query function,
+/// else it is cancelled (reverted). Leaves `owned` empty; the options still held name no owner.
+/// `c` null (the client is gone): only the list is emptied.
+void end_owned_options(ClientCore* c, OwnedOptions& owned);
 
 struct ClientCore {
   ClientCore(Runtime& rt, QueryClientOptions o);
@@ -146,8 +158,9 @@ struct ClientCore {
   // ---- options (query_options.cpp) ----
   /// The options of `key`: TanStack's defaults, then the client's, then every matching
   /// set_query_defaults registration, then `o`. fetch_query-style calls default retry to 0.
+  /// `owner`: the app whose call gave `o` (its functions), null for the shell's.
   OptionsPtr resolve(const QueryOptions* o, const Value& key, bool no_retry_default = false,
-                     const QueryOptions* over_defaults = nullptr);
+                     const QueryOptions* over_defaults = nullptr, OwnedOptions* owner = nullptr);
   MutationOptions resolve(const MutationOptions& o, const MutationOptions* over_defaults = nullptr) const;
   QueryOptions query_defaults_of(const Value& key) const;
   MutationOptions mutation_defaults_of(const Value& key) const;

@@ -31,11 +31,32 @@ class ObserverImpl;
 // ---------------------------------------------------------------------------------------------
 // Options (query_options.cpp)
 
+struct ResolvedOptions;
+
+/// The live options an app's calls resolved (a list through them, held by its QueryScope): when
+/// the app ends, they are found here and no query or fetch keeps running them (query_owner.cpp).
+struct OwnedOptions {
+  ResolvedOptions* head = nullptr;
+};
+
 /// A query's options with every default filled in: TanStack's, then the client's, then the
 /// matching set_query_defaults, then the call's (QueryOptions is both the input and the merged
 /// form, so an option is declared once). Shared and immutable once built.
 struct ResolvedOptions : boost::intrusive_ref_counter<ResolvedOptions, boost::thread_unsafe_counter> {
+  ResolvedOptions() = default;
+  /// Options with an app's functions in them: listed in `owner` (when not null) while they live,
+  /// or until the app ends.
+  explicit ResolvedOptions(OwnedOptions* owner) noexcept;
+  ResolvedOptions(const ResolvedOptions&) = delete;
+  ResolvedOptions& operator=(const ResolvedOptions&) = delete;
+  ~ResolvedOptions();
+
   QueryOptions o;
+  OwnedOptions* owner = nullptr;  // null: the shell's (or its app has ended)
+  ResolvedOptions* prev_owned = nullptr;
+  ResolvedOptions* next_owned = nullptr;
+  /// Leaves its owner's list (owner null after).
+  void unlist() noexcept;
 };
 using OptionsPtr = boost::intrusive_ptr<const ResolvedOptions>;
 
@@ -343,6 +364,9 @@ void reset_keeping_fetch(ClientCore& core, Query& q);
 /// page again from the first; completes `done` with {"pages", "pageParams"}.
 void fetch_pages(ClientCore& core, QueryFetch& f, std::optional<Value> old_data, const AbortSignal& signal,
                  Completion done);
+/// The attempt under way of `f` (an infinite query's) reads its next pages with `f`'s options as
+/// they are now (they were replaced: their app ended).
+void repoint_pager(QueryFetch& f) noexcept;
 /// Whether get_next_page_param (forward) or get_previous_page_param (backward) gives a page for
 /// infinite `data`.
 bool has_page(const QueryOptions& o, const Value& data, FetchDirection direction);

@@ -98,6 +98,9 @@ class Pager final : public CompletionSink, public std::enable_shared_from_this<P
     next();
   }
 
+  /// Its next pages are fetched with `options` (its fetch's were replaced).
+  void repoint(OptionsPtr options) noexcept { options_ = std::move(options); }
+
   void deliver(std::uint32_t page, Outcome&& o) override {
     if (page != page_no_ || core_ == nullptr) return;
     ClientCore::Op op(*core_);
@@ -124,7 +127,9 @@ class Pager final : public CompletionSink, public std::enable_shared_from_this<P
       done_.reject(cancelled_error("the fetch was cancelled"));
       return;
     }
-    const Fetcher& fetcher = options_->o.fetcher;
+    // Held while the fetcher runs: its app may end inside it, and the pager's options be replaced.
+    const OptionsPtr held = options_;
+    const Fetcher& fetcher = held->o.fetcher;
     param_ = param;
     const std::uint32_t no = ++page_no_;
     auto self = shared_from_this();
@@ -133,7 +138,7 @@ class Pager final : public CompletionSink, public std::enable_shared_from_this<P
         page.reject(missing_fetcher_error(key_), missing_fetcher_detail());
         return;
       }
-      fetcher(FetchContext{key_, signal_, options_->o.meta, std::move(param),
+      fetcher(FetchContext{key_, signal_, held->o.meta, std::move(param),
                            previous_ ? FetchDirection::backward : FetchDirection::forward},
               std::move(page));
     });
@@ -183,6 +188,11 @@ void fetch_pages(ClientCore& core, QueryFetch& f, std::optional<Value> old_data,
                                                  : old.pages.size();
     pager->start_all(std::move(old), count);
   }
+}
+
+void repoint_pager(QueryFetch& f) noexcept {
+  // fetch_pages is the one maker of a fetch's pager.
+  if (f.pager) static_cast<Pager&>(*f.pager).repoint(f.options);
 }
 
 bool has_page(const QueryOptions& o, const Value& data, FetchDirection direction) {

@@ -149,7 +149,7 @@ ObserverImpl::ObserverImpl(ClientCore& core, std::shared_ptr<QueryScope> scope, 
     : core_(&core), scope_(std::move(scope)), infinite_(infinite), options_(std::move(options)) {
   check_key(options_.key);
   key_ = options_.key;
-  resolved_ = core.resolve(&options_, key_);
+  resolved_ = core.resolve(&options_, key_, false, nullptr, scope_->options_owner());
   core.queries.observers.insert(this);
   if (scope_->app) scope_->observers.insert(this);
 }
@@ -288,7 +288,7 @@ void ObserverImpl::set_options(QueryOptions options) {
   Query* prev_query = query_ != nullptr ? query_ : core.find(key_);
   const bool prev_enabled = prev_query == nullptr || enabled_of(core, resolved_->o, *prev_query);
   options_ = std::move(options);
-  resolved_ = core.resolve(&options_, options_.key);
+  resolved_ = core.resolve(&options_, options_.key, false, nullptr, scope_->options_owner());
   // Functions have no identity in C++: new options always run select and placeholder again.
   memo_valid_ = false;
   placeholder_memo_.reset();
@@ -775,7 +775,7 @@ std::shared_ptr<FutureState> ObserverImpl::fetch_optimistic(QueryOptions options
   ClientCore& core = live();
   check_key(options.key);
   ClientCore::Op op(core);
-  OptionsPtr r = core.resolve(&options, options.key);
+  OptionsPtr r = core.resolve(&options, options.key, false, nullptr, scope_->options_owner());
   Query* q = core.build(options.key, r);
   if (infinite_) q->flags |= infinite_flag;
   auto out = make_future(core.batcher());

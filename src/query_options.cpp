@@ -82,6 +82,29 @@ void merge_fields(T& into, const T& from) {
 
 bool sets_retry(const QueryOptions& o) { return o.retry.has_value(); }
 
+// Whether a field holds a function of the caller's (an app's code, which ends with the app).
+bool holds_function(const Fetcher& f) noexcept { return static_cast<bool>(f) && !f.is_skip(); }
+template <typename S>
+bool holds_function(const std::function<S>& f) noexcept {
+  return static_cast<bool>(f);
+}
+template <typename T>
+  requires requires(const T& v) { v.function_if(); }
+bool holds_function(const T& v) noexcept {
+  return v.function_if() != nullptr;
+}
+template <typename T>
+bool holds_function(const T&) noexcept {
+  return false;
+}
+
+/// Whether `o` gives any function: options without one run nothing of their giver's.
+bool gives_function(const QueryOptions& o) noexcept {
+  return [&]<std::size_t... I>(std::index_sequence<I...>) {
+    return (holds_function(boost::pfr::get<I>(o)) || ...);
+  }(std::make_index_sequence<boost::pfr::tuple_size_v<QueryOptions>>{});
+}
+
 QueryInfo info_for(const ClientCore& core, const Query& q) { return info_of(core, q); }
 
 }  // namespace
@@ -111,7 +134,7 @@ const QueryOptions& tanstack_defaults() {
 }
 
 OptionsPtr ClientCore::resolve(const QueryOptions* o, const Value& key, bool no_retry_default,
-                               const QueryOptions* over_defaults) {
+                               const QueryOptions* over_defaults, OwnedOptions* owner) {
   const auto matching = [&](const auto& d) { return matches(d.first, key); };
   if (o == nullptr && over_defaults == nullptr && defaults.plain && !no_retry_default) {
     bool any = false;
@@ -123,7 +146,10 @@ OptionsPtr ClientCore::resolve(const QueryOptions* o, const Value& key, bool no_
     }
     if (!any) return defaults.plain;
   }
-  auto r = boost::intrusive_ptr<ResolvedOptions>(new ResolvedOptions());
+  // Listed as the app's only when its call gave a function: the shell's functions (its defaults)
+  // are not the app's, and go on serving after it ends.
+  const bool app_code = owner != nullptr && o != nullptr && gives_function(*o);
+  auto r = boost::intrusive_ptr<ResolvedOptions>(new ResolvedOptions(app_code ? owner : nullptr));
   QueryOptions& m = r->o;
   bool retry_set = sets_retry(options.defaults);
   merge_options(m, options.defaults);

@@ -87,12 +87,14 @@ void Retryer::on_outcome(std::uint32_t no, Outcome&& o) {
   bool again = false;
   if (!retry_cancelled_ && !o.final) {
     const Retry& retry = retry_option();
-    if (const auto* fn = retry.function_if()) {
+    if (const auto* held = retry.function_if()) {
+      // A copy: the call may end the function's app, whose options (holding it) are then replaced.
+      const auto fn = *held;
       // What a retry function throws has no caller to reach (this runs where the attempt's
       // outcome is delivered): escaping, it left the attempt answered and nothing settled, the
       // fetch fetching for good. A throwing predicate is no retry.
       try {
-        again = (*fn)(failure_count_, err, o.detail);
+        again = fn(failure_count_, err, o.detail);
       } catch (...) {
         if (core_ != nullptr) core_->report_current_exception();
         again = false;
@@ -102,6 +104,9 @@ void Retryer::on_outcome(std::uint32_t no, Outcome&& o) {
       again = n < 0 || failure_count_ < n;
     }
   }
+  // The retry function may have cancelled us, or ended its app (whose fetch with no one else to
+  // run it is cancelled): settled, nothing more of the attempt's options runs.
+  if (settled_ || core_ == nullptr) return;
   if (!again) {
     finish(std::move(o));
     return;
@@ -109,9 +114,10 @@ void Retryer::on_outcome(std::uint32_t no, Outcome&& o) {
   const int shift = std::min(failure_count_, 15);
   Millis delay = Millis(std::min<std::int64_t>(std::int64_t{1000} << shift, 30000));  // the default
   const RetryDelayOption& retry_delay = retry_delay_option();
-  if (const auto* fn = retry_delay.function_if()) {
+  if (const auto* held = retry_delay.function_if()) {
+    const auto fn = *held;  // a copy, as the retry function's
     try {
-      delay = (*fn)(failure_count_, err, o.detail);
+      delay = fn(failure_count_, err, o.detail);
     } catch (...) {  // as a throwing retry: reported, and the default delay
       if (core_ != nullptr) core_->report_current_exception();
     }

@@ -1,9 +1,11 @@
 // The query client's options that are functions or numbers read after each failure (retry,
 // retryDelay), given what a careless or hostile app gives: a function that throws, returns NaN,
 // Infinity, a negative or huge number, or re-enters the client; and the functions an app gave once
-// it unmounted, which the module still holds (a query's function, kept for refetches; a fetch's
-// retry). Every fetch settles (query-core's retryer waits for ever, fetching, when either function
-// throws) and nothing stops the module; an unmounted app's functions are still called (todo below).
+// it unmounted (a query's function, kept for refetches; a fetch's retry). Every fetch settles
+// (query-core's retryer waits for ever, fetching, when either function throws), nothing stops the
+// module, and an unmounted app's functions are never called again: its fetch under way goes on
+// with a remaining observer's query function or is cancelled, and a query it fetched last is
+// refetched with a remaining observer's function, the shell's default, or none.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mfstate, settle, testHost } from "./helpers.mjs";
@@ -144,13 +146,7 @@ test("retry and retryDelay re-entering the client (setQueryData, cancelQueries, 
   host.dispose();
 });
 
-// Not fixed (the audit's report): the module keeps a query's function and a fetch's retry
-// functions, and calls them after their app unmounted. Refusing them in the package's fetcher
-// (tried) broke a shared query: a query two apps observe, last fetched by the one that unmounts,
-// is refetched by invalidateQueries with that app's stored function, and failed with
-// app_unmounted for the app still observing it; the fix needs the module to fetch with a
-// remaining observer's options instead.
-test("an unmounted app's functions are not called: a fetch under way is not retried", { todo: "the module calls an unmounted app's query function and retry functions (its fetch's retries, another app's refetch)" }, async () => {
+test("an unmounted app's functions are not called: its fetch under way is not retried but cancelled, its state reverted", async () => {
   const { host } = await testHost();
   const profile = host.mount("profile");
   let queryFnCalls = 0;
@@ -162,8 +158,60 @@ test("an unmounted app's functions are not called: a fetch under way is not retr
   profile.unmount();
   await advance(host, 10, 3);
   assert.deepEqual([queryFnCalls, retryCalls], [1, 1], "nothing of profile's ran after its unmount");
-  await host.queryClient.cancelQueries({ queryKey: ["p"] });
-  await f;
+  assert.equal((await f).code, "cancelled");
+  assert.deepEqual([host.queryClient.getQueryState(["p"]).status, host.queryClient.getQueryState(["p"]).fetchStatus], ["pending", "idle"]);
+  host.dispose();
+});
+
+test("a fetch under way of an unmounted app goes on with a remaining observer's query function", async () => {
+  const { host } = await testHost();
+  const [home, profile] = ["home", "profile"].map((name) => host.mount(name));
+  let profileCalls = 0;
+  const f = profile.queryClient.fetchQuery({ queryKey: ["s"], queryFn: () => Promise.reject(new Error(`failure ${++profileCalls}`)), retry: true, retryDelay: 10 });
+  home.observe({ queryKey: ["s"], queryFn: () => "home's", enabled: false }, () => {});
+  await settle();
+  profile.unmount();
+  await advance(host, 10, 2);
+  assert.equal(profileCalls, 1);
+  assert.equal(await f, "home's");
+  assert.equal(home.queryClient.getQueryData(["s"]), "home's");
+  host.dispose();
+});
+
+test("a query two apps observe, last fetched by the one that unmounts, is refetched with the other's function", async () => {
+  const { host } = await testHost();
+  const [home, profile] = ["home", "profile"].map((name) => host.mount(name));
+  let homeCalls = 0;
+  let profileCalls = 0;
+  const seen = [];
+  home.observe({ queryKey: ["s"], queryFn: () => `home #${++homeCalls}` }, (r) => seen.push(r.data));
+  profile.observe({ queryKey: ["s"], queryFn: () => `profile #${++profileCalls}` }, () => {});
+  await settle();
+  assert.equal(await profile.queryClient.fetchQuery({ queryKey: ["s"], queryFn: () => `profile #${++profileCalls}`, staleTime: 0 }), `profile #${profileCalls}`);
+  const before = profileCalls;
+  profile.unmount();
+  await home.queryClient.invalidateQueries({ queryKey: ["s"] });
+  await host.queryClient.refetchQueries({ queryKey: ["s"] });
+  assert.equal(profileCalls, before, "profile's function is not called after its unmount");
+  assert.equal(home.queryClient.getQueryData(["s"]), `home #${homeCalls}`);
+  assert.equal(seen.at(-1), `home #${homeCalls}`);
+  host.dispose();
+});
+
+test("a query an unmounted app fetched, observed by no one, is refetched with no function of that app's: an error naming the missing queryFn", async () => {
+  const { host } = await testHost();
+  const [mallory, profile] = ["mallory", "profile"].map((name) => host.mount(name));
+  let calls = 0;
+  assert.equal(await profile.queryClient.fetchQuery({ queryKey: ["p"], queryFn: () => `profile #${++calls}` }), "profile #1");
+  profile.unmount();
+  const refetched = mallory.queryClient.refetchQueries({ queryKey: ["p"], type: "all" });
+  await advance(host, 1000, 8);
+  await refetched;
+  assert.equal(calls, 1, "mallory cannot make profile's function run");
+  const state = mallory.queryClient.getQueryState(["p"]);
+  assert.equal(state.status, "error");
+  assert.match(state.error.message, /Missing queryFn/);
+  assert.equal(state.data, "profile #1");
   host.dispose();
 });
 

@@ -655,6 +655,13 @@ EMSCRIPTEN_KEEPALIVE int mfs_app_observe(std::uint32_t app, std::uint32_t fn) {
   });
 }
 
+/// Fetches a query of the shared cache as this app (mfs_client_fetch's arguments): the functions in
+/// the options are this app's, and the module calls none of them after its unmount.
+EMSCRIPTEN_KEEPALIVE int mfs_app_fetch(std::uint32_t app, int kind, std::uint32_t settle) {
+  JsFunction fn(settle);
+  return guarded([&] { fetch_through(app_of(app).queries(), kind, fn); });
+}
+
 /// Ends a subscription (harmless twice).
 EMSCRIPTEN_KEEPALIVE int mfs_unsubscribe(std::uint32_t sub) {
   return guarded([&] { subscriptions().take(sub); });

@@ -382,6 +382,15 @@ QueryListener query_listener_of(JsFunction fn) {
   return [fn](const QueryResult& r) { fn.call([&](Writer& w) { write_result(w, r); }); };
 }
 
+void fetch_through(AppQueryClient& client, int kind, JsFunction settle) {
+  Value o = staged::pop();
+  QueryOptions q = query_options_from(o);
+  Future f = kind == 0   ? client.fetch_query(q)
+             : kind == 1 ? client.prefetch_query(q)
+                         : client.ensure_query_data(q, kind == 3);
+  settle_with(f, settle);
+}
+
 namespace {
 
 MutationOptions mutation_options_from(const Value& o) {
@@ -716,15 +725,7 @@ EMSCRIPTEN_KEEPALIVE int mfs_client_get_queries_data(std::uint32_t client) {
 /// 2 ensureQueryData, 3 ensureQueryData revalidating if stale.
 EMSCRIPTEN_KEEPALIVE int mfs_client_fetch(std::uint32_t client, int kind, std::uint32_t settle) {
   JsFunction fn(settle);
-  return guarded([&] {
-    Value o = staged::pop();
-    QueryOptions q = query_options_from(o);
-    QueryClient& c = client_of(client);
-    Future f = kind == 0   ? c.fetch_query(q)
-               : kind == 1 ? c.prefetch_query(q)
-                           : c.ensure_query_data(q, kind == 3);
-    settle_with(f, fn);
-  });
+  return guarded([&] { fetch_through(client_of(client), kind, fn); });
 }
 
 /// Staged: filters, options {refetchType, cancelRefetch, throwOnError}. `settle` receives the outcome.

@@ -75,6 +75,10 @@ mfstate::QueryClientOptions client_options_from(const mfstate::Value& options);
 mfstate::QueryOptions query_options_from(const mfstate::Value& options);
 /// A listener handing each result to JavaScript function `fn`.
 mfstate::QueryListener query_listener_of(JsFunction fn);
+/// mfs_client_fetch's body through `client` (an app's: the options' functions are that app's, and
+/// never called after it unmounts). Staged: options. kind: 0 fetchQuery, 1 prefetchQuery,
+/// 2 ensureQueryData, 3 ensureQueryData revalidating if stale; `settle` receives the outcome.
+void fetch_through(mfstate::AppQueryClient& client, int kind, JsFunction settle);
 /// A client handle for the shared client of host `host` (invalid once the host is gone).
 std::uint32_t borrow_client(std::uint32_t host);
 

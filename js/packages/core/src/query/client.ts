@@ -465,9 +465,11 @@ export class QueryClient {
     return callWith(() => {
       const value = optionsValue(this.#core, merged);
       const { id, promise } = settlement<T>(this.#core);
+      const appHandle = this.#core.appHandle;
       run(this.#core, (h) => {
         stageValues(value);
-        return api.mfs_client_fetch(h, kind, id);
+        // An app's fetch is the app's (its functions end with it: the module calls none after its unmount).
+        return appHandle ? api.mfs_app_fetch(appHandle(), kind, id) : api.mfs_client_fetch(h, kind, id);
       });
       return promise;
     });
