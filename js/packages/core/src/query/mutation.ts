@@ -255,6 +255,9 @@ function mutationFnId(core: ClientCore, options: MutationOptions<any, any, any, 
     const { resolve, reject } = answerTo(core, completion, true);
     const done = (ok: boolean, value: unknown): void => (ok ? resolve(value) : reject(value));
     try {
+      // An attempt the module starts after the app unmounted (a retry its retry number allows) runs
+      // none of the app's code: the app is gone (its answer to an attempt under way still settles).
+      if (core.app !== undefined && !core.app.mounted) throw new MfstateError("app_unmounted", "the mutation's app unmounted: its mutationFn is not called again");
       if (typeof mutationFn !== "function") throw new MfstateError("invalid_argument", "No mutationFn found");
       const out = mutationFn(variables as never, Object.freeze({ ...context, signal: controller.signal }));
       if (out && typeof (out as PromiseLike<unknown>).then === "function") {
@@ -271,6 +274,26 @@ function mutationFnId(core: ClientCore, options: MutationOptions<any, any, any, 
     }
     stageValues(0);
   });
+}
+
+/**
+ * An app's retry or retryDelay function as it crosses: once the app unmounted, `gone` (no retry, no
+ * wait) and none of its code called.
+ */
+function whileLive<T>(live: () => boolean, option: T, gone: unknown): T {
+  if (typeof option !== "function") return option;
+  const given = option as (failureCount: number, error: unknown) => unknown;
+  return ((failureCount: number, error: unknown) => (live() ? given(failureCount, error) : gone)) as T;
+}
+
+/**
+ * A number or `true` retry as a function reading it as query-core does (`true`, or `failureCount <
+ * retry`): the module then asks before each retry, and an app that unmounted is told no, rather
+ * than attempts started that the app is no longer there for. Anything else stays as it is.
+ */
+function retryAsFunction<T>(retry: T): T {
+  if (retry !== true && typeof retry !== "number") return retry;
+  return ((failureCount: number) => retry === true || failureCount < (retry as number)) as T;
 }
 
 // The module's mutation scopes are its client's, and every app's mutations run on the shell's
@@ -332,6 +355,8 @@ export async function runMutation(
   emit(registry, { type: "added", mutation: m });
   onState?.(m);
   const frozenVars = variables;
+  // The options' callbacks are the app's: once it unmounted none runs (the cache's, the shell's, do).
+  const appLive = (): boolean => core.app === undefined || core.app.mounted;
   // What the function and every callback get last (query-core's mutationFnContext).
   const fnContext: MutationFunctionContext = Object.freeze({ client: core.client, meta: options.meta, mutationKey: options.mutationKey });
   const settle = (async () => {
@@ -342,7 +367,7 @@ export async function runMutation(
     onState?.(m);
     try {
       await cacheConfig.onMutate?.(frozenVars, m, fnContext);
-      const context = await options.onMutate?.(frozenVars as never, fnContext);
+      const context = appLive() ? await options.onMutate?.(frozenVars as never, fnContext) : undefined;
       // As query-core: a context onMutate gave is a second "pending", heard by the observer.
       if (context !== m.state.context) {
         setMutation(m, { context: context as never }, "pending");
@@ -364,7 +389,10 @@ export async function runMutation(
         // Functions get what the mutation function threw, as query-core's (a `retry` reading the
         // error's status got a new Error with its message only, and a `retryDelay` function was
         // dropped).
-        retryFields(value, options.retry as RetryValue<Error>, options.retryDelay as RetryDelayValue<Error>);
+        // An app's functions run only while it is mounted (a plain shell or standalone mutation is as given).
+        const retry = core.app === undefined ? options.retry : whileLive(appLive, retryAsFunction(options.retry), false);
+        const delay = core.app === undefined ? options.retryDelay : whileLive(appLive, options.retryDelay, 0);
+        retryFields(value, retry as RetryValue<Error>, delay as RetryDelayValue<Error>);
         const { id, promise } = settlement<unknown>(core);
         // A failed attempt before its retry, and a wait for the network, show in the state while
         // the mutation is pending, as query-core's "failed" / "pause" / "continue".
@@ -393,9 +421,9 @@ export async function runMutation(
       });
       const ctx = m.state.context;
       await cacheConfig.onSuccess?.(data, frozenVars, ctx, m, fnContext);
-      await options.onSuccess?.(data as never, frozenVars as never, ctx as never, fnContext);
+      if (appLive()) await options.onSuccess?.(data as never, frozenVars as never, ctx as never, fnContext);
       await cacheConfig.onSettled?.(data, null, frozenVars, ctx, m, fnContext);
-      await options.onSettled?.(data as never, null, frozenVars as never, ctx as never, fnContext);
+      if (appLive()) await options.onSettled?.(data as never, null, frozenVars as never, ctx as never, fnContext);
       setMutation(m, { status: "success", data: data as never, failureCount: 0, failureReason: null, isPaused: false }, "success");
       onState?.(m, { data });
       return data;
@@ -405,9 +433,9 @@ export async function runMutation(
       // run, and the mutation fails with its own error.
       const calls = [
         () => cacheConfig.onError?.(error as Error, frozenVars, ctx, m, fnContext),
-        () => options.onError?.(error as never, frozenVars as never, ctx as never, fnContext),
+        () => appLive() && options.onError?.(error as never, frozenVars as never, ctx as never, fnContext),
         () => cacheConfig.onSettled?.(undefined, error as Error, frozenVars, ctx, m, fnContext),
-        () => options.onSettled?.(undefined, error as never, frozenVars as never, ctx as never, fnContext),
+        () => appLive() && options.onSettled?.(undefined, error as never, frozenVars as never, ctx as never, fnContext),
       ];
       for (const call of calls) {
         try {
