@@ -257,7 +257,7 @@ function mutationFnId(core: ClientCore, options: MutationOptions<any, any, any, 
     try {
       // An attempt the module starts after the app unmounted (a retry its retry number allows) runs
       // none of the app's code: the app is gone (its answer to an attempt under way still settles).
-      if (core.app !== undefined && !core.app.mounted) throw new MfstateError("app_unmounted", "the mutation's app unmounted: its mutationFn is not called again");
+      if (!appLive(core)) throw new MfstateError("app_unmounted", "the mutation's app unmounted: its mutationFn is not called again");
       if (typeof mutationFn !== "function") throw new MfstateError("invalid_argument", "No mutationFn found");
       const out = mutationFn(variables as never, Object.freeze({ ...context, signal: controller.signal }));
       if (out && typeof (out as PromiseLike<unknown>).then === "function") {
@@ -274,6 +274,11 @@ function mutationFnId(core: ClientCore, options: MutationOptions<any, any, any, 
     }
     stageValues(0);
   });
+}
+
+/** Whether the app a client face is (if any) is still mounted: an unmounted app's code runs no more. */
+function appLive(core: ClientCore): boolean {
+  return core.app === undefined || core.app.mounted;
 }
 
 /**
@@ -356,7 +361,7 @@ export async function runMutation(
   onState?.(m);
   const frozenVars = variables;
   // The options' callbacks are the app's: once it unmounted none runs (the cache's, the shell's, do).
-  const appLive = (): boolean => core.app === undefined || core.app.mounted;
+  const live = (): boolean => appLive(core);
   // What the function and every callback get last (query-core's mutationFnContext).
   const fnContext: MutationFunctionContext = Object.freeze({ client: core.client, meta: options.meta, mutationKey: options.mutationKey });
   const settle = (async () => {
@@ -367,7 +372,7 @@ export async function runMutation(
     onState?.(m);
     try {
       await cacheConfig.onMutate?.(frozenVars, m, fnContext);
-      const context = appLive() ? await options.onMutate?.(frozenVars as never, fnContext) : undefined;
+      const context = live() ? await options.onMutate?.(frozenVars as never, fnContext) : undefined;
       // As query-core: a context onMutate gave is a second "pending", heard by the observer.
       if (context !== m.state.context) {
         setMutation(m, { context: context as never }, "pending");
@@ -390,8 +395,8 @@ export async function runMutation(
         // error's status got a new Error with its message only, and a `retryDelay` function was
         // dropped).
         // An app's functions run only while it is mounted (a plain shell or standalone mutation is as given).
-        const retry = core.app === undefined ? options.retry : whileLive(appLive, retryAsFunction(options.retry), false);
-        const delay = core.app === undefined ? options.retryDelay : whileLive(appLive, options.retryDelay, 0);
+        const retry = core.app === undefined ? options.retry : whileLive(live, retryAsFunction(options.retry), false);
+        const delay = core.app === undefined ? options.retryDelay : whileLive(live, options.retryDelay, 0);
         retryFields(value, retry as RetryValue<Error>, delay as RetryDelayValue<Error>);
         const { id, promise } = settlement<unknown>(core);
         // A failed attempt before its retry, and a wait for the network, show in the state while
@@ -421,9 +426,9 @@ export async function runMutation(
       });
       const ctx = m.state.context;
       await cacheConfig.onSuccess?.(data, frozenVars, ctx, m, fnContext);
-      if (appLive()) await options.onSuccess?.(data as never, frozenVars as never, ctx as never, fnContext);
+      if (live()) await options.onSuccess?.(data as never, frozenVars as never, ctx as never, fnContext);
       await cacheConfig.onSettled?.(data, null, frozenVars, ctx, m, fnContext);
-      if (appLive()) await options.onSettled?.(data as never, null, frozenVars as never, ctx as never, fnContext);
+      if (live()) await options.onSettled?.(data as never, null, frozenVars as never, ctx as never, fnContext);
       setMutation(m, { status: "success", data: data as never, failureCount: 0, failureReason: null, isPaused: false }, "success");
       onState?.(m, { data });
       return data;
@@ -433,9 +438,9 @@ export async function runMutation(
       // run, and the mutation fails with its own error.
       const calls = [
         () => cacheConfig.onError?.(error as Error, frozenVars, ctx, m, fnContext),
-        () => appLive() && options.onError?.(error as never, frozenVars as never, ctx as never, fnContext),
+        () => live() && options.onError?.(error as never, frozenVars as never, ctx as never, fnContext),
         () => cacheConfig.onSettled?.(undefined, error as Error, frozenVars, ctx, m, fnContext),
-        () => appLive() && options.onSettled?.(undefined, error as never, frozenVars as never, ctx as never, fnContext),
+        () => live() && options.onSettled?.(undefined, error as never, frozenVars as never, ctx as never, fnContext),
       ];
       for (const call of calls) {
         try {
