@@ -65,6 +65,8 @@ function forgetUnmountedFollowers(): void {
 }
 
 const facades = new WeakMap<App, GlobalStore>();
+// GlobalStore.DebugMode (an accessor: the class is frozen).
+let debugMode = false;
 
 function refused(message: string): MfstateError {
   return new MfstateError('refused', message);
@@ -94,7 +96,13 @@ export class GlobalStore {
   /** RegisterGlobalActions(app, ["*"]): every action type is global (acceptAll). */
   static readonly AllowAll = '*';
   static readonly InstanceName = 'GlobalStoreInstance';
-  static DebugMode = false;
+  /** redux-micro-frontend's page-wide debug switch (set by Get(app, true)). */
+  static get DebugMode(): boolean {
+    return debugMode;
+  }
+  static set DebugMode(on: boolean) {
+    debugMode = Boolean(on);
+  }
 
   readonly #app: App;
   #logger: LoggerLike | null;
@@ -553,6 +561,12 @@ function stringify(value: unknown): string {
     return String(value);
   }
 }
+
+// Every app of the page shares this class: a replaced Get would be handed each later app's App
+// handle, and a replaced method would run with `this` = another app's GlobalStore (whose other
+// methods act as that app). Frozen, with its prototype.
+Object.freeze(GlobalStore.prototype);
+Object.freeze(GlobalStore);
 
 export { AbstractLogger, ConsoleLogger };
 export type { LoggerLike };

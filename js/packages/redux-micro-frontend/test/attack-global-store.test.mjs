@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { App, createHost } from '@mfstate/core';
-import { GlobalStore } from '@mfstate/redux-micro-frontend';
+import { AbstractLogger, ConsoleLogger, GlobalStore } from '@mfstate/redux-micro-frontend';
 
 const counter = (state = { count: 0 }, action) => {
   switch (action.type) {
@@ -54,6 +54,47 @@ describe('forged App handles', () => {
     const stores = GlobalStore.Get(home);
     expectRefused(() => stores.CreateStore('profile', counter), /acts as app "home"/);
     assert.equal(stores.AppName, 'home');
+  });
+});
+
+describe('the facade\'s classes', () => {
+  test('a method replaced on GlobalStore or a logger class never runs for another app', () => {
+    'use strict';
+    // Every app shares these classes (one instance of the package per page). A replaced
+    // GlobalStore.Get would be handed each later app's App handle; a replaced prototype method
+    // would run with `this` = another app's GlobalStore, whose other methods act as that app; a
+    // replaced AbstractLogger.prototype.LogEvent would read every app's logged actions.
+    const victim = host.mount('victim');
+    const stolen = [];
+    assert.throws(() => {
+      GlobalStore.Get = (app) => stolen.push(app);
+    }, TypeError);
+    assert.throws(() => {
+      GlobalStore.prototype.DispatchGlobalAction = function () {
+        stolen.push(this);
+      };
+    }, TypeError);
+    assert.throws(() => Object.defineProperty(GlobalStore.prototype, 'AppName', { get: () => 'mallory' }), TypeError);
+    for (const Logger of [AbstractLogger, ConsoleLogger]) {
+      assert.throws(() => {
+        Logger.prototype.LogEvent = function () {
+          stolen.push(this);
+        };
+      }, TypeError);
+    }
+    const stores = GlobalStore.Get(victim);
+    stores.CreateStore('victim', counter, [], ['INC']);
+    stores.DispatchGlobalAction('victim', { type: 'INC' });
+    assert.deepEqual(stolen, []);
+    assert.deepEqual(stores.GetPartnerState('victim'), { count: 1 });
+  });
+
+  test('GlobalStore.DebugMode stays redux-micro-frontend\'s switch', () => {
+    const before = GlobalStore.DebugMode;
+    GlobalStore.DebugMode = true;
+    assert.equal(GlobalStore.DebugMode, true);
+    GlobalStore.DebugMode = before;
+    assert.equal(GlobalStore.DebugMode, before);
   });
 });
 
