@@ -96,3 +96,59 @@ test('code running as Home cannot write Profile, send it what it does not accept
   await screenshot(page, '5-isolation-refusals');
   assert.deepEqual(errors, []);
 });
+
+test('a remote walking React\'s internals from the element it was given finds no host', async (t) => {
+  // No ?console: the page publishes nothing on window. What any remote can do with the element the
+  // shell gives its mount(): read the fibers React keeps on every element of the page (props,
+  // state, hook dependency arrays, context values). The shell keeps its host in closures
+  // (shellFor, remoteSlotFor, devtoolsFor), so none of it is there; each App handle rendered with
+  // @mfstate/react is (docs/web-react.md: a remote trusted with no other app's powers runs in its
+  // own realm).
+  const { page, errors } = await openDemo(t, browser(), { query: '?devtools' });
+  await waitForText(page, 'home-greeting', 'Welcome back, John Doe!');
+  const found = await page.evaluate(() => {
+    const seen = new Set();
+    const fibers = new Set();
+    const queue = [];
+    const visit = (value, depth) => {
+      if (value === null || typeof value !== 'object' || seen.has(value) || value instanceof Node) return;
+      seen.add(value);
+      if (depth > 0) queue.push([value, depth - 1]);
+    };
+    for (const element of document.querySelectorAll('*')) {
+      for (const key of Object.keys(element)) {
+        if (!key.startsWith('__reactFiber$') && !key.startsWith('__reactContainer$')) continue;
+        for (let fiber = element[key]; fiber && !fibers.has(fiber); fiber = fiber.return) fibers.add(fiber);
+      }
+    }
+    for (const fiber of fibers) {
+      for (const part of [fiber.memoizedProps, fiber.memoizedState, fiber.updateQueue, fiber.dependencies]) visit(part, 8);
+      for (let child = fiber.child; child; child = child.sibling) fibers.add(child);
+      if (fiber.alternate) fibers.add(fiber.alternate);
+    }
+    while (queue.length) {
+      const [value, depth] = queue.shift();
+      let keys;
+      try {
+        keys = Reflect.ownKeys(value);
+      } catch {
+        continue;
+      }
+      for (const key of keys) {
+        const descriptor = Object.getOwnPropertyDescriptor(value, key);
+        if (descriptor && 'value' in descriptor) visit(descriptor.value, depth);
+      }
+    }
+    const hosts = [];
+    const apps = [];
+    for (const value of seen) {
+      if ('platform' in value || (typeof value.mount === 'function' && typeof value.inspect === 'function')) hosts.push(String(value));
+      else if (typeof value.dispatch === 'function' && typeof value.expose === 'function') apps.push(value.name);
+    }
+    return { fibers: fibers.size, hosts, apps: [...new Set(apps)].sort() };
+  });
+  assert.ok(found.fibers > 50, `the walk saw the page's fibers (${found.fibers})`);
+  assert.deepEqual(found.hosts, [], 'no host reachable from the DOM');
+  assert.deepEqual(found.apps, ['home', 'profile'], 'each remote\'s App handle, in its AppProvider');
+  assert.deepEqual(errors, []);
+});

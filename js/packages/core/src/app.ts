@@ -764,6 +764,9 @@ export class App {
     this.#name = name;
     this.#version = version;
     this.#listenersWhat = `listeners of app "${name}"`;
+    // The shell calls the handle it gave a remote (app.unmount(), app.name): an own member the
+    // remote defined on it would answer those calls instead (an unmount that does nothing).
+    Object.freeze(this);
   }
 
   #describe(read: (producer: string, name: string) => unknown): AppSnapshot {
@@ -802,6 +805,10 @@ export class App {
   /** False once unmounted (or once its host is disposed). */
   get mounted(): boolean {
     if (this.#released || this.#host.handle === 0) return false;
+    // The module's handle of the platform wraps no App of its own (host_abi.cpp's
+    // mfs_host_platform), so the module answers false for it: the platform lives while its host
+    // does, until its own unmount.
+    if (this.#name === "platform") return true;
     enter(false);
     try {
       check(api.mfs_app_mounted(this.#h));

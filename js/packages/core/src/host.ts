@@ -160,6 +160,9 @@ export class Host {
     }
     // Last: a host that failed to start is not kept in the page-wide list of batches.
     watchBatch(link.batch);
+    // No own member can shadow a method: whoever the shell hands the host to cannot change what
+    // the shell's later calls on it do.
+    Object.freeze(this);
   }
 
   #errorFn(): number {

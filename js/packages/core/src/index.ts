@@ -3,10 +3,23 @@
 // The shell creates the host and mounts each remote, handing it its App; an app acts only through
 // its App. Queries have @tanstack/query-core v5's names and semantics on one shared cache.
 
+import { App } from "./app.js";
+import { Host } from "./host.js";
+import { CancelledError } from "./query/utils.js";
+import { FetchSignal } from "./query/core.js";
+import { QueryCache, QueryClient } from "./query/client.js";
+import { InfiniteQueryObserver } from "./query/infinite.js";
+import { Mutation, MutationCache, MutationObserver } from "./query/mutation.js";
+import { QueryObserver } from "./query/observer.js";
+import { QueriesObserver } from "./query/queries.js";
+import { MfstateError } from "./errors.js";
+import { sealClasses } from "./sealed.js";
 import { loadedFrom, registerInstance } from "./singleton.js";
 import { load, type WasmSource } from "./wasm.js";
 
 registerInstance(loadedFrom(import.meta.url));
+sealClasses(Host, App, QueryClient, QueryCache, QueryObserver, QueriesObserver, InfiniteQueryObserver, MutationObserver,
+  MutationCache, Mutation, FetchSignal, MfstateError, CancelledError);
 
 export { VERSION } from "./version.js";
 export { registeredInstance, type InstanceRecord } from "./singleton.js";

@@ -34,6 +34,17 @@ test("unmount releases the app: its handle stops acting, the name can be mounted
   host.dispose();
 });
 
+test("the platform is mounted while its host lives, until its own unmount", async () => {
+  const { host } = await testHost();
+  assert.equal(host.platform.mounted, true);
+  const other = (await testHost()).host;
+  other.dispose();
+  assert.equal(other.platform.mounted, false);
+  host.platform.unmount();
+  assert.equal(host.platform.mounted, false);
+  host.dispose();
+});
+
 test("dispose unmounts every app; the handles become inert", async () => {
   const { host } = await testHost();
   const home = host.mount("home");

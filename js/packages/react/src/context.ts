@@ -14,7 +14,12 @@ export interface HostProviderProps {
   children?: ReactNode;
 }
 
-/** The shell's provider: its host, and the host's query client for the queries below. */
+/**
+ * The shell's provider: its host, and the host's query client for the queries below. It puts the
+ * host in React's tree, which any script of the page reads from the DOM (fibers keep props and
+ * context values): a shell that loads code it does not trust keeps its host in closures and uses
+ * <QueryClientProvider client={host.platform.queryClient}> instead (docs/web-react.md).
+ */
 export function HostProvider({ host, children }: HostProviderProps): ReactNode {
   return createElement(
     HostContext.Provider,

@@ -10,7 +10,7 @@
 // the call is refused with an error saying what to do instead), partner and global state are
 // mfstate's deeply frozen values, and other apps change an app's state only through the actions it
 // registered as global (mfstate commands it accepts).
-import { MfstateError, type Action, type App, type Middleware, type Reducer, type Store } from '@mfstate/core';
+import { App, MfstateError, type Action, type Middleware, type Reducer, type Store } from '@mfstate/core';
 import { AbstractLogger, ConsoleLogger, type LoggerLike } from './logger.js';
 
 /** redux-micro-frontend's action: a Flux Standard Action, plus `logEnabled` for the action log. */
@@ -38,15 +38,35 @@ const MIRROR = 'redux-micro-frontend/mirror';
 // GetGlobalState and SubscribeToGlobalState. A name gives no power: reading needs only the name,
 // and an app of another host (or unmounted) is skipped when its state cannot be read.
 const registeredNames = new Set<string>();
-const registrationListeners = new Set<(name: string) => void>();
+// Who follows the global state (SubscribeToGlobalState), by the app following: told each new name.
+const registrationListeners = new Map<(name: string) => void, App>();
 
 function announce(name: string): void {
   if (registeredNames.has(name)) return;
   registeredNames.add(name);
-  for (const listener of Array.from(registrationListeners)) listener(name);
+  forgetUnmountedFollowers();
+  // A follower's failure to watch the new app (its own subscription limit) is its own: it never
+  // fails the app registering.
+  for (const listener of Array.from(registrationListeners.keys())) {
+    try {
+      listener(name);
+    } catch {
+      // told to the follower's logger by the listener
+    }
+  }
+}
+
+// An app unmounted (or its host disposed) while following the global state: its watches went with
+// it, and its listener goes now, so followers do not pile up as apps come and go.
+function forgetUnmountedFollowers(): void {
+  for (const [listener, app] of Array.from(registrationListeners)) {
+    if (!app.mounted) registrationListeners.delete(listener);
+  }
 }
 
 const facades = new WeakMap<App, GlobalStore>();
+// GlobalStore.DebugMode (an accessor: the class is frozen).
+let debugMode = false;
 
 function refused(message: string): MfstateError {
   return new MfstateError('refused', message);
@@ -57,9 +77,17 @@ function canonical(name: string): string {
   return name === GlobalStore.Platform ? 'platform' : name;
 }
 
+// App's name getter reads a private field: it throws for anything but an App the host mounted
+// (an object shaped like one, one made from App.prototype, a Proxy of one).
+const nameOfApp = Object.getOwnPropertyDescriptor(App.prototype, 'name')!.get!;
+
 function isApp(value: unknown): value is App {
-  return typeof value === 'object' && value !== null && typeof (value as App).broadcast === 'function' &&
-    typeof (value as App).expose === 'function';
+  try {
+    nameOfApp.call(value);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export class GlobalStore {
@@ -68,7 +96,13 @@ export class GlobalStore {
   /** RegisterGlobalActions(app, ["*"]): every action type is global (acceptAll). */
   static readonly AllowAll = '*';
   static readonly InstanceName = 'GlobalStoreInstance';
-  static DebugMode = false;
+  /** redux-micro-frontend's page-wide debug switch (set by Get(app, true)). */
+  static get DebugMode(): boolean {
+    return debugMode;
+  }
+  static set DebugMode(on: boolean) {
+    debugMode = Boolean(on);
+  }
 
   readonly #app: App;
   #logger: LoggerLike | null;
@@ -435,9 +469,17 @@ export class GlobalStore {
       }));
       registering = false;
     };
+    forgetUnmountedFollowers();
     for (const name of registeredNames) watchApp(name);
-    const onRegistered = (name: string) => watchApp(name);
-    registrationListeners.add(onRegistered);
+    const onRegistered = (name: string) => {
+      try {
+        watchApp(name);
+      } catch (error) {
+        this.#logger?.LogException(this.#app.name, error as Error, { Partner: name });
+        throw error;
+      }
+    };
+    registrationListeners.set(onRegistered, this.#app);
     watches.set('', () => registrationListeners.delete(onRegistered));
   }
 
@@ -519,6 +561,12 @@ function stringify(value: unknown): string {
     return String(value);
   }
 }
+
+// Every app of the page shares this class: a replaced Get would be handed each later app's App
+// handle, and a replaced method would run with `this` = another app's GlobalStore (whose other
+// methods act as that app). Frozen, with its prototype.
+Object.freeze(GlobalStore.prototype);
+Object.freeze(GlobalStore);
 
 export { AbstractLogger, ConsoleLogger };
 export type { LoggerLike };

@@ -73,3 +73,10 @@ export interface LoggerLike {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   SetNextLogger?(logger: any): void;
 }
+
+// Shared by every app's logger chain: a method replaced here would read every app's logged
+// actions and states. Frozen, with their prototypes (subclasses stay possible).
+for (const logger of [AbstractLogger, ConsoleLogger]) {
+  Object.freeze(logger.prototype);
+  Object.freeze(logger);
+}

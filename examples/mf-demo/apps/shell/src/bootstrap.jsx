@@ -5,7 +5,7 @@ import { createHost } from '@mfstate/core';
 import { createRoot } from 'react-dom/client';
 import { shareApp, shareHost } from './console-access.js';
 import { getJson } from './http.js';
-import { Shell } from './Shell.jsx';
+import { shellFor } from './Shell.jsx';
 import shellManifest from '../mfstate.json';
 
 const root = createRoot(document.getElementById('root'));
@@ -29,7 +29,12 @@ async function start() {
   shell.expose('route', (state) => state.route, { schema: shellManifest.exports.route });
   shareHost(host);
   shareApp('platform', shell);
-  root.render(<Shell host={host} config={config} />);
+  // The host never enters React's tree: React keeps props, state, context and hook dependency
+  // arrays on fibers that any script of the page reaches from the DOM (a remote from the element
+  // it is given: element.__reactFiber$… .return.memoizedProps). The shell's components close over
+  // it instead (a closure's variables are out of every other script's reach).
+  const Shell = shellFor(host);
+  root.render(<Shell config={config} />);
 }
 
 /** The default query function: GET the URL a keyFromUrl key names ([METHOD, url, {params}]). */

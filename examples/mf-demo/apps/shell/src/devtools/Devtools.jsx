@@ -130,30 +130,33 @@ function Events({ events, testid }) {
 
 const tabs = ['Apps', 'Exports', 'Commands', 'Queries', 'Bus', 'Contracts', 'Timeline', 'Server'];
 
-export function Devtools({ host }) {
-  const { events, snapshot } = useInspector(host);
-  const [tab, setTab] = useState('Apps');
-  const of = (...kinds) => events.filter((e) => kinds.includes(e.kind));
+/** The devtools pane for `host`, held in its closure, never in a prop (see bootstrap.jsx). */
+export function devtoolsFor(host) {
+  return function Devtools() {
+    const { events, snapshot } = useInspector(host);
+    const [tab, setTab] = useState('Apps');
+    const of = (...kinds) => events.filter((e) => kinds.includes(e.kind));
 
-  return (
-    <aside className="devtools" data-testid="devtools">
-      <nav>
-        {tabs.map((t) => (
-          <button key={t} type="button" className={t === tab ? 'active' : ''} onClick={() => setTab(t)}>
-            {t}
-          </button>
-        ))}
-      </nav>
-      <div className="devtools-body">
-        {tab === 'Apps' ? <Apps apps={snapshot.apps} cache={snapshot.cache} /> : null}
-        {tab === 'Exports' ? <Exports apps={snapshot.apps} /> : null}
-        {tab === 'Commands' ? <Commands apps={snapshot.apps} refusals={of('command_refused').slice(-10)} /> : null}
-        {tab === 'Queries' ? <Queries queries={snapshot.queries} /> : null}
-        {tab === 'Bus' ? <Events events={of('bus_message').slice(-50)} testid="devtools-bus" /> : null}
-        {tab === 'Contracts' ? <Events events={of('contract_error').slice(-50)} testid="devtools-contracts" /> : null}
-        {tab === 'Timeline' ? <Events events={events.slice(-100).reverse()} testid="devtools-timeline" /> : null}
-        {tab === 'Server' ? <ServerControls /> : null}
-      </div>
-    </aside>
-  );
+    return (
+      <aside className="devtools" data-testid="devtools">
+        <nav>
+          {tabs.map((t) => (
+            <button key={t} type="button" className={t === tab ? 'active' : ''} onClick={() => setTab(t)}>
+              {t}
+            </button>
+          ))}
+        </nav>
+        <div className="devtools-body">
+          {tab === 'Apps' ? <Apps apps={snapshot.apps} cache={snapshot.cache} /> : null}
+          {tab === 'Exports' ? <Exports apps={snapshot.apps} /> : null}
+          {tab === 'Commands' ? <Commands apps={snapshot.apps} refusals={of('command_refused').slice(-10)} /> : null}
+          {tab === 'Queries' ? <Queries queries={snapshot.queries} /> : null}
+          {tab === 'Bus' ? <Events events={of('bus_message').slice(-50)} testid="devtools-bus" /> : null}
+          {tab === 'Contracts' ? <Events events={of('contract_error').slice(-50)} testid="devtools-contracts" /> : null}
+          {tab === 'Timeline' ? <Events events={events.slice(-100).reverse()} testid="devtools-timeline" /> : null}
+          {tab === 'Server' ? <ServerControls /> : null}
+        </div>
+      </aside>
+    );
+  };
 }

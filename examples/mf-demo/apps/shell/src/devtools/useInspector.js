@@ -14,7 +14,7 @@ export function snapshotOf(host) {
   return { apps, queries, cache: host.queryClient.stats() };
 }
 
-/** { events, snapshot } for `host`, live while the component is mounted. */
+/** { events, snapshot } for `host` (the same for the component's life), live while it is mounted. */
 export function useInspector(host) {
   const [view, setView] = useState(() => ({ events: [], snapshot: snapshotOf(host) }));
 
@@ -39,7 +39,10 @@ export function useInspector(host) {
       stopCache();
       if (frame) cancelAnimationFrame(frame);
     };
-  }, [host]);
+    // No dependency on `host`: a dependency array is kept on the fiber, where any script of the
+    // page reads it. The host is the one the component was made for (devtoolsFor), for its life.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
 
   return view;
 }
