@@ -104,3 +104,22 @@ test("a remote cannot define its own members on the App handle the shell gave it
   home.unmount();
   assert.throws(() => home.getState(), (e) => e.code === "app_unmounted");
 });
+
+test("an app cannot shadow its own mutation's state to mislead the shell's MutationCache", async () => {
+  "use strict";
+  const app = host.mount("mallory");
+  const observer = new MutationObserver(app.queryClient, {
+    mutationFn: async () => {
+      throw new Error("refused by the server");
+    },
+  });
+  await observer.mutate().catch(() => {});
+  const [mine] = app.queryClient.getMutationCache().getAll();
+  // The shell lists the same Mutation object: a forged own `state` would be what it reads.
+  assert.throws(() => Object.defineProperty(mine, "state", { value: { status: "success", data: "ok" } }), TypeError);
+  assert.throws(() => Object.defineProperty(mine, "options", { value: {} }), TypeError);
+  const [seen] = host.queryClient.getMutationCache().getAll();
+  assert.equal(seen, mine);
+  assert.equal(seen.state.status, "error");
+  assert.equal(seen.state.error.message, "refused by the server");
+});

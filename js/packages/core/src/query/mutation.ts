@@ -126,6 +126,9 @@ export class Mutation implements MutationSnapshot<any, any, any, any> {
     this.#owner = owner;
     this.mutationId = registry.nextId++;
     this.options = Object.freeze({ ...options });
+    // The shell's MutationCache lists this very object: an own `state` the app defined on it would
+    // be what the shell reads (a failed mutation shown as a success).
+    Object.freeze(this);
   }
 
   get state(): MutationState<any, any, any, any> {
