@@ -465,7 +465,9 @@ Subscription App::observe(QueryOptions options, QueryListener listener) {
   Subscription s;
   {
     Batcher::Scope batch(h.batcher());  // the first result arrives once we are done with `r`
-    s = h.queries->observe(std::move(options), std::move(listener));
+    // Through the app's own handle: the functions of its options are the app's, and none is run
+    // after its unmount (query_owner.cpp); through the shell's, they outlived it on the query.
+    s = queries().observe(std::move(options), std::move(listener));
     r.keep(s);
   }
   return s;

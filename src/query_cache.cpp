@@ -102,12 +102,7 @@ void ClientCore::set_options(Query& q, const OptionsPtr& opts) {
   if (q.options() == opts.get()) return;
   OptionsPtr next = opts;
   // A query keeps the longest gc_time it has seen (query-core's Removable.updateGcTime).
-  if (*opts->o.gc_time < *q.options()->o.gc_time) {
-    auto raised = boost::intrusive_ptr<ResolvedOptions>(new ResolvedOptions(opts->owner));
-    raised->o = opts->o;
-    raised->o.gc_time = q.options()->o.gc_time;
-    next = raised;
-  }
+  if (*opts->o.gc_time < *q.options()->o.gc_time) next = with_gc_time(opts, q.options()->o.gc_time);
   const bool relink = (q.flags & in_gc_list_flag) && *q.options()->o.gc_time != *next->o.gc_time;
   if (relink) gc_unlink(q);
   q.set_options(next);

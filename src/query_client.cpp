@@ -728,6 +728,21 @@ void QueryClient::clear() {
   for (const auto& m : all) detail::remove_mutation(c, *m);
 }
 
+void QueryClient::set_default_query_options(QueryOptions defaults) {
+  ClientCore& c = shell(scope_, owned_, "set_default_query_options");
+  // resolve() hands out the cached plain options while they are set: cleared to be built anew,
+  // and both put back if building throws.
+  detail::OptionsPtr before = std::move(c.defaults.plain);
+  std::swap(c.options.defaults, defaults);
+  try {
+    c.defaults.plain = c.resolve(nullptr, Value::array());
+  } catch (...) {
+    std::swap(c.options.defaults, defaults);
+    c.defaults.plain = std::move(before);
+    throw;
+  }
+}
+
 void QueryClient::set_query_defaults(const Value& key, QueryOptions defaults) {
   ClientCore& c = shell(scope_, owned_, "set_query_defaults");
   check_key(key);

@@ -55,6 +55,9 @@ struct ResolvedOptions : boost::intrusive_ref_counter<ResolvedOptions, boost::th
   OwnedOptions* owner = nullptr;  // null: the shell's (or its app has ended)
   ResolvedOptions* prev_owned = nullptr;
   ResolvedOptions* next_owned = nullptr;
+  /// Listed options whose fetcher is the app's own (its call gave it). Else the fetcher came from
+  /// the shell's defaults: the app's end does not stop a fetch running it (query_owner.cpp).
+  bool own_fetcher = false;
   /// Leaves its owner's list (owner null after).
   void unlist() noexcept;
 };
@@ -63,6 +66,9 @@ using OptionsPtr = boost::intrusive_ptr<const ResolvedOptions>;
 /// Copies every option set in `from` over `into` (the one merge rule: a set field wins).
 void merge_options(QueryOptions& into, const QueryOptions& from);
 void merge_options(MutationOptions& into, const MutationOptions& from);
+/// `o` with `gc_time` in place of its own: a copy, listed with the same owner (or `o` itself when
+/// it has that gc_time already).
+OptionsPtr with_gc_time(const OptionsPtr& o, std::optional<Millis> gc_time);
 /// TanStack's defaults, every field set.
 const QueryOptions& tanstack_defaults();
 

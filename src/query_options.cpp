@@ -112,6 +112,15 @@ QueryInfo info_for(const ClientCore& core, const Query& q) { return info_of(core
 void merge_options(QueryOptions& into, const QueryOptions& from) { merge_fields(into, from); }
 void merge_options(MutationOptions& into, const MutationOptions& from) { merge_fields(into, from); }
 
+OptionsPtr with_gc_time(const OptionsPtr& o, std::optional<Millis> gc_time) {
+  if (o->o.gc_time == gc_time) return o;
+  auto copy = boost::intrusive_ptr<ResolvedOptions>(new ResolvedOptions(o->owner));
+  copy->o = o->o;
+  copy->own_fetcher = o->own_fetcher;
+  copy->o.gc_time = gc_time;
+  return copy;
+}
+
 const QueryOptions& tanstack_defaults() {
   static const QueryOptions d = [] {
     QueryOptions o;
@@ -150,6 +159,7 @@ OptionsPtr ClientCore::resolve(const QueryOptions* o, const Value& key, bool no_
   // are not the app's, and go on serving after it ends.
   const bool app_code = owner != nullptr && o != nullptr && gives_function(*o);
   auto r = boost::intrusive_ptr<ResolvedOptions>(new ResolvedOptions(app_code ? owner : nullptr));
+  r->own_fetcher = app_code && static_cast<bool>(o->fetcher);
   QueryOptions& m = r->o;
   bool retry_set = sets_retry(options.defaults);
   merge_options(m, options.defaults);

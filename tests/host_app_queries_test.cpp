@@ -151,6 +151,24 @@ TEST_F(HostAppQueries, UnmountingEndsTheAppsQueryHandle) {
   EXPECT_EQ(host.queries().get_query_data(key({"GET", "/user"})), Value::object({{"name", "John"}}));
 }
 
+TEST_F(HostAppQueries, AnUnmountedAppsObserverLeavesNoFunctionOfItsOwnForAnotherAppToRun) {
+  // App::observe observed through the shell's client: the query kept the app's fetcher after its
+  // unmount, and any other app's refetch ran it.
+  App profile = host.mount("profile");
+  App mallory = host.mount("mallory");
+  ManualFetcher profiles;
+  auto sub = profile.observe({.key = key({"p"}), .fetcher = profiles.fetcher(), .retry = 0}, [](const QueryResult&) {});
+  host.run_until_idle();
+  ASSERT_EQ(profiles.pending(), 1u);
+  profiles.resolve(Value("profile's"));
+  host.run_until_idle();
+  profile.unmount();
+  Future r = mallory.queries().refetch_queries({.key = key({"p"})});
+  host.run_until_idle();
+  EXPECT_EQ(*profiles.count, 1) << "mallory cannot make profile's function run";
+  EXPECT_EQ(mallory.queries().get_query_data(key({"p"})), Value("profile's"));
+}
+
 TEST(HostAppQueriesLifetime, AnAppHandleMayOutliveItsHost) {
   App home;
   {

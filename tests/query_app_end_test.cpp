@@ -130,6 +130,99 @@ TEST_F(QueryAppEndTest, AFetchWithNoFunctionOfTheEndedAppsOwnGoesOn) {
   EXPECT_EQ(shell.get_query_data(key({"GET", "/me"})), Value("me"));
 }
 
+TEST_F(QueryAppEndTest, AFetchRunningTheShellsFunctionGoesOnThoughTheAppGaveOtherFunctions) {
+  // profile's options are its own (a retry function) but its query function is the shell's
+  // default: the fetch is not profile's to stop, and home, which joined it, gets its answer.
+  shell.set_query_defaults(key({"GET"}), {.fetcher = homes.fetcher()});
+  Future f = profile.fetch_query({.key = key({"GET", "/me"}), .retry = [&](int, const Error&) { return ++retry_calls > 0; }});
+  Future joined = home.fetch_query({.key = key({"GET", "/me"})});
+  rt.run_until_idle();
+  ASSERT_EQ(homes.pending(), 1u);
+  profile.end();
+  EXPECT_EQ(shell.stats().fetching, 1u) << "not cancelled";
+  homes.reject();
+  rt.run_until_idle();
+  EXPECT_EQ(retry_calls, 0) << "the decision to retry is the shell's defaults' (3 retries), not profile's";
+  advance(1000);
+  ASSERT_EQ(homes.pending(), 1u) << "retried with the shell's function";
+  homes.resolve(Value("me"));
+  rt.run_until_idle();
+  ASSERT_TRUE(joined.ready());
+  ASSERT_EQ(joined.error(), nullptr);
+  EXPECT_EQ(joined.value(), Value("me"));
+  EXPECT_EQ(shell.get_query_data(key({"GET", "/me"})), Value("me"));
+}
+
+TEST_F(QueryAppEndTest, AFetchRunningTheClientWideDefaultFunctionGoesOn) {
+  shell.set_default_query_options({.fetcher = homes.fetcher()});
+  Future f = profile.fetch_query({.key = key({"any"}), .retry_delay = [](int, const Error&) { return Millis{1}; }});
+  rt.run_until_idle();
+  profile.end();
+  ASSERT_EQ(homes.pending(), 1u);
+  homes.resolve(Value("served"));
+  rt.run_until_idle();
+  ASSERT_TRUE(f.ready());
+  ASSERT_EQ(f.error(), nullptr);
+  EXPECT_EQ(f.value(), Value("served"));
+}
+
+TEST_F(QueryAppEndTest, AQueryRemovedWhileAnotherAppObservesItLetsGoOfTheEndedAppsFunctions) {
+  // The query keeps the options of the fetch that set it last (profile's), then leaves the cache
+  // (remove_queries) while home's observer still holds it: the app's end reaches it all the same.
+  auto token = std::make_shared<int>(0);
+  QueryObserver homes_observer(home, {.key = key({"r"}), .fetcher = homes.fetcher(), .enabled = false});
+  Subscription sub = homes_observer.subscribe([](const QueryResult&) {});
+  Future f = profile.fetch_query({.key = key({"r"}),
+                                  .fetcher = profiles.fetcher(),
+                                  .structural_sharing = [token](const std::optional<Value>&, const Value& v) { return v; }});
+  rt.run_until_idle();
+  profiles.resolve(Value(1));
+  rt.run_until_idle();
+  ASSERT_EQ(f.value(), Value(1));
+  shell.remove_queries({.key = key({"r"})});
+  ASSERT_EQ(token.use_count(), 2) << "profile's options sit in the removed query";
+  profile.end();
+  EXPECT_EQ(token.use_count(), 1) << "nothing keeps an ended app's functions";
+  // home's refetch puts the query back with home's function.
+  Future r = homes_observer.refetch();
+  rt.run_until_idle();
+  ASSERT_EQ(homes.pending(), 1u);
+  homes.resolve(Value(2));
+  rt.run_until_idle();
+  EXPECT_EQ(*profiles.count, 1);
+  EXPECT_EQ(shell.get_query_data(key({"r"})), Value(2));
+}
+
+TEST_F(QueryAppEndTest, AQueryAnEndedAppObservedIsNotRefetchedWithItsFunction) {
+  {
+    Subscription sub = profile.observe({.key = key({"o"}), .fetcher = profiles.fetcher()}, [](const QueryResult&) {});
+    rt.run_until_idle();
+    profiles.resolve(Value("profile's"));
+    rt.run_until_idle();
+  }  // unsubscribed first, as a component unmounting before its app
+  profile.end();
+  Future r = home.refetch_queries({});
+  rt.run_until_idle();
+  advance(1000 + 2000 + 4000);
+  EXPECT_EQ(*profiles.count, 1) << "home cannot make profile's function run";
+  EXPECT_EQ(home.get_query_data(key({"o"})), Value("profile's"));
+}
+
+TEST_F(QueryAppEndTest, TheAppsEndDoesNotChangeWhenItsQueryIsCollected) {
+  // Its options give way to the shell's defaults (gc_time 5 minutes), but the query keeps the
+  // gc_time it had: an app churning observers with gc_time 0 leaves nothing behind.
+  {
+    Subscription sub = profile.observe({.key = key({"g"}), .fetcher = profiles.fetcher(), .gc_time = Millis{0}}, [](const QueryResult&) {});
+    rt.run_until_idle();
+    profiles.resolve(Value(1));
+    rt.run_until_idle();
+  }
+  profile.end();
+  advance(1);
+  EXPECT_FALSE(shell.get_query_state(key({"g"}))) << "collected after its gc_time, 0";
+  EXPECT_EQ(shell.stats().entries, 0u);
+}
+
 TEST_F(QueryAppEndTest, AnEndedAppsStructuralSharingIsNotRunByAnotherAppsWrite) {
   int shared = 0;
   profile.set_query_data(key({"d"}), Value(1));

@@ -29,6 +29,18 @@ TEST_F(QueryClientTest, ClientDefaultsMergeIntoEveryQuery) {
   EXPECT_EQ(q->state.data, Value("data"));
 }
 
+TEST_F(QueryClientTest, SetDefaultQueryOptionsReplacesTheClientWideDefaultsForLaterQueries) {
+  QueryClient qc(rt, {.defaults = {.fetcher = sync_fetcher([](const Value&) { return Value("first"); })}});
+  EXPECT_EQ(qc.fetch_query({.key = key({"a"})}).value(), Value("first"));
+  qc.set_default_query_options({.fetcher = sync_fetcher([](const Value&) { return Value("second"); }), .gc_time = never_expires});
+  EXPECT_EQ(qc.fetch_query({.key = key({"b"})}).value(), Value("second"));
+  EXPECT_EQ(qc.query_cache().find({.key = key({"b"})})->gc_time, never_expires);
+  EXPECT_EQ(qc.query_cache().find({.key = key({"a"})})->gc_time, Millis{5 * 60 * 1000}) << "resolved before: kept";
+  // A key no registration matches takes the new defaults too (the plain options are built anew).
+  qc.set_query_data(key({"c"}), Value(1));
+  EXPECT_EQ(qc.query_cache().find({.key = key({"c"})})->gc_time, never_expires);
+}
+
 TEST_F(QueryClientTest, SetQueryDefaultsDoesNotFetch) {
   QueryClient qc(rt);
   CountingFetcher cf;

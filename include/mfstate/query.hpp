@@ -333,6 +333,9 @@ class QueryClient : public AppQueryClient {
   void set_online(bool online);
   /// Removes every query (cancelling their fetches) and every mutation from the caches.
   void clear();
+  /// Replaces the client-wide defaults of every query (QueryClientOptions::defaults; TanStack's
+  /// setDefaultOptions' `queries`). Options resolved before keep what they took. Allocates.
+  void set_default_query_options(QueryOptions defaults);
   /// Defaults for queries whose key partially matches `key` (a later registration of the same key
   /// replaces it). Allocates.
   void set_query_defaults(const Value& key, QueryOptions defaults);

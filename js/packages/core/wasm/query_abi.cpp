@@ -856,6 +856,12 @@ EMSCRIPTEN_KEEPALIVE int mfs_client_set_query_defaults(std::uint32_t client) {
   });
 }
 
+/// Staged: options. The client's defaults of every query (defaultOptions.queries): its default
+/// query function is then the shell's in the module, not the function of an app that fetches with it.
+EMSCRIPTEN_KEEPALIVE int mfs_client_set_default_options(std::uint32_t client) {
+  return guarded([&] { client_of(client).set_default_query_options(query_options_from(staged::pop())); });
+}
+
 /// Staged: mutation key, options.
 EMSCRIPTEN_KEEPALIVE int mfs_client_set_mutation_defaults(std::uint32_t client) {
   return guarded([&] {

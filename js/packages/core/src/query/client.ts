@@ -20,6 +20,7 @@ import {
   pendingState,
   readState,
   reconnectFilledIn,
+  shellQueryFn,
   run,
   settlement,
   snapshot,
@@ -222,6 +223,7 @@ export class QueryClient {
   readonly #queryDefaults: Array<{ queryKey: QueryKey; defaultOptions: Partial<QueryObserverOptions> }> = [];
   readonly #mutationDefaults: Array<{ mutationKey: MutationKey; defaultOptions: MutationOptions<any, any, any, any> }> = [];
   #mounted = 0;
+  #sentDefaults = false;
   #unlisten: (() => void) | undefined;
   // setQueryData calls under way: the "success" they dispatch is not a fetch's (query-core's manual
   // success), so the QueryCache's onSuccess / onSettled are not called for it.
@@ -281,6 +283,7 @@ export class QueryClient {
     const own = <K extends keyof QueryClientConfig>(k: K): QueryClientConfig[K] | undefined =>
       Object.hasOwn(config, k) ? config[k] : undefined;
     this.#defaults = own("defaultOptions") ?? {};
+    this.#sendDefaults();
     this.#queryCache = (core.kind === "standalone" ? own("queryCache") : undefined) ?? new QueryCache();
     if (cacheBindings.has(this.#queryCache)) throw new MfstateError("invalid_argument", "this QueryCache belongs to another QueryClient");
     cacheBindings.set(this.#queryCache, { core, client: this });
@@ -608,6 +611,22 @@ export class QueryClient {
   setDefaultOptions(options: DefaultOptions): void {
     this.#shellOnly("setDefaultOptions");
     this.#defaults = options;
+    this.#sendDefaults();
+  }
+
+  // The module holds the queries' defaults too (their query function is then the shell's there,
+  // see shellQueryFn); an app's face reads its shell's.
+  #sendDefaults(): void {
+    const queries = this.#defaults.queries;
+    if (this.#core.kind === "app" || (queries === undefined && !this.#sentDefaults)) return;
+    this.#sentDefaults = true;
+    callWith(() => {
+      const value = optionsValue(this.#core, queries ?? {});
+      run(this.#core, (h) => {
+        stageValues(value);
+        return api.mfs_client_set_default_options(h);
+      });
+    });
   }
 
   /** Defaults for queries whose key `queryKey` partially matches (the shell's power on a shared cache). */
@@ -658,7 +677,14 @@ export class QueryClient {
   // in, and a skipToken query disabled.
   defaultQueryOptions<T extends Partial<QueryObserverOptions<any, any, any, any>>>(options: T): T {
     const key = Object.hasOwn(options, "queryKey") ? options.queryKey : undefined;
-    const o = Object.assign(Object.create(null), this.getDefaultOptions().queries, key ? this.getQueryDefaults(key) : {}, options);
+    const base = this.getDefaultOptions().queries;
+    const forKey: Partial<QueryObserverOptions> = key ? this.getQueryDefaults(key) : {};
+    const o = Object.assign(Object.create(null), base, forKey, options);
+    // An app's query function that is the shell's default (given by neither the app nor anything
+    // but the shell): the shell's, which the app's end leaves running (see shellQueryFn).
+    if (this.#core.kind === "app" && typeof o.queryFn === "function" && o.queryFn === (Object.hasOwn(forKey, "queryFn") ? forKey.queryFn : base?.queryFn)) {
+      shellQueryFn.add(o);
+    }
     o._defaulted = true;
     if (Array.isArray(key)) o.queryHash = hashKey(key);
     if (o.refetchOnReconnect === undefined) {

@@ -1357,6 +1357,14 @@ function queryOption(
 /** Options whose refetchOnReconnect defaultQueryOptions filled in with the default (see optionsValue). */
 export const reconnectFilledIn = new WeakSet<object>();
 
+/**
+ * An app's options (defaultQueryOptions' merge) whose query function is the shell's default for
+ * their key: the module takes that function from the shell's defaults (set_query_defaults,
+ * mfs_client_set_default_options), so it is not the app's and the app's end does not stop a
+ * fetch running it.
+ */
+export const shellQueryFn = new WeakSet<object>();
+
 export function optionsValue(
   core: ClientCore,
   o: Partial<QueryObserverOptions<any, any, any, any>>,
@@ -1366,7 +1374,9 @@ export function optionsValue(
   const out: Record<string, unknown> = {};
   if (o.queryKey !== undefined) out.queryKey = o.queryKey;
   const skip = o.queryFn === skipToken;
-  if (o.queryFn !== undefined || queryFnOf) {
+  if (core.kind === "app" && shellQueryFn.has(latest ? latest() : o)) {
+    // not sent: the module's defaults for the key give the shell's own
+  } else if (o.queryFn !== undefined || queryFnOf) {
     out.queryFn = fetcherFn(core, queryFnOf ?? (() => (skip ? undefined : (o.queryFn as never))));
   }
   queryOption(out, o, latest, "staleTime");

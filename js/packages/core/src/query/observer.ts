@@ -7,7 +7,7 @@
 import { MfstateError } from "../errors.js";
 import { api, callWith, fn, IN_DOUBT, plainCopy, readValue, stageValues } from "../wasm.js";
 import type { DeepReadonly, Unsubscribe } from "../types.js";
-import { type ClientCore, type RawResult, optionsValue, pendingState, readRawResult, resolveQueryOption, run } from "./core.js";
+import { type ClientCore, type RawResult, optionsValue, pendingState, readRawResult, resolveQueryOption, run, shellQueryFn } from "./core.js";
 import { coreOf, type QueryClient } from "./client.js";
 import { observerRoom, trackObserver } from "../app.js";
 import { checkQueryKey, hashKey, replaceEqualDeep, shallowEqualObjects, tellListeners } from "./utils.js";
@@ -50,6 +50,7 @@ function moduleSignature(o: QueryObserverOptions<any, any, any, any>, state: () 
     o.structuralSharing,
     o.meta,
     typeof o.queryFn === "symbol",
+    shellQueryFn.has(o),
   ]);
 }
 
