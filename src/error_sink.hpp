@@ -12,12 +12,13 @@ namespace mfstate::detail {
 
 /// An Error that keeps the exception it was made from (std::nested_exception, as
 /// std::throw_with_nested makes): a handler finds what a callback threw through it
-/// (std::rethrow_if_nested) — the web build hands the shell that very JavaScript value — never by
+/// (Error::cause, or std::rethrow_if_nested where there is RTTI) — the web build hands the shell that very JavaScript value — never by
 /// its message, which another callback could have thrown too. Made only inside a catch block.
 class NestedError : public Error, public std::nested_exception {
  public:
   using Error::Error;
   explicit NestedError(const Error& e) : Error(e) {}
+  std::exception_ptr cause() const noexcept override { return nested_ptr(); }
 };
 
 /// The exception in flight (call only inside a catch block) as an Error nesting it: an Error keeps

@@ -18,7 +18,15 @@ struct SyncFetch {
 
 struct FetcherAccess {
   /// The SyncFetch `f` holds, or null (another fetcher, skip_token, none): a pointer comparison.
-  static const SyncFetch* sync_fetch(const Fetcher& f) noexcept { return f.fn_.target<SyncFetch>(); }
+  /// std::function::target needs RTTI: a build without it (the WebAssembly module, whose exports
+  /// never make a sync_fetcher) calls a SyncFetch as any fetcher, which answers the same.
+  static const SyncFetch* sync_fetch([[maybe_unused]] const Fetcher& f) noexcept {
+#if defined(__cpp_rtti) || defined(__GXX_RTTI)
+    return f.fn_.target<SyncFetch>();
+#else
+    return nullptr;
+#endif
+  }
 };
 
 }  // namespace mfstate::detail

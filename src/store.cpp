@@ -169,7 +169,8 @@ struct StoreCore final : Restorable {
     const Error why =
         error_from_exception(ErrorCode::reducer_error,
                              "the " + std::string(where) + " of " + name + " threw; the state is unchanged");
-    std::throw_with_nested(Error(ErrorCode::reducer_error, why.what()));
+    // Nests the exception in flight, as std::throw_with_nested would, and names it in cause().
+    throw NestedError(ErrorCode::reducer_error, why.what());
   }
 
   void reduce(const Action& action) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <exception>
 #include <functional>
 #include <stdexcept>
 #include <string>
@@ -68,6 +69,11 @@ class Error : public std::runtime_error {
   ErrorCode code() const noexcept { return code_; }
   /// Byte offset into the input for parse errors; `no_offset` otherwise.
   std::size_t offset() const noexcept { return offset_; }
+  /// What a callback threw that this error reports (a handler rethrows it to look at that very
+  /// value), or null. Read it from the Error the handler was given: a copy keeps only its base.
+  /// (A virtual rather than std::rethrow_if_nested alone: that needs RTTI, which the WebAssembly
+  /// module is built without.)
+  virtual std::exception_ptr cause() const noexcept { return nullptr; }
 
  private:
   ErrorCode code_;

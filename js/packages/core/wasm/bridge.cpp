@@ -428,12 +428,16 @@ void JsFunction::invoke() const {
 }
 
 namespace {
-// The JavaScript error an exception carries, directly or nested (reducer_error wraps it).
-int js_error_id(const std::exception& e) {
-  if (auto* j = dynamic_cast<const JsError*>(&e)) return static_cast<int>(j->id());
+// The JavaScript error an Error reports, directly or nested (a reducer_error nests what its
+// reducer threw): by Error::cause, the module being built without RTTI (no dynamic_cast).
+int js_error_id(const Error& e) {
+  const std::exception_ptr cause = e.cause();
+  if (!cause) return -1;
   try {
-    std::rethrow_if_nested(e);
-  } catch (const std::exception& inner) {
+    std::rethrow_exception(cause);
+  } catch (const JsError& j) {
+    return static_cast<int>(j.id());
+  } catch (const Error& inner) {
     return js_error_id(inner);
   } catch (...) {
   }
@@ -468,7 +472,7 @@ void write_current_error() noexcept {
       Writer w;
       w.string("internal");
       w.string(e.what());
-      w.integer(js_error_id(e));
+      w.integer(-1);
     } catch (...) {
       Writer w;
       w.string("internal");
