@@ -203,6 +203,53 @@ TEST(RegistryServerSlowClients, ARequestThatDoesNotArriveWholeByItsDeadlineIsDro
   EXPECT_NE(served.log().find("did not arrive whole within 200 ms"), std::string::npos) << served.log();
 }
 
+TEST(RegistryServerSlowClients, FillingTheConnectionTableExactlyEvictsNobody) {
+  Served served({.access = AccessPolicy::open(), .max_connections = 4});
+  std::vector<std::unique_ptr<RawClient>> clients;
+  for (int i = 0; i < 4; ++i) {
+    clients.push_back(std::make_unique<RawClient>(served.port()));
+    clients.back()->send_text("GET /v1/apps HTTP/1.1\r\n");
+  }
+  // Nothing is closed while the table is merely full (the old code evicted one on the count).
+  EXPECT_TRUE(clients.front()->read_until_closed(std::chrono::milliseconds(300)).empty());
+  EXPECT_FALSE(clients.front()->closed());
+  for (auto& c : clients) {
+    c->send_text("Host: x\r\n\r\n");
+    EXPECT_EQ(status_of(c->read_until_closed()), 200);
+  }
+  EXPECT_EQ(served.log().find("evicted"), std::string::npos) << served.log();
+}
+
+// A team may publish a large manifest of its own app; readers that ask for it and never take the
+// answer must not keep everyone else out until their answers time out.
+TEST(RegistryServerSlowClients, ReadersThatDoNotTakeTheirAnswersDoNotKeepOthersOut) {
+  Served served({.access = AccessPolicy::open(), .max_connections = 4});
+  served.registry().publish(parse_manifest_json(R"({"name": "big", "version": "1.0.0", "description": ")" +
+                                                std::string(24u << 20, 'x') + "\"}"));
+  std::vector<std::unique_ptr<RawClient>> stuck;
+  auto answered = [&] {
+    const std::string log = served.log();
+    std::size_t n = 0;
+    for (std::size_t at = log.find("/big/versions/1.0.0 200"); at != std::string::npos;
+         at = log.find("/big/versions/1.0.0 200", at + 1))
+      ++n;
+    return n;
+  };
+  for (std::size_t i = 0; i < 4; ++i) {
+    stuck.push_back(std::make_unique<RawClient>(served.port()));
+    stuck.back()->send_text("GET /v1/apps/big/versions/1.0.0 HTTP/1.1\r\n\r\n");  // and never reads
+    const auto deadline = Clock::now() + std::chrono::seconds(10);
+    while (answered() <= i && Clock::now() < deadline) std::this_thread::yield();
+    ASSERT_EQ(answered(), i + 1) << served.log();
+  }
+  auto client = served.client();
+  for (int round = 0; round < 3; ++round) {
+    const auto started = Clock::now();
+    EXPECT_EQ(client->apps(), (std::vector<std::string>{"big"}));
+    EXPECT_LT(Clock::now() - started, std::chrono::seconds(2));
+  }
+}
+
 // ---- requests framed two ways ----
 
 TEST(RegistryServerFraming, TwoContentLengthHeadersAreRefusedAndNothingIsStored) {
