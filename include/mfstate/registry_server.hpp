@@ -58,7 +58,8 @@ std::string access_token_hash(std::string_view token);
 struct RegistryServerOptions {
   AccessPolicy access;
   /// Open connections at most. A new connection beyond it closes the oldest one still sending
-  /// its request, so slow clients cannot keep others out.
+  /// its request, or failing that the oldest whose answer is not taken, so slow clients cannot
+  /// keep others out.
   std::size_t max_connections = 256;
   /// A request must arrive whole (head and body) within this time of its connection's opening.
   std::chrono::milliseconds request_timeout{10000};

@@ -107,6 +107,13 @@ void require_version(std::string_view version) {
   if (!is_semver(version)) {
     throw Error(ErrorCode::invalid_argument, "\"" + printable(version) + "\" is not a semantic version");
   }
+  // Semver sets no length; a folder registry's file name (and its temporary's) must hold one, so
+  // a longer one would fail as a storage error on one backend and be stored by another.
+  if (version.size() > max_registry_version_length) {
+    throw Error(ErrorCode::invalid_argument,
+                "a version of " + std::to_string(version.size()) + " characters is longer than the registry's " +
+                    "limit of " + std::to_string(max_registry_version_length));
+  }
 }
 
 void require_environment_name(std::string_view environment) {

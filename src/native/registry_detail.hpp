@@ -1,6 +1,7 @@
 // Internals shared by the registry backends, the server and the client.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,6 +33,9 @@ void sort_by_semver(std::vector<std::string>& versions);
 /// version, so none can escape a folder, collide with a registry's own file or need quoting.
 void require_app_name(std::string_view app);
 void require_version(std::string_view version);
+/// The longest version a registry takes (characters): "<version>.json" and its temporary file
+/// must fit a file name (255 bytes) in the folder registry.
+inline constexpr std::size_t max_registry_version_length = 128;
 void require_environment_name(std::string_view environment);
 /// require_app_name and require_version.
 void require_app_version(std::string_view app, std::string_view version);

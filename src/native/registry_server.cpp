@@ -7,8 +7,10 @@
 //   respond   writing the answer (Connection: close), by its own deadline
 //   drain     after a half-close, reading what the client still sends, briefly, so that closing
 //             does not reset the connection before the client has read the answer
-// At max_connections, a new connection evicts the oldest one still in `request` or `drain`:
-// a normal request completes in milliseconds, so only the slow are ever evicted.
+// At max_connections, a new connection evicts the oldest one still in `request` or `drain`, or
+// failing that the oldest still in `respond`: a normal request arrives and its answer is taken in
+// milliseconds, so only the slow are ever evicted, and readers that never take their answers
+// cannot keep every other client out until their answers time out.
 // Handlers run on the same thread, one at a time (the registry object is not shared), and
 // heads are read strictly (registry_http_message.hpp): no request is framed two ways.
 #include <fcntl.h>
@@ -134,7 +136,7 @@ struct RegistryServer::Impl {
       const auto now = Clock::now();
       polled.clear();
       polled.push_back({wake[0], POLLIN, 0});
-      const bool accepting = connections.size() < options.max_connections || has_evictable();
+      const bool accepting = options.max_connections > 0;  // at the limit, one is evicted per arrival
       polled.push_back({accepting ? listen_fd : -1, POLLIN, 0});
       auto next_deadline = Clock::time_point::max();
       for (Connection& c : connections) {
@@ -169,34 +171,30 @@ struct RegistryServer::Impl {
     }
   }
 
-  bool has_evictable() const {
-    for (const Connection& c : connections) {
-      if (c.phase == Connection::Phase::request || c.phase == Connection::Phase::drain) return true;
-    }
-    return false;
-  }
-
-  // Closes the oldest connection still sending its request (or being drained).
-  bool evict_one() {
+  // Closes the oldest connection still sending its request (or being drained), else the oldest
+  // whose answer is still not taken.
+  void evict_one() {
     Connection* oldest = nullptr;
+    auto rank = [](const Connection& c) { return c.phase == Connection::Phase::respond ? 1 : 0; };
     for (Connection& c : connections) {
-      if (c.phase != Connection::Phase::request && c.phase != Connection::Phase::drain) continue;
-      if (!oldest || c.opened < oldest->opened) oldest = &c;
+      if (c.phase == Connection::Phase::closed) continue;
+      if (!oldest || rank(c) < rank(*oldest) || (rank(c) == rank(*oldest) && c.opened < oldest->opened)) {
+        oldest = &c;
+      }
     }
-    if (!oldest) return false;
-    if (oldest->phase == Connection::Phase::request) {
-      log(oldest->peer + " evicted: still sending its request when max_connections (" +
-          std::to_string(options.max_connections) + ") was reached");
+    if (!oldest) return;
+    if (oldest->phase != Connection::Phase::drain) {
+      log(oldest->peer + " evicted: " +
+          (oldest->phase == Connection::Phase::request ? "still sending its request" : "its answer still not taken") +
+          " when max_connections (" + std::to_string(options.max_connections) + ") was reached");
     }
     close(*oldest);
-    return true;
   }
 
   void accept_all() {
     for (;;) {
       std::size_t open = 0;
       for (const Connection& c : connections) open += c.phase != Connection::Phase::closed;
-      if (open >= options.max_connections && !evict_one()) return;
       sockaddr_storage address{};
       socklen_t length = sizeof address;
       const int fd =
@@ -208,6 +206,9 @@ struct RegistryServer::Impl {
         }
         return;
       }
+      // Room is made only for a connection that is there: evicting on a mere count would close
+      // a request in progress whenever the table just filled up.
+      if (open >= options.max_connections) evict_one();
       Connection c;
       c.fd = fd;
       c.peer = peer_of(address);

@@ -146,6 +146,12 @@ std::optional<ApiAnswer> RegistryApi::screen(const HttpHead& head, std::size_t m
                                              " bytes, more than the limit of " +
                                              std::to_string(max_body_bytes));
     }
+    // A read has no body. Refused from the head, or any client (no token needed to read) could
+    // make the server hold max_body_bytes on each of its connections.
+    if (!route->writes(head.method) && head.content_length.value_or(0) > 0) {
+      throw Error(ErrorCode::invalid_argument,
+                  "a GET has no body (Content-Length: " + std::to_string(*head.content_length) + ")");
+    }
     if (route->writes(head.method) && !head.content_length) {
       throw Error(ErrorCode::invalid_argument, "a PUT needs a Content-Length");
     }

@@ -4,6 +4,7 @@
 // characters, and a served registry with per-team tokens, on one machine or two servers sharing
 // one PostgreSQL database.
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <sys/stat.h>
 
 #include <atomic>
@@ -382,6 +383,38 @@ TEST(CliPostgres, TwoServersOnOneDatabaseKeepOneWinnerPerVersionAndLoseNoDeploy)
     }
     EXPECT_EQ(parse_json(list.out).get("apps").get("race").size(), static_cast<std::size_t>(rounds));
   }
+}
+
+// ---- a hostile registry ----
+
+// A registry URL that redirects (a hijacked or misconfigured server): the tool neither follows it
+// nor sends the team's token to where it points; the run is a failed build, never a pass.
+TEST(CliHostileRegistry, ARedirectIsExit2AndTheTokenStaysHome) {
+  std::atomic<int> visits{0};
+  httplib::Server elsewhere, redirecting;
+  elsewhere.Get(".*", [&](const httplib::Request&, httplib::Response& res) {
+    ++visits;
+    res.set_content(R"({"apps": []})", "application/json");
+  });
+  const int elsewhere_port = elsewhere.bind_to_any_port("127.0.0.1");
+  redirecting.Get(".*", [&](const httplib::Request& req, httplib::Response& res) {
+    res.set_redirect("http://127.0.0.1:" + std::to_string(elsewhere_port) + req.path, 307);
+  });
+  const int port = redirecting.bind_to_any_port("127.0.0.1");
+  std::thread a([&] { elsewhere.listen_after_bind(); }), b([&] { redirecting.listen_after_bind(); });
+  while (!elsewhere.is_running() || !redirecting.is_running()) std::this_thread::yield();
+  const std::string url = "http://127.0.0.1:" + std::to_string(port);
+  Outcome check = tool({"contracts", "check", profile_v2, "--registry", url}, {"MFSTATE_REGISTRY_TOKEN=mfs_x"});
+  Outcome publish =
+      tool({"contracts", "publish", profile_v2, "--registry", url}, {"MFSTATE_REGISTRY_TOKEN=mfs_x"});
+  redirecting.stop();
+  elsewhere.stop();
+  a.join();
+  b.join();
+  EXPECT_STATUS(check, 2);
+  EXPECT_NE(check.err.find("answered HTTP 307"), std::string::npos) << check.err;
+  EXPECT_EQ(publish.status, 2) << publish.err;
+  EXPECT_EQ(visits.load(), 0);
 }
 
 #endif

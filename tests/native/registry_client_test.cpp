@@ -292,3 +292,71 @@ TEST(RegistryHttpClient, HttpsVerifiesTheServersCertificate) {
   server.stop();
   thread.join();
 }
+
+// ---- a hostile registry that answers something else than an answer ----
+
+TEST(RegistryHttpClient, ARedirectIsNotFollowedAndTheTokenGoesNowhereElse) {
+  std::atomic<bool> visited{false};
+  HostileServer elsewhere([&](int, HostileServer&) { visited = true; });
+  HostileServer redirecting([&](int fd, HostileServer&) {
+    send_all(fd, "HTTP/1.1 307 Temporary Redirect\r\nLocation: " + elsewhere.url() +
+                     "/v1/apps\r\nContent-Length: 0\r\n\r\n");
+  });
+  auto registry = open_registry(redirecting.url(), {.timeout_ms = 2000, .token = "mfs_secret"});
+  Error e = error_of([&] { registry->apps(); });
+  EXPECT_EQ(e.code(), ErrorCode::http_error);
+  EXPECT_NE(std::string(e.what()).find("answered HTTP 307"), std::string::npos) << e.what();
+  elsewhere.stop();
+  EXPECT_FALSE(visited.load());
+}
+
+TEST(RegistryHttpClient, EndlessInterimAnswersAndEndlessHeadersAreCut) {
+  HostileServer interim([](int fd, HostileServer& s) {
+    std::string batch;
+    for (int i = 0; i < 2000; ++i) batch += "HTTP/1.1 100 Continue\r\n\r\n";
+    while (!s.wait_or_stop(0ms) && send_all(fd, batch)) {
+    }
+  });
+  const auto started = Clock::now();
+  Error cut = error_of([&] { get(interim.url(), 1u << 20, 3000ms); });
+  EXPECT_EQ(cut.code(), ErrorCode::size_limit) << cut.what();
+  EXPECT_LT(Clock::now() - started, 3s);
+  HostileServer headers([](int fd, HostileServer& s) {
+    if (!send_all(fd, "HTTP/1.1 200 OK\r\n")) return;
+    while (!s.wait_or_stop(0ms) && send_all(fd, "X-More: " + std::string(1000, 'h') + "\r\n")) {
+    }
+  });
+  Error e = error_of([&] { get(headers.url(), 32u << 20, 3000ms); });
+  EXPECT_EQ(e.code(), ErrorCode::io_error);
+  EXPECT_NE(std::string(e.what()).find("longer than 64 KiB"), std::string::npos) << e.what();
+}
+
+TEST(RegistryHttpClient, ABodyThatNeverEndsIsGivenUpOnAtTheTotalTimeout) {
+  HostileServer server([](int fd, HostileServer& s) {
+    if (!send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n{\"apps\": [")) return;
+    while (!s.wait_or_stop(50ms) && send_all(fd, " ")) {
+    }
+  });
+  const auto started = Clock::now();
+  Error e = error_of([&] { get(server.url(), 1u << 20, 500ms); });
+  EXPECT_EQ(e.code(), ErrorCode::io_error) << e.what();
+  EXPECT_LT(Clock::now() - started, 3s);
+}
+
+TEST(RegistryHttpClient, AServersErrorCodeCannotPassForSomethingElse) {
+  auto answering = [](int status, std::string body) {
+    return [status, body](const HttpRequest&, const HttpLimits&) { return HttpResponse{status, {}, body}; };
+  };
+  auto with = [&](int status, std::string body) {
+    return open_registry("http://registry.invalid", {.transport = answering(status, std::move(body))});
+  };
+  // An unknown code, or a 2xx carrying an error: never a success with nothing in it.
+  EXPECT_EQ(error_of([&] { with(400, R"({"error": {"code": "all_fine", "message": "m"}})")->apps(); }).code(),
+            ErrorCode::http_error);
+  EXPECT_EQ(error_of([&] { with(200, R"({"error": {"code": "not_found", "message": "m"}})")->apps(); }).code(),
+            ErrorCode::http_error);
+  // A 404 for a list is a failure, not an empty registry that would let a check pass.
+  EXPECT_EQ(error_of([&] { with(404, R"({"error": {"code": "not_found", "message": "m"}})")->apps(); }).code(),
+            ErrorCode::not_found);
+  EXPECT_EQ(error_of([&] { with(200, "")->apps(); }).code(), ErrorCode::http_error);
+}

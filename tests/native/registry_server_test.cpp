@@ -203,6 +203,53 @@ TEST(RegistryServerSlowClients, ARequestThatDoesNotArriveWholeByItsDeadlineIsDro
   EXPECT_NE(served.log().find("did not arrive whole within 200 ms"), std::string::npos) << served.log();
 }
 
+TEST(RegistryServerSlowClients, FillingTheConnectionTableExactlyEvictsNobody) {
+  Served served({.access = AccessPolicy::open(), .max_connections = 4});
+  std::vector<std::unique_ptr<RawClient>> clients;
+  for (int i = 0; i < 4; ++i) {
+    clients.push_back(std::make_unique<RawClient>(served.port()));
+    clients.back()->send_text("GET /v1/apps HTTP/1.1\r\n");
+  }
+  // Nothing is closed while the table is merely full (the old code evicted one on the count).
+  EXPECT_TRUE(clients.front()->read_until_closed(std::chrono::milliseconds(300)).empty());
+  EXPECT_FALSE(clients.front()->closed());
+  for (auto& c : clients) {
+    c->send_text("Host: x\r\n\r\n");
+    EXPECT_EQ(status_of(c->read_until_closed()), 200);
+  }
+  EXPECT_EQ(served.log().find("evicted"), std::string::npos) << served.log();
+}
+
+// A team may publish a large manifest of its own app; readers that ask for it and never take the
+// answer must not keep everyone else out until their answers time out.
+TEST(RegistryServerSlowClients, ReadersThatDoNotTakeTheirAnswersDoNotKeepOthersOut) {
+  Served served({.access = AccessPolicy::open(), .max_connections = 4});
+  served.registry().publish(parse_manifest_json(R"({"name": "big", "version": "1.0.0", "description": ")" +
+                                                std::string(24u << 20, 'x') + "\"}"));
+  std::vector<std::unique_ptr<RawClient>> stuck;
+  auto answered = [&] {
+    const std::string log = served.log();
+    std::size_t n = 0;
+    for (std::size_t at = log.find("/big/versions/1.0.0 200"); at != std::string::npos;
+         at = log.find("/big/versions/1.0.0 200", at + 1))
+      ++n;
+    return n;
+  };
+  for (std::size_t i = 0; i < 4; ++i) {
+    stuck.push_back(std::make_unique<RawClient>(served.port()));
+    stuck.back()->send_text("GET /v1/apps/big/versions/1.0.0 HTTP/1.1\r\n\r\n");  // and never reads
+    const auto deadline = Clock::now() + std::chrono::seconds(10);
+    while (answered() <= i && Clock::now() < deadline) std::this_thread::yield();
+    ASSERT_EQ(answered(), i + 1) << served.log();
+  }
+  auto client = served.client();
+  for (int round = 0; round < 3; ++round) {
+    const auto started = Clock::now();
+    EXPECT_EQ(client->apps(), (std::vector<std::string>{"big"}));
+    EXPECT_LT(Clock::now() - started, std::chrono::seconds(2));
+  }
+}
+
 // ---- requests framed two ways ----
 
 TEST(RegistryServerFraming, TwoContentLengthHeadersAreRefusedAndNothingIsStored) {
@@ -409,4 +456,207 @@ TEST(RegistryServerAnswers, ControlCharactersFromClientsReachTheLogEscaped) {
   const std::string log = served.log();
   EXPECT_EQ(log.find('\x1b'), std::string::npos) << log;
   EXPECT_EQ(log.find("\xe2\x80\xae"), std::string::npos) << log;
+}
+
+// ---- a team that names another team's app where the route does not look ----
+
+TEST_F(RegistryServerAccess, AnAppNamedInTheBodyOrTheQueryIsNeverTheOneWritten) {
+  Served served(with_tokens(true));
+  const std::string home = "Authorization: Bearer secret-home\r\n";
+  // The URL says home (which the token owns), the body says profile: refused, nothing stored.
+  std::string r = exchange(served.port(), put_manifest(home, R"({"name": "profile", "version": "1.0.0"})"));
+  EXPECT_EQ(status_of(r), 400) << r;
+  // A body naming itself twice: whichever one a reader keeps, it is not written under home.
+  r = exchange(served.port(),
+               put_manifest(home, R"({"name": "home", "name": "profile", "version": "1.0.0"})"));
+  EXPECT_NE(status_of(r), 201) << r;
+  EXPECT_TRUE(served.registry().apps().empty());
+  // Percent-encoded or differently cased names are other names, not a way around the token.
+  for (const std::string target :
+       {"/v1/apps/pr%6ffile/versions/1.0.0", "/v1/apps/Profile/versions/1.0.0",
+        "/v1/apps/profile/versions/1.0.0?app=home", "/v1/apps/home/../profile/versions/1.0.0"}) {
+    r = exchange(served.port(), "PUT " + target + " HTTP/1.1\r\n" + home + "Content-Length: 2\r\n\r\n{}");
+    EXPECT_TRUE(status_of(r) == 400 || status_of(r) == 403 || status_of(r) == 404) << target << "\n" << r;
+  }
+  EXPECT_TRUE(served.registry().apps().empty());
+
+  served.registry().publish(app("home", "1.0.0"));
+  served.registry().publish(app("profile", "1.0.0"));
+  // A deployment names its app in the path only; an "app" in the body changes nothing.
+  const std::string deploy_body = R"({"version": "1.0.0", "app": "profile"})";
+  r = exchange(served.port(), "PUT /v1/environments/production/apps/home HTTP/1.1\r\n" + home +
+                                  "Content-Length: " + std::to_string(deploy_body.size()) + "\r\n\r\n" +
+                                  deploy_body);
+  EXPECT_EQ(status_of(r), 200) << r;
+  EXPECT_EQ(served.registry().deployed("production"), (std::map<std::string, std::string>{{"home", "1.0.0"}}));
+  r = exchange(served.port(), "PUT /v1/environments/production/apps/profile HTTP/1.1\r\n" + home +
+                                  "Content-Length: 20\r\n\r\n{\"version\": \"1.0.0\"}");
+  EXPECT_EQ(status_of(r), 403) << r;
+  EXPECT_EQ(served.registry().deployed("production"), (std::map<std::string, std::string>{{"home", "1.0.0"}}));
+}
+
+TEST_F(RegistryServerAccess, TwoAuthorizationHeadersAreRefusedWhicheverComesFirst) {
+  Served served(with_tokens(true));
+  for (const std::string headers : {"Authorization: Bearer secret-profile\r\nAuthorization: Bearer secret-home\r\n",
+                                    "Authorization: Bearer secret-home\r\nauthorization: Bearer secret-profile\r\n"}) {
+    const std::string r = exchange(served.port(), put_manifest(headers, manifest_text));
+    EXPECT_EQ(status_of(r), 400) << r;
+  }
+  EXPECT_TRUE(served.registry().apps().empty());
+}
+
+TEST(AccessTokens, OneSecretSpelledInUpperAndLowerCaseHexIsStillOneSecret) {
+  std::string upper = access_token_hash("s");
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  const std::string text = R"({"tokens": [{"name": "a", "sha256": ")" + access_token_hash("s") +
+                           R"("}, {"name": "b", "sha256": ")" + upper + R"("}]})";
+  EXPECT_THROW(AccessPolicy::parse(parse_json(text)), Error);
+}
+
+// ---- heads and bodies that lie ----
+
+TEST(RegistryServerFraming, AContentLengthThatIsNotAPlainNumberIsRefused) {
+  Served served({.access = AccessPolicy::open()});
+  const std::string body = manifest_text;
+  for (const std::string length : {"-5", "+36", "0x24", "36, 36", "36 36", "99999999999999999999", ""}) {
+    const std::string r = exchange(served.port(), "PUT /v1/apps/home/versions/1.0.0 HTTP/1.1\r\nHost: x\r\n"
+                                                  "Content-Length: " +
+                                                      length + "\r\n\r\n" + body);
+    EXPECT_EQ(status_of(r), 400) << "Content-Length: " << length << "\n" << r;
+  }
+  // Any Transfer-Encoding, not only chunked, and whatever its case.
+  for (const std::string coding : {"transfer-encoding: chunked", "Transfer-Encoding: identity",
+                                   "TRANSFER-ENCODING: gzip, chunked"}) {
+    const std::string r = exchange(served.port(), "PUT /v1/apps/home/versions/1.0.0 HTTP/1.1\r\nHost: x\r\n" +
+                                                      coding + "\r\n\r\n0\r\n\r\n");
+    EXPECT_EQ(status_of(r), 501) << coding << "\n" << r;
+  }
+  EXPECT_TRUE(served.registry().apps().empty());
+}
+
+TEST(RegistryServerFraming, ABodyShorterOrLongerThanItsLengthStoresNothing) {
+  Served served({.access = AccessPolicy::open(), .request_timeout = std::chrono::milliseconds(300)});
+  const std::string body = manifest_text;
+  // Declared short: only the declared bytes are the body (here, cut JSON), the rest is not read.
+  std::string r = exchange(served.port(), "PUT /v1/apps/home/versions/1.0.0 HTTP/1.1\r\nContent-Length: 10\r\n\r\n" +
+                                              body + "GET /v1/apps HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(status_of(r), 400) << r;
+  EXPECT_EQ(r.find("HTTP/1.1", 12), std::string::npos) << "one answer per connection: " << r;
+  // Declared long: the server waits for the rest until the request's deadline, then drops it.
+  RawClient lying(served.port());
+  lying.send_text("PUT /v1/apps/home/versions/1.0.0 HTTP/1.1\r\nContent-Length: 100\r\n\r\n" + body);
+  r = lying.read_until_closed(std::chrono::milliseconds(3000));
+  EXPECT_TRUE(lying.closed());
+  EXPECT_TRUE(r.empty()) << r;
+  EXPECT_TRUE(served.registry().apps().empty());
+}
+
+TEST(RegistryServerFraming, ARequestLineBeyondTheHeadLimitIsRefusedBeforeItEnds) {
+  Served served({.access = AccessPolicy::open(), .max_head_bytes = 1024});
+  RawClient c(served.port());
+  c.send_text("GET /v1/apps/" + std::string(64 * 1024, 'a'));  // no line end, ever
+  const std::string r = c.read_until_closed();
+  EXPECT_EQ(status_of(r), 431) << r.substr(0, 200);
+  EXPECT_TRUE(c.closed());
+}
+
+// A read has no body: one that declares a body is refused from its head, so that a client
+// without any right cannot make the server hold max_body_bytes per connection.
+TEST(RegistryServerFraming, AReadThatDeclaresABodyIsRefusedBeforeTheBodyIsRead) {
+  Served served({.access = AccessPolicy::open()});
+  RawClient c(served.port());
+  c.send_text("GET /v1/apps HTTP/1.1\r\nContent-Length: 16000000\r\n\r\n");
+  const std::string r = c.read_until_closed();
+  EXPECT_EQ(status_of(r), 400) << r;
+  EXPECT_NE(body_of(r).find("a GET has no body"), std::string::npos) << r;
+  EXPECT_EQ(status_of(exchange(served.port(), "GET /v1/apps HTTP/1.1\r\nContent-Length: 0\r\n\r\n")), 200);
+}
+
+TEST(RegistryServerFraming, NothingAClientSendsIsEchoedIntoAHeader) {
+  Served served({.access = AccessPolicy::open()});
+  const std::string r =
+      exchange(served.port(), "GET /v1/x%0d%0aSet-Cookie:%20a=b HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(status_of(r), 404) << r;
+  const std::string head = r.substr(0, r.find("\r\n\r\n"));
+  EXPECT_EQ(head.find("Set-Cookie"), std::string::npos) << head;
+  EXPECT_EQ(status_of(exchange(served.port(), "GET /v1/apps HTTP/1.1\r\nX: a\rSet-Cookie: b\r\n\r\n")), 400);
+  EXPECT_EQ(status_of(exchange(served.port(), std::string("GET /v1/apps HTTP/1.1\r\nX: a\0b\r\n\r\n", 33))),
+            400);
+}
+
+TEST(RegistryServerFraming, PathsThatWouldLeaveTheFolderNeverReachIt) {
+  Served served({.access = AccessPolicy::open()});
+  const std::string body = R"({"name": "home", "version": "1.0.0"})";
+  for (const std::string target :
+       {"/v1/apps/%2e%2e/versions/1.0.0", "/v1/apps/..%5c..%5cx/versions/1.0.0", "/v1/apps/a\\b/versions/1.0.0",
+        "/v1/apps/./versions/1.0.0", "/v1/apps/../versions/1.0.0", "/v1/apps/home/versions/..",
+        "/v1/apps/home/versions/1.0.0%00", "/v1/apps/\xc0\xae\xc0\xae/versions/1.0.0",
+        "/v1/apps/home/versions/1.0.0/..", "/v1/apps//versions/1.0.0", "/v1/apps/.hidden/versions/1.0.0",
+        "/v1/environments/%2e%2e/apps/home", "/v1/environments/deployments.json/apps/home"}) {
+    const std::string r = exchange(served.port(), "PUT " + target + " HTTP/1.1\r\nContent-Length: " +
+                                                      std::to_string(body.size()) + "\r\n\r\n" + body);
+    EXPECT_TRUE(status_of(r) == 400 || status_of(r) == 404) << target << "\n" << r;
+  }
+  EXPECT_TRUE(served.registry().apps().empty());
+  EXPECT_TRUE(served.registry().environments().empty());
+}
+
+// ---- data a client chooses ----
+
+TEST(RegistryServerData, NamesAndVersionsTheStoreCannotHoldAreRefusedAsBadRequests) {
+  Served served({.access = AccessPolicy::open()});
+  auto put = [&](const std::string& name, const std::string& version) {
+    const std::string body = "{\"name\": \"" + name + "\", \"version\": \"" + version + "\"}";
+    return exchange(served.port(), "PUT /v1/apps/" + name + "/versions/" + version +
+                                       " HTTP/1.1\r\nContent-Length: " + std::to_string(body.size()) +
+                                       "\r\n\r\n" + body);
+  };
+  EXPECT_EQ(status_of(put(std::string(101, 'a'), "1.0.0")), 400);
+  EXPECT_EQ(status_of(put("a';DROP TABLE x;--", "1.0.0")), 400);
+  // A version is a semantic version of any length by semver's grammar; no file name, database
+  // key or log line should have to hold one of kilobytes.
+  for (const std::size_t length : {240, 300, 5000}) {
+    const std::string version = "1.0.0-" + std::string(length, 'a');
+    std::string r = put("home", version);
+    EXPECT_EQ(status_of(r), 400) << length << "\n" << r;
+    r = exchange(served.port(), "GET /v1/apps/home/versions/" + version + " HTTP/1.1\r\n\r\n");
+    EXPECT_EQ(status_of(r), 400) << length << "\n" << r;
+    r = exchange(served.port(), "PUT /v1/environments/production/apps/home HTTP/1.1\r\nContent-Length: " +
+                                    std::to_string(version.size() + 15) + "\r\n\r\n{\"version\": \"" + version + "\"}");
+    EXPECT_EQ(status_of(r), 400) << length << "\n" << r;
+  }
+  EXPECT_TRUE(served.registry().apps().empty());
+  EXPECT_EQ(served.log().find("failed"), std::string::npos) << served.log();
+}
+
+TEST(RegistryServerData, DeepOrForeignJsonIsA400AndTheServerKeepsServing) {
+  Served served({.access = AccessPolicy::open()});
+  auto put = [&](const std::string& body) {
+    return exchange(served.port(), "PUT /v1/apps/home/versions/1.0.0 HTTP/1.1\r\nContent-Length: " +
+                                       std::to_string(body.size()) + "\r\n\r\n" + body);
+  };
+  EXPECT_EQ(status_of(put(std::string(1 << 20, '[') + std::string(1 << 20, ']'))), 400);
+  for (const std::string body : {"[1]", "\"home\"", "{}", "null", R"({"name": "home"})",
+                                 R"({"name": "home", "version": "1.0.0", "exports": 7})", "{\"name\": \"home\xff\"}"}) {
+    EXPECT_EQ(status_of(put(body)), 400) << body;
+  }
+  // A schema nested as deep as a manifest may be: compiled and stored, not a crash.
+  std::string schema = R"({"type": "string"})";
+  for (int i = 0; i < 200; ++i) schema = R"({"type": "object", "properties": {"a": )" + schema + "}}";
+  const std::string r = put(R"({"name": "home", "version": "1.0.0", "exports": {"user": )" + schema + "}}");
+  EXPECT_TRUE(status_of(r) == 201 || status_of(r) == 400) << r.substr(0, 300);
+  EXPECT_EQ(status_of(exchange(served.port(), "GET /v1/apps HTTP/1.1\r\n\r\n")), 200);
+}
+
+TEST(RegistryServerData, ADeploymentBodyThatIsNotJustAVersionIsRefused) {
+  Served served({.access = AccessPolicy::open()});
+  served.registry().publish(app("home", "1.0.0"));
+  for (const std::string body : {R"({"version": "9.9.9"})", R"({"version": 1})", R"(["1.0.0"])", R"({"version": "../x"})",
+                                 R"({"version": "1.0.0", "version": "9.9.9"})", ""}) {
+    const std::string r = exchange(served.port(), "PUT /v1/environments/production/apps/home HTTP/1.1\r\n"
+                                                  "Content-Length: " +
+                                                      std::to_string(body.size()) + "\r\n\r\n" + body);
+    EXPECT_TRUE(status_of(r) == 400 || status_of(r) == 404) << body << "\n" << r;
+  }
+  EXPECT_TRUE(served.registry().deployed("production").empty());
 }

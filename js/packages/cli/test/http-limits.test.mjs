@@ -34,7 +34,7 @@ const request = (url, limits) => requestSync({
 describe('the HTTP bridge', () => {
   const servers = {};
   before(async () => {
-    for (const mode of ['huge', 'drip', 'silent']) servers[mode] = await hostile(mode);
+    for (const mode of ['huge', 'drip', 'silent', 'redirect']) servers[mode] = await hostile(mode);
   });
   after(async () => {
     for (const s of Object.values(servers)) await s.stop();
@@ -74,6 +74,17 @@ describe('the HTTP bridge', () => {
     assert.equal(mine.status, 2, mine.out);
     assert.match(mine.err, /size_limit/);
     assert.equal(mine.err, theirs.err);
+  });
+
+  test('a redirect is not followed: exit 2, as the native tool, and the token goes nowhere else', async () => {
+    const env = { ...process.env, MFSTATE_REGISTRY_TOKEN: 'mfs_x' };
+    const args = ['contracts', 'check', manifests.profileV2, '--registry', servers.redirect.url];
+    const [mine, theirs] = [await npmTool(args, { env }), await native(args, { env })];
+    assert.equal(mine.status, 2, mine.out);
+    assert.match(mine.err, /answered HTTP 307/);
+    assert.equal(mine.err, theirs.err);
+    assert.equal(request(`${servers.redirect.url}/visits`).status, 200);
+    assert.equal(new TextDecoder().decode(request(`${servers.redirect.url}/visits`).body), '0');
   });
 });
 
