@@ -223,7 +223,9 @@ TEST(RegistryServerSlowClients, FillingTheConnectionTableExactlyEvictsNobody) {
 // A team may publish a large manifest of its own app; readers that ask for it and never take the
 // answer must not keep everyone else out until their answers time out.
 TEST(RegistryServerSlowClients, ReadersThatDoNotTakeTheirAnswersDoNotKeepOthersOut) {
-  Served served({.access = AccessPolicy::open(), .max_connections = 4});
+  // The stuck readers' answers would time out after two minutes: a client kept out until then
+  // (the previous server) is told apart from a loaded machine's slowness by a wide margin.
+  Served served({.access = AccessPolicy::open(), .max_connections = 4, .response_timeout = std::chrono::minutes(2)});
   served.registry().publish(parse_manifest_json(R"({"name": "big", "version": "1.0.0", "description": ")" +
                                                 std::string(24u << 20, 'x') + "\"}"));
   std::vector<std::unique_ptr<RawClient>> stuck;
@@ -246,7 +248,7 @@ TEST(RegistryServerSlowClients, ReadersThatDoNotTakeTheirAnswersDoNotKeepOthersO
   for (int round = 0; round < 3; ++round) {
     const auto started = Clock::now();
     EXPECT_EQ(client->apps(), (std::vector<std::string>{"big"}));
-    EXPECT_LT(Clock::now() - started, std::chrono::seconds(2));
+    EXPECT_LT(Clock::now() - started, std::chrono::seconds(30));
   }
 }
 
