@@ -805,10 +805,6 @@ export class App {
   /** False once unmounted (or once its host is disposed). */
   get mounted(): boolean {
     if (this.#released || this.#host.handle === 0) return false;
-    // The module's handle of the platform wraps no App of its own (host_abi.cpp's
-    // mfs_host_platform), so the module answers false for it: the platform lives while its host
-    // does, until its own unmount.
-    if (this.#name === "platform") return true;
     enter(false);
     try {
       check(api.mfs_app_mounted(this.#h));

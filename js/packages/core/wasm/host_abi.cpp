@@ -346,9 +346,12 @@ EMSCRIPTEN_KEEPALIVE int mfs_app_release(std::uint32_t app) {
 /// Out: boolean.
 EMSCRIPTEN_KEEPALIVE int mfs_app_mounted(std::uint32_t app) {
   return guarded([&] {
+    // The platform's handle wraps no App of its own: the answer is its host's platform (false once
+    // the host is disposed or the platform unmounted).
     WebApp* a = apps().find(app);
+    WebHost* h = a && a->platform_of != 0 ? hosts().find(a->platform_of) : nullptr;
     Writer w;
-    w.boolean(a && a->app.mounted());
+    w.boolean(a && (a->platform_of != 0 ? h && h->host->platform().mounted() : a->app.mounted()));
   });
 }
 
