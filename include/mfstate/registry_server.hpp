@@ -72,9 +72,10 @@ struct RegistryServerOptions {
   /// writers send at once can never hold more than this (max_connections bodies would be 4 GiB).
   std::size_t max_buffered_body_bytes = 64u << 20;
   /// Answers held at once for clients still taking them, each distinct answer counted once (every
-  /// reader of one cached manifest sends the same bytes). A request whose answer would take the
-  /// total past it is answered 503 instead, so readers that do not take their answers cannot
-  /// make the server hold max_connections copies of the largest one.
+  /// reader of one cached manifest sends the same bytes). A request whose answer (of more than
+  /// 64 KiB) would take the total past it is answered 503 instead, so readers that do not take
+  /// their answers cannot make the server hold max_connections copies of the largest one. Answers
+  /// of 64 KiB or less are always sent (at most max_connections x 64 KiB more).
   std::size_t max_pending_answer_bytes = 64u << 20;
   /// Built answers of stored manifests kept for repeated reads (least recently used out): a
   /// repeated read costs a lookup, not a rebuild (seconds for a 16 MiB manifest of schemas).

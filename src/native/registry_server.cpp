@@ -14,8 +14,8 @@
 // client out until their answers time out, and connecting alone cannot cut a team's upload off.
 // Memory has fixed bounds whatever the clients do: heads (max_head_bytes per connection), bodies
 // (max_buffered_body_bytes in all, reserved by declared size), answers not yet taken
-// (max_pending_answer_bytes in all, a shared answer counted once) and the answer cache; a request
-// past a budget is answered 503 with Retry-After.
+// (max_pending_answer_bytes in all, a shared answer counted once, and answers of 64 KiB or less
+// always sent) and the answer cache; a request past a budget is answered 503 with Retry-After.
 // Handlers run on the same thread, one at a time (the registry object is not shared), and
 // heads are read strictly (registry_http_message.hpp): no request is framed two ways.
 #include <fcntl.h>
@@ -45,6 +45,10 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::chrono::milliseconds drain_time{1000};
 constexpr std::size_t drain_bytes = 256u << 10;
+// Answers this small are always sent, whatever max_pending_answer_bytes holds: readers that pin the
+// budget with large answers they never take must not turn every listing and refusal into a 503.
+// What this adds is bounded too: max_connections x 64 KiB (16 MiB at 256).
+constexpr std::size_t small_answer_bytes = 64u << 10;
 
 const char* reason_of(int status) {
   switch (status) {
@@ -168,11 +172,13 @@ struct RegistryServer::Impl {
   }
 
   // Counts an answer body against max_pending_answer_bytes, once however many connections send
-  // it. False (nothing counted) when a body not already held would take the total past the budget.
-  bool hold_answer(Connection& c, const std::shared_ptr<const std::string>& body, bool always) {
+  // it. False (nothing counted) when a large body not already held would take the total past the
+  // budget, unless `always`.
+  bool hold_answer(Connection& c, const std::shared_ptr<const std::string>& body, bool always = false) {
     auto [at, added] = answer_holders.try_emplace(body.get(), 0);
     if (added) {
-      if (!always && pending_answer_bytes + body->size() > options.max_pending_answer_bytes) {
+      if (!always && body->size() > small_answer_bytes &&
+          pending_answer_bytes + body->size() > options.max_pending_answer_bytes) {
         answer_holders.erase(at);
         return false;
       }
@@ -408,15 +414,14 @@ struct RegistryServer::Impl {
     c.in.clear();
     c.in.shrink_to_fit();
     release_body(c);
-    if (!hold_answer(c, a.body, false)) {
-      // Refusals are a few hundred bytes and always sent: past the budget by at most that much
-      // per connection, and a refused client is told why instead of being dropped.
+    if (!hold_answer(c, a.body)) {
+      // A small answer, always sent: a refused client is told why instead of being dropped.
       a = detail::RegistryApi::refusal(503, ErrorCode::io_error,
                                        "the server is sending other answers (" +
                                            std::to_string(options.max_pending_answer_bytes) +
                                            " bytes at once at most): retry in a moment");
       a.headers.emplace_back("Retry-After", "1");
-      hold_answer(c, a.body, true);
+      hold_answer(c, a.body, /*always=*/true);
     }
     c.out_head = response_head(a);
     c.written = 0;

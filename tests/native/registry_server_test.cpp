@@ -796,12 +796,15 @@ TEST(RegistryServerLoad, BodiesHeldAtOnceStayWithinTheirBudget) {
 // the largest manifest. Answers not yet taken share one budget, each distinct answer counted once.
 TEST(RegistryServerLoad, AnswersNotTakenStayWithinTheirBudgetAndReadersOfOneManifestShareIt) {
   // Answers far larger than what the kernel's socket buffers take for a reader that never reads.
-  Served served({.access = AccessPolicy::open(), .max_pending_answer_bytes = 40u << 20});
-  for (const std::string name : {"big", "huge"}) {
-    served.registry().publish(parse_manifest_json(R"({"name": ")" + name +
-                                                  R"(", "version": "1.0.0", "description": ")" +
-                                                  std::string(24u << 20, 'x') + "\"}"));
-  }
+  auto large = [](const std::string& name) {
+    return parse_manifest_json(R"({"name": ")" + name + R"(", "version": "1.0.0", "description": ")" +
+                               std::string(24u << 20, 'x') + "\"}");
+  };
+  // One answer of "big" fits (a byte to spare), or one of "huge": two copies would not, nor "huge"
+  // beside "big".
+  const std::size_t budget = large("huge").to_value().to_json().size();
+  Served served({.access = AccessPolicy::open(), .max_pending_answer_bytes = budget});
+  for (const std::string name : {"big", "huge"}) served.registry().publish(large(name));
   auto answered = [&](const std::string& what) {
     const std::string log = served.log();
     std::size_t n = 0;
@@ -822,6 +825,8 @@ TEST(RegistryServerLoad, AnswersNotTakenStayWithinTheirBudgetAndReadersOfOneMani
   const std::string refused = third.read_until_closed();
   EXPECT_EQ(status_of(refused), 503) << refused.substr(0, 300);
   EXPECT_NE(refused.find("Retry-After: 1"), std::string::npos) << refused.substr(0, 300);
+  // Small answers are sent however full the budget is: pinning it does not deny every other read.
+  EXPECT_EQ(served.client()->apps(), (std::vector<std::string>{"big", "huge"}));
   // Once the stuck readers are gone, their share is free again.
   stuck.clear();
   std::string got;
