@@ -58,8 +58,8 @@ std::string access_token_hash(std::string_view token);
 struct RegistryServerOptions {
   AccessPolicy access;
   /// Open connections at most. A new connection beyond it closes the oldest one still sending
-  /// its request, or failing that the oldest whose answer is not taken, so slow clients cannot
-  /// keep others out.
+  /// its head, failing that the oldest whose answer is not taken, failing that the oldest upload
+  /// (whose head passed the token check), so slow clients cannot keep others out.
   std::size_t max_connections = 256;
   /// A request must arrive whole (head and body) within this time of its connection's opening.
   std::chrono::milliseconds request_timeout{10000};
@@ -67,6 +67,24 @@ struct RegistryServerOptions {
   std::chrono::milliseconds response_timeout{10000};
   std::size_t max_head_bytes = 16u << 10;  ///< request line and headers
   std::size_t max_body_bytes = 16u << 20;  ///< a manifest
+  /// Request bodies held at once, across every connection. A write whose declared body would take
+  /// the total past it is answered 503 from its head, before any of its body is read, so what
+  /// writers send at once can never hold more than this (max_connections bodies would be 4 GiB).
+  std::size_t max_buffered_body_bytes = 64u << 20;
+  /// Answers held at once for clients still taking them, each distinct answer counted once (every
+  /// reader of one cached manifest sends the same bytes). A request whose answer (of more than
+  /// 64 KiB) would take the total past it is answered 503 instead, so readers that do not take
+  /// their answers cannot make the server hold max_connections copies of the largest one. Answers
+  /// of 64 KiB or less are always sent (at most max_connections x 64 KiB more).
+  std::size_t max_pending_answer_bytes = 64u << 20;
+  /// Built answers of stored manifests kept for repeated reads (least recently used out): a
+  /// repeated read costs a lookup, not a rebuild (seconds for a 16 MiB manifest of schemas).
+  std::size_t answer_cache_bytes = 64u << 20;
+  /// Listings (apps, versions, environments, deployments) are kept this long once built, in a
+  /// quarter of answer_cache_bytes: their cost grows with what is published. This server's own
+  /// publishes and deploys clear them at once; another writer of the same storage (another server
+  /// on one PostgreSQL database) is seen within this time. Zero: rebuilt on every read.
+  std::chrono::milliseconds listing_cache_time{1000};
   /// One line per request (method, path, status, token name: never the token) and per internal
   /// failure (with the detail the client is not shown). Every piece of client or manifest text in
   /// it is printable(). Called on the serving thread. Empty: no log.

@@ -7,10 +7,15 @@
 //   respond   writing the answer (Connection: close), by its own deadline
 //   drain     after a half-close, reading what the client still sends, briefly, so that closing
 //             does not reset the connection before the client has read the answer
-// At max_connections, a new connection evicts the oldest one still in `request` or `drain`, or
-// failing that the oldest still in `respond`: a normal request arrives and its answer is taken in
-// milliseconds, so only the slow are ever evicted, and readers that never take their answers
-// cannot keep every other client out until their answers time out.
+// At max_connections, a new connection evicts the oldest one still sending its head or in
+// `drain`, failing that the oldest still in `respond`, failing that the oldest upload (its head
+// passed the token check): a normal request arrives and its answer is taken in milliseconds, so
+// only the slow are ever evicted, readers that never take their answers cannot keep every other
+// client out until their answers time out, and connecting alone cannot cut a team's upload off.
+// Memory has fixed bounds whatever the clients do: heads (max_head_bytes per connection), bodies
+// (max_buffered_body_bytes in all, reserved by declared size), answers not yet taken
+// (max_pending_answer_bytes in all, a shared answer counted once, and answers of 64 KiB or less
+// always sent) and the answer cache; a request past a budget is answered 503 with Retry-After.
 // Handlers run on the same thread, one at a time (the registry object is not shared), and
 // heads are read strictly (registry_http_message.hpp): no request is framed two ways.
 #include <fcntl.h>
@@ -26,6 +31,7 @@
 #include <chrono>
 #include <cstring>
 #include <list>
+#include <unordered_map>
 
 #include "mfstate/registry_server.hpp"
 #include "registry_detail.hpp"
@@ -39,6 +45,10 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::chrono::milliseconds drain_time{1000};
 constexpr std::size_t drain_bytes = 256u << 10;
+// Answers this small are always sent, whatever max_pending_answer_bytes holds: readers that pin the
+// budget with large answers they never take must not turn every listing and refusal into a 503.
+// What this adds is bounded too: max_connections x 64 KiB (16 MiB at 256).
+constexpr std::size_t small_answer_bytes = 64u << 10;
 
 const char* reason_of(int status) {
   switch (status) {
@@ -55,18 +65,19 @@ const char* reason_of(int status) {
     case 413: return "Content Too Large";
     case 431: return "Request Header Fields Too Large";
     case 501: return "Not Implemented";
+    case 503: return "Service Unavailable";
     default: return "Internal Server Error";
   }
 }
 
-std::string response_text(const detail::ApiAnswer& a) {
+// The status line and headers; the body is sent from the answer's shared bytes, not copied.
+std::string response_head(const detail::ApiAnswer& a) {
   std::string text =
       "HTTP/1.1 " + std::to_string(a.status) + " " + reason_of(a.status) +
-      "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(a.body.size()) +
+      "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(a.body->size()) +
       "\r\nConnection: close\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n";
   for (const auto& [name, value] : a.headers) text += name + ": " + value + "\r\n";
   text += "\r\n";
-  text += a.body;
   return text;
 }
 
@@ -90,8 +101,10 @@ struct Connection {
   std::optional<detail::HttpHead> head;
   std::size_t body_start = 0;
   std::string caller = "-";
-  std::string out;  // the answer
-  std::size_t written = 0;
+  std::size_t body_reserved = 0;                // of max_buffered_body_bytes, for the body its head declared
+  std::string out_head;                         // the answer: status line and headers,
+  std::shared_ptr<const std::string> out_body;  // then its body (shared with the cache and other readers)
+  std::size_t written = 0;                      // of out_head, then out_body
   std::size_t drained = 0;
   std::string log_line;  // what the log says of this request
 };
@@ -106,8 +119,15 @@ struct RegistryServer::Impl {
   std::atomic<bool> stopped{false};
   std::uint64_t requests = 0;
   std::list<Connection> connections;
+  // What connections hold, against the options' budgets (the memory a client can make the server
+  // hold is these, the heads, and the cache; never a multiple of max_connections):
+  std::size_t reserved_body_bytes = 0;   // declared bodies of requests being read
+  std::size_t pending_answer_bytes = 0;  // distinct answer bodies not yet taken
+  // answer body -> how many connections are sending it
+  std::unordered_map<const std::string*, std::size_t> answer_holders;
 
-  Impl(Registry& registry, RegistryServerOptions o) : api(registry, o.access), options(std::move(o)) {
+  Impl(Registry& registry, RegistryServerOptions o)
+      : api(registry, o.access, o.answer_cache_bytes, o.listing_cache_time), options(std::move(o)) {
     if (::pipe2(wake, O_CLOEXEC | O_NONBLOCK) != 0) {
       throw Error(ErrorCode::io_error,
                   std::string("registry server: cannot create a pipe: ") + std::strerror(errno));
@@ -128,6 +148,56 @@ struct RegistryServer::Impl {
     if (c.fd >= 0) ::close(c.fd);
     c.fd = -1;
     c.phase = Connection::Phase::closed;
+    release_body(c);
+    release_answer(c);
+    c.in.clear();
+    c.in.shrink_to_fit();
+  }
+
+  // A request's body is read only once its declared size is reserved from max_buffered_body_bytes,
+  // so a request the budget cannot take is refused before a byte of its body is read. Refused, not
+  // paused: a paused upload would keep its socket until its deadline and then be dropped with no
+  // word said, and uploads that never end could pause every other one; a 503 says "retry".
+  bool reserve_body(Connection& c, std::size_t bytes) {
+    if (bytes >
+        options.max_buffered_body_bytes - std::min(reserved_body_bytes, options.max_buffered_body_bytes))
+      return false;
+    reserved_body_bytes += bytes;
+    c.body_reserved = bytes;
+    return true;
+  }
+  void release_body(Connection& c) {
+    reserved_body_bytes -= c.body_reserved;
+    c.body_reserved = 0;
+  }
+
+  // Counts an answer body against max_pending_answer_bytes, once however many connections send
+  // it. False (nothing counted) when a large body not already held would take the total past the
+  // budget, unless `always`.
+  bool hold_answer(Connection& c, const std::shared_ptr<const std::string>& body, bool always = false) {
+    auto [at, added] = answer_holders.try_emplace(body.get(), 0);
+    if (added) {
+      if (!always && body->size() > small_answer_bytes &&
+          pending_answer_bytes + body->size() > options.max_pending_answer_bytes) {
+        answer_holders.erase(at);
+        return false;
+      }
+      pending_answer_bytes += body->size();
+    }
+    ++at->second;
+    c.out_body = body;
+    return true;
+  }
+  void release_answer(Connection& c) {
+    if (!c.out_body) return;
+    const auto at = answer_holders.find(c.out_body.get());
+    if (--at->second == 0) {
+      pending_answer_bytes -= c.out_body->size();
+      answer_holders.erase(at);
+    }
+    c.out_body.reset();
+    c.out_head.clear();
+    c.out_head.shrink_to_fit();
   }
 
   void run() {
@@ -171,11 +241,15 @@ struct RegistryServer::Impl {
     }
   }
 
-  // Closes the oldest connection still sending its request (or being drained), else the oldest
-  // whose answer is still not taken.
+  // Closes the oldest connection still sending its head (or being drained), else the oldest whose
+  // answer is still not taken, else the oldest upload: a write whose head passed the token check
+  // is cut off last, so clients without any right cannot end a team's publish by connecting.
   void evict_one() {
     Connection* oldest = nullptr;
-    auto rank = [](const Connection& c) { return c.phase == Connection::Phase::respond ? 1 : 0; };
+    auto rank = [](const Connection& c) {
+      if (c.phase == Connection::Phase::respond) return 1;
+      return c.phase == Connection::Phase::request && c.head ? 2 : 0;
+    };
     for (Connection& c : connections) {
       if (c.phase == Connection::Phase::closed) continue;
       if (!oldest || rank(c) < rank(*oldest) || (rank(c) == rank(*oldest) && c.opened < oldest->opened)) {
@@ -185,7 +259,9 @@ struct RegistryServer::Impl {
     if (!oldest) return;
     if (oldest->phase != Connection::Phase::drain) {
       log(oldest->peer + " evicted: " +
-          (oldest->phase == Connection::Phase::request ? "still sending its request" : "its answer still not taken") +
+          (oldest->phase == Connection::Phase::respond ? "its answer still not taken"
+           : oldest->head                              ? "still sending its body"
+                                                       : "still sending its request") +
           " when max_connections (" + std::to_string(options.max_connections) + ") was reached");
     }
     close(*oldest);
@@ -301,6 +377,17 @@ struct RegistryServer::Impl {
       return false;
     }
     if (!head.content_length) head.content_length = 0;
+    if (!reserve_body(c, *head.content_length)) {
+      detail::ApiAnswer busy = detail::RegistryApi::refusal(
+          503, ErrorCode::io_error,
+          "the server is receiving other uploads (" + std::to_string(options.max_buffered_body_bytes) +
+              " bytes of bodies at once at most): retry in a moment");
+      busy.headers.emplace_back("Retry-After", "1");
+      answer(c, std::move(busy), head.method, head.target);
+      return false;
+    }
+    // Exactly the declared size: no growth by doubling past what was reserved.
+    c.in.reserve(end + *head.content_length);
     if (const std::string* expect = head.find("Expect");
         expect && detail::equals_ignoring_case(*expect, "100-continue") && *head.content_length > 0) {
       // The client waits for this before sending its body; a best-effort write of 25 bytes.
@@ -315,20 +402,31 @@ struct RegistryServer::Impl {
   void serve(Connection& c) {
     const std::uint64_t request = ++requests;
     const auto started = Clock::now();
-    detail::ApiAnswer a = api.serve(*c.head, c.in.substr(c.body_start, *c.head->content_length), request);
+    detail::ApiAnswer a =
+        api.serve(*c.head, std::string_view(c.in).substr(c.body_start, *c.head->content_length), request);
     const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
     if (!a.failure.empty()) log("request " + std::to_string(request) + " failed: " + a.failure);
-    answer(c, a, c.head->method, c.head->target, " " + std::to_string(took) + "ms");
+    answer(c, std::move(a), c.head->method, c.head->target, " " + std::to_string(took) + "ms");
   }
 
-  void answer(Connection& c, const detail::ApiAnswer& a, const std::string& method, const std::string& target,
+  void answer(Connection& c, detail::ApiAnswer a, const std::string& method, const std::string& target,
               const std::string& suffix = "") {
-    c.out = response_text(a);
+    c.in.clear();
+    c.in.shrink_to_fit();
+    release_body(c);
+    if (!hold_answer(c, a.body)) {
+      // A small answer, always sent: a refused client is told why instead of being dropped.
+      a = detail::RegistryApi::refusal(503, ErrorCode::io_error,
+                                       "the server is sending other answers (" +
+                                           std::to_string(options.max_pending_answer_bytes) +
+                                           " bytes at once at most): retry in a moment");
+      a.headers.emplace_back("Retry-After", "1");
+      hold_answer(c, a.body, /*always=*/true);
+    }
+    c.out_head = response_head(a);
     c.written = 0;
     c.phase = Connection::Phase::respond;
     c.deadline = Clock::now() + options.response_timeout;
-    c.in.clear();
-    c.in.shrink_to_fit();
     c.log_line = c.peer + " " + printable(method) + " " + printable(target) + " " + std::to_string(a.status) +
                  " " + c.caller + suffix;
     // Logged before the first byte goes out: once a client has its answer, the log has the line.
@@ -338,8 +436,13 @@ struct RegistryServer::Impl {
 
   void write_answer(Connection& c, short revents) {
     (void)revents;
-    while (c.written < c.out.size()) {
-      const ssize_t n = ::send(c.fd, c.out.data() + c.written, c.out.size() - c.written, MSG_NOSIGNAL);
+    const std::size_t total = c.out_head.size() + c.out_body->size();
+    while (c.written < total) {
+      const bool in_head = c.written < c.out_head.size();
+      const std::string& part = in_head ? c.out_head : *c.out_body;
+      const std::size_t from = in_head ? c.written : c.written - c.out_head.size();
+      const int more = in_head && !c.out_body->empty() ? MSG_MORE : 0;  // head and body in one segment
+      const ssize_t n = ::send(c.fd, part.data() + from, part.size() - from, MSG_NOSIGNAL | more);
       if (n < 0) {
         if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) return;
@@ -348,8 +451,7 @@ struct RegistryServer::Impl {
       }
       c.written += static_cast<std::size_t>(n);
     }
-    c.out.clear();
-    c.out.shrink_to_fit();
+    release_answer(c);
     ::shutdown(c.fd, SHUT_WR);
     c.phase = Connection::Phase::drain;
     c.deadline = std::min(c.deadline, Clock::now() + drain_time);

@@ -70,7 +70,7 @@ int status_of(ErrorCode code) {
 ApiAnswer json_answer(int status, const Value& body) {
   ApiAnswer a;
   a.status = status;
-  a.body = body.to_json();
+  a.body = std::make_shared<const std::string>(body.to_json());
   return a;
 }
 
@@ -116,8 +116,28 @@ ApiAnswer internal_failure(std::uint64_t request, const std::string& detail) {
 
 }  // namespace
 
-RegistryApi::RegistryApi(Registry& registry, AccessPolicy access)
-    : registry_(registry), access_(std::move(access)) {}
+RegistryApi::RegistryApi(Registry& registry, AccessPolicy access, std::size_t cache_bytes,
+                         std::chrono::milliseconds listing_time)
+    : registry_(registry),
+      access_(std::move(access)),
+      manifests_(cache_bytes),
+      listings_(cache_bytes / 4),
+      listing_time_(listing_time) {}
+
+// A listing costs what the storage's listing costs, which grows with what is published, and anyone
+// may ask for it again and again: one built is kept for listing_time_. This server's own writes
+// clear them at once; another writer of the same storage is seen within listing_time_.
+ApiAnswer RegistryApi::listing(const std::string& key, const std::function<Value()>& build) {
+  const auto now = AnswerCache::Clock::now();
+  if (auto cached = listings_.find(key, now)) {
+    ApiAnswer a;
+    a.body = std::move(cached);
+    return a;
+  }
+  ApiAnswer a = json_answer(200, build());
+  if (listing_time_.count() > 0) listings_.insert(key, a.body, now + listing_time_);
+  return a;
+}
 
 ApiAnswer RegistryApi::refusal(int status, ErrorCode code, const std::string& message) {
   ApiAnswer a = json_answer(status, Value::object({{"error", Value::object({{"code", Value(to_string(code))},
@@ -190,7 +210,7 @@ std::optional<ApiAnswer> RegistryApi::screen(const HttpHead& head, std::size_t m
   }
 }
 
-ApiAnswer RegistryApi::serve(const HttpHead& head, const std::string& body, std::uint64_t request) {
+ApiAnswer RegistryApi::serve(const HttpHead& head, std::string_view body, std::uint64_t request) {
   const Route route = *route_of(head.target);  // screen() found it
   // What the registry answers for a request it could serve: not published (404) and already
   // published (409) are answers; any other failure of the storage (a corrupt file, a database
@@ -207,17 +227,31 @@ ApiAnswer RegistryApi::serve(const HttpHead& head, const std::string& body, std:
     using K = Route::Kind;
     switch (route.kind) {
       case K::apps:
-        return json_answer(200,
-                           Value::object({{"apps", string_list(stored([&] { return registry_.apps(); }))}}));
+        return listing("apps", [&] {
+          return Value::object({{"apps", string_list(stored([&] { return registry_.apps(); }))}});
+        });
       case K::versions:
-        return json_answer(
-            200, Value::object(
-                     {{"versions", string_list(stored([&] { return registry_.versions(route.app); }))}}));
+        return listing("versions/" + route.app, [&] {
+          return Value::object(
+              {{"versions", string_list(stored([&] { return registry_.versions(route.app); }))}});
+        });
       case K::manifest: {
         if (head.method == "GET") {
+          // Built once: reading back, validating and serialising a large manifest takes seconds,
+          // and anyone may ask for it again and again (reads need no token by default).
+          // The key cannot be ambiguous: '@' is in no app name and no version.
+          const std::string key = route.app + "@" + route.version;
+          if (auto cached = manifests_.find(key)) {
+            ApiAnswer a;
+            a.body = std::move(cached);
+            return a;
+          }
           auto m = stored([&] { return registry_.manifest(route.app, route.version); });
+          // Not cached: another server sharing the storage may publish it a moment later.
           if (!m) throw Error(ErrorCode::not_found, route.app + "@" + route.version + " is not published");
-          return json_answer(200, m->to_value());
+          ApiAnswer a = json_answer(200, m->to_value());
+          manifests_.insert(key, a.body);
+          return a;
         }
         // No loader: a manifest sent here must carry its schemas inline, so a client can never
         // make the server read one of its files.
@@ -227,19 +261,22 @@ ApiAnswer RegistryApi::serve(const HttpHead& head, const std::string& body, std:
                                                        ", the URL says " + route.app + "@" + route.version);
         }
         const bool published = stored([&] { return registry_.publish(m); });
+        if (published) listings_.clear();
         return json_answer(published ? 201 : 200, Value::object({{"published", published}}));
       }
       case K::environments:
-        return json_answer(
-            200,
-            Value::object({{"environments", string_list(stored([&] { return registry_.environments(); }))}}));
-      case K::environment: {
-        std::vector<Member> members;
-        for (const auto& [app, v] : stored([&] { return registry_.deployed(route.environment); })) {
-          members.push_back(Member{app, Value(v)});
-        }
-        return json_answer(200, Value::object({{"deployed", Value::object(std::move(members))}}));
-      }
+        return listing("environments", [&] {
+          return Value::object(
+              {{"environments", string_list(stored([&] { return registry_.environments(); }))}});
+        });
+      case K::environment:
+        return listing("environment/" + route.environment, [&] {
+          std::vector<Member> members;
+          for (const auto& [app, v] : stored([&] { return registry_.deployed(route.environment); })) {
+            members.push_back(Member{app, Value(v)});
+          }
+          return Value::object({{"deployed", Value::object(std::move(members))}});
+        });
       case K::deployment: {
         Value document = parse_json(body);
         const Value* v = document.is_object() ? document.find("version") : nullptr;
@@ -250,6 +287,7 @@ ApiAnswer RegistryApi::serve(const HttpHead& head, const std::string& body, std:
           registry_.deploy(route.app, v->as_string(), route.environment);
           return true;
         });
+        listings_.clear();
         return json_answer(200, Value::object({{"deployed", true}}));
       }
     }

@@ -112,6 +112,25 @@ class RawClient {
     }
     return out;
   }
+  // What the server sends until `marker` has arrived (or it closes, or `limit` passes).
+  std::string read_until(std::string_view marker, std::chrono::milliseconds limit = std::chrono::milliseconds(5000)) {
+    std::string out;
+    const auto deadline = Clock::now() + limit;
+    char buffer[4096];
+    while (out.find(marker) == std::string::npos && Clock::now() < deadline) {
+      pollfd p{fd_, POLLIN, 0};
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      if (poll(&p, 1, static_cast<int>(std::max<long long>(left, 1))) <= 0) continue;
+      const ssize_t n = recv(fd_, buffer, sizeof buffer, 0);
+      if (n <= 0) {
+        closed_ = true;
+        break;
+      }
+      out.append(buffer, static_cast<std::size_t>(n));
+    }
+    return out;
+  }
   bool closed() const { return closed_; }
 
  private:
@@ -661,4 +680,183 @@ TEST(RegistryServerData, ADeploymentBodyThatIsNotJustAVersionIsRefused) {
     EXPECT_TRUE(status_of(r) == 400 || status_of(r) == 404) << body << "\n" << r;
   }
   EXPECT_TRUE(served.registry().deployed("production").empty());
+}
+
+// ---- what one client can make the server compute or hold ----
+
+// Reading back a large manifest (parsing it, compiling every schema, serialising it) takes
+// seconds on the one serving thread, and anyone may ask for it again and again: it is built once.
+TEST(RegistryServerLoad, AManifestReadAgainIsAnsweredFromItsFirstBuild) {
+  Served served({.access = AccessPolicy::open()});
+  served.registry().publish(
+      parse_manifest_json(R"({"name": "home", "version": "1.0.0", "exports": {"user": {"type": "string"}}})"));
+  const std::string get = "GET /v1/apps/home/versions/1.0.0 HTTP/1.1\r\n\r\n";
+  const std::string first = exchange(served.port(), get);
+  ASSERT_EQ(status_of(first), 200) << first;
+  // The stored document broken behind the server's back (a published version never changes; this
+  // only shows where the second answer comes from): the server does not read it again.
+  cli_test::write_file(served.folder() + "/home/1.0.0.json", "{\"broken\": ");
+  const std::string second = exchange(served.port(), get);
+  EXPECT_EQ(status_of(second), 200) << second;
+  EXPECT_EQ(body_of(second), body_of(first));
+  // What is not published is asked of the storage every time: another server sharing it may
+  // publish the version a moment later.
+  const std::string next = "GET /v1/apps/home/versions/2.0.0 HTTP/1.1\r\n\r\n";
+  EXPECT_EQ(status_of(exchange(served.port(), next)), 404);
+  served.registry().publish(app("home", "2.0.0"));
+  EXPECT_EQ(status_of(exchange(served.port(), next)), 200);
+}
+
+// A listing costs what the storage's listing costs (tens of milliseconds for thousands of apps in
+// a folder), and anyone may ask for it again and again: one built is kept for listing_cache_time.
+// The server's own writes clear it at once; another writer of the storage is seen within that time.
+TEST(RegistryServerLoad, AListingIsKeptForItsTimeAndClearedByTheServersOwnWrites) {
+  Served served({.access = AccessPolicy::open(), .listing_cache_time = std::chrono::hours(1)});
+  auto client = served.client();
+  EXPECT_TRUE(client->apps().empty());
+  EXPECT_TRUE(client->versions("home").empty());
+  EXPECT_TRUE(client->environments().empty());
+  // Another writer of the same storage (another server on one database): not seen within the time.
+  served.registry().publish(app("home", "1.0.0"));
+  served.registry().deploy("home", "1.0.0", "production");
+  EXPECT_TRUE(client->apps().empty());
+  EXPECT_TRUE(client->versions("home").empty());
+  EXPECT_TRUE(client->environments().empty());
+  // A write through this server clears every listing: a client reads what it has just written.
+  EXPECT_TRUE(client->publish(app("profile", "1.0.0")));
+  EXPECT_EQ(client->apps(), (std::vector<std::string>{"home", "profile"}));
+  EXPECT_EQ(client->versions("home"), (std::vector<std::string>{"1.0.0"}));
+  EXPECT_EQ(client->deployed("production"), (std::map<std::string, std::string>{{"home", "1.0.0"}}));
+  client->deploy("profile", "1.0.0", "staging");
+  EXPECT_EQ(client->environments(), (std::vector<std::string>{"production", "staging"}));
+  EXPECT_EQ(client->deployed("staging"), (std::map<std::string, std::string>{{"profile", "1.0.0"}}));
+  EXPECT_EQ(client->apps(), (std::vector<std::string>{"home", "profile"}));
+  // Publishing what is already there changes nothing, so it clears nothing; a refused write neither.
+  served.registry().publish(app("cart", "1.0.0"));
+  EXPECT_FALSE(client->publish(app("profile", "1.0.0")));
+  EXPECT_EQ(code_of([&] { client->deploy("home", "9.9.9", "production"); }), ErrorCode::not_found);
+  EXPECT_EQ(client->apps(), (std::vector<std::string>{"home", "profile"}));
+}
+
+TEST(RegistryServerLoad, WithoutAListingTimeEveryListingIsReadFromTheStorage) {
+  Served served({.access = AccessPolicy::open(), .listing_cache_time = std::chrono::milliseconds(0)});
+  auto client = served.client();
+  EXPECT_TRUE(client->apps().empty());
+  served.registry().publish(app("home", "1.0.0"));
+  EXPECT_EQ(client->apps(), (std::vector<std::string>{"home"}));
+}
+
+// A token that may write could make the server hold max_connections request bodies at once
+// (256 x 16 MiB). Bodies are reserved from one budget by their declared size; a write the budget
+// cannot take is told so from its head, before any of its body is read.
+TEST(RegistryServerLoad, BodiesHeldAtOnceStayWithinTheirBudget) {
+  Served served({.access = AccessPolicy::open(), .max_buffered_body_bytes = 100000});
+  auto body_of_app = [](const std::string& name) {
+    return "{\"name\": \"" + name + "\", \"version\": \"1.0.0\", \"description\": \"" + std::string(70000, 'x') + "\"}";
+  };
+  auto put_of = [&](const std::string& name, const std::string& extra_headers = "") {
+    const std::string body = body_of_app(name);
+    return "PUT /v1/apps/" + name + "/versions/1.0.0 HTTP/1.1\r\n" + extra_headers +
+           "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  };
+  // The first upload's head is taken (the server says 100 Continue), its body half sent.
+  const std::string first_request = put_of("home", "Expect: 100-continue\r\n");
+  const std::size_t head_size = first_request.find("\r\n\r\n") + 4;
+  RawClient first(served.port());
+  first.send_text(first_request.substr(0, head_size));
+  ASSERT_NE(first.read_until("100 Continue").find("100 Continue"), std::string::npos);
+  first.send_text(first_request.substr(head_size, 30000));
+  // A second one of 70 KB does not fit beside it: refused at once, with when to retry.
+  RawClient second(served.port());
+  const std::string second_request = put_of("profile");
+  second.send_text(second_request.substr(0, second_request.find("\r\n\r\n") + 4));
+  const std::string refused = second.read_until_closed(std::chrono::milliseconds(3000));
+  EXPECT_EQ(status_of(refused), 503) << refused;
+  EXPECT_NE(refused.find("Retry-After: 1"), std::string::npos) << refused;
+  EXPECT_NE(body_of(refused).find("retry"), std::string::npos) << refused;
+  // The first is served whole; its reservation ends with it, and the second's retry fits.
+  first.send_text(first_request.substr(head_size + 30000));
+  EXPECT_EQ(status_of(first.read_until_closed()), 201);
+  EXPECT_EQ(status_of(exchange(served.port(), second_request)), 201);
+  // A writer that leaves before its body is whole gives its reservation back too.
+  {
+    RawClient gone(served.port());
+    const std::string request = put_of("cart", "Expect: 100-continue\r\n");
+    gone.send_text(request.substr(0, request.find("\r\n\r\n") + 4));
+    ASSERT_NE(gone.read_until("100 Continue").find("100 Continue"), std::string::npos);
+  }
+  int status = 0;
+  for (const auto deadline = Clock::now() + std::chrono::seconds(5); status != 201 && Clock::now() < deadline;)
+    status = status_of(exchange(served.port(), put_of("cart")));
+  EXPECT_EQ(status, 201) << served.log();
+  EXPECT_EQ(served.registry().apps(), (std::vector<std::string>{"cart", "home", "profile"}));
+}
+
+// Readers that never take their answers could make the server hold max_connections answers of
+// the largest manifest. Answers not yet taken share one budget, each distinct answer counted once.
+TEST(RegistryServerLoad, AnswersNotTakenStayWithinTheirBudgetAndReadersOfOneManifestShareIt) {
+  // Answers far larger than what the kernel's socket buffers take for a reader that never reads.
+  auto large = [](const std::string& name) {
+    return parse_manifest_json(R"({"name": ")" + name + R"(", "version": "1.0.0", "description": ")" +
+                               std::string(24u << 20, 'x') + "\"}");
+  };
+  // One answer of "big" fits (a byte to spare), or one of "huge": two copies would not, nor "huge"
+  // beside "big".
+  const std::size_t budget = large("huge").to_value().to_json().size();
+  Served served({.access = AccessPolicy::open(), .max_pending_answer_bytes = budget});
+  for (const std::string name : {"big", "huge"}) served.registry().publish(large(name));
+  auto answered = [&](const std::string& what) {
+    const std::string log = served.log();
+    std::size_t n = 0;
+    for (std::size_t at = log.find(what); at != std::string::npos; at = log.find(what, at + 1)) ++n;
+    return n;
+  };
+  std::vector<std::unique_ptr<RawClient>> stuck;
+  for (std::size_t i = 0; i < 2; ++i) {
+    stuck.push_back(std::make_unique<RawClient>(served.port()));
+    stuck.back()->send_text("GET /v1/apps/big/versions/1.0.0 HTTP/1.1\r\n\r\n");  // and never reads
+    const auto deadline = Clock::now() + std::chrono::seconds(10);
+    while (answered("/big/versions/1.0.0 200") <= i && Clock::now() < deadline) std::this_thread::yield();
+    // The second reader shares the first one's bytes: two copies would not fit the budget.
+    ASSERT_EQ(answered("/big/versions/1.0.0 200"), i + 1) << served.log();
+  }
+  RawClient third(served.port());
+  third.send_text("GET /v1/apps/huge/versions/1.0.0 HTTP/1.1\r\n\r\n");
+  const std::string refused = third.read_until_closed();
+  EXPECT_EQ(status_of(refused), 503) << refused.substr(0, 300);
+  EXPECT_NE(refused.find("Retry-After: 1"), std::string::npos) << refused.substr(0, 300);
+  // Small answers are sent however full the budget is: pinning it does not deny every other read.
+  EXPECT_EQ(served.client()->apps(), (std::vector<std::string>{"big", "huge"}));
+  // Once the stuck readers are gone, their share is free again.
+  stuck.clear();
+  std::string got;
+  for (const auto deadline = Clock::now() + std::chrono::seconds(10);
+       status_of(got) != 200 && Clock::now() < deadline;)
+    got = exchange(served.port(), "GET /v1/apps/huge/versions/1.0.0 HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(status_of(got), 200) << got.substr(0, 300);
+  EXPECT_GT(body_of(got).size(), 24u << 20);
+}
+
+// At the connection limit, a write whose head passed the token check and whose body is on its way
+// is the last to be evicted: clients without any right cannot cut a team's upload off by opening
+// connections.
+TEST(RegistryServerSlowClients, AtTheConnectionLimitAnUploadOutlastsClientsWithoutAHead) {
+  Served served({.access = AccessPolicy::open(), .max_connections = 8});
+  const std::string body = manifest_text;
+  const std::string head = "PUT /v1/apps/home/versions/1.0.0 HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: " +
+                           std::to_string(body.size()) + "\r\n\r\n";
+  RawClient upload(served.port());
+  upload.send_text(head);
+  ASSERT_NE(upload.read_until("100 Continue").find("100 Continue"), std::string::npos);
+  upload.send_text(body.substr(0, 10));
+  std::vector<std::unique_ptr<RawClient>> flood;
+  for (int i = 0; i < 20; ++i) {
+    flood.push_back(std::make_unique<RawClient>(served.port()));
+    flood.back()->send_text("G");
+  }
+  auto client = served.client();
+  EXPECT_TRUE(client->apps().empty());  // the server has taken every connection above
+  upload.send_text(body.substr(10));
+  EXPECT_EQ(status_of(upload.read_until_closed()), 201) << served.log();
+  EXPECT_EQ(served.registry().apps(), (std::vector<std::string>{"home"}));
 }
