@@ -96,11 +96,14 @@ class MemberName {
   /// xors and an or).
   bool equals(std::string_view s) const noexcept {
     if (s.size() <= inline_capacity) {
-      if (tag() != inline_capacity - s.size()) return false;
+#if !defined(__wasm__)  // the module keeps its code (and size) as it was
       if constexpr (std::endian::native == std::endian::little) {
-        if (s.size() <= 8) return detail::load_u64(b_) == padded_word(s.data(), s.size());
+        if (s.size() <= 8) {
+          return tag() == inline_capacity - s.size() && detail::load_u64(b_) == padded_word(s.data(), s.size());
+        }
       }
-      return detail::same_bytes(b_, s.data(), s.size());
+#endif
+      return tag() == inline_capacity - s.size() && detail::same_bytes(b_, s.data(), s.size());
     }
     return on_heap() && heap_size() == s.size() && std::memcmp(heap_chars(), s.data(), s.size()) == 0;
   }
