@@ -150,6 +150,7 @@ class MemberName {
   std::uint64_t inline_order_high() const noexcept { return big_endian_word(b_); }
   std::uint64_t inline_order_low() const noexcept { return big_endian_word(b_ + 8) ^ 0xff; }
   static std::uint64_t big_endian_word(const char* p) noexcept { return detail::load_be64(p); }
+#if !defined(__wasm__)
   // The `n` (at most 8) bytes at `p`, zero-padded to a little-endian word, as an inline name of
   // that length holds them in its first 8 bytes; reads only those `n` bytes. For 4 to 8 bytes the
   // first four and the last four overlap or meet, and or-ing them puts each byte in its place.
@@ -163,6 +164,7 @@ class MemberName {
     if (n == 0) return 0;
     return byte(0) | byte(n / 2) | byte(n - 1);  // 1 to 3 bytes: the first, the middle, the last
   }
+#endif
   bool on_heap() const noexcept { return tag() == heap_tag; }
   const char* heap_chars() const noexcept {
     const char* p;
