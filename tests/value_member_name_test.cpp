@@ -180,7 +180,8 @@ TEST(MemberName, ANameOfUpToEightBytesEqualsOnlyItsOwnBytes) {
 
 TEST(MemberName, ALiteralFindsItsMemberAndNoOther) {
   // A literal's padded word is folded at compile time: the same answers as a run-time string.
-  const Value v = Value::object({{"coun", 1}, {"count", 2}, {"counts", 3}, {"n", 4}, {"m", 5}, {"countXYZ", 6}});
+  const Value v =
+      Value::object({{"coun", 1}, {"count", 2}, {"counts", 3}, {"n", 4}, {"m", 5}, {"countXYZ", 6}});
   EXPECT_EQ(v.get("count").as_int(), 2);
   EXPECT_EQ(v.get("coun").as_int(), 1);
   EXPECT_EQ(v.get("counts").as_int(), 3);
