@@ -154,3 +154,43 @@ TEST(MemberName, ObjectsFindMembersWithLongAndShortNames) {
   EXPECT_EQ(parse_json(w.to_json()), w);
   EXPECT_EQ(parse_json(R"({"sixteen_bytes_xx":1})").as_object()[0].key, "sixteen_bytes_xx");
 }
+
+TEST(MemberName, ANameOfUpToEightBytesEqualsOnlyItsOwnBytes) {
+  // equals compares a name of up to 8 bytes as one zero-padded word, built from the first and
+  // last four bytes (4 to 8) or the first, middle and last byte (1 to 3): at every length, a
+  // name differing from `s` in any one byte, or only by a trailing NUL, is not `s`.
+  for (std::size_t n = 0; n <= 9; ++n) {
+    std::string s;
+    for (std::size_t i = 0; i < n; ++i) s.push_back(static_cast<char>('a' + i));
+    const MemberName name(s);
+    EXPECT_TRUE(name.equals(s)) << n;
+    EXPECT_FALSE(name.equals(s + '\0')) << n;
+    EXPECT_FALSE(MemberName(s + '\0').equals(s)) << n;
+    for (std::size_t i = 0; i < n; ++i) {
+      for (char c : {'\0', 'Z', '\xff'}) {
+        std::string other = s;
+        other[i] = c;
+        EXPECT_FALSE(name.equals(other)) << n << " byte " << i;
+        EXPECT_FALSE(MemberName(other).equals(s)) << n << " byte " << i;
+        EXPECT_TRUE(MemberName(other).equals(other)) << n << " byte " << i;
+      }
+    }
+  }
+}
+
+TEST(MemberName, ALiteralFindsItsMemberAndNoOther) {
+  // A literal's padded word is folded at compile time: the same answers as a run-time string.
+  const Value v =
+      Value::object({{"coun", 1}, {"count", 2}, {"counts", 3}, {"n", 4}, {"m", 5}, {"countXYZ", 6}});
+  EXPECT_EQ(v.get("count").as_int(), 2);
+  EXPECT_EQ(v.get("coun").as_int(), 1);
+  EXPECT_EQ(v.get("counts").as_int(), 3);
+  EXPECT_EQ(v.get("n").as_int(), 4);
+  EXPECT_EQ(v.get("m").as_int(), 5);
+  EXPECT_EQ(v.get("countXYZ").as_int(), 6);
+  EXPECT_EQ(v.find("counT"), nullptr);
+  EXPECT_EQ(v.find("cou"), nullptr);
+  EXPECT_EQ(v.find("countXYz"), nullptr);
+  EXPECT_EQ(v.find(""), nullptr);
+  EXPECT_EQ(Value::object({{"", 7}}).get("").as_int(), 7);
+}

@@ -451,10 +451,21 @@ inline const detail::ObjectNode* Value::scannable_object() const noexcept {
 
 inline const Value* Value::scan_members(const detail::ObjectNode& node, std::string_view key) noexcept {
   const Member* m = node.members();
+#if defined(__wasm__)
+  // The module keeps one copy of the test per call site (every inline expansion is carried).
   const Member* const end = m + node.size;
   do {
     if (m->key.equals(key)) return &m->value;
   } while (++m != end);
+#else
+  // The first member is tested before the loop is set up (its end computed, the jump into it):
+  // a payload's only member, or a state's leading one, is found in a compare and a branch.
+  if (m->key.equals(key)) return &m->value;
+  const Member* const end = m + node.size;
+  while (++m != end) {
+    if (m->key.equals(key)) return &m->value;
+  }
+#endif
   return nullptr;
 }
 
