@@ -85,7 +85,8 @@ struct alignas(8) TrieNode {
   /// node), then the bytes against the Value.
   bool keyed_by(const FlatElement& e) const noexcept {
     if (key_hash() != e.hash) return false;
-    return is_skip() ? canonical_equals(Value(skipped()), e.bytes) : canonical_equals(element().get(), e.bytes);
+    return is_skip() ? canonical_equals(Value(skipped()), e.bytes)
+                     : canonical_equals(element().get(), e.bytes);
   }
   /// The hash of that element.
   std::uint64_t key_hash() const noexcept {

@@ -603,7 +603,6 @@ bool canonical_value_hash(std::string_view bytes, std::uint64_t& out) noexcept {
 
 }  // namespace detail
 
-
 // ---- construction ----
 
 detail::Node* Value::long_string(std::string_view s) { return detail::new_string(s); }

@@ -56,11 +56,11 @@ std::vector<Value> key_space() {
   keys.push_back(key({"scalars", nullptr, false}));
   keys.push_back(key({"nested", Value::array({1, Value::array({2, Value::object({{"x", "yy"}})})})}));
   keys.push_back(key({"nested", Value::array({1, Value::array({2, Value::object({{"x", "yz"}})})})}));
-  keys.push_back(key({"deep", nested_arrays(40, 1)}));   // beyond canonical_read_depth
+  keys.push_back(key({"deep", nested_arrays(40, 1)}));  // beyond canonical_read_depth
   keys.push_back(key({"deep", nested_arrays(40, 2)}));
-  keys.push_back(key({"deep", nested_arrays(20, 1)}));   // within it
-  keys.push_back(key({"wide", wide_object(17)}));        // hashed by its members' hashes
-  keys.push_back(key({"wide", wide_object(16)}));        // hashed as bytes
+  keys.push_back(key({"deep", nested_arrays(20, 1)}));  // within it
+  keys.push_back(key({"wide", wide_object(17)}));       // hashed by its members' hashes
+  keys.push_back(key({"wide", wide_object(16)}));       // hashed as bytes
   keys.push_back(key({"big", Value::object({{"s", std::string(300, 'b')}})}));  // beyond 256 bytes
   keys.push_back(key({"big", std::string(300, 'c')}));  // a long string: hashed as a string
   return keys;
@@ -68,7 +68,8 @@ std::vector<Value> key_space() {
 
 // The same key spelled otherwise: integers as doubles (1 == 1.0), object members reversed.
 Value respell(const Value& v) {
-  if (v.is_int() && std::llabs(v.as_int()) < (std::int64_t{1} << 53)) return Value(static_cast<double>(v.as_int()));
+  if (v.is_int() && std::llabs(v.as_int()) < (std::int64_t{1} << 53))
+    return Value(static_cast<double>(v.as_int()));
   if (v.is_array()) {
     std::vector<Value> items;
     for (const Value& e : v.as_array()) items.push_back(respell(e));
@@ -88,7 +89,8 @@ std::string json(const Value& v) {
     return v.to_json();
   } catch (const Error&) {
     std::string hex;
-    for (unsigned char c : FlatKey(v).bytes()) hex += "0123456789abcdef"[c >> 4], hex += "0123456789abcdef"[c & 15];
+    for (unsigned char c : FlatKey(v).bytes())
+      hex += "0123456789abcdef"[c >> 4], hex += "0123456789abcdef"[c & 15];
     return "bytes " + hex;
   }
 }
@@ -97,10 +99,11 @@ std::string text(const std::optional<Value>& v) { return v ? json(*v) : "none"; 
 
 std::string text(const std::optional<QueryState>& s) {
   if (!s) return "none";
-  return std::to_string(static_cast<int>(s->status)) + " " + std::to_string(static_cast<int>(s->fetch_status)) +
-         " " + text(s->data) + " " + std::to_string(s->data_updated_at.count()) + " " +
-         (s->error ? s->error->what() : "-") + " " + std::to_string(s->is_invalidated) + " " +
-         std::to_string(s->data_update_count) + " " + std::to_string(s->failure_count);
+  return std::to_string(static_cast<int>(s->status)) + " " +
+         std::to_string(static_cast<int>(s->fetch_status)) + " " + text(s->data) + " " +
+         std::to_string(s->data_updated_at.count()) + " " + (s->error ? s->error->what() : "-") + " " +
+         std::to_string(s->is_invalidated) + " " + std::to_string(s->data_update_count) + " " +
+         std::to_string(s->failure_count);
 }
 
 // Records what a client tells: its cache events and its observers' results.
@@ -162,13 +165,15 @@ void run_seeded(Runtime& rt, std::uint64_t seed) {
         // New data, or the same again (structural sharing: nothing changes, nobody is told).
         const Value data = Value::object({{"v", static_cast<std::int64_t>(rng() % 3)}});
         op = "set " + json(k);
-        ASSERT_EQ(by_bytes.set_query_data(f, data).to_json(), by_value.set_query_data(k, data).to_json()) << op;
+        ASSERT_EQ(by_bytes.set_query_data(f, data).to_json(), by_value.set_query_data(k, data).to_json())
+            << op;
         break;
       }
       case 3: {
         const SetDataOptions at{.updated_at = Millis{static_cast<std::int64_t>(rng() % 5'000'000)}};
         op = "set at " + json(k);
-        ASSERT_EQ(by_bytes.set_query_data(f, Value(step), at).to_json(), by_value.set_query_data(k, Value(step), at).to_json())
+        ASSERT_EQ(by_bytes.set_query_data(f, Value(step), at).to_json(),
+                  by_value.set_query_data(k, Value(step), at).to_json())
             << op;
         break;
       }
@@ -336,7 +341,8 @@ TEST_F(QueryFlatKeyTest, ElementsTheIndexCannotProbeAsBytesAreFoundThroughTheirV
   QueryClient qc(rt);
   const std::vector<Value> keys = {key({"deep", nested_arrays(40, 1)}), key({"wide", wide_object(17)}),
                                    key({"big", Value::object({{"s", std::string(300, 'b')}})})};
-  for (std::size_t i = 0; i < keys.size(); ++i) qc.set_query_data(FlatKey(keys[i]), static_cast<std::int64_t>(i));
+  for (std::size_t i = 0; i < keys.size(); ++i)
+    qc.set_query_data(FlatKey(keys[i]), static_cast<std::int64_t>(i));
   EXPECT_EQ(qc.stats().entries, keys.size());
   for (std::size_t i = 0; i < keys.size(); ++i) {
     EXPECT_EQ(qc.get_query_data(keys[i])->as_int(), static_cast<std::int64_t>(i));

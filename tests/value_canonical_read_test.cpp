@@ -79,7 +79,8 @@ std::string bytes_of(const Value& v) {
 
 // The same value spelled otherwise: integral numbers as doubles, object members reversed.
 Value respell(const Value& v) {
-  if (v.is_int() && std::llabs(v.as_int()) < (std::int64_t{1} << 53)) return Value(static_cast<double>(v.as_int()));
+  if (v.is_int() && std::llabs(v.as_int()) < (std::int64_t{1} << 53))
+    return Value(static_cast<double>(v.as_int()));
   if (v.is_array()) {
     std::vector<Value> items;
     for (const Value& e : v.as_array()) items.push_back(respell(e));
@@ -133,9 +134,12 @@ TEST(CanonicalRead, APrefixOrALongerValueIsNotEqual) {
   // with a member fewer or more, is not equal though every member read so far matched.
   EXPECT_FALSE(detail::canonical_equals(Value::array({1}), bytes_of(Value::array({1, 2}))));
   EXPECT_FALSE(detail::canonical_equals(Value::array({1, 2}), bytes_of(Value::array({1}))));
-  EXPECT_FALSE(detail::canonical_equals(Value::object({{"id", 1}}), bytes_of(Value::object({{"id", 1}, {"p", 2}}))));
-  EXPECT_FALSE(detail::canonical_equals(Value::object({{"id", 1}, {"p", 2}}), bytes_of(Value::object({{"id", 1}}))));
-  EXPECT_TRUE(detail::canonical_equals(Value::object({{"p", 2}, {"id", 1.0}}), bytes_of(Value::object({{"id", 1}, {"p", 2}}))));
+  EXPECT_FALSE(
+      detail::canonical_equals(Value::object({{"id", 1}}), bytes_of(Value::object({{"id", 1}, {"p", 2}}))));
+  EXPECT_FALSE(
+      detail::canonical_equals(Value::object({{"id", 1}, {"p", 2}}), bytes_of(Value::object({{"id", 1}}))));
+  EXPECT_TRUE(detail::canonical_equals(Value::object({{"p", 2}, {"id", 1.0}}),
+                                       bytes_of(Value::object({{"id", 1}, {"p", 2}}))));
   // A NaN is equal to nothing, though its bytes are its bytes.
   const Value nan(std::numeric_limits<double>::quiet_NaN());
   EXPECT_FALSE(detail::canonical_equals(nan, bytes_of(nan)));

@@ -105,9 +105,9 @@ constexpr const char* kUsage =
     "  --floor-first  the floor runs before mfstate in the first workload (they alternate after)\n";
 
 // The figure ids, in WORKLOADS.md order: what a selection may name.
-const std::vector<std::string> kIds = {"W1",         "W1b", "W2", "W3a",        "W3b",          "W3b-builder",
-                                       "W3c",        "W4",  "W5", "W5-builder", "W6",           "S1-invalidate",
-                                       "S1-get",     "S1-get-builder"};
+const std::vector<std::string> kIds = {
+    "W1", "W1b", "W2",         "W3a", "W3b",           "W3b-builder", "W3c",
+    "W4", "W5",  "W5-builder", "W6",  "S1-invalidate", "S1-get",      "S1-get-builder"};
 
 [[noreturn]] void usage_error(const std::string& message) {
   std::fprintf(stderr, "mfstate-bench: %s\n%s", message.c_str(), kUsage);

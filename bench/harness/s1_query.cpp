@@ -262,7 +262,7 @@ void run_s1_floor(Context& ctx) {
 
 }  // namespace
 
-MFSTATE_BENCH_WORKLOAD(s1_registered, .id = "S1", .figures = {"S1-invalidate", "S1-get", "S1-get-builder"}, .order = 11,
-                       .run = run_s1, .floor = run_s1_floor);
+MFSTATE_BENCH_WORKLOAD(s1_registered, .id = "S1", .figures = {"S1-invalidate", "S1-get", "S1-get-builder"},
+                       .order = 11, .run = run_s1, .floor = run_s1_floor);
 
 }  // namespace mfstate::bench

@@ -46,7 +46,8 @@ FlatKey built_user_key(std::int64_t i) {
 
 std::int64_t read_users_built(const QueryClient& client, std::int64_t k) {
   std::int64_t acc = 0;
-  for (std::int64_t i = 0; i < k; ++i) acc += client.get_query_data(built_user_key(i))->get("userId").as_int();
+  for (std::int64_t i = 0; i < k; ++i)
+    acc += client.get_query_data(built_user_key(i))->get("userId").as_int();
   return acc;
 }
 
@@ -96,7 +97,8 @@ void run_w3(Context& ctx) {
   check(built == acc, "W3b-builder sum of userId");
   sink() += static_cast<std::uint64_t>(built);
   if (ctx.wants("W3b-builder")) {
-    ctx.emit({.workload = "W3b-builder", .n = static_cast<std::uint64_t>(n), .ns_per_op = ns_between(t0, t1) / n});
+    ctx.emit(
+        {.workload = "W3b-builder", .n = static_cast<std::uint64_t>(n), .ns_per_op = ns_between(t0, t1) / n});
   }
 
   // No observers: every entry is inactive, so nothing refetches (refetch_type active, the default).
@@ -229,7 +231,7 @@ void run_w3_floor(Context& ctx) {
 
 }  // namespace
 
-MFSTATE_BENCH_WORKLOAD(w3_registered, .id = "W3", .figures = {"W3a", "W3b", "W3b-builder", "W3c"}, .order = 4, .run = run_w3,
-                       .floor = run_w3_floor);
+MFSTATE_BENCH_WORKLOAD(w3_registered, .id = "W3", .figures = {"W3a", "W3b", "W3b-builder", "W3c"}, .order = 4,
+                       .run = run_w3, .floor = run_w3_floor);
 
 }  // namespace mfstate::bench
