@@ -73,7 +73,8 @@ std::vector<Value> corpus() {
 
 // The bytes of one value: its key's, without the brackets.
 std::string bytes_of(const Value& v) {
-  const std::string_view k = FlatKey(Value::array({v})).bytes();
+  const FlatKey key(Value::array({v}));
+  const std::string_view k = key.bytes();
   return std::string(k.substr(1, k.size() - 2));
 }
 
