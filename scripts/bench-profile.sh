@@ -69,7 +69,8 @@ for (const p of measured) {
   rows.get(key)[p.impl] = p.instructions / p.n;
   rows.get(key)[`${p.impl}_file`] = p.file;
 }
-const order = ['W1', 'W1b', 'W2', 'W3a', 'W3b', 'W3c', 'W4', 'W5', 'W5-builder', 'W6', 'S1-invalidate', 'S1-get'];
+const order = ['W1', 'W1b', 'W2', 'W3a', 'W3b', 'W3b-builder', 'W3c', 'W4', 'W5', 'W5-builder', 'W6', 'S1-invalidate',
+  'S1-get', 'S1-get-builder'];
 const sorted = [...rows.values()].sort((a, b) => order.indexOf(a.workload) - order.indexOf(b.workload) ||
   a.entries - b.entries);
 const fmt = (x) => (x === undefined ? '–' : x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(1));

@@ -89,10 +89,11 @@ function harnessArgs(o) {
 }
 
 // Figures only mfstate-bench has, and the workload whose JavaScript figures stand beside them:
-// W5-builder writes W5's keys with KeyBuilder, so its peer is W5's (query-core's hashKey). The
-// JavaScript harnesses are asked for W5 instead (they know no W5-builder), and the peer's W5
+// W5-builder writes W5's keys with KeyBuilder, so its peer is W5's (query-core's hashKey); likewise
+// W3b-builder and S1-get-builder (W3b's and S1-get's gets with KeyBuilder keys). The JavaScript
+// harnesses are asked for W5 (W3b, S1-get) instead (they know no builder figure), and the peer's
 // figure is shown on both rows. Ids match case-insensitively, as the harnesses match them.
-const JS_PEER_OF = [['W5-builder', 'W5']];
+const JS_PEER_OF = [['W5-builder', 'W5'], ['W3b-builder', 'W3b'], ['S1-get-builder', 'S1-get']];
 const peerOf = (id) => JS_PEER_OF.find(([figure]) => figure.toLowerCase() === id.toLowerCase())?.[1];
 
 function jsArgs(args) {
@@ -153,7 +154,8 @@ const spread = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.ma
 // A figure is one (workload, size): S1 figures are keyed by their cache size.
 const figureKey = (l) => `${l.workload}|${l.entries ?? l.n}`;
 
-const ORDER = ['W1', 'W1b', 'W2', 'W3a', 'W3b', 'W3c', 'W4', 'W5', 'W5-builder', 'W6', 'S1-invalidate', 'S1-get', 'S1-bytes'];
+const ORDER = ['W1', 'W1b', 'W2', 'W3a', 'W3b', 'W3b-builder', 'W3c', 'W4', 'W5', 'W5-builder', 'W6', 'S1-invalidate',
+  'S1-get', 'S1-get-builder', 'S1-bytes'];
 
 function summarise(rounds) {
   // rounds: [{ mfstate: [lines], peer: [lines] }]

@@ -12,64 +12,6 @@
 
 namespace mfstate {
 
-namespace {
-
-std::uint64_t read_varint(const char*& p) noexcept {
-  std::uint64_t n = 0;
-  for (int shift = 0;; shift += 7) {
-    const auto byte = static_cast<unsigned char>(*p++);
-    n |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
-    if ((byte & 0x80) == 0) return n;
-  }
-}
-
-// The Value of canonical bytes (one value), for a key too large for Value::hash to hash as bytes:
-// there the hash combines its elements' hashes, and only a Value computes that rule.
-Value decode(const char*& p) {
-  switch (*p++) {
-    case 'n': return Value();
-    case 't': return Value(true);
-    case 'f': return Value(false);
-    case 'i': {
-      std::int64_t i;
-      std::memcpy(&i, p, 8);
-      p += 8;
-      return Value(i);
-    }
-    case 'd': {
-      double d;
-      std::memcpy(&d, p, 8);
-      p += 8;
-      return Value(d);
-    }
-    case 's': {
-      const auto n = static_cast<std::size_t>(read_varint(p));
-      const std::string_view s(p, n);
-      p += n;
-      return Value(s);
-    }
-    case '[': {
-      std::vector<Value> items;
-      while (*p != ']') items.push_back(decode(p));
-      ++p;
-      return Value::array(std::move(items));
-    }
-    default: {  // '{'
-      std::vector<Member> members;
-      while (*p != '}') {
-        const auto n = static_cast<std::size_t>(read_varint(p));
-        std::string name(p, n);
-        p += n;
-        members.push_back({std::move(name), decode(p)});
-      }
-      ++p;
-      return Value::object(std::move(members));
-    }
-  }
-}
-
-}  // namespace
-
 // What outgrows the builder's inline arrays, made once and kept (for the builder's next keys)
 // until the builder goes.
 struct KeyBuilder::Overflow {
@@ -349,7 +291,7 @@ void KeyBuilder::finish_into(FlatKey& out) {
     out.hash_ = h != 0 ? h : 1;
   } else {
     const char* p = out.data_;
-    out.hash_ = decode(p).hash();
+    out.hash_ = detail::decode_canonical(p).hash();
   }
   reset();
 }

@@ -37,6 +37,16 @@ Query* ClientCore::find(const Value& key) const {
   return CacheIndex::entry_of(queries.index.find(key));
 }
 
+Query* ClientCore::find(const FlatKey& key) const {
+  bool undecided = false;
+  TrieNode* n = queries.index.find(key, undecided);
+  if (undecided) [[unlikely]] {
+    const char* p = key.bytes().data();
+    return find(decode_canonical(p));
+  }
+  return CacheIndex::entry_of(n);
+}
+
 Query* ClientCore::build(const Value& key, const OptionsPtr& opts, bool* created, Millis* linked_at,
                          const QueryState* state) {
   check_key(key);

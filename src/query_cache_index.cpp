@@ -23,6 +23,7 @@
 // as the two positions it stands for; a key that reaches its skipped position (["user", 42] or
 // ["user", 42, "posts"]) splits it first into a node and a plain entry.
 #include <algorithm>
+#include <cstring>
 
 #include "query_entry.hpp"
 #include "query_index.hpp"
@@ -93,7 +94,11 @@ void CacheIndex::destroy_subtree(TrieNode* n) noexcept {
   }
 }
 
-TrieNode* CacheIndex::child(const TrieNode* n, const Value& element) const noexcept {
+namespace {
+
+// A child of `n` keyed by `element` (a Value, or a FlatKey's element as bytes and hash).
+template <typename Element>
+TrieNode* child_keyed(const TrieNode* n, const Element& element) noexcept {
   // `n` is never a two-level leaf: every walk reads those as their two positions before this.
   const std::uintptr_t c = n->children;
   if (c == 0) return nullptr;
@@ -110,6 +115,16 @@ TrieNode* CacheIndex::child(const TrieNode* n, const Value& element) const noexc
     if (t->keyed_by(element)) return t;
   }
   return nullptr;
+}
+
+}  // namespace
+
+TrieNode* CacheIndex::child(const TrieNode* n, const Value& element) const noexcept {
+  return child_keyed(n, element);
+}
+
+TrieNode* CacheIndex::child(const TrieNode* n, const FlatElement& element) const noexcept {
+  return child_keyed(n, element);
 }
 
 void CacheIndex::add_child(TrieNode* n, TrieNode* t) {
@@ -202,6 +217,93 @@ TrieNode* CacheIndex::find(const Value& key) const noexcept {
       // Two levels at once: the key is the leaf's own, or one that has no node (its skipped
       // position, or below the leaf).
       return end - e == 2 && n->element().get() == e[1] ? const_cast<TrieNode*>(n) : nullptr;
+    }
+  }
+  return const_cast<TrieNode*>(n);
+}
+
+namespace {
+
+// The bytes of a FlatKey's element are read in one of two ways. A scalar (an integer, a short
+// string: what a Value holds without allocating) is probed as its Value, made on the stack from
+// the bytes, exactly as the Value path probes it. Anything else (a container, a string beyond 8
+// bytes) is probed as bytes with the hash its Value would have (FlatElement).
+//
+// Reads the element at `p` as a Value when it is such a scalar: true, `p` moved past it.
+inline bool small_element(const char*& p, Value& out) noexcept {
+  switch (*p) {
+    case 'i': {
+      std::int64_t i;
+      std::memcpy(&i, p + 1, sizeof i);
+      out = Value(i);
+      p += 9;
+      return true;
+    }
+    case 's': {
+      const auto n = static_cast<unsigned char>(p[1]);  // one length byte up to 127
+      if (n > Value::inline_string_capacity) return false;
+      out = Value(std::string_view(p + 2, n));
+      p += 2 + n;
+      return true;
+    }
+    case 'd': {
+      double d;
+      std::memcpy(&d, p + 1, sizeof d);
+      out = Value(d);
+      p += 9;
+      return true;
+    }
+    case 'n': out = Value(); break;
+    case 't': out = Value(true); break;
+    case 'f': out = Value(false); break;
+    default: return false;
+  }
+  ++p;
+  return true;
+}
+
+// Whether the element of two-level leaf `n` is the key's last element, whose bytes are [p, end).
+bool leaf_element_is(const TrieNode* n, const char* p, const char* end, bool& undecided) noexcept {
+  const BorrowedValue e = n->element();  // the node's reference, read in place
+  Value small;
+  if (small_element(p, small)) return e.get() == small;
+  const std::string_view bytes(p, static_cast<std::size_t>(end - p));
+  std::uint64_t h;
+  if (!canonical_value_hash(bytes, h)) {
+    undecided = true;
+    return false;
+  }
+  return e.get().hash() == h && canonical_equals(e.get(), bytes);
+}
+
+}  // namespace
+
+TrieNode* CacheIndex::find(const FlatKey& key, bool& undecided) const noexcept {
+  // As find(Value), element by element, reading the key's bytes in order.
+  const TrieNode* n = root_;
+  const char* const data = key.bytes().data();
+  const char* const end = data + key.bytes().size() - 1;  // the closing ']'
+  const std::size_t count = key.size();
+  const char* p = data + 1;  // past the opening '['
+  for (std::size_t i = 0; i < count; ++i) {
+    Value small;
+    if (small_element(p, small)) {
+      n = child(n, small);
+    } else {
+      const char* const next = data + key.prefix(i + 1).size();
+      FlatElement e{std::string_view(p, static_cast<std::size_t>(next - p)), 0};
+      if (!canonical_value_hash(e.bytes, e.hash)) {
+        undecided = true;
+        return nullptr;
+      }
+      n = child(n, e);
+      p = next;
+    }
+    if (n == nullptr) return nullptr;
+    if (n->is_skip()) {
+      // Two levels at once: the key is the leaf's own only if its last element is the leaf's.
+      if (count - i != 2) return nullptr;
+      return leaf_element_is(n, p, end, undecided) ? const_cast<TrieNode*>(n) : nullptr;
     }
   }
   return const_cast<TrieNode*>(n);

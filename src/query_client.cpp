@@ -279,6 +279,35 @@ Value AppQueryClient::set_query_data(const Value& key, Value data, SetDataOption
   return out;
 }
 
+std::optional<Value> AppQueryClient::get_query_data(const FlatKey& key) const {
+  Query* q = core().find(key);
+  if (q == nullptr || !q->has_data()) return std::nullopt;
+  return q->data;
+}
+
+std::optional<QueryState> AppQueryClient::get_query_state(const FlatKey& key) const {
+  Query* q = core().find(key);
+  if (q == nullptr) return std::nullopt;
+  return detail::snapshot(*q);
+}
+
+Value AppQueryClient::set_query_data(const FlatKey& key, Value data, SetDataOptions options) {
+  ClientCore& c = core();
+  Query* q = c.find(key);
+  if (q == nullptr) {
+    // A new entry: its Value key is built once (the trie keeps its elements, observers and
+    // query-core's answers hand it out), and the Value path makes it.
+    const char* p = key.bytes().data();
+    return set_query_data(detail::decode_canonical(p), std::move(data), options);
+  }
+  // As set_query_data(Value) for an existing entry (build finds it and changes nothing).
+  ClientCore::Op op(c);
+  Value out = detail::set_data(c, *q, std::move(data), options.updated_at);
+  c.gc_touch(*q);
+  if (c.options.max_bytes != 0) c.evict_if_needed(q);
+  return out;
+}
+
 std::optional<Value> AppQueryClient::update_query_data(const Value& key, const QueryUpdater& updater,
                                                        SetDataOptions options) {
   ClientCore& c = core();

@@ -167,6 +167,9 @@ struct ClientCore {
 
   // ---- entries (query_cache.cpp) ----
   Query* find(const Value& key) const;
+  /// The same for canonical bytes: without the key's Value unless the index cannot probe one of
+  /// its elements as bytes (CacheIndex::find).
+  Query* find(const FlatKey& key) const;
   /// The entry of `key`, made when there is none (`*created` says which). A new entry is put on
   /// its gc list at a clock reading, given in `*linked_at`.
   /// `state`: a new entry's state (hydrate), written before `added` is told, in place of initial data.

@@ -7,8 +7,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string_view>
 #include <vector>
 
+#include "mfstate/key.hpp"
 #include "mfstate/query_options.hpp"
 #include "mfstate/value.hpp"
 #include "query_pool.hpp"
@@ -18,6 +20,15 @@ namespace mfstate::detail {
 
 
 struct Query;
+
+/// One element of a FlatKey as an exact lookup probes a trie level with it, without its Value:
+/// its canonical bytes and the hash its Value would have (detail::canonical_value_hash). For
+/// elements that are no Value without an allocation (a container, a string beyond 8 bytes);
+/// the others are probed as their Value.
+struct FlatElement {
+  std::string_view bytes;
+  std::uint64_t hash;
+};
 
 /// One position of the trie: a key element, its parent and its children. A key that has an entry
 /// ends at the entry itself: `Query` derives from TrieNode, so the leaf of a cached key is no
@@ -70,6 +81,13 @@ struct alignas(8) TrieNode {
   bool keyed_by(const Value& v) const noexcept {
     return is_skip() ? Value(skipped()) == v : element().get() == v;
   }
+  /// Whether that element is the one `e` holds: the hashes first (a container's is cached in its
+  /// node), then the bytes against the Value.
+  bool keyed_by(const FlatElement& e) const noexcept {
+    if (key_hash() != e.hash) return false;
+    return is_skip() ? canonical_equals(Value(skipped()), e.bytes)
+                     : canonical_equals(element().get(), e.bytes);
+  }
   /// The hash of that element.
   std::uint64_t key_hash() const noexcept {
     return is_skip() ? Value(skipped()).hash() : element().get().hash();
@@ -101,6 +119,7 @@ struct NodeHash {
   using is_transparent = void;
   std::size_t operator()(const TrieNode* n) const noexcept { return n->key_hash(); }
   std::size_t operator()(const Value& v) const noexcept { return v.hash(); }
+  std::size_t operator()(const FlatElement& e) const noexcept { return e.hash; }
 };
 struct NodeEq {
   using is_transparent = void;
@@ -109,6 +128,8 @@ struct NodeEq {
   }
   bool operator()(const TrieNode* a, const Value& b) const noexcept { return a->keyed_by(b); }
   bool operator()(const Value& a, const TrieNode* b) const noexcept { return b->keyed_by(a); }
+  bool operator()(const TrieNode* a, const FlatElement& b) const noexcept { return a->keyed_by(b); }
+  bool operator()(const FlatElement& a, const TrieNode* b) const noexcept { return b->keyed_by(a); }
 };
 
 struct alignas(8) ChildSet {
@@ -131,6 +152,12 @@ class CacheIndex {
 
   /// The node of exactly `key`, or nullptr. No allocation; one hash probe per element.
   TrieNode* find(const Value& key) const noexcept;
+  /// The same for a key given as canonical bytes, without its Value: each element probes its
+  /// level by the hash its Value would have, and a hit is confirmed against the node's element
+  /// (Value's ==, read from the bytes). Sets `undecided` (and returns nullptr) for a key with an
+  /// element that cannot be probed so (detail::canonical_value_hash): the caller looks that key
+  /// up as a Value. No allocation.
+  TrieNode* find(const FlatKey& key, bool& undecided) const noexcept;
   /// The entry at `node`, or nullptr when `node` is null or holds no entry. Inline in
   /// query_entry.hpp, where Query is complete.
   static Query* entry_of(TrieNode* node) noexcept;
@@ -183,6 +210,7 @@ class CacheIndex {
 
  private:
   TrieNode* child(const TrieNode* n, const Value& element) const noexcept;
+  TrieNode* child(const TrieNode* n, const FlatElement& element) const noexcept;
   void add_child(TrieNode* n, TrieNode* c);
   void remove_child(TrieNode* n, TrieNode* c) noexcept;
   template <typename F>

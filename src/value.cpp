@@ -519,6 +519,90 @@ void build_member(ObjectNode& node, Key&& key, Value v) {
 
 }  // namespace
 
+namespace detail {
+
+namespace {
+
+std::uint64_t read_length(const char*& p) noexcept {
+  std::uint64_t n = 0;
+  for (int shift = 0;; shift += 7) {
+    const auto byte = static_cast<unsigned char>(*p++);
+    n |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
+    if ((byte & 0x80) == 0) return n;
+  }
+}
+
+// Moves `p` past one value's canonical bytes; false for what Value::hash does not hash as bytes
+// (an object of more than 16 members) or nests beyond canonical_read_depth.
+bool skip_narrow(const char*& p, std::size_t depth) noexcept {
+  switch (*p++) {
+    case 'i':
+    case 'd': p += 8; return true;
+    case 's': {
+      const std::uint64_t n = read_length(p);
+      p += n;
+      return true;
+    }
+    case '[':
+      if (depth == canonical_read_depth) return false;
+      while (*p != ']') {
+        if (!skip_narrow(p, depth + 1)) return false;
+      }
+      ++p;
+      return true;
+    case '{': {
+      if (depth == canonical_read_depth) return false;
+      std::size_t members = 0;
+      while (*p != '}') {
+        if (++members > 16) return false;
+        const std::uint64_t n = read_length(p);
+        p += n;
+        if (!skip_narrow(p, depth + 1)) return false;
+      }
+      ++p;
+      return true;
+    }
+    default: return true;  // n, t, f
+  }
+}
+
+}  // namespace
+
+bool canonical_value_hash(std::string_view bytes, std::uint64_t& out) noexcept {
+  const char* p = bytes.data();
+  std::uint64_t h;
+  switch (*p) {
+    case 'n': h = mix(seed_null); break;
+    case 't': h = mix(seed_bool + 1); break;
+    case 'f': h = mix(seed_bool); break;
+    case 'i': {
+      std::int64_t i;
+      std::memcpy(&i, p + 1, sizeof i);
+      h = hash_int(i);
+      break;
+    }
+    case 'd': {  // a double that is not integral (those are written as 'i')
+      std::uint64_t bits;
+      std::memcpy(&bits, p + 1, sizeof bits);
+      h = mix(bits ^ seed_double);
+      break;
+    }
+    case 's': {
+      ++p;
+      const std::uint64_t n = read_length(p);
+      h = hash_string(std::string_view(p, n), seed_string);
+      break;
+    }
+    default:  // a container: XXH3 of its bytes, when Value::hash_of_bytes would hash them
+      if (bytes.size() > canonical_hash_budget || !skip_narrow(p, 0)) return false;
+      h = canonical_hash(bytes);
+  }
+  out = h;
+  return h != 0;
+}
+
+}  // namespace detail
+
 // ---- construction ----
 
 detail::Node* Value::long_string(std::string_view s) { return detail::new_string(s); }

@@ -153,4 +153,121 @@ char* CanonicalWriter::object(char* p, const Value& v) {
   return put(p, '}');
 }
 
+// ---- reading the bytes back ----
+
+namespace {
+
+std::uint64_t read_length(const char*& p) noexcept {
+  std::uint64_t n = 0;
+  for (int shift = 0;; shift += 7) {
+    const auto byte = static_cast<unsigned char>(*p++);
+    n |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
+    if ((byte & 0x80) == 0) return n;
+  }
+}
+
+// Value's == against the value at `p`, moving `p` past what it read (up to a mismatch).
+bool equals_at(const Value& v, const char*& p) noexcept {
+  switch (*p++) {
+    case 'n': return v.is_null();
+    case 't': return v.is_bool() && v.as_bool();
+    case 'f': return v.is_bool() && !v.as_bool();
+    case 'i': {
+      std::int64_t i;
+      std::memcpy(&i, p, sizeof i);
+      p += 8;
+      if (v.is_int()) return v.as_int() == i;
+      std::int64_t j;
+      return v.is_double() && integral_double(v.as_double(), j) && j == i;  // 1.0 == 1
+    }
+    case 'd': {  // not integral: only a double can equal it (and a NaN nothing)
+      double d;
+      std::memcpy(&d, p, sizeof d);
+      p += 8;
+      return v.is_double() && v.as_double() == d;
+    }
+    case 's': {
+      const auto n = static_cast<std::size_t>(read_length(p));
+      const std::string_view s(p, n);
+      p += n;
+      return v.is_string() && v.as_string() == s;
+    }
+    case '[': {
+      if (!v.is_array()) return false;
+      const std::span<const Value> items = v.as_array();
+      std::size_t k = 0;
+      while (*p != ']') {
+        if (k == items.size() || !equals_at(items[k], p)) return false;
+        ++k;
+      }
+      ++p;
+      return k == items.size();
+    }
+    default: {  // '{': names are distinct, so as many members, each found equal, is equal
+      if (!v.is_object()) return false;
+      std::size_t k = 0;
+      while (*p != '}') {
+        const auto n = static_cast<std::size_t>(read_length(p));
+        const std::string_view name(p, n);
+        p += n;
+        const Value* m = v.find(name);
+        if (m == nullptr || !equals_at(*m, p)) return false;
+        ++k;
+      }
+      ++p;
+      return k == v.size();
+    }
+  }
+}
+
+}  // namespace
+
+bool canonical_equals(const Value& v, std::string_view bytes) noexcept {
+  const char* p = bytes.data();
+  return equals_at(v, p) && p == bytes.data() + bytes.size();
+}
+
+Value decode_canonical(const char*& p) {
+  switch (*p++) {
+    case 'n': return Value();
+    case 't': return Value(true);
+    case 'f': return Value(false);
+    case 'i': {
+      std::int64_t i;
+      std::memcpy(&i, p, 8);
+      p += 8;
+      return Value(i);
+    }
+    case 'd': {
+      double d;
+      std::memcpy(&d, p, 8);
+      p += 8;
+      return Value(d);
+    }
+    case 's': {
+      const auto n = static_cast<std::size_t>(read_length(p));
+      const std::string_view s(p, n);
+      p += n;
+      return Value(s);
+    }
+    case '[': {
+      std::vector<Value> items;
+      while (*p != ']') items.push_back(decode_canonical(p));
+      ++p;
+      return Value::array(std::move(items));
+    }
+    default: {  // '{'
+      std::vector<Member> members;
+      while (*p != '}') {
+        const auto n = static_cast<std::size_t>(read_length(p));
+        std::string name(p, n);
+        p += n;
+        members.push_back({std::move(name), decode_canonical(p)});
+      }
+      ++p;
+      return Value::object(std::move(members));
+    }
+  }
+}
+
 }  // namespace mfstate::detail

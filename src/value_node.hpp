@@ -84,6 +84,23 @@ inline char canonical_number(double d, std::uint64_t& bits) noexcept {
   return 'd';
 }
 
+/// Reading canonical bytes back (a FlatKey's elements, found in the query cache without building
+/// their Values). A container read this way nests at most this deep; a deeper one is left to its
+/// Value (the readers recurse, and a key is rarely more than a few levels).
+inline constexpr std::size_t canonical_read_depth = 32;
+/// The Value::hash of the one value whose canonical bytes are `bytes`, told from the bytes: false
+/// when it cannot be (a container beyond canonical_hash_budget, with an object of more than 16
+/// members or nesting beyond canonical_read_depth: Value::hash combines its children's hashes
+/// there; or a hash of 0, which a node would keep as 1): the caller builds the Value then.
+/// Defined in value.cpp, beside Value::hash.
+bool canonical_value_hash(std::string_view bytes, std::uint64_t& out) noexcept;
+/// Whether `v == ` the value whose canonical bytes are `bytes`, by Value's == (1 == 1.0, a NaN
+/// equal to nothing), without building it. `bytes` is one value for which canonical_value_hash
+/// returned true (so its nesting is bounded). No allocation.
+bool canonical_equals(const Value& v, std::string_view bytes) noexcept;
+/// The Value of the canonical bytes of one value at `p` (moved past them). Allocates.
+Value decode_canonical(const char*& p);
+
 /// Writes the canonical bytes of Values (see value_canonical.cpp for the encoding: equal values
 /// give equal bytes) into a caller's buffer. Without a spill string, writing stops (returns
 /// false) when the buffer is full or an object has more than 16 members; with one, the bytes move

@@ -96,7 +96,8 @@ using mfstate::bench::Figure;
 constexpr const char* kUsage =
     "usage: mfstate-bench [--json] [--quick] [--clock wall|cpu] [--workload ID[,ID...]]\n"
     "                     [--impl mfstate|floor|both] [--floor-first]\n"
-    "  IDs: W1 W1b W2 W3a W3b W3c W4 W5 W5-builder W6 S1 (S1-invalidate, S1-get select one S1 figure)\n"
+    "  IDs: W1 W1b W2 W3a W3b W3b-builder W3c W4 W5 W5-builder W6 S1 (S1-invalidate, S1-get,\n"
+    "       S1-get-builder select one S1 figure)\n"
     "  --json         one JSON object per line, as in WORKLOADS.md (impl \"mfstate\" or \"floor\")\n"
     "  --quick        every workload at a tenth of its size (S1 at 1e3, 1e4, 1e5 entries, 20 invalidations)\n"
     "  --clock        wall (default): elapsed time; cpu: the process's CPU time (for a loaded machine)\n"
@@ -104,8 +105,9 @@ constexpr const char* kUsage =
     "  --floor-first  the floor runs before mfstate in the first workload (they alternate after)\n";
 
 // The figure ids, in WORKLOADS.md order: what a selection may name.
-const std::vector<std::string> kIds = {"W1", "W1b", "W2",         "W3a", "W3b",           "W3c",
-                                       "W4", "W5",  "W5-builder", "W6",  "S1-invalidate", "S1-get"};
+const std::vector<std::string> kIds = {
+    "W1", "W1b", "W2",         "W3a", "W3b",           "W3b-builder", "W3c",
+    "W4", "W5",  "W5-builder", "W6",  "S1-invalidate", "S1-get",      "S1-get-builder"};
 
 [[noreturn]] void usage_error(const std::string& message) {
   std::fprintf(stderr, "mfstate-bench: %s\n%s", message.c_str(), kUsage);
@@ -124,9 +126,9 @@ std::set<std::string> select(const std::vector<std::string>& names) {
     const std::string id = lower(raw);
     std::vector<std::string> hits;
     if (id == "s1") {
-      hits = {"S1-invalidate", "S1-get"};
+      hits = {"S1-invalidate", "S1-get", "S1-get-builder"};
     } else if (id == "w3") {
-      hits = {"W3a", "W3b", "W3c"};
+      hits = {"W3a", "W3b", "W3b-builder", "W3c"};
     } else {
       for (const auto& known : kIds)
         if (lower(known) == id) hits.push_back(known);
@@ -168,11 +170,11 @@ void print_json(const Figure& f) {
 
 void print_row(const Figure& f, bool first) {
   if (first) {
-    std::printf("%-14s%-10s%10s%14s%12s%10s%13s%14s\n", "workload", "impl", "n", "ns/op", "per op", "entries",
+    std::printf("%-16s%-10s%10s%14s%12s%10s%13s%14s\n", "workload", "impl", "n", "ns/op", "per op", "entries",
                 "bytes/entry", "allocs/entry");
-    std::printf("%s\n", std::string(97, '-').c_str());
+    std::printf("%s\n", std::string(99, '-').c_str());
   }
-  std::printf("%-14s%-10s%10llu%14s%12s", f.workload.c_str(), f.impl.c_str(),
+  std::printf("%-16s%-10s%10llu%14s%12s", f.workload.c_str(), f.impl.c_str(),
               static_cast<unsigned long long>(f.n), fixed1(f.ns_per_op).c_str(), human(f.ns_per_op).c_str());
   if (f.entries) {
     std::printf("%10llu%13s%14s", static_cast<unsigned long long>(*f.entries),

@@ -3,6 +3,7 @@
 //   S1-invalidate  invalidate_queries(["user", r]) for 200 values of r spread over the cache, each
 //                  run until settled (as the JS harness awaits each call): ns per invalidation.
 //   S1-get         get_query_data(["user", r, "profile"]) for r = 7919·k mod N: ns per get.
+//   S1-get-builder the same gets with the keys written by KeyBuilder (a FlatKey, no Value tree).
 //   bytes_per_entry  malloc's bytes in use after building the cache minus before, over N
 //                  (measured by mallinfo2, chunk headers included; see memory.cpp).
 // Peer: @tanstack/query-core, which scans every entry per invalidation.
@@ -15,6 +16,7 @@
 
 #include "floor.hpp"
 #include "harness.hpp"
+#include "mfstate/key_builder.hpp"
 #include "mfstate/query.hpp"
 #include "mfstate/runtime.hpp"
 #include "mfstate/value.hpp"
@@ -50,9 +52,25 @@ std::int64_t get_spread(const QueryClient& client, std::int64_t entries, std::in
   return acc;
 }
 
+FlatKey built_profile_key(std::int64_t i) {
+  KeyBuilder b;
+  b.string("user").integer(i).string("profile");
+  return b.finish();
+}
+
+std::int64_t get_spread_built(const QueryClient& client, std::int64_t entries, std::int64_t gets) {
+  std::int64_t acc = 0;
+  for (std::int64_t k = 0; k < gets; ++k) {
+    const std::int64_t r = (k * 7919) % entries;
+    acc += client.get_query_data(built_profile_key(r))->get("userId").as_int();
+  }
+  return acc;
+}
+
 struct S1Result {
   double invalidate_ns;
   double get_ns;
+  double get_builder_ns;
   double bytes_per_entry;
   double allocations_per_entry;
 };
@@ -102,6 +120,15 @@ S1Result s1_once(std::int64_t entries, std::int64_t invalidations, std::int64_t 
                 static_cast<std::uint64_t>(entries));
   sink() += static_cast<std::uint64_t>(acc);
   result.get_ns = ns_between(t0, t1) / static_cast<double>(gets);
+
+  sink() += static_cast<std::uint64_t>(get_spread_built(client, entries, (gets + 9) / 10));
+  t0 = pass_begin();
+  const std::int64_t built = get_spread_built(client, entries, gets);
+  t1 = pass_end(label("S1-get-builder", measured), "mfstate", static_cast<std::uint64_t>(gets),
+                static_cast<std::uint64_t>(entries));
+  check(built == acc, "S1-get-builder reads what S1-get read");
+  sink() += static_cast<std::uint64_t>(built);
+  result.get_builder_ns = ns_between(t0, t1) / static_cast<double>(gets);
   client.clear();
   return result;
 }
@@ -120,6 +147,9 @@ void emit_s1(Context& ctx, const char* impl, std::int64_t entries, std::int64_t 
   f.n = static_cast<std::uint64_t>(gets);
   f.ns_per_op = r.get_ns;
   if (ctx.wants("S1-get")) ctx.emit(f);
+  f.workload = "S1-get-builder";
+  f.ns_per_op = r.get_builder_ns;
+  if (ctx.wants("S1-get-builder")) ctx.emit(f);
 }
 
 void run_s1(Context& ctx) {
@@ -208,6 +238,15 @@ S1Result s1_floor_once(std::int64_t entries, std::int64_t invalidations, std::in
                 static_cast<std::uint64_t>(entries));
   sink() += static_cast<std::uint64_t>(acc);
   result.get_ns = ns_between(t0, t1) / static_cast<double>(gets);
+
+  // S1-get-builder's floor is S1-get's (its keys are canonical bytes already), timed again.
+  t0 = pass_begin();
+  const std::int64_t again = floor_get_spread(cache, entries, gets);
+  t1 = pass_end(label("S1-get-builder", measured), "floor", static_cast<std::uint64_t>(gets),
+                static_cast<std::uint64_t>(entries));
+  check(again == acc, "S1-get-builder floor reads what S1-get's read");
+  sink() += static_cast<std::uint64_t>(again);
+  result.get_builder_ns = ns_between(t0, t1) / static_cast<double>(gets);
   return result;
 }
 
@@ -223,7 +262,7 @@ void run_s1_floor(Context& ctx) {
 
 }  // namespace
 
-MFSTATE_BENCH_WORKLOAD(s1_registered, .id = "S1", .figures = {"S1-invalidate", "S1-get"}, .order = 11,
-                       .run = run_s1, .floor = run_s1_floor);
+MFSTATE_BENCH_WORKLOAD(s1_registered, .id = "S1", .figures = {"S1-invalidate", "S1-get", "S1-get-builder"},
+                       .order = 11, .run = run_s1, .floor = run_s1_floor);
 
 }  // namespace mfstate::bench

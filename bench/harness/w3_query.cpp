@@ -1,6 +1,7 @@
 // W3a/W3b/W3c: one QueryClient, n distinct keys ["user", {id: i}].
 //   W3a set_query_data(["user", {id: i}], {userId: i, name: "John Doe"}) for n distinct i.
 //   W3b get_query_data of each of those keys.
+//   W3b-builder the same gets with the keys written by KeyBuilder (a FlatKey, no Value tree).
 //   W3c invalidate_queries(["user"]) once over those n inactive entries: ns per entry.
 // Peer: @tanstack/query-core. Keys and data are built inside the timed loops, as in the JS harness.
 // The client runs with TanStack's defaults (gc_time 5 minutes), so each inactive entry holds its
@@ -15,6 +16,7 @@
 
 #include "floor.hpp"
 #include "harness.hpp"
+#include "mfstate/key_builder.hpp"
 #include "mfstate/query.hpp"
 #include "mfstate/runtime.hpp"
 #include "mfstate/value.hpp"
@@ -33,6 +35,19 @@ void fill_users(QueryClient& client, std::int64_t k) {
 std::int64_t read_users(const QueryClient& client, std::int64_t k) {
   std::int64_t acc = 0;
   for (std::int64_t i = 0; i < k; ++i) acc += client.get_query_data(user_key(i))->get("userId").as_int();
+  return acc;
+}
+
+FlatKey built_user_key(std::int64_t i) {
+  KeyBuilder b;
+  b.string("user").begin_object().member("id").integer(i).end_object();
+  return b.finish();
+}
+
+std::int64_t read_users_built(const QueryClient& client, std::int64_t k) {
+  std::int64_t acc = 0;
+  for (std::int64_t i = 0; i < k; ++i)
+    acc += client.get_query_data(built_user_key(i))->get("userId").as_int();
   return acc;
 }
 
@@ -73,6 +88,17 @@ void run_w3(Context& ctx) {
   sink() += static_cast<std::uint64_t>(acc);
   if (ctx.wants("W3b")) {
     ctx.emit({.workload = "W3b", .n = static_cast<std::uint64_t>(n), .ns_per_op = ns_between(t0, t1) / n});
+  }
+
+  sink() += static_cast<std::uint64_t>(read_users_built(client, (n + 9) / 10));
+  t0 = pass_begin();
+  const std::int64_t built = read_users_built(client, n);
+  t1 = pass_end("W3b-builder", "mfstate", static_cast<std::uint64_t>(n));
+  check(built == acc, "W3b-builder sum of userId");
+  sink() += static_cast<std::uint64_t>(built);
+  if (ctx.wants("W3b-builder")) {
+    ctx.emit(
+        {.workload = "W3b-builder", .n = static_cast<std::uint64_t>(n), .ns_per_op = ns_between(t0, t1) / n});
   }
 
   // No observers: every entry is inactive, so nothing refetches (refetch_type active, the default).
@@ -175,6 +201,19 @@ void run_w3_floor(Context& ctx) {
               .ns_per_op = ns_between(t0, t1) / n});
   }
 
+  // W3b-builder's floor is W3b's (its keys are canonical bytes already), timed again.
+  t0 = pass_begin();
+  const std::int64_t again = floor_read(cache, n);
+  t1 = pass_end("W3b-builder", "floor", static_cast<std::uint64_t>(n));
+  check(again == acc, "W3b-builder floor sum of userId");
+  sink() += static_cast<std::uint64_t>(again);
+  if (ctx.wants("W3b-builder")) {
+    ctx.emit({.workload = "W3b-builder",
+              .impl = "floor",
+              .n = static_cast<std::uint64_t>(n),
+              .ns_per_op = ns_between(t0, t1) / n});
+  }
+
   t0 = pass_begin();
   const std::size_t refetched = floor_invalidate(cache, floor_user_prefix());
   t1 = pass_end("W3c", "floor", static_cast<std::uint64_t>(n));
@@ -192,7 +231,7 @@ void run_w3_floor(Context& ctx) {
 
 }  // namespace
 
-MFSTATE_BENCH_WORKLOAD(w3_registered, .id = "W3", .figures = {"W3a", "W3b", "W3c"}, .order = 4, .run = run_w3,
-                       .floor = run_w3_floor);
+MFSTATE_BENCH_WORKLOAD(w3_registered, .id = "W3", .figures = {"W3a", "W3b", "W3b-builder", "W3c"}, .order = 4,
+                       .run = run_w3, .floor = run_w3_floor);
 
 }  // namespace mfstate::bench

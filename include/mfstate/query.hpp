@@ -45,6 +45,8 @@
 
 namespace mfstate {
 
+class FlatKey;  // key.hpp
+
 namespace detail {
 struct ClientCore;
 struct QueryScope;
@@ -202,6 +204,14 @@ class AppQueryClient {
   /// fetch in flight. Structural sharing: parts equal to the old data keep the old nodes, and an
   /// equal value notifies no observer. Returns the data now cached. O(key depth + data size).
   Value set_query_data(const Value& key, Value data, SetDataOptions options = {});
+  /// The same three calls for a key given as canonical bytes (a FlatKey, written with KeyBuilder
+  /// where the key is made): the same results, notifications and errors as with the key's Value.
+  /// An existing entry is found without the key's Value (each trie level probed by the hash
+  /// its element's Value would have, the hit confirmed against the element, nothing allocated);
+  /// only set_query_data of a new key builds the Value, once, for the entry.
+  std::optional<Value> get_query_data(const FlatKey& key) const;
+  std::optional<QueryState> get_query_state(const FlatKey& key) const;
+  Value set_query_data(const FlatKey& key, Value data, SetDataOptions options = {});
   /// As set_query_data with `updater(old data)`; an updater returning nullopt changes nothing
   /// (and creates no query).
   std::optional<Value> update_query_data(const Value& key, const QueryUpdater& updater,
