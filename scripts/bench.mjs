@@ -107,7 +107,9 @@ function jsArgs(args) {
 // not ask for itself is dropped; the peers' one is repeated for each figure asked that it stands for.
 function jsLines(lines, selection, isPeer) {
   const asked = selection ? new Set(selection.split(',').map((id) => id.toLowerCase())) : null;
-  const wants = (id) => !asked || asked.has(id.toLowerCase());
+  // "W3" and "S1" ask for their groups (W3b, W3b-builder, S1-get, ...), as in the harnesses.
+  const group = (id) => /^(w3|s1)/i.exec(id)?.[1].toLowerCase();
+  const wants = (id) => !asked || asked.has(id.toLowerCase()) || asked.has(group(id));
   const out = [];
   for (const l of lines) {
     for (const [id, peer] of JS_PEER_OF) {
