@@ -523,15 +523,6 @@ namespace detail {
 
 namespace {
 
-std::uint64_t read_length(const char*& p) noexcept {
-  std::uint64_t n = 0;
-  for (int shift = 0;; shift += 7) {
-    const auto byte = static_cast<unsigned char>(*p++);
-    n |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
-    if ((byte & 0x80) == 0) return n;
-  }
-}
-
 // Moves `p` past one value's canonical bytes; false for what Value::hash does not hash as bytes
 // (an object of more than 16 members) or nests beyond canonical_read_depth.
 bool skip_narrow(const char*& p, std::size_t depth) noexcept {
@@ -539,7 +530,7 @@ bool skip_narrow(const char*& p, std::size_t depth) noexcept {
     case 'i':
     case 'd': p += 8; return true;
     case 's': {
-      const std::uint64_t n = read_length(p);
+      const std::uint64_t n = read_canonical_length(p);
       p += n;
       return true;
     }
@@ -555,7 +546,7 @@ bool skip_narrow(const char*& p, std::size_t depth) noexcept {
       std::size_t members = 0;
       while (*p != '}') {
         if (++members > 16) return false;
-        const std::uint64_t n = read_length(p);
+        const std::uint64_t n = read_canonical_length(p);
         p += n;
         if (!skip_narrow(p, depth + 1)) return false;
       }
@@ -589,7 +580,7 @@ bool canonical_value_hash(std::string_view bytes, std::uint64_t& out) noexcept {
     }
     case 's': {
       ++p;
-      const std::uint64_t n = read_length(p);
+      const std::uint64_t n = read_canonical_length(p);
       h = hash_string(std::string_view(p, n), seed_string);
       break;
     }

@@ -157,15 +157,6 @@ char* CanonicalWriter::object(char* p, const Value& v) {
 
 namespace {
 
-std::uint64_t read_length(const char*& p) noexcept {
-  std::uint64_t n = 0;
-  for (int shift = 0;; shift += 7) {
-    const auto byte = static_cast<unsigned char>(*p++);
-    n |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
-    if ((byte & 0x80) == 0) return n;
-  }
-}
-
 // Value's == against the value at `p`, moving `p` past what it read (up to a mismatch).
 bool equals_at(const Value& v, const char*& p) noexcept {
   switch (*p++) {
@@ -187,7 +178,7 @@ bool equals_at(const Value& v, const char*& p) noexcept {
       return v.is_double() && v.as_double() == d;
     }
     case 's': {
-      const auto n = static_cast<std::size_t>(read_length(p));
+      const auto n = static_cast<std::size_t>(read_canonical_length(p));
       const std::string_view s(p, n);
       p += n;
       return v.is_string() && v.as_string() == s;
@@ -207,7 +198,7 @@ bool equals_at(const Value& v, const char*& p) noexcept {
       if (!v.is_object()) return false;
       std::size_t k = 0;
       while (*p != '}') {
-        const auto n = static_cast<std::size_t>(read_length(p));
+        const auto n = static_cast<std::size_t>(read_canonical_length(p));
         const std::string_view name(p, n);
         p += n;
         const Value* m = v.find(name);
@@ -245,7 +236,7 @@ Value decode_canonical(const char*& p) {
       return Value(d);
     }
     case 's': {
-      const auto n = static_cast<std::size_t>(read_length(p));
+      const auto n = static_cast<std::size_t>(read_canonical_length(p));
       const std::string_view s(p, n);
       p += n;
       return Value(s);
@@ -259,7 +250,7 @@ Value decode_canonical(const char*& p) {
     default: {  // '{'
       std::vector<Member> members;
       while (*p != '}') {
-        const auto n = static_cast<std::size_t>(read_length(p));
+        const auto n = static_cast<std::size_t>(read_canonical_length(p));
         std::string name(p, n);
         p += n;
         members.push_back({std::move(name), decode_canonical(p)});

@@ -100,6 +100,17 @@ bool canonical_value_hash(std::string_view bytes, std::uint64_t& out) noexcept;
 bool canonical_equals(const Value& v, std::string_view bytes) noexcept;
 /// The Value of the canonical bytes of one value at `p` (moved past them). Allocates.
 Value decode_canonical(const char*& p);
+/// A length in canonical bytes (a string's or a member name's: 7 bits a byte, low first, the high
+/// bit set on every byte but the last) read at `p`, which moves past it. The bytes are the
+/// canonical writer's own, never a caller's, so they always end.
+inline std::uint64_t read_canonical_length(const char*& p) noexcept {
+  std::uint64_t n = 0;
+  for (int shift = 0;; shift += 7) {
+    const auto byte = static_cast<unsigned char>(*p++);
+    n |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
+    if ((byte & 0x80) == 0) return n;
+  }
+}
 
 /// Writes the canonical bytes of Values (see value_canonical.cpp for the encoding: equal values
 /// give equal bytes) into a caller's buffer. Without a spill string, writing stops (returns
