@@ -95,29 +95,15 @@ class RawClient {
 
   // Everything the server sends until it closes, waiting at most `limit` in all.
   std::string read_until_closed(std::chrono::milliseconds limit = std::chrono::milliseconds(5000)) {
-    std::string out;
-    const auto deadline = Clock::now() + limit;
-    char buffer[4096];
-    while (Clock::now() < deadline) {
-      pollfd p{fd_, POLLIN, 0};
-      const auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-      if (poll(&p, 1, static_cast<int>(std::max<long long>(left, 1))) <= 0) continue;
-      const ssize_t n = recv(fd_, buffer, sizeof buffer, 0);
-      if (n <= 0) {
-        closed_ = true;
-        break;
-      }
-      out.append(buffer, static_cast<std::size_t>(n));
-    }
-    return out;
+    return read_until({}, limit);
   }
-  // What the server sends until `marker` has arrived (or it closes, or `limit` passes).
+  // What the server sends until `marker` has arrived (or it closes, or `limit` passes); an empty
+  // marker: until it closes.
   std::string read_until(std::string_view marker, std::chrono::milliseconds limit = std::chrono::milliseconds(5000)) {
     std::string out;
     const auto deadline = Clock::now() + limit;
     char buffer[4096];
-    while (out.find(marker) == std::string::npos && Clock::now() < deadline) {
+    while ((marker.empty() || out.find(marker) == std::string::npos) && Clock::now() < deadline) {
       pollfd p{fd_, POLLIN, 0};
       const auto left =
           std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
