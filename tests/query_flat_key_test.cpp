@@ -17,6 +17,7 @@
 
 #include "mfstate/key_builder.hpp"
 #include "query_test_support.hpp"
+#include "value_respell.hpp"
 
 using namespace mfstate;
 using namespace mfstate::testing;
@@ -64,23 +65,6 @@ std::vector<Value> key_space() {
   keys.push_back(key({"big", Value::object({{"s", std::string(300, 'b')}})}));  // beyond 256 bytes
   keys.push_back(key({"big", std::string(300, 'c')}));  // a long string: hashed as a string
   return keys;
-}
-
-// The same key spelled otherwise: integers as doubles (1 == 1.0), object members reversed.
-Value respell(const Value& v) {
-  if (v.is_int() && std::llabs(v.as_int()) < (std::int64_t{1} << 53))
-    return Value(static_cast<double>(v.as_int()));
-  if (v.is_array()) {
-    std::vector<Value> items;
-    for (const Value& e : v.as_array()) items.push_back(respell(e));
-    return Value::array(std::move(items));
-  }
-  if (v.is_object()) {
-    std::vector<Member> members;
-    for (const Member& m : v.as_object()) members.insert(members.begin(), {m.key, respell(m.value)});
-    return Value::object(std::move(members));
-  }
-  return v;
 }
 
 // JSON, or for a value JSON cannot spell (a NaN in a key) its canonical bytes in hex.

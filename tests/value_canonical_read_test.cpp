@@ -13,8 +13,10 @@
 #include "mfstate/key.hpp"
 #include "mfstate/value.hpp"
 #include "value_node.hpp"
+#include "value_respell.hpp"
 
 using namespace mfstate;
+using mfstate::testing::respell;
 
 namespace {
 
@@ -76,23 +78,6 @@ std::string bytes_of(const Value& v) {
   const FlatKey key(Value::array({v}));
   const std::string_view k = key.bytes();
   return std::string(k.substr(1, k.size() - 2));
-}
-
-// The same value spelled otherwise: integral numbers as doubles, object members reversed.
-Value respell(const Value& v) {
-  if (v.is_int() && std::llabs(v.as_int()) < (std::int64_t{1} << 53))
-    return Value(static_cast<double>(v.as_int()));
-  if (v.is_array()) {
-    std::vector<Value> items;
-    for (const Value& e : v.as_array()) items.push_back(respell(e));
-    return Value::array(std::move(items));
-  }
-  if (v.is_object()) {
-    std::vector<Member> members;
-    for (const Member& m : v.as_object()) members.insert(members.begin(), {m.key, respell(m.value)});
-    return Value::object(std::move(members));
-  }
-  return v;
 }
 
 }  // namespace
