@@ -22,6 +22,10 @@
 
 namespace mfstate {
 
+namespace detail {
+struct RegistryServerProbe;  // tests' view of the serving loop (src/native/registry_server_probe.hpp)
+}
+
 /// One access token as the server knows it: a name for logs and messages, and the SHA-256 of the
 /// secret (the secret itself is never stored). A token may publish and deploy the apps it lists;
 /// an admin token may publish and deploy every app; any valid token may read.
@@ -110,6 +114,7 @@ class RegistryServer {
   void stop();
 
  private:
+  friend struct detail::RegistryServerProbe;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -30,12 +30,14 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <functional>
 #include <list>
 #include <unordered_map>
 
 #include "mfstate/registry_server.hpp"
 #include "registry_detail.hpp"
 #include "registry_server_api.hpp"
+#include "registry_server_probe.hpp"
 
 namespace mfstate {
 
@@ -117,6 +119,10 @@ struct RegistryServer::Impl {
   int listen_fd = -1;
   int wake[2] = {-1, -1};  // stop() writes to wake[1]; the loop polls wake[0]
   std::atomic<bool> stopped{false};
+  // Deadlines and back-offs read this clock (a test's own through RegistryServerProbe).
+  std::function<Clock::time_point()> now = [] { return Clock::now(); };
+  std::atomic<std::uint64_t> loop_turns{0};
+  std::atomic<std::uint64_t> descriptor_shortages{0};
   std::uint64_t requests = 0;
   std::list<Connection> connections;
   // What connections hold, against the options' budgets (the memory a client can make the server
@@ -203,7 +209,7 @@ struct RegistryServer::Impl {
   void run() {
     std::vector<pollfd> polled;
     while (!stopped.load()) {
-      const auto now = Clock::now();
+      const auto turn_start = now();
       polled.clear();
       polled.push_back({wake[0], POLLIN, 0});
       const bool accepting = options.max_connections > 0;  // at the limit, one is evicted per arrival
@@ -216,10 +222,12 @@ struct RegistryServer::Impl {
       }
       int timeout = -1;
       if (next_deadline != Clock::time_point::max()) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(next_deadline - now).count();
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(next_deadline - turn_start).count();
         timeout = static_cast<int>(std::clamp<long long>(left + 1, 0, 60'000));
       }
       const int ready = ::poll(polled.data(), polled.size(), timeout);
+      loop_turns.fetch_add(1, std::memory_order_relaxed);
       if (ready < 0 && errno != EINTR) {
         log("registry server: poll failed: " + std::string(std::strerror(errno)));
         break;
@@ -236,7 +244,7 @@ struct RegistryServer::Impl {
         if (revents != 0) step(c, revents);
       }
       if (polled[1].revents != 0) accept_all();
-      expire(Clock::now());
+      expire(now());
       connections.remove_if([](const Connection& c) { return c.phase == Connection::Phase::closed; });
     }
   }
@@ -277,6 +285,8 @@ struct RegistryServer::Impl {
           ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&address), &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0) {
         if (errno == EINTR || errno == ECONNABORTED) continue;
+        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+          descriptor_shortages.fetch_add(1, std::memory_order_relaxed);
         if (errno != EAGAIN && errno != EWOULDBLOCK) {
           log("registry server: accept failed: " + std::string(std::strerror(errno)));
         }
@@ -288,7 +298,7 @@ struct RegistryServer::Impl {
       Connection c;
       c.fd = fd;
       c.peer = peer_of(address);
-      c.opened = Clock::now();
+      c.opened = now();
       c.deadline = c.opened + options.request_timeout;
       connections.push_back(std::move(c));
     }
@@ -401,7 +411,7 @@ struct RegistryServer::Impl {
 
   void serve(Connection& c) {
     const std::uint64_t request = ++requests;
-    const auto started = Clock::now();
+    const auto started = Clock::now();  // the handler's own time, for the log: the real clock
     detail::ApiAnswer a =
         api.serve(*c.head, std::string_view(c.in).substr(c.body_start, *c.head->content_length), request);
     const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
@@ -426,7 +436,7 @@ struct RegistryServer::Impl {
     c.out_head = response_head(a);
     c.written = 0;
     c.phase = Connection::Phase::respond;
-    c.deadline = Clock::now() + options.response_timeout;
+    c.deadline = now() + options.response_timeout;
     c.log_line = c.peer + " " + printable(method) + " " + printable(target) + " " + std::to_string(a.status) +
                  " " + c.caller + suffix;
     // Logged before the first byte goes out: once a client has its answer, the log has the line.
@@ -454,7 +464,7 @@ struct RegistryServer::Impl {
     release_answer(c);
     ::shutdown(c.fd, SHUT_WR);
     c.phase = Connection::Phase::drain;
-    c.deadline = std::min(c.deadline, Clock::now() + drain_time);
+    c.deadline = std::min(c.deadline, now() + drain_time);
   }
 
   void drain(Connection& c) {
@@ -524,8 +534,28 @@ void RegistryServer::listen() {
 
 void RegistryServer::stop() {
   impl_->stopped.store(true);
-  const char byte = 1;
-  (void)::write(impl_->wake[1], &byte, 1);
+  detail::RegistryServerProbe::wake(*this);
 }
+
+namespace detail {
+
+void RegistryServerProbe::use_clock(RegistryServer& server, std::function<Clock::time_point()> now) {
+  server.impl_->now = std::move(now);
+}
+
+void RegistryServerProbe::wake(RegistryServer& server) {
+  const char byte = 1;
+  (void)::write(server.impl_->wake[1], &byte, 1);
+}
+
+std::uint64_t RegistryServerProbe::loop_turns(const RegistryServer& server) {
+  return server.impl_->loop_turns.load(std::memory_order_relaxed);
+}
+
+std::uint64_t RegistryServerProbe::descriptor_shortages(const RegistryServer& server) {
+  return server.impl_->descriptor_shortages.load(std::memory_order_relaxed);
+}
+
+}  // namespace detail
 
 }  // namespace mfstate
