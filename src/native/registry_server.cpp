@@ -51,6 +51,16 @@ constexpr std::size_t drain_bytes = 256u << 10;
 // budget with large answers they never take must not turn every listing and refusal into a 503.
 // What this adds is bounded too: max_connections x 64 KiB (16 MiB at 256).
 constexpr std::size_t small_answer_bytes = 64u << 10;
+// How long accepting waits, when no file descriptor is left and closing a connection did not free
+// one, before it tries again (unless a connection closes first). What the wait costs is a client
+// that waits in the listen backlog; what not waiting costs is a loop that spins on accept.
+constexpr std::chrono::milliseconds accept_backoff{100};
+
+// Errors of accept() that mean "no descriptor (or kernel memory) for a new socket now": the
+// listening socket stays readable, so accepting again at once fails again at once.
+bool out_of_descriptors(int error) {
+  return error == EMFILE || error == ENFILE || error == ENOBUFS || error == ENOMEM;
+}
 
 const char* reason_of(int status) {
   switch (status) {
@@ -123,6 +133,10 @@ struct RegistryServer::Impl {
   std::function<Clock::time_point()> now = [] { return Clock::now(); };
   std::atomic<std::uint64_t> loop_turns{0};
   std::atomic<std::uint64_t> descriptor_shortages{0};
+  // Accepting waits (the listener is not polled) while no descriptor is left: until a connection
+  // closes or accept_resumes_at, whichever comes first. See accept_all.
+  bool accept_paused = false;
+  Clock::time_point accept_resumes_at;
   std::uint64_t requests = 0;
   std::list<Connection> connections;
   // What connections hold, against the options' budgets (the memory a client can make the server
@@ -146,12 +160,21 @@ struct RegistryServer::Impl {
     ::close(wake[1]);
   }
 
+  // Makes poll return: stop() and tests that moved the clock. Thread-safe.
+  void wake_loop() {
+    const char byte = 1;
+    (void)::write(wake[1], &byte, 1);
+  }
+
   void log(const std::string& line) const {
     if (options.log) options.log(line);
   }
 
   void close(Connection& c) {
-    if (c.fd >= 0) ::close(c.fd);
+    if (c.fd >= 0) {
+      ::close(c.fd);
+      accept_paused = false;  // a descriptor is free again
+    }
     c.fd = -1;
     c.phase = Connection::Phase::closed;
     release_body(c);
@@ -210,11 +233,13 @@ struct RegistryServer::Impl {
     std::vector<pollfd> polled;
     while (!stopped.load()) {
       const auto turn_start = now();
+      if (accept_paused && turn_start >= accept_resumes_at) accept_paused = false;
       polled.clear();
       polled.push_back({wake[0], POLLIN, 0});
-      const bool accepting = options.max_connections > 0;  // at the limit, one is evicted per arrival
+      // At max_connections, one is evicted per arrival; out of descriptors, accepting waits.
+      const bool accepting = options.max_connections > 0 && !accept_paused;
       polled.push_back({accepting ? listen_fd : -1, POLLIN, 0});
-      auto next_deadline = Clock::time_point::max();
+      auto next_deadline = accept_paused ? accept_resumes_at : Clock::time_point::max();
       for (Connection& c : connections) {
         const short events = c.phase == Connection::Phase::respond ? POLLOUT : POLLIN;
         polled.push_back({c.fd, events, 0});
@@ -227,7 +252,6 @@ struct RegistryServer::Impl {
         timeout = static_cast<int>(std::clamp<long long>(left + 1, 0, 60'000));
       }
       const int ready = ::poll(polled.data(), polled.size(), timeout);
-      loop_turns.fetch_add(1, std::memory_order_relaxed);
       if (ready < 0 && errno != EINTR) {
         log("registry server: poll failed: " + std::string(std::strerror(errno)));
         break;
@@ -246,13 +270,14 @@ struct RegistryServer::Impl {
       if (polled[1].revents != 0) accept_all();
       expire(now());
       connections.remove_if([](const Connection& c) { return c.phase == Connection::Phase::closed; });
+      loop_turns.fetch_add(1, std::memory_order_release);
     }
   }
 
   // Closes the oldest connection still sending its head (or being drained), else the oldest whose
   // answer is still not taken, else the oldest upload: a write whose head passed the token check
   // is cut off last, so clients without any right cannot end a team's publish by connecting.
-  void evict_one() {
+  void evict_one(const std::string& why) {
     Connection* oldest = nullptr;
     auto rank = [](const Connection& c) {
       if (c.phase == Connection::Phase::respond) return 1;
@@ -270,12 +295,26 @@ struct RegistryServer::Impl {
           (oldest->phase == Connection::Phase::respond ? "its answer still not taken"
            : oldest->head                              ? "still sending its body"
                                                        : "still sending its request") +
-          " when max_connections (" + std::to_string(options.max_connections) + ") was reached");
+          " when " + why);
     }
     close(*oldest);
   }
 
+  // Whether a connection waits in the listen backlog (a listening socket is readable then).
+  bool connection_waiting() const {
+    pollfd listener{listen_fd, POLLIN, 0};
+    return ::poll(&listener, 1, 0) > 0 && (listener.revents & POLLIN) != 0;
+  }
+
+  // Accepts every connection waiting. When no file descriptor is left (the process's limit is
+  // below max_connections plus what the server needs), the limit acts as max_connections does:
+  // the connection evict_one picks makes room, once per shortage. If that does not free a
+  // descriptor for this thread (another thread of the process took it) or there is none to
+  // evict, accepting waits until a connection closes or accept_backoff passes: the listener stays
+  // readable while accept fails, so trying again at once would spin, taking the CPU and serving
+  // nobody. Any other persistent failure waits the same way.
   void accept_all() {
+    bool evicted_for_descriptor = false;
     for (;;) {
       std::size_t open = 0;
       for (const Connection& c : connections) open += c.phase != Connection::Phase::closed;
@@ -284,17 +323,33 @@ struct RegistryServer::Impl {
       const int fd =
           ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&address), &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0) {
-        if (errno == EINTR || errno == ECONNABORTED) continue;
-        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+        const int error = errno;
+        if (error == EINTR || error == ECONNABORTED) continue;
+        if (error == EAGAIN || error == EWOULDBLOCK) return;
+        if (out_of_descriptors(error)) {
+          // The kernel takes the descriptor before it looks at the backlog: with none left,
+          // accept fails even when nobody is waiting, and then there is nothing to do.
+          if (!connection_waiting()) return;
           descriptor_shortages.fetch_add(1, std::memory_order_relaxed);
-        if (errno != EAGAIN && errno != EWOULDBLOCK) {
-          log("registry server: accept failed: " + std::string(std::strerror(errno)));
+          if (open > 0 && !evicted_for_descriptor) {
+            evict_one("no file descriptor was left for a new connection (" +
+                      std::string(std::strerror(error)) + ")");
+            evicted_for_descriptor = true;
+            continue;
+          }
         }
+        log("registry server: accept failed (" + std::string(std::strerror(error)) +
+            "): accepting waits for a connection to close, or " + std::to_string(accept_backoff.count()) +
+            " ms");
+        accept_paused = true;
+        accept_resumes_at = now() + accept_backoff;
         return;
       }
+      evicted_for_descriptor = false;
       // Room is made only for a connection that is there: evicting on a mere count would close
       // a request in progress whenever the table just filled up.
-      if (open >= options.max_connections) evict_one();
+      if (open >= options.max_connections)
+        evict_one("max_connections (" + std::to_string(options.max_connections) + ") was reached");
       Connection c;
       c.fd = fd;
       c.peer = peer_of(address);
@@ -534,7 +589,7 @@ void RegistryServer::listen() {
 
 void RegistryServer::stop() {
   impl_->stopped.store(true);
-  detail::RegistryServerProbe::wake(*this);
+  impl_->wake_loop();
 }
 
 namespace detail {
@@ -543,13 +598,10 @@ void RegistryServerProbe::use_clock(RegistryServer& server, std::function<Clock:
   server.impl_->now = std::move(now);
 }
 
-void RegistryServerProbe::wake(RegistryServer& server) {
-  const char byte = 1;
-  (void)::write(server.impl_->wake[1], &byte, 1);
-}
+void RegistryServerProbe::wake(RegistryServer& server) { server.impl_->wake_loop(); }
 
 std::uint64_t RegistryServerProbe::loop_turns(const RegistryServer& server) {
-  return server.impl_->loop_turns.load(std::memory_order_relaxed);
+  return server.impl_->loop_turns.load(std::memory_order_acquire);
 }
 
 std::uint64_t RegistryServerProbe::descriptor_shortages(const RegistryServer& server) {

@@ -18,7 +18,9 @@ struct RegistryServerProbe {
   static void use_clock(RegistryServer& server, std::function<Clock::time_point()> now);
   /// Makes the loop wake up and look at its clock again (after a test moved it). Thread-safe.
   static void wake(RegistryServer& server);
-  /// Turns of the loop so far (one per return from poll). Thread-safe.
+  /// Turns of the loop ended so far (a turn: poll, then what it reported, then the deadlines).
+  /// A turn that ends after another ended began after it: waiting for two (with a wake() before
+  /// each) sees one that read the clock after the wait began. Thread-safe.
   static std::uint64_t loop_turns(const RegistryServer& server);
   /// Connections that could not be accepted for lack of a file descriptor (EMFILE, ENFILE, ...).
   /// Thread-safe.
