@@ -4,7 +4,8 @@
 // buffer, never a thread, so clients that send a byte now and then cannot starve the others
 // (the failure of a fixed pool of workers blocked in reads). Each connection lives through:
 //   request   reading the head, then the body; the whole request must arrive by its deadline
-//   respond   writing the answer (Connection: close), by its own deadline
+//   respond   writing the answer (Connection: close), by its own deadline, which grows as the
+//             client takes the answer at min_response_rate or faster
 //   drain     after a half-close, reading what the client still sends, briefly, so that closing
 //             does not reset the connection before the client has read the answer
 // At max_connections, a new connection evicts the oldest one still sending its head or in
@@ -19,8 +20,10 @@
 // Handlers run on the same thread, one at a time (the registry object is not shared), and
 // heads are read strictly (registry_http_message.hpp): no request is framed two ways.
 #include <fcntl.h>
+#include <linux/sockios.h>
 #include <netdb.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -109,7 +112,8 @@ struct Connection {
   std::string peer;
   Phase phase = Phase::request;
   Clock::time_point opened, deadline;
-  std::string in;  // what arrived of the request
+  Clock::time_point answered;  // when its answer started going out (respond)
+  std::string in;              // what arrived of the request
   std::optional<detail::HttpHead> head;
   std::size_t body_start = 0;
   std::string caller = "-";
@@ -117,6 +121,7 @@ struct Connection {
   std::string out_head;                         // the answer: status line and headers,
   std::shared_ptr<const std::string> out_body;  // then its body (shared with the cache and other readers)
   std::size_t written = 0;                      // of out_head, then out_body
+  std::size_t taken = 0;                        // of what was written, acknowledged by the client's side
   std::size_t drained = 0;
   std::string log_line;  // what the log says of this request
 };
@@ -359,15 +364,43 @@ struct RegistryServer::Impl {
     }
   }
 
-  void expire(Clock::time_point now) {
+  // An answer's deadline: response_timeout from its start, plus what the bytes the client has taken
+  // (acknowledged by its side, not merely queued in this kernel: SIOCOUTQ counts those still
+  // unacknowledged) need at min_response_rate. A 16 MiB answer over an honest slow link finishes;
+  // a reader below the rate is still dropped, and one that stops reading has response_timeout
+  // plus the time it earned. Called as bytes go out and again before a deadline is enforced, as
+  // the client may have taken more since the last write.
+  void extend_by_progress(Connection& c) {
+    if (options.min_response_rate == 0) return;
+    int unacknowledged = 0;
+    if (::ioctl(c.fd, SIOCOUTQ, &unacknowledged) != 0) return;  // no progress known: no time earned
+    c.taken = c.written - std::min(c.written, static_cast<std::size_t>(std::max(unacknowledged, 0)));
+    const std::chrono::milliseconds earned(c.taken * 1000 / options.min_response_rate);
+    c.deadline = std::max(c.deadline, c.answered + options.response_timeout + earned);
+  }
+
+  void expire(Clock::time_point at) {
     for (Connection& c : connections) {
-      if (c.phase == Connection::Phase::closed || now < c.deadline) continue;
+      if (c.phase == Connection::Phase::closed || at < c.deadline) continue;
+      if (c.phase == Connection::Phase::respond) {
+        extend_by_progress(c);
+        if (at < c.deadline) continue;
+      }
       if (c.phase == Connection::Phase::request && !c.in.empty()) {
         log(c.peer + " dropped: the request did not arrive whole within " +
             std::to_string(options.request_timeout.count()) + " ms");
       } else if (c.phase == Connection::Phase::respond) {
-        log(c.peer + " dropped: the answer was not taken within " +
-            std::to_string(options.response_timeout.count()) + " ms");
+        log(c.log_line + ": dropped, the answer was not taken within " +
+            std::to_string(options.response_timeout.count()) + " ms" +
+            (options.min_response_rate > 0
+                 ? " and " + std::to_string(options.min_response_rate) + " bytes per second (" +
+                       std::to_string(c.taken) + " of " +
+                       std::to_string(c.out_head.size() + c.out_body->size()) + " bytes taken)"
+                 : std::string()));
+        // Reset, not closed: a close would leave the kernel sending what it still holds of the
+        // answer (megabytes) to a reader that does not read, long after the server let go.
+        const linger reset{1, 0};
+        ::setsockopt(c.fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
       }
       close(c);
     }
@@ -491,7 +524,8 @@ struct RegistryServer::Impl {
     c.out_head = response_head(a);
     c.written = 0;
     c.phase = Connection::Phase::respond;
-    c.deadline = now() + options.response_timeout;
+    c.answered = now();
+    c.deadline = c.answered + options.response_timeout;
     c.log_line = c.peer + " " + printable(method) + " " + printable(target) + " " + std::to_string(a.status) +
                  " " + c.caller + suffix;
     // Logged before the first byte goes out: once a client has its answer, the log has the line.
@@ -515,6 +549,7 @@ struct RegistryServer::Impl {
         return close(c);
       }
       c.written += static_cast<std::size_t>(n);
+      extend_by_progress(c);
     }
     release_answer(c);
     ::shutdown(c.fd, SHUT_WR);

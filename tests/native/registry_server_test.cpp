@@ -109,6 +109,9 @@ class RawClient {
   // A socket not connected yet (its descriptor exists: a test can connect it when no new
   // descriptor can be opened).
   RawClient() { fd_ = socket(AF_INET, SOCK_STREAM, 0); }
+  // Keeps at most about `bytes` of what the server sends in this side's kernel: what the server
+  // sees acknowledged is then close to what the test has read. Before connect_to.
+  void limit_receive_buffer(int bytes) { setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes); }
   void connect_to(int port) {
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
@@ -122,6 +125,27 @@ class RawClient {
   RawClient& operator=(const RawClient&) = delete;
 
   void send_text(std::string_view text) { (void)::send(fd_, text.data(), text.size(), MSG_NOSIGNAL); }
+
+  // Exactly `bytes` more of what the server sends (fewer if it closes, or `limit` passes).
+  std::string read_bytes(std::size_t bytes,
+                         std::chrono::milliseconds limit = std::chrono::milliseconds(5000)) {
+    std::string out;
+    const auto deadline = Clock::now() + limit;
+    while (out.size() < bytes && !closed_ && Clock::now() < deadline) {
+      pollfd p{fd_, POLLIN, 0};
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      if (poll(&p, 1, static_cast<int>(std::max<long long>(left, 1))) <= 0) continue;
+      std::string buffer(bytes - out.size(), '\0');
+      const ssize_t n = recv(fd_, buffer.data(), buffer.size(), 0);
+      if (n <= 0) {
+        closed_ = true;
+        break;
+      }
+      out.append(buffer, 0, static_cast<std::size_t>(n));
+    }
+    return out;
+  }
 
   // Everything the server sends until it closes, waiting at most `limit` in all.
   std::string read_until_closed(std::chrono::milliseconds limit = std::chrono::milliseconds(5000)) {
@@ -968,4 +992,73 @@ TEST(RegistryServerDescriptors, WithNoDescriptorToFreeTheServerWaitsInsteadOfSpi
   }
   EXPECT_NE(served.log().find("accept failed (Too many open files): accepting waits"), std::string::npos)
       << served.log().substr(0, 2000);
+}
+
+// ---- slow readers ----
+
+namespace {
+
+// A manifest whose answer is far larger than what the kernel's socket buffers hold.
+Manifest large_manifest(const std::string& name, std::size_t bytes) {
+  return parse_manifest_json(R"({"name": ")" + name + R"(", "version": "1.0.0", "description": ")" +
+                             std::string(bytes, 'x') + "\"}");
+}
+
+}  // namespace
+
+// A 16 MiB answer needs 1.6 MiB/s to go within a fixed 10 s. A reader that takes its answer at
+// twice the minimum rate keeps earning time and gets it whole, however long that takes.
+TEST(RegistryServerSlowClients, AReaderAboveTheMinimumRateTakesALargeAnswerPastTheResponseTimeout) {
+  Served served({.access = AccessPolicy::open(),
+                 .response_timeout = std::chrono::milliseconds(1000),
+                 .min_response_rate = 64u << 10},
+                Served::Time::manual);
+  served.registry().publish(large_manifest("big", 8u << 20));
+  RawClient reader;
+  reader.limit_receive_buffer(16u << 10);
+  reader.connect_to(served.port());
+  reader.send_text("GET /v1/apps/big/versions/1.0.0 HTTP/1.1\r\n\r\n");
+  std::string got;
+  // 64 KiB per half second of the server's clock: 128 KiB/s, for 64 s.
+  for (int step = 0; step < 1000 && !reader.closed(); ++step) {
+    const std::string part = reader.read_bytes(64u << 10);
+    got += part;
+    if (part.size() < (64u << 10)) break;  // the end of the answer, or dropped
+    served.advance(std::chrono::milliseconds(500));
+  }
+  EXPECT_EQ(status_of(got), 200) << got.substr(0, 300);
+  ASSERT_NE(got.find("\r\n\r\n"), std::string::npos);
+  EXPECT_EQ(body_of(got).size(), std::stoull(got.substr(got.find("Content-Length: ") + 16))) << served.log();
+  EXPECT_GT(body_of(got).size(), 8u << 20);
+  EXPECT_EQ(served.log().find("dropped"), std::string::npos) << served.log();
+}
+
+// The time a reader earns is what it takes at the minimum rate: one that takes 4 KiB a second
+// still goes (reset: the kernel does not go on sending to it), and its answer with it.
+TEST(RegistryServerSlowClients, AReaderBelowTheMinimumRateIsDroppedAndReset) {
+  Served served({.access = AccessPolicy::open(),
+                 .response_timeout = std::chrono::milliseconds(1000),
+                 .min_response_rate = 64u << 10},
+                Served::Time::manual);
+  served.registry().publish(large_manifest("big", 8u << 20));
+  RawClient reader;
+  reader.limit_receive_buffer(16u << 10);
+  reader.connect_to(served.port());
+  reader.send_text("GET /v1/apps/big/versions/1.0.0 HTTP/1.1\r\n\r\n");
+  const std::string_view dropped =
+      ": dropped, the answer was not taken within 1000 ms and 65536 bytes per second";
+  std::size_t taken = 0;
+  int seconds = 0;
+  for (; seconds < 60 && served.log().find(dropped) == std::string::npos; ++seconds) {
+    taken += reader.read_bytes(4u << 10).size();
+    served.advance(std::chrono::seconds(1));
+  }
+  // 1 s, plus what 4 KiB a second and what the kernel held for it earn at 64 KiB/s (a turn of
+  // the server may come after the check).
+  EXPECT_LE(seconds, 5) << served.log();
+  EXPECT_NE(served.log().find("/v1/apps/big/versions/1.0.0 200 - "), std::string::npos) << served.log();
+  // What its kernel held before the reset is all it gets.
+  taken += reader.read_until_closed().size();
+  EXPECT_TRUE(reader.closed());
+  EXPECT_LT(taken, 1u << 20);
 }
