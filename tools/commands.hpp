@@ -1,6 +1,7 @@
 // The `mfstate` command-line tool: what each command file offers main.cpp.
 #pragma once
 
+#include <cstdint>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -8,6 +9,10 @@
 
 #include "mfstate/registry.hpp"
 #include "mfstate/value.hpp"
+
+namespace CLI {
+class App;
+}
 
 namespace mfstate::cli {
 
@@ -37,6 +42,14 @@ struct ServeArgs {
   std::string listen = "127.0.0.1:8080", registry;
   std::string tokens;  ///< the token file; empty: reads open, no writes (unless `open`)
   bool open = false;   ///< anyone who can connect may publish and deploy
+  /// RegistryServerOptions' limits as given on the command line (signed, so that a negative
+  /// number is refused by range, not wrapped); add_serve_limits sets their defaults.
+  struct Limits {
+    std::int64_t max_connections = 0, request_timeout_ms = 0, response_timeout_ms = 0, min_response_rate = 0;
+    std::int64_t max_head_bytes = 0, max_body_bytes = 0, max_buffered_body_bytes = 0,
+                 max_pending_answer_bytes = 0;
+    std::int64_t answer_cache_bytes = 0, listing_cache_time_ms = 0;
+  } limits;
 };
 struct TokenArgs {
   std::string name;
@@ -58,6 +71,8 @@ int contracts_can_deploy(const DeployArgs& args, const Common& common);
 int contracts_deploy(const DeployArgs& args, const Common& common);
 int registry_list(const ListArgs& args, const Common& common);
 int registry_serve(const ServeArgs& args, const Common& common);  // serve_cmd.cpp, native only
+/// The options of `registry serve` that set the server's limits (serve_cmd.cpp, native only).
+void add_serve_limits(CLI::App& serve, ServeArgs& args);
 int registry_token(const TokenArgs& args, const Common& common);  // serve_cmd.cpp, native only
 int key(const KeyArgs& args, const Common& common);
 

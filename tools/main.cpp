@@ -119,6 +119,7 @@ int main(int argc, char** argv) {
       ->add_flag("--open", serve.open,
                  "Anyone who can connect may publish and deploy anything (a private test instance)")
       ->excludes(tokens_option);
+  add_serve_limits(*serve_cmd, serve);
   json_flag(serve_cmd);
   serve_cmd->callback([&] { run = [&] { return registry_serve(serve, common); }; });
 #endif

@@ -2,8 +2,12 @@
 // only: sockets, signals, OpenSSL; a build of the CLI without them leaves this file out).
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 
+#include <CLI/CLI.hpp>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <ctime>
 #include <thread>
 
@@ -31,7 +35,80 @@ std::string describe(const AccessPolicy& access) {
          (access.tokens.size() == 1 ? "" : "s") + " may publish and deploy";
 }
 
+// Descriptors the server needs beside one per connection: the listening socket, its wake pipe,
+// the storage (a SQLite file and its journal, a PostgreSQL connection, a folder's lock and the
+// files a request opens), stdio, and a margin for the libraries.
+constexpr std::int64_t descriptors_beside_connections = 64;
+
+// Raises the soft limit of open files to what max_connections needs, up to the hard limit (what
+// an unprivileged process may do; Go's runtime and nginx do the same). Past the hard limit the
+// server would run out of descriptors before it reached max_connections: refused with how to fix it.
+void ensure_descriptors(std::int64_t max_connections) {
+  const auto needed = static_cast<rlim_t>(max_connections + descriptors_beside_connections);
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur >= needed)
+    return;
+  if (limit.rlim_max != RLIM_INFINITY && limit.rlim_max < needed) {
+    throw Error(ErrorCode::invalid_argument,
+                "--max-connections " + std::to_string(max_connections) + " needs " + std::to_string(needed) +
+                    " file descriptors (one per connection and " +
+                    std::to_string(descriptors_beside_connections) +
+                    " for the server), and this process may open at most " + std::to_string(limit.rlim_max) +
+                    " (ulimit -Hn): lower --max-connections or raise the limit");
+  }
+  limit.rlim_cur = needed;
+  if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    throw Error(ErrorCode::io_error,
+                std::string("cannot raise the limit of open files (ulimit -n): ") + std::strerror(errno));
+  }
+}
+
 }  // namespace
+
+void add_serve_limits(CLI::App& serve, ServeArgs& args) {
+  const RegistryServerOptions defaults;
+  ServeArgs::Limits& l = args.limits;
+  l.max_connections = static_cast<std::int64_t>(defaults.max_connections);
+  l.request_timeout_ms = defaults.request_timeout.count();
+  l.response_timeout_ms = defaults.response_timeout.count();
+  l.min_response_rate = static_cast<std::int64_t>(defaults.min_response_rate);
+  l.max_head_bytes = static_cast<std::int64_t>(defaults.max_head_bytes);
+  l.max_body_bytes = static_cast<std::int64_t>(defaults.max_body_bytes);
+  l.max_buffered_body_bytes = static_cast<std::int64_t>(defaults.max_buffered_body_bytes);
+  l.max_pending_answer_bytes = static_cast<std::int64_t>(defaults.max_pending_answer_bytes);
+  l.answer_cache_bytes = static_cast<std::int64_t>(defaults.answer_cache_bytes);
+  l.listing_cache_time_ms = defaults.listing_cache_time.count();
+  // Upper bounds: past them a value is a typo, not a setting (an hour to send a request, 64 GiB
+  // of bodies); zero only where it means something (no cache, a fixed answer deadline).
+  constexpr std::int64_t hour_ms = 3'600'000, gib = std::int64_t{1} << 30;
+  auto option = [&](const char* name, std::int64_t& value, const std::string& what, std::int64_t low,
+                    std::int64_t high) {
+    serve.add_option(name, value, what)->capture_default_str()->check(CLI::Range(low, high))->group("Limits");
+  };
+  option("--max-connections", l.max_connections,
+         "Open connections at most; past it a new one closes the oldest slow one (raises ulimit -n to it "
+         "plus 64, up to the hard limit)",
+         1, 1'000'000);
+  option("--request-timeout-ms", l.request_timeout_ms, "A request must arrive whole within this time", 1,
+         hour_ms);
+  option("--response-timeout-ms", l.response_timeout_ms,
+         "An answer must be taken within this time, plus what it takes at --min-response-rate", 1, hour_ms);
+  option("--min-response-rate", l.min_response_rate,
+         "Bytes per second a client must take its answer at once --response-timeout-ms has passed (0: the "
+         "whole answer within --response-timeout-ms)",
+         0, gib);
+  option("--max-head-bytes", l.max_head_bytes, "A request's line and headers at most", 1024, 1 << 20);
+  option("--max-body-bytes", l.max_body_bytes, "A manifest (a request body) at most", 1, gib);
+  option("--max-buffered-body-bytes", l.max_buffered_body_bytes,
+         "Request bodies held at once, all connections together (at least --max-body-bytes)", 1, 64 * gib);
+  option("--max-pending-answer-bytes", l.max_pending_answer_bytes,
+         "Answers of over 64 KiB held at once for clients still taking them (at least --max-body-bytes)", 1,
+         64 * gib);
+  option("--answer-cache-bytes", l.answer_cache_bytes,
+         "Built manifest answers kept for repeated reads (0: none)", 0, 64 * gib);
+  option("--listing-cache-time-ms", l.listing_cache_time_ms,
+         "How long a built listing is kept (0: every listing read from the storage)", 0, hour_ms);
+}
 
 int registry_serve(const ServeArgs& args, const Common& common) {
   const std::size_t colon = args.listen.rfind(':');
@@ -53,7 +130,34 @@ int registry_serve(const ServeArgs& args, const Common& common) {
         ErrorCode::invalid_argument,
         "--registry " + args.registry + ": serve a folder, a .sqlite file or a postgresql:// database");
   }
+  const ServeArgs::Limits& l = args.limits;
+  // Budgets below the largest manifest would refuse it forever (every upload of it, or every read).
+  struct Budget {
+    const char* option;
+    std::int64_t value;
+    const char* refused;
+  };
+  for (const Budget& b : {Budget{"--max-buffered-body-bytes", l.max_buffered_body_bytes, "published"},
+                          Budget{"--max-pending-answer-bytes", l.max_pending_answer_bytes, "read"}}) {
+    if (b.value < l.max_body_bytes) {
+      throw Error(ErrorCode::invalid_argument, std::string(b.option) + " " + std::to_string(b.value) +
+                                                   " is below --max-body-bytes " +
+                                                   std::to_string(l.max_body_bytes) +
+                                                   ": a manifest of that size could never be " + b.refused);
+    }
+  }
+  ensure_descriptors(l.max_connections);
   RegistryServerOptions options;
+  options.max_connections = static_cast<std::size_t>(l.max_connections);
+  options.request_timeout = std::chrono::milliseconds(l.request_timeout_ms);
+  options.response_timeout = std::chrono::milliseconds(l.response_timeout_ms);
+  options.min_response_rate = static_cast<std::size_t>(l.min_response_rate);
+  options.max_head_bytes = static_cast<std::size_t>(l.max_head_bytes);
+  options.max_body_bytes = static_cast<std::size_t>(l.max_body_bytes);
+  options.max_buffered_body_bytes = static_cast<std::size_t>(l.max_buffered_body_bytes);
+  options.max_pending_answer_bytes = static_cast<std::size_t>(l.max_pending_answer_bytes);
+  options.answer_cache_bytes = static_cast<std::size_t>(l.answer_cache_bytes);
+  options.listing_cache_time = std::chrono::milliseconds(l.listing_cache_time_ms);
   options.access = args.open             ? AccessPolicy::open()
                    : args.tokens.empty() ? AccessPolicy{}
                                          : AccessPolicy::load(args.tokens);

@@ -22,6 +22,10 @@
 
 namespace mfstate {
 
+namespace detail {
+struct RegistryServerProbe;  // tests' view of the serving loop (src/native/registry_server_probe.hpp)
+}
+
 /// One access token as the server knows it: a name for logs and messages, and the SHA-256 of the
 /// secret (the secret itself is never stored). A token may publish and deploy the apps it lists;
 /// an admin token may publish and deploy every app; any valid token may read.
@@ -63,8 +67,15 @@ struct RegistryServerOptions {
   std::size_t max_connections = 256;
   /// A request must arrive whole (head and body) within this time of its connection's opening.
   std::chrono::milliseconds request_timeout{10000};
-  /// The answer must be taken by the client within this time.
+  /// The answer must be taken by the client within this time, plus the time what the client has
+  /// taken of it needs at min_response_rate: an honest slow link keeps earning time, a reader
+  /// slower than that runs out of it (and is reset, so the kernel drops what it still queued).
   std::chrono::milliseconds response_timeout{10000};
+  /// Bytes per second a client must take its answer at, on average, once response_timeout has
+  /// passed (64 KiB/s: a 16 MiB manifest over a 512 kbit/s link). Counted from what the client's
+  /// side acknowledged, not what the kernel queued for it. Zero: response_timeout for the whole
+  /// answer, however large.
+  std::size_t min_response_rate = 64u << 10;
   std::size_t max_head_bytes = 16u << 10;  ///< request line and headers
   std::size_t max_body_bytes = 16u << 20;  ///< a manifest
   /// Request bodies held at once, across every connection. A write whose declared body would take
@@ -110,6 +121,7 @@ class RegistryServer {
   void stop();
 
  private:
+  friend struct detail::RegistryServerProbe;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -4,7 +4,8 @@
 // buffer, never a thread, so clients that send a byte now and then cannot starve the others
 // (the failure of a fixed pool of workers blocked in reads). Each connection lives through:
 //   request   reading the head, then the body; the whole request must arrive by its deadline
-//   respond   writing the answer (Connection: close), by its own deadline
+//   respond   writing the answer (Connection: close), by its own deadline, which grows as the
+//             client takes the answer at min_response_rate or faster
 //   drain     after a half-close, reading what the client still sends, briefly, so that closing
 //             does not reset the connection before the client has read the answer
 // At max_connections, a new connection evicts the oldest one still sending its head or in
@@ -19,8 +20,10 @@
 // Handlers run on the same thread, one at a time (the registry object is not shared), and
 // heads are read strictly (registry_http_message.hpp): no request is framed two ways.
 #include <fcntl.h>
+#include <linux/sockios.h>
 #include <netdb.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -30,12 +33,14 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <functional>
 #include <list>
 #include <unordered_map>
 
 #include "mfstate/registry_server.hpp"
 #include "registry_detail.hpp"
 #include "registry_server_api.hpp"
+#include "registry_server_probe.hpp"
 
 namespace mfstate {
 
@@ -49,6 +54,16 @@ constexpr std::size_t drain_bytes = 256u << 10;
 // budget with large answers they never take must not turn every listing and refusal into a 503.
 // What this adds is bounded too: max_connections x 64 KiB (16 MiB at 256).
 constexpr std::size_t small_answer_bytes = 64u << 10;
+// How long accepting waits, when no file descriptor is left and closing a connection did not free
+// one, before it tries again (unless a connection closes first). What the wait costs is a client
+// that waits in the listen backlog; what not waiting costs is a loop that spins on accept.
+constexpr std::chrono::milliseconds accept_backoff{100};
+
+// Errors of accept() that mean "no descriptor (or kernel memory) for a new socket now": the
+// listening socket stays readable, so accepting again at once fails again at once.
+bool out_of_descriptors(int error) {
+  return error == EMFILE || error == ENFILE || error == ENOBUFS || error == ENOMEM;
+}
 
 const char* reason_of(int status) {
   switch (status) {
@@ -97,7 +112,8 @@ struct Connection {
   std::string peer;
   Phase phase = Phase::request;
   Clock::time_point opened, deadline;
-  std::string in;  // what arrived of the request
+  Clock::time_point answered;  // when its answer started going out (respond)
+  std::string in;              // what arrived of the request
   std::optional<detail::HttpHead> head;
   std::size_t body_start = 0;
   std::string caller = "-";
@@ -105,6 +121,7 @@ struct Connection {
   std::string out_head;                         // the answer: status line and headers,
   std::shared_ptr<const std::string> out_body;  // then its body (shared with the cache and other readers)
   std::size_t written = 0;                      // of out_head, then out_body
+  std::size_t taken = 0;                        // of what was written, acknowledged by the client's side
   std::size_t drained = 0;
   std::string log_line;  // what the log says of this request
 };
@@ -117,6 +134,14 @@ struct RegistryServer::Impl {
   int listen_fd = -1;
   int wake[2] = {-1, -1};  // stop() writes to wake[1]; the loop polls wake[0]
   std::atomic<bool> stopped{false};
+  // Deadlines and back-offs read this clock (a test's own through RegistryServerProbe).
+  std::function<Clock::time_point()> now = [] { return Clock::now(); };
+  std::atomic<std::uint64_t> loop_turns{0};
+  std::atomic<std::uint64_t> descriptor_shortages{0};
+  // Accepting waits (the listener is not polled) while no descriptor is left: until a connection
+  // closes or accept_resumes_at, whichever comes first. See accept_all.
+  bool accept_paused = false;
+  Clock::time_point accept_resumes_at;
   std::uint64_t requests = 0;
   std::list<Connection> connections;
   // What connections hold, against the options' budgets (the memory a client can make the server
@@ -140,12 +165,21 @@ struct RegistryServer::Impl {
     ::close(wake[1]);
   }
 
+  // Makes poll return: stop() and tests that moved the clock. Thread-safe.
+  void wake_loop() {
+    const char byte = 1;
+    (void)::write(wake[1], &byte, 1);
+  }
+
   void log(const std::string& line) const {
     if (options.log) options.log(line);
   }
 
   void close(Connection& c) {
-    if (c.fd >= 0) ::close(c.fd);
+    if (c.fd >= 0) {
+      ::close(c.fd);
+      accept_paused = false;  // a descriptor is free again
+    }
     c.fd = -1;
     c.phase = Connection::Phase::closed;
     release_body(c);
@@ -203,12 +237,14 @@ struct RegistryServer::Impl {
   void run() {
     std::vector<pollfd> polled;
     while (!stopped.load()) {
-      const auto now = Clock::now();
+      const auto turn_start = now();
+      if (accept_paused && turn_start >= accept_resumes_at) accept_paused = false;
       polled.clear();
       polled.push_back({wake[0], POLLIN, 0});
-      const bool accepting = options.max_connections > 0;  // at the limit, one is evicted per arrival
+      // At max_connections, one is evicted per arrival; out of descriptors, accepting waits.
+      const bool accepting = options.max_connections > 0 && !accept_paused;
       polled.push_back({accepting ? listen_fd : -1, POLLIN, 0});
-      auto next_deadline = Clock::time_point::max();
+      auto next_deadline = accept_paused ? accept_resumes_at : Clock::time_point::max();
       for (Connection& c : connections) {
         const short events = c.phase == Connection::Phase::respond ? POLLOUT : POLLIN;
         polled.push_back({c.fd, events, 0});
@@ -216,7 +252,8 @@ struct RegistryServer::Impl {
       }
       int timeout = -1;
       if (next_deadline != Clock::time_point::max()) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(next_deadline - now).count();
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(next_deadline - turn_start).count();
         timeout = static_cast<int>(std::clamp<long long>(left + 1, 0, 60'000));
       }
       const int ready = ::poll(polled.data(), polled.size(), timeout);
@@ -236,15 +273,16 @@ struct RegistryServer::Impl {
         if (revents != 0) step(c, revents);
       }
       if (polled[1].revents != 0) accept_all();
-      expire(Clock::now());
+      expire(now());
       connections.remove_if([](const Connection& c) { return c.phase == Connection::Phase::closed; });
+      loop_turns.fetch_add(1, std::memory_order_release);
     }
   }
 
   // Closes the oldest connection still sending its head (or being drained), else the oldest whose
   // answer is still not taken, else the oldest upload: a write whose head passed the token check
   // is cut off last, so clients without any right cannot end a team's publish by connecting.
-  void evict_one() {
+  void evict_one(const std::string& why) {
     Connection* oldest = nullptr;
     auto rank = [](const Connection& c) {
       if (c.phase == Connection::Phase::respond) return 1;
@@ -262,12 +300,26 @@ struct RegistryServer::Impl {
           (oldest->phase == Connection::Phase::respond ? "its answer still not taken"
            : oldest->head                              ? "still sending its body"
                                                        : "still sending its request") +
-          " when max_connections (" + std::to_string(options.max_connections) + ") was reached");
+          " when " + why);
     }
     close(*oldest);
   }
 
+  // Whether a connection waits in the listen backlog (a listening socket is readable then).
+  bool connection_waiting() const {
+    pollfd listener{listen_fd, POLLIN, 0};
+    return ::poll(&listener, 1, 0) > 0 && (listener.revents & POLLIN) != 0;
+  }
+
+  // Accepts every connection waiting. When no file descriptor is left (the process's limit is
+  // below max_connections plus what the server needs), the limit acts as max_connections does:
+  // the connection evict_one picks makes room, once per shortage. If that does not free a
+  // descriptor for this thread (another thread of the process took it) or there is none to
+  // evict, accepting waits until a connection closes or accept_backoff passes: the listener stays
+  // readable while accept fails, so trying again at once would spin, taking the CPU and serving
+  // nobody. Any other persistent failure waits the same way.
   void accept_all() {
+    bool evicted_for_descriptor = false;
     for (;;) {
       std::size_t open = 0;
       for (const Connection& c : connections) open += c.phase != Connection::Phase::closed;
@@ -276,33 +328,79 @@ struct RegistryServer::Impl {
       const int fd =
           ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&address), &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0) {
-        if (errno == EINTR || errno == ECONNABORTED) continue;
-        if (errno != EAGAIN && errno != EWOULDBLOCK) {
-          log("registry server: accept failed: " + std::string(std::strerror(errno)));
+        const int error = errno;
+        if (error == EINTR || error == ECONNABORTED) continue;
+        if (error == EAGAIN || error == EWOULDBLOCK) return;
+        if (out_of_descriptors(error)) {
+          // The kernel takes the descriptor before it looks at the backlog: with none left,
+          // accept fails even when nobody is waiting, and then there is nothing to do.
+          if (!connection_waiting()) return;
+          descriptor_shortages.fetch_add(1, std::memory_order_relaxed);
+          if (open > 0 && !evicted_for_descriptor) {
+            evict_one("no file descriptor was left for a new connection (" +
+                      std::string(std::strerror(error)) + ")");
+            evicted_for_descriptor = true;
+            continue;
+          }
         }
+        log("registry server: accept failed (" + std::string(std::strerror(error)) +
+            "): accepting waits for a connection to close, or " + std::to_string(accept_backoff.count()) +
+            " ms");
+        accept_paused = true;
+        accept_resumes_at = now() + accept_backoff;
         return;
       }
+      evicted_for_descriptor = false;
       // Room is made only for a connection that is there: evicting on a mere count would close
       // a request in progress whenever the table just filled up.
-      if (open >= options.max_connections) evict_one();
+      if (open >= options.max_connections)
+        evict_one("max_connections (" + std::to_string(options.max_connections) + ") was reached");
       Connection c;
       c.fd = fd;
       c.peer = peer_of(address);
-      c.opened = Clock::now();
+      c.opened = now();
       c.deadline = c.opened + options.request_timeout;
       connections.push_back(std::move(c));
     }
   }
 
-  void expire(Clock::time_point now) {
+  // An answer's deadline: response_timeout from its start, plus what the bytes the client has taken
+  // (acknowledged by its side, not merely queued in this kernel: SIOCOUTQ counts those still
+  // unacknowledged) need at min_response_rate. A 16 MiB answer over an honest slow link finishes;
+  // a reader below the rate is still dropped, and one that stops reading has response_timeout
+  // plus the time it earned. Called as bytes go out and again before a deadline is enforced, as
+  // the client may have taken more since the last write.
+  void extend_by_progress(Connection& c) {
+    if (options.min_response_rate == 0) return;
+    int unacknowledged = 0;
+    if (::ioctl(c.fd, SIOCOUTQ, &unacknowledged) != 0) return;  // no progress known: no time earned
+    c.taken = c.written - std::min(c.written, static_cast<std::size_t>(std::max(unacknowledged, 0)));
+    const std::chrono::milliseconds earned(c.taken * 1000 / options.min_response_rate);
+    c.deadline = std::max(c.deadline, c.answered + options.response_timeout + earned);
+  }
+
+  void expire(Clock::time_point at) {
     for (Connection& c : connections) {
-      if (c.phase == Connection::Phase::closed || now < c.deadline) continue;
+      if (c.phase == Connection::Phase::closed || at < c.deadline) continue;
+      if (c.phase == Connection::Phase::respond) {
+        extend_by_progress(c);
+        if (at < c.deadline) continue;
+      }
       if (c.phase == Connection::Phase::request && !c.in.empty()) {
         log(c.peer + " dropped: the request did not arrive whole within " +
             std::to_string(options.request_timeout.count()) + " ms");
       } else if (c.phase == Connection::Phase::respond) {
-        log(c.peer + " dropped: the answer was not taken within " +
-            std::to_string(options.response_timeout.count()) + " ms");
+        log(c.log_line + ": dropped, the answer was not taken within " +
+            std::to_string(options.response_timeout.count()) + " ms" +
+            (options.min_response_rate > 0
+                 ? " and " + std::to_string(options.min_response_rate) + " bytes per second (" +
+                       std::to_string(c.taken) + " of " +
+                       std::to_string(c.out_head.size() + c.out_body->size()) + " bytes taken)"
+                 : std::string()));
+        // Reset, not closed: a close would leave the kernel sending what it still holds of the
+        // answer (megabytes) to a reader that does not read, long after the server let go.
+        const linger reset{1, 0};
+        ::setsockopt(c.fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
       }
       close(c);
     }
@@ -401,7 +499,7 @@ struct RegistryServer::Impl {
 
   void serve(Connection& c) {
     const std::uint64_t request = ++requests;
-    const auto started = Clock::now();
+    const auto started = Clock::now();  // the handler's own time, for the log: the real clock
     detail::ApiAnswer a =
         api.serve(*c.head, std::string_view(c.in).substr(c.body_start, *c.head->content_length), request);
     const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
@@ -426,7 +524,8 @@ struct RegistryServer::Impl {
     c.out_head = response_head(a);
     c.written = 0;
     c.phase = Connection::Phase::respond;
-    c.deadline = Clock::now() + options.response_timeout;
+    c.answered = now();
+    c.deadline = c.answered + options.response_timeout;
     c.log_line = c.peer + " " + printable(method) + " " + printable(target) + " " + std::to_string(a.status) +
                  " " + c.caller + suffix;
     // Logged before the first byte goes out: once a client has its answer, the log has the line.
@@ -450,11 +549,12 @@ struct RegistryServer::Impl {
         return close(c);
       }
       c.written += static_cast<std::size_t>(n);
+      extend_by_progress(c);
     }
     release_answer(c);
     ::shutdown(c.fd, SHUT_WR);
     c.phase = Connection::Phase::drain;
-    c.deadline = std::min(c.deadline, Clock::now() + drain_time);
+    c.deadline = std::min(c.deadline, now() + drain_time);
   }
 
   void drain(Connection& c) {
@@ -524,8 +624,25 @@ void RegistryServer::listen() {
 
 void RegistryServer::stop() {
   impl_->stopped.store(true);
-  const char byte = 1;
-  (void)::write(impl_->wake[1], &byte, 1);
+  impl_->wake_loop();
 }
+
+namespace detail {
+
+void RegistryServerProbe::use_clock(RegistryServer& server, std::function<Clock::time_point()> now) {
+  server.impl_->now = std::move(now);
+}
+
+void RegistryServerProbe::wake(RegistryServer& server) { server.impl_->wake_loop(); }
+
+std::uint64_t RegistryServerProbe::loop_turns(const RegistryServer& server) {
+  return server.impl_->loop_turns.load(std::memory_order_acquire);
+}
+
+std::uint64_t RegistryServerProbe::descriptor_shortages(const RegistryServer& server) {
+  return server.impl_->descriptor_shortages.load(std::memory_order_relaxed);
+}
+
+}  // namespace detail
 
 }  // namespace mfstate

@@ -196,6 +196,7 @@ class Server {
 
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   int port() const { return port_; }
+  pid_t pid() const { return pid_; }
 
   /// Sends SIGTERM and waits (bounded) for the exit; SIGKILL if it does not come. The status.
   int stop() {

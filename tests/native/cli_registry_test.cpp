@@ -5,6 +5,7 @@
 // one PostgreSQL database.
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <atomic>
@@ -336,6 +337,126 @@ TEST(CliServe, WithoutTokensAServerIsReadOnly) {
   Outcome w = tool({"contracts", "publish", profile_v1, "--registry", server.url()});
   EXPECT_STATUS(w, 2);
   EXPECT_NE(w.err.find("unauthorized"), std::string::npos) << w.err;
+}
+
+// ---- the server's limits on the command line ----
+
+TEST(CliServe, HelpShowsEveryLimitWithItsDefault) {
+  Outcome help = tool({"registry", "serve", "--help"});
+  EXPECT_STATUS(help, 0);
+  for (const char* shown : {"--max-connections INT:INT in [1 - 1000000]=256",
+                            "--request-timeout-ms INT:INT in [1 - 3600000]=10000",
+                            "--response-timeout-ms INT:INT in [1 - 3600000]=10000",
+                            "--min-response-rate INT:INT in [0 - 1073741824]=65536",
+                            "--max-head-bytes INT:INT in [1024 - 1048576]=16384",
+                            "--max-body-bytes INT:INT in [1 - 1073741824]=16777216",
+                            "--max-buffered-body-bytes INT:INT in [1 - 68719476736]=67108864",
+                            "--max-pending-answer-bytes INT:INT in [1 - 68719476736]=67108864",
+                            "--answer-cache-bytes INT:INT in [0 - 68719476736]=67108864",
+                            "--listing-cache-time-ms INT:INT in [0 - 3600000]=1000"}) {
+    EXPECT_NE(help.out.find(shown), std::string::npos) << shown << "\n" << help.out;
+  }
+}
+
+TEST(CliServe, ALimitThatMeansNothingIsRefusedBeforeAnythingStarts) {
+  TempDir dir;
+  const std::vector<std::pair<std::vector<std::string>, std::string>> refused = {
+      {{"--max-connections", "0"}, "--max-connections: Value 0 not in range 1 to 1000000"},
+      {{"--max-connections", "-5"}, "--max-connections: Value -5 not in range 1 to 1000000"},
+      {{"--request-timeout-ms", "0"}, "--request-timeout-ms: Value 0 not in range"},
+      {{"--response-timeout-ms", "36000000"},
+       "--response-timeout-ms: Value 36000000 not in range 1 to 3600000"},
+      {{"--min-response-rate", "-1"}, "--min-response-rate: Value -1 not in range 0 to"},
+      {{"--max-head-bytes", "10"}, "--max-head-bytes: Value 10 not in range 1024 to 1048576"},
+      {{"--max-body-bytes", "0"}, "--max-body-bytes: Value 0 not in range"},
+      {{"--max-pending-answer-bytes", "99999999999999999999"},
+       "--max-pending-answer-bytes: Value 99999999999999999999 not in range"},
+      {{"--answer-cache-bytes", "lots"}, "--answer-cache-bytes: Value lots not in range"},
+      {{"--listing-cache-time-ms", "-1"}, "--listing-cache-time-ms: Value -1 not in range 0 to 3600000"},
+      {{"--max-body-bytes", "1000000", "--max-buffered-body-bytes", "999999"},
+       "error (invalid_argument): --max-buffered-body-bytes 999999 is below --max-body-bytes 1000000: a "
+       "manifest "
+       "of that size could never be published"},
+      {{"--max-pending-answer-bytes", "1000"},
+       "error (invalid_argument): --max-pending-answer-bytes 1000 is below --max-body-bytes 16777216: a "
+       "manifest "
+       "of that size could never be read"},
+  };
+  for (const auto& [flags, message] : refused) {
+    std::vector<std::string> args{"registry", "serve", "--listen", "127.0.0.1:0", "--registry", dir / "reg"};
+    args.insert(args.end(), flags.begin(), flags.end());
+    Outcome r = tool(args);
+    EXPECT_STATUS(r, 2);
+    EXPECT_NE(r.err.find(message), std::string::npos) << flags.front() << "\n" << r.err;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir / "reg"));  // refused before the registry was opened
+}
+
+TEST(CliServe, TheLimitsGivenReachTheServer) {
+  TempDir dir;
+  cli_test::Server server(MFSTATE_CLI_PATH, dir / "reg", {"--open", "--max-body-bytes", "200"});
+  EXPECT_STATUS(
+      tool({"contracts", "publish", manifest_file(dir, "home", "1.0.0"), "--registry", server.url()}), 0);
+  Outcome big =
+      tool({"contracts", "publish",
+            manifest_file(dir, "home", "2.0.0", ", \"description\": \"" + std::string(300, 'x') + "\""),
+            "--registry", server.url()});
+  EXPECT_STATUS(big, 2);
+  EXPECT_NE(big.err.find("size_limit"), std::string::npos) << big.err;
+}
+
+namespace {
+
+// This process's soft limit of open files, lowered for the scope (what a child started in it inherits).
+class SoftDescriptorLimit {
+ public:
+  explicit SoftDescriptorLimit(rlim_t soft) {
+    getrlimit(RLIMIT_NOFILE, &saved_);
+    rlimit lowered = saved_;
+    lowered.rlim_cur = soft;
+    setrlimit(RLIMIT_NOFILE, &lowered);
+  }
+  ~SoftDescriptorLimit() { setrlimit(RLIMIT_NOFILE, &saved_); }
+  SoftDescriptorLimit(const SoftDescriptorLimit&) = delete;
+  SoftDescriptorLimit& operator=(const SoftDescriptorLimit&) = delete;
+
+ private:
+  rlimit saved_{};
+};
+
+// The soft "Max open files" of a running process, from /proc/<pid>/limits.
+long soft_open_files(pid_t pid) {
+  std::istringstream limits(cli_test::read_file("/proc/" + std::to_string(pid) + "/limits"));
+  for (std::string line; std::getline(limits, line);) {
+    if (line.rfind("Max open files", 0) == 0) return std::stol(line.substr(26));
+  }
+  return -1;
+}
+
+}  // namespace
+
+// Started with `ulimit -n` below max_connections, the server would run out of descriptors before
+// it reached its connection limit: it raises its soft limit to what it needs, and when the hard
+// limit does not allow that, it says so and does not start.
+TEST(CliServe, TheDescriptorLimitIsRaisedToWhatMaxConnectionsNeedsOrTheServerDoesNotStart) {
+  TempDir dir;
+  {
+    SoftDescriptorLimit limit(100);
+    cli_test::Server server(MFSTATE_CLI_PATH, dir / "reg", {"--open", "--max-connections", "300"});
+    EXPECT_EQ(soft_open_files(server.pid()), 364);
+    EXPECT_STATUS(tool({"registry", "list", "--registry", server.url()}), 0);
+  }
+  Outcome r = cli_test::run("/bin/sh",
+                            {"-c", "ulimit -n 100 && exec \"$0\" \"$@\"", MFSTATE_CLI_PATH, "registry",
+                             "serve", "--listen", "127.0.0.1:0", "--registry", dir / "reg2"},
+                            {}, std::chrono::seconds(60));
+  EXPECT_STATUS(r, 2);
+  EXPECT_NE(
+      r.err.find("--max-connections 256 needs 320 file descriptors (one per connection and 64 for the "
+                 "server), and this process may open at most 100 (ulimit -Hn): lower --max-connections or "
+                 "raise the limit"),
+      std::string::npos)
+      << r.err;
 }
 
 // ---- several servers on one PostgreSQL database ----

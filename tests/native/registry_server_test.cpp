@@ -3,7 +3,9 @@
 // files. Clients are raw sockets here, so every byte sent is the test's choice.
 #include <gtest/gtest.h>
 #include <poll.h>
+#include <sys/resource.h>
 
+#include <atomic>
 #include <chrono>
 #include <mutex>
 #include <thread>
@@ -11,6 +13,7 @@
 #include "mfstate/registry.hpp"
 #include "mfstate/registry_server.hpp"
 #include "native/cli_process.hpp"
+#include "native/registry_server_probe.hpp"
 
 using namespace mfstate;
 using cli_test::TempDir;
@@ -36,18 +39,41 @@ AccessToken token_for(const std::string& name, const std::string& secret, std::v
   return t;
 }
 
-// A RegistryServer on a folder registry, in this process, on a free port.
+// A RegistryServer on a folder registry, in this process, on a free port. With a manual clock,
+// its deadlines read the test's clock, which only advance() moves.
 class Served {
  public:
-  explicit Served(RegistryServerOptions options) {
+  enum class Time { real, manual };
+  explicit Served(RegistryServerOptions options, Time time = Time::real) {
     registry_ = open_registry(dir_ / "the-servers-secret-folder", {.create = true});
     options.log = [this](std::string_view line) {
       std::lock_guard<std::mutex> lock(mutex_);
       log_ += std::string(line) + "\n";
     };
     server_ = std::make_unique<RegistryServer>(*registry_, std::move(options));
+    if (time == Time::manual) {
+      detail::RegistryServerProbe::use_clock(*server_, [this] {
+        return Clock::time_point() + std::chrono::hours(1) + std::chrono::milliseconds(manual_ms_.load());
+      });
+    }
     port_ = server_->bind("127.0.0.1", 0);
     thread_ = std::thread([this] { server_->listen(); });
+  }
+  // Moves the manual clock, and returns once the server has looked at it: the turn of its loop
+  // in progress may have read the clock before the move, the one after it began after.
+  void advance(std::chrono::milliseconds by) {
+    manual_ms_ += by.count();
+    for (int turn = 0; turn < 2; ++turn) {
+      const std::uint64_t ended = loop_turns();
+      detail::RegistryServerProbe::wake(*server_);
+      for (const auto deadline = Clock::now() + std::chrono::seconds(10);
+           loop_turns() == ended && Clock::now() < deadline;)
+        std::this_thread::yield();
+    }
+  }
+  std::uint64_t loop_turns() const { return detail::RegistryServerProbe::loop_turns(*server_); }
+  std::uint64_t descriptor_shortages() const {
+    return detail::RegistryServerProbe::descriptor_shortages(*server_);
   }
   ~Served() {
     server_->stop();
@@ -73,13 +99,20 @@ class Served {
   std::thread thread_;
   std::mutex mutex_;
   std::string log_;
+  std::atomic<std::int64_t> manual_ms_{0};
 };
 
 // A raw TCP connection to 127.0.0.1:port.
 class RawClient {
  public:
-  explicit RawClient(int port) {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+  explicit RawClient(int port) : RawClient() { connect_to(port); }
+  // A socket not connected yet (its descriptor exists: a test can connect it when no new
+  // descriptor can be opened).
+  RawClient() { fd_ = socket(AF_INET, SOCK_STREAM, 0); }
+  // Keeps at most about `bytes` of what the server sends in this side's kernel: what the server
+  // sees acknowledged is then close to what the test has read. Before connect_to.
+  void limit_receive_buffer(int bytes) { setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes); }
+  void connect_to(int port) {
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -92,6 +125,27 @@ class RawClient {
   RawClient& operator=(const RawClient&) = delete;
 
   void send_text(std::string_view text) { (void)::send(fd_, text.data(), text.size(), MSG_NOSIGNAL); }
+
+  // Exactly `bytes` more of what the server sends (fewer if it closes, or `limit` passes).
+  std::string read_bytes(std::size_t bytes,
+                         std::chrono::milliseconds limit = std::chrono::milliseconds(5000)) {
+    std::string out;
+    const auto deadline = Clock::now() + limit;
+    while (out.size() < bytes && !closed_ && Clock::now() < deadline) {
+      pollfd p{fd_, POLLIN, 0};
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      if (poll(&p, 1, static_cast<int>(std::max<long long>(left, 1))) <= 0) continue;
+      std::string buffer(bytes - out.size(), '\0');
+      const ssize_t n = recv(fd_, buffer.data(), buffer.size(), 0);
+      if (n <= 0) {
+        closed_ = true;
+        break;
+      }
+      out.append(buffer, 0, static_cast<std::size_t>(n));
+    }
+    return out;
+  }
 
   // Everything the server sends until it closes, waiting at most `limit` in all.
   std::string read_until_closed(std::chrono::milliseconds limit = std::chrono::milliseconds(5000)) {
@@ -845,4 +899,166 @@ TEST(RegistryServerSlowClients, AtTheConnectionLimitAnUploadOutlastsClientsWitho
   upload.send_text(body.substr(10));
   EXPECT_EQ(status_of(upload.read_until_closed()), 201) << served.log();
   EXPECT_EQ(served.registry().apps(), (std::vector<std::string>{"home"}));
+}
+
+// ---- out of file descriptors ----
+
+namespace {
+
+// Lowers this process's soft limit of file descriptors so that at most `spare` more can be opened
+// (fewer if some above the lowest free one are in use), and restores it at the end of the scope.
+// The server runs in this process, so the limit is the server's.
+class DescriptorLimit {
+ public:
+  explicit DescriptorLimit(int spare) {
+    getrlimit(RLIMIT_NOFILE, &saved_);
+    const int lowest_free = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    ::close(lowest_free);
+    rlimit lowered = saved_;
+    lowered.rlim_cur = static_cast<rlim_t>(lowest_free + spare);
+    if (setrlimit(RLIMIT_NOFILE, &lowered) != 0) throw std::runtime_error("setrlimit failed");
+  }
+  ~DescriptorLimit() { setrlimit(RLIMIT_NOFILE, &saved_); }
+  DescriptorLimit(const DescriptorLimit&) = delete;
+  DescriptorLimit& operator=(const DescriptorLimit&) = delete;
+
+ private:
+  rlimit saved_{};
+};
+
+// A request the server answers without opening anything (no such route: 404).
+constexpr std::string_view needs_no_descriptor = "GET /v1/no-such-route HTTP/1.1\r\n\r\n";
+
+}  // namespace
+
+// `ulimit -n` below max_connections: without a descriptor, accept fails while the listener stays
+// readable, and a server that tries again at once spins and serves nobody. The limit acts as
+// max_connections does instead: the oldest client still sending its head makes room.
+TEST(RegistryServerDescriptors, OutOfDescriptorsTheOldestSlowClientMakesRoomAsAtTheConnectionLimit) {
+  Served served({.access = AccessPolicy::open()});
+  std::vector<std::unique_ptr<RawClient>> slow;  // sockets made while descriptors are there
+  for (int i = 0; i < 8; ++i) slow.push_back(std::make_unique<RawClient>());
+  RawClient honest;
+  {
+    DescriptorLimit limit(2);  // the server can accept two connections, the test open nothing
+    for (auto& c : slow) {
+      c->connect_to(served.port());
+      c->send_text("G");  // and then nothing more
+    }
+    honest.connect_to(served.port());
+    honest.send_text(needs_no_descriptor);
+    const std::string got = honest.read_until_closed();
+    EXPECT_EQ(status_of(got), 404) << got << served.log();
+    EXPECT_TRUE(slow.front()->read_until_closed().empty());
+    EXPECT_TRUE(slow.front()->closed());
+  }
+  EXPECT_NE(served.log().find("evicted: still sending its request when no file descriptor was left"),
+            std::string::npos)
+      << served.log();
+  // One failed accept per connection that had to wait for room, not one per turn of a spinning loop.
+  EXPECT_GE(served.descriptor_shortages(), 1u);
+  EXPECT_LE(served.descriptor_shortages(), slow.size() + 1) << served.log().substr(0, 2000);
+  // The server serves on with descriptors back.
+  EXPECT_EQ(status_of(exchange(served.port(), std::string(needs_no_descriptor))), 404);
+}
+
+// With no descriptor at all and nothing of its own to close (another part of the process holds
+// them), the server waits: not polling the listener until a connection closes or a short back-off
+// passes on its clock, then accepting what waited in the backlog.
+TEST(RegistryServerDescriptors, WithNoDescriptorToFreeTheServerWaitsInsteadOfSpinning) {
+  Served served({.access = AccessPolicy::open()}, Served::Time::manual);
+  RawClient waiting;
+  const int held_elsewhere = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(held_elsewhere, 0);
+  {
+    DescriptorLimit limit(0);
+    waiting.connect_to(served.port());  // the kernel queues it; accepting it needs a descriptor
+    waiting.send_text(needs_no_descriptor);
+    for (const auto deadline = Clock::now() + std::chrono::seconds(5);
+         served.descriptor_shortages() == 0 && Clock::now() < deadline;)
+      std::this_thread::yield();
+    ASSERT_GE(served.descriptor_shortages(), 1u);
+    const std::uint64_t turns = served.loop_turns();
+    // While the back-off has not passed on the server's clock, nothing happens; the loop waits
+    // in poll (a turn per timeout of poll at most), where a spinning one turns thousands of times.
+    EXPECT_TRUE(waiting.read_until_closed(std::chrono::milliseconds(300)).empty());
+    EXPECT_EQ(served.descriptor_shortages(), 1u);
+    EXPECT_LE(served.loop_turns() - turns, 10u);
+    // A descriptor frees elsewhere (the server is not told); after its back-off, it accepts.
+    ::close(held_elsewhere);
+    served.advance(std::chrono::seconds(1));
+    const std::string got = waiting.read_until_closed();
+    EXPECT_EQ(status_of(got), 404) << got << served.log();
+  }
+  EXPECT_NE(served.log().find("accept failed (Too many open files): accepting waits"), std::string::npos)
+      << served.log().substr(0, 2000);
+}
+
+// ---- slow readers ----
+
+namespace {
+
+// A manifest whose answer is far larger than what the kernel's socket buffers hold.
+Manifest large_manifest(const std::string& name, std::size_t bytes) {
+  return parse_manifest_json(R"({"name": ")" + name + R"(", "version": "1.0.0", "description": ")" +
+                             std::string(bytes, 'x') + "\"}");
+}
+
+}  // namespace
+
+// A 16 MiB answer needs 1.6 MiB/s to go within a fixed 10 s. A reader that takes its answer at
+// twice the minimum rate keeps earning time and gets it whole, however long that takes.
+TEST(RegistryServerSlowClients, AReaderAboveTheMinimumRateTakesALargeAnswerPastTheResponseTimeout) {
+  Served served({.access = AccessPolicy::open(),
+                 .response_timeout = std::chrono::milliseconds(1000),
+                 .min_response_rate = 64u << 10},
+                Served::Time::manual);
+  served.registry().publish(large_manifest("big", 8u << 20));
+  RawClient reader;
+  reader.limit_receive_buffer(16u << 10);
+  reader.connect_to(served.port());
+  reader.send_text("GET /v1/apps/big/versions/1.0.0 HTTP/1.1\r\n\r\n");
+  std::string got;
+  // 64 KiB per half second of the server's clock: 128 KiB/s, for 64 s.
+  for (int step = 0; step < 1000 && !reader.closed(); ++step) {
+    const std::string part = reader.read_bytes(64u << 10);
+    got += part;
+    if (part.size() < (64u << 10)) break;  // the end of the answer, or dropped
+    served.advance(std::chrono::milliseconds(500));
+  }
+  EXPECT_EQ(status_of(got), 200) << got.substr(0, 300);
+  ASSERT_NE(got.find("\r\n\r\n"), std::string::npos);
+  EXPECT_EQ(body_of(got).size(), std::stoull(got.substr(got.find("Content-Length: ") + 16))) << served.log();
+  EXPECT_GT(body_of(got).size(), 8u << 20);
+  EXPECT_EQ(served.log().find("dropped"), std::string::npos) << served.log();
+}
+
+// The time a reader earns is what it takes at the minimum rate: one that takes 4 KiB a second
+// still goes (reset: the kernel does not go on sending to it), and its answer with it.
+TEST(RegistryServerSlowClients, AReaderBelowTheMinimumRateIsDroppedAndReset) {
+  Served served({.access = AccessPolicy::open(),
+                 .response_timeout = std::chrono::milliseconds(1000),
+                 .min_response_rate = 64u << 10},
+                Served::Time::manual);
+  served.registry().publish(large_manifest("big", 8u << 20));
+  RawClient reader;
+  reader.limit_receive_buffer(16u << 10);
+  reader.connect_to(served.port());
+  reader.send_text("GET /v1/apps/big/versions/1.0.0 HTTP/1.1\r\n\r\n");
+  const std::string_view dropped =
+      ": dropped, the answer was not taken within 1000 ms and 65536 bytes per second";
+  std::size_t taken = 0;
+  int seconds = 0;
+  for (; seconds < 60 && served.log().find(dropped) == std::string::npos; ++seconds) {
+    taken += reader.read_bytes(4u << 10).size();
+    served.advance(std::chrono::seconds(1));
+  }
+  // 1 s, plus what 4 KiB a second and what the kernel held for it earn at 64 KiB/s (a turn of
+  // the server may come after the check).
+  EXPECT_LE(seconds, 5) << served.log();
+  EXPECT_NE(served.log().find("/v1/apps/big/versions/1.0.0 200 - "), std::string::npos) << served.log();
+  // What its kernel held before the reset is all it gets.
+  taken += reader.read_until_closed().size();
+  EXPECT_TRUE(reader.closed());
+  EXPECT_LT(taken, 1u << 20);
 }
