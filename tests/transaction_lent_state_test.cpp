@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "host_test_support.hpp"
 #include "mfstate/host.hpp"
@@ -324,6 +325,59 @@ TEST(TransactionLentState, AnInnerCommitOverAnOuterRecordOfAnotherNodeDropsTheIn
   EXPECT_EQ(f.store.state().to_json(), initial);
 }
 
+TEST(TransactionLentState, AReducerDispatchingToManyStoresFindsItsRecordAgainAfterTheFrameGrew) {
+  // While the lent reducer runs, it dispatches to twenty other stores: the frame records each,
+  // its records move to a bigger block, and the reducer's record must be found again (a stale
+  // one is a use after free under ASan, and a lost undo here). Each of those stores' reducer
+  // also keeps a copy of the first store's state, as another app's reducer reading it would.
+  Batcher batcher;
+  std::vector<Value> seen;
+  std::vector<std::unique_ptr<Store>> others;
+  Store* first = nullptr;
+  for (int i = 0; i < 20; ++i) {
+    others.push_back(std::make_unique<Store>(
+        Value(0),
+        [&seen, &first](Value s, const Action&) {
+          seen.push_back(first->state());
+          return Value(s.as_int() + 1);
+        },
+        StoreOptions{.batcher = &batcher}));
+  }
+  Store store(
+      initial_state(),
+      [&others](Value s, const Action& a) {
+        s = std::move(s).set("count", 7);
+        for (auto& o : others) o->dispatch(act("X"));
+        s = std::move(s).set("a", 10);
+        if (a.type == "BOOM") throw std::runtime_error("boom");
+        return s;
+      },
+      StoreOptions{.batcher = &batcher});
+  first = &store;
+  const Seen before(store);
+  for (const bool boom : {false, true}) {
+    seen.clear();
+    detail::tx_begin(batcher);
+    if (boom) {
+      EXPECT_THROW(store.dispatch(act("BOOM")), Error);
+      EXPECT_EQ(store.state().to_json(), before.json);  // the reducer's own undo (on a copy:
+                                                        // the readers hold the node)
+    } else {
+      store.dispatch(act("SET"));
+      EXPECT_EQ(store.state().get("a").as_int(), 10);
+    }
+    // What the other reducers saw mid-reducer: the count set in place, not yet `a`.
+    ASSERT_EQ(seen.size(), 20u);
+    EXPECT_EQ(seen.back().get("count").as_int(), 7);
+    EXPECT_EQ(seen.back().get("a").as_int(), 1);
+    detail::tx_rollback(batcher);
+    EXPECT_EQ(store.state().to_json(), before.json);
+    EXPECT_EQ(store.state().hash(), before.hash);
+    for (auto& o : others) EXPECT_EQ(o->state().as_int(), 0);
+    EXPECT_EQ(seen.back().get("count").as_int(), 7);  // a reader keeps what it saw
+  }
+}
+
 TEST(TransactionLentState, ARootReplacedAfterAnInPlaceSetIsUndoneToTheFirstNode) {
   Fixture f;
   const Seen before(f.store);
@@ -463,4 +517,36 @@ TEST(TransactionLentState, AHostTransactionRolledBackAfterAnotherAppReadAnExport
   EXPECT_EQ(read_inside.get("count").as_int(), 1);
   EXPECT_EQ(a.state().to_json(), initial);
   EXPECT_EQ(b.read("a", "all").get("count").as_int(), 0);
+}
+
+TEST(TransactionLentState, AnAppUnmountedInsideAHostTransactionEndsItSafelyEitherWay) {
+  // The record keeps the unmounted app's store (and the node it changed in place) until the
+  // transaction ends: a rollback writes into a store nobody can reach any more, a commit lets go.
+  for (const bool roll_back : {true, false}) {
+    Host host;
+    App a = host.mount("a");
+    App b = host.mount("b");
+    auto reducer = [](Value s, const Action& act_) {
+      if (act_.type != "INC") return s;
+      const std::int64_t n = s.get("count").as_int();
+      return std::move(s).set("count", n + 1);
+    };
+    a.create_store(host_test::user_state(), reducer);
+    b.create_store(host_test::user_state(), reducer);
+    b.accept("INC");
+    auto body = [&] {
+      a.dispatch(act("INC"));
+      a.send("b", act("INC"));
+      a.unmount();
+      if (roll_back) throw std::runtime_error("abort");
+    };
+    if (roll_back) {
+      EXPECT_THROW(host.transaction(body), std::runtime_error);
+      EXPECT_EQ(b.state().get("count").as_int(), 0);
+    } else {
+      host.transaction(body);
+      EXPECT_EQ(b.state().get("count").as_int(), 1);
+    }
+    EXPECT_FALSE(a.mounted());
+  }
 }
