@@ -264,6 +264,7 @@ void tx_rollback(Batcher& b) noexcept {
   TxFrame& f = t.frames[--t.depth];
   BatcherAccess::drop_tagged_since(b, f.mark, f.serial);
   for (auto it = f.snaps.rbegin(); it != f.snaps.rend(); ++it) {
+    restore_recorded(it->state, it->undo, it->who->tx_holds(it->state));
     it->who->tx_restore(it->state, it->notify_queued);
     it->who->tx_release();
   }

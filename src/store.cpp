@@ -67,6 +67,7 @@ struct StoreCore final : Restorable {
   // ---- Restorable: a transaction's snapshot of this store ----
   void tx_hold() noexcept override { retain(); }
   void tx_release() noexcept override { release(); }
+  bool tx_holds(const Value& recorded) const noexcept override { return state.same_node(recorded); }
   void tx_restore(const Value& before, bool queued_before) noexcept override {
     state = before;
     if (notify_queued && !queued_before) {
@@ -174,7 +175,9 @@ struct StoreCore final : Restorable {
   }
 
   void reduce(const Action& action) {
-    if (tx_active(*batcher)) tx_enlist(*batcher, *this, state, notify_queued);
+    // Inside a transaction: the frame's record of this store (its place), taken before the change.
+    std::size_t record = no_record;
+    if (tx_active(*batcher)) record = tx_enlist(*batcher, *this, state, notify_queued);
     bool changed;
     const detail::Node* root = state.node();
     // Nobody else holds the state: the reducer may have it (noexcept) or borrow it (lent).
@@ -186,6 +189,8 @@ struct StoreCore final : Restorable {
       changed = true;
     } else if (unshared && state.is_object()) {
       changed = reduce_lent(action);
+    } else if (record != no_record && root != nullptr && root->refs == 2 && state.is_object()) {
+      changed = reduce_maybe_lent_recorded(action, record);
     } else {
       Value next = reduce_shared(action);
       changed = !next.same_node(state);
@@ -194,6 +199,8 @@ struct StoreCore final : Restorable {
     if (observer) observer->on_action(action, changed);
     if (changed) mark_changed();
   }
+
+  static constexpr std::size_t no_record = static_cast<std::size_t>(-1);
 
   // A reducer that may throw, on an object state nobody else holds: the state is lent to it
   // (value_lend.hpp), so its `std::move(state).set(...)` of an existing member updates the root
@@ -213,6 +220,51 @@ struct StoreCore final : Restorable {
     const bool changed = lent.replaced_any() || !next.same_node(state);
     state = std::move(next);
     return changed;
+  }
+
+  // Inside a transaction, on an object state held by the store and one other: when that other is
+  // the frame's record of this store (at `record`), the state is lent with the record
+  // (reduce_lent_recorded); otherwise someone else holds it, and the reducer gets it shared.
+  bool reduce_maybe_lent_recorded(const Action& action, std::size_t record) {
+    const TxSnapshot& r = tx_record(*batcher, record);
+    if (r.state.node() == state.node() && r.undo.size() < MemberUndo::capacity) {
+      return reduce_lent_recorded(action, record, MemberUndo::capacity - r.undo.size());
+    }
+    Value next = reduce_shared(action);
+    if (next.same_node(state)) return false;
+    state = std::move(next);
+    return true;
+  }
+
+  // As reduce_lent, inside a transaction whose record of this store holds the state's node (and
+  // has `room` for that many members): the record is not counted as an owner while the state is
+  // lent, and it takes the first value of each member replaced in place (those it does not have
+  // yet), so that a rollback puts the state back as the frame first saw it. Without this the
+  // record's reference made the state shared, and every reducer inside a transaction copied its
+  // root.
+  bool reduce_lent_recorded(const Action& action, std::size_t record, std::uint32_t room) {
+    detail::LentRoot lent(state, room);
+    Value next = reduce_recorded(lent, action, record);
+    lent.finish();
+    const bool changed = lent.replaced_any() || !next.same_node(state);
+    tx_record(*batcher, record).undo.absorb(lent.replaced());
+    state = std::move(next);
+    return changed;
+  }
+
+  // The reducer's result for the state lent with its record. Built in place (no empty Value to
+  // assign it to). If the reducer throws: the state as it was lent, and the record takes what
+  // stays replaced in the node it holds (LentRoot::restore).
+  Value reduce_recorded(detail::LentRoot& lent, const Action& action, std::size_t record) {
+    try {
+      return reducer(state, action);
+    } catch (...) {
+      lent.restore();
+      // Looked up again: the record may have moved meanwhile (the reducer dispatched to another
+      // store, which the frame then recorded).
+      tx_record(*batcher, record).undo.absorb(lent.replaced());
+      rethrow_as_reducer_error("reducer");
+    }
   }
 
   // The reducer's result for a state it shares with the store (so a throw leaves the state as

@@ -3,10 +3,12 @@
 //
 // A transaction is a frame on its batcher: a batch (notifications wait for the end) plus what is
 // needed to undo it. Each store that reduces inside the frame records its state once (an O(1)
-// snapshot: values are immutable); notifications the frame queued for what it may undo (store
-// changes, bus messages) are tagged with the frame. Rolling back restores the recorded stores and
-// drops exactly those tagged notifications — never one queued before the frame opened, never one
-// of a mechanism the frame does not undo (the query cache, export syncs, replays).
+// snapshot: values are immutable; an object state nobody else holds is then still updated in
+// place, and the record keeps the replaced members' first values, value_lend.hpp); notifications
+// the frame queued for what it may undo (store changes, bus messages) are tagged with the frame.
+// Rolling back restores the recorded stores and drops exactly those tagged notifications — never
+// one queued before the frame opened, never one of a mechanism the frame does not undo (the query
+// cache, export syncs, replays).
 #pragma once
 
 #include <cstddef>
@@ -17,6 +19,7 @@
 
 #include "mfstate/runtime.hpp"
 #include "mfstate/value.hpp"
+#include "value_lend.hpp"
 
 namespace mfstate::detail {
 
@@ -29,15 +32,26 @@ class Restorable {
   /// Puts back the state and the "notification queued" flag recorded when the frame first saw it
   /// (the frame's queued notifications have already been dropped).
   virtual void tx_restore(const Value& state, bool notify_queued) noexcept = 0;
+  /// Whether its state now is `state` (the same node): a record with member undo then puts the
+  /// node back in place, where one held by others gets a copy. False is always safe.
+  virtual bool tx_holds(const Value& state) const noexcept {
+    (void)state;
+    return false;
+  }
 
  protected:
   ~Restorable() = default;
 };
 
+/// What a frame recorded of one store: its state when the frame first saw it is `state` with the
+/// members in `undo` put back. `undo` is empty unless the store, holding the state's node with
+/// this record alone, was lent it (Store's reduce): then the node is updated in place and `undo`
+/// keeps each replaced member's first value.
 struct TxSnapshot {
   Restorable* who;
   Value state;
   bool notify_queued;
+  MemberUndo undo;
 };
 
 struct TxFrame {
@@ -86,17 +100,25 @@ void tx_commit(Batcher& b) noexcept;
 void tx_rollback(Batcher& b) noexcept;
 /// Before `who` changes inside the innermost open transaction: records `state` and
 /// `notify_queued` once per frame (later calls for the same `who` change nothing). O(stores
-/// changed in the frame). Inline: every reduce inside a transaction comes here, and a caller that
-/// knows the final type of `who` calls tx_hold directly.
+/// changed in the frame). Returns the record's place in the frame, for tx_record. Inline: every
+/// reduce inside a transaction comes here, and a caller that knows the final type of `who` calls
+/// tx_hold directly.
 template <typename Who>
-inline void tx_enlist(Batcher& b, Who& who, const Value& state, bool notify_queued) {
+inline std::size_t tx_enlist(Batcher& b, Who& who, const Value& state, bool notify_queued) {
   TxStack& t = *BatcherAccess::tx(b);
   auto& snaps = t.frames[t.depth - 1].snaps;
-  for (const auto& s : snaps) {
-    if (s.who == &who) return;
+  for (auto s = snaps.begin(), end = snaps.end(); s != end; ++s) {
+    if (s->who == &who) return static_cast<std::size_t>(s - snaps.begin());
   }
-  snaps.push_back(TxSnapshot{&who, state, notify_queued});
+  snaps.push_back(TxSnapshot{&who, state, notify_queued, {}});
   who.tx_hold();
+  return snaps.size() - 1;
+}
+/// The innermost frame's record at `place` (from tx_enlist). A reference to it is good until the
+/// frame records another store: look it up again after anything that may dispatch.
+inline TxSnapshot& tx_record(Batcher& b, std::size_t place) noexcept {
+  TxStack& t = *BatcherAccess::tx(b);
+  return t.frames[t.depth - 1].snaps[place];
 }
 /// As Batcher::notify, but a rollback of the transaction open now drops `fn` unrun. Inline: every
 /// store change and bus message goes through here.

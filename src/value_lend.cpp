@@ -9,59 +9,64 @@ namespace mfstate::detail {
 
 thread_local constinit LentRoot* LentRoot::active_ = nullptr;
 
-bool LentRoot::replace_member(ObjectNode& node, std::uint32_t pos, Value& v, std::uint32_t depth) noexcept {
-  // Its count says: lent, held by the caller and one other. That other must be the holder (a
-  // reducer may have replaced the store's state meanwhile; then the node is no longer what a
-  // throw would put back), and the node the innermost lending's (an outer store's root, lent
-  // while this reducer runs inside its reducer, is copied).
-  LentRoot* const lend = active_;
-  if (lend == nullptr || lend->node_ != &node || lend->holder_->node() != &node) return false;
-  Replaced* const r = lend->replaced();
-  // The first value a member had is what a throw puts back; a later set of it records nothing.
-  std::uint32_t i = 0;
-  while (i != lend->count_ && r[i].pos != pos) ++i;
-  Value& slot = node.members()[pos].value;
-  if (i == lend->count_) {
-    if (i == capacity) return false;
-    new (r + i) Replaced{pos, std::move(slot)};
-    lend->count_ = i + 1;
+void MemberUndo::merge(MemberUndo& later) noexcept {
+  for (Entry *e = later.entries(), *const end = e + later.count_; e != end; ++e) {
+    if (!has(e->pos)) add(e->pos, e->old);
   }
-  slot = std::move(v);
-  node.hash = 0;
-  node.depth = std::max(node.depth, depth);
-  return true;
+  later.clear();
 }
 
-void LentRoot::undo_into(ObjectNode& node) noexcept {
-  Replaced* const r = replaced();
-  for (std::uint32_t i = 0; i < count_; ++i) node.members()[r[i].pos].value = std::move(r[i].old);
+void MemberUndo::put_back(ObjectNode& node) noexcept {
+  for (Entry *e = entries(), *const end = e + count_; e != end; ++e)
+    node.members()[e->pos].value = std::move(e->old);
+  node.hash = hash_;
+  node.depth = depth_;
+  clear();
+}
+
+void MemberUndo::copy_into(ObjectNode& copy) const noexcept {
+  for (const Entry *e = entries(), *const end = e + count_; e != end; ++e)
+    copy.members()[e->pos].value = e->old;
+  copy.depth = depth_;
+}
+
+void restore_recorded(Value& recorded, MemberUndo& undo, bool holder_has_it) noexcept {
+  if (undo.empty()) return;
+  auto* const node = const_cast<ObjectNode*>(static_cast<const ObjectNode*>(recorded.node()));
+  if (node->refs == (holder_has_it ? 2u : 1u)) {
+    undo.put_back(*node);
+    return;
+  }
+  try {
+    Value fresh = recorded;
+    undo.copy_into(ValueAccess::mutable_object(fresh));
+    recorded = std::move(fresh);
+    undo.clear();
+  } catch (...) {
+    undo.put_back(*node);
+  }
 }
 
 void LentRoot::restore() noexcept {
-  if (count_ != 0 && holder_->node() == node_) {  // else nothing written, or no longer the state
+  if (!replaced_.empty() && holder_->node() == node_) {  // else nothing written, or no longer the state
+    // The holder alone (and the record, which bias_ does not count): lent_bias + 1.
     if (node_->refs == lent_bias + 1) {
-      undo_into(*node_);
-      node_->hash = hash_;
-      node_->depth = depth_;
+      replaced_.put_back(*node_);
     } else {
       // A handle on the changed node outlives the reducer: it keeps what it saw, and the holder
       // gets a copy of the node with the old members (and its old depth; the hash is recomputed).
+      // replaced_ keeps the old values: a transaction's record of the node takes them.
       // Without memory for that copy, the store's guarantee wins: the node is put back in place.
       try {
         Value fresh = *holder_;
-        ObjectNode& copy = ValueAccess::mutable_object(fresh);
-        undo_into(copy);
-        copy.depth = depth_;
+        replaced_.copy_into(ValueAccess::mutable_object(fresh));
         *holder_ = std::move(fresh);
       } catch (...) {
-        undo_into(*node_);
-        node_->hash = hash_;
-        node_->depth = depth_;
+        replaced_.put_back(*node_);
       }
     }
   }
   finish();
-  release_replaced();
 }
 
 }  // namespace mfstate::detail
