@@ -229,6 +229,29 @@ TEST(RegistryHttpClient, AServerDrippingBelowTheRateIsCutSoonAfterTheTimeout) {
   EXPECT_LT(took, 1500ms);
 }
 
+TEST(RegistryHttpClient, ALargeRequestToASlowReaderFinishesPastTheTimeoutByItsRate) {
+  // A publish over a slow link: the server takes the 128 KiB body 16 KiB at a time, 50 ms apart
+  // (350 ms at least), and answers once it has all of it. What the client has sent earns its
+  // time (16 KiB: 250 ms at 64 KiB/s), so the answer comes, past a fixed 200 ms.
+  constexpr std::size_t body_size = 128 * 1024;
+  HostileServer server([](int fd, HostileServer& s) {
+    char buffer[16 * 1024];
+    for (std::size_t got = 0; got < body_size;) {
+      if (got > 0 && s.wait_or_stop(50ms)) return;
+      const ssize_t n = recv(fd, buffer, std::min(sizeof buffer, body_size - got), 0);
+      if (n <= 0) return;
+      got += static_cast<std::size_t>(n);
+    }
+    send_all(fd, "HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\n{}");
+  });
+  const auto started = Clock::now();
+  const HttpResponse r =
+      http_send({"PUT", server.url() + "/v1/apps/home/versions/1.0.0", {}, std::string(body_size, 'm')},
+                {.max_response_bytes = 1u << 20, .timeout = 200ms, .min_rate = 64u << 10});
+  EXPECT_EQ(r.status, 201);
+  EXPECT_GE(Clock::now() - started, 350ms);  // a fixed 200 ms deadline would have cut it
+}
+
 TEST(RegistryHttpClient, TheRegistrysRateReachesTheTransport) {
   HttpLimits seen;
   HttpTransport spy = [&](const HttpRequest&, const HttpLimits& limits) {

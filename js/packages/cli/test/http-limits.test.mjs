@@ -35,7 +35,7 @@ const request = (url, limits) => requestSync({
 describe('the HTTP bridge', () => {
   const servers = {};
   before(async () => {
-    for (const mode of ['huge', 'drip', 'silent', 'redirect', 'slow']) servers[mode] = await hostile(mode);
+    for (const mode of ['huge', 'drip', 'silent', 'redirect', 'slow', 'slow-reader']) servers[mode] = await hostile(mode);
   });
   after(async () => {
     for (const s of Object.values(servers)) await s.stop();
@@ -77,6 +77,16 @@ describe('the HTTP bridge', () => {
     assert.equal(answer.failure, Failure.Timeout);
     assert.match(answer.message, /^timed out reading the answer, \d+ bytes moved$/);
     assert.ok(ms >= 190 && ms < 2000, `took ${ms} ms`);
+  });
+
+  test('a large request to a slow reader finishes past the timeout, by its rate', () => {
+    // 512 KiB taken a read (at most 64 KiB) at a time, 50 ms apart: 350 ms at least; what the
+    // worker has sent earns its time (64 KiB: 1 s at 64 KiB/s).
+    const body = new Uint8Array(512 << 10).fill(0x6d);
+    const { answer, ms } = timed(servers['slow-reader'].url, { method: 'PUT', body, timeoutMs: 200, minRate: 64 << 10 });
+    assert.equal(answer.status, 201, answer.message);
+    assert.equal(new TextDecoder().decode(answer.body), `{"bytes":${512 << 10}}`);
+    assert.ok(ms >= 340, `took ${ms} ms`);
   });
 
   test("the bridge waits as long as the worker's deadline has grown, past timeout + 1 s", () => {
