@@ -72,28 +72,39 @@ struct HttpResponse {
 /// What a response may cost the client.
 struct HttpLimits {
   std::size_t max_response_bytes = 32u << 20;  ///< head and body together; beyond it the read stops
-  std::chrono::milliseconds timeout{10000};    ///< for the whole exchange, connect to last byte
+  /// The whole exchange, connect to last byte, may take this plus what min_rate earns.
+  std::chrono::milliseconds timeout{10000};
+  /// Bytes per second the exchange must move on average once `timeout` is spent: every byte of
+  /// the request sent and of the answer received adds 1/min_rate s to the deadline, so a large
+  /// manifest crosses an honest slow link while a server dripping bytes earns next to nothing.
+  /// The server's min_response_rate (64 KiB/s) by default; zero: `timeout` for the whole exchange.
+  std::size_t min_rate = 64u << 10;
 };
 
 /// Sends one request and reads the whole answer within `limits`: the reading stops as soon as
-/// the answer exceeds max_response_bytes (Error(size_limit)) or the timeout passes (Error(io_error)),
-/// however slowly the server drips bytes. Error(io_error) when the server cannot be reached or
-/// answers something that is not HTTP/1.x (two Content-Length headers included). http:// and
-/// https:// (certificates verified against the system's trust store; SSL_CERT_FILE overrides it).
-/// The native default transport; a build without sockets supplies its own (RegistryOptions).
+/// the answer exceeds max_response_bytes (Error(size_limit)) or the deadline passes
+/// (Error(io_error)): `timeout` plus what the bytes moved so far need at min_rate, however slowly
+/// the server drips bytes. Error(io_error) when the server cannot be reached or answers something
+/// that is not HTTP/1.x (two Content-Length headers included). http:// and https:// (certificates
+/// verified against the system's trust store; SSL_CERT_FILE overrides it). The native default
+/// transport; a build without sockets supplies its own (RegistryOptions).
 HttpResponse http_send(const HttpRequest& request, const HttpLimits& limits);
 
 /// The transport the HTTP client uses: request in, bounded response out (http_send's contract).
 using HttpTransport = std::function<HttpResponse(const HttpRequest&, const HttpLimits&)>;
 
 struct RegistryOptions {
-  bool create = false;     ///< create the folder, SQLite file or PostgreSQL tables when missing
-  int timeout_ms = 10000;  ///< HTTP: the whole exchange; SQLite busy, folder lock and PostgreSQL waits
+  bool create = false;  ///< create the folder, SQLite file or PostgreSQL tables when missing
+  /// HTTP: the whole exchange, plus what min_rate earns; SQLite busy, folder lock, PostgreSQL waits
+  int timeout_ms = 10000;
   /// HTTP: the access token sent as "Authorization: Bearer …" (the CLI reads
   /// MFSTATE_REGISTRY_TOKEN). Empty: none.
   std::string token;
   std::size_t max_response_bytes = 32u << 20;  ///< HTTP: the largest answer read
-  HttpTransport transport;                     ///< HTTP: empty means http_send
+  /// HTTP: bytes per second; the exchange's deadline grows by a second for every min_rate bytes
+  /// moved (HttpLimits::min_rate); zero: timeout_ms for the whole exchange.
+  std::size_t min_rate = 64u << 10;
+  HttpTransport transport;  ///< HTTP: empty means http_send
 };
 
 /// Opens the registry at `location`, picking the backend by its form: "http://…" or "https://…"

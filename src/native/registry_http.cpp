@@ -25,6 +25,7 @@ class HttpRegistry final : public Registry {
     }
     limits_.max_response_bytes = options.max_response_bytes;
     limits_.timeout = std::chrono::milliseconds(options.timeout_ms);
+    limits_.min_rate = options.min_rate;
   }
 
   std::string location() const override { return url_; }

@@ -1,7 +1,9 @@
 // http_send: the registry client's native transport. POSIX sockets, non-blocking, every wait
-// bounded by one deadline for the whole exchange (a server dripping a byte a second cannot hold
-// it), and every byte counted against one size limit as it arrives (a 300 MB answer stops at the
-// limit, not after). https:// goes through OpenSSL with the peer's certificate and name verified.
+// bounded by one deadline for the whole exchange, which grows only as bytes move at the minimum
+// rate (a large manifest crosses a slow link; a server dripping a byte a second cannot hold the
+// client), and every byte counted against one size limit as it arrives (a 300 MB answer stops at
+// the limit, not after). https:// goes through OpenSSL with the peer's certificate and name
+// verified.
 // The WebAssembly build of the CLI supplies its own http_send (RegistryOptions::transport).
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -14,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <chrono>
@@ -96,11 +99,47 @@ Url parse_url(const std::string& url) {
   return u;
 }
 
-// Milliseconds until `deadline`, rounded up (0 only once it has passed), at most a minute.
-int remaining_ms(Clock::time_point deadline) {
-  const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
-  return left <= 0 ? 0 : static_cast<int>(std::min<long long>(left, 60'000));
-}
+// The exchange's deadline: `timeout` from its start plus what the bytes moved so far (request
+// sent, answer received) need at `min_rate`. It grows only as bytes move, which happens only
+// between waits, so a wait may sleep until the deadline as it stands when the wait begins.
+class Deadline {
+ public:
+  explicit Deadline(const HttpLimits& limits)
+      : start_(Clock::now()), timeout_(limits.timeout), min_rate_(limits.min_rate) {}
+
+  void moved(std::size_t bytes) { moved_ += bytes; }
+
+  Clock::time_point at() const {
+    if (min_rate_ == 0) return start_ + timeout_;
+    // Whole seconds and the rest apart, so that no product overflows; a day at most (the size
+    // limit bounds what can move long before: 32 MiB at 64 KiB/s earn 512 s).
+    const std::size_t seconds = std::min<std::size_t>(moved_ / min_rate_, 86'400);
+    const auto rest = std::chrono::duration<double>(static_cast<double>(moved_ % min_rate_) /
+                                                    static_cast<double>(min_rate_));
+    return start_ + timeout_ + std::chrono::seconds(seconds) +
+           std::chrono::duration_cast<Clock::duration>(rest);
+  }
+
+  // Milliseconds until the deadline, rounded up (0 only once it has passed), at most a minute:
+  // a wait that ends at the cap looks again.
+  int remaining_ms() const {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(at() - Clock::now()).count();
+    return left <= 0 ? 0 : static_cast<int>(std::min<long long>(left, 60'000));
+  }
+
+  // What a timed-out exchange reports: the limits it had, what it was doing, what it moved.
+  [[noreturn]] void timed_out(const char* doing) const {
+    fail("no complete answer within " + std::to_string(timeout_.count()) + " ms" +
+         (min_rate_ > 0 ? " and " + std::to_string(min_rate_) + " bytes per second" : std::string()) +
+         " (timed out " + doing + ", " + std::to_string(moved_) + " bytes moved)");
+  }
+
+ private:
+  Clock::time_point start_;
+  std::chrono::milliseconds timeout_;
+  std::size_t min_rate_;
+  std::size_t moved_ = 0;
+};
 
 // Blocks SIGPIPE on this thread while it lives (OpenSSL writes with write(), which raises it on a
 // closed connection), and swallows one raised meanwhile: a library must not kill its program.
@@ -152,11 +191,11 @@ struct SslFree {
   void operator()(SSL* s) const { SSL_free(s); }
 };
 
-// One connection, plain or TLS, whose every wait ends at `deadline`.
+// One connection, plain or TLS, whose every wait ends at `deadline`, and which tells it every
+// byte that moves.
 class Connection {
  public:
-  Connection(const Url& url, Clock::time_point deadline, std::chrono::milliseconds timeout)
-      : deadline_(deadline), timeout_(timeout) {
+  Connection(const Url& url, Deadline& deadline) : deadline_(deadline) {
     connect_socket(url);
     if (url.tls) start_tls(url);
   }
@@ -172,6 +211,7 @@ class Connection {
             SSL_write(ssl_, data.data(), static_cast<int>(std::min<std::size_t>(data.size(), 1 << 20)));
         if (n > 0) {
           data.remove_prefix(static_cast<std::size_t>(n));
+          deadline_.moved(static_cast<std::size_t>(n));
         } else {
           const int error = SSL_get_error(ssl_, n);
           if (error == SSL_ERROR_SYSCALL && (errno == EPIPE || errno == ECONNRESET)) return false;
@@ -181,6 +221,7 @@ class Connection {
         const ssize_t n = ::send(socket_.fd, data.data(), data.size(), MSG_NOSIGNAL);
         if (n >= 0) {
           data.remove_prefix(static_cast<std::size_t>(n));
+          deadline_.moved(static_cast<std::size_t>(n));
         } else if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
           wait(POLLOUT, "sending the request");
         } else if (errno == EPIPE || errno == ECONNRESET) {
@@ -198,7 +239,10 @@ class Connection {
     for (;;) {
       if (ssl_) {
         const int n = SSL_read(ssl_, buffer, static_cast<int>(std::min<std::size_t>(size, 1 << 20)));
-        if (n > 0) return static_cast<std::size_t>(n);
+        if (n > 0) {
+          deadline_.moved(static_cast<std::size_t>(n));
+          return static_cast<std::size_t>(n);
+        }
         const int error = SSL_get_error(ssl_, n);
         // A peer that closes without close_notify: the framing (Content-Length) says whether
         // the answer is whole, so treat it as the end of the stream.
@@ -206,7 +250,10 @@ class Connection {
         wait_tls(error, "reading the answer");
       } else {
         const ssize_t n = ::recv(socket_.fd, buffer, size, 0);
-        if (n >= 0) return static_cast<std::size_t>(n);
+        if (n >= 0) {
+          deadline_.moved(static_cast<std::size_t>(n));
+          return static_cast<std::size_t>(n);
+        }
         if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
           wait(POLLIN, "reading the answer");
         } else {
@@ -233,12 +280,16 @@ class Connection {
       int rc = ::connect(fd, a->ai_addr, a->ai_addrlen);
       if (rc != 0 && errno == EINPROGRESS) {
         pollfd p{fd, POLLOUT, 0};
-        const int ready = ::poll(&p, 1, remaining_ms(deadline_));
+        int ready = 0;  // 0 while waiting (a poll that ends at remaining_ms's cap looks again)
+        while (ready == 0 && deadline_.remaining_ms() > 0) {
+          ready = ::poll(&p, 1, deadline_.remaining_ms());
+          if (ready < 0 && errno == EINTR) ready = 0;
+        }
         int error = 0;
         socklen_t length = sizeof error;
         if (ready == 1 && ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0 && error == 0) {
           rc = 0;
-        } else {
+        } else if (ready >= 0) {
           errno = ready == 0 ? ETIMEDOUT : error;
         }
       }
@@ -248,7 +299,7 @@ class Connection {
       }
       last_error = std::strerror(errno);
       ::close(fd);
-      if (Clock::now() >= deadline_) break;
+      if (deadline_.remaining_ms() == 0) break;
     }
     ::freeaddrinfo(found);
     if (socket_.fd < 0) fail("unreachable (connect: " + last_error + ")");
@@ -293,28 +344,24 @@ class Connection {
     fail(std::string(doing) + ": " + (error == SSL_ERROR_SYSCALL ? std::strerror(errno) : openssl_error()));
   }
 
+  // Until the socket is ready for `events` or the deadline passes (a poll that ends at the
+  // one-minute cap of remaining_ms looks again).
   void wait(short events, const char* doing) {
     for (;;) {
-      const int left = remaining_ms(deadline_);
-      if (left == 0) timed_out(doing);
+      const int left = deadline_.remaining_ms();
+      if (left == 0) deadline_.timed_out(doing);
       pollfd p{socket_.fd, events, 0};
       const int ready = ::poll(&p, 1, left);
       if (ready > 0) return;
-      if (ready == 0) timed_out(doing);
-      if (errno != EINTR) fail(std::string(doing) + ": " + std::strerror(errno));
+      if (ready < 0 && errno != EINTR) fail(std::string(doing) + ": " + std::strerror(errno));
     }
-  }
-
-  [[noreturn]] void timed_out(const char* doing) const {
-    fail("no complete answer within " + std::to_string(timeout_.count()) + " ms (timed out " + doing + ")");
   }
 
   Socket socket_;
   std::unique_ptr<SSL_CTX, SslContextFree> context_;
   std::unique_ptr<SSL, SslFree> tls_;
   SSL* ssl_ = nullptr;  // tls_.get(): null for plain http://
-  Clock::time_point deadline_;
-  std::chrono::milliseconds timeout_;
+  Deadline& deadline_;
 };
 
 void check_header_text(std::string_view text) {
@@ -352,10 +399,10 @@ std::string request_text(const HttpRequest& request, const Url& url) {
 HttpResponse http_send(const HttpRequest& request, const HttpLimits& limits) {
   const Url url = parse_url(request.url);
   const std::string text = request_text(request, url);
-  const auto deadline = Clock::now() + limits.timeout;
+  Deadline deadline(limits);
   const std::size_t limit = limits.max_response_bytes;
   SigpipeBlocked no_sigpipe;
-  Connection connection(url, deadline, limits.timeout);
+  Connection connection(url, deadline);
   (void)connection.write_all(text);  // when cut short, the server's early answer is read below
 
   std::string input;         // bytes received and not yet consumed

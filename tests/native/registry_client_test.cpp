@@ -161,6 +161,111 @@ TEST(RegistryHttpClient, AServerThatDripsBytesIsGivenUpOnAtTheTotalTimeout) {
   EXPECT_LT(took, 3s);
 }
 
+// ---- the deadline that grows with the bytes moved (HttpLimits::min_rate) ----
+
+namespace {
+
+// An honest slow link: 64 KiB of answer in 8 KiB pieces 50 ms apart, so the last piece leaves
+// 350 ms after the first, past a fixed 200 ms deadline. Each piece earns 125 ms at 64 KiB/s,
+// more than the 50 ms the next one takes: the deadline stays ahead of the sender by 200 ms plus
+// 75 ms a piece, however late the machine's load makes it.
+void send_64_kib_slowly(int fd, HostileServer& s) {
+  if (!send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: 65536\r\n\r\n")) return;
+  const std::string piece(8 * 1024, 'x');
+  for (int i = 0; i < 8; ++i) {
+    if ((i > 0 && s.wait_or_stop(50ms)) || !send_all(fd, piece)) return;
+  }
+}
+
+HttpResponse get_with_rate(const std::string& url, std::chrono::milliseconds timeout, std::size_t min_rate) {
+  return http_send({"GET", url + "/v1/apps", {}, {}},
+                   {.max_response_bytes = 1u << 20, .timeout = timeout, .min_rate = min_rate});
+}
+
+}  // namespace
+
+TEST(RegistryHttpClient, ALargeAnswerOverASlowLinkFinishesPastTheTimeoutByItsRate) {
+  HostileServer server(send_64_kib_slowly);
+  const auto started = Clock::now();
+  const HttpResponse r = get_with_rate(server.url(), 200ms, 64u << 10);
+  const auto took = Clock::now() - started;
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, std::string(64 * 1024, 'x'));
+  EXPECT_GE(took, 350ms);  // a fixed 200 ms deadline would have cut it
+}
+
+TEST(RegistryHttpClient, WithoutARateTheSameSlowAnswerIsCutAtTheFixedTimeout) {
+  HostileServer server(send_64_kib_slowly);
+  const auto started = Clock::now();
+  Error e = error_of([&] { get_with_rate(server.url(), 200ms, 0); });
+  const auto took = Clock::now() - started;
+  EXPECT_EQ(e.code(), ErrorCode::io_error);
+  EXPECT_NE(std::string(e.what()).find("no complete answer within 200 ms (timed out reading the answer, "),
+            std::string::npos)
+      << e.what();
+  EXPECT_GE(took, 200ms);
+  EXPECT_LT(took, 350ms + 1s);
+}
+
+TEST(RegistryHttpClient, AServerDrippingBelowTheRateIsCutSoonAfterTheTimeout) {
+  // A byte every 10 ms (100 bytes a second): each earns 15 microseconds at 64 KiB/s.
+  HostileServer server([](int fd, HostileServer& s) {
+    if (!send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")) return;
+    while (!s.wait_or_stop(10ms) && send_all(fd, "x")) {
+    }
+  });
+  const auto started = Clock::now();
+  Error e = error_of([&] { get_with_rate(server.url(), 200ms, 64u << 10); });
+  const auto took = Clock::now() - started;
+  EXPECT_EQ(e.code(), ErrorCode::io_error);
+  const std::string what = e.what();
+  EXPECT_NE(
+      what.find(
+          "no complete answer within 200 ms and 65536 bytes per second (timed out reading the answer, "),
+      std::string::npos)
+      << what;
+  EXPECT_NE(what.find(" bytes moved)"), std::string::npos) << what;
+  EXPECT_GE(took, 200ms);
+  EXPECT_LT(took, 1500ms);
+}
+
+TEST(RegistryHttpClient, ALargeRequestToASlowReaderFinishesPastTheTimeoutByItsRate) {
+  // A publish over a slow link: the server takes the 128 KiB body 16 KiB at a time, 50 ms apart
+  // (350 ms at least), and answers once it has all of it. What the client has sent earns its
+  // time (16 KiB: 250 ms at 64 KiB/s), so the answer comes, past a fixed 200 ms.
+  constexpr std::size_t body_size = 128 * 1024;
+  HostileServer server([](int fd, HostileServer& s) {
+    char buffer[16 * 1024];
+    for (std::size_t got = 0; got < body_size;) {
+      if (got > 0 && s.wait_or_stop(50ms)) return;
+      const ssize_t n = recv(fd, buffer, std::min(sizeof buffer, body_size - got), 0);
+      if (n <= 0) return;
+      got += static_cast<std::size_t>(n);
+    }
+    send_all(fd, "HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\n{}");
+  });
+  const auto started = Clock::now();
+  const HttpResponse r =
+      http_send({"PUT", server.url() + "/v1/apps/home/versions/1.0.0", {}, std::string(body_size, 'm')},
+                {.max_response_bytes = 1u << 20, .timeout = 200ms, .min_rate = 64u << 10});
+  EXPECT_EQ(r.status, 201);
+  EXPECT_GE(Clock::now() - started, 350ms);  // a fixed 200 ms deadline would have cut it
+}
+
+TEST(RegistryHttpClient, TheRegistrysRateReachesTheTransport) {
+  HttpLimits seen;
+  HttpTransport spy = [&](const HttpRequest&, const HttpLimits& limits) {
+    seen = limits;
+    return HttpResponse{200, {}, R"({"apps": []})"};
+  };
+  open_registry("http://registry.invalid", {.transport = spy})->apps();
+  EXPECT_EQ(seen.min_rate, std::size_t{64} << 10);  // the server's min_response_rate
+  EXPECT_EQ(seen.timeout, 10000ms);
+  open_registry("http://registry.invalid", {.timeout_ms = 300, .min_rate = 1000, .transport = spy})->apps();
+  EXPECT_EQ(seen.min_rate, 1000u);
+  EXPECT_EQ(seen.timeout, 300ms);
+}
+
 TEST(RegistryHttpClient, AnAnswerWithTwoContentLengthsIsRefused) {
   HostileServer server([](int fd, HostileServer&) {
     send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 13\r\n\r\n{\"apps\": []}");

@@ -24,16 +24,28 @@ function start() {
 
 /**
  * Carries out `request` ({method, url, headers: [[name, value]], body: Uint8Array, timeoutMs,
- * maxBytes}) and returns {status, headers, body: Uint8Array} or {failure: Failure, message}. The
- * whole exchange takes at most timeoutMs; an answer is read only up to maxBytes.
+ * minRate, maxBytes}) and returns {status, headers, body: Uint8Array} or {failure: Failure,
+ * message}. The whole exchange takes at most timeoutMs plus what the bytes it moved (body sent,
+ * answer received) need at minRate bytes a second (0 or absent: timeoutMs at most); an answer is
+ * read only up to maxBytes.
  */
 export function requestSync(request) {
   if (channel === null) start();
   Atomics.store(channel.flag, 0, 0);
   channel.port.postMessage(request);
-  // The worker enforces timeoutMs itself; this bound only guards against a worker that died.
-  const waited = Atomics.wait(channel.flag, 0, 0, request.timeoutMs + 1000);
+  // The worker enforces the deadline itself; this bound only guards against a worker that died,
+  // so it is the furthest the worker's deadline can get: every byte it may move (the body, and
+  // an answer up to maxBytes) at minRate, and a second more.
+  const minRate = request.minRate ?? 0;
+  const mostMovedMs = minRate > 0 ? ((request.body.length + request.maxBytes) * 1000) / minRate : 0;
+  const waited = Atomics.wait(channel.flag, 0, 0, request.timeoutMs + mostMovedMs + 1000);
   const received = receiveMessageOnPort(channel.port);
-  if (waited === 'timed-out' || received === undefined) return { failure: Failure.Timeout, message: 'no answer from the worker' };
+  if (waited === 'timed-out' || received === undefined) {
+    // A worker past its own deadline is stuck or dead: a fresh one serves the next request, so
+    // that a late answer to this one cannot pass for the answer to the next.
+    channel.worker.terminate();
+    channel = null;
+    return { failure: Failure.Timeout, message: 'no answer from the worker' };
+  }
   return received.message;
 }

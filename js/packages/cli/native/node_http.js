@@ -3,7 +3,7 @@
 // copies the answer (or node's message for a failure) into the module's memory.
 mergeInto(LibraryManager.library, {
   mfstate_node_http__deps: ['malloc'],
-  mfstate_node_http: function (method, url, headersJson, body, bodyLength, timeoutMs, maxBytes,
+  mfstate_node_http: function (method, url, headersJson, body, bodyLength, timeoutMs, minRate, maxBytes,
                                outBody, outLength, outHeaders) {
     var answer = Module['mfstateHttp']({
       method: UTF8ToString(method),
@@ -11,6 +11,7 @@ mergeInto(LibraryManager.library, {
       headers: JSON.parse(UTF8ToString(headersJson)),
       body: HEAPU8.slice(body, body + bodyLength),
       timeoutMs: timeoutMs,
+      minRate: minRate,
       maxBytes: maxBytes,
     });
     var failed = answer.failure !== undefined;

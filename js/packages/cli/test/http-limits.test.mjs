@@ -1,7 +1,8 @@
 // The limits of the tool's HTTP client under node (lib/http-bridge.mjs and its worker), the same
-// as the native transport's: one deadline for the whole exchange that a dripping or silent server
-// cannot stretch, and a bound on the answer's size counted as it arrives. Plus the registries
-// this build refuses, with a clear error.
+// as the native transport's: one deadline for the whole exchange, which an honest slow link
+// stretches by the bytes it moves at the minimum rate and a dripping or silent server cannot,
+// and a bound on the answer's size counted as it arrives. Plus the registries this build
+// refuses, with a clear error.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -34,7 +35,7 @@ const request = (url, limits) => requestSync({
 describe('the HTTP bridge', () => {
   const servers = {};
   before(async () => {
-    for (const mode of ['huge', 'drip', 'silent', 'redirect']) servers[mode] = await hostile(mode);
+    for (const mode of ['huge', 'drip', 'silent', 'redirect', 'slow', 'slow-reader']) servers[mode] = await hostile(mode);
   });
   after(async () => {
     for (const s of Object.values(servers)) await s.stop();
@@ -46,6 +47,55 @@ describe('the HTTP bridge', () => {
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
     assert.equal(answer.failure, Failure.Timeout);
     assert.ok(ms < 3000, `took ${ms} ms`);
+  });
+
+  // The deadline grows with the bytes moved, at minRate (as the native transport's).
+  const timed = (url, limits) => {
+    const start = process.hrtime.bigint();
+    const answer = request(url, limits);
+    return { answer, ms: Number(process.hrtime.bigint() - start) / 1e6 };
+  };
+
+  test('a large answer over a slow link finishes past the timeout, by its rate', () => {
+    // 64 KiB in 8 KiB pieces 50 ms apart: 350 ms, past a fixed 200 ms; each piece earns 125 ms.
+    const { answer, ms } = timed(`${servers.slow.url}/?every=50`, { timeoutMs: 200, minRate: 64 << 10 });
+    assert.equal(answer.status, 200, answer.message);
+    assert.equal(answer.body.length, 64 << 10);
+    assert.ok(ms >= 340, `took ${ms} ms`);
+  });
+
+  test('without a rate the same slow answer is cut at the fixed timeout', () => {
+    const { answer, ms } = timed(`${servers.slow.url}/?every=50`, { timeoutMs: 200, minRate: 0 });
+    assert.equal(answer.failure, Failure.Timeout);
+    assert.match(answer.message, /^timed out reading the answer, \d+ bytes moved$/);
+    assert.ok(ms < 2000, `took ${ms} ms`);
+  });
+
+  test('a server dripping below the rate is cut soon after the timeout', () => {
+    // A byte every 50 ms: each earns 15 microseconds at 64 KiB/s.
+    const { answer, ms } = timed(servers.drip.url, { timeoutMs: 200, minRate: 64 << 10 });
+    assert.equal(answer.failure, Failure.Timeout);
+    assert.match(answer.message, /^timed out reading the answer, \d+ bytes moved$/);
+    assert.ok(ms >= 190 && ms < 2000, `took ${ms} ms`);
+  });
+
+  test('a large request to a slow reader finishes past the timeout, by its rate', () => {
+    // 512 KiB taken a read (at most 64 KiB) at a time, 50 ms apart: 350 ms at least; what the
+    // worker has sent earns its time (64 KiB: 1 s at 64 KiB/s).
+    const body = new Uint8Array(512 << 10).fill(0x6d);
+    const { answer, ms } = timed(servers['slow-reader'].url, { method: 'PUT', body, timeoutMs: 200, minRate: 64 << 10 });
+    assert.equal(answer.status, 201, answer.message);
+    assert.equal(new TextDecoder().decode(answer.body), `{"bytes":${512 << 10}}`);
+    assert.ok(ms >= 340, `took ${ms} ms`);
+  });
+
+  test("the bridge waits as long as the worker's deadline has grown, past timeout + 1 s", () => {
+    // 1.4 s of pieces 200 ms apart, each earning 500 ms at 16 KiB/s, against a 100 ms timeout:
+    // a guard of timeoutMs + 1 s would give up on a worker that is still receiving.
+    const { answer, ms } = timed(`${servers.slow.url}/?every=200`, { timeoutMs: 100, minRate: 16 << 10 });
+    assert.equal(answer.status, 200, answer.message);
+    assert.equal(answer.body.length, 64 << 10);
+    assert.ok(ms >= 1300, `took ${ms} ms`);
   });
 
   test('a server that never answers is cut at the deadline', () => {
