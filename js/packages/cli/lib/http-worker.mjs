@@ -31,7 +31,9 @@ function perform(request) {
     const deadline = () => started + request.timeoutMs + (minRate > 0 ? (moved * 1000) / minRate : 0);
     const watch = () => {
       const left = deadline() - performance.now();
-      if (left <= 0) fail(Failure.Timeout, `timed out ${doing}, ${moved} bytes moved`);
+      // Not `left <= 0`: with a timeoutMs that is not a number, left is NaN, which is not <= 0,
+      // and the request had no deadline at all (nor had the waiting thread: Atomics.wait(NaN)).
+      if (!(left > 0)) fail(Failure.Timeout, `timed out ${doing}, ${moved} bytes moved`);
       else timer = setTimeout(watch, Math.min(Math.ceil(left), maxTimerMs));
     };
     const finish = (answer) => {
@@ -57,6 +59,9 @@ function perform(request) {
       headers['Content-Length'] = String(request.body.length);
     }
     watch();
+    // Past its deadline already (timeoutMs 0, negative or not a number): answered, and nothing
+    // is sent. A request made after the answer would go out all the same, nobody left to stop it.
+    if (settled) return;
     try {
       req = (url.protocol === 'https:' ? https : http).request(url, { method: request.method, headers, agent: false });
     } catch (e) {

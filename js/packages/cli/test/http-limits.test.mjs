@@ -98,6 +98,24 @@ describe('the HTTP bridge', () => {
     assert.ok(ms >= 1300, `took ${ms} ms`);
   });
 
+  // A deadline already passed when the worker takes the request (timeoutMs 0 or less, or not a
+  // number): a timeout at once, and nothing goes out. A request left running in the worker after
+  // its answer was given would still reach the server (a publish the caller was told timed out).
+  test('a request whose deadline has passed before it starts is never sent', async () => {
+    const counting = await hostile('redirect');  // its own: the redirect test counts visits too
+    try {
+      for (const timeoutMs of [0, -1, Number.NaN]) {
+        const answer = request(`${counting.url}/elsewhere/late`, { timeoutMs, minRate: 0 });
+        assert.equal(answer.failure, Failure.Timeout, String(timeoutMs));
+      }
+      // A request sent after them reaches the server after anything they let out.
+      assert.equal(request(`${counting.url}/elsewhere/on-time`).status, 200);
+      assert.equal(new TextDecoder().decode(request(`${counting.url}/visits`).body), '1');
+    } finally {
+      await counting.stop();
+    }
+  });
+
   test('a server that never answers is cut at the deadline', () => {
     assert.equal(request(servers.silent.url, { timeoutMs: 200 }).failure, Failure.Timeout);
   });
