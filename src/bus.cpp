@@ -47,11 +47,24 @@ bool same_options(const TopicOptions& a, const TopicOptions& b) {
 
 }  // namespace
 
+// A subscription. Shared by every topic its pattern matches; once removed it stays inactive, and
+// its call is `skip`, so a delivery under way calls it without testing a flag first.
 struct BusListenerRec {
-  BusListener fn;
+  BusTarget target;
   std::string pattern;
-  bool wildcard;
+  bool wildcard = false;
   bool active = true;
+
+  explicit BusListenerRec(BusTarget t) noexcept : target(t) {}
+  BusListenerRec(const BusListenerRec&) = delete;
+  BusListenerRec& operator=(const BusListenerRec&) = delete;
+  ~BusListenerRec() { target.destroy(target.self); }
+
+  static void skip(void*, std::string_view, const Value&) {}
+  void deactivate() noexcept {
+    active = false;
+    target.call = &skip;  // the callable itself lives on (it may be the one running)
+  }
 };
 
 struct BusCore;
@@ -150,7 +163,7 @@ struct BusCore : std::enable_shared_from_this<BusCore> {
 
   void call(Topic& t, BusListenerRec& rec, const Value& payload) {
     try {
-      rec.fn(t.name, payload);
+      rec.target.call(rec.target.self, t.name, payload);
     } catch (...) {
       report(error_from_exception(
           ErrorCode::listener_error,
@@ -160,7 +173,7 @@ struct BusCore : std::enable_shared_from_this<BusCore> {
 
   void remove(const std::shared_ptr<BusListenerRec>& rec) {
     if (!rec->active) return;
-    rec->active = false;
+    rec->deactivate();
     std::vector<Ref<Topic>> touched;
     if (rec->wildcard) {
       std::erase(patterns, rec);
@@ -227,19 +240,22 @@ struct Delivery {
     if (t.options.replay) t.last = payload;
     ++t.delivering;
     // Snapshot: a listener subscribed during this delivery waits in `added` for the next message,
-    // an unsubscribed one is only marked inactive (compact waits), so the vector does not move
-    // while it is walked here: a pointer walk, where an index reloaded it after every call.
+    // an unsubscribed one is only deactivated (its call is a no-op; compact waits), so the vector
+    // does not move while it is walked here: a pointer walk, where an index reloaded it after
+    // every call, and no flag to test.
     const std::string_view name = t.name;
+    const Value* const message = &payload;
     for (auto *l = t.listeners.data(), *const end = l + t.listeners.size(); l != end; ++l) {
-      BusListenerRec& rec = **l;
-      if (!rec.active) continue;
       try {
-        rec.fn(name, payload);
+        const BusTarget& target = (*l)->target;
+        target.call(target.self, name, *message);
       } catch (...) {
+        // The record is read again from `l` here, not kept from before the call: kept, it took
+        // a register the loop needed for the payload, reloaded from the stack at every call.
         if (t.core != nullptr) {
           t.core->report(error_from_exception(
               ErrorCode::listener_error,
-              "a subscriber of topic \"" + t.name + "\" (pattern \"" + rec.pattern + "\") threw"));
+              "a subscriber of topic \"" + t.name + "\" (pattern \"" + (*l)->pattern + "\") threw"));
         }
       }
     }
@@ -350,6 +366,17 @@ Subscription Bus::subscribe(std::string_view pattern, BusListener listener) {
   if (!listener) {
     throw Error(ErrorCode::invalid_argument, "Bus::subscribe needs a listener, got an empty one");
   }
+  return subscribe_target(pattern, detail::make_bus_target(std::move(listener)));
+}
+
+Subscription Bus::subscribe_target(std::string_view pattern, detail::BusTarget target) {
+  std::shared_ptr<BusListenerRec> rec;  // owns the target from here (and destroys it on a throw)
+  try {
+    rec = std::make_shared<BusListenerRec>(target);
+  } catch (...) {
+    target.destroy(target.self);
+    throw;
+  }
   if (pattern.empty()) {
     throw Error(ErrorCode::invalid_argument, "Bus::subscribe needs a topic or pattern, got \"\"");
   }
@@ -361,8 +388,6 @@ Subscription Bus::subscribe(std::string_view pattern, BusListener listener) {
                     std::string(pattern) + "\"");
   }
   BusCore& c = *core_;
-  auto rec = std::make_shared<BusListenerRec>();
-  rec->fn = std::move(listener);
   rec->pattern = std::string(pattern);
   rec->wildcard = detail::has_wildcard(pattern);
   std::vector<detail::Ref<Topic>> replays;

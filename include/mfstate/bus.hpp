@@ -23,6 +23,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "mfstate/contract.hpp"
@@ -64,7 +65,25 @@ struct BusOptions {
 
 namespace detail {
 struct BusCore;
+
+/// A listener the bus owns (Bus::subscribe): the callable, how to call it and how to destroy it.
+/// A delivery calls it with one indirect call, the topic in registers, where a std::function
+/// first tests itself for emptiness and takes the topic by reference. Not for users.
+struct BusTarget {
+  void (*call)(void* self, std::string_view topic, const Value& payload);
+  void (*destroy)(void* self) noexcept;
+  void* self;
+};
+
+/// `listener` moved into a BusTarget (one allocation).
+template <typename F>
+BusTarget make_bus_target(F&& listener) {
+  using Fn = std::decay_t<F>;
+  return BusTarget{
+      [](void* self, std::string_view topic, const Value& payload) { (*static_cast<Fn*>(self))(topic, payload); },
+      [](void* self) noexcept { delete static_cast<Fn*>(self); }, new Fn(std::forward<F>(listener))};
 }
+}  // namespace detail
 
 class Bus {
  public:
@@ -91,9 +110,18 @@ class Bus {
   /// unknown_topic on a strict bus for an undeclared topic. Allocates one queued delivery.
   /// Cost: O(subscribers of the topic) at delivery.
   void publish(std::string_view topic, Value payload, std::string_view origin = {});
-  /// Subscribes to a topic or a pattern. Throws invalid_argument for an empty pattern or a `**`
-  /// that is not last. Allocates. Cost: O(known topics) for a pattern, O(1) for a topic.
+  /// Subscribes to a topic or a pattern. Throws invalid_argument for an empty listener or
+  /// pattern, or a `**` that is not last. Allocates. Cost: O(known topics) for a pattern, O(1)
+  /// for a topic.
   Subscription subscribe(std::string_view pattern, BusListener listener);
+  /// As above, for any callable `void(std::string_view topic, const Value& payload)` (a lambda):
+  /// the bus keeps it as it is, with no std::function around it, and calls it directly.
+  template <typename F>
+    requires(!std::is_same_v<std::remove_cvref_t<F>, BusListener> && !std::is_pointer_v<std::decay_t<F>> &&
+             std::is_invocable_v<std::decay_t<F>&, std::string_view, const Value&>)
+  Subscription subscribe(std::string_view pattern, F&& listener) {
+    return subscribe_target(pattern, detail::make_bus_target(std::forward<F>(listener)));
+  }
   /// Subscribers currently reached by a publish on `topic` (patterns included).
   [[nodiscard]] std::size_t subscriber_count(std::string_view topic) const;
   /// Whether a publish on `topic` would reach its subscribers exactly as given: a valid name, no
@@ -109,6 +137,9 @@ class Bus {
   [[nodiscard]] static bool matches(std::string_view pattern, std::string_view topic) noexcept;
 
  private:
+  /// Subscribes `target`, which it owns from here on (destroyed when this throws).
+  Subscription subscribe_target(std::string_view pattern, detail::BusTarget target);
+
   std::shared_ptr<detail::BusCore> core_;
 };
 
