@@ -47,23 +47,17 @@ bool same_options(const TopicOptions& a, const TopicOptions& b) {
 
 }  // namespace
 
-// A subscription. Shared by every topic its pattern matches; once removed it stays inactive, and
-// its call is `skip`, so a delivery under way calls it without testing a flag first.
+// A subscription. Shared by every topic its pattern matches; once removed it stays inactive and
+// its callback is silenced, so a delivery under way calls it without testing a flag first.
 struct BusListenerRec {
-  BusTarget target;
+  Callback<std::string_view, const Value&> fn;
   std::string pattern;
   bool wildcard = false;
   bool active = true;
 
-  explicit BusListenerRec(BusTarget t) noexcept : target(t) {}
-  BusListenerRec(const BusListenerRec&) = delete;
-  BusListenerRec& operator=(const BusListenerRec&) = delete;
-  ~BusListenerRec() { target.destroy(target.self); }
-
-  static void skip(void*, std::string_view, const Value&) {}
   void deactivate() noexcept {
     active = false;
-    target.call = &skip;  // the callable itself lives on (it may be the one running)
+    fn.silence();  // the callable itself lives on (it may be the one running)
   }
 };
 
@@ -163,7 +157,7 @@ struct BusCore : std::enable_shared_from_this<BusCore> {
 
   void call(Topic& t, BusListenerRec& rec, const Value& payload) {
     try {
-      rec.target.call(rec.target.self, t.name, payload);
+      rec.fn(t.name, payload);
     } catch (...) {
       report(error_from_exception(
           ErrorCode::listener_error,
@@ -213,7 +207,7 @@ struct Delivery {
 
   /// Queues the delivery of `payload` on `t`; a rollback of the transaction open now drops it.
   static void queue(Batcher& b, Topic& t, Value&& payload) {
-    auto* d = new (allocate_block(sizeof(Delivery))) Delivery(t, std::move(payload));
+    auto* d = new (allocate_block_inline(sizeof(Delivery))) Delivery(t, std::move(payload));
     try {
       notify_undoable(b, &Delivery::run, d, &Delivery::drop);
     } catch (...) {
@@ -231,7 +225,7 @@ struct Delivery {
   static void drop(void* job) noexcept {
     auto* d = static_cast<Delivery*>(job);
     d->~Delivery();
-    free_block(d, sizeof(Delivery));
+    free_block_inline(d, sizeof(Delivery));
   }
 
   void deliver() {
@@ -247,8 +241,7 @@ struct Delivery {
     const Value* const message = &payload;
     for (auto *l = t.listeners.data(), *const end = l + t.listeners.size(); l != end; ++l) {
       try {
-        const BusTarget& target = (*l)->target;
-        target.call(target.self, name, *message);
+        (*l)->fn(name, *message);
       } catch (...) {
         // The record is read again from `l` here, not kept from before the call: kept, it took
         // a register the loop needed for the payload, reloaded from the stack at every call.
@@ -366,17 +359,10 @@ Subscription Bus::subscribe(std::string_view pattern, BusListener listener) {
   if (!listener) {
     throw Error(ErrorCode::invalid_argument, "Bus::subscribe needs a listener, got an empty one");
   }
-  return subscribe_target(pattern, detail::make_bus_target(std::move(listener)));
+  return subscribe_callback(pattern, Callback::of(std::move(listener)));
 }
 
-Subscription Bus::subscribe_target(std::string_view pattern, detail::BusTarget target) {
-  std::shared_ptr<BusListenerRec> rec;  // owns the target from here (and destroys it on a throw)
-  try {
-    rec = std::make_shared<BusListenerRec>(target);
-  } catch (...) {
-    target.destroy(target.self);
-    throw;
-  }
+Subscription Bus::subscribe_callback(std::string_view pattern, Callback listener) {
   if (pattern.empty()) {
     throw Error(ErrorCode::invalid_argument, "Bus::subscribe needs a topic or pattern, got \"\"");
   }
@@ -388,6 +374,8 @@ Subscription Bus::subscribe_target(std::string_view pattern, detail::BusTarget t
                     std::string(pattern) + "\"");
   }
   BusCore& c = *core_;
+  auto rec = std::make_shared<BusListenerRec>();
+  rec->fn = std::move(listener);
   rec->pattern = std::string(pattern);
   rec->wildcard = detail::has_wildcard(pattern);
   std::vector<detail::Ref<Topic>> replays;

@@ -23,10 +23,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <type_traits>
 #include <vector>
 
 #include "mfstate/contract.hpp"
+#include "mfstate/detail/callback.hpp"
 #include "mfstate/error.hpp"
 #include "mfstate/runtime.hpp"
 #include "mfstate/value.hpp"
@@ -65,25 +65,7 @@ struct BusOptions {
 
 namespace detail {
 struct BusCore;
-
-/// A listener the bus owns (Bus::subscribe): the callable, how to call it and how to destroy it.
-/// A delivery calls it with one indirect call, the topic in registers, where a std::function
-/// first tests itself for emptiness and takes the topic by reference. Not for users.
-struct BusTarget {
-  void (*call)(void* self, std::string_view topic, const Value& payload);
-  void (*destroy)(void* self) noexcept;
-  void* self;
-};
-
-/// `listener` moved into a BusTarget (one allocation).
-template <typename F>
-BusTarget make_bus_target(F&& listener) {
-  using Fn = std::decay_t<F>;
-  return BusTarget{
-      [](void* self, std::string_view topic, const Value& payload) { (*static_cast<Fn*>(self))(topic, payload); },
-      [](void* self) noexcept { delete static_cast<Fn*>(self); }, new Fn(std::forward<F>(listener))};
 }
-}  // namespace detail
 
 class Bus {
  public:
@@ -117,10 +99,9 @@ class Bus {
   /// As above, for any callable `void(std::string_view topic, const Value& payload)` (a lambda):
   /// the bus keeps it as it is, with no std::function around it, and calls it directly.
   template <typename F>
-    requires(!std::is_same_v<std::remove_cvref_t<F>, BusListener> && !std::is_pointer_v<std::decay_t<F>> &&
-             std::is_invocable_v<std::decay_t<F>&, std::string_view, const Value&>)
+    requires detail::keeps_as_callback<F, BusListener, std::string_view, const Value&>
   Subscription subscribe(std::string_view pattern, F&& listener) {
-    return subscribe_target(pattern, detail::make_bus_target(std::forward<F>(listener)));
+    return subscribe_callback(pattern, Callback::of(std::forward<F>(listener)));
   }
   /// Subscribers currently reached by a publish on `topic` (patterns included).
   [[nodiscard]] std::size_t subscriber_count(std::string_view topic) const;
@@ -137,8 +118,8 @@ class Bus {
   [[nodiscard]] static bool matches(std::string_view pattern, std::string_view topic) noexcept;
 
  private:
-  /// Subscribes `target`, which it owns from here on (destroyed when this throws).
-  Subscription subscribe_target(std::string_view pattern, detail::BusTarget target);
+  using Callback = detail::Callback<std::string_view, const Value&>;
+  Subscription subscribe_callback(std::string_view pattern, Callback listener);
 
   std::shared_ptr<detail::BusCore> core_;
 };
