@@ -1,7 +1,6 @@
 #include "mfstate/bus.hpp"
 
 #include <algorithm>
-#include <iterator>
 #include <new>
 #include <vector>
 
@@ -93,8 +92,7 @@ struct Topic : RefCounted {
   void settle() {
     if (delivering > 0) return;
     if (!added.empty()) {
-      listeners.insert(listeners.end(), std::make_move_iterator(added.begin()),
-                       std::make_move_iterator(added.end()));
+      for (auto& rec : added) listeners.push_back(std::move(rec));  // (smaller than a range insert)
       added.clear();
     }
     compact();
@@ -207,7 +205,7 @@ struct Delivery {
 
   /// Queues the delivery of `payload` on `t`; a rollback of the transaction open now drops it.
   static void queue(Batcher& b, Topic& t, Value&& payload) {
-    auto* d = new (allocate_block_inline(sizeof(Delivery))) Delivery(t, std::move(payload));
+    auto* d = new (allocate_hot_block(sizeof(Delivery))) Delivery(t, std::move(payload));
     try {
       notify_undoable(b, &Delivery::run, d, &Delivery::drop);
     } catch (...) {
@@ -225,7 +223,7 @@ struct Delivery {
   static void drop(void* job) noexcept {
     auto* d = static_cast<Delivery*>(job);
     d->~Delivery();
-    free_block_inline(d, sizeof(Delivery));
+    free_hot_block(d, sizeof(Delivery));
   }
 
   void deliver() {
