@@ -127,7 +127,9 @@ void free_slow(void* block, std::size_t c) noexcept;
 inline void* allocate_hot_block(std::size_t bytes) { return allocate_block(bytes); }
 inline void free_hot_block(void* block, std::size_t bytes) noexcept { free_block(block, bytes); }
 #else
-[[gnu::always_inline]] inline void* allocate_hot_block(std::size_t bytes) { return allocate_block_inline(bytes); }
+[[gnu::always_inline]] inline void* allocate_hot_block(std::size_t bytes) {
+  return allocate_block_inline(bytes);
+}
 [[gnu::always_inline]] inline void free_hot_block(void* block, std::size_t bytes) noexcept {
   free_block_inline(block, bytes);
 }

@@ -408,9 +408,10 @@ Subscription App::on(std::string_view pattern, BusListener listener) {
   HostGuard guard(h);
   Ref<AppRecord> keep(&r);
   // Errors of the listener are this app's (an `error` event it can see in its own inspect).
-  // A lambda, not a BusListener: the bus keeps it as it is (one std::function call per message, the app's).
+  // A lambda, not a BusListener: the bus keeps it as it is (one std::function call per message:
+  // the app's own).
   auto attributed = [fn = std::move(listener), weak = h.weak_from_this(), name = r.name](
-                               std::string_view topic, const Value& payload) {
+                        std::string_view topic, const Value& payload) {
     try {
       fn(topic, payload);
     } catch (...) {

@@ -463,7 +463,7 @@ Store::~Store() {
   core_->observer = nullptr;
   // Drop the listeners now (what they captured must not outlive the store's owner), or, when
   // one of them is running, as soon as the delivery ends; meanwhile none of them is called again
-  // (deliver tests only `active`).
+  // (deliver calls only what is not silenced).
   if (core_->delivering) {
     for (auto& l : core_->listeners) l.deactivate();
     core_->added.clear();  // none of them runs: not in the round being delivered

@@ -47,7 +47,8 @@ TEST(BusDelivery, SubscriptionsMadeDuringADeliveryWaitForTheNextMessageInSubscri
     added[3].cancel();
     EXPECT_EQ(bus.subscriber_count("t"), 41u);  // first, last and the 39 left of the 40
   });
-  auto last = bus.subscribe("t", [&](std::string_view, const Value& v) { heard.push_back("last=" + v.to_json()); });
+  auto last =
+      bus.subscribe("t", [&](std::string_view, const Value& v) { heard.push_back("last=" + v.to_json()); });
 
   bus.publish("t", 1);
   EXPECT_EQ(heard, (std::vector<std::string>{"first=1", "last=1"}));
@@ -140,7 +141,8 @@ TEST(BusDelivery, AMessageARollbackDropsIsGivenBackUnrun) {
   Batcher& b = runtime.batcher();
   Bus bus({.batcher = &b});
   std::vector<std::int64_t> got;
-  Subscription s = bus.subscribe("t", [&](std::string_view, const Value& v) { got.push_back(v.get("n").as_int()); });
+  Subscription s =
+      bus.subscribe("t", [&](std::string_view, const Value& v) { got.push_back(v.get("n").as_int()); });
   const Value payload = Value::object({{"n", 1}});
   detail::tx_begin(b);
   bus.publish("t", payload);

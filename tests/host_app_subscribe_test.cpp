@@ -17,7 +17,9 @@ TEST(HostAppSubscribe, ALambdaAndAStdFunctionBothHearTheStoreAndEndAtUnmount) {
   std::vector<std::int64_t> lambda_saw;
   std::vector<std::int64_t> function_saw;
   auto l = a.subscribe([&](const Value& s) { lambda_saw.push_back(s.get("count").as_int()); });
-  std::function<void(const Value&)> fn = [&](const Value& s) { function_saw.push_back(s.get("count").as_int()); };
+  std::function<void(const Value&)> fn = [&](const Value& s) {
+    function_saw.push_back(s.get("count").as_int());
+  };
   auto f = a.subscribe(fn);
   a.dispatch(act("INC"));
   EXPECT_EQ(lambda_saw, (std::vector<std::int64_t>{1}));

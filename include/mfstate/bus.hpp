@@ -99,7 +99,7 @@ class Bus {
   /// As above, for any callable `void(std::string_view topic, const Value& payload)` (a lambda):
   /// the bus keeps it as it is, with no std::function around it, and calls it directly.
   template <typename F>
-    requires detail::keeps_as_callback<F, BusListener, std::string_view, const Value&>
+    requires(detail::keeps_as_callback<F, BusListener, std::string_view, const Value&>)
   Subscription subscribe(std::string_view pattern, F&& listener) {
     return subscribe_callback(pattern, Callback::of(std::forward<F>(listener)));
   }

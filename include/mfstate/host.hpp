@@ -154,7 +154,7 @@ class [[nodiscard]] App {
   /// As above, for any callable `void(const Value& state)` (a lambda), kept as it is (see
   /// Store::subscribe).
   template <typename F>
-    requires detail::keeps_as_callback<F, std::function<void(const Value&)>, const Value&>
+    requires(detail::keeps_as_callback<F, std::function<void(const Value&)>, const Value&>)
   Subscription subscribe(F&& listener) {
     return subscribe_callback(detail::Callback<const Value&>::of(std::forward<F>(listener)));
   }

@@ -176,8 +176,10 @@ class Batcher {
   friend struct detail::BatcherAccess;
   struct Job {
     std::function<void()> fn;  // empty for a plain job
-    void (*plain)(void*);      // a plain job (the runtime's own: a store's change, a bus message), run as plain(arg)
-    void (*drop)(void*);       // a plain job's, called as drop(arg) when it is dropped unrun; null: nothing to give back
+    // A plain job (the runtime's own: a store's change, a bus message), run as plain(arg), and
+    // what gives back what `arg` holds when it is dropped unrun (null: nothing to give back).
+    void (*plain)(void*);
+    void (*drop)(void*);
     void* arg;
     std::uint32_t frame;  // the transaction frame whose rollback drops it; 0: none can
   };

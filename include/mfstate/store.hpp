@@ -158,7 +158,7 @@ class Store {
   /// As above, for any callable `void(const Value& state)` (a lambda): the store keeps it as it
   /// is, with no std::function around it, and calls it directly.
   template <typename F>
-    requires detail::keeps_as_callback<F, std::function<void(const Value&)>, const Value&>
+    requires(detail::keeps_as_callback<F, std::function<void(const Value&)>, const Value&>)
   Subscription subscribe(F&& listener) {
     return subscribe_callback(detail::Callback<const Value&>::of(std::forward<F>(listener)));
   }

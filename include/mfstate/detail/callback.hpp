@@ -66,8 +66,8 @@ class Callback {
 /// std::function overload's own type `Function` (nor a function pointer, which may be null: that
 /// overload refuses an empty listener), and callable with `Args`.
 template <typename F, typename Function, typename... Args>
-inline constexpr bool keeps_as_callback = !std::is_same_v<std::remove_cvref_t<F>, Function> &&
-                                          !std::is_pointer_v<std::decay_t<F>> &&
-                                          std::is_invocable_v<std::decay_t<F>&, Args...>;
+inline constexpr bool keeps_as_callback =
+    !std::is_same_v<std::remove_cvref_t<F>, Function> && !std::is_pointer_v<std::decay_t<F>> &&
+    std::is_invocable_v<std::decay_t<F>&, Args...>;
 
 }  // namespace mfstate::detail
