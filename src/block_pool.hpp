@@ -121,6 +121,20 @@ void free_slow(void* block, std::size_t c) noexcept;
 #endif
 }
 
+/// A hot path's block (a Value node, a queued bus message): the pop and the push inline natively;
+/// in the WebAssembly module, where every inlined copy is downloaded, a call.
+#if defined(__EMSCRIPTEN__)
+inline void* allocate_hot_block(std::size_t bytes) { return allocate_block(bytes); }
+inline void free_hot_block(void* block, std::size_t bytes) noexcept { free_block(block, bytes); }
+#else
+[[gnu::always_inline]] inline void* allocate_hot_block(std::size_t bytes) {
+  return allocate_block_inline(bytes);
+}
+[[gnu::always_inline]] inline void free_hot_block(void* block, std::size_t bytes) noexcept {
+  free_block_inline(block, bytes);
+}
+#endif
+
 /// A standard allocator over allocate_block/free_block, for std::allocate_shared: the object and
 /// its control block in one pooled block, where make_shared takes one from malloc each time.
 template <typename T>

@@ -1,8 +1,10 @@
 #include "mfstate/bus.hpp"
 
 #include <algorithm>
+#include <new>
 #include <vector>
 
+#include "block_pool.hpp"
 #include "error_sink.hpp"
 #include "name_map.hpp"
 #include "ref.hpp"
@@ -44,11 +46,18 @@ bool same_options(const TopicOptions& a, const TopicOptions& b) {
 
 }  // namespace
 
+// A subscription. Shared by every topic its pattern matches; once removed it stays inactive and
+// its callback is silenced, so a delivery under way calls it without testing a flag first.
 struct BusListenerRec {
-  BusListener fn;
+  Callback<std::string_view, const Value&> fn;
   std::string pattern;
-  bool wildcard;
+  bool wildcard = false;
   bool active = true;
+
+  void deactivate() noexcept {
+    active = false;
+    fn.silence();  // the callable itself lives on (it may be the one running)
+  }
 };
 
 struct BusCore;
@@ -63,11 +72,31 @@ struct Topic : RefCounted {
   std::vector<std::string> owners;  // who declared it; empty: undeclared
   std::optional<Value> last;
   std::vector<std::shared_ptr<BusListenerRec>> listeners;  // exact and wildcard, in order
-  std::size_t direct = 0;                                  // live listeners subscribed to exactly this topic
-  std::size_t dead = 0;                                    // inactive entries left in `listeners`
-  std::size_t pending = 0;                                 // deliveries queued
+  // Subscribed during a delivery of this topic: kept here until it ends, then appended to
+  // `listeners`, so that vector does not move while a delivery walks it.
+  std::vector<std::shared_ptr<BusListenerRec>> added;
+  std::size_t direct = 0;   // live listeners subscribed to exactly this topic
+  std::size_t dead = 0;     // inactive entries left in `listeners` and `added`
+  std::size_t pending = 0;  // deliveries queued
   int delivering = 0;
   bool in_map = true;
+
+  void add(std::shared_ptr<BusListenerRec> rec) {
+    (delivering > 0 ? added : listeners).push_back(std::move(rec));
+  }
+  /// Listeners a publish would reach now (the ones waiting in `added` included).
+  std::size_t live() const noexcept { return listeners.size() + added.size() - dead; }
+
+  // After a delivery: the subscriptions made meanwhile join the others (after them: they were
+  // made later), and the inactive entries go.
+  void settle() {
+    if (delivering > 0) return;
+    if (!added.empty()) {
+      for (auto& rec : added) listeners.push_back(std::move(rec));  // (smaller than a range insert)
+      added.clear();
+    }
+    compact();
+  }
 
   void compact() {
     if (dead == 0 || delivering > 0) return;
@@ -136,7 +165,7 @@ struct BusCore : std::enable_shared_from_this<BusCore> {
 
   void remove(const std::shared_ptr<BusListenerRec>& rec) {
     if (!rec->active) return;
-    rec->active = false;
+    rec->deactivate();
     std::vector<Ref<Topic>> touched;
     if (rec->wildcard) {
       std::erase(patterns, rec);
@@ -158,48 +187,71 @@ struct BusCore : std::enable_shared_from_this<BusCore> {
 };
 
 // A queued delivery: keeps its topic alive, and lets the bus free the topic once it has run or
-// been dropped unrun (a transaction rolled back).
+// been dropped unrun (a transaction rolled back). A plain job on the batcher (transactions.hpp):
+// one pooled block, where a std::function would have boxed it in a block from malloc and called
+// it through its manager.
 struct Delivery {
   Ref<Topic> topic;
   Value payload;
 
-  Delivery(Topic& t, Value p) : topic(&t), payload(std::move(p)) { ++t.pending; }
-  Delivery(Delivery&& o) noexcept = default;
-  Delivery(const Delivery& o) : topic(o.topic), payload(o.payload) {
-    if (topic) ++topic->pending;
-  }
+  Delivery(Topic& t, Value&& p) noexcept : topic(&t), payload(std::move(p)) { ++t.pending; }
+  Delivery(const Delivery&) = delete;
   Delivery& operator=(const Delivery&) = delete;
   ~Delivery() {
-    if (!topic) return;
     Topic& t = *topic;
     --t.pending;
     if (t.core != nullptr) t.core->collect(t);
   }
 
-  void operator()() {
+  /// Queues the delivery of `payload` on `t`; a rollback of the transaction open now drops it.
+  static void queue(Batcher& b, Topic& t, Value&& payload) {
+    auto* d = new (allocate_hot_block(sizeof(Delivery))) Delivery(t, std::move(payload));
+    try {
+      notify_undoable(b, &Delivery::run, d, &Delivery::drop);
+    } catch (...) {
+      drop(d);  // the queue could not grow: nothing was queued
+      throw;
+    }
+  }
+  static void run(void* job) {
+    struct Release {
+      Delivery* d;
+      ~Release() { drop(d); }
+    } release{static_cast<Delivery*>(job)};
+    release.d->deliver();
+  }
+  static void drop(void* job) noexcept {
+    auto* d = static_cast<Delivery*>(job);
+    d->~Delivery();
+    free_hot_block(d, sizeof(Delivery));
+  }
+
+  void deliver() {
     Topic& t = *topic;
     if (t.core == nullptr) return;
     if (t.options.replay) t.last = payload;
     ++t.delivering;
-    // Snapshot: a listener added during this delivery waits for the next message. The vector may
-    // grow meanwhile (a subscription from a listener), so index it afresh each time.
-    const std::size_t n = t.listeners.size();
+    // Snapshot: a listener subscribed during this delivery waits in `added` for the next message,
+    // an unsubscribed one is only deactivated (its call is a no-op; compact waits), so the vector
+    // does not move while it is walked here: a pointer walk, where an index reloaded it after
+    // every call, and no flag to test.
     const std::string_view name = t.name;
-    for (std::size_t i = 0; i < n; ++i) {
-      BusListenerRec* rec = t.listeners[i].get();
-      if (!rec->active) continue;
+    const Value* const message = &payload;
+    for (auto *l = t.listeners.data(), *const end = l + t.listeners.size(); l != end; ++l) {
       try {
-        rec->fn(name, payload);
+        (*l)->fn(name, *message);
       } catch (...) {
+        // The record is read again from `l` here, not kept from before the call: kept, it took
+        // a register the loop needed for the payload, reloaded from the stack at every call.
         if (t.core != nullptr) {
           t.core->report(error_from_exception(
               ErrorCode::listener_error,
-              "a subscriber of topic \"" + t.name + "\" (pattern \"" + rec->pattern + "\") threw"));
+              "a subscriber of topic \"" + t.name + "\" (pattern \"" + (*l)->pattern + "\") threw"));
         }
       }
     }
     --t.delivering;
-    t.compact();
+    t.settle();
   }
 };
 
@@ -293,18 +345,22 @@ void Bus::publish(std::string_view topic, Value payload, std::string_view origin
     if (!c.any_pattern_matches(topic)) return;
     t = &c.topic(topic);
   }
-  if (t->listeners.size() == t->dead && !t->options.replay) {
+  if (t->live() == 0 && !t->options.replay) {
     c.collect(*t);
     return;
   }
   // Undoable: a message published inside a transaction that rolls back is never delivered.
-  detail::notify_undoable(*c.batcher, detail::Delivery(*t, std::move(payload)));
+  detail::Delivery::queue(*c.batcher, *t, std::move(payload));
 }
 
 Subscription Bus::subscribe(std::string_view pattern, BusListener listener) {
   if (!listener) {
     throw Error(ErrorCode::invalid_argument, "Bus::subscribe needs a listener, got an empty one");
   }
+  return subscribe_callback(pattern, Callback::of(std::move(listener)));
+}
+
+Subscription Bus::subscribe_callback(std::string_view pattern, Callback listener) {
   if (pattern.empty()) {
     throw Error(ErrorCode::invalid_argument, "Bus::subscribe needs a topic or pattern, got \"\"");
   }
@@ -325,13 +381,13 @@ Subscription Bus::subscribe(std::string_view pattern, BusListener listener) {
     c.patterns.push_back(rec);
     for (auto& [name, t] : c.topics) {
       if (matches(pattern, name)) {
-        t->listeners.push_back(rec);
+        t->add(rec);
         if (t->options.replay && t->last) replays.push_back(t);
       }
     }
   } else {
     Topic& t = c.topic(pattern);
-    t.listeners.push_back(rec);
+    t.add(rec);
     ++t.direct;
     if (t.options.replay && t.last) replays.emplace_back(&t);
   }
@@ -349,9 +405,7 @@ Subscription Bus::subscribe(std::string_view pattern, BusListener listener) {
 }
 
 std::size_t Bus::subscriber_count(std::string_view topic) const {
-  if (const Topic* t = core_->find(topic)) {
-    return t->listeners.size() - t->dead;
-  }
+  if (const Topic* t = core_->find(topic)) return t->live();
   std::size_t n = 0;
   for (const auto& p : core_->patterns) {
     if (p->active && matches(p->pattern, topic)) ++n;

@@ -282,8 +282,16 @@ void App::dispatch(Action action) {
 }
 
 Subscription App::subscribe(std::function<void(const Value&)> listener) {
+  if (!listener) {
+    own_store(live());  // an unmounted app's error, then a missing store's, first (as before)
+    throw Error(ErrorCode::invalid_argument, "Store::subscribe needs a listener, got an empty one");
+  }
+  return subscribe_callback(detail::Callback<const Value&>::of(std::move(listener)));
+}
+
+Subscription App::subscribe_callback(detail::Callback<const Value&> listener) {
   AppRecord& r = live();
-  Subscription s = own_store(r).subscribe(std::move(listener));
+  Subscription s = detail::StoreAccess::subscribe(own_store(r), std::move(listener));
   r.keep(s);
   return s;
 }
@@ -400,8 +408,10 @@ Subscription App::on(std::string_view pattern, BusListener listener) {
   HostGuard guard(h);
   Ref<AppRecord> keep(&r);
   // Errors of the listener are this app's (an `error` event it can see in its own inspect).
-  BusListener attributed = [fn = std::move(listener), weak = h.weak_from_this(), name = r.name](
-                               std::string_view topic, const Value& payload) {
+  // A lambda, not a BusListener: the bus keeps it as it is (one std::function call per message:
+  // the app's own).
+  auto attributed = [fn = std::move(listener), weak = h.weak_from_this(), name = r.name](
+                        std::string_view topic, const Value& payload) {
     try {
       fn(topic, payload);
     } catch (...) {

@@ -605,7 +605,7 @@ void ObserverImpl::schedule_notify() {
   // (no std::function to build, move into the queue, move out and destroy: W4 notifies 10^4).
   pending_self_ = shared_from_this();
   BatcherAccess::enqueue_plain(
-      core_->batcher(), [](void* self) { static_cast<ObserverImpl*>(self)->flush(); }, this, 0);
+      core_->batcher(), [](void* self) { static_cast<ObserverImpl*>(self)->flush(); }, this, nullptr, 0);
 }
 
 void ObserverImpl::flush() {

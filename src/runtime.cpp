@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <utility>
 
 #include "error_sink.hpp"
 #include "transactions.hpp"
@@ -122,13 +123,21 @@ std::uint64_t Executor::posted() const { return queue_->posted.load(std::memory_
 
 Batcher::Batcher(ErrorHandler on_error) : on_error_(std::move(on_error)) {}
 
-Batcher::~Batcher() = default;
+Batcher::~Batcher() {
+  // Destroyed with notifications queued (inside a batch or a flush): the plain ones never run, so
+  // what they hold goes back now. (A std::function job's captures go with the queue.)
+  const std::size_t first = flushing_ ? running_ + 1 : 0;
+  depth_ = 1;  // what a drop enqueues meanwhile waits here, dropped in turn: nothing runs now
+  for (std::size_t i = first; i < queue_.size(); ++i) {
+    if (queue_[i].plain != nullptr && queue_[i].drop != nullptr) queue_[i].drop(queue_[i].arg);
+  }
+}
 
 void Batcher::notify(std::function<void()> fn) { enqueue(std::move(fn), 0); }
 
 void Batcher::enqueue(std::function<void()>&& fn, std::uint32_t frame) {
   if (!fn) throw Error(ErrorCode::invalid_argument, "Batcher::notify needs a function to run");
-  queue_.push_back(Job{std::move(fn), nullptr, nullptr, frame});
+  queue_.push_back(Job{std::move(fn), nullptr, nullptr, nullptr, frame});
   fn = nullptr;  // libc++ copies a small function on move: the caller's copy must not outlive the job
   if (depth_ == 0 && !flushing_) {
     // Run it through the queue anyway so that what it notifies in turn is queued behind it.
@@ -147,13 +156,14 @@ template <typename Job>
 }
 }  // namespace
 
-void Batcher::enqueue_plain(void (*plain)(void*), void* arg, std::uint32_t frame) {
+void Batcher::enqueue_plain(void (*plain)(void*), void* arg, void (*drop)(void*), std::uint32_t frame) {
   if (queue_.size() == queue_.capacity()) [[unlikely]] {
     make_room(queue_);
     if (queue_.size() == queue_.capacity()) __builtin_unreachable();  // lets emplace_back drop its growth
   }
   Job& job = queue_.emplace_back();  // in place: no std::function to move in
   job.plain = plain;
+  job.drop = drop;
   job.arg = arg;
   job.frame = frame;
   if (depth_ == 0 && !flushing_) {
@@ -220,6 +230,15 @@ void BatcherAccess::drop_tagged_since(Batcher& b, std::size_t mark, std::uint32_
   // While flushing, what already ran (and the one running) is not pending: never touch it.
   if (b.flushing_ && mark <= b.running_) mark = b.running_ + 1;
   if (mark >= b.queue_.size()) return;
+  // First the dropped plain jobs give back what they hold. By index, the job read afresh each
+  // time: a drop may free a bus topic and its subscribers' callables, whose destructors may
+  // enqueue (the queue may grow and move; what they enqueue is the enclosing frame's, kept).
+  for (std::size_t i = mark; i < b.queue_.size(); ++i) {
+    Batcher::Job& j = b.queue_[i];
+    if (j.frame < serial || j.plain == nullptr || j.drop == nullptr) continue;
+    void (*drop)(void*) = std::exchange(j.drop, nullptr);
+    drop(j.arg);
+  }
   auto first = b.queue_.begin() + static_cast<std::ptrdiff_t>(mark);
   b.queue_.erase(
       std::remove_if(first, b.queue_.end(), [serial](const Batcher::Job& j) { return j.frame >= serial; }),

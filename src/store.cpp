@@ -32,13 +32,17 @@ struct StoreCore final : Restorable {
 
   struct Listener {
     std::uint64_t id;
-    std::function<void(const Value&)> fn;
-    bool active = true;  // cleared on unsubscribe; the entry goes when no delivery is running
+    Callback<const Value&> fn;  // silenced on unsubscribe (a call does nothing; the callable lives on)
+    bool active = true;         // cleared on unsubscribe; the entry goes when no delivery is running
+    void deactivate() noexcept {
+      active = false;
+      fn.silence();
+    }
   };
   std::vector<Listener> listeners;
   // Subscribed during a delivery: kept here until it ends, then appended to `listeners`. Appended
-  // at once, the vector could grow and move the std::function running the delivery's current
-  // subscriber, which then read its captures from freed memory after subscribe returned.
+  // at once, the vector could grow and move the entry running the delivery's current
+  // subscriber, and the loop's pointer would walk freed memory.
   std::vector<Listener> added;
   std::uint64_t next_listener_id = 1;
   std::size_t dead_listeners = 0;  // inactive entries in `listeners` and `added`
@@ -308,15 +312,13 @@ struct StoreCore final : Restorable {
     ++version;
     delivering = true;
     // Snapshot semantics: listeners added during delivery wait for the next change; removed ones
-    // are skipped (their fn is empty) and compacted afterwards.
-    // A store destroyed meanwhile (by one of its listeners) clears every `active` flag, so this
-    // one test per listener also stops the round.
+    // are silenced (their call does nothing) and compacted afterwards. A store destroyed
+    // meanwhile (by one of its listeners) silences every one, which also stops the round.
     // The vector does not move while `delivering`: a subscribe waits in `added`, an unsubscribe
-    // only clears a flag (compact waits), the store's destruction only clears the flags, and no
-    // other delivery of this store can start (its batcher does not flush inside a flush). So the
-    // loop walks a pointer, where an index reloaded the vector's data after every call.
+    // only silences (compact waits), the store's destruction likewise, and no other delivery of
+    // this store can start (its batcher does not flush inside a flush). So the loop walks a
+    // pointer, where an index reloaded the vector's data after every call, and tests no flag.
     for (Listener *l = listeners.data(), *const end = l + listeners.size(); l != end; ++l) {
-      if (!l->active) continue;
       try {
         l->fn(state);
       } catch (...) {
@@ -364,12 +366,12 @@ struct StoreCore final : Restorable {
     auto it = std::lower_bound(in.begin(), in.end(), id,
                                [](const Listener& l, std::uint64_t v) { return l.id < v; });
     if (it == in.end() || it->id != id || !it->active) return;
-    it->active = false;
+    it->deactivate();
     ++dead_listeners;
     compact();
   }
 
-  void add_listener(std::function<void(const Value&)> fn, std::uint64_t id) {
+  void add_listener(Callback<const Value&> fn, std::uint64_t id) {
     (delivering ? added : listeners).push_back({id, std::move(fn), true});
   }
 
@@ -513,9 +515,9 @@ Store::~Store() {
   core_->observer = nullptr;
   // Drop the listeners now (what they captured must not outlive the store's owner), or, when
   // one of them is running, as soon as the delivery ends; meanwhile none of them is called again
-  // (deliver tests only `active`).
+  // (deliver calls only what is not silenced).
   if (core_->delivering) {
-    for (auto& l : core_->listeners) l.active = false;
+    for (auto& l : core_->listeners) l.deactivate();
     core_->added.clear();  // none of them runs: not in the round being delivered
   } else {
     core_->listeners.clear();
@@ -535,6 +537,10 @@ Subscription Store::subscribe(std::function<void(const Value&)> listener) {
   if (!listener) {
     throw Error(ErrorCode::invalid_argument, "Store::subscribe needs a listener, got an empty one");
   }
+  return subscribe_callback(detail::Callback<const Value&>::of(std::move(listener)));
+}
+
+Subscription Store::subscribe_callback(detail::Callback<const Value&> listener) {
   const std::uint64_t id = core_->next_listener_id++;
   core_->add_listener(std::move(listener), id);
   StoreCore* core = core_;

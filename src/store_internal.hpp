@@ -28,6 +28,10 @@ struct StoreAccess {
   static void dispatch(Store& store, const Action& action, Action* take_from);
   /// True when dispatching could throw (a reducer not declared noexcept, or middleware).
   static bool may_throw(const Store& store) noexcept;
+  /// Store::subscribe of a listener already kept as a Callback (App::subscribe's template).
+  static Subscription subscribe(Store& store, Callback<const Value&> listener) {
+    return store.subscribe_callback(std::move(listener));
+  }
 };
 
 }  // namespace mfstate::detail

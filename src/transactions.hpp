@@ -76,8 +76,9 @@ struct BatcherAccess {
   static void enqueue(Batcher& b, std::function<void()>&& fn, std::uint32_t frame) {
     b.enqueue(std::move(fn), frame);
   }
-  static void enqueue_plain(Batcher& b, void (*plain)(void*), void* arg, std::uint32_t frame) {
-    b.enqueue_plain(plain, arg, frame);
+  static void enqueue_plain(Batcher& b, void (*plain)(void*), void* arg, void (*drop)(void*),
+                            std::uint32_t frame) {
+    b.enqueue_plain(plain, arg, drop, frame);
   }
   static void drop_tagged_since(Batcher& b, std::size_t mark, std::uint32_t serial) noexcept;
   static void park(Batcher& b, std::shared_ptr<void> owner) noexcept { b.parked_ = std::move(owner); }
@@ -128,10 +129,12 @@ inline void notify_undoable(Batcher& b, std::function<void()>&& fn) {
 }
 /// As notify_undoable, for the runtime's own notifications: `plain(arg)` runs (or is dropped) as
 /// a std::function would, without one to build, move and destroy. Whatever `arg` holds for the
-/// job is the job's to give back when it runs, and its owner's when a rollback drops it.
-inline void notify_undoable(Batcher& b, void (*plain)(void*), void* arg) {
+/// job is the job's to give back when it runs; when a rollback drops it unrun (or the batcher is
+/// destroyed with it queued), `drop(arg)` gives it back — or, with a null `drop`, its owner does
+/// (a store: tx_restore).
+inline void notify_undoable(Batcher& b, void (*plain)(void*), void* arg, void (*drop)(void*) = nullptr) {
   const TxStack* t = BatcherAccess::tx(b);
-  BatcherAccess::enqueue_plain(b, plain, arg,
+  BatcherAccess::enqueue_plain(b, plain, arg, drop,
                                t != nullptr && t->depth > 0 ? t->frames[t->depth - 1].serial : 0);
 }
 /// Keeps `owner` alive until `b` is idle (no batch open, not flushing), then releases it — which

@@ -139,16 +139,11 @@ std::ptrdiff_t find_member(const ObjectNode& node, std::string_view key) noexcep
 
 namespace {
 // A node's block, from the pool: its pop and push inline natively (a key is four nodes made and
-// freed per lookup); in the WebAssembly module, where every inlined copy is downloaded, a call.
-#if defined(__EMSCRIPTEN__)
-inline void* node_block(std::size_t bytes) { return allocate_block(bytes); }
-inline void free_node_block(void* block, std::size_t bytes) noexcept { free_block(block, bytes); }
-#else
-[[gnu::always_inline]] inline void* node_block(std::size_t bytes) { return allocate_block_inline(bytes); }
+// freed per lookup), a call in the WebAssembly module (block_pool.hpp).
+[[gnu::always_inline]] inline void* node_block(std::size_t bytes) { return allocate_hot_block(bytes); }
 [[gnu::always_inline]] inline void free_node_block(void* block, std::size_t bytes) noexcept {
-  free_block_inline(block, bytes);
+  free_hot_block(block, bytes);
 }
-#endif
 
 [[gnu::always_inline]] inline std::size_t bytes_of(Type type, const Node* node) noexcept {
   switch (type) {

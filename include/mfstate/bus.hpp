@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "mfstate/contract.hpp"
+#include "mfstate/detail/callback.hpp"
 #include "mfstate/error.hpp"
 #include "mfstate/runtime.hpp"
 #include "mfstate/value.hpp"
@@ -91,9 +92,17 @@ class Bus {
   /// unknown_topic on a strict bus for an undeclared topic. Allocates one queued delivery.
   /// Cost: O(subscribers of the topic) at delivery.
   void publish(std::string_view topic, Value payload, std::string_view origin = {});
-  /// Subscribes to a topic or a pattern. Throws invalid_argument for an empty pattern or a `**`
-  /// that is not last. Allocates. Cost: O(known topics) for a pattern, O(1) for a topic.
+  /// Subscribes to a topic or a pattern. Throws invalid_argument for an empty listener or
+  /// pattern, or a `**` that is not last. Allocates. Cost: O(known topics) for a pattern, O(1)
+  /// for a topic.
   Subscription subscribe(std::string_view pattern, BusListener listener);
+  /// As above, for any callable `void(std::string_view topic, const Value& payload)` (a lambda):
+  /// the bus keeps it as it is, with no std::function around it, and calls it directly.
+  template <typename F>
+    requires(detail::keeps_as_callback<F, BusListener, std::string_view, const Value&>)
+  Subscription subscribe(std::string_view pattern, F&& listener) {
+    return subscribe_callback(pattern, Callback::of(std::forward<F>(listener)));
+  }
   /// Subscribers currently reached by a publish on `topic` (patterns included).
   [[nodiscard]] std::size_t subscriber_count(std::string_view topic) const;
   /// Whether a publish on `topic` would reach its subscribers exactly as given: a valid name, no
@@ -109,6 +118,9 @@ class Bus {
   [[nodiscard]] static bool matches(std::string_view pattern, std::string_view topic) noexcept;
 
  private:
+  using Callback = detail::Callback<std::string_view, const Value&>;
+  Subscription subscribe_callback(std::string_view pattern, Callback listener);
+
   std::shared_ptr<detail::BusCore> core_;
 };
 

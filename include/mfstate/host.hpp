@@ -148,8 +148,16 @@ class [[nodiscard]] App {
   [[nodiscard]] Value state() const;
   /// Dispatches to the app's own store (see Store::dispatch). Throws no_store, reducer_error.
   void dispatch(Action action);
-  /// Subscribes to the app's own store; ends at unmount at the latest. Allocates.
+  /// Subscribes to the app's own store; ends at unmount at the latest. Throws invalid_argument
+  /// for an empty listener. Allocates.
   Subscription subscribe(std::function<void(const Value&)> listener);
+  /// As above, for any callable `void(const Value& state)` (a lambda), kept as it is (see
+  /// Store::subscribe).
+  template <typename F>
+    requires(detail::keeps_as_callback<F, std::function<void(const Value&)>, const Value&>)
+  Subscription subscribe(F&& listener) {
+    return subscribe_callback(detail::Callback<const Value&>::of(std::forward<F>(listener)));
+  }
   /// Swaps the reducer of the app's own store (hot reload; see Store::replace_reducer).
   void replace_reducer(Reducer reducer);
 
@@ -276,6 +284,7 @@ class [[nodiscard]] App {
   friend class Host;
   explicit App(detail::AppRecord* record) noexcept;
   detail::AppRecord& live() const;
+  Subscription subscribe_callback(detail::Callback<const Value&> listener);
   detail::AppRecord* rec_ = nullptr;
 };
 

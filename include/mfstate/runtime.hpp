@@ -176,12 +176,15 @@ class Batcher {
   friend struct detail::BatcherAccess;
   struct Job {
     std::function<void()> fn;  // empty for a plain job
-    void (*plain)(void*);      // a plain job (the runtime's own: a store's change), run as plain(arg)
+    // A plain job (the runtime's own: a store's change, a bus message), run as plain(arg), and
+    // what gives back what `arg` holds when it is dropped unrun (null: nothing to give back).
+    void (*plain)(void*);
+    void (*drop)(void*);
     void* arg;
     std::uint32_t frame;  // the transaction frame whose rollback drops it; 0: none can
   };
   void enqueue(std::function<void()>&& fn, std::uint32_t frame);
-  void enqueue_plain(void (*plain)(void*), void* arg, std::uint32_t frame);
+  void enqueue_plain(void (*plain)(void*), void* arg, void (*drop)(void*), std::uint32_t frame);
   void close_batch() noexcept;
   void flush() noexcept;
   void release_parked() noexcept;

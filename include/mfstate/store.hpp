@@ -26,6 +26,7 @@
 #include <utility>
 #include <vector>
 
+#include "mfstate/detail/callback.hpp"
 #include "mfstate/error.hpp"
 #include "mfstate/runtime.hpp"
 #include "mfstate/value.hpp"
@@ -151,8 +152,16 @@ class Store {
   void dispatch(const Action& action);
   void dispatch(Action&& action);
   /// Calls `listener(state)` after each change (notify-once per outermost operation). The
-  /// listener may dispatch (queued) or cancel any subscription. Allocates.
+  /// listener may dispatch (queued) or cancel any subscription. Throws invalid_argument for an
+  /// empty listener. Allocates.
   Subscription subscribe(std::function<void(const Value&)> listener);
+  /// As above, for any callable `void(const Value& state)` (a lambda): the store keeps it as it
+  /// is, with no std::function around it, and calls it directly.
+  template <typename F>
+    requires(detail::keeps_as_callback<F, std::function<void(const Value&)>, const Value&>)
+  Subscription subscribe(F&& listener) {
+    return subscribe_callback(detail::Callback<const Value&>::of(std::forward<F>(listener)));
+  }
   /// Swaps the reducer (hot reload) and dispatches {type: "mfstate/replace"} so the new one can
   /// fill in its defaults. Throws invalid_argument for an empty reducer.
   void replace_reducer(Reducer reducer);
@@ -165,6 +174,8 @@ class Store {
 
  private:
   friend struct detail::StoreAccess;  // the Host's view (src/store_internal.hpp)
+  Subscription subscribe_callback(detail::Callback<const Value&> listener);
+
   detail::StoreCore* core_;
 };
 
