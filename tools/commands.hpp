@@ -48,7 +48,7 @@ struct ServeArgs {
     std::int64_t max_connections = 0, request_timeout_ms = 0, response_timeout_ms = 0, min_response_rate = 0;
     std::int64_t max_head_bytes = 0, max_body_bytes = 0, max_buffered_body_bytes = 0,
                  max_pending_answer_bytes = 0;
-    std::int64_t answer_cache_bytes = 0, listing_cache_time_ms = 0;
+    std::int64_t answer_cache_bytes = 0, max_answer_bytes = 0, listing_cache_time_ms = 0;
   } limits;
 };
 struct TokenArgs {

@@ -77,6 +77,7 @@ void add_serve_limits(CLI::App& serve, ServeArgs& args) {
   l.max_buffered_body_bytes = static_cast<std::int64_t>(defaults.max_buffered_body_bytes);
   l.max_pending_answer_bytes = static_cast<std::int64_t>(defaults.max_pending_answer_bytes);
   l.answer_cache_bytes = static_cast<std::int64_t>(defaults.answer_cache_bytes);
+  l.max_answer_bytes = static_cast<std::int64_t>(defaults.max_answer_bytes);
   l.listing_cache_time_ms = defaults.listing_cache_time.count();
   // Upper bounds: past them a value is a typo, not a setting (an hour to send a request, 64 GiB
   // of bodies); zero only where it means something (no cache, a fixed answer deadline).
@@ -102,10 +103,16 @@ void add_serve_limits(CLI::App& serve, ServeArgs& args) {
   option("--max-buffered-body-bytes", l.max_buffered_body_bytes,
          "Request bodies held at once, all connections together (at least --max-body-bytes)", 1, 64 * gib);
   option("--max-pending-answer-bytes", l.max_pending_answer_bytes,
-         "Answers of over 64 KiB held at once for clients still taking them (at least --max-body-bytes)", 1,
+         "Answers of over 64 KiB held at once for clients still taking them (at least --max-answer-bytes)", 1,
          64 * gib);
-  option("--answer-cache-bytes", l.answer_cache_bytes,
-         "Built manifest answers kept for repeated reads (0: none)", 0, 64 * gib);
+  option(
+      "--answer-cache-bytes", l.answer_cache_bytes,
+      "Built manifest answers kept for repeated reads (0: none; else at least --max-answer-bytes plus 1024)",
+      0, 64 * gib);
+  option("--max-answer-bytes", l.max_answer_bytes,
+         "A manifest's answer (its JSON as a read sends it back) at most: a larger one is refused at publish "
+         "(at least --max-body-bytes)",
+         1, 64 * gib);
   option("--listing-cache-time-ms", l.listing_cache_time_ms,
          "How long a built listing is kept (0: every listing read from the storage)", 0, hour_ms);
 }
@@ -131,20 +138,37 @@ int registry_serve(const ServeArgs& args, const Common& common) {
         "--registry " + args.registry + ": serve a folder, a .sqlite file or a postgresql:// database");
   }
   const ServeArgs::Limits& l = args.limits;
-  // Budgets below the largest manifest would refuse it forever (every upload of it, or every read).
+  // Budgets below the largest manifest would refuse it forever (every upload of it, every read of
+  // it, or every read but the first, rebuilt each time). A manifest's answer is bounded by
+  // --max-answer-bytes at publish, not by its body: the answer can be several times the body.
   struct Budget {
     const char* option;
     std::int64_t value;
-    const char* refused;
+    const char* below;  // the option it may not be below
+    std::int64_t least;
+    const char* never;  // what could never happen to the largest manifest
   };
-  for (const Budget& b : {Budget{"--max-buffered-body-bytes", l.max_buffered_body_bytes, "published"},
-                          Budget{"--max-pending-answer-bytes", l.max_pending_answer_bytes, "read"}}) {
-    if (b.value < l.max_body_bytes) {
+  const std::int64_t entry = RegistryServerOptions::answer_cache_entry_bytes;
+  for (const Budget& b :
+       {Budget{"--max-buffered-body-bytes", l.max_buffered_body_bytes, "--max-body-bytes", l.max_body_bytes,
+               "a manifest of that size could never be published"},
+        Budget{"--max-answer-bytes", l.max_answer_bytes, "--max-body-bytes", l.max_body_bytes,
+               "a manifest of that size, answered as it was sent, could never be published"},
+        Budget{"--max-pending-answer-bytes", l.max_pending_answer_bytes, "--max-answer-bytes",
+               l.max_answer_bytes, "a manifest with an answer of that size could never be read"}}) {
+    if (b.value < b.least) {
       throw Error(ErrorCode::invalid_argument, std::string(b.option) + " " + std::to_string(b.value) +
-                                                   " is below --max-body-bytes " +
-                                                   std::to_string(l.max_body_bytes) +
-                                                   ": a manifest of that size could never be " + b.refused);
+                                                   " is below " + b.below + " " + std::to_string(b.least) +
+                                                   ": " + b.never);
     }
+  }
+  if (l.answer_cache_bytes > 0 && l.answer_cache_bytes < l.max_answer_bytes + entry) {
+    throw Error(ErrorCode::invalid_argument,
+                "--answer-cache-bytes " + std::to_string(l.answer_cache_bytes) +
+                    " is below --max-answer-bytes " + std::to_string(l.max_answer_bytes) + " plus " +
+                    std::to_string(entry) +
+                    " for its entry: the largest answer could never be kept, and would be rebuilt on every "
+                    "read (0 keeps none)");
   }
   ensure_descriptors(l.max_connections);
   RegistryServerOptions options;
@@ -157,6 +181,7 @@ int registry_serve(const ServeArgs& args, const Common& common) {
   options.max_buffered_body_bytes = static_cast<std::size_t>(l.max_buffered_body_bytes);
   options.max_pending_answer_bytes = static_cast<std::size_t>(l.max_pending_answer_bytes);
   options.answer_cache_bytes = static_cast<std::size_t>(l.answer_cache_bytes);
+  options.max_answer_bytes = static_cast<std::size_t>(l.max_answer_bytes);
   options.listing_cache_time = std::chrono::milliseconds(l.listing_cache_time_ms);
   options.access = args.open             ? AccessPolicy::open()
                    : args.tokens.empty() ? AccessPolicy{}

@@ -91,6 +91,19 @@ struct RegistryServerOptions {
   /// Built answers of stored manifests kept for repeated reads (least recently used out): a
   /// repeated read costs a lookup, not a rebuild (seconds for a 16 MiB manifest of schemas).
   std::size_t answer_cache_bytes = 64u << 20;
+  /// The largest answer a manifest published here may have: its JSON as a read sends it back,
+  /// which can be several times the body that was sent, as every number is written out in full
+  /// (a body of `1e20,` repeated is sent back 4.8 times as large: `100000000000000000000.0,`). A
+  /// publish whose answer would be larger is refused (413, size_limit, nothing stored), so each
+  /// manifest published here can be kept in the answer cache and sent within the answer budget.
+  /// It must be at most max_pending_answer_bytes and, unless answer_cache_bytes is zero, at most
+  /// answer_cache_bytes less answer_cache_entry_bytes: the constructor throws
+  /// Error(invalid_argument) otherwise. 24 MiB: one and a half times the largest body, and within
+  /// what the client takes (HttpLimits::max_response_bytes, 32 MiB).
+  std::size_t max_answer_bytes = 24u << 20;
+  /// What one kept answer costs of answer_cache_bytes beyond its own bytes, at most (its key
+  /// "app@version" and the cache's bookkeeping).
+  static constexpr std::size_t answer_cache_entry_bytes = 1024;
   /// Listings (apps, versions, environments, deployments) are kept this long once built, in a
   /// quarter of answer_cache_bytes: their cost grows with what is published. This server's own
   /// publishes and deploys clear them at once; another writer of the same storage (another server
@@ -107,7 +120,8 @@ struct RegistryServerOptions {
 /// runs the handlers one at a time, so a slow client costs a socket and a buffer, never a worker.
 class RegistryServer {
  public:
-  /// Serves `registry`, which must outlive the server. Allocates.
+  /// Serves `registry`, which must outlive the server. Throws Error(invalid_argument) when
+  /// max_answer_bytes is out of its range (RegistryServerOptions). Allocates.
   explicit RegistryServer(Registry& registry, RegistryServerOptions options = {});
   ~RegistryServer();
   RegistryServer(const RegistryServer&) = delete;

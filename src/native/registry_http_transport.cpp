@@ -206,6 +206,9 @@ class Connection {
   // e.g. refused the request from its head: read that answer).
   bool write_all(std::string_view data) {
     while (!data.empty()) {
+      // Not a byte past the deadline, even when the socket would take it at once: the caller is
+      // told the exchange timed out, so no more of the request may reach the server after that.
+      if (deadline_.remaining_ms() == 0) deadline_.timed_out("sending the request");
       if (ssl_) {
         const int n =
             SSL_write(ssl_, data.data(), static_cast<int>(std::min<std::size_t>(data.size(), 1 << 20)));
@@ -402,6 +405,9 @@ HttpResponse http_send(const HttpRequest& request, const HttpLimits& limits) {
   Deadline deadline(limits);
   const std::size_t limit = limits.max_response_bytes;
   SigpipeBlocked no_sigpipe;
+  // A deadline passed already (a timeout of zero or less): a timeout, and nothing goes out, not
+  // even a connection (a server counts connections against its limits too).
+  if (deadline.remaining_ms() == 0) deadline.timed_out("before connecting");
   Connection connection(url, deadline);
   (void)connection.write_all(text);  // when cut short, the server's early answer is read below
 

@@ -116,12 +116,18 @@ ApiAnswer internal_failure(std::uint64_t request, const std::string& detail) {
 
 }  // namespace
 
+// What RegistryServerOptions promises a kept manifest answer costs beyond its bytes covers the
+// longest key, "app@version" (an app name has 100 characters at most: is_app_name).
+static_assert(100 + 1 + max_registry_version_length + AnswerCache::entry_overhead <=
+              RegistryServerOptions::answer_cache_entry_bytes);
+
 RegistryApi::RegistryApi(Registry& registry, AccessPolicy access, std::size_t cache_bytes,
-                         std::chrono::milliseconds listing_time)
+                         std::size_t max_answer_bytes, std::chrono::milliseconds listing_time)
     : registry_(registry),
       access_(std::move(access)),
       manifests_(cache_bytes),
       listings_(cache_bytes / 4),
+      max_answer_bytes_(max_answer_bytes),
       listing_time_(listing_time) {}
 
 // A listing costs what the storage's listing costs, which grows with what is published, and anyone
@@ -259,6 +265,17 @@ ApiAnswer RegistryApi::serve(const HttpHead& head, std::string_view body, std::u
         if (m.name != route.app || m.version != route.version) {
           throw Error(ErrorCode::invalid_argument, "the manifest is " + printable(m.id()) +
                                                        ", the URL says " + route.app + "@" + route.version);
+        }
+        // What a read of it will answer, measured before anything is stored. It can be several
+        // times the body (every number is written out in full: "1e20" comes back as
+        // "100000000000000000000.0"), and an answer the cache cannot keep would be rebuilt, for
+        // seconds of this thread, on every read, which needs no token.
+        if (const std::size_t answer = m.to_value().to_json().size(); answer > max_answer_bytes_) {
+          throw Error(ErrorCode::size_limit,
+                      "the manifest would be answered as " + std::to_string(answer) +
+                          " bytes of JSON (as a read sends it back, every number written out in full), "
+                          "more than the limit of " +
+                          std::to_string(max_answer_bytes_) + " bytes: nothing was published");
         }
         const bool published = stored([&] { return registry_.publish(m); });
         if (published) listings_.clear();

@@ -43,7 +43,8 @@ class RegistryApi {
   /// Serves `registry` (which outlives this) under `access`, keeping up to `cache_bytes` of built
   /// manifest answers (a published version never changes, so an answer once built stays right)
   /// and a quarter of that of listings, each for `listing_time` or until this server writes.
-  RegistryApi(Registry& registry, AccessPolicy access, std::size_t cache_bytes,
+  /// A manifest whose answer would be larger than `max_answer_bytes` is refused at publish.
+  RegistryApi(Registry& registry, AccessPolicy access, std::size_t cache_bytes, std::size_t max_answer_bytes,
               std::chrono::milliseconds listing_time);
 
   /// Judges a request by its head alone (route, method, names, token, declared size), before its
@@ -63,6 +64,7 @@ class RegistryApi {
   AccessPolicy access_;
   AnswerCache manifests_;  // "app@version" -> its answer
   AnswerCache listings_;   // "apps", "versions/app", "environments", "environment/env" -> its answer
+  std::size_t max_answer_bytes_;
   std::chrono::milliseconds listing_time_;
 };
 

@@ -353,6 +353,7 @@ TEST(CliServe, HelpShowsEveryLimitWithItsDefault) {
                             "--max-buffered-body-bytes INT:INT in [1 - 68719476736]=67108864",
                             "--max-pending-answer-bytes INT:INT in [1 - 68719476736]=67108864",
                             "--answer-cache-bytes INT:INT in [0 - 68719476736]=67108864",
+                            "--max-answer-bytes INT:INT in [1 - 68719476736]=25165824",
                             "--listing-cache-time-ms INT:INT in [0 - 3600000]=1000"}) {
     EXPECT_NE(help.out.find(shown), std::string::npos) << shown << "\n" << help.out;
   }
@@ -378,9 +379,19 @@ TEST(CliServe, ALimitThatMeansNothingIsRefusedBeforeAnythingStarts) {
        "manifest "
        "of that size could never be published"},
       {{"--max-pending-answer-bytes", "1000"},
-       "error (invalid_argument): --max-pending-answer-bytes 1000 is below --max-body-bytes 16777216: a "
-       "manifest "
-       "of that size could never be read"},
+       "error (invalid_argument): --max-pending-answer-bytes 1000 is below --max-answer-bytes 25165824: a "
+       "manifest with an answer of that size could never be read"},
+      // A manifest's answer can be several times its body: each budget that must hold the
+      // largest answer is checked against --max-answer-bytes, and that against the body.
+      {{"--max-answer-bytes", "0"}, "--max-answer-bytes: Value 0 not in range"},
+      {{"--max-body-bytes", "30000000"},
+       "error (invalid_argument): --max-answer-bytes 25165824 is below --max-body-bytes 30000000: a "
+       "manifest of that size, answered as it was sent, could never be published"},
+      {{"--max-answer-bytes", "70000000"},
+       "error (invalid_argument): --max-pending-answer-bytes 67108864 is below --max-answer-bytes 70000000"},
+      {{"--answer-cache-bytes", "25166847"},
+       "error (invalid_argument): --answer-cache-bytes 25166847 is below --max-answer-bytes 25165824 plus "
+       "1024 for its entry: the largest answer could never be kept, and would be rebuilt on every read"},
   };
   for (const auto& [flags, message] : refused) {
     std::vector<std::string> args{"registry", "serve", "--listen", "127.0.0.1:0", "--registry", dir / "reg"};
@@ -403,6 +414,32 @@ TEST(CliServe, TheLimitsGivenReachTheServer) {
             "--registry", server.url()});
   EXPECT_STATUS(big, 2);
   EXPECT_NE(big.err.find("size_limit"), std::string::npos) << big.err;
+}
+
+// The mfstate tool sends a manifest as the server will answer it, so only another client can send
+// a body that grows when it is answered: numbers written short, answered in full.
+TEST(CliServe, TheAnswerLimitReachesTheServerAndTheCacheMayHoldExactlyOneAnswer) {
+  TempDir dir;
+  // The least cache that keeps an answer of the limit is accepted, as is no cache at all.
+  for (const char* cache : {"1324", "0"}) {
+    cli_test::Server server(
+        MFSTATE_CLI_PATH, dir / "reg",
+        {"--open", "--max-body-bytes", "200", "--max-answer-bytes", "300", "--answer-cache-bytes", cache});
+    std::string examples;
+    for (int i = 0; i < 20; ++i) examples += i == 0 ? "1e20" : ",1e20";
+    const std::string body =
+        std::string(R"({"name":"cart","version":"1.0.0","exports":{"n":{"type":"number",)") +
+        R"("examples":[)" + examples + "]}}}";
+    ASSERT_LE(body.size(), 200u);  // within --max-body-bytes: the answer is what is refused
+    httplib::Client client(server.url());
+    const auto put = client.Put("/v1/apps/cart/versions/1.0.0", body, "application/json");
+    ASSERT_TRUE(put) << cache;
+    EXPECT_EQ(put->status, 413) << put->body;
+    EXPECT_NE(put->body.find("more than the limit of 300 bytes"), std::string::npos) << put->body;
+    const auto get = client.Get("/v1/apps/cart/versions/1.0.0");
+    ASSERT_TRUE(get) << cache;
+    EXPECT_EQ(get->status, 404) << get->body;
+  }
 }
 
 namespace {

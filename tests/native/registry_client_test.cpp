@@ -252,6 +252,51 @@ TEST(RegistryHttpClient, ALargeRequestToASlowReaderFinishesPastTheTimeoutByItsRa
   EXPECT_GE(Clock::now() - started, 350ms);  // a fixed 200 ms deadline would have cut it
 }
 
+// A deadline already passed when the exchange starts (a timeout of zero or less): a timeout at
+// once, and nothing reaches the server, not even a connection. A loopback connect completes
+// within the call, so without a look at the deadline before anything goes out the request was
+// sent whole, and only the wait for its answer timed out: a publish the caller was told had
+// timed out was stored all the same.
+TEST(RegistryHttpClient, ARequestWhoseDeadlineHasPassedBeforeItStartsIsNeverSent) {
+  const int listener = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof addr;
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(listener, 16), 0);
+  ASSERT_EQ(getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &length), 0);
+  const std::string url = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  const HttpRequest publish{
+      "PUT", url + "/v1/apps/home/versions/1.0.0", {}, R"({"name": "home", "version": "1.0.0"})"};
+  for (const auto timeout : {0ms, -1ms}) {
+    for (const std::size_t min_rate : {std::size_t{0}, std::size_t{64} << 10}) {
+      const Error e = error_of([&] { http_send(publish, {.timeout = timeout, .min_rate = min_rate}); });
+      EXPECT_EQ(e.code(), ErrorCode::io_error) << e.what();
+      EXPECT_NE(std::string(e.what()).find("(timed out before connecting, 0 bytes moved)"), std::string::npos)
+          << e.what();
+    }
+  }
+  // What reached the listener: every connection made, and what each sent before the client
+  // closed it (the client is done, so each ends at once).
+  std::size_t connections = 0;
+  std::string received;
+  for (int fd; (fd = accept(listener, nullptr, nullptr)) >= 0; ++connections) {
+    char buffer[4096];
+    for (;;) {
+      pollfd p{fd, POLLIN, 0};
+      if (poll(&p, 1, 5000) <= 0) break;
+      const ssize_t n = recv(fd, buffer, sizeof buffer, 0);
+      if (n <= 0) break;
+      received.append(buffer, static_cast<std::size_t>(n));
+    }
+    close(fd);
+  }
+  close(listener);
+  EXPECT_EQ(received, "");
+  EXPECT_EQ(connections, 0u);
+}
+
 TEST(RegistryHttpClient, TheRegistrysRateReachesTheTransport) {
   HttpLimits seen;
   HttpTransport spy = [&](const HttpRequest&, const HttpLimits& limits) {

@@ -747,6 +747,89 @@ TEST(RegistryServerLoad, AManifestReadAgainIsAnsweredFromItsFirstBuild) {
   EXPECT_EQ(status_of(exchange(served.port(), next)), 200);
 }
 
+// A manifest's answer is its JSON as a read sends it back, every number written out in full: a
+// body of "1e20," repeated comes back 4.8 times as large. Any token that may write for its app
+// could publish 16 MiB that answer as 77 MiB, more than the whole answer cache (64 MiB): never
+// kept, that answer was rebuilt, for seconds of the serving thread, on every read (reads need no
+// token). Such a manifest is refused at publish, by the size its answer would have, and nothing
+// is stored.
+TEST(RegistryServerLoad, AManifestWhoseAnswerWouldOutgrowTheCacheIsRefusedAtPublish) {
+  const RegistryServerOptions defaults;
+  Served served({.access = AccessPolicy::open()});
+  const std::string tail = "]}}}";
+  std::string body =
+      R"({"name": "home", "version": "1.0.0", "exports": {"n": {"type": "number", "examples": [1e20)";
+  while (body.size() + 5 + tail.size() <= defaults.max_body_bytes) body += ",1e20";
+  body += tail;
+  EXPECT_GT(parse_manifest_json(body).to_value().to_json().size(), defaults.answer_cache_bytes);
+  RawClient writer(served.port());
+  writer.send_text(put_manifest("", body));
+  const std::string refused = writer.read_until_closed(std::chrono::seconds(120));
+  EXPECT_EQ(status_of(refused), 413) << refused.substr(0, 300);
+  EXPECT_NE(body_of(refused).find("more than the limit of " + std::to_string(defaults.max_answer_bytes) +
+                                  " bytes: nothing was published"),
+            std::string::npos)
+      << body_of(refused);
+  EXPECT_TRUE(served.registry().versions("home").empty());
+  EXPECT_EQ(status_of(exchange(served.port(), "GET /v1/apps/home/versions/1.0.0 HTTP/1.1\r\n\r\n")), 404);
+}
+
+// The limit is exact, what a publish measures is what a read answers, and an answer at the limit
+// is kept by the least cache the server accepts beside it: read again, it comes from memory.
+TEST(RegistryServerLoad, AnAnswerAtTheLimitIsPublishedAndKeptAndOneByteMoreIsRefused) {
+  auto manifest = [](const std::string& version, std::size_t extra) {
+    return parse_manifest_json(R"({"name": "home", "version": ")" + version + R"(", "description": ")" +
+                               std::string(100000 + extra, 'x') + "\"}");
+  };
+  const std::size_t limit = manifest("1.0.0", 0).to_value().to_json().size();
+  Served served({.access = AccessPolicy::open(),
+                 .max_pending_answer_bytes = limit,
+                 .answer_cache_bytes = limit + RegistryServerOptions::answer_cache_entry_bytes,
+                 .max_answer_bytes = limit});
+  auto client = served.client();
+  std::string message;
+  EXPECT_EQ(code_of([&] { client->publish(manifest("1.0.1", 1)); }, &message), ErrorCode::size_limit);
+  EXPECT_NE(message.find("answered as " + std::to_string(limit + 1) + " bytes"), std::string::npos)
+      << message;
+  EXPECT_TRUE(client->publish(manifest("1.0.0", 0)));
+  EXPECT_EQ(served.registry().versions("home"), (std::vector<std::string>{"1.0.0"}));
+  const std::string get = "GET /v1/apps/home/versions/1.0.0 HTTP/1.1\r\n\r\n";
+  const std::string first = exchange(served.port(), get);
+  ASSERT_EQ(status_of(first), 200) << first.substr(0, 300);
+  EXPECT_EQ(body_of(first).size(), limit);
+  // The stored document broken behind the server's back: the second answer is the kept one.
+  cli_test::write_file(served.folder() + "/home/1.0.0.json", "{\"broken\": ");
+  const std::string second = exchange(served.port(), get);
+  EXPECT_EQ(status_of(second), 200) << second.substr(0, 300);
+  EXPECT_EQ(body_of(second), body_of(first));
+}
+
+// Every manifest a server publishes must fit its answer cache and its answer budget: a limit on
+// answers that either could not hold is refused when the server is made, not found out by readers.
+TEST(RegistryServerLoad, AnAnswerLimitTheCacheOrTheAnswerBudgetCannotHoldIsRefused) {
+  TempDir dir;
+  auto registry = open_registry(dir / "reg", {.create = true});
+  auto make = [&](RegistryServerOptions options) { RegistryServer server(*registry, std::move(options)); };
+  std::string message;
+  EXPECT_EQ(code_of([&] { make({.max_pending_answer_bytes = 1000, .max_answer_bytes = 1001}); }, &message),
+            ErrorCode::invalid_argument);
+  EXPECT_NE(message.find("max_answer_bytes 1001 is above max_pending_answer_bytes 1000: an answer that "
+                         "large could never be sent"),
+            std::string::npos)
+      << message;
+  EXPECT_EQ(code_of([&] { make({.answer_cache_bytes = 2024, .max_answer_bytes = 1001}); }, &message),
+            ErrorCode::invalid_argument);
+  EXPECT_NE(message.find("max_answer_bytes 1001 is above answer_cache_bytes 2024 less 1024 bytes for its "
+                         "entry: an answer that large could never be kept"),
+            std::string::npos)
+      << message;
+  EXPECT_EQ(code_of([&] { make({.answer_cache_bytes = 100, .max_answer_bytes = 1}); }),
+            ErrorCode::invalid_argument);
+  // At the edges, and with no cache at all: made.
+  make({.max_pending_answer_bytes = 1000, .answer_cache_bytes = 2024, .max_answer_bytes = 1000});
+  make({.max_pending_answer_bytes = 1000, .answer_cache_bytes = 0, .max_answer_bytes = 1000});
+}
+
 // A listing costs what the storage's listing costs (tens of milliseconds for thousands of apps in
 // a folder), and anyone may ask for it again and again: one built is kept for listing_cache_time.
 // The server's own writes clear it at once; another writer of the storage is seen within that time.
@@ -843,7 +926,8 @@ TEST(RegistryServerLoad, AnswersNotTakenStayWithinTheirBudgetAndReadersOfOneMani
   // One answer of "big" fits (a byte to spare), or one of "huge": two copies would not, nor "huge"
   // beside "big".
   const std::size_t budget = large("huge").to_value().to_json().size();
-  Served served({.access = AccessPolicy::open(), .max_pending_answer_bytes = budget});
+  Served served(
+      {.access = AccessPolicy::open(), .max_pending_answer_bytes = budget, .max_answer_bytes = budget});
   for (const std::string name : {"big", "huge"}) served.registry().publish(large(name));
   auto answered = [&](const std::string& what) {
     const std::string log = served.log();
