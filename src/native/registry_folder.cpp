@@ -44,7 +44,7 @@ class FolderRegistry final : public Registry {
   bool publish(const Manifest& manifest) override {
     detail::require_app_version(manifest.name, manifest.version);
     const Value document = manifest.to_value();
-    const std::string text = detail::to_pretty_json(document);
+    const std::string text = stored_text(document, manifest);
     detail::FolderLock lock(root_.string(), lock_timeout_, location_);
     if (auto existing = read_manifest_document(manifest.name, manifest.version)) {
       if (*existing == document) return false;
@@ -154,6 +154,23 @@ class FolderRegistry final : public Registry {
       case detail::EntryKind::folder: return true;
       default: throw not_plain(std::string(app));
     }
+  }
+
+  // The file's text: indented for the people who read the folder, unless indentation would make it
+  // much larger than the manifest (two spaces per level on every line: a document nested a hundred
+  // deep in an `examples` annotation grew a hundredfold), then compact. Refused, nothing written,
+  // past what a registry file may hold: a version stored larger could never be read back.
+  std::string stored_text(const Value& document, const Manifest& manifest) const {
+    std::string compact = document.to_json();
+    std::string pretty = detail::to_pretty_json(document);
+    std::string text = pretty.size() <= 2 * compact.size() + (64u << 10) ? std::move(pretty) : std::move(compact) + '\n';
+    const std::size_t limit = ParseOptions{}.max_bytes;
+    if (text.size() > limit) {
+      throw Error(ErrorCode::size_limit, "registry " + location_ + ": the manifest of " + manifest.id() + " takes " +
+                                             std::to_string(text.size()) + " bytes stored, more than the " +
+                                             std::to_string(limit) + " a registry file may hold; nothing stored");
+    }
+    return text;
   }
 
   std::optional<Value> read_manifest_document(std::string_view app, std::string_view version) const {

@@ -159,3 +159,58 @@ TEST(FolderLayout, FilesOtherThanAppFoldersAreIgnored) {
   fs::create_directories(dir.path() / "reg" / ".git");
   EXPECT_EQ(registry->apps(), (std::vector<std::string>{"home"}));
 }
+
+// A manifest's stored file against what indentation and number spelling can make of a small body.
+namespace {
+
+// home@1.0.0 whose one export carries `examples` (any JSON) of the given text.
+Manifest app_with_examples(const std::string& examples) {
+  return parse_manifest_json(R"({"name": "home", "version": "1.0.0", "exports": {"n": {"type": "number", "examples": )" +
+                             examples + "}}}");
+}
+
+std::uintmax_t stored_size(const fs::path& root) { return fs::file_size(root / "home" / "1.0.0.json"); }
+
+}  // namespace
+
+TEST(FolderStoredText, ADeeplyNestedManifestIsStoredCompactNotIndentedAHundredfold) {
+  TempDir dir;
+  const fs::path root = dir.path() / "reg";
+  auto registry = open_registry(root.string(), {.create = true});
+  // 100 KB of zeros a hundred levels down: indented, every one of them would take a line of about
+  // 200 spaces (10 MB).
+  std::string nested = std::string(100, '[') + "0";
+  for (int i = 0; i < 50'000; ++i) nested += ",0";
+  nested += std::string(100, ']');
+  const Manifest m = app_with_examples("[" + nested + "]");
+  ASSERT_TRUE(registry->publish(m));
+  const std::size_t compact = m.to_value().to_json().size();
+  EXPECT_LE(stored_size(root), 2 * compact + (64u << 10) + 1);
+  EXPECT_EQ(registry->manifest("home", "1.0.0")->to_value(), m.to_value());
+}
+
+TEST(FolderStoredText, AShallowManifestIsStoredIndentedForItsReaders) {
+  TempDir dir;
+  const fs::path root = dir.path() / "reg";
+  auto registry = open_registry(root.string(), {.create = true});
+  ASSERT_TRUE(registry->publish(app_with_examples("[1, 2, 3]")));
+  const std::string text = cli_test::read_file(root / "home" / "1.0.0.json");
+  EXPECT_NE(text.find("\n  \"exports\": {\n"), std::string::npos) << text;
+}
+
+TEST(FolderStoredText, AManifestWhoseStoredTextWouldPassTheFileLimitIsRefusedAndNothingIsStored) {
+  TempDir dir;
+  const fs::path root = dir.path() / "reg";
+  auto registry = open_registry(root.string(), {.create = true});
+  // 16 MiB of `1e20`: each is spelled 100000000000000000000.0 when stored, past 64 MiB in all.
+  std::string numbers = "[1e20";
+  numbers.reserve(16u << 20);
+  while (numbers.size() < (16u << 20) - 8) numbers += ",1e20";
+  numbers += "]";
+  const Manifest m = app_with_examples(numbers);
+  const Error e = error_of([&] { registry->publish(m); });
+  EXPECT_EQ(e.code(), ErrorCode::size_limit);
+  EXPECT_NE(std::string(e.what()).find("a registry file may hold; nothing stored"), std::string::npos) << e.what();
+  EXPECT_FALSE(fs::exists(root / "home" / "1.0.0.json"));
+  EXPECT_FALSE(registry->manifest("home", "1.0.0").has_value());
+}
