@@ -137,6 +137,15 @@ Error already_published(std::string_view shown, std::string_view app, std::strin
                    "bump the version");
 }
 
+void require_storable(std::size_t bytes, std::string_view shown, std::string_view app, std::string_view version) {
+  const std::size_t limit = ParseOptions{}.max_bytes;
+  if (bytes <= limit) return;
+  throw Error(ErrorCode::size_limit, "registry " + std::string(shown) + ": the manifest of " + std::string(app) +
+                                         "@" + std::string(version) + " takes " + std::to_string(bytes) +
+                                         " bytes stored, more than the " + std::to_string(limit) +
+                                         " a stored manifest may be read back as; nothing stored");
+}
+
 Error not_published(std::string_view shown, std::string_view app, std::string_view version) {
   return Error(ErrorCode::not_found, "registry " + std::string(shown) + ": " + std::string(app) + "@" +
                                          std::string(version) +

@@ -44,5 +44,9 @@ void require_app_version(std::string_view app, std::string_view version);
 Error already_published(std::string_view shown, std::string_view app, std::string_view version);
 /// "registry <shown>: <app>@<version> is not published; publish it before deploying it".
 Error not_published(std::string_view shown, std::string_view app, std::string_view version);
+/// Before a backend stores `bytes` of a manifest's document: Error(size_limit), nothing stored,
+/// when they pass what a stored document may be read back as (ParseOptions' max_bytes): stored,
+/// the version could never be read again.
+void require_storable(std::size_t bytes, std::string_view shown, std::string_view app, std::string_view version);
 
 }  // namespace mfstate::detail

@@ -158,18 +158,12 @@ class FolderRegistry final : public Registry {
 
   // The file's text: indented for the people who read the folder, unless indentation would make it
   // much larger than the manifest (two spaces per level on every line: a document nested a hundred
-  // deep in an `examples` annotation grew a hundredfold), then compact. Refused, nothing written,
-  // past what a registry file may hold: a version stored larger could never be read back.
+  // deep in an `examples` annotation grew a hundredfold), then compact.
   std::string stored_text(const Value& document, const Manifest& manifest) const {
     std::string compact = document.to_json();
     std::string pretty = detail::to_pretty_json(document);
     std::string text = pretty.size() <= 2 * compact.size() + (64u << 10) ? std::move(pretty) : std::move(compact) + '\n';
-    const std::size_t limit = ParseOptions{}.max_bytes;
-    if (text.size() > limit) {
-      throw Error(ErrorCode::size_limit, "registry " + location_ + ": the manifest of " + manifest.id() + " takes " +
-                                             std::to_string(text.size()) + " bytes stored, more than the " +
-                                             std::to_string(limit) + " a registry file may hold; nothing stored");
-    }
+    detail::require_storable(text.size(), location_, manifest.name, manifest.version);
     return text;
   }
 

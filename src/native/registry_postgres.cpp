@@ -110,10 +110,12 @@ class PostgresRegistry final : public Registry {
   bool publish(const Manifest& manifest) override {
     detail::require_app_version(manifest.name, manifest.version);
     const Value document = manifest.to_value();
+    const std::string text = document.to_json();
+    detail::require_storable(text.size(), location_, manifest.name, manifest.version);
     Result inserted = query(
         "INSERT INTO mfstate_manifests (app, version, document) VALUES ($1, $2, $3)"
         " ON CONFLICT (app, version) DO NOTHING RETURNING 1",
-        {manifest.name, manifest.version, document.to_json()});
+        {manifest.name, manifest.version, text});
     if (PQntuples(inserted.get()) == 1) return true;
     auto existing = stored(manifest.name, manifest.version);
     if (existing &&

@@ -91,6 +91,8 @@ class SqliteRegistry final : public Registry {
   bool publish(const Manifest& manifest) override {
     detail::require_app_version(manifest.name, manifest.version);
     const Value document = manifest.to_value();
+    const std::string text = document.to_json();
+    detail::require_storable(text.size(), file_, manifest.name, manifest.version);
     Transaction tx(*this);
     if (auto existing = stored(manifest.name, manifest.version)) {
       if (detail::parse_stored_document(*existing, file_, manifest.name, manifest.version) == document)
@@ -100,7 +102,7 @@ class SqliteRegistry final : public Registry {
     Statement(db_, "INSERT INTO manifests (app, version, document) VALUES (?1, ?2, ?3)", file_)
         .bind(1, manifest.name)
         .bind(2, manifest.version)
-        .bind(3, document.to_json())
+        .bind(3, text)
         .step();
     tx.commit();
     return true;

@@ -109,6 +109,21 @@ TEST_P(RegistryBackend, PublishedVersionsAreImmutable) {
             parse_json(R"({"type": "string"})"));
 }
 
+// Numbers are stored in full (`1e20` as 100000000000000000000.0): 16 MiB of them pass the 64 MiB
+// a stored manifest may be read back as. Refused, nothing stored; stored, the version could never
+// be read again (over HTTP the server refuses it before: its answer limit, or the body's size).
+TEST_P(RegistryBackend, AManifestTooLargeToReadBackIsRefusedAndNothingIsStored) {
+  std::string numbers = "[1e20";
+  numbers.reserve(16u << 20);
+  while (numbers.size() < (16u << 20) - 8) numbers += ",1e20";
+  numbers += "]";
+  const Manifest huge = app("home", "1.0.0", (R"(, "exports": {"n": {"type": "number", "examples": )" + numbers + "}}").c_str());
+  EXPECT_EQ(code_of([&] { registry->publish(huge); }), ErrorCode::size_limit);
+  EXPECT_FALSE(registry->manifest("home", "1.0.0").has_value());
+  EXPECT_TRUE(registry->versions("home").empty());
+  EXPECT_TRUE(registry->publish(app("home", "1.0.0")));  // the version is still free
+}
+
 TEST_P(RegistryBackend, RecordsDeploymentsPerEnvironment) {
   registry->publish(app("home", "1.0.0"));
   registry->publish(app("home", "1.1.0"));

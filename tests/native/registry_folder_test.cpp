@@ -210,7 +210,7 @@ TEST(FolderStoredText, AManifestWhoseStoredTextWouldPassTheFileLimitIsRefusedAnd
   const Manifest m = app_with_examples(numbers);
   const Error e = error_of([&] { registry->publish(m); });
   EXPECT_EQ(e.code(), ErrorCode::size_limit);
-  EXPECT_NE(std::string(e.what()).find("a registry file may hold; nothing stored"), std::string::npos) << e.what();
+  EXPECT_NE(std::string(e.what()).find("a stored manifest may be read back as; nothing stored"), std::string::npos) << e.what();
   EXPECT_FALSE(fs::exists(root / "home" / "1.0.0.json"));
   EXPECT_FALSE(registry->manifest("home", "1.0.0").has_value());
 }
