@@ -61,6 +61,7 @@ CacheIndex::~CacheIndex() {
 }
 
 void CacheIndex::clear() noexcept {
+  if (pending_slot_ != nullptr) drop_pending();
   destroy_subtree(root_);
   if (root_ != &root_node_) {  // the empty key's entry
     root_->up = 0;
@@ -335,9 +336,41 @@ CacheIndex::Position CacheIndex::find_or_insert_position(const Value& key) {
     }
     n = c;
   }
-  TrieNode* c = child(n, elements[last]);
+  const Value& e = elements[last];
+  const std::uintptr_t kids = n->children;  // `n` is no two-level leaf (split above)
+  TrieNode* c = (kids & 1u) && as_set(kids)->is_big ? find_or_take_slot(n, *as_set(kids), e) : child(n, e);
   if (c != nullptr && c->is_skip()) c = split(n, c);  // the key ends at the skipped position
   return {n, c};
+}
+
+TrieNode* CacheIndex::find_or_take_slot(TrieNode* parent, ChildSet& s, const Value& element) {
+  // The set's insert is its probe: it finds the child keyed by `element`, or places pending_
+  // (keyed alike) where the new entry goes, and link() then only writes the entry there. A miss
+  // followed by add_child's insert probed the set twice.
+  pending_.set_element(element);
+  std::pair<boost::unordered_flat_set<TrieNode*, NodeHash, NodeEq>::iterator, bool> r;
+  try {
+    r = s.big.insert(&pending_);
+  } catch (...) {  // bad_alloc growing the set: the set is as it was
+    (void)pending_.take_element();
+    throw;
+  }
+  if (!r.second) {
+    (void)pending_.take_element();
+    return *r.first;
+  }
+  // The set is not changed again before link() or prune(): the slot stays where it is, and is
+  // rewritten in place as repoint() does (the entry is keyed, and so hashed, as pending_).
+  pending_parent_ = parent;
+  pending_slot_ = const_cast<TrieNode**>(&*r.first);
+  return nullptr;
+}
+
+void CacheIndex::drop_pending() noexcept {
+  as_set(pending_parent_->children)->big.erase(&pending_);
+  (void)pending_.take_element();
+  pending_parent_ = nullptr;
+  pending_slot_ = nullptr;
 }
 
 bool CacheIndex::can_skip(const TrieNode* parent) const noexcept {
@@ -377,7 +410,17 @@ void CacheIndex::repoint(TrieNode* parent, TrieNode* old_child, TrieNode* new_ch
 
 void CacheIndex::link(TrieNode* parent, const Value& element, Query& q) {
   TrieNode& e = q;
-  e.set_element(intern(element));
+  e.set_element(intern(element));  // bad_alloc here leaves a taken slot to prune()
+  if (pending_slot_ != nullptr) {
+    // find_or_insert_position took the slot in `parent`'s set: the entry takes pending_'s place.
+    e.up = reinterpret_cast<std::uintptr_t>(parent) | TrieNode::entry_bit;
+    *pending_slot_ = &e;
+    (void)pending_.take_element();
+    pending_parent_ = nullptr;
+    pending_slot_ = nullptr;
+    ++nodes_;
+    return;
+  }
   if (can_skip(parent)) {
     // `parent` was made for this key alone: the entry takes its slot as a two-level leaf.
     TrieNode* grand = parent->parent();
@@ -401,6 +444,7 @@ void CacheIndex::link(TrieNode* parent, const Value& element, Query& q) {
 }
 
 void CacheIndex::prune(TrieNode* n) noexcept {
+  if (pending_slot_ != nullptr) [[unlikely]] drop_pending();
   while (n != root_ && !n->is_entry() && n->children == 0) {
     TrieNode* p = n->parent();
     remove_child(p, n);

@@ -172,10 +172,15 @@ class CacheIndex {
   /// a two-level leaf whose skipped position the key reaches (for the leaf's own key: {its
   /// grandparent, the leaf}). Throws bad_alloc, leaving the trie's keys as they were (a leaf split
   /// before the failure stays split).
+  ///
+  /// A new key (`node` null) below a parent with many children (a hash set) has its slot in that
+  /// set taken already, by the probe that found it missing: the caller's next call on the index is
+  /// link() (which fills the slot) or prune(parent) (which gives it back). Nothing else may read
+  /// or change the trie in between.
   Position find_or_insert_position(const Value& key);
   /// Makes `q` (outside the trie) the new leaf `element` below `parent`, a position that had no
   /// node. Throws bad_alloc, leaving the trie and `q` as they were (prune(parent) then drops the
-  /// nodes find_or_insert_position made).
+  /// nodes find_or_insert_position made, and the slot it took).
   void link(TrieNode* parent, const Value& element, Query& q);
   /// Makes `q` (outside the trie) the entry at `node` (a standalone node: a position holding no
   /// entry): `q` takes the node's place, its children and element, and the node is freed. No
@@ -188,7 +193,8 @@ class CacheIndex {
   /// Keeps one free node for the next detach, so taking an entry out cannot fail halfway.
   /// Allocates at most one pooled slab; throws bad_alloc.
   void reserve_node();
-  /// Drops `node` and its ancestors while they hold neither an entry nor children.
+  /// Drops `node` and its ancestors while they hold neither an entry nor children (first giving
+  /// back a slot find_or_insert_position took, if link() did not fill it).
   void prune(TrieNode* node) noexcept;
   /// Calls visit(Query*) for every entry whose key the filter matches (partial unless exact), as
   /// the walk reaches it. `visit` must leave the trie as it is (no entry added, removed or
@@ -212,6 +218,12 @@ class CacheIndex {
   TrieNode* child(const TrieNode* n, const Value& element) const noexcept;
   TrieNode* child(const TrieNode* n, const FlatElement& element) const noexcept;
   void add_child(TrieNode* n, TrieNode* c);
+  /// The child of `parent` (whose children are hash set `s`) keyed by `element`; when there is
+  /// none, takes its slot in `s` (held by pending_, keyed by `element`) and returns nullptr.
+  /// Throws bad_alloc (the set growing), leaving the trie as it was.
+  TrieNode* find_or_take_slot(TrieNode* parent, ChildSet& s, const Value& element);
+  /// Gives back the slot find_or_take_slot took.
+  void drop_pending() noexcept;
   void remove_child(TrieNode* n, TrieNode* c) noexcept;
   template <typename F>
   void for_each_child(const TrieNode* n, F&& f) const;
@@ -239,6 +251,12 @@ class CacheIndex {
   TrieNode* root_ = &root_node_;  // else that entry
   Pool<TrieNode> pool_;
   TrieNode* spare_ = nullptr;  // reserve_node()'s node, for the next detach
+  // A new key's slot in a large child set, taken by the probe that found the key missing (W3a:
+  // one probe of the set per new key, not a miss and then an insert). pending_ holds the slot,
+  // keyed by the key's last element, until link() puts the entry there or prune() gives it up.
+  TrieNode pending_;
+  TrieNode* pending_parent_ = nullptr;  // the parent whose set holds pending_, or nullptr
+  TrieNode** pending_slot_ = nullptr;   // where in that set
   std::size_t nodes_ = 0;
   boost::unordered_flat_set<Value, std::hash<Value>> strings_;  // interned string elements
 };

@@ -27,6 +27,8 @@ class Pool {
       free_ = free_->next;
     } else {
       if (used_ == slab_size) {
+        // The list's room first: a push_back that failed to grow it would lose the new slab.
+        if (slabs_.size() == slabs_.capacity()) slabs_.reserve(slabs_.empty() ? 8 : 2 * slabs_.size());
         slabs_.push_back(::operator new(sizeof(Slot) * slab_size));
         used_ = 0;
       }

@@ -84,6 +84,39 @@ TEST_F(QueryCacheIndexTest, TradesAmongManySiblingsKeepEverySiblingFindable) {
   EXPECT_EQ(qc.stats().trie_nodes, 0u);
 }
 
+TEST_F(QueryCacheIndexTest, NewKeysAmongManySiblingsAreAddedOnceAndFoundByEveryReading) {
+  // More than eight children: a new key's probe of the parent's hash set takes the entry's slot
+  // there at once. Object elements (W3a's {id: i}), long (interned) strings and integers, each
+  // set twice: the second set finds the entry the first made.
+  QueryClient qc(rt);
+  std::vector<QueryCacheEvent::Type> events;
+  auto sub = qc.query_cache().subscribe([&](const QueryCacheEvent& e) { events.push_back(e.type); });
+  const auto element = [](int i) {
+    switch (i % 3) {
+      case 0: return Value::object({{"id", i}});
+      case 1: return Value("a string longer than a handle holds " + std::to_string(i));
+      default: return Value(i);
+    }
+  };
+  for (int round = 0; round < 2; ++round) {
+    for (int i = 0; i < 60; ++i) qc.set_query_data(key({"user", element(i)}), 10 * i + round);
+  }
+  rt.run_until_idle();
+  EXPECT_EQ(std::count(events.begin(), events.end(), QueryCacheEvent::Type::added), 60);
+  EXPECT_EQ(qc.stats().entries, 60u);
+  EXPECT_EQ(qc.stats().trie_nodes, 61u);  // "user" and one position per key
+  for (int i = 0; i < 60; ++i) {
+    ASSERT_TRUE(qc.get_query_data(key({"user", element(i)}))) << i;
+    EXPECT_EQ(qc.get_query_data(key({"user", element(i)}))->as_int(), 10 * i + 1) << i;
+    EXPECT_EQ(qc.get_queries_data({.key = key({"user", element(i)}), .exact = true}).size(), 1u) << i;
+  }
+  EXPECT_FALSE(qc.get_query_data(key({"user", Value::object({{"id", 1000}})})));
+  EXPECT_EQ(qc.get_queries_data({.key = key({"user"})}).size(), 60u);
+  EXPECT_EQ(qc.get_queries_data({.key = key({"user", Value::object({})})}).size(), 20u);  // objects by subset
+  qc.remove_queries({.key = key({"user"})});
+  EXPECT_EQ(qc.stats().trie_nodes, 0u);
+}
+
 TEST_F(QueryCacheIndexTest, ObjectFilterMatchesEntriesOnEitherKindOfPosition) {
   QueryClient qc(rt);
   const Value done = Value::object({{"status", "done"}, {"page", 1}});
