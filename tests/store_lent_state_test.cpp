@@ -11,19 +11,13 @@
 
 #include "mfstate/host.hpp"
 #include "mfstate/store.hpp"
+#include "lent_state_support.hpp"
 
 using namespace mfstate;
 
 namespace {
 
-Value initial_state() {
-  return Value::object({{"count", 0},
-                        {"user", Value::object({{"name", "John Doe"}})},
-                        {"a", 1},
-                        {"b", 2},
-                        {"c", 3},
-                        {"d", 4}});
-}
+Value initial_state() { return mfstate::testing::lent_initial_state(); }
 
 Action act(std::string type, Value payload = {}) { return Action{std::move(type), std::move(payload), {}}; }
 

@@ -1090,18 +1090,32 @@ Manifest large_manifest(const std::string& name, std::size_t bytes) {
 
 }  // namespace
 
-// A 16 MiB answer needs 1.6 MiB/s to go within a fixed 10 s. A reader that takes its answer at
-// twice the minimum rate keeps earning time and gets it whole, however long that takes.
-TEST(RegistryServerSlowClients, AReaderAboveTheMinimumRateTakesALargeAnswerPastTheResponseTimeout) {
-  Served served({.access = AccessPolicy::open(),
-                 .response_timeout = std::chrono::milliseconds(1000),
-                 .min_response_rate = 64u << 10},
-                Served::Time::manual);
+namespace {
+
+// An answer must go within 1 s plus what the reader takes at 64 KiB/s (the server on a manual clock).
+RegistryServerOptions slow_reader_options() {
+  return {.access = AccessPolicy::open(),
+          .response_timeout = std::chrono::milliseconds(1000),
+          .min_response_rate = 64u << 10};
+}
+
+// Publishes a manifest answered in more than 8 MiB and has `reader`, with a small receive buffer
+// (so the server's sends wait on what it takes), ask for it.
+void ask_for_a_large_answer(Served& served, RawClient& reader) {
   served.registry().publish(large_manifest("big", 8u << 20));
-  RawClient reader;
   reader.limit_receive_buffer(16u << 10);
   reader.connect_to(served.port());
   reader.send_text("GET /v1/apps/big/versions/1.0.0 HTTP/1.1\r\n\r\n");
+}
+
+}  // namespace
+
+// A 16 MiB answer needs 1.6 MiB/s to go within a fixed 10 s. A reader that takes its answer at
+// twice the minimum rate keeps earning time and gets it whole, however long that takes.
+TEST(RegistryServerSlowClients, AReaderAboveTheMinimumRateTakesALargeAnswerPastTheResponseTimeout) {
+  Served served(slow_reader_options(), Served::Time::manual);
+  RawClient reader;
+  ask_for_a_large_answer(served, reader);
   std::string got;
   // 64 KiB per half second of the server's clock: 128 KiB/s, for 64 s.
   for (int step = 0; step < 1000 && !reader.closed(); ++step) {
@@ -1120,15 +1134,9 @@ TEST(RegistryServerSlowClients, AReaderAboveTheMinimumRateTakesALargeAnswerPastT
 // The time a reader earns is what it takes at the minimum rate: one that takes 4 KiB a second
 // still goes (reset: the kernel does not go on sending to it), and its answer with it.
 TEST(RegistryServerSlowClients, AReaderBelowTheMinimumRateIsDroppedAndReset) {
-  Served served({.access = AccessPolicy::open(),
-                 .response_timeout = std::chrono::milliseconds(1000),
-                 .min_response_rate = 64u << 10},
-                Served::Time::manual);
-  served.registry().publish(large_manifest("big", 8u << 20));
+  Served served(slow_reader_options(), Served::Time::manual);
   RawClient reader;
-  reader.limit_receive_buffer(16u << 10);
-  reader.connect_to(served.port());
-  reader.send_text("GET /v1/apps/big/versions/1.0.0 HTTP/1.1\r\n\r\n");
+  ask_for_a_large_answer(served, reader);
   const std::string_view dropped =
       ": dropped, the answer was not taken within 1000 ms and 65536 bytes per second";
   std::size_t taken = 0;
