@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -63,6 +64,24 @@ void ensure_descriptors(std::int64_t max_connections) {
   }
 }
 
+// An option's flag: max_body_bytes is --max-body-bytes, a duration says its unit
+// (request_timeout is --request-timeout-ms).
+std::string flag_of(std::string_view field) {
+  std::string flag = "--" + std::string(field);
+  std::replace(flag.begin(), flag.end(), '_', '-');
+  for (const OptionRange& r : option_ranges()) {
+    if (r.field == field && r.milliseconds) flag += "-ms";
+  }
+  return flag;
+}
+
+const OptionRange& range_of(std::string_view field) {
+  for (const OptionRange& r : option_ranges()) {
+    if (r.field == field) return r;
+  }
+  throw Error(ErrorCode::invalid_argument, "registry serve: no range for " + std::string(field));
+}
+
 }  // namespace
 
 void add_serve_limits(CLI::App& serve, ServeArgs& args) {
@@ -79,42 +98,38 @@ void add_serve_limits(CLI::App& serve, ServeArgs& args) {
   l.answer_cache_bytes = static_cast<std::int64_t>(defaults.answer_cache_bytes);
   l.max_answer_bytes = static_cast<std::int64_t>(defaults.max_answer_bytes);
   l.listing_cache_time_ms = defaults.listing_cache_time.count();
-  // Upper bounds: past them a value is a typo, not a setting (an hour to send a request, 64 GiB
-  // of bodies); zero only where it means something (no cache, a fixed answer deadline).
-  constexpr std::int64_t hour_ms = 3'600'000, gib = std::int64_t{1} << 30;
-  auto option = [&](const char* name, std::int64_t& value, const std::string& what, std::int64_t low,
-                    std::int64_t high) {
-    serve.add_option(name, value, what)->capture_default_str()->check(CLI::Range(low, high))->group("Limits");
+  // Each flag's range is the library's (option_ranges), so the command line refuses what the
+  // server would, naming the flag.
+  auto option = [&](const char* field, std::int64_t& value, const std::string& what) {
+    const OptionRange& r = range_of(field);
+    serve.add_option(flag_of(field), value, what)
+        ->capture_default_str()
+        ->check(CLI::Range(r.least, r.most))
+        ->group("Limits");
   };
-  option("--max-connections", l.max_connections,
+  option("max_connections", l.max_connections,
          "Open connections at most; past it a new one closes the oldest slow one (raises ulimit -n to it "
-         "plus 64, up to the hard limit)",
-         1, 1'000'000);
-  option("--request-timeout-ms", l.request_timeout_ms, "A request must arrive whole within this time", 1,
-         hour_ms);
-  option("--response-timeout-ms", l.response_timeout_ms,
-         "An answer must be taken within this time, plus what it takes at --min-response-rate", 1, hour_ms);
-  option("--min-response-rate", l.min_response_rate,
+         "plus 64, up to the hard limit)");
+  option("request_timeout", l.request_timeout_ms, "A request must arrive whole within this time");
+  option("response_timeout", l.response_timeout_ms,
+         "An answer must be taken within this time, plus what it takes at --min-response-rate");
+  option("min_response_rate", l.min_response_rate,
          "Bytes per second a client must take its answer at once --response-timeout-ms has passed (0: the "
-         "whole answer within --response-timeout-ms)",
-         0, gib);
-  option("--max-head-bytes", l.max_head_bytes, "A request's line and headers at most", 1024, 1 << 20);
-  option("--max-body-bytes", l.max_body_bytes, "A manifest (a request body) at most", 1, gib);
-  option("--max-buffered-body-bytes", l.max_buffered_body_bytes,
-         "Request bodies held at once, all connections together (at least --max-body-bytes)", 1, 64 * gib);
-  option("--max-pending-answer-bytes", l.max_pending_answer_bytes,
-         "Answers of over 64 KiB held at once for clients still taking them (at least --max-answer-bytes)", 1,
-         64 * gib);
+         "whole answer within --response-timeout-ms)");
+  option("max_head_bytes", l.max_head_bytes, "A request's line and headers at most");
+  option("max_body_bytes", l.max_body_bytes, "A manifest (a request body) at most");
+  option("max_buffered_body_bytes", l.max_buffered_body_bytes,
+         "Request bodies held at once, all connections together (at least --max-body-bytes)");
+  option("max_pending_answer_bytes", l.max_pending_answer_bytes,
+         "Answers of over 64 KiB held at once for clients still taking them (at least --max-answer-bytes)");
   option(
-      "--answer-cache-bytes", l.answer_cache_bytes,
-      "Built manifest answers kept for repeated reads (0: none; else at least --max-answer-bytes plus 1024)",
-      0, 64 * gib);
-  option("--max-answer-bytes", l.max_answer_bytes,
+      "answer_cache_bytes", l.answer_cache_bytes,
+      "Built manifest answers kept for repeated reads (0: none; else at least --max-answer-bytes plus 1024)");
+  option("max_answer_bytes", l.max_answer_bytes,
          "A manifest's answer (its JSON as a read sends it back) at most: a larger one is refused at publish "
-         "(at least --max-body-bytes)",
-         1, 64 * gib);
-  option("--listing-cache-time-ms", l.listing_cache_time_ms,
-         "How long a built listing is kept (0: every listing read from the storage)", 0, hour_ms);
+         "(at least --max-body-bytes)");
+  option("listing_cache_time", l.listing_cache_time_ms,
+         "How long a built listing is kept (0: every listing read from the storage)");
 }
 
 int registry_serve(const ServeArgs& args, const Common& common) {
@@ -138,39 +153,6 @@ int registry_serve(const ServeArgs& args, const Common& common) {
         "--registry " + args.registry + ": serve a folder, a .sqlite file or a postgresql:// database");
   }
   const ServeArgs::Limits& l = args.limits;
-  // Budgets below the largest manifest would refuse it forever (every upload of it, every read of
-  // it, or every read but the first, rebuilt each time). A manifest's answer is bounded by
-  // --max-answer-bytes at publish, not by its body: the answer can be several times the body.
-  struct Budget {
-    const char* option;
-    std::int64_t value;
-    const char* below;  // the option it may not be below
-    std::int64_t least;
-    const char* never;  // what could never happen to the largest manifest
-  };
-  const std::int64_t entry = RegistryServerOptions::answer_cache_entry_bytes;
-  for (const Budget& b :
-       {Budget{"--max-buffered-body-bytes", l.max_buffered_body_bytes, "--max-body-bytes", l.max_body_bytes,
-               "a manifest of that size could never be published"},
-        Budget{"--max-answer-bytes", l.max_answer_bytes, "--max-body-bytes", l.max_body_bytes,
-               "a manifest of that size, answered as it was sent, could never be published"},
-        Budget{"--max-pending-answer-bytes", l.max_pending_answer_bytes, "--max-answer-bytes",
-               l.max_answer_bytes, "a manifest with an answer of that size could never be read"}}) {
-    if (b.value < b.least) {
-      throw Error(ErrorCode::invalid_argument, std::string(b.option) + " " + std::to_string(b.value) +
-                                                   " is below " + b.below + " " + std::to_string(b.least) +
-                                                   ": " + b.never);
-    }
-  }
-  if (l.answer_cache_bytes > 0 && l.answer_cache_bytes < l.max_answer_bytes + entry) {
-    throw Error(ErrorCode::invalid_argument,
-                "--answer-cache-bytes " + std::to_string(l.answer_cache_bytes) +
-                    " is below --max-answer-bytes " + std::to_string(l.max_answer_bytes) + " plus " +
-                    std::to_string(entry) +
-                    " for its entry: the largest answer could never be kept, and would be rebuilt on every "
-                    "read (0 keeps none)");
-  }
-  ensure_descriptors(l.max_connections);
   RegistryServerOptions options;
   options.max_connections = static_cast<std::size_t>(l.max_connections);
   options.request_timeout = std::chrono::milliseconds(l.request_timeout_ms);
@@ -183,6 +165,18 @@ int registry_serve(const ServeArgs& args, const Common& common) {
   options.answer_cache_bytes = static_cast<std::size_t>(l.answer_cache_bytes);
   options.max_answer_bytes = static_cast<std::size_t>(l.max_answer_bytes);
   options.listing_cache_time = std::chrono::milliseconds(l.listing_cache_time_ms);
+  // Checked before anything is opened or raised, each option named by its flag.
+  check_options(options, flag_of);
+  // The library takes an answer limit below the body limit (a publish past it is refused, saying
+  // why); on the command line it is a mistake: the largest body, answered as it was sent, could
+  // never be published.
+  if (l.max_answer_bytes < l.max_body_bytes) {
+    throw Error(ErrorCode::invalid_argument,
+                "--max-answer-bytes " + std::to_string(l.max_answer_bytes) + " is below --max-body-bytes " +
+                    std::to_string(l.max_body_bytes) +
+                    ": a manifest of that size, answered as it was sent, could never be published");
+  }
+  ensure_descriptors(l.max_connections);
   options.access = args.open             ? AccessPolicy::open()
                    : args.tokens.empty() ? AccessPolicy{}
                                          : AccessPolicy::load(args.tokens);

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -96,10 +97,10 @@ struct RegistryServerOptions {
   /// (a body of `1e20,` repeated is sent back 4.8 times as large: `100000000000000000000.0,`). A
   /// publish whose answer would be larger is refused (413, size_limit, nothing stored), so each
   /// manifest published here can be kept in the answer cache and sent within the answer budget.
-  /// It must be at most max_pending_answer_bytes and, unless answer_cache_bytes is zero, at most
-  /// answer_cache_bytes less answer_cache_entry_bytes: the constructor throws
-  /// Error(invalid_argument) otherwise. 24 MiB: one and a half times the largest body, and within
-  /// what the client takes (HttpLimits::max_response_bytes, 32 MiB).
+  /// It must be at least max_body_bytes, at most max_pending_answer_bytes and, unless
+  /// answer_cache_bytes is zero, at most answer_cache_bytes less answer_cache_entry_bytes: the
+  /// constructor throws Error(invalid_argument) otherwise (check_options). 24 MiB: one and a half times the
+  /// largest body, and within what the client takes (HttpLimits::max_response_bytes, 32 MiB).
   std::size_t max_answer_bytes = 24u << 20;
   /// What one kept answer costs of answer_cache_bytes beyond its own bytes, at most (its key
   /// "app@version" and the cache's bookkeeping).
@@ -115,13 +116,34 @@ struct RegistryServerOptions {
   std::function<void(std::string_view line)> log;
 };
 
+/// The range a numeric option of RegistryServerOptions must be in (durations in milliseconds): zero
+/// only where it means something (no cache, a fixed answer deadline), and past `most` a value is a
+/// mistake, not a setting (an hour to send a request, 64 GiB of bodies), which the server's clock
+/// and byte arithmetic must never meet. `registry serve` offers each as a flag with this range.
+struct OptionRange {
+  std::string_view field;  ///< "max_body_bytes", "request_timeout"
+  std::int64_t least;
+  std::int64_t most;
+  bool milliseconds;  ///< a duration
+};
+/// Every numeric option's range, in the order RegistryServerOptions declares them. No allocation.
+std::span<const OptionRange> option_ranges() noexcept;
+
+/// Throws Error(invalid_argument) naming the first option out of its range, or below another option
+/// it must reach so that the largest manifest allowed can be published, kept and read (a buffer
+/// below the largest body, an answer budget below the largest answer...). `spell` names an option
+/// as the caller's user knows it (`registry serve` says `--max-body-bytes` for max_body_bytes); by
+/// default the field's name. RegistryServer's constructor runs it.
+void check_options(const RegistryServerOptions& options,
+                   const std::function<std::string(std::string_view field)>& spell = {});
+
 /// Serves a registry over HTTP/1.1 (one request per connection; no TLS: put a TLS proxy in front).
 /// One thread (the caller of listen()) multiplexes every connection with non-blocking sockets and
 /// runs the handlers one at a time, so a slow client costs a socket and a buffer, never a worker.
 class RegistryServer {
  public:
-  /// Serves `registry`, which must outlive the server. Throws Error(invalid_argument) when
-  /// max_answer_bytes is out of its range (RegistryServerOptions). Allocates.
+  /// Serves `registry`, which must outlive the server. Throws Error(invalid_argument) when an
+  /// option is out of its range (check_options). Allocates.
   explicit RegistryServer(Registry& registry, RegistryServerOptions options = {});
   ~RegistryServer();
   RegistryServer(const RegistryServer&) = delete;

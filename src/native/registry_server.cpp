@@ -574,32 +574,10 @@ struct RegistryServer::Impl {
   }
 };
 
-namespace {
-
-// Every manifest this server publishes can be kept in its answer cache and sent within its answer
-// budget: max_answer_bytes fits both, or the server does not start.
-RegistryServerOptions checked(RegistryServerOptions o) {
-  auto refuse = [&](const std::string& what, const std::string& never) {
-    throw Error(ErrorCode::invalid_argument, "registry server: max_answer_bytes " +
-                                                 std::to_string(o.max_answer_bytes) + " is above " + what +
-                                                 ": an answer that large could never be " + never);
-  };
-  if (o.max_answer_bytes > o.max_pending_answer_bytes)
-    refuse("max_pending_answer_bytes " + std::to_string(o.max_pending_answer_bytes), "sent");
-  const std::size_t entry = RegistryServerOptions::answer_cache_entry_bytes;
-  if (o.answer_cache_bytes > 0 &&
-      o.max_answer_bytes > o.answer_cache_bytes - std::min(o.answer_cache_bytes, entry)) {
-    refuse("answer_cache_bytes " + std::to_string(o.answer_cache_bytes) + " less " + std::to_string(entry) +
-               " bytes for its entry",
-           "kept");
-  }
-  return o;
+RegistryServer::RegistryServer(Registry& registry, RegistryServerOptions options) {
+  check_options(options);
+  impl_ = std::make_unique<Impl>(registry, std::move(options));
 }
-
-}  // namespace
-
-RegistryServer::RegistryServer(Registry& registry, RegistryServerOptions options)
-    : impl_(std::make_unique<Impl>(registry, checked(std::move(options)))) {}
 
 RegistryServer::~RegistryServer() { stop(); }
 

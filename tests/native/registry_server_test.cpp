@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <mutex>
 #include <thread>
 
@@ -813,21 +814,65 @@ TEST(RegistryServerLoad, AnAnswerLimitTheCacheOrTheAnswerBudgetCannotHoldIsRefus
   std::string message;
   EXPECT_EQ(code_of([&] { make({.max_pending_answer_bytes = 1000, .max_answer_bytes = 1001}); }, &message),
             ErrorCode::invalid_argument);
-  EXPECT_NE(message.find("max_answer_bytes 1001 is above max_pending_answer_bytes 1000: an answer that "
-                         "large could never be sent"),
-            std::string::npos)
-      << message;
+  EXPECT_EQ(message,
+            "registry server: max_pending_answer_bytes 1000 is below max_answer_bytes 1001: a manifest with "
+            "an answer of that size could never be read");
   EXPECT_EQ(code_of([&] { make({.answer_cache_bytes = 2024, .max_answer_bytes = 1001}); }, &message),
             ErrorCode::invalid_argument);
-  EXPECT_NE(message.find("max_answer_bytes 1001 is above answer_cache_bytes 2024 less 1024 bytes for its "
-                         "entry: an answer that large could never be kept"),
-            std::string::npos)
-      << message;
+  EXPECT_EQ(message,
+            "registry server: answer_cache_bytes 2024 is below max_answer_bytes 1001 plus 1024 for its entry: "
+            "the largest answer could never be kept, and would be rebuilt on every read (0 keeps none)");
   EXPECT_EQ(code_of([&] { make({.answer_cache_bytes = 100, .max_answer_bytes = 1}); }),
             ErrorCode::invalid_argument);
   // At the edges, and with no cache at all: made.
   make({.max_pending_answer_bytes = 1000, .answer_cache_bytes = 2024, .max_answer_bytes = 1000});
   make({.max_pending_answer_bytes = 1000, .answer_cache_bytes = 0, .max_answer_bytes = 1000});
+}
+
+// The options given to the library are held to the ranges `registry serve` holds its flags to
+// (option_ranges), and to the same budgets: a server that could serve nobody (no connection, a
+// timeout of zero), whose deadlines overflow the clock (a timeout of years), or that would refuse
+// its largest manifest for ever is not made. Before this, only the answer limit was checked.
+TEST(RegistryServerLoad, OptionsOutOfTheirRangesOrBelowTheLargestManifestAreRefused) {
+  TempDir dir;
+  auto registry = open_registry(dir / "reg", {.create = true});
+  auto refusal = [&](RegistryServerOptions options) {
+    std::string message;
+    const ErrorCode code = code_of([&] { RegistryServer server(*registry, std::move(options)); }, &message);
+    return code == ErrorCode::invalid_argument ? message : "not refused as invalid_argument: " + message;
+  };
+  using std::chrono::milliseconds;
+  EXPECT_EQ(refusal({.max_connections = 0}),
+            "registry server: max_connections 0 is out of its range, 1 to 1000000");
+  EXPECT_EQ(refusal({.request_timeout = milliseconds(0)}),
+            "registry server: request_timeout 0 ms is out of its range, 1 ms to 3600000 ms");
+  EXPECT_EQ(refusal({.response_timeout = milliseconds(-5)}),
+            "registry server: response_timeout -5 ms is out of its range, 1 ms to 3600000 ms");
+  EXPECT_EQ(refusal({.request_timeout = milliseconds::max()}),
+            "registry server: request_timeout " + std::to_string(milliseconds::max().count()) +
+                " ms is out of its range, 1 ms to 3600000 ms");
+  EXPECT_EQ(refusal({.max_head_bytes = 100}),
+            "registry server: max_head_bytes 100 is out of its range, 1024 to 1048576");
+  EXPECT_EQ(refusal({.max_body_bytes = 0}), "registry server: max_body_bytes 0 is out of its range, 1 to 1073741824");
+  EXPECT_EQ(refusal({.max_buffered_body_bytes = SIZE_MAX}),
+            "registry server: max_buffered_body_bytes 9223372036854775807 is out of its range, 1 to 68719476736");
+  EXPECT_EQ(refusal({.listing_cache_time = milliseconds(-1)}),
+            "registry server: listing_cache_time -1 ms is out of its range, 0 ms to 3600000 ms");
+  EXPECT_EQ(refusal({.max_body_bytes = 1000, .max_buffered_body_bytes = 999}),
+            "registry server: max_buffered_body_bytes 999 is below max_body_bytes 1000: a manifest of that size "
+            "could never be published");
+  // Every option at the least its range and the budgets allow: made.
+  RegistryServer at_the_edges(*registry, {.max_connections = 1,
+                                          .request_timeout = milliseconds(3'600'000),
+                                          .response_timeout = milliseconds(1),
+                                          .min_response_rate = 0,
+                                          .max_head_bytes = 1024,
+                                          .max_body_bytes = 1,
+                                          .max_buffered_body_bytes = 1,
+                                          .max_pending_answer_bytes = 1,
+                                          .answer_cache_bytes = 0,
+                                          .max_answer_bytes = 1,
+                                          .listing_cache_time = milliseconds(0)});
 }
 
 // A listing costs what the storage's listing costs (tens of milliseconds for thousands of apps in
@@ -873,7 +918,7 @@ TEST(RegistryServerLoad, WithoutAListingTimeEveryListingIsReadFromTheStorage) {
 // (256 x 16 MiB). Bodies are reserved from one budget by their declared size; a write the budget
 // cannot take is told so from its head, before any of its body is read.
 TEST(RegistryServerLoad, BodiesHeldAtOnceStayWithinTheirBudget) {
-  Served served({.access = AccessPolicy::open(), .max_buffered_body_bytes = 100000});
+  Served served({.access = AccessPolicy::open(), .max_body_bytes = 100000, .max_buffered_body_bytes = 100000});
   auto body_of_app = [](const std::string& name) {
     return "{\"name\": \"" + name + "\", \"version\": \"1.0.0\", \"description\": \"" + std::string(70000, 'x') + "\"}";
   };
