@@ -236,7 +236,8 @@ std::shared_ptr<FutureState> execute_mutation(ClientCore& core, const std::share
       return future;
     }
   }
-  if (m->retryer) m->retryer->start();
+  // Held while it runs: an attempt that settles at once may end the mutation's hold on it.
+  if (const std::shared_ptr<DelegatingRetryer> r = m->retryer) r->start();
   return future;
 }
 

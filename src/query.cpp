@@ -571,10 +571,9 @@ void QueryFetch::retry_attempt(const AbortSignal& signal, Completion done) {
   fetcher(FetchContext{key, signal, held->o.meta, Value(), FetchDirection::forward}, std::move(done));
 }
 
-void QueryFetch::retry_settled(Outcome&& o) {
-  auto self = std::static_pointer_cast<QueryFetch>(shared_from_this());
-  core->on_fetch_settled(*q, self, std::move(o));
-}
+// Whoever settles the retryer (run's caller, deliver, cancel, the delay timer) holds a reference
+// to it for the whole call: the fetch outlives on_fetch_settled dropping the query's.
+void QueryFetch::retry_settled(Outcome&& o) { core->on_fetch_settled(*q, *this, std::move(o)); }
 
 void QueryFetch::retry_failed(int failure_count, const Error& error, const Value& detail) {
   if (!current()) return;
@@ -593,14 +592,15 @@ void QueryFetch::retry_resumed() {
   if (current()) dispatch(*core, *q, QueryAction{QueryAction::resume});
 }
 
-void ClientCore::on_fetch_settled(Query& q, const std::shared_ptr<QueryFetch>& f, Outcome&& o) {
-  // Taken one by one: moving a small_vector whole goes through its generic assign.
-  FetchWaiters waiters;
-  for (FetchWaiter& w : f->waiters) waiters.push_back(std::move(w));
-  f->waiters.clear();
-  const bool current = q.cold && q.cold->fetch == f;
+void ClientCore::on_fetch_settled(Query& q, QueryFetch& f, Outcome&& o) {
+  // The waiters are settled where they are, not moved out first: once the fetch is no longer the
+  // query's (below, if it still was), no code reaches them (fetch_for joins, and fetch_part leaves,
+  // the query's fetch), so whatever runs meanwhile (structural sharing, cache listeners) cannot
+  // add or remove one. They go with the fetch, which its caller drops.
+  FetchWaiters& waiters = f.waiters;
+  const bool current = q.cold && q.cold->fetch.get() == &f;
   if (current) {
-    q.cold->fetch.reset();
+    q.cold->fetch.reset();  // the caller holds `f`
     queries.in_flight_remove(q);
   }
   const bool cancelled = !o.ok && o.error && o.error->code() == ErrorCode::cancelled;
@@ -631,18 +631,18 @@ void ClientCore::on_fetch_settled(Query& q, const std::shared_ptr<QueryFetch>& f
         report_current_exception();
       }
     }
-  } else if (cancelled && (f->cancel_silent || f->cancel_revert)) {
+  } else if (cancelled && (f.cancel_silent || f.cancel_revert)) {
     // As query-core's onCancel: a revert restores the state from before the fetch, silent or not
     // (cancel_queries({.silent = true}) keeps revert's default). Silent, the callers get the
     // cancellation; otherwise, with data to fall back on, the data.
-    if (f->cancel_revert) {
-      QueryState s = state_of(f->revert);
+    if (f.cancel_revert) {
+      QueryState s = state_of(f.revert);
       s.fetch_status = FetchStatus::idle;
       QueryAction a{QueryAction::set_state};
       a.state = &s;
       dispatch(*this, q, std::move(a));
     }
-    const bool to_data = !f->cancel_silent && q.has_data();
+    const bool to_data = !f.cancel_silent && q.has_data();
     for (auto& w : waiters) w.settle(to_data ? ok_outcome(q.data) : o);
   } else {
     if (!o.error) o.error = Error(ErrorCode::query_error, "the fetch failed");

@@ -231,7 +231,8 @@ struct ClientCore {
   void evict_over_bounds(Query* keep);
 
   // fetch results (query.cpp)
-  void on_fetch_settled(Query& q, const std::shared_ptr<QueryFetch>& f, Outcome&& o);
+  /// `f` settled with `o`; its caller holds a reference to `f` until this returns.
+  void on_fetch_settled(Query& q, QueryFetch& f, Outcome&& o);
 
   // host signals (query_client.cpp)
   void add_paused(const std::shared_ptr<Retryer>& r);

@@ -35,7 +35,9 @@ class Retryer : public CompletionSink, public std::enable_shared_from_this<Retry
  public:
   Retryer(ClientCore& core, NetworkMode network_mode) : core_(&core), network_mode_(network_mode) {}
   ~Retryer() override;
-  /// Runs the first attempt, or pauses when the network mode (or the owner) forbids it now.
+  /// Runs the first attempt, or pauses when the network mode (or the owner) forbids it now. The
+  /// caller holds a reference to the retryer until it returns (the attempt may settle at once, and
+  /// the owner drop its own reference then).
   void start();
   /// Whether start() would run at once.
   bool can_start() const;

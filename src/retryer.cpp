@@ -44,9 +44,12 @@ void Retryer::start() {
   }
 }
 
+// Every caller of run (start, try_continue, the delay timer) holds a reference to the retryer for
+// the whole call, so it takes none of its own: an attempt that answers on the spot (W4's
+// sync_fetcher) settles, and its owner may drop the retryer, without the retryer going meanwhile.
+// Only an attempt that hands out a completion needs a reference to give it (call_with_completion).
 void Retryer::run() {
   if (settled_ || core_ == nullptr) return;
-  auto self = shared_from_this();
   paused_ = false;
   const std::uint32_t no = ++attempt_no_;
   Outcome now;
@@ -54,6 +57,7 @@ void Retryer::run() {
     on_outcome(no, std::move(now));
     return;
   }
+  auto self = shared_from_this();
   // A signal nobody was handed cannot be observed: it is made for the first attempt that needs one.
   // Each attempt starts with it unused, as query-core's fetchFn: whether the last observer leaving
   // cancels the fetch depends on the attempt under way, not on one that read it before.
@@ -74,8 +78,9 @@ void Retryer::deliver(std::uint32_t no, Outcome&& o) {
   on_outcome(no, std::move(o));
 }
 
-// on_outcome and finish take no reference of their own: every caller (run, deliver, cancel, the
-// delay timer) holds one for the whole call, so the owner may drop the retryer meanwhile.
+// on_outcome and finish take no reference of their own: every caller (run through its callers,
+// deliver, cancel, the delay timer) holds one for the whole call, so the owner may drop the
+// retryer meanwhile.
 void Retryer::on_outcome(std::uint32_t no, Outcome&& o) {
   if (settled_ || no != attempt_no_ || core_ == nullptr) return;
   if (o.ok) {

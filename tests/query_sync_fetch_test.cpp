@@ -2,6 +2,7 @@
 // and what it returns, throws or does to the cache meanwhile has the effects it has through any
 // fetcher answering at once — retries, cancellation from inside the call, pausing offline, a
 // fetcher taken from the defaults.
+#include <optional>
 #include <stdexcept>
 
 #include "query_sync_fetch.hpp"
@@ -113,6 +114,49 @@ TEST_F(QuerySyncFetchTest, CancelledFromInsideTheCallItsAnswerIsDropped) {
   EXPECT_FALSE(st->data.has_value());  // reverted to the state before the fetch
   EXPECT_EQ(st->status, QueryStatus::pending);
   EXPECT_EQ(st->fetch_status, FetchStatus::idle);
+  EXPECT_EQ(qc.is_fetching(), 0u);
+}
+
+TEST_F(QuerySyncFetchTest, RemovedFromInsideTheCallItsCallerAloneGetsTheAnswer) {
+  // The query's hold on the fetch goes inside the call (its removal cancels it): the fetch lives on
+  // for the caller that started it (a retryer takes no reference of its own for an attempt
+  // answered on the spot), which gets the cancellation; nothing of the answer reaches the cache.
+  QueryClient qc(rt);
+  Future f = qc.fetch_query({.key = key({"k"}), .fetcher = sync_fetcher([&](const Value&) {
+                                                  qc.remove_queries({.key = key({"k"})});
+                                                  return Value("late");
+                                                })});
+  ASSERT_TRUE(f.ready());
+  ASSERT_NE(f.error(), nullptr);
+  EXPECT_EQ(f.error()->code(), ErrorCode::cancelled);
+  EXPECT_FALSE(qc.get_query_state(key({"k"})).has_value());
+  EXPECT_EQ(qc.is_fetching(), 0u);
+}
+
+TEST_F(QuerySyncFetchTest, AFetchStartedWhileItsAnswerIsSharedIsANewFetch) {
+  // The structural-sharing function runs once the settling fetch is no longer the query's: a fetch
+  // of the query it starts is a new one, with its own call and its own waiter, and the settling
+  // fetch's waiter gets the settling fetch's answer, once.
+  QueryClient qc(rt);
+  int calls = 0;
+  bool fetched_inside = false;
+  std::optional<Future> inner;
+  QueryOptions o{.key = key({"k"}), .fetcher = sync_fetcher([&](const Value&) { return Value(++calls); })};
+  o.structural_sharing = [&](const std::optional<Value>&, const Value& next) {
+    if (!fetched_inside) {
+      fetched_inside = true;  // the inner fetch shares its answer too: it starts no third
+      inner = qc.fetch_query(o);
+    }
+    return next;
+  };
+  Future outer = qc.fetch_query(o);
+  rt.run_until_idle();
+  EXPECT_EQ(calls, 2);
+  ASSERT_TRUE(outer.ready());
+  EXPECT_EQ(outer.value().as_int(), 1);
+  ASSERT_TRUE(inner.has_value() && inner->ready());
+  EXPECT_EQ(inner->value().as_int(), 2);
+  EXPECT_EQ(qc.get_query_data(key({"k"}))->as_int(), 1);  // the outer answer was stored last
   EXPECT_EQ(qc.is_fetching(), 0u);
 }
 
