@@ -503,12 +503,23 @@ void build_member(ObjectNode& node, Key&& key, Value v) {
   return n;
 }
 
+// The empty node's index, sized for the n members to come. The node is no Value's yet: when the
+// index cannot be had (bad_alloc), the node is freed here, or nothing would.
+[[gnu::noinline]] void index_new_object(ObjectNode* node, std::size_t n) {
+  try {
+    detail::build_index(*node, n);
+  } catch (...) {
+    detail::destroy(Type::object, node);
+    throw;
+  }
+}
+
 // A node for `n` members: above the index threshold it gets its index up front, so building
 // costs O(n), not O(n^2).
 [[gnu::always_inline]] inline ObjectNode* object_for(std::size_t n) {
   ObjectNode* node = detail::make_object(n);
-  // The empty node's index, sized for the n members to come.
-  if (n > ObjectNode::index_threshold) detail::build_index(*node, n);
+  if (n > ObjectNode::index_threshold) [[unlikely]]
+    index_new_object(node, n);
   return node;
 }
 
