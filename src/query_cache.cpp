@@ -121,7 +121,9 @@ Query* ClientCore::build(const Value& key, const OptionsPtr& opts, bool* created
 
 void ClientCore::unbuild(Query& q) noexcept {
   gc_unlink(q);
-  if (options.max_bytes != 0 && q.has_data()) queries.data_bytes -= std::min(queries.data_bytes, approx_bytes(q.data));
+  if (options.max_bytes != 0 && q.has_data()) {
+    queries.data_bytes -= std::min(queries.data_bytes, approx_bytes(q.data));
+  }
   queries.index.detach(q);
   --queries.entries;
   queries.pool.destroy(&q);

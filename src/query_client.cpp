@@ -294,7 +294,8 @@ Value AppQueryClient::set_query_data(const Value& key, Value data, SetDataOption
   // that clock reading, unless a structural-sharing function is to run (it may take time, and the
   // update is dated after it). One clock read per new key instead of two (W3a).
   if (created && !at && !q->options()->o.structural_sharing.function_if()) at = linked_at;
-  Value out = created ? set_new_entry_data(c, *q, std::move(data), at) : detail::set_data(c, *q, std::move(data), at);
+  Value out =
+      created ? set_new_entry_data(c, *q, std::move(data), at) : detail::set_data(c, *q, std::move(data), at);
   if (!created) c.gc_touch(*q);
   if (c.options.max_bytes != 0) c.evict_if_needed(q);
   return out;

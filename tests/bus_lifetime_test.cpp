@@ -24,7 +24,8 @@ TEST(BusLifetime, DestroyedByItsOwnListenerMidDelivery) {
     calls.emplace_back("destroyer");
     bus.reset();
   });
-  Subscription after = bus->subscribe("t", [&](std::string_view, const Value&) { calls.emplace_back("after"); });
+  Subscription after =
+      bus->subscribe("t", [&](std::string_view, const Value&) { calls.emplace_back("after"); });
   Subscription other = bus->subscribe("u", [&](std::string_view, const Value&) { calls.emplace_back("u"); });
   bus->publish("t", 1);
   EXPECT_EQ(bus, nullptr);

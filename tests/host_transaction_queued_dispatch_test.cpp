@@ -132,8 +132,7 @@ TEST(HostTransactionQueuedDispatch, AMiddlewaresSelfDispatchInARolledBackTransac
   Host host;
   App a = host.mount("a");
   bool open = true;
-  a.create_store(user_state(), app_reducer,
-                 {[&](const StoreRef&, Action action, const Next& next) {
+  a.create_store(user_state(), app_reducer, {[&](const StoreRef&, Action action, const Next& next) {
                    next(std::move(action));
                    if (!std::exchange(open, false)) return;
                    rolled_back(a, [&] { a.dispatch(act("ADD", 10)); });

@@ -7,8 +7,8 @@
 // listeners' events and the data's own set may still fail: the entry is then taken back out
 // (no entry, no gc list membership, no index slot), as it is when a structural-sharing function
 // throws for a new key.
-#include <cstdlib>
 #include <array>
+#include <cstdlib>
 #include <new>
 #include <stdexcept>
 #include <string>
@@ -122,10 +122,11 @@ TEST_F(QueryNewKeyOutOfMemoryTest, WithACacheListenerItHearsOfNoEntryLeftBehind)
 }
 
 TEST_F(QueryNewKeyOutOfMemoryTest, AStructuralSharingFunctionThrowingForANewKeyLeavesNoEntry) {
-  QueryClient qc(rt, {.defaults = {.structural_sharing = [](const std::optional<Value>&, const Value& next) -> Value {
-                        if (next.get("bad").as_bool()) throw std::runtime_error("refused");
-                        return next;
-                      }}});
+  QueryClient qc(
+      rt, {.defaults = {.structural_sharing = [](const std::optional<Value>&, const Value& next) -> Value {
+             if (next.get("bad").as_bool()) throw std::runtime_error("refused");
+             return next;
+           }}});
   qc.set_query_data(user_key(1), Value::object({{"bad", false}}));
   const auto before = qc.stats();
   EXPECT_THROW(qc.set_query_data(user_key(2), Value::object({{"bad", true}})), std::runtime_error);
