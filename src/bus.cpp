@@ -107,7 +107,9 @@ struct Topic : RefCounted {
 
 struct BusCore : std::enable_shared_from_this<BusCore> {
   BusOptions options;
-  std::unique_ptr<Batcher> own_batcher;
+  // Shared, not unique: a bus destroyed by one of its own listeners hands it over to itself
+  // without allocating (~Bus).
+  std::shared_ptr<Batcher> own_batcher;
   Batcher* batcher = nullptr;
   NameMap<Ref<Topic>> topics;
   std::vector<std::shared_ptr<BusListenerRec>> patterns;  // wildcard subscriptions
@@ -116,6 +118,11 @@ struct BusCore : std::enable_shared_from_this<BusCore> {
     for (auto& [name, t] : topics) {
       t->core = nullptr;
       t->in_map = false;
+      // Destroyed by one of its listeners: the delivery under way calls none of the others (their
+      // callables live on with the topic its delivery holds, and go with it).
+      if (t->delivering > 0) {
+        for (auto& rec : t->listeners) rec->deactivate();
+      }
     }
   }
 
@@ -266,13 +273,21 @@ Bus::Bus(BusOptions options) : core_(std::make_shared<BusCore>()) {
   if (core_->options.batcher) {
     core_->batcher = core_->options.batcher;
   } else {
-    core_->own_batcher = std::make_unique<Batcher>(core_->options.on_error);
+    core_->own_batcher = std::make_shared<Batcher>(core_->options.on_error);
     core_->batcher = core_->own_batcher.get();
   }
 }
 
-// Queued deliveries keep their topic, and are skipped once the bus is gone.
-Bus::~Bus() = default;
+// Queued deliveries keep their topic, and are skipped once the bus is gone. A bus destroyed by
+// one of its own listeners while its own batcher runs the delivery (or any job queued behind it)
+// leaves that batcher to itself until the flush returns: freed now, the flush would go on in freed
+// memory. The batcher then frees itself (detail::park_until_idle); the bus is gone at once.
+// Nothing on the hot path pays for it: the batcher already releases what is parked when idle.
+Bus::~Bus() {
+  if (core_ == nullptr || core_->own_batcher == nullptr || !core_->own_batcher->in_batch()) return;
+  Batcher& b = *core_->own_batcher;
+  detail::park_until_idle(b, std::move(core_->own_batcher));
+}
 
 void Bus::declare(std::string_view topic, TopicOptions options, std::string_view owner) {
   if (!detail::valid_topic_name(topic)) {
@@ -391,17 +406,23 @@ Subscription Bus::subscribe_callback(std::string_view pattern, Callback listener
     ++t.direct;
     if (t.options.replay && t.last) replays.emplace_back(&t);
   }
-  for (auto& t : replays) {
-    std::weak_ptr<BusListenerRec> wrec = rec;
-    c.batcher->notify([t, wrec, payload = *t->last] {
-      auto r = wrec.lock();
-      if (t->core != nullptr && r && r->active) t->core->call(*t, *r, payload);
-    });
-  }
   std::weak_ptr<BusCore> weak = core_;
-  return Subscription([weak, rec] {
+  Subscription handle([weak, rec] {
     if (auto core = weak.lock()) core->remove(rec);
   });
+  // Last, in one batch: the replays may run when it closes, and their listener may destroy this
+  // bus (nothing of it is read after that; the batcher lives until its flush returns, ~Bus).
+  if (!replays.empty()) {
+    Batcher::Scope batch(*c.batcher);
+    for (auto& t : replays) {
+      std::weak_ptr<BusListenerRec> wrec = rec;
+      c.batcher->notify([t, wrec, payload = *t->last] {
+        auto r = wrec.lock();
+        if (t->core != nullptr && r && r->active) t->core->call(*t, *r, payload);
+      });
+    }
+  }
+  return handle;
 }
 
 std::size_t Bus::subscriber_count(std::string_view topic) const {

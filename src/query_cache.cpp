@@ -67,10 +67,12 @@ Query* ClientCore::build(const Value& key, const OptionsPtr& opts, bool* created
     } else {
       q->set_options(resolve(nullptr, key));
     }
-    // A new key is linked as a new leaf; one that longer keys pass through takes over the node.
+    // A new key is linked as a new leaf; one that longer keys pass through takes over the node
+    // (and unbuild's detach then needs a node to give the longer keys back: kept first).
     if (at.node == nullptr) {
       queries.index.link(at.parent, key.as_array().back(), *q);
     } else {
+      queries.index.reserve_node();
       queries.index.attach(at.node, *q);
     }
   } catch (...) {
@@ -79,33 +81,52 @@ Query* ClientCore::build(const Value& key, const OptionsPtr& opts, bool* created
     throw;
   }
   ++queries.entries;
-  std::optional<Value> initial;
+  // Linked: from here until it is announced, a failure (bad_alloc from the initial state, the gc
+  // list, its time mark, the gc timer or the announcement; hydrated state refused) takes the
+  // entry back out. (Of several cache listeners, those told before the announcement failed are
+  // not told it is gone.)
   try {
-    initial = initial_data_of(q->options()->o);
+    std::optional<Value> initial;
+    try {
+      initial = initial_data_of(q->options()->o);
+    } catch (...) {
+      report_current_exception();
+    }
+    if (initial) {
+      const Millis at = initial_data_updated_at_of(q->options()->o, now());
+      q->c().initial = std::make_unique<const InitialState>(InitialState{*initial, at});
+    }
+    if (state != nullptr) {
+      apply_state(*this, *q, *state);
+    } else if (initial) {
+      const Millis at = q->c().initial->updated_at;
+      q->data = std::move(*initial);
+      q->flags |= has_data_flag;
+      q->status = QueryStatus::success;
+      q->data_updated_at = at.count();
+      if (options.max_bytes != 0) queries.data_bytes += approx_bytes(q->data);
+    }
+    // A new entry is always collectable (no observer, no fetch): gc_link's tests are known.
+    const Millis t = now();
+    gc_append(*q, t);
+    if (linked_at != nullptr) *linked_at = t;
+    emit(QueryCacheEvent::Type::added, *q);
   } catch (...) {
-    report_current_exception();
+    unbuild(*q);
+    throw;
   }
-  if (initial) {
-    const Millis at = initial_data_updated_at_of(q->options()->o, now());
-    q->c().initial = std::make_unique<const InitialState>(InitialState{*initial, at});
-  }
-  if (state != nullptr) {
-    apply_state(*this, *q, *state);
-  } else if (initial) {
-    const Millis at = q->c().initial->updated_at;
-    q->data = std::move(*initial);
-    q->flags |= has_data_flag;
-    q->status = QueryStatus::success;
-    q->data_updated_at = at.count();
-    if (options.max_bytes != 0) queries.data_bytes += approx_bytes(q->data);
-  }
-  // A new entry is always collectable (no observer, no fetch): gc_link's tests are known.
-  const Millis t = now();
-  gc_append(*q, t);
-  if (linked_at != nullptr) *linked_at = t;
-  emit(QueryCacheEvent::Type::added, *q);
   evict_if_needed(q);
   return q;
+}
+
+void ClientCore::unbuild(Query& q) noexcept {
+  gc_unlink(q);
+  if (options.max_bytes != 0 && q.has_data()) {
+    queries.data_bytes -= std::min(queries.data_bytes, approx_bytes(q.data));
+  }
+  queries.index.detach(q);
+  --queries.entries;
+  queries.pool.destroy(&q);
 }
 
 void ClientCore::set_options(Query& q, const OptionsPtr& opts) {

@@ -262,6 +262,27 @@ std::optional<QueryState> AppQueryClient::get_query_state(const Value& key) cons
   return detail::snapshot(*q);
 }
 
+namespace {
+
+// set_data of an entry build() has just made: when it fails (memory, a throwing
+// structural-sharing function), the entry goes again and the cache is as before the call. Its
+// cache listeners, told it was added, are told it is removed (if that fails too, for want of
+// memory, they are not).
+Value set_new_entry_data(ClientCore& c, Query& q, Value&& data, std::optional<Millis> at) {
+  try {
+    return detail::set_data(c, q, std::move(data), at);
+  } catch (...) {
+    try {
+      c.emit(QueryCacheEvent::Type::removed, q);
+    } catch (...) {
+    }
+    c.unbuild(q);
+    throw;
+  }
+}
+
+}  // namespace
+
 Value AppQueryClient::set_query_data(const Value& key, Value data, SetDataOptions options) {
   ClientCore& c = core();
   ClientCore::Op op(c);
@@ -273,7 +294,8 @@ Value AppQueryClient::set_query_data(const Value& key, Value data, SetDataOption
   // that clock reading, unless a structural-sharing function is to run (it may take time, and the
   // update is dated after it). One clock read per new key instead of two (W3a).
   if (created && !at && !q->options()->o.structural_sharing.function_if()) at = linked_at;
-  Value out = detail::set_data(c, *q, std::move(data), at);
+  Value out =
+      created ? set_new_entry_data(c, *q, std::move(data), at) : detail::set_data(c, *q, std::move(data), at);
   if (!created) c.gc_touch(*q);
   if (c.options.max_bytes != 0) c.evict_if_needed(q);
   return out;

@@ -200,6 +200,10 @@ struct ClientCore {
   }
   bool matches_rest(const QueryFilters& f, Query& q) const;
   void clear_queries();
+  /// Takes back an entry build() made that nobody holds (no observer, no fetch) when what follows
+  /// its link fails: out of its gc list, the index (build kept reserve_node()'s node before
+  /// attaching one to a node) and the count, and back to the pool. No allocation.
+  void unbuild(Query& q) noexcept;
   /// Tells the cache's listeners (none: nothing to build; inline, as every new entry tells).
   void emit(QueryCacheEvent::Type type, const Query& q, std::string_view action = {}) {
     if (!queries.listeners.empty()) emit_to_listeners(type, q, action);

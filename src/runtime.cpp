@@ -255,10 +255,39 @@ void tx_begin(Batcher& b) {
   b.begin_batch();
 }
 
+std::uint32_t tx_tag_queued(Batcher& b, Restorable& who) {
+  TxStack* t = BatcherAccess::tx(b);
+  if (t == nullptr || t->depth == 0) return 0;
+  TxFrame& f = t->frames[t->depth - 1];
+  if (std::find(f.queued.begin(), f.queued.end(), &who) == f.queued.end()) {
+    // Room first, in this frame and in each enclosing one for every store the frames inside it
+    // list: a commit passes the list outwards and must not fail for want of memory (noexcept).
+    std::size_t inner = 1;
+    for (std::size_t d = t->depth; d-- > 0;) {
+      auto& list = t->frames[d].queued;
+      list.reserve(list.size() + inner);
+      inner += list.size();
+    }
+    f.queued.push_back(&who);
+    who.tx_hold();
+  }
+  return f.serial;
+}
+
 void tx_commit(Batcher& b) noexcept {
   TxStack& t = *BatcherAccess::tx(b);
   TxFrame& f = t.frames[--t.depth];
   if (t.depth > 0) {
+    // Their queued dispatches keep their tags, larger than the enclosing frame's serial: its
+    // rollback drops them too.
+    auto& outer_queued = t.frames[t.depth - 1].queued;
+    for (Restorable* who : f.queued) {
+      if (std::find(outer_queued.begin(), outer_queued.end(), who) != outer_queued.end()) {
+        who->tx_release();
+      } else {
+        outer_queued.push_back(who);  // within the room tx_tag_queued reserved
+      }
+    }
     // The enclosing transaction must still be able to put these stores back where it began.
     auto& outer = t.frames[t.depth - 1].snaps;
     for (auto& s : f.snaps) {
@@ -271,9 +300,14 @@ void tx_commit(Batcher& b) noexcept {
       }
     }
   } else {
+    for (Restorable* who : f.queued) {
+      who->tx_keep_queued();
+      who->tx_release();
+    }
     for (auto& s : f.snaps) s.who->tx_release();
     t.next_serial = 1;
   }
+  f.queued.clear();
   f.snaps.clear();
   b.end_batch();
 }
@@ -282,6 +316,11 @@ void tx_rollback(Batcher& b) noexcept {
   TxStack& t = *BatcherAccess::tx(b);
   TxFrame& f = t.frames[--t.depth];
   BatcherAccess::drop_tagged_since(b, f.mark, f.serial);
+  for (Restorable* who : f.queued) {
+    who->tx_drop_queued(f.serial);
+    who->tx_release();
+  }
+  f.queued.clear();
   for (auto it = f.snaps.rbegin(); it != f.snaps.rend(); ++it) {
     restore_recorded(it->state, it->undo, it->who->tx_holds(it->state));
     it->who->tx_restore(it->state, it->notify_queued);

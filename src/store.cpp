@@ -50,6 +50,9 @@ struct StoreCore final : Restorable {
   struct Pending {
     Action action;
     std::size_t index;
+    // The transaction frame it was queued in (transactions.hpp's tag), whose rollback drops it;
+    // 0: none can.
+    std::uint32_t frame;
   };
   std::vector<Pending> queue;
   std::size_t queue_head = 0;
@@ -82,6 +85,16 @@ struct StoreCore final : Restorable {
     } else {
       notify_queued = queued_before;
     }
+  }
+
+  void tx_drop_queued(std::uint32_t serial) noexcept override {
+    // What already ran (before queue_head) is the frame's restored state's business, not here.
+    const auto first = queue.begin() + static_cast<std::ptrdiff_t>(queue_head);
+    queue.erase(std::remove_if(first, queue.end(), [serial](const Pending& p) { return p.frame >= serial; }),
+                queue.end());
+  }
+  void tx_keep_queued() noexcept override {
+    for (Pending& p : queue) p.frame = 0;
   }
 
   // Entry point of a dispatch that is not nested in another: opens a batch so that whatever the
@@ -378,7 +391,9 @@ struct StoreCore final : Restorable {
   // Dispatch from outside the chain: queued when busy, run now otherwise.
   void dispatch(Action&& action, std::size_t index) {
     if (busy()) {
-      queue.push_back(Pending{std::move(action), index});
+      // Inside a transaction, tagged with its frame: a rollback drops it unrun.
+      const std::uint32_t frame = tx_tag_queued(*batcher, *this);
+      queue.push_back(Pending{std::move(action), index, frame});
       return;
     }
     process(std::move(action), index);

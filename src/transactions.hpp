@@ -5,9 +5,11 @@
 // needed to undo it. Each store that reduces inside the frame records its state once (an O(1)
 // snapshot: values are immutable; an object state nobody else holds is then still updated in
 // place, and the record keeps the replaced members' first values, value_lend.hpp); notifications
-// the frame queued for what it may undo (store changes, bus messages) are tagged with the frame.
-// Rolling back restores the recorded stores and drops exactly those tagged notifications — never
-// one queued before the frame opened, never one of a mechanism the frame does not undo (the query
+// the frame queued for what it may undo (store changes, bus messages) are tagged with the frame,
+// and so are the dispatches a busy store queued inside it (a reducer, middleware or subscriber
+// dispatching to its own store; each such store is listed in the frame). Rolling back restores
+// the recorded stores and drops exactly those tagged notifications and dispatches — never one
+// queued before the frame opened, never one of a mechanism the frame does not undo (the query
 // cache, export syncs, replays).
 #pragma once
 
@@ -38,6 +40,13 @@ class Restorable {
     (void)state;
     return false;
   }
+  /// Drops the dispatches it queued (while busy, tx_tag_queued) inside the frame `serial` or one
+  /// nested in it: those tagged `serial` or larger. The frame rolls back. (Only what queues has
+  /// anything to drop.)
+  virtual void tx_drop_queued(std::uint32_t serial) noexcept { (void)serial; }
+  /// Untags every dispatch it has queued: the outermost frame committed, and the serials start
+  /// again at 1 (a later frame must not take these for its own).
+  virtual void tx_keep_queued() noexcept {}
 
  protected:
   ~Restorable() = default;
@@ -58,6 +67,9 @@ struct TxFrame {
   std::uint32_t serial = 0;  // tags the notifications queued inside (nested frames: larger)
   std::size_t mark = 0;      // the batcher's queue length when the frame opened
   std::vector<TxSnapshot> snaps;
+  // The stores that queued a dispatch inside the frame (or a committed frame nested in it), each
+  // held (tx_hold) until the frame ends: a rollback has them drop those dispatches.
+  std::vector<Restorable*> queued;
 };
 
 struct TxStack {
@@ -121,6 +133,10 @@ inline TxSnapshot& tx_record(Batcher& b, std::size_t place) noexcept {
   TxStack& t = *BatcherAccess::tx(b);
   return t.frames[t.depth - 1].snaps[place];
 }
+/// The tag of a dispatch `who` queues now (being busy): the innermost open frame's serial, with
+/// `who` listed in that frame so that its rollback drops the dispatch; 0 (never dropped) outside
+/// a transaction. O(stores that queued in the frame). Allocates the first time a frame lists a store.
+std::uint32_t tx_tag_queued(Batcher& b, Restorable& who);
 /// As Batcher::notify, but a rollback of the transaction open now drops `fn` unrun. Inline: every
 /// store change and bus message goes through here.
 inline void notify_undoable(Batcher& b, std::function<void()>&& fn) {

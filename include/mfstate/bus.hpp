@@ -15,6 +15,8 @@
 // - A subscriber that throws does not stop the others: its error goes to the error handler.
 //   Subscribing or unsubscribing (any subscription) during a delivery is safe; a subscription
 //   made during a delivery receives the next message, not the current one (as RxJS's Subject).
+// - Destroying the bus from one of its own listeners is safe: no other listener is called after,
+//   and the batcher it made for itself (none given) lives until the flush running it returns.
 #pragma once
 
 #include <cstddef>
