@@ -9,6 +9,8 @@
 // module (enter() in host.transaction, app.transaction, send and broadcast), and entering runs every
 // fast path's queue through the module first (syncAll, App's #runQueuedFirst). Whatever a queue
 // holds when a frame closes was queued inside it, or inside a frame nested in it, since closed.
+// (A handler's frame inside a broadcast opens after the receivers before it ran, with what they
+// queued still held: a handler that throws fails the whole broadcast, whose frame drops that too.)
 import type { Action } from "./types.js";
 import { append, ownList } from "./wasm.js";
 
