@@ -3,6 +3,7 @@
 
 import { MfstateError } from "./errors.js";
 import type { Driver } from "./driver.js";
+import type { Queued, TxFrames } from "./tx_frames.js";
 import {
   adoptState,
   api,
@@ -87,6 +88,8 @@ export interface HostLink {
   commands: number;
   /** The host's batch of fast-path work, shared by its apps (see FastBatch). */
   readonly batch: FastBatch;
+  /** The transactions open on the host, whose rollback drops what the apps' fast paths queued inside. */
+  readonly tx: TxFrames;
 }
 
 const CONSTRUCT = Symbol("mfstate.App");
@@ -734,7 +737,7 @@ export class App {
   #unsynced = false;
   /** The fast path is running the reducer. */
   #reducing = false;
-  readonly #queued: Array<Action | (() => void)> = ownList();
+  readonly #queued: Queued[] = ownList();
   #changed = false;
   /** The fast path is telling the subscribers. */
   #telling = false;
@@ -999,7 +1002,7 @@ export class App {
     const a = checkAction(action);
     if (this.#reducing || this.#telling) {
       // From the reducer or a subscriber of a fast-path dispatch: runs once it is done.
-      append(this.#queued, a);
+      this.#host.tx.queue(this.#queued, a);
       // A call into the module before then (from a subscriber) runs it first, in order.
       if (this.#telling) this.#pending();
       return action;
@@ -1226,7 +1229,7 @@ export class App {
   }
 
   /** Runs a queued dispatch (or replaceReducer) through the module. */
-  #runQueued(a: Action | (() => void)): void {
+  #runQueued(a: Queued): void {
     if (typeof a === "function") a();
     else this.#dispatchInModule(this.#handle(), a);
   }
@@ -1236,7 +1239,7 @@ export class App {
   // orders them: they go through the module first.
   #runQueuedFirst(): void {
     if (!this.#telling || this.#queued.length === 0 || this.#released) return;
-    const items = ownList<Action | (() => void)>();
+    const items = ownList<Queued>();
     while (this.#queued.length !== 0) append(items, takeFirst(this.#queued)!);
     for (let i = 0; i < items.length; i++) {
       try {
@@ -1358,7 +1361,7 @@ export class App {
     if (this.#reducing) {
       // From the reducer itself: the module would swap it once the action is reduced (queued
       // here, the reducer runs once; refused as other calls are, it would run twice).
-      append(this.#queued, () => this.replaceReducer(reducer));
+      this.#host.tx.queue(this.#queued, () => this.replaceReducer(reducer));
       return;
     }
     const name = this.#name;
@@ -1487,6 +1490,7 @@ export class App {
     const h = this.#handle();
     const handler = own(options, "handler");
     if (handler !== undefined) plain(handler, "a command handler");
+    const frames = this.#host.tx;
     enter();
     try {
       callWith(() => {
@@ -1495,7 +1499,11 @@ export class App {
               const action = readAction();
               const from = readValue() as string;
               try {
-                handler(action, from);
+                // The module runs a handler in a transaction of its own (Commands::apply).
+                frames.run(() => {
+                  handler(action, from);
+                  return true;
+                });
               } catch (e) {
                 noteThrown(e, this.#name);
                 throw e;
@@ -1558,7 +1566,10 @@ export class App {
     enter();
     try {
       writeValues(a.type, a.payload, a.meta);
-      check(api.mfs_app_broadcast(h));
+      // The module runs a broadcast that can fail in a transaction (all or nothing).
+      let status = -1;
+      this.#host.tx.run(() => (status = api.mfs_app_broadcast(h)) >= 0);
+      check(status);
       return result() as number;
     } catch (e) {
       throw asSeenBy(e, this.#name);
@@ -1941,7 +1952,7 @@ export class App {
   transaction<T>(body: () => T): T {
     const h = this.#handle();
     if (typeof body !== "function") throw new MfstateError("invalid_argument", "transaction takes a function");
-    return runTransaction(body, (id) => api.mfs_app_transaction(h, id));
+    return runTransaction(this.#host.tx, body, (id) => api.mfs_app_transaction(h, id));
   }
 
   // ---- its own events ----
@@ -1983,10 +1994,12 @@ export function makeApp(handle: number, host: HostLink, name: string, version: s
 /**
  * Runs `body` inside the module's transaction call `start(id)` (id: `body` as a module callback):
  * returns what `body` returned; what `body` threw propagates as thrown, not wrapped by the module.
- * The host's and an app's `transaction` differ only in `start`.
+ * The host's and an app's `transaction` differ only in `start`. A frame of the host's `frames`
+ * is open meanwhile: what the apps' fast paths queue inside goes with the module's rollback.
  */
-export function runTransaction<T>(body: () => T, start: (id: number) => number): T {
+export function runTransaction<T>(frames: TxFrames, body: () => T, start: (id: number) => number): T {
   let out: T | undefined;
+  let ran = false;
   let threw = false;
   let thrown: unknown;
   enter();
@@ -1995,13 +2008,17 @@ export function runTransaction<T>(body: () => T, start: (id: number) => number):
       const id = fn(() => {
         try {
           out = body();
+          ran = true;
         } catch (e) {
           threw = true;
           thrown = e;
           throw e;
         }
       });
-      const status = start(id);
+      let status = -1;
+      // Opened once enter() has run what the fast paths queued before (no frame's), and closed
+      // before anything else enters the module (which would run what they queued inside first).
+      frames.run(() => (status = start(id)) >= 0 && ran);
       if (status < 0 && !threw) check(status);
     });
   } finally {

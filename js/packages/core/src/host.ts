@@ -2,6 +2,7 @@
 // shell hands to the remote), the inspector, the error handler, focus and connectivity, the clock,
 // transactions, and the shared query cache with its shell-wide switches.
 
+import { TxFrames } from "./tx_frames.js";
 import { App, type AppSnapshot, describeApp, FastBatch, makeApp, type HostLink, runTransaction, unwatchBatch, watchBatch } from "./app.js";
 import { BusMirror } from "./bus_mirror.js";
 import { Driver } from "./driver.js";
@@ -117,6 +118,7 @@ export class Host {
       bus: new BusMirror(),
       commands: 0,
       batch: new FastBatch(),
+      tx: new TxFrames(),
       // As the module's error sink: a handler that throws is not let through (it would throw into
       // whichever call happened to make the report, another app's included).
       report: (error) => {
@@ -262,7 +264,7 @@ export class Host {
   transaction<T>(body: () => T): T {
     const h = this.#handle();
     if (typeof body !== "function") throw new MfstateError("invalid_argument", "transaction takes a function");
-    return runTransaction(body, (id) => api.mfs_host_transaction(h, id));
+    return runTransaction(this.#link.tx, body, (id) => api.mfs_host_transaction(h, id));
   }
 
   /** Whether values are validated now (from the validation mode and `development`). */
