@@ -78,12 +78,16 @@ struct World {
 
 // Runs `scenario` on a fresh World, failing its k-th allocation for k = 1, 2, ... until it
 // completes without a failure, and checks after each failure that every store is as before or as
-// the run without a failure left it (all of them: one or the other).
+// the run without a failure left it (all of them: one or the other). With `queues_on_a`, app a's
+// store runs dispatches it queued while busy: one of those that fails is reported to on_error and
+// the dispatch that queued it goes on (a queued dispatch's failure is its own, as for a reducer
+// that throws) — then a's count is whatever its other dispatches made, everything else as
+// committed.
 struct Failures {
   int total = 0;
   int rolled_back = 0;  // those that threw, the transaction undone
 };
-Failures fail_each_allocation(const std::function<void(World&)>& scenario) {
+Failures fail_each_allocation(const std::function<void(World&)>& scenario, bool queues_on_a = false) {
   std::array<std::string, apps> before, committed;
   {
     World w;
@@ -118,7 +122,13 @@ Failures fail_each_allocation(const std::function<void(World&)>& scenario) {
     } else {
       // Failed after the commit (a notification, reported to on_error) or inside, absorbed by a
       // path that has a way round it: what the commit made stands.
-      EXPECT_EQ(now, committed) << "at " << at;
+      for (std::size_t i = 0; i < apps; ++i) {
+        if (i == 0 && queues_on_a && w.reported > 0) {
+          EXPECT_TRUE(w.app[0].state().get("opened").as_bool()) << "at " << at;
+        } else {
+          EXPECT_EQ(now[i], committed[i]) << i << " at " << at;
+        }
+      }
       for (std::size_t i = 0; i < apps; ++i) EXPECT_LE(w.notified[i], 1) << i << " at " << at;
     }
     if (::testing::Test::HasFailure()) return failures;
@@ -155,23 +165,25 @@ TEST(TransactionOutOfMemory, NestedFramesOverSeveralStores) {
 TEST(TransactionOutOfMemory, ABusyStoresQueuedDispatchInANestedFrame) {
   // a's reducer opens a nested frame that dispatches to a (busy: queued, and listed in the frame)
   // and to b, c, d, inside one that opens another: the commits pass both lists outwards.
-  const Failures failures = fail_each_allocation([](World& w) {
-    w.on_open = [&] {
-      w.app[1].transaction([&] {
-        w.app[0].dispatch(act("ADD", 5));
-        w.app[1].dispatch(act("INC"));
-        w.app[2].transaction([&] {
-          w.app[0].dispatch(act("INC"));
-          w.app[2].dispatch(act("INC"));
+  const Failures failures = fail_each_allocation(
+      [](World& w) {
+        w.on_open = [&] {
+          w.app[1].transaction([&] {
+            w.app[0].dispatch(act("ADD", 5));
+            w.app[1].dispatch(act("INC"));
+            w.app[2].transaction([&] {
+              w.app[0].dispatch(act("INC"));
+              w.app[2].dispatch(act("INC"));
+              w.app[3].dispatch(act("INC"));
+            });
+          });
+        };
+        w.host.transaction([&] {
           w.app[3].dispatch(act("INC"));
+          w.app[0].dispatch(act("OPEN"));
         });
-      });
-    };
-    w.host.transaction([&] {
-      w.app[3].dispatch(act("INC"));
-      w.app[0].dispatch(act("OPEN"));
-    });
-  });
+      },
+      /*queues_on_a=*/true);
   RecordProperty("failures", failures.total);
   EXPECT_GE(failures.total, 6);
   EXPECT_GE(failures.rolled_back, 6);
