@@ -3,11 +3,10 @@
 // library's), and leaves every store exactly as the outermost transaction found it, or as its
 // completed commit made it: never a half-applied state, never std::terminate (a dispatch a busy
 // store queued is its own: its failure is reported to on_error, as a throwing reducer's would be,
-// and the rest commits). Every allocation
-// the scenario makes is failed in turn (this binary's operator new), each on a fresh Host, whose
-// frames have no capacity yet: a nested frame's commit, which is noexcept and passes its records
-// (and its list of stores with queued dispatches) to the enclosing frame, must find the room
-// there already taken when they were made.
+// and the rest commits). Every allocation the scenario makes is failed in turn (this binary's
+// operator new), each on a fresh Host, whose frames have no capacity yet: a nested frame's
+// commit, which is noexcept and passes its records (and its list of stores with queued
+// dispatches) to the enclosing frame, must find the room there already taken when they were made.
 #include <gtest/gtest.h>
 
 #include <array>
