@@ -255,19 +255,39 @@ void tx_begin(Batcher& b) {
   b.begin_batch();
 }
 
+namespace {
+
+// At least `room` in `list`, grown as push_back grows it (twice the capacity at least): a frame
+// listing its stores one by one reallocates O(log n) times, not n.
+template <typename T>
+void reserve_room(std::vector<T>& list, std::size_t room) {
+  if (list.capacity() < room) list.reserve(std::max(room, 2 * list.capacity()));
+}
+
+// Room for one more entry in the innermost frame's `list` (a member of TxFrame) and, in each
+// enclosing frame, for every entry of the frames inside it: a commit passes them outwards and
+// must not fail for want of memory (noexcept). Frame d may receive at most what the frames
+// above it hold, since each commit passes on at most what the committing frame holds.
+template <typename T>
+void reserve_for_commits(TxStack& t, std::vector<T> TxFrame::*list) {
+  std::size_t inner = 1;
+  for (std::size_t d = t.depth; d-- > 0;) {
+    auto& l = t.frames[d].*list;
+    reserve_room(l, l.size() + inner);
+    inner += l.size();
+  }
+}
+
+}  // namespace
+
+void tx_make_room_for_snapshot(TxStack& t) { reserve_for_commits(t, &TxFrame::snaps); }
+
 std::uint32_t tx_tag_queued(Batcher& b, Restorable& who) {
   TxStack* t = BatcherAccess::tx(b);
   if (t == nullptr || t->depth == 0) return 0;
   TxFrame& f = t->frames[t->depth - 1];
   if (std::find(f.queued.begin(), f.queued.end(), &who) == f.queued.end()) {
-    // Room first, in this frame and in each enclosing one for every store the frames inside it
-    // list: a commit passes the list outwards and must not fail for want of memory (noexcept).
-    std::size_t inner = 1;
-    for (std::size_t d = t->depth; d-- > 0;) {
-      auto& list = t->frames[d].queued;
-      list.reserve(list.size() + inner);
-      inner += list.size();
-    }
+    reserve_for_commits(*t, &TxFrame::queued);  // room first: may throw, listing nothing
     f.queued.push_back(&who);
     who.tx_hold();
   }
@@ -296,7 +316,7 @@ void tx_commit(Batcher& b) noexcept {
       if (known) {
         s.who->tx_release();
       } else {
-        outer.push_back(std::move(s));
+        outer.push_back(std::move(s));  // within the room tx_enlist reserved
       }
     }
   } else {

@@ -106,16 +106,23 @@ inline bool tx_active(const Batcher& b) noexcept {
 /// this depth is opened.
 void tx_begin(Batcher& b);
 /// Closes the innermost transaction keeping what it did: its snapshots pass to the enclosing
-/// one (which can still undo them), and the outermost one flushes.
+/// one (which can still undo them), and the outermost one flushes. Passing them on takes no
+/// memory: the room the enclosing frames need was taken as the records were made (tx_enlist,
+/// tx_tag_queued), so nothing here can fail half-way.
 void tx_commit(Batcher& b) noexcept;
 /// Closes the innermost transaction undoing it: drops the notifications it queued for what it
 /// undoes, restores every store it recorded (newest first), then ends its batch.
 void tx_rollback(Batcher& b) noexcept;
+/// Inside nested frames, before the innermost one records one more store: room for it in that
+/// frame and, in each enclosing frame, for every record of the frames inside it (what their
+/// commits may pass outwards). May throw (bad_alloc) and then changes nothing but capacities.
+void tx_make_room_for_snapshot(TxStack& t);
 /// Before `who` changes inside the innermost open transaction: records `state` and
 /// `notify_queued` once per frame (later calls for the same `who` change nothing). O(stores
 /// changed in the frame). Returns the record's place in the frame, for tx_record. Inline: every
 /// reduce inside a transaction comes here, and a caller that knows the final type of `who` calls
-/// tx_hold directly.
+/// tx_hold directly. This is where a frame's records take their memory (it may throw, recording
+/// nothing): the commits that pass them outwards (tx_commit, noexcept) take none.
 template <typename Who>
 inline std::size_t tx_enlist(Batcher& b, Who& who, const Value& state, bool notify_queued) {
   TxStack& t = *BatcherAccess::tx(b);
@@ -123,6 +130,9 @@ inline std::size_t tx_enlist(Batcher& b, Who& who, const Value& state, bool noti
   for (auto s = snaps.begin(), end = snaps.end(); s != end; ++s) {
     if (s->who == &who) return static_cast<std::size_t>(s - snaps.begin());
   }
+  // Alone (the usual case), the frame's commit passes nothing on: push_back's own growth is all
+  // the room there is to take.
+  if (t.depth > 1) tx_make_room_for_snapshot(t);
   snaps.push_back(TxSnapshot{&who, state, notify_queued, {}});
   who.tx_hold();
   return snaps.size() - 1;
@@ -135,7 +145,8 @@ inline TxSnapshot& tx_record(Batcher& b, std::size_t place) noexcept {
 }
 /// The tag of a dispatch `who` queues now (being busy): the innermost open frame's serial, with
 /// `who` listed in that frame so that its rollback drops the dispatch; 0 (never dropped) outside
-/// a transaction. O(stores that queued in the frame). Allocates the first time a frame lists a store.
+/// a transaction. O(stores that queued in the frame). Allocates (may throw, listing nothing) when
+/// a frame lists a store: the room its commits need to pass the list outwards.
 std::uint32_t tx_tag_queued(Batcher& b, Restorable& who);
 /// As Batcher::notify, but a rollback of the transaction open now drops `fn` unrun. Inline: every
 /// store change and bus message goes through here.
