@@ -84,21 +84,31 @@ std::size_t object_bytes(std::size_t capacity) noexcept {
 }
 static_assert(alignof(Member) >= alignof(MemberIndex*), "the index slot follows the members unpadded");
 
-void index_insert(const ObjectNode& node, std::uint32_t position) noexcept {
-  MemberIndex& index = *index_slot(node);
-  const std::uint64_t mask = index.mask();
+// Enters member `position` of `node` into `slots` (a table with room for it).
+void index_insert(std::vector<std::uint32_t>& slots, const ObjectNode& node, std::uint32_t position) noexcept {
+  const std::uint64_t mask = slots.size() - 1;
   std::uint64_t slot = key_hash(node.members()[position].key) & mask;
-  while (index.slots[slot] != 0) slot = (slot + 1) & mask;
-  index.slots[slot] = position + 1;
+  while (slots[slot] != 0) slot = (slot + 1) & mask;
+  slots[slot] = position + 1;
+}
+void index_insert(const ObjectNode& node, std::uint32_t position) noexcept {
+  index_insert(index_slot(node)->slots, node, position);
 }
 
+// Gives `node` an index of its members in a table with room for `members` (at least its size).
+// The table is filled before it replaces the old one, so a bad_alloc leaves the node's index as
+// it was: none, or the old table, whole.
 void build_index(const ObjectNode& node, std::size_t members) {
   std::size_t capacity = 32;
   while (capacity < 2 * members + 2) capacity *= 2;
+  std::vector<std::uint32_t> slots(capacity, 0);
+  for (std::uint32_t i = 0; i < node.size; ++i) index_insert(slots, node, i);
   MemberIndex*& index = index_slot(node);
-  if (index == nullptr) index = new MemberIndex();
-  index->slots.assign(capacity, 0);
-  for (std::uint32_t i = 0; i < node.size; ++i) index_insert(node, i);
+  if (index == nullptr) {
+    index = new MemberIndex{std::move(slots)};
+  } else {
+    index->slots.swap(slots);
+  }
 }
 
 }  // namespace
@@ -199,15 +209,14 @@ ArrayNode* new_array(std::size_t capacity) { return make_array(capacity); }
 ObjectNode* new_object(std::size_t capacity) { return make_object(capacity); }
 
 void push_member(ObjectNode& node, MemberName key, Value v) {
+  // An index too small for one more member grows before the member is placed: a bad_alloc then
+  // leaves the node as it was, never with a member its index cannot find.
+  const MemberIndex* const index = index_of(node);
+  if (index != nullptr && 2 * std::size_t{node.size} + 4 > index->slots.size()) [[unlikely]]
+    build_index(node, std::size_t{node.size} + 1);
   new (node.members() + node.size) Member{std::move(key), std::move(v)};
   ++node.size;
-  if (const MemberIndex* index = index_of(node)) {
-    if (2 * std::size_t{node.size} + 2 > index->slots.size()) {
-      build_index(node, node.size);
-    } else {
-      index_insert(node, node.size - 1);
-    }
-  }
+  if (index != nullptr) index_insert(node, node.size - 1);
 }
 
 void push_item(ArrayNode& node, Value v) {
