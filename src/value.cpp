@@ -111,12 +111,37 @@ void build_index(const ObjectNode& node, std::size_t members) {
   }
 }
 
+// The index a lookup in `node` goes through, made on first use; nullptr when memory for it cannot
+// be had. A lookup cannot throw (find_member is noexcept: a bad_alloc there would end the
+// process), so it then scans the members instead: the same answer, and the next lookup tries
+// again. build_index leaves no index behind when it fails.
+const MemberIndex* lookup_index(const ObjectNode& node) noexcept {
+  if (index_slot(node) == nullptr) {
+    try {
+      build_index(node, node.size);
+    } catch (const std::bad_alloc&) {
+      return nullptr;
+    }
+  }
+  return index_slot(node);
+}
+
+std::ptrdiff_t scan_for(const ObjectNode& node, std::string_view key) noexcept {
+  const Member* members = node.members();
+  for (std::uint32_t i = 0; i < node.size; ++i) {
+    if (members[i].key.equals(key)) return i;
+  }
+  return -1;
+}
+
 }  // namespace
 
-std::ptrdiff_t ObjectNode::find_indexed(std::string_view key) const {
+std::ptrdiff_t ObjectNode::find_indexed(std::string_view key) const noexcept {
   // Only called above index_threshold members, so the block has the index slot.
-  if (index_slot(*this) == nullptr) build_index(*this, size);
-  const MemberIndex& index = *index_slot(*this);
+  const MemberIndex* const found = lookup_index(*this);
+  if (found == nullptr) [[unlikely]]
+    return scan_for(*this, key);
+  const MemberIndex& index = *found;
   const std::uint64_t mask = index.mask();
   for (std::uint64_t slot = key_hash(key) & mask;; slot = (slot + 1) & mask) {
     const std::uint32_t entry = index.slots[slot];

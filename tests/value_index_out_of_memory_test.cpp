@@ -125,4 +125,41 @@ TEST(ValueIndexOutOfMemory, SetInThatGrowsTheIndexFailsWhole) {
   EXPECT_GE(failures, 1);
 }
 
+// Runs `lookup` with the first allocation it makes failing, and checks that it made one (the
+// object's index, made on first use): the lookup must answer all the same, not end the process.
+template <typename Lookup>
+auto with_index_unavailable(Lookup lookup) {
+  allocations_to_failure = 1;
+  auto result = lookup();
+  const bool failed_one = allocations_to_failure == 0;
+  allocations_to_failure = 0;
+  EXPECT_TRUE(failed_one) << "the lookup made the index";
+  return result;
+}
+
+// Erasing a member drops a large object's index; the next lookup makes it again. Every lookup of
+// such an object, whoever sent it, must answer when that index cannot be had.
+TEST(ValueIndexOutOfMemory, LookupsWithoutMemoryForTheIndexScanTheMembers) {
+  const Value o = object_of(24).erase(name(0));
+  const auto members = o.as_object();
+  const Value reversed = Value::object(std::vector<Member>(members.rbegin(), members.rend()));
+  const Value changed = reversed.set(name(5), -1);
+  for (const Member& m : members) {
+    const std::string_view key = m.key;
+    const Path path({std::string(key)});
+    EXPECT_EQ(with_index_unavailable([&] { return o.find(key); }), &m.value) << key;
+    EXPECT_EQ(with_index_unavailable([&] { return &o.get(key); }), &m.value) << key;
+    EXPECT_EQ(with_index_unavailable([&] { return o.find_in(path); }), &m.value) << key;
+  }
+  EXPECT_EQ(with_index_unavailable([&] { return o.find(name(0)); }), nullptr);
+  EXPECT_EQ(with_index_unavailable([&] { return o.find("absent"); }), nullptr);
+  expect_whole(o, "after the failed index builds");
+  // == looks up in its right side each member of its left (the two orders differ): the first
+  // lookup fails to make the index, the next ones make it. Each on a copy with no index yet.
+  const Value same = object_of(24).erase(name(0));
+  EXPECT_TRUE(with_index_unavailable([&] { return reversed == same; }));
+  const Value other = object_of(24).erase(name(0));
+  EXPECT_FALSE(with_index_unavailable([&] { return changed == other; }));
+}
+
 }  // namespace
