@@ -276,8 +276,18 @@ namespace {
 // Most values are shallow, and recursion is cheaper.
 constexpr std::uint32_t recursive_release_depth = 64;
 
-thread_local bool releasing = false;
-thread_local std::vector<std::pair<Type, Node*>>* release_queue = nullptr;
+// The work list: nodes whose owners have all gone, waiting to be freed. It is linked through the
+// nodes themselves, so it never allocates (freeing is noexcept: a list that had to grow when
+// memory is short would end the process): a queued node's hash, unused from then on, holds the
+// next node, and its count, 0 from then on, its type.
+thread_local constinit bool releasing = false;
+thread_local constinit Node* release_list = nullptr;
+
+void queue_release(Type type, Node* node) noexcept {
+  node->refs = static_cast<std::uint32_t>(type);
+  node->hash = reinterpret_cast<std::uintptr_t>(release_list);
+  release_list = node;
+}
 
 // An object's members released and its block given back: the common case of free_node (a
 // reducer's old root, a key, a payload), inlined into destroy so that it takes no call to free_node.
@@ -319,20 +329,16 @@ namespace {
 // A node deeper than recursive_release_depth: its descendants go through the work list.
 [[gnu::noinline]] void destroy_deep(Type type, Node* node) noexcept {
   if (releasing) {
-    release_queue->emplace_back(type, node);
+    queue_release(type, node);
     return;
   }
-  std::vector<std::pair<Type, Node*>> queue;
   releasing = true;
-  release_queue = &queue;
   free_node(type, node);
-  while (!queue.empty()) {
-    auto [t, n] = queue.back();
-    queue.pop_back();
-    free_node(t, n);
+  while (Node* const next = release_list) {
+    release_list = reinterpret_cast<Node*>(static_cast<std::uintptr_t>(next->hash));
+    free_node(static_cast<Type>(next->refs), next);
   }
   releasing = false;
-  release_queue = nullptr;
 }
 
 }  // namespace
