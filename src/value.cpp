@@ -85,7 +85,8 @@ std::size_t object_bytes(std::size_t capacity) noexcept {
 static_assert(alignof(Member) >= alignof(MemberIndex*), "the index slot follows the members unpadded");
 
 // Enters member `position` of `node` into `slots` (a table with room for it).
-void index_insert(std::vector<std::uint32_t>& slots, const ObjectNode& node, std::uint32_t position) noexcept {
+void index_insert(std::vector<std::uint32_t>& slots, const ObjectNode& node,
+                  std::uint32_t position) noexcept {
   const std::uint64_t mask = slots.size() - 1;
   std::uint64_t slot = key_hash(node.members()[position].key) & mask;
   while (slots[slot] != 0) slot = (slot + 1) & mask;

@@ -74,7 +74,8 @@ TEST(ValueIndexOutOfMemory, AppendingThatGrowsTheIndexFailsWhole) {
       Value o = object_of(31);
       const Value kept = in_place ? Value() : o;  // a second owner: set copies the node
       const std::string before = o.to_json();
-      const std::string when = std::string(in_place ? "in place" : "copied") + ", allocation " + std::to_string(k);
+      const std::string when =
+          std::string(in_place ? "in place" : "copied") + ", allocation " + std::to_string(k);
       allocations_to_failure = k;
       bool failed = false;
       try {

@@ -67,7 +67,8 @@ TEST(ValueReleaseOutOfMemory, ManyDeepChildrenAreFreedWithoutAllocating) {
   Value root = Value::array();
   for (int i = 0; i < 40; ++i) {
     Value child = i % 4 == 0 ? kept : nested(100 + i * 10, Value(i));
-    root = std::move(root).push_back(Value::object({{"deep", std::move(child)}, {"wide", nested(90, Value())}}));
+    root =
+        std::move(root).push_back(Value::object({{"deep", std::move(child)}, {"wide", nested(90, Value())}}));
   }
   root = nested(200, std::move(root));
   EXPECT_TRUE(released_without_allocating(root));
