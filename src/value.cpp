@@ -84,29 +84,65 @@ std::size_t object_bytes(std::size_t capacity) noexcept {
 }
 static_assert(alignof(Member) >= alignof(MemberIndex*), "the index slot follows the members unpadded");
 
-void index_insert(const ObjectNode& node, std::uint32_t position) noexcept {
-  MemberIndex& index = *index_slot(node);
-  const std::uint64_t mask = index.mask();
+// Enters member `position` of `node` into `slots` (a table with room for it).
+void index_insert(std::vector<std::uint32_t>& slots, const ObjectNode& node,
+                  std::uint32_t position) noexcept {
+  const std::uint64_t mask = slots.size() - 1;
   std::uint64_t slot = key_hash(node.members()[position].key) & mask;
-  while (index.slots[slot] != 0) slot = (slot + 1) & mask;
-  index.slots[slot] = position + 1;
+  while (slots[slot] != 0) slot = (slot + 1) & mask;
+  slots[slot] = position + 1;
+}
+void index_insert(const ObjectNode& node, std::uint32_t position) noexcept {
+  index_insert(index_slot(node)->slots, node, position);
 }
 
+// Gives `node` an index of its members in a table with room for `members` (at least its size).
+// The table is filled before it replaces the old one, so a bad_alloc leaves the node's index as
+// it was: none, or the old table, whole.
 void build_index(const ObjectNode& node, std::size_t members) {
   std::size_t capacity = 32;
   while (capacity < 2 * members + 2) capacity *= 2;
+  std::vector<std::uint32_t> slots(capacity, 0);
+  for (std::uint32_t i = 0; i < node.size; ++i) index_insert(slots, node, i);
   MemberIndex*& index = index_slot(node);
-  if (index == nullptr) index = new MemberIndex();
-  index->slots.assign(capacity, 0);
-  for (std::uint32_t i = 0; i < node.size; ++i) index_insert(node, i);
+  if (index == nullptr) {
+    index = new MemberIndex{std::move(slots)};
+  } else {
+    index->slots.swap(slots);
+  }
+}
+
+// The index a lookup in `node` goes through, made on first use; nullptr when memory for it cannot
+// be had. A lookup cannot throw (find_member is noexcept: a bad_alloc there would end the
+// process), so it then scans the members instead: the same answer, and the next lookup tries
+// again. build_index leaves no index behind when it fails.
+const MemberIndex* lookup_index(const ObjectNode& node) noexcept {
+  if (index_slot(node) == nullptr) {
+    try {
+      build_index(node, node.size);
+    } catch (const std::bad_alloc&) {
+      return nullptr;
+    }
+  }
+  return index_slot(node);
+}
+
+std::ptrdiff_t scan_for(const ObjectNode& node, std::string_view key) noexcept {
+  const Member* members = node.members();
+  for (std::uint32_t i = 0; i < node.size; ++i) {
+    if (members[i].key.equals(key)) return i;
+  }
+  return -1;
 }
 
 }  // namespace
 
-std::ptrdiff_t ObjectNode::find_indexed(std::string_view key) const {
+std::ptrdiff_t ObjectNode::find_indexed(std::string_view key) const noexcept {
   // Only called above index_threshold members, so the block has the index slot.
-  if (index_slot(*this) == nullptr) build_index(*this, size);
-  const MemberIndex& index = *index_slot(*this);
+  const MemberIndex* const found = lookup_index(*this);
+  if (found == nullptr) [[unlikely]]
+    return scan_for(*this, key);
+  const MemberIndex& index = *found;
   const std::uint64_t mask = index.mask();
   for (std::uint64_t slot = key_hash(key) & mask;; slot = (slot + 1) & mask) {
     const std::uint32_t entry = index.slots[slot];
@@ -199,15 +235,14 @@ ArrayNode* new_array(std::size_t capacity) { return make_array(capacity); }
 ObjectNode* new_object(std::size_t capacity) { return make_object(capacity); }
 
 void push_member(ObjectNode& node, MemberName key, Value v) {
+  // An index too small for one more member grows before the member is placed: a bad_alloc then
+  // leaves the node as it was, never with a member its index cannot find.
+  const MemberIndex* const index = index_of(node);
+  if (index != nullptr && 2 * std::size_t{node.size} + 4 > index->slots.size()) [[unlikely]]
+    build_index(node, std::size_t{node.size} + 1);
   new (node.members() + node.size) Member{std::move(key), std::move(v)};
   ++node.size;
-  if (const MemberIndex* index = index_of(node)) {
-    if (2 * std::size_t{node.size} + 2 > index->slots.size()) {
-      build_index(node, node.size);
-    } else {
-      index_insert(node, node.size - 1);
-    }
-  }
+  if (index != nullptr) index_insert(node, node.size - 1);
 }
 
 void push_item(ArrayNode& node, Value v) {
@@ -242,8 +277,18 @@ namespace {
 // Most values are shallow, and recursion is cheaper.
 constexpr std::uint32_t recursive_release_depth = 64;
 
-thread_local bool releasing = false;
-thread_local std::vector<std::pair<Type, Node*>>* release_queue = nullptr;
+// The work list: nodes whose owners have all gone, waiting to be freed. It is linked through the
+// nodes themselves, so it never allocates (freeing is noexcept: a list that had to grow when
+// memory is short would end the process): a queued node's hash, unused from then on, holds the
+// next node, and its count, 0 from then on, its type.
+thread_local constinit bool releasing = false;
+thread_local constinit Node* release_list = nullptr;
+
+void queue_release(Type type, Node* node) noexcept {
+  node->refs = static_cast<std::uint32_t>(type);
+  node->hash = reinterpret_cast<std::uintptr_t>(release_list);
+  release_list = node;
+}
 
 // An object's members released and its block given back: the common case of free_node (a
 // reducer's old root, a key, a payload), inlined into destroy so that it takes no call to free_node.
@@ -285,20 +330,16 @@ namespace {
 // A node deeper than recursive_release_depth: its descendants go through the work list.
 [[gnu::noinline]] void destroy_deep(Type type, Node* node) noexcept {
   if (releasing) {
-    release_queue->emplace_back(type, node);
+    queue_release(type, node);
     return;
   }
-  std::vector<std::pair<Type, Node*>> queue;
   releasing = true;
-  release_queue = &queue;
   free_node(type, node);
-  while (!queue.empty()) {
-    auto [t, n] = queue.back();
-    queue.pop_back();
-    free_node(t, n);
+  while (Node* const next = release_list) {
+    release_list = reinterpret_cast<Node*>(static_cast<std::uintptr_t>(next->hash));
+    free_node(static_cast<Type>(next->refs), next);
   }
   releasing = false;
-  release_queue = nullptr;
 }
 
 }  // namespace

@@ -41,7 +41,8 @@ ObjectNode* new_object(std::size_t capacity);
 std::ptrdiff_t find_member(const ObjectNode& node, std::string_view key) noexcept;
 
 /// Appends to an unshared node with room for one more (see ValueAccess::mutable_*). The depth is
-/// the caller's to maintain. No allocation beyond a long member name.
+/// the caller's to maintain. No allocation beyond a long member name, and for push_member a large
+/// object's larger index, made before the member is placed: a bad_alloc leaves the node as it was.
 void push_member(ObjectNode& node, MemberName key, Value v);
 void push_item(ArrayNode& node, Value v);
 /// Removes member or element `i` of an unshared node, keeping the order of the others.

@@ -62,7 +62,8 @@ struct ObjectNode : Node {
   const Member* members() const noexcept { return reinterpret_cast<const Member*>(this + 1); }
   Member* members() noexcept { return reinterpret_cast<Member*>(this + 1); }
   /// Position of `key` in an object above index_threshold (builds the index on first use), or -1.
-  std::ptrdiff_t find_indexed(std::string_view key) const;
+  /// Without memory for the index it scans the members: a lookup never fails.
+  std::ptrdiff_t find_indexed(std::string_view key) const noexcept;
 };
 
 /// Frees a node whose last owner has gone, and releases what it held (deep values through a work
