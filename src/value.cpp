@@ -999,9 +999,6 @@ const Value& child_at(const Value& container, std::ptrdiff_t pos) {
   return container.is_object() ? container.as_object()[at].value : container.as_array()[at];
 }
 
-// The container set_in creates for a missing step: an array when the next step is an index.
-Value new_container(const PathElement& next) { return next.is_index() ? Value::array() : Value::object(); }
-
 }  // namespace
 
 Value Value::set_in(const Path& path, Value v) const& { return Value(*this).set_in(path, std::move(v)); }
@@ -1019,10 +1016,16 @@ Value Value::set_in(const Path& path, Value v) && {
   constexpr std::size_t remembered = 16;
   std::ptrdiff_t positions[remembered];
   const Value* cur = this;
+  std::size_t first_missing = n;   // the first step whose child does not exist yet
+  bool missing_in_object = false;  // and whether it is a member (else an element appended)
   for (std::size_t k = 0; k < n; ++k) {
     std::ptrdiff_t pos = -1;
     if (cur) {
       pos = check_set_step(*cur, steps[k]);
+      if (pos < 0) {
+        first_missing = k;
+        missing_in_object = cur->is_object();
+      }
       cur = pos < 0 ? nullptr : &child_at(*cur, pos);
     } else if (const auto* i = std::get_if<std::size_t>(&steps[k]); i && *i != 0) {
       // Past a missing member the containers are new: a new array only takes index 0.
@@ -1034,22 +1037,47 @@ Value Value::set_in(const Path& path, Value v) && {
   // Setting the very value already there changes nothing: keep the node (and its sharing).
   if (cur && cur->same_node(v)) return std::move(*this);
 
-  // Walk down, making each node on the path unshared (copied when shared, in place when not).
+  // An rvalue's unshared nodes are written in place, so nothing that can fail may come after a
+  // write that changes what the value holds. The steps that do not exist yet are built first,
+  // off to the side, innermost first: `placed` becomes what goes at steps[first_missing] (`v`
+  // itself when only the last step is missing), with its member name. A bad_alloc there leaves
+  // this value alone.
   const std::uint32_t v_depth = child_depth(v);
+  Value placed = std::move(v);
+  MemberName placed_key;
+  if (first_missing < n) {
+    for (std::size_t k = n - 1; k > first_missing; --k) {
+      // An array when the step is an index (0: checked above), else an object.
+      placed = steps[k].is_index() ? Value::array({std::move(placed)})
+                                   : Value::object({{std::get<std::string>(steps[k]), std::move(placed)}});
+    }
+    if (missing_in_object) {
+      const PathElement& e = steps[first_missing];
+      placed_key = e.is_index() ? MemberName(std::to_string(std::get<std::size_t>(e)))
+                                : MemberName(std::get<std::string>(e));
+    }
+  }
+
+  // Walk down to where `placed` goes, making each node on the path unshared (copied when shared,
+  // in place when not) and giving the last one room for it. Neither changes what the value holds,
+  // so a bad_alloc there leaves it as it was (a depth already raised stays an upper bound, as
+  // after an erase). Only the last write changes it, and it cannot fail.
+  const std::size_t walk = first_missing < n ? first_missing + 1 : n;
   Value* target = this;
-  for (std::size_t k = 0; k < n; ++k) {
+  for (std::size_t k = 0; k < walk; ++k) {
     const PathElement& e = steps[k];
+    const bool append = k == first_missing;
     const auto below = static_cast<std::uint32_t>(v_depth + (n - k));  // new depth of this node
     if (target->is_object()) {
-      std::ptrdiff_t pos = k < remembered ? positions[k] : member_position(*target, e);
-      ObjectNode& node = ValueAccess::mutable_object(*target, pos < 0 ? 1 : 0);
-      if (pos < 0) {
-        MemberName key = e.is_index() ? MemberName(std::to_string(std::get<std::size_t>(e)))
-                                      : MemberName(std::get<std::string>(e));
-        detail::push_member(node, std::move(key), k + 1 < n ? new_container(steps[k + 1]) : Value());
-        pos = static_cast<std::ptrdiff_t>(node.size - 1);
-      }
+      const std::ptrdiff_t pos = append ? -1 : k < remembered ? positions[k] : member_position(*target, e);
+      ObjectNode& node = ValueAccess::mutable_object(*target, append ? 1 : 0);
       node.depth = std::max(node.depth, below);
+      if (append) {
+        // push_member grows a large object's index before it places the member: a bad_alloc
+        // there leaves the node as it was.
+        detail::push_member(node, std::move(placed_key), std::move(placed));
+        return std::move(*this);
+      }
       target = &node.members()[pos].value;
     } else {
       std::size_t index = 0;
@@ -1058,13 +1086,16 @@ Value Value::set_in(const Path& path, Value v) && {
       } else {
         parse_index(std::get<std::string>(e), index);  // checked above
       }
-      ArrayNode& node = ValueAccess::mutable_array(*target, index == target->size() ? 1 : 0);
-      if (index == node.size) detail::push_item(node, k + 1 < n ? new_container(steps[k + 1]) : Value());
+      ArrayNode& node = ValueAccess::mutable_array(*target, append ? 1 : 0);
       node.depth = std::max(node.depth, below);
+      if (append) {
+        detail::push_item(node, std::move(placed));  // the room is made: cannot fail
+        return std::move(*this);
+      }
       target = &node.items()[index];
     }
   }
-  *target = std::move(v);
+  *target = std::move(placed);
   return std::move(*this);
 }
 
