@@ -112,7 +112,9 @@ Query* ClientCore::build(const Value& key, const OptionsPtr& opts, bool* created
     if (linked_at != nullptr) *linked_at = t;
     emit(QueryCacheEvent::Type::added, *q);
   } catch (...) {
-    unbuild(*q);
+    // An initial-data function may have reached the entry (removed, observed or fetched it):
+    // then it is not this call's to take back.
+    if (only_built(*q)) unbuild(*q);
     throw;
   }
   evict_if_needed(q);

@@ -267,11 +267,14 @@ namespace {
 // set_data of an entry build() has just made: when it fails (memory, a throwing
 // structural-sharing function), the entry goes again and the cache is as before the call. Its
 // cache listeners, told it was added, are told it is removed (if that fails too, for want of
-// memory, they are not).
+// memory, they are not). Unless the structural-sharing function reached the entry by its key
+// before it threw: removed, it is gone already; observed or fetched, it stays theirs, as an
+// existing key's entry stays when its update is refused.
 Value set_new_entry_data(ClientCore& c, Query& q, Value&& data, std::optional<Millis> at) {
   try {
     return detail::set_data(c, q, std::move(data), at);
   } catch (...) {
+    if (!ClientCore::only_built(q)) throw;
     try {
       c.emit(QueryCacheEvent::Type::removed, q);
     } catch (...) {

@@ -200,9 +200,15 @@ struct ClientCore {
   }
   bool matches_rest(const QueryFilters& f, Query& q) const;
   void clear_queries();
-  /// Takes back an entry build() made that nobody holds (no observer, no fetch) when what follows
-  /// its link fails: out of its gc list, the index (build kept reserve_node()'s node before
-  /// attaching one to a node) and the count, and back to the pool. No allocation.
+  /// Whether an entry build() made is still nobody's but its maker's: not removed, no observer,
+  /// no fetch. An app's function that ran meanwhile (initial data, structural sharing) may have
+  /// reached it by its key; then it is theirs, and a failure after it keeps it.
+  static bool only_built(const Query& q) noexcept {
+    return !q.removed() && q.observer_count() == 0 && !q.fetching();
+  }
+  /// Takes back an entry build() made that is only_built when what follows its link fails: out of
+  /// its gc list, the index (build kept reserve_node()'s node before attaching one to a node) and
+  /// the count, and back to the pool. No allocation.
   void unbuild(Query& q) noexcept;
   /// Tells the cache's listeners (none: nothing to build; inline, as every new entry tells).
   void emit(QueryCacheEvent::Type type, const Query& q, std::string_view action = {}) {

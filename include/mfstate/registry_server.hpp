@@ -97,10 +97,12 @@ struct RegistryServerOptions {
   /// (a body of `1e20,` repeated is sent back 4.8 times as large: `100000000000000000000.0,`). A
   /// publish whose answer would be larger is refused (413, size_limit, nothing stored), so each
   /// manifest published here can be kept in the answer cache and sent within the answer budget.
-  /// It must be at least max_body_bytes, at most max_pending_answer_bytes and, unless
-  /// answer_cache_bytes is zero, at most answer_cache_bytes less answer_cache_entry_bytes: the
-  /// constructor throws Error(invalid_argument) otherwise (check_options). 24 MiB: one and a half times the
-  /// largest body, and within what the client takes (HttpLimits::max_response_bytes, 32 MiB).
+  /// It must be at most max_pending_answer_bytes and, unless answer_cache_bytes is zero, at most
+  /// answer_cache_bytes less answer_cache_entry_bytes: the constructor throws
+  /// Error(invalid_argument) otherwise (check_options). Below max_body_bytes it is allowed here (a
+  /// publish past it is refused at once, saying why); `registry serve` refuses that setting. 24 MiB:
+  /// one and a half times the largest body, and within what the client takes
+  /// (HttpLimits::max_response_bytes, 32 MiB).
   std::size_t max_answer_bytes = 24u << 20;
   /// What one kept answer costs of answer_cache_bytes beyond its own bytes, at most (its key
   /// "app@version" and the cache's bookkeeping).
