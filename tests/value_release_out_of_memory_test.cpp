@@ -9,27 +9,8 @@
 #include <new>
 #include <string>
 
+#include "failing_allocation.hpp"
 #include "mfstate/value.hpp"
-
-namespace {
-
-// Allocations left before the failing one; 0: none fails.
-long allocations_to_failure = 0;
-
-void* allocate(std::size_t n) {
-  if (allocations_to_failure > 0 && --allocations_to_failure == 0) throw std::bad_alloc();
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-
-}  // namespace
-
-void* operator new(std::size_t n) { return allocate(n); }
-void* operator new[](std::size_t n) { return allocate(n); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 
 using namespace mfstate;
 
