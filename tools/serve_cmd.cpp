@@ -64,22 +64,19 @@ void ensure_descriptors(std::int64_t max_connections) {
   }
 }
 
-// An option's flag: max_body_bytes is --max-body-bytes, a duration says its unit
-// (request_timeout is --request-timeout-ms).
-std::string flag_of(std::string_view field) {
-  std::string flag = "--" + std::string(field);
-  std::replace(flag.begin(), flag.end(), '_', '-');
-  for (const OptionRange& r : option_ranges()) {
-    if (r.field == field && r.milliseconds) flag += "-ms";
-  }
-  return flag;
-}
-
 const OptionRange& range_of(std::string_view field) {
   for (const OptionRange& r : option_ranges()) {
     if (r.field == field) return r;
   }
   throw Error(ErrorCode::invalid_argument, "registry serve: no range for " + std::string(field));
+}
+
+// An option's flag: max_body_bytes is --max-body-bytes, a duration says its unit
+// (request_timeout is --request-timeout-ms).
+std::string flag_of(std::string_view field) {
+  std::string flag = "--" + std::string(field);
+  std::replace(flag.begin(), flag.end(), '_', '-');
+  return range_of(field).milliseconds ? flag + "-ms" : flag;
 }
 
 }  // namespace
