@@ -83,6 +83,18 @@ export class Driver {
     whenIdle(this.#runNowBound);
   }
 
+  /**
+   * As kick, after a call whose answer carried the runtime's activity at its end (`activity`,
+   * -1: unknown): the same as the last run left it, the call posted and scheduled nothing, so
+   * nothing new can run and no check is queued (a write of a new key: the check was a call into
+   * the module per write). What may come after the answer and before the caller's outermost leave
+   * is other calls into the module, each kicking for itself.
+   */
+  kickUnlessSeen(activity: number): void {
+    if (this.#seen >= 0 && activity === this.#seen) return;
+    this.kick();
+  }
+
   /** Manual clock: moves time by `ms`, running every timer due on the way. */
   advance(ms: number): void {
     enter();

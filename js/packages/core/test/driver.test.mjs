@@ -148,3 +148,81 @@ test("on a manual clock, a timer due at once waits for advanceTime", async () =>
     client.clear();
   }
 });
+
+// A write of a new key answers with the runtime's activity after it, and the driver skips its check
+// when that is what its last run left (most such writes: the collection timer is armed already, for
+// an earlier time). These pin what must still run: a new key whose collection is due before the
+// armed timer's, for a standalone client's runtime and for a host's, and a new key written by a
+// cache listener inside another write.
+test("a new key collected before the armed timer is due re-arms it (standalone client)", async (t) => {
+  await mfstate.loadMfstate();
+  t.mock.timers.enable({ apis: ["Date", "setTimeout"], now: 1_000_000 });
+  const client = new mfstate.QueryClient();
+  try {
+    const removed = [];
+    client.getQueryCache().subscribe((event) => {
+      if (event.type === "removed") removed.push(event.query.queryKey[0]);
+    });
+    client.setQueryDefaults(["long"], { gcTime: 60_000 });
+    client.setQueryDefaults(["short"], { gcTime: 5 });
+    client.setQueryData(["long"], 1); // arms the driver's setTimeout a minute out
+    client.setQueryData(["long", 2], 2); // nothing new: the check is skipped
+    client.setQueryData(["short"], 3); // the collection timer moves to 5 ms out
+    t.mock.timers.tick(5);
+    assert.deepEqual(removed, ["short"]);
+    assert.deepEqual(client.getQueryData(["long"]), 1);
+  } finally {
+    client.clear();
+  }
+});
+
+test("a new key collected before the armed timer is due re-arms it (a host's client)", async (t) => {
+  const host = await mfstate.createHost({ listenToPage: false });
+  try {
+    t.mock.timers.enable({ apis: ["Date", "setTimeout"], now: 1_000_000 });
+    const app = host.mount("home");
+    const client = app.queryClient;
+    const removed = [];
+    client.getQueryCache().subscribe((event) => {
+      if (event.type === "removed") removed.push(event.query.queryKey[0]);
+    });
+    // Defaults are the shell's to set; the app writes.
+    host.queryClient.setQueryDefaults(["long"], { gcTime: 60_000 });
+    host.queryClient.setQueryDefaults(["short"], { gcTime: 5 });
+    client.setQueryData(["long"], 1);
+    client.setQueryData(["long", 2], 2);
+    client.setQueryData(["short"], 3);
+    t.mock.timers.tick(5);
+    assert.deepEqual(removed, ["short"]);
+  } finally {
+    host.dispose();
+  }
+});
+
+test("a new key a cache listener writes inside another write of a new key is collected on time", async (t) => {
+  await mfstate.loadMfstate();
+  t.mock.timers.enable({ apis: ["Date", "setTimeout"], now: 1_000_000 });
+  const client = new mfstate.QueryClient();
+  try {
+    const removed = [];
+    let wrote = false;
+    client.getQueryCache().subscribe((event) => {
+      if (event.type === "removed") removed.push(event.query.queryKey[0]);
+      // Inside the outer write: the outer answer's activity is read after this one's.
+      if (event.type === "added" && event.query.queryKey[0] === "outer" && !wrote) {
+        wrote = true;
+        client.setQueryData(["short"], 1);
+      }
+    });
+    client.setQueryDefaults(["long"], { gcTime: 60_000 });
+    client.setQueryDefaults(["outer"], { gcTime: 60_000 });
+    client.setQueryDefaults(["short"], { gcTime: 5 });
+    client.setQueryData(["long"], 0);
+    client.setQueryData(["outer"], 2);
+    assert.equal(wrote, true);
+    t.mock.timers.tick(5);
+    assert.deepEqual(removed, ["short"]);
+  } finally {
+    client.clear();
+  }
+});

@@ -491,6 +491,13 @@ using namespace mfstate;
 
 // The interned keys' helpers, outside the exports' C linkage (they return C++ types).
 namespace {
+// The activity word of the runtime that drives `c` (its own, or its host's; -1: the host is gone).
+int activity_of(const WebClient& c) {
+  if (c.owned) return activity_word(c.runtime->activity());
+  WebHost* web = hosts().find(c.host);
+  return web == nullptr ? -1 : activity_word(web->host->activity());
+}
+
 std::uint32_t intern(WebClient& c, const Value& key) {
   c.interned.push_back(WebClient::Interned{key, Value(), false});
   return static_cast<std::uint32_t>(c.interned.size() - 1);
@@ -576,10 +583,7 @@ EMSCRIPTEN_KEEPALIVE int mfs_client_run(std::uint32_t client, int timers) {
 /// no client or whose host is gone.
 EMSCRIPTEN_KEEPALIVE int mfs_client_activity(std::uint32_t client) {
   WebClient* c = clients().find(client);
-  if (c == nullptr) return -1;
-  if (c->owned) return activity_word(c->runtime->activity());
-  WebHost* web = hosts().find(c->host);
-  return web == nullptr ? -1 : activity_word(web->host->activity());
+  return c == nullptr ? -1 : activity_of(*c);
 }
 
 /// Manual clock (standalone clients): moves time by `ms`.
@@ -605,7 +609,9 @@ EMSCRIPTEN_KEEPALIVE int mfs_client_intern_key(std::uint32_t client) {
 }
 
 /// In the exchange buffer: key, data, updatedAt (or null). Interns the key, then sets its data.
-/// Out: its index, the data now cached.
+/// Out: its index, the data now cached, and the activity of the runtime that drives the client
+/// after the write (mfs_client_activity's answer, without the call: the driver's check that the
+/// write posted and scheduled nothing new, most writes of a new key, is read from here).
 EMSCRIPTEN_KEEPALIVE int mfs_client_set_new_key(std::uint32_t client) {
   return guarded([&] {
     Reader r;
@@ -629,6 +635,7 @@ EMSCRIPTEN_KEEPALIVE int mfs_client_set_new_key(std::uint32_t client) {
     Writer w;
     w.integer(index);
     w.value(cached);
+    w.integer(activity_of(c));
   });
 }
 

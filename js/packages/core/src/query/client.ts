@@ -377,6 +377,8 @@ export class QueryClient {
     const updatedAt = options.updatedAt ?? null;
     // A write changes its own entry only, which it updates (unless the client evicts: then others too).
     if (keys.bounded) keys.generation++;
+    // The runtime's activity the write of a new key answers with (-1: none, kick as always).
+    let activity = -1;
     enter();
     this.#manualWrites++;
     try {
@@ -406,13 +408,14 @@ export class QueryClient {
       beginRead();
       const index = readValue() as number;
       const cached = readValue();
+      activity = readValue() as number;
       const added = keys.add(key, index, hash);
       keys.keep(added, cached, stampAfter(before));
       return cached as DeepReadonly<TData>;
     } finally {
       this.#manualWrites--;
       leave();
-      this.#core.driver.kick();
+      this.#core.driver.kickUnlessSeen(activity);
     }
   }
 
