@@ -142,14 +142,31 @@ PropMask changes(const QueryResult& a, const QueryResult& b, bool data_differs) 
   return m;
 }
 
+/// The result fields whose change notifies under options `o` (a bit per ResultProp); calls
+/// notify_on_change_props when it is a function.
+PropMask watched_of(const QueryOptions& o) {
+  if (!o.notify_on_change_props.has_value()) return default_mask;
+  PropMask m = 0;
+  if (const auto* v = o.notify_on_change_props.value_if()) {
+    m = mask_of(v->data(), v->data() + v->size());
+  } else {
+    const std::vector<ResultProp> props = (*o.notify_on_change_props.function_if())();
+    m = mask_of(props.data(), props.data() + props.size());
+  }
+  const bool* throws = o.throw_on_error.value_if();
+  if (o.throw_on_error.function_if() != nullptr || (throws != nullptr && *throws))
+    m |= bit(ResultProp::error);
+  return m;
+}
+
 }  // namespace
 
 ObserverImpl::ObserverImpl(ClientCore& core, std::shared_ptr<QueryScope> scope, QueryOptions options,
                            bool infinite)
-    : core_(&core), scope_(std::move(scope)), infinite_(infinite), options_(std::move(options)) {
+    : core_(&core), infinite_(infinite), scope_(std::move(scope)), options_(std::move(options)) {
   check_key(options_.key);
   key_ = options_.key;
-  resolved_ = core.resolve(&options_, key_, false, nullptr, scope_->options_owner());
+  set_resolved(core.resolve(&options_, key_, false, nullptr, scope_->options_owner()));
   core.queries.observers.insert(this);
   if (scope_->app) scope_->observers.insert(this);
 }
@@ -164,6 +181,22 @@ ObserverImpl::~ObserverImpl() {
   clear_timers();
   core_->queries.observers.erase(this);
   if (scope_->app) scope_->observers.erase(this);
+}
+
+void ObserverImpl::set_resolved(OptionsPtr o) noexcept {
+  resolved_ = std::move(o);
+  const QueryOptions& r = resolved_->o;
+  OftenRead& f = often_;
+  const bool* enabled = r.enabled.value_if();
+  f.enabled = enabled == nullptr ? OftenRead::by_function : *enabled ? OftenRead::yes : OftenRead::no;
+  const Millis* stale_time = r.stale_time.value_if();
+  f.stale_time_fixed = stale_time != nullptr;
+  f.stale_time = stale_time != nullptr ? *stale_time : Millis{0};
+  f.select = static_cast<bool>(r.select);
+  f.placeholder = r.placeholder_data.has_value();
+  f.timers_idle = stale_time != nullptr && *stale_time >= never_expires && !r.refetch_interval.has_value();
+  f.watched_fixed = r.notify_on_change_props.function_if() == nullptr;
+  f.watched_mask = f.watched_fixed ? watched_of(r) : 0;
 }
 
 ClientCore& ObserverImpl::live() const {
@@ -288,7 +321,7 @@ void ObserverImpl::set_options(QueryOptions options) {
   Query* prev_query = query_ != nullptr ? query_ : core.find(key_);
   const bool prev_enabled = prev_query == nullptr || enabled_of(core, resolved_->o, *prev_query);
   options_ = std::move(options);
-  resolved_ = core.resolve(&options_, options_.key, false, nullptr, scope_->options_owner());
+  set_resolved(core.resolve(&options_, options_.key, false, nullptr, scope_->options_owner()));
   // Functions have no identity in C++: new options always run select and placeholder again.
   memo_valid_ = false;
   placeholder_memo_.reset();
@@ -411,13 +444,13 @@ std::optional<std::uint64_t> ObserverImpl::compute_result() {
   // The common result (data or none, no select, no placeholder shown, not infinite) is written
   // over current_ field by field instead of being built beside it and moved over it (every flush
   // of every observer; W4 flushes 10^4), each field compared as it is written.
-  if (o.select || select_error_ || q.infinite() || (!q.has_data() && o.placeholder_data.has_value())) {
+  if (often_.select || select_error_ || q.infinite() || (!q.has_data() && often_.placeholder)) {
     current_ = make_result(q, o, true);
     return std::nullopt;
   }
   // What may call the user's functions comes first: if it throws, current_ is left as it was.
-  const bool enabled = enabled_of(*core_, o, q);
-  const bool stale = enabled && is_stale_now(*core_, q, stale_time_of(*core_, o, q));
+  const bool enabled = this->enabled();
+  const bool stale = enabled && is_stale_now(*core_, q, stale_time());
   QueryResult& r = current_;
   PropMask m = fill_from_query(r, q, enabled, stale);
   write_prop(r.is_placeholder_data, false, ResultProp::is_placeholder_data, m);
@@ -562,19 +595,7 @@ std::uint64_t ObserverImpl::changes_written(std::uint64_t written) const {
 }
 
 std::uint64_t ObserverImpl::watched() const {
-  const QueryOptions& o = resolved_->o;
-  if (!o.notify_on_change_props.has_value()) return default_mask;
-  PropMask m = 0;
-  if (const auto* v = o.notify_on_change_props.value_if()) {
-    m = mask_of(v->data(), v->data() + v->size());
-  } else {
-    const std::vector<ResultProp> props = (*o.notify_on_change_props.function_if())();
-    m = mask_of(props.data(), props.data() + props.size());
-  }
-  const bool* throws = o.throw_on_error.value_if();
-  if (o.throw_on_error.function_if() != nullptr || (throws != nullptr && *throws))
-    m |= bit(ResultProp::error);
-  return m;
+  return often_.watched_fixed ? often_.watched_mask : watched_of(resolved_->o);
 }
 
 bool ObserverImpl::should_throw_error() {
@@ -666,10 +687,7 @@ void ObserverImpl::clear_timers() {
 void ObserverImpl::update_timers() {
   // No timer to run, none running: data that never goes stale and no polling (every flush of
   // W4's observers, whose data never expires) reads neither the query nor the clock.
-  const QueryOptions& o = resolved_->o;
-  const Millis* fixed_stale_time = o.stale_time.value_if();
-  if (stale_timer_ == 0 && interval_timer_ == 0 && current_interval_ == Millis{0} && fixed_stale_time != nullptr &&
-      *fixed_stale_time >= never_expires && !o.refetch_interval.has_value())
+  if (stale_timer_ == 0 && interval_timer_ == 0 && current_interval_ == Millis{0} && often_.timers_idle)
     return;
   ClientCore& core = *core_;
   Scheduler& sched = core.runtime.scheduler();

@@ -59,13 +59,14 @@ class ObserverImpl : public std::enable_shared_from_this<ObserverImpl> {
   // ---- what the cache tells it ----
   /// The query changed: recompute lazily, notify at the flush.
   void on_query_update();
-  /// Options evaluated for the query it is attached to (a value without a call).
+  /// Options evaluated for the query it is attached to (a value without a call, read off the
+  /// observer's own first lines: a refetch by filters asks every observer).
   bool enabled() const {
-    if (const bool* v = resolved_->o.enabled.value_if()) return *v;
+    if (often_.enabled != OftenRead::by_function) return often_.enabled == OftenRead::yes;
     return core_ == nullptr || query_ == nullptr || enabled_function(*core_, resolved_->o, *query_);
   }
   Millis stale_time() const {
-    if (const Millis* v = resolved_->o.stale_time.value_if()) return *v;
+    if (often_.stale_time_fixed) return often_.stale_time;
     return core_ == nullptr || query_ == nullptr ? Millis{0}
                                                  : stale_time_function(*core_, resolved_->o, *query_);
   }
@@ -102,38 +103,60 @@ class ObserverImpl : public std::enable_shared_from_this<ObserverImpl> {
   void clear_timers();
   ClientCore& live() const;
 
+  /// What the notifications, the flush and a refetch by filters read of resolved_, copied from it
+  /// whenever it is set (resolved options are immutable): W4 reaches each of its 10^4 observers
+  /// in three passes over them, and each read of the 848-byte options was a cache miss of its own.
+  struct OftenRead {
+    enum Enabled : std::int8_t { no, yes, by_function };
+    Millis stale_time{0};            // when stale_time_fixed
+    std::uint64_t watched_mask = 0;  // when watched_fixed: watched()'s answer
+    Enabled enabled = yes;
+    bool stale_time_fixed = true;
+    bool watched_fixed = true;
+    bool select = false;       // has a select function
+    bool placeholder = false;  // has placeholder data
+    bool timers_idle = false;  // no stale timer ever (a fixed stale time that never expires), no polling
+  };
+  /// resolved_ = `o`, and often_ from it.
+  void set_resolved(OptionsPtr o) noexcept;
+
+  // Fields in the order a notification and a flush read them: the first ones share the cache lines
+  // of the shared_ptr's control block and enable_shared_from_this's weak pointer (made by
+  // make_shared); the options as given, the memos and the key come last.
   ClientCore* core_;
-  std::shared_ptr<QueryScope> scope_;
-  bool infinite_;
-  QueryOptions options_;  // as given
-  OptionsPtr resolved_;   // with defaults
-  Value key_;
   Query* query_ = nullptr;  // while mounted (a query is never held when not observed)
-  ListenerList<const QueryResult&> listeners_;
-  std::vector<std::shared_ptr<typename ListenerList<const QueryResult&>::Slot>> first_calls_;
   bool dirty_ = false;
   bool notify_pending_ = false;
   // current_ shows what previous_ shows (every prop equal; data equal, perhaps another node):
   // true after each flush, false once anything but a flush recomputed current_.
   bool result_in_step_ = true;
-  std::shared_ptr<ObserverImpl> pending_self_;
-  QueryResult current_;
-  QueryResult previous_;  // the result of the last flush (what listeners were told)
+  bool infinite_;
   // is_fetched_after_mount: the query's update counts when this observer first looked at it
   std::uint32_t data_count_at_attach_ = 0;
+  std::shared_ptr<ObserverImpl> pending_self_;
+  OptionsPtr resolved_;  // with defaults
+  OftenRead often_;
   std::uint32_t error_count_at_attach_ = 0;
+  TimerId stale_timer_ = 0;
+  TimerId interval_timer_ = 0;
+  Millis current_interval_{0};
+  ListenerList<const QueryResult&> listeners_;
+  std::vector<std::shared_ptr<typename ListenerList<const QueryResult&>::Slot>> first_calls_;
+  QueryResult current_;
+  QueryResult previous_;  // the result of the last flush (what listeners were told)
+  // the last query that had data
+  std::optional<Value> last_data_;
+  Value last_data_key_;
+  Value key_;
   // select memo: input node -> output; a select error keeps the last good output
   bool memo_valid_ = false;
   Value memo_in_;
   Value memo_out_;
   std::optional<Error> select_error_;
-  // placeholder memo (until the options change) and the last query that had data
+  // placeholder memo (until the options change)
   std::optional<Value> placeholder_memo_;
-  std::optional<Value> last_data_;
-  Value last_data_key_;
-  TimerId stale_timer_ = 0;
-  TimerId interval_timer_ = 0;
-  Millis current_interval_{0};
+  std::shared_ptr<QueryScope> scope_;
+  QueryOptions options_;  // as given
 };
 
 }  // namespace mfstate::detail
