@@ -226,6 +226,8 @@ TxStack& BatcherAccess::tx_or_create(Batcher& b) {
   return *b.tx_;
 }
 
+void BatcherAccess::grow_queue(Batcher& b) { make_room(b.queue_); }
+
 void BatcherAccess::drop_tagged_since(Batcher& b, std::size_t mark, std::uint32_t serial) noexcept {
   // While flushing, what already ran (and the one running) is not pending: never touch it.
   if (b.flushing_ && mark <= b.running_) mark = b.running_ + 1;

@@ -92,6 +92,15 @@ struct BatcherAccess {
                             std::uint32_t frame) {
     b.enqueue_plain(plain, arg, drop, frame);
   }
+  /// Room for one more job in `b`'s queue, so that the next plain job queued (a store's change
+  /// notification) needs no memory: a store takes it before its reducer runs, where running out
+  /// changes nothing. The test inline (every reduce comes here), the growth out of line.
+  static void make_room_for_job(Batcher& b) {
+    if (b.queue_.size() == b.queue_.capacity()) [[unlikely]] {
+      grow_queue(b);
+    }
+  }
+  static void grow_queue(Batcher& b);
   static void drop_tagged_since(Batcher& b, std::size_t mark, std::uint32_t serial) noexcept;
   static void park(Batcher& b, std::shared_ptr<void> owner) noexcept { b.parked_ = std::move(owner); }
 };
