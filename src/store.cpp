@@ -52,7 +52,7 @@ struct StoreCore final : Restorable {
     std::size_t index;
     // The transaction frame it was queued in (transactions.hpp's tag), whose rollback drops it;
     // 0: none can.
-    std::uint32_t frame;
+    std::uint64_t frame;
   };
   std::vector<Pending> queue;
   std::size_t queue_head = 0;
@@ -87,7 +87,7 @@ struct StoreCore final : Restorable {
     }
   }
 
-  void tx_drop_queued(std::uint32_t serial) noexcept override {
+  void tx_drop_queued(std::uint64_t serial) noexcept override {
     // What already ran (before queue_head) is the frame's restored state's business, not here.
     const auto first = queue.begin() + static_cast<std::ptrdiff_t>(queue_head);
     queue.erase(std::remove_if(first, queue.end(), [serial](const Pending& p) { return p.frame >= serial; }),
@@ -422,7 +422,7 @@ struct StoreCore final : Restorable {
   void dispatch(Action&& action, std::size_t index) {
     if (busy()) {
       // Inside a transaction, tagged with its frame: a rollback drops it unrun.
-      const std::uint32_t frame = tx_tag_queued(*batcher, *this);
+      const std::uint64_t frame = tx_tag_queued(*batcher, *this);
       queue.push_back(Pending{std::move(action), index, frame});
       return;
     }
