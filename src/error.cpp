@@ -63,6 +63,15 @@ NestedError error_from_exception(ErrorCode fallback, std::string_view context) {
   }
 }
 
+namespace {
+// Made at start-up: when it is needed, there may be no memory to make it.
+const Error out_of_memory_error(ErrorCode::reducer_error,
+                                "out of memory: a queued action failed and there was no memory to say "
+                                "more (it changed nothing)");
+}  // namespace
+
+const Error& out_of_memory_report() noexcept { return out_of_memory_error; }
+
 void report_error(const ErrorHandler& handler, const Error& error) noexcept {
   // stdio rather than iostreams: the browser build pays ~80 KB of wasm for <iostream>.
   if (handler) {

@@ -26,6 +26,11 @@ class NestedError : public Error, public std::nested_exception {
 /// Error(fallback, context + ": " + what()). Allocates.
 NestedError error_from_exception(ErrorCode fallback, std::string_view context);
 
+/// What reports a failure when there is no memory left to describe it (a queued action of a store
+/// that ran out of memory, and then out of memory again making its Error): Error(reducer_error,
+/// "out of memory ...") made when the program starts, so that handing it over allocates nothing.
+const Error& out_of_memory_report() noexcept;
+
 /// Hands `error` to `handler`, or writes it to stderr when there is none. A handler that throws is
 /// written to stderr too: reporting never throws.
 void report_error(const ErrorHandler& handler, const Error& error) noexcept;

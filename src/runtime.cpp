@@ -135,7 +135,7 @@ Batcher::~Batcher() {
 
 void Batcher::notify(std::function<void()> fn) { enqueue(std::move(fn), 0); }
 
-void Batcher::enqueue(std::function<void()>&& fn, std::uint32_t frame) {
+void Batcher::enqueue(std::function<void()>&& fn, std::uint64_t frame) {
   if (!fn) throw Error(ErrorCode::invalid_argument, "Batcher::notify needs a function to run");
   queue_.push_back(Job{std::move(fn), nullptr, nullptr, nullptr, frame});
   fn = nullptr;  // libc++ copies a small function on move: the caller's copy must not outlive the job
@@ -156,7 +156,7 @@ template <typename Job>
 }
 }  // namespace
 
-void Batcher::enqueue_plain(void (*plain)(void*), void* arg, void (*drop)(void*), std::uint32_t frame) {
+void Batcher::enqueue_plain(void (*plain)(void*), void* arg, void (*drop)(void*), std::uint64_t frame) {
   if (queue_.size() == queue_.capacity()) [[unlikely]] {
     make_room(queue_);
     if (queue_.size() == queue_.capacity()) __builtin_unreachable();  // lets emplace_back drop its growth
@@ -226,7 +226,9 @@ TxStack& BatcherAccess::tx_or_create(Batcher& b) {
   return *b.tx_;
 }
 
-void BatcherAccess::drop_tagged_since(Batcher& b, std::size_t mark, std::uint32_t serial) noexcept {
+void BatcherAccess::grow_queue(Batcher& b) { make_room(b.queue_); }
+
+void BatcherAccess::drop_tagged_since(Batcher& b, std::size_t mark, std::uint64_t serial) noexcept {
   // While flushing, what already ran (and the one running) is not pending: never touch it.
   if (b.flushing_ && mark <= b.running_) mark = b.running_ + 1;
   if (mark >= b.queue_.size()) return;
@@ -282,7 +284,7 @@ void reserve_for_commits(TxStack& t, std::vector<T> TxFrame::*list) {
 
 void tx_make_room_for_snapshot(TxStack& t) { reserve_for_commits(t, &TxFrame::snaps); }
 
-std::uint32_t tx_tag_queued(Batcher& b, Restorable& who) {
+std::uint64_t tx_tag_queued(Batcher& b, Restorable& who) {
   TxStack* t = BatcherAccess::tx(b);
   if (t == nullptr || t->depth == 0) return 0;
   TxFrame& f = t->frames[t->depth - 1];

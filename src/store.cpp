@@ -52,7 +52,7 @@ struct StoreCore final : Restorable {
     std::size_t index;
     // The transaction frame it was queued in (transactions.hpp's tag), whose rollback drops it;
     // 0: none can.
-    std::uint32_t frame;
+    std::uint64_t frame;
   };
   std::vector<Pending> queue;
   std::size_t queue_head = 0;
@@ -87,7 +87,7 @@ struct StoreCore final : Restorable {
     }
   }
 
-  void tx_drop_queued(std::uint32_t serial) noexcept override {
+  void tx_drop_queued(std::uint64_t serial) noexcept override {
     // What already ran (before queue_head) is the frame's restored state's business, not here.
     const auto first = queue.begin() + static_cast<std::ptrdiff_t>(queue_head);
     queue.erase(std::remove_if(first, queue.end(), [serial](const Pending& p) { return p.frame >= serial; }),
@@ -111,39 +111,64 @@ struct StoreCore final : Restorable {
     Batcher& b = *batcher;
     b.begin_batch();
     processing = true;
-    std::exception_ptr deferred;
     try {
       run();
     } catch (...) {
+      // The action failed: what it queued goes with it.
       processing = false;
       queue.clear();
       queue_head = 0;
       b.end_batch();
       throw;
     }
-    if (queue_head < queue.size()) drain(deferred);
+    std::exception_ptr deferred;
+    if (queue_head < queue.size()) drain(&deferred);
     processing = false;
     b.end_batch();
     if (deferred) std::rethrow_exception(deferred);
   }
 
-  // Runs what was queued while busy. The caller of those dispatches has returned, so their
-  // errors go to the error handler (or, without one, to the outermost caller afterwards).
-  void drain(std::exception_ptr& deferred) {
+  // Runs what was queued while busy, in order, each action on its own: one that fails changes
+  // nothing (its dispatches go with it, as the outermost action's do) and the others still run.
+  // The caller of those dispatches has returned, so their failures go to the error handler or,
+  // without one, the first of them to the outermost caller afterwards (`deferred`; null: there is
+  // none, and they are reported anyway). Whatever a failure is (out of memory included), the
+  // queue is run to its end: the store is never left busy.
+  void drain(std::exception_ptr* deferred) noexcept {
     while (queue_head < queue.size()) {
       Pending p = std::move(queue[queue_head++]);
+      const std::size_t queued = queue.size();
       try {
         run_one(std::move(p.action), p.index);
-      } catch (const Error& e) {
-        if (on_error) {
-          report(e);
-        } else if (!deferred) {
-          deferred = std::current_exception();
-        }
+      } catch (...) {
+        // (A rollback inside the action drops only what was queued after it began.)
+        if (queue.size() > queued) queue.resize(queued);
+        fail_queued(deferred);
       }
     }
     queue.clear();
     queue_head = 0;
+  }
+
+  // A queued action's failure, inside the catch block that caught it (see drain).
+  void fail_queued(std::exception_ptr* deferred) noexcept {
+    if (!on_error && deferred != nullptr) {
+      if (!*deferred) *deferred = std::current_exception();
+      return;
+    }
+    try {
+      throw;
+    } catch (const Error& e) {
+      report(e);  // a reducer_error naming this store already
+      return;
+    } catch (...) {
+    }
+    try {
+      report(error_from_exception(ErrorCode::reducer_error,
+                                  "a queued action of " + name + " failed; the state is as before it"));
+    } catch (...) {
+      report(out_of_memory_report());  // no memory to say more
+    }
   }
 
   // One action through the chain from `index`. Leaves the state as it was when anything throws.
@@ -195,6 +220,10 @@ struct StoreCore final : Restorable {
     // Inside a transaction: the frame's record of this store (its place), taken before the change.
     std::size_t record = no_record;
     if (tx_active(*batcher)) record = tx_enlist(*batcher, *this, state, notify_queued);
+    // Room for the change's notification, taken before anything changes: out of memory here fails
+    // the action with nothing done, where mark_changed, after the change, would leave it made.
+    // (Not first testing whether one is queued already: one compare is all the room costs.)
+    BatcherAccess::make_room_for_job(*batcher);
     bool changed;
     const detail::Node* root = state.node();
     // Nobody else holds the state: the reducer may have it (noexcept) or borrow it (lent).
@@ -311,7 +340,16 @@ struct StoreCore final : Restorable {
     // tx_restore when a transaction that rolls back drops it unrun. A plain job: a function
     // and this core, nothing to build or destroy.
     retain();
-    notify_undoable(*batcher, &StoreCore::run_notification, this);
+    try {
+      notify_undoable(*batcher, &StoreCore::run_notification, this);
+    } catch (...) {
+      // The room reduce took was used meanwhile (its reducer notified for others) and the queue
+      // could not grow: the change stands, and is told with the next one. The flag must not
+      // stay set, or no change of this store would ever be told again.
+      notify_queued = false;
+      release();
+      throw;
+    }
   }
   static void run_notification(void* core) {
     struct Release {
@@ -353,16 +391,8 @@ struct StoreCore final : Restorable {
       // Dispatches from subscribers waited for the round to end; run them now.
       batcher->begin_batch();
       processing = true;
-      std::exception_ptr deferred;
-      drain(deferred);
+      drain(nullptr);  // no caller to hand a failure to: reported
       processing = false;
-      if (deferred) {
-        try {
-          std::rethrow_exception(deferred);
-        } catch (const Error& e) {
-          report(e);
-        }
-      }
       batcher->end_batch();
     }
   }
@@ -392,7 +422,7 @@ struct StoreCore final : Restorable {
   void dispatch(Action&& action, std::size_t index) {
     if (busy()) {
       // Inside a transaction, tagged with its frame: a rollback drops it unrun.
-      const std::uint32_t frame = tx_tag_queued(*batcher, *this);
+      const std::uint64_t frame = tx_tag_queued(*batcher, *this);
       queue.push_back(Pending{std::move(action), index, frame});
       return;
     }

@@ -43,7 +43,7 @@ class Restorable {
   /// Drops the dispatches it queued (while busy, tx_tag_queued) inside the frame `serial` or one
   /// nested in it: those tagged `serial` or larger. The frame rolls back. (Only what queues has
   /// anything to drop.)
-  virtual void tx_drop_queued(std::uint32_t serial) noexcept { (void)serial; }
+  virtual void tx_drop_queued(std::uint64_t serial) noexcept { (void)serial; }
   /// Untags every dispatch it has queued: the outermost frame committed, and the serials start
   /// again at 1 (a later frame must not take these for its own).
   virtual void tx_keep_queued() noexcept {}
@@ -64,7 +64,7 @@ struct TxSnapshot {
 };
 
 struct TxFrame {
-  std::uint32_t serial = 0;  // tags the notifications queued inside (nested frames: larger)
+  std::uint64_t serial = 0;  // tags the notifications queued inside (nested frames: larger)
   std::size_t mark = 0;      // the batcher's queue length when the frame opened
   std::vector<TxSnapshot> snaps;
   // The stores that queued a dispatch inside the frame (or a committed frame nested in it), each
@@ -77,7 +77,7 @@ struct TxStack {
   // so a transaction in the steady state allocates nothing.
   std::vector<TxFrame> frames;
   std::size_t depth = 0;
-  std::uint32_t next_serial = 1;
+  std::uint64_t next_serial = 1;  // 64 bits: never wraps, however many frames nest in one
 };
 
 /// The Batcher's private side, for the functions below.
@@ -85,14 +85,23 @@ struct BatcherAccess {
   static TxStack* tx(const Batcher& b) noexcept { return b.tx_.get(); }
   static TxStack& tx_or_create(Batcher& b);
   static std::size_t queued(const Batcher& b) noexcept { return b.queue_.size(); }
-  static void enqueue(Batcher& b, std::function<void()>&& fn, std::uint32_t frame) {
+  static void enqueue(Batcher& b, std::function<void()>&& fn, std::uint64_t frame) {
     b.enqueue(std::move(fn), frame);
   }
   static void enqueue_plain(Batcher& b, void (*plain)(void*), void* arg, void (*drop)(void*),
-                            std::uint32_t frame) {
+                            std::uint64_t frame) {
     b.enqueue_plain(plain, arg, drop, frame);
   }
-  static void drop_tagged_since(Batcher& b, std::size_t mark, std::uint32_t serial) noexcept;
+  /// Room for one more job in `b`'s queue, so that the next plain job queued (a store's change
+  /// notification) needs no memory: a store takes it before its reducer runs, where running out
+  /// changes nothing. The test inline (every reduce comes here), the growth out of line.
+  static void make_room_for_job(Batcher& b) {
+    if (b.queue_.size() == b.queue_.capacity()) [[unlikely]] {
+      grow_queue(b);
+    }
+  }
+  static void grow_queue(Batcher& b);
+  static void drop_tagged_since(Batcher& b, std::size_t mark, std::uint64_t serial) noexcept;
   static void park(Batcher& b, std::shared_ptr<void> owner) noexcept { b.parked_ = std::move(owner); }
 };
 
@@ -147,7 +156,7 @@ inline TxSnapshot& tx_record(Batcher& b, std::size_t place) noexcept {
 /// `who` listed in that frame so that its rollback drops the dispatch; 0 (never dropped) outside
 /// a transaction. O(stores that queued in the frame). Allocates (may throw, listing nothing) when
 /// a frame lists a store: the room its commits need to pass the list outwards.
-std::uint32_t tx_tag_queued(Batcher& b, Restorable& who);
+std::uint64_t tx_tag_queued(Batcher& b, Restorable& who);
 /// As Batcher::notify, but a rollback of the transaction open now drops `fn` unrun. Inline: every
 /// store change and bus message goes through here.
 inline void notify_undoable(Batcher& b, std::function<void()>&& fn) {

@@ -181,10 +181,10 @@ class Batcher {
     void (*plain)(void*);
     void (*drop)(void*);
     void* arg;
-    std::uint32_t frame;  // the transaction frame whose rollback drops it; 0: none can
+    std::uint64_t frame;  // the transaction frame whose rollback drops it; 0: none can
   };
-  void enqueue(std::function<void()>&& fn, std::uint32_t frame);
-  void enqueue_plain(void (*plain)(void*), void* arg, void (*drop)(void*), std::uint32_t frame);
+  void enqueue(std::function<void()>&& fn, std::uint64_t frame);
+  void enqueue_plain(void (*plain)(void*), void* arg, void (*drop)(void*), std::uint64_t frame);
   void close_batch() noexcept;
   void flush() noexcept;
   void release_parked() noexcept;

@@ -5,7 +5,15 @@
 //   state replaces the old one; subscribers are told through the Batcher (the one notification
 //   queue), once per outermost operation, after it ends, each seeing the final state.
 // - A dispatch made while the store is busy (from a reducer, a middleware or one of its own
-//   subscribers) is queued and run after the current one, in order — never recursively.
+//   subscribers) is queued and run after the current one, in order — never recursively. Each
+//   queued action is an action of its own, as each dispatch is in Redux (where a nested dispatch
+//   runs at once, and one that throws undoes none of the others): one that fails (its reducer or
+//   middleware throws, memory runs out) changes nothing — the dispatches it queued itself go with
+//   it, as an outermost action's do — and those queued after it still run. Its caller has
+//   returned, so its error goes to StoreOptions::on_error (a Host's app: the app's error handler);
+//   without one, the first such error is thrown to the outermost dispatch's caller once the
+//   queue has run (the outermost action itself stands), or, queued by a subscriber, written to
+//   stderr. The store is never left busy by a failure.
 // - A reducer or middleware that throws leaves the state as it was; the caller receives
 //   Error(reducer_error) with the original exception nested (std::rethrow_if_nested).
 // - A reducer declared `noexcept` receives the state by move when nobody else holds it, so
