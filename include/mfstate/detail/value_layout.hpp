@@ -26,7 +26,13 @@ struct Node {
   /// Owners; not atomic (a Value crosses threads only by hand-over).
   std::uint32_t refs = 1;
   /// 0 for strings; 1 + the deepest child for arrays and objects (an upper bound after erase).
-  std::uint32_t depth = 0;
+  /// Never above max_nesting + 1 (a deeper value is refused as it is built), so 16 bits hold it.
+  std::uint16_t depth = 0;
+  /// Objects: how the member names were ordered when the node was built (NameOrder), so that
+  /// the canonical writer, which writes members by name, need not compare them again. Only
+  /// Value::object from a list sets it (it compares the names anyway, for repeats); appending a
+  /// member resets it. Other nodes: 0.
+  std::uint8_t name_order = 0;
   /// The Value hash, cached by the first Value::hash() (0: not computed yet; a computed 0 is
   /// stored as 1).
   mutable std::uint64_t hash = 0;
@@ -36,6 +42,11 @@ struct Node {
   std::uint32_t capacity = 0;
 };
 static_assert(sizeof(Node) == 24);
+
+/// Node::name_order of an object: its names in ascending or descending canonical order (bytes as
+/// unsigned char, a prefix first), each strictly, or not known. An object of 0 or 1 member is
+/// ascending once its builder has looked.
+enum class NameOrder : std::uint8_t { unknown = 0, ascending = 1, descending = 2 };
 
 struct MemberIndex;
 
