@@ -197,7 +197,7 @@ StringNode* new_string(std::string_view s) {
   if (s.size() >= std::numeric_limits<std::uint32_t>::max()) {
     throw Error(ErrorCode::size_limit, "a string Value holds at most 4 GiB");
   }
-  auto* node = new (allocate_block(sizeof(StringNode) + s.size() + 1)) StringNode();
+  auto* node = new (allocate_block(sizeof(StringNode) + s.size() + 1)) StringNode;
   node->size = static_cast<std::uint32_t>(s.size());
   if (!s.empty()) std::memcpy(node->chars(), s.data(), s.size());
   node->chars()[s.size()] = '\0';
@@ -218,14 +218,14 @@ namespace {
 // between the builder and the block pool).
 [[gnu::always_inline]] inline ArrayNode* make_array(std::size_t capacity) {
   check_capacity(capacity);
-  auto* node = new (node_block(sizeof(ArrayNode) + capacity * sizeof(Value))) ArrayNode();
+  auto* node = new (node_block(sizeof(ArrayNode) + capacity * sizeof(Value))) ArrayNode;
   node->capacity = static_cast<std::uint32_t>(capacity);
   node->depth = 1;
   return node;
 }
 [[gnu::always_inline]] inline ObjectNode* make_object(std::size_t capacity) {
   check_capacity(capacity);
-  auto* node = new (node_block(object_bytes(capacity))) ObjectNode();
+  auto* node = new (node_block(object_bytes(capacity))) ObjectNode;
   node->capacity = static_cast<std::uint32_t>(capacity);
   node->depth = 1;
   if (has_index_slot(*node)) index_slot(*node) = nullptr;
@@ -535,14 +535,13 @@ void build_member(ObjectNode& node, Key&& key, Value v) {
   node.size = kept;
 }
 
-// The order of a small node's names (placed by Value::object from a list): strictly ascending or
-// strictly descending names cannot repeat, and the canonical writer then writes them without
-// comparing them again (Node::name_order); n - 1 compares of adjacent names tell it. Any other
-// order is unknown, and then every pair is compared for a repeat (first_repeated_name).
+// The order of a small node's names, two or more (placed by Value::object from a list): strictly
+// ascending or strictly descending names cannot repeat, and the canonical writer then writes them
+// without comparing them again (Node::name_order); n - 1 compares of adjacent names tell it. Any
+// other order is unknown, and then every pair is compared for a repeat (first_repeated_name).
 [[gnu::always_inline]] inline NameOrder name_order_of(const ObjectNode& node) noexcept {
   const Member* members = node.members();
   const std::uint32_t n = node.size;
-  if (n < 2) return NameOrder::ascending;
   const std::strong_ordering first = members[0].key <=> members[1].key;
   if (first == 0) return NameOrder::unknown;
   for (std::uint32_t i = 2; i < n; ++i) {
@@ -715,11 +714,13 @@ Value Value::object(std::initializer_list<std::pair<std::string_view, Value>> me
       new (slot++) Member{MemberName(k), v};
       ++node->size;
     }
-    const NameOrder order = name_order_of(*node);
-    node->name_order = static_cast<std::uint8_t>(order);
-    if (order == NameOrder::unknown) {
-      if (const std::uint32_t repeat = first_repeated_name(*node); repeat != node->size) [[unlikely]]
-        merge_repeated_names(*node, repeat);
+    if (node->size > 1) {  // one member has no order to note, nor a repeat
+      const NameOrder order = name_order_of(*node);
+      node->name_order = static_cast<std::uint8_t>(order);
+      if (order == NameOrder::unknown) {
+        if (const std::uint32_t repeat = first_repeated_name(*node); repeat != node->size) [[unlikely]]
+          merge_repeated_names(*node, repeat);
+      }
     }
   }
   node->depth = depth;

@@ -100,22 +100,34 @@ constexpr std::size_t members_on_stack = 16;
 // order is not known: names in an object are distinct, so "not before" is "after", and the sort's
 // frame is not paid for them either.
 char* CanonicalWriter::object(char* p, const Value& v) {
-  const auto& node = *static_cast<const ObjectNode*>(v.node());
+  const ObjectNode& node = ValueAccess::object_node(v);
   const std::size_t n = node.size;
   const Member* members = node.members();
   if (n > members_on_stack) return wide_object(p, {members, n});
-  bool backwards = node.name_order == static_cast<std::uint8_t>(NameOrder::descending);
-  if (node.name_order == static_cast<std::uint8_t>(NameOrder::unknown)) {
-    for (std::size_t i = 1; i < n; ++i) {
-      if (!(members[i - 1].key < members[i].key)) {
-        if (n != 2) return sorted_object(p, {members, n});
-        backwards = true;
+  // The members written: k from 0 up, or from n - 1 down (an index, never a pointer before the
+  // members).
+  std::ptrdiff_t k = 0;
+  std::ptrdiff_t step = 1;
+  std::ptrdiff_t end = static_cast<std::ptrdiff_t>(n);
+  if (n > 1 && node.name_order != static_cast<std::uint8_t>(NameOrder::ascending)) {
+    bool backwards = node.name_order == static_cast<std::uint8_t>(NameOrder::descending);
+    if (!backwards) {
+      for (std::size_t i = 1; i < n; ++i) {
+        if (!(members[i - 1].key < members[i].key)) {
+          if (n != 2) return sorted_object(p, {members, n});
+          backwards = true;
+        }
       }
+    }
+    if (backwards) {
+      k = static_cast<std::ptrdiff_t>(n) - 1;
+      step = -1;
+      end = -1;
     }
   }
   if (!(p = put(p, '{'))) return nullptr;
-  for (std::size_t i = 0; i < n; ++i) {
-    const Member& m = members[backwards ? n - 1 - i : i];
+  for (; k != end; k += step) {
+    const Member& m = members[k];
     if (!(p = put_name(p, m.key)) || !(p = element(p, m.value))) return nullptr;
   }
   return put(p, '}');

@@ -104,7 +104,7 @@ class MemberUndo {
   void merge(MemberUndo& later) noexcept;
 
   std::uint64_t hash_ = 0;
-  std::uint32_t depth_ = 0;
+  decltype(Node::depth) depth_ = 0;
   std::uint32_t count_ = 0;
   // Raw: a record nobody writes into costs no constructor nor destructor per entry.
   alignas(Entry) unsigned char storage_[capacity * sizeof(Entry)];
@@ -188,7 +188,9 @@ class LentRoot {
     }
     slot = std::move(v);
     node.hash = 0;
-    if (depth > node.depth) node.depth = depth;
+    // Compared at the field's width (`depth` was checked against max_nesting, so it fits).
+    const auto raised = static_cast<decltype(node.depth)>(depth);
+    if (raised > node.depth) node.depth = raised;
     return true;
   }
 

@@ -33,6 +33,9 @@ struct Node {
   /// Value::object from a list sets it (it compares the names anyway, for repeats); appending a
   /// member resets it. Other nodes: 0.
   std::uint8_t name_order = 0;
+  /// Unused. Initialised so that a new node's first 8 bytes (refs, depth, name_order and this)
+  /// are all known and written as one store.
+  std::uint8_t unused = 0;
   /// The Value hash, cached by the first Value::hash() (0: not computed yet; a computed 0 is
   /// stored as 1).
   mutable std::uint64_t hash = 0;
@@ -44,8 +47,8 @@ struct Node {
 static_assert(sizeof(Node) == 24);
 
 /// Node::name_order of an object: its names in ascending or descending canonical order (bytes as
-/// unsigned char, a prefix first), each strictly, or not known. An object of 0 or 1 member is
-/// ascending once its builder has looked.
+/// unsigned char, a prefix first), each strictly, or not known (also for 0 or 1 member, where
+/// there is nothing to compare).
 enum class NameOrder : std::uint8_t { unknown = 0, ascending = 1, descending = 2 };
 
 struct MemberIndex;
