@@ -104,7 +104,7 @@ class MemberUndo {
   void merge(MemberUndo& later) noexcept;
 
   std::uint64_t hash_ = 0;
-  decltype(Node::depth) depth_ = 0;
+  std::uint32_t depth_ = 0;
   std::uint32_t count_ = 0;
   // Raw: a record nobody writes into costs no constructor nor destructor per entry.
   alignas(Entry) unsigned char storage_[capacity * sizeof(Entry)];

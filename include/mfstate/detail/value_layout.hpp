@@ -30,8 +30,8 @@ struct Node {
   std::uint16_t depth = 0;
   /// Objects: how the member names were ordered when the node was built (NameOrder), so that
   /// the canonical writer, which writes members by name, need not compare them again. Only
-  /// Value::object from a list sets it (it compares the names anyway, for repeats); appending a
-  /// member resets it. Other nodes: 0.
+  /// Value::object from a list notes an order (it compares the names anyway, for repeats); a
+  /// copy of the node keeps it, appending a member resets it. Other nodes: 0.
   std::uint8_t name_order = 0;
   /// Unused. Initialised so that a new node's first 8 bytes (refs, depth, name_order and this)
   /// are all known and written as one store.
