@@ -20,6 +20,7 @@ namespace mfstate {
 
 using detail::ArrayNode;
 using detail::max_nesting;
+using detail::NameOrder;
 using detail::Node;
 using detail::ObjectNode;
 using detail::StringNode;
@@ -83,6 +84,8 @@ std::size_t object_bytes(std::size_t capacity) noexcept {
          (capacity > ObjectNode::index_threshold ? sizeof(MemberIndex*) : 0);
 }
 static_assert(alignof(Member) >= alignof(MemberIndex*), "the index slot follows the members unpadded");
+static_assert(max_nesting + 1 <= std::numeric_limits<decltype(Node::depth)>::max(),
+              "a node's depth (at most max_nesting + 1, as a list builder checks it) fits its field");
 
 // Enters member `position` of `node` into `slots` (a table with room for it).
 void index_insert(std::vector<std::uint32_t>& slots, const ObjectNode& node,
@@ -194,7 +197,7 @@ StringNode* new_string(std::string_view s) {
   if (s.size() >= std::numeric_limits<std::uint32_t>::max()) {
     throw Error(ErrorCode::size_limit, "a string Value holds at most 4 GiB");
   }
-  auto* node = new (allocate_block(sizeof(StringNode) + s.size() + 1)) StringNode();
+  auto* node = new (allocate_block(sizeof(StringNode) + s.size() + 1)) StringNode;
   node->size = static_cast<std::uint32_t>(s.size());
   if (!s.empty()) std::memcpy(node->chars(), s.data(), s.size());
   node->chars()[s.size()] = '\0';
@@ -215,14 +218,14 @@ namespace {
 // between the builder and the block pool).
 [[gnu::always_inline]] inline ArrayNode* make_array(std::size_t capacity) {
   check_capacity(capacity);
-  auto* node = new (node_block(sizeof(ArrayNode) + capacity * sizeof(Value))) ArrayNode();
+  auto* node = new (node_block(sizeof(ArrayNode) + capacity * sizeof(Value))) ArrayNode;
   node->capacity = static_cast<std::uint32_t>(capacity);
   node->depth = 1;
   return node;
 }
 [[gnu::always_inline]] inline ObjectNode* make_object(std::size_t capacity) {
   check_capacity(capacity);
-  auto* node = new (node_block(object_bytes(capacity))) ObjectNode();
+  auto* node = new (node_block(object_bytes(capacity))) ObjectNode;
   node->capacity = static_cast<std::uint32_t>(capacity);
   node->depth = 1;
   if (has_index_slot(*node)) index_slot(*node) = nullptr;
@@ -242,6 +245,7 @@ void push_member(ObjectNode& node, MemberName key, Value v) {
     build_index(node, std::size_t{node.size} + 1);
   new (node.members() + node.size) Member{std::move(key), std::move(v)};
   ++node.size;
+  node.name_order = static_cast<std::uint8_t>(NameOrder::unknown);  // not compared with the others
   if (index != nullptr) index_insert(node, node.size - 1);
 }
 
@@ -531,6 +535,21 @@ void build_member(ObjectNode& node, Key&& key, Value v) {
   node.size = kept;
 }
 
+// The order of a small node's names, two or more (placed by Value::object from a list): strictly
+// ascending or strictly descending names cannot repeat, and the canonical writer then writes them
+// without comparing them again (Node::name_order); n - 1 compares of adjacent names tell it. Any
+// other order is unknown, and then every pair is compared for a repeat (first_repeated_name).
+[[gnu::always_inline]] inline NameOrder name_order_of(const ObjectNode& node) noexcept {
+  const Member* members = node.members();
+  const std::uint32_t n = node.size;
+  const std::strong_ordering first = members[0].key <=> members[1].key;
+  if (first == 0) return NameOrder::unknown;
+  for (std::uint32_t i = 2; i < n; ++i) {
+    if ((members[i - 1].key <=> members[i].key) != first) return NameOrder::unknown;
+  }
+  return first < 0 ? NameOrder::ascending : NameOrder::descending;
+}
+
 // The first member whose name an earlier member has, or the size when none has.
 [[gnu::always_inline]] inline std::uint32_t first_repeated_name(const ObjectNode& node) noexcept {
   const Member* members = node.members();
@@ -695,8 +714,14 @@ Value Value::object(std::initializer_list<std::pair<std::string_view, Value>> me
       new (slot++) Member{MemberName(k), v};
       ++node->size;
     }
-    if (const std::uint32_t repeat = first_repeated_name(*node); repeat != node->size) [[unlikely]]
-      merge_repeated_names(*node, repeat);
+    if (node->size > 1) {  // one member has no order to note, nor a repeat
+      const NameOrder order = name_order_of(*node);
+      node->name_order = static_cast<std::uint8_t>(order);
+      if (order == NameOrder::unknown) {
+        if (const std::uint32_t repeat = first_repeated_name(*node); repeat != node->size) [[unlikely]]
+          merge_repeated_names(*node, repeat);
+      }
+    }
   }
   node->depth = depth;
   check_depth(depth);
@@ -846,6 +871,7 @@ detail::ObjectNode& ValueAccess::mutable_object(Value& v, std::size_t extra) {
   ObjectNode* copy = detail::new_object(copy_capacity(*node, need, extra, shared));
   Value owner(Type::object, copy);  // frees the copy (and the members copied so far) if a name's copy throws
   copy->depth = node->depth;
+  copy->name_order = node->name_order;  // the same names in the same order
   Member* from = node->members();
   Member* to = copy->members();
   if (shared) {
@@ -921,7 +947,7 @@ Value Value::set(std::string_view key, Value v) && {
   const std::ptrdiff_t pos = detail::find_member_inline(*static_cast<const ObjectNode*>(u_.node), key);
   if (pos < 0) {
     ObjectNode& node = ValueAccess::mutable_object(*this, 1);
-    node.depth = std::max(node.depth, depth);
+    node.depth = std::max<std::uint32_t>(node.depth, depth);
     detail::push_member(node, MemberName(key), std::move(v));
     return std::move(*this);
   }
@@ -934,7 +960,7 @@ Value Value::set(std::string_view key, Value v) && {
     if (detail::LentRoot::replace_member(*self, static_cast<std::uint32_t>(pos), v, depth)) return std::move(*this);
   }
   ObjectNode& node = ValueAccess::mutable_object(*this);  // a copy keeps positions
-  node.depth = std::max(node.depth, depth);
+  node.depth = std::max<std::uint32_t>(node.depth, depth);
   node.members()[pos].value = std::move(v);
   return std::move(*this);
 }
@@ -951,7 +977,7 @@ Value Value::set(std::size_t i, Value v) && {
   const std::uint32_t depth = child_depth(v) + 1;
   check_depth(depth);
   ArrayNode& node = ValueAccess::mutable_array(*this, i == n ? 1 : 0);
-  node.depth = std::max(node.depth, depth);
+  node.depth = std::max<std::uint32_t>(node.depth, depth);
   if (i == n) {
     detail::push_item(node, std::move(v));
   } else {
@@ -1071,7 +1097,7 @@ Value Value::set_in(const Path& path, Value v) && {
     if (target->is_object()) {
       const std::ptrdiff_t pos = append ? -1 : k < remembered ? positions[k] : member_position(*target, e);
       ObjectNode& node = ValueAccess::mutable_object(*target, append ? 1 : 0);
-      node.depth = std::max(node.depth, below);
+      node.depth = std::max<std::uint32_t>(node.depth, below);
       if (append) {
         // push_member grows a large object's index before it places the member: a bad_alloc
         // there leaves the node as it was.
@@ -1087,7 +1113,7 @@ Value Value::set_in(const Path& path, Value v) && {
         parse_index(std::get<std::string>(e), index);  // checked above
       }
       ArrayNode& node = ValueAccess::mutable_array(*target, append ? 1 : 0);
-      node.depth = std::max(node.depth, below);
+      node.depth = std::max<std::uint32_t>(node.depth, below);
       if (append) {
         detail::push_item(node, std::move(placed));  // the room is made: cannot fail
         return std::move(*this);

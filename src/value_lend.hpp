@@ -188,7 +188,9 @@ class LentRoot {
     }
     slot = std::move(v);
     node.hash = 0;
-    if (depth > node.depth) node.depth = depth;
+    // Compared at the field's width (`depth` was checked against max_nesting, so it fits).
+    const auto raised = static_cast<decltype(node.depth)>(depth);
+    if (raised > node.depth) node.depth = raised;
     return true;
   }
 

@@ -248,6 +248,10 @@ class ValueAccess {
   static detail::ObjectNode& mutable_object(Value& v, std::size_t extra = 0);
   /// The same for an array node.
   static detail::ArrayNode& mutable_array(Value& v, std::size_t extra = 0);
+  /// The node of `v`, which the caller knows is an object (every object has one): no test.
+  static const detail::ObjectNode& object_node(const Value& v) noexcept {
+    return *static_cast<const detail::ObjectNode*>(v.u_.node);
+  }
   /// Wraps a node made by new_*; the Value owns it.
   static Value adopt(Type type, detail::Node* node) noexcept { return Value(type, node); }
   /// The hash cached in `v`'s node, or 0 when there is none yet (or `v` has no node).

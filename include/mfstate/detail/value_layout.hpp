@@ -26,7 +26,16 @@ struct Node {
   /// Owners; not atomic (a Value crosses threads only by hand-over).
   std::uint32_t refs = 1;
   /// 0 for strings; 1 + the deepest child for arrays and objects (an upper bound after erase).
-  std::uint32_t depth = 0;
+  /// Never above max_nesting + 1 (a deeper value is refused as it is built), so 16 bits hold it.
+  std::uint16_t depth = 0;
+  /// Objects: how the member names were ordered when the node was built (NameOrder), so that
+  /// the canonical writer, which writes members by name, need not compare them again. Only
+  /// Value::object from a list notes an order (it compares the names anyway, for repeats); a
+  /// copy of the node keeps it, appending a member resets it. Other nodes: 0.
+  std::uint8_t name_order = 0;
+  /// Unused. Initialised so that a new node's first 8 bytes (refs, depth, name_order and this)
+  /// are all known and written as one store.
+  std::uint8_t unused = 0;
   /// The Value hash, cached by the first Value::hash() (0: not computed yet; a computed 0 is
   /// stored as 1).
   mutable std::uint64_t hash = 0;
@@ -36,6 +45,11 @@ struct Node {
   std::uint32_t capacity = 0;
 };
 static_assert(sizeof(Node) == 24);
+
+/// Node::name_order of an object: its names in ascending or descending canonical order (bytes as
+/// unsigned char, a prefix first), each strictly, or not known (also for 0 or 1 member, where
+/// there is nothing to compare).
+enum class NameOrder : std::uint8_t { unknown = 0, ascending = 1, descending = 2 };
 
 struct MemberIndex;
 
