@@ -159,10 +159,10 @@ void Batcher::enqueue(std::function<void()>&& fn, std::uint64_t frame) {
 }
 
 void Batcher::enqueue_plain(void (*plain)(void*), void* arg, void (*drop)(void*), std::uint64_t frame) {
-  if (queue_.size() + promised_ >= queue_.capacity()) [[unlikely]] {
-    make_room(queue_, promised_);
-    if (queue_.size() == queue_.capacity()) __builtin_unreachable();  // lets emplace_back drop its growth
-  }
+  if (queue_.size() + promised_ >= queue_.capacity()) [[unlikely]] make_room(queue_, promised_);
+  // Room now (capacity >= size + promised_ + 1), which the test above does not tell the compiler
+  // (size + promised_ could wrap): said here, it lets emplace_back drop its growth.
+  if (queue_.size() == queue_.capacity()) __builtin_unreachable();
   Job& job = queue_.emplace_back();  // in place: no std::function to move in
   job.plain = plain;
   job.drop = drop;
