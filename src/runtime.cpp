@@ -159,7 +159,8 @@ void Batcher::enqueue(std::function<void()>&& fn, std::uint64_t frame) {
 }
 
 void Batcher::enqueue_plain(void (*plain)(void*), void* arg, void (*drop)(void*), std::uint64_t frame) {
-  if (queue_.size() + promised_ >= queue_.capacity()) [[unlikely]] make_room(queue_, promised_);
+  if (queue_.size() + promised_ >= queue_.capacity()) [[unlikely]]
+    make_room(queue_, promised_);
   // Room now (capacity >= size + promised_ + 1), which the test above does not tell the compiler
   // (size + promised_ could wrap): said here, it lets emplace_back drop its growth.
   if (queue_.size() == queue_.capacity()) __builtin_unreachable();
