@@ -133,10 +133,22 @@ Batcher::~Batcher() {
   }
 }
 
+namespace {
+// Room for one more job besides the `promised` ones, out of line: a store's change notification
+// appends to a queue that kept its capacity from the last flush, and with the growth inlined that
+// append saved registers for it on every call.
+template <typename Job>
+[[gnu::noinline]] void make_room(std::vector<Job>& queue, std::size_t promised) {
+  queue.reserve(std::max({std::size_t{8}, 2 * queue.capacity(), queue.size() + promised + 1}));
+}
+}  // namespace
+
 void Batcher::notify(std::function<void()> fn) { enqueue(std::move(fn), 0); }
 
 void Batcher::enqueue(std::function<void()>&& fn, std::uint64_t frame) {
   if (!fn) throw Error(ErrorCode::invalid_argument, "Batcher::notify needs a function to run");
+  // Not into the room promised to others (a store whose reducer queues this: its notification's).
+  if (queue_.size() + promised_ >= queue_.capacity()) make_room(queue_, promised_);
   queue_.push_back(Job{std::move(fn), nullptr, nullptr, nullptr, frame});
   fn = nullptr;  // libc++ copies a small function on move: the caller's copy must not outlive the job
   if (depth_ == 0 && !flushing_) {
@@ -146,21 +158,12 @@ void Batcher::enqueue(std::function<void()>&& fn, std::uint64_t frame) {
   }
 }
 
-namespace {
-// Room for one more job in a full queue, out of line: a store's change notification appends to a
-// queue that kept its capacity from the last flush, and with the growth inlined that append saved
-// registers for it on every call.
-template <typename Job>
-[[gnu::noinline]] void make_room(std::vector<Job>& queue) {
-  queue.reserve(std::max<std::size_t>(8, 2 * queue.capacity()));
-}
-}  // namespace
-
 void Batcher::enqueue_plain(void (*plain)(void*), void* arg, void (*drop)(void*), std::uint64_t frame) {
-  if (queue_.size() == queue_.capacity()) [[unlikely]] {
-    make_room(queue_);
-    if (queue_.size() == queue_.capacity()) __builtin_unreachable();  // lets emplace_back drop its growth
-  }
+  if (queue_.size() + promised_ >= queue_.capacity()) [[unlikely]]
+    make_room(queue_, promised_);
+  // Room now (capacity >= size + promised_ + 1), which the test above does not tell the compiler
+  // (size + promised_ could wrap): said here, it lets emplace_back drop its growth.
+  if (queue_.size() == queue_.capacity()) __builtin_unreachable();
   Job& job = queue_.emplace_back();  // in place: no std::function to move in
   job.plain = plain;
   job.drop = drop;
@@ -226,7 +229,7 @@ TxStack& BatcherAccess::tx_or_create(Batcher& b) {
   return *b.tx_;
 }
 
-void BatcherAccess::grow_queue(Batcher& b) { make_room(b.queue_); }
+void BatcherAccess::grow_queue(Batcher& b) { make_room(b.queue_, b.promised_); }
 
 void BatcherAccess::drop_tagged_since(Batcher& b, std::size_t mark, std::uint64_t serial) noexcept {
   // While flushing, what already ran (and the one running) is not pending: never touch it.

@@ -222,8 +222,10 @@ struct StoreCore final : Restorable {
     if (tx_active(*batcher)) record = tx_enlist(*batcher, *this, state, notify_queued);
     // Room for the change's notification, taken before anything changes: out of memory here fails
     // the action with nothing done, where mark_changed, after the change, would leave it made.
-    // (Not first testing whether one is queued already: one compare is all the room costs.)
-    BatcherAccess::make_room_for_job(*batcher);
+    // Promised, not merely free: what the reducer queues meanwhile (its own notifications, another
+    // store's change) must not take it. (Not first testing whether one is queued already: a
+    // compare and a count are all the room costs.)
+    detail::JobRoom room(*batcher);
     bool changed;
     const detail::Node* root = state.node();
     // Nobody else holds the state: the reducer may have it (noexcept) or borrow it (lent).
@@ -243,6 +245,7 @@ struct StoreCore final : Restorable {
       if (changed) state = std::move(next);
     }
     if (observer) observer->on_action(action, changed);
+    room.release();  // the notification's now, or nobody's
     if (changed) mark_changed();
   }
 
@@ -340,18 +343,10 @@ struct StoreCore final : Restorable {
     notify_queued = true;
     // The queued job holds a reference, taken here and given back when it runs — or by
     // tx_restore when a transaction that rolls back drops it unrun. A plain job: a function
-    // and this core, nothing to build or destroy.
+    // and this core, nothing to build or destroy, in the room reduce promised it (JobRoom): no
+    // memory is needed, so nothing can fail here, after the change.
     retain();
-    try {
-      notify_undoable(*batcher, &StoreCore::run_notification, this);
-    } catch (...) {
-      // The room reduce took was used meanwhile (its reducer notified for others) and the queue
-      // could not grow: the change stands, and is told with the next one. The flag must not
-      // stay set, or no change of this store would ever be told again.
-      notify_queued = false;
-      release();
-      throw;
-    }
+    notify_undoable(*batcher, &StoreCore::run_notification, this);
   }
   static void run_notification(void* core) {
     struct Release {

@@ -92,17 +92,39 @@ struct BatcherAccess {
                             std::uint64_t frame) {
     b.enqueue_plain(plain, arg, drop, frame);
   }
-  /// Room for one more job in `b`'s queue, so that the next plain job queued (a store's change
-  /// notification) needs no memory: a store takes it before its reducer runs, where running out
-  /// changes nothing. The test inline (every reduce comes here), the growth out of line.
-  static void make_room_for_job(Batcher& b) {
-    if (b.queue_.size() == b.queue_.capacity()) [[unlikely]] {
+  /// Promises room in `b`'s queue for one more job (a store's change notification, queued after
+  /// its reducer ran): taken before the reducer runs, where running out of memory changes nothing,
+  /// and kept from every other job queued meanwhile (the reducer's own notifications, another
+  /// store's change), which grows the queue instead. The test inline (every reduce comes here),
+  /// the growth out of line. Given back by unpromise_job, before the promised job is queued.
+  static void promise_job(Batcher& b) {
+    if (b.queue_.size() + b.promised_ >= b.queue_.capacity()) [[unlikely]] {
       grow_queue(b);
     }
+    ++b.promised_;
   }
+  static void unpromise_job(Batcher& b) noexcept { --b.promised_; }
   static void grow_queue(Batcher& b);
   static void drop_tagged_since(Batcher& b, std::size_t mark, std::uint64_t serial) noexcept;
   static void park(Batcher& b, std::shared_ptr<void> owner) noexcept { b.parked_ = std::move(owner); }
+};
+
+/// The room a store's change notification is promised while its reducer runs (promise_job), given
+/// back when the scope ends, or by release(), just before the notification is queued into it.
+class JobRoom {
+ public:
+  explicit JobRoom(Batcher& b) : b_(&b) { BatcherAccess::promise_job(b); }
+  ~JobRoom() { release(); }
+  JobRoom(const JobRoom&) = delete;
+  JobRoom& operator=(const JobRoom&) = delete;
+  void release() noexcept {
+    if (b_ == nullptr) return;
+    BatcherAccess::unpromise_job(*b_);
+    b_ = nullptr;
+  }
+
+ private:
+  Batcher* b_;
 };
 
 /// True while a transaction is open on `b`. O(1).

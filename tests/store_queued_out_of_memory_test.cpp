@@ -9,8 +9,10 @@
 #include <new>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "failing_allocation.hpp"
+#include "mfstate/runtime.hpp"
 #include "mfstate/store.hpp"
 
 using namespace mfstate;
@@ -92,4 +94,51 @@ TEST(StoreQueuedOutOfMemory, EveryFailedAllocationLeavesTheStoreConsistentAndIdl
     EXPECT_EQ(w.notified, notified + 1) << "allocation " << k;
   }
   EXPECT_GT(failures, 3);
+}
+
+// The room a store keeps for its change's notification (taken before its reducer runs) is its
+// own: a reducer that queues notifications of its own first (here eight, the queue's first
+// capacity, on the batcher the store shares) must not use it up, or the store's notification,
+// queued after the change, needs memory there: out of it, the dispatch threw with the change made
+// and nobody told of it. Every allocation of the scenario is failed in turn.
+TEST(StoreQueuedOutOfMemory, ANotificationTheReducerQueuesLeavesTheStoresOwnRoom) {
+  int failures = 0;
+  for (long k = 1;; ++k) {
+    Batcher batcher;
+    int told_by_reducer = 0;
+    int notified = 0;
+    Store store(
+        Value::object({{"count", 0}}),
+        [&](Value s, const Action&) {
+          for (int i = 0; i < 8; ++i) batcher.notify([&] { ++told_by_reducer; });
+          return std::move(s).set("count", s.get("count").as_int() + 1);
+        },
+        StoreOptions{.batcher = &batcher});
+    Subscription subscription = store.subscribe([&](const Value&) { ++notified; });
+    bool threw = false;
+    allocations_to_failure = k;
+    try {
+      store.dispatch(Action{"INC", {}, {}});
+    } catch (...) {
+      threw = true;
+    }
+    const bool failed = allocations_to_failure == 0;
+    allocations_to_failure = 0;
+    const std::int64_t count = store.state().get("count").as_int();
+    if (!failed) {
+      EXPECT_FALSE(threw);
+      EXPECT_EQ(count, 1);
+      EXPECT_EQ(notified, 1);
+      break;
+    }
+    ++failures;
+    if (threw) {
+      EXPECT_EQ(count, 0) << "allocation " << k << ": the dispatch failed, yet its change was made";
+      EXPECT_EQ(notified, 0) << "allocation " << k;
+    } else {
+      EXPECT_EQ(count, 1) << "allocation " << k;
+      EXPECT_EQ(notified, 1) << "allocation " << k << ": the change was made and not told";
+    }
+  }
+  EXPECT_GT(failures, 0);
 }

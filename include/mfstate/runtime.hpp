@@ -192,6 +192,9 @@ class Batcher {
   int depth_ = 0;
   bool flushing_ = false;
   std::size_t running_ = 0;  // index of the notification running while flushing_
+  // Jobs promised room in queue_ (stores whose reducer is running: their change's notification,
+  // transactions.hpp's JobRoom). Every other job queued leaves it: capacity >= size + promised_.
+  std::size_t promised_ = 0;
   std::vector<Job> queue_;
   ErrorHandler on_error_;
   std::unique_ptr<detail::TxStack> tx_;  // open transactions (created by the first one)
