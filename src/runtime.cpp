@@ -190,7 +190,8 @@ void Batcher::end_batch() {
 
 void Batcher::close_batch() noexcept {
   if (--depth_ == 0 && !flushing_) {
-    flush();
+    // Most operations notify nobody (an invalidation of entries nobody observes: S1): no flush.
+    if (!queue_.empty()) flush();
     release_parked();  // last: may destroy this batcher
   }
 }
