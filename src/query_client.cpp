@@ -428,7 +428,7 @@ bool type_passes(const ClientCore& c, RefetchType t, const Query& q) {
 
 /// The Future of a refetch by filters (invalidate_queries, refetch_queries, reset_queries). Its
 /// Aggregate is made when the first refetch starts: when none does (S1: an invalidation of
-/// entries nobody observes), the answer is the shared settled future, and nothing is allocated.
+/// entries nobody observes), the answer is the shared settled future (no Aggregate, no future).
 class RefetchJoin {
  public:
   RefetchJoin(ClientCore& c, bool throw_on_error) noexcept : c_(c), keep_error_(throw_on_error) {}

@@ -1,6 +1,7 @@
-// An invalidation that refetches nothing allocates nothing (S1: no aggregate, no future of its own,
-// the one settled future shared), so it cannot fail for want of memory: with every allocation
-// failing (this binary's operator new) it still marks its match and answers settled.
+// An invalidation by key of entries nobody observes allocates nothing (S1: it refetches nothing,
+// so no countdown and no future of its own: the one settled future is shared), so it cannot fail
+// for want of memory: with every allocation failing (this binary's operator new) it still marks
+// its match and answers settled.
 #include <new>
 
 #include "failing_allocation.hpp"
