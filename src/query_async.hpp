@@ -67,6 +67,12 @@ std::shared_ptr<Aggregate> make_aggregate(Batcher& b, bool keep_error);
 
 std::shared_ptr<FutureState> make_future(Batcher& b);
 std::shared_ptr<FutureState> settled_future(Batcher& b, Outcome o);
+/// The future settled with null that an operation waiting on nothing returns (an invalidation
+/// that refetches nothing: S1). One state for the whole process, shared by all its holders: it is
+/// never written once made (settle() ignores a settled state; a callback on it runs at once and
+/// is not kept), so its holders, on any client or thread, share only its reference count.
+/// Allocates only at the first call (std::bad_alloc then, and the next call tries again).
+std::shared_ptr<FutureState> settled_null_future();
 /// Settles with null when every one of `parts` has settled (errors included, as query-core's
 /// refetchQueries) — or, with `keep_error`, with the first error if any failed. Each part must
 /// belong to no other all_of.

@@ -426,9 +426,36 @@ bool type_passes(const ClientCore& c, RefetchType t, const Query& q) {
   return false;
 }
 
+/// The Future of a refetch by filters (invalidate_queries, refetch_queries, reset_queries). Its
+/// Aggregate is made when the first refetch starts: when none does (S1: an invalidation of
+/// entries nobody observes), the answer is the shared settled future (no Aggregate, no future).
+class RefetchJoin {
+ public:
+  RefetchJoin(ClientCore& c, bool throw_on_error) noexcept : c_(c), keep_error_(throw_on_error) {}
+
+  /// The countdown a starting refetch joins (made by the first).
+  const std::shared_ptr<detail::Aggregate>& aggregate() {
+    if (!agg_) agg_ = detail::make_aggregate(c_.batcher(), keep_error_);
+    return agg_;
+  }
+
+  /// Once every refetch was started: settled now when none started or all have settled already.
+  Future close() {
+    if (!agg_) return AsyncAccess::future(detail::settled_null_future());
+    std::shared_ptr<detail::FutureState> result = agg_->result;
+    agg_->close();
+    return AsyncAccess::future(std::move(result));
+  }
+
+ private:
+  ClientCore& c_;
+  bool keep_error_;
+  std::shared_ptr<detail::Aggregate> agg_;
+};
+
 /// query-core's refetchQueries step for one query: neither disabled nor static; a fetch paused
 /// offline does not hold the Future back (fetch_part).
-void refetch_one(ClientCore& c, Query& q, bool cancel_refetch, const std::shared_ptr<detail::Aggregate>& agg) {
+void refetch_one(ClientCore& c, Query& q, bool cancel_refetch, RefetchJoin& join) {
   if (q.removed()) return;
   if (q.observer_count() == 0) {
     if (detail::is_disabled(c, q)) return;
@@ -443,14 +470,7 @@ void refetch_one(ClientCore& c, Query& q, bool cancel_refetch, const std::shared
     }
     if (!enabled) return;
   }
-  detail::fetch_part(c, q, cancel_refetch, agg);
-}
-
-/// The Future of a refetch by filters, once every refetch was started.
-Future close_refetch(const std::shared_ptr<detail::Aggregate>& agg) {
-  std::shared_ptr<detail::FutureState> result = agg->result;
-  agg->close();
-  return AsyncAccess::future(std::move(result));
+  detail::fetch_part(c, q, cancel_refetch, join.aggregate());
 }
 
 }  // namespace
@@ -509,10 +529,10 @@ Future AppQueryClient::invalidate_queries(const QueryFilters& filters, Invalidat
   if (type == RefetchType::active || type == RefetchType::inactive) {
     std::erase_if(candidates, [&](Query* q) { return q->removed() || !type_passes(c, type, *q); });
   }
-  auto agg = detail::make_aggregate(c.batcher(), options.throw_on_error);
+  RefetchJoin join(c, options.throw_on_error);
   // Every match is invalidated before the first refetch starts (as query-core).
-  for (Query* q : candidates) refetch_one(c, *q, options.cancel_refetch, agg);
-  return close_refetch(agg);
+  for (Query* q : candidates) refetch_one(c, *q, options.cancel_refetch, join);
+  return join.close();
 }
 
 Future AppQueryClient::refetch_queries(const QueryFilters& filters, RefetchOptions options) {
@@ -520,9 +540,9 @@ Future AppQueryClient::refetch_queries(const QueryFilters& filters, RefetchOptio
   ClientCore::Op op(c);
   std::vector<Query*> qs;
   c.collect(filters, qs);
-  auto agg = detail::make_aggregate(c.batcher(), options.throw_on_error);
-  for (Query* q : qs) refetch_one(c, *q, options.cancel_refetch, agg);
-  return close_refetch(agg);
+  RefetchJoin join(c, options.throw_on_error);
+  for (Query* q : qs) refetch_one(c, *q, options.cancel_refetch, join);
+  return join.close();
 }
 
 void AppQueryClient::cancel_queries(const QueryFilters& filters, CancelOptions options) {
@@ -554,11 +574,11 @@ Future AppQueryClient::reset_queries(const QueryFilters& filters, RefetchOptions
   for (Query* q : qs) {
     if (!q->removed()) detail::reset(c, *q);
   }
-  auto agg = detail::make_aggregate(c.batcher(), options.throw_on_error);
+  RefetchJoin join(c, options.throw_on_error);
   for (Query* q : qs) {
-    if (!q->removed() && detail::is_active(c, *q)) refetch_one(c, *q, options.cancel_refetch, agg);
+    if (!q->removed() && detail::is_active(c, *q)) refetch_one(c, *q, options.cancel_refetch, join);
   }
-  return close_refetch(agg);
+  return join.close();
 }
 
 bool AppQueryClient::reset_query_state(const Value& key) {

@@ -77,6 +77,17 @@ std::shared_ptr<FutureState> settled_future(Batcher& b, Outcome o) {
   return s;
 }
 
+std::shared_ptr<FutureState> settled_null_future() {
+  // Never freed: a holder may outlive every client, and a static's destructor at the process's
+  // exit must not free it under a holder still running on another thread.
+  static const std::shared_ptr<FutureState>* const state = [] {
+    auto s = std::make_shared<FutureState>();
+    s->settled = true;
+    return new std::shared_ptr<FutureState>(std::move(s));
+  }();
+  return *state;
+}
+
 std::shared_ptr<FutureState> all_of(Batcher& b, const std::vector<std::shared_ptr<FutureState>>& parts,
                                     bool keep_error) {
   auto agg = make_aggregate(b, keep_error);

@@ -81,5 +81,32 @@ TEST(Executor, EmptyFunctionIsAnInvalidArgumentAndQueuesNothing) {
   EXPECT_FALSE(ex.has_pending());
 }
 
+TEST(Executor, RunPendingFindsWhatWasPostedSinceItLastRan) {
+  // run_pending locks only when something was posted since the last task it took: its count of
+  // tasks taken must follow every path out (a drained queue, a throwing task, a nested call).
+  Executor ex;
+  std::vector<int> ran;
+  EXPECT_EQ(ex.run_pending(), 0u);
+  ex.post([&] { ran.push_back(1); });
+  EXPECT_EQ(ex.run_pending(), 1u);
+  EXPECT_EQ(ex.run_pending(), 0u);
+  ex.post([] { throw std::runtime_error("boom"); });
+  EXPECT_THROW(ex.run_pending(), std::runtime_error);
+  EXPECT_EQ(ex.run_pending(), 0u);
+  ex.post([&] {
+    ran.push_back(2);
+    ex.post([&] { ran.push_back(3); });
+    EXPECT_EQ(ex.run_pending(), 1u);
+    ex.post([&] { ran.push_back(4); });
+  });
+  EXPECT_EQ(ex.run_pending(), 2u);
+  EXPECT_EQ(ex.run_pending(), 0u);
+  ex.post([&] { ran.push_back(5); });
+  ex.post([&] { ran.push_back(6); });
+  EXPECT_EQ(ex.run_pending(), 2u);
+  EXPECT_EQ(ran, (std::vector<int>{1, 2, 3, 4, 5, 6}));
+  EXPECT_FALSE(ex.has_pending());
+}
+
 }  // namespace
 }  // namespace mfstate
