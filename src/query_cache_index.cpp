@@ -97,10 +97,17 @@ void CacheIndex::destroy_subtree(TrieNode* n) noexcept {
 
 namespace {
 
-// The child keyed by `element` among the many or few children of set `s`. Out of line: the
-// one-child case below is what inlines into the exact lookups.
+// A child of `n` keyed by `element` (a Value, or a FlatKey's element as bytes and hash).
 template <typename Element>
-[[gnu::noinline]] TrieNode* child_in_set(const ChildSet* s, const Element& element) noexcept {
+TrieNode* child_keyed(const TrieNode* n, const Element& element) noexcept {
+  // `n` is never a two-level leaf: every walk reads those as their two positions before this.
+  const std::uintptr_t c = n->children;
+  if (c == 0) return nullptr;
+  if (is_single(c)) {
+    TrieNode* t = as_single(c);
+    return t->keyed_by(element) ? t : nullptr;
+  }
+  ChildSet* s = as_set(c);
   if (s->is_big) {
     auto it = s->big.find(element);
     return it == s->big.end() ? nullptr : *it;
@@ -109,21 +116,6 @@ template <typename Element>
     if (t->keyed_by(element)) return t;
   }
   return nullptr;
-}
-
-// A child of `n` keyed by `element` (a Value, or a FlatKey's element as bytes and hash). Inline
-// in the exact lookups (find): most levels of most keys have one child (["user", ...] below
-// the root), which is then one comparison without a call.
-template <typename Element>
-[[gnu::always_inline]] inline TrieNode* child_keyed(const TrieNode* n, const Element& element) noexcept {
-  // `n` is never a two-level leaf: every walk reads those as their two positions before this.
-  const std::uintptr_t c = n->children;
-  if (c == 0) return nullptr;
-  if (is_single(c)) {
-    TrieNode* t = as_single(c);
-    return t->keyed_by(element) ? t : nullptr;
-  }
-  return child_in_set(as_set(c), element);
 }
 
 }  // namespace
@@ -220,7 +212,7 @@ TrieNode* CacheIndex::find(const Value& key) const noexcept {
   const TrieNode* n = root_;
   const std::span<const Value> elements = key.as_array();
   for (const Value* e = elements.data(), *end = e + elements.size(); e != end; ++e) {
-    n = child_keyed(n, *e);
+    n = child(n, *e);
     if (n == nullptr) return nullptr;
     if (n->is_skip()) [[unlikely]] {
       // Two levels at once: the key is the leaf's own, or one that has no node (its skipped
@@ -297,7 +289,7 @@ TrieNode* CacheIndex::find(const FlatKey& key, bool& undecided) const noexcept {
   for (std::size_t i = 0; i < count; ++i) {
     Value small;
     if (small_element(p, small)) {
-      n = child_keyed(n, small);
+      n = child(n, small);
     } else {
       const char* const next = data + key.prefix(i + 1).size();
       FlatElement e{std::string_view(p, static_cast<std::size_t>(next - p)), 0};
@@ -305,7 +297,7 @@ TrieNode* CacheIndex::find(const FlatKey& key, bool& undecided) const noexcept {
         undecided = true;
         return nullptr;
       }
-      n = child_keyed(n, e);
+      n = child(n, e);
       p = next;
     }
     if (n == nullptr) return nullptr;
