@@ -33,7 +33,8 @@ Value ClientCore::key_of(const Query& q) const {
 }
 
 Query* ClientCore::find(const Value& key) const {
-  check_key(key);
+  if (!key.is_array()) [[unlikely]]
+    check_key(key);  // throws: the call only for a key refused
   return CacheIndex::entry_of(queries.index.find(key));
 }
 

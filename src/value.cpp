@@ -1156,7 +1156,27 @@ Value Value::push_back(Value v) && {
 
 // ---- comparison and hashing ----
 
-bool detail::values_equal(const Value& a, const Value& b) noexcept {
+namespace {
+
+// Two objects of as many members, the first `i` of them found equal position by position: the
+// rest compared by name (member order is ignored), each value by ==.
+[[gnu::noinline]] bool objects_equal_from(const Value& a, const Value& b, std::size_t i) noexcept {
+  auto xs = a.as_object();
+  auto ys = b.as_object();
+  for (; i < xs.size(); ++i) {
+    // Same order is the common case: compare position by position before searching.
+    if (xs[i].key == ys[i].key) {
+      if (!(xs[i].value == ys[i].value)) return false;
+      continue;
+    }
+    const Value* other = b.find(xs[i].key);
+    if (!other || !(xs[i].value == *other)) return false;
+  }
+  return true;
+}
+
+// values_equal of anything but two objects.
+[[gnu::noinline]] bool values_equal_other(const Value& a, const Value& b) noexcept {
   if (a.is_number() && b.is_number()) return numbers_equal(a, b);
   if (a.type() != b.type()) return false;
   switch (a.type()) {
@@ -1172,29 +1192,39 @@ bool detail::values_equal(const Value& a, const Value& b) noexcept {
   const Node* nb = b.node();
   if (na == nb) return true;
   if (na->hash != 0 && nb->hash != 0 && na->hash != nb->hash) return false;
-  switch (a.type()) {
-    case Type::array: {
-      auto x = a.as_array();
-      auto y = b.as_array();
-      return std::equal(x.begin(), x.end(), y.begin(), y.end());
-    }
-    case Type::object: {
-      if (a.size() != b.size()) return false;
-      auto xs = a.as_object();
-      auto ys = b.as_object();
-      for (std::size_t i = 0; i < xs.size(); ++i) {
-        // Same order is the common case: compare position by position before searching.
-        if (xs[i].key == ys[i].key) {
-          if (!(xs[i].value == ys[i].value)) return false;
-          continue;
-        }
-        const Value* other = b.find(xs[i].key);
-        if (!other || !(xs[i].value == *other)) return false;
-      }
-      return true;
-    }
-    default: return false;
+  if (a.type() != Type::array) return false;
+  auto x = a.as_array();
+  auto y = b.as_array();
+  return std::equal(x.begin(), x.end(), y.begin(), y.end());
+}
+
+}  // namespace
+
+bool detail::values_equal(const Value& a, const Value& b) noexcept {
+  // Two objects first, and as a leaf (no call, so no registers saved): the deep == most callers
+  // reach is of two small objects with their members in the same order, each member's value
+  // decided by its handle — the query cache confirming a key element such as {id: 42} against
+  // the one its trie node holds (W3b), a memo's check of a small state. Whatever the handles do
+  // not decide goes on out of line from that member.
+  if (a.type() != Type::object || b.type() != Type::object) return values_equal_other(a, b);
+  const ObjectNode& x = ValueAccess::object_node(a);
+  const ObjectNode& y = ValueAccess::object_node(b);
+  if (&x == &y) return true;
+  if (x.size != y.size) return false;
+  // Cached hashes that differ prove the values differ; equal ones prove nothing (a collision).
+  if (x.hash != 0 && y.hash != 0 && x.hash != y.hash) return false;
+  const Member* xs = x.members();
+  const Member* ys = y.members();
+  for (std::size_t i = 0; i < x.size; ++i) {
+    const Value& u = xs[i].value;
+    // Names of the same 16 bytes are equal (an inline name's bytes, or one heap name's pointer
+    // and size), and same_node decides == for all but numbers (a NaN is the same as itself, but
+    // not equal). Neither calls anything: a name's bytes compared otherwise could.
+    if (std::memcmp(&xs[i].key, &ys[i].key, sizeof(MemberName)) != 0 || u.type() == Type::number ||
+        !u.same_node(ys[i].value))
+      return objects_equal_from(a, b, i);
   }
+  return true;
 }
 
 std::size_t Value::use_count() const noexcept {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "mfstate/value.hpp"
+#include "value_node.hpp"
 
 using namespace mfstate;
 
@@ -77,6 +78,50 @@ TEST(ValueEquality, ScalarsAndStringsOfEveryLengthCompareByContent) {
   EXPECT_EQ(user, Value(user));
   EXPECT_EQ(user, Value::object({{"id", 1}}));
   EXPECT_NE(user, Value::object({{"id", 2}}));
+}
+
+TEST(ValueEquality, ObjectsAreEqualByMembersWhateverTheirHandlesShow) {
+  // Two objects are compared member by member from their handles first (same name bytes, the
+  // same value by its handle); each pair below leaves that loop at one member and must still
+  // be decided as deep equality decides it.
+  const std::string long_name = "a member name longer than fifteen bytes";
+  const Value nested = Value::object({{"x", 1}});
+  EXPECT_EQ(Value::object({{"a", 1}, {"b", "s"}, {"c", nested}}),
+            Value::object({{"a", 1}, {"b", "s"}, {"c", nested}}));
+  EXPECT_EQ(Value::object({{"a", 1}, {"b", 2}}), Value::object({{"b", 2}, {"a", 1}}));       // order
+  EXPECT_EQ(Value::object({{"a", 1}, {"n", 1}}), Value::object({{"a", 1}, {"n", 1.0}}));     // 1 == 1.0
+  EXPECT_EQ(Value::object({{long_name, 1}}), Value::object({{std::string(long_name), 1}}));  // two heap names
+  EXPECT_EQ(Value::object({{"a", 1}, {"o", Value::object({{"x", 1}})}}),
+            Value::object({{"a", 1}, {"o", nested}}));
+  EXPECT_EQ(Value::object({{"s", "more than eight bytes"}}),
+            Value::object({{"s", std::string("more than eight bytes")}}));
+  EXPECT_NE(Value::object({{"a", 1}, {"b", 2}}), Value::object({{"a", 1}, {"b", 3}}));
+  EXPECT_NE(Value::object({{"a", 1}, {"b", 2}}), Value::object({{"a", 1}, {"c", 2}}));
+  EXPECT_NE(Value::object({{"a", 1}}), Value::object({{"a", 1}, {"b", 2}}));
+  EXPECT_NE(Value::object({{long_name, 1}}), Value::object({{long_name + "!", 1}}));
+  EXPECT_NE(Value::object({{"o", nested}}), Value::object({{"o", Value::object({{"x", 2}})}}));
+  EXPECT_NE(Value::object({{"a", true}}), Value::object({{"a", false}}));
+  // A NaN member: its handles have the same bits, but a NaN equals nothing (unless the very node).
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const Value with_nan = Value::object({{"a", 1}, {"x", nan}});
+  EXPECT_NE(with_nan, Value::object({{"a", 1}, {"x", nan}}));
+  EXPECT_EQ(with_nan, Value(with_nan));
+}
+
+TEST(ValueEquality, EqualCachedHashesAreNoProofOfEquality) {
+  // Objects that differ but carry the same cached hash (a collision, forced here): compared in full.
+  Value a = Value::object({{"id", 1}});
+  Value b = Value::object({{"id", 2}});
+  ValueAccess::cache_hash(a, b.hash());
+  EXPECT_EQ(a.hash(), b.hash());
+  EXPECT_NE(a, b);
+  EXPECT_NE(b, a);
+  Value c = Value::array({1, 2});
+  Value d = Value::array({1, 3});
+  ValueAccess::cache_hash(c, d.hash());
+  EXPECT_NE(c, d);
+  // Different cached hashes prove a difference at once; equal values always hash alike.
+  EXPECT_EQ(Value::object({{"id", 1}}), Value::object({{"id", 1}}));
 }
 
 TEST(ValueIdentity, SameNodeIsTheNodeForContainersAndTheBitsForScalars) {
