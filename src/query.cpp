@@ -411,6 +411,22 @@ void dispatch(ClientCore& core, Query& q, QueryAction&& a) {
 
 void notify_invalidated(ClientCore& core, Query& q) { notify_updated(core, q, QueryAction::invalidate); }
 
+bool invalidate_observed(ClientCore&, Query& q) {
+  const bool tell = !q.invalidated();
+  q.flags |= invalidated_flag;
+  bool active = false;
+  bool decided = false;  // active is is_active's answer, or a function would have to be asked
+  for (ObserverImpl* o : q.cold->observers) {
+    // Already invalidated: nothing an observer sees can change.
+    if (tell) o->on_query_update();
+    if (!decided) {
+      active = o->enabled_without_call();
+      decided = active || o->enabled_by_function();
+    }
+  }
+  return active;
+}
+
 void store_data(ClientCore& core, Query& q, Value&& next, std::optional<Millis> at, bool manual) {
   if (!q.has_data() && !q.options()->o.structural_sharing.function_if()) {
     // Nothing to share against and no function to run (a new entry's first data): what

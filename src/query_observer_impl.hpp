@@ -65,6 +65,10 @@ class ObserverImpl : public std::enable_shared_from_this<ObserverImpl> {
     if (often_.enabled != OftenRead::by_function) return often_.enabled == OftenRead::yes;
     return core_ == nullptr || query_ == nullptr || enabled_function(*core_, resolved_->o, *query_);
   }
+  /// enabled() is true without calling a function of the user's (`enabled` is the value true).
+  bool enabled_without_call() const noexcept { return often_.enabled == OftenRead::yes; }
+  /// enabled() may call a function of the user's.
+  bool enabled_by_function() const noexcept { return often_.enabled == OftenRead::by_function; }
   Millis stale_time() const {
     if (often_.stale_time_fixed) return often_.stale_time;
     return core_ == nullptr || query_ == nullptr ? Millis{0}

@@ -165,5 +165,127 @@ TEST_F(QueryInvalidateWalkTest, AMatchRemovedWhileAnotherIsAskedIsNotRefetched) 
   EXPECT_EQ(*pair.fb.count, 0);
 }
 
+// With no cache listener and a filter by key alone, whether a match is active is first asked in
+// the walk, of the observers whose `enabled` is a value; the pass after the walk is skipped only
+// when every match answered active that way. The corners of that rule follow.
+
+// A match observed only by a disabled observer is not refetched (the pass after the walk runs).
+TEST_F(QueryInvalidateWalkTest, AMatchWithOnlyADisabledObserverIsNotRefetched) {
+  QueryClient qc(rt);
+  const Value a = key({"pair", "a"});
+  const Value b = key({"pair", "b"});
+  qc.set_query_data(a, 1);
+  qc.set_query_data(b, 2);
+  CountingFetcher fa, fb;
+  QueryObserver oa(qc, {.key = a, .fetcher = fa.fetcher(), .stale_time = never_expires});
+  QueryObserver ob(qc, {.key = b, .fetcher = fb.fetcher(), .stale_time = never_expires, .enabled = false});
+  Subscription sa = oa.subscribe(nullptr);
+  Subscription sb = ob.subscribe(nullptr);
+  rt.run_until_idle();
+  Future done = qc.invalidate_queries({.key = key({"pair"})});
+  rt.run_until_idle();
+  EXPECT_TRUE(done.ready() && done.ok());
+  EXPECT_EQ(*fa.count, 1);
+  EXPECT_EQ(*fb.count, 0);
+  EXPECT_TRUE(qc.get_query_state(b)->is_invalidated);
+}
+
+// An observer enabled by value after one whose `enabled` is a function does not answer for the
+// match: the function is asked first (query-core's isActive asks the observers in order), and
+// still before any refetch starts.
+TEST_F(QueryInvalidateWalkTest, AFunctionBeforeAnEnabledObserverIsAskedBeforeAnyRefetch) {
+  QueryClient qc(rt);
+  const Value a = key({"pair", "a"});
+  const Value b = key({"pair", "b"});
+  qc.set_query_data(a, 1);
+  qc.set_query_data(b, 2);
+  CountingFetcher fa, fb;
+  bool recording = false;
+  std::vector<int> a_fetches_when_asked;
+  QueryObserver oa(qc, {.key = a, .fetcher = fa.fetcher(), .stale_time = never_expires});
+  QueryObserver asked(
+      qc, {.key = b, .fetcher = fb.fetcher(), .stale_time = never_expires, .enabled = [&](const QueryInfo&) {
+             if (recording) a_fetches_when_asked.push_back(*fa.count);
+             return false;
+           }});
+  QueryObserver ob(qc, {.key = b, .fetcher = fb.fetcher(), .stale_time = never_expires});
+  Subscription sa = oa.subscribe(nullptr);
+  Subscription s_asked = asked.subscribe(nullptr);
+  Subscription sb = ob.subscribe(nullptr);
+  rt.run_until_idle();
+  ASSERT_EQ(*fa.count + *fb.count, 0);
+  recording = true;
+  (void)qc.invalidate_queries({.key = key({"pair"})});
+  recording = false;
+  rt.run_until_idle();
+  ASSERT_FALSE(a_fetches_when_asked.empty());
+  EXPECT_EQ(a_fetches_when_asked.front(), 0);  // asked before a's refetch
+  EXPECT_EQ(*fa.count, 1);
+  EXPECT_EQ(*fb.count, 1);  // b is active by its second observer
+}
+
+// A match found inactive in the walk is asked again after an earlier match's `enabled` function
+// ran: what the function did (here: observe the later match, enabled) decides, as when every
+// match is asked after the walk.
+TEST_F(QueryInvalidateWalkTest, AMatchInactiveInTheWalkIsAskedAgainAfterAFunctionRan) {
+  QueryClient qc(rt);
+  const Value a = key({"pair", "a"});
+  const Value b = key({"pair", "b"});
+  qc.set_query_data(a, 1);
+  qc.set_query_data(b, 2);
+  CountingFetcher fa, fb;
+  bool armed = false;
+  std::optional<QueryObserver> late;
+  Subscription s_late;
+  QueryObserver oa(
+      qc, {.key = a, .fetcher = fa.fetcher(), .stale_time = never_expires, .enabled = [&](const QueryInfo&) {
+             if (armed) {
+               armed = false;
+               // Enabled, and no fetch of its own on mount: only the refetch fetches.
+               late.emplace(qc, QueryOptions{.key = b,
+                                             .fetcher = fb.fetcher(),
+                                             .stale_time = never_expires,
+                                             .refetch_on_mount = RefetchOn::never});
+               s_late = late->subscribe(nullptr);
+             }
+             return true;
+           }});
+  QueryObserver ob(qc, {.key = b, .fetcher = fb.fetcher(), .stale_time = never_expires, .enabled = false});
+  Subscription sa = oa.subscribe(nullptr);
+  Subscription sb = ob.subscribe(nullptr);
+  rt.run_until_idle();
+  ASSERT_EQ(*fa.count + *fb.count, 0);
+  armed = true;
+  Future done = qc.invalidate_queries({.key = key({"pair"})});
+  rt.run_until_idle();
+  EXPECT_FALSE(armed);
+  EXPECT_TRUE(done.ready() && done.ok());
+  EXPECT_EQ(*fa.count, 1);
+  EXPECT_EQ(*fb.count, 1);
+}
+
+// An entry invalidated already (its observers are not told again) is still asked, and refetched.
+TEST_F(QueryInvalidateWalkTest, AMatchInvalidatedAlreadyIsStillRefetchedWhenActive) {
+  QueryClient qc(rt);
+  const Value a = key({"pair", "a"});
+  qc.set_query_data(a, 1);
+  CountingFetcher fa;
+  QueryObserver oa(qc, {.key = a, .fetcher = fa.fetcher(), .stale_time = never_expires});
+  int told = 0;
+  Subscription sa = oa.subscribe([&](const QueryResult&) { ++told; });
+  rt.run_until_idle();
+  (void)qc.invalidate_queries({.key = key({"pair"})}, {.refetch_type = RefetchType::none});
+  rt.run_until_idle();
+  ASSERT_TRUE(qc.get_query_state(a)->is_invalidated);
+  ASSERT_EQ(*fa.count, 0);
+  told = 0;
+  Future done = qc.invalidate_queries({.key = key({"pair"})});
+  rt.run_until_idle();
+  EXPECT_TRUE(done.ready() && done.ok());
+  EXPECT_EQ(*fa.count, 1);
+  EXPECT_FALSE(qc.get_query_state(a)->is_invalidated);
+  EXPECT_EQ(told, 1);  // once, for the refetch's result
+}
+
 }  // namespace
 }  // namespace mfstate::testing
