@@ -395,10 +395,11 @@ bool is_stale_now(const ClientCore& core, const Query& q, Millis stale_time);
 bool is_stale(const ClientCore& core, const Query& q);
 /// Has an enabled observer.
 bool is_active(const ClientCore& core, const Query& q);
-/// invalidate(core, q, false) of an observed entry (it has a cold part) while the cache has no
-/// listener, in the same pass over its observers: is_active's answer when that is true and asks
-/// no function of the user's (an observer enabled by value comes before any whose `enabled` is a
-/// function); false otherwise (inactive, or the answer needs a call).
+/// invalidate(core, q, false) of an entry with a cold part while the cache has no listener, in
+/// the same pass over its observers (maybe none: a fetch without observers has a cold part too):
+/// is_active's answer when that is true and asks no function of the user's (an observer enabled
+/// by value comes before any whose `enabled` is a function); false otherwise (inactive, or the
+/// answer needs a call).
 bool invalidate_observed(ClientCore& core, Query& q);
 /// Not to be refetched by filters: observed only by disabled observers, or never fetched.
 bool is_disabled(const ClientCore& core, const Query& q);

@@ -287,5 +287,38 @@ TEST_F(QueryInvalidateWalkTest, AMatchInvalidatedAlreadyIsStillRefetchedWhenActi
   EXPECT_EQ(told, 1);  // once, for the refetch's result
 }
 
+// A match with a cold part but no observer (fetched once by fetch_query, a second fetch in
+// flight) is not active: the walk, with no observer to ask, must not answer it active, or it is
+// refetched (the fetch in flight cancelled for a new one), while an observed match beside it is
+// refetched (refetch_type active, the default).
+TEST_F(QueryInvalidateWalkTest, AMatchFetchingWithoutObserversIsNotRefetched) {
+  QueryClient qc(rt);
+  const Value a = key({"pair", "a"});
+  const Value b = key({"pair", "b"});
+  qc.set_query_data(b, 2);
+  ManualFetcher fa;
+  CountingFetcher fb;
+  Future first = qc.fetch_query({.key = a, .fetcher = fa.fetcher()});
+  fa.resolve(1);
+  rt.run_until_idle();
+  ASSERT_TRUE(first.ok());
+  Future second = qc.fetch_query({.key = a, .fetcher = fa.fetcher()});  // stale at once: fetches
+  QueryObserver ob(qc, {.key = b, .fetcher = fb.fetcher(), .stale_time = never_expires});
+  Subscription sb = ob.subscribe(nullptr);
+  rt.run_until_idle();
+  ASSERT_EQ(*fa.count, 2);
+  ASSERT_EQ(*fb.count, 0);
+  Future done = qc.invalidate_queries({.key = key({"pair"})});
+  rt.run_until_idle();
+  EXPECT_TRUE(done.ready() && done.ok());
+  EXPECT_EQ(*fa.count, 2);  // not refetched: its second fetch still in flight
+  EXPECT_EQ(*fb.count, 1);
+  EXPECT_TRUE(qc.get_query_state(a)->is_invalidated);
+  fa.resolve(3);
+  rt.run_until_idle();
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second.value(), Value(3));
+}
+
 }  // namespace
 }  // namespace mfstate::testing

@@ -251,8 +251,9 @@ class AppQueryClient {
   // ---- by filter (cost: what the key filter matches, see the cache index) ----
 
   /// Marks matched queries invalidated (stale) and refetches those of `refetch_type`. The Future
-  /// settles when those refetches have settled; when none starts it is settled already (a state
-  /// shared by all such calls: no future is made). Notifies each affected observer once.
+  /// settles when those refetches have settled; when none starts it is settled already (with null:
+  /// one state shared by every such call, so nothing is allocated). Notifies each affected
+  /// observer once.
   Future invalidate_queries(const QueryFilters& filters, InvalidateOptions options = {});
   /// Refetches matched queries that are neither disabled nor static. The Future settles when all
   /// have (at once for those paused offline; settled already when none starts).

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "mfstate/query.hpp"
+#include "query_async.hpp"
 #include "gtest/gtest.h"
 
 using namespace mfstate;
@@ -170,6 +171,47 @@ TEST(QueryThreads, AnAnswerRacingTheFetcherCallLandsExactlyOnce) {
     EXPECT_EQ(qc.get_query_data(Value::array({"race", i}))->as_int(), i);
   }
   EXPECT_EQ(qc.is_fetching(), 0u);
+}
+
+TEST(QueryThreads, ClientsOnTwoThreadsShareTheSettledFutureOfARefetchOfNothing) {
+  // An invalidation that refetches nothing answers with one settled state for the whole process
+  // (detail::settled_null_future): clients on two threads hand it out, attach callbacks to it and
+  // drop it at once, the first calls racing to make it, and one client goes away while the other
+  // still uses it. Under ThreadSanitizer only its reference count may be shared.
+  constexpr int calls = 2000;
+  std::atomic<int> ready{0};
+  std::atomic<bool> go{false};
+  std::atomic<const void*> states[2] = {nullptr, nullptr};
+  auto client_thread = [&](int t) {
+    ManualClock clock{Millis{0}};
+    Runtime rt{clock};
+    auto qc = std::make_unique<QueryClient>(rt);
+    for (int i = 0; i < 10; ++i) qc->set_query_data(Value::array({"user", i}), i);
+    ++ready;
+    while (!go.load()) {
+    }
+    int settled = 0;
+    Future last;
+    for (int n = 0; n < calls; ++n) {
+      last = qc->invalidate_queries({.key = Value::array({"user", n % 10})});
+      last.on_settled([&settled](const Outcome& o) { settled += o.ok && o.value.is_null(); });
+      rt.run_until_idle();
+    }
+    EXPECT_EQ(settled, calls);
+    states[t] = detail::AsyncAccess::state(last).get();
+    qc.reset();  // the client goes; its last Future stays settled with null
+    EXPECT_TRUE(last.ok());
+    EXPECT_TRUE(last.value().is_null());
+  };
+  std::thread a(client_thread, 0);
+  std::thread b(client_thread, 1);
+  while (ready.load() != 2) {
+  }
+  go = true;
+  a.join();
+  b.join();
+  ASSERT_NE(states[0].load(), nullptr);
+  EXPECT_EQ(states[0].load(), states[1].load());  // one state, shared by both threads' futures
 }
 
 }  // namespace
