@@ -508,14 +508,6 @@ Future AppQueryClient::invalidate_queries(const QueryFilters& filters, Invalidat
   std::vector<Query*> candidates;
   // Whether the kept ones still need the refetch_type test after the walk.
   bool filter_after = type == RefetchType::active || type == RefetchType::inactive;
-  // Inlined into the walk: a call per entry would cost a third of W3c's work.
-  auto invalidate_one = [&, type](Query* q, bool cache_listened) __attribute__((always_inline)) {
-    if (q->removed()) return;
-    // Already invalidated: nothing an observer sees can change.
-    if (!q->invalidated()) detail::invalidate(c, *q, cache_listened);
-    if (type == RefetchType::all || type == RefetchType::inactive || (type == RefetchType::active && q->cold))
-      candidates.push_back(q);
-  };
   if (c.queries.listeners.empty() && ClientCore::by_key_alone(filters)) {
     // Nothing of the user's runs while the entries are marked (no cache listener to tell; an
     // observer only notes it is dirty), so the index cannot change under the walk: the matches
@@ -545,7 +537,14 @@ Future AppQueryClient::invalidate_queries(const QueryFilters& filters, Invalidat
     // stale time function), may add or remove entries while they are marked: gathered first.
     std::vector<Query*> qs;
     c.collect(filters, qs);
-    for (Query* q : qs) invalidate_one(q, !c.queries.listeners.empty());
+    for (Query* q : qs) {
+      if (q->removed()) continue;
+      // Already invalidated: nothing an observer sees can change. (Listeners asked per entry: one
+      // may subscribe or leave while another entry's invalidation is told.)
+      if (!q->invalidated()) detail::invalidate(c, *q, !c.queries.listeners.empty());
+      if (type == RefetchType::all || type == RefetchType::inactive || (type == RefetchType::active && q->cold))
+        candidates.push_back(q);
+    }
   }
   if (filter_after) {
     std::erase_if(candidates, [&](Query* q) { return q->removed() || !type_passes(c, type, *q); });
