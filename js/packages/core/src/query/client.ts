@@ -208,6 +208,31 @@ function stampAfter(before: number): number {
   return callbacks === before ? callbacks : -1;
 }
 
+/**
+ * The shell's defaults as its client keeps them: a copy whose plain objects and arrays are the
+ * package's own and frozen (functions and other objects stay the shell's). Every app's face reads
+ * them (getDefaultOptions, getQueryDefaults, defaultQueryOptions, the `meta` a query function is
+ * handed) and every app's options are merged over them: had those been the shell's own objects, an
+ * app could plant a `mutations.onMutate` there that saw every other app's mutation variables, or a
+ * `queries.select` that rewrote their results (test/attack-shell-defaults.test.mjs). Members are
+ * defined, never assigned, so a setter planted on Object.prototype sees none of them.
+ */
+function frozenOptions<T>(value: T, seen = new Map<object, unknown>()): T {
+  if (typeof value !== "object" || value === null) return value;
+  const proto = Object.getPrototypeOf(value);
+  const isArray = Array.isArray(value);
+  if (!isArray && proto !== Object.prototype && proto !== null) return value;
+  const known = seen.get(value);
+  if (known !== undefined) return known as T;
+  const copy: object = isArray ? [] : {};
+  seen.set(value, copy);
+  for (const name of Object.keys(value)) {
+    const member = frozenOptions((value as Record<string, unknown>)[name], seen);
+    Object.defineProperty(copy, name, { value: member, enumerable: true, writable: true, configurable: true });
+  }
+  return Object.freeze(copy) as T;
+}
+
 /** Before a key is interned: a full table starts again, in the module too (KeyTable.limit). */
 function makeRoom(h: number, keys: KeyTable): void {
   if (!keys.full()) return;
@@ -282,7 +307,7 @@ export class QueryClient {
     // another app's mutations, bypassing MutationCache's filter).
     const own = <K extends keyof QueryClientConfig>(k: K): QueryClientConfig[K] | undefined =>
       Object.hasOwn(config, k) ? config[k] : undefined;
-    this.#defaults = own("defaultOptions") ?? {};
+    this.#defaults = this.#kept(own("defaultOptions") ?? {});
     this.#sendDefaults();
     this.#queryCache = (core.kind === "standalone" ? own("queryCache") : undefined) ?? new QueryCache();
     if (cacheBindings.has(this.#queryCache)) throw new MfstateError("invalid_argument", "this QueryCache belongs to another QueryClient");
@@ -613,7 +638,7 @@ export class QueryClient {
   /** Replaces the client's defaults (the shell's, or a standalone client's, power). */
   setDefaultOptions(options: DefaultOptions): void {
     this.#shellOnly("setDefaultOptions");
-    this.#defaults = options;
+    this.#defaults = this.#kept(options);
     this.#sendDefaults();
   }
 
@@ -636,6 +661,7 @@ export class QueryClient {
   setQueryDefaults(queryKey: QueryKey, options: Omit<Partial<QueryObserverOptions<any, any, any, any>>, "queryKey">): void {
     this.#shellOnly("setQueryDefaults");
     checkQueryKey(queryKey);
+    options = this.#kept(options);
     const i = this.#queryDefaults.findIndex((d) => partialMatchKey(d.queryKey, queryKey) && partialMatchKey(queryKey, d.queryKey));
     if (i >= 0) this.#queryDefaults[i] = { queryKey, defaultOptions: options };
     else this.#queryDefaults.push({ queryKey, defaultOptions: options });
@@ -659,6 +685,7 @@ export class QueryClient {
   /** Defaults for mutations whose mutation key partially matches. */
   setMutationDefaults(mutationKey: MutationKey, options: MutationOptions<any, any, any, any>): void {
     this.#shellOnly("setMutationDefaults");
+    options = this.#kept(options);
     const i = this.#mutationDefaults.findIndex((d) => partialMatchKey(d.mutationKey, mutationKey) && partialMatchKey(mutationKey, d.mutationKey));
     if (i >= 0) this.#mutationDefaults[i] = { mutationKey, defaultOptions: options };
     else this.#mutationDefaults.push({ mutationKey, defaultOptions: options });
@@ -767,6 +794,11 @@ export class QueryClient {
   /** Runs a mutation (the engine of MutationObserver). */
   _mutate(options: MutationOptions<any, any, any, any>, variables: unknown): Promise<unknown> {
     return runMutation(this.#core, this.defaultMutationOptions(options), variables);
+  }
+
+  /** Defaults as this client keeps them: the shell's client, whose defaults every app reads, a frozen copy (frozenOptions). */
+  #kept<T>(options: T): T {
+    return this.#core.kind === "shell" ? frozenOptions(options) : options;
   }
 
   #shellOnly(what: string): void {
