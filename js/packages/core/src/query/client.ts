@@ -6,7 +6,7 @@
 
 import { MfstateError } from "../errors.js";
 import { Driver } from "../driver.js";
-import type { App, HostLink } from "../app.js";
+import { observerRoom, ownAsApp, type App, type HostLink } from "../app.js";
 import { api, beginRead, callbacks, callWith, check, enter, fn, leave, ready, readValue, result, stageValues, whenIdle, writeKeyAndTwinnedData, writeOne, writePair } from "../wasm.js";
 import {
   type ClientCore,
@@ -27,6 +27,7 @@ import {
   STALE,
 } from "./core.js";
 import { MutationCache, bindMutationCache, runMutation } from "./mutation.js";
+import { takeRoom } from "./room.js";
 import { fetchInfinite } from "./infinite.js";
 import { checkQueryKey, functionalUpdate, hashKey, partialMatchKey, skipToken } from "./utils.js";
 import type {
@@ -167,28 +168,40 @@ export class QueryCache {
   subscribe(listener: (event: QueryCacheNotifyEvent) => void): Unsubscribe {
     const { core, client } = this.#bound();
     if (typeof listener !== "function") throw new MfstateError("invalid_argument", "a cache listener must be a function");
+    // Counted (query/room.ts): an app's as its subscriptions, ended when it unmounts; a standalone
+    // client's against the page's bound.
+    const app = core.kind === "app" ? core.app : undefined;
+    observerRoom(app);
+    const release = app ? undefined : takeRoom(core);
     let sub = 0;
-    callWith(() => {
-      const id = fn(() => {
-        const type = readValue() as QueryCacheNotifyEvent["type"];
-        const key = readValue() as QueryKey;
-        const action = readValue() as string;
-        const state = type === "removed" ? undefined : client.getQueryState(key);
-        listener(
-          Object.freeze({
-            type,
-            query: snapshot(key, state ?? pendingState),
-            action: action ? Object.freeze({ type: action }) : undefined,
-          }),
-        );
+    try {
+      callWith(() => {
+        const id = fn(() => {
+          const type = readValue() as QueryCacheNotifyEvent["type"];
+          const key = readValue() as QueryKey;
+          const action = readValue() as string;
+          const state = type === "removed" ? undefined : client.getQueryState(key);
+          listener(
+            Object.freeze({
+              type,
+              query: snapshot(key, state ?? pendingState),
+              action: action ? Object.freeze({ type: action }) : undefined,
+            }),
+          );
+        });
+        sub = run(core, (h) => api.mfs_client_subscribe(h, id), () => readValue() as number, false);
       });
-      sub = run(core, (h) => api.mfs_client_subscribe(h, id), () => readValue() as number, false);
-    });
+    } catch (e) {
+      release?.();
+      throw e;
+    }
+    if (app) return ownAsApp(app, sub);
     let done = false;
     return () => {
       if (done) return;
-      done = true;
       run(core, () => api.mfs_unsubscribe(sub), undefined, false);
+      done = true;
+      release?.();
     };
   }
 
