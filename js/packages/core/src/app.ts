@@ -669,10 +669,20 @@ export let describeApp: (app: App, read: (producer: string, name: string) => unk
 export let trackObserver: (app: App | undefined, observer: { detach(): void }, on: boolean) => void;
 /** Throws size_limit when `app` holds MAX_SUBSCRIPTIONS subscriptions and observers (QueryObserver). */
 export let observerRoom: (app: App | undefined) => void;
+/**
+ * Module subscription `sub` made as `app` through its face of the query client (a cache listener):
+ * counted against its MAX_SUBSCRIPTIONS and ended at unmount. Returns its (idempotent) ender.
+ */
+export let ownAsApp: (app: App, sub: number) => Unsubscribe;
+/**
+ * Room for one more module handle `app` holds until something settles (a mutation under way):
+ * throws size_limit when it holds MAX_SUBSCRIPTIONS; returns the (idempotent) release.
+ */
+export let holdAsApp: (app: App) => () => void;
 
 /**
  * Most module subscriptions (watches, inspectors, timers, topic patterns, the store's subscription,
- * query observers) one app may hold at once.
+ * query observers, query cache listeners, mutations under way) one app may hold at once.
  * The module's handle table has 2^20 indices; past them a new handle's index spilled into its
  * generation bits and decoded as an older handle, so a hostile app holding a million
  * subscriptions could end other apps' subscriptions with its own unsubscribers
@@ -690,6 +700,17 @@ export class App {
     };
     observerRoom = (app) => {
       if (app) app.#room();
+    };
+    ownAsApp = (app, sub) => app.#own(sub);
+    holdAsApp = (app) => {
+      app.#room();
+      app.#held++;
+      let held = true;
+      return () => {
+        if (!held) return;
+        held = false;
+        app.#held--;
+      };
     };
     pendingStatesOn((host) => {
       for (const app of unsynced) if (app.#host.handle === host) return true;
@@ -751,6 +772,9 @@ export class App {
   readonly #broadcasts = new Map<string, { commands: number; targets: readonly App[] | null }>();
   #watches = 0;
   readonly #queryObservers = new Set<{ detach(): void }>();
+  // Module handles held until something settles (its mutations under way): counted against
+  // MAX_SUBSCRIPTIONS with #subs and #queryObservers, not ended at unmount.
+  #held = 0;
   // The enders of the module subscriptions this app holds: ended at unmount (the module's handle
   // table keeps an entry until it is ended by its handle, even once the app is gone) and counted
   // against MAX_SUBSCRIPTIONS.
@@ -882,11 +906,11 @@ export class App {
 
   /** Throws size_limit when the app holds MAX_SUBSCRIPTIONS module subscriptions already. */
   #room(): void {
-    const held = this.#subs.size + this.#queryObservers.size;
+    const held = this.#subs.size + this.#queryObservers.size + this.#held;
     if (held >= MAX_SUBSCRIPTIONS) {
       throw new MfstateError(
         "size_limit",
-        `app "${this.#name}" holds ${held} subscriptions (watches, inspectors, timers, topic patterns, query observers): end some first`,
+        `app "${this.#name}" holds ${held} subscriptions (watches, inspectors, timers, topic patterns, query observers, cache listeners, mutations under way): end some first`,
       );
     }
   }

@@ -6,7 +6,7 @@
 
 import { MfstateError } from "../errors.js";
 import { Driver } from "../driver.js";
-import type { App, HostLink } from "../app.js";
+import { observerRoom, ownAsApp, type App, type HostLink } from "../app.js";
 import { api, beginRead, callbacks, callWith, check, enter, fn, leave, ready, readValue, result, stageValues, whenIdle, writeKeyAndTwinnedData, writeOne, writePair } from "../wasm.js";
 import {
   type ClientCore,
@@ -27,6 +27,7 @@ import {
   STALE,
 } from "./core.js";
 import { MutationCache, bindMutationCache, runMutation } from "./mutation.js";
+import { takeRoom } from "./room.js";
 import { fetchInfinite } from "./infinite.js";
 import { checkQueryKey, functionalUpdate, hashKey, partialMatchKey, skipToken } from "./utils.js";
 import type {
@@ -167,28 +168,40 @@ export class QueryCache {
   subscribe(listener: (event: QueryCacheNotifyEvent) => void): Unsubscribe {
     const { core, client } = this.#bound();
     if (typeof listener !== "function") throw new MfstateError("invalid_argument", "a cache listener must be a function");
+    // Counted (query/room.ts): an app's as its subscriptions, ended when it unmounts; a standalone
+    // client's against the page's bound.
+    const app = core.kind === "app" ? core.app : undefined;
+    observerRoom(app);
+    const release = app ? undefined : takeRoom(core);
     let sub = 0;
-    callWith(() => {
-      const id = fn(() => {
-        const type = readValue() as QueryCacheNotifyEvent["type"];
-        const key = readValue() as QueryKey;
-        const action = readValue() as string;
-        const state = type === "removed" ? undefined : client.getQueryState(key);
-        listener(
-          Object.freeze({
-            type,
-            query: snapshot(key, state ?? pendingState),
-            action: action ? Object.freeze({ type: action }) : undefined,
-          }),
-        );
+    try {
+      callWith(() => {
+        const id = fn(() => {
+          const type = readValue() as QueryCacheNotifyEvent["type"];
+          const key = readValue() as QueryKey;
+          const action = readValue() as string;
+          const state = type === "removed" ? undefined : client.getQueryState(key);
+          listener(
+            Object.freeze({
+              type,
+              query: snapshot(key, state ?? pendingState),
+              action: action ? Object.freeze({ type: action }) : undefined,
+            }),
+          );
+        });
+        sub = run(core, (h) => api.mfs_client_subscribe(h, id), () => readValue() as number, false);
       });
-      sub = run(core, (h) => api.mfs_client_subscribe(h, id), () => readValue() as number, false);
-    });
+    } catch (e) {
+      release?.();
+      throw e;
+    }
+    if (app) return ownAsApp(app, sub);
     let done = false;
     return () => {
       if (done) return;
-      done = true;
       run(core, () => api.mfs_unsubscribe(sub), undefined, false);
+      done = true;
+      release?.();
     };
   }
 
@@ -206,6 +219,31 @@ export class QueryCache {
  */
 function stampAfter(before: number): number {
   return callbacks === before ? callbacks : -1;
+}
+
+/**
+ * The shell's defaults as its client keeps them: a copy whose plain objects and arrays are the
+ * package's own and frozen (functions and other objects stay the shell's). Every app's face reads
+ * them (getDefaultOptions, getQueryDefaults, defaultQueryOptions, the `meta` a query function is
+ * handed) and every app's options are merged over them: had those been the shell's own objects, an
+ * app could plant a `mutations.onMutate` there that saw every other app's mutation variables, or a
+ * `queries.select` that rewrote their results (test/attack-shell-defaults.test.mjs). Members are
+ * defined, never assigned, so a setter planted on Object.prototype sees none of them.
+ */
+function frozenOptions<T>(value: T, seen = new Map<object, unknown>()): T {
+  if (typeof value !== "object" || value === null) return value;
+  const proto = Object.getPrototypeOf(value);
+  const isArray = Array.isArray(value);
+  if (!isArray && proto !== Object.prototype && proto !== null) return value;
+  const known = seen.get(value);
+  if (known !== undefined) return known as T;
+  const copy: object = isArray ? [] : {};
+  seen.set(value, copy);
+  for (const name of Object.keys(value)) {
+    const member = frozenOptions((value as Record<string, unknown>)[name], seen);
+    Object.defineProperty(copy, name, { value: member, enumerable: true, writable: true, configurable: true });
+  }
+  return Object.freeze(copy) as T;
 }
 
 /** Before a key is interned: a full table starts again, in the module too (KeyTable.limit). */
@@ -282,7 +320,7 @@ export class QueryClient {
     // another app's mutations, bypassing MutationCache's filter).
     const own = <K extends keyof QueryClientConfig>(k: K): QueryClientConfig[K] | undefined =>
       Object.hasOwn(config, k) ? config[k] : undefined;
-    this.#defaults = own("defaultOptions") ?? {};
+    this.#defaults = this.#kept(own("defaultOptions") ?? {});
     this.#sendDefaults();
     this.#queryCache = (core.kind === "standalone" ? own("queryCache") : undefined) ?? new QueryCache();
     if (cacheBindings.has(this.#queryCache)) throw new MfstateError("invalid_argument", "this QueryCache belongs to another QueryClient");
@@ -613,7 +651,7 @@ export class QueryClient {
   /** Replaces the client's defaults (the shell's, or a standalone client's, power). */
   setDefaultOptions(options: DefaultOptions): void {
     this.#shellOnly("setDefaultOptions");
-    this.#defaults = options;
+    this.#defaults = this.#kept(options);
     this.#sendDefaults();
   }
 
@@ -636,6 +674,7 @@ export class QueryClient {
   setQueryDefaults(queryKey: QueryKey, options: Omit<Partial<QueryObserverOptions<any, any, any, any>>, "queryKey">): void {
     this.#shellOnly("setQueryDefaults");
     checkQueryKey(queryKey);
+    options = this.#kept(options);
     const i = this.#queryDefaults.findIndex((d) => partialMatchKey(d.queryKey, queryKey) && partialMatchKey(queryKey, d.queryKey));
     if (i >= 0) this.#queryDefaults[i] = { queryKey, defaultOptions: options };
     else this.#queryDefaults.push({ queryKey, defaultOptions: options });
@@ -659,6 +698,7 @@ export class QueryClient {
   /** Defaults for mutations whose mutation key partially matches. */
   setMutationDefaults(mutationKey: MutationKey, options: MutationOptions<any, any, any, any>): void {
     this.#shellOnly("setMutationDefaults");
+    options = this.#kept(options);
     const i = this.#mutationDefaults.findIndex((d) => partialMatchKey(d.mutationKey, mutationKey) && partialMatchKey(mutationKey, d.mutationKey));
     if (i >= 0) this.#mutationDefaults[i] = { mutationKey, defaultOptions: options };
     else this.#mutationDefaults.push({ mutationKey, defaultOptions: options });
@@ -767,6 +807,11 @@ export class QueryClient {
   /** Runs a mutation (the engine of MutationObserver). */
   _mutate(options: MutationOptions<any, any, any, any>, variables: unknown): Promise<unknown> {
     return runMutation(this.#core, this.defaultMutationOptions(options), variables);
+  }
+
+  /** Defaults as this client keeps them: the shell's client, whose defaults every app reads, a frozen copy (frozenOptions). */
+  #kept<T>(options: T): T {
+    return this.#core.kind === "shell" ? frozenOptions(options) : options;
   }
 
   #shellOnly(what: string): void {

@@ -19,6 +19,7 @@ import type {
   RetryValue,
 } from "./types.js";
 import { coreOf, type QueryClient } from "./client.js";
+import { takeRoom } from "./room.js";
 import { hashKey, shallowEqualObjects } from "./utils.js";
 
 /** query-core's MutationCache config: callbacks for every mutation of the client. */
@@ -401,29 +402,42 @@ export async function runMutation(
         const retry = core.app === undefined ? options.retry : whileLive(live, retryAsFunction(options.retry), false);
         const delay = core.app === undefined ? options.retryDelay : whileLive(live, options.retryDelay, 0);
         retryFields(value, retry as RetryValue<Error>, delay as RetryDelayValue<Error>);
-        const { id, promise } = settlement<unknown>(core);
-        // A failed attempt before its retry, and a wait for the network, show in the state while
-        // the mutation is pending, as query-core's "failed" / "pause" / "continue".
-        const progress = fn(() => {
-          const failureCount = readValue() as number;
-          const failureReason = readOptionalError();
-          const isPaused = readValue() as boolean;
-          if (m.state.status !== "pending") return;
-          const action = failureCount !== m.state.failureCount ? "failed" : isPaused ? "pause" : "continue";
-          setMutation(m, { failureCount, failureReason: failureReason as never, isPaused }, action);
-          onState?.(m);
-        });
-        const watch = run(
-          core,
-          (h) => {
-            stageValues(value, variables);
-            return api.mfs_client_mutate(h, id, progress);
-          },
-          () => readValue() as number,
-        );
+        // The module's watch of it holds a handle until it settles: counted (query/room.ts).
+        const release = takeRoom(core);
+        let watch = 0;
+        let promise: Promise<unknown>;
+        try {
+          const settled = settlement<unknown>(core);
+          promise = settled.promise;
+          // A failed attempt before its retry, and a wait for the network, show in the state while
+          // the mutation is pending, as query-core's "failed" / "pause" / "continue".
+          const progress = fn(() => {
+            const failureCount = readValue() as number;
+            const failureReason = readOptionalError();
+            const isPaused = readValue() as boolean;
+            if (m.state.status !== "pending") return;
+            const action = failureCount !== m.state.failureCount ? "failed" : isPaused ? "pause" : "continue";
+            setMutation(m, { failureCount, failureReason: failureReason as never, isPaused }, action);
+            onState?.(m);
+          });
+          watch = run(
+            core,
+            (h) => {
+              stageValues(value, variables);
+              return api.mfs_client_mutate(h, settled.id, progress);
+            },
+            () => readValue() as number,
+          );
+        } catch (e) {
+          release();
+          throw e;
+        }
         // Straight to the table (harmless twice, and after the client is gone: run() would throw
         // from this promise callback then, an unhandled rejection).
-        const endWatch = (): void => void api.mfs_unsubscribe(watch);
+        const endWatch = (): void => {
+          api.mfs_unsubscribe(watch);
+          release();
+        };
         promise.then(endWatch, endWatch);
         return promise;
       });

@@ -10,6 +10,7 @@ import type { DeepReadonly, Unsubscribe } from "../types.js";
 import { type ClientCore, type RawResult, optionsValue, pendingState, readRawResult, resolveQueryOption, run, shellQueryFn } from "./core.js";
 import { coreOf, type QueryClient } from "./client.js";
 import { observerRoom, trackObserver } from "../app.js";
+import { takeRoom } from "./room.js";
 import { checkQueryKey, hashKey, replaceEqualDeep, shallowEqualObjects, tellListeners } from "./utils.js";
 import type { QueryKey, QueryObserverOptions, QueryObserverResult, QueryState, RefetchOptions } from "./types.js";
 
@@ -85,6 +86,8 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
   #predicted: QueryObserverResult<TData, TError> | undefined;
   // The query this observer is counted under (the inspector's observer counts).
   #countedHash = "";
+  // A standalone client's observer: the release of its room in the page's bound (query/room.ts).
+  #room: (() => void) | undefined;
   // The initial data shown before the cache had an entry for the key (query-core builds the entry,
   // with initialData, when the observer is made): the same data, called once, goes to the module.
   #initialMemo: InitialMemo | undefined;
@@ -96,6 +99,8 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
     if (n > 0) this.#core.observers.set(hash, n);
     else this.#core.observers.delete(hash);
     if (untrack) trackObserver(this.#core.app, this.#tracker, false);
+    this.#room?.();
+    this.#room = undefined;
   }
 
   // What the app this observer belongs to holds: unmounting ends the observation in the module
@@ -247,37 +252,46 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
 
   /** Counts this observer under its query (the hash #uncount and getOptimisticResult use). */
   #count(): void {
+    // First: a refusal leaves nothing counted.
+    const room = this.#core.kind === "standalone" ? takeRoom(this.#core) : undefined;
     const hash = hashKey(this.#options.queryKey);
     this.#countedHash = hash;
     this.#core.observers.set(hash, (this.#core.observers.get(hash) ?? 0) + 1);
     trackObserver(this.#core.app, this.#tracker, true);
+    this.#room = room;
   }
 
   #start(): void {
     // An app's observers count against its subscriptions (they take module handles alike).
     observerRoom(this.#core.app);
     this.#count();
-    callWith(() => {
-      const value = optionsValue(
-        this.#core,
-        this.#withInitialShown() as never,
-        () => {
-          const q = this.#options.queryFn;
-          return typeof q === "function" ? (q as never) : undefined;
-        },
-        () => this.#options as never,
-      );
-      const listener = fn(() => this.#update(readRawResult()));
-      const appHandle = this.#core.appHandle;
-      this.#sub = run(
-        this.#core,
-        (h) => {
-          stageValues(value);
-          return appHandle ? api.mfs_app_observe(appHandle(), listener) : api.mfs_client_observe(h, listener);
-        },
-        () => readValue() as number,
-      );
-    });
+    try {
+      callWith(() => {
+        const value = optionsValue(
+          this.#core,
+          this.#withInitialShown() as never,
+          () => {
+            const q = this.#options.queryFn;
+            return typeof q === "function" ? (q as never) : undefined;
+          },
+          () => this.#options as never,
+        );
+        const listener = fn(() => this.#update(readRawResult()));
+        const appHandle = this.#core.appHandle;
+        this.#sub = run(
+          this.#core,
+          (h) => {
+            stageValues(value);
+            return appHandle ? api.mfs_app_observe(appHandle(), listener) : api.mfs_client_observe(h, listener);
+          },
+          () => readValue() as number,
+        );
+      });
+    } catch (e) {
+      // Not subscribed: not counted either (nor holding its app's or the page's room).
+      if (this.#sub === 0) this.#uncount();
+      throw e;
+    }
   }
 
   /**

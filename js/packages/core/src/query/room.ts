@@ -1,0 +1,40 @@
+// Room in the module's handle table for what a query client's face holds past a call (observers,
+// cache listeners, mutations under way). The table serves the whole page and has 2^20 entries: an
+// app's holdings count against its MAX_SUBSCRIPTIONS (app.ts), and those of standalone clients
+// (`new QueryClient()`, which any code of the page can make, and which belong to no app) against
+// one page-wide bound. Uncounted, one app filled the table in a second or two through its face's
+// cache listeners, or through a client of its own, and every other app's subscribe, timer and
+// observer failed with size_limit (test/attack-handle-room.test.mjs). The shell's own are not
+// counted: it is the page's owner.
+import { holdAsApp } from "../app.js";
+import { MfstateError } from "../errors.js";
+import type { ClientCore } from "./core.js";
+
+/** Most handles all standalone clients of the page hold at once. */
+export const MAX_STANDALONE_HANDLES = 1 << 16;
+
+let standaloneHeld = 0;
+
+const nothingHeld = (): void => {};
+
+/**
+ * Takes room for one handle held for `core`'s owner, before it is made: throws size_limit when
+ * the owner holds its bound. Returns the (idempotent) release, for when the handle ends.
+ */
+export function takeRoom(core: ClientCore): () => void {
+  if (core.kind === "app") return holdAsApp(core.app!);
+  if (core.kind !== "standalone") return nothingHeld;
+  if (standaloneHeld >= MAX_STANDALONE_HANDLES) {
+    throw new MfstateError(
+      "size_limit",
+      `standalone QueryClients hold ${standaloneHeld} observers, cache listeners and mutations under way: end some first`,
+    );
+  }
+  standaloneHeld++;
+  let held = true;
+  return () => {
+    if (!held) return;
+    held = false;
+    standaloneHeld--;
+  };
+}
