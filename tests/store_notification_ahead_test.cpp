@@ -35,14 +35,16 @@ TEST(StoreNotificationAhead, ItRunsBeforeWhatTheActionQueuedAfterTheChange) {
   Store* a_store = nullptr;
   Store b(counter_state(), [](Value s, const Action& a) { return a.type == "INC" ? bump(std::move(s)) : s; },
           {.batcher = &runtime.batcher()});
-  Store a(counter_state(), [&](Value s, const Action& act_) {
-    if (act_.type == "INC") {
-      a_store->dispatch(act("POKE_B"));  // queued: A is busy
-      return bump(std::move(s));
-    }
-    if (act_.type == "POKE_B") b_store->dispatch(act("INC"));
-    return s;
-  }, {.batcher = &runtime.batcher()});
+  Store a(counter_state(),
+          [&](Value s, const Action& act_) {
+            if (act_.type == "INC") {
+              a_store->dispatch(act("POKE_B"));  // queued: A is busy
+              return bump(std::move(s));
+            }
+            if (act_.type == "POKE_B") b_store->dispatch(act("INC"));
+            return s;
+          },
+          {.batcher = &runtime.batcher()});
   a_store = &a;
   b_store = &b;
   std::vector<std::string> order;
@@ -60,22 +62,26 @@ TEST(StoreNotificationAhead, WhatTheReducerQueuedBeforeTheChangeRunsFirst) {
   Runtime runtime;
   Store b(counter_state(), [](Value s, const Action& a) { return a.type == "INC" ? bump(std::move(s)) : s; },
           {.batcher = &runtime.batcher()});
-  Store a(counter_state(), [&](Value s, const Action& a_) {
-    if (a_.type != "INC") return s;
-    b.dispatch(act("INC"));
-    return bump(std::move(s));
-  }, {.batcher = &runtime.batcher()});
+  Store a(counter_state(),
+          [&](Value s, const Action& a_) {
+            if (a_.type != "INC") return s;
+            b.dispatch(act("INC"));
+            return bump(std::move(s));
+          },
+          {.batcher = &runtime.batcher()});
   std::vector<std::string> order;
   auto sa = a.subscribe([&](const Value&) { order.push_back("A"); });
   auto sb = b.subscribe([&](const Value&) { order.push_back("B"); });
   a.dispatch(act("INC"));
   EXPECT_EQ(order, (std::vector<std::string>{"B", "A"}));
   // And a job the batcher was handed by hand, before the change, likewise.
-  Store c(counter_state(), [&](Value s, const Action& a_) {
-    if (a_.type != "INC") return s;
-    runtime.batcher().notify([&] { order.push_back("job"); });
-    return bump(std::move(s));
-  }, {.batcher = &runtime.batcher()});
+  Store c(counter_state(),
+          [&](Value s, const Action& a_) {
+            if (a_.type != "INC") return s;
+            runtime.batcher().notify([&] { order.push_back("job"); });
+            return bump(std::move(s));
+          },
+          {.batcher = &runtime.batcher()});
   auto sc = c.subscribe([&](const Value&) { order.push_back("C"); });
   c.dispatch(act("INC"));
   EXPECT_EQ(order, (std::vector<std::string>{"B", "A", "job", "C"}));
@@ -90,7 +96,8 @@ TEST(StoreNotificationAhead, WhatTheSubscribersDoRunsInTheSameFlushAfterTheRound
   std::vector<ErrorCode> errors;
   Store b(counter_state(), [](Value s, const Action& a) { return a.type == "INC" ? bump(std::move(s)) : s; },
           {.batcher = &runtime.batcher()});
-  Store a(counter_state(), [](Value s, const Action& a_) { return a_.type == "INC" ? bump(std::move(s)) : s; },
+  Store a(counter_state(),
+          [](Value s, const Action& a_) { return a_.type == "INC" ? bump(std::move(s)) : s; },
           {.batcher = &runtime.batcher(), .on_error = [&](const Error& e) { errors.push_back(e.code()); }});
   std::vector<std::string> order;
   auto s1 = a.subscribe([&](const Value& s) {
@@ -114,7 +121,8 @@ TEST(StoreNotificationAhead, WhatTheSubscribersDoRunsInTheSameFlushAfterTheRound
 }
 
 TEST(StoreNotificationAhead, ASubscriberCancellingAnotherAndItselfKeepsTheRoundInOrder) {
-  Store store(counter_state(), [](Value s, const Action& a) { return a.type == "INC" ? bump(std::move(s)) : s; });
+  Store store(counter_state(),
+              [](Value s, const Action& a) { return a.type == "INC" ? bump(std::move(s)) : s; });
   std::vector<std::string> order;
   Subscription second;
   Subscription first = store.subscribe([&](const Value&) {
@@ -123,7 +131,8 @@ TEST(StoreNotificationAhead, ASubscriberCancellingAnotherAndItselfKeepsTheRoundI
     first.cancel();
   });
   second = store.subscribe([&](const Value&) { order.push_back("second"); });
-  auto third = store.subscribe([&](const Value& s) { order.push_back("third" + std::to_string(count_of(s))); });
+  auto third =
+      store.subscribe([&](const Value& s) { order.push_back("third" + std::to_string(count_of(s))); });
   store.dispatch(act("INC"));
   store.dispatch(act("INC"));
   EXPECT_EQ(order, (std::vector<std::string>{"first", "third1", "third2"}));
@@ -156,7 +165,8 @@ TEST(StoreNotificationAhead, AMiddlewareThatThrowsAfterTheChangeStillNotifiesThe
     next(std::move(a));
     if (fail) throw std::runtime_error("after next");
   };
-  Store store(counter_state(), [](Value s, const Action& a) { return a.type == "INC" ? bump(std::move(s)) : s; },
+  Store store(counter_state(),
+              [](Value s, const Action& a) { return a.type == "INC" ? bump(std::move(s)) : s; },
               {.middleware = {late_throw}});
   std::vector<std::int64_t> seen;
   auto sub = store.subscribe([&](const Value& s) { seen.push_back(count_of(s)); });
@@ -175,7 +185,8 @@ TEST(StoreNotificationAhead, AMiddlewareCallingNextLaterIsNotifiedThen) {
     held.push_back(std::move(a));
     nexts.push_back(next);
   };
-  Store store(counter_state(), [](Value s, const Action& a) { return a.type == "INC" ? bump(std::move(s)) : s; },
+  Store store(counter_state(),
+              [](Value s, const Action& a) { return a.type == "INC" ? bump(std::move(s)) : s; },
               {.middleware = {later}, .batcher = &runtime.batcher()});
   std::vector<std::int64_t> seen;
   auto sub = store.subscribe([&](const Value& s) { seen.push_back(count_of(s)); });
@@ -198,14 +209,16 @@ TEST(StoreNotificationAhead, ABatchLeftOpenInTheActionHoldsTheNotificationUntilI
   // open: the notification waits for that batch, as it did in the queue.
   Batcher batcher;
   Store* self = nullptr;
-  Store store(counter_state(), [&](Value s, const Action& a) {
-    if (a.type == "INC_THEN_OPEN") {
-      self->dispatch(act("OPEN"));  // queued: runs after this reducer, in the same batch
-      return bump(std::move(s));
-    }
-    if (a.type == "OPEN") batcher.begin_batch();  // left open: the caller ends it later
-    return a.type == "INC" ? bump(std::move(s)) : s;
-  }, {.batcher = &batcher});
+  Store store(counter_state(),
+              [&](Value s, const Action& a) {
+                if (a.type == "INC_THEN_OPEN") {
+                  self->dispatch(act("OPEN"));  // queued: runs after this reducer, in the same batch
+                  return bump(std::move(s));
+                }
+                if (a.type == "OPEN") batcher.begin_batch();  // left open: the caller ends it later
+                return a.type == "INC" ? bump(std::move(s)) : s;
+              },
+              {.batcher = &batcher});
   self = &store;
   std::vector<std::int64_t> seen;
   auto sub = store.subscribe([&](const Value& s) { seen.push_back(count_of(s)); });
@@ -226,10 +239,13 @@ TEST(StoreNotificationAhead, AStoreDestroyedByItsReducerIsNotNotified) {
   Runtime runtime;
   std::vector<std::int64_t> seen;
   std::unique_ptr<Store> store;
-  store = std::make_unique<Store>(counter_state(), [&](Value s, const Action&) {
-    store.reset();  // an app unmounting itself from its own reducer
-    return bump(std::move(s));
-  }, StoreOptions{.batcher = &runtime.batcher()});
+  store = std::make_unique<Store>(
+      counter_state(),
+      [&](Value s, const Action&) {
+        store.reset();  // an app unmounting itself from its own reducer
+        return bump(std::move(s));
+      },
+      StoreOptions{.batcher = &runtime.batcher()});
   auto sub = store->subscribe([&](const Value& s) { seen.push_back(count_of(s)); });
   store->dispatch(act("INC"));
   EXPECT_EQ(store, nullptr);
