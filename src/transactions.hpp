@@ -159,7 +159,7 @@ class JobRoom {
     b_ = nullptr;
   }
   /// Keeps the promise past the scope: whoever holds the job now gives it back
-  /// (end_batch_running_first).
+  /// (start_flush_ahead).
   void keep() noexcept { b_ = nullptr; }
 
  private:
