@@ -134,7 +134,7 @@ Batcher::Batcher(ErrorHandler on_error) : on_error_(std::move(on_error)) {}
 Batcher::~Batcher() {
   // Destroyed with notifications queued (inside a batch or a flush): the plain ones never run, so
   // what they hold goes back now. (A std::function job's captures go with the queue.)
-  const std::size_t first = flushing_ ? running_ + 1 : 0;
+  const std::size_t first = flushing_ ? next_ : 0;
   depth_ = 1;  // what a drop enqueues meanwhile waits here, dropped in turn: nothing runs now
   for (std::size_t i = first; i < queue_.size(); ++i) {
     if (queue_[i].plain != nullptr && queue_[i].drop != nullptr) queue_[i].drop(queue_[i].arg);
@@ -198,9 +198,13 @@ void Batcher::close_batch() noexcept {
 
 void Batcher::flush() noexcept {
   flushing_ = true;
+  run_queue();
+}
+
+void Batcher::run_queue() noexcept {
   // Index, not iterator: notifications may enqueue more while we run.
-  for (running_ = 0; running_ < queue_.size(); ++running_) {
-    Job& job = queue_[running_];  // not used after the job runs: it may enqueue (reallocate)
+  for (next_ = 0; next_ < queue_.size();) {
+    Job& job = queue_[next_++];  // not used after the job runs: it may enqueue (reallocate)
     try {
       if (job.plain != nullptr) {
         // No std::function to move out and destroy: what the job holds is the callee's to give back.
@@ -219,7 +223,7 @@ void Batcher::flush() noexcept {
     }
   }
   queue_.clear();
-  running_ = 0;
+  next_ = 0;
   flushing_ = false;
 }
 
@@ -240,9 +244,20 @@ TxStack& BatcherAccess::tx_or_create(Batcher& b) {
 
 void BatcherAccess::grow_queue(Batcher& b) { make_room(b.queue_, b.promised_); }
 
+void BatcherAccess::report_notification_error(Batcher& b) noexcept {
+  detail::report_error(b.on_error_,
+                       detail::error_from_exception(ErrorCode::listener_error, "a notification threw"));
+}
+
+void BatcherAccess::end_batch_queueing(Batcher& b, void (*plain)(void*), void* arg) {
+  // Room was promised: nothing here allocates before end_batch.
+  notify_undoable(b, plain, arg);
+  b.end_batch();
+}
+
 void BatcherAccess::drop_tagged_since(Batcher& b, std::size_t mark, std::uint64_t serial) noexcept {
   // While flushing, what already ran (and the one running) is not pending: never touch it.
-  if (b.flushing_ && mark <= b.running_) mark = b.running_ + 1;
+  if (b.flushing_ && mark < b.next_) mark = b.next_;
   if (mark >= b.queue_.size()) return;
   // First the dropped plain jobs give back what they hold. By index, the job read afresh each
   // time: a drop may free a bus topic and its subscribers' callables, whose destructors may

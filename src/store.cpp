@@ -60,6 +60,10 @@ struct StoreCore final : Restorable {
   bool processing = false;
   bool delivering = false;
   bool notify_queued = false;
+  // The change's notification (notify_queued) is held here, not in the batcher's queue: it was
+  // due when nothing else was queued and this store's dispatch held the only batch open, so it
+  // runs first when that batch closes (end_batch), where the queue would have run it first.
+  bool notify_held = false;
   std::uint64_t version = 0;
 
   void retain() noexcept { ++refs; }
@@ -118,14 +122,39 @@ struct StoreCore final : Restorable {
       processing = false;
       queue.clear();
       queue_head = 0;
-      b.end_batch();
+      end_batch(b);
       throw;
     }
     std::exception_ptr deferred;
     if (queue_head < queue.size()) drain(&deferred);
     processing = false;
-    b.end_batch();
+    end_batch(b);
     if (deferred) std::rethrow_exception(deferred);
+  }
+
+  // Ends run_batched's batch, running the held notification (mark_changed) first when there is
+  // one, as run_notification would from the queue's head: inline, with no job queued, no flush
+  // loop and no reference (run_batched's own keeps the core alive).
+  void end_batch(Batcher& b) {
+    if (!notify_held) {
+      b.end_batch();
+      return;
+    }
+    notify_held = false;
+    if (!BatcherAccess::start_flush_ahead(b)) [[unlikely]] {
+      retain();  // the queued job's (run_notification gives it back)
+      BatcherAccess::end_batch_queueing(b, &StoreCore::run_notification, this);
+      return;
+    }
+    notify_queued = false;
+    if (alive) {
+      try {
+        deliver();
+      } catch (...) {
+        BatcherAccess::report_notification_error(b);
+      }
+    }
+    BatcherAccess::finish_flush_ahead(b);
   }
 
   // Runs what was queued while busy, in order, each action on its own: one that fails changes
@@ -245,8 +274,7 @@ struct StoreCore final : Restorable {
       if (changed) state = std::move(next);
     }
     if (observer) observer->on_action(action, changed);
-    room.release();  // the notification's now, or nobody's
-    if (changed) mark_changed();
+    if (changed) mark_changed(room);  // the room is the notification's now, or nobody's
   }
 
   static constexpr std::size_t no_record = static_cast<std::size_t>(-1);
@@ -338,14 +366,26 @@ struct StoreCore final : Restorable {
     ~CoreRef() { c->release(); }
   };
 
-  void mark_changed() {
+  void mark_changed(JobRoom& room) {
     if (notify_queued) return;
     notify_queued = true;
+    if (BatcherAccess::would_run_first(*batcher)) {
+      // Nothing else is going on (this store's dispatch holds the only batch, nothing is queued,
+      // no transaction): the notification would run first when that batch closes, so it waits
+      // here instead, and run_batched's end runs it ahead of the flush (end_batch). The room
+      // stays promised, for the one case where it is queued after all (a batch begun by hand in
+      // the action and left open). No transaction can drop it: none is open, and one opened
+      // later records it as queued before it (tx_enlist's notify_queued).
+      room.keep();
+      notify_held = true;
+      return;
+    }
     // The queued job holds a reference, taken here and given back when it runs — or by
     // tx_restore when a transaction that rolls back drops it unrun. A plain job: a function
     // and this core, nothing to build or destroy, in the room reduce promised it (JobRoom): no
     // memory is needed, so nothing can fail here, after the change.
     retain();
+    room.release();
     notify_undoable(*batcher, &StoreCore::run_notification, this);
   }
   static void run_notification(void* core) {

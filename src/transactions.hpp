@@ -104,6 +104,42 @@ struct BatcherAccess {
     ++b.promised_;
   }
   static void unpromise_job(Batcher& b) noexcept { --b.promised_; }
+  /// Whether a job queued now would be the first the outermost batch runs when it closes: one
+  /// batch open (the caller's own: a store reducing inside its dispatch), not flushing, nothing
+  /// queued, no transaction. Such a job need not be queued: its owner may hold it, in the room
+  /// promised to it, and run it itself when it closes that batch (start_flush_ahead), where the
+  /// flush would have run it first (a store's change notification, when the store's own dispatch
+  /// is the only thing going on: W1's every dispatch).
+  static bool would_run_first(const Batcher& b) noexcept {
+    return b.depth_ == 1 && !b.flushing_ && b.queue_.empty() && (b.tx_ == nullptr || b.tx_->depth == 0);
+  }
+  /// Ends the caller's batch, the outermost, as a flush that runs the job held (would_run_first)
+  /// first: the caller runs it between this and finish_flush_ahead (reporting its failure through
+  /// report_notification_error), and the queue, what was queued after it, then follows. Gives
+  /// back the room promised to the job. False when a batch is still open around the caller's (one
+  /// begun by hand inside its action and left open): then nothing changed but the room, and the
+  /// caller queues its job and ends its batch as end_batch does (end_batch_queueing).
+  static bool start_flush_ahead(Batcher& b) noexcept {
+    --b.promised_;
+    if (b.depth_ != 1 || b.flushing_) [[unlikely]]
+      return false;
+    b.depth_ = 0;
+    b.flushing_ = true;
+    return true;
+  }
+  static void finish_flush_ahead(Batcher& b) noexcept {
+    if (!b.queue_.empty()) {
+      b.run_queue();
+    } else {
+      b.flushing_ = false;
+    }
+    if (b.parked_) [[unlikely]]
+      b.release_parked();  // last: may destroy the batcher
+  }
+  /// Inside the catch block of a job run ahead: reports it as a flush reports a throwing job.
+  static void report_notification_error(Batcher& b) noexcept;
+  /// Queues `plain(arg)` in the room that was promised to it and ends the caller's batch.
+  static void end_batch_queueing(Batcher& b, void (*plain)(void*), void* arg);
   static void grow_queue(Batcher& b);
   static void drop_tagged_since(Batcher& b, std::size_t mark, std::uint64_t serial) noexcept;
   static void park(Batcher& b, std::shared_ptr<void> owner) noexcept { b.parked_ = std::move(owner); }
@@ -122,6 +158,9 @@ class JobRoom {
     BatcherAccess::unpromise_job(*b_);
     b_ = nullptr;
   }
+  /// Keeps the promise past the scope: whoever holds the job now gives it back
+  /// (start_flush_ahead).
+  void keep() noexcept { b_ = nullptr; }
 
  private:
   Batcher* b_;

@@ -187,11 +187,14 @@ class Batcher {
   void enqueue_plain(void (*plain)(void*), void* arg, void (*drop)(void*), std::uint64_t frame);
   void close_batch() noexcept;
   void flush() noexcept;
+  void run_queue() noexcept;
   void release_parked() noexcept;
 
   int depth_ = 0;
   bool flushing_ = false;
-  std::size_t running_ = 0;  // index of the notification running while flushing_
+  // While flushing_: the index of the first job not yet started (those before it have run or are
+  // running; a job run ahead of the queue, BatcherAccess::start_flush_ahead's, leaves it at 0).
+  std::size_t next_ = 0;
   // Jobs promised room in queue_ (stores whose reducer is running: their change's notification,
   // transactions.hpp's JobRoom). Every other job queued leaves it: capacity >= size + promised_.
   std::size_t promised_ = 0;
