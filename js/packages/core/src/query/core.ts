@@ -11,6 +11,7 @@ import {
   check,
   enter,
   fn,
+  keyArg,
   leave,
   readErrorFields,
   readValue,
@@ -141,12 +142,20 @@ function flatEquals(rec: unknown[], at: number, key: unknown, n: number): boolea
   const a = key as unknown[];
   if (a.length !== n) return false;
   if (n === 0) return true;
-  if (a[0] !== rec[at + P0]) return false;
+  if (a[0] !== rec[at + P0] && !bothNaN(a[0], rec[at + P0])) return false;
   if (n === 1) return true;
-  if (a[1] !== rec[at + P0 + 1]) return false;
+  if (a[1] !== rec[at + P0 + 1] && !bothNaN(a[1], rec[at + P0 + 1])) return false;
   if (n === 2) return true;
-  if (a[2] !== rec[at + P0 + 2]) return false;
-  return n === 3 || a[3] === rec[at + P0 + 3];
+  if (a[2] !== rec[at + P0 + 2] && !bothNaN(a[2], rec[at + P0 + 2])) return false;
+  return n === 3 || a[3] === rec[at + P0 + 3] || bothNaN(a[3], rec[at + P0 + 3]);
+}
+
+/**
+ * Whether two leaves === called different are both NaN: one key part to the module (every NaN is
+ * one NaN there, docs/keys.md), so to the table. Asked only where === already failed.
+ */
+function bothNaN(x: unknown, y: unknown): boolean {
+  return x !== x && y !== y;
 }
 
 const hasOwn = Object.prototype.hasOwnProperty;
@@ -175,14 +184,18 @@ function shapedEquals(rec: unknown[], at: number, key: unknown): boolean {
     const x = a[i];
     if (names === null) {
       // A leaf is a primitive: an object is never === to it.
-      if (x !== rec[leaf++]) return false;
+      if (x !== rec[leaf] && !bothNaN(x, rec[leaf])) return false;
+      leaf++;
       continue;
     }
     if (typeof x !== "object" || x === null || isArray(x)) return false;
     for (let j = 0; j < names.length; j++) {
       const name = names[j];
       // An object's leaf is never undefined: a missing member fails here; an inherited one by hasOwn.
-      if (!hasOwn.call(x, name) || (x as Record<string, unknown>)[name] !== rec[leaf++]) return false;
+      if (!hasOwn.call(x, name)) return false;
+      const member = (x as Record<string, unknown>)[name];
+      if (member !== rec[leaf] && !bothNaN(member, rec[leaf])) return false;
+      leaf++;
     }
     // Counted by the hashing of this very key just before (KeyTable.hash), or counted now.
     const counted = key === hashedKey ? hashedCounts[i] : -1;
@@ -752,6 +765,8 @@ export function structuralHash(v: unknown, h: number): number {
       return mix(h, leafStringHash(v));
     case "number":
       if ((v | 0) === v) return mix(mix(h, 0x6e), v);
+      // Every NaN one NaN, whatever its bits (a Float64Array may keep them): keyEquals says so.
+      if (v !== v) return mix(mix(h, 0x64), 0x7ff80000);
       hashWords[0] = v;
       return mix(mix(mix(h, 0x64), hashInts[0]), hashInts[1]);
     case "boolean":
@@ -782,10 +797,10 @@ export function structuralHash(v: unknown, h: number): number {
   }
 }
 
-/** Equality of keys as query keys: objects by their defined members in any order. */
+/** Equality of keys as query keys: objects by their defined members in any order, NaN equal to NaN. */
 export function keyEquals(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return bothNaN(a, b);
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
     for (let i = 0; i < a.length; i++) if (!keyEquals(a[i], b[i])) return false;
@@ -1372,7 +1387,7 @@ export function optionsValue(
   latest?: () => Partial<QueryObserverOptions<any, any, any, any>>,
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  if (o.queryKey !== undefined) out.queryKey = o.queryKey;
+  if (o.queryKey !== undefined) out.queryKey = keyArg(o.queryKey);
   const skip = o.queryFn === skipToken;
   if (core.kind === "app" && shellQueryFn.has(latest ? latest() : o)) {
     // not sent: the module's defaults for the key give the shell's own
@@ -1410,7 +1425,7 @@ export function optionsValue(
 export function filtersValue(f: QueryFilters | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (!f) return out;
-  if (f.queryKey !== undefined) out.queryKey = f.queryKey;
+  if (f.queryKey !== undefined) out.queryKey = keyArg(f.queryKey);
   if (f.exact !== undefined) out.exact = f.exact;
   if (f.type !== undefined) out.type = f.type;
   if (f.stale !== undefined) out.stale = f.stale;
