@@ -142,16 +142,16 @@ function flatEquals(rec: unknown[], at: number, key: unknown, n: number): boolea
   const a = key as unknown[];
   if (a.length !== n) return false;
   if (n === 0) return true;
-  if (a[0] !== rec[at + P0] && !bothNaN(a[0], rec[at + P0])) return false;
+  if (a[0] !== rec[at + P0]) return false;
   if (n === 1) return true;
-  if (a[1] !== rec[at + P0 + 1] && !bothNaN(a[1], rec[at + P0 + 1])) return false;
+  if (a[1] !== rec[at + P0 + 1]) return false;
   if (n === 2) return true;
-  if (a[2] !== rec[at + P0 + 2] && !bothNaN(a[2], rec[at + P0 + 2])) return false;
-  return n === 3 || a[3] === rec[at + P0 + 3] || bothNaN(a[3], rec[at + P0 + 3]);
+  if (a[2] !== rec[at + P0 + 2]) return false;
+  return n === 3 || a[3] === rec[at + P0 + 3];
 }
 
 /**
- * Whether two leaves === called different are both NaN: one key part to the module (every NaN is
+ * Whether two parts === called different are both NaN: one key part to the module (every NaN is
  * one NaN there, docs/keys.md), so to the table. Asked only where === already failed.
  */
 function bothNaN(x: unknown, y: unknown): boolean {
@@ -184,18 +184,14 @@ function shapedEquals(rec: unknown[], at: number, key: unknown): boolean {
     const x = a[i];
     if (names === null) {
       // A leaf is a primitive: an object is never === to it.
-      if (x !== rec[leaf] && !bothNaN(x, rec[leaf])) return false;
-      leaf++;
+      if (x !== rec[leaf++]) return false;
       continue;
     }
     if (typeof x !== "object" || x === null || isArray(x)) return false;
     for (let j = 0; j < names.length; j++) {
       const name = names[j];
       // An object's leaf is never undefined: a missing member fails here; an inherited one by hasOwn.
-      if (!hasOwn.call(x, name)) return false;
-      const member = (x as Record<string, unknown>)[name];
-      if (member !== rec[leaf] && !bothNaN(member, rec[leaf])) return false;
-      leaf++;
+      if (!hasOwn.call(x, name) || (x as Record<string, unknown>)[name] !== rec[leaf++]) return false;
     }
     // Counted by the hashing of this very key just before (KeyTable.hash), or counted now.
     const counted = key === hashedKey ? hashedCounts[i] : -1;
@@ -214,8 +210,13 @@ function fourOwn<T>(x: T): T[] {
 /** KeyTable's work lists while it lays out a key's leaves (#keepShaped): one set for the page. */
 const shapeScratch = { counts: fourOwn(0), names: fourOwn(""), leaves: fourOwn<unknown>(undefined) };
 
+/**
+ * Whether `v` is a leaf the records compare by ===. Not NaN (=== never says yes): a key holding NaN
+ * is kept whole and compared by keyEquals, which takes NaN for NaN, so flatEquals and shapedEquals
+ * (a read of cached data) test nothing more.
+ */
 function primitive(v: unknown): boolean {
-  return v === null || (typeof v !== "object" && typeof v !== "function");
+  return v === null || (typeof v !== "object" && typeof v !== "function" && v === v);
 }
 
 // Taken when the package loads, as ArrayConstructor: an app that later replaces them is handed no list.
