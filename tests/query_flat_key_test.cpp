@@ -79,7 +79,8 @@ std::string json(const Value& v) {
     return v.to_json();
   } catch (const Error&) {
     std::string hex;
-    for (unsigned char c : FlatKey(v).bytes())
+    const FlatKey bytes(v);  // named: a temporary's bytes would be gone before the loop reads them
+    for (unsigned char c : bytes.bytes())
       hex += "0123456789abcdef"[c >> 4], hex += "0123456789abcdef"[c & 15];
     return "bytes " + hex;
   }
