@@ -196,7 +196,8 @@ void write_js(std::string& out, const Value& v, std::vector<SortEntry>& scratch)
 
 // query-core's partialMatchKey: every field of the filter must match the field of the same name
 // (an array's fields are its indices, so an array filter is a prefix), recursively; anything
-// else by equality. Recursion depth is bounded by the filter's nesting (a Value's is bounded).
+// else by equality (as keys: a NaN matches a NaN, detail::key_equal). Recursion depth is bounded
+// by the filter's nesting (a Value's is bounded).
 bool partial_match(const Value& filter, const Value& key) {
   if (filter.same_node(key)) return true;
   if (filter.is_array()) {
@@ -216,7 +217,7 @@ bool partial_match(const Value& filter, const Value& key) {
     }
     return true;
   }
-  return filter == key;
+  return detail::key_equal(filter, key);
 }
 
 }  // namespace
@@ -342,9 +343,9 @@ std::string key_string(const Value& key) {
 bool matches(const Value& filter, const Value& key, bool exact) {
   check_key(filter);
   check_key(key);
-  // Equality is equality of canonical forms (member order ignored, 1 == 1.0), and compares
-  // cached hashes first when both keys have them.
-  if (exact) return filter == key;
+  // Equality is equality of canonical forms (member order ignored, 1 == 1.0, every NaN alike), and
+  // compares cached hashes first when both keys have them.
+  if (exact) return detail::key_equal(filter, key);
   return partial_match(filter, key);
 }
 

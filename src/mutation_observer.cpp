@@ -59,7 +59,8 @@ void MutationObserverImpl::set_options(MutationOptions options) {
       if (auto s = weak.lock(); s && s->active && s->fn) s->fn(e);
     });
   }
-  if (prev_key.is_array() && options_.mutation_key.is_array() && !(prev_key == options_.mutation_key)) {
+  if (prev_key.is_array() && options_.mutation_key.is_array() &&
+      !detail::key_equal(prev_key, options_.mutation_key)) {
     reset();
   } else if (current_ && current_->state.status == MutationStatus::pending) {
     // A pending mutation takes the new options: its callbacks see them.

@@ -50,7 +50,7 @@ bool partial_match(const Value& a, const Value& b) noexcept {
     }
     return true;
   }
-  return a == b;
+  return key_equal(a, b);
 }
 
 CacheIndex::CacheIndex() = default;
@@ -217,7 +217,7 @@ TrieNode* CacheIndex::find(const Value& key) const noexcept {
     if (n->is_skip()) [[unlikely]] {
       // Two levels at once: the key is the leaf's own, or one that has no node (its skipped
       // position, or below the leaf).
-      return end - e == 2 && n->element().get() == e[1] ? const_cast<TrieNode*>(n) : nullptr;
+      return end - e == 2 && key_equal(n->element().get(), e[1]) ? const_cast<TrieNode*>(n) : nullptr;
     }
   }
   return const_cast<TrieNode*>(n);
@@ -267,7 +267,7 @@ inline bool small_element(const char*& p, Value& out) noexcept {
 bool leaf_element_is(const TrieNode* n, const char* p, const char* end, bool& undecided) noexcept {
   const BorrowedValue e = n->element();  // the node's reference, read in place
   Value small;
-  if (small_element(p, small)) return e.get() == small;
+  if (small_element(p, small)) return key_equal(e.get(), small);
   const std::string_view bytes(p, static_cast<std::size_t>(end - p));
   std::uint64_t h;
   if (!canonical_value_hash(bytes, h)) {
@@ -319,7 +319,8 @@ CacheIndex::Position CacheIndex::find_or_insert_position(const Value& key) {
     const Value& e = elements[i];
     TrieNode* c = child(n, e);
     if (c != nullptr && c->is_skip()) {
-      if (i + 1 == last && c->element().get() == elements[last]) return {n, c};  // the leaf's own key
+      if (i + 1 == last && key_equal(c->element().get(), elements[last]))
+        return {n, c};  // the leaf's own key
       c = split(n, c);  // another key passes through its skipped position
     }
     if (c == nullptr) {

@@ -841,7 +841,7 @@ void QueryClient::set_query_defaults(const Value& key, QueryOptions defaults) {
   ClientCore& c = shell(scope_, owned_, "set_query_defaults");
   check_key(key);
   for (auto& d : c.defaults.queries) {
-    if (d.first == key) {
+    if (detail::key_equal(d.first, key)) {
       d.second = std::move(defaults);
       return;
     }
@@ -853,7 +853,7 @@ void QueryClient::set_mutation_defaults(const Value& key, MutationOptions defaul
   ClientCore& c = shell(scope_, owned_, "set_mutation_defaults");
   check_key(key);
   for (auto& d : c.defaults.mutations) {
-    if (d.first == key) {
+    if (detail::key_equal(d.first, key)) {
       d.second = std::move(defaults);
       return;
     }

@@ -155,7 +155,13 @@ bool CompletionState::complete(Outcome o) {
 Error cancelled_error(const std::string& what) { return Error(ErrorCode::cancelled, what); }
 
 Error missing_fetcher_error(const Value& key) {
-  return Error(ErrorCode::invalid_argument, "Missing queryFn: '" + key_string(key) + "'");
+  std::string text;
+  try {
+    text = key_string(key);
+  } catch (const Error&) {  // a key holding NaN or an infinity has no text, but is a key
+    text = "(a key holding NaN or an infinity)";
+  }
+  return Error(ErrorCode::invalid_argument, "Missing queryFn: '" + text + "'");
 }
 
 Value missing_fetcher_detail() { return Value::object({{"missingQueryFn", true}, {"serial", failure_serial()}}); }

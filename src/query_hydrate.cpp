@@ -139,7 +139,11 @@ DehydratedQuery query_from(std::size_t i, const Value& q) {
   if (st == nullptr || !st->is_object()) bad(where, "state must be an object");
   DehydratedQuery d;
   d.key = *k;
-  d.hash = key_string(*k);
+  try {
+    d.hash = key_string(*k);
+  } catch (const Error&) {  // a Value built in C++ (JSON has neither): not the JSON shape
+    bad(where, "queryKey holds NaN or an infinity, which JSON cannot spell");
+  }
   QueryState& s = d.state;
   s.status = query_status_from(where, *st);
   if (const Value* data = st->find("data")) s.data = *data;
@@ -201,6 +205,31 @@ DehydratedMutation mutation_from(std::size_t i, const Value& m) {
   return d;
 }
 
+// key_string of a cached query's key, or "" for a key JSON cannot spell (one holding NaN or an
+// infinity, which the cache holds as any key): such a query is dehydrated all the same, with its
+// key, for a C++ hydrate; only its JSON shape (to_value) is refused. One app's key cannot make the
+// shell's dehydrate fail.
+std::string text_or_none(const Value& key) {
+  try {
+    return key_string(key);
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::invalid_key) throw;
+    return {};
+  }
+}
+
+// The queryHash of dehydrated query `i`: key_string of its key, which throws invalid_key (naming
+// the query) for a key JSON cannot spell, rather than write NaN as null (JSON.stringify's text:
+// another key).
+std::string query_hash(std::size_t i, const DehydratedQuery& d) {
+  if (!d.hash.empty()) return d.hash;
+  try {
+    return key_string(d.key);
+  } catch (const Error& e) {
+    throw Error(e.code(), "queries/" + std::to_string(i) + ": " + e.what());
+  }
+}
+
 }  // namespace
 
 Value DehydratedState::to_value() const {
@@ -208,7 +237,7 @@ Value DehydratedState::to_value() const {
   qs.reserve(queries.size());
   for (const DehydratedQuery& d : queries) {
     Value q = Value::object({{"dehydratedAt", d.dehydrated_at.count()},
-                             {"queryHash", d.hash.empty() ? key_string(d.key) : d.hash},
+                             {"queryHash", query_hash(qs.size(), d)},
                              {"queryKey", d.key},
                              {"state", query_state_value(d.state)}});
     if (!d.meta.is_null()) q = std::move(q).set("meta", d.meta);
@@ -281,7 +310,7 @@ DehydratedState QueryClient::dehydrate(const DehydrateOptions& options) const {
     if (keep_query ? !keep_query(info) : !default_should_dehydrate_query(info)) continue;
     DehydratedQuery dq;
     dq.key = info.key;
-    dq.hash = key_string(info.key);
+    dq.hash = text_or_none(info.key);
     dq.state = std::move(info.state);
     if (serialize && dq.state.data) dq.state.data = serialize(*dq.state.data);
     dq.meta = info.meta;

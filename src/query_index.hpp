@@ -77,9 +77,10 @@ struct alignas(8) TrieNode {
     element_small = 0;
     return e;
   }
-  /// Whether the element this node is keyed by in its parent's children is `v`.
+  /// Whether the element this node is keyed by in its parent's children is `v` (key_equal: a
+  /// NaN element is keyed by any NaN).
   bool keyed_by(const Value& v) const noexcept {
-    return is_skip() ? Value(skipped()) == v : element().get() == v;
+    return is_skip() ? Value(skipped()) == v : key_equal(element().get(), v);
   }
   /// Whether that element is the one `e` holds: the hashes first (a container's is cached in its
   /// node), then the bytes against the Value.
@@ -140,7 +141,7 @@ struct alignas(8) ChildSet {
 };
 
 /// TanStack's partialMatchKey on one key element: arrays by prefix, objects by subset,
-/// recursively; anything else by ==.
+/// recursively; anything else by key_equal (==, but a NaN matches a NaN).
 bool partial_match(const Value& key_element, const Value& filter_element) noexcept;
 
 class CacheIndex {

@@ -82,7 +82,8 @@ void CacheIndex::walk_skip(const TrieNode* n, std::span<const Value> filter, Vis
   if (filter.size() > 1) return;
   if (!filter.empty()) {
     const Value& f = filter.front();
-    if (!((f.is_array() || f.is_object()) ? partial_match(n->element().get(), f) : n->element().get() == f))
+    if (!((f.is_array() || f.is_object()) ? partial_match(n->element().get(), f)
+                                          : key_equal(n->element().get(), f)))
       return;
   }
   visit(entry_of(const_cast<TrieNode*>(n)));

@@ -327,7 +327,7 @@ void ObserverImpl::set_options(QueryOptions options) {
   placeholder_memo_.reset();
   Query* q;
   bool query_changed = false;
-  if (!(options_.key == key_)) {
+  if (!detail::key_equal(options_.key, key_)) {
     key_ = options_.key;
     q = core.build(key_, resolved_);
     if (infinite_) q->flags |= infinite_flag;
@@ -803,7 +803,7 @@ std::shared_ptr<FutureState> ObserverImpl::fetch_optimistic(QueryOptions options
   auto slot = core.queries.listeners.add([weak, out, key, r](const QueryCacheEvent& e) {
     auto self = weak.lock();
     if (out->settled || !self || self->core_ == nullptr) return;
-    if (e.type != QueryCacheEvent::Type::updated || !(e.key == key)) return;
+    if (e.type != QueryCacheEvent::Type::updated || !detail::key_equal(e.key, key)) return;
     const Query* q = self->core_->find(key);
     if (q == nullptr || !q->has_data()) return;
     out->settle(ok_outcome(self->make_result(*q, r->o, false).data.value_or(Value())));

@@ -468,11 +468,11 @@ std::uint64_t hash_of(const Value& v) {
     case Type::boolean: return mix(seed_bool + (v.as_bool() ? 1 : 0));
     case Type::integer: return hash_int(v.as_int());
     case Type::number: {
-      double d = v.as_double();
-      std::int64_t i;
-      if (detail::integral_double(d, i)) return hash_int(i);
+      // As the canonical bytes spell it (every NaN as one NaN): the query cache holds a key with
+      // NaN as one key whatever NaN bits it was given, and the bytes' hash is this one.
       std::uint64_t bits;
-      std::memcpy(&bits, &d, sizeof bits);
+      if (detail::canonical_number(v.as_double(), bits) == 'i')
+        return hash_int(static_cast<std::int64_t>(bits));
       return mix(bits ^ seed_double);
     }
     case Type::string: return hash_string(v.as_string(), seed_string);
@@ -1158,26 +1158,49 @@ Value Value::push_back(Value v) && {
 
 namespace {
 
+// Deep equality, as Value's == (NanAlike false) or as the query cache compares key elements
+// (NanAlike true: every NaN equal to every NaN, at any depth — detail::key_equal). One body for
+// both, so the two cannot drift apart; the NaN test sits only where a compare of two doubles has
+// already failed, so the key compare costs what == costs.
+template <bool NanAlike>
+[[gnu::always_inline]] inline bool element_equal(const Value& a, const Value& b) noexcept {
+  if constexpr (NanAlike) {
+    return detail::key_equal(a, b);
+  } else {
+    return a == b;
+  }
+}
+
 // Two objects of as many members, the first `i` of them found equal position by position: the
 // rest compared by name (member order is ignored), each value by ==.
+template <bool NanAlike>
 [[gnu::noinline]] bool objects_equal_from(const Value& a, const Value& b, std::size_t i) noexcept {
   auto xs = a.as_object();
   auto ys = b.as_object();
   for (; i < xs.size(); ++i) {
     // Same order is the common case: compare position by position before searching.
     if (xs[i].key == ys[i].key) {
-      if (!(xs[i].value == ys[i].value)) return false;
+      if (!element_equal<NanAlike>(xs[i].value, ys[i].value)) return false;
       continue;
     }
     const Value* other = b.find(xs[i].key);
-    if (!other || !(xs[i].value == *other)) return false;
+    if (!other || !element_equal<NanAlike>(xs[i].value, *other)) return false;
   }
   return true;
 }
 
 // values_equal of anything but two objects.
+template <bool NanAlike>
 [[gnu::noinline]] bool values_equal_other(const Value& a, const Value& b) noexcept {
-  if (a.is_number() && b.is_number()) return numbers_equal(a, b);
+  if (a.is_number() && b.is_number()) {
+    if constexpr (NanAlike) {
+      // Reached only when the numbers are not equal by ==: then two NaNs are one key element.
+      return numbers_equal(a, b) ||
+             (a.is_double() && b.is_double() && std::isnan(a.as_double()) && std::isnan(b.as_double()));
+    } else {
+      return numbers_equal(a, b);
+    }
+  }
   if (a.type() != b.type()) return false;
   switch (a.type()) {
     case Type::null: return true;
@@ -1191,22 +1214,23 @@ namespace {
   const Node* na = a.node();
   const Node* nb = b.node();
   if (na == nb) return true;
+  // (Value::hash hashes every NaN alike, so this holds for the key compare too.)
   if (na->hash != 0 && nb->hash != 0 && na->hash != nb->hash) return false;
   if (a.type() != Type::array) return false;
   auto x = a.as_array();
   auto y = b.as_array();
-  return std::equal(x.begin(), x.end(), y.begin(), y.end());
+  return std::equal(x.begin(), x.end(), y.begin(), y.end(),
+                    [](const Value& u, const Value& v) { return element_equal<NanAlike>(u, v); });
 }
 
-}  // namespace
-
-bool detail::values_equal(const Value& a, const Value& b) noexcept {
+template <bool NanAlike>
+[[gnu::always_inline]] inline bool deep_equal(const Value& a, const Value& b) noexcept {
   // Two objects first, and as a leaf (no call, so no registers saved): the deep == most callers
   // reach is of two small objects with their members in the same order, each member's value
   // decided by its handle — the query cache confirming a key element such as {id: 42} against
   // the one its trie node holds (W3b), a memo's check of a small state. Whatever the handles do
   // not decide goes on out of line from that member.
-  if (a.type() != Type::object || b.type() != Type::object) return values_equal_other(a, b);
+  if (a.type() != Type::object || b.type() != Type::object) return values_equal_other<NanAlike>(a, b);
   const ObjectNode& x = ValueAccess::object_node(a);
   const ObjectNode& y = ValueAccess::object_node(b);
   if (&x == &y) return true;
@@ -1222,10 +1246,16 @@ bool detail::values_equal(const Value& a, const Value& b) noexcept {
     // not equal). Neither calls anything: a name's bytes compared otherwise could.
     if (std::memcmp(&xs[i].key, &ys[i].key, sizeof(MemberName)) != 0 || u.type() == Type::number ||
         !u.same_node(ys[i].value))
-      return objects_equal_from(a, b, i);
+      return objects_equal_from<NanAlike>(a, b, i);
   }
   return true;
 }
+
+}  // namespace
+
+bool detail::values_equal(const Value& a, const Value& b) noexcept { return deep_equal<false>(a, b); }
+
+bool detail::key_values_equal(const Value& a, const Value& b) noexcept { return deep_equal<true>(a, b); }
 
 std::size_t Value::use_count() const noexcept {
   // A store's state lent to its reducer carries a bias on its count (value_lend.hpp): not an owner.

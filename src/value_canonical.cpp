@@ -14,6 +14,7 @@
 // hashing element by element would call XXH3 once per string and member name.
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <cstring>
 #include <vector>
 
@@ -174,7 +175,8 @@ char* CanonicalWriter::object(char* p, const Value& v) {
 
 namespace {
 
-// Value's == against the value at `p`, moving `p` past what it read (up to a mismatch).
+// detail::key_equal against the value at `p` (Value's ==, but a NaN equals a NaN), moving `p`
+// past what it read (up to a mismatch).
 bool equals_at(const Value& v, const char*& p) noexcept {
   switch (*p++) {
     case 'n': return v.is_null();
@@ -188,11 +190,13 @@ bool equals_at(const Value& v, const char*& p) noexcept {
       std::int64_t j;
       return v.is_double() && integral_double(v.as_double(), j) && j == i;  // 1.0 == 1
     }
-    case 'd': {  // not integral: only a double can equal it (and a NaN nothing)
+    case 'd': {  // not integral: only a double can equal it (a NaN any NaN: the bytes hold one)
       double d;
       std::memcpy(&d, p, sizeof d);
       p += 8;
-      return v.is_double() && v.as_double() == d;
+      if (!v.is_double()) return false;
+      const double x = v.as_double();
+      return x == d || (std::isnan(x) && std::isnan(d));
     }
     case 's': {
       const auto n = static_cast<std::size_t>(read_canonical_length(p));

@@ -95,9 +95,9 @@ inline constexpr std::size_t canonical_read_depth = 32;
 /// there; or a hash of 0, which a node would keep as 1): the caller builds the Value then.
 /// Defined in value.cpp, beside Value::hash.
 bool canonical_value_hash(std::string_view bytes, std::uint64_t& out) noexcept;
-/// Whether `v == ` the value whose canonical bytes are `bytes`, by Value's == (1 == 1.0, a NaN
-/// equal to nothing), without building it. `bytes` is one value for which canonical_value_hash
-/// returned true (so its nesting is bounded). No allocation.
+/// Whether `v` is, as a key element, the value whose canonical bytes are `bytes`: key_equal
+/// (Value's ==, 1 == 1.0, but every NaN equal to every NaN), without building it. `bytes` is one
+/// value for which canonical_value_hash returned true (so its nesting is bounded). No allocation.
 bool canonical_equals(const Value& v, std::string_view bytes) noexcept;
 /// The Value of the canonical bytes of one value at `p` (moved past them). Allocates.
 Value decode_canonical(const char*& p);
@@ -236,6 +236,9 @@ struct MemberNameOrder {
   return a < b;
 }
 
+/// detail::key_equal (below) of two values the handles did not decide. Out of line (value.cpp).
+bool key_values_equal(const Value& a, const Value& b) noexcept;
+
 }  // namespace mfstate::detail
 
 namespace mfstate {
@@ -298,7 +301,28 @@ class ValueAccess {
     return v;
   }
   static_assert(sizeof(Value::u_) == sizeof(std::uint64_t), "the payload word is 8 bytes on every target");
+
+  /// detail::key_equal's handle part: operator=='s, with the rest left to key_values_equal.
+  static bool key_equal(const Value& a, const Value& b) noexcept {
+    if (a.type_ == b.type_ && a.small_ == b.small_) {
+      if (a.type_ == Type::integer) return a.u_.i == b.u_.i;
+      if (a.type_ >= Type::string) {
+        if (a.small_ != 0) return std::memcmp(a.u_.s, b.u_.s, Value::inline_string_capacity) == 0;
+        if (a.u_.node == b.u_.node) return true;
+      }
+    }
+    return detail::key_values_equal(a, b);
+  }
 };
+
+namespace detail {
+/// Whether `a` and `b` are one query key (or key element) to the query cache: Value's ==, except
+/// that every NaN equals every NaN, at any depth — as the keys' canonical bytes (FlatKey, KeyBuilder,
+/// Value::hash) spell every NaN as one NaN, so a key holding NaN finds itself on every path (a
+/// Value, a FlatKey, a filter) and an equal-looking key built anew finds the same entry. Costs
+/// what == costs: the NaN test runs only where a compare of two doubles has failed.
+inline bool key_equal(const Value& a, const Value& b) noexcept { return ValueAccess::key_equal(a, b); }
+}  // namespace detail
 
 /// A Value over parts someone else owns (ValueAccess::Parts): read like any Value, never released
 /// (its owner keeps the reference). Only for reading while the owner holds still.

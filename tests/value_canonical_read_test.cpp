@@ -102,15 +102,16 @@ TEST(CanonicalRead, TheHashFromBytesIsTheValuesHashOrRefused) {
   EXPECT_FALSE(detail::canonical_value_hash(bytes_of(wide(17)), h));
 }
 
-TEST(CanonicalRead, EqualsIsValuesEqualityForEveryPair) {
+TEST(CanonicalRead, EqualsIsKeyEqualityForEveryPair) {
   const std::vector<Value> values = corpus();
   for (const Value& a : values) {
     for (const Value& b : values) {
       std::uint64_t h;
       const std::string bytes = bytes_of(b);
       if (!detail::canonical_value_hash(bytes, h)) continue;  // not read as bytes
-      EXPECT_EQ(detail::canonical_equals(a, bytes), a == b) << bytes_of(a).size() << " / " << bytes.size();
-      EXPECT_EQ(detail::canonical_equals(respell(a), bytes), respell(a) == b);
+      EXPECT_EQ(detail::canonical_equals(a, bytes), detail::key_equal(a, b))
+          << bytes_of(a).size() << " / " << bytes.size();
+      EXPECT_EQ(detail::canonical_equals(respell(a), bytes), detail::key_equal(respell(a), b));
     }
   }
 }
@@ -126,9 +127,14 @@ TEST(CanonicalRead, APrefixOrALongerValueIsNotEqual) {
       detail::canonical_equals(Value::object({{"id", 1}, {"p", 2}}), bytes_of(Value::object({{"id", 1}}))));
   EXPECT_TRUE(detail::canonical_equals(Value::object({{"p", 2}, {"id", 1.0}}),
                                        bytes_of(Value::object({{"id", 1}, {"p", 2}}))));
-  // A NaN is equal to nothing, though its bytes are its bytes.
+  // A NaN is a NaN as a key element (detail::key_equal), whatever its bits: its bytes hold one NaN.
   const Value nan(std::numeric_limits<double>::quiet_NaN());
-  EXPECT_FALSE(detail::canonical_equals(nan, bytes_of(nan)));
+  EXPECT_TRUE(detail::canonical_equals(nan, bytes_of(nan)));
+  EXPECT_TRUE(detail::canonical_equals(Value(-nan.as_double()), bytes_of(nan)));
+  EXPECT_TRUE(detail::canonical_equals(Value::object({{"x", -nan.as_double()}}),
+                                       bytes_of(Value::object({{"x", nan}}))));
+  EXPECT_FALSE(detail::canonical_equals(nan, bytes_of(Value(1.5))));
+  EXPECT_FALSE(detail::canonical_equals(Value(1.5), bytes_of(nan)));
 }
 
 TEST(CanonicalRead, DecodeGivesAnEqualValue) {

@@ -2,6 +2,7 @@
 // same value spelled otherwise, which every canonical form (bytes, hash, ==) must not tell apart.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <utility>
@@ -12,9 +13,11 @@
 namespace mfstate::testing {
 
 /// `v` spelled otherwise: integral numbers that a double holds exactly as doubles (1 == 1.0),
-/// object members in reverse order, at every depth.
+/// a NaN as a NaN of other bits (its sign flipped: one key element, detail::key_equal), object
+/// members in reverse order, at every depth.
 inline Value respell(const Value& v) {
   if (v.is_int() && std::llabs(v.as_int()) < (std::int64_t{1} << 53)) return Value(static_cast<double>(v.as_int()));
+  if (v.is_double() && std::isnan(v.as_double())) return Value(-v.as_double());
   if (v.is_array()) {
     std::vector<Value> items;
     for (const Value& e : v.as_array()) items.push_back(respell(e));

@@ -20,7 +20,9 @@ namespace mfstate {
 
 struct DehydratedQuery {
   Value key;
-  std::string hash;                 ///< key_string(key): query-core's queryHash
+  /// key_string(key): query-core's queryHash; "" for a key holding NaN or an infinity (JSON has
+  /// no text for it).
+  std::string hash;
   QueryState state;
   Value meta;                       ///< null when none (not written then)
   bool infinite = false;            ///< queryType 'infinite'
@@ -44,7 +46,8 @@ struct DehydratedState {
 
   /// query-core's JSON shape: {"mutations": [...], "queries": [{"queryKey", "queryHash", "state",
   /// "dehydratedAt", "meta"?, "queryType"?}]}; errors as {"code", "message"}. Futures are left
-  /// out (as JSON.stringify leaves out a promise). Allocates.
+  /// out (as JSON.stringify leaves out a promise). Allocates. Throws Error(invalid_key) naming the
+  /// query for a key holding NaN or an infinity (JSON.stringify would write null: another key).
   Value to_value() const;
   /// Reads that shape. Throws Error(invalid_argument) naming the bad field; changes nothing.
   static DehydratedState from_value(const Value& value);

@@ -96,10 +96,12 @@ class FlatKey {
   std::unique_ptr<std::uint32_t[]> heap_ends_;  // the ends, beyond inline_ends elements
 };
 
-/// TanStack's partial match. `exact`: true when `key` equals `filter` (equal canonical forms).
+/// TanStack's partial match. `exact`: true when `key` equals `filter` (equal canonical forms:
+/// Value's ==, except that a NaN equals a NaN, as the query cache holds keys).
 /// Otherwise an array matches when the filter array is a prefix of it, an object when every
 /// member of the filter object matches the member of the same name in it, both applied
-/// recursively at every level (as query-core's partialMatchKey); anything else by ==.
+/// recursively at every level (as query-core's partialMatchKey); anything else by equality as
+/// for `exact`.
 /// `[]` matches every key. Does not allocate; O(size of the filter). Throws Error(invalid_key)
 /// when `filter` or `key` is not an array.
 [[nodiscard]] bool matches(const Value& filter, const Value& key, bool exact = false);

@@ -270,8 +270,9 @@ class Value {
   /// tests of sharing.
   std::size_t use_count() const noexcept;
   /// Stable 64-bit hash consistent with ==: object member order does not change it; an integer
-  /// and an equal double hash alike. The same value hashes alike on every platform and run.
-  /// Cached in the node after the first call: O(size) once, then O(1).
+  /// and an equal double hash alike; every NaN hashes alike (one key element to the query cache).
+  /// The same value hashes alike on every platform and run. Cached in the node after the first
+  /// call: O(size) once, then O(1).
   [[nodiscard]] std::uint64_t hash() const noexcept {
     if (has_node() && u_.node->hash != 0) return u_.node->hash;
     return compute_hash();

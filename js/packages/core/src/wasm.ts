@@ -847,6 +847,26 @@ function pathOf(path: Array<string | number>): string {
   return path.length === 0 ? "the root" : "/" + path.map((p) => String(p).replace(/~/g, "~0").replace(/\//g, "~1")).join("/");
 }
 
+/**
+ * A query key handed to the module inside a value the package writes (a filter's or an option's
+ * `queryKey`, or a key alone): its numbers may be NaN or ±Infinity, which data may not (JSON has
+ * neither). The module holds such a key as any key, every NaN as one NaN (docs/keys.md): so
+ * `["k", NaN]` is its own key, never `["k", null]`. Read where a value that is no plain object is
+ * already refused, so writing anything else costs nothing more.
+ */
+class KeyArg {
+  constructor(readonly key: unknown) {}
+}
+const keyArgProto = KeyArg.prototype;
+
+/** `key` marked as a query key for the module (see KeyArg). */
+export function keyArg(key: unknown): unknown {
+  return new KeyArg(key);
+}
+
+// Keys being written (a KeyArg, or writeKeyAndTwinnedData's key): their numbers may be non-finite.
+let keyWrites = 0;
+
 function notJson(what: string, path: Array<string | number>): never {
   throw new MfstateError(
     "invalid_argument",
@@ -886,7 +906,7 @@ function writeAny(x: unknown, level: number, path: Array<string | number> | null
       writeString(x);
       return newTwins === null ? x : asModuleHoldsIt(x);
     case "number":
-      if (!Number.isFinite(x)) notJson(String(x), path ?? []);
+      if (!Number.isFinite(x) && keyWrites === 0) notJson(String(x), path ?? []);
       writeNumber(x);
       // The module holds -0 as the integer 0 (writeNumber): so does a twin.
       return x === 0 ? 0 : x;
@@ -938,7 +958,10 @@ function writeAny(x: unknown, level: number, path: Array<string | number> | null
     return x;
   }
   const proto = Object.getPrototypeOf(x);
-  if (proto !== Object.prototype && proto !== null) notJson(describe(x), path ?? []);
+  if (proto !== Object.prototype && proto !== null) {
+    if (proto === keyArgProto) return writeKeyArg(x as KeyArg, level, path);
+    notJson(describe(x), path ?? []);
+  }
   need(1);
   const head = pos++;
   let count = 0;
@@ -966,6 +989,16 @@ function writeAny(x: unknown, level: number, path: Array<string | number> | null
     return copy;
   }
   return x;
+}
+
+/** writeAny of a key marked by keyArg: the key itself, non-finite numbers taken. */
+function writeKeyArg(x: KeyArg, level: number, path: Array<string | number> | null): unknown {
+  keyWrites++;
+  try {
+    return writeAny(x.key, level, path);
+  } finally {
+    keyWrites--;
+  }
 }
 
 // ---- a store's state checked without the module (App's fast path) ----
@@ -1414,7 +1447,12 @@ export function writeKeyAndTwinnedData(key: unknown, data: unknown, updatedAt: u
   list.clear();
   writing++;
   try {
-    writeAny(key, 0, null);
+    keyWrites++;
+    try {
+      writeAny(key, 0, null);
+    } finally {
+      keyWrites--;
+    }
     newTwins = list;
     try {
       writeAny(data, 0, null);
@@ -1424,7 +1462,7 @@ export function writeKeyAndTwinnedData(key: unknown, data: unknown, updatedAt: u
     writeAny(updatedAt, 0, null);
   } catch (e) {
     list.clear();
-    rethrowWithPath(e, [key, data, updatedAt]);
+    rethrowWithPath(e, [new KeyArg(key), data, updatedAt]);
   } finally {
     writing--;
   }

@@ -426,14 +426,22 @@ test("key spellings the module merges (undefined/null, lone surrogates) never se
   host.dispose();
 });
 
-test("NaN, Infinity and non-JSON key parts are refused and leave the table as it was", async () => {
+test("non-JSON key parts are refused and leave the table as it was; NaN and Infinity are keys of their own", async () => {
   const { host, pq, mq } = await twoApps();
   pq.setQueryData(["ok", 1], "v");
-  for (const k of [["ok", NaN], ["ok", Infinity], ["ok", 1n], ["ok", () => 1], ["ok", Symbol("s")], ["ok", new Date(0)]]) {
+  pq.setQueryData(["ok", null], "null");
+  for (const k of [["ok", 1n], ["ok", () => 1], ["ok", Symbol("s")], ["ok", new Date(0)]]) {
     assert.throws(() => mq.setQueryData(k, "forged"));
     assert.throws(() => mq.getQueryData(k));
   }
+  // A key may hold NaN or ±Infinity (docs/web.md): each its own entry, never null's (hashKey's text
+  // for all three is ["ok",null]).
+  for (const k of [["ok", NaN], ["ok", Infinity]]) {
+    mq.setQueryData(k, "mine");
+    assert.equal(pq.getQueryData(k), "mine");
+  }
   assert.equal(pq.getQueryData(["ok", 1]), "v");
+  assert.equal(pq.getQueryData(["ok", null]), "null");
   host.dispose();
 });
 

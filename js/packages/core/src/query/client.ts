@@ -7,7 +7,7 @@
 import { MfstateError } from "../errors.js";
 import { Driver } from "../driver.js";
 import { observerRoom, ownAsApp, type App, type HostLink } from "../app.js";
-import { api, beginRead, callbacks, callWith, check, enter, fn, leave, ready, readValue, result, stageValues, whenIdle, writeKeyAndTwinnedData, writeOne, writePair } from "../wasm.js";
+import { api, beginRead, callbacks, callWith, check, enter, fn, keyArg, leave, ready, readValue, result, stageValues, whenIdle, writeKeyAndTwinnedData, writeOne, writePair } from "../wasm.js";
 import {
   type ClientCore,
   clientOnline,
@@ -468,7 +468,7 @@ export class QueryClient {
     const known = keys.find(key, hash);
     if (known >= 0) return known;
     makeRoom(h, keys);
-    writeOne(key);
+    writeOne(keyArg(key));
     check(api.mfs_client_intern_key(h));
     return keys.add(key, result() as number, hash);
   }
@@ -479,7 +479,7 @@ export class QueryClient {
     return run(
       this.#core,
       (h) => {
-        stageValues(queryKey);
+        stageValues(keyArg(queryKey));
         return api.mfs_client_get_query_state(h);
       },
       () => ((readValue() as boolean) ? (readState() as QueryState<TData, TError>) : undefined),
@@ -681,7 +681,7 @@ export class QueryClient {
     callWith(() => {
       const value = optionsValue(this.#core, options);
       run(this.#core, (h) => {
-        stageValues(queryKey, value);
+        stageValues(keyArg(queryKey), value);
         return api.mfs_client_set_query_defaults(h);
       });
     });

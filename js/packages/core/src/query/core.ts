@@ -11,6 +11,7 @@ import {
   check,
   enter,
   fn,
+  keyArg,
   leave,
   readErrorFields,
   readValue,
@@ -149,6 +150,14 @@ function flatEquals(rec: unknown[], at: number, key: unknown, n: number): boolea
   return n === 3 || a[3] === rec[at + P0 + 3];
 }
 
+/**
+ * Whether two parts === called different are both NaN: one key part to the module (every NaN is
+ * one NaN there, docs/keys.md), so to the table. Asked only where === already failed.
+ */
+function bothNaN(x: unknown, y: unknown): boolean {
+  return x !== x && y !== y;
+}
+
 const hasOwn = Object.prototype.hasOwnProperty;
 const isArray = Array.isArray;
 // Taken when the package loads, as wasm.ts's: an app that later replaces it cannot reach the table.
@@ -201,8 +210,13 @@ function fourOwn<T>(x: T): T[] {
 /** KeyTable's work lists while it lays out a key's leaves (#keepShaped): one set for the page. */
 const shapeScratch = { counts: fourOwn(0), names: fourOwn(""), leaves: fourOwn<unknown>(undefined) };
 
+/**
+ * Whether `v` is a leaf the records compare by ===. Not NaN (=== never says yes): a key holding NaN
+ * is kept whole and compared by keyEquals, which takes NaN for NaN, so flatEquals and shapedEquals
+ * (a read of cached data) test nothing more.
+ */
 function primitive(v: unknown): boolean {
-  return v === null || (typeof v !== "object" && typeof v !== "function");
+  return v === null || (typeof v !== "object" && typeof v !== "function" && v === v);
 }
 
 // Taken when the package loads, as ArrayConstructor: an app that later replaces them is handed no list.
@@ -752,6 +766,8 @@ export function structuralHash(v: unknown, h: number): number {
       return mix(h, leafStringHash(v));
     case "number":
       if ((v | 0) === v) return mix(mix(h, 0x6e), v);
+      // Every NaN one NaN, whatever its bits (a Float64Array may keep them): keyEquals says so.
+      if (v !== v) return mix(mix(h, 0x64), 0x7ff80000);
       hashWords[0] = v;
       return mix(mix(mix(h, 0x64), hashInts[0]), hashInts[1]);
     case "boolean":
@@ -782,10 +798,10 @@ export function structuralHash(v: unknown, h: number): number {
   }
 }
 
-/** Equality of keys as query keys: objects by their defined members in any order. */
+/** Equality of keys as query keys: objects by their defined members in any order, NaN equal to NaN. */
 export function keyEquals(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return bothNaN(a, b);
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
     for (let i = 0; i < a.length; i++) if (!keyEquals(a[i], b[i])) return false;
@@ -1372,7 +1388,7 @@ export function optionsValue(
   latest?: () => Partial<QueryObserverOptions<any, any, any, any>>,
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  if (o.queryKey !== undefined) out.queryKey = o.queryKey;
+  if (o.queryKey !== undefined) out.queryKey = keyArg(o.queryKey);
   const skip = o.queryFn === skipToken;
   if (core.kind === "app" && shellQueryFn.has(latest ? latest() : o)) {
     // not sent: the module's defaults for the key give the shell's own
@@ -1410,7 +1426,7 @@ export function optionsValue(
 export function filtersValue(f: QueryFilters | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (!f) return out;
-  if (f.queryKey !== undefined) out.queryKey = f.queryKey;
+  if (f.queryKey !== undefined) out.queryKey = keyArg(f.queryKey);
   if (f.exact !== undefined) out.exact = f.exact;
   if (f.type !== undefined) out.type = f.type;
   if (f.stale !== undefined) out.stale = f.stale;

@@ -3,7 +3,7 @@
 // onSettled, each awaited in query-core's order).
 
 import { MfstateError } from "../errors.js";
-import { api, callWith, fn, readValue, stageValues } from "../wasm.js";
+import { api, callWith, fn, keyArg, readValue, stageValues } from "../wasm.js";
 import type { DeepReadonly, Unsubscribe } from "../types.js";
 import { answerTo, clientOnline, type ClientCore, readOptionalError, retryFields, run, settlement } from "./core.js";
 import { matchMutation } from "./match.js";
@@ -20,7 +20,7 @@ import type {
 } from "./types.js";
 import { coreOf, type QueryClient } from "./client.js";
 import { takeRoom } from "./room.js";
-import { hashKey, shallowEqualObjects } from "./utils.js";
+import { hashKey, sameKeyOfText, shallowEqualObjects } from "./utils.js";
 
 /** query-core's MutationCache config: callbacks for every mutation of the client. */
 export interface MutationCacheConfig {
@@ -390,7 +390,7 @@ export async function runMutation(
       const data = await callWith(() => {
         const value: Record<string, unknown> = {
           mutationFn: mutationFnId(core, options, fnContext),
-          mutationKey: options.mutationKey,
+          mutationKey: options.mutationKey === undefined ? undefined : keyArg(options.mutationKey),
           scope: moduleScope(core, options.scope),
           networkMode: options.networkMode,
           meta: options.meta,
@@ -510,7 +510,10 @@ export class MutationObserver<TData = unknown, TError = Error, TVariables = void
     if (!shallowEqualObjects(this.#options as never, prev as never)) {
       emit(this.#core.mutations, { type: "observerOptionsUpdated", mutation: this.#current, observer: this });
     }
-    if (prev?.mutationKey && this.#options.mutationKey && hashKey(prev.mutationKey) !== hashKey(this.#options.mutationKey)) this.reset();
+    if (prev?.mutationKey && this.#options.mutationKey) {
+      const text = hashKey(this.#options.mutationKey);
+      if (hashKey(prev.mutationKey) !== text || !sameKeyOfText(text, prev.mutationKey, this.#options.mutationKey)) this.reset();
+    }
   }
 
   get options(): MutationOptions<TData, TError, TVariables, TContext> {

@@ -11,7 +11,7 @@ import { type ClientCore, type RawResult, optionsValue, pendingState, readRawRes
 import { coreOf, type QueryClient } from "./client.js";
 import { observerRoom, trackObserver } from "../app.js";
 import { takeRoom } from "./room.js";
-import { checkQueryKey, hashKey, replaceEqualDeep, shallowEqualObjects, tellListeners } from "./utils.js";
+import { checkQueryKey, hashKey, nullSpellings, replaceEqualDeep, sameKeyOfText, shallowEqualObjects, tellListeners } from "./utils.js";
 import type { QueryKey, QueryObserverOptions, QueryObserverResult, QueryState, RefetchOptions } from "./types.js";
 
 type Listener<TData, TError> = (result: QueryObserverResult<TData, TError>) => void;
@@ -34,8 +34,11 @@ interface InitialMemo {
 function moduleSignature(o: QueryObserverOptions<any, any, any, any>, state: () => QueryState | undefined): string {
   const f = (v: unknown): unknown => (typeof v === "function" ? "fn" : v === Infinity ? "inf" : v);
   const enabled = typeof o.enabled === "function" ? ["fn", resolveQueryOption(o.enabled, o.queryKey, state()) !== false] : o.enabled;
+  const hash = (o as { queryHash?: string }).queryHash ?? hashKey(o.queryKey);
   return JSON.stringify([
-    (o as { queryHash?: string }).queryHash ?? hashKey(o.queryKey),
+    hash,
+    // hashKey writes NaN and ±Infinity as null: what each null stands for tells those keys apart.
+    hash.indexOf("null") < 0 ? "" : nullSpellings(o.queryKey),
     enabled,
     f(o.staleTime),
     f(o.gcTime),
@@ -204,7 +207,10 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
     if (this.#listeners.size === 0) predict = "mount";
     else {
       const savedHash = this.#sub !== 0 ? this.#countedHash : hashKey(saved.queryKey);
-      if (hashKey(this.#options.queryKey) !== savedHash || this.#enabled(this.#options) !== this.#enabled(saved)) predict = "change";
+      const text = hashKey(this.#options.queryKey);
+      if (text !== savedHash || !sameKeyOfText(text, this.#options.queryKey, saved.queryKey) || this.#enabled(this.#options) !== this.#enabled(saved)) {
+        predict = "change";
+      }
     }
     this.#predicting = true;
     try {

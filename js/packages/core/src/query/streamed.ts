@@ -2,7 +2,7 @@
 // each chunk into the cache as it arrives, so observers see the data grow while the query stays
 // fetching until the stream ends.
 
-import { api, readValue, stageValues } from "../wasm.js";
+import { api, keyArg, readValue, stageValues } from "../wasm.js";
 import { coreOf, type QueryClient } from "./client.js";
 import { FetchSignal, run } from "./core.js";
 import type { QueryFunction, QueryFunctionContext, QueryKey } from "./types.js";
@@ -29,7 +29,7 @@ export type StreamedQueryParams<TChunk, TData, TQueryKey extends QueryKey> =
 /** Puts the query back to its initial state, its fetch going on (the module's reset_query_state). */
 function resetKeepingFetch(client: QueryClient, queryKey: QueryKey): void {
   run(coreOf(client), (h) => {
-    stageValues(queryKey);
+    stageValues(keyArg(queryKey));
     return api.mfs_client_reset_query_state(h);
   }, () => readValue());
 }

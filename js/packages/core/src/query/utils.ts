@@ -125,7 +125,8 @@ function quoted(s: string): string {
 /**
  * query-core's partial match: `b` (the filter) matches `a` when every element of an array filter
  * matches the element at the same place, and every member of an object filter the member of the
- * same name, recursively; anything else by ===.
+ * same name, recursively; anything else by === (and NaN matches NaN: one key part, as the module
+ * holds keys; query-core's === says no).
  */
 export function partialMatchKey(a: QueryKey, b: QueryKey): boolean {
   return matchPart(a, b);
@@ -137,7 +138,54 @@ function matchPart(a: unknown, b: unknown): boolean {
   if (a && b && typeof a === "object" && typeof b === "object") {
     return Object.keys(b).every((key) => matchPart((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]));
   }
-  return false;
+  return a !== a && b !== b; // both NaN (asked only where === already said no)
+}
+
+/**
+ * Whether keys `a` and `b`, whose hashKey texts are both `text`, are one query key. hashKey is
+ * query-core's text, JSON, which writes NaN and ±Infinity as null: `["k", NaN]`, `["k", null]` and
+ * `["k", Infinity]` share a text, but not a query (the module holds each apart, every NaN as one
+ * NaN: docs/web.md). Only a text holding `null` can hide them, so other keys cost a search of the
+ * text and no walk.
+ */
+export function sameKeyOfText(text: string, a: unknown, b: unknown): boolean {
+  return text.indexOf("null") < 0 || nullSpellings(a) === nullSpellings(b);
+}
+
+/**
+ * What each `null` of `key`'s hashKey text stands for, in the text's order: `n` for null (or what
+ * JSON writes as null in an array: undefined, a function), else `NaN`, `Infinity` or `-Infinity`.
+ * With the text, it tells every key the module holds apart (see sameKeyOfText).
+ */
+export function nullSpellings(key: unknown): string {
+  const out: string[] = [];
+  spellNulls(key, out, 0);
+  return out.join(",");
+}
+
+function spellNulls(v: unknown, out: string[], depth: number): void {
+  if (typeof v === "number") {
+    if (!Number.isFinite(v)) out.push(String(v));
+    return;
+  }
+  if (v === null || typeof v === "undefined" || typeof v === "function" || typeof v === "symbol") {
+    out.push("n"); // reached only as an array element or the root: JSON leaves such members out
+    return;
+  }
+  if (typeof v !== "object" || depth >= KEY_TEXT_DEPTH * 4) return;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) spellNulls(v[i], out, depth + 1);
+    return;
+  }
+  // In the order hashKey's sorted copy lists the members (an object made in Array#sort's order:
+  // array-index names first, in numeric order), without those JSON leaves out.
+  const order: Record<string, number> = Object.create(null);
+  for (const name of Object.keys(v).sort()) order[name] = 0;
+  for (const name of Object.keys(order)) {
+    const x = (v as Record<string, unknown>)[name];
+    if (x === undefined || typeof x === "function" || typeof x === "symbol") continue;
+    spellNulls(x, out, depth + 1);
+  }
 }
 
 /**
