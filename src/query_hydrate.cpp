@@ -218,17 +218,9 @@ std::string text_or_none(const Value& key) {
   }
 }
 
-// The queryHash of dehydrated query `i`: key_string of its key, which throws invalid_key (naming
-// the query) for a key JSON cannot spell, rather than write NaN as null (JSON.stringify's text:
-// another key).
-std::string query_hash(std::size_t i, const DehydratedQuery& d) {
-  if (!d.hash.empty()) return d.hash;
-  try {
-    return key_string(d.key);
-  } catch (const Error& e) {
-    throw Error(e.code(), "queries/" + std::to_string(i) + ": " + e.what());
-  }
-}
+// The queryHash of a dehydrated query: its hash as recorded, else key_string of its key; "" for a
+// key JSON cannot spell (one holding NaN or an infinity).
+std::string query_hash(const DehydratedQuery& d) { return d.hash.empty() ? text_or_none(d.key) : d.hash; }
 
 }  // namespace
 
@@ -236,8 +228,14 @@ Value DehydratedState::to_value() const {
   std::vector<Value> qs;
   qs.reserve(queries.size());
   for (const DehydratedQuery& d : queries) {
+    // A key JSON cannot spell is left out, as JSON.stringify leaves out a promise: written as
+    // query-core would write it (NaN as null) it would name another query, and refusing the whole
+    // state would let one app's key stop the shell's dehydrate (the query stays in `queries` for
+    // a C++ hydrate).
+    std::string hash = query_hash(d);
+    if (hash.empty()) continue;
     Value q = Value::object({{"dehydratedAt", d.dehydrated_at.count()},
-                             {"queryHash", query_hash(qs.size(), d)},
+                             {"queryHash", std::move(hash)},
                              {"queryKey", d.key},
                              {"state", query_state_value(d.state)}});
     if (!d.meta.is_null()) q = std::move(q).set("meta", d.meta);

@@ -46,8 +46,8 @@ struct DehydratedState {
 
   /// query-core's JSON shape: {"mutations": [...], "queries": [{"queryKey", "queryHash", "state",
   /// "dehydratedAt", "meta"?, "queryType"?}]}; errors as {"code", "message"}. Futures are left
-  /// out (as JSON.stringify leaves out a promise). Allocates. Throws Error(invalid_key) naming the
-  /// query for a key holding NaN or an infinity (JSON.stringify would write null: another key).
+  /// out (as JSON.stringify leaves out a promise), and so is a query whose key holds NaN or an
+  /// infinity (JSON.stringify would write null: another query's key). Allocates.
   Value to_value() const;
   /// Reads that shape. Throws Error(invalid_argument) naming the bad field; changes nothing.
   static DehydratedState from_value(const Value& value);
