@@ -1,6 +1,7 @@
 // Error codes' spellings, the exception translator and the last-resort reporter (error_sink.hpp).
 #include <cstdio>
 #include <exception>
+#include <string_view>
 
 #include "error_sink.hpp"
 
@@ -72,6 +73,19 @@ const Error out_of_memory_error(ErrorCode::reducer_error,
 
 const Error& out_of_memory_report() noexcept { return out_of_memory_error; }
 
+namespace {
+// fwrite, not fprintf: the browser build pays ~8 KB of wasm for printf's formatting (docs/web.md).
+void write_stderr(std::string_view text) noexcept { std::fwrite(text.data(), 1, text.size(), stderr); }
+}  // namespace
+
+void write_error_to_stderr(const Error& error) noexcept {
+  write_stderr("mfstate: ");
+  write_stderr(to_string(error.code()));
+  write_stderr(": ");
+  write_stderr(error.what());
+  write_stderr("\n");
+}
+
 void report_error(const ErrorHandler& handler, const Error& error) noexcept {
   // stdio rather than iostreams: the browser build pays ~80 KB of wasm for <iostream>.
   if (handler) {
@@ -79,13 +93,14 @@ void report_error(const ErrorHandler& handler, const Error& error) noexcept {
       handler(error);
       return;
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "mfstate: the error handler threw (%s) while handling: ", e.what());
+      write_stderr("mfstate: the error handler threw (");
+      write_stderr(e.what());
+      write_stderr(") while handling: ");
     } catch (...) {
-      std::fprintf(stderr, "mfstate: the error handler threw while handling: ");
+      write_stderr("mfstate: the error handler threw while handling: ");
     }
   }
-  std::fprintf(stderr, "mfstate: %.*s: %s\n", static_cast<int>(to_string(error.code()).size()),
-               to_string(error.code()).data(), error.what());
+  write_error_to_stderr(error);
 }
 
 }  // namespace detail

@@ -31,6 +31,9 @@ NestedError error_from_exception(ErrorCode fallback, std::string_view context);
 /// "out of memory ...") made when the program starts, so that handing it over allocates nothing.
 const Error& out_of_memory_report() noexcept;
 
+/// Writes "mfstate: <code>: <message>" and a newline to stderr (where an error with no handler goes).
+void write_error_to_stderr(const Error& error) noexcept;
+
 /// Hands `error` to `handler`, or writes it to stderr when there is none. A handler that throws is
 /// written to stderr too: reporting never throws.
 void report_error(const ErrorHandler& handler, const Error& error) noexcept;

@@ -7,13 +7,13 @@
 #include <exception>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <vector>
 
 #include "block_pool.hpp"
 #include "mfstate/future.hpp"
 #include "mfstate/runtime.hpp"
+#include "thread_lock.hpp"
 
 namespace mfstate::detail {
 
@@ -85,7 +85,7 @@ struct AbortState {
   std::atomic<bool> aborted{false};
   /// The fetcher used the signal (aborted() or on_abort()): it can be cancelled.
   std::atomic<bool> consumed{false};
-  std::mutex mutex;
+  ThreadLock mutex;
   std::vector<std::function<void()>> callbacks;
   void abort();
 };
@@ -102,7 +102,7 @@ class CompletionSink {
 /// `executor` when it goes away; a completion posts only under the lock, so it never posts to a
 /// client (or runtime) that is gone.
 struct Inbox {
-  std::mutex mutex;
+  ThreadLock mutex;
   Executor* executor = nullptr;
 };
 

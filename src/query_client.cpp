@@ -3,7 +3,6 @@
 // the scopes that hand out access (the shell's and each app's), host signals, the error sink, and
 // the public operations of AppQueryClient and QueryClient.
 #include <algorithm>
-#include <cstdio>
 
 #include "error_sink.hpp"
 #include "mfstate/key.hpp"
@@ -50,7 +49,7 @@ ClientCore::ClientCore(Runtime& rt, QueryClientOptions o)
 ClientCore::~ClientCore() {
   // Completions from other threads stop here: nothing is posted to this runtime any more.
   {
-    std::lock_guard<std::mutex> lock(inbox->mutex);
+    std::lock_guard<ThreadLock> lock(inbox->mutex);
     inbox->executor = nullptr;
   }
   // Every handle sees a client that is gone (their calls throw, their subscriptions are no-ops).
@@ -107,7 +106,7 @@ void ClientCore::report(const Error& e) noexcept {
     }
   } catch (...) {  // an error handler that throws has nowhere left to report to
   }
-  std::fprintf(stderr, "mfstate: %s: %s\n", std::string(to_string(e.code())).c_str(), e.what());
+  write_error_to_stderr(e);
 }
 
 void ClientCore::report_current_exception() noexcept {

@@ -124,7 +124,7 @@ Outcome error_outcome(Error e, Value detail) {
 void AbortState::abort() {
   std::vector<std::function<void()>> cbs;
   {
-    std::lock_guard<std::mutex> lock(mutex);
+    std::lock_guard<ThreadLock> lock(mutex);
     if (aborted.exchange(true)) return;
     cbs.swap(callbacks);
   }
@@ -144,7 +144,7 @@ bool CompletionState::complete(Outcome o) {
   // a late completion (a worker answering after the host was destroyed) is dropped here instead
   // of reaching a destroyed executor. The Value is handed over: this thread never touches it
   // again.
-  std::lock_guard<std::mutex> lock(inbox->mutex);
+  std::lock_guard<ThreadLock> lock(inbox->mutex);
   if (inbox->executor == nullptr) return true;
   inbox->executor->post([self = shared_from_this(), o = std::move(o)]() mutable {
     if (auto s = self->sink.lock()) s->deliver(self->attempt, std::move(o));
@@ -246,7 +246,7 @@ void AbortSignal::on_abort(std::function<void()> fn) const {
 void AbortSignal::on_abort_without_use(std::function<void()> fn) const {
   if (!state_) return;
   {
-    std::lock_guard<std::mutex> lock(state_->mutex);
+    std::lock_guard<detail::ThreadLock> lock(state_->mutex);
     if (!state_->aborted.load()) {
       state_->callbacks.push_back(std::move(fn));
       return;

@@ -2,12 +2,11 @@
 
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
 #include <deque>
-#include <mutex>
 #include <utility>
 
 #include "error_sink.hpp"
+#include "thread_lock.hpp"
 #include "transactions.hpp"
 
 namespace mfstate {
@@ -15,8 +14,8 @@ namespace mfstate {
 namespace detail {
 // The Executor's thread-safe queue, kept out of runtime.hpp so that header needs no thread headers.
 struct ExecutorQueue {
-  std::mutex mutex;
-  std::condition_variable ready;
+  ThreadLock mutex;
+  ThreadSignal ready;
   std::deque<std::function<void()>> tasks;
   // Written under `mutex`; read without it by posted() (a count, not a guard of the deque) and
   // by run_pending, which locks only when it differs from `taken`.
@@ -86,7 +85,7 @@ Executor::~Executor() = default;
 void Executor::post(std::function<void()> fn) {
   if (!fn) throw Error(ErrorCode::invalid_argument, "Executor::post needs a function to run");
   {
-    std::lock_guard<std::mutex> lock(queue_->mutex);
+    std::lock_guard<detail::ThreadLock> lock(queue_->mutex);
     queue_->tasks.push_back(std::move(fn));
     queue_->posted.fetch_add(1, std::memory_order_relaxed);
   }
@@ -104,7 +103,7 @@ std::size_t Executor::run_pending() {
     if (queue_->posted.load(std::memory_order_relaxed) == queue_->taken) return ran;
     std::function<void()> fn;
     {
-      std::lock_guard<std::mutex> lock(queue_->mutex);
+      std::lock_guard<detail::ThreadLock> lock(queue_->mutex);
       if (queue_->tasks.empty()) return ran;
       fn = std::move(queue_->tasks.front());
       queue_->tasks.pop_front();
@@ -116,12 +115,12 @@ std::size_t Executor::run_pending() {
 }
 
 bool Executor::wait_for_work(std::chrono::milliseconds timeout) {
-  std::unique_lock<std::mutex> lock(queue_->mutex);
+  std::unique_lock<detail::ThreadLock> lock(queue_->mutex);
   return queue_->ready.wait_for(lock, timeout, [this] { return !queue_->tasks.empty(); });
 }
 
 bool Executor::has_pending() const {
-  std::lock_guard<std::mutex> lock(queue_->mutex);
+  std::lock_guard<detail::ThreadLock> lock(queue_->mutex);
   return !queue_->tasks.empty();
 }
 

@@ -13,6 +13,7 @@
 #include <new>
 #include <utility>
 
+#include "json_number.hpp"
 #include "value_lend.hpp"
 #include "value_node.hpp"
 
@@ -747,8 +748,20 @@ std::int64_t Value::integral_double() const {
   if (type_ != Type::number) detail::throw_type_error("integer", type_);
   std::int64_t i;
   if (detail::integral_double(u_.d, i)) return i;
+  // Spelled as JavaScript and the JSON writer spell it (2.5, 1e-7, 1e+30), not std::to_string's
+  // "%f" (0.000000 for 1e-7, 31 digits for 1e30), which also pulled libc's printf into the
+  // WebAssembly module (docs/web.md, "Size").
+  char spelled[32];
+  std::string_view number;
+  if (std::isnan(u_.d)) {
+    number = "NaN";
+  } else if (std::isinf(u_.d)) {
+    number = u_.d < 0 ? "-Infinity" : "Infinity";
+  } else {
+    number = std::string_view(spelled, detail::format_double(u_.d, spelled));
+  }
   throw Error(ErrorCode::type_error,
-              "expected integer, but the number " + std::to_string(u_.d) + " has a fraction or is too large");
+              "expected integer, but the number " + std::string(number) + " has a fraction or is too large");
 }
 
 // ---- reading ----

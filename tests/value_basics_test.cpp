@@ -228,6 +228,29 @@ TEST(ValueInspection, NumbersConvertBetweenIntegerAndDoubleWhenExact) {
   EXPECT_EQ(error_code_of([] { (void)Value(1e30).as_int(); }), ErrorCode::type_error);
 }
 
+namespace {
+std::string as_int_message(double d) {
+  try {
+    (void)Value(d).as_int();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::type_error);
+    return e.what();
+  }
+  return "no error";
+}
+}  // namespace
+
+TEST(ValueInspection, ANumberThatIsNoIntegerIsNamedAsJavaScriptSpellsIt) {
+  EXPECT_EQ(as_int_message(2.5), "expected integer, but the number 2.5 has a fraction or is too large");
+  // "%f" said 0.000000 here: the message named a number that was not the one refused.
+  EXPECT_EQ(as_int_message(1e-7), "expected integer, but the number 1e-7 has a fraction or is too large");
+  EXPECT_EQ(as_int_message(-1e30), "expected integer, but the number -1e+30 has a fraction or is too large");
+  EXPECT_EQ(as_int_message(std::numeric_limits<double>::quiet_NaN()),
+            "expected integer, but the number NaN has a fraction or is too large");
+  EXPECT_EQ(as_int_message(-std::numeric_limits<double>::infinity()),
+            "expected integer, but the number -Infinity has a fraction or is too large");
+}
+
 TEST(ValueInspection, SizeCountsElementsMembersAndBytes) {
   EXPECT_EQ(Value("héllo").size(), 6u);
   EXPECT_EQ(Value::array({1, 2}).size(), 2u);

@@ -116,8 +116,8 @@ class Executor {
   /// (tasks they post run too). Returns how many ran. Call only on the runtime's thread. When a
   /// task throws, the error propagates and the tasks after it stay queued, in order.
   std::size_t run_pending();
-  /// Blocks until a task is posted or `timeout` passes (for native run loops; tests use
-  /// run_pending). Returns true when tasks are waiting. Thread-safe.
+  /// Blocks until a task is posted or `timeout` passes (native run loops; tests use run_pending;
+  /// a build without threads answers at once). Returns true when tasks are waiting. Thread-safe.
   bool wait_for_work(std::chrono::milliseconds timeout);
   /// Whether tasks are waiting. Thread-safe.
   [[nodiscard]] bool has_pending() const;
