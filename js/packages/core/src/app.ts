@@ -679,10 +679,16 @@ export let ownAsApp: (app: App, sub: number) => Unsubscribe;
  * throws size_limit when it holds MAX_SUBSCRIPTIONS; returns the (idempotent) release.
  */
 export let holdAsApp: (app: App) => () => void;
+/**
+ * As holdAsApp for a handle whose end the module reports once (a fetch in flight: its answer or
+ * its abort, query/room.ts): `+1` takes room (throws size_limit as holdAsApp), `-1` gives it back.
+ * No release function per fetch: a fetch is the package's hottest path.
+ */
+export let countAsApp: (app: App, delta: 1 | -1) => void;
 
 /**
  * Most module subscriptions (watches, inspectors, timers, topic patterns, the store's subscription,
- * query observers, query cache listeners, mutations under way) one app may hold at once.
+ * query observers, query cache listeners, mutations under way, fetches in flight) one app may hold at once.
  * The module's handle table has 2^20 indices; past them a new handle's index spilled into its
  * generation bits and decoded as an older handle, so a hostile app holding a million
  * subscriptions could end other apps' subscriptions with its own unsubscribers
@@ -702,6 +708,10 @@ export class App {
       if (app) app.#room();
     };
     ownAsApp = (app, sub) => app.#own(sub);
+    countAsApp = (app, delta) => {
+      if (delta > 0) app.#room();
+      app.#held += delta;
+    };
     holdAsApp = (app) => {
       app.#room();
       app.#held++;
@@ -772,8 +782,10 @@ export class App {
   readonly #broadcasts = new Map<string, { commands: number; targets: readonly App[] | null }>();
   #watches = 0;
   readonly #queryObservers = new Set<{ detach(): void }>();
-  // Module handles held until something settles (its mutations under way): counted against
-  // MAX_SUBSCRIPTIONS with #subs and #queryObservers, not ended at unmount.
+  // Module handles held until something settles (its mutations under way, its fetches in flight):
+  // counted against MAX_SUBSCRIPTIONS with #subs and #queryObservers, not ended at unmount (the
+  // module ends the fetches running its own query functions then, which gives their room back; its
+  // mutations go on in the shared client, and give theirs back when they settle).
   #held = 0;
   // The enders of the module subscriptions this app holds: ended at unmount (the module's handle
   // table keeps an entry until it is ended by its handle, even once the app is gone) and counted
@@ -910,7 +922,7 @@ export class App {
     if (held >= MAX_SUBSCRIPTIONS) {
       throw new MfstateError(
         "size_limit",
-        `app "${this.#name}" holds ${held} subscriptions (watches, inspectors, timers, topic patterns, query observers, cache listeners, mutations under way): end some first`,
+        `app "${this.#name}" holds ${held} subscriptions (watches, inspectors, timers, topic patterns, query observers, cache listeners, mutations under way, fetches in flight): end some first`,
       );
     }
   }

@@ -22,6 +22,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "mfstate/error.hpp"
@@ -226,13 +227,18 @@ class JsFunction {
 /// Writes the error in flight (inside a catch) as guarded does.
 void write_current_error() noexcept;
 
-/// Runs `fn` for an export: 0 when it returned, -1 when it threw, with the error written to the
-/// exchange buffer as [code string, message string, JavaScript error id or -1].
+/// Runs `fn` for an export: 0 when it returned (or what it returned, a status of its own that is
+/// not negative), -1 when it threw, with the error written to the exchange buffer as [code string,
+/// message string, JavaScript error id or -1].
 template <typename F>
 int guarded(F&& fn) noexcept {
   try {
-    fn();
-    return 0;
+    if constexpr (std::is_void_v<decltype(fn())>) {
+      fn();
+      return 0;
+    } else {
+      return fn();
+    }
   } catch (...) {
     write_current_error();
     return -1;

@@ -197,6 +197,24 @@ Fetcher fetcher_of(JsFunction fn) {
       completions().take(handle);
       throw;
     }
+    // The fetch ends with its signal (cancel, removal, its app's unmount, its client's end): its
+    // entry goes then, not when a query function that may never settle answers, and the function
+    // hears of it (a negative completion) to give back the room its owner took for it when called
+    // above (src/query/room.ts). Whoever takes the entry, this or the answer, releases: once.
+    // (Aborted meanwhile, by the query function itself, the fetch is dropped here at once.)
+    ctx.signal.on_abort_without_use([fn, handle] {
+      if (!completions().take(handle)) return;
+      // Runs where the abort runs (a cancel, a destructor): the function only counts, and nothing
+      // it might throw may unwind through there.
+      try {
+        fn.call([&](Writer& w) {
+          w.null();
+          w.null();
+          w.integer(-static_cast<std::int64_t>(handle));
+        });
+      } catch (...) {
+      }
+    });
   };
 }
 
@@ -1032,21 +1050,25 @@ EMSCRIPTEN_KEEPALIVE int mfs_client_subscribe(std::uint32_t client, std::uint32_
 }
 
 /// Completes a fetch or mutation with data. Staged: data. Then run the runtime (mfs_*_run).
+/// Returns 1 when the completion was gone already (its fetch ended: fetcher_of), else 0.
 EMSCRIPTEN_KEEPALIVE int mfs_complete_resolve(std::uint32_t completion) {
   return guarded([&] {
     Value data = staged::pop();
     auto c = completions().take(completion);
-    if (c) c->done.resolve(std::move(data));
+    if (!c) return 1;
+    c->done.resolve(std::move(data));
+    return 0;
   });
 }
 
 /// Fails a fetch or mutation. Staged: message, detail, final (true: not retried, Completion::fail:
 /// a query function's answer that is not data, as query-core checks it after its retryer).
+/// Returns 1 when the completion was gone already, else 0.
 EMSCRIPTEN_KEEPALIVE int mfs_complete_reject(std::uint32_t completion) {
   return guarded([&] {
     auto args = staged::take(3);
     auto c = completions().take(completion);
-    if (!c) return;
+    if (!c) return 1;
     std::string message = args[0].is_string() ? std::string(args[0].as_string()) : "the query function failed";
     Error e(ErrorCode::query_error, std::move(message));
     if (args[2].is_bool() && args[2].as_bool()) {
@@ -1054,6 +1076,7 @@ EMSCRIPTEN_KEEPALIVE int mfs_complete_reject(std::uint32_t completion) {
     } else {
       c->done.reject(std::move(e), std::move(args[1]));
     }
+    return 0;
   });
 }
 
@@ -1065,7 +1088,14 @@ EMSCRIPTEN_KEEPALIVE int mfs_complete_reject(std::uint32_t completion) {
 EMSCRIPTEN_KEEPALIVE int mfs_complete_watch_abort(std::uint32_t completion, std::uint32_t abort_fn, std::uint32_t use) {
   return guarded([&] {
     JsFunction abort(abort_fn);
-    const AbortSignal& signal = completions().get(completion).signal;
+    const InFlight* fetch = completions().find(completion);
+    if (fetch == nullptr) {
+      // Gone unanswered (JavaScript asks only before its answer): its fetch was aborted, and
+      // fetcher_of dropped it.
+      abort.call([](Writer&) {});
+      return;
+    }
+    const AbortSignal& signal = fetch->signal;
     auto call = [abort] { abort.call([](Writer&) {}); };
     if (use != 0) {
       signal.on_abort(std::move(call));

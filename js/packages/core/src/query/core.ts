@@ -28,6 +28,7 @@ import {
   stageValues,
   unsubscriber,
 } from "../wasm.js";
+import { releaseFetchRoom, takeFetchRoom } from "./room.js";
 import { CancelledError, hashKey, missingQueryFn, skipToken } from "./utils.js";
 import type {
   DefaultOptions,
@@ -1100,8 +1101,9 @@ export interface Answer {
  * mutation (the shared client's) must still settle, and such a throw from a promise callback is
  * an unhandled rejection. Data that cannot cross (not JSON) rejects instead; `undefinedAsNull`
  * sends undefined as null (a mutation's result may be undefined, a query's data may not).
+ * `counted`: a fetch holding room (takeFetchRoom), given back when the answer takes the completion.
  */
-export function answerTo(core: ClientCore, completion: number, undefinedAsNull = false): Answer {
+export function answerTo(core: ClientCore, completion: number, undefinedAsNull = false, counted = false): Answer {
   let settled = false;
   const reject = (error: unknown, final = false): void => {
     if (settled) return;
@@ -1113,7 +1115,10 @@ export function answerTo(core: ClientCore, completion: number, undefinedAsNull =
     enter();
     try {
       stageValues(message, { jsError }, final);
-      check(api.mfs_complete_reject(completion));
+      // 1: the module had dropped it (its fetch ended), and gave its room back then.
+      const status = api.mfs_complete_reject(completion);
+      check(status);
+      if (counted && status === 0) releaseFetchRoom(core);
     } finally {
       leave();
       core.driver.kick();
@@ -1125,7 +1130,9 @@ export function answerTo(core: ClientCore, completion: number, undefinedAsNull =
     enter();
     try {
       stageValues(undefinedAsNull && data === undefined ? null : data);
-      check(api.mfs_complete_resolve(completion));
+      const status = api.mfs_complete_resolve(completion);
+      check(status);
+      if (counted && status === 0) releaseFetchRoom(core);
     } catch (e) {
       settled = false;
       reject(e);
@@ -1143,6 +1150,24 @@ export function answerTo(core: ClientCore, completion: number, undefinedAsNull =
   };
 }
 
+// The fetches refused room (fetcherFn), until their refusal is answered: one the module drops
+// meanwhile gives back no room.
+const refusedFetches = new Set<number>();
+
+/**
+ * Fails fetch `completion`, refused room, with `error` (size_limit), not retried: the query's error
+ * its app sees. As an answer after the current operation, as any: thrown here, it would unwind
+ * through the module's fetch.
+ */
+function refuseFetch(core: ClientCore, completion: number, error: unknown): void {
+  const { reject } = answerTo(core, completion);
+  refusedFetches.add(completion);
+  void Promise.resolve().then(() => {
+    refusedFetches.delete(completion);
+    reject(error, true);
+  });
+}
+
 /**
  * The function the module calls to fetch: it calls the query function the options hold *now*
  * (`current()`), with {client, queryKey, signal, meta}, and completes the fetch with what it
@@ -1154,6 +1179,19 @@ export function fetcherFn(core: ClientCore, current: () => ((ctx: never) => unkn
     const queryKey = readValue();
     const meta = readValue();
     const completion = readValue() as number;
+    if (completion < 0) {
+      // The module dropped fetch -completion unanswered (it was aborted): its room goes back (a
+      // refused one held none).
+      if (refusedFetches.size === 0 || !refusedFetches.delete(-completion)) releaseFetchRoom(core);
+      return;
+    }
+    // Room for it first (query/room.ts).
+    try {
+      takeFetchRoom(core);
+    } catch (e) {
+      refuseFetch(core, completion, e);
+      return;
+    }
     const queryFn = current();
     // The AbortSignal is made when the query function first reads it, and only then does the
     // module watch the fetch's abort for it (an abort before the read leaves the signal aborted when
@@ -1193,7 +1231,7 @@ export function fetcherFn(core: ClientCore, current: () => ((ctx: never) => unkn
       }
       return made.signal;
     };
-    const answer = answerTo(core, completion);
+    const answer = answerTo(core, completion, false, true);
     const { resolve, reject } = answer;
     // As query-core, what the query function returns or throws at once is awaited too: the fetch
     // completes after the current operation, never inside it (a refetch asked for meanwhile shares it).
