@@ -6,7 +6,7 @@
 // observer, a mutation filter — and a repeated set_query_data keeps one entry, where before each
 // made another (a cache that grew with history until gc, observers never told of the writes).
 // ±Infinity and -0.0 were one key already (Inf == Inf, -0.0 == 0.0) and stay so.
-#include <bit>
+#include <cstring>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -29,7 +29,13 @@ class QueryNanKeyTest : public QueryTest {};
 // x86), and one with a payload. Every one is the same key element.
 const double quiet_nan = std::numeric_limits<double>::quiet_NaN();
 const double negative_nan = -std::numeric_limits<double>::quiet_NaN();
-const double payload_nan = std::bit_cast<double>(std::uint64_t{0x7ff8'0000'0000'1234});
+// (memcpy, not std::bit_cast: emscripten 3.1.6's libc++ has none.)
+double double_of_bits(std::uint64_t bits) {
+  double d;
+  std::memcpy(&d, &bits, sizeof d);
+  return d;
+}
+const double payload_nan = double_of_bits(0x7ff8'0000'0000'1234);
 
 // The key of the case `shape` with `d` in its place: at the top level, nested in an object, nested
 // in an array, and as the last element after an integer (a two-level leaf of the trie).
