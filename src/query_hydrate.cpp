@@ -207,8 +207,8 @@ DehydratedMutation mutation_from(std::size_t i, const Value& m) {
 
 // key_string of a cached query's key, or "" for a key JSON cannot spell (one holding NaN or an
 // infinity, which the cache holds as any key): such a query is dehydrated all the same, with its
-// key, for a C++ hydrate; only its JSON shape (to_value) is refused. One app's key cannot make the
-// shell's dehydrate fail.
+// key, for a C++ hydrate; only its JSON shape (to_value) leaves it out. One app's key cannot make
+// the shell's dehydrate fail.
 std::string text_or_none(const Value& key) {
   try {
     return key_string(key);

@@ -6,9 +6,9 @@
 // observer, a mutation filter — and a repeated set_query_data keeps one entry, where before each
 // made another (a cache that grew with history until gc, observers never told of the writes).
 // ±Infinity and -0.0 were one key already (Inf == Inf, -0.0 == 0.0) and stay so.
-#include <cstring>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <vector>
