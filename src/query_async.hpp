@@ -133,6 +133,9 @@ struct AsyncAccess {
 
 Outcome outcome_of_exception(std::exception_ptr e);
 Error cancelled_error(const std::string& what);
+/// key_string(key), or "" for a key JSON cannot spell (one holding NaN or an infinity: the cache
+/// holds it as any key, docs/keys.md). Other errors propagate.
+std::string key_text_or_none(const Value& key);
 /// A fetch of a query that has no fetcher: query-core's words for it ("Missing queryFn: '<hash>'",
 /// QueryOptions::fetcher being its queryFn), so that code written against either reads the same.
 Error missing_fetcher_error(const Value& key);

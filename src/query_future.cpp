@@ -154,13 +154,18 @@ bool CompletionState::complete(Outcome o) {
 
 Error cancelled_error(const std::string& what) { return Error(ErrorCode::cancelled, what); }
 
-Error missing_fetcher_error(const Value& key) {
-  std::string text;
+std::string key_text_or_none(const Value& key) {
   try {
-    text = key_string(key);
-  } catch (const Error&) {  // a key holding NaN or an infinity has no text, but is a key
-    text = "(a key holding NaN or an infinity)";
+    return key_string(key);
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::invalid_key) throw;
+    return {};
   }
+}
+
+Error missing_fetcher_error(const Value& key) {
+  std::string text = key_text_or_none(key);
+  if (text.empty()) text = "(a key holding NaN or an infinity)";  // no text, but a key all the same
   return Error(ErrorCode::invalid_argument, "Missing queryFn: '" + text + "'");
 }
 

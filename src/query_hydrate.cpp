@@ -205,22 +205,11 @@ DehydratedMutation mutation_from(std::size_t i, const Value& m) {
   return d;
 }
 
-// key_string of a cached query's key, or "" for a key JSON cannot spell (one holding NaN or an
-// infinity, which the cache holds as any key): such a query is dehydrated all the same, with its
-// key, for a C++ hydrate; only its JSON shape (to_value) leaves it out. One app's key cannot make
-// the shell's dehydrate fail.
-std::string text_or_none(const Value& key) {
-  try {
-    return key_string(key);
-  } catch (const Error& e) {
-    if (e.code() != ErrorCode::invalid_key) throw;
-    return {};
-  }
-}
-
 // The queryHash of a dehydrated query: its hash as recorded, else key_string of its key; "" for a
 // key JSON cannot spell (one holding NaN or an infinity).
-std::string query_hash(const DehydratedQuery& d) { return d.hash.empty() ? text_or_none(d.key) : d.hash; }
+std::string query_hash(const DehydratedQuery& d) {
+  return d.hash.empty() ? detail::key_text_or_none(d.key) : d.hash;
+}
 
 }  // namespace
 
@@ -308,7 +297,10 @@ DehydratedState QueryClient::dehydrate(const DehydrateOptions& options) const {
     if (keep_query ? !keep_query(info) : !default_should_dehydrate_query(info)) continue;
     DehydratedQuery dq;
     dq.key = info.key;
-    dq.hash = text_or_none(info.key);
+    // "" for a key JSON cannot spell: such a query is dehydrated all the same, with its key, for a
+    // C++ hydrate; only its JSON shape (to_value) leaves it out. One app's key cannot make the
+    // shell's dehydrate fail.
+    dq.hash = detail::key_text_or_none(info.key);
     dq.state = std::move(info.state);
     if (serialize && dq.state.data) dq.state.data = serialize(*dq.state.data);
     dq.meta = info.meta;
