@@ -1,12 +1,13 @@
 // A query key's two faces in the package: its text, query-core's `hashKey` (what users log and
 // compare), and its identity, the module's: which keys are one query. The two differ where JSON
-// cannot say what the module holds (docs/web.md, "Query keys"): the text writes NaN, ±Infinity and
-// null alike, escapes a lone surrogate the module holds as U+FFFD, and leaves out an own
-// "__proto__" member the module keeps. Every comparison of keys in the package (the key table,
-// exact filters, an observer's change of key, maps by key) asks sameQueryKey or keyIdentity, never
-// the text. Plain JavaScript: nothing here crosses into the module.
+// cannot say what the module holds (docs/web.md, "One key identity: the module's"): the text writes
+// NaN, ±Infinity and null alike, escapes a lone surrogate the module holds as U+FFFD, and leaves out
+// an own "__proto__" member the module keeps. Wherever the package asks whether two keys are one
+// query (the key table's whole keys, exact filters, an observer's change of key, maps by query) it
+// asks sameQueryKey or keyIdentity, never the text. Plain JavaScript: nothing here crosses into
+// the module.
 
-import { setOwn } from "../wasm.js";
+import { MAX_DEPTH, setOwn } from "../wasm.js";
 import type { QueryKey } from "./types.js";
 
 /** query-core's isPlainObject: an object whose prototype is Object.prototype or null. */
@@ -206,7 +207,7 @@ function moduleSpelling(v: unknown, depth: number): string {
   }
   if (v === null) return "null";
   // The codec refuses a key nested this deep; query-core's text (or its error for a cycle).
-  if (depth >= MODULE_DEPTH) return refusedSpelling(v);
+  if (depth >= MAX_DEPTH) return refusedSpelling(v);
   if (Array.isArray(v)) {
     let out = "[";
     for (let i = 0; i < v.length; i++) out += (i === 0 ? "" : ",") + moduleSpelling(v[i], depth + 1);
@@ -231,9 +232,6 @@ function moduleSpelling(v: unknown, depth: number): string {
   }
   return out + "}";
 }
-
-// The codec's nesting bound (wasm.ts MAX_DEPTH): a deeper key is refused there.
-const MODULE_DEPTH = 512;
 
 function refusedSpelling(v: unknown): string {
   if (typeof v === "bigint") return "?" + String(v) + "n";
