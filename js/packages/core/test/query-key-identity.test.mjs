@@ -250,3 +250,18 @@ test("partialMatchKey is query-core's, except that what the module holds as one 
   assert.ok(!partialMatchKey(["k", () => 1], ["k", () => 1]), "query-core's: one function is not another");
   assert.ok(!partialMatchKey(["k", NaN], ["k", null]));
 });
+
+test("a key's getter that asks for another key's identity mid-walk does not make ['k', NaN, …] null's", () => {
+  const key = [
+    "k",
+    NaN,
+    {
+      get x() {
+        keyIdentity(["other"]);
+        return 1;
+      },
+    },
+  ];
+  assert.notEqual(keyIdentity(key), keyIdentity(["k", null, { x: 1 }]));
+  assert.equal(keyIdentity(key), keyIdentity(["k", NaN, { x: 1 }]));
+});

@@ -56,7 +56,8 @@ const KEY_TEXT_DEPTH = 32;
 /**
  * Cleared by keyText when the text it writes does not tell the key apart as the module does: a
  * number JSON writes as null (NaN, ±Infinity), a string with a lone surrogate (escaped in the text,
- * U+FFFD in the module). Set by whoever asks (keyIdentity) before the walk.
+ * U+FFFD in the module). Set by keyIdentity before its walk (and given back after); a walk for
+ * hashKey alone may clear it, which is only ever safe (the key is then spelled out).
  */
 let textIsIdentity = true;
 
@@ -174,9 +175,14 @@ function illFormed(s: string): boolean {
  * module's value spelled out (moduleSpelling).
  */
 export function keyIdentity(key: unknown): string {
+  // Saved and given back: a getter in a key being walked may ask for another key's identity, and
+  // must not set the flag the outer walk cleared (its NaN would read as null's).
+  const outer = textIsIdentity;
   textIsIdentity = true;
   const text = keyText(key, 0);
-  return text !== undefined && textIsIdentity ? text : moduleSpelling(key, 0);
+  const exact = textIsIdentity;
+  textIsIdentity = outer;
+  return text !== undefined && exact ? text : moduleSpelling(key, 0);
 }
 
 /**
