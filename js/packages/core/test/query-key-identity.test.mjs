@@ -169,11 +169,12 @@ test("useQueries: ['k', NaN] and ['k', null] are two queries, each keeping its o
 
 test("an infinite query's next page asked for ['k', NaN] is not taken by ['k', null]'s refetch", async () => {
   const qc = await client();
+  // NaN's fetches wait for `release` while it is set; null's answer at once.
   let release;
   const options = (x) => ({
     queryKey: ["k", x],
     initialPageParam: 0,
-    queryFn: ({ pageParam }) => (release ? new Promise((resolve) => (release = () => resolve(`${x}:${pageParam}`))) : `${x}:${pageParam}`),
+    queryFn: ({ pageParam }) => (release && x !== null ? new Promise((resolve) => (release = () => resolve(`${x}:${pageParam}`))) : `${x}:${pageParam}`),
     getNextPageParam: (_last, pages) => pages.length,
   });
   const ofNull = new InfiniteQueryObserver(qc, options(null));
@@ -182,17 +183,16 @@ test("an infinite query's next page asked for ['k', NaN] is not taken by ['k', n
   await settle();
   assert.deepEqual(qc.getQueryData(["k", null]).pages, ["null:0"]);
   // NaN's refetch is under way when its next page is asked for without cancelling it: the request
-  // waits for NaN's next fetch. null's refetch that runs meanwhile is a refetch of null's pages.
+  // stands while that fetch does. null's refetch meanwhile is a refetch of null's pages.
   release = () => {};
   const refetching = ofNaN.refetch();
   await settle();
   const next = ofNaN.fetchNextPage({ cancelRefetch: false });
+  await ofNull.refetch();
+  assert.deepEqual(qc.getQueryData(["k", null]).pages, ["null:0"], "a refetch of null's pages, not NaN's next page");
   release();
   await Promise.all([refetching, next]);
   release = undefined;
-  await ofNull.refetch();
-  await settle();
-  assert.deepEqual(qc.getQueryData(["k", null]).pages, ["null:0"], "a refetch of null's pages, not NaN's next page");
   stops.forEach((s) => s());
   qc.clear();
 });

@@ -26,7 +26,8 @@ type PageOptions = Pick<
 
 // A fetch asked for by fetchNextPage / fetchPreviousPage, per query (by its key's identity:
 // `["k", NaN]`'s next page is not `["k", null]`'s), read by the next fetch.
-const requested = new Map<string, Direction>();
+// Each request its own object: the fetchPage that made it takes back only its own (see #fetchPage).
+const requested = new Map<string, { readonly direction: Direction }>();
 
 function nextParam(o: PageOptions, data: InfiniteData<unknown>): unknown {
   const last = data.pages.length - 1;
@@ -45,7 +46,7 @@ function pagesFn(client: QueryClient, options: () => PageOptions) {
     const o = options();
     const key = ctx.queryKey as QueryKey;
     const id = keyIdentity(key);
-    const direction = requested.get(id);
+    const direction = requested.get(id)?.direction;
     requested.delete(id);
     const old = client.getQueryData<InfiniteData<unknown>>(key) as InfiniteData<unknown> | undefined;
     const fetchPage = async (data: InfiniteData<unknown>, param: unknown, previous: boolean): Promise<InfiniteData<unknown>> => {
@@ -143,12 +144,18 @@ export class InfiniteQueryObserver<TQueryFnData = unknown, TError = Error, TData
   }
 
   async #fetchPage(direction: Direction, cancelRefetch: boolean): Promise<InfiniteQueryObserverResult<TData, TError>> {
-    requested.set(keyIdentity(this.#options.queryKey), direction);
+    const id = keyIdentity(this.#options.queryKey);
+    const request = { direction };
+    requested.set(id, request);
     this.#direction = direction;
     try {
       await this.#client.refetchQueries({ queryKey: this.#options.queryKey, exact: true }, { cancelRefetch });
     } finally {
       this.#direction = undefined;
+      // Not taken: the fetch under way was kept (cancelRefetch: false) and no page was fetched, as
+      // in query-core; left here, the request was taken by the query's next refetch, which then
+      // fetched a page more instead of refetching.
+      if (requested.get(id) === request) requested.delete(id);
     }
     return this.getCurrentResult();
   }
