@@ -6,6 +6,7 @@
 import { App } from "./app.js";
 import { Host } from "./host.js";
 import { CancelledError } from "./query/utils.js";
+export { hashKey, partialMatchKey } from "./query/key_identity.js";
 import { FetchSignal } from "./query/core.js";
 import { QueryCache, QueryClient } from "./query/client.js";
 import { InfiniteQueryObserver } from "./query/infinite.js";
@@ -54,8 +55,6 @@ export { dehydrate, hydrate, defaultShouldDehydrateQuery, defaultShouldDehydrate
 export { matchQuery, matchMutation, type MatchableQuery, type MatchableMutation } from "./query/match.js";
 export { streamedQuery as experimental_streamedQuery, type StreamedQueryParams } from "./query/streamed.js";
 export {
-  hashKey,
-  partialMatchKey,
   replaceEqualDeep,
   keepPreviousData,
   skipToken,

@@ -11,7 +11,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { entryTable, fromTheStackEdge, mfstate, plantSetters, settle, testHost, within } from "./helpers.mjs";
-import { KeyTable, keyEquals, structuralHash } from "../dist/query/core.js";
+import { KeyTable, structuralHash } from "../dist/query/core.js";
+import { sameQueryKey } from "../dist/query/key_identity.js";
 import { idle } from "../dist/wasm.js";
 
 async function twoApps(options) {
@@ -29,7 +30,7 @@ const TAG_INT = 3;
 function caller() {
   const s = new Error().stack;
   if (s.includes("writeAny")) return "module";
-  if (s.includes("flatEquals") || s.includes("shapedEquals") || s.includes("keyEquals")) return "find";
+  if (s.includes("flatEquals") || s.includes("shapedEquals") || s.includes("sameQueryKey")) return "find";
   return "table";
 }
 
@@ -160,7 +161,7 @@ test("a read from inside a listener called by setQueryData on a new key sees the
   const { host, pq, mq } = await twoApps();
   const inner = [];
   pq.getQueryCache().subscribe((event) => {
-    if (event.type === "updated" && keyEquals(event.query.queryKey, ["shared", 3])) {
+    if (event.type === "updated" && sameQueryKey(event.query.queryKey, ["shared", 3])) {
       inner.push(pq.getQueryData(["shared", 3]), pq.getQueryState(["shared", 3])?.data);
     }
   });
@@ -305,7 +306,7 @@ test("a listener that writes the same key during another app's write cannot leav
     if (key[1] === "existing") pq.setQueryData(key, { v: 0 });
     let once = true;
     const unsubscribe = mq.getQueryCache().subscribe((event) => {
-      if (!once || event.type !== "updated" || !keyEquals(event.query.queryKey, key)) return;
+      if (!once || event.type !== "updated" || !sameQueryKey(event.query.queryKey, key)) return;
       once = false;
       mq.setQueryData(key, { v: "mallory" });
     });

@@ -29,7 +29,8 @@ import {
 import { MutationCache, bindMutationCache, runMutation } from "./mutation.js";
 import { takeRoom } from "./room.js";
 import { fetchInfinite } from "./infinite.js";
-import { checkQueryKey, functionalUpdate, hashKey, partialMatchKey, skipToken } from "./utils.js";
+import { hashKey, partialMatchKey } from "./key_identity.js";
+import { checkQueryKey, functionalUpdate, skipToken } from "./utils.js";
 import type {
   DefaultOptions,
   InfiniteData,
@@ -278,7 +279,7 @@ export class QueryClient {
     if (!core) {
       ready("new QueryClient()");
       const handle = run(
-        { handle: () => 0, driver: undefined as never, kind: "standalone", mutations: undefined as never, keys: undefined as never, observers: undefined as never },
+        { handle: () => 0, driver: undefined as never, kind: "standalone", mutations: undefined as never, keys: undefined as never },
         () => {
           stageValues({
             defaultOptions: undefined,
@@ -304,7 +305,6 @@ export class QueryClient {
         kind: "standalone",
         mutations: mutationRegistry(clientHandle, driver),
         keys: new KeyTable(),
-        observers: new Map(),
       };
       core.keys.bounded = Boolean(config.maxEntries || config.maxBytes);
       const keys = core.keys;
@@ -852,7 +852,7 @@ export function listenToPage(onFocus: (focused: boolean) => void, onOnline: (onl
 /** The shell's client of a host (module-internal). */
 export function shellQueryClient(host: HostLink, defaults: DefaultOptions | undefined, bounded: boolean): QueryClient {
   const handle = run(
-    { handle: () => host.handle, driver: host.driver, kind: "shell", mutations: undefined as never, keys: undefined as never, observers: undefined as never },
+    { handle: () => host.handle, driver: host.driver, kind: "shell", mutations: undefined as never, keys: undefined as never },
     (h) => api.mfs_host_queries(h),
     () => readValue() as number,
     false,
@@ -867,7 +867,6 @@ export function shellQueryClient(host: HostLink, defaults: DefaultOptions | unde
     kind: "shell",
     mutations: mutationRegistry(shellHandle, host.driver),
     keys: new KeyTable(),
-    observers: new Map(),
   };
   const keys = constructing.keys;
   keys.bounded = bounded;
@@ -890,7 +889,6 @@ export function appQueryClient(host: HostLink, appHandle: () => number, app: App
     app,
     mutations: shellCore.mutations,
     keys: shellCore.keys,
-    observers: shellCore.observers,
     shell,
   };
   return new QueryClient({ defaultOptions: shell.getDefaultOptions() });

@@ -29,7 +29,8 @@ import {
   unsubscriber,
 } from "../wasm.js";
 import { releaseFetchRoom, takeFetchRoom } from "./room.js";
-import { CancelledError, hashKey, missingQueryFn, skipToken } from "./utils.js";
+import { hashKey, sameQueryKey } from "./key_identity.js";
+import { CancelledError, missingQueryFn, skipToken } from "./utils.js";
 import type {
   DefaultOptions,
   FetchStatus,
@@ -59,8 +60,6 @@ export interface ClientCore {
   mutations: MutationRegistry;
   /** Keys interned for reads (shared by every face of the client). */
   keys: KeyTable;
-  /** Observers subscribed through any face of this client, by query hash (the inspector's counts). */
-  observers: Map<string, number>;
   /** For "app": the App (its inspector counts). */
   app?: import("../app.js").App;
   /** For "app": the shell's face, whose defaults (client-wide and per key) every app's queries take. */
@@ -82,7 +81,7 @@ export interface ClientCore {
 const N = 0;
 /**
  * What the entry compares a key with, beside its leaves: nothing (a flat key), its Shape, or a
- * frozen copy of the key (any other key, compared by keyEquals). Never the caller's objects.
+ * frozen copy of the key (any other key, compared by sameQueryKey). Never the caller's objects.
  */
 const KEY = 1;
 // Most keys have at most four primitive leaves: ["user", 42, "profile"], ["user", {id: 42}]. The
@@ -135,7 +134,10 @@ interface Shape {
 
 /**
  * Whether `key` (an array: query keys are) equals the flat key of `n` parts of the record at `at`:
- * parts by ===, as keyEquals. Unrolled, with `n` as the find read it: a loop over
+ * parts by ===, which is sameQueryKey but for another spelling of a part (an undefined element for
+ * null, a lone surrogate for U+FFFD): the hash keeps those apart too, and the client, missing, finds
+ * the key by its snapshot in the module's spelling (keySnapshot). Never one sameQueryKey tells
+ * apart. Unrolled, with `n` as the find read it: a loop over
  * `rec[at + P0 + i]` cost a find of a cache-resident key ~8 ns of ~30 (each index computed and
  * checked against the record list's bounds in turn).
  */
@@ -151,20 +153,12 @@ function flatEquals(rec: unknown[], at: number, key: unknown, n: number): boolea
   return n === 3 || a[3] === rec[at + P0 + 3];
 }
 
-/**
- * Whether two parts === called different are both NaN: one key part to the module (every NaN is
- * one NaN there, docs/keys.md), so to the table. Asked only where === already failed.
- */
-function bothNaN(x: unknown, y: unknown): boolean {
-  return x !== x && y !== y;
-}
-
 const hasOwn = Object.prototype.hasOwnProperty;
 const isArray = Array.isArray;
 // Taken when the package loads, as wasm.ts's: an app that later replaces it cannot reach the table.
 const ArrayConstructor = Array;
 
-/** How many own members of `o` are defined (keyEquals and the hash skip undefined ones). */
+/** How many own members of `o` are defined (sameQueryKey and the hash skip undefined ones). */
 function definedMembers(o: object): number {
   let count = 0;
   for (const k in o) {
@@ -174,7 +168,7 @@ function definedMembers(o: object): number {
   return count;
 }
 
-/** Whether `key` equals the shaped key of the record at `at`, exactly as keyEquals would compare them. */
+/** Whether `key` equals the shaped key of the record at `at`, exactly as sameQueryKey would compare them. */
 function shapedEquals(rec: unknown[], at: number, key: unknown): boolean {
   const a = key as unknown[];
   const objects = (rec[at + KEY] as Shape).objects;
@@ -213,7 +207,7 @@ const shapeScratch = { counts: fourOwn(0), names: fourOwn(""), leaves: fourOwn<u
 
 /**
  * Whether `v` is a leaf the records compare by ===. Not NaN (=== never says yes): a key holding NaN
- * is kept whole and compared by keyEquals, which takes NaN for NaN, so flatEquals and shapedEquals
+ * is kept whole and compared by sameQueryKey, which takes NaN for NaN, so flatEquals and shapedEquals
  * (a read of cached data) test nothing more.
  */
 function primitive(v: unknown): boolean {
@@ -387,7 +381,7 @@ export class KeyTable {
       const rec = this.#chunks[slot >> CHUNK_BITS];
       const at = (slot & CHUNK_MASK) * R;
       const n = rec[at + N] as number;
-      if (n >= 0 ? flatEquals(rec, at, key, n) : n === SHAPED ? shapedEquals(rec, at, key) : keyEquals(rec[at + KEY], key)) {
+      if (n >= 0 ? flatEquals(rec, at, key, n) : n === SHAPED ? shapedEquals(rec, at, key) : sameQueryKey(rec[at + KEY], key)) {
         found = slot;
         break;
       }
@@ -767,7 +761,7 @@ export function structuralHash(v: unknown, h: number): number {
       return mix(h, leafStringHash(v));
     case "number":
       if ((v | 0) === v) return mix(mix(h, 0x6e), v);
-      // Every NaN one NaN, whatever its bits (a Float64Array may keep them): keyEquals says so.
+      // Every NaN one NaN, whatever its bits (a Float64Array may keep them): sameQueryKey says so.
       if (v !== v) return mix(mix(h, 0x64), 0x7ff80000);
       hashWords[0] = v;
       return mix(mix(mix(h, 0x64), hashInts[0]), hashInts[1]);
@@ -797,30 +791,6 @@ export function structuralHash(v: unknown, h: number): number {
     default:
       return mix(h, 0x75);
   }
-}
-
-/** Equality of keys as query keys: objects by their defined members in any order, NaN equal to NaN. */
-export function keyEquals(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return bothNaN(a, b);
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!keyEquals(a[i], b[i])) return false;
-    return true;
-  }
-  if (Array.isArray(b)) return false;
-  let count = 0;
-  for (const k in a) {
-    if (!hasOwn.call(a, k)) continue;
-    const x = (a as Record<string, unknown>)[k];
-    if (x === undefined) continue;
-    count++;
-    if (!hasOwn.call(b, k) || !keyEquals(x, (b as Record<string, unknown>)[k])) return false;
-  }
-  for (const k in b) {
-    if (hasOwn.call(b, k) && (b as Record<string, unknown>)[k] !== undefined) count--;
-  }
-  return count === 0;
 }
 
 /**

@@ -6,7 +6,8 @@ import type { Unsubscribe } from "../types.js";
 import type { QueryClient } from "./client.js";
 import { QueryObserver } from "./observer.js";
 import { FetchSignal } from "./core.js";
-import { hashKey, missingQueryFn } from "./utils.js";
+import { keyIdentity } from "./key_identity.js";
+import { missingQueryFn } from "./utils.js";
 import type {
   InfiniteData,
   InfiniteQueryObserverOptions,
@@ -23,8 +24,10 @@ type PageOptions = Pick<
   "queryFn" | "initialPageParam" | "getNextPageParam" | "getPreviousPageParam" | "maxPages"
 > & { pages?: number };
 
-// A fetch asked for by fetchNextPage / fetchPreviousPage, per query hash, read by the next fetch.
-const requested = new Map<string, Direction>();
+// A fetch asked for by fetchNextPage / fetchPreviousPage, per query (by its key's identity:
+// `["k", NaN]`'s next page is not `["k", null]`'s), read by the next fetch.
+// Each request its own object: the fetchPage that made it takes back only its own (see #fetchPage).
+const requested = new Map<string, { readonly direction: Direction }>();
 
 function nextParam(o: PageOptions, data: InfiniteData<unknown>): unknown {
   const last = data.pages.length - 1;
@@ -42,9 +45,9 @@ function pagesFn(client: QueryClient, options: () => PageOptions) {
   return async (ctx: QueryFunctionContext): Promise<InfiniteData<unknown>> => {
     const o = options();
     const key = ctx.queryKey as QueryKey;
-    const hash = hashKey(key);
-    const direction = requested.get(hash);
-    requested.delete(hash);
+    const id = keyIdentity(key);
+    const direction = requested.get(id)?.direction;
+    requested.delete(id);
     const old = client.getQueryData<InfiniteData<unknown>>(key) as InfiniteData<unknown> | undefined;
     const fetchPage = async (data: InfiniteData<unknown>, param: unknown, previous: boolean): Promise<InfiniteData<unknown>> => {
       if (param === undefined || param === null) return data;
@@ -141,12 +144,18 @@ export class InfiniteQueryObserver<TQueryFnData = unknown, TError = Error, TData
   }
 
   async #fetchPage(direction: Direction, cancelRefetch: boolean): Promise<InfiniteQueryObserverResult<TData, TError>> {
-    requested.set(hashKey(this.#options.queryKey), direction);
+    const id = keyIdentity(this.#options.queryKey);
+    const request = { direction };
+    requested.set(id, request);
     this.#direction = direction;
     try {
       await this.#client.refetchQueries({ queryKey: this.#options.queryKey, exact: true }, { cancelRefetch });
     } finally {
       this.#direction = undefined;
+      // Not taken: the fetch under way was kept (cancelRefetch: false) and no page was fetched, as
+      // in query-core; left here, the request was taken by the query's next refetch, which then
+      // fetched a page more instead of refetching.
+      if (requested.get(id) === request) requested.delete(id);
     }
     return this.getCurrentResult();
   }

@@ -3,7 +3,7 @@
 // take this package's query snapshots and mutations, and query-core's Query objects as well (the
 // fields read are the ones both have).
 
-import { hashKey, partialMatchKey, sameKeyOfText } from "./utils.js";
+import { partialMatchKey, sameQueryKey } from "./key_identity.js";
 import type { MutationFilters, MutationKey, MutationStatus, QueryFilters, QueryKey, QueryState } from "./types.js";
 
 /** What matchQuery reads of a query (a QuerySnapshot, or query-core's Query). */
@@ -26,7 +26,7 @@ export function matchQuery(filters: QueryFilters, query: MatchableQuery): boolea
   const { type = "all", exact, fetchStatus, predicate, queryKey, stale } = filters;
   if (queryKey) {
     if (exact) {
-      if (query.queryHash !== hashKey(queryKey) || !sameKeyOfText(query.queryHash, query.queryKey, queryKey)) return false;
+      if (!sameQueryKey(query.queryKey, queryKey)) return false;
     } else if (!partialMatchKey(query.queryKey, queryKey)) {
       return false;
     }
@@ -49,8 +49,7 @@ export function matchMutation(filters: MutationFilters, mutation: MatchableMutat
     const own = mutation.options.mutationKey;
     if (!own) return false;
     if (exact) {
-      const text = hashKey(mutationKey);
-      if (hashKey(own) !== text || !sameKeyOfText(text, own, mutationKey)) return false;
+      if (!sameQueryKey(own, mutationKey)) return false;
     } else if (!partialMatchKey(own, mutationKey)) {
       return false;
     }

@@ -20,7 +20,8 @@ import type {
 } from "./types.js";
 import { coreOf, type QueryClient } from "./client.js";
 import { takeRoom } from "./room.js";
-import { hashKey, sameKeyOfText, shallowEqualObjects } from "./utils.js";
+import { sameQueryKey } from "./key_identity.js";
+import { shallowEqualObjects } from "./utils.js";
 
 /** query-core's MutationCache config: callbacks for every mutation of the client. */
 export interface MutationCacheConfig {
@@ -511,8 +512,7 @@ export class MutationObserver<TData = unknown, TError = Error, TVariables = void
       emit(this.#core.mutations, { type: "observerOptionsUpdated", mutation: this.#current, observer: this });
     }
     if (prev?.mutationKey && this.#options.mutationKey) {
-      const text = hashKey(this.#options.mutationKey);
-      if (hashKey(prev.mutationKey) !== text || !sameKeyOfText(text, prev.mutationKey, this.#options.mutationKey)) this.reset();
+      if (!sameQueryKey(prev.mutationKey, this.#options.mutationKey)) this.reset();
     }
   }
 

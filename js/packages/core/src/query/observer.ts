@@ -11,14 +11,16 @@ import { type ClientCore, type RawResult, optionsValue, pendingState, readRawRes
 import { coreOf, type QueryClient } from "./client.js";
 import { observerRoom, trackObserver } from "../app.js";
 import { takeRoom } from "./room.js";
-import { checkQueryKey, hashKey, nullSpellings, replaceEqualDeep, sameKeyOfText, shallowEqualObjects, tellListeners } from "./utils.js";
+import { keyIdentity } from "./key_identity.js";
+import { checkQueryKey, replaceEqualDeep, shallowEqualObjects, tellListeners } from "./utils.js";
 import type { QueryKey, QueryObserverOptions, QueryObserverResult, QueryState, RefetchOptions } from "./types.js";
 
 type Listener<TData, TError> = (result: QueryObserverResult<TData, TError>) => void;
 
 /** What an observer's initialData gave for a key, as query-core's built query holds it. */
 interface InitialMemo {
-  hash: string;
+  /** The key's identity (keyIdentity): a memo of `["k", NaN]`'s is not `["k", null]`'s. */
+  key: string;
   source: unknown;
   data: unknown;
   updatedAt: number;
@@ -34,11 +36,9 @@ interface InitialMemo {
 function moduleSignature(o: QueryObserverOptions<any, any, any, any>, state: () => QueryState | undefined): string {
   const f = (v: unknown): unknown => (typeof v === "function" ? "fn" : v === Infinity ? "inf" : v);
   const enabled = typeof o.enabled === "function" ? ["fn", resolveQueryOption(o.enabled, o.queryKey, state()) !== false] : o.enabled;
-  const hash = (o as { queryHash?: string }).queryHash ?? hashKey(o.queryKey);
   return JSON.stringify([
-    hash,
-    // hashKey writes NaN and ±Infinity as null: what each null stands for tells those keys apart.
-    hash.indexOf("null") < 0 ? "" : nullSpellings(o.queryKey),
+    // The key's identity, not its queryHash (query-core's text, which spells NaN as null).
+    keyIdentity(o.queryKey),
     enabled,
     f(o.staleTime),
     f(o.gcTime),
@@ -87,20 +87,17 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
   // current result: the module's next result, when equal, is that object and notifies nobody (the
   // fetch a subscription starts was rendered already).
   #predicted: QueryObserverResult<TData, TError> | undefined;
-  // The query this observer is counted under (the inspector's observer counts).
-  #countedHash = "";
+  // The identity (keyIdentity) of the key this observer was started with: getOptimisticResult
+  // tells a change of key by it without walking the started key again.
+  #startedKey = "";
   // A standalone client's observer: the release of its room in the page's bound (query/room.ts).
   #room: (() => void) | undefined;
   // The initial data shown before the cache had an entry for the key (query-core builds the entry,
   // with initialData, when the observer is made): the same data, called once, goes to the module.
   #initialMemo: InitialMemo | undefined;
 
-  /** Stops counting this observer under its query; `untrack`: its app stops tracking it too. */
+  /** Gives back this observer's room; `untrack`: its app stops tracking it too. */
   #uncount(untrack = true): void {
-    const hash = this.#countedHash;
-    const n = (this.#core.observers.get(hash) ?? 0) - 1;
-    if (n > 0) this.#core.observers.set(hash, n);
-    else this.#core.observers.delete(hash);
     if (untrack) trackObserver(this.#core.app, this.#tracker, false);
     this.#room?.();
     this.#room = undefined;
@@ -206,9 +203,8 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
     let predict: "mount" | "change" | undefined;
     if (this.#listeners.size === 0) predict = "mount";
     else {
-      const savedHash = this.#sub !== 0 ? this.#countedHash : hashKey(saved.queryKey);
-      const text = hashKey(this.#options.queryKey);
-      if (text !== savedHash || !sameKeyOfText(text, this.#options.queryKey, saved.queryKey) || this.#enabled(this.#options) !== this.#enabled(saved)) {
+      const savedKey = this.#sub !== 0 ? this.#startedKey : keyIdentity(saved.queryKey);
+      if (keyIdentity(this.#options.queryKey) !== savedKey || this.#enabled(this.#options) !== this.#enabled(saved)) {
         predict = "change";
       }
     }
@@ -256,13 +252,11 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
 
   // ---- the module's observer ----
 
-  /** Counts this observer under its query (the hash #uncount and getOptimisticResult use). */
+  /** Takes this observer's room and notes the key it starts with (getOptimisticResult's). */
   #count(): void {
     // First: a refusal leaves nothing counted.
     const room = this.#core.kind === "standalone" ? takeRoom(this.#core) : undefined;
-    const hash = hashKey(this.#options.queryKey);
-    this.#countedHash = hash;
-    this.#core.observers.set(hash, (this.#core.observers.get(hash) ?? 0) + 1);
+    this.#startedKey = keyIdentity(this.#options.queryKey);
     trackObserver(this.#core.app, this.#tracker, true);
     this.#room = room;
   }
@@ -308,7 +302,7 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
   #withInitialShown(): QueryObserverOptions<TQueryFnData, TError, TData, TQueryKey> {
     const m = this.#initialMemo;
     const o = this.#options;
-    if (m === undefined || m.data === undefined || m.source !== o.initialData || m.hash !== hashKey(o.queryKey)) return o;
+    if (m === undefined || m.data === undefined || m.source !== o.initialData || m.key !== keyIdentity(o.queryKey)) return o;
     return Object.assign(Object.create(null), o, { initialData: m.data, initialDataUpdatedAt: m.updatedAt });
   }
 
@@ -320,9 +314,9 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
     const o = this.#options;
     const source = o.initialData;
     if (source === undefined) return undefined;
-    const hash = hashKey(o.queryKey);
+    const key = keyIdentity(o.queryKey);
     let m = this.#initialMemo;
-    if (m === undefined || m.hash !== hash || m.source !== source) {
+    if (m === undefined || m.key !== key || m.source !== source) {
       const given = typeof source === "function" ? (source as () => unknown)() : source;
       // As the module would hold it (plainCopy); what it would refuse shows nothing here, and the
       // module says why at subscribe.
@@ -332,7 +326,7 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
         const at = typeof o.initialDataUpdatedAt === "function" ? (o.initialDataUpdatedAt as () => number | undefined)() : o.initialDataUpdatedAt;
         updatedAt = at ?? this.#core.driver.now();
       }
-      m = this.#initialMemo = { hash, source, data: data === IN_DOUBT ? undefined : data, updatedAt };
+      m = this.#initialMemo = { key, source, data: data === IN_DOUBT ? undefined : data, updatedAt };
     }
     if (m.data === undefined) return undefined;
     return { ...pendingState, data: m.data, dataUpdatedAt: m.updatedAt, status: "success" } as QueryState;

@@ -8,7 +8,8 @@ import { MfstateError } from "../errors.js";
 import type { Unsubscribe } from "../types.js";
 import type { QueryClient } from "./client.js";
 import { QueryObserver } from "./observer.js";
-import { hashKey, replaceEqualDeep, shallowEqualObjects, tellListeners } from "./utils.js";
+import { keyIdentity } from "./key_identity.js";
+import { replaceEqualDeep, shallowEqualObjects, tellListeners } from "./utils.js";
 import type { QueryObserverOptions, QueryObserverResult } from "./types.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -29,6 +30,7 @@ type Listener = (results: AnyResult[]) => void;
 /** A query's options with the client's defaults under them, and the observer that serves them. */
 interface Match {
   options: AnyOptions;
+  /** The key's identity (keyIdentity): what tells one query from another here. */
   hash: string;
   observer: AnyObserver;
 }
@@ -47,7 +49,7 @@ export class QueriesObserver<TCombinedResult = AnyResult[]> {
   readonly #listeners = new Set<Listener>();
   // Depth of the operations that rearrange the observers: their listeners are ignored meanwhile.
   #rearranging = 0;
-  // combine's memo: recomputed only when the results, the query hashes or the function change.
+  // combine's memo: recomputed only when the results, the queries (key identities) or the function change.
   #combined: TCombinedResult | undefined;
   #lastCombine: unknown;
   #lastResult: AnyResult[] | undefined;
@@ -91,7 +93,7 @@ export class QueriesObserver<TCombinedResult = AnyResult[]> {
 
   /**
    * Observes `queries` from now on, and `options` replaces the observer's options (as query-core:
-   * no options, no combine). An observer whose query hash is still asked for is kept (and takes the
+   * no options, no combine). An observer whose query (key identity) is still asked for is kept (and takes the
    * new options); the others are destroyed, and new ones are subscribed while this one is listened
    * to. Listeners hear of it only when the queries moved or a result changed (shallowly).
    */
@@ -153,18 +155,22 @@ export class QueriesObserver<TCombinedResult = AnyResult[]> {
 
   // ---- the observers ----
 
-  /** For each query, the observer serving its hash now (each used once), or a new one. */
+  /**
+   * For each query, the observer serving its key now (each used once), or a new one. By the key's
+   * identity (keyIdentity), not query-core's queryHash: `["k", NaN]` and `["k", null]` are two
+   * queries, each with its observer.
+   */
   #match(queries: AnyOptions[]): Match[] {
     const byHash = new Map<string, AnyObserver[]>();
     for (const o of this.#observers) {
-      const hash = hashKey(o.options.queryKey);
+      const hash = keyIdentity(o.options.queryKey);
       const list = byHash.get(hash);
       if (list) list.push(o);
       else byHash.set(hash, [o]);
     }
     return queries.map((query) => {
       const options = this.#client.defaultQueryOptions(query);
-      const hash = hashKey(options.queryKey);
+      const hash = keyIdentity(options.queryKey);
       const observer = byHash.get(hash)?.shift() ?? new QueryObserver(this.#client, options);
       return { options, hash, observer };
     });
