@@ -1588,17 +1588,19 @@ export interface RawResult extends Common {
 // shape and then adds six fields, which on these objects (fields that change representation, null
 // vs an Error, small integers vs timestamps) fell off its fast paths — up to ~30 µs a call in W4.
 export function readRawResult(): RawResult {
-  const c = readCommon();
+  // readCommon's reads written out (in write_common's order: an object literal's members are
+  // evaluated in order): through readCommon, each result made a second object only to copy it
+  // (W4 reads two results an observer).
   return {
-    hasData: c.hasData,
-    data: c.data,
-    status: c.status,
-    fetchStatus: c.fetchStatus,
-    error: c.error,
-    dataUpdatedAt: c.dataUpdatedAt,
-    errorUpdatedAt: c.errorUpdatedAt,
-    failureCount: c.failureCount,
-    failureReason: c.failureReason,
+    hasData: readValue() as boolean,
+    data: readValue(),
+    status: readValue() as QueryStatus,
+    fetchStatus: readValue() as FetchStatus,
+    error: readOptionalError(),
+    dataUpdatedAt: readValue() as number,
+    errorUpdatedAt: readValue() as number,
+    failureCount: readValue() as number,
+    failureReason: readOptionalError(),
     isStale: readValue() as boolean,
     isPlaceholderData: readValue() as boolean,
     isFetched: readValue() as boolean,
