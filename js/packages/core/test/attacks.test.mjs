@@ -440,6 +440,34 @@ test("a setter or read-only member planted on Object.prototype or Array.prototyp
   host.dispose();
 });
 
+test("setters planted on Object.prototype as `resolve`, `reject` and `settled` are handed no fetch's or mutation's answer, and every answer arrives", async () => {
+  // The package answers each fetch and mutation through an object holding the two ends of its
+  // completion (query/core.ts, Answer): members assigned instead of defined would run these
+  // setters with the ends of another app's fetch, and a planted `settled` would decide whether an
+  // abort is still watched.
+  const { host, profile, mallory } = await twoApps();
+  const stolen = new Set();
+  const names = ["resolve", "reject", "settled"];
+  for (const name of names) {
+    Object.defineProperty(Object.prototype, name, { set: (v) => stolen.add(v), get: () => (stolen.add(name), true), configurable: true });
+  }
+  const got = [];
+  try {
+    const pq = profile.queryClient;
+    got.push(await pq.fetchQuery({ queryKey: ["profile", "ok"], queryFn: ({ signal }) => (signal.aborted ? "aborted" : "data") }));
+    got.push(await pq.fetchQuery({ queryKey: ["profile", "bad"], queryFn: () => Promise.reject(new Error("no")), retry: false }).catch((e) => e.message));
+    const mutation = new mfstate.MutationObserver(pq, { mutationFn: (n) => Promise.resolve(n + 1) });
+    got.push(await mutation.mutate(41));
+    // Another app's fetch beside them, as mallory would watch for it.
+    got.push(await mallory.queryClient.fetchQuery({ queryKey: ["mallory"], queryFn: () => "m" }));
+  } finally {
+    for (const name of names) delete Object.prototype[name];
+  }
+  assert.deepEqual([...stolen], [], "no planted setter or getter ran");
+  assert.deepEqual(got, ["data", "no", 42, "m"]);
+  host.dispose();
+});
+
 test("a `get` planted on Object.prototype or a setter on Array.prototype[0] neither breaks the key table's growth nor is handed its lists", async () => {
   // The table defines an element on each new list of records before its prototype goes (one map
   // for every list): a descriptor with Object.prototype would take the planted `get` as an

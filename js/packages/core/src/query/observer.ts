@@ -12,7 +12,7 @@ import { coreOf, type QueryClient } from "./client.js";
 import { observerRoom, trackObserver } from "../app.js";
 import { takeRoom } from "./room.js";
 import { keyIdentity } from "./key_identity.js";
-import { checkQueryKey, replaceEqualDeep, shallowEqualObjects, tellListeners } from "./utils.js";
+import { checkQueryKey, replaceEqualDeep, tellListeners } from "./utils.js";
 import type { QueryKey, QueryObserverOptions, QueryObserverResult, QueryState, RefetchOptions } from "./types.js";
 
 type Listener<TData, TError> = (result: QueryObserverResult<TData, TError>) => void;
@@ -56,6 +56,41 @@ function moduleSignature(o: QueryObserverOptions<any, any, any, any>, state: () 
     typeof o.queryFn === "symbol",
     shellQueryFn.has(o),
   ]);
+}
+
+/**
+ * query-core's shallowEqualObjects for two results #shape made (every result is: they have the same
+ * members, in the same order), written out member by member: the general compare made two lists
+ * of the 25 names (Object.keys) and loaded each member by name, on every notification.
+ */
+export function sameResult(a: QueryObserverResult<any, any>, b: QueryObserverResult<any, any>): boolean {
+  return (
+    a.data === b.data &&
+    a.dataUpdatedAt === b.dataUpdatedAt &&
+    a.error === b.error &&
+    a.errorUpdatedAt === b.errorUpdatedAt &&
+    a.errorUpdateCount === b.errorUpdateCount &&
+    a.failureCount === b.failureCount &&
+    a.failureReason === b.failureReason &&
+    a.status === b.status &&
+    a.fetchStatus === b.fetchStatus &&
+    a.isPending === b.isPending &&
+    a.isSuccess === b.isSuccess &&
+    a.isError === b.isError &&
+    a.isLoading === b.isLoading &&
+    a.isInitialLoading === b.isInitialLoading &&
+    a.isFetching === b.isFetching &&
+    a.isRefetching === b.isRefetching &&
+    a.isPaused === b.isPaused &&
+    a.isStale === b.isStale &&
+    a.isPlaceholderData === b.isPlaceholderData &&
+    a.isFetched === b.isFetched &&
+    a.isFetchedAfterMount === b.isFetchedAfterMount &&
+    a.isLoadingError === b.isLoadingError &&
+    a.isRefetchError === b.isRefetchError &&
+    a.isEnabled === b.isEnabled &&
+    a.refetch === b.refetch
+  );
 }
 
 export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQueryFnData, TQueryKey extends QueryKey = QueryKey> {
@@ -510,7 +545,7 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
       }
       this.#placeholderShown = isPlaceholderData ? placeholder : undefined;
     }
-    if (prev && shallowEqualObjects(prev as never, next as never)) return prev;
+    if (prev && sameResult(prev, next)) return prev;
     return Object.freeze(next);
   }
 
@@ -545,7 +580,7 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
     const predicted = this.#predicted;
     this.#predicted = undefined;
     if (next === prev) return;
-    if (predicted !== undefined && shallowEqualObjects(predicted as never, next as never)) {
+    if (predicted !== undefined && sameResult(predicted, next)) {
       this.#result = predicted;
       return;
     }
