@@ -2,6 +2,7 @@
 // private fields; nothing reachable from an App leads to the shell's powers or to another app's.
 
 import { MfstateError } from "./errors.js";
+import { checkOutside, releaseOutside } from "./page_room.js";
 import type { Driver } from "./driver.js";
 import type { Queued, TxFrames } from "./tx_frames.js";
 import {
@@ -70,6 +71,11 @@ import { QueryObserver } from "./query/observer.js";
 export interface HostLink {
   /** The host's handle, or 0 once it is disposed. */
   handle: number;
+  /**
+   * Whether it is a host other than the page's (page_room.ts): then each of its apps, and what
+   * each holds, counts against the page's bound for all that is outside the page's host as well.
+   */
+  readonly outsidePageHost: boolean;
   driver: Driver;
   apps: Set<App>;
   /** The shell's face of the host's shared client. */
@@ -703,6 +709,7 @@ export class App {
       if (!app) return;
       if (on) app.#queryObservers.add(observer);
       else app.#queryObservers.delete(observer);
+      app.#recountOutside();
     };
     observerRoom = (app) => {
       if (app) app.#room();
@@ -711,15 +718,18 @@ export class App {
     countAsApp = (app, delta) => {
       if (delta > 0) app.#room();
       app.#held += delta;
+      if (app.#host.outsidePageHost) app.#recountOutside();
     };
     holdAsApp = (app) => {
       app.#room();
       app.#held++;
+      app.#recountOutside();
       let held = true;
       return () => {
         if (!held) return;
         held = false;
         app.#held--;
+        app.#recountOutside();
       };
     };
     pendingStatesOn((host) => {
@@ -787,6 +797,9 @@ export class App {
   // module ends the fetches running its own query functions then, which gives their room back; its
   // mutations go on in the shared client, and give theirs back when they settle).
   #held = 0;
+  // Of its holdings (#subs, #queryObservers, #held), how many count against the page's bound for
+  // what is outside the page's host (page_room.ts): all of them on such a host, none on the page's.
+  #heldOutside = 0;
   // The enders of the module subscriptions this app holds: ended at unmount (the module's handle
   // table keeps an entry until it is ended by its handle, even once the app is gone) and counted
   // against MAX_SUBSCRIPTIONS.
@@ -890,6 +903,11 @@ export class App {
     } finally {
       // The release ended them in the module; ending them by handle frees their table entries.
       for (const end of subs) end();
+      // Room outside the page's host (page_room.ts): the app itself, and what it no longer holds.
+      if (this.#host.outsidePageHost) {
+        releaseOutside();
+        this.#recountOutside();
+      }
       // The call could not start (no stack left): the module still has the app. Released in a
       // microtask, with the stack this turn's caller had used up given back.
       if (releasing) {
@@ -916,7 +934,10 @@ export class App {
     }
   }
 
-  /** Throws size_limit when the app holds MAX_SUBSCRIPTIONS module subscriptions already. */
+  /**
+   * Throws size_limit when the app holds MAX_SUBSCRIPTIONS module subscriptions already, or, on a
+   * host other than the page's, when all that is outside the page's host holds its bound.
+   */
   #room(): void {
     const held = this.#subs.size + this.#queryObservers.size + this.#held;
     if (held >= MAX_SUBSCRIPTIONS) {
@@ -925,6 +946,15 @@ export class App {
         `app "${this.#name}" holds ${held} subscriptions (watches, inspectors, timers, topic patterns, query observers, cache listeners, mutations under way, fetches in flight): end some first`,
       );
     }
+    if (this.#host.outsidePageHost) checkOutside(`app "${this.#name}" of a host other than the page's`);
+  }
+
+  /** On a host other than the page's: brings the page's count of this app's holdings up to date. */
+  #recountOutside(): void {
+    if (!this.#host.outsidePageHost) return;
+    const held = this.#subs.size + this.#queryObservers.size + this.#held;
+    releaseOutside(this.#heldOutside - held);
+    this.#heldOutside = held;
   }
 
   /** Tracks module subscription `sub` as this app's; returns its (idempotent) ender. */
@@ -934,12 +964,14 @@ export class App {
     const ender = (): void => {
       end(); // first: when it is refused, nothing here has changed
       this.#subs.delete(ender);
+      this.#recountOutside();
       if (!ended) {
         ended = true;
         onEnd?.();
       }
     };
     this.#subs.add(ender);
+    this.#recountOutside();
     return ender;
   }
 

@@ -259,7 +259,7 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
   /** Counts this observer under its query (the hash #uncount and getOptimisticResult use). */
   #count(): void {
     // First: a refusal leaves nothing counted.
-    const room = this.#core.kind === "standalone" ? takeRoom(this.#core) : undefined;
+    const room = this.#core.outsidePageHost ? takeRoom(this.#core) : undefined;
     const hash = hashKey(this.#options.queryKey);
     this.#countedHash = hash;
     this.#core.observers.set(hash, (this.#core.observers.get(hash) ?? 0) + 1);
