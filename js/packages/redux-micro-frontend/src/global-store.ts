@@ -34,16 +34,24 @@ const INIT = { type: '@@redux/INIT' };
 // How a store registered with RegisterStore (a Redux store the app made itself) is mirrored.
 const MIRROR = 'redux-micro-frontend/mirror';
 
-// Names of the apps that registered a store through a GlobalStore on this page, for
-// GetGlobalState and SubscribeToGlobalState. A name gives no power: reading needs only the name,
-// and an app of another host (or unmounted) is skipped when its state cannot be read.
-const registeredNames = new Set<string>();
-// Who follows the global state (SubscribeToGlobalState), by the app following: told each new name.
+// The apps that registered a store through a GlobalStore on this page, by name (the one that
+// registered it last), in the order the names first registered: for GetGlobalState and
+// SubscribeToGlobalState. A name gives no power: reading needs only the name, and an app of another
+// host (or unmounted) is skipped when its state cannot be read. Names whose app unmounted are
+// forgotten once the map has doubled since the last sweep, so it does not grow with history.
+const registered = new Map<string, App>();
+let sweepAt = 64;
+// Who follows the global state (SubscribeToGlobalState), by the app following: told each app that
+// registers, every time it does (an app that unmounted and registers again is followed again).
 const registrationListeners = new Map<(name: string) => void, App>();
 
-function announce(name: string): void {
-  if (registeredNames.has(name)) return;
-  registeredNames.add(name);
+function announce(app: App): void {
+  const name = app.name;
+  registered.set(name, app);
+  if (registered.size >= sweepAt) {
+    for (const [n, a] of Array.from(registered)) if (!a.mounted) registered.delete(n);
+    sweepAt = Math.max(64, 2 * registered.size);
+  }
   forgetUnmountedFollowers();
   // A follower's failure to watch the new app (its own subscription limit) is its own: it never
   // fails the app registering.
@@ -242,7 +250,7 @@ export class GlobalStore {
   // The state for GetPartnerState and friends, and the metadata of the selectors.
   #publish(): void {
     this.#app.expose(STATE_EXPORT, (state: unknown) => state);
-    announce(this.#app.name);
+    announce(this.#app);
   }
 
   // A Redux-shaped store whose dispatch logs actions with logEnabled, as the facade's dispatches.
@@ -318,7 +326,9 @@ export class GlobalStore {
    */
   GetGlobalState(): Readonly<Record<string, unknown>> {
     const versions = new Map<string, unknown>();
-    for (const name of registeredNames) {
+    // A follower reads the apps it follows (its own host's), not every name of the page.
+    for (const name of this.#globalWatches?.keys() ?? registered.keys()) {
+      if (name === '') continue; // (the watches' end of the registration listener)
       const state = this.GetPartnerState(name);
       if (state !== null) versions.set(name === 'platform' ? GlobalStore.Platform : name, state);
     }
@@ -463,6 +473,10 @@ export class GlobalStore {
     };
     const watchApp = (name: string) => {
       if (watches.has(name)) return;
+      // Only an app this app can read: one of its own host, whose state is exposed. Each name the
+      // page announced, from any host, took a watch of this app's 65,536 (an app mounting apps on
+      // a host of its own filled them) and a read at each change of the global state.
+      if (this.GetPartnerState(name) === null) return;
       let registering = true;
       watches.set(name, this.#app.watch(name, STATE_EXPORT, () => {
         if (!registering) notify();
@@ -470,7 +484,7 @@ export class GlobalStore {
       registering = false;
     };
     forgetUnmountedFollowers();
-    for (const name of registeredNames) watchApp(name);
+    for (const name of Array.from(registered.keys())) watchApp(name);
     const onRegistered = (name: string) => {
       try {
         watchApp(name);
