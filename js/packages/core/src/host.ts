@@ -112,8 +112,18 @@ export class Host {
     }, manual, options.now ?? 0);
     // The page's host, or one outside it whose every handle counts against the page's bound
     // (page_room.ts), this host itself the first.
+    // Two handles: the host and its platform app, taken together so that a host is made whole or
+    // not at all.
     const outsidePageHost = !claimPage(this);
-    if (outsidePageHost) takeOutside("createHost()");
+    if (outsidePageHost) {
+      takeOutside("createHost()");
+      try {
+        takeOutside("createHost()");
+      } catch (e) {
+        releaseOutside();
+        throw e;
+      }
+    }
     const link: HostLink = {
       handle: 0,
       outsidePageHost,
@@ -151,7 +161,7 @@ export class Host {
         handle = result() as number;
       });
     } catch (e) {
-      if (outsidePageHost) releaseOutside();
+      if (outsidePageHost) releaseOutside(2);
       else leavePage(this);
       throw e;
     } finally {
@@ -162,7 +172,7 @@ export class Host {
     // The module stopping (a call ran out of stack inside it) is this host's error too.
     this.#unhearStop = onModuleStop((e) => link.report(e));
     this.#queryClient = shellQueryClient(link, options.queries?.defaultOptions, Boolean(options.queries?.maxEntries || options.queries?.maxBytes));
-    this.#platform = this.#adopt(PLATFORM, "", () => check(api.mfs_host_platform(handle)));
+    this.#platform = this.#adopt(PLATFORM, "", () => check(api.mfs_host_platform(handle)), false);
     const listen = options.listenToPage ?? true;
     if (listen) {
       this.#unlisten = listenToPage(
@@ -221,12 +231,15 @@ export class Host {
     });
   }
 
-  /** Makes the App of the handle `call` leaves as the result (a mount, or the platform's). */
-  #adopt(name: string, version: string, call: () => void): App {
+  /**
+   * Makes the App of the handle `call` leaves as the result (a mount, or the platform's, whose
+   * room the constructor took: `takeRoom` false).
+   */
+  #adopt(name: string, version: string, call: () => void, takeRoom = true): App {
     let handle = 0;
     // On a host outside the page's, the app is a handle of the page's bound (page_room.ts), given
     // back at its unmount.
-    const outside = this.#link.outsidePageHost;
+    const outside = takeRoom && this.#link.outsidePageHost;
     if (outside) takeOutside(`mount "${name}" on a host other than the page's`);
     enter();
     try {

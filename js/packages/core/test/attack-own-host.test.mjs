@@ -145,6 +145,21 @@ test("standalone clients share the bound with other hosts: a full page refuses t
   assert.equal(heldOutside(), before);
 });
 
+test("a host refused room is made whole or not at all: the host and its platform app are taken together", async () => {
+  const before = heldOutside();
+  const own = await createHost({ clock: "manual", listenToPage: false });
+  const ends = [];
+  exhaust(() => ends.push(own.inspector.subscribe(() => {})));
+  // One place left: a host needs two (itself and its platform app).
+  ends.pop()();
+  assert.equal(heldOutside(), MAX_OUTSIDE_HANDLES - 1);
+  await assert.rejects(createHost({ clock: "manual", listenToPage: false }), { code: "size_limit" });
+  assert.equal(heldOutside(), MAX_OUTSIDE_HANDLES - 1, "the refused host holds nothing");
+  for (const end of ends) end();
+  own.dispose();
+  assert.equal(heldOutside(), before);
+});
+
 test("the page's host is the first created while the page has none: disposed, the next host created takes its place", async () => {
   // Last: the shell's host goes.
   const second = await createHost({ clock: "manual", listenToPage: false });
