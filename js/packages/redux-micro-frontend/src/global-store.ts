@@ -34,12 +34,15 @@ const INIT = { type: '@@redux/INIT' };
 // How a store registered with RegisterStore (a Redux store the app made itself) is mirrored.
 const MIRROR = 'redux-micro-frontend/mirror';
 
-// The apps that registered a store through a GlobalStore on this page, by name (the one that
-// registered it last), in the order the names first registered: for GetGlobalState and
-// SubscribeToGlobalState. A name gives no power: reading needs only the name, and an app of another
-// host (or unmounted) is skipped when its state cannot be read. Names whose app unmounted are
-// forgotten once the map has doubled since the last sweep, so it does not grow with history.
-const registered = new Map<string, App>();
+// The apps that registered a store through a GlobalStore on this page, by name, in the order the
+// names first registered: for GetGlobalState and SubscribeToGlobalState. A name gives no power:
+// reading needs only the name, and an app of another host (or unmounted) is skipped when its state
+// cannot be read. Several apps of one name (on several hosts) are each kept: an app of another
+// host that registered a name and unmounted must not take the name from the app of the follower's
+// host. Apps that unmounted are forgotten once the count has doubled since the last sweep, so the
+// registry does not grow with history.
+const registered = new Map<string, App[]>();
+let registrations = 0;
 let sweepAt = 64;
 // Who follows the global state (SubscribeToGlobalState), by the app following: told each app that
 // registers, every time it does (an app that unmounted and registers again is followed again).
@@ -47,10 +50,11 @@ const registrationListeners = new Map<(name: string) => void, App>();
 
 function announce(app: App): void {
   const name = app.name;
-  registered.set(name, app);
-  if (registered.size >= sweepAt) {
-    for (const [n, a] of Array.from(registered)) if (!a.mounted) registered.delete(n);
-    sweepAt = Math.max(64, 2 * registered.size);
+  const apps = registered.get(name);
+  if (apps === undefined || !apps.includes(app)) {
+    if (apps === undefined) registered.set(name, [app]);
+    else apps.push(app);
+    if (++registrations >= sweepAt) sweepRegistered();
   }
   forgetUnmountedFollowers();
   // A follower's failure to watch the new app (its own subscription limit) is its own: it never
@@ -62,6 +66,17 @@ function announce(app: App): void {
       // told to the follower's logger by the listener
     }
   }
+}
+
+function sweepRegistered(): void {
+  registrations = 0;
+  for (const [name, apps] of Array.from(registered)) {
+    const mounted = apps.filter((a) => a.mounted);
+    if (mounted.length === 0) registered.delete(name);
+    else registered.set(name, mounted);
+    registrations += mounted.length;
+  }
+  sweepAt = Math.max(64, 2 * registrations);
 }
 
 // An app unmounted (or its host disposed) while following the global state: its watches went with

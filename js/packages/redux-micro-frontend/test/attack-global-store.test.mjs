@@ -288,3 +288,28 @@ describe('apps of another host registering stores', () => {
     assert.deepEqual(heard.at(-1), ['cart', 'home']);
   });
 });
+
+describe('the registry of names', () => {
+  test('an app of another host that registers a name and unmounts does not take it from the app of the follower\'s host', async () => {
+    const cart = GlobalStore.Get(host.mount('cart'));
+    cart.CreateStore('cart', counter, [], ['INC']);
+    const own = await createHost({ clock: 'manual' });
+    const impostor = own.mount('cart');
+    GlobalStore.Get(impostor).CreateStore('cart', counter);
+    impostor.unmount();
+    // Enough registrations (and unmounts) for the registry to forget the apps that are gone, past
+    // what the earlier tests of this process registered (it sweeps when it has doubled).
+    for (let i = 0; i < 3000; i++) {
+      const app = own.mount(`n${i}`);
+      GlobalStore.Get(app).CreateStore(`n${i}`, counter);
+      app.unmount();
+    }
+    const follower = GlobalStore.Get(host.mount('home'));
+    const heard = [];
+    follower.SubscribeToGlobalState('home', (global) => heard.push(Object.keys(global)));
+    assert.deepEqual(Object.keys(follower.GetGlobalState()), ['cart']);
+    follower.DispatchGlobalAction('home', { type: 'INC' });
+    assert.deepEqual(heard.at(-1), ['cart']);
+    own.dispose();
+  });
+});
