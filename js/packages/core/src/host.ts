@@ -131,6 +131,7 @@ export class Host {
       apps: new Set(),
       shellClient: () => this.#queryClient,
       inspectors: 0,
+      hostInspectors: 0,
       bus: new BusMirror(),
       commands: 0,
       batch: new FastBatch(),
@@ -374,6 +375,7 @@ export class Host {
       }
       // While it lives, dispatches go through the module, which makes the events (App.dispatch).
       link.inspectors++;
+      link.hostInspectors++;
       const end = unsubscriber(sub);
       let ended = false;
       return () => {
@@ -381,6 +383,7 @@ export class Host {
         if (!ended) {
           ended = true;
           link.inspectors--;
+          link.hostInspectors--;
           if (link.outsidePageHost) releaseOutside();
         }
       };
