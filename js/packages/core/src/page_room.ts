@@ -7,7 +7,7 @@
 // host and its apps hold. Uncounted, an app calling createHost() itself held a million inspector
 // subscriptions of its own host in under three seconds, and every other app's subscribe, timer and
 // observer failed with size_limit; or it could mount a million apps there (about 11 µs a mount),
-// and the shell's next mount failed (test/attack-own-host.test.mjs). A standalone client itself is
+// and the shell's next mount would fail (test/attack-own-host.test.mjs). A standalone client itself is
 // not counted: each costs ~3 KB of the module's memory and ~11 KB of JavaScript's, so the page's
 // memory runs out long before the client table, and its room would come back only whenever the
 // collector finds it (a server making a client per request would meet size_limit by the collector's
