@@ -2,6 +2,7 @@
 // private fields; nothing reachable from an App leads to the shell's powers or to another app's.
 
 import { MfstateError } from "./errors.js";
+import { checkOutside, releaseOutside } from "./page_room.js";
 import type { Driver } from "./driver.js";
 import type { Queued, TxFrames } from "./tx_frames.js";
 import {
@@ -70,12 +71,25 @@ import { QueryObserver } from "./query/observer.js";
 export interface HostLink {
   /** The host's handle, or 0 once it is disposed. */
   handle: number;
+  /**
+   * Whether it is a host other than the page's (page_room.ts): then each of its apps, and what
+   * each holds, counts against the page's bound for all that is outside the page's host as well.
+   */
+  readonly outsidePageHost: boolean;
   driver: Driver;
   apps: Set<App>;
   /** The shell's face of the host's shared client. */
   shellClient(): QueryClient;
-  /** Inspector subscriptions live in the host (the shell's and the apps'): each sees every dispatch. */
+  /**
+   * Inspector subscriptions live in the host (the shell's and the apps'): while there is one, emits
+   * and broadcasts go through the module, which makes the events.
+   */
   inspectors: number;
+  /**
+   * The shell's own (host.inspector), which see every app's dispatches: while there is one, every
+   * dispatch goes through the module. An app's inspector sees its own actions only (App.inspect).
+   */
+  hostInspectors: number;
   /** Hands an error to the shell's error handler (what the module's error sink does). */
   report(error: MfstateError): void;
   /** Every app's topic groups, for plain messages delivered without the module (App.emit). */
@@ -703,6 +717,7 @@ export class App {
       if (!app) return;
       if (on) app.#queryObservers.add(observer);
       else app.#queryObservers.delete(observer);
+      app.#recountOutside();
     };
     observerRoom = (app) => {
       if (app) app.#room();
@@ -711,15 +726,18 @@ export class App {
     countAsApp = (app, delta) => {
       if (delta > 0) app.#room();
       app.#held += delta;
+      if (app.#host.outsidePageHost) app.#recountOutside();
     };
     holdAsApp = (app) => {
       app.#room();
       app.#held++;
+      app.#recountOutside();
       let held = true;
       return () => {
         if (!held) return;
         held = false;
         app.#held--;
+        app.#recountOutside();
       };
     };
     pendingStatesOn((host) => {
@@ -787,6 +805,12 @@ export class App {
   // module ends the fetches running its own query functions then, which gives their room back; its
   // mutations go on in the shared client, and give theirs back when they settle).
   #held = 0;
+  // Its own inspector subscriptions (App.inspect): while there is one, its dispatches go through
+  // the module, which makes the events they see.
+  #inspecting = 0;
+  // Of its holdings (#subs, #queryObservers, #held), how many count against the page's bound for
+  // what is outside the page's host (page_room.ts): all of them on such a host, none on the page's.
+  #heldOutside = 0;
   // The enders of the module subscriptions this app holds: ended at unmount (the module's handle
   // table keeps an entry until it is ended by its handle, even once the app is gone) and counted
   // against MAX_SUBSCRIPTIONS.
@@ -890,6 +914,11 @@ export class App {
     } finally {
       // The release ended them in the module; ending them by handle frees their table entries.
       for (const end of subs) end();
+      // Room outside the page's host (page_room.ts): the app itself, and what it no longer holds.
+      if (this.#host.outsidePageHost) {
+        releaseOutside();
+        this.#recountOutside();
+      }
       // The call could not start (no stack left): the module still has the app. Released in a
       // microtask, with the stack this turn's caller had used up given back.
       if (releasing) {
@@ -916,7 +945,10 @@ export class App {
     }
   }
 
-  /** Throws size_limit when the app holds MAX_SUBSCRIPTIONS module subscriptions already. */
+  /**
+   * Throws size_limit when the app holds MAX_SUBSCRIPTIONS module subscriptions already, or, on a
+   * host other than the page's, when all that is outside the page's host holds its bound.
+   */
   #room(): void {
     const held = this.#subs.size + this.#queryObservers.size + this.#held;
     if (held >= MAX_SUBSCRIPTIONS) {
@@ -925,6 +957,15 @@ export class App {
         `app "${this.#name}" holds ${held} subscriptions (watches, inspectors, timers, topic patterns, query observers, cache listeners, mutations under way, fetches in flight): end some first`,
       );
     }
+    if (this.#host.outsidePageHost) checkOutside(`app "${this.#name}" of a host other than the page's`);
+  }
+
+  /** On a host other than the page's: brings the page's count of this app's holdings up to date. */
+  #recountOutside(): void {
+    if (!this.#host.outsidePageHost) return;
+    const held = this.#subs.size + this.#queryObservers.size + this.#held;
+    releaseOutside(this.#heldOutside - held);
+    this.#heldOutside = held;
   }
 
   /** Tracks module subscription `sub` as this app's; returns its (idempotent) ender. */
@@ -934,12 +975,14 @@ export class App {
     const ender = (): void => {
       end(); // first: when it is refused, nothing here has changed
       this.#subs.delete(ender);
+      this.#recountOutside();
       if (!ended) {
         ended = true;
         onEnd?.();
       }
     };
     this.#subs.add(ender);
+    this.#recountOutside();
     return ender;
   }
 
@@ -1094,7 +1137,11 @@ export class App {
       !broadcasting &&
       !this.#middleware &&
       this.#exposed.size === 0 &&
-      this.#host.inspectors === 0 &&
+      // An inspector that sees this store's actions: the shell's, or this app's own. Another app's
+      // sees none of them: counted here, one app's inspect() sent every app's dispatch through the
+      // module (a dispatch 138 -> 855 ns, test/attack-inspect-fast-path.test.mjs).
+      this.#host.hostInspectors === 0 &&
+      this.#inspecting === 0 &&
       // A fast reducer running while this host has no batch under way is another host's (a host's
       // fast reducers run inside its batch, or in a broadcast, which makes nothing fast; or it is
       // a count a failure at the edge of the stack left raised, which refuses every call into the
@@ -2014,10 +2061,15 @@ export class App {
     } finally {
       leave();
     }
-    // While it lives, dispatches go through the module, which makes the events.
+    // While it lives, this app's dispatches, and every app's emits and broadcasts, go through the
+    // module, which makes the events.
     const host = this.#host;
     host.inspectors++;
-    return this.#own(sub, () => host.inspectors--);
+    this.#inspecting++;
+    return this.#own(sub, () => {
+      host.inspectors--;
+      this.#inspecting--;
+    });
   }
 }
 

@@ -7,6 +7,7 @@ import { App, type AppSnapshot, describeApp, FastBatch, makeApp, type HostLink, 
 import { BusMirror } from "./bus_mirror.js";
 import { Driver } from "./driver.js";
 import { MfstateError } from "./errors.js";
+import { claimPage, leavePage, releaseOutside, takeOutside } from "./page_room.js";
 import { coreOf, listenToPage, shellQueryClient, type QueryClient, type QueryClientConfig } from "./query/client.js";
 import type { FetchStatus, QueryKey, QueryStatus } from "./query/types.js";
 import type { InspectorEvent, Manifest, Unsubscribe } from "./types.js";
@@ -109,12 +110,28 @@ export class Host {
       if (link.handle === 0) throw new MfstateError("invalid_argument", "this host was disposed");
       return link.handle;
     }, manual, options.now ?? 0);
+    // The page's host, or one outside it whose every handle counts against the page's bound
+    // (page_room.ts), this host itself the first.
+    // Two handles: the host and its platform app, taken together so that a host is made whole or
+    // not at all.
+    const outsidePageHost = !claimPage(this);
+    if (outsidePageHost) {
+      takeOutside("createHost()");
+      try {
+        takeOutside("createHost()");
+      } catch (e) {
+        releaseOutside();
+        throw e;
+      }
+    }
     const link: HostLink = {
       handle: 0,
+      outsidePageHost,
       driver,
       apps: new Set(),
       shellClient: () => this.#queryClient,
       inspectors: 0,
+      hostInspectors: 0,
       bus: new BusMirror(),
       commands: 0,
       batch: new FastBatch(),
@@ -144,6 +161,10 @@ export class Host {
         check(api.mfs_host_create(onError));
         handle = result() as number;
       });
+    } catch (e) {
+      if (outsidePageHost) releaseOutside(2);
+      else leavePage(this);
+      throw e;
     } finally {
       leave();
     }
@@ -152,7 +173,7 @@ export class Host {
     // The module stopping (a call ran out of stack inside it) is this host's error too.
     this.#unhearStop = onModuleStop((e) => link.report(e));
     this.#queryClient = shellQueryClient(link, options.queries?.defaultOptions, Boolean(options.queries?.maxEntries || options.queries?.maxBytes));
-    this.#platform = this.#adopt(PLATFORM, "", () => check(api.mfs_host_platform(handle)));
+    this.#platform = this.#adopt(PLATFORM, "", () => check(api.mfs_host_platform(handle)), false);
     const listen = options.listenToPage ?? true;
     if (listen) {
       this.#unlisten = listenToPage(
@@ -211,13 +232,23 @@ export class Host {
     });
   }
 
-  /** Makes the App of the handle `call` leaves as the result (a mount, or the platform's). */
-  #adopt(name: string, version: string, call: () => void): App {
+  /**
+   * Makes the App of the handle `call` leaves as the result (a mount, or the platform's, whose
+   * room the constructor took: `takeRoom` false).
+   */
+  #adopt(name: string, version: string, call: () => void, takeRoom = true): App {
     let handle = 0;
+    // On a host outside the page's, the app is a handle of the page's bound (page_room.ts), given
+    // back at its unmount.
+    const outside = takeRoom && this.#link.outsidePageHost;
+    if (outside) takeOutside(`mount "${name}" on a host other than the page's`);
     enter();
     try {
       call();
       handle = result() as number;
+    } catch (e) {
+      if (outside) releaseOutside();
+      throw e;
     } finally {
       // A mounted name (and a manifest's declarations) changes what the module says of emits and
       // broadcasts.
@@ -325,6 +356,9 @@ export class Host {
     subscribe: (listener: (event: InspectorEvent) => void): Unsubscribe => {
       const h = this.#handle();
       if (typeof listener !== "function") throw new MfstateError("invalid_argument", "an inspector listener must be a function");
+      const link = this.#link;
+      // A host's own handles count only outside the page's host (page_room.ts).
+      if (link.outsidePageHost) takeOutside("an inspector of a host other than the page's");
       let sub = 0;
       enter(false);
       try {
@@ -333,12 +367,15 @@ export class Host {
           check(api.mfs_host_inspect(h, id));
           sub = result() as number;
         });
+      } catch (e) {
+        if (link.outsidePageHost) releaseOutside();
+        throw e;
       } finally {
         leave();
       }
       // While it lives, dispatches go through the module, which makes the events (App.dispatch).
-      const link = this.#link;
       link.inspectors++;
+      link.hostInspectors++;
       const end = unsubscriber(sub);
       let ended = false;
       return () => {
@@ -346,6 +383,8 @@ export class Host {
         if (!ended) {
           ended = true;
           link.inspectors--;
+          link.hostInspectors--;
+          if (link.outsidePageHost) releaseOutside();
         }
       };
     },
@@ -401,6 +440,9 @@ export class Host {
       check(api.mfs_host_destroy(h));
     } finally {
       this.#link.handle = 0;
+      // Its room outside the page's host, or the page's place for the next host created.
+      if (this.#link.outsidePageHost) releaseOutside();
+      else leavePage(this);
       leave();
       // After leave, which must run: its apps are released, nothing of theirs is told after the end.
       unwatchBatch(this.#link.batch);

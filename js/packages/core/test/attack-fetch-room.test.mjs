@@ -18,7 +18,7 @@ import { api } from "../dist/wasm.js";
 
 const { createHost, QueryClient } = mfstate;
 
-const BOUND = 1 << 16; // MAX_SUBSCRIPTIONS, and the standalone clients' MAX_STANDALONE_HANDLES
+const BOUND = 1 << 16; // MAX_SUBSCRIPTIONS, and the page's MAX_OUTSIDE_HANDLES (standalone clients' among them)
 const never = () => new Promise(() => {});
 
 /**
@@ -139,7 +139,7 @@ test("standalone clients' fetches in flight count against their page-wide bound"
   const own = new QueryClient({ clock: "manual" });
   const refused = await fetches(own, "s", 0, 100);
   assert.equal(refused.length, 60);
-  assert.match(refused[0].message, /standalone QueryClients hold 65536 .*fetches in flight/);
+  assert.match(refused[0].message, /outside the page's host \(standalone QueryClients, .*\) holds 65536 handles .*fetches in flight/);
   await victimStillWorks(host);
   // Its client's end (clear) drops its fetches: their room is back.
   own.clear();

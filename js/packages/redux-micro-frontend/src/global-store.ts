@@ -34,16 +34,28 @@ const INIT = { type: '@@redux/INIT' };
 // How a store registered with RegisterStore (a Redux store the app made itself) is mirrored.
 const MIRROR = 'redux-micro-frontend/mirror';
 
-// Names of the apps that registered a store through a GlobalStore on this page, for
-// GetGlobalState and SubscribeToGlobalState. A name gives no power: reading needs only the name,
-// and an app of another host (or unmounted) is skipped when its state cannot be read.
-const registeredNames = new Set<string>();
-// Who follows the global state (SubscribeToGlobalState), by the app following: told each new name.
+// The apps that registered a store through a GlobalStore on this page, by name, in the order the
+// names first registered: for GetGlobalState and SubscribeToGlobalState. A name gives no power:
+// reading needs only the name, and an app of another host (or unmounted) is skipped when its state
+// cannot be read. Several apps of one name (on several hosts) are each kept: an app of another
+// host that registered a name and unmounted must not take the name from the app of the follower's
+// host. Apps that unmounted are forgotten once the count has doubled since the last sweep, so the
+// registry does not grow with history.
+const registered = new Map<string, App[]>();
+let registrations = 0;
+let sweepAt = 64;
+// Who follows the global state (SubscribeToGlobalState), by the app following: told each app that
+// registers, every time it does (an app that unmounted and registers again is followed again).
 const registrationListeners = new Map<(name: string) => void, App>();
 
-function announce(name: string): void {
-  if (registeredNames.has(name)) return;
-  registeredNames.add(name);
+function announce(app: App): void {
+  const name = app.name;
+  const apps = registered.get(name);
+  if (apps === undefined || !apps.includes(app)) {
+    if (apps === undefined) registered.set(name, [app]);
+    else apps.push(app);
+    if (++registrations >= sweepAt) sweepRegistered();
+  }
   forgetUnmountedFollowers();
   // A follower's failure to watch the new app (its own subscription limit) is its own: it never
   // fails the app registering.
@@ -54,6 +66,17 @@ function announce(name: string): void {
       // told to the follower's logger by the listener
     }
   }
+}
+
+function sweepRegistered(): void {
+  registrations = 0;
+  for (const [name, apps] of Array.from(registered)) {
+    const mounted = apps.filter((a) => a.mounted);
+    if (mounted.length === 0) registered.delete(name);
+    else registered.set(name, mounted);
+    registrations += mounted.length;
+  }
+  sweepAt = Math.max(64, 2 * registrations);
 }
 
 // An app unmounted (or its host disposed) while following the global state: its watches went with
@@ -242,7 +265,7 @@ export class GlobalStore {
   // The state for GetPartnerState and friends, and the metadata of the selectors.
   #publish(): void {
     this.#app.expose(STATE_EXPORT, (state: unknown) => state);
-    announce(this.#app.name);
+    announce(this.#app);
   }
 
   // A Redux-shaped store whose dispatch logs actions with logEnabled, as the facade's dispatches.
@@ -318,7 +341,9 @@ export class GlobalStore {
    */
   GetGlobalState(): Readonly<Record<string, unknown>> {
     const versions = new Map<string, unknown>();
-    for (const name of registeredNames) {
+    // A follower reads the apps it follows (its own host's), not every name of the page.
+    for (const name of this.#globalWatches?.keys() ?? registered.keys()) {
+      if (name === '') continue; // (the watches' end of the registration listener)
       const state = this.GetPartnerState(name);
       if (state !== null) versions.set(name === 'platform' ? GlobalStore.Platform : name, state);
     }
@@ -463,6 +488,10 @@ export class GlobalStore {
     };
     const watchApp = (name: string) => {
       if (watches.has(name)) return;
+      // Only an app this app can read: one of its own host, whose state is exposed. Each name the
+      // page announced, from any host, took a watch of this app's 65,536 (an app mounting apps on
+      // a host of its own filled them) and a read at each change of the global state.
+      if (this.GetPartnerState(name) === null) return;
       let registering = true;
       watches.set(name, this.#app.watch(name, STATE_EXPORT, () => {
         if (!registering) notify();
@@ -470,7 +499,7 @@ export class GlobalStore {
       registering = false;
     };
     forgetUnmountedFollowers();
-    for (const name of registeredNames) watchApp(name);
+    for (const name of Array.from(registered.keys())) watchApp(name);
     const onRegistered = (name: string) => {
       try {
         watchApp(name);

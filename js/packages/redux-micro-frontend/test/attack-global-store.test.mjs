@@ -249,3 +249,67 @@ describe('no memory that grows with history', () => {
     assert.deepEqual(countsOf('home'), before);
   });
 });
+
+describe('apps of another host registering stores', () => {
+  test('a follower of the global state watches none of them: its room and its notifications are its host\'s apps\' alone', async () => {
+    // Before: the registry of names is page-wide, and every follower watched each name announced,
+    // from any host. An app that made a host of its own (createHost is the package's) and mounted
+    // apps there that each CreateStore'd made every follower hold a watch per name, against the
+    // follower's own 65,536 subscriptions (a few seconds to fill them: its every later subscribe
+    // failed), and walk every name at each change of the global state.
+    const home = host.mount('home');
+    const follower = GlobalStore.Get(home);
+    follower.CreateStore('home', counter, [], ['INC']);
+    const heard = [];
+    follower.SubscribeToGlobalState('home', (global) => heard.push(Object.keys(global)));
+    const watches = countsOf('home').watches;
+    const own = await createHost({ clock: 'manual' });
+    for (let i = 0; i < 500; i++) GlobalStore.Get(own.mount(`m${i}`)).CreateStore(`m${i}`, counter);
+    assert.equal(countsOf('home').watches, watches, 'a watch per app of another host');
+    // An app of its own host that registers later is still followed.
+    const late = GlobalStore.Get(host.mount('late'));
+    late.CreateStore('late', counter, [], ['INC']);
+    follower.DispatchGlobalAction('home', { type: 'INC' });
+    assert.deepEqual(heard.at(-1).sort(), ['home', 'late']);
+    own.dispose();
+  });
+
+  test('an app of the follower\'s host that unmounts and registers again is followed again', () => {
+    const follower = GlobalStore.Get(host.mount('home'));
+    follower.CreateStore('home', counter, [], ['INC']);
+    let cart = host.mount('cart');
+    GlobalStore.Get(cart).CreateStore('cart', counter, [], ['INC']);
+    cart.unmount();
+    const heard = [];
+    follower.SubscribeToGlobalState('home', (global) => heard.push(Object.keys(global).sort()));
+    cart = host.mount('cart');
+    GlobalStore.Get(cart).CreateStore('cart', counter, [], ['INC']);
+    follower.DispatchGlobalAction('home', { type: 'INC' });
+    assert.deepEqual(heard.at(-1), ['cart', 'home']);
+  });
+});
+
+describe('the registry of names', () => {
+  test('an app of another host that registers a name and unmounts does not take it from the app of the follower\'s host', async () => {
+    const cart = GlobalStore.Get(host.mount('cart'));
+    cart.CreateStore('cart', counter, [], ['INC']);
+    const own = await createHost({ clock: 'manual' });
+    const impostor = own.mount('cart');
+    GlobalStore.Get(impostor).CreateStore('cart', counter);
+    impostor.unmount();
+    // Enough registrations (and unmounts) for the registry to forget the apps that are gone, past
+    // what the earlier tests of this process registered (it sweeps when it has doubled).
+    for (let i = 0; i < 3000; i++) {
+      const app = own.mount(`n${i}`);
+      GlobalStore.Get(app).CreateStore(`n${i}`, counter);
+      app.unmount();
+    }
+    const follower = GlobalStore.Get(host.mount('home'));
+    const heard = [];
+    follower.SubscribeToGlobalState('home', (global) => heard.push(Object.keys(global)));
+    assert.deepEqual(Object.keys(follower.GetGlobalState()), ['cart']);
+    follower.DispatchGlobalAction('home', { type: 'INC' });
+    assert.deepEqual(heard.at(-1), ['cart']);
+    own.dispose();
+  });
+});

@@ -279,7 +279,7 @@ export class QueryClient {
     if (!core) {
       ready("new QueryClient()");
       const handle = run(
-        { handle: () => 0, driver: undefined as never, kind: "standalone", mutations: undefined as never, keys: undefined as never },
+        { handle: () => 0, driver: undefined as never, kind: "standalone", outsidePageHost: false, mutations: undefined as never, keys: undefined as never },
         () => {
           stageValues({
             defaultOptions: undefined,
@@ -303,6 +303,7 @@ export class QueryClient {
         handle: clientHandle,
         driver,
         kind: "standalone",
+        outsidePageHost: true,
         mutations: mutationRegistry(clientHandle, driver),
         keys: new KeyTable(),
       };
@@ -852,7 +853,7 @@ export function listenToPage(onFocus: (focused: boolean) => void, onOnline: (onl
 /** The shell's client of a host (module-internal). */
 export function shellQueryClient(host: HostLink, defaults: DefaultOptions | undefined, bounded: boolean): QueryClient {
   const handle = run(
-    { handle: () => host.handle, driver: host.driver, kind: "shell", mutations: undefined as never, keys: undefined as never },
+    { handle: () => host.handle, driver: host.driver, kind: "shell", outsidePageHost: false, mutations: undefined as never, keys: undefined as never },
     (h) => api.mfs_host_queries(h),
     () => readValue() as number,
     false,
@@ -865,6 +866,7 @@ export function shellQueryClient(host: HostLink, defaults: DefaultOptions | unde
     handle: shellHandle,
     driver: host.driver,
     kind: "shell",
+    outsidePageHost: host.outsidePageHost,
     mutations: mutationRegistry(shellHandle, host.driver),
     keys: new KeyTable(),
   };
@@ -885,6 +887,7 @@ export function appQueryClient(host: HostLink, appHandle: () => number, app: App
     },
     driver: host.driver,
     kind: "app",
+    outsidePageHost: false, // an app's holdings count as the app's (app.ts), its host's bound included
     appHandle,
     app,
     mutations: shellCore.mutations,

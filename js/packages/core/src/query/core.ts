@@ -52,6 +52,12 @@ export interface ClientCore {
   driver: Driver;
   /** "standalone": `new QueryClient()`; "shell": the host's; "app": one app's face of it. */
   kind: "standalone" | "shell" | "app";
+  /**
+   * Whether what this client holds counts against the page's bound for all that is outside the
+   * page's host (page_room.ts): a standalone client's, and the shared client's of another host. An
+   * app's face counts against the app's bound instead (its host's apps count there too).
+   */
+  outsidePageHost: boolean;
   /** For "app": the app's handle (observers are made as the app). */
   appHandle?: () => number;
   /** What the QueryClient object is (handed to query functions as `client`). */

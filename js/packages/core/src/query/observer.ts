@@ -290,7 +290,7 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
   /** Takes this observer's room and notes the key it starts with (getOptimisticResult's). */
   #count(): void {
     // First: a refusal leaves nothing counted.
-    const room = this.#core.kind === "standalone" ? takeRoom(this.#core) : undefined;
+    const room = this.#core.outsidePageHost ? takeRoom(this.#core) : undefined;
     this.#startedKey = keyIdentity(this.#options.queryKey);
     trackObserver(this.#core.app, this.#tracker, true);
     this.#room = room;
