@@ -125,8 +125,22 @@ struct StoreCore final : Restorable {
       end_batch(b);
       throw;
     }
+    // Not busy when it began, so nothing had been queued: what is queued now, the action queued
+    // (a test of emptiness, where `queue_head < size()` divided by the entry's size).
+    if (!queue.empty()) [[unlikely]] {
+      end_queued(b);
+      return;
+    }
+    processing = false;
+    end_batch(b);
+  }
+
+  // run_batched's end when the action queued dispatches: they run, then the batch ends; the
+  // first failure of one of them, when nobody else is told of it, is thrown to the caller
+  // (drain).
+  void end_queued(Batcher& b) {
     std::exception_ptr deferred;
-    if (queue_head < queue.size()) drain(&deferred);
+    drain(&deferred);
     processing = false;
     end_batch(b);
     if (deferred) std::rethrow_exception(deferred);
@@ -137,7 +151,7 @@ struct StoreCore final : Restorable {
   // loop and no reference (run_batched's own keeps the core alive).
   void end_batch(Batcher& b) {
     if (!notify_held) {
-      b.end_batch();
+      BatcherAccess::end_own_batch(b);
       return;
     }
     notify_held = false;
@@ -385,8 +399,7 @@ struct StoreCore final : Restorable {
     // and this core, nothing to build or destroy, in the room reduce promised it (JobRoom): no
     // memory is needed, so nothing can fail here, after the change.
     retain();
-    room.release();
-    notify_undoable(*batcher, &StoreCore::run_notification, this);
+    room.queue(&StoreCore::run_notification, this);
   }
   static void run_notification(void* core) {
     struct Release {
@@ -424,7 +437,8 @@ struct StoreCore final : Restorable {
     added.clear();
     compact();
     if (observer) observer->on_notified();
-    if (queue_head < queue.size() && !processing) {
+    // Not processing: nothing of the queue has run (queue_head is 0), so it is empty or all to run.
+    if (!queue.empty() && !processing) {
       // Dispatches from subscribers waited for the round to end; run them now.
       batcher->begin_batch();
       processing = true;
