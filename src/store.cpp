@@ -260,9 +260,19 @@ struct StoreCore final : Restorable {
   }
 
   void reduce(const Action& action) {
+    const detail::Node* root = state.node();
     // Inside a transaction: the frame's record of this store (its place), taken before the change.
+    // Made here, of a state nobody else held (`recorded_now`: the store's first change in the
+    // frame, every broadcast target's), the record holds this very node and has recorded no member
+    // yet: the state is lent with it at once, without looking the record up to ask
+    // (record_room).
     std::size_t record = no_record;
-    if (tx_active(*batcher)) record = tx_enlist(*batcher, *this, state, notify_queued);
+    bool recorded_now = false;
+    if (tx_active(*batcher)) {
+      const bool held_alone = root != nullptr && root->refs == 1;
+      record = tx_enlist(*batcher, *this, state, notify_queued);
+      recorded_now = held_alone && root->refs == 2;  // a record found, not made, took no reference
+    }
     // Room for the change's notification, taken before anything changes: out of memory here fails
     // the action with nothing done, where mark_changed, after the change, would leave it made.
     // Promised, not merely free: what the reducer queues meanwhile (its own notifications, another
@@ -270,7 +280,6 @@ struct StoreCore final : Restorable {
     // compare and a count are all the room costs.)
     detail::JobRoom room(*batcher);
     bool changed;
-    const detail::Node* root = state.node();
     // Nobody else holds the state: the reducer may have it (noexcept) or borrow it (lent).
     const bool unshared = root != nullptr && root->refs == 1;
     if (reducer.nothrow() && unshared) {
@@ -280,8 +289,9 @@ struct StoreCore final : Restorable {
       changed = true;
     } else if (unshared && state.is_object()) {
       changed = reduce_lent(action);
-    } else if (record != no_record && root != nullptr && root->refs == 2 && state.is_object()) {
-      changed = reduce_maybe_lent_recorded(action, record);
+    } else if (const std::uint32_t room_left = recorded_now ? MemberUndo::capacity : record_room(record, root);
+               room_left != 0 && state.is_object()) {
+      changed = reduce_lent_recorded(action, record, room_left);
     } else {
       Value next = reduce_shared(action);
       changed = !next.same_node(state);
@@ -315,18 +325,14 @@ struct StoreCore final : Restorable {
     return changed;
   }
 
-  // Inside a transaction, on an object state held by the store and one other: when that other is
-  // the frame's record of this store (at `record`), the state is lent with the record
-  // (reduce_lent_recorded); otherwise someone else holds it, and the reducer gets it shared.
-  bool reduce_maybe_lent_recorded(const Action& action, std::size_t record) {
+  // Inside a transaction (`record`: the frame's record of this store; no_record outside one), on
+  // a state `root` held by the store and one other: when that other is the record, the members
+  // the record can still take (the state is lent with it: reduce_lent_recorded); 0 when someone
+  // else holds it or the record is full (the reducer gets it shared).
+  std::uint32_t record_room(std::size_t record, const detail::Node* root) const noexcept {
+    if (record == no_record || root == nullptr || root->refs != 2) return 0;
     const TxSnapshot& r = tx_record(*batcher, record);
-    if (r.state.node() == state.node() && r.undo.size() < MemberUndo::capacity) {
-      return reduce_lent_recorded(action, record, MemberUndo::capacity - r.undo.size());
-    }
-    Value next = reduce_shared(action);
-    if (next.same_node(state)) return false;
-    state = std::move(next);
-    return true;
+    return r.state.node() == root ? MemberUndo::capacity - r.undo.size() : 0;
   }
 
   // As reduce_lent, inside a transaction whose record of this store holds the state's node (and
