@@ -260,19 +260,12 @@ struct StoreCore final : Restorable {
   }
 
   void reduce(const Action& action) {
-    const detail::Node* root = state.node();
-    // Inside a transaction: the frame's record of this store (its place), taken before the change.
-    // Made here, of a state nobody else held (`recorded_now`: the store's first change in the
-    // frame, every broadcast target's), the record holds this very node and has recorded no member
-    // yet: the state is lent with it at once, without looking the record up to ask
-    // (record_room).
-    std::size_t record = no_record;
-    bool recorded_now = false;
-    if (tx_active(*batcher)) {
-      const bool held_alone = root != nullptr && root->refs == 1;
-      record = tx_enlist(*batcher, *this, state, notify_queued);
-      recorded_now = held_alone && root->refs == 2;  // a record found, not made, took no reference
-    }
+    // Inside a transaction: the frame's record of this store, taken before the change. Made here,
+    // of a state nobody else held (`made_now`: the store's first change in the frame, every
+    // broadcast target's), the record holds this very node and has recorded no member yet: the
+    // state is lent with it at once, without looking the record up to ask (record_room).
+    Enlisted record;
+    if (tx_active(*batcher)) record = enlist();
     // Room for the change's notification, taken before anything changes: out of memory here fails
     // the action with nothing done, where mark_changed, after the change, would leave it made.
     // Promised, not merely free: what the reducer queues meanwhile (its own notifications, another
@@ -280,6 +273,7 @@ struct StoreCore final : Restorable {
     // compare and a count are all the room costs.)
     detail::JobRoom room(*batcher);
     bool changed;
+    const detail::Node* root = state.node();
     // Nobody else holds the state: the reducer may have it (noexcept) or borrow it (lent).
     const bool unshared = root != nullptr && root->refs == 1;
     if (reducer.nothrow() && unshared) {
@@ -289,9 +283,10 @@ struct StoreCore final : Restorable {
       changed = true;
     } else if (unshared && state.is_object()) {
       changed = reduce_lent(action);
-    } else if (const std::uint32_t room_left = recorded_now ? MemberUndo::capacity : record_room(record, root);
+    } else if (const std::uint32_t room_left =
+                   record.made_now ? MemberUndo::capacity : record_room(record.place, root);
                room_left != 0 && state.is_object()) {
-      changed = reduce_lent_recorded(action, record, room_left);
+      changed = reduce_lent_recorded(action, record.place, room_left);
     } else {
       Value next = reduce_shared(action);
       changed = !next.same_node(state);
@@ -302,6 +297,21 @@ struct StoreCore final : Restorable {
   }
 
   static constexpr std::size_t no_record = static_cast<std::size_t>(-1);
+
+  // reduce's record in the open transaction (tx_enlist): its place, and whether it was made now of
+  // a state nobody else held. Out of reduce's own body: outside a transaction (W1's every
+  // dispatch) reduce reads its state where it always did (read before the transaction's test,
+  // the state cost W1 about 10% in CPU time for 6 fewer instructions).
+  struct Enlisted {
+    std::size_t place = no_record;
+    bool made_now = false;
+  };
+  Enlisted enlist() {
+    const detail::Node* root = state.node();
+    const bool held_alone = root != nullptr && root->refs == 1;
+    const std::size_t place = tx_enlist(*batcher, *this, state, notify_queued);
+    return {place, held_alone && root->refs == 2};  // a record found, not made, took no reference
+  }
 
   // A reducer that may throw, on an object state nobody else holds: the state is lent to it
   // (value_lend.hpp), so its `std::move(state).set(...)` of an existing member updates the root
