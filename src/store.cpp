@@ -125,8 +125,8 @@ struct StoreCore final : Restorable {
       end_batch(b);
       throw;
     }
-    // Not busy when it began, so nothing had been queued: what is queued now, the action queued
-    // (a test of emptiness, where `queue_head < size()` divided by the entry's size).
+    // Idle when it began, the store had nothing queued: whatever is queued now, the action queued,
+    // so emptiness is the test (`queue_head < size()` divided by the entry's 80 bytes).
     if (!queue.empty()) [[unlikely]] {
       end_queued(b);
       return;
@@ -299,9 +299,9 @@ struct StoreCore final : Restorable {
   static constexpr std::size_t no_record = static_cast<std::size_t>(-1);
 
   // reduce's record in the open transaction (tx_enlist): its place, and whether it was made now of
-  // a state nobody else held. Out of reduce's own body: outside a transaction (W1's every
-  // dispatch) reduce reads its state where it always did (read before the transaction's test,
-  // the state cost W1 about 10% in CPU time for 6 fewer instructions).
+  // a state nobody else held. Out of reduce's own body, so that outside a transaction (W1's every
+  // dispatch) reduce reads its state where it always did: reading it before the transaction's
+  // test cost W1 about 10% in CPU time, for 6 fewer instructions.
   struct Enlisted {
     std::size_t place = no_record;
     bool made_now = false;
