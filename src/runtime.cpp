@@ -243,6 +243,11 @@ TxStack& BatcherAccess::tx_or_create(Batcher& b) {
 
 void BatcherAccess::grow_queue(Batcher& b) { make_room(b.queue_, b.promised_); }
 
+void BatcherAccess::flush_now(Batcher& b) noexcept {
+  b.flush();
+  b.release_parked();  // last: may destroy the batcher
+}
+
 void BatcherAccess::report_notification_error(Batcher& b) noexcept {
   detail::report_error(b.on_error_,
                        detail::error_from_exception(ErrorCode::listener_error, "a notification threw"));

@@ -104,6 +104,33 @@ struct BatcherAccess {
     ++b.promised_;
   }
   static void unpromise_job(Batcher& b) noexcept { --b.promised_; }
+  /// Queues `plain(arg)`, tagged `frame`, into the room promised to it (promise_job), giving the
+  /// promise up: no room to test, no growth, so nothing can fail. Inline: a store's change inside
+  /// an outer batch or a transaction (every broadcast target's) comes here, where
+  /// Batcher::enqueue_plain, a call, tested the capacity again.
+  static void enqueue_promised(Batcher& b, void (*plain)(void*), void* arg, std::uint64_t frame) noexcept {
+    --b.promised_;
+    // The promise kept capacity >= size + promised_ + 1: said here, it lets emplace_back drop its
+    // growth (as in enqueue_plain).
+    if (b.queue_.size() == b.queue_.capacity()) __builtin_unreachable();
+    Batcher::Job& job = b.queue_.emplace_back();  // in place: no std::function to move in
+    job.plain = plain;
+    job.drop = nullptr;
+    job.arg = arg;
+    job.frame = frame;
+    if (b.depth_ == 0 && !b.flushing_) [[unlikely]]
+      flush_now(b);  // no batch open (one was ended by hand): runs at once, as enqueue_plain does
+  }
+  /// Ends a batch the caller began: inline when another is still open around it (a store's
+  /// dispatch inside a transaction or an outer batch: every broadcast target's), where ending it
+  /// only counts down; the outermost's end (the flush) is Batcher::end_batch's.
+  static void end_own_batch(Batcher& b) {
+    if (b.depth_ > 1) [[likely]] {
+      --b.depth_;
+      return;
+    }
+    b.end_batch();
+  }
   /// Whether a job queued now would be the first the outermost batch runs when it closes: one
   /// batch open (the caller's own: a store reducing inside its dispatch), not flushing, nothing
   /// queued, no transaction. Such a job need not be queued: its owner may hold it, in the room
@@ -141,6 +168,8 @@ struct BatcherAccess {
   /// Queues `plain(arg)` in the room that was promised to it and ends the caller's batch.
   static void end_batch_queueing(Batcher& b, void (*plain)(void*), void* arg);
   static void grow_queue(Batcher& b);
+  /// enqueue_promised's rare case, out of line: flushes (and releases what is parked) when idle.
+  static void flush_now(Batcher& b) noexcept;
   static void drop_tagged_since(Batcher& b, std::size_t mark, std::uint64_t serial) noexcept;
   static void park(Batcher& b, std::shared_ptr<void> owner) noexcept { b.parked_ = std::move(owner); }
 };
@@ -161,6 +190,10 @@ class JobRoom {
   /// Keeps the promise past the scope: whoever holds the job now gives it back
   /// (start_flush_ahead).
   void keep() noexcept { b_ = nullptr; }
+  /// Queues the job, `plain(arg)`, into the room, as notify_undoable would (a rollback of the
+  /// transaction open now drops it unrun; `arg`'s owner gives back what it holds): the promise is
+  /// the job's now.
+  void queue(void (*plain)(void*), void* arg) noexcept;
 
  private:
   Batcher* b_;
@@ -170,6 +203,18 @@ class JobRoom {
 inline bool tx_active(const Batcher& b) noexcept {
   const TxStack* t = BatcherAccess::tx(b);
   return t != nullptr && t->depth > 0;
+}
+
+/// The tag of a notification queued now: the innermost open frame's serial (its rollback drops
+/// it), 0 outside a transaction (nothing drops it).
+inline std::uint64_t tx_serial(const Batcher& b) noexcept {
+  const TxStack* t = BatcherAccess::tx(b);
+  return t != nullptr && t->depth > 0 ? t->frames[t->depth - 1].serial : 0;
+}
+
+inline void JobRoom::queue(void (*plain)(void*), void* arg) noexcept {
+  BatcherAccess::enqueue_promised(*b_, plain, arg, tx_serial(*b_));
+  b_ = nullptr;
 }
 
 /// Opens a transaction (a frame and a batch) on `b`. Allocates only the first time a frame of
@@ -221,8 +266,7 @@ std::uint64_t tx_tag_queued(Batcher& b, Restorable& who);
 /// As Batcher::notify, but a rollback of the transaction open now drops `fn` unrun. Inline: every
 /// store change and bus message goes through here.
 inline void notify_undoable(Batcher& b, std::function<void()>&& fn) {
-  const TxStack* t = BatcherAccess::tx(b);
-  BatcherAccess::enqueue(b, std::move(fn), t != nullptr && t->depth > 0 ? t->frames[t->depth - 1].serial : 0);
+  BatcherAccess::enqueue(b, std::move(fn), tx_serial(b));
 }
 /// As notify_undoable, for the runtime's own notifications: `plain(arg)` runs (or is dropped) as
 /// a std::function would, without one to build, move and destroy. Whatever `arg` holds for the
@@ -230,9 +274,7 @@ inline void notify_undoable(Batcher& b, std::function<void()>&& fn) {
 /// destroyed with it queued), `drop(arg)` gives it back — or, with a null `drop`, its owner does
 /// (a store: tx_restore).
 inline void notify_undoable(Batcher& b, void (*plain)(void*), void* arg, void (*drop)(void*) = nullptr) {
-  const TxStack* t = BatcherAccess::tx(b);
-  BatcherAccess::enqueue_plain(b, plain, arg, drop,
-                               t != nullptr && t->depth > 0 ? t->frames[t->depth - 1].serial : 0);
+  BatcherAccess::enqueue_plain(b, plain, arg, drop, tx_serial(b));
 }
 /// Keeps `owner` alive until `b` is idle (no batch open, not flushing), then releases it — which
 /// may destroy `b` itself (a Host destroyed inside one of its own callbacks hands its core here).

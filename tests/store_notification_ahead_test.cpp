@@ -12,6 +12,7 @@
 
 #include "mfstate/runtime.hpp"
 #include "mfstate/store.hpp"
+#include "transactions.hpp"
 
 using namespace mfstate;
 
@@ -233,6 +234,31 @@ TEST(StoreNotificationAhead, ABatchLeftOpenInTheActionHoldsTheNotificationUntilI
   for (int i = 0; i < 20; ++i) store.dispatch(act("INC"));  // the room given back: no growth
   EXPECT_EQ(seen.size(), 21u);
   EXPECT_EQ(seen.back(), 22);
+}
+
+TEST(StoreNotificationAhead, ABatchEndedByHandInTheActionLetsTheNotificationRunAtOnce) {
+  // The reducer ends the batch its dispatch opened: the change comes when no batch is open, so its
+  // notification is not held and runs as soon as it is queued (into the room promised to it), as
+  // Batcher::notify runs a job outside a batch, not left waiting in the queue for a flush that no
+  // batch will start. (The dispatch's own end then finds no batch open: an error, not pinned here.)
+  Batcher batcher;
+  Store store(counter_state(),
+              [&](Value s, const Action& a) {
+                if (a.type == "END_THEN_INC") batcher.end_batch();
+                return a.type == "INC" || a.type == "END_THEN_INC" ? bump(std::move(s)) : s;
+              },
+              {.batcher = &batcher});
+  std::vector<std::int64_t> seen;
+  auto sub = store.subscribe([&](const Value& s) { seen.push_back(count_of(s)); });
+  try {
+    store.dispatch(act("END_THEN_INC"));
+  } catch (const Error&) {
+  }
+  EXPECT_EQ(seen, (std::vector<std::int64_t>{1}));
+  EXPECT_FALSE(batcher.in_batch());
+  EXPECT_EQ(detail::BatcherAccess::queued(batcher), 0u);
+  store.dispatch(act("INC"));
+  EXPECT_EQ(seen, (std::vector<std::int64_t>{1, 2}));
 }
 
 TEST(StoreNotificationAhead, AStoreDestroyedByItsReducerIsNotNotified) {
