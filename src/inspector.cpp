@@ -86,14 +86,17 @@ Subscription InspectorStream::subscribe(InspectorListener listener) {
 }
 
 void InspectorStream::remove(std::uint64_t id) {
-  auto it =
-      std::find_if(listeners_.begin(), listeners_.end(), [id](const Listener& l) { return l.id == id; });
-  if (it == listeners_.end() || !it->active) return;
+  // The list is in id order (ids only grow, and are appended): found by binary search, and only
+  // marked here; the ended entries go at once when they outnumber the live ones (or after the
+  // emit under way). A search and an erase per removal made ending n listeners O(n^2): an app's
+  // 65,536 inspectors took ~10 s to end at its unmount.
+  auto it = std::lower_bound(listeners_.begin(), listeners_.end(), id,
+                             [](const Listener& l, std::uint64_t wanted) { return l.id < wanted; });
+  if (it == listeners_.end() || it->id != id || !it->active) return;
   --live_;
-  if (emitting_ > 0) {
-    it->active = false;
-  } else {
-    listeners_.erase(it);
+  it->active = false;
+  if (emitting_ == 0 && listeners_.size() > 2 * live_) {
+    std::erase_if(listeners_, [](const Listener& l) { return !l.active; });
   }
 }
 

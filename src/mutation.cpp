@@ -35,7 +35,10 @@ void leave_line(ClientCore& core, MutationImpl& m) {
   auto it = core.mutations.scopes.find(*m.scope_line);
   if (it != core.mutations.scopes.end()) {
     auto& v = it->second;
-    v.erase(std::remove(v.begin(), v.end(), &m), v.end());
+    // Searched from the newest: an app's end abandons its mutations newest first (the package's
+    // App.unmount), each then at the end of its line; from the front, ending n mutations of one
+    // scope was O(n^2).
+    if (auto at = std::find(v.rbegin(), v.rend(), &m); at != v.rend()) v.erase(std::next(at).base());
     if (v.empty()) core.mutations.scopes.erase(it);
   }
   m.scope_line.reset();
@@ -271,6 +274,22 @@ void abandon_mutation(ClientCore& core, MutationImpl& m) {
     }
   }
   m.options.fn = nullptr;
+}
+
+void abandon_alone(ClientCore& core, MutationImpl& m) {
+  // Running at the head of its scope's line, it held the others back: the next goes on once it
+  // left (as run_next does when one settles). An app's end abandons its whole line instead.
+  std::optional<ScopeLine> line = m.state.is_paused ? std::nullopt : m.scope_line;
+  abandon_mutation(core, m);
+  if (!line) return;
+  auto it = core.mutations.scopes.find(*line);
+  if (it == core.mutations.scopes.end()) return;
+  for (MutationImpl* other : it->second) {
+    if (other->state.is_paused) {
+      (void)continue_mutation(core, other->shared_from_this());
+      return;
+    }
+  }
 }
 
 // ---- the cache ----

@@ -94,6 +94,9 @@ void add_mutation_observer(ClientCore& core, MutationImpl& m, MutationObserverIm
 void remove_mutation_observer(ClientCore& core, MutationImpl& m, MutationObserverImpl* o);
 /// Its app is gone: stop it without calling any of its callbacks.
 void abandon_mutation(ClientCore& core, MutationImpl& m);
+/// abandon_mutation for one mutation of a line that goes on (MutationObserver::abandon): the
+/// next of its scope runs if it was the one running.
+void abandon_alone(ClientCore& core, MutationImpl& m);
 MutationInfo info_of(const MutationImpl& m);
 bool matches(const MutationFilters& f, const MutationImpl& m);
 void emit(ClientCore& core, MutationCacheEvent::Type type, const MutationImpl& m, std::string_view action = {});
@@ -108,6 +111,7 @@ class MutationObserverImpl : public std::enable_shared_from_this<MutationObserve
   Subscription subscribe(std::function<void(const MutationState&)> listener);
   std::shared_ptr<FutureState> mutate(Value variables, MutateOptions callbacks);
   void reset();
+  void abandon();
   /// The mutation changed (an action of it was applied).
   void on_mutation_update(MutationAction::Kind kind, const Value& data, const std::optional<Error>& error);
   void end() noexcept;

@@ -109,6 +109,13 @@ void MutationObserverImpl::reset() {
   notify(std::nullopt, Value(), std::nullopt);
 }
 
+void MutationObserverImpl::abandon() {
+  // Its client gone, it was cancelled then.
+  if (core_ == nullptr || !current_ || current_->state.status != MutationStatus::pending) return;
+  ClientCore::Op op(*core_);
+  abandon_alone(*core_, *current_);
+}
+
 void MutationObserverImpl::on_mutation_update(MutationAction::Kind kind, const Value& data,
                                               const std::optional<Error>& error) {
   if (core_ == nullptr || !current_) return;
@@ -180,5 +187,6 @@ Future MutationObserver::mutate(Value variables, MutateOptions callbacks) {
   return AsyncAccess::future(impl_->mutate(std::move(variables), std::move(callbacks)));
 }
 void MutationObserver::reset() { impl_->reset(); }
+void MutationObserver::abandon() { impl_->abandon(); }
 
 }  // namespace mfstate

@@ -123,6 +123,32 @@ void QueryScope::throw_ended() const {
                   : "the QueryClient was destroyed");
 }
 
+namespace {
+/// The scope's observers in the order to end them: on each query, newest first, as they stand in
+/// its list (ClientCore::remove_observer searches from the newest, so each is found at once and
+/// erased at the end). In the set's order, ending an app's 65,536 observers of one key searched
+/// and shifted the list each time: O(n^2), 1.5 s. Those not attached to a query come last.
+std::vector<ObserverImpl*> newest_first(const boost::unordered_flat_set<ObserverImpl*>& observers) {
+  std::vector<ObserverImpl*> order;
+  order.reserve(observers.size());
+  std::vector<ObserverImpl*> detached;
+  boost::unordered_flat_set<const Query*> walked;
+  for (ObserverImpl* o : observers) {
+    const Query* q = o->query();
+    if (q == nullptr || !q->cold) {
+      detached.push_back(o);
+    } else if (walked.insert(q).second) {
+      const auto& list = q->cold->observers;
+      for (auto it = list.rbegin(); it != list.rend(); ++it) {
+        if (observers.contains(*it)) order.push_back(*it);
+      }
+    }
+  }
+  order.insert(order.end(), detached.begin(), detached.end());
+  return order;
+}
+}  // namespace
+
 void QueryScope::end() noexcept {
   if (ended) return;
   ended = true;
@@ -133,7 +159,7 @@ void QueryScope::end() noexcept {
   ClientCore& c = *core;
   try {
     ClientCore::Op op(c);
-    for (ObserverImpl* o : std::vector<ObserverImpl*>(observers.begin(), observers.end())) o->end();
+    for (ObserverImpl* o : newest_first(observers)) o->end();
     for (MutationObserverImpl* o :
          std::vector<MutationObserverImpl*>(mutation_observers.begin(), mutation_observers.end())) {
       o->end();

@@ -29,25 +29,44 @@ class ListenerList {
     slots_.push_back(s);
     return s;
   }
+  /// Ends a listener in O(1) amortized: it is marked, and the list drops its ended slots once
+  /// they outnumber the live ones. Searching and shifting the list per removal made ending n
+  /// listeners O(n^2): an app's 65,536 cache listeners took ~4 s to end at its unmount.
   void remove(const SlotPtr& s) noexcept {
-    if (!s) return;
+    if (!s || !s->active) return;  // ended already (removed, or cleared)
     s->active = false;
-    slots_.erase(std::remove(slots_.begin(), slots_.end(), s), slots_.end());
+    ++ended_;
+    if (ended_ * 2 > slots_.size()) {
+      std::erase_if(slots_, [](const SlotPtr& p) { return !p->active; });
+      ended_ = 0;
+    }
   }
-  bool empty() const noexcept { return slots_.empty(); }
-  std::size_t size() const noexcept { return slots_.size(); }
-  /// The first listener (the list must not be empty); a copy of its slot keeps it alive while
-  /// it is told.
-  SlotPtr first() const { return slots_.front(); }
-  /// A copy of the list: what to notify now (later changes do not affect this round).
-  std::vector<SlotPtr> snapshot() const { return slots_; }
+  bool empty() const noexcept { return size() == 0; }
+  std::size_t size() const noexcept { return slots_.size() - ended_; }
+  /// The first live listener (the list must not be empty); a copy of its slot keeps it alive
+  /// while it is told.
+  SlotPtr first() const {
+    return *std::find_if(slots_.begin(), slots_.end(), [](const SlotPtr& p) { return p->active; });
+  }
+  /// A copy of the live listeners: what to notify now (later changes do not affect this round).
+  std::vector<SlotPtr> snapshot() const {
+    if (ended_ == 0) return slots_;
+    std::vector<SlotPtr> live;
+    live.reserve(size());
+    for (const SlotPtr& p : slots_) {
+      if (p->active) live.push_back(p);
+    }
+    return live;
+  }
   void clear() noexcept {
     for (auto& s : slots_) s->active = false;
     slots_.clear();
+    ended_ = 0;
   }
 
  private:
-  std::vector<SlotPtr> slots_;
+  std::vector<SlotPtr> slots_;  // in the order added; may hold ended slots (ended_ of them)
+  std::size_t ended_ = 0;
 };
 
 }  // namespace mfstate::detail

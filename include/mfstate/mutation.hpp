@@ -152,6 +152,11 @@ class MutationObserver {
   Future mutate(Value variables, MutateOptions callbacks = {});
   /// Forgets the latest mutation (the result is idle again; the mutation itself is not stopped).
   void reset();
+  /// Ends the latest mutation, if pending, as an app's end does (AppQueryClient): its own
+  /// callbacks no longer run, its signal aborts, and it fails with Error(cancelled), which the
+  /// cache's listeners hear. For a shell that runs an app's mutations on its own client and cannot
+  /// keep one the app left behind. No-op otherwise.
+  void abandon();
 
  private:
   std::shared_ptr<detail::MutationObserverImpl> impl_;

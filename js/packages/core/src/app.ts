@@ -690,9 +690,12 @@ export let observerRoom: (app: App | undefined) => void;
 export let ownAsApp: (app: App, sub: number) => Unsubscribe;
 /**
  * Room for one more module handle `app` holds until something settles (a mutation under way):
- * throws size_limit when it holds MAX_SUBSCRIPTIONS; returns the (idempotent) release.
+ * throws size_limit when it holds MAX_SUBSCRIPTIONS, app_unmounted once it is unmounted; returns
+ * the (idempotent) release. If the app unmounts first, `atEnd` is called then (oldest first), and
+ * what it returns is called after all of them, newest first (query/room.ts: the mutations the
+ * page cannot keep, abandoned in the module newest first, each found at the end of its lists).
  */
-export let holdAsApp: (app: App) => () => void;
+export let holdAsApp: (app: App, atEnd: () => (() => void) | undefined) => () => void;
 /**
  * As holdAsApp for a handle whose end the module reports once (a fetch in flight: its answer or
  * its abort, query/room.ts): `+1` takes room (throws size_limit as holdAsApp), `-1` gives it back.
@@ -728,16 +731,14 @@ export class App {
       app.#held += delta;
       if (app.#host.outsidePageHost) app.#recountOutside();
     };
-    holdAsApp = (app) => {
+    holdAsApp = (app, atEnd) => {
+      if (app.#released) throw new MfstateError("app_unmounted", `app "${app.#name}" is unmounted: its handle can no longer act`);
       app.#room();
-      app.#held++;
+      const hold = (): (() => void) | undefined => atEnd();
+      app.#holding.add(hold);
       app.#recountOutside();
-      let held = true;
       return () => {
-        if (!held) return;
-        held = false;
-        app.#held--;
-        app.#recountOutside();
+        if (app.#holding.delete(hold)) app.#recountOutside();
       };
     };
     pendingStatesOn((host) => {
@@ -800,10 +801,9 @@ export class App {
   readonly #broadcasts = new Map<string, { commands: number; targets: readonly App[] | null }>();
   #watches = 0;
   readonly #queryObservers = new Set<{ detach(): void }>();
-  // Module handles held until something settles (its mutations under way, its fetches in flight):
-  // counted against MAX_SUBSCRIPTIONS with #subs and #queryObservers, not ended at unmount (the
-  // module ends the fetches running its own query functions then, which gives their room back; its
-  // mutations go on in the shared client, and give theirs back when they settle).
+  // Module handles held until something settles (its fetches in flight): counted against
+  // MAX_SUBSCRIPTIONS with #subs and #queryObservers, not ended at unmount (the module ends the
+  // fetches running its own query functions then, which gives their room back).
   #held = 0;
   // Its own inspector subscriptions (App.inspect): while there is one, its dispatches go through
   // the module, which makes the events they see.
@@ -811,6 +811,9 @@ export class App {
   // Of its holdings (#subs, #queryObservers, #held), how many count against the page's bound for
   // what is outside the page's host (page_room.ts): all of them on such a host, none on the page's.
   #heldOutside = 0;
+  // What it holds until it settles that is told of the unmount (its mutations under way; see
+  // holdAsApp): counted with #held.
+  readonly #holding = new Set<() => (() => void) | undefined>();
   // The enders of the module subscriptions this app holds: ended at unmount (the module's handle
   // table keeps an entry until it is ended by its handle, even once the app is gone) and counted
   // against MAX_SUBSCRIPTIONS.
@@ -907,6 +910,8 @@ export class App {
     this.#queryObservers.clear();
     const subs = Array.from(this.#subs);
     this.#subs.clear();
+    const holding = Array.from(this.#holding);
+    this.#holding.clear();
     let releasing = this.#host.handle !== 0;
     try {
       if (!releasing) return;
@@ -919,6 +924,7 @@ export class App {
         releaseOutside();
         this.#recountOutside();
       }
+      this.#endHolding(holding);
       // The call could not start (no stack left): the module still has the app. Released in a
       // microtask, with the stack this turn's caller had used up given back.
       if (releasing) {
@@ -930,6 +936,27 @@ export class App {
             if (e instanceof MfstateError) this.#host.report(e);
           }
         });
+      }
+    }
+  }
+
+  /**
+   * Tells what the app held until it settled (its mutations under way) that the app ended: each
+   * stays (an ended app's mutation the page keeps) or gives what ends it, run newest first. The
+   * module's refusal of one (an MfstateError) is reported, and the others still end.
+   */
+  #endHolding(holding: ReadonlyArray<() => (() => void) | undefined>): void {
+    const ends: Array<() => void> = [];
+    for (const atEnd of holding) {
+      const end = atEnd();
+      if (end !== undefined) ends.push(end);
+    }
+    for (let i = ends.length - 1; i >= 0; i--) {
+      try {
+        ends[i]();
+      } catch (e) {
+        if (e instanceof MfstateError) this.#host.report(e);
+        else throw e;
       }
     }
   }
@@ -950,7 +977,7 @@ export class App {
    * host other than the page's, when all that is outside the page's host holds its bound.
    */
   #room(): void {
-    const held = this.#subs.size + this.#queryObservers.size + this.#held;
+    const held = this.#subs.size + this.#queryObservers.size + this.#held + this.#holding.size;
     if (held >= MAX_SUBSCRIPTIONS) {
       throw new MfstateError(
         "size_limit",
@@ -963,7 +990,7 @@ export class App {
   /** On a host other than the page's: brings the page's count of this app's holdings up to date. */
   #recountOutside(): void {
     if (!this.#host.outsidePageHost) return;
-    const held = this.#subs.size + this.#queryObservers.size + this.#held;
+    const held = this.#subs.size + this.#queryObservers.size + this.#held + this.#holding.size;
     releaseOutside(this.#heldOutside - held);
     this.#heldOutside = held;
   }

@@ -63,6 +63,18 @@ HandleTable<InFlight>& completions() {
   return t;
 }
 
+// A mutation started from JavaScript (mfs_client_mutate): its observer, held while JavaScript
+// watches it, and the listener telling its progress (declared last: destroyed, it stops first).
+struct MutationUnderWay {
+  std::shared_ptr<MutationObserver> observer;
+  Subscription watch;
+};
+
+HandleTable<MutationUnderWay>& mutations_under_way() {
+  static HandleTable<MutationUnderWay> t("mutation watch");
+  return t;
+}
+
 QueryClient& client_of(std::uint32_t h) { return clients().get(h).client(); }
 
 // The runtime behind client handle `h`, or nullptr once the client (or its host) is gone: a timer's
@@ -415,8 +427,9 @@ MutationOptions mutation_options_from(const Value& o) {
   MutationOptions m;
   if (JsFunction fn = opt::function(o, "mutationFn")) {
     m.fn = [fn](const Value& variables, const AbortSignal& signal, Completion done) {
-      // A mutation's abort reaches JavaScript through the function it returns below: its signal is
-      // never watched (mfs_complete_watch_abort on it registers with a signal that never aborts).
+      // A mutation's abort reaches JavaScript through the function it returns below: the entry's
+      // own signal is never watched (mfs_complete_watch_abort on it registers with a signal that
+      // never aborts).
       std::uint32_t handle = completions().add(std::make_unique<InFlight>(InFlight{std::move(done), AbortSignal()}));
       Value abort_id;
       try {
@@ -428,10 +441,14 @@ MutationOptions mutation_options_from(const Value& o) {
         completions().take(handle);
         throw;
       }
-      if (abort_id.is_int() && abort_id.as_int() != 0) {
-        JsFunction abort(static_cast<std::uint32_t>(abort_id.as_int()));
-        signal.on_abort([abort] { abort.call([](Writer&) {}); });
-      }
+      // The attempt ends with its signal (its mutation abandoned: mfs_mutation_abandon, the
+      // client's end): its entry goes then, not when a function that may never settle answers (an
+      // answer after that finds it gone, mfs_complete_*). Then JavaScript's abort, if it gave one.
+      JsFunction abort(abort_id.is_int() ? static_cast<std::uint32_t>(abort_id.as_int()) : 0u);
+      signal.on_abort([abort, handle] {
+        completions().take(handle);
+        if (abort) abort.call([](Writer&) {});
+      });
     };
   }
   if (const Value* key = opt::field(o, "mutationKey")) m.mutation_key = *key;
@@ -908,9 +925,10 @@ EMSCRIPTEN_KEEPALIVE int mfs_client_observe(std::uint32_t client, std::uint32_t 
 /// Staged: options, variables. `settle` receives the outcome; `progress` each change of the
 /// pending mutation's failure count or pause (query-core's MutationObserver shows a failed attempt
 /// before its retry, and a mutation waiting for the network): (failureCount, failureReason as
-/// write_optional_error, isPaused). The outcome itself is `settle`'s. Out: a subscription that
-/// ends the watch, which JavaScript ends once `settle` was called (ending it from inside the
-/// mutation's own settling would free the observer its future is still telling).
+/// write_optional_error, isPaused). The outcome itself is `settle`'s. Out: a watch
+/// (mfs_mutation_unwatch, mfs_mutation_abandon), which JavaScript ends once `settle` was called
+/// (ending it from inside the mutation's own settling would free the observer its future is still
+/// telling).
 EMSCRIPTEN_KEEPALIVE int mfs_client_mutate(std::uint32_t client, std::uint32_t settle, std::uint32_t progress) {
   JsFunction fn(settle);
   JsFunction on_progress(progress);
@@ -932,8 +950,23 @@ EMSCRIPTEN_KEEPALIVE int mfs_client_mutate(std::uint32_t client, std::uint32_t s
     });
     Future f = observer->mutate(std::move(args[1]));
     settle_with(f, fn);
-    // Ending it stops the listener, then lets the observer go (the mutation runs on unobserved).
-    write_handle(keep(Subscription([observer, watch = std::make_shared<Subscription>(std::move(watch))] { watch->cancel(); })));
+    write_handle(mutations_under_way().add(
+        std::make_unique<MutationUnderWay>(MutationUnderWay{observer, std::move(watch)})));
+  });
+}
+
+/// Ends the watch mfs_client_mutate returned (harmless twice): stops its listener, then lets the
+/// observer go (the mutation runs on unobserved).
+EMSCRIPTEN_KEEPALIVE int mfs_mutation_unwatch(std::uint32_t watch) {
+  return guarded([&] { mutations_under_way().take(watch); });
+}
+
+/// Abandons the mutation watch `watch` sees, if pending (MutationObserver::abandon): what the
+/// package does with an unmounted app's mutation that the page's room for them cannot keep. Its
+/// `settle` hears the cancellation; the watch stays until JavaScript ends it. A gone watch: no-op.
+EMSCRIPTEN_KEEPALIVE int mfs_mutation_abandon(std::uint32_t watch) {
+  return guarded([&] {
+    if (MutationUnderWay* m = mutations_under_way().find(watch)) m->observer->abandon();
   });
 }
 

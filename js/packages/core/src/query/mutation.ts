@@ -3,7 +3,7 @@
 // onSettled, each awaited in query-core's order).
 
 import { MfstateError } from "../errors.js";
-import { api, callWith, fn, keyArg, readValue, stageValues } from "../wasm.js";
+import { api, callWith, check, enter, fn, keyArg, leave, readValue, stageValues } from "../wasm.js";
 import type { DeepReadonly, Unsubscribe } from "../types.js";
 import { answerTo, clientOnline, type ClientCore, readOptionalError, retryFields, run, settlement } from "./core.js";
 import { matchMutation } from "./match.js";
@@ -19,7 +19,7 @@ import type {
   RetryValue,
 } from "./types.js";
 import { coreOf, type QueryClient } from "./client.js";
-import { takeRoom } from "./room.js";
+import { takeMutationRoom } from "./room.js";
 import { sameQueryKey } from "./key_identity.js";
 import { shallowEqualObjects } from "./utils.js";
 
@@ -255,14 +255,21 @@ function mutationFnId(core: ClientCore, options: MutationOptions<any, any, any, 
   return fn(() => {
     const variables = readValue();
     const completion = readValue() as number;
-    const controller = new AbortController();
     // Straight to the completion (answerTo): the mutation settles after its app unmounted too.
     const { resolve, reject } = answerTo(core, completion, true);
     const done = (ok: boolean, value: unknown): void => (ok ? resolve(value) : reject(value));
+    // An attempt the module starts after the app unmounted (a retry its retry number allows, one
+    // that waited in its scope) runs none of the app's code: the app is gone (its answer to an
+    // attempt under way still settles). It fails after this call, not inside it: thousands of an
+    // ended app's mutations waiting in one scope each started the next from inside the last one's
+    // failure, until the stack ran out and the module stopped for the page.
+    if (!appLive(core)) {
+      queueMicrotask(() => reject(new MfstateError("app_unmounted", "the mutation's app unmounted: its mutationFn is not called again")));
+      stageValues(0);
+      return;
+    }
+    const controller = new AbortController();
     try {
-      // An attempt the module starts after the app unmounted (a retry its retry number allows) runs
-      // none of the app's code: the app is gone (its answer to an attempt under way still settles).
-      if (!appLive(core)) throw new MfstateError("app_unmounted", "the mutation's app unmounted: its mutationFn is not called again");
       if (typeof mutationFn !== "function") throw new MfstateError("invalid_argument", "No mutationFn found");
       const out = mutationFn(variables as never, Object.freeze({ ...context, signal: controller.signal }));
       if (out && typeof (out as PromiseLike<unknown>).then === "function") {
@@ -403,9 +410,20 @@ export async function runMutation(
         const retry = core.app === undefined ? options.retry : whileLive(live, retryAsFunction(options.retry), false);
         const delay = core.app === undefined ? options.retryDelay : whileLive(live, options.retryDelay, 0);
         retryFields(value, retry as RetryValue<Error>, delay as RetryDelayValue<Error>);
-        // The module's watch of it holds a handle until it settles: counted (query/room.ts).
-        const release = takeRoom(core);
+        // The module's watch of it holds a handle until it settles: counted (query/room.ts), and
+        // abandoned there if its app unmounts with it pending and the page cannot keep it.
         let watch = 0;
+        let ended = false;
+        const release = takeMutationRoom(core, () => {
+          if (ended) return;
+          enter();
+          try {
+            check(api.mfs_mutation_abandon(watch));
+          } finally {
+            leave();
+            core.driver.kick();
+          }
+        });
         let promise: Promise<unknown>;
         try {
           const settled = settlement<unknown>(core);
@@ -436,7 +454,8 @@ export async function runMutation(
         // Straight to the table (harmless twice, and after the client is gone: run() would throw
         // from this promise callback then, an unhandled rejection).
         const endWatch = (): void => {
-          api.mfs_unsubscribe(watch);
+          ended = true;
+          api.mfs_mutation_unwatch(watch);
           release();
         };
         promise.then(endWatch, endWatch);
