@@ -977,7 +977,7 @@ export class App {
    * host other than the page's, when all that is outside the page's host holds its bound.
    */
   #room(): void {
-    const held = this.#subs.size + this.#queryObservers.size + this.#held + this.#holding.size;
+    const held = this.#handlesHeld();
     if (held >= MAX_SUBSCRIPTIONS) {
       throw new MfstateError(
         "size_limit",
@@ -988,9 +988,14 @@ export class App {
   }
 
   /** On a host other than the page's: brings the page's count of this app's holdings up to date. */
+  /** Every module handle the app holds now: what MAX_SUBSCRIPTIONS and the page's room count. */
+  #handlesHeld(): number {
+    return this.#subs.size + this.#queryObservers.size + this.#held + this.#holding.size;
+  }
+
   #recountOutside(): void {
     if (!this.#host.outsidePageHost) return;
-    const held = this.#subs.size + this.#queryObservers.size + this.#held + this.#holding.size;
+    const held = this.#handlesHeld();
     releaseOutside(this.#heldOutside - held);
     this.#heldOutside = held;
   }

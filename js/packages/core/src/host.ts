@@ -115,15 +115,7 @@ export class Host {
     // Two handles: the host and its platform app, taken together so that a host is made whole or
     // not at all.
     const outsidePageHost = !claimPage(this);
-    if (outsidePageHost) {
-      takeOutside("createHost()");
-      try {
-        takeOutside("createHost()");
-      } catch (e) {
-        releaseOutside();
-        throw e;
-      }
-    }
+    if (outsidePageHost) takeOutside("createHost()", 2);
     const link: HostLink = {
       handle: 0,
       outsidePageHost,

@@ -36,17 +36,18 @@ export function leavePage(host: object): void {
 }
 
 /**
- * Takes room for one handle held outside the page's host (`what` holds it: for the message), before
- * it is made: throws size_limit when the page's bound is reached. Given back by releaseOutside.
+ * Takes room for `n` handles held outside the page's host (`what` holds them: for the message),
+ * before they are made: throws size_limit, taking nothing, when they do not all fit. Given back by
+ * releaseOutside.
  */
-export function takeOutside(what: string): void {
-  checkOutside(what);
-  held++;
+export function takeOutside(what: string, n = 1): void {
+  checkOutside(what, n);
+  held += n;
 }
 
-/** Throws size_limit, as takeOutside, when the page's bound is reached; takes nothing. */
-export function checkOutside(what: string): void {
-  if (held >= MAX_OUTSIDE_HANDLES) {
+/** Throws size_limit, as takeOutside, when `n` more handles do not fit; takes nothing. */
+export function checkOutside(what: string, n = 1): void {
+  if (held + n > MAX_OUTSIDE_HANDLES) {
     throw new MfstateError(
       "size_limit",
       `${what}: what is outside the page's host (standalone QueryClients, other hosts and their apps) holds ${held} handles (hosts, apps, subscriptions, observers, mutations under way, fetches in flight): end some first`,

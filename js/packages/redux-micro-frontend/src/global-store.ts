@@ -136,7 +136,10 @@ export class GlobalStore {
   readonly #globalActions = new Set<string>();
   #selectors: Record<string, (...args: unknown[]) => unknown> | undefined;
   readonly #globalListeners = new Set<Listener>();
+  // While it follows the global state: a watch of each app it reads, by name, and the end of its
+  // registration listener (told each app that registers after).
   #globalWatches: Map<string, () => void> | undefined;
+  #stopFollowingRegistrations: (() => void) | undefined;
   #globalState: { versions: Map<string, unknown>; value: Readonly<Record<string, unknown>> } | undefined;
 
   private constructor(app: App, logger: LoggerLike | null) {
@@ -343,7 +346,6 @@ export class GlobalStore {
     const versions = new Map<string, unknown>();
     // A follower reads the apps it follows (its own host's), not every name of the page.
     for (const name of this.#globalWatches?.keys() ?? registered.keys()) {
-      if (name === '') continue; // (the watches' end of the registration listener)
       const state = this.GetPartnerState(name);
       if (state !== null) versions.set(name === 'platform' ? GlobalStore.Platform : name, state);
     }
@@ -509,10 +511,12 @@ export class GlobalStore {
       }
     };
     registrationListeners.set(onRegistered, this.#app);
-    watches.set('', () => registrationListeners.delete(onRegistered));
+    this.#stopFollowingRegistrations = () => registrationListeners.delete(onRegistered);
   }
 
   #stopWatchingApps(): void {
+    this.#stopFollowingRegistrations?.();
+    this.#stopFollowingRegistrations = undefined;
     for (const stop of this.#globalWatches?.values() ?? []) stop();
     this.#globalWatches = undefined;
   }
