@@ -110,7 +110,7 @@ TrieNode* child_keyed(const TrieNode* n, const Element& element) noexcept {
   ChildSet* s = as_set(c);
   if (s->is_big) {
     auto it = s->big.find(element);
-    return it == s->big.end() ? nullptr : *it;
+    return it == s->big.end() ? nullptr : it->node;
   }
   for (TrieNode* t : s->small) {
     if (t->keyed_by(element)) return t;
@@ -144,7 +144,7 @@ void CacheIndex::add_child(TrieNode* n, TrieNode* t) {
   }
   ChildSet* s = as_set(c);
   if (s->is_big) {
-    s->big.insert(t);
+    s->big.insert(BigChild(t));
     return;
   }
   if (s->small.size() < ChildSet::small_limit) {
@@ -152,8 +152,8 @@ void CacheIndex::add_child(TrieNode* n, TrieNode* t) {
     return;
   }
   s->big.reserve(s->small.size() * 2 + 2);
-  for (TrieNode* x : s->small) s->big.insert(x);
-  s->big.insert(t);
+  for (TrieNode* x : s->small) s->big.insert(BigChild(x));
+  s->big.insert(BigChild(t));
   s->small.clear();
   s->small.shrink_to_fit();
   s->is_big = true;
@@ -349,21 +349,21 @@ TrieNode* CacheIndex::find_or_take_slot(TrieNode* parent, ChildSet& s, const Val
   // (keyed alike) where the new entry goes, and link() then only writes the entry there. A miss
   // followed by add_child's insert probed the set twice.
   pending_.set_element(element);
-  std::pair<boost::unordered_flat_set<TrieNode*, NodeHash, NodeEq>::iterator, bool> r;
+  std::pair<boost::unordered_flat_set<BigChild, NodeHash, NodeEq>::iterator, bool> r;
   try {
-    r = s.big.insert(&pending_);
+    r = s.big.insert(BigChild(&pending_));
   } catch (...) {  // bad_alloc growing the set: the set is as it was
     (void)pending_.take_element();
     throw;
   }
   if (!r.second) {
     (void)pending_.take_element();
-    return *r.first;
+    return r.first->node;
   }
   // The set is not changed again before link() or prune(): the slot stays where it is, and is
   // rewritten in place as repoint() does (the entry is keyed, and so hashed, as pending_).
   pending_parent_ = parent;
-  pending_slot_ = const_cast<TrieNode**>(&*r.first);
+  pending_slot_ = const_cast<BigChild*>(&*r.first);
   return nullptr;
 }
 
@@ -403,7 +403,7 @@ void CacheIndex::repoint(TrieNode* parent, TrieNode* old_child, TrieNode* new_ch
     // pointer is hashed by the element it is keyed by, which the new child has too, so the set
     // stays valid. Found while old_child still has that element.
     auto it = s->big.find(old_child);
-    const_cast<TrieNode*&>(*it) = new_child;
+    const_cast<BigChild&>(*it).node = new_child;
   } else {
     *std::find(s->small.begin(), s->small.end(), old_child) = new_child;
   }
@@ -415,7 +415,7 @@ void CacheIndex::link(TrieNode* parent, const Value& element, Query& q) {
   if (pending_slot_ != nullptr) {
     // find_or_insert_position took the slot in `parent`'s set: the entry takes pending_'s place.
     e.up = reinterpret_cast<std::uintptr_t>(parent) | TrieNode::entry_bit;
-    *pending_slot_ = &e;
+    pending_slot_->node = &e;
     (void)pending_.take_element();
     pending_parent_ = nullptr;
     pending_slot_ = nullptr;

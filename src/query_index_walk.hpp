@@ -29,8 +29,8 @@ void CacheIndex::for_each_child(const TrieNode* n, F&& f) const {
     // Through erase_if with a predicate that keeps every child: it walks each group's occupied
     // bits, where the set's iterator searches anew for the next slot at each step (W3c: half
     // the cost of visiting 10^5 children). Same order as the iterator's; nothing is erased.
-    boost::unordered::erase_if(s->big, [&](TrieNode* t) __attribute__((always_inline)) {
-      f(t);
+    boost::unordered::erase_if(s->big, [&](const BigChild& t) __attribute__((always_inline)) {
+      f(t.node);
       return false;
     });
   } else {
