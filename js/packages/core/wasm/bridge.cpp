@@ -5,6 +5,7 @@
 
 #include <malloc.h>
 
+#include <cassert>
 #include <cmath>
 #include <cstring>
 #include <span>
@@ -213,6 +214,14 @@ void Writer::string(std::string_view s) {
 void Writer::value(const Value& v) {
   table().maybe_sweep();
   value_at(v, 0);
+}
+
+void Writer::twin(const Value& v, std::uint32_t slot) {
+  // Swept as value() would (a sweep releases only nodes the table alone holds: not v).
+  table().maybe_sweep();
+  assert(slot < table().slots.size() && table().slots[slot].same_node(v));
+  (void)v;
+  word(tag_ref | (slot << 4));
 }
 
 void Writer::value_at(const Value& v, std::uint32_t depth) {

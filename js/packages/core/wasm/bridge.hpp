@@ -96,6 +96,9 @@ class Writer {
   void undefined() { word(tag_undefined); }
   /// A value; arrays and objects become twins (a slot each, or a reference to their slot).
   void value(const Value& v);
+  /// As value(v) for an array or object `v` whose twin slot is known to be `slot` (the Reader
+  /// just gave it, and the caller holds `v` since): the reference, without looking the slot up.
+  void twin(const Value& v, std::uint32_t slot);
   /// Words written so far.
   std::size_t size() const noexcept { return pos_; }
 
