@@ -343,6 +343,13 @@ void dispatch_success(ClientCore& core, Query& q, Value&& data, Millis at, bool 
 }
 
 void apply_state(ClientCore& core, Query& q, const QueryState& s) {
+  const bool sets_errors = s.error || !s.error_detail.is_null() || s.error_updated_at != Millis{0} ||
+                           s.failure_count != 0 || s.failure_reason || !s.failure_reason_detail.is_null() ||
+                           s.error_update_count != 0;
+  // What may throw (bad_alloc) first, so that the entry is left as it was: its cold part when the
+  // state has errors to keep or it has one already, and there the error fields when they are set.
+  QueryCold* cold = q.cold || s.error || s.failure_reason || s.error_update_count != 0 ? &q.c() : nullptr;
+  if (cold != nullptr && sets_errors) cold->make_errors();
   account_data(core, q, s.data ? &*s.data : nullptr);
   q.status = s.status;
   q.fetch_status = s.fetch_status;
@@ -362,13 +369,11 @@ void apply_state(ClientCore& core, Query& q, const QueryState& s) {
     q.flags &= static_cast<std::uint8_t>(~invalidated_flag);
   }
   set_direction(q, s.fetch_direction);
-  if (q.cold || s.error || s.failure_reason || s.error_update_count != 0) {
-    QueryCold& c = q.c();
-    if (!s.error && s.error_detail.is_null() && s.error_updated_at == Millis{0} && s.failure_count == 0 &&
-        !s.failure_reason && s.failure_reason_detail.is_null() && s.error_update_count == 0) {
-      c.errors.reset();  // every error field at its default: read as an entry without them
+  if (cold != nullptr) {
+    if (!sets_errors) {
+      cold->errors.reset();  // every error field at its default: read as an entry without them
     } else {
-      QueryErrors& e = c.make_errors();
+      QueryErrors& e = *cold->errors;
       e.error = s.error;
       e.error_detail = s.error_detail;
       e.error_updated_at = s.error_updated_at;
