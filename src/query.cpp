@@ -70,22 +70,22 @@ QueryState snapshot(const Query& q) {
   s.is_invalidated = q.invalidated();
   s.data_update_count = q.data_update_count;
   s.fetch_direction = q.fetch_direction();
-  if (q.cold) {
-    s.error = q.cold->error;
-    s.error_detail = q.cold->error_detail;
-    s.error_updated_at = q.cold->error_updated_at;
-    s.failure_count = q.cold->failure_count;
-    s.failure_reason = q.cold->failure_reason;
-    s.failure_reason_detail = q.cold->failure_reason_detail;
-    s.error_update_count = q.cold->error_update_count;
+  if (const QueryErrors* e = q.errors()) {
+    s.error = e->error;
+    s.error_detail = e->error_detail;
+    s.error_updated_at = e->error_updated_at;
+    s.failure_count = e->failure_count;
+    s.failure_reason = e->failure_reason;
+    s.failure_reason_detail = e->failure_reason_detail;
+    s.error_update_count = e->error_update_count;
   }
   return s;
 }
 
 void revert_state(const Query& q, RevertState& r) {
-  const QueryCold* c = q.cold.get();
-  if (c != nullptr && (c->error || !c->error_detail.is_null() || c->error_updated_at != Millis{0} ||
-                       c->failure_count != 0 || c->failure_reason || c->error_update_count != 0)) {
+  const QueryErrors* e = q.errors();
+  if (e != nullptr && (e->error || !e->error_detail.is_null() || e->error_updated_at != Millis{0} ||
+                       e->failure_count != 0 || e->failure_reason || e->error_update_count != 0)) {
     r.full = std::make_unique<QueryState>(snapshot(q));
     return;
   }
@@ -296,15 +296,16 @@ void account_data(ClientCore& core, const Query& q, const Value* next) {
 }  // namespace
 
 void dispatch_fetch(ClientCore& core, Query& q, std::optional<FetchDirection> direction) {
-  if (q.cold) {
-    q.cold->failure_count = 0;
-    q.cold->failure_reason.reset();
-    if (!q.cold->failure_reason_detail.is_null()) q.cold->failure_reason_detail = Value();
+  QueryErrors* e = q.errors();
+  if (e != nullptr) {
+    e->failure_count = 0;
+    e->failure_reason.reset();
+    if (!e->failure_reason_detail.is_null()) e->failure_reason_detail = Value();
   }
-  q.fetch_status = core.can_fetch(*q.options()->o.network_mode) ? FetchStatus::fetching : FetchStatus::paused;
+  q.fetch_status = core.can_fetch(q.options()->network_mode) ? FetchStatus::fetching : FetchStatus::paused;
   set_direction(q, direction);
   if (!q.has_data()) {
-    if (q.cold) q.cold->error.reset();
+    if (e != nullptr) e->error.reset();
     q.status = QueryStatus::pending;
   }
   notify_updated(core, q, QueryAction::fetch);
@@ -319,16 +320,17 @@ void dispatch_success(ClientCore& core, Query& q, Value&& data, Millis at, bool 
   ++q.data_update_count;
   q.data_updated_at = at.count();
   q.status = QueryStatus::success;
-  if (q.cold) {
-    q.cold->error.reset();
-    if (!q.cold->error_detail.is_null()) q.cold->error_detail = Value();
+  QueryErrors* e = q.errors();
+  if (e != nullptr) {
+    e->error.reset();
+    if (!e->error_detail.is_null()) e->error_detail = Value();
   }
   if (!manual) {
     q.fetch_status = FetchStatus::idle;
-    if (q.cold) {
-      q.cold->failure_count = 0;
-      q.cold->failure_reason.reset();
-      if (!q.cold->failure_reason_detail.is_null()) q.cold->failure_reason_detail = Value();
+    if (e != nullptr) {
+      e->failure_count = 0;
+      e->failure_reason.reset();
+      if (!e->failure_reason_detail.is_null()) e->failure_reason_detail = Value();
     }
   } else if (q.fetching()) {
     // As query-core: data set during a fetch is what cancelling it reverts to, not the state from
@@ -341,6 +343,13 @@ void dispatch_success(ClientCore& core, Query& q, Value&& data, Millis at, bool 
 }
 
 void apply_state(ClientCore& core, Query& q, const QueryState& s) {
+  const bool sets_errors = s.error || !s.error_detail.is_null() || s.error_updated_at != Millis{0} ||
+                           s.failure_count != 0 || s.failure_reason || !s.failure_reason_detail.is_null() ||
+                           s.error_update_count != 0;
+  // What may throw (bad_alloc) first, so that the entry is left as it was: its cold part when the
+  // state has errors to keep or it has one already, and there the error fields when they are set.
+  QueryCold* cold = q.cold || s.error || s.failure_reason || s.error_update_count != 0 ? &q.c() : nullptr;
+  if (cold != nullptr && sets_errors) cold->make_errors();
   account_data(core, q, s.data ? &*s.data : nullptr);
   q.status = s.status;
   q.fetch_status = s.fetch_status;
@@ -360,15 +369,19 @@ void apply_state(ClientCore& core, Query& q, const QueryState& s) {
     q.flags &= static_cast<std::uint8_t>(~invalidated_flag);
   }
   set_direction(q, s.fetch_direction);
-  if (q.cold || s.error || s.failure_reason || s.error_update_count != 0) {
-    QueryCold& c = q.c();
-    c.error = s.error;
-    c.error_detail = s.error_detail;
-    c.error_updated_at = s.error_updated_at;
-    c.error_update_count = s.error_update_count;
-    c.failure_count = s.failure_count;
-    c.failure_reason = s.failure_reason;
-    c.failure_reason_detail = s.failure_reason_detail;
+  if (cold != nullptr) {
+    if (!sets_errors) {
+      cold->errors.reset();  // every error field at its default: read as an entry without them
+    } else {
+      QueryErrors& e = *cold->errors;
+      e.error = s.error;
+      e.error_detail = s.error_detail;
+      e.error_updated_at = s.error_updated_at;
+      e.error_update_count = s.error_update_count;
+      e.failure_count = s.failure_count;
+      e.failure_reason = s.failure_reason;
+      e.failure_reason_detail = s.failure_reason_detail;
+    }
   }
 }
 
@@ -379,14 +392,14 @@ void dispatch(ClientCore& core, Query& q, QueryAction&& a) {
     case QueryAction::fetch:
     case QueryAction::success: break;
     case QueryAction::fail: {
-      QueryCold& c = q.c();
-      c.error = a.error;
-      c.error_detail = a.detail;
-      ++c.error_update_count;
-      c.error_updated_at = core.now();
-      ++c.failure_count;
-      c.failure_reason = std::move(a.error);
-      c.failure_reason_detail = std::move(a.detail);
+      QueryErrors& e = q.c().make_errors();
+      e.error = a.error;
+      e.error_detail = a.detail;
+      ++e.error_update_count;
+      e.error_updated_at = core.now();
+      ++e.failure_count;
+      e.failure_reason = std::move(a.error);
+      e.failure_reason_detail = std::move(a.detail);
       q.fetch_status = FetchStatus::idle;
       q.status = QueryStatus::error;
       // A background error marks the data invalidated, so the next focus or mount refetches (no
@@ -395,10 +408,10 @@ void dispatch(ClientCore& core, Query& q, QueryAction&& a) {
       break;
     }
     case QueryAction::failed: {
-      QueryCold& c = q.c();
-      c.failure_count = a.failure_count;
-      c.failure_reason = std::move(a.error);
-      c.failure_reason_detail = std::move(a.detail);
+      QueryErrors& e = q.c().make_errors();
+      e.failure_count = a.failure_count;
+      e.failure_reason = std::move(a.error);
+      e.failure_reason_detail = std::move(a.detail);
       break;
     }
     case QueryAction::pause: q.fetch_status = FetchStatus::paused; break;
@@ -428,14 +441,19 @@ bool invalidate_observed(ClientCore&, Query& q) {
 }
 
 void store_data(ClientCore& core, Query& q, Value&& next, std::optional<Millis> at, bool manual) {
-  if (!q.has_data() && !q.options()->o.structural_sharing.function_if()) {
-    // Nothing to share against and no function to run (a new entry's first data): what
-    // replace_data would return is `next` itself.
+  const ResolvedOptions& o = *q.options();
+  if (o.sharing != ResolvedOptions::Sharing::function &&
+      (!q.has_data() || o.sharing == ResolvedOptions::Sharing::none)) {
+    // Nothing to share against (a new entry's first data), or no sharing, and no function to run:
+    // what replace_data would return is `next` itself.
     dispatch_success(core, q, std::move(next), at ? *at : core.now(), manual, nullptr);
     return;
   }
-  const Node* against = nullptr;
-  Value shared = replace_data(q.options()->o, q.has_data() ? &q.data : nullptr, std::move(next), &against);
+  // The default sharing as replace_data does it, without reading the option in `o` again.
+  const bool deep = o.sharing == ResolvedOptions::Sharing::deep;
+  const Node* against = deep ? q.data.node() : nullptr;
+  Value shared = deep ? replace_equal_deep(q.data, std::move(next))
+                      : replace_data(o.o, q.has_data() ? &q.data : nullptr, std::move(next), &against);
   // The time after the sharing, which may be a function of the options that takes time.
   dispatch_success(core, q, std::move(shared), at.value_or(core.now()), manual, against);
 }
@@ -479,7 +497,7 @@ void fetch_for(ClientCore& core, Query& q, FetchWaiter waiter, const OptionsPtr&
       }
     }
   }
-  auto f = std::allocate_shared<QueryFetch>(BlockAllocator<QueryFetch>(), core, q, *q.options()->o.network_mode);
+  auto f = std::allocate_shared<QueryFetch>(BlockAllocator<QueryFetch>(), core, q, q.options()->network_mode);
   if (inherited_revert) {
     f->revert = std::move(*inherited_revert);
   } else {

@@ -51,6 +51,13 @@ struct ResolvedOptions : boost::intrusive_ref_counter<ResolvedOptions, boost::th
   ResolvedOptions& operator=(const ResolvedOptions&) = delete;
   ~ResolvedOptions();
 
+  /// How a fetch stores its data (o.structural_sharing).
+  enum class Sharing : std::uint8_t { none, deep, function };
+  // What every fetch reads of `o` besides its fetcher, in the counter's padding: on the line the
+  // counter and the fetcher share rather than 200 and 290 bytes into `o` (W4 refetches 10^4
+  // entries, each with options of its own: two cache misses per fetch). Set by seal().
+  NetworkMode network_mode = NetworkMode::online;  // o.network_mode's
+  Sharing sharing = Sharing::deep;
   QueryOptions o;
   OwnedOptions* owner = nullptr;  // null: the shell's (or its app has ended)
   ResolvedOptions* prev_owned = nullptr;
@@ -60,6 +67,9 @@ struct ResolvedOptions : boost::intrusive_ref_counter<ResolvedOptions, boost::th
   bool own_fetcher = false;
   /// Leaves its owner's list (owner null after).
   void unlist() noexcept;
+  /// Copies network_mode and sharing from `o`, once `o` is final (every way options are built ends
+  /// with it; `o` is not written after).
+  void seal() noexcept;
 };
 using OptionsPtr = boost::intrusive_ptr<const ResolvedOptions>;
 
@@ -103,6 +113,18 @@ struct InitialState {
   Millis updated_at{0};
 };
 
+/// What failures leave in an entry: the error fields of its state. Made by the first state that
+/// sets one (a failure, or a state written whole), kept with the cold part after.
+struct QueryErrors {
+  std::uint32_t error_update_count = 0;
+  int failure_count = 0;
+  Millis error_updated_at{0};
+  Value error_detail;
+  Value failure_reason_detail;
+  std::optional<Error> error;
+  std::optional<Error> failure_reason;
+};
+
 struct QueryCold {
   // In the order a notification, a refetch and an observer's flush read them: an invalidation
   // walks every observed entry of a prefix and reaches each again to refetch and to flush it (W4:
@@ -116,15 +138,19 @@ struct QueryCold {
   /// deep-equal, so data of another node than this one is never deep-equal to it: an observer
   /// that last saw this node knows the data changed without comparing them (W4's observers).
   const Node* shared_against = nullptr;
-  std::uint32_t error_update_count = 0;
-  int failure_count = 0;
-  Millis error_updated_at{0};
-  Value error_detail;
-  Value failure_reason_detail;
+  /// Null while every error field is at its default (an entry that never failed): its fetch and
+  /// the flush of its observers then read no line besides this part's first ones (W4: the 128
+  /// bytes of error fields were two more cache misses per entry in each of those passes).
+  std::unique_ptr<QueryErrors> errors;
   Value key;  // kept once the entry left the index (observers still see it)
-  std::optional<Error> error;
-  std::optional<Error> failure_reason;
   std::unique_ptr<const InitialState> initial;  // only for an entry that took initial data
+
+  /// The error fields, made at their defaults when there are none. Throws bad_alloc, leaving the
+  /// part as it was.
+  QueryErrors& make_errors() {
+    if (!errors) errors = std::make_unique<QueryErrors>();
+    return *errors;
+  }
 };
 
 /// An entry's options and its cold part in one word (S1: 8 bytes less per entry). Most entries
@@ -207,7 +233,12 @@ struct Query : private TrieNode, GcLink {
   void set_options(OptionsPtr o) noexcept { cold.set_options(std::move(o)); }
   std::size_t observer_count() const noexcept { return cold ? cold->observers.size() : 0; }
   bool fetching() const noexcept { return cold && cold->fetch; }
-  std::uint32_t error_update_count() const noexcept { return cold ? cold->error_update_count : 0; }
+  std::uint32_t error_update_count() const noexcept {
+    return cold && cold->errors ? cold->errors->error_update_count : 0;
+  }
+  /// The error fields, or null while all are at their defaults.
+  const QueryErrors* errors() const noexcept { return cold ? cold->errors.get() : nullptr; }
+  QueryErrors* errors() noexcept { return cold ? cold->errors.get() : nullptr; }
   bool is_fetched() const noexcept { return data_update_count + error_update_count() > 0; }
   std::optional<FetchDirection> fetch_direction() const noexcept {
     if (flags & fetch_forward_flag) return FetchDirection::forward;

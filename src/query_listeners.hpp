@@ -2,6 +2,8 @@
 // unsubscribing from inside a listener), each ended by the Subscription it returned.
 #pragma once
 
+#include <boost/container/small_vector.hpp>
+
 #include <algorithm>
 #include <functional>
 #include <memory>
@@ -37,7 +39,8 @@ class ListenerList {
     s->active = false;
     ++ended_;
     if (ended_ * 2 > slots_.size()) {
-      std::erase_if(slots_, [](const SlotPtr& p) { return !p->active; });
+      slots_.erase(std::remove_if(slots_.begin(), slots_.end(), [](const SlotPtr& p) { return !p->active; }),
+                   slots_.end());
       ended_ = 0;
     }
   }
@@ -50,7 +53,7 @@ class ListenerList {
   }
   /// A copy of the live listeners: what to notify now (later changes do not affect this round).
   std::vector<SlotPtr> snapshot() const {
-    if (ended_ == 0) return slots_;
+    if (ended_ == 0) return std::vector<SlotPtr>(slots_.begin(), slots_.end());
     std::vector<SlotPtr> live;
     live.reserve(size());
     for (const SlotPtr& p : slots_) {
@@ -65,7 +68,10 @@ class ListenerList {
   }
 
  private:
-  std::vector<SlotPtr> slots_;  // in the order added; may hold ended slots (ended_ of them)
+  // In the order added; may hold ended slots (ended_ of them). The first inline: most lists (an
+  // observer's) hold one listener, read at every notification (W4 tells 10^4 observers, and the
+  // block of a one-slot vector was a cache miss of its own for each).
+  boost::container::small_vector<SlotPtr, 1> slots_;
   std::size_t ended_ = 0;
 };
 

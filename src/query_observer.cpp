@@ -407,7 +407,7 @@ std::uint64_t ObserverImpl::fill_from_query(QueryResult& r, const Query& q, bool
   write_prop(r.status, q.status, ResultProp::status, m);
   write_prop(r.fetch_status, q.fetch_status, ResultProp::fetch_status, m);
   write_prop(r.data_updated_at, Millis(q.data_updated_at), ResultProp::data_updated_at, m);
-  if (const QueryCold* c = q.cold.get()) {
+  if (const QueryErrors* c = q.errors()) {
     write_error(r.error, c->error, ResultProp::error, m);
     if (!same_handle(r.error_detail, c->error_detail)) r.error_detail = c->error_detail;
     write_prop(r.error_updated_at, c->error_updated_at, ResultProp::error_updated_at, m);

@@ -112,12 +112,21 @@ QueryInfo info_for(const ClientCore& core, const Query& q) { return info_of(core
 void merge_options(QueryOptions& into, const QueryOptions& from) { merge_fields(into, from); }
 void merge_options(MutationOptions& into, const MutationOptions& from) { merge_fields(into, from); }
 
+void ResolvedOptions::seal() noexcept {
+  network_mode = o.network_mode.value_or(NetworkMode::online);
+  const bool* share = o.structural_sharing.value_if();
+  sharing = o.structural_sharing.function_if() != nullptr ? Sharing::function
+            : share == nullptr || *share                  ? Sharing::deep
+                                                          : Sharing::none;
+}
+
 OptionsPtr with_gc_time(const OptionsPtr& o, std::optional<Millis> gc_time) {
   if (o->o.gc_time == gc_time) return o;
   auto copy = boost::intrusive_ptr<ResolvedOptions>(new ResolvedOptions(o->owner));
   copy->o = o->o;
   copy->own_fetcher = o->own_fetcher;
   copy->o.gc_time = gc_time;
+  copy->seal();
   return copy;
 }
 
@@ -188,6 +197,7 @@ OptionsPtr ClientCore::resolve(const QueryOptions* o, const Value& key, bool no_
   merge_options(filled, m);
   m = std::move(filled);
   m.key = key;
+  r->seal();
   return r;
 }
 

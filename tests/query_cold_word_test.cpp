@@ -47,8 +47,8 @@ TEST(ColdWord, HoldsTheOptionsUntilTheColdPartThenMovesThemIntoIt) {
     EXPECT_EQ(w.options(), a.get());
     EXPECT_EQ(cold.options.get(), a.get());
     EXPECT_EQ(b->use_count(), 1u);
-    w->failure_count = 3;
-    EXPECT_EQ(w.get()->failure_count, 3);
+    w->make_errors().failure_count = 3;
+    EXPECT_EQ(w.get()->errors->failure_count, 3);
   }
   // Destroyed with its cold part: the cold part's reference is given back.
   EXPECT_EQ(a->use_count(), 1u);

@@ -175,6 +175,41 @@ TEST_F(QueryHydrationTest, OlderDehydratedDataDoesNotOverwriteAndNewerDoes) {
   EXPECT_EQ(client.get_query_data(key({"k"})), Value("string-newest"));
 }
 
+// A state written whole (a newer dehydrated one) replaces a failed query's error fields with its
+// own, none here: the query reads as one that never failed, and its next failure counts from there.
+TEST_F(QueryHydrationTest, ANewerStateWithoutErrorsClearsAFailedQuerysErrorFields) {
+  QueryClient client(rt);
+  const Fetcher failing =
+      sync_fetcher([](const Value&) -> Value { throw Error(ErrorCode::io_error, "down"); });
+  (void)client.prefetch_query({.key = key({"k"}), .fetcher = failing, .retry = 0});
+  auto st = client.get_query_state(key({"k"}));
+  ASSERT_TRUE(st->error);
+  ASSERT_EQ(st->failure_count, 1);
+  ASSERT_EQ(st->error_update_count, 1u);
+  advance(5);
+  QueryClient server(rt);
+  server.set_query_data(key({"k"}), "fresh");
+  client.hydrate(through_json(server.dehydrate()));
+  st = client.get_query_state(key({"k"}));
+  EXPECT_EQ(st->status, QueryStatus::success);
+  EXPECT_EQ(st->data, Value("fresh"));
+  EXPECT_FALSE(st->error);
+  EXPECT_TRUE(st->error_detail.is_null());
+  EXPECT_EQ(st->error_updated_at, Millis{0});
+  EXPECT_EQ(st->failure_count, 0);
+  EXPECT_FALSE(st->failure_reason);
+  EXPECT_TRUE(st->failure_reason_detail.is_null());
+  EXPECT_EQ(st->error_update_count, 0u);
+  advance(5);
+  (void)client.fetch_query({.key = key({"k"}), .fetcher = failing, .retry = 0});
+  st = client.get_query_state(key({"k"}));
+  EXPECT_EQ(st->status, QueryStatus::error);
+  EXPECT_EQ(st->data, Value("fresh"));
+  EXPECT_EQ(st->failure_count, 1);
+  EXPECT_EQ(st->error_update_count, 1u);
+  EXPECT_EQ(st->error_updated_at, rt.now());
+}
+
 TEST_F(QueryHydrationTest, PausedMutationsAreDehydratedAndContinueOnHydrationWithoutOnMutate) {
   QueryClient server(rt);
   server.set_online(false);
