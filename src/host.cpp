@@ -67,7 +67,7 @@ void AppRecord::adopt(Subscription s) {
 
 void AppRecord::on_action(const Action& action, bool changed) {
   if (host == nullptr) return;
-  host->inspect([&] {
+  host->inspect_of(name, {}, [&] {
     return InspectorEvent{.kind = InspectorEventKind::action,
                           .app = name,
                           .name = action.type,
@@ -105,7 +105,7 @@ HostCore::HostCore(std::unique_ptr<Runtime> rt, HostOptions options)
                      .strict = options.strict_topics,
                      .on_publish =
                          [this](std::string_view origin, std::string_view topic, const Value& payload) {
-                           inspect([&] {
+                           inspect_of(origin, {}, [&] {
                              return InspectorEvent{.kind = InspectorEventKind::bus_message,
                                                    .app = std::string(origin),
                                                    .name = std::string(topic),
@@ -367,12 +367,17 @@ std::size_t App::broadcast(Action&& action) {
 std::optional<std::vector<std::string>> App::plain_broadcast_targets(std::string_view type) const {
   const AppRecord& r = live();
   const HostCore& h = *r.host;
-  if (h.inspector.active()) return std::nullopt;
+  // The events of a broadcast are the sender's and each target's (command_sent, action): only the
+  // shell's inspectors and theirs hear them, another app's does not make it do more.
+  if (h.inspector.hears(r.name)) return std::nullopt;
   std::vector<const detail::AppRecord*> targets;
   if (!h.commands.plain_targets(detail::HashedName(type), targets)) return std::nullopt;
   std::vector<std::string> names;
   names.reserve(targets.size());
-  for (const detail::AppRecord* t : targets) names.push_back(t->name);
+  for (const detail::AppRecord* t : targets) {
+    if (h.inspector.hears(t->name)) return std::nullopt;
+    names.push_back(t->name);
+  }
   return names;
 }
 
@@ -464,7 +469,7 @@ bool App::emit_is_plain(std::string_view topic) const {
   const AppRecord& r = live();
   const HostCore& h = *r.host;
   return detail::manifest_checks_nothing_on_emit(r.manifest.get(), topic, h.validate) &&
-         !h.inspector.active() && h.bus.passes_through(topic) && may_publish_on(r, topic);
+         !h.inspector.hears(r.name) && h.bus.passes_through(topic) && may_publish_on(r, topic);
 }
 
 Subscription App::observe(QueryOptions options, QueryListener listener) {
@@ -551,8 +556,7 @@ Subscription App::inspect(InspectorListener listener) {
   tap->fn = std::move(listener);
   std::weak_ptr<HostCore> weak = h.weak_from_this();
   auto stream = std::make_shared<Subscription>(
-      h.inspector.subscribe([tap, weak, name = r.name](const InspectorEvent& e) {
-        if (e.app != name && e.target != name) return;
+      h.inspector.subscribe_app(r.name, [tap, weak](const InspectorEvent& e) {
         auto core = weak.lock();
         if (!core) return;
         core->batcher().notify([tap, weak, e] {

@@ -140,7 +140,7 @@ void Commands::send(AppRecord& from, std::string_view to, Action action) {
                "\", which does not accept it (it must call accept(\"" + action.type + "\"))");
   }
   check_payload(from, *target, *acc, action, "sent");
-  core_->inspect([&] {
+  core_->inspect_of(from.name, target->name, [&] {
     return InspectorEvent{.kind = InspectorEventKind::command_sent,
                           .app = from.name,
                           .target = target->name,
@@ -175,7 +175,7 @@ std::size_t Commands::broadcast(AppRecord& from, const Action& action, Action* o
   });
   if (targets.empty()) return 0;
   for (const auto& t : targets) {
-    core.inspect([&] {
+    core.inspect_of(from.name, t.rec->name, [&] {
       return InspectorEvent{.kind = InspectorEventKind::command_sent,
                             .app = from.name,
                             .target = t.rec->name,

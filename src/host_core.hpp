@@ -101,6 +101,12 @@ struct HostCore : std::enable_shared_from_this<HostCore> {
   void inspect(Make&& make) {
     if (inspector.active()) inspector.emit(make());
   }
+  /// The same for an event of actor `app` and target `target` (either may be ""), built only when
+  /// someone hears it: the shell, or one of those two apps (another app's inspectors do not).
+  template <typename Make>
+  void inspect_of(std::string_view app, std::string_view target, Make&& make) {
+    if (inspector.hears(app) || (!target.empty() && inspector.hears(target))) inspector.emit(make());
+  }
 
   /// Runs `fn` as a transaction of the runtime (see transactions.hpp); a rollback is an inspector
   /// event naming `app` (who opened it; "" for the shell), with the exception's message.

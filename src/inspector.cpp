@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <ostream>
+#include <utility>
 
 #include "error_sink.hpp"
 #include "inspector_stream.hpp"
@@ -75,47 +76,127 @@ Subscription InspectorStream::subscribe(InspectorListener listener) {
   if (!listener) {
     throw Error(ErrorCode::invalid_argument, "inspect needs a listener, got an empty one");
   }
+  return add(shell_, std::string(), std::move(listener));
+}
+
+Subscription InspectorStream::subscribe_app(std::string_view app, InspectorListener listener) {
+  if (!listener) {
+    throw Error(ErrorCode::invalid_argument, "inspect needs a listener, got an empty one");
+  }
+  if (app.empty()) throw Error(ErrorCode::invalid_argument, "an app's inspector needs the app's name");
+  Listeners* list = list_of(app);
+  if (list == nullptr) list = apps_.emplace(std::string(app), std::make_unique<Listeners>()).first->second.get();
+  return add(*list, std::string(app), std::move(listener));
+}
+
+Subscription InspectorStream::add(Listeners& list, std::string app, InspectorListener listener) {
   const std::uint64_t id = next_id_++;
-  listeners_.push_back({id, std::move(listener), true});
+  list.entries.push_back({id, std::move(listener), true});
+  ++list.live;
   ++live_;
   std::weak_ptr<bool> alive = alive_;
-  return Subscription([this, alive, id] {
+  return Subscription([this, alive, app = std::move(app), id] {
     auto a = alive.lock();
-    if (a && *a) remove(id);
+    if (a && *a) remove(app, id);
   });
 }
 
-void InspectorStream::remove(std::uint64_t id) {
-  // The list is in id order (ids only grow, and are appended): found by binary search, and only
-  // marked here; the ended entries go at once when they outnumber the live ones (or after the
-  // emit under way). A search and an erase per removal made ending n listeners O(n^2): an app's
-  // 65,536 inspectors took ~10 s to end at its unmount.
-  auto it = std::lower_bound(listeners_.begin(), listeners_.end(), id,
+InspectorStream::Listeners* InspectorStream::list_of(std::string_view app) noexcept {
+  return const_cast<Listeners*>(std::as_const(*this).app_list(app));
+}
+
+const InspectorStream::Listeners* InspectorStream::app_list(std::string_view app) const noexcept {
+  if (app.empty()) return &shell_;
+  auto it = apps_.find(app);
+  return it == apps_.end() ? nullptr : it->second.get();
+}
+
+bool InspectorStream::hears(std::string_view app) const noexcept {
+  if (shell_.live > 0) return true;
+  if (app.empty()) return false;
+  const Listeners* list = app_list(app);
+  return list != nullptr && list->live > 0;
+}
+
+void InspectorStream::remove(std::string_view app, std::uint64_t id) {
+  // A list is in id order: found by binary search, and only marked here; the ended entries go at
+  // once when they outnumber the live ones (or after the emit under way). A search and an erase
+  // per removal made ending n listeners O(n^2): an app's 65,536 inspectors took ~10 s to end at
+  // its unmount.
+  Listeners* list = list_of(app);
+  if (list == nullptr) return;
+  auto& entries = list->entries;
+  auto it = std::lower_bound(entries.begin(), entries.end(), id,
                              [](const Listener& l, std::uint64_t wanted) { return l.id < wanted; });
-  if (it == listeners_.end() || it->id != id || !it->active) return;
-  --live_;
+  if (it == entries.end() || it->id != id || !it->active) return;
   it->active = false;
-  if (emitting_ == 0 && listeners_.size() > 2 * live_) {
-    std::erase_if(listeners_, [](const Listener& l) { return !l.active; });
+  --list->live;
+  --live_;
+  if (emitting_ > 0) {
+    if (!list->queued) {
+      list->queued = true;
+      ended_while_emitting_.emplace_back(app);
+    }
+  } else if (entries.size() > 2 * list->live) {
+    compact(app);
+  }
+}
+
+void InspectorStream::compact(std::string_view app) {
+  Listeners* list = list_of(app);
+  if (list == nullptr) return;
+  list->queued = false;
+  std::erase_if(list->entries, [](const Listener& l) { return !l.active; });
+  if (list->live == 0 && !app.empty()) {
+    // Out of the map before it goes: whatever its destruction ends comes back to a whole map.
+    auto it = apps_.find(app);
+    std::unique_ptr<Listeners> gone = std::move(it->second);
+    apps_.erase(it);
   }
 }
 
 void InspectorStream::emit(InspectorEvent event) {
   if (live_ == 0) return;
+  // Who hears it: the shell's listeners, its app's and its target's, merged in subscription order
+  // (ids) as one list would give them. The lists stay put while listeners run (each app's is owned
+  // by pointer, and none is dropped during an emit); one may grow, so entries are read by index.
+  Listeners* lists[3] = {&shell_, event.app.empty() ? nullptr : list_of(event.app),
+                         event.target.empty() || event.target == event.app ? nullptr : list_of(event.target)};
+  std::size_t at[3] = {0, 0, 0};
+  std::size_t end[3];
+  std::size_t live = 0;
+  for (int k = 0; k < 3; ++k) {
+    end[k] = lists[k] != nullptr ? lists[k]->entries.size() : 0;
+    if (lists[k] != nullptr) live += lists[k]->live;
+  }
+  if (live == 0) return;
   event.time = clock_->now();
   ++emitting_;
-  const std::size_t n = listeners_.size();
-  for (std::size_t i = 0; i < n; ++i) {
-    if (!listeners_[i].active) continue;
+  for (;;) {
+    int next = -1;
+    std::uint64_t first = 0;
+    for (int k = 0; k < 3; ++k) {
+      if (at[k] == end[k]) continue;
+      const std::uint64_t id = lists[k]->entries[at[k]].id;
+      if (next < 0 || id < first) {
+        next = k;
+        first = id;
+      }
+    }
+    if (next < 0) break;
+    Listener& l = lists[next]->entries[at[next]++];
+    if (!l.active) continue;
     try {
-      listeners_[i].fn(event);
+      l.fn(event);
     } catch (...) {
       report_error(on_listener_error_,
                    error_from_exception(ErrorCode::listener_error, "an inspector listener threw"));
     }
   }
-  if (--emitting_ == 0) {
-    std::erase_if(listeners_, [](const Listener& l) { return !l.active; });
+  if (--emitting_ == 0 && !ended_while_emitting_.empty()) {
+    std::vector<std::string> ended = std::move(ended_while_emitting_);
+    ended_while_emitting_.clear();
+    for (const auto& app : ended) compact(app);
   }
 }
 

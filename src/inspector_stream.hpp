@@ -1,15 +1,18 @@
 // Internal: the host's stream of inspector events. Only the host emits (from what happened); the
-// shell subscribes through Host::inspect and each app, filtered to its own events, through
-// App::inspect.
+// shell subscribes through Host::inspect (every event) and each app through App::inspect (the
+// events it is the actor or the target of).
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "mfstate/error.hpp"
 #include "mfstate/inspector.hpp"
 #include "mfstate/runtime.hpp"
+#include "name_map.hpp"
 
 namespace mfstate::detail {
 
@@ -23,12 +26,19 @@ class InspectorStream {
   InspectorStream& operator=(const InspectorStream&) = delete;
   ~InspectorStream() { *alive_ = false; }
 
-  /// Calls `listener` for every later event. Unsubscribing (any listener) from inside an event is
-  /// safe. Allocates.
+  /// Calls `listener` for every later event (the shell's). Unsubscribing (any listener) from
+  /// inside an event is safe. Allocates.
   Subscription subscribe(InspectorListener listener);
+  /// Calls `listener` for every later event whose actor or target is app `app` (non-empty).
+  /// Allocates.
+  Subscription subscribe_app(std::string_view app, InspectorListener listener);
   /// True when someone listens: emitters skip building events otherwise. O(1).
   bool active() const noexcept { return live_ > 0; }
-  /// Stamps the time and hands the event to every listener, in subscription order.
+  /// True when someone hears an event whose actor or target is `app`: a listener of the shell's,
+  /// or one of that app's ("": the shell's only). O(1).
+  bool hears(std::string_view app) const noexcept;
+  /// Stamps the time and hands the event to the shell's listeners and to those of its app and its
+  /// target, in subscription order. Costs the listeners that hear it, not every listener.
   void emit(InspectorEvent event);
 
  private:
@@ -37,11 +47,27 @@ class InspectorStream {
     InspectorListener fn;
     bool active;
   };
-  void remove(std::uint64_t id);
+  /// One audience's listeners, in id order (ids only grow, and are appended).
+  struct Listeners {
+    std::vector<Listener> entries;
+    std::size_t live = 0;
+    bool queued = false;  // in ended_while_emitting_
+  };
+  Subscription add(Listeners& list, std::string app, InspectorListener listener);
+  /// The list of `app`'s own listeners ("": the shell's). Null when it has none.
+  Listeners* list_of(std::string_view app) noexcept;
+  const Listeners* app_list(std::string_view app) const noexcept;
+  void remove(std::string_view app, std::uint64_t id);
+  /// Drops `app`'s ended listeners, and its list once none is left. Not while emitting.
+  void compact(std::string_view app);
 
   const Clock* clock_;
   ErrorHandler on_listener_error_;
-  std::vector<Listener> listeners_;
+  Listeners shell_;
+  // Each app's own, by name: an event costs its app's and its target's, never the page's. Owned
+  // by pointer: an emit holds them while listeners may subscribe (and the map rehash).
+  NameMap<std::unique_ptr<Listeners>> apps_;
+  std::vector<std::string> ended_while_emitting_;  // compacted when the outermost emit ends
   std::uint64_t next_id_ = 1;
   std::size_t live_ = 0;
   int emitting_ = 0;

@@ -71,6 +71,19 @@ TEST(AppPlainBroadcastTargets, NotPlainWhenABroadcastWouldDoMore) {
     EXPECT_EQ(profile.plain_broadcast_targets("INC"), std::nullopt) << "an inspector sees every command";
   }
   EXPECT_EQ(profile.plain_broadcast_targets("INC"), names({"home"}));
+  {
+    // An app's inspector hears the broadcasts it sends or receives only: before, any app's made
+    // every app's broadcast leave the browser's plain path.
+    App cart = host.mount("cart");
+    auto others = cart.inspect([](const InspectorEvent&) {});
+    EXPECT_EQ(profile.plain_broadcast_targets("INC"), names({"home"})) << "cart's inspector hears none of it";
+    auto target = home.inspect([](const InspectorEvent&) {});
+    EXPECT_EQ(profile.plain_broadcast_targets("INC"), std::nullopt) << "home's inspector hears what it receives";
+    target.cancel();
+    auto sender = profile.inspect([](const InspectorEvent&) {});
+    EXPECT_EQ(profile.plain_broadcast_targets("INC"), std::nullopt) << "profile's inspector hears what it sends";
+  }
+  EXPECT_EQ(profile.plain_broadcast_targets("INC"), names({"home"}));
 }
 
 TEST(AppPlainBroadcastTargets, ASchemaIsNoCheckWhenTheHostDoesNotValidate) {

@@ -58,6 +58,15 @@ TEST(AppEmitIsPlain, FollowsNamespacesSharingAndInspectors) {
     EXPECT_FALSE(cart.emit_is_plain("cart/item-added")) << "an inspector sees every message";
   }
   EXPECT_TRUE(cart.emit_is_plain("cart/item-added"));
+  {
+    // Another app's inspector hears none of cart's messages: before, it made every app's emit
+    // leave the browser's plain path.
+    auto others = profile.inspect([](const InspectorEvent&) {});
+    EXPECT_TRUE(cart.emit_is_plain("cart/item-added")) << "profile's inspector hears no message of cart's";
+    auto own = cart.inspect([](const InspectorEvent&) {});
+    EXPECT_FALSE(cart.emit_is_plain("cart/item-added")) << "cart's own inspector hears its messages";
+  }
+  EXPECT_TRUE(cart.emit_is_plain("cart/item-added"));
   profile.unmount();
   EXPECT_TRUE(cart.emit_is_plain("profile/updated"));
   EXPECT_TRUE(cart.emit_is_plain("profile/checked")) << "withdrawn with its declarer";

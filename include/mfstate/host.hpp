@@ -204,7 +204,8 @@ class [[nodiscard]] App {
   /// The names of the apps broadcast(action) of this `type` would reach, in the order it reaches
   /// them, when it would do nothing but run each one's reducer with the action: each accepts
   /// `type` without a handler, has a store, and checks no payload schema (it has none, or the
-  /// host does not validate), and no inspector watches. nullopt when a broadcast would do more or
+  /// host does not validate), and no inspector hears it (the shell's, this app's or a target's:
+  /// another app's hears none of its events). nullopt when a broadcast would do more or
   /// refuse. The browser build then runs the JavaScript reducers without the action crossing into
   /// the module. Reducers with middleware are the caller's to rule out (the store's own knowledge).
   [[nodiscard]] std::optional<std::vector<std::string>> plain_broadcast_targets(std::string_view type) const;
@@ -226,9 +227,10 @@ class [[nodiscard]] App {
   /// Whether emit(topic, payload) would do nothing but hand any JSON payload to the topic's
   /// subscribers: this app may publish on it, no schema checks it (the topic's or the manifest's,
   /// or the host does not validate), no replay value is kept, a strict bus knows it and no
-  /// inspector watches. False when emit would refuse or do more. The browser build then delivers
-  /// to its JavaScript subscribers without the payload crossing into the module. Allocates when
-  /// the topic is in another app's namespace.
+  /// inspector hears the message (the shell's or this app's; another app's hears only its own
+  /// listeners' errors, which whoever delivers reports as emit would). False when emit would
+  /// refuse or do more. The browser build then delivers to its JavaScript subscribers without the
+  /// payload crossing into the module. Allocates when the topic is in another app's namespace.
   [[nodiscard]] bool emit_is_plain(std::string_view topic) const;
 
   // ---- the shared query cache ----

@@ -65,10 +65,9 @@ test("an app's end costs its own query cache listeners only", async () => {
 });
 
 test("an app's end costs its own inspectors only", async () => {
-  // Every inspector is asked about each event of the page (its own app's only reach it), so an
-  // unmount among 120,000 pays for the unmount's events once, whatever it holds: here, an app
-  // holding 16 times as many inspectors as another costs about as much to end. Before, each of
-  // them shifted the page's list of inspectors once more (x16).
+  // Here, an app holding 16 times as many inspectors as another, among 120,000 of other apps',
+  // costs about as much to end. Before, each of them shifted the page's list of inspectors once
+  // more (x16).
   const host = await mfstate.createHost({ clock: "manual", listenToPage: false });
   const hold = (app) => app.inspect(() => {});
   const few = (n) => {
