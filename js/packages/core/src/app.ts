@@ -81,8 +81,9 @@ export interface HostLink {
   /** The shell's face of the host's shared client. */
   shellClient(): QueryClient;
   /**
-   * Inspector subscriptions live in the host (the shell's and the apps'): while there is one, emits
-   * and broadcasts go through the module, which makes the events.
+   * Inspector subscriptions live in the host: the shell's and the apps' together. An app's hears
+   * only its own events (App.inspect), so it keeps only its own messages and broadcasts, and those
+   * it receives, on the module's path, which makes the events.
    */
   inspectors: number;
   /**
@@ -1703,7 +1704,8 @@ export class App {
    * and reports why: reducers are pure).
    */
   #broadcastFast(type: unknown, payload: unknown, meta: unknown): number {
-    if (typeof type !== "string" || this.#batch.depth !== 0 || this.#host.inspectors !== 0 || !idleOutsideReducers()) return -1;
+    // An inspector that hears it: the shell's, the sender's (a target's: #fastAllowed below).
+    if (typeof type !== "string" || this.#batch.depth !== 0 || this.#host.hostInspectors !== 0 || this.#inspecting !== 0 || !idleOutsideReducers()) return -1;
     const targets = this.#broadcastTargets(type);
     if (targets === null) return -1;
     for (let i = 0; i < targets.length; i++) {
@@ -1831,7 +1833,7 @@ export class App {
       leave();
     }
     // What ran meanwhile (work queued for the outermost leave) may have changed the answer.
-    if (link.commands !== commands || this.#released || !idleOutsideReducers() || link.inspectors !== 0) return null;
+    if (link.commands !== commands || this.#released || !idleOutsideReducers() || link.hostInspectors !== 0 || this.#inspecting !== 0) return null;
     if (this.#broadcasts.size >= MAX_PLAIN_TOPICS) this.#broadcasts.clear();
     this.#broadcasts.set(type, { commands, targets });
     return targets;
@@ -1935,9 +1937,13 @@ export class App {
     const h = this.#handle();
     // A plain message (only its subscribers can observe it, see App::emit_is_plain) goes to them
     // without crossing into the module: the receivers are the mirror's, the payload a frozen copy.
-    if (typeof topic === "string" && this.#host.inspectors === 0 && idleOutsideReducers()) {
+    // Not when an inspector hears it: the shell's, this app's, or a receiving app's own (its
+    // listeners' errors are its events). Another app's inspector hears nothing of it: counted
+    // here, one app's inspect() sent every app's emits through the module.
+    const link = this.#host;
+    if (typeof topic === "string" && link.hostInspectors === 0 && this.#inspecting === 0 && idleOutsideReducers()) {
       const receivers = this.#plainReceivers(topic);
-      if (receivers !== null) {
+      if (receivers !== null && (link.inspectors === 0 || !App.#anyInspects(receivers))) {
         const copy = plainCopy(payload);
         if (copy !== IN_DOUBT) {
           if (receivers.length === 0) return;
@@ -1984,7 +1990,7 @@ export class App {
         }
       }
       // What ran meanwhile (work queued for the outermost leave) may have changed the answer.
-      if (bus.declarations !== declarations || this.#released || !idleOutsideReducers() || this.#host.inspectors !== 0) return null;
+      if (bus.declarations !== declarations || this.#released || !idleOutsideReducers() || this.#host.hostInspectors !== 0 || this.#inspecting !== 0) return null;
       if (this.#plain.size >= MAX_PLAIN_TOPICS) this.#plain.clear();
       plan = { declarations, version: -1, receivers: plain ? noReceivers : null };
       this.#plain.set(topic, plan);
@@ -1995,6 +2001,12 @@ export class App {
       plan.version = bus.version;
     }
     return plan.receivers;
+  }
+
+  /** Whether an app among `receivers` inspects itself (hears its listeners' errors, as events). */
+  static #anyInspects(receivers: readonly TopicGroup[]): boolean {
+    for (let i = 0; i < receivers.length; i++) if (receivers[i].owner.#inspecting !== 0) return true;
+    return false;
   }
 
   // ---- the shared query cache ----
@@ -2093,13 +2105,16 @@ export class App {
     } finally {
       leave();
     }
-    // While it lives, this app's dispatches, and every app's emits and broadcasts, go through the
-    // module, which makes the events.
+    // While it lives, this app's dispatches, emits and broadcasts, and the messages and broadcasts
+    // it receives, go through the module, which makes the events. Whether a broadcast is plain is
+    // the module's answer (kept until the commands change), which this changes for its targets.
     const host = this.#host;
     host.inspectors++;
+    host.commands++;
     this.#inspecting++;
     return this.#own(sub, () => {
       host.inspectors--;
+      host.commands++;
       this.#inspecting--;
     });
   }

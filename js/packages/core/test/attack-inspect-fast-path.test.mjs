@@ -1,25 +1,26 @@
-// A hostile app's own inspector against the other apps' dispatches. An app's inspect() hears the
-// events it is the actor or the target of, never another app's actions; yet it counted as an
-// inspector of the whole host, and while it lived every app's dispatch left its fast path for the
-// module (to make events nobody may hear): one line, `app.inspect(() => {})`, made every other
-// app's dispatch ~6x slower (138 -> 855 ns a dispatch to a store with one subscriber, node).
+// A hostile app's own inspector against the other apps' dispatches, emits and broadcasts. An app's
+// inspect() hears the events it is the actor or the target of, never another app's actions,
+// messages or commands; yet it counted as an inspector of the whole host, and while it lived every
+// app's dispatch, emit and broadcast left its fast path for the module (to make events nobody may
+// hear): one line, `app.inspect(() => {})`, made every other app's dispatch ~6x slower (138 -> 855
+// ns a dispatch to a store with one subscriber, node), and their emits and broadcasts with it.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { counterReducer, initialUser, testHost } from "./helpers.mjs";
+import { counterApps, counterReducer, initialUser, testHost } from "./helpers.mjs";
 import { api } from "../dist/wasm.js";
 
-/** How many of `run`'s dispatches went through the module. */
-function throughModule(run) {
-  const dispatch = api.mfs_app_dispatch;
+/** How many times `run` called the module's `entry` (its dispatches, emits or broadcasts). */
+function throughModule(run, entry = "mfs_app_dispatch") {
+  const real = api[entry];
   let n = 0;
-  api.mfs_app_dispatch = (...args) => {
+  api[entry] = (...args) => {
     n++;
-    return dispatch(...args);
+    return real(...args);
   };
   try {
     run();
   } finally {
-    api.mfs_app_dispatch = dispatch;
+    api[entry] = real;
   }
   return n;
 }
@@ -53,5 +54,44 @@ test("another app's inspector keeps no app's dispatch off its fast path; its own
   assert.equal(shellHeard.filter((a) => a === "victim").length, 10);
   stopShell();
   assert.equal(dispatches(victim), 0);
+  host.dispose();
+});
+
+test("another app's inspector keeps no app's emit or broadcast off its fast path; the sender's, a receiver's and the shell's do", async () => {
+  const { host } = await testHost();
+  const [victim, friend] = counterApps(host, ["victim", "friend"], ["INC"]);
+  const mallory = host.mount("mallory");
+  const heard = [];
+  friend.on("victim/said", (p) => heard.push(p.n));
+  let n = 0;
+  const emits = (app) => throughModule(() => {
+    for (let i = 0; i < 10; i++) app.emit("victim/said", { n: n++ });
+  }, "mfs_app_emit");
+  const broadcasts = (app) => throughModule(() => {
+    for (let i = 0; i < 10; i++) app.broadcast({ type: "INC" });
+  }, "mfs_app_broadcast");
+  const both = (app) => [emits(app), broadcasts(app)];
+  assert.deepEqual(both(victim), [0, 0], "no inspector: the fast paths");
+  const malloryHeard = [];
+  const stop = mallory.inspect((e) => malloryHeard.push(`${e.kind} ${e.app}`));
+  assert.deepEqual(both(victim), [0, 0], "mallory's inspector sent the victim's emits and broadcasts through the module");
+  host.advanceTime(0);
+  assert.deepEqual(malloryHeard, []);
+  // Those it hears: the sender's own, a receiver's (a command sent to it, its listeners' errors).
+  const stopVictim = victim.inspect(() => {});
+  assert.deepEqual(both(victim), [10, 10], "the sender's own inspector hears its messages and commands");
+  stopVictim();
+  assert.deepEqual(both(victim), [0, 0]);
+  const stopFriend = friend.inspect(() => {});
+  assert.deepEqual(both(victim), [10, 10], "a receiver's inspector hears what it receives");
+  stopFriend();
+  assert.deepEqual(both(victim), [0, 0], "a receiver's inspector ended: the fast paths again");
+  stop();
+  const stopShell = host.inspector.subscribe(() => {});
+  assert.deepEqual(both(victim), [10, 10], "the shell's inspector hears every app's");
+  stopShell();
+  assert.deepEqual(both(victim), [0, 0]);
+  assert.equal(heard.length, 80);
+  assert.deepEqual([victim, friend].map((a) => a.getState().count), [80, 80]);
   host.dispose();
 });
