@@ -93,13 +93,16 @@ test("under a key prefix an app still cancels, removes and resets, its own queri
   host.dispose();
 });
 
-test("the shell's client keeps every filter: an empty one cancels, resets and removes every app's queries", async () => {
+test("the shell's client keeps every filter: an empty one cancels, resets and removes every app's queries (the platform app's does not)", async () => {
   const { host, profile, mallory } = await page();
   profile.queryClient.setQueryData(["profile", "me"], { name: "Ann" });
   mallory.queryClient.setQueryData(["mallory", "x"], 1);
   const slow = deferred();
   const fetched = profile.queryClient.fetchQuery({ queryKey: ["profile", "slow"], queryFn: () => slow.promise });
   await settle();
+  // The platform app is an app: its client takes a prefix too.
+  assert.throws(() => host.platform.queryClient.removeQueries(), (e) => e.code === "invalid_argument");
+  assert.deepEqual(host.queryClient.getQueryData(["profile", "me"]), { name: "Ann" });
   await host.queryClient.cancelQueries();
   await assert.rejects(fetched);
   await host.queryClient.resetQueries();
