@@ -12,7 +12,7 @@
 // (A handler's frame inside a broadcast opens after the receivers before it ran, with what they
 // queued still held: a handler that throws fails the whole broadcast, whose frame drops that too.)
 import type { Action } from "./types.js";
-import { append, ownList } from "./wasm.js";
+import { append, ownList, rolledBack } from "./wasm.js";
 
 /** A dispatch held back, or a replaceReducer made from the reducer (run once the store is idle). */
 export type Queued = Action | (() => void);
@@ -51,7 +51,11 @@ export class TxFrames {
       // calls on purpose, and leave a frame open for good.
       this.#open--;
       const queues = this.#queues;
-      if (!kept) for (let i = 0; i < queues.length; i++) queues[i].length = 0;
+      if (!kept) {
+        // What was read inside (a state, an export) may be what the module's rollback undid.
+        rolledBack.pending = true;
+        for (let i = 0; i < queues.length; i++) queues[i].length = 0;
+      }
       if (this.#open === 0) queues.length = 0;
     }
   }

@@ -264,6 +264,16 @@ export function isTwin(value: unknown): boolean {
 let depth = 0;
 /** Bumped whenever the module may have changed state: caches of reads compare it. */
 export let epoch = 1;
+/**
+ * A transaction frame the module rolled back has closed (tx_frames.ts sets it, by assignment: a
+ * call there could fail at the edge of the stack) and the epoch has not moved since: a state or an
+ * export read inside the frame may be what the rollback undid. The leave of the call the frame ran
+ * in moves the epoch (or, when that leave could not run, the next entry or the turn's end: no other
+ * app's code runs before one of those). Before, an app's getState read inside a transaction that
+ * then threw kept answering the undone state, and its next fast dispatch wrote that state back into
+ * the module (test/attack-rollback-reads.test.mjs).
+ */
+export const rolledBack = { pending: false };
 /** Bumped by each call from the module into JavaScript (the query key table compares it). */
 export let callbacks = 0;
 const afterOutermost: Array<() => void> = [];
@@ -344,6 +354,10 @@ function watchTurn(): void {
 
 function endOfTurn(): void {
   turnWatched = false;
+  if (rolledBack.pending) {
+    rolledBack.pending = false;
+    epoch++;
+  }
   try {
     if (depth === 0 && fastReducers === 0 && holdFor === 0 && heldHost === 0) return;
     depth = 0;
@@ -617,7 +631,12 @@ export function enter(mutates = true): void {
     heldHost = status < 0 ? 0 : host;
     if (status < 0) throw readError();
   }
-  if (mutates) epoch++;
+  if (mutates) {
+    epoch++;
+  } else if (rolledBack.pending) {
+    rolledBack.pending = false;
+    epoch++;
+  }
   entries++;
   depth++;
 }
@@ -643,6 +662,10 @@ export function leave(): void {
 }
 
 function afterLeaving(): void {
+  if (rolledBack.pending) {
+    rolledBack.pending = false;
+    epoch++;
+  }
   views();
   if (u32[controlWord + 3] !== 0) dropReleased();
   if (depth === 0) {

@@ -665,6 +665,22 @@ EMSCRIPTEN_KEEPALIVE int mfs_app_fetch(std::uint32_t app, int kind, std::uint32_
   return guarded([&] { fetch_through(app_of(app).queries(), kind, fn); });
 }
 
+/// cancelQueries, removeQueries and resetQueries as this app (mfs_client_cancel's, _remove's and
+/// _reset's arguments): through the app's client, which needs a non-empty key prefix. Through the
+/// shell's handle, an app's removeQueries() emptied every app's cache (what clear() refuses it).
+EMSCRIPTEN_KEEPALIVE int mfs_app_cancel(std::uint32_t app) {
+  return guarded([&] { cancel_through(app_of(app).queries()); });
+}
+
+EMSCRIPTEN_KEEPALIVE int mfs_app_remove(std::uint32_t app) {
+  return guarded([&] { remove_through(app_of(app).queries()); });
+}
+
+EMSCRIPTEN_KEEPALIVE int mfs_app_reset(std::uint32_t app, std::uint32_t settle) {
+  JsFunction fn(settle);
+  return guarded([&] { reset_through(app_of(app).queries(), fn); });
+}
+
 /// Ends a subscription (harmless twice).
 EMSCRIPTEN_KEEPALIVE int mfs_unsubscribe(std::uint32_t sub) {
   return guarded([&] { subscriptions().take(sub); });

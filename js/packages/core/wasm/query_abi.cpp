@@ -574,6 +574,25 @@ RefetchOptions refetch_options_from(const Value& o) {
 
 }  // namespace
 
+void mfweb::cancel_through(AppQueryClient& client) {
+  auto args = staged::take(2);
+  CancelOptions co;
+  if (auto b = opt::boolean(args[1], "revert")) co.revert = *b;
+  if (auto b = opt::boolean(args[1], "silent")) co.silent = *b;
+  client.cancel_queries(filters_from(args[0]), co);
+}
+
+void mfweb::remove_through(AppQueryClient& client) {
+  Value filters = staged::pop();
+  client.remove_queries(filters_from(filters));
+}
+
+void mfweb::reset_through(AppQueryClient& client, JsFunction settle) {
+  auto args = staged::take(2);
+  Future f = client.reset_queries(filters_from(args[0]), refetch_options_from(args[1]));
+  if (settle) settle_with(f, settle);
+}
+
 extern "C" {
 
 /// A standalone client. Staged: options {defaultOptions, maxEntries, maxBytes, online, focused,
@@ -814,31 +833,18 @@ EMSCRIPTEN_KEEPALIVE int mfs_client_refetch(std::uint32_t client, std::uint32_t 
 
 /// Staged: filters, options {revert, silent}.
 EMSCRIPTEN_KEEPALIVE int mfs_client_cancel(std::uint32_t client) {
-  return guarded([&] {
-    auto args = staged::take(2);
-    CancelOptions co;
-    if (auto b = opt::boolean(args[1], "revert")) co.revert = *b;
-    if (auto b = opt::boolean(args[1], "silent")) co.silent = *b;
-    client_of(client).cancel_queries(filters_from(args[0]), co);
-  });
+  return guarded([&] { cancel_through(client_of(client)); });
 }
 
 /// Staged: filters.
 EMSCRIPTEN_KEEPALIVE int mfs_client_remove(std::uint32_t client) {
-  return guarded([&] {
-    Value filters = staged::pop();
-    client_of(client).remove_queries(filters_from(filters));
-  });
+  return guarded([&] { remove_through(client_of(client)); });
 }
 
 /// Staged: filters, options {cancelRefetch, throwOnError}. `settle` receives the outcome.
 EMSCRIPTEN_KEEPALIVE int mfs_client_reset(std::uint32_t client, std::uint32_t settle) {
   JsFunction fn(settle);
-  return guarded([&] {
-    auto args = staged::take(2);
-    Future f = client_of(client).reset_queries(filters_from(args[0]), refetch_options_from(args[1]));
-    if (fn) settle_with(f, fn);
-  });
+  return guarded([&] { reset_through(client_of(client), fn); });
 }
 
 /// Staged: filters. Out: how many match and are fetching.

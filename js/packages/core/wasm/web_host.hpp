@@ -79,6 +79,12 @@ mfstate::QueryListener query_listener_of(JsFunction fn);
 /// never called after it unmounts). Staged: options. kind: 0 fetchQuery, 1 prefetchQuery,
 /// 2 ensureQueryData, 3 ensureQueryData revalidating if stale; `settle` receives the outcome.
 void fetch_through(mfstate::AppQueryClient& client, int kind, JsFunction settle);
+/// mfs_client_cancel's, mfs_client_remove's and mfs_client_reset's bodies through `client`. An
+/// app's client refuses a filter without a key prefix (AppQueryClient's require_prefix): one app
+/// may not cancel, remove or reset every app's queries at once.
+void cancel_through(mfstate::AppQueryClient& client);
+void remove_through(mfstate::AppQueryClient& client);
+void reset_through(mfstate::AppQueryClient& client, JsFunction settle);
 /// A client handle for the shared client of host `host` (invalid once the host is gone).
 std::uint32_t borrow_client(std::uint32_t host);
 

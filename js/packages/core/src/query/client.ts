@@ -577,12 +577,17 @@ export class QueryClient {
     );
   }
 
-  /** Resets matched queries to their initial state and refetches the active ones. */
+  /**
+   * Resets matched queries to their initial state and refetches the active ones. Through an app's
+   * face, as cancelQueries and removeQueries: only under a non-empty key prefix (the module's app
+   * client refuses the rest), since an empty filter or a bare predicate reaches every app's queries.
+   */
   resetQueries(filters: QueryFilters = {}, options: ResetOptions = {}): Promise<void> {
+    const appHandle = this.#core.appHandle;
     return this.#settled(
       (id) => (h) => {
         stageValues(filtersValue(filters), { cancelRefetch: options.cancelRefetch, throwOnError: options.throwOnError });
-        return api.mfs_client_reset(h, id);
+        return appHandle ? api.mfs_app_reset(appHandle(), id) : api.mfs_client_reset(h, id);
       },
       options.throwOnError,
     );
@@ -603,10 +608,11 @@ export class QueryClient {
 
   /** Cancels matched fetches in flight (their signals abort; state reverts by default). */
   cancelQueries(filters: QueryFilters = {}, options: CancelOptions = {}): Promise<void> {
+    const appHandle = this.#core.appHandle;
     callWith(() =>
       run(this.#core, (h) => {
         stageValues(filtersValue(filters), { revert: options.revert, silent: options.silent });
-        return api.mfs_client_cancel(h);
+        return appHandle ? api.mfs_app_cancel(appHandle()) : api.mfs_client_cancel(h);
       }),
     );
     return Promise.resolve();
@@ -614,10 +620,11 @@ export class QueryClient {
 
   /** Removes matched queries from the cache. */
   removeQueries(filters: QueryFilters = {}): void {
+    const appHandle = this.#core.appHandle;
     callWith(() =>
       run(this.#core, (h) => {
         stageValues(filtersValue(filters));
-        return api.mfs_client_remove(h);
+        return appHandle ? api.mfs_app_remove(appHandle()) : api.mfs_client_remove(h);
       }),
     );
   }

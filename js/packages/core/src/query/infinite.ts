@@ -3,7 +3,7 @@
 // every page again in order on a refetch. The module caches and schedules the entry like any other.
 
 import type { Unsubscribe } from "../types.js";
-import type { QueryClient } from "./client.js";
+import { coreOf, type QueryClient } from "./client.js";
 import { QueryObserver } from "./observer.js";
 import { FetchSignal } from "./core.js";
 import { keyIdentity } from "./key_identity.js";
@@ -24,10 +24,24 @@ type PageOptions = Pick<
   "queryFn" | "initialPageParam" | "getNextPageParam" | "getPreviousPageParam" | "maxPages"
 > & { pages?: number };
 
-// A fetch asked for by fetchNextPage / fetchPreviousPage, per query (by its key's identity:
-// `["k", NaN]`'s next page is not `["k", null]`'s), read by the next fetch.
+// A fetch asked for by fetchNextPage / fetchPreviousPage, per cache and query (by its key's
+// identity: `["k", NaN]`'s next page is not `["k", null]`'s), read by the next fetch of that query.
 // Each request its own object: the fetchPage that made it takes back only its own (see #fetchPage).
-const requested = new Map<string, { readonly direction: Direction }>();
+// Per cache (its key table: a host's shared client and every app's face of it have one, each
+// standalone client its own): one page-wide map let a fetchNextPage on any client turn the next
+// refetch of that key in another cache (an app's query on the shell's) into a fetch of one page
+// more, leaving the pages it should have refetched as they were (test/infinite-requests-per-cache).
+const requests = new WeakMap<object, Map<string, { readonly direction: Direction }>>();
+
+function requestsOf(client: QueryClient): Map<string, { readonly direction: Direction }> {
+  const cache = coreOf(client).keys;
+  let map = requests.get(cache);
+  if (map === undefined) {
+    map = new Map();
+    requests.set(cache, map);
+  }
+  return map;
+}
 
 function nextParam(o: PageOptions, data: InfiniteData<unknown>): unknown {
   const last = data.pages.length - 1;
@@ -46,6 +60,7 @@ function pagesFn(client: QueryClient, options: () => PageOptions) {
     const o = options();
     const key = ctx.queryKey as QueryKey;
     const id = keyIdentity(key);
+    const requested = requestsOf(client);
     const direction = requested.get(id)?.direction;
     requested.delete(id);
     const old = client.getQueryData<InfiniteData<unknown>>(key) as InfiniteData<unknown> | undefined;
@@ -146,6 +161,7 @@ export class InfiniteQueryObserver<TQueryFnData = unknown, TError = Error, TData
   async #fetchPage(direction: Direction, cancelRefetch: boolean): Promise<InfiniteQueryObserverResult<TData, TError>> {
     const id = keyIdentity(this.#options.queryKey);
     const request = { direction };
+    const requested = requestsOf(this.#client);
     requested.set(id, request);
     this.#direction = direction;
     try {
