@@ -694,7 +694,8 @@ export let ownAsApp: (app: App, sub: number) => Unsubscribe;
  * throws size_limit when it holds MAX_SUBSCRIPTIONS, app_unmounted once it is unmounted; returns
  * the (idempotent) release. If the app unmounts first, `atEnd` is called then (oldest first), and
  * what it returns is called after all of them, newest first (query/room.ts: the mutations the
- * page cannot keep, abandoned in the module newest first, each found at the end of its lists).
+ * page cannot keep, abandoned in the module newest first, each found at the end of its lists, and
+ * the ended apps' mutations whose places they took).
  */
 export let holdAsApp: (app: App, atEnd: () => (() => void) | undefined) => () => void;
 /**

@@ -6,9 +6,10 @@
 // for good, and stayed counted on the gone app: a shell remounting such an app 16 times (each mount
 // a fresh 65,536) filled them, and every other app's mutations and fetches failed with size_limit.
 // Now those still pending at the unmount move to one page-wide room for ended apps' mutations
-// (MAX_ORPHANED_MUTATIONS, oldest first); the others are abandoned as the C++ AppQueryClient's end
-// abandons an app's: their signal aborts, the module drops their completion entry, and they fail
-// as cancelled, which the shell's mutation cache hears. A settled orphan gives its place back.
+// (MAX_ORPHANED_MUTATIONS, each app's oldest first, shared fairly among apps:
+// test/attack-mutation-room-fair.test.mjs); the others are abandoned as the C++ AppQueryClient's
+// end abandons an app's: their signal aborts, the module drops their completion entry, and they
+// fail as cancelled, which the shell's mutation cache hears. A settled orphan gives its place back.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { mfstate, settle } from "./helpers.mjs";
@@ -82,9 +83,10 @@ test("an unmounted app's pending mutations: the page keeps MAX_ORPHANED_MUTATION
   assert.equal(orphanedMutationCount(), base, "the host's end cancelled the rest, which gave their places back");
 });
 
-test("past the page's room, every pending mutation of an unmounted app is abandoned: its signal aborts, and a late answer does nothing", async () => {
+test("past the page's room, every pending mutation of an app holding it all is abandoned: its signal aborts, and a late answer does nothing", async () => {
   const host = await createHost({ clock: "manual", listenToPage: false });
-  // The room full of one app's.
+  // The room full of one app's, which the shell mounts again (the same app: its newcomers have no
+  // other app's place to take).
   const hoarder = host.mount("hoarder");
   const kept = await pending(hoarder, MAX_ORPHANED_MUTATIONS - orphanedMutationCount());
   hoarder.unmount();
@@ -93,7 +95,7 @@ test("past the page's room, every pending mutation of an unmounted app is abando
   host.queryClient.getMutationCache().subscribe((e) => {
     if (e.type === "updated" && e.action.type === "error") heard.push(e.mutation.state.error.code);
   });
-  const mallory = host.mount("mallory");
+  const mallory = host.mount("hoarder");
   const { answers, signals, outcomes } = await pending(mallory, 100);
   // And in one scope (one runs, the others wait for it; abandoned newest first, each leaves the
   // line at its end).
@@ -113,11 +115,11 @@ test("past the page's room, every pending mutation of an unmounted app is abando
   await settle(20);
   assert.deepEqual((await Promise.all(outcomes)).map((r) => r.error?.code), results.map((r) => r.error?.code));
   assert.equal(orphanedMutationCount(), MAX_ORPHANED_MUTATIONS);
-  // A settled orphan gives its place back: the next unmounted app keeps one.
+  // A settled orphan gives its place back: its next unmount keeps one.
   kept.answers[0]("done");
   await settle(20);
   assert.equal(orphanedMutationCount(), MAX_ORPHANED_MUTATIONS - 1);
-  const next = host.mount("next");
+  const next = host.mount("hoarder");
   const two = await pending(next, 2);
   next.unmount();
   assert.equal(orphanedMutationCount(), MAX_ORPHANED_MUTATIONS);
@@ -158,11 +160,12 @@ test("a shell remounting an app whose mutations never settle: nothing grows in t
   const residue = [];
   for (let round = 0; round < 4; round++) {
     const before = api.mfs_heap_used();
-    const app = host.mount("cycled");
+    const app = host.mount("hoarder");
     const { outcomes } = await pending(app, 2000);
     app.unmount();
     await Promise.all(outcomes);
-    // Settled, they leave the module's cache after its gcTime (query-core's 5 minutes).
+    // Settled, they leave the package's cache after its gcTime (query-core's 5 minutes; the
+    // module's, at once: test/mutation-module-copy.test.mjs).
     host.advanceTime(5 * 60 * 1000 + 1);
     await settle(20);
     residue.push(api.mfs_heap_used() - before);

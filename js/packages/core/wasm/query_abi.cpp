@@ -952,7 +952,14 @@ EMSCRIPTEN_KEEPALIVE int mfs_client_mutate(std::uint32_t client, std::uint32_t s
   JsFunction on_progress(progress);
   return guarded([&] {
     auto args = staged::take(2);
-    auto observer = std::make_shared<MutationObserver>(client_of(client), mutation_options_from(args[0]));
+    MutationOptions options = mutation_options_from(args[0]);
+    // The package keeps the mutation (its MutationCache, with the mutation's gcTime, on its own
+    // timer): the module's copy only runs it, and nothing reads it once the watch below has ended
+    // (the package answers isMutating, dehydrate and its cache's events from its own copy). It
+    // leaves the module then, not after query-core's 5 minutes: the module's memory grew with
+    // every mutation of the last 5 minutes, whatever gcTime the app gave.
+    options.gc_time = Millis{0};
+    auto observer = std::make_shared<MutationObserver>(client_of(client), std::move(options));
     struct Told {
       int failure_count = 0;
       bool is_paused = false;
@@ -1071,7 +1078,8 @@ EMSCRIPTEN_KEEPALIVE int mfs_client_clear(std::uint32_t client) {
   return guarded([&] { client_of(client).clear(); });
 }
 
-/// Out: entries, trieNodes, observers, fetching.
+/// Out: entries, trieNodes, observers, fetching, then the module's mutations and scope lines
+/// (which the package reads only for its tests: an app's stats() do not count other apps' mutations).
 EMSCRIPTEN_KEEPALIVE int mfs_client_stats(std::uint32_t client) {
   return guarded([&] {
     QueryCacheStats s = client_of(client).stats();
@@ -1080,6 +1088,8 @@ EMSCRIPTEN_KEEPALIVE int mfs_client_stats(std::uint32_t client) {
     w.integer(static_cast<std::int64_t>(s.trie_nodes));
     w.integer(static_cast<std::int64_t>(s.observers));
     w.integer(static_cast<std::int64_t>(s.fetching));
+    w.integer(static_cast<std::int64_t>(s.mutations));
+    w.integer(static_cast<std::int64_t>(s.mutation_scopes));
   });
 }
 

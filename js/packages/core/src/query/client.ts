@@ -895,6 +895,7 @@ export function appQueryClient(host: HostLink, appHandle: () => number, app: App
     driver: host.driver,
     kind: "app",
     outsidePageHost: false, // an app's holdings count as the app's (app.ts), its host's bound included
+    appOutsidePageHost: host.outsidePageHost,
     appHandle,
     app,
     mutations: shellCore.mutations,

@@ -58,6 +58,11 @@ export interface ClientCore {
    * app's face counts against the app's bound instead (its host's apps count there too).
    */
   outsidePageHost: boolean;
+  /**
+   * For "app": whether its host is another than the page's (query/room.ts: what is outside the
+   * page's host is one party in the page's room for ended apps' mutations).
+   */
+  appOutsidePageHost?: boolean;
   /** For "app": the app's handle (observers are made as the app). */
   appHandle?: () => number;
   /** What the QueryClient object is (handed to query functions as `client`). */

@@ -411,7 +411,8 @@ export async function runMutation(
         const delay = core.app === undefined ? options.retryDelay : whileLive(live, options.retryDelay, 0);
         retryFields(value, retry as RetryValue<Error>, delay as RetryDelayValue<Error>);
         // The module's watch of it holds a handle until it settles: counted (query/room.ts), and
-        // abandoned there if its app unmounts with it pending and the page cannot keep it.
+        // abandoned there if its app unmounts with it pending and the page's room for ended apps'
+        // mutations has no place for it (or later gives its place to another party's).
         let watch = 0;
         let ended = false;
         const release = takeMutationRoom(core, () => {
@@ -499,6 +500,24 @@ export async function runMutation(
     ),
   );
   return settle;
+}
+
+/**
+ * How many mutations the module holds for `client`'s cache, and in how many scope lines
+ * (module-internal; the tests read it). Only those under way: a settled one leaves the module when
+ * the package ends its watch (wasm/query_abi.cpp, mfs_client_mutate), whatever its gcTime here.
+ * Not in an app's stats(): the count is every app's.
+ */
+export function moduleMutationCount(client: QueryClient): { mutations: number; scopes: number } {
+  return run(
+    coreOf(client),
+    (h) => api.mfs_client_stats(h),
+    () => {
+      for (let i = 0; i < 4; i++) readValue(); // entries, trie nodes, observers, fetching
+      return { mutations: readValue() as number, scopes: readValue() as number };
+    },
+    false,
+  );
 }
 
 /** query-core's MutationObserver: one mutation at a time, its state as a result. */
