@@ -2,6 +2,9 @@
 // to and from query-core's JSON shape, so a server-rendered or persisted cache can seed a client.
 // Newer data wins on hydrate; a pending query hydrated with its fetch's Future is settled by it;
 // paused mutations come back paused and resume with resume_paused_mutations.
+#include <limits>
+#include <string>
+
 #include "mfstate/key.hpp"
 #include "query_internal.hpp"
 
@@ -84,12 +87,33 @@ std::optional<Error> error_from(const Value* e) {
                msg != nullptr && msg->is_string() ? std::string(msg->as_string()) : "hydrated error");
 }
 
-std::int64_t int_field(const std::string& where, const Value& st, const char* name) {
+// JavaScript's safe integers: a time in milliseconds, or a count, past them is no state query-core
+// writes.
+constexpr std::int64_t max_safe_integer = (std::int64_t{1} << 53) - 1;
+
+// A whole number from `lo` to `hi` (a fraction is cut toward zero). A dehydrated state is input (a
+// persisted cache any script of the origin may have written): a double such as 1e300 cast to an
+// int64 is undefined behaviour, and a negative count cast to unsigned wraps, so both are refused.
+std::int64_t whole_number(const std::string& where, const Value& v, const std::string& name,
+                          std::int64_t lo = -max_safe_integer, std::int64_t hi = max_safe_integer) {
+  if (!v.is_number()) bad(where, name + " must be a number");
+  if (v.is_int() && v.as_int() >= lo && v.as_int() <= hi) return v.as_int();
+  const double d = v.as_double();
+  if (!(d > static_cast<double>(lo) - 1 && d < static_cast<double>(hi) + 1)) {
+    bad(where, name + " must be a number from " + std::to_string(lo) + " to " + std::to_string(hi));
+  }
+  return static_cast<std::int64_t>(d);
+}
+
+std::int64_t int_field(const std::string& where, const Value& st, const char* name,
+                       std::int64_t lo = -max_safe_integer, std::int64_t hi = max_safe_integer) {
   const Value* v = st.find(name);
   if (v == nullptr || v->is_null()) return 0;
-  if (!v->is_number()) bad(where, std::string("state.") + name + " must be a number");
-  return static_cast<std::int64_t>(v->as_double());
+  return whole_number(where, *v, std::string("state.") + name, lo, hi);
 }
+
+constexpr std::int64_t max_count = std::numeric_limits<std::uint32_t>::max();
+constexpr std::int64_t max_failures = std::numeric_limits<int>::max();
 
 bool bool_field(const std::string& where, const Value& st, const char* name) {
   const Value* v = st.find(name);
@@ -151,9 +175,9 @@ DehydratedQuery query_from(std::size_t i, const Value& q) {
   s.fetch_status = fetch_status_from(where, *st);
   s.data_updated_at = Millis(int_field(where, *st, "dataUpdatedAt"));
   s.error_updated_at = Millis(int_field(where, *st, "errorUpdatedAt"));
-  s.data_update_count = static_cast<std::uint32_t>(int_field(where, *st, "dataUpdateCount"));
-  s.error_update_count = static_cast<std::uint32_t>(int_field(where, *st, "errorUpdateCount"));
-  s.failure_count = static_cast<int>(int_field(where, *st, "fetchFailureCount"));
+  s.data_update_count = static_cast<std::uint32_t>(int_field(where, *st, "dataUpdateCount", 0, max_count));
+  s.error_update_count = static_cast<std::uint32_t>(int_field(where, *st, "errorUpdateCount", 0, max_count));
+  s.failure_count = static_cast<int>(int_field(where, *st, "fetchFailureCount", 0, max_failures));
   s.error = error_from(st->find("error"));
   s.failure_reason = error_from(st->find("fetchFailureReason"));
   s.is_invalidated = bool_field(where, *st, "isInvalidated");
@@ -170,8 +194,7 @@ DehydratedQuery query_from(std::size_t i, const Value& q) {
     d.infinite = type->as_string() == "infinite";
   }
   if (const Value* at = q.find("dehydratedAt"); at != nullptr && !at->is_null()) {
-    if (!at->is_number()) bad(where, "dehydratedAt must be a number");
-    d.dehydrated_at = Millis(static_cast<std::int64_t>(at->as_double()));
+    d.dehydrated_at = Millis(whole_number(where, *at, "dehydratedAt"));
   }
   return d;
 }
@@ -193,7 +216,7 @@ DehydratedMutation mutation_from(std::size_t i, const Value& m) {
   if (const Value* v = st->find("variables")) s.variables = *v;
   s.error = error_from(st->find("error"));
   s.failure_reason = error_from(st->find("failureReason"));
-  s.failure_count = static_cast<int>(int_field(where, *st, "failureCount"));
+  s.failure_count = static_cast<int>(int_field(where, *st, "failureCount", 0, max_failures));
   s.is_paused = bool_field(where, *st, "isPaused");
   s.submitted_at = Millis(int_field(where, *st, "submittedAt"));
   if (const Value* meta = m.find("meta")) d.meta = *meta;

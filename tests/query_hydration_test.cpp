@@ -289,6 +289,47 @@ TEST_F(QueryHydrationTest, MalformedInputChangesNothingAndNamesTheField) {
   EXPECT_TRUE(qc.query_cache().find_all().empty());
 }
 
+// A persisted cache is input any script of the origin may have written: a time or count no
+// JavaScript number of query-core's could be (1e300, NaN's stand-ins, a negative count) is refused
+// with the field's name, and nothing is hydrated. Before, 1e300 was cast to an int64 (undefined
+// behaviour: INT64_MIN in WebAssembly) and a count of -1 wrapped to 4,294,967,295.
+TEST_F(QueryHydrationTest, AnOutOfRangeTimeOrCountIsRefusedAndNothingIsHydrated) {
+  QueryClient qc(rt);
+  auto with_state = [](const char* field, Value v) {
+    Value state = Value::object({{"status", "success"}, {"data", 1}, {"dataUpdatedAt", 5}});
+    state = std::move(state).set(field, std::move(v));
+    return Value::object({{"queries", Value::array({Value::object({{"queryKey", Value::array({"ok"})},
+                                                                     {"state", Value::object({{"status", "success"}, {"data", 0}})}}),
+                                                     Value::object({{"queryKey", Value::array({"k"})},
+                                                                     {"state", std::move(state)}})})}});
+  };
+  const std::pair<const char*, Value> bad_fields[] = {
+      {"dataUpdatedAt", 1e300},          {"dataUpdatedAt", -1e300},
+      {"errorUpdatedAt", 9007199254740993.0 * 2}, {"dataUpdateCount", -1},
+      {"errorUpdateCount", 5e9},         {"fetchFailureCount", -3},
+  };
+  for (const auto& [field, v] : bad_fields) {
+    try {
+      qc.hydrate(with_state(field, v));
+      ADD_FAILURE() << field << " = " << v.to_json() << " was taken";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::invalid_argument);
+      EXPECT_NE(std::string(e.what()).find(field), std::string::npos) << e.what();
+    }
+    EXPECT_TRUE(qc.query_cache().find_all().empty()) << field;
+  }
+  Value late = Value::object({{"queries", Value::array({Value::object({{"queryKey", Value::array({"k"})},
+                                                                           {"dehydratedAt", 1e300},
+                                                                        {"state", Value::object({{"status", "success"}, {"data", 1}})}})})}});
+  EXPECT_THROW(qc.hydrate(late), Error);
+  EXPECT_TRUE(qc.query_cache().find_all().empty());
+  // The largest safe values are still taken.
+  qc.hydrate(with_state("dataUpdatedAt", 9007199254740991.0));
+  const auto st = qc.get_query_state(key({"k"}));
+  ASSERT_TRUE(st);
+  EXPECT_EQ(st->data_updated_at.count(), 9007199254740991);
+}
+
 TEST_F(QueryHydrationTest, TheFetchStatusIsWrittenAsItIsAndANewQueryHydratesIdle) {
   // Issue 11: dehydrate always wrote fetchStatus "idle".
   QueryClient qc(rt);
