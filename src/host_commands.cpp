@@ -174,14 +174,17 @@ std::size_t Commands::broadcast(AppRecord& from, const Action& action, Action* o
     return true;
   });
   if (targets.empty()) return 0;
-  for (const auto& t : targets) {
-    core.inspect_of(from.name, t.rec->name, [&] {
-      return InspectorEvent{.kind = InspectorEventKind::command_sent,
-                            .app = from.name,
-                            .target = t.rec->name,
-                            .name = action.type,
-                            .payload = action.payload};
-    });
+  // Tested once, not per target: no closure is made for each when nobody inspects (W1b).
+  if (core.inspector.active()) {
+    for (const auto& t : targets) {
+      core.inspect_of(from.name, t.rec->name, [&] {
+        return InspectorEvent{.kind = InspectorEventKind::command_sent,
+                              .app = from.name,
+                              .target = t.rec->name,
+                              .name = action.type,
+                              .payload = action.payload};
+      });
+    }
   }
   auto apply_all = [&] {
     const std::size_t n = targets.size();

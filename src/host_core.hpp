@@ -105,6 +105,12 @@ struct HostCore : std::enable_shared_from_this<HostCore> {
   /// someone hears it: the shell, or one of those two apps (another app's inspectors do not).
   template <typename Make>
   void inspect_of(std::string_view app, std::string_view target, Make&& make) {
+    // The test most pages answer (no inspector at all) inline; the rest out of line, so that the
+    // callers on every dispatch and broadcast target (W1b) do not carry its frame.
+    if (inspector.active()) [[unlikely]] inspect_heard(app, target, make);
+  }
+  template <typename Make>
+  [[gnu::noinline]] void inspect_heard(std::string_view app, std::string_view target, Make& make) {
     if (inspector.hears(app) || (!target.empty() && inspector.hears(target))) inspector.emit(make());
   }
 

@@ -111,7 +111,7 @@ const InspectorStream::Listeners* InspectorStream::app_list(std::string_view app
   return it == apps_.end() ? nullptr : it->second.get();
 }
 
-bool InspectorStream::hears(std::string_view app) const noexcept {
+bool InspectorStream::hears_any_of(std::string_view app) const noexcept {
   if (shell_.live > 0) return true;
   if (app.empty()) return false;
   const Listeners* list = app_list(app);
