@@ -8,37 +8,10 @@
 // host together. So the flood costs only the flooder's own.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { mfstate, settle } from "./helpers.mjs";
+import { mfstate, pendingMutations as pending, settle } from "./helpers.mjs";
 import { MAX_ORPHANED_MUTATIONS, orphanedMutationCount } from "../dist/query/room.js";
 
-const { createHost, MutationObserver } = mfstate;
-
-/**
- * Starts `n` mutations of `app` whose functions answer only when told (`answers[i]`); returns
- * their outcomes (settled promises) and the signals their functions got.
- */
-async function pending(app, n) {
-  const answers = [];
-  const signals = [];
-  const outcomes = [];
-  for (let i = 0; i < n; i++) {
-    const observer = new MutationObserver(app.queryClient, {
-      mutationFn: (v, { signal }) => {
-        signals.push(signal);
-        return new Promise((resolve) => answers.push(resolve));
-      },
-    });
-    outcomes.push(
-      observer.mutate(i).then(
-        (data) => ({ data }),
-        (error) => ({ error }),
-      ),
-    );
-  }
-  await settle(10);
-  assert.equal(answers.length, n, "the functions were called");
-  return { answers, signals, outcomes };
-}
+const { createHost } = mfstate;
 
 /** How many of the mutations `pending` started are still under way (their signals not aborted). */
 const underWay = (p) => p.signals.filter((s) => !s.aborted).length;

@@ -12,39 +12,12 @@
 // fail as cancelled, which the shell's mutation cache hears. A settled orphan gives its place back.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { mfstate, settle } from "./helpers.mjs";
+import { mfstate, pendingMutations as pending, settle } from "./helpers.mjs";
 import { api } from "../dist/wasm.js";
 import { MAX_ORPHANED_MUTATIONS, orphanedMutationCount } from "../dist/query/room.js";
 
 const { createHost, MutationObserver } = mfstate;
 
-/**
- * Starts `n` mutations of `app` whose functions answer only when told (`answers[i]`); returns
- * their outcomes (settled promises) and the signals their functions got.
- */
-async function pending(app, n, options = {}, called = n) {
-  const answers = [];
-  const signals = [];
-  const outcomes = [];
-  for (let i = 0; i < n; i++) {
-    const observer = new MutationObserver(app.queryClient, {
-      ...options,
-      mutationFn: (v, { signal }) => {
-        signals.push(signal);
-        return new Promise((resolve) => answers.push(resolve));
-      },
-    });
-    outcomes.push(
-      observer.mutate(i).then(
-        (data) => ({ data }),
-        (error) => ({ error }),
-      ),
-    );
-  }
-  await settle(10);
-  assert.equal(answers.length, called, "the functions were called");
-  return { answers, signals, outcomes };
-}
 
 /** Another app can still mutate and fetch. */
 async function victimStillWorks(host) {

@@ -275,3 +275,32 @@ export function feed() {
     },
   };
 }
+
+/**
+ * Starts `n` mutations of `app` whose functions answer only when told (`answers[i]`); returns
+ * their outcomes (settled promises) and the signals their functions got. `called`: how many of the
+ * functions run at once (fewer when they wait in one scope).
+ */
+export async function pendingMutations(app, n, options = {}, called = n) {
+  const answers = [];
+  const signals = [];
+  const outcomes = [];
+  for (let i = 0; i < n; i++) {
+    const observer = new mfstate.MutationObserver(app.queryClient, {
+      ...options,
+      mutationFn: (v, { signal }) => {
+        signals.push(signal);
+        return new Promise((resolve) => answers.push(resolve));
+      },
+    });
+    outcomes.push(
+      observer.mutate(i).then(
+        (data) => ({ data }),
+        (error) => ({ error }),
+      ),
+    );
+  }
+  await settle(10);
+  assert.equal(answers.length, called, "the functions were called");
+  return { answers, signals, outcomes };
+}

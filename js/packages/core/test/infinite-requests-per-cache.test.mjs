@@ -21,22 +21,33 @@ function feed(client, calls, tag) {
   });
 }
 
+/** `feed` subscribed to, its first page fetched. */
+async function watchedFeed(client, calls, tag) {
+  const observer = feed(client, calls, tag);
+  observer.subscribe(() => {});
+  await settle();
+  return observer;
+}
+
+/** A next page of ["feed"] asked for on `client`, where nothing fetches it: the request stays out. */
+function askNextPageOn(client) {
+  const asking = new mfstate.InfiniteQueryObserver(client, { queryKey: ["feed"], initialPageParam: 0, getNextPageParam: () => 1, queryFn: () => ({}), enabled: false });
+  return asking.fetchNextPage();
+}
+
 test("a next page asked for on another client is not read by a refetch of the shell's cache", async () => {
   const { host } = await testHost();
   const profile = host.mount("profile");
   const mallory = host.mount("mallory");
   const calls = [];
-  const observer = feed(profile.queryClient, calls, "profile");
-  observer.subscribe(() => {});
-  await settle();
+  const observer = await watchedFeed(profile.queryClient, calls, "profile");
   await observer.fetchNextPage();
   assert.deepEqual(observer.getCurrentResult().data.pageParams, [0, 1]);
   calls.length = 0;
   // Mallory's own client asks for a next page of the same key (it has no such query: nothing
   // fetches there), and while that request is out, refetches profile's query on the shared cache.
   const own = new mfstate.QueryClient({ clock: "manual" });
-  const asked = new mfstate.InfiniteQueryObserver(own, { queryKey: ["feed"], initialPageParam: 0, getNextPageParam: () => 1, queryFn: () => ({}), enabled: false });
-  const pending = asked.fetchNextPage();
+  const pending = askNextPageOn(own);
   await mallory.queryClient.refetchQueries({ queryKey: ["feed"] });
   await pending;
   assert.deepEqual(calls, [0, 1], "profile's refetch fetched its pages again, in order");
@@ -49,13 +60,10 @@ test("two standalone clients: one's fetchNextPage does not change the other's re
   const a = new mfstate.QueryClient({ clock: "manual" });
   const b = new mfstate.QueryClient({ clock: "manual" });
   const callsB = [];
-  const onB = feed(b, callsB, "b");
-  onB.subscribe(() => {});
-  await settle();
+  const onB = await watchedFeed(b, callsB, "b");
   await onB.fetchNextPage();
   callsB.length = 0;
-  const onA = new mfstate.InfiniteQueryObserver(a, { queryKey: ["feed"], initialPageParam: 0, getNextPageParam: () => 1, queryFn: () => ({}), enabled: false });
-  const pending = onA.fetchNextPage();
+  const pending = askNextPageOn(a);
   await b.refetchQueries({ queryKey: ["feed"] });
   await pending;
   assert.deepEqual(callsB, [0, 1]);
@@ -68,9 +76,7 @@ test("within one cache a next page asked for by another app's observer is the qu
   const profile = host.mount("profile");
   const mallory = host.mount("mallory");
   const calls = [];
-  const observer = feed(profile.queryClient, calls, "profile");
-  observer.subscribe(() => {});
-  await settle();
+  const observer = await watchedFeed(profile.queryClient, calls, "profile");
   const other = feed(mallory.queryClient, calls, "mallory");
   other.subscribe(() => {});
   await other.fetchNextPage();
