@@ -198,12 +198,15 @@ export class QueryCache {
     }
     if (app) return ownAsApp(app, sub);
     let done = false;
-    return () => {
+    const end = (): void => {
       if (done) return;
       run(core, () => api.mfs_unsubscribe(sub), undefined, false);
       done = true;
+      core.held?.delete(end);
       release?.();
     };
+    core.held?.add(end);
+    return end;
   }
 
   /** Removes every entry (the shell's, or a standalone client's, power). */
@@ -890,6 +893,7 @@ export function shellQueryClient(host: HostLink, defaults: DefaultOptions | unde
     driver: host.driver,
     kind: "shell",
     outsidePageHost: host.outsidePageHost,
+    held: host.held,
     mutations: mutationRegistry(shellHandle, host.driver),
     keys: new KeyTable(),
   };
