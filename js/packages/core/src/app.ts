@@ -81,6 +81,12 @@ export interface HostLink {
   /** The shell's face of the host's shared client. */
   shellClient(): QueryClient;
   /**
+   * The ends of what the host itself handed out that holds the module's handles (its inspector's
+   * subscriptions, its client's cache listeners and observers), each removed as it ends: its
+   * dispose ends those left. Its apps' end at their unmount.
+   */
+  readonly held: Set<() => void>;
+  /**
    * Inspector subscriptions live in the host: the shell's and the apps' together. An app's hears
    * only its own events (App.inspect), so it keeps only its own messages and broadcasts, and those
    * it receives, on the module's path, which makes the events.
