@@ -109,11 +109,13 @@ void Exports::on_unmount(AppRecord& app) {
 void Exports::on_notified(AppRecord& app) {
   Producer* p = app.producer;
   if (p == nullptr || p->exports.empty()) return;
-  const bool inspecting = core_->inspector.active();
+  // An export's changes are heard by the shell's inspectors and the producer's own, not by
+  // another app's: one app's inspect() must not run every producer's selectors on every change.
+  const bool inspected = core_->inspector.hears(app.name);
   // Take references first: a watcher may change the exports (through commands) while we deliver.
   boost::container::small_vector<Ref<ExportSlot>, 4> due;
   for (auto& [name, e] : p->exports) {
-    if (e->exposed && (e->live_watchers() > 0 || inspecting)) due.push_back(e);
+    if (e->exposed && (e->live_watchers() > 0 || inspected)) due.push_back(e);
   }
   for (auto& e : due) sync(*e);
 }
@@ -340,7 +342,7 @@ void Exports::feed(WatchRec& w, ExportSlot& e, const Value& v) {
 void Exports::sync(ExportSlot& e) {
   if (e.owner == nullptr) return;
   HostCore& core = *core_;
-  if (e.live_watchers() == 0 && !core.inspector.active()) {
+  if (e.live_watchers() == 0 && !core.inspector.hears(e.owner->name)) {
     if (!e.exposed) e.has_published = false;
     return;
   }

@@ -23,7 +23,7 @@ namespace detail {
 namespace {
 
 /// The mutations of `m`'s scope line, in order; null when unscoped or out of line.
-std::vector<MutationImpl*>* line_of(ClientCore& core, const MutationImpl& m) {
+ScopeLineMutations* line_of(ClientCore& core, const MutationImpl& m) {
   if (!m.scope_line) return nullptr;
   auto it = core.mutations.scopes.find(*m.scope_line);
   return it == core.mutations.scopes.end() ? nullptr : &it->second;
@@ -34,22 +34,19 @@ void leave_line(ClientCore& core, MutationImpl& m) {
   if (!m.scope_line) return;
   auto it = core.mutations.scopes.find(*m.scope_line);
   if (it != core.mutations.scopes.end()) {
-    auto& v = it->second;
-    // Searched from the newest: an app's end abandons its mutations newest first (the package's
-    // App.unmount), each then at the end of its line; from the front, ending n mutations of one
-    // scope was O(n^2).
-    if (auto at = std::find(v.rbegin(), v.rend(), &m); at != v.rend()) v.erase(std::next(at).base());
-    if (v.empty()) core.mutations.scopes.erase(it);
+    ScopeLineMutations& line = it->second;
+    line.erase(line.iterator_to(m));
+    if (line.empty()) core.mutations.scopes.erase(it);
   }
   m.scope_line.reset();
 }
 
 void run_next(ClientCore& core, MutationImpl& m) {
-  std::vector<MutationImpl*>* line = line_of(core, m);
+  ScopeLineMutations* line = line_of(core, m);
   if (line == nullptr) return;
-  for (MutationImpl* other : *line) {
-    if (other != &m && other->state.is_paused) {
-      (void)continue_mutation(core, other->shared_from_this());
+  for (MutationImpl& other : *line) {
+    if (&other != &m && other.state.is_paused) {
+      (void)continue_mutation(core, other.shared_from_this());
       return;
     }
   }
@@ -143,11 +140,11 @@ void MutationImpl::retry_paused() { dispatch(*core, *this, MutationAction{Mutati
 void MutationImpl::retry_resumed() { dispatch(*core, *this, MutationAction{MutationAction::resume}); }
 
 bool MutationImpl::retry_can_run() const {
-  const std::vector<MutationImpl*>* line = line_of(*core, *this);
+  const ScopeLineMutations* line = line_of(*core, *this);
   if (line == nullptr) return true;
   // The first pending mutation of the scope runs; the others wait for it.
-  for (const MutationImpl* m : *line) {
-    if (m->state.status == MutationStatus::pending) return m == this;
+  for (const MutationImpl& m : *line) {
+    if (m.state.status == MutationStatus::pending) return &m == this;
   }
   return true;
 }
@@ -284,9 +281,9 @@ void abandon_alone(ClientCore& core, MutationImpl& m) {
   if (!line) return;
   auto it = core.mutations.scopes.find(*line);
   if (it == core.mutations.scopes.end()) return;
-  for (MutationImpl* other : it->second) {
-    if (other->state.is_paused) {
-      (void)continue_mutation(core, other->shared_from_this());
+  for (MutationImpl& other : it->second) {
+    if (other.state.is_paused) {
+      (void)continue_mutation(core, other.shared_from_this());
       return;
     }
   }
@@ -301,10 +298,11 @@ std::shared_ptr<MutationImpl> build_mutation(ClientCore& core, const MutationOpt
   m->options = options;
   if (state != nullptr) m->state = *state;
   m->owner = owner;
-  core.mutations.all.push_back(m);
+  m->held_by_cache = m;
+  core.mutations.all.push_back(*m);
   if (m->options.scope) {
     m->scope_line = ScopeLine{owner, *m->options.scope};
-    core.mutations.scopes[*m->scope_line].push_back(m.get());
+    core.mutations.scopes[*m->scope_line].push_back(*m);
   }
   if (owner != nullptr) owner->mutations.insert(m.get());
   emit(core, MutationCacheEvent::Type::added, *m);
@@ -318,9 +316,9 @@ void remove_mutation(ClientCore& core, MutationImpl& m) {
   m.gc_timer = 0;
   if (m.in_cache) {
     m.in_cache = false;
-    auto& all = core.mutations.all;
-    all.erase(std::remove_if(all.begin(), all.end(), [&](const auto& p) { return p.get() == &m; }), all.end());
     leave_line(core, m);
+    core.mutations.all.erase(core.mutations.all.iterator_to(m));
+    m.held_by_cache.reset();  // `self` keeps it until we are done
     if (m.owner != nullptr) m.owner->mutations.erase(&m);
   }
   emit(core, MutationCacheEvent::Type::removed, m);

@@ -75,15 +75,16 @@ ClientCore::~ClientCore() {
     for (auto& w : f.waiters) unsettled.push_back(std::move(w));
     f.waiters.clear();
   });
-  for (auto& m : mutations.all) {
-    if (m->gc_timer != 0) runtime.scheduler().cancel(m->gc_timer);
-    m->gc_timer = 0;
-    if (m->retryer) m->retryer->orphan();
-    if (m->future) unsettled.push_back(FetchWaiter{std::move(m->future), nullptr});
-    m->core = nullptr;
+  for (MutationImpl& m : mutations.all) {
+    if (m.gc_timer != 0) runtime.scheduler().cancel(m.gc_timer);
+    m.gc_timer = 0;
+    if (m.retryer) m.retryer->orphan();
+    if (m.future) unsettled.push_back(FetchWaiter{std::move(m.future), nullptr});
+    m.core = nullptr;
   }
-  mutations.all.clear();
+  // The lines first: what they link is alive until `all` lets it go.
   mutations.scopes.clear();
+  mutations.all.clear_and_dispose([](MutationImpl* m) { m->held_by_cache.reset(); });
   std::vector<Query*> all;
   collect(QueryFilters{}, all);
   queries.index.clear();  // unlinks the entries before they are freed
@@ -654,7 +655,7 @@ std::size_t AppQueryClient::is_mutating(const MutationFilters& filters) const {
   MutationFilters f = filters;
   f.status = MutationStatus::pending;
   std::size_t n = 0;
-  for (const auto& m : c.mutations.all) n += detail::matches(f, *m) ? 1 : 0;
+  for (const detail::MutationImpl& m : c.mutations.all) n += detail::matches(f, m) ? 1 : 0;
   return n;
 }
 
@@ -730,8 +731,8 @@ std::optional<MutationInfo> MutationCache::find(const MutationFilters& filters) 
   ClientCore& c = scope_->live();
   MutationFilters f = filters;
   if (!f.exact) f.exact = true;  // query-core: {exact: true, ...filters}
-  for (const auto& m : c.mutations.all) {
-    if (visible(*scope_, *m) && detail::matches(f, *m)) return detail::info_of(*m);
+  for (const detail::MutationImpl& m : c.mutations.all) {
+    if (visible(*scope_, m) && detail::matches(f, m)) return detail::info_of(m);
   }
   return std::nullopt;
 }
@@ -739,8 +740,8 @@ std::optional<MutationInfo> MutationCache::find(const MutationFilters& filters) 
 std::vector<MutationInfo> MutationCache::find_all(const MutationFilters& filters) const {
   ClientCore& c = scope_->live();
   std::vector<MutationInfo> out;
-  for (const auto& m : c.mutations.all) {
-    if (visible(*scope_, *m) && detail::matches(filters, *m)) out.push_back(detail::info_of(*m));
+  for (const detail::MutationImpl& m : c.mutations.all) {
+    if (visible(*scope_, m) && detail::matches(filters, m)) out.push_back(detail::info_of(m));
   }
   return out;
 }
@@ -830,8 +831,8 @@ Future QueryClient::resume_paused_mutations() {
   std::vector<std::shared_ptr<detail::FutureState>> parts;
   if (c.online) {
     std::vector<std::shared_ptr<detail::MutationImpl>> paused;
-    for (const auto& m : c.mutations.all) {
-      if (m->state.is_paused) paused.push_back(m);
+    for (detail::MutationImpl& m : c.mutations.all) {
+      if (m.state.is_paused) paused.push_back(m.shared_from_this());
     }
     for (const auto& m : paused) parts.push_back(detail::continue_mutation(c, m));
   }
@@ -843,7 +844,9 @@ void QueryClient::clear() {
   ClientCore::Op op(c);
   c.clear_queries();
   // The mutation cache forgets its mutations (those in flight still settle their Futures).
-  auto all = c.mutations.all;
+  std::vector<std::shared_ptr<detail::MutationImpl>> all;
+  all.reserve(c.mutations.all.size());
+  for (detail::MutationImpl& m : c.mutations.all) all.push_back(m.shared_from_this());
   for (const auto& m : all) detail::remove_mutation(c, *m);
 }
 

@@ -308,8 +308,8 @@ DehydratedState QueryClient::dehydrate(const DehydrateOptions& options) const {
   const auto& serialize = options.serialize_data ? options.serialize_data : d.serialize_data;
   ClientCore::Op op(c);
   DehydratedState out;
-  for (const auto& m : c.mutations.all) {
-    MutationInfo info = detail::info_of(*m);
+  for (const detail::MutationImpl& m : c.mutations.all) {
+    MutationInfo info = detail::info_of(m);
     if (keep_mutation ? !keep_mutation(info) : !default_should_dehydrate_mutation(info)) continue;
     out.mutations.push_back(DehydratedMutation{info.mutation_key, std::move(info.state), info.meta, info.scope});
   }

@@ -279,3 +279,52 @@ TEST(AppInspect, AnAppsEventCostsNothingOfAnotherAppsInspectors) {
   const double ratio = among / alone;
   EXPECT_LT(ratio, 4.0) << "b's dispatch: " << alone << " ns alone, " << among << " ns among 65,000 of a's inspectors";
 }
+
+// Exports are computed for whoever hears their changes: watchers, the shell's inspector, the
+// producer's own. Another app's inspector hears none of them, so it must not make a producer's
+// selectors run on every change (before, any inspector on the page did).
+TEST(AppInspect, AnotherAppsInspectorRunsNoSelectorOfAProducer) {
+  Host host;
+  App hostile = host.mount("hostile");
+  App profile = host.mount("profile");
+  profile.create_store(user_state(), app_reducer);
+  int runs = 0;
+  profile.expose("user", [&runs](const Value& s) {
+    ++runs;
+    return s.get("user");
+  });
+  host.run_until_idle();
+  const int exposed = runs;
+  std::size_t hostile_heard = 0;
+  auto spy = hostile.inspect([&hostile_heard](const InspectorEvent&) { ++hostile_heard; });
+  profile.dispatch(act("RENAME", "Jane"));
+  profile.dispatch(act("RENAME", "Joan"));
+  host.run_until_idle();
+  EXPECT_EQ(runs, exposed) << "profile's selector ran for hostile's inspector";
+  EXPECT_EQ(hostile_heard, 0u);
+
+  // The producer's own inspector hears its export change: that one runs the selector.
+  std::vector<std::string> own;
+  auto mine = profile.inspect([&own](const InspectorEvent& e) {
+    if (e.kind == InspectorEventKind::export_changed) own.emplace_back(e.payload.get("name").as_string());
+  });
+  profile.dispatch(act("RENAME", "June"));
+  host.run_until_idle();
+  EXPECT_EQ(own, std::vector<std::string>{"June"});
+  EXPECT_EQ(hostile_heard, 0u);
+}
+
+TEST(HostInspector, TheShellsInspectorHearsEveryExportChangeWithoutWatchers) {
+  Host host;
+  App profile = host.mount("profile");
+  profile.create_store(user_state(), app_reducer);
+  profile.expose("user", [](const Value& s) { return s.get("user"); });
+  host.run_until_idle();
+  Recorder rec(host);
+  profile.dispatch(act("RENAME", "Jane"));
+  host.run_until_idle();
+  const InspectorEvent* changed = rec.first(InspectorEventKind::export_changed);
+  ASSERT_NE(changed, nullptr);
+  EXPECT_EQ(changed->target, "profile");
+  EXPECT_EQ(changed->payload.get("name").as_string(), "Jane");
+}
