@@ -55,15 +55,15 @@ TEST(InspectorStreamOutOfMemory, EndingAnInspectorInsideAnEventAllocatesNothing)
   EXPECT_EQ(b_heard, 1);
 }
 
-// Every allocation of a subscription failed in turn: each failure leaves no listener (nothing hears
-// the app, nothing is called), and the stream works as before after it.
+// Every allocation of a subscription failed in turn, each on a fresh stream: each failure leaves no
+// listener (nothing hears the app, nothing is called), and the stream works after it.
 TEST(InspectorStreamOutOfMemory, ASubscriptionThatFailsHalfWayLeavesNoListener) {
+  ManualClock clock;
   for (const bool of_app : {true, false}) {
-    ManualClock clock;
-    InspectorStream stream(clock, nullptr);
-    int heard = 0;
     int failures = 0;
     for (long k = 1;; ++k) {
+      InspectorStream stream(clock, nullptr);
+      int heard = 0;
       std::optional<Subscription> s;
       allocations_to_failure = k;
       try {
