@@ -21,6 +21,13 @@ namespace mfstate::detail {
 
 struct Query;
 
+/// A key element's Value::hash, an integer's computed in place (detail::integer_hash): the exact
+/// lookups and the walk probe a level of many children by an integer element without the call
+/// through Value::hash (S1's ["user", 42], by get and by invalidation).
+inline std::uint64_t element_hash(const Value& v) noexcept {
+  return v.is_int() ? integer_hash(v.as_int()) : v.hash();
+}
+
 /// One element of a FlatKey as an exact lookup probes a trie level with it, without its Value:
 /// its canonical bytes and the hash its Value would have (detail::canonical_value_hash). For
 /// elements that are no Value without an allocation (a container, a string beyond 8 bytes);
@@ -91,7 +98,7 @@ struct alignas(8) TrieNode {
   }
   /// The hash of that element.
   std::uint64_t key_hash() const noexcept {
-    return is_skip() ? Value(skipped()).hash() : element().get().hash();
+    return is_skip() ? integer_hash(skipped()) : element_hash(element().get());
   }
   /// The children word; none for a two-level leaf (its word holds the skipped element).
   std::uintptr_t kids() const noexcept { return is_skip() ? 0 : children; }
@@ -147,7 +154,7 @@ struct NodeHash {
   using is_transparent = void;
   std::size_t operator()(const BigChild& c) const noexcept { return c.hash(); }
   std::size_t operator()(const TrieNode* n) const noexcept { return n->key_hash(); }
-  std::size_t operator()(const Value& v) const noexcept { return v.hash(); }
+  std::size_t operator()(const Value& v) const noexcept { return element_hash(v); }
   std::size_t operator()(const FlatElement& e) const noexcept { return e.hash; }
 };
 struct NodeEq {

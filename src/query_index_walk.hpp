@@ -54,26 +54,27 @@ void CacheIndex::visit_subtree(const TrieNode* n, Visit& visit) const {
 
 template <typename Visit>
 void CacheIndex::walk(const TrieNode* n, std::span<const Value> filter, Visit& visit) const {
-  if (filter.empty()) {
-    visit_subtree(n, visit);
-    return;
-  }
-  const Value& f = filter.front();
-  if (f.is_array() || f.is_object()) {
-    // Partial match by subset/prefix: check this level's children, descend into the matches. (A
-    // two-level leaf is keyed by an integer, which no array or object matches.)
-    for_each_child(n, [&](const TrieNode* c) {
-      if (!c->is_skip() && partial_match(c->element().get(), f)) walk(c, filter.subspan(1), visit);
-    });
-    return;
-  }
-  if (const TrieNode* c = child(n, f)) {
+  // Down the filter's scalar elements in a loop, one probe a level, as an exact lookup goes (S1:
+  // ["user", 42] takes two levels in one frame); a container element fans out below.
+  for (; !filter.empty(); filter = filter.subspan(1)) {
+    const Value& f = filter.front();
+    if (f.is_array() || f.is_object()) {
+      // Partial match by subset/prefix: check this level's children, descend into the matches. (A
+      // two-level leaf is keyed by an integer, which no array or object matches.)
+      for_each_child(n, [&](const TrieNode* c) {
+        if (!c->is_skip() && partial_match(c->element().get(), f)) walk(c, filter.subspan(1), visit);
+      });
+      return;
+    }
+    const TrieNode* c = child(n, f);
+    if (c == nullptr) return;
     if (c->is_skip()) {
       walk_skip(c, filter.subspan(1), visit);
-    } else {
-      walk(c, filter.subspan(1), visit);
+      return;
     }
+    n = c;
   }
+  visit_subtree(n, visit);
 }
 
 template <typename Visit>

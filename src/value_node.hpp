@@ -85,6 +85,21 @@ inline char canonical_number(double d, std::uint64_t& bits) noexcept {
   return 'd';
 }
 
+/// Value::hash of an integer (and of a double holding one): splitmix64's finaliser over the
+/// integer and a fixed seed. Inline here, not only in value.cpp, so that the query cache's probe
+/// of a level by an integer element (S1's ["user", 42]) hashes it in place instead of through
+/// Value::hash's out-of-line call.
+inline std::uint64_t integer_hash(std::int64_t i) noexcept {
+  constexpr std::uint64_t seed_int = 0xc2b2ae3d27d4eb4fULL;
+  std::uint64_t x = static_cast<std::uint64_t>(i) ^ seed_int;
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  x ^= x >> 31;
+  return x;
+}
+
 /// Reading canonical bytes back (a FlatKey's elements, found in the query cache without building
 /// their Values). A container read this way nests at most this deep; a deeper one is left to its
 /// Value (the readers recurse, and a key is rarely more than a few levels).
@@ -316,6 +331,82 @@ class ValueAccess {
 };
 
 namespace detail {
+/// A flat object's canonical bytes, written straight: an object of 1 to flat_object_members
+/// members, each name held inline (MemberName::inline_capacity) and each value a scalar held in
+/// its handle (null, a boolean, a number, a string of up to 8 bytes), its names in a known order
+/// (one member, or the order its builder noted). That is the shape of most query-key parameters
+/// ({id: 7}), and Value::hash writes one per lookup by such a key (W3b): here without the
+/// writer's room check per step, its dispatch per value and its frames. Writes at most
+/// flat_object_room bytes at `p` and returns the end, or nullptr (some bytes written) when
+/// `node` is not such an object: CanonicalWriter then writes it, the same bytes.
+inline constexpr std::size_t flat_object_members = 8;
+/// '{' and '}'; per member a length byte, a name of up to 15 bytes and at most 10 bytes of value
+/// (an inline string: 's', its length, its 8-byte word); and one more, as a name is copied as its
+/// whole 16-byte buffer (what follows overwrites the padding).
+inline constexpr std::size_t flat_object_room = 2 + flat_object_members * (1 + 15 + 10) + 1;
+static_assert(flat_object_room <= canonical_hash_budget, "a flat object's bytes are always hashed");
+// The bytes are CanonicalWriter::object()'s: '{', then per member in name order its length byte,
+// its name and its value as scalar() writes it, then '}'. A member that is not flat (a name
+// beyond 15 bytes, a container, a string with a node) ends it with nullptr, as does an unknown
+// order of 2 or more members.
+inline char* write_flat_object(char* p, const ObjectNode& node) noexcept {
+  const std::size_t n = node.size;
+  if (n - 1 >= flat_object_members) return nullptr;  // 0 members too: '{}' is object()'s
+  const Member* const members = node.members();
+  // Members by index from the first up, or from the last down (never a pointer before them).
+  std::size_t k = 0;
+  std::size_t step = 1;
+  if (n > 1) {
+    if (node.name_order == static_cast<std::uint8_t>(NameOrder::descending)) {
+      k = n - 1;
+      step = ~std::size_t{0};  // -1, wrapping
+    } else if (node.name_order != static_cast<std::uint8_t>(NameOrder::ascending)) {
+      return nullptr;
+    }
+  }
+  *p++ = '{';
+  for (std::size_t i = 0; i < n; ++i, k += step) {
+    const Member* const m = members + k;
+    const std::size_t length = m->key.size();
+    if (length > MemberName::inline_capacity) return nullptr;
+    *p = static_cast<char>(length);
+    std::memcpy(p + 1, m->key.data(), sizeof(MemberName));
+    p += 1 + length;
+    const Value& v = m->value;
+    switch (v.type()) {
+      case Type::null: *p++ = 'n'; break;
+      case Type::boolean: *p++ = v.as_bool() ? 't' : 'f'; break;
+      case Type::integer: {
+        *p = 'i';
+        const auto bits = static_cast<std::uint64_t>(v.as_int());
+        std::memcpy(p + 1, &bits, sizeof bits);
+        p += 9;
+        break;
+      }
+      case Type::number: {
+        std::uint64_t bits;
+        *p = canonical_number(v.as_double(), bits);
+        std::memcpy(p + 1, &bits, sizeof bits);
+        p += 9;
+        break;
+      }
+      case Type::string: {
+        std::uint64_t word;
+        std::size_t size;
+        if (!ValueAccess::inline_string(v, word, size)) return nullptr;
+        p[0] = 's';
+        p[1] = static_cast<char>(size);
+        std::memcpy(p + 2, &word, sizeof word);
+        p += 2 + size;
+        break;
+      }
+      default: return nullptr;
+    }
+  }
+  *p++ = '}';
+  return p;
+}
+
 /// Whether `a` and `b` are one query key (or key element) to the query cache: Value's ==, except
 /// that every NaN equals every NaN, at any depth — as the keys' canonical bytes (FlatKey, KeyBuilder,
 /// Value::hash) spell every NaN as one NaN, so a key holding NaN finds itself on every path (a

@@ -146,3 +146,71 @@ TEST(CanonicalRead, DecodeGivesAnEqualValue) {
     EXPECT_EQ(p, b.data() + b.size());
   }
 }
+
+// Value::hash writes a flat object (up to 8 members, names held inline, scalar values held in the
+// handle, names in a noted order) without the canonical writer (detail::write_flat_object): its
+// hash must be XXH3 of the writer's bytes all the same, for every kind of scalar, name length and
+// order, and for the shapes just past what it takes (which the writer then writes).
+TEST(CanonicalRead, AFlatObjectHashesAsItsCanonicalBytes) {
+  const std::vector<Value> scalars = {
+      Value(),     Value(true), Value(false), Value(0), Value(-1), Value(std::int64_t{1} << 60), Value(1.0),
+      Value(2.5),  Value(-0.0), Value(std::numeric_limits<double>::quiet_NaN()), Value(""), Value("a"),
+      Value("12345678"),   // the longest inline string
+      Value("123456789"),  // a string with a node: not flat
+      Value::array({1}),   // a container: not flat
+  };
+  const std::vector<std::string> names = {"", "a", "id", "b", "zz", std::string(15, 'n'), std::string(16, 'm')};
+  std::size_t checked = 0;
+  const auto check = [&](const auto& build) {
+    const Value v = build();
+    std::uint64_t from_bytes = 0;
+    const std::string b = bytes_of(v);
+    ASSERT_TRUE(detail::canonical_value_hash(b, from_bytes)) << b.size() << " bytes";
+    EXPECT_EQ(build().hash(), from_bytes) << v.to_canonical_json();
+    EXPECT_EQ(respell(v).hash(), from_bytes) << v.to_canonical_json();
+    ++checked;
+  };
+  // One member: every name with every value.
+  for (const std::string& name : names) {
+    for (const Value& s : scalars) check([&] { return Value::object({{name, s}}); });
+  }
+  // 2 to 9 members in ascending and in descending name order (both noted by the builder), and in
+  // neither: each value in each position.
+  const char* const letters[] = {"a", "b", "c", "d", "e", "f", "g", "h", "i"};
+  for (std::size_t n = 2; n <= 9; ++n) {
+    for (const Value& s : scalars) {
+      for (std::size_t at = 0; at < n; ++at) {
+        std::vector<std::pair<std::string, Value>> up;
+        for (std::size_t k = 0; k < n; ++k) up.emplace_back(letters[k], k == at ? s : Value(std::int64_t(k)));
+        std::vector<std::pair<std::string, Value>> down(up.rbegin(), up.rend());
+        std::vector<std::pair<std::string, Value>> mixed = up;
+        std::swap(mixed[0], mixed[1]);
+        for (const auto* members : {&up, &down, &mixed}) {
+          check([&] {
+            // Built from a list, as a key's parameters are: Value::object notes the order.
+            const auto m = [&](std::size_t k) {
+              return std::pair<std::string_view, Value>((*members)[k].first, (*members)[k].second);
+            };
+            switch (members->size()) {
+              case 2: return Value::object({m(0), m(1)});
+              case 3: return Value::object({m(0), m(1), m(2)});
+              case 4: return Value::object({m(0), m(1), m(2), m(3)});
+              case 5: return Value::object({m(0), m(1), m(2), m(3), m(4)});
+              case 6: return Value::object({m(0), m(1), m(2), m(3), m(4), m(5)});
+              case 7: return Value::object({m(0), m(1), m(2), m(3), m(4), m(5), m(6)});
+              case 8: return Value::object({m(0), m(1), m(2), m(3), m(4), m(5), m(6), m(7)});
+              case 9: return Value::object({m(0), m(1), m(2), m(3), m(4), m(5), m(6), m(7), m(8)});
+              default: return Value();
+            }
+          });
+        }
+      }
+    }
+  }
+  EXPECT_GT(checked, 1000u);
+  // The integer hash the query cache computes in place is Value::hash's, for an integral double too.
+  for (std::int64_t i : {std::int64_t{0}, std::int64_t{-1}, std::int64_t{42}, std::int64_t{1} << 53}) {
+    EXPECT_EQ(detail::integer_hash(i), Value(i).hash());
+    EXPECT_EQ(detail::integer_hash(i), Value(static_cast<double>(i)).hash());
+  }
+}
