@@ -122,7 +122,6 @@ export class Host {
       driver,
       apps: new Set(),
       shellClient: () => this.#queryClient,
-      inspectors: 0,
       hostInspectors: 0,
       bus: new BusMirror(),
       commands: 0,
@@ -366,7 +365,6 @@ export class Host {
         leave();
       }
       // While it lives, dispatches go through the module, which makes the events (App.dispatch).
-      link.inspectors++;
       link.hostInspectors++;
       const end = unsubscriber(sub);
       let ended = false;
@@ -374,7 +372,6 @@ export class Host {
         end(); // first: when it is refused, the inspector still listens and is still counted
         if (!ended) {
           ended = true;
-          link.inspectors--;
           link.hostInspectors--;
           if (link.outsidePageHost) releaseOutside();
         }
