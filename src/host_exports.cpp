@@ -154,6 +154,22 @@ void Exports::unexpose(AppRecord& app, std::string_view name) {
   queue_sync(*e);
 }
 
+namespace {
+// The export's unusable value, to the sink: nesting what the selector threw (the shell is told
+// that very value), or alone when its value broke the schema (nothing was thrown).
+void report_cached_error(HostErrors& errors, const ExportSlot& e) {
+  if (!e.cache_thrown) {
+    errors.report(Error(e.cache_code, e.cache_error), e.owner->name);
+    return;
+  }
+  try {
+    std::rethrow_exception(e.cache_thrown);
+  } catch (...) {
+    errors.report(NestedError(e.cache_code, e.cache_error), e.owner->name);
+  }
+}
+}  // namespace
+
 Value Exports::read(const AppRecord& reader, std::string_view app, std::string_view name) {
   manifest_check_read(reader.manifest.get(), app, name);
   auto pit = producers_.find(app);
@@ -170,12 +186,29 @@ Value Exports::read(const AppRecord& reader, std::string_view app, std::string_v
   }
   // The usual read: the memo is current, nothing runs, so the record needs no reference.
   if (memo_current(*e)) {
-    if (!e->cache_error.empty()) throw Error(e->cache_code, e->cache_error);
+    if (!e->cache_error.empty()) throw unusable(*e, reader);
     return e->cache_value;
   }
   Ref<ExportSlot> keep(e);  // the selector may unexpose or unmount its app
-  if (!refresh(*e)) throw Error(e->cache_code, e->cache_error);
+  if (!refresh(*e)) throw unusable(*e, reader);
   return e->cache_value;
+}
+
+// Why `reader` gets no value. What a selector threw is its app's: its message may carry the
+// producer's state (a reader of another app was handed "the selector of export a/x threw: bad
+// token 3f9c..."), and its code is whatever the producer chose. Another app learns only that the
+// selector threw; the producer's error sink is told the detail (once per failed memo, as a
+// watcher's sync tells it). A value breaking the schema is the export's own business: said as is.
+Error Exports::unusable(ExportSlot& e, const AppRecord& reader) {
+  if (!e.cache_thrown || e.owner->name == reader.name) return Error(e.cache_code, e.cache_error);
+  Error told(ErrorCode::listener_error,
+             "the selector of export " + e.owner->name + "/" + e.name + " threw (its app's error sink has what it threw)");
+  if (!e.error_reported) {
+    e.error_reported = true;
+    Ref<ExportSlot> keep(&e);  // the sink may unexpose or unmount the producer
+    report_cached_error(core_->errors, e);
+  }
+  return told;
 }
 
 // The producer's state an export selects from (null when it has no store, or is gone).
@@ -303,22 +336,6 @@ void Exports::feed(WatchRec& w, ExportSlot& e, const Value& v) {
   w.last = v;
   call_watcher(w, ExportEvent{e.owner->name, e.name, ExportEventKind::value, v});
 }
-
-namespace {
-// The export's unusable value, to the sink: nesting what the selector threw (the shell is told
-// that very value), or alone when its value broke the schema (nothing was thrown).
-void report_cached_error(HostErrors& errors, const ExportSlot& e) {
-  if (!e.cache_thrown) {
-    errors.report(Error(e.cache_code, e.cache_error), e.owner->name);
-    return;
-  }
-  try {
-    std::rethrow_exception(e.cache_thrown);
-  } catch (...) {
-    errors.report(NestedError(e.cache_code, e.cache_error), e.owner->name);
-  }
-}
-}  // namespace
 
 // Tells every watcher of `e` where the export stands now: its value (when changed for that
 // watcher) or that it is gone. Idempotent, so it may be queued more than once.

@@ -108,6 +108,7 @@ class Exports {
   void collect(Producer& p);
 
   bool refresh(ExportSlot& e);
+  Error unusable(ExportSlot& e, const AppRecord& reader);
   static const Value& input_of(const ExportSlot& e);
   static bool memo_current(const ExportSlot& e);
   void check_contract(WatchRec& w, ExportSlot& e);

@@ -76,7 +76,7 @@ Subscription InspectorStream::subscribe(InspectorListener listener) {
   if (!listener) {
     throw Error(ErrorCode::invalid_argument, "inspect needs a listener, got an empty one");
   }
-  return add(shell_, std::string(), std::move(listener));
+  return add(shell_, std::move(listener));
 }
 
 Subscription InspectorStream::subscribe_app(std::string_view app, InspectorListener listener) {
@@ -85,20 +85,33 @@ Subscription InspectorStream::subscribe_app(std::string_view app, InspectorListe
   }
   if (app.empty()) throw Error(ErrorCode::invalid_argument, "an app's inspector needs the app's name");
   Listeners* list = list_of(app);
-  if (list == nullptr) list = apps_.emplace(std::string(app), std::make_unique<Listeners>()).first->second.get();
-  return add(*list, std::string(app), std::move(listener));
+  if (list == nullptr) {
+    auto made = std::make_unique<Listeners>();
+    made->app = std::string(app);
+    list = apps_.emplace(made->app, std::move(made)).first->second.get();
+  }
+  try {
+    return add(*list, std::move(listener));
+  } catch (...) {
+    // A list made for this listener goes with it (an emit under way holds only lists that had
+    // listeners when it began: none empty).
+    if (list->entries.empty() && !list->queued) drop(*list);
+    throw;
+  }
 }
 
-Subscription InspectorStream::add(Listeners& list, std::string app, InspectorListener listener) {
+Subscription InspectorStream::add(Listeners& list, InspectorListener listener) {
   const std::uint64_t id = next_id_++;
-  list.entries.push_back({id, std::move(listener), true});
-  ++list.live;
-  ++live_;
   std::weak_ptr<bool> alive = alive_;
-  return Subscription([this, alive, app = std::move(app), id] {
+  // Made before the entry is: if either fails, no listener is left that nothing can end.
+  Subscription s([this, alive, app = list.app, id] {
     auto a = alive.lock();
     if (a && *a) remove(app, id);
   });
+  list.entries.push_back({id, std::move(listener), true});
+  ++list.live;
+  ++live_;
+  return s;
 }
 
 InspectorStream::Listeners* InspectorStream::list_of(std::string_view app) noexcept {
@@ -135,24 +148,24 @@ void InspectorStream::remove(std::string_view app, std::uint64_t id) {
   if (emitting_ > 0) {
     if (!list->queued) {
       list->queued = true;
-      ended_while_emitting_.emplace_back(app);
+      list->next_queued = ended_while_emitting_;
+      ended_while_emitting_ = list;
     }
   } else if (entries.size() > 2 * list->live) {
-    compact(app);
+    compact(*list);
   }
 }
 
-void InspectorStream::compact(std::string_view app) {
-  Listeners* list = list_of(app);
-  if (list == nullptr) return;
-  list->queued = false;
-  std::erase_if(list->entries, [](const Listener& l) { return !l.active; });
-  if (list->live == 0 && !app.empty()) {
-    // Out of the map before it goes: whatever its destruction ends comes back to a whole map.
-    auto it = apps_.find(app);
-    std::unique_ptr<Listeners> gone = std::move(it->second);
-    apps_.erase(it);
-  }
+void InspectorStream::compact(Listeners& list) {
+  std::erase_if(list.entries, [](const Listener& l) { return !l.active; });
+  if (list.live == 0 && !list.queued && &list != &shell_) drop(list);
+}
+
+void InspectorStream::drop(Listeners& list) {
+  // Out of the map before it goes: whatever its destruction ends comes back to a whole map.
+  auto it = apps_.find(list.app);
+  std::unique_ptr<Listeners> gone = std::move(it->second);
+  apps_.erase(it);
 }
 
 void InspectorStream::emit(InspectorEvent event) {
@@ -193,10 +206,17 @@ void InspectorStream::emit(InspectorEvent event) {
                    error_from_exception(ErrorCode::listener_error, "an inspector listener threw"));
     }
   }
-  if (--emitting_ == 0 && !ended_while_emitting_.empty()) {
-    std::vector<std::string> ended = std::move(ended_while_emitting_);
-    ended_while_emitting_.clear();
-    for (const auto& app : ended) compact(app);
+  if (--emitting_ == 0 && ended_while_emitting_ != nullptr) {
+    // Counted as emitting meanwhile: a listener whose destruction ends another only marks it and
+    // queues its list, so no list of the chain goes while it is walked.
+    ++emitting_;
+    while (Listeners* list = ended_while_emitting_) {
+      ended_while_emitting_ = list->next_queued;
+      list->next_queued = nullptr;
+      list->queued = false;
+      compact(*list);
+    }
+    --emitting_;
   }
 }
 

@@ -53,19 +53,27 @@ class InspectorStream {
   };
   /// One audience's listeners, in id order (ids only grow, and are appended).
   struct Listeners {
+    std::string app;  // whose ("": the shell's)
     std::vector<Listener> entries;
     std::size_t live = 0;
-    bool queued = false;  // in ended_while_emitting_
+    // In the chain of lists with listeners ended during an emit (ended_while_emitting_), linked
+    // here: a removal runs in a Subscription's destructor, where it may not allocate.
+    bool queued = false;
+    Listeners* next_queued = nullptr;
   };
-  Subscription add(Listeners& list, std::string app, InspectorListener listener);
+  Subscription add(Listeners& list, InspectorListener listener);
   /// The list of `app`'s own listeners ("": the shell's). Null when it has none.
   Listeners* list_of(std::string_view app) noexcept;
   const Listeners* app_list(std::string_view app) const noexcept;
   /// hears() once some listener lives.
   bool hears_any_of(std::string_view app) const noexcept;
+  /// Ends listener `id` of `app`'s list. Allocates nothing.
   void remove(std::string_view app, std::uint64_t id);
-  /// Drops `app`'s ended listeners, and its list once none is left. Not while emitting.
-  void compact(std::string_view app);
+  /// Drops the list's ended listeners, and the list itself (an app's) once none is left and it is
+  /// not queued. Not while an emit walks the lists.
+  void compact(Listeners& list);
+  /// Drops `list` from apps_ (an app's list, none of whose listeners is left).
+  void drop(Listeners& list);
 
   const Clock* clock_;
   ErrorHandler on_listener_error_;
@@ -73,7 +81,9 @@ class InspectorStream {
   // Each app's own, by name: an event costs its app's and its target's, never the page's. Owned
   // by pointer: an emit holds them while listeners may subscribe (and the map rehash).
   NameMap<std::unique_ptr<Listeners>> apps_;
-  std::vector<std::string> ended_while_emitting_;  // compacted when the outermost emit ends
+  // The lists whose listeners ended during an emit, compacted when the outermost one ends. No list
+  // goes while it is here (compact drops none that is queued).
+  Listeners* ended_while_emitting_ = nullptr;
   std::uint64_t next_id_ = 1;
   std::size_t live_ = 0;
   int emitting_ = 0;

@@ -564,12 +564,13 @@ bool QueryFetch::retry_attempt_now(Outcome& out) {
   if (initial || q->infinite()) return false;
   const SyncFetch* sync = FetcherAccess::sync_fetch(options->o.fetcher);
   if (sync == nullptr) return false;
-  // What the call may drop (a cancel from inside it, a change of options) is held until it returns;
-  // this fetch is not touched after it.
+  // What the call may drop (a change of options: its app ended inside it) is held until it
+  // returns; this fetch is not touched after it. Its key is not copied: every caller of run holds
+  // the fetch for the whole call (retryer.cpp), and a fetch's key is never written after it
+  // started (a cancel or a removal inside the call leaves it be).
   const OptionsPtr held = options;
-  const Value k = key;
   try {
-    out.value = sync->fn(k);
+    out.value = sync->fn(key);
   } catch (...) {
     out = outcome_of_exception(std::current_exception());
   }

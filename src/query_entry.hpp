@@ -114,7 +114,8 @@ struct InitialState {
 };
 
 /// What failures leave in an entry: the error fields of its state. Made by the first state that
-/// sets one (a failure, or a state written whole), kept with the cold part after.
+/// sets one (a failure, or a state written whole), kept with the cold part after (a success resets
+/// the error, not the counts); dropped only by a state written whole without any (apply_state).
 struct QueryErrors {
   std::uint32_t error_update_count = 0;
   int failure_count = 0;
@@ -138,7 +139,7 @@ struct QueryCold {
   /// deep-equal, so data of another node than this one is never deep-equal to it: an observer
   /// that last saw this node knows the data changed without comparing them (W4's observers).
   const Node* shared_against = nullptr;
-  /// Null while every error field is at its default (an entry that never failed): its fetch and
+  /// Null until a state sets an error field (an entry that never failed): its fetch and
   /// the flush of its observers then read no line besides this part's first ones (W4: the 128
   /// bytes of error fields were two more cache misses per entry in each of those passes).
   std::unique_ptr<QueryErrors> errors;
@@ -236,7 +237,7 @@ struct Query : private TrieNode, GcLink {
   std::uint32_t error_update_count() const noexcept {
     return cold && cold->errors ? cold->errors->error_update_count : 0;
   }
-  /// The error fields, or null while all are at their defaults.
+  /// The error fields, or null: all at their defaults.
   const QueryErrors* errors() const noexcept { return cold ? cold->errors.get() : nullptr; }
   QueryErrors* errors() noexcept { return cold ? cold->errors.get() : nullptr; }
   bool is_fetched() const noexcept { return data_update_count + error_update_count() > 0; }

@@ -328,6 +328,7 @@ void ObserverImpl::set_options(QueryOptions options) {
   Query* q;
   bool query_changed = false;
   if (!detail::key_equal(options_.key, key_)) {
+    keep_last_data();  // of the key left
     key_ = options_.key;
     q = core.build(key_, resolved_);
     if (infinite_) q->flags |= infinite_flag;
@@ -455,10 +456,10 @@ std::optional<std::uint64_t> ObserverImpl::compute_result() {
   PropMask m = fill_from_query(r, q, enabled, stale);
   write_prop(r.is_placeholder_data, false, ResultProp::is_placeholder_data, m);
   if (q.has_data()) {
-    if (!(last_data_ && same_handle(*last_data_, q.data))) {
-      last_data_ = q.data;
-      // The key is the same one on every refetch: not written again.
-      if (!same_handle(last_data_key_, key_)) last_data_key_ = key_;
+    // The last data is what current_ shows now: noted, not copied (keep_last_data).
+    if (!last_data_shown_) {
+      last_data_shown_ = true;
+      last_data_.reset();  // not held meanwhile: it is older than what current_ shows
     }
     if (!r.data) {
       r.data = q.data;
@@ -468,6 +469,7 @@ std::optional<std::uint64_t> ObserverImpl::compute_result() {
       m |= bit(ResultProp::data);
     }
   } else if (r.data) {
+    keep_last_data();
     r.data.reset();
     m |= bit(ResultProp::data);
   }
@@ -480,7 +482,15 @@ std::optional<std::uint64_t> ObserverImpl::compute_result() {
   return m;
 }
 
+void ObserverImpl::keep_last_data() {
+  if (!last_data_shown_) return;
+  last_data_shown_ = false;
+  last_data_ = current_.data;
+  if (!same_handle(last_data_key_, key_)) last_data_key_ = key_;
+}
+
 QueryResult ObserverImpl::make_result(const Query& q, const QueryOptions& o, bool use_memo) {
+  keep_last_data();  // it reads the last data, and its result may replace current_
   ClientCore& core = *core_;
   const bool enabled = enabled_of(core, o, q);
   const bool stale = enabled && is_stale_now(core, q, stale_time_of(core, o, q));
@@ -646,15 +656,28 @@ void ObserverImpl::flush() {
   const PropMask changed =
       in_step && written ? changes_written(*written) : changes(previous_, current_, data_known_changed());
   const bool notify = (changed & watched()) != 0;
-  if (changed != 0) previous_ = current_;
+  if (changed != 0) {
+    if (in_step && written) {
+      catch_up_previous(*written);
+    } else {
+      previous_ = current_;
+    }
+  }
   result_in_step_ = true;
   if (changed != 0 && query_ != nullptr)
     core_->emit(QueryCacheEvent::Type::observer_results_updated, *query_);
   if (!notify && first_calls_.empty()) return;
-  auto firsts = std::move(first_calls_);
-  first_calls_.clear();
   // Listeners get the flushed result (previous_ changes only at a flush, never while they run).
   const QueryResult& result = previous_;
+  if (first_calls_.empty() && listeners_.size() == 1) {
+    // The common case (observe): one listener told of a change, no copy of the list, no list of
+    // first calls moved out and freed.
+    const ListenerList<const QueryResult&>::SlotPtr slot = listeners_.first();
+    if (slot->active && slot->fn) slot->fn(result);
+    return;
+  }
+  auto firsts = std::move(first_calls_);
+  first_calls_.clear();
   const auto tell = [&](const ListenerList<const QueryResult&>::SlotPtr& slot) {
     if (!slot->active || !slot->fn) return true;
     if (notify || std::find(firsts.begin(), firsts.end(), slot) != firsts.end()) {
@@ -664,13 +687,52 @@ void ObserverImpl::flush() {
     return true;
   };
   if (listeners_.size() == 1) {
-    // The common case (observe): one listener, no copy of the list.
     (void)tell(listeners_.first());
     return;
   }
   for (const auto& slot : listeners_.snapshot()) {
     if (!tell(slot)) return;
   }
+}
+
+// Every field of QueryResult is named below: one added there must be added here too.
+static_assert(sizeof(void*) != 8 || sizeof(QueryResult) == 184,
+              "QueryResult changed: catch_up_previous copies each of its fields by name");
+
+void ObserverImpl::catch_up_previous(std::uint64_t written) {
+  QueryResult& p = previous_;
+  const QueryResult& c = current_;
+  // Data and the two details are written without a bit of their own when only their node
+  // changed (equal data, the same error again): compared by handle here, as cheap as a bit test.
+  if (p.data.has_value() != c.data.has_value() || (c.data && !same_handle(*p.data, *c.data))) p.data = c.data;
+  if (!same_handle(p.error_detail, c.error_detail)) p.error_detail = c.error_detail;
+  if (!same_handle(p.failure_reason_detail, c.failure_reason_detail))
+    p.failure_reason_detail = c.failure_reason_detail;
+  // An error equal by code and message is written over its field without a bit (write_error):
+  // copied whenever either side holds one, as it was written.
+  if (p.error || c.error) p.error = c.error;
+  if (p.failure_reason || c.failure_reason) p.failure_reason = c.failure_reason;
+  // The plain fields, when any was written (a refetch's flush writes none: data alone changes).
+  constexpr PropMask handled = bit(ResultProp::data) | bit(ResultProp::error) | bit(ResultProp::failure_reason);
+  if ((written & ~handled & ~derived_mask) == 0) return;
+  p.status = c.status;
+  p.fetch_status = c.fetch_status;
+  p.data_updated_at = c.data_updated_at;
+  p.error_updated_at = c.error_updated_at;
+  p.failure_count = c.failure_count;
+  p.error_update_count = c.error_update_count;
+  p.is_stale = c.is_stale;
+  p.is_placeholder_data = c.is_placeholder_data;
+  p.is_fetched = c.is_fetched;
+  p.is_fetched_after_mount = c.is_fetched_after_mount;
+  p.is_invalidated = c.is_invalidated;
+  p.is_enabled = c.is_enabled;
+  p.has_next_page = c.has_next_page;
+  p.has_previous_page = c.has_previous_page;
+  p.is_fetching_next_page = c.is_fetching_next_page;
+  p.is_fetching_previous_page = c.is_fetching_previous_page;
+  p.is_fetch_next_page_error = c.is_fetch_next_page_error;
+  p.is_fetch_previous_page_error = c.is_fetch_previous_page_error;
 }
 
 // ---- timers ----

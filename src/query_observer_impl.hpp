@@ -97,7 +97,13 @@ class ObserverImpl : public std::enable_shared_from_this<ObserverImpl> {
   /// What differs from previous_ after compute_result wrote `written` over a current_ in step with
   /// it (the result of changes(previous_, current_), without comparing the fields not written).
   std::uint64_t changes_written(std::uint64_t written) const;
+  /// previous_ = current_ after compute_result wrote `written` over a current_ in step with
+  /// previous_: only what may differ is copied (a refetch's flush: the data alone, not 184 bytes
+  /// with two errors and two details).
+  void catch_up_previous(std::uint64_t written);
   void schedule_notify();
+  /// Ends last_data_shown_: last_data_ and last_data_key_ take current_'s data and key_.
+  void keep_last_data();
   void flush();
   /// The result fields whose change notifies (a bit per ResultProp).
   std::uint64_t watched() const;
@@ -135,6 +141,11 @@ class ObserverImpl : public std::enable_shared_from_this<ObserverImpl> {
   // true after each flush, false once anything but a flush recomputed current_.
   bool result_in_step_ = true;
   bool infinite_;
+  // The last data seen (last_data_, of last_data_key_) is current_'s data, of key_: the usual
+  // result shows the query's data, and a refetch's flush writes it once, there, not again into
+  // last_data_ (a line of its own: W4 flushes 10^4 observers). keep_last_data() writes it out
+  // before current_'s data or key_ change otherwise, or make_result reads it.
+  bool last_data_shown_ = false;
   // is_fetched_after_mount: the query's update counts when this observer first looked at it
   std::uint32_t data_count_at_attach_ = 0;
   std::shared_ptr<ObserverImpl> pending_self_;

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include "host_test_support.hpp"
 
 using namespace mfstate;
@@ -83,6 +85,63 @@ TEST(HostExports, ValueBreakingTheProducersSchemaIsRefusedOnRead) {
   f.profile.expose(
       "count", [](const Value& s) { return s.get("count"); }, Schema::parse_json(R"({"type": "string"})"));
   EXPECT_EQ(code_of([&] { (void)f.home.read("profile", "count"); }), ErrorCode::schema_violation);
+}
+
+// What a selector threw is its app's: another app reading the export learns that it threw, not its
+// message (which may carry the producer's state) nor the code the producer chose; the error sink is
+// told the detail once, as a watcher's delivery tells it. The producer reading its own export gets
+// the detail.
+TEST(HostExports, AnotherAppsReadOfAThrowingSelectorGetsNoneOfWhatItThrew) {
+  Fixture f;
+  f.profile.expose("user", [](const Value& s) -> Value {
+    if (s.get("count").as_int() > 0) {
+      throw Error(ErrorCode::unknown_app, "token of " + std::string(s.get("user").get("userId").as_string()));
+    }
+    return s.get("user");
+  });
+  (void)f.home.read("profile", "user");
+  f.profile.dispatch(act("INC"));
+  for (int i = 0; i < 2; ++i) {
+    try {
+      (void)f.home.read("profile", "user");
+      FAIL();
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::listener_error);
+      EXPECT_EQ(std::string(e.what()).find("S6nRz7bZ8Cv1dfTm"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("profile/user"), std::string::npos) << e.what();
+    }
+  }
+  ASSERT_EQ(f.errors.list.size(), 1u);
+  EXPECT_NE(std::string(f.errors.list[0].what()).find("token of S6nRz7bZ8Cv1dfTm"), std::string::npos);
+  try {
+    (void)f.profile.read("profile", "user");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::unknown_app);
+    EXPECT_NE(std::string(e.what()).find("token of S6nRz7bZ8Cv1dfTm"), std::string::npos) << e.what();
+  }
+}
+
+// The sink is told during the read: what it does then (the shell unmounting the producer) leaves
+// the read's answer whole (ASan: the export's record is not used after it went).
+TEST(HostExports, ASinkUnmountingTheProducerDuringAReadIsSafe) {
+  std::optional<App> producer;
+  int told = 0;
+  Host host{HostOptions{.validation = ValidationMode::always, .on_error = [&](const Error&) {
+                          ++told;
+                          if (producer) producer->unmount();
+                        }}};
+  producer = host.mount("profile");
+  App home = host.mount("home");
+  producer->create_store(user_state(), app_reducer);
+  producer->expose("user", [](const Value& s) -> Value {
+    if (s.get("count").as_int() > 0) throw Error(ErrorCode::invalid_argument, "private");
+    return s.get("user");
+  });
+  producer->dispatch(act("INC"));
+  EXPECT_EQ(code_of([&] { (void)home.read("profile", "user"); }), ErrorCode::listener_error);
+  EXPECT_EQ(told, 1);
+  EXPECT_EQ(code_of([&] { (void)home.read("profile", "user"); }), ErrorCode::unknown_app);
 }
 
 TEST(HostExports, ValidationOffLetsTheValueThrough) {

@@ -259,6 +259,7 @@ double ns_per_dispatch(Host& host, App& app) {
 // Not a time limit (a loaded machine stretches any): app B's events with 65,000 of app A's
 // inspectors on the page against B's events with none, in one process. Before, each of B's events
 // asked every one of A's inspectors (x200 and more); now it costs B's own and the shell's only.
+// The bound (16) sits far below the old cost and far above a loaded machine's noise (x5 seen).
 TEST(AppInspect, AnAppsEventCostsNothingOfAnotherAppsInspectors) {
   Host host;
   App a = host.mount("a");
@@ -277,7 +278,7 @@ TEST(AppInspect, AnAppsEventCostsNothingOfAnotherAppsInspectors) {
   host.run_until_idle();
   EXPECT_EQ(heard, static_cast<std::size_t>(b.state().get("count").as_int())) << "b's own inspector heard each action";
   const double ratio = among / alone;
-  EXPECT_LT(ratio, 4.0) << "b's dispatch: " << alone << " ns alone, " << among << " ns among 65,000 of a's inspectors";
+  EXPECT_LT(ratio, 16.0) << "b's dispatch: " << alone << " ns alone, " << among << " ns among 65,000 of a's inspectors";
 }
 
 // Exports are computed for whoever hears their changes: watchers, the shell's inspector, the

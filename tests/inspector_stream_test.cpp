@@ -4,6 +4,7 @@
 // 65,000 inspectors against another app's events).
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -106,4 +107,34 @@ TEST(InspectorStream, EndingListenersDuringAnEventIsSafeAndLaterOnesStillHear) {
   heard.clear();
   stream.emit(event_of("b"));
   EXPECT_EQ(heard, (std::vector<std::string>{"b2"}));
+}
+
+// The lists whose listeners ended during an event are compacted once it ends. There a listener's
+// destruction may end another's (here a1's function holds b2's subscription): that one is only
+// marked, and its list, waiting its turn, is compacted and dropped after, not while it is walked.
+TEST(InspectorStream, AListenerWhoseEndEndsAnotherIsSafeWhileTheEndedAreDropped) {
+  ManualClock clock;
+  InspectorStream stream(clock, nullptr);
+  std::vector<std::string> heard;
+  Subscription b1 = stream.subscribe_app("b", [&](const InspectorEvent&) { heard.push_back("b1"); });
+  auto b2 = std::make_shared<Subscription>(stream.subscribe_app("b", [&](const InspectorEvent&) { heard.push_back("b2"); }));
+  Subscription a1 = stream.subscribe_app("a", [b2, &heard](const InspectorEvent&) { heard.push_back("a1"); });
+  b2.reset();  // a1's function holds it alone now
+  Subscription shell = stream.subscribe([&](const InspectorEvent&) {
+    heard.push_back("shell");
+    b1.cancel();  // b's list queued first,
+    a1.cancel();  // a's after it: compacted first, and a1's function, holding b2, goes then
+  });
+  stream.emit(event_of("a", "b"));
+  EXPECT_EQ(heard, (std::vector<std::string>{"b1", "b2", "a1", "shell"}));
+  shell.cancel();
+  EXPECT_FALSE(stream.active()) << "b2 ended with a1's function";
+  EXPECT_FALSE(stream.hears("a"));
+  EXPECT_FALSE(stream.hears("b"));
+  heard.clear();
+  stream.emit(event_of("a", "b"));
+  EXPECT_TRUE(heard.empty());
+  auto b3 = stream.subscribe_app("b", [&](const InspectorEvent&) { heard.push_back("b3"); });
+  stream.emit(event_of("b"));
+  EXPECT_EQ(heard, (std::vector<std::string>{"b3"}));
 }

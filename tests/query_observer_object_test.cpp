@@ -476,6 +476,47 @@ TEST_F(QueryObserverObjectTest, KeepPreviousDataShowsThePreviousKeysDataWhileThe
   EXPECT_FALSE(o.get_current_result().is_placeholder_data);
 }
 
+TEST_F(QueryObserverObjectTest, KeepPreviousDataShowsTheLatestDataSeenAfterRefetchesAndAReset) {
+  // The last data seen is the newest one an observer showed, of the key it showed it for: after
+  // refetches (each flush shows new data), and after its own query lost its data (a reset).
+  QueryClient qc(rt);
+  ManualFetcher mf;
+  std::vector<Value> previous_keys;
+  auto keep_previous = [&](const std::optional<Value>& previous, const QueryInfo* query) {
+    if (query != nullptr) previous_keys.push_back(query->key);
+    return previous;
+  };
+  QueryObserver o(qc, {.key = key({"page", 1}), .fetcher = mf.fetcher(), .placeholder_data = keep_previous});
+  auto sub = o.subscribe(nullptr);
+  mf.resolve("one");
+  rt.run_until_idle();
+  Future refetched = o.refetch();
+  mf.resolve("one again");
+  rt.run_until_idle();
+  ASSERT_TRUE(refetched.ready());
+  refetched = o.refetch();
+  mf.resolve("one at last");
+  rt.run_until_idle();
+  ASSERT_TRUE(refetched.ready());
+  o.set_options({.key = key({"page", 2}), .fetcher = mf.fetcher(), .placeholder_data = keep_previous});
+  QueryResult r = o.get_current_result();
+  EXPECT_EQ(r.data, Value("one at last"));
+  EXPECT_TRUE(r.is_placeholder_data);
+  ASSERT_FALSE(previous_keys.empty());
+  EXPECT_EQ(previous_keys.back(), key({"page", 1}));
+  mf.resolve("two");
+  rt.run_until_idle();
+  EXPECT_EQ(o.get_current_result().data, Value("two"));
+  // Its query reset to no data, and new options (the placeholder memo goes with the old ones):
+  // the placeholder is the data it showed last, of this key.
+  qc.reset_queries({.key = key({"page", 2})});
+  o.set_options({.key = key({"page", 2}), .fetcher = mf.fetcher(), .placeholder_data = keep_previous});
+  r = o.get_current_result();
+  EXPECT_EQ(r.data, Value("two"));
+  EXPECT_TRUE(r.is_placeholder_data);
+  EXPECT_EQ(previous_keys.back(), key({"page", 2}));
+}
+
 TEST_F(QueryObserverObjectTest, SetOptionsNotifiesCacheListenersWithObserverOptionsUpdated) {
   QueryClient qc(rt);
   QueryObserver o(qc, {.key = key({"k"}), .enabled = false});

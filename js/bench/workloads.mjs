@@ -11,8 +11,8 @@ import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import * as mfstate from "../packages/core/dist/index.js";
-import { heapUsed, liveTwins } from "../packages/core/dist/wasm.js";
+import * as mfstate from "../packages/core/lib/index.js";
+import { heapUsed, liveTwins } from "../packages/core/lib/wasm.js";
 import { codeByArea, wasmLayout } from "./wasm-layout.mjs";
 
 const IMPL = "mfstate-wasm";

@@ -81,6 +81,12 @@ export interface HostLink {
   /** The shell's face of the host's shared client. */
   shellClient(): QueryClient;
   /**
+   * The ends of what the host itself handed out that holds the module's handles (its inspector's
+   * subscriptions, its client's cache listeners and observers), each removed as it ends: its
+   * dispose ends those left. Its apps' end at their unmount.
+   */
+  readonly held: Set<() => void>;
+  /**
    * The shell's own (host.inspector), which see every app's dispatches: while there is one, every
    * dispatch goes through the module. An app's inspector sees its own actions only (App.inspect).
    */

@@ -122,6 +122,7 @@ export class Host {
       driver,
       apps: new Set(),
       shellClient: () => this.#queryClient,
+      held: new Set(),
       hostInspectors: 0,
       bus: new BusMirror(),
       commands: 0,
@@ -368,14 +369,17 @@ export class Host {
       link.hostInspectors++;
       const end = unsubscriber(sub);
       let ended = false;
-      return () => {
+      const stop = (): void => {
         end(); // first: when it is refused, the inspector still listens and is still counted
         if (!ended) {
           ended = true;
+          link.held.delete(stop);
           link.hostInspectors--;
           if (link.outsidePageHost) releaseOutside();
         }
       };
+      link.held.add(stop);
+      return stop;
     },
   });
 
@@ -419,6 +423,10 @@ export class Host {
     if (this.#link.handle === 0) return;
     this.#unlisten?.();
     this.#unhearStop();
+    // First, while the host runs: what it handed out ends in the module and gives back its room.
+    // Left, it kept its handles (and a host outside the page's its room in the page's bound) for
+    // good: ending it after this threw, the host being gone (test/host-dispose-ends.test.mjs).
+    for (const end of Array.from(this.#link.held)) end();
     this.#link.driver.stop();
     for (const a of Array.from(this.#link.apps)) a.unmount();
     // The mutations' gc timers: their subscriptions would outlive the runtime in the module's table.

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { mfstate, settle } from "./helpers.mjs";
-import { api } from "../dist/wasm.js";
+import { api } from "../lib/wasm.js";
 
 const { createHost, MutationObserver, QueryClient, QueryObserver } = mfstate;
 

@@ -6,13 +6,15 @@
 //
 // Not a time limit (a loaded machine can stretch any): the time of app B's events with 65,000 of
 // app A's inspectors on the page against the time of B's events with none, in one process. Equal
-// costs give a ratio near 1; before, it was in the hundreds. The test fails past 4.
+// costs give a ratio near 1; before, it was in the hundreds. The test fails past 16: a bound that
+// low lets a loaded machine's noise (x5 seen at load 9, the crowd's garbage collected on V8's
+// threads, whose time the process's CPU time counts) fail a linear cost.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { counterApps, testHost } from "./helpers.mjs";
 
 const CROWD = 65000;
-const FACTOR = 4;
+const FACTOR = 16;
 
 /** CPU time so far, in ms: the machine is shared, and a preempted round would count others' work. */
 function cpuMs() {

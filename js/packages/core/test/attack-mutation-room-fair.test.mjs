@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { mfstate, pendingMutations as pending, settle } from "./helpers.mjs";
-import { MAX_ORPHANED_MUTATIONS, orphanedMutationCount } from "../dist/query/room.js";
+import { MAX_ORPHANED_MUTATIONS, orphanedMutationCount } from "../lib/query/room.js";
 
 const { createHost } = mfstate;
 

@@ -13,8 +13,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { mfstate, pendingMutations as pending, settle } from "./helpers.mjs";
-import { api } from "../dist/wasm.js";
-import { MAX_ORPHANED_MUTATIONS, orphanedMutationCount } from "../dist/query/room.js";
+import { api } from "../lib/wasm.js";
+import { MAX_ORPHANED_MUTATIONS, orphanedMutationCount } from "../lib/query/room.js";
 
 const { createHost, MutationObserver } = mfstate;
 

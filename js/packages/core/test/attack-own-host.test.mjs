@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { mfstate, settle } from "./helpers.mjs";
-import { heldOutside, MAX_OUTSIDE_HANDLES } from "../dist/page_room.js";
+import { heldOutside, MAX_OUTSIDE_HANDLES } from "../lib/page_room.js";
 
 const { createHost, MutationObserver, QueryClient, QueryObserver } = mfstate;
 

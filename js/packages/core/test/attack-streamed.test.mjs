@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tanstack from "@tanstack/query-core";
 import { mfstate, settle, testHost, sameOnBothLibraries, feed } from "./helpers.mjs";
-import { heapUsed, liveTwins } from "../dist/wasm.js";
+import { heapUsed, liveTwins } from "../lib/wasm.js";
 
 const streamedQuery = mfstate.experimental_streamedQuery;
 const streamedQueryOf = (side) => (side.name === "mfstate" ? mfstate.experimental_streamedQuery : tanstack.experimental_streamedQuery);

@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mfstate, testHost, settle, deferred } from "./helpers.mjs";
-import { api, begin, stage, writeValue } from "../dist/wasm.js";
+import { api, begin, stage, writeValue } from "../lib/wasm.js";
 
 async function twoApps() {
   const { host, errors } = await testHost();

@@ -35,7 +35,7 @@ test("the receivers in the module's order, the sender included, each store's sub
 });
 
 test("the fast path is taken: the module runs nothing for a broadcast no one else can observe", async () => {
-  const wasm = await import("../dist/wasm.js");
+  const wasm = await import("../lib/wasm.js");
   for (const throughModule of [false, true]) {
     const { host } = await testHost();
     if (throughModule) host.inspector.subscribe(() => {});

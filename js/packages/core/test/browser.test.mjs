@@ -32,8 +32,9 @@ before(async () => {
   });
   remoteDir = mkdtempSync(join(tmpdir(), "mfstate-remote-"));
   cpSync(join(root, "dist"), remoteDir, { recursive: true });
-  const v = join(remoteDir, "version.js");
-  writeFileSync(v, readFileSync(v, "utf8").replace(/"[0-9][^"]*"/, '"0.2.0"'));
+  // The package ships one module (build.mjs): its version is in it.
+  const v = join(remoteDir, "index.js");
+  writeFileSync(v, readFileSync(v, "utf8").replace(/(VERSION = )"[0-9][^"]*"/, '$1"0.2.0"'));
   remote = await serveStatic(remoteDir, { headers: { "access-control-allow-origin": "*" } });
   browser = await launchChromium();
 });

@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fromTheStackEdge, testHost, counterApps, counterReducer, initialUser } from "./helpers.mjs";
-import { isTwin, idle } from "../dist/wasm.js";
+import { isTwin, idle } from "../lib/wasm.js";
 
 /** Runs `scenario(host, errors)` on a host taking the plain path and on one that cannot; returns both results. */
 async function bothPaths(scenario, options = {}) {

@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { testHost } from "./helpers.mjs";
-import { memoryGrowth } from "../dist/wasm.js";
+import { memoryGrowth } from "../lib/wasm.js";
 
 test("filling the heap with small values grows the memory by a handful of large steps", async () => {
   const { host } = await testHost();

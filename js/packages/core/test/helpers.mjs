@@ -2,7 +2,7 @@
 // its handler receives, the W1-style counter app of the C++ tests, and the parity tests' runner
 // (the same scenario on the fast paths and through the module).
 import assert from "node:assert/strict";
-import * as mfstate from "../dist/index.js";
+import * as mfstate from "../lib/index.js";
 import * as tanstack from "@tanstack/query-core";
 
 export { mfstate };
@@ -240,7 +240,7 @@ export async function sameOnBothLibraries(sequence) {
 }
 
 /**
- * A KeyTable (dist/query/core.js) whose find and add answer what the entry holds (KeyTable.entry)
+ * A KeyTable (lib/query/core.js) whose find and add answer what the entry holds (KeyTable.entry)
  * instead of its id: undefined for a key not found.
  */
 export function entryTable(table) {

@@ -9,7 +9,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import v8 from "node:v8";
-import { KeyTable } from "../dist/query/core.js";
+import { KeyTable } from "../lib/query/core.js";
 
 let natives = null;
 try {

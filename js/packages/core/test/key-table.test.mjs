@@ -2,8 +2,8 @@
 // is compared inside its entry; any other by sameQueryKey. Both must answer as query keys compare.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { KeyTable } from "../dist/query/core.js";
-import { sameQueryKey } from "../dist/query/key_identity.js";
+import { KeyTable } from "../lib/query/core.js";
+import { sameQueryKey } from "../lib/query/key_identity.js";
 import { entryTable } from "./helpers.mjs";
 
 test("keys sharing a hash are told apart, flat or not", () => {

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { testHost, initialUser, counterReducer, settle } from "./helpers.mjs";
-import { heapUsed, liveTwins } from "../dist/wasm.js";
+import { heapUsed, liveTwins } from "../lib/wasm.js";
 
 test("a million-dispatch history does not accumulate twins", async () => {
   const { host } = await testHost();

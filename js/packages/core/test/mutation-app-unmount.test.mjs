@@ -6,7 +6,7 @@
 // app's mutation goes on. (Its queries: test/attack-retry-options.)
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as mfstate from "../dist/index.js";
+import * as mfstate from "../lib/index.js";
 import { testHost } from "./helpers.mjs";
 
 /** Lets the host's manual clock run `steps` times `ms`, the page's tasks between. */

@@ -165,7 +165,7 @@ test("disposing a host with mutations waiting for their gcTime ends their timers
 });
 
 test("however many mutations an app runs, at most MAX_GC_TIMERS settled ones wait for their gcTime; the longest waiting leave first", async () => {
-  const { MAX_GC_TIMERS } = await import("../dist/query/core.js");
+  const { MAX_GC_TIMERS } = await import("../lib/query/core.js");
   const qc = await client();
   const removed = removals(qc);
   const observer = new MutationObserver(qc, { mutationFn: async (v) => v, gcTime: 60_000 });

@@ -6,8 +6,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mfstate, settle } from "./helpers.mjs";
-import { api } from "../dist/wasm.js";
-import { moduleMutationCount } from "../dist/query/mutation.js";
+import { api } from "../lib/wasm.js";
+import { moduleMutationCount } from "../lib/query/mutation.js";
 
 const { createHost, QueryClient, MutationObserver } = mfstate;
 

@@ -20,7 +20,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import v8 from "node:v8";
 import { assertDeepFrozen, errorShape, sameOnBothPaths, testHost } from "./helpers.mjs";
-import { assumeFieldsNeedExtensible, isTwin } from "../dist/wasm.js";
+import { assumeFieldsNeedExtensible, isTwin } from "../lib/wasm.js";
 
 let sameMap = null;
 try {

@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mfstate, settle } from "./helpers.mjs";
-import { keyIdentity, sameQueryKey } from "../dist/query/key_identity.js";
+import { keyIdentity, sameQueryKey } from "../lib/query/key_identity.js";
 
 const { QueryClient, QueryObserver, QueriesObserver, InfiniteQueryObserver, hashKey, matchQuery, matchMutation, partialMatchKey } = mfstate;
 

@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { assertDeepFrozen, testHost } from "./helpers.mjs";
-import { liveTwins } from "../dist/wasm.js";
+import { liveTwins } from "../lib/wasm.js";
 
 async function twoApps() {
   const { host } = await testHost();

@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mfstate, settle, deferred } from "./helpers.mjs";
-import { sameResult } from "../dist/query/observer.js";
+import { sameResult } from "../lib/query/observer.js";
 
 const { QueryClient, QueryObserver } = mfstate;
 

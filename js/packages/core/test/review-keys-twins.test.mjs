@@ -11,9 +11,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { entryTable, fromTheStackEdge, mfstate, plantSetters, settle, testHost, within } from "./helpers.mjs";
-import { KeyTable, structuralHash } from "../dist/query/core.js";
-import { sameQueryKey } from "../dist/query/key_identity.js";
-import { idle } from "../dist/wasm.js";
+import { KeyTable, structuralHash } from "../lib/query/core.js";
+import { sameQueryKey } from "../lib/query/key_identity.js";
+import { idle } from "../lib/wasm.js";
 
 async function twoApps(options) {
   const { host, errors } = await testHost(options);
@@ -626,7 +626,7 @@ test("the table's bound: past KeyTable.limit it starts again; other apps' reads 
   assert.deepEqual(pq.getQueryData(["profile", "me"]), { name: "alice" });
   pq.setQueryData(["profile", "me"], { name: "alice v2" });
   assert.deepEqual(mq.getQueryData(["profile", "me"]), { name: "alice v2" });
-  const { heapUsed } = await import("../dist/wasm.js");
+  const { heapUsed } = await import("../lib/wasm.js");
   const after1 = heapUsed();
   for (let i = 0; i < KeyTable.limit; i++) mq.getQueryData(["fill2", i]);
   const after2 = heapUsed();

@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fromTheStackEdge, testHost } from "./helpers.mjs";
-import { idle } from "../dist/wasm.js";
+import { idle } from "../lib/wasm.js";
 
 test("a finally that fails at the edge of the stack cannot leave the package believing a call is under way", async () => {
   const { host } = await testHost();

@@ -22,7 +22,7 @@ for (const name of ["Response", "fetch"]) {
 }
 
 test("createHost in node loads the module from its file without node's fetch", async () => {
-  const mfstate = await import("../dist/index.js");
+  const mfstate = await import("../lib/index.js");
   const host = await mfstate.createHost({ listenToPage: false });
   host.mount("home").queryClient.setQueryData(["k"], 1);
   host.dispose();

@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { changeAtTheStackEdge, counterReducer, deeplyFrozen, errorShape, fromTheStackEdge, initialUser, settle, testHost } from "./helpers.mjs";
-import { isTwin } from "../dist/wasm.js";
+import { isTwin } from "../lib/wasm.js";
 
 /** Two hosts, one app each: the first's dispatches take the fast path, the second's the module's. */
 async function pair(reducer = counterReducer, initial = initialUser()) {
@@ -113,7 +113,7 @@ test("a reducer that dispatches: the dispatch waits for it, then runs before the
 });
 
 test("the fast path is taken: the module runs nothing for a dispatch no one else can see", async () => {
-  const wasm = await import("../dist/wasm.js");
+  const wasm = await import("../lib/wasm.js");
   const [fast, slow] = await pair();
   fast.store.subscribe(() => {});
   slow.store.subscribe(() => {});

@@ -198,12 +198,15 @@ export class QueryCache {
     }
     if (app) return ownAsApp(app, sub);
     let done = false;
-    return () => {
+    const end = (): void => {
       if (done) return;
       run(core, () => api.mfs_unsubscribe(sub), undefined, false);
       done = true;
+      core.held?.delete(end);
       release?.();
     };
+    core.held?.add(end);
+    return end;
   }
 
   /** Removes every entry (the shell's, or a standalone client's, power). */
@@ -213,6 +216,22 @@ export class QueryCache {
 }
 
 /** query-core's QueryClient. */
+/**
+ * setQueryData's `updatedAt`, or null (now): a time in milliseconds, a number JavaScript holds
+ * exactly. Anything else was taken as now (a string, an object) or as a time past any other (1e300:
+ * never stale for every app reading the key); it is refused before anything runs. Own members only:
+ * an `updatedAt` an app planted on Object.prototype was every other app's write time.
+ */
+function updatedAtOf(options: SetDataOptions | undefined): number | null {
+  if (options === undefined || options === null) return null;
+  const at = Object.hasOwn(options, "updatedAt") ? options.updatedAt : undefined;
+  if (at === undefined || at === null) return null;
+  if (typeof at !== "number" || !(Math.abs(at) <= Number.MAX_SAFE_INTEGER)) {
+    throw new MfstateError("invalid_argument", `option updatedAt must be a time in milliseconds within JavaScript's safe integers, got ${typeof at === "number" ? String(at) : typeof at}`);
+  }
+  return at;
+}
+
 /**
  * The `calls` stamp for an entry whose data a write just returned: current, unless the module
  * called JavaScript during the write (a listener may have written the key again: then the next
@@ -409,11 +428,11 @@ export class QueryClient {
     options: SetDataOptions = {},
   ): DeepReadonly<TData> | undefined {
     checkQueryKey(queryKey);
+    const updatedAt = updatedAtOf(options);
     const data = functionalUpdate(updater as never, typeof updater === "function" ? this.getQueryData<TData>(queryKey) : undefined) as unknown;
     if (data === undefined) return undefined;
     const h = this.#core.handle();
     const keys = this.#core.keys;
-    const updatedAt = options.updatedAt ?? null;
     // A write changes its own entry only, which it updates (unless the client evicts: then others too).
     if (keys.bounded) keys.generation++;
     // The runtime's activity the write of a new key answers with (-1: none, kick as always).
@@ -874,6 +893,7 @@ export function shellQueryClient(host: HostLink, defaults: DefaultOptions | unde
     driver: host.driver,
     kind: "shell",
     outsidePageHost: host.outsidePageHost,
+    held: host.held,
     mutations: mutationRegistry(shellHandle, host.driver),
     keys: new KeyTable(),
   };

@@ -73,6 +73,8 @@ export interface ClientCore {
   keys: KeyTable;
   /** For "app": the App (its inspector counts). */
   app?: import("../app.js").App;
+  /** For "shell": its host's `held` (HostLink): what the host's dispose ends. */
+  held?: Set<() => void>;
   /** For "app": the shell's face, whose defaults (client-wide and per key) every app's queries take. */
   shell?: { getDefaultOptions(): DefaultOptions; getQueryDefaults(k: QueryKey): object; getMutationDefaults(k: MutationKey): object };
 }

@@ -134,9 +134,13 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
   /** Gives back this observer's room; `untrack`: its app stops tracking it too. */
   #uncount(untrack = true): void {
     if (untrack) trackObserver(this.#core.app, this.#tracker, false);
+    this.#core.held?.delete(this.#endAtDispose);
     this.#room?.();
     this.#room = undefined;
   }
+
+  // An observer of a host's own client: the host's dispose ends its observation in the module.
+  readonly #endAtDispose = (): void => this.#stop();
 
   // What the app this observer belongs to holds: unmounting ends the observation in the module
   // (the app forgets its observers itself).
@@ -293,6 +297,7 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
     const room = this.#core.outsidePageHost ? takeRoom(this.#core) : undefined;
     this.#startedKey = keyIdentity(this.#options.queryKey);
     trackObserver(this.#core.app, this.#tracker, true);
+    this.#core.held?.add(this.#endAtDispose);
     this.#room = room;
   }
 
