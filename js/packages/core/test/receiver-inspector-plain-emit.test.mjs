@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { testHost } from "./helpers.mjs";
-import { api } from "../dist/wasm.js";
+import { api } from "../lib/wasm.js";
 
 /** How many times `run` called the module's `entry`. */
 function throughModule(run, entry) {

@@ -559,7 +559,8 @@ EMSCRIPTEN_KEEPALIVE int mfs_app_listener_threw(std::uint32_t app, std::uint32_t
   JsFunction rethrow(thrown);
   return guarded([&] {
     Value topic = staged::pop();
-    const std::string_view name = string_arg(topic, "a topic");
+    // A copy: what the throw carries is staged on its way in, over the buffer `topic` reads from.
+    const std::string name(string_arg(topic, "a topic"));
     const mfstate::App& a = app_of(app);
     try {
       rethrow.call([](Writer&) {});
