@@ -407,6 +407,23 @@ void App::declare(std::string_view topic, TopicOptions options) {
   }
 }
 
+namespace {
+// What a listener of app `app` on `topic` threw (the exception in flight), as the app's error.
+void report_topic_listener_error(HostCore& core, const std::string& app, std::string_view topic) {
+  core.errors.report(detail::error_from_exception(ErrorCode::listener_error, "a subscriber of topic \"" +
+                                                                                 std::string(topic) + "\" in app \"" +
+                                                                                 app + "\" threw"),
+                     app);
+}
+}  // namespace
+
+void App::report_listener_error(std::string_view topic) const {
+  AppRecord& r = live();
+  HostGuard guard(*r.host);
+  Ref<AppRecord> keep(&r);  // an inspector of the error may unmount the app
+  report_topic_listener_error(*r.host, r.name, topic);
+}
+
 Subscription App::on(std::string_view pattern, BusListener listener) {
   AppRecord& r = live();
   HostCore& h = *r.host;
@@ -422,12 +439,7 @@ Subscription App::on(std::string_view pattern, BusListener listener) {
     try {
       fn(topic, payload);
     } catch (...) {
-      if (auto core = weak.lock()) {
-        core->errors.report(detail::error_from_exception(ErrorCode::listener_error,
-                                                         "a subscriber of topic \"" + std::string(topic) +
-                                                             "\" in app \"" + name + "\" threw"),
-                            name);
-      }
+      if (auto core = weak.lock()) report_topic_listener_error(*core, name, topic);
     }
   };
   Subscription s;

@@ -94,6 +94,64 @@ TEST(AppEmitIsPlain, AnUnmountedAppThrows) {
   EXPECT_EQ(code_of([&] { (void)a.emit_is_plain("a/x"); }), ErrorCode::app_unmounted);
 }
 
+// Whoever delivers a plain message reports a listener's throw as the host does when it delivers:
+// the same error (nesting what was thrown) to the handler, the same event to the inspectors that
+// hear the receiving app (its own and the shell's), none to another app's.
+TEST(AppReportListenerError, TellsWhatTheHostsOwnDeliveryTells) {
+  Errors errors;
+  std::vector<std::exception_ptr> causes;  // Errors keeps copies, which drop the nested cause
+  Host host({.on_error = [&](const Error& e) {
+    errors.list.push_back(e);
+    causes.push_back(e.cause());
+  }});
+  App sender = host.mount("sender");
+  App receiver = host.mount("receiver");
+  App other = host.mount("other");
+  std::vector<InspectorEvent> own, shell, others;
+  auto s1 = receiver.inspect([&](const InspectorEvent& e) { own.push_back(e); });
+  auto s2 = host.inspect([&](const InspectorEvent& e) {
+    if (e.kind == InspectorEventKind::error) shell.push_back(e);
+  });
+  auto s3 = other.inspect([&](const InspectorEvent& e) { others.push_back(e); });
+  auto sub = receiver.on("sender/said", [](std::string_view, const Value&) { throw std::runtime_error("boom"); });
+  sender.emit("sender/said", Value(1));  // the host delivers
+  host.run_until_idle();
+  try {
+    throw std::runtime_error("boom");
+  } catch (...) {
+    receiver.report_listener_error("sender/said");  // as a plain delivery reports it
+  }
+  host.run_until_idle();
+  ASSERT_EQ(own.size(), 2u);
+  ASSERT_EQ(shell.size(), 2u);
+  EXPECT_TRUE(others.empty());
+  for (const auto* list : {&own, &shell}) {
+    for (const InspectorEvent& e : *list) {
+      EXPECT_EQ(e.kind, InspectorEventKind::error);
+      EXPECT_EQ(e.app, "receiver");
+      EXPECT_EQ(e.code, ErrorCode::listener_error);
+    }
+  }
+  EXPECT_EQ(own[1].detail, own[0].detail);
+  EXPECT_EQ(own[1].detail, R"(a subscriber of topic "sender/said" in app "receiver" threw: boom)");
+  ASSERT_EQ(errors.list.size(), 2u);
+  EXPECT_EQ(std::string(errors.list[1].what()), errors.list[0].what());
+  for (const std::exception_ptr& cause : causes) {
+    ASSERT_TRUE(cause);
+    try {
+      std::rethrow_exception(cause);
+    } catch (const std::runtime_error& e) {
+      EXPECT_STREQ(e.what(), "boom");
+    }
+  }
+  receiver.unmount();
+  try {
+    throw std::runtime_error("late");
+  } catch (...) {
+    EXPECT_EQ(code_of([&] { receiver.report_listener_error("sender/said"); }), ErrorCode::app_unmounted);
+  }
+}
+
 TEST(HostHold, NotificationsWaitUntilTheHoldEnds) {
   Host host;
   App a = host.mount("a");

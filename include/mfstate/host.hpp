@@ -232,6 +232,12 @@ class [[nodiscard]] App {
   /// refuse or do more. The browser build then delivers to its JavaScript subscribers without the
   /// payload crossing into the module. Allocates when the topic is in another app's namespace.
   [[nodiscard]] bool emit_is_plain(std::string_view topic) const;
+  /// Reports what one of this app's listeners of `topic` threw (the exception in flight: call it
+  /// only inside a catch block) as the host reports it when it delivers a message: an
+  /// Error(listener_error) nesting it, to the error handler and as an `error` event to the
+  /// inspectors that hear this app (the shell's and its own). For whoever delivers a message that
+  /// emit_is_plain let go to this app's listeners without the host.
+  void report_listener_error(std::string_view topic) const;
 
   // ---- the shared query cache ----
 

@@ -87,12 +87,6 @@ export interface HostLink {
    */
   readonly held: Set<() => void>;
   /**
-   * Inspector subscriptions live in the host: the shell's and the apps' together. An app's hears
-   * only its own events (App.inspect), so it keeps only its own messages and broadcasts, and those
-   * it receives, on the module's path, which makes the events.
-   */
-  inspectors: number;
-  /**
    * The shell's own (host.inspector), which see every app's dispatches: while there is one, every
    * dispatch goes through the module. An app's inspector sees its own actions only (App.inspect).
    */
@@ -292,6 +286,8 @@ let tellApp: (app: App) => void;
 // names its app, which reports to its own host; nothing orders one host's reports against another's.
 const lateReports: unknown[] = ownList();
 let reportLate: (app: App, thrown: unknown) => void;
+/** What a listener of `app`'s on `topic` threw in a plain delivery (App.#topicListenerThrew). */
+let topicListenerThrew: (app: App, topic: string, thrown: unknown) => void;
 
 function waitsToTell(batch: FastBatch, app: App): boolean {
   const toTell = batch.toTell;
@@ -573,7 +569,7 @@ function deliverPlain(link: HostLink, receivers: readonly TopicGroup[], topic: s
         try {
           deliver(g.listeners, payload, topic, g.what);
         } catch (e) {
-          link.report(new MfstateError("listener_error", `a subscriber of topic "${topic}" in app "${g.app}" threw: ${messageOf(e)}`, { cause: e }));
+          topicListenerThrew(g.owner, topic, e);
         }
       }
       if (progress !== undefined) progress.next = i + 1;
@@ -756,6 +752,7 @@ export class App {
     syncApp = (app) => app.#sync();
     tellApp = (app) => app.#tellFast();
     reportLate = (app, thrown) => app.#reportListenerError(thrown);
+    topicListenerThrew = (app, topic, thrown) => app.#topicListenerThrew(topic, thrown);
   }
 
   readonly #h: number;
@@ -1944,13 +1941,14 @@ export class App {
     const h = this.#handle();
     // A plain message (only its subscribers can observe it, see App::emit_is_plain) goes to them
     // without crossing into the module: the receivers are the mirror's, the payload a frozen copy.
-    // Not when an inspector hears it: the shell's, this app's, or a receiving app's own (its
-    // listeners' errors are its events). Another app's inspector hears nothing of it: counted
-    // here, one app's inspect() sent every app's emits through the module.
+    // Not when an inspector hears it: the shell's or this app's. A receiving app's own hears only
+    // its listeners' errors, told to it when one throws (#topicListenerThrew); another app's
+    // hears nothing of it. Counted here, one app's inspect() sent every app's emits through the
+    // module; a receiver's, every emit it received.
     const link = this.#host;
     if (typeof topic === "string" && link.hostInspectors === 0 && this.#inspecting === 0 && idleOutsideReducers()) {
       const receivers = this.#plainReceivers(topic);
-      if (receivers !== null && (link.inspectors === 0 || !App.#anyInspects(receivers))) {
+      if (receivers !== null) {
         const copy = plainCopy(payload);
         if (copy !== IN_DOUBT) {
           if (receivers.length === 0) return;
@@ -2010,10 +2008,33 @@ export class App {
     return plan.receivers;
   }
 
-  /** Whether an app among `receivers` inspects itself (hears its listeners' errors, as events). */
-  static #anyInspects(receivers: readonly TopicGroup[]): boolean {
-    for (let i = 0; i < receivers.length; i++) if (receivers[i].owner.#inspecting !== 0) return true;
-    return false;
+  /**
+   * What a listener of this app on `topic` threw when a plain message was delivered to it without
+   * the module (deliverPlain): the shell's error handler hears it, and so, while this app inspects
+   * itself, do its inspectors (an `error` event, which only the module makes), as when the module
+   * delivers. Only a throw costs the module: an inspecting receiver keeps other apps' emits plain.
+   */
+  #topicListenerThrew(topic: string, thrown: unknown): void {
+    if (this.#inspecting !== 0 && !this.#released && this.#host.handle !== 0) {
+      try {
+        enter();
+        try {
+          callWith(() => {
+            const rethrow = fn(() => {
+              throw thrown;
+            });
+            stageValues(topic);
+            check(api.mfs_app_listener_threw(this.#h, rethrow));
+          });
+        } finally {
+          leave();
+        }
+        return;
+      } catch {
+        // Not told (the module refused the call): the handler still hears it, below.
+      }
+    }
+    this.#host.report(new MfstateError("listener_error", `a subscriber of topic "${topic}" in app "${this.#name}" threw: ${messageOf(thrown)}`, { cause: thrown }));
   }
 
   // ---- the shared query cache ----
@@ -2112,15 +2133,14 @@ export class App {
     } finally {
       leave();
     }
-    // While it lives, this app's dispatches, emits and broadcasts, and the messages and broadcasts
-    // it receives, go through the module, which makes the events. Whether a broadcast is plain is
-    // the module's answer (kept until the commands change), which this changes for its targets.
+    // While it lives, this app's dispatches, emits and broadcasts, and the broadcasts it receives,
+    // go through the module, which makes the events; of the messages it receives it hears only
+    // its listeners' errors (#topicListenerThrew). Whether a broadcast is plain is the module's
+    // answer (kept until the commands change), which this changes for its targets.
     const host = this.#host;
-    host.inspectors++;
     host.commands++;
     this.#inspecting++;
     return this.#own(sub, () => {
-      host.inspectors--;
       host.commands++;
       this.#inspecting--;
     });

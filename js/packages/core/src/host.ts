@@ -123,7 +123,6 @@ export class Host {
       apps: new Set(),
       shellClient: () => this.#queryClient,
       held: new Set(),
-      inspectors: 0,
       hostInspectors: 0,
       bus: new BusMirror(),
       commands: 0,
@@ -367,7 +366,6 @@ export class Host {
         leave();
       }
       // While it lives, dispatches go through the module, which makes the events (App.dispatch).
-      link.inspectors++;
       link.hostInspectors++;
       const end = unsubscriber(sub);
       let ended = false;
@@ -376,7 +374,6 @@ export class Host {
         if (!ended) {
           ended = true;
           link.held.delete(stop);
-          link.inspectors--;
           link.hostInspectors--;
           if (link.outsidePageHost) releaseOutside();
         }

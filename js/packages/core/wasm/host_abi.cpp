@@ -552,6 +552,26 @@ EMSCRIPTEN_KEEPALIVE int mfs_app_emit_is_plain(std::uint32_t app) {
   });
 }
 
+/// What a listener of the app on the staged topic threw while JavaScript delivered a plain message
+/// to it (App::report_listener_error): `thrown` throws it again here, so the error carries that
+/// very value, as when the module delivers.
+EMSCRIPTEN_KEEPALIVE int mfs_app_listener_threw(std::uint32_t app, std::uint32_t thrown) {
+  JsFunction rethrow(thrown);
+  return guarded([&] {
+    Value topic = staged::pop();
+    // A copy: what the throw carries is staged on its way in, over the buffer `topic` reads from.
+    const std::string name(string_arg(topic, "a topic"));
+    const mfstate::App& a = app_of(app);
+    try {
+      rethrow.call([](Writer&) {});
+    } catch (...) {
+      a.report_listener_error(name);
+      return;
+    }
+    throw Error(ErrorCode::invalid_argument, "mfs_app_listener_threw: the function did not throw");
+  });
+}
+
 /// The apps the app's broadcast of the staged type reaches when it would only run their reducers
 /// (App::plain_broadcast_targets). Out: their count, then their names; -1 when it is not plain.
 EMSCRIPTEN_KEEPALIVE int mfs_app_broadcast_targets(std::uint32_t app) {
