@@ -409,15 +409,9 @@ constexpr std::uint64_t seed_string = 0x27d4eb2f165667c5ULL;
 constexpr std::uint64_t seed_array = 0x85ebca77c2b2ae63ULL;
 constexpr std::uint64_t seed_object = 0xff51afd7ed558ccdULL;
 
-std::uint64_t mix(std::uint64_t x) {
-  // splitmix64's finaliser: a cheap, well-distributed bijection.
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  x ^= x >> 31;
-  return x;
-}
+// The one definition integer_hash (value_node.hpp) also mixes with: the index and Value::hash
+// must agree bit for bit.
+using detail::splitmix_finalise;
 
 // Out of line: XXH3 inlined is a few kilobytes of code, and the WebAssembly module carries each
 // copy.
@@ -462,21 +456,21 @@ std::uint64_t hash_int(std::int64_t i) { return detail::integer_hash(i); }
   std::uint64_t h;
   if (v.is_array()) {
     h = seed_array ^ v.size();
-    for (const Value& e : v.as_array()) h = mix(h + e.hash());
+    for (const Value& e : v.as_array()) h = splitmix_finalise(h + e.hash());
     return h;
   }
   // Sum of per-member hashes: commutative, so member order does not matter.
   std::uint64_t sum = 0;
   for (const Member& m : v.as_object()) {
-    sum += mix(hash_string(m.key, seed_object) ^ (v.size() + 0x9e37) ^ (m.value.hash() * 0x9e3779b97f4a7c15ULL));
+    sum += splitmix_finalise(hash_string(m.key, seed_object) ^ (v.size() + 0x9e37) ^ (m.value.hash() * 0x9e3779b97f4a7c15ULL));
   }
-  return mix(sum ^ seed_object ^ v.size());
+  return splitmix_finalise(sum ^ seed_object ^ v.size());
 }
 
 std::uint64_t hash_of(const Value& v) {
   switch (v.type()) {
-    case Type::null: return mix(seed_null);
-    case Type::boolean: return mix(seed_bool + (v.as_bool() ? 1 : 0));
+    case Type::null: return splitmix_finalise(seed_null);
+    case Type::boolean: return splitmix_finalise(seed_bool + (v.as_bool() ? 1 : 0));
     case Type::integer: return hash_int(v.as_int());
     case Type::number: {
       // As the canonical bytes spell it (every NaN as one NaN): the query cache holds a key with
@@ -484,7 +478,7 @@ std::uint64_t hash_of(const Value& v) {
       std::uint64_t bits;
       if (detail::canonical_number(v.as_double(), bits) == 'i')
         return hash_int(static_cast<std::int64_t>(bits));
-      return mix(bits ^ seed_double);
+      return splitmix_finalise(bits ^ seed_double);
     }
     case Type::string: return hash_string(v.as_string(), seed_string);
     case Type::array: {
@@ -644,9 +638,9 @@ bool canonical_value_hash(std::string_view bytes, std::uint64_t& out) noexcept {
   const char* p = bytes.data();
   std::uint64_t h;
   switch (*p) {
-    case 'n': h = mix(seed_null); break;
-    case 't': h = mix(seed_bool + 1); break;
-    case 'f': h = mix(seed_bool); break;
+    case 'n': h = splitmix_finalise(seed_null); break;
+    case 't': h = splitmix_finalise(seed_bool + 1); break;
+    case 'f': h = splitmix_finalise(seed_bool); break;
     case 'i': {
       std::int64_t i;
       std::memcpy(&i, p + 1, sizeof i);
@@ -656,7 +650,7 @@ bool canonical_value_hash(std::string_view bytes, std::uint64_t& out) noexcept {
     case 'd': {  // a double that is not integral (those are written as 'i')
       std::uint64_t bits;
       std::memcpy(&bits, p + 1, sizeof bits);
-      h = mix(bits ^ seed_double);
+      h = splitmix_finalise(bits ^ seed_double);
       break;
     }
     case 's': {

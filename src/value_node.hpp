@@ -85,19 +85,24 @@ inline char canonical_number(double d, std::uint64_t& bits) noexcept {
   return 'd';
 }
 
-/// Value::hash of an integer (and of a double holding one): splitmix64's finaliser over the
-/// integer and a fixed seed. Inline here, not only in value.cpp, so that the query cache's probe
-/// of a level by an integer element (S1's ["user", 42]) hashes it in place instead of through
-/// Value::hash's out-of-line call.
-inline std::uint64_t integer_hash(std::int64_t i) noexcept {
-  constexpr std::uint64_t seed_int = 0xc2b2ae3d27d4eb4fULL;
-  std::uint64_t x = static_cast<std::uint64_t>(i) ^ seed_int;
+/// splitmix64's finaliser: a cheap, well-distributed bijection. Every step of Value::hash mixes
+/// through it (value.cpp), and so does integer_hash below, which must agree with it bit for bit.
+inline std::uint64_t splitmix_finalise(std::uint64_t x) noexcept {
   x ^= x >> 30;
   x *= 0xbf58476d1ce4e5b9ULL;
   x ^= x >> 27;
   x *= 0x94d049bb133111ebULL;
   x ^= x >> 31;
   return x;
+}
+
+/// Value::hash of an integer (and of a double holding one): splitmix64's finaliser over the
+/// integer and a fixed seed. Inline here, not only in value.cpp, so that the query cache's probe
+/// of a level by an integer element (S1's ["user", 42]) hashes it in place instead of through
+/// Value::hash's out-of-line call.
+inline std::uint64_t integer_hash(std::int64_t i) noexcept {
+  constexpr std::uint64_t seed_int = 0xc2b2ae3d27d4eb4fULL;
+  return splitmix_finalise(static_cast<std::uint64_t>(i) ^ seed_int);
 }
 
 /// Reading canonical bytes back (a FlatKey's elements, found in the query cache without building
