@@ -6,24 +6,7 @@
 // ns a dispatch to a store with one subscriber, node), and their emits and broadcasts with it.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { counterApps, counterReducer, initialUser, testHost } from "./helpers.mjs";
-import { api } from "../lib/wasm.js";
-
-/** How many times `run` called the module's `entry` (its dispatches, emits or broadcasts). */
-function throughModule(run, entry = "mfs_app_dispatch") {
-  const real = api[entry];
-  let n = 0;
-  api[entry] = (...args) => {
-    n++;
-    return real(...args);
-  };
-  try {
-    run();
-  } finally {
-    api[entry] = real;
-  }
-  return n;
-}
+import { counterApps, counterReducer, initialUser, testHost, throughModule } from "./helpers.mjs";
 
 test("another app's inspector keeps no app's dispatch off its fast path; its own and the shell's do", async () => {
   const { host } = await testHost();

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import * as mfstate from "../lib/index.js";
 import * as tanstack from "@tanstack/query-core";
+import { api } from "../lib/wasm.js";
 
 export { mfstate };
 
@@ -303,4 +304,23 @@ export async function pendingMutations(app, n, options = {}, called = n) {
   await settle(10);
   assert.equal(answers.length, called, "the functions were called");
   return { answers, signals, outcomes };
+}
+
+/**
+ * How many times `run` called the module's export `entry` (default: an app's dispatch): what
+ * shows whether a dispatch, emit or broadcast took its fast path or went through the module.
+ */
+export function throughModule(run, entry = "mfs_app_dispatch") {
+  const real = api[entry];
+  let n = 0;
+  api[entry] = (...args) => {
+    n++;
+    return real(...args);
+  };
+  try {
+    run();
+  } finally {
+    api[entry] = real;
+  }
+  return n;
 }

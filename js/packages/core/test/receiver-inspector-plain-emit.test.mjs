@@ -6,24 +6,7 @@
 // then, which makes the very event (and hands the handler the very error) its path makes.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { testHost } from "./helpers.mjs";
-import { api } from "../lib/wasm.js";
-
-/** How many times `run` called the module's `entry`. */
-function throughModule(run, entry) {
-  const real = api[entry];
-  let n = 0;
-  api[entry] = (...args) => {
-    n++;
-    return real(...args);
-  };
-  try {
-    run();
-  } finally {
-    api[entry] = real;
-  }
-  return n;
-}
+import { testHost, throughModule } from "./helpers.mjs";
 
 /** The receiver's events and the handler's errors of one failing emit by `sender`. */
 function oneFailure(host, errors, sender, events) {
