@@ -66,6 +66,7 @@ import { appQueryClient, type QueryClient } from "./query/client.js";
 import type { BusMirror } from "./bus_mirror.js";
 import type { QueryObserverOptions, QueryObserverResult } from "./query/types.js";
 import { QueryObserver } from "./query/observer.js";
+import { settleShape } from "./shape.js";
 
 /** What an App shares with its Host (module-internal; never handed to user code). */
 export interface HostLink {
@@ -2147,8 +2148,15 @@ export class App {
   }
 }
 
+let appShapeSettled = false;
+
 /** Makes the App object for a mounted handle (module-internal: Host.mount). */
 export function makeApp(handle: number, host: HostLink, name: string, version: string): App {
+  if (!appShapeSettled) {
+    // An App has ~40 private fields (shape.ts). The settling Apps are never handed out.
+    appShapeSettled = true;
+    settleShape(() => new App(CONSTRUCT, 0, host, name, version));
+  }
   return new App(CONSTRUCT, handle, host, name, version);
 }
 

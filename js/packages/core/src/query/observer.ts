@@ -14,6 +14,12 @@ import { takeRoom } from "./room.js";
 import { keyIdentity } from "./key_identity.js";
 import { checkQueryKey, replaceEqualDeep, tellListeners } from "./utils.js";
 import type { QueryKey, QueryObserverOptions, QueryObserverResult, QueryState, RefetchOptions } from "./types.js";
+import { settleShape } from "../shape.js";
+
+// What the settling observers are made with (../shape.ts): their fields are defined by the class's
+// initializers, and the constructor stops there (nothing in the cache, nothing counted).
+const SETTLING = Symbol("mfstate.QueryObserver settling");
+let shapeSettled = false;
 
 type Listener<TData, TError> = (result: QueryObserverResult<TData, TError>) => void;
 
@@ -94,14 +100,16 @@ export function sameResult(a: QueryObserverResult<any, any>, b: QueryObserverRes
 }
 
 export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQueryFnData, TQueryKey extends QueryKey = QueryKey> {
-  readonly #client: QueryClient;
-  readonly #core: ClientCore;
-  #options: QueryObserverOptions<TQueryFnData, TError, TData, TQueryKey>;
+  // Assigned by the constructor for every observer but the settling ones (SETTLING), which are
+  // never used: hence "!" on these four.
+  readonly #client!: QueryClient;
+  readonly #core!: ClientCore;
+  #options!: QueryObserverOptions<TQueryFnData, TError, TData, TQueryKey>;
   #signature = "";
   readonly #listeners = new Set<Listener<TData, TError>>();
   #sub = 0;
   #raw: RawResult | undefined;
-  #result: QueryObserverResult<TData, TError>;
+  #result!: QueryObserverResult<TData, TError>;
   // select, memoised on (data, select)
   #selectIn: unknown;
   #selectFn: unknown;
@@ -153,6 +161,12 @@ export class QueryObserver<TQueryFnData = unknown, TError = Error, TData = TQuer
   };
 
   constructor(client: QueryClient, options: QueryObserverOptions<TQueryFnData, TError, TData, TQueryKey>) {
+    if ((client as unknown) === SETTLING) return;
+    if (!shapeSettled) {
+      // ~30 private fields (../shape.ts).
+      shapeSettled = true;
+      settleShape(() => new QueryObserver(SETTLING as unknown as QueryClient, options));
+    }
     this.#client = client;
     this.#core = coreOf(client);
     this.#options = this.#defaulted(options);
