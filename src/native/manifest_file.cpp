@@ -43,6 +43,17 @@ namespace detail {
 std::string read_regular_file(const std::string& path, std::size_t max_bytes, bool follow_symlinks,
                               std::string_view shown) {
   const std::string name(shown);
+#ifdef __EMSCRIPTEN__
+  // Node's fs drops O_NONBLOCK (emscripten's NODERAWFS), so the open below would wait for a FIFO's
+  // writer: under node, what is neither a file, a folder nor a link is refused before opening.
+  // (A FIFO swapped in between this look and the open is still waited for.)
+  if (struct stat seen{};
+      (follow_symlinks ? ::stat(path.c_str(), &seen) : ::lstat(path.c_str(), &seen)) == 0 &&
+      !S_ISREG(seen.st_mode) && !S_ISDIR(seen.st_mode) && !S_ISLNK(seen.st_mode)) {
+    throw Error(ErrorCode::io_error,
+                name + ": is not a regular file (a device, FIFO or socket); refusing to read it");
+  }
+#endif
   // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, forever.
   int flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
   if (!follow_symlinks) flags |= O_NOFOLLOW;
