@@ -74,6 +74,8 @@ using SchemaLoader = std::function<Value(std::string_view path)>;
 [[nodiscard]] Value read_json_file(const std::string& file);
 /// Native builds only. Reads and parses a manifest file; schema paths are resolved relative to
 /// its folder. Every error message starts with the file's path (and the schema file's, if any).
+/// The manifest and the schema files it names share one bound, ParseOptions' max_bytes, however
+/// often it names one: past it, Error(size_limit).
 [[nodiscard]] Manifest load_manifest(const std::string& file);
 #endif
 

@@ -43,6 +43,17 @@ namespace detail {
 std::string read_regular_file(const std::string& path, std::size_t max_bytes, bool follow_symlinks,
                               std::string_view shown) {
   const std::string name(shown);
+#ifdef __EMSCRIPTEN__
+  // Node's fs drops O_NONBLOCK (emscripten's NODERAWFS), so the open below would wait for a FIFO's
+  // writer: under node, what is neither a file, a folder nor a link is refused before opening.
+  // (A FIFO swapped in between this look and the open is still waited for.)
+  if (struct stat seen{};
+      (follow_symlinks ? ::stat(path.c_str(), &seen) : ::lstat(path.c_str(), &seen)) == 0 &&
+      !S_ISREG(seen.st_mode) && !S_ISDIR(seen.st_mode) && !S_ISLNK(seen.st_mode)) {
+    throw Error(ErrorCode::io_error,
+                name + ": is not a regular file (a device, FIFO or socket); refusing to read it");
+  }
+#endif
   // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, forever.
   int flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
   if (!follow_symlinks) flags |= O_NOFOLLOW;
@@ -86,8 +97,10 @@ std::string read_regular_file(const std::string& path, std::size_t max_bytes, bo
 
 }  // namespace detail
 
-Value read_json_file(const std::string& file) {
-  const std::string text = detail::read_regular_file(file, ParseOptions{}.max_bytes, true, file);
+namespace {
+
+// The JSON in `text`, read from `file`; errors name the file, line and column.
+Value parse_file_text(const std::string& file, const std::string& text) {
   try {
     return parse_json(text);
   } catch (const Error& e) {
@@ -96,13 +109,35 @@ Value read_json_file(const std::string& file) {
   }
 }
 
+}  // namespace
+
+Value read_json_file(const std::string& file) {
+  return parse_file_text(file, detail::read_regular_file(file, ParseOptions{}.max_bytes, true, file));
+}
+
 Manifest load_manifest(const std::string& file) {
-  const Value document = read_json_file(file);
+  // One budget for the manifest and every schema file it names, however often it names them:
+  // each file alone is bounded, but a small manifest naming one large file a thousand times would
+  // otherwise read (and hold, parsed) a thousand copies. A stored manifest, schemas inline, is
+  // bounded by the same limit.
+  const std::size_t limit = ParseOptions{}.max_bytes;
+  std::size_t read = 0;
+  auto read_within_budget = [&](const std::string& path) {
+    std::string text = detail::read_regular_file(path, limit, true, path);
+    read += text.size();
+    if (read > limit) {
+      throw Error(ErrorCode::size_limit,
+                  "the manifest and the schema files it names come to more than the limit of " +
+                      std::to_string(limit) + " bytes together");
+    }
+    return parse_file_text(path, text);
+  };
+  const Value document = read_within_budget(file);
   const std::filesystem::path folder = std::filesystem::path(file).parent_path();
-  SchemaLoader loader = [&folder](std::string_view path) {
+  SchemaLoader loader = [&folder, &read_within_budget](std::string_view path) {
     std::filesystem::path p(path);
     if (p.is_relative()) p = folder / p;
-    return read_json_file(p.lexically_normal().string());
+    return read_within_budget(p.lexically_normal().string());
   };
   try {
     return parse_manifest(document, loader);

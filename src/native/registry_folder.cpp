@@ -108,6 +108,9 @@ class FolderRegistry final : public Registry {
     detail::FolderLock lock(root_.string(), lock_timeout_, location_);
     if (!read_manifest_document(app, version)) throw detail::not_published(location_, app, version);
     Value all = load_deployments();
+    // The environment is rewritten whole: one that every read refuses is refused here too, not
+    // carried into the new file (nor, not being an object, reported as a bare type_error).
+    (void)deployed_in(all, environment);
     const Value* envs = all.find("environments");
     Value env_map = envs && envs->find(environment) ? *envs->find(environment) : Value::object();
     env_map = std::move(env_map).set(app, Value(version));
@@ -118,19 +121,7 @@ class FolderRegistry final : public Registry {
 
   std::map<std::string, std::string> deployed(std::string_view environment) const override {
     detail::require_environment_name(environment);
-    std::map<std::string, std::string> out;
-    const Value all = load_deployments();
-    const Value* env = all.get("environments").find(environment);
-    if (env == nullptr) return out;
-    if (!env->is_object()) throw corrupt("environment \"" + std::string(environment) + "\" is not an object");
-    for (const Member& m : env->as_object()) {
-      if (!is_registry_name(m.key) || !m.value.is_string() || !is_semver(m.value.as_string())) {
-        throw corrupt("environment \"" + std::string(environment) +
-                      "\" holds an entry that is not app: version");
-      }
-      out.emplace(m.key, std::string(m.value.as_string()));
-    }
-    return out;
+    return deployed_in(load_deployments(), environment);
   }
 
   std::vector<std::string> environments() const override {
@@ -145,6 +136,23 @@ class FolderRegistry final : public Registry {
   }
 
  private:
+  // What `all` (deployments.json's content) records in `environment`: app -> version. Throws
+  // io_error naming deployments.json when the environment is not an object of app: version.
+  std::map<std::string, std::string> deployed_in(const Value& all, std::string_view environment) const {
+    std::map<std::string, std::string> out;
+    const Value* env = all.get("environments").find(environment);
+    if (env == nullptr) return out;
+    if (!env->is_object()) throw corrupt("environment \"" + std::string(environment) + "\" is not an object");
+    for (const Member& m : env->as_object()) {
+      if (!is_registry_name(m.key) || !m.value.is_string() || !is_semver(m.value.as_string())) {
+        throw corrupt("environment \"" + std::string(environment) +
+                      "\" holds an entry that is not app: version");
+      }
+      out.emplace(m.key, std::string(m.value.as_string()));
+    }
+    return out;
+  }
+
   std::string app_folder(std::string_view app) const { return (root_ / std::string(app)).string(); }
 
   // True when <root>/<app> is a folder; false when absent; a link or a file there is refused.

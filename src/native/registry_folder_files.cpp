@@ -37,6 +37,11 @@ std::string lock_content() {
 
 // Reads a small file whole, or "" when it cannot (gone, unreadable).
 std::string read_small(const std::string& path) {
+#ifdef __EMSCRIPTEN__
+  // Node's fs drops O_NONBLOCK (emscripten's NODERAWFS): a FIFO planted as the lock would be
+  // waited on at the open below, so under node only a regular file is opened.
+  if (struct stat seen{}; ::lstat(path.c_str(), &seen) != 0 || !S_ISREG(seen.st_mode)) return {};
+#endif
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   if (fd < 0) return {};
   char buffer[512];

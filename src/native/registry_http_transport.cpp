@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -26,6 +25,7 @@
 
 #include "mfstate/registry.hpp"
 #include "registry_http_message.hpp"
+#include "registry_http_url.hpp"
 
 namespace mfstate {
 
@@ -34,70 +34,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 [[noreturn]] void fail(const std::string& what) { throw Error(ErrorCode::io_error, what); }
-
-struct Url {
-  bool tls = false;
-  std::string host;  // without brackets
-  std::string port;
-  std::string target;  // path and query, "/" at least
-  std::string host_header;
-};
-
-Url parse_url(const std::string& url) {
-  Url u;
-  std::string_view rest(url);
-  if (rest.rfind("http://", 0) == 0) {
-    rest.remove_prefix(7);
-  } else if (rest.rfind("https://", 0) == 0) {
-    u.tls = true;
-    rest.remove_prefix(8);
-  } else {
-    throw Error(ErrorCode::invalid_argument, "not an http:// or https:// URL");
-  }
-  const std::size_t slash = rest.find_first_of("/?#");
-  std::string_view authority = rest.substr(0, slash);
-  u.target = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
-  if (const std::size_t hash = u.target.find('#'); hash != std::string::npos) u.target.erase(hash);
-  // "?q" (a query with no path) means "/?q". (Concatenated rather than insert(0, "/"): GCC 12
-  // reports a false -Wrestrict overlap for that insert.)
-  if (u.target.empty() || u.target.front() != '/') u.target = "/" + u.target;
-  if (authority.find('@') != std::string_view::npos) {
-    throw Error(ErrorCode::invalid_argument,
-                "credentials in the URL are not accepted: use MFSTATE_REGISTRY_TOKEN");
-  }
-  std::string_view port;
-  if (!authority.empty() && authority.front() == '[') {
-    const std::size_t close = authority.find(']');
-    if (close == std::string_view::npos)
-      throw Error(ErrorCode::invalid_argument, "an unclosed [ in the host");
-    u.host = std::string(authority.substr(1, close - 1));
-    if (close + 1 < authority.size()) {
-      if (authority[close + 1] != ':')
-        throw Error(ErrorCode::invalid_argument, "text after the ] of the host");
-      port = authority.substr(close + 2);
-    }
-  } else {
-    const std::size_t colon = authority.rfind(':');
-    u.host = std::string(authority.substr(0, colon));
-    if (colon != std::string_view::npos) port = authority.substr(colon + 1);
-  }
-  if (u.host.empty()) throw Error(ErrorCode::invalid_argument, "no host in the URL");
-  for (char c : u.target) {
-    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7F)
-      throw Error(ErrorCode::invalid_argument, "a space or control character in the URL");
-  }
-  for (char c : u.host) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' || c == '_')) {
-      throw Error(ErrorCode::invalid_argument, "a host name with characters hosts do not have");
-    }
-  }
-  if (!port.empty() && (port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos)) {
-    throw Error(ErrorCode::invalid_argument, "a port that is not a number");
-  }
-  u.port = port.empty() ? (u.tls ? "443" : "80") : std::string(port);
-  u.host_header = std::string(authority);
-  return u;
-}
 
 // The exchange's deadline: `timeout` from its start plus what the bytes moved so far (request
 // sent, answer received) need at `min_rate`. It grows only as bytes move, which happens only
@@ -195,7 +131,7 @@ struct SslFree {
 // byte that moves.
 class Connection {
  public:
-  Connection(const Url& url, Deadline& deadline) : deadline_(deadline) {
+  Connection(const detail::HttpUrl& url, Deadline& deadline) : deadline_(deadline) {
     connect_socket(url);
     if (url.tls) start_tls(url);
   }
@@ -267,7 +203,7 @@ class Connection {
   }
 
  private:
-  void connect_socket(const Url& url) {
+  void connect_socket(const detail::HttpUrl& url) {
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -308,7 +244,7 @@ class Connection {
     if (socket_.fd < 0) fail("unreachable (connect: " + last_error + ")");
   }
 
-  void start_tls(const Url& url) {
+  void start_tls(const detail::HttpUrl& url) {
     context_.reset(SSL_CTX_new(TLS_client_method()));
     SSL_CTX* ctx = context_.get();
     if (!ctx) fail("TLS: " + openssl_error());
@@ -375,7 +311,7 @@ void check_header_text(std::string_view text) {
   }
 }
 
-std::string request_text(const HttpRequest& request, const Url& url) {
+std::string request_text(const HttpRequest& request, const detail::HttpUrl& url) {
   check_header_text(request.method);
   std::string text = request.method + " " + url.target + " HTTP/1.1\r\nHost: " + url.host_header +
                      "\r\nUser-Agent: mfstate\r\nAccept: application/json\r\nConnection: close\r\n";
@@ -400,7 +336,7 @@ std::string request_text(const HttpRequest& request, const Url& url) {
 }  // namespace
 
 HttpResponse http_send(const HttpRequest& request, const HttpLimits& limits) {
-  const Url url = parse_url(request.url);
+  const detail::HttpUrl url = detail::parse_http_url(request.url);
   const std::string text = request_text(request, url);
   Deadline deadline(limits);
   const std::size_t limit = limits.max_response_bytes;

@@ -67,3 +67,28 @@ TEST(ManifestFile, ErrorsNameTheManifestAndTheSchemaFile) {
   msg = error_of([&] { (void)read_json_file(dir.path().string()); }, ErrorCode::io_error);
   EXPECT_NE(msg.find("is a folder"), std::string::npos) << msg;
 }
+
+// Each file is bounded by itself; the manifest and the schema files it names share one bound
+// too, or a manifest naming one large file again and again reads (and holds) every copy: 40
+// references to an 8 MB schema file took the tool to 5 GB before this bound.
+TEST(ManifestFile, TheManifestAndItsSchemaFilesShareOneSizeBound) {
+  cli_test::TempDir dir;
+  const std::string file = dir / "mfstate.json";
+  cli_test::write_file(dir.path() / "big.json",
+                       R"({"type": "string", "description": ")" + std::string(1 << 20, 'x') + "\"}");
+  auto manifest_naming = [&](int times) {
+    std::string exports;
+    for (int i = 0; i < times; ++i)
+      exports += (i ? ", " : "") + ("\"e" + std::to_string(i) + "\": \"big.json\"");
+    cli_test::write_file(file, R"({"name": "a", "version": "1.0.0", "exports": {)" + exports + "}}");
+  };
+  manifest_naming(60);  // 60 MiB and a little: within 64 MiB
+  EXPECT_EQ(load_manifest(file).exports.size(), 60u);
+  manifest_naming(80);
+  const std::string msg = error_of([&] { (void)load_manifest(file); }, ErrorCode::size_limit);
+  EXPECT_EQ(msg.find(file + ": "), 0u) << msg;
+  EXPECT_NE(
+      msg.find("the manifest and the schema files it names come to more than the limit of 67108864 bytes"),
+      std::string::npos)
+      << msg;
+}

@@ -104,6 +104,25 @@ TEST_F(FolderAttack, AFifoOrADeviceInPlaceOfAFileIsRefusedWithoutBlocking) {
   EXPECT_EQ(error_of([&] { registry->manifest("cart", "1.0.0"); }).code(), ErrorCode::io_error);
 }
 
+// deploy rewrites an environment whole: one that reads refuse as corrupt is refused with the
+// same message (deployments.json named), and the file is left as it was. Before, a non-object
+// was a bare type_error naming no file, and a bad entry was carried into the rewritten file.
+TEST_F(FolderAttack, DeployIntoACorruptEnvironmentIsRefusedNamingTheFileAndChangesNothing) {
+  for (const std::string env : {"\"x\"", "[1]", "{\"../x\": \"1.0.0\"}", "{\"home\": 7}"}) {
+    const std::string text = "{\"environments\": {\"production\": " + env + "}}";
+    cli_test::write_file(root / "deployments.json", text);
+    const Error e = error_of([&] { registry->deploy("home", "1.0.0", "production"); });
+    EXPECT_EQ(e.code(), ErrorCode::io_error) << env;
+    EXPECT_NE(std::string(e.what()).find("deployments.json: environment \"production\" "), std::string::npos)
+        << e.what();
+    EXPECT_EQ(cli_test::read_file(root / "deployments.json"), text);
+  }
+  // Another environment's entries are not this deploy's to judge: it goes ahead.
+  cli_test::write_file(root / "deployments.json", R"({"environments": {"staging": {"home": 7}}})");
+  registry->deploy("home", "1.0.0", "production");
+  EXPECT_EQ(registry->deployed("production").at("home"), "1.0.0");
+}
+
 TEST_F(FolderAttack, TheReservedNameCannotTakeOverTheDeploymentsFile) {
   EXPECT_EQ(error_of([&] { registry->publish(app("deployments.json", "1.0.0")); }).code(),
             ErrorCode::invalid_argument);

@@ -24,4 +24,14 @@ createTool({
   mfstateHttp: requestSync,
   // The process's environment (e.g. MFSTATE_REGISTRY_TOKEN), which emscripten does not pass on.
   preRun: [(module) => Object.assign(module.ENV, process.env)],
+  // How the run ends: exit(status) arrives as an ExitStatus. Anything else is the WebAssembly
+  // failing (a trap, V8's stack exhausted, an abort), which emscripten would report with its
+  // stack trace and exit status 1, read by CI as "a contract breaks": one line and 2 instead.
+  quit: (status, reason) => {
+    if (reason?.name !== 'ExitStatus') {
+      process.stderr.write(`mfstate: error: the WebAssembly tool failed (${String(reason).split('\n')[0]})\n`);
+      status = 2;
+    }
+    process.exit(status);
+  },
 });

@@ -76,6 +76,12 @@ function perform(request) {
       });
     });
     req.on('finish', () => { doing = 'reading the answer'; });
+    // A 101 nobody asked for: without this listener node drops the socket and says nothing, and
+    // the request waited out its whole deadline.
+    req.on('upgrade', (res, socket) => {
+      socket.destroy();
+      fail(Failure.Malformed, `HTTP ${res.statusCode} switching protocols, which the request did not ask for`);
+    });
     req.on('error', (e) => {
       const code = String(e.code ?? '');
       if (code.startsWith('ERR_TLS') || code.includes('CERT') || code.startsWith('ERR_SSL')) fail(Failure.Tls, e.message);

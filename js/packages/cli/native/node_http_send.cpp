@@ -8,6 +8,7 @@
 #include <string>
 
 #include "mfstate/registry.hpp"
+#include "registry_http_url.hpp"
 
 extern "C" {
 /// Carries out one request synchronously in node (node_http.js). Returns the HTTP status, or minus
@@ -22,9 +23,9 @@ int mfstate_node_http(const char* method, const char* url, const char* headers_j
 namespace mfstate {
 
 HttpResponse http_send(const HttpRequest& request, const HttpLimits& limits) {
-  if (request.url.rfind("http://", 0) != 0 && request.url.rfind("https://", 0) != 0) {
-    throw Error(ErrorCode::invalid_argument, "not an http:// or https:// URL");
-  }
+  // The native transport's checks, before node's URL parser (which would send credentials in the
+  // URL as Basic auth, or escape a space the native tool refuses) sees it.
+  (void)detail::parse_http_url(request.url);
   std::vector<Value> header_list;
   for (const auto& [name, value] : request.headers) {
     if (name.find_first_of("\r\n") != std::string::npos || value.find_first_of("\r\n") != std::string::npos ||
