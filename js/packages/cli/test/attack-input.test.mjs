@@ -3,11 +3,11 @@
 // exit 2 with one line naming what is wrong, nothing changed; never a hang, a crash, a stack trace
 // or an exit status of 1 (which CI reads as "a contract breaks").
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpSync, lstatSync, readFileSync, readdirSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { bin, manifests, native, npmTool, packageDir, requireNativeTool, run, tempDir } from './tool.mjs';
+import { bin, manifests, native, npmTool, requireNativeTool, run, serveFixture, tempDir } from './tool.mjs';
 
 // Every run is bounded: a hang fails the test instead of holding the suite.
 const bounded = { timeoutMs: 20000 };
@@ -256,20 +256,7 @@ describe('a hostile folder registry', () => {
 function rawServer(answer, dir) {
   const file = join(dir, `answer-${Math.random().toString(16).slice(2)}`);
   writeFileSync(file, answer);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(packageDir, 'test', 'fixtures', 'raw-server.mjs'), file],
-      { stdio: ['ignore', 'pipe', 'inherit'] });
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error('no port in 10 s')); }, 10000);
-    child.stdout.once('data', (c) => {
-      clearTimeout(timer);
-      const stop = () => new Promise((done) => {
-        if (child.exitCode !== null || child.signalCode !== null) return done();
-        child.once('exit', () => done());
-        child.kill('SIGTERM');
-      });
-      resolve({ url: `http://127.0.0.1:${String(c).trim()}`, stop });
-    });
-  });
+  return serveFixture('raw-server.mjs', [file]);
 }
 
 const answer = (body, { status = '200 OK', head = '' } = {}) => {

@@ -4,29 +4,13 @@
 // and a bound on the answer's size counted as it arrives. Plus the registries this build
 // refuses, with a clear error.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Failure, requestSync } from '../lib/http-bridge.mjs';
-import { manifests, native, npmTool, packageDir, tempDir } from './tool.mjs';
+import { manifests, native, npmTool, serveFixture, tempDir } from './tool.mjs';
 
 // Starts fixtures/hostile-server.mjs in `mode`; resolves {url, stop()} once it printed its port.
-function hostile(mode) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(packageDir, 'test', 'fixtures', 'hostile-server.mjs'), mode],
-      { stdio: ['ignore', 'pipe', 'inherit'] });
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error('no port in 10 s')); }, 10000);
-    child.stdout.once('data', (c) => {
-      clearTimeout(timer);
-      const stop = () => new Promise((done) => {
-        if (child.exitCode !== null || child.signalCode !== null) return done();
-        child.once('exit', () => done());
-        child.kill('SIGTERM');
-      });
-      resolve({ url: `http://127.0.0.1:${String(c).trim()}`, stop });
-    });
-  });
-}
+const hostile = (mode) => serveFixture('hostile-server.mjs', [mode]);
 
 const request = (url, limits) => requestSync({
   method: 'GET', url, headers: [], body: new Uint8Array(0), timeoutMs: 6000, maxBytes: 64 << 20, ...limits,

@@ -114,6 +114,28 @@ export function serveRegistry(registry, tokens) {
   });
 }
 
+/**
+ * Starts the test server fixtures/`script` with `args` as a process of its own (the tool under test
+ * blocks its thread), waiting (at most 10 s) for the port it prints once listening on 127.0.0.1.
+ * Returns {url, stop()}.
+ */
+export function serveFixture(script, args) {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [join(packageDir, 'test', 'fixtures', script), ...args],
+      { stdio: ['ignore', 'pipe', 'inherit'] });
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`${script} printed no port in 10 s`)); }, 10000);
+    child.stdout.once('data', (c) => {
+      clearTimeout(timer);
+      const stop = () => new Promise((done) => {
+        if (child.exitCode !== null || child.signalCode !== null) return done();
+        child.once('exit', () => done());
+        child.kill('SIGTERM');
+      });
+      resolvePromise({ url: `http://127.0.0.1:${String(c).trim()}`, stop });
+    });
+  });
+}
+
 /** The example manifests of the article. */
 export const manifests = {
   profileV1: join(examples, 'profile', 'v1', 'mfstate.json'),
