@@ -1,11 +1,11 @@
-// An App is an object of ~40 private fields (a QueryObserver ~30), and V8 fixes how many of them fit inside the object
-// (in-object slack tracking) when the seventh App is made, from the Apps it can still see then.
-// A page whose first apps were all gone by that moment (hosts disposed, a garbage collection in
-// between: remotes mounted one route at a time, or the bench's one host per workload) had every
-// later App fixed at no room at all, a dictionary: each of its reads, emits and dispatches looked
-// its fields up by hashing. The bench's W2 (an export read) took ~150 ns a read run after W1 and
-// W1b, ~30 ns alone; makeApp now settles the size once, from Apps alive together, and so does
-// QueryObserver's constructor (src/shape.ts).
+// An App is an object of ~40 private fields (a QueryObserver ~30), and V8 fixes how many of them
+// fit inside the object (in-object slack tracking) when the seventh App is made, from the Apps it
+// can still see then. A page whose first apps were all gone by that moment (hosts disposed, a
+// garbage collection in between: remotes mounted one route at a time, or the bench's one host per
+// workload) had every later App fixed at no room at all, a dictionary: each of its reads, emits and
+// dispatches looked its fields up by hashing. The bench's W2 (an export read) took ~150 ns a read
+// run after W1 and W1b, ~30 ns alone; makeApp now settles the size once, from Apps alive together,
+// and so does QueryObserver's constructor (src/shape.ts).
 //
 // V8 only: the object's mode is read with natives syntax, switched on for this file's process
 // (node --test runs each file in its own), as test/key-table-one-map does. The history below is
