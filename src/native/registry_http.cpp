@@ -2,6 +2,8 @@
 // (routes in registry_server.cpp), through one transport (http_send, or the one the options
 // give). Errors the server reports come back with their own code; every name is checked here
 // first, so a bad one never becomes a URL.
+#include <algorithm>
+
 #include "mfstate/registry.hpp"
 #include "registry_detail.hpp"
 
@@ -19,6 +21,24 @@ class HttpRegistry final : public Registry {
     const std::size_t scheme_end = url_.find("://");
     if (scheme_end == std::string::npos || url_.size() <= scheme_end + 3) {
       throw Error(ErrorCode::invalid_argument, "registry " + url_ + ": no host in the URL");
+    }
+    // Every error line names the URL, and CI logs keep those lines: a URL with credentials is
+    // refused here, before anything prints it, and named without them.
+    const std::size_t host_begin = scheme_end + 3;
+    const std::size_t authority_end = std::min(url_.find_first_of("/?#", host_begin), url_.size());
+    const std::size_t at = url_.rfind('@', authority_end - 1);
+    if (at != std::string::npos && at >= host_begin) {
+      throw Error(ErrorCode::invalid_argument, "registry " + url_.substr(0, host_begin) + "***" +
+                                                   url_.substr(at) +
+                                                   ": credentials in the URL are not accepted: use MFSTATE_REGISTRY_TOKEN");
+    }
+    // The API's paths are appended to the URL: after a query or a fragment they would be part of
+    // it (a "#x" sent every request to the server's root). Named without them (a query may hold a
+    // key).
+    if (const std::size_t tail = url_.find_first_of("?#", host_begin); tail != std::string::npos) {
+      throw Error(ErrorCode::invalid_argument,
+                  "registry " + url_.substr(0, tail) +
+                      ": a registry URL has no ?query or #fragment (the API's paths are added to its path)");
     }
     if (token_.find_first_of("\r\n") != std::string::npos || token_.find('\0') != std::string::npos) {
       throw Error(ErrorCode::invalid_argument, "registry " + url_ + ": the access token holds a line break");

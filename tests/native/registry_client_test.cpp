@@ -370,6 +370,39 @@ TEST(RegistryHttpClient, TheTokenTravelsAsABearerHeaderAndCannotInjectHeaders) {
 
 // ---- TLS ----
 
+// The URL is named in every error line, and CI logs keep those lines: credentials in it are
+// refused before anything is sent, and the refusal does not repeat them. A query or a fragment
+// would swallow the API's paths appended after it ("#x" sent every request to the root).
+TEST(RegistryHttpClient, AUrlWithCredentialsIsRefusedWithoutPrintingThem) {
+  bool sent = false;
+  HttpTransport spy = [&](const HttpRequest&, const HttpLimits&) {
+    sent = true;
+    return HttpResponse{200, {}, R"({"apps": []})"};
+  };
+  for (const std::string url : {"http://alice:s3cret@registry.invalid", "https://alice:s3cret@registry.invalid:8443/r/",
+                                "http://s3cret@registry.invalid", "http://a:b@c:s3cret@registry.invalid/x"}) {
+    const Error e = error_of([&] { open_registry(url, {.transport = spy})->apps(); });
+    EXPECT_EQ(e.code(), ErrorCode::invalid_argument) << url;
+    const std::string message = e.what();
+    EXPECT_EQ(message.find("s3cret"), std::string::npos) << message;
+    EXPECT_NE(message.find("credentials in the URL are not accepted"), std::string::npos) << message;
+    EXPECT_NE(message.find("registry.invalid"), std::string::npos) << message;
+  }
+  // An "@" in the path is not a credential.
+  open_registry("http://registry.invalid/team@corp", {.transport = spy})->apps();
+  EXPECT_TRUE(sent);
+  sent = false;
+  for (const std::string url : {"http://registry.invalid/#frag", "http://registry.invalid/r?key=s3cret",
+                                "http://registry.invalid?key=s3cret#x"}) {
+    const Error e = error_of([&] { open_registry(url, {.transport = spy})->apps(); });
+    EXPECT_EQ(e.code(), ErrorCode::invalid_argument) << url;
+    const std::string message = e.what();
+    EXPECT_EQ(message.find("s3cret"), std::string::npos) << message;
+    EXPECT_NE(message.find("no ?query or #fragment"), std::string::npos) << message;
+  }
+  EXPECT_FALSE(sent);
+}
+
 namespace {
 
 // A self-signed certificate for 127.0.0.1, made for this run.
