@@ -22,20 +22,20 @@ class HttpRegistry final : public Registry {
     if (scheme_end == std::string::npos || url_.size() <= scheme_end + 3) {
       throw Error(ErrorCode::invalid_argument, "registry " + url_ + ": no host in the URL");
     }
-    // Every error line names the URL, and CI logs keep those lines: a URL with credentials is
-    // refused here, before anything prints it, and named without them.
+    // Every error line names the URL, and CI logs keep those lines: a URL with credentials, a
+    // query (which may hold a key) or a fragment is refused here, before anything prints it, and
+    // named without them. The API's paths are appended to the URL: after a query or a fragment
+    // they would be part of it (a "#x" sent every request to the server's root).
     const std::size_t host_begin = scheme_end + 3;
-    const std::size_t authority_end = std::min(url_.find_first_of("/?#", host_begin), url_.size());
+    const std::size_t tail = std::min(url_.find_first_of("?#", host_begin), url_.size());
+    const std::size_t authority_end = std::min(url_.find_first_of("/", host_begin), tail);
     const std::size_t at = url_.rfind('@', authority_end - 1);
     if (at != std::string::npos && at >= host_begin) {
-      throw Error(ErrorCode::invalid_argument, "registry " + url_.substr(0, host_begin) + "***" +
-                                                   url_.substr(at) +
-                                                   ": credentials in the URL are not accepted: use MFSTATE_REGISTRY_TOKEN");
+      throw Error(ErrorCode::invalid_argument,
+                  "registry " + url_.substr(0, host_begin) + "***" + url_.substr(at, tail - at) +
+                      ": credentials in the URL are not accepted: use MFSTATE_REGISTRY_TOKEN");
     }
-    // The API's paths are appended to the URL: after a query or a fragment they would be part of
-    // it (a "#x" sent every request to the server's root). Named without them (a query may hold a
-    // key).
-    if (const std::size_t tail = url_.find_first_of("?#", host_begin); tail != std::string::npos) {
+    if (tail != url_.size()) {
       throw Error(ErrorCode::invalid_argument,
                   "registry " + url_.substr(0, tail) +
                       ": a registry URL has no ?query or #fragment (the API's paths are added to its path)");

@@ -379,8 +379,10 @@ TEST(RegistryHttpClient, AUrlWithCredentialsIsRefusedWithoutPrintingThem) {
     sent = true;
     return HttpResponse{200, {}, R"({"apps": []})"};
   };
-  for (const std::string url : {"http://alice:s3cret@registry.invalid", "https://alice:s3cret@registry.invalid:8443/r/",
-                                "http://s3cret@registry.invalid", "http://a:b@c:s3cret@registry.invalid/x"}) {
+  for (const std::string url :
+       {"http://alice:s3cret@registry.invalid", "https://alice:s3cret@registry.invalid:8443/r/",
+        "http://s3cret@registry.invalid", "http://a:b@c:s3cret@registry.invalid/x",
+        "http://a:s3cret@registry.invalid/r?key=s3cret#s3cret"}) {
     const Error e = error_of([&] { open_registry(url, {.transport = spy})->apps(); });
     EXPECT_EQ(e.code(), ErrorCode::invalid_argument) << url;
     const std::string message = e.what();
@@ -536,10 +538,12 @@ TEST(RegistryHttpClient, AServersErrorCodeCannotPassForSomethingElse) {
   // An unknown code, or a 2xx carrying an error: never a success with nothing in it.
   EXPECT_EQ(error_of([&] { with(400, R"({"error": {"code": "all_fine", "message": "m"}})")->apps(); }).code(),
             ErrorCode::http_error);
-  EXPECT_EQ(error_of([&] { with(200, R"({"error": {"code": "not_found", "message": "m"}})")->apps(); }).code(),
-            ErrorCode::http_error);
+  EXPECT_EQ(
+      error_of([&] { with(200, R"({"error": {"code": "not_found", "message": "m"}})")->apps(); }).code(),
+      ErrorCode::http_error);
   // A 404 for a list is a failure, not an empty registry that would let a check pass.
-  EXPECT_EQ(error_of([&] { with(404, R"({"error": {"code": "not_found", "message": "m"}})")->apps(); }).code(),
-            ErrorCode::not_found);
+  EXPECT_EQ(
+      error_of([&] { with(404, R"({"error": {"code": "not_found", "message": "m"}})")->apps(); }).code(),
+      ErrorCode::not_found);
   EXPECT_EQ(error_of([&] { with(200, "")->apps(); }).code(), ErrorCode::http_error);
 }
