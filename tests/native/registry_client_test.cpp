@@ -368,12 +368,10 @@ TEST(RegistryHttpClient, TheTokenTravelsAsABearerHeaderAndCannotInjectHeaders) {
             ErrorCode::invalid_argument);
 }
 
-// ---- TLS ----
-
 // The URL is named in every error line, and CI logs keep those lines: credentials in it are
 // refused before anything is sent, and the refusal does not repeat them. A query or a fragment
 // would swallow the API's paths appended after it ("#x" sent every request to the root).
-TEST(RegistryHttpClient, AUrlWithCredentialsIsRefusedWithoutPrintingThem) {
+TEST(RegistryHttpClient, AUrlWithCredentialsOrAQueryIsRefusedWithoutPrintingThem) {
   bool sent = false;
   HttpTransport spy = [&](const HttpRequest&, const HttpLimits&) {
     sent = true;
@@ -404,6 +402,8 @@ TEST(RegistryHttpClient, AUrlWithCredentialsIsRefusedWithoutPrintingThem) {
   }
   EXPECT_FALSE(sent);
 }
+
+// ---- TLS ----
 
 namespace {
 
@@ -538,12 +538,10 @@ TEST(RegistryHttpClient, AServersErrorCodeCannotPassForSomethingElse) {
   // An unknown code, or a 2xx carrying an error: never a success with nothing in it.
   EXPECT_EQ(error_of([&] { with(400, R"({"error": {"code": "all_fine", "message": "m"}})")->apps(); }).code(),
             ErrorCode::http_error);
-  EXPECT_EQ(
-      error_of([&] { with(200, R"({"error": {"code": "not_found", "message": "m"}})")->apps(); }).code(),
-      ErrorCode::http_error);
+  EXPECT_EQ(error_of([&] { with(200, R"({"error": {"code": "not_found", "message": "m"}})")->apps(); }).code(),
+            ErrorCode::http_error);
   // A 404 for a list is a failure, not an empty registry that would let a check pass.
-  EXPECT_EQ(
-      error_of([&] { with(404, R"({"error": {"code": "not_found", "message": "m"}})")->apps(); }).code(),
-      ErrorCode::not_found);
+  EXPECT_EQ(error_of([&] { with(404, R"({"error": {"code": "not_found", "message": "m"}})")->apps(); }).code(),
+            ErrorCode::not_found);
   EXPECT_EQ(error_of([&] { with(200, "")->apps(); }).code(), ErrorCode::http_error);
 }
